@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from './lib/context.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { openapiPlugin } from './plugins/openapi.ts';
+import { webPlugin } from './plugins/web.ts';
+import { auditRoutes } from './routes/audit/audit.routes.ts';
+import { authRoutes } from './routes/auth/auth.routes.ts';
+import { healthRoutes } from './routes/health/health.routes.ts';
+import { meRoutes } from './routes/me/me.routes.ts';
+import { organizationRoutes } from './routes/organization/organization.routes.ts';
+import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
+import { roleRoutes } from './routes/roles/roles.routes.ts';
+import { studyRoutes } from './routes/studies/studies.routes.ts';
+import { roleAssignmentRoutes } from './routes/users/role-assignments.routes.ts';
+import { userRoutes } from './routes/users/users.routes.ts';
+
+export interface BuildAppOptions {
+  /** Collects every registered route, for tests that must cover each one. */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
+  logger?: boolean;
+}
+
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (options.logger === false ? ctx.log.child({}, { level: 'silent' }) : ctx.log) as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    bodyLimit: ctx.config.bodyLimitBytes,
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(errorsPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin, { ctx });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(authRoutes, { ctx });
+  await app.register(meRoutes, { ctx });
+  await app.register(organizationRoutes, { ctx });
+  await app.register(studyRoutes, { ctx });
+  await app.register(userRoutes, { ctx });
+  await app.register(roleAssignmentRoutes, { ctx });
+  await app.register(roleRoutes, { ctx });
+  await app.register(auditRoutes, { ctx });
+  await app.register(platformOrganizationRoutes, { ctx });
+  await app.register(webPlugin, { distDir: ctx.config.webDistDir });
+
+  return app;
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { auditEvents, auditHeads, type Tx } from '@cdp/db';
+import { sql } from 'drizzle-orm';
+import { canonicalJson } from './canonical-json.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface ActorRef {
+  type: 'user' | 'api_key' | 'system';
+  id: string | null;
+  /** What a reader of the trail sees: the user's e-mail, the key's name, or "system". */
+  label: string;
+}
+
+export const SYSTEM_ACTOR: ActorRef = { type: 'system', id: null, label: 'system' };
+
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditEntry {
+  orgId: string;
+  actor: ActorRef;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  oldValues?: unknown;
+  newValues?: unknown;
+  reason?: string | null;
+  origin?: RequestOrigin;
+}
+
+/** The fields the hash covers, in the shape that is hashed. */
+export interface HashedEvent {
+  orgId: string;
+  seq: number;
+  prevHash: string;
+  actorType: string;
+  actorId: string | null;
+  actorLabel: string;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  oldValues: unknown;
+  newValues: unknown;
+  reason: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** ISO 8601, UTC, microseconds: exactly what the database stores */
+  createdAt: string;
+}
+
+export function hashEvent(event: HashedEvent): string {
+  return createHash('sha256')
+    .update(canonicalJson({ v: 1, ...event }))
+    .digest('hex');
+}
+
+/** Keys whose string values never enter the audit trail, at any depth. */
+const SECRET_KEY = /(password|secret|token|hash|api_?key|cookie|authorization)$/i;
+
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      out[k] = SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : redactSecrets(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Appends one event to the organization's chain, inside the caller's transaction, so the event
+ * exists if and only if the change it records is committed. The head row's lock orders
+ * concurrent appends of one organization; other organizations do not wait.
+ */
+export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<{ seq: number; hash: string }> {
+  await tx.execute(sql`
+    insert into audit_heads (org_id, seq, hash) values (${entry.orgId}, 0, ${GENESIS_HASH})
+    on conflict (org_id) do nothing`);
+  const head = await tx.execute<{ seq: string; hash: string; now: string }>(sql`
+    select seq, hash,
+           to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now
+    from audit_heads where org_id = ${entry.orgId} for update`);
+  const row = head.rows[0];
+  if (!row) throw new Error(`audit head missing for organization ${entry.orgId}`);
+
+  const event: HashedEvent = {
+    orgId: entry.orgId,
+    seq: Number(row.seq) + 1,
+    prevHash: row.hash,
+    actorType: entry.actor.type,
+    actorId: entry.actor.id,
+    actorLabel: entry.actor.label,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    oldValues: entry.oldValues === undefined ? null : redactSecrets(entry.oldValues),
+    newValues: entry.newValues === undefined ? null : redactSecrets(entry.newValues),
+    reason: entry.reason ?? null,
+    ip: entry.origin?.ip ?? null,
+    userAgent: entry.origin?.userAgent ?? null,
+    createdAt: row.now,
+  };
+  const hash = hashEvent(event);
+
+  await tx.insert(auditEvents).values({
+    orgId: event.orgId,
+    seq: event.seq,
+    prevHash: event.prevHash,
+    hash,
+    actorType: entry.actor.type,
+    actorId: event.actorId,
+    actorLabel: event.actorLabel,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    oldValues: event.oldValues,
+    newValues: event.newValues,
+    reason: event.reason,
+    ip: event.ip,
+    userAgent: event.userAgent,
+    createdAt: sql`${event.createdAt}::timestamptz`,
+  });
+  await tx.update(auditHeads).set({ seq: event.seq, hash }).where(sql`${auditHeads.orgId} = ${entry.orgId}`);
+  return { seq: event.seq, hash };
+}

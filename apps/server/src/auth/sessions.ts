@@ -1,0 +1,90 @@
+import { refreshTokens, sessions, type Tx } from '@cdp/db';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { newRefreshToken } from './tokens.ts';
+
+export type SessionEndReason =
+  | 'logout'
+  | 'idle_timeout'
+  | 'max_age'
+  | 'refresh_reuse'
+  | 'deactivated'
+  | 'password_changed';
+
+/** Opens a session with its first refresh token; returns the token for the cookie. */
+export async function startSession(
+  tx: Tx,
+  user: { id: string; orgId: string },
+  maxHours: number,
+  origin: RequestOrigin,
+): Promise<{ sessionId: string; refreshToken: string }> {
+  const [session] = await tx
+    .insert(sessions)
+    .values({
+      orgId: user.orgId,
+      userId: user.id,
+      expiresAt: sql`now() + make_interval(hours => ${maxHours})`,
+      ip: origin.ip,
+      userAgent: origin.userAgent,
+    })
+    .returning({ id: sessions.id });
+  if (!session) throw new Error('session insert returned nothing');
+  const refreshToken = await issueRefreshToken(tx, user.orgId, session.id);
+  return { sessionId: session.id, refreshToken };
+}
+
+export async function issueRefreshToken(tx: Tx, orgId: string, sessionId: string): Promise<string> {
+  const { token, hash } = newRefreshToken();
+  await tx.insert(refreshTokens).values({ orgId, sessionId, tokenHash: hash });
+  return token;
+}
+
+/** Ends one session (idempotent) and records why in the audit trail. */
+export async function endSession(
+  tx: Tx,
+  orgId: string,
+  sessionId: string,
+  reason: SessionEndReason,
+  origin: RequestOrigin,
+  actor: ActorRef,
+): Promise<boolean> {
+  const ended = await tx
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ userId: sessions.userId });
+  const row = ended[0];
+  if (!row) return false;
+  await appendAudit(tx, {
+    orgId,
+    actor,
+    action: reason === 'logout' ? 'auth.logout' : 'auth.session_ended',
+    resourceType: 'session',
+    resourceId: sessionId,
+    newValues: { userId: row.userId, reason },
+    origin,
+  });
+  return true;
+}
+
+/** Ends every open session of a user (deactivation, password change elsewhere). */
+export async function endUserSessions(
+  tx: Tx,
+  orgId: string,
+  userId: string,
+  reason: SessionEndReason,
+  origin: RequestOrigin,
+  actor: ActorRef,
+  exceptSessionId?: string,
+): Promise<number> {
+  const open = await tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+  let count = 0;
+  for (const { id } of open) {
+    if (id === exceptSessionId) continue;
+    if (await endSession(tx, orgId, id, reason, origin, actor)) count += 1;
+  }
+  return count;
+}

@@ -1,0 +1,65 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../lib/app-error.ts';
+
+const ISSUER = 'cdp';
+const AUDIENCE = 'cdp-api';
+
+export interface AccessClaims {
+  userId: string;
+  orgId: string;
+  sessionId: string;
+}
+
+export class AccessTokens {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    readonly ttlSeconds: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  sign(claims: AccessClaims): Promise<string> {
+    return new SignJWT({ org: claims.orgId, sid: claims.sessionId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  async verify(token: string): Promise<AccessClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      const { sub, org, sid } = payload;
+      if (typeof sub !== 'string' || typeof org !== 'string' || typeof sid !== 'string') {
+        throw new AppError('UNAUTHENTICATED', 'The access token is malformed. Sign in again.');
+      }
+      return { userId: sub, orgId: org, sessionId: sid };
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if (error instanceof errors.JWTExpired) {
+        throw new AppError('TOKEN_EXPIRED', 'The access token has expired. Refresh it or sign in again.');
+      }
+      throw new AppError('UNAUTHENTICATED', 'The access token is not valid. Sign in again.');
+    }
+  }
+}
+
+/** 256 random bits; only its SHA-256 is stored. */
+export function newRefreshToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashRefreshToken(token) };
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

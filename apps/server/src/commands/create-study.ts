@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateStudyData } from '@cdp/contracts';
+import { organizations, studies } from '@cdp/db';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { type Actor, actorRef } from '../auth/actor.ts';
+import { AppError, isUniqueViolation } from '../lib/app-error.ts';
+import type { AppContext } from '../lib/context.ts';
+import { createStudyFolders, removeStudyFolders, studyDir } from '../lib/study-folders.ts';
+import { presentStudy, type StudyRow } from '../repositories/studies.repo.ts';
+
+/**
+ * Creates the study row and its folders under DATA_DIR together: the folders are made first and
+ * removed again if the transaction fails, so neither exists without the other.
+ */
+export async function createStudy(
+  ctx: AppContext,
+  actor: Actor,
+  input: CreateStudyData,
+  origin: RequestOrigin,
+): Promise<StudyRow> {
+  const id = randomUUID();
+  const dir = studyDir(ctx.config.dataDir, actor.orgId, id);
+  await createStudyFolders(dir);
+  try {
+    return await ctx.database.tenant(actor.orgId, async (tx) => {
+      // Locking the organization row serializes concurrent creations against the quota.
+      const [org] = await tx
+        .select({ name: organizations.name, maxStudies: organizations.maxStudies })
+        .from(organizations)
+        .where(eq(organizations.id, actor.orgId))
+        .for('update');
+      if (org?.maxStudies != null) {
+        const [{ count } = { count: 0 }] = await tx
+          .select({ count: sql<number>`count(*)::int` })
+          .from(studies)
+          .where(and(eq(studies.orgId, actor.orgId), ne(studies.status, 'archived')));
+        if (count >= org.maxStudies) {
+          throw new AppError(
+            'QUOTA_EXCEEDED',
+            `${org.name} has reached its limit of ${org.maxStudies} studies (max_studies). Archive a study or ask your platform administrator to raise the limit.`,
+            { quota: 'max_studies', limit: org.maxStudies, used: count },
+          );
+        }
+      }
+      const [row] = await tx
+        .insert(studies)
+        .values({
+          id,
+          orgId: actor.orgId,
+          code: input.code,
+          name: input.name,
+          protocol: input.protocol ?? null,
+          phase: input.phase,
+          therapeuticArea: input.therapeuticArea ?? null,
+          description: input.description ?? null,
+          createdBy: actor.userId,
+        })
+        .returning();
+      if (!row) throw new Error('study insert returned nothing');
+      await appendAudit(tx, {
+        orgId: actor.orgId,
+        actor: actorRef(actor),
+        action: 'study.created',
+        resourceType: 'study',
+        resourceId: row.id,
+        newValues: presentStudy(row),
+        origin,
+      });
+      return row;
+    });
+  } catch (error) {
+    await removeStudyFolders(dir);
+    if (isUniqueViolation(error, 'studies_org_code')) {
+      throw new AppError('CONFLICT', `A study with code ${input.code} already exists.`, {
+        issues: [{ path: 'body.code', message: `Code ${input.code} is already used.` }],
+      });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting comes from the environment, is parsed here once and documented in README.md.
+ * Values that must stay secret (JWT secret, database passwords) are generated on first start
+ * and kept under DATA_DIR when not given.
+ */
+const Env = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Where clinical data, the embedded database and generated secrets live. */
+  DATA_DIR: z.string().default('./.data'),
+  /** Owner connection (migrations, seed). When unset, an embedded PostgreSQL starts under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Runtime connection as the non-owner role cdp_app; derived from DATABASE_URL when unset. */
+  DATABASE_APP_URL: z.string().url().optional(),
+  /** Password given to the cdp_app role by `cdp migrate` (external PostgreSQL only). */
+  DATABASE_APP_PASSWORD: z.string().min(12).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Port of the embedded PostgreSQL (loopback only). */
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  JWT_SECRET: z.string().min(32).optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** Send the refresh cookie with the Secure flag: on behind HTTPS; off for http://localhost. */
+  COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('auto'),
+  CDP_DEMO_PASSWORD: z.string().optional(),
+  /** Load the demo organization and users on first start. */
+  CDP_SEED_DEMO: z.enum(['true', 'false']).default('true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted JSON body, in bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Requests per minute per IP on the login endpoint. */
+  LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Folder with the built web app; served at / when present. */
+  WEB_DIST_DIR: z.string().optional(),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    databaseAppUrl: e.DATABASE_APP_URL,
+    databaseAppPassword: e.DATABASE_APP_PASSWORD,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    jwtSecret: e.JWT_SECRET,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.SESSION_MAX_HOURS,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
+    cookieSecure: e.COOKIE_SECURE,
+    demoPassword: e.CDP_DEMO_PASSWORD,
+    seedDemo: e.CDP_SEED_DEMO === 'true',
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+    webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
+  };
+}
+
+/** What the running app needs, once secrets and connections are settled. */
+export interface RuntimeSettings {
+  config: Config;
+  jwtSecret: string;
+}

@@ -1,0 +1,218 @@
+import path from 'node:path';
+import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { AccessTokens } from './auth/tokens.ts';
+import { type Config, loadConfig } from './config.ts';
+import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
+import type { AppContext } from './lib/context.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
+import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
+import { createLogger } from './lib/logger.ts';
+import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
+import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
+
+const USAGE = `cdp — the Clinical Dashboard Platform
+
+Usage: cdp <mode>
+
+  start     everything in one process: embedded PostgreSQL (unless DATABASE_URL is set),
+            migrations, demo seed on first run, API + worker + web   (what \`npm start\` runs)
+  api       the HTTP API and web app only, against DATABASE_URL
+  worker    the background job worker only, against DATABASE_URL
+  migrate   apply database migrations (and install the job queue) with DATABASE_URL
+  seed      create the platform administrator and, unless CDP_SEED_DEMO=false, the demo tenant
+  help      this text
+
+Configuration is by environment variable; see README.md.`;
+
+type Mode = 'start' | 'api' | 'worker' | 'migrate' | 'seed';
+
+interface Connections {
+  adminUrl: string;
+  appUrl: string;
+  /** Password to give the cdp_app role, when this process decides it. */
+  appPassword: string | null;
+  embedded: EmbeddedPostgres | null;
+}
+
+function withCredentials(url: string, user: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.username = user;
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+async function connect(config: Config, secrets: Secrets, mode: Mode, log: AppContext['log']): Promise<Connections> {
+  if (config.databaseUrl) {
+    const appPassword = config.databaseAppPassword ?? null;
+    const appUrl =
+      config.databaseAppUrl ?? (appPassword ? withCredentials(config.databaseUrl, 'cdp_app', appPassword) : null);
+    if (!appUrl && mode !== 'migrate') {
+      throw new Error(
+        'DATABASE_URL is set, so CDP needs to know how to connect as the application role cdp_app: ' +
+          'set DATABASE_APP_URL, or DATABASE_APP_PASSWORD (then `cdp migrate` gives cdp_app that password).',
+      );
+    }
+    return { adminUrl: config.databaseUrl, appUrl: appUrl ?? '', appPassword, embedded: null };
+  }
+  if (mode !== 'start') {
+    throw new Error(`\`cdp ${mode}\` runs against an external database: set DATABASE_URL (and DATABASE_APP_PASSWORD).`);
+  }
+  const embedded = await startEmbeddedPostgres({
+    dir: path.join(config.dataDir, 'pg'),
+    port: config.embeddedPgPort,
+    password: secrets.pgSuperPassword,
+    log,
+  });
+  return {
+    adminUrl: embedded.adminUrl,
+    appUrl: withCredentials(embedded.adminUrl, 'cdp_app', secrets.appDbPassword),
+    appPassword: secrets.appDbPassword,
+    embedded,
+  };
+}
+
+async function migrate(connections: Connections): Promise<void> {
+  await runMigrations(connections.adminUrl);
+  if (connections.appPassword) await setAppRolePassword(connections.adminUrl, connections.appPassword);
+  await installJobQueue(connections.adminUrl);
+}
+
+function demoPassword(config: Config, secrets: Secrets): string {
+  return config.demoPassword ?? secrets.demoPassword;
+}
+
+function banner(config: Config, password: string): string {
+  const url = `http://localhost:${config.port}`;
+  const people = [
+    [PLATFORM_ADMIN_EMAIL, 'platform administrator'],
+    ...(config.seedDemo ? DEMO_USERS.map((u) => [u.email, `Demo Pharma · ${u.role.replace('_', ' ')}`]) : []),
+  ];
+  const width = Math.max(...people.map(([email]) => email?.length ?? 0));
+  return [
+    '',
+    '  CDP — Clinical Dashboard Platform is running',
+    '',
+    `  Open        ${url}`,
+    `  API docs    ${url}/api/docs`,
+    `  Data        ${config.dataDir}`,
+    '',
+    `  Sign in with password ${password} as:`,
+    ...people.map(([email, role]) => `    ${email?.padEnd(width)}  ${role}`),
+    ...(config.seedDemo ? ['', `  Demo study  ${DEMO_STUDY.code} in organization "Demo Pharma" (code demo)`] : []),
+    '',
+    '  Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const mode = (process.argv[2] ?? 'start') as Mode | 'help' | '--help' | '-h';
+  if (mode === 'help' || mode === '--help' || mode === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  if (!['start', 'api', 'worker', 'migrate', 'seed'].includes(mode)) {
+    console.error(`Unknown mode "${mode}".\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        log.warn({ err: error }, 'error while stopping');
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await cleanup();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    if (mode === 'start') cleanups.push(await acquireInstanceLock(config.dataDir, config.port));
+    const secrets = await loadOrCreateSecrets(config.dataDir);
+    const connections = await connect(config, secrets, mode, log);
+    if (connections.embedded) cleanups.push(() => connections.embedded?.stop());
+
+    if (mode === 'migrate' || mode === 'start') await migrate(connections);
+    if (mode === 'migrate') {
+      log.info('migrations applied');
+      return await cleanup();
+    }
+
+    const database = createDatabase({
+      connectionString: connections.appUrl,
+      max: config.databasePoolSize,
+      applicationName: `cdp-${mode}`,
+    });
+    cleanups.push(() => database.close());
+    const ctx: AppContext = {
+      config,
+      database,
+      log,
+      tokens: new AccessTokens(config.jwtSecret ?? secrets.jwtSecret, config.accessTokenTtlSeconds),
+    };
+
+    if (mode === 'seed' || mode === 'start') {
+      const password = demoPassword(config, secrets);
+      const { createdUsers } = await seed(ctx, { password, demo: config.seedDemo });
+      if (createdUsers.length > 0) log.info({ users: createdUsers }, 'seeded users');
+      else if (config.demoPassword && config.demoPassword !== secrets.demoPassword) {
+        log.warn('CDP_DEMO_PASSWORD only applies when the demo users are first created; they already exist.');
+      }
+    }
+    if (mode === 'seed') return await cleanup();
+
+    let worker: Worker | null = null;
+    if (mode === 'worker' || mode === 'start') {
+      worker = await startWorker(ctx, connections.appUrl);
+      cleanups.push(() => worker?.stop());
+    }
+    let app: FastifyInstance | null = null;
+    if (mode === 'api' || mode === 'start') {
+      app = await buildApp(ctx);
+      cleanups.push(() => app?.close());
+      try {
+        await app.listen({ port: config.port, host: config.host });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new Error(`Port ${config.port} is already in use. Stop what uses it, or set PORT to another port.`);
+        }
+        throw error;
+      }
+    }
+    if (mode === 'start') {
+      // The demo password is printed only where the seed chose it: it is in DATA_DIR anyway.
+      console.log(banner(config, demoPassword(config, secrets)));
+    } else {
+      log.info({ mode }, 'running');
+    }
+  } catch (error) {
+    await cleanup();
+    const message = error instanceof AlreadyRunningError || error instanceof Error ? error.message : String(error);
+    console.error(`\ncdp ${mode}: ${message}\n`);
+    if (!(error instanceof AlreadyRunningError)) log.debug({ err: error }, 'startup failed');
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,143 @@
+import type { GrantDto, Permission } from '@cdp/contracts';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RequestOrigin } from '../audit/audit-log.ts';
+import { type Actor, can } from '../auth/actor.ts';
+import { endSession } from '../auth/sessions.ts';
+import { AppError, forbidden } from '../lib/app-error.ts';
+import type { AppContext } from '../lib/context.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+    origin: RequestOrigin;
+  }
+  interface FastifyContextConfig {
+    /** No access token needed (login, refresh, health, docs). */
+    public?: boolean;
+    /** Reachable while the user still has to replace a temporary password. */
+    allowDuringPasswordChange?: boolean;
+  }
+}
+
+interface SessionRow extends Record<string, unknown> {
+  revoked: boolean;
+  expired: boolean;
+  idle_seconds: number;
+  user_id: string;
+  email: string;
+  name: string;
+  user_status: string;
+  must_change_password: boolean;
+  org_id: string;
+  org_code: string;
+  org_name: string;
+  org_kind: 'tenant' | 'platform';
+  org_status: string;
+  grants: GrantDto[];
+}
+
+/** Activity is written at most this often, so browsing does not write on every request. */
+const ACTIVITY_WRITE_SECONDS = 30;
+
+export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppContext }) => {
+  app.decorateRequest('actor', null);
+  app.decorateRequest('origin', null as unknown as RequestOrigin);
+
+  app.addHook('onRequest', async (request) => {
+    request.origin = {
+      ip: request.ip ?? null,
+      userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+    };
+    if (!request.url.startsWith('/api/') || request.url.startsWith('/api/docs')) return;
+    if (request.routeOptions.config?.public) return;
+    request.actor = await authenticate(ctx, request);
+    if (request.actor.mustChangePassword && !request.routeOptions.config?.allowDuringPasswordChange) {
+      throw new AppError('PASSWORD_CHANGE_REQUIRED', 'Replace your temporary password before continuing.');
+    }
+  });
+});
+
+async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<Actor> {
+  const header = request.headers.authorization;
+  if (!header?.startsWith('Bearer ')) {
+    throw new AppError('UNAUTHENTICATED', 'Sign in first: send an access token as "Authorization: Bearer <token>".');
+  }
+  const claims = await ctx.tokens.verify(header.slice('Bearer '.length).trim());
+  const idleLimit = ctx.config.sessionIdleMinutes * 60;
+
+  // Returns the failure instead of throwing it, so that ending an expired session commits.
+  const outcome = await ctx.database.tenant(claims.orgId, async (tx): Promise<Actor | AppError> => {
+    const { rows } = await tx.execute<SessionRow>(sql`
+      select s.revoked_at is not null as revoked,
+             s.expires_at <= now() as expired,
+             extract(epoch from now() - s.last_activity_at)::float8 as idle_seconds,
+             u.id as user_id, u.email, u.name, u.status as user_status, u.must_change_password,
+             o.id as org_id, o.code as org_code, o.name as org_name, o.kind as org_kind,
+             o.status as org_status,
+             coalesce((
+               select json_agg(json_build_object(
+                 'roleKey', r.key, 'roleName', r.name, 'studyId', ra.study_id,
+                 'expiresAt', ra.expires_at, 'permissions', r.permissions))
+               from role_assignments ra join roles r on r.id = ra.role_id
+               where ra.user_id = u.id and (ra.expires_at is null or ra.expires_at > now())
+             ), '[]'::json) as grants
+      from sessions s
+      join users u on u.id = s.user_id
+      join organizations o on o.id = s.org_id
+      where s.id = ${claims.sessionId} and u.id = ${claims.userId}`);
+    const row = rows[0];
+    if (!row || row.revoked) {
+      return new AppError('UNAUTHENTICATED', 'This session has ended. Sign in again.');
+    }
+    if (row.user_status !== 'active' || row.org_status !== 'active') {
+      return new AppError('ACCOUNT_DISABLED', 'This account has been deactivated. Contact your administrator.');
+    }
+    if (row.expired || row.idle_seconds > idleLimit) {
+      const reason = row.expired ? 'max_age' : 'idle_timeout';
+      await endSession(tx, claims.orgId, claims.sessionId, reason, request.origin, {
+        type: 'user',
+        id: row.user_id,
+        label: row.email,
+      });
+      return new AppError(
+        'SESSION_EXPIRED',
+        row.expired
+          ? 'Your session reached its maximum length. Sign in again.'
+          : `Your session expired after ${ctx.config.sessionIdleMinutes} minutes of inactivity. Sign in again.`,
+      );
+    }
+    if (row.idle_seconds > ACTIVITY_WRITE_SECONDS) {
+      await tx.execute(sql`update sessions set last_activity_at = now() where id = ${claims.sessionId}`);
+    }
+    return {
+      type: 'user',
+      userId: row.user_id,
+      email: row.email,
+      name: row.name,
+      orgId: row.org_id,
+      orgCode: row.org_code,
+      orgName: row.org_name,
+      orgKind: row.org_kind,
+      sessionId: claims.sessionId,
+      mustChangePassword: row.must_change_password,
+      grants: row.grants,
+    };
+  });
+  if (outcome instanceof AppError) throw outcome;
+  return outcome;
+}
+
+/** The authenticated actor; routes behind the auth hook always have one. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
+  return request.actor;
+}
+
+/** Route preHandler: 403 naming the permission when the actor lacks it everywhere. */
+export function requirePermission(permission: Permission) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (!can(actorOf(request), permission)) throw forbidden(permission);
+  };
+}

@@ -1,0 +1,119 @@
+import type { AuditEvent, AuditQuery } from '@cdp/contracts';
+import { auditEvents, type Tx } from '@cdp/db';
+import { and, desc, eq, gt, gte, ilike, lte, type SQL, sql } from 'drizzle-orm';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The WHERE clause of an audit search, always inside the organization. */
+export function auditConditions(orgId: string, query: Omit<AuditQuery, 'page' | 'pageSize'>): SQL[] {
+  const conditions: SQL[] = [eq(auditEvents.orgId, orgId)];
+  if (query.from) conditions.push(gte(auditEvents.createdAt, new Date(query.from)));
+  if (query.to) conditions.push(lte(auditEvents.createdAt, new Date(query.to)));
+  if (query.actor) {
+    conditions.push(
+      UUID.test(query.actor)
+        ? eq(auditEvents.actorId, query.actor)
+        : ilike(auditEvents.actorLabel, `%${escapeLike(query.actor)}%`),
+    );
+  }
+  if (query.action) {
+    conditions.push(
+      query.action.endsWith('.')
+        ? ilike(auditEvents.action, `${escapeLike(query.action)}%`)
+        : eq(auditEvents.action, query.action),
+    );
+  }
+  if (query.resourceType) conditions.push(eq(auditEvents.resourceType, query.resourceType));
+  if (query.resourceId) conditions.push(eq(auditEvents.resourceId, query.resourceId));
+  return conditions;
+}
+
+const columns = {
+  seq: auditEvents.seq,
+  action: auditEvents.action,
+  resourceType: auditEvents.resourceType,
+  resourceId: auditEvents.resourceId,
+  actorType: auditEvents.actorType,
+  actorId: auditEvents.actorId,
+  actorLabel: auditEvents.actorLabel,
+  oldValues: auditEvents.oldValues,
+  newValues: auditEvents.newValues,
+  reason: auditEvents.reason,
+  ip: auditEvents.ip,
+  userAgent: auditEvents.userAgent,
+  createdAt: sql<string>`to_char(${auditEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  prevHash: auditEvents.prevHash,
+  hash: auditEvents.hash,
+};
+
+type Row = { [K in keyof typeof columns]: unknown } & {
+  seq: number;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  actorType: 'user' | 'api_key' | 'system';
+  actorId: string | null;
+  actorLabel: string;
+  reason: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: string;
+  prevHash: string;
+  hash: string;
+};
+
+function present(row: Row): AuditEvent {
+  return {
+    seq: row.seq,
+    action: row.action,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    actor: { type: row.actorType, id: row.actorId, label: row.actorLabel },
+    oldValues: row.oldValues ?? null,
+    newValues: row.newValues ?? null,
+    reason: row.reason,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    createdAt: row.createdAt,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+/** Newest first, one page. */
+export async function searchAudit(tx: Tx, orgId: string, query: AuditQuery) {
+  const where = and(...auditConditions(orgId, query));
+  const [{ total } = { total: 0 }] = await tx
+    .select({ total: sql<number>`count(*)::int` })
+    .from(auditEvents)
+    .where(where);
+  const rows = (await tx
+    .select(columns)
+    .from(auditEvents)
+    .where(where)
+    .orderBy(desc(auditEvents.seq))
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize)) as Row[];
+  return { data: rows.map(present), total, page: query.page, pageSize: query.pageSize };
+}
+
+/** Oldest first, `limit` events after sequence `afterSeq`: for streaming exports. */
+export async function auditBatch(
+  tx: Tx,
+  orgId: string,
+  query: Omit<AuditQuery, 'page' | 'pageSize'>,
+  afterSeq: number,
+  limit: number,
+): Promise<AuditEvent[]> {
+  const rows = (await tx
+    .select(columns)
+    .from(auditEvents)
+    .where(and(...auditConditions(orgId, query), gt(auditEvents.seq, afterSeq)))
+    .orderBy(auditEvents.seq)
+    .limit(limit)) as Row[];
+  return rows.map(present);
+}

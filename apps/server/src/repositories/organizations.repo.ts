@@ -1,0 +1,58 @@
+import { FEATURE_FLAG_KEYS, type Organization } from '@cdp/contracts';
+import { organizations, studies, type Tx, users } from '@cdp/db';
+import { asc, eq, sql } from 'drizzle-orm';
+
+export type OrganizationRow = typeof organizations.$inferSelect;
+
+/** Features default to on; stored flags override. */
+export function effectiveFeatures(stored: Record<string, boolean>): Record<string, boolean> {
+  return Object.fromEntries(FEATURE_FLAG_KEYS.map((key) => [key, stored[key] ?? true]));
+}
+
+const usage = {
+  studies: sql<number>`(select count(*)::int from ${studies} s
+    where s.org_id = ${organizations.id} and s.status <> 'archived')`,
+  users: sql<number>`(select count(*)::int from ${users} u
+    where u.org_id = ${organizations.id} and u.status = 'active')`,
+};
+
+export type OrganizationWithUsage = OrganizationRow & { usageStudies: number; usageUsers: number };
+
+/** Platform console only: reads across tenants, so it runs in a system transaction. */
+export async function listOrganizations(tx: Tx): Promise<OrganizationWithUsage[]> {
+  return tx
+    .select({ org: organizations, usageStudies: usage.studies, usageUsers: usage.users })
+    .from(organizations)
+    .orderBy(sql`${organizations.kind} = 'platform' desc`, asc(organizations.name))
+    .then((rows) => rows.map((r) => ({ ...r.org, usageStudies: r.usageStudies, usageUsers: r.usageUsers })));
+}
+
+export async function findOrganization(
+  tx: Tx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<OrganizationWithUsage | null> {
+  const query = tx
+    .select({ org: organizations, usageStudies: usage.studies, usageUsers: usage.users })
+    .from(organizations)
+    .where(eq(organizations.id, id));
+  const rows = options.forUpdate ? await query.for('update', { of: organizations }) : await query;
+  const r = rows[0];
+  return r ? { ...r.org, usageStudies: r.usageStudies, usageUsers: r.usageUsers } : null;
+}
+
+export function presentOrganization(row: OrganizationWithUsage): Organization {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    kind: row.kind,
+    status: row.status,
+    features: effectiveFeatures(row.features),
+    quotas: { maxStudies: row.maxStudies, maxUsers: row.maxUsers },
+    usage: { studies: row.usageStudies, users: row.usageUsers },
+    deactivatedReason: row.deactivatedReason,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

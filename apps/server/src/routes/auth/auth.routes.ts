@@ -1,0 +1,215 @@
+import { ChangePasswordRequest, LoginRequest, LoginResponse, SessionUser } from '@cdp/contracts';
+import { users } from '@cdp/db';
+import { eq, sql } from 'drizzle-orm';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { appendAudit } from '../../audit/audit-log.ts';
+import { actorRef } from '../../auth/actor.ts';
+import { login } from '../../auth/login.ts';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from '../../auth/passwords.ts';
+import { refresh } from '../../auth/refresh.ts';
+import { endSession, endUserSessions } from '../../auth/sessions.ts';
+import { hashRefreshToken } from '../../auth/tokens.ts';
+import { AppError } from '../../lib/app-error.ts';
+import type { AppContext } from '../../lib/context.ts';
+import { actorOf } from '../../plugins/auth.ts';
+
+export const REFRESH_COOKIE = 'cdp_refresh';
+const COOKIE_PATH = '/api/auth';
+
+const Ok = z.object({ ok: z.literal(true) });
+
+export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const setRefreshCookie = (request: FastifyRequest, reply: FastifyReply, token: string) => {
+    reply.setCookie(REFRESH_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: COOKIE_PATH,
+      secure: ctx.config.cookieSecure === 'auto' ? request.protocol === 'https' : ctx.config.cookieSecure === 'true',
+      maxAge: ctx.config.sessionMaxHours * 3600,
+    });
+  };
+  const clearRefreshCookie = (reply: FastifyReply) => reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH });
+
+  app.post(
+    '/api/auth/login',
+    {
+      config: {
+        public: true,
+        rateLimit: { max: ctx.config.loginRateLimitPerMinute, timeWindow: '1 minute' },
+      },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with e-mail and password',
+        description:
+          'Returns a 15-minute access token and sets the rotating refresh token as an httpOnly cookie. ' +
+          'Five wrong passwords lock the account for 15 minutes (423 ACCOUNT_LOCKED).',
+        security: [],
+        body: LoginRequest,
+        response: { 200: LoginResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await login(ctx, request.body, request.origin);
+      setRefreshCookie(request, reply, result.refreshToken);
+      return { accessToken: result.accessToken, expiresIn: ctx.tokens.ttlSeconds, user: result.user };
+    },
+  );
+
+  app.post(
+    '/api/auth/refresh',
+    {
+      config: {
+        public: true,
+        rateLimit: { max: ctx.config.loginRateLimitPerMinute * 4, timeWindow: '1 minute' },
+      },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange the refresh cookie for a new access token (the cookie rotates)',
+        description: 'Presenting a refresh token twice ends the whole session (401 REFRESH_TOKEN_REUSED).',
+        security: [],
+        response: { 200: LoginResponse },
+      },
+    },
+    async (request, reply) => {
+      const token = request.cookies[REFRESH_COOKIE];
+      if (!token) throw new AppError('UNAUTHENTICATED', 'You are not signed in.');
+      try {
+        const result = await refresh(ctx, token, request.origin);
+        setRefreshCookie(request, reply, result.refreshToken);
+        return { accessToken: result.accessToken, expiresIn: ctx.tokens.ttlSeconds, user: result.user };
+      } catch (error) {
+        clearRefreshCookie(reply);
+        throw error;
+      }
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out: ends the session of the refresh cookie (or of the access token)',
+        security: [],
+        response: { 200: Ok },
+      },
+    },
+    async (request, reply) => {
+      clearRefreshCookie(reply);
+      const token = request.cookies[REFRESH_COOKIE];
+      const session = token
+        ? await ctx.database.system(async (tx) => {
+            const { rows } = await tx.execute<{
+              session_id: string;
+              org_id: string;
+              user_id: string;
+              email: string;
+            }>(sql`
+              select s.id as session_id, s.org_id, u.id as user_id, u.email
+              from refresh_tokens rt join sessions s on s.id = rt.session_id join users u on u.id = s.user_id
+              where rt.token_hash = ${hashRefreshToken(token)}`);
+            return rows[0] ?? null;
+          })
+        : await sessionFromBearer(ctx, request);
+      if (session) {
+        await ctx.database.tenant(session.org_id, (tx) =>
+          endSession(tx, session.org_id, session.session_id, 'logout', request.origin, {
+            type: 'user',
+            id: session.user_id,
+            label: session.email,
+          }),
+        );
+      }
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/api/auth/change-password',
+    {
+      config: { allowDuringPasswordChange: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Replace your password (required after a temporary password was issued)',
+        description:
+          'Ends your other sessions. The policy: 12+ characters, not containing your e-mail name, not a common password.',
+        body: ChangePasswordRequest,
+        response: { 200: z.object({ user: SessionUser }) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { currentPassword, newPassword } = request.body;
+      const problems = checkPasswordPolicy(newPassword, actor.email);
+      if (newPassword === currentPassword) problems.push('Choose a password different from the current one.');
+      if (problems.length > 0) {
+        throw new AppError('PASSWORD_POLICY', problems.join(' '), {
+          issues: problems.map((message) => ({ path: 'body.newPassword', message })),
+        });
+      }
+      const [current] = await ctx.database.tenant(actor.orgId, (tx) =>
+        tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.userId)),
+      );
+      if (!current || !(await verifyPassword(current.passwordHash, currentPassword))) {
+        throw new AppError('INVALID_CREDENTIALS', 'The current password is incorrect.', {
+          issues: [{ path: 'body.currentPassword', message: 'The current password is incorrect.' }],
+        });
+      }
+      const passwordHash = await hashPassword(newPassword);
+      await ctx.database.tenant(actor.orgId, async (tx) => {
+        await tx
+          .update(users)
+          .set({ passwordHash, mustChangePassword: false, passwordChangedAt: sql`now()`, updatedAt: sql`now()` })
+          .where(eq(users.id, actor.userId));
+        await appendAudit(tx, {
+          orgId: actor.orgId,
+          actor: actorRef(actor),
+          action: 'auth.password_changed',
+          resourceType: 'user',
+          resourceId: actor.userId,
+          newValues: { wasTemporary: actor.mustChangePassword },
+          origin: request.origin,
+        });
+        await endUserSessions(
+          tx,
+          actor.orgId,
+          actor.userId,
+          'password_changed',
+          request.origin,
+          actorRef(actor),
+          actor.sessionId,
+        );
+      });
+      return {
+        user: {
+          id: actor.userId,
+          email: actor.email,
+          name: actor.name,
+          orgId: actor.orgId,
+          mustChangePassword: false,
+        },
+      };
+    },
+  );
+};
+
+/** Logout without a cookie (API clients): the bearer token names the session. */
+async function sessionFromBearer(ctx: AppContext, request: FastifyRequest) {
+  const header = request.headers.authorization;
+  if (!header?.startsWith('Bearer ')) return null;
+  try {
+    const claims = await ctx.tokens.verify(header.slice(7).trim());
+    return ctx.database.tenant(claims.orgId, async (tx) => {
+      const { rows } = await tx.execute<{ session_id: string; org_id: string; user_id: string; email: string }>(sql`
+        select s.id as session_id, s.org_id, u.id as user_id, u.email
+        from sessions s join users u on u.id = s.user_id
+        where s.id = ${claims.sessionId} and u.id = ${claims.userId}`);
+      return rows[0] ?? null;
+    });
+  } catch {
+    return null;
+  }
+}

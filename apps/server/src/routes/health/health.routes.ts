@@ -1,0 +1,57 @@
+import { migrationStatus } from '@cdp/db';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../lib/context.ts';
+
+const Health = z.object({ status: z.literal('ok') });
+const Ready = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  database: z.enum(['ok', 'unreachable']),
+  migrations: z.object({
+    current: z.boolean(),
+    applied: z.number().int(),
+    expected: z.number().int(),
+  }),
+});
+
+export const healthRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get(
+    '/api/health',
+    {
+      config: { public: true },
+      schema: { tags: ['health'], summary: 'Liveness: the process answers', security: [], response: { 200: Health } },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/api/ready',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers and its migrations match this build',
+        security: [],
+        response: { 200: Ready, 503: Ready },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        const status = await migrationStatus(ctx.database.pool);
+        const body = {
+          status: status.current ? ('ready' as const) : ('not_ready' as const),
+          database: 'ok' as const,
+          migrations: { current: status.current, applied: status.applied, expected: status.expected },
+        };
+        return reply.status(status.current ? 200 : 503).send(body);
+      } catch (error) {
+        ctx.log.warn({ err: error }, 'readiness check failed');
+        return reply.status(503).send({
+          status: 'not_ready' as const,
+          database: 'unreachable' as const,
+          migrations: { current: false, applied: 0, expected: 0 },
+        });
+      }
+    },
+  );
+};

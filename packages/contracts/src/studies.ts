@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { IsoDateTime, Reason, Uuid } from './common.ts';
+
+export const STUDY_PHASES = {
+  I: 'Phase I',
+  'I/II': 'Phase I/II',
+  II: 'Phase II',
+  'II/III': 'Phase II/III',
+  III: 'Phase III',
+  IV: 'Phase IV',
+  NA: 'Not applicable',
+} as const;
+export type StudyPhase = keyof typeof STUDY_PHASES;
+export const StudyPhase = z.enum(Object.keys(STUDY_PHASES) as [StudyPhase, ...StudyPhase[]]);
+
+export const STUDY_STATUSES = ['draft', 'active', 'locked', 'archived'] as const;
+export const StudyStatus = z.enum(STUDY_STATUSES);
+export type StudyStatus = z.infer<typeof StudyStatus>;
+
+/** Status changes a study may make; archived is final. */
+export const STUDY_TRANSITIONS: Record<StudyStatus, readonly StudyStatus[]> = {
+  draft: ['active', 'archived'],
+  active: ['locked', 'archived'],
+  locked: ['active', 'archived'],
+  archived: [],
+};
+
+export const StudyCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9][A-Z0-9_-]{1,39}$/, 'Use 2–40 letters, digits, dashes or underscores (e.g. CDISCPILOT01).');
+
+export const Study = z.object({
+  id: Uuid,
+  code: z.string(),
+  name: z.string(),
+  protocol: z.string().nullable(),
+  phase: StudyPhase,
+  therapeuticArea: z.string().nullable(),
+  description: z.string().nullable(),
+  status: StudyStatus,
+  archivedReason: z.string().nullable(),
+  archivedAt: IsoDateTime.nullable(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+export type Study = z.infer<typeof Study>;
+
+const OptionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => (v === '' ? null : v))
+    .nullable()
+    .optional();
+
+export const CreateStudyRequest = z.strictObject({
+  code: StudyCode,
+  name: z.string().trim().min(2, 'Enter the study name.').max(300),
+  protocol: OptionalText(100),
+  phase: StudyPhase,
+  therapeuticArea: OptionalText(100),
+  description: OptionalText(4000),
+});
+export type CreateStudyRequest = z.input<typeof CreateStudyRequest>;
+export type CreateStudyData = z.output<typeof CreateStudyRequest>;
+
+export const UpdateStudyRequest = z.strictObject({
+  name: z.string().trim().min(2).max(300).optional(),
+  protocol: OptionalText(100),
+  phase: StudyPhase.optional(),
+  therapeuticArea: OptionalText(100),
+  description: OptionalText(4000),
+});
+export type UpdateStudyRequest = z.input<typeof UpdateStudyRequest>;
+export type UpdateStudyData = z.output<typeof UpdateStudyRequest>;
+
+export const ChangeStudyStatusRequest = z.strictObject({
+  status: StudyStatus,
+  reason: Reason,
+});
+export type ChangeStudyStatusRequest = z.infer<typeof ChangeStudyStatusRequest>;

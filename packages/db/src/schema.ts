@@ -1,0 +1,224 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Every table with an `org_id` column is a tenant table: row-level security is enabled on it in
+ * the migrations (see `migrations/0001_tenancy.sql`), and a test fails if one is added without.
+ */
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const organizations = pgTable('organizations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  /** 'platform' is the one organization platform administrators belong to. */
+  kind: text('kind', { enum: ['tenant', 'platform'] })
+    .notNull()
+    .default('tenant'),
+  status: text('status', { enum: ['active', 'deactivated'] })
+    .notNull()
+    .default('active'),
+  features: jsonb('features').$type<Record<string, boolean>>().notNull().default({}),
+  maxStudies: integer('max_studies'),
+  maxUsers: integer('max_users'),
+  deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+  deactivatedReason: text('deactivated_reason'),
+  ...timestamps,
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
+    status: text('status', { enum: ['active', 'deactivated'] })
+      .notNull()
+      .default('active'),
+    failedLoginCount: integer('failed_login_count').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
+    passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }),
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    deactivatedReason: text('deactivated_reason'),
+    createdBy: uuid('created_by'),
+    ...timestamps,
+  },
+  (t) => [
+    // E-mail is the login name, so it is unique across the platform, whatever its case.
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    index('users_org_idx').on(t.orgId),
+  ],
+);
+
+export const roles = pgTable(
+  'roles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** null for the built-in system roles every organization shares */
+    orgId: uuid('org_id').references(() => organizations.id),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    isSystem: boolean('is_system').notNull().default(false),
+    permissions: text('permissions').array().notNull(),
+    ...timestamps,
+  },
+  (t) => [unique('roles_org_key').on(t.orgId, t.key).nullsNotDistinct()],
+);
+
+export const studies = pgTable(
+  'studies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    protocol: text('protocol'),
+    phase: text('phase').notNull(),
+    therapeuticArea: text('therapeutic_area'),
+    description: text('description'),
+    status: text('status', { enum: ['draft', 'active', 'locked', 'archived'] })
+      .notNull()
+      .default('draft'),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+    archivedReason: text('archived_reason'),
+    createdBy: uuid('created_by'),
+    ...timestamps,
+  },
+  (t) => [unique('studies_org_code').on(t.orgId, t.code)],
+);
+
+export const roleAssignments = pgTable(
+  'role_assignments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    roleId: uuid('role_id')
+      .notNull()
+      .references(() => roles.id),
+    /** null: the role holds organization-wide */
+    studyId: uuid('study_id').references(() => studies.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdBy: uuid('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('role_assignments_unique').on(t.userId, t.roleId, t.studyId).nullsNotDistinct(),
+    index('role_assignments_user_idx').on(t.userId),
+  ],
+);
+
+/** A login: one refresh-token family. Ends on logout, idle timeout, reuse or deactivation. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedReason: text('revoked_reason'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id),
+    /** SHA-256 of the token; the token itself is only ever in the user's cookie. */
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+);
+
+/** Append-only (a trigger rejects UPDATE, DELETE and TRUNCATE); hash-chained per organization. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    actorType: text('actor_type', { enum: ['user', 'api_key', 'system'] }).notNull(),
+    actorId: text('actor_id'),
+    actorLabel: text('actor_label').notNull(),
+    action: text('action').notNull(),
+    resourceType: text('resource_type').notNull(),
+    resourceId: text('resource_id'),
+    oldValues: jsonb('old_values'),
+    newValues: jsonb('new_values'),
+    reason: text('reason'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    /** The database clock, written as text with microseconds so the hash can be recomputed. */
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull(),
+  },
+  (t) => [
+    unique('audit_events_org_seq').on(t.orgId, t.seq),
+    index('audit_events_org_created_idx').on(t.orgId, t.createdAt),
+    index('audit_events_org_action_idx').on(t.orgId, t.action),
+  ],
+);
+
+/** The newest link of each organization's chain; its row lock serializes appends. */
+export const auditHeads = pgTable(
+  'audit_heads',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId] })],
+);
