@@ -31,7 +31,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     loggerInstance: (options.logger === false ? ctx.log.child({}, { level: 'silent' }) : ctx.log) as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: ctx.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

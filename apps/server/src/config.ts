@@ -36,6 +36,11 @@ const Env = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** Requests per minute per IP on the login endpoint. */
   LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /**
+   * Trust X-Forwarded-For from a reverse proxy for the client IP the audit trail records:
+   * "true", or a comma-separated list of proxy addresses / CIDR ranges. Off by default.
+   */
+  TRUST_PROXY: z.string().default('false'),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
 });
@@ -71,12 +76,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };
 }
 
-/** What the running app needs, once secrets and connections are settled. */
-export interface RuntimeSettings {
-  config: Config;
-  jwtSecret: string;
+function parseTrustProxy(value: string): boolean | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

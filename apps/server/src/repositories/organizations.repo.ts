@@ -1,5 +1,5 @@
 import { FEATURE_FLAG_KEYS, type Organization } from '@cdp/contracts';
-import { organizations, studies, type Tx, users } from '@cdp/db';
+import { organizations, type Tx } from '@cdp/db';
 import { asc, eq, sql } from 'drizzle-orm';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
@@ -9,11 +9,13 @@ export function effectiveFeatures(stored: Record<string, boolean>): Record<strin
   return Object.fromEntries(FEATURE_FLAG_KEYS.map((key) => [key, stored[key] ?? true]));
 }
 
+// Written out in full: drizzle renders a column inside `sql` unqualified, which in a
+// correlated subquery would bind to the inner table.
 const usage = {
-  studies: sql<number>`(select count(*)::int from ${studies} s
-    where s.org_id = ${organizations.id} and s.status <> 'archived')`,
-  users: sql<number>`(select count(*)::int from ${users} u
-    where u.org_id = ${organizations.id} and u.status = 'active')`,
+  studies: sql<number>`(select count(*)::int from studies s
+    where s.org_id = organizations.id and s.status <> 'archived')`,
+  users: sql<number>`(select count(*)::int from users u
+    where u.org_id = organizations.id and u.status = 'active')`,
 };
 
 export type OrganizationWithUsage = OrganizationRow & { usageStudies: number; usageUsers: number };

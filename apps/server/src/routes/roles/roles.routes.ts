@@ -33,8 +33,9 @@ async function loadRoles(tx: Tx, actor: Actor, id?: string) {
       isSystem: roles.isSystem,
       orgId: roles.orgId,
       permissions: roles.permissions,
-      assignments: sql<number>`(select count(*)::int from ${roleAssignments} ra
-        where ra.role_id = ${roles.id} and ra.org_id = ${actor.orgId})`,
+      // Spelled out: a column interpolated here would render unqualified and bind to `ra`.
+      assignments: sql<number>`(select count(*)::int from role_assignments ra
+        where ra.role_id = roles.id and ra.org_id = ${actor.orgId})`,
     })
     .from(roles)
     .where(

@@ -1,0 +1,2 @@
+/** The password every test user signs in with. */
+export const TEST_PASSWORD = 'Tessellate-Quorum-4417';

@@ -1,0 +1,136 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+import type { SystemRoleKey } from '@cdp/contracts';
+import { createDatabase, type Database } from '@cdp/db';
+import {
+  type BuiltOrganization,
+  type BuiltStudy,
+  type BuiltUser,
+  buildOrganization,
+  buildStudy,
+  buildUser,
+  type UserSpec,
+} from '@cdp/db/testing';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { hashPassword } from '../src/auth/passwords.ts';
+import { AccessTokens } from '../src/auth/tokens.ts';
+import { type Config, loadConfig } from '../src/config.ts';
+import type { AppContext } from '../src/lib/context.ts';
+import { createLogger } from '../src/lib/logger.ts';
+import { TEST_PASSWORD } from './constants.ts';
+
+export { TEST_PASSWORD };
+
+export interface Session {
+  user: BuiltUser;
+  token: string;
+  /** `cdp_refresh=<token>` as the browser would send it */
+  cookie: string;
+  refreshToken: string;
+}
+
+export interface Tenant {
+  org: BuiltOrganization;
+  study: BuiltStudy;
+  /** a user with the given system role, organization-wide, signed in */
+  as(role: SystemRoleKey, spec?: Partial<UserSpec>): Promise<Session>;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  database: Database;
+  /** Superuser connection: for setting up impossible states and tampering, never for the app. */
+  admin: pg.Pool;
+  routes: { method: string; url: string }[];
+  passwordHash: string;
+  login(email: string, password?: string): Promise<Session & { response: LightMyRequestResponse }>;
+  request(session: Session | null, options: InjectOptions): Promise<LightMyRequestResponse>;
+  user(spec: Omit<UserSpec, 'passwordHash'> & { passwordHash?: string }): Promise<BuiltUser>;
+  tenant(): Promise<Tenant>;
+  signIn(spec: Omit<UserSpec, 'passwordHash'>): Promise<Session>;
+  close(): Promise<void>;
+}
+
+let sharedHash: Promise<string> | undefined;
+
+/** A Fastify app on the run's real PostgreSQL, connected as the application role. */
+export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  await mkdir(inject('dataDir'), { recursive: true });
+  const dataDir = await mkdtemp(path.join(inject('dataDir'), 'app-'));
+  const config: Config = { ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), ...overrides };
+  const database = createDatabase({ connectionString: inject('appUrl'), max: 5 });
+  const ctx: AppContext = {
+    config,
+    database,
+    log: createLogger('silent'),
+    tokens: new AccessTokens('test-jwt-secret-0123456789abcdef0123456789', config.accessTokenTtlSeconds),
+  };
+  const routes: { method: string; url: string }[] = [];
+  const app = await buildApp(ctx, {
+    logger: false,
+    onRoute: (route) => {
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    },
+  });
+  await app.ready();
+  const admin = new pg.Pool({ connectionString: inject('adminUrl'), max: 2 });
+  sharedHash ??= hashPassword(TEST_PASSWORD);
+  const passwordHash = await sharedHash;
+
+  const t: TestApp = {
+    app,
+    ctx,
+    database,
+    admin,
+    routes,
+    passwordHash,
+    async login(email, password = TEST_PASSWORD) {
+      const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+      const body = response.json() as { accessToken?: string; user?: { id: string; orgId: string } };
+      const refresh = response.cookies.find((c) => c.name === 'cdp_refresh');
+      return {
+        response,
+        token: body.accessToken ?? '',
+        refreshToken: refresh?.value ?? '',
+        cookie: refresh ? `cdp_refresh=${refresh.value}` : '',
+        user: { id: body.user?.id ?? '', email, orgId: body.user?.orgId ?? '' },
+      };
+    },
+    request(session, options) {
+      return app.inject({
+        ...options,
+        headers: { ...(session ? { authorization: `Bearer ${session.token}` } : {}), ...options.headers },
+      });
+    },
+    user(spec) {
+      return buildUser(database, { passwordHash, ...spec });
+    },
+    async signIn(spec) {
+      const user = await t.user(spec);
+      const session = await t.login(user.email);
+      if (session.response.statusCode !== 200) {
+        throw new Error(`sign-in of ${user.email} failed: ${session.response.body}`);
+      }
+      return { ...session, user };
+    },
+    async tenant() {
+      const org = await buildOrganization(database);
+      const study = await buildStudy(database, { orgId: org.id });
+      return {
+        org,
+        study,
+        as: (role, spec = {}) => t.signIn({ orgId: org.id, role, ...spec }),
+      };
+    },
+    async close() {
+      await app.close();
+      await database.close();
+      await admin.end();
+    },
+  };
+  return t;
+}

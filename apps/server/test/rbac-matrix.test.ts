@@ -1,0 +1,225 @@
+import type { SystemRoleKey } from '@cdp/contracts';
+import { buildStudy } from '@cdp/db/testing';
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Session, startTestApp, type Tenant, type TestApp } from './harness.ts';
+
+/**
+ * Each system role against representative endpoints: allowed means 2xx, denied means 403
+ * naming the missing permission. The expectations are the seed's grants, written out by hand.
+ */
+
+type Role = Exclude<SystemRoleKey, 'platform_admin'>;
+const ROLES: Role[] = ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor', 'auditor'];
+
+interface Case {
+  name: string;
+  permission: string;
+  allowed: Role[];
+  request: (ctx: { tenant: Tenant; t: TestApp; unique: string }) => Promise<InjectOptions>;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'list studies',
+    permission: 'study:view:assigned',
+    allowed: ROLES,
+    request: async () => ({ method: 'GET', url: '/api/studies' }),
+  },
+  {
+    name: 'view a study',
+    permission: 'study:view:assigned',
+    allowed: ROLES,
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}` }),
+  },
+  {
+    name: 'create a study',
+    permission: 'study:create:own',
+    allowed: ['org_admin'],
+    request: async ({ unique }) => ({
+      method: 'POST',
+      url: '/api/studies',
+      payload: { code: `RB-${unique}`, name: 'RBAC study', phase: 'I' },
+    }),
+  },
+  {
+    name: 'edit a study',
+    permission: 'study:manage:assigned',
+    allowed: ['org_admin', 'study_manager'],
+    request: async ({ tenant }) => ({
+      method: 'PATCH',
+      url: `/api/studies/${tenant.study.id}`,
+      payload: { therapeuticArea: 'Oncology' },
+    }),
+  },
+  {
+    name: 'lock a study',
+    permission: 'study:manage:assigned',
+    allowed: ['org_admin', 'study_manager'],
+    request: async ({ tenant, t }) => {
+      const study = await buildStudy(t.database, { orgId: tenant.org.id, status: 'active' });
+      return {
+        method: 'POST',
+        url: `/api/studies/${study.id}/status`,
+        payload: { status: 'locked', reason: 'db lock' },
+      };
+    },
+  },
+  {
+    name: 'list users',
+    permission: 'user:view:own',
+    allowed: ['org_admin', 'study_manager'],
+    request: async () => ({ method: 'GET', url: '/api/users' }),
+  },
+  {
+    name: 'create a user',
+    permission: 'user:create:own',
+    allowed: ['org_admin'],
+    request: async ({ unique }) => ({
+      method: 'POST',
+      url: '/api/users',
+      payload: { email: `new-${unique}@test.cdp.local`, name: 'New Person', temporaryPassword: 'Temporary-Pass-8812' },
+    }),
+  },
+  {
+    name: 'deactivate a user',
+    permission: 'user:manage:own',
+    allowed: ['org_admin'],
+    request: async ({ tenant, t }) => {
+      const user = await t.user({ orgId: tenant.org.id, role: 'auditor' });
+      return { method: 'POST', url: `/api/users/${user.id}/deactivate`, payload: { reason: 'rbac test' } };
+    },
+  },
+  {
+    name: 'list roles',
+    permission: 'user:view:own',
+    allowed: ['org_admin', 'study_manager'],
+    request: async () => ({ method: 'GET', url: '/api/roles' }),
+  },
+  {
+    name: 'create a custom role',
+    permission: 'organization:manage:own',
+    allowed: ['org_admin'],
+    request: async ({ unique }) => ({
+      method: 'POST',
+      url: '/api/roles',
+      payload: { key: `r_${unique.toLowerCase()}`, name: 'Custom', permissions: ['study:view:assigned'] },
+    }),
+  },
+  {
+    name: 'view the organization',
+    permission: 'organization:view:own',
+    allowed: ['org_admin'],
+    request: async () => ({ method: 'GET', url: '/api/organization' }),
+  },
+  {
+    name: 'search the audit trail',
+    permission: 'audit:view:own',
+    allowed: ['org_admin', 'auditor'],
+    request: async () => ({ method: 'GET', url: '/api/audit' }),
+  },
+  {
+    name: 'verify the audit chain',
+    permission: 'audit:view:own',
+    allowed: ['org_admin', 'auditor'],
+    request: async () => ({ method: 'GET', url: '/api/audit/verify' }),
+  },
+  {
+    name: 'export the audit trail',
+    permission: 'audit:export:own',
+    allowed: ['auditor'],
+    request: async () => ({ method: 'GET', url: '/api/audit/export' }),
+  },
+  {
+    name: 'list organizations (platform)',
+    permission: 'tenant:view:all',
+    allowed: [],
+    request: async () => ({ method: 'GET', url: '/api/platform/organizations' }),
+  },
+  {
+    name: 'create an organization (platform)',
+    permission: 'tenant:create:all',
+    allowed: [],
+    request: async ({ unique }) => ({
+      method: 'POST',
+      url: '/api/platform/organizations',
+      payload: { code: `o-${unique.toLowerCase()}`, name: 'Should not exist' },
+    }),
+  },
+];
+
+let t: TestApp;
+let tenant: Tenant;
+const sessions = new Map<Role, Session>();
+let counter = 0;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  tenant = await t.tenant();
+  for (const role of ROLES) sessions.set(role, await tenant.as(role));
+});
+afterAll(() => t.close());
+
+describe('RBAC matrix', () => {
+  for (const testCase of CASES) {
+    for (const role of ROLES) {
+      const allowed = testCase.allowed.includes(role);
+      it(`${role} ${allowed ? 'may' : 'may not'} ${testCase.name}`, async () => {
+        counter += 1;
+        const unique = `${Date.now().toString(36)}${counter}`.toUpperCase();
+        const options = await testCase.request({ tenant, t, unique });
+        const res = await t.request(sessions.get(role) ?? null, options);
+        if (allowed) {
+          expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
+          expect(res.statusCode, res.body).toBeLessThan(300);
+        } else {
+          expect(res.statusCode, res.body).toBe(403);
+          expect(res.json().error).toMatchObject({
+            code: 'FORBIDDEN',
+            details: { missingPermission: testCase.permission },
+          });
+          expect(res.json().error.message).toContain(testCase.permission);
+        }
+      });
+    }
+  }
+
+  it('the platform administrator may use the platform console', async () => {
+    const platform = await t.login('platform@cdp.local');
+    const list = await t.request(platform, { method: 'GET', url: '/api/platform/organizations' });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().data.map((o: { id: string }) => o.id)).toContain(tenant.org.id);
+  });
+
+  it('a role limited to one study reaches that study only, and no organization-level action', async () => {
+    const other = await buildStudy(t.database, { orgId: tenant.org.id });
+    const manager = await tenant.as('study_manager', { studyId: tenant.study.id });
+    const list = await t.request(manager, { method: 'GET', url: '/api/studies' });
+    expect(list.json().data.map((s: { id: string }) => s.id)).toEqual([tenant.study.id]);
+    expect((await t.request(manager, { method: 'GET', url: `/api/studies/${other.id}` })).statusCode).toBe(404);
+    const edit = await t.request(manager, {
+      method: 'PATCH',
+      url: `/api/studies/${tenant.study.id}`,
+      payload: { description: 'edited by a study-limited manager' },
+    });
+    expect(edit.statusCode).toBe(200);
+    // user:view:own comes with study_manager, but only organization-wide.
+    expect((await t.request(manager, { method: 'GET', url: '/api/users' })).statusCode).toBe(403);
+  });
+
+  it('an expired role assignment grants nothing', async () => {
+    const user = await t.user({
+      orgId: tenant.org.id,
+      role: 'study_manager',
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const session = await t.login(user.email);
+    expect((await t.request(session, { method: 'GET', url: '/api/users' })).statusCode).toBe(200);
+    await t.admin.query(`update role_assignments set expires_at = now() - interval '1 minute' where user_id = $1`, [
+      user.id,
+    ]);
+    const res = await t.request(session, { method: 'GET', url: '/api/users' });
+    expect(res.statusCode).toBe(403);
+    expect((await t.request(session, { method: 'GET', url: '/api/studies' })).statusCode).toBe(403);
+  });
+});

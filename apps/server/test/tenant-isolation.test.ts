@@ -1,0 +1,170 @@
+import { TENANT_PERMISSIONS } from '@cdp/contracts';
+import { grantRole } from '@cdp/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Session, startTestApp, type TestApp } from './harness.ts';
+
+/**
+ * Walks EVERY route registered in Fastify with a user of a second organization who holds every
+ * tenant permission, pointing it at the first organization's resources. Routes added later are
+ * covered automatically: a route this test cannot classify or fill in makes it fail.
+ */
+
+let t: TestApp;
+let victim: {
+  orgId: string;
+  studyId: string;
+  userId: string;
+  userEmail: string;
+  roleId: string;
+  assignmentId: string;
+  studyCode: string;
+};
+let intruder: Session;
+
+/** Not tenant resources: nothing to isolate (health, docs, the caller's own credentials, the web app). */
+const PUBLIC_OR_SELF = new Set([
+  'GET /api/health',
+  'GET /api/ready',
+  'GET /api/openapi.json',
+  'POST /api/auth/login',
+  'POST /api/auth/refresh',
+  'POST /api/auth/logout',
+  'POST /api/auth/change-password',
+  'GET /',
+  'GET /*',
+]);
+
+/** A body that passes validation, so the request reaches the tenant check. */
+const BODIES: Record<string, unknown> = {
+  'PATCH /api/studies/:id': { name: 'Renamed by another tenant' },
+  'POST /api/studies/:id/status': { status: 'archived', reason: 'cross-tenant attempt' },
+  'PATCH /api/users/:id': { name: 'Renamed by another tenant' },
+  'POST /api/users/:id/deactivate': { reason: 'cross-tenant attempt' },
+  'POST /api/users/:id/reactivate': { reason: 'cross-tenant attempt' },
+  'POST /api/users/:id/reset-password': { temporaryPassword: 'Intruder-Chosen-Pass-42' },
+  'POST /api/users/:id/roles': { roleId: '00000000-0000-4000-8000-000000000000', studyId: null },
+  'PATCH /api/roles/:id': { name: 'Renamed by another tenant' },
+  'PATCH /api/platform/organizations/:id': { name: 'Renamed by another tenant' },
+  'POST /api/platform/organizations/:id/deactivate': { reason: 'cross-tenant attempt' },
+  'POST /api/platform/organizations/:id/reactivate': { reason: 'cross-tenant attempt' },
+  'POST /api/platform/organizations': { code: 'intruder-org', name: 'Intruder' },
+};
+
+function fillParams(url: string): string {
+  return url.replace(/:(\w+)/g, (_match, name: string) => {
+    if (name === 'assignmentId') return victim.assignmentId;
+    if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
+    if (url.startsWith('/api/studies/')) return victim.studyId;
+    if (url.startsWith('/api/users/')) return victim.userId;
+    if (url.startsWith('/api/roles/')) return victim.roleId;
+    if (url.startsWith('/api/platform/organizations/')) return victim.orgId;
+    throw new Error(`${url}: the isolation test does not know which resource :id names; teach it.`);
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const a = await t.tenant();
+  const user = await t.user({ orgId: a.org.id, role: 'data_scientist' });
+  const custom = await a.as('org_admin');
+  const role = await t.request(custom, {
+    method: 'POST',
+    url: '/api/roles',
+    payload: { key: 'reviewer', name: 'Reviewer', permissions: ['study:view:assigned'] },
+  });
+  expect(role.statusCode).toBe(201);
+  const assignmentId = await grantRole(t.database, user, 'auditor', a.study.id);
+  victim = {
+    orgId: a.org.id,
+    studyId: a.study.id,
+    studyCode: a.study.code,
+    userId: user.id,
+    userEmail: user.email,
+    roleId: role.json().data.id,
+    assignmentId,
+  };
+
+  // The intruder: an organization of its own, and a role holding every tenant permission.
+  const b = await t.tenant();
+  const admin = await b.as('org_admin');
+  const everything = await t.request(admin, {
+    method: 'POST',
+    url: '/api/roles',
+    payload: { key: 'everything', name: 'Everything', permissions: TENANT_PERMISSIONS },
+  });
+  expect(everything.statusCode).toBe(201);
+  intruder = await b.as('org_admin');
+  await grantRole(t.database, intruder.user, 'everything');
+  intruder = { ...(await t.login(intruder.user.email)), user: intruder.user };
+});
+afterAll(() => t.close());
+
+describe('tenant isolation', () => {
+  it('covers a meaningful set of routes', () => {
+    const api = t.routes.filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD');
+    expect(api.length).toBeGreaterThan(30);
+  });
+
+  it('every route with an id answers 404 (403 on platform routes) to a user of another organization', async () => {
+    const checked: string[] = [];
+    for (const route of t.routes) {
+      const key = `${route.method} ${route.url}`;
+      if (route.method === 'HEAD' || route.method === 'OPTIONS') continue;
+      if (PUBLIC_OR_SELF.has(key) || route.url.startsWith('/api/docs')) continue;
+      const hasParams = route.url.includes(':');
+      const isPlatform = route.url.startsWith('/api/platform/');
+      if (!hasParams && !isPlatform) continue; // collections: see the next test
+
+      const res = await t.request(intruder, {
+        method: route.method as 'GET',
+        url: fillParams(route.url),
+        ...(BODIES[key] !== undefined ? { payload: BODIES[key] as object } : {}),
+      });
+      const expected = isPlatform ? 403 : 404;
+      expect(res.statusCode, `${key} → ${res.body}`).toBe(expected);
+      expect(res.body).not.toContain(victim.userEmail);
+      checked.push(key);
+    }
+    expect(checked.length).toBeGreaterThan(15);
+  });
+
+  it('collections never list another organization’s resources, and a body cannot pick the tenant', async () => {
+    const secrets = [victim.orgId, victim.studyId, victim.userId, victim.userEmail, victim.roleId, victim.studyCode];
+    for (const route of t.routes) {
+      const key = `${route.method} ${route.url}`;
+      if (route.url.includes(':') || !route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) continue;
+      if (route.url.startsWith('/api/platform/') || PUBLIC_OR_SELF.has(key) || route.method === 'HEAD') continue;
+
+      if (route.method === 'GET') {
+        const res = await t.request(intruder, { method: 'GET', url: route.url });
+        expect(res.statusCode, key).toBe(200);
+        for (const secret of secrets) expect(res.body, `${key} leaks ${secret}`).not.toContain(secret);
+      } else {
+        // Naming the victim's organization in the body is refused outright.
+        const res = await t.request(intruder, {
+          method: route.method as 'POST',
+          url: route.url,
+          payload: { orgId: victim.orgId, organizationId: victim.orgId },
+        });
+        expect(res.statusCode, `${key} → ${res.body}`).toBe(400);
+      }
+    }
+  });
+
+  it('left the other organization exactly as it was, with nothing in its audit trail from the intruder', async () => {
+    const { rows: study } = await t.admin.query('select name, status from studies where id = $1', [victim.studyId]);
+    expect(study[0]).toMatchObject({ status: 'active' });
+    expect(study[0].name).not.toMatch(/another tenant/);
+    const { rows: user } = await t.admin.query('select name, status, must_change_password from users where id = $1', [
+      victim.userId,
+    ]);
+    expect(user[0]).toMatchObject({ status: 'active', must_change_password: false });
+    const { rows: org } = await t.admin.query('select name, status from organizations where id = $1', [victim.orgId]);
+    expect(org[0]).toMatchObject({ status: 'active' });
+    const { rows: events } = await t.admin.query(
+      'select count(*)::int as n from audit_events where org_id = $1 and actor_id = $2',
+      [victim.orgId, intruder.user.id],
+    );
+    expect(events[0].n).toBe(0);
+  });
+});
