@@ -41,6 +41,18 @@ export function checkPasswordPolicy(password: string, email: string): string[] {
   }
   if (new Set(password).size < 4) {
     problems.push('Use more different characters.');
+  } else if (isMostlySequential(lower)) {
+    problems.push('Avoid sequences such as 123456789 or abcdef.');
   }
   return problems;
+}
+
+/** "1234567890123", "abcdefghijkl", "987654321098": neighbours mostly one apart. */
+function isMostlySequential(text: string): boolean {
+  let steps = 0;
+  for (let i = 1; i < text.length; i += 1) {
+    const diff = Math.abs(text.charCodeAt(i) - text.charCodeAt(i - 1));
+    if (diff === 1 || diff === 9) steps += 1; // 9: the 0/9 wrap of a digit run
+  }
+  return text.length > 1 && steps / (text.length - 1) >= 0.8;
 }

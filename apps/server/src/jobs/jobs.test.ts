@@ -1,0 +1,72 @@
+import PgBoss from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../test/harness.ts';
+import { purgeSessions } from './handlers/purge-sessions.ts';
+import { JOBS } from './names.ts';
+import { startWorker } from './queue.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+describe('auth.purge-sessions', () => {
+  it('drops refresh tokens of ended sessions and old ended sessions, keeping open ones', async () => {
+    const tenant = await t.tenant();
+    const open = await tenant.as('auditor');
+    const ended = await tenant.as('auditor');
+    await t.request(null, { method: 'POST', url: '/api/auth/logout', headers: { cookie: ended.cookie } });
+    const old = await tenant.as('auditor');
+    await t.admin.query(
+      `update sessions set revoked_at = now() - interval '40 days', revoked_reason = 'logout' where user_id = $1`,
+      [old.user.id],
+    );
+
+    const result = await purgeSessions(t.ctx);
+    expect(result.tokens).toBeGreaterThanOrEqual(2);
+    expect(result.sessions).toBeGreaterThanOrEqual(1);
+    const { rows } = await t.admin.query<{ user_id: string; tokens: number }>(
+      `select s.user_id, (select count(*)::int from refresh_tokens rt where rt.session_id = s.id) as tokens
+       from sessions s where s.user_id = any($1)`,
+      [[open.user.id, ended.user.id, old.user.id]],
+    );
+    expect(rows.find((r) => r.user_id === open.user.id)?.tokens).toBe(1);
+    expect(rows.find((r) => r.user_id === ended.user.id)?.tokens).toBe(0);
+    expect(rows.find((r) => r.user_id === old.user.id)).toBeUndefined();
+    // The open session still refreshes.
+    const refresh = await t.request(null, {
+      method: 'POST',
+      url: '/api/auth/refresh',
+      headers: { cookie: open.cookie },
+    });
+    expect(refresh.statusCode).toBe(200);
+  });
+
+  it('runs through the queue in the worker, and is scheduled hourly', async () => {
+    const worker = await startWorker(t.ctx, inject('appUrl'));
+    const sender = new PgBoss({
+      connectionString: inject('appUrl'),
+      migrate: false,
+      supervise: false,
+      schedule: false,
+    });
+    sender.on('error', () => {});
+    await sender.start();
+    try {
+      const id = await sender.send(JOBS.purgeSessions.name, {});
+      expect(id).toBeTruthy();
+      let state = '';
+      for (let i = 0; i < 100 && state !== 'completed'; i += 1) {
+        await new Promise((r) => setTimeout(r, 200));
+        state = (await sender.getJobById(JOBS.purgeSessions.name, id as string))?.state ?? '';
+      }
+      expect(state).toBe('completed');
+      const schedules = await sender.getSchedules();
+      expect(schedules.find((s) => s.name === JOBS.purgeSessions.name)?.cron).toBe(JOBS.purgeSessions.cron);
+    } finally {
+      await sender.stop({ graceful: false });
+      await worker.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,164 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from './global-setup.ts';
+
+/**
+ * The `cdp` CLI as a newcomer meets it: real processes, a real embedded PostgreSQL under a fresh
+ * DATA_DIR, signals, a second start while one runs, and a restart that keeps the data.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const MAIN = path.join(ROOT, 'apps/server/src/main.ts');
+const DEMO_PASSWORD = 'Cli-Test-Demo-Pass-2026';
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function cdp(mode: string, env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, mode], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.on('data', (d) => {
+    text += d;
+  });
+  child.stderr?.on('data', (d) => {
+    text += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string, output: () => string, ms = 90_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}; output:\n${output()}`);
+}
+
+async function login(port: number, email: string, password: string) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  return { status: res.status, body: (await res.json()) as { accessToken: string } };
+}
+
+let dataDir: string;
+beforeAll(async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cdp-cli-'));
+  await chmod(root, 0o755);
+  dataDir = path.join(root, 'data');
+});
+afterAll(async () => {
+  await rm(path.dirname(dataDir), { recursive: true, force: true });
+});
+
+describe('cdp start', () => {
+  it('starts everything, refuses a second start, stops cleanly on SIGTERM, and keeps data across a restart', async () => {
+    const port = await freePort();
+    const env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      CDP_DEMO_PASSWORD: DEMO_PASSWORD,
+      WEB_DIST_DIR: path.join(dataDir, 'no-web'),
+    };
+    const first = cdp('start', env);
+    await until(() => first.output().includes('Press Ctrl-C to stop'), 'the banner', first.output);
+    const banner = first.output();
+    expect(banner).toContain(`http://localhost:${port}`);
+    expect(banner).toContain(`Sign in with password ${DEMO_PASSWORD}`);
+    for (const email of [
+      'platform@cdp.local',
+      'admin@demo.cdp.local',
+      'monitor@demo.cdp.local',
+      'auditor@demo.cdp.local',
+    ]) {
+      expect(banner).toContain(email);
+    }
+
+    const admin = await login(port, 'admin@demo.cdp.local', DEMO_PASSWORD);
+    expect(admin.status).toBe(200);
+    const headers = { authorization: `Bearer ${admin.body.accessToken}`, 'content-type': 'application/json' };
+    const studies = await (await fetch(`http://127.0.0.1:${port}/api/studies`, { headers })).json();
+    expect(studies.data.map((s: { code: string }) => s.code)).toEqual(['CDP-301']);
+    const created = await fetch(`http://127.0.0.1:${port}/api/studies`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ code: 'KEEP-1', name: 'Survives a restart', phase: 'I' }),
+    });
+    expect(created.status).toBe(201);
+    expect(existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+
+    const second = cdp('start', { ...env, PORT: String(await freePort()) });
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/already running .*pid \d+/);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'cdp.pid'))).toBe(false);
+
+    const again = cdp('start', env);
+    await until(() => again.output().includes('Press Ctrl-C to stop'), 'the banner after restart', again.output);
+    const relogin = await login(port, 'admin@demo.cdp.local', DEMO_PASSWORD);
+    const after = await (
+      await fetch(`http://127.0.0.1:${port}/api/studies`, {
+        headers: { authorization: `Bearer ${relogin.body.accessToken}` },
+      })
+    ).json();
+    expect(after.data.map((s: { code: string }) => s.code)).toEqual(['CDP-301', 'KEEP-1']);
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  }, 180_000);
+});
+
+describe('cdp against an external PostgreSQL (DATABASE_URL)', () => {
+  it('migrate, seed, api and worker run against it; api refuses to start without credentials', async () => {
+    const env = {
+      DATABASE_URL: inject('adminUrl'),
+      DATABASE_APP_PASSWORD: 'test-app-password-0123456789',
+      DATA_DIR: path.join(path.dirname(dataDir), 'external'),
+    };
+    const migrate = cdp('migrate', env);
+    expect(await migrate.exited, migrate.output()).toBe(0);
+    const seeded = cdp('seed', env);
+    expect(await seeded.exited, seeded.output()).toBe(0);
+
+    const port = await freePort();
+    const api = cdp('api', { ...env, PORT: String(port) });
+    await until(
+      async () => (await fetch(`http://127.0.0.1:${port}/api/ready`).catch(() => null))?.status === 200,
+      'api readiness',
+      api.output,
+    );
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+
+    const worker = cdp('worker', { ...env, LOG_LEVEL: 'info' });
+    await until(() => worker.output().includes('"mode":"worker"'), 'the worker', worker.output);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+
+    const noCredentials = cdp('api', { DATABASE_URL: inject('adminUrl'), DATA_DIR: env.DATA_DIR, PORT: String(port) });
+    expect(await noCredentials.exited).toBe(1);
+    expect(noCredentials.output()).toMatch(/DATABASE_APP_URL, or DATABASE_APP_PASSWORD/);
+
+    const noDatabase = cdp('api', { DATA_DIR: env.DATA_DIR, DATABASE_URL: '' });
+    expect(await noDatabase.exited).toBe(1);
+    expect(noDatabase.output()).toMatch(/runs against an external database: set DATABASE_URL/);
+  }, 120_000);
+});
