@@ -56,6 +56,10 @@ async function login(port: number, email: string, password: string) {
   return { status: res.status, body: (await res.json()) as { accessToken: string } };
 }
 
+interface StudyList {
+  data: { code: string }[];
+}
+
 let dataDir: string;
 beforeAll(async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cdp-cli-'));
@@ -93,7 +97,7 @@ describe('cdp start', () => {
     const admin = await login(port, 'admin@demo.cdp.local', DEMO_PASSWORD);
     expect(admin.status).toBe(200);
     const headers = { authorization: `Bearer ${admin.body.accessToken}`, 'content-type': 'application/json' };
-    const studies = await (await fetch(`http://127.0.0.1:${port}/api/studies`, { headers })).json();
+    const studies = (await (await fetch(`http://127.0.0.1:${port}/api/studies`, { headers })).json()) as StudyList;
     expect(studies.data.map((s: { code: string }) => s.code)).toEqual(['CDP-301']);
     const created = await fetch(`http://127.0.0.1:${port}/api/studies`, {
       method: 'POST',
