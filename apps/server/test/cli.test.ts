@@ -119,11 +119,11 @@ describe('cdp start', () => {
     const again = cdp('start', env);
     await until(() => again.output().includes('Press Ctrl-C to stop'), 'the banner after restart', again.output);
     const relogin = await login(port, 'admin@demo.cdp.local', DEMO_PASSWORD);
-    const after = await (
+    const after = (await (
       await fetch(`http://127.0.0.1:${port}/api/studies`, {
         headers: { authorization: `Bearer ${relogin.body.accessToken}` },
       })
-    ).json();
+    ).json()) as StudyList;
     expect(after.data.map((s: { code: string }) => s.code)).toEqual(['CDP-301', 'KEEP-1']);
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
