@@ -1,10 +1,13 @@
-import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.ts';
 
 export type Db = NodePgDatabase<typeof schema>;
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/**
+ * The handle a transaction body works with: every statement runs inside the transaction.
+ * Never call `tx.transaction()` on it: the transaction is already open.
+ */
+export type Tx = Omit<Db, 'transaction'>;
 
 export interface Database {
   readonly pool: pg.Pool;
@@ -28,6 +31,8 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -39,22 +44,54 @@ export function createDatabase(options: DatabaseOptions): Database {
   });
   // A dropped idle connection is not a reason to crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = drizzle(pool, { schema });
+
+  // One drizzle handle per pooled connection, made once.
+  const handles = new WeakMap<pg.PoolClient, Db>();
+
+  /**
+   * BEGIN and the SET LOCAL travel in one simple-protocol round trip. The value is inlined, so
+   * it is checked to be a UUID (or the literal 'on') first: nothing else can reach that string.
+   */
+  async function run<T>(setting: 'app.org_id' | 'app.system', value: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (setting === 'app.org_id' ? !UUID.test(value) : value !== 'on') {
+      throw new Error(`invalid tenant context ${JSON.stringify(value)}`);
+    }
+    const client = await pool.connect();
+    // Set when the connection itself may be unusable; the pool then drops it instead of reusing it.
+    let discard: Error | undefined;
+    try {
+      try {
+        await client.query(`begin; select set_config('${setting}', '${value}', true)`);
+      } catch (error) {
+        discard = error as Error;
+        throw error;
+      }
+      let tx = handles.get(client);
+      if (!tx) {
+        tx = drizzle(client, { schema });
+        handles.set(client, tx);
+      }
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        await client.query('rollback').catch((rollbackError: Error) => {
+          discard = rollbackError;
+        });
+        throw error;
+      }
+      // A failed COMMIT has already ended (rolled back) the transaction.
+      await client.query('commit');
+      return result;
+    } finally {
+      client.release(discard);
+    }
+  }
 
   return {
     pool,
-    tenant(orgId, fn) {
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select set_config('app.org_id', ${orgId}, true)`);
-        return fn(tx);
-      });
-    },
-    system(fn) {
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select set_config('app.system', 'on', true)`);
-        return fn(tx);
-      });
-    },
+    tenant: (orgId, fn) => run('app.org_id', orgId, fn),
+    system: (fn) => run('app.system', 'on', fn),
     close: () => pool.end(),
   };
 }

@@ -1,5 +1,4 @@
 import type { GrantDto, Permission } from '@cdp/contracts';
-import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RequestOrigin } from '../audit/audit-log.ts';
@@ -38,9 +37,6 @@ interface SessionRow extends Record<string, unknown> {
   grants: GrantDto[];
 }
 
-/** Activity is written at most this often, so browsing does not write on every request. */
-const ACTIVITY_WRITE_SECONDS = 30;
-
 export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppContext }) => {
   app.decorateRequest('actor', null);
   app.decorateRequest('origin', null as unknown as RequestOrigin);
@@ -67,66 +63,48 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
   const claims = await ctx.tokens.verify(header.slice('Bearer '.length).trim());
   const idleLimit = ctx.config.sessionIdleMinutes * 60;
 
-  // Returns the failure instead of throwing it, so that ending an expired session commits.
-  const outcome = await ctx.database.tenant(claims.orgId, async (tx): Promise<Actor | AppError> => {
-    const { rows } = await tx.execute<SessionRow>(sql`
-      select s.revoked_at is not null as revoked,
-             s.expires_at <= now() as expired,
-             extract(epoch from now() - s.last_activity_at)::float8 as idle_seconds,
-             u.id as user_id, u.email, u.name, u.status as user_status, u.must_change_password,
-             o.id as org_id, o.code as org_code, o.name as org_name, o.kind as org_kind,
-             o.status as org_status,
-             coalesce((
-               select json_agg(json_build_object(
-                 'roleKey', r.key, 'roleName', r.name, 'studyId', ra.study_id,
-                 'expiresAt', ra.expires_at, 'permissions', r.permissions))
-               from role_assignments ra join roles r on r.id = ra.role_id
-               where ra.user_id = u.id and (ra.expires_at is null or ra.expires_at > now())
-             ), '[]'::json) as grants
-      from sessions s
-      join users u on u.id = s.user_id
-      join organizations o on o.id = s.org_id
-      where s.id = ${claims.sessionId} and u.id = ${claims.userId}`);
-    const row = rows[0];
-    if (!row || row.revoked) {
-      return new AppError('UNAUTHENTICATED', 'This session has ended. Sign in again.');
-    }
-    if (row.user_status !== 'active' || row.org_status !== 'active') {
-      return new AppError('ACCOUNT_DISABLED', 'This account has been deactivated. Contact your administrator.');
-    }
-    if (row.expired || row.idle_seconds > idleLimit) {
-      const reason = row.expired ? 'max_age' : 'idle_timeout';
-      await endSession(tx, claims.orgId, claims.sessionId, reason, request.origin, {
+  // One round trip: the definer function checks the ids belong together and touches activity.
+  const { rows } = await ctx.database.pool.query<SessionRow>('select * from app_session_actor($1, $2, $3, $4)', [
+    claims.sessionId,
+    claims.userId,
+    claims.orgId,
+    idleLimit,
+  ]);
+  const row = rows[0];
+  if (!row || row.revoked) {
+    throw new AppError('UNAUTHENTICATED', 'This session has ended. Sign in again.');
+  }
+  if (row.user_status !== 'active' || row.org_status !== 'active') {
+    throw new AppError('ACCOUNT_DISABLED', 'This account has been deactivated. Contact your administrator.');
+  }
+  if (row.expired || row.idle_seconds > idleLimit) {
+    await ctx.database.tenant(claims.orgId, (tx) =>
+      endSession(tx, claims.orgId, claims.sessionId, row.expired ? 'max_age' : 'idle_timeout', request.origin, {
         type: 'user',
         id: row.user_id,
         label: row.email,
-      });
-      return new AppError(
-        'SESSION_EXPIRED',
-        row.expired
-          ? 'Your session reached its maximum length. Sign in again.'
-          : `Your session expired after ${ctx.config.sessionIdleMinutes} minutes of inactivity. Sign in again.`,
-      );
-    }
-    if (row.idle_seconds > ACTIVITY_WRITE_SECONDS) {
-      await tx.execute(sql`update sessions set last_activity_at = now() where id = ${claims.sessionId}`);
-    }
-    return {
-      type: 'user',
-      userId: row.user_id,
-      email: row.email,
-      name: row.name,
-      orgId: row.org_id,
-      orgCode: row.org_code,
-      orgName: row.org_name,
-      orgKind: row.org_kind,
-      sessionId: claims.sessionId,
-      mustChangePassword: row.must_change_password,
-      grants: row.grants,
-    };
-  });
-  if (outcome instanceof AppError) throw outcome;
-  return outcome;
+      }),
+    );
+    throw new AppError(
+      'SESSION_EXPIRED',
+      row.expired
+        ? 'Your session reached its maximum length. Sign in again.'
+        : `Your session expired after ${ctx.config.sessionIdleMinutes} minutes of inactivity. Sign in again.`,
+    );
+  }
+  return {
+    type: 'user',
+    userId: row.user_id,
+    email: row.email,
+    name: row.name,
+    orgId: row.org_id,
+    orgCode: row.org_code,
+    orgName: row.org_name,
+    orgKind: row.org_kind,
+    sessionId: claims.sessionId,
+    mustChangePassword: row.must_change_password,
+    grants: row.grants,
+  };
 }
 
 /** The authenticated actor; routes behind the auth hook always have one. */

@@ -1,0 +1,52 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { benchApiStudies } from './api-studies.ts';
+import { ROOT, startServer } from './server.ts';
+
+/**
+ * `npm run bench [-- <name>...]`: runs the named benchmarks (all by default) against a real
+ * `cdp start`, prints the figures and writes them to bench/results/<name>.json.
+ *   startup      first start (fresh DATA_DIR: initdb, migrations, seed) and restart, to ready
+ *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
+ */
+const BENCHMARKS = ['startup', 'api-studies'] as const;
+type Name = (typeof BENCHMARKS)[number];
+
+async function main() {
+  const requested = process.argv.slice(2).filter((a) => a !== '--');
+  const unknown = requested.filter((r) => !BENCHMARKS.includes(r as Name));
+  if (unknown.length > 0) {
+    console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${BENCHMARKS.join(', ')}.`);
+    process.exit(2);
+  }
+  const names = (requested.length > 0 ? requested : BENCHMARKS) as Name[];
+  const results: Record<string, unknown> = {};
+
+  const server = await startServer();
+  try {
+    if (names.includes('startup')) {
+      const restartMs = await server.restart();
+      results.startup = {
+        firstStartToReadyMs: Math.round(server.readyMs),
+        restartToReadyMs: Math.round(restartMs),
+        note: 'cdp start, fresh DATA_DIR (initdb + migrations + seed), then SIGTERM and start again',
+      };
+    }
+    if (names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
+  } finally {
+    await server.cleanup();
+  }
+
+  const dir = path.join(ROOT, 'bench/results');
+  await mkdir(dir, { recursive: true });
+  const meta = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length };
+  for (const [name, figures] of Object.entries(results)) {
+    await writeFile(
+      path.join(dir, `${name}.json`),
+      `${JSON.stringify({ ...meta, ...(figures as object) }, null, 2)}\n`,
+    );
+  }
+  console.log(JSON.stringify({ ...meta, results }, null, 2));
+}
+
+await main();
