@@ -108,4 +108,28 @@ describe('row-level security', () => {
       client.release();
     }
   });
+
+  it('the one definer function (request authentication) answers only for a matching session, user and organization', async () => {
+    const a = await buildOrganization(t.database);
+    const b = await buildOrganization(t.database);
+    const user = await t.user({ orgId: a.id, role: 'auditor' });
+    await t.login(user.email);
+    const { rows: sessions } = await t.admin.query<{ id: string }>('select id from sessions where user_id = $1', [
+      user.id,
+    ]);
+    const sessionId = sessions[0]?.id;
+    const call = (sid: string | undefined, uid: string, oid: string) =>
+      t.database.pool.query('select user_id, grants from app_session_actor($1, $2, $3, 1800)', [sid, uid, oid]);
+    const ok = await call(sessionId, user.id, a.id);
+    expect(ok.rows).toHaveLength(1);
+    expect(ok.rows[0].grants[0].roleKey).toBe('auditor');
+    expect((await call(sessionId, user.id, b.id)).rows).toHaveLength(0);
+    const other = await t.user({ orgId: a.id });
+    expect((await call(sessionId, other.id, a.id)).rows).toHaveLength(0);
+    const { rows: acl } = await t.admin.query<{ acl: string }>(
+      `select proacl::text as acl from pg_proc where proname = 'app_session_actor'`,
+    );
+    expect(acl[0]?.acl).toContain('cdp_app=X');
+    expect(acl[0]?.acl).not.toMatch(/(^|[{,])=X/);
+  });
 });
