@@ -58,20 +58,27 @@ export interface TestApp {
 let sharedHash: Promise<string> | undefined;
 
 /** A Fastify app on the run's real PostgreSQL, connected as the application role. */
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** A logger to capture what the app logs (silent otherwise). */
+  log?: AppContext['log'];
+  /** Connect as this URL instead of the run's application role. */
+  appUrl?: string;
+}
+
+export async function startTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   await mkdir(inject('dataDir'), { recursive: true });
   const dataDir = await mkdtemp(path.join(inject('dataDir'), 'app-'));
   const config: Config = { ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), ...overrides };
-  const database = createDatabase({ connectionString: inject('appUrl'), max: 5 });
+  const database = createDatabase({ connectionString: options.appUrl ?? inject('appUrl'), max: 5 });
   const ctx: AppContext = {
     config,
     database,
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     tokens: new AccessTokens('test-jwt-secret-0123456789abcdef0123456789', config.accessTokenTtlSeconds),
   };
   const routes: { method: string; url: string }[] = [];
   const app = await buildApp(ctx, {
-    logger: false,
+    logger: options.log !== undefined,
     onRoute: (route) => {
       for (const method of [route.method].flat()) routes.push({ method, url: route.url });
     },

@@ -13,7 +13,7 @@ import { and, asc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { appendAudit } from '../../audit/audit-log.ts';
-import { type Actor, actorRef } from '../../auth/actor.ts';
+import { type Actor, actorRef, can } from '../../auth/actor.ts';
 import { AppError, isUniqueViolation, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
@@ -52,6 +52,11 @@ async function loadRoles(tx: Tx, actor: Actor, id?: string) {
 function present(row: Awaited<ReturnType<typeof loadRoles>>[number]): Role {
   const { orgId: _orgId, ...role } = row;
   return role;
+}
+
+/** Custom roles can be changed by whoever manages the organization; system roles by nobody. */
+function rolePermissions(actor: Actor, role: { isSystem: boolean }): string[] {
+  return !role.isSystem && can(actor, 'organization:manage:own') ? ['organization:manage:own'] : [];
 }
 
 /** A custom role of the actor's organization, locked for change; system roles are read-only. */
@@ -112,7 +117,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       const actor = actorOf(request);
       const [row] = await ctx.database.tenant(actor.orgId, (tx) => loadRoles(tx, actor, request.params.id));
       if (!row) throw notFound('Role');
-      return { data: present(row), permissions: [] };
+      return { data: present(row), permissions: rolePermissions(actor, row) };
     },
   );
 
@@ -156,7 +161,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
           if (!loaded) throw new Error('created role not found');
           return present(loaded);
         });
-        return reply.status(201).send({ data: role, permissions: [] });
+        return reply.status(201).send({ data: role, permissions: rolePermissions(actor, role) });
       } catch (error) {
         if (isUniqueViolation(error, 'roles_org_key')) {
           throw new AppError('CONFLICT', `A role with key ${input.key} already exists.`, {
@@ -208,7 +213,7 @@ export const roleRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         if (!loaded) throw new Error('updated role not found');
         return present(loaded);
       });
-      return { data: role, permissions: [] };
+      return { data: role, permissions: rolePermissions(actor, role) };
     },
   );
 

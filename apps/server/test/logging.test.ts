@@ -1,0 +1,66 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOG_REDACT } from '../src/lib/log-redact.ts';
+import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
+
+let t: TestApp;
+const lines: string[] = [];
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const log = pino({ level: 'trace', redact: { paths: LOG_REDACT, censor: '[redacted]' } }, sink);
+  t = await startTestApp({}, { log });
+});
+afterAll(() => t.close());
+
+describe('logs', () => {
+  it('carry a request id per request and never a password, token or cookie', async () => {
+    const tenant = await t.tenant();
+    const session = await tenant.as('org_admin');
+    await t.request(null, { method: 'POST', url: '/api/auth/refresh', headers: { cookie: session.cookie } });
+    await t.request(session, {
+      method: 'POST',
+      url: '/api/users',
+      payload: { email: 'logged@test.cdp.local', name: 'Logged', temporaryPassword: 'Never-In-Logs-4242' },
+    });
+    await t.request(session, {
+      method: 'POST',
+      url: '/api/auth/change-password',
+      payload: { currentPassword: TEST_PASSWORD, newPassword: 'Another-Secret-9191' },
+    });
+    await t.request(session, { method: 'GET', url: '/api/studies/not-a-uuid' });
+
+    const text = lines.join('');
+    expect(lines.length).toBeGreaterThan(5);
+    const parsed = lines.map((l) => JSON.parse(l) as { reqId?: string });
+    expect(parsed.filter((l) => l.reqId).length).toBeGreaterThan(5);
+    for (const secret of [
+      TEST_PASSWORD,
+      'Never-In-Logs-4242',
+      'Another-Secret-9191',
+      session.token,
+      session.refreshToken,
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});
+
+describe('readiness', () => {
+  it('is 503 when the database cannot be reached', async () => {
+    const broken = await startTestApp({}, { appUrl: 'postgres://cdp_app:x@127.0.0.1:1/cdp' });
+    try {
+      const res = await broken.request(null, { method: 'GET', url: '/api/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ status: 'not_ready', database: 'unreachable' });
+      expect((await broken.request(null, { method: 'GET', url: '/api/health' })).statusCode).toBe(200);
+    } finally {
+      await broken.close();
+    }
+  });
+});
