@@ -54,14 +54,21 @@ export async function seed(ctx: AppContext, options: SeedOptions): Promise<SeedR
     if (await ensureUser(tx, platform, PLATFORM_ADMIN_EMAIL, 'Platform Administrator', passwordHash)) {
       createdUsers.push(PLATFORM_ADMIN_EMAIL);
     }
-    await ensureAssignment(tx, platform, PLATFORM_ADMIN_EMAIL, roleIds.platform_admin, null);
+    await ensureAssignment(
+      tx,
+      platform,
+      PLATFORM_ADMIN_EMAIL,
+      { key: 'platform_admin', id: roleIds.platform_admin },
+      null,
+    );
 
     if (!options.demo) return;
     const demo = await ensureOrganization(tx, { code: 'demo', name: 'Demo Pharma', kind: 'tenant' });
     const studyId = await ensureStudy(ctx, tx, demo);
     for (const person of DEMO_USERS) {
       if (await ensureUser(tx, demo, person.email, person.name, passwordHash)) createdUsers.push(person.email);
-      await ensureAssignment(tx, demo, person.email, roleIds[person.role], person.studyOnly ? studyId : null);
+      const role = { key: person.role, id: roleIds[person.role] };
+      await ensureAssignment(tx, demo, person.email, role, person.studyOnly ? studyId : null);
     }
   });
   return { createdUsers };
@@ -139,7 +146,14 @@ async function ensureUser(tx: Tx, orgId: string, email: string, name: string, pa
   return true;
 }
 
-async function ensureAssignment(tx: Tx, orgId: string, email: string, roleId: string, studyId: string | null) {
+async function ensureAssignment(
+  tx: Tx,
+  orgId: string,
+  email: string,
+  role: { key: string; id: string },
+  studyId: string | null,
+) {
+  const roleId = role.id;
   const [user] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`);
   if (!user) return;
   const [existing] = await tx
@@ -154,7 +168,7 @@ async function ensureAssignment(tx: Tx, orgId: string, email: string, roleId: st
     action: 'role.assigned',
     resourceType: 'user',
     resourceId: user.id,
-    newValues: { user: email, roleId, studyId },
+    newValues: { user: email, role: role.key, studyId },
     reason: 'initial seed',
   });
 }
