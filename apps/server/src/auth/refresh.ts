@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
-import { endSession, issueRefreshToken } from './sessions.ts';
+import { endSession, issueRefreshToken, sessionExpiredError } from './sessions.ts';
 import { hashRefreshToken } from './tokens.ts';
 
 export interface RefreshResult {
@@ -78,13 +78,9 @@ export async function refresh(ctx: AppContext, token: string, origin: RequestOri
       return new AppError('ACCOUNT_DISABLED', 'This account has been deactivated. Contact your administrator.');
     }
     if (row.expired || row.idle_seconds > idleLimit) {
-      await endSession(tx, row.org_id, row.session_id, row.expired ? 'max_age' : 'idle_timeout', origin, actor);
-      return new AppError(
-        'SESSION_EXPIRED',
-        row.expired
-          ? 'Your session reached its maximum length. Sign in again.'
-          : `Your session expired after ${ctx.config.sessionIdleMinutes} minutes of inactivity. Sign in again.`,
-      );
+      const reason = row.expired ? 'max_age' : 'idle_timeout';
+      await endSession(tx, row.org_id, row.session_id, reason, origin, actor);
+      return sessionExpiredError(reason, ctx.config.sessionIdleMinutes);
     }
 
     await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.token_id));

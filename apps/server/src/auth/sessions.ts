@@ -1,6 +1,7 @@
 import { refreshTokens, sessions, type Tx } from '@cdp/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { AppError } from '../lib/app-error.ts';
 import { newRefreshToken } from './tokens.ts';
 
 export type SessionEndReason =
@@ -87,4 +88,15 @@ export async function endUserSessions(
     if (await endSession(tx, orgId, id, reason, origin, actor)) count += 1;
   }
   return count;
+}
+
+/** The 401 a user meets when their session timed out, in words they can act on. */
+export function sessionExpiredError(reason: 'idle_timeout' | 'max_age', idleMinutes: number): AppError {
+  const minutes = `${idleMinutes} minute${idleMinutes === 1 ? '' : 's'}`;
+  return new AppError(
+    'SESSION_EXPIRED',
+    reason === 'max_age'
+      ? 'Your session reached its maximum length. Sign in again.'
+      : `Your session expired after ${minutes} of inactivity. Sign in again.`,
+  );
 }

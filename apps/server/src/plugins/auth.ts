@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RequestOrigin } from '../audit/audit-log.ts';
 import { type Actor, can } from '../auth/actor.ts';
-import { endSession } from '../auth/sessions.ts';
+import { endSession, sessionExpiredError } from '../auth/sessions.ts';
 import { AppError, forbidden } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 
@@ -78,19 +78,15 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
     throw new AppError('ACCOUNT_DISABLED', 'This account has been deactivated. Contact your administrator.');
   }
   if (row.expired || row.idle_seconds > idleLimit) {
+    const reason = row.expired ? 'max_age' : 'idle_timeout';
     await ctx.database.tenant(claims.orgId, (tx) =>
-      endSession(tx, claims.orgId, claims.sessionId, row.expired ? 'max_age' : 'idle_timeout', request.origin, {
+      endSession(tx, claims.orgId, claims.sessionId, reason, request.origin, {
         type: 'user',
         id: row.user_id,
         label: row.email,
       }),
     );
-    throw new AppError(
-      'SESSION_EXPIRED',
-      row.expired
-        ? 'Your session reached its maximum length. Sign in again.'
-        : `Your session expired after ${ctx.config.sessionIdleMinutes} minutes of inactivity. Sign in again.`,
-    );
+    throw sessionExpiredError(reason, ctx.config.sessionIdleMinutes);
   }
   return {
     type: 'user',

@@ -16,21 +16,29 @@ import type { AppContext } from '../../lib/context.ts';
 import { actorOf } from '../../plugins/auth.ts';
 
 export const REFRESH_COOKIE = 'cdp_refresh';
+/**
+ * Readable by the page, holds no secret: it only tells the web app that a refresh cookie exists,
+ * so a visitor who never signed in is not greeted by a failing refresh request.
+ */
+export const SIGNED_IN_COOKIE = 'cdp_signed_in';
 const COOKIE_PATH = '/api/auth';
 
 const Ok = z.object({ ok: z.literal(true) });
 
 export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const setRefreshCookie = (request: FastifyRequest, reply: FastifyReply, token: string) => {
-    reply.setCookie(REFRESH_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'strict',
-      path: COOKIE_PATH,
+    const common = {
+      sameSite: 'strict' as const,
       secure: ctx.config.cookieSecure === 'auto' ? request.protocol === 'https' : ctx.config.cookieSecure === 'true',
       maxAge: ctx.config.sessionMaxHours * 3600,
-    });
+    };
+    reply.setCookie(REFRESH_COOKIE, token, { ...common, httpOnly: true, path: COOKIE_PATH });
+    reply.setCookie(SIGNED_IN_COOKIE, '1', { ...common, httpOnly: false, path: '/' });
   };
-  const clearRefreshCookie = (reply: FastifyReply) => reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH });
+  const clearRefreshCookie = (reply: FastifyReply) => {
+    reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH });
+    reply.clearCookie(SIGNED_IN_COOKIE, { path: '/' });
+  };
 
   app.post(
     '/api/auth/login',

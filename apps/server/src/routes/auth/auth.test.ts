@@ -34,6 +34,10 @@ describe('login', () => {
     expect(claims.exp - claims.iat).toBe(900);
     const cookie = response.cookies.find((c) => c.name === 'cdp_refresh');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/auth' });
+    // The page may read that it is signed in, never the token itself.
+    const marker = response.cookies.find((c) => c.name === 'cdp_signed_in');
+    expect(marker).toMatchObject({ value: '1', path: '/', sameSite: 'Strict' });
+    expect(marker?.httpOnly).toBeFalsy();
     expect(await auditActions(tenant.org.id, user.id)).toContain('auth.login');
   });
 

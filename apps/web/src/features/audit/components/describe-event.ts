@@ -1,0 +1,74 @@
+import type { AuditEvent } from '@cdp/contracts';
+
+/** What happened, as a phrase that follows the actor's name ("Alex Admin created a study"). */
+const PHRASES: Record<string, string> = {
+  'auth.login': 'signed in',
+  'auth.login_failed': 'failed to sign in',
+  'auth.logout': 'signed out',
+  'auth.session_ended': 'had a session ended',
+  'auth.password_changed': 'changed their password',
+  'auth.lockout': 'was locked out after failed sign-ins',
+  'auth.refresh_reuse': 'had a session ended: a sign-in token was reused',
+  'study.created': 'created a study',
+  'study.updated': 'edited a study',
+  'study.status_changed': 'changed a study’s status',
+  'study.archived': 'archived a study',
+  'user.created': 'created a user',
+  'user.updated': 'renamed a user',
+  'user.deactivated': 'deactivated a user',
+  'user.reactivated': 'reactivated a user',
+  'user.password_reset': 'reset a user’s password',
+  'user.unlocked': 'unlocked a user',
+  'role.assigned': 'assigned a role',
+  'role.revoked': 'revoked a role',
+  'role.created': 'created a role',
+  'role.updated': 'changed a role',
+  'role.deleted': 'deleted a role',
+  'organization.created': 'created an organization',
+  'organization.updated': 'changed organization settings',
+  'organization.deactivated': 'deactivated an organization',
+  'organization.reactivated': 'reactivated an organization',
+  'platform.tenant_viewed': 'viewed this organization’s users (platform support)',
+  'audit.exported': 'exported the audit trail',
+};
+
+export function eventPhrase(action: string): string {
+  return PHRASES[action] ?? action;
+}
+
+/** Common prefixes for the action filter. */
+export const ACTION_SUGGESTIONS = ['auth.', 'study.', 'user.', 'role.', 'organization.', ...Object.keys(PHRASES)];
+
+export const RESOURCE_TYPES = ['study', 'user', 'role', 'session', 'organization', 'audit_trail'] as const;
+
+function textField(values: unknown, key: string): string | null {
+  if (!values || typeof values !== 'object') return null;
+  const value = (values as Record<string, unknown>)[key];
+  return typeof value === 'string' && value ? value : null;
+}
+
+/** Known names by resource type and id (study codes, user e-mails). */
+export type ResourceNames = Partial<Record<string, Map<string, string>>>;
+
+/** A readable name for the event's resource: a study code, an e-mail, else a short id. */
+export function resourceLabel(event: AuditEvent, names?: ResourceNames): string {
+  // A session id or the actor's own account says nothing more than the actor column already does.
+  if (event.resourceType === 'session' || (event.action.startsWith('auth.') && event.resourceType === 'user')) {
+    return '';
+  }
+  const known = event.resourceId ? names?.[event.resourceType]?.get(event.resourceId) : undefined;
+  if (known) return known;
+  for (const key of ['code', 'email', 'user', 'key', 'name']) {
+    const value = textField(event.newValues, key) ?? textField(event.oldValues, key);
+    if (value) return value;
+  }
+  return event.resourceId ? `${event.resourceId.slice(0, 8)}…` : '';
+}
+
+export function actionTone(action: string): 'danger' | 'warning' | 'success' | 'neutral' | 'accent' {
+  if (/failed|lockout|reuse|deactivated|deleted|revoked/.test(action)) return 'danger';
+  if (/archived|password_reset|status_changed|tenant_viewed|exported/.test(action)) return 'warning';
+  if (/created|assigned|reactivated/.test(action)) return 'success';
+  if (action.startsWith('auth.')) return 'neutral';
+  return 'accent';
+}

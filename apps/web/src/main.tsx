@@ -1,0 +1,28 @@
+import '@fontsource-variable/inter';
+import './styles.css';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { RouterProvider } from '@tanstack/react-router';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { z } from 'zod';
+import { Toaster } from './components/ui/toaster.tsx';
+import { TooltipProvider } from './components/ui/tooltip.tsx';
+import { friendlyErrors } from './lib/friendly-errors.ts';
+import { queryClient } from './lib/query-client.ts';
+import { router } from './router.tsx';
+
+z.config({ customError: friendlyErrors });
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+
+createRoot(root).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <TooltipProvider delayDuration={300}>
+        <RouterProvider router={router} />
+        <Toaster />
+      </TooltipProvider>
+    </QueryClientProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,52 @@
+import { createRouter } from '@tanstack/react-router';
+import { queryClient } from './lib/query-client.ts';
+import { activityRoute } from './routes/activity.tsx';
+import { appRoute } from './routes/app.tsx';
+import { changePasswordRoute } from './routes/change-password.tsx';
+import { dataSourcesRoute } from './routes/data-sources.tsx';
+import { loginRoute } from './routes/login.tsx';
+import { overviewRoute } from './routes/overview.tsx';
+import { pipelinesRoute } from './routes/pipelines.tsx';
+import { platformOrganizationRoute } from './routes/platform-organization.tsx';
+import { platformOrganizationsRoute } from './routes/platform-organizations.tsx';
+import { rolesRoute } from './routes/roles.tsx';
+import { rootRoute } from './routes/root.tsx';
+import { settingsRoute } from './routes/settings.tsx';
+import { studiesRoute } from './routes/studies.tsx';
+import { studyRoute } from './routes/study.tsx';
+import { userRoute } from './routes/user.tsx';
+import { usersRoute } from './routes/users.tsx';
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  changePasswordRoute,
+  appRoute.addChildren([
+    overviewRoute,
+    studiesRoute,
+    studyRoute,
+    dataSourcesRoute,
+    pipelinesRoute,
+    usersRoute,
+    rolesRoute,
+    userRoute,
+    activityRoute,
+    settingsRoute,
+    platformOrganizationsRoute,
+    platformOrganizationRoute,
+  ]),
+]);
+
+export const router = createRouter({
+  routeTree,
+  context: { queryClient },
+  defaultPreload: 'intent',
+  // Data freshness is TanStack Query's job; the router keeps no loader cache of its own.
+  defaultPreloadStaleTime: 0,
+  scrollRestoration: true,
+});
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}
