@@ -28,7 +28,8 @@ export const webPlugin = fp(async (app: FastifyInstance, { distDir }: { distDir:
     },
   });
 
-  const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+  const sendIndex = (reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
 
   app.get('/*', { config: { public: true }, schema: { hide: true } }, (request, reply) => {
     const pathname = decodeURIComponent(request.url.split('?')[0] ?? '/');
