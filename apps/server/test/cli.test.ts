@@ -1,42 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from './global-setup.ts';
+import { freePort, runCdp } from '../../../scripts/cdp-process.ts';
 
 /**
  * The `cdp` CLI as a newcomer meets it: real processes, a real embedded PostgreSQL under a fresh
  * DATA_DIR, signals, a second start while one runs, and a restart that keeps the data.
  */
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const MAIN = path.join(ROOT, 'apps/server/src/main.ts');
 const DEMO_PASSWORD = 'Cli-Test-Demo-Pass-2026';
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function cdp(mode: string, env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, mode], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.on('data', (d) => {
-    text += d;
-  });
-  child.stderr?.on('data', (d) => {
-    text += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
+const cdp = (mode: string, env: Record<string, string>) => runCdp(mode, { LOG_LEVEL: 'warn', ...env });
 
 async function until(check: () => boolean | Promise<boolean>, what: string, output: () => string, ms = 90_000) {
   const end = Date.now() + ms;

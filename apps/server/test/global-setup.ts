@@ -1,9 +1,9 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../../../scripts/cdp-process.ts';
 import { AccessTokens } from '../src/auth/tokens.ts';
 import { loadConfig } from '../src/config.ts';
 import { installJobQueue } from '../src/jobs/queue.ts';
@@ -18,20 +18,6 @@ declare module 'vitest' {
     appUrl: string;
     dataDir: string;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /**

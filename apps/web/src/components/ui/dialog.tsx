@@ -2,6 +2,7 @@ import { X } from 'lucide-react';
 import { Dialog as DialogPrimitive } from 'radix-ui';
 import type { ComponentProps, ReactNode } from 'react';
 import { cn } from '../../lib/cn.ts';
+import { Button } from './button.tsx';
 
 export const Dialog = DialogPrimitive.Root;
 export const DialogTrigger = DialogPrimitive.Trigger;
@@ -66,5 +67,25 @@ export function DialogFooter({ className, ...props }: ComponentProps<'div'>) {
       )}
       {...props}
     />
+  );
+}
+
+interface FormDialogFooterProps {
+  submitLabel: ReactNode;
+  pending: boolean;
+  onCancel: () => void;
+}
+
+/** Cancel and submit for a dialog that wraps a form: submit shows progress and blocks a double send. */
+export function FormDialogFooter({ submitLabel, pending, onCancel }: FormDialogFooterProps) {
+  return (
+    <DialogFooter>
+      <Button variant="secondary" onClick={onCancel} disabled={pending}>
+        Cancel
+      </Button>
+      <Button type="submit" loading={pending}>
+        {submitLabel}
+      </Button>
+    </DialogFooter>
   );
 }

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { CopyButton } from '../../../components/ui/copy-button.tsx';
-import { Dialog, DialogBody, DialogContent, DialogFooter } from '../../../components/ui/dialog.tsx';
+import { Dialog, DialogBody, DialogContent, DialogFooter, FormDialogFooter } from '../../../components/ui/dialog.tsx';
 import { FormError } from '../../../components/ui/form-error.tsx';
 import { toast } from '../../../components/ui/toaster.tsx';
 import { applyServerErrors } from '../../../lib/form-errors.ts';
@@ -94,14 +94,11 @@ export function ResetPasswordDialog({ user, open, onOpenChange }: ResetPasswordD
               />
               <FormError message={form.formState.errors.root?.server?.message} />
             </DialogBody>
-            <DialogFooter>
-              <Button variant="secondary" onClick={() => onOpenChange(false)} disabled={mutation.isPending}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={mutation.isPending}>
-                Reset password
-              </Button>
-            </DialogFooter>
+            <FormDialogFooter
+              submitLabel={'Reset password'}
+              pending={mutation.isPending}
+              onCancel={() => onOpenChange(false)}
+            />
           </form>
         )}
       </DialogContent>

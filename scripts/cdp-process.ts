@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+/**
+ * Dev tooling shared by the tests, the end-to-end setup and the benchmarks: free ports, and the
+ * real `cdp` CLI as a child process, started the way a user starts it.
+ */
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+const MAIN = path.join(ROOT, 'apps/server/src/main.ts');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface CdpProcess {
+  child: ChildProcess;
+  /** everything it printed so far, stdout and stderr */
+  output(): string;
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs` */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** Runs `cdp <mode>` from the repository root with extra environment variables. */
+export function runCdp(mode: string, env: Record<string, string>, nodeArgs: string[] = []): CdpProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, mode], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+  return {
+    child,
+    output: () => text,
+    exited,
+    async stop(graceMs = 30_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      return exited;
+    },
+  };
+}
+
+/** Polls GET /api/ready until it answers 200; fails early, with the output, if the process exits. */
+export async function waitUntilReady(url: string, cdp: CdpProcess, timeoutMs = 90_000): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    if (cdp.child.exitCode !== null) {
+      throw new Error(`cdp exited with code ${cdp.child.exitCode} before it was ready:\n${cdp.output()}`);
+    }
+    const res = await fetch(`${url}/api/ready`).catch(() => null);
+    if (res?.status === 200) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`cdp was not ready after ${timeoutMs / 1000} s:\n${cdp.output()}`);
+}
