@@ -19,7 +19,7 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // Libraries change far less often than the app: a separate chunk stays cached across releases.
-        advancedChunks: { groups: [{ name: 'vendor', test: /[\\/]node_modules[\\/]/ }] },
+        codeSplitting: { groups: [{ name: 'vendor', test: /[\\/]node_modules[\\/]/ }] },
       },
     },
   },
