@@ -10,6 +10,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-pos
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
 import { createLogger } from './lib/logger.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
+import { markShuttingDown } from './lib/shutdown.ts';
 import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
 
 const USAGE = `cdp — the Clinical Dashboard Platform
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    markShuttingDown();
     log.info({ signal }, 'stopping');
     await cleanup();
     process.exit(0);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { AppContext } from '../lib/context.ts';
+import { isShuttingDown } from '../lib/shutdown.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
 import { JOB_NAMES, JOBS } from './names.ts';
 
@@ -48,7 +49,10 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
     application_name: 'cdp-worker',
     max: 4,
   });
-  boss.on('error', (error) => ctx.log.error({ err: error }, 'job queue error'));
+  boss.on('error', (error) => {
+    if (isShuttingDown()) ctx.log.debug({ err: error }, 'job queue error while stopping');
+    else ctx.log.error({ err: error }, 'job queue error');
+  });
   await boss.start();
 
   await boss.work(JOBS.purgeSessions.name, async ([job]) => {
