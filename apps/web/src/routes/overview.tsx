@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { createRoute, Link } from '@tanstack/react-router';
-import { ArrowRight, FlaskConical, Plus, ScrollText } from 'lucide-react';
+import { ArrowRight, ScrollText } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '../components/ui/button.tsx';
 import { Card, CardHeader } from '../components/ui/card.tsx';
@@ -15,6 +15,7 @@ import { useCan, useIsPlatformAdmin, useMe } from '../features/auth/hooks/use-me
 import { OrganizationsSummary } from '../features/platform/components/organizations-summary.tsx';
 import { studiesQuery } from '../features/studies/api/studies-api.ts';
 import { CreateStudyDialog } from '../features/studies/components/create-study-dialog.tsx';
+import { NoStudiesState } from '../features/studies/components/no-studies-state.tsx';
 import { StudyCard } from '../features/studies/components/study-card.tsx';
 import { appRoute } from './app.tsx';
 
@@ -92,23 +93,7 @@ function StudiesSection() {
         </Card>
       ) : studies.length === 0 ? (
         <Card>
-          <EmptyState
-            icon={FlaskConical}
-            title="No studies yet"
-            description={
-              canCreate
-                ? 'Create your organization’s first study to start loading data and building dashboards.'
-                : 'You have not been given access to a study yet. Ask your organization administrator to assign you one.'
-            }
-            action={
-              canCreate ? (
-                <Button onClick={() => setCreating(true)}>
-                  <Plus />
-                  New study
-                </Button>
-              ) : null
-            }
-          />
+          <NoStudiesState onCreate={canCreate ? () => setCreating(true) : null} />
         </Card>
       ) : (
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">

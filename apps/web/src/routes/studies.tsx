@@ -1,7 +1,7 @@
 import { STUDY_PHASES, STUDY_STATUSES, type StudyStatus } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { createRoute, Link, useNavigate } from '@tanstack/react-router';
-import { FlaskConical, Plus, SearchX } from 'lucide-react';
+import { Plus, SearchX } from 'lucide-react';
 import { useState } from 'react';
 import { RequirePermission } from '../components/layout/no-access.tsx';
 import { Button } from '../components/ui/button.tsx';
@@ -15,6 +15,7 @@ import { TableSkeleton } from '../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../components/ui/table.tsx';
 import { studiesQuery } from '../features/studies/api/studies-api.ts';
 import { CreateStudyDialog } from '../features/studies/components/create-study-dialog.tsx';
+import { NoStudiesState } from '../features/studies/components/no-studies-state.tsx';
 import { StudyStatusBadge, studyStatusLabel } from '../features/studies/components/study-status-badge.tsx';
 import { formatRelative } from '../lib/format.ts';
 import { appRoute } from './app.tsx';
@@ -105,23 +106,7 @@ function StudiesPage() {
               }
             />
           ) : (
-            <EmptyState
-              icon={FlaskConical}
-              title="No studies yet"
-              description={
-                canCreate
-                  ? 'Create a study to start loading its data and building dashboards.'
-                  : 'You have not been given access to a study yet. Ask your organization administrator.'
-              }
-              action={
-                canCreate ? (
-                  <Button onClick={() => setCreating(true)}>
-                    <Plus />
-                    New study
-                  </Button>
-                ) : null
-              }
-            />
+            <NoStudiesState onCreate={canCreate ? () => setCreating(true) : null} />
           )
         ) : (
           <Table>

@@ -179,7 +179,7 @@ export function NewOrganizationDialog({
             <FormError message={errors.root?.server?.message} />
           </DialogBody>
           <FormDialogFooter
-            submitLabel={'Create organization'}
+            submitLabel="Create organization"
             pending={mutation.isPending}
             onCancel={() => onOpenChange(false)}
           />

@@ -72,7 +72,7 @@ export function CreateStudyDialog({ open, onOpenChange }: { open: boolean; onOpe
             <FormError message={errors.root?.server?.message} />
           </DialogBody>
           <FormDialogFooter
-            submitLabel={'Create study'}
+            submitLabel="Create study"
             pending={mutation.isPending}
             onCancel={() => onOpenChange(false)}
           />

@@ -68,7 +68,7 @@ export function EditStudyDialog({ study, open, onOpenChange }: EditStudyDialogPr
             <FormError message={errors.root?.server?.message} />
           </DialogBody>
           <FormDialogFooter
-            submitLabel={'Save changes'}
+            submitLabel="Save changes"
             pending={mutation.isPending}
             onCancel={() => onOpenChange(false)}
           />

@@ -63,7 +63,7 @@ export function AssignRoleDialog({ userId, userName, open, onOpenChange }: Assig
             <FormError message={form.formState.errors.root?.server?.message} />
           </DialogBody>
           <FormDialogFooter
-            submitLabel={'Assign role'}
+            submitLabel="Assign role"
             pending={mutation.isPending}
             onCancel={() => onOpenChange(false)}
           />

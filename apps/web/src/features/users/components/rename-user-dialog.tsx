@@ -48,7 +48,7 @@ export function RenameUserDialog({
             </FormField>
             <FormError message={form.formState.errors.root?.server?.message} />
           </DialogBody>
-          <FormDialogFooter submitLabel={'Save'} pending={mutation.isPending} onCancel={() => onOpenChange(false)} />
+          <FormDialogFooter submitLabel="Save" pending={mutation.isPending} onCancel={() => onOpenChange(false)} />
         </form>
       </DialogContent>
     </Dialog>

@@ -95,7 +95,7 @@ export function ResetPasswordDialog({ user, open, onOpenChange }: ResetPasswordD
               <FormError message={form.formState.errors.root?.server?.message} />
             </DialogBody>
             <FormDialogFooter
-              submitLabel={'Reset password'}
+              submitLabel="Reset password"
               pending={mutation.isPending}
               onCancel={() => onOpenChange(false)}
             />
