@@ -1,6 +1,7 @@
 export * from './audit.ts';
 export * from './auth.ts';
 export * from './common.ts';
+export * from './datasets.ts';
 export * from './errors.ts';
 export * from './organizations.ts';
 export * from './password-policy.ts';

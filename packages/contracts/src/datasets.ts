@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { IsoDateTime, Reason, Uuid } from './common.ts';
+
+/** Logical column types of a stored dataset (as in Parquet). */
+export const DATASET_COLUMN_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'time'] as const;
+export const DatasetColumnType = z.enum(DATASET_COLUMN_TYPES);
+export type DatasetColumnType = z.infer<typeof DatasetColumnType>;
+
+export const DatasetColumn = z.object({
+  name: z.string(),
+  label: z.string().nullable(),
+  type: DatasetColumnType,
+  /** SAS storage length, when the source had one. */
+  length: z.number().int().nullable(),
+  /** SAS display format (e.g. `DATE9.`), when the source had one. */
+  format: z.string().nullable(),
+});
+export type DatasetColumn = z.infer<typeof DatasetColumn>;
+
+export const DatasetSummary = z.object({
+  name: z.string(),
+  label: z.string().nullable(),
+  rows: z.number().int(),
+  columns: z.array(DatasetColumn),
+  /** The uploaded file (or `archive.zip/entry`) it came from. */
+  source: z.string(),
+  /** Source format: xpt, sas7bdat, csv, xlsx, parquet, odm, dataset-json. */
+  format: z.string(),
+  sha256: z.string(),
+  bytes: z.number().int(),
+});
+export type DatasetSummary = z.infer<typeof DatasetSummary>;
+
+export const SkippedFile = z.object({ file: z.string(), reason: z.string() });
+export type SkippedFile = z.infer<typeof SkippedFile>;
+
+export const VersionActor = z.object({ id: Uuid, name: z.string(), email: z.string() }).nullable();
+
+export const DataVersion = z.object({
+  id: Uuid,
+  /** The folder name, `YYYYMMDD_HHMMSS` (with a suffix when two land in the same second). */
+  label: z.string(),
+  createdAt: IsoDateTime,
+  createdBy: VersionActor,
+  source: z.object({
+    kind: z.enum(['upload', 'demo']),
+    fileName: z.string(),
+    bytes: z.number().int(),
+    sha256: z.string(),
+  }),
+  active: z.boolean(),
+  datasets: z.array(DatasetSummary),
+  skipped: z.array(SkippedFile),
+});
+export type DataVersion = z.infer<typeof DataVersion>;
+
+export const UploadResponse = z.object({ version: DataVersion });
+export type UploadResponse = z.infer<typeof UploadResponse>;
+
+export const VersionList = z.object({
+  data: z.array(DataVersion),
+  activeVersionId: Uuid.nullable(),
+});
+export type VersionList = z.infer<typeof VersionList>;
+
+export const ActivateVersionRequest = z.strictObject({ reason: Reason });
+export type ActivateVersionRequest = z.infer<typeof ActivateVersionRequest>;
+
+export const VersionParams = z.strictObject({ id: Uuid, vid: Uuid });
+export const DiffParams = z.strictObject({ id: Uuid, a: Uuid, b: Uuid });
+export const DatasetParams = z.strictObject({ id: Uuid, vid: Uuid, name: z.string().min(1).max(128) });
+
+/** `?key=USUBJID,AESEQ` overrides the key rows are matched by, for every dataset of the diff. */
+export const DiffQuery = z.object({
+  key: z
+    .string()
+    .max(500)
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
+  dataset: z.string().max(128).optional(),
+  samples: z.coerce.number().int().min(0).max(100).default(5),
+});
+
+export const CellChange = z.object({ column: z.string(), from: z.unknown(), to: z.unknown() });
+
+export const DatasetDiff = z.object({
+  name: z.string(),
+  status: z.enum(['added', 'removed', 'changed', 'unchanged']),
+  rows: z.object({ from: z.number().int().nullable(), to: z.number().int().nullable() }),
+  columnsAdded: z.array(z.string()),
+  columnsRemoved: z.array(z.string()),
+  columnsRetyped: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
+  /** Columns rows were matched by; null when no key could be found (row changes not computed). */
+  key: z.array(z.string()).nullable(),
+  /** Why rows could not be compared by key, when they could not. */
+  keyProblem: z.string().nullable(),
+  rowsAdded: z.number().int(),
+  rowsRemoved: z.number().int(),
+  rowsChanged: z.number().int(),
+  samples: z.object({
+    added: z.array(z.record(z.string(), z.unknown())),
+    removed: z.array(z.record(z.string(), z.unknown())),
+    changed: z.array(z.object({ key: z.record(z.string(), z.unknown()), changes: z.array(CellChange) })),
+  }),
+});
+export type DatasetDiff = z.infer<typeof DatasetDiff>;
+
+export const VersionDiff = z.object({
+  from: Uuid,
+  to: Uuid,
+  datasetsAdded: z.array(z.string()),
+  datasetsRemoved: z.array(z.string()),
+  datasets: z.array(DatasetDiff),
+});
+export type VersionDiff = z.infer<typeof VersionDiff>;
+
+export const DatasetList = z.object({ data: z.array(DatasetSummary) });
+
+export const ROW_FILTER_OPS = [
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'contains',
+  'starts',
+  'in',
+  'null',
+  'notnull',
+] as const;
+export const RowFilter = z.strictObject({
+  column: z.string().min(1).max(128),
+  op: z.enum(ROW_FILTER_OPS),
+  value: z
+    .union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()])).max(1000)])
+    .optional(),
+});
+export type RowFilter = z.infer<typeof RowFilter>;
+
+function parseJsonArray(value: string, ctx: z.RefinementCtx): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'filter must be a JSON array of {column, op, value}.' });
+    return z.NEVER;
+  }
+}
+
+/**
+ * `sort=AESTDTC` or `sort=-AESTDTC` (descending); `filter=[{"column":"AESEV","op":"eq","value":"SEVERE"}]`.
+ */
+export const DatasetRowsQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  sort: z.string().max(200).optional(),
+  filter: z
+    .string()
+    .max(10_000)
+    .optional()
+    .transform((v, ctx) => (v ? parseJsonArray(v, ctx) : []))
+    .pipe(z.array(RowFilter).max(20)),
+});
+export type DatasetRowsQuery = z.input<typeof DatasetRowsQuery>;
+
+export const DatasetRows = z.object({
+  columns: z.array(DatasetColumn),
+  /** Cells in column order; dates as `YYYY-MM-DD`, datetimes as `YYYY-MM-DDTHH:MM:SS(.sss)`, times as `HH:MM:SS`. */
+  rows: z.array(z.array(z.unknown())),
+  total: z.number().int(),
+});
+export type DatasetRows = z.infer<typeof DatasetRows>;
+
+export const ColumnProfileQuery = z.object({ column: z.string().min(1).max(128) });
+
+export const ColumnProfile = z.object({
+  name: z.string(),
+  label: z.string().nullable(),
+  type: DatasetColumnType,
+  rows: z.number().int(),
+  missing: z.number().int(),
+  distinct: z.number().int(),
+  min: z.unknown(),
+  max: z.unknown(),
+  mean: z.number().nullable(),
+  top: z.array(z.object({ value: z.unknown(), count: z.number().int() })),
+});
+export type ColumnProfile = z.infer<typeof ColumnProfile>;
+
+export const DOWNLOAD_FORMATS = ['csv', 'parquet', 'xpt'] as const;
+export const DownloadQuery = z.object({ format: z.enum(DOWNLOAD_FORMATS).default('csv') });

@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './sas-formats.ts';
+export * from './types.ts';
