@@ -219,12 +219,12 @@ export function convertSasTemporal(values: Float64Array, type: ValueType): void 
   if (type === 'date') {
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
-      if (v === v) values[i] = sasDateToEpochDays(v);
+      if (!Number.isNaN(v)) values[i] = sasDateToEpochDays(v);
     }
   } else if (type === 'datetime') {
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
-      if (v === v) values[i] = sasDatetimeToEpochMs(v);
+      if (!Number.isNaN(v)) values[i] = sasDatetimeToEpochMs(v);
     }
   }
   // time: seconds since midnight in both SAS and here.
