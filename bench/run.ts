@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { benchApiStudies } from './api-studies.ts';
+import { benchConvert } from './convert.ts';
 import { ROOT, startServer } from './server.ts';
 
 /**
@@ -8,8 +9,10 @@ import { ROOT, startServer } from './server.ts';
  * `cdp start`, prints the figures and writes them to bench/results/<name>.json.
  *   startup      first start (fresh DATA_DIR: initdb, migrations, seed) and restart, to ready
  *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
+ *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change)
  */
-const BENCHMARKS = ['startup', 'api-studies'] as const;
+const BENCHMARKS = ['startup', 'api-studies', 'convert'] as const;
+const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies'];
 type Name = (typeof BENCHMARKS)[number];
 
 async function main() {
@@ -22,9 +25,10 @@ async function main() {
   const names = (requested.length > 0 ? requested : BENCHMARKS) as Name[];
   const results: Record<string, unknown> = {};
 
-  const server = await startServer();
+  if (names.includes('convert')) results.convert = await benchConvert();
+  const server = names.some((n) => NEEDS_SERVER.includes(n)) ? await startServer() : null;
   try {
-    if (names.includes('startup')) {
+    if (server && names.includes('startup')) {
       const restartMs = await server.restart();
       results.startup = {
         firstStartToReadyMs: Math.round(server.readyMs),
@@ -32,9 +36,9 @@ async function main() {
         note: 'cdp start, fresh DATA_DIR (initdb + migrations + seed), then SIGTERM and start again',
       };
     }
-    if (names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
+    if (server && names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
   } finally {
-    await server.cleanup();
+    await server?.cleanup();
   }
 
   const dir = path.join(ROOT, 'bench/results');

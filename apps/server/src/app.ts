@@ -11,6 +11,7 @@ import { openapiPlugin } from './plugins/openapi.ts';
 import { webPlugin } from './plugins/web.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
+import { dataRoutes } from './routes/data/data.routes.ts';
 import { healthRoutes } from './routes/health/health.routes.ts';
 import { meRoutes } from './routes/me/me.routes.ts';
 import { organizationRoutes } from './routes/organization/organization.routes.ts';
@@ -67,6 +68,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(meRoutes, { ctx });
   await app.register(organizationRoutes, { ctx });
   await app.register(studyRoutes, { ctx });
+  await app.register(dataRoutes, { ctx });
   await app.register(userRoutes, { ctx });
   await app.register(roleAssignmentRoutes, { ctx });
   await app.register(roleRoutes, { ctx });

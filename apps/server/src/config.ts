@@ -41,6 +41,23 @@ const Env = z.object({
    * "true", or a comma-separated list of proxy addresses / CIDR ranges. Off by default.
    */
   TRUST_PROXY: z.string().default('false'),
+  /** Largest accepted data upload (a ZIP or one file), in bytes. */
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(2 * 1024 ** 3),
+  /** Most bytes a ZIP may inflate to (counted while inflating, never from its headers). */
+  ZIP_MAX_UNCOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 ** 3),
+  /** DuckDB's memory limit per conversion and for dataset queries; work beyond it spills to disk. */
+  DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'e.g. 512MB or 2GB')
+    .default('1GB'),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
 });
@@ -78,6 +95,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    zipMaxUncompressedBytes: e.ZIP_MAX_UNCOMPRESSED_BYTES,
+    duckdbMemoryLimit: e.DUCKDB_MEMORY_LIMIT,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };

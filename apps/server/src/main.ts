@@ -3,6 +3,7 @@ import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
+import { demoGenerate } from './cli/demo-generate.ts';
 import { type Config, loadConfig } from './config.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
@@ -11,6 +12,7 @@ import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts
 import { createLogger } from './lib/logger.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
+import { loadDemoData } from './seed/load-demo-data.ts';
 import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
 
 const USAGE = `cdp — the Clinical Dashboard Platform
@@ -23,6 +25,8 @@ Usage: cdp <mode>
   worker    the background job worker only, against DATABASE_URL
   migrate   apply database migrations (and install the job queue) with DATABASE_URL
   seed      create the platform administrator and, unless CDP_SEED_DEMO=false, the demo tenant
+  demo generate --out DIR [--subjects N --sites S --format xpt|parquet|csv --seed N]
+            write a synthetic SDTM study to files (\`cdp demo --help\` for all options)
   help      this text
 
 Configuration is by environment variable; see README.md.`;
@@ -114,6 +118,16 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if ((mode as string) === 'demo') {
+    // Needs no database: it only writes files.
+    try {
+      await demoGenerate(process.argv.slice(3));
+    } catch (error) {
+      console.error(`\ncdp demo: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+    return;
+  }
   if (!['start', 'api', 'worker', 'migrate', 'seed'].includes(mode)) {
     console.error(`Unknown mode "${mode}".\n\n${USAGE}`);
     process.exitCode = 2;
@@ -178,7 +192,10 @@ async function main(): Promise<void> {
       const password = demoPassword(config, secrets);
       const { createdUsers } = await seed(ctx, { password, demo: config.seedDemo });
       if (createdUsers.length > 0) log.info({ users: createdUsers }, 'seeded users');
-      else if (config.demoPassword && config.demoPassword !== secrets.demoPassword) {
+      if (config.seedDemo) {
+        const demo = await loadDemoData(ctx);
+        if (demo.loaded) log.info({ rows: demo.rows }, 'loaded generated demo data into the demo study');
+      } else if (config.demoPassword && config.demoPassword !== secrets.demoPassword) {
         log.warn('CDP_DEMO_PASSWORD only applies when the demo users are first created; they already exist.');
       }
     }

@@ -1,7 +1,7 @@
 import { TENANT_PERMISSIONS } from '@cdp/contracts';
 import { grantRole } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Session, startTestApp, type TestApp } from './harness.ts';
+import { multipartFile, type Session, startTestApp, type TestApp } from './harness.ts';
 
 /**
  * Walks EVERY route registered in Fastify with a user of a second organization who holds every
@@ -18,6 +18,7 @@ let victim: {
   roleId: string;
   assignmentId: string;
   studyCode: string;
+  versionId: string;
 };
 let intruder: Session;
 
@@ -48,11 +49,24 @@ const BODIES: Record<string, unknown> = {
   'POST /api/platform/organizations/:id/deactivate': { reason: 'cross-tenant attempt' },
   'POST /api/platform/organizations/:id/reactivate': { reason: 'cross-tenant attempt' },
   'POST /api/platform/organizations': { code: 'intruder-org', name: 'Intruder' },
+  'POST /api/studies/:id/versions/:vid/activate': { reason: 'cross-tenant attempt' },
+};
+
+/** A query string that passes validation, so the request reaches the tenant check. */
+const QUERIES: Record<string, string> = {
+  'GET /api/studies/:id/versions/:vid/datasets/:name/profile': '?column=AGE',
+};
+
+/** Routes that take a file rather than JSON. */
+const UPLOADS: Record<string, () => ReturnType<typeof multipartFile>> = {
+  'POST /api/studies/:id/uploads': () => multipartFile('dm.csv', 'USUBJID,AGE\nINTRUDER-1,40\n'),
 };
 
 function fillParams(url: string): string {
   return url.replace(/:(\w+)/g, (_match, name: string) => {
     if (name === 'assignmentId') return victim.assignmentId;
+    if (name === 'vid' || name === 'a' || name === 'b') return victim.versionId;
+    if (name === 'name') return 'DM';
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -74,6 +88,12 @@ beforeAll(async () => {
   });
   expect(role.statusCode).toBe(201);
   const assignmentId = await grantRole(t.database, user, 'auditor', a.study.id);
+  const upload = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/uploads`,
+    ...multipartFile('dm.csv', 'USUBJID,AGE\nVICTIM-001,63\n'),
+  });
+  expect(upload.statusCode, upload.body).toBe(201);
   victim = {
     orgId: a.org.id,
     studyId: a.study.id,
@@ -82,6 +102,7 @@ beforeAll(async () => {
     userEmail: user.email,
     roleId: role.json().data.id,
     assignmentId,
+    versionId: upload.json().version.id,
   };
 
   // The intruder: an organization of its own, and a role holding every tenant permission.
@@ -117,8 +138,9 @@ describe('tenant isolation', () => {
 
       const res = await t.request(intruder, {
         method: route.method as 'GET',
-        url: fillParams(route.url),
+        url: fillParams(route.url) + (QUERIES[key] ?? ''),
         ...(BODIES[key] !== undefined ? { payload: BODIES[key] as object } : {}),
+        ...(UPLOADS[key]?.() ?? {}),
       });
       const expected = isPlatform ? 403 : 404;
       expect(res.statusCode, `${key} → ${res.body}`).toBe(expected);
@@ -166,5 +188,13 @@ describe('tenant isolation', () => {
       [victim.orgId, intruder.user.id],
     );
     expect(events[0].n).toBe(0);
+    const { rows: versions } = await t.admin.query('select count(*)::int as n from data_versions where study_id = $1', [
+      victim.studyId,
+    ]);
+    expect(versions[0].n).toBe(1);
+    const { rows: active } = await t.admin.query('select active_data_version_id from studies where id = $1', [
+      victim.studyId,
+    ]);
+    expect(active[0].active_data_version_id).toBe(victim.versionId);
   });
 });

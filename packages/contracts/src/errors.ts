@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'QUOTA_EXCEEDED',
   'RATE_LIMITED',
   'INVALID_STATE',
+  'INVALID_FILE',
+  'INVALID_QUERY',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -108,6 +108,8 @@ export const studies = pgTable(
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     archivedReason: text('archived_reason'),
     createdBy: uuid('created_by'),
+    /** The data version dashboards and pipelines read; moved by activate / roll back, always audited. */
+    activeDataVersionId: uuid('active_data_version_id'),
     ...timestamps,
   },
   (t) => [unique('studies_org_code').on(t.orgId, t.code)],
@@ -221,4 +223,72 @@ export const auditHeads = pgTable(
     hash: text('hash').notNull(),
   },
   (t) => [primaryKey({ columns: [t.orgId] })],
+);
+
+/**
+ * One immutable snapshot of a study's clinical data: a folder
+ * `source_data/{label}/` of Parquet files plus `manifest.json`. Rows are never updated or deleted
+ * (a trigger refuses both); "active" is the pointer on `studies`.
+ */
+export const dataVersions = pgTable(
+  'data_versions',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    /** Folder name under source_data: `YYYYMMDD_HHMMSS`, with `_2`, `_3` when two land in one second. */
+    label: text('label').notNull(),
+    kind: text('kind', { enum: ['upload', 'demo'] }).notNull(),
+    sourceFileName: text('source_file_name').notNull(),
+    sourceBytes: bigint('source_bytes', { mode: 'number' }).notNull(),
+    sourceSha256: text('source_sha256').notNull(),
+    /** Files of the upload that did not become datasets, each with the reason. */
+    skipped: jsonb('skipped').$type<{ file: string; reason: string }[]>().notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('data_versions_study_label').on(t.studyId, t.label),
+    index('data_versions_study').on(t.studyId, t.createdAt),
+  ],
+);
+
+export interface StoredColumn {
+  name: string;
+  label: string | null;
+  type: string;
+  length: number | null;
+  format: string | null;
+}
+
+export const datasets = pgTable(
+  'datasets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    versionId: uuid('version_id')
+      .notNull()
+      .references(() => dataVersions.id),
+    name: text('name').notNull(),
+    label: text('label'),
+    rows: bigint('rows', { mode: 'number' }).notNull(),
+    columns: jsonb('columns').$type<StoredColumn[]>().notNull(),
+    /** The uploaded file (or `archive.zip/entry`) it came from, and that file's format. */
+    source: text('source').notNull(),
+    format: text('format').notNull(),
+    /** File name inside the version folder. */
+    file: text('file').notNull(),
+    sha256: text('sha256').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('datasets_version_name').on(t.versionId, sql`lower(${t.name})`)],
 );

@@ -19,6 +19,8 @@ const STATUS: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 409,
   RATE_LIMITED: 429,
   INVALID_STATE: 409,
+  INVALID_FILE: 422,
+  INVALID_QUERY: 400,
   INTERNAL: 500,
 };
 

@@ -12,9 +12,13 @@ export interface DuckDbLimits {
  * internet, and a download at run time is not something a validated system does), and a memory
  * limit with a spill folder keeps a 1 GB upload from taking the server's memory.
  */
-export async function openDuckDb(
-  limits: DuckDbLimits = {},
-): Promise<{ connection: DuckDBConnection; close: () => void }> {
+export interface OpenDuckDb {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  close: () => void;
+}
+
+export async function openDuckDb(limits: DuckDbLimits = {}): Promise<OpenDuckDb> {
   const options: Record<string, string> = {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
@@ -25,6 +29,7 @@ export async function openDuckDb(
   const instance = await DuckDBInstance.create(':memory:', options);
   const connection = await instance.connect();
   return {
+    instance,
     connection,
     close: () => {
       connection.closeSync();

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
-import type { ColumnInfo, DatasetInfo, ValueType } from '../types.ts';
+import type { ColumnInfo, DatasetInfo, DatasetReader, RowBatch, ValueType } from '../types.ts';
 import { type DuckDbLimits, openDuckDb, quoteIdent, quoteLiteral } from './duckdb.ts';
 import { copyQuery, duckMessage, type ParquetResult, SCHEMA_METADATA_KEY } from './parquet-output.ts';
 
@@ -148,4 +148,53 @@ export async function convertParquet(
   } finally {
     db.close();
   }
+}
+
+/** A stored column as a DOUBLE in this package's units (see `ColumnValues`), or as text. */
+function asReaderUnits(column: ColumnInfo): string {
+  const id = quoteIdent(column.name);
+  switch (column.type) {
+    case 'string':
+      return `CAST(${id} AS VARCHAR)`;
+    case 'date':
+      return `CAST(${id} - DATE '1970-01-01' AS DOUBLE)`;
+    case 'datetime':
+      return `CAST(epoch_ms(CAST(${id} AS TIMESTAMP)) AS DOUBLE)`;
+    case 'time':
+      return `CAST(epoch(CAST(${id} AS TIME)) AS DOUBLE)`;
+    default:
+      return `CAST(${id} AS DOUBLE)`;
+  }
+}
+
+/**
+ * A Parquet file as a `DatasetReader`, streamed chunk by chunk: how stored datasets reach the
+ * writers (XPT for a submission, CSV) without being loaded whole.
+ */
+export async function readParquet(
+  file: string,
+  options: DuckDbLimits & { fileName?: string } = {},
+): Promise<DatasetReader> {
+  const info = await readParquetSchema(file, options.fileName);
+  return {
+    info,
+    async *batches(): AsyncGenerator<RowBatch> {
+      const db = await openDuckDb(options);
+      try {
+        const select = info.columns.map(asReaderUnits).join(', ');
+        const result = await db.connection.stream(`SELECT ${select} FROM read_parquet(${quoteLiteral(file)})`);
+        for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+          const raw = chunk.getColumns();
+          const columns = info.columns.map((column, i) => {
+            const values = raw[i] ?? [];
+            if (column.type === 'string') return values.map((v) => (v === null ? null : String(v)));
+            return Float64Array.from(values, (v) => (v === null ? Number.NaN : Number(v)));
+          });
+          yield { length: chunk.rowCount, columns };
+        }
+      } finally {
+        db.close();
+      }
+    },
+  };
 }

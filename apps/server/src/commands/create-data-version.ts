@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { datasets, dataVersions, studies } from '@cdp/db';
+import { type ConvertedDataset, type ConvertedUpload, convertUpload, FormatError } from '@cdp/formats';
+import { and, eq } from 'drizzle-orm';
+import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { AppError } from '../lib/app-error.ts';
+import type { AppContext } from '../lib/context.ts';
+import { studyDir } from '../lib/study-folders.ts';
+import { versionLabel } from '../lib/version-label.ts';
+import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+
+export interface VersionSource {
+  fileName: string;
+  bytes: number;
+  sha256: string;
+  kind: 'upload' | 'demo';
+}
+
+export interface UploadedFile extends VersionSource {
+  /** Where the upload was streamed to (under the study's temp folder). */
+  path: string;
+}
+
+/** Writes the version's Parquet files into the work folder it is given. */
+export type DatasetProducer = (work: string) => Promise<ConvertedUpload>;
+
+export interface VersionAuthor {
+  ref: ActorRef;
+  userId: string | null;
+}
+
+/**
+ * Turns an uploaded file into a new immutable data version: converted in `temp/`, given its
+ * manifest, renamed into `source_data/{label}/`, then recorded (with its audit event) in one
+ * transaction. Any failure removes what was written, so a failed upload leaves no trace but its
+ * error; the study's first version becomes active, later ones only when someone activates them.
+ */
+export async function createDataVersion(
+  ctx: AppContext,
+  study: { id: string; orgId: string },
+  upload: UploadedFile,
+  author: VersionAuthor,
+  origin?: RequestOrigin,
+): Promise<VersionWithDatasets> {
+  return recordDataVersion(ctx, study, upload, (work) => convertOrExplain(ctx, upload, work), author, origin);
+}
+
+/** The steps every version takes, whatever produced its datasets (an upload, the demo generator). */
+export async function recordDataVersion(
+  ctx: AppContext,
+  study: { id: string; orgId: string },
+  upload: VersionSource,
+  produce: DatasetProducer,
+  author: VersionAuthor,
+  origin?: RequestOrigin,
+): Promise<VersionWithDatasets> {
+  const id = randomUUID();
+  const base = studyDir(ctx.config.dataDir, study.orgId, study.id);
+  const work = path.join(base, 'temp', `version-${id}`);
+  await mkdir(work, { recursive: true });
+  let finalDir: string | null = null;
+  try {
+    const converted = await produce(work);
+    const createdAt = new Date();
+    const { dir, label } = await reserveVersionFolder(path.join(base, 'source_data'), createdAt);
+    finalDir = dir;
+    const files = await nameDatasetFiles(work, converted.datasets);
+    await writeFile(
+      path.join(work, 'manifest.json'),
+      `${JSON.stringify(manifest(id, study, label, createdAt, upload, author, converted, files), null, 2)}\n`,
+    );
+    // Renaming onto the reserved (empty) folder is atomic: readers see all of the version or none.
+    await rename(work, dir);
+    await ctx.database.tenant(study.orgId, async (tx) => {
+      const [locked] = await tx
+        .select({ active: studies.activeDataVersionId })
+        .from(studies)
+        .where(and(eq(studies.orgId, study.orgId), eq(studies.id, study.id)))
+        .for('update');
+      if (!locked) throw new AppError('NOT_FOUND', 'Study not found.');
+      await tx.insert(dataVersions).values({
+        id,
+        orgId: study.orgId,
+        studyId: study.id,
+        label,
+        kind: upload.kind,
+        sourceFileName: upload.fileName,
+        sourceBytes: upload.bytes,
+        sourceSha256: upload.sha256,
+        skipped: converted.skipped,
+        createdBy: author.userId,
+        createdAt,
+      });
+      await tx.insert(datasets).values(
+        converted.datasets.map((d, i) => ({
+          orgId: study.orgId,
+          studyId: study.id,
+          versionId: id,
+          name: d.name,
+          label: d.label ?? null,
+          rows: d.rows,
+          columns: d.columns.map((c) => ({
+            name: c.name,
+            label: c.label ?? null,
+            type: c.type,
+            length: c.length ?? null,
+            format: c.format ?? null,
+          })),
+          source: d.source,
+          format: d.format,
+          file: files[i] as string,
+          sha256: d.sha256,
+          bytes: d.bytes,
+        })),
+      );
+      await appendAudit(tx, {
+        orgId: study.orgId,
+        actor: author.ref,
+        action: 'data_version.created',
+        resourceType: 'data_version',
+        resourceId: id,
+        newValues: {
+          studyId: study.id,
+          label,
+          source: { kind: upload.kind, fileName: upload.fileName, bytes: upload.bytes, sha256: upload.sha256 },
+          datasets: converted.datasets.map((d, i) => ({
+            name: d.name,
+            rows: d.rows,
+            columns: d.columns.length,
+            sha256: d.sha256,
+            file: files[i],
+          })),
+          skipped: converted.skipped,
+        },
+        origin,
+      });
+      if (locked.active === null) {
+        await tx
+          .update(studies)
+          .set({ activeDataVersionId: id, updatedAt: new Date() })
+          .where(eq(studies.id, study.id));
+        await appendAudit(tx, {
+          orgId: study.orgId,
+          actor: author.ref,
+          action: 'data_version.activated',
+          resourceType: 'study',
+          resourceId: study.id,
+          oldValues: { activeVersionId: null },
+          newValues: { activeVersionId: id, label },
+          reason: 'First data version of the study',
+          origin,
+        });
+      }
+    });
+    const created = await ctx.database.tenant(study.orgId, (tx) => findVersion(tx, study.orgId, study.id, id));
+    if (!created) throw new Error('created data version not found');
+    return created;
+  } catch (error) {
+    if (finalDir) await rm(finalDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: string): Promise<ConvertedUpload> {
+  try {
+    return await convertUpload(upload.path, upload.fileName, work, {
+      memoryLimit: ctx.config.duckdbMemoryLimit,
+      tempDirectory: path.join(work, '.duckdb'),
+      maxZipBytes: ctx.config.zipMaxUncompressedBytes,
+    });
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    throw new AppError('INVALID_FILE', `${error.message}. Nothing was saved.`, {
+      ...error.location,
+      reason: error.reason,
+    });
+  }
+}
+
+/**
+ * Claims `source_data/{label}` by creating it (mkdir fails if it exists), so two uploads landing in
+ * the same second get `_2`, `_3` instead of one overwriting the other.
+ */
+async function reserveVersionFolder(sourceData: string, at: Date): Promise<{ dir: string; label: string }> {
+  await mkdir(sourceData, { recursive: true });
+  const base = versionLabel(at);
+  for (let n = 1; n < 1000; n++) {
+    const label = n === 1 ? base : `${base}_${n}`;
+    const dir = path.join(sourceData, label);
+    try {
+      await mkdir(dir);
+      return { dir, label };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`no free version folder under ${sourceData}`);
+}
+
+/** `DM.parquet`, `AE.parquet`: the dataset's own name where the file system allows it. */
+async function nameDatasetFiles(work: string, converted: ConvertedDataset[]): Promise<string[]> {
+  const used = new Set<string>();
+  const names: string[] = [];
+  for (const dataset of converted) {
+    const stem = dataset.name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64) || 'dataset';
+    let file = `${stem}.parquet`;
+    for (let n = 2; used.has(file.toLowerCase()); n++) file = `${stem}_${n}.parquet`;
+    used.add(file.toLowerCase());
+    await rename(dataset.file, path.join(work, file));
+    names.push(file);
+  }
+  return names;
+}
+
+function manifest(
+  id: string,
+  study: { id: string; orgId: string },
+  label: string,
+  createdAt: Date,
+  upload: VersionSource,
+  author: VersionAuthor,
+  converted: ConvertedUpload,
+  files: string[],
+) {
+  return {
+    manifestVersion: 1,
+    versionId: id,
+    orgId: study.orgId,
+    studyId: study.id,
+    label,
+    createdAt: createdAt.toISOString(),
+    createdBy: { type: author.ref.type, id: author.ref.id, label: author.ref.label },
+    source: { kind: upload.kind, fileName: upload.fileName, bytes: upload.bytes, sha256: upload.sha256 },
+    datasets: converted.datasets.map((d, i) => ({
+      name: d.name,
+      label: d.label ?? null,
+      file: files[i],
+      rows: d.rows,
+      bytes: d.bytes,
+      sha256: d.sha256,
+      source: d.source,
+      format: d.format,
+      columns: d.columns.map((c) => ({
+        name: c.name,
+        label: c.label ?? null,
+        type: c.type,
+        length: c.length ?? null,
+        format: c.format ?? null,
+        informat: c.informat ?? null,
+      })),
+    })),
+    skipped: converted.skipped,
+  };
+}

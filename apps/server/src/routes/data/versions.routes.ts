@@ -1,0 +1,214 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DatasetStore, NamedDataset } from '@cdp/analytics';
+import { diffDataset } from '@cdp/analytics';
+import {
+  ActivateVersionRequest,
+  DataVersion,
+  DiffParams,
+  DiffQuery,
+  IdParams,
+  UploadResponse,
+  VersionDiff,
+  VersionList,
+  VersionParams,
+  withPermissions,
+} from '@cdp/contracts';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { actorRef } from '../../auth/actor.ts';
+import { activateDataVersion } from '../../commands/activate-data-version.ts';
+import { createDataVersion } from '../../commands/create-data-version.ts';
+import { AppError, notFound } from '../../lib/app-error.ts';
+import type { AppContext } from '../../lib/context.ts';
+import { studyDir } from '../../lib/study-folders.ts';
+import { actorOf, requirePermission } from '../../plugins/auth.ts';
+import { studyPermissions } from '../../policies/study.policy.ts';
+import {
+  activeVersionOf,
+  type DatasetRow,
+  findVersion,
+  listVersions,
+  presentVersion,
+} from '../../repositories/data-versions.repo.ts';
+import { receiveUpload } from './receive-upload.ts';
+import { studyFor } from './study-access.ts';
+
+export function datasetFile(ctx: AppContext, row: DatasetRow, label: string): string {
+  return path.join(studyDir(ctx.config.dataDir, row.orgId, row.studyId), 'source_data', label, row.file);
+}
+
+export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: DatasetStore }> = async (
+  app,
+  { ctx, store },
+) => {
+  await app.register(multipart, { limits: { fileSize: ctx.config.uploadMaxBytes, files: 1, fields: 0, parts: 1 } });
+
+  app.post(
+    '/api/studies/:id/uploads',
+    {
+      preHandler: requirePermission('data:upload:assigned'),
+      // The body is a stream of up to UPLOAD_MAX_BYTES; the JSON body limit does not apply.
+      bodyLimit: ctx.config.uploadMaxBytes + 1024 * 1024,
+      schema: {
+        tags: ['data'],
+        summary:
+          'Upload a ZIP or one data file (XPT, SAS7BDAT, CSV, XLSX, Parquet, ODM, Dataset-JSON) as a new data version',
+        description:
+          'multipart/form-data with one field `file`. Answers 201 with the new version, or 422 naming the file (and row or column) that could not be read; nothing is saved then.',
+        consumes: ['multipart/form-data'],
+        params: IdParams,
+        response: { 201: UploadResponse },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const study = await studyFor(ctx, actor, request.params.id, 'data:upload:assigned');
+      if (study.status === 'archived' || study.status === 'locked') {
+        throw new AppError('INVALID_STATE', `Study ${study.code} is ${study.status}; data cannot be loaded into it.`);
+      }
+      const tempDir = path.join(studyDir(ctx.config.dataDir, study.orgId, study.id), 'temp');
+      const upload = await receiveUpload(request, tempDir, ctx.config.uploadMaxBytes);
+      try {
+        const created = await createDataVersion(
+          ctx,
+          study,
+          { ...upload, kind: 'upload' },
+          { ref: actorRef(actor), userId: actor.userId },
+          request.origin,
+        );
+        const active = await ctx.database.tenant(actor.orgId, (tx) => activeVersionOf(tx, actor.orgId, study.id));
+        return reply.status(201).send({ version: presentVersion(created, active) });
+      } finally {
+        await rm(upload.path, { force: true });
+      }
+    },
+  );
+
+  app.get(
+    '/api/studies/:id/versions',
+    {
+      preHandler: requirePermission('data:view:assigned'),
+      schema: {
+        tags: ['data'],
+        summary: 'Data versions of the study, newest first',
+        params: IdParams,
+        response: { 200: VersionList },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const study = await studyFor(ctx, actor, request.params.id, 'data:view:assigned');
+      const versions = await ctx.database.tenant(actor.orgId, (tx) => listVersions(tx, actor.orgId, study.id));
+      return {
+        data: versions.map((v) => presentVersion(v, study.activeDataVersionId)),
+        activeVersionId: study.activeDataVersionId,
+      };
+    },
+  );
+
+  app.get(
+    '/api/studies/:id/versions/:vid',
+    {
+      preHandler: requirePermission('data:view:assigned'),
+      schema: {
+        tags: ['data'],
+        summary: 'One data version',
+        params: VersionParams,
+        response: { 200: withPermissions(DataVersion) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const study = await studyFor(ctx, actor, request.params.id, 'data:view:assigned');
+      const version = await ctx.database.tenant(actor.orgId, (tx) =>
+        findVersion(tx, actor.orgId, study.id, request.params.vid),
+      );
+      if (!version) throw notFound('Data version');
+      return {
+        data: presentVersion(version, study.activeDataVersionId),
+        permissions: studyPermissions(actor, study.id),
+      };
+    },
+  );
+
+  app.post(
+    '/api/studies/:id/versions/:vid/activate',
+    {
+      preHandler: requirePermission('data:upload:assigned'),
+      schema: {
+        tags: ['data'],
+        summary: 'Make this version the active one (also how a roll back is done); audited with the reason',
+        params: VersionParams,
+        body: ActivateVersionRequest,
+        response: { 200: withPermissions(DataVersion) },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const study = await studyFor(ctx, actor, request.params.id, 'data:upload:assigned');
+      const version = await activateDataVersion(
+        ctx,
+        actor,
+        study.id,
+        request.params.vid,
+        request.body.reason,
+        request.origin,
+      );
+      return { data: presentVersion(version, version.version.id), permissions: studyPermissions(actor, study.id) };
+    },
+  );
+
+  app.get(
+    '/api/studies/:id/versions/:a/diff/:b',
+    {
+      preHandler: requirePermission('data:view:assigned'),
+      schema: {
+        tags: ['data'],
+        summary: 'What changed from version a to version b: datasets, columns, and rows by key',
+        description:
+          'Rows are matched by USUBJID plus the domain’s --SEQ when both exist, USUBJID alone otherwise; `key=COL1,COL2` names another key. `dataset` limits the comparison to one dataset.',
+        params: DiffParams,
+        querystring: DiffQuery,
+        response: { 200: VersionDiff },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const study = await studyFor(ctx, actor, request.params.id, 'data:view:assigned');
+      const [from, to] = await ctx.database.tenant(actor.orgId, async (tx) => [
+        await findVersion(tx, actor.orgId, study.id, request.params.a),
+        await findVersion(tx, actor.orgId, study.id, request.params.b),
+      ]);
+      if (!from || !to) throw notFound('Data version');
+      const named = (rows: DatasetRow[], label: string) =>
+        new Map(
+          rows.map((d): [string, NamedDataset] => [
+            d.name.toUpperCase(),
+            { name: d.name, rows: d.rows, file: datasetFile(ctx, d, label), columns: d.columns },
+          ]),
+        );
+      const before = named(from.datasets, from.version.label);
+      const after = named(to.datasets, to.version.label);
+      const only = request.query.dataset?.toUpperCase();
+      const names = [...new Set([...before.keys(), ...after.keys()])].filter((n) => !only || n === only).sort();
+      if (only && names.length === 0) throw notFound(`Dataset ${request.query.dataset}`);
+      const datasets = [];
+      for (const name of names) {
+        datasets.push(
+          await diffDataset(store, before.get(name) ?? null, after.get(name) ?? null, {
+            key: request.query.key,
+            samples: request.query.samples,
+          }),
+        );
+      }
+      return {
+        from: from.version.id,
+        to: to.version.id,
+        datasetsAdded: datasets.filter((d) => d.status === 'added').map((d) => d.name),
+        datasetsRemoved: datasets.filter((d) => d.status === 'removed').map((d) => d.name),
+        datasets,
+      };
+    },
+  );
+};

@@ -1,0 +1,24 @@
+import { rm } from 'node:fs/promises';
+import { readSas7bdat, readXpt, writeParquet } from '@cdp/formats';
+
+/**
+ * One conversion in its own process, so its peak memory is its own: `convert-one.ts <xpt|sas7bdat>
+ * <file> <out.parquet>` prints `{ rows, seconds, maxRssMb }`.
+ */
+const [format, file, out] = process.argv.slice(2);
+if (!format || !file || !out) throw new Error('usage: convert-one.ts <xpt|sas7bdat> <file> <out.parquet>');
+const started = performance.now();
+let rows = 0;
+const read = format === 'xpt' ? readXpt : readSas7bdat;
+let n = 0;
+for await (const dataset of read(file, { fileName: file })) {
+  const result = await writeParquet(dataset, n === 0 ? out : `${out}.${n}`, {
+    memoryLimit: '512MB',
+    tempDirectory: `${out}.tmp`,
+  });
+  rows += result.rows;
+  n++;
+}
+const seconds = (performance.now() - started) / 1000;
+await rm(`${out}.tmp`, { recursive: true, force: true });
+console.log(JSON.stringify({ rows, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

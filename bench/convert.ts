@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { writeSas7bdat, writeXpt } from '@cdp/formats';
+import { ROOT } from './server.ts';
+import { wideDataset } from './wide-dataset.ts';
+
+const run = promisify(execFile);
+const PYTHON = '/usr/bin/python3';
+const SHARED = path.resolve(ROOT, '../shared/data');
+
+interface Measure {
+  rows: number;
+  seconds: number;
+  maxRssMb: number;
+}
+
+const PANDAS = `
+import json, resource, sys, time
+import pandas as pd
+path, fmt = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+df = pd.read_sas(path, format=fmt)
+seconds = time.perf_counter() - t
+print(json.dumps({"rows": len(df), "seconds": seconds, "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+`;
+
+async function ours(format: 'xpt' | 'sas7bdat', file: string, work: string): Promise<Measure> {
+  const out = path.join(work, `${path.basename(file)}.parquet`);
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'bench/convert-one.ts'), format, file, out],
+    {
+      cwd: ROOT,
+      maxBuffer: 1 << 20,
+    },
+  );
+  await rm(out, { force: true });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Measure;
+}
+
+async function pandas(format: 'xpt' | 'sas7bdat', file: string): Promise<Measure | null> {
+  try {
+    const { stdout } = await run(PYTHON, ['-c', PANDAS, file, format], { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout.trim()) as Measure;
+  } catch (error) {
+    console.warn(`pandas could not read ${file}: ${(error as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+async function compare(label: string, format: 'xpt' | 'sas7bdat', file: string, work: string) {
+  const bytes = (await stat(file)).size;
+  const a = await ours(format, file, work);
+  const b = await pandas(format, file);
+  const mb = bytes / 1024 / 1024;
+  const row = {
+    file: label,
+    format,
+    sizeMb: Number(mb.toFixed(1)),
+    rows: a.rows,
+    cdp: {
+      seconds: Number(a.seconds.toFixed(2)),
+      mbPerSecond: Number((mb / a.seconds).toFixed(1)),
+      rowsPerSecond: Math.round(a.rows / a.seconds),
+      peakRssMb: Math.round(a.maxRssMb),
+      note: 'read + write Parquet (zstd)',
+    },
+    pandas: b
+      ? {
+          seconds: Number(b.seconds.toFixed(2)),
+          peakRssMb: Math.round(b.maxRssMb),
+          rows: b.rows,
+          note: 'read_sas into a DataFrame only',
+        }
+      : null,
+    speedup: b ? Number((b.seconds / a.seconds).toFixed(2)) : null,
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function largestIn(dir: string, ext: string, count: number): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const files: { file: string; size: number }[] = [];
+  const walk = async (d: string) => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name.toLowerCase().endsWith(ext) && !full.includes('malformed'))
+        files.push({ file: full, size: (await stat(full)).size });
+    }
+  };
+  await walk(dir);
+  return files
+    .sort((x, y) => y.size - x.size)
+    .slice(0, count)
+    .map((f) => f.file);
+}
+
+/**
+ * SAS → Parquet against pandas `read_sas` on the same files: a generated 1,000,000-row, 40-column
+ * dataset as XPT v5 and as SAS7BDAT (64-bit little-endian, uncompressed), then the largest real
+ * files of the corpus. `BENCH_CONVERT_ROWS` changes the generated size (3,000,000 gives ~1 GB of XPT).
+ */
+export async function benchConvert(): Promise<Record<string, unknown>> {
+  const rows = Number(process.env.BENCH_CONVERT_ROWS ?? 1_000_000);
+  const work = path.join(os.tmpdir(), 'cdp-bench-convert');
+  await mkdir(work, { recursive: true });
+  const xpt = path.join(work, `wide-${rows}.xpt`);
+  const sas = path.join(work, `wide-${rows}.sas7bdat`);
+  if (!existsSync(xpt)) await writeXpt(xpt, [wideDataset(rows)]);
+  if (!existsSync(sas)) await writeSas7bdat(sas, wideDataset(rows));
+  const results = [
+    await compare(`generated ${rows.toLocaleString('en-US')} × 40 (XPT v5)`, 'xpt', xpt, work),
+    await compare(
+      `generated ${rows.toLocaleString('en-US')} × 40 (SAS7BDAT 64-bit LE, uncompressed)`,
+      'sas7bdat',
+      sas,
+      work,
+    ),
+  ];
+  for (const file of await largestIn(path.join(SHARED, 'cdiscpilot01'), '.xpt', 2)) {
+    results.push(await compare(path.relative(SHARED, file), 'xpt', file, work));
+  }
+  for (const file of await largestIn(path.join(SHARED, 'sas7bdat'), '.sas7bdat', 3)) {
+    results.push(await compare(path.relative(SHARED, file), 'sas7bdat', file, work));
+  }
+  return { results, note: 'separate processes; peak RSS from getrusage; pandas 1.5 from Debian python3-pandas' };
+}

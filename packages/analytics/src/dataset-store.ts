@@ -1,0 +1,42 @@
+import { type DuckDbLimits, type OpenDuckDb, openDuckDb } from '@cdp/formats';
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/** A column as the metadata database describes a stored dataset. */
+export interface StoreColumn {
+  name: string;
+  type: string;
+}
+
+/** A stored dataset: its Parquet file and its columns (checked names come from here, never from a request). */
+export interface StoredDataset {
+  file: string;
+  columns: StoreColumn[];
+}
+
+/**
+ * One DuckDB per process for reading stored datasets. Parquet files are immutable, so nothing here
+ * needs locking; each call takes its own connection. The memory limit is shared by every query.
+ */
+export class DatasetStore {
+  private db: Promise<OpenDuckDb> | null = null;
+
+  constructor(private readonly limits: DuckDbLimits = {}) {}
+
+  async withConnection<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.db ??= openDuckDb(this.limits);
+    const { instance } = await this.db;
+    const connection = await instance.connect();
+    try {
+      return await fn(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.db) return;
+    const db = await this.db;
+    this.db = null;
+    db.close();
+  }
+}

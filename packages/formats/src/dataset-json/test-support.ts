@@ -1,0 +1,77 @@
+/**
+ * Helpers for this package's reader tests (not exported from the package): turning readers into
+ * plain rows, and finding the shared real-world test data that lives beside the repository.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DatasetInfo, DatasetReader } from '../types.ts';
+
+export type Cell = string | number | null;
+
+export interface ReadDataset {
+  info: DatasetInfo;
+  rows: Cell[][];
+  batches: number;
+}
+
+/** Every dataset with every row, numeric `NaN` as `null`. */
+export async function readAll(readers: AsyncIterable<DatasetReader>): Promise<ReadDataset[]> {
+  const out: ReadDataset[] = [];
+  for await (const reader of readers) {
+    const rows: Cell[][] = [];
+    let batches = 0;
+    for await (const batch of reader.batches()) {
+      batches++;
+      if (batch.columns.length !== reader.info.columns.length)
+        throw new Error('batch column count differs from the schema');
+      for (let r = 0; r < batch.length; r++) {
+        rows.push(
+          batch.columns.map((values) => {
+            const v = values[r];
+            return v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
+          }),
+        );
+      }
+    }
+    out.push({ info: reader.info, rows, batches });
+  }
+  return out;
+}
+
+/** A row as `{ column: value }`, for readable assertions. */
+export function rowObject(dataset: ReadDataset, index: number): Record<string, Cell> {
+  const row = dataset.rows[index];
+  if (!row) throw new Error(`no row ${index} in ${dataset.info.name}`);
+  return Object.fromEntries(dataset.info.columns.map((c, i) => [c.name, row[i] ?? null]));
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** `../shared/data/<parts>` from the repository root; CI and developers keep real files there. */
+export function sharedData(...parts: string[]): string {
+  return path.resolve(REPO_ROOT, '..', 'shared', 'data', ...parts);
+}
+
+/** Whether the shared data folder is there; says so once when it is not, so a skip is never silent. */
+export function hasSharedData(what: string): boolean {
+  const dir = sharedData();
+  if (existsSync(dir)) return true;
+  console.warn(`skipping ${what}: ${dir} not found (real test data lives beside the repository)`);
+  return false;
+}
+
+/** A file under `packages/formats/fixtures/`. */
+export function fixture(...parts: string[]): string {
+  return path.resolve(REPO_ROOT, 'packages', 'formats', 'fixtures', ...parts);
+}
+
+/** Days since 1970-01-01 of a `YYYY-MM-DD` date, for expected values. */
+export function days(iso: string): number {
+  return Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+}
+
+/** Milliseconds since 1970-01-01T00:00:00 of a zone-less `YYYY-MM-DDTHH:MM:SS`, for expected values. */
+export function millis(iso: string): number {
+  return Date.parse(`${iso}Z`);
+}

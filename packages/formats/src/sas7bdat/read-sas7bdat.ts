@@ -1,0 +1,105 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import path from 'node:path';
+import { TextDecoder } from 'node:util';
+import { type DatasetReader, DEFAULT_BATCH_SIZE, type ReadOptions, type RowBatch } from '../types.ts';
+import { describeSas7bdat, type Sas7bdatDescription } from './describe.ts';
+import { fileError } from './file-error.ts';
+import { readSas7bdatRows } from './read-rows.ts';
+import { readSasCatalog } from './read-sas7bcat.ts';
+import { applyValueLabels, VALUE_LABELS_METADATA_KEY } from './value-labels.ts';
+
+export interface Sas7bdatReadOptions extends ReadOptions {
+  /** A `.sas7bcat` format catalog: value labels of user formats land in `info.metadata` (see value-labels.ts). */
+  catalog?: string;
+  /**
+   * Decode text as this encoding (a TextDecoder label) instead of the one the header declares, for
+   * mislabelled files — e.g. UTF-8 bytes written by a Latin-1 SAS session. Reported in metadata.
+   */
+  encoding?: string;
+}
+
+/**
+ * Reads a SAS data set (.sas7bdat): 32- and 64-bit, either byte order, uncompressed, COMPRESS=CHAR
+ * (RLE) or COMPRESS=BINARY (RDC), with deleted rows skipped. Yields exactly one dataset.
+ *
+ * Streaming: the header and the metadata pages are read first (never the whole file), then
+ * `batches()` reads page by page through a FileHandle, about 1 MiB at a time.
+ *
+ * Values: numbers as float64 (3–7 byte numbers widened), dates, datetimes and times converted from
+ * their SAS display format, special missing values (.A–.Z, ._) as NaN plus their code in
+ * `RowBatch.missing`. Character values lose trailing blanks and NULs; an all-blank value is `null`,
+ * because SAS has no empty string distinct from a missing character value. `info.declaredRows` is
+ * the rows the file declares less its deleted rows, i.e. what `batches()` yields.
+ *
+ * `info.metadata`: `sas.release`, `sas.host`, `sas.os`, `sas.created`/`sas.modified` (the writer's
+ * local time, ISO without zone), `sas.compression` (none/rle/rdc), `sas.byteOrder`, `sas.wordSize`,
+ * `sas.creator`/`sas.creatorProc` when present, `sas.deletedRows` when non-zero, `sas.valueLabels`
+ * (with `catalog`) and `sas.decodedAs` (with `encoding`).
+ *
+ * Errors: a corrupt or truncated file throws FormatError naming the file and the byte, page or row.
+ * Rows are checked against the declared row count at the end (fewer rows, or a deleted-row count
+ * that does not add up, is an error, as in ReadStat), so a consumer that writes batches as they
+ * come must discard its output when `batches()` throws.
+ */
+export async function* readSas7bdat(
+  filePath: string,
+  options: Sas7bdatReadOptions = {},
+): AsyncGenerator<DatasetReader> {
+  const fileName = options.fileName ?? path.basename(filePath);
+  const requested = Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const batchSize = Number.isFinite(requested) && requested >= 1 ? requested : DEFAULT_BATCH_SIZE;
+  const fallbackName = path.basename(filePath).replace(/\.sas7bdat$/i, '');
+
+  if (options.encoding) assertEncoding(options.encoding);
+  const description = await withFile(filePath, fileName, (file, size) =>
+    describeSas7bdat(file, size, fallbackName, options.encoding),
+  );
+  const info = description.info;
+  if (options.catalog) {
+    const labels = applyValueLabels(info, await readSasCatalog(options.catalog));
+    if (Object.keys(labels).length > 0) {
+      info.metadata = { ...info.metadata, [VALUE_LABELS_METADATA_KEY]: JSON.stringify(labels) };
+    }
+  }
+  yield { info, batches: () => batches(filePath, fileName, description, batchSize) };
+}
+
+async function* batches(
+  filePath: string,
+  fileName: string,
+  description: Sas7bdatDescription,
+  batchSize: number,
+): AsyncGenerator<RowBatch> {
+  const file = await open(filePath, 'r');
+  try {
+    yield* readSas7bdatRows(file, description, batchSize);
+  } catch (error) {
+    throw fileError(error, fileName);
+  } finally {
+    await file.close();
+  }
+}
+
+async function withFile<T>(
+  filePath: string,
+  fileName: string,
+  use: (file: FileHandle, size: number) => Promise<T>,
+): Promise<T> {
+  const file = await open(filePath, 'r');
+  try {
+    const { size } = await file.stat();
+    return await use(file, size);
+  } catch (error) {
+    throw fileError(error, fileName);
+  } finally {
+    await file.close();
+  }
+}
+
+function assertEncoding(label: string): void {
+  try {
+    new TextDecoder(label);
+  } catch {
+    throw new Error(`readSas7bdat: "${label}" is not an encoding this runtime can decode`);
+  }
+}

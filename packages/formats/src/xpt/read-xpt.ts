@@ -1,0 +1,305 @@
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { FormatError } from '../errors.ts';
+import { convertSasTemporal, sasNumericType } from '../sas-formats.ts';
+import type { ColumnInfo, DatasetInfo, DatasetReader, ReadOptions, RowBatch, ValueType } from '../types.ts';
+import { DEFAULT_BATCH_SIZE } from '../types.ts';
+import { ByteWindow } from './byte-window.ts';
+import { decodeIbmFloat, IBM_MALFORMED, IBM_MISSING, ibmResult } from './ibm-float.ts';
+import { decodeText, trimEnd } from './sas-text.ts';
+import {
+  isMemberHeaderAt,
+  RECORD,
+  readLibraryHeader,
+  readMemberHeader,
+  type XptLibrary,
+  type XptMember,
+  type XptVariable,
+} from './xpt-header.ts';
+
+const CHUNK_SIZE = 1 << 20;
+
+/**
+ * Reads a SAS transport file (XPORT version 5, or 8/9 with long names and labels), yielding one
+ * dataset per member, in file order. The file is read forward in 1 MB chunks; nothing but the
+ * current chunk and one batch is held in memory.
+ *
+ * Consume each dataset's `batches()` before asking for the next dataset (a dataset left unread is
+ * skipped). Character values lose trailing blanks and a blank value is `null`: SAS has no empty
+ * string distinct from a missing one. Numeric values displayed with a date, datetime or time
+ * format are typed accordingly and converted to this package's units.
+ *
+ * A file that is not a transport file, or whose headers or data are corrupted or truncated, makes
+ * the iteration throw a `FormatError` that says where; a truncated member throws from
+ * `batches()` after the rows before the damage, so it never looks complete.
+ */
+export async function* readXpt(file: string, options: ReadOptions = {}): AsyncGenerator<DatasetReader> {
+  const fileName = options.fileName ?? path.basename(file);
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const window = new ByteWindow(handle, size, CHUNK_SIZE);
+    const library = await readLibraryHeader(window, { file: fileName });
+    let pos = 3 * RECORD;
+    if (pos >= size) {
+      throw new FormatError('the file has no datasets (truncated upload?)', { file: fileName, offset: pos });
+    }
+    while (pos < size) {
+      // Members follow each other directly: readMemberHeader rejects anything but a member header here.
+      const member = await readMemberHeader(window, pos, library.version, fileName);
+      const reader = new MemberReader(window, library, member, fileName, batchSize);
+      yield reader;
+      pos = await reader.finish();
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+class MemberReader implements DatasetReader {
+  readonly info: DatasetInfo;
+  private pos: number;
+  private rowNumber = 0;
+  /** Where the observations ended (the file's end or the next member's header), once known. */
+  private nextMember: number | undefined;
+  private started = false;
+  private readonly completeEnd: number;
+  private readonly types: ValueType[];
+
+  constructor(
+    private readonly window: ByteWindow,
+    private readonly library: XptLibrary,
+    private readonly member: XptMember,
+    private readonly fileName: string,
+    private readonly batchSize: number,
+  ) {
+    this.pos = member.dataStart;
+    // Transport files are whole 80-byte records; bytes past the last whole record mean truncation.
+    this.completeEnd = window.fileSize - (window.fileSize % RECORD);
+    this.types = member.variables.map((v) => (v.numeric ? sasNumericType(v.format) : 'string'));
+    this.info = this.describe();
+  }
+
+  private describe(): DatasetInfo {
+    const { member, library } = this;
+    const columns: ColumnInfo[] = member.variables.map((v, i) => ({
+      name: v.name,
+      ...(v.label ? { label: v.label } : {}),
+      type: this.types[i] as ValueType,
+      length: v.length,
+      ...(v.format ? { format: v.format } : {}),
+      ...(v.informat ? { informat: v.informat } : {}),
+    }));
+    const metadata: Record<string, string> = {
+      'sas.transportVersion': String(library.version),
+      'sas.version': member.sasVersion || library.sasVersion,
+      'sas.os': member.os || library.os,
+    };
+    const created = member.created ?? library.created;
+    const modified = member.modified ?? library.modified;
+    if (created) metadata['sas.created'] = created;
+    if (modified) metadata['sas.modified'] = modified;
+    if (member.type) metadata['sas.memberType'] = member.type;
+    return {
+      name: member.name,
+      ...(member.label ? { label: member.label } : {}),
+      columns,
+      ...(member.declaredRows !== undefined ? { declaredRows: member.declaredRows } : {}),
+      metadata,
+    };
+  }
+
+  batches(): AsyncIterable<RowBatch> {
+    if (this.started) throw new Error(`dataset ${this.member.name}: batches() can be consumed only once`);
+    this.started = true;
+    return this.readBatches(true);
+  }
+
+  /** Skips whatever the consumer left unread; returns where the next member starts. */
+  async finish(): Promise<number> {
+    this.started = true;
+    if (this.nextMember === undefined) {
+      const skipped = this.readBatches(false);
+      // Without decoding nothing is yielded; running the generator walks to the member's end.
+      while (!(await skipped.next()).done) {}
+    }
+    return this.nextMember ?? this.window.fileSize;
+  }
+
+  private error(reason: string, row?: number): FormatError {
+    return new FormatError(reason, {
+      file: this.fileName,
+      dataset: this.member.name,
+      ...(row !== undefined ? { row } : { offset: this.pos }),
+    });
+  }
+
+  private async *readBatches(decode: boolean): AsyncGenerator<RowBatch> {
+    const length = this.member.observationLength;
+    if (length === 0) {
+      this.nextMember = await this.skipToNextMember();
+      return;
+    }
+    // Enough to hold an observation plus the record after the current one (for the end test).
+    const lookahead = Math.max(length, 2 * RECORD) + RECORD;
+    while (this.nextMember === undefined) {
+      const batch = decode ? new BatchBuilder(this.member, this.types, this.batchSize) : undefined;
+      let rows = 0;
+      while (rows < this.batchSize) {
+        const pos = this.pos;
+        if (pos + lookahead > this.window.end && this.window.end < this.window.fileSize) {
+          await this.window.ensure(pos, lookahead);
+        }
+        const end = this.endAt(pos);
+        if (end !== undefined) {
+          this.nextMember = end;
+          break;
+        }
+        if (pos + length > this.window.fileSize) {
+          throw this.error('file ends inside an observation (truncated upload?)', this.rowNumber + 1);
+        }
+        this.rowNumber++;
+        if (batch && !batch.add(this.window.bytes, pos - this.window.start, rows)) {
+          throw this.error(`column ${batch.failedColumn}: not a SAS number (corrupted data?)`, this.rowNumber);
+        }
+        rows++;
+        this.pos = pos + length;
+      }
+      if (batch && rows > 0) yield batch.finish(rows);
+    }
+  }
+
+  /**
+   * Decides whether observations end at `pos`; if so, returns where the next member starts.
+   * They end at the end of the file or at the next member's header, and the blanks that pad the
+   * last record are padding, not observations.
+   * Padding only ever fills the rest of a record (TS-140), so an observation that starts a record
+   * is always real, even when blank: this keeps blank observations of 80 bytes or more. A file
+   * whose last record is cut short is truncated; the caller reports it at the observation it cuts.
+   */
+  private endAt(pos: number): number | undefined {
+    const { window } = this;
+    const version = this.library.version;
+    const offset = pos % RECORD;
+    if (offset === 0) {
+      if (pos === window.fileSize || isMemberHeaderAt(window, pos, version)) return pos;
+      return undefined;
+    }
+    if (pos === window.fileSize) throw this.error('file ends inside a record (truncated upload?)', this.rowNumber + 1);
+    const recordEnd = pos - offset + RECORD;
+    if (recordEnd > window.fileSize) return undefined;
+    if (recordEnd < this.completeEnd && !isMemberHeaderAt(window, recordEnd, version)) return undefined;
+    const start = pos - window.start;
+    if (trimEnd(window.bytes, start, start + RECORD - offset) !== start) return undefined;
+    if (recordEnd === this.completeEnd && this.completeEnd !== window.fileSize) {
+      throw this.error('file ends inside a record (truncated upload?)', this.rowNumber + 1);
+    }
+    return recordEnd;
+  }
+
+  /** A member without variables has no observations: its data area runs to the next header. */
+  private async skipToNextMember(): Promise<number> {
+    let pos = this.pos;
+    while (pos < this.completeEnd) {
+      await this.window.ensure(pos, RECORD);
+      if (isMemberHeaderAt(this.window, pos, this.library.version)) return pos;
+      pos += RECORD;
+    }
+    if (pos !== this.window.fileSize) throw this.error('file ends inside a record (truncated upload?)');
+    return pos;
+  }
+}
+
+/** Column-major arrays for one batch, filled straight from the file's bytes. */
+class BatchBuilder {
+  private readonly numeric: Float64Array[] = [];
+  private readonly numericIndex: Int32Array;
+  private readonly numericPosition: Int32Array;
+  private readonly numericLength: Int32Array;
+  private readonly text: (string | null)[][] = [];
+  private readonly textPosition: Int32Array;
+  private readonly textLength: Int32Array;
+  private readonly missing: (Uint8Array | undefined)[];
+  private readonly columns: (Float64Array | (string | null)[])[] = [];
+  failedColumn = '';
+
+  constructor(
+    private readonly member: XptMember,
+    private readonly types: ValueType[],
+    private readonly capacity: number,
+  ) {
+    const numericIndex: number[] = [];
+    const textIndex: number[] = [];
+    member.variables.forEach((v, i) => {
+      if (v.numeric) {
+        const values = new Float64Array(capacity);
+        this.numeric.push(values);
+        this.columns.push(values);
+        numericIndex.push(i);
+      } else {
+        const values = new Array<string | null>(capacity);
+        this.text.push(values);
+        this.columns.push(values);
+        textIndex.push(i);
+      }
+    });
+    const vars = member.variables;
+    this.numericIndex = Int32Array.from(numericIndex);
+    this.numericPosition = Int32Array.from(numericIndex, (i) => (vars[i] as XptVariable).position);
+    this.numericLength = Int32Array.from(numericIndex, (i) => (vars[i] as XptVariable).length);
+    this.textPosition = Int32Array.from(textIndex, (i) => (vars[i] as XptVariable).position);
+    this.textLength = Int32Array.from(textIndex, (i) => (vars[i] as XptVariable).length);
+    this.missing = new Array(vars.length).fill(undefined);
+  }
+
+  /** Decodes the observation at `base` into row `row`; false when a number is malformed. */
+  add(bytes: Buffer, base: number, row: number): boolean {
+    const { numeric, numericPosition, numericLength } = this;
+    for (let k = 0; k < numeric.length; k++) {
+      const values = numeric[k] as Float64Array;
+      const kind = decodeIbmFloat(bytes, base + (numericPosition[k] as number), numericLength[k] as number);
+      if (kind === IBM_MISSING) {
+        values[row] = Number.NaN;
+        const column = this.numericIndex[k] as number;
+        let codes = this.missing[column];
+        if (!codes) {
+          codes = new Uint8Array(this.capacity);
+          this.missing[column] = codes;
+        }
+        codes[row] = ibmResult.missingCode;
+      } else if (kind === IBM_MALFORMED) {
+        this.failedColumn = (this.member.variables[this.numericIndex[k] as number] as XptVariable).name;
+        return false;
+      } else {
+        values[row] = ibmResult.value;
+      }
+    }
+    const { text, textPosition, textLength } = this;
+    for (let k = 0; k < text.length; k++) {
+      const start = base + (textPosition[k] as number);
+      const end = trimEnd(bytes, start, start + (textLength[k] as number));
+      (text[k] as (string | null)[])[row] = end === start ? null : decodeText(bytes, start, end);
+    }
+    return true;
+  }
+
+  finish(rows: number): RowBatch {
+    const columns = this.columns.map((values, i) => {
+      const sized =
+        rows === this.capacity
+          ? values
+          : values instanceof Float64Array
+            ? values.subarray(0, rows)
+            : values.slice(0, rows);
+      const type = this.types[i] as ValueType;
+      if (sized instanceof Float64Array && (type === 'date' || type === 'datetime')) convertSasTemporal(sized, type);
+      return sized;
+    });
+    const batch: RowBatch = { length: rows, columns };
+    if (this.missing.some((m) => m !== undefined)) {
+      batch.missing = this.missing.map((m) => (m && rows < this.capacity ? m.subarray(0, rows) : m));
+    }
+    return batch;
+  }
+}
