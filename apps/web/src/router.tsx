@@ -14,6 +14,9 @@ import { rootRoute } from './routes/root.tsx';
 import { settingsRoute } from './routes/settings.tsx';
 import { studiesRoute } from './routes/studies.tsx';
 import { studyRoute } from './routes/study.tsx';
+import { studyDataRoute } from './routes/study-data.tsx';
+import { studyDataCompareRoute } from './routes/study-data-compare.tsx';
+import { studyDatasetRoute } from './routes/study-dataset.tsx';
 import { userRoute } from './routes/user.tsx';
 import { usersRoute } from './routes/users.tsx';
 
@@ -24,6 +27,9 @@ const routeTree = rootRoute.addChildren([
     overviewRoute,
     studiesRoute,
     studyRoute,
+    studyDataRoute,
+    studyDataCompareRoute,
+    studyDatasetRoute,
     dataSourcesRoute,
     pipelinesRoute,
     usersRoute,

@@ -21,6 +21,7 @@ import { EditStudyDialog } from '../features/studies/components/edit-study-dialo
 import { StatusActions } from '../features/studies/components/status-actions.tsx';
 import { StudyLifecycle } from '../features/studies/components/study-lifecycle.tsx';
 import { StudyStatusBadge } from '../features/studies/components/study-status-badge.tsx';
+import { StudyTabs } from '../features/studies/components/study-tabs.tsx';
 import { isApiError } from '../lib/api-error.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { appRoute } from './app.tsx';
@@ -125,6 +126,7 @@ function StudyDetail({ result }: { result: StudyWithPermissions }) {
           ) : null
         }
       />
+      <StudyTabs studyId={study.id} permissions={permissions} />
       {archived ? (
         <Alert tone="warning" className="mb-6" title={`Archived ${formatDateTime(study.archivedAt)}`}>
           {study.archivedReason ? `Reason: ${study.archivedReason}. ` : null}This study is read-only.

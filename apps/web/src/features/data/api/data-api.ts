@@ -1,0 +1,102 @@
+import type {
+  ColumnProfile,
+  DatasetRows,
+  DatasetSummary,
+  DataVersion,
+  RowFilter,
+  VersionDiff,
+  VersionList,
+} from '@cdp/contracts';
+import { keepPreviousData, queryOptions } from '@tanstack/react-query';
+import { api, downloadFile } from '../../../lib/api-client.ts';
+
+/** How the dataset viewer asks for rows: a sort (`COL` or `-COL`) and filters. */
+export interface RowsView {
+  sort?: string;
+  filters: RowFilter[];
+}
+
+export type DownloadFormat = 'csv' | 'parquet' | 'xpt';
+
+const base = (studyId: string) => `/api/studies/${studyId}`;
+const datasetPath = (studyId: string, versionId: string, name: string) =>
+  `${base(studyId)}/versions/${versionId}/datasets/${encodeURIComponent(name)}`;
+
+export const dataKeys = {
+  versions: (studyId: string) => ['data', studyId, 'versions'] as const,
+  version: (studyId: string, versionId: string) => ['data', studyId, 'version', versionId] as const,
+  diff: (studyId: string, from: string, to: string, key: string) => ['data', studyId, 'diff', from, to, key] as const,
+};
+
+export const versionsQuery = (studyId: string) =>
+  queryOptions({
+    queryKey: dataKeys.versions(studyId),
+    queryFn: ({ signal }) => api<VersionList>(`${base(studyId)}/versions`, { signal }),
+  });
+
+// A version never changes once written, so what is read from it never goes stale.
+
+export const datasetsQuery = (studyId: string, versionId: string) =>
+  queryOptions({
+    queryKey: [...dataKeys.version(studyId, versionId), 'datasets'],
+    queryFn: ({ signal }) =>
+      api<{ data: DatasetSummary[] }>(`${base(studyId)}/versions/${versionId}/datasets`, { signal }),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+
+export const rowsPageQuery = (
+  studyId: string,
+  versionId: string,
+  name: string,
+  view: RowsView,
+  page: number,
+  pageSize: number,
+) =>
+  queryOptions({
+    queryKey: [...dataKeys.version(studyId, versionId), 'rows', name, view, page, pageSize],
+    queryFn: ({ signal }) =>
+      api<DatasetRows>(`${datasetPath(studyId, versionId, name)}/rows`, {
+        query: {
+          offset: page * pageSize,
+          limit: pageSize,
+          sort: view.sort,
+          filter: view.filters.length > 0 ? JSON.stringify(view.filters) : undefined,
+        },
+        signal,
+      }),
+    staleTime: Number.POSITIVE_INFINITY,
+    // Only the first page keeps the last answer on screen while a new sort or filter loads.
+    placeholderData: page === 0 ? keepPreviousData : undefined,
+  });
+
+export const profileQuery = (studyId: string, versionId: string, name: string, column: string) =>
+  queryOptions({
+    queryKey: [...dataKeys.version(studyId, versionId), 'profile', name, column],
+    queryFn: ({ signal }) =>
+      api<ColumnProfile>(`${datasetPath(studyId, versionId, name)}/profile`, { query: { column }, signal }),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+
+export const diffQuery = (studyId: string, from: string, to: string, key: string) =>
+  queryOptions({
+    queryKey: dataKeys.diff(studyId, from, to, key),
+    queryFn: ({ signal }) =>
+      api<VersionDiff>(`${base(studyId)}/versions/${from}/diff/${to}`, { query: { key }, signal }),
+    staleTime: Number.POSITIVE_INFINITY,
+    placeholderData: keepPreviousData,
+  });
+
+export function activateVersion(studyId: string, versionId: string, reason: string) {
+  return api<{ data: DataVersion }>(`${base(studyId)}/versions/${versionId}/activate`, {
+    method: 'POST',
+    body: { reason },
+  });
+}
+
+export function downloadDataset(studyId: string, versionId: string, name: string, format: DownloadFormat) {
+  return downloadFile(
+    `${datasetPath(studyId, versionId, name)}/download`,
+    { format },
+    `${name.toLowerCase()}.${format}`,
+  );
+}

@@ -1,0 +1,137 @@
+import type { DatasetColumn } from '@cdp/contracts';
+import { ArrowDown, ArrowUp, ChartColumn, ChevronDown, Filter, ListFilter, X } from 'lucide-react';
+import { type CSSProperties, useRef } from 'react';
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from '../../../components/ui/dropdown-menu.tsx';
+import { Tooltip } from '../../../components/ui/tooltip.tsx';
+import { cn } from '../../../lib/cn.ts';
+import { ColumnTypeIcon, TYPE_LABELS } from './column-type-icon.tsx';
+
+export type SortDirection = 'asc' | 'desc' | null;
+
+interface ColumnHeaderProps {
+  column: DatasetColumn;
+  index: number;
+  style: CSSProperties;
+  sort: SortDirection;
+  filtered: boolean;
+  selected: boolean;
+  onSort: (direction: SortDirection) => void;
+  onFilter: () => void;
+  onProfile: () => void;
+}
+
+function Details({ column }: { column: DatasetColumn }) {
+  const facts = [
+    TYPE_LABELS[column.type],
+    column.length ? `length ${column.length}` : null,
+    column.format ? `format ${column.format}` : null,
+  ].filter(Boolean);
+  return (
+    <span className="block space-y-0.5">
+      <span className="block font-mono font-semibold">{column.name}</span>
+      {column.label ? <span className="block">{column.label}</span> : null}
+      <span className="block text-slate-300">{facts.join(' · ')}</span>
+    </span>
+  );
+}
+
+/** Name, label and type of a column; a click sorts (ascending, descending, off), the menu filters and profiles. */
+export function ColumnHeader({
+  column,
+  index,
+  style,
+  sort,
+  filtered,
+  selected,
+  onSort,
+  onFilter,
+  onProfile,
+}: ColumnHeaderProps) {
+  const next: SortDirection = sort === null ? 'asc' : sort === 'asc' ? 'desc' : null;
+  // The filter form opens in a popover that takes focus; handing focus back to this menu's button would close it.
+  const keepFocus = useRef(false);
+  return (
+    <th
+      scope="col"
+      aria-colindex={index + 2}
+      aria-sort={sort === 'asc' ? 'ascending' : sort === 'desc' ? 'descending' : 'none'}
+      className={cn(
+        'group absolute top-0 flex h-full border-r border-b border-border text-left font-normal',
+        selected ? 'bg-primary-soft shadow-[inset_0_-2px_0_var(--color-primary)]' : 'bg-surface-muted',
+      )}
+      style={style}
+    >
+      <Tooltip content={<Details column={column} />}>
+        <button
+          type="button"
+          onClick={() => onSort(next)}
+          aria-label={`${column.name}${column.label ? `, ${column.label}` : ''}`}
+          className="flex min-w-0 flex-1 flex-col justify-center gap-0.5 pr-1 pl-3 text-left transition-colors hover:bg-surface-sunken/70 focus-visible:outline-offset-[-2px]"
+        >
+          <span className="flex min-w-0 items-center gap-1.5">
+            <ColumnTypeIcon type={column.type} />
+            <span className="truncate font-mono text-xs font-semibold text-foreground">{column.name}</span>
+            {sort === 'asc' ? <ArrowUp className="size-3 shrink-0 text-primary" aria-hidden /> : null}
+            {sort === 'desc' ? <ArrowDown className="size-3 shrink-0 text-primary" aria-hidden /> : null}
+            {filtered ? <Filter className="size-3 shrink-0 text-primary" aria-label="Filtered" /> : null}
+          </span>
+          <span className="truncate text-[11px] font-normal text-muted-foreground">{column.label ?? '\u00a0'}</span>
+        </button>
+      </Tooltip>
+      <DropdownMenu>
+        <DropdownMenuTrigger asChild>
+          <button
+            type="button"
+            aria-label={`${column.name} column actions`}
+            className="my-auto mr-1 flex size-6 shrink-0 items-center justify-center rounded text-muted-foreground opacity-0 transition-opacity group-hover:opacity-100 hover:bg-surface-sunken hover:text-foreground focus-visible:opacity-100 data-[state=open]:opacity-100"
+          >
+            <ChevronDown className="size-3.5" />
+          </button>
+        </DropdownMenuTrigger>
+        <DropdownMenuContent
+          align="end"
+          className="min-w-48"
+          onCloseAutoFocus={(event) => {
+            if (keepFocus.current) event.preventDefault();
+            keepFocus.current = false;
+          }}
+        >
+          <DropdownMenuItem onSelect={() => onSort('asc')}>
+            <ArrowUp />
+            Sort ascending
+          </DropdownMenuItem>
+          <DropdownMenuItem onSelect={() => onSort('desc')}>
+            <ArrowDown />
+            Sort descending
+          </DropdownMenuItem>
+          {sort ? (
+            <DropdownMenuItem onSelect={() => onSort(null)}>
+              <X />
+              Clear sort
+            </DropdownMenuItem>
+          ) : null}
+          <DropdownMenuSeparator />
+          <DropdownMenuItem
+            onSelect={() => {
+              keepFocus.current = true;
+              onFilter();
+            }}
+          >
+            <ListFilter />
+            Filter…
+          </DropdownMenuItem>
+          <DropdownMenuItem onSelect={onProfile}>
+            <ChartColumn />
+            Column profile
+          </DropdownMenuItem>
+        </DropdownMenuContent>
+      </DropdownMenu>
+    </th>
+  );
+}

@@ -1,0 +1,290 @@
+import type { DatasetSummary, RowFilter } from '@cdp/contracts';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
+import { ChartColumn, FileQuestion, SearchX, Table2 } from 'lucide-react';
+import { useCallback, useMemo, useState } from 'react';
+import { Badge } from '../../../components/ui/badge.tsx';
+import { Button } from '../../../components/ui/button.tsx';
+import { Card } from '../../../components/ui/card.tsx';
+import { EmptyState } from '../../../components/ui/empty-state.tsx';
+import { ErrorState } from '../../../components/ui/error-state.tsx';
+import { PageHeader } from '../../../components/ui/page-header.tsx';
+import { Select } from '../../../components/ui/select.tsx';
+import { Skeleton, TableSkeleton } from '../../../components/ui/skeleton.tsx';
+import { plural } from '../../../lib/format.ts';
+import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
+import { datasetsQuery, versionsQuery } from '../api/data-api.ts';
+import { useRowPages } from '../hooks/use-row-pages.ts';
+import type { SortDirection } from './column-header.tsx';
+import { ColumnProfilePanel } from './column-profile-panel.tsx';
+import { DataBreadcrumb } from './data-breadcrumb.tsx';
+import { DatasetGrid } from './dataset-grid.tsx';
+import { DownloadMenu } from './download-menu.tsx';
+import { FilterBar, type FilterEditor } from './filter-bar.tsx';
+import { ActiveBadge } from './version-bits.tsx';
+
+export interface DatasetSearch {
+  /** `COL` ascending or `-COL` descending. */
+  sort?: string;
+  filter?: RowFilter[];
+  /** The column whose profile is open. */
+  column?: string;
+}
+
+interface DatasetViewerProps {
+  result: StudyWithPermissions;
+  versionId: string;
+  name: string;
+  search: DatasetSearch;
+}
+
+const GRID_HEIGHT = 'h-[max(420px,calc(100dvh-17rem))]';
+
+function Rows({
+  studyId,
+  versionId,
+  summary,
+  search,
+}: {
+  studyId: string;
+  versionId: string;
+  summary: DatasetSummary;
+  search: DatasetSearch;
+}) {
+  const navigate = useNavigate();
+  const filters = useMemo(() => search.filter ?? [], [search.filter]);
+  const view = useMemo(() => ({ sort: search.sort, filters }), [search.sort, filters]);
+  const [range, setRange] = useState<[number, number] | null>(null);
+  const onRangeChange = useCallback((next: [number, number]) => setRange(next), []);
+  const [editor, setEditor] = useState<FilterEditor>(null);
+  const pages = useRowPages({ studyId, versionId, name: summary.name, view, range });
+  const columns = pages.columns ?? summary.columns;
+
+  const setSearch = (patch: Partial<DatasetSearch>) =>
+    navigate({
+      to: '/studies/$studyId/data/versions/$versionId/$dataset',
+      params: { studyId, versionId, dataset: summary.name },
+      search: (prev: DatasetSearch) => {
+        const next = { ...prev, ...patch };
+        return Object.fromEntries(
+          Object.entries(next).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+        );
+      },
+      replace: true,
+    });
+  const setFilters = (next: RowFilter[]) => setSearch({ filter: next });
+  const sortOf = (column: string): SortDirection =>
+    search.sort === column ? 'asc' : search.sort === `-${column}` ? 'desc' : null;
+  const filtered = new Set(filters.map((f) => f.column));
+  const total = pages.total;
+
+  return (
+    <Card className="overflow-hidden">
+      <div className="flex flex-wrap items-center gap-3 border-b border-border px-5 py-3">
+        <FilterBar
+          columns={columns}
+          filters={filters}
+          onChange={setFilters}
+          editor={editor}
+          onEditorChange={setEditor}
+        />
+        <div className="ml-auto flex items-center gap-3">
+          <p className="text-[13px] text-muted-foreground" aria-live="polite">
+            {pages.first.isError ? null : total === undefined ? (
+              'Counting rows…'
+            ) : filters.length > 0 ? (
+              <>
+                <span className="font-medium text-foreground tabular-nums">{total.toLocaleString()}</span> of{' '}
+                {plural(summary.rows, 'row')}
+              </>
+            ) : (
+              <span className="tabular-nums">{plural(total, 'row')}</span>
+            )}
+          </p>
+          {search.column ? null : (
+            <Button
+              variant="secondary"
+              size="sm"
+              onClick={() => setSearch({ column: columns[0]?.name })}
+              disabled={columns.length === 0}
+            >
+              <ChartColumn />
+              Column profile
+            </Button>
+          )}
+        </div>
+      </div>
+      <div className={`flex ${GRID_HEIGHT}`}>
+        <div className="min-w-0 flex-1">
+          {pages.first.isPending ? (
+            <TableSkeleton rows={10} columns={6} />
+          ) : pages.first.isError ? (
+            <ErrorState
+              error={pages.first.error}
+              what="the rows"
+              onRetry={() => pages.first.refetch()}
+              retrying={pages.first.isFetching}
+            />
+          ) : total === 0 ? (
+            filters.length > 0 ? (
+              <EmptyState
+                icon={SearchX}
+                title="No rows match these filters"
+                description="Remove a filter or change its value."
+                action={
+                  <Button variant="secondary" onClick={() => setFilters([])}>
+                    Clear filters
+                  </Button>
+                }
+              />
+            ) : (
+              <EmptyState
+                icon={Table2}
+                title="This dataset has no rows"
+                description="Its columns are listed in the profile."
+              />
+            )
+          ) : (
+            <DatasetGrid
+              label={`Rows of ${summary.name}`}
+              columns={columns}
+              total={total ?? 0}
+              rowAt={pages.rowAt}
+              onRangeChange={onRangeChange}
+              viewKey={JSON.stringify(view)}
+              sortOf={sortOf}
+              filtered={filtered}
+              selectedColumn={search.column}
+              onSort={(column, direction) =>
+                setSearch({ sort: direction === null ? undefined : direction === 'asc' ? column : `-${column}` })
+              }
+              onFilter={(column) => setEditor({ index: null, column })}
+              onProfile={(column) => setSearch({ column })}
+              pageError={pages.pageError}
+              onRetry={() => void pages.retryPages()}
+              dimmed={pages.first.isPlaceholderData}
+            />
+          )}
+        </div>
+        {search.column ? (
+          <ColumnProfilePanel
+            studyId={studyId}
+            versionId={versionId}
+            dataset={summary.name}
+            columns={columns}
+            column={search.column}
+            onColumnChange={(column) => setSearch({ column })}
+            onFilter={(filter) => setFilters([...filters.filter((f) => f.column !== filter.column), filter])}
+            onClose={() => setSearch({ column: undefined })}
+          />
+        ) : null}
+      </div>
+    </Card>
+  );
+}
+
+/** One dataset of one version: its rows in a sortable, filterable grid, column profiles and downloads. */
+export function DatasetViewer({ result, versionId, name, search }: DatasetViewerProps) {
+  const { data: study, permissions } = result;
+  const navigate = useNavigate();
+  const datasets = useQuery(datasetsQuery(study.id, versionId));
+  const versions = useQuery(versionsQuery(study.id));
+  const version = versions.data?.data.find((v) => v.id === versionId);
+  const summary = datasets.data?.data.find((d) => d.name === name);
+  const canExport = permissions.includes('data:export:assigned');
+  const versionLink = (
+    <Link
+      key="version"
+      to="/studies/$studyId/data"
+      params={{ studyId: study.id }}
+      search={{ version: versionId }}
+      className="font-mono hover:text-foreground hover:underline"
+    >
+      {version?.label ?? 'Version'}
+    </Link>
+  );
+
+  if (datasets.isPending) {
+    return (
+      <div role="status" aria-label="Loading the dataset">
+        <Skeleton className="mb-3 h-4 w-80" />
+        <Skeleton className="mb-2 h-7 w-64" />
+        <Skeleton className="mb-8 h-4 w-96" />
+        <Skeleton className={`rounded-lg ${GRID_HEIGHT}`} />
+      </div>
+    );
+  }
+  if (datasets.isError || !summary) {
+    return (
+      <>
+        <PageHeader eyebrow={<DataBreadcrumb study={study} trail={[versionLink, name]} />} title={name} />
+        <Card>
+          {datasets.isError ? (
+            <ErrorState error={datasets.error} what="the dataset" onRetry={() => datasets.refetch()} />
+          ) : (
+            <EmptyState
+              icon={FileQuestion}
+              title="Dataset not found"
+              description={`This version has no dataset called ${name}.`}
+              action={
+                <Button asChild variant="secondary">
+                  <Link to="/studies/$studyId/data" params={{ studyId: study.id }} search={{ version: versionId }}>
+                    Back to the datasets
+                  </Link>
+                </Button>
+              }
+            />
+          )}
+        </Card>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <PageHeader
+        eyebrow={<DataBreadcrumb study={study} trail={[versionLink, summary.name]} />}
+        title={
+          <span className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
+            <span className="font-mono">{summary.name}</span>
+            {summary.label ? (
+              <span className="text-base font-normal text-muted-foreground">{summary.label}</span>
+            ) : null}
+          </span>
+        }
+        description={
+          <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
+            {version?.active ? <ActiveBadge /> : version ? <Badge tone="muted">Not the active version</Badge> : null}
+            <span>
+              {plural(summary.rows, 'row')} · {plural(summary.columns.length, 'column')} · from{' '}
+              <span className="font-mono text-xs">{summary.source}</span>
+            </span>
+          </span>
+        }
+        actions={
+          <>
+            <Select
+              aria-label="Dataset"
+              className="w-40"
+              value={summary.name}
+              onChange={(event) =>
+                navigate({
+                  to: '/studies/$studyId/data/versions/$versionId/$dataset',
+                  params: { studyId: study.id, versionId, dataset: event.target.value },
+                })
+              }
+            >
+              {datasets.data.data.map((d) => (
+                <option key={d.name} value={d.name}>
+                  {d.name}
+                </option>
+              ))}
+            </Select>
+            {canExport ? <DownloadMenu studyId={study.id} versionId={versionId} name={summary.name} /> : null}
+          </>
+        }
+      />
+      <Rows key={summary.name} studyId={study.id} versionId={versionId} summary={summary} search={search} />
+    </>
+  );
+}

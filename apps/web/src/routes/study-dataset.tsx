@@ -1,0 +1,37 @@
+import { createRoute } from '@tanstack/react-router';
+import { RequirePermission } from '../components/layout/no-access.tsx';
+import { type DatasetSearch, DatasetViewer } from '../features/data/components/dataset-viewer.tsx';
+import { StudyGate } from '../features/data/components/study-gate.tsx';
+import { filtersFromSearch } from '../features/data/lib/row-filters.ts';
+import { appRoute } from './app.tsx';
+
+function name(value: unknown): string | undefined {
+  return typeof value === 'string' && value && value.length <= 129 ? value : undefined;
+}
+
+export const studyDatasetRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/studies/$studyId/data/versions/$versionId/$dataset',
+  validateSearch: (search: Record<string, unknown>): DatasetSearch => {
+    const filter = filtersFromSearch(search.filter);
+    const entries = {
+      sort: name(search.sort),
+      column: name(search.column),
+      filter: filter.length ? filter : undefined,
+    };
+    return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+  },
+  component: DatasetPage,
+});
+
+function DatasetPage() {
+  const { studyId, versionId, dataset } = studyDatasetRoute.useParams();
+  const search = studyDatasetRoute.useSearch();
+  return (
+    <RequirePermission permission="study:view:assigned">
+      <StudyGate studyId={studyId} title={dataset}>
+        {(result) => <DatasetViewer result={result} versionId={versionId} name={dataset} search={search} />}
+      </StudyGate>
+    </RequirePermission>
+  );
+}
