@@ -13,7 +13,7 @@ const read = format === 'xpt' ? readXpt : readSas7bdat;
 let n = 0;
 for await (const dataset of read(file, { fileName: file })) {
   const result = await writeParquet(dataset, n === 0 ? out : `${out}.${n}`, {
-    memoryLimit: '512MB',
+    memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? '256MB',
     tempDirectory: `${out}.tmp`,
   });
   rows += result.rows;

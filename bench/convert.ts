@@ -44,7 +44,9 @@ async function ours(format: 'xpt' | 'sas7bdat', file: string, work: string): Pro
 
 async function pandas(format: 'xpt' | 'sas7bdat', file: string): Promise<Measure | null> {
   try {
-    const { stdout } = await run(PYTHON, ['-c', PANDAS, file, format], { maxBuffer: 1 << 20 });
+    const { stdout } = await run(PYTHON, ['-c', PANDAS, file, format === 'xpt' ? 'xport' : 'sas7bdat'], {
+      maxBuffer: 1 << 20,
+    });
     return JSON.parse(stdout.trim()) as Measure;
   } catch (error) {
     console.warn(`pandas could not read ${file}: ${(error as Error).message.split('\n')[0]}`);

@@ -46,7 +46,7 @@ const READERS: Record<string, Reader> = {
 /** What a file that holds no data is, in the words the upload result shows. */
 const NOT_DATA: Record<string, string> = {
   'define-xml': 'define.xml is study metadata, not data',
-  sas7bcat: 'SAS format catalogs are not applied yet; coded values keep their codes',
+  sas7bcat: 'SAS format catalog: its value labels are kept with the SAS datasets of this upload',
 };
 
 const HEAD_BYTES = 4096;
@@ -75,17 +75,14 @@ export async function convertUpload(
       { fileName },
     );
     try {
-      for (const entry of entries) {
+      const formats = await Promise.all(
+        entries.map(async (entry) => detectFormat(entry.path, await readHead(entry.file))),
+      );
+      // A catalog beside the datasets gives coded values their labels (kept in the Parquet metadata).
+      const catalog = entries.find((_, i) => formats[i] === 'sas7bcat')?.file;
+      for (const [i, entry] of entries.entries()) {
         const source = `${fileName}/${entry.path}`;
-        await convertOne(
-          entry.file,
-          source,
-          detectFormat(entry.path, await readHead(entry.file)),
-          outDir,
-          limits,
-          result,
-          names,
-        );
+        await convertOne(entry.file, source, formats[i] ?? null, outDir, { ...limits, catalog }, result, names);
       }
     } finally {
       await rm(extractDir, { recursive: true, force: true });
@@ -105,7 +102,7 @@ async function convertOne(
   source: string,
   format: ReturnType<typeof detectFormat>,
   outDir: string,
-  limits: UploadLimits,
+  limits: UploadLimits & { catalog?: string },
   result: ConvertedUpload,
   names: Map<string, string>,
 ): Promise<void> {
@@ -154,7 +151,9 @@ async function convertOne(
     const read = READERS[format];
     if (!read) throw new FormatError(`no reader for ${format}`, { file: source });
     const single = format === 'sas7bdat' || format === 'dataset-json';
-    for await (const reader of read(file, { fileName: source })) {
+    const options =
+      format === 'sas7bdat' && limits.catalog ? { fileName: source, catalog: limits.catalog } : { fileName: source };
+    for await (const reader of read(file, options)) {
       // A SAS7BDAT's internal name is often a placeholder ("DATA"); the file name is what users know.
       if (single) reader.info.name = format === 'sas7bdat' ? stem.toUpperCase() : reader.info.name || stem;
       const converted = await writeParquet(reader, claim(reader.info.name), { ...limits, fileName: source });

@@ -82,11 +82,30 @@ async function stage(connection: DuckDBConnection, reader: DatasetReader, fileNa
   return rows;
 }
 
+/**
+ * The vector's own Float64Array, when this version of the DuckDB binding exposes it: copying a
+ * batch into it in one call instead of 2,048 `setItem` calls per chunk cuts conversion time by a
+ * quarter. The binding keeps it private, so its shape is checked and the public path is the
+ * fallback.
+ */
+function vectorItems(vector: DuckDBDoubleVector, size: number): Float64Array | null {
+  const items = (vector as unknown as { items?: unknown }).items;
+  return items instanceof Float64Array && items.length === size ? items : null;
+}
+
 function fillDoubles(vector: DuckDBDoubleVector, values: Float64Array, start: number, size: number): void {
-  for (let i = 0; i < size; i++) {
-    const v = values[start + i] as number;
-    // NaN is how readers say "missing"; infinities cannot come from SAS and mean nothing to a reviewer.
-    vector.setItem(i, Number.isFinite(v) ? v : null);
+  const items = vectorItems(vector, size);
+  if (items) {
+    items.set(values.subarray(start, start + size));
+    for (let i = 0; i < size; i++) {
+      // NaN is how readers say "missing"; infinities cannot come from SAS and mean nothing to a reviewer.
+      if (!Number.isFinite(items[i] as number)) vector.setItem(i, null);
+    }
+  } else {
+    for (let i = 0; i < size; i++) {
+      const v = values[start + i] as number;
+      vector.setItem(i, Number.isFinite(v) ? v : null);
+    }
   }
   vector.flush();
 }

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataVersion, VersionDiff } from '@cdp/contracts';
+import { buildZip } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
-import { zipFiles } from '../../../test/zip-file.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../../../../shared/data');
@@ -19,11 +19,11 @@ let manager: Session;
 let studyId: string;
 let orgId: string;
 
-async function upload(session: Session, fileName: string, content: Buffer | string, study = studyId) {
+async function upload(session: Session, fileName: string, data: Buffer | string, study = studyId) {
   return t.request(session, {
     method: 'POST',
     url: `/api/studies/${study}/uploads`,
-    ...multipartFile(fileName, content),
+    ...multipartFile(fileName, data),
   });
 }
 
@@ -309,9 +309,9 @@ describe('bad uploads leave nothing behind', () => {
   }
 
   it('a ragged CSV inside a ZIP fails the whole upload naming the file and line', async () => {
-    const zip = zipFiles([
-      { name: 'dm.csv', content: DM_V1 },
-      { name: 'ae.csv', content: 'USUBJID,AETERM\nS-001,Headache\nS-002,Nausea,extra\n' },
+    const zip = buildZip([
+      { name: 'dm.csv', data: DM_V1 },
+      { name: 'ae.csv', data: 'USUBJID,AETERM\nS-001,Headache\nS-002,Nausea,extra\n' },
     ]);
     const res = await upload(session, 'transfer.zip', zip, study);
     expect(res.statusCode, res.body).toBe(422);
@@ -357,12 +357,12 @@ describe('bad uploads leave nothing behind', () => {
   });
 
   it('lists files that are not data as skipped, beside the datasets', async () => {
-    const zip = zipFiles([
-      { name: 'README.txt', content: 'Transfer notes' },
-      { name: 'sdtm/dm.csv', content: DM_V1 },
+    const zip = buildZip([
+      { name: 'README.txt', data: 'Transfer notes' },
+      { name: 'sdtm/dm.csv', data: DM_V1 },
       {
         name: 'define.xml',
-        content: '<?xml version="1.0"?><ODM xmlns:def="http://www.cdisc.org/ns/def/v2.0"><Study/></ODM>',
+        data: '<?xml version="1.0"?><ODM xmlns:def="http://www.cdisc.org/ns/def/v2.0"><Study/></ODM>',
       },
     ]);
     const res = await upload(session, 'transfer.zip', zip, study);
@@ -395,8 +395,8 @@ describe.skipIf(!existsSync(path.join(SHARED, 'cdiscpilot01')))('real data: the 
   it('loads a ZIP of the pilot XPTs with the row counts and labels the study has', async () => {
     const dir = path.join(SHARED, 'cdiscpilot01/sdtm-original');
     const files = ['dm.xpt', 'ae.xpt', 'ex.xpt'];
-    const zip = zipFiles(
-      await Promise.all(files.map(async (name) => ({ name, content: await readFile(path.join(dir, name)) }))),
+    const zip = buildZip(
+      await Promise.all(files.map(async (name) => ({ name, data: await readFile(path.join(dir, name)) }))),
     );
     const res = await upload(manager, 'cdiscpilot01.zip', zip);
     expect(res.statusCode, res.body).toBe(201);

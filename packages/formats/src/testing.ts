@@ -1,0 +1,2 @@
+/** Test helpers other packages' tests may use (`@cdp/formats/testing`); never imported by product code. */
+export { buildZip, type TestZipEntry } from './zip/test-zip-writer.ts';
