@@ -3,15 +3,20 @@ import { readSas7bdat, readXpt, writeParquet } from '@cdp/formats';
 
 /**
  * One conversion in its own process, so its peak memory is its own: `convert-one.ts <xpt|sas7bdat>
- * <file> <out.parquet>` prints `{ rows, seconds, maxRssMb }`.
+ * <file> <out.parquet> [read-only]` prints `{ rows, seconds, maxRssMb }`.
  */
-const [format, file, out] = process.argv.slice(2);
+const [format, file, out, mode] = process.argv.slice(2);
 if (!format || !file || !out) throw new Error('usage: convert-one.ts <xpt|sas7bdat> <file> <out.parquet>');
 const started = performance.now();
 let rows = 0;
 const read = format === 'xpt' ? readXpt : readSas7bdat;
 let n = 0;
 for await (const dataset of read(file, { fileName: file })) {
+  if (mode === 'read-only') {
+    // The reader alone, the same work pandas' read_sas does: where the time goes, read or write.
+    for await (const batch of dataset.batches()) rows += batch.length;
+    continue;
+  }
   const result = await writeParquet(dataset, n === 0 ? out : `${out}.${n}`, {
     memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? '256MB',
     tempDirectory: `${out}.tmp`,

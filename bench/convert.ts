@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,11 +28,11 @@ seconds = time.perf_counter() - t
 print(json.dumps({"rows": len(df), "seconds": seconds, "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
-async function ours(format: 'xpt' | 'sas7bdat', file: string, work: string): Promise<Measure> {
+async function ours(format: 'xpt' | 'sas7bdat', file: string, work: string, readOnly = false): Promise<Measure> {
   const out = path.join(work, `${path.basename(file)}.parquet`);
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'bench/convert-one.ts'), format, file, out],
+    ['--import', 'tsx', path.join(ROOT, 'bench/convert-one.ts'), format, file, out, ...(readOnly ? ['read-only'] : [])],
     {
       cwd: ROOT,
       maxBuffer: 1 << 20,
@@ -57,6 +57,7 @@ async function pandas(format: 'xpt' | 'sas7bdat', file: string): Promise<Measure
 async function compare(label: string, format: 'xpt' | 'sas7bdat', file: string, work: string) {
   const bytes = (await stat(file)).size;
   const a = await ours(format, file, work);
+  const readOnly = await ours(format, file, work, true);
   const b = await pandas(format, file);
   const mb = bytes / 1024 / 1024;
   const row = {
@@ -70,6 +71,7 @@ async function compare(label: string, format: 'xpt' | 'sas7bdat', file: string, 
       rowsPerSecond: Math.round(a.rows / a.seconds),
       peakRssMb: Math.round(a.maxRssMb),
       note: 'read + write Parquet (zstd)',
+      readOnlySeconds: Number(readOnly.seconds.toFixed(2)),
     },
     pandas: b
       ? {
@@ -80,6 +82,7 @@ async function compare(label: string, format: 'xpt' | 'sas7bdat', file: string, 
         }
       : null,
     speedup: b ? Number((b.seconds / a.seconds).toFixed(2)) : null,
+    readerSpeedup: b ? Number((b.seconds / readOnly.seconds).toFixed(2)) : null,
   };
   console.log(JSON.stringify(row));
   return row;
@@ -114,8 +117,15 @@ export async function benchConvert(): Promise<Record<string, unknown>> {
   await mkdir(work, { recursive: true });
   const xpt = path.join(work, `wide-${rows}.xpt`);
   const sas = path.join(work, `wide-${rows}.sas7bdat`);
-  if (!existsSync(xpt)) await writeXpt(xpt, [wideDataset(rows)]);
-  if (!existsSync(sas)) await writeSas7bdat(sas, wideDataset(rows));
+  // Written under a temporary name: an interrupted run must not leave a truncated file to reuse.
+  if (!existsSync(xpt)) {
+    await writeXpt(`${xpt}.partial`, [wideDataset(rows)]);
+    await rename(`${xpt}.partial`, xpt);
+  }
+  if (!existsSync(sas)) {
+    await writeSas7bdat(`${sas}.partial`, wideDataset(rows));
+    await rename(`${sas}.partial`, sas);
+  }
   const results = [
     await compare(`generated ${rows.toLocaleString('en-US')} × 40 (XPT v5)`, 'xpt', xpt, work),
     await compare(

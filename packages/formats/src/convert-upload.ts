@@ -151,8 +151,8 @@ async function convertOne(
     const read = READERS[format];
     if (!read) throw new FormatError(`no reader for ${format}`, { file: source });
     const single = format === 'sas7bdat' || format === 'dataset-json';
-    const options =
-      format === 'sas7bdat' && limits.catalog ? { fileName: source, catalog: limits.catalog } : { fileName: source };
+    const spill = { fileName: source, tempDirectory: limits.tempDirectory ?? outDir };
+    const options = format === 'sas7bdat' && limits.catalog ? { ...spill, catalog: limits.catalog } : spill;
     for await (const reader of read(file, options)) {
       // A SAS7BDAT's internal name is often a placeholder ("DATA"); the file name is what users know.
       if (single) reader.info.name = format === 'sas7bdat' ? stem.toUpperCase() : reader.info.name || stem;

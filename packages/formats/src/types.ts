@@ -66,6 +66,8 @@ export interface ReadOptions {
   fileName?: string;
   /** Rows per batch; readers may return fewer. */
   batchSize?: number;
+  /** Where a reader may spill to disk (default: the OS temp folder). Uploads pass the version's work folder. */
+  tempDirectory?: string;
 }
 
 export const DEFAULT_BATCH_SIZE = 8192;

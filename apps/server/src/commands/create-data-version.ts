@@ -162,14 +162,17 @@ export async function recordDataVersion(
     throw error;
   } finally {
     await rm(work, { recursive: true, force: true });
+    await rm(`${work}.spill`, { recursive: true, force: true });
   }
 }
 
 async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: string): Promise<ConvertedUpload> {
+  await mkdir(`${work}.spill`, { recursive: true });
   try {
     return await convertUpload(upload.path, upload.fileName, work, {
       memoryLimit: ctx.config.duckdbMemoryLimit,
-      tempDirectory: path.join(work, '.duckdb'),
+      // Beside the work folder, not in it: nothing but the version's own files may be renamed into place.
+      tempDirectory: `${work}.spill`,
       maxZipBytes: ctx.config.zipMaxUncompressedBytes,
     });
   } catch (error) {

@@ -32,6 +32,8 @@ export class FormRows {
     private readonly file: string,
     plans: FormPlan[],
     private readonly transactional: boolean,
+    /** Where snapshot rows spill; the study's temp folder in the product, so clinical data stays with the study. */
+    private readonly tempDirectory: string = tmpdir(),
   ) {
     this.plans = new Map(plans.map((p) => [p.form, p]));
   }
@@ -62,7 +64,7 @@ export class FormRows {
   }
 
   private async spillSnapshot(): Promise<void> {
-    this.dir = await mkdtemp(path.join(tmpdir(), 'cdp-odm-rows-'));
+    this.dir = await mkdtemp(path.join(this.tempDirectory, 'cdp-odm-rows-'));
     for (const form of this.plans.keys()) {
       const file = path.join(this.dir, `${this.spills.size}.ndjson`);
       this.spills.set(form, { file, stream: createWriteStream(file), pending: '' });

@@ -62,7 +62,7 @@ export async function* readOdm(path: string, options: ReadOptions = {}): AsyncGe
     throw new FormatError('the file holds no ClinicalData: it is study metadata (a study design), not data', { file });
   }
   const plans = schema.plans(fileInfo);
-  const rows = new FormRows(path, file, plans, fileInfo.fileType === 'Transactional');
+  const rows = new FormRows(path, file, plans, fileInfo.fileType === 'Transactional', options.tempDirectory);
   try {
     for (const plan of plans) {
       let consumed = false;

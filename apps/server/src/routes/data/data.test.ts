@@ -412,6 +412,30 @@ describe.skipIf(!existsSync(path.join(SHARED, 'cdiscpilot01')))('real data: the 
   });
 });
 
+describe('a Rave ODM snapshot', () => {
+  it('becomes one dataset per form, with Japanese text intact, and spills nothing outside the study', async () => {
+    const tenant = await t.tenant();
+    const session = await tenant.as('study_manager');
+    const odm = await readFile(path.resolve(XPT_FIXTURES, '../odm/rwslib/test_double_byte_chars.xml'));
+    const res = await upload(session, 'rave.xml', odm, tenant.study.id);
+    expect(res.statusCode, res.body).toBe(201);
+    const version = res.json().version as DataVersion;
+    expect(version.datasets.length).toBeGreaterThan(0);
+    expect(version.datasets.every((d) => d.format === 'odm' && d.source === 'rave.xml')).toBe(true);
+    const dataset = version.datasets[0];
+    const rows = await t.request(session, {
+      method: 'GET',
+      url: `/api/studies/${tenant.study.id}/versions/${version.id}/datasets/${dataset?.name}/rows`,
+    });
+    expect(rows.body).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+    const base = studyDir(t.ctx.config.dataDir, tenant.org.id, tenant.study.id);
+    expect(await readdir(path.join(base, 'temp'))).toEqual([]);
+    expect(
+      (await readdir(path.join(base, 'source_data', version.label))).filter((f) => !f.endsWith('.parquet')),
+    ).toEqual(['manifest.json']);
+  });
+});
+
 describe.skipIf(!existsSync(XPT_FIXTURES))('XPT download', () => {
   it('writes a dataset as SAS XPT v5 that reads back with its labels', async () => {
     const list = await versions();
