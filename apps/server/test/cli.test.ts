@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { VersionList } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, runCdp } from '../../../scripts/cdp-process.ts';
 
@@ -32,7 +33,7 @@ async function login(port: number, email: string, password: string) {
 }
 
 interface StudyList {
-  data: { code: string }[];
+  data: { id: string; code: string }[];
 }
 
 let dataDir: string;
@@ -74,6 +75,15 @@ describe('cdp start', () => {
     const headers = { authorization: `Bearer ${admin.body.accessToken}`, 'content-type': 'application/json' };
     const studies = (await (await fetch(`http://127.0.0.1:${port}/api/studies`, { headers })).json()) as StudyList;
     expect(studies.data.map((s: { code: string }) => s.code)).toEqual(['CDP-301']);
+    // The demo study opens with generated SDTM data in it.
+    const demoStudy = studies.data[0]?.id;
+    const versions = (await (
+      await fetch(`http://127.0.0.1:${port}/api/studies/${demoStudy}/versions`, { headers })
+    ).json()) as VersionList;
+    expect(versions.data).toHaveLength(1);
+    expect(versions.data[0]).toMatchObject({ active: true, source: { kind: 'demo' }, createdBy: null });
+    expect(versions.data[0]?.datasets.map((d) => d.name)).toEqual(['AE', 'DM', 'DS', 'EX', 'LB', 'SV', 'VS']);
+    expect(versions.data[0]?.datasets.find((d) => d.name === 'DM')?.rows).toBe(300);
     const created = await fetch(`http://127.0.0.1:${port}/api/studies`, {
       method: 'POST',
       headers,
