@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { datasets, dataVersions, studies } from '@cdp/db';
-import { type ConvertedDataset, type ConvertedUpload, convertUpload, FormatError } from '@cdp/formats';
+import { type ConvertedDataset, type ConvertedUpload, FormatError } from '@cdp/formats';
 import { and, eq } from 'drizzle-orm';
 import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { convertInWorker } from '../ingest/convert-in-worker.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -169,11 +170,16 @@ export async function recordDataVersion(
 async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: string): Promise<ConvertedUpload> {
   await mkdir(`${work}.spill`, { recursive: true });
   try {
-    return await convertUpload(upload.path, upload.fileName, work, {
-      memoryLimit: ctx.config.duckdbMemoryLimit,
-      // Beside the work folder, not in it: nothing but the version's own files may be renamed into place.
-      tempDirectory: `${work}.spill`,
-      maxZipBytes: ctx.config.zipMaxUncompressedBytes,
+    return await convertInWorker({
+      file: upload.path,
+      fileName: upload.fileName,
+      outDir: work,
+      limits: {
+        memoryLimit: ctx.config.duckdbMemoryLimit,
+        // Beside the work folder, not in it: nothing but the version's own files may be renamed into place.
+        tempDirectory: `${work}.spill`,
+        maxZipBytes: ctx.config.zipMaxUncompressedBytes,
+      },
     });
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;

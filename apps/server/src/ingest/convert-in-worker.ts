@@ -1,0 +1,54 @@
+import { Worker } from 'node:worker_threads';
+import { type ConvertedUpload, FormatError, type FormatErrorLocation, type UploadLimits } from '@cdp/formats';
+
+export interface ConvertRequest {
+  file: string;
+  fileName: string;
+  outDir: string;
+  limits: UploadLimits;
+}
+
+export type ConvertReply =
+  | { ok: true; result: ConvertedUpload }
+  | { ok: false; kind: 'format'; reason: string; location: FormatErrorLocation }
+  | { ok: false; kind: 'internal'; message: string };
+
+/** JavaScript heap a conversion may use; DuckDB's own memory is limited separately (DUCKDB_MEMORY_LIMIT). */
+const WORKER_HEAP_MB = 768;
+
+/**
+ * Converts an upload in a worker thread. Decoding a 1 GB SAS file is half a minute of CPU: on the
+ * API's thread it would stall every other request of every tenant for that long. A worker also
+ * bounds the memory one file can take, and a file that exhausts it fails alone.
+ */
+export function convertInWorker(request: ConvertRequest): Promise<ConvertedUpload> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
+      workerData: { entry: new URL('./convert-worker.ts', import.meta.url).href, request },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
+    worker.once('message', (reply: ConvertReply) =>
+      settle(() => {
+        if (reply.ok) resolve(reply.result);
+        else if (reply.kind === 'format') reject(new FormatError(reply.reason, reply.location));
+        else reject(new Error(`conversion failed: ${reply.message}`));
+      }),
+    );
+    worker.once('error', (error: Error & { code?: string }) =>
+      settle(() => {
+        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          reject(
+            new FormatError(`needs more than ${WORKER_HEAP_MB} MB of memory to convert`, { file: request.fileName }),
+          );
+        } else reject(error);
+      }),
+    );
+    worker.once('exit', (code) => settle(() => reject(new Error(`the conversion worker stopped (exit code ${code})`))));
+  });
+}
