@@ -55,6 +55,42 @@ export const DataVersion = z.object({
 export type DataVersion = z.infer<typeof DataVersion>;
 
 export const UploadResponse = z.object({ version: DataVersion });
+
+const CSV_TYPE_OVERRIDE = /^[^:,]{1,128}:(string|number|integer|boolean|date|datetime|time)$/;
+
+/**
+ * How to read the upload's CSV files when the guess is wrong: `csvDelimiter=;`, `csvEncoding=latin-1`,
+ * `csvHeader=false`, `csvTypes=SUBJID:string,VISITNUM:integer`.
+ */
+export const UploadQuery = z.object({
+  csvDelimiter: z
+    .string()
+    .refine((v) => [',', ';', '\t', '|', 'tab'].includes(v), 'Use , ; | or tab.')
+    .transform((v) => (v === 'tab' ? '\t' : v))
+    .optional(),
+  csvEncoding: z.enum(['utf-8', 'latin-1', 'utf-16']).optional(),
+  csvHeader: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  csvTypes: z
+    .string()
+    .max(4000)
+    .refine(
+      (v) => v.split(',').every((pair) => CSV_TYPE_OVERRIDE.test(pair.trim())),
+      'Use COLUMN:type pairs separated by commas; types: string, number, integer, boolean, date, datetime, time.',
+    )
+    .transform((v) =>
+      Object.fromEntries(
+        v.split(',').map((pair) => {
+          const at = pair.lastIndexOf(':');
+          return [pair.slice(0, at).trim(), pair.slice(at + 1).trim() as DatasetColumnType];
+        }),
+      ),
+    )
+    .optional(),
+});
+export type UploadQuery = z.input<typeof UploadQuery>;
 export type UploadResponse = z.infer<typeof UploadResponse>;
 
 export const VersionList = z.object({

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readDatasetJson } from './dataset-json/read-dataset-json.ts';
 import { FormatError } from './errors.ts';
 import { readOdm } from './odm/read-odm.ts';
-import { convertCsv } from './parquet/convert-csv.ts';
+import { type CsvOptions, convertCsv } from './parquet/convert-csv.ts';
 import { readCsvHeader } from './parquet/csv-header.ts';
 import type { DuckDbLimits } from './parquet/duckdb.ts';
 import type { ParquetResult } from './parquet/parquet-output.ts';
@@ -31,6 +31,8 @@ export interface UploadLimits extends DuckDbLimits {
   maxZipBytes?: number;
   maxZipEntries?: number;
   maxZipRatio?: number;
+  /** What the user told us about the upload's CSV files, when DuckDB's guesses are wrong. */
+  csv?: CsvOptions;
 }
 
 type Reader = (file: string, options: ReadOptions) => AsyncIterable<DatasetReader>;
@@ -139,7 +141,7 @@ async function convertOne(
   }
   try {
     if (format === 'csv') {
-      const converted = await convertCsv(file, claim(stem), { ...limits, fileName: source, name: stem });
+      const converted = await convertCsv(file, claim(stem), { ...limits, ...limits.csv, fileName: source, name: stem });
       result.datasets.push({ ...converted, source, format });
       return;
     }

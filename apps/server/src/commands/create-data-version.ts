@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { datasets, dataVersions, studies } from '@cdp/db';
-import { type ConvertedDataset, type ConvertedUpload, FormatError } from '@cdp/formats';
+import { type ConvertedDataset, type ConvertedUpload, type CsvOptions, FormatError } from '@cdp/formats';
 import { and, eq } from 'drizzle-orm';
 import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
@@ -17,6 +17,14 @@ export interface VersionSource {
   bytes: number;
   sha256: string;
   kind: 'upload' | 'demo';
+  /** How the user asked for CSV files to be read (kept so the version can be explained later). */
+  csv?: CsvOptions;
+}
+
+/** The source as the manifest and the audit trail record it. */
+function sourceRecord(upload: VersionSource) {
+  const { kind, fileName, bytes, sha256, csv } = upload;
+  return { kind, fileName, bytes, sha256, ...(csv ? { csvOptions: csv } : {}) };
 }
 
 export interface UploadedFile extends VersionSource {
@@ -125,7 +133,7 @@ export async function recordDataVersion(
         newValues: {
           studyId: study.id,
           label,
-          source: { kind: upload.kind, fileName: upload.fileName, bytes: upload.bytes, sha256: upload.sha256 },
+          source: sourceRecord(upload),
           datasets: converted.datasets.map((d, i) => ({
             name: d.name,
             rows: d.rows,
@@ -179,6 +187,7 @@ async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: str
         // Beside the work folder, not in it: nothing but the version's own files may be renamed into place.
         tempDirectory: `${work}.spill`,
         maxZipBytes: ctx.config.zipMaxUncompressedBytes,
+        csv: upload.csv,
       },
     });
   } catch (error) {
@@ -243,7 +252,7 @@ function manifest(
     label,
     createdAt: createdAt.toISOString(),
     createdBy: { type: author.ref.type, id: author.ref.id, label: author.ref.label },
-    source: { kind: upload.kind, fileName: upload.fileName, bytes: upload.bytes, sha256: upload.sha256 },
+    source: sourceRecord(upload),
     datasets: converted.datasets.map((d, i) => ({
       name: d.name,
       label: d.label ?? null,

@@ -71,6 +71,16 @@ describe('convertCsv', () => {
     expect(result.columns[0]).toEqual({ name: 'ID', type: 'string' });
   });
 
+  it('says when a type override names a missing column or does not fit the values', async () => {
+    const file = await csv('t.csv', 'ID,AGE\n1,old\n');
+    await expect(
+      convertCsv(file, join(dir, 't1.parquet'), { name: 'T', fileName: 't.csv', columnTypes: { WEIGHT: 'number' } }),
+    ).rejects.toThrow('t.csv: a type is given for WEIGHT, which this file does not have (columns: ID, AGE)');
+    await expect(
+      convertCsv(file, join(dir, 't2.parquet'), { name: 'T', fileName: 't.csv', columnTypes: { AGE: 'integer' } }),
+    ).rejects.toThrow(/^t\.csv/);
+  });
+
   it.each([
     ['a line with an extra field', 'a,b\n1,2\n3,4,5\n', 'ragged.csv, row 3: expected 2 fields, found 3'],
     ['an unterminated quote', 'a,b\n1,2\n3,"open\n', 'ragged.csv, row 3: Value with unterminated quote found.'],

@@ -63,7 +63,8 @@ function readCsvCall(
     const columns = dialect.names.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(', ');
     return `read_csv(${[...args, 'auto_detect = false', `columns = { ${columns} }`].join(', ')})`;
   }
-  args.push('sample_size = -1');
+  // Our names (deduplicated, or column1..n without a header), so type overrides name what the user sees.
+  args.push('sample_size = -1', `names = [${dialect.names.map(quoteLiteral).join(', ')}]`);
   const types = Object.entries(columnTypes);
   if (types.length > 0) {
     args.push(
@@ -109,10 +110,22 @@ export async function convertCsv(
     // Every line has been checked; type inference can no longer lose or misplace a row.
     let described: Awaited<ReturnType<typeof describeQuery>>;
     let typed = true;
+    const overrides = Object.keys(options.columnTypes ?? {});
+    const unknown = overrides.filter((name) => !dialect.names.includes(name));
+    if (unknown.length > 0) {
+      throw new FormatError(
+        `a type is given for ${unknown.join(', ')}, which this file does not have (columns: ${dialect.names.join(', ')})`,
+        {
+          file: options.fileName,
+        },
+      );
+    }
     try {
       described = await describeQuery(db.connection, readCsvCall(sourceFile, dialect, true, options.columnTypes));
       if (described.length !== dialect.names.length) throw new Error('column count changed');
-    } catch {
+    } catch (error) {
+      // A type the user asked for must hold; without one, text is a safe answer to a failed guess.
+      if (overrides.length > 0) throw csvError(error, options);
       typed = false;
       described = dialect.names.map((name) => ({ name, duckType: 'VARCHAR' }));
     }

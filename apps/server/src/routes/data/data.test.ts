@@ -412,6 +412,51 @@ describe.skipIf(!existsSync(path.join(SHARED, 'cdiscpilot01')))('real data: the 
   });
 });
 
+describe('CSV read options on upload', () => {
+  it('reads a semicolon, Latin-1, headerless file as told, keeps the options in the manifest, and refuses bad ones', async () => {
+    const tenant = await t.tenant();
+    const session = await tenant.as('study_manager');
+    const latin = Buffer.from('001;Jos\xe9;63\n002;Ren\xe9e;71\n', 'latin1');
+    const url = `/api/studies/${tenant.study.id}/uploads?csvDelimiter=%3B&csvEncoding=latin-1&csvHeader=false&csvTypes=column3:number`;
+    const res = await t.request(session, { method: 'POST', url, ...multipartFile('dm.csv', latin) });
+    expect(res.statusCode, res.body).toBe(201);
+    const version = res.json().version as DataVersion;
+    expect(version.datasets[0]?.columns.map((c) => [c.name, c.type])).toEqual([
+      ['column1', 'string'],
+      ['column2', 'string'],
+      ['column3', 'number'],
+    ]);
+    const rows = await t.request(session, {
+      method: 'GET',
+      url: `/api/studies/${tenant.study.id}/versions/${version.id}/datasets/dm/rows`,
+    });
+    expect(rows.json().rows).toEqual([
+      ['001', 'José', 63],
+      ['002', 'Renée', 71],
+    ]);
+    const folder = path.join(
+      studyDir(t.ctx.config.dataDir, tenant.org.id, tenant.study.id),
+      'source_data',
+      version.label,
+    );
+    const manifest = JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8'));
+    expect(manifest.source.csvOptions).toEqual({
+      delimiter: ';',
+      encoding: 'latin-1',
+      header: false,
+      columnTypes: { column3: 'number' },
+    });
+
+    const bad = await t.request(session, {
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/uploads?csvTypes=AGE:decimal`,
+      ...multipartFile('dm.csv', 'AGE\n1\n'),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.issues[0].path).toBe('querystring.csvTypes');
+  });
+});
+
 describe('a Rave ODM snapshot', () => {
   it('becomes one dataset per form, with Japanese text intact, and spills nothing outside the study', async () => {
     const tenant = await t.tenant();

@@ -4,16 +4,19 @@ import type { DatasetStore, NamedDataset } from '@cdp/analytics';
 import { diffDataset } from '@cdp/analytics';
 import {
   ActivateVersionRequest,
+  type DatasetColumnType,
   DataVersion,
   DiffParams,
   DiffQuery,
   IdParams,
+  UploadQuery,
   UploadResponse,
   VersionDiff,
   VersionList,
   VersionParams,
   withPermissions,
 } from '@cdp/contracts';
+import type { CsvOptions } from '@cdp/formats';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorRef } from '../../auth/actor.ts';
@@ -58,6 +61,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
           'multipart/form-data with one field `file`. Answers 201 with the new version, or 422 naming the file (and row or column) that could not be read; nothing is saved then.',
         consumes: ['multipart/form-data'],
         params: IdParams,
+        querystring: UploadQuery,
         response: { 201: UploadResponse },
       },
     },
@@ -73,7 +77,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
         const created = await createDataVersion(
           ctx,
           study,
-          { ...upload, kind: 'upload' },
+          { ...upload, kind: 'upload', csv: csvOptions(request.query) },
           { ref: actorRef(actor), userId: actor.userId },
           request.origin,
         );
@@ -212,3 +216,17 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     },
   );
 };
+
+function csvOptions(query: {
+  csvDelimiter?: string;
+  csvEncoding?: 'utf-8' | 'latin-1' | 'utf-16';
+  csvHeader?: boolean;
+  csvTypes?: Record<string, DatasetColumnType>;
+}): CsvOptions | undefined {
+  const options: CsvOptions = {};
+  if (query.csvDelimiter) options.delimiter = query.csvDelimiter;
+  if (query.csvEncoding) options.encoding = query.csvEncoding;
+  if (query.csvHeader !== undefined) options.header = query.csvHeader;
+  if (query.csvTypes) options.columnTypes = query.csvTypes;
+  return Object.keys(options).length > 0 ? options : undefined;
+}
