@@ -1,7 +1,7 @@
 import { PERMISSION_LABELS, type Permission, STUDY_PHASES } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { createRoute, Link } from '@tanstack/react-router';
-import { ArrowRight, ChevronRight, FileQuestion, Pencil, ScrollText } from 'lucide-react';
+import { ArrowRight, ChevronRight, Pencil, ScrollText } from 'lucide-react';
 import { useState } from 'react';
 import { RequirePermission } from '../components/layout/no-access.tsx';
 import { Alert } from '../components/ui/alert.tsx';
@@ -20,9 +20,9 @@ import { type StudyWithPermissions, studyQuery } from '../features/studies/api/s
 import { EditStudyDialog } from '../features/studies/components/edit-study-dialog.tsx';
 import { StatusActions } from '../features/studies/components/status-actions.tsx';
 import { StudyLifecycle } from '../features/studies/components/study-lifecycle.tsx';
+import { StudyLoadError } from '../features/studies/components/study-load-error.tsx';
 import { StudyStatusBadge } from '../features/studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../features/studies/components/study-tabs.tsx';
-import { isApiError } from '../lib/api-error.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { appRoute } from './app.tsx';
 
@@ -66,32 +66,14 @@ function StudyPage() {
     );
   }
   if (query.isError) {
-    const missing = isApiError(query.error, 'NOT_FOUND') || isApiError(query.error, 'VALIDATION_FAILED');
     return (
-      <>
-        <PageHeader eyebrow={<Breadcrumb />} title={missing ? 'Study not found' : 'Study'} />
-        <Card>
-          {missing ? (
-            <EmptyState
-              icon={FileQuestion}
-              title="Study not found"
-              description="This study does not exist, or you do not have access to it."
-              action={
-                <Button asChild variant="secondary">
-                  <Link to="/studies">Back to studies</Link>
-                </Button>
-              }
-            />
-          ) : (
-            <ErrorState
-              error={query.error}
-              what="the study"
-              onRetry={() => query.refetch()}
-              retrying={query.isFetching}
-            />
-          )}
-        </Card>
-      </>
+      <StudyLoadError
+        eyebrow={<Breadcrumb />}
+        title={'Study'}
+        error={query.error}
+        onRetry={() => query.refetch()}
+        retrying={query.isFetching}
+      />
     );
   }
   return <StudyDetail result={query.data} />;

@@ -1,16 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link } from '@tanstack/react-router';
-import { FileQuestion } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { NoAccess } from '../../../components/layout/no-access.tsx';
-import { Button } from '../../../components/ui/button.tsx';
-import { Card } from '../../../components/ui/card.tsx';
-import { EmptyState } from '../../../components/ui/empty-state.tsx';
-import { ErrorState } from '../../../components/ui/error-state.tsx';
-import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { Skeleton } from '../../../components/ui/skeleton.tsx';
-import { isApiError } from '../../../lib/api-error.ts';
 import { type StudyWithPermissions, studyQuery } from '../../studies/api/studies-api.ts';
+import { StudyLoadError } from '../../studies/components/study-load-error.tsx';
 
 /**
  * Loads the study a data page belongs to and renders the page only when the user may see the
@@ -38,32 +31,8 @@ export function StudyGate({
     );
   }
   if (query.isError) {
-    const missing = isApiError(query.error, 'NOT_FOUND') || isApiError(query.error, 'VALIDATION_FAILED');
     return (
-      <>
-        <PageHeader title={missing ? 'Study not found' : title} />
-        <Card>
-          {missing ? (
-            <EmptyState
-              icon={FileQuestion}
-              title="Study not found"
-              description="This study does not exist, or you do not have access to it."
-              action={
-                <Button asChild variant="secondary">
-                  <Link to="/studies">Back to studies</Link>
-                </Button>
-              }
-            />
-          ) : (
-            <ErrorState
-              error={query.error}
-              what="the study"
-              onRetry={() => query.refetch()}
-              retrying={query.isFetching}
-            />
-          )}
-        </Card>
-      </>
+      <StudyLoadError title={title} error={query.error} onRetry={() => query.refetch()} retrying={query.isFetching} />
     );
   }
   if (!query.data.permissions.includes('data:view:assigned')) return <NoAccess permission="data:view:assigned" />;
