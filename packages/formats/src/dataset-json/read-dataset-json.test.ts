@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
-import { parseIsoDate, parseIsoDatetime, parseIsoTime } from './iso-8601.ts';
+import { parseIsoDate, parseIsoDatetime, parseIsoTime } from '../iso-8601.ts';
+import { days, fixture, millis, readAll, rowObject } from '../test-support.ts';
 import { JsonSource } from './json-source.ts';
 import { readDatasetJson } from './read-dataset-json.ts';
-import { days, fixture, millis, readAll, rowObject } from './test-support.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'cdp-dsjson-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

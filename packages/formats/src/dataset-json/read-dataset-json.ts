@@ -27,7 +27,9 @@
  *   can match rows by the sponsor's key.
  */
 import { basename, extname } from 'node:path';
+import { BatchBuilder } from '../batch-builder.ts';
 import { FormatError } from '../errors.ts';
+import { parseIsoDate, parseIsoDatetime, parseIsoTime } from '../iso-8601.ts';
 import { sasDateToEpochDays, sasDatetimeToEpochMs, sasNumericType } from '../sas-formats.ts';
 import {
   type ColumnInfo,
@@ -38,9 +40,7 @@ import {
   type RowBatch,
   type ValueType,
 } from '../types.ts';
-import { BatchBuilder } from './batch-builder.ts';
 import { DocumentWalker, readRows, skipRows, type WalkEvent } from './document-walker.ts';
-import { parseIsoDate, parseIsoDatetime, parseIsoTime } from './iso-8601.ts';
 import { JsonSource, type JsonValue } from './json-source.ts';
 
 type RowsEvent = Extract<WalkEvent, { kind: 'rows' }>;

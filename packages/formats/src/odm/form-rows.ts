@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { BatchBuilder } from '../dataset-json/batch-builder.ts';
+import { BatchBuilder } from '../batch-builder.ts';
 import type { RowBatch } from '../types.ts';
 import type { GroupRecord } from './odm-records.ts';
 import { convertValue, type FormPlan } from './odm-schema.ts';

@@ -1,4 +1,4 @@
-import { parseIsoDate, parseIsoDatetime, parseIsoTime } from '../dataset-json/iso-8601.ts';
+import { parseIsoDate, parseIsoDatetime, parseIsoTime } from '../iso-8601.ts';
 import type { ColumnInfo, DatasetInfo, ValueType } from '../types.ts';
 import {
   emptyMetadata,

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FormatError } from '../errors.ts';
 import {
   days,
   fixture,
@@ -11,8 +12,7 @@ import {
   readAll,
   rowObject,
   sharedData,
-} from '../dataset-json/test-support.ts';
-import { FormatError } from '../errors.ts';
+} from '../test-support.ts';
 import { readOdm } from './read-odm.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'cdp-odm-'));

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FormatError } from '../errors.ts';
 import {
   days,
   fixture,
@@ -11,8 +12,7 @@ import {
   readAll,
   rowObject,
   sharedData,
-} from '../dataset-json/test-support.ts';
-import { FormatError } from '../errors.ts';
+} from '../test-support.ts';
 import { buildZip } from '../zip/test-zip-writer.ts';
 import { readXlsx } from './read-xlsx.ts';
 import { buildWorkbook, cell, row, type TestSheet, type TestWorkbookOptions } from './test-workbook.ts';

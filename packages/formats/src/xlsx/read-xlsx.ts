@@ -26,7 +26,7 @@
  * - Hidden sheets are read too, marked in `metadata["xlsx.hidden"]`.
  */
 import { basename } from 'node:path';
-import { BatchBuilder } from '../dataset-json/batch-builder.ts';
+import { BatchBuilder } from '../batch-builder.ts';
 import { FormatError } from '../errors.ts';
 import {
   type DatasetInfo,

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, hasSharedData, sharedData } from '../dataset-json/test-support.ts';
+import { fixture, hasSharedData, sharedData } from '../test-support.ts';
 import { type DetectedFormat, detectFormat } from './detect-format.ts';
 
 const SAS_HEAD = Buffer.concat([

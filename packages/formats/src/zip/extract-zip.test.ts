@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, hasSharedData, sharedData } from '../dataset-json/test-support.ts';
 import { FormatError } from '../errors.ts';
+import { fixture, hasSharedData, sharedData } from '../test-support.ts';
 import { type ExtractedEntry, extractZip, type ZipLimits } from './extract-zip.ts';
 import { buildZip, type TestZipEntry } from './test-zip-writer.ts';
 

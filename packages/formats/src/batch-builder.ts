@@ -1,4 +1,4 @@
-import type { ColumnValues, RowBatch, ValueType } from '../types.ts';
+import type { ColumnValues, RowBatch, ValueType } from './types.ts';
 
 /**
  * Collects rows into one column-major `RowBatch` at a time. Numeric columns start as all-`NaN`

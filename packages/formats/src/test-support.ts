@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DatasetInfo, DatasetReader } from '../types.ts';
+import type { DatasetInfo, DatasetReader } from './types.ts';
 
 export type Cell = string | number | null;
 
@@ -46,7 +46,7 @@ export function rowObject(dataset: ReadDataset, index: number): Record<string, C
   return Object.fromEntries(dataset.info.columns.map((c, i) => [c.name, row[i] ?? null]));
 }
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** `../shared/data/<parts>` from the repository root; CI and developers keep real files there. */
 export function sharedData(...parts: string[]): string {
