@@ -17,3 +17,12 @@ export async function createStudyFolders(dir: string): Promise<void> {
 export async function removeStudyFolders(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
+
+/** The Parquet file of a stored dataset: `source_data/{version label}/{file}` in its study's folder. */
+export function datasetFile(
+  dataDir: string,
+  dataset: { orgId: string; studyId: string; file: string },
+  versionLabel: string,
+): string {
+  return path.join(studyDir(dataDir, dataset.orgId, dataset.studyId), 'source_data', versionLabel, dataset.file);
+}

@@ -18,11 +18,10 @@ import { appendAudit } from '../../audit/audit-log.ts';
 import { type Actor, actorRef } from '../../auth/actor.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { studyDir } from '../../lib/study-folders.ts';
+import { datasetFile, studyDir } from '../../lib/study-folders.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
 import { type DatasetRow, findVersion, presentDataset } from '../../repositories/data-versions.repo.ts';
 import { studyFor } from './study-access.ts';
-import { datasetFile } from './versions.routes.ts';
 
 interface FoundDataset {
   row: DatasetRow;
@@ -58,7 +57,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     if (!version) throw notFound('Data version');
     const row = version.datasets.find((d) => d.name.toLowerCase() === params.name.toLowerCase());
     if (!row) throw notFound(`Dataset ${params.name}`);
-    const file = datasetFile(ctx, row, version.version.label);
+    const file = datasetFile(ctx.config.dataDir, row, version.version.label);
     return { row, file, stored: { file, columns: row.columns } };
   }
 

@@ -24,7 +24,7 @@ import { activateDataVersion } from '../../commands/activate-data-version.ts';
 import { createDataVersion } from '../../commands/create-data-version.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { studyDir } from '../../lib/study-folders.ts';
+import { datasetFile, studyDir } from '../../lib/study-folders.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
 import { studyPermissions } from '../../policies/study.policy.ts';
 import {
@@ -36,10 +36,6 @@ import {
 } from '../../repositories/data-versions.repo.ts';
 import { receiveUpload } from './receive-upload.ts';
 import { studyFor } from './study-access.ts';
-
-export function datasetFile(ctx: AppContext, row: DatasetRow, label: string): string {
-  return path.join(studyDir(ctx.config.dataDir, row.orgId, row.studyId), 'source_data', label, row.file);
-}
 
 export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: DatasetStore }> = async (
   app,
@@ -189,7 +185,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
         new Map(
           rows.map((d): [string, NamedDataset] => [
             d.name.toUpperCase(),
-            { name: d.name, rows: d.rows, file: datasetFile(ctx, d, label), columns: d.columns },
+            { name: d.name, rows: d.rows, file: datasetFile(ctx.config.dataDir, d, label), columns: d.columns },
           ]),
         );
       const before = named(from.datasets, from.version.label);
