@@ -1,4 +1,4 @@
-import { crc32, deflateRawSync } from 'node:zlib';
+import { buildZip } from '@cdp/formats/testing';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
 import { mainNav, shot, signIn } from './support/session.ts';
@@ -39,55 +39,16 @@ CDP-301,AE,01-701-1033,1,HYPERHIDROSIS,SEVERE,2014-03-25
 CDP-301,AE,01-701-1033,2,DIZZINESS,MILD,2014-04-02
 `;
 
-/** A ZIP archive (deflated entries, UTF-8 names) built in memory. */
+/** A ZIP archive of CSV files, built in memory. */
 function zip(entries: Record<string, string>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [entryName, content] of Object.entries(entries)) {
-    const data = Buffer.from(content);
-    const packed = deflateRawSync(data);
-    const name = Buffer.from(entryName);
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, packed);
-    centrals.push(central, name);
-    offset += local.length + name.length + packed.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(centrals.length / 2, 8);
-  end.writeUInt16LE(centrals.length / 2, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  return buildZip(Object.entries(entries).map(([name, data]) => ({ name, data })));
 }
 
 /** Uploads through the "Choose file" button, as a keyboard or mouse user would; returns the new version's label. */
-async function upload(page: Page, name: string, buffer: Buffer): Promise<string> {
+async function upload(page: Page, name: string, buffer: Buffer, mimeType = 'application/zip'): Promise<string> {
   const choosing = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'Choose file' }).click();
-  await (await choosing).setFiles({ name, mimeType: 'application/zip', buffer });
+  await (await choosing).setFiles({ name, mimeType, buffer });
   const item = page.getByRole('listitem', { name: `Upload of ${name}` });
   await expect(item.getByText('Saved')).toBeVisible();
   const text = await item.getByText(/^Version \S+ created with/).textContent();
@@ -233,4 +194,26 @@ test('a study manager uploads two versions, explores a dataset, compares the ver
     await expect(versionRow(page, v2).getByRole('button', { name: 'Activate' })).toBeVisible();
     await shot(page, '45-rolled-back');
   });
+});
+
+test('a semicolon CSV from a European Excel loads with the delimiter the user picks', async ({ page }) => {
+  const name = `lb-${Date.now().toString(36)}.csv`;
+  await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+  await mainNav(page).getByRole('link', { name: 'Studies' }).click();
+  await page.getByRole('link', { name: DEMO_STUDY }).first().click();
+  await page.getByRole('navigation', { name: 'Study sections' }).getByRole('link', { name: 'Data' }).click();
+  await page.getByText('CSV options').click();
+  await page.getByLabel('Delimiter').selectOption({ label: 'Semicolon ;' });
+  await page.getByLabel('Column types').fill('SITEID:string');
+  await shot(page, '46-csv-options');
+  const label = await upload(
+    page,
+    name,
+    Buffer.from('USUBJID;SITEID;LBSTRESN\n01-001;1;3,5\n01-002;2;4,1\n'),
+    'text/csv',
+  );
+  const item = page.getByRole('listitem', { name: `Upload of ${name}` });
+  const row = item.getByRole('row').filter({ hasText: name.replace(/\.csv$/, '') });
+  await expect(row).toContainText('3');
+  await expect(versionRow(page, label)).toContainText(name);
 });

@@ -1,4 +1,4 @@
-import type { UploadResponse } from '@cdp/contracts';
+import type { UploadQuery, UploadResponse } from '@cdp/contracts';
 import { ApiError, apiErrorFrom, NETWORK_ERROR_MESSAGE } from '../../../lib/api-error.ts';
 import { endSession, refreshAccessToken, session } from '../../../lib/session.ts';
 
@@ -57,8 +57,16 @@ function post(url: string, file: File, token: string | null, callbacks: UploadCa
  * Uploads one file (a ZIP or a single data file) as a new data version of the study. An access
  * token that expired meanwhile is refreshed and the upload sent once more, as `api()` does.
  */
-export async function uploadFile(studyId: string, file: File, callbacks: UploadCallbacks): Promise<UploadResponse> {
-  const url = `/api/studies/${studyId}/uploads`;
+export async function uploadFile(
+  studyId: string,
+  file: File,
+  query: UploadQuery,
+  callbacks: UploadCallbacks,
+): Promise<UploadResponse> {
+  const search = new URLSearchParams(
+    Object.entries(query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+  const url = `/api/studies/${studyId}/uploads${search.size > 0 ? `?${search}` : ''}`;
   try {
     const result = await post(url, file, session.getToken(), callbacks);
     session.touch();

@@ -5,6 +5,7 @@ import { Card, CardBody, CardHeader } from '../../../components/ui/card.tsx';
 import { cn } from '../../../lib/cn.ts';
 import { startUpload, useUploads } from '../hooks/upload-store.ts';
 import { ACCEPT_ATTRIBUTE, ACCEPTED_FILES } from '../lib/accepted-files.ts';
+import { type CsvChoices, CsvOptions, csvQuery, DEFAULT_CSV_CHOICES } from './csv-options.tsx';
 import { UploadItem } from './upload-item.tsx';
 
 function hasFiles(event: DragEvent) {
@@ -16,8 +17,9 @@ export function UploadCard({ studyId }: { studyId: string }) {
   const uploads = useUploads(studyId);
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
+  const [csv, setCsv] = useState<CsvChoices>(DEFAULT_CSV_CHOICES);
   const send = (files: FileList | null) => {
-    for (const file of Array.from(files ?? [])) startUpload(studyId, file);
+    for (const file of Array.from(files ?? [])) startUpload(studyId, file, csvQuery(csv));
   };
 
   return (
@@ -96,6 +98,7 @@ export function UploadCard({ studyId }: { studyId: string }) {
             }}
           />
         </section>
+        <CsvOptions value={csv} onChange={setCsv} />
         {uploads.length > 0 ? (
           <ul className="space-y-3" aria-label="Uploads">
             {uploads.map((upload) => (

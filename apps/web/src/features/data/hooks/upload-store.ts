@@ -1,4 +1,4 @@
-import type { DataVersion } from '@cdp/contracts';
+import type { DataVersion, UploadQuery } from '@cdp/contracts';
 import { useSyncExternalStore } from 'react';
 import { ApiError, errorMessage } from '../../../lib/api-error.ts';
 import { queryClient } from '../../../lib/query-client.ts';
@@ -11,6 +11,8 @@ export type UploadPhase = 'uploading' | 'converting' | 'done' | 'failed' | 'canc
 export interface Upload {
   id: string;
   file: File;
+  /** How its CSV files are to be read (sent again as is on retry). */
+  query: UploadQuery;
   phase: UploadPhase;
   /** Bytes sent so far, of `total`. */
   loaded: number;
@@ -53,11 +55,11 @@ function remove(studyId: string, id: string) {
   for (const listener of listeners) listener();
 }
 
-async function run(studyId: string, id: string, file: File) {
+async function run(studyId: string, id: string, file: File, query: UploadQuery) {
   const controller = new AbortController();
   controllers.set(id, controller);
   try {
-    const { version } = await uploadFile(studyId, file, {
+    const { version } = await uploadFile(studyId, file, query, {
       signal: controller.signal,
       onProgress: (loaded, total) => update(studyId, id, { loaded, total: total || file.size }),
       onSent: () => update(studyId, id, { phase: 'converting', loaded: file.size }),
@@ -78,10 +80,10 @@ async function run(studyId: string, id: string, file: File) {
   }
 }
 
-export function startUpload(studyId: string, file: File) {
+export function startUpload(studyId: string, file: File, query: UploadQuery = {}) {
   counter += 1;
   const id = `upload-${counter}`;
-  const upload: Upload = { id, file, phase: 'uploading', loaded: 0, total: file.size };
+  const upload: Upload = { id, file, query, phase: 'uploading', loaded: 0, total: file.size };
   if (!isAcceptedFile(file.name)) {
     const list = ACCEPTED_FILES.map((f) => f.extension).join(', ');
     add(studyId, {
@@ -92,12 +94,12 @@ export function startUpload(studyId: string, file: File) {
     return;
   }
   add(studyId, upload);
-  void run(studyId, id, file);
+  void run(studyId, id, file, query);
 }
 
 export function retryUpload(studyId: string, upload: Upload) {
   remove(studyId, upload.id);
-  startUpload(studyId, upload.file);
+  startUpload(studyId, upload.file, upload.query);
 }
 
 export function cancelUpload(id: string) {
