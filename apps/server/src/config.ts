@@ -53,6 +53,8 @@ const Env = z.object({
     .int()
     .min(1024)
     .default(8 * 1024 ** 3),
+  /** Uploads converted at once per API process; later ones wait their turn. */
+  CONVERSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** DuckDB's memory limit per conversion and for dataset queries; work beyond it spills to disk. */
   DUCKDB_MEMORY_LIMIT: z
     .string()
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     zipMaxUncompressedBytes: e.ZIP_MAX_UNCOMPRESSED_BYTES,
     duckdbMemoryLimit: e.DUCKDB_MEMORY_LIMIT,
+    conversionConcurrency: e.CONVERSION_CONCURRENCY,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };

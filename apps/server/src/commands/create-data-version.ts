@@ -178,18 +178,21 @@ export async function recordDataVersion(
 async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: string): Promise<ConvertedUpload> {
   await mkdir(`${work}.spill`, { recursive: true });
   try {
-    return await convertInWorker({
-      file: upload.path,
-      fileName: upload.fileName,
-      outDir: work,
-      limits: {
-        memoryLimit: ctx.config.duckdbMemoryLimit,
-        // Beside the work folder, not in it: nothing but the version's own files may be renamed into place.
-        tempDirectory: `${work}.spill`,
-        maxZipBytes: ctx.config.zipMaxUncompressedBytes,
-        csv: upload.csv,
+    return await convertInWorker(
+      {
+        file: upload.path,
+        fileName: upload.fileName,
+        outDir: work,
+        limits: {
+          memoryLimit: ctx.config.duckdbMemoryLimit,
+          // Beside the work folder, not in it: nothing but the version's own files may be renamed into place.
+          tempDirectory: `${work}.spill`,
+          maxZipBytes: ctx.config.zipMaxUncompressedBytes,
+          csv: upload.csv,
+        },
       },
-    });
+      ctx.config.conversionConcurrency,
+    );
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
     throw new AppError('INVALID_FILE', `${error.message}. Nothing was saved.`, {

@@ -17,11 +17,43 @@ export type ConvertReply =
 const WORKER_HEAP_MB = 768;
 
 /**
+ * Conversions running in this process, and uploads waiting for a turn. Each conversion may take a
+ * worker heap plus DuckDB's memory, so an unbounded number would trade a slow upload for a server
+ * out of memory; past the limit (CONVERSION_CONCURRENCY) uploads wait.
+ */
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function acquire(limit: number): Promise<void> {
+  if (running < limit) {
+    running++;
+    return;
+  }
+  // The finishing conversion hands its slot straight to us (see release): `running` stays put.
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+/**
  * Converts an upload in a worker thread. Decoding a 1 GB SAS file is half a minute of CPU: on the
  * API's thread it would stall every other request of every tenant for that long. A worker also
  * bounds the memory one file can take, and a file that exhausts it fails alone.
  */
-export function convertInWorker(request: ConvertRequest): Promise<ConvertedUpload> {
+export async function convertInWorker(request: ConvertRequest, concurrency: number): Promise<ConvertedUpload> {
+  await acquire(concurrency);
+  try {
+    return await runWorker(request);
+  } finally {
+    release();
+  }
+}
+
+function runWorker(request: ConvertRequest): Promise<ConvertedUpload> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
       workerData: { entry: new URL('./convert-worker.ts', import.meta.url).href, request },

@@ -391,6 +391,27 @@ describe('bad uploads leave nothing behind', () => {
   });
 });
 
+describe('with one conversion at a time', () => {
+  it('queues uploads instead of refusing or losing them', async () => {
+    const queued = await startTestApp({ conversionConcurrency: 1 });
+    try {
+      const tenant = await queued.tenant();
+      const session = await tenant.as('study_manager');
+      const send = (name: string, csv: string) =>
+        queued.request(session, {
+          method: 'POST',
+          url: `/api/studies/${tenant.study.id}/uploads`,
+          ...multipartFile(name, csv),
+        });
+      const results = await Promise.all([send('a.csv', DM_V1), send('b.csv', DM_V2), send('c.csv', DM_V1)]);
+      expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201]);
+      expect(new Set(results.map((r) => r.json().version.label)).size).toBe(3);
+    } finally {
+      await queued.close();
+    }
+  });
+});
+
 describe.skipIf(!existsSync(path.join(SHARED, 'cdiscpilot01')))('real data: the CDISC pilot SDTM', () => {
   it('loads a ZIP of the pilot XPTs with the row counts and labels the study has', async () => {
     const dir = path.join(SHARED, 'cdiscpilot01/sdtm-original');
