@@ -28,6 +28,8 @@ declare module 'autocannon' {
       event: 'response',
       listener: (client: Client, statusCode: number, bytes: number, responseTime: number) => void,
     ): void;
+    /** Ends the run early; the result covers what ran. */
+    stop(): void;
   }
   function autocannon(options: Options): Instance;
   export default autocannon;

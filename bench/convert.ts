@@ -106,13 +106,8 @@ async function largestIn(dir: string, ext: string, count: number): Promise<strin
     .map((f) => f.file);
 }
 
-/**
- * SAS → Parquet against pandas `read_sas` on the same files: a generated 1,000,000-row, 40-column
- * dataset as XPT v5 and as SAS7BDAT (64-bit little-endian, uncompressed), then the largest real
- * files of the corpus. `BENCH_CONVERT_ROWS` changes the generated size (3,000,000 gives ~1 GB of XPT).
- */
-export async function benchConvert(): Promise<Record<string, unknown>> {
-  const rows = Number(process.env.BENCH_CONVERT_ROWS ?? 1_000_000);
+/** The generated wide dataset as XPT v5 and SAS7BDAT, made once per size and kept in the temp folder. */
+export async function generatedFiles(rows: number): Promise<{ work: string; xpt: string; sas: string }> {
   const work = path.join(os.tmpdir(), 'cdp-bench-convert');
   await mkdir(work, { recursive: true });
   const xpt = path.join(work, `wide-${rows}.xpt`);
@@ -126,6 +121,17 @@ export async function benchConvert(): Promise<Record<string, unknown>> {
     await writeSas7bdat(`${sas}.partial`, wideDataset(rows));
     await rename(`${sas}.partial`, sas);
   }
+  return { work, xpt, sas };
+}
+
+/**
+ * SAS → Parquet against pandas `read_sas` on the same files: a generated 1,000,000-row, 40-column
+ * dataset as XPT v5 and as SAS7BDAT (64-bit little-endian, uncompressed), then the largest real
+ * files of the corpus. `BENCH_CONVERT_ROWS` changes the generated size (3,000,000 gives ~1 GB of XPT).
+ */
+export async function benchConvert(): Promise<Record<string, unknown>> {
+  const rows = Number(process.env.BENCH_CONVERT_ROWS ?? 1_000_000);
+  const { work, xpt, sas } = await generatedFiles(rows);
   const results = [
     await compare(`generated ${rows.toLocaleString('en-US')} × 40 (XPT v5)`, 'xpt', xpt, work),
     await compare(

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { benchApiDuringUpload } from './api-during-upload.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
 import { ROOT, startServer } from './server.ts';
@@ -10,9 +11,10 @@ import { ROOT, startServer } from './server.ts';
  *   startup      first start (fresh DATA_DIR: initdb, migrations, seed) and restart, to ready
  *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
  *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change)
+ *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
  */
-const BENCHMARKS = ['startup', 'api-studies', 'convert'] as const;
-const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies'];
+const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload'] as const;
+const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload'];
 type Name = (typeof BENCHMARKS)[number];
 
 async function main() {
@@ -37,6 +39,8 @@ async function main() {
       };
     }
     if (server && names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
+    if (server && names.includes('api-during-upload'))
+      results['api-during-upload'] = await benchApiDuringUpload(server);
   } finally {
     await server?.cleanup();
   }

@@ -1,0 +1,44 @@
+import { openAsBlob } from 'node:fs';
+import path from 'node:path';
+import { loadStudies, prepareBenchUsers } from './api-studies.ts';
+import { generatedFiles } from './convert.ts';
+import { api, type BenchServer, DEMO_PASSWORD } from './server.ts';
+
+/**
+ * The API under load while a large upload converts: 40 users listing studies during the whole
+ * upload of the generated 1,000,000-row XPT (400 MB). Conversion runs in a worker thread; this
+ * shows what that leaves for everyone else on the same 2 cores.
+ */
+export async function benchApiDuringUpload(server: BenchServer) {
+  const tokens = await prepareBenchUsers(server);
+  const { xpt } = await generatedFiles(1_000_000);
+  const manager = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
+    email: 'manager@demo.cdp.local',
+    password: DEMO_PASSWORD,
+  });
+  const studies = await api<{ data: { id: string; code: string }[] }>(
+    `${server.url}/api/studies`,
+    manager.accessToken,
+    'GET',
+  );
+  const study = studies.data.find((s) => s.code === 'CDP-301');
+  if (!study) throw new Error('demo study CDP-301 not found');
+
+  const body = new FormData();
+  body.append('file', await openAsBlob(xpt), path.basename(xpt));
+  const started = performance.now();
+  const upload = fetch(`${server.url}/api/studies/${study.id}/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${manager.accessToken}` },
+    body,
+  }).then(async (res) => {
+    if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    return (performance.now() - started) / 1000;
+  });
+  const load = await loadStudies(server, tokens, { durationSeconds: 600, until: upload });
+  return {
+    ...load,
+    uploadSeconds: Number((await upload).toFixed(1)),
+    upload: `${path.basename(xpt)} (1,000,000 × 40 XPT, 400 MB)`,
+  };
+}
