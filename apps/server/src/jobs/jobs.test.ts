@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
+import { sweepTemp, TEMP_MAX_AGE_HOURS } from './handlers/sweep-temp.ts';
 import { JOBS } from './names.ts';
 import { startWorker } from './queue.ts';
 
@@ -64,9 +68,30 @@ describe('auth.purge-sessions', () => {
       expect(state).toBe('completed');
       const schedules = await sender.getSchedules();
       expect(schedules.find((s) => s.name === JOBS.purgeSessions.name)?.cron).toBe(JOBS.purgeSessions.cron);
+      expect(schedules.find((s) => s.name === JOBS.sweepTemp.name)?.cron).toBe(JOBS.sweepTemp.cron);
     } finally {
       await sender.stop({ graceful: false });
       await worker.stop();
     }
   }, 60_000);
+});
+
+describe('data.sweep-temp', () => {
+  it('removes what a crashed upload left in study temp folders after a day, and nothing else', async () => {
+    const study = path.join(t.ctx.config.dataDir, 'studies', randomUUID(), randomUUID());
+    const temp = path.join(study, 'temp');
+    await mkdir(path.join(temp, 'version-old', 'nested'), { recursive: true });
+    await writeFile(path.join(temp, 'version-old', 'nested', 'AE.parquet'), 'x');
+    await writeFile(path.join(temp, 'upload-old'), 'partial upload');
+    await writeFile(path.join(temp, 'upload-running'), 'in progress');
+    await mkdir(path.join(study, 'source_data', '20260101_000000'), { recursive: true });
+    const old = new Date(Date.now() - (TEMP_MAX_AGE_HOURS + 1) * 3_600_000);
+    for (const entry of ['version-old', 'upload-old']) await utimes(path.join(temp, entry), old, old);
+    await utimes(path.join(study, 'source_data', '20260101_000000'), old, old);
+
+    const result = await sweepTemp(t.ctx);
+    expect(result.removed).toBeGreaterThanOrEqual(2);
+    expect((await readdir(temp)).sort()).toEqual(['upload-running']);
+    expect(await readdir(path.join(study, 'source_data'))).toEqual(['20260101_000000']);
+  });
 });

@@ -8,6 +8,12 @@ export const JOBS = {
     /** Hourly; the job is idempotent, so an overlapping run does no harm. */
     cron: '17 * * * *',
   },
+  sweepTemp: {
+    name: 'data.sweep-temp',
+    payload: z.object({}).strict(),
+    /** Hourly: removes what crashed uploads left in study temp folders (older than a day). */
+    cron: '43 * * * *',
+  },
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS]['name'];

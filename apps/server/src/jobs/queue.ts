@@ -3,6 +3,7 @@ import PgBoss from 'pg-boss';
 import type { AppContext } from '../lib/context.ts';
 import { isShuttingDown } from '../lib/shutdown.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
+import { sweepTemp } from './handlers/sweep-temp.ts';
 import { JOB_NAMES, JOBS } from './names.ts';
 
 const SCHEMA = 'pgboss';
@@ -62,6 +63,14 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
     ctx.log.info({ job: job.name, id: job.id, ...result }, 'purged ended sessions');
   });
   await boss.schedule(JOBS.purgeSessions.name, JOBS.purgeSessions.cron, {});
+
+  await boss.work(JOBS.sweepTemp.name, async ([job]) => {
+    if (!job) return;
+    JOBS.sweepTemp.payload.parse(job.data ?? {});
+    const result = await sweepTemp(ctx);
+    ctx.log.info({ job: job.name, id: job.id, ...result }, 'swept study temp folders');
+  });
+  await boss.schedule(JOBS.sweepTemp.name, JOBS.sweepTemp.cron, {});
 
   return {
     stop: () => boss.stop({ graceful: true, timeout: 10_000, wait: true }),
