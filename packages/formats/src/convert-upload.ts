@@ -169,7 +169,8 @@ async function convertOne(
   }
 }
 
-function fileSafe(name: string): string {
+/** A dataset name as a file name: letters, digits, `_` and `-` only, at most 64 characters. */
+export function fileSafe(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64) || 'dataset';
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { datasets, dataVersions, studies } from '@cdp/db';
-import { type ConvertedDataset, type ConvertedUpload, type CsvOptions, FormatError } from '@cdp/formats';
+import { type ConvertedDataset, type ConvertedUpload, type CsvOptions, FormatError, fileSafe } from '@cdp/formats';
 import { and, eq } from 'drizzle-orm';
 import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
@@ -227,7 +227,7 @@ async function nameDatasetFiles(work: string, converted: ConvertedDataset[]): Pr
   const used = new Set<string>();
   const names: string[] = [];
   for (const dataset of converted) {
-    const stem = dataset.name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64) || 'dataset';
+    const stem = fileSafe(dataset.name);
     let file = `${stem}.parquet`;
     for (let n = 2; used.has(file.toLowerCase()); n++) file = `${stem}_${n}.parquet`;
     used.add(file.toLowerCase());
