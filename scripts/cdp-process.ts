@@ -37,7 +37,8 @@ export interface CdpProcess {
 export function runCdp(mode: string, env: Record<string, string>, nodeArgs: string[] = []): CdpProcess {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, mode], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // DuckDB runs each query on a libuv thread: the default 4 would queue a dashboard's queries.
+    env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

@@ -11,6 +11,7 @@ import { openapiPlugin } from './plugins/openapi.ts';
 import { webPlugin } from './plugins/web.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
+import { dashboardsPlugin } from './routes/dashboards/index.ts';
 import { dataRoutes } from './routes/data/data.routes.ts';
 import { healthRoutes } from './routes/health/health.routes.ts';
 import { meRoutes } from './routes/me/me.routes.ts';
@@ -69,6 +70,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(organizationRoutes, { ctx });
   await app.register(studyRoutes, { ctx });
   await app.register(dataRoutes, { ctx });
+  await app.register(dashboardsPlugin, { ctx });
   await app.register(userRoutes, { ctx });
   await app.register(roleAssignmentRoutes, { ctx });
   await app.register(roleRoutes, { ctx });

@@ -60,6 +60,13 @@ const Env = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'e.g. 512MB or 2GB')
     .default('256MB'),
+  /** Dashboard queries: DuckDB memory limit (their own instance, apart from the dataset viewer's). */
+  DASHBOARD_QUERY_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'e.g. 512MB or 2GB')
+    .default('512MB'),
+  /** A dashboard query running longer than this is interrupted and reported to the widget. */
+  DASHBOARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
 });
@@ -101,6 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     zipMaxUncompressedBytes: e.ZIP_MAX_UNCOMPRESSED_BYTES,
     duckdbMemoryLimit: e.DUCKDB_MEMORY_LIMIT,
     conversionConcurrency: e.CONVERSION_CONCURRENCY,
+    dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
+    dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };

@@ -12,6 +12,7 @@ import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts
 import { createLogger } from './lib/logger.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
+import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
 import { loadDemoData } from './seed/load-demo-data.ts';
 import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
 
@@ -195,6 +196,12 @@ async function main(): Promise<void> {
       if (config.seedDemo) {
         const demo = await loadDemoData(ctx);
         if (demo.loaded) log.info({ rows: demo.rows }, 'loaded generated demo data into the demo study');
+        const dashboard = await seedDemoStudyDashboard(ctx);
+        if (dashboard.created)
+          log.info(
+            { unmapped: dashboard.unmapped },
+            'created the Clinical Study Overview dashboard for the demo study',
+          );
       } else if (config.demoPassword && config.demoPassword !== secrets.demoPassword) {
         log.warn('CDP_DEMO_PASSWORD only applies when the demo users are first created; they already exist.');
       }

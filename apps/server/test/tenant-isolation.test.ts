@@ -19,6 +19,8 @@ let victim: {
   assignmentId: string;
   studyCode: string;
   versionId: string;
+  dashboardId: string;
+  templateId: string;
 };
 let intruder: Session;
 
@@ -50,11 +52,28 @@ const BODIES: Record<string, unknown> = {
   'POST /api/platform/organizations/:id/reactivate': { reason: 'cross-tenant attempt' },
   'POST /api/platform/organizations': { code: 'intruder-org', name: 'Intruder' },
   'POST /api/studies/:id/versions/:vid/activate': { reason: 'cross-tenant attempt' },
+  'POST /api/studies/:id/dashboards': { name: 'Intruder dashboard', templateId: 'clinical-study-overview' },
+  'PUT /api/studies/:id/dashboards/:did': {
+    version: 1,
+    document: { schemaVersion: 2, filters: [], pages: [{ id: 'p', title: 'Taken over', layout: [], widgets: {} }] },
+  },
+  'POST /api/studies/:id/dashboards/:did/versions/:version/restore': { version: 1 },
+  'POST /api/studies/:id/widgets/preview': {
+    widget: {
+      type: 'total-screened',
+      title: 'Screened',
+      optionsVersion: 1,
+      options: {},
+      data: { dataset: 'DM', population: 'DM', mapping: { subject_id: 'USUBJID' } },
+    },
+  },
+  'POST /api/studies/:id/widgets/suggest': { type: 'total-screened' },
 };
 
 /** A query string that passes validation, so the request reaches the tenant check. */
 const QUERIES: Record<string, string> = {
   'GET /api/studies/:id/versions/:vid/datasets/:name/profile': '?column=AGE',
+  'GET /api/studies/:id/dashboards/:did/diff': '?from=1&to=1',
 };
 
 /** Routes that take a file rather than JSON. */
@@ -67,6 +86,11 @@ function fillParams(url: string): string {
     if (name === 'assignmentId') return victim.assignmentId;
     if (name === 'vid' || name === 'a' || name === 'b') return victim.versionId;
     if (name === 'name') return 'DM';
+    if (name === 'did') return victim.dashboardId;
+    if (name === 'wid') return 'total-screened';
+    if (name === 'fid') return 'arm';
+    if (name === 'version') return '1';
+    if (name === 'tid') return victim.templateId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -94,7 +118,22 @@ beforeAll(async () => {
     ...multipartFile('dm.csv', 'USUBJID,AGE\nVICTIM-001,63\n'),
   });
   expect(upload.statusCode, upload.body).toBe(201);
+  const dashboard = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/dashboards`,
+    payload: { name: 'Victim overview', templateId: 'clinical-study-overview' },
+  });
+  expect(dashboard.statusCode, dashboard.body).toBe(201);
+  const dashboardId = dashboard.json().dashboard.id;
+  const template = await t.request(custom, {
+    method: 'POST',
+    url: '/api/dashboard-templates',
+    payload: { name: 'Victim template', studyId: a.study.id, dashboardId },
+  });
+  expect(template.statusCode, template.body).toBe(201);
   victim = {
+    dashboardId,
+    templateId: template.json().template.id,
     orgId: a.org.id,
     studyId: a.study.id,
     studyCode: a.study.code,
@@ -151,7 +190,17 @@ describe('tenant isolation', () => {
   });
 
   it('collections never list another organization’s resources, and a body cannot pick the tenant', async () => {
-    const secrets = [victim.orgId, victim.studyId, victim.userId, victim.userEmail, victim.roleId, victim.studyCode];
+    const secrets = [
+      victim.orgId,
+      victim.studyId,
+      victim.userId,
+      victim.userEmail,
+      victim.roleId,
+      victim.studyCode,
+      victim.dashboardId,
+      victim.templateId,
+      'Victim template',
+    ];
     for (const route of t.routes) {
       const key = `${route.method} ${route.url}`;
       if (route.url.includes(':') || !route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) continue;
@@ -196,5 +245,15 @@ describe('tenant isolation', () => {
       victim.studyId,
     ]);
     expect(active[0].active_data_version_id).toBe(victim.versionId);
+    const { rows: dashboards } = await t.admin.query(
+      'select name, version, deleted_at from dashboards where study_id = $1',
+      [victim.studyId],
+    );
+    expect(dashboards).toEqual([{ name: 'Victim overview', version: 1, deleted_at: null }]);
+    const { rows: templates } = await t.admin.query(
+      'select count(*)::int as n from dashboard_templates where org_id = $1',
+      [victim.orgId],
+    );
+    expect(templates[0].n).toBe(1);
   });
 });

@@ -292,3 +292,64 @@ export const datasets = pgTable(
   },
   (t) => [uniqueIndex('datasets_version_name').on(t.versionId, sql`lower(${t.name})`)],
 );
+
+/**
+ * A study dashboard. `document` is the current `DashboardDocument` (see packages/contracts);
+ * `version` goes up by one on every save, and each saved state is also kept in
+ * `dashboard_versions`. A deleted dashboard keeps its row and history (`deleted_at`).
+ */
+export const dashboards = pgTable(
+  'dashboards',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    name: text('name').notNull(),
+    description: text('description'),
+    templateId: text('template_id'),
+    document: jsonb('document').$type<Record<string, unknown>>().notNull(),
+    version: integer('version').notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    updatedBy: uuid('updated_by').references(() => users.id),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [index('dashboards_study').on(t.studyId)],
+);
+
+/** Every saved state of a dashboard, immutable. */
+export const dashboardVersions = pgTable(
+  'dashboard_versions',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    dashboardId: uuid('dashboard_id')
+      .notNull()
+      .references(() => dashboards.id),
+    version: integer('version').notNull(),
+    name: text('name').notNull(),
+    document: jsonb('document').$type<Record<string, unknown>>().notNull(),
+    comment: text('comment'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.dashboardId, t.version] })],
+);
+
+/** An organization's own dashboard templates (built-in templates live in code). */
+export const dashboardTemplates = pgTable('dashboard_templates', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  orgId: uuid('org_id')
+    .notNull()
+    .references(() => organizations.id),
+  name: text('name').notNull(),
+  description: text('description').notNull(),
+  document: jsonb('document').$type<Record<string, unknown>>().notNull(),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

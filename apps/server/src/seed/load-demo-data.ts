@@ -31,14 +31,26 @@ export async function loadDemoData(ctx: AppContext): Promise<{ loaded: boolean; 
     return count === 0 ? row : null;
   });
   if (!study) return { loaded: false };
+  const version = await loadGeneratedVersion(ctx, study, { ...DEMO_DATA, studyId: DEMO_STUDY.code });
+  return { loaded: true, rows: version.datasets.reduce((sum, d) => sum + d.rows, 0) };
+}
 
-  const readers = generateDemoStudy({ ...DEMO_DATA, studyId: DEMO_STUDY.code });
-  const version = await recordDataVersion(
+/**
+ * Records a generated study (DM, DS, SV, EX, AE, LB, VS) as a new version of `study`, as the system.
+ * The first version of a study becomes active.
+ */
+export async function loadGeneratedVersion(
+  ctx: AppContext,
+  study: { id: string; orgId: string },
+  options: Parameters<typeof generateDemoStudy>[0],
+) {
+  const readers = generateDemoStudy(options);
+  return recordDataVersion(
     ctx,
     study,
     {
       kind: 'demo',
-      fileName: `demo-generator (${DEMO_DATA.subjects} subjects, seed ${DEMO_DATA.seed})`,
+      fileName: `demo-generator (${options.subjects} subjects, seed ${options.seed})`,
       bytes: 0,
       sha256: '',
     },
@@ -53,5 +65,4 @@ export async function loadDemoData(ctx: AppContext): Promise<{ loaded: boolean; 
     },
     { ref: SYSTEM_ACTOR, userId: null },
   );
-  return { loaded: true, rows: version.datasets.reduce((sum, d) => sum + d.rows, 0) };
 }

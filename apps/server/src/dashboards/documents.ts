@@ -1,0 +1,56 @@
+import type { DashboardDocument } from '@cdp/contracts';
+import { DocumentVersionError, migrateDocument, widgetType } from '@cdp/widgets';
+import { ZodError } from 'zod';
+import { AppError } from '../lib/app-error.ts';
+
+/**
+ * A dashboard document from a request or the database, moved to the current schemaVersion and
+ * checked: an invalid one is a 400 whose issues name the path (`body.document.pages.0.widgets.x.type`).
+ */
+export function parseDocument(raw: unknown, path = 'body.document'): DashboardDocument {
+  let document: DashboardDocument;
+  try {
+    document = migrateDocument(raw);
+  } catch (error) {
+    if (error instanceof DocumentVersionError) {
+      throw new AppError('VALIDATION_FAILED', `The dashboard document cannot be read: ${error.message}.`, {
+        issues: [{ path: `${path}.schemaVersion`, message: error.message }],
+      });
+    }
+    if (error instanceof ZodError) {
+      const issues = error.issues.map((issue) => ({ path: [path, ...issue.path].join('.'), message: issue.message }));
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The dashboard document is not valid: ${issues[0]?.path}: ${issues[0]?.message}.`,
+        { issues },
+      );
+    }
+    throw error;
+  }
+  const unknown: Array<{ path: string; message: string }> = [];
+  document.pages.forEach((page, p) => {
+    for (const [id, widget] of Object.entries(page.widgets)) {
+      if (!widgetType(widget.type)) {
+        unknown.push({
+          path: `${path}.pages.${p}.widgets.${id}.type`,
+          message: `unknown widget type "${widget.type}"`,
+        });
+      }
+    }
+  });
+  if (unknown.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `The dashboard document is not valid: ${unknown[0]?.path}: ${unknown[0]?.message}.`,
+      {
+        issues: unknown,
+      },
+    );
+  }
+  return document;
+}
+
+/** A stored document (already valid when saved), moved to the current schemaVersion on read. */
+export function readStoredDocument(stored: unknown): DashboardDocument {
+  return migrateDocument(stored);
+}

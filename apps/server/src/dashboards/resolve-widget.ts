@@ -1,0 +1,197 @@
+import type {
+  AppliedFilter,
+  ColumnRef,
+  MappingIssue,
+  MappingReport,
+  QueryFilter,
+  WidgetDefinition,
+  WidgetFieldSpec,
+} from '@cdp/contracts';
+import { FIELDS, type WidgetContext, type WidgetType, widgetType } from '@cdp/widgets';
+import { datasetOf, type VersionData, type VersionDataset } from './version-data.ts';
+
+/** A widget made ready to query against one data version, or the reasons it cannot be. */
+export interface ResolvedWidget {
+  type: WidgetType | null;
+  ctx: WidgetContext<Record<string, unknown>> | null;
+  report: MappingReport;
+  /** Why the widget cannot be drawn, in words (first blocking issue), or null. */
+  problem: string | null;
+  /** Dashboard filters applied / ignored (no mapping for their field). */
+  applied: string[];
+  ignored: string[];
+}
+
+type Kind = WidgetFieldSpec['types'][number];
+
+function kindOf(type: VersionDataset['columns'][number]['type']): Kind {
+  if (type === 'number' || type === 'integer') return 'number';
+  if (type === 'date' || type === 'datetime') return 'date';
+  if (type === 'boolean') return 'boolean';
+  return 'string';
+}
+
+function fieldSpec(type: WidgetType, field: string): Pick<WidgetFieldSpec, 'label' | 'types'> | undefined {
+  return (
+    type.fields.find((f) => f.key === field) ??
+    (FIELDS as unknown as Record<string, WidgetFieldSpec | undefined>)[field]
+  );
+}
+
+/** `COL` → column of `dataset`; `DS.COL` → column of DS. Names come back as stored. */
+function lookupColumn(
+  version: VersionData,
+  path: string,
+  defaultDataset: VersionDataset,
+):
+  | { ref: ColumnRef; type: VersionDataset['columns'][number]['type'] }
+  | { error: MappingIssue['kind']; message: string } {
+  const dot = path.indexOf('.');
+  const dataset = dot >= 0 ? datasetOf(version, path.slice(0, dot)) : defaultDataset;
+  const name = dot >= 0 ? path.slice(dot + 1) : path;
+  if (!dataset) return { error: 'unknown-dataset', message: `the data has no dataset ${path.slice(0, dot)}` };
+  const column = dataset.columns.find((c) => c.name.toUpperCase() === name.toUpperCase());
+  if (!column) return { error: 'unknown-column', message: `${dataset.name} has no column ${name}` };
+  return { ref: { dataset: dataset.name, column: column.name }, type: column.type };
+}
+
+/**
+ * Checks a widget definition against a data version and turns it into the context its type builds
+ * queries from. Dashboard filters are translated through the widget's mapping: a filter on a field
+ * the widget does not map is ignored (and reported as such).
+ */
+export function resolveWidget(
+  widget: WidgetDefinition,
+  version: VersionData,
+  appliedFilters: AppliedFilter[] = [],
+): ResolvedWidget {
+  const issues: MappingIssue[] = [];
+  const type = widgetType(widget.type) ?? null;
+  const fail = (problem: string): ResolvedWidget => ({
+    type,
+    ctx: null,
+    report: { coverage: 0, issues },
+    problem,
+    applied: [],
+    ignored: appliedFilters.map((f) => f.field),
+  });
+  if (!type) return fail(`Unknown widget type "${widget.type}".`);
+
+  const parsed = type.options.safeParse(widget.options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(`Option ${issue?.path.join('.') || '(options)'}: ${issue?.message ?? 'invalid'}.`);
+  }
+
+  const dataset = datasetOf(version, widget.data.dataset);
+  if (!dataset) {
+    issues.push({
+      field: 'subject_id',
+      kind: 'unknown-dataset',
+      message: `The data has no dataset ${widget.data.dataset}.`,
+    });
+    return fail(`The active data has no dataset ${widget.data.dataset}.`);
+  }
+  const population = widget.data.population ? datasetOf(version, widget.data.population) : undefined;
+  if (widget.data.population && !population) {
+    issues.push({
+      field: 'subject_id',
+      kind: 'unknown-dataset',
+      message: `The data has no dataset ${widget.data.population}.`,
+    });
+  }
+  if (type.needsPopulation && !population) {
+    return fail(`This widget needs a population dataset (DM or ADSL) for its denominators.`);
+  }
+
+  const fields: Record<string, ColumnRef> = {};
+  for (const [field, path] of Object.entries(widget.data.mapping)) {
+    const found = lookupColumn(version, path, dataset);
+    const label = fieldSpec(type, field)?.label ?? field;
+    if ('error' in found) {
+      issues.push({ field, kind: found.error, message: `${label}: ${found.message}.` });
+      continue;
+    }
+    const accepted = fieldSpec(type, field)?.types ?? ['any'];
+    const kind = kindOf(found.type);
+    if (!accepted.includes('any') && !accepted.includes(kind)) {
+      issues.push({
+        field,
+        kind: 'type-mismatch',
+        message: `${label}: ${found.ref.dataset}.${found.ref.column} is ${found.type}, but this field needs ${accepted.join(' or ')}.`,
+      });
+      continue;
+    }
+    fields[field] = found.ref;
+  }
+
+  // Columns of other datasets are joined on the subject id, which must then exist there too.
+  const subject = fields.subject_id;
+  for (const [field, ref] of Object.entries(fields)) {
+    if (ref.dataset === dataset.name) continue;
+    const other = datasetOf(version, ref.dataset);
+    const label = fieldSpec(type, field)?.label ?? field;
+    if (!subject) {
+      issues.push({
+        field,
+        kind: 'missing',
+        message: `${label}: map Subject first, to join ${ref.dataset} to ${dataset.name}.`,
+      });
+      delete fields[field];
+    } else if (!other?.columns.some((c) => c.name.toUpperCase() === subject.column.toUpperCase())) {
+      issues.push({
+        field,
+        kind: 'unknown-column',
+        message: `${label}: ${ref.dataset} has no ${subject.column} to join it on.`,
+      });
+      delete fields[field];
+    }
+  }
+
+  const required = type.fields.filter((f) => f.required);
+  for (const spec of required) {
+    if (!fields[spec.key] && !issues.some((i) => i.field === spec.key)) {
+      issues.push({ field: spec.key, kind: 'missing', message: `Map ${spec.label} to a column.` });
+    }
+  }
+  const mapped = required.filter((f) => fields[f.key]).length;
+  const report: MappingReport = { coverage: required.length === 0 ? 1 : mapped / required.length, issues };
+  const blocking = required.find((f) => !fields[f.key]);
+  if (blocking) {
+    const issue = issues.find((i) => i.field === blocking.key);
+    return { ...fail(issue?.message ?? `Map ${blocking.label} to a column.`), report };
+  }
+
+  const filters: QueryFilter[] = [];
+  for (const [i, filter] of widget.data.filters.entries()) {
+    const found = lookupColumn(version, filter.column, dataset);
+    if ('error' in found) return { ...fail(`Widget filter ${i + 1}: ${found.message}.`), report };
+    filters.push({ column: found.ref, op: filter.op, value: filter.value });
+  }
+  const applied: string[] = [];
+  const ignored: string[] = [];
+  for (const filter of appliedFilters) {
+    const ref = fields[filter.field];
+    if (!ref) {
+      ignored.push(filter.field);
+      continue;
+    }
+    applied.push(filter.field);
+    filters.push({ column: ref, op: filter.op, value: filter.value });
+  }
+
+  return {
+    type,
+    ctx: {
+      options: parsed.data,
+      dataset: dataset.name,
+      ...(population ? { population: population.name } : {}),
+      fields,
+      filters,
+    },
+    report,
+    problem: null,
+    applied,
+    ignored,
+  };
+}

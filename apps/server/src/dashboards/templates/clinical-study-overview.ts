@@ -1,0 +1,236 @@
+import type { TemplateSpec } from './template-spec.ts';
+
+const AE = ['ADAE', 'AE'];
+const LB = ['ADLB', 'ADLBC', 'LB'];
+const SUBJECTS = ['ADSL', 'DM'];
+
+/**
+ * The Clinical Study Overview: what a study team looks at every morning. Four pages; the Overview
+ * has twelve widgets (four headline numbers, enrollment, flow, sites, safety, labs, demographics).
+ */
+export const CLINICAL_STUDY_OVERVIEW: TemplateSpec = {
+  id: 'clinical-study-overview',
+  name: 'Clinical Study Overview',
+  description:
+    'Enrollment, subject flow, sites, demographics, adverse events and labs for one study, on SDTM or ADaM data.',
+  filters: [
+    { id: 'arm', field: 'arm', label: 'Treatment arm', kind: 'multi' },
+    { id: 'site', field: 'site', label: 'Site', kind: 'multi' },
+    { id: 'country', field: 'country', label: 'Country', kind: 'multi' },
+    { id: 'sex', field: 'sex', label: 'Sex', kind: 'multi' },
+    { id: 'age', field: 'age', label: 'Age group', kind: 'age-group' },
+  ],
+  pages: [
+    {
+      id: 'overview',
+      title: 'Overview',
+      widgets: [
+        {
+          id: 'total-screened',
+          type: 'total-screened',
+          title: 'Total Screened',
+          at: { x: 0, y: 0, w: 3, h: 3 },
+          datasets: SUBJECTS,
+        },
+        {
+          id: 'screen-failures',
+          type: 'screen-failures',
+          title: 'Screen Failures',
+          at: { x: 3, y: 0, w: 3, h: 3 },
+          datasets: SUBJECTS,
+        },
+        { id: 'total-aes', type: 'total-aes', title: 'Total AEs', at: { x: 6, y: 0, w: 3, h: 3 }, datasets: AE },
+        { id: 'serious-aes', type: 'serious-aes', title: 'Serious AEs', at: { x: 9, y: 0, w: 3, h: 3 }, datasets: AE },
+        {
+          id: 'enrollment-trend',
+          type: 'enrollment-trend',
+          title: 'Enrollment Trend',
+          subtitle: 'Cumulative subjects enrolled by month',
+          at: { x: 0, y: 3, w: 7, h: 8 },
+          datasets: SUBJECTS,
+        },
+        {
+          id: 'subject-flow',
+          type: 'subject-flow',
+          title: 'Subject Flow',
+          at: { x: 7, y: 3, w: 5, h: 8 },
+          datasets: ['DS', 'ADSL'],
+        },
+        {
+          id: 'site-map',
+          type: 'site-map',
+          title: 'Site Enrollment Map',
+          at: { x: 0, y: 11, w: 6, h: 8 },
+          datasets: SUBJECTS,
+        },
+        {
+          id: 'ae-by-soc',
+          type: 'bar',
+          title: 'Subjects with AEs by Body System',
+          subtitle: 'Top 10 system organ classes',
+          at: { x: 6, y: 11, w: 6, h: 8 },
+          datasets: AE,
+          bind: { category: 'ae_body_system', series: 'arm' },
+          options: { orientation: 'horizontal', mode: 'stacked', topN: 10, countSubjects: true },
+        },
+        {
+          id: 'demographics',
+          type: 'demographics',
+          title: 'Demographics by Arm',
+          at: { x: 0, y: 19, w: 6, h: 10 },
+          datasets: SUBJECTS,
+        },
+        {
+          id: 'alt-by-visit',
+          type: 'box-plot',
+          title: 'ALT by Visit',
+          subtitle: 'Alanine aminotransferase, standard units',
+          at: { x: 6, y: 19, w: 6, h: 10 },
+          datasets: LB,
+          bind: { category: 'visit', value: 'lab_value' },
+          filters: [{ field: 'lab_test', op: 'starts', value: 'Alanine Aminotransferase' }],
+        },
+        {
+          id: 'disposition',
+          type: 'pie',
+          title: 'End of Study Status',
+          at: { x: 0, y: 29, w: 4, h: 8 },
+          datasets: ['DS', 'ADSL'],
+          bind: { category: 'disposition' },
+          options: { donut: true },
+          filters: [{ column: 'DSCAT', op: 'eq', value: 'DISPOSITION EVENT', onlyFor: ['DS'] }],
+        },
+        {
+          id: 'site-summary',
+          type: 'site-summary',
+          title: 'Site Summary',
+          at: { x: 4, y: 29, w: 8, h: 8 },
+          datasets: SUBJECTS,
+        },
+      ],
+    },
+    {
+      id: 'enrollment',
+      title: 'Enrollment',
+      widgets: [
+        {
+          id: 'enrollment-trend-detail',
+          type: 'enrollment-trend',
+          title: 'Enrollment Trend',
+          subtitle: 'Actual against planned',
+          at: { x: 0, y: 0, w: 12, h: 9 },
+          datasets: SUBJECTS,
+        },
+        {
+          id: 'enrollment-by-site',
+          type: 'bar',
+          title: 'Subjects by Site and Arm',
+          at: { x: 0, y: 9, w: 7, h: 9 },
+          datasets: SUBJECTS,
+          bind: { category: 'site', series: 'arm' },
+          options: { mode: 'stacked', countSubjects: true },
+        },
+        {
+          id: 'enrollment-by-country',
+          type: 'pie',
+          title: 'Subjects by Country',
+          at: { x: 7, y: 9, w: 5, h: 9 },
+          datasets: SUBJECTS,
+          bind: { category: 'country' },
+          options: { donut: true },
+        },
+        {
+          id: 'site-map-detail',
+          type: 'site-map',
+          title: 'Site Enrollment Map',
+          at: { x: 0, y: 18, w: 12, h: 10 },
+          datasets: SUBJECTS,
+        },
+        {
+          id: 'site-summary-detail',
+          type: 'site-summary',
+          title: 'Site Summary',
+          at: { x: 0, y: 28, w: 12, h: 9 },
+          datasets: SUBJECTS,
+        },
+      ],
+    },
+    {
+      id: 'safety',
+      title: 'Safety',
+      widgets: [
+        {
+          id: 'ae-incidence',
+          type: 'ae-incidence',
+          title: 'AE Incidence by Body System and Preferred Term',
+          subtitle: 'Subjects n (%) and events',
+          at: { x: 0, y: 0, w: 12, h: 12 },
+          datasets: AE,
+          options: { showEvents: true },
+        },
+        {
+          id: 'ae-timeline',
+          type: 'ae-timeline',
+          title: 'AE Timeline',
+          subtitle: 'Onsets by month and severity',
+          at: { x: 0, y: 12, w: 7, h: 9 },
+          datasets: AE,
+        },
+        {
+          id: 'ae-severity',
+          type: 'bar',
+          title: 'AEs by Severity and Arm',
+          at: { x: 7, y: 12, w: 5, h: 9 },
+          datasets: AE,
+          bind: { category: 'ae_severity', series: 'arm' },
+          options: { mode: 'grouped' },
+        },
+        {
+          id: 'alt-distribution',
+          type: 'histogram',
+          title: 'ALT Distribution',
+          at: { x: 0, y: 21, w: 6, h: 9 },
+          datasets: LB,
+          bind: { value: 'lab_value' },
+          filters: [{ field: 'lab_test', op: 'starts', value: 'Alanine Aminotransferase' }],
+        },
+        {
+          id: 'top-terms',
+          type: 'bar',
+          title: 'Most Frequent Preferred Terms',
+          at: { x: 6, y: 21, w: 6, h: 9 },
+          datasets: AE,
+          bind: { category: 'ae_term' },
+          options: { orientation: 'horizontal', topN: 15, countSubjects: true },
+        },
+      ],
+    },
+    {
+      id: 'subjects',
+      title: 'Subjects',
+      widgets: [
+        {
+          id: 'subject-flow-detail',
+          type: 'subject-flow',
+          title: 'Subject Flow',
+          at: { x: 0, y: 0, w: 7, h: 10 },
+          datasets: ['DS', 'ADSL'],
+        },
+        {
+          id: 'demographics-detail',
+          type: 'demographics',
+          title: 'Demographics by Arm',
+          at: { x: 7, y: 0, w: 5, h: 10 },
+          datasets: SUBJECTS,
+        },
+        {
+          id: 'subject-listing',
+          type: 'subject-listing',
+          title: 'Subject Listing',
+          at: { x: 0, y: 10, w: 12, h: 12 },
+          datasets: SUBJECTS,
+        },
+      ],
+    },
+  ],
+};

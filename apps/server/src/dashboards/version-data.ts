@@ -1,0 +1,71 @@
+import type { StoredDataset } from '@cdp/analytics';
+import type { DatasetColumnType } from '@cdp/contracts';
+import type { AppContext } from '../lib/context.ts';
+import { datasetFile } from '../lib/study-folders.ts';
+import { findVersion } from '../repositories/data-versions.repo.ts';
+
+export interface VersionDataset {
+  name: string;
+  label: string | null;
+  file: string;
+  columns: Array<{ name: string; label: string | null; type: DatasetColumnType }>;
+}
+
+/** A data version's datasets, by upper-cased name. Versions never change, so this is cached. */
+export interface VersionData {
+  id: string;
+  orgId: string;
+  studyId: string;
+  datasets: Map<string, VersionDataset>;
+}
+
+const CACHE = new Map<string, VersionData>();
+const CACHE_LIMIT = 200;
+
+export function datasetOf(version: VersionData, name: string | undefined): VersionDataset | undefined {
+  return name ? version.datasets.get(name.toUpperCase()) : undefined;
+}
+
+/** For the query engine: stored datasets by name, case-insensitive. */
+export function resolverOf(version: VersionData): (name: string) => StoredDataset | undefined {
+  return (name) => version.datasets.get(name.toUpperCase());
+}
+
+/** The datasets of one of the study's versions (the actor's organization only), or null. */
+export async function loadVersionData(
+  ctx: AppContext,
+  orgId: string,
+  studyId: string,
+  versionId: string,
+): Promise<VersionData | null> {
+  const cached = CACHE.get(versionId);
+  if (cached) return cached.orgId === orgId && cached.studyId === studyId ? cached : null;
+  const found = await ctx.database.tenant(orgId, (tx) => findVersion(tx, orgId, studyId, versionId));
+  if (!found) return null;
+  const data: VersionData = {
+    id: versionId,
+    orgId,
+    studyId,
+    datasets: new Map(
+      found.datasets.map((row) => [
+        row.name.toUpperCase(),
+        {
+          name: row.name,
+          label: row.label,
+          file: datasetFile(ctx.config.dataDir, row, found.version.label),
+          columns: row.columns.map((c) => ({ name: c.name, label: c.label, type: c.type as DatasetColumnType })),
+        },
+      ]),
+    ),
+  };
+  if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value as string);
+  CACHE.set(versionId, data);
+  return data;
+}
+
+/** The version's datasets as the mapping suggestions see them. */
+export function schemaOf(
+  version: VersionData,
+): Array<{ name: string; label: string | null; columns: VersionDataset['columns'] }> {
+  return [...version.datasets.values()].map((d) => ({ name: d.name, label: d.label, columns: d.columns }));
+}

@@ -1,0 +1,20 @@
+import { QueryEngine } from '@cdp/analytics';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../lib/context.ts';
+import { dashboardRoutes } from './dashboards.routes.ts';
+import { templateRoutes } from './templates.routes.ts';
+import { dashboardVersionRoutes } from './versions.routes.ts';
+import { widgetRoutes } from './widgets.routes.ts';
+
+/** Dashboards, their versions and templates, and widget data: one query engine, closed with the server. */
+export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const engine = new QueryEngine({
+    memoryLimit: ctx.config.dashboardQueryMemoryLimit,
+    timeoutMs: ctx.config.dashboardQueryTimeoutMs,
+  });
+  app.addHook('onClose', () => engine.close());
+  await app.register(dashboardRoutes, { ctx });
+  await app.register(dashboardVersionRoutes, { ctx });
+  await app.register(templateRoutes, { ctx });
+  await app.register(widgetRoutes, { ctx, engine });
+};

@@ -1,0 +1,51 @@
+import { dashboards, organizations, studies } from '@cdp/db';
+import { and, eq, sql } from 'drizzle-orm';
+import { SYSTEM_ACTOR } from '../audit/audit-log.ts';
+import { createDashboard } from '../commands/save-dashboard.ts';
+import { CLINICAL_STUDY_OVERVIEW } from '../dashboards/templates/clinical-study-overview.ts';
+import { instantiateTemplate } from '../dashboards/templates/instantiate.ts';
+import { loadVersionData, schemaOf } from '../dashboards/version-data.ts';
+import type { AppContext } from '../lib/context.ts';
+import { DEMO_STUDY } from './seed.ts';
+
+/** The demo study's dashboard, on first start (see `seedDemoDashboard`). */
+export async function seedDemoStudyDashboard(ctx: AppContext): Promise<{ created: boolean; unmapped: string[] }> {
+  const study = await ctx.database.system(async (tx) => {
+    const [row] = await tx
+      .select({ id: studies.id, orgId: studies.orgId, activeDataVersionId: studies.activeDataVersionId })
+      .from(studies)
+      .innerJoin(organizations, eq(organizations.id, studies.orgId))
+      .where(and(eq(organizations.code, 'demo'), eq(studies.code, DEMO_STUDY.code)));
+    return row ?? null;
+  });
+  return study ? seedDemoDashboard(ctx, study) : { created: false, unmapped: [] };
+}
+
+/**
+ * Gives the demo study the Clinical Study Overview dashboard, mapped onto its generated data, when
+ * it has data and no dashboard yet (first start). Returns the widgets that could not be mapped.
+ */
+export async function seedDemoDashboard(
+  ctx: AppContext,
+  study: { id: string; orgId: string; activeDataVersionId: string | null },
+): Promise<{ created: boolean; unmapped: string[] }> {
+  if (!study.activeDataVersionId) return { created: false, unmapped: [] };
+  const existing = await ctx.database.tenant(study.orgId, async (tx) => {
+    const [row] = await tx
+      .select({ count: sql<number>`count(*)::int` })
+      .from(dashboards)
+      .where(and(eq(dashboards.orgId, study.orgId), eq(dashboards.studyId, study.id)));
+    return row?.count ?? 0;
+  });
+  if (existing > 0) return { created: false, unmapped: [] };
+  const version = await loadVersionData(ctx, study.orgId, study.id, study.activeDataVersionId);
+  if (!version) return { created: false, unmapped: [] };
+  const { document, unmapped } = instantiateTemplate(CLINICAL_STUDY_OVERVIEW, schemaOf(version));
+  await createDashboard(ctx, { orgId: study.orgId, userId: null, ref: SYSTEM_ACTOR }, study.id, {
+    name: CLINICAL_STUDY_OVERVIEW.name,
+    description: CLINICAL_STUDY_OVERVIEW.description,
+    templateId: CLINICAL_STUDY_OVERVIEW.id,
+    document,
+  });
+  return { created: true, unmapped: unmapped.map((u) => `${u.title} (${u.fields.join(', ')})`) };
+}

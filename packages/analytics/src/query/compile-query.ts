@@ -1,0 +1,286 @@
+import { type ParsedQuerySpec, type QueryResult, QuerySpec, type QuerySpec as QuerySpecInput } from '@cdp/contracts';
+import { quoteIdent } from '@cdp/formats';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { QueryError } from '../query-error.ts';
+import { compileGroup, compileMeasure, type Output, resultType } from './compile-aggregate.ts';
+import { filterConditions } from './compile-filter.ts';
+import {
+  columnOf,
+  type DatasetResolver,
+  findDataset,
+  QueryScope,
+  type ResolvedColumn,
+  type Source,
+  tableOf,
+} from './query-scope.ts';
+import { and, joinSql, param, raw, type Sql, sql } from './sql.ts';
+
+/** No query returns more rows than this; `limit` can only lower it. */
+export const MAX_QUERY_ROWS = 10_000;
+
+export interface CompiledQuery {
+  /** Fetches `limit + 1` rows: the extra row, never returned, tells that the result was cut. */
+  sql: string;
+  params: DuckDBValue[];
+  columns: QueryResult['columns'];
+  limit: number;
+  /** With `withTotal`: one row, one column, the number of result rows before limit and offset. */
+  total?: { sql: string; params: DuckDBValue[] };
+}
+
+type ParsedJoinKey = ParsedQuerySpec['joins'][number]['on'][number];
+
+/** The spec with its defaults, or a `QueryError` naming the first field that is wrong (`where[2].op`). */
+export function parseQuerySpec(spec: QuerySpecInput): ParsedQuerySpec {
+  const parsed = QuerySpec.safeParse(spec);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const at =
+    issue?.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('') ?? '';
+  throw new QueryError(`${at || 'query'}: ${issue?.message ?? 'not a query spec'}`, at);
+}
+
+/** Columns compared by a join or exists key must be comparable without a cast DuckDB would refuse. */
+const KEY_FAMILY: Record<string, string> = { integer: 'number', datetime: 'date' };
+
+function keyCondition(left: ResolvedColumn, right: ResolvedColumn, at: string): Sql {
+  const family = (type: string) => KEY_FAMILY[type] ?? type;
+  if (family(left.column.type) !== family(right.column.type)) {
+    throw new QueryError(
+      `${at}: ${left.column.name} (${left.column.type}) cannot be matched with ${right.column.name} (${right.column.type})`,
+      at,
+    );
+  }
+  return sql`${left.sql} = ${right.sql}`;
+}
+
+function keyConditions(on: readonly ParsedJoinKey[], scope: QueryScope, other: Source, at: string): Sql[] {
+  return on.map((key, k) =>
+    keyCondition(
+      scope.column(key.left, `${at}.on[${k}].left`),
+      columnOf(other, key.right, `${at}.on[${k}].right`),
+      `${at}.on[${k}]`,
+    ),
+  );
+}
+
+const notInQuery = (dataset: string) =>
+  `dataset ${dataset} is not in this query: join it, or restrict rows by it with exists`;
+
+/** FROM and JOIN clauses, and the scope the rest of the query resolves columns in. */
+function compileFrom(spec: ParsedQuerySpec, datasets: DatasetResolver): { from: Sql; scope: QueryScope } {
+  const first: Source = { name: spec.from, alias: 't0', dataset: findDataset(datasets, spec.from, 'from') };
+  const sources = [first];
+  const clauses = [tableOf(first)];
+  spec.joins.forEach((join, i) => {
+    const at = `joins[${i}]`;
+    const before = new QueryScope([...sources], notInQuery);
+    if (before.find(join.dataset)) {
+      throw new QueryError(
+        `${at}.dataset: ${join.dataset} is already in this query, and a dataset can be read only once`,
+        `${at}.dataset`,
+      );
+    }
+    const source = {
+      name: join.dataset,
+      alias: `t${i + 1}`,
+      dataset: findDataset(datasets, join.dataset, `${at}.dataset`),
+    };
+    const on = and(keyConditions(join.on, before, source, at));
+    clauses.push(sql`${raw(join.kind === 'inner' ? 'INNER JOIN' : 'LEFT JOIN')} ${tableOf(source)} ON ${on}`);
+    sources.push(source);
+  });
+  return { from: joinSql(clauses, ' '), scope: new QueryScope(sources, notInQuery) };
+}
+
+/** A semi-join: DuckDB plans `EXISTS` over a correlated key as a hash semi (or anti) join, one pass over each side. */
+function compileExists(
+  exists: ParsedQuerySpec['exists'][number],
+  scope: QueryScope,
+  datasets: DatasetResolver,
+  index: number,
+): Sql {
+  const at = `exists[${index}]`;
+  const source = {
+    name: exists.dataset,
+    alias: `e${index}`,
+    dataset: findDataset(datasets, exists.dataset, `${at}.dataset`),
+  };
+  const own = new QueryScope(
+    [source],
+    (dataset) => `the filters of an exists on ${exists.dataset} use its own columns, not those of ${dataset}`,
+  );
+  const conditions = [
+    ...keyConditions(exists.on, scope, source, at),
+    ...filterConditions(exists.where, own, `${at}.where`),
+  ];
+  const keyword = raw(exists.negate ? 'NOT EXISTS' : 'EXISTS');
+  return sql`${keyword} (SELECT 1 FROM ${tableOf(source)} WHERE ${and(conditions)})`;
+}
+
+function checkShape(spec: ParsedQuerySpec): void {
+  const aggregate = spec.groupBy.length > 0 || spec.measures.length > 0;
+  if (spec.select.length > 0 && aggregate) {
+    throw new QueryError('select: a query either selects rows or aggregates (groupBy, measures), not both', 'select');
+  }
+  if (spec.select.length === 0 && !aggregate) {
+    throw new QueryError('select: a query needs select, or groupBy and/or measures', 'select');
+  }
+  if (spec.distinct && spec.select.length === 0) {
+    throw new QueryError('distinct: distinct is for row queries (select); groups are distinct already', 'distinct');
+  }
+  if (spec.topN && spec.groupBy.length === 0) throw new QueryError('topN: topN needs groupBy', 'topN');
+}
+
+function checkOutputNames(outputs: readonly Output[]): void {
+  // DuckDB, like SQL, does not tell `n` from `N`, so neither can two outputs.
+  const seen = new Map<string, Output>();
+  for (const output of outputs) {
+    const first = seen.get(output.name.toLowerCase());
+    if (first) {
+      throw new QueryError(`${output.at}: the output name "${output.name}" is already used by ${first.at}`, output.at);
+    }
+    seen.set(output.name.toLowerCase(), output);
+  }
+}
+
+function outputIndex(outputs: readonly Output[], name: string): number {
+  const exact = outputs.findIndex((o) => o.name === name);
+  return exact >= 0 ? exact : outputs.findIndex((o) => o.name.toLowerCase() === name.toLowerCase());
+}
+
+function named(outputs: readonly Output[], name: string, kind: string, at: string): number {
+  const index = outputIndex(outputs, name);
+  if (index < 0) {
+    const names = outputs.map((o) => o.name).join(', ');
+    throw new QueryError(`${at}: no ${kind} is named "${name}" in this query (there are: ${names})`, at);
+  }
+  return index;
+}
+
+/**
+ * ORDER BY by position, so an output named like a column (`AGE`) can never be read as that column.
+ * The spec's keys come first, then `tiebreak` so equal keys still come back in one fixed order, and
+ * a page of a sorted table never repeats a row of the previous page.
+ */
+function orderBy(
+  spec: ParsedQuerySpec,
+  outputs: readonly Output[],
+  tiebreak: readonly number[],
+  afterSpec: readonly string[] = [],
+): string[] {
+  const used = new Set<number>();
+  const keys: string[] = [];
+  spec.orderBy.forEach((order, i) => {
+    const index = named(outputs, order.key, 'output', `orderBy[${i}].key`);
+    if (used.has(index)) return;
+    used.add(index);
+    keys.push(`${index + 1} ${order.dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`);
+  });
+  keys.push(...afterSpec);
+  for (const index of tiebreak) if (!used.has(index)) keys.push(`${index + 1} ASC NULLS LAST`);
+  return keys;
+}
+
+function selectList(outputs: readonly Output[]): Sql {
+  return joinSql(
+    outputs.map((o) => sql`${o.expr} AS ${raw(quoteIdent(o.name))}`),
+    ', ',
+  );
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The parts every shape of query is assembled from. */
+interface Parts {
+  outputs: Output[];
+  /** `WITH …` (topN) or nothing. */
+  with: Sql;
+  /** SELECT … FROM … WHERE … GROUP BY …: the result before order, limit and offset. */
+  core: Sql;
+  order: string[];
+}
+
+function rowParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sql): Parts {
+  const outputs = spec.select.map((s, i): Output => {
+    const target = scope.column(s.column, `select[${i}].column`);
+    return { name: s.as, at: `select[${i}].as`, type: resultType(target.column), expr: target.sql };
+  });
+  checkOutputNames(outputs);
+  const distinct = raw(spec.distinct ? 'DISTINCT ' : '');
+  return {
+    outputs,
+    with: raw(''),
+    core: sql`SELECT ${distinct}${selectList(outputs)} FROM ${from}${where}`,
+    order: orderBy(spec, outputs, range(outputs.length)),
+  };
+}
+
+function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sql): Parts {
+  const groups = spec.groupBy.map((g, i) => compileGroup(g, scope, `groupBy[${i}]`));
+  const measures = spec.measures.map((m, i) => compileMeasure(m, scope, `measures[${i}]`));
+  checkOutputNames([...groups, ...measures]);
+  const groupKeys = range(groups.length);
+  if (!spec.topN) {
+    const outputs = [...groups, ...measures];
+    const groupBy = raw(groups.length > 0 ? ` GROUP BY ${groupKeys.map((i) => i + 1).join(', ')}` : '');
+    return {
+      outputs,
+      with: raw(''),
+      core: sql`SELECT ${selectList(outputs)} FROM ${from}${where}${groupBy}`,
+      order: orderBy(spec, outputs, groupKeys),
+    };
+  }
+
+  // Top N: rank the key's groups by the `by` measure over all rows, then aggregate again with every
+  // key outside the top N relabelled, so the Other row's measures (distinct counts too) are computed
+  // from its rows rather than added up from groups. `top_keys.r` (null for Other) is grouped on so
+  // that a real value spelled like the Other label is never merged into it.
+  const { topN } = spec;
+  const keyIndex = named(groups, topN.key, 'group', 'topN.key');
+  const by = measures[named(measures, topN.by, 'measure', 'topN.by')] as Output;
+  const key = groups[keyIndex] as Output;
+  const keyText = key.type === 'string' ? key.expr : sql`CAST(${key.expr} AS VARCHAR)`;
+  groups[keyIndex] = {
+    ...key,
+    type: 'string',
+    expr: sql`CASE WHEN top_keys.r IS NULL THEN ${param(topN.other)} ELSE ${keyText} END`,
+  };
+  const outputs = [...groups, ...measures];
+  const groupBy = raw(` GROUP BY top_keys.r, ${groupKeys.map((i) => i + 1).join(', ')}`);
+  return {
+    outputs,
+    with: sql`WITH key_totals AS (SELECT ${keyText} AS k, ${by.expr} AS m FROM ${from}${where} GROUP BY 1), top_keys AS (SELECT k, row_number() OVER (ORDER BY m DESC NULLS LAST, k ASC NULLS LAST) AS r FROM key_totals QUALIFY r <= ${param(topN.n)}) `,
+    core: sql`SELECT ${selectList(outputs)} FROM ${from} LEFT JOIN top_keys ON ${keyText} IS NOT DISTINCT FROM top_keys.k${where}${groupBy}`,
+    // Other last whatever the spec's order; ties of that order go by rank.
+    order: ['top_keys.r IS NULL', ...orderBy(spec, outputs, groupKeys, ['top_keys.r'])],
+  };
+}
+
+/**
+ * The spec as one parameterised DuckDB query over the datasets' Parquet files (plus, with `withTotal`,
+ * a count). Every dataset and column name is looked up in `datasets` and quoted; every value is a
+ * parameter. Throws `QueryError` with the spec path at fault (`where[2].column`).
+ */
+export function compileQuery(input: QuerySpecInput, datasets: DatasetResolver): CompiledQuery {
+  const spec = parseQuerySpec(input);
+  checkShape(spec);
+  const { from, scope } = compileFrom(spec, datasets);
+  const conditions = [
+    ...filterConditions(spec.where, scope, 'where'),
+    ...spec.exists.map((exists, i) => compileExists(exists, scope, datasets, i)),
+  ];
+  const where = conditions.length > 0 ? sql` WHERE ${and(conditions)}` : raw('');
+  const parts = spec.select.length > 0 ? rowParts(spec, scope, from, where) : aggregateParts(spec, scope, from, where);
+  const limit = Math.min(spec.limit ?? MAX_QUERY_ROWS, MAX_QUERY_ROWS);
+  const order = raw(parts.order.length > 0 ? ` ORDER BY ${parts.order.join(', ')}` : '');
+  const main = sql`${parts.with}${parts.core}${order} LIMIT ${param(limit + 1)} OFFSET ${param(spec.offset)}`;
+  const total = spec.withTotal ? sql`${parts.with}SELECT count(*) FROM (${parts.core}) AS q` : undefined;
+  return {
+    sql: main.text,
+    params: [...main.params],
+    columns: parts.outputs.map((o) => ({ name: o.name, type: o.type })),
+    limit,
+    ...(total ? { total: { sql: total.text, params: [...total.params] } } : {}),
+  };
+}

@@ -1,0 +1,167 @@
+import { unlink } from 'node:fs/promises';
+import type { QuerySpec } from '@cdp/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredDataset } from '../dataset-store.ts';
+import { QueryError } from '../query-error.ts';
+import { QueryEngine, QueryTimeoutError } from './query-engine.ts';
+import { filter, makeStudy, ref, type TestStudy } from './test-support.ts';
+
+let study: TestStudy;
+const engines: QueryEngine[] = [];
+
+function newEngine(options: ConstructorParameters<typeof QueryEngine>[0] = {}): QueryEngine {
+  const engine = new QueryEngine({ threads: 2, ...options });
+  engines.push(engine);
+  return engine;
+}
+
+beforeAll(async () => {
+  study = await makeStudy();
+});
+
+afterAll(async () => {
+  for (const engine of engines) await engine.close();
+  await study.remove();
+});
+
+const bySex: QuerySpec = {
+  from: 'DM',
+  groupBy: [{ column: ref('DM', 'SEX'), as: 'sex' }],
+  measures: [{ op: 'count', as: 'n' }],
+};
+
+describe('cache', () => {
+  it('serves a repeated spec from the cache, per data version', async () => {
+    const engine = newEngine();
+    const first = await engine.run(bySex, study.resolve, { cacheKey: 'v1' });
+    expect(first.cached).toBe(false);
+    expect(first.result.rows).toEqual([
+      ['F', 3],
+      ['M', 3],
+    ]);
+    const again = await engine.run(bySex, study.resolve, { cacheKey: 'v1' });
+    expect(again).toMatchObject({ cached: true, result: first.result });
+    expect((await engine.run(bySex, study.resolve, { cacheKey: 'v2' })).cached).toBe(false);
+  });
+
+  it('knows a spec whatever the order of its keys and whether defaults are spelled out', async () => {
+    const engine = newEngine();
+    await engine.run(bySex, study.resolve, { cacheKey: 'v1' });
+    const same: QuerySpec = {
+      measures: [{ as: 'n', op: 'count', where: [] }],
+      groupBy: [{ as: 'sex', column: { column: 'SEX', dataset: 'DM' } }],
+      joins: [],
+      from: 'DM',
+      offset: 0,
+    };
+    expect((await engine.run(same, study.resolve, { cacheKey: 'v1' })).cached).toBe(true);
+    const other = { ...bySex, where: [filter('DM', 'AGE', 'gt', 40)] };
+    expect((await engine.run(other, study.resolve, { cacheKey: 'v1' })).cached).toBe(false);
+  });
+
+  it('runs identical concurrent requests once', async () => {
+    const engine = newEngine();
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => engine.run(bySex, study.resolve, { cacheKey: 'v1' })),
+    );
+    expect(runs.filter((r) => !r.cached)).toHaveLength(1);
+    for (const run of runs) expect(run.result).toBe(runs[0]?.result);
+  });
+
+  it('forgets the least recently used result beyond its size', async () => {
+    const engine = newEngine({ cacheEntries: 2 });
+    const version = (v: string) => engine.run(bySex, study.resolve, { cacheKey: v });
+    await version('a');
+    await version('b');
+    expect((await version('a')).cached).toBe(true);
+    await version('c');
+    expect((await version('a')).cached).toBe(true);
+    expect((await version('b')).cached).toBe(false);
+  });
+
+  it('does not cache a failure', async () => {
+    const engine = newEngine();
+    const file = await study.write('later.parquet', 'SELECT 1 AS X');
+    await unlink(file);
+    const later: StoredDataset = { file, columns: [{ name: 'X', type: 'integer' }] };
+    const spec: QuerySpec = { from: 'LATER', measures: [{ op: 'count', as: 'n' }] };
+    await expect(engine.run(spec, () => later, { cacheKey: 'v1' })).rejects.toThrow(/later\.parquet/);
+    await study.write('later.parquet', 'SELECT 1 AS X');
+    const run = await engine.run(spec, () => later, { cacheKey: 'v1' });
+    expect(run).toMatchObject({ cached: false, result: { rows: [[1]] } });
+  });
+
+  it('does not run or cache a spec it refuses', async () => {
+    const engine = newEngine();
+    const spec: QuerySpec = { from: 'DM', measures: [{ op: 'sum', column: ref('DM', 'ARM'), as: 's' }] };
+    await expect(engine.run(spec, study.resolve, { cacheKey: 'v1' })).rejects.toBeInstanceOf(QueryError);
+    await expect(engine.run(spec, study.resolve, { cacheKey: 'v1' })).rejects.toBeInstanceOf(QueryError);
+  });
+});
+
+describe('time limit and concurrency', () => {
+  /**
+   * 300,000 rows with one key: joined to itself (through a second name for the same file, since a
+   * dataset is read once per query) it makes 9 × 10¹⁰ pairs, far more than the time limit allows.
+   */
+  let slow: QuerySpec;
+  let resolve: (name: string) => StoredDataset | undefined;
+
+  beforeAll(async () => {
+    const file = await study.write('big.parquet', 'SELECT 1 AS K, range AS V FROM range(300000)');
+    const big: StoredDataset = {
+      file,
+      columns: [
+        { name: 'K', type: 'integer' },
+        { name: 'V', type: 'integer' },
+      ],
+    };
+    resolve = (name) => (name === 'BIG' || name === 'BIG2' ? big : study.resolve(name));
+    slow = {
+      from: 'BIG',
+      joins: [{ dataset: 'BIG2', kind: 'inner', on: [{ left: ref('BIG', 'K'), right: 'K' }] }],
+      measures: [{ op: 'sum', column: ref('BIG2', 'V'), as: 'total' }],
+    };
+  });
+
+  it('interrupts a query past the limit, and keeps working', async () => {
+    const engine = newEngine({ timeoutMs: 300 });
+    const started = performance.now();
+    const error = await engine.run(slow, resolve, { cacheKey: 'v1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryTimeoutError);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as Error).message).toMatch(/^the query ran longer than 0\.3 s/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect((await engine.run(bySex, resolve, { cacheKey: 'v1' })).result.rows).toHaveLength(2);
+  });
+
+  it('runs queries side by side: a quick one is not held up by a slow one', async () => {
+    const engine = newEngine({ timeoutMs: 600 });
+    const finished: string[] = [];
+    const slowRun = engine.run(slow, resolve, { cacheKey: 'v1' }).then(
+      () => finished.push('slow'),
+      (error: unknown) => finished.push(error instanceof QueryTimeoutError ? 'slow timed out' : String(error)),
+    );
+    const quickRun = engine.run(bySex, resolve, { cacheKey: 'v1' }).then(({ result }) => {
+      expect(result.rows).toHaveLength(2);
+      finished.push('quick');
+    });
+    await Promise.all([slowRun, quickRun]);
+    expect(finished).toEqual(['quick', 'slow timed out']);
+  });
+
+  it('close stops a running query', async () => {
+    const engine = newEngine({ timeoutMs: 60_000 });
+    const running = engine.run(slow, resolve, { cacheKey: 'v1' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await engine.close();
+    await expect(running).rejects.toThrow(/closed/);
+  });
+
+  it('fails runs after close', async () => {
+    const engine = newEngine();
+    await engine.run(bySex, study.resolve, { cacheKey: 'v1' });
+    await engine.close();
+    await expect(engine.run(bySex, study.resolve, { cacheKey: 'v2' })).rejects.toThrow(/closed/);
+  });
+});

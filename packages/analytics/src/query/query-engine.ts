@@ -1,0 +1,187 @@
+import type { QueryResult, QuerySpec, ResultColumnType } from '@cdp/contracts';
+import { type DuckDbLimits, type OpenDuckDb, openDuckDb } from '@cdp/formats';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { QueryError } from '../query-error.ts';
+import { jsonCell } from '../values.ts';
+import { type CompiledQuery, compileQuery, parseQuerySpec } from './compile-query.ts';
+import { LruCache } from './lru-cache.ts';
+import type { DatasetResolver } from './query-scope.ts';
+import { specKey } from './spec-key.ts';
+
+export interface QueryEngineOptions extends DuckDbLimits {
+  /** A query still running after this long is interrupted. Default 10 s. */
+  timeoutMs?: number;
+  /** Results kept in memory, the least recently used forgotten first. Default 500. */
+  cacheEntries?: number;
+}
+
+export interface QueryRun {
+  /** Shared with the cache: read it, never change it. */
+  result: QueryResult;
+  /** True when this call ran no query: the result came from the cache or from an identical query already running. */
+  cached: boolean;
+  ms: number;
+}
+
+/** The query was stopped at the engine's time limit. */
+export class QueryTimeoutError extends QueryError {
+  constructor(readonly timeoutMs: number) {
+    super(
+      `the query ran longer than ${timeoutMs / 1000} s and was stopped: narrow the filters or ask for fewer groups`,
+      '',
+    );
+    this.name = 'QueryTimeoutError';
+  }
+}
+
+/** Idle connections kept for the next queries; more are opened (and closed after) when more run at once. */
+const IDLE_CONNECTIONS = 8;
+/** How often an interrupt is repeated until the query gives up (one sent before DuckDB starts the query is lost). */
+const INTERRUPT_REPEAT_MS = 50;
+
+/** Cached results are shared by every caller: freezing them turns an accidental change into an error. */
+function frozen<T extends object>(value: T): T {
+  Object.freeze(value);
+  return value;
+}
+
+/** Integers as numbers while they are exact, else as their digits (the contract's rule for bigints). */
+function cell(type: ResultColumnType, value: unknown): unknown {
+  if (type === 'integer' && typeof value === 'string') {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value;
+  }
+  return jsonCell(type, value);
+}
+
+/**
+ * Runs dashboard query specs on its own DuckDB, so dashboards have their own memory limit and never
+ * wait behind the dataset viewer. Each query takes a connection of its own (the queries of one
+ * dashboard run in parallel); results are cached by data version and spec, which is sound because a
+ * version's Parquet files never change.
+ */
+export class QueryEngine {
+  private db: Promise<OpenDuckDb> | null = null;
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly active = new Set<DuckDBConnection>();
+  private readonly cache: LruCache<QueryResult>;
+  private readonly inFlight = new Map<string, Promise<QueryResult>>();
+  private readonly timeoutMs: number;
+  private closed = false;
+
+  constructor(private readonly options: QueryEngineOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.cache = new LruCache(options.cacheEntries ?? 500);
+  }
+
+  /**
+   * The spec's result over `datasets`. `cacheKey` must identify the data the resolver gives (the data
+   * version id): results are cached under it. Throws `QueryError` for a spec that cannot run as asked,
+   * `QueryTimeoutError` past the time limit; failures are not cached.
+   */
+  async run(spec: QuerySpec, datasets: DatasetResolver, { cacheKey }: { cacheKey: string }): Promise<QueryRun> {
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    const parsed = parseQuerySpec(spec);
+    const key = `${cacheKey}\n${specKey(parsed)}`;
+    const hit = this.cache.get(key);
+    if (hit) return { result: hit, cached: true, ms: elapsed() };
+    const running = this.inFlight.get(key);
+    if (running) return { result: await running, cached: true, ms: elapsed() };
+
+    const compiled = compileQuery(parsed, datasets);
+    const promise = this.execute(compiled)
+      .then((result) => {
+        this.cache.set(key, result);
+        return result;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, promise);
+    return { result: await promise, cached: false, ms: elapsed() };
+  }
+
+  /** Interrupts running queries and closes the database; `run` fails afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const connection of this.active) connection.interrupt();
+    for (const connection of this.idle.splice(0)) connection.closeSync();
+    const db = this.db;
+    this.db = null;
+    if (db) (await db).close();
+  }
+
+  private open(): Promise<OpenDuckDb> {
+    this.db ??= openDuckDb(this.options).then(
+      async (db) => {
+        // Every widget of a dashboard reads the same few files: keep their footers and row-group
+        // statistics in memory rather than parsing them per query. Sound because they never change.
+        await db.connection.run('SET GLOBAL parquet_metadata_cache = true');
+        return db;
+      },
+      (error: unknown) => {
+        this.db = null;
+        throw error;
+      },
+    );
+    return this.db;
+  }
+
+  private async acquire(): Promise<DuckDBConnection> {
+    if (this.closed) throw new Error('the query engine is closed');
+    const { instance } = await this.open();
+    const connection = this.idle.pop() ?? (await instance.connect());
+    this.active.add(connection);
+    return connection;
+  }
+
+  private release(connection: DuckDBConnection, reusable: boolean): void {
+    this.active.delete(connection);
+    if (reusable && !this.closed && this.idle.length < IDLE_CONNECTIONS) this.idle.push(connection);
+    else connection.closeSync();
+  }
+
+  /**
+   * Runs the query under the time limit. Past it, the caller gets `QueryTimeoutError` at once while
+   * DuckDB is interrupted (again and again, until the query has stopped); the connection is closed
+   * rather than reused.
+   */
+  private async execute(compiled: CompiledQuery): Promise<QueryResult> {
+    const connection = await this.acquire();
+    let timer: NodeJS.Timeout | undefined;
+    let repeat: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        connection.interrupt();
+        repeat = setInterval(() => connection.interrupt(), INTERRUPT_REPEAT_MS);
+        reject(new QueryTimeoutError(this.timeoutMs));
+      }, this.timeoutMs);
+    });
+    const work = this.read(connection, compiled);
+    work
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        clearInterval(repeat);
+        this.release(connection, repeat === undefined);
+      });
+    return Promise.race([work, deadline]);
+  }
+
+  private async read(connection: DuckDBConnection, compiled: CompiledQuery): Promise<QueryResult> {
+    const reader = await connection.runAndReadAll(compiled.sql, compiled.params).catch((error: unknown) => {
+      throw this.closed ? new Error('the query engine was closed while the query ran') : error;
+    });
+    const fetched = reader.getRowsJson();
+    const truncated = fetched.length > compiled.limit;
+    const types = compiled.columns.map((c) => c.type);
+    const rows = fetched
+      .slice(0, compiled.limit)
+      .map((row) => frozen(row.map((value, i) => cell(types[i] ?? 'string', value))));
+    const result: QueryResult = { columns: compiled.columns, rows: frozen(rows), truncated };
+    if (compiled.total) {
+      const count = await connection.runAndReadAll(compiled.total.sql, compiled.total.params);
+      result.total = Number(count.getRowsJson()[0]?.[0] ?? 0);
+    }
+    return frozen(result);
+  }
+}

@@ -1,0 +1,67 @@
+import type { ColumnRef } from '@cdp/contracts';
+import { quoteIdent, quoteLiteral } from '@cdp/formats';
+import type { StoreColumn, StoredDataset } from '../dataset-store.ts';
+import { QueryError } from '../query-error.ts';
+import { raw, type Sql } from './sql.ts';
+
+/**
+ * Finds a data version's dataset by name. Names match case-insensitively (`dm` finds `DM`): the
+ * resolver is expected to do that, as a map keyed by upper-cased name does.
+ */
+export type DatasetResolver = (name: string) => StoredDataset | undefined;
+
+/** A dataset read by the query under a table alias (`t0`, `t1`… for FROM and joins, `e0`… for exists). */
+export interface Source {
+  name: string;
+  alias: string;
+  dataset: StoredDataset;
+}
+
+/** A column a spec named, checked and qualified by its table alias. */
+export interface ResolvedColumn {
+  column: StoreColumn;
+  source: Source;
+  sql: Sql;
+}
+
+export function findDataset(datasets: DatasetResolver, name: string, param: string): StoredDataset {
+  const dataset = datasets(name);
+  if (!dataset) throw new QueryError(`${param}: there is no dataset "${name}" in this data version`, param);
+  return dataset;
+}
+
+/** `read_parquet('…') AS t0`: the file name is quoted, the alias is ours. */
+export function tableOf(source: Source): Sql {
+  return raw(`read_parquet(${quoteLiteral(source.dataset.file)}) AS ${source.alias}`);
+}
+
+export function columnOf(source: Source, name: string, param: string): ResolvedColumn {
+  const { columns } = source.dataset;
+  const column =
+    columns.find((c) => c.name === name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (!column) throw new QueryError(`${param}: no column "${name}" in dataset ${source.name}`, param);
+  return { column, source, sql: raw(`${source.alias}.${quoteIdent(column.name)}`) };
+}
+
+/**
+ * The datasets a part of the query may refer to. A `ColumnRef` names its dataset, so each dataset
+ * can be in a scope once (the contract has no aliases, so a self-join could not say which side it means).
+ */
+export class QueryScope {
+  constructor(
+    readonly sources: readonly Source[],
+    /** How the error for a dataset outside the scope explains what the scope is. */
+    private readonly outside: (dataset: string) => string,
+  ) {}
+
+  find(name: string): Source | undefined {
+    const lower = name.toLowerCase();
+    return this.sources.find((s) => s.name.toLowerCase() === lower);
+  }
+
+  column(ref: ColumnRef, param: string): ResolvedColumn {
+    const source = this.find(ref.dataset);
+    if (!source) throw new QueryError(`${param}: ${this.outside(ref.dataset)}`, param);
+    return columnOf(source, ref.column, param);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './fields.ts';
+export * from './mapping/index.ts';
+export * from './migrations/index.ts';
+export * from './query-helpers.ts';
+export * from './registry.ts';
+export * from './types.ts';

@@ -1,0 +1,140 @@
+import type { PieSeriesOption } from 'echarts';
+import { z } from 'zod';
+import { field } from '../fields.ts';
+import {
+  chartOption,
+  columnIndex,
+  compareLabels,
+  cutNotes,
+  displayLabel,
+  legend,
+  OTHER_COLOR,
+  OTHER_LABEL,
+  type Point,
+  pointOf,
+  records,
+  roundForDisplay,
+  TEXT_COLORS,
+  toNumber,
+  tooltip,
+  typeOf,
+} from '../format.ts';
+import { measureLabel, measureOf, measureOptions, measureType, SUBJECT_FIELD } from '../metric/measure.ts';
+import { baseSpec, col, maybeCol } from '../query-helpers.ts';
+import type { WidgetType } from '../types.ts';
+
+const Options = z.object({
+  ...measureOptions,
+  donut: z.boolean().default(false).describe('Leave the middle empty'),
+  topN: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .nullable()
+    .default(8)
+    .describe('Show the N largest slices and merge the rest into "Other"; empty: all'),
+  showLabels: z.boolean().default(true).describe('Name and share next to each slice (otherwise a legend)'),
+});
+export type PieOptions = z.infer<typeof Options>;
+
+interface Slice {
+  name: string;
+  value: number;
+  point: Point | null;
+  itemStyle?: { color: string };
+}
+
+const isOther = (options: PieOptions, value: unknown) => options.topN !== null && value === OTHER_LABEL;
+
+/**
+ * Shares of a measure per category, largest first, the smaller ones merged into "Other" (eight
+ * slices by default: beyond that a pie stops being read). The table has one row per slice.
+ */
+export const pieWidget: WidgetType<PieOptions> = {
+  type: 'pie',
+  name: 'Pie chart',
+  description: 'Shares of a measure per category, the smallest merged into "Other"; optionally a donut.',
+  category: 'chart',
+  fields: [
+    field('category', true),
+    field('value', false, { description: 'The column to aggregate; without it, rows are counted' }),
+    SUBJECT_FIELD,
+  ],
+  datasets: [],
+  needsPopulation: false,
+  optionsVersion: 1,
+  options: Options,
+  defaultOptions: Options.parse({}),
+  defaultSize: { w: 4, h: 8 },
+
+  buildQueries(ctx) {
+    const category = col(ctx, 'category');
+    const base = baseSpec(ctx, { uses: [category, maybeCol(ctx, 'value')] });
+    const { topN } = ctx.options;
+    return {
+      slices: {
+        ...base,
+        groupBy: [{ column: category, as: 'category' }],
+        measures: [measureOf(ctx, base.from, 'value')],
+        ...(topN !== null ? { topN: { key: 'category', by: 'value', n: topN, other: OTHER_LABEL } } : {}),
+      },
+    };
+  },
+
+  toTable(results, ctx) {
+    const result = results.slices;
+    const rows = records(result).sort(
+      (a, b) =>
+        Number(isOther(ctx.options, a.category)) - Number(isOther(ctx.options, b.category)) ||
+        (toNumber(b.value) ?? 0) - (toNumber(a.value) ?? 0) ||
+        compareLabels(a.category, b.category),
+    );
+    return {
+      columns: [
+        {
+          name: 'category',
+          label: col(ctx, 'category').column,
+          type: typeOf(result, 'category') ?? 'string',
+          field: 'category',
+        },
+        { name: 'value', label: measureLabel(ctx), type: measureType(ctx.options, typeOf(result, 'value')) },
+      ],
+      rows: rows.map((r) => [r.category, toNumber(r.value)]),
+      notes: cutNotes(result, 'slices'),
+    };
+  },
+
+  toChartOption(table, options) {
+    const c = columnIndex(table.columns, 'category');
+    const v = columnIndex(table.columns, 'value');
+    const data = table.rows.flatMap((row): Slice[] => {
+      const value = toNumber(row[v]);
+      if (value === null) return [];
+      const slice = { name: displayLabel(row[c]), value: roundForDisplay(value) };
+      if (!isOther(options, row[c])) return [{ ...slice, point: pointOf(table.columns, row) }];
+      return [{ ...slice, point: null, itemStyle: { color: OTHER_COLOR } }];
+    });
+    const series: PieSeriesOption = {
+      type: 'pie',
+      name: table.columns[v]?.label ?? 'Value',
+      radius: options.donut ? ['45%', '70%'] : [0, '70%'],
+      center: ['50%', options.showLabels ? '50%' : '55%'],
+      avoidLabelOverlap: true,
+      // Slivers get no label (the tooltip and the table have them); labels that still collide are hidden.
+      minShowLabelAngle: 6,
+      labelLayout: { hideOverlap: true },
+      itemStyle: { borderColor: '#ffffff', borderWidth: 2 },
+      label: options.showLabels
+        ? { show: true, formatter: '{b}: {d}%', color: TEXT_COLORS.body, fontSize: 11 }
+        : { show: false },
+      labelLine: { show: options.showLabels },
+      data,
+    };
+    return chartOption({
+      legend: legend(!options.showLabels),
+      tooltip: { ...tooltip('item'), formatter: '{b}: {c} ({d}%)' },
+      series: [series],
+    });
+  },
+};

@@ -1,0 +1,96 @@
+import type { ColumnRef, QueryResult } from '@cdp/contracts';
+import { describe, expect, it } from 'vitest';
+import { OTHER_COLOR } from '../format.ts';
+import type { WidgetContext } from '../types.ts';
+import { type PieOptions, pieWidget } from './index.ts';
+
+const dm = (column: string): ColumnRef => ({ dataset: 'DM', column });
+
+function ctxOf(
+  options: Partial<PieOptions>,
+  fields: Record<string, ColumnRef> = { category: dm('RACE') },
+): WidgetContext<PieOptions> {
+  return { options: pieWidget.options.parse(options), dataset: 'DM', fields, filters: [] };
+}
+
+const slices: QueryResult = {
+  columns: [
+    { name: 'category', type: 'string' },
+    { name: 'value', type: 'integer' },
+  ],
+  rows: [
+    ['Other', 9],
+    ['ASIAN', 20],
+    ['WHITE', 200],
+    [null, 20],
+  ],
+  truncated: false,
+};
+
+describe('pie: queries', () => {
+  it.each([
+    {
+      name: 'the 8 largest slices and "Other" by default',
+      options: {},
+      expected: expect.objectContaining({
+        groupBy: [{ column: dm('RACE'), as: 'category' }],
+        measures: [{ op: 'count', as: 'value' }],
+        topN: { key: 'category', by: 'value', n: 8, other: 'Other' },
+      }),
+    },
+    {
+      name: 'every slice',
+      options: { topN: null },
+      expected: expect.not.objectContaining({ topN: expect.anything() }),
+    },
+  ])('$name', ({ options, expected }) => {
+    expect(pieWidget.buildQueries(ctxOf(options)).slices).toEqual(expected);
+  });
+});
+
+describe('pie: table and chart', () => {
+  it('largest first, ties by label (missing last), "Other" last', () => {
+    const table = pieWidget.toTable({ slices }, ctxOf({}));
+    expect(table.rows).toEqual([
+      ['WHITE', 200],
+      ['ASIAN', 20],
+      [null, 20],
+      ['Other', 9],
+    ]);
+    expect(table.columns[0]).toEqual({ name: 'category', label: 'RACE', type: 'string', field: 'category' });
+  });
+
+  it.each([
+    {
+      name: 'pie with labels',
+      options: {},
+      radius: [0, '70%'],
+      label: { show: true, formatter: '{b}: {d}%' },
+      legend: false,
+    },
+    {
+      name: 'donut with a legend',
+      options: { donut: true, showLabels: false },
+      radius: ['45%', '70%'],
+      label: { show: false },
+      legend: true,
+    },
+  ])('$name', ({ options, radius, label, legend }) => {
+    const ctx = ctxOf(options);
+    const chart = pieWidget.toChartOption?.(pieWidget.toTable({ slices }, ctx), ctx.options) ?? {};
+    expect(chart.legend).toMatchObject({ show: legend });
+    expect(chart.series).toEqual([
+      expect.objectContaining({
+        type: 'pie',
+        radius,
+        label: expect.objectContaining(label),
+        data: [
+          { name: 'WHITE', value: 200, point: { category: 'WHITE' } },
+          { name: 'ASIAN', value: 20, point: { category: 'ASIAN' } },
+          { name: '(missing)', value: 20, point: { category: null } },
+          { name: 'Other', value: 9, point: null, itemStyle: { color: OTHER_COLOR } },
+        ],
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,74 @@
+import type {
+  ColumnRef,
+  QueryFilter,
+  QueryResult,
+  QuerySpec,
+  WidgetColumn,
+  WidgetDataResponse,
+  WidgetFieldSpec,
+  WidgetTypeInfo,
+} from '@cdp/contracts';
+import type { z } from 'zod';
+
+/**
+ * What a widget's query is built from, with everything already resolved by the server against the
+ * active data version: dataset names as stored, every mapped field as a checked `ColumnRef`, the
+ * widget's own filters and the dashboard filters that apply to it as `QueryFilter`s.
+ */
+export interface WidgetContext<O> {
+  options: O;
+  /** The widget's dataset, as stored (e.g. `ADAE`). */
+  dataset: string;
+  /** The population dataset (one row per subject), when the widget has one. */
+  population?: string;
+  /** field → column; only fields that are mapped (and exist) are present. */
+  fields: Partial<Record<string, ColumnRef>>;
+  /**
+   * The widget's fixed filters plus the dashboard filters (cross-filters included) that map onto
+   * its columns. A filter whose column is in neither the dataset nor the population applies as a
+   * subject semi-join.
+   */
+  filters: QueryFilter[];
+}
+
+/** What `toTable` produces: the shape every widget's data endpoint returns (less `meta`). */
+export interface WidgetTable {
+  columns: WidgetColumn[];
+  rows: unknown[][];
+  total?: number;
+  metric?: WidgetDataResponse['metric'];
+  notes?: string[];
+}
+
+export type WidgetCategory = WidgetTypeInfo['category'];
+
+/**
+ * A widget type (`packages/widgets/<type>/`). Pure: no I/O. The server runs the queries that
+ * `buildQueries` returns (in parallel, cached) and hands their results to `toTable`; charts then get
+ * `toChartOption(table, options)`, which must return JSON only (no functions), because the same
+ * option is sent to the browser and used by the exporters.
+ */
+export interface WidgetType<O extends Record<string, unknown> = Record<string, unknown>> {
+  type: string;
+  name: string;
+  description: string;
+  category: WidgetCategory;
+  fields: WidgetFieldSpec[];
+  /** Datasets this type usually reads, best first. */
+  datasets: string[];
+  needsPopulation: boolean;
+  optionsVersion: number;
+  options: z.ZodType<O>;
+  defaultOptions: O;
+  /** Moves options stored under an older `optionsVersion` forward (pure). */
+  migrateOptions?: (options: Record<string, unknown>, fromVersion: number) => Record<string, unknown>;
+  defaultSize: { w: number; h: number };
+  buildQueries(ctx: WidgetContext<O>): Record<string, QuerySpec>;
+  toTable(results: Record<string, QueryResult>, ctx: WidgetContext<O>): WidgetTable;
+  toChartOption?(table: WidgetTable, options: O): Record<string, unknown>;
+  /**
+   * Extra filters that define the subjects behind this widget's aggregates beyond its own filters
+   * (Serious AEs: `ae_serious = Y`), for drill-down.
+   */
+  drillFilters?(ctx: WidgetContext<O>): QueryFilter[];
+}
