@@ -19,7 +19,18 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // Libraries change far less often than the app: a separate chunk stays cached across releases.
-        codeSplitting: { groups: [{ name: 'vendor', test: /[\\/]node_modules[\\/]/ }] },
+        // ECharts and the world map load only with the dashboard pages that use them.
+        codeSplitting: {
+          groups: [
+            { name: 'echarts', test: /[\\/]node_modules[\\/](echarts|zrender)[\\/]/, priority: 20 },
+            {
+              name: 'world',
+              test: /[\\/]node_modules[\\/](world-atlas|i18n-iso-countries|topojson-client)[\\/]/,
+              priority: 20,
+            },
+            { name: 'vendor', test: /[\\/]node_modules[\\/]/, priority: 10 },
+          ],
+        },
       },
     },
   },

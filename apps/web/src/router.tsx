@@ -14,6 +14,9 @@ import { rootRoute } from './routes/root.tsx';
 import { settingsRoute } from './routes/settings.tsx';
 import { studiesRoute } from './routes/studies.tsx';
 import { studyRoute } from './routes/study.tsx';
+import { studyDashboardRoute } from './routes/study-dashboard.tsx';
+import { studyDashboardEditRoute } from './routes/study-dashboard-edit.tsx';
+import { studyDashboardsRoute } from './routes/study-dashboards.tsx';
 import { studyDataRoute } from './routes/study-data.tsx';
 import { studyDataCompareRoute } from './routes/study-data-compare.tsx';
 import { studyDatasetRoute } from './routes/study-dataset.tsx';
@@ -23,6 +26,7 @@ import { usersRoute } from './routes/users.tsx';
 const routeTree = rootRoute.addChildren([
   loginRoute,
   changePasswordRoute,
+  studyDashboardEditRoute,
   appRoute.addChildren([
     overviewRoute,
     studiesRoute,
@@ -30,6 +34,8 @@ const routeTree = rootRoute.addChildren([
     studyDataRoute,
     studyDataCompareRoute,
     studyDatasetRoute,
+    studyDashboardsRoute,
+    studyDashboardRoute,
     dataSourcesRoute,
     pipelinesRoute,
     usersRoute,

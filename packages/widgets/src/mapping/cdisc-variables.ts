@@ -47,6 +47,35 @@ export const CDISC_VARIABLES: Readonly<Record<string, readonly CdiscVariable[]>>
   lab_lln: [v('LBSTNRLO', LB), v('ANRLO', LB)],
   lab_unit: [v('LBSTRESU', LB), v('AVALU', LB)],
   lab_date: [v('LBDTC', LB), v('ADT', LB)],
+  // Generic chart fields: the dataset's usual grouping, measurement and date, as a starting point
+  // (low confidence: the builder shows them as suggestions to confirm, not as knowledge).
+  category: [
+    v('AEBODSYS', { confidence: 0.6 }),
+    v('LBTEST', { confidence: 0.6 }),
+    v('PARAM', { confidence: 0.6 }),
+    v('VSTEST', { confidence: 0.6 }),
+    v('DSDECOD', { confidence: 0.6 }),
+    v('EXTRT', { confidence: 0.6 }),
+    v('VISIT', { confidence: 0.5 }),
+    v('ARM', { confidence: 0.5 }),
+    v('TRT01A', { confidence: 0.5 }),
+  ],
+  value: [
+    v('AVAL', { confidence: 0.6 }),
+    v('LBSTRESN', { confidence: 0.6 }),
+    v('VSSTRESN', { confidence: 0.6 }),
+    v('EXDOSE', { confidence: 0.6 }),
+    v('AGE', { confidence: 0.5 }),
+  ],
+  date: [
+    v('ASTDT', { confidence: 0.6 }),
+    v('AESTDTC', { confidence: 0.6 }),
+    v('ADT', { confidence: 0.6 }),
+    v('LBDTC', { confidence: 0.6 }),
+    v('VSDTC', { confidence: 0.6 }),
+    v('DSSTDTC', { confidence: 0.6 }),
+    v('RFSTDTC', { confidence: 0.5 }),
+  ],
 };
 
 /** Subject-level datasets, best first: ADaM's analysis copy, then SDTM demographics. */

@@ -9,6 +9,8 @@ import { suggestMapping, widgetType } from '@cdp/widgets';
 import { CLINICAL_STUDY_OVERVIEW } from './clinical-study-overview.ts';
 import type { TemplateSpec, TemplateWidget } from './template-spec.ts';
 
+const GENERIC_FIELDS = ['category', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
+
 export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW];
 
 /** What the mapping suggestions see of a data version. */
@@ -112,6 +114,8 @@ function instantiateWidget(
     extraFields: [...new Set(['subject_id', ...filterFields, ...bound, ...filterFieldsOfWidget])],
   });
   const mapping: Record<string, string> = { ...suggestion.mapping };
+  // A template says what its generic fields show; a guess (value → AGE) would change its numbers.
+  for (const generic of GENERIC_FIELDS) if (!widget.bind?.[generic]) delete mapping[generic];
   for (const [generic, clinical] of Object.entries(widget.bind ?? {})) {
     const column = suggestion.mapping[clinical];
     if (column) mapping[generic] = column;

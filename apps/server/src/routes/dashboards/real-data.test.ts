@@ -102,19 +102,29 @@ describe.skipIf(!hasData)('dashboards on the CDISC pilot ADaM (adam-tdf)', () =>
     expect(widgets['ae-incidence']?.data).toMatchObject({
       dataset: 'ADAE',
       population: 'ADSL',
-      mapping: { subject_id: 'USUBJID', ae_term: 'AEDECOD', ae_body_system: 'AEBODSYS', ae_treatment_emergent: 'TRTEMFL' },
+      mapping: {
+        subject_id: 'USUBJID',
+        ae_term: 'AEDECOD',
+        ae_body_system: 'AEBODSYS',
+        ae_treatment_emergent: 'TRTEMFL',
+      },
     });
     expect(dashboard.unmapped.filter((u) => ['demographics', 'ae-incidence'].includes(u.widgetId))).toEqual([]);
   });
 
   it('Demographics: arm totals and sex by arm match plain SQL', async () => {
     const expectedN = Object.fromEntries(
-      (await sql(`SELECT TRT01A, count(DISTINCT USUBJID) FROM adsl WHERE SAFFL = 'Y' GROUP BY 1`)) as [string, number][],
+      (await sql(`SELECT TRT01A, count(DISTINCT USUBJID) FROM adsl WHERE SAFFL = 'Y' GROUP BY 1`)) as [
+        string,
+        number,
+      ][],
     );
     expect(Object.values(expectedN).reduce((a, b) => a + Number(b), 0)).toBe(254);
-    const sexByArm = (await sql(
-      `SELECT TRT01A, SEX, count(*) FROM adsl WHERE SAFFL = 'Y' GROUP BY 1, 2`,
-    )) as [string, string, number][];
+    const sexByArm = (await sql(`SELECT TRT01A, SEX, count(*) FROM adsl WHERE SAFFL = 'Y' GROUP BY 1, 2`)) as [
+      string,
+      string,
+      number,
+    ][];
 
     const data = await widget('demographics');
     const rows = table(data);
@@ -135,7 +145,10 @@ describe.skipIf(!hasData)('dashboards on the CDISC pilot ADaM (adam-tdf)', () =>
 
   it('AE incidence: subjects with any TEAE by arm, events by arm and each preferred term match plain SQL', async () => {
     const totals = Object.fromEntries(
-      (await sql(`SELECT TRT01A, count(DISTINCT USUBJID) FROM adsl WHERE SAFFL = 'Y' GROUP BY 1`)) as [string, number][],
+      (await sql(`SELECT TRT01A, count(DISTINCT USUBJID) FROM adsl WHERE SAFFL = 'Y' GROUP BY 1`)) as [
+        string,
+        number,
+      ][],
     );
     const anyTeae = (await sql(`
       SELECT s.TRT01A, count(DISTINCT e.USUBJID), count(*)
@@ -152,7 +165,8 @@ describe.skipIf(!hasData)('dashboards on the CDISC pilot ADaM (adam-tdf)', () =>
     const rows = table(data);
     const arms = Object.keys(totals);
     const armColumn = (arm: string, suffix: 'n' | 'pct' | 'events') =>
-      data.columns.find((c) => c.label.startsWith(arm) && c.name.endsWith(`_${suffix}`))?.name ?? `missing ${arm} ${suffix}`;
+      data.columns.find((c) => c.label.startsWith(arm) && c.name.endsWith(`_${suffix}`))?.name ??
+      `missing ${arm} ${suffix}`;
     const anyRow = rows.find((r) => r.ae_body_system == null && r.ae_term == null);
     expect(anyRow, 'an "any AE" row').toBeDefined();
     for (const [arm, subjects, events] of anyTeae) {

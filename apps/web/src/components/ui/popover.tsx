@@ -26,3 +26,6 @@ export function PopoverContent({
     </PopoverPrimitive.Portal>
   );
 }
+
+/** Positions the popover against something other than its trigger (e.g. a point clicked on a chart). */
+export const PopoverAnchor = PopoverPrimitive.Anchor;

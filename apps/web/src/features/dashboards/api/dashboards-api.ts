@@ -1,0 +1,198 @@
+import type {
+  AppliedFilter,
+  CreateDashboardBody,
+  CreateDashboardResponse,
+  Dashboard,
+  DashboardList,
+  DashboardTemplateList,
+  FilterValues,
+  SubjectListing,
+  WidgetDataResponse,
+  WidgetTypeList,
+} from '@cdp/contracts';
+import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import type { z } from 'zod';
+import { api, apiResponse } from '../../../lib/api-client.ts';
+
+export type DashboardListResponse = z.infer<typeof DashboardList>;
+export type DashboardTemplateListResponse = z.infer<typeof DashboardTemplateList>;
+export type WidgetTypeListResponse = z.infer<typeof WidgetTypeList>;
+export type CreateDashboardResult = z.infer<typeof CreateDashboardResponse>;
+
+/** A drill-down's selection: the dimension values of the clicked aggregate, keyed by field. */
+export type DrillPoint = Record<string, string | number | boolean | null>;
+
+export const dashboardsPath = (studyId: string) => `/api/studies/${studyId}/dashboards`;
+export const dashboardPath = (studyId: string, dashboardId: string) => `${dashboardsPath(studyId)}/${dashboardId}`;
+
+/**
+ * What a widget's data depends on besides its filters: the saved dashboard version (a save may
+ * change the widget) and the study's active data version (an activation changes every number).
+ */
+export interface WidgetDataScope {
+  studyId: string;
+  dashboardId: string;
+  version: number;
+  dataVersionId: string | null;
+}
+
+export const dashboardKeys = {
+  all: ['dashboards'] as const,
+  templates: ['dashboards', 'templates'] as const,
+  widgetTypes: ['dashboards', 'widget-types'] as const,
+  study: (studyId: string) => ['dashboards', 'study', studyId] as const,
+  list: (studyId: string) => ['dashboards', 'study', studyId, 'list'] as const,
+  /** Everything about one dashboard: its document, its widgets' data, its filters' values. */
+  dashboard: (studyId: string, dashboardId: string) =>
+    ['dashboards', 'study', studyId, 'dashboard', dashboardId] as const,
+  detail: (studyId: string, dashboardId: string) =>
+    [...dashboardKeys.dashboard(studyId, dashboardId), 'detail'] as const,
+  widgetData: (scope: WidgetDataScope, widgetId: string, filters: string) =>
+    [
+      ...dashboardKeys.dashboard(scope.studyId, scope.dashboardId),
+      'widget',
+      widgetId,
+      scope.version,
+      scope.dataVersionId,
+      filters,
+    ] as const,
+  subjects: (scope: WidgetDataScope, widgetId: string, filters: string, point: string, offset: number, limit: number) =>
+    [
+      ...dashboardKeys.dashboard(scope.studyId, scope.dashboardId),
+      'subjects',
+      widgetId,
+      scope.version,
+      scope.dataVersionId,
+      filters,
+      point,
+      offset,
+      limit,
+    ] as const,
+  filterValues: (studyId: string, dashboardId: string, filterId: string, dataVersionId: string | null) =>
+    [...dashboardKeys.dashboard(studyId, dashboardId), 'filter-values', filterId, dataVersionId] as const,
+};
+
+/**
+ * The `filters` query parameter: sorted so that the same filters in another order share one cache
+ * entry, and absent when there are none.
+ */
+export function filtersParam(filters: readonly AppliedFilter[]): string {
+  if (filters.length === 0) return '';
+  const sorted = [...filters].sort((a, b) =>
+    a.field === b.field ? a.op.localeCompare(b.op) : a.field.localeCompare(b.field),
+  );
+  return JSON.stringify(sorted.map(({ field, op, value }) => ({ field, op, value })));
+}
+
+// The catalogue and templates change only with a server release.
+
+export const widgetTypesQuery = queryOptions({
+  queryKey: dashboardKeys.widgetTypes,
+  queryFn: ({ signal }) => api<WidgetTypeListResponse>('/api/widget-types', { signal }),
+  staleTime: 60 * 60_000,
+});
+
+export const templatesQuery = queryOptions({
+  queryKey: dashboardKeys.templates,
+  queryFn: ({ signal }) => api<DashboardTemplateListResponse>('/api/dashboard-templates', { signal }),
+  staleTime: 5 * 60_000,
+});
+
+export const dashboardsQuery = (studyId: string) =>
+  queryOptions({
+    queryKey: dashboardKeys.list(studyId),
+    queryFn: ({ signal }) => api<DashboardListResponse>(dashboardsPath(studyId), { signal }),
+  });
+
+export const dashboardQuery = (studyId: string, dashboardId: string) =>
+  queryOptions({
+    queryKey: dashboardKeys.detail(studyId, dashboardId),
+    queryFn: ({ signal }) => api<Dashboard>(dashboardPath(studyId, dashboardId), { signal }),
+  });
+
+export const widgetDataQuery = (scope: WidgetDataScope, widgetId: string, filters: readonly AppliedFilter[]) => {
+  const param = filtersParam(filters);
+  return queryOptions({
+    queryKey: dashboardKeys.widgetData(scope, widgetId, param),
+    queryFn: ({ signal }) =>
+      api<WidgetDataResponse>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/data`, {
+        query: { filters: param },
+        signal,
+      }),
+    // A dashboard version on a data version gives the same numbers until either changes (both are in the key).
+    staleTime: 5 * 60_000,
+    // While new filters load, the widget keeps its last answer on screen (dimmed) instead of a skeleton.
+    placeholderData: keepPreviousData,
+  });
+};
+
+export const subjectsQuery = (
+  scope: WidgetDataScope,
+  widgetId: string,
+  filters: readonly AppliedFilter[],
+  point: DrillPoint,
+  offset: number,
+  limit: number,
+) => {
+  const param = filtersParam(filters);
+  const pointParam = JSON.stringify(point);
+  return queryOptions({
+    queryKey: dashboardKeys.subjects(scope, widgetId, param, pointParam, offset, limit),
+    queryFn: ({ signal }) =>
+      api<SubjectListing>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/subjects`, {
+        query: { filters: param, point: pointParam, offset, limit },
+        signal,
+      }),
+    staleTime: 5 * 60_000,
+    placeholderData: keepPreviousData,
+  });
+};
+
+export const filterValuesQuery = (
+  studyId: string,
+  dashboardId: string,
+  filterId: string,
+  dataVersionId: string | null,
+) =>
+  queryOptions({
+    queryKey: dashboardKeys.filterValues(studyId, dashboardId, filterId, dataVersionId),
+    queryFn: ({ signal }) =>
+      api<FilterValues>(`${dashboardPath(studyId, dashboardId)}/filters/${filterId}/values`, { signal }),
+    staleTime: 5 * 60_000,
+  });
+
+export function createDashboard(studyId: string, body: CreateDashboardBody) {
+  return api<CreateDashboardResult>(dashboardsPath(studyId), { method: 'POST', body });
+}
+
+/**
+ * A 204 has no body, so this reads the response only for its status. The request sends `{}`: the
+ * body (an optional reason) is an object when present, and an empty one is valid everywhere.
+ */
+export async function deleteDashboard(studyId: string, dashboardId: string, reason?: string): Promise<void> {
+  await apiResponse(dashboardPath(studyId, dashboardId), { method: 'DELETE', body: reason ? { reason } : {} });
+}
+
+/** Creates a dashboard and refreshes the study's list. */
+export function useCreateDashboard(studyId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateDashboardBody) => createDashboard(studyId, body),
+    onSuccess: async ({ dashboard }) => {
+      queryClient.setQueryData(dashboardKeys.detail(studyId, dashboard.id), dashboard);
+      await queryClient.invalidateQueries({ queryKey: dashboardKeys.list(studyId) });
+    },
+  });
+}
+
+/** Deletes a dashboard and forgets everything cached about it. */
+export function useDeleteDashboard(studyId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (dashboardId: string) => deleteDashboard(studyId, dashboardId),
+    onSuccess: async (_, dashboardId) => {
+      queryClient.removeQueries({ queryKey: dashboardKeys.dashboard(studyId, dashboardId) });
+      await queryClient.invalidateQueries({ queryKey: dashboardKeys.list(studyId) });
+    },
+  });
+}

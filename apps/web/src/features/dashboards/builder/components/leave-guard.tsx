@@ -1,0 +1,42 @@
+import { useBlocker } from '@tanstack/react-router';
+import { useRef } from 'react';
+import { AlertDialog, AlertDialogCancel, AlertDialogContent } from '../../../../components/ui/alert-dialog.tsx';
+import { Button } from '../../../../components/ui/button.tsx';
+import { DialogFooter } from '../../../../components/ui/dialog.tsx';
+
+/** Where an ended session sends the user: nothing could be saved there anyway, so nothing holds them back. */
+const SESSION_PAGES = new Set(['/login', '/change-password']);
+
+/**
+ * Asks before leaving the builder with unsaved changes: in the app (a link, Back) with a dialog, and
+ * on closing or reloading the tab with the browser's own prompt. Switching pages of the dashboard
+ * (the `page` search parameter) is not leaving.
+ */
+export function LeaveGuard({ dirty }: { dirty: boolean }) {
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+  const blocker = useBlocker({
+    shouldBlockFn: ({ current, next }) =>
+      dirtyRef.current && next.pathname !== current.pathname && !SESSION_PAGES.has(next.pathname),
+    enableBeforeUnload: () => dirtyRef.current,
+    withResolver: true,
+  });
+  return (
+    <AlertDialog open={blocker.status === 'blocked'} onOpenChange={(open) => !open && blocker.reset?.()}>
+      <AlertDialogContent
+        title="Leave without saving?"
+        description="Your changes to this dashboard are not saved. If you leave now, they are lost."
+      >
+        <div className="h-4" />
+        <DialogFooter>
+          <AlertDialogCancel asChild>
+            <Button variant="secondary">Stay and keep editing</Button>
+          </AlertDialogCancel>
+          <Button variant="destructive" onClick={() => blocker.proceed?.()}>
+            Leave without saving
+          </Button>
+        </DialogFooter>
+      </AlertDialogContent>
+    </AlertDialog>
+  );
+}

@@ -1,0 +1,202 @@
+import type { Dashboard } from '@cdp/contracts';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
+import { Database, LayoutDashboard, Pencil, RefreshCw } from 'lucide-react';
+import { useCallback, useMemo } from 'react';
+import { Button } from '../../../components/ui/button.tsx';
+import { Card } from '../../../components/ui/card.tsx';
+import { EmptyState } from '../../../components/ui/empty-state.tsx';
+import { PageHeader } from '../../../components/ui/page-header.tsx';
+import { formatRelative } from '../../../lib/format.ts';
+import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
+import { type DrillPoint, dashboardKeys, type WidgetDataScope } from '../api/dashboards-api.ts';
+import { useFieldLabels } from '../hooks/use-field-labels.ts';
+import { crossFilterPoint, filtersForWidget, togglePoint, type ViewFilter } from '../lib/view-filters.ts';
+import { DashboardBreadcrumb } from './dashboard-breadcrumb.tsx';
+import { DashboardGrid } from './dashboard-grid.tsx';
+import { DashboardWidget } from './dashboard-widget.tsx';
+import { DrillSheet } from './drill-sheet.tsx';
+import { EditDashboardLink } from './edit-dashboard-link.tsx';
+import { FilterBar } from './filter-bar.tsx';
+import { PageMenu } from './page-menu.tsx';
+import { UnmappedBanner } from './unmapped-banner.tsx';
+
+/** The view's state, all of it in the URL so a link shows someone else exactly this. */
+export interface DashboardViewState {
+  page?: string;
+  filters: ViewFilter[];
+  drill?: { widgetId: string; point: DrillPoint };
+}
+
+interface DashboardViewProps {
+  study: StudyWithPermissions;
+  dashboard: Dashboard;
+  state: DashboardViewState;
+  onStateChange: (next: Partial<DashboardViewState>) => void;
+}
+
+/**
+ * A dashboard as its readers see it: its pages as tabs, the filter bar, and the page's widgets on
+ * the grid. A click on a chart filters the other widgets; "View subjects" lists who is behind a number.
+ */
+export function DashboardView({ study, dashboard, state, onStateChange }: DashboardViewProps) {
+  const { data: studyData, permissions } = study;
+  const queryClient = useQueryClient();
+  const fieldLabel = useFieldLabels();
+  const { document } = dashboard;
+  const page = document.pages.find((p) => p.id === state.page) ?? document.pages[0];
+  const canEdit = permissions.includes('dashboard:edit:assigned');
+  const scope = useMemo<WidgetDataScope>(
+    () => ({
+      studyId: dashboard.studyId,
+      dashboardId: dashboard.id,
+      version: dashboard.version,
+      dataVersionId: dashboard.activeVersionId,
+    }),
+    [dashboard.studyId, dashboard.id, dashboard.version, dashboard.activeVersionId],
+  );
+  const { filters } = state;
+  const onPoint = useCallback(
+    (widgetId: string, point: DrillPoint) => {
+      const widget = document.pages.find((p) => p.widgets[widgetId])?.widgets[widgetId];
+      const cross = widget ? crossFilterPoint(widget, point) : {};
+      if (Object.keys(cross).length > 0) onStateChange({ filters: togglePoint(filters, cross, widgetId) });
+    },
+    [document, filters, onStateChange],
+  );
+  const onDrill = useCallback(
+    (widgetId: string, point: DrillPoint) => onStateChange({ drill: { widgetId, point } }),
+    [onStateChange],
+  );
+
+  const drilled = state.drill ? document.pages.find((p) => state.drill && p.widgets[state.drill.widgetId]) : undefined;
+  const drillWidget = state.drill && drilled ? drilled.widgets[state.drill.widgetId] : undefined;
+  const noData = dashboard.activeVersionId === null;
+  const unmapped = useMemo(() => new Set(dashboard.unmapped.map((u) => u.widgetId)), [dashboard.unmapped]);
+
+  return (
+    <>
+      <PageHeader
+        eyebrow={<DashboardBreadcrumb study={studyData} current={dashboard.name} />}
+        title={dashboard.name}
+        description={
+          dashboard.description ??
+          `${studyData.code} · updated ${formatRelative(dashboard.updatedAt)}${dashboard.updatedBy ? ` by ${dashboard.updatedBy.name}` : ''}`
+        }
+        actions={
+          <>
+            <Button
+              variant="ghost"
+              size="icon"
+              aria-label="Reload the data"
+              title="Reload the data"
+              onClick={() =>
+                queryClient.invalidateQueries({ queryKey: dashboardKeys.dashboard(dashboard.studyId, dashboard.id) })
+              }
+            >
+              <RefreshCw />
+            </Button>
+            {canEdit ? (
+              <Button asChild variant="secondary">
+                <EditDashboardLink studyId={dashboard.studyId} dashboardId={dashboard.id} page={page?.id}>
+                  <Pencil />
+                  Edit
+                </EditDashboardLink>
+              </Button>
+            ) : null}
+          </>
+        }
+      />
+      {noData ? (
+        <Card>
+          <EmptyState
+            icon={Database}
+            title="This study has no data yet"
+            description="The dashboard fills in once a data version is uploaded and activated."
+            action={
+              permissions.includes('data:view:assigned') ? (
+                <Button asChild variant="secondary">
+                  <Link to="/studies/$studyId/data" params={{ studyId: studyData.id }}>
+                    Go to Data
+                  </Link>
+                </Button>
+              ) : null
+            }
+          />
+        </Card>
+      ) : (
+        <div className="space-y-4">
+          <UnmappedBanner dashboard={dashboard} fieldLabel={fieldLabel} canEdit={canEdit} />
+          <PageMenu studyId={dashboard.studyId} dashboardId={dashboard.id} pages={document.pages} current={page?.id} />
+          <div className="sticky top-14 z-20 -mx-4 bg-background px-4 py-3 sm:-mx-6 sm:px-6 lg:top-0 lg:-mx-10 lg:px-10 empty:hidden">
+            <FilterBar
+              defs={document.filters}
+              filters={filters}
+              onChange={(next) => onStateChange({ filters: next })}
+              fieldLabel={fieldLabel}
+              studyId={dashboard.studyId}
+              dashboardId={dashboard.id}
+              dataVersionId={dashboard.activeVersionId}
+            />
+          </div>
+          {page ? (
+            <div className="pt-1" data-dashboard-page={page.id}>
+              {page.layout.length === 0 ? (
+                <Card>
+                  <EmptyState
+                    icon={LayoutDashboard}
+                    title="This page has no widgets"
+                    description={
+                      canEdit ? 'Add charts, tables and metrics in the builder.' : 'Nobody has added widgets to it yet.'
+                    }
+                    action={
+                      canEdit ? (
+                        <Button asChild>
+                          <EditDashboardLink studyId={dashboard.studyId} dashboardId={dashboard.id} page={page.id}>
+                            <Pencil />
+                            Add widgets
+                          </EditDashboardLink>
+                        </Button>
+                      ) : null
+                    }
+                  />
+                </Card>
+              ) : (
+                <DashboardGrid layout={page.layout}>
+                  {(item) => {
+                    const widget = page.widgets[item.i];
+                    return widget ? (
+                      <DashboardWidget
+                        scope={scope}
+                        widgetId={item.i}
+                        widget={widget}
+                        filters={filters}
+                        onPoint={onPoint}
+                        onDrill={onDrill}
+                        mapFieldsPage={canEdit && unmapped.has(item.i) ? page.id : undefined}
+                      />
+                    ) : null;
+                  }}
+                </DashboardGrid>
+              )}
+            </div>
+          ) : null}
+        </div>
+      )}
+      <DrillSheet
+        scope={scope}
+        drill={
+          state.drill && drillWidget
+            ? {
+                widgetId: state.drill.widgetId,
+                widgetTitle: drillWidget.title,
+                point: state.drill.point,
+                filters: filtersForWidget(filters, state.drill.widgetId),
+              }
+            : null
+        }
+        onClose={() => onStateChange({ drill: undefined })}
+      />
+    </>
+  );
+}

@@ -1,0 +1,56 @@
+import type { WidgetDefinition } from '@cdp/contracts';
+import { useQuery } from '@tanstack/react-query';
+import { memo, useMemo } from 'react';
+import { Button } from '../../../components/ui/button.tsx';
+import { type DrillPoint, type WidgetDataScope, widgetDataQuery } from '../api/dashboards-api.ts';
+import { filtersForWidget, type ViewFilter, widgetSelection } from '../lib/view-filters.ts';
+import { WidgetCard } from '../widget/widget-card.tsx';
+import { EditDashboardLink } from './edit-dashboard-link.tsx';
+
+interface DashboardWidgetProps {
+  scope: WidgetDataScope;
+  widgetId: string;
+  widget: WidgetDefinition;
+  filters: ViewFilter[];
+  onPoint: (widgetId: string, point: DrillPoint) => void;
+  onDrill: (widgetId: string, point: DrillPoint) => void;
+  /** The widget lacks field mappings and the user may fix them: its error links to the builder on this page. */
+  mapFieldsPage?: string;
+}
+
+/**
+ * A widget of the view with its own data query: every widget of a page loads in parallel and
+ * shows itself as soon as its answer arrives, whatever the others are doing.
+ */
+export const DashboardWidget = memo(function DashboardWidget({
+  scope,
+  widgetId,
+  widget,
+  filters,
+  onPoint,
+  onDrill,
+  mapFieldsPage,
+}: DashboardWidgetProps) {
+  const applied = useMemo(() => filtersForWidget(filters, widgetId), [filters, widgetId]);
+  const query = useQuery(widgetDataQuery(scope, widgetId, applied));
+  const selection = useMemo(() => widgetSelection(widget, filters, widgetId), [widget, filters, widgetId]);
+  return (
+    <WidgetCard
+      widget={widget}
+      widgetId={widgetId}
+      query={query}
+      selection={selection}
+      onPoint={(point) => onPoint(widgetId, point)}
+      onDrill={(point) => onDrill(widgetId, point)}
+      errorAction={
+        mapFieldsPage ? (
+          <Button asChild size="sm" variant="secondary">
+            <EditDashboardLink studyId={scope.studyId} dashboardId={scope.dashboardId} page={mapFieldsPage}>
+              Map fields
+            </EditDashboardLink>
+          </Button>
+        ) : undefined
+      }
+    />
+  );
+});

@@ -1,0 +1,117 @@
+import type { AppliedFilter, SubjectListing } from '@cdp/contracts';
+import { useQuery } from '@tanstack/react-query';
+import { UserX } from 'lucide-react';
+import { useState } from 'react';
+import { EmptyState } from '../../../components/ui/empty-state.tsx';
+import { ErrorState } from '../../../components/ui/error-state.tsx';
+import { Pagination } from '../../../components/ui/pagination.tsx';
+import { Sheet, SheetContent } from '../../../components/ui/sheet.tsx';
+import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
+import { cn } from '../../../lib/cn.ts';
+import { plural } from '../../../lib/format.ts';
+import { type DrillPoint, subjectsQuery, type WidgetDataScope } from '../api/dashboards-api.ts';
+import { cellText, isNumericColumn } from '../lib/widget-cells.ts';
+import { CopyIdsButton } from './copy-ids-button.tsx';
+
+const PAGE_SIZE = 50;
+
+interface DrillSheetProps {
+  scope: WidgetDataScope;
+  /** What is drilled into; null when the sheet is closed. */
+  drill: { widgetId: string; widgetTitle: string; point: DrillPoint; filters: AppliedFilter[] } | null;
+  onClose: () => void;
+}
+
+/** The subjects behind an aggregate (a bar, a slice, a table row), paged, in a panel over the dashboard. */
+export function DrillSheet({ scope, drill, onClose }: DrillSheetProps) {
+  return (
+    <Sheet open={drill !== null} onOpenChange={(open) => !open && onClose()}>
+      {drill ? <DrillContent key={JSON.stringify(drill)} scope={scope} drill={drill} /> : null}
+    </Sheet>
+  );
+}
+
+function DrillContent({ scope, drill }: { scope: WidgetDataScope; drill: NonNullable<DrillSheetProps['drill']> }) {
+  const [page, setPage] = useState(1);
+  const query = useQuery(
+    subjectsQuery(scope, drill.widgetId, drill.filters, drill.point, (page - 1) * PAGE_SIZE, PAGE_SIZE),
+  );
+  const listing = query.data;
+  return (
+    <SheetContent
+      title={listing?.description || drill.widgetTitle}
+      description={
+        listing
+          ? `${plural(listing.total, 'subject')} · from “${drill.widgetTitle}”`
+          : `Subjects from “${drill.widgetTitle}”`
+      }
+      actions={listing && listing.total > 0 ? <CopyIdsButton listing={listing} /> : null}
+      data-drill-widget={drill.widgetId}
+    >
+      <div className={cn('min-h-0 flex-1 overflow-auto', query.isPlaceholderData && 'opacity-60 transition-opacity')}>
+        {query.isPending ? (
+          <TableSkeleton rows={10} columns={4} />
+        ) : query.isError ? (
+          <ErrorState
+            error={query.error}
+            what="the subjects"
+            onRetry={() => query.refetch()}
+            retrying={query.isFetching}
+          />
+        ) : query.data.total === 0 ? (
+          <EmptyState
+            icon={UserX}
+            title="No subjects"
+            description="No subject matches this point with the current filters."
+          />
+        ) : (
+          <SubjectTable listing={query.data} />
+        )}
+      </div>
+      {listing && listing.total > PAGE_SIZE ? (
+        <Pagination page={page} pageSize={PAGE_SIZE} total={listing.total} onPageChange={setPage} noun="subjects" />
+      ) : null}
+    </SheetContent>
+  );
+}
+
+function SubjectTable({ listing }: { listing: SubjectListing }) {
+  const idIndex = listing.columns.findIndex((c) => c.field === 'subject_id');
+  return (
+    <Table aria-label="Subjects">
+      <TableHeader className="sticky top-0 z-10">
+        <TableRow>
+          {listing.columns.map((column) => (
+            <TableHead key={column.name} className={cn(isNumericColumn(column) && 'text-right')}>
+              {column.label}
+            </TableHead>
+          ))}
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {listing.rows.map((row, r) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a page of a listing is fixed; subject ids may repeat across visits
+          <TableRow key={r}>
+            {listing.columns.map((column, c) => (
+              <TableCell
+                key={column.name}
+                className={cn(
+                  'py-2 whitespace-nowrap',
+                  isNumericColumn(column) && 'text-right tabular-nums',
+                  c === idIndex && 'font-mono text-xs font-medium',
+                )}
+              >
+                {row[c] === null || row[c] === undefined ? (
+                  <span className="text-subtle-foreground">—</span>
+                ) : (
+                  cellText(row[c], column)
+                )}
+              </TableCell>
+            ))}
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}

@@ -1,0 +1,91 @@
+import type { WidgetColumn } from '@cdp/contracts';
+import { Users } from 'lucide-react';
+import { useCallback, useState } from 'react';
+import { Button } from '../../../components/ui/button.tsx';
+import { Popover, PopoverAnchor, PopoverContent } from '../../../components/ui/popover.tsx';
+import type { DrillPoint } from '../api/dashboards-api.ts';
+import { clickPoint, describePoint } from '../lib/chart-point.ts';
+import { valueText } from '../lib/view-filters.ts';
+import { type ChartClick, EChart } from './echart.tsx';
+
+interface ChartWidgetProps {
+  label: string;
+  option: Record<string, unknown>;
+  columns: WidgetColumn[];
+  rows: unknown[][];
+  onPoint?: (point: DrillPoint) => void;
+  onDrill?: (point: DrillPoint) => void;
+  onRendered: (option: Record<string, unknown>) => void;
+  onError: (error: unknown) => void;
+}
+
+interface Clicked {
+  point: DrillPoint;
+  x: number;
+  y: number;
+}
+
+/**
+ * An ECharts widget. A click on a bar, slice or node filters the dashboard by what it stands for
+ * (`onPoint`) and, where drilling is possible, offers "View subjects" right where the click was.
+ */
+export function ChartWidget({ label, option, columns, rows, onPoint, onDrill, onRendered, onError }: ChartWidgetProps) {
+  const [clicked, setClicked] = useState<Clicked | null>(null);
+  const interactive = Boolean(onPoint || onDrill);
+  const handleClick = useCallback(
+    (click: ChartClick) => {
+      const point = clickPoint(click, columns, rows);
+      if (!point) return;
+      onPoint?.(point);
+      if (onDrill) setClicked({ point, x: click.offsetX, y: click.offsetY });
+    },
+    [columns, rows, onPoint, onDrill],
+  );
+  return (
+    <div className="relative size-full min-h-0">
+      <EChart
+        option={option}
+        label={label}
+        onClick={interactive ? handleClick : undefined}
+        onRendered={onRendered}
+        onError={onError}
+      />
+      {onDrill ? (
+        <Popover open={clicked !== null} onOpenChange={(open) => !open && setClicked(null)}>
+          <PopoverAnchor asChild>
+            <span
+              className="pointer-events-none absolute size-px"
+              style={{ left: clicked?.x ?? 0, top: clicked?.y ?? 0 }}
+            />
+          </PopoverAnchor>
+          <PopoverContent
+            className="w-auto max-w-72 space-y-2.5 p-3"
+            side="top"
+            align="center"
+            aria-label="Chart point"
+          >
+            {clicked ? (
+              <>
+                <p className="text-[13px] leading-snug font-medium" title={describePoint(clicked.point, columns)}>
+                  {Object.values(clicked.point).map(valueText).join(' · ')}
+                </p>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  className="w-full"
+                  onClick={() => {
+                    onDrill(clicked.point);
+                    setClicked(null);
+                  }}
+                >
+                  <Users />
+                  View subjects
+                </Button>
+              </>
+            ) : null}
+          </PopoverContent>
+        </Popover>
+      ) : null}
+    </div>
+  );
+}

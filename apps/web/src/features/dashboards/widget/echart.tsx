@@ -1,0 +1,108 @@
+import { useEffect, useRef } from 'react';
+import { cn } from '../../../lib/cn.ts';
+import { seriesOf, usesMap } from '../lib/chart-option.ts';
+import { CHART_THEME, echarts, loadWorldMap } from './echarts-setup.ts';
+
+/** What ECharts reports for a click on a bar, slice, point or node (the fields the widgets use). */
+export interface ChartClick {
+  componentType: string;
+  seriesType?: string;
+  seriesIndex?: number;
+  seriesName?: string;
+  dataIndex: number;
+  dataType?: string;
+  name: string;
+  value: unknown;
+  data: unknown;
+  /** Where the click was, relative to the chart's box (for anchoring a menu). */
+  offsetX: number;
+  offsetY: number;
+}
+
+interface EChartProps {
+  option: Record<string, unknown>;
+  /** A screen reader's name for the chart (ECharts adds a description of the data to it). */
+  label: string;
+  onClick?: (click: ChartClick) => void;
+  /** Called with the option once ECharts has drawn it (its `finished` event). */
+  onRendered?: (option: Record<string, unknown>) => void;
+  /** The map could not be loaded. */
+  onError?: (error: unknown) => void;
+  className?: string;
+}
+
+const TRANSITION = { animationDuration: 350, animationDurationUpdate: 300 };
+
+/** The components and series types of an option: two options of one shape differ only in their data. */
+function optionShape(option: Record<string, unknown>): string {
+  const parts = Object.keys(option)
+    .filter((key) => key !== 'series')
+    .sort()
+    .map((key) => `${key}:${Array.isArray(option[key]) ? (option[key] as unknown[]).length : 1}`);
+  return [...parts, ...seriesOf(option).map((s) => `${String(s.type)}/${String(s.name ?? '')}`)].join('|');
+}
+
+/**
+ * A thin ECharts host: one instance per element, the option replaced (not merged) when it changes,
+ * resized with its box, disposed on unmount.
+ */
+export function EChart({ option, label, onClick, onRendered, onError, className }: EChartProps) {
+  const element = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+  const shown = useRef<Record<string, unknown> | null>(null);
+  const handlers = useRef({ onClick, onRendered, onError });
+  handlers.current = { onClick, onRendered, onError };
+
+  useEffect(() => {
+    const el = element.current;
+    if (!el) return;
+    const instance = echarts.init(el, CHART_THEME, { renderer: 'canvas' });
+    chart.current = instance;
+    instance.on('click', (params) => {
+      const event = (params as { event?: { offsetX?: number; offsetY?: number } }).event;
+      handlers.current.onClick?.({
+        ...(params as unknown as ChartClick),
+        offsetX: event?.offsetX ?? 0,
+        offsetY: event?.offsetY ?? 0,
+      });
+    });
+    instance.on('finished', () => {
+      if (shown.current) handlers.current.onRendered?.(shown.current);
+    });
+    // Charts live in grid cells that change size with the window, the sidebar and the breakpoint.
+    const observer = new ResizeObserver(() => instance.resize());
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      instance.dispose();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    const draw = () => {
+      const instance = chart.current;
+      if (cancelled || !instance) return;
+      // The same kind of chart with new numbers (a filter changed) morphs into them; anything else
+      // starts afresh, so nothing of the previous option (an axis under a pie) survives.
+      const same = shown.current !== null && optionShape(shown.current) === optionShape(option);
+      shown.current = option;
+      // ECharts writes a summary of the data into the element's aria-label, after our title.
+      const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
+      instance.setOption({ ...TRANSITION, aria, ...option }, same ? { replaceMerge: ['series'] } : { notMerge: true });
+    };
+    if (usesMap(option)) {
+      loadWorldMap().then(draw, (error: unknown) => {
+        if (!cancelled) handlers.current.onError?.(error);
+      });
+    } else {
+      draw();
+    }
+    return () => {
+      cancelled = true;
+    };
+  }, [option, label]);
+
+  return <div ref={element} role="img" aria-label={label} className={cn('size-full min-h-0', className)} />;
+}

@@ -1,0 +1,130 @@
+import {
+  BarChart,
+  BoxplotChart,
+  GraphChart,
+  LineChart,
+  MapChart,
+  PieChart,
+  SankeyChart,
+  ScatterChart,
+} from 'echarts/charts';
+import {
+  AriaComponent,
+  DatasetComponent,
+  GeoComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { LabelLayout, LegacyGridContainLabel } from 'echarts/features';
+import { CanvasRenderer } from 'echarts/renderers';
+
+/**
+ * ECharts with only what the widget types draw: the full build is ~1 MB, this is about a third.
+ * A widget option that needs another chart or component renders nothing for that part (ECharts
+ * logs which one), so a new widget type adds its import here.
+ */
+echarts.use([
+  BarChart,
+  BoxplotChart,
+  // The subject flow's CONSORT-style boxes and arrows.
+  GraphChart,
+  LineChart,
+  MapChart,
+  PieChart,
+  SankeyChart,
+  ScatterChart,
+  AriaComponent,
+  DatasetComponent,
+  GeoComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  LabelLayout,
+  // `grid.containLabel`, which ECharts 6 moved out of the core; options built for v5 still use it.
+  LegacyGridContainLabel,
+  CanvasRenderer,
+]);
+
+export const CHART_THEME = 'cdp';
+
+/** The app's chart palette: teal first (the brand accent), then hues that stay apart for colour-blind readers. */
+export const CHART_PALETTE = [
+  '#0f766e',
+  '#2563eb',
+  '#d97706',
+  '#7c3aed',
+  '#db2777',
+  '#0891b2',
+  '#65a30d',
+  '#dc2626',
+  '#475569',
+];
+
+const FONT = '"Inter Variable", ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const axisText = { color: '#64748b', fontSize: 11, fontFamily: FONT };
+const axis = {
+  axisLine: { lineStyle: { color: '#cbd5e1' } },
+  axisTick: { lineStyle: { color: '#cbd5e1' } },
+  axisLabel: axisText,
+  nameTextStyle: { ...axisText, color: '#475569' },
+  splitLine: { lineStyle: { color: '#eef2f6' } },
+};
+
+echarts.registerTheme(CHART_THEME, {
+  color: CHART_PALETTE,
+  backgroundColor: 'transparent',
+  textStyle: { fontFamily: FONT, color: '#334155' },
+  title: { textStyle: { fontFamily: FONT, fontSize: 13, fontWeight: 600, color: '#0f172a' } },
+  legend: {
+    textStyle: { fontFamily: FONT, fontSize: 12, color: '#475569' },
+    icon: 'roundRect',
+    itemWidth: 10,
+    itemHeight: 10,
+  },
+  tooltip: {
+    backgroundColor: '#ffffff',
+    borderColor: '#e2e8f0',
+    borderWidth: 1,
+    padding: [8, 10],
+    textStyle: { fontFamily: FONT, fontSize: 12, color: '#0f172a' },
+    extraCssText: 'border-radius: 8px; box-shadow: 0 12px 32px -8px rgb(15 23 42 / 0.18);',
+  },
+  categoryAxis: { ...axis, splitLine: { show: false } },
+  valueAxis: { ...axis, axisLine: { show: false }, axisTick: { show: false } },
+  timeAxis: axis,
+  logAxis: axis,
+  bar: { itemStyle: { borderRadius: [3, 3, 0, 0] }, barMaxWidth: 48 },
+  line: { symbol: 'circle', symbolSize: 5, lineStyle: { width: 2 } },
+  pie: { itemStyle: { borderColor: '#ffffff', borderWidth: 2 } },
+  sankey: { lineStyle: { color: 'gradient', opacity: 0.35 }, label: { fontFamily: FONT, color: '#334155' } },
+  visualMap: { inRange: { color: ['#ccfbf1', '#0f766e'] }, textStyle: axisText },
+  map: { itemStyle: { areaColor: '#f1f5f9', borderColor: '#cbd5e1' } },
+  geo: { itemStyle: { areaColor: '#f1f5f9', borderColor: '#cbd5e1' } },
+});
+
+let worldMap: Promise<void> | undefined;
+
+/**
+ * Registers the world map once, the first time a map widget needs it: the geometry is a few hundred
+ * kilobytes that dashboards without a map never download.
+ */
+export function loadWorldMap(): Promise<void> {
+  worldMap ??= import('@cdp/widgets/world').then(({ WORLD_MAP_NAME, worldGeoJson }) => {
+    echarts.registerMap(WORLD_MAP_NAME, worldGeoJson() as Parameters<typeof echarts.registerMap>[1]);
+  });
+  worldMap.catch(() => {
+    // A failed download (network) may succeed on the next attempt.
+    worldMap = undefined;
+  });
+  return worldMap;
+}
+
+export { echarts };

@@ -1,0 +1,37 @@
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
+import { z } from 'zod';
+import { parseViewFilters, type ViewFilter } from '../features/dashboards/lib/view-filters.ts';
+import { appRoute } from './app.tsx';
+
+const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const Drill = z.object({
+  w: Id,
+  p: z.record(z.string().max(48), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])),
+});
+
+/**
+ * `?page=safety&f=[{"field":"arm","op":"in","value":["Placebo"]}]&drill={"w":"ae-incidence","p":{"ae_term":"NAUSEA"}}`:
+ * the page, the filters (a cross-filter carries `src`, the widget clicked) and the open drill-down.
+ */
+export interface DashboardSearch {
+  page?: string;
+  f?: ViewFilter[];
+  drill?: z.infer<typeof Drill>;
+}
+
+export const studyDashboardRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/studies/$studyId/dashboards/$dashboardId',
+  validateSearch: (search: Record<string, unknown>): DashboardSearch => {
+    const page = Id.safeParse(search.page);
+    const filters = parseViewFilters(search.f);
+    const drill = Drill.safeParse(search.drill);
+    return {
+      ...(page.success ? { page: page.data } : {}),
+      ...(filters.length ? { f: filters } : {}),
+      ...(drill.success ? { drill: drill.data } : {}),
+    };
+  },
+  // ECharts is most of the app's weight: only a dashboard page downloads it.
+  component: lazyRouteComponent(() => import('../features/dashboards/components/dashboard-page.tsx'), 'DashboardPage'),
+});

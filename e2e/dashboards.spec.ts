@@ -1,0 +1,128 @@
+import { expect, type Locator, type Page, test } from '@playwright/test';
+import { DEMO_PASSWORD } from './support/constants.ts';
+import { shot, signIn } from './support/session.ts';
+
+/*
+ * A medical monitor's morning on the demo study: the Clinical Study Overview the first start created
+ * is drawn from the generated SDTM data, an arm filter changes the numbers, a bar of the AE chart
+ * drills to the subjects behind it. Then a study manager adds a bar chart in the builder, maps it
+ * with the suggestions, saves, reloads and finds it there.
+ */
+
+const MANAGER_EMAIL = 'manager@demo.cdp.local';
+
+async function openDemoDashboard(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Studies' }).first().click();
+  await page
+    .getByRole('link', { name: /CDP-301/ })
+    .first()
+    .click();
+  await page.getByRole('link', { name: 'Dashboards' }).click();
+  await page
+    .getByRole('link', { name: /Clinical Study Overview/ })
+    .first()
+    .click();
+  await expect(page.getByRole('heading', { name: 'Clinical Study Overview' })).toBeVisible();
+}
+
+/** Waits until every widget on the page has finished (drawn or empty) and none failed. */
+async function expectAllDrawn(page: Page, count: number): Promise<void> {
+  const widgets = page.locator('[data-widget-id]');
+  await expect(widgets).toHaveCount(count);
+  await expect(page.locator('[data-widget-id][data-state="loading"]')).toHaveCount(0, { timeout: 30_000 });
+  const failed = await page
+    .locator('[data-widget-id][data-state="error"]')
+    .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-widget-id')}: ${e.textContent}`));
+  expect(failed, 'widgets in an error state').toEqual([]);
+  await expect(page.locator('[data-widget-id][data-state="ready"]')).toHaveCount(count);
+}
+
+function widget(page: Page, id: string): Locator {
+  return page.locator(`[data-widget-id="${id}"]`);
+}
+
+/** The headline number of a metric widget. */
+async function metric(page: Page, id: string): Promise<number> {
+  await expect(widget(page, id)).toHaveAttribute('data-state', 'ready');
+  const text = (await widget(page, id).locator('[data-metric-value]').textContent()) ?? '';
+  return Number(text.replace(/[^\d.]/g, ''));
+}
+
+test('a monitor reads the demo dashboard, filters it by arm and drills to subjects', async ({ page }) => {
+  await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+  await openDemoDashboard(page);
+  await expectAllDrawn(page, 12);
+  await shot(page, 'dashboard-overview');
+
+  const screened = await metric(page, 'total-screened');
+  const aes = await metric(page, 'total-aes');
+  expect(screened).toBe(300);
+  expect(aes).toBeGreaterThan(0);
+
+  // Treatment arm → Placebo: every widget that maps the arm is redrawn with fewer subjects.
+  await page.locator('[data-filter="arm"]').click();
+  await page
+    .getByRole('list', { name: 'Treatment arm values' })
+    .getByRole('button', { name: /^Placebo/ })
+    .click();
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(page.locator('[data-filter-chip="arm"]')).toBeVisible();
+  await expect(page).toHaveURL(/f=/);
+  await expect.poll(() => metric(page, 'total-screened')).toBeLessThan(screened);
+  await expect.poll(() => metric(page, 'total-aes')).toBeLessThan(aes);
+  await expectAllDrawn(page, 12);
+  await shot(page, 'dashboard-filtered-placebo');
+
+  // The URL holds the view: a reload shows the same filtered numbers.
+  const placeboScreened = await metric(page, 'total-screened');
+  await page.reload();
+  await expect.poll(() => metric(page, 'total-screened')).toBe(placeboScreened);
+
+  // Drill from the AE chart: its data as a table, then the subjects behind the first body system.
+  const aeChart = widget(page, 'ae-by-soc');
+  await aeChart.getByRole('button', { name: /: actions$/ }).click();
+  await page.getByRole('menuitem', { name: 'Show as table' }).click();
+  const drill = aeChart.locator('[data-drill]').first();
+  const label = (await drill.getAttribute('aria-label')) ?? '';
+  const soc = /View subjects: .*?([A-Z][a-z]+[^,·]*disorders|[A-Z][a-z][^,·]*)/.exec(label)?.[1] ?? '';
+  await drill.click();
+  const sheet = page.getByRole('dialog');
+  await expect(sheet).toBeVisible();
+  const subjects = sheet.getByRole('table', { name: 'Subjects' });
+  await expect(subjects.getByRole('row').nth(1)).toBeVisible();
+  await expect(sheet).toContainText(soc.trim().slice(0, 12));
+  await expect(page).toHaveURL(/drill=/);
+  await shot(page, 'dashboard-drill');
+});
+
+test('a study manager adds a bar chart in the builder, mapped by the suggestions, and it is saved', async ({
+  page,
+}) => {
+  await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+  await openDemoDashboard(page);
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await expect(page.getByTestId('library-item-bar')).toBeVisible();
+
+  const before = await page.locator('[data-widget-id]').count();
+  await page.getByTestId('library-item-bar').click();
+  await expect(page.locator('[data-widget-id]')).toHaveCount(before + 1);
+  const properties = page.getByTestId('properties');
+  await expect(properties).toBeVisible();
+
+  await properties.getByLabel('Dataset').selectOption('AE');
+  await properties.getByRole('button', { name: 'Suggest mapping' }).click();
+  await expect(properties).toContainText(/(\d+) of \1 required fields? mapped/);
+  await properties.getByRole('textbox', { name: 'Title', exact: true }).fill('AEs by body system (builder)');
+  const preview = page.locator('[data-widget-id]', { hasText: 'AEs by body system (builder)' });
+  await expect(preview).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+  await shot(page, 'builder-bar-added');
+
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText(/Saved as version \d+/)).toBeVisible();
+
+  await page.reload();
+  const added = page.locator('[data-widget-id]', { hasText: 'AEs by body system (builder)' });
+  await expect(added).toBeVisible();
+  await expect(added).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+  await shot(page, 'builder-after-reload');
+});
