@@ -342,7 +342,7 @@ export const Dashboard = DashboardSummary.extend({
 });
 export type Dashboard = z.infer<typeof Dashboard>;
 
-export const DashboardList = z.object({ items: z.array(DashboardSummary) });
+export const DashboardList = z.object({ data: z.array(DashboardSummary) });
 
 const DashboardName = z.string().trim().min(1).max(200);
 
@@ -385,7 +385,7 @@ export const DashboardVersionEntry = z.object({
 });
 export type DashboardVersionEntry = z.infer<typeof DashboardVersionEntry>;
 
-export const DashboardVersionList = z.object({ items: z.array(DashboardVersionEntry) });
+export const DashboardVersionList = z.object({ data: z.array(DashboardVersionEntry) });
 
 export const DashboardVersionDetail = DashboardVersionEntry.extend({ document: DashboardDocument });
 
@@ -429,7 +429,7 @@ export const DashboardTemplate = z.object({
 });
 export type DashboardTemplate = z.infer<typeof DashboardTemplate>;
 
-export const DashboardTemplateList = z.object({ items: z.array(DashboardTemplate) });
+export const DashboardTemplateList = z.object({ data: z.array(DashboardTemplate) });
 
 export const CreateTemplateBody = z.strictObject({
   name: DashboardName,
@@ -455,5 +455,5 @@ export const FilterValues = z.object({
 });
 export type FilterValues = z.infer<typeof FilterValues>;
 
-export const WidgetTypeList = z.object({ items: z.array(WidgetTypeInfo) });
+export const WidgetTypeList = z.object({ data: z.array(WidgetTypeInfo) });
 export const DashboardTemplateResponse = z.object({ template: DashboardTemplate });

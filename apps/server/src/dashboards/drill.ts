@@ -3,7 +3,7 @@ import type { ColumnRef, QueryExists, QueryFilter, QuerySpec, SubjectListing } f
 import { equals, FIELDS } from '@cdp/widgets';
 import type { ResolvedWidget } from './resolve-widget.ts';
 import { widgetProblem } from './run-widget.ts';
-import { resolverOf, type VersionData } from './version-data.ts';
+import { datasetOf, resolverOf, type VersionData } from './version-data.ts';
 
 /** The columns of a subject listing, in order, when the widget maps them. */
 const LISTING_FIELDS = ['subject_id', 'site', 'country', 'arm', 'sex', 'age', 'race'] as const;
@@ -12,6 +12,15 @@ type Point = Record<string, string | number | boolean | null>;
 
 function label(field: string): string {
   return (FIELDS as Record<string, { label: string } | undefined>)[field]?.label ?? field;
+}
+
+const GENERIC = new Set(['category', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group']);
+
+/** How a clicked field reads: a generic chart field by its column's label ("Body System or Organ Class"). */
+function pointLabel(version: VersionData, field: string, ref: ColumnRef): string {
+  if (!GENERIC.has(field)) return label(field);
+  const column = datasetOf(version, ref.dataset)?.columns.find((c) => c.name === ref.column);
+  return column?.label ?? ref.column;
 }
 
 /**
@@ -39,7 +48,7 @@ export async function drillSubjects(
     const ref = ctx.fields[field];
     if (!ref) throw widgetProblem(`This widget has no field "${field}" to drill on.`, { field });
     pointFilters.push(equals(ref, value));
-    words.push(`${label(field)} = ${value ?? '(missing)'}`);
+    words.push(`${pointLabel(version, field, ref)} = ${value ?? '(missing)'}`);
   }
   const filters = [...ctx.filters, ...(type.drillFilters?.(ctx) ?? []), ...pointFilters];
 

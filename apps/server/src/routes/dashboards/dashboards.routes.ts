@@ -42,7 +42,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       const study = await studyFor(ctx, actor, request.params.id, 'dashboard:view:assigned');
       const rows = await ctx.database.tenant(actor.orgId, (tx) => listDashboards(tx, actor.orgId, study.id));
       return {
-        items: rows.map(({ row, updatedBy }) => ({
+        data: rows.map(({ row, updatedBy }) => ({
           id: row.id,
           studyId: row.studyId,
           name: row.name,

@@ -56,7 +56,7 @@ describe('templates and the widget library', () => {
   it('lists the built-in Clinical Study Overview with its four pages and twelve Overview widgets', async () => {
     const res = await t.request(monitor, { method: 'GET', url: '/api/dashboard-templates' });
     expect(res.statusCode, res.body).toBe(200);
-    const template = res.json().items.find((item: { id: string }) => item.id === 'clinical-study-overview');
+    const template = res.json().data.find((item: { id: string }) => item.id === 'clinical-study-overview');
     expect(template.scope).toBe('builtin');
     expect(template.pages.map((p: { title: string }) => p.title)).toEqual([
       'Overview',
@@ -70,7 +70,7 @@ describe('templates and the widget library', () => {
   it('lists every widget type with its fields and an options JSON schema', async () => {
     const res = await t.request(monitor, { method: 'GET', url: '/api/widget-types' });
     expect(res.statusCode, res.body).toBe(200);
-    const types = res.json().items as Array<{ type: string; fields: unknown[]; optionsSchema: { type?: string } }>;
+    const types = res.json().data as Array<{ type: string; fields: unknown[]; optionsSchema: { type?: string } }>;
     const ids = types.map((x) => x.type);
     for (const id of [
       'metric',
@@ -232,7 +232,7 @@ describe('saving, versions and concurrency', () => {
 
   it('keeps every version, diffs two and restores an old one as a new version', async () => {
     const list = await t.request(monitor, { method: 'GET', url: `${base()}/${dashboard.id}/versions` });
-    expect(list.json().items.map((v: { version: number; comment: string | null }) => [v.version, v.comment])).toEqual([
+    expect(list.json().data.map((v: { version: number; comment: string | null }) => [v.version, v.comment])).toEqual([
       [2, 'Renamed the first page'],
       [1, 'Created from template clinical-study-overview'],
     ]);
@@ -306,7 +306,7 @@ describe('saving, versions and concurrency', () => {
     expect(gone.statusCode, gone.body).toBe(204);
     expect((await t.request(monitor, { method: 'GET', url: `${base()}/${dashboard.id}` })).statusCode).toBe(404);
     const list = await t.request(monitor, { method: 'GET', url: base() });
-    expect(list.json().items.map((d: { id: string }) => d.id)).not.toContain(dashboard.id);
+    expect(list.json().data.map((d: { id: string }) => d.id)).not.toContain(dashboard.id);
     const { rows } = await t.admin.query('select count(*)::int as n from dashboard_versions where dashboard_id = $1', [
       dashboard.id,
     ]);

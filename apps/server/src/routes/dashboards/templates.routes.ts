@@ -56,7 +56,7 @@ export const templateRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           .where(eq(dashboardTemplates.orgId, actor.orgId))
           .orderBy(asc(dashboardTemplates.name)),
       );
-      return { items: [...builtins, ...rows.map(presentTemplate)] };
+      return { data: [...builtins, ...rows.map(presentTemplate)] };
     },
   );
 

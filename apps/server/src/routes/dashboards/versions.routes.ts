@@ -41,7 +41,7 @@ export const dashboardVersionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> 
         listDashboardVersions(tx, actor.orgId, found.dashboard.row.id),
       );
       return {
-        items: rows.map((r) => presentVersionEntry(r.version, r.userName, readStoredDocument(r.version.document))),
+        data: rows.map((r) => presentVersionEntry(r.version, r.userName, readStoredDocument(r.version.document))),
       };
     },
   );

@@ -46,7 +46,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
         response: { 200: WidgetTypeList },
       },
     },
-    async () => ({ items: widgetTypes().map(widgetTypeInfo) }),
+    async () => ({ data: widgetTypes().map(widgetTypeInfo) }),
   );
 
   /** The dashboard, the widget in it and the active data version, for the data and drill routes. */

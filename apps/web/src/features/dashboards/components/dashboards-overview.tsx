@@ -35,7 +35,7 @@ export function DashboardsOverview({ result }: { result: StudyWithPermissions })
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<DashboardSummary | null>(null);
   const remove = useDeleteDashboard(study.id);
-  const items = query.data?.items ?? [];
+  const items = query.data?.data ?? [];
 
   return (
     <>

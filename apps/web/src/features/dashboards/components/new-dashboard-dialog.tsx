@@ -43,7 +43,7 @@ export function NewDashboardDialog({ studyId, open, onOpenChange }: NewDashboard
   const mutation = useCreateDashboard(studyId);
   const form = useForm<Values>({ resolver: zodResolver(Values), defaultValues: { name: '', templateId: '' } });
   const { reset, setValue, getValues, watch } = form;
-  const items = templates.data?.items ?? [];
+  const items = templates.data?.data ?? [];
   const first = items[0];
 
   useEffect(() => {

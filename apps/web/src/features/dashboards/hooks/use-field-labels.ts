@@ -12,7 +12,7 @@ export function useFieldLabels(): (field: string) => string {
   const { data } = useQuery(widgetTypesQuery);
   const labels = useMemo(() => {
     const map = new Map<string, string>();
-    for (const type of data?.items ?? []) for (const field of type.fields) map.set(field.key, field.label);
+    for (const type of data?.data ?? []) for (const field of type.fields) map.set(field.key, field.label);
     return map;
   }, [data]);
   return useCallback((field: string) => labels.get(field) ?? humanise(field), [labels]);

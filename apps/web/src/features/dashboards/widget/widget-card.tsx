@@ -62,7 +62,7 @@ export function WidgetCard({
 }: WidgetCardProps) {
   const heading = title ?? widget.title;
   const types = useQuery(widgetTypesQuery);
-  const category = types.data?.items.find((t) => t.type === widget.type)?.category;
+  const category = types.data?.data.find((t) => t.type === widget.type)?.category;
   const fieldLabel = useFieldLabels();
   const data = query.data;
   const kind = widgetKind(category, data);

@@ -81,7 +81,7 @@ export const dashboardVersionsQuery = (studyId: string, dashboardId: string) =>
   queryOptions({
     queryKey: builderKeys.versions(studyId, dashboardId),
     queryFn: ({ signal }) =>
-      api<{ items: DashboardVersionEntry[] }>(`${dashboardPath(studyId, dashboardId)}/versions`, { signal }),
+      api<{ data: DashboardVersionEntry[] }>(`${dashboardPath(studyId, dashboardId)}/versions`, { signal }),
   });
 
 // A stored version never changes, and neither does the difference between two of them.

@@ -65,7 +65,7 @@ function DashboardEditor({ study }: { study: Study }) {
       key={dashboard.data.id}
       study={study}
       dashboard={dashboard.data}
-      widgetTypes={types.data.items}
+      widgetTypes={types.data.data}
       datasets={datasets.data?.data ?? []}
       pageId={page}
       onPageChange={(next) => navigate({ search: { page: next }, replace: true })}

@@ -96,11 +96,11 @@ export function VersionHistorySheet({
               onRetry={() => query.refetch()}
               retrying={query.isFetching}
             />
-          ) : query.data.items.length === 0 ? (
+          ) : query.data.data.length === 0 ? (
             <EmptyState icon={History} title="No saved versions" />
           ) : (
             <ol className="divide-y divide-border" aria-label="Saved versions">
-              {query.data.items.map((entry) => (
+              {query.data.data.map((entry) => (
                 <VersionRow
                   key={entry.version}
                   entry={entry}
