@@ -3,6 +3,7 @@ import path from 'node:path';
 import { benchApiDuringUpload } from './api-during-upload.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
+import { benchDashboard } from './dashboard.ts';
 import { ROOT, startServer } from './server.ts';
 
 /**
@@ -12,9 +13,11 @@ import { ROOT, startServer } from './server.ts';
  *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
  *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change)
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
+ *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
+ *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
  */
-const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload'] as const;
-const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload'];
+const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard'] as const;
+const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard'];
 type Name = (typeof BENCHMARKS)[number];
 
 async function main() {
@@ -41,6 +44,7 @@ async function main() {
     if (server && names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
     if (server && names.includes('api-during-upload'))
       results['api-during-upload'] = await benchApiDuringUpload(server);
+    if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
   } finally {
     await server?.cleanup();
   }

@@ -2,7 +2,7 @@ import type { Dashboard } from '@cdp/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Database, LayoutDashboard, Pencil, RefreshCw } from 'lucide-react';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Card } from '../../../components/ui/card.tsx';
 import { EmptyState } from '../../../components/ui/empty-state.tsx';
@@ -12,6 +12,7 @@ import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { type DrillPoint, dashboardKeys, type WidgetDataScope } from '../api/dashboards-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
 import { crossFilterPoint, filtersForWidget, togglePoint, type ViewFilter } from '../lib/view-filters.ts';
+import { loadWorldMap } from '../widget/echarts-setup.ts';
 import { DashboardBreadcrumb } from './dashboard-breadcrumb.tsx';
 import { DashboardGrid } from './dashboard-grid.tsx';
 import { DashboardWidget } from './dashboard-widget.tsx';
@@ -45,6 +46,11 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
   const fieldLabel = useFieldLabels();
   const { document } = dashboard;
   const page = document.pages.find((p) => p.id === state.page) ?? document.pages[0];
+  // The map geometry is a chunk of its own: fetch it alongside the widgets' data, not after.
+  const hasMap = page ? Object.values(page.widgets).some((w) => w.type === 'site-map') : false;
+  useEffect(() => {
+    if (hasMap) loadWorldMap().catch(() => undefined);
+  }, [hasMap]);
   const canEdit = permissions.includes('dashboard:edit:assigned');
   const scope = useMemo<WidgetDataScope>(
     () => ({

@@ -90,7 +90,14 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       shown.current = option;
       // ECharts writes a summary of the data into the element's aria-label, after our title.
       const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
-      instance.setOption({ ...TRANSITION, aria, ...option }, same ? { replaceMerge: ['series'] } : { notMerge: true });
+      // Series types with their own slow default (a sankey animates for 1 s) get the short one too.
+      const series = Array.isArray(option.series)
+        ? option.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
+        : option.series;
+      instance.setOption(
+        { ...TRANSITION, aria, ...option, ...(series ? { series } : {}) },
+        same ? { replaceMerge: ['series'] } : { notMerge: true },
+      );
     };
     if (usesMap(option)) {
       loadWorldMap().then(draw, (error: unknown) => {

@@ -1,0 +1,477 @@
+import { execFile } from 'node:child_process';
+import { existsSync, openAsBlob } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { AppliedFilter, CreateDashboardBody, Dashboard, UploadResponse, WidgetDataResponse } from '@cdp/contracts';
+import { writeParquet } from '@cdp/formats';
+import { buildZip } from '@cdp/formats/testing';
+import { chromium, type Page } from '@playwright/test';
+import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
+import { writeCsv } from '../apps/server/src/demo/write-csv.ts';
+import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
+
+const run = promisify(execFile);
+const PYTHON = '/usr/bin/python3';
+
+/** 4,400 screened subjects, 26 lab visits of 13 tests: 1,026,129 LB rows (the budget speaks of 1,000,000). */
+const STUDY = { subjects: 4400, sites: 60, seed: 1, labVisits: 26 } as const;
+/** What the pandas reference reads (the Overview's widgets need nothing else). */
+const CSV_DATASETS = ['DM', 'AE', 'LB', 'DS'] as const;
+const OVERVIEW_WIDGETS = 12;
+const COLD_ROUNDS = 5;
+const WARM_ROUNDS = 20;
+const WARM_VISITS = 5;
+const BUDGET_MS = { warmData: 300, coldData: 1000, page: 1500 } as const;
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+interface StudyFiles {
+  dir: string;
+  zip: string;
+  zipBytes: number;
+  rows: Record<string, number>;
+}
+
+/**
+ * The study as a ZIP of Parquet files (what CDP is given) and as CSV (what pandas reads: pyarrow
+ * is not installed), generated once per parameter set and kept in the temp folder. Built in a
+ * `.partial` folder and renamed, so an interrupted run never leaves half a study to reuse.
+ */
+async function studyFiles(): Promise<StudyFiles> {
+  const key = `s${STUDY.subjects}-sites${STUDY.sites}-v${STUDY.labVisits}-seed${STUDY.seed}`;
+  const dir = path.join(os.tmpdir(), 'cdp-bench-dashboard', key);
+  const manifest = path.join(dir, 'manifest.json');
+  if (existsSync(manifest))
+    return { dir, ...(JSON.parse(await readFile(manifest, 'utf8')) as Omit<StudyFiles, 'dir'>) };
+
+  const work = `${dir}.partial`;
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  console.log(`dashboard: generating the ${key} study in ${dir} (once)…`);
+  const rows: Record<string, number> = {};
+  const entries: { name: string; data: Buffer; method: 'store' }[] = [];
+  for (const reader of generateDemoStudy(STUDY)) {
+    const file = path.join(work, `${reader.info.name.toLowerCase()}.parquet`);
+    const result = await writeParquet(reader, file, { memoryLimit: '1GB' });
+    rows[reader.info.name] = result.rows;
+    // Parquet is already compressed: deflating it again would only slow the upload's unzip.
+    entries.push({ name: path.basename(file), data: await readFile(file), method: 'store' });
+    await rm(file);
+  }
+  const zip = path.join(work, 'study.zip');
+  const zipData = buildZip(entries);
+  await writeFile(zip, zipData);
+  // Fresh readers from the same seed give the same rows again.
+  for (const reader of generateDemoStudy(STUDY)) {
+    const name = reader.info.name;
+    if (!CSV_DATASETS.some((n) => n === name)) continue;
+    const written = await writeCsv(path.join(work, `${name.toLowerCase()}.csv`), reader);
+    if (written.rows !== rows[name]) throw new Error(`${name}: ${written.rows} CSV rows but ${rows[name]} in Parquet`);
+  }
+  await writeFile(
+    path.join(work, 'manifest.json'),
+    JSON.stringify({ zip: path.join(dir, 'study.zip'), zipBytes: zipData.length, rows }),
+  );
+  await rm(dir, { recursive: true, force: true });
+  await rename(work, dir);
+  return { dir, zip: path.join(dir, 'study.zip'), zipBytes: zipData.length, rows };
+}
+
+async function signInApi(server: BenchServer): Promise<string> {
+  const session = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
+    email: 'manager@demo.cdp.local',
+    password: DEMO_PASSWORD,
+  });
+  return session.accessToken;
+}
+
+/** Upload (multipart `file`) and activation, as the Data tab does them. */
+async function loadStudy(server: BenchServer, token: string, studyId: string, files: StudyFiles) {
+  const body = new FormData();
+  body.append('file', await openAsBlob(files.zip), 'dashboard-bench-study.zip');
+  let started = performance.now();
+  const res = await fetch(`${server.url}/api/studies/${studyId}/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body,
+  });
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+  const { version } = (await res.json()) as UploadResponse;
+  const uploadMs = performance.now() - started;
+  started = performance.now();
+  await api(`${server.url}/api/studies/${studyId}/versions/${version.id}/activate`, token, 'POST', {
+    reason: 'Dashboard benchmark: 1,000,000-row lab study',
+  });
+  return { versionId: version.id, uploadMs, activateMs: performance.now() - started };
+}
+
+interface WidgetTiming {
+  id: string;
+  /** From the first request sent to this answer read. */
+  ms: number;
+  serverMs: number;
+  cached: boolean;
+  ignored: string[];
+  data: WidgetDataResponse;
+}
+
+/** The Overview's widgets asked for at once, as the browser does; done when the last one answers. */
+async function dataRound(base: string, token: string, widgetIds: string[], filters: AppliedFilter[]) {
+  const query = filters.length > 0 ? `?filters=${encodeURIComponent(JSON.stringify(filters))}` : '';
+  const started = performance.now();
+  const widgets = await Promise.all(
+    widgetIds.map(async (id): Promise<WidgetTiming> => {
+      const res = await fetch(`${base}/widgets/${id}/data${query}`, { headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`widget ${id} answered ${res.status}: ${text.slice(0, 1000)}`);
+      const data = JSON.parse(text) as WidgetDataResponse;
+      const { ms: serverMs, cached, ignored } = data.meta;
+      return { id, ms: performance.now() - started, serverMs, cached, ignored, data };
+    }),
+  );
+  return { ms: performance.now() - started, widgets };
+}
+
+const ageAtLeast = (age: number): AppliedFilter[] => [{ field: 'age', op: 'ge', value: age }];
+
+/** Nearest rank: the smallest value with at least `p` of the values at or below it. */
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+}
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid)
+    ? ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+    : (sorted[Math.floor(mid)] ?? Number.NaN);
+}
+const ms = (value: number) => Math.round(value);
+
+async function signInPage(page: Page, url: string) {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('E-mail').fill('manager@demo.cdp.local');
+  await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 60_000 });
+}
+
+interface Visit {
+  ms: number;
+  /** Page clock (from navigation start): when the last widget data answer arrived. */
+  dataAnsweredAtMs: number;
+  /** Page clock: when each widget was first seen drawn, first to last. */
+  drawnAtMs: Record<string, number>;
+  last: { id: string; atMs: number };
+}
+
+/** What the in-page functions use (the bench is compiled without the DOM types). */
+interface PageWindow {
+  document: {
+    querySelectorAll(
+      selector: string,
+    ): ArrayLike<{ getAttribute(name: string): string | null; textContent: string | null }>;
+  };
+  performance: { now(): number; getEntriesByType(type: string): { name: string; responseEnd: number }[] };
+  benchDrawn?: Record<string, number>;
+}
+
+/**
+ * Run in the page every 10 ms: the widget cards' states. It notes when it first saw each card
+ * drawn (page clock), so the slowest widget can be named. A function, not a string: the app's
+ * Content Security Policy forbids eval. No named functions inside: tsx would wrap them in a
+ * helper the page does not have.
+ */
+const drawnState = (expected: number) => {
+  const page = globalThis as unknown as PageWindow;
+  page.benchDrawn ??= {};
+  const seen = page.benchDrawn;
+  const cards = Array.from(page.document.querySelectorAll('[data-widget-id]'));
+  let drawn = 0;
+  for (const card of cards) {
+    const id = card.getAttribute('data-widget-id') ?? '?';
+    const state = card.getAttribute('data-state');
+    if (state === 'error') return { error: `${id}: ${(card.textContent ?? '').trim().slice(0, 400)}` };
+    if (state !== 'ready' && state !== 'empty') continue;
+    drawn++;
+    seen[id] ??= page.performance.now();
+  }
+  if (cards.length !== expected || drawn !== expected) return false;
+  const answers = page.performance.getEntriesByType('resource').filter((r) => /\/widgets\/[^/]+\/data/.test(r.name));
+  return { drawn: seen, dataAnsweredAtMs: Math.max(0, ...answers.map((r) => r.responseEnd)) };
+};
+
+/** One visit: `page.goto` until every widget card says `ready` or `empty`; an `error` card ends the bench. */
+async function visit(page: Page, url: string): Promise<Visit> {
+  const started = performance.now();
+  await page.goto(url, { waitUntil: 'commit' });
+  const outcome = await page.waitForFunction(drawnState, OVERVIEW_WIDGETS, { polling: 10, timeout: 120_000 });
+  const elapsed = performance.now() - started;
+  const result = (await outcome.jsonValue()) as
+    | { error: string }
+    | { drawn: Record<string, number>; dataAnsweredAtMs: number };
+  if ('error' in result) throw new Error(`dashboard page: widget ${result.error}`);
+  const drawn = Object.entries(result.drawn)
+    .sort((a, b) => a[1] - b[1])
+    .map(([id, at]) => [id, ms(at)] as const);
+  const [lastId, lastAt] = drawn.at(-1) ?? ['?', 0];
+  return {
+    ms: elapsed,
+    dataAnsweredAtMs: ms(result.dataAnsweredAtMs),
+    drawnAtMs: Object.fromEntries(drawn),
+    last: { id: lastId, atMs: lastAt },
+  };
+}
+
+/** First visit with a filter no request used before (cold data, dashboard code not yet cached), then warm ones. */
+async function pageTimings(server: BenchServer, studyId: string, dashboardId: string) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signInPage(page, server.url);
+    // The view keeps its filters in `?f=` (JSON, as TanStack Router writes search params).
+    const url = `${server.url}/studies/${studyId}/dashboards/${dashboardId}?f=${encodeURIComponent(JSON.stringify(ageAtLeast(40)))}`;
+    const cold = await visit(page, url);
+    const warm: Visit[] = [];
+    for (let i = 0; i < WARM_VISITS; i++) warm.push(await visit(page, url));
+    return { cold, warm };
+  } finally {
+    await browser.close();
+  }
+}
+
+interface PandasResult {
+  rows: Record<string, number>;
+  loadSeconds: number;
+  loadSecondsByDataset: Record<string, number>;
+  computeSeconds: number;
+  computeRunsSeconds: number[];
+  widgetSeconds: Record<string, number>;
+  numbers: {
+    totalScreened: number;
+    screenFailures: number;
+    totalAes: number;
+    aeSubjects: number;
+    seriousAes: number;
+    seriousAeSubjects: number;
+    disposition: Record<string, number>;
+  };
+  pandas: string;
+}
+
+async function pandasReference(dir: string): Promise<PandasResult> {
+  const { stdout } = await run(PYTHON, [path.join(ROOT, 'bench/dashboard_pandas.py'), dir], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout) as PandasResult;
+}
+
+/** The headline numbers both sides compute, side by side: a benchmark of wrong answers is worthless. */
+function crossCheck(round: WidgetTiming[], reference: PandasResult['numbers']) {
+  const of = (id: string) => round.find((w) => w.id === id)?.data;
+  const metric = (id: string) => of(id)?.metric?.value ?? null;
+  const comparison = (id: string) => of(id)?.metric?.comparison?.value ?? null;
+  const pie = of('disposition');
+  const pieValues = Object.fromEntries(
+    (pie?.rows ?? []).map((row) => [
+      String(row[0]),
+      Number(row[pie?.columns.findIndex((c) => c.name === 'value') ?? 1]),
+    ]),
+  );
+  const checks = [
+    ['total screened', metric('total-screened'), reference.totalScreened],
+    ['screen failures', metric('screen-failures'), reference.screenFailures],
+    ['AEs', metric('total-aes'), reference.totalAes],
+    ['subjects with AE', comparison('total-aes'), reference.aeSubjects],
+    ['serious AEs', metric('serious-aes'), reference.seriousAes],
+    ['subjects with serious AE', comparison('serious-aes'), reference.seriousAeSubjects],
+    ...Object.entries(reference.disposition).map(([k, v]) => [`disposition ${k}`, pieValues[k] ?? null, v]),
+  ] as const;
+  return checks.map(([what, cdp, pandas]) => ({ what, cdp, pandas, agree: cdp === pandas }));
+}
+
+/** The dashboard made from the template on the new version, and its Overview's widget ids. */
+async function overviewDashboard(server: BenchServer, token: string, studyId: string, versionId: string) {
+  const create: CreateDashboardBody = { name: 'Benchmark overview', templateId: 'clinical-study-overview' };
+  const url = `${server.url}/api/studies/${studyId}/dashboards`;
+  const { dashboard } = await api<{ dashboard: Dashboard }>(url, token, 'POST', create);
+  if (dashboard.unmapped.length > 0) throw new Error(`unmapped widgets: ${JSON.stringify(dashboard.unmapped)}`);
+  if (dashboard.activeVersionId !== versionId)
+    throw new Error(`the dashboard reads version ${dashboard.activeVersionId}, not the upload ${versionId}`);
+  const widgetIds = dashboard.document.pages[0]?.layout.map((item) => item.i) ?? [];
+  if (widgetIds.length !== OVERVIEW_WIDGETS)
+    throw new Error(`the Overview has ${widgetIds.length} widgets, not ${OVERVIEW_WIDGETS}`);
+  return { dashboard, widgetIds, base: `${url}/${dashboard.id}` };
+}
+
+/**
+ * First ever (new version, nothing cached), then cold rounds (each a filter no round used before),
+ * then warm rounds repeating the first cold round's filter.
+ */
+async function dataTimings(base: string, token: string, widgetIds: string[]) {
+  const first = await dataRound(base, token, widgetIds, []);
+  const cold = [];
+  for (let i = 0; i < COLD_ROUNDS; i++) cold.push(await dataRound(base, token, widgetIds, ageAtLeast(18 + i)));
+  const warm = [];
+  for (let i = 0; i < WARM_ROUNDS; i++) warm.push(await dataRound(base, token, widgetIds, ageAtLeast(18)));
+  const coldMs = cold.map((r) => r.ms);
+  const warmMs = warm.map((r) => r.ms);
+  const perWidget = (round: WidgetTiming[]) =>
+    [...round]
+      .sort((a, b) => b.serverMs - a.serverMs)
+      .map((w) => ({ id: w.id, ms: ms(w.ms), serverMs: w.serverMs, cached: w.cached, ignored: w.ignored }));
+  return {
+    firstEverMs: ms(first.ms),
+    cold: { rounds: coldMs.map(ms), medianMs: ms(median(coldMs)), maxMs: ms(Math.max(...coldMs)) },
+    warm: { rounds: WARM_ROUNDS, medianMs: ms(median(warmMs)), p95Ms: ms(percentile(warmMs, 0.95)) },
+    /** Slowest first: wall time to the widget's answer, the server's `meta.ms`, whether all was cached. */
+    firstEverWidgets: perWidget(first.widgets),
+    coldRoundWidgets: perWidget(cold.at(-1)?.widgets ?? []),
+    /** Widgets a "cold" round found cached: their filter did not apply (`ignored`), so the query was the same. */
+    coldCacheHits: cold.map((r) => r.widgets.filter((w) => w.cached).map((w) => w.id)),
+    firstRound: first.widgets,
+  };
+}
+
+type DataFigures = Omit<Awaited<ReturnType<typeof dataTimings>>, 'firstRound'>;
+type PageFigures = {
+  coldMs: number;
+  warmMs: number[];
+  warmMedianMs: number;
+  /** The cold visit on the page clock: data answered, then each widget drawn. */
+  coldVisit: Omit<Visit, 'ms'>;
+  warmVisits: Pick<Visit, 'dataAnsweredAtMs' | 'last'>[];
+};
+
+const budget = (value: number, limit: number) => ({ ms: value, budgetMs: limit, met: value < limit });
+const line = (label: string, value: string) => console.log(`  ${label.padEnd(46)} ${value}`);
+const verdict = (b: { ms: number; budgetMs: number; met: boolean }) =>
+  `${b.ms} ms   (budget < ${b.budgetMs} ms: ${b.met ? 'met' : 'MISSED'})`;
+
+function budgets(data: DataFigures, page: PageFigures | null) {
+  return {
+    firstEverData: budget(data.firstEverMs, BUDGET_MS.coldData),
+    coldDataMax: budget(data.cold.maxMs, BUDGET_MS.coldData),
+    warmDataP95: budget(data.warm.p95Ms, BUDGET_MS.warmData),
+    ...(page
+      ? { pageCold: budget(page.coldMs, BUDGET_MS.page), pageWarmMedian: budget(page.warmMedianMs, BUDGET_MS.page) }
+      : {}),
+  };
+}
+
+function printTable(figures: {
+  rows: Record<string, number>;
+  data: DataFigures;
+  page: PageFigures | null;
+  pandas: { loadMs: number; computeMs: number };
+  ratios: Record<string, number>;
+  budgets: ReturnType<typeof budgets>;
+}) {
+  const { data, page, pandas, ratios, budgets: b } = figures;
+  console.log(
+    `\nDashboard: Clinical Study Overview (${OVERVIEW_WIDGETS} widgets), LB ${figures.rows.LB?.toLocaleString('en-US')} rows`,
+  );
+  line('data, first ever (new version)', verdict(b.firstEverData));
+  line(`data, cold median (${COLD_ROUNDS} new filters)`, `${data.cold.medianMs} ms`);
+  line('data, cold max', verdict(b.coldDataMax));
+  line(`data, warm median (${WARM_ROUNDS} rounds)`, `${data.warm.medianMs} ms`);
+  line('data, warm p95', verdict(b.warmDataP95));
+  if (b.pageCold && b.pageWarmMedian && page) {
+    line('page, first visit (new filter)', verdict(b.pageCold));
+    line(`page, warm median of ${WARM_VISITS}`, verdict(b.pageWarmMedian));
+    const { dataAnsweredAtMs, last } = page.coldVisit;
+    line('  first visit: last data answer / last drawn', `${dataAnsweredAtMs} ms / ${last.atMs} ms (${last.id})`);
+  } else line('page', 'not measured (see the error below)');
+  line('pandas load (read_csv DM, AE, LB, DS)', `${pandas.loadMs} ms`);
+  line('pandas compute (12 widgets), best of 3', `${pandas.computeMs} ms`);
+  line('CDP cold median ÷ pandas compute', String(ratios.coldDataOverPandasCompute));
+  line('CDP cold median ÷ pandas load + compute', String(ratios.coldDataOverPandasLoadAndCompute));
+  line('CDP warm median ÷ pandas compute', String(ratios.warmDataOverPandasCompute));
+  console.log('  one cold round, per widget: wall ms to its answer / server meta.ms');
+  for (const w of data.coldRoundWidgets) line(`    ${w.id}`, `${w.ms} / ${w.serverMs}${w.cached ? ' (cached)' : ''}`);
+}
+
+/**
+ * `npm run bench -- dashboard`: the Clinical Study Overview (12 widgets) on a 1,000,000-row LB study,
+ * loaded through the API into demo study CDP-301: its data cold and warm over HTTP, the page drawn
+ * in Chromium, and the same numbers computed by pandas from CSV for scale.
+ */
+export async function benchDashboard(server: BenchServer): Promise<Record<string, unknown>> {
+  const files = await studyFiles();
+  const loadAverageAtStart = os.loadavg().map((l) => Number(l.toFixed(2)));
+  let token = await signInApi(server);
+  const studies = await api<{ data: { id: string; code: string }[] }>(`${server.url}/api/studies`, token, 'GET');
+  const study = studies.data.find((s) => s.code === 'CDP-301');
+  if (!study) throw new Error('demo study CDP-301 not found');
+  const loaded = await loadStudy(server, token, study.id, files);
+  const { dashboard, widgetIds, base } = await overviewDashboard(server, token, study.id, loaded.versionId);
+  const { firstRound, ...data } = await dataTimings(base, token, widgetIds);
+
+  const reference = await pandasReference(files.dir);
+  const pandas = {
+    version: reference.pandas,
+    loadMs: ms(reference.loadSeconds * 1000),
+    loadMsByDataset: Object.fromEntries(
+      Object.entries(reference.loadSecondsByDataset).map(([k, s]) => [k, ms(s * 1000)]),
+    ),
+    computeMs: ms(reference.computeSeconds * 1000),
+    computeRunsMs: reference.computeRunsSeconds.map((s) => ms(s * 1000)),
+    widgetMs: Object.fromEntries(
+      Object.entries(reference.widgetSeconds).map(([k, s]) => [k, Number((s * 1000).toFixed(1))]),
+    ),
+  };
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  const ratios = {
+    coldDataOverPandasCompute: ratio(data.cold.medianMs, pandas.computeMs),
+    coldDataOverPandasLoadAndCompute: ratio(data.cold.medianMs, pandas.loadMs + pandas.computeMs),
+    warmDataOverPandasCompute: ratio(data.warm.medianMs, pandas.computeMs),
+  };
+  const checks = crossCheck(firstRound, reference.numbers);
+  for (const c of checks.filter((c) => !c.agree))
+    console.warn(`CDP and pandas disagree on ${c.what}: ${c.cdp} vs ${c.pandas}`);
+  const measured = { rows: files.rows, data, pandas, ratios };
+
+  let page: PageFigures;
+  try {
+    token = await signInApi(server);
+    // The page bench serves the current web build (the check `npm start` makes).
+    await run(process.execPath, [path.join(ROOT, 'scripts/ensure-web-build.mjs')], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const visits = await pageTimings(server, study.id, dashboard.id);
+    const { ms: coldMs, ...coldVisit } = visits.cold;
+    page = {
+      coldMs: ms(coldMs),
+      warmMs: visits.warm.map((v) => ms(v.ms)),
+      warmMedianMs: ms(median(visits.warm.map((v) => v.ms))),
+      coldVisit,
+      warmVisits: visits.warm.map(({ dataAnsweredAtMs, last }) => ({ dataAnsweredAtMs, last })),
+    };
+  } catch (error) {
+    // What was measured is still worth seeing next to the failure.
+    printTable({ ...measured, page: null, budgets: budgets(data, null) });
+    throw error;
+  }
+  const figures = {
+    study: { ...STUDY, rows: files.rows, zipMb: Number((files.zipBytes / 1024 / 1024).toFixed(1)) },
+    load: { uploadSeconds: Number((loaded.uploadMs / 1000).toFixed(1)), activateMs: ms(loaded.activateMs) },
+    data,
+    page,
+    pandas,
+    ratios,
+    budgets: budgets(data, page),
+    checks,
+    machine: {
+      cpus: os.cpus().length,
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))),
+    },
+    note: 'data: the 12 GET …/widgets/:wid/data at once from Node, done at the last answer; page: Chromium, goto until every [data-widget-id] is ready or empty',
+  };
+  printTable({ ...measured, page, budgets: figures.budgets });
+  return figures;
+}
