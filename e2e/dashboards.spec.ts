@@ -93,6 +93,18 @@ test('a monitor reads the demo dashboard, filters it by arm and drills to subjec
   await expect(sheet).toContainText(soc.trim().slice(0, 12));
   await expect(page).toHaveURL(/drill=/);
   await shot(page, 'dashboard-drill');
+
+  // The Subjects page's listing pages and sorts on the server.
+  await page.keyboard.press('Escape');
+  await page.getByRole('navigation', { name: 'Dashboard pages' }).getByText('Subjects').click();
+  const listing = widget(page, 'subject-listing');
+  await expect(listing).toHaveAttribute('data-state', 'ready');
+  await expect(listing.getByRole('navigation', { name: 'Pagination' })).toContainText(/1–50 of \d+ rows/);
+  await listing.getByRole('button', { name: 'Next' }).click();
+  await expect(listing.getByRole('navigation', { name: 'Pagination' })).toContainText(/51–\d+ of/);
+  await listing.getByRole('columnheader', { name: 'Age' }).getByRole('button').click();
+  await expect(listing.getByRole('columnheader', { name: 'Age' })).toHaveAttribute('aria-sort', 'ascending');
+  await expect(listing.getByRole('navigation', { name: 'Pagination' })).toContainText(/1–50 of/);
 });
 
 test('a study manager adds a bar chart in the builder, mapped by the suggestions, and it is saved', async ({

@@ -153,7 +153,18 @@ export const AppliedFiltersParam = z
   .transform((v, ctx) => (v ? parseJson(v, ctx, 'filters') : []))
   .pipe(z.array(AppliedFilter).max(30));
 
-export const WidgetDataQuery = z.object({ filters: AppliedFiltersParam });
+/**
+ * `offset` pages a listing (table, subject listing); `sort=COLUMN` or `sort=-COLUMN` sorts it by one of
+ * the columns of its answer (by `name`). Other widgets ignore both.
+ */
+export const WidgetDataQuery = z.object({
+  filters: AppliedFiltersParam,
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  sort: z
+    .string()
+    .regex(/^-?[A-Za-z0-9_.]{1,130}$/, 'sort is a column name, with - for descending')
+    .optional(),
+});
 
 /** `?point={"arm":"Placebo","ae_term":"NAUSEA"}`: the clicked aggregate, in field terms. */
 export const DrillQuery = z.object({

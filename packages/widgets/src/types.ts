@@ -29,6 +29,8 @@ export interface WidgetContext<O> {
    * subject semi-join.
    */
   filters: QueryFilter[];
+  /** The page a listing widget shows and the column its reader sorted by (a result column name). */
+  view?: { offset: number; sort?: { key: string; dir: 'asc' | 'desc' } };
 }
 
 /** What `toTable` produces: the shape every widget's data endpoint returns (less `meta`). */

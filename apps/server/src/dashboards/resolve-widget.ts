@@ -64,6 +64,7 @@ export function resolveWidget(
   widget: WidgetDefinition,
   version: VersionData,
   appliedFilters: AppliedFilter[] = [],
+  view?: WidgetContext<unknown>['view'],
 ): ResolvedWidget {
   const issues: MappingIssue[] = [];
   const type = widgetType(widget.type) ?? null;
@@ -188,6 +189,7 @@ export function resolveWidget(
       ...(population ? { population: population.name } : {}),
       fields,
       filters,
+      ...(view ? { view } : {}),
     },
     report,
     problem: null,

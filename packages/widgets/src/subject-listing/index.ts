@@ -26,7 +26,15 @@ export const subjectListing: WidgetType<Options> = {
 
   buildQueries(ctx) {
     const { pageSize, sortBy, sortDir } = ctx.options;
-    return { subjects: listingSpec(ctx, { offset: 0, limit: pageSize, sortBy, sortDir }) };
+    const reader = ctx.view?.sort;
+    return {
+      subjects: listingSpec(ctx, {
+        offset: ctx.view?.offset ?? 0,
+        limit: pageSize,
+        sortBy: reader?.key ?? sortBy,
+        sortDir: reader?.dir ?? sortDir,
+      }),
+    };
   },
 
   toTable(results) {

@@ -2,7 +2,7 @@ import type { ColumnRef, QuerySelect, WidgetColumn } from '@cdp/contracts';
 import { ColumnPath } from '@cdp/contracts';
 import { z } from 'zod';
 import { field } from '../fields.ts';
-import { formatCount, records, typeOf } from '../format.ts';
+import { records, typeOf } from '../format.ts';
 import { baseSpec, WidgetError } from '../query-helpers.ts';
 import type { WidgetContext, WidgetType } from '../types.ts';
 import { FormatRule } from './rules.ts';
@@ -99,8 +99,8 @@ function fieldOf(ctx: WidgetContext<TableOptions>, ref: ColumnRef): string | und
 
 /**
  * A listing: chosen columns, sorted, the first `pageSize` rows, with the number of rows in all and
- * conditional formatting rules that the renderers apply (they have the options). The data endpoint
- * takes no page yet, so only the first page is returned; `total` tells the reader how many there are.
+ * conditional formatting rules that the renderers apply (they have the options). The reader pages
+ * and sorts through the data endpoint's `offset` and `sort` (`ctx.view`); `total` counts every row.
  */
 export const tableWidget: WidgetType<TableOptions> = {
   type: 'table',
@@ -127,13 +127,22 @@ export const tableWidget: WidgetType<TableOptions> = {
             (s) => s.name.toUpperCase() === sortBy.toUpperCase() || s.ref.column.toUpperCase() === sortBy.toUpperCase(),
           );
     if (sortIndex < 0) throw new WidgetError(`Sort by one of the table's columns, not ${sortBy}.`);
+    // The reader's sort (a column of the answer) comes first; the configured one breaks ties.
+    const readerSort = ctx.view?.sort;
+    const readerIndex = readerSort ? shown.findIndex((s) => s.name === readerSort.key) : -1;
+    if (readerSort && readerIndex < 0) throw new WidgetError(`This table has no column ${readerSort.key} to sort by.`);
+    const configured = { key: `c${sortIndex}`, dir: sortBy === null ? ('asc' as const) : sortDir };
     return {
       rows: {
         ...base,
         select,
         distinct,
-        orderBy: [{ key: `c${sortIndex}`, dir: sortBy === null ? 'asc' : sortDir }],
+        orderBy:
+          readerSort && readerIndex !== sortIndex
+            ? [{ key: `c${readerIndex}`, dir: readerSort.dir }, configured]
+            : [readerSort ? { key: configured.key, dir: readerSort.dir } : configured],
         limit: pageSize,
+        offset: ctx.view?.offset ?? 0,
         withTotal: true,
       },
     };
@@ -153,8 +162,6 @@ export const tableWidget: WidgetType<TableOptions> = {
     });
     const rows = records(result).map((r) => shown.map((_, i) => r[`c${i}`] ?? null));
     const total = result?.total ?? rows.length;
-    const notes =
-      total > rows.length ? [`The first ${formatCount(rows.length)} of ${formatCount(total)} rows are shown.`] : [];
-    return { columns, rows, total, notes };
+    return { columns, rows, total };
   },
 };

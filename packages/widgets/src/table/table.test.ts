@@ -63,6 +63,7 @@ describe('table: queries', () => {
         distinct: false,
         orderBy: [{ key: 'c1', dir: 'desc' }],
         limit: 25,
+        offset: 0,
         withTotal: true,
       },
     },
@@ -132,8 +133,42 @@ describe('table: table', () => {
       ],
       rows: rows.rows,
       total: 1234,
-      notes: ['The first 2 of 1,234 rows are shown.'],
     });
+  });
+});
+
+describe('table: the reader pages and sorts', () => {
+  const ctx = (view: WidgetContext<TableOptions>['view']) => ({
+    ...ctxOf({ columns: ['AETERM', 'AESEV'], sortBy: 'AETERM', pageSize: 25 }),
+    view,
+  });
+
+  it.each([
+    { name: 'page 3, the configured sort', view: { offset: 50 }, orderBy: [{ key: 'c0', dir: 'asc' }], offset: 50 },
+    {
+      name: 'sorted by another column, the configured sort breaking ties',
+      view: { offset: 0, sort: { key: 'AESEV', dir: 'desc' as const } },
+      orderBy: [
+        { key: 'c1', dir: 'desc' },
+        { key: 'c0', dir: 'asc' },
+      ],
+      offset: 0,
+    },
+    {
+      name: 'the configured column, turned around',
+      view: { offset: 25, sort: { key: 'AETERM', dir: 'desc' as const } },
+      orderBy: [{ key: 'c0', dir: 'desc' }],
+      offset: 25,
+    },
+  ])('$name', ({ view, orderBy, offset }) => {
+    const spec = tableWidget.buildQueries(ctx(view)).rows;
+    expect(spec).toMatchObject({ orderBy, offset, limit: 25, withTotal: true });
+  });
+
+  it('refuses to sort by a column the table does not show', () => {
+    expect(() => tableWidget.buildQueries(ctx({ offset: 0, sort: { key: 'AEOUT', dir: 'asc' } }))).toThrow(
+      'This table has no column AEOUT to sort by.',
+    );
   });
 });
 

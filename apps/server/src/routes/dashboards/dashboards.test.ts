@@ -154,6 +154,22 @@ describe('a dashboard from the template on generated SDTM data', () => {
     expect((unknown.json() as WidgetDataResponse).meta.ignored).toEqual(['lab_test']);
   });
 
+  it('pages and sorts a listing on the server', async () => {
+    const url = (query: string) => `${base()}/${dashboard.id}/widgets/subject-listing/data${query}`;
+    const first = (await t.request(monitor, { method: 'GET', url: url('') })).json() as WidgetDataResponse;
+    expect(first.total).toBe(120);
+    expect(first.rows).toHaveLength(50);
+    const third = (await t.request(monitor, { method: 'GET', url: url('?offset=100') })).json() as WidgetDataResponse;
+    expect(third.rows).toHaveLength(20);
+    expect(third.rows[0]).not.toEqual(first.rows[0]);
+    const byAge = (await t.request(monitor, { method: 'GET', url: url('?sort=-age') })).json() as WidgetDataResponse;
+    const age = byAge.columns.findIndex((c) => c.name === 'age');
+    const ages = byAge.rows.map((row) => row[age] as number);
+    expect(ages).toEqual([...ages].sort((a, b) => b - a));
+    const bad = await t.request(monitor, { method: 'GET', url: url('?sort=-AEOUT;drop') });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('answers the second request for the same data from the cache', async () => {
     const filters = [{ field: 'sex', op: 'in', value: ['F'] }];
     await widgetData(dashboard, 'demographics', filters);

@@ -79,7 +79,14 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     async (request) => {
       const actor = actorOf(request);
       const { widget, version } = await widgetOf(request, actor);
-      return runWidget(engine, version, resolveWidget(widget, version, request.query.filters));
+      const { filters, offset, sort } = request.query;
+      const view = {
+        offset,
+        ...(sort
+          ? { sort: { key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? ('desc' as const) : ('asc' as const) } }
+          : {}),
+      };
+      return runWidget(engine, version, resolveWidget(widget, version, filters, view));
     },
   );
 

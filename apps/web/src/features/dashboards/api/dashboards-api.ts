@@ -47,7 +47,7 @@ export const dashboardKeys = {
     ['dashboards', 'study', studyId, 'dashboard', dashboardId] as const,
   detail: (studyId: string, dashboardId: string) =>
     [...dashboardKeys.dashboard(studyId, dashboardId), 'detail'] as const,
-  widgetData: (scope: WidgetDataScope, widgetId: string, filters: string) =>
+  widgetData: (scope: WidgetDataScope, widgetId: string, filters: string, view?: TableView) =>
     [
       ...dashboardKeys.dashboard(scope.studyId, scope.dashboardId),
       'widget',
@@ -55,6 +55,7 @@ export const dashboardKeys = {
       scope.version,
       scope.dataVersionId,
       filters,
+      ...(view ? [view.offset, view.sort ?? ''] : []),
     ] as const,
   subjects: (scope: WidgetDataScope, widgetId: string, filters: string, point: string, offset: number, limit: number) =>
     [
@@ -110,13 +111,29 @@ export const dashboardQuery = (studyId: string, dashboardId: string) =>
     queryFn: ({ signal }) => api<Dashboard>(dashboardPath(studyId, dashboardId), { signal }),
   });
 
-export const widgetDataQuery = (scope: WidgetDataScope, widgetId: string, filters: readonly AppliedFilter[]) => {
+/** The page and sort a reader chose in a listing widget (table, subject listing). */
+export interface TableView {
+  offset: number;
+  /** `COLUMN` or `-COLUMN` (descending), a column name of the widget's answer. */
+  sort?: string;
+}
+
+export const widgetDataQuery = (
+  scope: WidgetDataScope,
+  widgetId: string,
+  filters: readonly AppliedFilter[],
+  view?: TableView,
+) => {
   const param = filtersParam(filters);
   return queryOptions({
-    queryKey: dashboardKeys.widgetData(scope, widgetId, param),
+    queryKey: dashboardKeys.widgetData(scope, widgetId, param, view),
     queryFn: ({ signal }) =>
       api<WidgetDataResponse>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/data`, {
-        query: { filters: param },
+        query: {
+          filters: param,
+          ...(view && view.offset > 0 ? { offset: String(view.offset) } : {}),
+          ...(view?.sort ? { sort: view.sort } : {}),
+        },
         signal,
       }),
     // A dashboard version on a data version gives the same numbers until either changes (both are in the key).

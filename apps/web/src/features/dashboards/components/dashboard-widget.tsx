@@ -1,8 +1,8 @@
 import type { WidgetDefinition } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
-import { type DrillPoint, type WidgetDataScope, widgetDataQuery } from '../api/dashboards-api.ts';
+import { type DrillPoint, type TableView, type WidgetDataScope, widgetDataQuery } from '../api/dashboards-api.ts';
 import { filtersForWidget, type ViewFilter, widgetSelection } from '../lib/view-filters.ts';
 import { WidgetCard } from '../widget/widget-card.tsx';
 import { EditDashboardLink } from './edit-dashboard-link.tsx';
@@ -18,6 +18,8 @@ interface DashboardWidgetProps {
   mapFieldsPage?: string;
 }
 
+const LISTINGS = new Set(['table', 'subject-listing']);
+
 /**
  * A widget of the view with its own data query: every widget of a page loads in parallel and
  * shows itself as soon as its answer arrives, whatever the others are doing.
@@ -32,7 +34,13 @@ export const DashboardWidget = memo(function DashboardWidget({
   mapFieldsPage,
 }: DashboardWidgetProps) {
   const applied = useMemo(() => filtersForWidget(filters, widgetId), [filters, widgetId]);
-  const query = useQuery(widgetDataQuery(scope, widgetId, applied));
+  // Listings page and sort on the server; new filters start again at the first page.
+  const listing = LISTINGS.has(widget.type);
+  const [view, setView] = useState<TableView>({ offset: 0 });
+  const filterKey = JSON.stringify(applied);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the filters' identity is what resets the page
+  useEffect(() => setView((v) => (v.offset === 0 ? v : { ...v, offset: 0 })), [filterKey]);
+  const query = useQuery(widgetDataQuery(scope, widgetId, applied, listing ? view : undefined));
   const selection = useMemo(() => widgetSelection(widget, filters, widgetId), [widget, filters, widgetId]);
   return (
     <WidgetCard
@@ -40,6 +48,7 @@ export const DashboardWidget = memo(function DashboardWidget({
       widgetId={widgetId}
       query={query}
       selection={selection}
+      paging={listing ? { view, onView: setView } : undefined}
       onPoint={(point) => onPoint(widgetId, point)}
       onDrill={(point) => onDrill(widgetId, point)}
       errorAction={

@@ -1,9 +1,10 @@
 import type { WidgetColumn } from '@cdp/contracts';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { Users } from 'lucide-react';
+import { ArrowDown, ArrowUp, Users } from 'lucide-react';
 import { type ReactNode, useMemo, useRef } from 'react';
+import { Pagination } from '../../../components/ui/pagination.tsx';
 import { cn } from '../../../lib/cn.ts';
-import type { DrillPoint } from '../api/dashboards-api.ts';
+import type { DrillPoint, TableView } from '../api/dashboards-api.ts';
 import type { PointSelection } from '../lib/chart-option.ts';
 import { describePoint } from '../lib/chart-point.ts';
 import { cellStyle, type FormatRule, RULE_CLASSES, rulesByColumn } from '../lib/conditional-format.ts';
@@ -27,6 +28,15 @@ interface TableWidgetProps {
   onRow?: (point: DrillPoint) => void;
   /** "View subjects" for a row. */
   onDrill?: (point: DrillPoint) => void;
+  /** A listing paged and sorted by the server: header clicks sort, the footer pages. */
+  paging?: { view: TableView; onView: (view: TableView) => void; pageSize: number };
+}
+
+/** The next sort when a header is clicked: ascending, then descending, then the widget's own order. */
+function nextSort(current: string | undefined, column: string): string | undefined {
+  if (current === column) return `-${column}`;
+  if (current === `-${column}`) return undefined;
+  return column;
 }
 
 function display(value: unknown, shown: ShownColumn): ReactNode {
@@ -40,7 +50,17 @@ function display(value: unknown, shown: ShownColumn): ReactNode {
  * clinical summary table where the rows have one (see `tableModel`), and "View subjects" on every
  * row that stands for a group of subjects.
  */
-export function TableWidget({ label, columns, rows, total, rules, selection, onRow, onDrill }: TableWidgetProps) {
+export function TableWidget({
+  label,
+  columns,
+  rows,
+  total,
+  rules,
+  selection,
+  onRow,
+  onDrill,
+  paging,
+}: TableWidgetProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const model = useMemo(() => tableModel(columns, rows), [columns, rows]);
   const ruleSets = useMemo(() => rulesByColumn(rules, columns), [rules, columns]);
@@ -174,8 +194,33 @@ export function TableWidget({ label, columns, rows, total, rules, selection, onR
                   key={column.column.name}
                   scope="col"
                   className={cn(headClasses, isNumericColumn(column.column) && 'text-right')}
+                  aria-sort={
+                    paging?.view.sort === column.column.name
+                      ? 'ascending'
+                      : paging?.view.sort === `-${column.column.name}`
+                        ? 'descending'
+                        : undefined
+                  }
                 >
-                  {column.label}
+                  {paging ? (
+                    <button
+                      type="button"
+                      className="inline-flex items-center gap-1 rounded-sm hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring"
+                      onClick={() => {
+                        const sort = nextSort(paging.view.sort, column.column.name);
+                        paging.onView({ offset: 0, ...(sort ? { sort } : {}) });
+                      }}
+                    >
+                      {column.label}
+                      {paging.view.sort === column.column.name ? (
+                        <ArrowUp className="size-3" aria-hidden />
+                      ) : paging.view.sort === `-${column.column.name}` ? (
+                        <ArrowDown className="size-3" aria-hidden />
+                      ) : null}
+                    </button>
+                  ) : (
+                    column.label
+                  )}
                 </th>
               ))}
               {drillable ? (
@@ -203,7 +248,15 @@ export function TableWidget({ label, columns, rows, total, rules, selection, onR
           </tbody>
         </table>
       </div>
-      {total !== undefined && total > rows.length ? (
+      {paging && total !== undefined && total > paging.pageSize ? (
+        <Pagination
+          page={Math.floor(paging.view.offset / paging.pageSize) + 1}
+          pageSize={paging.pageSize}
+          total={total}
+          noun="rows"
+          onPageChange={(page) => paging.onView({ ...paging.view, offset: (page - 1) * paging.pageSize })}
+        />
+      ) : total !== undefined && total > rows.length ? (
         <p className="border-t border-border px-4 py-1.5 text-xs text-muted-foreground">
           Showing the first {rows.length.toLocaleString()} of {total.toLocaleString()} rows.
         </p>

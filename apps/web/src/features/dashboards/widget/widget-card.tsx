@@ -6,7 +6,7 @@ import { Card } from '../../../components/ui/card.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
 import { errorMessage, isApiError } from '../../../lib/api-error.ts';
 import { cn } from '../../../lib/cn.ts';
-import { type DrillPoint, widgetTypesQuery } from '../api/dashboards-api.ts';
+import { type DrillPoint, type TableView, widgetTypesQuery } from '../api/dashboards-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
 import { fadeUnselected, type PointSelection } from '../lib/chart-option.ts';
 import { rulesOf } from '../lib/conditional-format.ts';
@@ -39,6 +39,8 @@ export interface WidgetCardProps {
   toolbar?: ReactNode;
   /** Shown under the error's reason (e.g. a link to map the missing fields). */
   errorAction?: ReactNode;
+  /** Listings: the reader's page and sort, kept by the caller (it is part of the data query). */
+  paging?: { view: TableView; onView: (view: TableView) => void };
   className?: string;
 }
 
@@ -47,6 +49,12 @@ export interface WidgetCardProps {
  * included) or a table. Never a blank box: a skeleton shaped like the widget while loading, then
  * the data, "no rows match", or the server's reason it cannot be shown.
  */
+/** Rows per page of a listing widget, from its options (the server's default is 50). */
+function pageSizeOf(widget: WidgetDefinition): number {
+  const size = widget.options.pageSize;
+  return typeof size === 'number' && size > 0 ? size : 50;
+}
+
 export function WidgetCard({
   widget,
   widgetId,
@@ -59,6 +67,7 @@ export function WidgetCard({
   toolbar,
   errorAction,
   className,
+  paging,
 }: WidgetCardProps) {
   const heading = title ?? widget.title;
   const types = useQuery(widgetTypesQuery);
@@ -134,6 +143,7 @@ export function WidgetCard({
         selection={selection}
         onRow={onPoint}
         onDrill={onDrill}
+        {...(paging ? { paging: { ...paging, pageSize: pageSizeOf(widget) } } : {})}
       />
     );
   }
