@@ -1,3 +1,4 @@
+import { PALETTE } from '@cdp/widgets/theme';
 import {
   BarChart,
   BoxplotChart,
@@ -55,18 +56,8 @@ echarts.use([
 
 export const CHART_THEME = 'cdp';
 
-/** The app's chart palette: teal first (the brand accent), then hues that stay apart for colour-blind readers. */
-export const CHART_PALETTE = [
-  '#0f766e',
-  '#2563eb',
-  '#d97706',
-  '#7c3aed',
-  '#db2777',
-  '#0891b2',
-  '#65a30d',
-  '#dc2626',
-  '#475569',
-];
+/** The chart palette the widgets' options carry (so exports match the screen): teal first, then hues that stay apart for colour-blind readers. */
+export const CHART_PALETTE = PALETTE;
 
 const FONT = '"Inter Variable", ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const axisText = { color: '#64748b', fontSize: 11, fontFamily: FONT };
