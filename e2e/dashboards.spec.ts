@@ -129,6 +129,15 @@ test('a study manager adds a bar chart in the builder, mapped by the suggestions
   await expect(preview).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
   await shot(page, 'builder-bar-added');
 
+  // A filter on a field the widgets map joins the filter bar.
+  await page.getByRole('button', { name: /^Filters/ }).click();
+  const filtersDialog = page.getByRole('dialog', { name: 'Dashboard filters' });
+  await filtersDialog.getByLabel('Add a filter on').selectOption({ label: 'AE serious (Y/N) (ae_serious)' });
+  await filtersDialog.getByRole('button', { name: 'Add filter' }).click();
+  await expect(filtersDialog.getByRole('list', { name: 'Filters' }).getByRole('listitem')).toHaveCount(6);
+  await shot(page, 'builder-filters');
+  await filtersDialog.getByRole('button', { name: 'Done' }).click();
+
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText(/Saved as version \d+/)).toBeVisible();
 
@@ -137,4 +146,8 @@ test('a study manager adds a bar chart in the builder, mapped by the suggestions
   await expect(added).toBeVisible();
   await expect(added).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
   await shot(page, 'builder-after-reload');
+
+  await page.getByRole('link', { name: 'Back to the dashboard' }).click();
+  await expect(page.locator('[data-filter="ae_serious"]')).toBeVisible();
+  await expect(page.locator('[data-widget-id]', { hasText: 'AEs by body system (builder)' })).toBeVisible();
 });

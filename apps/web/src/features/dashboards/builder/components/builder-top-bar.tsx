@@ -1,6 +1,16 @@
 import type { Study } from '@cdp/contracts';
 import { Link } from '@tanstack/react-router';
-import { ArrowLeft, ChevronDown, Eye, History, MessageSquareText, Redo2, Save, Undo2 } from 'lucide-react';
+import {
+  ArrowLeft,
+  ChevronDown,
+  Eye,
+  History,
+  MessageSquareText,
+  Redo2,
+  Save,
+  SlidersHorizontal,
+  Undo2,
+} from 'lucide-react';
 import { type ReactNode, useState } from 'react';
 import { Button } from '../../../../components/ui/button.tsx';
 import {
@@ -28,6 +38,9 @@ interface BuilderTopBarProps {
   preview: boolean;
   onPreviewChange: (preview: boolean) => void;
   onHistory: () => void;
+  /** How many dashboard filters there are, and opening their editor. */
+  filters: number;
+  onFilters: () => void;
   /** With the note the user gave for the version history, if any. */
   onSave: (comment?: string) => void;
 }
@@ -51,6 +64,8 @@ export function BuilderTopBar({
   preview,
   onPreviewChange,
   onHistory,
+  filters,
+  onFilters,
   onSave,
 }: BuilderTopBarProps) {
   return (
@@ -107,6 +122,13 @@ export function BuilderTopBar({
       >
         <Eye />
         Preview
+      </Button>
+      <Button variant="ghost" size="sm" onClick={onFilters} disabled={preview}>
+        <SlidersHorizontal />
+        Filters
+        <span className="rounded-full bg-surface-sunken px-1.5 text-xs tabular-nums text-muted-foreground">
+          {filters}
+        </span>
       </Button>
       <Button variant="ghost" size="sm" onClick={onHistory}>
         <History />

@@ -28,6 +28,7 @@ import { dataPreference, filterFields, newWidget } from '../lib/new-widget.ts';
 import { BuilderGrid } from './builder-grid.tsx';
 import { BuilderTopBar } from './builder-top-bar.tsx';
 import { ConflictDialog } from './conflict-dialog.tsx';
+import { FiltersDialog } from './filters-dialog.tsx';
 import { LeaveGuard } from './leave-guard.tsx';
 import { PageTabs } from './page-tabs.tsx';
 import { PreviewPage } from './preview-page.tsx';
@@ -63,6 +64,7 @@ export function DashboardBuilder({
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [preview, setPreview] = useState(false);
   const [historyOpen, setHistoryOpen] = useState(false);
+  const [filtersOpen, setFiltersOpen] = useState(false);
   const [draggingType, setDraggingType] = useState<WidgetTypeInfo | null>(null);
   const canvasRef = useRef<HTMLElement>(null);
   const clearSelection = useCallback(() => setSelectedId(null), []);
@@ -218,7 +220,15 @@ export function DashboardBuilder({
           if (next) setSelectedId(null);
         }}
         onHistory={() => setHistoryOpen(true)}
+        filters={doc.filters.length}
+        onFilters={() => setFiltersOpen(true)}
         onSave={requestSave}
+      />
+      <FiltersDialog
+        open={filtersOpen}
+        onOpenChange={setFiltersOpen}
+        document={doc}
+        onChange={(filters) => editDoc((d) => ({ ...d, filters }), 'filters')}
       />
       <PageTabs
         pages={doc.pages}
