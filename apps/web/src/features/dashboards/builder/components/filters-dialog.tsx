@@ -1,6 +1,6 @@
 import type { DashboardDocument, DashboardFilterDef } from '@cdp/contracts';
 import { Plus, Trash2 } from 'lucide-react';
-import { useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { Button } from '../../../../components/ui/button.tsx';
 import { Dialog, DialogBody, DialogContent, DialogFooter } from '../../../../components/ui/dialog.tsx';
 import { Input } from '../../../../components/ui/input.tsx';
@@ -35,6 +35,7 @@ export function FiltersDialog({ open, onOpenChange, document, onChange }: Filter
     [document, filters],
   );
   const [adding, setAdding] = useState('');
+  const addId = useId();
   const field = available.includes(adding) ? adding : (available[0] ?? '');
 
   const update = (index: number, patch: Partial<DashboardFilterDef>) =>
@@ -91,9 +92,12 @@ export function FiltersDialog({ open, onOpenChange, document, onChange }: Filter
             </ul>
           )}
           <div className="flex items-end gap-2 border-t border-border pt-4">
-            <label className="min-w-0 flex-1 space-y-1.5 text-[13px] font-medium">
-              <span>Add a filter on</span>
+            <div className="min-w-0 flex-1 space-y-1.5">
+              <label htmlFor={addId} className="block text-[13px] font-medium">
+                Add a filter on
+              </label>
               <Select
+                id={addId}
                 value={field}
                 disabled={available.length === 0}
                 onChange={(event) => setAdding(event.target.value)}
@@ -105,7 +109,7 @@ export function FiltersDialog({ open, onOpenChange, document, onChange }: Filter
                   </option>
                 ))}
               </Select>
-            </label>
+            </div>
             <Button
               variant="secondary"
               disabled={!field || filters.length >= 20}
