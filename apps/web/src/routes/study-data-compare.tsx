@@ -1,7 +1,7 @@
 import { createRoute } from '@tanstack/react-router';
 import { RequirePermission } from '../components/layout/no-access.tsx';
-import { StudyGate } from '../features/data/components/study-gate.tsx';
 import { type CompareSearch, VersionCompare } from '../features/data/components/version-compare.tsx';
+import { StudyGate } from '../features/studies/components/study-gate.tsx';
 import { appRoute } from './app.tsx';
 
 function text(value: unknown): string | undefined {
@@ -23,7 +23,7 @@ function CompareVersionsPage() {
   const search = studyDataCompareRoute.useSearch();
   return (
     <RequirePermission permission="study:view:assigned">
-      <StudyGate studyId={studyId} title="Compare versions">
+      <StudyGate studyId={studyId} title="Compare versions" permission="data:view:assigned">
         {(result) => <VersionCompare result={result} search={search} />}
       </StudyGate>
     </RequirePermission>

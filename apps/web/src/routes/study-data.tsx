@@ -1,7 +1,7 @@
 import { createRoute } from '@tanstack/react-router';
 import { RequirePermission } from '../components/layout/no-access.tsx';
 import { DataOverview } from '../features/data/components/data-overview.tsx';
-import { StudyGate } from '../features/data/components/study-gate.tsx';
+import { StudyGate } from '../features/studies/components/study-gate.tsx';
 import { appRoute } from './app.tsx';
 
 interface StudyDataSearch {
@@ -22,7 +22,7 @@ function StudyDataPage() {
   const { version } = studyDataRoute.useSearch();
   return (
     <RequirePermission permission="study:view:assigned">
-      <StudyGate studyId={studyId} title="Data">
+      <StudyGate studyId={studyId} title="Data" permission="data:view:assigned">
         {(result) => <DataOverview result={result} versionId={version} />}
       </StudyGate>
     </RequirePermission>

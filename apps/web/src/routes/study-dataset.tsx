@@ -1,8 +1,8 @@
 import { createRoute } from '@tanstack/react-router';
 import { RequirePermission } from '../components/layout/no-access.tsx';
 import { type DatasetSearch, DatasetViewer } from '../features/data/components/dataset-viewer.tsx';
-import { StudyGate } from '../features/data/components/study-gate.tsx';
 import { filtersFromSearch } from '../features/data/lib/row-filters.ts';
+import { StudyGate } from '../features/studies/components/study-gate.tsx';
 import { appRoute } from './app.tsx';
 
 function name(value: unknown): string | undefined {
@@ -29,7 +29,7 @@ function DatasetPage() {
   const search = studyDatasetRoute.useSearch();
   return (
     <RequirePermission permission="study:view:assigned">
-      <StudyGate studyId={studyId} title={dataset}>
+      <StudyGate studyId={studyId} title={dataset} permission="data:view:assigned">
         {(result) => <DatasetViewer result={result} versionId={versionId} name={dataset} search={search} />}
       </StudyGate>
     </RequirePermission>

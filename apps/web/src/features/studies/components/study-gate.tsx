@@ -1,21 +1,27 @@
+import type { Permission } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { NoAccess } from '../../../components/layout/no-access.tsx';
 import { Skeleton } from '../../../components/ui/skeleton.tsx';
-import { type StudyWithPermissions, studyQuery } from '../../studies/api/studies-api.ts';
-import { StudyLoadError } from '../../studies/components/study-load-error.tsx';
+import { type StudyWithPermissions, studyQuery } from '../api/studies-api.ts';
+import { StudyLoadError } from './study-load-error.tsx';
 
 /**
- * Loads the study a data page belongs to and renders the page only when the user may see the
- * study's data; a missing study, a failed load and a missing permission each get their own state.
+ * Loads the study a page belongs to and renders the page only when the user holds `permission` for
+ * it; a missing study, a failed load and a missing permission each get their own state. `skeleton`
+ * is the page's body while the study loads (a generic one by default).
  */
 export function StudyGate({
   studyId,
   title,
+  permission,
+  skeleton,
   children,
 }: {
   studyId: string;
   title: string;
+  permission: Permission;
+  skeleton?: ReactNode;
   children: (study: StudyWithPermissions) => ReactNode;
 }) {
   const query = useQuery(studyQuery(studyId));
@@ -25,8 +31,12 @@ export function StudyGate({
         <Skeleton className="mb-3 h-4 w-48" />
         <Skeleton className="mb-2 h-7 w-72" />
         <Skeleton className="mb-8 h-4 w-96" />
-        <Skeleton className="mb-6 h-40 rounded-lg" />
-        <Skeleton className="h-64 rounded-lg" />
+        {skeleton ?? (
+          <>
+            <Skeleton className="mb-6 h-40 rounded-lg" />
+            <Skeleton className="h-64 rounded-lg" />
+          </>
+        )}
       </div>
     );
   }
@@ -35,6 +45,6 @@ export function StudyGate({
       <StudyLoadError title={title} error={query.error} onRetry={() => query.refetch()} retrying={query.isFetching} />
     );
   }
-  if (!query.data.permissions.includes('data:view:assigned')) return <NoAccess permission="data:view:assigned" />;
+  if (!query.data.permissions.includes(permission)) return <NoAccess permission={permission} />;
   return children(query.data);
 }
