@@ -4,13 +4,14 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { writeSas7bdat, writeXpt } from '@cdp/formats';
+import { writeXpt } from '@cdp/formats';
+import { sharedData, writeSas7bdat } from '@cdp/formats/testing';
 import { ROOT } from './server.ts';
 import { wideDataset } from './wide-dataset.ts';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
-const SHARED = path.resolve(ROOT, '../shared/data');
+const SHARED = sharedData();
 
 interface Measure {
   rows: number;

@@ -104,7 +104,7 @@ async function loadStudy(server: BenchServer, token: string, studyId: string, fi
     body,
   });
   if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
-  const { version } = (await res.json()) as UploadResponse;
+  const { data: version } = (await res.json()) as UploadResponse;
   const uploadMs = performance.now() - started;
   started = performance.now();
   await api(`${server.url}/api/studies/${studyId}/versions/${version.id}/activate`, token, 'POST', {

@@ -124,7 +124,7 @@ beforeAll(async () => {
     payload: { name: 'Victim overview', templateId: 'clinical-study-overview' },
   });
   expect(dashboard.statusCode, dashboard.body).toBe(201);
-  const dashboardId = dashboard.json().dashboard.id;
+  const dashboardId = dashboard.json().data.id;
   const template = await t.request(custom, {
     method: 'POST',
     url: '/api/dashboard-templates',
@@ -133,7 +133,7 @@ beforeAll(async () => {
   expect(template.statusCode, template.body).toBe(201);
   victim = {
     dashboardId,
-    templateId: template.json().template.id,
+    templateId: template.json().data.id,
     orgId: a.org.id,
     studyId: a.study.id,
     studyCode: a.study.code,
@@ -141,7 +141,7 @@ beforeAll(async () => {
     userEmail: user.email,
     roleId: role.json().data.id,
     assignmentId,
-    versionId: upload.json().version.id,
+    versionId: upload.json().data.id,
   };
 
   // The intruder: an organization of its own, and a role holding every tenant permission.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime } from './common.ts';
+import { CollectionMeta, IsoDateTime, paged } from './common.ts';
 
 export const AuditEvent = z.object({
   seq: z.number().int(),
@@ -44,3 +44,7 @@ export const AuditVerifyResponse = z.object({
   problem: z.string().nullable(),
 });
 export type AuditVerifyResponse = z.infer<typeof AuditVerifyResponse>;
+
+/** Newest first; `page` is `{ number, size, total }`; `meta.permissions` holds `audit:export:own` when you may export. */
+export const AuditPage = paged(AuditEvent).extend({ meta: CollectionMeta });
+export type AuditPage = z.infer<typeof AuditPage>;

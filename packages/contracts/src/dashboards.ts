@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, Reason, Uuid } from './common.ts';
+import { IsoDateTime, listOf, Reason, Uuid, withPermissions } from './common.ts';
 import { FilterValue, QueryFilterOp, ResultColumnType } from './query.ts';
 
 /**
@@ -353,7 +353,12 @@ export const Dashboard = DashboardSummary.extend({
 });
 export type Dashboard = z.infer<typeof Dashboard>;
 
-export const DashboardList = z.object({ data: z.array(DashboardSummary) });
+/** `permissions`: the `dashboard:*` permissions you hold on the dashboard's study. */
+export const DashboardResource = withPermissions(Dashboard);
+export type DashboardResource = z.infer<typeof DashboardResource>;
+
+export const DashboardList = listOf(DashboardSummary);
+export type DashboardList = z.infer<typeof DashboardList>;
 
 const DashboardName = z.string().trim().min(1).max(200);
 
@@ -396,9 +401,12 @@ export const DashboardVersionEntry = z.object({
 });
 export type DashboardVersionEntry = z.infer<typeof DashboardVersionEntry>;
 
-export const DashboardVersionList = z.object({ data: z.array(DashboardVersionEntry) });
+export const DashboardVersionList = listOf(DashboardVersionEntry);
+export type DashboardVersionList = z.infer<typeof DashboardVersionList>;
 
 export const DashboardVersionDetail = DashboardVersionEntry.extend({ document: DashboardDocument });
+export const DashboardVersionResource = withPermissions(DashboardVersionDetail);
+export type DashboardVersionResource = z.infer<typeof DashboardVersionResource>;
 
 export const RestoreDashboardBody = z.strictObject({
   /** The current version the restore is made on (as for a PUT). */
@@ -440,7 +448,8 @@ export const DashboardTemplate = z.object({
 });
 export type DashboardTemplate = z.infer<typeof DashboardTemplate>;
 
-export const DashboardTemplateList = z.object({ data: z.array(DashboardTemplate) });
+export const DashboardTemplateList = listOf(DashboardTemplate);
+export type DashboardTemplateList = z.infer<typeof DashboardTemplateList>;
 
 export const CreateTemplateBody = z.strictObject({
   name: DashboardName,
@@ -452,7 +461,7 @@ export const CreateTemplateBody = z.strictObject({
 
 export const TemplateParams = z.object({ tid: Uuid });
 
-export const CreateDashboardResponse = z.object({ dashboard: Dashboard });
+export const CreateDashboardResponse = DashboardResource;
 
 /** `GET /api/studies/:id/dashboards/:did/filters/:fid/values`: the values a dashboard filter offers. */
 export const FilterParams = z.object({ id: Uuid, did: Uuid, fid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
@@ -466,5 +475,8 @@ export const FilterValues = z.object({
 });
 export type FilterValues = z.infer<typeof FilterValues>;
 
-export const WidgetTypeList = z.object({ data: z.array(WidgetTypeInfo) });
-export const DashboardTemplateResponse = z.object({ template: DashboardTemplate });
+export const WidgetTypeList = listOf(WidgetTypeInfo);
+export type WidgetTypeList = z.infer<typeof WidgetTypeList>;
+/** `permissions`: `dashboard:delete:assigned` when you may delete organization templates. */
+export const DashboardTemplateResponse = withPermissions(DashboardTemplate);
+export type DashboardTemplateResponse = z.infer<typeof DashboardTemplateResponse>;

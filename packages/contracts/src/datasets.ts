@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, Reason, Uuid } from './common.ts';
+import { IsoDateTime, listOf, listWithMeta, Reason, Uuid, withPermissions } from './common.ts';
 
 /** Logical column types of a stored dataset (as in Parquet). */
 export const DATASET_COLUMN_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'time'] as const;
@@ -54,7 +54,11 @@ export const DataVersion = z.object({
 });
 export type DataVersion = z.infer<typeof DataVersion>;
 
-export const UploadResponse = z.object({ version: DataVersion });
+/** A version with what the caller may do in its study. */
+export const DataVersionResource = withPermissions(DataVersion);
+export type DataVersionResource = z.infer<typeof DataVersionResource>;
+/** An upload answers the version it made, as any version is answered. */
+export const UploadResponse = DataVersionResource;
 
 const CSV_TYPE_OVERRIDE = /^[^:,]{1,128}:(string|number|integer|boolean|date|datetime|time)$/;
 
@@ -93,10 +97,11 @@ export const UploadQuery = z.object({
 export type UploadQuery = z.input<typeof UploadQuery>;
 export type UploadResponse = z.infer<typeof UploadResponse>;
 
-export const VersionList = z.object({
-  data: z.array(DataVersion),
-  activeVersionId: Uuid.nullable(),
-});
+/** `meta.activeVersionId`: the study's active version; `meta.permissions`: what you may do with its data. */
+export const VersionList = listWithMeta(
+  DataVersion,
+  z.object({ activeVersionId: Uuid.nullable(), permissions: z.array(z.string()) }),
+);
 export type VersionList = z.infer<typeof VersionList>;
 
 export const ActivateVersionRequest = z.strictObject({ reason: Reason });
@@ -157,7 +162,8 @@ export const VersionDiff = z.object({
 });
 export type VersionDiff = z.infer<typeof VersionDiff>;
 
-export const DatasetList = z.object({ data: z.array(DatasetSummary) });
+export const DatasetList = listOf(DatasetSummary);
+export type DatasetList = z.infer<typeof DatasetList>;
 
 export const ROW_FILTER_OPS = [
   'eq',

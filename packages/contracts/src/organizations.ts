@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Email, IsoDateTime, Reason, Uuid } from './common.ts';
+import { Email, IsoDateTime, listOf, Reason, Uuid, withPermissions } from './common.ts';
 import { PasswordField } from './password-policy.ts';
 
 /** Feature flags a platform admin can switch per organization. Defaults are all on. */
@@ -78,3 +78,9 @@ export const OrganizationStatusRequest = z.strictObject({ reason: Reason });
 export const UpdateOwnOrganizationRequest = z.strictObject({
   name: z.string().trim().min(2).max(200),
 });
+
+export const OrganizationList = listOf(Organization);
+export type OrganizationList = z.infer<typeof OrganizationList>;
+/** `permissions`: your own organization `organization:manage:own`; the platform console `tenant:*`. */
+export const OrganizationResource = withPermissions(Organization);
+export type OrganizationResource = z.infer<typeof OrganizationResource>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, Uuid } from './common.ts';
+import { IsoDateTime, listOf, Uuid, withPermissions } from './common.ts';
 import { TENANT_PERMISSIONS } from './permissions.ts';
 
 export const Role = z.object({
@@ -57,3 +57,15 @@ export const CreateRoleAssignmentRequest = z.strictObject({
   expiresAt: IsoDateTime.nullable().default(null),
 });
 export type CreateRoleAssignmentRequest = z.infer<typeof CreateRoleAssignmentRequest>;
+
+export const RoleList = listOf(Role);
+export type RoleList = z.infer<typeof RoleList>;
+/** `permissions`: `organization:manage:own` when the caller may change this (custom) role. */
+export const RoleResource = withPermissions(Role);
+export type RoleResource = z.infer<typeof RoleResource>;
+export const PermissionInfo = z.object({ code: z.string(), label: z.string(), assignable: z.boolean() });
+export type PermissionInfo = z.infer<typeof PermissionInfo>;
+export const PermissionCatalogue = listOf(PermissionInfo);
+export type PermissionCatalogue = z.infer<typeof PermissionCatalogue>;
+export const Ok = z.object({ ok: z.literal(true) });
+export type Ok = z.infer<typeof Ok>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, Reason, Uuid } from './common.ts';
+import { CollectionMeta, IsoDateTime, listWithMeta, Reason, Uuid, withPermissions } from './common.ts';
 
 export const STUDY_PHASES = {
   I: 'Phase I',
@@ -82,3 +82,13 @@ export const ChangeStudyStatusRequest = z.strictObject({
   reason: Reason,
 });
 export type ChangeStudyStatusRequest = z.infer<typeof ChangeStudyStatusRequest>;
+
+export const StudyListQuery = z.object({
+  status: StudyStatus.optional(),
+  q: z.string().trim().max(200).optional(),
+});
+/** `meta.permissions` holds `study:create:own` when the caller may create studies. */
+export const StudyList = listWithMeta(Study, CollectionMeta);
+export type StudyList = z.infer<typeof StudyList>;
+export const StudyResource = withPermissions(Study);
+export type StudyResource = z.infer<typeof StudyResource>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Email, IsoDateTime, Reason, Uuid } from './common.ts';
+import { Email, IdParams, IsoDateTime, listOf, Reason, Uuid, withPermissions } from './common.ts';
 import { PasswordField } from './password-policy.ts';
 import { CreateRoleAssignmentRequest, RoleAssignment } from './roles.ts';
 
@@ -38,3 +38,15 @@ export const UserListQuery = z.object({
   status: z.enum(['active', 'deactivated', 'all']).default('all'),
   q: z.string().trim().max(200).optional(),
 });
+
+export const UserList = listOf(User);
+export type UserList = z.infer<typeof UserList>;
+/** `permissions`: `user:manage:own` / `user:create:own` where the caller holds them. */
+export const UserResource = withPermissions(User);
+export type UserResource = z.infer<typeof UserResource>;
+export const RoleAssignmentList = listOf(RoleAssignment);
+export type RoleAssignmentList = z.infer<typeof RoleAssignmentList>;
+export const UserParams = IdParams;
+export const AssignmentParams = z.strictObject({ id: Uuid, assignmentId: Uuid });
+export const ReasonBody = z.strictObject({ reason: Reason });
+export const OptionalReasonQuery = z.object({ reason: z.string().trim().max(1000).optional() });

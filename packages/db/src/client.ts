@@ -1,3 +1,4 @@
+import { isUuid } from '@cdp/contracts';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.ts';
@@ -31,8 +32,6 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -53,7 +52,7 @@ export function createDatabase(options: DatabaseOptions): Database {
    * it is checked to be a UUID (or the literal 'on') first: nothing else can reach that string.
    */
   async function run<T>(setting: 'app.org_id' | 'app.system', value: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    if (setting === 'app.org_id' ? !UUID.test(value) : value !== 'on') {
+    if (setting === 'app.org_id' ? !isUuid(value) : value !== 'on') {
       throw new Error(`invalid tenant context ${JSON.stringify(value)}`);
     }
     const client = await pool.connect();

@@ -1,5 +1,5 @@
 /**
- * Helpers for this package's reader tests (not exported from the package): turning readers into
+ * Helpers for reader tests, exported through `@cdp/formats/testing` only: turning readers into
  * plain rows, and finding the shared real-world test data that lives beside the repository.
  */
 import { existsSync } from 'node:fs';
@@ -53,11 +53,16 @@ export function sharedData(...parts: string[]): string {
   return path.resolve(REPO_ROOT, '..', 'shared', 'data', ...parts);
 }
 
-/** Whether the shared data folder is there; says so once when it is not, so a skip is never silent. */
-export function hasSharedData(what: string): boolean {
-  const dir = sharedData();
+/**
+ * Whether the shared corpus (or the part of it named by `parts`) is there: the one place that
+ * decides. Says so once when it is not, so a skipped test is never silent.
+ */
+export function hasSharedData(what: string, ...parts: string[]): boolean {
+  const dir = sharedData(...parts);
   if (existsSync(dir)) return true;
-  console.warn(`skipping ${what}: ${dir} not found (real test data lives beside the repository)`);
+  console.warn(
+    `skipping ${what}: ${dir} not found (the shared test data lives beside the repository, in ../shared/data)`,
+  );
   return false;
 }
 

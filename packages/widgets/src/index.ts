@@ -3,4 +3,5 @@ export * from './mapping/index.ts';
 export * from './migrations/index.ts';
 export * from './query-helpers.ts';
 export * from './registry.ts';
+export * from './resolve-widget.ts';
 export * from './types.ts';

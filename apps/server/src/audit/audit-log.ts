@@ -1,34 +1,21 @@
 import { createHash } from 'node:crypto';
 import { auditEvents, auditHeads, type Tx } from '@cdp/db';
 import { sql } from 'drizzle-orm';
+import type { AuditAuthor } from '../auth/author.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface ActorRef {
-  type: 'user' | 'api_key' | 'system';
-  id: string | null;
-  /** What a reader of the trail sees: the user's e-mail, the key's name, or "system". */
-  label: string;
-}
-
-export const SYSTEM_ACTOR: ActorRef = { type: 'system', id: null, label: 'system' };
-
-export interface RequestOrigin {
-  ip: string | null;
-  userAgent: string | null;
-}
-
 export interface AuditEntry {
   orgId: string;
-  actor: ActorRef;
+  /** Who acted, and from where (IP, user agent). */
+  author: AuditAuthor;
   action: string;
   resourceType: string;
   resourceId: string | null;
   oldValues?: unknown;
   newValues?: unknown;
   reason?: string | null;
-  origin?: RequestOrigin;
 }
 
 /** The fields the hash covers, in the shape that is hashed. */
@@ -94,17 +81,17 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<{ seq: num
     orgId: entry.orgId,
     seq: Number(row.seq) + 1,
     prevHash: row.hash,
-    actorType: entry.actor.type,
-    actorId: entry.actor.id,
-    actorLabel: entry.actor.label,
+    actorType: entry.author.type,
+    actorId: entry.author.id,
+    actorLabel: entry.author.label,
     action: entry.action,
     resourceType: entry.resourceType,
     resourceId: entry.resourceId,
     oldValues: entry.oldValues === undefined ? null : redactSecrets(entry.oldValues),
     newValues: entry.newValues === undefined ? null : redactSecrets(entry.newValues),
     reason: entry.reason ?? null,
-    ip: entry.origin?.ip ?? null,
-    userAgent: entry.origin?.userAgent ?? null,
+    ip: entry.author.ip,
+    userAgent: entry.author.userAgent,
     createdAt: row.now,
   };
   const hash = hashEvent(event);
@@ -114,7 +101,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<{ seq: num
     seq: event.seq,
     prevHash: event.prevHash,
     hash,
-    actorType: entry.actor.type,
+    actorType: entry.author.type,
     actorId: event.actorId,
     actorLabel: event.actorLabel,
     action: event.action,

@@ -1,5 +1,4 @@
-import { type GrantDto, hasPermission, type Permission } from '@cdp/contracts';
-import type { ActorRef } from '../audit/audit-log.ts';
+import type { GrantDto } from '@cdp/contracts';
 
 /** Who is making the request, as established by the auth hook. The tenant always comes from here. */
 export interface Actor {
@@ -15,20 +14,4 @@ export interface Actor {
   mustChangePassword: boolean;
   /** Unexpired role assignments with their permissions. */
   grants: GrantDto[];
-}
-
-export function actorRef(actor: Actor): ActorRef {
-  return { type: 'user', id: actor.userId, label: actor.email };
-}
-
-export function can(actor: Actor, permission: Permission, studyId?: string): boolean {
-  return hasPermission(actor.grants, permission, studyId);
-}
-
-/** Holds the permission organization-wide (not only through a role limited to some studies). */
-export function canOrgWide(actor: Actor, permission: Permission): boolean {
-  return hasPermission(
-    actor.grants.filter((g) => g.studyId === null),
-    permission,
-  );
 }

@@ -1,9 +1,10 @@
 import type { LoginRequest } from '@cdp/contracts';
 import { organizations, type Tx, users } from '@cdp/db';
 import { eq, sql } from 'drizzle-orm';
-import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { appendAudit } from '../audit/audit-log.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import type { Origin } from './author.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
 import { startSession } from './sessions.ts';
 
@@ -33,7 +34,7 @@ const INVALID = 'E-mail or password is incorrect.';
  * user's organization; failures for unknown e-mails go to the platform's own trail. The password
  * is verified outside any transaction so slow hashing never holds a database connection.
  */
-export async function login(ctx: AppContext, input: LoginRequest, origin: RequestOrigin): Promise<LoginResult> {
+export async function login(ctx: AppContext, input: LoginRequest, origin: Origin): Promise<LoginResult> {
   const { config, database } = ctx;
   const candidate = await database.system(async (tx) => findCandidate(tx, input.email));
 
@@ -43,28 +44,26 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Reques
       const platform = await platformOrgId(tx);
       await appendAudit(tx, {
         orgId: platform,
-        actor: { type: 'user', id: null, label: input.email },
+        author: { type: 'user', id: null, label: input.email, ...origin },
         action: 'auth.login_failed',
         resourceType: 'user',
         resourceId: null,
         newValues: { email: input.email, reason: 'unknown_email' },
-        origin,
       });
     });
     throw new AppError('INVALID_CREDENTIALS', INVALID);
   }
 
-  const actor = { type: 'user' as const, id: candidate.id, label: candidate.email };
+  const author = { type: 'user' as const, id: candidate.id, label: candidate.email, ...origin };
   const failure = async (reason: string) =>
     database.tenant(candidate.orgId, (tx) =>
       appendAudit(tx, {
         orgId: candidate.orgId,
-        actor,
+        author,
         action: 'auth.login_failed',
         resourceType: 'user',
         resourceId: candidate.id,
         newValues: { reason },
-        origin,
       }),
     );
 
@@ -84,12 +83,11 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Reques
       const failures = row?.failures ?? 0;
       await appendAudit(tx, {
         orgId: candidate.orgId,
-        actor,
+        author,
         action: 'auth.login_failed',
         resourceType: 'user',
         resourceId: candidate.id,
         newValues: { reason: 'wrong_password', consecutiveFailures: failures },
-        origin,
       });
       if (failures < config.loginMaxFailures) return null;
       const [locked] = await tx
@@ -102,12 +100,11 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Reques
         .returning({ lockedUntil: users.lockedUntil });
       await appendAudit(tx, {
         orgId: candidate.orgId,
-        actor,
+        author,
         action: 'auth.lockout',
         resourceType: 'user',
         resourceId: candidate.id,
         newValues: { lockedUntil: locked?.lockedUntil, afterFailures: failures },
-        origin,
       });
       return locked?.lockedUntil ?? null;
     });
@@ -129,12 +126,11 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Reques
     const session = await startSession(tx, candidate, config.sessionMaxHours, origin);
     await appendAudit(tx, {
       orgId: candidate.orgId,
-      actor,
+      author,
       action: 'auth.login',
       resourceType: 'session',
       resourceId: session.sessionId,
       newValues: { userId: candidate.id, mustChangePassword: candidate.mustChangePassword },
-      origin,
     });
     return session;
   });

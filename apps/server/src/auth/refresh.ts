@@ -1,8 +1,9 @@
 import { refreshTokens, sessions } from '@cdp/db';
 import { eq, sql } from 'drizzle-orm';
-import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { appendAudit } from '../audit/audit-log.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import type { Origin } from './author.ts';
 import { endSession, issueRefreshToken, sessionExpiredError } from './sessions.ts';
 import { hashRefreshToken } from './tokens.ts';
 
@@ -32,7 +33,7 @@ interface TokenRow extends Record<string, unknown> {
  * (session) is issued. A spent token presented again means it was copied: the whole family is
  * revoked, which logs out both the thief and the user, and the event is audited.
  */
-export async function refresh(ctx: AppContext, token: string, origin: RequestOrigin): Promise<RefreshResult> {
+export async function refresh(ctx: AppContext, token: string, origin: Origin): Promise<RefreshResult> {
   const tokenHash = hashRefreshToken(token);
   const idleLimit = ctx.config.sessionIdleMinutes * 60;
 
@@ -52,20 +53,19 @@ export async function refresh(ctx: AppContext, token: string, origin: RequestOri
       for update of rt, s`);
     const row = rows[0];
     if (!row) return new AppError('UNAUTHENTICATED', 'You are not signed in.');
-    const actor = { type: 'user' as const, id: row.user_id, label: row.email };
+    const author = { type: 'user' as const, id: row.user_id, label: row.email, ...origin };
 
     if (row.used) {
       if (!row.revoked) {
         await appendAudit(tx, {
           orgId: row.org_id,
-          actor,
+          author,
           action: 'auth.refresh_reuse',
           resourceType: 'session',
           resourceId: row.session_id,
           newValues: { userId: row.user_id },
-          origin,
         });
-        await endSession(tx, row.org_id, row.session_id, 'refresh_reuse', origin, actor);
+        await endSession(tx, row.org_id, row.session_id, 'refresh_reuse', author);
       }
       return new AppError(
         'REFRESH_TOKEN_REUSED',
@@ -74,12 +74,12 @@ export async function refresh(ctx: AppContext, token: string, origin: RequestOri
     }
     if (row.revoked) return new AppError('UNAUTHENTICATED', 'This session has ended. Sign in again.');
     if (!row.active) {
-      await endSession(tx, row.org_id, row.session_id, 'deactivated', origin, actor);
+      await endSession(tx, row.org_id, row.session_id, 'deactivated', author);
       return new AppError('ACCOUNT_DISABLED', 'This account has been deactivated. Contact your administrator.');
     }
     if (row.expired || row.idle_seconds > idleLimit) {
       const reason = row.expired ? 'max_age' : 'idle_timeout';
-      await endSession(tx, row.org_id, row.session_id, reason, origin, actor);
+      await endSession(tx, row.org_id, row.session_id, reason, author);
       return sessionExpiredError(reason, ctx.config.sessionIdleMinutes);
     }
 

@@ -1,7 +1,8 @@
 import { refreshTokens, sessions, type Tx } from '@cdp/db';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { appendAudit } from '../audit/audit-log.ts';
 import { AppError } from '../lib/app-error.ts';
+import type { AuditAuthor, Origin } from './author.ts';
 import { newRefreshToken } from './tokens.ts';
 
 export type SessionEndReason =
@@ -17,7 +18,7 @@ export async function startSession(
   tx: Tx,
   user: { id: string; orgId: string },
   maxHours: number,
-  origin: RequestOrigin,
+  origin: Origin,
 ): Promise<{ sessionId: string; refreshToken: string }> {
   const [session] = await tx
     .insert(sessions)
@@ -46,8 +47,7 @@ export async function endSession(
   orgId: string,
   sessionId: string,
   reason: SessionEndReason,
-  origin: RequestOrigin,
-  actor: ActorRef,
+  author: AuditAuthor,
 ): Promise<boolean> {
   const ended = await tx
     .update(sessions)
@@ -58,12 +58,11 @@ export async function endSession(
   if (!row) return false;
   await appendAudit(tx, {
     orgId,
-    actor,
+    author,
     action: reason === 'logout' ? 'auth.logout' : 'auth.session_ended',
     resourceType: 'session',
     resourceId: sessionId,
     newValues: { userId: row.userId, reason },
-    origin,
   });
   return true;
 }
@@ -74,8 +73,7 @@ export async function endUserSessions(
   orgId: string,
   userId: string,
   reason: SessionEndReason,
-  origin: RequestOrigin,
-  actor: ActorRef,
+  author: AuditAuthor,
   exceptSessionId?: string,
 ): Promise<number> {
   const open = await tx
@@ -85,7 +83,7 @@ export async function endUserSessions(
   let count = 0;
   for (const { id } of open) {
     if (id === exceptSessionId) continue;
-    if (await endSession(tx, orgId, id, reason, origin, actor)) count += 1;
+    if (await endSession(tx, orgId, id, reason, author)) count += 1;
   }
   return count;
 }

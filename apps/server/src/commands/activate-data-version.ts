@@ -1,9 +1,10 @@
 import { studies } from '@cdp/db';
-import { and, eq } from 'drizzle-orm';
-import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
-import { type Actor, actorRef } from '../auth/actor.ts';
+import { eq } from 'drizzle-orm';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Author } from '../auth/author.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { lockedStudyFor } from '../policies/study.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 
 /**
@@ -12,40 +13,33 @@ import { findVersion, type VersionWithDatasets } from '../repositories/data-vers
  */
 export async function activateDataVersion(
   ctx: AppContext,
-  actor: Actor,
-  studyId: string,
-  versionId: string,
-  reason: string,
-  origin: RequestOrigin,
+  author: Author,
+  input: { studyId: string; versionId: string; reason: string },
 ): Promise<VersionWithDatasets> {
-  return ctx.database.tenant(actor.orgId, async (tx) => {
-    const [study] = await tx
-      .select({ id: studies.id, active: studies.activeDataVersionId })
-      .from(studies)
-      .where(and(eq(studies.orgId, actor.orgId), eq(studies.id, studyId)))
-      .for('update');
-    if (!study) throw notFound('Study');
-    const target = await findVersion(tx, actor.orgId, studyId, versionId);
+  const { studyId, versionId, reason } = input;
+  return ctx.database.tenant(author.orgId, async (tx) => {
+    const study = await lockedStudyFor(tx, author, studyId, 'data:upload:assigned');
+    const target = await findVersion(tx, author.orgId, studyId, versionId);
     if (!target) throw notFound('Data version');
-    if (study.active === versionId) {
+    const active = study.activeDataVersionId;
+    if (active === versionId) {
       throw new AppError('INVALID_STATE', `Version ${target.version.label} is already the active version.`);
     }
-    const previous = study.active ? await findVersion(tx, actor.orgId, studyId, study.active) : null;
+    const previous = active ? await findVersion(tx, author.orgId, studyId, active) : null;
     await tx
       .update(studies)
       .set({ activeDataVersionId: versionId, updatedAt: new Date() })
       .where(eq(studies.id, studyId));
     const rollBack = previous !== null && previous.version.createdAt > target.version.createdAt;
     await appendAudit(tx, {
-      orgId: actor.orgId,
-      actor: actorRef(actor),
+      orgId: author.orgId,
+      author,
       action: rollBack ? 'data_version.rolled_back' : 'data_version.activated',
       resourceType: 'study',
       resourceId: studyId,
       oldValues: { activeVersionId: previous?.version.id ?? null, label: previous?.version.label ?? null },
       newValues: { activeVersionId: versionId, label: target.version.label },
       reason,
-      origin,
     });
     return target;
   });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { datasets, dataVersions, studies } from '@cdp/db';
 import { type ConvertedDataset, type ConvertedUpload, type CsvOptions, FormatError, fileSafe } from '@cdp/formats';
 import { and, eq } from 'drizzle-orm';
-import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { type Author, userIdOf } from '../auth/author.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -35,11 +36,6 @@ export interface UploadedFile extends VersionSource {
 /** Writes the version's Parquet files into the work folder it is given. */
 export type DatasetProducer = (work: string) => Promise<ConvertedUpload>;
 
-export interface VersionAuthor {
-  ref: ActorRef;
-  userId: string | null;
-}
-
 /**
  * Turns an uploaded file into a new immutable data version: converted in `temp/`, given its
  * manifest, renamed into `source_data/{label}/`, then recorded (with its audit event) in one
@@ -48,23 +44,26 @@ export interface VersionAuthor {
  */
 export async function createDataVersion(
   ctx: AppContext,
-  study: { id: string; orgId: string },
-  upload: UploadedFile,
-  author: VersionAuthor,
-  origin?: RequestOrigin,
+  author: Author,
+  input: { studyId: string; upload: UploadedFile },
 ): Promise<VersionWithDatasets> {
-  return recordDataVersion(ctx, study, upload, (work) => convertOrExplain(ctx, upload, work), author, origin);
+  const { upload } = input;
+  return recordDataVersion(ctx, author, {
+    studyId: input.studyId,
+    source: upload,
+    produce: (work) => convertOrExplain(ctx, upload, work),
+  });
 }
 
 /** The steps every version takes, whatever produced its datasets (an upload, the demo generator). */
 export async function recordDataVersion(
   ctx: AppContext,
-  study: { id: string; orgId: string },
-  upload: VersionSource,
-  produce: DatasetProducer,
-  author: VersionAuthor,
-  origin?: RequestOrigin,
+  author: Author,
+  input: { studyId: string; source: VersionSource; produce: DatasetProducer },
 ): Promise<VersionWithDatasets> {
+  const { source: upload, produce } = input;
+  // The tenant is the author's: a study id of another organization finds no study below.
+  const study = { id: input.studyId, orgId: author.orgId };
   const id = randomUUID();
   const base = studyDir(ctx.config.dataDir, study.orgId, study.id);
   const work = path.join(base, 'temp', `version-${id}`);
@@ -99,7 +98,7 @@ export async function recordDataVersion(
         sourceBytes: upload.bytes,
         sourceSha256: upload.sha256,
         skipped: converted.skipped,
-        createdBy: author.userId,
+        createdBy: userIdOf(author),
         createdAt,
       });
       await tx.insert(datasets).values(
@@ -126,7 +125,7 @@ export async function recordDataVersion(
       );
       await appendAudit(tx, {
         orgId: study.orgId,
-        actor: author.ref,
+        author,
         action: 'data_version.created',
         resourceType: 'data_version',
         resourceId: id,
@@ -143,7 +142,6 @@ export async function recordDataVersion(
           })),
           skipped: converted.skipped,
         },
-        origin,
       });
       if (locked.active === null) {
         await tx
@@ -152,14 +150,13 @@ export async function recordDataVersion(
           .where(eq(studies.id, study.id));
         await appendAudit(tx, {
           orgId: study.orgId,
-          actor: author.ref,
+          author,
           action: 'data_version.activated',
           resourceType: 'study',
           resourceId: study.id,
           oldValues: { activeVersionId: null },
           newValues: { activeVersionId: id, label },
           reason: 'First data version of the study',
-          origin,
         });
       }
     });
@@ -243,7 +240,7 @@ function manifest(
   label: string,
   createdAt: Date,
   upload: VersionSource,
-  author: VersionAuthor,
+  author: Author,
   converted: ConvertedUpload,
   files: string[],
 ) {
@@ -254,7 +251,7 @@ function manifest(
     studyId: study.id,
     label,
     createdAt: createdAt.toISOString(),
-    createdBy: { type: author.ref.type, id: author.ref.id, label: author.ref.label },
+    createdBy: { type: author.type, id: author.id, label: author.label },
     source: sourceRecord(upload),
     datasets: converted.datasets.map((d, i) => ({
       name: d.name,

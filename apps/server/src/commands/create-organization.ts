@@ -2,8 +2,8 @@ import type { CreateOrganizationRequest } from '@cdp/contracts';
 import { organizations, roleAssignments, roles, users } from '@cdp/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
-import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
-import { type Actor, actorRef } from '../auth/actor.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { type Author, userIdOf } from '../auth/author.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { AppError, isUniqueViolation } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -16,9 +16,8 @@ import { assertPasswordPolicy } from './create-user.ts';
  */
 export async function createOrganization(
   ctx: AppContext,
-  actor: Actor,
+  author: Author,
   input: z.output<typeof CreateOrganizationRequest>,
-  origin: RequestOrigin,
 ): Promise<string> {
   if (input.admin)
     assertPasswordPolicy(input.admin.temporaryPassword, input.admin.email, 'body.admin.temporaryPassword');
@@ -44,15 +43,14 @@ export async function createOrganization(
         features: org.features,
         quotas: { maxStudies: org.maxStudies, maxUsers: org.maxUsers },
       };
-      for (const orgId of [actor.orgId, org.id]) {
+      for (const orgId of [author.orgId, org.id]) {
         await appendAudit(tx, {
           orgId,
-          actor: actorRef(actor),
+          author,
           action: 'organization.created',
           resourceType: 'organization',
           resourceId: org.id,
           newValues: created,
-          origin,
         });
       }
       if (input.admin && passwordHash) {
@@ -64,7 +62,7 @@ export async function createOrganization(
             name: input.admin.name,
             passwordHash,
             mustChangePassword: true,
-            createdBy: actor.userId,
+            createdBy: userIdOf(author),
           })
           .returning({ id: users.id, email: users.email });
         const [orgAdmin] = await tx
@@ -76,16 +74,15 @@ export async function createOrganization(
           orgId: org.id,
           userId: admin.id,
           roleId: orgAdmin.id,
-          createdBy: actor.userId,
+          createdBy: userIdOf(author),
         });
         await appendAudit(tx, {
           orgId: org.id,
-          actor: actorRef(actor),
+          author,
           action: 'user.created',
           resourceType: 'user',
           resourceId: admin.id,
           newValues: { email: admin.email, name: input.admin.name, role: 'org_admin', temporaryPassword: true },
-          origin,
         });
       }
       return org.id;

@@ -2,39 +2,35 @@ import { randomUUID } from 'node:crypto';
 import type { CreateStudyData } from '@cdp/contracts';
 import { organizations, studies } from '@cdp/db';
 import { and, eq, ne, sql } from 'drizzle-orm';
-import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
-import { type Actor, actorRef } from '../auth/actor.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { type Author, userIdOf } from '../auth/author.ts';
 import { AppError, isUniqueViolation } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { createStudyFolders, removeStudyFolders, studyDir } from '../lib/study-folders.ts';
-import { presentStudy, type StudyRow } from '../repositories/studies.repo.ts';
+import { presentStudy } from '../presenters/study.ts';
+import type { StudyRow } from '../repositories/studies.repo.ts';
 
 /**
  * Creates the study row and its folders under DATA_DIR together: the folders are made first and
  * removed again if the transaction fails, so neither exists without the other.
  */
-export async function createStudy(
-  ctx: AppContext,
-  actor: Actor,
-  input: CreateStudyData,
-  origin: RequestOrigin,
-): Promise<StudyRow> {
+export async function createStudy(ctx: AppContext, author: Author, input: CreateStudyData): Promise<StudyRow> {
   const id = randomUUID();
-  const dir = studyDir(ctx.config.dataDir, actor.orgId, id);
+  const dir = studyDir(ctx.config.dataDir, author.orgId, id);
   await createStudyFolders(dir);
   try {
-    return await ctx.database.tenant(actor.orgId, async (tx) => {
+    return await ctx.database.tenant(author.orgId, async (tx) => {
       // Locking the organization row serializes concurrent creations against the quota.
       const [org] = await tx
         .select({ name: organizations.name, maxStudies: organizations.maxStudies })
         .from(organizations)
-        .where(eq(organizations.id, actor.orgId))
+        .where(eq(organizations.id, author.orgId))
         .for('update');
       if (org?.maxStudies != null) {
         const [{ count } = { count: 0 }] = await tx
           .select({ count: sql<number>`count(*)::int` })
           .from(studies)
-          .where(and(eq(studies.orgId, actor.orgId), ne(studies.status, 'archived')));
+          .where(and(eq(studies.orgId, author.orgId), ne(studies.status, 'archived')));
         if (count >= org.maxStudies) {
           throw new AppError(
             'QUOTA_EXCEEDED',
@@ -47,25 +43,24 @@ export async function createStudy(
         .insert(studies)
         .values({
           id,
-          orgId: actor.orgId,
+          orgId: author.orgId,
           code: input.code,
           name: input.name,
           protocol: input.protocol ?? null,
           phase: input.phase,
           therapeuticArea: input.therapeuticArea ?? null,
           description: input.description ?? null,
-          createdBy: actor.userId,
+          createdBy: userIdOf(author),
         })
         .returning();
       if (!row) throw new Error('study insert returned nothing');
       await appendAudit(tx, {
-        orgId: actor.orgId,
-        actor: actorRef(actor),
+        orgId: author.orgId,
+        author,
         action: 'study.created',
         resourceType: 'study',
         resourceId: row.id,
         newValues: presentStudy(row),
-        origin,
       });
       return row;
     });

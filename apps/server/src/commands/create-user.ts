@@ -2,13 +2,15 @@ import type { CreateUserRequest } from '@cdp/contracts';
 import { organizations, type Tx, users } from '@cdp/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
-import { type Actor, actorRef, can } from '../auth/actor.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { type Author, userIdOf } from '../auth/author.ts';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.ts';
 import { AppError, forbidden, isUniqueViolation } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
-import { auditableUser, type UserRow } from '../repositories/users.repo.ts';
-import { assignRole } from './assign-role.ts';
+import { can } from '../policies/can.ts';
+import { auditableUser } from '../presenters/user.ts';
+import { type UserWithRoles, withRoles } from '../repositories/users.repo.ts';
+import { insertAssignment } from './assign-role.ts';
 
 /** Fails with QUOTA_EXCEEDED when the organization has no room for one more active user. */
 export async function assertUserQuota(tx: Tx, orgId: string): Promise<void> {
@@ -46,42 +48,40 @@ export function assertPasswordPolicy(password: string, email: string, path: stri
  */
 export async function createUser(
   ctx: AppContext,
-  actor: Actor,
+  author: Author,
   input: z.output<typeof CreateUserRequest>,
-  origin: RequestOrigin,
-): Promise<UserRow> {
-  if (input.roles.length > 0 && !can(actor, 'user:manage:own')) throw forbidden('user:manage:own');
+): Promise<UserWithRoles> {
+  if (input.roles.length > 0 && !can(author, 'user:manage:own')) throw forbidden('user:manage:own');
   assertPasswordPolicy(input.temporaryPassword, input.email, 'body.temporaryPassword');
   const passwordHash = await hashPassword(input.temporaryPassword);
 
   try {
-    return await ctx.database.tenant(actor.orgId, async (tx) => {
-      await assertUserQuota(tx, actor.orgId);
+    return await ctx.database.tenant(author.orgId, async (tx) => {
+      await assertUserQuota(tx, author.orgId);
       const [row] = await tx
         .insert(users)
         .values({
-          orgId: actor.orgId,
+          orgId: author.orgId,
           email: input.email,
           name: input.name,
           passwordHash,
           mustChangePassword: true,
-          createdBy: actor.userId,
+          createdBy: userIdOf(author),
         })
         .returning();
       if (!row) throw new Error('user insert returned nothing');
       await appendAudit(tx, {
-        orgId: actor.orgId,
-        actor: actorRef(actor),
+        orgId: author.orgId,
+        author,
         action: 'user.created',
         resourceType: 'user',
         resourceId: row.id,
         newValues: { ...auditableUser(row), temporaryPassword: true },
-        origin,
       });
       for (const [index, role] of input.roles.entries()) {
-        await assignRole(tx, actor, row, role, origin, `body.roles.${index}`);
+        await insertAssignment(tx, author, row, role, `body.roles.${index}`);
       }
-      return row;
+      return withRoles(tx, author.orgId, row);
     });
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_lower_key')) {

@@ -1,42 +1,23 @@
 import type { DashboardDocument } from '@cdp/contracts';
 import { dashboards, dashboardVersions, type Tx } from '@cdp/db';
 import { eq } from 'drizzle-orm';
-import { type ActorRef, appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
-import { type Actor, actorRef } from '../auth/actor.ts';
-import { readStoredDocument } from '../dashboards/documents.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { type Author, userIdOf } from '../auth/author.ts';
+import { readStoredDocument, widgetCount } from '../dashboards/documents.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
-import {
-  type DashboardRow,
-  findDashboard,
-  findDashboardVersion,
-  widgetCount,
-} from '../repositories/dashboards.repo.ts';
+import { lockedDashboardFor } from '../policies/dashboard.ts';
+import { type DashboardRow, findDashboard, findDashboardVersion } from '../repositories/dashboards.repo.ts';
 
 export interface NewDashboard {
+  studyId: string;
   name: string;
   description: string | null;
   templateId: string | null;
   document: DashboardDocument;
 }
 
-/** Who saves: a signed-in user, or the system (the demo seed). */
-export interface SavedBy {
-  orgId: string;
-  userId: string | null;
-  ref: ActorRef;
-}
-
-export function savedBy(actor: Actor): SavedBy {
-  return { orgId: actor.orgId, userId: actor.userId, ref: actorRef(actor) };
-}
-
-async function recordVersion(
-  tx: Tx,
-  row: DashboardRow,
-  by: { userId: string | null },
-  comment: string | null,
-): Promise<void> {
+async function recordVersion(tx: Tx, row: DashboardRow, author: Author, comment: string | null): Promise<void> {
   await tx.insert(dashboardVersions).values({
     orgId: row.orgId,
     dashboardId: row.id,
@@ -44,38 +25,33 @@ async function recordVersion(
     name: row.name,
     document: row.document,
     comment,
-    createdBy: by.userId,
+    createdBy: userIdOf(author),
   });
 }
 
 /** Creates a study dashboard at version 1, with its first history entry and audit event. */
-export async function createDashboard(
-  ctx: AppContext,
-  by: SavedBy,
-  studyId: string,
-  input: NewDashboard,
-  origin?: RequestOrigin,
-): Promise<DashboardRow> {
-  return ctx.database.tenant(by.orgId, async (tx) => {
+export async function createDashboard(ctx: AppContext, author: Author, input: NewDashboard): Promise<DashboardRow> {
+  const { studyId } = input;
+  return ctx.database.tenant(author.orgId, async (tx) => {
     const [row] = await tx
       .insert(dashboards)
       .values({
-        orgId: by.orgId,
+        orgId: author.orgId,
         studyId,
         name: input.name,
         description: input.description,
         templateId: input.templateId,
         document: input.document,
         version: 1,
-        createdBy: by.userId,
-        updatedBy: by.userId,
+        createdBy: userIdOf(author),
+        updatedBy: userIdOf(author),
       })
       .returning();
     if (!row) throw new Error('dashboard insert returned nothing');
-    await recordVersion(tx, row, by, input.templateId ? `Created from template ${input.templateId}` : 'Created');
+    await recordVersion(tx, row, author, input.templateId ? `Created from template ${input.templateId}` : 'Created');
     await appendAudit(tx, {
-      orgId: by.orgId,
-      actor: by.ref,
+      orgId: author.orgId,
+      author,
       action: 'dashboard.created',
       resourceType: 'dashboard',
       resourceId: row.id,
@@ -86,13 +62,14 @@ export async function createDashboard(
         version: 1,
         widgets: widgetCount(input.document),
       },
-      ...(origin ? { origin } : {}),
     });
     return row;
   });
 }
 
 export interface DashboardEdit {
+  studyId: string;
+  dashboardId: string;
   /** The version the edit was made on. */
   version: number;
   name?: string;
@@ -115,16 +92,12 @@ function stale(current: number, edited: number): AppError {
  */
 export async function updateDashboard(
   ctx: AppContext,
-  actor: Actor,
-  studyId: string,
-  dashboardId: string,
+  author: Author,
   edit: DashboardEdit,
-  origin: RequestOrigin,
   action: 'dashboard.updated' | 'dashboard.restored' = 'dashboard.updated',
 ): Promise<DashboardRow> {
-  return ctx.database.tenant(actor.orgId, async (tx) => {
-    const found = await findDashboard(tx, actor.orgId, studyId, dashboardId, { forUpdate: true });
-    if (!found) throw notFound('Dashboard');
+  return ctx.database.tenant(author.orgId, async (tx) => {
+    const found = await lockedDashboardFor(tx, author, edit, 'dashboard:edit:assigned');
     const before = found.row;
     if (before.version !== edit.version) throw stale(before.version, edit.version);
     const [row] = await tx
@@ -134,16 +107,16 @@ export async function updateDashboard(
         description: edit.description === undefined ? before.description : edit.description,
         document: edit.document,
         version: before.version + 1,
-        updatedBy: actor.userId,
+        updatedBy: userIdOf(author),
         updatedAt: new Date(),
       })
-      .where(eq(dashboards.id, dashboardId))
+      .where(eq(dashboards.id, edit.dashboardId))
       .returning();
     if (!row) throw new Error('dashboard update returned nothing');
-    await recordVersion(tx, row, { userId: actor.userId }, edit.comment ?? null);
+    await recordVersion(tx, row, author, edit.comment ?? null);
     await appendAudit(tx, {
-      orgId: actor.orgId,
-      actor: actorRef(actor),
+      orgId: author.orgId,
+      author,
       action,
       resourceType: 'dashboard',
       resourceId: row.id,
@@ -158,7 +131,6 @@ export async function updateDashboard(
         widgets: widgetCount(edit.document),
         comment: edit.comment ?? null,
       },
-      origin,
     });
     return row;
   });
@@ -167,30 +139,27 @@ export async function updateDashboard(
 /** Restores an older version as a new one (history is never rewritten). */
 export async function restoreDashboardVersion(
   ctx: AppContext,
-  actor: Actor,
-  studyId: string,
-  dashboardId: string,
-  restore: { version: number; current: number },
-  origin: RequestOrigin,
+  author: Author,
+  input: { studyId: string; dashboardId: string; version: number; current: number },
 ): Promise<DashboardRow> {
-  const old = await ctx.database.tenant(actor.orgId, async (tx) => {
-    const found = await findDashboard(tx, actor.orgId, studyId, dashboardId);
+  const { studyId, dashboardId } = input;
+  const old = await ctx.database.tenant(author.orgId, async (tx) => {
+    const found = await findDashboard(tx, author.orgId, studyId, dashboardId);
     if (!found) throw notFound('Dashboard');
-    return findDashboardVersion(tx, actor.orgId, dashboardId, restore.version);
+    return findDashboardVersion(tx, author.orgId, dashboardId, input.version);
   });
-  if (!old) throw notFound(`Dashboard version ${restore.version}`);
+  if (!old) throw notFound(`Dashboard version ${input.version}`);
   return updateDashboard(
     ctx,
-    actor,
-    studyId,
-    dashboardId,
+    author,
     {
-      version: restore.current,
+      studyId,
+      dashboardId,
+      version: input.current,
       name: old.version.name,
       document: readStoredDocument(old.version.document),
-      comment: `Restored version ${restore.version}`,
+      comment: `Restored version ${input.version}`,
     },
-    origin,
     'dashboard.restored',
   );
 }
@@ -198,28 +167,23 @@ export async function restoreDashboardVersion(
 /** Deletes a dashboard: it leaves the study's list, and its row and history stay for the record. */
 export async function deleteDashboard(
   ctx: AppContext,
-  actor: Actor,
-  studyId: string,
-  dashboardId: string,
-  reason: string | undefined,
-  origin: RequestOrigin,
+  author: Author,
+  input: { studyId: string; dashboardId: string; reason?: string },
 ): Promise<void> {
-  await ctx.database.tenant(actor.orgId, async (tx) => {
-    const found = await findDashboard(tx, actor.orgId, studyId, dashboardId, { forUpdate: true });
-    if (!found) throw notFound('Dashboard');
+  await ctx.database.tenant(author.orgId, async (tx) => {
+    const found = await lockedDashboardFor(tx, author, input, 'dashboard:delete:assigned');
     await tx
       .update(dashboards)
-      .set({ deletedAt: new Date(), updatedBy: actor.userId })
-      .where(eq(dashboards.id, dashboardId));
+      .set({ deletedAt: new Date(), updatedBy: userIdOf(author) })
+      .where(eq(dashboards.id, input.dashboardId));
     await appendAudit(tx, {
-      orgId: actor.orgId,
-      actor: actorRef(actor),
+      orgId: author.orgId,
+      author,
       action: 'dashboard.deleted',
       resourceType: 'dashboard',
-      resourceId: dashboardId,
+      resourceId: input.dashboardId,
       oldValues: { name: found.row.name, version: found.row.version },
-      ...(reason ? { reason } : {}),
-      origin,
+      ...(input.reason ? { reason: input.reason } : {}),
     });
   });
 }

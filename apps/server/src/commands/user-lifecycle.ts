@@ -1,12 +1,15 @@
 import { type Tx, users } from '@cdp/db';
 import { eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
-import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
-import { type Actor, actorRef } from '../auth/actor.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Author } from '../auth/author.ts';
+import { hashPassword } from '../auth/passwords.ts';
 import { endUserSessions } from '../auth/sessions.ts';
 import { AppError } from '../lib/app-error.ts';
-import type { UserRow } from '../repositories/users.repo.ts';
-import { assertUserQuota } from './create-user.ts';
+import type { AppContext } from '../lib/context.ts';
+import { lockedUserFor } from '../policies/user.ts';
+import { type UserRow, type UserWithRoles, withRoles } from '../repositories/users.repo.ts';
+import { assertPasswordPolicy, assertUserQuota } from './create-user.ts';
 
 async function save(tx: Tx, id: string, changes: PgUpdateSetSource<typeof users>): Promise<UserRow> {
   const [row] = await tx
@@ -18,106 +21,132 @@ async function save(tx: Tx, id: string, changes: PgUpdateSetSource<typeof users>
   return row;
 }
 
-export async function renameUser(tx: Tx, actor: Actor, user: UserRow, name: string, origin: RequestOrigin) {
-  if (user.name === name) return user;
-  const row = await save(tx, user.id, { name });
-  await appendAudit(tx, {
-    orgId: actor.orgId,
-    actor: actorRef(actor),
-    action: 'user.updated',
-    resourceType: 'user',
-    resourceId: user.id,
-    oldValues: { name: user.name },
-    newValues: { name },
-    origin,
+/** One tenant transaction around a change to one user of the author's organization (404 otherwise). */
+function changeUser(
+  ctx: AppContext,
+  author: Author,
+  userId: string,
+  change: (tx: Tx, user: UserRow) => Promise<UserRow>,
+): Promise<UserWithRoles> {
+  return ctx.database.tenant(author.orgId, async (tx) => {
+    const user = await lockedUserFor(tx, author, userId);
+    return withRoles(tx, author.orgId, await change(tx, user));
   });
-  return row;
+}
+
+export function renameUser(ctx: AppContext, author: Author, input: { userId: string; name: string }) {
+  return changeUser(ctx, author, input.userId, async (tx, user) => {
+    if (user.name === input.name) return user;
+    const row = await save(tx, user.id, { name: input.name });
+    await appendAudit(tx, {
+      orgId: author.orgId,
+      author,
+      action: 'user.updated',
+      resourceType: 'user',
+      resourceId: user.id,
+      oldValues: { name: user.name },
+      newValues: { name: input.name },
+    });
+    return row;
+  });
 }
 
 /** Deactivated users cannot sign in, and every session they have ends now. */
-export async function deactivateUser(tx: Tx, actor: Actor, user: UserRow, reason: string, origin: RequestOrigin) {
-  if (user.id === actor.userId) {
-    throw new AppError('INVALID_STATE', 'You cannot deactivate your own account.');
-  }
-  if (user.status === 'deactivated') {
-    throw new AppError('INVALID_STATE', `${user.email} is already deactivated.`);
-  }
-  const row = await save(tx, user.id, {
-    status: 'deactivated',
-    deactivatedAt: sql`now()`,
-    deactivatedReason: reason,
+export function deactivateUser(ctx: AppContext, author: Author, input: { userId: string; reason: string }) {
+  return changeUser(ctx, author, input.userId, async (tx, user) => {
+    if (user.id === author.id) {
+      throw new AppError('INVALID_STATE', 'You cannot deactivate your own account.');
+    }
+    if (user.status === 'deactivated') {
+      throw new AppError('INVALID_STATE', `${user.email} is already deactivated.`);
+    }
+    const row = await save(tx, user.id, {
+      status: 'deactivated',
+      deactivatedAt: sql`now()`,
+      deactivatedReason: input.reason,
+    });
+    await appendAudit(tx, {
+      orgId: author.orgId,
+      author,
+      action: 'user.deactivated',
+      resourceType: 'user',
+      resourceId: user.id,
+      oldValues: { status: user.status },
+      newValues: { status: 'deactivated' },
+      reason: input.reason,
+    });
+    await endUserSessions(tx, author.orgId, user.id, 'deactivated', author);
+    return row;
   });
-  await appendAudit(tx, {
-    orgId: actor.orgId,
-    actor: actorRef(actor),
-    action: 'user.deactivated',
-    resourceType: 'user',
-    resourceId: user.id,
-    oldValues: { status: user.status },
-    newValues: { status: 'deactivated' },
-    reason,
-    origin,
-  });
-  await endUserSessions(tx, actor.orgId, user.id, 'deactivated', origin, actorRef(actor));
-  return row;
 }
 
-export async function reactivateUser(tx: Tx, actor: Actor, user: UserRow, reason: string, origin: RequestOrigin) {
-  if (user.status === 'active') throw new AppError('INVALID_STATE', `${user.email} is already active.`);
-  await assertUserQuota(tx, actor.orgId);
-  const row = await save(tx, user.id, {
-    status: 'active',
-    deactivatedAt: null,
-    deactivatedReason: null,
-    failedLoginCount: 0,
-    lockedUntil: null,
+export function reactivateUser(ctx: AppContext, author: Author, input: { userId: string; reason: string }) {
+  return changeUser(ctx, author, input.userId, async (tx, user) => {
+    if (user.status === 'active') throw new AppError('INVALID_STATE', `${user.email} is already active.`);
+    await assertUserQuota(tx, author.orgId);
+    const row = await save(tx, user.id, {
+      status: 'active',
+      deactivatedAt: null,
+      deactivatedReason: null,
+      failedLoginCount: 0,
+      lockedUntil: null,
+    });
+    await appendAudit(tx, {
+      orgId: author.orgId,
+      author,
+      action: 'user.reactivated',
+      resourceType: 'user',
+      resourceId: user.id,
+      oldValues: { status: user.status },
+      newValues: { status: 'active' },
+      reason: input.reason,
+    });
+    return row;
   });
-  await appendAudit(tx, {
-    orgId: actor.orgId,
-    actor: actorRef(actor),
-    action: 'user.reactivated',
-    resourceType: 'user',
-    resourceId: user.id,
-    oldValues: { status: user.status },
-    newValues: { status: 'active' },
-    reason,
-    origin,
-  });
-  return row;
 }
 
 /** An administrator sets a new temporary password: the user must replace it at next sign-in. */
-export async function resetPassword(tx: Tx, actor: Actor, user: UserRow, passwordHash: string, origin: RequestOrigin) {
-  const row = await save(tx, user.id, {
-    passwordHash,
-    mustChangePassword: true,
-    failedLoginCount: 0,
-    lockedUntil: null,
+export async function resetPassword(
+  ctx: AppContext,
+  author: Author,
+  input: { userId: string; temporaryPassword: string },
+) {
+  const target = await ctx.database.tenant(author.orgId, (tx) => lockedUserFor(tx, author, input.userId));
+  assertPasswordPolicy(input.temporaryPassword, target.email, 'body.temporaryPassword');
+  // Hashed outside the transaction: argon2 is deliberately slow.
+  const passwordHash = await hashPassword(input.temporaryPassword);
+  return changeUser(ctx, author, input.userId, async (tx, user) => {
+    const row = await save(tx, user.id, {
+      passwordHash,
+      mustChangePassword: true,
+      failedLoginCount: 0,
+      lockedUntil: null,
+    });
+    await appendAudit(tx, {
+      orgId: author.orgId,
+      author,
+      action: 'user.password_reset',
+      resourceType: 'user',
+      resourceId: user.id,
+      newValues: { temporaryPassword: true },
+    });
+    await endUserSessions(tx, author.orgId, user.id, 'password_changed', author);
+    return row;
   });
-  await appendAudit(tx, {
-    orgId: actor.orgId,
-    actor: actorRef(actor),
-    action: 'user.password_reset',
-    resourceType: 'user',
-    resourceId: user.id,
-    newValues: { temporaryPassword: true },
-    origin,
-  });
-  await endUserSessions(tx, actor.orgId, user.id, 'password_changed', origin, actorRef(actor));
-  return row;
 }
 
-export async function unlockUser(tx: Tx, actor: Actor, user: UserRow, origin: RequestOrigin) {
-  const row = await save(tx, user.id, { failedLoginCount: 0, lockedUntil: null });
-  await appendAudit(tx, {
-    orgId: actor.orgId,
-    actor: actorRef(actor),
-    action: 'user.unlocked',
-    resourceType: 'user',
-    resourceId: user.id,
-    oldValues: { lockedUntil: user.lockedUntil },
-    newValues: { lockedUntil: null },
-    origin,
+export function unlockUser(ctx: AppContext, author: Author, input: { userId: string }) {
+  return changeUser(ctx, author, input.userId, async (tx, user) => {
+    const row = await save(tx, user.id, { failedLoginCount: 0, lockedUntil: null });
+    await appendAudit(tx, {
+      orgId: author.orgId,
+      author,
+      action: 'user.unlocked',
+      resourceType: 'user',
+      resourceId: user.id,
+      oldValues: { lockedUntil: user.lockedUntil },
+      newValues: { lockedUntil: null },
+    });
+    return row;
   });
-  return row;
 }

@@ -1,4 +1,4 @@
-import type { DashboardDocument } from '@cdp/contracts';
+import type { DashboardDocument, DashboardSummary } from '@cdp/contracts';
 import { DocumentVersionError, migrateDocument, widgetType } from '@cdp/widgets';
 import { ZodError } from 'zod';
 import { AppError } from '../lib/app-error.ts';
@@ -53,4 +53,21 @@ export function parseDocument(raw: unknown, path = 'body.document'): DashboardDo
 /** A stored document (already valid when saved), moved to the current schemaVersion on read. */
 export function readStoredDocument(stored: unknown): DashboardDocument {
   return migrateDocument(stored);
+}
+
+export function pagesOf(document: DashboardDocument): DashboardSummary['pages'] {
+  return document.pages.map((p) => ({ id: p.id, title: p.title, widgets: Object.keys(p.widgets).length }));
+}
+
+export function widgetCount(document: DashboardDocument): number {
+  return document.pages.reduce((n, p) => n + Object.keys(p.widgets).length, 0);
+}
+
+/** A new dashboard with one empty page. */
+export function blankDocument(): DashboardDocument {
+  return parseDocument({
+    schemaVersion: 2,
+    filters: [],
+    pages: [{ id: 'page-1', title: 'Page 1', layout: [], widgets: {} }],
+  });
 }

@@ -1,9 +1,9 @@
 import type { QueryEngine } from '@cdp/analytics';
 import type { ColumnRef, QueryExists, QueryFilter, QuerySpec, SubjectListing } from '@cdp/contracts';
+import type { ResolvedWidget } from '@cdp/widgets';
 import { equals, FIELDS } from '@cdp/widgets';
-import type { ResolvedWidget } from './resolve-widget.ts';
+import { datasetOf, resolverOf, type VersionData } from '../data/version-data.ts';
 import { widgetProblem } from './run-widget.ts';
-import { datasetOf, resolverOf, type VersionData } from './version-data.ts';
 
 /** The columns of a subject listing, in order, when the widget maps them. */
 const LISTING_FIELDS = ['subject_id', 'site', 'country', 'arm', 'sex', 'age', 'race'] as const;

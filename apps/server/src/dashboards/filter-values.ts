@@ -1,7 +1,7 @@
 import type { QueryEngine } from '@cdp/analytics';
 import type { ColumnRef, DashboardDocument, FilterValues } from '@cdp/contracts';
+import { datasetOf, resolverOf, type VersionData } from '../data/version-data.ts';
 import { AppError } from '../lib/app-error.ts';
-import { datasetOf, resolverOf, type VersionData } from './version-data.ts';
 
 const MAX_VALUES = 500;
 

@@ -1,9 +1,9 @@
 import { type QueryEngine, QueryError } from '@cdp/analytics';
 import type { QueryResult, WidgetDataResponse } from '@cdp/contracts';
+import type { ResolvedWidget } from '@cdp/widgets';
 import { WidgetError } from '@cdp/widgets';
+import { resolverOf, type VersionData } from '../data/version-data.ts';
 import { AppError } from '../lib/app-error.ts';
-import type { ResolvedWidget } from './resolve-widget.ts';
-import { resolverOf, type VersionData } from './version-data.ts';
 
 /** A widget that cannot be drawn as defined: a 422 whose message the widget shows in its error state. */
 export function widgetProblem(message: string, details?: unknown): AppError {

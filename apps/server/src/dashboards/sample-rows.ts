@@ -1,8 +1,8 @@
 import type { QueryEngine } from '@cdp/analytics';
 import { QueryError } from '@cdp/analytics';
 import type { ColumnRef, WidgetDefinition, WidgetPreviewResponse } from '@cdp/contracts';
-import type { ResolvedWidget } from './resolve-widget.ts';
-import { datasetOf, resolverOf, type VersionData } from './version-data.ts';
+import type { ResolvedWidget } from '@cdp/widgets';
+import { datasetOf, resolverOf, type VersionData } from '../data/version-data.ts';
 
 const SAMPLE_ROWS = 20;
 

@@ -1,16 +1,17 @@
 import type { GrantDto, Permission } from '@cdp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { RequestOrigin } from '../audit/audit-log.ts';
-import { type Actor, can } from '../auth/actor.ts';
+import type { Actor } from '../auth/actor.ts';
+import { type Author, type Origin, userAuthor } from '../auth/author.ts';
 import { endSession, sessionExpiredError } from '../auth/sessions.ts';
 import { AppError, forbidden } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { can } from '../policies/can.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
-    origin: RequestOrigin;
+    origin: Origin;
   }
   interface FastifyContextConfig {
     /** No access token needed (login, refresh, health, docs). */
@@ -39,7 +40,7 @@ interface SessionRow extends Record<string, unknown> {
 
 export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppContext }) => {
   app.decorateRequest('actor', null);
-  app.decorateRequest('origin', null as unknown as RequestOrigin);
+  app.decorateRequest('origin', null as unknown as Origin);
 
   app.addHook('onRequest', async (request) => {
     request.origin = {
@@ -80,10 +81,11 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
   if (row.expired || row.idle_seconds > idleLimit) {
     const reason = row.expired ? 'max_age' : 'idle_timeout';
     await ctx.database.tenant(claims.orgId, (tx) =>
-      endSession(tx, claims.orgId, claims.sessionId, reason, request.origin, {
+      endSession(tx, claims.orgId, claims.sessionId, reason, {
         type: 'user',
         id: row.user_id,
         label: row.email,
+        ...request.origin,
       }),
     );
     throw sessionExpiredError(reason, ctx.config.sessionIdleMinutes);
@@ -107,6 +109,11 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Sign in first.');
   return request.actor;
+}
+
+/** Who a write made by this request is by: the actor, with the request's IP and user agent. */
+export function authorOf(request: FastifyRequest): Author {
+  return userAuthor(actorOf(request), request.origin);
 }
 
 /** Route preHandler: 403 naming the permission when the actor lacks it everywhere. */

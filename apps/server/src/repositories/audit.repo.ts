@@ -1,8 +1,7 @@
-import type { AuditEvent, AuditQuery } from '@cdp/contracts';
+import type { AuditQuery } from '@cdp/contracts';
+import { isUuid } from '@cdp/contracts';
 import { auditEvents, type Tx } from '@cdp/db';
 import { and, desc, eq, gt, gte, ilike, lte, type SQL, sql } from 'drizzle-orm';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -15,7 +14,7 @@ export function auditConditions(orgId: string, query: Omit<AuditQuery, 'page' | 
   if (query.to) conditions.push(lte(auditEvents.createdAt, new Date(query.to)));
   if (query.actor) {
     conditions.push(
-      UUID.test(query.actor)
+      isUuid(query.actor)
         ? eq(auditEvents.actorId, query.actor)
         : ilike(auditEvents.actorLabel, `%${escapeLike(query.actor)}%`),
     );
@@ -50,7 +49,7 @@ const columns = {
   hash: auditEvents.hash,
 };
 
-type Row = { [K in keyof typeof columns]: unknown } & {
+export type AuditRow = { [K in keyof typeof columns]: unknown } & {
   seq: number;
   action: string;
   resourceType: string;
@@ -66,24 +65,6 @@ type Row = { [K in keyof typeof columns]: unknown } & {
   hash: string;
 };
 
-function present(row: Row): AuditEvent {
-  return {
-    seq: row.seq,
-    action: row.action,
-    resourceType: row.resourceType,
-    resourceId: row.resourceId,
-    actor: { type: row.actorType, id: row.actorId, label: row.actorLabel },
-    oldValues: row.oldValues ?? null,
-    newValues: row.newValues ?? null,
-    reason: row.reason,
-    ip: row.ip,
-    userAgent: row.userAgent,
-    createdAt: row.createdAt,
-    prevHash: row.prevHash,
-    hash: row.hash,
-  };
-}
-
 /** Newest first, one page. */
 export async function searchAudit(tx: Tx, orgId: string, query: AuditQuery) {
   const where = and(...auditConditions(orgId, query));
@@ -97,8 +78,8 @@ export async function searchAudit(tx: Tx, orgId: string, query: AuditQuery) {
     .where(where)
     .orderBy(desc(auditEvents.seq))
     .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize)) as Row[];
-  return { data: rows.map(present), total, page: query.page, pageSize: query.pageSize };
+    .offset((query.page - 1) * query.pageSize)) as AuditRow[];
+  return { rows, total };
 }
 
 /** Oldest first, `limit` events after sequence `afterSeq`: for streaming exports. */
@@ -108,12 +89,12 @@ export async function auditBatch(
   query: Omit<AuditQuery, 'page' | 'pageSize'>,
   afterSeq: number,
   limit: number,
-): Promise<AuditEvent[]> {
+): Promise<AuditRow[]> {
   const rows = (await tx
     .select(columns)
     .from(auditEvents)
     .where(and(...auditConditions(orgId, query), gt(auditEvents.seq, afterSeq)))
     .orderBy(auditEvents.seq)
-    .limit(limit)) as Row[];
-  return rows.map(present);
+    .limit(limit)) as AuditRow[];
+  return rows;
 }

@@ -1,4 +1,3 @@
-import type { DashboardDocument, DashboardSummary, DashboardVersionEntry } from '@cdp/contracts';
 import { dashboards, dashboardVersions, type Tx, users } from '@cdp/db';
 import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 
@@ -76,27 +75,4 @@ export async function findDashboardVersion(tx: Tx, orgId: string, dashboardId: s
     )
     .limit(1);
   return rows[0] ?? null;
-}
-
-export function pagesOf(document: DashboardDocument): DashboardSummary['pages'] {
-  return document.pages.map((p) => ({ id: p.id, title: p.title, widgets: Object.keys(p.widgets).length }));
-}
-
-export function widgetCount(document: DashboardDocument): number {
-  return document.pages.reduce((n, p) => n + Object.keys(p.widgets).length, 0);
-}
-
-export function presentVersionEntry(
-  row: DashboardVersionRow,
-  userName: string | null,
-  document: DashboardDocument,
-): DashboardVersionEntry {
-  return {
-    version: row.version,
-    name: row.name,
-    comment: row.comment,
-    createdAt: row.createdAt.toISOString(),
-    createdBy: row.createdBy ? { id: row.createdBy, name: userName ?? '' } : null,
-    widgets: widgetCount(document),
-  };
 }

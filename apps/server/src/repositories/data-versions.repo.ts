@@ -1,4 +1,3 @@
-import type { DatasetSummary, DataVersion } from '@cdp/contracts';
 import { datasets, dataVersions, studies, type Tx, users } from '@cdp/db';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 
@@ -52,44 +51,6 @@ export async function findVersion(
   versionId: string,
 ): Promise<VersionWithDatasets | null> {
   return (await listVersions(tx, orgId, studyId, versionId))[0] ?? null;
-}
-
-export function presentDataset(row: DatasetRow): DatasetSummary {
-  return {
-    name: row.name,
-    label: row.label,
-    rows: row.rows,
-    columns: row.columns.map((c) => ({
-      name: c.name,
-      label: c.label,
-      type: c.type as DatasetSummary['columns'][number]['type'],
-      length: c.length,
-      format: c.format,
-    })),
-    source: row.source,
-    format: row.format,
-    sha256: row.sha256,
-    bytes: row.bytes,
-  };
-}
-
-export function presentVersion(item: VersionWithDatasets, activeVersionId: string | null): DataVersion {
-  const { version } = item;
-  return {
-    id: version.id,
-    label: version.label,
-    createdAt: version.createdAt.toISOString(),
-    createdBy: item.createdBy,
-    source: {
-      kind: version.kind,
-      fileName: version.sourceFileName,
-      bytes: version.sourceBytes,
-      sha256: version.sourceSha256,
-    },
-    active: version.id === activeVersionId,
-    datasets: item.datasets.map(presentDataset),
-    skipped: version.skipped,
-  };
 }
 
 export async function activeVersionOf(tx: Tx, orgId: string, studyId: string): Promise<string | null> {

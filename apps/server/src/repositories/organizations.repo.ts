@@ -1,4 +1,4 @@
-import { FEATURE_FLAG_KEYS, type Organization } from '@cdp/contracts';
+import { FEATURE_FLAG_KEYS } from '@cdp/contracts';
 import { organizations, type Tx } from '@cdp/db';
 import { asc, eq, sql } from 'drizzle-orm';
 
@@ -41,20 +41,4 @@ export async function findOrganization(
   const rows = options.forUpdate ? await query.for('update', { of: organizations }) : await query;
   const r = rows[0];
   return r ? { ...r.org, usageStudies: r.usageStudies, usageUsers: r.usageUsers } : null;
-}
-
-export function presentOrganization(row: OrganizationWithUsage): Organization {
-  return {
-    id: row.id,
-    code: row.code,
-    name: row.name,
-    kind: row.kind,
-    status: row.status,
-    features: effectiveFeatures(row.features),
-    quotas: { maxStudies: row.maxStudies, maxUsers: row.maxUsers },
-    usage: { studies: row.usageStudies, users: row.usageUsers },
-    deactivatedReason: row.deactivatedReason,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
 }

@@ -1,15 +1,19 @@
 import { hasPermission, type Study } from '@cdp/contracts';
 import { studies, type Tx } from '@cdp/db';
 import { and, asc, eq, ilike, inArray, or, type SQL } from 'drizzle-orm';
-import type { Actor } from '../auth/actor.ts';
-import { canOrgWide } from '../auth/actor.ts';
+import { canOrgWide, type Grantee } from '../policies/can.ts';
 
 export type StudyRow = typeof studies.$inferSelect;
+
+/** Whose organization a query is limited to: a request's actor or a command's author. */
+export interface TenantScope {
+  orgId: string;
+}
 
 /** Studies, always filtered by the actor's organization. */
 export async function findStudy(
   tx: Tx,
-  actor: Actor,
+  actor: TenantScope,
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<StudyRow | null> {
@@ -28,7 +32,11 @@ export interface StudyFilter {
 }
 
 /** The studies the actor holds a role for; an organization-wide role sees all of them. */
-export async function listVisibleStudies(tx: Tx, actor: Actor, filter: StudyFilter): Promise<StudyRow[]> {
+export async function listVisibleStudies(
+  tx: Tx,
+  actor: TenantScope & Grantee,
+  filter: StudyFilter,
+): Promise<StudyRow[]> {
   const conditions: SQL[] = [eq(studies.orgId, actor.orgId)];
   if (!canOrgWide(actor, 'study:view:assigned')) {
     const ids = actor.grants
@@ -48,21 +56,4 @@ export async function listVisibleStudies(tx: Tx, actor: Actor, filter: StudyFilt
     .from(studies)
     .where(and(...conditions))
     .orderBy(asc(studies.code));
-}
-
-export function presentStudy(row: StudyRow): Study {
-  return {
-    id: row.id,
-    code: row.code,
-    name: row.name,
-    protocol: row.protocol,
-    phase: row.phase as Study['phase'],
-    therapeuticArea: row.therapeuticArea,
-    description: row.description,
-    status: row.status,
-    archivedReason: row.archivedReason,
-    archivedAt: row.archivedAt?.toISOString() ?? null,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
 }

@@ -1,13 +1,13 @@
-import type { RoleAssignment, User } from '@cdp/contracts';
+import type { RoleAssignment } from '@cdp/contracts';
 import { roleAssignments, roles, studies, type Tx, users } from '@cdp/db';
 import { and, asc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
-import type { Actor } from '../auth/actor.ts';
+import type { TenantScope } from './studies.repo.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
 export async function findUser(
   tx: Tx,
-  actor: Actor,
+  actor: TenantScope,
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<UserRow | null> {
@@ -25,7 +25,7 @@ export interface UserFilter {
   q?: string;
 }
 
-export async function listUsers(tx: Tx, actor: Actor, filter: UserFilter): Promise<UserRow[]> {
+export async function listUsers(tx: Tx, actor: TenantScope, filter: UserFilter): Promise<UserRow[]> {
   const conditions: SQL[] = [eq(users.orgId, actor.orgId)];
   if (filter.status !== 'all') conditions.push(eq(users.status, filter.status));
   if (filter.q) {
@@ -78,23 +78,13 @@ export async function assignmentsByUser(
   return byUser;
 }
 
-export function presentUser(row: UserRow, roleList: RoleAssignment[]): User {
-  const locked = row.lockedUntil && row.lockedUntil.getTime() > Date.now() ? row.lockedUntil : null;
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    status: row.status,
-    mustChangePassword: row.mustChangePassword,
-    lockedUntil: locked?.toISOString() ?? null,
-    lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
-    deactivatedReason: row.deactivatedReason,
-    createdAt: row.createdAt.toISOString(),
-    roles: roleList,
-  };
+/** A user with their role assignments: what the API shows of a user. */
+export interface UserWithRoles {
+  row: UserRow;
+  roles: RoleAssignment[];
 }
 
-/** Audit-safe view of a user: never the password hash. */
-export function auditableUser(row: UserRow) {
-  return { id: row.id, email: row.email, name: row.name, status: row.status };
+export async function withRoles(tx: Tx, orgId: string, row: UserRow): Promise<UserWithRoles> {
+  const byUser = await assignmentsByUser(tx, orgId, [row.id]);
+  return { row, roles: byUser.get(row.id) ?? [] };
 }

@@ -1,10 +1,10 @@
 import { dashboards, organizations, studies } from '@cdp/db';
 import { and, eq, sql } from 'drizzle-orm';
-import { SYSTEM_ACTOR } from '../audit/audit-log.ts';
+import { systemAuthor } from '../auth/author.ts';
 import { createDashboard } from '../commands/save-dashboard.ts';
 import { CLINICAL_STUDY_OVERVIEW } from '../dashboards/templates/clinical-study-overview.ts';
 import { instantiateTemplate } from '../dashboards/templates/instantiate.ts';
-import { loadVersionData, schemaOf } from '../dashboards/version-data.ts';
+import { loadVersionData, schemaOf } from '../data/version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { DEMO_STUDY } from './seed.ts';
 
@@ -41,7 +41,8 @@ export async function seedDemoDashboard(
   const version = await loadVersionData(ctx, study.orgId, study.id, study.activeDataVersionId);
   if (!version) return { created: false, unmapped: [] };
   const { document, unmapped } = instantiateTemplate(CLINICAL_STUDY_OVERVIEW, schemaOf(version));
-  await createDashboard(ctx, { orgId: study.orgId, userId: null, ref: SYSTEM_ACTOR }, study.id, {
+  await createDashboard(ctx, systemAuthor(study.orgId), {
+    studyId: study.id,
     name: CLINICAL_STUDY_OVERVIEW.name,
     description: CLINICAL_STUDY_OVERVIEW.description,
     templateId: CLINICAL_STUDY_OVERVIEW.id,

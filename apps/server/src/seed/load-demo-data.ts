@@ -2,7 +2,7 @@ import path from 'node:path';
 import { dataVersions, organizations, studies } from '@cdp/db';
 import { writeParquet } from '@cdp/formats';
 import { and, eq, sql } from 'drizzle-orm';
-import { SYSTEM_ACTOR } from '../audit/audit-log.ts';
+import { systemAuthor } from '../auth/author.ts';
 import { recordDataVersion } from '../commands/create-data-version.ts';
 import { generateDemoStudy } from '../demo/generate-study.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -45,16 +45,15 @@ export async function loadGeneratedVersion(
   options: Parameters<typeof generateDemoStudy>[0],
 ) {
   const readers = generateDemoStudy(options);
-  return recordDataVersion(
-    ctx,
-    study,
-    {
+  return recordDataVersion(ctx, systemAuthor(study.orgId), {
+    studyId: study.id,
+    source: {
       kind: 'demo',
       fileName: `demo-generator (${options.subjects} subjects, seed ${options.seed})`,
       bytes: 0,
       sha256: '',
     },
-    async (work) => {
+    produce: async (work) => {
       const datasets = [];
       for (const reader of readers) {
         const file = path.join(work, `${reader.info.name}.generated.parquet`);
@@ -63,6 +62,5 @@ export async function loadGeneratedVersion(
       }
       return { datasets, skipped: [] };
     },
-    { ref: SYSTEM_ACTOR, userId: null },
-  );
+  });
 }

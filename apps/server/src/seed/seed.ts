@@ -1,7 +1,8 @@
 import { SYSTEM_ROLES, type SystemRoleKey } from '@cdp/contracts';
 import { organizations, roleAssignments, roles, studies, type Tx, users } from '@cdp/db';
 import { and, eq, sql } from 'drizzle-orm';
-import { appendAudit, SYSTEM_ACTOR } from '../audit/audit-log.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { systemAuthor } from '../auth/author.ts';
 import { checkPasswordPolicy, hashPassword } from '../auth/passwords.ts';
 import type { AppContext } from '../lib/context.ts';
 import { createStudyFolders, studyDir } from '../lib/study-folders.ts';
@@ -116,7 +117,7 @@ async function ensureOrganization(
   if (!row) throw new Error(`could not create organization ${org.code}`);
   await appendAudit(tx, {
     orgId: row.id,
-    actor: SYSTEM_ACTOR,
+    author: systemAuthor(row.id),
     action: 'organization.created',
     resourceType: 'organization',
     resourceId: row.id,
@@ -136,7 +137,7 @@ async function ensureUser(tx: Tx, orgId: string, email: string, name: string, pa
   if (!row) throw new Error(`could not create user ${email}`);
   await appendAudit(tx, {
     orgId,
-    actor: SYSTEM_ACTOR,
+    author: systemAuthor(orgId),
     action: 'user.created',
     resourceType: 'user',
     resourceId: row.id,
@@ -164,7 +165,7 @@ async function ensureAssignment(
   await tx.insert(roleAssignments).values({ orgId, userId: user.id, roleId, studyId });
   await appendAudit(tx, {
     orgId,
-    actor: SYSTEM_ACTOR,
+    author: systemAuthor(orgId),
     action: 'role.assigned',
     resourceType: 'user',
     resourceId: user.id,
@@ -185,7 +186,7 @@ async function ensureStudy(ctx: AppContext, tx: Tx, orgId: string): Promise<stri
   await tx.insert(studies).values({ id, orgId, ...DEMO_STUDY, status: 'active' });
   await appendAudit(tx, {
     orgId,
-    actor: SYSTEM_ACTOR,
+    author: systemAuthor(orgId),
     action: 'study.created',
     resourceType: 'study',
     resourceId: id,

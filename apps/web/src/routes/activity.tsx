@@ -134,7 +134,7 @@ function ActivityPage() {
             <Pagination
               page={page}
               pageSize={PAGE_SIZE}
-              total={query.data.total}
+              total={query.data.page.total}
               noun="events"
               onPageChange={(next) => navigate({ search: (prev) => ({ ...prev, page: next > 1 ? next : undefined }) })}
             />

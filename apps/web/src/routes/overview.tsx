@@ -13,7 +13,7 @@ import { ActivityFeed } from '../features/audit/components/activity-feed.tsx';
 import { useResourceNames } from '../features/audit/hooks/use-resource-names.ts';
 import { useCan, useIsPlatformAdmin, useMe } from '../features/auth/hooks/use-me.ts';
 import { OrganizationsSummary } from '../features/platform/components/organizations-summary.tsx';
-import { studiesQuery } from '../features/studies/api/studies-api.ts';
+import { canCreateStudies, studiesQuery } from '../features/studies/api/studies-api.ts';
 import { CreateStudyDialog } from '../features/studies/components/create-study-dialog.tsx';
 import { NoStudiesState } from '../features/studies/components/no-studies-state.tsx';
 import { StudyCard } from '../features/studies/components/study-card.tsx';
@@ -60,7 +60,7 @@ function StudiesSection() {
   const query = useQuery(studiesQuery());
   const [creating, setCreating] = useState(false);
   const studies = query.data?.data ?? [];
-  const canCreate = query.data?.canCreate ?? false;
+  const canCreate = canCreateStudies(query.data);
   return (
     <section aria-labelledby="overview-studies">
       <div className="mb-3 flex items-center justify-between gap-3">

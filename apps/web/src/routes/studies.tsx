@@ -13,7 +13,7 @@ import { SearchInput } from '../components/ui/search-input.tsx';
 import { Select } from '../components/ui/select.tsx';
 import { TableSkeleton } from '../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../components/ui/table.tsx';
-import { studiesQuery } from '../features/studies/api/studies-api.ts';
+import { canCreateStudies, studiesQuery } from '../features/studies/api/studies-api.ts';
 import { CreateStudyDialog } from '../features/studies/components/create-study-dialog.tsx';
 import { NoStudiesState } from '../features/studies/components/no-studies-state.tsx';
 import { StudyStatusBadge, studyStatusLabel } from '../features/studies/components/study-status-badge.tsx';
@@ -44,7 +44,7 @@ function StudiesPage() {
   const navigate = useNavigate({ from: '/studies' });
   const query = useQuery(studiesQuery(search));
   const [creating, setCreating] = useState(false);
-  const canCreate = query.data?.canCreate ?? false;
+  const canCreate = canCreateStudies(query.data);
   const filtered = Boolean(search.q || search.status);
   const setSearch = (next: StudiesSearch) => navigate({ search: (prev) => ({ ...prev, ...next }), replace: true });
 

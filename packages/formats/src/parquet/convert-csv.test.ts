@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasSharedData, sharedData } from '../test-support.ts';
 import { convertCsv } from './convert-csv.ts';
 import { openDuckDb } from './duckdb.ts';
 
@@ -91,14 +91,17 @@ describe('convertCsv', () => {
     );
   });
 
-  const phuse = resolve(import.meta.dirname, '../../../../../shared/data/csv/phuse-statin-sdtm-v0');
-  it.skipIf(!existsSync(phuse))('reads the PhUSE statin SDTM CSVs with every row', async () => {
-    const expected: Record<string, number> = { dm: 162, ae: 596, lb: 6248 };
-    for (const [name, rows] of Object.entries(expected)) {
-      const result = await convertCsv(join(phuse, `${name}.csv`), join(dir, `${name}.parquet`), {
-        name: name.toUpperCase(),
-      });
-      expect(result.rows, name).toBe(rows);
-    }
-  });
+  const phuse = sharedData('csv', 'phuse-statin-sdtm-v0');
+  it.runIf(hasSharedData('the PhUSE CSV test', 'csv', 'phuse-statin-sdtm-v0'))(
+    'reads the PhUSE statin SDTM CSVs with every row',
+    async () => {
+      const expected: Record<string, number> = { dm: 162, ae: 596, lb: 6248 };
+      for (const [name, rows] of Object.entries(expected)) {
+        const result = await convertCsv(join(phuse, `${name}.csv`), join(dir, `${name}.parquet`), {
+          name: name.toUpperCase(),
+        });
+        expect(result.rows, name).toBe(rows);
+      }
+    },
+  );
 });

@@ -3,10 +3,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TextDecoder } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
+import { hasSharedData, sharedData } from '../test-support.ts';
 import { tryVariants } from './fuzz-variants.ts';
 import type { Sas7bdatReadOptions } from './read-sas7bdat.ts';
 import {
@@ -26,10 +26,8 @@ import { VALUE_LABELS_METADATA_KEY } from './value-labels.ts';
  * files with expected values are compared cell by cell, the others must read — except the known
  * malformed ones, which must be rejected with a FormatError.
  */
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const CORPUS = path.resolve(REPO_ROOT, '../shared/data/sas7bdat');
-const HAS_CORPUS = existsSync(CORPUS);
-if (!HAS_CORPUS) console.warn(`SAS7BDAT corpus tests skipped: ${CORPUS} is absent (see ../shared/data/README.md)`);
+const CORPUS = sharedData('sas7bdat');
+const HAS_CORPUS = hasSharedData('the SAS7BDAT corpus tests', 'sas7bdat');
 
 /** Files that are broken on purpose: each must fail with a FormatError, never another error. */
 const MALFORMED: Record<string, RegExp> = {

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
+import { hasSharedData, sharedData } from '../test-support.ts';
 import type { ColumnInfo } from '../types.ts';
 import { readXpt } from './read-xpt.ts';
 import { type Cell, EXPECTED, type ExpectedMember, TRUNCATION_ROWS } from './xpt-corpus-expected.ts';
@@ -13,11 +14,10 @@ import { type ReadMember, readAll } from './xpt-test-support.ts';
  * every cell compared with values stated by an independent source, every damaged file rejected.
  */
 
-const DATA = path.resolve(import.meta.dirname, '../../../..', '../shared/data');
-const FREDHUTCH = path.join(DATA, 'xpt/fredhutch-sas-transport');
-const PILOT = path.join(DATA, 'cdiscpilot01');
-const hasData = existsSync(DATA);
-if (!hasData) console.warn(`xpt corpus tests skipped: ${DATA} is absent (see the shared data README)`);
+const DATA = sharedData();
+const FREDHUTCH = sharedData('xpt', 'fredhutch-sas-transport');
+const PILOT = sharedData('cdiscpilot01');
+const hasData = hasSharedData('the xpt corpus tests');
 
 const PER_FILE_MS = 10_000;
 const SAS_EPOCH_DAYS = 3653;

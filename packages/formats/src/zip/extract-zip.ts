@@ -22,10 +22,12 @@
  * - Errors about the archive are `FormatError`s; errors of the machine (disk full, permissions)
  *   pass through unchanged because the upload is not at fault.
  */
+
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { formatBytes } from '@cdp/contracts';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { FormatError } from '../errors.ts';
 
@@ -296,11 +298,4 @@ function asArchiveError(error: unknown, label: string, reason: string): Error {
   if (error instanceof FormatError || isSystemError(error)) return error;
   const detail = error instanceof Error ? error.message : String(error);
   return new FormatError(`${reason} (${detail}); truncated or corrupt upload?`, { file: label });
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
 }

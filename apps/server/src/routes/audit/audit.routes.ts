@@ -1,32 +1,13 @@
 import { Readable } from 'node:stream';
-import { AuditEvent, AuditQuery, AuditVerifyResponse, paged } from '@cdp/contracts';
+import { AuditPage, AuditQuery, AuditVerifyResponse } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { appendAudit } from '../../audit/audit-log.ts';
 import { verifyAuditChain } from '../../audit/verify-chain.ts';
-import { actorRef } from '../../auth/actor.ts';
+import { recordAuditExport } from '../../commands/record-audit-export.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { csvRow } from '../../lib/csv.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { auditBatch, searchAudit } from '../../repositories/audit.repo.ts';
-
-const EXPORT_BATCH = 2000;
-const CSV_HEADER = [
-  'sequence',
-  'time_utc',
-  'actor_type',
-  'actor_id',
-  'actor',
-  'action',
-  'resource_type',
-  'resource_id',
-  'old_values',
-  'new_values',
-  'reason',
-  'ip',
-  'user_agent',
-  'prev_hash',
-  'hash',
-];
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { auditTrailFor } from '../../policies/audit.ts';
+import { auditPage } from '../../presenters/audit.ts';
+import { auditCsvLines } from '../../presenters/audit-csv.ts';
 
 export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
@@ -37,12 +18,12 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         tags: ['audit'],
         summary: 'Search your organization’s audit trail (newest first)',
         querystring: AuditQuery,
-        response: { 200: paged(AuditEvent) },
+        response: { 200: AuditPage },
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      return ctx.database.tenant(actor.orgId, (tx) => searchAudit(tx, actor.orgId, request.query));
+      return auditPage(actor, await auditTrailFor(ctx, actor, request.query), request.query);
     },
   );
 
@@ -76,53 +57,12 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     async (request, reply) => {
       const actor = actorOf(request);
       const filters = request.query;
-      // The export is itself an event: who took a copy of the trail, and which part.
-      await ctx.database.tenant(actor.orgId, (tx) =>
-        appendAudit(tx, {
-          orgId: actor.orgId,
-          actor: actorRef(actor),
-          action: 'audit.exported',
-          resourceType: 'audit_trail',
-          resourceId: null,
-          newValues: { filters },
-          origin: request.origin,
-        }),
-      );
-      async function* lines() {
-        yield csvRow(CSV_HEADER);
-        let after = 0;
-        for (;;) {
-          const batch = await ctx.database.tenant(actor.orgId, (tx) =>
-            auditBatch(tx, actor.orgId, filters, after, EXPORT_BATCH),
-          );
-          for (const e of batch) {
-            yield csvRow([
-              e.seq,
-              e.createdAt,
-              e.actor.type,
-              e.actor.id,
-              e.actor.label,
-              e.action,
-              e.resourceType,
-              e.resourceId,
-              e.oldValues,
-              e.newValues,
-              e.reason,
-              e.ip,
-              e.userAgent,
-              e.prevHash,
-              e.hash,
-            ]);
-          }
-          if (batch.length < EXPORT_BATCH) return;
-          after = batch[batch.length - 1]?.seq ?? after;
-        }
-      }
+      await recordAuditExport(ctx, authorOf(request), { filters });
       const stamp = new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '');
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="audit-${actor.orgCode}-${stamp}.csv"`)
-        .send(Readable.from(lines()));
+        .send(Readable.from(auditCsvLines(ctx, actor.orgId, filters)));
     },
   );
 };

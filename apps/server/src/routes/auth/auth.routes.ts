@@ -1,19 +1,14 @@
-import { ChangePasswordRequest, LoginRequest, LoginResponse, SessionUser } from '@cdp/contracts';
-import { users } from '@cdp/db';
-import { eq, sql } from 'drizzle-orm';
+import { ChangePasswordRequest, LoginRequest, LoginResponse, Ok, SessionUser } from '@cdp/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { appendAudit } from '../../audit/audit-log.ts';
-import { actorRef } from '../../auth/actor.ts';
 import { login } from '../../auth/login.ts';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../../auth/passwords.ts';
+import { logout } from '../../auth/logout.ts';
 import { refresh } from '../../auth/refresh.ts';
-import { endSession, endUserSessions } from '../../auth/sessions.ts';
-import { hashRefreshToken } from '../../auth/tokens.ts';
+import { changeOwnPassword } from '../../commands/change-password.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { actorOf } from '../../plugins/auth.ts';
+import { actorOf, authorOf } from '../../plugins/auth.ts';
 
 export const REFRESH_COOKIE = 'cdp_refresh';
 /**
@@ -22,8 +17,6 @@ export const REFRESH_COOKIE = 'cdp_refresh';
  */
 export const SIGNED_IN_COOKIE = 'cdp_signed_in';
 const COOKIE_PATH = '/api/auth';
-
-const Ok = z.object({ ok: z.literal(true) });
 
 export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const setRefreshCookie = (request: FastifyRequest, reply: FastifyReply, token: string) => {
@@ -107,30 +100,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     },
     async (request, reply) => {
       clearRefreshCookie(reply);
-      const token = request.cookies[REFRESH_COOKIE];
-      const session = token
-        ? await ctx.database.system(async (tx) => {
-            const { rows } = await tx.execute<{
-              session_id: string;
-              org_id: string;
-              user_id: string;
-              email: string;
-            }>(sql`
-              select s.id as session_id, s.org_id, u.id as user_id, u.email
-              from refresh_tokens rt join sessions s on s.id = rt.session_id join users u on u.id = s.user_id
-              where rt.token_hash = ${hashRefreshToken(token)}`);
-            return rows[0] ?? null;
-          })
-        : await sessionFromBearer(ctx, request);
-      if (session) {
-        await ctx.database.tenant(session.org_id, (tx) =>
-          endSession(tx, session.org_id, session.session_id, 'logout', request.origin, {
-            type: 'user',
-            id: session.user_id,
-            label: session.email,
-          }),
-        );
-      }
+      await logout(
+        ctx,
+        { refreshToken: request.cookies[REFRESH_COOKIE], authorization: request.headers.authorization },
+        request.origin,
+      );
       return { ok: true as const };
     },
   );
@@ -150,47 +124,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     },
     async (request) => {
       const actor = actorOf(request);
-      const { currentPassword, newPassword } = request.body;
-      const problems = checkPasswordPolicy(newPassword, actor.email);
-      if (newPassword === currentPassword) problems.push('Choose a password different from the current one.');
-      if (problems.length > 0) {
-        throw new AppError('PASSWORD_POLICY', problems.join(' '), {
-          issues: problems.map((message) => ({ path: 'body.newPassword', message })),
-        });
-      }
-      const [current] = await ctx.database.tenant(actor.orgId, (tx) =>
-        tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.userId)),
-      );
-      if (!current || !(await verifyPassword(current.passwordHash, currentPassword))) {
-        throw new AppError('INVALID_CREDENTIALS', 'The current password is incorrect.', {
-          issues: [{ path: 'body.currentPassword', message: 'The current password is incorrect.' }],
-        });
-      }
-      const passwordHash = await hashPassword(newPassword);
-      await ctx.database.tenant(actor.orgId, async (tx) => {
-        await tx
-          .update(users)
-          .set({ passwordHash, mustChangePassword: false, passwordChangedAt: sql`now()`, updatedAt: sql`now()` })
-          .where(eq(users.id, actor.userId));
-        await appendAudit(tx, {
-          orgId: actor.orgId,
-          actor: actorRef(actor),
-          action: 'auth.password_changed',
-          resourceType: 'user',
-          resourceId: actor.userId,
-          newValues: { wasTemporary: actor.mustChangePassword },
-          origin: request.origin,
-        });
-        await endUserSessions(
-          tx,
-          actor.orgId,
-          actor.userId,
-          'password_changed',
-          request.origin,
-          actorRef(actor),
-          actor.sessionId,
-        );
-      });
+      await changeOwnPassword(ctx, authorOf(request), { actor, ...request.body });
       return {
         user: {
           id: actor.userId,
@@ -203,21 +137,3 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     },
   );
 };
-
-/** Logout without a cookie (API clients): the bearer token names the session. */
-async function sessionFromBearer(ctx: AppContext, request: FastifyRequest) {
-  const header = request.headers.authorization;
-  if (!header?.startsWith('Bearer ')) return null;
-  try {
-    const claims = await ctx.tokens.verify(header.slice(7).trim());
-    return ctx.database.tenant(claims.orgId, async (tx) => {
-      const { rows } = await tx.execute<{ session_id: string; org_id: string; user_id: string; email: string }>(sql`
-        select s.id as session_id, s.org_id, u.id as user_id, u.email
-        from sessions s join users u on u.id = s.user_id
-        where s.id = ${claims.sessionId} and u.id = ${claims.userId}`);
-      return rows[0] ?? null;
-    });
-  } catch {
-    return null;
-  }
-}

@@ -1,31 +1,35 @@
 import {
   CreateDashboardBody,
-  CreateDashboardResponse,
-  Dashboard,
   DashboardList,
   DashboardParams,
+  DashboardResource,
   DeleteDashboardBody,
   IdParams,
+  type Permission,
   UpdateDashboardBody,
 } from '@cdp/contracts';
-import { dashboardTemplates } from '@cdp/db';
-import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createDashboard, deleteDashboard, savedBy, updateDashboard } from '../../commands/save-dashboard.ts';
-import { parseDocument, readStoredDocument } from '../../dashboards/documents.ts';
-import { builtinTemplate, instantiateTemplate } from '../../dashboards/templates/instantiate.ts';
-import { schemaOf } from '../../dashboards/version-data.ts';
-import { notFound } from '../../lib/app-error.ts';
+import { createDashboard, deleteDashboard, updateDashboard } from '../../commands/save-dashboard.ts';
+import { blankDocument, parseDocument } from '../../dashboards/documents.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { findDashboard, listDashboards, pagesOf } from '../../repositories/dashboards.repo.ts';
-import { studyFor } from '../data/study-access.ts';
-import { activeVersionData, dashboardFor, presentDashboard } from './dashboard-access.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { activeVersionData, dashboardFor, templateDocumentFor } from '../../policies/dashboard.ts';
+import { studyFor } from '../../policies/study.ts';
+import { dashboardResource, presentDashboardSummary } from '../../presenters/dashboard.ts';
+import { listDashboards } from '../../repositories/dashboards.repo.ts';
 
 export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  /** A dashboard as every answer shows it: with the active data version's mapping state. */
+  const present = async (
+    actor: ReturnType<typeof actorOf>,
+    params: { id: string; did: string },
+    permission: Permission = 'dashboard:view:assigned',
+  ) => {
+    const found = await dashboardFor(ctx, actor, params, permission);
+    return dashboardResource(actor, found, await activeVersionData(ctx, actor, found.study));
+  };
+
   app.get(
     '/api/studies/:id/dashboards',
     {
@@ -41,20 +45,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       const actor = actorOf(request);
       const study = await studyFor(ctx, actor, request.params.id, 'dashboard:view:assigned');
       const rows = await ctx.database.tenant(actor.orgId, (tx) => listDashboards(tx, actor.orgId, study.id));
-      return {
-        data: rows.map(({ row, updatedBy }) => ({
-          id: row.id,
-          studyId: row.studyId,
-          name: row.name,
-          description: row.description,
-          templateId: row.templateId,
-          version: row.version,
-          pages: pagesOf(readStoredDocument(row.document)),
-          createdAt: row.createdAt.toISOString(),
-          updatedAt: row.updatedAt.toISOString(),
-          updatedBy,
-        })),
-      };
+      return { data: rows.map(presentDashboardSummary) };
     },
   );
 
@@ -66,49 +57,29 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         tags: ['dashboards'],
         summary: 'Create a dashboard, blank, from a template or from a document',
         description:
-          'From a template, every widget is mapped with the mapping suggestions for the active data version; `unmapped` lists what still needs mapping.',
+          'From a template, every widget is mapped with the mapping suggestions for the active data version; `data.unmapped` lists what still needs mapping.',
         params: IdParams,
         body: CreateDashboardBody,
-        response: { 201: CreateDashboardResponse },
+        response: { 201: DashboardResource },
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
       const study = await studyFor(ctx, actor, request.params.id, 'dashboard:create:assigned');
       const version = await activeVersionData(ctx, actor, study);
-      const body = request.body;
-      let document = body.document ? parseDocument(body.document) : blankDocument();
-      if (body.templateId) {
-        const builtin = builtinTemplate(body.templateId);
-        if (builtin) document = instantiateTemplate(builtin, version ? schemaOf(version) : []).document;
-        else {
-          const stored = UUID.test(body.templateId)
-            ? await ctx.database.tenant(actor.orgId, (tx) =>
-                tx
-                  .select()
-                  .from(dashboardTemplates)
-                  .where(
-                    and(
-                      eq(dashboardTemplates.orgId, actor.orgId),
-                      eq(dashboardTemplates.id, body.templateId as string),
-                    ),
-                  ),
-              )
-            : [];
-          if (!stored[0]) throw notFound(`Template ${body.templateId}`);
-          document = readStoredDocument(stored[0].document);
-        }
-      }
-      const row = await createDashboard(
-        ctx,
-        savedBy(actor),
-        study.id,
-        { name: body.name, description: body.description ?? null, templateId: body.templateId ?? null, document },
-        request.origin,
-      );
-      const created = await ctx.database.tenant(actor.orgId, (tx) => findDashboard(tx, actor.orgId, study.id, row.id));
-      if (!created) throw new Error('created dashboard not found');
-      return reply.status(201).send({ dashboard: presentDashboard({ dashboard: created, document }, version) });
+      const { name, description, templateId, document } = request.body;
+      const row = await createDashboard(ctx, authorOf(request), {
+        studyId: study.id,
+        name,
+        description: description ?? null,
+        templateId: templateId ?? null,
+        document: templateId
+          ? await templateDocumentFor(ctx, actor, templateId, version)
+          : document
+            ? parseDocument(document)
+            : blankDocument(),
+      });
+      return reply.status(201).send(await present(actor, { id: study.id, did: row.id }, 'dashboard:create:assigned'));
     },
   );
 
@@ -120,14 +91,10 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         tags: ['dashboards'],
         summary: 'A dashboard with its document',
         params: DashboardParams,
-        response: { 200: Dashboard },
+        response: { 200: DashboardResource },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      const found = await dashboardFor(ctx, actor, request.params, 'dashboard:view:assigned');
-      return presentDashboard(found, await activeVersionData(ctx, actor, found.study));
-    },
+    async (request) => present(actorOf(request), request.params),
   );
 
   app.put(
@@ -141,29 +108,23 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
           '`version` is the version the edit was made on. When the stored dashboard is newer, the answer is 409 CONFLICT with `details.currentVersion`, and nothing is saved.',
         params: DashboardParams,
         body: UpdateDashboardBody,
-        response: { 200: Dashboard },
+        response: { 200: DashboardResource },
       },
     },
     async (request) => {
       const actor = actorOf(request);
       const found = await dashboardFor(ctx, actor, request.params, 'dashboard:edit:assigned');
-      const document = parseDocument(request.body.document);
-      await updateDashboard(
-        ctx,
-        actor,
-        found.study.id,
-        found.dashboard.row.id,
-        {
-          version: request.body.version,
-          ...(request.body.name !== undefined ? { name: request.body.name } : {}),
-          ...(request.body.description !== undefined ? { description: request.body.description } : {}),
-          document,
-          ...(request.body.comment ? { comment: request.body.comment } : {}),
-        },
-        request.origin,
-      );
-      const saved = await dashboardFor(ctx, actor, request.params, 'dashboard:edit:assigned');
-      return presentDashboard(saved, await activeVersionData(ctx, actor, saved.study));
+      const { version, name, description, comment } = request.body;
+      await updateDashboard(ctx, authorOf(request), {
+        studyId: found.study.id,
+        dashboardId: found.dashboard.row.id,
+        version,
+        ...(name !== undefined ? { name } : {}),
+        ...(description !== undefined ? { description } : {}),
+        document: parseDocument(request.body.document),
+        ...(comment ? { comment } : {}),
+      });
+      return present(actor, request.params, 'dashboard:edit:assigned');
     },
   );
 
@@ -180,18 +141,13 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const found = await dashboardFor(ctx, actor, request.params, 'dashboard:delete:assigned');
-      await deleteDashboard(ctx, actor, found.study.id, found.dashboard.row.id, request.body?.reason, request.origin);
+      const found = await dashboardFor(ctx, actorOf(request), request.params, 'dashboard:delete:assigned');
+      await deleteDashboard(ctx, authorOf(request), {
+        studyId: found.study.id,
+        dashboardId: found.dashboard.row.id,
+        ...(request.body?.reason ? { reason: request.body.reason } : {}),
+      });
       return reply.status(204).send(null);
     },
   );
 };
-
-function blankDocument() {
-  return parseDocument({
-    schemaVersion: 2,
-    filters: [],
-    pages: [{ id: 'page-1', title: 'Page 1', layout: [], widgets: {} }],
-  });
-}

@@ -19,7 +19,7 @@ async function createFromTemplate(name = 'Overview'): Promise<Dashboard> {
     payload: { name, templateId: 'clinical-study-overview' },
   });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json().dashboard;
+  return res.json().data;
 }
 
 async function widgetData(dashboard: Dashboard, widgetId: string, filters: unknown[] = [], session = monitor) {
@@ -232,7 +232,7 @@ describe('saving, versions and concurrency', () => {
       payload: { version: 1, document: withTitle(dashboard.document, 'Summary'), comment: 'Renamed the first page' },
     });
     expect(first.statusCode, first.body).toBe(200);
-    expect(first.json()).toMatchObject({ version: 2, pages: [{ title: 'Summary' }, {}, {}, {}] });
+    expect(first.json().data).toMatchObject({ version: 2, pages: [{ title: 'Summary' }, {}, {}, {}] });
 
     const stale = await t.request(manager, {
       method: 'PUT',
@@ -243,7 +243,7 @@ describe('saving, versions and concurrency', () => {
     expect(stale.json().error).toMatchObject({ code: 'CONFLICT', details: { currentVersion: 2 } });
 
     const now = await t.request(monitor, { method: 'GET', url: `${base()}/${dashboard.id}` });
-    expect(now.json()).toMatchObject({ version: 2, pages: [{ title: 'Summary' }, {}, {}, {}] });
+    expect(now.json().data).toMatchObject({ version: 2, pages: [{ title: 'Summary' }, {}, {}, {}] });
   });
 
   it('keeps every version, diffs two and restores an old one as a new version', async () => {
@@ -263,7 +263,7 @@ describe('saving, versions and concurrency', () => {
       payload: { version: 2 },
     });
     expect(restored.statusCode, restored.body).toBe(200);
-    expect(restored.json()).toMatchObject({ version: 3, pages: [{ title: 'Overview' }, {}, {}, {}] });
+    expect(restored.json().data).toMatchObject({ version: 3, pages: [{ title: 'Overview' }, {}, {}, {}] });
     const { rows } = await t.admin.query(
       `select action from audit_events where org_id = $1 and resource_id = $2 order by seq`,
       [orgId, dashboard.id],
@@ -294,7 +294,7 @@ describe('saving, versions and concurrency', () => {
     expect(res2.statusCode).toBe(400);
     expect(res2.json().error.message).toContain('unknown widget type "crystal-ball"');
     const now = await t.request(monitor, { method: 'GET', url: `${base()}/${dashboard.id}` });
-    expect(now.json().version).toBe(3);
+    expect(now.json().data.version).toBe(3);
   });
 
   it('reads a schemaVersion 1 document and stores it at the current version', async () => {
@@ -305,7 +305,7 @@ describe('saving, versions and concurrency', () => {
     };
     const res = await t.request(manager, { method: 'POST', url: base(), payload: { name: 'Imported', document: v1 } });
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().dashboard.document).toMatchObject({
+    expect(res.json().data.document).toMatchObject({
       schemaVersion: 2,
       filters: [{ id: 'arm', field: 'arm', label: 'Treatment arm', kind: 'multi' }],
     });
@@ -411,7 +411,7 @@ describe('the builder endpoints', () => {
       payload: { name: 'Our safety review', description: 'House style', studyId, dashboardId: source.id },
     });
     expect(res.statusCode, res.body).toBe(201);
-    const template = res.json().template;
+    const template = res.json().data;
     expect(template).toMatchObject({ scope: 'organization', name: 'Our safety review' });
     const created = await t.request(manager, {
       method: 'POST',
@@ -419,7 +419,7 @@ describe('the builder endpoints', () => {
       payload: { name: 'From ours', templateId: template.id },
     });
     expect(created.statusCode, created.body).toBe(201);
-    expect(created.json().dashboard.document).toEqual(source.document);
+    expect(created.json().data.document).toEqual(source.document);
   });
 });
 

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
-import { buildZip } from '@cdp/formats/testing';
+import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
@@ -16,9 +15,8 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * arms from ADSL.TRT01A, treatment-emergent events (TRTEMFL = Y).
  */
 
-const ADAM = path.resolve(import.meta.dirname, '../../../../../../shared/data/cdiscpilot01/adam-tdf');
-const hasData = existsSync(path.join(ADAM, 'adsl.xpt'));
-if (!hasData) console.warn(`real-data dashboard tests skipped: ${ADAM} is absent (see the shared data README)`);
+const ADAM = sharedData('cdiscpilot01', 'adam-tdf');
+const hasData = hasSharedData('the real-data dashboard tests', 'cdiscpilot01', 'adam-tdf', 'adsl.xpt');
 
 let t: TestApp;
 let manager: Session;
@@ -64,7 +62,7 @@ beforeAll(async () => {
     payload: { name: 'Pilot overview', templateId: 'clinical-study-overview' },
   });
   expect(created.statusCode, created.body).toBe(201);
-  dashboard = created.json().dashboard;
+  dashboard = created.json().data;
 
   // The stored Parquet files, read by a DuckDB of the test's own.
   const { rows } = await t.admin.query(

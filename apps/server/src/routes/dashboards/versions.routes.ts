@@ -1,11 +1,11 @@
 import {
-  Dashboard,
   DashboardDiff,
   DashboardDiffQuery,
   DashboardParams,
-  DashboardVersionDetail,
+  DashboardResource,
   DashboardVersionList,
   DashboardVersionParams,
+  DashboardVersionResource,
   RestoreDashboardBody,
 } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -14,13 +14,10 @@ import { diffDocuments } from '../../dashboards/diff-documents.ts';
 import { readStoredDocument } from '../../dashboards/documents.ts';
 import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import {
-  findDashboardVersion,
-  listDashboardVersions,
-  presentVersionEntry,
-} from '../../repositories/dashboards.repo.ts';
-import { activeVersionData, dashboardFor, presentDashboard } from './dashboard-access.ts';
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { activeVersionData, dashboardFor, dashboardPermissions } from '../../policies/dashboard.ts';
+import { dashboardResource, presentVersionEntry } from '../../presenters/dashboard.ts';
+import { findDashboardVersion, listDashboardVersions } from '../../repositories/dashboards.repo.ts';
 
 export const dashboardVersionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
@@ -63,13 +60,16 @@ export const dashboardVersionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> 
         tags: ['dashboards'],
         summary: 'One saved version with its document',
         params: DashboardVersionParams,
-        response: { 200: DashboardVersionDetail },
+        response: { 200: DashboardVersionResource },
       },
     },
     async (request) => {
       const actor = actorOf(request);
       const found = await dashboardFor(ctx, actor, request.params, 'dashboard:view:assigned');
-      return versionOf(actor, found.dashboard.row.id, request.params.version);
+      return {
+        data: await versionOf(actor, found.dashboard.row.id, request.params.version),
+        permissions: dashboardPermissions(actor, found.study.id),
+      };
     },
   );
 
@@ -83,22 +83,20 @@ export const dashboardVersionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> 
         description: '`version` in the body is the current version, as for a PUT: a stale one is a 409.',
         params: DashboardVersionParams,
         body: RestoreDashboardBody,
-        response: { 200: Dashboard },
+        response: { 200: DashboardResource },
       },
     },
     async (request) => {
       const actor = actorOf(request);
       const found = await dashboardFor(ctx, actor, request.params, 'dashboard:edit:assigned');
-      await restoreDashboardVersion(
-        ctx,
-        actor,
-        found.study.id,
-        found.dashboard.row.id,
-        { version: request.params.version, current: request.body.version },
-        request.origin,
-      );
+      await restoreDashboardVersion(ctx, authorOf(request), {
+        studyId: found.study.id,
+        dashboardId: found.dashboard.row.id,
+        version: request.params.version,
+        current: request.body.version,
+      });
       const saved = await dashboardFor(ctx, actor, request.params, 'dashboard:edit:assigned');
-      return presentDashboard(saved, await activeVersionData(ctx, actor, saved.study));
+      return dashboardResource(actor, saved, await activeVersionData(ctx, actor, saved.study));
     },
   );
 

@@ -14,19 +14,18 @@ import {
   WidgetPreviewResponse,
   WidgetTypeList,
 } from '@cdp/contracts';
-import { suggestMapping, widgetType, widgetTypeInfo, widgetTypes } from '@cdp/widgets';
+import { resolveWidget, suggestMapping, widgetType, widgetTypeInfo, widgetTypes } from '@cdp/widgets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { drillSubjects } from '../../dashboards/drill.ts';
 import { filterValues } from '../../dashboards/filter-values.ts';
-import { resolveWidget } from '../../dashboards/resolve-widget.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
-import { schemaOf } from '../../dashboards/version-data.ts';
+import { resolverOf, schemaOf } from '../../data/version-data.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { studyFor } from '../data/study-access.ts';
-import { activeVersionData, dashboardFor } from './dashboard-access.ts';
+import { activeVersionData, dashboardFor } from '../../policies/dashboard.ts';
+import { studyFor } from '../../policies/study.ts';
 
 function noData(): AppError {
   return new AppError('INVALID_STATE', 'This study has no active data version yet. Upload data on the Data tab first.');
@@ -86,7 +85,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
           ? { sort: { key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? ('desc' as const) : ('asc' as const) } }
           : {}),
       };
-      return runWidget(engine, version, resolveWidget(widget, version, filters, view));
+      return runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, view));
     },
   );
 
@@ -107,7 +106,10 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
       const actor = actorOf(request);
       const { widget, version } = await widgetOf(request, actor);
       const { filters, point, offset, limit } = request.query;
-      return drillSubjects(engine, version, resolveWidget(widget, version, filters), point, { offset, limit });
+      return drillSubjects(engine, version, resolveWidget(widget, resolverOf(version), filters), point, {
+        offset,
+        limit,
+      });
     },
   );
 
@@ -151,7 +153,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
       const study = await studyFor(ctx, actor, request.params.id, 'dashboard:edit:assigned');
       const version = await activeVersionData(ctx, actor, study);
       if (!version) throw noData();
-      const resolved = resolveWidget(request.body.widget, version, request.body.filters);
+      const resolved = resolveWidget(request.body.widget, resolverOf(version), request.body.filters);
       const sample = await sampleRows(engine, version, request.body.widget, resolved);
       if (resolved.problem) return { data: null, error: resolved.problem, report: resolved.report, sample };
       try {

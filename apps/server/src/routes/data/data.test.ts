@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataVersion, VersionDiff } from '@cdp/contracts';
-import { buildZip } from '@cdp/formats/testing';
+import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 
-const SHARED = path.resolve(import.meta.dirname, '../../../../../../shared/data');
 const XPT_FIXTURES = path.resolve(import.meta.dirname, '../../../../../packages/formats/fixtures/xpt');
 
 const DM_V1 = 'USUBJID,ARM,AGE,SEX\nS-001,Placebo,63,F\nS-002,Drug,71,M\nS-003,Drug,55,F\n';
@@ -30,7 +29,8 @@ async function upload(session: Session, fileName: string, data: Buffer | string,
 async function versions(session: Session = manager) {
   const res = await t.request(session, { method: 'GET', url: `/api/studies/${studyId}/versions` });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { data: DataVersion[]; activeVersionId: string | null };
+  const body = res.json() as { data: DataVersion[]; meta: { activeVersionId: string | null } };
+  return { data: body.data, activeVersionId: body.meta.activeVersionId };
 }
 
 beforeAll(async () => {
@@ -49,7 +49,7 @@ describe('uploading data', () => {
   it('turns a CSV into the first version, which becomes active, with its manifest and audit trail', async () => {
     const res = await upload(manager, 'dm.csv', DM_V1);
     expect(res.statusCode, res.body).toBe(201);
-    first = res.json().version;
+    first = res.json().data;
     expect(first).toMatchObject({
       active: true,
       source: { kind: 'upload', fileName: 'dm.csv', bytes: DM_V1.length },
@@ -95,7 +95,7 @@ describe('uploading data', () => {
   it('keeps a later upload inactive until someone activates it', async () => {
     const res = await upload(manager, 'dm.csv', DM_V2);
     expect(res.statusCode, res.body).toBe(201);
-    second = res.json().version;
+    second = res.json().data;
     expect(second.active).toBe(false);
     const list = await versions();
     expect(list.activeVersionId).toBe(first.id);
@@ -367,7 +367,7 @@ describe('bad uploads leave nothing behind', () => {
     ]);
     const res = await upload(session, 'transfer.zip', zip, study);
     expect(res.statusCode, res.body).toBe(201);
-    const version = res.json().version as DataVersion;
+    const version = res.json().data as DataVersion;
     expect(version.datasets.map((d) => [d.name, d.source])).toEqual([['dm', 'transfer.zip/sdtm/dm.csv']]);
     expect(version.skipped).toEqual([
       { file: 'transfer.zip/README.txt', reason: 'text file without delimited columns (not a dataset)' },
@@ -383,7 +383,7 @@ describe('bad uploads leave nothing behind', () => {
       upload(manager2, 'b.csv', DM_V2, tenant.study.id),
     ]);
     expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
-    const [va, vb] = [a.json().version as DataVersion, b.json().version as DataVersion];
+    const [va, vb] = [a.json().data as DataVersion, b.json().data as DataVersion];
     expect(va.label).not.toBe(vb.label);
     expect([va.active, vb.active].filter(Boolean)).toHaveLength(1);
     expect(va.datasets[0]?.rows).toBe(3);
@@ -405,23 +405,23 @@ describe('with one conversion at a time', () => {
         });
       const results = await Promise.all([send('a.csv', DM_V1), send('b.csv', DM_V2), send('c.csv', DM_V1)]);
       expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201]);
-      expect(new Set(results.map((r) => r.json().version.label)).size).toBe(3);
+      expect(new Set(results.map((r) => r.json().data.label)).size).toBe(3);
     } finally {
       await queued.close();
     }
   });
 });
 
-describe.skipIf(!existsSync(path.join(SHARED, 'cdiscpilot01')))('real data: the CDISC pilot SDTM', () => {
+describe.runIf(hasSharedData('the CDISC pilot upload tests', 'cdiscpilot01'))('real data: the CDISC pilot SDTM', () => {
   it('loads a ZIP of the pilot XPTs with the row counts and labels the study has', async () => {
-    const dir = path.join(SHARED, 'cdiscpilot01/sdtm-original');
+    const dir = sharedData('cdiscpilot01', 'sdtm-original');
     const files = ['dm.xpt', 'ae.xpt', 'ex.xpt'];
     const zip = buildZip(
       await Promise.all(files.map(async (name) => ({ name, data: await readFile(path.join(dir, name)) }))),
     );
     const res = await upload(manager, 'cdiscpilot01.zip', zip);
     expect(res.statusCode, res.body).toBe(201);
-    const version = res.json().version as DataVersion;
+    const version = res.json().data as DataVersion;
     const dm = version.datasets.find((d) => d.name === 'DM');
     // The pilot's transport files carry no dataset labels (define.xml has them); the columns do.
     expect(dm).toMatchObject({ rows: 306, format: 'xpt' });
@@ -441,7 +441,7 @@ describe('CSV read options on upload', () => {
     const url = `/api/studies/${tenant.study.id}/uploads?csvDelimiter=%3B&csvEncoding=latin-1&csvHeader=false&csvTypes=column3:number`;
     const res = await t.request(session, { method: 'POST', url, ...multipartFile('dm.csv', latin) });
     expect(res.statusCode, res.body).toBe(201);
-    const version = res.json().version as DataVersion;
+    const version = res.json().data as DataVersion;
     expect(version.datasets[0]?.columns.map((c) => [c.name, c.type])).toEqual([
       ['column1', 'string'],
       ['column2', 'string'],
@@ -485,7 +485,7 @@ describe('a Rave ODM snapshot', () => {
     const odm = await readFile(path.resolve(XPT_FIXTURES, '../odm/rwslib/test_double_byte_chars.xml'));
     const res = await upload(session, 'rave.xml', odm, tenant.study.id);
     expect(res.statusCode, res.body).toBe(201);
-    const version = res.json().version as DataVersion;
+    const version = res.json().data as DataVersion;
     expect(version.datasets.length).toBeGreaterThan(0);
     expect(version.datasets.every((d) => d.format === 'odm' && d.source === 'rave.xml')).toBe(true);
     const dataset = version.datasets[0];

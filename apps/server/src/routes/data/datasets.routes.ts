@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { type DatasetStore, profileColumn, QueryError, readRows, type StoredDataset } from '@cdp/analytics';
+import { rm } from 'node:fs/promises';
+import { type DatasetStore, profileColumn, QueryError, readRows } from '@cdp/analytics';
 import {
   ColumnProfile,
   ColumnProfileQuery,
@@ -12,22 +11,14 @@ import {
   DownloadQuery,
   VersionParams,
 } from '@cdp/contracts';
-import { FormatError, quoteLiteral, readParquet, writeXpt } from '@cdp/formats';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { appendAudit } from '../../audit/audit-log.ts';
-import { type Actor, actorRef } from '../../auth/actor.ts';
-import { AppError, notFound } from '../../lib/app-error.ts';
+import { exportDataset } from '../../commands/export-dataset.ts';
+import { EXPORT_CONTENT_TYPES } from '../../data/write-export.ts';
+import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { datasetFile, studyDir } from '../../lib/study-folders.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { type DatasetRow, findVersion, presentDataset } from '../../repositories/data-versions.repo.ts';
-import { studyFor } from './study-access.ts';
-
-interface FoundDataset {
-  row: DatasetRow;
-  stored: StoredDataset;
-  file: string;
-}
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { datasetFor, versionFor } from '../../policies/data.ts';
+import { presentDataset } from '../../presenters/data.ts';
 
 /** Runs a dataset query, turning a request the dataset cannot answer into a 400 naming the parameter. */
 async function answer<T>(work: () => Promise<T>): Promise<T> {
@@ -47,20 +38,6 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
   app,
   { ctx, store },
 ) => {
-  async function findDataset(
-    actor: Actor,
-    params: { id: string; vid: string; name: string },
-    permission: 'data:view:assigned' | 'data:export:assigned',
-  ): Promise<FoundDataset> {
-    const study = await studyFor(ctx, actor, params.id, permission);
-    const version = await ctx.database.tenant(actor.orgId, (tx) => findVersion(tx, actor.orgId, study.id, params.vid));
-    if (!version) throw notFound('Data version');
-    const row = version.datasets.find((d) => d.name.toLowerCase() === params.name.toLowerCase());
-    if (!row) throw notFound(`Dataset ${params.name}`);
-    const file = datasetFile(ctx.config.dataDir, row, version.version.label);
-    return { row, file, stored: { file, columns: row.columns } };
-  }
-
   app.get(
     '/api/studies/:id/versions/:vid/datasets',
     {
@@ -73,12 +50,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const study = await studyFor(ctx, actor, request.params.id, 'data:view:assigned');
-      const version = await ctx.database.tenant(actor.orgId, (tx) =>
-        findVersion(tx, actor.orgId, study.id, request.params.vid),
-      );
-      if (!version) throw notFound('Data version');
+      const { version } = await versionFor(ctx, actorOf(request), request.params, 'data:view:assigned');
       return { data: version.datasets.map(presentDataset) };
     },
   );
@@ -97,11 +69,10 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const { row, stored } = await findDataset(actor, request.params, 'data:view:assigned');
+      const dataset = await datasetFor(ctx, actorOf(request), request.params, 'data:view:assigned');
       const { offset, limit, sort, filter } = request.query;
-      const page = await answer(() => readRows(store, stored, { offset, limit, sort, filters: filter }));
-      return { columns: presentDataset(row).columns, ...page };
+      const page = await answer(() => readRows(store, dataset, { offset, limit, sort, filters: filter }));
+      return { columns: presentDataset(dataset.row).columns, ...page };
     },
   );
 
@@ -118,10 +89,9 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const { row, stored } = await findDataset(actor, request.params, 'data:view:assigned');
-      const profile = await answer(() => profileColumn(store, stored, request.query.column));
-      const label = row.columns.find((c) => c.name === profile.name)?.label ?? null;
+      const dataset = await datasetFor(ctx, actorOf(request), request.params, 'data:view:assigned');
+      const profile = await answer(() => profileColumn(store, dataset, request.query.column));
+      const label = dataset.columns.find((c) => c.name === profile.name)?.label ?? null;
       return { ...profile, label, type: profile.type as ColumnProfile['type'] };
     },
   );
@@ -138,76 +108,18 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const found = await findDataset(actor, request.params, 'data:export:assigned');
+      const dataset = await datasetFor(ctx, actorOf(request), request.params, 'data:export:assigned');
       const { format } = request.query;
-      const exportsDir = path.join(studyDir(ctx.config.dataDir, found.row.orgId, found.row.studyId), 'temp');
-      await mkdir(exportsDir, { recursive: true });
-      let file = found.file;
-      let temporary: string | null = null;
-      if (format !== 'parquet') {
-        temporary = path.join(exportsDir, `export-${request.id}.${format}`);
-        file = temporary;
-        await writeExport(store, found, format, temporary);
-      }
-      await ctx.database.tenant(actor.orgId, (tx) =>
-        appendAudit(tx, {
-          orgId: actor.orgId,
-          actor: actorRef(actor),
-          action: 'dataset.exported',
-          resourceType: 'dataset',
-          resourceId: found.row.id,
-          newValues: { studyId: found.row.studyId, versionId: found.row.versionId, dataset: found.row.name, format },
-          origin: request.origin,
-        }),
-      );
-      const stream = createReadStream(file);
-      if (temporary) {
-        const done = temporary;
-        stream.on('close', () => void rm(done, { force: true }));
-      }
-      const type = {
-        csv: 'text/csv; charset=utf-8',
-        parquet: 'application/vnd.apache.parquet',
-        xpt: 'application/octet-stream',
-      }[format];
+      const exported = await exportDataset(ctx, authorOf(request), { dataset, format, store });
+      const stream = createReadStream(exported.file);
+      if (exported.temporary) stream.on('close', () => void rm(exported.file, { force: true }));
       return reply
-        .header('content-type', type)
+        .header('content-type', EXPORT_CONTENT_TYPES[format])
         .header(
           'content-disposition',
-          `attachment; filename="${found.row.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.${format}"`,
+          `attachment; filename="${dataset.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.${format}"`,
         )
         .send(stream);
     },
   );
 };
-
-async function writeExport(
-  store: DatasetStore,
-  found: FoundDataset,
-  format: 'csv' | 'xpt',
-  target: string,
-): Promise<void> {
-  if (format === 'csv') {
-    await store.withConnection((connection) =>
-      connection.run(
-        `COPY (SELECT * FROM read_parquet(${quoteLiteral(found.file)})) TO ${quoteLiteral(target)} (FORMAT csv, HEADER true)`,
-      ),
-    );
-    return;
-  }
-  try {
-    const reader = await readParquet(found.file, { fileName: found.row.name });
-    await writeXpt(target, [reader]);
-  } catch (error) {
-    await rm(target, { force: true });
-    if (error instanceof FormatError) {
-      throw new AppError(
-        'INVALID_FILE',
-        `${found.row.name} cannot be written as SAS XPT v5: ${error.message}`,
-        error.location,
-      );
-    }
-    throw error;
-  }
-}

@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetStore, NamedDataset } from '@cdp/analytics';
+import type { DatasetStore } from '@cdp/analytics';
 import { diffDataset } from '@cdp/analytics';
 import {
   ActivateVersionRequest,
   type DatasetColumnType,
-  DataVersion,
+  DataVersionResource,
   DiffParams,
   DiffQuery,
   IdParams,
@@ -14,28 +14,21 @@ import {
   VersionDiff,
   VersionList,
   VersionParams,
-  withPermissions,
 } from '@cdp/contracts';
 import type { CsvOptions } from '@cdp/formats';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { actorRef } from '../../auth/actor.ts';
 import { activateDataVersion } from '../../commands/activate-data-version.ts';
 import { createDataVersion } from '../../commands/create-data-version.ts';
-import { AppError, notFound } from '../../lib/app-error.ts';
+import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { datasetFile, studyDir } from '../../lib/study-folders.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { studyPermissions } from '../../policies/study.policy.ts';
-import {
-  activeVersionOf,
-  type DatasetRow,
-  findVersion,
-  listVersions,
-  presentVersion,
-} from '../../repositories/data-versions.repo.ts';
+import { studyDir } from '../../lib/study-folders.ts';
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { assertAcceptsData, versionDataFor, versionFor } from '../../policies/data.ts';
+import { studyFor, studyPermissions } from '../../policies/study.ts';
+import { presentVersion, versionResource } from '../../presenters/data.ts';
+import { activeVersionOf, listVersions } from '../../repositories/data-versions.repo.ts';
 import { receiveUpload } from './receive-upload.ts';
-import { studyFor } from './study-access.ts';
 
 export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: DatasetStore }> = async (
   app,
@@ -64,21 +57,16 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     async (request, reply) => {
       const actor = actorOf(request);
       const study = await studyFor(ctx, actor, request.params.id, 'data:upload:assigned');
-      if (study.status === 'archived' || study.status === 'locked') {
-        throw new AppError('INVALID_STATE', `Study ${study.code} is ${study.status}; data cannot be loaded into it.`);
-      }
+      assertAcceptsData(study);
       const tempDir = path.join(studyDir(ctx.config.dataDir, study.orgId, study.id), 'temp');
       const upload = await receiveUpload(request, tempDir, ctx.config.uploadMaxBytes);
       try {
-        const created = await createDataVersion(
-          ctx,
-          study,
-          { ...upload, kind: 'upload', csv: csvOptions(request.query) },
-          { ref: actorRef(actor), userId: actor.userId },
-          request.origin,
-        );
+        const created = await createDataVersion(ctx, authorOf(request), {
+          studyId: study.id,
+          upload: { ...upload, kind: 'upload', csv: csvOptions(request.query) },
+        });
         const active = await ctx.database.tenant(actor.orgId, (tx) => activeVersionOf(tx, actor.orgId, study.id));
-        return reply.status(201).send({ version: presentVersion(created, active) });
+        return reply.status(201).send(versionResource(actor, created, active));
       } finally {
         await rm(upload.path, { force: true });
       }
@@ -102,7 +90,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       const versions = await ctx.database.tenant(actor.orgId, (tx) => listVersions(tx, actor.orgId, study.id));
       return {
         data: versions.map((v) => presentVersion(v, study.activeDataVersionId)),
-        activeVersionId: study.activeDataVersionId,
+        meta: { activeVersionId: study.activeDataVersionId, permissions: studyPermissions(actor, study.id) },
       };
     },
   );
@@ -115,20 +103,13 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
         tags: ['data'],
         summary: 'One data version',
         params: VersionParams,
-        response: { 200: withPermissions(DataVersion) },
+        response: { 200: DataVersionResource },
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      const study = await studyFor(ctx, actor, request.params.id, 'data:view:assigned');
-      const version = await ctx.database.tenant(actor.orgId, (tx) =>
-        findVersion(tx, actor.orgId, study.id, request.params.vid),
-      );
-      if (!version) throw notFound('Data version');
-      return {
-        data: presentVersion(version, study.activeDataVersionId),
-        permissions: studyPermissions(actor, study.id),
-      };
+      const { study, version } = await versionFor(ctx, actor, request.params, 'data:view:assigned');
+      return versionResource(actor, version, study.activeDataVersionId);
     },
   );
 
@@ -141,21 +122,16 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
         summary: 'Make this version the active one (also how a roll back is done); audited with the reason',
         params: VersionParams,
         body: ActivateVersionRequest,
-        response: { 200: withPermissions(DataVersion) },
+        response: { 200: DataVersionResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const study = await studyFor(ctx, actor, request.params.id, 'data:upload:assigned');
-      const version = await activateDataVersion(
-        ctx,
-        actor,
-        study.id,
-        request.params.vid,
-        request.body.reason,
-        request.origin,
-      );
-      return { data: presentVersion(version, version.version.id), permissions: studyPermissions(actor, study.id) };
+      const version = await activateDataVersion(ctx, authorOf(request), {
+        studyId: request.params.id,
+        versionId: request.params.vid,
+        reason: request.body.reason,
+      });
+      return versionResource(actorOf(request), version, version.version.id);
     },
   );
 
@@ -176,20 +152,8 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     async (request) => {
       const actor = actorOf(request);
       const study = await studyFor(ctx, actor, request.params.id, 'data:view:assigned');
-      const [from, to] = await ctx.database.tenant(actor.orgId, async (tx) => [
-        await findVersion(tx, actor.orgId, study.id, request.params.a),
-        await findVersion(tx, actor.orgId, study.id, request.params.b),
-      ]);
-      if (!from || !to) throw notFound('Data version');
-      const named = (rows: DatasetRow[], label: string) =>
-        new Map(
-          rows.map((d): [string, NamedDataset] => [
-            d.name.toUpperCase(),
-            { name: d.name, rows: d.rows, file: datasetFile(ctx.config.dataDir, d, label), columns: d.columns },
-          ]),
-        );
-      const before = named(from.datasets, from.version.label);
-      const after = named(to.datasets, to.version.label);
+      const before = (await versionDataFor(ctx, actor, study, request.params.a)).datasets;
+      const after = (await versionDataFor(ctx, actor, study, request.params.b)).datasets;
       const only = request.query.dataset?.toUpperCase();
       const names = [...new Set([...before.keys(), ...after.keys()])].filter((n) => !only || n === only).sort();
       if (only && names.length === 0) throw notFound(`Dataset ${request.query.dataset}`);
@@ -203,8 +167,8 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
         );
       }
       return {
-        from: from.version.id,
-        to: to.version.id,
+        from: request.params.a,
+        to: request.params.b,
         datasetsAdded: datasets.filter((d) => d.status === 'added').map((d) => d.name),
         datasetsRemoved: datasets.filter((d) => d.status === 'removed').map((d) => d.name),
         datasets,

@@ -1,7 +1,7 @@
-import { migrationStatus } from '@cdp/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../lib/context.ts';
+import { readiness } from '../../lib/readiness.ts';
 
 const Health = z.object({ status: z.literal('ok') });
 const Ready = z.object({
@@ -36,22 +36,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       },
     },
     async (_request, reply) => {
-      try {
-        const status = await migrationStatus(ctx.database.pool);
-        const body = {
-          status: status.current ? ('ready' as const) : ('not_ready' as const),
-          database: 'ok' as const,
-          migrations: { current: status.current, applied: status.applied, expected: status.expected },
-        };
-        return reply.status(status.current ? 200 : 503).send(body);
-      } catch (error) {
-        ctx.log.warn({ err: error }, 'readiness check failed');
-        return reply.status(503).send({
-          status: 'not_ready' as const,
-          database: 'unreachable' as const,
-          migrations: { current: false, applied: 0, expected: 0 },
-        });
-      }
+      const body = await readiness(ctx);
+      return reply.status(body.status === 'ready' ? 200 : 503).send(body);
     },
   );
 };

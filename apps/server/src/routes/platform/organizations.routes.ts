@@ -1,52 +1,23 @@
 import {
   CreateOrganizationRequest,
   IdParams,
-  Organization,
+  OrganizationList,
+  OrganizationResource,
   OrganizationStatusRequest,
   UpdateOrganizationRequest,
-  User,
-  withPermissions,
+  UserList,
 } from '@cdp/contracts';
-import { organizations, type Tx } from '@cdp/db';
-import { eq, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { type AuditEntry, appendAudit } from '../../audit/audit-log.ts';
-import { type Actor, actorRef, can } from '../../auth/actor.ts';
-import { endUserSessions } from '../../auth/sessions.ts';
 import { createOrganization } from '../../commands/create-organization.ts';
-import { AppError, notFound } from '../../lib/app-error.ts';
+import { readTenantUsers, setOrganizationStatus, updateOrganization } from '../../commands/organizations.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import {
-  findOrganization,
-  listOrganizations,
-  type OrganizationWithUsage,
-  presentOrganization,
-} from '../../repositories/organizations.repo.ts';
-import { assignmentsByUser, listUsers, presentUser } from '../../repositories/users.repo.ts';
-
-const OrganizationList = z.object({ data: z.array(Organization) });
-const OrganizationWithPermissions = withPermissions(Organization);
-
-function platformPermissions(actor: Actor): string[] {
-  return (['tenant:manage:all', 'tenant:create:all'] as const).filter((p) => can(actor, p));
-}
-
-/** Writes the event into the tenant's own trail and into the platform's. */
-async function auditBoth(tx: Tx, actor: Actor, tenantId: string, entry: Omit<AuditEntry, 'orgId' | 'actor'>) {
-  for (const orgId of new Set([tenantId, actor.orgId])) {
-    await appendAudit(tx, { ...entry, orgId, actor: actorRef(actor) });
-  }
-}
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { tenantFor } from '../../policies/organization.ts';
+import { presentOrganization, tenantResource } from '../../presenters/organization.ts';
+import { presentUser } from '../../presenters/user.ts';
+import { listOrganizations } from '../../repositories/organizations.repo.ts';
 
 export const platformOrganizationRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const load = async (tx: Tx, id: string, forUpdate = false): Promise<OrganizationWithUsage> => {
-    const org = await findOrganization(tx, id, { forUpdate });
-    if (!org) throw notFound('Organization');
-    return org;
-  };
-
   app.get(
     '/api/platform/organizations',
     {
@@ -71,14 +42,12 @@ export const platformOrganizationRoutes: FastifyPluginAsyncZod<{ ctx: AppContext
         tags: ['platform'],
         summary: 'Create an organization (tenant), optionally with its first administrator',
         body: CreateOrganizationRequest,
-        response: { 201: OrganizationWithPermissions },
+        response: { 201: OrganizationResource },
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const id = await createOrganization(ctx, actor, request.body, request.origin);
-      const org = await ctx.database.system((tx) => load(tx, id));
-      return reply.status(201).send({ data: presentOrganization(org), permissions: platformPermissions(actor) });
+      const id = await createOrganization(ctx, authorOf(request), request.body);
+      return reply.status(201).send(tenantResource(actorOf(request), await tenantFor(ctx, id)));
     },
   );
 
@@ -90,14 +59,10 @@ export const platformOrganizationRoutes: FastifyPluginAsyncZod<{ ctx: AppContext
         tags: ['platform'],
         summary: 'One organization',
         params: IdParams,
-        response: { 200: OrganizationWithPermissions },
+        response: { 200: OrganizationResource },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      const org = await ctx.database.system((tx) => load(tx, request.params.id));
-      return { data: presentOrganization(org), permissions: platformPermissions(actor) };
-    },
+    async (request) => tenantResource(actorOf(request), await tenantFor(ctx, request.params.id)),
   );
 
   app.get(
@@ -108,31 +73,12 @@ export const platformOrganizationRoutes: FastifyPluginAsyncZod<{ ctx: AppContext
         tags: ['platform'],
         summary: 'Users of an organization (recorded in that organization’s audit trail)',
         params: IdParams,
-        response: { 200: z.object({ data: z.array(User) }) },
+        response: { 200: UserList },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      return ctx.database.system(async (tx) => {
-        const org = await load(tx, request.params.id);
-        // Read as if inside the tenant: the repository filters by this organization.
-        const users = await listUsers(tx, { ...actor, orgId: org.id }, { status: 'all' });
-        const roles = await assignmentsByUser(
-          tx,
-          org.id,
-          users.map((u) => u.id),
-        );
-        await appendAudit(tx, {
-          orgId: org.id,
-          actor: actorRef(actor),
-          action: 'platform.tenant_viewed',
-          resourceType: 'organization',
-          resourceId: org.id,
-          newValues: { viewed: 'users' },
-          origin: request.origin,
-        });
-        return { data: users.map((u) => presentUser(u, roles.get(u.id) ?? [])) };
-      });
+      const users = await readTenantUsers(ctx, authorOf(request), { orgId: request.params.id });
+      return { data: users.map((u) => presentUser(u.row, u.roles)) };
     },
   );
 
@@ -145,41 +91,12 @@ export const platformOrganizationRoutes: FastifyPluginAsyncZod<{ ctx: AppContext
         summary: 'Rename an organization, switch its features, set its quotas',
         params: IdParams,
         body: UpdateOrganizationRequest,
-        response: { 200: OrganizationWithPermissions },
+        response: { 200: OrganizationResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const input = request.body;
-      const org = await ctx.database.system(async (tx) => {
-        const before = await load(tx, request.params.id, true);
-        const next = {
-          name: input.name ?? before.name,
-          features: { ...before.features, ...input.features },
-          maxStudies:
-            input.quotas && 'maxStudies' in input.quotas ? (input.quotas.maxStudies ?? null) : before.maxStudies,
-          maxUsers: input.quotas && 'maxUsers' in input.quotas ? (input.quotas.maxUsers ?? null) : before.maxUsers,
-        };
-        await tx
-          .update(organizations)
-          .set({ ...next, updatedAt: sql`now()` })
-          .where(eq(organizations.id, before.id));
-        await auditBoth(tx, actor, before.id, {
-          action: 'organization.updated',
-          resourceType: 'organization',
-          resourceId: before.id,
-          oldValues: {
-            name: before.name,
-            features: before.features,
-            maxStudies: before.maxStudies,
-            maxUsers: before.maxUsers,
-          },
-          newValues: next,
-          origin: request.origin,
-        });
-        return load(tx, before.id);
-      });
-      return { data: presentOrganization(org), permissions: platformPermissions(actor) };
+      const org = await updateOrganization(ctx, authorOf(request), { orgId: request.params.id, ...request.body });
+      return tenantResource(actorOf(request), org);
     },
   );
 
@@ -196,49 +113,16 @@ export const platformOrganizationRoutes: FastifyPluginAsyncZod<{ ctx: AppContext
               : 'Reactivate an organization',
           params: IdParams,
           body: OrganizationStatusRequest,
-          response: { 200: OrganizationWithPermissions },
+          response: { 200: OrganizationResource },
         },
       },
       async (request) => {
-        const actor = actorOf(request);
-        const org = await ctx.database.system(async (tx) => {
-          const before = await load(tx, request.params.id, true);
-          if (before.kind === 'platform') {
-            throw new AppError('INVALID_STATE', 'The platform organization cannot be deactivated.');
-          }
-          const status = action === 'deactivate' ? 'deactivated' : 'active';
-          if (before.status === status) {
-            throw new AppError('INVALID_STATE', `${before.name} is already ${status}.`);
-          }
-          await tx
-            .update(organizations)
-            .set({
-              status,
-              deactivatedAt: status === 'deactivated' ? sql`now()` : null,
-              deactivatedReason: status === 'deactivated' ? request.body.reason : null,
-              updatedAt: sql`now()`,
-            })
-            .where(eq(organizations.id, before.id));
-          await auditBoth(tx, actor, before.id, {
-            action: `organization.${action}d`,
-            resourceType: 'organization',
-            resourceId: before.id,
-            oldValues: { status: before.status },
-            newValues: { status },
-            reason: request.body.reason,
-            origin: request.origin,
-          });
-          if (status === 'deactivated') {
-            const { rows } = await tx.execute<{ id: string }>(
-              sql`select distinct user_id as id from sessions where org_id = ${before.id} and revoked_at is null`,
-            );
-            for (const { id } of rows) {
-              await endUserSessions(tx, before.id, id, 'deactivated', request.origin, actorRef(actor));
-            }
-          }
-          return load(tx, before.id);
+        const org = await setOrganizationStatus(ctx, authorOf(request), {
+          orgId: request.params.id,
+          status: action === 'deactivate' ? 'deactivated' : 'active',
+          reason: request.body.reason,
         });
-        return { data: presentOrganization(org), permissions: platformPermissions(actor) };
+        return tenantResource(actorOf(request), org);
       },
     );
   }

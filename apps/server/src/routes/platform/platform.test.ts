@@ -125,7 +125,7 @@ describe('platform console', () => {
     const res = await t.request(platform, { method: 'GET', url: `/api/platform/organizations/${tenant.org.id}/users` });
     expect(res.json().data.map((u: { email: string }) => u.email)).toEqual([auditor.user.email]);
     const trail = (await t.request(auditor, { method: 'GET', url: '/api/audit?action=platform.tenant_viewed' })).json();
-    expect(trail.total).toBe(1);
+    expect(trail.page.total).toBe(1);
     expect(trail.data[0].actor.label).toBe('platform@cdp.local');
   });
 });

@@ -1,14 +1,21 @@
-import { ChangeStudyStatusRequest, CreateStudyRequest, UpdateStudyRequest } from '@cdp/contracts';
+import {
+  ChangeStudyStatusRequest,
+  CreateStudyRequest,
+  StudyList,
+  StudyListQuery,
+  StudyResource,
+  UpdateStudyRequest,
+} from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { can } from '../../auth/actor.ts';
 import { createStudy } from '../../commands/create-study.ts';
 import { changeStudyStatus, updateStudy } from '../../commands/update-study.ts';
-import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { authorizeStudy, studyPermissions } from '../../policies/study.policy.ts';
-import { findStudy, listVisibleStudies, presentStudy } from '../../repositories/studies.repo.ts';
-import { StudyList, StudyListQuery, StudyParams, StudyWithPermissions } from './schema.ts';
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { heldOf } from '../../policies/can.ts';
+import { studyFor } from '../../policies/study.ts';
+import { presentStudy, studyResource } from '../../presenters/study.ts';
+import { listVisibleStudies } from '../../repositories/studies.repo.ts';
+import { StudyParams } from './schema.ts';
 
 export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
@@ -18,6 +25,7 @@ export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       schema: {
         tags: ['studies'],
         summary: 'Studies you hold a role for (all of the organization’s with an organization-wide role)',
+        description: '`meta.permissions` holds `study:create:own` when you may create studies.',
         querystring: StudyListQuery,
         response: { 200: StudyList },
       },
@@ -25,7 +33,7 @@ export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     async (request) => {
       const actor = actorOf(request);
       const rows = await ctx.database.tenant(actor.orgId, (tx) => listVisibleStudies(tx, actor, request.query));
-      return { data: rows.map(presentStudy), canCreate: can(actor, 'study:create:own') };
+      return { data: rows.map(presentStudy), meta: { permissions: heldOf(actor, ['study:create:own']) } };
     },
   );
 
@@ -37,13 +45,12 @@ export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         tags: ['studies'],
         summary: 'Create a study (and its data folders)',
         body: CreateStudyRequest,
-        response: { 201: StudyWithPermissions },
+        response: { 201: StudyResource },
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const row = await createStudy(ctx, actor, request.body, request.origin);
-      return reply.status(201).send({ data: presentStudy(row), permissions: studyPermissions(actor, row.id) });
+      const row = await createStudy(ctx, authorOf(request), request.body);
+      return reply.status(201).send(studyResource(actorOf(request), row));
     },
   );
 
@@ -55,15 +62,12 @@ export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         tags: ['studies'],
         summary: 'One study, with what you may do with it',
         params: StudyParams,
-        response: { 200: StudyWithPermissions },
+        response: { 200: StudyResource },
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      const row = await ctx.database.tenant(actor.orgId, (tx) => findStudy(tx, actor, request.params.id));
-      if (!row) throw notFound('Study');
-      authorizeStudy(actor, 'study:view:assigned', row);
-      return { data: presentStudy(row), permissions: studyPermissions(actor, row.id) };
+      return studyResource(actor, await studyFor(ctx, actor, request.params.id, 'study:view:assigned'));
     },
   );
 
@@ -76,18 +80,12 @@ export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         summary: 'Edit study metadata',
         params: StudyParams,
         body: UpdateStudyRequest,
-        response: { 200: StudyWithPermissions },
+        response: { 200: StudyResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const row = await ctx.database.tenant(actor.orgId, async (tx) => {
-        const study = await findStudy(tx, actor, request.params.id, { forUpdate: true });
-        if (!study) throw notFound('Study');
-        authorizeStudy(actor, 'study:manage:assigned', study);
-        return updateStudy(tx, actor, study, request.body, request.origin);
-      });
-      return { data: presentStudy(row), permissions: studyPermissions(actor, row.id) };
+      const row = await updateStudy(ctx, authorOf(request), { studyId: request.params.id, changes: request.body });
+      return studyResource(actorOf(request), row);
     },
   );
 
@@ -100,18 +98,12 @@ export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         summary: 'Activate, lock, unlock or archive a study (a reason is required and audited)',
         params: StudyParams,
         body: ChangeStudyStatusRequest,
-        response: { 200: StudyWithPermissions },
+        response: { 200: StudyResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const row = await ctx.database.tenant(actor.orgId, async (tx) => {
-        const study = await findStudy(tx, actor, request.params.id, { forUpdate: true });
-        if (!study) throw notFound('Study');
-        authorizeStudy(actor, 'study:manage:assigned', study);
-        return changeStudyStatus(tx, actor, study, request.body.status, request.body.reason, request.origin);
-      });
-      return { data: presentStudy(row), permissions: studyPermissions(actor, row.id) };
+      const row = await changeStudyStatus(ctx, authorOf(request), { studyId: request.params.id, ...request.body });
+      return studyResource(actorOf(request), row);
     },
   );
 };

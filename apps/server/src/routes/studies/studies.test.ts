@@ -147,7 +147,7 @@ describe('studies', () => {
     const auditor = await tenant.as('auditor');
     const list = await t.request(monitor, { method: 'GET', url: '/api/studies' });
     expect(list.json().data.map((s: { code: string }) => s.code)).toEqual([second.code]);
-    expect(list.json().canCreate).toBe(false);
+    expect(list.json().meta.permissions).not.toContain('study:create:own');
     const hidden = await t.request(monitor, { method: 'GET', url: `/api/studies/${tenant.study.id}` });
     expect(hidden.statusCode).toBe(404);
     const seen = await t.request(monitor, { method: 'GET', url: `/api/studies/${second.id}` });

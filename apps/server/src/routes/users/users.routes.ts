@@ -1,15 +1,16 @@
 import {
   CreateUserRequest,
   DeactivateUserRequest,
+  ReasonBody,
   ResetPasswordRequest,
   UpdateUserRequest,
+  UserList,
   UserListQuery,
+  UserParams,
+  UserResource,
 } from '@cdp/contracts';
-import type { Tx } from '@cdp/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { type Actor, can } from '../../auth/actor.ts';
-import { hashPassword } from '../../auth/passwords.ts';
-import { assertPasswordPolicy, createUser } from '../../commands/create-user.ts';
+import { createUser } from '../../commands/create-user.ts';
 import {
   deactivateUser,
   reactivateUser,
@@ -17,30 +18,13 @@ import {
   resetPassword,
   unlockUser,
 } from '../../commands/user-lifecycle.ts';
-import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { assignmentsByUser, findUser, listUsers, presentUser, type UserRow } from '../../repositories/users.repo.ts';
-import { ReasonBody, UserList, UserParams, UserWithPermissions } from './schema.ts';
-
-function userPermissions(actor: Actor): string[] {
-  return (['user:manage:own', 'user:create:own'] as const).filter((p) => can(actor, p));
-}
+import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { userFor } from '../../policies/user.ts';
+import { presentUser, userResource } from '../../presenters/user.ts';
+import { assignmentsByUser, listUsers } from '../../repositories/users.repo.ts';
 
 export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const present = async (tx: Tx, actor: Actor, row: UserRow) => {
-    const roles = await assignmentsByUser(tx, actor.orgId, [row.id]);
-    return { data: presentUser(row, roles.get(row.id) ?? []), permissions: userPermissions(actor) };
-  };
-
-  /** Loads a user of the actor's organization (404 otherwise) and applies a change to it. */
-  const mutate = (actor: Actor, id: string, change: (tx: Tx, user: UserRow) => Promise<UserRow>) =>
-    ctx.database.tenant(actor.orgId, async (tx) => {
-      const user = await findUser(tx, actor, id, { forUpdate: true });
-      if (!user) throw notFound('User');
-      return present(tx, actor, await change(tx, user));
-    });
-
   app.get(
     '/api/users',
     {
@@ -74,14 +58,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         tags: ['users'],
         summary: 'Create a user with a temporary password (replaced at first sign-in)',
         body: CreateUserRequest,
-        response: { 201: UserWithPermissions },
+        response: { 201: UserResource },
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      const row = await createUser(ctx, actor, request.body, request.origin);
-      const body = await ctx.database.tenant(actor.orgId, (tx) => present(tx, actor, row));
-      return reply.status(201).send(body);
+      const user = await createUser(ctx, authorOf(request), request.body);
+      return reply.status(201).send(userResource(actorOf(request), user));
     },
   );
 
@@ -89,15 +71,11 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     '/api/users/:id',
     {
       preHandler: requirePermission('user:view:own'),
-      schema: { tags: ['users'], summary: 'One user', params: UserParams, response: { 200: UserWithPermissions } },
+      schema: { tags: ['users'], summary: 'One user', params: UserParams, response: { 200: UserResource } },
     },
     async (request) => {
       const actor = actorOf(request);
-      return ctx.database.tenant(actor.orgId, async (tx) => {
-        const user = await findUser(tx, actor, request.params.id);
-        if (!user) throw notFound('User');
-        return present(tx, actor, user);
-      });
+      return userResource(actor, await userFor(ctx, actor, request.params.id));
     },
   );
 
@@ -110,14 +88,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         summary: 'Rename a user',
         params: UserParams,
         body: UpdateUserRequest,
-        response: { 200: UserWithPermissions },
+        response: { 200: UserResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      return mutate(actor, request.params.id, (tx, user) =>
-        renameUser(tx, actor, user, request.body.name, request.origin),
-      );
+      const user = await renameUser(ctx, authorOf(request), { userId: request.params.id, name: request.body.name });
+      return userResource(actorOf(request), user);
     },
   );
 
@@ -130,14 +106,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         summary: 'Deactivate a user: they can no longer sign in and their sessions end',
         params: UserParams,
         body: DeactivateUserRequest,
-        response: { 200: UserWithPermissions },
+        response: { 200: UserResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      return mutate(actor, request.params.id, (tx, user) =>
-        deactivateUser(tx, actor, user, request.body.reason, request.origin),
-      );
+      const user = await deactivateUser(ctx, authorOf(request), { userId: request.params.id, ...request.body });
+      return userResource(actorOf(request), user);
     },
   );
 
@@ -150,14 +124,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         summary: 'Reactivate a deactivated user',
         params: UserParams,
         body: ReasonBody,
-        response: { 200: UserWithPermissions },
+        response: { 200: UserResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      return mutate(actor, request.params.id, (tx, user) =>
-        reactivateUser(tx, actor, user, request.body.reason, request.origin),
-      );
+      const user = await reactivateUser(ctx, authorOf(request), { userId: request.params.id, ...request.body });
+      return userResource(actorOf(request), user);
     },
   );
 
@@ -170,17 +142,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         summary: 'Set a new temporary password; the user must replace it at next sign-in',
         params: UserParams,
         body: ResetPasswordRequest,
-        response: { 200: UserWithPermissions },
+        response: { 200: UserResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      // Hash outside the transaction: argon2 is deliberately slow.
-      const target = await ctx.database.tenant(actor.orgId, (tx) => findUser(tx, actor, request.params.id));
-      if (!target) throw notFound('User');
-      assertPasswordPolicy(request.body.temporaryPassword, target.email, 'body.temporaryPassword');
-      const passwordHash = await hashPassword(request.body.temporaryPassword);
-      return mutate(actor, target.id, (tx, user) => resetPassword(tx, actor, user, passwordHash, request.origin));
+      const user = await resetPassword(ctx, authorOf(request), { userId: request.params.id, ...request.body });
+      return userResource(actorOf(request), user);
     },
   );
 
@@ -192,12 +159,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         tags: ['users'],
         summary: 'Lift a lockout after failed sign-in attempts',
         params: UserParams,
-        response: { 200: UserWithPermissions },
+        response: { 200: UserResource },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      return mutate(actor, request.params.id, (tx, user) => unlockUser(tx, actor, user, request.origin));
+      const user = await unlockUser(ctx, authorOf(request), { userId: request.params.id });
+      return userResource(actorOf(request), user);
     },
   );
 };

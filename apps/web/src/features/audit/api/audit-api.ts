@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditVerifyResponse } from '@cdp/contracts';
+import type { AuditPage, AuditVerifyResponse } from '@cdp/contracts';
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api, downloadFile } from '../../../lib/api-client.ts';
 
@@ -9,13 +9,6 @@ export interface AuditFilters {
   action?: string;
   resourceType?: string;
   resourceId?: string;
-}
-
-export interface AuditPage {
-  data: AuditEvent[];
-  total: number;
-  page: number;
-  pageSize: number;
 }
 
 export const auditKeys = {

@@ -1,9 +1,8 @@
 import type {
   AppliedFilter,
   CreateDashboardBody,
-  CreateDashboardResponse,
-  Dashboard,
   DashboardList,
+  DashboardResource,
   DashboardTemplateList,
   FilterValues,
   SubjectListing,
@@ -11,13 +10,12 @@ import type {
   WidgetTypeList,
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
-import type { z } from 'zod';
 import { api, apiResponse } from '../../../lib/api-client.ts';
 
-export type DashboardListResponse = z.infer<typeof DashboardList>;
-export type DashboardTemplateListResponse = z.infer<typeof DashboardTemplateList>;
-export type WidgetTypeListResponse = z.infer<typeof WidgetTypeList>;
-export type CreateDashboardResult = z.infer<typeof CreateDashboardResponse>;
+export type DashboardListResponse = DashboardList;
+export type DashboardTemplateListResponse = DashboardTemplateList;
+export type WidgetTypeListResponse = WidgetTypeList;
+export type CreateDashboardResult = DashboardResource;
 
 /** A drill-down's selection: the dimension values of the clicked aggregate, keyed by field. */
 export type DrillPoint = Record<string, string | number | boolean | null>;
@@ -108,7 +106,8 @@ export const dashboardsQuery = (studyId: string) =>
 export const dashboardQuery = (studyId: string, dashboardId: string) =>
   queryOptions({
     queryKey: dashboardKeys.detail(studyId, dashboardId),
-    queryFn: ({ signal }) => api<Dashboard>(dashboardPath(studyId, dashboardId), { signal }),
+    // The cache holds the dashboard itself; what the user may do comes from the study's permissions.
+    queryFn: async ({ signal }) => (await api<DashboardResource>(dashboardPath(studyId, dashboardId), { signal })).data,
   });
 
 /** The page and sort a reader chose in a listing widget (table, subject listing). */
@@ -195,7 +194,7 @@ export function useCreateDashboard(studyId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: CreateDashboardBody) => createDashboard(studyId, body),
-    onSuccess: async ({ dashboard }) => {
+    onSuccess: async ({ data: dashboard }) => {
       queryClient.setQueryData(dashboardKeys.detail(studyId, dashboard.id), dashboard);
       await queryClient.invalidateQueries({ queryKey: dashboardKeys.list(studyId) });
     },

@@ -31,7 +31,7 @@ export function DashboardsOverview({ result }: { result: StudyWithPermissions })
   // Only someone who may see the data can be told whether there is any (and sent to upload it).
   const canSeeData = permissions.includes('data:view:assigned');
   const versions = useQuery({ ...versionsQuery(study.id), enabled: canSeeData });
-  const noData = canSeeData && versions.data !== undefined && versions.data.activeVersionId === null;
+  const noData = canSeeData && versions.data !== undefined && versions.data.meta.activeVersionId === null;
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<DashboardSummary | null>(null);
   const remove = useDeleteDashboard(study.id);

@@ -70,7 +70,7 @@ export function NewDashboardDialog({ studyId, open, onOpenChange }: NewDashboard
         ? { name: values.name, document: BLANK_DOCUMENT }
         : { name: values.name, templateId: values.templateId },
       {
-        onSuccess: async ({ dashboard }) => {
+        onSuccess: async ({ data: dashboard }) => {
           toast.success(`Dashboard “${dashboard.name}” created`);
           onOpenChange(false);
           await navigate({

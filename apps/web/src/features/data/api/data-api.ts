@@ -1,8 +1,8 @@
 import type {
   ColumnProfile,
+  DatasetList,
   DatasetRows,
-  DatasetSummary,
-  DataVersion,
+  DataVersionResource,
   RowFilter,
   VersionDiff,
   VersionList,
@@ -39,8 +39,7 @@ export const versionsQuery = (studyId: string) =>
 export const datasetsQuery = (studyId: string, versionId: string) =>
   queryOptions({
     queryKey: [...dataKeys.version(studyId, versionId), 'datasets'],
-    queryFn: ({ signal }) =>
-      api<{ data: DatasetSummary[] }>(`${base(studyId)}/versions/${versionId}/datasets`, { signal }),
+    queryFn: ({ signal }) => api<DatasetList>(`${base(studyId)}/versions/${versionId}/datasets`, { signal }),
     staleTime: Number.POSITIVE_INFINITY,
   });
 
@@ -87,7 +86,7 @@ export const diffQuery = (studyId: string, from: string, to: string, key: string
   });
 
 export function activateVersion(studyId: string, versionId: string, reason: string) {
-  return api<{ data: DataVersion }>(`${base(studyId)}/versions/${versionId}/activate`, {
+  return api<DataVersionResource>(`${base(studyId)}/versions/${versionId}/activate`, {
     method: 'POST',
     body: { reason },
   });

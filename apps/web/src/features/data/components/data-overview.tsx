@@ -25,7 +25,7 @@ export function DataOverview({ result, versionId }: { result: StudyWithPermissio
   const versions = query.data?.data ?? [];
   const selected =
     versions.find((v) => v.id === versionId) ??
-    versions.find((v) => v.id === query.data?.activeVersionId) ??
+    versions.find((v) => v.id === query.data?.meta.activeVersionId) ??
     versions[0];
 
   return (

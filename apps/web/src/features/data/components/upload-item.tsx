@@ -1,3 +1,4 @@
+import { formatBytes } from '@cdp/contracts';
 import { Link } from '@tanstack/react-router';
 import { AlertTriangle, ArrowRight, CheckCircle2, FileArchive, FileSpreadsheet, RotateCw, X } from 'lucide-react';
 import { Badge } from '../../../components/ui/badge.tsx';
@@ -5,7 +6,6 @@ import { Button } from '../../../components/ui/button.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
 import { cn } from '../../../lib/cn.ts';
 import { cancelUpload, dismissUpload, retryUpload, type Upload } from '../hooks/upload-store.ts';
-import { formatBytes } from '../lib/format-bytes.ts';
 import { ProgressBar } from './progress-bar.tsx';
 import { UploadResult } from './upload-result.tsx';
 

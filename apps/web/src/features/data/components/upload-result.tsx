@@ -9,7 +9,7 @@ export function UploadResult({ studyId, version }: { studyId: string; version: D
   const { datasets, skipped } = version;
   // Whether it is active now: someone may have activated it since the upload answered.
   const versions = useQuery(versionsQuery(studyId));
-  const active = versions.data ? versions.data.activeVersionId === version.id : version.active;
+  const active = versions.data ? versions.data.meta.activeVersionId === version.id : version.active;
   return (
     <div className="space-y-3 px-4 py-3">
       <p className="text-[13px]">

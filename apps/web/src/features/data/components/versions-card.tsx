@@ -1,4 +1,5 @@
 import type { DataVersion } from '@cdp/contracts';
+import { formatBytes } from '@cdp/contracts';
 import { Link } from '@tanstack/react-router';
 import { Database, Ellipsis, GitCompareArrows, PlayCircle, RotateCcw, Table2 } from 'lucide-react';
 import { useState } from 'react';
@@ -15,7 +16,6 @@ import { EmptyState } from '../../../components/ui/empty-state.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { Tooltip } from '../../../components/ui/tooltip.tsx';
 import { cn } from '../../../lib/cn.ts';
-import { formatBytes } from '../lib/format-bytes.ts';
 import { ActivateVersionDialog } from './activate-version-dialog.tsx';
 import { CompareDialog } from './compare-dialog.tsx';
 import { ActiveBadge, isRollBack, RelativeTime, versionAuthor } from './version-bits.tsx';

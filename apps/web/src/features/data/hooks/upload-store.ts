@@ -59,7 +59,7 @@ async function run(studyId: string, id: string, file: File, query: UploadQuery) 
   const controller = new AbortController();
   controllers.set(id, controller);
   try {
-    const { version } = await uploadFile(studyId, file, query, {
+    const { data: version } = await uploadFile(studyId, file, query, {
       signal: controller.signal,
       onProgress: (loaded, total) => update(studyId, id, { loaded, total: total || file.size }),
       onSent: () => update(studyId, id, { phase: 'converting', loaded: file.size }),

@@ -1,11 +1,8 @@
-import type { Organization } from '@cdp/contracts';
+import type { OrganizationResource } from '@cdp/contracts';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
-export interface OrganizationWithPermissions {
-  data: Organization;
-  permissions: string[];
-}
+export type OrganizationWithPermissions = OrganizationResource;
 
 export const organizationQuery = queryOptions({
   queryKey: ['organization'],

@@ -1,11 +1,14 @@
-import type { CreateOrganizationRequest, Organization, UpdateOrganizationRequest, User } from '@cdp/contracts';
+import type {
+  CreateOrganizationRequest,
+  OrganizationList,
+  OrganizationResource,
+  UpdateOrganizationRequest,
+  UserList,
+} from '@cdp/contracts';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
-export interface OrganizationWithPermissions {
-  data: Organization;
-  permissions: string[];
-}
+export type OrganizationWithPermissions = OrganizationResource;
 
 export const platformKeys = {
   all: ['platform', 'organizations'] as const,
@@ -15,7 +18,7 @@ export const platformKeys = {
 
 export const organizationsQuery = queryOptions({
   queryKey: platformKeys.all,
-  queryFn: ({ signal }) => api<{ data: Organization[] }>('/api/platform/organizations', { signal }),
+  queryFn: ({ signal }) => api<OrganizationList>('/api/platform/organizations', { signal }),
 });
 
 export const platformOrganizationQuery = (id: string) =>
@@ -28,7 +31,7 @@ export const platformOrganizationQuery = (id: string) =>
 export const organizationUsersQuery = (id: string) =>
   queryOptions({
     queryKey: platformKeys.users(id),
-    queryFn: ({ signal }) => api<{ data: User[] }>(`/api/platform/organizations/${id}/users`, { signal }),
+    queryFn: ({ signal }) => api<UserList>(`/api/platform/organizations/${id}/users`, { signal }),
     staleTime: Number.POSITIVE_INFINITY,
     refetchOnWindowFocus: false,
   });

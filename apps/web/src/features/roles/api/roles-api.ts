@@ -1,12 +1,15 @@
-import type { CreateRoleRequest, Role, UpdateRoleRequest } from '@cdp/contracts';
+import type {
+  CreateRoleRequest,
+  Ok,
+  PermissionCatalogue,
+  RoleList,
+  RoleResource,
+  UpdateRoleRequest,
+} from '@cdp/contracts';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
-export interface PermissionInfo {
-  code: string;
-  label: string;
-  assignable: boolean;
-}
+export type { PermissionInfo } from '@cdp/contracts';
 
 export const roleKeys = {
   all: ['roles'] as const,
@@ -15,24 +18,24 @@ export const roleKeys = {
 
 export const rolesQuery = queryOptions({
   queryKey: roleKeys.all,
-  queryFn: ({ signal }) => api<{ data: Role[] }>('/api/roles', { signal }),
+  queryFn: ({ signal }) => api<RoleList>('/api/roles', { signal }),
   staleTime: 60_000,
 });
 
 export const permissionsQuery = queryOptions({
   queryKey: roleKeys.permissions,
-  queryFn: ({ signal }) => api<{ data: PermissionInfo[] }>('/api/permissions', { signal }),
+  queryFn: ({ signal }) => api<PermissionCatalogue>('/api/permissions', { signal }),
   staleTime: Number.POSITIVE_INFINITY,
 });
 
 export function createRole(body: CreateRoleRequest) {
-  return api<{ data: Role }>('/api/roles', { method: 'POST', body });
+  return api<RoleResource>('/api/roles', { method: 'POST', body });
 }
 
 export function updateRole(id: string, body: UpdateRoleRequest) {
-  return api<{ data: Role }>(`/api/roles/${id}`, { method: 'PATCH', body });
+  return api<RoleResource>(`/api/roles/${id}`, { method: 'PATCH', body });
 }
 
 export function deleteRole(id: string) {
-  return api<{ ok: true }>(`/api/roles/${id}`, { method: 'DELETE' });
+  return api<Ok>(`/api/roles/${id}`, { method: 'DELETE' });
 }

@@ -1,4 +1,11 @@
-import type { ChangeStudyStatusRequest, CreateStudyData, Study, StudyStatus, UpdateStudyData } from '@cdp/contracts';
+import type {
+  ChangeStudyStatusRequest,
+  CreateStudyData,
+  StudyList,
+  StudyResource,
+  StudyStatus,
+  UpdateStudyData,
+} from '@cdp/contracts';
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
@@ -7,15 +14,12 @@ export interface StudyFilters {
   status?: StudyStatus;
 }
 
-export interface StudyList {
-  data: Study[];
-  canCreate: boolean;
-}
+/** A study with the study-scoped permission codes the user holds for it. */
+export type StudyWithPermissions = StudyResource;
 
-export interface StudyWithPermissions {
-  data: Study;
-  /** Study-scoped permission codes the user holds for this study. */
-  permissions: string[];
+/** Whether the list's `meta.permissions` lets the caller create studies. */
+export function canCreateStudies(list: StudyList | undefined): boolean {
+  return list?.meta.permissions.includes('study:create:own') ?? false;
 }
 
 export const studyKeys = {

@@ -1,4 +1,11 @@
-import type { CreateRoleAssignmentRequest, CreateUserRequest, RoleAssignment, User } from '@cdp/contracts';
+import type {
+  CreateRoleAssignmentRequest,
+  CreateUserRequest,
+  RoleAssignmentList,
+  User,
+  UserList,
+  UserResource,
+} from '@cdp/contracts';
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
@@ -9,10 +16,7 @@ export interface UserFilters {
   status?: UserStatusFilter;
 }
 
-export interface UserWithPermissions {
-  data: User;
-  permissions: string[];
-}
+export type UserWithPermissions = UserResource;
 
 export const userKeys = {
   all: ['users'] as const,
@@ -24,7 +28,7 @@ export const usersQuery = (filters: UserFilters) =>
   queryOptions({
     queryKey: userKeys.list(filters),
     queryFn: ({ signal }) =>
-      api<{ data: User[] }>('/api/users', { query: { status: filters.status ?? 'all', q: filters.q }, signal }),
+      api<UserList>('/api/users', { query: { status: filters.status ?? 'all', q: filters.q }, signal }),
     placeholderData: keepPreviousData,
   });
 
@@ -59,11 +63,11 @@ export function unlockUser(id: string) {
 }
 
 export function assignRole(id: string, body: CreateRoleAssignmentRequest) {
-  return api<{ data: RoleAssignment[] }>(`/api/users/${id}/roles`, { method: 'POST', body });
+  return api<RoleAssignmentList>(`/api/users/${id}/roles`, { method: 'POST', body });
 }
 
 export function revokeRole(id: string, assignmentId: string, reason: string) {
-  return api<{ data: RoleAssignment[] }>(`/api/users/${id}/roles/${assignmentId}`, {
+  return api<RoleAssignmentList>(`/api/users/${id}/roles/${assignmentId}`, {
     method: 'DELETE',
     query: { reason },
   });

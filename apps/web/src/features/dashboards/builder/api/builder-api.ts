@@ -3,7 +3,8 @@ import type {
   Dashboard,
   DashboardDiff,
   DashboardDocument,
-  DashboardVersionEntry,
+  DashboardResource,
+  DashboardVersionList,
   FieldKey,
   SuggestMappingResponse,
   WidgetDefinition,
@@ -73,15 +74,14 @@ export interface SaveDashboardBody {
   comment?: string;
 }
 
-export function saveDashboard(studyId: string, dashboardId: string, body: SaveDashboardBody) {
-  return api<Dashboard>(dashboardPath(studyId, dashboardId), { method: 'PUT', body });
+export async function saveDashboard(studyId: string, dashboardId: string, body: SaveDashboardBody): Promise<Dashboard> {
+  return (await api<DashboardResource>(dashboardPath(studyId, dashboardId), { method: 'PUT', body })).data;
 }
 
 export const dashboardVersionsQuery = (studyId: string, dashboardId: string) =>
   queryOptions({
     queryKey: builderKeys.versions(studyId, dashboardId),
-    queryFn: ({ signal }) =>
-      api<{ data: DashboardVersionEntry[] }>(`${dashboardPath(studyId, dashboardId)}/versions`, { signal }),
+    queryFn: ({ signal }) => api<DashboardVersionList>(`${dashboardPath(studyId, dashboardId)}/versions`, { signal }),
   });
 
 // A stored version never changes, and neither does the difference between two of them.
@@ -95,9 +95,15 @@ export const dashboardDiffQuery = (studyId: string, dashboardId: string, from: n
   });
 
 /** Makes a stored version the newest one; `current` is the version the builder was loaded at. */
-export function restoreDashboardVersion(studyId: string, dashboardId: string, version: number, current: number) {
-  return api<Dashboard>(`${dashboardPath(studyId, dashboardId)}/versions/${version}/restore`, {
+export async function restoreDashboardVersion(
+  studyId: string,
+  dashboardId: string,
+  version: number,
+  current: number,
+): Promise<Dashboard> {
+  const restored = await api<DashboardResource>(`${dashboardPath(studyId, dashboardId)}/versions/${version}/restore`, {
     method: 'POST',
     body: { version: current },
   });
+  return restored.data;
 }

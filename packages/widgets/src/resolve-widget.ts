@@ -1,14 +1,32 @@
 import type {
   AppliedFilter,
   ColumnRef,
+  DatasetColumnType,
   MappingIssue,
   MappingReport,
   QueryFilter,
   WidgetDefinition,
   WidgetFieldSpec,
 } from '@cdp/contracts';
-import { FIELDS, type WidgetContext, type WidgetType, widgetType } from '@cdp/widgets';
-import { datasetOf, type VersionData, type VersionDataset } from './version-data.ts';
+import { FIELDS } from './fields.ts';
+import { widgetType } from './registry.ts';
+import type { WidgetContext, WidgetType } from './types.ts';
+
+/** A dataset as far as resolving a widget needs it: its name and typed columns. */
+export interface SchemaDataset {
+  name: string;
+  columns: ReadonlyArray<{ name: string; type: DatasetColumnType }>;
+}
+
+/**
+ * The data a widget is resolved against: a dataset by name, case-insensitive. The server passes
+ * a data version's datasets; an exporter passes the same, so both draw the same widget.
+ */
+export type DatasetLookup = (name: string) => SchemaDataset | undefined;
+
+function datasetOf(lookup: DatasetLookup, name: string | undefined): SchemaDataset | undefined {
+  return name ? lookup(name) : undefined;
+}
 
 /** A widget made ready to query against one data version, or the reasons it cannot be. */
 export interface ResolvedWidget {
@@ -24,7 +42,7 @@ export interface ResolvedWidget {
 
 type Kind = WidgetFieldSpec['types'][number];
 
-function kindOf(type: VersionDataset['columns'][number]['type']): Kind {
+function kindOf(type: DatasetColumnType): Kind {
   if (type === 'number' || type === 'integer') return 'number';
   if (type === 'date' || type === 'datetime') return 'date';
   if (type === 'boolean') return 'boolean';
@@ -40,12 +58,10 @@ function fieldSpec(type: WidgetType, field: string): Pick<WidgetFieldSpec, 'labe
 
 /** `COL` → column of `dataset`; `DS.COL` → column of DS. Names come back as stored. */
 function lookupColumn(
-  version: VersionData,
+  version: DatasetLookup,
   path: string,
-  defaultDataset: VersionDataset,
-):
-  | { ref: ColumnRef; type: VersionDataset['columns'][number]['type'] }
-  | { error: MappingIssue['kind']; message: string } {
+  defaultDataset: SchemaDataset,
+): { ref: ColumnRef; type: DatasetColumnType } | { error: MappingIssue['kind']; message: string } {
   const dot = path.indexOf('.');
   const dataset = dot >= 0 ? datasetOf(version, path.slice(0, dot)) : defaultDataset;
   const name = dot >= 0 ? path.slice(dot + 1) : path;
@@ -62,7 +78,7 @@ function lookupColumn(
  */
 export function resolveWidget(
   widget: WidgetDefinition,
-  version: VersionData,
+  version: DatasetLookup,
   appliedFilters: AppliedFilter[] = [],
   view?: WidgetContext<unknown>['view'],
 ): ResolvedWidget {

@@ -1,14 +1,17 @@
-import type { StoredDataset } from '@cdp/analytics';
 import type { DatasetColumnType } from '@cdp/contracts';
 import type { AppContext } from '../lib/context.ts';
 import { datasetFile } from '../lib/study-folders.ts';
-import { findVersion } from '../repositories/data-versions.repo.ts';
+import { type DatasetRow, findVersion } from '../repositories/data-versions.repo.ts';
 
+/** One dataset of a version as it lies on disk: the one place a dataset's file is found. */
 export interface VersionDataset {
   name: string;
   label: string | null;
+  rows: number;
   file: string;
   columns: Array<{ name: string; label: string | null; type: DatasetColumnType }>;
+  /** The stored row, for what the API shows of it (lengths, formats, hashes) and for the audit trail. */
+  row: DatasetRow;
 }
 
 /** A data version's datasets, by upper-cased name. Versions never change, so this is cached. */
@@ -26,8 +29,11 @@ export function datasetOf(version: VersionData, name: string | undefined): Versi
   return name ? version.datasets.get(name.toUpperCase()) : undefined;
 }
 
-/** For the query engine: stored datasets by name, case-insensitive. */
-export function resolverOf(version: VersionData): (name: string) => StoredDataset | undefined {
+/**
+ * The version's datasets by name, case-insensitive: what the query engine reads (file, columns)
+ * and what `resolveWidget` checks a widget's mapping against (names, types).
+ */
+export function resolverOf(version: VersionData): (name: string) => VersionDataset | undefined {
   return (name) => version.datasets.get(name.toUpperCase());
 }
 
@@ -52,8 +58,10 @@ export async function loadVersionData(
         {
           name: row.name,
           label: row.label,
+          rows: row.rows,
           file: datasetFile(ctx.config.dataDir, row, found.version.label),
           columns: row.columns.map((c) => ({ name: c.name, label: c.label, type: c.type as DatasetColumnType })),
+          row,
         },
       ]),
     ),

@@ -1,5 +1,5 @@
 import type { DatasetColumnType } from '@cdp/contracts';
-import type { DatasetInfo } from './dataset-info.ts';
+import type { DatasetInfo } from '../mapping/dataset-info.ts';
 
 /**
  * Test fixtures: the columns of real CDISC datasets. ADSL and ADAE are the CDISC pilot's

@@ -1,0 +1,56 @@
+import type { Permission } from '@cdp/contracts';
+import type { Actor } from '../auth/actor.ts';
+import { datasetOf, loadVersionData, type VersionData, type VersionDataset } from '../data/version-data.ts';
+import { AppError, notFound } from '../lib/app-error.ts';
+import type { AppContext } from '../lib/context.ts';
+import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import type { StudyRow } from '../repositories/studies.repo.ts';
+import { studyFor } from './study.ts';
+
+/**
+ * Data versions and datasets belong to a study: who may `data:view:assigned` (or upload, or
+ * export) on the study may do so on its versions, and a version of another study is a 404.
+ */
+export async function versionFor(
+  ctx: AppContext,
+  actor: Actor,
+  params: { id: string; vid: string },
+  permission: Permission,
+): Promise<{ study: StudyRow; version: VersionWithDatasets }> {
+  const study = await studyFor(ctx, actor, params.id, permission);
+  const version = await ctx.database.tenant(actor.orgId, (tx) => findVersion(tx, actor.orgId, study.id, params.vid));
+  if (!version) throw notFound('Data version');
+  return { study, version };
+}
+
+/** A version's datasets on disk (for queries and comparisons), of a study the actor may `permission` on. */
+export async function versionDataFor(
+  ctx: AppContext,
+  actor: Actor,
+  study: StudyRow,
+  versionId: string,
+): Promise<VersionData> {
+  const data = await loadVersionData(ctx, actor.orgId, study.id, versionId);
+  if (!data) throw notFound('Data version');
+  return data;
+}
+
+/** One dataset of a version, by name (case-insensitive). */
+export async function datasetFor(
+  ctx: AppContext,
+  actor: Actor,
+  params: { id: string; vid: string; name: string },
+  permission: 'data:view:assigned' | 'data:export:assigned',
+): Promise<VersionDataset> {
+  const study = await studyFor(ctx, actor, params.id, permission);
+  const dataset = datasetOf(await versionDataFor(ctx, actor, study, params.vid), params.name);
+  if (!dataset) throw notFound(`Dataset ${params.name}`);
+  return dataset;
+}
+
+/** Data is loaded only into a draft or active study. */
+export function assertAcceptsData(study: StudyRow): void {
+  if (study.status === 'archived' || study.status === 'locked') {
+    throw new AppError('INVALID_STATE', `Study ${study.code} is ${study.status}; data cannot be loaded into it.`);
+  }
+}

@@ -1,0 +1,108 @@
+import type {
+  Dashboard,
+  DashboardDocument,
+  DashboardSummary,
+  DashboardTemplate,
+  DashboardVersionEntry,
+} from '@cdp/contracts';
+import { resolveWidget } from '@cdp/widgets';
+import type { Actor } from '../auth/actor.ts';
+import { pagesOf, readStoredDocument, widgetCount } from '../dashboards/documents.ts';
+import { resolverOf, type VersionData } from '../data/version-data.ts';
+import { dashboardPermissions, type FoundDashboard, templatePermissions } from '../policies/dashboard.ts';
+import type { DashboardVersionRow, DashboardWithActor } from '../repositories/dashboards.repo.ts';
+import type { TemplateRow } from '../repositories/templates.repo.ts';
+import { type Resource, resource } from './envelope.ts';
+
+/** Widgets whose required fields are not all mapped to the version's columns. */
+export function unmappedWidgets(document: DashboardDocument, version: VersionData | null): Dashboard['unmapped'] {
+  const out: Dashboard['unmapped'] = [];
+  for (const page of document.pages) {
+    for (const [widgetId, widget] of Object.entries(page.widgets)) {
+      if (!version) {
+        out.push({ pageId: page.id, widgetId, title: widget.title, fields: [] });
+        continue;
+      }
+      const resolved = resolveWidget(widget, resolverOf(version));
+      if (resolved.problem) {
+        const fields = resolved.report.issues.map((i) => i.field);
+        out.push({ pageId: page.id, widgetId, title: widget.title, fields: [...new Set(fields)] });
+      }
+    }
+  }
+  return out;
+}
+
+export function presentDashboardSummary({ row, updatedBy }: DashboardWithActor): DashboardSummary {
+  return {
+    id: row.id,
+    studyId: row.studyId,
+    name: row.name,
+    description: row.description,
+    templateId: row.templateId,
+    version: row.version,
+    pages: pagesOf(readStoredDocument(row.document)),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    updatedBy,
+  };
+}
+
+export function presentDashboard(found: Omit<FoundDashboard, 'study'>, version: VersionData | null): Dashboard {
+  const { row, updatedBy } = found.dashboard;
+  return {
+    id: row.id,
+    studyId: row.studyId,
+    name: row.name,
+    description: row.description,
+    templateId: row.templateId,
+    version: row.version,
+    pages: pagesOf(found.document),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    updatedBy,
+    document: found.document,
+    unmapped: unmappedWidgets(found.document, version),
+    activeVersionId: version?.id ?? null,
+  };
+}
+
+export function dashboardResource(
+  actor: Actor,
+  found: Omit<FoundDashboard, 'study'>,
+  version: VersionData | null,
+): Resource<Dashboard> {
+  return resource(presentDashboard(found, version), dashboardPermissions(actor, found.dashboard.row.studyId));
+}
+
+export function presentVersionEntry(
+  row: DashboardVersionRow,
+  userName: string | null,
+  document: DashboardDocument,
+): DashboardVersionEntry {
+  return {
+    version: row.version,
+    name: row.name,
+    comment: row.comment,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy ? { id: row.createdBy, name: userName ?? '' } : null,
+    widgets: widgetCount(document),
+  };
+}
+
+export function presentTemplate(row: TemplateRow): DashboardTemplate {
+  const document = readStoredDocument(row.document);
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    scope: 'organization',
+    pages: pagesOf(document),
+    document,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function templateResource(actor: Actor, template: DashboardTemplate): Resource<DashboardTemplate> {
+  return resource(template, templatePermissions(actor, template));
+}
