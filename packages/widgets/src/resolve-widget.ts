@@ -1,7 +1,6 @@
 import type {
   AppliedFilter,
   ColumnRef,
-  DatasetColumnType,
   MappingIssue,
   MappingReport,
   QueryFilter,
@@ -15,7 +14,8 @@ import type { WidgetContext, WidgetType } from './types.ts';
 /** A dataset as far as resolving a widget needs it: its name and typed columns. */
 export interface SchemaDataset {
   name: string;
-  columns: ReadonlyArray<{ name: string; type: DatasetColumnType }>;
+  /** Types as stored: a `DatasetColumnType` (string, number, integer, date, …). */
+  columns: ReadonlyArray<{ name: string; type: string }>;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface ResolvedWidget {
 
 type Kind = WidgetFieldSpec['types'][number];
 
-function kindOf(type: DatasetColumnType): Kind {
+function kindOf(type: string): Kind {
   if (type === 'number' || type === 'integer') return 'number';
   if (type === 'date' || type === 'datetime') return 'date';
   if (type === 'boolean') return 'boolean';
@@ -61,7 +61,7 @@ function lookupColumn(
   version: DatasetLookup,
   path: string,
   defaultDataset: SchemaDataset,
-): { ref: ColumnRef; type: DatasetColumnType } | { error: MappingIssue['kind']; message: string } {
+): { ref: ColumnRef; type: string } | { error: MappingIssue['kind']; message: string } {
   const dot = path.indexOf('.');
   const dataset = dot >= 0 ? datasetOf(version, path.slice(0, dot)) : defaultDataset;
   const name = dot >= 0 ? path.slice(dot + 1) : path;

@@ -1,7 +1,6 @@
 import { users } from '@cdp/db';
 import { eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
-import type { Actor } from '../auth/actor.ts';
 import type { Author } from '../auth/author.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { endUserSessions } from '../auth/sessions.ts';
@@ -16,10 +15,19 @@ import type { AppContext } from '../lib/context.ts';
 export async function changeOwnPassword(
   ctx: AppContext,
   author: Author,
-  input: { actor: Actor; currentPassword: string; newPassword: string },
+  input: {
+    currentPassword: string;
+    newPassword: string;
+    /** The session the change is made in: it stays open, the user's others end. */
+    sessionId: string;
+    /** Whether the password replaced was a temporary one (recorded in the trail). */
+    wasTemporary: boolean;
+  },
 ): Promise<void> {
-  const { actor, currentPassword, newPassword } = input;
-  const problems = checkPasswordPolicy(newPassword, actor.email);
+  const { currentPassword, newPassword } = input;
+  const userId = author.id;
+  if (author.type !== 'user' || !userId) throw new Error('only a signed-in user changes their own password');
+  const problems = checkPasswordPolicy(newPassword, author.label);
   if (newPassword === currentPassword) problems.push('Choose a password different from the current one.');
   if (problems.length > 0) {
     throw new AppError('PASSWORD_POLICY', problems.join(' '), {
@@ -27,7 +35,7 @@ export async function changeOwnPassword(
     });
   }
   const [current] = await ctx.database.tenant(author.orgId, (tx) =>
-    tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.userId)),
+    tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)),
   );
   if (!current || !(await verifyPassword(current.passwordHash, currentPassword))) {
     throw new AppError('INVALID_CREDENTIALS', 'The current password is incorrect.', {
@@ -39,15 +47,15 @@ export async function changeOwnPassword(
     await tx
       .update(users)
       .set({ passwordHash, mustChangePassword: false, passwordChangedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(eq(users.id, actor.userId));
+      .where(eq(users.id, userId));
     await appendAudit(tx, {
       orgId: author.orgId,
       author,
       action: 'auth.password_changed',
       resourceType: 'user',
-      resourceId: actor.userId,
-      newValues: { wasTemporary: actor.mustChangePassword },
+      resourceId: userId,
+      newValues: { wasTemporary: input.wasTemporary },
     });
-    await endUserSessions(tx, author.orgId, actor.userId, 'password_changed', author, actor.sessionId);
+    await endUserSessions(tx, author.orgId, userId, 'password_changed', author, input.sessionId);
   });
 }

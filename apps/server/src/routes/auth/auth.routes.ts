@@ -124,7 +124,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     },
     async (request) => {
       const actor = actorOf(request);
-      await changeOwnPassword(ctx, authorOf(request), { actor, ...request.body });
+      await changeOwnPassword(ctx, authorOf(request), {
+        ...request.body,
+        sessionId: actor.sessionId,
+        wasTemporary: actor.mustChangePassword,
+      });
       return {
         user: {
           id: actor.userId,
