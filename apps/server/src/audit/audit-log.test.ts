@@ -10,24 +10,22 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function busyTenant() {
+/** A tenant whose trail holds a few events (appended here, not through the API), and its auditor. */
+async function tenantWithTrail() {
   const tenant = await t.tenant();
-  const admin = await tenant.as('org_admin');
   const auditor = await tenant.as('auditor');
-  for (const [i, name] of ['Alpha', 'Beta', 'Gamma'].entries()) {
-    const res = await t.request(admin, {
-      method: 'POST',
-      url: '/api/studies',
-      payload: { code: `AUD-${i}`, name: `${name} study`, phase: 'II' },
-    });
-    expect(res.statusCode).toBe(201);
+  const author = systemAuthor(tenant.org.id);
+  for (const id of ['a', 'b', 'c']) {
+    await t.database.tenant(tenant.org.id, (tx) =>
+      appendAudit(tx, { orgId: tenant.org.id, author, action: 'test.seeded', resourceType: 'test', resourceId: id }),
+    );
   }
-  return { tenant, admin, auditor };
+  return { tenant, auditor };
 }
 
 describe('audit log', () => {
   it('is append-only: UPDATE, DELETE and TRUNCATE are rejected, even for the table owner', async () => {
-    const { tenant } = await busyTenant();
+    const { tenant } = await tenantWithTrail();
     for (const statement of [
       `update audit_events set reason = 'x' where org_id = '${tenant.org.id}'`,
       `delete from audit_events where org_id = '${tenant.org.id}'`,
@@ -40,7 +38,7 @@ describe('audit log', () => {
   });
 
   it('keeps one gap-free chain under concurrent appends', async () => {
-    const { tenant, auditor } = await busyTenant();
+    const { tenant, auditor } = await tenantWithTrail();
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         t.database.tenant(tenant.org.id, (tx) =>
@@ -64,7 +62,7 @@ describe('audit log', () => {
   });
 
   it('never stores secrets: passwords in values are redacted', async () => {
-    const { tenant } = await busyTenant();
+    const { tenant } = await tenantWithTrail();
     await t.database.tenant(tenant.org.id, (tx) =>
       appendAudit(tx, {
         orgId: tenant.org.id,
@@ -85,6 +83,13 @@ describe('audit log', () => {
       mustChangePassword: true,
     });
     // And no password ever reaches the trail through the API either.
+    const admin = await tenant.as('org_admin');
+    const created = await t.request(admin, {
+      method: 'POST',
+      url: '/api/users',
+      payload: { email: 'redaction@test.cdp.local', name: 'R', temporaryPassword: 'Temporary-Pass-Audit-42' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
     const { rows: all } = await t.admin.query(
       'select new_values::text as v from audit_events where new_values is not null',
     );

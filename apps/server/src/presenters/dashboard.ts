@@ -33,7 +33,11 @@ export function unmappedWidgets(document: DashboardDocument, version: VersionDat
   return out;
 }
 
-export function presentDashboardSummary({ row, updatedBy }: DashboardWithActor): DashboardSummary {
+/** `document` when the caller has already read (and migrated) the stored one. */
+export function presentDashboardSummary(
+  { row, updatedBy }: DashboardWithActor,
+  document: DashboardDocument = readStoredDocument(row.document),
+): DashboardSummary {
   return {
     id: row.id,
     studyId: row.studyId,
@@ -41,7 +45,7 @@ export function presentDashboardSummary({ row, updatedBy }: DashboardWithActor):
     description: row.description,
     templateId: row.templateId,
     version: row.version,
-    pages: pagesOf(readStoredDocument(row.document)),
+    pages: pagesOf(document),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     updatedBy,
@@ -49,18 +53,8 @@ export function presentDashboardSummary({ row, updatedBy }: DashboardWithActor):
 }
 
 export function presentDashboard(found: Omit<FoundDashboard, 'study'>, version: VersionData | null): Dashboard {
-  const { row, updatedBy } = found.dashboard;
   return {
-    id: row.id,
-    studyId: row.studyId,
-    name: row.name,
-    description: row.description,
-    templateId: row.templateId,
-    version: row.version,
-    pages: pagesOf(found.document),
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-    updatedBy,
+    ...presentDashboardSummary(found.dashboard, found.document),
     document: found.document,
     unmapped: unmappedWidgets(found.document, version),
     activeVersionId: version?.id ?? null,

@@ -45,7 +45,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       const actor = actorOf(request);
       const study = await studyFor(ctx, actor, request.params.id, 'dashboard:view:assigned');
       const rows = await ctx.database.tenant(actor.orgId, (tx) => listDashboards(tx, actor.orgId, study.id));
-      return { data: rows.map(presentDashboardSummary) };
+      return { data: rows.map((row) => presentDashboardSummary(row)) };
     },
   );
 
