@@ -87,6 +87,7 @@ export const StudyListQuery = z.object({
   status: StudyStatus.optional(),
   q: z.string().trim().max(200).optional(),
 });
+export type StudyListQuery = z.input<typeof StudyListQuery>;
 /** `meta.permissions` holds `study:create:own` when the caller may create studies. */
 export const StudyList = listWithMeta(Study, CollectionMeta);
 export type StudyList = z.infer<typeof StudyList>;

@@ -38,6 +38,8 @@ export const UserListQuery = z.object({
   status: z.enum(['active', 'deactivated', 'all']).default('all'),
   q: z.string().trim().max(200).optional(),
 });
+/** What a client may send (status defaults to `all`). */
+export type UserListQuery = z.input<typeof UserListQuery>;
 
 export const UserList = listOf(User);
 export type UserList = z.infer<typeof UserList>;

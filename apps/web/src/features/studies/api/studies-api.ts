@@ -2,17 +2,14 @@ import type {
   ChangeStudyStatusRequest,
   CreateStudyData,
   StudyList,
+  StudyListQuery,
   StudyResource,
-  StudyStatus,
   UpdateStudyData,
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
-export interface StudyFilters {
-  q?: string;
-  status?: StudyStatus;
-}
+export type StudyFilters = StudyListQuery;
 
 /** A study with the study-scoped permission codes the user holds for it. */
 export type StudyWithPermissions = StudyResource;

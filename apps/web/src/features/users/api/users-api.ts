@@ -4,17 +4,14 @@ import type {
   RoleAssignmentList,
   User,
   UserList,
+  UserListQuery,
   UserResource,
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
-export type UserStatusFilter = 'all' | 'active' | 'deactivated';
-
-export interface UserFilters {
-  q?: string;
-  status?: UserStatusFilter;
-}
+export type UserFilters = UserListQuery;
+export type UserStatusFilter = NonNullable<UserListQuery['status']>;
 
 export type UserWithPermissions = UserResource;
 
