@@ -1,4 +1,5 @@
 export * from './audit.ts';
+export * from './audit-actions.ts';
 export * from './auth.ts';
 export * from './common.ts';
 export * from './dashboards.ts';

@@ -37,6 +37,7 @@ const columns = {
   action: auditEvents.action,
   resourceType: auditEvents.resourceType,
   resourceId: auditEvents.resourceId,
+  resourceLabel: auditEvents.resourceLabel,
   actorType: auditEvents.actorType,
   actorId: auditEvents.actorId,
   actorLabel: auditEvents.actorLabel,
@@ -55,6 +56,7 @@ type Row = { [K in keyof typeof columns]: unknown } & {
   action: string;
   resourceType: string;
   resourceId: string | null;
+  resourceLabel: string | null;
   actorType: 'user' | 'api_key' | 'system';
   actorId: string | null;
   actorLabel: string;
@@ -72,6 +74,7 @@ function present(row: Row): AuditEvent {
     action: row.action,
     resourceType: row.resourceType,
     resourceId: row.resourceId,
+    resourceLabel: row.resourceLabel,
     actor: { type: row.actorType, id: row.actorId, label: row.actorLabel },
     oldValues: row.oldValues ?? null,
     newValues: row.newValues ?? null,

@@ -180,9 +180,9 @@ describe('audit trail', () => {
           appendAudit(tx, {
             orgId: tenant.org.id,
             actor: SYSTEM_ACTOR,
-            action: 'test.concurrent',
-            resourceType: 'test',
-            resourceId: String(i),
+            action: 'user.updated',
+            resourceType: 'user',
+            resourceId: `concurrent-${i}`,
           }),
         ),
       ),
@@ -202,14 +202,14 @@ describe('audit trail', () => {
       appendAudit(tx, {
         orgId: tenant.org.id,
         actor: SYSTEM_ACTOR,
-        action: 'test.secret',
-        resourceType: 'test',
-        resourceId: null,
+        action: 'user.created',
+        resourceType: 'user',
+        resourceId: 'secret-test',
         newValues: { temporaryPassword: 'Hunter2-Hunter2', nested: { refreshToken: 'abc' }, mustChangePassword: true },
       }),
     );
     const { rows } = await t.admin.query(
-      `select new_values from audit_events where org_id = $1 and action = 'test.secret'`,
+      `select new_values from audit_events where org_id = $1 and resource_id = 'secret-test'`,
       [tenant.org.id],
     );
     expect(rows[0].new_values).toEqual({
@@ -238,7 +238,7 @@ describe('audit trail', () => {
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="audit-.*\.csv"/);
     const lines = res.body.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'sequence,time_utc,actor_type,actor_id,actor,action,resource_type,resource_id,old_values,new_values,reason,ip,user_agent,prev_hash,hash',
+      'sequence,time_utc,actor_type,actor_id,actor,action,resource_type,resource_id,resource,old_values,new_values,reason,ip,user_agent,prev_hash,hash',
     );
     expect(lines).toHaveLength(1 + 3 + 1); // header, three studies created, one locked
     expect(lines.at(-1)).toContain('study.status_changed');
