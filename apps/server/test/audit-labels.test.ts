@@ -92,7 +92,9 @@ describe('audit resource labels', () => {
     expect((await events('data_version.activated')).map((e) => e.resourceLabel).sort()).toEqual(
       [firstLabel, secondLabel].sort(),
     );
-    expect((await events('dataset.exported')).map((e) => e.resourceLabel)).toEqual([`${second.datasets[0]?.name} in ${secondLabel}`]);
+    expect((await events('dataset.exported')).map((e) => e.resourceLabel)).toEqual([
+      `${second.datasets[0]?.name} in ${secondLabel}`,
+    ]);
     expect((await events('dashboard.created')).map((e) => e.resourceLabel)).toEqual(['Safety review']);
     // Deleted since: the label was written with the event and stays.
     expect((await events('dashboard.deleted')).map((e) => e.resourceLabel)).toEqual(['Safety review']);
