@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EffectiveFeatures } from './features.ts';
 import { Email, Uuid } from './common.ts';
 import { PasswordField } from './password-policy.ts';
 
@@ -36,6 +37,8 @@ export const OrganizationSummary = z.object({
   code: z.string(),
   name: z.string(),
   kind: z.enum(['tenant', 'platform']),
+  /** The organization's available feature flags, so the web app hides what is switched off. */
+  features: EffectiveFeatures,
 });
 
 export const GrantDto = z.object({

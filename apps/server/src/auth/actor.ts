@@ -15,6 +15,8 @@ export interface Actor {
   mustChangePassword: boolean;
   /** Unexpired role assignments with their permissions. */
   grants: GrantDto[];
+  /** The organization's stored feature flags (absent = on); read with `featureEnabled`. */
+  features: Record<string, boolean>;
 }
 
 export function actorRef(actor: Actor): ActorRef {

@@ -26,6 +26,7 @@ import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { datasetFile, studyDir } from '../../lib/study-folders.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
+import { requireFeature } from '../../plugins/features.ts';
 import { studyPermissions } from '../../policies/study.policy.ts';
 import {
   activeVersionOf,
@@ -46,6 +47,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
   app.post(
     '/api/studies/:id/uploads',
     {
+      onRequest: requireFeature('data_uploads'),
       preHandler: requirePermission('data:upload:assigned'),
       // The body is a stream of up to UPLOAD_MAX_BYTES; the JSON body limit does not apply.
       bodyLimit: ctx.config.uploadMaxBytes + 1024 * 1024,
