@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EffectiveFeatures } from './features.ts';
 import { Email, Uuid } from './common.ts';
+import { EffectiveFeatures } from './features.ts';
 import { PasswordField } from './password-policy.ts';
 
 export const LoginRequest = z.strictObject({
