@@ -11,6 +11,7 @@ import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { uploadFailedNote, uploadNote } from './upload-note.ts';
 
 export interface VersionSource {
   fileName: string;
@@ -53,7 +54,22 @@ export async function createDataVersion(
   author: VersionAuthor,
   origin?: RequestOrigin,
 ): Promise<VersionWithDatasets> {
-  return recordDataVersion(ctx, study, upload, (work) => convertOrExplain(ctx, upload, work), author, origin);
+  const started = Date.now();
+  try {
+    const created = await recordDataVersion(
+      ctx,
+      study,
+      upload,
+      (work) => convertOrExplain(ctx, upload, work),
+      author,
+      origin,
+    );
+    ctx.log.info({ studyId: study.id }, uploadNote(upload.fileName, author.ref.label, created, Date.now() - started));
+    return created;
+  } catch (error) {
+    ctx.log.warn({ studyId: study.id }, uploadFailedNote(upload.fileName, author.ref.label, error));
+    throw error;
+  }
 }
 
 /** The steps every version takes, whatever produced its datasets (an upload, the demo generator). */

@@ -26,6 +26,6 @@ export async function runJob(ctx: AppContext, name: string, data: unknown, id?: 
     return { status: 'rejected', reason };
   }
   const note = job.note(await job.handler(ctx, payload.data));
-  ctx.log.info({ job: name, id }, note);
+  ctx.log.info({ job: name, id }, `job ${name}: ${note}`);
   return { status: 'done', note };
 }
