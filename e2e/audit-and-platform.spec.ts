@@ -32,7 +32,7 @@ test('the auditor verifies the chain, filters the trail, reads an event and expo
   expect(download.suggestedFilename()).toMatch(/^audit-demo-\d+\.csv$/);
   const csv = await readFile((await download.path()) ?? '', 'utf8');
   expect(csv.split('\r\n')[0]).toBe(
-    'sequence,time_utc,actor_type,actor_id,actor,action,resource_type,resource_id,old_values,new_values,reason,ip,user_agent,prev_hash,hash',
+    'sequence,time_utc,actor_type,actor_id,actor,action,resource_type,resource_id,resource,old_values,new_values,reason,ip,user_agent,prev_hash,hash',
   );
   expect(csv).toContain('auth.login');
 });
@@ -62,12 +62,12 @@ test('a platform admin creates a tenant with a first administrator and a user qu
   await expect(row).toContainText(`E2E Biotech ${suffix}`);
   await expect(row).toContainText('1 / 3');
   await row.getByRole('link').first().click();
-  const python = page.getByLabel('Sandboxed Python scripts');
-  await expect(python).toBeChecked();
-  await python.click();
-  await expect(python).not.toBeChecked();
+  const dashboards = page.getByLabel('Dashboards', { exact: true });
+  await expect(dashboards).toBeChecked();
+  await dashboards.click();
+  await expect(dashboards).not.toBeChecked();
   await page.reload();
-  await expect(page.getByLabel('Sandboxed Python scripts')).not.toBeChecked();
+  await expect(page.getByLabel('Dashboards', { exact: true })).not.toBeChecked();
   await shot(page, '32-organization-features');
   await signOut(page);
 

@@ -26,11 +26,24 @@ export interface BuildAppOptions {
   /** Collects every registered route, for tests that must cover each one. */
   onRoute?: (route: { method: string | string[]; url: string }) => void;
   logger?: boolean;
+  /**
+   * One log line per HTTP request (default). `cdp start` turns them off: a person reads that
+   * terminal, so it shows warnings and errors only, unless LOG_LEVEL is debug or trace.
+   */
+  requestLogs?: boolean;
+}
+
+function httpLogger(ctx: AppContext, options: BuildAppOptions): FastifyBaseLogger {
+  if (options.logger === false) return ctx.log.child({}, { level: 'silent' }) as FastifyBaseLogger;
+  if (options.requestLogs !== false || ctx.log.isLevelEnabled('debug')) return ctx.log as FastifyBaseLogger;
+  // Request lines and "Server listening at" are info; errors and warnings still come through.
+  const quiet = ctx.log.isLevelEnabled('warn') ? 'warn' : ctx.log.level;
+  return ctx.log.child({}, { level: quiet }) as FastifyBaseLogger;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: (options.logger === false ? ctx.log.child({}, { level: 'silent' }) : ctx.log) as FastifyBaseLogger,
+    loggerInstance: httpLogger(ctx, options),
     genReqId: () => randomUUID(),
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,

@@ -18,7 +18,7 @@ import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.
 
 const USAGE = `cdp — the Clinical Dashboard Platform
 
-Usage: cdp <mode>
+Usage: cdp <mode>        (npx cdp <mode>, or npm run cdp -- <mode>)
 
   start     everything in one process: embedded PostgreSQL (unless DATABASE_URL is set),
             migrations, demo seed on first run, API + worker + web   (what \`npm start\` runs)
@@ -136,7 +136,8 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  // `cdp start` is read by a person: short human lines. The production roles log JSON.
+  const log = createLogger(config.logLevel, mode === 'start' ? 'human' : 'json');
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) {
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
     }
     let app: FastifyInstance | null = null;
     if (mode === 'api' || mode === 'start') {
-      app = await buildApp(ctx);
+      app = await buildApp(ctx, { requestLogs: mode !== 'start' });
       cleanups.push(() => app?.close());
       try {
         await app.listen({ port: config.port, host: config.host });

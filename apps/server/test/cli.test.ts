@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { VersionList } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, runCdp } from '../../../scripts/cdp-process.ts';
@@ -12,6 +14,7 @@ import { freePort, runCdp } from '../../../scripts/cdp-process.ts';
  */
 
 const DEMO_PASSWORD = 'Cli-Test-Demo-Pass-2026';
+const run = promisify(execFile);
 const cdp = (mode: string, env: Record<string, string>) => runCdp(mode, { LOG_LEVEL: 'warn', ...env });
 
 async function until(check: () => boolean | Promise<boolean>, what: string, output: () => string, ms = 90_000) {
@@ -56,7 +59,8 @@ describe('cdp start', () => {
       CDP_DEMO_PASSWORD: DEMO_PASSWORD,
       WEB_DIST_DIR: path.join(dataDir, 'no-web'),
     };
-    const first = cdp('start', env);
+    // At info, as a person runs it: the banner, then only notes, warnings and errors.
+    const first = cdp('start', { ...env, LOG_LEVEL: 'info' });
     await until(() => first.output().includes('Press Ctrl-C to stop'), 'the banner', first.output);
     const banner = first.output();
     expect(banner).toContain(`http://localhost:${port}`);
@@ -92,6 +96,24 @@ describe('cdp start', () => {
     expect(created.status).toBe(201);
     expect(existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
 
+    // One line per upload, none per request, and no JSON in the terminal.
+    const manager = await login(port, 'manager@demo.cdp.local', DEMO_PASSWORD);
+    const form = new FormData();
+    form.append('file', new Blob(['USUBJID,AGE\nS-1,40\nS-2,51\n']), 'extra.csv');
+    const uploaded = await fetch(`http://127.0.0.1:${port}/api/studies/${demoStudy}/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${manager.body.accessToken}` },
+      body: form,
+    });
+    expect(uploaded.status).toBe(201);
+    await until(() => first.output().includes('upload extra.csv'), 'the upload note', first.output);
+    const afterBanner = first.output().slice(first.output().indexOf('Press Ctrl-C to stop'));
+    expect(afterBanner).toMatch(
+      /\n\d\d:\d\d:\d\d {2}upload extra\.csv by manager@demo\.cdp\.local: 1 dataset, 2 rows → version \d{8}_\d{6}/,
+    );
+    expect(first.output()).not.toMatch(/^\{/m);
+    expect(first.output()).not.toMatch(/incoming request|request completed|Server listening/);
+
     const second = cdp('start', { ...env, PORT: String(await freePort()) });
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(/already running .*pid \d+/);
@@ -115,6 +137,16 @@ describe('cdp start', () => {
   }, 180_000);
 });
 
+describe('the cdp binary', () => {
+  it('is installed as `npx cdp` and prints its modes', async () => {
+    const bin = path.join(import.meta.dirname, '../../../node_modules/.bin/cdp');
+    const { stdout } = await run(bin, ['--help'], { env: { ...process.env, UV_THREADPOOL_SIZE: '' } });
+    for (const mode of ['start', 'api', 'worker', 'migrate', 'seed', 'demo generate']) {
+      expect(stdout).toMatch(new RegExp(`^  ${mode} `, 'm'));
+    }
+  });
+});
+
 describe('cdp against an external PostgreSQL (DATABASE_URL)', () => {
   it('migrate, seed, api and worker run against it; api refuses to start without credentials', async () => {
     const env = {
@@ -128,12 +160,15 @@ describe('cdp against an external PostgreSQL (DATABASE_URL)', () => {
     expect(await seeded.exited, seeded.output()).toBe(0);
 
     const port = await freePort();
-    const api = cdp('api', { ...env, PORT: String(port) });
+    const api = cdp('api', { ...env, PORT: String(port), LOG_LEVEL: 'info' });
     await until(
       async () => (await fetch(`http://127.0.0.1:${port}/api/ready`).catch(() => null))?.status === 200,
       'api readiness',
       api.output,
     );
+    // Production roles keep one JSON line per request.
+    await until(() => api.output().includes('"msg":"request completed"'), 'a JSON request log line', api.output);
+    expect(api.output()).toMatch(/^\{"level":30,.*"msg":"request completed"/m);
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
 

@@ -63,6 +63,8 @@ export interface TestAppOptions {
   log?: AppContext['log'];
   /** Connect as this URL instead of the run's application role. */
   appUrl?: string;
+  /** As `cdp start` builds it: no line per request (see buildApp). */
+  requestLogs?: boolean;
 }
 
 export async function startTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -79,6 +81,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
   const routes: { method: string; url: string }[] = [];
   const app = await buildApp(ctx, {
     logger: options.log !== undefined,
+    ...(options.requestLogs === undefined ? {} : { requestLogs: options.requestLogs }),
     onRoute: (route) => {
       for (const method of [route.method].flat()) routes.push({ method, url: route.url });
     },

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_REDACT } from '../src/lib/log-redact.ts';
+import { createLogger, formatHumanLine } from '../src/lib/logger.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
 
 let t: TestApp;
@@ -61,6 +62,50 @@ describe('readiness', () => {
       expect((await broken.request(null, { method: 'GET', url: '/api/health' })).statusCode).toBe(200);
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe('cdp start logs, for a person', () => {
+  function sink() {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    return { lines, stream };
+  }
+
+  it('prints one short line per event: the time, the level unless info, the message and its cause', () => {
+    const at = new Date(2026, 11, 6, 9, 12, 3).getTime();
+    expect(formatHumanLine({ level: 30, time: at, msg: 'upload ae.zip by a@b.c: 1 dataset' })).toBe(
+      '09:12:03  upload ae.zip by a@b.c: 1 dataset\n',
+    );
+    expect(formatHumanLine({ level: 50, time: at, msg: 'job queue error', err: { message: 'connection lost' } })).toBe(
+      '09:12:03  error  job queue error: connection lost\n',
+    );
+  });
+
+  it('has no line per request at info; errors still show, and LOG_LEVEL=debug brings requests back', async () => {
+    for (const level of ['info', 'debug'] as const) {
+      const out = sink();
+      const app = await startTestApp({}, { log: createLogger(level, 'human', out.stream), requestLogs: false });
+      try {
+        const tenant = await app.tenant();
+        const session = await tenant.as('auditor');
+        await app.request(session, { method: 'GET', url: '/api/studies' });
+        await app.request(session, { method: 'GET', url: '/api/studies/not-a-uuid' });
+        app.ctx.log.warn('a warning for the person');
+        const text = out.lines.join('');
+        expect(text).not.toMatch(/^\{/m);
+        expect(text).toMatch(/^\d\d:\d\d:\d\d {2}warning {2}a warning for the person$/m);
+        if (level === 'info') expect(text).not.toMatch(/incoming request|request completed/);
+        else expect(text).toMatch(/request completed/);
+      } finally {
+        await app.close();
+      }
     }
   });
 });

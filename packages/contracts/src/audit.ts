@@ -6,6 +6,8 @@ export const AuditEvent = z.object({
   action: z.string(),
   resourceType: z.string(),
   resourceId: z.string().nullable(),
+  /** The resource as a person knows it, written with the event (null on events older than the column). */
+  resourceLabel: z.string().nullable(),
   actor: z.object({
     type: z.enum(['user', 'api_key', 'system']),
     id: z.string().nullable(),

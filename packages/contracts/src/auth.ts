@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Email, Uuid } from './common.ts';
+import { EffectiveFeatures } from './features.ts';
 import { PasswordField } from './password-policy.ts';
 
 export const LoginRequest = z.strictObject({
@@ -36,6 +37,8 @@ export const OrganizationSummary = z.object({
   code: z.string(),
   name: z.string(),
   kind: z.enum(['tenant', 'platform']),
+  /** The organization's available feature flags, so the web app hides what is switched off. */
+  features: EffectiveFeatures,
 });
 
 export const GrantDto = z.object({

@@ -1,24 +1,7 @@
 import { z } from 'zod';
 import { Email, IsoDateTime, listOf, Reason, Uuid, withPermissions } from './common.ts';
+import { EffectiveFeatures, Features } from './features.ts';
 import { PasswordField } from './password-policy.ts';
-
-/** Feature flags a platform admin can switch per organization. Defaults are all on. */
-export const FEATURE_FLAGS = {
-  data_uploads: 'Data uploads (ZIP, SAS, CSV, Excel)',
-  rave_connector: 'Medidata Rave connector',
-  sftp_connector: 'sFTP and watched folders',
-  pipelines: 'Transformation pipelines',
-  python_scripts: 'Sandboxed Python scripts',
-  dashboards: 'Dashboards',
-  exports: 'PDF, PowerPoint and Excel exports',
-  scheduled_reports: 'Scheduled e-mailed reports',
-  public_api: 'Public API and API keys',
-  electronic_signatures: 'Electronic signatures (21 CFR Part 11)',
-} as const;
-export type FeatureFlag = keyof typeof FEATURE_FLAGS;
-export const FEATURE_FLAG_KEYS = Object.keys(FEATURE_FLAGS) as FeatureFlag[];
-
-export const Features = z.partialRecord(z.enum(FEATURE_FLAG_KEYS as [FeatureFlag, ...FeatureFlag[]]), z.boolean());
 
 const Quota = z.number().int().min(0).max(1_000_000).nullable();
 export const Quotas = z.strictObject({
@@ -40,7 +23,7 @@ export const Organization = z.object({
   name: z.string(),
   kind: z.enum(['tenant', 'platform']),
   status: z.enum(['active', 'deactivated']),
-  features: z.record(z.string(), z.boolean()),
+  features: EffectiveFeatures,
   quotas: Quotas,
   usage: z.object({ studies: z.number().int(), users: z.number().int() }),
   deactivatedReason: z.string().nullable(),

@@ -197,6 +197,11 @@ export const auditEvents = pgTable(
     action: text('action').notNull(),
     resourceType: text('resource_type').notNull(),
     resourceId: text('resource_id'),
+    /**
+     * The resource as a person knows it when the event is written (a study's code, a version's time
+     * and source, a dashboard's title): it outlives renames and deletions. Hashed when present.
+     */
+    resourceLabel: text('resource_label'),
     oldValues: jsonb('old_values'),
     newValues: jsonb('new_values'),
     reason: text('reason'),

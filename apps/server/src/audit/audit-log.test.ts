@@ -17,7 +17,13 @@ async function tenantWithTrail() {
   const author = systemAuthor(tenant.org.id);
   for (const id of ['a', 'b', 'c']) {
     await t.database.tenant(tenant.org.id, (tx) =>
-      appendAudit(tx, { orgId: tenant.org.id, author, action: 'test.seeded', resourceType: 'test', resourceId: id }),
+      appendAudit(tx, {
+        orgId: tenant.org.id,
+        author,
+        action: 'audit.exported',
+        resourceType: 'audit_trail',
+        resourceId: id,
+      }),
     );
   }
   return { tenant, auditor };
@@ -45,8 +51,8 @@ describe('audit log', () => {
           appendAudit(tx, {
             orgId: tenant.org.id,
             author: systemAuthor(tenant.org.id),
-            action: 'test.concurrent',
-            resourceType: 'test',
+            action: 'audit.exported',
+            resourceType: 'audit_trail',
             resourceId: String(i),
           }),
         ),
@@ -67,14 +73,14 @@ describe('audit log', () => {
       appendAudit(tx, {
         orgId: tenant.org.id,
         author: systemAuthor(tenant.org.id),
-        action: 'test.secret',
-        resourceType: 'test',
-        resourceId: null,
+        action: 'audit.exported',
+        resourceType: 'audit_trail',
+        resourceId: 'secret-test',
         newValues: { temporaryPassword: 'Hunter2-Hunter2', nested: { refreshToken: 'abc' }, mustChangePassword: true },
       }),
     );
     const { rows } = await t.admin.query(
-      `select new_values from audit_events where org_id = $1 and action = 'test.secret'`,
+      `select new_values from audit_events where org_id = $1 and resource_id = 'secret-test'`,
       [tenant.org.id],
     );
     expect(rows[0].new_values).toEqual({

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { AuditAction, AuditResourceType } from '@cdp/contracts';
 import { auditEvents, auditHeads, type Tx } from '@cdp/db';
 import { sql } from 'drizzle-orm';
 import type { AuditAuthor } from '../auth/author.ts';
 import { canonicalJson } from './canonical-json.ts';
+import { resourceLabelFor } from './resource-label.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -10,9 +12,11 @@ export interface AuditEntry {
   orgId: string;
   /** Who acted, and from where (IP, user agent). */
   author: AuditAuthor;
-  action: string;
-  resourceType: string;
+  action: AuditAction;
+  resourceType: AuditResourceType;
   resourceId: string | null;
+  /** How a person knows the resource; looked up in the transaction when not given (resource-label.ts). */
+  resourceLabel?: string | null;
   oldValues?: unknown;
   newValues?: unknown;
   reason?: string | null;
@@ -29,6 +33,8 @@ export interface HashedEvent {
   action: string;
   resourceType: string;
   resourceId: string | null;
+  /** Left out of the hash when null, so events written before the column existed still verify. */
+  resourceLabel: string | null;
   oldValues: unknown;
   newValues: unknown;
   reason: string | null;
@@ -39,8 +45,10 @@ export interface HashedEvent {
 }
 
 export function hashEvent(event: HashedEvent): string {
+  const { resourceLabel, ...rest } = event;
+  const hashed = resourceLabel === null ? rest : event;
   return createHash('sha256')
-    .update(canonicalJson({ v: 1, ...event }))
+    .update(canonicalJson({ v: 1, ...hashed }))
     .digest('hex');
 }
 
@@ -87,6 +95,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<{ seq: num
     action: entry.action,
     resourceType: entry.resourceType,
     resourceId: entry.resourceId,
+    resourceLabel: await resourceLabelFor(tx, entry),
     oldValues: entry.oldValues === undefined ? null : redactSecrets(entry.oldValues),
     newValues: entry.newValues === undefined ? null : redactSecrets(entry.newValues),
     reason: entry.reason ?? null,
@@ -107,6 +116,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<{ seq: num
     action: event.action,
     resourceType: event.resourceType,
     resourceId: event.resourceId,
+    resourceLabel: event.resourceLabel,
     oldValues: event.oldValues,
     newValues: event.newValues,
     reason: event.reason,

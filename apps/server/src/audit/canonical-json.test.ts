@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashEvent } from './audit-log.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -38,6 +39,7 @@ describe('hashEvent', () => {
     resourceId: 's',
     oldValues: null,
     newValues: { name: 'x' },
+    resourceLabel: null,
     reason: null,
     ip: null,
     userAgent: null,
@@ -52,8 +54,17 @@ describe('hashEvent', () => {
       actorLabel: 'x',
       newValues: { name: 'y' },
       createdAt: '2026-01-01T00:00:00.000001Z',
+      resourceLabel: 'CDP-301',
     })) {
       expect(hashEvent({ ...event, [key]: value }), key).not.toBe(base);
     }
+  });
+
+  it('hashes an event without a resource label exactly as events written before the column existed', () => {
+    const { resourceLabel: _none, ...before } = event;
+    const expected = createHash('sha256')
+      .update(canonicalJson({ v: 1, ...before }))
+      .digest('hex');
+    expect(hashEvent(event)).toBe(expected);
   });
 });

@@ -15,6 +15,7 @@ interface StoredRow extends Record<string, unknown> {
   action: string;
   resource_type: string;
   resource_id: string | null;
+  resource_label: string | null;
   old_values: unknown;
   new_values: unknown;
   reason: string | null;
@@ -41,7 +42,7 @@ export async function verifyAuditChain(tx: Tx, orgId: string): Promise<AuditVeri
   for (;;) {
     const { rows } = await tx.execute<StoredRow>(sql`
       select seq, prev_hash, hash, actor_type, actor_id, actor_label, action, resource_type,
-             resource_id, old_values, new_values, reason, ip, user_agent,
+             resource_id, resource_label, old_values, new_values, reason, ip, user_agent,
              to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
       from audit_events
       where org_id = ${orgId} and seq >= ${expectedSeq}
@@ -67,6 +68,7 @@ export async function verifyAuditChain(tx: Tx, orgId: string): Promise<AuditVeri
         action: row.action,
         resourceType: row.resource_type,
         resourceId: row.resource_id,
+        resourceLabel: row.resource_label,
         oldValues: row.old_values,
         newValues: row.new_values,
         reason: row.reason,

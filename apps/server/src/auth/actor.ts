@@ -14,4 +14,6 @@ export interface Actor {
   mustChangePassword: boolean;
   /** Unexpired role assignments with their permissions. */
   grants: GrantDto[];
+  /** The organization's stored feature flags (absent = on); read with `featureEnabled`. */
+  features: Record<string, boolean>;
 }

@@ -12,6 +12,7 @@ import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { uploadFailedNote, uploadNote } from './upload-note.ts';
 
 export interface VersionSource {
   fileName: string;
@@ -48,11 +49,19 @@ export async function createDataVersion(
   input: { studyId: string; upload: UploadedFile },
 ): Promise<VersionWithDatasets> {
   const { upload } = input;
-  return recordDataVersion(ctx, author, {
-    studyId: input.studyId,
-    source: upload,
-    produce: (work) => convertOrExplain(ctx, upload, work),
-  });
+  const started = Date.now();
+  try {
+    const created = await recordDataVersion(ctx, author, {
+      studyId: input.studyId,
+      source: upload,
+      produce: (work) => convertOrExplain(ctx, upload, work),
+    });
+    ctx.log.info({ studyId: input.studyId }, uploadNote(upload.fileName, author.label, created, Date.now() - started));
+    return created;
+  } catch (error) {
+    ctx.log.warn({ studyId: input.studyId }, uploadFailedNote(upload.fileName, author.label, error));
+    throw error;
+  }
 }
 
 /** The steps every version takes, whatever produced its datasets (an upload, the demo generator). */

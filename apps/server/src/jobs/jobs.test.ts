@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
 import { sweepTemp, TEMP_MAX_AGE_HOURS } from './handlers/sweep-temp.ts';
-import { JOBS } from './names.ts';
 import { startWorker } from './queue.ts';
+import { JOBS, jobNamed } from './registry.ts';
+import { runJob } from './run-job.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -58,17 +59,19 @@ describe('auth.purge-sessions', () => {
     sender.on('error', () => {});
     await sender.start();
     try {
-      const id = await sender.send(JOBS.purgeSessions.name, {});
+      const purge = jobNamed('auth.purge-sessions');
+      const sweep = jobNamed('data.sweep-temp');
+      const id = await sender.send(purge.name, {});
       expect(id).toBeTruthy();
       let state = '';
       for (let i = 0; i < 100 && state !== 'completed'; i += 1) {
         await new Promise((r) => setTimeout(r, 200));
-        state = (await sender.getJobById(JOBS.purgeSessions.name, id as string))?.state ?? '';
+        state = (await sender.getJobById(purge.name, id as string))?.state ?? '';
       }
       expect(state).toBe('completed');
       const schedules = await sender.getSchedules();
-      expect(schedules.find((s) => s.name === JOBS.purgeSessions.name)?.cron).toBe(JOBS.purgeSessions.cron);
-      expect(schedules.find((s) => s.name === JOBS.sweepTemp.name)?.cron).toBe(JOBS.sweepTemp.cron);
+      expect(schedules.find((s) => s.name === purge.name)?.cron).toBe(purge.schedule?.cron);
+      expect(schedules.find((s) => s.name === sweep.name)?.cron).toBe(sweep.schedule?.cron);
     } finally {
       await sender.stop({ graceful: false });
       await worker.stop();
@@ -93,5 +96,52 @@ describe('data.sweep-temp', () => {
     expect(result.removed).toBeGreaterThanOrEqual(2);
     expect((await readdir(temp)).sort()).toEqual(['upload-running']);
     expect(await readdir(path.join(study, 'source_data'))).toEqual(['20260101_000000']);
+  });
+});
+
+describe('the job registry', () => {
+  it('names every job "<domain>.<action>" once, with a retry policy', () => {
+    const names = JOBS.map((job) => job.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const job of JOBS) {
+      expect(job.name).toMatch(/^[a-z_]+\.[a-z-]+$/);
+      expect(job.retry.limit).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("gives each queue its job's retry policy", async () => {
+    const { rows } = await t.admin.query<{
+      name: string;
+      retry_limit: number;
+      retry_delay: number;
+      retry_backoff: boolean;
+    }>('select name, retry_limit, retry_delay, retry_backoff from pgboss.queue where name = any($1)', [
+      JOBS.map((job) => job.name),
+    ]);
+    expect(rows).toHaveLength(JOBS.length);
+    for (const job of JOBS) {
+      expect(rows.find((r) => r.name === job.name)).toMatchObject({
+        retry_limit: job.retry.limit,
+        retry_delay: job.retry.delaySeconds,
+        retry_backoff: job.retry.backoff,
+      });
+    }
+  });
+
+  it('logs an unknown job name and answers it once instead of failing it into retries', async () => {
+    const outcome = await runJob(t.ctx, 'reports.send-weekly', {});
+    expect(outcome).toEqual({ status: 'rejected', reason: 'unknown job "reports.send-weekly": not run, not retried' });
+  });
+
+  it('refuses a payload that does not parse, naming the field, without running the handler', async () => {
+    const outcome = await runJob(t.ctx, 'data.sweep-temp', { studyId: 42 });
+    expect(outcome.status).toBe('rejected');
+    expect(outcome.status === 'rejected' && outcome.reason).toContain('data.sweep-temp has an invalid payload');
+  });
+
+  it('runs a known job and returns its one-line note', async () => {
+    const outcome = await runJob(t.ctx, 'data.sweep-temp', {});
+    expect(outcome).toMatchObject({ status: 'done' });
+    expect(outcome.status === 'done' && outcome.note).toMatch(/^swept study temp folders: \d+ left-overs removed$/);
   });
 });

@@ -2,24 +2,36 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { AppContext } from '../lib/context.ts';
 import { isShuttingDown } from '../lib/shutdown.ts';
-import { purgeSessions } from './handlers/purge-sessions.ts';
-import { sweepTemp } from './handlers/sweep-temp.ts';
-import { JOB_NAMES, JOBS } from './names.ts';
+import type { JobDefinition } from './define-job.ts';
+import { JOBS } from './registry.ts';
+import { runJob } from './run-job.ts';
 
 const SCHEMA = 'pgboss';
+const jobs = JOBS as readonly JobDefinition[];
+
+function queueOptions(job: JobDefinition): PgBoss.Queue {
+  return {
+    name: job.name,
+    policy: 'standard',
+    retryLimit: job.retry.limit,
+    retryDelay: job.retry.delaySeconds,
+    retryBackoff: job.retry.backoff,
+  };
+}
 
 /**
- * Installs (or upgrades) the job queue's schema and queues as the database owner, then lets the
- * application role use them. Runs with the migrations.
+ * Installs (or upgrades) the job queue's schema and one queue per registered job, with the job's
+ * retry policy, as the database owner; then lets the application role use them. Runs with the
+ * migrations.
  */
 export async function installJobQueue(adminUrl: string): Promise<void> {
   const boss = new PgBoss({ connectionString: adminUrl, schema: SCHEMA, supervise: false, schedule: false });
   boss.on('error', () => {});
   await boss.start();
   try {
-    for (const name of JOB_NAMES) {
-      if (!(await boss.getQueue(name)))
-        await boss.createQueue(name, { name, policy: 'standard', retryLimit: 3, retryBackoff: true });
+    for (const job of jobs) {
+      if (await boss.getQueue(job.name)) await boss.updateQueue(job.name, queueOptions(job));
+      else await boss.createQueue(job.name, queueOptions(job));
     }
   } finally {
     await boss.stop({ graceful: false, wait: true });
@@ -41,7 +53,7 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-/** Starts the worker: handlers for every job, and the schedules. */
+/** Starts the worker: a handler for every registered job, and their schedules. */
 export async function startWorker(ctx: AppContext, connectionString: string): Promise<Worker> {
   const boss = new PgBoss({
     connectionString,
@@ -56,23 +68,40 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
   });
   await boss.start();
 
-  await boss.work(JOBS.purgeSessions.name, async ([job]) => {
-    if (!job) return;
-    JOBS.purgeSessions.payload.parse(job.data ?? {});
-    const result = await purgeSessions(ctx);
-    ctx.log.info({ job: job.name, id: job.id, ...result }, 'purged ended sessions');
-  });
-  await boss.schedule(JOBS.purgeSessions.name, JOBS.purgeSessions.cron, {});
-
-  await boss.work(JOBS.sweepTemp.name, async ([job]) => {
-    if (!job) return;
-    JOBS.sweepTemp.payload.parse(job.data ?? {});
-    const result = await sweepTemp(ctx);
-    ctx.log.info({ job: job.name, id: job.id, ...result }, 'swept study temp folders');
-  });
-  await boss.schedule(JOBS.sweepTemp.name, JOBS.sweepTemp.cron, {});
+  for (const job of jobs) {
+    await boss.work(job.name, async ([queued]) => {
+      if (!queued) return;
+      try {
+        return await runJob(ctx, queued.name, queued.data, queued.id);
+      } catch (error) {
+        ctx.log.warn(
+          { job: queued.name, id: queued.id, err: error },
+          `job ${queued.name} failed (retried by its policy)`,
+        );
+        throw error;
+      }
+    });
+    if (job.schedule) await boss.schedule(job.name, job.schedule.cron, {}, { tz: job.schedule.tz ?? 'UTC' });
+    else await boss.unschedule(job.name);
+  }
+  await warnAboutUnknownQueues(ctx, boss);
 
   return {
     stop: () => boss.stop({ graceful: true, timeout: 10_000, wait: true }),
   };
+}
+
+/** Jobs queued under a name this version does not know (a newer or older build sent them) wait untouched: say so. */
+async function warnAboutUnknownQueues(ctx: AppContext, boss: PgBoss): Promise<void> {
+  const known = new Set<string>(jobs.map((job) => job.name));
+  for (const queue of await boss.getQueues()) {
+    if (known.has(queue.name)) continue;
+    const waiting = await boss.getQueueSize(queue.name);
+    if (waiting > 0) {
+      ctx.log.warn(
+        { job: queue.name, waiting },
+        `unknown job "${queue.name}": ${waiting} queued, not run by this worker`,
+      );
+    }
+  }
 }

@@ -35,6 +35,7 @@ interface SessionRow extends Record<string, unknown> {
   org_name: string;
   org_kind: 'tenant' | 'platform';
   org_status: string;
+  org_features: Record<string, boolean> | null;
   grants: GrantDto[];
 }
 
@@ -102,6 +103,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
     sessionId: claims.sessionId,
     mustChangePassword: row.must_change_password,
     grants: row.grants,
+    features: row.org_features ?? {},
   };
 }
 

@@ -9,6 +9,7 @@ export function presentAuditEvent(row: AuditRow): AuditEvent {
     action: row.action,
     resourceType: row.resourceType,
     resourceId: row.resourceId,
+    resourceLabel: row.resourceLabel,
     actor: { type: row.actorType, id: row.actorId, label: row.actorLabel },
     oldValues: row.oldValues ?? null,
     newValues: row.newValues ?? null,

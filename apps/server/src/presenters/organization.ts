@@ -1,7 +1,7 @@
-import type { Organization } from '@cdp/contracts';
+import { effectiveFeatures, type Organization } from '@cdp/contracts';
 import type { Actor } from '../auth/actor.ts';
 import { organizationPermissions, platformPermissions } from '../policies/organization.ts';
-import { effectiveFeatures, type OrganizationWithUsage } from '../repositories/organizations.repo.ts';
+import type { OrganizationWithUsage } from '../repositories/organizations.repo.ts';
 import { type Resource, resource } from './envelope.ts';
 
 export function presentOrganization(row: OrganizationWithUsage): Organization {

@@ -36,6 +36,7 @@ const columns = {
   action: auditEvents.action,
   resourceType: auditEvents.resourceType,
   resourceId: auditEvents.resourceId,
+  resourceLabel: auditEvents.resourceLabel,
   actorType: auditEvents.actorType,
   actorId: auditEvents.actorId,
   actorLabel: auditEvents.actorLabel,
@@ -54,6 +55,7 @@ export type AuditRow = { [K in keyof typeof columns]: unknown } & {
   action: string;
   resourceType: string;
   resourceId: string | null;
+  resourceLabel: string | null;
   actorType: 'user' | 'api_key' | 'system';
   actorId: string | null;
   actorLabel: string;

@@ -1,13 +1,7 @@
-import { FEATURE_FLAG_KEYS } from '@cdp/contracts';
 import { organizations, type Tx } from '@cdp/db';
 import { asc, eq, sql } from 'drizzle-orm';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
-
-/** Features default to on; stored flags override. */
-export function effectiveFeatures(stored: Record<string, boolean>): Record<string, boolean> {
-  return Object.fromEntries(FEATURE_FLAG_KEYS.map((key) => [key, stored[key] ?? true]));
-}
 
 // Written out in full: drizzle renders a column inside `sql` unqualified, which in a
 // correlated subquery would bind to the inner table.

@@ -171,7 +171,7 @@ describe('audit trail', () => {
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="audit-.*\.csv"/);
     const lines = res.body.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'sequence,time_utc,actor_type,actor_id,actor,action,resource_type,resource_id,old_values,new_values,reason,ip,user_agent,prev_hash,hash',
+      'sequence,time_utc,actor_type,actor_id,actor,action,resource_type,resource_id,resource,old_values,new_values,reason,ip,user_agent,prev_hash,hash',
     );
     expect(lines).toHaveLength(1 + 3 + 1); // header, three studies created, one locked
     expect(lines.at(-1)).toContain('study.status_changed');

@@ -1,6 +1,7 @@
 import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../lib/context.ts';
+import { requireFeature } from '../../plugins/features.ts';
 import { dashboardRoutes } from './dashboards.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
 import { dashboardVersionRoutes } from './versions.routes.ts';
@@ -13,6 +14,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
   });
   app.addHook('onClose', () => engine.close());
+  app.addHook('onRequest', requireFeature('dashboards'));
   await app.register(dashboardRoutes, { ctx });
   await app.register(dashboardVersionRoutes, { ctx });
   await app.register(templateRoutes, { ctx });

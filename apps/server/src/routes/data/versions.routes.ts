@@ -24,6 +24,7 @@ import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { requireFeature } from '../../plugins/features.ts';
 import { assertAcceptsData, versionDataFor, versionFor } from '../../policies/data.ts';
 import { studyFor, studyPermissions } from '../../policies/study.ts';
 import { presentVersion, versionResource } from '../../presenters/data.ts';
@@ -39,6 +40,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
   app.post(
     '/api/studies/:id/uploads',
     {
+      onRequest: requireFeature('data_uploads'),
       preHandler: requirePermission('data:upload:assigned'),
       // The body is a stream of up to UPLOAD_MAX_BYTES; the JSON body limit does not apply.
       bodyLimit: ctx.config.uploadMaxBytes + 1024 * 1024,

@@ -1,4 +1,4 @@
-import { MeResponse } from '@cdp/contracts';
+import { effectiveFeatures, MeResponse } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf } from '../../plugins/auth.ts';
@@ -24,7 +24,13 @@ export const meRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, 
           orgId: actor.orgId,
           mustChangePassword: actor.mustChangePassword,
         },
-        organization: { id: actor.orgId, code: actor.orgCode, name: actor.orgName, kind: actor.orgKind },
+        organization: {
+          id: actor.orgId,
+          code: actor.orgCode,
+          name: actor.orgName,
+          kind: actor.orgKind,
+          features: effectiveFeatures(actor.features),
+        },
         grants: actor.grants,
         sessionIdleMinutes: ctx.config.sessionIdleMinutes,
       };

@@ -20,7 +20,7 @@ describe('platform console', () => {
       payload: {
         code: orgCode,
         name: 'Acme Biotech',
-        features: { python_scripts: false },
+        features: { dashboards: false },
         quotas: { maxStudies: 3, maxUsers: 10 },
         admin: { email: `owner@${orgCode}.example`, name: 'Olive Owner', temporaryPassword: 'First-Login-Pass-31' },
       },
@@ -34,7 +34,7 @@ describe('platform console', () => {
       quotas: { maxStudies: 3, maxUsers: 10 },
       usage: { studies: 0, users: 1 },
     });
-    expect(org.features).toMatchObject({ python_scripts: false, dashboards: true });
+    expect(org.features).toEqual({ dashboards: false, data_uploads: true });
 
     const owner = await t.login(`owner@${orgCode}.example`, 'First-Login-Pass-31');
     expect(owner.response.json().user).toMatchObject({ orgId: org.id, mustChangePassword: true });
@@ -69,12 +69,12 @@ describe('platform console', () => {
     const res = await t.request(platform, {
       method: 'PATCH',
       url: `/api/platform/organizations/${created.id}`,
-      payload: { name: 'Beta Pharma AG', features: { rave_connector: false }, quotas: { maxUsers: 5 } },
+      payload: { name: 'Beta Pharma AG', features: { data_uploads: false }, quotas: { maxUsers: 5 } },
     });
     expect(res.json().data).toMatchObject({
       name: 'Beta Pharma AG',
       quotas: { maxUsers: 5, maxStudies: null },
-      features: { rave_connector: false },
+      features: { data_uploads: false },
     });
     const unset = await t.request(platform, {
       method: 'PATCH',

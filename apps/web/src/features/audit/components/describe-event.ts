@@ -1,7 +1,10 @@
-import type { AuditEvent } from '@cdp/contracts';
+import { AUDIT_ACTIONS, AUDIT_RESOURCE_TYPES, type AuditAction, type AuditEvent } from '@cdp/contracts';
 
-/** What happened, as a phrase that follows the actor's name ("Alex Admin created a study"). */
-const PHRASES: Record<string, string> = {
+/**
+ * What happened, as a phrase that follows the actor's name ("Alex Admin created a study"). Typed
+ * by the contracts' `AUDIT_ACTIONS`, so a new action without a phrase does not compile.
+ */
+const PHRASES: Record<AuditAction, string> = {
   'auth.login': 'signed in',
   'auth.login_failed': 'failed to sign in',
   'auth.logout': 'signed out',
@@ -30,16 +33,34 @@ const PHRASES: Record<string, string> = {
   'organization.reactivated': 'reactivated an organization',
   'platform.tenant_viewed': 'viewed this organization’s users (platform support)',
   'audit.exported': 'exported the audit trail',
+  'data_version.created': 'uploaded a data version',
+  'data_version.activated': 'activated a data version',
+  'data_version.rolled_back': 'rolled back to an earlier data version',
+  'dataset.exported': 'downloaded a dataset',
+  'dashboard.created': 'created a dashboard',
+  'dashboard.updated': 'saved changes to a dashboard',
+  'dashboard.restored': 'restored an earlier version of a dashboard',
+  'dashboard.deleted': 'deleted a dashboard',
+  'dashboard_template.created': 'saved a dashboard as a template',
+  'dashboard_template.deleted': 'deleted a dashboard template',
 };
 
-export function eventPhrase(action: string): string {
-  return PHRASES[action] ?? action;
+function isKnownAction(action: string): action is AuditAction {
+  return Object.hasOwn(PHRASES, action);
 }
 
-/** Common prefixes for the action filter. */
-export const ACTION_SUGGESTIONS = ['auth.', 'study.', 'user.', 'role.', 'organization.', ...Object.keys(PHRASES)];
+/** The phrase for an action; an action this build does not know (an older or newer server) shows as its code. */
+export function eventPhrase(action: string): string {
+  return isKnownAction(action) ? PHRASES[action] : action;
+}
 
-export const RESOURCE_TYPES = ['study', 'user', 'role', 'session', 'organization', 'audit_trail'] as const;
+/** Common prefixes for the action filter, then every action. */
+export const ACTION_SUGGESTIONS = [
+  ...new Set(AUDIT_ACTIONS.map((action) => `${action.split('.')[0]}.`)),
+  ...AUDIT_ACTIONS,
+];
+
+export const RESOURCE_TYPES = AUDIT_RESOURCE_TYPES;
 
 function textField(values: unknown, key: string): string | null {
   if (!values || typeof values !== 'object') return null;
@@ -50,12 +71,17 @@ function textField(values: unknown, key: string): string | null {
 /** Known names by resource type and id (study codes, user e-mails). */
 export type ResourceNames = Partial<Record<string, Map<string, string>>>;
 
-/** A readable name for the event's resource: a study code, an e-mail, else a short id. */
+/**
+ * A readable name for the event's resource: the label written with the event (a version's time
+ * and source, a dashboard's title); for events older than that, a study code or an e-mail known
+ * now, a name in the event's values, else a short id.
+ */
 export function resourceLabel(event: AuditEvent, names?: ResourceNames): string {
   // A session id or the actor's own account says nothing more than the actor column already does.
   if (event.resourceType === 'session' || (event.action.startsWith('auth.') && event.resourceType === 'user')) {
     return '';
   }
+  if (event.resourceLabel) return event.resourceLabel;
   const known = event.resourceId ? names?.[event.resourceType]?.get(event.resourceId) : undefined;
   if (known) return known;
   for (const key of ['code', 'email', 'user', 'key', 'name']) {
@@ -67,7 +93,7 @@ export function resourceLabel(event: AuditEvent, names?: ResourceNames): string 
 
 export function actionTone(action: string): 'danger' | 'warning' | 'success' | 'neutral' | 'accent' {
   if (/failed|lockout|reuse|deactivated|deleted|revoked/.test(action)) return 'danger';
-  if (/archived|password_reset|status_changed|tenant_viewed|exported/.test(action)) return 'warning';
+  if (/archived|password_reset|status_changed|tenant_viewed|exported|rolled_back/.test(action)) return 'warning';
   if (/created|assigned|reactivated/.test(action)) return 'success';
   if (action.startsWith('auth.')) return 'neutral';
   return 'accent';

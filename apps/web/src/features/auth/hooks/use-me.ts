@@ -1,4 +1,4 @@
-import { hasPermission, type Permission } from '@cdp/contracts';
+import { type FeatureFlag, featureEnabled, hasPermission, type Permission } from '@cdp/contracts';
 import { useSuspenseQuery } from '@tanstack/react-query';
 import { meQuery } from '../api/auth-api.ts';
 
@@ -19,4 +19,12 @@ export function useCan(permission: Permission, studyId?: string): boolean {
 export function useIsPlatformAdmin(): boolean {
   const me = useMe();
   return me.organization.kind === 'platform' && hasPermission(me.grants, 'tenant:view:all');
+}
+
+/**
+ * Whether the organization has the feature switched on. A switched-off feature's UI is not
+ * offered at all; its API answers 403 FEATURE_DISABLED anyway.
+ */
+export function useFeature(flag: FeatureFlag): boolean {
+  return featureEnabled(useMe().organization.features, flag);
 }

@@ -1,9 +1,14 @@
 import type { ReactNode } from 'react';
+import { FeatureOff } from '../../../components/layout/feature-off.tsx';
 import { Skeleton } from '../../../components/ui/skeleton.tsx';
+import { useFeature } from '../../auth/hooks/use-me.ts';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { StudyGate } from '../../studies/components/study-gate.tsx';
 
-/** The study gate of dashboard pages: dashboard view permission, and a skeleton shaped like a dashboard. */
+/**
+ * The study gate of dashboard pages: the dashboards feature, the dashboard view permission, and a
+ * skeleton shaped like a dashboard.
+ */
 export function DashboardStudyGate({
   studyId,
   title,
@@ -13,6 +18,8 @@ export function DashboardStudyGate({
   title: string;
   children: (study: StudyWithPermissions) => ReactNode;
 }) {
+  const enabled = useFeature('dashboards');
+  if (!enabled) return <FeatureOff flag="dashboards" />;
   return (
     <StudyGate
       studyId={studyId}

@@ -5,6 +5,7 @@ import { Card, CardHeader } from '../../../components/ui/card.tsx';
 import { ErrorState } from '../../../components/ui/error-state.tsx';
 import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
+import { useFeature } from '../../auth/hooks/use-me.ts';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { StudyStatusBadge } from '../../studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../../studies/components/study-tabs.tsx';
@@ -21,7 +22,8 @@ export function DataOverview({ result, versionId }: { result: StudyWithPermissio
   const query = useQuery(versionsQuery(study.id));
   // Data of a locked or archived study must not change; the server refuses it too.
   const frozen = study.status === 'locked' || study.status === 'archived';
-  const canUpload = permissions.includes('data:upload:assigned');
+  // Uploads switched off for the organization: the card is not offered (the API refuses too).
+  const canUpload = useFeature('data_uploads') && permissions.includes('data:upload:assigned');
   const versions = query.data?.data ?? [];
   const selected =
     versions.find((v) => v.id === versionId) ??

@@ -9,6 +9,7 @@ import { ErrorState } from '../../../components/ui/error-state.tsx';
 import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
+import { useFeature } from '../../auth/hooks/use-me.ts';
 import { studiesQuery } from '../../studies/api/studies-api.ts';
 import { versionsQuery } from '../api/data-api.ts';
 import { ActiveBadge } from './version-bits.tsx';
@@ -18,14 +19,22 @@ export function DataSourcesOverview() {
   const studies = useQuery(studiesQuery({}));
   const list: Study[] = studies.data?.data.filter((s) => s.status !== 'archived') ?? [];
   const versions = useQueries({ queries: list.map((s) => ({ ...versionsQuery(s.id), retry: false })) });
+  const uploads = useFeature('data_uploads');
 
   return (
     <div className="space-y-6">
-      <Alert tone="info" title="Load data on a study’s Data tab">
-        Upload a Rave extract ZIP or SAS, CSV, Excel, Parquet, ODM or Dataset-JSON files; each upload becomes an
-        immutable version you can compare, activate and roll back. The Medidata Rave connector, sFTP and watched folders
-        will appear here when they arrive.
-      </Alert>
+      {uploads ? (
+        <Alert tone="info" title="Load data on a study’s Data tab">
+          Upload a Rave extract ZIP or SAS, CSV, Excel, Parquet, ODM or Dataset-JSON files; each upload becomes an
+          immutable version you can compare, activate and roll back. The Medidata Rave connector, sFTP and watched
+          folders will appear here when they arrive.
+        </Alert>
+      ) : (
+        <Alert tone="info" title="Data uploads are switched off">
+          Your organization does not load data through uploads. Versions already loaded stay readable on each study’s
+          Data tab.
+        </Alert>
+      )}
       <Card>
         <CardHeader
           title="Studies and their data"

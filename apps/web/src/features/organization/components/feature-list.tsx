@@ -1,7 +1,7 @@
-import { FEATURE_FLAG_KEYS, FEATURE_FLAGS } from '@cdp/contracts';
+import { FEATURE_FLAG_KEYS, FEATURES } from '@cdp/contracts';
 import { CheckCircle2, MinusCircle } from 'lucide-react';
 
-/** Which product features the platform has switched on for an organization (absent = on). */
+/** Which product features the platform has switched on for an organization; only features the product has. */
 export function FeatureList({ features }: { features: Record<string, boolean> }) {
   return (
     <ul className="grid gap-x-6 gap-y-2 sm:grid-cols-2">
@@ -14,7 +14,7 @@ export function FeatureList({ features }: { features: Record<string, boolean> })
             ) : (
               <MinusCircle className="size-4 shrink-0 text-slate-400" aria-hidden />
             )}
-            <span className={on ? undefined : 'text-muted-foreground'}>{FEATURE_FLAGS[key]}</span>
+            <span className={on ? undefined : 'text-muted-foreground'}>{FEATURES[key].label}</span>
             <span className="sr-only">{on ? '(on)' : '(off)'}</span>
           </li>
         );

@@ -1,12 +1,14 @@
 import type { LinkProps } from '@tanstack/react-router';
 import { TabLinks } from '../../../components/ui/tabs.tsx';
+import { useFeature } from '../../auth/hooks/use-me.ts';
 
-/** The study's sections; a section the user's roles do not open is not offered. */
+/** The study's sections; a section the user's roles do not open, or a feature switched off, is not offered. */
 export function StudyTabs({ studyId, permissions }: { studyId: string; permissions: string[] }) {
+  const dashboards = useFeature('dashboards');
   const links: (LinkProps & { label: string })[] = [
     { label: 'Overview', to: '/studies/$studyId', params: { studyId } },
   ];
-  if (permissions.includes('dashboard:view:assigned')) {
+  if (dashboards && permissions.includes('dashboard:view:assigned')) {
     links.push({ label: 'Dashboards', to: '/studies/$studyId/dashboards', params: { studyId } });
   }
   if (permissions.includes('data:view:assigned')) {

@@ -1,0 +1,108 @@
+import type { AuditAction, AuditResourceType } from '@cdp/contracts';
+import type { Tx } from '@cdp/db';
+import { sql } from 'drizzle-orm';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `2026-12-06 08:51:02 UTC`: how a version is told apart on the Data page, without a locale. */
+function utc(at: Date | string): string {
+  return `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+interface VersionRow extends Record<string, unknown> {
+  code: string;
+  created_at: string;
+  kind: string;
+  source_file_name: string;
+}
+
+function versionText(row: VersionRow): string {
+  const source = row.kind === 'demo' ? 'generated demo data' : row.source_file_name;
+  return `${row.code} version of ${utc(row.created_at)} (${source})`;
+}
+
+async function one<T extends Record<string, unknown>>(tx: Tx, query: ReturnType<typeof sql>): Promise<T | undefined> {
+  return (await tx.execute<T>(query)).rows[0] as T | undefined;
+}
+
+async function versionLabel(tx: Tx, versionId: string): Promise<string | null> {
+  const row = await one<VersionRow>(
+    tx,
+    sql`select s.code, v.created_at, v.kind, v.source_file_name
+        from data_versions v join studies s on s.id = v.study_id where v.id = ${versionId}`,
+  );
+  return row ? versionText(row) : null;
+}
+
+/** Looks the resource up as it stands inside the writing transaction (after the change it records). */
+async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<string | null> {
+  switch (type) {
+    case 'study':
+      return (await one<{ code: string }>(tx, sql`select code from studies where id = ${id}`))?.code ?? null;
+    case 'user':
+      return (await one<{ email: string }>(tx, sql`select email from users where id = ${id}`))?.email ?? null;
+    case 'role':
+      return (await one<{ name: string }>(tx, sql`select name from roles where id = ${id}`))?.name ?? null;
+    case 'organization':
+      return (await one<{ name: string }>(tx, sql`select name from organizations where id = ${id}`))?.name ?? null;
+    case 'dashboard':
+      return (await one<{ name: string }>(tx, sql`select name from dashboards where id = ${id}`))?.name ?? null;
+    case 'dashboard_template':
+      return (
+        (await one<{ name: string }>(tx, sql`select name from dashboard_templates where id = ${id}`))?.name ?? null
+      );
+    case 'data_version':
+      return versionLabel(tx, id);
+    case 'dataset': {
+      const row = await one<VersionRow & { name: string }>(
+        tx,
+        sql`select d.name, s.code, v.created_at, v.kind, v.source_file_name
+            from datasets d join data_versions v on v.id = d.version_id join studies s on s.id = d.study_id
+            where d.id = ${id}`,
+      );
+      return row ? `${row.name} in ${versionText(row)}` : null;
+    }
+    case 'session':
+    case 'audit_trail':
+      return null;
+  }
+}
+
+function textField(values: unknown, key: string): string | null {
+  if (!values || typeof values !== 'object') return null;
+  const value = (values as Record<string, unknown>)[key];
+  return typeof value === 'string' && value ? value : null;
+}
+
+export interface LabelledEntry {
+  action: AuditAction;
+  resourceType: AuditResourceType;
+  resourceId: string | null;
+  resourceLabel?: string | null;
+  oldValues?: unknown;
+  newValues?: unknown;
+}
+
+/**
+ * The resource as a person knows it, decided when the event is written so that it survives
+ * renames and deletions: the caller's label if it gave one; else the row as it stands in the
+ * writing transaction; else a name the event's own values carry (a deleted template's name).
+ * Activating a version is recorded on the study, but what a reader needs is which version.
+ */
+export async function resourceLabelFor(tx: Tx, entry: LabelledEntry): Promise<string | null> {
+  if (entry.resourceLabel !== undefined) return entry.resourceLabel;
+  if (entry.action.startsWith('data_version.') && entry.resourceType === 'study') {
+    const versionId = textField(entry.newValues, 'activeVersionId');
+    if (versionId && UUID.test(versionId)) return versionLabel(tx, versionId);
+  }
+  if (entry.resourceId && UUID.test(entry.resourceId)) {
+    const found = await lookUp(tx, entry.resourceType, entry.resourceId);
+    if (found) return found;
+  }
+  if (entry.resourceType === 'session' || entry.resourceType === 'audit_trail') return null;
+  for (const key of ['code', 'email', 'name']) {
+    const value = textField(entry.newValues, key) ?? textField(entry.oldValues, key);
+    if (value) return value;
+  }
+  return null;
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { defineJob, type JobDefinition } from './define-job.ts';
+import { purgeSessions } from './handlers/purge-sessions.ts';
+import { sweepTemp } from './handlers/sweep-temp.ts';
+
+/** Housekeeping is idempotent: a failed run is simply retried a few times, a minute apart. */
+const HOUSEKEEPING_RETRY = { limit: 3, delaySeconds: 60, backoff: true };
+
+/** Every job the worker knows. Adding a job is adding one entry here. */
+export const JOBS = [
+  defineJob({
+    name: 'auth.purge-sessions',
+    payload: z.object({}).strict(),
+    handler: (ctx) => purgeSessions(ctx),
+    note: (r) => `purged ended sessions: ${r.tokens} refresh tokens, ${r.sessions} sessions`,
+    retry: HOUSEKEEPING_RETRY,
+    // Hourly; an overlapping run does no harm.
+    schedule: { cron: '17 * * * *' },
+  }),
+  defineJob({
+    name: 'data.sweep-temp',
+    payload: z.object({}).strict(),
+    handler: (ctx) => sweepTemp(ctx),
+    note: (r) => `swept study temp folders: ${r.removed} left-overs removed`,
+    retry: HOUSEKEEPING_RETRY,
+    // Hourly: removes what crashed uploads left in study temp folders (older than a day).
+    schedule: { cron: '43 * * * *' },
+  }),
+] as const;
+
+export type JobName = (typeof JOBS)[number]['name'];
+
+export function findJob(name: string): JobDefinition | undefined {
+  return (JOBS as readonly JobDefinition[]).find((job) => job.name === name);
+}
+
+export function jobNamed(name: JobName): JobDefinition {
+  const job = findJob(name);
+  if (!job) throw new Error(`no job named ${name}`);
+  return job;
+}
