@@ -42,7 +42,7 @@ describe('audit resource labels', () => {
         ...multipartFile(name, body),
       });
       expect(res.statusCode, res.body).toBe(201);
-      return res.json().version as DataVersion;
+      return res.json().data as DataVersion;
     };
     const first = await up('dm-first.csv', 'USUBJID,AGE\nS-1,40\n');
     const second = await up('dm-second.csv', 'USUBJID,AGE\nS-1,41\n');
@@ -64,7 +64,7 @@ describe('audit resource labels', () => {
       payload: { name: 'Safety review', templateId: 'clinical-study-overview' },
     });
     expect(created.statusCode, created.body).toBe(201);
-    const dashboard = created.json().dashboard;
+    const dashboard = created.json().data;
     const template = await t.request(manager, {
       method: 'POST',
       url: '/api/dashboard-templates',
@@ -73,7 +73,7 @@ describe('audit resource labels', () => {
     expect(template.statusCode, template.body).toBe(201);
     const removeTemplate = await t.request(manager, {
       method: 'DELETE',
-      url: `/api/dashboard-templates/${template.json().template.id}`,
+      url: `/api/dashboard-templates/${template.json().data.id}`,
     });
     expect(removeTemplate.statusCode, removeTemplate.body).toBe(204);
     const removeDashboard = await t.request(manager, {
