@@ -14,4 +14,9 @@ describe('formatBytes', () => {
   ])('%d bytes reads %s', (bytes, expected) => {
     expect(formatBytes(bytes)).toBe(expected);
   });
+
+  it('names IEC units when asked', () => {
+    expect(formatBytes(51_000, { iec: true })).toBe('49.8 KiB');
+    expect(formatBytes(8589934592, { iec: true })).toBe('8 GiB');
+  });
 });

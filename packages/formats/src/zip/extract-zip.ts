@@ -211,14 +211,14 @@ class Extraction {
         if (this.bytes > this.limits.maxTotalBytes) {
           done(
             new FormatError(
-              `the archive expands to more than ${formatBytes(this.limits.maxTotalBytes)}; split the upload or raise the limit`,
+              `the archive expands to more than ${formatBytes(this.limits.maxTotalBytes, { iec: true })}; split the upload or raise the limit`,
               { file: this.upload },
             ),
           );
         } else if (written > ratioLimit) {
           done(
             new FormatError(
-              `the entry expands more than ${this.limits.maxRatio}:1 (${formatBytes(entry.compressedSize)} compressed); refusing a possible ZIP bomb`,
+              `the entry expands more than ${this.limits.maxRatio}:1 (${formatBytes(entry.compressedSize, { iec: true })} compressed); refusing a possible ZIP bomb`,
               { file: label },
             ),
           );
