@@ -77,6 +77,10 @@ export async function convertUpload(
       { fileName },
     );
     try {
+      // An empty member is a file that lost its data on the way (an export that failed, a copy cut
+      // short); loading the archive without it, or as a dataset of invented columns, hides that.
+      const empty = entries.find((entry) => entry.bytes === 0);
+      if (empty) throw new FormatError('is empty', { file: `${fileName}/${empty.path}` });
       const formats = await Promise.all(
         entries.map(async (entry) => detectFormat(entry.path, await readHead(entry.file))),
       );
