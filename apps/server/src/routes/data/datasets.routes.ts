@@ -20,6 +20,7 @@ import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { datasetFile, studyDir } from '../../lib/study-folders.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
+import { authorizeDatasetDownload, DATASET_DOWNLOAD } from '../../policies/dataset.policy.ts';
 import { type DatasetRow, findVersion, presentDataset } from '../../repositories/data-versions.repo.ts';
 import { studyFor } from './study-access.ts';
 
@@ -129,7 +130,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
   app.get(
     '/api/studies/:id/versions/:vid/datasets/:name/download',
     {
-      preHandler: requirePermission('data:export:assigned'),
+      preHandler: DATASET_DOWNLOAD.map(requirePermission),
       schema: {
         tags: ['data'],
         summary: 'Download a dataset as CSV, Parquet or SAS XPT v5 (audited)',
@@ -139,7 +140,8 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const found = await findDataset(actor, request.params, 'data:export:assigned');
+      const found = await findDataset(actor, request.params, 'data:view:assigned');
+      authorizeDatasetDownload(actor, { id: found.row.studyId });
       const { format } = request.query;
       const exportsDir = path.join(studyDir(ctx.config.dataDir, found.row.orgId, found.row.studyId), 'temp');
       await mkdir(exportsDir, { recursive: true });
