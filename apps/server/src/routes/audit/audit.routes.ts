@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { AuditEvent, AuditQuery, AuditVerifyResponse, paged } from '@cdp/contracts';
+import { AuditEvent, AuditExportQuery, AuditQuery, AuditVerifyResponse, paged } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { appendAudit } from '../../audit/audit-log.ts';
 import { verifyAuditChain } from '../../audit/verify-chain.ts';
@@ -69,13 +69,13 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       schema: {
         tags: ['audit'],
         summary: 'Download the audit trail as CSV (same filters as the search, oldest first)',
-        querystring: AuditQuery.omit({ page: true, pageSize: true }),
+        querystring: AuditExportQuery,
         produces: ['text/csv'],
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const filters = request.query;
+      const { raw = false, ...filters } = request.query;
       // The export is itself an event: who took a copy of the trail, and which part.
       await ctx.database.tenant(actor.orgId, (tx) =>
         appendAudit(tx, {
@@ -84,35 +84,38 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
           action: 'audit.exported',
           resourceType: 'audit_trail',
           resourceId: null,
-          newValues: { filters },
+          newValues: { filters, ...(raw ? { raw } : {}) },
           origin: request.origin,
         }),
       );
       async function* lines() {
-        yield csvRow(CSV_HEADER);
+        yield csvRow(CSV_HEADER, { raw });
         let after = 0;
         for (;;) {
           const batch = await ctx.database.tenant(actor.orgId, (tx) =>
             auditBatch(tx, actor.orgId, filters, after, EXPORT_BATCH),
           );
           for (const e of batch) {
-            yield csvRow([
-              e.seq,
-              e.createdAt,
-              e.actor.type,
-              e.actor.id,
-              e.actor.label,
-              e.action,
-              e.resourceType,
-              e.resourceId,
-              e.oldValues,
-              e.newValues,
-              e.reason,
-              e.ip,
-              e.userAgent,
-              e.prevHash,
-              e.hash,
-            ]);
+            yield csvRow(
+              [
+                e.seq,
+                e.createdAt,
+                e.actor.type,
+                e.actor.id,
+                e.actor.label,
+                e.action,
+                e.resourceType,
+                e.resourceId,
+                e.oldValues,
+                e.newValues,
+                e.reason,
+                e.ip,
+                e.userAgent,
+                e.prevHash,
+                e.hash,
+              ],
+              { raw },
+            );
           }
           if (batch.length < EXPORT_BATCH) return;
           after = batch[batch.length - 1]?.seq ?? after;

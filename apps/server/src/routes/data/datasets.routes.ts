@@ -12,12 +12,13 @@ import {
   DownloadQuery,
   VersionParams,
 } from '@cdp/contracts';
-import { FormatError, quoteLiteral, readParquet, writeXpt } from '@cdp/formats';
+import { FormatError, readParquet, writeXpt } from '@cdp/formats';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { appendAudit } from '../../audit/audit-log.ts';
 import { type Actor, actorRef } from '../../auth/actor.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
+import { writeDatasetCsv } from '../../lib/csv.ts';
 import { datasetFile, studyDir } from '../../lib/study-folders.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
 import { authorizeDatasetDownload, DATASET_DOWNLOAD } from '../../policies/dataset.policy.ts';
@@ -142,7 +143,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       const actor = actorOf(request);
       const found = await findDataset(actor, request.params, 'data:view:assigned');
       authorizeDatasetDownload(actor, { id: found.row.studyId });
-      const { format } = request.query;
+      const { format, raw = false } = request.query;
       const exportsDir = path.join(studyDir(ctx.config.dataDir, found.row.orgId, found.row.studyId), 'temp');
       await mkdir(exportsDir, { recursive: true });
       let file = found.file;
@@ -150,7 +151,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       if (format !== 'parquet') {
         temporary = path.join(exportsDir, `export-${request.id}.${format}`);
         file = temporary;
-        await writeExport(store, found, format, temporary);
+        await writeExport(found, format, temporary, raw);
       }
       await ctx.database.tenant(actor.orgId, (tx) =>
         appendAudit(tx, {
@@ -159,7 +160,13 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
           action: 'dataset.exported',
           resourceType: 'dataset',
           resourceId: found.row.id,
-          newValues: { studyId: found.row.studyId, versionId: found.row.versionId, dataset: found.row.name, format },
+          newValues: {
+            studyId: found.row.studyId,
+            versionId: found.row.versionId,
+            dataset: found.row.name,
+            format,
+            ...(raw ? { raw } : {}),
+          },
           origin: request.origin,
         }),
       );
@@ -185,17 +192,13 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
 };
 
 async function writeExport(
-  store: DatasetStore,
   found: FoundDataset,
   format: 'csv' | 'xpt',
   target: string,
+  raw: boolean,
 ): Promise<void> {
   if (format === 'csv') {
-    await store.withConnection((connection) =>
-      connection.run(
-        `COPY (SELECT * FROM read_parquet(${quoteLiteral(found.file)})) TO ${quoteLiteral(target)} (FORMAT csv, HEADER true)`,
-      ),
-    );
+    await writeDatasetCsv(target, await readParquet(found.file, { fileName: found.row.name }), { raw });
     return;
   }
   try {
