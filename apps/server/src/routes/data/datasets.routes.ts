@@ -191,12 +191,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
   );
 };
 
-async function writeExport(
-  found: FoundDataset,
-  format: 'csv' | 'xpt',
-  target: string,
-  raw: boolean,
-): Promise<void> {
+async function writeExport(found: FoundDataset, format: 'csv' | 'xpt', target: string, raw: boolean): Promise<void> {
   if (format === 'csv') {
     await writeDatasetCsv(target, await readParquet(found.file, { fileName: found.row.name }), { raw });
     return;
