@@ -11,7 +11,7 @@ export const JOBS = {
   sweepTemp: {
     name: 'data.sweep-temp',
     payload: z.object({}).strict(),
-    /** Hourly: removes what crashed uploads left in study temp folders (older than a day). */
+    /** Hourly (and at every start-up): temp entries of stopped processes at once, others after a day; orphan version folders to quarantine. */
     cron: '43 * * * *',
   },
 } as const;

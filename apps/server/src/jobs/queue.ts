@@ -1,9 +1,9 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import type { AppContext } from '../lib/context.ts';
 import { isShuttingDown } from '../lib/shutdown.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
-import { sweepTemp } from './handlers/sweep-temp.ts';
 import { JOB_NAMES, JOBS } from './names.ts';
 
 const SCHEMA = 'pgboss';
@@ -67,7 +67,7 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
   await boss.work(JOBS.sweepTemp.name, async ([job]) => {
     if (!job) return;
     JOBS.sweepTemp.payload.parse(job.data ?? {});
-    const result = await sweepTemp(ctx);
+    const result = await recoverInterruptedWork(ctx);
     ctx.log.info({ job: job.name, id: job.id, ...result }, 'swept study temp folders');
   });
   await boss.schedule(JOBS.sweepTemp.name, JOBS.sweepTemp.cron, {});

@@ -19,6 +19,7 @@ import { type Actor, actorRef } from '../../auth/actor.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { writeDatasetCsv } from '../../lib/csv.ts';
+import { runTempName } from '../../lib/process-run.ts';
 import { datasetFile, studyDir } from '../../lib/study-folders.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
 import { authorizeDatasetDownload, DATASET_DOWNLOAD } from '../../policies/dataset.policy.ts';
@@ -149,7 +150,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       let file = found.file;
       let temporary: string | null = null;
       if (format !== 'parquet') {
-        temporary = path.join(exportsDir, `export-${request.id}.${format}`);
+        temporary = path.join(exportsDir, runTempName(`export-${request.id}.${format}`));
         file = temporary;
         await writeExport(found, format, temporary, raw);
       }
