@@ -180,7 +180,7 @@ export async function readParquet(
   return {
     info,
     async *batches(): AsyncGenerator<RowBatch> {
-      const db = await openDuckDb(options);
+      const db = await openDuckDb(limitsForWidth(options, info.columns.length, { file: options.fileName }));
       try {
         const select = info.columns.map(asReaderUnits).join(', ');
         const result = await db.connection.stream(`SELECT ${select} FROM read_parquet(${quoteLiteral(file)})`);
