@@ -9,7 +9,7 @@ import { writeParquet } from '@cdp/formats';
 import { buildZip } from '@cdp/formats/testing';
 import { chromium, type Page } from '@playwright/test';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
-import { writeCsv } from '../apps/server/src/demo/write-csv.ts';
+import { writeDatasetCsv } from '../apps/server/src/lib/csv.ts';
 import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -73,7 +73,7 @@ async function studyFiles(): Promise<StudyFiles> {
   for (const reader of generateDemoStudy(STUDY)) {
     const name = reader.info.name;
     if (!CSV_DATASETS.some((n) => n === name)) continue;
-    const written = await writeCsv(path.join(work, `${name.toLowerCase()}.csv`), reader);
+    const written = await writeDatasetCsv(path.join(work, `${name.toLowerCase()}.csv`), reader, { raw: true });
     if (written.rows !== rows[name]) throw new Error(`${name}: ${written.rows} CSV rows but ${rows[name]} in Parquet`);
   }
   await writeFile(

@@ -5,11 +5,13 @@ import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
 import { type Config, loadConfig } from './config.ts';
+import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
 import { createLogger } from './lib/logger.ts';
+import { holdRunLock } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
 import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
@@ -189,6 +191,16 @@ async function main(): Promise<void> {
       log,
       tokens: new AccessTokens(config.jwtSecret ?? secrets.jwtSecret, config.accessTokenTtlSeconds),
     };
+
+    // Before any work: hold this run's lock (its temp files are then known to be live), and clear
+    // what stopped runs left behind.
+    cleanups.push(await holdRunLock(connections.appUrl));
+    if (mode !== 'seed') {
+      const recovered = await recoverInterruptedWork(ctx);
+      if (recovered.orphans > 0 || recovered.tempRemoved > 0) {
+        log.warn(recovered, 'cleared what interrupted uploads left (see the audit trail for quarantined folders)');
+      }
+    }
 
     if (mode === 'seed' || mode === 'start') {
       const password = demoPassword(config, secrets);

@@ -68,16 +68,44 @@ export async function readRows(
     orderBy = `ORDER BY ${ident(column)} ${descending ? 'DESC' : 'ASC'} NULLS LAST, file_row_number`;
   } else orderBy = 'ORDER BY file_row_number';
   const from = `read_parquet(${quoteLiteral(dataset.file)}, file_row_number = true)`;
-  const select = dataset.columns.map(ident).join(', ');
+  const types = dataset.columns.map((c) => c.type);
   return store.withConnection(async (connection) => {
-    const page = await connection.runAndReadAll(`SELECT ${select} FROM ${from} ${where} ${orderBy} LIMIT ? OFFSET ?`, [
-      ...params,
-      request.limit,
-      request.offset,
-    ]);
     const count = await connection.runAndReadAll(`SELECT count(*) FROM ${from} ${where}`, params);
-    const types = dataset.columns.map((c) => c.type);
-    const rows = page.getRowsJson().map((row) => row.map((cell, i) => jsonCell(types[i] ?? 'string', cell)));
-    return { rows, total: Number(count.getRowsJson()[0]?.[0] ?? 0) };
+    const total = Number(count.getRowsJson()[0]?.[0] ?? 0);
+    if (dataset.columns.length <= COLUMNS_PER_READ) {
+      const select = dataset.columns.map(ident).join(', ');
+      const page = await connection.runAndReadAll(
+        `SELECT ${select} FROM ${from} ${where} ${orderBy} LIMIT ? OFFSET ?`,
+        [...params, request.limit, request.offset],
+      );
+      const rows = page.getRowsJson().map((row) => row.map((cell, i) => jsonCell(types[i] ?? 'string', cell)));
+      return { rows, total };
+    }
+    // A wide dataset: DuckDB holds a 2,048-row vector per column it reads, so 10,000 columns at once
+    // would need about a gigabyte. The page's rows are found first (reading only the filter and sort
+    // columns), then fetched a slice of columns at a time and put side by side.
+    const numbers = await connection.runAndReadAll(
+      `SELECT file_row_number FROM ${from} ${where} ${orderBy} LIMIT ? OFFSET ?`,
+      [...params, request.limit, request.offset],
+    );
+    const order = numbers.getRowsJson().map((row) => Number(row[0]));
+    const rows: unknown[][] = order.map(() => []);
+    if (order.length === 0) return { rows, total };
+    const position = new Map(order.map((n, i) => [n, i]));
+    for (let start = 0; start < dataset.columns.length; start += COLUMNS_PER_READ) {
+      const slice = dataset.columns.slice(start, start + COLUMNS_PER_READ);
+      const part = await connection.runAndReadAll(
+        `SELECT file_row_number, ${slice.map(ident).join(', ')} FROM ${from} WHERE file_row_number IN (${order.map(() => '?').join(', ')})`,
+        order.map((n) => BigInt(n)),
+      );
+      for (const [number, ...cells] of part.getRowsJson()) {
+        const row = rows[position.get(Number(number)) ?? -1];
+        if (row) row.push(...cells.map((cell, i) => jsonCell(types[start + i] ?? 'string', cell)));
+      }
+    }
+    return { rows, total };
   });
 }
+
+/** Columns read in one query; wider datasets are read in slices (see `readRows`). */
+const COLUMNS_PER_READ = 500;

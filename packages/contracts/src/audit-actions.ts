@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'data_version.created',
   'data_version.activated',
   'data_version.rolled_back',
+  'data_version.orphan_quarantined',
   'dataset.exported',
   'dashboard.created',
   'dashboard.updated',

@@ -38,6 +38,18 @@ export const AuditQuery = z.object({
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
+/**
+ * The export's filters, plus `raw=true` for programs (API only): values exactly as recorded, so a
+ * reader can recompute the hash chain; without it, text a spreadsheet would run as a formula is
+ * neutralised (see `csv.ts`).
+ */
+export const AuditExportQuery = AuditQuery.omit({ page: true, pageSize: true }).extend({
+  raw: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
 export const AuditVerifyResponse = z.object({
   ok: z.boolean(),
   checked: z.number().int(),

@@ -237,4 +237,20 @@ export const ColumnProfile = z.object({
 export type ColumnProfile = z.infer<typeof ColumnProfile>;
 
 export const DOWNLOAD_FORMATS = ['csv', 'parquet', 'xpt'] as const;
-export const DownloadQuery = z.object({ format: z.enum(DOWNLOAD_FORMATS).default('csv') });
+/**
+ * `raw=true` writes CSV text exactly as stored, formulas and all, for programs that read the file
+ * back; without it, text a spreadsheet would run as a formula is neutralised (see `csv.ts`). The web
+ * app never asks for raw output; the audit trail records which one was taken.
+ */
+export const DownloadQuery = z
+  .object({
+    format: z.enum(DOWNLOAD_FORMATS).default('csv'),
+    raw: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+  })
+  .refine((q) => q.raw === undefined || q.format === 'csv', {
+    message: 'raw applies to CSV downloads only.',
+    path: ['raw'],
+  });

@@ -2,6 +2,7 @@ export * from './audit.ts';
 export * from './audit-actions.ts';
 export * from './auth.ts';
 export * from './common.ts';
+export * from './csv.ts';
 export * from './dashboards.ts';
 export * from './datasets.ts';
 export * from './errors.ts';

@@ -53,6 +53,16 @@ const NOT_DATA: Record<string, string> = {
 
 const HEAD_BYTES = 4096;
 
+/** Extensions that only data files carry: content that is none of our formats fails the upload. */
+const DATA_EXTENSIONS: Record<string, string> = {
+  xpt: 'SAS XPT',
+  sas7bdat: 'SAS7BDAT',
+  sas7bcat: 'a SAS format catalog',
+  parquet: 'Parquet',
+  xlsx: 'an Excel workbook',
+  xlsm: 'an Excel workbook',
+};
+
 /**
  * Turns one uploaded file (a ZIP or a single data file) into Parquet files in `outDir`, one per
  * dataset. All or nothing: any file that looks like data but cannot be read fails the whole upload
@@ -77,6 +87,10 @@ export async function convertUpload(
       { fileName },
     );
     try {
+      // An empty member is a file that lost its data on the way (an export that failed, a copy cut
+      // short); loading the archive without it, or as a dataset of invented columns, hides that.
+      const empty = entries.find((entry) => entry.bytes === 0);
+      if (empty) throw new FormatError('is empty', { file: `${fileName}/${empty.path}` });
       const formats = await Promise.all(
         entries.map(async (entry) => detectFormat(entry.path, await readHead(entry.file))),
       );
@@ -108,6 +122,15 @@ async function convertOne(
   result: ConvertedUpload,
   names: Map<string, string>,
 ): Promise<void> {
+  const claimed = DATA_EXTENSIONS[path.extname(source).slice(1).toLowerCase()];
+  if (format === null && claimed) {
+    // The name promises data the bytes do not hold (a failed export, a renamed file, or worse):
+    // skipping it would load the study without a dataset its sender meant to send.
+    throw new FormatError(
+      `the name says ${claimed}, but the content is not (a damaged or mislabelled file?); export it again`,
+      { file: source },
+    );
+  }
   if (format === null || format === 'zip') {
     // A ZIP at this depth means nesting beyond what extractZip allows; it has already refused it.
     result.skipped.push({

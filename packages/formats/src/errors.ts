@@ -37,5 +37,7 @@ function formatMessage(reason: string, where: FormatErrorLocation): string {
   if (where.row !== undefined) parts.push(`row ${where.row.toLocaleString('en-US')}`);
   if (where.column) parts.push(`column ${where.column}`);
   if (where.offset !== undefined && where.row === undefined) parts.push(`byte ${where.offset.toLocaleString('en-US')}`);
-  return parts.length > 0 ? `${parts.join(', ')}: ${reason}` : reason;
+  if (parts.length === 0) return reason;
+  // "ae.csv is empty" reads as a sentence about the file; other reasons follow a colon.
+  return `${parts.join(', ')}${reason.startsWith('is ') ? ' ' : ': '}${reason}`;
 }

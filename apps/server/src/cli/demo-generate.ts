@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DatasetReader, writeParquet, writeXpt } from '@cdp/formats';
 import { DEFAULT_SEED, generateDemoStudy } from '../demo/generate-study.ts';
-import { writeCsv } from '../demo/write-csv.ts';
+import { writeDatasetCsv } from '../lib/csv.ts';
 
 export const DEMO_USAGE = `Usage: cdp demo generate --out DIR [options]
 
@@ -71,7 +71,8 @@ export async function demoGenerate(argv: string[]): Promise<void> {
       await writeXpt(file, [counted.reader]);
       rows = counted.rows();
     } else if (format === 'parquet') rows = (await writeParquet(reader, file)).rows;
-    else rows = (await writeCsv(file, reader)).rows;
+    // Files meant to be uploaded again: values exactly as generated (raw), as a program reads them.
+    else rows = (await writeDatasetCsv(file, reader, { raw: true })).rows;
     console.log(
       `${path.relative(process.cwd(), file) || file}  ${rows.toLocaleString('en-US')} rows  (${Math.round(performance.now() - started)} ms)`,
     );

@@ -9,6 +9,7 @@ import { type Author, userIdOf } from '../auth/author.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
@@ -75,14 +76,18 @@ export async function recordDataVersion(
   const study = { id: input.studyId, orgId: author.orgId };
   const id = randomUUID();
   const base = studyDir(ctx.config.dataDir, study.orgId, study.id);
-  const work = path.join(base, 'temp', `version-${id}`);
+  const work = path.join(base, 'temp', runTempName(`version-${id}`));
   await mkdir(work, { recursive: true });
   let finalDir: string | null = null;
+  let pendingNote: string | null = null;
   try {
     const converted = await produce(work);
     const createdAt = new Date();
     const { dir, label } = await reserveVersionFolder(path.join(base, 'source_data'), createdAt);
     finalDir = dir;
+    // Until the commit, a folder in source_data/ that no row names is ours, not an orphan.
+    pendingNote = path.join(base, 'temp', runTempName(`pending-${label}`));
+    await writeFile(pendingNote, '');
     const files = await nameDatasetFiles(work, converted.datasets);
     await writeFile(
       path.join(work, 'manifest.json'),
@@ -178,6 +183,7 @@ export async function recordDataVersion(
   } finally {
     await rm(work, { recursive: true, force: true });
     await rm(`${work}.spill`, { recursive: true, force: true });
+    if (pendingNote) await rm(pendingNote, { force: true });
   }
 }
 

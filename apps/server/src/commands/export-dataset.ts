@@ -7,6 +7,7 @@ import type { Author } from '../auth/author.ts';
 import type { VersionDataset } from '../data/version-data.ts';
 import { type ExportFormat, writeDatasetExport } from '../data/write-export.ts';
 import type { AppContext } from '../lib/context.ts';
+import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 
 export interface DatasetExport {
@@ -23,16 +24,17 @@ export interface DatasetExport {
 export async function exportDataset(
   ctx: AppContext,
   author: Author,
-  input: { dataset: VersionDataset; format: ExportFormat; store: DatasetStore },
+  input: { dataset: VersionDataset; format: ExportFormat; raw?: boolean; store: DatasetStore },
 ): Promise<DatasetExport> {
-  const { dataset, format } = input;
+  const { dataset, format, raw = false } = input;
   const { row } = dataset;
   let result: DatasetExport = { file: dataset.file, temporary: false };
   if (format !== 'parquet') {
     const temp = path.join(studyDir(ctx.config.dataDir, row.orgId, row.studyId), 'temp');
     await mkdir(temp, { recursive: true });
-    result = { file: path.join(temp, `export-${randomUUID()}.${format}`), temporary: true };
-    await writeDatasetExport(input.store, dataset, format, result.file);
+    // Named by this process's run, so a crash's leftover is swept at the next start (process-run.ts).
+    result = { file: path.join(temp, runTempName(`export-${randomUUID()}.${format}`)), temporary: true };
+    await writeDatasetExport(dataset, format, result.file, { raw });
   }
   try {
     await ctx.database.tenant(author.orgId, (tx) =>
@@ -42,7 +44,13 @@ export async function exportDataset(
         action: 'dataset.exported',
         resourceType: 'dataset',
         resourceId: row.id,
-        newValues: { studyId: row.studyId, versionId: row.versionId, dataset: row.name, format },
+        newValues: {
+          studyId: row.studyId,
+          versionId: row.versionId,
+          dataset: row.name,
+          format,
+          ...(raw ? { raw } : {}),
+        },
       }),
     );
   } catch (error) {

@@ -7,7 +7,7 @@ import type { AppContext } from '../lib/context.ts';
 export async function recordAuditExport(
   ctx: AppContext,
   author: Author,
-  input: { filters: Omit<AuditQuery, 'page' | 'pageSize'> },
+  input: { filters: Omit<AuditQuery, 'page' | 'pageSize'>; raw?: boolean },
 ): Promise<void> {
   await ctx.database.tenant(author.orgId, (tx) =>
     appendAudit(tx, {
@@ -16,7 +16,7 @@ export async function recordAuditExport(
       action: 'audit.exported',
       resourceType: 'audit_trail',
       resourceId: null,
-      newValues: { filters: input.filters },
+      newValues: { filters: input.filters, ...(input.raw ? { raw: true } : {}) },
     }),
   );
 }

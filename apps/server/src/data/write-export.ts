@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
-import type { DatasetStore } from '@cdp/analytics';
-import { FormatError, quoteLiteral, readParquet, writeXpt } from '@cdp/formats';
+import { FormatError, readParquet, writeXpt } from '@cdp/formats';
 import { AppError } from '../lib/app-error.ts';
+import { writeDatasetCsv } from '../lib/csv.ts';
 import type { VersionDataset } from './version-data.ts';
 
 export type ExportFormat = 'csv' | 'parquet' | 'xpt';
@@ -13,21 +13,18 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
 };
 
 /**
- * Writes a stored dataset to `target` as CSV (through DuckDB) or SAS XPT v5. A dataset XPT v5
+ * Writes a stored dataset to `target` as CSV (`writeDatasetCsv`) or SAS XPT v5. A dataset XPT v5
  * cannot hold (a name or label too long, …) is a 422 naming the dataset; nothing is left behind.
  */
 export async function writeDatasetExport(
-  store: DatasetStore,
   dataset: VersionDataset,
   format: 'csv' | 'xpt',
   target: string,
+  options: { raw?: boolean } = {},
 ): Promise<void> {
   if (format === 'csv') {
-    await store.withConnection((connection) =>
-      connection.run(
-        `COPY (SELECT * FROM read_parquet(${quoteLiteral(dataset.file)})) TO ${quoteLiteral(target)} (FORMAT csv, HEADER true)`,
-      ),
-    );
+    // One CSV writer for the product: text a spreadsheet would run as a formula is neutralised unless raw.
+    await writeDatasetCsv(target, await readParquet(dataset.file, { fileName: dataset.name }), options);
     return;
   }
   try {

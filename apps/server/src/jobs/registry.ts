@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
-import { sweepTemp } from './handlers/sweep-temp.ts';
 
 /** Housekeeping is idempotent: a failed run is simply retried a few times, a minute apart. */
 const HOUSEKEEPING_RETRY = { limit: 3, delaySeconds: 60, backoff: true };
@@ -20,10 +20,12 @@ export const JOBS = [
   defineJob({
     name: 'data.sweep-temp',
     payload: z.object({}).strict(),
-    handler: (ctx) => sweepTemp(ctx),
-    note: (r) => `swept study temp folders: ${r.removed} left-overs removed`,
+    handler: (ctx) => recoverInterruptedWork(ctx),
+    note: (r) =>
+      `swept study temp folders: ${r.tempRemoved} left-overs removed (${r.tempOfStoppedRuns} of stopped runs), ${r.orphans} orphan version folders quarantined`,
     retry: HOUSEKEEPING_RETRY,
-    // Hourly: removes what crashed uploads left in study temp folders (older than a day).
+    // Hourly (and at every start-up): temp entries of stopped processes at once, others after a day;
+    // version folders no row names go to quarantine.
     schedule: { cron: '43 * * * *' },
   }),
 ] as const;

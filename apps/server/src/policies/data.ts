@@ -5,7 +5,7 @@ import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
-import { studyFor } from './study.ts';
+import { authorizeStudy, studyFor } from './study.ts';
 
 /**
  * Data versions and datasets belong to a study: who may `data:view:assigned` (or upload, or
@@ -53,4 +53,15 @@ export function assertAcceptsData(study: StudyRow): void {
   if (study.status === 'archived' || study.status === 'locked') {
     throw new AppError('INVALID_STATE', `Study ${study.code} is ${study.status}; data cannot be loaded into it.`);
   }
+}
+
+/**
+ * A download hands over every row the dataset viewer shows, so it needs what viewing needs plus
+ * export: `data:export` alone (the clinical monitor's seed grant) lets someone download nothing.
+ */
+export const DATASET_DOWNLOAD: readonly Permission[] = ['data:view:assigned', 'data:export:assigned'];
+
+/** 404 when the actor cannot see the study, else 403 naming the first missing permission. */
+export function authorizeDatasetDownload(actor: Actor, study: { id: string }): void {
+  for (const permission of DATASET_DOWNLOAD) authorizeStudy(actor, permission, study);
 }

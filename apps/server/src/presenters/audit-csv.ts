@@ -29,30 +29,34 @@ export async function* auditCsvLines(
   ctx: AppContext,
   orgId: string,
   filters: Omit<AuditQuery, 'page' | 'pageSize'>,
+  options: { raw?: boolean } = {},
 ): AsyncGenerator<string> {
-  yield csvRow(CSV_HEADER);
+  yield csvRow(CSV_HEADER, options);
   let after = 0;
   for (;;) {
     const batch = await ctx.database.tenant(orgId, (tx) => auditBatch(tx, orgId, filters, after, EXPORT_BATCH));
     for (const e of batch.map(presentAuditEvent)) {
-      yield csvRow([
-        e.seq,
-        e.createdAt,
-        e.actor.type,
-        e.actor.id,
-        e.actor.label,
-        e.action,
-        e.resourceType,
-        e.resourceId,
-        e.resourceLabel,
-        e.oldValues,
-        e.newValues,
-        e.reason,
-        e.ip,
-        e.userAgent,
-        e.prevHash,
-        e.hash,
-      ]);
+      yield csvRow(
+        [
+          e.seq,
+          e.createdAt,
+          e.actor.type,
+          e.actor.id,
+          e.actor.label,
+          e.action,
+          e.resourceType,
+          e.resourceId,
+          e.resourceLabel,
+          e.oldValues,
+          e.newValues,
+          e.reason,
+          e.ip,
+          e.userAgent,
+          e.prevHash,
+          e.hash,
+        ],
+        options,
+      );
     }
     if (batch.length < EXPORT_BATCH) return;
     after = batch[batch.length - 1]?.seq ?? after;

@@ -1,9 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
 import type { ColumnInfo, DatasetInfo, ValueType } from '../types.ts';
-import { readCsvHeader } from './csv-header.ts';
-import { type DuckDbLimits, openDuckDb, quoteIdent, quoteLiteral } from './duckdb.ts';
-import { copyQuery, duckMessage, type ParquetResult } from './parquet-output.ts';
+import { countRecordFields, readCsvHeader } from './csv-header.ts';
+import { type DuckDbLimits, limitsForWidth, openDuckDb, quoteIdent, quoteLiteral } from './duckdb.ts';
+import { copyQuery, duckMessage, engineLimitMessage, type ParquetResult } from './parquet-output.ts';
 import { describeQuery, logicalType } from './read-parquet.ts';
 
 /** What a user may override when DuckDB's sniffer guesses wrong. */
@@ -74,19 +74,67 @@ function readCsvCall(
   return `read_csv(${args.join(', ')})`;
 }
 
-async function dialectOf(file: string, options: CsvOptions, encoding: string): Promise<Dialect> {
+async function dialectOf(
+  file: string,
+  options: CsvOptions & { fileName?: string },
+  encoding: string,
+): Promise<Dialect> {
   const quote = options.quote ?? '"';
-  const header = options.header ?? true;
   const first = await readCsvHeader(file, { delimiter: options.delimiter, quote, encoding });
-  const names = header ? uniqueNames(first.fields) : first.fields.map((_, i) => `column${i + 1}`);
-  return { encoding, delimiter: first.delimiter, quote, header, names };
+  if (first.empty) throw new FormatError('is empty', { file: options.fileName });
+  // Without a header row the user has said so: column1..n are the names they asked for.
+  if (options.header === false) {
+    const names = first.fields.map((_, i) => `column${i + 1}`);
+    return { encoding, delimiter: first.delimiter, quote, header: false, names };
+  }
+  checkHeader(first.fields, options.header === true, options.fileName);
+  return { encoding, delimiter: first.delimiter, quote, header: true, names: uniqueNames(first.fields) };
 }
 
-/** Blank header cells get `columnN`; a repeated name gets `_2`, `_3` (DuckDB would do the same, less readably). */
+/** A header cell that reads as a value (a number or an ISO 8601 date), not as a column name. */
+const VALUE_LIKE = /^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$|^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?$/;
+
+/**
+ * The first line must name every column: no reader invents a name (`column3`) for a column the
+ * file did not name. A first line that reads like data (a number or a date where a name should be)
+ * is refused unless the user said the file has a header row (`csvHeader=true`) or has none
+ * (`csvHeader=false`): guessing either way loses a row or turns a row into names.
+ */
+function checkHeader(fields: string[], confirmed: boolean, fileName?: string): void {
+  const where = { file: fileName, row: 1 };
+  if (fields.every((field) => field.trim() === '')) {
+    throw new FormatError(
+      'the first line is blank; the column names must be on the first line (or upload with "no header row", csvHeader=false)',
+      where,
+    );
+  }
+  const blank = fields.findIndex((field) => field.trim() === '');
+  if (blank >= 0) {
+    const rowNames =
+      blank === 0
+        ? " (a row-number column, as R's write.csv and pandas' to_csv write by default? Export with row.names = FALSE or index=False)"
+        : '';
+    throw new FormatError(
+      `column ${blank + 1} has no name in the header row (the first line)${rowNames}; name every column in the file, or upload with "no header row" (csvHeader=false) if the first line is data`,
+      where,
+    );
+  }
+  if (confirmed) return;
+  const value = fields.findIndex((field) => VALUE_LIKE.test(field.trim()));
+  if (value >= 0) {
+    throw new FormatError(
+      `the first line looks like data, not column names (column ${value + 1} is "${fields[value]?.trim()}"). ` +
+        'If the file has no header row, untick "The first line holds the column names" (csvHeader=false); if these are the names, upload with csvHeader=true',
+      where,
+    );
+  }
+}
+
+/** A repeated name gets `_2`, `_3` (DuckDB would do the same, less readably). */
 function uniqueNames(fields: string[]): string[] {
   const seen = new Set<string>();
-  return fields.map((raw, i) => {
-    const base = raw.trim() || `column${i + 1}`;
+  return fields.map((raw) => {
+    const base = raw.trim();
     let name = base;
     for (let n = 2; seen.has(name.toLowerCase()); n++) name = `${base}_${n}`;
     seen.add(name.toLowerCase());
@@ -104,7 +152,12 @@ export async function convertCsv(
   outFile: string,
   options: DuckDbLimits & CsvOptions & { fileName?: string; name: string },
 ): Promise<ParquetResult> {
-  const db = await openDuckDb(options);
+  const head = await readCsvHeader(sourceFile, {
+    delimiter: options.delimiter,
+    quote: options.quote ?? '"',
+    encoding: options.encoding ?? 'utf-8',
+  });
+  const db = await openDuckDb(limitsForWidth(options, head.fields.length, { file: options.fileName }));
   try {
     const dialect = await checkedDialect(db.connection, sourceFile, options);
     // Every line has been checked; type inference can no longer lose or misplace a row.
@@ -167,7 +220,11 @@ async function checkedDialect(
 ): Promise<Dialect> {
   const check = async (encoding: string) => {
     const dialect = await dialectOf(file, options, encoding);
-    await connection.run(`SELECT count(*) FROM ${readCsvCall(file, dialect, false)}`);
+    try {
+      await connection.run(`SELECT count(*) FROM ${readCsvCall(file, dialect, false)}`);
+    } catch (error) {
+      throw await withFieldCount(error, file, dialect);
+    }
     return dialect;
   };
   try {
@@ -183,11 +240,28 @@ async function checkedDialect(
 }
 
 /**
+ * DuckDB stops at the first field too many: "Expected Number of Columns: 6 Found: 7" for a line of
+ * 8 fields. The line is counted here so the message tells the truth.
+ */
+async function withFieldCount(error: unknown, file: string, dialect: Dialect): Promise<unknown> {
+  const text = error instanceof Error ? error.message : String(error);
+  const match = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(text);
+  const line = /Line: (\d+)/.exec(text)?.[1];
+  if (!match || !line) return error;
+  const found = await countRecordFields(file, Number(line), dialect);
+  if (found === undefined || found === Number(match[1])) return error;
+  return new Error(text.replace(match[0], `Expected Number of Columns: ${match[1]} Found: ${found}`));
+}
+
+/**
  * DuckDB's CSV errors carry the line and the reason between an "Original Line" echo and advice
  * meant for SQL authors; the user gets the line as the row and the reason in plain words.
  */
 export function csvError(error: unknown, options: { fileName?: string }): FormatError {
-  const text = error instanceof FormatError ? error.reason : error instanceof Error ? error.message : String(error);
+  if (error instanceof FormatError) return error.location.file ? error : error.withFile(options.fileName ?? '');
+  const text = error instanceof Error ? error.message : String(error);
+  const limit = engineLimitMessage(text);
+  if (limit) return new FormatError(limit, { file: options.fileName });
   const line = /Line: (\d+)/.exec(text)?.[1];
   const reason = text
     .split('\n')

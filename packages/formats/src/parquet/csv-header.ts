@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 const DELIMITER_CANDIDATES = [',', ';', '\t', '|'];
@@ -11,7 +12,7 @@ const HEAD_BYTES = 1 << 20;
 export async function readCsvHeader(
   file: string,
   options: { delimiter?: string; quote?: string; encoding: string },
-): Promise<{ delimiter: string; fields: string[] }> {
+): Promise<{ delimiter: string; fields: string[]; empty: boolean }> {
   const handle = await open(file, 'r');
   let head: Buffer;
   try {
@@ -27,7 +28,7 @@ export async function readCsvHeader(
   const quote = options.quote ?? '"';
   const line = firstRecord(text, quote);
   const delimiter = options.delimiter ?? bestDelimiter(line, quote);
-  return { delimiter, fields: splitRecord(line, delimiter, quote) };
+  return { delimiter, fields: splitRecord(line, delimiter, quote), empty: text.trim() === '' };
 }
 
 function firstRecord(text: string, quote: string): string {
@@ -73,4 +74,35 @@ export function splitRecord(line: string, delimiter: string, quote: string): str
   }
   fields.push(field);
   return fields;
+}
+
+/**
+ * How many fields record `record` (1-based, the header being record 1) has. DuckDB stops counting
+ * at the first field too many and reports "Found: 7" for a line of 8 fields, so the error message
+ * counts them here instead. Streams the file up to that record; `undefined` if it is not there.
+ */
+export async function countRecordFields(
+  file: string,
+  record: number,
+  options: { delimiter: string; quote: string; encoding: string },
+): Promise<number | undefined> {
+  const decoder = new TextDecoder(options.encoding === 'latin-1' ? 'windows-1252' : options.encoding);
+  let current = 1;
+  let fields = 1;
+  let quoted = false;
+  let previous = '';
+  for await (const chunk of createReadStream(file)) {
+    const text = decoder.decode(chunk as Buffer, { stream: true });
+    for (const ch of text) {
+      if (ch === options.quote) quoted = !quoted;
+      else if (!quoted && ch === options.delimiter && current === record) fields++;
+      else if (!quoted && (ch === '\r' || (ch === '\n' && previous !== '\r'))) {
+        // CRLF ends one record: the LF after a CR ends nothing new.
+        if (current === record) return fields;
+        current++;
+      }
+      previous = ch;
+    }
+  }
+  return current === record ? fields : undefined;
 }

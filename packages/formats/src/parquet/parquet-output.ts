@@ -70,6 +70,8 @@ export async function copyQuery(
 /** DuckDB's own words, without its error-class prefix and the hints meant for SQL authors. */
 export function duckMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
+  const plain = engineLimitMessage(text);
+  if (plain) return plain;
   return text
     .replace(/^[A-Za-z ]+ Error: /, '')
     .split('\n')
@@ -77,12 +79,27 @@ export function duckMessage(error: unknown): string {
     .filter(
       (line) =>
         line &&
-        !/^(Possible fixes|\* |Parser options|file = |delimiter|quote|escape|header|skip|comment|strict_mode|date_format|timestamp_format|null_padding|sample_size|ignore_errors|all_varchar|new_line|encoding|Original Line|LINE \d)/i.test(
+        !/^(Possible fixes|\* |Parser options|file = |delimiter|quote|escape|header|skip|comment|strict_mode|date_format|timestamp_format|null_padding|sample_size|ignore_errors|all_varchar|new_line|encoding|Possible solutions|See also|Original Line|LINE \d)/i.test(
           line,
         ),
     )
     .join(' ')
     .slice(0, 500);
+}
+
+/**
+ * DuckDB's resource errors ("failed to pin block of size 256.0 KiB", "failed to allocate data of
+ * size 16.0 KiB (244.1 MiB/244.1 MiB used)" and advice about `SET threads`) in words a data manager
+ * or an administrator can act on; `undefined` for any other message.
+ */
+export function engineLimitMessage(text: string): string | undefined {
+  if (/Out of Memory|failed to (allocate|pin block)/i.test(text)) {
+    return 'needs more memory than a conversion may use; split the file into smaller files, or ask an administrator to raise DUCKDB_MEMORY_LIMIT';
+  }
+  if (/No space left on device|Could not write to temp/i.test(text)) {
+    return 'the server ran out of disk space while converting; ask an administrator to free space, then upload again';
+  }
+  return undefined;
 }
 
 export async function fileDigest(file: string): Promise<{ bytes: number; sha256: string }> {

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
 import type { ColumnInfo, DatasetInfo, DatasetReader, RowBatch, ValueType } from '../types.ts';
-import { type DuckDbLimits, openDuckDb, quoteIdent, quoteLiteral } from './duckdb.ts';
+import { type DuckDbLimits, limitsForWidth, openDuckDb, quoteIdent, quoteLiteral } from './duckdb.ts';
 import { copyQuery, duckMessage, type ParquetResult, SCHEMA_METADATA_KEY } from './parquet-output.ts';
 
 /** DuckDB column types we store, and the logical type each becomes. */
@@ -123,7 +123,8 @@ export async function convertParquet(
   outFile: string,
   options: DuckDbLimits & { fileName?: string; name?: string } = {},
 ): Promise<ParquetResult> {
-  const db = await openDuckDb(options);
+  const schema = await readParquetSchema(sourceFile, options.fileName);
+  const db = await openDuckDb(limitsForWidth(options, schema.columns.length, { file: options.fileName }));
   try {
     const info = await schemaOf(db.connection, sourceFile, options.fileName);
     if (options.name) info.name = options.name;
@@ -179,7 +180,7 @@ export async function readParquet(
   return {
     info,
     async *batches(): AsyncGenerator<RowBatch> {
-      const db = await openDuckDb(options);
+      const db = await openDuckDb(limitsForWidth(options, info.columns.length, { file: options.fileName }));
       try {
         const select = info.columns.map(asReaderUnits).join(', ');
         const result = await db.connection.stream(`SELECT ${select} FROM read_parquet(${quoteLiteral(file)})`);

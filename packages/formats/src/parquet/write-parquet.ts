@@ -9,7 +9,7 @@ import {
 } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
 import type { DatasetInfo, DatasetReader, ValueType } from '../types.ts';
-import { type DuckDbLimits, openDuckDb, quoteIdent } from './duckdb.ts';
+import { type DuckDbLimits, limitsForWidth, openDuckDb, quoteIdent } from './duckdb.ts';
 import { copyQuery, type ParquetResult } from './parquet-output.ts';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -27,7 +27,9 @@ export async function writeParquet(
 ): Promise<ParquetResult> {
   const info = reader.info;
   assertUniqueColumns(info, options.fileName);
-  const db = await openDuckDb(options);
+  const db = await openDuckDb(
+    limitsForWidth(options, info.columns.length, { file: options.fileName, dataset: info.name }),
+  );
   try {
     const rows = await stage(db.connection, reader, options.fileName);
     const select = info.columns.map(

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { AuditPage, AuditQuery, AuditVerifyResponse } from '@cdp/contracts';
+import { AuditExportQuery, AuditPage, AuditQuery, AuditVerifyResponse } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { verifyAuditChain } from '../../audit/verify-chain.ts';
 import { recordAuditExport } from '../../commands/record-audit-export.ts';
@@ -50,19 +50,19 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
       schema: {
         tags: ['audit'],
         summary: 'Download the audit trail as CSV (same filters as the search, oldest first)',
-        querystring: AuditQuery.omit({ page: true, pageSize: true }),
+        querystring: AuditExportQuery,
         produces: ['text/csv'],
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const filters = request.query;
-      await recordAuditExport(ctx, authorOf(request), { filters });
+      const { raw = false, ...filters } = request.query;
+      await recordAuditExport(ctx, authorOf(request), { filters, raw });
       const stamp = new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '');
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="audit-${actor.orgCode}-${stamp}.csv"`)
-        .send(Readable.from(auditCsvLines(ctx, actor.orgId, filters)));
+        .send(Readable.from(auditCsvLines(ctx, actor.orgId, filters, { raw })));
     },
   );
 };

@@ -178,5 +178,16 @@ describe('audit trail', () => {
     expect(lines.at(-1)).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
     const exported = await t.request(auditor, { method: 'GET', url: '/api/audit?action=audit.exported' });
     expect(exported.json().page.total).toBe(1);
+    // raw=true (for programs, e.g. to recompute the hash chain): the reason exactly as recorded.
+    const raw = await t.request(auditor, { method: 'GET', url: '/api/audit/export?resourceType=study&raw=true' });
+    expect(raw.statusCode).toBe(200);
+    expect(raw.body.trim().split('\r\n').at(-1)).toContain(`"=HYPERLINK(""http://evil.example"",""click"")"`);
+    const rawEvent = await t.request(auditor, { method: 'GET', url: '/api/audit?action=audit.exported' });
+    expect(
+      rawEvent
+        .json()
+        .data.map((e: { newValues: { raw?: boolean } }) => e.newValues.raw ?? false)
+        .sort(),
+    ).toEqual([false, true]);
   });
 });

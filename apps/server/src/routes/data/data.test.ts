@@ -253,7 +253,7 @@ describe('uploading data', () => {
     });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-disposition']).toBe('attachment; filename="dm.csv"');
-    expect(csv.body).toBe(DM_V1);
+    expect(csv.body).toBe(DM_V1.replaceAll('\n', '\r\n'));
     const parquet = await t.request(manager, {
       method: 'GET',
       url: `/api/studies/${studyId}/versions/${first.id}/datasets/dm/download?format=parquet`,

@@ -17,7 +17,7 @@ import { EXPORT_CONTENT_TYPES } from '../../data/write-export.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
-import { datasetFor, versionFor } from '../../policies/data.ts';
+import { authorizeDatasetDownload, DATASET_DOWNLOAD, datasetFor, versionFor } from '../../policies/data.ts';
 import { presentDataset } from '../../presenters/data.ts';
 
 /** Runs a dataset query, turning a request the dataset cannot answer into a 400 naming the parameter. */
@@ -99,7 +99,7 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
   app.get(
     '/api/studies/:id/versions/:vid/datasets/:name/download',
     {
-      preHandler: requirePermission('data:export:assigned'),
+      preHandler: DATASET_DOWNLOAD.map(requirePermission),
       schema: {
         tags: ['data'],
         summary: 'Download a dataset as CSV, Parquet or SAS XPT v5 (audited)',
@@ -108,9 +108,11 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       },
     },
     async (request, reply) => {
-      const dataset = await datasetFor(ctx, actorOf(request), request.params, 'data:export:assigned');
-      const { format } = request.query;
-      const exported = await exportDataset(ctx, authorOf(request), { dataset, format, store });
+      const actor = actorOf(request);
+      const dataset = await datasetFor(ctx, actor, request.params, 'data:view:assigned');
+      authorizeDatasetDownload(actor, { id: dataset.row.studyId });
+      const { format, raw = false } = request.query;
+      const exported = await exportDataset(ctx, authorOf(request), { dataset, format, raw, store });
       const stream = createReadStream(exported.file);
       if (exported.temporary) stream.on('close', () => void rm(exported.file, { force: true }));
       return reply

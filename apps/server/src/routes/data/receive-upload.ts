@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { formatBytes } from '@cdp/contracts';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../lib/app-error.ts';
+import { runTempName } from '../../lib/process-run.ts';
 
 export interface ReceivedUpload {
   path: string;
@@ -36,7 +37,7 @@ export async function receiveUpload(request: FastifyRequest, dir: string, maxByt
   const printable = [...path.basename(part.filename.replaceAll('\\', '/'))].filter((ch) => ch.charCodeAt(0) >= 0x20);
   const fileName = printable.join('').slice(0, 255) || 'upload';
   await mkdir(dir, { recursive: true });
-  const target = path.join(dir, `upload-${randomUUID()}`);
+  const target = path.join(dir, runTempName(`upload-${randomUUID()}`));
   const hash = createHash('sha256');
   let bytes = 0;
   const meter = new Transform({

@@ -35,6 +35,7 @@ const PHRASES: Record<AuditAction, string> = {
   'audit.exported': 'exported the audit trail',
   'data_version.created': 'uploaded a data version',
   'data_version.activated': 'activated a data version',
+  'data_version.orphan_quarantined': 'quarantined a version folder an interrupted upload left',
   'data_version.rolled_back': 'rolled back to an earlier data version',
   'dataset.exported': 'downloaded a dataset',
   'dashboard.created': 'created a dashboard',

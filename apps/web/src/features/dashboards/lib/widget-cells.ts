@@ -1,4 +1,4 @@
-import type { WidgetColumn, WidgetDataResponse } from '@cdp/contracts';
+import { csvRow, type WidgetColumn, type WidgetDataResponse } from '@cdp/contracts';
 
 type MetricFormat = NonNullable<WidgetDataResponse['metric']>['format'];
 
@@ -31,20 +31,11 @@ export function cellText(value: unknown, column?: Pick<WidgetColumn, 'type'>): s
 }
 
 /**
- * The rows as CSV (RFC 4180 quoting), headed by the column labels. Text that a spreadsheet would
- * run as a formula (`=`, `+`, `-`, `@` first) gets a leading apostrophe: data values are not trusted.
+ * The rows as CSV, headed by the column labels, through the product's one CSV encoding
+ * (`csvRow` from `@cdp/contracts`): text a spreadsheet would run as a formula gets a leading
+ * apostrophe, numbers are written as they are. Data values are not trusted.
  */
 export function toCsv(columns: readonly WidgetColumn[], rows: readonly unknown[][]): string {
-  const quote = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
-  const raw = (value: unknown) =>
-    value === null || value === undefined
-      ? ''
-      : typeof value === 'string'
-        ? value.replace(/^[=+\-@\t\r]/, "'$&")
-        : String(value);
-  const lines = [
-    columns.map((c) => quote(c.label)).join(','),
-    ...rows.map((row) => columns.map((_, i) => quote(raw(row[i]))).join(',')),
-  ];
-  return `${lines.join('\r\n')}\r\n`;
+  const lines = [csvRow(columns.map((c) => c.label)), ...rows.map((row) => csvRow(columns.map((_, i) => row[i])))];
+  return lines.join('');
 }
