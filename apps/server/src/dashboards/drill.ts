@@ -3,6 +3,7 @@ import type { ColumnRef, QueryExists, QueryFilter, QuerySpec, SubjectListing } f
 import { equals, FIELDS } from '@cdp/widgets';
 import type { ResolvedWidget } from './resolve-widget.ts';
 import { widgetProblem } from './run-widget.ts';
+import { scopeSpec } from './subject-scope.ts';
 import { datasetOf, resolverOf, type VersionData } from './version-data.ts';
 
 /** The columns of a subject listing, in order, when the widget maps them. */
@@ -83,7 +84,8 @@ export async function drillSubjects(
     offset: page.offset,
     withTotal: true,
   };
-  const { result } = await engine.run(spec, resolverOf(version), { cacheKey: version.id });
+  const scoped = scopeSpec(version, spec, resolved.scope, subject.column);
+  const { result } = await engine.run(scoped, resolverOf(version), { cacheKey: version.id });
   return {
     columns: result.columns.map((c) => ({ name: c.name, label: label(c.name), type: c.type, field: c.name })),
     rows: result.rows,

@@ -8,6 +8,7 @@ import type {
   WidgetFieldSpec,
 } from '@cdp/contracts';
 import { FIELDS, type WidgetContext, type WidgetType, widgetType } from '@cdp/widgets';
+import { applyUnmappedFilter, type FieldSources, type SubjectScope } from './subject-scope.ts';
 import { datasetOf, type VersionData, type VersionDataset } from './version-data.ts';
 
 /** A widget made ready to query against one data version, or the reasons it cannot be. */
@@ -17,7 +18,9 @@ export interface ResolvedWidget {
   report: MappingReport;
   /** Why the widget cannot be drawn, in words (first blocking issue), or null. */
   problem: string | null;
-  /** Dashboard filters applied / ignored (no mapping for their field). */
+  /** Dashboard filters on fields of other datasets: they restrict every query to those subjects. */
+  scope: SubjectScope[];
+  /** Dashboard filters applied / ignored (no mapping for their field, or no subject id to reach it). */
   applied: string[];
   ignored: string[];
 }
@@ -65,6 +68,7 @@ export function resolveWidget(
   version: VersionData,
   appliedFilters: AppliedFilter[] = [],
   view?: WidgetContext<unknown>['view'],
+  sources?: FieldSources,
 ): ResolvedWidget {
   const issues: MappingIssue[] = [];
   const type = widgetType(widget.type) ?? null;
@@ -73,6 +77,7 @@ export function resolveWidget(
     ctx: null,
     report: { coverage: 0, issues },
     problem,
+    scope: [],
     applied: [],
     ignored: appliedFilters.map((f) => f.field),
   });
@@ -171,10 +176,13 @@ export function resolveWidget(
   }
   const applied: string[] = [];
   const ignored: string[] = [];
+  const scope: SubjectScope[] = [];
+  const target = { dataset: dataset.name, population: population?.name, subject: fields.subject_id, filters, scope };
   for (const filter of appliedFilters) {
     const ref = fields[filter.field];
     if (!ref) {
-      ignored.push(filter.field);
+      const reached = applyUnmappedFilter(target, sources?.(filter.field) ?? null, filter);
+      (reached ? applied : ignored).push(filter.field);
       continue;
     }
     applied.push(filter.field);
@@ -193,6 +201,7 @@ export function resolveWidget(
     },
     report,
     problem: null,
+    scope,
     applied,
     ignored,
   };

@@ -3,6 +3,7 @@ import type { QueryResult, WidgetDataResponse } from '@cdp/contracts';
 import { WidgetError } from '@cdp/widgets';
 import { AppError } from '../lib/app-error.ts';
 import type { ResolvedWidget } from './resolve-widget.ts';
+import { scopeSpec } from './subject-scope.ts';
 import { resolverOf, type VersionData } from './version-data.ts';
 
 /** A widget that cannot be drawn as defined: a 422 whose message the widget shows in its error state. */
@@ -24,7 +25,10 @@ export async function runWidget(
     throw widgetProblem(resolved.problem ?? 'This widget cannot be drawn.', { report: resolved.report });
   const started = performance.now();
   try {
-    const specs = Object.entries(type.buildQueries(ctx));
+    const subject = ctx.fields.subject_id?.column;
+    const specs = Object.entries(type.buildQueries(ctx)).map(
+      ([name, spec]) => [name, subject ? scopeSpec(version, spec, resolved.scope, subject) : spec] as const,
+    );
     const resolver = resolverOf(version);
     const runs = await Promise.all(specs.map(([, spec]) => engine.run(spec, resolver, { cacheKey: version.id })));
     const results: Record<string, QueryResult> = {};

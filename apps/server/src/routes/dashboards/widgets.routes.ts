@@ -21,6 +21,7 @@ import { filterValues } from '../../dashboards/filter-values.ts';
 import { resolveWidget } from '../../dashboards/resolve-widget.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
+import { fieldSources } from '../../dashboards/subject-scope.ts';
 import { schemaOf } from '../../dashboards/version-data.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
@@ -59,7 +60,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     if (!widget) throw notFound(`Widget ${request.params.wid}`);
     const version = await activeVersionData(ctx, actor, found.study);
     if (!version) throw noData();
-    return { widget, version };
+    return { widget, version, sources: fieldSources(version, found.document) };
   }
 
   app.get(
@@ -78,7 +79,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     },
     async (request) => {
       const actor = actorOf(request);
-      const { widget, version } = await widgetOf(request, actor);
+      const { widget, version, sources } = await widgetOf(request, actor);
       const { filters, offset, sort } = request.query;
       const view = {
         offset,
@@ -86,7 +87,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
           ? { sort: { key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? ('desc' as const) : ('asc' as const) } }
           : {}),
       };
-      return runWidget(engine, version, resolveWidget(widget, version, filters, view));
+      return runWidget(engine, version, resolveWidget(widget, version, filters, view, sources));
     },
   );
 
@@ -105,9 +106,10 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     },
     async (request) => {
       const actor = actorOf(request);
-      const { widget, version } = await widgetOf(request, actor);
+      const { widget, version, sources } = await widgetOf(request, actor);
       const { filters, point, offset, limit } = request.query;
-      return drillSubjects(engine, version, resolveWidget(widget, version, filters), point, { offset, limit });
+      const resolved = resolveWidget(widget, version, filters, undefined, sources);
+      return drillSubjects(engine, version, resolved, point, { offset, limit });
     },
   );
 
