@@ -1,4 +1,4 @@
-import type { Dashboard, DashboardDocument, Permission } from '@cdp/contracts';
+import type { Dashboard, DashboardDocument, DataVersionStamp, Permission } from '@cdp/contracts';
 import type { Actor } from '../../auth/actor.ts';
 import { readStoredDocument } from '../../dashboards/documents.ts';
 import { resolveWidget } from '../../dashboards/resolve-widget.ts';
@@ -55,7 +55,11 @@ export function unmappedWidgets(document: DashboardDocument, version: VersionDat
   return out;
 }
 
-export function presentDashboard(found: Omit<FoundDashboard, 'study'>, version: VersionData | null): Dashboard {
+export function presentDashboard(
+  found: Omit<FoundDashboard, 'study'>,
+  version: VersionData | null,
+  dataVersion: DataVersionStamp | null,
+): Dashboard {
   const { row, updatedBy } = found.dashboard;
   return {
     id: row.id,
@@ -71,5 +75,6 @@ export function presentDashboard(found: Omit<FoundDashboard, 'study'>, version: 
     document: found.document,
     unmapped: unmappedWidgets(found.document, version),
     activeVersionId: version?.id ?? null,
+    dataVersion: version ? dataVersion : null,
   };
 }

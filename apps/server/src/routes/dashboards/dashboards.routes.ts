@@ -13,6 +13,7 @@ import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createDashboard, deleteDashboard, savedBy, updateDashboard } from '../../commands/save-dashboard.ts';
+import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { parseDocument, readStoredDocument } from '../../dashboards/documents.ts';
 import { builtinTemplate, instantiateTemplate } from '../../dashboards/templates/instantiate.ts';
 import { schemaOf } from '../../dashboards/version-data.ts';
@@ -108,7 +109,13 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       );
       const created = await ctx.database.tenant(actor.orgId, (tx) => findDashboard(tx, actor.orgId, study.id, row.id));
       if (!created) throw new Error('created dashboard not found');
-      return reply.status(201).send({ dashboard: presentDashboard({ dashboard: created, document }, version) });
+      return reply.status(201).send({
+        dashboard: presentDashboard(
+          { dashboard: created, document },
+          version,
+          await activeDataVersionStamp(ctx, actor.orgId, study),
+        ),
+      });
     },
   );
 
@@ -126,7 +133,8 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     async (request) => {
       const actor = actorOf(request);
       const found = await dashboardFor(ctx, actor, request.params, 'dashboard:view:assigned');
-      return presentDashboard(found, await activeVersionData(ctx, actor, found.study));
+      const stamp = await activeDataVersionStamp(ctx, actor.orgId, found.study);
+      return presentDashboard(found, await activeVersionData(ctx, actor, found.study), stamp);
     },
   );
 
@@ -163,7 +171,8 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         request.origin,
       );
       const saved = await dashboardFor(ctx, actor, request.params, 'dashboard:edit:assigned');
-      return presentDashboard(saved, await activeVersionData(ctx, actor, saved.study));
+      const stamp = await activeDataVersionStamp(ctx, actor.orgId, saved.study);
+      return presentDashboard(saved, await activeVersionData(ctx, actor, saved.study), stamp);
     },
   );
 

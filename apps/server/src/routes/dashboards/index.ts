@@ -2,6 +2,7 @@ import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../lib/context.ts';
 import { dashboardRoutes } from './dashboards.routes.ts';
+import { subjectsExportRoutes } from './subjects-export.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
 import { dashboardVersionRoutes } from './versions.routes.ts';
 import { widgetRoutes } from './widgets.routes.ts';
@@ -17,4 +18,5 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   await app.register(dashboardVersionRoutes, { ctx });
   await app.register(templateRoutes, { ctx });
   await app.register(widgetRoutes, { ctx, engine });
+  await app.register(subjectsExportRoutes, { ctx, engine });
 };

@@ -10,6 +10,7 @@ import {
 } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { restoreDashboardVersion } from '../../commands/save-dashboard.ts';
+import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { diffDocuments } from '../../dashboards/diff-documents.ts';
 import { readStoredDocument } from '../../dashboards/documents.ts';
 import { notFound } from '../../lib/app-error.ts';
@@ -98,7 +99,8 @@ export const dashboardVersionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> 
         request.origin,
       );
       const saved = await dashboardFor(ctx, actor, request.params, 'dashboard:edit:assigned');
-      return presentDashboard(saved, await activeVersionData(ctx, actor, saved.study));
+      const stamp = await activeDataVersionStamp(ctx, actor.orgId, saved.study);
+      return presentDashboard(saved, await activeVersionData(ctx, actor, saved.study), stamp);
     },
   );
 

@@ -12,7 +12,7 @@ import type {
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import type { z } from 'zod';
-import { api, apiResponse } from '../../../lib/api-client.ts';
+import { api, apiResponse, downloadFile } from '../../../lib/api-client.ts';
 
 export type DashboardListResponse = z.infer<typeof DashboardList>;
 export type DashboardTemplateListResponse = z.infer<typeof DashboardTemplateList>;
@@ -164,6 +164,21 @@ export const subjectsQuery = (
     placeholderData: keepPreviousData,
   });
 };
+
+/** The drill-down's subjects as a file (every subject, not only the page on screen); audited by the server. */
+export function downloadSubjects(
+  scope: WidgetDataScope,
+  widgetId: string,
+  filters: readonly AppliedFilter[],
+  point: DrillPoint,
+  format: 'csv' | 'xlsx',
+) {
+  return downloadFile(
+    `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/subjects/export`,
+    { format, filters: filtersParam(filters), point: JSON.stringify(point) },
+    `${widgetId}-subjects.${format}`,
+  );
+}
 
 export const filterValuesQuery = (
   studyId: string,

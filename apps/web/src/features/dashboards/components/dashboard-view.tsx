@@ -16,6 +16,7 @@ import { loadWorldMap } from '../widget/echarts-setup.ts';
 import { DashboardBreadcrumb } from './dashboard-breadcrumb.tsx';
 import { DashboardGrid } from './dashboard-grid.tsx';
 import { DashboardWidget } from './dashboard-widget.tsx';
+import { DataVersionLine } from './data-version-line.tsx';
 import { DrillSheet } from './drill-sheet.tsx';
 import { EditDashboardLink } from './edit-dashboard-link.tsx';
 import { FilterBar } from './filter-bar.tsx';
@@ -86,8 +87,11 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
         eyebrow={<DashboardBreadcrumb study={studyData} current={dashboard.name} />}
         title={dashboard.name}
         description={
-          dashboard.description ??
-          `${studyData.code} · updated ${formatRelative(dashboard.updatedAt)}${dashboard.updatedBy ? ` by ${dashboard.updatedBy.name}` : ''}`
+          <>
+            {dashboard.description ??
+              `${studyData.code} · updated ${formatRelative(dashboard.updatedAt)}${dashboard.updatedBy ? ` by ${dashboard.updatedBy.name}` : ''}`}
+            {dashboard.dataVersion ? <DataVersionLine stamp={dashboard.dataVersion} className="mt-1" /> : null}
+          </>
         }
         actions={
           <>
@@ -198,9 +202,11 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
                 widgetTitle: drillWidget.title,
                 point: state.drill.point,
                 filters: filtersForWidget(filters, state.drill.widgetId),
+                dataVersion: dashboard.dataVersion,
               }
             : null
         }
+        canExport={permissions.includes('dashboard:export:assigned')}
         onClose={() => onStateChange({ drill: undefined })}
       />
     </>
