@@ -132,7 +132,7 @@ export function TableWidget({
               style={first && shown.level > 0 ? { paddingLeft: 16 + shown.level * INDENT } : undefined}
             >
               {first ? (
-                <span className="block max-w-[11rem] truncate sm:max-w-[18rem]" title={cellText(value, column.column)}>
+                <span className="block max-w-[min(18rem,45cqw)] truncate" title={cellText(value, column.column)}>
                   {display(value, column)}
                 </span>
               ) : (
@@ -175,7 +175,7 @@ export function TableWidget({
           // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so the keyboard can scroll it
           tabIndex={0}
           data-scroller
-          className="h-full overflow-auto overscroll-contain border-t border-border focus-visible:outline-offset-[-2px]"
+          className="@container h-full overflow-auto overscroll-contain border-t border-border focus-visible:outline-offset-[-2px]"
         >
           <table aria-label={label} className="w-full border-collapse text-left text-[13px]">
             <thead className="sticky top-0 z-10 bg-surface-muted shadow-[inset_0_-1px_0_var(--border)]">
