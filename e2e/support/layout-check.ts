@@ -5,7 +5,7 @@ import type { Page } from '@playwright/test';
  * - a table whose content is wider than its box with no visible way to scroll to the rest (a
  *   scroller must show its edge shadow, `[data-scroll-cue][data-visible]`, or a real scrollbar;
  *   content cut by a box that does not scroll at all is always a problem);
- * - a cell whose text is cut (ellipsis) with no tooltip (`title`) carrying the full text;
+ * - a cell whose text is cut (ellipsis) with no `title` or accessible name carrying the full text;
  * - chart labels that overlap, or run out of their chart, from ECharts' own laid-out label boxes
  *   (the chart element's `cdpLabelRects()`).
  */

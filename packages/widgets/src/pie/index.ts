@@ -121,7 +121,8 @@ export const pieWidget: WidgetType<PieOptions> = {
       const slice = {
         name,
         value: roundForDisplay(value),
-        ...(options.showLabels ? { label: { formatter: `${name}: ${share}` } } : {}),
+        // Name and share on lines of their own: a long name then needs only its own width beside the pie.
+        ...(options.showLabels ? { label: { formatter: `${name}\n${share}` } } : {}),
         tooltip: { formatter: `${name}: ${roundForDisplay(value).toLocaleString('en-US')} (${share})` },
       };
       if (!isOther(options, row[c])) return [{ ...slice, point: pointOf(table.columns, row) }];
@@ -133,9 +134,9 @@ export const pieWidget: WidgetType<PieOptions> = {
       // With labels, a smaller pie leaves them room beside it.
       radius: options.donut
         ? options.showLabels
-          ? ['36%', '58%']
+          ? ['28%', '46%']
           : ['45%', '70%']
-        : [0, options.showLabels ? '58%' : '70%'],
+        : [0, options.showLabels ? '46%' : '70%'],
       center: ['50%', options.showLabels ? '50%' : '55%'],
       avoidLabelOverlap: true,
       // Slivers get no label (the tooltip and the table have them); labels that still collide are hidden.
@@ -151,9 +152,6 @@ export const pieWidget: WidgetType<PieOptions> = {
             fontSize: 11,
             overflow: 'break',
             lineHeight: 13,
-            // Label lines reach to a margin inside the chart, and labels stay within it.
-            alignTo: 'labelLine',
-            edgeDistance: 8,
           }
         : { show: false },
       labelLine: { show: options.showLabels, length: 8, length2: 6 },

@@ -64,7 +64,7 @@ describe('pie: table and chart', () => {
     {
       name: 'pie with labels',
       options: {},
-      radius: [0, '58%'],
+      radius: [0, '46%'],
       label: { show: true, formatter: '{b}', overflow: 'break' },
       legend: false,
     },
@@ -101,10 +101,10 @@ describe('pie: table and chart', () => {
       chart.series as Array<{ data: Array<{ label?: { formatter: string }; tooltip: { formatter: string } }> }>
     )[0]?.data;
     expect(data?.map((d) => d.label?.formatter)).toEqual([
-      'WHITE: 80.3%',
-      'ASIAN: 8.0%',
-      '(missing): 8.0%',
-      'Other: 3.6%',
+      'WHITE\n80.3%',
+      'ASIAN\n8.0%',
+      '(missing)\n8.0%',
+      'Other\n3.6%',
     ]);
     expect(data?.map((d) => d.tooltip.formatter)).toEqual([
       'WHITE: 200 (80.3%)',

@@ -50,7 +50,7 @@ export function ScrollCues({ edges }: { edges: Edges }) {
         data-visible={edges.left || undefined}
         style={{ left: edges.sticky }}
         className={cn(
-          'pointer-events-none absolute inset-y-0 z-20 w-4 bg-gradient-to-r from-foreground/10 to-transparent transition-opacity',
+          'pointer-events-none absolute inset-y-0 z-[3] w-4 bg-gradient-to-r from-foreground/10 to-transparent transition-opacity',
           edges.left ? 'opacity-100' : 'opacity-0',
         )}
       />
@@ -59,7 +59,7 @@ export function ScrollCues({ edges }: { edges: Edges }) {
         data-scroll-cue="right"
         data-visible={edges.right || undefined}
         className={cn(
-          'pointer-events-none absolute inset-y-0 right-0 z-20 w-6 bg-gradient-to-l from-foreground/15 to-transparent transition-opacity',
+          'pointer-events-none absolute inset-y-0 right-0 z-[3] w-6 bg-gradient-to-l from-foreground/15 to-transparent transition-opacity',
           edges.right ? 'opacity-100' : 'opacity-0',
         )}
       />
