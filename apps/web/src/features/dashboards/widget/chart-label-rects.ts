@@ -26,6 +26,7 @@ interface ZrRect {
   width: number;
   height: number;
   applyTransform(m: number[]): void;
+  clone(): ZrRect;
 }
 
 /**
