@@ -82,7 +82,9 @@ function DrillContent({
       }
       data-drill-widget={drill.widgetId}
     >
-      {drill.dataVersion ? <DataVersionLine stamp={drill.dataVersion} className="mb-3" /> : null}
+      {drill.dataVersion ? (
+        <DataVersionLine stamp={drill.dataVersion} className="border-b border-border px-6 py-2" />
+      ) : null}
       <div className={cn('min-h-0 flex-1 overflow-auto', query.isPlaceholderData && 'opacity-60 transition-opacity')}>
         {query.isPending ? (
           <TableSkeleton rows={10} columns={4} />
