@@ -66,6 +66,18 @@ test('dashboard pages and the dataset viewer fit at 1440, 1024 and 390 px', asyn
     await page.screenshot({ path: `test-results/layout-dataset-${width}.png`, fullPage: true });
     problems.push(...(await layoutProblems(page)).map((p) => `dataset viewer @${width}: ${p}`));
   }
+  // Resizing a drawn dashboard (window, sidebar, breakpoint) redraws every chart without an error;
+  // ECharts' map used to throw "Cannot read properties of null (reading '0')" on a box without area.
+  dashboardUrl.searchParams.set('page', 'overview');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(dashboardUrl.toString());
+  await settled(page);
+  for (const width of [1024, 390, 1440, 700]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(500);
+  }
+  await settled(page);
+
   expect(problems, 'layout problems').toEqual([]);
   expect(errors, 'console errors').toEqual([]);
 });
