@@ -5,6 +5,7 @@ import { appRoute } from './routes/app.tsx';
 import { changePasswordRoute } from './routes/change-password.tsx';
 import { dataSourcesRoute } from './routes/data-sources.tsx';
 import { loginRoute } from './routes/login.tsx';
+import { notFoundRoute } from './routes/not-found.tsx';
 import { overviewRoute } from './routes/overview.tsx';
 import { pipelinesRoute } from './routes/pipelines.tsx';
 import { platformOrganizationRoute } from './routes/platform-organization.tsx';
@@ -45,6 +46,7 @@ const routeTree = rootRoute.addChildren([
     settingsRoute,
     platformOrganizationsRoute,
     platformOrganizationRoute,
+    notFoundRoute,
   ]),
 ]);
 

@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'dashboard.updated',
   'dashboard.restored',
   'dashboard.deleted',
+  'dashboard.subjects_exported',
   'dashboard_template.created',
   'dashboard_template.deleted',
 ] as const;

@@ -179,6 +179,11 @@ export const DrillQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
+/** The drill-down's subjects as a file: the same `point` and `filters`, every subject (no paging). */
+export const DrillExportQuery = DrillQuery.pick({ filters: true, point: true }).extend({
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+});
+
 export const WidgetColumn = z.object({
   name: z.string(),
   label: z.string(),
@@ -344,12 +349,32 @@ export const UnmappedWidget = z.object({
   fields: z.array(FieldKey),
 });
 
+/**
+ * Which data a dashboard shows: the study's active data version, where it came from, when it was
+ * loaded, and when and by whom it was made the active one (the last activation or roll back).
+ */
+export const DataVersionStamp = z.object({
+  id: Uuid,
+  /** The version's folder name, `YYYYMMDD_HHMMSS`. */
+  label: z.string(),
+  source: z.object({ kind: z.enum(['upload', 'demo']), fileName: z.string() }),
+  loadedAt: IsoDateTime,
+  loadedBy: z.string().nullable(),
+  activatedAt: IsoDateTime,
+  activatedBy: z.string().nullable(),
+  /** How it became active: the first version of a study, a newer one activated, or a roll back. */
+  activation: z.enum(['first', 'activated', 'rolled_back']),
+});
+export type DataVersionStamp = z.infer<typeof DataVersionStamp>;
+
 export const Dashboard = DashboardSummary.extend({
   document: DashboardDocument,
   /** Widgets whose required fields are not all mapped to columns of the active data version. */
   unmapped: z.array(UnmappedWidget),
   /** The active data version the widgets read, or null when the study has no data yet. */
   activeVersionId: Uuid.nullable(),
+  /** The active data version, described for the dashboard's header; null without data. */
+  dataVersion: DataVersionStamp.nullable(),
 });
 export type Dashboard = z.infer<typeof Dashboard>;
 

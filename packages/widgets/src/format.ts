@@ -247,8 +247,10 @@ export function tooltip(
  * (`outerBounds`), so these are breathing room, plus space for the legend on top.
  */
 export function grid(withLegend: boolean, slantedLabels = false): GridComponentOption {
-  // The first slanted label reaches left of the plot, further than ECharts reserves for it.
-  return { left: slantedLabels ? 64 : 8, right: 16, top: withLegend ? 40 : 24, bottom: 8 };
+  // The first slanted label reaches left of the plot, further than ECharts reserves for it. The
+  // value axis's name sits above the plot: with a legend on top it needs a line of its own, or a
+  // legend as wide as the chart covers it.
+  return { left: slantedLabels ? 64 : 8, right: 16, top: withLegend ? 52 : 24, bottom: 8 };
 }
 
 /**

@@ -4,4 +4,5 @@ export * from './migrations/index.ts';
 export * from './query-helpers.ts';
 export * from './registry.ts';
 export * from './resolve-widget.ts';
+export * from './subject-scope.ts';
 export * from './types.ts';

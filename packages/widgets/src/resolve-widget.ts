@@ -9,6 +9,7 @@ import type {
 } from '@cdp/contracts';
 import { FIELDS } from './fields.ts';
 import { widgetType } from './registry.ts';
+import { applyUnmappedFilter, type FieldSources, type SubjectScope } from './subject-scope.ts';
 import type { WidgetContext, WidgetType } from './types.ts';
 
 /** A dataset as far as resolving a widget needs it: its name and typed columns. */
@@ -35,7 +36,9 @@ export interface ResolvedWidget {
   report: MappingReport;
   /** Why the widget cannot be drawn, in words (first blocking issue), or null. */
   problem: string | null;
-  /** Dashboard filters applied / ignored (no mapping for their field). */
+  /** Dashboard filters on fields of other datasets: they restrict every query to those subjects. */
+  scope: SubjectScope[];
+  /** Dashboard filters applied / ignored (no mapping for their field, or no subject id to reach it). */
   applied: string[];
   ignored: string[];
 }
@@ -81,6 +84,7 @@ export function resolveWidget(
   version: DatasetLookup,
   appliedFilters: AppliedFilter[] = [],
   view?: WidgetContext<unknown>['view'],
+  sources?: FieldSources,
 ): ResolvedWidget {
   const issues: MappingIssue[] = [];
   const type = widgetType(widget.type) ?? null;
@@ -89,6 +93,7 @@ export function resolveWidget(
     ctx: null,
     report: { coverage: 0, issues },
     problem,
+    scope: [],
     applied: [],
     ignored: appliedFilters.map((f) => f.field),
   });
@@ -187,10 +192,13 @@ export function resolveWidget(
   }
   const applied: string[] = [];
   const ignored: string[] = [];
+  const scope: SubjectScope[] = [];
+  const target = { dataset: dataset.name, population: population?.name, subject: fields.subject_id, filters, scope };
   for (const filter of appliedFilters) {
     const ref = fields[filter.field];
     if (!ref) {
-      ignored.push(filter.field);
+      const reached = applyUnmappedFilter(target, sources?.(filter.field) ?? null, filter);
+      (reached ? applied : ignored).push(filter.field);
       continue;
     }
     applied.push(filter.field);
@@ -209,6 +217,7 @@ export function resolveWidget(
     },
     report,
     problem: null,
+    scope,
     applied,
     ignored,
   };

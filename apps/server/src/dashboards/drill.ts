@@ -1,7 +1,7 @@
 import type { QueryEngine } from '@cdp/analytics';
 import type { ColumnRef, QueryExists, QueryFilter, QuerySpec, SubjectListing } from '@cdp/contracts';
 import type { ResolvedWidget } from '@cdp/widgets';
-import { equals, FIELDS } from '@cdp/widgets';
+import { equals, FIELDS, scopeSpec } from '@cdp/widgets';
 import { datasetOf, resolverOf, type VersionData } from '../data/version-data.ts';
 import { widgetProblem } from './run-widget.ts';
 
@@ -83,7 +83,8 @@ export async function drillSubjects(
     offset: page.offset,
     withTotal: true,
   };
-  const { result } = await engine.run(spec, resolverOf(version), { cacheKey: version.id });
+  const scoped = scopeSpec(resolverOf(version), spec, resolved.scope, subject.column);
+  const { result } = await engine.run(scoped, resolverOf(version), { cacheKey: version.id });
   return {
     columns: result.columns.map((c) => ({ name: c.name, label: label(c.name), type: c.type, field: c.name })),
     rows: result.rows,

@@ -9,7 +9,7 @@ const MAX_VALUES = 500;
  * Where a dashboard filter's field lives: the column the dashboard's widgets map it to, preferring a
  * widget's population (one row per subject), so the counts are subjects.
  */
-function columnFor(
+export function columnFor(
   version: VersionData,
   document: DashboardDocument,
   field: string,

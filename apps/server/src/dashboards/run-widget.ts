@@ -1,7 +1,7 @@
 import { type QueryEngine, QueryError } from '@cdp/analytics';
 import type { QueryResult, WidgetDataResponse } from '@cdp/contracts';
 import type { ResolvedWidget } from '@cdp/widgets';
-import { WidgetError } from '@cdp/widgets';
+import { scopeSpec, WidgetError } from '@cdp/widgets';
 import { resolverOf, type VersionData } from '../data/version-data.ts';
 import { AppError } from '../lib/app-error.ts';
 
@@ -24,7 +24,10 @@ export async function runWidget(
     throw widgetProblem(resolved.problem ?? 'This widget cannot be drawn.', { report: resolved.report });
   const started = performance.now();
   try {
-    const specs = Object.entries(type.buildQueries(ctx));
+    const subject = ctx.fields.subject_id?.column;
+    const specs = Object.entries(type.buildQueries(ctx)).map(
+      ([name, spec]) => [name, subject ? scopeSpec(resolverOf(version), spec, resolved.scope, subject) : spec] as const,
+    );
     const resolver = resolverOf(version);
     const runs = await Promise.all(specs.map(([, spec]) => engine.run(spec, resolver, { cacheKey: version.id })));
     const results: Record<string, QueryResult> = {};

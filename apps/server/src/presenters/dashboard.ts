@@ -4,6 +4,7 @@ import type {
   DashboardSummary,
   DashboardTemplate,
   DashboardVersionEntry,
+  DataVersionStamp,
 } from '@cdp/contracts';
 import { resolveWidget } from '@cdp/widgets';
 import type { Actor } from '../auth/actor.ts';
@@ -52,12 +53,18 @@ export function presentDashboardSummary(
   };
 }
 
-export function presentDashboard(found: Omit<FoundDashboard, 'study'>, version: VersionData | null): Dashboard {
+/** `dataVersion`: the active version as the header names it (source, loaded, activated by). */
+export function presentDashboard(
+  found: Omit<FoundDashboard, 'study'>,
+  version: VersionData | null,
+  dataVersion: DataVersionStamp | null,
+): Dashboard {
   return {
     ...presentDashboardSummary(found.dashboard, found.document),
     document: found.document,
     unmapped: unmappedWidgets(found.document, version),
     activeVersionId: version?.id ?? null,
+    dataVersion: version ? dataVersion : null,
   };
 }
 
@@ -65,8 +72,12 @@ export function dashboardResource(
   actor: Actor,
   found: Omit<FoundDashboard, 'study'>,
   version: VersionData | null,
+  dataVersion: DataVersionStamp | null,
 ): Resource<Dashboard> {
-  return resource(presentDashboard(found, version), dashboardPermissions(actor, found.dashboard.row.studyId));
+  return resource(
+    presentDashboard(found, version, dataVersion),
+    dashboardPermissions(actor, found.dashboard.row.studyId),
+  );
 }
 
 export function presentVersionEntry(

@@ -91,7 +91,7 @@ describe('kill -9 during a conversion, then a restart', () => {
     const uploading = fetch(`${first.url}/api/studies/${tenant.study.id}/uploads`, {
       method: 'POST',
       headers: { ...headers, authorization: `Bearer ${accessToken}` },
-      body: payload,
+      body: new Uint8Array(payload),
     }).catch((error: unknown) => error);
 
     // Mid-conversion: the upload is on disk and the ZIP is being unpacked and converted.

@@ -3,7 +3,7 @@ import { AppShell } from '../components/layout/app-shell.tsx';
 import { Spinner } from '../components/ui/spinner.tsx';
 import { meQuery } from '../features/auth/api/auth-api.ts';
 import { session, sessionRestored } from '../lib/session.ts';
-import { rootRoute } from './root.tsx';
+import { NotFoundPage, rootRoute } from './root.tsx';
 
 /** Every page behind sign-in: restores the session, loads who the user is, enforces a password change. */
 export const appRoute = createRoute({
@@ -27,4 +27,6 @@ export const appRoute = createRoute({
     </div>
   ),
   component: AppShell,
+  // A page that finds nothing (an unknown study, say) says so inside the shell.
+  notFoundComponent: NotFoundPage,
 });

@@ -17,6 +17,7 @@ import {
   records,
   roundForDisplay,
   scaledValueAxis,
+  slanted,
   toNumber,
   tooltip,
   typeOf,
@@ -62,6 +63,15 @@ const isOther = (options: BoxPlotOptions, value: unknown) => options.maxGroups !
  * The distribution of Value per category: quartiles (continuous, as `quantile_cont`), whiskers at
  * the minimum and maximum (outliers would need the rows themselves), n and the mean. One row per box.
  */
+/**
+ * The value axis of an upright box plot. Slanted category names start at their tick and run down
+ * to the left, where the first one meets the value axis's lowest label: that label gives way.
+ */
+function valueAxisBeside(labels: string[]) {
+  const axis = scaledValueAxis();
+  return slanted(labels) ? { ...axis, axisLabel: { ...(axis.axisLabel as object), showMinLabel: false } } : axis;
+}
+
 export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
   type: 'box-plot',
   name: 'Box plot',
@@ -195,11 +205,12 @@ export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
       }),
     };
     return chartOption({
-      grid: grid(options.showMean),
+      // Slanted visit names reach left of the plot, over the value axis's labels, without the room.
+      grid: grid(options.showMean, !horizontal && slanted(labels)),
       legend: legend(options.showMean),
       tooltip: tooltip('item'),
       xAxis: horizontal ? scaledValueAxis() : categoryAxis(labels),
-      yAxis: horizontal ? { ...categoryAxis(labels, undefined, 'down'), inverse: true } : scaledValueAxis(),
+      yAxis: horizontal ? { ...categoryAxis(labels, undefined, 'down'), inverse: true } : valueAxisBeside(labels),
       series: options.showMean ? [boxes, means] : [boxes],
     });
   },

@@ -43,6 +43,8 @@ interface Slice {
   value: number;
   point: Point | null;
   itemStyle?: { color: string };
+  label?: { formatter: string };
+  tooltip: { formatter: string };
 }
 
 const isOther = (options: PieOptions, value: unknown) => options.topN !== null && value === OTHER_LABEL;
@@ -108,32 +110,56 @@ export const pieWidget: WidgetType<PieOptions> = {
   toChartOption(table, options) {
     const c = columnIndex(table.columns, 'category');
     const v = columnIndex(table.columns, 'value');
+    const total = table.rows.reduce((sum, row) => sum + Math.max(0, toNumber(row[v]) ?? 0), 0);
     const data = table.rows.flatMap((row): Slice[] => {
       const value = toNumber(row[v]);
       if (value === null) return [];
-      const slice = { name: displayLabel(row[c]), value: roundForDisplay(value) };
+      const name = displayLabel(row[c]);
+      // Shares with one decimal each (ECharts' own {d} prints 12.34% next to 24%); the tooltip
+      // carries the full name, which a label may have to wrap.
+      const share = `${total > 0 ? ((100 * value) / total).toFixed(1) : '0.0'}%`;
+      const slice = {
+        name,
+        value: roundForDisplay(value),
+        // Name and share on lines of their own: a long name then needs only its own width beside the pie.
+        ...(options.showLabels ? { label: { formatter: `${name}\n${share}` } } : {}),
+        tooltip: { formatter: `${name}: ${roundForDisplay(value).toLocaleString('en-US')} (${share})` },
+      };
       if (!isOther(options, row[c])) return [{ ...slice, point: pointOf(table.columns, row) }];
       return [{ ...slice, point: null, itemStyle: { color: OTHER_COLOR } }];
     });
     const series: PieSeriesOption = {
       type: 'pie',
       name: table.columns[v]?.label ?? 'Value',
-      radius: options.donut ? ['45%', '70%'] : [0, '70%'],
+      // With labels, a smaller pie leaves them room beside it.
+      radius: options.donut
+        ? options.showLabels
+          ? ['28%', '46%']
+          : ['45%', '70%']
+        : [0, options.showLabels ? '46%' : '70%'],
       center: ['50%', options.showLabels ? '50%' : '55%'],
       avoidLabelOverlap: true,
       // Slivers get no label (the tooltip and the table have them); labels that still collide are hidden.
       minShowLabelAngle: 6,
       labelLayout: { hideOverlap: true },
       itemStyle: { borderColor: '#ffffff', borderWidth: 2 },
+      // A long name wraps onto a second line within the room beside the pie instead of being cut.
       label: options.showLabels
-        ? { show: true, formatter: '{b}: {d}%', color: TEXT_COLORS.body, fontSize: 11 }
+        ? {
+            show: true,
+            formatter: '{b}',
+            color: TEXT_COLORS.body,
+            fontSize: 11,
+            overflow: 'break',
+            lineHeight: 13,
+          }
         : { show: false },
-      labelLine: { show: options.showLabels },
+      labelLine: { show: options.showLabels, length: 8, length2: 6 },
       data,
     };
     return chartOption({
       legend: legend(!options.showLabels),
-      tooltip: { ...tooltip('item'), formatter: '{b}: {c} ({d}%)' },
+      tooltip: tooltip('item'),
       series: [series],
     });
   },

@@ -64,8 +64,8 @@ describe('pie: table and chart', () => {
     {
       name: 'pie with labels',
       options: {},
-      radius: [0, '70%'],
-      label: { show: true, formatter: '{b}: {d}%' },
+      radius: [0, '46%'],
+      label: { show: true, formatter: '{b}', overflow: 'break' },
       legend: false,
     },
     {
@@ -85,12 +85,32 @@ describe('pie: table and chart', () => {
         radius,
         label: expect.objectContaining(label),
         data: [
-          { name: 'WHITE', value: 200, point: { category: 'WHITE' } },
-          { name: 'ASIAN', value: 20, point: { category: 'ASIAN' } },
-          { name: '(missing)', value: 20, point: { category: null } },
-          { name: 'Other', value: 9, point: null, itemStyle: { color: OTHER_COLOR } },
+          expect.objectContaining({ name: 'WHITE', value: 200, point: { category: 'WHITE' } }),
+          expect.objectContaining({ name: 'ASIAN', value: 20, point: { category: 'ASIAN' } }),
+          expect.objectContaining({ name: '(missing)', value: 20, point: { category: null } }),
+          expect.objectContaining({ name: 'Other', value: 9, point: null, itemStyle: { color: OTHER_COLOR } }),
         ],
       }),
+    ]);
+  });
+
+  it('gives every share one decimal, in the labels and the tooltips (249 in all)', () => {
+    const ctx = ctxOf({});
+    const chart = pieWidget.toChartOption?.(pieWidget.toTable({ slices }, ctx), ctx.options) ?? {};
+    const data = (
+      chart.series as Array<{ data: Array<{ label?: { formatter: string }; tooltip: { formatter: string } }> }>
+    )[0]?.data;
+    expect(data?.map((d) => d.label?.formatter)).toEqual([
+      'WHITE\n80.3%',
+      'ASIAN\n8.0%',
+      '(missing)\n8.0%',
+      'Other\n3.6%',
+    ]);
+    expect(data?.map((d) => d.tooltip.formatter)).toEqual([
+      'WHITE: 200 (80.3%)',
+      'ASIAN: 20 (8.0%)',
+      '(missing): 20 (8.0%)',
+      'Other: 9 (3.6%)',
     ]);
   });
 });

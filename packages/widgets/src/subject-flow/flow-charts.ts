@@ -39,7 +39,17 @@ export function sankeyOption(links: FlowLink[]): Record<string, unknown> {
         nodeAlign: 'left',
         nodeGap: 10,
         emphasis: { focus: 'adjacency' },
-        label: { position: 'right', formatter: '{b}: {c}' },
+        // Labels print over the flows beside their node: a light box keeps them readable.
+        label: {
+          position: 'right',
+          formatter: '{b}: {c}',
+          backgroundColor: 'rgba(255,255,255,0.82)',
+          padding: [1, 3],
+          borderRadius: 2,
+        },
+        // Small stages side by side (screen failures, not treated) would print over each other:
+        // the smaller label gives way; the tooltip still names every node.
+        labelLayout: { hideOverlap: true },
         lineStyle: { color: 'gradient', opacity: 0.35, curveness: 0.5 },
         data: nodes.map((name) => ({ name, itemStyle: { color: COLORS[name] ?? REASON_COLOR } })),
         links: links.flatMap(([from, to, value]) => (from === null ? [] : [{ source: from, target: to, value }])),

@@ -11,6 +11,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createDashboard, deleteDashboard, updateDashboard } from '../../commands/save-dashboard.ts';
+import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { blankDocument, parseDocument } from '../../dashboards/documents.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
@@ -27,7 +28,11 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     permission: Permission = 'dashboard:view:assigned',
   ) => {
     const found = await dashboardFor(ctx, actor, params, permission);
-    return dashboardResource(actor, found, await activeVersionData(ctx, actor, found.study));
+    const [version, stamp] = await Promise.all([
+      activeVersionData(ctx, actor, found.study),
+      activeDataVersionStamp(ctx, actor.orgId, found.study),
+    ]);
+    return dashboardResource(actor, found, version, stamp);
   };
 
   app.get(

@@ -150,8 +150,8 @@ describe('a dashboard from the template on generated SDTM data', () => {
     expect(placeboAes).toBeGreaterThan(0);
     expect(placeboAes).toBeLessThan(aes);
 
-    const unknown = await widgetData(dashboard, 'total-screened', [{ field: 'lab_test', op: 'eq', value: 'x' }]);
-    expect((unknown.json() as WidgetDataResponse).meta.ignored).toEqual(['lab_test']);
+    const unknown = await widgetData(dashboard, 'total-screened', [{ field: 'pk_parameter', op: 'eq', value: 'x' }]);
+    expect((unknown.json() as WidgetDataResponse).meta.ignored).toEqual(['pk_parameter']);
   });
 
   it('pages and sorts a listing on the server', async () => {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../lib/context.ts';
 import { requireFeature } from '../../plugins/features.ts';
 import { dashboardRoutes } from './dashboards.routes.ts';
+import { subjectsExportRoutes } from './subjects-export.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
 import { dashboardVersionRoutes } from './versions.routes.ts';
 import { widgetRoutes } from './widgets.routes.ts';
@@ -19,4 +20,5 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   await app.register(dashboardVersionRoutes, { ctx });
   await app.register(templateRoutes, { ctx });
   await app.register(widgetRoutes, { ctx, engine });
+  await app.register(subjectsExportRoutes, { ctx, engine });
 };

@@ -10,6 +10,7 @@ import {
 } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { restoreDashboardVersion } from '../../commands/save-dashboard.ts';
+import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { diffDocuments } from '../../dashboards/diff-documents.ts';
 import { readStoredDocument } from '../../dashboards/documents.ts';
 import { notFound } from '../../lib/app-error.ts';
@@ -96,7 +97,11 @@ export const dashboardVersionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> 
         current: request.body.version,
       });
       const saved = await dashboardFor(ctx, actor, request.params, 'dashboard:edit:assigned');
-      return dashboardResource(actor, saved, await activeVersionData(ctx, actor, saved.study));
+      const [version, stamp] = await Promise.all([
+        activeVersionData(ctx, actor, saved.study),
+        activeDataVersionStamp(ctx, actor.orgId, saved.study),
+      ]);
+      return dashboardResource(actor, saved, version, stamp);
     },
   );
 

@@ -17,6 +17,7 @@ import {
 import { resolveWidget, suggestMapping, widgetType, widgetTypeInfo, widgetTypes } from '@cdp/widgets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { drillSubjects } from '../../dashboards/drill.ts';
+import { fieldSources } from '../../dashboards/field-sources.ts';
 import { filterValues } from '../../dashboards/filter-values.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
@@ -58,7 +59,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     if (!widget) throw notFound(`Widget ${request.params.wid}`);
     const version = await activeVersionData(ctx, actor, found.study);
     if (!version) throw noData();
-    return { widget, version };
+    return { widget, version, sources: fieldSources(version, found.document) };
   }
 
   app.get(
@@ -77,7 +78,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     },
     async (request) => {
       const actor = actorOf(request);
-      const { widget, version } = await widgetOf(request, actor);
+      const { widget, version, sources } = await widgetOf(request, actor);
       const { filters, offset, sort } = request.query;
       const view = {
         offset,
@@ -85,7 +86,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
           ? { sort: { key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? ('desc' as const) : ('asc' as const) } }
           : {}),
       };
-      return runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, view));
+      return runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, view, sources));
     },
   );
 
@@ -104,12 +105,10 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     },
     async (request) => {
       const actor = actorOf(request);
-      const { widget, version } = await widgetOf(request, actor);
+      const { widget, version, sources } = await widgetOf(request, actor);
       const { filters, point, offset, limit } = request.query;
-      return drillSubjects(engine, version, resolveWidget(widget, resolverOf(version), filters), point, {
-        offset,
-        limit,
-      });
+      const resolved = resolveWidget(widget, resolverOf(version), filters, undefined, sources);
+      return drillSubjects(engine, version, resolved, point, { offset, limit });
     },
   );
 

@@ -1,11 +1,17 @@
-import type { ComponentProps } from 'react';
+import { type ComponentProps, useRef } from 'react';
 import { cn } from '../../lib/cn.ts';
+import { ScrollCues, useHiddenEdges } from './scroll-cues.tsx';
 
-/** A table in a bordered, horizontally scrolling frame. */
+/** A table in a horizontally scrolling frame, with shadows on the edges where columns are hidden. */
 export function Table({ className, ...props }: ComponentProps<'table'>) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const edges = useHiddenEdges(scroller);
   return (
-    <div className="relative w-full overflow-x-auto">
-      <table className={cn('w-full caption-bottom border-collapse text-left text-[13px]', className)} {...props} />
+    <div className="relative w-full">
+      <div ref={scroller} data-scroller className="w-full overflow-x-auto">
+        <table className={cn('w-full caption-bottom border-collapse text-left text-[13px]', className)} {...props} />
+      </div>
+      <ScrollCues edges={edges} />
     </div>
   );
 }

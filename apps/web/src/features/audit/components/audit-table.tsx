@@ -105,11 +105,11 @@ export function AuditTable({ events, names }: { events: AuditEvent[]; names?: Re
                     </Badge>
                   </Tooltip>
                 </TableCell>
-                <TableCell className="max-w-64 truncate whitespace-nowrap">
+                <TableCell className="max-w-64 min-w-40 break-words">
                   <span className="text-muted-foreground">{event.resourceType}</span>{' '}
                   <span className="font-medium">{resourceLabel(event, names)}</span>
                 </TableCell>
-                <TableCell className="max-w-64 truncate text-muted-foreground" title={event.reason ?? undefined}>
+                <TableCell className="max-w-80 min-w-48 break-words text-muted-foreground">
                   {event.reason ?? '—'}
                 </TableCell>
               </TableRow>

@@ -42,6 +42,7 @@ const PHRASES: Record<AuditAction, string> = {
   'dashboard.updated': 'saved changes to a dashboard',
   'dashboard.restored': 'restored an earlier version of a dashboard',
   'dashboard.deleted': 'deleted a dashboard',
+  'dashboard.subjects_exported': 'downloaded the subjects behind a dashboard widget',
   'dashboard_template.created': 'saved a dashboard as a template',
   'dashboard_template.deleted': 'deleted a dashboard template',
 };

@@ -10,7 +10,7 @@ import type {
   WidgetTypeList,
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, apiResponse } from '../../../lib/api-client.ts';
+import { api, apiResponse, downloadFile } from '../../../lib/api-client.ts';
 
 export type DashboardListResponse = DashboardList;
 export type DashboardTemplateListResponse = DashboardTemplateList;
@@ -163,6 +163,21 @@ export const subjectsQuery = (
     placeholderData: keepPreviousData,
   });
 };
+
+/** The drill-down's subjects as a file (every subject, not only the page on screen); audited by the server. */
+export function downloadSubjects(
+  scope: WidgetDataScope,
+  widgetId: string,
+  filters: readonly AppliedFilter[],
+  point: DrillPoint,
+  format: 'csv' | 'xlsx',
+) {
+  return downloadFile(
+    `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/subjects/export`,
+    { format, filters: filtersParam(filters), point: JSON.stringify(point) },
+    `${widgetId}-subjects.${format}`,
+  );
+}
 
 export const filterValuesQuery = (
   studyId: string,

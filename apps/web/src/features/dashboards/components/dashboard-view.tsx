@@ -2,20 +2,23 @@ import type { Dashboard } from '@cdp/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Database, LayoutDashboard, Pencil, RefreshCw } from 'lucide-react';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Card } from '../../../components/ui/card.tsx';
 import { EmptyState } from '../../../components/ui/empty-state.tsx';
 import { PageHeader } from '../../../components/ui/page-header.tsx';
+import { cn } from '../../../lib/cn.ts';
 import { formatRelative } from '../../../lib/format.ts';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { type DrillPoint, dashboardKeys, type WidgetDataScope } from '../api/dashboards-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
+import { useStickyBar } from '../hooks/use-sticky-bar.ts';
 import { crossFilterPoint, filtersForWidget, togglePoint, type ViewFilter } from '../lib/view-filters.ts';
 import { loadWorldMap } from '../widget/echarts-setup.ts';
 import { DashboardBreadcrumb } from './dashboard-breadcrumb.tsx';
 import { DashboardGrid } from './dashboard-grid.tsx';
 import { DashboardWidget } from './dashboard-widget.tsx';
+import { DataVersionLine } from './data-version-line.tsx';
 import { DrillSheet } from './drill-sheet.tsx';
 import { EditDashboardLink } from './edit-dashboard-link.tsx';
 import { FilterBar } from './filter-bar.tsx';
@@ -62,6 +65,9 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
     [dashboard.studyId, dashboard.id, dashboard.version, dashboard.activeVersionId],
   );
   const { filters } = state;
+  const bar = useRef<HTMLDivElement>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const stuck = useStickyBar(bar, sentinel);
   const onPoint = useCallback(
     (widgetId: string, point: DrillPoint) => {
       const widget = document.pages.find((p) => p.widgets[widgetId])?.widgets[widgetId];
@@ -86,8 +92,11 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
         eyebrow={<DashboardBreadcrumb study={studyData} current={dashboard.name} />}
         title={dashboard.name}
         description={
-          dashboard.description ??
-          `${studyData.code} · updated ${formatRelative(dashboard.updatedAt)}${dashboard.updatedBy ? ` by ${dashboard.updatedBy.name}` : ''}`
+          <>
+            {dashboard.description ??
+              `${studyData.code} · updated ${formatRelative(dashboard.updatedAt)}${dashboard.updatedBy ? ` by ${dashboard.updatedBy.name}` : ''}`}
+            {dashboard.dataVersion ? <DataVersionLine stamp={dashboard.dataVersion} className="mt-1" /> : null}
+          </>
         }
         actions={
           <>
@@ -134,7 +143,16 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
         <div className="space-y-4">
           <UnmappedBanner dashboard={dashboard} fieldLabel={fieldLabel} canEdit={canEdit} />
           <PageMenu studyId={dashboard.studyId} dashboardId={dashboard.id} pages={document.pages} current={page?.id} />
-          <div className="sticky top-14 z-20 -mx-4 bg-background px-4 py-3 sm:-mx-6 sm:px-6 lg:top-0 lg:-mx-10 lg:px-10 empty:hidden">
+          <div ref={sentinel} aria-hidden className="h-px" />
+          <div
+            ref={bar}
+            data-filter-bar
+            data-stuck={stuck || undefined}
+            className={cn(
+              '!mt-0 sticky top-14 z-30 -mx-4 border-b border-transparent bg-background px-4 py-3 transition-shadow sm:-mx-6 sm:px-6 lg:top-0 lg:-mx-10 lg:px-10 empty:hidden',
+              stuck && 'border-border shadow-[0_6px_12px_-10px_rgb(15_23_42/0.35)]',
+            )}
+          >
             <FilterBar
               defs={document.filters}
               filters={filters}
@@ -198,9 +216,11 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
                 widgetTitle: drillWidget.title,
                 point: state.drill.point,
                 filters: filtersForWidget(filters, state.drill.widgetId),
+                dataVersion: dashboard.dataVersion,
               }
             : null
         }
+        canExport={permissions.includes('dashboard:export:assigned')}
         onClose={() => onStateChange({ drill: undefined })}
       />
     </>

@@ -1,4 +1,4 @@
-import type { AppliedFilter, SubjectListing } from '@cdp/contracts';
+import type { AppliedFilter, DataVersionStamp, SubjectListing } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { UserX } from 'lucide-react';
 import { useState } from 'react';
@@ -13,26 +13,44 @@ import { plural } from '../../../lib/format.ts';
 import { type DrillPoint, subjectsQuery, type WidgetDataScope } from '../api/dashboards-api.ts';
 import { cellText, isNumericColumn } from '../lib/widget-cells.ts';
 import { CopyIdsButton } from './copy-ids-button.tsx';
+import { DataVersionLine } from './data-version-line.tsx';
+import { SubjectsDownloadMenu } from './subjects-download-menu.tsx';
 
 const PAGE_SIZE = 50;
 
 interface DrillSheetProps {
   scope: WidgetDataScope;
   /** What is drilled into; null when the sheet is closed. */
-  drill: { widgetId: string; widgetTitle: string; point: DrillPoint; filters: AppliedFilter[] } | null;
+  drill: {
+    widgetId: string;
+    widgetTitle: string;
+    point: DrillPoint;
+    filters: AppliedFilter[];
+    dataVersion: DataVersionStamp | null;
+  } | null;
+  /** The reader may download the subjects as a file (`dashboard:export`). */
+  canExport: boolean;
   onClose: () => void;
 }
 
 /** The subjects behind an aggregate (a bar, a slice, a table row), paged, in a panel over the dashboard. */
-export function DrillSheet({ scope, drill, onClose }: DrillSheetProps) {
+export function DrillSheet({ scope, drill, canExport, onClose }: DrillSheetProps) {
   return (
     <Sheet open={drill !== null} onOpenChange={(open) => !open && onClose()}>
-      {drill ? <DrillContent key={JSON.stringify(drill)} scope={scope} drill={drill} /> : null}
+      {drill ? <DrillContent key={JSON.stringify(drill)} scope={scope} drill={drill} canExport={canExport} /> : null}
     </Sheet>
   );
 }
 
-function DrillContent({ scope, drill }: { scope: WidgetDataScope; drill: NonNullable<DrillSheetProps['drill']> }) {
+function DrillContent({
+  scope,
+  drill,
+  canExport,
+}: {
+  scope: WidgetDataScope;
+  drill: NonNullable<DrillSheetProps['drill']>;
+  canExport: boolean;
+}) {
   const [page, setPage] = useState(1);
   const query = useQuery(
     subjectsQuery(scope, drill.widgetId, drill.filters, drill.point, (page - 1) * PAGE_SIZE, PAGE_SIZE),
@@ -46,9 +64,27 @@ function DrillContent({ scope, drill }: { scope: WidgetDataScope; drill: NonNull
           ? `${plural(listing.total, 'subject')} · from “${drill.widgetTitle}”`
           : `Subjects from “${drill.widgetTitle}”`
       }
-      actions={listing && listing.total > 0 ? <CopyIdsButton listing={listing} /> : null}
+      actions={
+        listing && listing.total > 0 ? (
+          <>
+            <CopyIdsButton listing={listing} />
+            {canExport ? (
+              <SubjectsDownloadMenu
+                scope={scope}
+                widgetId={drill.widgetId}
+                filters={drill.filters}
+                point={drill.point}
+                total={listing.total}
+              />
+            ) : null}
+          </>
+        ) : null
+      }
       data-drill-widget={drill.widgetId}
     >
+      {drill.dataVersion ? (
+        <DataVersionLine stamp={drill.dataVersion} className="border-b border-border px-6 py-2" />
+      ) : null}
       <div className={cn('min-h-0 flex-1 overflow-auto', query.isPlaceholderData && 'opacity-60 transition-opacity')}>
         {query.isPending ? (
           <TableSkeleton rows={10} columns={4} />

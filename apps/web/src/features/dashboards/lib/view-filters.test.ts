@@ -47,6 +47,36 @@ describe('togglePoint', () => {
     },
     { name: 'keeps a missing value', before: [], point: { arm: null }, after: [arm([null], 'w1')] },
     {
+      name: "keeps the filter bar's arm filter when a bar of that arm is clicked",
+      before: [arm(['Placebo'])],
+      point: { ae_body_system: 'GASTROINTESTINAL DISORDERS', arm: 'Placebo' },
+      after: [
+        arm(['Placebo']),
+        { field: 'ae_body_system', op: 'in', value: ['GASTROINTESTINAL DISORDERS'], src: 'w1' },
+      ],
+    },
+    {
+      name: "a second click takes out only the click's own filter",
+      before: [
+        arm(['Placebo']),
+        { field: 'ae_body_system', op: 'in', value: ['GASTROINTESTINAL DISORDERS'], src: 'w1' },
+      ],
+      point: { ae_body_system: 'GASTROINTESTINAL DISORDERS', arm: 'Placebo' },
+      after: [arm(['Placebo'])],
+    },
+    {
+      name: "leaves another chart's cross-filter alone",
+      before: [arm(['Placebo', 'Drug'], 'pie')],
+      point: { arm: 'Drug', ae_term: 'NAUSEA' },
+      after: [arm(['Placebo', 'Drug'], 'pie'), { field: 'ae_term', op: 'in', value: ['NAUSEA'], src: 'w1' }],
+    },
+    {
+      name: 'a click on a value the bar already filters to changes nothing',
+      before: [arm(['Placebo'])],
+      point: { arm: 'Placebo' },
+      after: [arm(['Placebo'])],
+    },
+    {
       name: 'toggles every field of a stacked bar together',
       before: [arm(['Placebo'], 'w1'), { field: 'ae_term', op: 'in', value: ['NAUSEA'], src: 'w1' }],
       point: { arm: 'Placebo', ae_term: 'NAUSEA' },

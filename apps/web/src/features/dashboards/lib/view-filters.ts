@@ -45,11 +45,18 @@ export function filterValuesOf(filter: ViewFilter | undefined): Scalar[] {
 /**
  * A click on a bar, slice or row: each of the point's fields gets the clicked value added to its
  * `in` filter, or, when every value is already in, taken out (a second click undoes the first).
+ * A field the dashboard already filters from elsewhere (the filter bar, another chart) to values
+ * that include the clicked one is left alone: the click narrows by its other fields and never takes
+ * over, or removes, a filter it did not make ("Placebo" set in the bar, then a click on the
+ * "Gastrointestinal disorders · Placebo" bar adds the body system and keeps the arm filter).
  */
 export function togglePoint(filters: readonly ViewFilter[], point: DrillPoint, widgetId: string): ViewFilter[] {
-  const entries = Object.entries(point);
-  if (entries.length === 0) return [...filters];
   const byField = new Map(filters.map((f) => [f.field, f]));
+  const entries = Object.entries(point).filter(([field, value]) => {
+    const current = byField.get(field);
+    return !current || current.src === widgetId || !filterValuesOf(current).some((v) => v === value);
+  });
+  if (entries.length === 0) return [...filters];
   const allIn = entries.every(([field, value]) => filterValuesOf(byField.get(field)).some((v) => v === value));
   let next = [...filters];
   for (const [field, value] of entries) {

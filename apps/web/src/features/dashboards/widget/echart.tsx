@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
-import { seriesOf, usesMap } from '../lib/chart-option.ts';
+import { fitSankeyLabels, seriesOf, usesMap } from '../lib/chart-option.ts';
+import { labelRects } from './chart-label-rects.ts';
 import { CHART_THEME, echarts, loadWorldMap } from './echarts-setup.ts';
 
 /** What ECharts reports for a click on a bar, slice, point or node (the fields the widgets use). */
@@ -33,6 +34,10 @@ interface EChartProps {
 
 const TRANSITION = { animationDuration: 350, animationDurationUpdate: 300 };
 
+function hasArea(el: HTMLElement): boolean {
+  return el.clientWidth > 0 && el.clientHeight > 0;
+}
+
 /** The components and series types of an option: two options of one shape differ only in their data. */
 function optionShape(option: Record<string, unknown>): string {
   const parts = Object.keys(option)
@@ -50,6 +55,8 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const shown = useRef<Record<string, unknown> | null>(null);
+  /** A draw that waits for the element to have a size. */
+  const pending = useRef<(() => void) | null>(null);
   const handlers = useRef({ onClick, onRendered, onError });
   handlers.current = { onClick, onRendered, onError };
 
@@ -58,6 +65,8 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
     if (!el) return;
     const instance = echarts.init(el, CHART_THEME, { renderer: 'canvas' });
     chart.current = instance;
+    // For layout checks (e2e): the labels as laid out, read from the chart's element.
+    Object.defineProperty(el, 'cdpLabelRects', { value: () => labelRects(instance), configurable: true });
     instance.on('click', (params) => {
       const event = (params as { event?: { offsetX?: number; offsetY?: number } }).event;
       handlers.current.onClick?.({
@@ -70,7 +79,24 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       if (shown.current) handlers.current.onRendered?.(shown.current);
     });
     // Charts live in grid cells that change size with the window, the sidebar and the breakpoint.
-    const observer = new ResizeObserver(() => instance.resize());
+    // A box of zero width or height (mid-layout, or hidden) is skipped: ECharts' map projection
+    // inverts a singular matrix on it and throws "Cannot read properties of null (reading '0')".
+    const observer = new ResizeObserver(() => {
+      if (!hasArea(el)) return;
+      if (pending.current) {
+        pending.current();
+        return;
+      }
+      instance.resize();
+      // Labels fitted to the width must be fitted again to the new one.
+      const option = shown.current;
+      if (option && seriesOf(option).some((s) => s.type === 'sankey')) {
+        const series = seriesOf(fitSankeyLabels(option, el.clientWidth));
+        instance.setOption({
+          series: series.map((s) => (s.type === 'sankey' ? { right: s.right, label: s.label } : {})),
+        });
+      }
+    });
     observer.observe(el);
     return () => {
       observer.disconnect();
@@ -84,6 +110,13 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
     const draw = () => {
       const instance = chart.current;
       if (cancelled || !instance) return;
+      if (element.current && !hasArea(element.current)) {
+        pending.current = draw;
+        return;
+      }
+      pending.current = null;
+      // The box may have changed size while the chart waited for its data.
+      instance.resize();
       // The same kind of chart with new numbers (a filter changed) morphs into them; anything else
       // starts afresh, so nothing of the previous option (an axis under a pie) survives.
       const same = shown.current !== null && optionShape(shown.current) === optionShape(option);
@@ -91,11 +124,12 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       // ECharts writes a summary of the data into the element's aria-label, after our title.
       const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
       // Series types with their own slow default (a sankey animates for 1 s) get the short one too.
-      const series = Array.isArray(option.series)
-        ? option.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
-        : option.series;
+      const fitted = fitSankeyLabels(option, element.current?.clientWidth ?? 0);
+      const series = Array.isArray(fitted.series)
+        ? fitted.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
+        : fitted.series;
       instance.setOption(
-        { ...TRANSITION, aria, ...option, ...(series ? { series } : {}) },
+        { ...TRANSITION, aria, ...fitted, ...(series ? { series } : {}) },
         same ? { replaceMerge: ['series'] } : { notMerge: true },
       );
     };
@@ -108,6 +142,7 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
     }
     return () => {
       cancelled = true;
+      if (pending.current === draw) pending.current = null;
     };
   }, [option, label]);
 

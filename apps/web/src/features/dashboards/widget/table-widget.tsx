@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, Users } from 'lucide-react';
 import { type ReactNode, useMemo, useRef } from 'react';
 import { Pagination } from '../../../components/ui/pagination.tsx';
+import { ScrollCues, useHiddenEdges } from '../../../components/ui/scroll-cues.tsx';
 import { cn } from '../../../lib/cn.ts';
 import type { DrillPoint, TableView } from '../api/dashboards-api.ts';
 import type { PointSelection } from '../lib/chart-option.ts';
@@ -62,6 +63,7 @@ export function TableWidget({
   paging,
 }: TableWidgetProps) {
   const scroller = useRef<HTMLDivElement>(null);
+  const edges = useHiddenEdges(scroller);
   const model = useMemo(() => tableModel(columns, rows), [columns, rows]);
   const ruleSets = useMemo(() => rulesByColumn(rules, columns), [rules, columns]);
   const drillable = Boolean(onDrill) && model.rows.some((r) => Object.keys(r.point).length > 0);
@@ -119,11 +121,18 @@ export function TableWidget({
                 'h-8 px-3 py-1.5 align-middle whitespace-nowrap first:pl-4 last:pr-4',
                 isNumericColumn(column.column) && 'text-right tabular-nums',
                 style && RULE_CLASSES[style],
+                // The row label stays in view while the numbers scroll under it (opaque, like its row).
+                first &&
+                  cn(
+                    'sticky left-0 z-[1]',
+                    picked ? 'bg-primary-soft' : shown.kind === 'total' ? 'bg-surface-muted' : 'bg-card',
+                    clickable && !picked && 'group-hover/row:bg-surface-muted',
+                  ),
               )}
               style={first && shown.level > 0 ? { paddingLeft: 16 + shown.level * INDENT } : undefined}
             >
               {first ? (
-                <span className="block max-w-[18rem] truncate" title={cellText(value, column.column)}>
+                <span className="block max-w-[min(18rem,45cqw)] truncate" title={cellText(value, column.column)}>
                   {display(value, column)}
                 </span>
               ) : (
@@ -157,96 +166,101 @@ export function TableWidget({
 
   // Headers wrap ("Drug X High Dose (N=84)" over two lines) so a summary table's arms fit a half-width widget.
   const headClasses =
-    'px-3 py-1.5 align-bottom text-xs leading-snug font-medium text-muted-foreground first:pl-4 first:whitespace-nowrap last:pr-4 [&:not(:first-child)]:max-w-40 [&:not(:first-child)]:min-w-16';
+    'px-3 py-1.5 align-bottom text-xs leading-snug font-medium text-muted-foreground first:sticky first:left-0 first:z-[2] first:bg-surface-muted first:pl-4 first:whitespace-nowrap last:pr-4 [&:not(:first-child)]:max-w-40 [&:not(:first-child)]:min-w-16';
   return (
     <div className="flex h-full min-h-0 flex-col">
-      <div
-        ref={scroller}
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so the keyboard can scroll it
-        tabIndex={0}
-        className="min-h-0 flex-1 overflow-auto overscroll-contain border-t border-border focus-visible:outline-offset-[-2px]"
-      >
-        <table aria-label={label} className="w-full border-collapse text-left text-[13px]">
-          <thead className="sticky top-0 z-10 bg-surface-muted shadow-[inset_0_-1px_0_var(--border)]">
-            {model.groups ? (
+      <div className="relative min-h-0 flex-1">
+        <div
+          ref={scroller}
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so the keyboard can scroll it
+          tabIndex={0}
+          data-scroller
+          className="@container h-full overflow-auto overscroll-contain border-t border-border focus-visible:outline-offset-[-2px]"
+        >
+          <table aria-label={label} className="w-full border-collapse text-left text-[13px]">
+            <thead className="sticky top-0 z-10 bg-surface-muted shadow-[inset_0_-1px_0_var(--border)]">
+              {model.groups ? (
+                <tr>
+                  {model.groups.map((group, i) => (
+                    <th
+                      // biome-ignore lint/suspicious/noArrayIndexKey: header groups follow the columns, which do not reorder
+                      key={i}
+                      scope={group.label ? 'colgroup' : undefined}
+                      colSpan={group.span}
+                      className={cn(
+                        headClasses,
+                        'pt-1.5 pb-0 text-center text-foreground',
+                        group.span > 1 && 'border-b border-border',
+                      )}
+                    >
+                      {group.label}
+                    </th>
+                  ))}
+                  {drillable ? <th aria-hidden /> : null}
+                </tr>
+              ) : null}
               <tr>
-                {model.groups.map((group, i) => (
+                {model.columns.map((column, c) => (
                   <th
-                    // biome-ignore lint/suspicious/noArrayIndexKey: header groups follow the columns, which do not reorder
-                    key={i}
-                    scope={group.label ? 'colgroup' : undefined}
-                    colSpan={group.span}
-                    className={cn(
-                      headClasses,
-                      'pt-1.5 pb-0 text-center text-foreground',
-                      group.span > 1 && 'border-b border-border',
-                    )}
+                    key={column.column.name}
+                    data-sticky-col={c === 0 || undefined}
+                    scope="col"
+                    className={cn(headClasses, isNumericColumn(column.column) && 'text-right')}
+                    aria-sort={
+                      paging?.view.sort === column.column.name
+                        ? 'ascending'
+                        : paging?.view.sort === `-${column.column.name}`
+                          ? 'descending'
+                          : undefined
+                    }
                   >
-                    {group.label}
+                    {paging ? (
+                      <button
+                        type="button"
+                        className="inline-flex items-center gap-1 rounded-sm hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring"
+                        onClick={() => {
+                          const sort = nextSort(paging.view.sort, column.column.name);
+                          paging.onView({ offset: 0, ...(sort ? { sort } : {}) });
+                        }}
+                      >
+                        {column.label}
+                        {paging.view.sort === column.column.name ? (
+                          <ArrowUp className="size-3" aria-hidden />
+                        ) : paging.view.sort === `-${column.column.name}` ? (
+                          <ArrowDown className="size-3" aria-hidden />
+                        ) : null}
+                      </button>
+                    ) : (
+                      column.label
+                    )}
                   </th>
                 ))}
-                {drillable ? <th aria-hidden /> : null}
+                {drillable ? (
+                  <th scope="col" className="w-9">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                ) : null}
               </tr>
-            ) : null}
-            <tr>
-              {model.columns.map((column) => (
-                <th
-                  key={column.column.name}
-                  scope="col"
-                  className={cn(headClasses, isNumericColumn(column.column) && 'text-right')}
-                  aria-sort={
-                    paging?.view.sort === column.column.name
-                      ? 'ascending'
-                      : paging?.view.sort === `-${column.column.name}`
-                        ? 'descending'
-                        : undefined
-                  }
-                >
-                  {paging ? (
-                    <button
-                      type="button"
-                      className="inline-flex items-center gap-1 rounded-sm hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring"
-                      onClick={() => {
-                        const sort = nextSort(paging.view.sort, column.column.name);
-                        paging.onView({ offset: 0, ...(sort ? { sort } : {}) });
-                      }}
-                    >
-                      {column.label}
-                      {paging.view.sort === column.column.name ? (
-                        <ArrowUp className="size-3" aria-hidden />
-                      ) : paging.view.sort === `-${column.column.name}` ? (
-                        <ArrowDown className="size-3" aria-hidden />
-                      ) : null}
-                    </button>
-                  ) : (
-                    column.label
-                  )}
-                </th>
-              ))}
-              {drillable ? (
-                <th scope="col" className="w-9">
-                  <span className="sr-only">Actions</span>
-                </th>
+            </thead>
+            <tbody>
+              {padTop > 0 ? (
+                <tr aria-hidden>
+                  <td colSpan={span} style={{ height: padTop }} />
+                </tr>
               ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {padTop > 0 ? (
-              <tr aria-hidden>
-                <td colSpan={span} style={{ height: padTop }} />
-              </tr>
-            ) : null}
-            {items.map((item) => {
-              const shown = model.rows[item.index];
-              return shown ? renderRow(shown, item.index) : null;
-            })}
-            {padBottom > 0 ? (
-              <tr aria-hidden>
-                <td colSpan={span} style={{ height: padBottom }} />
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
+              {items.map((item) => {
+                const shown = model.rows[item.index];
+                return shown ? renderRow(shown, item.index) : null;
+              })}
+              {padBottom > 0 ? (
+                <tr aria-hidden>
+                  <td colSpan={span} style={{ height: padBottom }} />
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
+        </div>
+        <ScrollCues edges={edges} />
       </div>
       {paging && total !== undefined && total > paging.pageSize ? (
         <Pagination

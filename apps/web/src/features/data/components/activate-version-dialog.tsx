@@ -2,6 +2,7 @@ import type { DataVersion } from '@cdp/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ReasonDialog } from '../../../components/ui/reason-dialog.tsx';
 import { toast } from '../../../components/ui/toaster.tsx';
+import { dashboardKeys } from '../../dashboards/api/dashboards-api.ts';
 import { activateVersion, dataKeys } from '../api/data-api.ts';
 import { isRollBack } from './version-bits.tsx';
 
@@ -21,6 +22,8 @@ export function ActivateVersionDialog({ studyId, version, active, onClose }: Act
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: dataKeys.versions(studyId) });
       await queryClient.invalidateQueries({ queryKey: ['audit'] });
+      // Dashboards name the version they show: they read the newly active one from now on.
+      await queryClient.invalidateQueries({ queryKey: dashboardKeys.study(studyId) });
       toast.success(rollBack ? `Rolled back to ${version.label}` : `${version.label} is now the active version`);
     },
   });

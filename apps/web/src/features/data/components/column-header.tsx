@@ -76,12 +76,16 @@ export function ColumnHeader({
         >
           <span className="flex min-w-0 items-center gap-1.5">
             <ColumnTypeIcon type={column.type} />
-            <span className="truncate font-mono text-xs font-semibold text-foreground">{column.name}</span>
+            <span className="truncate font-mono text-xs font-semibold text-foreground" title={column.name}>
+              {column.name}
+            </span>
             {sort === 'asc' ? <ArrowUp className="size-3 shrink-0 text-primary" aria-hidden /> : null}
             {sort === 'desc' ? <ArrowDown className="size-3 shrink-0 text-primary" aria-hidden /> : null}
             {filtered ? <Filter className="size-3 shrink-0 text-primary" aria-label="Filtered" /> : null}
           </span>
-          <span className="truncate text-[11px] font-normal text-muted-foreground">{column.label ?? '\u00a0'}</span>
+          <span className="truncate text-[11px] font-normal text-muted-foreground" title={column.label ?? undefined}>
+            {column.label ?? '\u00a0'}
+          </span>
         </button>
       </Tooltip>
       <DropdownMenu>

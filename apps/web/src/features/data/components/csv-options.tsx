@@ -1,6 +1,7 @@
 import type { UploadQuery } from '@cdp/contracts';
 import { useId } from 'react';
 import { Checkbox } from '../../../components/ui/checkbox.tsx';
+import { Disclosure } from '../../../components/ui/disclosure.tsx';
 import { Input } from '../../../components/ui/input.tsx';
 import { Label } from '../../../components/ui/label.tsx';
 import { Select } from '../../../components/ui/select.tsx';
@@ -38,10 +39,7 @@ export function CsvOptions({ value, onChange }: { value: CsvChoices; onChange: (
   const id = useId();
   const changed = JSON.stringify(value) !== JSON.stringify(DEFAULT_CSV_CHOICES);
   return (
-    <details className="rounded-md border border-border bg-surface px-4 py-2 text-sm" open={changed || undefined}>
-      <summary className="cursor-pointer py-1 font-medium text-foreground">
-        CSV options {changed ? <span className="text-muted-foreground">(set for the next uploads)</span> : null}
-      </summary>
+    <Disclosure title="CSV options" hint={changed ? '(set for the next uploads)' : undefined} defaultOpen={changed}>
       <div className="grid gap-4 py-3 sm:grid-cols-2 lg:grid-cols-4">
         <div className="space-y-1.5">
           <Label htmlFor={`${id}-delimiter`}>Delimiter</Label>
@@ -88,6 +86,6 @@ export function CsvOptions({ value, onChange }: { value: CsvChoices; onChange: (
           <Label htmlFor={`${id}-header`}>The first line holds the column names</Label>
         </div>
       </div>
-    </details>
+    </Disclosure>
   );
 }

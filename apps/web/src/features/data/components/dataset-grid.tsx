@@ -2,6 +2,7 @@ import type { DatasetColumn } from '@cdp/contracts';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
+import { ScrollCues, useHiddenEdges } from '../../../components/ui/scroll-cues.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { cn } from '../../../lib/cn.ts';
 import { cellText, columnWidth, isNumeric } from '../lib/cells.ts';
@@ -52,6 +53,7 @@ export function DatasetGrid({
   dimmed,
 }: DatasetGridProps) {
   const scroller = useRef<HTMLDivElement>(null);
+  const edges = useHiddenEdges(scroller);
   const widths = useMemo(() => columns.map(columnWidth), [columns]);
   const rows = useVirtualizer({
     count: total,
@@ -105,6 +107,7 @@ export function DatasetGrid({
               <th
                 scope="col"
                 aria-colindex={1}
+                data-sticky-col
                 className="sticky left-0 z-10 flex items-end justify-end border-r border-b border-border bg-surface-muted px-3 pb-2 text-[11px] font-medium text-muted-foreground"
                 style={{ width: ROW_NUMBER_WIDTH, minWidth: ROW_NUMBER_WIDTH }}
               >
@@ -190,6 +193,7 @@ export function DatasetGrid({
           </tbody>
         </table>
       </div>
+      <ScrollCues edges={edges} />
       {pageError ? (
         <div
           role="alert"

@@ -26,7 +26,7 @@ export function UploadResult({ studyId, version }: { studyId: string; version: D
           : 'It is not active yet: activate it in the versions list once it has been checked.'}
       </p>
       {datasets.length > 0 ? (
-        <div className="max-h-56 overflow-auto rounded-md border border-border">
+        <div className="overflow-x-auto rounded-md border border-border">
           <table className="w-full text-left text-[13px]">
             <thead className="sticky top-0 bg-surface-muted text-xs text-muted-foreground">
               <tr className="border-b border-border">

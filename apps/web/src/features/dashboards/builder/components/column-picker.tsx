@@ -21,14 +21,25 @@ function optionText(column: DatasetColumn, candidate: MappingSuggestion | undefi
 const same = (a: string, b: string) => a.toUpperCase() === b.toUpperCase();
 
 /**
- * The columns a field can map to: the widget's dataset (`COL`) and its population (`POP.COL`, joined
- * on the subject), as "NAME — label (type)". A mapping to anything else (another dataset, a column
- * that no longer exists) stays selectable so it is visible and can be changed.
+ * The population's columns a field may take in addition to the dataset's: those the dataset does
+ * not have itself. STUDYID and USUBJID are in both; listing them twice offers the same column twice.
+ */
+export function populationOnly(dataset: DatasetSummary | undefined, population: DatasetSummary | undefined) {
+  if (!population || same(population.name, dataset?.name ?? '')) return [];
+  return population.columns.filter((c) => !dataset?.columns.some((d) => same(d.name, c.name)));
+}
+
+/**
+ * The columns a field can map to, grouped by dataset: the widget's dataset (`COL`) and the columns
+ * its population adds (`POP.COL`, joined on the subject), as "NAME — label (type)". A mapping to
+ * anything else (another dataset, a column that no longer exists) stays selectable so it is visible
+ * and can be changed.
  */
 export function ColumnPicker({ value, onChange, dataset, population, candidates, ...control }: ColumnPickerProps) {
   const candidateFor = (path: string) => candidates.find((c) => same(c.column, path));
   const datasetPaths = (dataset?.columns ?? []).map((c) => c.name);
-  const populationPaths = population ? population.columns.map((c) => `${population.name}.${c.name}`) : [];
+  const extra = populationOnly(dataset, population);
+  const populationPaths = population ? extra.map((c) => `${population.name}.${c.name}`) : [];
   const known = [...datasetPaths, ...populationPaths];
   // A mapped value or candidate is matched case-insensitively; the select needs the exact option value.
   const selected = value ? (known.find((path) => same(path, value)) ?? value) : '';
@@ -45,7 +56,7 @@ export function ColumnPicker({ value, onChange, dataset, population, candidates,
     >
       <option value="">Not mapped</option>
       {dataset ? (
-        <optgroup label={`${dataset.name} (dataset)`}>
+        <optgroup label={`${dataset.name}${dataset.label ? ` — ${dataset.label}` : ''} (dataset)`}>
           {dataset.columns.map((column) => (
             <option key={column.name} value={column.name}>
               {optionText(column, candidateFor(column.name))}
@@ -53,9 +64,9 @@ export function ColumnPicker({ value, onChange, dataset, population, candidates,
           ))}
         </optgroup>
       ) : null}
-      {population && population.name !== dataset?.name ? (
-        <optgroup label={`${population.name} (population)`}>
-          {population.columns.map((column) => {
+      {population && extra.length > 0 ? (
+        <optgroup label={`${population.name}${population.label ? ` — ${population.label}` : ''} (population)`}>
+          {extra.map((column) => {
             const path = `${population.name}.${column.name}`;
             return (
               <option key={path} value={path}>

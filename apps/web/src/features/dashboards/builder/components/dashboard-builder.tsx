@@ -109,7 +109,7 @@ export function DashboardBuilder({
     void suggest(
       id,
       { type: type.type, ...preference, extraFields: filterFields(doc, type) },
-      { mode: 'replace', commit: { kind: 'amend', ifData: widget.data } },
+      { mode: 'replace', commit: { kind: 'amend', ifData: widget.data }, fresh: { type, datasets } },
     );
   };
 

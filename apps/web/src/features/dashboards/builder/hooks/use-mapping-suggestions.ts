@@ -1,10 +1,11 @@
-import type { WidgetData } from '@cdp/contracts';
+import type { DatasetSummary, WidgetData, WidgetTypeInfo } from '@cdp/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { toast } from '../../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../../lib/api-error.ts';
 import { type SuggestRequest, suggestMappingQuery } from '../api/builder-api.ts';
 import { applySuggestion } from '../lib/apply-suggestion.ts';
+import { countByCategoryDefaults } from '../lib/chart-defaults.ts';
 import { updateWidget } from '../lib/document-edits.ts';
 import type { Snapshot, useEditHistory } from './use-edit-history.ts';
 
@@ -17,6 +18,8 @@ export interface SuggestionPlan {
    * made while it was on its way. `edit`: an undo step of its own ("Suggest mapping").
    */
   commit: { kind: 'amend'; ifData: WidgetData } | { kind: 'edit' };
+  /** A new widget of this type: its chart defaults follow the mapping (a count of subjects by a column with few values). */
+  fresh?: { type: WidgetTypeInfo; datasets: readonly DatasetSummary[] };
 }
 
 /** Asks the server to map a widget's fields and applies the answer; `waiting` holds the widgets still asking. */
@@ -34,7 +37,13 @@ export function useMappingSuggestions(studyId: string, history: ReturnType<typeo
           const document = updateWidget(s.document, widgetId, (w) =>
             plan.commit.kind === 'amend' && w.data !== plan.commit.ifData
               ? w
-              : applySuggestion(w, suggestion, plan.mode),
+              : plan.fresh
+                ? countByCategoryDefaults(
+                    applySuggestion(w, suggestion, plan.mode),
+                    plan.fresh.datasets,
+                    plan.fresh.type.name,
+                  )
+                : applySuggestion(w, suggestion, plan.mode),
           );
           return document === s.document ? s : { ...s, document };
         };
