@@ -7,6 +7,8 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { AppContext } from './lib/context.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { inputGuardPlugin } from './plugins/input-guard.ts';
+import { noStorePlugin } from './plugins/no-store.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { webPlugin } from './plugins/web.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
@@ -24,7 +26,7 @@ import { userRoutes } from './routes/users/users.routes.ts';
 
 export interface BuildAppOptions {
   /** Collects every registered route, for tests that must cover each one. */
-  onRoute?: (route: { method: string | string[]; url: string }) => void;
+  onRoute?: (route: { method: string | string[]; url: string; schema?: { body?: unknown } }) => void;
   logger?: boolean;
 }
 
@@ -61,6 +63,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(errorsPlugin);
+  await app.register(noStorePlugin);
+  await app.register(inputGuardPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin, { ctx });
 

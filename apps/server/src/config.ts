@@ -8,7 +8,8 @@ import { z } from 'zod';
  */
 const Env = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Interface to listen on; unset: 127.0.0.1 for `cdp start`, 0.0.0.0 for `cdp api` (see listenHost). */
+  HOST: z.string().optional(),
   /** Where clinical data, the embedded database and generated secrets live. */
   DATA_DIR: z.string().default('./.data'),
   /** Owner connection (migrations, seed). When unset, an embedded PostgreSQL starts under DATA_DIR. */
@@ -85,7 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? null,
     dataDir,
     databaseUrl: e.DATABASE_URL,
     databaseAppUrl: e.DATABASE_APP_URL,
@@ -121,4 +122,13 @@ function parseTrustProxy(value: string): boolean | string[] {
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
+}
+
+/**
+ * `cdp start` is the try-it-on-your-computer mode with well-known demo accounts, so unless HOST
+ * says otherwise only this computer can reach it. `cdp api` is the production mode, which runs
+ * behind a load balancer or in a container and must listen on every interface.
+ */
+export function listenHost(config: Pick<Config, 'host'>, mode: 'start' | 'api'): string {
+  return config.host ?? (mode === 'start' ? '127.0.0.1' : '0.0.0.0');
 }

@@ -54,6 +54,15 @@ export class AccessTokens {
   }
 }
 
+/**
+ * The token of an `Authorization: Bearer <token>` header, or null. The scheme name is
+ * case-insensitive (RFC 9110 §11.1), so `bearer` and `BEARER` are accepted too.
+ */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
 /** 256 random bits; only its SHA-256 is stored. */
 export function newRefreshToken(): { token: string; hash: string } {
   const token = randomBytes(32).toString('base64url');

@@ -10,7 +10,7 @@ import { login } from '../../auth/login.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from '../../auth/passwords.ts';
 import { refresh } from '../../auth/refresh.ts';
 import { endSession, endUserSessions } from '../../auth/sessions.ts';
-import { hashRefreshToken } from '../../auth/tokens.ts';
+import { bearerToken, hashRefreshToken } from '../../auth/tokens.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf } from '../../plugins/auth.ts';
@@ -206,10 +206,10 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
 
 /** Logout without a cookie (API clients): the bearer token names the session. */
 async function sessionFromBearer(ctx: AppContext, request: FastifyRequest) {
-  const header = request.headers.authorization;
-  if (!header?.startsWith('Bearer ')) return null;
+  const token = bearerToken(request.headers.authorization);
+  if (!token) return null;
   try {
-    const claims = await ctx.tokens.verify(header.slice(7).trim());
+    const claims = await ctx.tokens.verify(token);
     return ctx.database.tenant(claims.orgId, async (tx) => {
       const { rows } = await tx.execute<{ session_id: string; org_id: string; user_id: string; email: string }>(sql`
         select s.id as session_id, s.org_id, u.id as user_id, u.email
