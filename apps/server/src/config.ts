@@ -26,6 +26,8 @@ const Env = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /** Wrong passwords from all addresses together before the account locks everywhere. */
+  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(25),
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /** Send the refresh cookie with the Secure flag: on behind HTTPS; off for http://localhost. */
   COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('auto'),
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     sessionMaxHours: e.SESSION_MAX_HOURS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
+    loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
     cookieSecure: e.COOKIE_SECURE,
     demoPassword: e.CDP_DEMO_PASSWORD,
     seedDemo: e.CDP_SEED_DEMO === 'true',

@@ -41,7 +41,10 @@ export class AccessTokens {
       });
       const { sub, org, sid } = payload;
       if (typeof sub !== 'string' || typeof org !== 'string' || typeof sid !== 'string') {
-        throw new AppError('UNAUTHENTICATED', 'The access token is malformed. Sign in again.');
+        throw new AppError('UNAUTHENTICATED', 'The access token is malformed. Sign in again.').withSecurity({
+          kind: 'invalid_token',
+          detail: { reason: 'claims_missing' },
+        });
       }
       return { userId: sub, orgId: org, sessionId: sid };
     } catch (error) {
@@ -49,7 +52,11 @@ export class AccessTokens {
       if (error instanceof errors.JWTExpired) {
         throw new AppError('TOKEN_EXPIRED', 'The access token has expired. Refresh it or sign in again.');
       }
-      throw new AppError('UNAUTHENTICATED', 'The access token is not valid. Sign in again.');
+      // Not expired, yet not valid: forged, tampered or truncated. Worth a line in the security log.
+      throw new AppError('UNAUTHENTICATED', 'The access token is not valid. Sign in again.').withSecurity({
+        kind: 'invalid_token',
+        detail: { reason: (error as { code?: string })?.code ?? 'invalid' },
+      });
     }
   }
 }

@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { appendAudit, type RequestOrigin } from '../audit/audit-log.ts';
 import { type Actor, actorRef } from '../auth/actor.ts';
+import { clearAllLocks } from '../auth/login-throttle.ts';
 import { endUserSessions } from '../auth/sessions.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { UserRow } from '../repositories/users.repo.ts';
@@ -109,6 +110,7 @@ export async function resetPassword(tx: Tx, actor: Actor, user: UserRow, passwor
 
 export async function unlockUser(tx: Tx, actor: Actor, user: UserRow, origin: RequestOrigin) {
   const row = await save(tx, user.id, { failedLoginCount: 0, lockedUntil: null });
+  await clearAllLocks(tx, user.id);
   await appendAudit(tx, {
     orgId: actor.orgId,
     actor: actorRef(actor),

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { appendAudit } from '../../audit/audit-log.ts';
 import { actorRef } from '../../auth/actor.ts';
 import { login } from '../../auth/login.ts';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../../auth/passwords.ts';
+import { checkPasswordPolicy, hashPassword } from '../../auth/passwords.ts';
+import { reauthenticate } from '../../auth/reauthenticate.ts';
 import { refresh } from '../../auth/refresh.ts';
 import { endSession, endUserSessions } from '../../auth/sessions.ts';
 import { bearerToken, hashRefreshToken } from '../../auth/tokens.ts';
@@ -52,7 +53,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         summary: 'Sign in with e-mail and password',
         description:
           'Returns a 15-minute access token and sets the rotating refresh token as an httpOnly cookie. ' +
-          'Five wrong passwords lock the account for 15 minutes (423 ACCOUNT_LOCKED).',
+          'Five wrong passwords from one address lock the account for that address for 15 minutes; a locked ' +
+          'account, an unknown e-mail and a wrong password get the same 401 INVALID_CREDENTIALS.',
         security: [],
         body: LoginRequest,
         response: { 200: LoginResponse },
@@ -138,7 +140,10 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.post(
     '/api/auth/change-password',
     {
-      config: { allowDuringPasswordChange: true },
+      config: {
+        allowDuringPasswordChange: true,
+        rateLimit: { max: ctx.config.loginRateLimitPerMinute, timeWindow: '1 minute' },
+      },
       schema: {
         tags: ['auth'],
         summary: 'Replace your password (required after a temporary password was issued)',
@@ -158,14 +163,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
           issues: problems.map((message) => ({ path: 'body.newPassword', message })),
         });
       }
-      const [current] = await ctx.database.tenant(actor.orgId, (tx) =>
-        tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, actor.userId)),
-      );
-      if (!current || !(await verifyPassword(current.passwordHash, currentPassword))) {
-        throw new AppError('INVALID_CREDENTIALS', 'The current password is incorrect.', {
-          issues: [{ path: 'body.currentPassword', message: 'The current password is incorrect.' }],
-        });
-      }
+      await reauthenticate(ctx, actor, currentPassword, request.origin, 'change_password');
       const passwordHash = await hashPassword(newPassword);
       await ctx.database.tenant(actor.orgId, async (tx) => {
         await tx
