@@ -21,6 +21,7 @@ import { meRoutes } from './routes/me/me.routes.ts';
 import { organizationRoutes } from './routes/organization/organization.routes.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
 import { roleRoutes } from './routes/roles/roles.routes.ts';
+import { securityRoutes } from './routes/security/security.routes.ts';
 import { studyRoutes } from './routes/studies/studies.routes.ts';
 import { roleAssignmentRoutes } from './routes/users/role-assignments.routes.ts';
 import { userRoutes } from './routes/users/users.routes.ts';
@@ -81,6 +82,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(roleAssignmentRoutes, { ctx });
   await app.register(roleRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
+  await app.register(securityRoutes, { ctx });
   await app.register(platformOrganizationRoutes, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 

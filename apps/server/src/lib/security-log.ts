@@ -1,17 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { SecurityEventKind } from '@cdp/contracts';
 import type { Database } from '@cdp/db';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-
-export const SECURITY_EVENT_KINDS = [
-  'permission_denied',
-  'cross_tenant',
-  'invalid_token',
-  'refresh_reuse',
-  'rate_limited',
-  'login_locked',
-] as const;
-export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
 /** One occurrence, before aggregation. */
 export interface SecurityEvent {
