@@ -7,7 +7,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { AppContext } from './lib/context.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { inputGuardPlugin } from './plugins/input-guard.ts';
+import { noStorePlugin } from './plugins/no-store.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { securityEventsPlugin } from './plugins/security-events.ts';
 import { webPlugin } from './plugins/web.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
@@ -18,13 +21,14 @@ import { meRoutes } from './routes/me/me.routes.ts';
 import { organizationRoutes } from './routes/organization/organization.routes.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
 import { roleRoutes } from './routes/roles/roles.routes.ts';
+import { securityRoutes } from './routes/security/security.routes.ts';
 import { studyRoutes } from './routes/studies/studies.routes.ts';
 import { roleAssignmentRoutes } from './routes/users/role-assignments.routes.ts';
 import { userRoutes } from './routes/users/users.routes.ts';
 
 export interface BuildAppOptions {
   /** Collects every registered route, for tests that must cover each one. */
-  onRoute?: (route: { method: string | string[]; url: string }) => void;
+  onRoute?: (route: { method: string | string[]; url: string; schema?: { body?: unknown } }) => void;
   logger?: boolean;
   /**
    * One log line per HTTP request (default). `cdp start` turns them off: a person reads that
@@ -74,8 +78,11 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(errorsPlugin);
+  await app.register(noStorePlugin);
+  await app.register(inputGuardPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin, { ctx });
+  await app.register(securityEventsPlugin, { ctx });
 
   await app.register(healthRoutes, { ctx });
   await app.register(authRoutes, { ctx });
@@ -88,6 +95,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(roleAssignmentRoutes, { ctx });
   await app.register(roleRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
+  await app.register(securityRoutes, { ctx });
   await app.register(platformOrganizationRoutes, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 

@@ -8,7 +8,8 @@ import { z } from 'zod';
  */
 const Env = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Interface to listen on; unset: 127.0.0.1 for `cdp start`, 0.0.0.0 for `cdp api` (see listenHost). */
+  HOST: z.string().optional(),
   /** Where clinical data, the embedded database and generated secrets live. */
   DATA_DIR: z.string().default('./.data'),
   /** Owner connection (migrations, seed). When unset, an embedded PostgreSQL starts under DATA_DIR. */
@@ -25,6 +26,8 @@ const Env = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /** Wrong passwords from all addresses together before the account locks everywhere. */
+  LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(25),
   LOGIN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /** Send the refresh cookie with the Secure flag: on behind HTTPS; off for http://localhost. */
   COOKIE_SECURE: z.enum(['true', 'false', 'auto']).default('auto'),
@@ -85,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? null,
     dataDir,
     databaseUrl: e.DATABASE_URL,
     databaseAppUrl: e.DATABASE_APP_URL,
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     sessionMaxHours: e.SESSION_MAX_HOURS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginLockoutMinutes: e.LOGIN_LOCKOUT_MINUTES,
+    loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
     cookieSecure: e.COOKIE_SECURE,
     demoPassword: e.CDP_DEMO_PASSWORD,
     seedDemo: e.CDP_SEED_DEMO === 'true',
@@ -121,4 +125,13 @@ function parseTrustProxy(value: string): boolean | string[] {
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
+}
+
+/**
+ * `cdp start` is the try-it-on-your-computer mode with well-known demo accounts, so unless HOST
+ * says otherwise only this computer can reach it. `cdp api` is the production mode, which runs
+ * behind a load balancer or in a container and must listen on every interface.
+ */
+export function listenHost(config: Pick<Config, 'host'>, mode: 'start' | 'api'): string {
+  return config.host ?? (mode === 'start' ? '127.0.0.1' : '0.0.0.0');
 }

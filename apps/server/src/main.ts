@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, listenHost, loadConfig } from './config.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
@@ -93,6 +93,8 @@ function demoPassword(config: Config, secrets: Secrets): string {
 
 function banner(config: Config, password: string): string {
   const url = `http://localhost:${config.port}`;
+  const host = listenHost(config, 'start');
+  const loopbackOnly = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   const people = [
     [PLATFORM_ADMIN_EMAIL, 'platform administrator'],
     ...(config.seedDemo ? DEMO_USERS.map((u) => [u.email, `Demo Pharma · ${u.role.replace('_', ' ')}`]) : []),
@@ -105,6 +107,9 @@ function banner(config: Config, password: string): string {
     `  Open        ${url}`,
     `  API docs    ${url}/api/docs`,
     `  Data        ${config.dataDir}`,
+    loopbackOnly
+      ? '  Network     only this computer (listening on 127.0.0.1); to open it to others: HOST=0.0.0.0 npm start'
+      : `  Network     listening on ${host}: anyone who reaches this machine can open it`,
     '',
     `  Sign in with password ${password} as:`,
     ...people.map(([email, role]) => `    ${email?.padEnd(width)}  ${role}`),
@@ -231,7 +236,7 @@ async function main(): Promise<void> {
       app = await buildApp(ctx, { requestLogs: mode !== 'start' });
       cleanups.push(() => app?.close());
       try {
-        await app.listen({ port: config.port, host: config.host });
+        await app.listen({ port: config.port, host: listenHost(config, mode) });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
           throw new Error(`Port ${config.port} is already in use. Stop what uses it, or set PORT to another port.`);

@@ -65,6 +65,19 @@ describe('cdp start', () => {
     const banner = first.output();
     expect(banner).toContain(`http://localhost:${port}`);
     expect(banner).toContain(`Sign in with password ${DEMO_PASSWORD}`);
+    // The embedded default is for this computer only, and the banner says how to open it up.
+    expect(banner).toContain('only this computer (listening on 127.0.0.1)');
+    expect(banner).toContain('HOST=0.0.0.0 npm start');
+    const lanAddress = Object.values(os.networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (lanAddress) {
+      const reached = await fetch(`http://${lanAddress}:${port}/api/health`).then(
+        () => true,
+        () => false,
+      );
+      expect(reached, `reachable on ${lanAddress}`).toBe(false);
+    }
     for (const email of [
       'platform@cdp.local',
       'admin@demo.cdp.local',

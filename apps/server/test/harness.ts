@@ -45,7 +45,8 @@ export interface TestApp {
   database: Database;
   /** Superuser connection: for setting up impossible states and tampering, never for the app. */
   admin: pg.Pool;
-  routes: { method: string; url: string }[];
+  /** Every registered route, with the zod schema of its JSON body when it takes one. */
+  routes: { method: string; url: string; body?: unknown }[];
   passwordHash: string;
   login(email: string, password?: string): Promise<Session & { response: LightMyRequestResponse }>;
   request(session: Session | null, options: InjectOptions): Promise<LightMyRequestResponse>;
@@ -78,12 +79,13 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
     log: options.log ?? createLogger('silent'),
     tokens: new AccessTokens('test-jwt-secret-0123456789abcdef0123456789', config.accessTokenTtlSeconds),
   };
-  const routes: { method: string; url: string }[] = [];
+  const routes: TestApp['routes'] = [];
   const app = await buildApp(ctx, {
     logger: options.log !== undefined,
     ...(options.requestLogs === undefined ? {} : { requestLogs: options.requestLogs }),
     onRoute: (route) => {
-      for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+      const body = route.schema?.body;
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, body });
     },
   });
   await app.ready();

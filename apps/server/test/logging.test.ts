@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOG_REDACT } from '../src/lib/log-redact.ts';
+import { redactUrl } from '../src/lib/log-redact.ts';
 import { createLogger, formatHumanLine } from '../src/lib/logger.ts';
 import { startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
 
@@ -14,7 +13,7 @@ beforeAll(async () => {
       done();
     },
   });
-  const log = pino({ level: 'trace', redact: { paths: LOG_REDACT, censor: '[redacted]' } }, sink);
+  const log = createLogger('trace', 'json', sink);
   t = await startTestApp({}, { log });
 });
 afterAll(() => t.close());
@@ -35,6 +34,9 @@ describe('logs', () => {
       payload: { currentPassword: TEST_PASSWORD, newPassword: 'Another-Secret-9191' },
     });
     await t.request(session, { method: 'GET', url: '/api/studies/not-a-uuid' });
+    // Clients (and pasted links) sometimes put credentials in the query string.
+    await t.request(null, { method: 'GET', url: `/api/me?access_token=${session.token}&Key=k-Secret-Key-77&page=2` });
+    await t.request(null, { method: 'GET', url: '/api/health?token=q-Secret-Token-88' });
 
     const text = lines.join('');
     expect(lines.length).toBeGreaterThan(5);
@@ -46,9 +48,32 @@ describe('logs', () => {
       'Another-Secret-9191',
       session.token,
       session.refreshToken,
+      'k-Secret-Key-77',
+      'q-Secret-Token-88',
     ]) {
       expect(text).not.toContain(secret);
     }
+    // What is not a credential stays readable.
+    expect(text).toContain('access_token=[redacted]&Key=[redacted]&page=2');
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['/api/x?access_token=abc', '/api/x?access_token=[redacted]'],
+    [
+      '/api/x?api_key=abc&apiKey=d&key=e&sig=f&X-Amz-Signature=g',
+      '/api/x?api_key=[redacted]&apiKey=[redacted]&key=[redacted]&sig=[redacted]&X-Amz-Signature=[redacted]',
+    ],
+    [
+      '/api/x?refresh%5Ftoken=abc&client_secret=s&password=p',
+      '/api/x?refresh%5Ftoken=[redacted]&client_secret=[redacted]&password=[redacted]',
+    ],
+    ['/api/audit?actor=alice&page=2&keyword=x', '/api/audit?actor=alice&page=2&keyword=x'],
+    ['/api/x?%E0%A4%A=1&token', '/api/x?%E0%A4%A=1&token'],
+    ['/api/x', '/api/x'],
+  ])('%s → %s', (url, logged) => {
+    expect(redactUrl(url)).toBe(logged);
   });
 });
 

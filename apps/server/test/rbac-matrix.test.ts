@@ -131,6 +131,18 @@ const CASES: Case[] = [
     request: async () => ({ method: 'GET', url: '/api/audit/export' }),
   },
   {
+    name: 'read the security log',
+    permission: 'organization:manage:own',
+    allowed: ['org_admin'],
+    request: async () => ({ method: 'GET', url: '/api/security-events' }),
+  },
+  {
+    name: 'read every organization’s security log (platform)',
+    permission: 'platform:manage:all',
+    allowed: [],
+    request: async () => ({ method: 'GET', url: '/api/platform/security-events' }),
+  },
+  {
     name: 'list organizations (platform)',
     permission: 'tenant:view:all',
     allowed: [],

@@ -12,6 +12,7 @@ import { platformOrganizationRoute } from './routes/platform-organization.tsx';
 import { platformOrganizationsRoute } from './routes/platform-organizations.tsx';
 import { rolesRoute } from './routes/roles.tsx';
 import { rootRoute } from './routes/root.tsx';
+import { securityRoute } from './routes/security.tsx';
 import { settingsRoute } from './routes/settings.tsx';
 import { studiesRoute } from './routes/studies.tsx';
 import { studyRoute } from './routes/study.tsx';
@@ -43,6 +44,7 @@ const routeTree = rootRoute.addChildren([
     rolesRoute,
     userRoute,
     activityRoute,
+    securityRoute,
     settingsRoute,
     platformOrganizationsRoute,
     platformOrganizationRoute,

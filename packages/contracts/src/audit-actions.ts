@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'auth.session_ended',
   'auth.password_changed',
   'auth.lockout',
+  'auth.reauth_failed',
   'auth.refresh_reuse',
   'study.created',
   'study.updated',

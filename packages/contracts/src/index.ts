@@ -13,5 +13,6 @@ export * from './password-policy.ts';
 export * from './permissions.ts';
 export * from './query.ts';
 export * from './roles.ts';
+export * from './security.ts';
 export * from './studies.ts';
 export * from './users.ts';

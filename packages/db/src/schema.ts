@@ -358,3 +358,70 @@ export const dashboardTemplates = pgTable('dashboard_templates', {
   createdBy: uuid('created_by').references(() => users.id),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Wrong passwords per account and client IP: enough of them from one address lock the account
+ * for that address only, so someone who merely knows an e-mail cannot lock its owner out
+ * everywhere (the account-wide counter on `users` has a higher threshold).
+ */
+export const loginThrottles = pgTable(
+  'login_throttles',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    ip: text('ip').notNull(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    failures: integer('failures').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.ip] })],
+);
+
+/**
+ * The security log, apart from the business audit trail: denied permissions, probes of another
+ * tenant's resources, bad tokens, refresh-token reuse, rate limits, sign-in lockouts. Identical
+ * events in one minute are one row with a count (`fingerprint` names "identical"), so a flood
+ * grows a counter rather than the table.
+ */
+export const securityEvents = pgTable(
+  'security_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** Whose log the row is in; the platform organization's for events no tenant may see. */
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    kind: text('kind').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    count: integer('count').notNull().default(1),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+    actorType: text('actor_type'),
+    actorId: text('actor_id'),
+    actorLabel: text('actor_label'),
+    /** The actor's organization, when it is not the row's (platform rows). */
+    actorOrgId: uuid('actor_org_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    method: text('method'),
+    route: text('route'),
+    status: integer('status'),
+    /** The tenant whose resource was probed (cross-tenant events). */
+    targetOrgId: uuid('target_org_id'),
+    resourceType: text('resource_type'),
+    /** Up to five of the resource ids involved in this window. */
+    resourceIds: jsonb('resource_ids').$type<string[]>(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    /** A tenant's copy of an event whose full record is the platform's. */
+    redacted: boolean('redacted').notNull().default(false),
+  },
+  (t) => [
+    unique('security_events_window_key').on(t.orgId, t.windowStart, t.fingerprint),
+    index('security_events_org_seen_idx').on(t.orgId, t.lastSeenAt),
+  ],
+);

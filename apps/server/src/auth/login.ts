@@ -2,9 +2,11 @@ import type { LoginRequest } from '@cdp/contracts';
 import { organizations, type Tx, users } from '@cdp/db';
 import { eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
+import type { Config } from '../config.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
-import type { Origin } from './author.ts';
+import type { AuditAuthor, Origin } from './author.ts';
+import { clearPasswordFailures, type FailureOutcome, lockState, recordPasswordFailure } from './login-throttle.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
 import { startSession } from './sessions.ts';
 
@@ -23,8 +25,6 @@ interface Candidate {
   status: string;
   orgStatus: string;
   mustChangePassword: boolean;
-  locked: boolean;
-  lockedUntil: Date | null;
 }
 
 const INVALID = 'E-mail or password is incorrect.';
@@ -51,10 +51,11 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Origin
         newValues: { email: input.email, reason: 'unknown_email' },
       });
     });
-    throw new AppError('INVALID_CREDENTIALS', INVALID);
+    throw invalidCredentials(config);
   }
 
-  const author = { type: 'user' as const, id: candidate.id, label: candidate.email, ...origin };
+  const actor = { type: 'user' as const, id: candidate.id, label: candidate.email };
+  const author: AuditAuthor = { ...actor, ...origin };
   const failure = async (reason: string) =>
     database.tenant(candidate.orgId, (tx) =>
       appendAudit(tx, {
@@ -67,49 +68,39 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Origin
       }),
     );
 
-  if (candidate.locked) {
-    await failure('locked');
-    throw lockedError(candidate.lockedUntil);
+  const lock = await database.tenant(candidate.orgId, (tx) => lockState(tx, candidate.id, origin.ip));
+  if (lock.scope) {
+    // Locked answers exactly like a wrong password, in the same time: nobody learns from a
+    // lockout that an account exists, and a locked account is no oracle for the right password.
+    await verifyPassword(await dummyPasswordHash(), input.password);
+    await failure(`locked_${lock.scope}`);
+    throw invalidCredentials(config).withSecurity({
+      orgId: candidate.orgId,
+      kind: 'login_locked',
+      actor,
+      resourceType: 'user',
+      resourceId: candidate.id,
+      detail: { scope: lock.scope },
+    });
   }
 
   const passwordOk = await verifyPassword(candidate.passwordHash, input.password);
   if (!passwordOk) {
-    const lockedUntil = await database.tenant(candidate.orgId, async (tx) => {
-      const [row] = await tx
-        .update(users)
-        .set({ failedLoginCount: sql`${users.failedLoginCount} + 1` })
-        .where(eq(users.id, candidate.id))
-        .returning({ failures: users.failedLoginCount });
-      const failures = row?.failures ?? 0;
-      await appendAudit(tx, {
+    const outcome = await database.tenant(candidate.orgId, (tx) =>
+      recordWrongPassword(tx, config, candidate, author, 'auth.login_failed'),
+    );
+    const error = invalidCredentials(config);
+    if (outcome.locked) {
+      error.withSecurity({
         orgId: candidate.orgId,
-        author,
-        action: 'auth.login_failed',
+        kind: 'login_locked',
+        actor,
         resourceType: 'user',
         resourceId: candidate.id,
-        newValues: { reason: 'wrong_password', consecutiveFailures: failures },
+        detail: { scope: outcome.locked.scope, started: true },
       });
-      if (failures < config.loginMaxFailures) return null;
-      const [locked] = await tx
-        .update(users)
-        .set({
-          failedLoginCount: 0,
-          lockedUntil: sql`now() + make_interval(mins => ${config.loginLockoutMinutes})`,
-        })
-        .where(eq(users.id, candidate.id))
-        .returning({ lockedUntil: users.lockedUntil });
-      await appendAudit(tx, {
-        orgId: candidate.orgId,
-        author,
-        action: 'auth.lockout',
-        resourceType: 'user',
-        resourceId: candidate.id,
-        newValues: { lockedUntil: locked?.lockedUntil, afterFailures: failures },
-      });
-      return locked?.lockedUntil ?? null;
-    });
-    if (lockedUntil) throw lockedError(lockedUntil);
-    throw new AppError('INVALID_CREDENTIALS', INVALID);
+    }
+    throw error;
   }
 
   // Only someone who knows the password learns that the account is deactivated.
@@ -119,10 +110,8 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Origin
   }
 
   const { sessionId, refreshToken } = await database.tenant(candidate.orgId, async (tx) => {
-    await tx
-      .update(users)
-      .set({ failedLoginCount: 0, lockedUntil: null, lastLoginAt: sql`now()` })
-      .where(eq(users.id, candidate.id));
+    await clearPasswordFailures(tx, candidate.id, origin.ip);
+    await tx.update(users).set({ lastLoginAt: sql`now()` }).where(eq(users.id, candidate.id));
     const session = await startSession(tx, candidate, config.sessionMaxHours, origin);
     await appendAudit(tx, {
       orgId: candidate.orgId,
@@ -153,16 +142,56 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Origin
   };
 }
 
-function lockedError(lockedUntil: Date | null): AppError {
-  const until = lockedUntil ? new Date(lockedUntil) : null;
-  const minutes = until ? Math.max(1, Math.ceil((until.getTime() - Date.now()) / 60_000)) : null;
+/** One answer for a wrong password, an unknown e-mail and a locked account alike. */
+export function invalidCredentials(config: Pick<Config, 'loginMaxFailures' | 'loginLockoutMinutes'>): AppError {
   return new AppError(
-    'ACCOUNT_LOCKED',
-    minutes
-      ? `Too many failed sign-in attempts. The account is locked for ${minutes} more minute${minutes === 1 ? '' : 's'}.`
-      : 'Too many failed sign-in attempts. The account is locked.',
-    { lockedUntil: until?.toISOString() ?? null },
+    'INVALID_CREDENTIALS',
+    `${INVALID} After ${config.loginMaxFailures} failed attempts, sign-in from this address pauses for ` +
+      `${config.loginLockoutMinutes} minutes.`,
   );
+}
+
+/**
+ * Counts a wrong password (sign-in or re-authentication) toward the locks and audits it, and the
+ * lock it starts, in the user's organization. Inside the user's tenant transaction.
+ */
+export async function recordWrongPassword(
+  tx: Tx,
+  config: Config,
+  user: { id: string; orgId: string },
+  author: AuditAuthor,
+  action: 'auth.login_failed' | 'auth.reauth_failed',
+  extra: Record<string, unknown> = {},
+): Promise<FailureOutcome> {
+  const outcome = await recordPasswordFailure(tx, config, user, author.ip);
+  await appendAudit(tx, {
+    orgId: user.orgId,
+    author,
+    action,
+    resourceType: 'user',
+    resourceId: user.id,
+    newValues: {
+      ...extra,
+      reason: 'wrong_password',
+      consecutiveFailures: outcome.addressFailures,
+      accountFailures: outcome.accountFailures,
+    },
+  });
+  if (outcome.locked) {
+    await appendAudit(tx, {
+      orgId: user.orgId,
+      author,
+      action: 'auth.lockout',
+      resourceType: 'user',
+      resourceId: user.id,
+      newValues: {
+        lockedUntil: outcome.locked.lockedUntil,
+        scope: outcome.locked.scope,
+        afterFailures: outcome.locked.scope === 'account' ? outcome.accountFailures : outcome.addressFailures,
+      },
+    });
+  }
+  return outcome;
 }
 
 async function findCandidate(tx: Tx, email: string): Promise<Candidate | null> {
@@ -176,8 +205,6 @@ async function findCandidate(tx: Tx, email: string): Promise<Candidate | null> {
       status: users.status,
       orgStatus: organizations.status,
       mustChangePassword: users.mustChangePassword,
-      locked: sql<boolean>`coalesce(${users.lockedUntil} > now(), false)`,
-      lockedUntil: users.lockedUntil,
     })
     .from(users)
     .innerJoin(organizations, eq(organizations.id, users.orgId))

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
 import type { Origin } from './author.ts';
 import { endSession } from './sessions.ts';
-import { hashRefreshToken } from './tokens.ts';
+import { bearerToken, hashRefreshToken } from './tokens.ts';
 
 interface SessionRef extends Record<string, unknown> {
   session_id: string;
@@ -46,9 +46,10 @@ function sessionOfRefreshToken(ctx: AppContext, token: string): Promise<SessionR
 
 /** Logout without a cookie (API clients): the bearer token names the session. */
 async function sessionOfBearer(ctx: AppContext, header: string | undefined): Promise<SessionRef | null> {
-  if (!header?.startsWith('Bearer ')) return null;
+  const token = bearerToken(header);
+  if (!token) return null;
   try {
-    const claims = await ctx.tokens.verify(header.slice(7).trim());
+    const claims = await ctx.tokens.verify(token);
     return await ctx.database.tenant(claims.orgId, async (tx) => {
       const { rows } = await tx.execute<SessionRef>(sql`
         select s.id as session_id, s.org_id, u.id as user_id, u.email

@@ -70,7 +70,13 @@ export async function refresh(ctx: AppContext, token: string, origin: Origin): P
       return new AppError(
         'REFRESH_TOKEN_REUSED',
         'This sign-in was used from somewhere else, so it has been ended for safety. Sign in again.',
-      );
+      ).withSecurity({
+        orgId: row.org_id,
+        kind: 'refresh_reuse',
+        actor: author,
+        resourceType: 'session',
+        resourceId: row.session_id,
+      });
     }
     if (row.revoked) return new AppError('UNAUTHENTICATED', 'This session has ended. Sign in again.');
     if (!row.active) {

@@ -41,7 +41,10 @@ export class AccessTokens {
       });
       const { sub, org, sid } = payload;
       if (typeof sub !== 'string' || typeof org !== 'string' || typeof sid !== 'string') {
-        throw new AppError('UNAUTHENTICATED', 'The access token is malformed. Sign in again.');
+        throw new AppError('UNAUTHENTICATED', 'The access token is malformed. Sign in again.').withSecurity({
+          kind: 'invalid_token',
+          detail: { reason: 'claims_missing' },
+        });
       }
       return { userId: sub, orgId: org, sessionId: sid };
     } catch (error) {
@@ -49,9 +52,22 @@ export class AccessTokens {
       if (error instanceof errors.JWTExpired) {
         throw new AppError('TOKEN_EXPIRED', 'The access token has expired. Refresh it or sign in again.');
       }
-      throw new AppError('UNAUTHENTICATED', 'The access token is not valid. Sign in again.');
+      // Not expired, yet not valid: forged, tampered or truncated. Worth a line in the security log.
+      throw new AppError('UNAUTHENTICATED', 'The access token is not valid. Sign in again.').withSecurity({
+        kind: 'invalid_token',
+        detail: { reason: (error as { code?: string })?.code ?? 'invalid' },
+      });
     }
   }
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header, or null. The scheme name is
+ * case-insensitive (RFC 9110 §11.1), so `bearer` and `BEARER` are accepted too.
+ */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
 }
 
 /** 256 random bits; only its SHA-256 is stored. */

@@ -2,7 +2,8 @@ import { users } from '@cdp/db';
 import { eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Author } from '../auth/author.ts';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from '../auth/passwords.ts';
+import { checkPasswordPolicy, hashPassword } from '../auth/passwords.ts';
+import { reauthenticate } from '../auth/reauthenticate.ts';
 import { endUserSessions } from '../auth/sessions.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -34,14 +35,8 @@ export async function changeOwnPassword(
       issues: problems.map((message) => ({ path: 'body.newPassword', message })),
     });
   }
-  const [current] = await ctx.database.tenant(author.orgId, (tx) =>
-    tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)),
-  );
-  if (!current || !(await verifyPassword(current.passwordHash, currentPassword))) {
-    throw new AppError('INVALID_CREDENTIALS', 'The current password is incorrect.', {
-      issues: [{ path: 'body.currentPassword', message: 'The current password is incorrect.' }],
-    });
-  }
+  // A wrong current password counts toward the sign-in locks and is audited (reauthenticate.ts).
+  await reauthenticate(ctx, author, currentPassword, 'change_password');
   const passwordHash = await hashPassword(newPassword);
   await ctx.database.tenant(author.orgId, async (tx) => {
     await tx

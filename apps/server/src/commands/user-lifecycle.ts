@@ -3,6 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Author } from '../auth/author.ts';
+import { clearAllLocks } from '../auth/login-throttle.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { endUserSessions } from '../auth/sessions.ts';
 import { AppError } from '../lib/app-error.ts';
@@ -138,6 +139,7 @@ export async function resetPassword(
 export function unlockUser(ctx: AppContext, author: Author, input: { userId: string }) {
   return changeUser(ctx, author, input.userId, async (tx, user) => {
     const row = await save(tx, user.id, { failedLoginCount: 0, lockedUntil: null });
+    await clearAllLocks(tx, user.id);
     await appendAudit(tx, {
       orgId: author.orgId,
       author,

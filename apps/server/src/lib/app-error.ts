@@ -1,4 +1,8 @@
 import type { ErrorCode } from '@cdp/contracts';
+import type { SecurityEvent } from './security-log.ts';
+
+/** Marks an error as a security event; `orgId` defaults to the platform's log. Never sent to the client. */
+export type SecuritySignal = Omit<SecurityEvent, 'orgId'> & { orgId?: string };
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -28,6 +32,8 @@ const STATUS: Record<ErrorCode, number> = {
 /** A failure the client can act on: mapped to `{ error: { code, message, details } }`. */
 export class AppError extends Error {
   readonly status: number;
+  /** Set when answering this error is itself worth a line in the security log. */
+  security?: SecuritySignal;
 
   constructor(
     readonly code: ErrorCode,
@@ -37,6 +43,12 @@ export class AppError extends Error {
     super(message);
     this.name = 'AppError';
     this.status = STATUS[code];
+  }
+
+  /** The same error, marked for the security log. */
+  withSecurity(signal: SecuritySignal): this {
+    this.security = signal;
+    return this;
   }
 }
 

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { LOG_REDACT } from './log-redact.ts';
+import { LOG_REDACT, LOG_SERIALIZERS } from './log-redact.ts';
 
 /**
  * `json`: one JSON object per line, for machines (`cdp api`, `cdp worker`, log shippers).
@@ -8,7 +8,12 @@ import { LOG_REDACT } from './log-redact.ts';
 export type LogFormat = 'json' | 'human';
 
 export function createLogger(level: string, format: LogFormat = 'json', out?: DestinationStream): Logger {
-  const options = { level, redact: { paths: LOG_REDACT, censor: '[redacted]' }, base: { service: 'cdp' } };
+  const options = {
+    level,
+    redact: { paths: LOG_REDACT, censor: '[redacted]' },
+    serializers: LOG_SERIALIZERS,
+    base: { service: 'cdp' },
+  };
   if (format === 'json') return out ? pino(options, out) : pino(options);
   return pino(options, humanLines(out ?? process.stdout));
 }

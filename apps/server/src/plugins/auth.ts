@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { Actor } from '../auth/actor.ts';
 import { type Author, type Origin, userAuthor } from '../auth/author.ts';
 import { endSession, sessionExpiredError } from '../auth/sessions.ts';
+import { bearerToken } from '../auth/tokens.ts';
 import { AppError, forbidden } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { can } from '../policies/can.ts';
@@ -58,11 +59,11 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppCon
 });
 
 async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<Actor> {
-  const header = request.headers.authorization;
-  if (!header?.startsWith('Bearer ')) {
+  const token = bearerToken(request.headers.authorization);
+  if (!token) {
     throw new AppError('UNAUTHENTICATED', 'Sign in first: send an access token as "Authorization: Bearer <token>".');
   }
-  const claims = await ctx.tokens.verify(header.slice('Bearer '.length).trim());
+  const claims = await ctx.tokens.verify(token);
   const idleLimit = ctx.config.sessionIdleMinutes * 60;
 
   // One round trip: the definer function checks the ids belong together and touches activity.

@@ -45,7 +45,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
         summary: 'Sign in with e-mail and password',
         description:
           'Returns a 15-minute access token and sets the rotating refresh token as an httpOnly cookie. ' +
-          'Five wrong passwords lock the account for 15 minutes (423 ACCOUNT_LOCKED).',
+          'Five wrong passwords from one address lock the account for that address for 15 minutes; a locked ' +
+          'account, an unknown e-mail and a wrong password get the same 401 INVALID_CREDENTIALS.',
         security: [],
         body: LoginRequest,
         response: { 200: LoginResponse },
@@ -112,7 +113,10 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.post(
     '/api/auth/change-password',
     {
-      config: { allowDuringPasswordChange: true },
+      config: {
+        allowDuringPasswordChange: true,
+        rateLimit: { max: ctx.config.loginRateLimitPerMinute, timeWindow: '1 minute' },
+      },
       schema: {
         tags: ['auth'],
         summary: 'Replace your password (required after a temporary password was issued)',

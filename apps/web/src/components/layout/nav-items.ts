@@ -8,6 +8,7 @@ import {
   type LucideIcon,
   ScrollText,
   Settings,
+  ShieldAlert,
   Users,
   Workflow,
 } from 'lucide-react';
@@ -28,6 +29,7 @@ export const MAIN_NAV: NavItem[] = [
   { label: 'Pipelines', to: '/pipelines', icon: Workflow, permission: 'pipeline:view:assigned' },
   { label: 'Users', to: '/users', icon: Users, permission: 'user:view:own' },
   { label: 'Activity', to: '/activity', icon: ScrollText, permission: 'audit:view:own' },
+  { label: 'Security', to: '/security', icon: ShieldAlert, permission: 'organization:manage:own' },
   { label: 'Settings', to: '/settings', icon: Settings },
 ];
 

@@ -25,7 +25,8 @@ function describe(error: unknown): LoginProblem {
     case 'INVALID_CREDENTIALS':
       return {
         title: 'E-mail or password is incorrect',
-        detail: 'Check both and try again. After 5 failed attempts the account is locked for 15 minutes.',
+        // The server says how many attempts from this address pause sign-in, and for how long.
+        detail: `Check both and try again. ${error.message.replace(/^E-mail or password is incorrect\.\s*/, '')}`,
       };
     case 'ACCOUNT_LOCKED': {
       const until = (error.details as { lockedUntil?: string | null } | undefined)?.lockedUntil;
