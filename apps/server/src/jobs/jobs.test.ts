@@ -142,6 +142,8 @@ describe('the job registry', () => {
   it('runs a known job and returns its one-line note', async () => {
     const outcome = await runJob(t.ctx, 'data.sweep-temp', {});
     expect(outcome).toMatchObject({ status: 'done' });
-    expect(outcome.status === 'done' && outcome.note).toMatch(/^swept study temp folders: \d+ left-overs removed$/);
+    expect(outcome.status === 'done' && outcome.note).toMatch(
+      /^swept study temp folders: \d+ left-overs removed \(\d+ of stopped runs\), \d+ orphan version folders quarantined$/,
+    );
   });
 });

@@ -210,7 +210,7 @@ describe('hostile archives', () => {
     for (let r = 1; r <= 5; r++) lines.push(names.map((_, i) => (i === 0 ? `S-${r}` : String(r + i))).join(','));
     const res = await upload('wide.csv', `${lines.join('\n')}\n`);
     expect(res.statusCode, res.body.slice(0, 500)).toBe(201);
-    const version = res.json().version;
+    const version = res.json().data;
     expect(version.datasets[0]).toMatchObject({ name: 'wide', rows: 5 });
     expect(version.datasets[0].columns).toHaveLength(10_000);
     const rows = await t.request(manager, {

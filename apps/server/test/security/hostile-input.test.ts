@@ -123,13 +123,13 @@ beforeAll(async () => {
     url: `/api/studies/${tenant.study.id}/dashboards`,
     payload: { name: 'Walker overview', templateId: 'clinical-study-overview' },
   });
-  const dashboardId = dashboard.json().dashboard.id;
+  const dashboardId = dashboard.json().data.id;
   const template = await t.request(admin, {
     method: 'POST',
     url: '/api/dashboard-templates',
     payload: { name: 'Walker template', studyId: tenant.study.id, dashboardId },
   });
-  const versionId = upload.json().version.id;
+  const versionId = upload.json().data.id;
   ids = {
     studies: tenant.study.id,
     users: user.id,
@@ -145,7 +145,7 @@ beforeAll(async () => {
     wid: 'total-screened',
     fid: 'arm',
     version: '1',
-    tid: template.json().template.id,
+    tid: template.json().data.id,
   };
 });
 afterAll(() => t.close());

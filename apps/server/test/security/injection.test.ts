@@ -86,7 +86,7 @@ beforeAll(async () => {
     payload: { name: 'Injection target', templateId: 'clinical-study-overview' },
   });
   expect(created.statusCode, created.body).toBe(201);
-  dashboard = created.json().dashboard;
+  dashboard = created.json().data;
   before = await counts();
 }, 120_000);
 afterAll(() => t.close());

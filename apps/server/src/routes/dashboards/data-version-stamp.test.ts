@@ -18,7 +18,7 @@ async function dashboardNamed(name: string): Promise<Dashboard> {
     payload: { name, templateId: 'clinical-study-overview' },
   });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json().dashboard;
+  return res.json().data;
 }
 
 async function read(dashboard: Dashboard): Promise<Dashboard> {
@@ -27,7 +27,7 @@ async function read(dashboard: Dashboard): Promise<Dashboard> {
     url: `/api/studies/${studyId}/dashboards/${dashboard.id}`,
   });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json();
+  return res.json().data;
 }
 
 async function activate(versionId: string, reason: string) {

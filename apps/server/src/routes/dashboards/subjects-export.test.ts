@@ -35,7 +35,7 @@ beforeAll(async () => {
     payload: { name: 'Overview', templateId: 'clinical-study-overview' },
   });
   expect(res.statusCode, res.body).toBe(201);
-  dashboard = res.json().dashboard;
+  dashboard = res.json().data;
 });
 afterAll(() => t.close());
 

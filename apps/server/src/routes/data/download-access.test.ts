@@ -37,7 +37,7 @@ beforeAll(async () => {
     ...multipartFile('dm.csv', 'USUBJID,AGE\nS-1,63\nS-2,71\n'),
   });
   expect(res.statusCode, res.body).toBe(201);
-  base = `/api/studies/${tenant.study.id}/versions/${res.json().version.id}/datasets/dm`;
+  base = `/api/studies/${tenant.study.id}/versions/${res.json().data.id}/datasets/dm`;
 });
 afterAll(() => t.close());
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
     ...multipartFile('lb.csv', `${SOURCE}\n`),
   });
   expect(res.statusCode, res.body).toBe(201);
-  base = `/api/studies/${tenant.study.id}/versions/${res.json().version.id}/datasets/lb/download`;
+  base = `/api/studies/${tenant.study.id}/versions/${res.json().data.id}/datasets/lb/download`;
 });
 afterAll(() => t.close());
 
