@@ -51,6 +51,11 @@ describe('filters', () => {
     ['in an empty list', filter('DM', 'ARM', 'in', []), []],
     ['nin keeps missing values', filter('DM', 'ARM', 'nin', ['Placebo']), ['S03', 'S04', 'S05', 'S06']],
     ['nin with null', filter('DM', 'ARM', 'nin', ['Placebo', null]), ['S03', 'S04', 'S05']],
+    // Controlled terminology: the CDISC pilot writes ARMCD `Scrnfail` where the value list says SCRNFAIL.
+    ['eq ignores case and blanks on text', filter('DM', 'ARM', 'eq', ' PLACEBO'), ['S01', 'S02']],
+    ['in ignores case and blanks on text', filter('DM', 'ARM', 'in', ['drug ', 'x']), ['S03', 'S04', 'S05']],
+    ['ne ignores case on text', filter('DM', 'SEX', 'ne', 'f'), ['S02', 'S04', 'S06']],
+    ['nin ignores case on text', filter('DM', 'ARM', 'nin', ['placebo']), ['S03', 'S04', 'S05', 'S06']],
     ['between', filter('DM', 'AGE', 'between', [34, 52]), ['S01', 'S02', 'S03']],
     ['between, open above', filter('DM', 'AGE', 'between', [50, null]), ['S03', 'S04']],
     ['between, open below', filter('DM', 'AGE', 'between', [null, 34]), ['S01', 'S05']],
