@@ -9,7 +9,7 @@ import { suggestMapping, widgetType } from '@cdp/widgets';
 import { CLINICAL_STUDY_OVERVIEW } from './clinical-study-overview.ts';
 import type { TemplateSpec, TemplateWidget } from './template-spec.ts';
 
-const GENERIC_FIELDS = ['category', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
+const GENERIC_FIELDS = ['category', 'category_order', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
 
 export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW];
 
@@ -68,6 +68,7 @@ const REFERENCE_SCHEMA: SchemaDataset[] = [
       { name: 'LBSTNRHI', label: null, type: 'number' },
       { name: 'LBSTNRLO', label: null, type: 'number' },
       { name: 'VISIT', label: null, type: 'string' },
+      { name: 'VISITNUM', label: null, type: 'number' },
       { name: 'LBDTC', label: null, type: 'string' },
     ],
   },
