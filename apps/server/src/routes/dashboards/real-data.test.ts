@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
-import { buildZip } from '@cdp/formats/testing';
+import { buildZip, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
@@ -16,7 +16,7 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * arms from ADSL.TRT01A, treatment-emergent events (TRTEMFL = Y).
  */
 
-const ADAM = path.resolve(import.meta.dirname, '../../../../../../shared/data/cdiscpilot01/adam-tdf');
+const ADAM = sharedData('cdiscpilot01', 'adam-tdf');
 const hasData = existsSync(path.join(ADAM, 'adsl.xpt'));
 if (!hasData) console.warn(`real-data dashboard tests skipped: ${ADAM} is absent (see the shared data README)`);
 
