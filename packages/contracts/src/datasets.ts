@@ -133,6 +133,11 @@ export const DatasetDiff = z.object({
   columnsAdded: z.array(z.string()),
   columnsRemoved: z.array(z.string()),
   columnsRetyped: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
+  /**
+   * Columns stored as integer in one version and as floating point in the other (XPT keeps every
+   * number as a double): the same numbers, so no retype; values are still compared as numbers.
+   */
+  columnsNumericStorage: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })).default([]),
   /** Columns rows were matched by; null when no key could be found (row changes not computed). */
   key: z.array(z.string()).nullable(),
   /** Why rows could not be compared by key, when they could not. */
