@@ -198,16 +198,18 @@ function parseJsonArray(value: string, ctx: z.RefinementCtx): unknown {
 /**
  * `sort=AESTDTC` or `sort=-AESTDTC` (descending); `filter=[{"column":"AESEV","op":"eq","value":"SEVERE"}]`.
  */
+const RowFilterParam = z
+  .string()
+  .max(10_000)
+  .optional()
+  .transform((v, ctx) => (v ? parseJsonArray(v, ctx) : []))
+  .pipe(z.array(RowFilter).max(20));
+
 export const DatasetRowsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   sort: z.string().max(200).optional(),
-  filter: z
-    .string()
-    .max(10_000)
-    .optional()
-    .transform((v, ctx) => (v ? parseJsonArray(v, ctx) : []))
-    .pipe(z.array(RowFilter).max(20)),
+  filter: RowFilterParam,
 });
 export type DatasetRowsQuery = z.input<typeof DatasetRowsQuery>;
 
@@ -219,19 +221,40 @@ export const DatasetRows = z.object({
 });
 export type DatasetRows = z.infer<typeof DatasetRows>;
 
-export const ColumnProfileQuery = z.object({ column: z.string().min(1).max(128) });
+/**
+ * `column` to profile, over the rows `filter` keeps (the viewer's filters, same format as the rows
+ * endpoint); `by=LBTESTCD` adds the same statistics per value of that column (the 50 largest).
+ */
+export const ColumnProfileQuery = z.object({
+  column: z.string().min(1).max(128),
+  filter: RowFilterParam,
+  by: z.string().min(1).max(128).optional(),
+});
+export type ColumnProfileQuery = z.input<typeof ColumnProfileQuery>;
 
-export const ColumnProfile = z.object({
-  name: z.string(),
-  label: z.string().nullable(),
-  type: DatasetColumnType,
+const ProfileStats = z.object({
+  /** Rows profiled: those the filters keep. */
   rows: z.number().int(),
+  /** Missing values (blank text counts as missing); `rows − missing` are filled. */
   missing: z.number().int(),
   distinct: z.number().int(),
   min: z.unknown(),
   max: z.unknown(),
   mean: z.number().nullable(),
+});
+
+export const ColumnProfileGroup = ProfileStats.extend({ value: z.unknown() });
+export type ColumnProfileGroup = z.infer<typeof ColumnProfileGroup>;
+
+export const ColumnProfile = ProfileStats.extend({
+  name: z.string(),
+  label: z.string().nullable(),
+  type: DatasetColumnType,
   top: z.array(z.object({ value: z.unknown(), count: z.number().int() })),
+  /** Filters applied (0: every row of the dataset). */
+  filters: z.number().int().default(0),
+  /** With `by`: the split column, its groups largest first, and how many groups there are in all. */
+  split: z.object({ by: z.string(), groups: z.array(ColumnProfileGroup), totalGroups: z.number().int() }).optional(),
 });
 export type ColumnProfile = z.infer<typeof ColumnProfile>;
 

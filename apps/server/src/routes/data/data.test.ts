@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataVersion, VersionDiff } from '@cdp/contracts';
-import { buildZip } from '@cdp/formats/testing';
+import { buildZip, sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 
-const SHARED = path.resolve(import.meta.dirname, '../../../../../../shared/data');
+const SHARED = sharedData();
 const XPT_FIXTURES = path.resolve(import.meta.dirname, '../../../../../packages/formats/fixtures/xpt');
 
 const DM_V1 = 'USUBJID,ARM,AGE,SEX\nS-001,Placebo,63,F\nS-002,Drug,71,M\nS-003,Drug,55,F\n';
@@ -238,12 +238,44 @@ describe('uploading data', () => {
         { value: 'Placebo', count: 2 },
         { value: 'Drug', count: 1 },
       ],
+      filters: 0,
     });
     const age = await t.request(manager, {
       method: 'GET',
       url: `/api/studies/${studyId}/versions/${second.id}/datasets/dm/profile?column=AGE`,
     });
     expect(age.json()).toMatchObject({ type: 'integer', min: 48, max: 72, mean: 61 });
+  });
+
+  it("profiles a column over the viewer's filters, split by another column", async () => {
+    // DM v2: S-001 Placebo 63 WHITE, S-002 Drug 72 ASIAN, S-004 Placebo 48 WHITE.
+    const filter = encodeURIComponent(JSON.stringify([{ column: 'RACE', op: 'eq', value: 'WHITE' }]));
+    const res = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/versions/${second.id}/datasets/dm/profile?column=AGE&filter=${filter}&by=SEX`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      rows: 2,
+      min: 48,
+      max: 63,
+      mean: 55.5,
+      filters: 1,
+      split: {
+        by: 'SEX',
+        totalGroups: 2,
+        groups: [
+          { value: 'F', rows: 1, missing: 0, distinct: 1, min: 63, max: 63, mean: 63 },
+          { value: 'M', rows: 1, missing: 0, distinct: 1, min: 48, max: 48, mean: 48 },
+        ],
+      },
+    });
+    const badSplit = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/versions/${second.id}/datasets/dm/profile?column=AGE&by=NOPE`,
+    });
+    expect(badSplit.statusCode).toBe(400);
+    expect(badSplit.json().error.message).toBe('by: there is no column NOPE in this dataset');
   });
 
   it('downloads CSV and Parquet, and records the export in the audit trail', async () => {

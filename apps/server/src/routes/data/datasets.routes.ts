@@ -111,7 +111,8 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       preHandler: requirePermission('data:view:assigned'),
       schema: {
         tags: ['data'],
-        summary: 'Profile of one column: type, missing, distinct, min, max, mean and top values',
+        summary:
+          'Profile of one column over the rows `filter` keeps: missing, distinct, min, max, mean and top values, optionally split `by` a column',
         params: DatasetParams,
         querystring: ColumnProfileQuery,
         response: { 200: ColumnProfile },
@@ -120,7 +121,10 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     async (request) => {
       const actor = actorOf(request);
       const { row, stored } = await findDataset(actor, request.params, 'data:view:assigned');
-      const profile = await answer(() => profileColumn(store, stored, request.query.column));
+      const { column, filter, by } = request.query;
+      const profile = await answer(() =>
+        profileColumn(store, stored, column, { filters: filter, ...(by ? { by } : {}) }),
+      );
       const label = row.columns.find((c) => c.name === profile.name)?.label ?? null;
       return { ...profile, label, type: profile.type as ColumnProfile['type'] };
     },
