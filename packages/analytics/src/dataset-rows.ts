@@ -53,28 +53,48 @@ export function compileFilters(dataset: StoredDataset, filters: RowFilter[]): { 
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+/**
+ * `SELECT` of every column, filtered and sorted as the viewer shows them. `file_row_number` keeps
+ * ties (and an unsorted view) in file order, so paging never repeats a row.
+ */
+export function viewQuery(
+  dataset: StoredDataset,
+  view: Pick<RowsRequest, 'sort' | 'filters'>,
+): { sql: string; params: DuckDBValue[]; from: string; where: string } {
+  const { where, params } = compileFilters(dataset, view.filters);
+  let orderBy = 'ORDER BY file_row_number';
+  if (view.sort) {
+    const descending = view.sort.startsWith('-');
+    const column = columnNamed(dataset.columns, descending ? view.sort.slice(1) : view.sort, 'sort');
+    orderBy = `ORDER BY ${ident(column)} ${descending ? 'DESC' : 'ASC'} NULLS LAST, file_row_number`;
+  }
+  const from = `read_parquet(${quoteLiteral(dataset.file)}, file_row_number = true)`;
+  const select = dataset.columns.map(ident).join(', ');
+  return { sql: `SELECT ${select} FROM ${from} ${where} ${orderBy}`, params, from, where };
+}
+
+/** The rows of a view (filters and sort as on screen) written to `target` as CSV with a header. */
+export async function exportViewCsv(
+  store: DatasetStore,
+  dataset: StoredDataset,
+  view: Pick<RowsRequest, 'sort' | 'filters'>,
+  target: string,
+): Promise<void> {
+  const { sql, params } = viewQuery(dataset, view);
+  await store.withConnection((connection) =>
+    connection.run(`COPY (${sql}) TO ${quoteLiteral(target)} (FORMAT csv, HEADER true)`, params),
+  );
+}
+
 /** A page of a dataset's rows, sorted and filtered, with the total the filters leave. */
 export async function readRows(
   store: DatasetStore,
   dataset: StoredDataset,
   request: RowsRequest,
 ): Promise<{ rows: unknown[][]; total: number }> {
-  const { where, params } = compileFilters(dataset, request.filters);
-  let orderBy = '';
-  if (request.sort) {
-    const descending = request.sort.startsWith('-');
-    const column = columnNamed(dataset.columns, descending ? request.sort.slice(1) : request.sort, 'sort');
-    // file_row_number keeps ties in file order, so paging through a sorted dataset never repeats a row.
-    orderBy = `ORDER BY ${ident(column)} ${descending ? 'DESC' : 'ASC'} NULLS LAST, file_row_number`;
-  } else orderBy = 'ORDER BY file_row_number';
-  const from = `read_parquet(${quoteLiteral(dataset.file)}, file_row_number = true)`;
-  const select = dataset.columns.map(ident).join(', ');
+  const { sql, params, from, where } = viewQuery(dataset, request);
   return store.withConnection(async (connection) => {
-    const page = await connection.runAndReadAll(`SELECT ${select} FROM ${from} ${where} ${orderBy} LIMIT ? OFFSET ?`, [
-      ...params,
-      request.limit,
-      request.offset,
-    ]);
+    const page = await connection.runAndReadAll(`${sql} LIMIT ? OFFSET ?`, [...params, request.limit, request.offset]);
     const count = await connection.runAndReadAll(`SELECT count(*) FROM ${from} ${where}`, params);
     const types = dataset.columns.map((c) => c.type);
     const rows = page.getRowsJson().map((row) => row.map((cell, i) => jsonCell(types[i] ?? 'string', cell)));

@@ -259,4 +259,12 @@ export const ColumnProfile = ProfileStats.extend({
 export type ColumnProfile = z.infer<typeof ColumnProfile>;
 
 export const DOWNLOAD_FORMATS = ['csv', 'parquet', 'xpt'] as const;
-export const DownloadQuery = z.object({ format: z.enum(DOWNLOAD_FORMATS).default('csv') });
+/**
+ * `format`; with `filter` and/or `sort` (as for rows), only the rows the viewer shows, in its order
+ * (CSV only: Parquet and XPT downloads are the dataset as stored, with its labels).
+ */
+export const DownloadQuery = z.object({
+  format: z.enum(DOWNLOAD_FORMATS).default('csv'),
+  filter: RowFilterParam,
+  sort: z.string().max(200).optional(),
+});

@@ -298,6 +298,23 @@ describe('uploading data', () => {
     expect(rows[0].n).toBe(2);
   });
 
+  it('downloads a CSV as filtered and sorted on screen, audited with the view; other formats are as stored', async () => {
+    const base = `/api/studies/${studyId}/versions/${second.id}/datasets/dm/download`;
+    const filter = encodeURIComponent(JSON.stringify([{ column: 'ARM', op: 'eq', value: 'Placebo' }]));
+    const csv = await t.request(manager, { method: 'GET', url: `${base}?format=csv&filter=${filter}&sort=-AGE` });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.body).toBe('USUBJID,ARM,AGE,SEX,RACE\nS-001,Placebo,63,F,WHITE\nS-004,Placebo,48,M,WHITE\n');
+    const { rows } = await t.admin.query(
+      `select new_values->'view' as view from audit_events
+        where org_id = $1 and action = 'dataset.exported' order by seq desc limit 1`,
+      [orgId],
+    );
+    expect(rows[0].view).toEqual({ filters: [{ column: 'ARM', op: 'eq', value: 'Placebo' }], sort: '-AGE' });
+    const parquet = await t.request(manager, { method: 'GET', url: `${base}?format=parquet&sort=AGE` });
+    expect(parquet.statusCode).toBe(400);
+    expect(parquet.json().error.message).toBe('Only CSV downloads follow filters and sort.');
+  });
+
   it('lets a data scientist read but not upload or activate; a monitor cannot read rows', async () => {
     const tenant = { as: (role: 'data_scientist' | 'clinical_monitor') => t.signIn({ orgId, role }) };
     const scientist = await tenant.as('data_scientist');

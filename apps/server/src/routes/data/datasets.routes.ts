@@ -1,7 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type DatasetStore, profileColumn, QueryError, readRows, type StoredDataset } from '@cdp/analytics';
+import {
+  type DatasetStore,
+  exportViewCsv,
+  profileColumn,
+  QueryError,
+  readRows,
+  type StoredDataset,
+} from '@cdp/analytics';
 import {
   ColumnProfile,
   ColumnProfileQuery,
@@ -136,7 +143,8 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       preHandler: requirePermission('data:export:assigned'),
       schema: {
         tags: ['data'],
-        summary: 'Download a dataset as CSV, Parquet or SAS XPT v5 (audited)',
+        summary:
+          'Download a dataset as CSV, Parquet or SAS XPT v5 (audited); a CSV may follow the viewer (`filter`, `sort`)',
         params: DatasetParams,
         querystring: DownloadQuery,
       },
@@ -144,7 +152,9 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     async (request, reply) => {
       const actor = actorOf(request);
       const found = await findDataset(actor, request.params, 'data:export:assigned');
-      const { format } = request.query;
+      const { format, filter, sort } = request.query;
+      const view = filter.length > 0 || sort ? { filters: filter, ...(sort ? { sort } : {}) } : null;
+      if (view && format !== 'csv') throw new AppError('INVALID_QUERY', 'Only CSV downloads follow filters and sort.');
       const exportsDir = path.join(studyDir(ctx.config.dataDir, found.row.orgId, found.row.studyId), 'temp');
       await mkdir(exportsDir, { recursive: true });
       let file = found.file;
@@ -152,7 +162,10 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       if (format !== 'parquet') {
         temporary = path.join(exportsDir, `export-${request.id}.${format}`);
         file = temporary;
-        await writeExport(store, found, format, temporary);
+        const target = temporary;
+        await (view && format === 'csv'
+          ? answer(() => exportViewCsv(store, found.stored, view, target))
+          : writeExport(store, found, format, target));
       }
       await ctx.database.tenant(actor.orgId, (tx) =>
         appendAudit(tx, {
@@ -161,7 +174,13 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
           action: 'dataset.exported',
           resourceType: 'dataset',
           resourceId: found.row.id,
-          newValues: { studyId: found.row.studyId, versionId: found.row.versionId, dataset: found.row.name, format },
+          newValues: {
+            studyId: found.row.studyId,
+            versionId: found.row.versionId,
+            dataset: found.row.name,
+            format,
+            ...(view ? { view } : {}),
+          },
           origin: request.origin,
         }),
       );
