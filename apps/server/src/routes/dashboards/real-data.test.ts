@@ -264,7 +264,8 @@ describe.skipIf(!hasData)('dashboards on the CDISC pilot ADaM (adam-tdf)', () =>
     }
     // ALT is skewed: the pilot has high values beyond the upper fence, which the chart draws as points.
     expect(outliersSeen).toBeGreaterThan(0);
-    const points = (data.chart?.series as Array<{ name: string; data: unknown[] }>).find((s) => s.name === 'Outliers');
+    const series = (data.chart?.series ?? []) as Array<{ name: string; data: unknown[] }>;
+    const points = series.find((s) => s.name === 'Outliers');
     expect(points?.data).toHaveLength(outliersSeen);
   });
 
