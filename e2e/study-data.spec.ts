@@ -135,8 +135,46 @@ test('a study manager uploads two versions, explores a dataset, compares the ver
     await page.getByRole('menuitem', { name: 'Column profile' }).click();
     const profile = page.getByRole('complementary', { name: 'Profile of USUBJID' });
     await expect(profile.getByText('Distinct')).toBeVisible();
-    await expect(profile.getByRole('list', { name: 'Most frequent values' })).toContainText('01-701-1023');
+    // The profile follows the filter: the two severe events, not all six.
+    await expect(profile.getByText('Computed over the 2 rows the filters keep.')).toBeVisible();
+    const values = profile.getByRole('list', { name: 'Most frequent values' });
+    await expect(values).toContainText('01-701-1023');
+    await expect(values).toContainText('01-701-1033');
+    await expect(values).not.toContainText('01-701-1015');
     await shot(page, '42-dataset-viewer');
+  });
+
+  await test.step('splits the profile by a column', async () => {
+    const profile = page.getByRole('complementary', { name: 'Profile of USUBJID' });
+    await profile.getByLabel('Split the profile by').selectOption('AETERM');
+    const split = profile.getByRole('list', { name: 'USUBJID by AETERM' });
+    await expect(split.getByRole('listitem')).toHaveCount(2);
+    await expect(split.getByRole('listitem').filter({ hasText: 'HYPERHIDROSIS' })).toContainText('1 row');
+    await expect(page).toHaveURL(/by=AETERM/);
+    for (const [width, height] of [
+      [1440, 900],
+      [1024, 768],
+      [390, 844],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await shot(page, `42-profile-split-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await test.step('downloads the rows as filtered and sorted, or the dataset as stored', async () => {
+    await page.getByRole('button', { name: 'Download' }).click();
+    await expect(page.getByText('As filtered and sorted')).toBeVisible();
+    await expect(page.getByText('All rows of AE, as stored')).toBeVisible();
+    await shot(page, '42-download-menu');
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('menuitem', { name: /CSV of the rows shown/ }).click();
+    const file = await (await downloading).path();
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(AE_HEADER);
+    expect(lines.slice(1).every((line) => line.includes('SEVERE'))).toBe(true);
   });
 
   await test.step('uploads the next extract as a second version', async () => {

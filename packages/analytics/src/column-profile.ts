@@ -1,56 +1,98 @@
 import { quoteLiteral } from '@cdp/formats';
+import { compileFilters, type RowFilter } from './dataset-rows.ts';
 import type { DatasetStore, StoredDataset } from './dataset-store.ts';
 import { columnNamed, ident, jsonCell } from './values.ts';
 
-export interface ColumnProfile {
-  name: string;
-  type: string;
+export interface ProfileStats {
   rows: number;
   missing: number;
   distinct: number;
   min: unknown;
   max: unknown;
   mean: number | null;
+}
+
+export interface ColumnProfile extends ProfileStats {
+  name: string;
+  type: string;
   top: { value: unknown; count: number }[];
+  /** Filters applied (0: every row). */
+  filters: number;
+  split?: { by: string; groups: Array<ProfileStats & { value: unknown }>; totalGroups: number };
+}
+
+export interface ProfileRequest {
+  topN?: number;
+  /** The viewer's filters: the profile describes the rows on screen, not the whole file. */
+  filters?: RowFilter[];
+  /** Split the statistics by the values of this column (LBTESTCD: one line per lab test). */
+  by?: string;
+  /** Most groups returned, largest first. */
+  maxGroups?: number;
 }
 
 const NUMERIC = new Set(['number', 'integer']);
 
-/** What a data manager asks of a column first: how full, how varied, what range, which values. */
+/**
+ * What a data manager asks of a column first: how full, how varied, what range, which values;
+ * over the rows the viewer's filters keep, and optionally per value of another column (a mean of
+ * LBSTRESN over every lab test mixes units: split by LBTESTCD, it means something).
+ */
 export async function profileColumn(
   store: DatasetStore,
   dataset: StoredDataset,
   name: string,
-  topN = 10,
+  request: ProfileRequest = {},
 ): Promise<ColumnProfile> {
+  const { topN = 10, filters = [], by, maxGroups = 50 } = request;
   const column = columnNamed(dataset.columns, name, 'column');
+  const split = by === undefined ? undefined : columnNamed(dataset.columns, by, 'by');
   const id = ident(column);
-  const from = `read_parquet(${quoteLiteral(dataset.file)})`;
-  // Blank text counts as missing: SAS has no null for character values, only blanks.
-  const missing =
-    column.type === 'string'
-      ? `count(*) FILTER (WHERE ${id} IS NULL OR trim(${id}) = '')`
-      : `count(*) FILTER (WHERE ${id} IS NULL)`;
-  const mean = NUMERIC.has(column.type) ? `avg(${id})` : 'NULL';
-  return store.withConnection(async (connection) => {
-    const stats = await connection.runAndReadAll(
-      `SELECT count(*), ${missing}, count(DISTINCT ${id}), min(${id}), max(${id}), ${mean} FROM ${from}`,
-    );
-    const [rows, missingCount, distinct, min, max, avg] = stats.getRowsJson()[0] ?? [];
-    const top = await connection.runAndReadAll(
-      `SELECT ${id}, count(*) AS n FROM ${from} GROUP BY ${id} ORDER BY n DESC, ${id} NULLS LAST LIMIT ?`,
-      [topN],
-    );
+  const { where, params } = compileFilters(dataset, filters);
+  const from = `read_parquet(${quoteLiteral(dataset.file)}) ${where}`;
+  // Blank text counts as missing (SAS has no null for character values, only blanks), and so
+  // neither as a distinct value nor as the minimum: filled + missing = rows, always.
+  const value = column.type === 'string' ? `nullif(trim(${id}), '')` : id;
+  const stats = `count(*), count(*) - count(${value}), count(DISTINCT ${value}), min(${value}), max(${value}), ${
+    NUMERIC.has(column.type) ? `avg(${id})` : 'NULL'
+  }`;
+  const toStats = (row: readonly unknown[], at: number): ProfileStats => {
+    const [rows, missing, distinct, min, max, avg] = row.slice(at);
     return {
-      name: column.name,
-      type: column.type,
       rows: Number(rows ?? 0),
-      missing: Number(missingCount ?? 0),
+      missing: Number(missing ?? 0),
       distinct: Number(distinct ?? 0),
       min: jsonCell(column.type, min),
       max: jsonCell(column.type, max),
       mean: avg === null || avg === undefined ? null : Number(avg),
-      top: top.getRowsJson().map(([value, n]) => ({ value: jsonCell(column.type, value), count: Number(n) })),
     };
+  };
+  return store.withConnection(async (connection) => {
+    const overall = (await connection.runAndReadAll(`SELECT ${stats} FROM ${from}`, params)).getRowsJson()[0] ?? [];
+    const top = await connection.runAndReadAll(
+      `SELECT ${id}, count(*) AS n FROM ${from} GROUP BY ${id} ORDER BY n DESC, ${id} NULLS LAST LIMIT ?`,
+      [...params, topN],
+    );
+    const profile: ColumnProfile = {
+      name: column.name,
+      type: column.type,
+      ...toStats(overall, 0),
+      top: top.getRowsJson().map(([v, n]) => ({ value: jsonCell(column.type, v), count: Number(n) })),
+      filters: filters.length,
+    };
+    if (!split) return profile;
+    const key = ident(split);
+    const groups = await connection.runAndReadAll(
+      `SELECT ${key}, ${stats}, count(*) OVER () FROM ${from} GROUP BY ${key}
+        ORDER BY count(*) DESC, ${key} NULLS LAST LIMIT ?`,
+      [...params, maxGroups],
+    );
+    const rows = groups.getRowsJson();
+    profile.split = {
+      by: split.name,
+      groups: rows.map((row) => ({ value: jsonCell(split.type, row[0]), ...toStats(row, 1) })),
+      totalGroups: Number(rows[0]?.[7] ?? 0),
+    };
+    return profile;
   });
 }

@@ -53,21 +53,50 @@ export function compileFilters(dataset: StoredDataset, filters: RowFilter[]): { 
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+/**
+ * `SELECT` of every column, filtered and sorted as the viewer shows them. `file_row_number` keeps
+ * ties (and an unsorted view) in file order, so paging never repeats a row.
+ */
+export function viewQuery(
+  dataset: StoredDataset,
+  view: Pick<RowsRequest, 'sort' | 'filters'>,
+): { sql: string; params: DuckDBValue[]; from: string; where: string; orderBy: string } {
+  const { where, params } = compileFilters(dataset, view.filters);
+  let orderBy = 'ORDER BY file_row_number';
+  if (view.sort) {
+    const descending = view.sort.startsWith('-');
+    const column = columnNamed(dataset.columns, descending ? view.sort.slice(1) : view.sort, 'sort');
+    // file_row_number keeps ties in file order, so paging through a sorted dataset never repeats a row.
+    orderBy = `ORDER BY ${ident(column)} ${descending ? 'DESC' : 'ASC'} NULLS LAST, file_row_number`;
+  }
+  const from = `read_parquet(${quoteLiteral(dataset.file)}, file_row_number = true)`;
+  const select = dataset.columns.map(ident).join(', ');
+  return { sql: `SELECT ${select} FROM ${from} ${where} ${orderBy}`, params, from, where, orderBy };
+}
+
+/**
+ * The rows of a view (filters and sort as on screen) written to `target` as Parquet, in that order,
+ * with the dataset's columns: the server then writes it with its one CSV writer.
+ */
+export async function exportViewParquet(
+  store: DatasetStore,
+  dataset: StoredDataset,
+  view: Pick<RowsRequest, 'sort' | 'filters'>,
+  target: string,
+): Promise<void> {
+  const { sql, params } = viewQuery(dataset, view);
+  await store.withConnection((connection) =>
+    connection.run(`COPY (${sql}) TO ${quoteLiteral(target)} (FORMAT parquet)`, params),
+  );
+}
+
 /** A page of a dataset's rows, sorted and filtered, with the total the filters leave. */
 export async function readRows(
   store: DatasetStore,
   dataset: StoredDataset,
   request: RowsRequest,
 ): Promise<{ rows: unknown[][]; total: number }> {
-  const { where, params } = compileFilters(dataset, request.filters);
-  let orderBy = '';
-  if (request.sort) {
-    const descending = request.sort.startsWith('-');
-    const column = columnNamed(dataset.columns, descending ? request.sort.slice(1) : request.sort, 'sort');
-    // file_row_number keeps ties in file order, so paging through a sorted dataset never repeats a row.
-    orderBy = `ORDER BY ${ident(column)} ${descending ? 'DESC' : 'ASC'} NULLS LAST, file_row_number`;
-  } else orderBy = 'ORDER BY file_row_number';
-  const from = `read_parquet(${quoteLiteral(dataset.file)}, file_row_number = true)`;
+  const { params, from, where, orderBy } = viewQuery(dataset, request);
   const types = dataset.columns.map((c) => c.type);
   return store.withConnection(async (connection) => {
     const count = await connection.runAndReadAll(`SELECT count(*) FROM ${from} ${where}`, params);

@@ -10,6 +10,8 @@ export interface DatasetDiff {
   columnsAdded: string[];
   columnsRemoved: string[];
   columnsRetyped: { name: string; from: string; to: string }[];
+  /** integer ↔ number: the same numbers stored another way (XPT has only doubles); not a retype. */
+  columnsNumericStorage: { name: string; from: string; to: string }[];
   key: string[] | null;
   keyProblem: string | null;
   rowsAdded: number;
@@ -26,6 +28,8 @@ export interface NamedDataset extends StoredDataset {
   name: string;
   rows: number;
 }
+
+const NUMERIC = new Set(['integer', 'number']);
 
 const byName = (columns: StoreColumn[]) => new Map(columns.map((c) => [c.name.toUpperCase(), c]));
 
@@ -57,6 +61,7 @@ function emptyDiff(name: string): DatasetDiff {
     columnsAdded: [],
     columnsRemoved: [],
     columnsRetyped: [],
+    columnsNumericStorage: [],
     key: null,
     keyProblem: null,
     rowsAdded: 0,
@@ -90,8 +95,11 @@ export async function diffDataset(
   diff.columnsRemoved = from.columns.filter((c) => !b.has(c.name.toUpperCase())).map((c) => c.name);
   for (const column of to.columns) {
     const before = a.get(column.name.toUpperCase());
-    if (before && before.type !== column.type)
-      diff.columnsRetyped.push({ name: column.name, from: before.type, to: column.type });
+    if (!before || before.type === column.type) continue;
+    const change = { name: column.name, from: before.type, to: column.type };
+    // Integer and floating columns compare as numbers: a value that differs still shows as a changed row.
+    if (NUMERIC.has(before.type) && NUMERIC.has(column.type)) diff.columnsNumericStorage.push(change);
+    else diff.columnsRetyped.push(change);
   }
   const common = to.columns.filter((c) => a.has(c.name.toUpperCase()));
   const requested = options.key?.map((k) => k.toUpperCase());

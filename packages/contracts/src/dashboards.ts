@@ -347,6 +347,8 @@ export const UnmappedWidget = z.object({
   widgetId: z.string(),
   title: z.string(),
   fields: z.array(FieldKey),
+  /** Why the widget cannot be drawn, in the words the widget itself shows ("The active data has no dataset LB."). */
+  reason: z.string().optional(),
 });
 
 /**

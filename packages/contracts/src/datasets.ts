@@ -138,6 +138,11 @@ export const DatasetDiff = z.object({
   columnsAdded: z.array(z.string()),
   columnsRemoved: z.array(z.string()),
   columnsRetyped: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
+  /**
+   * Columns stored as integer in one version and as floating point in the other (XPT keeps every
+   * number as a double): the same numbers, so no retype; values are still compared as numbers.
+   */
+  columnsNumericStorage: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })).default([]),
   /** Columns rows were matched by; null when no key could be found (row changes not computed). */
   key: z.array(z.string()).nullable(),
   /** Why rows could not be compared by key, when they could not. */
@@ -199,16 +204,18 @@ function parseJsonArray(value: string, ctx: z.RefinementCtx): unknown {
 /**
  * `sort=AESTDTC` or `sort=-AESTDTC` (descending); `filter=[{"column":"AESEV","op":"eq","value":"SEVERE"}]`.
  */
+const RowFilterParam = z
+  .string()
+  .max(10_000)
+  .optional()
+  .transform((v, ctx) => (v ? parseJsonArray(v, ctx) : []))
+  .pipe(z.array(RowFilter).max(20));
+
 export const DatasetRowsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   sort: z.string().max(200).optional(),
-  filter: z
-    .string()
-    .max(10_000)
-    .optional()
-    .transform((v, ctx) => (v ? parseJsonArray(v, ctx) : []))
-    .pipe(z.array(RowFilter).max(20)),
+  filter: RowFilterParam,
 });
 export type DatasetRowsQuery = z.input<typeof DatasetRowsQuery>;
 
@@ -220,24 +227,47 @@ export const DatasetRows = z.object({
 });
 export type DatasetRows = z.infer<typeof DatasetRows>;
 
-export const ColumnProfileQuery = z.object({ column: z.string().min(1).max(128) });
+/**
+ * `column` to profile, over the rows `filter` keeps (the viewer's filters, same format as the rows
+ * endpoint); `by=LBTESTCD` adds the same statistics per value of that column (the 50 largest).
+ */
+export const ColumnProfileQuery = z.object({
+  column: z.string().min(1).max(128),
+  filter: RowFilterParam,
+  by: z.string().min(1).max(128).optional(),
+});
+export type ColumnProfileQuery = z.input<typeof ColumnProfileQuery>;
 
-export const ColumnProfile = z.object({
-  name: z.string(),
-  label: z.string().nullable(),
-  type: DatasetColumnType,
+const ProfileStats = z.object({
+  /** Rows profiled: those the filters keep. */
   rows: z.number().int(),
+  /** Missing values (blank text counts as missing); `rows − missing` are filled. */
   missing: z.number().int(),
   distinct: z.number().int(),
   min: z.unknown(),
   max: z.unknown(),
   mean: z.number().nullable(),
+});
+
+export const ColumnProfileGroup = ProfileStats.extend({ value: z.unknown() });
+export type ColumnProfileGroup = z.infer<typeof ColumnProfileGroup>;
+
+export const ColumnProfile = ProfileStats.extend({
+  name: z.string(),
+  label: z.string().nullable(),
+  type: DatasetColumnType,
   top: z.array(z.object({ value: z.unknown(), count: z.number().int() })),
+  /** Filters applied (0: every row of the dataset). */
+  filters: z.number().int().default(0),
+  /** With `by`: the split column, its groups largest first, and how many groups there are in all. */
+  split: z.object({ by: z.string(), groups: z.array(ColumnProfileGroup), totalGroups: z.number().int() }).optional(),
 });
 export type ColumnProfile = z.infer<typeof ColumnProfile>;
 
 export const DOWNLOAD_FORMATS = ['csv', 'parquet', 'xpt'] as const;
 /**
+ * `format`; with `filter` and/or `sort` (as for rows), only the rows the viewer shows, in its order
+ * (CSV only: Parquet and XPT downloads are the dataset as stored, with its labels).
  * `raw=true` writes CSV text exactly as stored, formulas and all, for programs that read the file
  * back; without it, text a spreadsheet would run as a formula is neutralised (see `csv.ts`). The web
  * app never asks for raw output; the audit trail records which one was taken.
@@ -245,6 +275,8 @@ export const DOWNLOAD_FORMATS = ['csv', 'parquet', 'xpt'] as const;
 export const DownloadQuery = z
   .object({
     format: z.enum(DOWNLOAD_FORMATS).default('csv'),
+    filter: RowFilterParam,
+    sort: z.string().max(200).optional(),
     raw: z
       .enum(['true', 'false'])
       .transform((v) => v === 'true')

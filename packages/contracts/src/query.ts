@@ -99,6 +99,9 @@ export const MEASURE_OPS = [
   'median',
   'percentile',
   'stddev',
+  'whisker_low',
+  'whisker_high',
+  'outliers',
 ] as const;
 export const MeasureOp = z.enum(MEASURE_OPS);
 export type MeasureOp = z.infer<typeof MeasureOp>;
@@ -108,6 +111,9 @@ export type MeasureOp = z.infer<typeof MeasureOp>;
  * `p` in [0, 1] (continuous, as `quantile_cont`). `where` restricts the rows this measure sees
  * (`FILTER (WHERE …)`), so one query can count all AEs and serious AEs side by side. `min`/`max` of
  * a date keep the date type; `mean`, `median`, `percentile`, `stddev` need a number column.
+ * Box plots (Tukey): `whisker_low` / `whisker_high` are the most extreme values within 1.5 × IQR of
+ * the quartiles; `outliers` lists the values beyond them, ascending, as text (`"1.5, 210"`, at most
+ * 200 values; count them with `count` and the whiskers when you need how many).
  */
 export const QueryMeasure = z.strictObject({
   op: MeasureOp,

@@ -48,9 +48,23 @@ export function rowObject(dataset: ReadDataset, index: number): Record<string, C
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** `../shared/data/<parts>` from the repository root; CI and developers keep real files there. */
+/**
+ * The real test data folder: `CDP_SHARED_DATA` when set, else `shared/data` beside the repository
+ * (CI, a clone) or beside one of its parents (a git worktree under `wt/<name>` of that clone).
+ */
+const SHARED_DATA = (() => {
+  if (process.env.CDP_SHARED_DATA) return path.resolve(process.env.CDP_SHARED_DATA);
+  const beside = path.resolve(REPO_ROOT, '..', 'shared', 'data');
+  for (let dir = path.dirname(REPO_ROOT); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'shared', 'data');
+    if (existsSync(candidate)) return candidate;
+  }
+  return beside;
+})();
+
+/** `<shared data>/<parts>`; CI and developers keep real files there (see `SHARED_DATA`). */
 export function sharedData(...parts: string[]): string {
-  return path.resolve(REPO_ROOT, '..', 'shared', 'data', ...parts);
+  return path.resolve(SHARED_DATA, ...parts);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DatasetStore } from '@cdp/analytics';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Author } from '../auth/author.ts';
 import type { VersionDataset } from '../data/version-data.ts';
-import { type ExportFormat, writeDatasetExport } from '../data/write-export.ts';
+import { type DatasetView, type ExportFormat, writeDatasetExport } from '../data/write-export.ts';
 import type { AppContext } from '../lib/context.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -24,9 +24,16 @@ export interface DatasetExport {
 export async function exportDataset(
   ctx: AppContext,
   author: Author,
-  input: { dataset: VersionDataset; format: ExportFormat; raw?: boolean; store: DatasetStore },
+  input: {
+    dataset: VersionDataset;
+    format: ExportFormat;
+    raw?: boolean;
+    /** Only the rows the viewer shows, in its order (CSV only). */
+    view?: DatasetView | null;
+    store: DatasetStore;
+  },
 ): Promise<DatasetExport> {
-  const { dataset, format, raw = false } = input;
+  const { dataset, format, raw = false, view = null } = input;
   const { row } = dataset;
   let result: DatasetExport = { file: dataset.file, temporary: false };
   if (format !== 'parquet') {
@@ -34,7 +41,7 @@ export async function exportDataset(
     await mkdir(temp, { recursive: true });
     // Named by this process's run, so a crash's leftover is swept at the next start (process-run.ts).
     result = { file: path.join(temp, runTempName(`export-${randomUUID()}.${format}`)), temporary: true };
-    await writeDatasetExport(dataset, format, result.file, { raw });
+    await writeDatasetExport(dataset, format, result.file, { raw, view, store: input.store });
   }
   try {
     await ctx.database.tenant(author.orgId, (tx) =>
@@ -50,6 +57,7 @@ export async function exportDataset(
           dataset: row.name,
           format,
           ...(raw ? { raw } : {}),
+          ...(view ? { view } : {}),
         },
       }),
     );

@@ -1,10 +1,18 @@
 import { rm } from 'node:fs/promises';
+import { type DatasetStore, exportViewParquet } from '@cdp/analytics';
+import type { RowFilter } from '@cdp/contracts';
 import { FormatError, readParquet, writeXpt } from '@cdp/formats';
 import { AppError } from '../lib/app-error.ts';
 import { writeDatasetCsv } from '../lib/csv.ts';
 import type { VersionDataset } from './version-data.ts';
 
 export type ExportFormat = 'csv' | 'parquet' | 'xpt';
+
+/** The rows the dataset viewer shows: its filters and sort. */
+export interface DatasetView {
+  filters: RowFilter[];
+  sort?: string;
+}
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
@@ -20,11 +28,21 @@ export async function writeDatasetExport(
   dataset: VersionDataset,
   format: 'csv' | 'xpt',
   target: string,
-  options: { raw?: boolean } = {},
+  options: { raw?: boolean; view?: DatasetView | null; store?: DatasetStore } = {},
 ): Promise<void> {
   if (format === 'csv') {
-    // One CSV writer for the product: text a spreadsheet would run as a formula is neutralised unless raw.
-    await writeDatasetCsv(target, await readParquet(dataset.file, { fileName: dataset.name }), options);
+    const { view, store } = options;
+    // A view (filters, sort) is selected by DuckDB into a Parquet file beside the target first, so
+    // that every CSV still goes through the one writer, which neutralises formulas unless raw.
+    const source = view && store ? `${target}.view.parquet` : dataset.file;
+    try {
+      if (view && store) await exportViewParquet(store, dataset, view, source);
+      await writeDatasetCsv(target, await readParquet(source, { fileName: dataset.name }), {
+        raw: options.raw ?? false,
+      });
+    } finally {
+      if (source !== dataset.file) await rm(source, { force: true });
+    }
     return;
   }
   try {

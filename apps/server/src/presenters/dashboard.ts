@@ -21,13 +21,20 @@ export function unmappedWidgets(document: DashboardDocument, version: VersionDat
   for (const page of document.pages) {
     for (const [widgetId, widget] of Object.entries(page.widgets)) {
       if (!version) {
-        out.push({ pageId: page.id, widgetId, title: widget.title, fields: [] });
+        out.push({
+          pageId: page.id,
+          widgetId,
+          title: widget.title,
+          fields: [],
+          reason: 'The study has no active data yet.',
+        });
         continue;
       }
       const resolved = resolveWidget(widget, resolverOf(version));
       if (resolved.problem) {
         const fields = resolved.report.issues.map((i) => i.field);
-        out.push({ pageId: page.id, widgetId, title: widget.title, fields: [...new Set(fields)] });
+        const reason = resolved.problem;
+        out.push({ pageId: page.id, widgetId, title: widget.title, fields: [...new Set(fields)], reason });
       }
     }
   }

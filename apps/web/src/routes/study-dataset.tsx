@@ -17,6 +17,7 @@ export const studyDatasetRoute = createRoute({
     const entries = {
       sort: name(search.sort),
       column: name(search.column),
+      by: name(search.by),
       filter: filter.length ? filter : undefined,
     };
     return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));

@@ -69,7 +69,12 @@ export function compileGroup(group: QueryGroup, scope: QueryScope, at: string): 
 
 const NUMERIC_AGGREGATES = { sum: 'sum', mean: 'avg', median: 'median', stddev: 'stddev_samp' } as const;
 
-function aggregate(measure: ParsedMeasure, scope: QueryScope, at: string): { type: ResultColumnType; expr: Sql } {
+function aggregate(
+  measure: ParsedMeasure,
+  scope: QueryScope,
+  at: string,
+  conditions: Sql[],
+): { type: ResultColumnType; expr: Sql } {
   const { op } = measure;
   if (op === 'percentile' ? measure.p === undefined : measure.p !== undefined) {
     const message = op === 'percentile' ? 'percentile needs p, between 0 and 1' : `p is only for percentile, not ${op}`;
@@ -96,19 +101,55 @@ function aggregate(measure: ParsedMeasure, scope: QueryScope, at: string): { typ
       `${at}.column`,
     );
   }
+  if (op === 'whisker_low' || op === 'whisker_high' || op === 'outliers') return tukey(op, target, conditions);
   if (op === 'percentile') return { type: 'number', expr: sql`quantile_cont(${column}, ${param(measure.p ?? 0)})` };
   const type = op === 'sum' && target.column.type === 'integer' ? 'integer' : 'number';
   return { type, expr: sql`${raw(NUMERIC_AGGREGATES[op])}(${column})` };
 }
 
+/** Most outliers `outliers` lists per group: a box plot draws points, not a table of every value. */
+export const MAX_OUTLIERS = 200;
+
+/**
+ * Tukey's box-plot fences, per group: values beyond Q1 − 1.5 × IQR or Q3 + 1.5 × IQR are outliers;
+ * each whisker ends at the most extreme value inside its fence. The lambda reads the group's own
+ * quartiles (DuckDB lets a lambda use aggregates of the enclosing group). A measure's `where` goes
+ * on each inner aggregate, since `FILTER` cannot wrap the list expression.
+ */
+function tukey(
+  op: 'whisker_low' | 'whisker_high' | 'outliers',
+  target: ResolvedColumn,
+  conditions: Sql[],
+): { type: ResultColumnType; expr: Sql } {
+  const v = target.sql;
+  const only = (aggregate: Sql) =>
+    conditions.length === 0 ? aggregate : sql`${aggregate} FILTER (WHERE ${and(conditions)})`;
+  const q1 = only(sql`quantile_cont(${v}, 0.25)`);
+  const q3 = only(sql`quantile_cont(${v}, 0.75)`);
+  const low = sql`(${q1} - 1.5 * (${q3} - ${q1}))`;
+  const high = sql`(${q3} + 1.5 * (${q3} - ${q1}))`;
+  const values = only(sql`list(${v})`);
+  const type = resultType(target.column);
+  if (op === 'whisker_low') return { type, expr: sql`list_min(list_filter(${values}, x -> x >= ${low}))` };
+  if (op === 'whisker_high') return { type, expr: sql`list_max(list_filter(${values}, x -> x <= ${high}))` };
+  const beyond = sql`list_sort(list_filter(${values}, x -> x < ${low} OR x > ${high}))`;
+  return {
+    type: 'string',
+    expr: sql`nullif(array_to_string(list_slice(${beyond}, 1, ${raw(String(MAX_OUTLIERS))}), ', '), '')`,
+  };
+}
+
+const TUKEY = new Set(['whisker_low', 'whisker_high', 'outliers']);
+
 /** An aggregate; its own `where` becomes `FILTER (WHERE …)`, so measures over different rows share one scan. */
 export function compileMeasure(measure: ParsedMeasure, scope: QueryScope, at: string): Output {
-  const { type, expr } = aggregate(measure, scope, at);
   const conditions = filterConditions(measure.where, scope, `${at}.where`);
+  const { type, expr } = aggregate(measure, scope, at, conditions);
+  const filtered = conditions.length > 0 && !TUKEY.has(measure.op);
   return {
     name: measure.as,
     at: `${at}.as`,
     type,
-    expr: conditions.length === 0 ? expr : sql`${expr} FILTER (WHERE ${and(conditions)})`,
+    expr: filtered ? sql`${expr} FILTER (WHERE ${and(conditions)})` : expr,
   };
 }

@@ -14,6 +14,30 @@ function bound(target: ResolvedColumn, value: unknown, at: string): Sql {
   return { text, params: [bindable] };
 }
 
+/**
+ * Text equality compares controlled terminology the way people read it: `Scrnfail` is `SCRNFAIL`,
+ * `Y ` is `Y`. SDTM values come from many writers (sponsor case conventions, SAS blank padding),
+ * and a case-sensitive `=` silently counted 0 screen failures on the CDISC pilot. Both sides are
+ * trimmed and upper-cased; other types compare as stored.
+ */
+function termKey(value: string): string {
+  return value.trim().toUpperCase();
+}
+
+function isText(target: ResolvedColumn): boolean {
+  return target.column.type === 'string';
+}
+
+/** The column side of an equality: `upper(trim(col))` for text. */
+function equalityColumn(target: ResolvedColumn): Sql {
+  return isText(target) ? sql`upper(trim(${target.sql}))` : target.sql;
+}
+
+/** The value side of an equality, normalised like `equalityColumn`. */
+function equalityValue(target: ResolvedColumn, value: Scalar, at: string): Sql {
+  return bound(target, isText(target) && typeof value === 'string' ? termKey(value) : value, at);
+}
+
 function scalarOf(filter: QueryFilter, at: string): Scalar {
   const { value } = filter;
   if (value === undefined || Array.isArray(value)) throw new QueryError(`${at}: ${filter.op} needs one value`, at);
@@ -30,7 +54,8 @@ function listOf(filter: QueryFilter, at: string): { values: Scalar[]; withNull: 
 }
 
 /**
- * One filter as a condition. A missing value matches only `null` (and `in` with null listed); `ne`
+ * One filter as a condition. Text equality (`eq`, `ne`, `in`, `nin`) ignores case and surrounding
+ * blanks (see `termKey`). A missing value matches only `null` (and `in` with null listed); `ne`
  * and `nin` are the exact complements of `eq` and `in`, so "everything but Placebo" keeps the rows
  * with no arm, as a dashboard user excluding one value expects.
  */
@@ -40,23 +65,24 @@ export function compileFilter(filter: QueryFilter, scope: QueryScope, at: string
   const valueAt = `${at}.value`;
   switch (filter.op) {
     case 'eq':
+      return sql`${equalityColumn(target)} = ${equalityValue(target, scalarOf(filter, valueAt), valueAt)}`;
     case 'lt':
     case 'le':
     case 'gt':
     case 'ge':
       return sql`${column} ${raw(COMPARISONS[filter.op])} ${bound(target, scalarOf(filter, valueAt), valueAt)}`;
     case 'ne':
-      return sql`${column} IS DISTINCT FROM ${bound(target, scalarOf(filter, valueAt), valueAt)}`;
+      return sql`${equalityColumn(target)} IS DISTINCT FROM ${equalityValue(target, scalarOf(filter, valueAt), valueAt)}`;
     case 'in':
     case 'nin': {
       const { values, withNull } = listOf(filter, valueAt);
       const parts: Sql[] = [];
       if (values.length > 0) {
         const list = joinSql(
-          values.map((v, i) => bound(target, v, `${valueAt}[${i}]`)),
+          values.map((v, i) => equalityValue(target, v, `${valueAt}[${i}]`)),
           ', ',
         );
-        parts.push(sql`${column} IN (${list})`);
+        parts.push(sql`${equalityColumn(target)} IN (${list})`);
       }
       if (withNull) parts.push(sql`${column} IS NULL`);
       const matches = parts.length === 0 ? raw('FALSE') : joinSql(parts, ' OR ');

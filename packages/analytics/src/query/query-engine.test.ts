@@ -154,8 +154,10 @@ describe('time limit and concurrency', () => {
     const engine = newEngine({ timeoutMs: 60_000 });
     const running = engine.run(slow, resolve, { cacheKey: 'v1' });
     await new Promise((resolve) => setTimeout(resolve, 100));
+    // close waits until the query has stopped, so the rejection is watched for before it.
+    const stopped = expect(running).rejects.toThrow(/closed/);
     await engine.close();
-    await expect(running).rejects.toThrow(/closed/);
+    await stopped;
   });
 
   it('fails runs after close', async () => {

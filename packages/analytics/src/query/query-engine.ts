@@ -38,6 +38,8 @@ export class QueryTimeoutError extends QueryError {
 const IDLE_CONNECTIONS = 8;
 /** How often an interrupt is repeated until the query gives up (one sent before DuckDB starts the query is lost). */
 const INTERRUPT_REPEAT_MS = 50;
+/** How long `close` waits for running queries to stop before closing the database anyway. */
+const CLOSE_WAIT_MS = 5_000;
 
 /** Cached results are shared by every caller: freezing them turns an accidental change into an error. */
 function frozen<T extends object>(value: T): T {
@@ -103,7 +105,14 @@ export class QueryEngine {
   /** Interrupts running queries and closes the database; `run` fails afterwards. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const connection of this.active) connection.interrupt();
+    // An interrupt that lands before DuckDB has started a query is lost (as with the time limit):
+    // repeat it until every running query has stopped, and only then close the database (a
+    // connection must never be touched after its database is gone).
+    const giveUp = Date.now() + CLOSE_WAIT_MS;
+    while (this.active.size > 0 && Date.now() < giveUp) {
+      for (const connection of this.active) connection.interrupt();
+      await new Promise((resolve) => setTimeout(resolve, INTERRUPT_REPEAT_MS));
+    }
     for (const connection of this.idle.splice(0)) connection.closeSync();
     const db = this.db;
     this.db = null;
@@ -129,7 +138,17 @@ export class QueryEngine {
   private async acquire(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the query engine is closed');
     const { instance } = await this.open();
-    const connection = this.idle.pop() ?? (await instance.connect());
+    // `close` may run while this waits for the database; it cannot interrupt a query not yet started.
+    const closedError = () => new Error('the query engine was closed before the query ran');
+    const connection =
+      this.idle.pop() ??
+      (await instance.connect().catch((error: unknown) => {
+        throw this.closed ? closedError() : error;
+      }));
+    if (this.closed) {
+      connection.closeSync();
+      throw closedError();
+    }
     this.active.add(connection);
     return connection;
   }

@@ -51,6 +51,11 @@ describe('filters', () => {
     ['in an empty list', filter('DM', 'ARM', 'in', []), []],
     ['nin keeps missing values', filter('DM', 'ARM', 'nin', ['Placebo']), ['S03', 'S04', 'S05', 'S06']],
     ['nin with null', filter('DM', 'ARM', 'nin', ['Placebo', null]), ['S03', 'S04', 'S05']],
+    // Controlled terminology: the CDISC pilot writes ARMCD `Scrnfail` where the value list says SCRNFAIL.
+    ['eq ignores case and blanks on text', filter('DM', 'ARM', 'eq', ' PLACEBO'), ['S01', 'S02']],
+    ['in ignores case and blanks on text', filter('DM', 'ARM', 'in', ['drug ', 'x']), ['S03', 'S04', 'S05']],
+    ['ne ignores case on text', filter('DM', 'SEX', 'ne', 'f'), ['S02', 'S04', 'S06']],
+    ['nin ignores case on text', filter('DM', 'ARM', 'nin', ['placebo']), ['S03', 'S04', 'S05', 'S06']],
     ['between', filter('DM', 'AGE', 'between', [34, 52]), ['S01', 'S02', 'S03']],
     ['between, open above', filter('DM', 'AGE', 'between', [50, null]), ['S03', 'S04']],
     ['between, open below', filter('DM', 'AGE', 'between', [null, 34]), ['S01', 'S05']],
@@ -198,6 +203,63 @@ describe('measures', () => {
       ['NERVOUS SYSTEM', 5, 1, 4],
       ['SKIN', 2, 0, 2],
     ]);
+  });
+
+  it("Tukey whiskers and outliers per group match a hand computation, with and without a measure's where", async () => {
+    const file = await study.write(
+      'tukey.parquet',
+      `SELECT G, CAST(V AS DOUBLE) AS V FROM (VALUES ('A', -10), ('A', 2), ('A', 4), ('A', 4), ('A', 5), ('A', 6), ('A', 7), ('A', 8),
+         ('A', 30), ('B', 1), ('B', 2), ('B', 3), ('B', NULL)) AS v(G, V)`,
+    );
+    const resolve = (name: string) =>
+      name.toUpperCase() === 'T'
+        ? {
+            file,
+            columns: [
+              { name: 'G', type: 'string' },
+              { name: 'V', type: 'number' },
+            ],
+          }
+        : undefined;
+    const v = ref('T', 'V');
+    const below20 = [filter('T', 'V', 'lt', 20)];
+    const run = await engine.run(
+      {
+        from: 'T',
+        groupBy: [{ column: ref('T', 'G'), as: 'g' }],
+        measures: [
+          { op: 'whisker_low', column: v, as: 'lo' },
+          { op: 'whisker_high', column: v, as: 'hi' },
+          { op: 'outliers', column: v, as: 'out' },
+          { op: 'whisker_low', column: v, as: 'lo20', where: below20 },
+          { op: 'whisker_high', column: v, as: 'hi20', where: below20 },
+          { op: 'outliers', column: v, as: 'out20', where: below20 },
+        ],
+      },
+      resolve,
+      { cacheKey: 'tukey' },
+    );
+    expect(run.result.columns.map((c) => c.type)).toEqual([
+      'string',
+      'number',
+      'number',
+      'string',
+      'number',
+      'number',
+      'string',
+    ]);
+    const parse = (text: unknown) => (text === null ? [] : String(text).split(', ').map(Number));
+    const [a, b] = run.result.rows;
+    // A, 9 values: Q1 = x[2] = 4, Q3 = x[6] = 7 (continuous quantiles at (n-1)p), IQR 3, fences
+    // -0.5 and 11.5: whiskers at 2 and 8, outliers -10 and 30.
+    expect(a?.slice(0, 3)).toEqual(['A', 2, 8]);
+    expect(parse(a?.[3])).toEqual([-10, 30]);
+    // A below 20, 8 values: Q1 = 2 + 0.75 × 2 = 3.5, Q3 = 6 + 0.25 × 1 = 6.25, IQR 2.75, fences
+    // -0.625 and 10.375: whiskers 2 and 8, outlier -10 (30 is not among the rows).
+    expect(a?.slice(4, 6)).toEqual([2, 8]);
+    expect(parse(a?.[6])).toEqual([-10]);
+    // B: 1, 2, 3 (the missing value is no value): Q1 1.5, Q3 2.5, fences 0 and 4: no outliers.
+    expect(b).toEqual(['B', 1, 3, null, 1, 3, null]);
   });
 
   it('a mean restricted by where', async () => {

@@ -1,3 +1,5 @@
+import { termKey } from '../terms.ts';
+
 /**
  * Colours of AE severity and seriousness, mild to fatal, so the same grade has the same colour in
  * every chart. Values are matched upper-cased; CTCAE grades as `GRADE 3` or `3`.
@@ -15,7 +17,7 @@ const SERIOUS: Record<string, string> = { Y: '#ee6666', N: '#5470c6' };
 const MISSING_COLOR = '#b6bcc6';
 
 function severityRank(value: string): number {
-  const at = SEVERITY.findIndex((level) => level.values.includes(value.toUpperCase()));
+  const at = SEVERITY.findIndex((level) => level.values.includes(termKey(value)));
   return at === -1 ? SEVERITY.length : at;
 }
 
@@ -27,6 +29,6 @@ export function bySeverity(a: string, b: string): number {
 /** The colour of a severity or seriousness value; undefined leaves the chart palette to choose. */
 export function severityColor(value: string | null, stackBy: 'severity' | 'serious' | 'none'): string | undefined {
   if (value === null) return MISSING_COLOR;
-  if (stackBy === 'serious') return SERIOUS[value.toUpperCase()];
+  if (stackBy === 'serious') return SERIOUS[termKey(value)];
   return SEVERITY[severityRank(value)]?.color;
 }

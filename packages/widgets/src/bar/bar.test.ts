@@ -160,6 +160,38 @@ describe('bar: table', () => {
     ]);
   });
 
+  it('sorted by label, categories follow the category order column (visits by VISITNUM)', () => {
+    const lb = (column: string): ColumnRef => ({ dataset: 'LB', column });
+    const ctx = ctxOf(
+      { sort: 'label-asc' },
+      { category: lb('VISIT'), category_order: lb('VISITNUM'), subject_id: lb('USUBJID') },
+    );
+    expect(barWidget.buildQueries(ctx).bars?.measures).toContainEqual({
+      op: 'min',
+      column: lb('VISITNUM'),
+      as: 'category_order',
+    });
+    const visits = result(
+      [
+        ['category', 'string'],
+        ['value', 'integer'],
+        ['category_order', 'number'],
+      ],
+      [
+        ['DAY 1', 5, 2],
+        ['FOLLOW-UP', 2, 13],
+        ['SCREENING', 6, 1],
+        ['WEEK 2', 4, 3],
+      ],
+    );
+    expect(barWidget.toTable({ bars: visits }, ctx).rows.map((r) => r[0])).toEqual([
+      'SCREENING',
+      'DAY 1',
+      'WEEK 2',
+      'FOLLOW-UP',
+    ]);
+  });
+
   it('says when the engine cut the result', () => {
     const table = barWidget.toTable({ bars: { ...bySoc, truncated: true } }, ctxOf({}));
     expect(table.notes).toEqual(['Only the first 5 bars are shown: filter the data to see the rest.']);

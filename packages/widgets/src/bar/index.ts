@@ -43,7 +43,7 @@ const Options = z.object({
   sort: z
     .enum(['value-desc', 'value-asc', 'label-asc', 'label-desc'])
     .default('value-desc')
-    .describe('Order of the categories ("Other" stays last)'),
+    .describe('Order of the categories ("Other" stays last); by label follows the Category order column when mapped'),
   showLabels: z.boolean().default(false).describe('Write the value on each bar'),
 });
 export type BarOptions = z.infer<typeof Options>;
@@ -56,13 +56,21 @@ const isOther = (options: BarOptions, value: unknown) => options.topN !== null &
  */
 function categoryOrder(rows: Record<string, unknown>[], options: BarOptions): unknown[] {
   const totals = new Map<unknown, number>();
-  for (const row of rows) totals.set(row.category, (totals.get(row.category) ?? 0) + (toNumber(row.value) ?? 0));
+  const orderOf = new Map<unknown, unknown>();
+  for (const row of rows) {
+    totals.set(row.category, (totals.get(row.category) ?? 0) + (toNumber(row.value) ?? 0));
+    const known = orderOf.get(row.category);
+    if (row.category_order !== undefined && (known === undefined || compareLabels(row.category_order, known) < 0))
+      orderOf.set(row.category, row.category_order);
+  }
   const byValue = (a: unknown, b: unknown) => (totals.get(a) ?? 0) - (totals.get(b) ?? 0) || compareLabels(a, b);
+  // Visits read in time (VISITNUM), not A to Z, when a category order column is mapped.
+  const byLabel = (a: unknown, b: unknown) => compareLabels(orderOf.get(a), orderOf.get(b)) || compareLabels(a, b);
   const compare: Record<BarOptions['sort'], (a: unknown, b: unknown) => number> = {
     'value-desc': (a, b) => -byValue(a, b),
     'value-asc': byValue,
-    'label-asc': compareLabels,
-    'label-desc': (a, b) => -compareLabels(a, b),
+    'label-asc': byLabel,
+    'label-desc': (a, b) => -byLabel(a, b),
   };
   return [...totals.keys()].sort(
     (a, b) => Number(isOther(options, a)) - Number(isOther(options, b)) || compare[options.sort](a, b),
@@ -82,6 +90,9 @@ export const barWidget: WidgetType<BarOptions> = {
     field('category', true),
     field('value', false, { description: 'The column to aggregate; without it, rows are counted' }),
     field('series', false, { description: 'Splits each bar into one bar per value (grouped or stacked)' }),
+    field('category_order', false, {
+      description: 'Orders categories (sorted by label) by its smallest value: VISITNUM for visits, or a date',
+    }),
     SUBJECT_FIELD,
   ],
   datasets: [],
@@ -94,13 +105,17 @@ export const barWidget: WidgetType<BarOptions> = {
   buildQueries(ctx) {
     const category = col(ctx, 'category');
     const series = maybeCol(ctx, 'series');
-    const base = baseSpec(ctx, { uses: [category, series, maybeCol(ctx, 'value')] });
+    const order = maybeCol(ctx, 'category_order');
+    const base = baseSpec(ctx, { uses: [category, series, maybeCol(ctx, 'value'), order] });
     const { topN } = ctx.options;
     return {
       bars: {
         ...base,
         groupBy: [{ column: category, as: 'category' }, ...(series ? [{ column: series, as: 'series' }] : [])],
-        measures: [measureOf(ctx, base.from, 'value')],
+        measures: [
+          measureOf(ctx, base.from, 'value'),
+          ...(order ? [{ op: 'min' as const, column: order, as: 'category_order' }] : []),
+        ],
         ...(topN !== null ? { topN: { key: 'category', by: 'value', n: topN, other: OTHER_LABEL } } : {}),
       },
     };

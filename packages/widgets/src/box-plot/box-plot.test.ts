@@ -16,19 +16,22 @@ const STATS = [
   ['category', 'string'],
   ['n', 'integer'],
   ['min', 'number'],
+  ['whisker_low', 'number'],
   ['q1', 'number'],
   ['median', 'number'],
   ['q3', 'number'],
+  ['whisker_high', 'number'],
   ['max', 'number'],
   ['mean', 'number'],
+  ['outliers', 'string'],
 ] as const;
 const boxes: QueryResult = {
   columns: STATS.map(([name, type]) => ({ name, type })),
   rows: [
-    ['Placebo', 86, 10, 20, 25, 31, 50, 26.2],
-    ['Other', 5, 1, 2, 3, 4, 5, 3],
-    ['Drug', 84, 12, 24, 28.5, 35, 61, 29.94444],
-    ['Empty', 0, null, null, null, null, null, null],
+    ['Placebo', 86, 10, 10, 20, 25, 31, 45, 50, 26.2, '50.0'],
+    ['Other', 5, 1, 1, 2, 3, 4, 5, 5, 3, null],
+    ['Drug', 84, 12, 12, 24, 28.5, 35, 51, 61, 29.94444, '55.5, 61.0'],
+    ['Empty', 0, null, null, null, null, null, null, null, null, null],
   ],
   truncated: false,
 };
@@ -37,11 +40,14 @@ describe('box plot: queries', () => {
   const measures = [
     { op: 'count', column: lb('AVAL'), as: 'n' },
     { op: 'min', column: lb('AVAL'), as: 'min' },
+    { op: 'whisker_low', column: lb('AVAL'), as: 'whisker_low' },
     { op: 'percentile', column: lb('AVAL'), p: 0.25, as: 'q1' },
     { op: 'median', column: lb('AVAL'), as: 'median' },
     { op: 'percentile', column: lb('AVAL'), p: 0.75, as: 'q3' },
+    { op: 'whisker_high', column: lb('AVAL'), as: 'whisker_high' },
     { op: 'max', column: lb('AVAL'), as: 'max' },
     { op: 'mean', column: lb('AVAL'), as: 'mean' },
+    { op: 'outliers', column: lb('AVAL'), as: 'outliers' },
   ];
   it.each([
     {
@@ -90,14 +96,38 @@ describe('box plot: table', () => {
       { name: 'category', label: 'TRTA', type: 'string', field: 'category' },
       { name: 'n', label: 'n', type: 'integer' },
       { name: 'min', label: 'Minimum', type: 'number' },
+      { name: 'whisker_low', label: 'Lower whisker', type: 'number' },
       { name: 'q1', label: 'Q1', type: 'number' },
       { name: 'median', label: 'Median', type: 'number' },
       { name: 'q3', label: 'Q3', type: 'number' },
+      { name: 'whisker_high', label: 'Upper whisker', type: 'number' },
       { name: 'max', label: 'Maximum', type: 'number' },
       { name: 'mean', label: 'Mean', type: 'number' },
+      { name: 'outliers', label: 'Outliers', type: 'string' },
     ]);
-    expect(table.rows[0]).toEqual(['Drug', 84, 12, 24, 28.5, 35, 61, 29.94444]);
-    expect(table.notes?.[0]).toMatch(/whiskers reach the minimum and the maximum/);
+    expect(table.rows[0]).toEqual(['Drug', 84, 12, 12, 24, 28.5, 35, 51, 61, 29.94444, '55.5, 61.0']);
+    expect(table.notes?.[0]).toMatch(/1\.5 × IQR of the box \(Tukey\)/);
+  });
+
+  it('orders categories by the category order column (VISITNUM), not by label', () => {
+    const visits: QueryResult = {
+      columns: [...STATS.map(([name, type]) => ({ name, type })), { name: 'category_order', type: 'number' }],
+      rows: [
+        ['DAY 1', 3, 1, 1, 1, 2, 3, 3, 3, 2, null, 2],
+        ['FOLLOW-UP', 3, 1, 1, 1, 2, 3, 3, 3, 2, null, 99],
+        ['SCREENING', 3, 1, 1, 1, 2, 3, 3, 3, 2, null, 1],
+        ['WEEK 2', 3, 1, 1, 1, 2, 3, 3, 3, 2, null, 4],
+      ],
+      truncated: false,
+    };
+    const ctx = ctxOf({}, { value: lb('AVAL'), category: lb('AVISIT'), category_order: lb('AVISITN') });
+    expect(boxPlotWidget.buildQueries(ctx).boxes?.measures?.at(-1)).toEqual({
+      op: 'min',
+      column: lb('AVISITN'),
+      as: 'category_order',
+    });
+    const table = boxPlotWidget.toTable({ boxes: visits }, ctx);
+    expect(table.rows.map((r) => r[0])).toEqual(['SCREENING', 'DAY 1', 'WEEK 2', 'FOLLOW-UP']);
   });
 });
 
@@ -107,13 +137,23 @@ describe('box plot: chart', () => {
     const chart = boxPlotWidget.toChartOption?.(boxPlotWidget.toTable({ boxes }, ctx), ctx.options) ?? {};
     expect(chart.xAxis).toMatchObject({ type: 'category', data: ['Drug\nn=84', 'Placebo\nn=86', 'Other\nn=5'] });
     expect(chart.yAxis).toMatchObject({ type: 'value', scale: true });
-    const [box, mean] = chart.series as Record<string, unknown>[];
+    const [box, outliers, mean] = chart.series as Record<string, unknown>[];
+    // Whiskers end at the Tukey whiskers, not at the minimum and maximum; outliers are points.
     expect(box).toMatchObject({
       type: 'boxplot',
       data: [
-        { value: [12, 24, 28.5, 35, 61], point: { category: 'Drug' } },
-        { value: [10, 20, 25, 31, 50], point: { category: 'Placebo' } },
+        { value: [12, 24, 28.5, 35, 51], point: { category: 'Drug' } },
+        { value: [10, 20, 25, 31, 45], point: { category: 'Placebo' } },
         { value: [1, 2, 3, 4, 5], point: null },
+      ],
+    });
+    expect(outliers).toMatchObject({
+      type: 'scatter',
+      name: 'Outliers',
+      data: [
+        { value: ['Drug\nn=84', 55.5], point: { category: 'Drug' } },
+        { value: ['Drug\nn=84', 61], point: { category: 'Drug' } },
+        { value: ['Placebo\nn=86', 50], point: { category: 'Placebo' } },
       ],
     });
     expect(mean).toMatchObject({
@@ -128,6 +168,6 @@ describe('box plot: chart', () => {
     const chart = boxPlotWidget.toChartOption?.(boxPlotWidget.toTable({ boxes }, ctx), ctx.options) ?? {};
     expect(chart.xAxis).toMatchObject({ type: 'value' });
     expect(chart.yAxis).toMatchObject({ type: 'category', inverse: true, data: ['Drug', 'Placebo', 'Other'] });
-    expect(chart.series).toHaveLength(1);
+    expect((chart.series as Array<{ name: string }>).map((s) => s.name)).toEqual(['Distribution', 'Outliers']);
   });
 });

@@ -39,29 +39,47 @@ const Options = z.object({
   sort: z
     .enum(['label', 'median-desc', 'median-asc'])
     .default('label')
-    .describe('Order of the boxes ("Other" stays last)'),
+    .describe(
+      'Order of the boxes: by the category order column when mapped (VISITNUM), else by label; or by median ("Other" stays last)',
+    ),
   showMean: z.boolean().default(true).describe('Mark the mean with a diamond'),
   showN: z.boolean().default(true).describe('Write the number of values under each box'),
 });
 export type BoxPlotOptions = z.infer<typeof Options>;
 
-/** The statistics of one box, in the order ECharts draws them, then n and the mean. */
-const BOX = ['min', 'q1', 'median', 'q3', 'max'] as const;
-const LABELS: Record<(typeof BOX)[number] | 'n' | 'mean', string> = {
+/** The statistics of one box, in the order ECharts draws them (Tukey whiskers). */
+const BOX = ['whisker_low', 'q1', 'median', 'q3', 'whisker_high'] as const;
+/** The table's numeric columns, in order. */
+const STATS = ['min', 'whisker_low', 'q1', 'median', 'q3', 'whisker_high', 'max', 'mean'] as const;
+const LABELS: Record<(typeof STATS)[number] | 'n' | 'outliers', string> = {
   n: 'n',
   min: 'Minimum',
+  whisker_low: 'Lower whisker',
   q1: 'Q1',
   median: 'Median',
   q3: 'Q3',
+  whisker_high: 'Upper whisker',
   max: 'Maximum',
   mean: 'Mean',
+  outliers: 'Outliers',
 };
+
+/** The engine lists outliers as text (`"1.5, 210"`). */
+function outlierValues(cell: unknown): number[] {
+  if (typeof cell !== 'string' || cell === '') return [];
+  return cell
+    .split(',')
+    .map(Number)
+    .filter((v) => Number.isFinite(v));
+}
 
 const isOther = (options: BoxPlotOptions, value: unknown) => options.maxGroups !== null && value === OTHER_LABEL;
 
 /**
- * The distribution of Value per category: quartiles (continuous, as `quantile_cont`), whiskers at
- * the minimum and maximum (outliers would need the rows themselves), n and the mean. One row per box.
+ * The distribution of Value per category: quartiles (continuous, as `quantile_cont`), Tukey
+ * whiskers (the furthest values within 1.5 × IQR of the box), the values beyond them drawn as
+ * points, n, the mean, minimum and maximum. One row per box. Categories follow the Category order
+ * column when one is mapped (VISITNUM for visits: SCREENING, DAY 1, WEEK 2 … rather than A to Z).
  */
 /**
  * The value axis of an upright box plot. Slanted category names start at their tick and run down
@@ -75,11 +93,15 @@ function valueAxisBeside(labels: string[]) {
 export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
   type: 'box-plot',
   name: 'Box plot',
-  description: 'The distribution of a value per category: median, quartiles, minimum and maximum, mean and n.',
+  description:
+    'The distribution of a value per category: median, quartiles, Tukey whiskers with outliers as points, mean and n.',
   category: 'chart',
   fields: [
     field('value', true),
     field('category', false, { description: 'One box per value; without it, one box for all rows' }),
+    field('category_order', false, {
+      description: 'Orders the boxes by its smallest value per category: VISITNUM for visits, or a date',
+    }),
     SUBJECT_FIELD,
   ],
   datasets: [],
@@ -92,16 +114,21 @@ export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
   buildQueries(ctx) {
     const value = col(ctx, 'value');
     const category = maybeCol(ctx, 'category');
-    const base = baseSpec(ctx, { uses: [value, category] });
+    const order = category ? maybeCol(ctx, 'category_order') : undefined;
+    const base = baseSpec(ctx, { uses: [value, category, order] });
     const { maxGroups } = ctx.options;
     const measures: QueryMeasure[] = [
       { op: 'count', column: value, as: 'n' },
       { op: 'min', column: value, as: 'min' },
+      { op: 'whisker_low', column: value, as: 'whisker_low' },
       { op: 'percentile', column: value, p: 0.25, as: 'q1' },
       { op: 'median', column: value, as: 'median' },
       { op: 'percentile', column: value, p: 0.75, as: 'q3' },
+      { op: 'whisker_high', column: value, as: 'whisker_high' },
       { op: 'max', column: value, as: 'max' },
       { op: 'mean', column: value, as: 'mean' },
+      { op: 'outliers', column: value, as: 'outliers' },
+      ...(order ? [{ op: 'min' as const, column: order, as: 'category_order' }] : []),
     ];
     return {
       boxes: {
@@ -122,7 +149,7 @@ export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
     const { options } = ctx;
     const median = (r: Record<string, unknown>) => toNumber(r.median) ?? 0;
     const order: Record<BoxPlotOptions['sort'], (a: Record<string, unknown>, b: Record<string, unknown>) => number> = {
-      label: (a, b) => compareLabels(a.category, b.category),
+      label: (a, b) => compareLabels(a.category_order, b.category_order) || compareLabels(a.category, b.category),
       'median-desc': (a, b) => median(b) - median(a) || compareLabels(a.category, b.category),
       'median-asc': (a, b) => median(a) - median(b) || compareLabels(a.category, b.category),
     };
@@ -145,21 +172,25 @@ export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
           ]
         : []),
       { name: 'n', label: LABELS.n, type: 'integer' },
-      ...[...BOX, 'mean' as const].map((name) => ({
+      ...STATS.map((name) => ({
         name,
         label: LABELS[name],
-        type: name === 'min' || name === 'max' ? (typeOf(result, name) ?? valueType) : valueType,
+        type: ['min', 'max', 'whisker_low', 'whisker_high'].includes(name)
+          ? (typeOf(result, name) ?? valueType)
+          : valueType,
       })),
+      { name: 'outliers', label: LABELS.outliers, type: 'string' },
     ];
     return {
       columns,
       rows: rows.map((r) => [
         ...(category ? [r.category] : []),
         toNumber(r.n),
-        ...[...BOX, 'mean' as const].map((name) => toNumber(r[name])),
+        ...STATS.map((name) => toNumber(r[name])),
+        typeof r.outliers === 'string' && r.outliers !== '' ? r.outliers : null,
       ]),
       notes: [
-        `Boxes span the first to the third quartile; whiskers reach the minimum and the maximum.`,
+        'Boxes span the first to the third quartile; whiskers reach the furthest values within 1.5 × IQR of the box (Tukey); values beyond are drawn as points.',
         ...cutNotes(result, 'boxes'),
       ],
     };
@@ -169,6 +200,7 @@ export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
     const c = columnIndex(table.columns, 'category');
     const n = columnIndex(table.columns, 'n');
     const mean = columnIndex(table.columns, 'mean');
+    const outliers = columnIndex(table.columns, 'outliers');
     const box = BOX.map((name) => columnIndex(table.columns, name));
     const horizontal = options.orientation === 'horizontal';
     const labels = table.rows.map((row) => {
@@ -204,14 +236,29 @@ export const boxPlotWidget: WidgetType<BoxPlotOptions> = {
           : { value: horizontal ? [v, labels[i] ?? ''] : [labels[i] ?? '', v], point: pointAt(row) };
       }),
     };
+    const points: ScatterSeriesOption = {
+      type: 'scatter',
+      name: 'Outliers',
+      symbol: 'circle',
+      symbolSize: 5,
+      itemStyle: { color: 'transparent', borderColor: PALETTE[0], borderWidth: 1 },
+      data: table.rows.flatMap((row, i) =>
+        (outliers < 0 ? [] : outlierValues(row[outliers])).map((v) => ({
+          value: horizontal ? [roundForDisplay(v), labels[i] ?? ''] : [labels[i] ?? '', roundForDisplay(v)],
+          point: pointAt(row),
+        })),
+      ),
+    };
+    const hasOutliers = (points.data?.length ?? 0) > 0;
+    const series = [boxes, ...(hasOutliers ? [points] : []), ...(options.showMean ? [means] : [])];
     return chartOption({
       // Slanted visit names reach left of the plot, over the value axis's labels, without the room.
-      grid: grid(options.showMean, !horizontal && slanted(labels)),
-      legend: legend(options.showMean),
+      grid: grid(series.length > 1, !horizontal && slanted(labels)),
+      legend: legend(series.length > 1),
       tooltip: tooltip('item'),
       xAxis: horizontal ? scaledValueAxis() : categoryAxis(labels),
       yAxis: horizontal ? { ...categoryAxis(labels, undefined, 'down'), inverse: true } : valueAxisBeside(labels),
-      series: options.showMean ? [boxes, means] : [boxes],
+      series,
     });
   },
 };

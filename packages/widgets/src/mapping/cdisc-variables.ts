@@ -35,6 +35,7 @@ export const CDISC_VARIABLES: Readonly<Record<string, readonly CdiscVariable[]>>
   disposition_reason: [v('DCSREAS'), v('DSDECOD', { alsoIn: ['DS'] })],
   visit: [v('VISIT'), v('AVISIT')],
   visit_date: [v('SVSTDTC'), v('ADT')],
+  visit_order: [v('VISITNUM'), v('AVISITN')],
   ae_term: [v('AEDECOD', AE), v('AETERM', AE)],
   ae_body_system: [v('AEBODSYS', AE), v('AESOC', AE)],
   ae_serious: [v('AESER', AE)],

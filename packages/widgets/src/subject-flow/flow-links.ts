@@ -1,5 +1,6 @@
 import type { QueryResult } from '@cdp/contracts';
 import { count, records, textOrNull } from '../subject-listing/records.ts';
+import { termSet } from '../terms.ts';
 import type { DispositionOptions } from './disposition-options.ts';
 import { notDiscontinued } from './subject-status.ts';
 
@@ -66,8 +67,8 @@ export function flowLinks(counts: FlowCounts, options: DispositionOptions): Flow
   }
   if (!counts.outcomes) return links;
 
-  const completedValues = new Set(options.completedValues);
-  const notReasons = new Set(notDiscontinued(options));
+  const completedValues = termSet(options.completedValues);
+  const notReasons = termSet(notDiscontinued(options));
   const reasons = new Map<string, number>();
   for (const parent of parents) {
     let completed = 0;

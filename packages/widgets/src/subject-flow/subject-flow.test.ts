@@ -194,6 +194,31 @@ describe('subject-flow links', () => {
         ['Discontinued', 'Completed (reason)', 2],
       ],
     },
+    {
+      name: 'outcomes in any case or padded with blanks are the same terms (Completed, ongoing )',
+      counts: {
+        screened: 10,
+        screenFailures: 0,
+        enrolled: 10,
+        treated: null,
+        outcomes: outcomes(
+          ['outcome', 'subjects'],
+          [
+            ['Completed', 6],
+            ['ongoing ', 3],
+            ['Adverse Event', 1],
+          ],
+        ),
+      },
+      links: [
+        [null, 'Screened', 10],
+        ['Screened', 'Enrolled', 10],
+        ['Enrolled', 'Completed', 6],
+        ['Enrolled', 'Discontinued', 1],
+        ['Enrolled', 'Ongoing', 3],
+        ['Discontinued', 'Adverse Event', 1],
+      ],
+    },
   ])('$name', ({ counts, links }) => {
     expect(flowLinks(counts, options)).toEqual(links);
   });

@@ -87,7 +87,7 @@ export const CLINICAL_STUDY_OVERVIEW: TemplateSpec = {
           subtitle: 'Alanine aminotransferase, standard units',
           at: { x: 6, y: 19, w: 6, h: 10 },
           datasets: LB,
-          bind: { category: 'visit', value: 'lab_value' },
+          bind: { category: 'visit', category_order: 'visit_order', value: 'lab_value' },
           filters: [{ field: 'lab_test', op: 'starts', value: 'Alanine Aminotransferase' }],
         },
         {

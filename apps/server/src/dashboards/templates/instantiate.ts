@@ -9,7 +9,7 @@ import { suggestMapping, widgetType } from '@cdp/widgets';
 import { CLINICAL_STUDY_OVERVIEW } from './clinical-study-overview.ts';
 import type { TemplateSpec, TemplateWidget } from './template-spec.ts';
 
-const GENERIC_FIELDS = ['category', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
+const GENERIC_FIELDS = ['category', 'category_order', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
 
 export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW];
 
@@ -68,6 +68,7 @@ const REFERENCE_SCHEMA: SchemaDataset[] = [
       { name: 'LBSTNRHI', label: null, type: 'number' },
       { name: 'LBSTNRLO', label: null, type: 'number' },
       { name: 'VISIT', label: null, type: 'string' },
+      { name: 'VISITNUM', label: null, type: 'number' },
       { name: 'LBDTC', label: null, type: 'string' },
     ],
   },
@@ -79,11 +80,18 @@ export interface Instantiated {
   unmapped: Array<{ pageId: string; widgetId: string; title: string; fields: string[] }>;
 }
 
+/**
+ * The first candidate dataset the data has. When it has none, the candidate of the data's own
+ * standard (ADLB for ADaM, LB for SDTM), so the widget says "no dataset LB" to an SDTM study.
+ */
 function pickDataset(widget: TemplateWidget, datasets: SchemaDataset[]): string {
   const candidates = widget.datasets ?? widgetType(widget.type)?.datasets ?? [];
   const present = candidates.find((name) => datasets.some((d) => d.name.toUpperCase() === name.toUpperCase()));
   const found = datasets.find((d) => d.name.toUpperCase() === (present ?? '').toUpperCase());
-  return found?.name ?? candidates[0] ?? 'DM';
+  if (found) return found.name;
+  const adam = datasets.some((d) => d.name.toUpperCase() === 'ADSL');
+  const ofStandard = candidates.find((name) => name.toUpperCase().startsWith('AD') === adam);
+  return ofStandard ?? candidates[0] ?? 'DM';
 }
 
 function pickPopulation(datasets: SchemaDataset[]): string | undefined {

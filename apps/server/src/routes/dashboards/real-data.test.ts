@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
+import type { Dashboard, WidgetDataResponse, WidgetDefinition } from '@cdp/contracts';
 import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { multipartFile, type Session, startTestApp, type TestApp } from '../../.
 import { datasetFile } from '../../lib/study-folders.ts';
 
 /*
- * The Demographics and AE-incidence widgets on the CDISC pilot's ADaM (adam-tdf ADSL and ADAE),
+ * The clinical widgets on the CDISC pilot's ADaM (adam-tdf ADSL, ADAE and ADLBHY),
  * uploaded as a user would, checked against counts this test computes itself with plain DuckDB SQL
  * over the stored Parquet files: no widget, query-engine or mapping code is used for the expected
  * numbers. The definitions are the usual ones for these tables: the safety population (SAFFL = Y),
@@ -26,6 +26,11 @@ let sql: (query: string) => Promise<unknown[][]>;
 let closeDuck: () => void;
 
 type Row = Record<string, unknown>;
+
+/** `[key…, count]` rows as a map (keys joined with " | "). */
+function counts(rows: unknown[][]): Map<string, number> {
+  return new Map(rows.map((r) => [r.slice(0, -1).map(String).join(' | '), Number(r.at(-1))]));
+}
 
 function table(data: WidgetDataResponse): Row[] {
   return data.rows.map((row) => Object.fromEntries(data.columns.map((c, i) => [c.name, row[i]])));
@@ -49,6 +54,7 @@ beforeAll(async () => {
   const zip = buildZip([
     { name: 'adsl.xpt', data: await readFile(path.join(ADAM, 'adsl.xpt')) },
     { name: 'adae.xpt', data: await readFile(path.join(ADAM, 'adae.xpt')) },
+    { name: 'adlbhy.xpt', data: await readFile(path.join(ADAM, 'adlbhy.xpt')) },
   ]);
   const upload = await t.request(manager, {
     method: 'POST',
@@ -75,6 +81,7 @@ beforeAll(async () => {
   const connection = await instance.connect();
   await connection.run(`CREATE VIEW adsl AS SELECT * FROM read_parquet('${files.ADSL}')`);
   await connection.run(`CREATE VIEW adae AS SELECT * FROM read_parquet('${files.ADAE}')`);
+  await connection.run(`CREATE VIEW adlbhy AS SELECT * FROM read_parquet('${files.ADLBHY}')`);
   // Counts come back as BIGINT (JSON strings): numbers here, so they compare with the API's.
   sql = async (query) =>
     ((await connection.runAndReadAll(query)).getRowsJson() as unknown[][]).map((row) =>
@@ -85,6 +92,30 @@ beforeAll(async () => {
     instance.closeSync();
   };
 });
+/** A template widget re-pointed at other data, drawn through the builder's preview. */
+async function preview(widgetId: string, data: WidgetDefinition['data']): Promise<WidgetDataResponse> {
+  const widget = dashboard.document.pages
+    .flatMap((p) => Object.entries(p.widgets))
+    .find(([id]) => id === widgetId)?.[1];
+  const res = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/widgets/preview`,
+    payload: { widget: { ...widget, data } },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  const body = res.json();
+  expect(body.error).toBeNull();
+  return body.data;
+}
+
+/** Continuous quantile (DuckDB's quantile_cont, R type 7) of sorted values: the test's own reference. */
+function quantile(sorted: number[], p: number): number {
+  const at = (sorted.length - 1) * p;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (at - low);
+}
+
 afterAll(async () => {
   closeDuck?.();
   await t?.close();
@@ -181,5 +212,109 @@ describe.skipIf(!hasData)('dashboards on the CDISC pilot ADaM (adam-tdf)', () =>
       checked += 1;
     }
     expect(checked).toBeGreaterThan(300);
+  });
+
+  it('ALT by Visit on ADLBHY: visits in AVISITN order, quartiles, Tukey whiskers and outliers as a reference computes them', async () => {
+    const visits = (await sql(`
+      SELECT AVISIT, min(AVISITN), list(AVAL ORDER BY AVAL)
+        FROM adlbhy WHERE PARAMCD = 'ALT' AND AVAL IS NOT NULL GROUP BY AVISIT ORDER BY 2`)) as [
+      string,
+      number,
+      number[],
+    ][];
+    expect(visits.map(([visit]) => visit)).toEqual([
+      'Baseline',
+      'Week 2',
+      'Week 4',
+      'Week 6',
+      'Week 8',
+      'Week 12',
+      'Week 16',
+      'Week 20',
+      'Week 24',
+    ]);
+    const data = await preview('alt-by-visit', {
+      dataset: 'ADLBHY',
+      population: 'ADSL',
+      mapping: { subject_id: 'USUBJID', category: 'AVISIT', category_order: 'AVISITN', value: 'AVAL' },
+      filters: [{ column: 'PARAMCD', op: 'eq', value: 'ALT' }],
+    });
+    const rows = table(data);
+    expect(rows.map((r) => r.category)).toEqual(visits.map(([visit]) => visit));
+    let outliersSeen = 0;
+    for (const [visit, , raw] of visits) {
+      const values = raw.map(Number);
+      const row = rows.find((r) => r.category === visit);
+      const [q1, median, q3] = [0.25, 0.5, 0.75].map((p) => quantile(values, p)) as [number, number, number];
+      const low = q1 - 1.5 * (q3 - q1);
+      const high = q3 + 1.5 * (q3 - q1);
+      const inside = values.filter((v) => v >= low && v <= high);
+      const outliers = values.filter((v) => v < low || v > high);
+      expect(row?.n, visit).toBe(values.length);
+      expect(row?.q1 as number, visit).toBeCloseTo(q1, 9);
+      expect(row?.median as number, visit).toBeCloseTo(median, 9);
+      expect(row?.q3 as number, visit).toBeCloseTo(q3, 9);
+      expect([row?.whisker_low, row?.whisker_high], visit).toEqual([Math.min(...inside), Math.max(...inside)]);
+      expect([row?.min, row?.max], visit).toEqual([values[0], values.at(-1)]);
+      const listed = row?.outliers === null ? [] : String(row?.outliers).split(', ').map(Number);
+      expect(listed, visit).toEqual(outliers);
+      outliersSeen += outliers.length;
+    }
+    // ALT is skewed: the pilot has high values beyond the upper fence, which the chart draws as points.
+    expect(outliersSeen).toBeGreaterThan(0);
+    const series = (data.chart?.series ?? []) as Array<{ name: string; data: unknown[] }>;
+    const points = series.find((s) => s.name === 'Outliers');
+    expect(points?.data).toHaveLength(outliersSeen);
+  });
+
+  it('ALT Distribution on ADLBHY: rows per bin of 5 U/L', async () => {
+    const expected = (await sql(`
+      SELECT floor(AVAL / 5) * 5, count(*) FROM adlbhy WHERE PARAMCD = 'ALT' AND AVAL IS NOT NULL GROUP BY 1`)) as [
+      number,
+      number,
+    ][];
+    const widget = dashboard.document.pages
+      .flatMap((p) => Object.entries(p.widgets))
+      .find(([id]) => id === 'alt-distribution')?.[1];
+    const res = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/widgets/preview`,
+      payload: {
+        widget: {
+          ...widget,
+          options: { ...widget?.options, binWidth: 5 },
+          data: {
+            dataset: 'ADLBHY',
+            population: 'ADSL',
+            mapping: { subject_id: 'USUBJID', value: 'AVAL' },
+            filters: [{ column: 'PARAMCD', op: 'eq', value: 'ALT' }],
+          },
+        },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const rows = table(res.json().data);
+    const byBin = new Map(expected.map(([bin, n]) => [Number(bin), Number(n)]));
+    for (const row of rows) expect(row.count, `bin ${row.bin_start}`).toBe(byBin.get(Number(row.bin_start)) ?? 0);
+    expect(rows.reduce((total, r) => total + Number(r.count), 0)).toBe([...byBin.values()].reduce((a, b) => a + b, 0));
+  });
+
+  it('Subject Flow on ADSL: completed, discontinued and each reason (DCSREAS) as plain SQL counts them', async () => {
+    const reasons = counts(await sql(`SELECT DCSREAS, count(*) FROM adsl WHERE EOSSTT = 'DISCONTINUED' GROUP BY 1`));
+    const [[completed, total]] = (await sql(
+      `SELECT count(*) FILTER (WHERE EOSSTT = 'COMPLETED'), count(*) FROM adsl`,
+    )) as [[number, number]];
+    const links = counts((await widget('subject-flow')).rows.map((r) => [r[0] ?? '', r[1], r[2]]));
+    expect(links.get(' | Screened')).toBe(total);
+    const completedLink = [...links].find(([key]) => key.endsWith('| Completed'));
+    expect(completedLink?.[1]).toBe(completed);
+    for (const [reason, n] of reasons) expect(links.get(`Discontinued | ${reason}`), reason).toBe(n);
+  });
+
+  it('Site Summary and Total Screened on ADSL: subjects per site sum to the ADSL total', async () => {
+    const perSite = counts(await sql(`SELECT SITEID, count(*) FROM adsl GROUP BY 1`));
+    const rows = table(await widget('site-summary'));
+    expect(new Map(rows.map((r) => [String(r.site), r.screened]))).toEqual(perSite);
+    expect((await widget('total-screened')).metric?.value).toBe(254);
   });
 });

@@ -238,12 +238,44 @@ describe('uploading data', () => {
         { value: 'Placebo', count: 2 },
         { value: 'Drug', count: 1 },
       ],
+      filters: 0,
     });
     const age = await t.request(manager, {
       method: 'GET',
       url: `/api/studies/${studyId}/versions/${second.id}/datasets/dm/profile?column=AGE`,
     });
     expect(age.json()).toMatchObject({ type: 'integer', min: 48, max: 72, mean: 61 });
+  });
+
+  it("profiles a column over the viewer's filters, split by another column", async () => {
+    // DM v2: S-001 Placebo 63 WHITE, S-002 Drug 72 ASIAN, S-004 Placebo 48 WHITE.
+    const filter = encodeURIComponent(JSON.stringify([{ column: 'RACE', op: 'eq', value: 'WHITE' }]));
+    const res = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/versions/${second.id}/datasets/dm/profile?column=AGE&filter=${filter}&by=SEX`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      rows: 2,
+      min: 48,
+      max: 63,
+      mean: 55.5,
+      filters: 1,
+      split: {
+        by: 'SEX',
+        totalGroups: 2,
+        groups: [
+          { value: 'F', rows: 1, missing: 0, distinct: 1, min: 63, max: 63, mean: 63 },
+          { value: 'M', rows: 1, missing: 0, distinct: 1, min: 48, max: 48, mean: 48 },
+        ],
+      },
+    });
+    const badSplit = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/versions/${second.id}/datasets/dm/profile?column=AGE&by=NOPE`,
+    });
+    expect(badSplit.statusCode).toBe(400);
+    expect(badSplit.json().error.message).toBe('by: there is no column NOPE in this dataset');
   });
 
   it('downloads CSV and Parquet, and records the export in the audit trail', async () => {
@@ -264,6 +296,23 @@ describe('uploading data', () => {
       [orgId],
     );
     expect(rows[0].n).toBe(2);
+  });
+
+  it('downloads a CSV as filtered and sorted on screen, audited with the view; other formats are as stored', async () => {
+    const base = `/api/studies/${studyId}/versions/${second.id}/datasets/dm/download`;
+    const filter = encodeURIComponent(JSON.stringify([{ column: 'ARM', op: 'eq', value: 'Placebo' }]));
+    const csv = await t.request(manager, { method: 'GET', url: `${base}?format=csv&filter=${filter}&sort=-AGE` });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.body).toBe('USUBJID,ARM,AGE,SEX,RACE\nS-001,Placebo,63,F,WHITE\nS-004,Placebo,48,M,WHITE\n');
+    const { rows } = await t.admin.query(
+      `select new_values->'view' as view from audit_events
+        where org_id = $1 and action = 'dataset.exported' order by seq desc limit 1`,
+      [orgId],
+    );
+    expect(rows[0].view).toEqual({ filters: [{ column: 'ARM', op: 'eq', value: 'Placebo' }], sort: '-AGE' });
+    const parquet = await t.request(manager, { method: 'GET', url: `${base}?format=parquet&sort=AGE` });
+    expect(parquet.statusCode).toBe(400);
+    expect(parquet.json().error.message).toBe('Only CSV downloads follow filters and sort.');
   });
 
   it('lets a data scientist read but not upload or activate; a monitor cannot read rows', async () => {

@@ -82,7 +82,8 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       preHandler: requirePermission('data:view:assigned'),
       schema: {
         tags: ['data'],
-        summary: 'Profile of one column: type, missing, distinct, min, max, mean and top values',
+        summary:
+          'Profile of one column over the rows `filter` keeps: missing, distinct, min, max, mean and top values, optionally split `by` a column',
         params: DatasetParams,
         querystring: ColumnProfileQuery,
         response: { 200: ColumnProfile },
@@ -90,7 +91,10 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     },
     async (request) => {
       const dataset = await datasetFor(ctx, actorOf(request), request.params, 'data:view:assigned');
-      const profile = await answer(() => profileColumn(store, dataset, request.query.column));
+      const { column, filter, by } = request.query;
+      const profile = await answer(() =>
+        profileColumn(store, dataset, column, { filters: filter, ...(by ? { by } : {}) }),
+      );
       const label = dataset.columns.find((c) => c.name === profile.name)?.label ?? null;
       return { ...profile, label, type: profile.type as ColumnProfile['type'] };
     },
@@ -102,7 +106,8 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       preHandler: DATASET_DOWNLOAD.map(requirePermission),
       schema: {
         tags: ['data'],
-        summary: 'Download a dataset as CSV, Parquet or SAS XPT v5 (audited)',
+        summary:
+          'Download a dataset as CSV, Parquet or SAS XPT v5 (audited); a CSV may follow the viewer (`filter`, `sort`)',
         params: DatasetParams,
         querystring: DownloadQuery,
       },
@@ -111,8 +116,10 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       const actor = actorOf(request);
       const dataset = await datasetFor(ctx, actor, request.params, 'data:view:assigned');
       authorizeDatasetDownload(actor, { id: dataset.row.studyId });
-      const { format, raw = false } = request.query;
-      const exported = await exportDataset(ctx, authorOf(request), { dataset, format, raw, store });
+      const { format, filter, sort, raw = false } = request.query;
+      const view = filter.length > 0 || sort ? { filters: filter, ...(sort ? { sort } : {}) } : null;
+      if (view && format !== 'csv') throw new AppError('INVALID_QUERY', 'Only CSV downloads follow filters and sort.');
+      const exported = await answer(() => exportDataset(ctx, authorOf(request), { dataset, format, raw, view, store }));
       const stream = createReadStream(exported.file);
       if (exported.temporary) stream.on('close', () => void rm(exported.file, { force: true }));
       return reply

@@ -10,7 +10,10 @@ interface UnmappedBannerProps {
   canEdit: boolean;
 }
 
-/** Widgets that cannot show anything until their fields are mapped to columns of the data. */
+/**
+ * Widgets that cannot show anything yet, each with the reason the widget itself gives (a missing
+ * dataset is not a missing mapping), so the banner and the widget never disagree.
+ */
 export function UnmappedBanner({ dashboard, fieldLabel, canEdit }: UnmappedBannerProps) {
   const { unmapped } = dashboard;
   if (unmapped.length === 0) return null;
@@ -18,15 +21,15 @@ export function UnmappedBanner({ dashboard, fieldLabel, canEdit }: UnmappedBanne
   return (
     <Alert
       tone="warning"
-      title={`${plural(unmapped.length, 'widget needs', 'widgets need')} field mappings`}
+      title={`${plural(unmapped.length, 'widget cannot', 'widgets cannot')} show data`}
       data-unmapped
     >
       <ul className="mt-1 space-y-0.5">
         {unmapped.slice(0, 6).map((widget) => (
           <li key={widget.widgetId}>
             <span className="font-medium">{widget.title}</span>
-            <span className="opacity-80"> ({pageTitle(widget.pageId)})</span>: map{' '}
-            {widget.fields.map(fieldLabel).join(', ')}
+            <span className="opacity-80"> ({pageTitle(widget.pageId)})</span>:{' '}
+            {widget.reason ?? `map ${widget.fields.map(fieldLabel).join(', ')}`}
           </li>
         ))}
         {unmapped.length > 6 ? <li>and {plural(unmapped.length - 6, 'more widget')}</li> : null}
@@ -38,7 +41,7 @@ export function UnmappedBanner({ dashboard, fieldLabel, canEdit }: UnmappedBanne
           page={unmapped[0]?.pageId}
           className="mt-2 inline-flex items-center gap-1 font-medium underline-offset-4 hover:underline"
         >
-          Map the fields in the builder
+          Fix them in the builder
           <ArrowRight className="size-3.5" aria-hidden />
         </EditDashboardLink>
       ) : (

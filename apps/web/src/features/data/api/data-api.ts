@@ -68,11 +68,22 @@ export const rowsPageQuery = (
     placeholderData: page === 0 ? keepPreviousData : undefined,
   });
 
-export const profileQuery = (studyId: string, versionId: string, name: string, column: string) =>
+/** A column's profile over the rows the viewer's `filters` keep, split `by` a column when given. */
+export const profileQuery = (
+  studyId: string,
+  versionId: string,
+  name: string,
+  column: string,
+  filters: RowFilter[] = [],
+  by?: string,
+) =>
   queryOptions({
-    queryKey: [...dataKeys.version(studyId, versionId), 'profile', name, column],
+    queryKey: [...dataKeys.version(studyId, versionId), 'profile', name, column, filters, by ?? null],
     queryFn: ({ signal }) =>
-      api<ColumnProfile>(`${datasetPath(studyId, versionId, name)}/profile`, { query: { column }, signal }),
+      api<ColumnProfile>(`${datasetPath(studyId, versionId, name)}/profile`, {
+        query: { column, filter: filters.length > 0 ? JSON.stringify(filters) : undefined, by },
+        signal,
+      }),
     staleTime: Number.POSITIVE_INFINITY,
   });
 
@@ -92,10 +103,16 @@ export function activateVersion(studyId: string, versionId: string, reason: stri
   });
 }
 
-export function downloadDataset(studyId: string, versionId: string, name: string, format: DownloadFormat) {
-  return downloadFile(
-    `${datasetPath(studyId, versionId, name)}/download`,
-    { format },
-    `${name.toLowerCase()}.${format}`,
-  );
+/** The dataset as stored, or (CSV) only the rows of `view`, in its order. */
+export function downloadDataset(
+  studyId: string,
+  versionId: string,
+  name: string,
+  format: DownloadFormat,
+  view?: { filters: RowFilter[]; sort?: string },
+) {
+  const query = view
+    ? { format, filter: view.filters.length > 0 ? JSON.stringify(view.filters) : undefined, sort: view.sort }
+    : { format };
+  return downloadFile(`${datasetPath(studyId, versionId, name)}/download`, query, `${name.toLowerCase()}.${format}`);
 }

@@ -1,12 +1,14 @@
-import type { ColumnProfile, DatasetColumn, RowFilter } from '@cdp/contracts';
+import type { ColumnProfile, ColumnProfileGroup, DatasetColumn, RowFilter } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { Filter, X } from 'lucide-react';
 import { Button } from '../../../components/ui/button.tsx';
 import { ErrorState } from '../../../components/ui/error-state.tsx';
 import { Select } from '../../../components/ui/select.tsx';
 import { Skeleton } from '../../../components/ui/skeleton.tsx';
+import { plural } from '../../../lib/format.ts';
 import { profileQuery } from '../api/data-api.ts';
 import { cellText, isNumeric, statText } from '../lib/cells.ts';
+import { shareText as percent } from '../lib/share.ts';
 import { ColumnTypeIcon, TYPE_LABELS } from './column-type-icon.tsx';
 
 interface ColumnProfilePanelProps {
@@ -15,15 +17,14 @@ interface ColumnProfilePanelProps {
   dataset: string;
   columns: DatasetColumn[];
   column: string;
+  /** The viewer's filters: the profile describes the rows they keep. */
+  filters: RowFilter[];
+  /** The column the statistics are split by (LBTESTCD), if any. */
+  by: string | undefined;
   onColumnChange: (column: string) => void;
+  onByChange: (by: string | undefined) => void;
   onFilter: (filter: RowFilter) => void;
   onClose: () => void;
-}
-
-function percent(part: number, whole: number): string {
-  if (whole === 0) return '0%';
-  const value = (part / whole) * 100;
-  return `${value < 1 && value > 0 ? '<1' : Math.round(value)}%`;
 }
 
 function Stat({ label, value, mono }: { label: string; value: string; mono?: boolean }) {
@@ -128,18 +129,57 @@ function Profile({ profile, onFilter }: { profile: ColumnProfile; onFilter: (fil
   );
 }
 
-/** Statistics of one column of the whole dataset (not just the rows on screen). */
+function SplitTable({ profile }: { profile: ColumnProfile }) {
+  const split = profile.split;
+  if (!split) return null;
+  const numeric = isNumeric(profile.type);
+  const value = (v: unknown) => (v === null || v === undefined ? '—' : statText(v));
+  const label = (group: ColumnProfileGroup) =>
+    group.value === null || group.value === undefined ? 'missing' : cellText(group.value) || '""';
+  return (
+    <div className="space-y-2">
+      <h3 className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">By {split.by}</h3>
+      <ul className="divide-y divide-border rounded border border-border" aria-label={`${profile.name} by ${split.by}`}>
+        {split.groups.map((group) => (
+          <li key={JSON.stringify(group.value)} className="space-y-0.5 px-2 py-1.5 text-xs tabular-nums">
+            <p className="flex items-baseline justify-between gap-3">
+              <span className="min-w-0 truncate font-mono" title={label(group)}>
+                {label(group)}
+              </span>
+              <span className="shrink-0 text-muted-foreground">{plural(group.rows, 'row')}</span>
+            </p>
+            <p className="text-muted-foreground">
+              {numeric ? `mean ${value(group.mean)} · ` : `${group.distinct.toLocaleString()} distinct · `}
+              {value(group.min)} – {value(group.max)}
+              {group.missing > 0 ? ` · ${group.missing.toLocaleString()} missing` : ''}
+            </p>
+          </li>
+        ))}
+      </ul>
+      {split.totalGroups > split.groups.length ? (
+        <p className="text-xs text-muted-foreground">
+          The {split.groups.length} largest of {split.totalGroups.toLocaleString()} values of {split.by}.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Statistics of one column over the rows the viewer's filters keep, optionally split by another column. */
 export function ColumnProfilePanel({
   studyId,
   versionId,
   dataset,
   columns,
   column,
+  filters,
+  by,
   onColumnChange,
+  onByChange,
   onFilter,
   onClose,
 }: ColumnProfilePanelProps) {
-  const query = useQuery(profileQuery(studyId, versionId, dataset, column));
+  const query = useQuery(profileQuery(studyId, versionId, dataset, column, filters, by));
   const meta = columns.find((c) => c.name === column);
   return (
     <aside
@@ -168,6 +208,26 @@ export function ColumnProfilePanel({
             </option>
           ))}
         </Select>
+        <div className="flex items-center gap-2 text-xs text-muted-foreground">
+          <label htmlFor="profile-split-by" className="shrink-0">
+            Split by
+          </label>
+          <Select
+            id="profile-split-by"
+            aria-label="Split the profile by"
+            value={by ?? ''}
+            onChange={(event) => onByChange(event.target.value || undefined)}
+          >
+            <option value="">Nothing</option>
+            {columns
+              .filter((c) => c.name !== column)
+              .map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name}
+                </option>
+              ))}
+          </Select>
+        </div>
         {query.isPending ? (
           <div className="space-y-3" role="status" aria-label="Loading the profile">
             <Skeleton className="h-4 w-full" />
@@ -181,8 +241,11 @@ export function ColumnProfilePanel({
         ) : (
           <>
             <Profile profile={query.data} onFilter={onFilter} />
+            <SplitTable profile={query.data} />
             <p className="border-t border-border pt-3 text-xs text-muted-foreground">
-              Computed over every row of the dataset, whatever the filters.
+              {query.data.filters > 0
+                ? `Computed over the ${query.data.rows.toLocaleString()} rows the filters keep.`
+                : 'Computed over every row of the dataset.'}
             </p>
           </>
         )}

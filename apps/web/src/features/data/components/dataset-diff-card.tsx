@@ -47,7 +47,21 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 
 function ColumnChanges({ diff }: { diff: DatasetDiff }) {
   const none = diff.columnsAdded.length + diff.columnsRemoved.length + diff.columnsRetyped.length === 0;
-  if (none) return <p className="text-[13px] text-muted-foreground">Same columns, same types.</p>;
+  const storage = diff.columnsNumericStorage ?? [];
+  const storageNote =
+    storage.length > 0 ? (
+      <p className="text-xs text-muted-foreground" data-numeric-storage>
+        Same numbers, stored as {storage[0]?.to === 'number' ? 'float' : 'integer'} now:{' '}
+        <span className="font-mono">{storage.map((c) => c.name).join(', ')}</span>
+      </p>
+    ) : null;
+  if (none)
+    return (
+      <div className="space-y-1">
+        <p className="text-[13px] text-muted-foreground">Same columns, same types.</p>
+        {storageNote}
+      </div>
+    );
   return (
     <dl className="space-y-2 text-[13px]">
       {diff.columnsAdded.length > 0 ? (
@@ -86,6 +100,7 @@ function ColumnChanges({ diff }: { diff: DatasetDiff }) {
           ))}
         </div>
       ) : null}
+      {storageNote ? <div>{storageNote}</div> : null}
     </dl>
   );
 }

@@ -29,6 +29,8 @@ export interface DatasetSearch {
   filter?: RowFilter[];
   /** The column whose profile is open. */
   column?: string;
+  /** The column that profile is split by. */
+  by?: string;
 }
 
 interface DatasetViewerProps {
@@ -173,9 +175,12 @@ function Rows({
             dataset={summary.name}
             columns={columns}
             column={search.column}
-            onColumnChange={(column) => setSearch({ column })}
+            filters={filters}
+            by={search.by}
+            onColumnChange={(column) => setSearch({ column, ...(column === search.by ? { by: undefined } : {}) })}
+            onByChange={(by) => setSearch({ by })}
             onFilter={(filter) => setFilters([...filters.filter((f) => f.column !== filter.column), filter])}
-            onClose={() => setSearch({ column: undefined })}
+            onClose={() => setSearch({ column: undefined, by: undefined })}
           />
         ) : null}
       </div>
@@ -280,7 +285,14 @@ export function DatasetViewer({ result, versionId, name, search }: DatasetViewer
                 </option>
               ))}
             </Select>
-            {canExport ? <DownloadMenu studyId={study.id} versionId={versionId} name={summary.name} /> : null}
+            {canExport ? (
+              <DownloadMenu
+                studyId={study.id}
+                versionId={versionId}
+                name={summary.name}
+                view={{ filters: search.filter ?? [], ...(search.sort ? { sort: search.sort } : {}) }}
+              />
+            ) : null}
           </>
         }
       />
