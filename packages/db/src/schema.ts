@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
+  date,
   index,
   integer,
   jsonb,
@@ -110,9 +112,17 @@ export const studies = pgTable(
     createdBy: uuid('created_by'),
     /** The data version dashboards and pipelines read; moved by activate / roll back, always audited. */
     activeDataVersionId: uuid('active_data_version_id'),
+    /** The enrollment plan (target subjects, first and last planned enrollment day): dashboards draw it. */
+    plannedEnrollment: integer('planned_enrollment'),
+    plannedEnrollmentStart: date('planned_enrollment_start', { mode: 'string' }),
+    plannedEnrollmentEnd: date('planned_enrollment_end', { mode: 'string' }),
     ...timestamps,
   },
-  (t) => [unique('studies_org_code').on(t.orgId, t.code)],
+  (t) => [
+    unique('studies_org_code').on(t.orgId, t.code),
+    check('studies_planned_enrollment_positive', sql`${t.plannedEnrollment} > 0`),
+    check('studies_planned_enrollment_dates', sql`${t.plannedEnrollmentEnd} > ${t.plannedEnrollmentStart}`),
+  ],
 );
 
 export const roleAssignments = pgTable(

@@ -54,6 +54,9 @@ export async function createStudy(
           phase: input.phase,
           therapeuticArea: input.therapeuticArea ?? null,
           description: input.description ?? null,
+          plannedEnrollment: input.plannedEnrollment ?? null,
+          plannedEnrollmentStart: input.plannedEnrollmentStart ?? null,
+          plannedEnrollmentEnd: input.plannedEnrollmentEnd ?? null,
           createdBy: actor.userId,
         })
         .returning();

@@ -21,6 +21,7 @@ export async function updateStudy(
     Object.entries(input).filter(([key, value]) => value !== undefined && study[key as keyof StudyRow] !== value),
   ) as Partial<StudyRow>;
   if (Object.keys(changes).length === 0) return study;
+  checkEnrollmentPlan({ ...study, ...changes });
 
   const [row] = await tx
     .update(studies)
@@ -40,6 +41,22 @@ export async function updateStudy(
     origin,
   });
   return row;
+}
+
+/** The request checks dates given together; this checks one date against the other one stored. */
+function checkEnrollmentPlan(next: Pick<StudyRow, 'plannedEnrollmentStart' | 'plannedEnrollmentEnd'>) {
+  const { plannedEnrollmentStart: start, plannedEnrollmentEnd: end } = next;
+  if (start && end && end <= start) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `body.plannedEnrollmentEnd: the planned enrollment end (${end}) must come after its start (${start}).`,
+      {
+        issues: [
+          { path: 'body.plannedEnrollmentEnd', message: 'The planned enrollment end must come after its start.' },
+        ],
+      },
+    );
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type {
   WidgetDefinition,
   WidgetFieldSpec,
 } from '@cdp/contracts';
-import { FIELDS, type WidgetContext, type WidgetType, widgetType } from '@cdp/widgets';
+import { FIELDS, type StudySettings, type WidgetContext, type WidgetType, widgetType } from '@cdp/widgets';
 import { datasetOf, type VersionData, type VersionDataset } from './version-data.ts';
 
 /** A widget made ready to query against one data version, or the reasons it cannot be. */
@@ -65,6 +65,7 @@ export function resolveWidget(
   version: VersionData,
   appliedFilters: AppliedFilter[] = [],
   view?: WidgetContext<unknown>['view'],
+  study?: StudySettings,
 ): ResolvedWidget {
   const issues: MappingIssue[] = [];
   const type = widgetType(widget.type) ?? null;
@@ -190,6 +191,7 @@ export function resolveWidget(
       fields,
       filters,
       ...(view ? { view } : {}),
+      ...(study ? { study } : {}),
     },
     report,
     problem: null,
