@@ -89,7 +89,7 @@ describe('enrollment trend and the study plan (CDISC pilot DM)', () => {
     const data = await trend();
     expect(column(data, 'planned')).toBeNull();
     expect(data.notes).toContainEqual(expect.stringMatching(/^Actual enrollment only/));
-    const series = (data.chart?.series as { name: string }[]).map((s) => s.name);
+    const series = ((data.chart?.series ?? []) as { name: string }[]).map((s) => s.name);
     expect(series).not.toContain('Planned');
     // Every month with enrollment, and the running total, as SQL counts it.
     const byMonth = new Map(monthly);
