@@ -7,12 +7,18 @@ import { type CompiledQuery, compileQuery, parseQuerySpec } from './compile-quer
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
 import { specKey } from './spec-key.ts';
+import { WorkLimiter } from './work-limiter.ts';
 
 export interface QueryEngineOptions extends DuckDbLimits {
   /** A query still running after this long is interrupted. Default 10 s. */
   timeoutMs?: number;
   /** Results kept in memory, the least recently used forgotten first. Default 500. */
   cacheEntries?: number;
+  /**
+   * Queries DuckDB runs at once; more wait in arrival order (the time limit starts when a query
+   * starts). Default 4. Identical queries never count twice: they share one run.
+   */
+  maxConcurrent?: number;
 }
 
 export interface QueryRun {
@@ -67,11 +73,18 @@ export class QueryEngine {
   private readonly cache: LruCache<QueryResult>;
   private readonly inFlight = new Map<string, Promise<QueryResult>>();
   private readonly timeoutMs: number;
+  private readonly limiter: WorkLimiter;
   private closed = false;
 
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cache = new LruCache(options.cacheEntries ?? 500);
+    this.limiter = new WorkLimiter(options.maxConcurrent ?? 4);
+  }
+
+  /** Queries running and waiting for a turn now. */
+  get load(): { running: number; waiting: number } {
+    return this.limiter.load;
   }
 
   /**
@@ -90,7 +103,8 @@ export class QueryEngine {
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
     const compiled = compileQuery(parsed, datasets);
-    const promise = this.execute(compiled)
+    const promise = this.limiter
+      .run(() => this.execute(compiled))
       .then((result) => {
         this.cache.set(key, result);
         return result;

@@ -11,6 +11,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   const engine = new QueryEngine({
     memoryLimit: ctx.config.dashboardQueryMemoryLimit,
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
+    maxConcurrent: ctx.config.dashboardQueryConcurrency,
   });
   app.addHook('onClose', () => engine.close());
   await app.register(dashboardRoutes, { ctx });

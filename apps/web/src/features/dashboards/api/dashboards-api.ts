@@ -111,6 +111,11 @@ export const dashboardQuery = (studyId: string, dashboardId: string) =>
     queryFn: ({ signal }) => api<Dashboard>(dashboardPath(studyId, dashboardId), { signal }),
   });
 
+const LISTING_TYPES = new Set(['table', 'subject-listing']);
+
+/** Listings page and sort on the server: their data query carries the reader's page and sort. */
+export const isListing = (type: string) => LISTING_TYPES.has(type);
+
 /** The page and sort a reader chose in a listing widget (table, subject listing). */
 export interface TableView {
   offset: number;
