@@ -436,15 +436,15 @@ function printTable(figures: {
   if (b.pageCold && b.pageWarmMedian && page) {
     line('page, first visit (new filter)', verdict(b.pageCold));
     line(`page, warm median of ${WARM_VISITS}`, verdict(b.pageWarmMedian));
-    const describe = (v: Omit<Visit, 'ms' | 'drawnAtMs'>) =>
+    const timelineText = (v: Omit<Visit, 'ms' | 'drawnAtMs'>) =>
       `JS in ${v.timeline.scriptsLoadedAtMs}, dashboard ${v.timeline.dashboardAnsweredAtMs}, first widget request ${v.timeline.firstDataRequestAtMs}, last data ${v.dataAnsweredAtMs}, last drawn ${v.last.atMs} (${v.last.id})`;
     const work = (v: Pick<Visit, 'browserWorkMs'>) =>
       `main thread busy ${v.browserWorkMs.tasks} ms (script ${v.browserWorkMs.script}, layout ${v.browserWorkMs.layout}, style ${v.browserWorkMs.style})`;
-    line('  first visit, page clock (ms)', describe(page.coldVisit));
+    line('  first visit, page clock (ms)', timelineText(page.coldVisit));
     line('  first visit, browser work', work(page.coldVisit));
     const middle = page.warmVisits[Math.floor(page.warmVisits.length / 2)];
     if (middle) {
-      line('  a warm visit, page clock (ms)', describe(middle));
+      line('  a warm visit, page clock (ms)', timelineText(middle));
       line('  a warm visit, browser work', work(middle));
     }
   } else line('page', 'not measured (see the error below)');
