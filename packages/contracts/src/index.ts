@@ -4,6 +4,7 @@ export * from './common.ts';
 export * from './dashboards.ts';
 export * from './datasets.ts';
 export * from './errors.ts';
+export * from './home.ts';
 export * from './organizations.ts';
 export * from './password-policy.ts';
 export * from './permissions.ts';

@@ -275,6 +275,31 @@ export interface StoredColumn {
   format: string | null;
 }
 
+/**
+ * An upload that did not become a version (unreadable file, bad ZIP, conversion error): kept so the
+ * study's people see it (the home page's open problems) after the uploader's screen is gone. Open
+ * until a later upload of the study succeeds. Never changed.
+ */
+export const uploadFailures = pgTable(
+  'upload_failures',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    fileName: text('file_name').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    errorCode: text('error_code').notNull(),
+    message: text('message').notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('upload_failures_study').on(t.studyId, t.createdAt)],
+);
+
 export const datasets = pgTable(
   'datasets',
   {

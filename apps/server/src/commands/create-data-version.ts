@@ -11,6 +11,7 @@ import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { recordUploadFailure } from './record-upload-failure.ts';
 
 export interface VersionSource {
   fileName: string;
@@ -53,7 +54,12 @@ export async function createDataVersion(
   author: VersionAuthor,
   origin?: RequestOrigin,
 ): Promise<VersionWithDatasets> {
-  return recordDataVersion(ctx, study, upload, (work) => convertOrExplain(ctx, upload, work), author, origin);
+  try {
+    return await recordDataVersion(ctx, study, upload, (work) => convertOrExplain(ctx, upload, work), author, origin);
+  } catch (error) {
+    await recordUploadFailure(ctx, study, upload, author, error, origin);
+    throw error;
+  }
 }
 
 /** The steps every version takes, whatever produced its datasets (an upload, the demo generator). */
