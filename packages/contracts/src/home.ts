@@ -31,21 +31,29 @@ export const HomeStudyData = z.object({
     .nullable(),
   /** Distinct USUBJID of the active version's DM, else its ADSL; null when it has neither. */
   subjects: z.object({ count: z.number().int(), dataset: z.enum(['DM', 'ADSL']) }).nullable(),
-  /** The latest upload attempt, whether it became a version or failed. */
+  /** The latest upload attempt, whether it became a version or failed (null also when your role does not show uploads). */
   lastUpload: z
     .object({ at: IsoDateTime, by: By, fileName: z.string(), outcome: z.enum(['loaded', 'failed']) })
     .nullable(),
-  /** Uploads that failed since the study's last successful one, newest first (at most 5) and how many. */
-  openProblems: z.object({
-    count: z.number().int(),
-    failedUploads: z.array(z.object({ at: IsoDateTime, by: By, fileName: z.string(), message: z.string() })),
-  }),
+  /**
+   * Uploads that failed since the study's last successful one, newest first (at most 5) and how
+   * many; null when your role does not include the study's data (uploads are data management).
+   */
+  openProblems: z
+    .object({
+      count: z.number().int(),
+      failedUploads: z.array(z.object({ at: IsoDateTime, by: By, fileName: z.string(), message: z.string() })),
+    })
+    .nullable(),
 });
 export type HomeStudyData = z.infer<typeof HomeStudyData>;
 
 export const HomeStudy = z.object({
   study: z.object({ id: Uuid, code: z.string(), name: z.string(), phase: StudyPhase, status: StudyStatus }),
-  /** Null when the user's role does not include viewing this study's data. */
+  /**
+   * Null when the user's role includes neither the study's data nor its dashboards; dashboard
+   * viewers get the active version and subjects, data viewers also uploads and problems.
+   */
   data: HomeStudyData.nullable(),
   /** The study's latest data and dashboard events the user may see, newest first (at most 5). */
   activity: z.array(HomeActivity),

@@ -74,11 +74,13 @@ export class HomeSummaries {
     const studies = visible.slice(0, HOME_STUDY_LIMIT);
     const dataIds = studies.filter((s) => can(actor, 'data:view:assigned', s.id)).map((s) => s.id);
     const dashboardIds = studies.filter((s) => can(actor, 'dashboard:view:assigned', s.id)).map((s) => s.id);
+    // Dashboards show numbers of the active version: their viewers may know which version and how many subjects.
+    const versionIds = studies.filter((s) => dataIds.includes(s.id) || dashboardIds.includes(s.id)).map((s) => s.id);
     const read = await ctx.database.tenant(actor.orgId, async (tx) => ({
-      versions: await activeVersions(tx, actor.orgId, dataIds),
+      versions: await activeVersions(tx, actor.orgId, versionIds),
       uploads: await uploadEvents(tx, actor.orgId, dataIds),
       activity: await studyActivity(tx, actor.orgId, { data: dataIds, dashboards: dashboardIds }, ACTIVITY_PER_STUDY),
-      files: await subjectDatasets(tx, actor.orgId, dataIds),
+      files: await subjectDatasets(tx, actor.orgId, versionIds),
     }));
     const versions = new Map(read.versions.map((v) => [v.studyId, v]));
     const uploads = groupBy(read.uploads);
@@ -94,8 +96,12 @@ export class HomeSummaries {
         phase: study.phase as HomeStudy['study']['phase'],
         status: study.status,
       },
-      data: dataIds.includes(study.id)
-        ? this.present(versions.get(study.id) ?? null, uploads.get(study.id) ?? [], subjects[i] ?? null)
+      data: versionIds.includes(study.id)
+        ? this.present(
+            versions.get(study.id) ?? null,
+            dataIds.includes(study.id) ? (uploads.get(study.id) ?? []) : null,
+            subjects[i] ?? null,
+          )
         : null,
       activity: (activity.get(study.id) ?? []).map(
         (row): HomeActivity => ({ at: iso(row.at), by: row.by, kind: row.kind, text: activityText(row) }),
@@ -106,11 +112,12 @@ export class HomeSummaries {
 
   private present(
     version: Awaited<ReturnType<typeof activeVersions>>[number] | null,
-    uploads: UploadEventRow[],
+    /** Null when the actor may not see the study's uploads. */
+    uploads: UploadEventRow[] | null,
     subjects: Subjects,
   ): HomeStudyData {
-    const open = uploads.filter((u) => u.open);
-    const last = uploads[0];
+    const open = uploads?.filter((u) => u.open) ?? [];
+    const last = uploads?.[0];
     return {
       activeVersion: version
         ? {
@@ -125,15 +132,17 @@ export class HomeSummaries {
         : null,
       subjects,
       lastUpload: last ? { at: iso(last.at), by: last.by, fileName: last.fileName, outcome: last.outcome } : null,
-      openProblems: {
-        count: open.length,
-        failedUploads: open.slice(0, PROBLEMS_SHOWN).map((u) => ({
-          at: iso(u.at),
-          by: u.by,
-          fileName: u.fileName,
-          message: u.message ?? '',
-        })),
-      },
+      openProblems: uploads
+        ? {
+            count: open.length,
+            failedUploads: open.slice(0, PROBLEMS_SHOWN).map((u) => ({
+              at: iso(u.at),
+              by: u.by,
+              fileName: u.fileName,
+              message: u.message ?? '',
+            })),
+          }
+        : null,
     };
   }
 
