@@ -279,16 +279,17 @@ async function visit(page: Page, cdp: CDPSession, url: string): Promise<Visit> {
 async function pageTimings(server: BenchServer, studyId: string, dashboardId: string) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
     await signInPage(page, server.url);
     // The view keeps its filters in `?f=` (JSON, as TanStack Router writes search params).
     const url = `${server.url}/studies/${studyId}/dashboards/${dashboardId}?f=${encodeURIComponent(JSON.stringify(ageAtLeast(40)))}`;
     // Each visit in a tab of its own (same session and HTTP cache): Chrome's work counters then
     // count that visit alone.
     const inNewTab = async () => {
-      const tab = await page.context().newPage();
+      const tab = await context.newPage();
       try {
-        const cdp = await page.context().newCDPSession(tab);
+        const cdp = await context.newCDPSession(tab);
         await cdp.send('Performance.enable');
         return await visit(tab, cdp, url);
       } finally {

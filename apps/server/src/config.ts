@@ -68,7 +68,7 @@ const Env = z.object({
   /** A dashboard query running longer than this is interrupted and reported to the widget. */
   DASHBOARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a run). */
-  DASHBOARD_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  DASHBOARD_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(12),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
 });

@@ -16,7 +16,7 @@ export interface QueryEngineOptions extends DuckDbLimits {
   cacheEntries?: number;
   /**
    * Queries DuckDB runs at once; more wait in arrival order (the time limit starts when a query
-   * starts). Default 4. Identical queries never count twice: they share one run.
+   * starts). Default 12. Identical queries never count twice: they share one run.
    */
   maxConcurrent?: number;
 }
@@ -79,7 +79,7 @@ export class QueryEngine {
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cache = new LruCache(options.cacheEntries ?? 500);
-    this.limiter = new WorkLimiter(options.maxConcurrent ?? 4);
+    this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
   }
 
   /** Queries running and waiting for a turn now. */

@@ -30,6 +30,7 @@ const PHRASES: Record<string, string> = {
   'organization.reactivated': 'reactivated an organization',
   'platform.tenant_viewed': 'viewed this organization’s users (platform support)',
   'audit.exported': 'exported the audit trail',
+  'data_upload.failed': 'had an upload fail',
 };
 
 export function eventPhrase(action: string): string {
