@@ -169,6 +169,13 @@ describe('time limit and concurrency', () => {
     await expect(running).rejects.toThrow(/closed/);
   });
 
+  it('close before a query has its connection fails it as closed', async () => {
+    const engine = newEngine();
+    const running = engine.run(bySex, study.resolve, { cacheKey: 'v-closing' });
+    await engine.close();
+    await expect(running).rejects.toThrow(/closed/);
+  });
+
   it('fails runs after close', async () => {
     const engine = newEngine();
     await engine.run(bySex, study.resolve, { cacheKey: 'v1' });

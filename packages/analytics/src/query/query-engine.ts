@@ -143,7 +143,17 @@ export class QueryEngine {
   private async acquire(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the query engine is closed');
     const { instance } = await this.open();
-    const connection = this.idle.pop() ?? (await instance.connect());
+    // `close` may run while this waits for the database (a busy machine): say so, not "Failed to connect".
+    const closedMeanwhile = () => new Error('the query engine was closed before the query could start');
+    const connection =
+      this.idle.pop() ??
+      (await instance.connect().catch((error: unknown) => {
+        throw this.closed ? closedMeanwhile() : error;
+      }));
+    if (this.closed) {
+      connection.closeSync();
+      throw closedMeanwhile();
+    }
     this.active.add(connection);
     return connection;
   }
