@@ -7,9 +7,10 @@ import { promisify } from 'node:util';
 import type { AppliedFilter, CreateDashboardBody, Dashboard, UploadResponse, WidgetDataResponse } from '@cdp/contracts';
 import { writeParquet } from '@cdp/formats';
 import { buildZip } from '@cdp/formats/testing';
-import { chromium, type Page } from '@playwright/test';
+import { type CDPSession, chromium, type Page } from '@playwright/test';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { writeDatasetCsv } from '../apps/server/src/lib/csv.ts';
+import { loadDashboardData } from './dashboard-load.ts';
 import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -171,6 +172,10 @@ interface Visit {
   /** Page clock: when each widget was first seen drawn, first to last. */
   drawnAtMs: Record<string, number>;
   last: { id: string; atMs: number };
+  /** Page clock: the waterfall's steps (JS chunks in, dashboard answered, first widget request sent). */
+  timeline: { scriptsLoadedAtMs: number; dashboardAnsweredAtMs: number; firstDataRequestAtMs: number };
+  /** The browser's own work during the visit (Chrome's counters): all main-thread tasks, script, layout and style. */
+  browserWorkMs: { tasks: number; script: number; layout: number; style: number };
 }
 
 /** What the in-page functions use (the bench is compiled without the DOM types). */
@@ -180,7 +185,10 @@ interface PageWindow {
       selector: string,
     ): ArrayLike<{ getAttribute(name: string): string | null; textContent: string | null }>;
   };
-  performance: { now(): number; getEntriesByType(type: string): { name: string; responseEnd: number }[] };
+  performance: {
+    now(): number;
+    getEntriesByType(type: string): { name: string; startTime: number; responseEnd: number }[];
+  };
   benchDrawn?: Record<string, number>;
 }
 
@@ -205,19 +213,44 @@ const drawnState = (expected: number) => {
     seen[id] ??= page.performance.now();
   }
   if (cards.length !== expected || drawn !== expected) return false;
-  const answers = page.performance.getEntriesByType('resource').filter((r) => /\/widgets\/[^/]+\/data/.test(r.name));
-  return { drawn: seen, dataAnsweredAtMs: Math.max(0, ...answers.map((r) => r.responseEnd)) };
+  const resources = page.performance.getEntriesByType('resource');
+  const answers = resources.filter((r) => /\/widgets\/[^/]+\/data/.test(r.name));
+  const scripts = resources.filter((r) => /\/assets\/[^/]+\.js$/.test(r.name));
+  const dashboard = resources.filter((r) => /\/api\/studies\/[^/]+\/dashboards\/[^/?]+$/.test(r.name));
+  return {
+    drawn: seen,
+    dataAnsweredAtMs: Math.max(0, ...answers.map((r) => r.responseEnd)),
+    timeline: {
+      scriptsLoadedAtMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
+      dashboardAnsweredAtMs: Math.min(...dashboard.map((r) => r.responseEnd)),
+      firstDataRequestAtMs: Math.min(...answers.map((r) => r.startTime)),
+    },
+  };
 };
 
+/** Chrome's cumulative main-thread counters, in ms. */
+async function browserCounters(cdp: CDPSession) {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  const of = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+  return {
+    tasks: of('TaskDuration'),
+    script: of('ScriptDuration'),
+    layout: of('LayoutDuration'),
+    style: of('RecalcStyleDuration'),
+  };
+}
+
 /** One visit: `page.goto` until every widget card says `ready` or `empty`; an `error` card ends the bench. */
-async function visit(page: Page, url: string): Promise<Visit> {
+async function visit(page: Page, cdp: CDPSession, url: string): Promise<Visit> {
+  const before = await browserCounters(cdp);
   const started = performance.now();
   await page.goto(url, { waitUntil: 'commit' });
   const outcome = await page.waitForFunction(drawnState, OVERVIEW_WIDGETS, { polling: 10, timeout: 120_000 });
   const elapsed = performance.now() - started;
+  const after = await browserCounters(cdp);
   const result = (await outcome.jsonValue()) as
     | { error: string }
-    | { drawn: Record<string, number>; dataAnsweredAtMs: number };
+    | { drawn: Record<string, number>; dataAnsweredAtMs: number; timeline: Visit['timeline'] };
   if ('error' in result) throw new Error(`dashboard page: widget ${result.error}`);
   const drawn = Object.entries(result.drawn)
     .sort((a, b) => a[1] - b[1])
@@ -228,6 +261,17 @@ async function visit(page: Page, url: string): Promise<Visit> {
     dataAnsweredAtMs: ms(result.dataAnsweredAtMs),
     drawnAtMs: Object.fromEntries(drawn),
     last: { id: lastId, atMs: lastAt },
+    timeline: {
+      scriptsLoadedAtMs: ms(result.timeline.scriptsLoadedAtMs),
+      dashboardAnsweredAtMs: ms(result.timeline.dashboardAnsweredAtMs),
+      firstDataRequestAtMs: ms(result.timeline.firstDataRequestAtMs),
+    },
+    browserWorkMs: {
+      tasks: ms(after.tasks - before.tasks),
+      script: ms(after.script - before.script),
+      layout: ms(after.layout - before.layout),
+      style: ms(after.style - before.style),
+    },
   };
 }
 
@@ -235,13 +279,26 @@ async function visit(page: Page, url: string): Promise<Visit> {
 async function pageTimings(server: BenchServer, studyId: string, dashboardId: string) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
     await signInPage(page, server.url);
     // The view keeps its filters in `?f=` (JSON, as TanStack Router writes search params).
     const url = `${server.url}/studies/${studyId}/dashboards/${dashboardId}?f=${encodeURIComponent(JSON.stringify(ageAtLeast(40)))}`;
-    const cold = await visit(page, url);
+    // Each visit in a tab of its own (same session and HTTP cache): Chrome's work counters then
+    // count that visit alone.
+    const inNewTab = async () => {
+      const tab = await context.newPage();
+      try {
+        const cdp = await context.newCDPSession(tab);
+        await cdp.send('Performance.enable');
+        return await visit(tab, cdp, url);
+      } finally {
+        await tab.close();
+      }
+    };
+    const cold = await inNewTab();
     const warm: Visit[] = [];
-    for (let i = 0; i < WARM_VISITS; i++) warm.push(await visit(page, url));
+    for (let i = 0; i < WARM_VISITS; i++) warm.push(await inNewTab());
     return { cold, warm };
   } finally {
     await browser.close();
@@ -346,7 +403,7 @@ type PageFigures = {
   warmMedianMs: number;
   /** The cold visit on the page clock: data answered, then each widget drawn. */
   coldVisit: Omit<Visit, 'ms'>;
-  warmVisits: Pick<Visit, 'dataAnsweredAtMs' | 'last'>[];
+  warmVisits: Pick<Visit, 'dataAnsweredAtMs' | 'last' | 'timeline' | 'browserWorkMs'>[];
 };
 
 const budget = (value: number, limit: number) => ({ ms: value, budgetMs: limit, met: value < limit });
@@ -368,12 +425,13 @@ function budgets(data: DataFigures, page: PageFigures | null) {
 function printTable(figures: {
   rows: Record<string, number>;
   data: DataFigures;
+  load: Awaited<ReturnType<typeof loadDashboardData>>;
   page: PageFigures | null;
   pandas: { loadMs: number; computeMs: number };
   ratios: Record<string, number>;
   budgets: ReturnType<typeof budgets>;
 }) {
-  const { data, page, pandas, ratios, budgets: b } = figures;
+  const { data, load, page, pandas, ratios, budgets: b } = figures;
   console.log(
     `\nDashboard: Clinical Study Overview (${OVERVIEW_WIDGETS} widgets), LB ${figures.rows.LB?.toLocaleString('en-US')} rows`,
   );
@@ -382,11 +440,24 @@ function printTable(figures: {
   line('data, cold max', verdict(b.coldDataMax));
   line(`data, warm median (${WARM_ROUNDS} rounds)`, `${data.warm.medianMs} ms`);
   line('data, warm p95', verdict(b.warmDataP95));
+  line(
+    `data under load: ${load.benchmark.split(', ')[1]}, p95`,
+    `${load.latencyMs.p95} ms   (budget < 500 ms, no errors: ${load.withinBudget ? 'met' : 'MISSED'}; ${load.errors} errors, ${load.widgetAnswers} answers, p50 ${load.latencyMs.p50} ms)`,
+  );
   if (b.pageCold && b.pageWarmMedian && page) {
     line('page, first visit (new filter)', verdict(b.pageCold));
     line(`page, warm median of ${WARM_VISITS}`, verdict(b.pageWarmMedian));
-    const { dataAnsweredAtMs, last } = page.coldVisit;
-    line('  first visit: last data answer / last drawn', `${dataAnsweredAtMs} ms / ${last.atMs} ms (${last.id})`);
+    const timelineText = (v: Omit<Visit, 'ms' | 'drawnAtMs'>) =>
+      `JS in ${v.timeline.scriptsLoadedAtMs}, dashboard ${v.timeline.dashboardAnsweredAtMs}, first widget request ${v.timeline.firstDataRequestAtMs}, last data ${v.dataAnsweredAtMs}, last drawn ${v.last.atMs} (${v.last.id})`;
+    const work = (v: Pick<Visit, 'browserWorkMs'>) =>
+      `main thread busy ${v.browserWorkMs.tasks} ms (script ${v.browserWorkMs.script}, layout ${v.browserWorkMs.layout}, style ${v.browserWorkMs.style})`;
+    line('  first visit, page clock (ms)', timelineText(page.coldVisit));
+    line('  first visit, browser work', work(page.coldVisit));
+    const middle = page.warmVisits[Math.floor(page.warmVisits.length / 2)];
+    if (middle) {
+      line('  a warm visit, page clock (ms)', timelineText(middle));
+      line('  a warm visit, browser work', work(middle));
+    }
   } else line('page', 'not measured (see the error below)');
   line('pandas load (read_csv DM, AE, LB, DS)', `${pandas.loadMs} ms`);
   line('pandas compute (12 widgets), best of 3', `${pandas.computeMs} ms`);
@@ -412,6 +483,7 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   const loaded = await loadStudy(server, token, study.id, files);
   const { dashboard, widgetIds, base } = await overviewDashboard(server, token, study.id, loaded.versionId);
   const { firstRound, ...data } = await dataTimings(base, token, widgetIds);
+  const load = await loadDashboardData(server, base, widgetIds, Number(process.env.BENCH_DURATION ?? 30));
 
   const reference = await pandasReference(files.dir);
   const pandas = {
@@ -435,7 +507,7 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   const checks = crossCheck(firstRound, reference.numbers);
   for (const c of checks.filter((c) => !c.agree))
     console.warn(`CDP and pandas disagree on ${c.what}: ${c.cdp} vs ${c.pandas}`);
-  const measured = { rows: files.rows, data, pandas, ratios };
+  const measured = { rows: files.rows, data, load, pandas, ratios };
 
   let page: PageFigures;
   try {
@@ -449,7 +521,12 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
       warmMs: visits.warm.map((v) => ms(v.ms)),
       warmMedianMs: ms(median(visits.warm.map((v) => v.ms))),
       coldVisit,
-      warmVisits: visits.warm.map(({ dataAnsweredAtMs, last }) => ({ dataAnsweredAtMs, last })),
+      warmVisits: visits.warm.map(({ dataAnsweredAtMs, last, timeline, browserWorkMs }) => ({
+        dataAnsweredAtMs,
+        last,
+        timeline,
+        browserWorkMs,
+      })),
     };
   } catch (error) {
     // What was measured is still worth seeing next to the failure.
@@ -460,6 +537,7 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
     study: { ...STUDY, rows: files.rows, zipMb: Number((files.zipBytes / 1024 / 1024).toFixed(1)) },
     load: { uploadSeconds: Number((loaded.uploadMs / 1000).toFixed(1)), activateMs: ms(loaded.activateMs) },
     data,
+    underLoad: load,
     page,
     pandas,
     ratios,

@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth/auth.routes.ts';
 import { dashboardsPlugin } from './routes/dashboards/index.ts';
 import { dataRoutes } from './routes/data/data.routes.ts';
 import { healthRoutes } from './routes/health/health.routes.ts';
+import { homeRoutes } from './routes/home/home.routes.ts';
 import { meRoutes } from './routes/me/me.routes.ts';
 import { organizationRoutes } from './routes/organization/organization.routes.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
@@ -91,6 +92,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(studyRoutes, { ctx });
   await app.register(dataRoutes, { ctx });
   await app.register(dashboardsPlugin, { ctx });
+  await app.register(homeRoutes, { ctx });
   await app.register(userRoutes, { ctx });
   await app.register(roleAssignmentRoutes, { ctx });
   await app.register(roleRoutes, { ctx });

@@ -70,6 +70,8 @@ const Env = z.object({
     .default('512MB'),
   /** A dashboard query running longer than this is interrupted and reported to the widget. */
   DASHBOARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a run). */
+  DASHBOARD_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(12),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
 });
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     conversionConcurrency: e.CONVERSION_CONCURRENCY,
     dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
+    dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };

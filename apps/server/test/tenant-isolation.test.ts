@@ -241,6 +241,11 @@ describe('tenant isolation', () => {
       victim.studyId,
     ]);
     expect(versions[0].n).toBe(1);
+    const { rows: failures } = await t.admin.query(
+      'select count(*)::int as n from upload_failures where study_id = $1',
+      [victim.studyId],
+    );
+    expect(failures[0].n).toBe(0);
     const { rows: active } = await t.admin.query('select active_data_version_id from studies where id = $1', [
       victim.studyId,
     ]);

@@ -7,11 +7,18 @@ import { createRoot } from 'react-dom/client';
 import { z } from 'zod';
 import { Toaster } from './components/ui/toaster.tsx';
 import { TooltipProvider } from './components/ui/tooltip.tsx';
+import { preloadDashboardCode } from './features/dashboards/api/prefetch-dashboard.ts';
 import { friendlyErrors } from './lib/friendly-errors.ts';
 import { queryClient } from './lib/query-client.ts';
 import { router } from './router.tsx';
 
 z.config({ customError: friendlyErrors });
+
+// A dashboard opened by its address: its code (ECharts, most of the app's weight) downloads while
+// the session is restored, instead of after it.
+if (/^\/studies\/[^/]+\/dashboards\/[^/]+\/?$/.test(window.location.pathname)) {
+  preloadDashboardCode().catch(() => undefined);
+}
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

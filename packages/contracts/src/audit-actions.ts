@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'data_version.activated',
   'data_version.rolled_back',
   'data_version.orphan_quarantined',
+  'data_upload.failed',
   'dataset.exported',
   'dashboard.created',
   'dashboard.updated',

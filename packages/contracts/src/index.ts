@@ -8,6 +8,7 @@ export * from './datasets.ts';
 export * from './errors.ts';
 export * from './features.ts';
 export * from './format-bytes.ts';
+export * from './home.ts';
 export * from './organizations.ts';
 export * from './password-policy.ts';
 export * from './permissions.ts';

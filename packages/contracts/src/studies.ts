@@ -40,6 +40,10 @@ export const Study = z.object({
   therapeuticArea: z.string().nullable(),
   description: z.string().nullable(),
   status: StudyStatus,
+  /** The enrollment plan: target number of subjects and the planned first and last enrollment day. */
+  plannedEnrollment: z.number().int().nullable(),
+  plannedEnrollmentStart: z.iso.date().nullable(),
+  plannedEnrollmentEnd: z.iso.date().nullable(),
   archivedReason: z.string().nullable(),
   archivedAt: IsoDateTime.nullable(),
   createdAt: IsoDateTime,
@@ -56,24 +60,59 @@ const OptionalText = (max: number) =>
     .nullable()
     .optional();
 
-export const CreateStudyRequest = z.strictObject({
-  code: StudyCode,
-  name: z.string().trim().min(2, 'Enter the study name.').max(300),
-  protocol: OptionalText(100),
-  phase: StudyPhase,
-  therapeuticArea: OptionalText(100),
-  description: OptionalText(4000),
-});
+/** Target number of subjects to enroll; `null` clears it. */
+export const PlannedEnrollment = z
+  .number()
+  .int('Enter a whole number of subjects.')
+  .min(1, 'The planned enrollment is at least 1 subject.')
+  .max(1_000_000, 'The planned enrollment is at most 1,000,000 subjects.')
+  .nullable()
+  .optional();
+/** A planned enrollment day, `YYYY-MM-DD`; `null` clears it. */
+export const PlanDate = z.iso.date('Enter a date as YYYY-MM-DD.').nullable().optional();
+
+/** The last planned enrollment day comes after the first (both given), named on the end date's field. */
+export function checkPlanDates(
+  plan: { plannedEnrollmentStart?: string | null; plannedEnrollmentEnd?: string | null },
+  ctx: z.RefinementCtx,
+) {
+  const { plannedEnrollmentStart: start, plannedEnrollmentEnd: end } = plan;
+  if (start && end && end <= start)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['plannedEnrollmentEnd'],
+      message: 'The planned enrollment end must come after its start.',
+    });
+}
+
+export const CreateStudyRequest = z
+  .strictObject({
+    code: StudyCode,
+    name: z.string().trim().min(2, 'Enter the study name.').max(300),
+    protocol: OptionalText(100),
+    phase: StudyPhase,
+    therapeuticArea: OptionalText(100),
+    description: OptionalText(4000),
+    plannedEnrollment: PlannedEnrollment,
+    plannedEnrollmentStart: PlanDate,
+    plannedEnrollmentEnd: PlanDate,
+  })
+  .superRefine(checkPlanDates);
 export type CreateStudyRequest = z.input<typeof CreateStudyRequest>;
 export type CreateStudyData = z.output<typeof CreateStudyRequest>;
 
-export const UpdateStudyRequest = z.strictObject({
-  name: z.string().trim().min(2).max(300).optional(),
-  protocol: OptionalText(100),
-  phase: StudyPhase.optional(),
-  therapeuticArea: OptionalText(100),
-  description: OptionalText(4000),
-});
+export const UpdateStudyRequest = z
+  .strictObject({
+    name: z.string().trim().min(2).max(300).optional(),
+    protocol: OptionalText(100),
+    phase: StudyPhase.optional(),
+    therapeuticArea: OptionalText(100),
+    description: OptionalText(4000),
+    plannedEnrollment: PlannedEnrollment,
+    plannedEnrollmentStart: PlanDate,
+    plannedEnrollmentEnd: PlanDate,
+  })
+  .superRefine(checkPlanDates);
 export type UpdateStudyRequest = z.input<typeof UpdateStudyRequest>;
 export type UpdateStudyData = z.output<typeof UpdateStudyRequest>;
 

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
+  date,
   index,
   integer,
   jsonb,
@@ -110,9 +112,17 @@ export const studies = pgTable(
     createdBy: uuid('created_by'),
     /** The data version dashboards and pipelines read; moved by activate / roll back, always audited. */
     activeDataVersionId: uuid('active_data_version_id'),
+    /** The enrollment plan (target subjects, first and last planned enrollment day): dashboards draw it. */
+    plannedEnrollment: integer('planned_enrollment'),
+    plannedEnrollmentStart: date('planned_enrollment_start', { mode: 'string' }),
+    plannedEnrollmentEnd: date('planned_enrollment_end', { mode: 'string' }),
     ...timestamps,
   },
-  (t) => [unique('studies_org_code').on(t.orgId, t.code)],
+  (t) => [
+    unique('studies_org_code').on(t.orgId, t.code),
+    check('studies_planned_enrollment_positive', sql`${t.plannedEnrollment} > 0`),
+    check('studies_planned_enrollment_dates', sql`${t.plannedEnrollmentEnd} > ${t.plannedEnrollmentStart}`),
+  ],
 );
 
 export const roleAssignments = pgTable(
@@ -269,6 +279,31 @@ export interface StoredColumn {
   length: number | null;
   format: string | null;
 }
+
+/**
+ * An upload that did not become a version (unreadable file, bad ZIP, conversion error): kept so the
+ * study's people see it (the home page's open problems) after the uploader's screen is gone. Open
+ * until a later upload of the study succeeds. Never changed.
+ */
+export const uploadFailures = pgTable(
+  'upload_failures',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    fileName: text('file_name').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    errorCode: text('error_code').notNull(),
+    message: text('message').notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('upload_failures_study').on(t.studyId, t.createdAt)],
+);
 
 export const datasets = pgTable(
   'datasets',

@@ -10,7 +10,7 @@ import type {
 import { FIELDS } from './fields.ts';
 import { widgetType } from './registry.ts';
 import { applyUnmappedFilter, type FieldSources, type SubjectScope } from './subject-scope.ts';
-import type { WidgetContext, WidgetType } from './types.ts';
+import type { StudySettings, WidgetContext, WidgetType } from './types.ts';
 
 /** A dataset as far as resolving a widget needs it: its name and typed columns. */
 export interface SchemaDataset {
@@ -85,6 +85,7 @@ export function resolveWidget(
   appliedFilters: AppliedFilter[] = [],
   view?: WidgetContext<unknown>['view'],
   sources?: FieldSources,
+  study?: StudySettings,
 ): ResolvedWidget {
   const issues: MappingIssue[] = [];
   const type = widgetType(widget.type) ?? null;
@@ -214,6 +215,7 @@ export function resolveWidget(
       fields,
       filters,
       ...(view ? { view } : {}),
+      ...(study ? { study } : {}),
     },
     report,
     problem: null,

@@ -31,6 +31,14 @@ export interface WidgetContext<O> {
   filters: QueryFilter[];
   /** The page a listing widget shows and the column its reader sorted by (a result column name). */
   view?: { offset: number; sort?: { key: string; dir: 'asc' | 'desc' } };
+  /** What the study's settings tell widgets (its enrollment plan), when the study has set it. */
+  study?: StudySettings;
+}
+
+/** Study settings widgets draw from: they are the study's, not one widget's, so every widget agrees. */
+export interface StudySettings {
+  /** Target subjects and the planned first and last enrollment day (`YYYY-MM-DD`, end after start). */
+  enrollmentPlan?: { total: number; start: string; end: string };
 }
 
 /** What `toTable` produces: the shape every widget's data endpoint returns (less `meta`). */

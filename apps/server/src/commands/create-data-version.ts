@@ -13,6 +13,7 @@ import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { recordUploadFailure } from './record-upload-failure.ts';
 import { uploadFailedNote, uploadNote } from './upload-note.ts';
 
 export interface VersionSource {
@@ -61,6 +62,7 @@ export async function createDataVersion(
     return created;
   } catch (error) {
     ctx.log.warn({ studyId: input.studyId }, uploadFailedNote(upload.fileName, author.label, error));
+    await recordUploadFailure(ctx, author, { studyId: input.studyId, upload, error });
     throw error;
   }
 }

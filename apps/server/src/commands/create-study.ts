@@ -50,6 +50,9 @@ export async function createStudy(ctx: AppContext, author: Author, input: Create
           phase: input.phase,
           therapeuticArea: input.therapeuticArea ?? null,
           description: input.description ?? null,
+          plannedEnrollment: input.plannedEnrollment ?? null,
+          plannedEnrollmentStart: input.plannedEnrollmentStart ?? null,
+          plannedEnrollmentEnd: input.plannedEnrollmentEnd ?? null,
           createdBy: userIdOf(author),
         })
         .returning();

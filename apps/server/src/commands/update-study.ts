@@ -26,6 +26,7 @@ export async function updateStudy(
       ),
     ) as Partial<StudyRow>;
     if (Object.keys(changes).length === 0) return study;
+    checkEnrollmentPlan({ ...study, ...changes });
 
     const [row] = await tx
       .update(studies)
@@ -45,6 +46,22 @@ export async function updateStudy(
     });
     return row;
   });
+}
+
+/** The request checks dates given together; this checks one date against the other one stored. */
+function checkEnrollmentPlan(next: Pick<StudyRow, 'plannedEnrollmentStart' | 'plannedEnrollmentEnd'>) {
+  const { plannedEnrollmentStart: start, plannedEnrollmentEnd: end } = next;
+  if (start && end && end <= start) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `body.plannedEnrollmentEnd: the planned enrollment end (${end}) must come after its start (${start}).`,
+      {
+        issues: [
+          { path: 'body.plannedEnrollmentEnd', message: 'The planned enrollment end must come after its start.' },
+        ],
+      },
+    );
+  }
 }
 
 /**

@@ -12,11 +12,12 @@ import { auditQuery } from '../features/audit/api/audit-api.ts';
 import { ActivityFeed } from '../features/audit/components/activity-feed.tsx';
 import { useResourceNames } from '../features/audit/hooks/use-resource-names.ts';
 import { useCan, useIsPlatformAdmin, useMe } from '../features/auth/hooks/use-me.ts';
+import { homeQuery } from '../features/home/api/home-api.ts';
+import { StudySummaryCard } from '../features/home/components/study-summary-card.tsx';
 import { OrganizationsSummary } from '../features/platform/components/organizations-summary.tsx';
 import { canCreateStudies, studiesQuery } from '../features/studies/api/studies-api.ts';
 import { CreateStudyDialog } from '../features/studies/components/create-study-dialog.tsx';
 import { NoStudiesState } from '../features/studies/components/no-studies-state.tsx';
-import { StudyCard } from '../features/studies/components/study-card.tsx';
 import { appRoute } from './app.tsx';
 
 export const overviewRoute = createRoute({
@@ -57,10 +58,12 @@ function OverviewPage() {
 }
 
 function StudiesSection() {
-  const query = useQuery(studiesQuery());
+  const query = useQuery(homeQuery);
+  // Whether the user may create a study (the empty state offers it): the studies list says so.
+  const list = useQuery(studiesQuery());
   const [creating, setCreating] = useState(false);
   const studies = query.data?.data ?? [];
-  const canCreate = canCreateStudies(query.data);
+  const canCreate = canCreateStudies(list.data);
   return (
     <section aria-labelledby="overview-studies">
       <div className="mb-3 flex items-center justify-between gap-3">
@@ -77,9 +80,9 @@ function StudiesSection() {
         ) : null}
       </div>
       {query.isPending ? (
-        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" role="status" aria-label="Loading studies">
+        <div className="grid gap-3 md:grid-cols-2 2xl:grid-cols-3" role="status" aria-label="Loading studies">
           {[0, 1, 2].map((i) => (
-            <Skeleton key={i} className="h-32 rounded-lg" />
+            <Skeleton key={i} className="h-56 rounded-lg" />
           ))}
         </div>
       ) : query.isError ? (
@@ -96,11 +99,21 @@ function StudiesSection() {
           <NoStudiesState onCreate={canCreate ? () => setCreating(true) : null} />
         </Card>
       ) : (
-        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
-          {studies.slice(0, 9).map((study) => (
-            <StudyCard key={study.id} study={study} />
-          ))}
-        </div>
+        <>
+          <div className="grid gap-3 md:grid-cols-2 2xl:grid-cols-3">
+            {studies.map((summary) => (
+              <StudySummaryCard key={summary.study.id} summary={summary} />
+            ))}
+          </div>
+          {query.data.total > studies.length ? (
+            <p className="mt-3 text-[13px] text-muted-foreground">
+              {studies.length} of {query.data.total} studies shown.{' '}
+              <Link to="/studies" className="font-medium text-primary hover:underline">
+                See them all
+              </Link>
+            </p>
+          ) : null}
+        </>
       )}
       {canCreate ? <CreateStudyDialog open={creating} onOpenChange={setCreating} /> : null}
     </section>

@@ -1,5 +1,6 @@
 import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
 import { z } from 'zod';
+import { prefetchDashboard, preloadDashboardCode } from '../features/dashboards/api/prefetch-dashboard.ts';
 import { parseViewFilters, type ViewFilter } from '../features/dashboards/lib/view-filters.ts';
 import { appRoute } from './app.tsx';
 
@@ -32,6 +33,13 @@ export const studyDashboardRoute = createRoute({
       ...(drill.success ? { drill: drill.data } : {}),
     };
   },
+  loaderDeps: ({ search }) => ({ page: search.page, filters: search.f ?? [] }),
+  // Not awaited: the page shows its skeleton at once while the study, the dashboard, then every
+  // widget's data load in parallel (no waterfall through the components); hovering a link to the
+  // dashboard starts the same work.
+  loader: ({ context, params, deps }) => {
+    prefetchDashboard(context.queryClient, { ...params, ...deps }).catch(() => undefined);
+  },
   // ECharts is most of the app's weight: only a dashboard page downloads it.
-  component: lazyRouteComponent(() => import('../features/dashboards/components/dashboard-page.tsx'), 'DashboardPage'),
+  component: lazyRouteComponent(preloadDashboardCode, 'DashboardPage'),
 });

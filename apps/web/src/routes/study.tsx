@@ -23,6 +23,7 @@ import { StudyLifecycle } from '../features/studies/components/study-lifecycle.t
 import { StudyLoadError } from '../features/studies/components/study-load-error.tsx';
 import { StudyStatusBadge } from '../features/studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../features/studies/components/study-tabs.tsx';
+import { enrollmentPlanText } from '../features/studies/lib/enrollment-plan.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { appRoute } from './app.tsx';
 
@@ -125,6 +126,7 @@ function StudyDetail({ result }: { result: StudyWithPermissions }) {
                   ['Protocol number', study.protocol ?? '—'],
                   ['Phase', STUDY_PHASES[study.phase]],
                   ['Therapeutic area', study.therapeuticArea ?? '—'],
+                  ['Enrollment plan', enrollmentPlanText(study)],
                   ['Created', formatDateTime(study.createdAt)],
                   ['Last updated', formatDateTime(study.updatedAt)],
                 ]}

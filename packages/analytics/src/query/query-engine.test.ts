@@ -68,6 +68,17 @@ describe('cache', () => {
     for (const run of runs) expect(run.result).toBe(runs[0]?.result);
   });
 
+  it('runs at most maxConcurrent queries at once, the rest queued; identical ones take no second turn', async () => {
+    const engine = newEngine({ maxConcurrent: 2 });
+    const specs = [20, 30, 40, 50].map((age) => ({ ...bySex, where: [filter('DM', 'AGE', 'gt', age)] }));
+    const runs = [...specs, specs[0] as QuerySpec].map((spec) => engine.run(spec, study.resolve, { cacheKey: 'v1' }));
+    expect(engine.load).toEqual({ running: 2, waiting: 2 });
+    const done = await Promise.all(runs);
+    expect(done.map((r) => r.cached)).toEqual([false, false, false, false, true]);
+    expect(done[4]?.result).toBe(done[0]?.result);
+    expect(engine.load).toEqual({ running: 0, waiting: 0 });
+  });
+
   it('forgets the least recently used result beyond its size', async () => {
     const engine = newEngine({ cacheEntries: 2 });
     const version = (v: string) => engine.run(bySex, study.resolve, { cacheKey: v });
@@ -158,6 +169,13 @@ describe('time limit and concurrency', () => {
     const stopped = expect(running).rejects.toThrow(/closed/);
     await engine.close();
     await stopped;
+  });
+
+  it('close before a query has its connection fails it as closed', async () => {
+    const engine = newEngine();
+    const running = engine.run(bySex, study.resolve, { cacheKey: 'v-closing' });
+    await engine.close();
+    await expect(running).rejects.toThrow(/closed/);
   });
 
   it('fails runs after close', async () => {

@@ -7,12 +7,18 @@ import { type CompiledQuery, compileQuery, parseQuerySpec } from './compile-quer
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
 import { specKey } from './spec-key.ts';
+import { WorkLimiter } from './work-limiter.ts';
 
 export interface QueryEngineOptions extends DuckDbLimits {
   /** A query still running after this long is interrupted. Default 10 s. */
   timeoutMs?: number;
   /** Results kept in memory, the least recently used forgotten first. Default 500. */
   cacheEntries?: number;
+  /**
+   * Queries DuckDB runs at once; more wait in arrival order (the time limit starts when a query
+   * starts). Default 12. Identical queries never count twice: they share one run.
+   */
+  maxConcurrent?: number;
 }
 
 export interface QueryRun {
@@ -69,11 +75,18 @@ export class QueryEngine {
   private readonly cache: LruCache<QueryResult>;
   private readonly inFlight = new Map<string, Promise<QueryResult>>();
   private readonly timeoutMs: number;
+  private readonly limiter: WorkLimiter;
   private closed = false;
 
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cache = new LruCache(options.cacheEntries ?? 500);
+    this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
+  }
+
+  /** Queries running and waiting for a turn now. */
+  get load(): { running: number; waiting: number } {
+    return this.limiter.load;
   }
 
   /**
@@ -92,7 +105,8 @@ export class QueryEngine {
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
     const compiled = compileQuery(parsed, datasets);
-    const promise = this.execute(compiled)
+    const promise = this.limiter
+      .run(() => this.execute(compiled))
       .then((result) => {
         this.cache.set(key, result);
         return result;
@@ -138,16 +152,16 @@ export class QueryEngine {
   private async acquire(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the query engine is closed');
     const { instance } = await this.open();
-    // `close` may run while this waits for the database; it cannot interrupt a query not yet started.
-    const closedError = () => new Error('the query engine was closed before the query ran');
+    // `close` may run while this waits for the database (a busy machine): say so, not "Failed to connect".
+    const closedMeanwhile = () => new Error('the query engine was closed before the query could start');
     const connection =
       this.idle.pop() ??
       (await instance.connect().catch((error: unknown) => {
-        throw this.closed ? closedError() : error;
+        throw this.closed ? closedMeanwhile() : error;
       }));
     if (this.closed) {
       connection.closeSync();
-      throw closedError();
+      throw closedMeanwhile();
     }
     this.active.add(connection);
     return connection;

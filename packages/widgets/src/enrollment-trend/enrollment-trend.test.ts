@@ -7,8 +7,9 @@ import { nextPeriod, periodLabel, periodRange, truncate } from './periods.ts';
 type Options = typeof enrollmentTrend.defaultOptions;
 const DM = (column: string) => ({ dataset: 'DM', column });
 
-function context(options: Partial<Options> = {}): WidgetContext<Options> {
+function context(options: Partial<Options> = {}, study?: WidgetContext<Options>['study']): WidgetContext<Options> {
   return {
+    ...(study ? { study } : {}),
     dataset: 'DM',
     population: 'DM',
     fields: { subject_id: DM('USUBJID'), enrollment_date: DM('RFSTDTC') },
@@ -97,7 +98,59 @@ describe('enrollment-trend table and chart', () => {
   ])('$name', ({ options, rows }) => {
     const table = enrollmentTrend.toTable({ enrolled }, context(options));
     expect(table.rows).toEqual(rows);
+    expect(table.notes?.[0]).toBe('2 subjects have an incomplete enrollment date and are left out');
+  });
+
+  it('says it shows actual enrollment only when neither the study nor the widget sets a plan', () => {
+    const table = enrollmentTrend.toTable({ enrolled }, context());
+    expect(table.columns.map((c) => c.name)).not.toContain('planned');
+    expect(table.notes).toContainEqual(
+      expect.stringMatching(/^Actual enrollment only: the study has no enrollment plan/),
+    );
+    const chart = enrollmentTrend.toChartOption?.(table, enrollmentTrend.options.parse({})) ?? {};
+    const names = (chart.series as { name: string }[]).map((s) => s.name);
+    expect(names).toEqual(['Enrolled', 'New per month']);
+  });
+
+  it("draws the study's plan: the target reached linearly from its start day to its end day", () => {
+    const plan = { total: 300, start: '2024-01-15', end: '2024-06-30' };
+    const table = enrollmentTrend.toTable({ enrolled }, context({}, { enrollmentPlan: plan }));
+    // Reference, by day counts: the plan at a month's end is total × days since the start ÷ days
+    // of the plan, capped at the total, rounded to one decimal.
+    const dayNo = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) / 86_400_000;
+    const start = dayNo(2024, 1, 15);
+    const length = dayNo(2024, 6, 30) - start; // 167 days
+    const at = (y: number, m: number) =>
+      Math.round(Math.min(1, Math.max(0, (dayNo(y, m, 1) - start) / length)) * 300 * 10) / 10;
+    const expected = [
+      ['2024-01-01', at(2024, 2)], // 17 days: 30.5
+      ['2024-02-01', at(2024, 3)],
+      ['2024-03-01', at(2024, 4)],
+      ['2024-04-01', at(2024, 5)],
+      ['2024-05-01', at(2024, 6)],
+      ['2024-06-01', at(2024, 7)], // past the end: the whole target
+    ];
+    expect(table.rows.map((r) => [r[0], r[3]])).toEqual(expected);
+    expect(expected[0]?.[1]).toBe(30.5);
+    expect(expected.at(-1)?.[1]).toBe(300);
     expect(table.notes).toEqual(['2 subjects have an incomplete enrollment date and are left out']);
+    const chart = enrollmentTrend.toChartOption?.(table, enrollmentTrend.options.parse({})) ?? {};
+    expect(chart.series).toMatchObject([
+      { name: 'Enrolled', data: [4, 4, 10, null, null, null] },
+      { name: 'Planned', data: expected.map((e) => e[1]) },
+      { name: 'New per month' },
+    ]);
+  });
+
+  it("prefers a plan set in the widget's options over the study's", () => {
+    const table = enrollmentTrend.toTable(
+      { enrolled },
+      context(
+        { plannedTotal: 30, plannedStart: '2024-01', plannedEnd: '2024-03-31' },
+        { enrollmentPlan: { total: 300, start: '2023-01-01', end: '2025-01-01' } },
+      ),
+    );
+    expect(table.rows.map((r) => r[3])).toEqual([10.3, 20, 30]);
   });
 
   it('draws actual, plan and new per month as plain JSON', () => {

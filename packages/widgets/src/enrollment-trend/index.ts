@@ -4,7 +4,7 @@ import { categoryAxis, chartOption, grid, legend, PALETTE, toNumber, tooltip, va
 import { baseSpec, col, subjectCount } from '../query-helpers.ts';
 import { restrict } from '../subject-flow/restrict.ts';
 import { count, records } from '../subject-listing/records.ts';
-import type { WidgetTable, WidgetType } from '../types.ts';
+import type { WidgetContext, WidgetTable, WidgetType } from '../types.ts';
 import { nextPeriod, periodLabel, periodRange, periodStart } from './periods.ts';
 
 /** `YYYY-MM-DD`, or `YYYY-MM` for the first of the month. */
@@ -17,7 +17,9 @@ const Options = z.object({
     .int()
     .positive()
     .optional()
-    .describe('Enrollment target; with the planned start and end it draws a straight plan line'),
+    .describe(
+      "Enrollment target; with the planned start and end it draws a straight plan line (else the study's plan)",
+    ),
   plannedStart: PlanDate.optional().describe('First day of planned enrollment (YYYY-MM-DD or YYYY-MM)'),
   plannedEnd: PlanDate.optional().describe('Day the target should be reached (YYYY-MM-DD or YYYY-MM)'),
   showNew: z.boolean().default(true).describe('Bars of subjects newly enrolled per period, on a second axis'),
@@ -33,12 +35,29 @@ interface Plan {
 const day = (date: string) => (date.length === 7 ? `${date}-01` : date);
 const time = (date: string) => Date.parse(`${day(date)}T00:00:00Z`);
 
-function planOf(options: Options): Plan | null {
-  const { plannedTotal, plannedStart, plannedEnd } = options;
-  if (!plannedTotal || !plannedStart || !plannedEnd) return null;
-  const start = time(plannedStart);
-  const end = time(plannedEnd);
-  return end > start ? { total: plannedTotal, start, end } : null;
+interface PlanDates {
+  total: number;
+  /** `YYYY-MM-DD`. */
+  start: string;
+  end: string;
+}
+
+/**
+ * The widget's own plan when its options set all three, else the study's (its settings), else none:
+ * without a plan the widget draws actual enrollment only and says so.
+ */
+function planDates(ctx: WidgetContext<Options>): PlanDates | null {
+  const { plannedTotal, plannedStart, plannedEnd } = ctx.options;
+  if (plannedTotal && plannedStart && plannedEnd)
+    return { total: plannedTotal, start: day(plannedStart), end: day(plannedEnd) };
+  return ctx.study?.enrollmentPlan ?? null;
+}
+
+function planOf(dates: PlanDates | null): Plan | null {
+  if (!dates) return null;
+  const start = time(dates.start);
+  const end = time(dates.end);
+  return end > start ? { total: dates.total, start, end } : null;
 }
 
 /** Subjects the plan expects by the end of the period starting on `period`. */
@@ -51,7 +70,8 @@ function planned(plan: Plan, period: string, bucket: Options['bucket']): number 
 export const enrollmentTrend: WidgetType<Options> = {
   type: 'enrollment-trend',
   name: 'Enrollment over time',
-  description: 'Cumulative enrolled subjects by month, with subjects newly enrolled and an optional linear plan.',
+  description:
+    "Cumulative enrolled subjects by month, with subjects newly enrolled and, when the study (or the widget's options) sets one, a linear plan.",
   category: 'chart',
   fields: [field('subject_id', true), field('enrollment_date', true)],
   datasets: ['DM', 'ADSL'],
@@ -82,15 +102,11 @@ export const enrollmentTrend: WidgetType<Options> = {
       if (period) enrolled.set(period, (enrolled.get(period) ?? 0) + count(row.subjects));
       else undated += count(row.subjects);
     }
-    const plan = planOf(ctx.options);
+    const dates = planDates(ctx);
+    const plan = planOf(dates);
     const actual = [...enrolled.keys()].sort();
     const lastActual = actual.at(-1);
-    const bounds = [
-      ...actual,
-      ...(plan && ctx.options.plannedStart && ctx.options.plannedEnd
-        ? [day(ctx.options.plannedStart), day(ctx.options.plannedEnd)]
-        : []),
-    ].sort();
+    const bounds = [...actual, ...(plan && dates ? [dates.start, dates.end] : [])].sort();
     const first = bounds[0];
     const last = bounds.at(-1);
     let running = 0;
@@ -116,10 +132,16 @@ export const enrollmentTrend: WidgetType<Options> = {
             })
           : [],
     };
+    const notes: string[] = [];
     if (undated > 0)
-      table.notes = [
+      notes.push(
         `${undated} subject${undated === 1 ? ' has' : 's have'} an incomplete enrollment date and ${undated === 1 ? 'is' : 'are'} left out`,
-      ];
+      );
+    if (!plan)
+      notes.push(
+        "Actual enrollment only: the study has no enrollment plan (set the planned enrollment and its dates in the study's details)",
+      );
+    if (notes.length > 0) table.notes = notes;
     return table;
   },
 

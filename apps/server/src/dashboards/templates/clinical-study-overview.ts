@@ -117,7 +117,7 @@ export const CLINICAL_STUDY_OVERVIEW: TemplateSpec = {
           id: 'enrollment-trend-detail',
           type: 'enrollment-trend',
           title: 'Enrollment Trend',
-          subtitle: 'Actual against planned',
+          subtitle: "Cumulative enrolled by month, against the study's plan when it has one",
           at: { x: 0, y: 0, w: 12, h: 9 },
           datasets: SUBJECTS,
         },

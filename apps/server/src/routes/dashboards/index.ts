@@ -13,6 +13,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   const engine = new QueryEngine({
     memoryLimit: ctx.config.dashboardQueryMemoryLimit,
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
+    maxConcurrent: ctx.config.dashboardQueryConcurrency,
   });
   app.addHook('onClose', () => engine.close());
   app.addHook('onRequest', requireFeature('dashboards'));

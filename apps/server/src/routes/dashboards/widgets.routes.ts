@@ -21,6 +21,7 @@ import { fieldSources } from '../../dashboards/field-sources.ts';
 import { filterValues } from '../../dashboards/filter-values.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
+import { studySettingsOf } from '../../dashboards/study-settings.ts';
 import { resolverOf, schemaOf } from '../../data/version-data.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
@@ -59,7 +60,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     if (!widget) throw notFound(`Widget ${request.params.wid}`);
     const version = await activeVersionData(ctx, actor, found.study);
     if (!version) throw noData();
-    return { widget, version, sources: fieldSources(version, found.document) };
+    return { widget, version, sources: fieldSources(version, found.document), study: studySettingsOf(found.study) };
   }
 
   app.get(
@@ -78,7 +79,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     },
     async (request) => {
       const actor = actorOf(request);
-      const { widget, version, sources } = await widgetOf(request, actor);
+      const { widget, version, sources, study } = await widgetOf(request, actor);
       const { filters, offset, sort } = request.query;
       const view = {
         offset,
@@ -86,7 +87,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
           ? { sort: { key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? ('desc' as const) : ('asc' as const) } }
           : {}),
       };
-      return runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, view, sources));
+      return runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, view, sources, study));
     },
   );
 
@@ -152,7 +153,14 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
       const study = await studyFor(ctx, actor, request.params.id, 'dashboard:edit:assigned');
       const version = await activeVersionData(ctx, actor, study);
       if (!version) throw noData();
-      const resolved = resolveWidget(request.body.widget, resolverOf(version), request.body.filters);
+      const resolved = resolveWidget(
+        request.body.widget,
+        resolverOf(version),
+        request.body.filters,
+        undefined,
+        undefined,
+        studySettingsOf(study),
+      );
       const sample = await sampleRows(engine, version, request.body.widget, resolved);
       if (resolved.problem) return { data: null, error: resolved.problem, report: resolved.report, sample };
       try {

@@ -140,6 +140,75 @@ describe('studies', () => {
     });
   });
 
+  it('keeps the enrollment plan: set on create, edited and cleared with audit, dates checked against each other', async () => {
+    const tenant = await t.tenant();
+    const admin = await tenant.as('org_admin');
+    const created = await t.request(admin, {
+      method: 'POST',
+      url: '/api/studies',
+      payload: {
+        ...newStudy,
+        code: 'PLAN-1',
+        plannedEnrollment: 300,
+        plannedEnrollmentStart: '2024-01-15',
+        plannedEnrollmentEnd: '2024-12-31',
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id;
+    expect(created.json().data).toMatchObject({
+      plannedEnrollment: 300,
+      plannedEnrollmentStart: '2024-01-15',
+      plannedEnrollmentEnd: '2024-12-31',
+    });
+
+    // Both dates in one request: the request itself is refused, naming the field.
+    const backwards = await t.request(admin, {
+      method: 'PATCH',
+      url: `/api/studies/${id}`,
+      payload: { plannedEnrollmentStart: '2025-01-01', plannedEnrollmentEnd: '2024-06-01' },
+    });
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json().error.message).toMatch(/plannedEnrollmentEnd.*after its start/);
+    // One date against the stored other one: refused too, and nothing written.
+    const early = await t.request(admin, {
+      method: 'PATCH',
+      url: `/api/studies/${id}`,
+      payload: { plannedEnrollmentEnd: '2023-12-31' },
+    });
+    expect(early.statusCode).toBe(400);
+    expect(early.json().error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(early.json().error.message).toContain('2023-12-31');
+    const zero = await t.request(admin, {
+      method: 'PATCH',
+      url: `/api/studies/${id}`,
+      payload: { plannedEnrollment: 0 },
+    });
+    expect(zero.statusCode).toBe(400);
+
+    const edited = await t.request(admin, {
+      method: 'PATCH',
+      url: `/api/studies/${id}`,
+      payload: { plannedEnrollment: 320, plannedEnrollmentEnd: null },
+    });
+    expect(edited.statusCode).toBe(200);
+    expect(edited.json().data).toMatchObject({
+      plannedEnrollment: 320,
+      plannedEnrollmentStart: '2024-01-15',
+      plannedEnrollmentEnd: null,
+    });
+    const { rows } = await t.admin.query(
+      `select old_values, new_values from audit_events where resource_id = $1 and action = 'study.updated'`,
+      [id],
+    );
+    expect(rows).toEqual([
+      {
+        old_values: { plannedEnrollment: 300, plannedEnrollmentEnd: '2024-12-31' },
+        new_values: { plannedEnrollment: 320, plannedEnrollmentEnd: null },
+      },
+    ]);
+  });
+
   it('shows a user only the studies they hold a role for; an organization-wide role sees all', async () => {
     const tenant = await t.tenant();
     const second = await buildStudy(t.database, { orgId: tenant.org.id });

@@ -46,6 +46,7 @@ const PHRASES: Record<AuditAction, string> = {
   'dashboard.subjects_exported': 'downloaded the subjects behind a dashboard widget',
   'dashboard_template.created': 'saved a dashboard as a template',
   'dashboard_template.deleted': 'deleted a dashboard template',
+  'data_upload.failed': 'had an upload fail',
 };
 
 function isKnownAction(action: string): action is AuditAction {

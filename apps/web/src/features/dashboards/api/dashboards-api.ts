@@ -110,6 +110,11 @@ export const dashboardQuery = (studyId: string, dashboardId: string) =>
     queryFn: async ({ signal }) => (await api<DashboardResource>(dashboardPath(studyId, dashboardId), { signal })).data,
   });
 
+const LISTING_TYPES = new Set(['table', 'subject-listing']);
+
+/** Listings page and sort on the server: their data query carries the reader's page and sort. */
+export const isListing = (type: string) => LISTING_TYPES.has(type);
+
 /** The page and sort a reader chose in a listing widget (table, subject listing). */
 export interface TableView {
   offset: number;

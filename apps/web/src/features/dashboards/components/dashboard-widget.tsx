@@ -2,7 +2,13 @@ import type { WidgetDefinition } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { memo, useEffect, useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
-import { type DrillPoint, type TableView, type WidgetDataScope, widgetDataQuery } from '../api/dashboards-api.ts';
+import {
+  type DrillPoint,
+  isListing,
+  type TableView,
+  type WidgetDataScope,
+  widgetDataQuery,
+} from '../api/dashboards-api.ts';
 import { filtersForWidget, type ViewFilter, widgetSelection } from '../lib/view-filters.ts';
 import { WidgetCard } from '../widget/widget-card.tsx';
 import { EditDashboardLink } from './edit-dashboard-link.tsx';
@@ -17,8 +23,6 @@ interface DashboardWidgetProps {
   /** The widget lacks field mappings and the user may fix them: its error links to the builder on this page. */
   mapFieldsPage?: string;
 }
-
-const LISTINGS = new Set(['table', 'subject-listing']);
 
 /**
  * A widget of the view with its own data query: every widget of a page loads in parallel and
@@ -35,7 +39,7 @@ export const DashboardWidget = memo(function DashboardWidget({
 }: DashboardWidgetProps) {
   const applied = useMemo(() => filtersForWidget(filters, widgetId), [filters, widgetId]);
   // Listings page and sort on the server; new filters start again at the first page.
-  const listing = LISTINGS.has(widget.type);
+  const listing = isListing(widget.type);
   const [view, setView] = useState<TableView>({ offset: 0 });
   const filterKey = JSON.stringify(applied);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the filters' identity is what resets the page

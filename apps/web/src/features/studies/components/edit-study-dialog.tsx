@@ -20,6 +20,9 @@ function valuesOf(study: Study): Values {
     phase: study.phase,
     therapeuticArea: study.therapeuticArea ?? '',
     description: study.description ?? '',
+    plannedEnrollment: study.plannedEnrollment,
+    plannedEnrollmentStart: study.plannedEnrollmentStart,
+    plannedEnrollmentEnd: study.plannedEnrollmentEnd,
   };
 }
 

@@ -12,7 +12,14 @@ export interface StudyFieldValues {
   phase?: string;
   therapeuticArea?: string | null;
   description?: string | null;
+  plannedEnrollment?: number | null;
+  plannedEnrollmentStart?: string | null;
+  plannedEnrollmentEnd?: string | null;
 }
+
+/** An empty box is "not set" (null); anything else is read as a number, which the schema checks. */
+const numberOrNull = (value: unknown) => (value === '' || value == null ? null : Number(value));
+const textOrNull = (value: unknown) => (value === '' || value == null ? null : String(value));
 
 /** Rendered inside a `FormProvider` of a form whose values include these fields. */
 export function StudyFields() {
@@ -57,6 +64,38 @@ export function StudyFields() {
           />
         )}
       </FormField>
+      <fieldset className="space-y-3">
+        <legend className="text-[13px] font-medium">Enrollment plan</legend>
+        <p className="text-[12px] text-muted-foreground">
+          The Enrollment Trend draws the plan as a straight line from the start to the target on the end date. Leave it
+          empty and dashboards show actual enrollment only.
+        </p>
+        <div className="grid gap-5 sm:grid-cols-3">
+          <FormField label="Planned subjects" error={errors.plannedEnrollment?.message} optional>
+            {(control) => (
+              <Input
+                {...control}
+                {...register('plannedEnrollment', { setValueAs: numberOrNull })}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                step={1}
+                placeholder="e.g. 300"
+              />
+            )}
+          </FormField>
+          <FormField label="Enrollment start" error={errors.plannedEnrollmentStart?.message} optional>
+            {(control) => (
+              <Input {...control} {...register('plannedEnrollmentStart', { setValueAs: textOrNull })} type="date" />
+            )}
+          </FormField>
+          <FormField label="Enrollment end" error={errors.plannedEnrollmentEnd?.message} optional>
+            {(control) => (
+              <Input {...control} {...register('plannedEnrollmentEnd', { setValueAs: textOrNull })} type="date" />
+            )}
+          </FormField>
+        </div>
+      </fieldset>
     </>
   );
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { WorkLimiter } from './work-limiter.ts';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('WorkLimiter', () => {
+  it('runs at most `limit` tasks at once and starts the others in arrival order', async () => {
+    const limiter = new WorkLimiter(2);
+    const gates = [deferred(), deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    const done = gates.map((gate, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await gate.promise;
+        return i;
+      }),
+    );
+    await Promise.resolve();
+    expect(started).toEqual([0, 1]);
+    expect(limiter.load).toEqual({ running: 2, waiting: 2 });
+    gates[1]?.resolve();
+    await done[1];
+    await Promise.resolve();
+    expect(started).toEqual([0, 1, 2]);
+    gates[0]?.resolve();
+    gates[2]?.resolve();
+    gates[3]?.resolve();
+    expect(await Promise.all(done)).toEqual([0, 1, 2, 3]);
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(limiter.load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('frees the slot of a task that fails', async () => {
+    const limiter = new WorkLimiter(1);
+    await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await limiter.run(async () => 'next')).toBe('next');
+    expect(limiter.load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('refuses a limit below one', () => {
+    expect(() => new WorkLimiter(0)).toThrow(/whole number ≥ 1/);
+  });
+});
