@@ -76,6 +76,7 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     async (request, reply) => {
       const actor = actorOf(request);
       const { raw = false, ...filters } = request.query;
+      const line = (values: unknown[]) => csvRow(values, { raw });
       // The export is itself an event: who took a copy of the trail, and which part.
       await ctx.database.tenant(actor.orgId, (tx) =>
         appendAudit(tx, {
@@ -89,33 +90,30 @@ export const auditRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         }),
       );
       async function* lines() {
-        yield csvRow(CSV_HEADER, { raw });
+        yield line(CSV_HEADER);
         let after = 0;
         for (;;) {
           const batch = await ctx.database.tenant(actor.orgId, (tx) =>
             auditBatch(tx, actor.orgId, filters, after, EXPORT_BATCH),
           );
           for (const e of batch) {
-            yield csvRow(
-              [
-                e.seq,
-                e.createdAt,
-                e.actor.type,
-                e.actor.id,
-                e.actor.label,
-                e.action,
-                e.resourceType,
-                e.resourceId,
-                e.oldValues,
-                e.newValues,
-                e.reason,
-                e.ip,
-                e.userAgent,
-                e.prevHash,
-                e.hash,
-              ],
-              { raw },
-            );
+            yield line([
+              e.seq,
+              e.createdAt,
+              e.actor.type,
+              e.actor.id,
+              e.actor.label,
+              e.action,
+              e.resourceType,
+              e.resourceId,
+              e.oldValues,
+              e.newValues,
+              e.reason,
+              e.ip,
+              e.userAgent,
+              e.prevHash,
+              e.hash,
+            ]);
           }
           if (batch.length < EXPORT_BATCH) return;
           after = batch[batch.length - 1]?.seq ?? after;
