@@ -58,7 +58,7 @@ beforeAll(async () => {
     payload: { name: 'Pilot', templateId: 'clinical-study-overview' },
   });
   expect(created.statusCode, created.body).toBe(201);
-  dashboard = created.json().dashboard;
+  dashboard = created.json().data;
   const widget = dashboard.document.pages.flatMap((p) => Object.entries(p.widgets)).find(([id]) => id === WIDGET)?.[1];
   const date = widget?.data.mapping.enrollment_date;
   expect(date).toBe('RFSTDTC');

@@ -74,7 +74,7 @@ beforeAll(async () => {
     payload: { name: 'Pilot overview', templateId: 'clinical-study-overview' },
   });
   expect(created.statusCode, created.body).toBe(201);
-  dashboard = created.json().dashboard;
+  dashboard = created.json().data;
 
   const { rows } = await t.admin.query(
     `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label

@@ -159,7 +159,7 @@ describe('GET /api/home', () => {
     const admin = await tenant.as('org_admin');
     const activated = await t.request(admin, {
       method: 'POST',
-      url: `/api/studies/${sdtm.id}/versions/${loaded.json().version.id}/activate`,
+      url: `/api/studies/${sdtm.id}/versions/${loaded.json().data.id}/activate`,
       payload: { reason: 'DM re-delivered' },
     });
     expect(activated.statusCode, activated.body).toBe(200);
