@@ -171,7 +171,7 @@ test('a study manager uploads two versions, explores a dataset, compares the ver
     await page.getByRole('menuitem', { name: /CSV of the rows shown/ }).click();
     const file = await (await downloading).path();
     const { readFile } = await import('node:fs/promises');
-    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    const lines = (await readFile(file, 'utf8')).trim().split(/\r?\n/);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(AE_HEADER);
     expect(lines.slice(1).every((line) => line.includes('SEVERE'))).toBe(true);

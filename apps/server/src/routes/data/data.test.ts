@@ -303,7 +303,7 @@ describe('uploading data', () => {
     const filter = encodeURIComponent(JSON.stringify([{ column: 'ARM', op: 'eq', value: 'Placebo' }]));
     const csv = await t.request(manager, { method: 'GET', url: `${base}?format=csv&filter=${filter}&sort=-AGE` });
     expect(csv.statusCode, csv.body).toBe(200);
-    expect(csv.body).toBe('USUBJID,ARM,AGE,SEX,RACE\nS-001,Placebo,63,F,WHITE\nS-004,Placebo,48,M,WHITE\n');
+    expect(csv.body).toBe('USUBJID,ARM,AGE,SEX,RACE\r\nS-001,Placebo,63,F,WHITE\r\nS-004,Placebo,48,M,WHITE\r\n');
     const { rows } = await t.admin.query(
       `select new_values->'view' as view from audit_events
         where org_id = $1 and action = 'dataset.exported' order by seq desc limit 1`,
