@@ -77,6 +77,10 @@ export class QueryEngine {
   private readonly timeoutMs: number;
   private readonly limiter: WorkLimiter;
   private closed = false;
+  /** Set once the database is closed: no connection of it may be touched again (a native crash). */
+  private gone = false;
+  /** Connections being opened: `close` waits for them as for running queries. */
+  private connecting = 0;
 
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -123,13 +127,14 @@ export class QueryEngine {
     // repeat it until every running query has stopped, and only then close the database (a
     // connection must never be touched after its database is gone).
     const giveUp = Date.now() + CLOSE_WAIT_MS;
-    while (this.active.size > 0 && Date.now() < giveUp) {
+    while ((this.active.size > 0 || this.connecting > 0) && Date.now() < giveUp) {
       for (const connection of this.active) connection.interrupt();
       await new Promise((resolve) => setTimeout(resolve, INTERRUPT_REPEAT_MS));
     }
     for (const connection of this.idle.splice(0)) connection.closeSync();
     const db = this.db;
     this.db = null;
+    this.gone = true;
     if (db) (await db).close();
   }
 
@@ -151,16 +156,23 @@ export class QueryEngine {
 
   private async acquire(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the query engine is closed');
-    const { instance } = await this.open();
     // `close` may run while this waits for the database (a busy machine): say so, not "Failed to connect".
     const closedMeanwhile = () => new Error('the query engine was closed before the query could start');
-    const connection =
-      this.idle.pop() ??
-      (await instance.connect().catch((error: unknown) => {
-        throw this.closed ? closedMeanwhile() : error;
-      }));
+    this.connecting++;
+    let connection: DuckDBConnection;
+    try {
+      const { instance } = await this.open();
+      if (this.closed) throw closedMeanwhile();
+      connection =
+        this.idle.pop() ??
+        (await instance.connect().catch((error: unknown) => {
+          throw this.closed ? closedMeanwhile() : error;
+        }));
+    } finally {
+      this.connecting--;
+    }
     if (this.closed) {
-      connection.closeSync();
+      if (!this.gone) connection.closeSync();
       throw closedMeanwhile();
     }
     this.active.add(connection);
@@ -170,7 +182,7 @@ export class QueryEngine {
   private release(connection: DuckDBConnection, reusable: boolean): void {
     this.active.delete(connection);
     if (reusable && !this.closed && this.idle.length < IDLE_CONNECTIONS) this.idle.push(connection);
-    else connection.closeSync();
+    else if (!this.gone) connection.closeSync();
   }
 
   /**
@@ -185,7 +197,9 @@ export class QueryEngine {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         connection.interrupt();
-        repeat = setInterval(() => connection.interrupt(), INTERRUPT_REPEAT_MS);
+        repeat = setInterval(() => {
+          if (!this.gone) connection.interrupt();
+        }, INTERRUPT_REPEAT_MS);
         reject(new QueryTimeoutError(this.timeoutMs));
       }, this.timeoutMs);
     });
