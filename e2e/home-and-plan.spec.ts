@@ -42,7 +42,7 @@ test('the home page summarizes each study; a failed upload shows as an open prob
     await expect(
       page
         .getByRole('listitem', { name: `Upload of ${broken}` })
-        .getByText(/could not|cannot|not a/i)
+        .getByText(/could not|cannot|not a|is not/i)
         .first(),
     ).toBeVisible();
     await page.goto('/');
