@@ -14,7 +14,7 @@ import {
   sharedData,
 } from '../test-support.ts';
 import { buildZip } from '../zip/test-zip-writer.ts';
-import { readXlsx } from './read-xlsx.ts';
+import { columnLetter, readXlsx } from './read-xlsx.ts';
 import { buildWorkbook, cell, row, type TestSheet, type TestWorkbookOptions } from './test-workbook.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'cdp-xlsx-'));
@@ -132,7 +132,7 @@ describe('readXlsx on crafted workbooks', () => {
     expect(data.info.columns.map((c) => [c.name, c.type])).toEqual([
       ['USUBJID', 'string'],
       ['AGE', 'number'],
-      ['COL3', 'string'],
+      ['C', 'string'],
       ['Visit Date', 'datetime'],
       ['Time', 'time'],
       ['AGE_2', 'number'],
@@ -143,7 +143,7 @@ describe('readXlsx on crafted workbooks', () => {
       ['FDate', 'date'],
       ['Spaced', 'string'],
       ['2024', 'number'],
-      ['COL14', 'string'],
+      ['N', 'string'],
     ]);
     expect(data.info.metadata).toEqual({ 'xlsx.headerRow': '2' });
     // The dimension says A1; the rows are counted, the blank row 4 is skipped.
@@ -151,7 +151,7 @@ describe('readXlsx on crafted workbooks', () => {
     expect(rowObject(data, 0)).toEqual({
       USUBJID: 'S-001',
       AGE: 63,
-      COL3: '0.3',
+      C: '0.3',
       'Visit Date': millis('2024-01-01T00:00:00'),
       Time: 12 * 3600,
       AGE_2: 1.5,
@@ -162,12 +162,12 @@ describe('readXlsx on crafted workbooks', () => {
       FDate: days('2024-01-02'),
       Spaced: 'rich value',
       '2024': 1,
-      COL14: null,
+      N: null,
     });
     expect(rowObject(data, 1)).toEqual({
       USUBJID: 'S-002',
       AGE: 64,
-      COL3: 'text',
+      C: 'text',
       'Visit Date': millis('2024-01-01T18:00:00'),
       Time: 6 * 3600,
       AGE_2: null,
@@ -178,12 +178,12 @@ describe('readXlsx on crafted workbooks', () => {
       FDate: null,
       Spaced: null,
       '2024': null,
-      COL14: 'beyond the header',
+      N: 'beyond the header',
     });
     // A merged cell's value sits in its top-left cell only; a formula never calculated is empty.
-    expect(rowObject(data, 2)).toMatchObject({ USUBJID: 'S-003', AGE: null, COL3: '1234567.89', Formula: null });
+    expect(rowObject(data, 2)).toMatchObject({ USUBJID: 'S-003', AGE: null, C: '1234567.89', Formula: null });
     const lists = sheet(datasets, 'Lists');
-    expect(lists.info.columns.map((c) => c.name)).toEqual(['COL1', 'Code', 'Decode']);
+    expect(lists.info.columns.map((c) => c.name)).toEqual(['A', 'Code', 'Decode']);
     expect(lists.rows).toEqual([]);
     expect(lists.info.metadata).toEqual({ 'xlsx.headerRow': '3', 'xlsx.hidden': 'true' });
   });
@@ -387,7 +387,7 @@ describe.runIf(hasSharedData('XLSX tests on real workbooks'))('readXlsx on ../sh
   it('keeps merged titles in their top-left cell and hyperlink text (Pinnacle 21 report)', async () => {
     const datasets = await read(sharedData('xlsx', 'pinnacle21-report-pilot-sdtm-2023.xlsx'));
     const summary = sheet(datasets, 'Validation Summary');
-    expect(summary.info.columns.map((c) => c.name)).toEqual(['Pinnacle 21 Validator Report', 'COL2', 'COL3']);
+    expect(summary.info.columns.map((c) => c.name)).toEqual(['Pinnacle 21 Validator Report', 'B', 'C']);
     expect(summary.rows[0]).toEqual([
       expect.stringMatching(/^Configuration: .*SDTM-IG 3\.1\.2 \(FDA\)\.xml$/),
       null,
@@ -407,5 +407,22 @@ describe.runIf(hasSharedData('XLSX tests on real workbooks'))('readXlsx on ../sh
 describe('readXlsx fixtures', () => {
   it('has no copied workbooks (the shared ones carry no licence); workbooks are built in the tests', () => {
     expect(readdirSync(fixture('xlsx'))).toEqual(['README.md']);
+  });
+});
+
+describe('columnLetter', () => {
+  it.each([
+    [0, 'A'],
+    [2, 'C'],
+    [13, 'N'],
+    [25, 'Z'],
+    [26, 'AA'],
+    [51, 'AZ'],
+    [52, 'BA'],
+    [701, 'ZZ'],
+    [702, 'AAA'],
+    [16383, 'XFD'],
+  ])('names column %i as Excel does: %s', (index, letters) => {
+    expect(columnLetter(index)).toBe(letters);
   });
 });

@@ -7,9 +7,10 @@
  *   they are not records. A sheet with no value at all yields no dataset (a workbook of only
  *   empty sheets yields none); a sheet with only a header yields an empty dataset with those
  *   columns. A ZIP without worksheets is rejected as not a workbook.
- * - Header cells become column names as written (trimmed); an empty header cell is `COL<n>`
- *   (n = the 1-based column), and a repeated name gets `_2`, `_3`... (compared without case, as
- *   DuckDB does). Values right of the header get `COL<n>` columns too.
+ * - Header cells become column names as written (trimmed). A column whose header cell is empty
+ *   (or values right of the header) is named by its own spreadsheet column letter (`C`, `AB`), the
+ *   name a person sees in Excel: nothing is invented, and no value is dropped. A repeated name gets
+ *   `_2`, `_3`... (compared without case, as DuckDB does).
  * - `<dimension>` is never read: rows are counted as they come (some real files declare `A1`).
  * - Types come from all of a column's cells: only numbers → number; only dates → date, or
  *   datetime when one has a time of day, or time when all are times without a date (Excel's
@@ -155,13 +156,20 @@ function columnNames(header: (Cell | undefined)[], width: number, dayZero: numbe
   const names: string[] = [];
   for (let c = 0; c < width; c++) {
     const cell = header[c];
-    const base = (cell ? cellText(cell, dayZero).trim() : '') || `COL${c + 1}`;
+    const base = (cell ? cellText(cell, dayZero).trim() : '') || columnLetter(c);
     let name = base;
     for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}_${n}`;
     used.add(name.toLowerCase());
     names.push(name);
   }
   return names;
+}
+
+/** The spreadsheet's name for the 0-based column `c`: A … Z, AA … ZZ, AAA … */
+export function columnLetter(c: number): string {
+  let name = '';
+  for (let n = c + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+  return name;
 }
 
 /** Pass 2: the sheet's rows, read on the shared cursor (which skips the sheets before it). */
