@@ -174,8 +174,10 @@ describe('time limit and concurrency', () => {
   it('close before a query has its connection fails it as closed', async () => {
     const engine = newEngine();
     const running = engine.run(bySex, study.resolve, { cacheKey: 'v-closing' });
+    // Watched from the start: close waits for the connection being opened, so the run fails first.
+    const outcome = expect(running).rejects.toThrow(/closed/);
     await engine.close();
-    await expect(running).rejects.toThrow(/closed/);
+    await outcome;
   });
 
   it('fails runs after close', async () => {
