@@ -357,7 +357,7 @@ function crossCheck(round: WidgetTiming[], reference: PandasResult['numbers']) {
 async function overviewDashboard(server: BenchServer, token: string, studyId: string, versionId: string) {
   const create: CreateDashboardBody = { name: 'Benchmark overview', templateId: 'clinical-study-overview' };
   const url = `${server.url}/api/studies/${studyId}/dashboards`;
-  const { dashboard } = await api<{ dashboard: Dashboard }>(url, token, 'POST', create);
+  const { data: dashboard } = await api<{ data: Dashboard }>(url, token, 'POST', create);
   if (dashboard.unmapped.length > 0) throw new Error(`unmapped widgets: ${JSON.stringify(dashboard.unmapped)}`);
   if (dashboard.activeVersionId !== versionId)
     throw new Error(`the dashboard reads version ${dashboard.activeVersionId}, not the upload ${versionId}`);
