@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
-import { buildZip } from '@cdp/formats/testing';
+import { buildZip, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../test/harness.ts';
-import { sharedDataDir } from '../../test/shared-data.ts';
 import { datasetFile } from '../lib/study-folders.ts';
 
 /*
@@ -14,7 +13,7 @@ import { datasetFile } from '../lib/study-folders.ts';
  * settings computed here by day counts. Without a plan the widget claims none.
  */
 
-const SDTM = path.join(sharedDataDir(), 'cdiscpilot01/sdtm-original');
+const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const WIDGET = 'enrollment-trend-detail';
 
 let t: TestApp;

@@ -2,11 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HomeResponse, HomeStudy } from '@cdp/contracts';
 import { buildStudy, grantRole } from '@cdp/db/testing';
-import { buildZip } from '@cdp/formats/testing';
+import { buildZip, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
-import { sharedDataDir } from '../../../test/shared-data.ts';
 import { datasetFile } from '../../lib/study-folders.ts';
 
 /*
@@ -15,7 +14,7 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * uploads and problems against the metadata tables read with plain SQL.
  */
 
-const PILOT = path.join(sharedDataDir(), 'cdiscpilot01');
+const PILOT = sharedData('cdiscpilot01');
 
 let t: TestApp;
 let tenant: Tenant;
