@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daysBetween, isFullDate, openPilot, type Pilot, type Row } from '../testing.ts';
 import { compileExpression } from './expression/compile.ts';
 import { ExpressionError } from './expression/tokenize.ts';
-import { daysBetween, isFullDate, openPilot, type Pilot, type Row } from './test-support.ts';
 import type { DslColumn } from './types.ts';
 
 const DM_COLUMNS: DslColumn[] = [

@@ -1,6 +1,6 @@
 import type { DslBodyInput, DslStepInput } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPilot, type Pilot, type Row } from './test-support.ts';
+import { openPilot, type Pilot, type Row } from '../testing.ts';
 
 /**
  * Every operation and filter operator on the CDISC pilot SDTM, each result beside a reference
@@ -176,7 +176,7 @@ describe('drop_duplicates', () => {
       ['AE'],
     );
     const last = new Map<unknown, number>();
-    AE.forEach((r, i) => last.set(r.USUBJID, i));
+    for (const [i, r] of AE.entries()) last.set(r.USUBJID, i);
     const expected = AE.filter((r, i) => last.get(r.USUBJID) === i);
     expect(pick(rows, 'USUBJID', 'AESEQ')).toEqual(pick(expected, 'USUBJID', 'AESEQ'));
   });

@@ -9,8 +9,8 @@ import type { DslBodyInput } from '@cdp/contracts';
 import { convertUpload } from '@cdp/formats';
 import { sharedData } from '@cdp/formats/testing';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { PipelineInput, PipelineLogLine, PipelineProgress } from '../executor.ts';
-import { executeDsl } from './execute-dsl.ts';
+import { executeDsl } from './dsl/execute-dsl.ts';
+import type { PipelineInput, PipelineLogLine, PipelineProgress } from './executor.ts';
 
 export type Row = Record<string, unknown>;
 
