@@ -91,8 +91,21 @@ export class DslSession {
         pivotValues = rows.map((row) => String(row[0]));
       }
     }
+    let mergeBounds: { left: number; right: number } | undefined;
+    if (step.operation === 'merge_datasets') {
+      const bound = async (name: string) => {
+        const dataset = this.workspace.get(name.toLowerCase());
+        if (!dataset) return 0;
+        const rows = await this.query(
+          `SELECT coalesce(max(${quoteIdent(ROW)}), -1) + 1 FROM ${dataset.relation}`,
+          signal,
+        );
+        return Number(rows[0]?.[0] ?? 0);
+      };
+      mergeBounds = { left: await bound(step.parameters.left), right: await bound(step.parameters.right) };
+    }
     try {
-      return planStep(step, { index, workspace: this.workspace, saved: this.saved, pivotValues });
+      return planStep(step, { index, workspace: this.workspace, saved: this.saved, pivotValues, mergeBounds });
     } catch (error) {
       if (error instanceof StepIssues) throw new PipelineDefinitionError(error.issues);
       throw error;
@@ -112,6 +125,18 @@ export class DslSession {
   async query(sql: string, signal?: AbortSignal): Promise<unknown[][]> {
     const reader = await this.interruptible(() => this.connection.runAndReadAll(sql), signal);
     return reader.getRowsJS() as unknown[][];
+  }
+
+  /** The step's warnings (values lost by a conversion), counted over its input in one pass. */
+  async warnings(plan: StepPlan, signal?: AbortSignal): Promise<string[]> {
+    const first = plan.warnings[0];
+    if (!first) return [];
+    const counts = plan.warnings.map((w) => `count(*) FILTER (WHERE ${w.sql})`);
+    const row = (await this.query(`SELECT ${counts.join(', ')} FROM ${first.relation}`, signal))[0] ?? [];
+    return plan.warnings.flatMap((w, i) => {
+      const count = Number(row[i] ?? 0);
+      return count > 0 ? [w.message(count)] : [];
+    });
   }
 
   async count(relation: string, signal?: AbortSignal): Promise<number> {
