@@ -15,6 +15,7 @@ import { quoteIdent, quoteLiteral, toPipelineColumns } from './types.ts';
  */
 export const executeDsl: PipelineExecutor = async (request) => {
   const { signal, onProgress, onLog } = request;
+  if (request.kind !== 'dsl') throw new Error(`executeDsl runs DSL pipelines, not ${request.kind}`);
   const body = assertDsl(request.body, request.inputs);
   signal.throwIfAborted();
   const session = await DslSession.open(request.inputs, { memoryBytes: request.limits?.memoryBytes });
@@ -46,7 +47,7 @@ export const executeDsl: PipelineExecutor = async (request) => {
           await session.run(`CREATE TEMP ${kind} ${relation} AS ${plan.sql}`, signal);
           for (const message of await session.warnings(plan, signal)) onLog({ level: 'warn', step: index, message });
           session.apply(plan, index, relation);
-          rowsOut = await session.count(relation, signal);
+          rowsOut = plan.sameRows ? (rowsIn[0] ?? 0) : await session.count(relation, signal);
           rowsOf.set(plan.target.toLowerCase(), rowsOut);
         }
       } catch (error) {

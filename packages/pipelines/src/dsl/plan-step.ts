@@ -55,16 +55,18 @@ export interface StepPlan {
   /** Datasets read (their names), for "rows in". */
   reads: string[];
   /**
-   * Values that may be lost (a conversion that fails): `sql` is true for a row that loses one, the
-   * run counts them over the step's input (all in one pass) and logs a warning per non-zero count.
+   * Values that may be lost (a conversion that fails): `lost` is true for a value of `column` of
+   * `relation` that the step loses; the run counts them and logs a warning per non-zero count.
    */
-  warnings: { relation: string; sql: string; message: (count: number) => string }[];
+  warnings: { relation: string; column: string; lost: string; message: (count: number) => string }[];
   /**
    * Whether the run should store the result as a table: steps that sort, group or use windows are
    * worth keeping; the others (projections, filters, conversions, merges) stay views that DuckDB
    * fuses into the next step, so a chain of them costs one pass over the data, not one per step.
    */
   materialize: boolean;
+  /** The step keeps every row of its (only) input: the run knows its row count without counting. */
+  sameRows: boolean;
 }
 
 export class StepIssues extends Error {
@@ -86,6 +88,17 @@ export interface PlanContext {
    */
   mergeBounds?: { left: number; right: number };
 }
+
+/** Operations that keep every row of their input. */
+const SAME_ROWS = new Set([
+  'select_columns',
+  'drop_columns',
+  'rename_columns',
+  'fill_missing',
+  'convert_types',
+  'add_calculated_column',
+  'sort_by',
+]);
 
 /** Operations whose result a run stores as a table (see `StepPlan.materialize`). */
 const MATERIALIZED = new Set(['drop_duplicates', 'pivot', 'aggregate', 'sort_by']);
@@ -165,7 +178,8 @@ class Planner {
     const materialize =
       MATERIALIZED.has(this.step.operation) ||
       (this.step.operation === 'fill_missing' && this.step.parameters.method !== undefined);
-    return { kind: 'relation', sql, target, columns, reads, warnings: [], materialize, ...extra };
+    const sameRows = SAME_ROWS.has(this.step.operation);
+    return { kind: 'relation', sql, target, columns, reads, warnings: [], materialize, sameRows, ...extra };
   }
 
   plan(): StepPlan {
@@ -299,6 +313,7 @@ class Planner {
           reads: [ds.name],
           warnings: [],
           materialize: false,
+          sameRows: true,
         };
       }
     }
@@ -488,7 +503,8 @@ class Planner {
       .filter(([, conversion]) => conversion.lossy)
       .map(([name, conversion]) => ({
         relation: ds.relation,
-        sql: `${quoteIdent(name)} IS NOT NULL AND ${conversion.sql} IS NULL`,
+        column: name,
+        lost: `${quoteIdent(name)} IS NOT NULL AND ${conversion.sql} IS NULL`,
         message: (count: number) =>
           `${name}: ${count.toLocaleString('en-US')} value${count === 1 ? '' : 's'} could not be read as ${conversion.type} and became missing`,
       }));
