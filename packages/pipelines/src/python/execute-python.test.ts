@@ -13,6 +13,7 @@ import {
   removeDir,
   tempDir,
 } from '../testing.ts';
+import { checkPython } from './check-python.ts';
 import { createPythonExecutor } from './execute-python.ts';
 
 let dir: string;
@@ -236,6 +237,18 @@ save_dataset(df, "built")`,
     expect(error.message).toMatch(/^script: the script failed at line 2: \w+Error: save_dataset\("bad"\)/);
     expect(error.message).toContain(message);
     expect(log).toContain('Traceback');
+  });
+});
+
+describe('checkPython', () => {
+  it('checks the body and lists the declared outputs', () => {
+    expect(checkPython({ script: 'x = 1', outputs: ['a'] })).toEqual({
+      issues: [],
+      outputs: [{ name: 'a', columns: [] }],
+    });
+    expect(checkPython({ script: '' }).issues).toEqual([
+      { path: 'script', message: 'a Python pipeline needs a script' },
+    ]);
   });
 });
 

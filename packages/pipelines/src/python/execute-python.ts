@@ -51,7 +51,7 @@ const STEPS = 3;
 export function createPythonExecutor(options: PythonExecutorOptions = {}): PipelineExecutor {
   const programs: SandboxPrograms = { ...DEFAULT_PROGRAMS, ...options };
   return async (request) => {
-    const body = parseBody(request.body);
+    const body = parsePythonBody(request.body);
     await checkPrograms(programs);
     const scratchDir = options.scratchDir ?? os.tmpdir();
     await checkReachable(scratchDir, programs);
@@ -71,7 +71,8 @@ export function createPythonExecutor(options: PythonExecutorOptions = {}): Pipel
 /** The Python engine with Debian's programs at their usual paths. */
 export const executePython: PipelineExecutor = createPythonExecutor();
 
-function parseBody(body: unknown): PythonPipelineBody {
+/** The body as its schema defines it, or a definition error naming each problem's path. */
+export function parsePythonBody(body: unknown): PythonPipelineBody {
   const parsed = PythonPipelineBody.safeParse(body);
   if (parsed.success) return parsed.data;
   throw new PipelineDefinitionError(
