@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { openDuckDb, quoteLiteral } from '@cdp/formats';
 import { hasSharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -264,15 +266,27 @@ describe('the sandbox', () => {
     expect(req.progress.map((p) => p.step)).toEqual([1, 2, 3, 3]);
   });
 
-  it('kills a script that runs forever at the wall-clock limit', async () => {
+  it('kills a script that runs forever at the wall-clock limit, and every process it started', async () => {
+    const token = `cdp-orphan-${process.pid}-${Date.now()}`;
     const started = Date.now();
-    const { error } = await failure(
-      await request('import os, time\nif os.fork() == 0:\n    time.sleep(600)\nwhile True:\n    pass', [], {
-        wallClockSeconds: 2,
-      }),
+    const { error, log } = await failure(
+      await request(
+        `import os
+if os.fork() == 0:
+    os.execv("/usr/bin/python3", ["python3", "-c", "import time; time.sleep(600)", "${token}"])
+print("looping", flush=True)
+while True:
+    pass`,
+        [],
+        { wallClockSeconds: 2 },
+      ),
     );
     expect(error.message).toBe('script: time limit of 2 s reached');
+    expect(log).toContain('looping');
     expect(Date.now() - started).toBeLessThan(15_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { stdout } = await promisify(execFile)('ps', ['-eo', 'args']);
+    expect(stdout).not.toContain(token);
   });
 
   it('stops on cancel', async () => {
