@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { duckMessage, quoteIdent, quoteLiteral } from '@cdp/formats';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -101,9 +101,30 @@ export async function writeSandboxInput(
   await writeFile(path.join(dir, `${input.name}.schema.json`), JSON.stringify({ columns }));
 }
 
-/** Names of the datasets the script saved in `dir` (those with a schema file: it is written last). */
-export function savedNames(files: string[]): string[] {
-  return files.filter((f) => f.endsWith('.schema.json')).map((f) => f.slice(0, -'.schema.json'.length));
+const SAVED_NAME = /^([A-Za-z_][A-Za-z0-9_]{0,63})\.schema\.json$/;
+
+/**
+ * Names of the datasets the script saved in `dir`: those with a schema file (`save_dataset` writes it
+ * last). The folder is the script's, so nothing in it is trusted: a dataset's files must be regular
+ * files (a symbolic link would make this side, outside the sandbox, read a host file) and its name
+ * a dataset name; other files there are ignored.
+ */
+export async function savedNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const file of await readdir(dir)) {
+    const name = SAVED_NAME.exec(file)?.[1];
+    if (!name) continue;
+    for (const part of [`${name}.schema.json`, `${name}.jsonl`]) {
+      const info = await lstat(path.join(dir, part)).catch(() => null);
+      if (info && !info.isFile()) {
+        throw new PipelineDefinitionError([
+          { path: `outputs.${name}`, message: `${part} is not a regular file; save outputs with save_dataset() only` },
+        ]);
+      }
+    }
+    names.push(name);
+  }
+  return names.sort();
 }
 
 /** Converts the saved dataset `name` in `dir` into `target` (Parquet), checking its row count. */

@@ -369,6 +369,16 @@ raise SystemExit(1)`),
     );
   });
 
+  it('never follows a link the script left among its outputs', async () => {
+    const { error } = await failure(
+      await request(`import os, json
+os.symlink("/etc/hostname", "/data/out/leak.jsonl")
+with open("/data/out/leak.schema.json", "w") as f:
+    json.dump({"rows": 1, "columns": [{"name": "x", "type": "string"}]}, f)`),
+    );
+    expect(error.message).toBe('outputs.leak: leak.jsonl is not a regular file; save outputs with save_dataset() only');
+  });
+
   it('refuses to run without bubblewrap, naming the package to install', async () => {
     const req = await request('print("never")');
     const error = await createPythonExecutor({ bwrapPath: path.join(dir, 'no-such-bwrap'), scratchDir: scratch })(

@@ -99,7 +99,7 @@ async function run(
   await writeFile(path.join(mounts.codeDir, 'pipeline.py'), body.script);
 
   request.onProgress({ step: 1, steps: STEPS, message: 'preparing the inputs' });
-  const db = await openDuckDb({ threads: 2 });
+  const db = await openDuckDb({ threads: 2, tempDirectory: path.join(scratch, 'duckdb') });
   try {
     for (const input of request.inputs) await writeSandboxInput(db.connection, input, mounts.inputDir);
   } finally {
@@ -143,10 +143,10 @@ async function run(
   request.onLog({ level: 'info', message: `script finished in ${duration} s` });
 
   request.onProgress({ step: 3, steps: STEPS, message: 'writing the outputs' });
-  const saved = savedNames(await readdir(mounts.outputDir));
+  const saved = await savedNames(mounts.outputDir);
   checkOutputs(saved, body.outputs);
   const outputs: PipelineOutputFile[] = [];
-  const out = await openDuckDb({ threads: 2 });
+  const out = await openDuckDb({ threads: 2, tempDirectory: path.join(scratch, 'duckdb') });
   try {
     for (const name of saved) {
       const target = path.join(request.outputDir, `${name}.parquet`);

@@ -155,8 +155,9 @@ export async function bwrapArgs(
     '--ro-bind',
     mounts.codeDir,
     '/sandbox',
+    // Stray files a script writes (a debugging CSV) go to /tmp, not beside its outputs.
     '--chdir',
-    '/data/out',
+    '/tmp',
     '--setenv',
     'PATH',
     '/usr/bin',
