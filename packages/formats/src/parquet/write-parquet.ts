@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DOUBLE, type DuckDBConnection, DuckDBDataChunk, type DuckDBType, VARCHAR } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
 import type { DatasetInfo, DatasetReader, ValueType } from '../types.ts';
@@ -21,15 +22,18 @@ export async function writeParquet(
   const info = reader.info;
   assertUniqueColumns(info, options.fileName);
   const db = await conversionDb(options, info.columns.length, { file: options.fileName, dataset: info.name });
+  // A table of its own on the upload's shared DuckDB (dropped below): datasets staged side by side
+  // never meet. A TEMP table would do that by itself, but measured a higher peak memory.
+  const staging = `staging_${randomUUID().replaceAll('-', '')}`;
   try {
-    const rows = await stage(db.connection, reader, options.fileName);
+    const rows = await stage(db.connection, staging, reader, options.fileName);
     const select = info.columns.map(
       (c, i) => `${finalExpression(c.type, quoteIdent(`c${i}`))} AS ${quoteIdent(c.name)}`,
     );
     // Insertion order is kept (DuckDB's default): a dataset reads back in the order the file had.
     const result = await copyQuery(
       db.connection,
-      `SELECT ${select.join(', ')} FROM staging`,
+      `SELECT ${select.join(', ')} FROM ${quoteIdent(staging)}`,
       info,
       outFile,
       options.fileName,
@@ -39,18 +43,22 @@ export async function writeParquet(
     }
     return result;
   } finally {
+    await db.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`).catch(() => undefined);
     db.close();
   }
 }
 
-async function stage(connection: DuckDBConnection, reader: DatasetReader, fileName?: string): Promise<number> {
+async function stage(
+  connection: DuckDBConnection,
+  table: string,
+  reader: DatasetReader,
+  fileName?: string,
+): Promise<number> {
   const { columns } = reader.info;
   const types: DuckDBType[] = columns.map((c) => (c.type === 'string' ? VARCHAR : DOUBLE));
   const ddl = columns.map((c, i) => `${quoteIdent(`c${i}`)} ${c.type === 'string' ? 'VARCHAR' : 'DOUBLE'}`);
-  // A temporary table belongs to this connection: datasets staged side by side on one DuckDB never
-  // meet, and closing the connection drops it.
-  await connection.run(`CREATE TEMP TABLE staging (${ddl.join(', ')})`);
-  const appender = await connection.createAppender('staging');
+  await connection.run(`CREATE TABLE ${quoteIdent(table)} (${ddl.join(', ')})`);
+  const appender = await connection.createAppender(table);
   const writer = new ColumnChunkWriter();
   let rows = 0;
   for await (const batch of reader.batches()) {
