@@ -7,6 +7,7 @@ import { benchDashboard } from './dashboard.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchSandbox } from './sandbox.ts';
 import { ROOT, startServer } from './server.ts';
+import { benchTransfers } from './transfer.ts';
 
 /**
  * `npm run bench [-- <name>...]`: runs the named benchmarks (all by default) against a real
@@ -14,6 +15,8 @@ import { ROOT, startServer } from './server.ts';
  *   startup      first start (fresh DATA_DIR: initdb, migrations, seed) and restart, to ready
  *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
  *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change)
+ *   transfer     multi-domain ZIPs (the CDISC pilot SDTM, the 3,000-subject demo study as XPT) uploaded
+ *                over HTTP until committed, beside pandas reading every member from the same ZIP
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
@@ -24,12 +27,20 @@ const BENCHMARKS = [
   'startup',
   'api-studies',
   'convert',
+  'transfer',
   'api-during-upload',
   'dashboard',
   'pipeline',
   'sandbox',
 ] as const;
-const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard'];
+const NEEDS_SERVER: readonly Name[] = [
+  'startup',
+  'api-studies',
+  'convert',
+  'transfer',
+  'api-during-upload',
+  'dashboard',
+];
 type Name = (typeof BENCHMARKS)[number];
 
 async function main() {
@@ -56,6 +67,9 @@ async function main() {
       };
     }
     if (server && names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
+    // The multi-domain transfers belong to the conversion benchmark too (issue 17).
+    if (server && (names.includes('transfer') || names.includes('convert')))
+      results.transfer = await benchTransfers(server);
     if (server && names.includes('api-during-upload'))
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);

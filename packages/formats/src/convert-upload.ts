@@ -1,8 +1,10 @@
 import { open, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { readDatasetJson } from './dataset-json/read-dataset-json.ts';
 import { FormatError } from './errors.ts';
 import { readOdm } from './odm/read-odm.ts';
+import { ConversionContext } from './parquet/conversion-context.ts';
 import { type CsvOptions, convertCsv } from './parquet/convert-csv.ts';
 import { readCsvHeader } from './parquet/csv-header.ts';
 import type { DuckDbLimits } from './parquet/duckdb.ts';
@@ -33,6 +35,8 @@ export interface UploadLimits extends DuckDbLimits {
   maxZipRatio?: number;
   /** What the user told us about the upload's CSV files, when DuckDB's guesses are wrong. */
   csv?: CsvOptions;
+  /** Members of a ZIP converted at once (default: the cores available). */
+  memberConcurrency?: number;
 }
 
 type Reader = (file: string, options: ReadOptions) => AsyncIterable<DatasetReader>;
@@ -76,35 +80,48 @@ export async function convertUpload(
   limits: UploadLimits = {},
 ): Promise<ConvertedUpload> {
   const result: ConvertedUpload = { datasets: [], skipped: [] };
-  const names = new Map<string, string>();
   const format = detectFormat(fileName, await readHead(file));
-  if (format === 'zip') {
-    const extractDir = path.join(outDir, '.unzipped');
-    const entries = await extractZip(
-      file,
-      extractDir,
-      { maxTotalBytes: limits.maxZipBytes, maxEntries: limits.maxZipEntries, maxRatio: limits.maxZipRatio },
-      { fileName },
-    );
-    try {
-      // An empty member is a file that lost its data on the way (an export that failed, a copy cut
-      // short); loading the archive without it, or as a dataset of invented columns, hides that.
-      const empty = entries.find((entry) => entry.bytes === 0);
-      if (empty) throw new FormatError('is empty', { file: `${fileName}/${empty.path}` });
-      const formats = await Promise.all(
-        entries.map(async (entry) => detectFormat(entry.path, await readHead(entry.file))),
+  const context = await ConversionContext.open(limits);
+  const target = new OutputFiles(outDir);
+  try {
+    if (format === 'zip') {
+      const extractDir = path.join(outDir, '.unzipped');
+      const entries = await extractZip(
+        file,
+        extractDir,
+        { maxTotalBytes: limits.maxZipBytes, maxEntries: limits.maxZipEntries, maxRatio: limits.maxZipRatio },
+        { fileName },
       );
-      // A catalog beside the datasets gives coded values their labels (kept in the Parquet metadata).
-      const catalog = entries.find((_, i) => formats[i] === 'sas7bcat')?.file;
-      for (const [i, entry] of entries.entries()) {
-        const source = `${fileName}/${entry.path}`;
-        await convertOne(entry.file, source, formats[i] ?? null, outDir, { ...limits, catalog }, result, names);
+      try {
+        // An empty member is a file that lost its data on the way (an export that failed, a copy cut
+        // short); loading the archive without it, or as a dataset of invented columns, hides that.
+        const empty = entries.find((entry) => entry.bytes === 0);
+        if (empty) throw new FormatError('is empty', { file: `${fileName}/${empty.path}` });
+        const formats = await Promise.all(
+          entries.map(async (entry) => detectFormat(entry.path, await readHead(entry.file))),
+        );
+        // A catalog beside the datasets gives coded values their labels (kept in the Parquet metadata).
+        const catalog = entries.find((_, i) => formats[i] === 'sas7bcat')?.file;
+        const outcomes = await inParallel(
+          entries.map(
+            (entry, i) => () =>
+              convertOne(entry.file, `${fileName}/${entry.path}`, formats[i] ?? null, target, {
+                ...limits,
+                catalog,
+                context,
+              }),
+          ),
+          limits.memberConcurrency ?? os.availableParallelism(),
+        );
+        collect(outcomes, result);
+      } finally {
+        await rm(extractDir, { recursive: true, force: true });
       }
-    } finally {
-      await rm(extractDir, { recursive: true, force: true });
+    } else {
+      collect([await settle(() => convertOne(file, fileName, format, target, { ...limits, context }))], result);
     }
-  } else {
-    await convertOne(file, fileName, format, outDir, limits, result, names);
+  } finally {
+    context.close();
   }
   if (result.datasets.length === 0) {
     const why = result.skipped.map((s) => `${s.file}: ${s.reason}`).join('; ');
@@ -113,15 +130,87 @@ export async function convertUpload(
   return result;
 }
 
+/** What one file of an upload gave: its datasets, or why it was skipped. */
+type FileOutcome = { datasets: ConvertedDataset[] } | { skipped: { file: string; reason: string } };
+type Settled = { ok: true; value: FileOutcome } | { ok: false; error: unknown };
+
+async function settle(task: () => Promise<FileOutcome>): Promise<Settled> {
+  try {
+    return { ok: true, value: await task() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
+ * Runs `tasks` with at most `limit` at once and returns their outcomes in task order. After the
+ * first failure no further task starts (the upload fails anyway); those already running finish, so
+ * nothing writes into the work folder once the caller removes it.
+ */
+async function inParallel(tasks: (() => Promise<FileOutcome>)[], limit: number): Promise<Settled[]> {
+  const outcomes: Settled[] = new Array(tasks.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < tasks.length) {
+      const i = next++;
+      const outcome = await settle(tasks[i] as () => Promise<FileOutcome>);
+      if (!outcome.ok) failed = true;
+      outcomes[i] = outcome;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane));
+  return outcomes;
+}
+
+/**
+ * The upload's result from its files' outcomes, in the archive's order, exactly as converting them
+ * one after the other would give it: the first file that failed (in that order) fails the upload,
+ * and of two datasets with the same name the later one is refused, naming the earlier.
+ */
+function collect(outcomes: (Settled | undefined)[], result: ConvertedUpload): void {
+  const names = new Map<string, string>();
+  for (const outcome of outcomes) {
+    // A file never started because an earlier one failed: that failure comes first in this order.
+    if (!outcome) continue;
+    if (!outcome.ok) throw outcome.error;
+    const value = outcome.value;
+    if ('skipped' in value) {
+      result.skipped.push(value.skipped);
+      continue;
+    }
+    for (const dataset of value.datasets) {
+      const key = dataset.name.toLowerCase();
+      const other = names.get(key);
+      if (other !== undefined) {
+        throw new FormatError(`dataset ${dataset.name} also comes from ${other}; upload one of them`, {
+          file: dataset.source,
+        });
+      }
+      names.set(key, dataset.source);
+      result.datasets.push(dataset);
+    }
+  }
+}
+
+/** Unique file names in the work folder, whatever order datasets finish in. */
+class OutputFiles {
+  private count = 0;
+  constructor(readonly dir: string) {}
+
+  next(name: string): string {
+    this.count++;
+    return path.join(this.dir, `${fileSafe(name)}-${this.count}.parquet`);
+  }
+}
+
 async function convertOne(
   file: string,
   source: string,
   format: ReturnType<typeof detectFormat>,
-  outDir: string,
-  limits: UploadLimits & { catalog?: string },
-  result: ConvertedUpload,
-  names: Map<string, string>,
-): Promise<void> {
+  target: OutputFiles,
+  limits: UploadLimits & { catalog?: string; context: ConversionContext },
+): Promise<FileOutcome> {
   const claimed = DATA_EXTENSIONS[path.extname(source).slice(1).toLowerCase()];
   if (format === null && claimed) {
     // The name promises data the bytes do not hold (a failed export, a renamed file, or worse):
@@ -133,57 +222,51 @@ async function convertOne(
   }
   if (format === null || format === 'zip') {
     // A ZIP at this depth means nesting beyond what extractZip allows; it has already refused it.
-    result.skipped.push({
-      file: source,
-      reason: 'not a supported data file (SAS XPT or SAS7BDAT, CSV, XLSX, Parquet, ODM, Dataset-JSON)',
-    });
-    return;
+    return {
+      skipped: {
+        file: source,
+        reason: 'not a supported data file (SAS XPT or SAS7BDAT, CSV, XLSX, Parquet, ODM, Dataset-JSON)',
+      },
+    };
   }
   const notData = NOT_DATA[format];
-  if (notData) {
-    result.skipped.push({ file: source, reason: notData });
-    return;
-  }
+  if (notData) return { skipped: { file: source, reason: notData } };
   const stem = path.basename(source).replace(/\.[^.]+$/, '');
-  const claim = (name: string): string => {
-    const key = name.toLowerCase();
-    const other = names.get(key);
-    if (other !== undefined)
-      throw new FormatError(`dataset ${name} also comes from ${other}; upload one of them`, { file: source });
-    names.set(key, source);
-    return path.join(outDir, `${fileSafe(name)}-${names.size}.parquet`);
-  };
   if (
     format === 'csv' &&
     !/\.csv$/i.test(source) &&
     (await readCsvHeader(file, { encoding: 'latin-1' })).fields.length < 2
   ) {
     // A .txt that is not delimited text is a note or a readme, not a dataset.
-    result.skipped.push({ file: source, reason: 'text file without delimited columns (not a dataset)' });
-    return;
+    return { skipped: { file: source, reason: 'text file without delimited columns (not a dataset)' } };
   }
   try {
     if (format === 'csv') {
-      const converted = await convertCsv(file, claim(stem), { ...limits, ...limits.csv, fileName: source, name: stem });
-      result.datasets.push({ ...converted, source, format });
-      return;
+      const converted = await convertCsv(file, target.next(stem), {
+        ...limits,
+        ...limits.csv,
+        fileName: source,
+        name: stem,
+      });
+      return { datasets: [{ ...converted, source, format }] };
     }
     if (format === 'parquet') {
-      const converted = await convertParquet(file, claim(stem), { ...limits, fileName: source, name: stem });
-      result.datasets.push({ ...converted, source, format });
-      return;
+      const converted = await convertParquet(file, target.next(stem), { ...limits, fileName: source, name: stem });
+      return { datasets: [{ ...converted, source, format }] };
     }
     const read = READERS[format];
     if (!read) throw new FormatError(`no reader for ${format}`, { file: source });
     const single = format === 'sas7bdat' || format === 'dataset-json';
-    const spill = { fileName: source, tempDirectory: limits.tempDirectory ?? outDir };
+    const spill = { fileName: source, tempDirectory: limits.tempDirectory ?? target.dir };
     const options = format === 'sas7bdat' && limits.catalog ? { ...spill, catalog: limits.catalog } : spill;
+    const datasets: ConvertedDataset[] = [];
     for await (const reader of read(file, options)) {
       // A SAS7BDAT's internal name is often a placeholder ("DATA"); the file name is what users know.
       if (single) reader.info.name = format === 'sas7bdat' ? stem.toUpperCase() : reader.info.name || stem;
-      const converted = await writeParquet(reader, claim(reader.info.name), { ...limits, fileName: source });
-      result.datasets.push({ ...converted, source, format });
+      const converted = await writeParquet(reader, target.next(reader.info.name), { ...limits, fileName: source });
+      datasets.push({ ...converted, source, format });
     }
+    return { datasets };
   } catch (error) {
     if (error instanceof FormatError) throw error.location.file ? error : error.withFile(source);
     throw new FormatError(`could not be read (${error instanceof Error ? error.message : String(error)})`, {

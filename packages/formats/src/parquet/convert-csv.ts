@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
 import type { ColumnInfo, DatasetInfo, ValueType } from '../types.ts';
+import { type ConversionContext, conversionDb } from './conversion-context.ts';
 import { countRecordFields, readCsvHeader } from './csv-header.ts';
-import { type DuckDbLimits, limitsForWidth, openDuckDb, quoteIdent, quoteLiteral } from './duckdb.ts';
+import { type DuckDbLimits, quoteIdent, quoteLiteral } from './duckdb.ts';
 import { copyQuery, duckMessage, engineLimitMessage, type ParquetResult } from './parquet-output.ts';
 import { describeQuery, logicalType } from './read-parquet.ts';
 
@@ -150,14 +151,14 @@ function uniqueNames(fields: string[]): string[] {
 export async function convertCsv(
   sourceFile: string,
   outFile: string,
-  options: DuckDbLimits & CsvOptions & { fileName?: string; name: string },
+  options: DuckDbLimits & CsvOptions & { fileName?: string; name: string; context?: ConversionContext },
 ): Promise<ParquetResult> {
   const head = await readCsvHeader(sourceFile, {
     delimiter: options.delimiter,
     quote: options.quote ?? '"',
     encoding: options.encoding ?? 'utf-8',
   });
-  const db = await openDuckDb(limitsForWidth(options, head.fields.length, { file: options.fileName }));
+  const db = await conversionDb(options, head.fields.length, { file: options.fileName });
   try {
     const dialect = await checkedDialect(db.connection, sourceFile, options);
     // Every line has been checked; type inference can no longer lose or misplace a row.

@@ -57,6 +57,11 @@ const BASE_BYTES = 128 * 1024 ** 2;
 /** Datasets wider than this are converted on one DuckDB thread: each thread holds its own vectors. */
 const WIDE_COLUMNS = 500;
 
+/** Whether a dataset of `columns` columns needs limits of its own (see `limitsForWidth`). */
+export function isWide(columns: number): boolean {
+  return columns > WIDE_COLUMNS;
+}
+
 /**
  * The limits a conversion of `columns` columns needs: the configured memory limit, raised for a wide
  * dataset to what its vectors take (a 5-row, 3,000-column CSV otherwise fails with DuckDB's
@@ -70,7 +75,7 @@ export function limitsForWidth(limits: DuckDbLimits, columns: number, where: For
       where,
     );
   }
-  if (columns <= WIDE_COLUMNS) return limits;
+  if (!isWide(columns)) return limits;
   const needed = BASE_BYTES + columns * BYTES_PER_COLUMN;
   const configured = parseBytes(limits.memoryLimit ?? DEFAULT_MEMORY_LIMIT);
   return { ...limits, threads: 1, memoryLimit: `${Math.ceil(Math.max(needed, configured) / 1024 ** 2)}MB` };

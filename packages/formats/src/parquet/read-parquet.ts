@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
 import type { ColumnInfo, DatasetInfo, DatasetReader, RowBatch, ValueType } from '../types.ts';
+import { type ConversionContext, conversionDb } from './conversion-context.ts';
 import { type DuckDbLimits, limitsForWidth, openDuckDb, quoteIdent, quoteLiteral } from './duckdb.ts';
 import { copyQuery, duckMessage, type ParquetResult, SCHEMA_METADATA_KEY } from './parquet-output.ts';
 
@@ -121,10 +122,10 @@ async function storedSchema(connection: DuckDBConnection, file: string): Promise
 export async function convertParquet(
   sourceFile: string,
   outFile: string,
-  options: DuckDbLimits & { fileName?: string; name?: string } = {},
+  options: DuckDbLimits & { fileName?: string; name?: string; context?: ConversionContext } = {},
 ): Promise<ParquetResult> {
   const schema = await readParquetSchema(sourceFile, options.fileName);
-  const db = await openDuckDb(limitsForWidth(options, schema.columns.length, { file: options.fileName }));
+  const db = await conversionDb(options, schema.columns.length, { file: options.fileName });
   try {
     const info = await schemaOf(db.connection, sourceFile, options.fileName);
     if (options.name) info.name = options.name;

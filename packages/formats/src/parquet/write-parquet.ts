@@ -1,44 +1,39 @@
-import {
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBDataChunk,
-  type DuckDBDoubleVector,
-  type DuckDBType,
-  type DuckDBVarCharVector,
-  VARCHAR,
-} from '@duckdb/node-api';
+import { randomUUID } from 'node:crypto';
+import { DOUBLE, type DuckDBConnection, DuckDBDataChunk, type DuckDBType, VARCHAR } from '@duckdb/node-api';
 import { FormatError } from '../errors.ts';
 import type { DatasetInfo, DatasetReader, ValueType } from '../types.ts';
-import { type DuckDbLimits, limitsForWidth, openDuckDb, quoteIdent } from './duckdb.ts';
+import { CHUNK_ROWS, ColumnChunkWriter } from './column-chunk.ts';
+import { type ConversionContext, conversionDb } from './conversion-context.ts';
+import { type DuckDbLimits, quoteIdent } from './duckdb.ts';
 import { copyQuery, type ParquetResult } from './parquet-output.ts';
-
-/** DuckDB's vector size: a data chunk holds at most this many rows. */
-const CHUNK_ROWS = 2048;
 
 /**
  * Streams a dataset into a Parquet file through DuckDB: rows are appended in column-major chunks to
  * a staging table (which spills to disk past the memory limit), then copied out once with the final
  * types. Column names are kept exactly; labels, formats and lengths travel as key-value metadata.
+ * With a `context` (one per upload) the dataset is staged on a connection of the upload's shared
+ * DuckDB; without one it gets a private DuckDB.
  */
 export async function writeParquet(
   reader: DatasetReader,
   outFile: string,
-  options: DuckDbLimits & { fileName?: string } = {},
+  options: DuckDbLimits & { fileName?: string; context?: ConversionContext } = {},
 ): Promise<ParquetResult> {
   const info = reader.info;
   assertUniqueColumns(info, options.fileName);
-  const db = await openDuckDb(
-    limitsForWidth(options, info.columns.length, { file: options.fileName, dataset: info.name }),
-  );
+  const db = await conversionDb(options, info.columns.length, { file: options.fileName, dataset: info.name });
+  // A table of its own on the upload's shared DuckDB (dropped below): datasets staged side by side
+  // never meet. A TEMP table would do that by itself, but measured a higher peak memory.
+  const staging = `staging_${randomUUID().replaceAll('-', '')}`;
   try {
-    const rows = await stage(db.connection, reader, options.fileName);
+    const rows = await stage(db.connection, staging, reader, options.fileName);
     const select = info.columns.map(
       (c, i) => `${finalExpression(c.type, quoteIdent(`c${i}`))} AS ${quoteIdent(c.name)}`,
     );
     // Insertion order is kept (DuckDB's default): a dataset reads back in the order the file had.
     const result = await copyQuery(
       db.connection,
-      `SELECT ${select.join(', ')} FROM staging`,
+      `SELECT ${select.join(', ')} FROM ${quoteIdent(staging)}`,
       info,
       outFile,
       options.fileName,
@@ -48,16 +43,23 @@ export async function writeParquet(
     }
     return result;
   } finally {
+    await db.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`).catch(() => undefined);
     db.close();
   }
 }
 
-async function stage(connection: DuckDBConnection, reader: DatasetReader, fileName?: string): Promise<number> {
+async function stage(
+  connection: DuckDBConnection,
+  table: string,
+  reader: DatasetReader,
+  fileName?: string,
+): Promise<number> {
   const { columns } = reader.info;
   const types: DuckDBType[] = columns.map((c) => (c.type === 'string' ? VARCHAR : DOUBLE));
   const ddl = columns.map((c, i) => `${quoteIdent(`c${i}`)} ${c.type === 'string' ? 'VARCHAR' : 'DOUBLE'}`);
-  await connection.run(`CREATE TABLE staging (${ddl.join(', ')})`);
-  const appender = await connection.createAppender('staging');
+  await connection.run(`CREATE TABLE ${quoteIdent(table)} (${ddl.join(', ')})`);
+  const appender = await connection.createAppender(table);
+  const writer = new ColumnChunkWriter();
   let rows = 0;
   for await (const batch of reader.batches()) {
     if (batch.columns.length !== columns.length) {
@@ -72,9 +74,8 @@ async function stage(connection: DuckDBConnection, reader: DatasetReader, fileNa
       const chunk = DuckDBDataChunk.create(types, size);
       for (let c = 0; c < columns.length; c++) {
         const values = batch.columns[c];
-        if (values instanceof Float64Array)
-          fillDoubles(chunk.getColumnVector(c) as DuckDBDoubleVector, values, start, size);
-        else if (values) fillStrings(chunk.getColumnVector(c) as DuckDBVarCharVector, values, start, size);
+        if (values instanceof Float64Array) writer.setDoubles(chunk, c, values, start, size);
+        else if (values) writer.setStrings(chunk, c, values, start, size);
       }
       appender.appendDataChunk(chunk);
     }
@@ -82,39 +83,6 @@ async function stage(connection: DuckDBConnection, reader: DatasetReader, fileNa
   }
   appender.closeSync();
   return rows;
-}
-
-/**
- * The vector's own Float64Array, when this version of the DuckDB binding exposes it: copying a
- * batch into it in one call instead of 2,048 `setItem` calls per chunk cuts conversion time by a
- * quarter. The binding keeps it private, so its shape is checked and the public path is the
- * fallback.
- */
-function vectorItems(vector: DuckDBDoubleVector, size: number): Float64Array | null {
-  const items = (vector as unknown as { items?: unknown }).items;
-  return items instanceof Float64Array && items.length === size ? items : null;
-}
-
-function fillDoubles(vector: DuckDBDoubleVector, values: Float64Array, start: number, size: number): void {
-  const items = vectorItems(vector, size);
-  if (items) {
-    items.set(values.subarray(start, start + size));
-    for (let i = 0; i < size; i++) {
-      // NaN is how readers say "missing"; infinities cannot come from SAS and mean nothing to a reviewer.
-      if (!Number.isFinite(items[i] as number)) vector.setItem(i, null);
-    }
-  } else {
-    for (let i = 0; i < size; i++) {
-      const v = values[start + i] as number;
-      vector.setItem(i, Number.isFinite(v) ? v : null);
-    }
-  }
-  vector.flush();
-}
-
-function fillStrings(vector: DuckDBVarCharVector, values: (string | null)[], start: number, size: number): void {
-  for (let i = 0; i < size; i++) vector.setItem(i, values[start + i] ?? null);
-  vector.flush();
 }
 
 /** The staged DOUBLE/VARCHAR column turned into its final type. */

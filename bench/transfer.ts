@@ -1,0 +1,174 @@
+import { execFile } from 'node:child_process';
+import { existsSync, openAsBlob } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { writeXpt } from '@cdp/formats';
+import { sharedData } from '@cdp/formats/testing';
+import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
+import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
+
+const run = promisify(execFile);
+const PYTHON = '/usr/bin/python3';
+
+/** pandas reading every XPT member of a ZIP from the archive itself, as a script for a transfer would. */
+const PANDAS_ZIP = `
+import io, json, resource, sys, time, zipfile
+import pandas as pd
+t = time.perf_counter()
+rows = 0
+members = 0
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in z.namelist():
+        if name.lower().endswith('.xpt'):
+            rows += len(pd.read_sas(io.BytesIO(z.read(name)), format='xport'))
+            members += 1
+seconds = time.perf_counter() - t
+print(json.dumps({"rows": rows, "members": members, "seconds": seconds, "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+`;
+
+interface Transfer {
+  label: string;
+  zip: string;
+}
+
+/** The CDISC pilot SDTM, every file of the folder (define.xml too, as a sponsor sends it), zipped. */
+async function pilotZip(work: string): Promise<Transfer | null> {
+  const folder = sharedData('cdiscpilot01', 'sdtm-original');
+  if (!existsSync(folder)) return null;
+  const zip = path.join(work, 'cdiscpilot01-sdtm.zip');
+  if (!existsSync(zip)) {
+    const files = (await readdir(folder)).filter((f) => /\.(xpt|xml)$/i.test(f)).map((f) => path.join(folder, f));
+    await run('zip', ['-q', '-j', `${zip}.partial.zip`, ...files]);
+    await rename(`${zip}.partial.zip`, zip);
+  }
+  return { label: 'CDISC pilot SDTM (cdiscpilot01/sdtm-original) as one ZIP', zip };
+}
+
+/** The demo generator's study of `subjects` subjects as XPT, one file per domain, zipped. */
+async function demoZip(work: string, subjects: number): Promise<Transfer> {
+  const zip = path.join(work, `demo-${subjects}-xpt.zip`);
+  if (!existsSync(zip)) {
+    const folder = path.join(work, `demo-${subjects}`);
+    await rm(folder, { recursive: true, force: true });
+    await mkdir(folder, { recursive: true });
+    const files: string[] = [];
+    for (const reader of generateDemoStudy({ subjects, sites: 40 })) {
+      const file = path.join(folder, `${reader.info.name.toLowerCase()}.xpt`);
+      await writeXpt(file, [reader]);
+      files.push(file);
+    }
+    await run('zip', ['-q', '-j', `${zip}.partial.zip`, ...files]);
+    await rename(`${zip}.partial.zip`, zip);
+    await rm(folder, { recursive: true, force: true });
+  }
+  return {
+    label: `demo study of ${subjects.toLocaleString('en-US')} subjects as XPT (cdp demo generate), one ZIP`,
+    zip,
+  };
+}
+
+/** The conversion alone, in a process of its own: its time and peak memory. */
+async function convertAlone(zip: string, work: string) {
+  const out = path.join(work, `${path.basename(zip)}.out`);
+  await rm(out, { recursive: true, force: true });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'bench/convert-one.ts'), 'upload', zip, out],
+    { cwd: ROOT, maxBuffer: 1 << 20 },
+  );
+  await rm(out, { recursive: true, force: true });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+    rows: number;
+    seconds: number;
+    cpuSeconds: number;
+    maxRssMb: number;
+  };
+}
+
+async function pandasZip(zip: string) {
+  try {
+    const { stdout } = await run(PYTHON, ['-c', PANDAS_ZIP, zip], { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout.trim()) as { rows: number; members: number; seconds: number; maxRssMb: number };
+  } catch (error) {
+    console.warn(`pandas could not read ${zip}: ${(error as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+/** POST /api/studies/:id/uploads of the ZIP, timed from the first byte sent to the version committed (201). */
+async function upload(server: BenchServer, token: string, studyId: string, zip: string) {
+  const body = new FormData();
+  body.append('file', await openAsBlob(zip), path.basename(zip));
+  const started = performance.now();
+  const res = await fetch(`${server.url}/api/studies/${studyId}/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const text = await res.text();
+  if (res.status !== 201)
+    throw new Error(`upload of ${path.basename(zip)} answered ${res.status}: ${text.slice(0, 300)}`);
+  const created = JSON.parse(text) as { data: { datasets: { rows: number }[] } };
+  const rows = created.data.datasets.reduce((sum, d) => sum + d.rows, 0);
+  return { seconds, rows, datasets: created.data.datasets.length };
+}
+
+/**
+ * Multi-domain transfers as they arrive: a ZIP of 7 to 20 SAS transport files uploaded over HTTP
+ * until the version is committed, beside the conversion alone (own process: time and peak memory)
+ * and pandas reading every member from the same ZIP. `BENCH_DEMO_SUBJECTS` changes the demo size.
+ */
+export async function benchTransfers(server: BenchServer) {
+  const work = path.join(os.tmpdir(), 'cdp-bench-transfer');
+  await mkdir(work, { recursive: true });
+  const transfers = [await pilotZip(work), await demoZip(work, Number(process.env.BENCH_DEMO_SUBJECTS ?? 3000))].filter(
+    (t): t is Transfer => t !== null,
+  );
+  const manager = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
+    email: 'manager@demo.cdp.local',
+    password: DEMO_PASSWORD,
+  });
+  const studies = await api<{ data: { id: string; code: string }[] }>(
+    `${server.url}/api/studies`,
+    manager.accessToken,
+    'GET',
+  );
+  const study = studies.data.find((s) => s.code === 'CDP-301');
+  if (!study) throw new Error('demo study CDP-301 not found');
+  const results = [];
+  for (const transfer of transfers) {
+    const http = await upload(server, manager.accessToken, study.id, transfer.zip);
+    const alone = await convertAlone(transfer.zip, work);
+    const pandas = await pandasZip(transfer.zip);
+    const row = {
+      transfer: transfer.label,
+      zipMb: Number(((await stat(transfer.zip)).size / 1024 / 1024).toFixed(1)),
+      datasets: http.datasets,
+      rows: http.rows,
+      cdp: {
+        uploadSeconds: Number(http.seconds.toFixed(2)),
+        note: 'HTTP upload in, every member converted to Parquet, version committed (201)',
+        conversionSeconds: Number(alone.seconds.toFixed(2)),
+        conversionCpuSeconds: Number(alone.cpuSeconds.toFixed(2)),
+        conversionPeakRssMb: Math.round(alone.maxRssMb),
+      },
+      pandas: pandas
+        ? {
+            seconds: Number(pandas.seconds.toFixed(2)),
+            peakRssMb: Math.round(pandas.maxRssMb),
+            rows: pandas.rows,
+            members: pandas.members,
+            note: 'read_sas of every .xpt member from the same ZIP into DataFrames only',
+          }
+        : null,
+      uploadSpeedup: pandas ? Number((pandas.seconds / http.seconds).toFixed(2)) : null,
+      conversionSpeedup: pandas ? Number((pandas.seconds / alone.seconds).toFixed(2)) : null,
+    };
+    console.log(JSON.stringify(row));
+    results.push(row);
+  }
+  return { results, note: 'same machine, same run; pandas 1.5 from Debian python3-pandas' };
+}

@@ -1,0 +1,46 @@
+import type { FormatErrorLocation } from '../errors.ts';
+import { type DuckDbLimits, isWide, limitsForWidth, type OpenDuckDb, openDuckDb } from './duckdb.ts';
+
+/**
+ * One DuckDB for all the datasets of an upload. Opening an instance, and with it its memory budget
+ * and thread pool, for each of the 30 to 60 members of an SDTM transfer cost more than converting
+ * most of them; members now share one instance, each on a connection of its own (connections of
+ * one instance run side by side and share its memory limit, so members converted at once still
+ * stay within DUCKDB_MEMORY_LIMIT together).
+ */
+export class ConversionContext {
+  private constructor(
+    private readonly db: OpenDuckDb,
+    readonly limits: DuckDbLimits,
+  ) {}
+
+  static async open(limits: DuckDbLimits = {}): Promise<ConversionContext> {
+    return new ConversionContext(await openDuckDb(limits), limits);
+  }
+
+  /** A connection of its own for one dataset; `close` closes the connection, not the instance. */
+  async connect(): Promise<OpenDuckDb> {
+    const connection = await this.db.instance.connect();
+    return { instance: this.db.instance, connection, close: () => connection.closeSync() };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * The DuckDB a conversion of `columns` columns runs on: the upload's shared instance when there is
+ * one, or a private instance for a dataset so wide it needs a memory budget and thread count of its
+ * own (see `limitsForWidth`), or when the caller converts a single file without a context.
+ */
+export async function conversionDb(
+  options: DuckDbLimits & { context?: ConversionContext },
+  columns: number,
+  where: FormatErrorLocation = {},
+): Promise<OpenDuckDb> {
+  const { context, ...limits } = options;
+  const own = limitsForWidth(limits, columns, where);
+  if (context && !isWide(columns)) return context.connect();
+  return openDuckDb(own);
+}
