@@ -6,6 +6,7 @@ import { type Author, userIdOf } from '../auth/author.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { findCycle } from '../pipelines/dependency-graph.ts';
+import { cronProblem } from '../pipelines/triggers.ts';
 import { checkDefinition } from '../pipelines/validate-definition.ts';
 import { lockedPipelineFor } from '../policies/pipeline.ts';
 import { authorizeStudy } from '../policies/study.ts';
@@ -22,7 +23,11 @@ function upstreamOf(inputs: PipelineInputJson[]): string[] {
 
 /** 400 naming every place the definition is wrong; nothing is saved. */
 async function assertValid(ctx: AppContext, author: Author, study: PipelineStudy, def: PipelineDefinitionData) {
-  const { issues } = await checkDefinition(ctx, author.orgId, study, def);
+  const schedule = def.triggers.schedule;
+  const cron = schedule ? cronProblem(schedule.cron, schedule.timeZone) : null;
+  const { issues } = cron
+    ? { issues: [{ path: 'triggers.schedule.cron', message: cron }] }
+    : await checkDefinition(ctx, author.orgId, study, def);
   if (issues.length === 0) return;
   throw new AppError(
     'VALIDATION_FAILED',

@@ -1,14 +1,14 @@
 import type { Tx } from '@cdp/db';
 import type pg from 'pg';
 import PgBoss from 'pg-boss';
-import { type JobName, jobNamed } from './registry.ts';
+import type { JobName } from './registry.ts';
 
 let sender: PgBoss | undefined;
 
 /**
  * Queues a job inside the caller's transaction (ARCHITECTURE.md, "Jobs": enqueue in the same
- * transaction as the row it concerns): the job exists exactly when the row does. The payload is
- * parsed by the job's own schema first, so a bad payload fails here, not in the worker.
+ * transaction as the row it concerns): the job exists exactly when the row does. The worker parses
+ * the payload with the job's schema (this module does not import the registry: its handlers queue jobs).
  */
 export async function enqueueInTransaction(
   tx: Tx,
@@ -16,8 +16,7 @@ export async function enqueueInTransaction(
   payload: unknown,
   options: { singletonKey?: string; startAfterSeconds?: number } = {},
 ): Promise<string | null> {
-  const job = jobNamed(name);
-  const data = job.payload.parse(payload) as object;
+  const data = payload as object;
   // Never started and never connected: it only writes the queue's rows through the transaction.
   sender ??= new PgBoss({
     schema: 'pgboss',

@@ -17,7 +17,7 @@ import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
 
 /** pg-boss retries an infrastructure failure this often, with backoff; a definition error never. */
-export const RUN_RETRY = { limit: 2, delaySeconds: 10, backoff: true };
+export const RUN_RETRY = { limit: 2, delaySeconds: 5, backoff: true };
 /** How often a running run writes progress and its heartbeat, and looks for a cancel. */
 export const RUN_TICK_MS = 400;
 
