@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetLineage, Pipeline, PipelineOutputVersion, PipelineRunDetail } from '@cdp/contracts';
