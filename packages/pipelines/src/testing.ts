@@ -1,0 +1,118 @@
+/**
+ * Helpers for the DSL tests only (never exported from the package): the CDISC pilot SDTM as Parquet
+ * inputs, a plain DuckDB for expected values computed independently of the engine, and a runner.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { DslBodyInput } from '@cdp/contracts';
+import { convertUpload } from '@cdp/formats';
+import { sharedData } from '@cdp/formats/testing';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { executeDsl } from './dsl/execute-dsl.ts';
+import type { PipelineInput, PipelineLogLine, PipelineProgress } from './executor.ts';
+
+export type Row = Record<string, unknown>;
+
+export interface Pilot {
+  dir: string;
+  inputs: Record<string, PipelineInput>;
+  /** Plain SQL on the same Parquet files: `{DM}` in the text stands for DM's file. */
+  sql(query: string): Promise<Row[]>;
+  /** Runs a body; the outputs read back as rows. */
+  run(
+    body: DslBodyInput,
+    names: string[],
+    signal?: AbortSignal,
+  ): Promise<{
+    outputs: Record<string, Row[]>;
+    logs: PipelineLogLine[];
+    progress: PipelineProgress[];
+    outputDir: string;
+  }>;
+  close(): Promise<void>;
+}
+
+export async function openPilot(domains: string[]): Promise<Pilot> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cdp-dsl-test-'));
+  const inputs: Record<string, PipelineInput> = {};
+  for (const domain of domains) {
+    const file = `${domain.toLowerCase()}.xpt`;
+    const converted = await convertUpload(sharedData('cdiscpilot01', 'sdtm-original', file), file, dir);
+    const dataset = converted.datasets[0];
+    if (!dataset) throw new Error(`no dataset in ${file}`);
+    inputs[domain] = {
+      name: domain,
+      path: dataset.file,
+      columns: dataset.columns.map((c) => ({ name: c.name, type: c.type, ...(c.label ? { label: c.label } : {}) })),
+    };
+  }
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const sql = (query: string) =>
+    readRows(
+      connection,
+      query.replace(/\{(\w+)\}/g, (_, name: string) => `'${inputs[name]?.path}'`),
+    );
+  return {
+    dir,
+    inputs,
+    sql,
+    async run(body, names, signal) {
+      const outputDir = await mkdtemp(path.join(dir, 'out-'));
+      const logs: PipelineLogLine[] = [];
+      const progress: PipelineProgress[] = [];
+      const result = await executeDsl({
+        kind: 'dsl',
+        body,
+        inputs: names.map((name) => inputs[name] as PipelineInput),
+        outputDir,
+        signal: signal ?? new AbortController().signal,
+        onLog: (line) => logs.push(line),
+        onProgress: (p) => progress.push(p),
+      });
+      const outputs: Record<string, Row[]> = {};
+      for (const output of result.outputs)
+        outputs[output.name] = await readRows(connection, `SELECT * FROM '${output.path}'`);
+      return { outputs, logs, progress, outputDir };
+    },
+    async close() {
+      connection.closeSync();
+      instance.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Rows with plain JS values: numbers, strings, booleans, null; dates as `YYYY-MM-DD`, timestamps `YYYY-MM-DD HH:MM:SS`. */
+export async function readRows(connection: DuckDBConnection, query: string): Promise<Row[]> {
+  const reader = await connection.runAndReadAll(query);
+  return reader
+    .getRowObjects()
+    .map((row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([key, value]) => [
+          key,
+          typeof value === 'bigint'
+            ? Number(value)
+            : value !== null && typeof value === 'object'
+              ? String(value)
+              : value,
+        ]),
+      ),
+    );
+}
+
+export async function listFiles(dir: string): Promise<string[]> {
+  return readdir(dir);
+}
+
+/** Days from a to b for `YYYY-MM-DD` text (UTC). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round(
+    (Date.parse(`${b.slice(0, 10)}T00:00:00Z`) - Date.parse(`${a.slice(0, 10)}T00:00:00Z`)) / 86_400_000,
+  );
+}
+
+export const isFullDate = (value: unknown): value is string =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value);
