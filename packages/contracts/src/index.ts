@@ -13,6 +13,7 @@ export * from './organizations.ts';
 export * from './password-policy.ts';
 export * from './permissions.ts';
 export * from './pipeline-dsl.ts';
+export * from './pipeline-sql.ts';
 export * from './pipelines.ts';
 export * from './query.ts';
 export * from './roles.ts';

@@ -14,7 +14,7 @@ export const PipelineKindSchema = z.enum(PIPELINE_KINDS);
 export type PipelineKindName = z.infer<typeof PipelineKindSchema>;
 
 /** A dataset name inside a pipeline (`DM`, `dm_clean`): how the body refers to an input or an output. */
-export const PipelineDatasetName = z
+export const PipelineIoName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a dataset name is a letter, then letters, digits or _ (at most 64)');
 
@@ -24,13 +24,13 @@ export const PipelineDatasetName = z
  */
 export const PipelineInputSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dataset'), dataset: z.string().min(1).max(128) }),
-  z.strictObject({ kind: z.literal('pipeline'), pipelineId: Uuid, output: PipelineDatasetName }),
+  z.strictObject({ kind: z.literal('pipeline'), pipelineId: Uuid, output: PipelineIoName }),
 ]);
 export type PipelineInputSource = z.infer<typeof PipelineInputSource>;
 
 export const PipelineInputRef = z.strictObject({
   /** The name the body uses for it. */
-  name: PipelineDatasetName,
+  name: PipelineIoName,
   source: PipelineInputSource,
 });
 export type PipelineInputRef = z.infer<typeof PipelineInputRef>;
@@ -78,7 +78,7 @@ export const PipelineDefinitionInput = z.strictObject({
   body: z.unknown(),
   inputs: z.array(PipelineInputRef).min(1).max(50),
   /** Names of the datasets a run keeps as its output version. */
-  outputs: z.array(PipelineDatasetName).min(1).max(50),
+  outputs: z.array(PipelineIoName).min(1).max(50),
   triggers: PipelineTriggers.default({ onSourceActivation: false, schedule: null, afterUpstream: true }),
 });
 export type PipelineDefinitionInput = z.input<typeof PipelineDefinitionInput>;

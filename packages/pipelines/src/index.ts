@@ -6,3 +6,5 @@ export { type Expr, parseExpression } from './dsl/expression/parse.ts';
 export { ExpressionError } from './dsl/expression/tokenize.ts';
 export { type DslPreview, type PreviewDslRequest, previewDsl } from './dsl/preview-dsl.ts';
 export * from './executor.ts';
+export { checkSql, type SqlCheckInput } from './sql/check-sql.ts';
+export { executeSql } from './sql/execute-sql.ts';
