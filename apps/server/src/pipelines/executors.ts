@@ -1,10 +1,16 @@
-import type {
-  ExecutePipelineRequest,
-  ExecutePipelineResult,
-  PipelineCheck,
-  PipelineExecutor,
-  PipelineInput,
-  PipelineKind,
+import {
+  checkDsl,
+  checkSql,
+  type ExecutePipelineRequest,
+  type ExecutePipelineResult,
+  executeDsl,
+  executeSql,
+  type PipelineCheck,
+  PipelineDefinitionError,
+  type PipelineExecutor,
+  type PipelineInput,
+  type PipelineKind,
+  previewDsl,
 } from '@cdp/pipelines';
 
 /**
@@ -37,7 +43,42 @@ export interface PipelinePreviewResult {
   issues: { path: string; message: string }[];
 }
 
-const ENGINES = new Map<PipelineKind, PipelineEngine>();
+/** The DSL editor's preview: an error in the definition comes back as issues, not as a failure. */
+async function previewDslStep(request: PipelinePreviewRequest): Promise<PipelinePreviewResult> {
+  try {
+    const preview = await previewDsl({
+      body: request.body,
+      inputs: request.inputs,
+      uptoStep: request.step,
+      limit: request.limit,
+      signal: request.signal,
+    });
+    return {
+      dataset: preview.dataset,
+      columns: preview.columns.map((c) => ({ name: c.name, type: c.type })),
+      rows: preview.rows,
+      total: null,
+      issues: [],
+    };
+  } catch (error) {
+    if (error instanceof PipelineDefinitionError) {
+      return { dataset: null, columns: [], rows: [], total: null, issues: error.issues };
+    }
+    if (error instanceof RangeError) {
+      return { dataset: null, columns: [], rows: [], total: null, issues: [{ path: 'step', message: error.message }] };
+    }
+    throw error;
+  }
+}
+
+/**
+ * The engines this server has. Python pipelines have none yet: they are refused with a message
+ * saying so (never run unsandboxed).
+ */
+const ENGINES = new Map<PipelineKind, PipelineEngine>([
+  ['dsl', { check: async (body, inputs) => checkDsl(body, inputs), execute: executeDsl, preview: previewDslStep }],
+  ['sql', { check: (body, inputs) => checkSql(body, inputs), execute: executeSql }],
+]);
 
 /** Installs (or replaces) the engine of a kind; returns a function restoring the previous one. */
 export function registerEngine(kind: PipelineKind, engine: PipelineEngine): () => void {
