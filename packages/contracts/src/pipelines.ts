@@ -323,8 +323,8 @@ export type PipelinePreviewResponse = z.infer<typeof PipelinePreviewResponse>;
 
 /**
  * An output version: the datasets of one succeeded run, under `pipeline_output/{label}/`. Its id
- * works wherever a data version id does for reading: `GET /api/studies/:id/versions/:oid/datasets`,
- * `…/datasets/:name/rows|profile|download`, `…/versions/:a/diff/:b` (two outputs).
+ * works where a data version id does for reading datasets: `GET /api/studies/:id/versions/:oid/
+ * datasets/:name/rows|profile|download`, `…/versions/:a/diff/:b` (two outputs).
  */
 export const PipelineOutputVersion = z.object({
   id: Uuid,

@@ -444,7 +444,17 @@ describe('chaining and triggers', () => {
       },
     );
     const again = await run(up.id);
-    expect((await finished(up.id, again.id)).status).toBe('SUCCEEDED');
+    const second = await finished(up.id, again.id);
+    expect(second.status).toBe('SUCCEEDED');
+    // Two output versions of the same pipeline compare like two data versions: nothing changed.
+    const diff = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/versions/${upRun.outputVersionId}/diff/${second.outputVersionId}?key=USUBJID`,
+    });
+    expect(diff.statusCode, diff.body).toBe(200);
+    expect(diff.json().datasets).toEqual([
+      expect.objectContaining({ name: 'dm_safety', status: 'unchanged', rowsAdded: 0, rowsRemoved: 0, rowsChanged: 0 }),
+    ]);
     const chained = await until('the downstream run', async () => {
       const runs = (
         await t.request(manager, { method: 'GET', url: `/api/studies/${studyId}/pipelines/${down.id}/runs` })
