@@ -53,6 +53,12 @@ const CASES: Case[] = [
     }),
   },
   {
+    name: 'list the datasets dashboards can read',
+    permission: 'dashboard:view:assigned',
+    allowed: ROLES,
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboard-datasets` }),
+  },
+  {
     name: 'run a pipeline',
     permission: 'pipeline:execute:assigned',
     allowed: ['org_admin', 'study_manager'],

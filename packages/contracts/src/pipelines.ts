@@ -364,3 +364,33 @@ export const DatasetLineage = z.object({
   edges: z.array(z.object({ from: z.string(), to: z.string(), datasets: z.array(z.string()) })),
 });
 export type DatasetLineage = z.infer<typeof DatasetLineage>;
+
+// ---------------------------------------------------------------------------------------------
+// What dashboards can read (the widget data picker)
+
+/** Where a dataset a dashboard reads comes from: the active source version, or a pipeline's latest output. */
+export const StudyDatasetOrigin = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('source'), versionId: Uuid }),
+  z.object({
+    kind: z.literal('pipeline_output'),
+    pipelineId: Uuid,
+    pipelineName: z.string(),
+    outputId: Uuid,
+    /** The output version's folder name, `YYYYMMDD_HHMMSS`. */
+    label: z.string(),
+  }),
+]);
+export type StudyDatasetOrigin = z.infer<typeof StudyDatasetOrigin>;
+
+export const StudyDataset = z.object({
+  name: z.string(),
+  label: z.string().nullable(),
+  rows: z.number().int(),
+  columns: z.array(z.object({ name: z.string(), label: z.string().nullable(), type: z.string() })),
+  origin: StudyDatasetOrigin,
+});
+export type StudyDataset = z.infer<typeof StudyDataset>;
+
+/** `GET /api/studies/:id/dashboard-datasets`: every dataset a widget can read, source and pipeline outputs, labelled. */
+export const StudyDatasetList = listOf(StudyDataset);
+export type StudyDatasetList = z.infer<typeof StudyDatasetList>;

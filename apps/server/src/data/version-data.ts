@@ -13,6 +13,8 @@ export interface VersionDataset {
   columns: Array<{ name: string; label: string | null; type: DatasetColumnType }>;
   /** The stored row, for what the API shows of it (lengths, formats, hashes) and for the audit trail. */
   row: DatasetRow;
+  /** Where a dataset a dashboard reads comes from, when it is a pipeline's output rather than the source version's. */
+  origin?: { kind: 'pipeline_output'; pipelineId: string; pipelineName: string; outputId: string; label: string };
 }
 
 /** A data version's datasets, by upper-cased name. Versions never change, so this is cached. */
@@ -23,6 +25,8 @@ export interface VersionData {
   datasets: Map<string, VersionDataset>;
   /** `source`: an uploaded data version; `pipeline_output`: the output version of a pipeline run. */
   kind?: 'source' | 'pipeline_output';
+  /** What query results are cached under when it is not `id` (a source version with pipelines' outputs). */
+  cacheKey?: string;
 }
 
 const CACHE = new Map<string, VersionData>();

@@ -329,6 +329,32 @@ describe('pipeline runs', () => {
       ]),
     );
 
+    // Dashboards read it too: the picker lists it beside the source datasets, labelled, and a widget draws it.
+    const picker = (
+      await t.request(manager, { method: 'GET', url: `/api/studies/${studyId}/dashboard-datasets` })
+    ).json().data as { name: string; origin: { kind: string; pipelineName?: string; outputId?: string } }[];
+    expect(picker.find((d) => d.name === 'DM')?.origin.kind).toBe('source');
+    expect(picker.find((d) => d.name === 'dm_safety')?.origin).toMatchObject({
+      kind: 'pipeline_output',
+      pipelineName: 'Safety run',
+      outputId: output.id,
+    });
+    const widget = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/widgets/preview`,
+      payload: {
+        widget: {
+          type: 'total-screened',
+          title: 'Safety population',
+          optionsVersion: 1,
+          options: {},
+          data: { dataset: 'dm_safety', population: 'dm_safety', mapping: { subject_id: 'USUBJID' } },
+        },
+      },
+    });
+    expect(widget.statusCode, widget.body).toBe(200);
+    expect(widget.json().data?.metric?.value, widget.body).toBe(Number(expected));
+
     const list = (await t.request(manager, { method: 'GET', url: `/api/studies/${studyId}/pipelines` })).json().data;
     expect(list.find((x: Pipeline) => x.id === p.id).lastRun.status).toBe('SUCCEEDED');
     const { rows } = await t.admin.query(
