@@ -206,7 +206,7 @@ describe('pipelines on the CDISC pilot SDTM, with the real engines', () => {
     const want = await sql(`SELECT USUBJID, count(*) FROM ae WHERE AESER = 'Y' GROUP BY USUBJID ORDER BY USUBJID`);
     expect(rows.map((r) => [r.USUBJID, Number(r.N)])).toEqual(want.map((w) => [w[0], Number(w[1])]));
 
-    const escape = await t.request(manager, {
+    const readsAFile = await t.request(manager, {
       method: 'POST',
       url: `/api/studies/${studyId}/pipelines/check`,
       payload: {
@@ -216,9 +216,9 @@ describe('pipelines on the CDISC pilot SDTM, with the real engines', () => {
         outputs: ['x'],
       },
     });
-    expect(escape.statusCode).toBe(200);
-    expect(escape.json().ok).toBe(false);
-    expect(escape.json().issues[0].path).toMatch(/^body\.statements\[0\]/);
+    expect(readsAFile.statusCode).toBe(200);
+    expect(readsAFile.json().ok).toBe(false);
+    expect(readsAFile.json().issues[0].path).toMatch(/^body\.statements\[0\]/);
   }, 120_000);
 
   it('previews the first rows after a DSL step on the real data', async () => {
