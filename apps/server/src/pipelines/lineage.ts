@@ -23,11 +23,11 @@ export async function lineageOf(
   };
 
   await ctx.database.tenant(orgId, async (tx) => {
-    const visit = async (id: string, depth: number): Promise<string | null> => {
+    const visit = async (id: string, depth: number): Promise<{ key: string; pipelineId: string } | null> => {
       const key = `output:${id}`;
-      if (nodes.has(key)) return key;
       const found = await findOutput(tx, orgId, studyId, id);
       if (!found) return null;
+      if (nodes.has(key)) return { key, pipelineId: found.output.pipelineId };
       const { output } = found;
       nodes.set(key, {
         key,
@@ -91,17 +91,18 @@ export async function lineageOf(
           inputs.flatMap((i) => (i.source.kind === 'dataset' ? [i.source.dataset] : [])),
         );
       }
-      if (depth >= MAX_DEPTH) return key;
+      const self = { key, pipelineId: output.pipelineId };
+      if (depth >= MAX_DEPTH) return self;
       for (const upstreamId of output.upstreamOutputIds) {
-        const upstreamKey = await visit(upstreamId, depth + 1);
-        if (upstreamKey)
-          edge(
-            upstreamKey,
-            pipelineKey,
-            inputs.flatMap((i) => (i.source.kind === 'pipeline' ? [i.source.output] : [])),
-          );
+        const upstream = await visit(upstreamId, depth + 1);
+        if (!upstream) continue;
+        // The datasets this pipeline read from that upstream pipeline's output.
+        const read = inputs.flatMap((i) =>
+          i.source.kind === 'pipeline' && i.source.pipelineId === upstream.pipelineId ? [i.source.output] : [],
+        );
+        edge(upstream.key, pipelineKey, read);
       }
-      return key;
+      return self;
     };
     await visit(outputId, 0);
   });

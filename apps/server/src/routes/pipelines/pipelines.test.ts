@@ -507,6 +507,11 @@ describe('chaining and triggers', () => {
     const kinds = lineage.nodes.map((n) => n.kind);
     expect(kinds.filter((k) => k === 'output_version')).toHaveLength(2);
     expect(kinds).toContain('source_version');
+    expect(lineage.edges).toContainEqual({
+      from: `output:${second.outputVersionId}`,
+      to: `pipeline:${down.id}@1`,
+      datasets: ['dm_safety'],
+    });
     const detail = (
       await t.request(manager, { method: 'GET', url: `/api/studies/${studyId}/pipelines/${down.id}` })
     ).json().data as Pipeline;
