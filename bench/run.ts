@@ -4,6 +4,7 @@ import { benchApiDuringUpload } from './api-during-upload.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard } from './dashboard.ts';
+import { benchPipeline } from './pipeline.ts';
 import { ROOT, startServer } from './server.ts';
 
 /**
@@ -15,8 +16,9 @@ import { ROOT, startServer } from './server.ts';
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
+ *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas
  */
-const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard'] as const;
+const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard', 'pipeline'] as const;
 const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard'];
 type Name = (typeof BENCHMARKS)[number];
 
@@ -31,6 +33,7 @@ async function main() {
   const results: Record<string, unknown> = {};
 
   if (names.includes('convert')) results.convert = await benchConvert();
+  if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   const server = names.some((n) => NEEDS_SERVER.includes(n)) ? await startServer() : null;
   try {
     if (server && names.includes('startup')) {

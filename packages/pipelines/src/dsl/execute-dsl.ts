@@ -7,13 +7,15 @@ import { DslSession } from './session.ts';
 import { quoteIdent, quoteLiteral, toPipelineColumns } from './types.ts';
 
 /**
- * Runs a DSL pipeline in DuckDB: each step becomes one `CREATE TABLE ... AS SELECT` over the
- * previous tables (the inputs are views over their Parquet files), each save one `COPY ... TO` a
- * Parquet file in `outputDir`. Progress and a log line per step (rows in and out, time); an abort
+ * Runs a DSL pipeline in DuckDB: each step becomes one `SELECT` over the previous steps, kept as a
+ * view (projections, filters, conversions, merges: DuckDB fuses a chain of them into one pass) or a
+ * table (sorts, groups, windows); the inputs are views over their Parquet files. Each save is one
+ * `COPY ... TO` a Parquet file in `outputDir`. Progress and a log line per step (rows in and out, time); an abort
  * interrupts DuckDB; on any error the files written so far are removed.
  */
 export const executeDsl: PipelineExecutor = async (request) => {
   const { signal, onProgress, onLog } = request;
+  if (request.kind !== 'dsl') throw new Error(`executeDsl runs DSL pipelines, not ${request.kind}`);
   const body = assertDsl(request.body, request.inputs);
   signal.throwIfAborted();
   const session = await DslSession.open(request.inputs, { memoryBytes: request.limits?.memoryBytes });
@@ -40,19 +42,12 @@ export const executeDsl: PipelineExecutor = async (request) => {
           outputs.push({ name: plan.target, path: file, rows: rowsOut, columns: toPipelineColumns(plan.columns) });
           session.apply(plan, index, '');
         } else {
-          const table = quoteIdent(`t${index}`);
-          await session.run(`CREATE TEMP TABLE ${table} AS ${plan.sql}`, signal);
-          // Counted before the step's input may be dropped below.
-          for (const warning of plan.warnings) {
-            const count = Number((await session.query(warning.sql, signal))[0]?.[0] ?? 0);
-            if (count > 0) onLog({ level: 'warn', step: index, message: warning.message(count) });
-          }
-          const replaced = session.workspace.get(plan.target.toLowerCase())?.relation;
-          session.apply(plan, index, table);
-          // A dataset replaced by this step is not read again: free its memory.
-          if (replaced?.startsWith('"t') && ![...session.workspace.values()].some((d) => d.relation === replaced))
-            await session.run(`DROP TABLE ${replaced}`, signal);
-          rowsOut = await session.count(table, signal);
+          const relation = quoteIdent(`t${index}`);
+          const kind = plan.materialize ? 'TABLE' : 'VIEW';
+          await session.run(`CREATE TEMP ${kind} ${relation} AS ${plan.sql}`, signal);
+          for (const message of await session.warnings(plan, signal)) onLog({ level: 'warn', step: index, message });
+          session.apply(plan, index, relation);
+          rowsOut = plan.sameRows ? (rowsIn[0] ?? 0) : await session.count(relation, signal);
           rowsOf.set(plan.target.toLowerCase(), rowsOut);
         }
       } catch (error) {

@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { DSL_EXPRESSION_FUNCTIONS } from '@cdp/contracts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysBetween, isFullDate, openPilot, type Pilot, type Row } from '../testing.ts';
-import { compileExpression } from './expression/compile.ts';
+import { compileExpression, EXPRESSION_FUNCTIONS } from './expression/compile.ts';
 import { ExpressionError } from './expression/tokenize.ts';
 import type { DslColumn } from './types.ts';
 
@@ -55,6 +56,10 @@ describe('expression errors name the position', () => {
     expect(sql).toBe(
       `(CASE WHEN (("AGE" >= 65) AND ("SEX" = 'F')) THEN concat('x', cdp_number_text("AGE")) ELSE 'y' END)`,
     );
+  });
+
+  it('the functions the editor lists are the functions the compiler knows', () => {
+    expect(Object.keys(DSL_EXPRESSION_FUNCTIONS).sort()).toEqual([...EXPRESSION_FUNCTIONS].sort());
   });
 
   it('quotes text so that it cannot end the literal', () => {

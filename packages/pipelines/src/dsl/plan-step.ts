@@ -54,8 +54,19 @@ export interface StepPlan {
   open?: ColumnType;
   /** Datasets read (their names), for "rows in". */
   reads: string[];
-  /** Counts run after the step; a count above zero is logged as a warning. */
-  warnings: { sql: string; message: (count: number) => string }[];
+  /**
+   * Values that may be lost (a conversion that fails): `lost` is true for a value of `column` of
+   * `relation` that the step loses; the run counts them and logs a warning per non-zero count.
+   */
+  warnings: { relation: string; column: string; lost: string; message: (count: number) => string }[];
+  /**
+   * Whether the run should store the result as a table: steps that sort, group or use windows are
+   * worth keeping; the others (projections, filters, conversions, merges) stay views that DuckDB
+   * fuses into the next step, so a chain of them costs one pass over the data, not one per step.
+   */
+  materialize: boolean;
+  /** The step keeps every row of its (only) input: the run knows its row count without counting. */
+  sameRows: boolean;
 }
 
 export class StepIssues extends Error {
@@ -71,7 +82,26 @@ export interface PlanContext {
   pivotValues?: string[];
   /** Names of outputs saved by earlier steps (lower case). */
   saved: Set<string>;
+  /**
+   * For a merge at run time: one more than the largest row number of each side, so that the merged
+   * row order is a number (left row × right bound + right row) rather than a sort of the result.
+   */
+  mergeBounds?: { left: number; right: number };
 }
+
+/** Operations that keep every row of their input. */
+const SAME_ROWS = new Set([
+  'select_columns',
+  'drop_columns',
+  'rename_columns',
+  'fill_missing',
+  'convert_types',
+  'add_calculated_column',
+  'sort_by',
+]);
+
+/** Operations whose result a run stores as a table (see `StepPlan.materialize`). */
+const MATERIALIZED = new Set(['drop_duplicates', 'pivot', 'aggregate', 'sort_by']);
 
 export const MAX_PIVOT_COLUMNS = 2000;
 
@@ -145,7 +175,11 @@ class Planner {
     reads: string[],
     extra: Partial<StepPlan> = {},
   ): StepPlan {
-    return { kind: 'relation', sql, target, columns, reads, warnings: [], ...extra };
+    const materialize =
+      MATERIALIZED.has(this.step.operation) ||
+      (this.step.operation === 'fill_missing' && this.step.parameters.method !== undefined);
+    const sameRows = SAME_ROWS.has(this.step.operation);
+    return { kind: 'relation', sql, target, columns, reads, warnings: [], materialize, sameRows, ...extra };
   }
 
   plan(): StepPlan {
@@ -278,6 +312,8 @@ class Planner {
           open: ds.open,
           reads: [ds.name],
           warnings: [],
+          materialize: false,
+          sameRows: true,
         };
       }
     }
@@ -466,7 +502,9 @@ class Planner {
     const warnings = [...conversions.entries()]
       .filter(([, conversion]) => conversion.lossy)
       .map(([name, conversion]) => ({
-        sql: `SELECT count(*) FROM ${ds.relation} WHERE ${quoteIdent(name)} IS NOT NULL AND ${conversion.sql} IS NULL`,
+        relation: ds.relation,
+        column: name,
+        lost: `${quoteIdent(name)} IS NOT NULL AND ${conversion.sql} IS NULL`,
         message: (count: number) =>
           `${name}: ${count.toLocaleString('en-US')} value${count === 1 ? '' : 's'} could not be read as ${conversion.type} and became missing`,
       }));
@@ -610,8 +648,11 @@ class Planner {
     this.unique(columns, 'suffixes');
     const join = { inner: 'INNER JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', outer: 'FULL OUTER JOIN' }[p.how];
     const on = keys.map((k) => `l.${quoteIdent(k.l.name)} = r.${quoteIdent(k.r.name)}`).join(' AND ') || 'FALSE';
-    // Rows in the left dataset's order, then the right's (as pandas' merge keeps them).
-    const sql = `SELECT ${parts.join(', ')}, row_number() OVER (ORDER BY l.${Q_ROW} NULLS LAST, r.${Q_ROW}) AS ${Q_ROW} FROM ${left.relation} l ${join} ${right.relation} r ON ${on}`;
+    // Rows in the left dataset's order, then the right's (as pandas' merge keeps them); rows of the
+    // right only (right and outer joins) after every left row. A number, not a sort of the result.
+    const bounds = this.ctx.mergeBounds ?? { left: 0, right: 0 };
+    const order = `CAST(coalesce(l.${Q_ROW}, ${bounds.left}) AS HUGEINT) * ${bounds.right + 1} + coalesce(r.${Q_ROW} + 1, 0)`;
+    const sql = `SELECT ${parts.join(', ')}, ${order} AS ${Q_ROW} FROM ${left.relation} l ${join} ${right.relation} r ON ${on}`;
     const open = left.open ?? right.open;
     return this.relationPlan(p.output_name, sql, columns, [left.name, right.name], open ? { open } : {});
   }

@@ -23,9 +23,9 @@ export interface DslPreview {
 }
 
 /**
- * The first rows of the data after step `uptoStep`. The steps become views, not tables, so DuckDB
- * computes only what the first rows need wherever the steps allow it (a filter reads the file until
- * it has enough rows; a merge or sort still reads everything).
+ * The first rows of the data after step `uptoStep`, in row order. The steps become views, not
+ * tables: nothing is stored, and DuckDB computes the chain once, as a top-N of the final query
+ * (on a million rows, a pass over the columns the steps use).
  */
 export async function previewDsl({
   body,

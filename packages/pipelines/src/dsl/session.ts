@@ -91,8 +91,21 @@ export class DslSession {
         pivotValues = rows.map((row) => String(row[0]));
       }
     }
+    let mergeBounds: { left: number; right: number } | undefined;
+    if (step.operation === 'merge_datasets') {
+      const bound = async (name: string) => {
+        const dataset = this.workspace.get(name.toLowerCase());
+        if (!dataset) return 0;
+        const rows = await this.query(
+          `SELECT coalesce(max(${quoteIdent(ROW)}), -1) + 1 FROM ${dataset.relation}`,
+          signal,
+        );
+        return Number(rows[0]?.[0] ?? 0);
+      };
+      mergeBounds = { left: await bound(step.parameters.left), right: await bound(step.parameters.right) };
+    }
     try {
-      return planStep(step, { index, workspace: this.workspace, saved: this.saved, pivotValues });
+      return planStep(step, { index, workspace: this.workspace, saved: this.saved, pivotValues, mergeBounds });
     } catch (error) {
       if (error instanceof StepIssues) throw new PipelineDefinitionError(error.issues);
       throw error;
@@ -112,6 +125,24 @@ export class DslSession {
   async query(sql: string, signal?: AbortSignal): Promise<unknown[][]> {
     const reader = await this.interruptible(() => this.connection.runAndReadAll(sql), signal);
     return reader.getRowsJS() as unknown[][];
+  }
+
+  /**
+   * The step's warnings (values lost by a conversion). Each column's distinct values are converted
+   * once, not every row: a million lab dates hold a few thousand distinct values.
+   */
+  async warnings(plan: StepPlan, signal?: AbortSignal): Promise<string[]> {
+    const first = plan.warnings[0];
+    if (!first) return [];
+    const parts = plan.warnings.map(
+      (w, i) =>
+        `SELECT ${i} AS i, coalesce(sum(n) FILTER (WHERE ${w.lost}), 0) AS lost FROM (SELECT ${quoteIdent(w.column)}, count(*) AS n FROM ${w.relation} GROUP BY ALL)`,
+    );
+    const rows = await this.query(`${parts.join(' UNION ALL ')} ORDER BY i`, signal);
+    return plan.warnings.flatMap((w, i) => {
+      const count = Number(rows[i]?.[1] ?? 0);
+      return count > 0 ? [w.message(count)] : [];
+    });
   }
 
   async count(relation: string, signal?: AbortSignal): Promise<number> {

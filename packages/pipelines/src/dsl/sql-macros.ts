@@ -10,10 +10,17 @@
  * - `cdp_parse_datetime(x)`: ISO datetimes (`T` or space, minutes or seconds), else the parsed date at midnight.
  */
 export const DSL_MACROS = [
+  // The common shapes by length first (a cast is far cheaper than a regular expression on a million rows).
   `CREATE OR REPLACE TEMP MACRO cdp_text_date(x) AS
-     CASE WHEN regexp_full_match(trim(x), '\\d{4}-\\d{2}-\\d{2}([T ].*)?') THEN TRY_CAST(substr(trim(x), 1, 10) AS DATE) END`,
+     CASE
+       WHEN length(x) = 10 THEN TRY_CAST(x AS DATE)
+       WHEN regexp_full_match(trim(x), '\\d{4}-\\d{2}-\\d{2}([T ].*)?') THEN TRY_CAST(substr(trim(x), 1, 10) AS DATE)
+     END`,
   `CREATE OR REPLACE TEMP MACRO cdp_parse_date(x) AS
      CASE
+       WHEN length(x) = 10 THEN TRY_CAST(x AS DATE)
+       WHEN length(x) = 7 AND x[5] = '-' THEN TRY_CAST(x || '-01' AS DATE)
+       WHEN length(x) = 4 THEN TRY_CAST(x || '-01-01' AS DATE)
        WHEN regexp_full_match(trim(x), '\\d{4}-\\d{2}-\\d{2}([T ].*)?') THEN TRY_CAST(substr(trim(x), 1, 10) AS DATE)
        WHEN regexp_full_match(trim(x), '\\d{4}-\\d{2}(-+.*)?') THEN TRY_CAST(substr(trim(x), 1, 7) || '-01' AS DATE)
        WHEN regexp_full_match(trim(x), '\\d{4}(-+.*)?') THEN TRY_CAST(substr(trim(x), 1, 4) || '-01-01' AS DATE)

@@ -1,0 +1,144 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { DslBodyInput } from '@cdp/contracts';
+import { EXAMPLE_PIPELINES, executeDsl, type PipelineInput, type PipelineOutputFile } from '@cdp/pipelines';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+/**
+ * One DSL run in its own process, so its peak memory is its own:
+ * `pipeline-one.ts <example|derivation> <folder with dm/ds/lb.parquet>` prints
+ * `{ seconds, maxRssMb, rows, check }` (`check`: figures to compare with pandas' result).
+ */
+
+/** (b): merge DM into LB, convert types, study day, flag out-of-range values, the safety population, aggregate. */
+export const DERIVATION: DslBodyInput = {
+  steps: [
+    {
+      operation: 'select_columns',
+      parameters: {
+        dataset: 'DM',
+        columns: ['STUDYID', 'USUBJID', 'ARM', 'ACTARMCD', 'RFSTDTC', 'RFXSTDTC'],
+        output_name: 'DMS',
+      },
+    },
+    {
+      operation: 'merge_datasets',
+      parameters: { left: 'LB', right: 'DMS', on: ['STUDYID', 'USUBJID'], how: 'left', output_name: 'LBDM' },
+    },
+    { operation: 'convert_types', parameters: { dataset: 'LBDM', conversions: { LBDTC: 'date', RFSTDTC: 'date' } } },
+    {
+      operation: 'add_calculated_column',
+      parameters: { dataset: 'LBDM', column_name: 'LBDY', expression: 'study_day(LBDTC, RFSTDTC)' },
+    },
+    {
+      operation: 'add_calculated_column',
+      parameters: {
+        dataset: 'LBDM',
+        column_name: 'OUTFL',
+        expression: 'if(LBSTRESN < LBSTNRLO or LBSTRESN > LBSTNRHI, 1, 0)',
+      },
+    },
+    {
+      operation: 'filter_rows',
+      parameters: {
+        dataset: 'LBDM',
+        conditions: [
+          { column: 'RFXSTDTC', operator: 'is_not_null' },
+          { column: 'ACTARMCD', operator: 'not_in', value: ['SCRNFAIL', 'NOTTRT'] },
+        ],
+      },
+    },
+    {
+      operation: 'aggregate',
+      parameters: {
+        dataset: 'LBDM',
+        group_by: ['ARM', 'VISIT', 'LBTESTCD'],
+        measures: [
+          { function: 'count', as: 'N' },
+          { column: 'LBSTRESN', function: 'mean', as: 'MEAN' },
+          { column: 'OUTFL', function: 'sum', as: 'NOUT' },
+          { column: 'LBDY', function: 'mean', as: 'MEANDY' },
+        ],
+      },
+    },
+    { operation: 'save_dataset', parameters: { dataset: 'LBDM', output_name: 'lb_summary' } },
+  ],
+};
+
+async function input(name: string, file: string): Promise<PipelineInput> {
+  // Columns as the manifest would give them; the engine re-reads the file's own types.
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM '${file}'`);
+  connection.closeSync();
+  db.closeSync();
+  return {
+    name,
+    path: file,
+    columns: described
+      .getRowObjectsJS()
+      .map((row) => ({ name: String(row.column_name), type: String(row.column_type) })),
+  };
+}
+
+async function run(body: DslBodyInput, inputs: PipelineInput[], outputDir: string): Promise<PipelineOutputFile[]> {
+  const result = await executeDsl({
+    kind: 'dsl',
+    body,
+    inputs,
+    outputDir,
+    signal: new AbortController().signal,
+    onProgress: () => undefined,
+    onLog: (line) => {
+      if (process.env.BENCH_VERBOSE) console.error(line.message);
+    },
+  });
+  return result.outputs;
+}
+
+const [which, dir] = process.argv.slice(2);
+let summaryFile: string | undefined;
+if (!which || !dir) throw new Error('usage: pipeline-one.ts <example|derivation> <folder>');
+const out = await mkdtemp(path.join(os.tmpdir(), 'cdp-bench-pipeline-out-'));
+// The inputs' schemas come from the manifest in the product: read before the clock starts.
+const [dm, ds, lb] = await Promise.all(
+  ['dm', 'ds', 'lb'].map((name) => input(name.toUpperCase(), path.join(dir, `${name}.parquet`))),
+);
+if (!dm || !ds || !lb) throw new Error('inputs missing');
+const started = performance.now();
+let check: unknown;
+if (which === 'example') {
+  const [enrolment, dmClean] = EXAMPLE_PIPELINES;
+  if (!enrolment || !dmClean) throw new Error('examples missing');
+  const [enrol] = await run(enrolment.body, [ds], out);
+  if (!enrol) throw new Error('no ENROL');
+  const [clean] = await run(dmClean.body, [dm, { name: 'ENROL', path: enrol.path, columns: enrol.columns }], out);
+  check = { rows: clean?.rows };
+} else {
+  const [summary] = await run(DERIVATION, [dm, lb], out);
+  check = { rows: summary?.rows };
+  // Figures to compare with pandas, read after the clock stops.
+  summaryFile = summary?.path;
+}
+const seconds = (performance.now() - started) / 1000;
+if (summaryFile) {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const totals = await connection.runAndReadAll(
+    `SELECT count(*), sum(N), sum(NOUT), round(sum(MEAN * N), 3) FROM '${summaryFile}'`,
+  );
+  const [groups, n, nout, weighted] = totals.getRowsJS()[0] ?? [];
+  check = {
+    rows: Number(groups),
+    groups: Number(groups),
+    n: Number(n),
+    nout: Number(nout),
+    weightedMean: Number(weighted),
+  };
+  connection.closeSync();
+  db.closeSync();
+}
+const files = await readdir(out);
+await rm(out, { recursive: true, force: true });
+console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, check, files }));

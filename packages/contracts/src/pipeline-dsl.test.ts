@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { DSL_OPERATION_NAMES, DSL_OPERATIONS, DslBody, DslStep, formatDslPath } from './pipeline-dsl.ts';
+
+const issues = (body: unknown) => {
+  const parsed = DslBody.safeParse(body);
+  return parsed.success ? [] : parsed.error.issues.map((i) => `${formatDslPath(i.path)}: ${i.message}`);
+};
+
+describe('the pipeline DSL contract', () => {
+  it('labels every parameter of every operation, and nothing else', () => {
+    for (const option of DslStep.options) {
+      const operation = option.shape.operation.value;
+      const parameters = Object.keys(option.shape.parameters.shape).sort();
+      expect(Object.keys(DSL_OPERATIONS[operation].parameters).sort(), operation).toEqual(parameters);
+    }
+    expect(DslStep.options.map((o) => o.shape.operation.value)).toEqual([...DSL_OPERATION_NAMES]);
+  });
+
+  it('applies defaults', () => {
+    const body = DslBody.parse({
+      steps: [
+        { operation: 'merge_datasets', parameters: { left: 'DM', right: 'AE', on: ['USUBJID'], output_name: 'M' } },
+      ],
+    });
+    expect(body.steps[0]?.parameters).toEqual({
+      left: 'DM',
+      right: 'AE',
+      on: ['USUBJID'],
+      how: 'inner',
+      suffixes: ['_x', '_y'],
+      output_name: 'M',
+    });
+  });
+
+  it.each([
+    [
+      { column: 'AGE', operator: 'is_null', value: 3 },
+      'steps[0].parameters.conditions[0].value: "is_null" takes no value',
+    ],
+    [{ column: 'AGE', operator: 'equals' }, 'steps[0].parameters.conditions[0].value: "equals" needs a value'],
+    [
+      { column: 'AGE', operator: 'in', value: [] },
+      'steps[0].parameters.conditions[0].value: "in" needs a non-empty list of values',
+    ],
+    [
+      { column: 'AGE', operator: 'equals', value: [1, 2] },
+      'steps[0].parameters.conditions[0].value: "equals" takes one value, not a list',
+    ],
+    [
+      { column: 'AGE', operator: 'contains', value: 6 },
+      'steps[0].parameters.conditions[0].value: "contains" needs a text value',
+    ],
+  ])('checks a condition’s value against its operator: %j', (condition, message) => {
+    expect(
+      issues({ steps: [{ operation: 'filter_rows', parameters: { dataset: 'DM', conditions: [condition] } }] }),
+    ).toEqual([message]);
+  });
+
+  it('fill_missing takes a value or a method; aggregate measures need a column except count', () => {
+    expect(
+      issues({
+        steps: [
+          { operation: 'fill_missing', parameters: { dataset: 'DM', columns: ['AGE'], value: 1, method: 'mean' } },
+        ],
+      }),
+    ).toEqual(['steps[0].parameters.value: give either a value or a method, not both']);
+    expect(
+      issues({
+        steps: [
+          {
+            operation: 'aggregate',
+            parameters: {
+              dataset: 'DM',
+              group_by: [],
+              measures: [
+                { function: 'count', as: 'N' },
+                { function: 'mean', as: 'M' },
+              ],
+            },
+          },
+        ],
+      }),
+    ).toEqual(['steps[0].parameters.measures[1].column: "mean" needs a column']);
+  });
+
+  it('refuses names a step cannot create, and unknown parameters', () => {
+    expect(
+      issues({
+        steps: [
+          { operation: 'add_calculated_column', parameters: { dataset: 'DM', column_name: '1X', expression: '1' } },
+        ],
+      }),
+    ).toEqual([
+      'steps[0].parameters.column_name: a new name is a letter or underscore, then up to 63 letters, digits or underscores',
+    ]);
+    expect(
+      issues({
+        steps: [{ operation: 'sort_by', parameters: { dataset: 'DM', columns: [{ column: 'AGE' }], sql: 'DROP' } }],
+      }),
+    ).toEqual(['steps[0].parameters: Unrecognized key: "sql"']);
+  });
+});
