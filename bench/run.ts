@@ -5,6 +5,7 @@ import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard } from './dashboard.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchSandbox } from './sandbox.ts';
 import { ROOT, startServer } from './server.ts';
 
 /**
@@ -17,8 +18,17 @@ import { ROOT, startServer } from './server.ts';
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
  *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas
+ *   sandbox      the Python sandbox's start-up: a pipeline script's first line beside plain python3
  */
-const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard', 'pipeline'] as const;
+const BENCHMARKS = [
+  'startup',
+  'api-studies',
+  'convert',
+  'api-during-upload',
+  'dashboard',
+  'pipeline',
+  'sandbox',
+] as const;
 const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard'];
 type Name = (typeof BENCHMARKS)[number];
 
@@ -34,6 +44,7 @@ async function main() {
 
   if (names.includes('convert')) results.convert = await benchConvert();
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
+  if (names.includes('sandbox')) results.sandbox = await benchSandbox();
   const server = names.some((n) => NEEDS_SERVER.includes(n)) ? await startServer() : null;
   try {
     if (server && names.includes('startup')) {

@@ -82,3 +82,14 @@ export interface PipelineCheck {
   issues: { path: string; message: string }[];
   outputs: { name: string; columns: PipelineColumn[] }[];
 }
+
+/**
+ * An engine cannot run on this server (a program is missing or the sandbox cannot start): an
+ * administrator's problem, not the user's, and not worth retrying until the server is fixed.
+ */
+export class PipelineEngineUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PipelineEngineUnavailableError';
+  }
+}

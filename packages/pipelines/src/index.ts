@@ -7,5 +7,7 @@ export { ExpressionError } from './dsl/expression/tokenize.ts';
 export { type DslPreview, type PreviewDslRequest, previewDsl } from './dsl/preview-dsl.ts';
 export type { ColumnType as DslColumnType, DslColumn } from './dsl/types.ts';
 export * from './executor.ts';
+export { checkPython } from './python/check-python.ts';
+export { createPythonExecutor, executePython, type PythonExecutorOptions } from './python/execute-python.ts';
 export { checkSql, type SqlCheckInput } from './sql/check-sql.ts';
 export { executeSql } from './sql/execute-sql.ts';

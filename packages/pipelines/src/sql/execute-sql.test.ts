@@ -188,6 +188,27 @@ describe.runIf(hasSharedData('SQL pipeline tests on the pilot SDTM', 'cdiscpilot
       expect(await filesIn(out)).toEqual([]);
     });
 
+    it('says what to do when a statement needs more memory than the limit', async () => {
+      const out = await outputDir();
+      const error = await executeSql(
+        recordingRequest({
+          kind: 'sql',
+          body: {
+            statements: [
+              { name: 'huge', sql: "SELECT string_agg(CAST(range AS VARCHAR), ',') AS s FROM range(30000000)" },
+            ],
+          },
+          inputs,
+          outputDir: out,
+          limits: { memoryBytes: 64 * 1024 ** 2 },
+        }),
+      ).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(
+        /^statements\[0\] "huge": needs more than the 64 MiB of memory a SQL pipeline may use/,
+      );
+      expect(await filesIn(out)).toEqual([]);
+    });
+
     it('stops on cancel', async () => {
       const out = await outputDir();
       const controller = new AbortController();

@@ -29,9 +29,10 @@ export const executeSql: PipelineExecutor = async (request) => {
     outputNames.has(statement.name.toLowerCase()) ? path.join(request.outputDir, `${statement.name}.parquet`) : null,
   );
   const seconds = request.limits?.wallClockSeconds ?? DEFAULT_WALL_CLOCK_SECONDS;
+  const memoryBytes = request.limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES;
   const db = await openLockedDuckDb({
     allowedPaths: [...request.inputs.map((input) => input.path), ...targets.filter((t): t is string => t !== null)],
-    memoryBytes: request.limits?.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+    memoryBytes,
     threads: THREADS,
   });
   let timedOut = false;
@@ -57,7 +58,7 @@ export const executeSql: PipelineExecutor = async (request) => {
     const statement = body.statements[current];
     if (statement)
       throw new PipelineDefinitionError([
-        { path: statementPath(current, statement.name), message: duckMessage(error) },
+        { path: statementPath(current, statement.name), message: runMessage(error, memoryBytes) },
       ]);
     throw error;
   } finally {
@@ -114,3 +115,15 @@ export const executeSql: PipelineExecutor = async (request) => {
     return { outputs };
   }
 };
+
+/** DuckDB's run-time error in the pipeline's words; running out of memory says what the user can do. */
+function runMessage(error: unknown, memoryBytes: number): string {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/Out of Memory|failed to (allocate|pin block)/i.test(text)) {
+    return (
+      `needs more than the ${Math.round(memoryBytes / 1024 ** 2)} MiB of memory a SQL pipeline may use; ` +
+      'reduce the rows or columns earlier (filter, select fewer columns), or ask an administrator to raise the limit'
+    );
+  }
+  return duckMessage(error);
+}
