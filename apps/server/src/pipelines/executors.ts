@@ -1,9 +1,11 @@
 import {
   checkDsl,
+  checkPython,
   checkSql,
   type ExecutePipelineRequest,
   type ExecutePipelineResult,
   executeDsl,
+  executePython,
   executeSql,
   type PipelineCheck,
   PipelineDefinitionError,
@@ -72,12 +74,20 @@ async function previewDslStep(request: PipelinePreviewRequest): Promise<Pipeline
 }
 
 /**
- * The engines this server has. Python pipelines have none yet: they are refused with a message
- * saying so (never run unsandboxed).
+ * A Python script's outputs are known only when it runs: at save the body's shape is checked, and
+ * the declared outputs are taken as what it makes (the run checks that it saved each of them).
  */
+async function checkPythonBody(body: unknown, _inputs: unknown, outputs: string[]): Promise<PipelineCheck> {
+  const check = checkPython(body);
+  if (check.issues.length > 0 || check.outputs.length > 0) return check;
+  return { issues: [], outputs: outputs.map((name) => ({ name, columns: [] })) };
+}
+
+/** The engines this server has; Python runs only in the bubblewrap sandbox (refused, saying why, without it). */
 const ENGINES = new Map<PipelineKind, PipelineEngine>([
   ['dsl', { check: async (body, inputs) => checkDsl(body, inputs), execute: executeDsl, preview: previewDslStep }],
   ['sql', { check: (body, inputs) => checkSql(body, inputs), execute: executeSql }],
+  ['python', { check: checkPythonBody, execute: executePython }],
 ]);
 
 /** Installs (or replaces) the engine of a kind; returns a function restoring the previous one. */
