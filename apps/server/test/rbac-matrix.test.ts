@@ -19,7 +19,54 @@ interface Case {
   request: (ctx: { tenant: Tenant; t: TestApp; unique: string }) => Promise<InjectOptions>;
 }
 
+/** A pipeline of the study, written straight into the database (the matrix's study has no data to check one against). */
+async function pipelineOf(t: TestApp, tenant: Tenant, unique: string): Promise<string> {
+  const { rows } = await t.admin.query(
+    `insert into pipelines (org_id, study_id, name, kind, body, inputs, outputs, triggers, version)
+     values ($1, $2, $3, 'sql', '{}', '[]', '["x"]', '{"onSourceActivation":false,"schedule":null,"afterUpstream":true}', 1)
+     returning id`,
+    [tenant.org.id, tenant.study.id, `RBAC ${unique}`],
+  );
+  return rows[0].id;
+}
+
 const CASES: Case[] = [
+  {
+    name: 'list pipelines',
+    permission: 'pipeline:view:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist'],
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/pipelines` }),
+  },
+  {
+    name: 'check a pipeline definition',
+    permission: 'pipeline:configure:assigned',
+    allowed: ['org_admin', 'study_manager'],
+    request: async ({ tenant }) => ({
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/pipelines/check`,
+      payload: {
+        kind: 'sql',
+        body: { statements: [{ name: 'x', sql: 'SELECT 1' }] },
+        inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+        outputs: ['x'],
+      },
+    }),
+  },
+  {
+    name: 'list the datasets dashboards can read',
+    permission: 'dashboard:view:assigned',
+    allowed: ROLES,
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboard-datasets` }),
+  },
+  {
+    name: 'run a pipeline',
+    permission: 'pipeline:execute:assigned',
+    allowed: ['org_admin', 'study_manager'],
+    request: async ({ tenant, t, unique }) => ({
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/pipelines/${await pipelineOf(t, tenant, unique)}/runs`,
+    }),
+  },
   {
     name: 'list studies',
     permission: 'study:view:assigned',

@@ -1,6 +1,7 @@
 import { TENANT_PERMISSIONS } from '@cdp/contracts';
 import { grantRole } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../src/jobs/run-job.ts';
 import { multipartFile, type Session, startTestApp, type TestApp } from './harness.ts';
 
 /**
@@ -21,6 +22,9 @@ let victim: {
   versionId: string;
   dashboardId: string;
   templateId: string;
+  pipelineId: string;
+  runId: string;
+  outputId: string;
 };
 let intruder: Session;
 
@@ -36,6 +40,15 @@ const PUBLIC_OR_SELF = new Set([
   'GET /',
   'GET /*',
 ]);
+
+/** A SQL pipeline over the victim's one dataset. */
+const PIPELINE = {
+  name: 'Victim pipeline',
+  kind: 'sql',
+  body: { statements: [{ name: 'adults', sql: 'SELECT * FROM DM WHERE AGE >= 18' }] },
+  inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+  outputs: ['adults'],
+};
 
 /** A body that passes validation, so the request reaches the tenant check. */
 const BODIES: Record<string, unknown> = {
@@ -68,12 +81,27 @@ const BODIES: Record<string, unknown> = {
     },
   },
   'POST /api/studies/:id/widgets/suggest': { type: 'total-screened' },
+  'POST /api/studies/:id/pipelines': PIPELINE,
+  'PUT /api/studies/:id/pipelines/:pid': { ...PIPELINE, version: 1 },
+  'POST /api/studies/:id/pipelines/:pid/versions/:version/restore': { version: 1 },
+  'POST /api/studies/:id/pipelines/check': {
+    kind: PIPELINE.kind,
+    body: PIPELINE.body,
+    inputs: PIPELINE.inputs,
+    outputs: PIPELINE.outputs,
+  },
+  'POST /api/studies/:id/pipelines/preview': {
+    body: { steps: [{ operation: 'save_dataset', parameters: { dataset: 'DM', output_name: 'x' } }] },
+    inputs: PIPELINE.inputs,
+    step: 0,
+  },
 };
 
 /** A query string that passes validation, so the request reaches the tenant check. */
 const QUERIES: Record<string, string> = {
   'GET /api/studies/:id/versions/:vid/datasets/:name/profile': '?column=AGE',
   'GET /api/studies/:id/dashboards/:did/diff': '?from=1&to=1',
+  'GET /api/studies/:id/pipelines/:pid/diff': '?from=1&to=1',
 };
 
 /** Routes that take a file rather than JSON. */
@@ -91,6 +119,9 @@ function fillParams(url: string): string {
     if (name === 'fid') return 'arm';
     if (name === 'version') return '1';
     if (name === 'tid') return victim.templateId;
+    if (name === 'pid') return victim.pipelineId;
+    if (name === 'rid') return victim.runId;
+    if (name === 'oid') return victim.outputId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -131,7 +162,27 @@ beforeAll(async () => {
     payload: { name: 'Victim template', studyId: a.study.id, dashboardId },
   });
   expect(template.statusCode, template.body).toBe(201);
+  const pipeline = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/pipelines`,
+    payload: PIPELINE,
+  });
+  expect(pipeline.statusCode, pipeline.body).toBe(201);
+  const pipelineId = pipeline.json().data.id;
+  const queued = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/pipelines/${pipelineId}/runs`,
+  });
+  expect(queued.statusCode, queued.body).toBe(202);
+  const runId = queued.json().data.id;
+  // Run here, without a worker: the handler is what a worker calls.
+  await runJob(t.ctx, 'pipelines.run', { orgId: a.org.id, runId });
+  const { rows: outputs } = await t.admin.query('select id from pipeline_outputs where run_id = $1', [runId]);
+  expect(outputs).toHaveLength(1);
   victim = {
+    pipelineId,
+    runId,
+    outputId: outputs[0].id,
     dashboardId,
     templateId: template.json().data.id,
     orgId: a.org.id,
@@ -260,5 +311,13 @@ describe('tenant isolation', () => {
       [victim.orgId],
     );
     expect(templates[0].n).toBe(1);
+    const { rows: pipelines } = await t.admin.query('select name, version from pipelines where study_id = $1', [
+      victim.studyId,
+    ]);
+    expect(pipelines).toEqual([{ name: 'Victim pipeline', version: 1 }]);
+    const { rows: runs } = await t.admin.query('select status from pipeline_runs where study_id = $1', [
+      victim.studyId,
+    ]);
+    expect(runs).toEqual([{ status: 'SUCCEEDED' }]);
   });
 });

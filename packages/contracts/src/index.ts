@@ -14,6 +14,7 @@ export * from './password-policy.ts';
 export * from './permissions.ts';
 export * from './pipeline-dsl.ts';
 export * from './pipeline-sql.ts';
+export * from './pipelines.ts';
 export * from './query.ts';
 export * from './roles.ts';
 export * from './security.ts';

@@ -84,7 +84,7 @@ export async function drillSubjects(
     withTotal: true,
   };
   const scoped = scopeSpec(resolverOf(version), spec, resolved.scope, subject.column);
-  const { result } = await engine.run(scoped, resolverOf(version), { cacheKey: version.id });
+  const { result } = await engine.run(scoped, resolverOf(version), { cacheKey: version.cacheKey ?? version.id });
   return {
     columns: result.columns.map((c) => ({ name: c.name, label: label(c.name), type: c.type, field: c.name })),
     rows: result.rows,

@@ -66,7 +66,7 @@ export async function filterValues(
         limit: MAX_VALUES,
       },
       resolver,
-      { cacheKey: version.id },
+      { cacheKey: version.cacheKey ?? version.id },
     ),
     engine.run(
       {
@@ -77,7 +77,7 @@ export async function filterValues(
         ],
       },
       resolver,
-      { cacheKey: version.id },
+      { cacheKey: version.cacheKey ?? version.id },
     ),
   ]);
   const [min, max] = (range.result.rows[0] ?? [null, null]) as [string | number | null, string | number | null];

@@ -29,7 +29,9 @@ export async function runWidget(
       ([name, spec]) => [name, subject ? scopeSpec(resolverOf(version), spec, resolved.scope, subject) : spec] as const,
     );
     const resolver = resolverOf(version);
-    const runs = await Promise.all(specs.map(([, spec]) => engine.run(spec, resolver, { cacheKey: version.id })));
+    const runs = await Promise.all(
+      specs.map(([, spec]) => engine.run(spec, resolver, { cacheKey: version.cacheKey ?? version.id })),
+    );
     const results: Record<string, QueryResult> = {};
     specs.forEach(([name], i) => {
       const run = runs[i];

@@ -36,7 +36,7 @@ export async function sampleRows(
         limit: SAMPLE_ROWS,
       },
       resolverOf(version),
-      { cacheKey: version.id },
+      { cacheKey: version.cacheKey ?? version.id },
     );
     return {
       columns: result.columns.map((c) => {

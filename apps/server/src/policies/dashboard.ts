@@ -4,6 +4,7 @@ import type { Actor } from '../auth/actor.ts';
 import type { Author } from '../auth/author.ts';
 import { readStoredDocument } from '../dashboards/documents.ts';
 import { builtinTemplate, instantiateTemplate } from '../dashboards/templates/instantiate.ts';
+import { withPipelineOutputs } from '../data/study-data.ts';
 import { loadVersionData, schemaOf, type VersionData } from '../data/version-data.ts';
 import { notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -54,10 +55,11 @@ export async function lockedDashboardFor(
   return found;
 }
 
-/** The study's active data version, or null when it has none yet. */
+/** The study's active data version with its pipelines' latest outputs, or null when it has no data yet. */
 export async function activeVersionData(ctx: AppContext, actor: Actor, study: StudyRow): Promise<VersionData | null> {
   if (!study.activeDataVersionId) return null;
-  return loadVersionData(ctx, actor.orgId, study.id, study.activeDataVersionId);
+  const version = await loadVersionData(ctx, actor.orgId, study.id, study.activeDataVersionId);
+  return version ? withPipelineOutputs(ctx, version) : null;
 }
 
 /**

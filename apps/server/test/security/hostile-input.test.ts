@@ -1,5 +1,6 @@
 import { grantRole } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../../src/jobs/run-job.ts';
 import { MAX_JSON_DEPTH } from '../../src/lib/inspect-input.ts';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../harness.ts';
 import { tableSnapshot } from './snapshot.ts';
@@ -130,7 +131,28 @@ beforeAll(async () => {
     payload: { name: 'Walker template', studyId: tenant.study.id, dashboardId },
   });
   const versionId = upload.json().data.id;
+  const pipeline = await t.request(admin, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/pipelines`,
+    payload: {
+      name: 'Walker pipeline',
+      kind: 'sql',
+      body: { statements: [{ name: 'adults', sql: 'SELECT * FROM DM WHERE AGE >= 18' }] },
+      inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+      outputs: ['adults'],
+    },
+  });
+  expect(pipeline.statusCode, pipeline.body).toBe(201);
+  const pid = pipeline.json().data.id;
+  const run = await t.request(admin, { method: 'POST', url: `/api/studies/${tenant.study.id}/pipelines/${pid}/runs` });
+  const rid = run.json().data.id;
+  // The handler a worker would call, run here: the walker needs an output version too.
+  await runJob(t.ctx, 'pipelines.run', { orgId: tenant.org.id, runId: rid });
+  const { rows: outputs } = await t.admin.query('select id from pipeline_outputs where run_id = $1', [rid]);
   ids = {
+    pid,
+    rid,
+    oid: outputs[0].id,
     studies: tenant.study.id,
     users: user.id,
     roles: role.json().data.id,

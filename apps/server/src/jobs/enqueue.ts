@@ -1,0 +1,31 @@
+import type { Tx } from '@cdp/db';
+import type pg from 'pg';
+import PgBoss from 'pg-boss';
+import type { JobName } from './registry.ts';
+
+let sender: PgBoss | undefined;
+
+/**
+ * Queues a job inside the caller's transaction (ARCHITECTURE.md, "Jobs": enqueue in the same
+ * transaction as the row it concerns): the job exists exactly when the row does. The worker parses
+ * the payload with the job's schema (this module does not import the registry: its handlers queue jobs).
+ */
+export async function enqueueInTransaction(
+  tx: Tx,
+  name: JobName,
+  payload: unknown,
+  options: { singletonKey?: string; startAfterSeconds?: number } = {},
+): Promise<string | null> {
+  const data = payload as object;
+  // Never started and never connected: it only writes the queue's rows through the transaction.
+  sender ??= new PgBoss({
+    schema: 'pgboss',
+    db: { executeSql: () => Promise.reject(new Error('jobs are queued through a transaction')) },
+  });
+  const client = (tx as unknown as { $client: pg.PoolClient }).$client;
+  return sender.send(name, data, {
+    ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+    ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+    db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
+  });
+}
