@@ -19,3 +19,5 @@ export * from './roles.ts';
 export * from './security.ts';
 export * from './studies.ts';
 export * from './users.ts';
+// Both pipeline modules define a dataset-name schema; the API contract's is the one the index exports.
+export { PipelineDatasetName } from './pipelines.ts';
