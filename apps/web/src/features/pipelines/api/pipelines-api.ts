@@ -35,8 +35,7 @@ export const pipelineKeys = {
   runs: (studyId: string, pipelineId: string) => [...pipelineKeys.pipeline(studyId, pipelineId), 'runs'] as const,
   run: (studyId: string, pipelineId: string, runId: string) =>
     [...pipelineKeys.pipeline(studyId, pipelineId), 'run', runId] as const,
-  outputs: (studyId: string, pipelineId: string) =>
-    [...pipelineKeys.pipeline(studyId, pipelineId), 'outputs'] as const,
+  outputs: (studyId: string, pipelineId: string) => [...pipelineKeys.pipeline(studyId, pipelineId), 'outputs'] as const,
   output: (studyId: string, outputId: string) => ['pipelines', studyId, 'output', outputId] as const,
 };
 

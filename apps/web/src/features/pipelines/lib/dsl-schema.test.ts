@@ -1,6 +1,6 @@
 import type { DslStepInput } from '@cdp/contracts';
 import { describe, expect, it } from 'vitest';
-import { lookup, savedOutputs, schemasBeforeSteps } from './dsl-schema.ts';
+import { lookup, type SchemaEnv, savedOutputs, schemasBeforeSteps } from './dsl-schema.ts';
 import { placeIssue } from './issues.ts';
 
 const DM = {
@@ -22,7 +22,7 @@ const VS = {
     { name: 'AGE', type: 'number' },
   ],
 };
-const names = (env: ReturnType<typeof schemasBeforeSteps>[number], dataset: string) =>
+const names = (env: SchemaEnv | undefined, dataset: string) =>
   lookup(env, dataset)?.columns.map((c) => `${c.name}:${c.type}`);
 
 describe('schemasBeforeSteps', () => {
@@ -86,7 +86,10 @@ describe('schemasBeforeSteps', () => {
 describe('placeIssue', () => {
   it('puts an issue on the step and parameter its path names', () => {
     expect(
-      placeIssue({ path: 'steps[3].parameters.conditions[1].column', message: 'no column "DMDTC" in DM (after step 2)' }),
+      placeIssue({
+        path: 'steps[3].parameters.conditions[1].column',
+        message: 'no column "DMDTC" in DM (after step 2)',
+      }),
     ).toMatchObject({ step: 3, parameter: 'conditions', detail: '[1].column' });
     expect(placeIssue({ path: 'body.steps[0].operation', message: 'x' })).toMatchObject({ step: 0, parameter: null });
     expect(placeIssue({ path: 'statements[1].sql', message: 'x' })).toMatchObject({ step: null, statement: 1 });

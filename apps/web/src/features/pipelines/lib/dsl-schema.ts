@@ -22,7 +22,11 @@ const key = (name: string) => name.trim().toLowerCase();
 const find = (columns: SchemaColumn[], name: string) => columns.find((c) => key(c.name) === key(name));
 const unique = (columns: SchemaColumn[]) => {
   const seen = new Set<string>();
-  return columns.filter((c) => (seen.has(key(c.name)) ? false : (seen.add(key(c.name)), true)));
+  return columns.filter((c) => {
+    if (seen.has(key(c.name))) return false;
+    seen.add(key(c.name));
+    return true;
+  });
 };
 
 const CONVERTED: Record<string, string> = {
@@ -73,7 +77,10 @@ export function applyStep(env: SchemaEnv, step: DslStepInput): SchemaEnv {
     case 'drop_columns':
       if (source) {
         const dropped = new Set(strings(p.columns).map(key));
-        put(target, source.columns.filter((c) => !dropped.has(key(c.name))));
+        put(
+          target,
+          source.columns.filter((c) => !dropped.has(key(c.name))),
+        );
       }
       break;
     case 'rename_columns':
@@ -129,7 +136,8 @@ export function applyStep(env: SchemaEnv, step: DslStepInput): SchemaEnv {
         const unpivoted = strings(p.columns)
           .map((c) => find(source.columns, c))
           .filter((c): c is SchemaColumn => c !== undefined);
-        const valueType = new Set(unpivoted.map((c) => c.type)).size === 1 ? (unpivoted[0]?.type ?? 'string') : 'string';
+        const valueType =
+          new Set(unpivoted.map((c) => c.type)).size === 1 ? (unpivoted[0]?.type ?? 'string') : 'string';
         const added: SchemaColumn[] = [];
         if (str(p.names_to)) added.push({ name: str(p.names_to), type: 'string' });
         if (str(p.values_to)) added.push({ name: str(p.values_to), type: valueType });
