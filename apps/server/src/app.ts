@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health/health.routes.ts';
 import { homeRoutes } from './routes/home/home.routes.ts';
 import { meRoutes } from './routes/me/me.routes.ts';
 import { organizationRoutes } from './routes/organization/organization.routes.ts';
+import { pipelinesPlugin } from './routes/pipelines/index.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
 import { roleRoutes } from './routes/roles/roles.routes.ts';
 import { securityRoutes } from './routes/security/security.routes.ts';
@@ -92,6 +93,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(studyRoutes, { ctx });
   await app.register(dataRoutes, { ctx });
   await app.register(dashboardsPlugin, { ctx });
+  await app.register(pipelinesPlugin, { ctx });
   await app.register(homeRoutes, { ctx });
   await app.register(userRoutes, { ctx });
   await app.register(roleAssignmentRoutes, { ctx });

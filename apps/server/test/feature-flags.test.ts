@@ -55,6 +55,22 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
     ],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
   },
+  pipelines: {
+    gated: () => [
+      { method: 'GET', url: `/api/studies/${tenant.study.id}/pipelines` },
+      {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/pipelines/check`,
+        payload: {
+          kind: 'sql',
+          body: {},
+          inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+          outputs: ['x'],
+        },
+      },
+    ],
+    other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
+  },
 };
 
 describe('feature flags', () => {

@@ -46,6 +46,13 @@ export const AUDIT_ACTIONS = [
   'dashboard.subjects_exported',
   'dashboard_template.created',
   'dashboard_template.deleted',
+  'pipeline.created',
+  'pipeline.updated',
+  'pipeline.restored',
+  'pipeline_run.started',
+  'pipeline_run.succeeded',
+  'pipeline_run.failed',
+  'pipeline_run.cancelled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -61,5 +68,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'dataset',
   'dashboard',
   'dashboard_template',
+  'pipeline',
+  'pipeline_run',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

@@ -27,7 +27,11 @@ export const FEATURES = {
   },
   rave_connector: { label: 'Medidata Rave connector', description: 'Pull data from Rave.', available: false },
   sftp_connector: { label: 'sFTP and watched folders', description: 'Pick up files from sFTP.', available: false },
-  pipelines: { label: 'Transformation pipelines', description: 'Pipelines over study data.', available: false },
+  pipelines: {
+    label: 'Transformation pipelines',
+    description: 'Pipelines over study data: definitions, runs, outputs and lineage.',
+    available: true,
+  },
   python_scripts: { label: 'Sandboxed Python scripts', description: 'Python pipeline steps.', available: false },
   exports: { label: 'PDF, PowerPoint and Excel exports', description: 'Dashboard exports.', available: false },
   scheduled_reports: { label: 'Scheduled e-mailed reports', description: 'Reports by e-mail.', available: false },

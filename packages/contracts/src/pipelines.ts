@@ -53,10 +53,7 @@ export const TimeZone = z
 export const CronExpression = z
   .string()
   .trim()
-  .regex(
-    /^(\S+\s+){4}\S+$/,
-    'five cron fields: minute hour day-of-month month day-of-week (e.g. "0 6 * * 1-5")',
-  );
+  .regex(/^(\S+\s+){4}\S+$/, 'five cron fields: minute hour day-of-month month day-of-week (e.g. "0 6 * * 1-5")');
 
 /**
  * When a pipeline runs besides by hand: when a new source version of the study is activated, on a

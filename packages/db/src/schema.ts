@@ -460,3 +460,202 @@ export const securityEvents = pgTable(
     index('security_events_org_seen_idx').on(t.orgId, t.lastSeenAt),
   ],
 );
+
+// ── pipe-runtime ──
+
+/**
+ * A study's pipeline (DSL, SQL or Python). The row holds the current definition; `version` goes
+ * up by one on every save and each saved state is also kept, immutable, in `pipeline_versions`.
+ */
+export const pipelines = pgTable(
+  'pipelines',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    name: text('name').notNull(),
+    description: text('description'),
+    kind: text('kind', { enum: ['dsl', 'sql', 'python'] }).notNull(),
+    body: jsonb('body').$type<unknown>().notNull(),
+    inputs: jsonb('inputs').$type<PipelineInputJson[]>().notNull(),
+    outputs: jsonb('outputs').$type<string[]>().notNull(),
+    triggers: jsonb('triggers').$type<PipelineTriggersJson>().notNull(),
+    version: integer('version').notNull(),
+    /** The last cron occurrence a run was queued for (so a minute is never fired twice). */
+    scheduleFiredAt: timestamp('schedule_fired_at', { withTimezone: true }),
+    createdBy: uuid('created_by').references(() => users.id),
+    updatedBy: uuid('updated_by').references(() => users.id),
+    ...timestamps,
+  },
+  (t) => [index('pipelines_study').on(t.studyId)],
+);
+
+export interface PipelineInputJson {
+  name: string;
+  source: { kind: 'dataset'; dataset: string } | { kind: 'pipeline'; pipelineId: string; output: string };
+}
+export interface PipelineTriggersJson {
+  onSourceActivation: boolean;
+  schedule: { cron: string; timeZone: string } | null;
+  afterUpstream: boolean;
+}
+
+/** Every saved state of a pipeline, immutable: a run names the version it ran. */
+export const pipelineVersions = pgTable(
+  'pipeline_versions',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    pipelineId: uuid('pipeline_id')
+      .notNull()
+      .references(() => pipelines.id),
+    version: integer('version').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    kind: text('kind', { enum: ['dsl', 'sql', 'python'] }).notNull(),
+    body: jsonb('body').$type<unknown>().notNull(),
+    inputs: jsonb('inputs').$type<PipelineInputJson[]>().notNull(),
+    outputs: jsonb('outputs').$type<string[]>().notNull(),
+    triggers: jsonb('triggers').$type<PipelineTriggersJson>().notNull(),
+    comment: text('comment'),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.pipelineId, t.version] })],
+);
+
+/**
+ * One run of a pipeline version. Progress and the log are written here (and in
+ * `pipeline_run_logs`) by the worker, so any API process can stream them. At most one run of a
+ * pipeline is QUEUED or RUNNING (a partial unique index).
+ */
+export const pipelineRuns = pgTable(
+  'pipeline_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    pipelineId: uuid('pipeline_id')
+      .notNull()
+      .references(() => pipelines.id),
+    pipelineVersion: integer('pipeline_version').notNull(),
+    status: text('status', { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] }).notNull(),
+    trigger: text('trigger', { enum: ['manual', 'source_activation', 'schedule', 'upstream'] }).notNull(),
+    progress: jsonb('progress').$type<{
+      step: number;
+      steps: number;
+      percent: number;
+      rows: number | null;
+      message: string | null;
+    }>(),
+    error: jsonb('error').$type<{
+      message: string;
+      step: number | null;
+      path: string | null;
+      kind: 'definition' | 'infrastructure' | 'cancelled' | 'interrupted' | 'timeout';
+    }>(),
+    sourceVersionId: uuid('source_version_id').references(() => dataVersions.id),
+    outputVersionId: uuid('output_version_id'),
+    attempts: integer('attempts').notNull().default(0),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    /** The worker process running it, and when it last said it is alive (a dead worker's run is found by it). */
+    workerId: text('worker_id'),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('pipeline_runs_pipeline').on(t.pipelineId, t.queuedAt),
+    uniqueIndex('pipeline_runs_one_active').on(t.pipelineId).where(sql`${t.status} in ('QUEUED', 'RUNNING')`),
+  ],
+);
+
+/** A run's log, line by line (`seq` increasing per run): streamed live as server-sent events. */
+export const pipelineRunLogs = pgTable(
+  'pipeline_run_logs',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => pipelineRuns.id),
+    seq: integer('seq').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    level: text('level', { enum: ['info', 'warn', 'error'] }).notNull(),
+    step: integer('step'),
+    message: text('message').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
+
+/**
+ * An output version: the datasets one succeeded run wrote, under `pipeline_output/{label}/` with a
+ * manifest recording lineage. Immutable, like a data version.
+ */
+export const pipelineOutputs = pgTable(
+  'pipeline_outputs',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    pipelineId: uuid('pipeline_id')
+      .notNull()
+      .references(() => pipelines.id),
+    pipelineVersion: integer('pipeline_version').notNull(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => pipelineRuns.id),
+    sourceVersionId: uuid('source_version_id').references(() => dataVersions.id),
+    /** Output versions of other pipelines this run read (chained pipelines). */
+    upstreamOutputIds: jsonb('upstream_output_ids').$type<string[]>().notNull(),
+    /** Folder name under pipeline_output: `YYYYMMDD_HHMMSS`, with `_2`, `_3` when two land in one second. */
+    label: text('label').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('pipeline_outputs_study_label').on(t.studyId, t.label),
+    unique('pipeline_outputs_run').on(t.runId),
+    index('pipeline_outputs_pipeline').on(t.pipelineId, t.createdAt),
+  ],
+);
+
+/** The datasets of an output version (the same facts as `datasets` keeps for a source version). */
+export const pipelineOutputDatasets = pgTable(
+  'pipeline_output_datasets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    outputId: uuid('output_id')
+      .notNull()
+      .references(() => pipelineOutputs.id),
+    name: text('name').notNull(),
+    label: text('label'),
+    rows: bigint('rows', { mode: 'number' }).notNull(),
+    columns: jsonb('columns').$type<StoredColumn[]>().notNull(),
+    file: text('file').notNull(),
+    sha256: text('sha256').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('pipeline_output_datasets_name').on(t.outputId, sql`lower(${t.name})`)],
+);

@@ -53,6 +53,15 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
       );
     case 'data_version':
       return versionLabel(tx, id);
+    case 'pipeline':
+      return (await one<{ name: string }>(tx, sql`select name from pipelines where id = ${id}`))?.name ?? null;
+    case 'pipeline_run': {
+      const row = await one<{ name: string; queued_at: string }>(
+        tx,
+        sql`select p.name, r.queued_at from pipeline_runs r join pipelines p on p.id = r.pipeline_id where r.id = ${id}`,
+      );
+      return row ? `${row.name}, run of ${utc(row.queued_at)}` : null;
+    }
     case 'dataset': {
       const row = await one<VersionRow & { name: string }>(
         tx,

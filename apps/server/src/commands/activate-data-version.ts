@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Author } from '../auth/author.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { queueOnSourceActivation } from '../pipelines/triggers.ts';
 import { lockedStudyFor } from '../policies/study.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 
@@ -41,6 +42,8 @@ export async function activateDataVersion(
       newValues: { activeVersionId: versionId, label: target.version.label },
       reason,
     });
+    // Pipelines that run on a new source version are queued with the activation (and only with it).
+    await queueOnSourceActivation(tx, author.orgId, studyId);
     return target;
   });
 }

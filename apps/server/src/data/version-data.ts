@@ -2,6 +2,7 @@ import type { DatasetColumnType } from '@cdp/contracts';
 import type { AppContext } from '../lib/context.ts';
 import { datasetFile } from '../lib/study-folders.ts';
 import { type DatasetRow, findVersion } from '../repositories/data-versions.repo.ts';
+import { outputVersionData } from './output-version-data.ts';
 
 /** One dataset of a version as it lies on disk: the one place a dataset's file is found. */
 export interface VersionDataset {
@@ -20,6 +21,8 @@ export interface VersionData {
   orgId: string;
   studyId: string;
   datasets: Map<string, VersionDataset>;
+  /** `source`: an uploaded data version; `pipeline_output`: the output version of a pipeline run. */
+  kind?: 'source' | 'pipeline_output';
 }
 
 const CACHE = new Map<string, VersionData>();
@@ -47,8 +50,14 @@ export async function loadVersionData(
   const cached = CACHE.get(versionId);
   if (cached) return cached.orgId === orgId && cached.studyId === studyId ? cached : null;
   const found = await ctx.database.tenant(orgId, (tx) => findVersion(tx, orgId, studyId, versionId));
-  if (!found) return null;
+  if (!found) {
+    // A pipeline's output version reads like a data version (viewer, downloads, diffs).
+    const output = await outputVersionData(ctx, orgId, studyId, versionId);
+    if (output) remember(output);
+    return output;
+  }
   const data: VersionData = {
+    kind: 'source',
     id: versionId,
     orgId,
     studyId,
@@ -66,9 +75,13 @@ export async function loadVersionData(
       ]),
     ),
   };
-  if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value as string);
-  CACHE.set(versionId, data);
+  remember(data);
   return data;
+}
+
+function remember(data: VersionData): void {
+  if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value as string);
+  CACHE.set(data.id, data);
 }
 
 /** The version's datasets as the mapping suggestions see them. */

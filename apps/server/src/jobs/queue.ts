@@ -2,6 +2,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { AppContext } from '../lib/context.ts';
 import { isShuttingDown } from '../lib/shutdown.ts';
+import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import type { JobDefinition } from './define-job.ts';
 import { JOBS } from './registry.ts';
 import { runJob } from './run-job.ts';
@@ -67,6 +68,10 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
     else ctx.log.error({ err: error }, 'job queue error');
   });
   await boss.start();
+  // Runs a dead worker left RUNNING are failed before this worker takes new ones.
+  await recoverInterruptedRuns(ctx).catch((error: unknown) =>
+    ctx.log.error({ err: error }, 'recovering interrupted pipeline runs failed'),
+  );
 
   for (const job of jobs) {
     await boss.work(job.name, async ([queued]) => {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
+import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
+import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
+import { fireSchedules } from '../pipelines/triggers.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
 
@@ -27,6 +30,23 @@ export const JOBS = [
     // Hourly (and at every start-up): temp entries of stopped processes at once, others after a day;
     // version folders no row names go to quarantine.
     schedule: { cron: '43 * * * *' },
+  }),
+  defineJob({
+    name: 'pipelines.run',
+    payload: z.object({ orgId: z.uuid(), runId: z.uuid() }).strict(),
+    handler: (ctx, payload) => runPipeline(ctx, payload),
+    note: (r) => `pipeline run ${r.runId}: ${r.status}`,
+    // Infrastructure errors only: a definition error ends the run without a retry.
+    retry: RUN_RETRY,
+  }),
+  defineJob({
+    name: 'pipelines.tick',
+    payload: z.object({}).strict(),
+    handler: async (ctx) => ({ recovered: await recoverInterruptedRuns(ctx), fired: await fireSchedules(ctx) }),
+    note: (r) => `pipelines: ${r.fired} scheduled runs queued, ${r.recovered} interrupted runs marked failed`,
+    retry: HOUSEKEEPING_RETRY,
+    // Every minute: cron schedules of pipelines (each in its own time zone) and runs of stopped workers.
+    schedule: { cron: '* * * * *' },
   }),
 ] as const;
 

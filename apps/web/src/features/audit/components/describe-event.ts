@@ -46,6 +46,13 @@ const PHRASES: Record<AuditAction, string> = {
   'dashboard.subjects_exported': 'downloaded the subjects behind a dashboard widget',
   'dashboard_template.created': 'saved a dashboard as a template',
   'dashboard_template.deleted': 'deleted a dashboard template',
+  'pipeline.created': 'created a pipeline',
+  'pipeline.updated': 'saved changes to a pipeline',
+  'pipeline.restored': 'restored an earlier version of a pipeline',
+  'pipeline_run.started': 'started a pipeline run',
+  'pipeline_run.succeeded': 'completed a pipeline run',
+  'pipeline_run.failed': 'recorded a failed pipeline run',
+  'pipeline_run.cancelled': 'cancelled a pipeline run',
   'data_upload.failed': 'had an upload fail',
 };
 

@@ -1,0 +1,92 @@
+import type { PipelineInputJson } from '@cdp/db';
+import type { PipelineInput } from '@cdp/pipelines';
+import { loadVersionData } from '../data/version-data.ts';
+import type { AppContext } from '../lib/context.ts';
+import { findPipeline, latestOutput } from '../repositories/pipelines.repo.ts';
+
+export interface ResolvedInputs {
+  /** Every input that resolved, with its Parquet file and columns. */
+  inputs: PipelineInput[];
+  /** Inputs that did not, each naming where (`inputs[1].source.dataset: …`). */
+  issues: { path: string; message: string }[];
+  /** The active source version read, when any input is a source dataset. */
+  sourceVersionId: string | null;
+  /** Output versions of upstream pipelines read. */
+  upstreamOutputIds: string[];
+}
+
+/**
+ * The files a definition's inputs name right now: datasets of the study's active source version,
+ * and the latest outputs of the upstream pipelines it chains onto.
+ */
+export async function resolveInputs(
+  ctx: AppContext,
+  orgId: string,
+  study: { id: string; activeDataVersionId: string | null },
+  refs: PipelineInputJson[],
+): Promise<ResolvedInputs> {
+  const result: ResolvedInputs = { inputs: [], issues: [], sourceVersionId: null, upstreamOutputIds: [] };
+  const active =
+    refs.some((r) => r.source.kind === 'dataset') && study.activeDataVersionId
+      ? await loadVersionData(ctx, orgId, study.id, study.activeDataVersionId)
+      : null;
+  const seen = new Set<string>();
+  for (const [i, ref] of refs.entries()) {
+    if (seen.has(ref.name.toUpperCase())) {
+      result.issues.push({ path: `inputs[${i}].name`, message: `input name "${ref.name}" is used twice` });
+      continue;
+    }
+    seen.add(ref.name.toUpperCase());
+    const source = ref.source;
+    if (source.kind === 'dataset') {
+      if (!active) {
+        result.issues.push({
+          path: `inputs[${i}].source`,
+          message: 'the study has no active data version yet: load data first',
+        });
+        continue;
+      }
+      const dataset = active.datasets.get(source.dataset.toUpperCase());
+      if (!dataset) {
+        result.issues.push({
+          path: `inputs[${i}].source.dataset`,
+          message: `no dataset "${source.dataset}" in the study's active data version`,
+        });
+        continue;
+      }
+      result.sourceVersionId = active.id;
+      result.inputs.push({
+        name: ref.name,
+        path: dataset.file,
+        columns: dataset.columns.map((c) => ({ name: c.name, type: c.type, ...(c.label ? { label: c.label } : {}) })),
+      });
+      continue;
+    }
+    const upstream = await ctx.database.tenant(orgId, (tx) => findPipeline(tx, orgId, study.id, source.pipelineId));
+    if (!upstream) {
+      result.issues.push({ path: `inputs[${i}].source.pipelineId`, message: 'no such pipeline in this study' });
+      continue;
+    }
+    const output = await ctx.database.tenant(orgId, (tx) => latestOutput(tx, orgId, study.id, source.pipelineId));
+    const dataset = output?.datasets.find((d) => d.name.toUpperCase() === source.output.toUpperCase());
+    if (!output || !dataset) {
+      result.issues.push({
+        path: `inputs[${i}].source.output`,
+        message: output
+          ? `pipeline "${upstream.row.name}" has no output "${source.output}" in its latest output version`
+          : `pipeline "${upstream.row.name}" has no output yet: run it first`,
+      });
+      continue;
+    }
+    const data = await loadVersionData(ctx, orgId, study.id, output.output.id);
+    const file = data?.datasets.get(dataset.name.toUpperCase())?.file;
+    if (!file) continue;
+    if (!result.upstreamOutputIds.includes(output.output.id)) result.upstreamOutputIds.push(output.output.id);
+    result.inputs.push({
+      name: ref.name,
+      path: file,
+      columns: dataset.columns.map((c) => ({ name: c.name, type: c.type, ...(c.label ? { label: c.label } : {}) })),
+    });
+  }
+  return result;
+}

@@ -1,0 +1,291 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { PipelineRunError } from '@cdp/contracts';
+import { pipelineRunLogs, pipelineRuns, studies, type Tx } from '@cdp/db';
+import { PipelineDefinitionError } from '@cdp/pipelines';
+import { and, eq, max } from 'drizzle-orm';
+import { appendAudit } from '../audit/audit-log.ts';
+import { systemAuthor } from '../auth/author.ts';
+import type { AppContext } from '../lib/context.ts';
+import { RUN_ID, runTempName } from '../lib/process-run.ts';
+import { studyDir } from '../lib/study-folders.ts';
+import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
+import { engineOf } from './executors.ts';
+import { resolveInputs } from './resolve-inputs.ts';
+import { RunReporter } from './run-reporter.ts';
+import { queueDownstream } from './triggers.ts';
+import { writeOutputVersion } from './write-output-version.ts';
+
+/** pg-boss retries an infrastructure failure this often, with backoff; a definition error never. */
+export const RUN_RETRY = { limit: 2, delaySeconds: 10, backoff: true };
+/** How often a running run writes progress and its heartbeat, and looks for a cancel. */
+export const RUN_TICK_MS = 400;
+
+class RunCancelled extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'RunCancelled';
+  }
+}
+
+interface Claimed {
+  run: PipelineRunRow;
+  version: PipelineVersionRow;
+  study: { id: string; activeDataVersionId: string | null };
+  seq: number;
+}
+
+/** Takes a QUEUED run for this process (RUNNING, this worker, one more attempt); null when there is nothing to do. */
+async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Claimed | null> {
+  return ctx.database.tenant(orgId, async (tx) => {
+    const [run] = await tx
+      .select()
+      .from(pipelineRuns)
+      .where(and(eq(pipelineRuns.orgId, orgId), eq(pipelineRuns.id, runId)))
+      .for('update');
+    if (run?.status !== 'QUEUED') return null;
+    const version = await findPipelineVersion(tx, orgId, run.pipelineId, run.pipelineVersion);
+    const [study] = await tx
+      .select({ id: studies.id, activeDataVersionId: studies.activeDataVersionId })
+      .from(studies)
+      .where(and(eq(studies.orgId, orgId), eq(studies.id, run.studyId)));
+    if (!version || !study) return null;
+    const now = new Date();
+    const [claimed] = await tx
+      .update(pipelineRuns)
+      .set({
+        status: 'RUNNING',
+        startedAt: run.startedAt ?? now,
+        attempts: run.attempts + 1,
+        workerId: RUN_ID,
+        heartbeatAt: now,
+        error: null,
+      })
+      .where(eq(pipelineRuns.id, run.id))
+      .returning();
+    const [last] = await tx
+      .select({ seq: max(pipelineRunLogs.seq) })
+      .from(pipelineRunLogs)
+      .where(eq(pipelineRunLogs.runId, run.id));
+    return claimed ? { run: claimed, version: version.version, study, seq: last?.seq ?? 0 } : null;
+  });
+}
+
+/** Ends a run (not SUCCEEDED: that is written with its output) with its audit event, in one transaction. */
+export async function endRun(
+  tx: Tx,
+  run: Pick<PipelineRunRow, 'id' | 'orgId' | 'pipelineId' | 'pipelineVersion' | 'status'>,
+  status: 'FAILED' | 'CANCELLED' | 'QUEUED',
+  error: PipelineRunError,
+): Promise<void> {
+  await tx
+    .update(pipelineRuns)
+    .set({
+      status,
+      error,
+      ...(status === 'QUEUED' ? { workerId: null } : { finishedAt: new Date() }),
+    })
+    .where(eq(pipelineRuns.id, run.id));
+  if (status === 'QUEUED') return;
+  await appendAudit(tx, {
+    orgId: run.orgId,
+    author: systemAuthor(run.orgId),
+    action: status === 'FAILED' ? 'pipeline_run.failed' : 'pipeline_run.cancelled',
+    resourceType: 'pipeline_run',
+    resourceId: run.id,
+    oldValues: { status: run.status },
+    newValues: { status, pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion, error },
+  });
+}
+
+function stepOf(issues: { path: string }[]): number | null {
+  const match = /steps\[(\d+)\]/.exec(issues[0]?.path ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * The `pipelines.run` job: runs one queued run in this process. The engine of the pipeline's kind
+ * reads the inputs' Parquet files and writes its outputs into a folder of its own; progress and
+ * log lines go to the database as they come; a cancel (asked in any process) aborts the engine.
+ * A definition error fails the run at once; an infrastructure error puts it back in the queue
+ * (rethrown, so pg-boss retries it with backoff) until the last attempt, which fails it.
+ */
+export async function runPipeline(
+  ctx: AppContext,
+  payload: { orgId: string; runId: string },
+): Promise<{ runId: string; status: string }> {
+  const claimed = await claim(ctx, payload.orgId, payload.runId);
+  if (!claimed) return { runId: payload.runId, status: 'not queued' };
+  const { run, version, study } = claimed;
+  const reporter = new RunReporter(ctx, run.orgId, run.id, claimed.seq);
+  const controller = new AbortController();
+  const work = path.join(
+    studyDir(ctx.config.dataDir, run.orgId, run.studyId),
+    'temp',
+    runTempName(`pipeline-run-${run.id}`),
+  );
+  let ticking = false;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    reporter
+      .tick()
+      .then((cancel) => {
+        if (cancel && !controller.signal.aborted) controller.abort(new RunCancelled());
+      })
+      .catch((error: unknown) => ctx.log.warn({ err: error, runId: run.id }, 'pipeline run heartbeat failed'))
+      .finally(() => {
+        ticking = false;
+      });
+  }, RUN_TICK_MS);
+  const started = Date.now();
+  try {
+    reporter.log({
+      level: 'info',
+      message: `Started (attempt ${run.attempts}) on worker ${RUN_ID.slice(0, 8)}: ${version.name}, version ${version.version} (${version.kind})`,
+    });
+    const engine = engineOf(version.kind);
+    if (!engine) {
+      throw new PipelineDefinitionError([
+        { path: 'kind', message: `this server has no engine for ${version.kind} pipelines` },
+      ]);
+    }
+    const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs);
+    if (resolved.issues.length > 0) throw new PipelineDefinitionError(resolved.issues);
+    await ctx.database.tenant(run.orgId, (tx) =>
+      tx.update(pipelineRuns).set({ sourceVersionId: resolved.sourceVersionId }).where(eq(pipelineRuns.id, run.id)),
+    );
+    for (const input of resolved.inputs)
+      reporter.log({ level: 'info', message: `Input ${input.name}: ${path.basename(input.path)}` });
+    await mkdir(work, { recursive: true });
+    const result = await engine.execute({
+      kind: version.kind,
+      body: version.body,
+      inputs: resolved.inputs,
+      outputDir: work,
+      signal: controller.signal,
+      onProgress: (p) => reporter.setProgress(p),
+      onLog: (line) => reporter.log(line),
+    });
+    if (controller.signal.aborted) throw controller.signal.reason;
+    clearInterval(timer);
+    const output = await writeOutputVersion(
+      ctx,
+      {
+        orgId: run.orgId,
+        studyId: run.studyId,
+        runId: run.id,
+        pipelineId: run.pipelineId,
+        pipelineName: version.name,
+        pipelineVersion: version.version,
+        sourceVersionId: resolved.sourceVersionId,
+        upstreamOutputIds: resolved.upstreamOutputIds,
+      },
+      { workDir: work, declared: version.outputs, result },
+      async (tx, made) => {
+        const last = reporter.lastProgress;
+        await tx
+          .update(pipelineRuns)
+          .set({
+            status: 'SUCCEEDED',
+            finishedAt: new Date(),
+            progress: {
+              step: last?.steps ?? 1,
+              steps: last?.steps ?? 1,
+              percent: 100,
+              rows: last?.rows ?? null,
+              message: 'Done',
+            },
+          })
+          .where(eq(pipelineRuns.id, run.id));
+        await appendAudit(tx, {
+          orgId: run.orgId,
+          author: systemAuthor(run.orgId),
+          action: 'pipeline_run.succeeded',
+          resourceType: 'pipeline_run',
+          resourceId: run.id,
+          oldValues: { status: 'RUNNING' },
+          newValues: {
+            status: 'SUCCEEDED',
+            pipelineId: run.pipelineId,
+            pipelineVersion: version.version,
+            outputVersionId: made.id,
+            label: made.label,
+            sourceVersionId: resolved.sourceVersionId,
+            datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows, sha256: d.sha256 })),
+          },
+        });
+      },
+    );
+    reporter.log({
+      level: 'info',
+      message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s: output version ${output.label}`,
+    });
+    await reporter.drain();
+    await queueDownstream(ctx, { orgId: run.orgId, studyId: run.studyId, pipelineId: run.pipelineId }).catch(
+      (error: unknown) => ctx.log.error({ err: error, runId: run.id }, 'queueing downstream pipelines failed'),
+    );
+    return { runId: run.id, status: 'SUCCEEDED' };
+  } catch (error) {
+    clearInterval(timer);
+    return await failRun(ctx, reporter, claimed.run, version, error, controller.signal.aborted);
+  } finally {
+    clearInterval(timer);
+    await reporter.drain();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function failRun(
+  ctx: AppContext,
+  reporter: RunReporter,
+  run: PipelineRunRow,
+  version: PipelineVersionRow,
+  error: unknown,
+  aborted: boolean,
+): Promise<{ runId: string; status: string }> {
+  if (aborted || error instanceof RunCancelled) {
+    reporter.log({ level: 'warn', message: 'Cancelled: the work was stopped and nothing was kept' });
+    await reporter.drain();
+    await ctx.database.tenant(run.orgId, (tx) =>
+      endRun(tx, run, 'CANCELLED', {
+        message: 'Cancelled',
+        step: reporter.lastProgress ? reporter.lastProgress.step - 1 : null,
+        path: null,
+        kind: 'cancelled',
+      }),
+    );
+    return { runId: run.id, status: 'CANCELLED' };
+  }
+  if (error instanceof PipelineDefinitionError) {
+    const step = stepOf(error.issues);
+    reporter.log({ level: 'error', ...(step === null ? {} : { step }), message: error.message });
+    await reporter.drain();
+    await ctx.database.tenant(run.orgId, (tx) =>
+      endRun(tx, run, 'FAILED', {
+        message: error.message,
+        step,
+        path: error.issues[0]?.path ?? null,
+        kind: 'definition',
+      }),
+    );
+    return { runId: run.id, status: 'FAILED' };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const last = run.attempts >= RUN_RETRY.limit + 1;
+  reporter.log({
+    level: 'error',
+    message: last
+      ? `Failed on attempt ${run.attempts} of ${RUN_RETRY.limit + 1}: ${message}`
+      : `Attempt ${run.attempts} of ${RUN_RETRY.limit + 1} failed (${message}); it will be retried`,
+  });
+  await reporter.drain();
+  const kind: PipelineRunError['kind'] = 'infrastructure';
+  await ctx.database.tenant(run.orgId, (tx) =>
+    endRun(tx, run, last ? 'FAILED' : 'QUEUED', { message, step: null, path: null, kind }),
+  );
+  ctx.log.warn({ err: error, runId: run.id, pipeline: version.name }, `pipeline run attempt ${run.attempts} failed`);
+  if (last) return { runId: run.id, status: 'FAILED' };
+  // Thrown on: the queue retries it with backoff, and the run (QUEUED again) is claimed anew.
+  throw error;
+}

@@ -1,0 +1,96 @@
+import type { PipelineRunProgress } from '@cdp/contracts';
+import { pipelineRunLogs, pipelineRuns } from '@cdp/db';
+import type { PipelineLogLine, PipelineProgress } from '@cdp/pipelines';
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../lib/context.ts';
+
+/** Log lines longer than this are cut: a runaway print loop must not fill the database. */
+const MAX_LINE = 4000;
+/** After this many lines a run's log says it stops recording, and records nothing more but errors. */
+const MAX_LINES = 5000;
+
+/**
+ * Writes a run's progress and log into the database as the engine reports them, so any API process
+ * can stream them (server-sent events poll these rows): log lines in order through one chain,
+ * progress at most once per tick. Each tick also renews the run's heartbeat and reads whether a
+ * cancel was asked for.
+ */
+export class RunReporter {
+  private chain: Promise<void> = Promise.resolve();
+  private progress: PipelineRunProgress | null = null;
+  private progressDirty = false;
+  private lines = 0;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly orgId: string,
+    private readonly runId: string,
+    private seq: number,
+  ) {}
+
+  log(line: PipelineLogLine): void {
+    this.lines += 1;
+    if (this.lines > MAX_LINES && line.level !== 'error') {
+      if (this.lines === MAX_LINES + 1) this.append({ level: 'warn', message: `log cut at ${MAX_LINES} lines` });
+      return;
+    }
+    this.append(line);
+  }
+
+  private append(line: PipelineLogLine): void {
+    const seq = ++this.seq;
+    const message = line.message.length > MAX_LINE ? `${line.message.slice(0, MAX_LINE)}… (cut)` : line.message;
+    this.chain = this.chain
+      .then(() =>
+        this.ctx.database.tenant(this.orgId, async (tx) => {
+          await tx.insert(pipelineRunLogs).values({
+            orgId: this.orgId,
+            runId: this.runId,
+            seq,
+            level: line.level,
+            step: line.step ?? null,
+            message,
+          });
+        }),
+      )
+      .catch((error: unknown) => this.ctx.log.warn({ err: error, runId: this.runId }, 'pipeline log line not written'));
+  }
+
+  setProgress(progress: PipelineProgress): void {
+    const steps = Math.max(progress.steps, 1);
+    this.progress = {
+      step: progress.step,
+      steps: progress.steps,
+      percent: Math.max(0, Math.min(100, Math.round((100 * (progress.step - 1)) / steps))),
+      rows: progress.rows ?? null,
+      message: progress.message ?? null,
+    };
+    this.progressDirty = true;
+  }
+
+  /** Writes pending progress and the heartbeat; answers whether someone asked to cancel the run. */
+  async tick(): Promise<boolean> {
+    const set: Partial<typeof pipelineRuns.$inferInsert> = { heartbeatAt: new Date() };
+    if (this.progressDirty && this.progress) {
+      set.progress = this.progress;
+      this.progressDirty = false;
+    }
+    const [row] = await this.ctx.database.tenant(this.orgId, (tx) =>
+      tx
+        .update(pipelineRuns)
+        .set(set)
+        .where(eq(pipelineRuns.id, this.runId))
+        .returning({ cancelRequestedAt: pipelineRuns.cancelRequestedAt }),
+    );
+    return Boolean(row?.cancelRequestedAt);
+  }
+
+  /** Waits until every line so far is written. */
+  drain(): Promise<void> {
+    return this.chain;
+  }
+
+  get lastProgress(): PipelineRunProgress | null {
+    return this.progress;
+  }
+}

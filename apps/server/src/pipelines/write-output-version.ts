@@ -1,0 +1,224 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipelineOutputDatasets, pipelineOutputs, pipelineRuns, type StoredColumn, type Tx } from '@cdp/db';
+import { FormatError, fileSafe, openDuckDb, quoteLiteral, readParquetSchema } from '@cdp/formats';
+import { type ExecutePipelineResult, PipelineDefinitionError } from '@cdp/pipelines';
+import { eq } from 'drizzle-orm';
+import type { AppContext } from '../lib/context.ts';
+import { runTempName } from '../lib/process-run.ts';
+import { studyDir } from '../lib/study-folders.ts';
+import { versionLabel } from '../lib/version-label.ts';
+
+export interface OutputLineage {
+  orgId: string;
+  studyId: string;
+  runId: string;
+  pipelineId: string;
+  pipelineName: string;
+  pipelineVersion: number;
+  sourceVersionId: string | null;
+  upstreamOutputIds: string[];
+}
+
+interface CheckedDataset {
+  name: string;
+  label: string | null;
+  file: string;
+  from: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  columns: StoredColumn[];
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function countRows(file: string): Promise<number> {
+  const db = await openDuckDb();
+  try {
+    const result = await db.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${quoteLiteral(file)})`);
+    return Number(result.getRowsJson()[0]?.[0] ?? 0);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The files a run's engine wrote, checked: every declared output is there, inside the run's own
+ * folder, a Parquet file of supported column types. Rows, bytes and hashes are measured here, not
+ * taken from the engine. A problem is the definition's (never retried), naming the output.
+ */
+async function checkOutputs(
+  workDir: string,
+  declared: string[],
+  result: ExecutePipelineResult,
+): Promise<CheckedDataset[]> {
+  const checked: CheckedDataset[] = [];
+  const used = new Set<string>();
+  for (const [i, name] of declared.entries()) {
+    const made = result.outputs.find((o) => o.name.toUpperCase() === name.toUpperCase());
+    if (!made) {
+      throw new PipelineDefinitionError([
+        {
+          path: `outputs[${i}]`,
+          message: `the run wrote no dataset "${name}" (it wrote: ${result.outputs.map((o) => o.name).join(', ') || 'nothing'})`,
+        },
+      ]);
+    }
+    const resolved = path.resolve(made.path);
+    if (path.dirname(resolved) !== path.resolve(workDir)) {
+      throw new PipelineDefinitionError([
+        { path: `outputs[${i}]`, message: `output "${name}" was not written in the run's own folder` },
+      ]);
+    }
+    let schema: Awaited<ReturnType<typeof readParquetSchema>>;
+    try {
+      schema = await readParquetSchema(resolved, `${name}.parquet`);
+    } catch (error) {
+      if (error instanceof FormatError) {
+        throw new PipelineDefinitionError([{ path: `outputs[${i}]`, message: `output "${name}": ${error.message}` }]);
+      }
+      throw error;
+    }
+    const labels = new Map(made.columns.map((c) => [c.name, c.label]));
+    const stem = fileSafe(name);
+    let file = `${stem}.parquet`;
+    for (let n = 2; used.has(file.toLowerCase()); n++) file = `${stem}_${n}.parquet`;
+    used.add(file.toLowerCase());
+    checked.push({
+      name,
+      label: schema.label ?? null,
+      file,
+      from: resolved,
+      rows: await countRows(resolved),
+      bytes: (await stat(resolved)).size,
+      sha256: await sha256Of(resolved),
+      columns: schema.columns.map((c) => ({
+        name: c.name,
+        label: c.label ?? labels.get(c.name) ?? null,
+        type: c.type,
+        length: c.length ?? null,
+        format: c.format ?? null,
+      })),
+    });
+  }
+  return checked;
+}
+
+/** Claims `pipeline_output/{label}` by creating it, so two outputs in one second get `_2`, `_3`. */
+async function reserveOutputFolder(root: string, at: Date): Promise<{ dir: string; label: string }> {
+  await mkdir(root, { recursive: true });
+  const base = versionLabel(at);
+  for (let n = 1; n < 1000; n++) {
+    const label = n === 1 ? base : `${base}_${n}`;
+    const dir = path.join(root, label);
+    try {
+      await mkdir(dir);
+      return { dir, label };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`no free output folder under ${root}`);
+}
+
+/**
+ * Turns a succeeded run's files into an immutable output version, exactly as an upload becomes a
+ * data version: checked and given a manifest (with lineage) in a folder of `temp/`, renamed into
+ * `pipeline_output/{label}/`, then recorded in one transaction, in which `finish` also marks the
+ * run SUCCEEDED and appends its audit event. Any failure removes the folder: no output, no files.
+ */
+export async function writeOutputVersion(
+  ctx: AppContext,
+  lineage: OutputLineage,
+  input: { workDir: string; declared: string[]; result: ExecutePipelineResult },
+  finish: (tx: Tx, output: { id: string; label: string; datasets: CheckedDataset[] }) => Promise<void>,
+): Promise<{ id: string; label: string }> {
+  const checked = await checkOutputs(input.workDir, input.declared, input.result);
+  const base = studyDir(ctx.config.dataDir, lineage.orgId, lineage.studyId);
+  const id = randomUUID();
+  const staging = path.join(base, 'temp', runTempName(`output-${id}`));
+  await mkdir(staging, { recursive: true });
+  let finalDir: string | null = null;
+  let pendingNote: string | null = null;
+  try {
+    for (const d of checked) await rename(d.from, path.join(staging, d.file));
+    const createdAt = new Date();
+    const { dir, label } = await reserveOutputFolder(path.join(base, 'pipeline_output'), createdAt);
+    finalDir = dir;
+    pendingNote = path.join(base, 'temp', runTempName(`pending-output-${label}`));
+    await writeFile(pendingNote, '');
+    const manifest = {
+      manifestVersion: 1,
+      kind: 'pipeline_output',
+      outputVersionId: id,
+      orgId: lineage.orgId,
+      studyId: lineage.studyId,
+      label,
+      createdAt: createdAt.toISOString(),
+      lineage: {
+        sourceVersionId: lineage.sourceVersionId,
+        upstreamOutputVersionIds: lineage.upstreamOutputIds,
+        pipelineId: lineage.pipelineId,
+        pipelineName: lineage.pipelineName,
+        pipelineVersion: lineage.pipelineVersion,
+        runId: lineage.runId,
+      },
+      datasets: checked.map((d) => ({
+        name: d.name,
+        label: d.label,
+        file: d.file,
+        rows: d.rows,
+        bytes: d.bytes,
+        sha256: d.sha256,
+        columns: d.columns,
+      })),
+    };
+    await writeFile(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    // Renaming onto the reserved (empty) folder is atomic: readers see all of the output or none.
+    await rename(staging, dir);
+    await ctx.database.tenant(lineage.orgId, async (tx) => {
+      await tx.insert(pipelineOutputs).values({
+        id,
+        orgId: lineage.orgId,
+        studyId: lineage.studyId,
+        pipelineId: lineage.pipelineId,
+        pipelineVersion: lineage.pipelineVersion,
+        runId: lineage.runId,
+        sourceVersionId: lineage.sourceVersionId,
+        upstreamOutputIds: lineage.upstreamOutputIds,
+        label,
+        createdAt,
+      });
+      await tx.insert(pipelineOutputDatasets).values(
+        checked.map((d) => ({
+          orgId: lineage.orgId,
+          studyId: lineage.studyId,
+          outputId: id,
+          name: d.name,
+          label: d.label,
+          rows: d.rows,
+          columns: d.columns,
+          file: d.file,
+          sha256: d.sha256,
+          bytes: d.bytes,
+        })),
+      );
+      await tx.update(pipelineRuns).set({ outputVersionId: id }).where(eq(pipelineRuns.id, lineage.runId));
+      await finish(tx, { id, label, datasets: checked });
+    });
+    return { id, label };
+  } catch (error) {
+    if (finalDir) await rm(finalDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+    if (pendingNote) await rm(pendingNote, { force: true });
+  }
+}
