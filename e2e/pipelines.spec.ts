@@ -55,6 +55,7 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
     const dialog = page.getByRole('dialog', { name: 'New study' });
     await dialog.getByLabel('Study code').fill(STUDY_CODE);
     await dialog.getByLabel('Study name').fill(`CDISC pilot, pipelines ${suffix}`);
+    await dialog.getByLabel('Phase').selectOption('III');
     await dialog.getByRole('button', { name: 'Create study' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toContainText(STUDY_CODE);
     await signOut(page);
@@ -94,7 +95,7 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
     await page.getByRole('button', { name: 'Add step' }).click();
     await page.getByRole('menuitem', { name: /^Filter rows/ }).click();
     const step = page.getByRole('region', { name: 'Step 1' });
-    await expect(step.getByLabel('Dataset')).toHaveValue('DM');
+    await expect(step.getByLabel('Dataset', { exact: true })).toHaveValue('DM');
     await step.getByRole('button', { name: 'Add condition' }).click();
     // The picker offers DM's columns.
     await step.getByLabel('Condition 1 column').selectOption('ARMCD');
@@ -105,13 +106,13 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
     await page.getByRole('button', { name: 'Add step' }).first().click();
     await page.getByRole('menuitem', { name: /^Add calculated column/ }).click();
     const step = page.getByRole('region', { name: 'Step 2' });
-    await step.getByLabel('Column name').fill('AGEMON');
-    await step.getByLabel('Expression').fill('AGEX * 12');
+    await step.getByLabel('Column name', { exact: true }).fill('AGEMON');
+    await step.getByLabel('Expression', { exact: true }).fill('AGEX * 12');
     await expect(page.getByRole('button', { name: /^Step 2: Add calculated column, 1 problem/ })).toBeVisible();
     await expect(step.locator('[data-parameter="expression"]').getByRole('alert')).toContainText('AGEX');
     await expect(page.locator('[data-step="0"]')).not.toHaveAttribute('data-invalid', /.*/);
     await shot(page, '61-pipeline-step-error');
-    await step.getByLabel('Expression').fill('AGE * 12');
+    await step.getByLabel('Expression', { exact: true }).fill('AGE * 12');
     await expect(page.getByRole('button', { name: /^Step 2: Add calculated column$/ })).toBeVisible();
   });
 
@@ -127,7 +128,7 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
     await page.getByRole('button', { name: 'Add step' }).first().click();
     await page.getByRole('menuitem', { name: /^Save as output/ }).click();
     const step = page.getByRole('region', { name: 'Step 3' });
-    await step.getByLabel('Output name').fill('dm_placebo');
+    await step.getByLabel('Output name', { exact: true }).fill('dm_placebo');
     await expect(page.locator('[data-check="ok"]')).toBeVisible();
     await screenshots(page, '62-pipeline-editor');
     await page.getByRole('button', { name: 'Create pipeline' }).click();

@@ -180,10 +180,11 @@ export function PipelineEditor({ study, pipeline }: { study: Study; pipeline: Pi
       try {
         const result = await checkPipeline(
           study.id,
-          { kind: draft.kind, body: bodyOf(draft), inputs: draft.inputs, outputs: outputs.length ? outputs : ['_'] },
+          // Before any output is named the definition is checked against a stand-in name, whose complaint is dropped.
+          { kind: draft.kind, body: bodyOf(draft), inputs: draft.inputs, outputs: outputs.length ? outputs : ['output'] },
           controller.signal,
         );
-        setIssues(placeIssues(result.issues.filter((i) => outputs.length > 0 || !i.path.startsWith('outputs'))));
+        setIssues(placeIssues(result.issues.filter((i) => outputs.length > 0 || !/^(body\.)?outputs/.test(i.path))));
         setChecked(true);
       } catch (error) {
         if (isApiError(error) && error.issues.length > 0) {
