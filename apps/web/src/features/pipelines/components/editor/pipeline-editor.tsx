@@ -181,7 +181,12 @@ export function PipelineEditor({ study, pipeline }: { study: Study; pipeline: Pi
         const result = await checkPipeline(
           study.id,
           // Before any output is named the definition is checked against a stand-in name, whose complaint is dropped.
-          { kind: draft.kind, body: bodyOf(draft), inputs: draft.inputs, outputs: outputs.length ? outputs : ['output'] },
+          {
+            kind: draft.kind,
+            body: bodyOf(draft),
+            inputs: draft.inputs,
+            outputs: outputs.length ? outputs : ['output'],
+          },
           controller.signal,
         );
         setIssues(placeIssues(result.issues.filter((i) => outputs.length > 0 || !/^(body\.)?outputs/.test(i.path))));
