@@ -15,10 +15,10 @@ export * from './permissions.ts';
 export * from './pipeline-dsl.ts';
 export * from './pipeline-sql.ts';
 export * from './pipelines.ts';
+// Both pipeline modules define a dataset-name schema; the API contract's is the one the index exports.
+export { PipelineDatasetName } from './pipelines.ts';
 export * from './query.ts';
 export * from './roles.ts';
 export * from './security.ts';
 export * from './studies.ts';
 export * from './users.ts';
-// Both pipeline modules define a dataset-name schema; the API contract's is the one the index exports.
-export { PipelineDatasetName } from './pipelines.ts';
