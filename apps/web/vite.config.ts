@@ -28,6 +28,14 @@ export default defineConfig({
               test: /[\\/]node_modules[\\/](world-atlas|i18n-iso-countries|topojson-client)[\\/]/,
               priority: 20,
             },
+            // CodeMirror loads only with the pipeline editors.
+            {
+              name: 'codemirror',
+              test: /[\\/]node_modules[\\/](@codemirror|@lezer|crelt|style-mod|w3c-keyname)[\\/]/,
+              priority: 20,
+            },
+            // cron-parser (and luxon) only with the pipeline pages.
+            { name: 'schedule', test: /[\\/]node_modules[\\/](cron-parser|luxon)[\\/]/, priority: 20 },
             { name: 'vendor', test: /[\\/]node_modules[\\/]/, priority: 10 },
           ],
         },

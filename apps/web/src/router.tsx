@@ -22,6 +22,9 @@ import { studyDashboardsRoute } from './routes/study-dashboards.tsx';
 import { studyDataRoute } from './routes/study-data.tsx';
 import { studyDataCompareRoute } from './routes/study-data-compare.tsx';
 import { studyDatasetRoute } from './routes/study-dataset.tsx';
+import { studyPipelineRoute, studyPipelineRunRoute } from './routes/study-pipeline.tsx';
+import { studyPipelineEditRoute, studyPipelineNewRoute } from './routes/study-pipeline-edit.tsx';
+import { studyPipelinesRoute } from './routes/study-pipelines.tsx';
 import { userRoute } from './routes/user.tsx';
 import { usersRoute } from './routes/users.tsx';
 
@@ -38,6 +41,11 @@ const routeTree = rootRoute.addChildren([
     studyDatasetRoute,
     studyDashboardsRoute,
     studyDashboardRoute,
+    studyPipelinesRoute,
+    studyPipelineNewRoute,
+    studyPipelineRoute,
+    studyPipelineEditRoute,
+    studyPipelineRunRoute,
     dataSourcesRoute,
     pipelinesRoute,
     usersRoute,

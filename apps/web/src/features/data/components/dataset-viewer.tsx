@@ -12,6 +12,8 @@ import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { Select } from '../../../components/ui/select.tsx';
 import { Skeleton, TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { plural } from '../../../lib/format.ts';
+import { pipelineOutputQuery } from '../../pipelines/api/pipelines-api.ts';
+import { PipelinesBreadcrumb } from '../../pipelines/components/pipeline-bits.tsx';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { datasetsQuery, versionsQuery } from '../api/data-api.ts';
 import { useRowPages } from '../hooks/use-row-pages.ts';
@@ -195,8 +197,39 @@ export function DatasetViewer({ result, versionId, name, search }: DatasetViewer
   const datasets = useQuery(datasetsQuery(study.id, versionId));
   const versions = useQuery(versionsQuery(study.id));
   const version = versions.data?.data.find((v) => v.id === versionId);
+  // Not a source version: a pipeline's output version, read the same way.
+  const output = useQuery({
+    ...pipelineOutputQuery(study.id, versionId),
+    enabled: versions.data !== undefined && !version && permissions.includes('pipeline:view:assigned'),
+    retry: false,
+  }).data?.data;
   const summary = datasets.data?.data.find((d) => d.name === name);
   const canExport = permissions.includes('data:export:assigned');
+  const outputTrail = (last: string) =>
+    output ? (
+      <PipelinesBreadcrumb
+        study={study}
+        trail={[
+          <Link
+            key="pipeline"
+            to="/studies/$studyId/pipelines/$pipelineId"
+            params={{ studyId: study.id, pipelineId: output.pipelineId }}
+            className="hover:text-foreground hover:underline"
+          >
+            {output.pipelineName}
+          </Link>,
+          <Link
+            key="run"
+            to="/studies/$studyId/pipelines/$pipelineId/runs/$runId"
+            params={{ studyId: study.id, pipelineId: output.pipelineId, runId: output.runId }}
+            className="font-mono hover:text-foreground hover:underline"
+          >
+            {output.label}
+          </Link>,
+          last,
+        ]}
+      />
+    ) : null;
   const versionLink = (
     <Link
       key="version"
@@ -248,7 +281,7 @@ export function DatasetViewer({ result, versionId, name, search }: DatasetViewer
   return (
     <>
       <PageHeader
-        eyebrow={<DataBreadcrumb study={study} trail={[versionLink, summary.name]} />}
+        eyebrow={outputTrail(summary.name) ?? <DataBreadcrumb study={study} trail={[versionLink, summary.name]} />}
         title={
           <span className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
             <span className="font-mono">{summary.name}</span>
@@ -259,7 +292,15 @@ export function DatasetViewer({ result, versionId, name, search }: DatasetViewer
         }
         description={
           <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
-            {version?.active ? <ActiveBadge /> : version ? <Badge tone="muted">Not the active version</Badge> : null}
+            {version?.active ? (
+              <ActiveBadge />
+            ) : version ? (
+              <Badge tone="muted">Not the active version</Badge>
+            ) : output ? (
+              <Badge tone="accent">
+                Output of {output.pipelineName} (version {output.pipelineVersion})
+              </Badge>
+            ) : null}
             <span>
               {plural(summary.rows, 'row')} · {plural(summary.columns.length, 'column')} · from{' '}
               <span className="font-mono text-xs">{summary.source}</span>

@@ -14,6 +14,9 @@ export function StudyTabs({ studyId, permissions }: { studyId: string; permissio
   if (permissions.includes('data:view:assigned')) {
     links.push({ label: 'Data', to: '/studies/$studyId/data', params: { studyId } });
   }
+  if (permissions.includes('pipeline:view:assigned')) {
+    links.push({ label: 'Pipelines', to: '/studies/$studyId/pipelines', params: { studyId } });
+  }
   // Overview alone is no choice: no tab bar.
   if (links.length < 2) return null;
   return (
