@@ -55,6 +55,10 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
     ],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
   },
+  public_api: {
+    gated: () => [{ method: 'GET', url: '/api/api-keys' }],
+    other: () => ({ method: 'GET', url: '/api/studies' }),
+  },
 };
 
 describe('feature flags', () => {

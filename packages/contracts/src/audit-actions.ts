@@ -46,6 +46,8 @@ export const AUDIT_ACTIONS = [
   'dashboard.subjects_exported',
   'dashboard_template.created',
   'dashboard_template.deleted',
+  'api_key.created',
+  'api_key.revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -61,5 +63,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'dataset',
   'dashboard',
   'dashboard_template',
+  'api_key',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

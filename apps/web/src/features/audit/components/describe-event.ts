@@ -47,6 +47,8 @@ const PHRASES: Record<AuditAction, string> = {
   'dashboard_template.created': 'saved a dashboard as a template',
   'dashboard_template.deleted': 'deleted a dashboard template',
   'data_upload.failed': 'had an upload fail',
+  'api_key.created': 'created an API key',
+  'api_key.revoked': 'revoked an API key',
 };
 
 function isKnownAction(action: string): action is AuditAction {
