@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
+import { purgeRateLimits } from './handlers/purge-rate-limits.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
 
 /** Housekeeping is idempotent: a failed run is simply retried a few times, a minute apart. */
@@ -27,6 +28,14 @@ export const JOBS = [
     // Hourly (and at every start-up): temp entries of stopped processes at once, others after a day;
     // version folders no row names go to quarantine.
     schedule: { cron: '43 * * * *' },
+  }),
+  defineJob({
+    name: 'rate-limits.purge',
+    payload: z.object({}).strict(),
+    handler: (ctx) => purgeRateLimits(ctx),
+    note: (r) => `purged ${r.counters} ended rate-limit windows`,
+    retry: HOUSEKEEPING_RETRY,
+    schedule: { cron: '29 * * * *' },
   }),
 ] as const;
 

@@ -2,6 +2,7 @@ import { API_KEY_PATTERN } from '@cdp/contracts';
 import { buildStudy } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
+import { purgeRateLimits } from '../../jobs/handlers/purge-rate-limits.ts';
 
 let t: TestApp;
 let tenant: Tenant;
@@ -285,5 +286,19 @@ describe('rate limits', () => {
     } finally {
       await strict.close();
     }
+  });
+
+  it('rate-limits.purge drops windows that have ended and keeps the current ones', async () => {
+    const bucket = `test:${Date.now()}`;
+    await t.admin.query(
+      `insert into rate_limit_counters (org_id, bucket, window_start, window_seconds, hits) values
+         ($1, $2, date_trunc('hour', now()) - interval '3 hours', 3600, 5),
+         ($1, $2, date_trunc('hour', now()), 3600, 7)`,
+      [tenant.org.id, bucket],
+    );
+    const result = await purgeRateLimits(t.ctx);
+    expect(result.counters).toBeGreaterThanOrEqual(1);
+    const { rows } = await t.admin.query('select hits from rate_limit_counters where bucket = $1', [bucket]);
+    expect(rows).toEqual([{ hits: 7 }]);
   });
 });
