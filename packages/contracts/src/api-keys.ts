@@ -94,3 +94,5 @@ export const CreatedApiKeyResponse = z.object({
   permissions: z.array(z.string()),
 });
 export type CreatedApiKeyResponse = z.infer<typeof CreatedApiKeyResponse>;
+export type ApiKeyResponse = z.infer<typeof ApiKeyResponse>;
+export type ApiKeyList = z.infer<typeof ApiKeyList>;
