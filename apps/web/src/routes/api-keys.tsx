@@ -1,6 +1,6 @@
 import type { ApiKey } from '@cdp/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { createRoute, Link } from '@tanstack/react-router';
+import { createRoute } from '@tanstack/react-router';
 import { KeyRound, Plus } from 'lucide-react';
 import { useState } from 'react';
 import { FeatureOff } from '../components/layout/feature-off.tsx';
@@ -48,12 +48,7 @@ function ApiKeys() {
     <>
       <PageHeader
         title="API keys"
-        description={
-          <>
-            Keys let other systems (data warehouses, CTMS, SAS jobs) call the API as you, within the scopes you give
-            them. See <Link to="/settings">Settings</Link> for your own profile.
-          </>
-        }
+        description="Keys let other systems (data warehouses, CTMS, SAS jobs) call the API for you, within the scopes, studies and limits you give them. Each key does at most what you can do."
         actions={
           <Button onClick={() => setCreating(true)}>
             <Plus />

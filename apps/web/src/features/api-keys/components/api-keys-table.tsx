@@ -51,22 +51,22 @@ export function ApiKeysTable({
       <TableBody>
         {keys.map((key) => (
           <TableRow key={key.id}>
-            <TableCell>
+            <TableCell className="min-w-44">
               <span className="font-medium">{key.name}</span>
               <span className="block text-xs text-muted-foreground">
                 by {key.createdBy.name} · {formatDate(key.createdAt)}
               </span>
             </TableCell>
-            <TableCell className="font-mono text-[13px]">{key.prefix}…</TableCell>
+            <TableCell className="whitespace-nowrap font-mono text-[13px]">{key.prefix}…</TableCell>
             <TableCell>
               <Scopes scopes={key.scopes} />
             </TableCell>
-            <TableCell className="text-[13px]">
+            <TableCell className="whitespace-nowrap text-[13px]">
               {key.studyIds === null
                 ? 'All'
                 : key.studyIds.map((id) => studyCodes.get(id) ?? plural(1, 'study')).join(', ')}
             </TableCell>
-            <TableCell className="text-[13px]">
+            <TableCell className="whitespace-nowrap text-[13px]">
               {key.lastUsedAt ? (
                 <Tooltip content={key.lastUsedIp ? `from ${key.lastUsedIp}` : ''}>
                   <time dateTime={key.lastUsedAt}>{formatRelative(key.lastUsedAt)}</time>
@@ -77,7 +77,7 @@ export function ApiKeysTable({
             </TableCell>
             <TableCell>
               <Badge tone={TONE[key.status]}>{key.status}</Badge>
-              <span className="block text-xs text-muted-foreground">
+              <span className="block min-w-32 text-xs text-muted-foreground">
                 {key.status === 'revoked'
                   ? key.revokeReason
                   : key.expiresAt

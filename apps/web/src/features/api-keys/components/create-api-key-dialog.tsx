@@ -9,10 +9,10 @@ import {
 } from '@cdp/contracts';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { TriangleAlert } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import type { z } from 'zod';
+import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { Checkbox } from '../../../components/ui/checkbox.tsx';
 import { CopyButton } from '../../../components/ui/copy-button.tsx';
@@ -81,13 +81,9 @@ export function CreateApiKeyDialog({ open, onOpenChange }: { open: boolean; onOp
       <Dialog open={open} onOpenChange={onOpenChange}>
         <DialogContent title={`${created.data.name} created`} description="Copy the key now." size="lg">
           <DialogBody>
-            <div className="flex items-start gap-2 rounded-md border border-warning/40 bg-warning/10 p-3 text-[13px]">
-              <TriangleAlert className="mt-0.5 size-4 shrink-0" aria-hidden />
-              <p>
-                This is the only time the key is shown. CDP keeps only a fingerprint of it: if it is lost, revoke it and
-                create a new one.
-              </p>
-            </div>
+            <Alert tone="warning" title="This is the only time the key is shown.">
+              CDP keeps only a fingerprint of it: if it is lost, revoke it and create a new one.
+            </Alert>
             <div className="flex items-center gap-2">
               <code
                 className="min-w-0 flex-1 break-all rounded-md border border-border bg-surface-muted px-3 py-2 font-mono text-[13px]"
