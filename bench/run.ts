@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { benchApiDuringUpload } from './api-during-upload.ts';
+import { API_KEYS_BENCH_ENV, benchApiKeys } from './api-keys.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard } from './dashboard.ts';
@@ -15,9 +16,10 @@ import { ROOT, startServer } from './server.ts';
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
+ *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data
  */
-const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard'] as const;
-const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard'];
+const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard', 'api-keys'] as const;
+const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard', 'api-keys'];
 type Name = (typeof BENCHMARKS)[number];
 
 async function main() {
@@ -31,7 +33,9 @@ async function main() {
   const results: Record<string, unknown> = {};
 
   if (names.includes('convert')) results.convert = await benchConvert();
-  const server = names.some((n) => NEEDS_SERVER.includes(n)) ? await startServer() : null;
+  const server = names.some((n) => NEEDS_SERVER.includes(n))
+    ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
+    : null;
   try {
     if (server && names.includes('startup')) {
       const restartMs = await server.restart();
@@ -45,6 +49,7 @@ async function main() {
     if (server && names.includes('api-during-upload'))
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
+    if (server && names.includes('api-keys')) results['api-keys'] = await benchApiKeys(server);
   } finally {
     await server?.cleanup();
   }
