@@ -30,7 +30,7 @@ export const JOBS = [
     schedule: { cron: '43 * * * *' },
   }),
   defineJob({
-    name: 'rate-limits.purge',
+    name: 'rate_limits.purge',
     payload: z.object({}).strict(),
     handler: (ctx) => purgeRateLimits(ctx),
     note: (r) => `purged ${r.counters} ended rate-limit windows`,

@@ -179,6 +179,19 @@ describe('API keys', () => {
     expect(after.json().error.details).toEqual({ missingPermission: 'audit:view:own' });
   });
 
+  it('is refused while the organization has the public_api feature switched off', async () => {
+    const other = await t.tenant();
+    const owner = await other.as('org_admin');
+    const key = await createKey(owner, { scopes: ['study:view:assigned'] });
+    await t.admin.query(
+      `update organizations set features = coalesce(features, '{}'::jsonb) || '{"public_api": false}' where id = $1`,
+      [other.org.id],
+    );
+    const res = await t.request(null, { method: 'GET', url: '/api/studies', headers: withKey(key.secret) });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error).toMatchObject({ code: 'FEATURE_DISABLED', details: { feature: 'public_api' } });
+  });
+
   it('cannot manage keys, nor reach the session routes', async () => {
     const key = await createKey(admin, { scopes: ['study:view:assigned'] });
     for (const [method, url] of [
@@ -288,7 +301,7 @@ describe('rate limits', () => {
     }
   });
 
-  it('rate-limits.purge drops windows that have ended and keeps the current ones', async () => {
+  it('rate_limits.purge drops windows that have ended and keeps the current ones', async () => {
     const bucket = `test:${Date.now()}`;
     await t.admin.query(
       `insert into rate_limit_counters (org_id, bucket, window_start, window_seconds, hits) values
