@@ -130,7 +130,14 @@ beforeAll(async () => {
     payload: { name: 'Walker template', studyId: tenant.study.id, dashboardId },
   });
   const versionId = upload.json().data.id;
+  const key = await t.request(admin, {
+    method: 'POST',
+    url: '/api/api-keys',
+    payload: { name: 'Walker key', scopes: ['study:view:assigned'] },
+  });
+  expect(key.statusCode, key.body).toBe(201);
   ids = {
+    'api-keys': key.json().data.id,
     studies: tenant.study.id,
     users: user.id,
     roles: role.json().data.id,
