@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { benchApiDuringUpload } from './api-during-upload.ts';
+import { API_KEYS_BENCH_ENV, benchApiKeys } from './api-keys.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard } from './dashboard.ts';
@@ -22,6 +23,7 @@ import { benchTransfers } from './transfer.ts';
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
  *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas
  *   sandbox      the Python sandbox's start-up: a pipeline script's first line beside plain python3
+ *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data
  */
 const BENCHMARKS = [
   'startup',
@@ -32,6 +34,7 @@ const BENCHMARKS = [
   'dashboard',
   'pipeline',
   'sandbox',
+  'api-keys',
 ] as const;
 const NEEDS_SERVER: readonly Name[] = [
   'startup',
@@ -40,6 +43,7 @@ const NEEDS_SERVER: readonly Name[] = [
   'transfer',
   'api-during-upload',
   'dashboard',
+  'api-keys',
 ];
 type Name = (typeof BENCHMARKS)[number];
 
@@ -56,7 +60,9 @@ async function main() {
   if (names.includes('convert')) results.convert = await benchConvert();
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   if (names.includes('sandbox')) results.sandbox = await benchSandbox();
-  const server = names.some((n) => NEEDS_SERVER.includes(n)) ? await startServer() : null;
+  const server = names.some((n) => NEEDS_SERVER.includes(n))
+    ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
+    : null;
   try {
     if (server && names.includes('startup')) {
       const restartMs = await server.restart();
@@ -73,6 +79,7 @@ async function main() {
     if (server && names.includes('api-during-upload'))
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
+    if (server && names.includes('api-keys')) results['api-keys'] = await benchApiKeys(server);
   } finally {
     await server?.cleanup();
   }

@@ -16,7 +16,7 @@ export interface BenchServer {
 }
 
 /** `cdp start` exactly as a user runs it, in a fresh DATA_DIR under the system temp folder. */
-export async function startServer(): Promise<BenchServer> {
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<BenchServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cdp-bench-'));
   await chmod(root, 0o755);
   const dataDir = path.join(root, 'data');
@@ -29,6 +29,7 @@ export async function startServer(): Promise<BenchServer> {
     LOG_LEVEL: 'error',
     // Every simulated user signs in from this one address.
     LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+    ...extraEnv,
   };
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];

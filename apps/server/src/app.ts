@@ -10,8 +10,10 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { noStorePlugin } from './plugins/no-store.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { rateLimitsPlugin } from './plugins/rate-limits.ts';
 import { securityEventsPlugin } from './plugins/security-events.ts';
 import { webPlugin } from './plugins/web.ts';
+import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
 import { dashboardsPlugin } from './routes/dashboards/index.ts';
@@ -86,6 +88,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(openapiPlugin);
   await app.register(authPlugin, { ctx });
   await app.register(securityEventsPlugin, { ctx });
+  await app.register(rateLimitsPlugin, { ctx });
 
   await app.register(healthRoutes, { ctx });
   await app.register(authRoutes, { ctx });
@@ -101,6 +104,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(roleAssignmentRoutes, { ctx });
   await app.register(roleRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
+  await app.register(apiKeyRoutes, { ctx });
   await app.register(securityRoutes, { ctx });
   await app.register(platformOrganizationRoutes, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseRouteLimits } from './lib/route-limits.ts';
 
 /**
  * Every setting comes from the environment, is parsed here once and documented in README.md.
@@ -72,6 +73,10 @@ const Env = z.object({
   DASHBOARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a run). */
   DASHBOARD_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(12),
+  /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
+  RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
+  /** Per-route limits of API keys per hour over the defaults, e.g. `list_studies=500,upload=20` (docs/api.md). */
+  RATE_LIMIT_ROUTES: z.string().optional(),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
 });
@@ -118,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
+    rateLimitRoutes: parseRouteLimits(e.RATE_LIMIT_ROUTES),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };
 }

@@ -13,12 +13,14 @@ let t: TestApp;
 let platform: Session;
 let tenant: Tenant;
 let manager: Session;
+let admin: Session;
 
 beforeAll(async () => {
   t = await startTestApp();
   platform = await t.login('platform@cdp.local');
   tenant = await t.tenant();
   manager = await tenant.as('study_manager');
+  admin = await tenant.as('org_admin');
 });
 afterAll(() => t.close());
 
@@ -31,7 +33,8 @@ async function setFeature(flag: string, on: boolean) {
 }
 
 /** For every available flag: requests its feature answers, and a request of another feature. */
-const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => InjectOptions }> = {
+/** `as`: who makes the requests when the flag's routes need more than a study manager holds. */
+const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => InjectOptions; as?: () => Session }> = {
   dashboards: {
     gated: () => [
       { method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` },
@@ -71,6 +74,11 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
     ],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
   },
+  public_api: {
+    gated: () => [{ method: 'GET', url: '/api/api-keys' }],
+    other: () => ({ method: 'GET', url: '/api/studies' }),
+    as: () => admin,
+  },
 };
 
 describe('feature flags', () => {
@@ -80,23 +88,24 @@ describe('feature flags', () => {
 
   it.each(FEATURE_FLAG_KEYS)('%s: switched off, its routes answer 403 FEATURE_DISABLED naming it', async (flag) => {
     const { gated, other } = GATED[flag];
+    const who = GATED[flag].as?.() ?? manager;
     expect((await setFeature(flag, false)).statusCode).toBe(200);
     try {
       for (const request of gated()) {
-        const res = await t.request(manager, request);
+        const res = await t.request(who, request);
         expect(res.statusCode, `${request.method} ${request.url}`).toBe(403);
         expect(res.json().error).toMatchObject({ code: 'FEATURE_DISABLED', details: { feature: flag } });
         expect(res.json().error.message).toContain(flag);
       }
       // Other features keep working.
-      expect((await t.request(manager, other())).statusCode).toBe(200);
-      const me = (await t.request(manager, { method: 'GET', url: '/api/me' })).json();
+      expect((await t.request(who, other())).statusCode).toBe(200);
+      const me = (await t.request(who, { method: 'GET', url: '/api/me' })).json();
       expect(me.organization.features[flag]).toBe(false);
     } finally {
       expect((await setFeature(flag, true)).statusCode).toBe(200);
     }
     for (const request of gated()) {
-      const res = await t.request(manager, request);
+      const res = await t.request(who, request);
       expect(res.statusCode, `${request.method} ${request.url}: ${res.body}`).toBeLessThan(300);
     }
   });

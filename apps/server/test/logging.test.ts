@@ -37,6 +37,16 @@ describe('logs', () => {
     // Clients (and pasted links) sometimes put credentials in the query string.
     await t.request(null, { method: 'GET', url: `/api/me?access_token=${session.token}&Key=k-Secret-Key-77&page=2` });
     await t.request(null, { method: 'GET', url: '/api/health?token=q-Secret-Token-88' });
+    // API keys: created (the answer carries the secret), then used both ways, and a wrong one.
+    const created = await t.request(session, {
+      method: 'POST',
+      url: '/api/api-keys',
+      payload: { name: 'Logged key', scopes: ['study:view:assigned'] },
+    });
+    const apiKey = created.json().secret as string;
+    await t.request(null, { method: 'GET', url: '/api/studies', headers: { 'x-api-key': apiKey } });
+    await t.request(null, { method: 'GET', url: '/api/studies', headers: { authorization: `Bearer ${apiKey}` } });
+    await t.request(null, { method: 'GET', url: `/api/studies?api_key=${apiKey}` });
 
     const text = lines.join('');
     expect(lines.length).toBeGreaterThan(5);
@@ -50,6 +60,8 @@ describe('logs', () => {
       session.refreshToken,
       'k-Secret-Key-77',
       'q-Secret-Token-88',
+      apiKey,
+      apiKey.slice(10),
     ]) {
       expect(text).not.toContain(secret);
     }

@@ -1,7 +1,8 @@
-import type { SystemRoleKey } from '@cdp/contracts';
+import { API_KEY_SCOPES, type SystemRoleKey, satisfies } from '@cdp/contracts';
 import { buildStudy } from '@cdp/db/testing';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { everythingUser, keySession } from './api-key-session.ts';
 import { type Session, startTestApp, type Tenant, type TestApp } from './harness.ts';
 
 /**
@@ -196,6 +197,22 @@ const CASES: Case[] = [
     request: async () => ({ method: 'GET', url: '/api/platform/organizations' }),
   },
   {
+    name: 'list API keys',
+    permission: 'api:create_key:own',
+    allowed: ['org_admin'],
+    request: async () => ({ method: 'GET', url: '/api/api-keys' }),
+  },
+  {
+    name: 'create an API key',
+    permission: 'api:create_key:own',
+    allowed: ['org_admin'],
+    request: async () => ({
+      method: 'POST',
+      url: '/api/api-keys',
+      payload: { name: 'RBAC key', scopes: ['study:view:assigned'] },
+    }),
+  },
+  {
     name: 'create an organization (platform)',
     permission: 'tenant:create:all',
     allowed: [],
@@ -280,5 +297,69 @@ describe('RBAC matrix', () => {
     const res = await t.request(session, { method: 'GET', url: '/api/users' });
     expect(res.statusCode).toBe(403);
     expect((await t.request(session, { method: 'GET', url: '/api/studies' })).statusCode).toBe(403);
+  });
+});
+
+/**
+ * The same cases with API keys of a creator who holds everything: a key holding the case's
+ * permission may, a key holding every other scope may not (403 naming it). Permissions a key can never hold are refused to a key
+ * holding every scope.
+ */
+describe('RBAC matrix with API keys', () => {
+  let creator: Session;
+  beforeAll(async () => {
+    creator = await everythingUser(t, tenant);
+  });
+
+  const uniqueId = () => {
+    counter += 1;
+    return `${Date.now().toString(36)}${counter}`.toUpperCase();
+  };
+
+  for (const testCase of CASES) {
+    const keyable = API_KEY_SCOPES.includes(testCase.permission as (typeof API_KEY_SCOPES)[number]);
+    if (keyable) {
+      it(`a key with ${testCase.permission} may ${testCase.name}`, async () => {
+        const key = await keySession(t, creator, {
+          scopes: [...new Set([testCase.permission, 'study:view:assigned'])],
+        });
+        const res = await t.request(key, await testCase.request({ tenant, t, unique: uniqueId() }));
+        expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
+        expect(res.statusCode, res.body).toBeLessThan(300);
+      });
+    }
+    it(`a key without ${testCase.permission} may not ${testCase.name}`, async () => {
+      const scopes = API_KEY_SCOPES.filter((s) => !satisfies(s, testCase.permission));
+      const key = await keySession(t, creator, { scopes });
+      const options = await testCase.request({ tenant, t, unique: uniqueId() });
+      const res = await t.request(key, options);
+      expect(res.statusCode, res.body).toBe(403);
+      // Routes that manage keys refuse any key before asking for the permission.
+      const details = String(options.url).startsWith('/api/api-keys')
+        ? { actorType: 'api_key' }
+        : { missingPermission: testCase.permission };
+      expect(res.json().error).toMatchObject({ code: 'FORBIDDEN', details });
+    });
+  }
+
+  it('API key routes refuse keys of every scope', async () => {
+    const key = await keySession(t, creator, { scopes: API_KEY_SCOPES });
+    for (const options of [
+      { method: 'GET' as const, url: '/api/api-keys' },
+      { method: 'GET' as const, url: `/api/api-keys/${key.keyId}` },
+      {
+        method: 'POST' as const,
+        url: '/api/api-keys',
+        payload: { name: 'Key made by a key', scopes: ['study:view:assigned'] },
+      },
+      {
+        method: 'POST' as const,
+        url: `/api/api-keys/${key.keyId}/revoke`,
+        payload: { reason: 'a key revoking itself' },
+      },
+    ]) {
+      const res = await t.request(key, options);
+      expect(res.statusCode, `${options.method} ${options.url}`).toBe(403);
+    }
   });
 });

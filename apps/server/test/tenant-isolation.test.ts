@@ -1,7 +1,9 @@
-import { TENANT_PERMISSIONS } from '@cdp/contracts';
+import { API_KEY_EXCLUDED_PERMISSIONS, API_KEY_SCOPES, type Permission, TENANT_PERMISSIONS } from '@cdp/contracts';
 import { grantRole } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSessionOnlyRoute } from '../src/auth/api-key-actor.ts';
 import { runJob } from '../src/jobs/run-job.ts';
+import { keySession } from './api-key-session.ts';
 import { multipartFile, type Session, startTestApp, type TestApp } from './harness.ts';
 
 /**
@@ -25,8 +27,11 @@ let victim: {
   pipelineId: string;
   runId: string;
   outputId: string;
+  apiKeyId: string;
 };
 let intruder: Session;
+/** An API key of the intruder's organization holding every scope a key can hold. */
+let intruderKey: Session;
 
 /** Not tenant resources: nothing to isolate (health, docs, the caller's own credentials, the web app). */
 const PUBLIC_OR_SELF = new Set([
@@ -95,6 +100,7 @@ const BODIES: Record<string, unknown> = {
     inputs: PIPELINE.inputs,
     step: 0,
   },
+  'POST /api/api-keys/:id/revoke': { reason: 'cross-tenant attempt' },
 };
 
 /** A query string that passes validation, so the request reaches the tenant check. */
@@ -127,6 +133,7 @@ function fillParams(url: string): string {
     if (url.startsWith('/api/users/')) return victim.userId;
     if (url.startsWith('/api/roles/')) return victim.roleId;
     if (url.startsWith('/api/platform/organizations/')) return victim.orgId;
+    if (url.startsWith('/api/api-keys/')) return victim.apiKeyId;
     throw new Error(`${url}: the isolation test does not know which resource :id names; teach it.`);
   });
 }
@@ -179,10 +186,12 @@ beforeAll(async () => {
   await runJob(t.ctx, 'pipelines.run', { orgId: a.org.id, runId });
   const { rows: outputs } = await t.admin.query('select id from pipeline_outputs where run_id = $1', [runId]);
   expect(outputs).toHaveLength(1);
+  const victimKey = await keySession(t, custom, { name: 'Victim key', scopes: ['study:view:assigned'] });
   victim = {
     pipelineId,
     runId,
     outputId: outputs[0].id,
+    apiKeyId: victimKey.keyId,
     dashboardId,
     templateId: template.json().data.id,
     orgId: a.org.id,
@@ -207,7 +216,13 @@ beforeAll(async () => {
   intruder = await b.as('org_admin');
   await grantRole(t.database, intruder.user, 'everything');
   intruder = { ...(await t.login(intruder.user.email)), user: intruder.user };
+  intruderKey = await keySession(t, intruder, { name: 'Intruder key', scopes: API_KEY_SCOPES });
 });
+
+const INTRUDERS = [
+  { as: 'a user', session: () => intruder },
+  { as: 'an API key', session: () => intruderKey },
+];
 afterAll(() => t.close());
 
 describe('tenant isolation', () => {
@@ -216,62 +231,82 @@ describe('tenant isolation', () => {
     expect(api.length).toBeGreaterThan(30);
   });
 
-  it('every route with an id answers 404 (403 on platform routes) to a user of another organization', async () => {
-    const checked: string[] = [];
-    for (const route of t.routes) {
-      const key = `${route.method} ${route.url}`;
-      if (route.method === 'HEAD' || route.method === 'OPTIONS') continue;
-      if (PUBLIC_OR_SELF.has(key) || route.url.startsWith('/api/docs')) continue;
-      const hasParams = route.url.includes(':');
-      const isPlatform = route.url.startsWith('/api/platform/');
-      if (!hasParams && !isPlatform) continue; // collections: see the next test
+  it.each(INTRUDERS)(
+    'every route with an id answers 404 (403 on platform routes) to $as of another organization',
+    async ({ as, session }) => {
+      const isKey = as === 'an API key';
+      const checked: string[] = [];
+      for (const route of t.routes) {
+        const key = `${route.method} ${route.url}`;
+        if (route.method === 'HEAD' || route.method === 'OPTIONS') continue;
+        if (PUBLIC_OR_SELF.has(key) || route.url.startsWith('/api/docs')) continue;
+        const hasParams = route.url.includes(':');
+        const isPlatform = route.url.startsWith('/api/platform/');
+        if (!hasParams && !isPlatform) continue; // collections: see the next test
 
-      const res = await t.request(intruder, {
-        method: route.method as 'GET',
-        url: fillParams(route.url) + (QUERIES[key] ?? ''),
-        ...(BODIES[key] !== undefined ? { payload: BODIES[key] as object } : {}),
-        ...(UPLOADS[key]?.() ?? {}),
-      });
-      const expected = isPlatform ? 403 : 404;
-      expect(res.statusCode, `${key} → ${res.body}`).toBe(expected);
-      expect(res.body).not.toContain(victim.userEmail);
-      checked.push(key);
-    }
-    expect(checked.length).toBeGreaterThan(15);
-  });
-
-  it('collections never list another organization’s resources, and a body cannot pick the tenant', async () => {
-    const secrets = [
-      victim.orgId,
-      victim.studyId,
-      victim.userId,
-      victim.userEmail,
-      victim.roleId,
-      victim.studyCode,
-      victim.dashboardId,
-      victim.templateId,
-      'Victim template',
-    ];
-    for (const route of t.routes) {
-      const key = `${route.method} ${route.url}`;
-      if (route.url.includes(':') || !route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) continue;
-      if (route.url.startsWith('/api/platform/') || PUBLIC_OR_SELF.has(key) || route.method === 'HEAD') continue;
-
-      if (route.method === 'GET') {
-        const res = await t.request(intruder, { method: 'GET', url: route.url });
-        expect(res.statusCode, key).toBe(200);
-        for (const secret of secrets) expect(res.body, `${key} leaks ${secret}`).not.toContain(secret);
-      } else {
-        // Naming the victim's organization in the body is refused outright.
-        const res = await t.request(intruder, {
-          method: route.method as 'POST',
-          url: route.url,
-          payload: { orgId: victim.orgId, organizationId: victim.orgId },
+        const res = await t.request(session(), {
+          method: route.method as 'GET',
+          url: fillParams(route.url) + (QUERIES[key] ?? ''),
+          ...(BODIES[key] !== undefined ? { payload: BODIES[key] as object } : {}),
+          ...(UPLOADS[key]?.() ?? {}),
         });
-        expect(res.statusCode, `${key} → ${res.body}`).toBe(400);
+        // Platform routes are 403 to tenants; a key is refused outright on the key-management routes.
+        const expected = isPlatform || (isKey && isSessionOnlyRoute(route.url)) ? 403 : 404;
+        // A key never holds the permissions to manage users or roles: refused before any lookup.
+        const missing = res.statusCode === 403 ? res.json().error.details?.missingPermission : undefined;
+        if (isKey && API_KEY_EXCLUDED_PERMISSIONS.includes(missing as Permission)) {
+          expect(res.body).not.toContain(victim.userEmail);
+          checked.push(key);
+          continue;
+        }
+        expect(res.statusCode, `${key} → ${res.body}`).toBe(expected);
+        expect(res.body).not.toContain(victim.userEmail);
+        checked.push(key);
       }
-    }
-  });
+      expect(checked.length).toBeGreaterThan(15);
+    },
+  );
+
+  it.each(INTRUDERS)(
+    'collections never list another organization’s resources to $as, and a body cannot pick the tenant',
+    async ({ as, session }) => {
+      const isKey = as === 'an API key';
+      const secrets = [
+        victim.orgId,
+        victim.studyId,
+        victim.userId,
+        victim.userEmail,
+        victim.roleId,
+        victim.studyCode,
+        victim.dashboardId,
+        victim.templateId,
+        'Victim template',
+        victim.apiKeyId,
+        'Victim key',
+      ];
+      for (const route of t.routes) {
+        const key = `${route.method} ${route.url}`;
+        if (route.url.includes(':') || !route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) continue;
+        if (route.url.startsWith('/api/platform/') || PUBLIC_OR_SELF.has(key) || route.method === 'HEAD') continue;
+
+        if (route.method === 'GET') {
+          const res = await t.request(session(), { method: 'GET', url: route.url });
+          // A key never holds organization:manage:own (the security log) and never reaches session routes.
+          const refused = isKey && (isSessionOnlyRoute(route.url) || route.url === '/api/security-events');
+          expect(res.statusCode, key).toBe(refused ? 403 : 200);
+          for (const secret of secrets) expect(res.body, `${key} leaks ${secret}`).not.toContain(secret);
+        } else {
+          // Naming the victim's organization in the body is refused outright.
+          const res = await t.request(session(), {
+            method: route.method as 'POST',
+            url: route.url,
+            payload: { orgId: victim.orgId, organizationId: victim.orgId },
+          });
+          expect(res.statusCode, `${key} → ${res.body}`).toBe(isKey && isSessionOnlyRoute(route.url) ? 403 : 400);
+        }
+      }
+    },
+  );
 
   it('left the other organization exactly as it was, with nothing in its audit trail from the intruder', async () => {
     const { rows: study } = await t.admin.query('select name, status from studies where id = $1', [victim.studyId]);
@@ -284,8 +319,8 @@ describe('tenant isolation', () => {
     const { rows: org } = await t.admin.query('select name, status from organizations where id = $1', [victim.orgId]);
     expect(org[0]).toMatchObject({ status: 'active' });
     const { rows: events } = await t.admin.query(
-      'select count(*)::int as n from audit_events where org_id = $1 and actor_id = $2',
-      [victim.orgId, intruder.user.id],
+      'select count(*)::int as n from audit_events where org_id = $1 and actor_id in ($2, $3)',
+      [victim.orgId, intruder.user.id, (intruderKey as Session & { keyId: string }).keyId],
     );
     expect(events[0].n).toBe(0);
     const { rows: versions } = await t.admin.query('select count(*)::int as n from data_versions where study_id = $1', [
@@ -319,5 +354,7 @@ describe('tenant isolation', () => {
       victim.studyId,
     ]);
     expect(runs).toEqual([{ status: 'SUCCEEDED' }]);
+    const { rows: keys } = await t.admin.query('select revoked_at from api_keys where org_id = $1', [victim.orgId]);
+    expect(keys).toEqual([{ revoked_at: null }]);
   });
 });

@@ -1,6 +1,7 @@
 import { createRouter } from '@tanstack/react-router';
 import { queryClient } from './lib/query-client.ts';
 import { activityRoute } from './routes/activity.tsx';
+import { apiKeysRoute } from './routes/api-keys.tsx';
 import { appRoute } from './routes/app.tsx';
 import { changePasswordRoute } from './routes/change-password.tsx';
 import { dataSourcesRoute } from './routes/data-sources.tsx';
@@ -54,6 +55,7 @@ const routeTree = rootRoute.addChildren([
     activityRoute,
     securityRoute,
     settingsRoute,
+    apiKeysRoute,
     platformOrganizationsRoute,
     platformOrganizationRoute,
     notFoundRoute,

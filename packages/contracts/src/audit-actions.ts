@@ -53,6 +53,8 @@ export const AUDIT_ACTIONS = [
   'pipeline_run.succeeded',
   'pipeline_run.failed',
   'pipeline_run.cancelled',
+  'api_key.created',
+  'api_key.revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -70,5 +72,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'dashboard_template',
   'pipeline',
   'pipeline_run',
+  'api_key',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

@@ -35,7 +35,7 @@ export const FEATURES = {
   python_scripts: { label: 'Sandboxed Python scripts', description: 'Python pipeline steps.', available: false },
   exports: { label: 'PDF, PowerPoint and Excel exports', description: 'Dashboard exports.', available: false },
   scheduled_reports: { label: 'Scheduled e-mailed reports', description: 'Reports by e-mail.', available: false },
-  public_api: { label: 'Public API and API keys', description: 'API keys for other systems.', available: false },
+  public_api: { label: 'Public API and API keys', description: 'API keys for other systems.', available: true },
   electronic_signatures: {
     label: 'Electronic signatures (21 CFR Part 11)',
     description: 'Sign versions and dashboards.',

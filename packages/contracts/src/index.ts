@@ -1,3 +1,4 @@
+export * from './api-keys.ts';
 export * from './audit.ts';
 export * from './audit-actions.ts';
 export * from './auth.ts';

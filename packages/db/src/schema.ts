@@ -659,3 +659,62 @@ export const pipelineOutputDatasets = pgTable(
   },
   (t) => [uniqueIndex('pipeline_output_datasets_name').on(t.outputId, sql`lower(${t.name})`)],
 );
+
+// ── apikeys15 ──
+
+/**
+ * API keys: another system acting in one organization on behalf of the user who made the key.
+ * Only the SHA-256 of the secret is kept (`secret_hash`); `prefix` is its first characters, shown
+ * so a person can tell keys apart. A key holds `scopes` only while its creator still holds them
+ * (re-checked on every request), limited to `study_ids` when set.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scopes: jsonb('scopes').$type<string[]>().notNull(),
+    /** Null: every study of the organization the creator may see. */
+    studyIds: jsonb('study_ids').$type<string[] | null>(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    hourlyLimit: integer('hourly_limit').notNull().default(1000),
+    dailyLimit: integer('daily_limit').notNull().default(10000),
+    createdBy: uuid('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Touched at most once a minute by the authentication function, not on every request. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    lastUsedIp: text('last_used_ip'),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedBy: uuid('revoked_by').references(() => users.id),
+    revokeReason: text('revoke_reason'),
+  },
+  (t) => [uniqueIndex('api_keys_secret_hash_key').on(t.secretHash), index('api_keys_org_idx').on(t.orgId, t.createdAt)],
+);
+
+/**
+ * Request counters of fixed windows (an hour, a day), one row per bucket and window, counted up
+ * by one atomic upsert per request, so every API process sees the same counts.
+ */
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    bucket: text('bucket').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    windowSeconds: integer('window_seconds').notNull(),
+    hits: integer('hits').notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bucket, t.windowStart] }),
+    index('rate_limit_counters_window_idx').on(t.windowStart),
+  ],
+);

@@ -62,6 +62,13 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
       );
       return row ? `${row.name}, run of ${utc(row.queued_at)}` : null;
     }
+    case 'api_key': {
+      const row = await one<{ name: string; prefix: string }>(
+        tx,
+        sql`select name, prefix from api_keys where id = ${id}`,
+      );
+      return row ? `${row.name} (${row.prefix}…)` : null;
+    }
     case 'dataset': {
       const row = await one<VersionRow & { name: string }>(
         tx,

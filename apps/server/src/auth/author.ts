@@ -2,8 +2,8 @@ import type { GrantDto } from '@cdp/contracts';
 import type { Actor } from './actor.ts';
 
 /**
- * Who a write is made by, as commands and the audit trail see it: a signed-in user today, an API
- * key later, or the system (seed, jobs). It carries where the request came from, for the trail,
+ * Who a write is made by, as commands and the audit trail see it: a signed-in user, an API key,
+ * or the system (seed, jobs). It carries where the request came from, for the trail,
  * and the grants of the actor behind it, so a command can ask a policy about a row it has locked.
  */
 export interface Author {
@@ -29,10 +29,25 @@ export type AuditAuthor = Pick<Author, 'type' | 'id' | 'label' | 'ip' | 'userAge
 export const NO_ORIGIN: Origin = { ip: null, userAgent: null };
 
 export function userAuthor(actor: Actor, origin: Origin): Author {
+  if (actor.apiKey) return apiKeyAuthor(actor, actor.apiKey, origin);
   return {
     type: 'user',
     id: actor.userId,
     label: actor.email,
+    orgId: actor.orgId,
+    orgKind: actor.orgKind,
+    grants: actor.grants,
+    ip: origin.ip,
+    userAgent: origin.userAgent,
+  };
+}
+
+/** A request made with an API key: the trail names the key (id and name), not its creator. */
+function apiKeyAuthor(actor: Actor, key: NonNullable<Actor['apiKey']>, origin: Origin): Author {
+  return {
+    type: 'api_key',
+    id: key.id,
+    label: key.name,
     orgId: actor.orgId,
     orgKind: actor.orgKind,
     grants: actor.grants,

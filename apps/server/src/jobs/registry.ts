@@ -4,6 +4,7 @@ import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
 import { fireSchedules } from '../pipelines/triggers.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
+import { purgeRateLimits } from './handlers/purge-rate-limits.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
 
 /** Housekeeping is idempotent: a failed run is simply retried a few times, a minute apart. */
@@ -47,6 +48,14 @@ export const JOBS = [
     retry: HOUSEKEEPING_RETRY,
     // Every minute: cron schedules of pipelines (each in its own time zone) and runs of stopped workers.
     schedule: { cron: '* * * * *' },
+  }),
+  defineJob({
+    name: 'rate_limits.purge',
+    payload: z.object({}).strict(),
+    handler: (ctx) => purgeRateLimits(ctx),
+    note: (r) => `purged ${r.counters} ended rate-limit windows`,
+    retry: HOUSEKEEPING_RETRY,
+    schedule: { cron: '29 * * * *' },
   }),
 ] as const;
 

@@ -1,6 +1,7 @@
 /** Secrets that must never reach a log line, wherever they appear. */
 export const LOG_REDACT = [
   'req.headers.authorization',
+  'req.headers["x-api-key"]',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
   'password',
@@ -12,6 +13,8 @@ export const LOG_REDACT = [
   '*.refreshToken',
   '*.passwordHash',
   '*.jwtSecret',
+  '*.secret',
+  '*.secretHash',
   'adminUrl',
   'appUrl',
   'connectionString',

@@ -2,6 +2,8 @@ import type { GrantDto, Permission } from '@cdp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Actor } from '../auth/actor.ts';
+import { authenticateApiKey, isSessionOnlyRoute } from '../auth/api-key-actor.ts';
+import { looksLikeApiKey } from '../auth/api-key-secret.ts';
 import { type Author, type Origin, userAuthor } from '../auth/author.ts';
 import { endSession, sessionExpiredError } from '../auth/sessions.ts';
 import { bearerToken } from '../auth/tokens.ts';
@@ -60,8 +62,21 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppCon
 
 async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<Actor> {
   const token = bearerToken(request.headers.authorization);
+  const headerKey = request.headers['x-api-key'];
+  const apiKey = typeof headerKey === 'string' ? headerKey.trim() : token && looksLikeApiKey(token) ? token : null;
+  if (apiKey) {
+    if (isSessionOnlyRoute(request.routeOptions.url)) {
+      throw new AppError('FORBIDDEN', 'API keys cannot use this route (sessions, API keys): sign in as a person.', {
+        actorType: 'api_key',
+      });
+    }
+    return authenticateApiKey(ctx, apiKey, request.origin);
+  }
   if (!token) {
-    throw new AppError('UNAUTHENTICATED', 'Sign in first: send an access token as "Authorization: Bearer <token>".');
+    throw new AppError(
+      'UNAUTHENTICATED',
+      'Sign in first: send an access token as "Authorization: Bearer <token>", or an API key as "X-API-Key: cdp_…".',
+    );
   }
   const claims = await ctx.tokens.verify(token);
   const idleLimit = ctx.config.sessionIdleMinutes * 60;
@@ -102,6 +117,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
     orgName: row.org_name,
     orgKind: row.org_kind,
     sessionId: claims.sessionId,
+    apiKey: null,
     mustChangePassword: row.must_change_password,
     grants: row.grants,
     features: row.org_features ?? {},

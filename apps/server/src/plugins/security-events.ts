@@ -66,7 +66,11 @@ async function classify(
     route: request.routeOptions.url ?? null,
     status,
   };
-  const actorRef = actor ? { type: actor.type, id: actor.userId, label: actor.email } : null;
+  const actorRef = actor?.apiKey
+    ? { type: actor.type, id: actor.apiKey.id, label: actor.apiKey.name }
+    : actor
+      ? { type: actor.type, id: actor.userId, label: actor.email }
+      : null;
 
   if (error instanceof AppError && error.security) {
     const { orgId, ...signal } = error.security;

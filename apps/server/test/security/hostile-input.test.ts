@@ -149,10 +149,17 @@ beforeAll(async () => {
   // The handler a worker would call, run here: the walker needs an output version too.
   await runJob(t.ctx, 'pipelines.run', { orgId: tenant.org.id, runId: rid });
   const { rows: outputs } = await t.admin.query('select id from pipeline_outputs where run_id = $1', [rid]);
+  const key = await t.request(admin, {
+    method: 'POST',
+    url: '/api/api-keys',
+    payload: { name: 'Walker key', scopes: ['study:view:assigned'] },
+  });
+  expect(key.statusCode, key.body).toBe(201);
   ids = {
     pid,
     rid,
     oid: outputs[0].id,
+    'api-keys': key.json().data.id,
     studies: tenant.study.id,
     users: user.id,
     roles: role.json().data.id,

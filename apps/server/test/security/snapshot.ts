@@ -21,6 +21,8 @@ export async function tableSnapshot(admin: pg.Pool, orgIds: string[]): Promise<R
     order by t.table_name`);
   const snapshot: Record<string, string> = {};
   for (const { table_name: table, has_updated: hasUpdated } of tables) {
+    // Request counters change with every request, refused or not: they are not the tenant's data.
+    if (table === 'rate_limit_counters') continue;
     const column = table === 'organizations' ? 'id' : 'org_id';
     const { rows } = await admin.query<{ n: string; u: string | null }>(
       `select count(*)::text as n, ${hasUpdated ? 'max(updated_at)::text' : 'null'} as u

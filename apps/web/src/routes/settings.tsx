@@ -1,12 +1,14 @@
-import { createRoute } from '@tanstack/react-router';
+import { createRoute, Link } from '@tanstack/react-router';
+import { KeyRound } from 'lucide-react';
 import { Avatar } from '../components/ui/avatar.tsx';
 import { Badge } from '../components/ui/badge.tsx';
+import { Button } from '../components/ui/button.tsx';
 import { Card, CardBody, CardHeader } from '../components/ui/card.tsx';
 import { DescriptionList } from '../components/ui/description-list.tsx';
 import { PageHeader } from '../components/ui/page-header.tsx';
 import { toast } from '../components/ui/toaster.tsx';
 import { ChangePasswordForm } from '../features/auth/components/change-password-form.tsx';
-import { useCan, useMe } from '../features/auth/hooks/use-me.ts';
+import { useCan, useFeature, useMe } from '../features/auth/hooks/use-me.ts';
 import { OrganizationCard } from '../features/organization/components/organization-card.tsx';
 import { useStudyCodes } from '../features/studies/hooks/use-study-codes.ts';
 import { formatDate } from '../lib/format.ts';
@@ -22,6 +24,9 @@ function SettingsPage() {
   const me = useMe();
   const codes = useStudyCodes();
   const canViewOrganization = useCan('organization:view:own');
+  const canCreateKeys = useCan('api:create_key:own');
+  const apiEnabled = useFeature('public_api');
+  const canUseApiKeys = canCreateKeys && apiEnabled;
   return (
     <>
       <PageHeader title="Settings" description="Your profile and password, and your organization’s settings." />
@@ -66,9 +71,25 @@ function SettingsPage() {
             </CardBody>
           </Card>
         </div>
-        {canViewOrganization ? (
-          <div>
-            <OrganizationCard />
+        {canViewOrganization || canUseApiKeys ? (
+          <div className="space-y-6">
+            {canViewOrganization ? <OrganizationCard /> : null}
+            {canUseApiKeys ? (
+              <Card>
+                <CardHeader
+                  title="API keys"
+                  description="Keys for other systems to call the API within scopes you choose."
+                />
+                <CardBody>
+                  <Button asChild variant="secondary">
+                    <Link to="/settings/api-keys">
+                      <KeyRound />
+                      Manage API keys
+                    </Link>
+                  </Button>
+                </CardBody>
+              </Card>
+            ) : null}
           </div>
         ) : null}
       </div>

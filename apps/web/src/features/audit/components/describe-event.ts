@@ -54,6 +54,8 @@ const PHRASES: Record<AuditAction, string> = {
   'pipeline_run.failed': 'recorded a failed pipeline run',
   'pipeline_run.cancelled': 'cancelled a pipeline run',
   'data_upload.failed': 'had an upload fail',
+  'api_key.created': 'created an API key',
+  'api_key.revoked': 'revoked an API key',
 };
 
 function isKnownAction(action: string): action is AuditAction {

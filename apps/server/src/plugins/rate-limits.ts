@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Actor } from '../auth/actor.ts';
+import { AppError } from '../lib/app-error.ts';
+import type { AppContext } from '../lib/context.ts';
+import { routeLimitName } from '../lib/route-limits.ts';
+
+const HOUR = 3600;
+const DAY = 86_400;
+
+interface Bucket {
+  name: string;
+  seconds: number;
+  limit: number;
+  /** What the limit is, for the 429 message. */
+  describe: string;
+}
+
+interface HitRow extends Record<string, unknown> {
+  bucket: string;
+  hits: number;
+  reset_seconds: number;
+}
+
+/**
+ * Every limit a request counts against (docs/api.md, "Rate limits"). A key: its hourly and daily
+ * limits, and the route's own hourly limit per key when the route has one. A signed-in user: one
+ * hourly budget over all routes (the web app calls many routes per page, so the per-route table,
+ * written for machines, does not apply to people).
+ */
+export function bucketsFor(actor: Actor, method: string, url: string | undefined, ctx: AppContext): Bucket[] {
+  if (!actor.apiKey) {
+    const limit = ctx.config.rateLimitUserPerHour;
+    return [{ name: `user:${actor.userId}:h`, seconds: HOUR, limit, describe: `${limit} requests per hour per user` }];
+  }
+  const key = actor.apiKey;
+  const buckets: Bucket[] = [
+    {
+      name: `key:${key.id}:h`,
+      seconds: HOUR,
+      limit: key.hourlyLimit,
+      describe: `${key.hourlyLimit} requests per hour`,
+    },
+    { name: `key:${key.id}:d`, seconds: DAY, limit: key.dailyLimit, describe: `${key.dailyLimit} requests per day` },
+  ];
+  const route = routeLimitName(method, url);
+  if (route) {
+    const limit = ctx.config.rateLimitRoutes[route];
+    buckets.push({
+      name: `key:${key.id}:${route}`,
+      seconds: HOUR,
+      limit,
+      describe: `${limit} ${route} requests per hour`,
+    });
+  }
+  return buckets;
+}
+
+/**
+ * Counts the request in PostgreSQL (one upsert of fixed-window counters, shared by every API
+ * process), answers the standard RateLimit-* headers for the tightest limit, and refuses with 429
+ * and Retry-After once any limit is spent. Refused requests count too: a client that keeps
+ * knocking stays refused until the window turns, which is what Retry-After tells it.
+ */
+export const rateLimitsPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppContext }) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const actor = request.actor;
+    if (!actor) return;
+    const buckets = bucketsFor(actor, request.method, request.routeOptions.url, ctx);
+    const { rows } = await ctx.database.pool.query<HitRow>('select * from app_rate_limit_hit($1, $2, $3)', [
+      actor.orgId,
+      buckets.map((b) => b.name),
+      buckets.map((b) => b.seconds),
+    ]);
+    const counted = buckets.map((bucket) => {
+      const row = rows.find((r) => r.bucket === bucket.name);
+      const hits = row?.hits ?? 1;
+      return {
+        ...bucket,
+        hits,
+        remaining: Math.max(0, bucket.limit - hits),
+        reset: row?.reset_seconds ?? bucket.seconds,
+      };
+    });
+    const tightest = counted.reduce((a, b) =>
+      b.remaining < a.remaining || (b.remaining === a.remaining && b.reset > a.reset) ? b : a,
+    );
+    reply.header('ratelimit-limit', tightest.limit);
+    reply.header('ratelimit-remaining', tightest.remaining);
+    reply.header('ratelimit-reset', tightest.reset);
+
+    const over = counted.filter((b) => b.hits > b.limit);
+    if (over.length === 0) return;
+    const wait = over.reduce((a, b) => (b.reset > a.reset ? b : a));
+    reply.header('retry-after', wait.reset);
+    const who = actor.apiKey ? `API key "${actor.apiKey.name}"` : 'You';
+    throw new AppError(
+      'RATE_LIMITED',
+      `${who} reached the limit of ${wait.describe}. Try again in ${wait.reset} s (Retry-After).`,
+      { limit: wait.limit, windowSeconds: wait.seconds, retryAfterSeconds: wait.reset },
+    );
+  });
+});
