@@ -74,6 +74,10 @@ const Env = z.object({
   DASHBOARD_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(12),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
+  /** Let webhooks reach plain HTTP and private, loopback and link-local addresses (tests, closed networks). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  /** A webhook receiver that has not answered in this time counts as a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -117,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };

@@ -46,6 +46,13 @@ export const AUDIT_ACTIONS = [
   'dashboard.subjects_exported',
   'dashboard_template.created',
   'dashboard_template.deleted',
+  'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.deleted',
+  'webhook_endpoint.secret_rotated',
+  'webhook_endpoint.disabled',
+  'webhook_endpoint.tested',
+  'webhook_delivery.redelivered',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -61,5 +68,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'dataset',
   'dashboard',
   'dashboard_template',
+  'webhook_endpoint',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

@@ -17,3 +17,4 @@ export * from './roles.ts';
 export * from './security.ts';
 export * from './studies.ts';
 export * from './users.ts';
+export * from './webhooks.ts';

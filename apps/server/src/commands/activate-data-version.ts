@@ -6,6 +6,7 @@ import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { lockedStudyFor } from '../policies/study.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 
 /**
  * Points the study at another of its versions: how a new version goes live and how a roll back is
@@ -39,6 +40,15 @@ export async function activateDataVersion(
       resourceId: studyId,
       oldValues: { activeVersionId: previous?.version.id ?? null, label: previous?.version.label ?? null },
       newValues: { activeVersionId: versionId, label: target.version.label },
+      reason,
+    });
+    await recordWebhookEvent(tx, author.orgId, 'data_version.activated', {
+      studyId,
+      studyCode: study.code,
+      versionId,
+      label: target.version.label,
+      previousVersionId: previous?.version.id ?? null,
+      rollBack,
       reason,
     });
     return target;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
+import { deliverWebhook } from '../webhooks/deliver-webhook.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
 
@@ -27,6 +28,15 @@ export const JOBS = [
     // Hourly (and at every start-up): temp entries of stopped processes at once, others after a day;
     // version folders no row names go to quarantine.
     schedule: { cron: '43 * * * *' },
+  }),
+  defineJob({
+    name: 'webhooks.deliver',
+    payload: z.object({ orgId: z.uuid(), deliveryId: z.uuid() }).strict(),
+    handler: (ctx, payload) => deliverWebhook(ctx, payload),
+    note: (r) => `webhook delivery attempt ${r.attempt}: ${r.status}${r.statusCode ? ` (HTTP ${r.statusCode})` : ''}`,
+    // A failed HTTP attempt is not a failed job: the handler logs it and queues the next attempt on
+    // the webhook schedule (webhooks/retry-schedule.ts). These retries are for a crash mid-run.
+    retry: { limit: 2, delaySeconds: 30, backoff: true },
   }),
 ] as const;
 

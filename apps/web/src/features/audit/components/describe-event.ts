@@ -47,6 +47,13 @@ const PHRASES: Record<AuditAction, string> = {
   'dashboard_template.created': 'saved a dashboard as a template',
   'dashboard_template.deleted': 'deleted a dashboard template',
   'data_upload.failed': 'had an upload fail',
+  'webhook_endpoint.created': 'added a webhook endpoint',
+  'webhook_endpoint.updated': 'changed a webhook endpoint',
+  'webhook_endpoint.deleted': 'deleted a webhook endpoint',
+  'webhook_endpoint.secret_rotated': 'rotated a webhook endpoint’s signing secret',
+  'webhook_endpoint.disabled': 'disabled a webhook endpoint after its deliveries kept failing',
+  'webhook_endpoint.tested': 'sent a test event to a webhook endpoint',
+  'webhook_delivery.redelivered': 'redelivered a webhook event',
 };
 
 function isKnownAction(action: string): action is AuditAction {
