@@ -33,8 +33,9 @@ function idFor(key: string): string {
 
 export async function enqueueJob(tx: Tx, name: JobName, payload: object, options: EnqueueOptions = {}): Promise<void> {
   // tenant()/system() build the handle with drizzle(client): `$client` is the transaction's connection.
-  const client = (tx as unknown as { $client?: { query(text: string, values: unknown[]): Promise<{ rows: unknown[] }> } })
-    .$client;
+  const client = (
+    tx as unknown as { $client?: { query(text: string, values: unknown[]): Promise<{ rows: unknown[] }> } }
+  ).$client;
   if (!client) throw new Error('enqueueJob needs the transaction handle of tenant() or system()');
   await sender.send(name, payload, {
     db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },

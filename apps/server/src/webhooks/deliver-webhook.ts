@@ -50,7 +50,7 @@ export async function deliverWebhook(
       .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
       .where(and(eq(webhookDeliveries.orgId, orgId), eq(webhookDeliveries.id, deliveryId))),
   );
-  if (!row || row.delivery.status !== 'pending') {
+  if (row?.delivery.status !== 'pending') {
     return { status: 'skipped', attempt: row?.delivery.attempts ?? 0, statusCode: null };
   }
   const { endpoint, event } = row;
@@ -90,7 +90,7 @@ export async function deliverWebhook(
       .from(webhookDeliveries)
       .where(eq(webhookDeliveries.id, deliveryId))
       .for('update');
-    if (!locked || locked.status !== 'pending') {
+    if (locked?.status !== 'pending') {
       return { status: 'skipped', attempt: locked?.attempts ?? 0, statusCode: result.statusCode };
     }
     const attempt = locked.attempts + 1;

@@ -36,7 +36,8 @@ export function refuseUrl(raw: string, policy: Pick<OutboundPolicy, 'allowPrivat
   } catch {
     return 'not a valid URL';
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `scheme ${url.protocol} is not allowed: use https://`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `scheme ${url.protocol} is not allowed: use https://`;
   if (url.protocol === 'http:' && !policy.allowPrivate) return 'plain HTTP is not allowed: use https://';
   if (url.username || url.password) return 'credentials in the URL are not allowed: put them in the path or query';
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -84,7 +85,8 @@ export async function postJson(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const refused = refuseUrl(rawUrl, policy);
-  if (refused) return { ok: false, statusCode: null, latencyMs: 0, responseExcerpt: null, error: `refused: ${refused}` };
+  if (refused)
+    return { ok: false, statusCode: null, latencyMs: 0, responseExcerpt: null, error: `refused: ${refused}` };
   const url = new URL(rawUrl);
   const client = url.protocol === 'https:' ? https : http;
 
