@@ -21,6 +21,8 @@ let victim: {
   versionId: string;
   dashboardId: string;
   templateId: string;
+  webhookId: string;
+  deliveryId: string;
 };
 let intruder: Session;
 
@@ -68,6 +70,8 @@ const BODIES: Record<string, unknown> = {
     },
   },
   'POST /api/studies/:id/widgets/suggest': { type: 'total-screened' },
+  'PATCH /api/webhooks/:id': { description: 'Changed by another tenant' },
+  'POST /api/webhooks/:id/rotate-secret': { overlapHours: 1 },
 };
 
 /** A query string that passes validation, so the request reaches the tenant check. */
@@ -91,11 +95,13 @@ function fillParams(url: string): string {
     if (name === 'fid') return 'arm';
     if (name === 'version') return '1';
     if (name === 'tid') return victim.templateId;
+    if (name === 'deliveryId') return victim.deliveryId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
     if (url.startsWith('/api/roles/')) return victim.roleId;
     if (url.startsWith('/api/platform/organizations/')) return victim.orgId;
+    if (url.startsWith('/api/webhooks/')) return victim.webhookId;
     throw new Error(`${url}: the isolation test does not know which resource :id names; teach it.`);
   });
 }
@@ -131,7 +137,18 @@ beforeAll(async () => {
     payload: { name: 'Victim template', studyId: a.study.id, dashboardId },
   });
   expect(template.statusCode, template.body).toBe(201);
+  // .invalid never resolves: nothing leaves this machine if a worker picks the test event up.
+  const webhook = await t.request(custom, {
+    method: 'POST',
+    url: '/api/webhooks',
+    payload: { url: 'https://victim.invalid/hooks', events: ['data_version.created'] },
+  });
+  expect(webhook.statusCode, webhook.body).toBe(201);
+  const webhookTest = await t.request(custom, { method: 'POST', url: `/api/webhooks/${webhook.json().data.id}/test` });
+  expect(webhookTest.statusCode, webhookTest.body).toBe(202);
   victim = {
+    webhookId: webhook.json().data.id,
+    deliveryId: webhookTest.json().data.deliveryId,
     dashboardId,
     templateId: template.json().data.id,
     orgId: a.org.id,
@@ -200,6 +217,8 @@ describe('tenant isolation', () => {
       victim.dashboardId,
       victim.templateId,
       'Victim template',
+      victim.webhookId,
+      'victim.invalid',
     ];
     for (const route of t.routes) {
       const key = `${route.method} ${route.url}`;
@@ -260,5 +279,17 @@ describe('tenant isolation', () => {
       [victim.orgId],
     );
     expect(templates[0].n).toBe(1);
+    const { rows: webhooks } = await t.admin.query(
+      'select url, description, enabled, deleted_at, previous_secret from webhook_endpoints where org_id = $1',
+      [victim.orgId],
+    );
+    expect(webhooks).toEqual([
+      { url: 'https://victim.invalid/hooks', description: '', enabled: true, deleted_at: null, previous_secret: null },
+    ]);
+    const { rows: deliveries } = await t.admin.query(
+      'select count(*)::int as n from webhook_deliveries where org_id = $1',
+      [victim.orgId],
+    );
+    expect(deliveries[0].n).toBe(1);
   });
 });
