@@ -142,7 +142,12 @@ function WebhooksPage() {
       <SecretDialog shown={secret} onClose={() => setSecret(null)} />
       <DeliveriesSheet
         endpoint={viewing}
-        onOpenChange={(open) => !open && setViewing(null)}
+        onOpenChange={(open) => {
+          if (open) return;
+          setViewing(null);
+          // What happened while the log was open shows in the endpoint's counts.
+          void refresh();
+        }}
         onSendTest={(endpoint) => test.mutate(endpoint)}
       />
       <ConfirmDialog

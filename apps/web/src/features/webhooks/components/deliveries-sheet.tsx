@@ -82,7 +82,7 @@ function DeliveryItem({ endpoint, delivery }: { endpoint: WebhookEndpoint; deliv
           )}
           <div>
             <p className="mb-1 font-medium">Payload</p>
-            <pre className="max-h-56 overflow-auto rounded border border-border bg-surface-sunken p-2 font-mono text-xs">
+            <pre className="max-h-56 overflow-auto whitespace-pre-wrap break-all rounded border border-border bg-surface-sunken p-2 font-mono text-xs">
               {JSON.stringify(delivery.payload, null, 2)}
             </pre>
           </div>
