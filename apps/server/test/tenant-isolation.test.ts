@@ -31,6 +31,7 @@ const PUBLIC_OR_SELF = new Set([
   'GET /api/health',
   'GET /api/ready',
   'GET /api/openapi.json',
+  'GET /api/postman-collection',
   'POST /api/auth/login',
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
