@@ -32,10 +32,19 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
     // Public routes (sign-in, health, this document) need no credentials: say so per operation.
     transform: (input) => {
       const out = zodTransform(input);
+      let schema = out.schema as Record<string, unknown>;
       if (input.route.config && (input.route.config as { public?: boolean }).public) {
-        return { ...out, schema: { ...out.schema, security: [] } };
+        schema = { ...schema, security: [] };
       }
-      return out;
+      // Uploads stream their file past the body parser; the document still says what to send.
+      const consumes = (input.schema as { consumes?: string[] } | undefined)?.consumes;
+      if (consumes?.includes('multipart/form-data') && !schema.body) {
+        schema = {
+          ...schema,
+          body: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
+        };
+      }
+      return { ...out, schema };
     },
     transformObject: (documentObject) =>
       enrichDocument(
