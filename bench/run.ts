@@ -5,6 +5,7 @@ import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard } from './dashboard.ts';
 import { ROOT, startServer } from './server.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 /**
  * `npm run bench [-- <name>...]`: runs the named benchmarks (all by default) against a real
@@ -15,9 +16,10 @@ import { ROOT, startServer } from './server.ts';
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
+ *   webhooks     1,000 events (Send test) delivered by the worker to a local receiver: time and failures
  */
-const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard'] as const;
-const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard'];
+const BENCHMARKS = ['startup', 'api-studies', 'convert', 'api-during-upload', 'dashboard', 'webhooks'] as const;
+const NEEDS_SERVER: readonly Name[] = ['startup', 'api-studies', 'api-during-upload', 'dashboard', 'webhooks'];
 type Name = (typeof BENCHMARKS)[number];
 
 async function main() {
@@ -45,6 +47,7 @@ async function main() {
     if (server && names.includes('api-during-upload'))
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
+    if (server && names.includes('webhooks')) results.webhooks = await benchWebhooks(server);
   } finally {
     await server?.cleanup();
   }

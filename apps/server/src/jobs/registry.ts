@@ -37,6 +37,8 @@ export const JOBS = [
     // A failed HTTP attempt is not a failed job: the handler logs it and queues the next attempt on
     // the webhook schedule (webhooks/retry-schedule.ts). These retries are for a crash mid-run.
     retry: { limit: 2, delaySeconds: 30, backoff: true },
+    // Deliveries mostly wait on the receiver: many at once, and picked up within half a second.
+    worker: { batchSize: 50, pollingIntervalSeconds: 0.5 },
   }),
 ] as const;
 
