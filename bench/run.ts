@@ -9,6 +9,7 @@ import { benchPipeline } from './pipeline.ts';
 import { benchSandbox } from './sandbox.ts';
 import { ROOT, startServer } from './server.ts';
 import { benchTransfers } from './transfer.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 /**
  * `npm run bench [-- <name>...]`: runs the named benchmarks (all by default) against a real
@@ -24,6 +25,7 @@ import { benchTransfers } from './transfer.ts';
  *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas
  *   sandbox      the Python sandbox's start-up: a pipeline script's first line beside plain python3
  *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data
+ *   webhooks     1,000 events (Send test) delivered by the worker to a local receiver: time and failures
  */
 const BENCHMARKS = [
   'startup',
@@ -35,6 +37,7 @@ const BENCHMARKS = [
   'pipeline',
   'sandbox',
   'api-keys',
+  'webhooks',
 ] as const;
 const NEEDS_SERVER: readonly Name[] = [
   'startup',
@@ -44,6 +47,7 @@ const NEEDS_SERVER: readonly Name[] = [
   'api-during-upload',
   'dashboard',
   'api-keys',
+  'webhooks',
 ];
 type Name = (typeof BENCHMARKS)[number];
 
@@ -80,6 +84,7 @@ async function main() {
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
     if (server && names.includes('api-keys')) results['api-keys'] = await benchApiKeys(server);
+    if (server && names.includes('webhooks')) results.webhooks = await benchWebhooks(server);
   } finally {
     await server?.cleanup();
   }

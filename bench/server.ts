@@ -29,6 +29,8 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     LOG_LEVEL: 'error',
     // Every simulated user signs in from this one address.
     LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+    // The webhooks benchmark's receiver listens on 127.0.0.1 over plain HTTP.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     ...extraEnv,
   };
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server.

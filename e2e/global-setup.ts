@@ -20,6 +20,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     EMBEDDED_PG_PORT: String(await freePort()),
     CDP_DEMO_PASSWORD: DEMO_PASSWORD,
     LOG_LEVEL: 'warn',
+    // The webhooks spec runs its receiver on 127.0.0.1 over plain HTTP.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
   });
   const stop = async () => {
     await cdp.stop();

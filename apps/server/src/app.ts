@@ -30,6 +30,7 @@ import { securityRoutes } from './routes/security/security.routes.ts';
 import { studyRoutes } from './routes/studies/studies.routes.ts';
 import { roleAssignmentRoutes } from './routes/users/role-assignments.routes.ts';
 import { userRoutes } from './routes/users/users.routes.ts';
+import { webhookRoutes } from './routes/webhooks/webhooks.routes.ts';
 
 export interface BuildAppOptions {
   /** Collects every registered route, for tests that must cover each one. */
@@ -107,6 +108,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(apiKeyRoutes, { ctx });
   await app.register(securityRoutes, { ctx });
   await app.register(platformOrganizationRoutes, { ctx });
+  await app.register(webhookRoutes, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 
   return app;

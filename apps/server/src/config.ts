@@ -79,6 +79,10 @@ const Env = z.object({
   RATE_LIMIT_ROUTES: z.string().optional(),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
+  /** Let webhooks reach plain HTTP and private, loopback and link-local addresses (tests, closed networks). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  /** A webhook receiver that has not answered in this time counts as a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -122,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
     rateLimitRoutes: parseRouteLimits(e.RATE_LIMIT_ROUTES),

@@ -222,6 +222,36 @@ const CASES: Case[] = [
       payload: { code: `o-${unique.toLowerCase()}`, name: 'Should not exist' },
     }),
   },
+  {
+    name: 'list webhook endpoints',
+    permission: 'organization:manage:own',
+    allowed: ['org_admin'],
+    request: async () => ({ method: 'GET', url: '/api/webhooks' }),
+  },
+  {
+    name: 'add a webhook endpoint',
+    permission: 'organization:manage:own',
+    allowed: ['org_admin'],
+    request: async ({ unique }) => ({
+      method: 'POST',
+      url: '/api/webhooks',
+      payload: { url: `https://hooks.example.com/${unique}`, events: ['data_version.created'] },
+    }),
+  },
+  {
+    name: 'rotate a webhook secret',
+    permission: 'organization:manage:own',
+    allowed: ['org_admin'],
+    request: async ({ tenant, t, unique }) => {
+      const admin = await tenant.as('org_admin');
+      const created = await t.request(admin, {
+        method: 'POST',
+        url: '/api/webhooks',
+        payload: { url: `https://hooks.example.com/${unique}`, events: ['webhook.test'] },
+      });
+      return { method: 'POST', url: `/api/webhooks/${created.json().data.id}/rotate-secret`, payload: {} };
+    },
+  },
 ];
 
 let t: TestApp;

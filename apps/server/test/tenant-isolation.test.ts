@@ -28,6 +28,8 @@ let victim: {
   runId: string;
   outputId: string;
   apiKeyId: string;
+  webhookId: string;
+  deliveryId: string;
 };
 let intruder: Session;
 /** An API key of the intruder's organization holding every scope a key can hold. */
@@ -38,6 +40,7 @@ const PUBLIC_OR_SELF = new Set([
   'GET /api/health',
   'GET /api/ready',
   'GET /api/openapi.json',
+  'GET /api/postman-collection',
   'POST /api/auth/login',
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
@@ -101,6 +104,8 @@ const BODIES: Record<string, unknown> = {
     step: 0,
   },
   'POST /api/api-keys/:id/revoke': { reason: 'cross-tenant attempt' },
+  'PATCH /api/webhooks/:id': { description: 'Changed by another tenant' },
+  'POST /api/webhooks/:id/rotate-secret': { overlapHours: 1 },
 };
 
 /** A query string that passes validation, so the request reaches the tenant check. */
@@ -128,12 +133,14 @@ function fillParams(url: string): string {
     if (name === 'pid') return victim.pipelineId;
     if (name === 'rid') return victim.runId;
     if (name === 'oid') return victim.outputId;
+    if (name === 'deliveryId') return victim.deliveryId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
     if (url.startsWith('/api/roles/')) return victim.roleId;
     if (url.startsWith('/api/platform/organizations/')) return victim.orgId;
     if (url.startsWith('/api/api-keys/')) return victim.apiKeyId;
+    if (url.startsWith('/api/webhooks/')) return victim.webhookId;
     throw new Error(`${url}: the isolation test does not know which resource :id names; teach it.`);
   });
 }
@@ -187,7 +194,18 @@ beforeAll(async () => {
   const { rows: outputs } = await t.admin.query('select id from pipeline_outputs where run_id = $1', [runId]);
   expect(outputs).toHaveLength(1);
   const victimKey = await keySession(t, custom, { name: 'Victim key', scopes: ['study:view:assigned'] });
+  // .invalid never resolves: nothing leaves this machine if a worker picks the test event up.
+  const webhook = await t.request(custom, {
+    method: 'POST',
+    url: '/api/webhooks',
+    payload: { url: 'https://victim.invalid/hooks', events: ['data_version.created'] },
+  });
+  expect(webhook.statusCode, webhook.body).toBe(201);
+  const webhookTest = await t.request(custom, { method: 'POST', url: `/api/webhooks/${webhook.json().data.id}/test` });
+  expect(webhookTest.statusCode, webhookTest.body).toBe(202);
   victim = {
+    webhookId: webhook.json().data.id,
+    deliveryId: webhookTest.json().data.deliveryId,
     pipelineId,
     runId,
     outputId: outputs[0].id,
@@ -283,6 +301,8 @@ describe('tenant isolation', () => {
         'Victim template',
         victim.apiKeyId,
         'Victim key',
+        victim.webhookId,
+        'victim.invalid',
       ];
       for (const route of t.routes) {
         const key = `${route.method} ${route.url}`;
@@ -356,5 +376,17 @@ describe('tenant isolation', () => {
     expect(runs).toEqual([{ status: 'SUCCEEDED' }]);
     const { rows: keys } = await t.admin.query('select revoked_at from api_keys where org_id = $1', [victim.orgId]);
     expect(keys).toEqual([{ revoked_at: null }]);
+    const { rows: webhooks } = await t.admin.query(
+      'select url, description, enabled, deleted_at, previous_secret from webhook_endpoints where org_id = $1',
+      [victim.orgId],
+    );
+    expect(webhooks).toEqual([
+      { url: 'https://victim.invalid/hooks', description: '', enabled: true, deleted_at: null, previous_secret: null },
+    ]);
+    const { rows: deliveries } = await t.admin.query(
+      'select count(*)::int as n from webhook_deliveries where org_id = $1',
+      [victim.orgId],
+    );
+    expect(deliveries[0].n).toBe(1);
   });
 });

@@ -15,6 +15,7 @@ import { rolesRoute } from './routes/roles.tsx';
 import { rootRoute } from './routes/root.tsx';
 import { securityRoute } from './routes/security.tsx';
 import { settingsRoute } from './routes/settings.tsx';
+import { settingsWebhooksRoute } from './routes/settings-webhooks.tsx';
 import { studiesRoute } from './routes/studies.tsx';
 import { studyRoute } from './routes/study.tsx';
 import { studyDashboardRoute } from './routes/study-dashboard.tsx';
@@ -56,6 +57,7 @@ const routeTree = rootRoute.addChildren([
     securityRoute,
     settingsRoute,
     apiKeysRoute,
+    settingsWebhooksRoute,
     platformOrganizationsRoute,
     platformOrganizationRoute,
     notFoundRoute,

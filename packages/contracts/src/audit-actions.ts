@@ -55,6 +55,13 @@ export const AUDIT_ACTIONS = [
   'pipeline_run.cancelled',
   'api_key.created',
   'api_key.revoked',
+  'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.deleted',
+  'webhook_endpoint.secret_rotated',
+  'webhook_endpoint.disabled',
+  'webhook_endpoint.tested',
+  'webhook_delivery.redelivered',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -73,5 +80,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'pipeline',
   'pipeline_run',
   'api_key',
+  'webhook_endpoint',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

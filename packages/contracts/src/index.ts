@@ -21,3 +21,4 @@ export * from './roles.ts';
 export * from './security.ts';
 export * from './studies.ts';
 export * from './users.ts';
+export * from './webhooks.ts';

@@ -51,6 +51,8 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
       return (
         (await one<{ name: string }>(tx, sql`select name from dashboard_templates where id = ${id}`))?.name ?? null
       );
+    case 'webhook_endpoint':
+      return (await one<{ url: string }>(tx, sql`select url from webhook_endpoints where id = ${id}`))?.url ?? null;
     case 'data_version':
       return versionLabel(tx, id);
     case 'pipeline':

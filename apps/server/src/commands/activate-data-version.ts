@@ -7,6 +7,7 @@ import type { AppContext } from '../lib/context.ts';
 import { queueOnSourceActivation } from '../pipelines/triggers.ts';
 import { lockedStudyFor } from '../policies/study.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 
 /**
  * Points the study at another of its versions: how a new version goes live and how a roll back is
@@ -44,6 +45,15 @@ export async function activateDataVersion(
     });
     // Pipelines that run on a new source version are queued with the activation (and only with it).
     await queueOnSourceActivation(tx, author.orgId, studyId);
+    await recordWebhookEvent(tx, author.orgId, 'data_version.activated', {
+      studyId,
+      studyCode: study.code,
+      versionId,
+      label: target.version.label,
+      previousVersionId: previous?.version.id ?? null,
+      rollBack,
+      reason,
+    });
     return target;
   });
 }

@@ -13,6 +13,7 @@ import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { recordUploadFailure } from './record-upload-failure.ts';
 import { uploadFailedNote, uploadNote } from './upload-note.ts';
 
@@ -99,7 +100,7 @@ export async function recordDataVersion(
     await rename(work, dir);
     await ctx.database.tenant(study.orgId, async (tx) => {
       const [locked] = await tx
-        .select({ active: studies.activeDataVersionId })
+        .select({ active: studies.activeDataVersionId, code: studies.code })
         .from(studies)
         .where(and(eq(studies.orgId, study.orgId), eq(studies.id, study.id)))
         .for('update');
@@ -172,6 +173,26 @@ export async function recordDataVersion(
           resourceId: study.id,
           oldValues: { activeVersionId: null },
           newValues: { activeVersionId: id, label },
+          reason: 'First data version of the study',
+        });
+      }
+      await recordWebhookEvent(tx, study.orgId, 'data_version.created', {
+        studyId: study.id,
+        studyCode: locked.code,
+        versionId: id,
+        label,
+        kind: upload.kind,
+        fileName: upload.fileName,
+        datasets: converted.datasets.map((d) => ({ name: d.name, rows: d.rows })),
+      });
+      if (locked.active === null) {
+        await recordWebhookEvent(tx, study.orgId, 'data_version.activated', {
+          studyId: study.id,
+          studyCode: locked.code,
+          versionId: id,
+          label,
+          previousVersionId: null,
+          rollBack: false,
           reason: 'First data version of the study',
         });
       }

@@ -23,6 +23,12 @@ export interface JobDefinition<Payload extends z.ZodType = z.ZodType, Result = u
   retry: RetryPolicy;
   /** Cron (with optional time zone): pg-boss runs one scheduler across all workers. */
   schedule?: { cron: string; tz?: string };
+  /**
+   * Many short jobs that wait on the network (webhook deliveries): take up to `batchSize` at a
+   * time per worker and run them side by side, looking for more every `pollingIntervalSeconds`.
+   * Each job still succeeds or fails (and is retried) on its own. Default: one at a time, every 2 s.
+   */
+  worker?: { batchSize: number; pollingIntervalSeconds: number };
 }
 
 /** Keeps the payload's and the result's types tied to the handler while the registry stays one list. */

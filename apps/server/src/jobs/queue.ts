@@ -74,6 +74,12 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
   );
 
   for (const job of jobs) {
+    if (job.worker) {
+      await workInBatches(ctx, boss, job, job.worker);
+      if (job.schedule) await boss.schedule(job.name, job.schedule.cron, {}, { tz: job.schedule.tz ?? 'UTC' });
+      else await boss.unschedule(job.name);
+      continue;
+    }
     await boss.work(job.name, async ([queued]) => {
       if (!queued) return;
       try {
@@ -94,6 +100,33 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
   return {
     stop: () => boss.stop({ graceful: true, timeout: 10_000, wait: true }),
   };
+}
+
+/**
+ * Runs a batch side by side. A job that throws is failed by itself (pg-boss then retries it by its
+ * policy); completing the batch afterwards leaves it alone, since only active jobs are completed.
+ */
+async function workInBatches(
+  ctx: AppContext,
+  boss: PgBoss,
+  job: JobDefinition,
+  options: NonNullable<JobDefinition['worker']>,
+): Promise<void> {
+  await boss.work(job.name, options, async (batch) => {
+    await Promise.all(
+      batch.map(async (queued) => {
+        try {
+          await runJob(ctx, queued.name, queued.data, queued.id);
+        } catch (error) {
+          ctx.log.warn(
+            { job: queued.name, id: queued.id, err: error },
+            `job ${queued.name} failed (retried by its policy)`,
+          );
+          await boss.fail(queued.name, queued.id, { message: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    );
+  });
 }
 
 /** Jobs queued under a name this version does not know (a newer or older build sent them) wait untouched: say so. */

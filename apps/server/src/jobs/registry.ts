@@ -3,6 +3,7 @@ import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
 import { fireSchedules } from '../pipelines/triggers.ts';
+import { deliverWebhook } from '../webhooks/deliver-webhook.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
 import { purgeRateLimits } from './handlers/purge-rate-limits.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
@@ -56,6 +57,17 @@ export const JOBS = [
     note: (r) => `purged ${r.counters} ended rate-limit windows`,
     retry: HOUSEKEEPING_RETRY,
     schedule: { cron: '29 * * * *' },
+  }),
+  defineJob({
+    name: 'webhooks.deliver',
+    payload: z.object({ orgId: z.uuid(), deliveryId: z.uuid() }).strict(),
+    handler: (ctx, payload) => deliverWebhook(ctx, payload),
+    note: (r) => `webhook delivery attempt ${r.attempt}: ${r.status}${r.statusCode ? ` (HTTP ${r.statusCode})` : ''}`,
+    // A failed HTTP attempt is not a failed job: the handler logs it and queues the next attempt on
+    // the webhook schedule (webhooks/retry-schedule.ts). These retries are for a crash mid-run.
+    retry: { limit: 2, delaySeconds: 30, backoff: true },
+    // Deliveries mostly wait on the receiver: many at once, and picked up within half a second.
+    worker: { batchSize: 50, pollingIntervalSeconds: 0.5 },
   }),
 ] as const;
 

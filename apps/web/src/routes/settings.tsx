@@ -10,6 +10,7 @@ import { toast } from '../components/ui/toaster.tsx';
 import { ChangePasswordForm } from '../features/auth/components/change-password-form.tsx';
 import { useCan, useFeature, useMe } from '../features/auth/hooks/use-me.ts';
 import { OrganizationCard } from '../features/organization/components/organization-card.tsx';
+import { SettingsTabs } from '../features/settings/components/settings-tabs.tsx';
 import { useStudyCodes } from '../features/studies/hooks/use-study-codes.ts';
 import { formatDate } from '../lib/format.ts';
 import { appRoute } from './app.tsx';
@@ -30,6 +31,7 @@ function SettingsPage() {
   return (
     <>
       <PageHeader title="Settings" description="Your profile and password, and your organization’s settings." />
+      <SettingsTabs />
       <div className="grid items-start gap-6 lg:grid-cols-2">
         <div className="space-y-6">
           <Card>

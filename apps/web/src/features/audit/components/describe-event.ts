@@ -56,6 +56,13 @@ const PHRASES: Record<AuditAction, string> = {
   'data_upload.failed': 'had an upload fail',
   'api_key.created': 'created an API key',
   'api_key.revoked': 'revoked an API key',
+  'webhook_endpoint.created': 'added a webhook endpoint',
+  'webhook_endpoint.updated': 'changed a webhook endpoint',
+  'webhook_endpoint.deleted': 'deleted a webhook endpoint',
+  'webhook_endpoint.secret_rotated': 'rotated a webhook endpoint’s signing secret',
+  'webhook_endpoint.disabled': 'disabled a webhook endpoint after its deliveries kept failing',
+  'webhook_endpoint.tested': 'sent a test event to a webhook endpoint',
+  'webhook_delivery.redelivered': 'redelivered a webhook event',
 };
 
 function isKnownAction(action: string): action is AuditAction {

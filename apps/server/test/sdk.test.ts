@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { asFormData, type CdpClient, createCdpClient } from '@cdp/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sdkTypesFrom } from '../../../packages/sdk/src/generate.ts';
+import { openapiDocument } from '../src/openapi-document.ts';
+import { startTestApp, TEST_PASSWORD, type Tenant, type TestApp } from './harness.ts';
+
+/** packages/sdk against a real server on a real port: what an integrator's code would do. */
+
+let t: TestApp;
+let tenant: Tenant;
+let baseUrl = '';
+let email = '';
+
+beforeAll(async () => {
+  t = await startTestApp({ webhookAllowPrivate: true });
+  tenant = await t.tenant();
+  email = (await t.user({ orgId: tenant.org.id, role: 'org_admin' })).email;
+  baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(() => t.close());
+
+async function signedIn(): Promise<CdpClient> {
+  const anonymous = createCdpClient({ baseUrl });
+  const { data, error } = await anonymous.POST('/api/auth/login', { body: { email, password: TEST_PASSWORD } });
+  expect(error).toBeUndefined();
+  return createCdpClient({ baseUrl, token: data?.accessToken });
+}
+
+describe('packages/sdk', () => {
+  it('its committed types are those of this build’s OpenAPI document (run npm run sdk:generate)', async () => {
+    const committed = await readFile(path.resolve(import.meta.dirname, '../../../packages/sdk/src/openapi.ts'), 'utf8');
+    expect(committed === (await sdkTypesFrom(await openapiDocument())), 'packages/sdk/src/openapi.ts is stale').toBe(
+      true,
+    );
+  });
+
+  it('signs in, lists studies, uploads a file, pages through its rows and creates a webhook', async () => {
+    const cdp = await signedIn();
+    const studies = await cdp.GET('/api/studies');
+    expect(studies.data?.data.map((s) => s.id)).toContain(tenant.study.id);
+
+    const csv = ['USUBJID,AGE,SEX', 'S-01,34,F', 'S-02,51,M', 'S-03,47,F', 'S-04,62,M', 'S-05,29,F'].join('\n');
+    const upload = await cdp.POST('/api/studies/{id}/uploads', {
+      params: { path: { id: tenant.study.id } },
+      body: { file: new Blob([csv]) },
+      bodySerializer: (body) => asFormData(body, 'dm.csv'),
+    });
+    expect(upload.error).toBeUndefined();
+    const versionId = upload.data?.data.id as string;
+
+    // Two rows a page: three pages, the same rows as the file, in its order.
+    const seen: unknown[][] = [];
+    for (let offset = 0; ; offset += 2) {
+      const page = await cdp.GET('/api/studies/{id}/versions/{vid}/datasets/{name}/rows', {
+        params: { path: { id: tenant.study.id, vid: versionId, name: 'dm' }, query: { offset, limit: 2 } },
+      });
+      expect(page.error).toBeUndefined();
+      seen.push(...(page.data?.rows ?? []));
+      if (offset + 2 >= (page.data?.total ?? 0)) break;
+    }
+    const expected = csv
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
+    expect(seen.map((row) => [row[0], String(row[1]), row[2]])).toEqual(expected);
+
+    const webhook = await cdp.POST('/api/webhooks', {
+      body: { url: 'https://hooks.example.com/cdp', events: ['data_version.created'] },
+    });
+    expect(webhook.response.status).toBe(201);
+    expect(webhook.data?.secret).toMatch(/^whsec_/);
+    const list = await cdp.GET('/api/webhooks');
+    expect(list.data?.data.map((w) => w.id)).toContain(webhook.data?.data.id);
+  });
+
+  it('returns the error envelope as `error`, typed, never thrown', async () => {
+    const cdp = await signedIn();
+    const bad = await cdp.POST('/api/webhooks', { body: { url: 'not a url', events: ['webhook.test'] } });
+    expect(bad.response.status).toBe(400);
+    expect(bad.data).toBeUndefined();
+    const anonymous = createCdpClient({ baseUrl });
+    const denied = await anonymous.GET('/api/studies');
+    expect(denied.response.status).toBe(401);
+    expect(JSON.stringify(denied.error)).toContain('UNAUTHENTICATED');
+  });
+});
