@@ -3,7 +3,7 @@ import path from 'node:path';
 import { benchApiDuringUpload } from './api-during-upload.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
-import { benchDashboard } from './dashboard.ts';
+import { benchDashboard, ensureWebBuild } from './dashboard.ts';
 import { ROOT, startServer } from './server.ts';
 
 /**
@@ -31,6 +31,7 @@ async function main() {
   const results: Record<string, unknown> = {};
 
   if (names.includes('convert')) results.convert = await benchConvert();
+  if (names.includes('dashboard')) await ensureWebBuild();
   const server = names.some((n) => NEEDS_SERVER.includes(n)) ? await startServer() : null;
   try {
     if (server && names.includes('startup')) {

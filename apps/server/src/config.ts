@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -70,8 +71,17 @@ const Env = z.object({
     .default('512MB'),
   /** A dashboard query running longer than this is interrupted and reported to the widget. */
   DASHBOARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
-  /** Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a run). */
-  DASHBOARD_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(12),
+  /**
+   * Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a
+   * run). DuckDB spreads each query over every core already: twice the cores (at most 12) keeps
+   * them busy without queries fighting over them (docs/decisions.md, "Dashboard speed").
+   */
+  DASHBOARD_QUERY_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(Math.min(12, 2 * os.availableParallelism())),
   /** Folder with the built web app; served at / when present. */
   WEB_DIST_DIR: z.string().optional(),
 });
