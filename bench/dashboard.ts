@@ -234,15 +234,14 @@ const drawnState = (expected: number) => {
   const dashboard = resources.filter((r) => /\/api\/studies\/[^/]+\/dashboards\/[^/?]+$/.test(r.name));
   const refresh = resources.filter((r) => /\/api\/auth\/refresh$/.test(r.name));
   const me = resources.filter((r) => /\/api\/me$/.test(r.name));
-  const first = (list: { responseEnd: number }[]) => (list.length ? Math.min(...list.map((r) => r.responseEnd)) : -1);
   return {
     drawn: seen,
     dataAnsweredAtMs: Math.max(0, ...answers.map((r) => r.responseEnd)),
     timeline: {
       scriptsLoadedAtMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
-      sessionAtMs: first(refresh),
-      meAnsweredAtMs: first(me),
-      dashboardAnsweredAtMs: first(dashboard),
+      sessionAtMs: refresh.length ? Math.min(...refresh.map((r) => r.responseEnd)) : -1,
+      meAnsweredAtMs: me.length ? Math.min(...me.map((r) => r.responseEnd)) : -1,
+      dashboardAnsweredAtMs: dashboard.length ? Math.min(...dashboard.map((r) => r.responseEnd)) : -1,
       firstDataRequestAtMs: Math.min(...answers.map((r) => r.startTime)),
       firstDataByteAtMs: Math.min(...answers.map((r) => r.responseStart)),
     },

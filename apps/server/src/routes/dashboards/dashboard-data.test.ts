@@ -47,7 +47,10 @@ async function pageData(params: { filters?: unknown; page?: string } = {}, sessi
 /** The per-widget endpoint's answer, or its error envelope. */
 async function oneWidget(id: string, filters: unknown[]) {
   const res = await t.request(manager, { method: 'GET', url: `${base()}/widgets/${id}/data${query({ filters })}` });
-  return { status: res.statusCode, body: res.json() as WidgetDataResponse | { error: { code: string; message: string } } };
+  return {
+    status: res.statusCode,
+    body: res.json() as WidgetDataResponse | { error: { code: string; message: string } },
+  };
 }
 
 /** `meta.cached` and `meta.ms` say how this one answer was made; everything else must be equal. */
@@ -208,7 +211,10 @@ describe.skipIf(!hasData)('a dashboard page’s data in one request, on the CDIS
 
   it('refuses filters that are not a JSON list of filters, naming the parameter', async () => {
     for (const filters of ['not json', '[{"field":"arm","op":"like","value":"x"}]', '{"field":"arm"}']) {
-      const res = await t.request(manager, { method: 'GET', url: `${base()}/data?filters=${encodeURIComponent(filters)}` });
+      const res = await t.request(manager, {
+        method: 'GET',
+        url: `${base()}/data?filters=${encodeURIComponent(filters)}`,
+      });
       expect(res.statusCode, filters).toBe(400);
       expect(res.json().error.code).toBe('VALIDATION_FAILED');
       expect(JSON.stringify(res.json().error)).toContain('filters');
