@@ -37,7 +37,7 @@ function setup(filters: ViewFilter[]) {
   const dashboardId = `0b6a3c1e-0000-4000-8000-${String(dashboardCounter).padStart(12, '0')}`;
   const requests: string[] = [];
   const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
-    requests.push(`${url} ${(init?.headers as Record<string, string>).accept}`);
+    requests.push(`${url} ${(init?.headers as Record<string, string> | undefined)?.accept}`);
     return streamed([
       {
         type: 'head',
