@@ -151,13 +151,14 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
         same ? { replaceMerge: ['series'] } : { notMerge: true },
       );
     };
-    if (usesMap(option)) {
-      loadWorldMap().then(draw, (error: unknown) => {
-        if (!cancelled) handlers.current.onError?.(error);
-      });
-    } else {
-      draw();
-    }
+    // Labels are measured once, when drawn: measured in a fallback font they would not fit once
+    // Inter arrives (data can now come before the page's font has loaded).
+    const fonts = typeof document === 'undefined' ? null : document.fonts;
+    const fontsReady = fonts && fonts.status !== 'loaded' ? fonts.ready.then(() => undefined) : Promise.resolve();
+    const ready = usesMap(option) ? Promise.all([fontsReady, loadWorldMap()]) : fontsReady;
+    ready.then(draw, (error: unknown) => {
+      if (!cancelled) handlers.current.onError?.(error);
+    });
     return () => {
       cancelled = true;
       if (pending.current === draw) pending.current = null;
