@@ -43,11 +43,40 @@ function nextFilters(next: () => number): AppliedFilter[] {
  * the answers for 2–4 s and changes the filters again: about 13 filter changes a second, most of
  * them new to the cache. Reports every widget answer's latency.
  */
+export type LoadMode = 'page' | 'widgets';
+
+/** One page request (`…/data`, streamed): each widget's latency is when its line arrived. */
+async function fetchPage(url: string, token: string, latencies: number[], errors: string[], expected: number) {
+  const started = performance.now();
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/x-ndjson' } });
+  if (res.status !== 200 || !res.body) {
+    errors.push(`page: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    return;
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let widgets = 0;
+  const reader = res.body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    buffer += decoder.decode(chunk.value, { stream: true });
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+      const line = JSON.parse(buffer.slice(0, end)) as { type: string; id?: string; error?: { message: string } };
+      buffer = buffer.slice(end + 1);
+      if (line.type !== 'widget') continue;
+      widgets++;
+      if (line.error) errors.push(`${line.id}: ${line.error.message.slice(0, 200)}`);
+      else latencies.push(performance.now() - started);
+    }
+  }
+  if (widgets !== expected) errors.push(`page: ${widgets} widget answers, not ${expected}`);
+}
+
 export async function loadDashboardData(
   server: BenchServer,
   base: string,
   widgetIds: string[],
   durationSeconds: number,
+  mode: LoadMode = 'page',
 ) {
   const tokens = (await prepareBenchUsers(server)).slice(0, USERS);
   const latencies: number[] = [];
@@ -58,7 +87,14 @@ export async function loadDashboardData(
     const next = random(seed);
     while (performance.now() < stopAt) {
       const query = `?filters=${encodeURIComponent(JSON.stringify(nextFilters(next)))}`;
-      const queue = [...widgetIds];
+      if (mode === 'page') {
+        try {
+          await fetchPage(`${base}/data${query}`, token, latencies, errors, widgetIds.length);
+        } catch (error) {
+          errors.push(`page: ${String(error)}`);
+        }
+      }
+      const queue = mode === 'page' ? [] : [...widgetIds];
       const fetchOne = async (id: string) => {
         const started = performance.now();
         try {
@@ -88,7 +124,11 @@ export async function loadDashboardData(
   latencies.sort((a, b) => a - b);
   const p95 = Math.round(percentile(latencies, 0.95));
   return {
-    benchmark: `GET …/widgets/:wid/data, ${tokens.length} users changing filters every 2–4 s (all ${widgetIds.length} widgets at once per change)`,
+    benchmark:
+      mode === 'page'
+        ? `GET …/dashboards/:did/data (NDJSON; a widget's latency is its line's arrival), ${tokens.length} users changing filters every 2–4 s (one request for all ${widgetIds.length} widgets per change)`
+        : `GET …/widgets/:wid/data, ${tokens.length} users changing filters every 2–4 s (all ${widgetIds.length} widgets at once per change, 6 at a time)`,
+    mode,
     durationSeconds: Number(seconds.toFixed(1)),
     filterChanges: rounds,
     widgetAnswers: latencies.length,

@@ -172,10 +172,24 @@ interface Visit {
   /** Page clock: when each widget was first seen drawn, first to last. */
   drawnAtMs: Record<string, number>;
   last: { id: string; atMs: number };
-  /** Page clock: the waterfall's steps (JS chunks in, dashboard answered, first widget request sent). */
-  timeline: { scriptsLoadedAtMs: number; dashboardAnsweredAtMs: number; firstDataRequestAtMs: number };
-  /** The browser's own work during the visit (Chrome's counters): all main-thread tasks, script, layout and style. */
-  browserWorkMs: { tasks: number; script: number; layout: number; style: number };
+  /**
+   * Page clock: the waterfall's steps (JS chunks in, session restored, who-am-I and dashboard
+   * answered, first data request sent, first byte of data back).
+   */
+  timeline: {
+    scriptsLoadedAtMs: number;
+    sessionAtMs: number;
+    meAnsweredAtMs: number;
+    dashboardAnsweredAtMs: number;
+    firstDataRequestAtMs: number;
+    firstDataByteAtMs: number;
+  };
+  /**
+   * The browser's own work during the visit (Chrome's counters): all main-thread tasks, of which
+   * script, layout, style, and the rest (parsing, painting, compositing, GC); `waiting` is the
+   * visit's time the main thread was idle, i.e. waiting for the network and the server.
+   */
+  browserWorkMs: { tasks: number; script: number; layout: number; style: number; other: number; waiting: number };
 }
 
 /** What the in-page functions use (the bench is compiled without the DOM types). */
@@ -187,7 +201,7 @@ interface PageWindow {
   };
   performance: {
     now(): number;
-    getEntriesByType(type: string): { name: string; startTime: number; responseEnd: number }[];
+    getEntriesByType(type: string): { name: string; startTime: number; responseStart: number; responseEnd: number }[];
   };
   benchDrawn?: Record<string, number>;
 }
@@ -214,16 +228,22 @@ const drawnState = (expected: number) => {
   }
   if (cards.length !== expected || drawn !== expected) return false;
   const resources = page.performance.getEntriesByType('resource');
-  const answers = resources.filter((r) => /\/widgets\/[^/]+\/data/.test(r.name));
+  // Widget data: one request per page (…/dashboards/:did/data) or per widget (…/widgets/:wid/data).
+  const answers = resources.filter((r) => /\/dashboards\/[^/]+\/(widgets\/[^/]+\/)?data(\?|$)/.test(r.name));
   const scripts = resources.filter((r) => /\/assets\/[^/]+\.js$/.test(r.name));
   const dashboard = resources.filter((r) => /\/api\/studies\/[^/]+\/dashboards\/[^/?]+$/.test(r.name));
+  const refresh = resources.filter((r) => /\/api\/auth\/refresh$/.test(r.name));
+  const me = resources.filter((r) => /\/api\/me$/.test(r.name));
   return {
     drawn: seen,
     dataAnsweredAtMs: Math.max(0, ...answers.map((r) => r.responseEnd)),
     timeline: {
       scriptsLoadedAtMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
-      dashboardAnsweredAtMs: Math.min(...dashboard.map((r) => r.responseEnd)),
+      sessionAtMs: refresh.length ? Math.min(...refresh.map((r) => r.responseEnd)) : -1,
+      meAnsweredAtMs: me.length ? Math.min(...me.map((r) => r.responseEnd)) : -1,
+      dashboardAnsweredAtMs: dashboard.length ? Math.min(...dashboard.map((r) => r.responseEnd)) : -1,
       firstDataRequestAtMs: Math.min(...answers.map((r) => r.startTime)),
+      firstDataByteAtMs: Math.min(...answers.map((r) => r.responseStart)),
     },
   };
 };
@@ -261,16 +281,20 @@ async function visit(page: Page, cdp: CDPSession, url: string): Promise<Visit> {
     dataAnsweredAtMs: ms(result.dataAnsweredAtMs),
     drawnAtMs: Object.fromEntries(drawn),
     last: { id: lastId, atMs: lastAt },
-    timeline: {
-      scriptsLoadedAtMs: ms(result.timeline.scriptsLoadedAtMs),
-      dashboardAnsweredAtMs: ms(result.timeline.dashboardAnsweredAtMs),
-      firstDataRequestAtMs: ms(result.timeline.firstDataRequestAtMs),
-    },
+    timeline: Object.fromEntries(Object.entries(result.timeline).map(([k, v]) => [k, ms(v)])) as Visit['timeline'],
     browserWorkMs: {
       tasks: ms(after.tasks - before.tasks),
       script: ms(after.script - before.script),
       layout: ms(after.layout - before.layout),
       style: ms(after.style - before.style),
+      other: ms(
+        after.tasks -
+          before.tasks -
+          (after.script - before.script) -
+          (after.layout - before.layout) -
+          (after.style - before.style),
+      ),
+      waiting: ms(Math.max(0, elapsed - (after.tasks - before.tasks))),
     },
   };
 }
@@ -441,16 +465,16 @@ function printTable(figures: {
   line(`data, warm median (${WARM_ROUNDS} rounds)`, `${data.warm.medianMs} ms`);
   line('data, warm p95', verdict(b.warmDataP95));
   line(
-    `data under load: ${load.benchmark.split(', ')[1]}, p95`,
+    `data under load (${load.mode}): 40 users, p95`,
     `${load.latencyMs.p95} ms   (budget < 500 ms, no errors: ${load.withinBudget ? 'met' : 'MISSED'}; ${load.errors} errors, ${load.widgetAnswers} answers, p50 ${load.latencyMs.p50} ms)`,
   );
   if (b.pageCold && b.pageWarmMedian && page) {
     line('page, first visit (new filter)', verdict(b.pageCold));
     line(`page, warm median of ${WARM_VISITS}`, verdict(b.pageWarmMedian));
     const timelineText = (v: Omit<Visit, 'ms' | 'drawnAtMs'>) =>
-      `JS in ${v.timeline.scriptsLoadedAtMs}, dashboard ${v.timeline.dashboardAnsweredAtMs}, first widget request ${v.timeline.firstDataRequestAtMs}, last data ${v.dataAnsweredAtMs}, last drawn ${v.last.atMs} (${v.last.id})`;
+      `JS in ${v.timeline.scriptsLoadedAtMs}, session ${v.timeline.sessionAtMs}, me ${v.timeline.meAnsweredAtMs}, dashboard ${v.timeline.dashboardAnsweredAtMs}, data asked ${v.timeline.firstDataRequestAtMs}, first byte ${v.timeline.firstDataByteAtMs}, last data ${v.dataAnsweredAtMs}, last drawn ${v.last.atMs} (${v.last.id})`;
     const work = (v: Pick<Visit, 'browserWorkMs'>) =>
-      `main thread busy ${v.browserWorkMs.tasks} ms (script ${v.browserWorkMs.script}, layout ${v.browserWorkMs.layout}, style ${v.browserWorkMs.style})`;
+      `main thread busy ${v.browserWorkMs.tasks} ms (script ${v.browserWorkMs.script}, layout ${v.browserWorkMs.layout}, style ${v.browserWorkMs.style}, other ${v.browserWorkMs.other}); idle, waiting ${v.browserWorkMs.waiting} ms`;
     line('  first visit, page clock (ms)', timelineText(page.coldVisit));
     line('  first visit, browser work', work(page.coldVisit));
     const middle = page.warmVisits[Math.floor(page.warmVisits.length / 2)];
@@ -473,6 +497,11 @@ function printTable(figures: {
  * loaded through the API into demo study CDP-301: its data cold and warm over HTTP, the page drawn
  * in Chromium, and the same numbers computed by pandas from CSV for scale.
  */
+/** The page bench serves the current web build (the check `npm start` makes): built before the server starts, which serves what it finds then. */
+export async function ensureWebBuild() {
+  await run(process.execPath, [path.join(ROOT, 'scripts/ensure-web-build.mjs')], { cwd: ROOT, maxBuffer: 1 << 24 });
+}
+
 export async function benchDashboard(server: BenchServer): Promise<Record<string, unknown>> {
   const files = await studyFiles();
   const loadAverageAtStart = os.loadavg().map((l) => Number(l.toFixed(2)));
@@ -483,7 +512,9 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   const loaded = await loadStudy(server, token, study.id, files);
   const { dashboard, widgetIds, base } = await overviewDashboard(server, token, study.id, loaded.versionId);
   const { firstRound, ...data } = await dataTimings(base, token, widgetIds);
-  const load = await loadDashboardData(server, base, widgetIds, Number(process.env.BENCH_DURATION ?? 30));
+  // BENCH_LOAD_MODE=widgets: the load as the web app made it before, one request per widget.
+  const loadMode = process.env.BENCH_LOAD_MODE === 'widgets' ? 'widgets' : 'page';
+  const load = await loadDashboardData(server, base, widgetIds, Number(process.env.BENCH_DURATION ?? 30), loadMode);
 
   const reference = await pandasReference(files.dir);
   const pandas = {
@@ -512,8 +543,6 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   let page: PageFigures;
   try {
     token = await signInApi(server);
-    // The page bench serves the current web build (the check `npm start` makes).
-    await run(process.execPath, [path.join(ROOT, 'scripts/ensure-web-build.mjs')], { cwd: ROOT, maxBuffer: 1 << 24 });
     const visits = await pageTimings(server, study.id, dashboard.id);
     const { ms: coldMs, ...coldVisit } = visits.cold;
     page = {

@@ -4,7 +4,7 @@ import { benchApiDuringUpload } from './api-during-upload.ts';
 import { API_KEYS_BENCH_ENV, benchApiKeys } from './api-keys.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
-import { benchDashboard } from './dashboard.ts';
+import { benchDashboard, ensureWebBuild } from './dashboard.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchSandbox } from './sandbox.ts';
 import { ROOT, startServer } from './server.ts';
@@ -64,6 +64,7 @@ async function main() {
   if (names.includes('convert')) results.convert = await benchConvert();
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   if (names.includes('sandbox')) results.sandbox = await benchSandbox();
+  if (names.includes('dashboard')) await ensureWebBuild();
   const server = names.some((n) => NEEDS_SERVER.includes(n))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
     : null;

@@ -73,10 +73,19 @@ test('a monitor reads the demo dashboard, filters it by arm and drills to subjec
   await expectAllDrawn(page, 12);
   await shot(page, 'dashboard-filtered-placebo');
 
-  // The URL holds the view: a reload shows the same filtered numbers.
+  // The URL holds the view: a reload shows the same filtered numbers, read in one request for
+  // the whole page (not one per widget).
   const placeboScreened = await metric(page, 'total-screened');
+  const dataRequests: string[] = [];
+  page.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    if (/\/dashboards\/[^/]+\/(widgets\/[^/]+\/)?data$/.test(pathname)) dataRequests.push(pathname);
+  });
   await page.reload();
   await expect.poll(() => metric(page, 'total-screened')).toBe(placeboScreened);
+  await expectAllDrawn(page, 12);
+  expect(dataRequests).toHaveLength(1);
+  expect(dataRequests[0]).toMatch(/\/dashboards\/[^/]+\/data$/);
 
   // Drill from the AE chart: its data as a table, then the subjects behind the first body system.
   const aeChart = widget(page, 'ae-by-soc');

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseRouteLimits } from './lib/route-limits.ts';
@@ -71,8 +72,17 @@ const Env = z.object({
     .default('512MB'),
   /** A dashboard query running longer than this is interrupted and reported to the widget. */
   DASHBOARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
-  /** Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a run). */
-  DASHBOARD_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(12),
+  /**
+   * Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a
+   * run). DuckDB spreads each query over every core already: twice the cores (at most 12) keeps
+   * them busy without queries fighting over them (docs/decisions.md, "Dashboard speed").
+   */
+  DASHBOARD_QUERY_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(Math.min(12, 2 * os.availableParallelism())),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
   /** Per-route limits of API keys per hour over the defaults, e.g. `list_studies=500,upload=20` (docs/api.md). */

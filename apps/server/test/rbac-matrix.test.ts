@@ -3,7 +3,7 @@ import { buildStudy } from '@cdp/db/testing';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everythingUser, keySession } from './api-key-session.ts';
-import { type Session, startTestApp, type Tenant, type TestApp } from './harness.ts';
+import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from './harness.ts';
 
 /**
  * Each system role against representative endpoints: allowed means 2xx, denied means 403
@@ -29,6 +29,28 @@ async function pipelineOf(t: TestApp, tenant: Tenant, unique: string): Promise<s
     [tenant.org.id, tenant.study.id, `RBAC ${unique}`],
   );
   return rows[0].id;
+}
+
+/** A dashboard on uploaded data, made once (by an org admin) for the cases that read one. */
+let withData: Promise<{ studyId: string; dashboardId: string }> | undefined;
+function dashboardWithData(tenant: Tenant, t: TestApp) {
+  withData ??= (async () => {
+    const admin = await tenant.as('org_admin');
+    const upload = await t.request(admin, {
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/uploads`,
+      ...multipartFile('dm.csv', 'USUBJID,AGE,SEX\nRB-001,63,F\nRB-002,41,M\n'),
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const created = await t.request(admin, {
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/dashboards`,
+      payload: { name: 'RBAC overview', templateId: 'clinical-study-overview' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    return { studyId: tenant.study.id, dashboardId: created.json().data.id as string };
+  })();
+  return withData;
 }
 
 const CASES: Case[] = [
@@ -250,6 +272,15 @@ const CASES: Case[] = [
         payload: { url: `https://hooks.example.com/${unique}`, events: ['webhook.test'] },
       });
       return { method: 'POST', url: `/api/webhooks/${created.json().data.id}/rotate-secret`, payload: {} };
+    },
+  },
+  {
+    name: "read a dashboard page's data",
+    permission: 'dashboard:view:assigned',
+    allowed: ROLES,
+    request: async ({ tenant, t }) => {
+      const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+      return { method: 'GET', url: `/api/studies/${studyId}/dashboards/${dashboardId}/data` };
     },
   },
 ];

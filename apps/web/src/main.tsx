@@ -7,17 +7,27 @@ import { createRoot } from 'react-dom/client';
 import { z } from 'zod';
 import { Toaster } from './components/ui/toaster.tsx';
 import { TooltipProvider } from './components/ui/tooltip.tsx';
-import { preloadDashboardCode } from './features/dashboards/api/prefetch-dashboard.ts';
+import {
+  dashboardTarget,
+  prefetchDashboard,
+  preloadDashboardCode,
+} from './features/dashboards/api/prefetch-dashboard.ts';
 import { friendlyErrors } from './lib/friendly-errors.ts';
 import { queryClient } from './lib/query-client.ts';
+import { session, sessionRestored } from './lib/session.ts';
 import { router } from './router.tsx';
 
 z.config({ customError: friendlyErrors });
 
 // A dashboard opened by its address: its code (ECharts, most of the app's weight) downloads while
-// the session is restored, instead of after it.
-if (/^\/studies\/[^/]+\/dashboards\/[^/]+\/?$/.test(window.location.pathname)) {
+// the session is restored, and the study, the dashboard and the page's data are asked for as soon
+// as it is, beside "who am I" rather than after it (the route's loader finds them in flight).
+const openedDashboard = dashboardTarget(window.location);
+if (openedDashboard) {
   preloadDashboardCode().catch(() => undefined);
+  void sessionRestored.then(() => {
+    if (session.getToken()) prefetchDashboard(queryClient, openedDashboard).catch(() => undefined);
+  });
 }
 
 const root = document.getElementById('root');

@@ -4,6 +4,7 @@ export * from './audit-actions.ts';
 export * from './auth.ts';
 export * from './common.ts';
 export * from './csv.ts';
+export * from './dashboard-data.ts';
 export * from './dashboards.ts';
 export * from './datasets.ts';
 export * from './errors.ts';

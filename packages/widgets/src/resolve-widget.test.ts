@@ -61,3 +61,58 @@ describe('resolveWidget', () => {
     });
   });
 });
+
+describe('resolveWidget: visits in time on widgets saved without a Category order', () => {
+  const LB = {
+    name: 'LB',
+    label: 'Laboratory Test Results',
+    columns: [
+      { name: 'USUBJID', label: null, type: 'string' as const },
+      { name: 'VISIT', label: null, type: 'string' as const },
+      { name: 'VISITNUM', label: null, type: 'number' as const },
+      { name: 'LBSTRESN', label: null, type: 'number' as const },
+      { name: 'LBTEST', label: null, type: 'string' as const },
+    ],
+  };
+  const lab: DatasetLookup = (name) => [LB, DM].find((d) => d.name === name.toUpperCase());
+  const widget = (type: string, mapping: Record<string, string>) =>
+    ({
+      type,
+      title: 'ALT by visit',
+      optionsVersion: 1,
+      options: {},
+      data: { dataset: 'LB', mapping, filters: [] },
+    }) as WidgetDefinition;
+
+  it.each([
+    {
+      name: 'a box plot over VISIT is ordered by VISITNUM',
+      widget: widget('box-plot', { subject_id: 'USUBJID', value: 'LBSTRESN', category: 'VISIT' }),
+      order: { dataset: 'LB', column: 'VISITNUM' },
+    },
+    {
+      name: 'a bar chart over VISIT too',
+      widget: widget('bar', { subject_id: 'USUBJID', category: 'VISIT' }),
+      order: { dataset: 'LB', column: 'VISITNUM' },
+    },
+    {
+      name: 'a Category order the author chose is kept',
+      widget: widget('box-plot', {
+        subject_id: 'USUBJID',
+        value: 'LBSTRESN',
+        category: 'VISIT',
+        category_order: 'LBSTRESN',
+      }),
+      order: { dataset: 'LB', column: 'LBSTRESN' },
+    },
+    {
+      name: 'categories that are not visits get no order',
+      widget: widget('box-plot', { subject_id: 'USUBJID', value: 'LBSTRESN', category: 'LBTEST' }),
+      order: undefined,
+    },
+  ])('$name', ({ widget: definition, order }) => {
+    const resolved = resolveWidget(definition, lab);
+    expect(resolved.problem).toBeNull();
+    expect(resolved.ctx?.fields.category_order).toEqual(order);
+  });
+});

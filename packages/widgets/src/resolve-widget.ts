@@ -79,6 +79,23 @@ function lookupColumn(
  * queries from. Dashboard filters are translated through the widget's mapping: a filter on a field
  * the widget does not map is ignored (and reported as such).
  */
+/** A visit label column and the number that orders it in time, in SDTM (VISIT) and ADaM (AVISIT). */
+const VISIT_ORDER: Record<string, string> = { VISIT: 'VISITNUM', AVISIT: 'AVISITN' };
+
+/**
+ * Dashboards saved before a widget could order its categories show visits A to Z (DAY 1,
+ * FOLLOW-UP, SCREENING…). When a widget's categories are visits and its Category order is not
+ * mapped, the visit number of the same dataset orders them, at read time: no stored document changes.
+ */
+function defaultVisitOrder(type: WidgetType, fields: Record<string, ColumnRef>, version: DatasetLookup) {
+  const category = fields.category;
+  if (!category || fields.category_order || !type.fields.some((f) => f.key === 'category_order')) return;
+  const orderName = VISIT_ORDER[category.column.toUpperCase()];
+  const column =
+    orderName && datasetOf(version, category.dataset)?.columns.find((c) => c.name.toUpperCase() === orderName);
+  if (column) fields.category_order = { dataset: category.dataset, column: column.name };
+}
+
 export function resolveWidget(
   widget: WidgetDefinition,
   version: DatasetLookup,
@@ -147,6 +164,8 @@ export function resolveWidget(
     }
     fields[field] = found.ref;
   }
+
+  defaultVisitOrder(type, fields, version);
 
   // Columns of other datasets are joined on the subject id, which must then exist there too.
   const subject = fields.subject_id;

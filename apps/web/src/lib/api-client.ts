@@ -8,6 +8,8 @@ export interface RequestOptions {
   body?: unknown;
   query?: Record<string, QueryValue>;
   signal?: AbortSignal;
+  /** The media type asked for; JSON by default. */
+  accept?: string;
 }
 
 /** `/api/x` plus the query parameters that have a value. */
@@ -21,7 +23,7 @@ export function apiUrl(path: string, query?: Record<string, QueryValue>): string
 }
 
 async function send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   try {

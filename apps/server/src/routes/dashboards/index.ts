@@ -2,6 +2,7 @@ import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../lib/context.ts';
 import { requireFeature } from '../../plugins/features.ts';
+import { dashboardDataRoutes } from './dashboard-data.routes.ts';
 import { dashboardRoutes } from './dashboards.routes.ts';
 import { subjectsExportRoutes } from './subjects-export.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
@@ -21,5 +22,6 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   await app.register(dashboardVersionRoutes, { ctx });
   await app.register(templateRoutes, { ctx });
   await app.register(widgetRoutes, { ctx, engine });
+  await app.register(dashboardDataRoutes, { ctx, engine });
   await app.register(subjectsExportRoutes, { ctx, engine });
 };

@@ -11,6 +11,7 @@ import type {
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, apiResponse, downloadFile } from '../../../lib/api-client.ts';
+import { pageAnswer } from './page-data.ts';
 
 export type DashboardListResponse = DashboardList;
 export type DashboardTemplateListResponse = DashboardTemplateList;
@@ -131,15 +132,21 @@ export const widgetDataQuery = (
   const param = filtersParam(filters);
   return queryOptions({
     queryKey: dashboardKeys.widgetData(scope, widgetId, param, view),
-    queryFn: ({ signal }) =>
-      api<WidgetDataResponse>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/data`, {
-        query: {
-          filters: param,
-          ...(view && view.offset > 0 ? { offset: String(view.offset) } : {}),
-          ...(view?.sort ? { sort: view.sort } : {}),
-        },
-        signal,
-      }),
+    queryFn: async ({ signal }) => {
+      // The first page of a listing, unsorted, is what the page's one request answers.
+      const fromPage = !view || (view.offset === 0 && !view.sort) ? await pageAnswer(scope, widgetId, param) : null;
+      return (
+        fromPage ??
+        api<WidgetDataResponse>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/data`, {
+          query: {
+            filters: param,
+            ...(view && view.offset > 0 ? { offset: String(view.offset) } : {}),
+            ...(view?.sort ? { sort: view.sort } : {}),
+          },
+          signal,
+        })
+      );
+    },
     // A dashboard version on a data version gives the same numbers until either changes (both are in the key).
     staleTime: 5 * 60_000,
     // While new filters load, the widget keeps its last answer on screen (dimmed) instead of a skeleton.

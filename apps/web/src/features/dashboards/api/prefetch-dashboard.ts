@@ -1,8 +1,9 @@
 import type { Dashboard } from '@cdp/contracts';
 import type { QueryClient } from '@tanstack/react-query';
 import { studyQuery } from '../../studies/api/studies-api.ts';
-import { filtersForWidget, type ViewFilter } from '../lib/view-filters.ts';
+import { filtersForWidget, parseViewFilters, type ViewFilter } from '../lib/view-filters.ts';
 import { dashboardQuery, isListing, type WidgetDataScope, widgetDataQuery } from './dashboards-api.ts';
+import { startPageData } from './page-data.ts';
 
 /** The dashboard page's code with ECharts: one download, started once, shared by every caller. */
 type PageModule = typeof import('../components/dashboard-page.tsx');
@@ -27,9 +28,9 @@ export function widgetDataScope(dashboard: Dashboard): WidgetDataScope {
 
 /**
  * Starts everything a dashboard page shows at once, before its components exist: the page's code
- * (ECharts), the study and the dashboard side by side, and, as soon as the dashboard is known, the
- * data of every widget on the open page with the URL's filters (the same query keys the widgets
- * use, so they find their answers in flight or cached) and the world map when a widget draws one.
+ * (ECharts), the study, the dashboard and the open page's data (one streamed request) side by side;
+ * as soon as the dashboard is known, every widget's query with the URL's filters (the same query
+ * keys the widgets use, answered from that stream) and the world map when a widget draws one.
  * Failures are left for the page to show: the widgets ask again and report them.
  */
 export async function prefetchDashboard(
@@ -37,6 +38,8 @@ export async function prefetchDashboard(
   target: { studyId: string; dashboardId: string; page?: string; filters: readonly ViewFilter[] },
 ): Promise<void> {
   preloadDashboardCode().catch(() => undefined);
+  // The page's data needs no dashboard document: it is asked for beside the study and the dashboard.
+  startPageData(target);
   void queryClient.prefetchQuery(studyQuery(target.studyId));
   const dashboard = await queryClient.ensureQueryData(dashboardQuery(target.studyId, target.dashboardId));
   if (dashboard.activeVersionId === null) return;
@@ -55,4 +58,31 @@ export async function prefetchDashboard(
     const { loadWorldMap } = await import('../widget/echarts-setup.ts');
     await loadWorldMap();
   }
+}
+
+const DASHBOARD_PATH = /^\/studies\/([A-Za-z0-9_-]+)\/dashboards\/([A-Za-z0-9_-]+)\/?$/;
+
+/** A search value as the router reads it: JSON when it parses, else the text itself. */
+function searchValue(params: URLSearchParams, key: string): unknown {
+  const raw = params.get(key);
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/** The dashboard an address opens, with its page and filters, or null for any other page. */
+export function dashboardTarget(location: { pathname: string; search: string }) {
+  const match = DASHBOARD_PATH.exec(location.pathname);
+  if (!match?.[1] || !match[2]) return null;
+  const params = new URLSearchParams(location.search);
+  const page = searchValue(params, 'page');
+  return {
+    studyId: match[1],
+    dashboardId: match[2],
+    ...(typeof page === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(page) ? { page } : {}),
+    filters: parseViewFilters(searchValue(params, 'f')),
+  };
 }

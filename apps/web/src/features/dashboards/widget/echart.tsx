@@ -38,6 +38,19 @@ function hasArea(el: HTMLElement): boolean {
   return el.clientWidth > 0 && el.clientHeight > 0;
 }
 
+/**
+ * Resizes the chart when its box has changed since it was last laid out, and says whether it did.
+ * ECharts lays the whole chart out again (labels measured and placed) on every `resize`, changed
+ * or not, and a dashboard's grid reports each box several times while it settles.
+ */
+function resizeIfChanged(instance: echarts.ECharts, el: HTMLElement, size: { current: string }): boolean {
+  const next = `${el.clientWidth}x${el.clientHeight}`;
+  if (next === size.current) return false;
+  size.current = next;
+  instance.resize();
+  return true;
+}
+
 /** The components and series types of an option: two options of one shape differ only in their data. */
 function optionShape(option: Record<string, unknown>): string {
   const parts = Object.keys(option)
@@ -58,12 +71,15 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
   /** A draw that waits for the element to have a size. */
   const pending = useRef<(() => void) | null>(null);
   const handlers = useRef({ onClick, onRendered, onError });
+  /** The box size the chart was last laid out at. */
+  const laidOut = useRef('');
   handlers.current = { onClick, onRendered, onError };
 
   useEffect(() => {
     const el = element.current;
     if (!el) return;
     const instance = echarts.init(el, CHART_THEME, { renderer: 'canvas' });
+    laidOut.current = `${el.clientWidth}x${el.clientHeight}`;
     chart.current = instance;
     // For layout checks (e2e): the labels as laid out, read from the chart's element.
     Object.defineProperty(el, 'cdpLabelRects', { value: () => labelRects(instance), configurable: true });
@@ -87,7 +103,7 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
         pending.current();
         return;
       }
-      instance.resize();
+      if (!resizeIfChanged(instance, el, laidOut)) return;
       // Labels fitted to the width must be fitted again to the new one.
       const option = shown.current;
       if (option && seriesOf(option).some((s) => s.type === 'sankey')) {
@@ -116,7 +132,7 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       }
       pending.current = null;
       // The box may have changed size while the chart waited for its data.
-      instance.resize();
+      if (element.current) resizeIfChanged(instance, element.current, laidOut);
       // The same kind of chart with new numbers (a filter changed) morphs into them; anything else
       // starts afresh, so nothing of the previous option (an axis under a pie) survives.
       const same = shown.current !== null && optionShape(shown.current) === optionShape(option);
@@ -128,18 +144,21 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       const series = Array.isArray(fitted.series)
         ? fitted.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
         : fitted.series;
+      // A first draw appears at once: twelve charts growing in together cost the page ~350 ms of
+      // main-thread work before it is complete. New numbers for the same chart still morph.
       instance.setOption(
-        { ...TRANSITION, aria, ...fitted, ...(series ? { series } : {}) },
+        { ...TRANSITION, animation: same, aria, ...fitted, ...(series ? { series } : {}) },
         same ? { replaceMerge: ['series'] } : { notMerge: true },
       );
     };
-    if (usesMap(option)) {
-      loadWorldMap().then(draw, (error: unknown) => {
-        if (!cancelled) handlers.current.onError?.(error);
-      });
-    } else {
-      draw();
-    }
+    // Labels are measured once, when drawn: measured in a fallback font they would not fit once
+    // Inter arrives (data can now come before the page's font has loaded).
+    const fonts = typeof document === 'undefined' ? null : document.fonts;
+    const fontsReady = fonts && fonts.status !== 'loaded' ? fonts.ready.then(() => undefined) : Promise.resolve();
+    const ready = usesMap(option) ? Promise.all([fontsReady, loadWorldMap()]) : fontsReady;
+    ready.then(draw, (error: unknown) => {
+      if (!cancelled) handlers.current.onError?.(error);
+    });
     return () => {
       cancelled = true;
       if (pending.current === draw) pending.current = null;
