@@ -5,12 +5,20 @@ import { IsoDateTime, Uuid } from './common.ts';
  * The events an endpoint can subscribe to. An event is listed only once the feature that emits it
  * exists: pipelines, exports, scheduled reports and data sources add theirs when they land.
  */
-export const WEBHOOK_EVENT_TYPES = ['data_version.created', 'data_version.activated', 'webhook.test'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'data_version.created',
+  'data_version.activated',
+  'pipeline.run.succeeded',
+  'pipeline.run.failed',
+  'webhook.test',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   'data_version.created': 'A data version was loaded (upload or generated)',
   'data_version.activated': 'A data version became the active one (activation or roll back)',
+  'pipeline.run.succeeded': 'A pipeline run succeeded and wrote an output version',
+  'pipeline.run.failed': 'A pipeline run failed (after its retries)',
   'webhook.test': 'A test event (Send test)',
 };
 

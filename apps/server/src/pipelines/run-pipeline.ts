@@ -10,6 +10,7 @@ import type { AppContext } from '../lib/context.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
+import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
 import { resolveInputs } from './resolve-inputs.ts';
 import { RunReporter } from './run-reporter.ts';
@@ -96,6 +97,14 @@ export async function endRun(
     oldValues: { status: run.status },
     newValues: { status, pipelineId: run.pipelineId, pipelineVersion: run.pipelineVersion, error },
   });
+  if (status === 'FAILED') {
+    await recordWebhookEvent(tx, run.orgId, 'pipeline.run.failed', {
+      runId: run.id,
+      pipelineId: run.pipelineId,
+      pipelineVersion: run.pipelineVersion,
+      error,
+    });
+  }
 }
 
 function stepOf(issues: { path: string }[]): number | null {
@@ -214,6 +223,16 @@ export async function runPipeline(
             sourceVersionId: resolved.sourceVersionId,
             datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows, sha256: d.sha256 })),
           },
+        });
+        await recordWebhookEvent(tx, run.orgId, 'pipeline.run.succeeded', {
+          runId: run.id,
+          studyId: run.studyId,
+          pipelineId: run.pipelineId,
+          pipelineName: version.name,
+          pipelineVersion: version.version,
+          outputVersionId: made.id,
+          label: made.label,
+          datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows })),
         });
       },
     );

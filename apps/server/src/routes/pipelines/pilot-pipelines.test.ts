@@ -22,6 +22,7 @@ const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 
 let t: TestApp;
 let manager: Session;
+let tenantAdmin: () => Promise<Session>;
 let studyId: string;
 let worker: Worker;
 let releaseLock: () => Promise<void>;
@@ -80,6 +81,7 @@ beforeAll(async () => {
   const tenant = await t.tenant();
   studyId = tenant.study.id;
   manager = await tenant.as('study_manager');
+  tenantAdmin = () => tenant.as('org_admin');
   const files = (await readdir(SDTM)).filter((f) => f.endsWith('.xpt'));
   expect(files).toHaveLength(18);
   const zip = buildZip(
@@ -250,6 +252,57 @@ describe('pipelines on the CDISC pilot SDTM, with the real engines', () => {
     expect(bad.statusCode).toBe(200);
     expect(bad.json().issues[0].path).toContain('steps[0]');
   }, 60_000);
+
+  it('a Python pipeline runs in the sandbox on the real DM; the run is announced to webhooks in its transaction', async () => {
+    const admin = await tenantAdmin();
+    // .invalid never resolves: the outbox row is what this test reads, nothing leaves the machine.
+    const hook = await t.request(admin, {
+      method: 'POST',
+      url: '/api/webhooks',
+      payload: { url: 'https://pipelines.invalid/hooks', events: ['pipeline.run.succeeded', 'pipeline.run.failed'] },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+
+    const p = await createPipeline({
+      name: 'Elderly by arm (Python)',
+      kind: 'python',
+      body: {
+        script: [
+          'dm = read_dataset("DM")',
+          'old = dm[dm["AGE"] >= 65]',
+          'out = old.groupby("ARM", as_index=False).agg(N=("USUBJID", "nunique"))',
+          'print("arms", len(out))',
+          'save_dataset(out, "elderly")',
+        ].join('\n'),
+      },
+      inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+      outputs: ['elderly'],
+    });
+    const run = await runToEnd(p.id);
+    expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
+    const rows = await viewerRows(run.outputVersionId as string, 'elderly', 'ARM');
+    const want = await sql('SELECT ARM, count(DISTINCT USUBJID) FROM dm WHERE AGE >= 65 GROUP BY ARM ORDER BY ARM');
+    expect(rows.map((r) => [r.ARM, Number(r.N)])).toEqual(want.map((w) => [w[0], Number(w[1])]));
+
+    const failing = await createPipeline({
+      name: 'Fails (Python)',
+      kind: 'python',
+      body: { script: 'raise ValueError("no such visit")' },
+      inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+      outputs: ['nothing'],
+    });
+    const failed = await runToEnd(failing.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error?.message).toContain('no such visit');
+
+    const { rows: events } = await t.admin.query(
+      `select type, data from webhook_events where org_id = (select org_id from pipelines where id = $1) and type like 'pipeline.run.%' order by created_at`,
+      [p.id],
+    );
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['pipeline.run.succeeded', 'pipeline.run.failed']);
+    expect(events[0].data).toMatchObject({ runId: run.id, pipelineId: p.id, outputVersionId: run.outputVersionId });
+    expect(events[1].data).toMatchObject({ pipelineId: failing.id });
+  }, 180_000);
 
   it('a Python pipeline is checked at save by the Python engine, naming where', async () => {
     const res = await t.request(manager, {
