@@ -75,6 +75,44 @@ describe('packages/sdk', () => {
     expect(list.data?.data.map((w) => w.id)).toContain(webhook.data?.data.id);
   });
 
+  it('works with an API key as with a person: lists studies, uploads, pages rows; a missing scope is 403', async () => {
+    const cdp = await signedIn();
+    const created = await cdp.POST('/api/api-keys', {
+      body: {
+        name: 'SDK test key',
+        scopes: ['study:view:assigned', 'data:view:assigned', 'data:upload:assigned'],
+      },
+    });
+    expect(created.response.status).toBe(201);
+    const secret = (created.data as { secret?: string } | undefined)?.secret as string;
+    expect(secret).toMatch(/^cdp_/);
+    const machine = createCdpClient({ baseUrl, apiKey: secret });
+
+    const studies = await machine.GET('/api/studies');
+    expect(studies.error).toBeUndefined();
+    expect(studies.data?.data.map((s) => s.id)).toContain(tenant.study.id);
+    const upload = await machine.POST('/api/studies/{id}/uploads', {
+      params: { path: { id: tenant.study.id } },
+      body: { file: new Blob(['USUBJID,AGE\nK-01,40\nK-02,55\n']) },
+      bodySerializer: (body) => asFormData(body, 'keys.csv'),
+    });
+    expect(upload.error).toBeUndefined();
+    const page = await machine.GET('/api/studies/{id}/versions/{vid}/datasets/{name}/rows', {
+      params: { path: { id: tenant.study.id, vid: upload.data?.data.id as string, name: 'keys' }, query: {} },
+    });
+    expect(page.data?.rows.map((row) => [row[0], Number(row[1])])).toEqual([
+      ['K-01', 40],
+      ['K-02', 55],
+    ]);
+    // The key was not given dashboard:create: refused, naming the permission.
+    const refused = await machine.POST('/api/studies/{id}/dashboards', {
+      params: { path: { id: tenant.study.id } },
+      body: { name: 'Not allowed', templateId: 'clinical-study-overview' },
+    });
+    expect(refused.response.status).toBe(403);
+    expect(JSON.stringify(refused.error)).toContain('dashboard:create');
+  });
+
   it('returns the error envelope as `error`, typed, never thrown', async () => {
     const cdp = await signedIn();
     const bad = await cdp.POST('/api/webhooks', { body: { url: 'not a url', events: ['webhook.test'] } });

@@ -4,6 +4,288 @@
  */
 
 export interface paths {
+    "/api/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys: every key of the organization with api:manage_key, else the ones you created */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                dailyLimit: number;
+                                expiresAt: string | null;
+                                hourlyLimit: number;
+                                /** Format: uuid */
+                                id: string;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                name: string;
+                                prefix: string;
+                                revokedAt: string | null;
+                                revokeReason: string | null;
+                                scopes: string[];
+                                /** @enum {string} */
+                                status: "active" | "expired" | "revoked";
+                                studyIds: string[] | null;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Create an API key; the answer carries its secret, shown this once
+         * @description Scopes are permissions you hold (never keys, users or roles); studyIds limits the key to those studies; the key loses whatever its creator loses.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 10000 */
+                        dailyLimit?: number;
+                        /** @default null */
+                        expiresAt?: string | null;
+                        /** @default 1000 */
+                        hourlyLimit?: number;
+                        name: string;
+                        scopes: ("organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "user:view:own" | "audit:view:own" | "audit:export:own")[];
+                        /** @default null */
+                        studyIds?: string[] | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                dailyLimit: number;
+                                expiresAt: string | null;
+                                hourlyLimit: number;
+                                /** Format: uuid */
+                                id: string;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                name: string;
+                                prefix: string;
+                                revokedAt: string | null;
+                                revokeReason: string | null;
+                                scopes: string[];
+                                /** @enum {string} */
+                                status: "active" | "expired" | "revoked";
+                                studyIds: string[] | null;
+                            };
+                            permissions: string[];
+                            secret: string;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One API key (never its secret) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                dailyLimit: number;
+                                expiresAt: string | null;
+                                hourlyLimit: number;
+                                /** Format: uuid */
+                                id: string;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                name: string;
+                                prefix: string;
+                                revokedAt: string | null;
+                                revokeReason: string | null;
+                                scopes: string[];
+                                /** @enum {string} */
+                                status: "active" | "expired" | "revoked";
+                                studyIds: string[] | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an API key for good, with a reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                dailyLimit: number;
+                                expiresAt: string | null;
+                                hourlyLimit: number;
+                                /** Format: uuid */
+                                id: string;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                name: string;
+                                prefix: string;
+                                revokedAt: string | null;
+                                revokeReason: string | null;
+                                scopes: string[];
+                                /** @enum {string} */
+                                status: "active" | "expired" | "revoked";
+                                studyIds: string[] | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -2256,6 +2538,75 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/studies/{id}/dashboard-datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every dataset a dashboard widget can read: source datasets and pipeline outputs, labelled */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                columns: {
+                                    label: string | null;
+                                    name: string;
+                                    type: string;
+                                }[];
+                                label: string | null;
+                                name: string;
+                                origin: {
+                                    /** @enum {string} */
+                                    kind: "source";
+                                    /** Format: uuid */
+                                    versionId: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "pipeline_output";
+                                    label: string;
+                                    /** Format: uuid */
+                                    outputId: string;
+                                    /** Format: uuid */
+                                    pipelineId: string;
+                                    pipelineName: string;
+                                };
+                                rows: number;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/dashboards": {
         parameters: {
             query?: never;
@@ -2785,6 +3136,113 @@ export interface paths {
                 429: components["responses"]["TooManyRequests"];
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/dashboards/{did}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every widget's data of one dashboard page, in one request
+         * @description The same answers as `GET …/widgets/:wid/data` for each widget of the page (`page`, default the first), from the active data version. `filters` is a JSON array of `{field, op, value, src?}`; a filter with `src` (a cross-filter made by clicking that widget) applies to every widget but that one. A widget that cannot be drawn answers `{id, error}` in place of `{id, data}`; the others are unaffected. With `Accept: application/x-ndjson` the answer streams: one JSON object per line, `{type: "head", …}` first, then `{type: "widget", id, data | error}` for each widget as soon as it is ready.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    filters?: string;
+                    page?: string;
+                };
+                header?: never;
+                path: {
+                    did: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardVersion: number;
+                                /** Format: uuid */
+                                dataVersionId: string;
+                                page: string;
+                                widgetIds: string[];
+                                widgets: ({
+                                    data: {
+                                        chart?: {
+                                            [key: string]: unknown;
+                                        };
+                                        columns: {
+                                            field?: string;
+                                            label: string;
+                                            name: string;
+                                            /** @enum {string} */
+                                            type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
+                                        }[];
+                                        meta: {
+                                            applied: string[];
+                                            cached: boolean;
+                                            ignored: string[];
+                                            ms: number;
+                                            /** Format: uuid */
+                                            versionId: string;
+                                        };
+                                        metric?: {
+                                            comparison?: {
+                                                label: string;
+                                                value: number | null;
+                                            };
+                                            /** @enum {string} */
+                                            format: "integer" | "number" | "percent";
+                                            trend?: {
+                                                period: string;
+                                                value: number;
+                                            }[];
+                                            value: number | null;
+                                        };
+                                        /** @default [] */
+                                        notes: string[];
+                                        rows: unknown[][];
+                                        total?: number;
+                                    };
+                                    id: string;
+                                } | {
+                                    error: {
+                                        code: string;
+                                        details?: unknown;
+                                        message: string;
+                                    };
+                                    id: string;
+                                })[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3453,6 +3911,1755 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipeline-outputs/{oid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An output version with its datasets
+         * @description Its datasets read like any version’s: `GET /api/studies/:id/versions/:oid/datasets/:name/rows`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    oid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                datasets: {
+                                    bytes: number;
+                                    columns: {
+                                        format: string | null;
+                                        label: string | null;
+                                        length: number | null;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
+                                    }[];
+                                    format: string;
+                                    label: string | null;
+                                    name: string;
+                                    rows: number;
+                                    sha256: string;
+                                    source: string;
+                                }[];
+                                /** Format: uuid */
+                                id: string;
+                                label: string;
+                                /** Format: uuid */
+                                pipelineId: string;
+                                pipelineName: string;
+                                pipelineVersion: number;
+                                /** Format: uuid */
+                                runId: string;
+                                sourceVersionId: string | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipeline-outputs/{oid}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where an output version comes from: source version → pipeline version → run → output */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    oid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            edges: {
+                                datasets: string[];
+                                from: string;
+                                to: string;
+                            }[];
+                            nodes: {
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: uuid */
+                                id: string;
+                                key: string;
+                                /** @enum {string} */
+                                kind: "source_version" | "pipeline_version" | "run" | "output_version";
+                                label: string;
+                            }[];
+                            root: string;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A study's pipelines, each with its last run */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                inputs: {
+                                    name: string;
+                                    source: {
+                                        dataset: string;
+                                        /** @enum {string} */
+                                        kind: "dataset";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "pipeline";
+                                        output: string;
+                                        /** Format: uuid */
+                                        pipelineId: string;
+                                    };
+                                }[];
+                                /** @enum {string} */
+                                kind: "dsl" | "sql" | "python";
+                                lastRun: {
+                                    attempts: number;
+                                    cancelRequestedAt: string | null;
+                                    error: {
+                                        /** @enum {string} */
+                                        kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                        message: string;
+                                        path: string | null;
+                                        step: number | null;
+                                    } | null;
+                                    finishedAt: string | null;
+                                    /** Format: uuid */
+                                    id: string;
+                                    outputVersionId: string | null;
+                                    /** Format: uuid */
+                                    pipelineId: string;
+                                    pipelineVersion: number;
+                                    progress: {
+                                        message: string | null;
+                                        percent: number;
+                                        rows: number | null;
+                                        step: number;
+                                        steps: number;
+                                    } | null;
+                                    /** Format: date-time */
+                                    queuedAt: string;
+                                    requestedBy: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        name: string;
+                                    } | null;
+                                    sourceVersionId: string | null;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                    /** @enum {string} */
+                                    trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                                } | null;
+                                name: string;
+                                outputs: string[];
+                                /** Format: uuid */
+                                studyId: string;
+                                triggers: {
+                                    /** @default true */
+                                    afterUpstream: boolean;
+                                    /** @default false */
+                                    onSourceActivation: boolean;
+                                    /** @default null */
+                                    schedule: {
+                                        cron: string;
+                                        timeZone: string;
+                                    } | null;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                                updatedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                version: number;
+                            }[];
+                            meta: {
+                                permissions: string[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Create a pipeline (checked against the study’s data first)
+         * @description An invalid definition is 400 VALIDATION_FAILED with `details.issues` (`path`, `message`), naming the step; inputs that would form a cycle are 400 naming it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: unknown;
+                        /** @default null */
+                        description?: string | null;
+                        inputs: {
+                            name: string;
+                            source: {
+                                dataset: string;
+                                /** @enum {string} */
+                                kind: "dataset";
+                            } | {
+                                /** @enum {string} */
+                                kind: "pipeline";
+                                output: string;
+                                /** Format: uuid */
+                                pipelineId: string;
+                            };
+                        }[];
+                        /** @enum {string} */
+                        kind: "dsl" | "sql" | "python";
+                        name: string;
+                        outputs: string[];
+                        /**
+                         * @default {
+                         *       "onSourceActivation": false,
+                         *       "schedule": null,
+                         *       "afterUpstream": true
+                         *     }
+                         */
+                        triggers?: {
+                            /** @default true */
+                            afterUpstream?: boolean;
+                            /** @default false */
+                            onSourceActivation?: boolean;
+                            /** @default null */
+                            schedule?: {
+                                cron: string;
+                                timeZone: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                body: unknown;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string | null;
+                                downstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                /** Format: uuid */
+                                id: string;
+                                inputs: {
+                                    name: string;
+                                    source: {
+                                        dataset: string;
+                                        /** @enum {string} */
+                                        kind: "dataset";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "pipeline";
+                                        output: string;
+                                        /** Format: uuid */
+                                        pipelineId: string;
+                                    };
+                                }[];
+                                /** @enum {string} */
+                                kind: "dsl" | "sql" | "python";
+                                lastRun: {
+                                    attempts: number;
+                                    cancelRequestedAt: string | null;
+                                    error: {
+                                        /** @enum {string} */
+                                        kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                        message: string;
+                                        path: string | null;
+                                        step: number | null;
+                                    } | null;
+                                    finishedAt: string | null;
+                                    /** Format: uuid */
+                                    id: string;
+                                    outputVersionId: string | null;
+                                    /** Format: uuid */
+                                    pipelineId: string;
+                                    pipelineVersion: number;
+                                    progress: {
+                                        message: string | null;
+                                        percent: number;
+                                        rows: number | null;
+                                        step: number;
+                                        steps: number;
+                                    } | null;
+                                    /** Format: date-time */
+                                    queuedAt: string;
+                                    requestedBy: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        name: string;
+                                    } | null;
+                                    sourceVersionId: string | null;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                    /** @enum {string} */
+                                    trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                                } | null;
+                                latestOutputId: string | null;
+                                name: string;
+                                outputs: string[];
+                                /** Format: uuid */
+                                studyId: string;
+                                triggers: {
+                                    /** @default true */
+                                    afterUpstream: boolean;
+                                    /** @default false */
+                                    onSourceActivation: boolean;
+                                    /** @default null */
+                                    schedule: {
+                                        cron: string;
+                                        timeZone: string;
+                                    } | null;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                                updatedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                upstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                version: number;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline with its definition, last run and latest output */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                body: unknown;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string | null;
+                                downstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                /** Format: uuid */
+                                id: string;
+                                inputs: {
+                                    name: string;
+                                    source: {
+                                        dataset: string;
+                                        /** @enum {string} */
+                                        kind: "dataset";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "pipeline";
+                                        output: string;
+                                        /** Format: uuid */
+                                        pipelineId: string;
+                                    };
+                                }[];
+                                /** @enum {string} */
+                                kind: "dsl" | "sql" | "python";
+                                lastRun: {
+                                    attempts: number;
+                                    cancelRequestedAt: string | null;
+                                    error: {
+                                        /** @enum {string} */
+                                        kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                        message: string;
+                                        path: string | null;
+                                        step: number | null;
+                                    } | null;
+                                    finishedAt: string | null;
+                                    /** Format: uuid */
+                                    id: string;
+                                    outputVersionId: string | null;
+                                    /** Format: uuid */
+                                    pipelineId: string;
+                                    pipelineVersion: number;
+                                    progress: {
+                                        message: string | null;
+                                        percent: number;
+                                        rows: number | null;
+                                        step: number;
+                                        steps: number;
+                                    } | null;
+                                    /** Format: date-time */
+                                    queuedAt: string;
+                                    requestedBy: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        name: string;
+                                    } | null;
+                                    sourceVersionId: string | null;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                    /** @enum {string} */
+                                    trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                                } | null;
+                                latestOutputId: string | null;
+                                name: string;
+                                outputs: string[];
+                                /** Format: uuid */
+                                studyId: string;
+                                triggers: {
+                                    /** @default true */
+                                    afterUpstream: boolean;
+                                    /** @default false */
+                                    onSourceActivation: boolean;
+                                    /** @default null */
+                                    schedule: {
+                                        cron: string;
+                                        timeZone: string;
+                                    } | null;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                                updatedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                upstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                version: number;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        /**
+         * Save a new version of a pipeline
+         * @description `version` is the version the edit was made on; a newer stored version makes this 409 CONFLICT with `details.currentVersion`, and nothing is saved.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: unknown;
+                        comment?: string;
+                        /** @default null */
+                        description?: string | null;
+                        inputs: {
+                            name: string;
+                            source: {
+                                dataset: string;
+                                /** @enum {string} */
+                                kind: "dataset";
+                            } | {
+                                /** @enum {string} */
+                                kind: "pipeline";
+                                output: string;
+                                /** Format: uuid */
+                                pipelineId: string;
+                            };
+                        }[];
+                        /** @enum {string} */
+                        kind: "dsl" | "sql" | "python";
+                        name: string;
+                        outputs: string[];
+                        /**
+                         * @default {
+                         *       "onSourceActivation": false,
+                         *       "schedule": null,
+                         *       "afterUpstream": true
+                         *     }
+                         */
+                        triggers?: {
+                            /** @default true */
+                            afterUpstream?: boolean;
+                            /** @default false */
+                            onSourceActivation?: boolean;
+                            /** @default null */
+                            schedule?: {
+                                cron: string;
+                                timeZone: string;
+                            } | null;
+                        };
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                body: unknown;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string | null;
+                                downstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                /** Format: uuid */
+                                id: string;
+                                inputs: {
+                                    name: string;
+                                    source: {
+                                        dataset: string;
+                                        /** @enum {string} */
+                                        kind: "dataset";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "pipeline";
+                                        output: string;
+                                        /** Format: uuid */
+                                        pipelineId: string;
+                                    };
+                                }[];
+                                /** @enum {string} */
+                                kind: "dsl" | "sql" | "python";
+                                lastRun: {
+                                    attempts: number;
+                                    cancelRequestedAt: string | null;
+                                    error: {
+                                        /** @enum {string} */
+                                        kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                        message: string;
+                                        path: string | null;
+                                        step: number | null;
+                                    } | null;
+                                    finishedAt: string | null;
+                                    /** Format: uuid */
+                                    id: string;
+                                    outputVersionId: string | null;
+                                    /** Format: uuid */
+                                    pipelineId: string;
+                                    pipelineVersion: number;
+                                    progress: {
+                                        message: string | null;
+                                        percent: number;
+                                        rows: number | null;
+                                        step: number;
+                                        steps: number;
+                                    } | null;
+                                    /** Format: date-time */
+                                    queuedAt: string;
+                                    requestedBy: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        name: string;
+                                    } | null;
+                                    sourceVersionId: string | null;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                    /** @enum {string} */
+                                    trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                                } | null;
+                                latestOutputId: string | null;
+                                name: string;
+                                outputs: string[];
+                                /** Format: uuid */
+                                studyId: string;
+                                triggers: {
+                                    /** @default true */
+                                    afterUpstream: boolean;
+                                    /** @default false */
+                                    onSourceActivation: boolean;
+                                    /** @default null */
+                                    schedule: {
+                                        cron: string;
+                                        timeZone: string;
+                                    } | null;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                                updatedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                upstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                version: number;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two saved versions, path by path */
+        get: {
+            parameters: {
+                query: {
+                    from: number;
+                    to: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            changes: {
+                                /** @enum {string} */
+                                change: "added" | "removed" | "changed";
+                                from?: unknown;
+                                path: string;
+                                to?: unknown;
+                            }[];
+                            from: number;
+                            to: number;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/outputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's output versions, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                datasets: {
+                                    bytes: number;
+                                    columns: {
+                                        format: string | null;
+                                        label: string | null;
+                                        length: number | null;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
+                                    }[];
+                                    format: string;
+                                    label: string | null;
+                                    name: string;
+                                    rows: number;
+                                    sha256: string;
+                                    source: string;
+                                }[];
+                                /** Format: uuid */
+                                id: string;
+                                label: string;
+                                /** Format: uuid */
+                                pipelineId: string;
+                                pipelineName: string;
+                                pipelineVersion: number;
+                                /** Format: uuid */
+                                runId: string;
+                                sourceVersionId: string | null;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's runs, newest first (at most 100) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                error: {
+                                    /** @enum {string} */
+                                    kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                    message: string;
+                                    path: string | null;
+                                    step: number | null;
+                                } | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                outputVersionId: string | null;
+                                /** Format: uuid */
+                                pipelineId: string;
+                                pipelineVersion: number;
+                                progress: {
+                                    message: string | null;
+                                    percent: number;
+                                    rows: number | null;
+                                    step: number;
+                                    steps: number;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                requestedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                sourceVersionId: string | null;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Run a pipeline: 202 with the run, QUEUED
+         * @description A run of the same pipeline that is queued or running makes this 409 CONFLICT (`details.activeRunId`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                error: {
+                                    /** @enum {string} */
+                                    kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                    message: string;
+                                    path: string | null;
+                                    step: number | null;
+                                } | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                    step: number | null;
+                                }[];
+                                outputVersionId: string | null;
+                                /** Format: uuid */
+                                pipelineId: string;
+                                pipelineVersion: number;
+                                progress: {
+                                    message: string | null;
+                                    percent: number;
+                                    rows: number | null;
+                                    step: number;
+                                    steps: number;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                requestedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                sourceVersionId: string | null;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/runs/{rid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run with its progress, error and log */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                    rid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                error: {
+                                    /** @enum {string} */
+                                    kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                    message: string;
+                                    path: string | null;
+                                    step: number | null;
+                                } | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                    step: number | null;
+                                }[];
+                                outputVersionId: string | null;
+                                /** Format: uuid */
+                                pipelineId: string;
+                                pipelineVersion: number;
+                                progress: {
+                                    message: string | null;
+                                    percent: number;
+                                    rows: number | null;
+                                    step: number;
+                                    steps: number;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                requestedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                sourceVersionId: string | null;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/runs/{rid}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a run: a queued one ends at once, a running one is stopped within a second */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                    rid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                error: {
+                                    /** @enum {string} */
+                                    kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                    message: string;
+                                    path: string | null;
+                                    step: number | null;
+                                } | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                    step: number | null;
+                                }[];
+                                outputVersionId: string | null;
+                                /** Format: uuid */
+                                pipelineId: string;
+                                pipelineVersion: number;
+                                progress: {
+                                    message: string | null;
+                                    percent: number;
+                                    rows: number | null;
+                                    step: number;
+                                    steps: number;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                requestedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                sourceVersionId: string | null;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/runs/{rid}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run live, as server-sent events: `run` (status, progress), `log` (a line), `end`
+         * @description Resume with `?after=<seq>` or the `Last-Event-ID` header: log lines after that one are sent. The stream closes after `end`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    after?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                    rid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's saved versions, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                comment: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                /** @enum {string} */
+                                kind: "dsl" | "sql" | "python";
+                                name: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved version with its definition */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                body: unknown;
+                                comment: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                description: string | null;
+                                inputs: {
+                                    name: string;
+                                    source: {
+                                        dataset: string;
+                                        /** @enum {string} */
+                                        kind: "dataset";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "pipeline";
+                                        output: string;
+                                        /** Format: uuid */
+                                        pipelineId: string;
+                                    };
+                                }[];
+                                /** @enum {string} */
+                                kind: "dsl" | "sql" | "python";
+                                name: string;
+                                outputs: string[];
+                                triggers: {
+                                    /** @default true */
+                                    afterUpstream: boolean;
+                                    /** @default false */
+                                    onSourceActivation: boolean;
+                                    /** @default null */
+                                    schedule: {
+                                        cron: string;
+                                        timeZone: string;
+                                    } | null;
+                                };
+                                version: number;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/{pid}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore an older version as a new one (checked like any save) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pid: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                body: unknown;
+                                /** Format: date-time */
+                                createdAt: string;
+                                description: string | null;
+                                downstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                /** Format: uuid */
+                                id: string;
+                                inputs: {
+                                    name: string;
+                                    source: {
+                                        dataset: string;
+                                        /** @enum {string} */
+                                        kind: "dataset";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "pipeline";
+                                        output: string;
+                                        /** Format: uuid */
+                                        pipelineId: string;
+                                    };
+                                }[];
+                                /** @enum {string} */
+                                kind: "dsl" | "sql" | "python";
+                                lastRun: {
+                                    attempts: number;
+                                    cancelRequestedAt: string | null;
+                                    error: {
+                                        /** @enum {string} */
+                                        kind: "definition" | "infrastructure" | "cancelled" | "interrupted" | "timeout";
+                                        message: string;
+                                        path: string | null;
+                                        step: number | null;
+                                    } | null;
+                                    finishedAt: string | null;
+                                    /** Format: uuid */
+                                    id: string;
+                                    outputVersionId: string | null;
+                                    /** Format: uuid */
+                                    pipelineId: string;
+                                    pipelineVersion: number;
+                                    progress: {
+                                        message: string | null;
+                                        percent: number;
+                                        rows: number | null;
+                                        step: number;
+                                        steps: number;
+                                    } | null;
+                                    /** Format: date-time */
+                                    queuedAt: string;
+                                    requestedBy: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        name: string;
+                                    } | null;
+                                    sourceVersionId: string | null;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+                                    /** @enum {string} */
+                                    trigger: "manual" | "source_activation" | "schedule" | "upstream";
+                                } | null;
+                                latestOutputId: string | null;
+                                name: string;
+                                outputs: string[];
+                                /** Format: uuid */
+                                studyId: string;
+                                triggers: {
+                                    /** @default true */
+                                    afterUpstream: boolean;
+                                    /** @default false */
+                                    onSourceActivation: boolean;
+                                    /** @default null */
+                                    schedule: {
+                                        cron: string;
+                                        timeZone: string;
+                                    } | null;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                                updatedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                upstream: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                }[];
+                                version: number;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a definition against the study’s data, step by step (nothing is saved) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: unknown;
+                        inputs: {
+                            name: string;
+                            source: {
+                                dataset: string;
+                                /** @enum {string} */
+                                kind: "dataset";
+                            } | {
+                                /** @enum {string} */
+                                kind: "pipeline";
+                                output: string;
+                                /** Format: uuid */
+                                pipelineId: string;
+                            };
+                        }[];
+                        /** @enum {string} */
+                        kind: "dsl" | "sql" | "python";
+                        outputs: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            issues: {
+                                message: string;
+                                path: string;
+                            }[];
+                            ok: boolean;
+                            outputs: {
+                                columns: {
+                                    label?: string;
+                                    name: string;
+                                    type: string;
+                                }[];
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/pipelines/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The first rows (at most 50) after a step of a DSL definition, on the real data */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: unknown;
+                        inputs: {
+                            name: string;
+                            source: {
+                                dataset: string;
+                                /** @enum {string} */
+                                kind: "dataset";
+                            } | {
+                                /** @enum {string} */
+                                kind: "pipeline";
+                                output: string;
+                                /** Format: uuid */
+                                pipelineId: string;
+                            };
+                        }[];
+                        /** @default 50 */
+                        limit?: number;
+                        step: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            columns: {
+                                name: string;
+                                type: string;
+                            }[];
+                            dataset: string | null;
+                            issues: {
+                                message: string;
+                                path: string;
+                            }[];
+                            rows: unknown[][];
+                            total: number | null;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5318,7 +7525,7 @@ export interface paths {
                         description?: string;
                         /** @default true */
                         enabled?: boolean;
-                        events: ("data_version.created" | "data_version.activated" | "webhook.test")[];
+                        events: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "webhook.test")[];
                         url: string;
                     };
                 };
@@ -5476,7 +7683,7 @@ export interface paths {
                     "application/json": {
                         description?: string;
                         enabled?: boolean;
-                        events?: ("data_version.created" | "data_version.activated" | "webhook.test")[];
+                        events?: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "webhook.test")[];
                         url?: string;
                     };
                 };

@@ -296,8 +296,8 @@ describe('pipelines on the CDISC pilot SDTM, with the real engines', () => {
     expect(failed.error?.message).toContain('no such visit');
 
     const { rows: events } = await t.admin.query(
-      `select type, data from webhook_events where org_id = (select org_id from pipelines where id = $1) and type like 'pipeline.run.%' order by created_at`,
-      [p.id],
+      `select type, data from webhook_events where data->>'pipelineId' in ($1, $2) order by created_at`,
+      [p.id, failing.id],
     );
     expect(events.map((e: { type: string }) => e.type)).toEqual(['pipeline.run.succeeded', 'pipeline.run.failed']);
     expect(events[0].data).toMatchObject({ runId: run.id, pipelineId: p.id, outputVersionId: run.outputVersionId });
