@@ -17,6 +17,7 @@ import { apiKeyKeys, apiKeysQuery, revokeApiKey } from '../features/api-keys/api
 import { ApiKeysTable } from '../features/api-keys/components/api-keys-table.tsx';
 import { CreateApiKeyDialog } from '../features/api-keys/components/create-api-key-dialog.tsx';
 import { useFeature } from '../features/auth/hooks/use-me.ts';
+import { SettingsTabs } from '../features/settings/components/settings-tabs.tsx';
 import { useStudyCodes } from '../features/studies/hooks/use-study-codes.ts';
 import { appRoute } from './app.tsx';
 
@@ -56,6 +57,7 @@ function ApiKeys() {
           </Button>
         }
       />
+      <SettingsTabs />
       {query.isPending ? (
         <Skeleton className="h-48 rounded-lg" />
       ) : query.isError ? (
