@@ -311,8 +311,12 @@ describe('tenant isolation', () => {
 
         if (route.method === 'GET') {
           const res = await t.request(session(), { method: 'GET', url: route.url });
-          // A key never holds organization:manage:own (the security log) and never reaches session routes.
-          const refused = isKey && (isSessionOnlyRoute(route.url) || route.url === '/api/security-events');
+          // A key never holds organization:manage:own (the security log, webhooks) and never reaches session routes.
+          const refused =
+            isKey &&
+            (isSessionOnlyRoute(route.url) ||
+              route.url === '/api/security-events' ||
+              route.url.startsWith('/api/webhooks'));
           expect(res.statusCode, key).toBe(refused ? 403 : 200);
           for (const secret of secrets) expect(res.body, `${key} leaks ${secret}`).not.toContain(secret);
         } else {

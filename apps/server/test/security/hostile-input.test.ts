@@ -155,7 +155,17 @@ beforeAll(async () => {
     payload: { name: 'Walker key', scopes: ['study:view:assigned'] },
   });
   expect(key.statusCode, key.body).toBe(201);
+  // .invalid never resolves: nothing leaves this machine if a worker picks the test event up.
+  const webhook = await t.request(admin, {
+    method: 'POST',
+    url: '/api/webhooks',
+    payload: { url: 'https://walker.invalid/hooks', events: ['data_version.created'] },
+  });
+  expect(webhook.statusCode, webhook.body).toBe(201);
+  const webhookTest = await t.request(admin, { method: 'POST', url: `/api/webhooks/${webhook.json().data.id}/test` });
   ids = {
+    webhooks: webhook.json().data.id,
+    deliveryId: webhookTest.json().data.deliveryId,
     pid,
     rid,
     oid: outputs[0].id,

@@ -123,7 +123,7 @@ describe('webhook endpoints', () => {
     const events = await t.request(admin, {
       method: 'POST',
       url: '/api/webhooks',
-      payload: { url: `${base}/x`, events: ['pipeline.run.succeeded'] },
+      payload: { url: `${base}/x`, events: ['export.completed'] },
     });
     expect(events.statusCode).toBe(400);
     expect(events.body).toContain('Unknown event type');
