@@ -3,6 +3,7 @@ import path from 'node:path';
 import { asFormData, type CdpClient, createCdpClient } from '@cdp/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkTypesFrom } from '../../../packages/sdk/src/generate.ts';
+import { runJob } from '../src/jobs/run-job.ts';
 import { openapiDocument } from '../src/openapi-document.ts';
 import { startTestApp, TEST_PASSWORD, type Tenant, type TestApp } from './harness.ts';
 
@@ -75,12 +76,19 @@ describe('packages/sdk', () => {
     expect(list.data?.data.map((w) => w.id)).toContain(webhook.data?.data.id);
   });
 
-  it('works with an API key as with a person: lists studies, uploads, pages rows; a missing scope is 403', async () => {
+  it('works with an API key as with a person: lists studies, uploads, pages rows, runs a pipeline; a missing scope is 403', async () => {
     const cdp = await signedIn();
     const created = await cdp.POST('/api/api-keys', {
       body: {
         name: 'SDK test key',
-        scopes: ['study:view:assigned', 'data:view:assigned', 'data:upload:assigned'],
+        scopes: [
+          'study:view:assigned',
+          'data:view:assigned',
+          'data:upload:assigned',
+          'pipeline:view:assigned',
+          'pipeline:configure:assigned',
+          'pipeline:execute:assigned',
+        ],
       },
     });
     expect(created.response.status).toBe(201);
@@ -104,6 +112,43 @@ describe('packages/sdk', () => {
       ['K-01', 40],
       ['K-02', 55],
     ]);
+    // Activated (the study already had data), then a SQL pipeline over it, created and run with the key.
+    const activated = await machine.POST('/api/studies/{id}/versions/{vid}/activate', {
+      params: { path: { id: tenant.study.id, vid: upload.data?.data.id as string } },
+      body: { reason: 'Loaded by the nightly job' },
+    });
+    expect(activated.error).toBeUndefined();
+    const pipeline = await machine.POST('/api/studies/{id}/pipelines', {
+      params: { path: { id: tenant.study.id } },
+      body: {
+        name: 'Over 50 (SDK)',
+        kind: 'sql',
+        body: { statements: [{ name: 'over50', sql: 'SELECT USUBJID FROM KEYS WHERE AGE > 50' }] },
+        inputs: [{ name: 'KEYS', source: { kind: 'dataset', dataset: 'keys' } }],
+        outputs: ['over50'],
+      },
+    });
+    expect(pipeline.error).toBeUndefined();
+    const pid = pipeline.data?.data.id as string;
+    const queued = await machine.POST('/api/studies/{id}/pipelines/{pid}/runs', {
+      params: { path: { id: tenant.study.id, pid } },
+    });
+    expect(queued.response.status).toBe(202);
+    const rid = queued.data?.data.id as string;
+    // What a worker does with the queued job, done here.
+    await runJob(t.ctx, 'pipelines.run', { orgId: tenant.org.id, runId: rid });
+    const run = await machine.GET('/api/studies/{id}/pipelines/{pid}/runs/{rid}', {
+      params: { path: { id: tenant.study.id, pid, rid } },
+    });
+    expect(run.data?.data.status).toBe('SUCCEEDED');
+    const output = await machine.GET('/api/studies/{id}/versions/{vid}/datasets/{name}/rows', {
+      params: {
+        path: { id: tenant.study.id, vid: run.data?.data.outputVersionId as string, name: 'over50' },
+        query: {},
+      },
+    });
+    expect(output.data?.rows).toEqual([['K-02']]);
+
     // The key was not given dashboard:create: refused, naming the permission.
     const refused = await machine.POST('/api/studies/{id}/dashboards', {
       params: { path: { id: tenant.study.id } },
