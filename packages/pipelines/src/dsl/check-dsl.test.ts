@@ -311,6 +311,31 @@ describe('previewDsl', () => {
     expect(early.columns).toHaveLength(pilot.inputs.DM?.columns.length ?? 0);
   });
 
+  it('previews an unfinished pipeline (no save step yet), which a run would refuse', async () => {
+    const body: DslBodyInput = {
+      steps: [
+        {
+          operation: 'filter_rows',
+          parameters: { dataset: 'DM', conditions: [{ column: 'ARMCD', operator: 'equals', value: 'Pbo' }] },
+        },
+        {
+          operation: 'add_calculated_column',
+          parameters: { dataset: 'DM', column_name: 'AGEMON', expression: 'AGE * 12' },
+        },
+      ],
+    };
+    expect(checkDsl(body, [pilot.inputs.DM as PipelineInput]).issues.map((i) => i.path)).toEqual(['steps']);
+    const preview = await previewDsl({ body, inputs: [pilot.inputs.DM as PipelineInput], uptoStep: 1, limit: 1000 });
+    const expected = await pilot.sql(
+      `SELECT USUBJID, AGE * 12 AS AGEMON FROM read_parquet({DM}, file_row_number = true) WHERE ARMCD = 'Pbo' ORDER BY file_row_number`,
+    );
+    const subject = preview.columns.findIndex((c) => c.name === 'USUBJID');
+    const months = preview.columns.findIndex((c) => c.name === 'AGEMON');
+    expect(preview.rows.map((r) => [r[subject], Number(r[months])])).toEqual(
+      expected.map((r) => [r.USUBJID, Number(r.AGEMON)]),
+    );
+  });
+
   it('refuses a step index outside the pipeline', async () => {
     await expect(
       previewDsl({ body: EXAMPLE_PIPELINES[0]?.body, inputs: [pilot.inputs.DS as PipelineInput], uptoStep: 9 }),

@@ -49,6 +49,8 @@ export function applyPlan(workspace: Workspace, plan: StepPlan, index: number, r
   workspace.set(key, dataset);
 }
 
+const NOTHING_SAVED = 'the pipeline saves nothing: add a save_dataset step';
+
 /**
  * The save-time check: the body against the contract, then every step against the columns the
  * steps before it produced. Returns every problem found (a broken step does not hide the next
@@ -88,8 +90,7 @@ export function checkDsl(body: unknown, inputs: DslInputSchema[]): PipelineCheck
     }
     applyPlan(workspace, plan, index, `t${index}`);
   });
-  if (outputs.length === 0 && issues.length === 0)
-    issues.push({ path: 'steps', message: 'the pipeline saves nothing: add a save_dataset step' });
+  if (outputs.length === 0 && issues.length === 0) issues.push({ path: 'steps', message: NOTHING_SAVED });
   return { issues, outputs };
 }
 
@@ -101,8 +102,11 @@ function failedTarget(step: DslBody['steps'][number]): string | undefined {
 }
 
 /** Throws `PipelineDefinitionError` when the check finds anything. */
-export function assertDsl(body: unknown, inputs: DslInputSchema[]): DslBody {
+export function assertDsl(body: unknown, inputs: DslInputSchema[], options: { needsOutput?: boolean } = {}): DslBody {
   const check = checkDsl(body, inputs);
-  if (check.issues.length > 0) throw new PipelineDefinitionError(check.issues);
+  // A preview shows a step's rows before the definition is finished: saving nothing yet is fine there.
+  const issues =
+    options.needsOutput === false ? check.issues.filter((issue) => issue.message !== NOTHING_SAVED) : check.issues;
+  if (issues.length > 0) throw new PipelineDefinitionError(issues);
   return DslBody.parse(body);
 }

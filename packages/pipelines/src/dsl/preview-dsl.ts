@@ -35,7 +35,7 @@ export async function previewDsl({
   signal,
   memoryBytes,
 }: PreviewDslRequest): Promise<DslPreview> {
-  const parsed = assertDsl(body, inputs);
+  const parsed = assertDsl(body, inputs, { needsOutput: false });
   if (!Number.isInteger(uptoStep) || uptoStep < 0 || uptoStep >= parsed.steps.length)
     throw new RangeError(`uptoStep must be a step index from 0 to ${parsed.steps.length - 1}`);
   const rowLimit = Math.max(1, Math.min(1000, Math.floor(limit)));
