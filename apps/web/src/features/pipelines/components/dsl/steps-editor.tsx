@@ -104,7 +104,7 @@ export function StepsEditor({
           Add step
         </Button>
       </DropdownMenuTrigger>
-      <DropdownMenuContent align="start" className="max-h-[60vh] w-80 overflow-y-auto">
+      <DropdownMenuContent align="start" className="w-80">
         {DSL_OPERATION_NAMES.map((operation) => (
           <DropdownMenuItem key={operation} onSelect={() => add(operation)} className="flex-col items-start gap-0.5">
             <span className="font-medium">{DSL_OPERATIONS[operation].label}</span>
