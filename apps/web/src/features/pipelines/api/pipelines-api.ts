@@ -107,7 +107,7 @@ export const lineageQuery = (studyId: string, outputId: string) =>
   queryOptions({
     queryKey: [...pipelineKeys.output(studyId, outputId), 'lineage'],
     queryFn: ({ signal }) =>
-      api<{ data: DatasetLineage }>(`/api/studies/${studyId}/pipeline-outputs/${outputId}/lineage`, { signal }),
+      api<DatasetLineage>(`/api/studies/${studyId}/pipeline-outputs/${outputId}/lineage`, { signal }),
     staleTime: Number.POSITIVE_INFINITY,
   });
 

@@ -107,7 +107,7 @@ export function LineageView({ studyId, outputId }: { studyId: string; outputId: 
           className="flex flex-col items-stretch gap-2 px-5 py-4 md:flex-row md:items-center"
           aria-label="Lineage steps"
         >
-          {layers(query.data.data).map((layer, i) => (
+          {layers(query.data).map((layer, i) => (
             <Fragment key={layer.map((n) => n.key).join()}>
               {i > 0 ? (
                 <li aria-hidden className="flex justify-center text-muted-foreground md:block">
