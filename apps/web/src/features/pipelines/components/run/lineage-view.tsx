@@ -117,7 +117,7 @@ export function LineageView({ studyId, outputId }: { studyId: string; outputId: 
               ) : null}
               <li className="flex min-w-0 flex-1 flex-col gap-2">
                 {layer.map((node) => (
-                  <NodeCard key={node.key} node={node} studyId={studyId} root={node.key === query.data.data.root} />
+                  <NodeCard key={node.key} node={node} studyId={studyId} root={node.key === query.data.root} />
                 ))}
               </li>
             </Fragment>
