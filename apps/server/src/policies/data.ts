@@ -23,6 +23,23 @@ export async function versionFor(
   return { study, version };
 }
 
+/**
+ * The datasets of a data version or of a pipeline's output version (whose id reads like a version's
+ * in the dataset viewer), of a study the actor may `permission` on.
+ */
+export async function versionDatasetsFor(
+  ctx: AppContext,
+  actor: Actor,
+  params: { id: string; vid: string },
+  permission: Permission,
+): Promise<VersionWithDatasets['datasets']> {
+  const study = await studyFor(ctx, actor, params.id, permission);
+  const version = await ctx.database.tenant(actor.orgId, (tx) => findVersion(tx, actor.orgId, study.id, params.vid));
+  if (version) return version.datasets;
+  const data = await versionDataFor(ctx, actor, study, params.vid);
+  return [...data.datasets.values()].map((dataset) => dataset.row);
+}
+
 /** A version's datasets on disk (for queries and comparisons), of a study the actor may `permission` on. */
 export async function versionDataFor(
   ctx: AppContext,

@@ -17,7 +17,7 @@ import { EXPORT_CONTENT_TYPES } from '../../data/write-export.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
-import { authorizeDatasetDownload, DATASET_DOWNLOAD, datasetFor, versionFor } from '../../policies/data.ts';
+import { authorizeDatasetDownload, DATASET_DOWNLOAD, datasetFor, versionDatasetsFor } from '../../policies/data.ts';
 import { presentDataset } from '../../presenters/data.ts';
 
 /** Runs a dataset query, turning a request the dataset cannot answer into a 400 naming the parameter. */
@@ -50,8 +50,8 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       },
     },
     async (request) => {
-      const { version } = await versionFor(ctx, actorOf(request), request.params, 'data:view:assigned');
-      return { data: version.datasets.map(presentDataset) };
+      const datasets = await versionDatasetsFor(ctx, actorOf(request), request.params, 'data:view:assigned');
+      return { data: datasets.map(presentDataset) };
     },
   );
 

@@ -204,6 +204,15 @@ describe('pipelines on the CDISC pilot SDTM, with the real engines', () => {
     });
     const run = await runToEnd(p.id);
     expect(run.status, JSON.stringify(run.error)).toBe('SUCCEEDED');
+    const list = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/versions/${run.outputVersionId}/datasets`,
+    });
+    expect(list.statusCode, list.body).toBe(200);
+    const want0 = await sql(`SELECT count(DISTINCT USUBJID) FROM ae WHERE AESER = 'Y'`);
+    expect(list.json().data.map((d: { name: string; rows: number }) => [d.name, d.rows])).toEqual([
+      ['serious', Number(want0[0]?.[0])],
+    ]);
     const rows = await viewerRows(run.outputVersionId as string, 'serious', 'USUBJID');
     const want = await sql(`SELECT USUBJID, count(*) FROM ae WHERE AESER = 'Y' GROUP BY USUBJID ORDER BY USUBJID`);
     expect(rows.map((r) => [r.USUBJID, Number(r.N)])).toEqual(want.map((w) => [w[0], Number(w[1])]));
