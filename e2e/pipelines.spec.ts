@@ -159,6 +159,18 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
     await expect(header).toHaveAttribute('aria-sort', 'ascending');
     const first = grid.getByRole('row').nth(1);
     await expect(first).toContainText(expected.first.usubjid);
+    // AGEMON is the last column: the grid draws the columns in view, so scroll it to the far right.
+    await grid.evaluate((el) => {
+      const all = [el, ...el.querySelectorAll<HTMLElement>('*')];
+      let up = el.parentElement;
+      while (up) {
+        all.push(up);
+        up = up.parentElement;
+      }
+      const scroller = all.find((e) => e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX === 'auto');
+      if (scroller) scroller.scrollLeft = scroller.scrollWidth;
+    });
+    await expect(grid.getByRole('columnheader', { name: /^AGEMON/ })).toBeVisible();
     await expect(first).toContainText(String(expected.first.months));
     await shot(page, '64-pipeline-output');
   });
