@@ -1,6 +1,7 @@
 import type { Dashboard, DatasetSummary, Study, WidgetData, WidgetTypeInfo } from '@cdp/contracts';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { Layout } from 'react-grid-layout';
+import { LeaveGuard } from '../../../../components/editing/leave-guard.tsx';
 import { Alert } from '../../../../components/ui/alert.tsx';
 import { Button } from '../../../../components/ui/button.tsx';
 import { toast } from '../../../../components/ui/toaster.tsx';
@@ -29,7 +30,6 @@ import { BuilderGrid } from './builder-grid.tsx';
 import { BuilderTopBar } from './builder-top-bar.tsx';
 import { ConflictDialog } from './conflict-dialog.tsx';
 import { FiltersDialog } from './filters-dialog.tsx';
-import { LeaveGuard } from './leave-guard.tsx';
 import { PageTabs } from './page-tabs.tsx';
 import { PreviewPage } from './preview-page.tsx';
 import { NoSelection, PropertiesPanel, type WidgetEdit } from './properties-panel.tsx';
@@ -350,7 +350,7 @@ export function DashboardBuilder({
         onReload={saving.reload}
         onKeepEditing={saving.keepEditing}
       />
-      <LeaveGuard dirty={saving.dirty} />
+      <LeaveGuard what="this dashboard" dirty={saving.dirty} />
     </div>
   );
 }

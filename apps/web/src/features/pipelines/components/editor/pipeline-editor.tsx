@@ -11,6 +11,7 @@ import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { AlertCircle, CheckCircle2, Save } from 'lucide-react';
 import { useEffect, useState } from 'react';
+import { LeaveGuard } from '../../../../components/editing/leave-guard.tsx';
 import { Alert } from '../../../../components/ui/alert.tsx';
 import { Button } from '../../../../components/ui/button.tsx';
 import { Card, CardHeader } from '../../../../components/ui/card.tsx';
@@ -39,7 +40,6 @@ import { PreviewPanel } from '../dsl/preview-panel.tsx';
 import { DefinitionIssues, StepsEditor } from '../dsl/steps-editor.tsx';
 import { KIND_DESCRIPTIONS, KIND_LABELS, PipelinesBreadcrumb } from '../pipeline-bits.tsx';
 import { InputsEditor } from './inputs-editor.tsx';
-import { PipelineLeaveGuard } from './leave-guard.tsx';
 import { PYTHON_TEMPLATE, type PythonBodyDraft, PythonEditor } from './python-editor.tsx';
 import { type SqlBodyDraft, SqlEditor } from './sql-editor.tsx';
 import { TriggersEditor } from './triggers-editor.tsx';
@@ -526,7 +526,7 @@ export function PipelineEditor({ study, pipeline }: { study: Study; pipeline: Pi
           </Button>
         </div>
       </div>
-      <PipelineLeaveGuard dirty={dirty && !saving} />
+      <LeaveGuard what="this pipeline" dirty={dirty && !saving} />
     </div>
   );
 }

@@ -1,18 +1,18 @@
 import { useBlocker } from '@tanstack/react-router';
 import { useRef } from 'react';
-import { AlertDialog, AlertDialogCancel, AlertDialogContent } from '../../../../components/ui/alert-dialog.tsx';
-import { Button } from '../../../../components/ui/button.tsx';
-import { DialogFooter } from '../../../../components/ui/dialog.tsx';
+import { AlertDialog, AlertDialogCancel, AlertDialogContent } from '../ui/alert-dialog.tsx';
+import { Button } from '../ui/button.tsx';
+import { DialogFooter } from '../ui/dialog.tsx';
 
 /** Where an ended session sends the user: nothing could be saved there anyway, so nothing holds them back. */
 const SESSION_PAGES = new Set(['/login', '/change-password']);
 
 /**
- * Asks before leaving the builder with unsaved changes: in the app (a link, Back) with a dialog, and
- * on closing or reloading the tab with the browser's own prompt. Switching pages of the dashboard
- * (the `page` search parameter) is not leaving.
+ * Asks before leaving an editor with unsaved changes (the dashboard builder, the pipeline editor):
+ * in the app (a link, Back) with a dialog, and on closing or reloading the tab with the browser's
+ * own prompt. A change of search parameters only (a dashboard's `page`) is not leaving.
  */
-export function LeaveGuard({ dirty }: { dirty: boolean }) {
+export function LeaveGuard({ dirty, what }: { dirty: boolean /** "this dashboard" */; what: string }) {
   const dirtyRef = useRef(dirty);
   dirtyRef.current = dirty;
   const blocker = useBlocker({
@@ -25,7 +25,7 @@ export function LeaveGuard({ dirty }: { dirty: boolean }) {
     <AlertDialog open={blocker.status === 'blocked'} onOpenChange={(open) => !open && blocker.reset?.()}>
       <AlertDialogContent
         title="Leave without saving?"
-        description="Your changes to this dashboard are not saved. If you leave now, they are lost."
+        description={`Your changes to ${what} are not saved. If you leave now, they are lost.`}
       >
         <div className="h-4" />
         <DialogFooter>
