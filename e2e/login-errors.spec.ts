@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { ADMIN_EMAIL, DEMO_PASSWORD, PLATFORM_EMAIL } from './support/constants.ts';
-import { mainNav, shot, signIn } from './support/session.ts';
+import { mainNav, shot, signIn, submitSignIn } from './support/session.ts';
 
 test('a wrong password is explained and the form stays usable', async ({ page }) => {
-  await signIn(page, ADMIN_EMAIL, 'not-the-right-password');
+  await submitSignIn(page, ADMIN_EMAIL, 'not-the-right-password');
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('E-mail or password is incorrect');
   await expect(page).toHaveURL(/\/login/);

@@ -1,12 +1,22 @@
 import { expect, type Page } from '@playwright/test';
 
 /** Signs in through the login form (the session then lives in memory and the refresh cookie). */
-export async function signIn(page: Page, email: string, password: string): Promise<void> {
+/** Fills and submits the sign-in form, without waiting for the outcome (a wrong password stays). */
+export async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto('/login');
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Signs in and waits until the app has left the sign-in page, so that a `page.goto` right after
+ * cannot abort the sign-in request (a race that failed CI once).
+ */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await submitSignIn(page, email, password);
+  await expect(page).not.toHaveURL(/\/login(?:[?#]|$)/, { timeout: 15_000 });
 }
 
 export async function signOut(page: Page): Promise<void> {
