@@ -1,0 +1,2 @@
+// Test support for connectors (simulators, in-process servers) is exported from here.
+export {};
