@@ -1,1 +1,2 @@
+export * from './rave/index.ts';
 export * from './types.ts';

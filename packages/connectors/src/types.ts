@@ -81,3 +81,22 @@ export class ConnectorError extends Error {
     this.name = 'ConnectorError';
   }
 }
+
+/**
+ * A connector: one remote system, configured by its type's config (`@cdp/contracts`'
+ * `RaveSourceConfig`, `SftpSourceConfig`, `FolderSourceConfig`) and a secret (null when the type
+ * has none). The runtime picks the connector by the source's type.
+ */
+export interface Connector<Config> {
+  test(config: Config, secret: string | null, signal: AbortSignal): Promise<ConnectionCheck>;
+  pull(config: Config, secret: string | null, context: PullContext): Promise<PullOutcome>;
+}
+
+/** A Rave study as `GET /RaveWebServices/studies` lists it, for the wizard to pick from. */
+export interface RaveStudyChoice {
+  /** `project(environment)`, e.g. `Mediflex(Prod)`. */
+  oid: string;
+  project: string;
+  environment: string;
+  name: string;
+}
