@@ -10,6 +10,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { noStorePlugin } from './plugins/no-store.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { phiAccessPlugin } from './plugins/phi-access.ts';
 import { rateLimitsPlugin } from './plugins/rate-limits.ts';
 import { securityEventsPlugin } from './plugins/security-events.ts';
 import { webPlugin } from './plugins/web.ts';
@@ -22,6 +23,8 @@ import { healthRoutes } from './routes/health/health.routes.ts';
 import { homeRoutes } from './routes/home/home.routes.ts';
 import { meRoutes } from './routes/me/me.routes.ts';
 import { organizationRoutes } from './routes/organization/organization.routes.ts';
+import { phiAccessRoutes } from './routes/phi/phi-access.routes.ts';
+import { phiColumnRoutes } from './routes/phi/phi-columns.routes.ts';
 import { pipelinesPlugin } from './routes/pipelines/index.ts';
 import { studyDatasetRoutes } from './routes/pipelines/study-datasets.routes.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
@@ -90,6 +93,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(authPlugin, { ctx });
   await app.register(securityEventsPlugin, { ctx });
   await app.register(rateLimitsPlugin, { ctx });
+  await app.register(phiAccessPlugin, { ctx });
 
   await app.register(healthRoutes, { ctx });
   await app.register(authRoutes, { ctx });
@@ -109,6 +113,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(securityRoutes, { ctx });
   await app.register(platformOrganizationRoutes, { ctx });
   await app.register(webhookRoutes, { ctx });
+  await app.register(phiColumnRoutes, { ctx });
+  await app.register(phiAccessRoutes, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 
   return app;

@@ -1,6 +1,6 @@
-import { quoteLiteral } from '@cdp/formats';
 import { compileFilters, type RowFilter } from './dataset-rows.ts';
 import type { DatasetStore, StoredDataset } from './dataset-store.ts';
+import { datasetSource, refuseMasked } from './protected-source.ts';
 import { columnNamed, ident, jsonCell } from './values.ts';
 
 export interface ProfileStats {
@@ -47,9 +47,10 @@ export async function profileColumn(
   const { topN = 10, filters = [], by, maxGroups = 50 } = request;
   const column = columnNamed(dataset.columns, name, 'column');
   const split = by === undefined ? undefined : columnNamed(dataset.columns, by, 'by');
+  if (split) refuseMasked(split, 'by', 'split a profile');
   const id = ident(column);
   const { where, params } = compileFilters(dataset, filters);
-  const from = `read_parquet(${quoteLiteral(dataset.file)}) ${where}`;
+  const from = `${datasetSource(dataset)} ${where}`;
   // Blank text counts as missing (SAS has no null for character values, only blanks), and so
   // neither as a distinct value nor as the minimum: filled + missing = rows, always.
   const value = column.type === 'string' ? `nullif(trim(${id}), '')` : id;
@@ -80,6 +81,8 @@ export async function profileColumn(
       top: top.getRowsJson().map(([v, n]) => ({ value: jsonCell(column.type, v), count: Number(n) })),
       filters: filters.length,
     };
+    // A masked PHI column's profile says how full it is, never which values it holds.
+    if (column.masked) Object.assign(profile, { min: null, max: null, mean: null, top: [] });
     if (!split) return profile;
     const key = ident(split);
     const groups = await connection.runAndReadAll(

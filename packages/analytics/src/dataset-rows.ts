@@ -1,6 +1,7 @@
 import { quoteLiteral } from '@cdp/formats';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { DatasetStore, StoredDataset } from './dataset-store.ts';
+import { datasetSource, refuseMasked } from './protected-source.ts';
 import { QueryError } from './query-error.ts';
 import { bindValue, columnNamed, ident, jsonCell } from './values.ts';
 
@@ -29,6 +30,7 @@ export function compileFilters(dataset: StoredDataset, filters: RowFilter[]): { 
   filters.forEach((filter, i) => {
     const param = `filter[${i}]`;
     const column = columnNamed(dataset.columns, filter.column, param);
+    refuseMasked(column, param, 'filter rows');
     const id = ident(column);
     const comparison = COMPARISONS[filter.op];
     if (comparison) {
@@ -66,10 +68,11 @@ export function viewQuery(
   if (view.sort) {
     const descending = view.sort.startsWith('-');
     const column = columnNamed(dataset.columns, descending ? view.sort.slice(1) : view.sort, 'sort');
+    refuseMasked(column, 'sort', 'sort rows');
     // file_row_number keeps ties in file order, so paging through a sorted dataset never repeats a row.
     orderBy = `ORDER BY ${ident(column)} ${descending ? 'DESC' : 'ASC'} NULLS LAST, file_row_number`;
   }
-  const from = `read_parquet(${quoteLiteral(dataset.file)}, file_row_number = true)`;
+  const from = datasetSource(dataset, { rowNumbers: true });
   const select = dataset.columns.map(ident).join(', ');
   return { sql: `SELECT ${select} FROM ${from} ${where} ${orderBy}`, params, from, where, orderBy };
 }

@@ -5,12 +5,21 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 export interface StoreColumn {
   name: string;
   type: string;
+  /** A PHI column the reader may not see in clear: every read replaces it (`datasetSource`). */
+  masked?: boolean;
 }
 
 /** A stored dataset: its Parquet file and its columns (checked names come from here, never from a request). */
 export interface StoredDataset {
   file: string;
   columns: StoreColumn[];
+  /** The name of the Parquet key (`PRAGMA add_parquet_key`) the file is encrypted with, when it is. */
+  encryptionKey?: string;
+  /**
+   * Called whenever SQL reading the file is built (`datasetSource`): the server notes there which
+   * responses read PHI in clear, for the PHI access log.
+   */
+  onRead?: () => void;
 }
 
 /**

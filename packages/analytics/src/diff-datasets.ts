@@ -1,6 +1,7 @@
-import { quoteIdent, quoteLiteral } from '@cdp/formats';
+import { quoteIdent } from '@cdp/formats';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetStore, StoreColumn, StoredDataset } from './dataset-store.ts';
+import { datasetSource } from './protected-source.ts';
 import { jsonCell } from './values.ts';
 
 export interface DatasetDiff {
@@ -116,7 +117,7 @@ export async function diffDataset(
     }
     const keyCols = key.map((k) => (b.get(k) as StoreColumn).name);
     diff.key = keyCols;
-    const src = (d: NamedDataset) => `read_parquet(${quoteLiteral(d.file)})`;
+    const src = (d: NamedDataset) => datasetSource(d);
     const keyList = keyCols.map(quoteIdent).join(', ');
     for (const [side, dataset] of [
       ['earlier', from],

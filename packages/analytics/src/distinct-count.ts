@@ -1,5 +1,5 @@
-import { quoteLiteral } from '@cdp/formats';
 import type { DatasetStore, StoredDataset } from './dataset-store.ts';
+import { datasetSource } from './protected-source.ts';
 import { ident } from './values.ts';
 
 /**
@@ -11,7 +11,7 @@ export async function distinctCount(store: DatasetStore, dataset: StoredDataset,
   if (!column) return null;
   return store.withConnection(async (connection) => {
     const reader = await connection.runAndReadAll(
-      `select count(distinct nullif(trim(${ident(column)}::varchar), '')) from read_parquet(${quoteLiteral(dataset.file)})`,
+      `select count(distinct nullif(trim(${ident(column)}::varchar), '')) from ${datasetSource(dataset)}`,
     );
     return Number(reader.getRowsJson()[0]?.[0] ?? 0);
   });

@@ -62,6 +62,9 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.disabled',
   'webhook_endpoint.tested',
   'webhook_delivery.redelivered',
+  'phi_column.classified',
+  'phi_column.cleared',
+  'phi_access.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -81,5 +84,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'pipeline_run',
   'api_key',
   'webhook_endpoint',
+  'phi_column',
+  'phi_access_log',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

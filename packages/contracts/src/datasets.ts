@@ -14,6 +14,10 @@ export const DatasetColumn = z.object({
   length: z.number().int().nullable(),
   /** SAS display format (e.g. `DATE9.`), when the source had one. */
   format: z.string().nullable(),
+  /** The study's classification of the column (`phi`, `sensitive`), when it has one. */
+  phi: z.enum(['phi', 'sensitive']).optional(),
+  /** True when the caller sees this PHI column masked (no `data:view_phi:assigned`). */
+  masked: z.boolean().optional(),
 });
 export type DatasetColumn = z.infer<typeof DatasetColumn>;
 

@@ -15,6 +15,7 @@ export * from './home.ts';
 export * from './organizations.ts';
 export * from './password-policy.ts';
 export * from './permissions.ts';
+export * from './phi.ts';
 export * from './pipeline-dsl.ts';
 export * from './pipeline-sql.ts';
 export * from './pipelines.ts';

@@ -818,3 +818,80 @@ export const webhookAttempts = pgTable(
   },
   (t) => [index('webhook_attempts_delivery').on(t.deliveryId, t.number)],
 );
+
+// ── 16-phi ──
+
+/**
+ * A study's classification of a column as PHI (a direct identifier: masked for whoever lacks
+ * `data:view_phi:assigned`, encrypted on disk) or sensitive (marked only). Keyed by dataset and
+ * column name, upper-cased, so it holds for every version of the study, past and future.
+ */
+export const phiColumns = pgTable(
+  'phi_columns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    dataset: text('dataset').notNull(),
+    column: text('column').notNull(),
+    classification: text('classification', { enum: ['phi', 'sensitive'] }).notNull(),
+    confirmedBy: uuid('confirmed_by').references(() => users.id),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('phi_columns_study_column').on(t.orgId, t.studyId, t.dataset, t.column)],
+);
+
+/**
+ * Every response that carried PHI in clear: who, when, from where, which study, dataset and
+ * columns, how many rows, through which route. Append-only like `audit_events` (trigger + grants).
+ */
+export const phiAccessLog = pgTable(
+  'phi_access_log',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    userId: uuid('user_id').references(() => users.id),
+    apiKeyId: uuid('api_key_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    dataset: text('dataset').notNull(),
+    columns: jsonb('columns').$type<string[]>().notNull(),
+    rows: integer('rows').notNull(),
+    route: text('route').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('phi_access_log_org_created').on(t.orgId, t.createdAt),
+    index('phi_access_log_org_user').on(t.orgId, t.userId, t.createdAt),
+  ],
+);
+
+/**
+ * A study's data key (AES-256), wrapped (AES-256-GCM) by the master key `CDP_MASTER_KEY`: it
+ * encrypts the PHI columns of the study's Parquet files. Rotating the master key rewraps it.
+ */
+export const studyDataKeys = pgTable(
+  'study_data_keys',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .primaryKey()
+      .references(() => studies.id),
+    wrappedKey: text('wrapped_key').notNull(),
+    /** Which master key wrapped it (a fingerprint, never the key). */
+    masterKeyId: text('master_key_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+  },
+);

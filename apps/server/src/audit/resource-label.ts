@@ -55,6 +55,15 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
       return (await one<{ url: string }>(tx, sql`select url from webhook_endpoints where id = ${id}`))?.url ?? null;
     case 'data_version':
       return versionLabel(tx, id);
+    case 'phi_column': {
+      const row = await one<{ code: string; dataset: string; column: string }>(
+        tx,
+        sql`select s.code, c.dataset, c."column" from phi_columns c join studies s on s.id = c.study_id where c.id = ${id}`,
+      );
+      return row ? `${row.code} ${row.dataset}.${row.column}` : null;
+    }
+    case 'phi_access_log':
+      return 'PHI access log';
     case 'pipeline':
       return (await one<{ name: string }>(tx, sql`select name from pipelines where id = ${id}`))?.name ?? null;
     case 'pipeline_run': {

@@ -5,7 +5,7 @@ import type { DatasetStore } from '@cdp/analytics';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Author } from '../auth/author.ts';
 import type { VersionDataset } from '../data/version-data.ts';
-import { type DatasetView, type ExportFormat, writeDatasetExport } from '../data/write-export.ts';
+import { type DatasetView, type ExportFormat, holdsPhi, writeDatasetExport } from '../data/write-export.ts';
 import type { AppContext } from '../lib/context.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -36,7 +36,7 @@ export async function exportDataset(
   const { dataset, format, raw = false, view = null } = input;
   const { row } = dataset;
   let result: DatasetExport = { file: dataset.file, temporary: false };
-  if (format !== 'parquet') {
+  if (format !== 'parquet' || holdsPhi(dataset)) {
     const temp = path.join(studyDir(ctx.config.dataDir, row.orgId, row.studyId), 'temp');
     await mkdir(temp, { recursive: true });
     // Named by this process's run, so a crash's leftover is swept at the next start (process-run.ts).

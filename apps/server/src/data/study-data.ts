@@ -1,6 +1,7 @@
 import { pipelineOutputDatasets, pipelineOutputs, pipelines } from '@cdp/db';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
+import { protectVersion, SCHEMA_ONLY } from '../phi/protect-version.ts';
 import { outputDatasetFile } from './output-version-data.ts';
 import type { VersionData, VersionDataset } from './version-data.ts';
 
@@ -73,5 +74,10 @@ export async function withPipelineOutputs(ctx: AppContext, version: VersionData)
       });
     }
   }
-  return { ...version, datasets: merged, cacheKey: [version.id, ...outputIds.sort()].join('+') };
+  // The outputs' columns are classified (and masked) as the source's are, by dataset and column name.
+  return protectVersion(
+    ctx,
+    { ...version, datasets: merged, cacheKey: [version.id, ...outputIds.sort()].join('+') },
+    version.access ?? SCHEMA_ONLY,
+  );
 }

@@ -1,5 +1,6 @@
-import type { DatasetColumnType } from '@cdp/contracts';
+import type { DatasetColumnType, PhiClass } from '@cdp/contracts';
 import type { AppContext } from '../lib/context.ts';
+import { type PhiAccess, protectVersion } from '../phi/protect-version.ts';
 import { datasetFile } from '../lib/study-folders.ts';
 import { type DatasetRow, findVersion } from '../repositories/data-versions.repo.ts';
 import { outputVersionData } from './output-version-data.ts';
@@ -10,7 +11,17 @@ export interface VersionDataset {
   label: string | null;
   rows: number;
   file: string;
-  columns: Array<{ name: string; label: string | null; type: DatasetColumnType }>;
+  columns: Array<{
+    name: string;
+    label: string | null;
+    type: DatasetColumnType;
+    /** The study's classification of the column, when it has one. */
+    phi?: PhiClass;
+    /** A PHI column this reader may not see: every read replaces it (`datasetSource`). */
+    masked?: boolean;
+  }>;
+  /** Set by `protectVersion` when the reader reads PHI columns in clear: notes the read for the PHI access log. */
+  onRead?: () => void;
   /** The stored row, for what the API shows of it (lengths, formats, hashes) and for the audit trail. */
   row: DatasetRow;
   /** Where a dataset a dashboard reads comes from, when it is a pipeline's output rather than the source version's. */
@@ -27,6 +38,8 @@ export interface VersionData {
   kind?: 'source' | 'pipeline_output';
   /** What query results are cached under when it is not `id` (a source version with pipelines' outputs). */
   cacheKey?: string;
+  /** How the reader sees PHI columns; unset only on the raw, cached version no reader gets. */
+  access?: PhiAccess;
 }
 
 const CACHE = new Map<string, VersionData>();
@@ -44,8 +57,23 @@ export function resolverOf(version: VersionData): (name: string) => VersionDatas
   return (name) => version.datasets.get(name.toUpperCase());
 }
 
-/** The datasets of one of the study's versions (the actor's organization only), or null. */
+/**
+ * The datasets of one of the study's versions (the actor's organization only), or null, as a reader
+ * with `access` may read them: the one door to a version's files, so the PHI decision (masked
+ * columns, the access log) is taken here for every route, job and export built on it.
+ */
 export async function loadVersionData(
+  ctx: AppContext,
+  orgId: string,
+  studyId: string,
+  versionId: string,
+  access: PhiAccess,
+): Promise<VersionData | null> {
+  const raw = await rawVersionData(ctx, orgId, studyId, versionId);
+  return raw ? protectVersion(ctx, raw, access) : null;
+}
+
+async function rawVersionData(
   ctx: AppContext,
   orgId: string,
   studyId: string,

@@ -3,6 +3,7 @@ import type { PipelineInputJson } from '@cdp/db';
 import type { z } from 'zod';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import type { PhiAccess } from '../phi/protect-version.ts';
 import { engineOf } from './executors.ts';
 import { resolveInputs } from './resolve-inputs.ts';
 
@@ -15,10 +16,11 @@ export async function previewStep(
   orgId: string,
   study: { id: string; activeDataVersionId: string | null },
   request: z.infer<typeof PreviewPipelineBody>,
+  access: PhiAccess,
 ): Promise<PipelinePreviewResponse> {
   const engine = engineOf('dsl');
   if (!engine?.preview) throw new AppError('INVALID_STATE', 'This server has no DSL engine with a preview.');
-  const resolved = await resolveInputs(ctx, orgId, study, request.inputs as PipelineInputJson[]);
+  const resolved = await resolveInputs(ctx, orgId, study, request.inputs as PipelineInputJson[], access);
   if (resolved.issues.length > 0) {
     return { dataset: null, columns: [], rows: [], total: null, issues: resolved.issues };
   }

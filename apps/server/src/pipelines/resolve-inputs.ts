@@ -2,6 +2,8 @@ import type { PipelineInputJson } from '@cdp/db';
 import type { PipelineInput } from '@cdp/pipelines';
 import { loadVersionData } from '../data/version-data.ts';
 import type { AppContext } from '../lib/context.ts';
+import { maskedCopy } from '../phi/masked-copy.ts';
+import type { PhiAccess } from '../phi/protect-version.ts';
 import { findPipeline, latestOutput } from '../repositories/pipelines.repo.ts';
 
 export interface ResolvedInputs {
@@ -24,11 +26,12 @@ export async function resolveInputs(
   orgId: string,
   study: { id: string; activeDataVersionId: string | null },
   refs: PipelineInputJson[],
+  access: PhiAccess,
 ): Promise<ResolvedInputs> {
   const result: ResolvedInputs = { inputs: [], issues: [], sourceVersionId: null, upstreamOutputIds: [] };
   const active =
     refs.some((r) => r.source.kind === 'dataset') && study.activeDataVersionId
-      ? await loadVersionData(ctx, orgId, study.id, study.activeDataVersionId)
+      ? await loadVersionData(ctx, orgId, study.id, study.activeDataVersionId, access)
       : null;
   const seen = new Set<string>();
   for (const [i, ref] of refs.entries()) {
@@ -55,9 +58,11 @@ export async function resolveInputs(
         continue;
       }
       result.sourceVersionId = active.id;
+      dataset.onRead?.();
       result.inputs.push({
         name: ref.name,
-        path: dataset.file,
+        // A reader without PHI clearance gets a copy with the PHI columns masked; a cleared one's read is noted.
+        path: dataset.columns.some((c) => c.masked) ? await maskedCopy(ctx, orgId, study.id, dataset) : dataset.file,
         columns: dataset.columns.map((c) => ({ name: c.name, type: c.type, ...(c.label ? { label: c.label } : {}) })),
       });
       continue;
@@ -78,9 +83,11 @@ export async function resolveInputs(
       });
       continue;
     }
-    const data = await loadVersionData(ctx, orgId, study.id, output.output.id);
-    const file = data?.datasets.get(dataset.name.toUpperCase())?.file;
-    if (!file) continue;
+    const data = await loadVersionData(ctx, orgId, study.id, output.output.id, access);
+    const stored = data?.datasets.get(dataset.name.toUpperCase());
+    if (!stored) continue;
+    const file = stored.columns.some((c) => c.masked) ? await maskedCopy(ctx, orgId, study.id, stored) : stored.file;
+    stored.onRead?.();
     if (!result.upstreamOutputIds.includes(output.output.id)) result.upstreamOutputIds.push(output.output.id);
     result.inputs.push({
       name: ref.name,

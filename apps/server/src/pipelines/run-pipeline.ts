@@ -16,6 +16,7 @@ import { resolveInputs } from './resolve-inputs.ts';
 import { RunReporter } from './run-reporter.ts';
 import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
+import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
 
 /** pg-boss retries an infrastructure failure this often, with backoff; a definition error never. */
 export const RUN_RETRY = { limit: 2, delaySeconds: 5, backoff: true };
@@ -159,7 +160,7 @@ export async function runPipeline(
         { path: 'kind', message: `this server has no engine for ${version.kind} pipelines` },
       ]);
     }
-    const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs);
+    const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs, PIPELINE_ENGINE);
     if (resolved.issues.length > 0) throw new PipelineDefinitionError(resolved.issues);
     await ctx.database.tenant(run.orgId, (tx) =>
       tx.update(pipelineRuns).set({ sourceVersionId: resolved.sourceVersionId }).where(eq(pipelineRuns.id, run.id)),

@@ -4,6 +4,7 @@ import type { PipelineCheck } from '@cdp/pipelines';
 import type { AppContext } from '../lib/context.ts';
 import { engineOf } from './executors.ts';
 import { resolveInputs } from './resolve-inputs.ts';
+import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
 
 export interface DefinitionCheck {
   issues: PipelineCheckIssue[];
@@ -34,7 +35,7 @@ export async function checkDefinition(
       outputs: [],
     };
   }
-  const resolved = await resolveInputs(ctx, orgId, study, definition.inputs as PipelineInputJson[]);
+  const resolved = await resolveInputs(ctx, orgId, study, definition.inputs as PipelineInputJson[], PIPELINE_ENGINE);
   const waiting = resolved.issues.filter((i) => i.message.endsWith('run it first'));
   const issues = resolved.issues.filter((i) => !waiting.includes(i));
   if (issues.length > 0 || waiting.length > 0) return { issues, outputs: [] };

@@ -7,6 +7,7 @@ import { builtinTemplate, instantiateTemplate } from '../dashboards/templates/in
 import { withPipelineOutputs } from '../data/study-data.ts';
 import { loadVersionData, schemaOf, type VersionData } from '../data/version-data.ts';
 import { notFound } from '../lib/app-error.ts';
+import { phiAccessOf } from '../phi/protect-version.ts';
 import type { AppContext } from '../lib/context.ts';
 import { type DashboardWithActor, findDashboard } from '../repositories/dashboards.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
@@ -58,7 +59,13 @@ export async function lockedDashboardFor(
 /** The study's active data version with its pipelines' latest outputs, or null when it has no data yet. */
 export async function activeVersionData(ctx: AppContext, actor: Actor, study: StudyRow): Promise<VersionData | null> {
   if (!study.activeDataVersionId) return null;
-  const version = await loadVersionData(ctx, actor.orgId, study.id, study.activeDataVersionId);
+  const version = await loadVersionData(
+    ctx,
+    actor.orgId,
+    study.id,
+    study.activeDataVersionId,
+    phiAccessOf(actor, study.id),
+  );
   return version ? withPipelineOutputs(ctx, version) : null;
 }
 

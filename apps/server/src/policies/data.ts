@@ -2,6 +2,7 @@ import type { Permission } from '@cdp/contracts';
 import type { Actor } from '../auth/actor.ts';
 import { datasetOf, loadVersionData, type VersionData, type VersionDataset } from '../data/version-data.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
+import { phiAccessOf } from '../phi/protect-version.ts';
 import type { AppContext } from '../lib/context.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
@@ -47,7 +48,7 @@ export async function versionDataFor(
   study: StudyRow,
   versionId: string,
 ): Promise<VersionData> {
-  const data = await loadVersionData(ctx, actor.orgId, study.id, versionId);
+  const data = await loadVersionData(ctx, actor.orgId, study.id, versionId, phiAccessOf(actor, study.id));
   if (!data) throw notFound('Data version');
   return data;
 }

@@ -23,6 +23,19 @@ export function presentDataset(row: DatasetRow): DatasetSummary {
   };
 }
 
+/** Columns with the study's PHI marks and whether the caller sees each masked. */
+export function withPhiMarks(
+  columns: DatasetSummary['columns'],
+  dataset: { columns: Array<{ name: string; phi?: 'phi' | 'sensitive'; masked?: boolean }> },
+): DatasetSummary['columns'] {
+  const marks = new Map(dataset.columns.map((c) => [c.name.toUpperCase(), c]));
+  return columns.map((c) => {
+    const mark = marks.get(c.name.toUpperCase());
+    if (!mark?.phi) return c;
+    return { ...c, phi: mark.phi, ...(mark.masked ? { masked: true } : {}) };
+  });
+}
+
 export function presentVersion(item: VersionWithDatasets, activeVersionId: string | null): DataVersion {
   const { version } = item;
   return {

@@ -5,6 +5,7 @@ import { createDashboard } from '../commands/save-dashboard.ts';
 import { CLINICAL_STUDY_OVERVIEW } from '../dashboards/templates/clinical-study-overview.ts';
 import { instantiateTemplate } from '../dashboards/templates/instantiate.ts';
 import { loadVersionData, schemaOf } from '../data/version-data.ts';
+import { SCHEMA_ONLY } from '../phi/protect-version.ts';
 import type { AppContext } from '../lib/context.ts';
 import { DEMO_STUDY } from './seed.ts';
 
@@ -38,7 +39,7 @@ export async function seedDemoDashboard(
     return row?.count ?? 0;
   });
   if (existing > 0) return { created: false, unmapped: [] };
-  const version = await loadVersionData(ctx, study.orgId, study.id, study.activeDataVersionId);
+  const version = await loadVersionData(ctx, study.orgId, study.id, study.activeDataVersionId, SCHEMA_ONLY);
   if (!version) return { created: false, unmapped: [] };
   const { document, unmapped } = instantiateTemplate(CLINICAL_STUDY_OVERVIEW, schemaOf(version));
   await createDashboard(ctx, systemAuthor(study.orgId), {

@@ -1,4 +1,5 @@
 import type { QueryFilter } from '@cdp/contracts';
+import { refuseMasked } from '../protected-source.ts';
 import { QueryError } from '../query-error.ts';
 import { bindValue } from '../values.ts';
 import type { QueryScope, ResolvedColumn } from './query-scope.ts';
@@ -61,6 +62,7 @@ function listOf(filter: QueryFilter, at: string): { values: Scalar[]; withNull: 
  */
 export function compileFilter(filter: QueryFilter, scope: QueryScope, at: string): Sql {
   const target = scope.column(filter.column, `${at}.column`);
+  refuseMasked(target.column, `${at}.column`, 'filter');
   const column = target.sql;
   const valueAt = `${at}.value`;
   switch (filter.op) {

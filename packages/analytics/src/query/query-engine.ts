@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { QueryResult, QuerySpec, ResultColumnType } from '@cdp/contracts';
 import { type DuckDbLimits, type OpenDuckDb, openDuckDb } from '@cdp/formats';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -102,13 +103,15 @@ export class QueryEngine {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     const parsed = parseQuerySpec(spec);
-    const key = `${cacheKey}\n${specKey(parsed)}`;
+    // The compiled SQL is part of the key: it differs between a reader who sees PHI in clear and
+    // one who sees it masked (`datasetSource`), so one's cached result is never served to the other.
+    const compiled = compileQuery(parsed, datasets);
+    const key = `${cacheKey}\n${specKey(parsed)}\n${createHash('sha256').update(compiled.sql).digest('hex')}`;
     const hit = this.cache.get(key);
     if (hit) return { result: hit, cached: true, ms: elapsed() };
     const running = this.inFlight.get(key);
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
-    const compiled = compileQuery(parsed, datasets);
     const promise = this.limiter
       .run(() => this.execute(compiled))
       .then((result) => {

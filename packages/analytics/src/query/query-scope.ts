@@ -1,6 +1,7 @@
 import type { ColumnRef } from '@cdp/contracts';
-import { quoteIdent, quoteLiteral } from '@cdp/formats';
+import { quoteIdent } from '@cdp/formats';
 import type { StoreColumn, StoredDataset } from '../dataset-store.ts';
+import { datasetSource } from '../protected-source.ts';
 import { QueryError } from '../query-error.ts';
 import { raw, type Sql } from './sql.ts';
 
@@ -30,9 +31,9 @@ export function findDataset(datasets: DatasetResolver, name: string, param: stri
   return dataset;
 }
 
-/** `read_parquet('…') AS t0`: the file name is quoted, the alias is ours. */
+/** `read_parquet('…') AS t0` (masked PHI columns replaced: `datasetSource`): the file name is quoted, the alias is ours. */
 export function tableOf(source: Source): Sql {
-  return raw(`read_parquet(${quoteLiteral(source.dataset.file)}) AS ${source.alias}`);
+  return raw(`${datasetSource(source.dataset)} AS ${source.alias}`);
 }
 
 export function columnOf(source: Source, name: string, param: string): ResolvedColumn {

@@ -18,7 +18,7 @@ import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { authorizeDatasetDownload, DATASET_DOWNLOAD, datasetFor, versionDatasetsFor } from '../../policies/data.ts';
-import { presentDataset } from '../../presenters/data.ts';
+import { presentDataset, withPhiMarks } from '../../presenters/data.ts';
 
 /** Runs a dataset query, turning a request the dataset cannot answer into a 400 naming the parameter. */
 async function answer<T>(work: () => Promise<T>): Promise<T> {
@@ -72,7 +72,9 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       const dataset = await datasetFor(ctx, actorOf(request), request.params, 'data:view:assigned');
       const { offset, limit, sort, filter } = request.query;
       const page = await answer(() => readRows(store, dataset, { offset, limit, sort, filters: filter }));
-      return { columns: presentDataset(dataset.row).columns, ...page };
+      // The log counts the rows this page handed over, not the dataset's.
+      request.phiReads?.rows(dataset.row.studyId, dataset.name, page.rows.length);
+      return { columns: withPhiMarks(presentDataset(dataset.row).columns, dataset), ...page };
     },
   );
 

@@ -28,6 +28,7 @@ import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { pipelineFor, pipelinePermissions } from '../../policies/pipeline.ts';
 import { studyFor } from '../../policies/study.ts';
 import { presentPipelineVersion, presentPipelineVersionEntry } from '../../presenters/pipeline.ts';
+import { phiAccessOf } from '../../phi/protect-version.ts';
 
 /** Pipeline definitions: list, create, read, save (optimistic), versions, diff, restore; check and preview. */
 export const pipelineRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -248,7 +249,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
     async (request) => {
       const actor = actorOf(request);
       const study = await studyFor(ctx, actor, request.params.id, 'pipeline:configure:assigned');
-      return previewStep(ctx, actor.orgId, study, request.body);
+      return previewStep(ctx, actor.orgId, study, request.body, phiAccessOf(actor, study.id));
     },
   );
 };

@@ -63,6 +63,9 @@ const PHRASES: Record<AuditAction, string> = {
   'webhook_endpoint.disabled': 'disabled a webhook endpoint after its deliveries kept failing',
   'webhook_endpoint.tested': 'sent a test event to a webhook endpoint',
   'webhook_delivery.redelivered': 'redelivered a webhook event',
+  'phi_column.classified': 'classified a column as PHI or sensitive',
+  'phi_column.cleared': 'cleared the PHI classification of a column',
+  'phi_access.exported': 'exported the PHI access log',
 };
 
 function isKnownAction(action: string): action is AuditAction {

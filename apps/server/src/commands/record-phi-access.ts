@@ -1,0 +1,35 @@
+import { phiAccessLog } from '@cdp/db';
+import type { Actor } from '../auth/actor.ts';
+import type { Origin } from '../auth/author.ts';
+import type { AppContext } from '../lib/context.ts';
+import type { PhiRead } from '../phi/phi-reads.ts';
+
+/**
+ * Appends one PHI access log row per dataset whose PHI columns a response carried in clear. The
+ * table is append-only (a trigger refuses UPDATE, DELETE and TRUNCATE), as the audit trail is.
+ */
+export async function recordPhiAccess(
+  ctx: AppContext,
+  actor: Actor,
+  origin: Origin,
+  route: string,
+  reads: PhiRead[],
+): Promise<void> {
+  if (reads.length === 0) return;
+  await ctx.database.tenant(actor.orgId, (tx) =>
+    tx.insert(phiAccessLog).values(
+      reads.map((read) => ({
+        orgId: actor.orgId,
+        studyId: read.studyId,
+        userId: actor.userId,
+        apiKeyId: actor.apiKey?.id ?? null,
+        ip: origin.ip,
+        userAgent: origin.userAgent,
+        dataset: read.dataset.toUpperCase(),
+        columns: read.columns.map((c) => c.toUpperCase()),
+        rows: read.rows,
+        route,
+      })),
+    ),
+  );
+}

@@ -1,0 +1,84 @@
+import { type PhiClass, VIEW_PHI } from '@cdp/contracts';
+import type { VersionData, VersionDataset } from '../data/version-data.ts';
+import type { AppContext } from '../lib/context.ts';
+import { can, type Grantee } from '../policies/can.ts';
+import { phiClassesOf } from '../repositories/phi.repo.ts';
+import { currentPhiReads } from './phi-reads.ts';
+
+/**
+ * Whether a reader sees a study's PHI columns in clear. Every read of a data version takes one
+ * (`loadVersionData`): there is no way to get a dataset's file and columns without deciding it.
+ */
+export interface PhiAccess {
+  clear: boolean;
+}
+
+/** `data:view_phi:assigned` on the study (organization-wide or for that study). */
+export function phiAccessOf(who: Grantee, studyId: string): PhiAccess {
+  return { clear: can(who, VIEW_PHI, studyId) };
+}
+
+/** Only for reads no person sees (a dashboard's schema for template mapping): names and types, never values. */
+export const SCHEMA_ONLY: PhiAccess = { clear: false };
+
+/**
+ * A pipeline run or a definition check: the engine reads the values and writes stored outputs,
+ * whose columns are classified by name as the source's are (see `protectDataset`); nobody sees a
+ * value until a reader with their own access reads the outputs.
+ */
+export const PIPELINE_ENGINE: PhiAccess = { clear: true };
+
+/**
+ * The version as this reader may read it: each column carries its study classification, PHI columns
+ * are `masked` unless the reader is cleared (every SQL over the file then replaces them, see
+ * `datasetSource` in @cdp/analytics), and a dataset whose PHI a cleared reader reads notes that read
+ * for the PHI access log. The cached version is never changed: this returns fresh objects.
+ */
+export async function protectVersion(ctx: AppContext, version: VersionData, access: PhiAccess): Promise<VersionData> {
+  const classes = await ctx.database.tenant(version.orgId, (tx) => phiClassesOf(tx, version.orgId, version.studyId));
+  const datasets = new Map<string, VersionDataset>();
+  for (const [name, phi] of [...classes]) {
+    if (phi === 'phi') classes.set(`*\n${name.split('\n')[1]}`, 'phi');
+  }
+  for (const [key, dataset] of version.datasets) {
+    const isOutput = version.kind === 'pipeline_output' || dataset.origin !== undefined;
+    datasets.set(key, protectDataset(version.studyId, dataset, classes, access, isOutput));
+  }
+  return { ...version, datasets, access };
+}
+
+function protectDataset(
+  studyId: string,
+  dataset: VersionDataset,
+  classes: Map<string, PhiClass>,
+  access: PhiAccess,
+  isOutput: boolean,
+): VersionDataset {
+  const columns = dataset.columns.map((c): VersionDataset['columns'][number] => {
+    // A pipeline's output keeps the source's column names (DM → DM_CLEAN): a column classified PHI
+    // in any dataset of the study is PHI in every output that carries it.
+    const phi =
+      classes.get(`${dataset.name.toUpperCase()}\n${c.name.toUpperCase()}`) ??
+      (isOutput ? classes.get(`*\n${c.name.toUpperCase()}`) : undefined);
+    const { phi: _old, masked: _was, ...plain } = c;
+    if (!phi) return plain;
+    return { ...plain, phi, ...(phi === 'phi' && !access.clear ? { masked: true } : {}) };
+  });
+  const clearPhi = access.clear ? columns.filter((c) => c.phi === 'phi').map((c) => c.name) : [];
+  const { onRead: _previous, ...rest } = dataset;
+  return {
+    ...rest,
+    columns,
+    ...(clearPhi.length > 0
+      ? {
+          onRead: () =>
+            currentPhiReads()?.note({ studyId, dataset: dataset.name, columns: clearPhi, rows: dataset.rows }),
+        }
+      : {}),
+  };
+}
+
+/** The dataset's PHI columns this reader gets masked (none when cleared). */
+export function maskedNames(dataset: Pick<VersionDataset, 'columns'>): string[] {
+  return dataset.columns.filter((c) => c.masked).map((c) => c.name);
+}
