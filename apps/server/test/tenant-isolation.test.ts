@@ -104,6 +104,7 @@ const BODIES: Record<string, unknown> = {
     step: 0,
   },
   'POST /api/api-keys/:id/revoke': { reason: 'cross-tenant attempt' },
+  'PUT /api/studies/:id/phi-columns': { dataset: 'DM', column: 'AGE', classification: 'phi' },
   'PATCH /api/webhooks/:id': { description: 'Changed by another tenant' },
   'POST /api/webhooks/:id/rotate-secret': { overlapHours: 1 },
 };
@@ -134,6 +135,8 @@ function fillParams(url: string): string {
     if (name === 'rid') return victim.runId;
     if (name === 'oid') return victim.outputId;
     if (name === 'deliveryId') return victim.deliveryId;
+    if (name === 'dataset') return 'DM';
+    if (name === 'column') return 'AGE';
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;

@@ -6,23 +6,19 @@ import { QueryError } from './query-error.ts';
 export const MASKED_TEXT = '[PHI]';
 
 /**
- * The SQL that replaces a masked PHI column: dates keep their year only (a character ISO date such as
- * BRTHDTC `1951-03-12` reads `1951`; a SAS date reads 1 January of its year), text reads `[PHI]`,
- * anything else reads null. Missing stays missing (blank is no identifier).
+ * The SQL that replaces a masked PHI column: a date keeps its year only, as text (BRTHDTC
+ * `1951-03-17`, character or SAS date, reads `1951`), other text reads `[PHI]` whatever its length,
+ * numbers, flags and times read null. Missing stays missing (a blank identifies nobody). The
+ * reader's column type for a masked date is text (`protectVersion` says so).
  */
 export function maskedExpression(column: StoreColumn): string {
   const id = quoteIdent(column.name);
-  switch (column.type) {
-    case 'string':
-      return `CASE WHEN ${id} IS NULL OR trim(${id}) = '' THEN ${id} WHEN regexp_matches(${id}, '^[0-9]{4}(-|$)') THEN left(${id}, 4) ELSE ${quoteLiteral(MASKED_TEXT)} END`;
-    case 'date':
-      return `CAST(date_trunc('year', ${id}) AS DATE)`;
-    case 'datetime':
-      return `date_trunc('year', ${id})`;
-    default:
-      return `CAST(NULL AS ${column.type === 'boolean' ? 'BOOLEAN' : column.type === 'time' ? 'TIME' : 'DOUBLE'})`;
-  }
+  if (NULLED[column.type]) return `CAST(NULL AS ${NULLED[column.type]})`;
+  const text = `CAST(${id} AS VARCHAR)`;
+  return `CASE WHEN ${id} IS NULL OR trim(${text}) = '' THEN ${text} WHEN regexp_matches(${text}, '^[0-9]{4}(-|$)') THEN left(${text}, 4) ELSE ${quoteLiteral(MASKED_TEXT)} END`;
 }
+
+const NULLED: Record<string, string> = { number: 'DOUBLE', integer: 'BIGINT', boolean: 'BOOLEAN', time: 'TIME' };
 
 export function maskedColumns(dataset: StoredDataset): StoreColumn[] {
   return dataset.columns.filter((c) => c.masked);

@@ -62,7 +62,10 @@ function protectDataset(
       (isOutput ? classes.get(`*\n${c.name.toUpperCase()}`) : undefined);
     const { phi: _old, masked: _was, ...plain } = c;
     if (!phi) return plain;
-    return { ...plain, phi, ...(phi === 'phi' && !access.clear ? { masked: true } : {}) };
+    if (phi !== 'phi' || access.clear) return { ...plain, phi };
+    // A masked date reads as its year, in text: the reader's type says so.
+    const type = plain.type === 'date' || plain.type === 'datetime' ? 'string' : plain.type;
+    return { ...plain, type, phi, masked: true };
   });
   const clearPhi = access.clear ? columns.filter((c) => c.phi === 'phi').map((c) => c.name) : [];
   const { onRead: _previous, ...rest } = dataset;

@@ -32,7 +32,7 @@ export function withPhiMarks(
   return columns.map((c) => {
     const mark = marks.get(c.name.toUpperCase());
     if (!mark?.phi) return c;
-    return { ...c, phi: mark.phi, ...(mark.masked ? { masked: true } : {}) };
+    return { ...c, phi: mark.phi, ...(mark.masked ? { masked: true, type: 'string' as const } : {}) };
   });
 }
 
