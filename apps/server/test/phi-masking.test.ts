@@ -243,7 +243,12 @@ describe('PHI masking on every data-returning route', () => {
   it('refuses to filter or sort on a masked column, naming the permission and never a value', async () => {
     const base = `/api/studies/${studyId}/versions/${ids.versionId}/datasets/DM`;
     const filter = encodeURIComponent(JSON.stringify([{ column: 'BRTHDTC', op: 'starts', value: '1951-03' }]));
-    for (const url of [`${base}/rows?filter=${filter}`, `${base}/rows?sort=BRTHDTC`, `${base}/download?format=csv&filter=${filter}`, `${base}/profile?column=AGE&by=SUBJINIT`]) {
+    for (const url of [
+      `${base}/rows?filter=${filter}`,
+      `${base}/rows?sort=BRTHDTC`,
+      `${base}/download?format=csv&filter=${filter}`,
+      `${base}/profile?column=AGE&by=SUBJINIT`,
+    ]) {
       const res = await t.request(masked, { method: 'GET', url });
       expect(res.statusCode, `${url} → ${res.body}`).toBe(400);
       expect(res.body).toContain('data:view_phi:assigned');
@@ -307,8 +312,6 @@ describe('PHI masking on every data-returning route', () => {
     await expect(t.admin.query('update phi_access_log set rows = 0 where org_id = $1', [orgId])).rejects.toThrow(
       /append-only/,
     );
-    await expect(t.admin.query('delete from phi_access_log where org_id = $1', [orgId])).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(t.admin.query('delete from phi_access_log where org_id = $1', [orgId])).rejects.toThrow(/append-only/);
   });
 });

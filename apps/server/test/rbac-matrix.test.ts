@@ -283,6 +283,46 @@ const CASES: Case[] = [
       return { method: 'GET', url: `/api/studies/${studyId}/dashboards/${dashboardId}/data` };
     },
   },
+  {
+    name: 'list the PHI classification of a study',
+    permission: 'data:view:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist'],
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/phi-columns` }),
+  },
+  {
+    name: 'ask for PHI suggestions',
+    permission: 'study:manage:assigned',
+    allowed: ['org_admin', 'study_manager'],
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/phi-columns/suggestions` }),
+  },
+  {
+    name: 'classify a column as PHI',
+    permission: 'study:manage:assigned',
+    allowed: ['org_admin', 'study_manager'],
+    request: async ({ tenant, unique }) => ({
+      method: 'PUT',
+      url: `/api/studies/${tenant.study.id}/phi-columns`,
+      payload: { dataset: 'DM', column: `C${unique}`.slice(0, 30), classification: 'phi' },
+    }),
+  },
+  {
+    name: 'search the PHI access log',
+    permission: 'audit:view:own',
+    allowed: ['org_admin', 'auditor'],
+    request: async () => ({ method: 'GET', url: '/api/phi-access' }),
+  },
+  {
+    name: 'read the PHI access report',
+    permission: 'audit:view:own',
+    allowed: ['org_admin', 'auditor'],
+    request: async () => ({ method: 'GET', url: '/api/phi-access/report' }),
+  },
+  {
+    name: 'export the PHI access log',
+    permission: 'audit:export:own',
+    allowed: ['auditor'],
+    request: async () => ({ method: 'GET', url: '/api/phi-access/export' }),
+  },
 ];
 
 let t: TestApp;

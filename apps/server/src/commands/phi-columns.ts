@@ -6,6 +6,7 @@ import { type Author, userIdOf } from '../auth/author.ts';
 import { notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { lockedStudyFor } from '../policies/study.ts';
+import type { PhiColumnRow } from '../repositories/phi.repo.ts';
 
 const DECIDE = 'study:manage:assigned' as const;
 
@@ -17,7 +18,7 @@ export async function classifyPhiColumn(
   ctx: AppContext,
   author: Author,
   input: { studyId: string } & SetPhiColumnBody,
-): Promise<{ id: string }> {
+): Promise<PhiColumnRow> {
   const dataset = input.dataset.toUpperCase();
   const column = input.column.toUpperCase();
   return ctx.database.tenant(author.orgId, async (tx) => {
@@ -47,7 +48,7 @@ export async function classifyPhiColumn(
         target: [phiColumns.orgId, phiColumns.studyId, phiColumns.dataset, phiColumns.column],
         set: { classification: input.classification, confirmedBy: userIdOf(author), confirmedAt: new Date() },
       })
-      .returning({ id: phiColumns.id });
+      .returning();
     if (!row) throw new Error('phi_columns upsert returned nothing');
     await appendAudit(tx, {
       orgId: author.orgId,
@@ -58,7 +59,7 @@ export async function classifyPhiColumn(
       oldValues: before ? { classification: before.classification } : null,
       newValues: { studyId: input.studyId, dataset, column, classification: input.classification },
     });
-    return { id: row.id };
+    return row;
   });
 }
 

@@ -1,7 +1,7 @@
 import type { DatasetColumnType, PhiClass } from '@cdp/contracts';
 import type { AppContext } from '../lib/context.ts';
-import { type PhiAccess, protectVersion } from '../phi/protect-version.ts';
 import { datasetFile } from '../lib/study-folders.ts';
+import { type PhiAccess, protectVersion } from '../phi/protect-version.ts';
 import { type DatasetRow, findVersion } from '../repositories/data-versions.repo.ts';
 import { outputVersionData } from './output-version-data.ts';
 

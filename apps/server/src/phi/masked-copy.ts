@@ -20,7 +20,10 @@ export async function maskedCopy(
   studyId: string,
   dataset: VersionDataset,
 ): Promise<string> {
-  const key = createHash('sha256').update(`${dataset.file}\n${maskKey(dataset)}`).digest('hex').slice(0, 24);
+  const key = createHash('sha256')
+    .update(`${dataset.file}\n${maskKey(dataset)}`)
+    .digest('hex')
+    .slice(0, 24);
   const dir = path.join(studyDir(ctx.config.dataDir, orgId, studyId), 'temp', 'phi-masked');
   const target = path.join(dir, `${dataset.name.toUpperCase()}-${key}.parquet`);
   if (await stat(target).catch(() => null)) return target;

@@ -9,6 +9,7 @@ import { systemAuthor } from '../auth/author.ts';
 import type { AppContext } from '../lib/context.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
+import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
 import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
@@ -16,7 +17,6 @@ import { resolveInputs } from './resolve-inputs.ts';
 import { RunReporter } from './run-reporter.ts';
 import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
-import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
 
 /** pg-boss retries an infrastructure failure this often, with backoff; a definition error never. */
 export const RUN_RETRY = { limit: 2, delaySeconds: 5, backoff: true };

@@ -2,9 +2,9 @@ import type { PipelineCheckIssue, PipelineDefinitionData } from '@cdp/contracts'
 import type { PipelineInputJson } from '@cdp/db';
 import type { PipelineCheck } from '@cdp/pipelines';
 import type { AppContext } from '../lib/context.ts';
+import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
 import { engineOf } from './executors.ts';
 import { resolveInputs } from './resolve-inputs.ts';
-import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
 
 export interface DefinitionCheck {
   issues: PipelineCheckIssue[];

@@ -7,8 +7,8 @@ import { builtinTemplate, instantiateTemplate } from '../dashboards/templates/in
 import { withPipelineOutputs } from '../data/study-data.ts';
 import { loadVersionData, schemaOf, type VersionData } from '../data/version-data.ts';
 import { notFound } from '../lib/app-error.ts';
-import { phiAccessOf } from '../phi/protect-version.ts';
 import type { AppContext } from '../lib/context.ts';
+import { phiAccessOf } from '../phi/protect-version.ts';
 import { type DashboardWithActor, findDashboard } from '../repositories/dashboards.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
 import { findTemplate } from '../repositories/templates.repo.ts';

@@ -5,8 +5,8 @@ import { createDashboard } from '../commands/save-dashboard.ts';
 import { CLINICAL_STUDY_OVERVIEW } from '../dashboards/templates/clinical-study-overview.ts';
 import { instantiateTemplate } from '../dashboards/templates/instantiate.ts';
 import { loadVersionData, schemaOf } from '../data/version-data.ts';
-import { SCHEMA_ONLY } from '../phi/protect-version.ts';
 import type { AppContext } from '../lib/context.ts';
+import { SCHEMA_ONLY } from '../phi/protect-version.ts';
 import { DEMO_STUDY } from './seed.ts';
 
 /** The demo study's dashboard, on first start (see `seedDemoDashboard`). */

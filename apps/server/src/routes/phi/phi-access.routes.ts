@@ -1,8 +1,8 @@
 import { PhiAccessList, PhiAccessQuery, PhiAccessReport } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { recordPhiAccessExport } from '../../commands/record-phi-access-export.ts';
-import { csvRow } from '../../lib/csv.ts';
 import type { AppContext } from '../../lib/context.ts';
+import { csvRow } from '../../lib/csv.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { phiAccessPageFor, phiAccessReportFor } from '../../policies/phi-access.ts';
 import { presentPhiAccess, presentPhiReportRow } from '../../presenters/phi.ts';

@@ -1,4 +1,4 @@
-import { IdParams, PhiClassificationList, PhiSuggestionList, SetPhiColumnBody } from '@cdp/contracts';
+import { IdParams, PhiClassificationList, PhiColumn, PhiSuggestionList, SetPhiColumnBody } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { classifyPhiColumn, clearPhiColumn } from '../../commands/phi-columns.ts';
@@ -60,14 +60,12 @@ export const phiColumnRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         summary: 'Classify a column as PHI or sensitive for every version of the study (audited)',
         params: IdParams,
         body: SetPhiColumnBody,
-        response: { 200: PhiClassificationList },
+        response: { 200: z.object({ data: PhiColumn }) },
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      await classifyPhiColumn(ctx, authorOf(request), { studyId: request.params.id, ...request.body });
-      const { rows, clear } = await phiColumnsFor(ctx, actor, request.params.id);
-      return { data: rows.map(presentPhiColumn), meta: { clear } };
+      const row = await classifyPhiColumn(ctx, authorOf(request), { studyId: request.params.id, ...request.body });
+      return { data: presentPhiColumn({ ...row, confirmedByName: actorOf(request).name }) };
     },
   );
 

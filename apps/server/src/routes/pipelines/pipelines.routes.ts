@@ -19,6 +19,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { createPipeline, restorePipelineVersion, updatePipeline } from '../../commands/save-pipeline.ts';
 import type { AppContext } from '../../lib/context.ts';
+import { phiAccessOf } from '../../phi/protect-version.ts';
 import { diffDefinitions } from '../../pipelines/diff-definitions.ts';
 import { pipelineSummaries, pipelineView } from '../../pipelines/pipeline-view.ts';
 import { previewStep } from '../../pipelines/preview-step.ts';
@@ -28,7 +29,6 @@ import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { pipelineFor, pipelinePermissions } from '../../policies/pipeline.ts';
 import { studyFor } from '../../policies/study.ts';
 import { presentPipelineVersion, presentPipelineVersionEntry } from '../../presenters/pipeline.ts';
-import { phiAccessOf } from '../../phi/protect-version.ts';
 
 /** Pipeline definitions: list, create, read, save (optimistic), versions, diff, restore; check and preview. */
 export const pipelineRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
