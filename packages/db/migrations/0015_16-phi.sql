@@ -25,29 +25,16 @@ CREATE TABLE "phi_columns" (
 	CONSTRAINT "phi_columns_study_column" UNIQUE("org_id","study_id","dataset","column")
 );
 --> statement-breakpoint
-CREATE TABLE "study_data_keys" (
-	"org_id" uuid NOT NULL,
-	"study_id" uuid PRIMARY KEY NOT NULL,
-	"wrapped_key" text NOT NULL,
-	"master_key_id" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"rotated_at" timestamp with time zone
-);
---> statement-breakpoint
 ALTER TABLE "phi_access_log" ADD CONSTRAINT "phi_access_log_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "phi_access_log" ADD CONSTRAINT "phi_access_log_study_id_studies_id_fk" FOREIGN KEY ("study_id") REFERENCES "public"."studies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "phi_access_log" ADD CONSTRAINT "phi_access_log_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "phi_columns" ADD CONSTRAINT "phi_columns_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "phi_columns" ADD CONSTRAINT "phi_columns_study_id_studies_id_fk" FOREIGN KEY ("study_id") REFERENCES "public"."studies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "phi_columns" ADD CONSTRAINT "phi_columns_confirmed_by_users_id_fk" FOREIGN KEY ("confirmed_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "study_data_keys" ADD CONSTRAINT "study_data_keys_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "study_data_keys" ADD CONSTRAINT "study_data_keys_study_id_studies_id_fk" FOREIGN KEY ("study_id") REFERENCES "public"."studies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "phi_access_log_org_created" ON "phi_access_log" USING btree ("org_id","created_at");--> statement-breakpoint
 CREATE INDEX "phi_access_log_org_user" ON "phi_access_log" USING btree ("org_id","user_id","created_at");--> statement-breakpoint
 ALTER TABLE "phi_columns" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 CREATE POLICY tenant_isolation ON "phi_columns" USING (app_is_system() OR org_id = app_org_id()) WITH CHECK (app_is_system() OR org_id = app_org_id());--> statement-breakpoint
-ALTER TABLE "study_data_keys" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
-CREATE POLICY tenant_isolation ON "study_data_keys" USING (app_is_system() OR org_id = app_org_id()) WITH CHECK (app_is_system() OR org_id = app_org_id());--> statement-breakpoint
 -- The PHI access log is append-only, as the audit trail is: read and append per tenant, and a
 -- trigger refuses UPDATE, DELETE and TRUNCATE to every role, owner included.
 ALTER TABLE "phi_access_log" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
@@ -66,5 +53,4 @@ CREATE TRIGGER phi_access_log_append_only BEFORE UPDATE OR DELETE ON "phi_access
 CREATE TRIGGER phi_access_log_no_truncate BEFORE TRUNCATE ON "phi_access_log"
   FOR EACH STATEMENT EXECUTE FUNCTION phi_access_log_reject_change();--> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE, DELETE ON "phi_columns" TO cdp_app;--> statement-breakpoint
-GRANT SELECT, INSERT, UPDATE ON "study_data_keys" TO cdp_app;--> statement-breakpoint
 GRANT SELECT, INSERT ON "phi_access_log" TO cdp_app;

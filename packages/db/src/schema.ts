@@ -874,21 +874,3 @@ export const phiAccessLog = pgTable(
     index('phi_access_log_org_user').on(t.orgId, t.userId, t.createdAt),
   ],
 );
-
-/**
- * A study's data key (AES-256), wrapped (AES-256-GCM) by the master key `CDP_MASTER_KEY`: it
- * encrypts the PHI columns of the study's Parquet files. Rotating the master key rewraps it.
- */
-export const studyDataKeys = pgTable('study_data_keys', {
-  orgId: uuid('org_id')
-    .notNull()
-    .references(() => organizations.id),
-  studyId: uuid('study_id')
-    .primaryKey()
-    .references(() => studies.id),
-  wrappedKey: text('wrapped_key').notNull(),
-  /** Which master key wrapped it (a fingerprint, never the key). */
-  masterKeyId: text('master_key_id').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  rotatedAt: timestamp('rotated_at', { withTimezone: true }),
-});
