@@ -238,7 +238,7 @@ describe('PHI masking on every data-returning route', () => {
     expect(page.rows.map((r: unknown[]) => r[birth])).toEqual(['1951', '1948', '1960', '1955']);
     const initials = page.columns.findIndex((c: { name: string }) => c.name === 'SUBJINIT');
     expect(new Set(page.rows.map((r: unknown[]) => r[initials]))).toEqual(new Set(['[PHI]']));
-  });
+  }, 240_000); // two walks of ~100 requests each, on a shared machine
 
   it('refuses to filter or sort on a masked column, naming the permission and never a value', async () => {
     const base = `/api/studies/${studyId}/versions/${ids.versionId}/datasets/DM`;

@@ -1,5 +1,5 @@
 import type { DatasetColumn } from '@cdp/contracts';
-import { ArrowDown, ArrowUp, ChartColumn, ChevronDown, Filter, ListFilter, X } from 'lucide-react';
+import { ArrowDown, ArrowUp, ChartColumn, ChevronDown, Filter, ListFilter, ShieldAlert, X } from 'lucide-react';
 import { type CSSProperties, useRef } from 'react';
 import {
   DropdownMenu,
@@ -37,6 +37,33 @@ function Details({ column }: { column: DatasetColumn }) {
       <span className="block font-mono font-semibold">{column.name}</span>
       {column.label ? <span className="block">{column.label}</span> : null}
       <span className="block text-slate-300">{facts.join(' · ')}</span>
+      {column.phi ? <span className="block text-amber-200">{phiNote(column)}</span> : null}
+    </span>
+  );
+}
+
+function phiNote(column: DatasetColumn): string {
+  if (column.phi === 'sensitive') return 'Sensitive: handle with care';
+  return column.masked
+    ? 'PHI, masked for you: dates show the year, text shows [PHI]; it cannot be filtered or sorted'
+    : 'PHI: you see it in clear, and each view is recorded in the PHI access log';
+}
+
+/** The study's PHI classification of a column, as a small badge in its header. */
+function PhiMark({ column }: { column: DatasetColumn }) {
+  if (!column.phi) return null;
+  const phi = column.phi === 'phi';
+  return (
+    <span
+      role="img"
+      aria-label={phi ? (column.masked ? 'PHI, masked' : 'PHI') : 'Sensitive'}
+      className={cn(
+        'inline-flex shrink-0 items-center gap-0.5 rounded px-1 text-[10px] font-semibold leading-4',
+        phi ? 'bg-amber-100 text-amber-900' : 'bg-sky-100 text-sky-900',
+      )}
+    >
+      <ShieldAlert className="size-3" aria-hidden />
+      {phi ? 'PHI' : 'SENS'}
     </span>
   );
 }
@@ -70,7 +97,8 @@ export function ColumnHeader({
       <Tooltip content={<Details column={column} />}>
         <button
           type="button"
-          onClick={() => onSort(next)}
+          // A masked PHI column cannot be sorted or filtered (the server refuses: no oracle).
+          onClick={() => (column.masked ? undefined : onSort(next))}
           aria-label={`${column.name}${column.label ? `, ${column.label}` : ''}`}
           className="flex min-w-0 flex-1 flex-col justify-center gap-0.5 pr-1 pl-3 text-left transition-colors hover:bg-surface-sunken/70 focus-visible:outline-offset-[-2px]"
         >
@@ -79,6 +107,7 @@ export function ColumnHeader({
             <span className="truncate font-mono text-xs font-semibold text-foreground" title={column.name}>
               {column.name}
             </span>
+            <PhiMark column={column} />
             {sort === 'asc' ? <ArrowUp className="size-3 shrink-0 text-primary" aria-hidden /> : null}
             {sort === 'desc' ? <ArrowDown className="size-3 shrink-0 text-primary" aria-hidden /> : null}
             {filtered ? <Filter className="size-3 shrink-0 text-primary" aria-label="Filtered" /> : null}
@@ -106,11 +135,11 @@ export function ColumnHeader({
             keepFocus.current = false;
           }}
         >
-          <DropdownMenuItem onSelect={() => onSort('asc')}>
+          <DropdownMenuItem disabled={column.masked} onSelect={() => onSort('asc')}>
             <ArrowUp />
             Sort ascending
           </DropdownMenuItem>
-          <DropdownMenuItem onSelect={() => onSort('desc')}>
+          <DropdownMenuItem disabled={column.masked} onSelect={() => onSort('desc')}>
             <ArrowDown />
             Sort descending
           </DropdownMenuItem>
@@ -122,6 +151,7 @@ export function ColumnHeader({
           ) : null}
           <DropdownMenuSeparator />
           <DropdownMenuItem
+            disabled={column.masked}
             onSelect={() => {
               keepFocus.current = true;
               onFilter();

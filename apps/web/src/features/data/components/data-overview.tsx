@@ -6,6 +6,7 @@ import { ErrorState } from '../../../components/ui/error-state.tsx';
 import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { useFeature } from '../../auth/hooks/use-me.ts';
+import { PhiClassificationCard } from '../../phi/components/phi-classification-card.tsx';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { StudyStatusBadge } from '../../studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../../studies/components/study-tabs.tsx';
@@ -86,6 +87,9 @@ export function DataOverview({ result, versionId }: { result: StudyWithPermissio
               canUpload={canUpload && !frozen}
             />
             {selected ? <DatasetsCard studyId={study.id} version={selected} /> : null}
+            {versions.length > 0 ? (
+              <PhiClassificationCard studyId={study.id} canDecide={permissions.includes('study:manage:assigned')} />
+            ) : null}
           </>
         )}
       </div>
