@@ -8,6 +8,7 @@ import { dataSourcesRoute } from './routes/data-sources.tsx';
 import { loginRoute } from './routes/login.tsx';
 import { notFoundRoute } from './routes/not-found.tsx';
 import { overviewRoute } from './routes/overview.tsx';
+import { phiAccessRoute } from './routes/phi-access.tsx';
 import { pipelinesRoute } from './routes/pipelines.tsx';
 import { platformOrganizationRoute } from './routes/platform-organization.tsx';
 import { platformOrganizationsRoute } from './routes/platform-organizations.tsx';
@@ -54,6 +55,7 @@ const routeTree = rootRoute.addChildren([
     rolesRoute,
     userRoute,
     activityRoute,
+    phiAccessRoute,
     securityRoute,
     settingsRoute,
     apiKeysRoute,

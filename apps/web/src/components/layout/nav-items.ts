@@ -9,6 +9,7 @@ import {
   ScrollText,
   Settings,
   ShieldAlert,
+  ShieldCheck,
   Users,
   Workflow,
 } from 'lucide-react';
@@ -28,7 +29,8 @@ export const MAIN_NAV: NavItem[] = [
   { label: 'Data Sources', to: '/data-sources', icon: Database, permission: 'data:view:assigned' },
   { label: 'Pipelines', to: '/pipelines', icon: Workflow, permission: 'pipeline:view:assigned' },
   { label: 'Users', to: '/users', icon: Users, permission: 'user:view:own' },
-  { label: 'Activity', to: '/activity', icon: ScrollText, permission: 'audit:view:own' },
+  { label: 'Activity', to: '/activity', icon: ScrollText, permission: 'audit:view:own', exact: true },
+  { label: 'PHI access', to: '/activity/phi-access', icon: ShieldCheck, permission: 'audit:view:own' },
   { label: 'Security', to: '/security', icon: ShieldAlert, permission: 'organization:manage:own' },
   { label: 'Settings', to: '/settings', icon: Settings },
 ];
