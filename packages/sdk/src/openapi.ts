@@ -84,7 +84,7 @@ export interface paths {
                         /** @default 1000 */
                         hourlyLimit?: number;
                         name: string;
-                        scopes: ("organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "user:view:own" | "audit:view:own" | "audit:export:own")[];
+                        scopes: ("organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "user:view:own" | "audit:view:own" | "audit:export:own")[];
                         /** @default null */
                         studyIds?: string[] | null;
                     };
@@ -1304,6 +1304,190 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/phi-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the PHI access log: every response that carried PHI in clear (newest first) */
+        get: {
+            parameters: {
+                query?: {
+                    dataset?: string;
+                    from?: string;
+                    limit?: number;
+                    offset?: number;
+                    studyId?: string;
+                    to?: string;
+                    userId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                apiKeyId: string | null;
+                                /** Format: date-time */
+                                at: string;
+                                columns: string[];
+                                dataset: string;
+                                /** Format: uuid */
+                                id: string;
+                                ip: string | null;
+                                route: string;
+                                rows: number;
+                                studyCode: string | null;
+                                /** Format: uuid */
+                                studyId: string;
+                                user: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                userAgent: string | null;
+                            }[];
+                            page: {
+                                limit: number;
+                                offset: number;
+                                total: number;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/phi-access/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the PHI access log as CSV (same filters as the search; audited) */
+        get: {
+            parameters: {
+                query?: {
+                    dataset?: string;
+                    from?: string;
+                    limit?: number;
+                    offset?: number;
+                    studyId?: string;
+                    to?: string;
+                    userId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/phi-access/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** PHI access per user per calendar month (UTC): responses, rows and studies */
+        get: {
+            parameters: {
+                query?: {
+                    dataset?: string;
+                    from?: string;
+                    limit?: number;
+                    offset?: number;
+                    studyId?: string;
+                    to?: string;
+                    userId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                apiKeyId: string | null;
+                                month: string;
+                                responses: number;
+                                rows: number;
+                                studies: number;
+                                user: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/platform/organizations": {
         parameters: {
             query?: never;
@@ -2024,7 +2208,7 @@ export interface paths {
                         description?: string;
                         key: string;
                         name: string;
-                        permissions: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
+                        permissions: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
                     };
                 };
             };
@@ -2159,7 +2343,7 @@ export interface paths {
                     "application/json": {
                         description?: string;
                         name?: string;
-                        permissions?: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
+                        permissions?: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
                     };
                 };
             };
@@ -3917,6 +4101,220 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/phi-columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Columns classified as PHI or sensitive in this study (every version)
+         * @description `meta.clear` tells whether you see PHI columns in clear (`data:view_phi:assigned`).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @enum {string} */
+                                classification: "phi" | "sensitive";
+                                column: string;
+                                /** Format: date-time */
+                                confirmedAt: string;
+                                confirmedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                dataset: string;
+                            }[];
+                            meta: {
+                                clear: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        /** Classify a column as PHI or sensitive for every version of the study (audited) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        classification: "phi" | "sensitive";
+                        column: string;
+                        dataset: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @enum {string} */
+                                classification: "phi" | "sensitive";
+                                column: string;
+                                /** Format: date-time */
+                                confirmedAt: string;
+                                confirmedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                dataset: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/phi-columns/{dataset}/{column}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Clear a column’s classification (audited) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    column: string;
+                    dataset: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/phi-columns/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Columns of the active version that look like PHI (CDISC names and labels), with the reason
+         * @description `verbatims=true` also suggests free-text verbatims (COVAL, --TERM) as sensitive.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    verbatims?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @enum {string} */
+                                classification: "phi" | "sensitive";
+                                column: string;
+                                confirmed: ("phi" | "sensitive") | null;
+                                dataset: string;
+                                label: string | null;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/pipeline-outputs/{oid}": {
         parameters: {
             query?: never;
@@ -3956,7 +4354,10 @@ export interface paths {
                                         format: string | null;
                                         label: string | null;
                                         length: number | null;
+                                        masked?: boolean;
                                         name: string;
+                                        /** @enum {string} */
+                                        phi?: "phi" | "sensitive";
                                         /** @enum {string} */
                                         type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                     }[];
@@ -4772,7 +5173,10 @@ export interface paths {
                                         format: string | null;
                                         label: string | null;
                                         length: number | null;
+                                        masked?: boolean;
                                         name: string;
+                                        /** @enum {string} */
+                                        phi?: "phi" | "sensitive";
                                         /** @enum {string} */
                                         type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                     }[];
@@ -5800,7 +6204,10 @@ export interface paths {
                                         format: string | null;
                                         label: string | null;
                                         length: number | null;
+                                        masked?: boolean;
                                         name: string;
+                                        /** @enum {string} */
+                                        phi?: "phi" | "sensitive";
                                         /** @enum {string} */
                                         type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                     }[];
@@ -5885,7 +6292,10 @@ export interface paths {
                                         format: string | null;
                                         label: string | null;
                                         length: number | null;
+                                        masked?: boolean;
                                         name: string;
+                                        /** @enum {string} */
+                                        phi?: "phi" | "sensitive";
                                         /** @enum {string} */
                                         type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                     }[];
@@ -6080,7 +6490,10 @@ export interface paths {
                                         format: string | null;
                                         label: string | null;
                                         length: number | null;
+                                        masked?: boolean;
                                         name: string;
+                                        /** @enum {string} */
+                                        phi?: "phi" | "sensitive";
                                         /** @enum {string} */
                                         type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                     }[];
@@ -6176,7 +6589,10 @@ export interface paths {
                                         format: string | null;
                                         label: string | null;
                                         length: number | null;
+                                        masked?: boolean;
                                         name: string;
+                                        /** @enum {string} */
+                                        phi?: "phi" | "sensitive";
                                         /** @enum {string} */
                                         type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                     }[];
@@ -6252,7 +6668,10 @@ export interface paths {
                                     format: string | null;
                                     label: string | null;
                                     length: number | null;
+                                    masked?: boolean;
                                     name: string;
+                                    /** @enum {string} */
+                                    phi?: "phi" | "sensitive";
                                     /** @enum {string} */
                                     type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                 }[];
@@ -6445,7 +6864,10 @@ export interface paths {
                                 format: string | null;
                                 label: string | null;
                                 length: number | null;
+                                masked?: boolean;
                                 name: string;
+                                /** @enum {string} */
+                                phi?: "phi" | "sensitive";
                                 /** @enum {string} */
                                 type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                             }[];
