@@ -180,6 +180,8 @@ beforeAll(async () => {
     a: versionId,
     b: versionId,
     name: 'DM',
+    dataset: 'DM',
+    column: 'AGE',
     did: dashboardId,
     wid: 'total-screened',
     fid: 'arm',
