@@ -48,6 +48,14 @@ function bands(widgets: readonly ReportWidget[]): ReportWidget[][] {
   return out;
 }
 
+/**
+ * The root element's size set to the cell's: svg-to-pdfkit takes the SVG's own width and height
+ * as its viewport, and the viewBox (the size ECharts laid it out at) then scales into it.
+ */
+function fitSvg(svg: string, width: number, height: number): string {
+  return svg.replace(/^<svg([^>]*?) width="[\d.]+" height="[\d.]+"/, `<svg$1 width="${width}" height="${height}"`);
+}
+
 function fontCallback(_family: string, bold: boolean): string {
   return bold ? 'Sans-Bold' : 'Sans';
 }
@@ -199,9 +207,19 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
     const available = frame.bottom - frameOf(doc).top;
     // A band taller than a page is scaled down to fit one.
     const unit = Math.min(rowUnit, available / (end - start));
-    if (top + (end - start) * unit > frame.bottom) top = nextPage();
-    const overflow: ReportWidget[] = [];
-    for (const cell of cellsOf(band, frame, unit, top)) {
+    const cells = cellsOf(band, frame, unit, top);
+    // A band of nothing but long tables prints them straight away, without empty cards first.
+    const onlyLongTables = cells.every(({ widget, width, height }) => {
+      const data = widget.data;
+      return (
+        drawnAs(widget) === 'table' &&
+        data !== undefined &&
+        tableHeight(doc, data.columns, data.rows, width - 12) > height - 12 - TITLE_HEIGHT
+      );
+    });
+    const overflow: ReportWidget[] = onlyLongTables ? band.slice() : [];
+    if (!onlyLongTables && top + (end - start) * unit > frame.bottom) top = nextPage();
+    for (const cell of onlyLongTables ? [] : cellsOf(band, frame, unit, top)) {
       const { widget } = cell;
       doc
         .save()
@@ -239,7 +257,12 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
             body.width * CHART_SCALE,
             bodyHeight * CHART_SCALE,
           );
-          SVGtoPDF(doc, svg, body.x, body.y, { width: body.width, height: bodyHeight, assumePt: true, fontCallback });
+          SVGtoPDF(doc, fitSvg(svg, body.width, bodyHeight), body.x, body.y, {
+            width: body.width,
+            height: bodyHeight,
+            assumePt: true,
+            fontCallback,
+          });
           break;
         }
         case 'table': {
@@ -271,7 +294,7 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
       }
       drawNotes(doc, notes, body.x, body.y + body.height - 8, body.width);
     }
-    top += (end - start) * unit;
+    if (!onlyLongTables) top += (end - start) * unit;
     // Tables longer than their place on screen follow the band at full width, across as many
     // pages as they need, the header repeated on each: never cut.
     for (const widget of overflow) {
