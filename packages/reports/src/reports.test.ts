@@ -77,7 +77,7 @@ describe('XLSX', () => {
     expect(row?.getCell(3).value).toBe(0.125);
     expect(row?.getCell(3).numFmt).toBe('0.0%');
     expect(row?.getCell(4).type).toBe(ExcelJS.ValueType.Date);
-    expect((row?.getCell(4).value as Date).toISOString()).toBe('2014-01-02T00:00:00.000Z');
+    expect((row?.getCell(4).value as Date | undefined)?.toISOString()).toBe('2014-01-02T00:00:00.000Z');
     const contents = workbook.getWorksheet('Contents');
     const texts: string[] = [];
     contents?.eachRow((r) => {
