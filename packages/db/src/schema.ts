@@ -862,8 +862,5 @@ export const dashboardExports = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     purgedAt: timestamp('purged_at', { withTimezone: true }),
   },
-  (t) => [
-    index('exports_dashboard').on(t.dashboardId, t.createdAt),
-    index('exports_expiry').on(t.expiresAt),
-  ],
+  (t) => [index('exports_dashboard').on(t.dashboardId, t.createdAt), index('exports_expiry').on(t.expiresAt)],
 );
