@@ -46,7 +46,7 @@ interface StudyFiles {
  * is not installed), generated once per parameter set and kept in the temp folder. Built in a
  * `.partial` folder and renamed, so an interrupted run never leaves half a study to reuse.
  */
-async function studyFiles(): Promise<StudyFiles> {
+export async function studyFiles(): Promise<StudyFiles> {
   const key = `s${STUDY.subjects}-sites${STUDY.sites}-v${STUDY.labVisits}-seed${STUDY.seed}`;
   const dir = path.join(os.tmpdir(), 'cdp-bench-dashboard', key);
   const manifest = path.join(dir, 'manifest.json');
@@ -86,7 +86,7 @@ async function studyFiles(): Promise<StudyFiles> {
   return { dir, zip: path.join(dir, 'study.zip'), zipBytes: zipData.length, rows };
 }
 
-async function signInApi(server: BenchServer): Promise<string> {
+export async function signInApi(server: BenchServer): Promise<string> {
   const session = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
     email: 'manager@demo.cdp.local',
     password: DEMO_PASSWORD,
@@ -95,7 +95,7 @@ async function signInApi(server: BenchServer): Promise<string> {
 }
 
 /** Upload (multipart `file`) and activation, as the Data tab does them. */
-async function loadStudy(server: BenchServer, token: string, studyId: string, files: StudyFiles) {
+export async function loadStudy(server: BenchServer, token: string, studyId: string, files: StudyFiles) {
   const body = new FormData();
   body.append('file', await openAsBlob(files.zip), 'dashboard-bench-study.zip');
   let started = performance.now();
@@ -157,7 +157,7 @@ function median(values: number[]): number {
 }
 const ms = (value: number) => Math.round(value);
 
-async function signInPage(page: Page, url: string) {
+export async function signInPage(page: Page, url: string) {
   await page.goto(`${url}/login`);
   await page.getByLabel('E-mail').fill('manager@demo.cdp.local');
   await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
@@ -378,7 +378,7 @@ function crossCheck(round: WidgetTiming[], reference: PandasResult['numbers']) {
 }
 
 /** The dashboard made from the template on the new version, and its Overview's widget ids. */
-async function overviewDashboard(server: BenchServer, token: string, studyId: string, versionId: string) {
+export async function overviewDashboard(server: BenchServer, token: string, studyId: string, versionId: string) {
   const create: CreateDashboardBody = { name: 'Benchmark overview', templateId: 'clinical-study-overview' };
   const url = `${server.url}/api/studies/${studyId}/dashboards`;
   const { data: dashboard } = await api<{ data: Dashboard }>(url, token, 'POST', create);

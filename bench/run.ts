@@ -5,6 +5,7 @@ import { API_KEYS_BENCH_ENV, benchApiKeys } from './api-keys.ts';
 import { benchApiStudies } from './api-studies.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard, ensureWebBuild } from './dashboard.ts';
+import { benchExport } from './export.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchSandbox } from './sandbox.ts';
 import { ROOT, startServer } from './server.ts';
@@ -38,6 +39,7 @@ const BENCHMARKS = [
   'sandbox',
   'api-keys',
   'webhooks',
+  'export',
 ] as const;
 const NEEDS_SERVER: readonly Name[] = [
   'startup',
@@ -48,6 +50,7 @@ const NEEDS_SERVER: readonly Name[] = [
   'dashboard',
   'api-keys',
   'webhooks',
+  'export',
 ];
 type Name = (typeof BENCHMARKS)[number];
 
@@ -64,7 +67,7 @@ async function main() {
   if (names.includes('convert')) results.convert = await benchConvert();
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   if (names.includes('sandbox')) results.sandbox = await benchSandbox();
-  if (names.includes('dashboard')) await ensureWebBuild();
+  if (names.includes('dashboard') || names.includes('export')) await ensureWebBuild();
   const server = names.some((n) => NEEDS_SERVER.includes(n))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
     : null;
@@ -86,6 +89,7 @@ async function main() {
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
     if (server && names.includes('api-keys')) results['api-keys'] = await benchApiKeys(server);
     if (server && names.includes('webhooks')) results.webhooks = await benchWebhooks(server);
+    if (server && names.includes('export')) results.export = await benchExport(server);
   } finally {
     await server?.cleanup();
   }

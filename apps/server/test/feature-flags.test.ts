@@ -14,6 +14,7 @@ let platform: Session;
 let tenant: Tenant;
 let manager: Session;
 let admin: Session;
+let dashboardId: string;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -21,6 +22,12 @@ beforeAll(async () => {
   tenant = await t.tenant();
   manager = await tenant.as('study_manager');
   admin = await tenant.as('org_admin');
+  const created = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/dashboards`,
+    payload: { name: 'Exports', templateId: 'clinical-study-overview' },
+  });
+  dashboardId = created.json().data.id;
 });
 afterAll(() => t.close());
 
@@ -72,6 +79,10 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
         },
       },
     ],
+    other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
+  },
+  exports: {
+    gated: () => [{ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards/${dashboardId}/exports` }],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
   },
   public_api: {

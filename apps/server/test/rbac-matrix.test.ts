@@ -322,6 +322,45 @@ const CASES: Case[] = [
     permission: 'audit:export:own',
     allowed: ['auditor'],
     request: async () => ({ method: 'GET', url: '/api/phi-access/export' }),
+    name: 'export a dashboard as PDF',
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant, t }) => {
+      const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+      return {
+        method: 'POST',
+        url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports`,
+        payload: { format: 'pdf' },
+      };
+    },
+  },
+  {
+    name: "list a dashboard's exports",
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant, t }) => {
+      const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+      return { method: 'GET', url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports` };
+    },
+  },
+  {
+    name: 'download a widget as CSV',
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant, t }) => {
+      const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+      const admin = await tenant.as('org_admin');
+      const page = await t.request(admin, {
+        method: 'GET',
+        url: `/api/studies/${studyId}/dashboards/${dashboardId}/data`,
+      });
+      const widgets = page.json().data.widgets as { id: string; data?: unknown }[];
+      const drawn = widgets.find((w) => w.data);
+      return {
+        method: 'GET',
+        url: `/api/studies/${studyId}/dashboards/${dashboardId}/widgets/${drawn?.id}/export?format=csv`,
+      };
+    },
   },
 ];
 

@@ -23,6 +23,7 @@ let victim: {
   studyCode: string;
   versionId: string;
   dashboardId: string;
+  exportId: string;
   templateId: string;
   pipelineId: string;
   runId: string;
@@ -60,6 +61,7 @@ const PIPELINE = {
 
 /** A body that passes validation, so the request reaches the tenant check. */
 const BODIES: Record<string, unknown> = {
+  'POST /api/studies/:id/dashboards/:did/exports': { format: 'pdf' },
   'PATCH /api/studies/:id': { name: 'Renamed by another tenant' },
   'POST /api/studies/:id/status': { status: 'archived', reason: 'cross-tenant attempt' },
   'PATCH /api/users/:id': { name: 'Renamed by another tenant' },
@@ -114,6 +116,7 @@ const QUERIES: Record<string, string> = {
   'GET /api/studies/:id/versions/:vid/datasets/:name/profile': '?column=AGE',
   'GET /api/studies/:id/dashboards/:did/diff': '?from=1&to=1',
   'GET /api/studies/:id/pipelines/:pid/diff': '?from=1&to=1',
+  'GET /api/studies/:id/dashboards/:did/widgets/:wid/export': '?format=csv',
 };
 
 /** Routes that take a file rather than JSON. */
@@ -137,6 +140,7 @@ function fillParams(url: string): string {
     if (name === 'deliveryId') return victim.deliveryId;
     if (name === 'dataset') return 'DM';
     if (name === 'column') return 'AGE';
+    if (name === 'eid') return victim.exportId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -173,6 +177,14 @@ beforeAll(async () => {
   });
   expect(dashboard.statusCode, dashboard.body).toBe(201);
   const dashboardId = dashboard.json().data.id;
+  const exported = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/dashboards/${dashboardId}/exports`,
+    payload: { format: 'xlsx' },
+  });
+  expect(exported.statusCode, exported.body).toBe(202);
+  const exportId = exported.json().data.id;
+  await runJob(t.ctx, 'exports.render', { orgId: a.org.id, exportId });
   const template = await t.request(custom, {
     method: 'POST',
     url: '/api/dashboard-templates',
@@ -214,6 +226,7 @@ beforeAll(async () => {
     outputId: outputs[0].id,
     apiKeyId: victimKey.keyId,
     dashboardId,
+    exportId,
     templateId: template.json().data.id,
     orgId: a.org.id,
     studyId: a.study.id,

@@ -44,6 +44,8 @@ export const AUDIT_ACTIONS = [
   'dashboard.restored',
   'dashboard.deleted',
   'dashboard.subjects_exported',
+  'dashboard.exported',
+  'dashboard.widget_exported',
   'dashboard_template.created',
   'dashboard_template.deleted',
   'pipeline.created',

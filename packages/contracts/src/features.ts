@@ -33,7 +33,11 @@ export const FEATURES = {
     available: true,
   },
   python_scripts: { label: 'Sandboxed Python scripts', description: 'Python pipeline steps.', available: false },
-  exports: { label: 'PDF, PowerPoint and Excel exports', description: 'Dashboard exports.', available: false },
+  exports: {
+    label: 'PDF, PowerPoint and Excel exports',
+    description: 'Dashboards as PDF, PowerPoint and Excel files, and widgets as PNG, SVG, CSV and Excel.',
+    available: true,
+  },
   scheduled_reports: { label: 'Scheduled e-mailed reports', description: 'Reports by e-mail.', available: false },
   public_api: { label: 'Public API and API keys', description: 'API keys for other systems.', available: true },
   electronic_signatures: {

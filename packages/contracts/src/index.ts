@@ -9,6 +9,7 @@ export * from './dashboards.ts';
 export * from './data-source-configs.ts';
 export * from './datasets.ts';
 export * from './errors.ts';
+export * from './exports.ts';
 export * from './features.ts';
 export * from './format-bytes.ts';
 export * from './home.ts';

@@ -828,6 +828,15 @@ export const webhookAttempts = pgTable(
  */
 export const phiColumns = pgTable(
   'phi_columns',
+// ── 14-render ──
+
+/**
+ * Dashboard exports (PDF, PPTX, XLSX): one row per requested file, from queued to written (or
+ * failed). The file lives under the study's `exports/` folder until `expires_at`, then the purge
+ * job removes it and clears `file_path`; the row stays as the record of what was exported.
+ */
+export const dashboardExports = pgTable(
+  'exports',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     orgId: uuid('org_id')
@@ -873,4 +882,31 @@ export const phiAccessLog = pgTable(
     index('phi_access_log_org_created').on(t.orgId, t.createdAt),
     index('phi_access_log_org_user').on(t.orgId, t.userId, t.createdAt),
   ],
+    dashboardId: uuid('dashboard_id')
+      .notNull()
+      .references(() => dashboards.id),
+    format: text('format', { enum: ['pdf', 'pptx', 'xlsx'] }).notNull(),
+    status: text('status', { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] }).notNull(),
+    /** What was asked: page ids (null: all), the view's filters, the renderer's options. */
+    request: jsonb('request')
+      .$type<{ pages: string[] | null; filters: unknown[]; options: Record<string, unknown> }>()
+      .notNull(),
+    progress: jsonb('progress').$type<{ done: number; total: number; message: string }>(),
+    /** Who the export was made for: the requesting user (scheduled reports: the report's owner). */
+    requestedBy: uuid('requested_by').references(() => users.id),
+    dataVersionId: uuid('data_version_id').references(() => dataVersions.id),
+    fileName: text('file_name'),
+    /** Relative to the study's folder; null before the file exists and after it is purged. */
+    filePath: text('file_path'),
+    mediaType: text('media_type'),
+    bytes: integer('bytes'),
+    sha256: text('sha256'),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    purgedAt: timestamp('purged_at', { withTimezone: true }),
+  },
+  (t) => [index('exports_dashboard').on(t.dashboardId, t.createdAt), index('exports_expiry').on(t.expiresAt)],
 );

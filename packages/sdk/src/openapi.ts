@@ -3522,6 +3522,319 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/dashboards/{did}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard's recent exports (newest first, at most 20) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    did: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                available: boolean;
+                                bytes: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                error: string | null;
+                                expiresAt: string | null;
+                                fileName: string | null;
+                                filters: unknown[];
+                                finishedAt: string | null;
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                pages: string[] | null;
+                                progress: {
+                                    done: number;
+                                    message: string;
+                                    total: number;
+                                } | null;
+                                requestedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                sha256: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                                /** Format: uuid */
+                                studyId: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Export a dashboard as PDF, PowerPoint or Excel (queued; poll the export)
+         * @description `pages`: page ids (all when absent); `filters`: the view's filters as `GET …/data` takes them; `options`: `paperSize` (A4 | Letter) and `orientation` (portrait | landscape). An unknown format, page or option is a 400 naming it. Answers 202 with the export; poll `GET …/exports/:eid` until `status` is SUCCEEDED, then download `…/file`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    did: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        filters?: {
+                            field: string;
+                            /** @enum {string} */
+                            op: "eq" | "in" | "between" | "ge" | "le";
+                            src?: string;
+                            value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                        }[];
+                        /** @enum {string} */
+                        format: "pdf" | "pptx" | "xlsx";
+                        /**
+                         * @default {
+                         *       "paperSize": "A4",
+                         *       "orientation": "landscape"
+                         *     }
+                         */
+                        options?: {
+                            /**
+                             * @default landscape
+                             * @enum {string}
+                             */
+                            orientation?: "portrait" | "landscape";
+                            /**
+                             * @default A4
+                             * @enum {string}
+                             */
+                            paperSize?: "A4" | "Letter";
+                        };
+                        pages?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                available: boolean;
+                                bytes: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                error: string | null;
+                                expiresAt: string | null;
+                                fileName: string | null;
+                                filters: unknown[];
+                                finishedAt: string | null;
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                pages: string[] | null;
+                                progress: {
+                                    done: number;
+                                    message: string;
+                                    total: number;
+                                } | null;
+                                requestedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                sha256: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                                /** Format: uuid */
+                                studyId: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/dashboards/{did}/exports/{eid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An export's status, progress and size */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    did: string;
+                    eid: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                available: boolean;
+                                bytes: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                error: string | null;
+                                expiresAt: string | null;
+                                fileName: string | null;
+                                filters: unknown[];
+                                finishedAt: string | null;
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                pages: string[] | null;
+                                progress: {
+                                    done: number;
+                                    message: string;
+                                    total: number;
+                                } | null;
+                                requestedBy: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
+                                sha256: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
+                                /** Format: uuid */
+                                studyId: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/dashboards/{did}/exports/{eid}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export's file (PDF, PPTX or XLSX)
+         * @description A 409 while the export is not finished, or once its file has been removed (EXPORT_RETENTION_HOURS).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    did: string;
+                    eid: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/dashboards/{did}/filters/{fid}/values": {
         parameters: {
             query?: never;
@@ -3971,6 +4284,55 @@ export interface paths {
                             total?: number;
                         };
                     };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/dashboards/{did}/widgets/{wid}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one widget as PNG, SVG, CSV or XLSX (audited)
+         * @description `filters` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: up to 1,000 rows).
+         */
+        get: {
+            parameters: {
+                query: {
+                    filters?: string;
+                    format: "png" | "svg" | "csv" | "xlsx";
+                };
+                header?: never;
+                path: {
+                    did: string;
+                    id: string;
+                    wid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 400: components["responses"]["BadRequest"];
                 401: components["responses"]["Unauthorized"];

@@ -1,21 +1,29 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { QueryEngine } from '@cdp/analytics';
-import type { DashboardDataFilter } from '@cdp/contracts';
+import { type DashboardDataFilter, ExportOptions } from '@cdp/contracts';
+import { type ReportInput, renderPdf, renderPptx, renderXlsx } from '@cdp/reports';
 import type { Actor } from '../auth/actor.ts';
 import type { Author } from '../auth/author.ts';
-import { runDashboardPage } from '../dashboards/run-dashboard-page.ts';
+import {
+  beginDashboardExport,
+  failDashboardExport,
+  finishDashboardExport,
+  reportExportProgress,
+} from '../commands/dashboard-exports.ts';
+import { activeDataVersionStamp } from '../dashboards/data-version-stamp.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { studyDir } from '../lib/study-folders.ts';
 import { activeVersionData, dashboardFor } from '../policies/dashboard.ts';
+import { reportInput, runPages } from './build-report.ts';
 
 /**
- * SEAM (issue 14): the one function that turns a dashboard into an export file. The export
- * routes and jobs (branch 14-render) and the scheduled reports (branch 14-schedule) both call it.
- * Branch 14-render replaces this body with the real renderers of `packages/reports` (PDF, PPTX,
- * XLSX), records the export row and returns its id; until then it writes every widget's data of
- * the requested pages as JSON, so callers can be built and tested against a real file.
+ * The one function that turns a dashboard into an export file. The export routes and job
+ * (`exports.render`) and the scheduled reports both call it: it records the export (or carries
+ * on the row it is given), renders with `@cdp/reports`, writes the file under the study's
+ * `exports/` folder, and audits `dashboard.exported` with the file's sha256.
  */
 export type ExportFormat = 'pdf' | 'pptx' | 'xlsx';
 
@@ -26,17 +34,55 @@ export interface ExportRequest {
   /** Page ids; all pages when absent. */
   pages?: string[];
   filters: DashboardDataFilter[];
+  /** Renderer options (`ExportOptions`: paperSize, orientation); an unknown one is a 400 naming it. */
   options: Record<string, unknown>;
+  /** The export's row when it was queued already (the job); a new row is recorded when absent. */
+  exportId?: string;
 }
 
 export interface ProducedExport {
-  /** The export's row, when exports are recorded (null from this seam's placeholder). */
+  /** The export's row. */
   exportId: string | null;
+  /** Absolute path of the file. */
   path: string;
   fileName: string;
   mediaType: string;
   bytes: number;
   sha256: string;
+}
+
+export const EXPORT_MEDIA_TYPES: Record<ExportFormat, string> = {
+  pdf: 'application/pdf',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+const RENDERERS: Record<ExportFormat, (input: ReportInput) => Promise<Buffer>> = {
+  pdf: renderPdf,
+  pptx: renderPptx,
+  xlsx: renderXlsx,
+};
+
+/** "CDISC01 Overview 2026-12-06 1514.pdf": study, dashboard and when, safe in any file system. */
+export function exportFileName(studyCode: string, dashboard: string, at: Date, format: ExportFormat): string {
+  const stamp = at.toISOString().slice(0, 16).replace('T', ' ').replace(':', '');
+  const base = `${studyCode} ${dashboard} ${stamp}`
+    .replace(/[^\p{L}\p{N} ._-]+/gu, '_')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `${base.slice(0, 150)}.${format}`;
+}
+
+/** The options, parsed: an unknown option or value is a 400 naming it. */
+function parseOptions(options: Record<string, unknown>): ExportOptions {
+  const parsed = ExportOptions.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? `options.${issue.path.join('.')}` : 'options';
+  const keys = issue && 'keys' in issue && Array.isArray(issue.keys) ? ` (${issue.keys.join(', ')})` : '';
+  throw new AppError('VALIDATION_FAILED', `${where}: ${issue?.message ?? 'invalid'}${keys}`, {
+    issues: parsed.error.issues.map((i) => ({ path: ['options', ...i.path].join('.'), message: i.message })),
+  });
 }
 
 export async function produceExport(
@@ -46,33 +92,82 @@ export async function produceExport(
   author: Author,
   request: ExportRequest,
 ): Promise<ProducedExport> {
-  void author;
+  const options = parseOptions(request.options);
   const found = await dashboardFor(
     ctx,
     actor,
     { id: request.studyId, did: request.dashboardId },
     'dashboard:export:assigned',
   );
+  const unknown = (request.pages ?? []).filter((id) => !found.document.pages.some((p) => p.id === id));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `pages: this dashboard has no page ${unknown.map((id) => `"${id}"`).join(', ')}`,
+    );
+  }
   const version = await activeVersionData(ctx, actor, found.study);
   if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
-  const pages = found.document.pages.filter((p) => !request.pages || request.pages.includes(p.id));
-  const out = [];
-  for (const page of pages) {
-    const run = runDashboardPage(engine, found, version, page.id, request.filters);
-    out.push({ page: page.id, widgets: await Promise.all(run.answers) });
+  const exportId =
+    request.exportId ??
+    (
+      await beginDashboardExport(ctx, author, {
+        studyId: found.study.id,
+        dashboardId: found.dashboard.row.id,
+        format: request.format,
+        pages: request.pages ?? null,
+        filters: request.filters,
+        options,
+      })
+    ).id;
+  const dir = path.join(studyDir(ctx.config.dataDir, actor.orgId, found.study.id), 'exports');
+  const file = path.join(dir, `${exportId}.${request.format}`);
+  try {
+    const pages = found.document.pages.filter((p) => !request.pages || request.pages.includes(p.id));
+    const total = pages.length + 1;
+    const reportPages = await runPages(engine, found, version, pages, request.filters, (done) =>
+      reportExportProgress(ctx, actor.orgId, exportId, {
+        done,
+        total,
+        message: `Queried page ${done} of ${pages.length}`,
+      }),
+    );
+    const stamp = await activeDataVersionStamp(ctx, actor.orgId, found.study);
+    const input = reportInput(found, stamp, version, actor, reportPages, request.filters, options);
+    const body = await RENDERERS[request.format](input);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    // Written beside its final name and renamed: a reader never sees half a file.
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${file}.part`, body);
+    await rename(`${file}.part`, file);
+    const fileName = exportFileName(found.study.code, found.dashboard.row.name, input.generatedAt, request.format);
+    await finishDashboardExport(ctx, author, {
+      exportId,
+      dashboardId: found.dashboard.row.id,
+      studyId: found.study.id,
+      format: request.format,
+      dataVersionId: version.id,
+      fileName,
+      filePath: path.join('exports', path.basename(file)),
+      mediaType: EXPORT_MEDIA_TYPES[request.format],
+      bytes: body.length,
+      sha256,
+      pages: pages.map((p) => p.id),
+      filters: request.filters,
+      expiresAt: new Date(Date.now() + ctx.config.exportRetentionHours * 3_600_000),
+    });
+    return {
+      exportId,
+      path: file,
+      fileName,
+      mediaType: EXPORT_MEDIA_TYPES[request.format],
+      bytes: body.length,
+      sha256,
+    };
+  } catch (error) {
+    await rm(`${file}.part`, { force: true });
+    await rm(file, { force: true });
+    await failDashboardExport(ctx, actor.orgId, exportId, error instanceof Error ? error.message : String(error));
+    throw error;
   }
-  const body = Buffer.from(JSON.stringify({ dashboard: found.dashboard.row.name, pages: out }));
-  const dir = path.join(ctx.config.dataDir, 'tmp-exports');
-  await mkdir(dir, { recursive: true });
-  const fileName = `${found.dashboard.row.name}.json`;
-  const file = path.join(dir, `${Date.now()}-${fileName}`);
-  await writeFile(file, body);
-  return {
-    exportId: null,
-    path: file,
-    fileName,
-    mediaType: 'application/json',
-    bytes: body.length,
-    sha256: createHash('sha256').update(body).digest('hex'),
-  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { purgeExports, renderExport } from '../exports/export-jobs.ts';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
@@ -32,6 +33,23 @@ export const JOBS = [
     // Hourly (and at every start-up): temp entries of stopped processes at once, others after a day;
     // version folders no row names go to quarantine.
     schedule: { cron: '43 * * * *' },
+  }),
+  defineJob({
+    name: 'exports.render',
+    payload: z.object({ orgId: z.uuid(), exportId: z.uuid() }).strict(),
+    handler: (ctx, payload) => renderExport(ctx, payload),
+    note: (r) => `dashboard export ${r.exportId}: ${r.status}`,
+    // A failed export is written on its row and not retried; these retries are for a crash mid-run.
+    retry: { limit: 1, delaySeconds: 30, backoff: false },
+  }),
+  defineJob({
+    name: 'exports.purge',
+    payload: z.object({}).strict(),
+    handler: (ctx) => purgeExports(ctx),
+    note: (r) => `removed ${r.files} expired export files`,
+    retry: HOUSEKEEPING_RETRY,
+    // Hourly: files kept EXPORT_RETENTION_HOURS are gone within the hour after.
+    schedule: { cron: '51 * * * *' },
   }),
   defineJob({
     name: 'pipelines.run',

@@ -2,6 +2,7 @@ import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../lib/context.ts';
 import { requireFeature } from '../../plugins/features.ts';
+import { exportsPlugin } from '../exports/index.ts';
 import { dashboardDataRoutes } from './dashboard-data.routes.ts';
 import { dashboardRoutes } from './dashboards.routes.ts';
 import { subjectsExportRoutes } from './subjects-export.routes.ts';
@@ -24,4 +25,5 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   await app.register(widgetRoutes, { ctx, engine });
   await app.register(dashboardDataRoutes, { ctx, engine });
   await app.register(subjectsExportRoutes, { ctx, engine });
+  await app.register(exportsPlugin, { ctx, engine });
 };

@@ -44,6 +44,8 @@ const PHRASES: Record<AuditAction, string> = {
   'dashboard.restored': 'restored an earlier version of a dashboard',
   'dashboard.deleted': 'deleted a dashboard',
   'dashboard.subjects_exported': 'downloaded the subjects behind a dashboard widget',
+  'dashboard.exported': 'exported a dashboard as a document',
+  'dashboard.widget_exported': 'downloaded a dashboard widget as a file',
   'dashboard_template.created': 'saved a dashboard as a template',
   'dashboard_template.deleted': 'deleted a dashboard template',
   'pipeline.created': 'created a pipeline',

@@ -9,6 +9,7 @@ import { EmptyState } from '../../../components/ui/empty-state.tsx';
 import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { cn } from '../../../lib/cn.ts';
 import { formatRelative } from '../../../lib/format.ts';
+import { useCan, useFeature } from '../../auth/hooks/use-me.ts';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { type DrillPoint, dashboardKeys, type WidgetDataScope } from '../api/dashboards-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
@@ -21,6 +22,7 @@ import { DashboardWidget } from './dashboard-widget.tsx';
 import { DataVersionLine } from './data-version-line.tsx';
 import { DrillSheet } from './drill-sheet.tsx';
 import { EditDashboardLink } from './edit-dashboard-link.tsx';
+import { ExportDialog } from './export-dialog.tsx';
 import { FilterBar } from './filter-bar.tsx';
 import { PageMenu } from './page-menu.tsx';
 import { UnmappedBanner } from './unmapped-banner.tsx';
@@ -55,6 +57,9 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
     if (hasMap) loadWorldMap().catch(() => undefined);
   }, [hasMap]);
   const canEdit = permissions.includes('dashboard:edit:assigned');
+  const mayExport = useCan('dashboard:export:assigned', dashboard.studyId);
+  const exportsOn = useFeature('exports');
+  const canExport = mayExport && exportsOn;
   const scope = useMemo<WidgetDataScope>(
     () => ({
       studyId: dashboard.studyId,
@@ -111,6 +116,15 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
             >
               <RefreshCw />
             </Button>
+            {canExport && dashboard.activeVersionId !== null ? (
+              <ExportDialog
+                studyId={dashboard.studyId}
+                dashboardId={dashboard.id}
+                pages={document.pages}
+                currentPage={page?.id}
+                filters={state.filters}
+              />
+            ) : null}
             {canEdit ? (
               <Button asChild variant="secondary">
                 <EditDashboardLink studyId={dashboard.studyId} dashboardId={dashboard.id} page={page?.id}>

@@ -1,7 +1,10 @@
 import type { WidgetDefinition } from '@cdp/contracts';
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { memo, useEffect, useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
+import { toast } from '../../../components/ui/toaster.tsx';
+import { errorMessage } from '../../../lib/api-error.ts';
+import { useCan, useFeature } from '../../auth/hooks/use-me.ts';
 import {
   type DrillPoint,
   isListing,
@@ -9,6 +12,7 @@ import {
   type WidgetDataScope,
   widgetDataQuery,
 } from '../api/dashboards-api.ts';
+import { downloadWidgetExport, type WidgetExportFormat } from '../api/exports-api.ts';
 import { filtersForWidget, type ViewFilter, widgetSelection } from '../lib/view-filters.ts';
 import { WidgetCard } from '../widget/widget-card.tsx';
 import { EditDashboardLink } from './edit-dashboard-link.tsx';
@@ -46,6 +50,14 @@ export const DashboardWidget = memo(function DashboardWidget({
   useEffect(() => setView((v) => (v.offset === 0 ? v : { ...v, offset: 0 })), [filterKey]);
   const query = useQuery(widgetDataQuery(scope, widgetId, applied, listing ? view : undefined));
   const selection = useMemo(() => widgetSelection(widget, filters, widgetId), [widget, filters, widgetId]);
+  const mayExport = useCan('dashboard:export:assigned', scope.studyId);
+  const exportsOn = useFeature('exports');
+  const canExport = mayExport && exportsOn;
+  const exported = useMutation({
+    mutationFn: (format: WidgetExportFormat) => downloadWidgetExport(scope, widgetId, applied, format),
+    onSuccess: (file) => toast.success('Download ready', { description: `${file} was downloaded.` }),
+    onError: (error) => toast.error('Download failed', { description: errorMessage(error) }),
+  });
   return (
     <WidgetCard
       widget={widget}
@@ -53,6 +65,7 @@ export const DashboardWidget = memo(function DashboardWidget({
       query={query}
       selection={selection}
       paging={listing ? { view, onView: setView } : undefined}
+      onExport={canExport ? (format) => exported.mutate(format) : undefined}
       onPoint={(point) => onPoint(widgetId, point)}
       onDrill={(point) => onDrill(widgetId, point)}
       errorAction={

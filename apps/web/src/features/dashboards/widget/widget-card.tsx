@@ -7,6 +7,7 @@ import { Spinner } from '../../../components/ui/spinner.tsx';
 import { errorMessage, isApiError } from '../../../lib/api-error.ts';
 import { cn } from '../../../lib/cn.ts';
 import { type DrillPoint, type TableView, widgetTypesQuery } from '../api/dashboards-api.ts';
+import type { WidgetExportFormat } from '../api/exports-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
 import { fadeUnselected, type PointSelection } from '../lib/chart-option.ts';
 import { rulesOf } from '../lib/conditional-format.ts';
@@ -41,6 +42,8 @@ export interface WidgetCardProps {
   errorAction?: ReactNode;
   /** Listings: the reader's page and sort, kept by the caller (it is part of the data query). */
   paging?: { view: TableView; onView: (view: TableView) => void };
+  /** The widget menu's downloads, made on the server (the saved dashboard's view only). */
+  onExport?: (format: WidgetExportFormat) => void;
   className?: string;
 }
 
@@ -68,6 +71,7 @@ export function WidgetCard({
   errorAction,
   className,
   paging,
+  onExport,
 }: WidgetCardProps) {
   const heading = title ?? widget.title;
   const types = useQuery(widgetTypesQuery);
@@ -180,6 +184,8 @@ export function WidgetCard({
             onDrill={onDrill && !empty ? () => onDrill({}) : undefined}
             asTable={asTable}
             onToggleTable={chart && !empty ? () => setAsTable((v) => !v) : undefined}
+            onExport={onExport}
+            chart={Boolean(chart)}
           />
         ) : null}
       </header>

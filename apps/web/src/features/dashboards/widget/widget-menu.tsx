@@ -1,13 +1,14 @@
 import type { WidgetDataResponse } from '@cdp/contracts';
-import { BarChart3, Download, MoreHorizontal, Table2, Users } from 'lucide-react';
+import { BarChart3, Download, FileImage, MoreHorizontal, Table2, Users } from 'lucide-react';
 import { Button } from '../../../components/ui/button.tsx';
 import {
   DropdownMenu,
   DropdownMenuContent,
   DropdownMenuItem,
+  DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from '../../../components/ui/dropdown-menu.tsx';
-import { toCsv } from '../lib/widget-cells.ts';
+import type { WidgetExportFormat } from '../api/exports-api.ts';
 
 interface WidgetMenuProps {
   title: string;
@@ -17,27 +18,15 @@ interface WidgetMenuProps {
   asTable: boolean;
   /** Charts only: the same data as a table (also the keyboard's way to each value). */
   onToggleTable?: () => void;
-}
-
-function download(title: string, data: WidgetDataResponse) {
-  const blob = new Blob([toCsv(data.columns, data.rows)], { type: 'text/csv;charset=utf-8' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = `${
-    title
-      .replace(/[^\w-]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .toLowerCase() || 'widget'
-  }.csv`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  /** Files made on the server (absent where exports are not allowed or not saved, e.g. the builder). */
+  onExport?: (format: WidgetExportFormat) => void;
+  /** Charts: offer PNG and SVG too. */
+  chart: boolean;
 }
 
 /** A widget's "…" menu. */
-export function WidgetMenu({ title, data, onDrill, asTable, onToggleTable }: WidgetMenuProps) {
+export function WidgetMenu({ title, data, onDrill, asTable, onToggleTable, onExport, chart }: WidgetMenuProps) {
+  const empty = data.rows.length === 0 && !data.metric;
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
@@ -63,10 +52,31 @@ export function WidgetMenu({ title, data, onDrill, asTable, onToggleTable }: Wid
             {asTable ? 'Show as chart' : 'Show as table'}
           </DropdownMenuItem>
         ) : null}
-        <DropdownMenuItem onSelect={() => download(title, data)} disabled={data.rows.length === 0}>
-          <Download />
-          Download CSV
-        </DropdownMenuItem>
+        {onExport ? (
+          <>
+            <DropdownMenuSeparator />
+            <DropdownMenuItem onSelect={() => onExport('csv')} disabled={empty}>
+              <Download />
+              Download CSV
+            </DropdownMenuItem>
+            <DropdownMenuItem onSelect={() => onExport('xlsx')} disabled={empty}>
+              <Download />
+              Download Excel
+            </DropdownMenuItem>
+            {chart ? (
+              <>
+                <DropdownMenuItem onSelect={() => onExport('png')} disabled={empty}>
+                  <FileImage />
+                  Download PNG
+                </DropdownMenuItem>
+                <DropdownMenuItem onSelect={() => onExport('svg')} disabled={empty}>
+                  <FileImage />
+                  Download SVG
+                </DropdownMenuItem>
+              </>
+            ) : null}
+          </>
+        ) : null}
       </DropdownMenuContent>
     </DropdownMenu>
   );

@@ -1,0 +1,35 @@
+import type { AppliedFilter, CreateExportBody, DashboardExport } from '@cdp/contracts';
+import { api, downloadFile } from '../../../lib/api-client.ts';
+import { dashboardPath, filtersParam, type WidgetDataScope } from './dashboards-api.ts';
+
+export type WidgetExportFormat = 'png' | 'svg' | 'csv' | 'xlsx';
+
+/** One widget as a file, made on the server (permission-checked and audited there). */
+export function downloadWidgetExport(
+  scope: WidgetDataScope,
+  widgetId: string,
+  filters: readonly AppliedFilter[],
+  format: WidgetExportFormat,
+) {
+  return downloadFile(
+    `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/export`,
+    { format, filters: filtersParam(filters) },
+    `${widgetId}.${format}`,
+  );
+}
+
+export function createExport(studyId: string, dashboardId: string, body: CreateExportBody) {
+  return api<{ data: DashboardExport }>(`${dashboardPath(studyId, dashboardId)}/exports`, { method: 'POST', body });
+}
+
+export function exportStatus(studyId: string, dashboardId: string, exportId: string, signal?: AbortSignal) {
+  return api<{ data: DashboardExport }>(`${dashboardPath(studyId, dashboardId)}/exports/${exportId}`, { signal });
+}
+
+export function downloadExport(studyId: string, dashboardId: string, exported: DashboardExport) {
+  return downloadFile(
+    `${dashboardPath(studyId, dashboardId)}/exports/${exported.id}/file`,
+    {},
+    exported.fileName ?? `export.${exported.format}`,
+  );
+}

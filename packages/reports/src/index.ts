@@ -1,0 +1,7 @@
+export { drawnAs, formatMetric } from './cells.ts';
+export { renderChartSvg, svgToPng } from './chart-svg.ts';
+export { renderPdf } from './pdf/render-pdf.ts';
+export { renderPptx } from './pptx/render-pptx.ts';
+export type * from './types.ts';
+export { ReportFormatError, widgetCsv, widgetPicture } from './widget-files.ts';
+export { renderWidgetXlsx, renderXlsx } from './xlsx/render-xlsx.ts';
