@@ -62,6 +62,15 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.disabled',
   'webhook_endpoint.tested',
   'webhook_delivery.redelivered',
+  'data_source.created',
+  'data_source.updated',
+  'data_source.secret_replaced',
+  'data_source.deleted',
+  'data_source.pull.started',
+  'data_source.pull.succeeded',
+  'data_source.pull.failed',
+  'data_source.pull.cancelled',
+  'data_source.secrets_rotated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -81,5 +90,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'pipeline_run',
   'api_key',
   'webhook_endpoint',
+  'data_source',
+  'data_source_pull',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

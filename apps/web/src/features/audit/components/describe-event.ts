@@ -63,6 +63,15 @@ const PHRASES: Record<AuditAction, string> = {
   'webhook_endpoint.disabled': 'disabled a webhook endpoint after its deliveries kept failing',
   'webhook_endpoint.tested': 'sent a test event to a webhook endpoint',
   'webhook_delivery.redelivered': 'redelivered a webhook event',
+  'data_source.created': 'added a data source',
+  'data_source.updated': 'changed a data source',
+  'data_source.secret_replaced': 'replaced a data source’s credentials',
+  'data_source.deleted': 'deleted a data source',
+  'data_source.pull.started': 'started a data source pull',
+  'data_source.pull.succeeded': 'completed a data source pull',
+  'data_source.pull.failed': 'recorded a failed data source pull',
+  'data_source.pull.cancelled': 'cancelled a data source pull',
+  'data_source.secrets_rotated': 're-encrypted the data source credentials under a new key',
 };
 
 function isKnownAction(action: string): action is AuditAction {
