@@ -9,7 +9,7 @@ import { CronExpression, TimeZone } from './pipelines.ts';
  */
 
 export const DataSourceParams = z.object({ id: Uuid, sid: Uuid });
-export const DataSourcePullParams = z.object({ id: Uuid, sid: Uuid, pid: Uuid });
+export const DataSourcePullParams = z.object({ id: Uuid, sid: Uuid, pullId: Uuid });
 
 /** A password, bearer token or private key (PEM/OpenSSH): write-only. */
 export const DataSourceSecret = z.string().min(1).max(16_000);

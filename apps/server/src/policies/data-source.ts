@@ -58,11 +58,11 @@ export async function sourceFor(
 export async function pullFor(
   ctx: AppContext,
   actor: Actor,
-  params: { id: string; sid: string; pid: string },
+  params: { id: string; sid: string; pullId: string },
   permission: Permission,
 ): Promise<{ study: StudyRow; source: SourceWithStudy; pull: DataSourcePullRow }> {
   const { study, source } = await sourceFor(ctx, actor, params, permission);
-  const pull = await ctx.database.tenant(actor.orgId, (tx) => findPull(tx, actor.orgId, source.row.id, params.pid));
+  const pull = await ctx.database.tenant(actor.orgId, (tx) => findPull(tx, actor.orgId, source.row.id, params.pullId));
   if (!pull) throw notFound('Pull');
   return { study, source, pull };
 }

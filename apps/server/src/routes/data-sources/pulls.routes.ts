@@ -64,7 +64,7 @@ export const dataSourcePullRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = 
   );
 
   app.get(
-    '/api/studies/:id/data-sources/:sid/pulls/:pid',
+    '/api/studies/:id/data-sources/:sid/pulls/:pullId',
     {
       preHandler: requirePermission(SOURCE_VIEW),
       schema: {
@@ -83,7 +83,7 @@ export const dataSourcePullRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = 
   );
 
   app.post(
-    '/api/studies/:id/data-sources/:sid/pulls/:pid/cancel',
+    '/api/studies/:id/data-sources/:sid/pulls/:pullId/cancel',
     {
       preHandler: requirePermission(SOURCE_MANAGE),
       schema: {
