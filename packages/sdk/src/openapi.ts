@@ -916,6 +916,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every data source of the studies whose data the caller may view (the organization overview) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            meta: {
+                                permissions: string[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -3911,6 +3993,1081 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A study's data sources */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            meta: {
+                                permissions: string[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Add a data source (Rave, sFTP or a watched folder)
+         * @description The configuration is checked by its type. `secret` (a password, token or private key) is encrypted at rest and never returned. An sFTP source pulls only once `config.hostKeyFingerprint` holds the fingerprint its connection test showed and the user confirmed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default false */
+                        autoActivate?: boolean;
+                        config: {
+                            /**
+                             * @default basic
+                             * @enum {string}
+                             */
+                            auth?: "basic" | "bearer";
+                            /** Format: uri */
+                            baseUrl: string;
+                            environment: string;
+                            forms?: string[];
+                            /** @default false */
+                            includeAudit?: boolean;
+                            metadataVersion?: string;
+                            /** @default 1000 */
+                            pageSize?: number;
+                            project: string;
+                            /** @default 300 */
+                            timeoutSeconds?: number;
+                            username?: string;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                        name: string;
+                        /** @default null */
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "rave";
+                    } | {
+                        /** @default false */
+                        autoActivate?: boolean;
+                        config: {
+                            archiveDir?: string;
+                            /**
+                             * @default password
+                             * @enum {string}
+                             */
+                            auth?: "password" | "private_key";
+                            host: string;
+                            hostKeyFingerprint?: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 22 */
+                            port?: number;
+                            remoteDir: string;
+                            username: string;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                        name: string;
+                        /** @default null */
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "sftp";
+                    } | {
+                        /** @default false */
+                        autoActivate?: boolean;
+                        config: {
+                            path: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 30 */
+                            stableSeconds?: number;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                        name: string;
+                        /** @default null */
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "folder";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data source */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a data source: it stops pulling; its pulls and versions stay */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a data source: name, configuration, schedule, enabled, auto-activate */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        autoActivate?: boolean;
+                        config?: {
+                            [key: string]: unknown;
+                        };
+                        enabled?: boolean;
+                        name?: string;
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/pulls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A source's pulls, newest first (at most 100), with duration and outcome */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Pull now: 202 with the pull, QUEUED
+         * @description A pull of the same source that is queued or running makes this 409 CONFLICT (`details.activePullId`); a disabled source 409 INVALID_STATE.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                }[];
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/pulls/{pullId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pull with its progress and log (poll it while it runs) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pullId: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                }[];
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/pulls/{pullId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a pull: a queued one ends at once, a running one stops within a second and keeps nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pullId: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                }[];
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the source’s password, token or private key (write-only) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        secret: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a saved source’s connection with its stored settings and secret
+         * @description For sFTP, a host key other than the pinned one fails loudly, naming both fingerprints.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                hostKeyFingerprint?: string;
+                                message: string;
+                                ok: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/rave-studies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The Rave studies and environments an account can see, to pick from
+         * @description With `sourceId` and no `secret`, the saved source’s secret is used.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        config: {
+                            /**
+                             * @default basic
+                             * @enum {string}
+                             */
+                            auth?: "basic" | "bearer";
+                            /** Format: uri */
+                            baseUrl: string;
+                            environment: string;
+                            forms?: string[];
+                            /** @default false */
+                            includeAudit?: boolean;
+                            metadataVersion?: string;
+                            /** @default 1000 */
+                            pageSize?: number;
+                            project: string;
+                            /** @default 300 */
+                            timeoutSeconds?: number;
+                            username?: string;
+                        };
+                        secret?: string;
+                        /** Format: uuid */
+                        sourceId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                environment: string;
+                                name: string;
+                                oid: string;
+                                project: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a connection before saving the source (the add-source wizard)
+         * @description Always 200: `ok` says whether it worked, `message` what was found or what failed. For sFTP, `hostKeyFingerprint` is the server’s key to confirm.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        config: {
+                            /**
+                             * @default basic
+                             * @enum {string}
+                             */
+                            auth?: "basic" | "bearer";
+                            /** Format: uri */
+                            baseUrl: string;
+                            environment: string;
+                            forms?: string[];
+                            /** @default false */
+                            includeAudit?: boolean;
+                            metadataVersion?: string;
+                            /** @default 1000 */
+                            pageSize?: number;
+                            project: string;
+                            /** @default 300 */
+                            timeoutSeconds?: number;
+                            username?: string;
+                        };
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "rave";
+                    } | {
+                        config: {
+                            archiveDir?: string;
+                            /**
+                             * @default password
+                             * @enum {string}
+                             */
+                            auth?: "password" | "private_key";
+                            host: string;
+                            hostKeyFingerprint?: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 22 */
+                            port?: number;
+                            remoteDir: string;
+                            username: string;
+                        };
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "sftp";
+                    } | {
+                        config: {
+                            path: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 30 */
+                            stableSeconds?: number;
+                        };
+                        /** @enum {string} */
+                        type: "folder";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                hostKeyFingerprint?: string;
+                                message: string;
+                                ok: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -7525,7 +8682,7 @@ export interface paths {
                         description?: string;
                         /** @default true */
                         enabled?: boolean;
-                        events: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "webhook.test")[];
+                        events: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "data_source.pull.succeeded" | "data_source.pull.failed" | "webhook.test")[];
                         url: string;
                     };
                 };
@@ -7683,7 +8840,7 @@ export interface paths {
                     "application/json": {
                         description?: string;
                         enabled?: boolean;
-                        events?: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "webhook.test")[];
+                        events?: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "data_source.pull.succeeded" | "data_source.pull.failed" | "webhook.test")[];
                         url?: string;
                     };
                 };
