@@ -6,6 +6,7 @@ import { ErrorState } from '../../../components/ui/error-state.tsx';
 import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { useFeature } from '../../auth/hooks/use-me.ts';
+import { SourcesCard } from '../../data-sources/components/sources-card.tsx';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { StudyStatusBadge } from '../../studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../../studies/components/study-tabs.tsx';
@@ -24,6 +25,9 @@ export function DataOverview({ result, versionId }: { result: StudyWithPermissio
   const frozen = study.status === 'locked' || study.status === 'archived';
   // Uploads switched off for the organization: the card is not offered (the API refuses too).
   const canUpload = useFeature('data_uploads') && permissions.includes('data:upload:assigned');
+  const filesOn = useFeature('sftp_connector');
+  const raveOn = useFeature('rave_connector');
+  const sourcesOn = filesOn || raveOn;
   const versions = query.data?.data ?? [];
   const selected =
     versions.find((v) => v.id === versionId) ??
@@ -52,6 +56,9 @@ export function DataOverview({ result, versionId }: { result: StudyWithPermissio
           </Alert>
         ) : null}
         {canUpload && !frozen ? <UploadCard studyId={study.id} /> : null}
+        {sourcesOn ? (
+          <SourcesCard studyId={study.id} canManage={permissions.includes('data:upload:assigned') && !frozen} />
+        ) : null}
         {query.isPending ? (
           <Card>
             <CardHeader title="Versions" />
