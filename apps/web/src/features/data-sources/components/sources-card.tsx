@@ -2,7 +2,7 @@ import type { DataSource, DataSourcePull } from '@cdp/contracts';
 import { formatBytes } from '@cdp/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Download, KeyRound, Plus, Trash2 } from 'lucide-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Badge, type BadgeTone } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { Card, CardHeader } from '../../../components/ui/card.tsx';
@@ -19,6 +19,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '.
 import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { formatDateTime } from '../../../lib/format.ts';
+import { dataKeys } from '../../data/api/data-api.ts';
 import { ProgressBar } from '../../data/components/progress-bar.tsx';
 import {
   cancelPull,
@@ -67,7 +68,20 @@ function duration(ms: number | null): string {
 /** A study's data sources, on its Data tab: status, next run, Pull now with live progress, history. */
 export function SourcesCard({ studyId, canManage }: { studyId: string; canManage: boolean }) {
   const query = useQuery(studySourcesQuery(studyId));
+  const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
+  // A pull that ended may have made a version: the versions list (and pulls' history) is read again.
+  const active = (query.data?.data ?? [])
+    .filter((s) => s.activePullId)
+    .map((s) => s.id)
+    .join(',');
+  const [lastActive, setLastActive] = useState(active);
+  useEffect(() => {
+    if (active === lastActive) return;
+    setLastActive(active);
+    void queryClient.invalidateQueries({ queryKey: dataKeys.versions(studyId) });
+    void queryClient.invalidateQueries({ queryKey: sourceKeys.all });
+  }, [active, lastActive, queryClient, studyId]);
   const [open, setOpen] = useState<string | null>(null);
   const sources = query.data?.data ?? [];
   return (
