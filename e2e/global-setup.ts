@@ -22,6 +22,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     LOG_LEVEL: 'warn',
     // The webhooks spec runs its receiver on 127.0.0.1 over plain HTTP.
     WEBHOOK_ALLOW_PRIVATE: 'true',
+    // The data-sources spec drops files into a watched folder here.
+    IMPORT_ROOT: path.join(dataDir, 'import'),
   });
   const stop = async () => {
     await cdp.stop();
@@ -34,5 +36,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw error;
   }
   process.env.CDP_E2E_BASE_URL = baseUrl;
+  process.env.CDP_E2E_IMPORT_ROOT = path.join(dataDir, 'import');
   return stop;
 }

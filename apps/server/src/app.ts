@@ -19,6 +19,7 @@ import { auditRoutes } from './routes/audit/audit.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
 import { dashboardsPlugin } from './routes/dashboards/index.ts';
 import { dataRoutes } from './routes/data/data.routes.ts';
+import { dataSourcesPlugin } from './routes/data-sources/index.ts';
 import { healthRoutes } from './routes/health/health.routes.ts';
 import { homeRoutes } from './routes/home/home.routes.ts';
 import { meRoutes } from './routes/me/me.routes.ts';
@@ -115,6 +116,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(webhookRoutes, { ctx });
   await app.register(phiColumnRoutes, { ctx });
   await app.register(phiAccessRoutes, { ctx });
+  await app.register(dataSourcesPlugin, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 
   return app;

@@ -95,6 +95,15 @@ const Env = z.object({
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   /** A webhook receiver that has not answered in this time counts as a failed attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * The AES-256 key (32 bytes, base64 or 64 hex digits) that encrypts data-source credentials.
+   * Unset: one is generated into DATA_DIR/secrets.json. Several API and worker processes need the same.
+   */
+  CDP_SECRET_KEY: z.string().optional(),
+  /** Earlier keys (comma-separated), read until `cdp secrets rotate` has re-encrypted everything. */
+  CDP_SECRET_KEY_PREVIOUS: z.string().optional(),
+  /** The folder under which watched-folder data sources may read; unset: watched folders are off. */
+  IMPORT_ROOT: z.string().optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -141,6 +150,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    secretKey: e.CDP_SECRET_KEY ?? null,
+    previousSecretKeys: (e.CDP_SECRET_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    importRoot: e.IMPORT_ROOT ? path.resolve(e.IMPORT_ROOT) : null,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
     rateLimitRoutes: parseRouteLimits(e.RATE_LIMIT_ROUTES),

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
+import { rotateDataSourceSecrets } from './cli/secrets-rotate.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
@@ -28,13 +29,16 @@ Usage: cdp <mode>        (npx cdp <mode>, or npm run cdp -- <mode>)
   worker    the background job worker only, against DATABASE_URL
   migrate   apply database migrations (and install the job queue) with DATABASE_URL
   seed      create the platform administrator and, unless CDP_SEED_DEMO=false, the demo tenant
+  secrets rotate
+            re-encrypt data-source credentials under a new key (CDP_SECRET_KEY, or a new one
+            generated into DATA_DIR/secrets.json); run with \`cdp start\` stopped when embedded
   demo generate --out DIR [--subjects N --sites S --format xpt|parquet|csv --seed N]
             write a synthetic SDTM study to files (\`cdp demo --help\` for all options)
   help      this text
 
 Configuration is by environment variable; see README.md.`;
 
-type Mode = 'start' | 'api' | 'worker' | 'migrate' | 'seed';
+type Mode = 'start' | 'api' | 'worker' | 'migrate' | 'seed' | 'secrets';
 
 interface Connections {
   adminUrl: string;
@@ -64,7 +68,7 @@ async function connect(config: Config, secrets: Secrets, mode: Mode, log: AppCon
     }
     return { adminUrl: config.databaseUrl, appUrl: appUrl ?? '', appPassword, embedded: null };
   }
-  if (mode !== 'start') {
+  if (mode !== 'start' && mode !== 'secrets') {
     throw new Error(`\`cdp ${mode}\` runs against an external database: set DATABASE_URL (and DATABASE_APP_PASSWORD).`);
   }
   const embedded = await startEmbeddedPostgres({
@@ -136,7 +140,12 @@ async function main(): Promise<void> {
     }
     return;
   }
-  if (!['start', 'api', 'worker', 'migrate', 'seed'].includes(mode)) {
+  if (mode === 'secrets' && process.argv[3] !== 'rotate') {
+    console.error(`Usage: cdp secrets rotate\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (!['start', 'api', 'worker', 'migrate', 'seed', 'secrets'].includes(mode)) {
     console.error(`Unknown mode "${mode}".\n\n${USAGE}`);
     process.exitCode = 2;
     return;
@@ -181,6 +190,13 @@ async function main(): Promise<void> {
     if (mode === 'migrate' || mode === 'start') await migrate(connections);
     if (mode === 'migrate') {
       log.info('migrations applied');
+      return await cleanup();
+    }
+    if (mode === 'secrets') {
+      const database = createDatabase({ connectionString: connections.appUrl, max: 2, applicationName: 'cdp-secrets' });
+      cleanups.push(() => database.close());
+      const rotated = await rotateDataSourceSecrets({ config, database });
+      console.log(`Re-encrypted ${rotated.reencrypted} data-source credential(s) under key ${rotated.keyId}.`);
       return await cleanup();
     }
 

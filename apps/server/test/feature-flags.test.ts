@@ -84,6 +84,46 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
   exports: {
     gated: () => [{ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards/${dashboardId}/exports` }],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
+  rave_connector: {
+    gated: () => [
+      {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/data-sources`,
+        payload: {
+          type: 'rave',
+          name: `Rave ${Math.random().toString(36).slice(2)}`,
+          config: { baseUrl: 'https://rave.invalid', username: 'rws', project: 'CDP01', environment: 'Prod' },
+          secret: 'not-a-real-password',
+        },
+      },
+      {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/data-sources/test`,
+        payload: { type: 'rave', config: { baseUrl: 'https://rave.invalid', project: 'CDP01', environment: 'Prod' } },
+      },
+    ],
+    // sFTP and folder sources stay reachable: the list answers while either flag is on.
+    other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/data-sources` }),
+  },
+  sftp_connector: {
+    gated: () => [
+      {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/data-sources`,
+        payload: {
+          type: 'sftp',
+          name: `sFTP ${Math.random().toString(36).slice(2)}`,
+          config: { host: 'sftp.invalid', username: 'cdp', remoteDir: '/outgoing', pattern: '*.zip' },
+          secret: 'not-a-real-password',
+        },
+      },
+      {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/data-sources/test`,
+        payload: { type: 'folder', config: { path: 'incoming' } },
+      },
+    ],
+    other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/data-sources` }),
   },
   public_api: {
     gated: () => [{ method: 'GET', url: '/api/api-keys' }],

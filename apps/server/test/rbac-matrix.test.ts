@@ -55,6 +55,27 @@ function dashboardWithData(tenant: Tenant, t: TestApp) {
 
 const CASES: Case[] = [
   {
+    name: "list a study's data sources",
+    permission: 'data:view:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist'],
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/data-sources` }),
+  },
+  {
+    name: 'add an sFTP data source',
+    permission: 'data:upload:assigned',
+    allowed: ['org_admin', 'study_manager'],
+    request: async ({ tenant, unique }) => ({
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/data-sources`,
+      payload: {
+        type: 'sftp',
+        name: `Vendor ${unique}`,
+        config: { host: 'sftp.invalid', username: 'cdp', remoteDir: '/outgoing' },
+        secret: 'not-a-real-password',
+      },
+    }),
+  },
+  {
     name: 'list pipelines',
     permission: 'pipeline:view:assigned',
     allowed: ['org_admin', 'study_manager', 'data_scientist'],

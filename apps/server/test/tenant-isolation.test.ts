@@ -31,6 +31,8 @@ let victim: {
   apiKeyId: string;
   webhookId: string;
   deliveryId: string;
+  sourceId: string;
+  pullId: string;
 };
 let intruder: Session;
 /** An API key of the intruder's organization holding every scope a key can hold. */
@@ -58,6 +60,9 @@ const PIPELINE = {
   inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
   outputs: ['adults'],
 };
+
+/** An sFTP source's settings: .invalid never resolves, nothing leaves this machine. */
+const SFTP_CONFIG = { host: 'sftp.invalid', username: 'cdp', remoteDir: '/outgoing', pattern: '*.zip' };
 
 /** A body that passes validation, so the request reaches the tenant check. */
 const BODIES: Record<string, unknown> = {
@@ -108,6 +113,19 @@ const BODIES: Record<string, unknown> = {
   'POST /api/api-keys/:id/revoke': { reason: 'cross-tenant attempt' },
   'PUT /api/studies/:id/phi-columns': { dataset: 'DM', column: 'AGE', classification: 'phi' },
   'PATCH /api/webhooks/:id': { description: 'Changed by another tenant' },
+  'POST /api/studies/:id/data-sources': {
+    type: 'sftp',
+    name: 'Intruder source',
+    config: SFTP_CONFIG,
+    secret: 'intruder-secret',
+  },
+  'POST /api/studies/:id/data-sources/test': { type: 'sftp', config: SFTP_CONFIG, secret: 'intruder-secret' },
+  'POST /api/studies/:id/data-sources/rave-studies': {
+    config: { baseUrl: 'https://rave.invalid', project: 'P', environment: 'Prod' },
+    secret: 'intruder-secret',
+  },
+  'PATCH /api/studies/:id/data-sources/:sid': { name: 'Renamed by another tenant' },
+  'PUT /api/studies/:id/data-sources/:sid/secret': { secret: 'intruder-secret' },
   'POST /api/webhooks/:id/rotate-secret': { overlapHours: 1 },
 };
 
@@ -141,6 +159,8 @@ function fillParams(url: string): string {
     if (name === 'dataset') return 'DM';
     if (name === 'column') return 'AGE';
     if (name === 'eid') return victim.exportId;
+    if (name === 'sid') return victim.sourceId;
+    if (name === 'pullId') return victim.pullId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -218,7 +238,20 @@ beforeAll(async () => {
   expect(webhook.statusCode, webhook.body).toBe(201);
   const webhookTest = await t.request(custom, { method: 'POST', url: `/api/webhooks/${webhook.json().data.id}/test` });
   expect(webhookTest.statusCode, webhookTest.body).toBe(202);
+  const source = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/data-sources`,
+    payload: { type: 'sftp', name: 'Victim sFTP', config: SFTP_CONFIG, secret: 'victim-secret' },
+  });
+  expect(source.statusCode, source.body).toBe(201);
+  const pull = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/data-sources/${source.json().data.id}/pulls`,
+  });
+  expect(pull.statusCode, pull.body).toBe(202);
   victim = {
+    sourceId: source.json().data.id,
+    pullId: pull.json().data.id,
     webhookId: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,
     pipelineId,

@@ -1,2 +1,2 @@
 // Test support for connectors (simulators, in-process servers) is exported from here.
-export {};
+export * from './sftp/sftp-test-server.ts';

@@ -57,7 +57,13 @@ export type PullOutcome =
       produce(work: string): Promise<ConvertedUpload>;
       commit(): Promise<void>;
     }
-  | { kind: 'files'; files: PulledFile[]; commit(): Promise<void> };
+  | {
+      kind: 'files';
+      files: PulledFile[];
+      commit(): Promise<void>;
+      /** Called instead of `commit()` when the files did not become a version (a watched folder moves them to `failed/`). */
+      reject?(reason: string): Promise<void>;
+    };
 
 /** A connection test's answer, shown in the add-source wizard. */
 export interface ConnectionCheck {

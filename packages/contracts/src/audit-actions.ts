@@ -67,6 +67,15 @@ export const AUDIT_ACTIONS = [
   'phi_column.classified',
   'phi_column.cleared',
   'phi_access.exported',
+  'data_source.created',
+  'data_source.updated',
+  'data_source.secret_replaced',
+  'data_source.deleted',
+  'data_source.pull.started',
+  'data_source.pull.succeeded',
+  'data_source.pull.failed',
+  'data_source.pull.cancelled',
+  'data_source.secrets_rotated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -88,5 +97,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'webhook_endpoint',
   'phi_column',
   'phi_access_log',
+  'data_source',
+  'data_source_pull',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

@@ -25,8 +25,16 @@ export const FEATURES = {
     description: 'Study dashboards, the dashboard builder, templates and widget data.',
     available: true,
   },
-  rave_connector: { label: 'Medidata Rave connector', description: 'Pull data from Rave.', available: false },
-  sftp_connector: { label: 'sFTP and watched folders', description: 'Pick up files from sFTP.', available: false },
+  rave_connector: {
+    label: 'Medidata Rave connector',
+    description: 'Data sources that pull clinical data from Medidata Rave Web Services.',
+    available: true,
+  },
+  sftp_connector: {
+    label: 'sFTP and watched folders',
+    description: 'Data sources that pick up files from an sFTP server or a watched folder.',
+    available: true,
+  },
   pipelines: {
     label: 'Transformation pipelines',
     description: 'Pipelines over study data: definitions, runs, outputs and lineage.',

@@ -7,6 +7,7 @@ export * from './csv.ts';
 export * from './dashboard-data.ts';
 export * from './dashboards.ts';
 export * from './data-source-configs.ts';
+export * from './data-sources.ts';
 export * from './datasets.ts';
 export * from './errors.ts';
 export * from './exports.ts';

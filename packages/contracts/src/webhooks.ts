@@ -10,6 +10,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'data_version.activated',
   'pipeline.run.succeeded',
   'pipeline.run.failed',
+  'data_source.pull.succeeded',
+  'data_source.pull.failed',
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -19,6 +21,8 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   'data_version.activated': 'A data version became the active one (activation or roll back)',
   'pipeline.run.succeeded': 'A pipeline run succeeded and wrote an output version',
   'pipeline.run.failed': 'A pipeline run failed (after its retries)',
+  'data_source.pull.succeeded': 'A data source pull made a new data version',
+  'data_source.pull.failed': 'A data source pull failed',
   'webhook.test': 'A test event (Send test)',
 };
 

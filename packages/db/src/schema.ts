@@ -837,6 +837,20 @@ export const phiColumns = pgTable(
  */
 export const dashboardExports = pgTable(
   'exports',
+// ── 13-sources ──
+
+/** What a data source keeps about its last pull, shown on its page without reading the history. */
+export type DataSourcePullStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'UNCHANGED' | 'FAILED' | 'CANCELLED';
+
+/**
+ * A study's data source (issue 13): Rave, an sFTP folder or a watched folder, pulled by hand or on
+ * a cron schedule into new data versions. `config` is the type's configuration (`@cdp/contracts`'
+ * `…SourceConfig`); the secret (password, private key, token) lives only in `secret_ciphertext`,
+ * AES-256-GCM under the server's key, and is never returned by the API. Never deleted: a deleted
+ * source keeps its row (`deleted_at`) so its pulls and versions stay explained.
+ */
+export const dataSources = pgTable(
+  'data_sources',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     orgId: uuid('org_id')
@@ -909,4 +923,87 @@ export const phiAccessLog = pgTable(
     purgedAt: timestamp('purged_at', { withTimezone: true }),
   },
   (t) => [index('exports_dashboard').on(t.dashboardId, t.createdAt), index('exports_expiry').on(t.expiresAt)],
+    name: text('name').notNull(),
+    type: text('type', { enum: ['rave', 'sftp', 'folder'] }).notNull(),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+    secretCiphertext: text('secret_ciphertext'),
+    secretSetAt: timestamp('secret_set_at', { withTimezone: true }),
+    /** Null: pulled by hand only. */
+    schedule: jsonb('schedule').$type<{ cron: string; timeZone: string } | null>(),
+    scheduleFiredAt: timestamp('schedule_fired_at', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    autoActivate: boolean('auto_activate').notNull().default(false),
+    lastPullStatus: text('last_pull_status').$type<DataSourcePullStatus>(),
+    lastPullAt: timestamp('last_pull_at', { withTimezone: true }),
+    lastPullMessage: text('last_pull_message'),
+    /** When the last pull that succeeded (or found nothing new) started: a connector's `start=`. */
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    createdBy: uuid('created_by').references(() => users.id),
+    ...timestamps,
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('data_sources_study').on(t.studyId),
+    uniqueIndex('data_sources_study_name').on(t.studyId, t.name).where(sql`${t.deletedAt} is null`),
+  ],
+);
+
+/** One pull of a data source: its progress, outcome and the version it made. One active per source. */
+export const dataSourcePulls = pgTable(
+  'data_source_pulls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => dataSources.id),
+    status: text('status').$type<DataSourcePullStatus>().notNull(),
+    trigger: text('trigger', { enum: ['manual', 'schedule'] }).notNull(),
+    progress: jsonb('progress').$type<{
+      bytes: number | null;
+      files: number | null;
+      forms: number | null;
+      subjects: number | null;
+      message: string | null;
+    }>(),
+    /** The outcome in one line: the version made, "No changes since …", or the failure naming file or request. */
+    message: text('message'),
+    versionId: uuid('version_id').references(() => dataVersions.id),
+    activated: boolean('activated').notNull().default(false),
+    attempts: integer('attempts').notNull().default(0),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    workerId: text('worker_id'),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('data_source_pulls_source').on(t.sourceId, t.queuedAt),
+    uniqueIndex('data_source_pulls_one_active').on(t.sourceId).where(sql`${t.status} in ('QUEUED', 'RUNNING')`),
+  ],
+);
+
+/** A pull's log, line by line. */
+export const dataSourcePullLogs = pgTable(
+  'data_source_pull_logs',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    pullId: uuid('pull_id')
+      .notNull()
+      .references(() => dataSourcePulls.id),
+    seq: integer('seq').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    level: text('level', { enum: ['info', 'warn', 'error'] }).notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pullId, t.seq] })],
 );

@@ -89,6 +89,15 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
       );
       return row ? `${row.name} in ${versionText(row)}` : null;
     }
+    case 'data_source':
+      return (await one<{ name: string }>(tx, sql`select name from data_sources where id = ${id}`))?.name ?? null;
+    case 'data_source_pull': {
+      const row = await one<{ name: string; queued_at: string }>(
+        tx,
+        sql`select s.name, p.queued_at from data_source_pulls p join data_sources s on s.id = p.source_id where p.id = ${id}`,
+      );
+      return row ? `${row.name}, pull of ${utc(row.queued_at)}` : null;
+    }
     case 'session':
     case 'audit_trail':
       return null;

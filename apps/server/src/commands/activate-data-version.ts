@@ -7,6 +7,7 @@ import type { AppContext } from '../lib/context.ts';
 import { queueOnSourceActivation } from '../pipelines/triggers.ts';
 import { lockedStudyFor } from '../policies/study.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { findStudy } from '../repositories/studies.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 
 /**
@@ -20,7 +21,12 @@ export async function activateDataVersion(
 ): Promise<VersionWithDatasets> {
   const { studyId, versionId, reason } = input;
   return ctx.database.tenant(author.orgId, async (tx) => {
-    const study = await lockedStudyFor(tx, author, studyId, 'data:upload:assigned');
+    // The system activates for a data source set to auto-activate: it holds no grants of its own.
+    const study =
+      author.type === 'system'
+        ? await findStudy(tx, author, studyId, { forUpdate: true })
+        : await lockedStudyFor(tx, author, studyId, 'data:upload:assigned');
+    if (!study) throw notFound('Study');
     const target = await findVersion(tx, author.orgId, studyId, versionId);
     if (!target) throw notFound('Data version');
     const active = study.activeDataVersionId;

@@ -210,7 +210,7 @@ export async function recordDataVersion(
   }
 }
 
-async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: string): Promise<ConvertedUpload> {
+export async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: string): Promise<ConvertedUpload> {
   await mkdir(`${work}.spill`, { recursive: true });
   try {
     return await convertInWorker(

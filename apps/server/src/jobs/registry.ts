@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { purgeExports, renderExport } from '../exports/export-jobs.ts';
+import { runPull } from '../data-sources/run-pull.ts';
+import { fireSourceSchedules, recoverInterruptedPulls } from '../data-sources/tick.ts';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
@@ -86,6 +88,24 @@ export const JOBS = [
     retry: { limit: 2, delaySeconds: 30, backoff: true },
     // Deliveries mostly wait on the receiver: many at once, and picked up within half a second.
     worker: { batchSize: 50, pollingIntervalSeconds: 0.5 },
+  }),
+  defineJob({
+    name: 'data_sources.pull',
+    payload: z.object({ orgId: z.uuid(), pullId: z.uuid() }).strict(),
+    handler: (ctx, payload) => runPull(ctx, payload),
+    note: (r) => `data source pull ${r.pullId}: ${r.status}`,
+    // A failed pull ends FAILED with its reason and is not retried: the next scheduled pull (or
+    // Pull now) tries again. These retries are for a crash before the pull was claimed.
+    retry: { limit: 1, delaySeconds: 30, backoff: false },
+  }),
+  defineJob({
+    name: 'data_sources.tick',
+    payload: z.object({}).strict(),
+    handler: async (ctx) => ({ recovered: await recoverInterruptedPulls(ctx), fired: await fireSourceSchedules(ctx) }),
+    note: (r) => `data sources: ${r.fired} scheduled pulls queued, ${r.recovered} interrupted pulls marked failed`,
+    retry: HOUSEKEEPING_RETRY,
+    // Every minute: each source's cron schedule in its own time zone, and pulls of stopped workers.
+    schedule: { cron: '* * * * *' },
   }),
 ] as const;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -9,6 +9,10 @@ const Secrets = z.object({
   pgSuperPassword: z.string().min(16),
   appDbPassword: z.string().min(16),
   demoPassword: z.string().min(12),
+  /** AES-256 key (base64) for data-source credentials when CDP_SECRET_KEY is not set (lib/secret-box.ts). */
+  dataSourceKey: z.string().optional(),
+  /** Keys a rotation replaced, kept only until every credential is re-encrypted. */
+  previousDataSourceKeys: z.array(z.string()).optional(),
 });
 export type Secrets = z.infer<typeof Secrets>;
 
@@ -37,8 +41,20 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<Secrets> {
     pgSuperPassword: random(24),
     appDbPassword: random(24),
     demoPassword: demoPassword(),
+    dataSourceKey: randomBytes(32).toString('base64'),
   };
   await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   await chmod(file, 0o600);
   return secrets;
+}
+
+/** Rewrites DATA_DIR/secrets.json with `change` applied (mode 600, replaced atomically). */
+export async function updateSecrets(dataDir: string, change: (secrets: Secrets) => Secrets): Promise<Secrets> {
+  const current = await loadOrCreateSecrets(dataDir);
+  const next = change(current);
+  const file = path.join(dataDir, 'secrets.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+  await chmod(`${file}.tmp`, 0o600);
+  await rename(`${file}.tmp`, file);
+  return next;
 }

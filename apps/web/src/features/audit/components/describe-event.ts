@@ -68,6 +68,15 @@ const PHRASES: Record<AuditAction, string> = {
   'phi_column.classified': 'classified a column as PHI or sensitive',
   'phi_column.cleared': 'cleared the PHI classification of a column',
   'phi_access.exported': 'exported the PHI access log',
+  'data_source.created': 'added a data source',
+  'data_source.updated': 'changed a data source',
+  'data_source.secret_replaced': 'replaced a data source’s credentials',
+  'data_source.deleted': 'deleted a data source',
+  'data_source.pull.started': 'started a data source pull',
+  'data_source.pull.succeeded': 'completed a data source pull',
+  'data_source.pull.failed': 'recorded a failed data source pull',
+  'data_source.pull.cancelled': 'cancelled a data source pull',
+  'data_source.secrets_rotated': 're-encrypted the data source credentials under a new key',
 };
 
 function isKnownAction(action: string): action is AuditAction {

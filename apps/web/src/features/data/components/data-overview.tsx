@@ -7,6 +7,7 @@ import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { useFeature } from '../../auth/hooks/use-me.ts';
 import { PhiClassificationCard } from '../../phi/components/phi-classification-card.tsx';
+import { SourcesCard } from '../../data-sources/components/sources-card.tsx';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { StudyStatusBadge } from '../../studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../../studies/components/study-tabs.tsx';
@@ -25,6 +26,9 @@ export function DataOverview({ result, versionId }: { result: StudyWithPermissio
   const frozen = study.status === 'locked' || study.status === 'archived';
   // Uploads switched off for the organization: the card is not offered (the API refuses too).
   const canUpload = useFeature('data_uploads') && permissions.includes('data:upload:assigned');
+  const filesOn = useFeature('sftp_connector');
+  const raveOn = useFeature('rave_connector');
+  const sourcesOn = filesOn || raveOn;
   const versions = query.data?.data ?? [];
   const selected =
     versions.find((v) => v.id === versionId) ??
@@ -53,6 +57,9 @@ export function DataOverview({ result, versionId }: { result: StudyWithPermissio
           </Alert>
         ) : null}
         {canUpload && !frozen ? <UploadCard studyId={study.id} /> : null}
+        {sourcesOn ? (
+          <SourcesCard studyId={study.id} canManage={permissions.includes('data:upload:assigned') && !frozen} />
+        ) : null}
         {query.isPending ? (
           <Card>
             <CardHeader title="Versions" />

@@ -10,6 +10,7 @@ import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { useFeature } from '../../auth/hooks/use-me.ts';
+import { AllSourcesCard } from '../../data-sources/components/all-sources-card.tsx';
 import { studiesQuery } from '../../studies/api/studies-api.ts';
 import { versionsQuery } from '../api/data-api.ts';
 import { ActiveBadge } from './version-bits.tsx';
@@ -20,14 +21,17 @@ export function DataSourcesOverview() {
   const list: Study[] = studies.data?.data.filter((s) => s.status !== 'archived') ?? [];
   const versions = useQueries({ queries: list.map((s) => ({ ...versionsQuery(s.id), retry: false })) });
   const uploads = useFeature('data_uploads');
+  const filesOn = useFeature('sftp_connector');
+  const raveOn = useFeature('rave_connector');
+  const sourcesOn = filesOn || raveOn;
 
   return (
     <div className="space-y-6">
       {uploads ? (
         <Alert tone="info" title="Load data on a study’s Data tab">
           Upload a Rave extract ZIP or SAS, CSV, Excel, Parquet, ODM or Dataset-JSON files; each upload becomes an
-          immutable version you can compare, activate and roll back. The Medidata Rave connector, sFTP and watched
-          folders will appear here when they arrive.
+          immutable version you can compare, activate and roll back. To have data arrive by itself, add an sFTP server,
+          a watched folder or a Rave study under Data sources on the study’s Data tab.
         </Alert>
       ) : (
         <Alert tone="info" title="Data uploads are switched off">
@@ -35,6 +39,7 @@ export function DataSourcesOverview() {
           Data tab.
         </Alert>
       )}
+      {sourcesOn ? <AllSourcesCard /> : null}
       <Card>
         <CardHeader
           title="Studies and their data"

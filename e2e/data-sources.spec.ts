@@ -1,0 +1,92 @@
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { DEMO_PASSWORD } from './support/constants.ts';
+import { mainNav, shot, signIn } from './support/session.ts';
+
+/*
+ * A study manager adds a watched folder to the demo study through the wizard, drops a file into
+ * it, pulls, watches the pull end and finds the new version in the study's versions. The folder
+ * lives under the server's IMPORT_ROOT (set by the global setup).
+ */
+
+const MANAGER_EMAIL = 'manager@demo.cdp.local';
+const DEMO_STUDY = 'CDP-301';
+
+async function at(page: Page, width: number, name: string) {
+  await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+  await shot(page, `${name}-${width}`);
+}
+
+test('a study manager adds a watched folder, pulls it and sees the new version', async ({ page }) => {
+  const importRoot = process.env.CDP_E2E_IMPORT_ROOT;
+  if (!importRoot) throw new Error('the global setup sets CDP_E2E_IMPORT_ROOT');
+  const suffix = Date.now().toString(36);
+  const folder = `drop-${suffix}`;
+  const name = `Drop folder ${suffix}`;
+  await mkdir(path.join(importRoot, folder), { recursive: true });
+  const file = path.join(importRoot, folder, `vs-${suffix}.csv`);
+  await writeFile(
+    file,
+    'USUBJID,VSTESTCD,VSSTRESN\n01-701-1015,SYSBP,128\n01-701-1015,DIABP,82\n01-701-1023,SYSBP,141\n',
+  );
+  const old = new Date(Date.now() - 5 * 60_000);
+  await utimes(file, old, old);
+
+  await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+  await mainNav(page).getByRole('link', { name: 'Studies' }).click();
+  await page.getByRole('link', { name: DEMO_STUDY }).first().click();
+  await page.getByRole('navigation', { name: 'Study sections' }).getByRole('link', { name: 'Data' }).click();
+  await expect(page.getByRole('heading', { name: 'Data sources' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Add source' }).click();
+  const wizard = page.getByRole('dialog', { name: 'Add data source' });
+  await wizard.getByLabel('Watched folder').check();
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await wizard.getByLabel('Name').fill(name);
+  await wizard.getByLabel('Folder').fill(folder);
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await wizard.getByRole('button', { name: 'Test connection' }).click();
+  await expect(wizard.getByRole('status')).toContainText(`Folder ${folder} is readable; 0 files match`);
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await wizard.getByLabel('File pattern').fill('*.csv');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await wizard.getByLabel('Pull on a schedule').check();
+  await wizard.getByLabel('Cron').fill('0 6 * * 1-5');
+  await wizard.getByLabel('Time zone').fill('Europe/Berlin');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await expect(wizard.getByText('0 6 * * 1-5 (Europe/Berlin)')).toBeVisible();
+  await at(page, 1440, '90-data-source-wizard');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await wizard.getByRole('button', { name: 'Add source' }).click();
+  await expect(wizard).toBeHidden();
+
+  const row = page.getByTestId(`source-${name}`);
+  await expect(row).toContainText('Never pulled');
+  await expect(row).toContainText(/next .*\(0 6 \* \* 1-5, Europe\/Berlin\)/);
+  await row.getByRole('button', { name: 'Pull now' }).click();
+  await expect(row.getByText('New version')).toBeVisible({ timeout: 60_000 });
+  await expect(row).toContainText(/Version \S+: 1 dataset/);
+  const label = /Version (\S+):/.exec((await row.textContent()) ?? '')?.[1];
+  expect(label).toBeTruthy();
+  // The new version is listed with the source named as its file.
+  await expect(
+    page
+      .getByRole('row')
+      .filter({ hasText: label as string })
+      .first(),
+  ).toContainText(name);
+
+  await row.getByRole('button', { name: 'Show history' }).click();
+  await expect(row.getByRole('table')).toContainText('New version');
+  await row.getByRole('button', { name: 'Log' }).first().click();
+  const log = page.getByRole('dialog', { name: 'Pull log' });
+  await expect(log).toContainText(`Moved vs-${suffix}.csv to processed/`);
+  await page.keyboard.press('Escape');
+
+  for (const width of [1440, 1024, 390]) await at(page, width, '91-data-sources-study');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await mainNav(page).getByRole('link', { name: 'Data Sources' }).click();
+  await expect(page.getByRole('row').filter({ hasText: name })).toContainText(DEMO_STUDY);
+  for (const width of [1440, 1024, 390]) await at(page, width, '92-data-sources-overview');
+});
