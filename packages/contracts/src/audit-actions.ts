@@ -62,6 +62,14 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.disabled',
   'webhook_endpoint.tested',
   'webhook_delivery.redelivered',
+  'signature.signed',
+  'signature.failed',
+  'mfa.enrolled',
+  'mfa.disabled',
+  'mfa.reset',
+  'mfa.code_failed',
+  'mfa.recovery_code_used',
+  'compliance.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -81,5 +89,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'pipeline_run',
   'api_key',
   'webhook_endpoint',
+  'signature',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

@@ -63,6 +63,14 @@ const PHRASES: Record<AuditAction, string> = {
   'webhook_endpoint.disabled': 'disabled a webhook endpoint after its deliveries kept failing',
   'webhook_endpoint.tested': 'sent a test event to a webhook endpoint',
   'webhook_delivery.redelivered': 'redelivered a webhook event',
+  'signature.signed': 'signed a record electronically',
+  'signature.failed': 'failed to sign a record (wrong password, e-mail or code)',
+  'mfa.enrolled': 'turned on two-factor sign-in',
+  'mfa.disabled': 'turned off two-factor sign-in',
+  'mfa.reset': 'reset a user’s two-factor sign-in',
+  'mfa.code_failed': 'typed a wrong two-factor code',
+  'mfa.recovery_code_used': 'signed in with a recovery code',
+  'compliance.updated': 'changed the compliance settings',
 };
 
 function isKnownAction(action: string): action is AuditAction {
