@@ -119,10 +119,9 @@ export async function login(
 
   // A second factor, or its enrolment when the organization requires one, comes before any session.
   const step = await secondStepFor(ctx, candidate);
-  if (step) {
-    await database.tenant(candidate.orgId, (tx) => clearPasswordFailures(tx, candidate.id, origin.ip));
-    return issueChallenge(ctx, candidate, step);
-  }
+  // The counters are not cleared until the second factor passes too: someone who knows the
+  // password must not reset the lock between guesses of the code.
+  if (step) return issueChallenge(ctx, candidate, step);
   return openSession(ctx, candidate, origin);
 }
 
