@@ -17,6 +17,7 @@ import { webPlugin } from './plugins/web.ts';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
+import { complianceRoutes } from './routes/compliance/compliance.routes.ts';
 import { dashboardsPlugin } from './routes/dashboards/index.ts';
 import { dataRoutes } from './routes/data/data.routes.ts';
 import { dataSourcesPlugin } from './routes/data-sources/index.ts';
@@ -31,6 +32,7 @@ import { studyDatasetRoutes } from './routes/pipelines/study-datasets.routes.ts'
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
 import { roleRoutes } from './routes/roles/roles.routes.ts';
 import { securityRoutes } from './routes/security/security.routes.ts';
+import { signatureRoutes } from './routes/signatures/signatures.routes.ts';
 import { studyRoutes } from './routes/studies/studies.routes.ts';
 import { roleAssignmentRoutes } from './routes/users/role-assignments.routes.ts';
 import { userRoutes } from './routes/users/users.routes.ts';
@@ -117,6 +119,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(phiColumnRoutes, { ctx });
   await app.register(phiAccessRoutes, { ctx });
   await app.register(dataSourcesPlugin, { ctx });
+  await app.register(signatureRoutes, { ctx });
+  await app.register(complianceRoutes, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 
   return app;

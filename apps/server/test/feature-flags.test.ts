@@ -124,6 +124,12 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
       },
     ],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/data-sources` }),
+  electronic_signatures: {
+    gated: () => [
+      { method: 'GET', url: '/api/signatures/status' },
+      { method: 'GET', url: `/api/signatures?resource=study:${tenant.study.id}` },
+    ],
+    other: () => ({ method: 'GET', url: '/api/studies' }),
   },
   public_api: {
     gated: () => [{ method: 'GET', url: '/api/api-keys' }],

@@ -4,6 +4,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everythingUser, keySession } from './api-key-session.ts';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from './harness.ts';
+import { totpCode } from './totp-codes.ts';
 
 /**
  * Each system role against representative endpoints: allowed means 2xx, denied means 403
@@ -293,6 +294,32 @@ const CASES: Case[] = [
         payload: { url: `https://hooks.example.com/${unique}`, events: ['webhook.test'] },
       });
       return { method: 'POST', url: `/api/webhooks/${created.json().data.id}/rotate-secret`, payload: {} };
+    },
+  },
+  {
+    name: 'change the compliance settings',
+    permission: 'organization:manage:own',
+    allowed: ['org_admin'],
+    request: async () => ({
+      method: 'PATCH',
+      url: '/api/organization/compliance',
+      payload: { requireSignatureForActivation: false },
+    }),
+  },
+  {
+    name: "reset a user's two-factor sign-in",
+    permission: 'user:manage:own',
+    allowed: ['org_admin'],
+    request: async ({ tenant, t }) => {
+      const member = await tenant.as('auditor');
+      const start = await t.request(member, { method: 'POST', url: '/api/me/mfa/enrol', payload: {} });
+      const confirm = await t.request(member, {
+        method: 'POST',
+        url: '/api/me/mfa/confirm',
+        payload: { code: totpCode(start.json().data.secret) },
+      });
+      expect(confirm.statusCode, confirm.body).toBe(200);
+      return { method: 'POST', url: `/api/users/${member.user.id}/mfa/reset`, payload: { reason: 'Lost phone' } };
     },
   },
   {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSessionOnlyRoute } from '../src/auth/api-key-actor.ts';
 import { runJob } from '../src/jobs/run-job.ts';
 import { keySession } from './api-key-session.ts';
-import { multipartFile, type Session, startTestApp, type TestApp } from './harness.ts';
+import { multipartFile, type Session, startTestApp, TEST_PASSWORD, type TestApp } from './harness.ts';
 
 /**
  * Walks EVERY route registered in Fastify with a user of a second organization who holds every
@@ -33,6 +33,7 @@ let victim: {
   deliveryId: string;
   sourceId: string;
   pullId: string;
+  signatureId: string;
 };
 let intruder: Session;
 /** An API key of the intruder's organization holding every scope a key can hold. */
@@ -48,6 +49,9 @@ const PUBLIC_OR_SELF = new Set([
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
   'POST /api/auth/change-password',
+  'POST /api/auth/login/mfa',
+  'POST /api/auth/login/mfa/enrol',
+  'POST /api/auth/login/mfa/enrol/confirm',
   'GET /',
   'GET /*',
 ]);
@@ -112,6 +116,7 @@ const BODIES: Record<string, unknown> = {
   },
   'POST /api/api-keys/:id/revoke': { reason: 'cross-tenant attempt' },
   'PUT /api/studies/:id/phi-columns': { dataset: 'DM', column: 'AGE', classification: 'phi' },
+  'POST /api/users/:id/mfa/reset': { reason: 'cross-tenant attempt' },
   'PATCH /api/webhooks/:id': { description: 'Changed by another tenant' },
   'POST /api/studies/:id/data-sources': {
     type: 'sftp',
@@ -168,6 +173,7 @@ function fillParams(url: string): string {
     if (url.startsWith('/api/platform/organizations/')) return victim.orgId;
     if (url.startsWith('/api/api-keys/')) return victim.apiKeyId;
     if (url.startsWith('/api/webhooks/')) return victim.webhookId;
+    if (url.startsWith('/api/signatures/')) return victim.signatureId;
     throw new Error(`${url}: the isolation test does not know which resource :id names; teach it.`);
   });
 }
@@ -252,6 +258,20 @@ beforeAll(async () => {
   victim = {
     sourceId: source.json().data.id,
     pullId: pull.json().data.id,
+  const signature = await t.request(custom, {
+    method: 'POST',
+    url: '/api/signatures',
+    payload: {
+      resourceType: 'dashboard_version',
+      resourceId: `${dashboardId}:1`,
+      meaning: 'Approval',
+      email: custom.user.email,
+      password: TEST_PASSWORD,
+    },
+  });
+  expect(signature.statusCode, signature.body).toBe(201);
+  victim = {
+    signatureId: signature.json().data.id,
     webhookId: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,
     pipelineId,
@@ -352,6 +372,7 @@ describe('tenant isolation', () => {
         'Victim key',
         victim.webhookId,
         'victim.invalid',
+        victim.signatureId,
       ];
       for (const route of t.routes) {
         const key = `${route.method} ${route.url}`;

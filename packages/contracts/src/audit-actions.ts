@@ -76,6 +76,14 @@ export const AUDIT_ACTIONS = [
   'data_source.pull.failed',
   'data_source.pull.cancelled',
   'data_source.secrets_rotated',
+  'signature.signed',
+  'signature.failed',
+  'mfa.enrolled',
+  'mfa.disabled',
+  'mfa.reset',
+  'mfa.code_failed',
+  'mfa.recovery_code_used',
+  'compliance.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -99,5 +107,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'phi_access_log',
   'data_source',
   'data_source_pull',
+  'signature',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

@@ -108,7 +108,11 @@ export const VersionList = listWithMeta(
 );
 export type VersionList = z.infer<typeof VersionList>;
 
-export const ActivateVersionRequest = z.strictObject({ reason: Reason });
+export const ActivateVersionRequest = z.strictObject({
+  reason: Reason,
+  /** A signature of this version just made (POST /api/signatures), when the organization requires one. */
+  signatureId: z.uuid().optional(),
+});
 export type ActivateVersionRequest = z.infer<typeof ActivateVersionRequest>;
 
 export const VersionParams = z.strictObject({ id: Uuid, vid: Uuid });

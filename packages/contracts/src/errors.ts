@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'INVALID_STATE',
   'INVALID_FILE',
   'INVALID_QUERY',
+  'SIGNATURE_REQUIRED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

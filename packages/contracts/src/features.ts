@@ -50,8 +50,9 @@ export const FEATURES = {
   public_api: { label: 'Public API and API keys', description: 'API keys for other systems.', available: true },
   electronic_signatures: {
     label: 'Electronic signatures (21 CFR Part 11)',
-    description: 'Sign versions and dashboards.',
-    available: false,
+    description:
+      'Sign data versions, dashboard and pipeline versions, locked studies and exports, with re-authentication and verification.',
+    available: true,
   },
 } as const satisfies Record<string, FeatureInfo>;
 

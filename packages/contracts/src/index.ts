@@ -24,6 +24,7 @@ export * from './pipelines.ts';
 export * from './query.ts';
 export * from './roles.ts';
 export * from './security.ts';
+export * from './signatures.ts';
 export * from './studies.ts';
 export * from './users.ts';
 export * from './webhooks.ts';

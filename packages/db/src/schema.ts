@@ -168,6 +168,12 @@ export const sessions = pgTable(
     revokedReason: text('revoked_reason'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /**
+     * When the session's first electronic signature was made with every component (e-mail,
+     * password, second factor); later signings in this continuous session need the password only
+     * (21 CFR 11.200(a)(1)).
+     */
+    signatureAuthenticatedAt: timestamp('signature_authenticated_at', { withTimezone: true }),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
@@ -851,6 +857,16 @@ export type DataSourcePullStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'UNCHANG
  */
 export const dataSources = pgTable(
   'data_sources',
+// ── 16-sign ──
+
+/**
+ * Electronic signatures (21 CFR Part 11): append-only like the audit trail (a trigger refuses
+ * UPDATE, DELETE and TRUNCATE). The manifestation (printed name, time, time zone, meaning) is
+ * stored as signed, never re-derived from the user row; `content_sha256` is the SHA-256 of the
+ * signed record's canonical content, the link that verification recomputes.
+ */
+export const signatures = pgTable(
+  'signatures',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     orgId: uuid('org_id')
@@ -874,6 +890,68 @@ export const dataSources = pgTable(
  */
 export const phiAccessLog = pgTable(
   'phi_access_log',
+    studyId: uuid('study_id').references(() => studies.id),
+    resourceType: text('resource_type').notNull(),
+    resourceId: text('resource_id').notNull(),
+    /** What a reader sees of the signed record, e.g. "Dashboard Safety overview, version 3". */
+    resourceLabel: text('resource_label').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    signerName: text('signer_name').notNull(),
+    signerEmail: text('signer_email').notNull(),
+    meaning: text('meaning').notNull(),
+    reason: text('reason'),
+    contentSha256: text('content_sha256').notNull(),
+    /** Which components were checked: every one (first signing in a session) or the password. */
+    authentication: text('authentication', { enum: ['full', 'password'] }).notNull(),
+    sessionId: uuid('session_id'),
+    timeZone: text('time_zone').notNull(),
+    signedAt: timestamp('signed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('signatures_resource').on(t.orgId, t.resourceType, t.resourceId),
+    index('signatures_user').on(t.userId, t.signedAt),
+  ],
+);
+
+/**
+ * An organization's Part 11 settings: the list of signature meanings, whether activating or rolling
+ * back a data version needs a signature, and whether every user needs a second factor.
+ */
+export const complianceSettings = pgTable('compliance_settings', {
+  orgId: uuid('org_id')
+    .primaryKey()
+    .references(() => organizations.id),
+  signatureMeanings: jsonb('signature_meanings').$type<string[]>().notNull(),
+  requireSignatureForActivation: boolean('require_signature_for_activation').notNull().default(false),
+  requireMfa: boolean('require_mfa').notNull().default(false),
+  updatedBy: uuid('updated_by').references(() => users.id),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * A user's TOTP second factor (RFC 6238). The secret is encrypted with AES-256-GCM under a key
+ * derived from the server secret (auth/secret-box.ts). `last_step` is the last accepted time step,
+ * so a code is accepted once. `pending` until a first code confirms the enrolment.
+ */
+export const userMfa = pgTable('user_mfa', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  orgId: uuid('org_id')
+    .notNull()
+    .references(() => organizations.id),
+  secretEncrypted: text('secret_encrypted').notNull(),
+  status: text('status', { enum: ['pending', 'enabled'] }).notNull(),
+  lastStep: bigint('last_step', { mode: 'number' }),
+  enabledAt: timestamp('enabled_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One-time recovery codes, argon2-hashed; `used_at` set on use, never reused. */
+export const mfaRecoveryCodes = pgTable(
+  'mfa_recovery_codes',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     orgId: uuid('org_id')
@@ -1007,3 +1085,32 @@ export const dataSourcePullLogs = pgTable(
   },
   (t) => [primaryKey({ columns: [t.pullId, t.seq] })],
 );
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('mfa_recovery_codes_user').on(t.userId)],
+);
+
+/**
+ * The step between a right password and a session: a short-lived token (only its SHA-256 kept)
+ * that the second factor, or the enrolment a policy demands, completes.
+ */
+export const mfaChallenges = pgTable('mfa_challenges', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  orgId: uuid('org_id')
+    .notNull()
+    .references(() => organizations.id),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id),
+  tokenHash: text('token_hash').notNull().unique(),
+  purpose: text('purpose', { enum: ['verify', 'enrol'] }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -98,6 +98,15 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
       );
       return row ? `${row.name}, pull of ${utc(row.queued_at)}` : null;
     }
+    case 'signature':
+      return (
+        (
+          await one<{ resource_label: string; meaning: string }>(
+            tx,
+            sql`select resource_label, meaning from signatures where id = ${id}`,
+          )
+        )?.resource_label ?? null
+      );
     case 'session':
     case 'audit_trail':
       return null;

@@ -1,4 +1,4 @@
-import type { LoginRequest } from '@cdp/contracts';
+import type { LoginRequest, MfaChallengeResponse } from '@cdp/contracts';
 import { organizations, type Tx, users } from '@cdp/db';
 import { eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -7,6 +7,7 @@ import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import type { AuditAuthor, Origin } from './author.ts';
 import { clearPasswordFailures, type FailureOutcome, lockState, recordPasswordFailure } from './login-throttle.ts';
+import { issueChallenge, secondStepFor } from './mfa-challenge.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
 import { startSession } from './sessions.ts';
 
@@ -15,6 +16,9 @@ export interface LoginResult {
   refreshToken: string;
   user: { id: string; email: string; name: string; orgId: string; mustChangePassword: boolean };
 }
+
+/** Who a session is opened for. */
+export type SessionCandidate = Pick<Candidate, 'id' | 'orgId' | 'email' | 'name' | 'mustChangePassword'>;
 
 interface Candidate {
   id: string;
@@ -34,7 +38,11 @@ const INVALID = 'E-mail or password is incorrect.';
  * user's organization; failures for unknown e-mails go to the platform's own trail. The password
  * is verified outside any transaction so slow hashing never holds a database connection.
  */
-export async function login(ctx: AppContext, input: LoginRequest, origin: Origin): Promise<LoginResult> {
+export async function login(
+  ctx: AppContext,
+  input: LoginRequest,
+  origin: Origin,
+): Promise<LoginResult | MfaChallengeResponse> {
   const { config, database } = ctx;
   const candidate = await database.system(async (tx) => findCandidate(tx, input.email));
 
@@ -109,17 +117,36 @@ export async function login(ctx: AppContext, input: LoginRequest, origin: Origin
     throw new AppError('ACCOUNT_DISABLED', 'This account has been deactivated. Contact your administrator.');
   }
 
-  const { sessionId, refreshToken } = await database.tenant(candidate.orgId, async (tx) => {
+  // A second factor, or its enrolment when the organization requires one, comes before any session.
+  const step = await secondStepFor(ctx, candidate);
+  // The counters are not cleared until the second factor passes too: someone who knows the
+  // password must not reset the lock between guesses of the code.
+  if (step) return issueChallenge(ctx, candidate, step);
+  return openSession(ctx, candidate, origin);
+}
+
+/**
+ * The right password (and second factor, when there is one): a session starts, with its audit
+ * event and access token.
+ */
+export async function openSession(
+  ctx: AppContext,
+  candidate: SessionCandidate,
+  origin: Origin,
+  via: Record<string, unknown> = {},
+): Promise<LoginResult> {
+  const author: AuditAuthor = { type: 'user', id: candidate.id, label: candidate.email, ...origin };
+  const { sessionId, refreshToken } = await ctx.database.tenant(candidate.orgId, async (tx) => {
     await clearPasswordFailures(tx, candidate.id, origin.ip);
     await tx.update(users).set({ lastLoginAt: sql`now()` }).where(eq(users.id, candidate.id));
-    const session = await startSession(tx, candidate, config.sessionMaxHours, origin);
+    const session = await startSession(tx, candidate, ctx.config.sessionMaxHours, origin);
     await appendAudit(tx, {
       orgId: candidate.orgId,
       author,
       action: 'auth.login',
       resourceType: 'session',
       resourceId: session.sessionId,
-      newValues: { userId: candidate.id, mustChangePassword: candidate.mustChangePassword },
+      newValues: { userId: candidate.id, mustChangePassword: candidate.mustChangePassword, ...via },
     });
     return session;
   });
@@ -160,7 +187,7 @@ export async function recordWrongPassword(
   config: Config,
   user: { id: string; orgId: string },
   author: AuditAuthor,
-  action: 'auth.login_failed' | 'auth.reauth_failed',
+  action: 'auth.login_failed' | 'auth.reauth_failed' | 'signature.failed' | 'mfa.code_failed',
   extra: Record<string, unknown> = {},
 ): Promise<FailureOutcome> {
   const outcome = await recordPasswordFailure(tx, config, user, author.ip);
@@ -171,8 +198,8 @@ export async function recordWrongPassword(
     resourceType: 'user',
     resourceId: user.id,
     newValues: {
-      ...extra,
       reason: 'wrong_password',
+      ...extra,
       consecutiveFailures: outcome.addressFailures,
       accountFailures: outcome.accountFailures,
     },

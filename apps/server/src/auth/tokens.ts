@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../lib/app-error.ts';
 
@@ -19,6 +19,15 @@ export class AccessTokens {
     readonly ttlSeconds: number,
   ) {
     this.key = new TextEncoder().encode(secret);
+  }
+
+  /**
+   * A 256-bit key for another purpose (e.g. encrypting TOTP secrets at rest), derived from the
+   * server secret with HKDF-SHA-256 and the purpose as `info`, so no second secret must be kept
+   * and a key for one purpose says nothing about another (auth/secret-box.ts).
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, 'cdp-derived-key', purpose, 32));
   }
 
   sign(claims: AccessClaims): Promise<string> {

@@ -5,6 +5,7 @@ import type { Author } from '../auth/author.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { queueOnSourceActivation } from '../pipelines/triggers.ts';
+import { ACTIVATION_SIGNATURE_MINUTES, activationSignatureOk } from '../policies/signature.ts';
 import { lockedStudyFor } from '../policies/study.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import { findStudy } from '../repositories/studies.repo.ts';
@@ -17,7 +18,7 @@ import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 export async function activateDataVersion(
   ctx: AppContext,
   author: Author,
-  input: { studyId: string; versionId: string; reason: string },
+  input: { studyId: string; versionId: string; reason: string; signatureId?: string | undefined },
 ): Promise<VersionWithDatasets> {
   const { studyId, versionId, reason } = input;
   return ctx.database.tenant(author.orgId, async (tx) => {
@@ -34,6 +35,13 @@ export async function activateDataVersion(
       throw new AppError('INVALID_STATE', `Version ${target.version.label} is already the active version.`);
     }
     const previous = active ? await findVersion(tx, author.orgId, studyId, active) : null;
+    const signed = await activationSignatureOk(tx, author, versionId, input.signatureId);
+    if (signed === 'missing') {
+      throw new AppError(
+        'SIGNATURE_REQUIRED',
+        `Your organization requires an electronic signature to activate or roll back a version: sign version ${target.version.label} (POST /api/signatures), then activate within ${ACTIVATION_SIGNATURE_MINUTES} minutes with its signatureId.`,
+      );
+    }
     await tx
       .update(studies)
       .set({ activeDataVersionId: versionId, updatedAt: new Date() })
@@ -46,7 +54,11 @@ export async function activateDataVersion(
       resourceType: 'study',
       resourceId: studyId,
       oldValues: { activeVersionId: previous?.version.id ?? null, label: previous?.version.label ?? null },
-      newValues: { activeVersionId: versionId, label: target.version.label },
+      newValues: {
+        activeVersionId: versionId,
+        label: target.version.label,
+        ...(signed === 'ok' ? { signatureId: input.signatureId } : {}),
+      },
       reason,
     });
     // Pipelines that run on a new source version are queued with the activation (and only with it).

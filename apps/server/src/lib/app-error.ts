@@ -26,6 +26,7 @@ const STATUS: Record<ErrorCode, number> = {
   INVALID_STATE: 409,
   INVALID_FILE: 422,
   INVALID_QUERY: 400,
+  SIGNATURE_REQUIRED: 403,
   INTERNAL: 500,
 };
 

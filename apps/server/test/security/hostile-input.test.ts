@@ -2,7 +2,7 @@ import { grantRole } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/jobs/run-job.ts';
 import { MAX_JSON_DEPTH } from '../../src/lib/inspect-input.ts';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../harness.ts';
+import { multipartFile, type Session, startTestApp, TEST_PASSWORD, type TestApp } from '../harness.ts';
 import { tableSnapshot } from './snapshot.ts';
 
 /**
@@ -163,7 +163,20 @@ beforeAll(async () => {
   });
   expect(webhook.statusCode, webhook.body).toBe(201);
   const webhookTest = await t.request(admin, { method: 'POST', url: `/api/webhooks/${webhook.json().data.id}/test` });
+  const signature = await t.request(admin, {
+    method: 'POST',
+    url: '/api/signatures',
+    payload: {
+      resourceType: 'dashboard_version',
+      resourceId: `${dashboardId}:1`,
+      meaning: 'Review',
+      email: admin.user.email,
+      password: TEST_PASSWORD,
+    },
+  });
+  expect(signature.statusCode, signature.body).toBe(201);
   ids = {
+    signatures: signature.json().data.id,
     webhooks: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,
     pid,

@@ -1,11 +1,13 @@
-import type { LoginRequest } from '@cdp/contracts';
+import type { LoginRequest, LoginResponse, MfaChallengeResponse } from '@cdp/contracts';
 import { createRoute, redirect, useNavigate } from '@tanstack/react-router';
 import { ShieldCheck } from 'lucide-react';
-import { useSyncExternalStore } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { AuthLayout } from '../components/layout/auth-layout.tsx';
 import { Alert } from '../components/ui/alert.tsx';
 import { login, meQuery } from '../features/auth/api/auth-api.ts';
+import { isChallenge } from '../features/auth/api/mfa-api.ts';
 import { LoginForm } from '../features/auth/components/login-form.tsx';
+import { MfaCodeStep, MfaEnrolStep } from '../features/auth/components/mfa-steps.tsx';
 import { queryClient } from '../lib/query-client.ts';
 import { session, sessionRestored } from '../lib/session.ts';
 import { rootRoute } from './root.tsx';
@@ -37,8 +39,18 @@ function LoginPage() {
   const navigate = useNavigate();
   const { notice } = useSyncExternalStore(session.subscribe, session.getState);
 
+  const [challenge, setChallenge] = useState<MfaChallengeResponse | null>(null);
+
   const signIn = async (values: LoginRequest) => {
-    const response = await login(values);
+    const answer = await login(values);
+    if (isChallenge(answer)) {
+      setChallenge(answer);
+      return;
+    }
+    await finish(answer);
+  };
+
+  const finish = async (response: LoginResponse) => {
     queryClient.clear();
     session.signIn(response);
     const me = await queryClient.fetchQuery(meQuery);
@@ -51,8 +63,12 @@ function LoginPage() {
 
   return (
     <AuthLayout
-      title="Sign in"
-      description="Use the e-mail address your organization registered for you."
+      title={challenge ? 'Two-factor sign-in' : 'Sign in'}
+      description={
+        challenge
+          ? 'Your password was right. One more step proves it is you.'
+          : 'Use the e-mail address your organization registered for you.'
+      }
       footer={
         <span className="inline-flex items-center gap-1.5">
           <ShieldCheck className="size-3.5" aria-hidden />
@@ -65,7 +81,13 @@ function LoginPage() {
           {notice}
         </Alert>
       ) : null}
-      <LoginForm onSubmit={signIn} />
+      {challenge === null ? (
+        <LoginForm onSubmit={signIn} />
+      ) : challenge.mfa === 'verify' ? (
+        <MfaCodeStep challenge={challenge.challenge} onSignedIn={finish} />
+      ) : (
+        <MfaEnrolStep challenge={challenge.challenge} onSignedIn={finish} />
+      )}
     </AuthLayout>
   );
 }

@@ -8,9 +8,11 @@ import { DescriptionList } from '../components/ui/description-list.tsx';
 import { PageHeader } from '../components/ui/page-header.tsx';
 import { toast } from '../components/ui/toaster.tsx';
 import { ChangePasswordForm } from '../features/auth/components/change-password-form.tsx';
+import { TwoFactorCard } from '../features/auth/components/two-factor-card.tsx';
 import { useCan, useFeature, useMe } from '../features/auth/hooks/use-me.ts';
 import { OrganizationCard } from '../features/organization/components/organization-card.tsx';
 import { SettingsTabs } from '../features/settings/components/settings-tabs.tsx';
+import { ComplianceCard } from '../features/signatures/components/compliance-card.tsx';
 import { useStudyCodes } from '../features/studies/hooks/use-study-codes.ts';
 import { formatDate } from '../lib/format.ts';
 import { appRoute } from './app.tsx';
@@ -25,6 +27,7 @@ function SettingsPage() {
   const me = useMe();
   const codes = useStudyCodes();
   const canViewOrganization = useCan('organization:view:own');
+  const canManageOrganization = useCan('organization:manage:own');
   const canCreateKeys = useCan('api:create_key:own');
   const apiEnabled = useFeature('public_api');
   const canUseApiKeys = canCreateKeys && apiEnabled;
@@ -72,10 +75,12 @@ function SettingsPage() {
               <ChangePasswordForm email={me.user.email} onChanged={() => void toast.success('Password changed')} />
             </CardBody>
           </Card>
+          <TwoFactorCard />
         </div>
         {canViewOrganization || canUseApiKeys ? (
           <div className="space-y-6">
             {canViewOrganization ? <OrganizationCard /> : null}
+            {canManageOrganization ? <ComplianceCard /> : null}
             {canUseApiKeys ? (
               <Card>
                 <CardHeader

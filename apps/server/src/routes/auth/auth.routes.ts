@@ -1,9 +1,22 @@
-import { ChangePasswordRequest, LoginRequest, LoginResponse, Ok, SessionUser } from '@cdp/contracts';
+import {
+  ChangePasswordRequest,
+  LoginRequest,
+  LoginResponse,
+  MfaChallengeResponse,
+  MfaEnrolConfirmRequest,
+  MfaEnrolledLoginResponse,
+  MfaEnrolment,
+  MfaEnrolStartRequest,
+  MfaLoginRequest,
+  Ok,
+  SessionUser,
+} from '@cdp/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { login } from '../../auth/login.ts';
 import { logout } from '../../auth/logout.ts';
+import { completeMfaLogin, confirmChallengeEnrolment, startChallengeEnrolment } from '../../auth/mfa-challenge.ts';
 import { refresh } from '../../auth/refresh.ts';
 import { changeOwnPassword } from '../../commands/change-password.ts';
 import { AppError } from '../../lib/app-error.ts';
@@ -49,13 +62,80 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
           'account, an unknown e-mail and a wrong password get the same 401 INVALID_CREDENTIALS.',
         security: [],
         body: LoginRequest,
-        response: { 200: LoginResponse },
+        response: { 200: z.union([LoginResponse, MfaChallengeResponse]) },
       },
     },
     async (request, reply) => {
       const result = await login(ctx, request.body, request.origin);
+      // A second factor (or its enrolment) comes next: no session, no cookie yet.
+      if ('challenge' in result) return result;
       setRefreshCookie(request, reply, result.refreshToken);
       return { accessToken: result.accessToken, expiresIn: ctx.tokens.ttlSeconds, user: result.user };
+    },
+  );
+
+  const secondStep = {
+    public: true,
+    rateLimit: { max: ctx.config.loginRateLimitPerMinute, timeWindow: '1 minute' },
+  };
+
+  app.post(
+    '/api/auth/login/mfa',
+    {
+      config: secondStep,
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in, second step: the TOTP code (or a recovery code) for the challenge of the first step',
+        description:
+          'A code is accepted once: a replayed code is refused. A wrong code counts toward the sign-in lock and is audited.',
+        security: [],
+        body: MfaLoginRequest,
+        response: { 200: LoginResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await completeMfaLogin(ctx, request.body, request.origin);
+      setRefreshCookie(request, reply, result.refreshToken);
+      return { accessToken: result.accessToken, expiresIn: ctx.tokens.ttlSeconds, user: result.user };
+    },
+  );
+
+  app.post(
+    '/api/auth/login/mfa/enrol',
+    {
+      config: secondStep,
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in when your organization requires MFA you have not set up: a secret and QR code to scan',
+        security: [],
+        body: MfaEnrolStartRequest,
+        response: { 200: MfaEnrolment },
+      },
+    },
+    async (request) => ({ data: await startChallengeEnrolment(ctx, request.body) }),
+  );
+
+  app.post(
+    '/api/auth/login/mfa/enrol/confirm',
+    {
+      config: secondStep,
+      schema: {
+        tags: ['auth'],
+        summary: 'Confirm the enrolment with a code: the session starts; the recovery codes are shown this once',
+        security: [],
+        body: MfaEnrolConfirmRequest,
+        response: { 200: MfaEnrolledLoginResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await confirmChallengeEnrolment(ctx, request.body, request.origin);
+      setRefreshCookie(request, reply, result.refreshToken);
+      return {
+        accessToken: result.accessToken,
+        expiresIn: ctx.tokens.ttlSeconds,
+        user: result.user,
+        recoveryCodes: result.recoveryCodes,
+      };
     },
   );
 

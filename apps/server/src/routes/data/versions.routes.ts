@@ -132,6 +132,7 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
         studyId: request.params.id,
         versionId: request.params.vid,
         reason: request.body.reason,
+        signatureId: request.body.signatureId,
       });
       return versionResource(actorOf(request), version, version.version.id);
     },

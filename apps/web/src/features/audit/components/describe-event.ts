@@ -77,6 +77,14 @@ const PHRASES: Record<AuditAction, string> = {
   'data_source.pull.failed': 'recorded a failed data source pull',
   'data_source.pull.cancelled': 'cancelled a data source pull',
   'data_source.secrets_rotated': 're-encrypted the data source credentials under a new key',
+  'signature.signed': 'signed a record electronically',
+  'signature.failed': 'failed to sign a record (wrong password, e-mail or code)',
+  'mfa.enrolled': 'turned on two-factor sign-in',
+  'mfa.disabled': 'turned off two-factor sign-in',
+  'mfa.reset': 'reset a user’s two-factor sign-in',
+  'mfa.code_failed': 'typed a wrong two-factor code',
+  'mfa.recovery_code_used': 'signed in with a recovery code',
+  'compliance.updated': 'changed the compliance settings',
 };
 
 function isKnownAction(action: string): action is AuditAction {

@@ -1,4 +1,11 @@
-import type { ChangePasswordRequest, LoginRequest, LoginResponse, MeResponse, SessionUser } from '@cdp/contracts';
+import type {
+  ChangePasswordRequest,
+  LoginRequest,
+  LoginResponse,
+  MeResponse,
+  MfaChallengeResponse,
+  SessionUser,
+} from '@cdp/contracts';
 import { queryOptions } from '@tanstack/react-query';
 import { api, publicApi } from '../../../lib/api-client.ts';
 import { session } from '../../../lib/session.ts';
@@ -9,8 +16,9 @@ export const meQuery = queryOptions({
   staleTime: 60_000,
 });
 
-export function login(body: LoginRequest): Promise<LoginResponse> {
-  return publicApi<LoginResponse>('/api/auth/login', { method: 'POST', body });
+/** The first step: a session, or the second factor (or its enrolment) to complete first. */
+export function login(body: LoginRequest): Promise<LoginResponse | MfaChallengeResponse> {
+  return publicApi<LoginResponse | MfaChallengeResponse>('/api/auth/login', { method: 'POST', body });
 }
 
 export function changePassword(body: ChangePasswordRequest): Promise<{ user: SessionUser }> {

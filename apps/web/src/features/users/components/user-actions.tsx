@@ -1,15 +1,16 @@
 import type { User } from '@cdp/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { KeyRound, Unlock, UserCheck, UserX } from 'lucide-react';
+import { KeyRound, ShieldOff, Unlock, UserCheck, UserX } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { ReasonDialog } from '../../../components/ui/reason-dialog.tsx';
 import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
+import { resetUserMfa } from '../../auth/api/mfa-api.ts';
 import { deactivateUser, isLocked, reactivateUser, unlockUser, userKeys } from '../api/users-api.ts';
 import { ResetPasswordDialog } from './reset-password-dialog.tsx';
 
-type Dialog = 'reset' | 'deactivate' | 'reactivate' | null;
+type Dialog = 'reset' | 'deactivate' | 'reactivate' | 'mfa' | null;
 
 /** Account actions for an administrator: reset password, unlock, deactivate, reactivate. */
 export function UserActions({ user, isSelf }: { user: User; isSelf: boolean }) {
@@ -44,6 +45,12 @@ export function UserActions({ user, isSelf }: { user: User; isSelf: boolean }) {
         </Button>
       ) : null}
       {active && !isSelf ? (
+        <Button variant="secondary" onClick={() => setOpen('mfa')}>
+          <ShieldOff />
+          Reset two-factor
+        </Button>
+      ) : null}
+      {active && !isSelf ? (
         <Button variant="destructive-outline" onClick={() => setOpen('deactivate')}>
           <UserX />
           Deactivate
@@ -68,6 +75,19 @@ export function UserActions({ user, isSelf }: { user: User; isSelf: boolean }) {
           await deactivateUser(user.id, reason);
           await refresh();
           toast.success(`${user.name} deactivated`);
+        }}
+      />
+      <ReasonDialog
+        open={open === 'mfa'}
+        onOpenChange={(o) => setOpen(o ? 'mfa' : null)}
+        title={`Reset ${user.name}'s two-factor sign-in?`}
+        description="Their authenticator app and recovery codes stop working; they sign in with the password and set up a new app (at once, when your organization requires it)."
+        confirmLabel="Reset two-factor"
+        tone="destructive"
+        onConfirm={async (reason) => {
+          await resetUserMfa(user.id, reason);
+          await refresh();
+          toast.success(`${user.name}'s two-factor sign-in was reset`);
         }}
       />
       <ReasonDialog

@@ -1,6 +1,6 @@
 import type { Dashboard, DashboardVersionEntry } from '@cdp/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { GitCompareArrows, History, RotateCcw } from 'lucide-react';
+import { GitCompareArrows, History, PenLine, RotateCcw } from 'lucide-react';
 import { useState } from 'react';
 import { Badge } from '../../../../components/ui/badge.tsx';
 import { Button } from '../../../../components/ui/button.tsx';
@@ -13,6 +13,9 @@ import { Skeleton } from '../../../../components/ui/skeleton.tsx';
 import { toast } from '../../../../components/ui/toaster.tsx';
 import { cn } from '../../../../lib/cn.ts';
 import { formatDateTime, formatRelative, plural } from '../../../../lib/format.ts';
+import { useFeature } from '../../../auth/hooks/use-me.ts';
+import { SignatureBadges } from '../../../signatures/components/signature-badges.tsx';
+import { SignatureDialog } from '../../../signatures/components/signature-dialog.tsx';
 import { dashboardKeys } from '../../api/dashboards-api.ts';
 import {
   builderKeys,
@@ -48,6 +51,8 @@ export function VersionHistorySheet({
   const query = useQuery({ ...dashboardVersionsQuery(studyId, dashboardId), enabled: open });
   const [picked, setPicked] = useState<number[]>([]);
   const [restoring, setRestoring] = useState<DashboardVersionEntry | null>(null);
+  const [signing, setSigning] = useState<DashboardVersionEntry | null>(null);
+  const canSign = useFeature('electronic_signatures');
   const queryClient = useQueryClient();
   const [from, to] = [...picked].sort((a, b) => a - b);
 
@@ -108,11 +113,26 @@ export function VersionHistorySheet({
                   picked={picked.includes(entry.version)}
                   onPick={(checked) => toggle(entry.version, checked)}
                   onRestore={() => setRestoring(entry)}
+                  resource={`dashboard_version:${dashboardId}:${entry.version}`}
+                  {...(canSign ? { onSign: () => setSigning(entry) } : {})}
                 />
               ))}
             </ol>
           )}
         </div>
+        {signing ? (
+          <SignatureDialog
+            open
+            onOpenChange={(next) => !next && setSigning(null)}
+            resourceType="dashboard_version"
+            resourceId={`${dashboardId}:${signing.version}`}
+            what={`version ${signing.version} of this dashboard`}
+            defaultMeaning="Approval"
+            onSigned={(signature) => {
+              toast.success(`Signed version ${signing.version}: ${signature.meaning}`);
+            }}
+          />
+        ) : null}
         {restoring ? (
           <ConfirmDialog
             open
@@ -140,12 +160,17 @@ function VersionRow({
   picked,
   onPick,
   onRestore,
+  onSign,
+  resource,
 }: {
   entry: DashboardVersionEntry;
   current: boolean;
   picked: boolean;
   onPick: (checked: boolean) => void;
   onRestore: () => void;
+  /** Signing "approved for use"; absent when signatures are off. */
+  onSign?: () => void;
+  resource: string;
 }) {
   const checkboxId = `version-${entry.version}`;
   return (
@@ -174,7 +199,14 @@ function VersionRow({
         <p className={cn('text-[13px]', entry.comment ? 'text-foreground' : 'text-subtle-foreground italic')}>
           {entry.comment ?? 'No comment'}
         </p>
+        <SignatureBadges resource={resource} />
       </div>
+      {onSign ? (
+        <Button variant="secondary" size="sm" onClick={onSign} aria-label={`Sign version ${entry.version}`}>
+          <PenLine />
+          Sign
+        </Button>
+      ) : null}
       {current ? null : (
         <Button variant="secondary" size="sm" onClick={onRestore} aria-label={`Restore version ${entry.version}`}>
           <RotateCcw />
