@@ -160,15 +160,19 @@ async function compare(which: 'example' | 'derivation', dir: string, what: strin
  */
 export async function benchPipeline() {
   const { dir, rows } = await studyFiles();
-  const example = await compare(
-    'example',
-    dir,
-    'enrolment (DS → ENROL) then dm_clean (DM + ENROL), the built-in examples',
-  );
-  const derivation = await compare(
-    'derivation',
-    dir,
-    'merge DM into LB, convert dates, study_day, out-of-range flag, safety population, aggregate by arm × visit × test',
-  );
+  // BENCH_PIPELINES=example (or derivation) runs one of the two.
+  const only = process.env.BENCH_PIPELINES;
+  const example =
+    only && only !== 'example'
+      ? null
+      : await compare('example', dir, 'enrolment (DS → ENROL) then dm_clean (DM + ENROL), the built-in examples');
+  const derivation =
+    only && only !== 'derivation'
+      ? null
+      : await compare(
+          'derivation',
+          dir,
+          'merge DM into LB, convert dates, study_day, out-of-range flag, safety population, aggregate by arm × visit × test',
+        );
   return { study: { ...STUDY, rows }, rounds: ROUNDS, targetSpeedup: TARGET_SPEEDUP, example, derivation };
 }

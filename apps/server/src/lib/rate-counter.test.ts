@@ -69,6 +69,15 @@ describe('batched rate-limit counters', () => {
     expect(refused).toBe(10);
   });
 
+  it('one process is exact under concurrency too: 45 requests at once on a limit of 30 let exactly 30 through', async () => {
+    const key = await keyWith(30);
+    const answers = await Promise.all(Array.from({ length: 45 }, () => one(a, key)));
+    expect(answers.filter((r) => r.statusCode === 200)).toHaveLength(30);
+    expect(answers.filter((r) => r.statusCode === 429)).toHaveLength(15);
+    await new Promise((resolve) => setTimeout(resolve, a.ctx.config.rateLimitFlushMs * 3));
+    expect(await storedHits(a, key.id ?? '')).toBe(45);
+  });
+
   it('far from the limit, counts are written in batches (within RATE_LIMIT_FLUSH_MS), none lost', async () => {
     const slow = await startTestApp({ rateLimitFlushMs: 1500 });
     try {

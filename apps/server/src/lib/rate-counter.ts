@@ -64,7 +64,12 @@ export class RateCounter {
   private readonly counters = new Map<string, Counter>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  private writing = false;
+  private waiting: {
+    rows: { c: Counter; count: number }[];
+    resolve: (totals: Map<string, { hits: number; reset: number }>) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
 
   constructor(
     private readonly database: Database,
@@ -119,22 +124,19 @@ export class RateCounter {
     try {
       const totals = await this.add(rows.map(({ c, count }) => ({ c, count })));
       return entries.map(({ b, windowStart }, i) => {
-        const { c, count } = rows[i] as { c: Counter; count: number };
-        c.sending -= count;
+        const { c } = rows[i] as { c: Counter; count: number };
         const total = totals.get(`${c.bucket}@${windowStart}`);
-        if (total) c.known = total.hits;
-        // Later writes of this process (`sending`) and what it counted meanwhile (`pending`) are not in the total yet.
+        if (total) c.known = Math.max(c.known, total.hits);
+        // The total holds every request this process counted before this one (written earlier or in
+        // this write); what is in `sending` or `pending` now came after it.
         return {
           name: b.name,
-          hits: (total?.hits ?? c.known) + c.sending + c.pending,
+          hits: total?.hits ?? c.known + c.sending + c.pending,
           reset: total?.reset ?? resetSeconds(windowStart, b.seconds, Date.now()),
         };
       });
     } catch (error) {
-      for (const { c, count } of rows) {
-        c.sending -= count;
-        c.pending += count;
-      }
+      for (const { c, count } of rows) c.pending += count;
       throw error;
     }
   }
@@ -174,33 +176,72 @@ export class RateCounter {
     if (batch.length === 0) return;
     try {
       const totals = await this.add(batch);
-      for (const { c, count } of batch) {
-        c.sending -= count;
+      for (const { c } of batch) {
         const total = totals.get(`${c.bucket}@${c.windowStart}`);
-        if (total) c.known = total.hits;
+        if (total) c.known = Math.max(c.known, total.hits);
       }
     } catch (error) {
       // Kept for the next write: counts are never dropped.
-      for (const { c, count } of batch) {
-        c.sending -= count;
-        c.pending += count;
-      }
+      for (const { c, count } of batch) c.pending += count;
       throw error;
     }
   }
 
   /**
-   * One atomic upsert of several counts; answers each (bucket, window)'s total. The process's
-   * writes go one after another, so a total holds every earlier write of this process and none of
-   * the later ones (still in `sending`): `total + sending + pending` counts each request once.
+   * Counts to write; answers each (bucket, window)'s total as this caller's own count left it. One
+   * write is in flight at a time; whatever asks meanwhile goes out together in the next one (a
+   * burst of first requests is one round trip, not a queue). When a write returns, its counts
+   * leave `sending` before anyone reads the totals, so `total + sending + pending` counts each
+   * request once (a local count); an exact caller gets the total less what the callers after it
+   * in the same write added: its own rank.
    */
   private add(rows: { c: Counter; count: number }[]): Promise<Map<string, { hits: number; reset: number }>> {
-    const result = this.queue.then(() => this.write(rows));
-    this.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ rows, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.writing || this.waiting.length === 0) return;
+    const batch = this.waiting.splice(0);
+    this.writing = true;
+    const merged = new Map<string, { c: Counter; count: number }>();
+    for (const { rows } of batch)
+      for (const { c, count } of rows) {
+        const key = `${c.bucket}@${c.windowStart}`;
+        const m = merged.get(key);
+        if (m) m.count += count;
+        else merged.set(key, { c, count });
+      }
+    this.write([...merged.values()])
+      .then(
+        (totals) => {
+          for (const { rows } of batch) for (const { c, count } of rows) c.sending -= count;
+          // Later callers' counts come off earlier callers' totals.
+          const after = new Map<string, number>();
+          const answers = batch.map(() => new Map<string, { hits: number; reset: number }>());
+          for (let i = batch.length - 1; i >= 0; i--) {
+            for (const { c, count } of batch[i]?.rows ?? []) {
+              const key = `${c.bucket}@${c.windowStart}`;
+              const total = totals.get(key);
+              if (!total) continue;
+              const later = after.get(key) ?? 0;
+              answers[i]?.set(key, { hits: total.hits - later, reset: total.reset });
+              after.set(key, later + count);
+            }
+          }
+          batch.forEach((w, i) => w.resolve(answers[i] ?? new Map()));
+        },
+        (error: unknown) => {
+          for (const { rows } of batch) for (const { c, count } of rows) c.sending -= count;
+          for (const w of batch) w.reject(error);
+        },
+      )
+      .finally(() => {
+        this.writing = false;
+        this.pump();
+      });
   }
 
   private async write(rows: { c: Counter; count: number }[]): Promise<Map<string, { hits: number; reset: number }>> {
