@@ -88,6 +88,17 @@ async function main() {
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
     if (server && names.includes('api-keys')) results['api-keys'] = await benchApiKeys(server);
+    // BENCH_API_KEYS_BASELINE=1: the same load on a second server with the actor cache and the
+    // batched rate-limit counts off (every request asks PostgreSQL), for a before/after in one run.
+    if (server && names.includes('api-keys') && process.env.BENCH_API_KEYS_BASELINE === '1') {
+      await server.stop();
+      const baseline = await startServer({ ...API_KEYS_BENCH_ENV, ACTOR_CACHE_SECONDS: '0', RATE_LIMIT_FLUSH_MS: '0' });
+      try {
+        results['api-keys-baseline'] = await benchApiKeys(baseline);
+      } finally {
+        await baseline.cleanup();
+      }
+    }
     if (server && names.includes('webhooks')) results.webhooks = await benchWebhooks(server);
     if (server && names.includes('export')) results.export = await benchExport(server);
   } finally {

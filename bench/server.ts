@@ -12,6 +12,8 @@ export interface BenchServer {
   /** milliseconds from spawn to GET /api/ready answering 200 */
   readyMs: number;
   restart(): Promise<number>;
+  /** Stops the process, keeping DATA_DIR (cleanup removes it). */
+  stop(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -50,6 +52,9 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     restart: async () => {
       await cdp.stop();
       return launch();
+    },
+    stop: async () => {
+      await cdp.stop();
     },
     cleanup: async () => {
       await cdp.stop();

@@ -87,6 +87,17 @@ const Env = z.object({
     .default(Math.min(12, 2 * os.availableParallelism())),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * Seconds an API process reuses an authenticated actor (session or API key) before asking the
+   * database again; a revocation or role change empties the cache within about a second on every
+   * process (docs/decisions.md, "Actor cache"). 0 turns the cache off.
+   */
+  ACTOR_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  /**
+   * Milliseconds between a process's batched writes of rate-limit counts; near a limit every
+   * request is counted in the database at once (docs/api.md, "Rate limits"). 0: every request.
+   */
+  RATE_LIMIT_FLUSH_MS: z.coerce.number().int().min(0).max(5000).default(200),
   /** Per-route limits of API keys per hour over the defaults, e.g. `list_studies=500,upload=20` (docs/api.md). */
   RATE_LIMIT_ROUTES: z.string().optional(),
   /** Folder with the built web app; served at / when present. */
@@ -158,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     importRoot: e.IMPORT_ROOT ? path.resolve(e.IMPORT_ROOT) : null,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
+    actorCacheSeconds: e.ACTOR_CACHE_SECONDS,
+    rateLimitFlushMs: e.RATE_LIMIT_FLUSH_MS,
     rateLimitRoutes: parseRouteLimits(e.RATE_LIMIT_ROUTES),
     webDistDir: e.WEB_DIST_DIR ? path.resolve(e.WEB_DIST_DIR) : path.resolve(import.meta.dirname, '../../web/dist'),
   };

@@ -15,6 +15,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { actorCacheFor } from '../src/auth/actor-cache.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { AccessTokens } from '../src/auth/tokens.ts';
 import { type Config, loadConfig } from '../src/config.ts';
@@ -90,6 +91,17 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
   });
   await app.ready();
   const admin = new pg.Pool({ connectionString: inject('adminUrl'), max: 2 });
+  // The superuser pool stands for a change made outside this app (another process, psql). The app
+  // would notice it within AUTH_VERSION_STALE_MS (auth/actor-cache.ts); tests of an effect, not of
+  // that delay, need it at once, so every admin query re-reads auth_version after it. The delay
+  // itself is tested with `rawAdmin` in auth/actor-cache.test.ts.
+  const rawQuery = admin.query.bind(admin) as (...args: unknown[]) => Promise<unknown>;
+  const cache = actorCacheFor(database, config.actorCacheSeconds);
+  admin.query = (async (...args: unknown[]) => {
+    const result = await rawQuery(...args);
+    await cache.refresh(true);
+    return result;
+  }) as typeof admin.query;
   sharedHash ??= hashPassword(TEST_PASSWORD);
   const passwordHash = await sharedHash;
 

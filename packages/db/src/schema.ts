@@ -1113,4 +1113,15 @@ export const mfaChallenges = pgTable('mfa_challenges', {
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+// ── perf-api ──
+
+/**
+ * One row: a number bumped (by triggers, migration 0016) whenever something an authenticated
+ * request's actor is made of changes: a session revoked, a user or organization changed, a role or
+ * role assignment written, an API key revoked or edited. API processes cache actors and poll this
+ * number; a change empties every process's cache (docs/decisions.md, "Actor cache").
+ */
+export const authVersion = pgTable('auth_version', {
+  id: integer('id').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
 });

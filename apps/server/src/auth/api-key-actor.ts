@@ -2,6 +2,7 @@ import { API_KEY_PATTERN, type GrantDto } from '@cdp/contracts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import type { Actor } from './actor.ts';
+import { actorCacheFor } from './actor-cache.ts';
 import { apiKeyGrants } from './api-key-grants.ts';
 import { hashApiKeySecret } from './api-key-secret.ts';
 import type { Origin } from './author.ts';
@@ -54,8 +55,16 @@ export async function authenticateApiKey(ctx: AppContext, secret: string, origin
   if (!API_KEY_PATTERN.test(secret)) {
     throw invalidKey('unknown', 'This API key is not valid: a key is "cdp_" followed by 43 letters and digits.');
   }
+  const hash = hashApiKeySecret(secret);
+  // A key's actor is cached like a session's (auth/actor-cache.ts); its last use is then written
+  // on the lookups only, at most once per ACTOR_CACHE_SECONDS (the function writes it once a minute anyway).
+  const cache = actorCacheFor(ctx.database, ctx.config.actorCacheSeconds);
+  const cacheKey = `k:${hash}`;
+  const cached = cache.get(cacheKey, Number.POSITIVE_INFINITY);
+  if (cached) return cached;
+  const version = cache.currentVersion();
   const { rows } = await ctx.database.pool.query<ApiKeyRow>('select * from app_api_key_actor($1, $2)', [
-    hashApiKeySecret(secret),
+    hash,
     origin.ip,
   ]);
   const row = rows[0];
@@ -86,7 +95,7 @@ export async function authenticateApiKey(ctx: AppContext, secret: string, origin
       feature: 'public_api',
     });
   }
-  return {
+  const actor: Actor = {
     type: 'api_key',
     userId: row.user_id,
     email: row.email,
@@ -101,4 +110,6 @@ export async function authenticateApiKey(ctx: AppContext, secret: string, origin
     grants: apiKeyGrants(row.grants, row.scopes, row.study_ids),
     features: row.org_features ?? {},
   };
+  cache.set(cacheKey, actor, version, { expiresAt: row.expires_at });
+  return actor;
 }

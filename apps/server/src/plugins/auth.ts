@@ -2,6 +2,7 @@ import type { GrantDto, Permission } from '@cdp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Actor } from '../auth/actor.ts';
+import { actorCacheFor } from '../auth/actor-cache.ts';
 import { authenticateApiKey, isSessionOnlyRoute } from '../auth/api-key-actor.ts';
 import { looksLikeApiKey } from '../auth/api-key-secret.ts';
 import { type Author, type Origin, userAuthor } from '../auth/author.ts';
@@ -46,6 +47,16 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppCon
   app.decorateRequest('actor', null);
   app.decorateRequest('origin', null as unknown as Origin);
 
+  const cache = actorCacheFor(ctx.database, ctx.config.actorCacheSeconds);
+  // A write answered by this process (a sign-out, a role removed, a key revoked) re-reads
+  // auth_version before its answer leaves: from then on this process serves no stale actor.
+  app.addHook('onSend', async (request) => {
+    if (cache.enabled && request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS')
+      await cache.refresh(true);
+  });
+  app.addHook('onReady', async () => cache.start());
+  app.addHook('onClose', async () => cache.stop());
+
   app.addHook('onRequest', async (request) => {
     request.origin = {
       ip: request.ip ?? null,
@@ -80,6 +91,11 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
   }
   const claims = await ctx.tokens.verify(token);
   const idleLimit = ctx.config.sessionIdleMinutes * 60;
+  const cache = actorCacheFor(ctx.database, ctx.config.actorCacheSeconds);
+  const cacheKey = `s:${claims.sessionId}:${claims.userId}:${claims.orgId}`;
+  const cached = cache.get(cacheKey, idleLimit);
+  if (cached) return cached;
+  const version = cache.currentVersion();
 
   // One round trip: the definer function checks the ids belong together and touches activity.
   const { rows } = await ctx.database.pool.query<SessionRow>('select * from app_session_actor($1, $2, $3, $4)', [
@@ -107,7 +123,7 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
     );
     throw sessionExpiredError(reason, ctx.config.sessionIdleMinutes);
   }
-  return {
+  const actor: Actor = {
     type: 'user',
     userId: row.user_id,
     email: row.email,
@@ -122,6 +138,8 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<A
     grants: row.grants,
     features: row.org_features ?? {},
   };
+  cache.set(cacheKey, actor, version, { idleSeconds: row.idle_seconds });
+  return actor;
 }
 
 /** The authenticated actor; routes behind the auth hook always have one. */

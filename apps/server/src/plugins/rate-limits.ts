@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Actor } from '../auth/actor.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { rateCounterFor } from '../lib/rate-counter.ts';
 import { routeLimitName } from '../lib/route-limits.ts';
 
 const HOUR = 3600;
@@ -14,12 +15,6 @@ interface Bucket {
   limit: number;
   /** What the limit is, for the 429 message. */
   describe: string;
-}
-
-interface HitRow extends Record<string, unknown> {
-  bucket: string;
-  hits: number;
-  reset_seconds: number;
 }
 
 /**
@@ -57,29 +52,28 @@ export function bucketsFor(actor: Actor, method: string, url: string | undefined
 }
 
 /**
- * Counts the request in PostgreSQL (one upsert of fixed-window counters, shared by every API
- * process), answers the standard RateLimit-* headers for the tightest limit, and refuses with 429
+ * Counts the request against fixed-window counters shared by every API process (in PostgreSQL;
+ * written in batches far from a limit and at once near it: lib/rate-counter.ts), answers the standard RateLimit-* headers for the tightest limit, and refuses with 429
  * and Retry-After once any limit is spent. Refused requests count too: a client that keeps
  * knocking stays refused until the window turns, which is what Retry-After tells it.
  */
 export const rateLimitsPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: AppContext }) => {
+  const counter = rateCounterFor(ctx.database, ctx.config.rateLimitFlushMs);
+  // Counts still in memory are written before the process lets go of its database.
+  app.addHook('onClose', async () => counter.stop().catch(() => undefined));
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = request.actor;
     if (!actor) return;
     const buckets = bucketsFor(actor, request.method, request.routeOptions.url, ctx);
-    const { rows } = await ctx.database.pool.query<HitRow>('select * from app_rate_limit_hit($1, $2, $3)', [
-      actor.orgId,
-      buckets.map((b) => b.name),
-      buckets.map((b) => b.seconds),
-    ]);
+    const rows = await counter.hit(actor.orgId, buckets);
     const counted = buckets.map((bucket) => {
-      const row = rows.find((r) => r.bucket === bucket.name);
+      const row = rows.find((r) => r.name === bucket.name);
       const hits = row?.hits ?? 1;
       return {
         ...bucket,
         hits,
         remaining: Math.max(0, bucket.limit - hits),
-        reset: row?.reset_seconds ?? bucket.seconds,
+        reset: row?.reset ?? bucket.seconds,
       };
     });
     const tightest = counted.reduce((a, b) =>

@@ -23,10 +23,13 @@ export const executeDsl: PipelineExecutor = async (request) => {
   const outputs: PipelineOutputFile[] = [];
   const rowsOf = new Map<string, number>();
   const steps = body.steps.length;
+  let failed = false;
   try {
-    for (const [i, input] of request.inputs.entries()) {
-      rowsOf.set(input.name.toLowerCase(), await session.count(quoteIdent(`in_${i}`), signal));
-    }
+    const inputRows = await session.counts(
+      request.inputs.map((_, i) => quoteIdent(`in_${i}`)),
+      signal,
+    );
+    for (const [i, input] of request.inputs.entries()) rowsOf.set(input.name.toLowerCase(), inputRows[i] ?? 0);
     for (const [index, step] of body.steps.entries()) {
       signal.throwIfAborted();
       const started = performance.now();
@@ -37,17 +40,24 @@ export const executeDsl: PipelineExecutor = async (request) => {
         if (plan.kind === 'save') {
           const file = path.join(request.outputDir, `${plan.target}.parquet`);
           written.push(file);
-          await session.run(`COPY (${plan.sql}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`, signal);
-          rowsOut = rowsIn[0] ?? 0;
+          rowsOut = await session.runCounted(
+            `COPY (${plan.sql}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+            signal,
+          );
           outputs.push({ name: plan.target, path: file, rows: rowsOut, columns: toPipelineColumns(plan.columns) });
           session.apply(plan, index, '');
         } else {
           const relation = quoteIdent(`t${index}`);
-          const kind = plan.materialize ? 'TABLE' : 'VIEW';
-          await session.run(`CREATE TEMP ${kind} ${relation} AS ${plan.sql}`, signal);
+          // Large inputs: views DuckDB fuses into one pass, tables only where the plan asks. Small
+          // inputs: a step that changes the row count is also a table, so its count and the later
+          // steps read its few rows instead of computing the chain again (statements dominate there).
+          const kind = plan.materialize || (session.small && !plan.sameRows) ? 'TABLE' : 'VIEW';
+          // A table's statement answers its row count; a view's is its input's or needs a count.
+          const created = await session.runCounted(`CREATE TEMP ${kind} ${relation} AS ${plan.sql}`, signal);
           for (const message of await session.warnings(plan, signal)) onLog({ level: 'warn', step: index, message });
           session.apply(plan, index, relation);
-          rowsOut = plan.sameRows ? (rowsIn[0] ?? 0) : await session.count(relation, signal);
+          if (kind === 'TABLE') rowsOut = created;
+          else rowsOut = plan.sameRows ? (rowsIn[0] ?? 0) : await session.count(relation, signal);
           rowsOf.set(plan.target.toLowerCase(), rowsOut);
         }
       } catch (error) {
@@ -71,10 +81,11 @@ export const executeDsl: PipelineExecutor = async (request) => {
     }
     return { outputs };
   } catch (error) {
+    failed = true;
     await Promise.all(written.map((file) => rm(file, { force: true })));
     throw error;
   } finally {
-    await session.close();
+    await session.close(failed);
   }
 };
 

@@ -1,29 +1,29 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { statSync } from 'node:fs';
 import type { DslBody } from '@cdp/contracts';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { PipelineDefinitionError, type PipelineInput } from '../executor.ts';
 import { applyPlan, inputRelation, inputWorkspace } from './check-dsl.ts';
+import { checkPooled, connectPooled, SMALL_INPUT_BYTES, threadsFor } from './duckdb-pool.ts';
 import { planStep, ROW, StepIssues, type StepPlan, type Workspace } from './plan-step.ts';
-import { DSL_MACROS } from './sql-macros.ts';
 import { columnType, quoteIdent, quoteLiteral } from './types.ts';
 
 const INTERRUPT_REPEAT_MS = 50;
 
 /**
- * One private DuckDB for one run or preview: the inputs as views over their Parquet files (with
- * their row order as `__cdp_row`), our macros, a memory limit with a spill folder of its own, and
- * interruption on abort.
+ * One run or preview: a connection of its own to a warm pooled DuckDB (see duckdb-pool.ts), the
+ * inputs as TEMP views over their Parquet files (with their row order as `__cdp_row`), the
+ * instance's macros and memory limit, and interruption on abort. Closing the connection drops the
+ * run's views and tables.
  */
 export class DslSession {
   readonly workspace: Workspace;
   readonly saved = new Set<string>();
 
   private constructor(
-    private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
-    private readonly spillDir: string,
+    /** The inputs are small (under `SMALL_INPUT_BYTES`): a run stores every step as a table. */
+    readonly small: boolean,
+    private readonly pooled: { memoryMb: number; threads: number | undefined },
     workspace: Workspace,
   ) {
     this.workspace = workspace;
@@ -33,20 +33,11 @@ export class DslSession {
     inputs: PipelineInput[],
     options: { memoryBytes?: number; threads?: number } = {},
   ): Promise<DslSession> {
-    const spillDir = await mkdtemp(path.join(os.tmpdir(), 'cdp-dsl-'));
-    const memory = Math.max(64, Math.floor((options.memoryBytes ?? 2 * 1024 ** 3) / 1024 ** 2));
-    const config: Record<string, string> = {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      memory_limit: `${memory}MB`,
-      temp_directory: spillDir,
-    };
-    if (options.threads) config.threads = String(options.threads);
-    let instance: DuckDBInstance | undefined;
+    const memoryMb = Math.max(64, Math.floor((options.memoryBytes ?? 2 * 1024 ** 3) / 1024 ** 2));
+    const bytes = inputs.reduce((sum, input) => sum + fileSize(input.path), 0);
+    const threads = options.threads ?? threadsFor(bytes);
+    const connection = await connectPooled(memoryMb, threads);
     try {
-      instance = await DuckDBInstance.create(':memory:', config);
-      const connection = await instance.connect();
-      for (const macro of DSL_MACROS) await connection.run(macro);
       const workspace = inputWorkspace(inputs, []);
       for (const [i, input] of inputs.entries()) {
         await connection.run(
@@ -66,10 +57,9 @@ export class DslSession {
               return { name, type: columnType(String(row.column_type)), ...(label ? { label } : {}) };
             });
       }
-      return new DslSession(instance, connection, spillDir, workspace);
+      return new DslSession(connection, bytes < SMALL_INPUT_BYTES, { memoryMb, threads }, workspace);
     } catch (error) {
-      instance?.closeSync();
-      await rm(spillDir, { recursive: true, force: true });
+      connection.closeSync();
       throw error;
     }
   }
@@ -93,16 +83,13 @@ export class DslSession {
     }
     let mergeBounds: { left: number; right: number } | undefined;
     if (step.operation === 'merge_datasets') {
-      const bound = async (name: string) => {
+      // Both sides' row-number bounds in one statement.
+      const bound = (name: string) => {
         const dataset = this.workspace.get(name.toLowerCase());
-        if (!dataset) return 0;
-        const rows = await this.query(
-          `SELECT coalesce(max(${quoteIdent(ROW)}), -1) + 1 FROM ${dataset.relation}`,
-          signal,
-        );
-        return Number(rows[0]?.[0] ?? 0);
+        return dataset ? `(SELECT coalesce(max(${quoteIdent(ROW)}), -1) + 1 FROM ${dataset.relation})` : '0';
       };
-      mergeBounds = { left: await bound(step.parameters.left), right: await bound(step.parameters.right) };
+      const rows = await this.query(`SELECT ${bound(step.parameters.left)}, ${bound(step.parameters.right)}`, signal);
+      mergeBounds = { left: Number(rows[0]?.[0] ?? 0), right: Number(rows[0]?.[1] ?? 0) };
     }
     try {
       return planStep(step, { index, workspace: this.workspace, saved: this.saved, pivotValues, mergeBounds });
@@ -120,6 +107,12 @@ export class DslSession {
   /** Runs a statement; an abort interrupts DuckDB (again and again, until the statement stops). */
   async run(sql: string, signal?: AbortSignal): Promise<void> {
     await this.interruptible(() => this.connection.run(sql), signal);
+  }
+
+  /** Runs a `CREATE TABLE ... AS` or `COPY` and answers the rows it wrote (DuckDB's `Count`). */
+  async runCounted(sql: string, signal?: AbortSignal): Promise<number> {
+    const rows = await this.query(sql, signal);
+    return Number(rows[0]?.[0] ?? 0);
   }
 
   async query(sql: string, signal?: AbortSignal): Promise<unknown[][]> {
@@ -143,6 +136,13 @@ export class DslSession {
       const count = Number(rows[i]?.[1] ?? 0);
       return count > 0 ? [w.message(count)] : [];
     });
+  }
+
+  /** Row counts of several relations in one statement. */
+  async counts(relations: string[], signal?: AbortSignal): Promise<number[]> {
+    if (relations.length === 0) return [];
+    const rows = await this.query(`SELECT ${relations.map((r) => `(SELECT count(*) FROM ${r})`).join(', ')}`, signal);
+    return relations.map((_, i) => Number(rows[0]?.[i] ?? 0));
   }
 
   async count(relation: string, signal?: AbortSignal): Promise<number> {
@@ -170,9 +170,17 @@ export class DslSession {
     }
   }
 
-  async close(): Promise<void> {
+  /** Closes the run's connection (its TEMP views and tables go with it); after `failed`, checks the instance still serves. */
+  async close(failed = false): Promise<void> {
     this.connection.closeSync();
-    this.instance.closeSync();
-    await rm(this.spillDir, { recursive: true, force: true });
+    if (failed) await checkPooled(this.pooled.memoryMb, this.pooled.threads);
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DSL_MACROS } from './sql-macros.ts';
+
+/**
+ * Warm DuckDB instances for DSL runs and previews, one per configuration (memory limit, threads),
+ * kept for the life of the process. Opening a DuckDB and defining the macros cost 10–60 ms a run
+ * on a loaded machine, more than a whole small pipeline. Each run gets its own connection: its
+ * views and tables are TEMP (private to the connection and dropped when it closes), its interrupt
+ * stops only its own statement. The DSL never runs a user's SQL, so sharing an instance shares
+ * nothing a run could reach. Runs of one configuration share its memory limit (the limit then
+ * bounds the process's DuckDB memory as a whole) and its spill folder.
+ */
+
+/** Inputs smaller than this (total Parquet bytes) run on a single-threaded instance: see `threadsFor`. */
+export const SMALL_INPUT_BYTES = 64 * 1024 ** 2;
+
+interface Pooled {
+  instance: Promise<DuckDBInstance>;
+  spillDir: string;
+}
+
+const pool = new Map<string, Pooled>();
+let exitHook = false;
+
+/**
+ * Threads for a run: on small inputs one thread is faster (a 5,000-row file is one row group, and
+ * scheduling tasks over the cores of a busy machine costs more than the work); large inputs use the
+ * default (every core).
+ */
+export function threadsFor(inputBytes: number): number | undefined {
+  return inputBytes < SMALL_INPUT_BYTES ? 1 : undefined;
+}
+
+function key(memoryMb: number, threads: number | undefined): string {
+  return `${memoryMb}MB/${threads ?? 'all'}`;
+}
+
+async function create(memoryMb: number, threads: number | undefined, spillDir: string): Promise<DuckDBInstance> {
+  const config: Record<string, string> = {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    memory_limit: `${memoryMb}MB`,
+    temp_directory: spillDir,
+  };
+  if (threads) config.threads = String(threads);
+  const instance = await DuckDBInstance.create(':memory:', config);
+  const connection = await instance.connect();
+  try {
+    // The macros live in the instance's catalog once, visible to every run's connection.
+    for (const macro of DSL_MACROS) await connection.run(macro.replace('TEMP MACRO', 'MACRO'));
+  } finally {
+    connection.closeSync();
+  }
+  return instance;
+}
+
+/** A connection to the warm instance of this configuration (created on first use). */
+export async function connectPooled(memoryMb: number, threads: number | undefined): Promise<DuckDBConnection> {
+  const k = key(memoryMb, threads);
+  let entry = pool.get(k);
+  if (!entry) {
+    const spillDir = mkdtempSync(path.join(os.tmpdir(), 'cdp-dsl-'));
+    entry = { spillDir, instance: create(memoryMb, threads, spillDir) };
+    pool.set(k, entry);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const { spillDir: dir } of pool.values()) rmSync(dir, { recursive: true, force: true });
+      });
+    }
+  }
+  const current = entry;
+  try {
+    return await (await current.instance).connect();
+  } catch (error) {
+    // A failed or invalidated instance (a fatal DuckDB error) is dropped: the next run starts a new one.
+    discard(k, current);
+    throw error;
+  }
+}
+
+/** After a run's error: if its instance can no longer serve (DuckDB invalidated it), drop it. */
+export async function checkPooled(memoryMb: number, threads: number | undefined): Promise<void> {
+  const k = key(memoryMb, threads);
+  const entry = pool.get(k);
+  if (!entry) return;
+  try {
+    const connection = await (await entry.instance).connect();
+    try {
+      await connection.run('SELECT 1');
+    } finally {
+      connection.closeSync();
+    }
+  } catch {
+    discard(k, entry);
+  }
+}
+
+function discard(k: string, entry: Pooled): void {
+  if (pool.get(k) !== entry) return;
+  pool.delete(k);
+  entry.instance.then(
+    (instance) => instance.closeSync(),
+    () => undefined,
+  );
+  rmSync(entry.spillDir, { recursive: true, force: true });
+}
+
+/** Closes every pooled instance (tests; a worker shutting down). */
+export function closePooledInstances(): void {
+  for (const [k, entry] of [...pool]) discard(k, entry);
+}
+
+/** How many warm instances this process holds (tests). */
+export function pooledInstanceCount(): number {
+  return pool.size;
+}
