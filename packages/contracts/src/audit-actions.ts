@@ -62,6 +62,13 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.disabled',
   'webhook_endpoint.tested',
   'webhook_delivery.redelivered',
+  'scheduled_report.created',
+  'scheduled_report.updated',
+  'scheduled_report.deleted',
+  'scheduled_report.sent',
+  'scheduled_report.failed',
+  'scheduled_report.disabled',
+  'report_settings.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -81,5 +88,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'pipeline_run',
   'api_key',
   'webhook_endpoint',
+  'scheduled_report',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

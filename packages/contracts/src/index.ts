@@ -23,4 +23,5 @@ export * from './roles.ts';
 export * from './security.ts';
 export * from './studies.ts';
 export * from './users.ts';
+export * from './scheduled-reports.ts';
 export * from './webhooks.ts';

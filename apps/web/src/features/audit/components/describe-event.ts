@@ -63,6 +63,13 @@ const PHRASES: Record<AuditAction, string> = {
   'webhook_endpoint.disabled': 'disabled a webhook endpoint after its deliveries kept failing',
   'webhook_endpoint.tested': 'sent a test event to a webhook endpoint',
   'webhook_delivery.redelivered': 'redelivered a webhook event',
+  'scheduled_report.created': 'scheduled a report',
+  'scheduled_report.updated': 'changed a scheduled report',
+  'scheduled_report.deleted': 'deleted a scheduled report',
+  'scheduled_report.sent': 'e-mailed a report',
+  'scheduled_report.failed': 'failed to e-mail a report',
+  'scheduled_report.disabled': 'disabled a scheduled report after three failed runs',
+  'report_settings.updated': 'changed who e-mailed reports may go to',
 };
 
 function isKnownAction(action: string): action is AuditAction {
