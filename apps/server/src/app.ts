@@ -26,6 +26,7 @@ import { pipelinesPlugin } from './routes/pipelines/index.ts';
 import { studyDatasetRoutes } from './routes/pipelines/study-datasets.routes.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
 import { roleRoutes } from './routes/roles/roles.routes.ts';
+import { scheduledReportsPlugin } from './routes/scheduled-reports/index.ts';
 import { securityRoutes } from './routes/security/security.routes.ts';
 import { studyRoutes } from './routes/studies/studies.routes.ts';
 import { roleAssignmentRoutes } from './routes/users/role-assignments.routes.ts';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(securityRoutes, { ctx });
   await app.register(platformOrganizationRoutes, { ctx });
   await app.register(webhookRoutes, { ctx });
+  await app.register(scheduledReportsPlugin, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 
   return app;

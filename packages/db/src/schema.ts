@@ -866,10 +866,7 @@ export const scheduledReports = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
-  (t) => [
-    index('scheduled_reports_study').on(t.orgId, t.studyId),
-    index('scheduled_reports_due').on(t.nextRunAt),
-  ],
+  (t) => [index('scheduled_reports_study').on(t.orgId, t.studyId), index('scheduled_reports_due').on(t.nextRunAt)],
 );
 
 /** One sending of a report (scheduled, or a test to its sender): to whom, how big, what came of it. */

@@ -95,7 +95,8 @@ function weekdayOf(year: number, month: number, day: number): number {
 
 function runsOnDate(schedule: Exclude<ReportSchedule, { type: 'cron' }>, y: number, m: number, d: number): boolean {
   if (schedule.type === 'daily') return true;
-  if (schedule.type === 'weekly') return schedule.days.includes(WEEKDAYS[weekdayOf(y, m, d)] as (typeof WEEKDAYS)[number]);
+  if (schedule.type === 'weekly')
+    return schedule.days.includes(WEEKDAYS[weekdayOf(y, m, d)] as (typeof WEEKDAYS)[number]);
   const last = daysInMonth(y, m);
   const wanted = schedule.dayOfMonth === 'last' ? last : Math.min(schedule.dayOfMonth, last);
   return d === wanted;
@@ -156,7 +157,7 @@ export function cronScheduleProblem(cron: string, timeZone: string): string | nu
     return `"${cron}" never fires (no date matches it)`;
   }
   const minutes = [...expression.fields.minute].sort((a, b) => a - b);
-  const hours = [...expression.fields.hour];
+  const hours: number[] = [...expression.fields.hour];
   const gaps = minutes.slice(1).map((m, i) => m - (minutes[i] as number));
   // The last minute of an hour and the first of the next, when consecutive hours both run.
   const consecutiveHours = hours.some((h) => hours.includes((h + 1) % 24));
