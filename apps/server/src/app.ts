@@ -31,6 +31,7 @@ import { pipelinesPlugin } from './routes/pipelines/index.ts';
 import { studyDatasetRoutes } from './routes/pipelines/study-datasets.routes.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
 import { roleRoutes } from './routes/roles/roles.routes.ts';
+import { scheduledReportsPlugin } from './routes/scheduled-reports/index.ts';
 import { securityRoutes } from './routes/security/security.routes.ts';
 import { signatureRoutes } from './routes/signatures/signatures.routes.ts';
 import { studyRoutes } from './routes/studies/studies.routes.ts';
@@ -121,6 +122,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(dataSourcesPlugin, { ctx });
   await app.register(signatureRoutes, { ctx });
   await app.register(complianceRoutes, { ctx });
+  await app.register(scheduledReportsPlugin, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 
   return app;

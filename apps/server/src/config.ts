@@ -115,6 +115,33 @@ const Env = z.object({
   CDP_SECRET_KEY_PREVIOUS: z.string().optional(),
   /** The folder under which watched-folder data sources may read; unset: watched folders are off. */
   IMPORT_ROOT: z.string().optional(),
+  /**
+   * Where report e-mails go: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465
+   * (TLS from the start). Unset: each message is written as an .eml file under DATA_DIR/outbox.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'e.g. smtp://user:password@mail.example.com:587 or smtps://…:465')
+    .optional(),
+  /** The From of report e-mails. */
+  MAIL_FROM: z.string().min(3).max(300).default('CDP Reports <reports@cdp.local>'),
+  /** An SMTP server that has not answered in this time fails the send. */
+  MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** A report file larger than this is not attached: the mail carries a sign-in link instead. */
+  REPORT_ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 ** 2),
+  /** How long such a link (and the file behind it) can be opened. */
+  REPORT_LINK_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(7 * 24),
+  /** The address people open the app at, for links in e-mails; default http://localhost:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -167,6 +194,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       .map((k) => k.trim())
       .filter(Boolean),
     importRoot: e.IMPORT_ROOT ? path.resolve(e.IMPORT_ROOT) : null,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    mailTimeoutMs: e.MAIL_TIMEOUT_MS,
+    reportAttachmentMaxBytes: e.REPORT_ATTACHMENT_MAX_BYTES,
+    reportLinkTtlHours: e.REPORT_LINK_TTL_HOURS,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
     actorCacheSeconds: e.ACTOR_CACHE_SECONDS,

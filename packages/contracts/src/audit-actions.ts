@@ -84,6 +84,13 @@ export const AUDIT_ACTIONS = [
   'mfa.code_failed',
   'mfa.recovery_code_used',
   'compliance.updated',
+  'scheduled_report.created',
+  'scheduled_report.updated',
+  'scheduled_report.deleted',
+  'scheduled_report.sent',
+  'scheduled_report.failed',
+  'scheduled_report.disabled',
+  'report_settings.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -108,5 +115,6 @@ export const AUDIT_RESOURCE_TYPES = [
   'data_source',
   'data_source_pull',
   'signature',
+  'scheduled_report',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

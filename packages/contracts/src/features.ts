@@ -46,7 +46,11 @@ export const FEATURES = {
     description: 'Dashboards as PDF, PowerPoint and Excel files, and widgets as PNG, SVG, CSV and Excel.',
     available: true,
   },
-  scheduled_reports: { label: 'Scheduled e-mailed reports', description: 'Reports by e-mail.', available: false },
+  scheduled_reports: {
+    label: 'Scheduled e-mailed reports',
+    description: 'Dashboards e-mailed on a schedule as PDF, PowerPoint or Excel (Study → Reports).',
+    available: true,
+  },
   public_api: { label: 'Public API and API keys', description: 'API keys for other systems.', available: true },
   electronic_signatures: {
     label: 'Electronic signatures (21 CFR Part 11)',

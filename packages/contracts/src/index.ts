@@ -23,6 +23,7 @@ export * from './pipeline-sql.ts';
 export * from './pipelines.ts';
 export * from './query.ts';
 export * from './roles.ts';
+export * from './scheduled-reports.ts';
 export * from './security.ts';
 export * from './signatures.ts';
 export * from './studies.ts';

@@ -867,6 +867,15 @@ export const dataSources = pgTable(
  */
 export const signatures = pgTable(
   'signatures',
+// ── 14-schedule ──
+
+/**
+ * A dashboard e-mailed on a schedule. The schedule is daily, weekly (days), monthly (a day of the
+ * month or the last day) or a custom cron, at a wall-clock time in an IANA zone; `next_run_at` is
+ * kept computed (reports/schedule.ts) so the minute job only asks "what is due".
+ */
+export const scheduledReports = pgTable(
+  'scheduled_reports',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     orgId: uuid('org_id')
@@ -1029,6 +1038,42 @@ export const mfaRecoveryCodes = pgTable(
 /** One pull of a data source: its progress, outcome and the version it made. One active per source. */
 export const dataSourcePulls = pgTable(
   'data_source_pulls',
+    dashboardId: uuid('dashboard_id')
+      .notNull()
+      .references(() => dashboards.id),
+    /** Whose access the report runs with: its creator (a report never shows more than they may see now). */
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** `{type, time, timeZone, days?, dayOfMonth?, cron?}` (contracts: ReportSchedule). */
+    schedule: jsonb('schedule').$type<Record<string, unknown>>().notNull(),
+    format: text('format').notNull(),
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+    filters: jsonb('filters').$type<unknown[]>().notNull().default([]),
+    pages: text('pages').array(),
+    recipients: text('recipients').array().notNull(),
+    cc: text('cc').array().notNull().default([]),
+    subject: text('subject').notNull(),
+    body: text('body').notNull().default(''),
+    active: boolean('active').notNull().default(true),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true }),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+    lastStatus: text('last_status'),
+    failureCount: integer('failure_count').notNull().default(0),
+    /** Why the system switched it off (three failures in a row); cleared when switched on again. */
+    disabledReason: text('disabled_reason'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [index('scheduled_reports_study').on(t.orgId, t.studyId), index('scheduled_reports_due').on(t.nextRunAt)],
+);
+
+/** One sending of a report (scheduled, or a test to its sender): to whom, how big, what came of it. */
+export const scheduledReportRuns = pgTable(
+  'scheduled_report_runs',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     orgId: uuid('org_id')
@@ -1124,4 +1169,42 @@ export const mfaChallenges = pgTable('mfa_challenges', {
 export const authVersion = pgTable('auth_version', {
   id: integer('id').primaryKey(),
   version: bigint('version', { mode: 'number' }).notNull(),
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => scheduledReports.id),
+    /** schedule | test */
+    trigger: text('trigger').notNull(),
+    /** running | sent | failed */
+    status: text('status').notNull().default('running'),
+    /** The occurrence this run is for (scheduled runs): one run per occurrence. */
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+    recipients: text('recipients').array().notNull(),
+    cc: text('cc').array().notNull().default([]),
+    fileName: text('file_name'),
+    filePath: text('file_path'),
+    bytes: bigint('bytes', { mode: 'number' }),
+    sha256: text('sha256'),
+    /** attachment | link (the file was over the size limit: the mail carries a sign-in link) */
+    delivery: text('delivery'),
+    linkExpiresAt: timestamp('link_expires_at', { withTimezone: true }),
+    messageId: text('message_id'),
+    error: text('error'),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('scheduled_report_runs_report').on(t.reportId, t.startedAt),
+    uniqueIndex('scheduled_report_runs_occurrence').on(t.reportId, t.scheduledFor),
+  ],
+);
+
+/** Organization settings of e-mailed reports (admin-editable): whether mail may go outside the organization. */
+export const reportSettings = pgTable('report_settings', {
+  orgId: uuid('org_id')
+    .primaryKey()
+    .references(() => organizations.id),
+  allowExternalRecipients: boolean('allow_external_recipients').notNull().default(false),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedBy: uuid('updated_by').references(() => users.id),
 });

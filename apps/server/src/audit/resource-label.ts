@@ -53,6 +53,8 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
       );
     case 'webhook_endpoint':
       return (await one<{ url: string }>(tx, sql`select url from webhook_endpoints where id = ${id}`))?.url ?? null;
+    case 'scheduled_report':
+      return (await one<{ name: string }>(tx, sql`select name from scheduled_reports where id = ${id}`))?.name ?? null;
     case 'data_version':
       return versionLabel(tx, id);
     case 'phi_column': {

@@ -6,6 +6,8 @@ import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
 import { fireSchedules } from '../pipelines/triggers.ts';
+import { fireDueReports } from '../reports/fire-due-reports.ts';
+import { runScheduledReport } from '../reports/run-report.ts';
 import { deliverWebhook } from '../webhooks/deliver-webhook.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
 import { purgeRateLimits } from './handlers/purge-rate-limits.ts';
@@ -77,6 +79,23 @@ export const JOBS = [
     note: (r) => `purged ${r.counters} ended rate-limit windows`,
     retry: HOUSEKEEPING_RETRY,
     schedule: { cron: '29 * * * *' },
+  }),
+  defineJob({
+    name: 'reports.tick',
+    payload: z.object({}).strict(),
+    handler: (ctx) => fireDueReports(ctx),
+    note: (r) => `scheduled reports: ${r.queued} runs queued, ${r.skipped} missed occurrences skipped`,
+    retry: HOUSEKEEPING_RETRY,
+    // Every minute: reports whose next run (kept computed in the report's zone) has come.
+    schedule: { cron: '* * * * *' },
+  }),
+  defineJob({
+    name: 'reports.run',
+    payload: z.object({ orgId: z.uuid(), runId: z.uuid() }).strict(),
+    handler: (ctx, payload) => runScheduledReport(ctx, payload),
+    note: (r) => `scheduled report run ${r.runId}: ${r.status}`,
+    // A failed export or send is recorded on the run, not thrown; these retries are for a crash mid-run.
+    retry: { limit: 1, delaySeconds: 60, backoff: false },
   }),
   defineJob({
     name: 'webhooks.deliver',

@@ -85,6 +85,13 @@ const PHRASES: Record<AuditAction, string> = {
   'mfa.code_failed': 'typed a wrong two-factor code',
   'mfa.recovery_code_used': 'signed in with a recovery code',
   'compliance.updated': 'changed the compliance settings',
+  'scheduled_report.created': 'scheduled a report',
+  'scheduled_report.updated': 'changed a scheduled report',
+  'scheduled_report.deleted': 'deleted a scheduled report',
+  'scheduled_report.sent': 'e-mailed a report',
+  'scheduled_report.failed': 'failed to e-mail a report',
+  'scheduled_report.disabled': 'disabled a scheduled report after three failed runs',
+  'report_settings.updated': 'changed who e-mailed reports may go to',
 };
 
 function isKnownAction(action: string): action is AuditAction {
