@@ -231,7 +231,7 @@ export class RateCounter {
               after.set(key, later + count);
             }
           }
-          batch.forEach((w, i) => w.resolve(answers[i] ?? new Map()));
+          for (const [i, w] of batch.entries()) w.resolve(answers[i] ?? new Map());
         },
         (error: unknown) => {
           for (const { rows } of batch) for (const { c, count } of rows) c.sending -= count;
