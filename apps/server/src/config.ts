@@ -93,6 +93,14 @@ const Env = z.object({
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   /** A webhook receiver that has not answered in this time counts as a failed attempt. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Port of the admin listener: Prometheus metrics at /metrics, /healthz and /readyz (every role, workers too). Off when unset. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Interface of the admin listener (default 0.0.0.0: Prometheus scrapes it from another host). */
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** On SIGTERM: how long running jobs may take to finish before they are handed back to the queue. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -138,6 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    metricsPort: e.METRICS_PORT ?? null,
+    metricsHost: e.METRICS_HOST,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
     rateLimitRoutes: parseRouteLimits(e.RATE_LIMIT_ROUTES),

@@ -11,7 +11,9 @@ import type { AppContext } from './lib/context.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
 import { createLogger } from './lib/logger.ts';
-import { holdRunLock } from './lib/process-run.ts';
+import { watchDatabase } from './lib/metrics.ts';
+import { startMetricsServer } from './lib/metrics-server.ts';
+import { holdRunLock, RUN_ID } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
 import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
@@ -143,8 +145,12 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfig();
-  // `cdp start` is read by a person: short human lines. The production roles log JSON.
-  const log = createLogger(config.logLevel, mode === 'start' ? 'human' : 'json');
+  // `cdp start` is read by a person: short human lines. The production roles log JSON, each line
+  // naming its process (role and run id: the id pipeline runs record as their worker).
+  const log =
+    mode === 'start'
+      ? createLogger(config.logLevel, 'human')
+      : createLogger(config.logLevel, 'json').child({ role: mode, run: RUN_ID });
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) {
@@ -190,6 +196,7 @@ async function main(): Promise<void> {
       applicationName: `cdp-${mode}`,
     });
     cleanups.push(() => database.close());
+    watchDatabase(database.pool);
     const ctx: AppContext = {
       config,
       database,
@@ -226,14 +233,26 @@ async function main(): Promise<void> {
     }
     if (mode === 'seed') return await cleanup();
 
+    const metricsServer = await startMetricsServer(ctx);
+    if (metricsServer) {
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            metricsServer.close(() => resolve());
+            metricsServer.closeAllConnections();
+          }),
+      );
+    }
+
     let worker: Worker | null = null;
     if (mode === 'worker' || mode === 'start') {
-      worker = await startWorker(ctx, connections.appUrl);
+      // On SIGTERM running jobs get SHUTDOWN_GRACE_SECONDS to finish, then go back to the queue.
+      worker = await startWorker(ctx, connections.appUrl, { graceMs: config.shutdownGraceSeconds * 1000 });
       cleanups.push(() => worker?.stop());
     }
     let app: FastifyInstance | null = null;
     if (mode === 'api' || mode === 'start') {
-      app = await buildApp(ctx, { requestLogs: mode !== 'start' });
+      app = await buildApp(ctx, { requestLogs: mode !== 'start', sharedRateLimits: mode === 'api' });
       cleanups.push(() => app?.close());
       try {
         await app.listen({ port: config.port, host: listenHost(config, mode) });

@@ -4,7 +4,10 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
+/** The SQL migrations; the production build (scripts/build-server.mjs) copies them beside its bundle. */
+export const MIGRATIONS_FOLDER = fileURLToPath(
+  new URL(process.env.CDP_BUNDLED ? './migrations' : '../migrations', import.meta.url),
+);
 
 /** The role the application connects as; created by the migrations, never owner of anything. */
 export const APP_ROLE = 'cdp_app';
