@@ -13,6 +13,7 @@ import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts
 import { createLogger } from './lib/logger.ts';
 import { watchDatabase } from './lib/metrics.ts';
 import { startMetricsServer } from './lib/metrics-server.ts';
+import { withMigrationLock } from './lib/migration-lock.ts';
 import { holdRunLock, RUN_ID } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
@@ -84,9 +85,11 @@ async function connect(config: Config, secrets: Secrets, mode: Mode, log: AppCon
 }
 
 async function migrate(connections: Connections): Promise<void> {
-  await runMigrations(connections.adminUrl);
-  if (connections.appPassword) await setAppRolePassword(connections.adminUrl, connections.appPassword);
-  await installJobQueue(connections.adminUrl);
+  await withMigrationLock(connections.adminUrl, async () => {
+    await runMigrations(connections.adminUrl);
+    if (connections.appPassword) await setAppRolePassword(connections.adminUrl, connections.appPassword);
+    await installJobQueue(connections.adminUrl);
+  });
 }
 
 function demoPassword(config: Config, secrets: Secrets): string {

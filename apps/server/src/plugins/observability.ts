@@ -10,12 +10,14 @@ import { httpRequestSeconds } from '../lib/metrics.ts';
  * user or API key too. Registered after the auth plugin, so its hook runs after auth's.
  */
 export const observabilityPlugin = fp(async (app: FastifyInstance) => {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const actor = request.actor;
     if (!actor) return;
     request.log = request.log.child(
       actor.apiKey ? { orgId: actor.orgId, apiKeyId: actor.apiKey.id } : { orgId: actor.orgId, userId: actor.userId },
     );
+    // Fastify writes "request completed" through the reply's logger.
+    reply.log = request.log;
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route's pattern, never the raw URL: ids in paths would make one series per resource.
