@@ -105,6 +105,9 @@ const Env = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/** Every environment variable CDP reads (deploy manifests are checked against it). */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.keys(Env.shape);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   // An empty variable (`FOO=` in a .env file or a container spec) means "not set".
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));

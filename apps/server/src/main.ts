@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
+import { SERVER_MODES, type ServerMode } from './cli/modes.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
@@ -37,7 +38,7 @@ Usage: cdp <mode>        (npx cdp <mode>, or npm run cdp -- <mode>)
 
 Configuration is by environment variable; see README.md.`;
 
-type Mode = 'start' | 'api' | 'worker' | 'migrate' | 'seed';
+type Mode = ServerMode;
 
 interface Connections {
   adminUrl: string;
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  if (!['start', 'api', 'worker', 'migrate', 'seed'].includes(mode)) {
+  if (!(SERVER_MODES as readonly string[]).includes(mode)) {
     console.error(`Unknown mode "${mode}".\n\n${USAGE}`);
     process.exitCode = 2;
     return;

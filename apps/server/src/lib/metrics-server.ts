@@ -10,6 +10,8 @@ import { readiness } from './readiness.ts';
  * database answers, migrations match, and the process is not draining). Kept off the public port
  * so a reverse proxy never exposes it; METRICS_TOKEN adds a bearer token where the port is shared.
  */
+export const ADMIN_PATHS = ['/metrics', '/healthz', '/readyz'] as const;
+
 export async function startMetricsServer(ctx: AppContext): Promise<Server | null> {
   const { metricsPort, metricsHost, metricsToken } = ctx.config;
   if (!metricsPort) return null;
