@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { BUILT_MAIN, ROOT } from '../../../scripts/cdp-process.ts';
 import { SERVER_MODES } from '../src/cli/modes.ts';
 import { CONFIG_ENV_NAMES } from '../src/config.ts';
