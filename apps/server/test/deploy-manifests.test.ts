@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { BUILT_MAIN, ROOT } from '../../../scripts/cdp-process.ts';
 import { SERVER_MODES } from '../src/cli/modes.ts';
 import { CONFIG_ENV_NAMES } from '../src/config.ts';
+import { metricsRegistry, watchDatabase } from '../src/lib/metrics.ts';
 import { ADMIN_PATHS } from '../src/lib/metrics-server.ts';
 import { startTestApp, type TestApp } from './harness.ts';
 
@@ -172,6 +173,24 @@ describe('deploy/helm/cdp', () => {
     const refs = new Set([...all.matchAll(/\.Values\.([\w.]+)/g)].map((m) => m[1] ?? ''));
     expect(refs.size).toBeGreaterThan(10);
     for (const ref of refs) expect(lookup(ref), ref).not.toBeUndefined();
+  });
+});
+
+describe('deploy/grafana-dashboard.json', () => {
+  it('charts only metrics the processes export', () => {
+    watchDatabase(t.database.pool);
+    const exported = new Set(metricsRegistry.getMetricsAsArray().map((m) => m.name));
+    const dashboard = JSON.parse(read('deploy/grafana-dashboard.json')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        for (const [name] of expr.matchAll(/cdp_[a-z0-9_]+/g)) {
+          expect(exported.has(name.replace(/_(bucket|count|sum)$/, '')), `${panel.title}: ${name}`).toBe(true);
+        }
+      }
+    }
   });
 });
 
