@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
-import { SERVER_MODES, type ServerMode } from './cli/modes.ts';
+import { EMBEDDED_MODES, SERVER_MODES, type ServerMode } from './cli/modes.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
@@ -18,6 +18,7 @@ import { withMigrationLock } from './lib/migration-lock.ts';
 import { holdRunLock, RUN_ID } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
+import { backup, restore } from './ops/backup.ts';
 import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
 import { loadDemoData } from './seed/load-demo-data.ts';
 import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
@@ -32,6 +33,11 @@ Usage: cdp <mode>        (npx cdp <mode>, or npm run cdp -- <mode>)
   worker    the background job worker only, against DATABASE_URL
   migrate   apply database migrations (and install the job queue) with DATABASE_URL
   seed      create the platform administrator and, unless CDP_SEED_DEMO=false, the demo tenant
+  backup --out DIR
+            the database (one consistent snapshot) and every data version, checked against
+            their manifests' sha256, into a new folder
+  restore DIR
+            a backup into an empty installation of the same release (migrates it first)
   demo generate --out DIR [--subjects N --sites S --format xpt|parquet|csv --seed N]
             write a synthetic SDTM study to files (\`cdp demo --help\` for all options)
   help      this text
@@ -68,7 +74,7 @@ async function connect(config: Config, secrets: Secrets, mode: Mode, log: AppCon
     }
     return { adminUrl: config.databaseUrl, appUrl: appUrl ?? '', appPassword, embedded: null };
   }
-  if (mode !== 'start') {
+  if (!EMBEDDED_MODES.includes(mode)) {
     throw new Error(`\`cdp ${mode}\` runs against an external database: set DATABASE_URL (and DATABASE_APP_PASSWORD).`);
   }
   const embedded = await startEmbeddedPostgres({
@@ -124,6 +130,18 @@ function banner(config: Config, password: string): string {
     '  Press Ctrl-C to stop.',
     '',
   ].join('\n');
+}
+
+/** `cdp backup --out DIR` / `cdp restore DIR`. */
+async function backupOrRestore(mode: 'backup' | 'restore', args: string[], adminUrl: string, dataDir: string) {
+  if (mode === 'backup') {
+    const out = args[0] === '--out' ? args[1] : undefined;
+    if (!out) throw new Error('usage: cdp backup --out DIR (a new or empty folder)');
+    return backup(adminUrl, dataDir, path.resolve(out));
+  }
+  const from = args[0];
+  if (!from) throw new Error('usage: cdp restore DIR (a folder written by cdp backup)');
+  return restore(adminUrl, dataDir, path.resolve(from));
 }
 
 async function main(): Promise<void> {
@@ -183,10 +201,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    if (mode === 'start') cleanups.push(await acquireInstanceLock(config.dataDir, config.port));
+    if (mode === 'start' || (EMBEDDED_MODES.includes(mode) && !config.databaseUrl)) {
+      cleanups.push(await acquireInstanceLock(config.dataDir, config.port));
+    }
     const secrets = await loadOrCreateSecrets(config.dataDir);
     const connections = await connect(config, secrets, mode, log);
     if (connections.embedded) cleanups.push(() => connections.embedded?.stop());
+
+    if (mode === 'backup' || mode === 'restore') {
+      if (mode === 'restore') await migrate(connections);
+      const summary = await backupOrRestore(mode, process.argv.slice(3), connections.adminUrl, config.dataDir);
+      log.info(summary, mode === 'backup' ? 'backup written' : 'backup restored');
+      return await cleanup();
+    }
 
     if (mode === 'migrate' || mode === 'start') await migrate(connections);
     if (mode === 'migrate') {
