@@ -9,6 +9,8 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 const MAIN = path.join(ROOT, 'apps/server/src/main.ts');
+/** The production build's entry (`npm run build:server`): plain node, no tsx. */
+export const BUILT_MAIN = path.join(ROOT, 'apps/server/dist/main.js');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,7 +37,16 @@ export interface CdpProcess {
 
 /** Runs `cdp <mode>` from the repository root with extra environment variables. */
 export function runCdp(mode: string, env: Record<string, string>, nodeArgs: string[] = []): CdpProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, mode], {
+  return spawnCdp([...nodeArgs, '--import', 'tsx', MAIN, mode], env);
+}
+
+/** Runs the production build, `node apps/server/dist/main.js <mode> [args]`, as an operator would. */
+export function runBuiltCdp(mode: string, env: Record<string, string>, args: string[] = []): CdpProcess {
+  return spawnCdp([BUILT_MAIN, mode, ...args], env);
+}
+
+function spawnCdp(args: string[], env: Record<string, string>): CdpProcess {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     // DuckDB runs each query on a libuv thread: the default 4 would queue a dashboard's queries.
     env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...env },

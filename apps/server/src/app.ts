@@ -9,10 +9,12 @@ import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { noStorePlugin } from './plugins/no-store.ts';
+import { observabilityPlugin } from './plugins/observability.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { phiAccessPlugin } from './plugins/phi-access.ts';
 import { rateLimitsPlugin } from './plugins/rate-limits.ts';
 import { securityEventsPlugin } from './plugins/security-events.ts';
+import { sharedRateLimitStore } from './plugins/shared-rate-limit-store.ts';
 import { webPlugin } from './plugins/web.ts';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
@@ -48,6 +50,12 @@ export interface BuildAppOptions {
    * terminal, so it shows warnings and errors only, unless LOG_LEVEL is debug or trace.
    */
   requestLogs?: boolean;
+  /**
+   * Count the per-address limits (sign-in, refresh) in PostgreSQL, shared by every API process
+   * (`cdp api`); off, each process counts in its own memory, which is exact when there is one
+   * (`cdp start`) and keeps test apps sharing one database from counting each other's sign-ins.
+   */
+  sharedRateLimits?: boolean;
 }
 
 function httpLogger(ctx: AppContext, options: BuildAppOptions): FastifyBaseLogger {
@@ -89,12 +97,16 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     },
   });
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, {
+    global: false,
+    ...(options.sharedRateLimits ? { store: sharedRateLimitStore(ctx.database.pool) } : {}),
+  });
   await app.register(errorsPlugin);
   await app.register(noStorePlugin);
   await app.register(inputGuardPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin, { ctx });
+  await app.register(observabilityPlugin);
   await app.register(securityEventsPlugin, { ctx });
   await app.register(rateLimitsPlugin, { ctx });
   await app.register(phiAccessPlugin, { ctx });

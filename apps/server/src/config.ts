@@ -142,9 +142,20 @@ const Env = z.object({
     .default(7 * 24),
   /** The address people open the app at, for links in e-mails; default http://localhost:PORT. */
   PUBLIC_URL: z.string().url().optional(),
+  /** Port of the admin listener: Prometheus metrics at /metrics, /healthz and /readyz (every role, workers too). Off when unset. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Interface of the admin listener (default 0.0.0.0: Prometheus scrapes it from another host). */
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** On SIGTERM: how long running jobs may take to finish before they are handed back to the queue. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/** Every environment variable CDP reads (deploy manifests are checked against it). */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.keys(Env.shape);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   // An empty variable (`FOO=` in a .env file or a container spec) means "not set".
@@ -200,6 +211,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     reportAttachmentMaxBytes: e.REPORT_ATTACHMENT_MAX_BYTES,
     reportLinkTtlHours: e.REPORT_LINK_TTL_HOURS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    metricsPort: e.METRICS_PORT ?? null,
+    metricsHost: e.METRICS_HOST,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
     actorCacheSeconds: e.ACTOR_CACHE_SECONDS,

@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
 import { rotateDataSourceSecrets } from './cli/secrets-rotate.ts';
+import { EMBEDDED_MODES, SERVER_MODES, type ServerMode } from './cli/modes.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
@@ -12,9 +13,13 @@ import type { AppContext } from './lib/context.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
 import { createLogger } from './lib/logger.ts';
-import { holdRunLock } from './lib/process-run.ts';
+import { watchDatabase } from './lib/metrics.ts';
+import { startMetricsServer } from './lib/metrics-server.ts';
+import { withMigrationLock } from './lib/migration-lock.ts';
+import { holdRunLock, RUN_ID } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
+import { backup, restore } from './ops/backup.ts';
 import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
 import { loadDemoData } from './seed/load-demo-data.ts';
 import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
@@ -32,13 +37,18 @@ Usage: cdp <mode>        (npx cdp <mode>, or npm run cdp -- <mode>)
   secrets rotate
             re-encrypt data-source credentials under a new key (CDP_SECRET_KEY, or a new one
             generated into DATA_DIR/secrets.json); run with \`cdp start\` stopped when embedded
+  backup --out DIR
+            the database (one consistent snapshot) and every data version, checked against
+            their manifests' sha256, into a new folder
+  restore DIR
+            a backup into an empty installation of the same release (migrates it first)
   demo generate --out DIR [--subjects N --sites S --format xpt|parquet|csv --seed N]
             write a synthetic SDTM study to files (\`cdp demo --help\` for all options)
   help      this text
 
 Configuration is by environment variable; see README.md.`;
 
-type Mode = 'start' | 'api' | 'worker' | 'migrate' | 'seed' | 'secrets';
+type Mode = ServerMode;
 
 interface Connections {
   adminUrl: string;
@@ -68,7 +78,7 @@ async function connect(config: Config, secrets: Secrets, mode: Mode, log: AppCon
     }
     return { adminUrl: config.databaseUrl, appUrl: appUrl ?? '', appPassword, embedded: null };
   }
-  if (mode !== 'start' && mode !== 'secrets') {
+  if (!EMBEDDED_MODES.includes(mode)) {
     throw new Error(`\`cdp ${mode}\` runs against an external database: set DATABASE_URL (and DATABASE_APP_PASSWORD).`);
   }
   const embedded = await startEmbeddedPostgres({
@@ -86,9 +96,11 @@ async function connect(config: Config, secrets: Secrets, mode: Mode, log: AppCon
 }
 
 async function migrate(connections: Connections): Promise<void> {
-  await runMigrations(connections.adminUrl);
-  if (connections.appPassword) await setAppRolePassword(connections.adminUrl, connections.appPassword);
-  await installJobQueue(connections.adminUrl);
+  await withMigrationLock(connections.adminUrl, async () => {
+    await runMigrations(connections.adminUrl);
+    if (connections.appPassword) await setAppRolePassword(connections.adminUrl, connections.appPassword);
+    await installJobQueue(connections.adminUrl);
+  });
 }
 
 function demoPassword(config: Config, secrets: Secrets): string {
@@ -124,6 +136,18 @@ function banner(config: Config, password: string): string {
   ].join('\n');
 }
 
+/** `cdp backup --out DIR` / `cdp restore DIR`. */
+async function backupOrRestore(mode: 'backup' | 'restore', args: string[], adminUrl: string, dataDir: string) {
+  if (mode === 'backup') {
+    const out = args[0] === '--out' ? args[1] : undefined;
+    if (!out) throw new Error('usage: cdp backup --out DIR (a new or empty folder)');
+    return backup(adminUrl, dataDir, path.resolve(out));
+  }
+  const from = args[0];
+  if (!from) throw new Error('usage: cdp restore DIR (a folder written by cdp backup)');
+  return restore(adminUrl, dataDir, path.resolve(from));
+}
+
 async function main(): Promise<void> {
   const mode = (process.argv[2] ?? 'start') as Mode | 'help' | '--help' | '-h';
   if (mode === 'help' || mode === '--help' || mode === '-h') {
@@ -145,15 +169,19 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  if (!['start', 'api', 'worker', 'migrate', 'seed', 'secrets'].includes(mode)) {
+  if (!(SERVER_MODES as readonly string[]).includes(mode)) {
     console.error(`Unknown mode "${mode}".\n\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
 
   const config = loadConfig();
-  // `cdp start` is read by a person: short human lines. The production roles log JSON.
-  const log = createLogger(config.logLevel, mode === 'start' ? 'human' : 'json');
+  // `cdp start` is read by a person: short human lines. The production roles log JSON, each line
+  // naming its process (role and run id: the id pipeline runs record as their worker).
+  const log =
+    mode === 'start'
+      ? createLogger(config.logLevel, 'human')
+      : createLogger(config.logLevel, 'json').child({ role: mode, run: RUN_ID });
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) {
@@ -182,10 +210,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
-    if (mode === 'start') cleanups.push(await acquireInstanceLock(config.dataDir, config.port));
+    if (mode === 'start' || (EMBEDDED_MODES.includes(mode) && !config.databaseUrl)) {
+      cleanups.push(await acquireInstanceLock(config.dataDir, config.port));
+    }
     const secrets = await loadOrCreateSecrets(config.dataDir);
     const connections = await connect(config, secrets, mode, log);
     if (connections.embedded) cleanups.push(() => connections.embedded?.stop());
+
+    if (mode === 'backup' || mode === 'restore') {
+      if (mode === 'restore') await migrate(connections);
+      const summary = await backupOrRestore(mode, process.argv.slice(3), connections.adminUrl, config.dataDir);
+      log.info(summary, mode === 'backup' ? 'backup written' : 'backup restored');
+      return await cleanup();
+    }
 
     if (mode === 'migrate' || mode === 'start') await migrate(connections);
     if (mode === 'migrate') {
@@ -206,6 +243,7 @@ async function main(): Promise<void> {
       applicationName: `cdp-${mode}`,
     });
     cleanups.push(() => database.close());
+    watchDatabase(database.pool);
     const ctx: AppContext = {
       config,
       database,
@@ -242,14 +280,26 @@ async function main(): Promise<void> {
     }
     if (mode === 'seed') return await cleanup();
 
+    const metricsServer = await startMetricsServer(ctx);
+    if (metricsServer) {
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            metricsServer.close(() => resolve());
+            metricsServer.closeAllConnections();
+          }),
+      );
+    }
+
     let worker: Worker | null = null;
     if (mode === 'worker' || mode === 'start') {
-      worker = await startWorker(ctx, connections.appUrl);
+      // On SIGTERM running jobs get SHUTDOWN_GRACE_SECONDS to finish, then go back to the queue.
+      worker = await startWorker(ctx, connections.appUrl, { graceMs: config.shutdownGraceSeconds * 1000 });
       cleanups.push(() => worker?.stop());
     }
     let app: FastifyInstance | null = null;
     if (mode === 'api' || mode === 'start') {
-      app = await buildApp(ctx, { requestLogs: mode !== 'start' });
+      app = await buildApp(ctx, { requestLogs: mode !== 'start', sharedRateLimits: mode === 'api' });
       cleanups.push(() => app?.close());
       try {
         await app.listen({ port: config.port, host: listenHost(config, mode) });

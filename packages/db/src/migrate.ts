@@ -4,7 +4,10 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../migrations', import.meta.url));
+/** The SQL migrations; the production build (scripts/build-server.mjs) copies them beside its bundle. */
+export const MIGRATIONS_FOLDER = fileURLToPath(
+  new URL(process.env.CDP_BUNDLED ? './migrations' : '../migrations', import.meta.url),
+);
 
 /** The role the application connects as; created by the migrations, never owner of anything. */
 export const APP_ROLE = 'cdp_app';
@@ -46,7 +49,7 @@ export interface MigrationStatus {
   latest: string | null;
 }
 
-/** Compares what the database has applied with what this build ships. */
+/** Compares what the database has applied with what this build ships: current when it has all of them. */
 export async function migrationStatus(pool: pg.Pool): Promise<MigrationStatus> {
   const journal = JSON.parse(await readFile(`${MIGRATIONS_FOLDER}/meta/_journal.json`, 'utf8')) as Journal;
   const expected = journal.entries.length;
@@ -56,8 +59,10 @@ export async function migrationStatus(pool: pg.Pool): Promise<MigrationStatus> {
   );
   const applied = rows[0]?.applied ?? 0;
   const newest = rows[0]?.newest ?? null;
+  // A database ahead of this build is current for it: migrations are additive, and during a rolling
+  // upgrade the migration runs first while the previous build's processes still serve.
   return {
-    current: applied === expected && last !== undefined && newest === String(last.when),
+    current: applied >= expected && last !== undefined && newest !== null && Number(newest) >= last.when,
     applied,
     expected,
     latest: last?.tag ?? null,

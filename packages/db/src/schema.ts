@@ -1208,3 +1208,23 @@ export const reportSettings = pgTable('report_settings', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   updatedBy: uuid('updated_by').references(() => users.id),
 });
+// ── 18-prod ──
+
+/**
+ * Rate-limit windows of requests made before anyone is known (sign-in, token refresh), counted by
+ * client address and route. In PostgreSQL, like `rate_limit_counters`, so the limits hold across
+ * every API process behind a load balancer. No tenant: the request has none yet.
+ */
+export const anonymousRateLimitCounters = pgTable(
+  'anonymous_rate_limit_counters',
+  {
+    bucket: text('bucket').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    windowSeconds: integer('window_seconds').notNull(),
+    hits: integer('hits').notNull().default(1),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bucket, t.windowStart] }),
+    index('anonymous_rate_limit_counters_window_idx').on(t.windowStart),
+  ],
+);

@@ -4,6 +4,7 @@ import type { ResolvedWidget } from '@cdp/widgets';
 import { scopeSpec, WidgetError } from '@cdp/widgets';
 import { resolverOf, type VersionData } from '../data/version-data.ts';
 import { AppError } from '../lib/app-error.ts';
+import { duckdbQuerySeconds, queryCacheTotal } from '../lib/metrics.ts';
 
 /** A widget that cannot be drawn as defined: a 422 whose message the widget shows in its error state. */
 export function widgetProblem(message: string, details?: unknown): AppError {
@@ -32,6 +33,10 @@ export async function runWidget(
     const runs = await Promise.all(
       specs.map(([, spec]) => engine.run(spec, resolver, { cacheKey: version.cacheKey ?? version.id })),
     );
+    for (const run of runs) {
+      queryCacheTotal.inc({ result: run.cached ? 'hit' : 'miss' });
+      if (!run.cached) duckdbQuerySeconds.observe(run.ms / 1000);
+    }
     const results: Record<string, QueryResult> = {};
     specs.forEach(([name], i) => {
       const run = runs[i];

@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { type ConvertedUpload, FormatError, type FormatErrorLocation, type UploadLimits } from '@cdp/formats';
+import { conversionBytesTotal, conversionRowsTotal, conversionSeconds } from '../lib/metrics.ts';
 
 export interface ConvertRequest {
   file: string;
@@ -12,6 +14,14 @@ export type ConvertReply =
   | { ok: true; result: ConvertedUpload }
   | { ok: false; kind: 'format'; reason: string; location: FormatErrorLocation }
   | { ok: false; kind: 'internal'; message: string };
+
+/**
+ * The thread's entry: from the sources, a bootstrap that registers tsx and loads convert-worker.ts;
+ * from the production build (scripts/build-server.mjs), the compiled worker beside the bundle.
+ */
+const WORKER_ENTRY = process.env.CDP_BUNDLED
+  ? new URL('./convert-worker.mjs', import.meta.url)
+  : new URL('./worker-bootstrap.mjs', import.meta.url);
 
 /** JavaScript heap a conversion may use; DuckDB's own memory is limited separately (DUCKDB_MEMORY_LIMIT). */
 const WORKER_HEAP_MB = 768;
@@ -46,8 +56,16 @@ function release(): void {
  */
 export async function convertInWorker(request: ConvertRequest, concurrency: number): Promise<ConvertedUpload> {
   await acquire(concurrency);
+  const stopTimer = conversionSeconds.startTimer();
   try {
-    return await runWorker(request);
+    const result = await runWorker(request);
+    stopTimer({ outcome: 'ok' });
+    conversionBytesTotal.inc((await stat(request.file).catch(() => ({ size: 0 }))).size);
+    conversionRowsTotal.inc(result.datasets.reduce((sum, d) => sum + d.rows, 0));
+    return result;
+  } catch (error) {
+    stopTimer({ outcome: 'failed' });
+    throw error;
   } finally {
     release();
   }
@@ -55,7 +73,7 @@ export async function convertInWorker(request: ConvertRequest, concurrency: numb
 
 function runWorker(request: ConvertRequest): Promise<ConvertedUpload> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
+    const worker = new Worker(WORKER_ENTRY, {
       workerData: { entry: new URL('./convert-worker.ts', import.meta.url).href, request },
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });

@@ -54,8 +54,20 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/** How often each worker looks for runs of dead workers (between the minute-wise `pipelines.tick`). */
+const RECOVERY_INTERVAL_MS = 5_000;
+
+export interface WorkerOptions {
+  /** On stop, how long running jobs may take to finish before they are failed back to the queue (retried by their policy). */
+  graceMs?: number;
+}
+
 /** Starts the worker: a handler for every registered job, and their schedules. */
-export async function startWorker(ctx: AppContext, connectionString: string): Promise<Worker> {
+export async function startWorker(
+  ctx: AppContext,
+  connectionString: string,
+  options: WorkerOptions = {},
+): Promise<Worker> {
   const boss = new PgBoss({
     connectionString,
     schema: SCHEMA,
@@ -97,8 +109,24 @@ export async function startWorker(ctx: AppContext, connectionString: string): Pr
   }
   await warnAboutUnknownQueues(ctx, boss);
 
+  // A run whose worker was killed is taken over within seconds, not at the next minute's tick.
+  let recovering = false;
+  const recovery = setInterval(() => {
+    if (recovering || isShuttingDown()) return;
+    recovering = true;
+    recoverInterruptedRuns(ctx)
+      .catch((error: unknown) => ctx.log.warn({ err: error }, 'recovering interrupted pipeline runs failed'))
+      .finally(() => {
+        recovering = false;
+      });
+  }, RECOVERY_INTERVAL_MS);
+  recovery.unref();
+
   return {
-    stop: () => boss.stop({ graceful: true, timeout: 10_000, wait: true }),
+    stop: async () => {
+      clearInterval(recovery);
+      await boss.stop({ graceful: true, timeout: options.graceMs ?? 10_000, wait: true });
+    },
   };
 }
 

