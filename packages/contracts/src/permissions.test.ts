@@ -21,6 +21,7 @@ const SEED: Record<string, string[]> = {
     'data:view:assigned',
     'data:export:assigned',
     'data:delete:assigned',
+    'data:view_phi:assigned',
     'audit:view:own',
     'api:create_key:own',
     'api:manage_key:own',
@@ -40,6 +41,7 @@ const SEED: Record<string, string[]> = {
     'data:view:assigned',
     'data:export:assigned',
     'data:delete:assigned',
+    'data:view_phi:assigned',
     'user:view:own',
   ],
   data_scientist: [
@@ -62,9 +64,9 @@ const SEED: Record<string, string[]> = {
 };
 
 describe('system roles', () => {
-  it('has exactly the 29 permission codes of the seed', () => {
-    expect(PERMISSIONS).toHaveLength(29);
-    expect(new Set(PERMISSIONS).size).toBe(29);
+  it('has exactly the 30 permission codes of the seed', () => {
+    expect(PERMISSIONS).toHaveLength(30);
+    expect(new Set(PERMISSIONS).size).toBe(30);
   });
 
   it.each(Object.entries(SEED))('%s holds exactly the seed grants', (key, grants) => {
@@ -75,7 +77,7 @@ describe('system roles', () => {
   it('platform_admin holds everything; tenants can never grant platform or tenant permissions', () => {
     expect([...SYSTEM_ROLES.platform_admin.permissions].sort()).toEqual([...PERMISSIONS].sort());
     expect(TENANT_PERMISSIONS.some((p) => p.startsWith('platform:') || p.startsWith('tenant:'))).toBe(false);
-    expect(TENANT_PERMISSIONS).toHaveLength(25);
+    expect(TENANT_PERMISSIONS).toHaveLength(26);
   });
 });
 
