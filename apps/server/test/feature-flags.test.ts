@@ -84,6 +84,7 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
   exports: {
     gated: () => [{ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards/${dashboardId}/exports` }],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
+  },
   rave_connector: {
     gated: () => [
       {
@@ -124,6 +125,7 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
       },
     ],
     other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/data-sources` }),
+  },
   electronic_signatures: {
     gated: () => [
       { method: 'GET', url: '/api/signatures/status' },

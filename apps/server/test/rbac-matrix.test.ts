@@ -370,6 +370,8 @@ const CASES: Case[] = [
     permission: 'audit:export:own',
     allowed: ['auditor'],
     request: async () => ({ method: 'GET', url: '/api/phi-access/export' }),
+  },
+  {
     name: 'export a dashboard as PDF',
     permission: 'dashboard:export:assigned',
     allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],

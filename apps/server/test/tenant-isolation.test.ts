@@ -255,9 +255,6 @@ beforeAll(async () => {
     url: `/api/studies/${a.study.id}/data-sources/${source.json().data.id}/pulls`,
   });
   expect(pull.statusCode, pull.body).toBe(202);
-  victim = {
-    sourceId: source.json().data.id,
-    pullId: pull.json().data.id,
   const signature = await t.request(custom, {
     method: 'POST',
     url: '/api/signatures',
@@ -271,6 +268,8 @@ beforeAll(async () => {
   });
   expect(signature.statusCode, signature.body).toBe(201);
   victim = {
+    sourceId: source.json().data.id,
+    pullId: pull.json().data.id,
     signatureId: signature.json().data.id,
     webhookId: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,

@@ -825,24 +825,6 @@ export const webhookAttempts = pgTable(
   (t) => [index('webhook_attempts_delivery').on(t.deliveryId, t.number)],
 );
 
-// ── 16-phi ──
-
-/**
- * A study's classification of a column as PHI (a direct identifier: masked for whoever lacks
- * `data:view_phi:assigned`, encrypted on disk) or sensitive (marked only). Keyed by dataset and
- * column name, upper-cased, so it holds for every version of the study, past and future.
- */
-export const phiColumns = pgTable(
-  'phi_columns',
-// ── 14-render ──
-
-/**
- * Dashboard exports (PDF, PPTX, XLSX): one row per requested file, from queued to written (or
- * failed). The file lives under the study's `exports/` folder until `expires_at`, then the purge
- * job removes it and clears `file_path`; the row stays as the record of what was exported.
- */
-export const dashboardExports = pgTable(
-  'exports',
 // ── 13-sources ──
 
 /** What a data source keeps about its last pull, shown on its page without reading the history. */
@@ -857,16 +839,145 @@ export type DataSourcePullStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'UNCHANG
  */
 export const dataSources = pgTable(
   'data_sources',
-// ── 16-sign ──
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    name: text('name').notNull(),
+    type: text('type', { enum: ['rave', 'sftp', 'folder'] }).notNull(),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+    secretCiphertext: text('secret_ciphertext'),
+    secretSetAt: timestamp('secret_set_at', { withTimezone: true }),
+    /** Null: pulled by hand only. */
+    schedule: jsonb('schedule').$type<{ cron: string; timeZone: string } | null>(),
+    scheduleFiredAt: timestamp('schedule_fired_at', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    autoActivate: boolean('auto_activate').notNull().default(false),
+    lastPullStatus: text('last_pull_status').$type<DataSourcePullStatus>(),
+    lastPullAt: timestamp('last_pull_at', { withTimezone: true }),
+    lastPullMessage: text('last_pull_message'),
+    /** When the last pull that succeeded (or found nothing new) started: a connector's `start=`. */
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    createdBy: uuid('created_by').references(() => users.id),
+    ...timestamps,
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('data_sources_study').on(t.studyId),
+    uniqueIndex('data_sources_study_name').on(t.studyId, t.name).where(sql`${t.deletedAt} is null`),
+  ],
+);
+
+/** One pull of a data source: its progress, outcome and the version it made. One active per source. */
+export const dataSourcePulls = pgTable(
+  'data_source_pulls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    sourceId: uuid('source_id')
+      .notNull()
+      .references(() => dataSources.id),
+    status: text('status').$type<DataSourcePullStatus>().notNull(),
+    trigger: text('trigger', { enum: ['manual', 'schedule'] }).notNull(),
+    progress: jsonb('progress').$type<{
+      bytes: number | null;
+      files: number | null;
+      forms: number | null;
+      subjects: number | null;
+      message: string | null;
+    }>(),
+    /** The outcome in one line: the version made, "No changes since …", or the failure naming file or request. */
+    message: text('message'),
+    versionId: uuid('version_id').references(() => dataVersions.id),
+    activated: boolean('activated').notNull().default(false),
+    attempts: integer('attempts').notNull().default(0),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    workerId: text('worker_id'),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('data_source_pulls_source').on(t.sourceId, t.queuedAt),
+    uniqueIndex('data_source_pulls_one_active').on(t.sourceId).where(sql`${t.status} in ('QUEUED', 'RUNNING')`),
+  ],
+);
+
+/** A pull's log, line by line. */
+export const dataSourcePullLogs = pgTable(
+  'data_source_pull_logs',
+  {
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    pullId: uuid('pull_id')
+      .notNull()
+      .references(() => dataSourcePulls.id),
+    seq: integer('seq').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    level: text('level', { enum: ['info', 'warn', 'error'] }).notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pullId, t.seq] })],
+);
+
+// ── 14-render ──
 
 /**
- * Electronic signatures (21 CFR Part 11): append-only like the audit trail (a trigger refuses
- * UPDATE, DELETE and TRUNCATE). The manifestation (printed name, time, time zone, meaning) is
- * stored as signed, never re-derived from the user row; `content_sha256` is the SHA-256 of the
- * signed record's canonical content, the link that verification recomputes.
+ * Dashboard exports (PDF, PPTX, XLSX): one row per requested file, from queued to written (or
+ * failed). The file lives under the study's `exports/` folder until `expires_at`, then the purge
+ * job removes it and clears `file_path`; the row stays as the record of what was exported.
  */
-export const signatures = pgTable(
-  'signatures',
+export const dashboardExports = pgTable(
+  'exports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    dashboardId: uuid('dashboard_id')
+      .notNull()
+      .references(() => dashboards.id),
+    format: text('format', { enum: ['pdf', 'pptx', 'xlsx'] }).notNull(),
+    status: text('status', { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] }).notNull(),
+    /** What was asked: page ids (null: all), the view's filters, the renderer's options. */
+    request: jsonb('request')
+      .$type<{ pages: string[] | null; filters: unknown[]; options: Record<string, unknown> }>()
+      .notNull(),
+    progress: jsonb('progress').$type<{ done: number; total: number; message: string }>(),
+    /** Who the export was made for: the requesting user (scheduled reports: the report's owner). */
+    requestedBy: uuid('requested_by').references(() => users.id),
+    dataVersionId: uuid('data_version_id').references(() => dataVersions.id),
+    fileName: text('file_name'),
+    /** Relative to the study's folder; null before the file exists and after it is purged. */
+    filePath: text('file_path'),
+    mediaType: text('media_type'),
+    bytes: integer('bytes'),
+    sha256: text('sha256'),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    purgedAt: timestamp('purged_at', { withTimezone: true }),
+  },
+  (t) => [index('exports_dashboard').on(t.dashboardId, t.createdAt), index('exports_expiry').on(t.expiresAt)],
+);
+
 // ── 14-schedule ──
 
 /**
@@ -884,21 +995,102 @@ export const scheduledReports = pgTable(
     studyId: uuid('study_id')
       .notNull()
       .references(() => studies.id),
-    dataset: text('dataset').notNull(),
-    column: text('column').notNull(),
-    classification: text('classification', { enum: ['phi', 'sensitive'] }).notNull(),
-    confirmedBy: uuid('confirmed_by').references(() => users.id),
-    confirmedAt: timestamp('confirmed_at', { withTimezone: true }).notNull().defaultNow(),
+    dashboardId: uuid('dashboard_id')
+      .notNull()
+      .references(() => dashboards.id),
+    /** Whose access the report runs with: its creator (a report never shows more than they may see now). */
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** `{type, time, timeZone, days?, dayOfMonth?, cron?}` (contracts: ReportSchedule). */
+    schedule: jsonb('schedule').$type<Record<string, unknown>>().notNull(),
+    format: text('format').notNull(),
+    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+    filters: jsonb('filters').$type<unknown[]>().notNull().default([]),
+    pages: text('pages').array(),
+    recipients: text('recipients').array().notNull(),
+    cc: text('cc').array().notNull().default([]),
+    subject: text('subject').notNull(),
+    body: text('body').notNull().default(''),
+    active: boolean('active').notNull().default(true),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true }),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+    lastStatus: text('last_status'),
+    failureCount: integer('failure_count').notNull().default(0),
+    /** Why the system switched it off (three failures in a row); cleared when switched on again. */
+    disabledReason: text('disabled_reason'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
-  (t) => [unique('phi_columns_study_column').on(t.orgId, t.studyId, t.dataset, t.column)],
+  (t) => [index('scheduled_reports_study').on(t.orgId, t.studyId), index('scheduled_reports_due').on(t.nextRunAt)],
 );
 
+/** One sending of a report (scheduled, or a test to its sender): to whom, how big, what came of it. */
+export const scheduledReportRuns = pgTable(
+  'scheduled_report_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => scheduledReports.id),
+    /** schedule | test */
+    trigger: text('trigger').notNull(),
+    /** running | sent | failed */
+    status: text('status').notNull().default('running'),
+    /** The occurrence this run is for (scheduled runs): one run per occurrence. */
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
+    recipients: text('recipients').array().notNull(),
+    cc: text('cc').array().notNull().default([]),
+    fileName: text('file_name'),
+    filePath: text('file_path'),
+    bytes: bigint('bytes', { mode: 'number' }),
+    sha256: text('sha256'),
+    /** attachment | link (the file was over the size limit: the mail carries a sign-in link) */
+    delivery: text('delivery'),
+    linkExpiresAt: timestamp('link_expires_at', { withTimezone: true }),
+    messageId: text('message_id'),
+    error: text('error'),
+    requestedBy: uuid('requested_by').references(() => users.id),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('scheduled_report_runs_report').on(t.reportId, t.startedAt),
+    uniqueIndex('scheduled_report_runs_occurrence').on(t.reportId, t.scheduledFor),
+  ],
+);
+
+/** Organization settings of e-mailed reports (admin-editable): whether mail may go outside the organization. */
+export const reportSettings = pgTable('report_settings', {
+  orgId: uuid('org_id')
+    .primaryKey()
+    .references(() => organizations.id),
+  allowExternalRecipients: boolean('allow_external_recipients').notNull().default(false),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedBy: uuid('updated_by').references(() => users.id),
+});
+
+// ── 16-sign ──
+
 /**
- * Every response that carried PHI in clear: who, when, from where, which study, dataset and
- * columns, how many rows, through which route. Append-only like `audit_events` (trigger + grants).
+ * Electronic signatures (21 CFR Part 11): append-only like the audit trail (a trigger refuses
+ * UPDATE, DELETE and TRUNCATE). The manifestation (printed name, time, time zone, meaning) is
+ * stored as signed, never re-derived from the user row; `content_sha256` is the SHA-256 of the
+ * signed record's canonical content, the link that verification recomputes.
  */
-export const phiAccessLog = pgTable(
-  'phi_access_log',
+export const signatures = pgTable(
+  'signatures',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
     studyId: uuid('study_id').references(() => studies.id),
     resourceType: text('resource_type').notNull(),
     resourceId: text('resource_id').notNull(),
@@ -966,170 +1158,6 @@ export const mfaRecoveryCodes = pgTable(
     orgId: uuid('org_id')
       .notNull()
       .references(() => organizations.id),
-    studyId: uuid('study_id')
-      .notNull()
-      .references(() => studies.id),
-    userId: uuid('user_id').references(() => users.id),
-    apiKeyId: uuid('api_key_id'),
-    ip: text('ip'),
-    userAgent: text('user_agent'),
-    dataset: text('dataset').notNull(),
-    columns: jsonb('columns').$type<string[]>().notNull(),
-    rows: integer('rows').notNull(),
-    route: text('route').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [
-    index('phi_access_log_org_created').on(t.orgId, t.createdAt),
-    index('phi_access_log_org_user').on(t.orgId, t.userId, t.createdAt),
-  ],
-    dashboardId: uuid('dashboard_id')
-      .notNull()
-      .references(() => dashboards.id),
-    format: text('format', { enum: ['pdf', 'pptx', 'xlsx'] }).notNull(),
-    status: text('status', { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] }).notNull(),
-    /** What was asked: page ids (null: all), the view's filters, the renderer's options. */
-    request: jsonb('request')
-      .$type<{ pages: string[] | null; filters: unknown[]; options: Record<string, unknown> }>()
-      .notNull(),
-    progress: jsonb('progress').$type<{ done: number; total: number; message: string }>(),
-    /** Who the export was made for: the requesting user (scheduled reports: the report's owner). */
-    requestedBy: uuid('requested_by').references(() => users.id),
-    dataVersionId: uuid('data_version_id').references(() => dataVersions.id),
-    fileName: text('file_name'),
-    /** Relative to the study's folder; null before the file exists and after it is purged. */
-    filePath: text('file_path'),
-    mediaType: text('media_type'),
-    bytes: integer('bytes'),
-    sha256: text('sha256'),
-    error: text('error'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp('started_at', { withTimezone: true }),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
-    expiresAt: timestamp('expires_at', { withTimezone: true }),
-    purgedAt: timestamp('purged_at', { withTimezone: true }),
-  },
-  (t) => [index('exports_dashboard').on(t.dashboardId, t.createdAt), index('exports_expiry').on(t.expiresAt)],
-    name: text('name').notNull(),
-    type: text('type', { enum: ['rave', 'sftp', 'folder'] }).notNull(),
-    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
-    secretCiphertext: text('secret_ciphertext'),
-    secretSetAt: timestamp('secret_set_at', { withTimezone: true }),
-    /** Null: pulled by hand only. */
-    schedule: jsonb('schedule').$type<{ cron: string; timeZone: string } | null>(),
-    scheduleFiredAt: timestamp('schedule_fired_at', { withTimezone: true }),
-    enabled: boolean('enabled').notNull().default(true),
-    autoActivate: boolean('auto_activate').notNull().default(false),
-    lastPullStatus: text('last_pull_status').$type<DataSourcePullStatus>(),
-    lastPullAt: timestamp('last_pull_at', { withTimezone: true }),
-    lastPullMessage: text('last_pull_message'),
-    /** When the last pull that succeeded (or found nothing new) started: a connector's `start=`. */
-    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
-    createdBy: uuid('created_by').references(() => users.id),
-    ...timestamps,
-    deletedAt: timestamp('deleted_at', { withTimezone: true }),
-  },
-  (t) => [
-    index('data_sources_study').on(t.studyId),
-    uniqueIndex('data_sources_study_name').on(t.studyId, t.name).where(sql`${t.deletedAt} is null`),
-  ],
-);
-
-/** One pull of a data source: its progress, outcome and the version it made. One active per source. */
-export const dataSourcePulls = pgTable(
-  'data_source_pulls',
-    dashboardId: uuid('dashboard_id')
-      .notNull()
-      .references(() => dashboards.id),
-    /** Whose access the report runs with: its creator (a report never shows more than they may see now). */
-    ownerId: uuid('owner_id')
-      .notNull()
-      .references(() => users.id),
-    name: text('name').notNull(),
-    description: text('description').notNull().default(''),
-    /** `{type, time, timeZone, days?, dayOfMonth?, cron?}` (contracts: ReportSchedule). */
-    schedule: jsonb('schedule').$type<Record<string, unknown>>().notNull(),
-    format: text('format').notNull(),
-    options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
-    filters: jsonb('filters').$type<unknown[]>().notNull().default([]),
-    pages: text('pages').array(),
-    recipients: text('recipients').array().notNull(),
-    cc: text('cc').array().notNull().default([]),
-    subject: text('subject').notNull(),
-    body: text('body').notNull().default(''),
-    active: boolean('active').notNull().default(true),
-    nextRunAt: timestamp('next_run_at', { withTimezone: true }),
-    lastRunAt: timestamp('last_run_at', { withTimezone: true }),
-    lastStatus: text('last_status'),
-    failureCount: integer('failure_count').notNull().default(0),
-    /** Why the system switched it off (three failures in a row); cleared when switched on again. */
-    disabledReason: text('disabled_reason'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    deletedAt: timestamp('deleted_at', { withTimezone: true }),
-  },
-  (t) => [index('scheduled_reports_study').on(t.orgId, t.studyId), index('scheduled_reports_due').on(t.nextRunAt)],
-);
-
-/** One sending of a report (scheduled, or a test to its sender): to whom, how big, what came of it. */
-export const scheduledReportRuns = pgTable(
-  'scheduled_report_runs',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
-    studyId: uuid('study_id')
-      .notNull()
-      .references(() => studies.id),
-    sourceId: uuid('source_id')
-      .notNull()
-      .references(() => dataSources.id),
-    status: text('status').$type<DataSourcePullStatus>().notNull(),
-    trigger: text('trigger', { enum: ['manual', 'schedule'] }).notNull(),
-    progress: jsonb('progress').$type<{
-      bytes: number | null;
-      files: number | null;
-      forms: number | null;
-      subjects: number | null;
-      message: string | null;
-    }>(),
-    /** The outcome in one line: the version made, "No changes since …", or the failure naming file or request. */
-    message: text('message'),
-    versionId: uuid('version_id').references(() => dataVersions.id),
-    activated: boolean('activated').notNull().default(false),
-    attempts: integer('attempts').notNull().default(0),
-    requestedBy: uuid('requested_by').references(() => users.id),
-    workerId: text('worker_id'),
-    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
-    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
-    startedAt: timestamp('started_at', { withTimezone: true }),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
-    cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
-  },
-  (t) => [
-    index('data_source_pulls_source').on(t.sourceId, t.queuedAt),
-    uniqueIndex('data_source_pulls_one_active').on(t.sourceId).where(sql`${t.status} in ('QUEUED', 'RUNNING')`),
-  ],
-);
-
-/** A pull's log, line by line. */
-export const dataSourcePullLogs = pgTable(
-  'data_source_pull_logs',
-  {
-    orgId: uuid('org_id')
-      .notNull()
-      .references(() => organizations.id),
-    pullId: uuid('pull_id')
-      .notNull()
-      .references(() => dataSourcePulls.id),
-    seq: integer('seq').notNull(),
-    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-    level: text('level', { enum: ['info', 'warn', 'error'] }).notNull(),
-    message: text('message').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.pullId, t.seq] })],
-);
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id),
@@ -1158,6 +1186,64 @@ export const mfaChallenges = pgTable('mfa_challenges', {
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+// ── 16-phi ──
+
+/**
+ * A study's classification of a column as PHI (a direct identifier: masked for whoever lacks
+ * `data:view_phi:assigned`, encrypted on disk) or sensitive (marked only). Keyed by dataset and
+ * column name, upper-cased, so it holds for every version of the study, past and future.
+ */
+export const phiColumns = pgTable(
+  'phi_columns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    dataset: text('dataset').notNull(),
+    column: text('column').notNull(),
+    classification: text('classification', { enum: ['phi', 'sensitive'] }).notNull(),
+    confirmedBy: uuid('confirmed_by').references(() => users.id),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('phi_columns_study_column').on(t.orgId, t.studyId, t.dataset, t.column)],
+);
+
+/**
+ * Every response that carried PHI in clear: who, when, from where, which study, dataset and
+ * columns, how many rows, through which route. Append-only like `audit_events` (trigger + grants).
+ */
+export const phiAccessLog = pgTable(
+  'phi_access_log',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    userId: uuid('user_id').references(() => users.id),
+    apiKeyId: uuid('api_key_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    dataset: text('dataset').notNull(),
+    columns: jsonb('columns').$type<string[]>().notNull(),
+    rows: integer('rows').notNull(),
+    route: text('route').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('phi_access_log_org_created').on(t.orgId, t.createdAt),
+    index('phi_access_log_org_user').on(t.orgId, t.userId, t.createdAt),
+  ],
+);
+
 // ── perf-api ──
 
 /**
@@ -1169,45 +1255,8 @@ export const mfaChallenges = pgTable('mfa_challenges', {
 export const authVersion = pgTable('auth_version', {
   id: integer('id').primaryKey(),
   version: bigint('version', { mode: 'number' }).notNull(),
-    reportId: uuid('report_id')
-      .notNull()
-      .references(() => scheduledReports.id),
-    /** schedule | test */
-    trigger: text('trigger').notNull(),
-    /** running | sent | failed */
-    status: text('status').notNull().default('running'),
-    /** The occurrence this run is for (scheduled runs): one run per occurrence. */
-    scheduledFor: timestamp('scheduled_for', { withTimezone: true }),
-    recipients: text('recipients').array().notNull(),
-    cc: text('cc').array().notNull().default([]),
-    fileName: text('file_name'),
-    filePath: text('file_path'),
-    bytes: bigint('bytes', { mode: 'number' }),
-    sha256: text('sha256'),
-    /** attachment | link (the file was over the size limit: the mail carries a sign-in link) */
-    delivery: text('delivery'),
-    linkExpiresAt: timestamp('link_expires_at', { withTimezone: true }),
-    messageId: text('message_id'),
-    error: text('error'),
-    requestedBy: uuid('requested_by').references(() => users.id),
-    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
-  },
-  (t) => [
-    index('scheduled_report_runs_report').on(t.reportId, t.startedAt),
-    uniqueIndex('scheduled_report_runs_occurrence').on(t.reportId, t.scheduledFor),
-  ],
-);
-
-/** Organization settings of e-mailed reports (admin-editable): whether mail may go outside the organization. */
-export const reportSettings = pgTable('report_settings', {
-  orgId: uuid('org_id')
-    .primaryKey()
-    .references(() => organizations.id),
-  allowExternalRecipients: boolean('allow_external_recipients').notNull().default(false),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedBy: uuid('updated_by').references(() => users.id),
 });
+
 // ── 18-prod ──
 
 /**
