@@ -30,6 +30,8 @@ let victim: {
   apiKeyId: string;
   webhookId: string;
   deliveryId: string;
+  reportId: string;
+  reportRunId: string;
 };
 let intruder: Session;
 /** An API key of the intruder's organization holding every scope a key can hold. */
@@ -106,7 +108,24 @@ const BODIES: Record<string, unknown> = {
   'POST /api/api-keys/:id/revoke': { reason: 'cross-tenant attempt' },
   'PATCH /api/webhooks/:id': { description: 'Changed by another tenant' },
   'POST /api/webhooks/:id/rotate-secret': { overlapHours: 1 },
+  'POST /api/studies/:id/scheduled-reports/preview-schedule': {
+    schedule: { type: 'daily', time: '08:00', timeZone: 'UTC' },
+  },
+  'POST /api/studies/:id/scheduled-reports': reportBody('00000000-0000-4000-8000-000000000000'),
+  'PUT /api/studies/:id/scheduled-reports/:reportId': reportBody('00000000-0000-4000-8000-000000000000'),
 };
+
+/** A scheduled report that passes validation. */
+function reportBody(dashboardId: string, recipient = 'intruder@example.com') {
+  return {
+    name: 'Victim report',
+    dashboardId,
+    schedule: { type: 'weekly', days: ['mon'], time: '08:00', timeZone: 'Europe/Berlin' },
+    format: 'pdf',
+    recipients: [recipient],
+    subject: '{study} weekly',
+  };
+}
 
 /** A query string that passes validation, so the request reaches the tenant check. */
 const QUERIES: Record<string, string> = {
@@ -134,6 +153,8 @@ function fillParams(url: string): string {
     if (name === 'rid') return victim.runId;
     if (name === 'oid') return victim.outputId;
     if (name === 'deliveryId') return victim.deliveryId;
+    if (name === 'reportId') return victim.reportId;
+    if (name === 'runId') return victim.reportRunId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -203,7 +224,20 @@ beforeAll(async () => {
   expect(webhook.statusCode, webhook.body).toBe(201);
   const webhookTest = await t.request(custom, { method: 'POST', url: `/api/webhooks/${webhook.json().data.id}/test` });
   expect(webhookTest.statusCode, webhookTest.body).toBe(202);
+  const report = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/scheduled-reports`,
+    payload: reportBody(dashboardId, custom.user.email),
+  });
+  expect(report.statusCode, report.body).toBe(201);
+  const reportTest = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/scheduled-reports/${report.json().data.id}/test`,
+  });
+  expect(reportTest.statusCode, reportTest.body).toBe(202);
   victim = {
+    reportId: report.json().data.id,
+    reportRunId: reportTest.json().data.runId,
     webhookId: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,
     pipelineId,
@@ -303,6 +337,8 @@ describe('tenant isolation', () => {
         'Victim key',
         victim.webhookId,
         'victim.invalid',
+        victim.reportId,
+        'Victim report',
       ];
       for (const route of t.routes) {
         const key = `${route.method} ${route.url}`;
@@ -316,6 +352,7 @@ describe('tenant isolation', () => {
             isKey &&
             (isSessionOnlyRoute(route.url) ||
               route.url === '/api/security-events' ||
+              route.url === '/api/organization/report-settings' ||
               route.url.startsWith('/api/webhooks'));
           expect(res.statusCode, key).toBe(refused ? 403 : 200);
           for (const secret of secrets) expect(res.body, `${key} leaks ${secret}`).not.toContain(secret);
@@ -392,5 +429,17 @@ describe('tenant isolation', () => {
       [victim.orgId],
     );
     expect(deliveries[0].n).toBe(1);
+    const { rows: reports } = await t.admin.query(
+      'select name, active, deleted_at, recipients from scheduled_reports where org_id = $1',
+      [victim.orgId],
+    );
+    expect(reports).toEqual([
+      { name: 'Victim report', active: true, deleted_at: null, recipients: [expect.any(String)] },
+    ]);
+    const { rows: reportRuns } = await t.admin.query(
+      'select count(*)::int as n from scheduled_report_runs where org_id = $1',
+      [victim.orgId],
+    );
+    expect(reportRuns[0].n).toBe(1);
   });
 });
