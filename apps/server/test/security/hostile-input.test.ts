@@ -163,7 +163,26 @@ beforeAll(async () => {
   });
   expect(webhook.statusCode, webhook.body).toBe(201);
   const webhookTest = await t.request(admin, { method: 'POST', url: `/api/webhooks/${webhook.json().data.id}/test` });
+  const report = await t.request(admin, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/scheduled-reports`,
+    payload: {
+      name: 'Walker report',
+      dashboardId,
+      schedule: { type: 'daily', time: '08:00', timeZone: 'UTC' },
+      format: 'pdf',
+      recipients: [admin.user.email],
+      subject: '{study}',
+    },
+  });
+  expect(report.statusCode, report.body).toBe(201);
+  const reportTest = await t.request(admin, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/scheduled-reports/${report.json().data.id}/test`,
+  });
   ids = {
+    reportId: report.json().data.id,
+    runId: reportTest.json().data.runId,
     webhooks: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,
     pid,
