@@ -1258,6 +1258,84 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/organization/report-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization’s settings of e-mailed reports */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                allowExternalRecipients: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        /** Allow or forbid e-mailed reports to addresses outside the organization (a compliance decision, audited) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowExternalRecipients: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                allowExternalRecipients: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/permissions": {
         parameters: {
             query?: never;
@@ -5650,6 +5728,817 @@ export interface paths {
                             }[];
                             rows: unknown[][];
                             total: number | null;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The study’s scheduled reports, and how mail leaves (SMTP, or the outbox folder) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            meta: {
+                                mail: {
+                                    outboxDir: string | null;
+                                    /** @enum {string} */
+                                    transport: "smtp" | "outbox";
+                                };
+                                permissions: string[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /** Schedule a report; it runs with the access of the person who saves it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /** @default  */
+                        body?: string;
+                        /** @default [] */
+                        cc?: string[];
+                        /** Format: uuid */
+                        dashboardId: string;
+                        /** @default  */
+                        description?: string;
+                        /** @default [] */
+                        filters?: {
+                            field: string;
+                            /** @enum {string} */
+                            op: "eq" | "in" | "between" | "ge" | "le";
+                            src?: string;
+                            value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                        }[];
+                        /** @enum {string} */
+                        format: "pdf" | "pptx" | "xlsx";
+                        name: string;
+                        /** @default {} */
+                        options?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        pages?: string[];
+                        recipients: string[];
+                        schedule: {
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "daily";
+                        } | {
+                            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "weekly";
+                        } | {
+                            dayOfMonth: number | "last";
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "monthly";
+                        } | {
+                            cron: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "cron";
+                        };
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One scheduled report */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        /** Replace a report’s settings (the saver becomes its owner; switching it on clears its failures) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /** @default  */
+                        body?: string;
+                        /** @default [] */
+                        cc?: string[];
+                        /** Format: uuid */
+                        dashboardId: string;
+                        /** @default  */
+                        description?: string;
+                        /** @default [] */
+                        filters?: {
+                            field: string;
+                            /** @enum {string} */
+                            op: "eq" | "in" | "between" | "ge" | "le";
+                            src?: string;
+                            value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                        }[];
+                        /** @enum {string} */
+                        format: "pdf" | "pptx" | "xlsx";
+                        name: string;
+                        /** @default {} */
+                        options?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        pages?: string[];
+                        recipients: string[];
+                        schedule: {
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "daily";
+                        } | {
+                            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "weekly";
+                        } | {
+                            dayOfMonth: number | "last";
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "monthly";
+                        } | {
+                            cron: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "cron";
+                        };
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        /** Delete a report (its run history is kept) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report’s runs, newest first: when, to whom, size, outcome, error */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                bytes: number | null;
+                                cc: string[];
+                                delivery: ("attachment" | "link") | null;
+                                error: string | null;
+                                fileName: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                linkExpiresAt: string | null;
+                                recipients: string[];
+                                scheduledFor: string | null;
+                                sha256: string | null;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "running" | "sent" | "failed";
+                                /** @enum {string} */
+                                trigger: "schedule" | "test";
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}/runs/{runId}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file of a run that was too large to attach: for a signed-in user who may export the study’s dashboards, until the link expires */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the report now to the person asking, and nobody else (a run in the history) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: uuid */
+                                runId: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/preview-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A schedule in words and its next run times, in its zone (nothing is saved) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 5 */
+                        count?: number;
+                        schedule: {
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "daily";
+                        } | {
+                            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "weekly";
+                        } | {
+                            dayOfMonth: number | "last";
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "monthly";
+                        } | {
+                            cron: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "cron";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                runs: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    local: string;
+                                }[];
+                                text: string;
+                            };
                         };
                     };
                 };
