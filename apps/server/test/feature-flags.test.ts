@@ -133,6 +133,17 @@ const GATED: Record<FeatureFlag, { gated: () => InjectOptions[]; other: () => In
     ],
     other: () => ({ method: 'GET', url: '/api/studies' }),
   },
+  scheduled_reports: {
+    gated: () => [
+      { method: 'GET', url: `/api/studies/${tenant.study.id}/scheduled-reports` },
+      {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/scheduled-reports/preview-schedule`,
+        payload: { schedule: { type: 'daily', time: '08:00', timeZone: 'UTC' } },
+      },
+    ],
+    other: () => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/dashboards` }),
+  },
   public_api: {
     gated: () => [{ method: 'GET', url: '/api/api-keys' }],
     other: () => ({ method: 'GET', url: '/api/studies' }),

@@ -323,6 +323,53 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'list scheduled reports',
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/scheduled-reports` }),
+  },
+  {
+    name: 'preview a report schedule',
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant }) => ({
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/scheduled-reports/preview-schedule`,
+      payload: { schedule: { type: 'weekly', days: ['mon'], time: '08:00', timeZone: 'Europe/Berlin' } },
+    }),
+  },
+  {
+    name: 'schedule a report',
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant, t, unique }) => {
+      const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+      const admin = await tenant.as('org_admin');
+      return {
+        method: 'POST',
+        url: `/api/studies/${studyId}/scheduled-reports`,
+        payload: {
+          name: `RBAC ${unique}`,
+          dashboardId,
+          schedule: { type: 'daily', time: '07:00', timeZone: 'UTC' },
+          format: 'xlsx',
+          recipients: [admin.user.email],
+          subject: '{study}',
+        },
+      };
+    },
+  },
+  {
+    name: 'allow reports to external recipients',
+    permission: 'organization:manage:own',
+    allowed: ['org_admin'],
+    request: async () => ({
+      method: 'PUT',
+      url: '/api/organization/report-settings',
+      payload: { allowExternalRecipients: false },
+    }),
+  },
+  {
     name: "read a dashboard page's data",
     permission: 'dashboard:view:assigned',
     allowed: ROLES,

@@ -34,6 +34,8 @@ let victim: {
   sourceId: string;
   pullId: string;
   signatureId: string;
+  reportId: string;
+  reportRunId: string;
 };
 let intruder: Session;
 /** An API key of the intruder's organization holding every scope a key can hold. */
@@ -132,7 +134,24 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/studies/:id/data-sources/:sid': { name: 'Renamed by another tenant' },
   'PUT /api/studies/:id/data-sources/:sid/secret': { secret: 'intruder-secret' },
   'POST /api/webhooks/:id/rotate-secret': { overlapHours: 1 },
+  'POST /api/studies/:id/scheduled-reports/preview-schedule': {
+    schedule: { type: 'daily', time: '08:00', timeZone: 'UTC' },
+  },
+  'POST /api/studies/:id/scheduled-reports': reportBody('00000000-0000-4000-8000-000000000000'),
+  'PUT /api/studies/:id/scheduled-reports/:reportId': reportBody('00000000-0000-4000-8000-000000000000'),
 };
+
+/** A scheduled report that passes validation. */
+function reportBody(dashboardId: string, recipient = 'intruder@example.com') {
+  return {
+    name: 'Victim report',
+    dashboardId,
+    schedule: { type: 'weekly', days: ['mon'], time: '08:00', timeZone: 'Europe/Berlin' },
+    format: 'pdf',
+    recipients: [recipient],
+    subject: '{study} weekly',
+  };
+}
 
 /** A query string that passes validation, so the request reaches the tenant check. */
 const QUERIES: Record<string, string> = {
@@ -166,6 +185,8 @@ function fillParams(url: string): string {
     if (name === 'eid') return victim.exportId;
     if (name === 'sid') return victim.sourceId;
     if (name === 'pullId') return victim.pullId;
+    if (name === 'reportId') return victim.reportId;
+    if (name === 'runId') return victim.reportRunId;
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -267,10 +288,23 @@ beforeAll(async () => {
     },
   });
   expect(signature.statusCode, signature.body).toBe(201);
+  const report = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/scheduled-reports`,
+    payload: reportBody(dashboardId, custom.user.email),
+  });
+  expect(report.statusCode, report.body).toBe(201);
+  const reportTest = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/scheduled-reports/${report.json().data.id}/test`,
+  });
+  expect(reportTest.statusCode, reportTest.body).toBe(202);
   victim = {
     sourceId: source.json().data.id,
     pullId: pull.json().data.id,
     signatureId: signature.json().data.id,
+    reportId: report.json().data.id,
+    reportRunId: reportTest.json().data.runId,
     webhookId: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,
     pipelineId,
@@ -372,6 +406,8 @@ describe('tenant isolation', () => {
         victim.webhookId,
         'victim.invalid',
         victim.signatureId,
+        victim.reportId,
+        'Victim report',
       ];
       for (const route of t.routes) {
         const key = `${route.method} ${route.url}`;
@@ -385,6 +421,7 @@ describe('tenant isolation', () => {
             isKey &&
             (isSessionOnlyRoute(route.url) ||
               route.url === '/api/security-events' ||
+              route.url === '/api/organization/report-settings' ||
               route.url.startsWith('/api/webhooks'));
           expect(res.statusCode, key).toBe(refused ? 403 : 200);
           for (const secret of secrets) expect(res.body, `${key} leaks ${secret}`).not.toContain(secret);
@@ -461,5 +498,17 @@ describe('tenant isolation', () => {
       [victim.orgId],
     );
     expect(deliveries[0].n).toBe(1);
+    const { rows: reports } = await t.admin.query(
+      'select name, active, deleted_at, recipients from scheduled_reports where org_id = $1',
+      [victim.orgId],
+    );
+    expect(reports).toEqual([
+      { name: 'Victim report', active: true, deleted_at: null, recipients: [expect.any(String)] },
+    ]);
+    const { rows: reportRuns } = await t.admin.query(
+      'select count(*)::int as n from scheduled_report_runs where org_id = $1',
+      [victim.orgId],
+    );
+    expect(reportRuns[0].n).toBe(1);
   });
 });

@@ -175,8 +175,27 @@ beforeAll(async () => {
     },
   });
   expect(signature.statusCode, signature.body).toBe(201);
+  const report = await t.request(admin, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/scheduled-reports`,
+    payload: {
+      name: 'Walker report',
+      dashboardId,
+      schedule: { type: 'daily', time: '08:00', timeZone: 'UTC' },
+      format: 'pdf',
+      recipients: [admin.user.email],
+      subject: '{study}',
+    },
+  });
+  expect(report.statusCode, report.body).toBe(201);
+  const reportTest = await t.request(admin, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/scheduled-reports/${report.json().data.id}/test`,
+  });
   ids = {
     signatures: signature.json().data.id,
+    reportId: report.json().data.id,
+    runId: reportTest.json().data.runId,
     webhooks: webhook.json().data.id,
     deliveryId: webhookTest.json().data.deliveryId,
     pid,

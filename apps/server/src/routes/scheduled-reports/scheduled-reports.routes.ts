@@ -14,6 +14,7 @@ import {
 } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Actor } from '../../auth/actor.ts';
 import {
   createScheduledReport,
   deleteScheduledReport,
@@ -41,6 +42,11 @@ import {
 const TAGS = ['scheduled-reports'];
 const ReportParams = z.strictObject({ id: Uuid, reportId: Uuid });
 const RunParams = z.strictObject({ id: Uuid, reportId: Uuid, runId: Uuid });
+
+/** The person a report runs as, and a test goes to: the signed-in user, or the creator of the API key. */
+function personOf(actor: Actor) {
+  return { id: actor.userId, email: actor.email };
+}
 
 /** A study's scheduled reports: settings, Send test, run history, and the file of a run sent as a link. */
 export const scheduledReportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -125,7 +131,11 @@ export const scheduledReportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
     async (request, reply) => {
       const actor = actorOf(request);
       const study = await studyForReports(ctx, actor, request.params.id);
-      const id = await createScheduledReport(ctx, authorOf(request), { studyId: study.id, report: request.body });
+      const id = await createScheduledReport(ctx, authorOf(request), {
+        studyId: study.id,
+        owner: personOf(actor),
+        report: request.body,
+      });
       const found = await scheduledReportFor(ctx, actor, { studyId: study.id, reportId: id });
       return reply
         .status(201)
@@ -170,7 +180,7 @@ export const scheduledReportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
       const actor = actorOf(request);
       const params = { studyId: request.params.id, reportId: request.params.reportId };
       await scheduledReportFor(ctx, actor, params);
-      await updateScheduledReport(ctx, authorOf(request), { ...params, report: request.body });
+      await updateScheduledReport(ctx, authorOf(request), { ...params, owner: personOf(actor), report: request.body });
       const found = await scheduledReportFor(ctx, actor, params);
       return { data: presentScheduledReport(found), permissions: scheduledReportPermissions(actor, params.studyId) };
     },
@@ -208,8 +218,9 @@ export const scheduledReportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
     },
     async (request, reply) => {
       const params = { studyId: request.params.id, reportId: request.params.reportId };
-      await scheduledReportFor(ctx, actorOf(request), params);
-      const runId = await requestReportTest(ctx, authorOf(request), params);
+      const actor = actorOf(request);
+      await scheduledReportFor(ctx, actor, params);
+      const runId = await requestReportTest(ctx, authorOf(request), { ...params, requester: personOf(actor) });
       return reply.status(202).send({ data: { runId } });
     },
   );
