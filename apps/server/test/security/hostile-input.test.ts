@@ -219,6 +219,8 @@ beforeAll(async () => {
     fid: 'arm',
     version: '1',
     tid: template.json().data.id,
+    // An export id of no export: the control characters are refused before any lookup.
+    eid: '00000000-0000-4000-8000-000000000000',
   };
 });
 afterAll(() => t.close());
