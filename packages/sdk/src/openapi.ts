@@ -1089,6 +1089,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every data source of the studies whose data the caller may view (the organization overview) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            meta: {
+                                permissions: string[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1709,6 +1791,84 @@ export interface paths {
                 429: components["responses"]["TooManyRequests"];
             };
         };
+        trace?: never;
+    };
+    "/api/organization/report-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization’s settings of e-mailed reports */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                allowExternalRecipients: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        /** Allow or forbid e-mailed reports to addresses outside the organization (a compliance decision, audited) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowExternalRecipients: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                allowExternalRecipients: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/permissions": {
@@ -5144,6 +5304,1081 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/data-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A study's data sources */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            meta: {
+                                permissions: string[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Add a data source (Rave, sFTP or a watched folder)
+         * @description The configuration is checked by its type. `secret` (a password, token or private key) is encrypted at rest and never returned. An sFTP source pulls only once `config.hostKeyFingerprint` holds the fingerprint its connection test showed and the user confirmed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default false */
+                        autoActivate?: boolean;
+                        config: {
+                            /**
+                             * @default basic
+                             * @enum {string}
+                             */
+                            auth?: "basic" | "bearer";
+                            /** Format: uri */
+                            baseUrl: string;
+                            environment: string;
+                            forms?: string[];
+                            /** @default false */
+                            includeAudit?: boolean;
+                            metadataVersion?: string;
+                            /** @default 1000 */
+                            pageSize?: number;
+                            project: string;
+                            /** @default 300 */
+                            timeoutSeconds?: number;
+                            username?: string;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                        name: string;
+                        /** @default null */
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "rave";
+                    } | {
+                        /** @default false */
+                        autoActivate?: boolean;
+                        config: {
+                            archiveDir?: string;
+                            /**
+                             * @default password
+                             * @enum {string}
+                             */
+                            auth?: "password" | "private_key";
+                            host: string;
+                            hostKeyFingerprint?: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 22 */
+                            port?: number;
+                            remoteDir: string;
+                            username: string;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                        name: string;
+                        /** @default null */
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "sftp";
+                    } | {
+                        /** @default false */
+                        autoActivate?: boolean;
+                        config: {
+                            path: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 30 */
+                            stableSeconds?: number;
+                        };
+                        /** @default true */
+                        enabled?: boolean;
+                        name: string;
+                        /** @default null */
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "folder";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A data source */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a data source: it stops pulling; its pulls and versions stay */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a data source: name, configuration, schedule, enabled, auto-activate */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        autoActivate?: boolean;
+                        config?: {
+                            [key: string]: unknown;
+                        };
+                        enabled?: boolean;
+                        name?: string;
+                        schedule?: {
+                            cron: string;
+                            timeZone: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/pulls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A source's pulls, newest first (at most 100), with duration and outcome */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /**
+         * Pull now: 202 with the pull, QUEUED
+         * @description A pull of the same source that is queued or running makes this 409 CONFLICT (`details.activePullId`); a disabled source 409 INVALID_STATE.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                }[];
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/pulls/{pullId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pull with its progress and log (poll it while it runs) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pullId: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                }[];
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/pulls/{pullId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a pull: a queued one ends at once, a running one stops within a second and keeps nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    pullId: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activated: boolean;
+                                attempts: number;
+                                cancelRequestedAt: string | null;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** @enum {string} */
+                                    level: "info" | "warn" | "error";
+                                    message: string;
+                                    seq: number;
+                                }[];
+                                message: string | null;
+                                progress: {
+                                    bytes: number | null;
+                                    files: number | null;
+                                    forms: number | null;
+                                    message: string | null;
+                                    subjects: number | null;
+                                } | null;
+                                /** Format: date-time */
+                                queuedAt: string;
+                                /** Format: uuid */
+                                sourceId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                /** @enum {string} */
+                                trigger: "manual" | "schedule";
+                                versionId: string | null;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the source’s password, token or private key (write-only) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        secret: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                activePullId: string | null;
+                                autoActivate: boolean;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                enabled: boolean;
+                                /** Format: uuid */
+                                id: string;
+                                lastPull: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    message: string | null;
+                                    /** @enum {string} */
+                                    status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "UNCHANGED" | "FAILED" | "CANCELLED";
+                                } | null;
+                                lastSuccessAt: string | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                schedule: {
+                                    cron: string;
+                                    timeZone: string;
+                                } | null;
+                                secret: {
+                                    masked: string | null;
+                                    set: boolean;
+                                    setAt: string | null;
+                                };
+                                studyCode: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                /** @enum {string} */
+                                type: "rave" | "sftp" | "folder";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/{sid}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a saved source’s connection with its stored settings and secret
+         * @description For sFTP, a host key other than the pinned one fails loudly, naming both fingerprints.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                hostKeyFingerprint?: string;
+                                message: string;
+                                ok: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/rave-studies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The Rave studies and environments an account can see, to pick from
+         * @description With `sourceId` and no `secret`, the saved source’s secret is used.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        config: {
+                            /**
+                             * @default basic
+                             * @enum {string}
+                             */
+                            auth?: "basic" | "bearer";
+                            /** Format: uri */
+                            baseUrl: string;
+                            environment: string;
+                            forms?: string[];
+                            /** @default false */
+                            includeAudit?: boolean;
+                            metadataVersion?: string;
+                            /** @default 1000 */
+                            pageSize?: number;
+                            project: string;
+                            /** @default 300 */
+                            timeoutSeconds?: number;
+                            username?: string;
+                        };
+                        secret?: string;
+                        /** Format: uuid */
+                        sourceId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                environment: string;
+                                name: string;
+                                oid: string;
+                                project: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/data-sources/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a connection before saving the source (the add-source wizard)
+         * @description Always 200: `ok` says whether it worked, `message` what was found or what failed. For sFTP, `hostKeyFingerprint` is the server’s key to confirm.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        config: {
+                            /**
+                             * @default basic
+                             * @enum {string}
+                             */
+                            auth?: "basic" | "bearer";
+                            /** Format: uri */
+                            baseUrl: string;
+                            environment: string;
+                            forms?: string[];
+                            /** @default false */
+                            includeAudit?: boolean;
+                            metadataVersion?: string;
+                            /** @default 1000 */
+                            pageSize?: number;
+                            project: string;
+                            /** @default 300 */
+                            timeoutSeconds?: number;
+                            username?: string;
+                        };
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "rave";
+                    } | {
+                        config: {
+                            archiveDir?: string;
+                            /**
+                             * @default password
+                             * @enum {string}
+                             */
+                            auth?: "password" | "private_key";
+                            host: string;
+                            hostKeyFingerprint?: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 22 */
+                            port?: number;
+                            remoteDir: string;
+                            username: string;
+                        };
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "sftp";
+                    } | {
+                        config: {
+                            path: string;
+                            /** @default * */
+                            pattern?: string;
+                            /** @default 30 */
+                            stableSeconds?: number;
+                        };
+                        /** @enum {string} */
+                        type: "folder";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                hostKeyFingerprint?: string;
+                                message: string;
+                                ok: boolean;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/phi-columns": {
         parameters: {
             query?: never;
@@ -7113,6 +8348,817 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/scheduled-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The study’s scheduled reports, and how mail leaves (SMTP, or the outbox folder) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            meta: {
+                                mail: {
+                                    outboxDir: string | null;
+                                    /** @enum {string} */
+                                    transport: "smtp" | "outbox";
+                                };
+                                permissions: string[];
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /** Schedule a report; it runs with the access of the person who saves it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /** @default  */
+                        body?: string;
+                        /** @default [] */
+                        cc?: string[];
+                        /** Format: uuid */
+                        dashboardId: string;
+                        /** @default  */
+                        description?: string;
+                        /** @default [] */
+                        filters?: {
+                            field: string;
+                            /** @enum {string} */
+                            op: "eq" | "in" | "between" | "ge" | "le";
+                            src?: string;
+                            value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                        }[];
+                        /** @enum {string} */
+                        format: "pdf" | "pptx" | "xlsx";
+                        name: string;
+                        /** @default {} */
+                        options?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        pages?: string[];
+                        recipients: string[];
+                        schedule: {
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "daily";
+                        } | {
+                            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "weekly";
+                        } | {
+                            dayOfMonth: number | "last";
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "monthly";
+                        } | {
+                            cron: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "cron";
+                        };
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One scheduled report */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        /** Replace a report’s settings (the saver becomes its owner; switching it on clears its failures) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default true */
+                        active?: boolean;
+                        /** @default  */
+                        body?: string;
+                        /** @default [] */
+                        cc?: string[];
+                        /** Format: uuid */
+                        dashboardId: string;
+                        /** @default  */
+                        description?: string;
+                        /** @default [] */
+                        filters?: {
+                            field: string;
+                            /** @enum {string} */
+                            op: "eq" | "in" | "between" | "ge" | "le";
+                            src?: string;
+                            value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                        }[];
+                        /** @enum {string} */
+                        format: "pdf" | "pptx" | "xlsx";
+                        name: string;
+                        /** @default {} */
+                        options?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        pages?: string[];
+                        recipients: string[];
+                        schedule: {
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "daily";
+                        } | {
+                            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "weekly";
+                        } | {
+                            dayOfMonth: number | "last";
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "monthly";
+                        } | {
+                            cron: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "cron";
+                        };
+                        subject: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: boolean;
+                                body: string;
+                                cc: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                dashboardId: string;
+                                dashboardName: string;
+                                description: string;
+                                disabledReason: string | null;
+                                failureCount: number;
+                                filters: {
+                                    field: string;
+                                    /** @enum {string} */
+                                    op: "eq" | "in" | "between" | "ge" | "le";
+                                    src?: string;
+                                    value?: (string | number | boolean) | ((string | number | boolean) | null)[];
+                                }[];
+                                /** @enum {string} */
+                                format: "pdf" | "pptx" | "xlsx";
+                                /** Format: uuid */
+                                id: string;
+                                lastRunAt: string | null;
+                                lastStatus: ("sent" | "failed") | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                options: {
+                                    [key: string]: unknown;
+                                };
+                                owner: {
+                                    email: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                };
+                                pages: string[] | null;
+                                recipients: string[];
+                                schedule: {
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "daily";
+                                } | {
+                                    days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "weekly";
+                                } | {
+                                    dayOfMonth: number | "last";
+                                    time: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "monthly";
+                                } | {
+                                    cron: string;
+                                    timeZone: string;
+                                    /** @enum {string} */
+                                    type: "cron";
+                                };
+                                scheduleText: string;
+                                /** Format: uuid */
+                                studyId: string;
+                                subject: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        post?: never;
+        /** Delete a report (its run history is kept) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report’s runs, newest first: when, to whom, size, outcome, error */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                bytes: number | null;
+                                cc: string[];
+                                delivery: ("attachment" | "link") | null;
+                                error: string | null;
+                                fileName: string | null;
+                                finishedAt: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                linkExpiresAt: string | null;
+                                recipients: string[];
+                                scheduledFor: string | null;
+                                sha256: string | null;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** @enum {string} */
+                                status: "running" | "sent" | "failed";
+                                /** @enum {string} */
+                                trigger: "schedule" | "test";
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}/runs/{runId}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file of a run that was too large to attach: for a signed-in user who may export the study’s dashboards, until the link expires */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/{reportId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the report now to the person asking, and nobody else (a run in the history) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    reportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: uuid */
+                                runId: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/scheduled-reports/preview-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A schedule in words and its next run times, in its zone (nothing is saved) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 5 */
+                        count?: number;
+                        schedule: {
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "daily";
+                        } | {
+                            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "weekly";
+                        } | {
+                            dayOfMonth: number | "last";
+                            time: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "monthly";
+                        } | {
+                            cron: string;
+                            timeZone: string;
+                            /** @enum {string} */
+                            type: "cron";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                runs: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    local: string;
+                                }[];
+                                text: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/status": {
         parameters: {
             query?: never;
@@ -9044,7 +11090,7 @@ export interface paths {
                         description?: string;
                         /** @default true */
                         enabled?: boolean;
-                        events: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "webhook.test")[];
+                        events: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "data_source.pull.succeeded" | "data_source.pull.failed" | "webhook.test")[];
                         url: string;
                     };
                 };
@@ -9202,7 +11248,7 @@ export interface paths {
                     "application/json": {
                         description?: string;
                         enabled?: boolean;
-                        events?: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "webhook.test")[];
+                        events?: ("data_version.created" | "data_version.activated" | "pipeline.run.succeeded" | "pipeline.run.failed" | "data_source.pull.succeeded" | "data_source.pull.failed" | "webhook.test")[];
                         url?: string;
                     };
                 };
