@@ -94,7 +94,7 @@ export async function parseXmlResponse(
   if (handlerError) throw handlerError;
   if (failure instanceof ConnectorError) throw failure;
   if (failure) {
-    const reason = failure.message.split('\n')[0] ?? '';
+    const reason = (failure.message.split('\n')[0] ?? '').replace(/^(\d+):(\d+): /, 'line $1, column $2: ');
     const cutOff = /unclosed|unexpected end|closing tag|root tag/i.test(reason) && bytes > 0;
     throw new ConnectorError(
       `Rave request ${request} returned ${cutOff ? 'an incomplete (cut-off) or ' : ''}malformed ODM: ${reason.slice(0, 200)}`,

@@ -21,6 +21,8 @@ export interface RaveSimulatorOptions {
   itemsPerForm?: number;
   username?: string;
   password?: string;
+  /** Accepted as `Authorization: Bearer <token>` (a gateway's token). */
+  token?: string;
   project?: string;
   environment?: string;
   /** Audit records per page (`per_page` asks for fewer). */
@@ -60,6 +62,7 @@ export class RaveSimulator {
       itemsPerForm: 20,
       username: 'rave-user',
       password: 'rave-password',
+      token: 'rave-bearer-token',
       project: 'CDP01',
       environment: 'Prod',
       auditPageSize: 1_000,
@@ -77,7 +80,8 @@ export class RaveSimulator {
       this.requests.push(`${request.method} ${request.url}`);
       const expected = `Basic ${Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64')}`;
       const fault = this.takeFault(request.url);
-      if (request.headers.authorization !== expected || fault === 'unauthorized') {
+      const auth = request.headers.authorization;
+      if ((auth !== expected && auth !== `Bearer ${this.options.token}`) || fault === 'unauthorized') {
         return reply.code(401).type('text/xml').send(real('excerpts/rws_error_response.xml'));
       }
       if (fault) return this.sendFault(fault, request, reply);
