@@ -240,13 +240,15 @@ async function exists(file: string): Promise<boolean> {
 async function mergeCells(db: OpenDuckDb, work: string, base: Generation | null, next: Generation): Promise<number> {
   const c = db.connection;
   const key = (alias: string) => KEY.map((k) => `coalesce(${alias}.${k}, '')`);
+  // The newest incoming value of each item of each record (a hash aggregate: cheaper than a window).
   await c.run(
     `CREATE TABLE incoming AS SELECT ${key('r')
       .map((e, i) => `${e} AS ${KEY[i]}`)
-      .join(', ')}, r.subject_name, r.site, r.site_number, c.item_oid, c.value, c.seq
+      .join(', ')}, arg_max(r.subject_name, c.seq) AS subject_name, arg_max(r.site, c.seq) AS site,
+       arg_max(r.site_number, c.seq) AS site_number, c.item_oid, arg_max_null(c.value, c.seq) AS value, max(c.seq) AS seq
      FROM ${csv(path.join(work, 'rave-cells.csv'), CELL_COLUMNS, { rec: 'BIGINT', seq: 'BIGINT' })} c
      JOIN ${csv(path.join(work, 'rave-records.csv'), RECORD_COLUMNS, { rec: 'BIGINT' })} r USING (rec)
-     QUALIFY row_number() OVER (PARTITION BY ${KEY.map((k) => `coalesce(r.${k}, '')`).join(', ')}, c.item_oid ORDER BY c.seq DESC) = 1`,
+     GROUP BY ALL`,
   );
   await c.run(
     `CREATE TABLE removals AS SELECT level, ${key('x')

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { sharedData } from '@cdp/formats/testing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
@@ -53,6 +55,10 @@ export class RaveSimulator {
   private readonly overrides = new Map<string, Override>();
   private readonly removedRecords = new Map<string, number>();
   private readonly inactive = new Map<number, number>();
+  /** When each subject last changed (an incremental response only looks at these). */
+  private readonly touched = new Map<number, number>();
+  /** A full response rendered once into a file (benchmarks), until the first change. */
+  private fullBody: string | undefined;
   private faults: { kind: RaveFault; match: RegExp; times: number }[] = [];
 
   constructor(options: RaveSimulatorOptions) {
@@ -145,9 +151,24 @@ export class RaveSimulator {
     inactivateSubject?: number[];
   }): void {
     const at = Date.now();
-    for (const { cell, value } of change.set ?? []) this.overrides.set(cellKey(cell), { value, at });
-    for (const record of change.removeRecord ?? []) this.removedRecords.set(recordKey(record), at);
+    for (const { cell, value } of change.set ?? []) {
+      this.overrides.set(cellKey(cell), { value, at });
+      this.touched.set(cell.subject, at);
+    }
+    for (const record of change.removeRecord ?? []) {
+      this.removedRecords.set(recordKey(record), at);
+      this.touched.set(record.subject, at);
+    }
     for (const subject of change.inactivateSubject ?? []) this.inactive.set(subject, at);
+    this.fullBody = undefined;
+  }
+
+  /** Renders the full clinical data response into `file` once, served from there until a change. */
+  async cacheFullResponse(file: string): Promise<number> {
+    const all = Array.from({ length: this.options.forms }, (_, f) => f);
+    await pipeline(Readable.from(this.clinicalXml(all, null)), createWriteStream(file));
+    this.fullBody = file;
+    return (await stat(file)).size;
   }
 
   // ── the generated study ──
@@ -241,6 +262,7 @@ export class RaveSimulator {
     const o = this.options;
     yield `<?xml version="1.0" encoding="utf-8"?>\n<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:mdsol="http://www.mdsol.com/ns/odm/metadata" FileType="Snapshot" FileOID="sim-${Date.now()}" CreationDateTime="${new Date().toISOString()}" ODMVersion="1.3">\n`;
     for (let s = 0; s < o.subjects; s++) {
+      if (since !== null && (this.touched.get(s) ?? -1) < since) continue;
       let subject = '';
       for (let v = 0; v < o.visits; v++) {
         let event = '';
@@ -300,6 +322,7 @@ export class RaveSimulator {
     if (study !== this.study) return notVisible(reply, study);
     const all = Array.from({ length: this.options.forms }, (_, f) => f);
     const forms = form ? all.filter((f) => this.formOid(f) === form) : all;
+    if (!form && !start && this.fullBody) return reply.type('text/xml').send(createReadStream(this.fullBody));
     const since = start ? Date.parse(`${start}Z`) : null;
     if (start && Number.isNaN(since)) {
       return reply
