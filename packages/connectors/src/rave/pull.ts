@@ -8,6 +8,8 @@ import {
   type ConvertedUpload,
   copyQuery,
   type DatasetInfo,
+  duckMessage,
+  FormatError,
   type OpenDuckDb,
   openDuckDb,
   quoteIdent,
@@ -190,6 +192,8 @@ export async function pullRave(
   try {
     cellRows = await mergeCells(db, work, base, next);
     if (config.includeAudit) auditRows = await mergeAudit(db, work, base, next);
+  } catch (error) {
+    throw engineError(error, `merging the data of Rave ${study}`);
   } finally {
     db.close();
     await rm(path.join(work, 'rave-duckdb'), { recursive: true, force: true });
@@ -213,7 +217,10 @@ export async function pullRave(
   return {
     kind: 'datasets',
     describe: `Rave ${study}, ${subjects.length.toLocaleString('en-US')} subjects, ${formCount.length} forms${since ? `, changes since ${since.toISOString()}` : ', full pull'}`,
-    produce: (out) => produceDatasets(config, next, out, context.signal),
+    produce: (out) =>
+      produceDatasets(config, next, out, context.signal).catch((error) => {
+        throw engineError(error, `writing the datasets of Rave ${study}`);
+      }),
     commit: () => commitGeneration(context.stateDir, next, previous),
   };
 }
@@ -240,15 +247,22 @@ async function exists(file: string): Promise<boolean> {
 async function mergeCells(db: OpenDuckDb, work: string, base: Generation | null, next: Generation): Promise<number> {
   const c = db.connection;
   const key = (alias: string) => KEY.map((k) => `coalesce(${alias}.${k}, '')`);
-  // The newest incoming value of each item of each record (a hash aggregate: cheaper than a window).
+  await c.run('SET preserve_insertion_order = false');
   await c.run(
     `CREATE TABLE incoming AS SELECT ${key('r')
       .map((e, i) => `${e} AS ${KEY[i]}`)
-      .join(', ')}, arg_max(r.subject_name, c.seq) AS subject_name, arg_max(r.site, c.seq) AS site,
-       arg_max(r.site_number, c.seq) AS site_number, c.item_oid, arg_max_null(c.value, c.seq) AS value, max(c.seq) AS seq
+      .join(', ')}, r.subject_name, r.site, r.site_number, c.item_oid, c.value, c.seq,
+       hash(${key('r').join(', ')}, c.item_oid) AS h
      FROM ${csv(path.join(work, 'rave-cells.csv'), CELL_COLUMNS, { rec: 'BIGINT', seq: 'BIGINT' })} c
-     JOIN ${csv(path.join(work, 'rave-records.csv'), RECORD_COLUMNS, { rec: 'BIGINT' })} r USING (rec)
-     GROUP BY ALL`,
+     JOIN ${csv(path.join(work, 'rave-records.csv'), RECORD_COLUMNS, { rec: 'BIGINT' })} r USING (rec)`,
+  );
+  // Keep only the newest incoming value of each key. Grouping 4 million string keys does not fit
+  // the memory budget; grouping their hashes does, and the (rare) repeated hashes are then
+  // resolved exactly on the real keys.
+  await c.run(
+    `DELETE FROM incoming WHERE rowid IN (
+       SELECT rowid FROM incoming WHERE h IN (SELECT h FROM incoming GROUP BY h HAVING count(*) > 1)
+       QUALIFY row_number() OVER (PARTITION BY ${KEY.join(', ')}, item_oid ORDER BY seq DESC) > 1)`,
   );
   await c.run(
     `CREATE TABLE removals AS SELECT level, ${key('x')
@@ -514,6 +528,15 @@ function columnType(dataType: string | undefined, stat: ItemStats | undefined): 
     default:
       return 'string';
   }
+}
+
+/** A DuckDB failure (memory, disk) as a ConnectorError in words an administrator can act on. */
+function engineError(error: unknown, what: string): unknown {
+  if (error instanceof ConnectorError) return error;
+  if (error instanceof FormatError) return new ConnectorError(`Failed ${what}: ${error.message}`);
+  if (error instanceof Error && /Error: /.test(error.message))
+    return new ConnectorError(`Failed ${what}: ${duckMessage(error)}`);
+  return error;
 }
 
 function safeFile(name: string): string {
