@@ -7,6 +7,7 @@ import { benchConvert } from './convert.ts';
 import { benchDashboard, ensureWebBuild } from './dashboard.ts';
 import { benchExport } from './export.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchRave } from './rave.ts';
 import { benchSandbox } from './sandbox.ts';
 import { ROOT, startServer } from './server.ts';
 import { benchTransfers } from './transfer.ts';
@@ -27,6 +28,7 @@ import { benchWebhooks } from './webhooks.ts';
  *   sandbox      the Python sandbox's start-up: a pipeline script's first line beside plain python3
  *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data
  *   webhooks     1,000 events (Send test) delivered by the worker to a local receiver: time and failures
+ *   rave         a simulated 1,000-subject Rave study: full and incremental pulls beside requests + iterparse + pandas
  */
 const BENCHMARKS = [
   'startup',
@@ -40,6 +42,7 @@ const BENCHMARKS = [
   'api-keys',
   'webhooks',
   'export',
+  'rave',
 ] as const;
 const NEEDS_SERVER: readonly Name[] = [
   'startup',
@@ -67,6 +70,7 @@ async function main() {
   if (names.includes('convert')) results.convert = await benchConvert();
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   if (names.includes('sandbox')) results.sandbox = await benchSandbox();
+  if (names.includes('rave')) results.rave = await benchRave();
   if (names.includes('dashboard') || names.includes('export')) await ensureWebBuild();
   const server = names.some((n) => NEEDS_SERVER.includes(n))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})

@@ -1,2 +1,12 @@
-// Test support for connectors (simulators, in-process servers) is exported from here.
+// Test support for connectors (simulators, in-process servers): never part of the product.
+
 export * from './sftp/sftp-test-server.ts';
+export {
+  type RaveFault,
+  RaveSimulator,
+  type RaveSimulatorOptions,
+  real as realRwsResponse,
+  SIM_REAL_STUDY,
+  type SimCell,
+  startRaveSimulator,
+} from './testing/rave-simulator.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { purgeExports, renderExport } from '../exports/export-jobs.ts';
 import { runPull } from '../data-sources/run-pull.ts';
 import { fireSourceSchedules, recoverInterruptedPulls } from '../data-sources/tick.ts';
+import { purgeExports, renderExport } from '../exports/export-jobs.ts';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';

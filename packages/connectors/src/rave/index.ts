@@ -1,25 +1,75 @@
 import type { RaveSourceConfig } from '@cdp/contracts';
 import { type Connector, ConnectorError, type RaveStudyChoice } from '../types.ts';
+import { pullRave } from './pull.ts';
+import { RwsClient } from './rws-client.ts';
+import { attr, parseXmlResponse } from './xml-stream.ts';
 
 /**
- * SEAM (issue 13): the Medidata Rave Web Services connector. Branch 13-rave replaces these
- * placeholders with the RWS client, the streamed ODM merge and the simulator; the runtime
- * (branch 13-sources) calls exactly these two exports.
+ * The Medidata Rave Web Services connector: `test` asks RWS for its version (and the studies the
+ * account sees), `pull` reads the clinical data changed since the last successful pull, the
+ * subjects, the audit records and the metadata, and merges them into a complete new version.
+ * See docs/data-sources.md ("Medidata Rave") and pull.ts.
  */
 export const raveConnector: Connector<RaveSourceConfig> = {
-  async test() {
-    throw new ConnectorError('The Rave connector is not built yet.');
+  async test(config, secret, signal) {
+    try {
+      const client = new RwsClient(config, secret, { signal, attempts: 2, backoffMs: 500 });
+      const { response } = await client.get('version');
+      const version = (await response.text()).trim().slice(0, 100);
+      // /version answers without checking the account on some servers: the studies list does.
+      const studies = await listRaveStudies(config, secret, signal);
+      const study = `${config.project}(${config.environment})`;
+      const visible = studies.some((s) => s.oid.toLowerCase() === study.toLowerCase());
+      return {
+        ok: visible,
+        message: `Rave ${version || '(version not given)'}, ${studies.length.toLocaleString('en-US')} ${studies.length === 1 ? 'study' : 'studies'} visible${
+          visible
+            ? `, including ${study}`
+            : `; ${study} is not among them (check the project, environment and the account's roles)`
+        }.`,
+      };
+    } catch (error) {
+      if (error instanceof ConnectorError) return { ok: false, message: error.message };
+      throw error;
+    }
   },
-  async pull() {
-    throw new ConnectorError('The Rave connector is not built yet.');
-  },
+  pull: pullRave,
 };
 
 /** The studies and environments the account can see (`GET /RaveWebServices/studies`). */
 export async function listRaveStudies(
-  _config: RaveSourceConfig,
-  _secret: string | null,
-  _signal: AbortSignal,
+  config: RaveSourceConfig,
+  secret: string | null,
+  signal: AbortSignal,
 ): Promise<RaveStudyChoice[]> {
-  throw new ConnectorError('The Rave connector is not built yet.');
+  const client = new RwsClient(config, secret, { signal, attempts: 2, backoffMs: 500 });
+  const studies: RaveStudyChoice[] = [];
+  let current: RaveStudyChoice | undefined;
+  let inName = false;
+  await parseXmlResponse(client, await client.get('studies'), {
+    open(tag) {
+      if (tag.name === 'Study') {
+        const oid = attr(tag, 'OID');
+        const match = /^(.*)\(([^()]*)\)$/.exec(oid);
+        current = {
+          oid,
+          project: match?.[1] ?? oid,
+          environment: match?.[2] ?? 'Prod',
+          name: '',
+        };
+        studies.push(current);
+      } else if (tag.name === 'StudyName' && current) inName = true;
+    },
+    text(text) {
+      if (inName && current) current.name += text;
+    },
+    close(name) {
+      if (name === 'StudyName') inName = false;
+      if (name === 'Study' && current) {
+        current.name = current.name.trim() || current.project;
+        current = undefined;
+      }
+    },
+  });
+  return studies;
 }

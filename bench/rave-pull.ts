@@ -1,0 +1,58 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { raveConnector } from '../packages/connectors/src/index.ts';
+
+/**
+ * One Rave pull for `npm run bench -- rave`, in a fresh process (its peak RSS is the pull's):
+ * pull → produce (the version's Parquet files) → commit, as the runtime does.
+ * Usage: rave-pull.ts <url> <stateDir> <scratch> <lastSuccessAt|->
+ */
+const [url, stateDir, scratch, last] = process.argv.slice(2) as [string, string, string, string];
+await mkdir(scratch, { recursive: true });
+const workDir = await mkdtemp(path.join(scratch, 'work-'));
+const out = await mkdtemp(path.join(scratch, 'version-'));
+const started = performance.now();
+const outcome = await raveConnector.pull(
+  {
+    baseUrl: url,
+    auth: 'basic',
+    username: 'rave-user',
+    project: 'CDP01',
+    environment: 'Prod',
+    includeAudit: false,
+    pageSize: 1_000,
+    timeoutSeconds: 600,
+  },
+  'rave-password',
+  {
+    signal: new AbortController().signal,
+    workDir,
+    stateDir,
+    lastSuccessAt: last === '-' ? null : new Date(last),
+    progress: () => undefined,
+    log: () => undefined,
+  },
+);
+let rows = 0;
+let datasets = 0;
+let pulledMs = 0;
+if (outcome.kind === 'datasets') {
+  pulledMs = performance.now() - started;
+  const upload = await outcome.produce(out);
+  await outcome.commit();
+  datasets = upload.datasets.length;
+  rows = upload.datasets.reduce((n, d) => n + d.rows, 0);
+}
+const seconds = (performance.now() - started) / 1_000;
+await rm(workDir, { recursive: true, force: true });
+await rm(out, { recursive: true, force: true });
+console.log(
+  JSON.stringify({
+    kind: outcome.kind,
+    seconds,
+    fetchAndMergeSeconds: pulledMs / 1_000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    datasets,
+    rows,
+  }),
+);

@@ -1,0 +1,104 @@
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { ROOT } from './server.ts';
+
+const run = promisify(execFile);
+const PYTHON = '/usr/bin/python3';
+
+/**
+ * `npm run bench -- rave`: a simulated Rave study (1,000 subjects × 20 forms × 10 visits × 20
+ * items, BENCH_RAVE_SUBJECTS to change; the full clinical dataset is an ODM of ~360 MB) pulled by
+ * the connector in a fresh process each time: a full pull (fetch, parse, merge into the state,
+ * 21 Parquet files), then an incremental pull after five subjects changed (a value each, a
+ * removed record, an inactivated subject), then a pull with nothing new. Beside it, in the same
+ * run, the usual Python route (requests + ElementTree.iterparse into pandas DataFrames) reads the
+ * same full response. The simulator runs in its own process and serves the full response from a
+ * file rendered beforehand, so neither side pays for generating it.
+ */
+export async function benchRave() {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-rave-'));
+  const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/rave-sim.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_RAVE_DIR: scratch },
+  }) as ChildProcessWithoutNullStreams;
+  const lines = createInterface({ input: sim.stdout })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('the Rave simulator stopped');
+    return line.value;
+  };
+  try {
+    const { url, bytes } = JSON.parse(await nextLine()) as { url: string; bytes: number };
+    const stateDir = path.join(scratch, 'state');
+    const pull = async (last: Date | null) => {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(ROOT, 'bench/rave-pull.ts'),
+          url,
+          stateDir,
+          scratch,
+          last ? last.toISOString() : '-',
+        ],
+        { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, UV_THREADPOOL_SIZE: '4' } },
+      );
+      return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+        kind: string;
+        seconds: number;
+        fetchAndMergeSeconds: number;
+        maxRssMb: number;
+        datasets: number;
+        rows: number;
+      };
+    };
+    const fullStart = new Date();
+    const full = await pull(null);
+    const python = JSON.parse(
+      (
+        await run(PYTHON, [path.join(ROOT, 'bench/rave_pandas.py'), url, 'rave-user', 'rave-password', 'CDP01(Prod)'], {
+          maxBuffer: 1 << 20,
+        })
+      ).stdout,
+    ) as { seconds: number; maxRssMb: number; rows: number; forms: number; client: string };
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
+    sim.stdin.write('mutate\n');
+    if ((await nextLine()) !== 'mutated') throw new Error('the Rave simulator did not change the study');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const incrementalStart = new Date();
+    const incremental = await pull(fullStart);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const unchanged = await pull(incrementalStart);
+    const round = (n: number) => Math.round(n * 100) / 100;
+    return {
+      study: { subjects: Number(process.env.BENCH_RAVE_SUBJECTS ?? 1_000), forms: 20, odmMb: round(bytes / 1024 ** 2) },
+      connector: {
+        full: { ...full, seconds: round(full.seconds), maxRssMb: Math.round(full.maxRssMb) },
+        incremental: {
+          ...incremental,
+          seconds: round(incremental.seconds),
+          maxRssMb: Math.round(incremental.maxRssMb),
+        },
+        unchanged: {
+          kind: unchanged.kind,
+          seconds: round(unchanged.seconds),
+          maxRssMb: Math.round(unchanged.maxRssMb),
+        },
+      },
+      python: { ...python, seconds: round(python.seconds), maxRssMb: Math.round(python.maxRssMb) },
+      speedupVsPython: round(python.seconds / full.seconds),
+      incrementalShareOfFull: round(incremental.seconds / full.seconds),
+      targets: { speedup: '>= 3', peakMb: '< 500', incrementalShare: '< 0.10' },
+      note: 'separate processes, peak RSS from getrusage; the connector pull includes writing every Parquet file of the version; Python stops at DataFrames in memory',
+    };
+  } finally {
+    sim.stdin.write('stop\n');
+    await new Promise((resolve) => sim.once('exit', resolve));
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
