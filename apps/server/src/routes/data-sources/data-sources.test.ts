@@ -2,7 +2,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { type SftpTestServer, startSftpTestServer } from '@cdp/connectors/testing';
+import {
+  type RaveSimulator,
+  type SftpTestServer,
+  startRaveSimulator,
+  startSftpTestServer,
+} from '@cdp/connectors/testing';
 import { buildZip, sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
@@ -452,8 +457,29 @@ describe('watched folder', () => {
   });
 });
 
-describe('Rave data source (wiring; the connector lands with branch 13-rave)', () => {
-  it('is created with a validated configuration, and a pull failure is recorded cleanly', async () => {
+describe('Rave data source end to end (the Rave simulator on 127.0.0.1)', () => {
+  let sim: RaveSimulator;
+  let raveId: string;
+  const config = () => ({
+    baseUrl: sim.url,
+    username: sim.options.username,
+    project: sim.options.project,
+    environment: sim.options.environment,
+  });
+
+  beforeAll(async () => {
+    sim = await startRaveSimulator({ subjects: 5, forms: 3, visits: 2, itemsPerForm: 4 });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  /** Rows of a version's dataset, from the datasets table (what the viewer and widgets read). */
+  async function rowsOf(versionId: string): Promise<Record<string, number>> {
+    return datasetRows(versionId);
+  }
+
+  it('tests the connection, lists the studies, refuses a bad configuration and a wrong password cleanly', async () => {
     const invalid = await t.request(manager, {
       method: 'POST',
       url: base(),
@@ -465,23 +491,88 @@ describe('Rave data source (wiring; the connector lands with branch 13-rave)', (
       },
     });
     expect(invalid.statusCode).toBe(400);
+
+    const test = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/test`,
+      payload: { type: 'rave', config: config(), secret: sim.options.password },
+    });
+    expect(test.statusCode, test.body).toBe(200);
+    expect(test.json().data.ok, test.body).toBe(true);
+
+    const studies = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/rave-studies`,
+      payload: { config: config(), secret: sim.options.password },
+    });
+    expect(studies.statusCode, studies.body).toBe(200);
+    expect(JSON.stringify(studies.json().data)).toContain(sim.study);
+
+    const wrong = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/test`,
+      payload: { type: 'rave', config: config(), secret: 'not-the-Password-1' },
+    });
+    expect(wrong.statusCode, wrong.body).toBe(200);
+    expect(wrong.json().data.ok).toBe(false);
+    expect(wrong.body).not.toContain('not-the-Password-1');
+  });
+
+  it('a first pull makes a version with one dataset per form and SUBJECTS; the row counts are the simulator’s', async () => {
     const created = await t.request(manager, {
       method: 'POST',
       url: base(),
-      payload: {
-        type: 'rave',
-        name: 'Rave CDP01',
-        config: { baseUrl: 'https://rave.invalid', username: 'rws', project: 'CDP01', environment: 'Prod' },
-        secret: 'rave-Secret-99',
-      },
+      payload: { type: 'rave', name: 'Rave CDP01', config: config(), secret: sim.options.password },
     });
     expect(created.statusCode, created.body).toBe(201);
-    expect(created.json().data.config).toMatchObject({ auth: 'basic', pageSize: 1000, includeAudit: false });
+    expect(created.body).not.toContain(sim.options.password);
+    raveId = created.json().data.id;
     const before = await versions();
-    const pull = await pullNow(created.json().data.id);
-    expect(pull.status).toBe('FAILED');
-    expect(pull.message).toMatch(/^Rave CDP01: /);
+    const pull = await pullNow(raveId);
+    expect(pull.status, pull.message).toBe('SUCCEEDED');
+    const after = await versions();
+    expect(after).toHaveLength(before.length + 1);
+    const version = after[after.length - 1] as { id: string };
+    const rows = await rowsOf(version.id);
+    for (let f = 0; f < 3; f++)
+      expect(rows[sim.formOid(f).toUpperCase()], sim.formOid(f)).toBe(sim.expectedRows(f).length);
+    expect(rows.SUBJECTS).toBe(5);
+  });
+
+  it('a pull with nothing new makes no version; a change on the Rave side makes a new, complete one', async () => {
+    // `start=` has a precision of seconds: let one pass so the change is after the last pull.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const before = await versions();
+    const unchanged = await pullNow(raveId);
+    expect(unchanged.status, unchanged.message).toBe('UNCHANGED');
     expect(await versions()).toEqual(before);
-    expect(JSON.stringify(pull)).not.toContain('rave-Secret-99');
+
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    sim.mutate({ inactivateSubject: [0], removeRecord: [{ subject: 1, visit: 0, form: 1, repeat: 0 }] });
+    const pull = await pullNow(raveId);
+    expect(pull.status, pull.message).toBe('SUCCEEDED');
+    const after = await versions();
+    expect(after).toHaveLength(before.length + 1);
+    const rows = await rowsOf((after[after.length - 1] as { id: string }).id);
+    // Complete, not a delta: every form is there, with the simulator's current truth.
+    for (let f = 0; f < 3; f++)
+      expect(rows[sim.formOid(f).toUpperCase()], sim.formOid(f)).toBe(sim.expectedRows(f).length);
+    expect(sim.requests.some((r) => r.includes('start='))).toBe(true);
+  });
+
+  it('a failing Rave fails the pull naming the source and keeps the versions as they were', async () => {
+    sim.fault('malformed', { match: /datasets\/regular/, times: 10 });
+    try {
+      const before = await versions();
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      sim.mutate({ inactivateSubject: [2] });
+      const pull = await pullNow(raveId);
+      expect(pull.status).toBe('FAILED');
+      expect(pull.message).toMatch(/^Rave CDP01: /);
+      expect(JSON.stringify(pull)).not.toContain(sim.options.password);
+      expect(await versions()).toEqual(before);
+    } finally {
+      sim.clearFaults();
+    }
   });
 });
