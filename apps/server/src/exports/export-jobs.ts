@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { actorForUser } from '../auth/actor-for-user.ts';
 import { NO_ORIGIN, userAuthor } from '../auth/author.ts';
 import { claimExport, failDashboardExport, markExportPurged } from '../commands/dashboard-exports.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -7,7 +8,6 @@ import { studyDir } from '../lib/study-folders.ts';
 import { expiredExports } from '../repositories/exports.repo.ts';
 import { exportEngine } from './export-engine.ts';
 import { produceExport } from './produce-export.ts';
-import { requesterActor } from './requester-actor.ts';
 
 /**
  * `exports.render`: makes a queued export as the user who asked for it (their permissions as they
@@ -22,7 +22,7 @@ export async function renderExport(
   if (!row) return { exportId: payload.exportId, status: 'not queued' };
   try {
     if (!row.requestedBy) throw new Error('the export names no user to make it for');
-    const actor = await requesterActor(ctx, row.orgId, row.requestedBy);
+    const actor = await actorForUser(ctx, row.orgId, row.requestedBy);
     await produceExport(ctx, exportEngine(ctx), actor, userAuthor(actor, NO_ORIGIN), {
       studyId: row.studyId,
       dashboardId: row.dashboardId,
