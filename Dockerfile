@@ -19,6 +19,7 @@ COPY packages/contracts/package.json packages/contracts/package.json
 COPY packages/db/package.json packages/db/package.json
 COPY packages/formats/package.json packages/formats/package.json
 COPY packages/pipelines/package.json packages/pipelines/package.json
+COPY packages/reports/package.json packages/reports/package.json
 COPY packages/sdk/package.json packages/sdk/package.json
 COPY packages/widgets/package.json packages/widgets/package.json
 RUN npm ci --no-audit --no-fund

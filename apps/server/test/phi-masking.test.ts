@@ -152,6 +152,13 @@ function urlsOf(url: string): string[] {
         fid: 'arm',
         dataset: 'DM',
         column: 'BRTHDTC',
+        // Routes under these answer about things this walk does not create (an export, a data
+        // source, a scheduled report): a well-formed id of none, answered 404 without data.
+        eid: '00000000-0000-4000-8000-000000000000',
+        sid: '00000000-0000-4000-8000-000000000001',
+        pullId: '00000000-0000-4000-8000-000000000002',
+        reportId: '00000000-0000-4000-8000-000000000003',
+        runId: '00000000-0000-4000-8000-000000000004',
       };
       const filled = value[name];
       if (!filled) throw new Error(`${url}: the PHI walker does not know :${name}; teach it.`);

@@ -467,7 +467,8 @@ const sessions = new Map<Role, Session>();
 let counter = 0;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Hundreds of sign-ins from one address within minutes: the sign-in limit is tested in auth.test.ts.
+  t = await startTestApp({ loginRateLimitPerMinute: 10_000 });
   tenant = await t.tenant();
   for (const role of ROLES) sessions.set(role, await tenant.as(role));
 });

@@ -62,6 +62,8 @@ export class SecurityLog {
   private rowsInWindow = new Map<number, number>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  /** Events still being classified (answers already sent): a flush waits for them. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
     private readonly database: Database,
@@ -123,9 +125,22 @@ export class SecurityLog {
     }
   }
 
-  /** Writes what is buffered; resolves when it is in the database. */
+  /**
+   * Work that will `record` events later (the classification of an answer already sent): a flush
+   * waits for it, so a reader of the log sees every answer that came before its request.
+   */
+  track(work: Promise<unknown>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work)).catch(() => undefined);
+  }
+
+  /** Writes what is buffered (after the classifications under way); resolves when it is in the database. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
+    const pending = [...this.pending];
+    this.flushing = this.flushing.then(async () => {
+      await Promise.allSettled(pending);
+      await this.write();
+    });
     return this.flushing;
   }
 

@@ -41,13 +41,17 @@ export const securityEventsPlugin = fp(async (app: FastifyInstance, { ctx }: { c
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
     if (status !== 401 && status !== 403 && status !== 404 && status !== 429) return;
-    try {
-      for (const event of await classify(ctx.database, request, status, errorOf.get(request), platformOrg)) {
-        log.record(event);
+    const work = (async () => {
+      try {
+        for (const event of await classify(ctx.database, request, status, errorOf.get(request), platformOrg)) {
+          log.record(event);
+        }
+      } catch (error) {
+        request.log.error({ err: error }, 'could not classify a security event');
       }
-    } catch (error) {
-      request.log.error({ err: error }, 'could not classify a security event');
-    }
+    })();
+    log.track(work);
+    await work;
   });
 });
 

@@ -221,6 +221,9 @@ beforeAll(async () => {
     tid: template.json().data.id,
     // An export id of no export: the control characters are refused before any lookup.
     eid: '00000000-0000-4000-8000-000000000000',
+    // Likewise a data source and a pull of none.
+    sid: '00000000-0000-4000-8000-000000000001',
+    pullId: '00000000-0000-4000-8000-000000000002',
   };
 });
 afterAll(() => t.close());

@@ -34,7 +34,17 @@ describe('platform console', () => {
       quotas: { maxStudies: 3, maxUsers: 10 },
       usage: { studies: 0, users: 1 },
     });
-    expect(org.features).toEqual({ dashboards: false, data_uploads: true, pipelines: true, public_api: true });
+    expect(org.features).toEqual({
+      dashboards: false,
+      data_uploads: true,
+      pipelines: true,
+      public_api: true,
+      electronic_signatures: true,
+      exports: true,
+      rave_connector: true,
+      scheduled_reports: true,
+      sftp_connector: true,
+    });
 
     const owner = await t.login(`owner@${orgCode}.example`, 'First-Login-Pass-31');
     expect(owner.response.json().user).toMatchObject({ orgId: org.id, mustChangePassword: true });
