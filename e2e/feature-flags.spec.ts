@@ -8,7 +8,6 @@ const NOT_BUILT = [
   'sFTP and watched folders',
   'Sandboxed Python scripts',
   'PDF, PowerPoint and Excel exports',
-  'Scheduled e-mailed reports',
   'Electronic signatures',
 ];
 const WIDTHS = [1440, 1024, 390];
@@ -19,6 +18,7 @@ async function expectOnlyBuiltFeatures(page: Page) {
   await expect(main.getByText('Dashboards', { exact: true })).toBeVisible();
   await expect(main.getByText('Public API and API keys', { exact: true })).toBeVisible();
   await expect(main.getByText('Transformation pipelines', { exact: true })).toBeVisible();
+  await expect(main.getByText('Scheduled e-mailed reports', { exact: true })).toBeVisible();
   for (const name of NOT_BUILT) await expect(main.getByText(name)).toHaveCount(0);
 }
 
@@ -54,11 +54,12 @@ test('Settings and the platform console show only the features the product has',
   await signIn(page, PLATFORM_EMAIL, DEMO_PASSWORD);
   await mainNav(page).getByRole('link', { name: 'Organizations' }).click();
   await page.getByRole('row').filter({ hasText: 'Demo Pharma' }).getByRole('link').first().click();
-  await expect(page.getByRole('switch')).toHaveCount(4);
+  await expect(page.getByRole('switch')).toHaveCount(5);
   await expect(page.getByLabel('Transformation pipelines', { exact: true })).toBeChecked();
   await expect(page.getByLabel('Public API and API keys', { exact: true })).toBeChecked();
   await expect(page.getByLabel('Data uploads', { exact: true })).toBeChecked();
   await expect(page.getByLabel('Dashboards', { exact: true })).toBeChecked();
+  await expect(page.getByLabel('Scheduled e-mailed reports', { exact: true })).toBeChecked();
   await expectOnlyBuiltFeatures(page);
   await shots(page, '34-platform-features');
 });
@@ -67,7 +68,7 @@ test('a switched-off feature is not offered: no Dashboards tab, no upload card, 
   page,
   request,
 }) => {
-  await setDemoFeatures(request, { dashboards: false, data_uploads: false });
+  await setDemoFeatures(request, { dashboards: false, data_uploads: false, scheduled_reports: false });
   try {
     await signIn(page, 'manager@demo.cdp.local', DEMO_PASSWORD);
     await mainNav(page).getByRole('link', { name: 'Studies' }).click();
@@ -75,6 +76,7 @@ test('a switched-off feature is not offered: no Dashboards tab, no upload card, 
     const sections = page.getByRole('navigation', { name: 'Study sections' });
     await expect(sections.getByRole('link', { name: 'Data' })).toBeVisible();
     await expect(sections.getByRole('link', { name: 'Dashboards' })).toHaveCount(0);
+    await expect(sections.getByRole('link', { name: 'Reports' })).toHaveCount(0);
     const studyUrl = page.url();
 
     await sections.getByRole('link', { name: 'Data' }).click();
@@ -85,7 +87,10 @@ test('a switched-off feature is not offered: no Dashboards tab, no upload card, 
     await page.goto(`${studyUrl}/dashboards`);
     await expect(page.getByRole('heading', { name: 'Dashboards are switched off' })).toBeVisible();
     await shots(page, '36-dashboards-off');
+
+    await page.goto(`${studyUrl}/reports`);
+    await expect(page.getByRole('heading', { name: 'Scheduled e-mailed reports are switched off' })).toBeVisible();
   } finally {
-    await setDemoFeatures(request, { dashboards: true, data_uploads: true });
+    await setDemoFeatures(request, { dashboards: true, data_uploads: true, scheduled_reports: true });
   }
 });

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { getRouteApi, Link } from '@tanstack/react-router';
 import { Download, History, Mail, Pencil, Plus, Send, Trash2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
+import { FeatureOff } from '../../../components/layout/feature-off.tsx';
 import { RequirePermission } from '../../../components/layout/no-access.tsx';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Badge } from '../../../components/ui/badge.tsx';
@@ -41,20 +42,12 @@ const PERMISSION = 'dashboard:export:assigned';
 export function StudyReportsPage() {
   const { studyId } = route.useParams();
   const enabled = useFeature('scheduled_reports');
+  // An old link with the feature switched off: say so, and request nothing.
+  if (!enabled) return <FeatureOff flag="scheduled_reports" />;
   return (
     <RequirePermission permission={PERMISSION}>
       <StudyGate studyId={studyId} title="Reports" permission={PERMISSION}>
-        {(result) =>
-          enabled ? (
-            <ReportsOverview result={result} />
-          ) : (
-            <EmptyState
-              icon={Mail}
-              title="Scheduled reports are switched off"
-              description="Your organization does not have scheduled e-mailed reports. A platform administrator can switch them on."
-            />
-          )
-        }
+        {(result) => <ReportsOverview result={result} />}
       </StudyGate>
     </RequirePermission>
   );

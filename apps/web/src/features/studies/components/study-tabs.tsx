@@ -24,7 +24,8 @@ export function StudyTabs({ studyId, permissions }: { studyId: string; permissio
   // Overview alone is no choice: no tab bar.
   if (links.length < 2) return null;
   return (
-    <div className="mb-6">
+    // Five sections overflow a phone's width: the bar scrolls sideways instead of widening the page.
+    <div className="mb-6 overflow-x-auto [&_a]:shrink-0 [&_a]:whitespace-nowrap [&_nav]:w-max [&_nav]:min-w-full">
       <TabLinks label="Study sections" links={links} />
     </div>
   );
