@@ -59,6 +59,13 @@ test('a study manager schedules a weekly report, previews its runs, sends a test
   await recipients.fill('not-an-address');
   await recipients.press('Enter');
   await expect(dialog.getByText('“not-an-address” is not an e-mail address.')).toBeVisible();
+  // An address outside the organization: the server's 400 shows next to Recipients.
+  await recipients.fill('outsider@example.org');
+  await recipients.press('Enter');
+  await dialog.getByRole('button', { name: 'Schedule report' }).click();
+  await expect(dialog.getByText(/outsider@example\.org is not a user of this organization/)).toBeVisible();
+  await expect(recipients).toHaveAttribute('aria-invalid', 'true');
+  await dialog.getByRole('button', { name: 'Remove outsider@example.org' }).click();
   await recipients.fill('monitor@demo.cdp.local');
   await recipients.press('Enter');
   await expect(dialog.getByRole('button', { name: 'Remove monitor@demo.cdp.local' })).toBeVisible();

@@ -341,7 +341,12 @@ export function ReportFormDialog({
       onOpenChange(false);
     },
     onError: (error) => {
-      const issues = error instanceof ApiError ? error.issues : [];
+      // Zod's issues carry string paths, the command's own checks array paths: read both.
+      const raw = error instanceof ApiError ? (error.details as { issues?: unknown } | undefined)?.issues : undefined;
+      const issues = (Array.isArray(raw) ? raw : []).filter(
+        (i): i is { path: string | (string | number)[]; message: string } =>
+          (typeof i?.path === 'string' || Array.isArray(i?.path)) && typeof i?.message === 'string',
+      );
       const byField = fieldErrors(issues);
       setErrors(byField);
       const known = ['name', 'description', 'dashboardId', 'format', 'schedule', 'recipients', 'cc', 'subject', 'body'];
@@ -455,7 +460,12 @@ export function ReportFormDialog({
               label="Recipients"
               required
               values={draft.recipients}
-              onChange={(recipients) => set({ recipients })}
+              onChange={(recipients) => {
+                set({ recipients });
+                setErrors((all) =>
+                  Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith('recipients'))),
+                );
+              }}
               error={errorAt(errors, 'recipients')}
               hint="Press Enter or comma after each address."
             />
