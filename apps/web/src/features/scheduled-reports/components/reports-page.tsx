@@ -295,6 +295,11 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
       >
         {history ? (
           <SheetContent title={`History: ${history.name}`} description={history.scheduleText}>
+            {query.data?.meta.mail.transport === 'outbox' ? (
+              <p className="border-b border-border bg-warning-soft px-6 py-2 text-xs text-warning-soft-foreground">
+                No SMTP server is configured: “Sent” means the message was written to .data/outbox/ on the server.
+              </p>
+            ) : null}
             <RunHistory studyId={study.id} report={history} />
           </SheetContent>
         ) : null}
