@@ -184,8 +184,7 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
               <TableRow>
                 <TableHead>Report</TableHead>
                 <TableHead>Schedule</TableHead>
-                <TableHead>Next run</TableHead>
-                <TableHead>Last run</TableHead>
+                <TableHead>Next run · last run</TableHead>
                 <TableHead>Active</TableHead>
                 <TableHead className="text-right">Actions</TableHead>
               </TableRow>
@@ -193,26 +192,26 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
             <TableBody>
               {reports.map((report) => (
                 <TableRow key={report.id}>
-                  <TableCell className="max-w-64">
+                  <TableCell className="min-w-48 max-w-64">
                     <span className="block font-medium">{report.name}</span>
                     <span className="block text-xs text-muted-foreground">
                       {report.dashboardName} · {report.format.toUpperCase()} · {report.recipients.length}{' '}
                       {report.recipients.length === 1 ? 'recipient' : 'recipients'}
                     </span>
                   </TableCell>
-                  <TableCell className="max-w-64 text-[13px]">{report.scheduleText}</TableCell>
+                  <TableCell className="min-w-44 max-w-64 text-[13px]">{report.scheduleText}</TableCell>
                   <TableCell className="whitespace-nowrap text-[13px]">
                     {report.active ? (
                       inZone(report.nextRunAt, report.schedule.timeZone)
                     ) : (
                       <span className="text-muted-foreground">Paused</span>
                     )}
-                  </TableCell>
-                  <TableCell className="whitespace-nowrap">
-                    <LastStatus report={report} />
-                    {report.lastRunAt ? (
-                      <span className="block text-xs text-muted-foreground">{formatDateTime(report.lastRunAt)}</span>
-                    ) : null}
+                    <div className="mt-1.5 flex flex-wrap items-center gap-1.5">
+                      <LastStatus report={report} />
+                      {report.lastRunAt ? (
+                        <span className="text-xs text-muted-foreground">{formatDateTime(report.lastRunAt)}</span>
+                      ) : null}
+                    </div>
                   </TableCell>
                   <TableCell>
                     <Switch
@@ -223,11 +222,11 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
                     />
                   </TableCell>
                   <TableCell>
-                    <div className="flex justify-end gap-1">
+                    <div className="flex justify-end gap-0.5">
                       {canWrite ? (
                         <Button
                           variant="ghost"
-                          size="sm"
+                          size="icon-sm"
                           onClick={() => openForm(report)}
                           aria-label={`Edit ${report.name}`}
                         >
@@ -236,7 +235,7 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
                       ) : null}
                       <Button
                         variant="ghost"
-                        size="sm"
+                        size="icon-sm"
                         loading={test.isPending && test.variables?.id === report.id}
                         onClick={() => test.mutate(report)}
                         aria-label={`Send test of ${report.name}`}
@@ -246,7 +245,7 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
                       </Button>
                       <Button
                         variant="ghost"
-                        size="sm"
+                        size="icon-sm"
                         onClick={() => setHistory(report)}
                         aria-label={`History of ${report.name}`}
                       >
@@ -255,7 +254,7 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
                       {canWrite ? (
                         <Button
                           variant="ghost"
-                          size="sm"
+                          size="icon-sm"
                           onClick={() => setDeleting(report)}
                           aria-label={`Delete ${report.name}`}
                         >
