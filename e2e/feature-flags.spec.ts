@@ -3,12 +3,7 @@ import { ADMIN_EMAIL, DEMO_PASSWORD, PLATFORM_EMAIL } from './support/constants.
 import { mainNav, shot, signIn, signOut } from './support/session.ts';
 
 /** Flags of features the product does not have yet: shown nowhere (issue 9). */
-const NOT_BUILT = [
-  'Sandboxed Python scripts',
-  'PDF, PowerPoint and Excel exports',
-  'Scheduled e-mailed reports',
-  'Electronic signatures',
-];
+const NOT_BUILT = ['Sandboxed Python scripts'];
 const WIDTHS = [1440, 1024, 390];
 
 async function expectOnlyBuiltFeatures(page: Page) {
@@ -19,6 +14,9 @@ async function expectOnlyBuiltFeatures(page: Page) {
   await expect(main.getByText('Transformation pipelines', { exact: true })).toBeVisible();
   await expect(main.getByText('Medidata Rave connector', { exact: true })).toBeVisible();
   await expect(main.getByText('sFTP and watched folders', { exact: true })).toBeVisible();
+  await expect(main.getByText('Scheduled e-mailed reports', { exact: true })).toBeVisible();
+  await expect(main.getByText('PDF, PowerPoint and Excel exports', { exact: true })).toBeVisible();
+  await expect(main.getByText('Electronic signatures (21 CFR Part 11)', { exact: true })).toBeVisible();
   for (const name of NOT_BUILT) await expect(main.getByText(name)).toHaveCount(0);
 }
 
@@ -54,11 +52,12 @@ test('Settings and the platform console show only the features the product has',
   await signIn(page, PLATFORM_EMAIL, DEMO_PASSWORD);
   await mainNav(page).getByRole('link', { name: 'Organizations' }).click();
   await page.getByRole('row').filter({ hasText: 'Demo Pharma' }).getByRole('link').first().click();
-  await expect(page.getByRole('switch')).toHaveCount(6);
+  await expect(page.getByRole('switch')).toHaveCount(9);
   await expect(page.getByLabel('Transformation pipelines', { exact: true })).toBeChecked();
   await expect(page.getByLabel('Public API and API keys', { exact: true })).toBeChecked();
   await expect(page.getByLabel('Data uploads', { exact: true })).toBeChecked();
   await expect(page.getByLabel('Dashboards', { exact: true })).toBeChecked();
+  await expect(page.getByLabel('Scheduled e-mailed reports', { exact: true })).toBeChecked();
   await expectOnlyBuiltFeatures(page);
   await shots(page, '34-platform-features');
 });
@@ -67,7 +66,7 @@ test('a switched-off feature is not offered: no Dashboards tab, no upload card, 
   page,
   request,
 }) => {
-  await setDemoFeatures(request, { dashboards: false, data_uploads: false });
+  await setDemoFeatures(request, { dashboards: false, data_uploads: false, scheduled_reports: false });
   try {
     await signIn(page, 'manager@demo.cdp.local', DEMO_PASSWORD);
     await mainNav(page).getByRole('link', { name: 'Studies' }).click();
@@ -75,6 +74,7 @@ test('a switched-off feature is not offered: no Dashboards tab, no upload card, 
     const sections = page.getByRole('navigation', { name: 'Study sections' });
     await expect(sections.getByRole('link', { name: 'Data' })).toBeVisible();
     await expect(sections.getByRole('link', { name: 'Dashboards' })).toHaveCount(0);
+    await expect(sections.getByRole('link', { name: 'Reports' })).toHaveCount(0);
     const studyUrl = page.url();
 
     await sections.getByRole('link', { name: 'Data' }).click();
@@ -85,7 +85,10 @@ test('a switched-off feature is not offered: no Dashboards tab, no upload card, 
     await page.goto(`${studyUrl}/dashboards`);
     await expect(page.getByRole('heading', { name: 'Dashboards are switched off' })).toBeVisible();
     await shots(page, '36-dashboards-off');
+
+    await page.goto(`${studyUrl}/reports`);
+    await expect(page.getByRole('heading', { name: 'Scheduled e-mailed reports are switched off' })).toBeVisible();
   } finally {
-    await setDemoFeatures(request, { dashboards: true, data_uploads: true });
+    await setDemoFeatures(request, { dashboards: true, data_uploads: true, scheduled_reports: true });
   }
 });

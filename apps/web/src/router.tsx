@@ -28,6 +28,7 @@ import { studyDatasetRoute } from './routes/study-dataset.tsx';
 import { studyPipelineRoute, studyPipelineRunRoute } from './routes/study-pipeline.tsx';
 import { studyPipelineEditRoute, studyPipelineNewRoute } from './routes/study-pipeline-edit.tsx';
 import { studyPipelinesRoute } from './routes/study-pipelines.tsx';
+import { studyReportsRoute } from './routes/study-reports.tsx';
 import { userRoute } from './routes/user.tsx';
 import { usersRoute } from './routes/users.tsx';
 
@@ -49,6 +50,7 @@ const routeTree = rootRoute.addChildren([
     studyPipelineRoute,
     studyPipelineEditRoute,
     studyPipelineRunRoute,
+    studyReportsRoute,
     dataSourcesRoute,
     pipelinesRoute,
     usersRoute,

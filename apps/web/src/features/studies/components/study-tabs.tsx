@@ -5,6 +5,7 @@ import { useFeature } from '../../auth/hooks/use-me.ts';
 /** The study's sections; a section the user's roles do not open, or a feature switched off, is not offered. */
 export function StudyTabs({ studyId, permissions }: { studyId: string; permissions: string[] }) {
   const dashboards = useFeature('dashboards');
+  const reports = useFeature('scheduled_reports');
   const links: (LinkProps & { label: string })[] = [
     { label: 'Overview', to: '/studies/$studyId', params: { studyId } },
   ];
@@ -17,10 +18,14 @@ export function StudyTabs({ studyId, permissions }: { studyId: string; permissio
   if (permissions.includes('pipeline:view:assigned')) {
     links.push({ label: 'Pipelines', to: '/studies/$studyId/pipelines', params: { studyId } });
   }
+  if (dashboards && reports && permissions.includes('dashboard:export:assigned')) {
+    links.push({ label: 'Reports', to: '/studies/$studyId/reports', params: { studyId } });
+  }
   // Overview alone is no choice: no tab bar.
   if (links.length < 2) return null;
   return (
-    <div className="mb-6">
+    // Five sections overflow a phone's width: the bar scrolls sideways instead of widening the page.
+    <div className="mb-6 overflow-x-auto [&_a]:shrink-0 [&_a]:whitespace-nowrap [&_nav]:w-max [&_nav]:min-w-full">
       <TabLinks label="Study sections" links={links} />
     </div>
   );

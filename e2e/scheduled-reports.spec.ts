@@ -1,0 +1,110 @@
+import { expect, type Page, test } from '@playwright/test';
+import { DEMO_PASSWORD } from './support/constants.ts';
+import { mainNav, shot, signIn } from './support/session.ts';
+
+/*
+ * A study manager schedules the demo study's dashboard as a weekly report, sees the next five runs
+ * in the chosen zone before saving, sends a test and finds the run in the history. The e2e server
+ * has no SMTP_URL, so the page says mail goes to the outbox folder and the run writes an .eml file.
+ */
+
+const MANAGER_EMAIL = 'manager@demo.cdp.local';
+const NAME = `Weekly overview ${Date.now().toString(36)}`;
+
+async function screenshots(page: Page, name: string) {
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 768],
+    [390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await shot(page, `${name}-${width}`);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+test('a study manager schedules a weekly report, previews its runs, sends a test and sees it in the history', async ({
+  page,
+}) => {
+  await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+  await mainNav(page).getByRole('link', { name: 'Studies' }).click();
+  await page
+    .getByRole('link', { name: /CDP-301/ })
+    .first()
+    .click();
+  await page.getByRole('navigation', { name: 'Study sections' }).getByRole('link', { name: 'Reports' }).click();
+  await expect(page).toHaveURL(/\/studies\/[0-9a-f-]+\/reports/);
+  await expect(page.getByText('No SMTP server is configured')).toBeVisible();
+  await expect(page.getByText('Messages are written to .data/outbox/ on the server')).toBeVisible();
+
+  await page.getByRole('button', { name: 'New report' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'New scheduled report' });
+  await dialog.getByLabel('Name').fill(NAME);
+  await expect(dialog.getByLabel('Dashboard')).toContainText('Clinical Study Overview');
+  await dialog.getByLabel('Dashboard').selectOption({ label: 'Clinical Study Overview' });
+  await dialog.getByLabel('Repeats').selectOption('weekly');
+  const days = dialog.getByRole('group', { name: 'Days of the week' });
+  // Monday is on by default; add Thursday.
+  await days.getByRole('button', { name: 'Thu' }).click();
+  await expect(days.getByRole('button', { name: 'Thu' })).toHaveAttribute('aria-pressed', 'true');
+  await dialog.getByLabel('Time of day').fill('07:30');
+  await dialog.getByLabel('Time zone').selectOption('Europe/Berlin');
+
+  const runs = dialog.getByRole('region', { name: 'Next runs' }).getByRole('listitem');
+  await expect(runs).toHaveCount(5);
+  await expect(dialog.getByRole('region', { name: 'Next runs' })).toContainText('07:30');
+
+  // A bad address is refused on the spot; a good one becomes a chip.
+  const recipients = dialog.getByLabel('Recipients');
+  await recipients.fill('not-an-address');
+  await recipients.press('Enter');
+  await expect(dialog.getByText('“not-an-address” is not an e-mail address.')).toBeVisible();
+  // An address outside the organization: the server's 400 shows next to Recipients.
+  await recipients.fill('outsider@example.org');
+  await recipients.press('Enter');
+  await dialog.getByRole('button', { name: 'Schedule report' }).click();
+  await expect(dialog.getByText(/outsider@example\.org is not a user of this organization/)).toBeVisible();
+  await expect(recipients).toHaveAttribute('aria-invalid', 'true');
+  await dialog.getByRole('button', { name: 'Remove outsider@example.org' }).click();
+  await recipients.fill('monitor@demo.cdp.local');
+  await recipients.press('Enter');
+  await expect(dialog.getByRole('button', { name: 'Remove monitor@demo.cdp.local' })).toBeVisible();
+  await screenshots(page, '40-report-form');
+
+  const created = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && /\/scheduled-reports$/.test(new URL(r.url()).pathname),
+  );
+  await dialog.getByRole('button', { name: 'Schedule report' }).click();
+  const response = await created;
+  expect(response.status()).toBe(201);
+  const reportId = ((await response.json()) as { data: { id: string } }).data.id;
+  await expect(dialog).toBeHidden();
+  const row = page.getByRole('row').filter({ hasText: NAME });
+  await expect(row).toContainText('Clinical Study Overview');
+  await expect(row).toContainText('Europe/Berlin');
+  await expect(row.getByRole('switch')).toBeChecked();
+  await screenshots(page, '41-reports-list');
+
+  await row.getByRole('button', { name: `Send test of ${NAME}` }).click();
+  const history = page.getByRole('dialog', { name: `History: ${NAME}` });
+  await expect(history).toBeVisible();
+  const run = history.getByRole('listitem').first();
+  await expect(run).toContainText('Test');
+  await expect(run).toContainText(MANAGER_EMAIL);
+  await expect(run.getByText('Sent', { exact: true })).toBeVisible({ timeout: 60_000 });
+  // The file's extension is the renderer's business (branch 14-render); the run names and sizes it.
+  await expect(run).toContainText(/Clinical Study Overview\.\w+ · [\d.]+ (B|KB|MB) · attached/);
+  await screenshots(page, '42-report-history');
+  await page.keyboard.press('Escape');
+
+  await expect(history).toBeHidden();
+
+  // Pausing is a PUT; the next run gives way to "Paused".
+  await row.getByRole('switch').click();
+  await expect(row.getByRole('switch')).not.toBeChecked();
+  await expect(row).toContainText('Paused');
+
+  // The e-mails link to ?report=<id>: that report's history opens.
+  await page.goto(`${new URL(page.url()).pathname}?report=${reportId}`);
+  await expect(page.getByRole('dialog', { name: `History: ${NAME}` })).toBeVisible();
+});
