@@ -48,6 +48,11 @@ COPY --from=deps /app /app
 COPY --from=build /app/apps/server/bin apps/server/bin
 COPY --from=build /app/apps/server/dist apps/server/dist
 COPY --from=build /app/apps/web/dist apps/web/dist
+# Exports (PDF, PPTX images, widget PNG/SVG) embed DejaVu: the API renders widget files, workers whole dashboards.
+USER root
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends fonts-dejavu-core \
+  && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
