@@ -3,7 +3,7 @@
 #   docker build --target api    -t cdp-api .      the HTTP API and web app (`cdp api`, `cdp migrate`)
 #   docker build --target worker -t cdp-worker .   the job worker (`cdp worker`): adds Python + pandas and
 #                                                  bubblewrap for Python pipelines
-# No Chromium in either: exports render with ECharts SVG, resvg and pdfmake, without a browser.
+# No Chromium in either: exports render with ECharts SVG, resvg and pdfkit, without a browser.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
