@@ -92,8 +92,8 @@ test('a study manager schedules a weekly report, previews its runs, sends a test
   await expect(run).toContainText('Test');
   await expect(run).toContainText(MANAGER_EMAIL);
   await expect(run.getByText('Sent', { exact: true })).toBeVisible({ timeout: 60_000 });
-  // The file's extension is the renderer's business (branch 14-render); the run names and sizes it.
-  await expect(run).toContainText(/Clinical Study Overview\.\w+ · [\d.]+ (B|KB|MB) · attached/);
+  // The report was saved as PDF: the run names the rendered file (study, dashboard, when) and its size.
+  await expect(run).toContainText(/Clinical Study Overview [\d -]+\.pdf · [\d.]+ (B|KB|MB) · attached/);
   await screenshots(page, '42-report-history');
   await page.keyboard.press('Escape');
 
