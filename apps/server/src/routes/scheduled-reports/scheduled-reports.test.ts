@@ -13,9 +13,8 @@ import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
 /**
  * Scheduled reports end to end: real mail is received by an in-process SMTP server on 127.0.0.1
- * and read back with mailparser. Checks hold for any body of produceExport (the JSON placeholder
- * or the real PDF/PPTX/XLSX renderers): the attachment is compared with the file the run names,
- * by name, size and sha256, never by content.
+ * and read back with mailparser. The attachment is compared with the file the run names, by name,
+ * size and sha256; what the renderers put in it is checked in routes/exports/exports.test.ts.
  */
 
 interface Received {
