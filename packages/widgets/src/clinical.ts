@@ -1,7 +1,10 @@
 import { aeIncidence } from './ae-incidence/index.ts';
 import { aeTimeline } from './ae-timeline/index.ts';
 import { demographics } from './demographics/index.ts';
+import { hysLawCases } from './edish/hys-law-cases.ts';
+import { edish } from './edish/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
+import { labShift } from './lab-shift/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -26,4 +29,7 @@ export const clinicalWidgets: WidgetType[] = [
   siteSummary,
   siteMap,
   subjectListing,
+  edish,
+  hysLawCases,
+  labShift,
 ];
