@@ -5,6 +5,7 @@ import { hysLawCases } from './edish/hys-law-cases.ts';
 import { edish } from './edish/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
 import { labShift } from './lab-shift/index.ts';
+import { labTrend } from './lab-trend/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -32,4 +33,5 @@ export const clinicalWidgets: WidgetType[] = [
   edish,
   hysLawCases,
   labShift,
+  labTrend,
 ];

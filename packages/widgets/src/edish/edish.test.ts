@@ -165,10 +165,10 @@ describe('eDISH points (hand-checked)', () => {
     const chart = edish.toChartOption?.(edish.toTable(results, context()), options) as unknown as Chart;
     expect(chart.xAxis).toMatchObject({ type: 'log', min: 0.1, max: 10, name: 'Peak ALT (× ULN)' });
     expect(chart.yAxis).toMatchObject({ type: 'log', min: 0.1, max: 10 });
-    const [drug, placebo, quadrants] = chart.series;
+    const [drug, placebo, quadrants] = chart.series as [Series, Series, Series];
     expect([drug.name, placebo.name]).toEqual(['Drug', 'Placebo']);
     expect(chart.legend.data).toEqual(['Drug', 'Placebo']);
-    expect(drug.markLine.data.map((d) => [d.xAxis, d.yAxis, d.label.formatter])).toEqual([
+    expect(drug.markLine?.data.map((d) => [d.xAxis, d.yAxis, d.label.formatter])).toEqual([
       [3, undefined, '3×ULN'],
       [undefined, 2, '2×ULN'],
     ]);

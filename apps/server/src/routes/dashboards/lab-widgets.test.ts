@@ -289,3 +289,186 @@ describe.skipIf(!hasPilot)('eDISH on the CDISC pilot ADLBHY (ADaM)', () => {
     }
   });
 });
+
+/**
+ * Shift counts by plain SQL: categories ranked LOW 1 < NORMAL 2 < HIGH 3; baseline is the flagged
+ * record (highest if several), worst high the highest post-baseline rank, worst low the lowest.
+ * `rank` is an SQL expression over `l` (the lab row); `post` says which rows are post-baseline.
+ */
+function shiftSql(opts: {
+  lab: string;
+  pop: string;
+  test: string;
+  arm: string;
+  rank: string;
+  post: string;
+  base: string;
+  where: string;
+}) {
+  return `
+    WITH r AS (
+      SELECT ${opts.test} AS test, ${opts.arm} AS arm, l.USUBJID AS subject, ${opts.rank} AS rank,
+             ${opts.base} AS is_base, (${opts.post}) AS is_post
+        FROM ${opts.lab} l JOIN ${opts.pop} p USING (USUBJID) WHERE ${opts.where}),
+    s AS (
+      SELECT test, arm, subject, max(rank) FILTER (WHERE is_base) AS base,
+             max(rank) FILTER (WHERE is_post) AS hi, min(rank) FILTER (WHERE is_post) AS lo
+        FROM r GROUP BY 1, 2, 3)
+    SELECT test, arm, base, hi, lo, count(*) FROM s WHERE base IS NOT NULL AND hi IS NOT NULL GROUP BY 1, 2, 3, 4, 5`;
+}
+
+const RANK_NAME = ['', 'LOW', 'NORMAL', 'HIGH'];
+
+/** Expected `test|direction|arm|baseline|post → n`, and N per `test|direction|arm`. */
+function expectedShifts(rows: unknown[][]) {
+  const cells = new Map<string, number>();
+  const n = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, by: number) => map.set(key, (map.get(key) ?? 0) + by);
+  for (const [test, arm, base, hi, lo, count] of rows as [string, string, number, number, number, number][]) {
+    for (const [direction, post] of [
+      ['Worst high', hi],
+      ['Worst low', lo],
+    ] as const) {
+      add(cells, [test, direction, arm, RANK_NAME[base], RANK_NAME[post]].join('|'), count);
+      add(n, [test, direction, arm].join('|'), count);
+    }
+  }
+  return { cells, n };
+}
+
+function shiftCells(data: WidgetDataResponse) {
+  const cells = new Map<string, number>();
+  const n = new Map<string, number>();
+  for (const r of rowsOf(data)) {
+    n.set([r.test, r.direction, r.arm].join('|'), Number(r.n));
+    let sum = 0;
+    for (const post of ['LOW', 'NORMAL', 'HIGH']) {
+      const count = Number(r[`${post.toLowerCase()}_n`]);
+      sum += count;
+      if (count > 0) cells.set([r.test, r.direction, r.arm, r.baseline, post].join('|'), count);
+    }
+    expect(Number(r.total_n)).toBe(sum);
+  }
+  return { cells, n };
+}
+
+describe('lab shift table', () => {
+  it('demo study (LBNRIND): counts per arm, test and direction match plain SQL, and sum to N', async () => {
+    const expected = expectedShifts(
+      await demo.sql(
+        shiftSql({
+          lab: 'LB',
+          pop: 'DM',
+          test: 'l.LBTESTCD',
+          arm: 'p.ACTARM',
+          rank: `CASE l.LBNRIND WHEN 'LOW' THEN 1 WHEN 'NORMAL' THEN 2 WHEN 'HIGH' THEN 3 END`,
+          base: `l.LBBLFL = 'Y'`,
+          post: `CAST(left(l.LBDTC, 10) AS DATE) > CAST(left(p.RFXSTDTC, 10) AS DATE) AND coalesce(l.LBBLFL, '') <> 'Y'`,
+          where: `p.ACTARM NOT IN ${NOT_TREATED} AND l.LBTESTCD IN ('ALT', 'K', 'BILI')`,
+        }),
+      ),
+    );
+    const data = await draw(demo, { type: 'lab-shift', ...DEMO_LB, options: { tests: ['ALT', 'K', 'BILI'] } });
+    const got = shiftCells(data);
+    expect(got.cells).toEqual(expected.cells);
+    expect(got.n).toEqual(expected.n);
+    // Every arm's cells add up to its N: the subjects with a baseline and a post-baseline value.
+    const sums = new Map<string, number>();
+    for (const [key, count] of got.cells) {
+      const group = key.split('|').slice(0, 3).join('|');
+      sums.set(group, (sums.get(group) ?? 0) + count);
+    }
+    expect(sums).toEqual(got.n);
+    expect([...got.cells.keys()].some((k) => k.endsWith('|HIGH'))).toBe(true);
+  });
+
+  it.skipIf(!hasPilot)('pilot ADLBHY (no indicator: AVAL against A1LO/A1HI) matches plain SQL', async () => {
+    const study = pilot as Study;
+    const expected = expectedShifts(
+      await study.sql(
+        shiftSql({
+          lab: 'ADLBHY',
+          pop: 'ADSL',
+          test: 'l.PARAMCD',
+          arm: 'p.TRT01A',
+          rank: `CASE WHEN l.AVAL IS NULL THEN NULL WHEN l.AVAL < l.A1LO THEN 1 WHEN l.AVAL > l.A1HI THEN 3 ELSE 2 END`,
+          base: `l.ABLFL = 'Y'`,
+          post: `CAST(l.ADT AS DATE) > CAST(p.TRTSDT AS DATE) AND coalesce(l.ABLFL, '') <> 'Y'`,
+          where: `p.SAFFL = 'Y' AND l.PARAMCD IN ('ALT', 'AST', 'BILI')`,
+        }),
+      ),
+    );
+    expect(expected.n.size).toBe(3 * 2 * 3);
+    const data = await draw(study, { type: 'lab-shift', ...PILOT_LB, options: { tests: ['ALT', 'AST', 'BILI'] } });
+    const got = shiftCells(data);
+    expect(got.cells).toEqual(expected.cells);
+    expect(got.n).toEqual(expected.n);
+  });
+});
+
+describe('lab values over time', () => {
+  /** n, mean, SD, median, Q1, Q3 per visit and arm by plain SQL, keyed `visit_order|arm`. */
+  async function expectedStats(study: Study, sql: string) {
+    const rows = (await study.sql(sql)) as [number, string, number, number, number | null, number, number, number][];
+    return new Map(rows.map(([order, arm, ...stats]) => [`${order}|${arm}`, stats]));
+  }
+
+  function gotStats(data: WidgetDataResponse, test: string) {
+    return new Map(
+      rowsOf(data)
+        .filter((r) => r.test === test)
+        .map((r) => [
+          `${r.visit_order}|${r.arm}`,
+          [r.n, r.mean, r.sd, r.median, r.q1, r.q3].map((v) => (v === null ? null : Number(v))),
+        ]),
+    );
+  }
+
+  function compare(got: Map<string, (number | null)[]>, expected: Map<string, (number | null)[]>) {
+    expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, stats] of expected) {
+      const mine = got.get(key) ?? [];
+      stats.forEach((value, i) => {
+        if (value === null) expect(mine[i], `${key} #${i}`).toBeNull();
+        else expect(mine[i], `${key} #${i}`).toBeCloseTo(value, 3);
+      });
+    }
+  }
+
+  it('demo ALT by visit number and arm matches plain SQL; visits are drawn in VISITNUM order', async () => {
+    const expected = await expectedStats(
+      demo,
+      `SELECT l.VISITNUM, p.ACTARM, count(l.LBSTRESN), avg(l.LBSTRESN), stddev_samp(l.LBSTRESN), median(l.LBSTRESN),
+              quantile_cont(l.LBSTRESN, 0.25), quantile_cont(l.LBSTRESN, 0.75)
+         FROM LB l JOIN DM p USING (USUBJID)
+        WHERE l.LBTESTCD = 'ALT' AND l.LBSTRESN IS NOT NULL AND p.ACTARM NOT IN ${NOT_TREATED}
+        GROUP BY 1, 2`,
+    );
+    const data = await draw(demo, { type: 'lab-trend', ...DEMO_LB, options: { test: 'ALT' } });
+    compare(gotStats(data, 'ALT'), expected);
+    const order = (await demo.sql(
+      `SELECT DISTINCT l.VISITNUM, l.VISIT FROM LB l JOIN DM p USING (USUBJID)
+        WHERE l.LBTESTCD = 'ALT' AND l.LBSTRESN IS NOT NULL AND p.ACTARM NOT IN ${NOT_TREATED} ORDER BY 1`,
+    )) as [number, string][];
+    const chart = data.chart as unknown as { xAxis: { data: string[] }; series: Series[] };
+    expect(chart.xAxis.data).toEqual(order.map(([, visit]) => visit));
+    const [uln] = (await demo.sql(`SELECT median(LBSTNRHI) FROM LB l JOIN DM p USING (USUBJID)
+        WHERE l.LBTESTCD = 'ALT' AND l.LBSTRESN IS NOT NULL AND p.ACTARM NOT IN ${NOT_TREATED}`)) as [[number]];
+    expect(chart.series[0]?.markLine?.data.map((d) => d.yAxis)).toContain(uln[0]);
+  });
+
+  it.skipIf(!hasPilot)('pilot ADLBHY bilirubin by AVISITN and arm matches plain SQL', async () => {
+    const study = pilot as Study;
+    const expected = await expectedStats(
+      study,
+      `SELECT l.AVISITN, p.TRT01A, count(l.AVAL), avg(l.AVAL), stddev_samp(l.AVAL), median(l.AVAL),
+              quantile_cont(l.AVAL, 0.25), quantile_cont(l.AVAL, 0.75)
+         FROM ADLBHY l JOIN ADSL p USING (USUBJID)
+        WHERE l.PARAMCD = 'BILI' AND l.AVAL IS NOT NULL AND l.AVISITN IS NOT NULL AND p.SAFFL = 'Y'
+        GROUP BY 1, 2`,
+    );
+    expect(expected.size).toBe(9 * 3);
+    const data = await draw(study, { type: 'lab-trend', ...PILOT_LB, options: { test: 'BILI', statistic: 'median' } });
+    compare(gotStats(data, 'BILI'), expected);
+  });
+});
