@@ -4,6 +4,7 @@ import { demographics } from './demographics/index.ts';
 import { hysLawCases } from './edish/hys-law-cases.ts';
 import { edish } from './edish/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
+import { labOutliers } from './lab-outliers/index.ts';
 import { labShift } from './lab-shift/index.ts';
 import { labTrend } from './lab-trend/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
@@ -34,4 +35,5 @@ export const clinicalWidgets: WidgetType[] = [
   hysLawCases,
   labShift,
   labTrend,
+  labOutliers,
 ];

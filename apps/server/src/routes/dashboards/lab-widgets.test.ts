@@ -472,3 +472,46 @@ describe('lab values over time', () => {
     compare(gotStats(data, 'BILI'), expected);
   });
 });
+
+describe('lab outliers', () => {
+  it('demo study: the records outside their own range, counted and first page as plain SQL lists them', async () => {
+    const where = `p.ACTARM NOT IN ${NOT_TREATED} AND (l.LBSTRESN < l.LBSTNRLO OR l.LBSTRESN > l.LBSTNRHI)`;
+    const [[total]] = (await demo.sql(`SELECT count(*) FROM LB l JOIN DM p USING (USUBJID) WHERE ${where}`)) as [
+      [number],
+    ];
+    const first = (await demo.sql(`
+      SELECT l.USUBJID, l.LBTESTCD, l.LBDTC, l.LBSTRESN, CASE WHEN l.LBSTRESN > l.LBSTNRHI THEN 'HIGH' ELSE 'LOW' END
+        FROM LB l JOIN DM p USING (USUBJID) WHERE ${where}
+       ORDER BY l.USUBJID, l.LBTESTCD, l.LBDTC, l.LBSTRESN LIMIT 50`)) as unknown[][];
+    expect(total).toBeGreaterThan(100);
+    const data = await draw(demo, { type: 'lab-outliers', ...DEMO_LB });
+    expect(data.total).toBe(total);
+    expect(rowsOf(data).map((r) => [r.subject_id, r.test, r.lab_date, r.value, r.flag])).toEqual(first);
+  });
+
+  it("demo study: above 3 × ULN, every planted Hy's-law ALT peak is listed", async () => {
+    const expected = (await demo.sql(`
+      SELECT count(*), count(*) FILTER (WHERE l.LBTESTCD = 'ALT') FROM LB l JOIN DM p USING (USUBJID)
+       WHERE p.ACTARM NOT IN ${NOT_TREATED} AND l.LBSTRESN > 3 * l.LBSTNRHI`)) as [[number, number]];
+    const data = await draw(demo, {
+      type: 'lab-outliers',
+      ...DEMO_LB,
+      options: { rule: 'above-uln-multiple', times: 3, pageSize: 1000 },
+    });
+    expect(data.total).toBe(expected[0]?.[0]);
+    expect(rowsOf(data).filter((r) => r.test === 'ALT').length).toBe(expected[0]?.[1]);
+    for (const r of rowsOf(data)) expect(Number(r.x_uln)).toBeGreaterThan(2.99);
+  });
+
+  it.skipIf(!hasPilot)('pilot ADLBHY: AVAL outside A1LO–A1HI, as plain SQL counts it', async () => {
+    const study = pilot as Study;
+    const [[total]] = (await study.sql(`
+      SELECT count(*) FROM ADLBHY l JOIN ADSL p USING (USUBJID)
+       WHERE p.SAFFL = 'Y' AND l.PARAMCD IN ('ALT', 'AST', 'BILI') AND (l.AVAL < l.A1LO OR l.AVAL > l.A1HI)`)) as [
+      [number],
+    ];
+    const data = await draw(study, { type: 'lab-outliers', ...PILOT_LB, options: { tests: ['ALT', 'AST', 'BILI'] } });
+    expect(total).toBeGreaterThan(0);
+    expect(data.total).toBe(total);
+  });
+});
