@@ -1,3 +1,4 @@
+import { aeExplorer } from './ae-explorer/index.ts';
 import { aeIncidence } from './ae-incidence/index.ts';
 import { aeTimeline } from './ae-timeline/index.ts';
 import { demographics } from './demographics/index.ts';
@@ -20,6 +21,7 @@ export const clinicalWidgets: WidgetType[] = [
   seriousAes,
   demographics,
   aeIncidence,
+  aeExplorer,
   enrollmentTrend,
   aeTimeline,
   subjectFlow,

@@ -55,6 +55,8 @@ export const FIELDS = {
   ae_body_system: { label: 'AE body system (SOC)', types: ['string'], source: 'dataset' },
   ae_serious: { label: 'AE serious (Y/N)', types: ['string'], source: 'dataset' },
   ae_severity: { label: 'AE severity', types: ['string'], source: 'dataset' },
+  ae_related: { label: 'AE relationship to study drug', types: ['string'], source: 'dataset' },
+  ae_outcome: { label: 'AE outcome', types: ['string'], source: 'dataset' },
   ae_start_date: { label: 'AE start date', types: ['date', 'string'], source: 'dataset' },
   ae_treatment_emergent: { label: 'Treatment-emergent flag', types: ['string'], source: 'dataset' },
   lab_test: { label: 'Lab test', types: ['string'], source: 'dataset' },

@@ -40,6 +40,8 @@ export const CDISC_VARIABLES: Readonly<Record<string, readonly CdiscVariable[]>>
   ae_body_system: [v('AEBODSYS', AE), v('AESOC', AE)],
   ae_serious: [v('AESER', AE)],
   ae_severity: [v('AESEV', AE), v('ASEV', AE), v('AETOXGR', { ...AE, confidence: 0.9 })],
+  ae_related: [v('AEREL', AE), v('AREL', AE)],
+  ae_outcome: [v('AEOUT', AE)],
   ae_start_date: [v('ASTDT', AE), v('AESTDTC', AE)],
   ae_treatment_emergent: [v('TRTEMFL', AE)],
   lab_test: [v('LBTEST', LB), v('PARAM', LB)],

@@ -374,6 +374,7 @@ describe('the clinical catalogue', () => {
     const types = clinicalWidgets.map((w) => w.type);
     expect(new Set(types).size).toBe(types.length);
     expect(types.sort()).toEqual([
+      'ae-explorer',
       'ae-incidence',
       'ae-timeline',
       'demographics',
