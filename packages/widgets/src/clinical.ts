@@ -3,6 +3,7 @@ import { aeIncidence } from './ae-incidence/index.ts';
 import { aeTimeline } from './ae-timeline/index.ts';
 import { demographics } from './demographics/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
+import { kaplanMeierWidget } from './kaplan-meier/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -22,6 +23,7 @@ export const clinicalWidgets: WidgetType[] = [
   demographics,
   aeIncidence,
   aeExplorer,
+  kaplanMeierWidget,
   enrollmentTrend,
   aeTimeline,
   subjectFlow,
