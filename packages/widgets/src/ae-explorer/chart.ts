@@ -12,6 +12,9 @@ import {
 } from '../format.ts';
 import type { WidgetTable } from '../types.ts';
 
+/** Pixels for the preferred terms on the left. */
+const LABELS = 108;
+
 /**
  * The AE explorer as a chart (the layout of safetyGraphics' AE explorer and of CSR dot plots): the
  * preferred terms with the most subjects down the side; on the left, each arm's incidence (%) as a
@@ -81,25 +84,39 @@ export function aeExplorerChart(table: WidgetTable, maxTerms: number): Record<st
       ]
     : [];
 
+  const axis = categoryAxis(labels, undefined, 'down');
   const yAxis = (index: number) => ({
-    ...categoryAxis(labels, undefined, 'down'),
+    ...axis,
     gridIndex: index,
     inverse: true,
-    ...(index === 1 ? { axisLabel: { show: false } } : {}),
+    axisLabel:
+      index === 1
+        ? { show: false }
+        : { ...(axis.axisLabel as object), width: LABELS - 12, overflow: 'truncate' as const },
   });
   return chartOption({
     legend: legend(true),
     tooltip: tooltip('item'),
+    // Fixed room for the term names on the left (cut to fit), then the dots, then the forest plot:
+    // proportions that keep both plots readable from a half-width widget on a phone up.
     grid: withDifference
       ? [
-          { left: 8, width: '46%', top: 52, bottom: 8, containLabel: true },
-          { left: '60%', right: 16, top: 52, bottom: 8, containLabel: true },
+          { left: LABELS, right: '42%', top: 52, bottom: 40 },
+          { left: '62%', right: 16, top: 52, bottom: 40 },
         ]
-      : [{ left: 8, right: 16, top: 52, bottom: 8, containLabel: true }],
+      : [{ left: LABELS, right: 16, top: 52, bottom: 40 }],
     xAxis: [
-      { ...valueAxis('Subjects (%)'), gridIndex: 0, min: 0, nameLocation: 'middle', nameGap: 24 },
+      { ...valueAxis('Subjects (%)'), gridIndex: 0, min: 0, splitNumber: 4, nameLocation: 'middle', nameGap: 24 },
       ...(withDifference
-        ? [{ ...valueAxis('Risk difference (%, 95% CI)'), gridIndex: 1, nameLocation: 'middle' as const, nameGap: 24 }]
+        ? [
+            {
+              ...valueAxis('Risk difference (%, 95% CI)'),
+              gridIndex: 1,
+              splitNumber: 4,
+              nameLocation: 'middle' as const,
+              nameGap: 24,
+            },
+          ]
         : []),
     ],
     yAxis: withDifference ? [yAxis(0), yAxis(1)] : [yAxis(0)],

@@ -23,7 +23,7 @@ const RISK_ROW = 18;
  * Step curves per arm (survival just after each time), the 95% band as a shaded step area, a tick
  * at each censoring, and under the plot the number at risk at regular times (a second grid sharing
  * the time axis), so a PDF or PowerPoint export carries the risk table too. The log-rank result
- * (the table's note) is written in the top right corner.
+ * (the table's note) is written on the risk table's heading line, on the right.
  */
 export function kaplanMeierChart(table: WidgetTable, options: KaplanMeierOptions): Record<string, unknown> {
   const c = (name: string) => columnIndex(table.columns, name);
@@ -148,7 +148,9 @@ export function kaplanMeierChart(table: WidgetTable, options: KaplanMeierOptions
           color: TEXT_COLORS.label,
           fontSize: 11,
           fontFamily: FONT_FAMILY,
-          width: LEFT - 16,
+          // Clear of the first count, which is centred on time 0.
+          margin: 22,
+          width: LEFT - 30,
           overflow: 'truncate',
         },
       },
@@ -163,10 +165,11 @@ export function kaplanMeierChart(table: WidgetTable, options: KaplanMeierOptions
       ...(logRank
         ? [
             {
+              // On the risk table's heading line, clear of the curves at any width.
               type: 'text' as const,
-              right: 28,
-              top: 58,
-              style: { text: logRank.replace(/\.$/, ''), fill: TEXT_COLORS.body, font: `12px ${FONT_FAMILY}` },
+              right: 24,
+              bottom: riskHeight + 14,
+              style: { text: logRank.replace(/\.$/, ''), fill: TEXT_COLORS.body, font: `11px ${FONT_FAMILY}` },
             },
           ]
         : []),

@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { WidgetDataResponse, WidgetDefinition } from '@cdp/contracts';
 import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
+import { renderPdf } from '@cdp/reports';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
@@ -393,5 +396,50 @@ describe.skipIf(!hasData)('Kaplan–Meier on the CDISC pilot ADTTE (time to firs
     expect(res.statusCode, res.body).toBe(200);
     const arms = new Set((res.json().data as WidgetDataResponse).rows.map((r) => r[1]));
     expect([...arms]).toEqual(['Placebo']);
+  });
+
+  it('exports to PDF with the curves and the number-at-risk table under them', async () => {
+    const km = await preview(studies.adam, { ...KM(), options: { parameter: 'TTDE' } });
+    const dots = await preview(studies.adam, {
+      ...ADAM_EXPLORER,
+      options: { display: 'dot-plot', maxTerms: 10, comparisonArm: 'Xanomeline High Dose', referenceArm: 'Placebo' },
+    });
+    const pdf = await renderPdf({
+      study: { code: 'CDISCPILOT01', name: 'CDISC pilot' },
+      dashboard: { name: 'Safety review' },
+      dataVersion: { label: 'pilot', activatedAt: null },
+      filters: [],
+      generatedBy: 'test',
+      generatedAt: new Date('2026-01-01T00:00:00Z'),
+      options: { paperSize: 'A4', orientation: 'landscape' },
+      pages: [
+        {
+          id: 'safety',
+          title: 'Safety',
+          widgets: [
+            {
+              id: 'km',
+              title: 'Time to first dermatological event',
+              type: 'kaplan-meier',
+              layout: { x: 0, y: 0, w: 6, h: 12 },
+              data: km,
+            },
+            { id: 'dots', title: 'AE dot plot', type: 'ae-explorer', layout: { x: 6, y: 0, w: 6, h: 12 }, data: dots },
+          ],
+        },
+      ],
+    });
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'cdp-km-')), 'km.pdf');
+    await writeFile(file, pdf);
+    const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    expect(text).toContain('Number at risk');
+    expect(text).toMatch(/Log-rank test: χ² = 60\.27 on 2 df, p < 0\.001/);
+    expect(text).toContain('Survival probability');
+    expect(text).toContain('Risk difference');
+    // The risk table's first column: every arm's subjects at time 0 (86 + 84 + 84 = 254).
+    const atZero = km.rows.filter((r) => r[0] === 'Number at risk' && r[2] === 0).map((r) => String(r[3]));
+    expect(atZero.sort()).toEqual(['84', '84', '86']);
+    for (const n of atZero) expect(text).toContain(n);
+    console.info(`KM PDF written to ${file}`);
   });
 });
