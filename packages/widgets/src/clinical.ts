@@ -1,3 +1,4 @@
+import { aeExplorer } from './ae-explorer/index.ts';
 import { aeIncidence } from './ae-incidence/index.ts';
 import { aeTimeline } from './ae-timeline/index.ts';
 import { demographics } from './demographics/index.ts';
@@ -7,6 +8,7 @@ import { enrollmentTrend } from './enrollment-trend/index.ts';
 import { labOutliers } from './lab-outliers/index.ts';
 import { labShift } from './lab-shift/index.ts';
 import { labTrend } from './lab-trend/index.ts';
+import { kaplanMeierWidget } from './kaplan-meier/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -25,6 +27,8 @@ export const clinicalWidgets: WidgetType[] = [
   seriousAes,
   demographics,
   aeIncidence,
+  aeExplorer,
+  kaplanMeierWidget,
   enrollmentTrend,
   aeTimeline,
   subjectFlow,
