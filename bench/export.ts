@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Dashboard, DashboardDataFilter, DashboardExport } from '@cdp/contracts';
 import { type ReportInput, type ReportPage, renderPdf, renderPptx, renderXlsx } from '@cdp/reports';
 import { chromium } from '@playwright/test';
@@ -184,10 +186,16 @@ export async function benchExport(server: BenchServer): Promise<Record<string, u
     pages,
     options: { paperSize: 'A4', orientation: 'landscape' },
   });
-  const renderers = {
-    overview: await inProcess(input(await reportPages(base, token, dashboard, overview))),
-    allPages: await inProcess(input(await reportPages(base, token, dashboard, allPages))),
-  };
+  const overviewInput = input(await reportPages(base, token, dashboard, overview));
+  const allPagesInput = input(await reportPages(base, token, dashboard, allPages));
+  // BENCH_EXPORT_DUMP=<folder>: the renderers' inputs as JSON, to profile a renderer by itself.
+  const dump = process.env.BENCH_EXPORT_DUMP;
+  if (dump) {
+    await mkdir(dump, { recursive: true });
+    await writeFile(path.join(dump, 'overview.json'), JSON.stringify(overviewInput));
+    await writeFile(path.join(dump, 'all-pages.json'), JSON.stringify(allPagesInput));
+  }
+  const renderers = { overview: await inProcess(overviewInput), allPages: await inProcess(allPagesInput) };
   const chromiumPdf = await chromiumPrint(server, study.id, dashboard.id);
   const overviewPdf = job['overview.pdf'] as { requestToReadyMs: number; jobMs: number };
   const figures = {

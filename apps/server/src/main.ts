@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
+import { warmRenderers } from '@cdp/reports';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
@@ -296,6 +297,11 @@ async function main(): Promise<void> {
       // On SIGTERM running jobs get SHUTDOWN_GRACE_SECONDS to finish, then go back to the queue.
       worker = await startWorker(ctx, connections.appUrl, { graceMs: config.shutdownGraceSeconds * 1000 });
       cleanups.push(() => worker?.stop());
+      // The first export a user asks for should not pay for loading the renderers (~1–2 s).
+      warmRenderers().then(
+        (ms) => log.debug(`export renderers ready in ${Math.round(ms)} ms`),
+        (error: unknown) => log.warn({ err: error }, 'warming the export renderers failed'),
+      );
     }
     let app: FastifyInstance | null = null;
     if (mode === 'api' || mode === 'start') {

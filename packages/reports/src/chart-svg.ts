@@ -75,6 +75,38 @@ function fitted(option: Record<string, unknown>, width: number): Record<string, 
   };
 }
 
+/** A scatter series with more points than this is drawn as one path (ECharts' large mode) in documents. */
+export const LARGE_SCATTER = 200;
+
+/**
+ * Scatter series with many points (a box plot's outliers: 2,735 on the 1,000,000-row LB study's
+ * ALT by visit) drawn for paper: points at the very same place are drawn once (a second identical
+ * hollow circle on top of the first adds nothing), and the rest as ECharts' large mode, one path
+ * for all the symbols instead of one SVG element each. The drawing is the same; the SVG is ~4×
+ * smaller, and ECharts and svg-to-pdfkit, whose cost grows with elements, are several times faster.
+ * Per-point styles and tooltips, which large mode gives up, mean nothing on paper.
+ */
+export function thinnedForPrint(option: Record<string, unknown>): Record<string, unknown> {
+  const series = seriesOf(option);
+  if (!series.some((s) => s.type === 'scatter' && Array.isArray(s.data) && s.data.length > LARGE_SCATTER))
+    return option;
+  return {
+    ...option,
+    series: series.map((s) => {
+      if (s.type !== 'scatter' || !Array.isArray(s.data) || s.data.length <= LARGE_SCATTER) return s;
+      const seen = new Set<string>();
+      const data = s.data.filter((item) => {
+        const value = item && typeof item === 'object' && 'value' in item ? (item as { value: unknown }).value : item;
+        const key = JSON.stringify(value);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      return { ...s, data, large: true, largeThreshold: LARGE_SCATTER };
+    }),
+  };
+}
+
 /**
  * A widget's ECharts option (the one the screen draws) as an SVG document, by ECharts' own
  * server-side SVG renderer: no browser, no canvas. Animation and tooltips are off; the rest is
@@ -89,7 +121,7 @@ export async function renderChartSvg(option: Record<string, unknown>, width: num
     height: Math.round(height),
   });
   try {
-    chart.setOption({ ...fitted(option, width), animation: false, tooltip: { show: false } });
+    chart.setOption({ ...fitted(thinnedForPrint(option), width), animation: false, tooltip: { show: false } });
     return chart.renderToSVGString();
   } finally {
     chart.dispose();

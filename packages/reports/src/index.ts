@@ -3,5 +3,6 @@ export { renderChartSvg, svgToPng } from './chart-svg.ts';
 export { renderPdf } from './pdf/render-pdf.ts';
 export { renderPptx } from './pptx/render-pptx.ts';
 export type * from './types.ts';
+export { warmRenderers } from './warm.ts';
 export { ReportFormatError, widgetCsv, widgetPicture } from './widget-files.ts';
 export { renderWidgetXlsx, renderXlsx } from './xlsx/render-xlsx.ts';

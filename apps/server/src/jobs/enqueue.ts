@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '@cdp/db';
 import PgBoss from 'pg-boss';
+import { NOTIFY_SQL } from './job-wakeup.ts';
 import type { JobName } from './registry.ts';
 
 /**
@@ -39,11 +40,13 @@ export async function enqueueInTransaction(
   options: { singletonKey?: string; startAfterSeconds?: number } = {},
 ): Promise<string | null> {
   const client = clientOf(tx);
-  return senderOf().send(name, payload as object, {
+  const id = await senderOf().send(name, payload as object, {
     ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
     db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
   });
+  if (id && !options.startAfterSeconds) await client.query(NOTIFY_SQL, [name]);
+  return id;
 }
 
 export interface EnqueueOptions {
@@ -61,9 +64,11 @@ function idFor(key: string): string {
 
 export async function enqueueJob(tx: Tx, name: JobName, payload: object, options: EnqueueOptions = {}): Promise<void> {
   const client = clientOf(tx);
-  await senderOf().send(name, payload, {
+  const id = await senderOf().send(name, payload, {
     db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
     ...(options.key ? { id: idFor(`${name}:${options.key}`) } : {}),
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
   });
+  // Workers wake at commit (jobs/job-wakeup.ts) rather than at their next poll.
+  if (id && !options.startAfterSeconds) await client.query(NOTIFY_SQL, [name]);
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../lib/context.ts';
 import { isShuttingDown } from '../lib/shutdown.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import type { JobDefinition } from './define-job.ts';
+import { listenForJobs } from './job-wakeup.ts';
 import { JOBS } from './registry.ts';
 import { runJob } from './run-job.ts';
 
@@ -60,6 +61,8 @@ const RECOVERY_INTERVAL_MS = 5_000;
 export interface WorkerOptions {
   /** On stop, how long running jobs may take to finish before they are failed back to the queue (retried by their policy). */
   graceMs?: number;
+  /** How often one-at-a-time jobs are looked for when no wake-up arrives (pg-boss' default: 2 s). */
+  pollingIntervalSeconds?: number;
 }
 
 /** Starts the worker: a handler for every registered job, and their schedules. */
@@ -85,14 +88,16 @@ export async function startWorker(
     ctx.log.error({ err: error }, 'recovering interrupted pipeline runs failed'),
   );
 
+  const workerIds = new Map<string, string>();
   for (const job of jobs) {
     if (job.worker) {
-      await workInBatches(ctx, boss, job, job.worker);
+      workerIds.set(job.name, await workInBatches(ctx, boss, job, job.worker));
       if (job.schedule) await boss.schedule(job.name, job.schedule.cron, {}, { tz: job.schedule.tz ?? 'UTC' });
       else await boss.unschedule(job.name);
       continue;
     }
-    await boss.work(job.name, async ([queued]) => {
+    const polling = options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {};
+    const workerId = await boss.work(job.name, polling, async ([queued]) => {
       if (!queued) return;
       try {
         return await runJob(ctx, queued.name, queued.data, queued.id);
@@ -104,10 +109,15 @@ export async function startWorker(
         throw error;
       }
     });
+    workerIds.set(job.name, workerId);
     if (job.schedule) await boss.schedule(job.name, job.schedule.cron, {}, { tz: job.schedule.tz ?? 'UTC' });
     else await boss.unschedule(job.name);
   }
   await warnAboutUnknownQueues(ctx, boss);
+  const wakeup = listenForJobs(ctx, connectionString, (name) => {
+    const id = workerIds.get(name);
+    if (id) boss.notifyWorker(id);
+  });
 
   // A run whose worker was killed is taken over within seconds, not at the next minute's tick.
   let recovering = false;
@@ -125,6 +135,7 @@ export async function startWorker(
   return {
     stop: async () => {
       clearInterval(recovery);
+      await wakeup.stop();
       await boss.stop({ graceful: true, timeout: options.graceMs ?? 10_000, wait: true });
     },
   };
@@ -139,8 +150,8 @@ async function workInBatches(
   boss: PgBoss,
   job: JobDefinition,
   options: NonNullable<JobDefinition['worker']>,
-): Promise<void> {
-  await boss.work(job.name, options, async (batch) => {
+): Promise<string> {
+  return boss.work(job.name, options, async (batch) => {
     await Promise.all(
       batch.map(async (queued) => {
         try {

@@ -4,6 +4,7 @@ import { drawnAs, formatMetric, formatTimestamp } from '../cells.ts';
 import { renderChartSvg } from '../chart-svg.ts';
 import { assertFonts, FONT_BOLD, FONT_REGULAR } from '../fonts.ts';
 import type { ReportInput, ReportPage, ReportWidget } from '../types.ts';
+import { drawLargePaths, splitLargePaths } from './large-paths.ts';
 import { drawTable, TABLE_FONT_SIZE, tableHeight } from './pdf-table.ts';
 
 const MARGIN = 36;
@@ -13,6 +14,8 @@ const GAP = 8;
 const TITLE_HEIGHT = 16;
 /** Charts are laid out at this many pixels per point, then scaled to fit (11 px axis labels print at ~8 pt). */
 const CHART_SCALE = 1.4;
+/** How much shorter than on screen a band may be drawn to finish a page instead of leaving it blank. */
+export const MIN_BAND_SCALE = 0.65;
 
 interface Frame {
   left: number;
@@ -206,7 +209,7 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
     const end = Math.max(...band.map((w) => w.layout.y + w.layout.h));
     const available = frame.bottom - frameOf(doc).top;
     // A band taller than a page is scaled down to fit one.
-    const unit = Math.min(rowUnit, available / (end - start));
+    let unit = Math.min(rowUnit, available / (end - start));
     const cells = cellsOf(band, frame, unit, top);
     // A band of nothing but long tables prints them straight away, without empty cards first.
     const onlyLongTables = cells.every(({ widget, width, height }) => {
@@ -218,7 +221,13 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
       );
     });
     const overflow: ReportWidget[] = onlyLongTables ? band.slice() : [];
-    if (!onlyLongTables && top + (end - start) * unit > frame.bottom) top = nextPage();
+    // A band that nearly fits the rest of the page is drawn a little shorter there (its charts are
+    // laid out at the height they get, not squashed) rather than leaving the rest of the page blank.
+    if (!onlyLongTables && top + (end - start) * unit > frame.bottom) {
+      const squeezed = (frame.bottom - top) / (end - start);
+      if (squeezed >= unit * MIN_BAND_SCALE) unit = squeezed;
+      else top = nextPage();
+    }
     for (const cell of onlyLongTables ? [] : cellsOf(band, frame, unit, top)) {
       const { widget } = cell;
       doc
@@ -252,17 +261,15 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
           break;
         case 'chart': {
           // Drawn at screen-like pixel size, then scaled into the cell: type keeps the proportions it has on screen.
-          const svg = await renderChartSvg(
-            widget.data?.chart ?? {},
-            body.width * CHART_SCALE,
-            bodyHeight * CHART_SCALE,
-          );
-          SVGtoPDF(doc, fitSvg(svg, body.width, bodyHeight), body.x, body.y, {
+          const view = { width: Math.round(body.width * CHART_SCALE), height: Math.round(bodyHeight * CHART_SCALE) };
+          const drawn = splitLargePaths(await renderChartSvg(widget.data?.chart ?? {}, view.width, view.height));
+          SVGtoPDF(doc, fitSvg(drawn.svg, body.width, bodyHeight), body.x, body.y, {
             width: body.width,
             height: bodyHeight,
             assumePt: true,
             fontCallback,
           });
+          drawLargePaths(doc, drawn.paths, { x: body.x, y: body.y, width: body.width, height: bodyHeight }, view);
           break;
         }
         case 'table': {

@@ -5,6 +5,11 @@ export interface NativeChart {
   type: 'bar' | 'line' | 'pie' | 'doughnut' | 'scatter';
   data: { name: string; labels?: string[]; values: (number | null)[] }[];
   horizontal: boolean;
+  /**
+   * The category axis runs the other way from PowerPoint's default (ECharts' `inverse`): horizontal
+   * bars list their first category at the top on screen, while PowerPoint starts at the bottom.
+   */
+  reversed: boolean;
   stacked: boolean;
 }
 
@@ -23,6 +28,11 @@ function pairOf(item: unknown): [number, number] | null {
   if (!Array.isArray(raw) || raw.length < 2) return null;
   const [x, y] = raw.map(Number);
   return x !== undefined && y !== undefined && Number.isFinite(x) && Number.isFinite(y) ? [x, y] : null;
+}
+
+function isInverse(axis: unknown): boolean {
+  const first = Array.isArray(axis) ? axis[0] : axis;
+  return Boolean(first && typeof first === 'object' && (first as { inverse?: unknown }).inverse === true);
 }
 
 function axisLabels(axis: unknown): string[] | null {
@@ -53,6 +63,7 @@ export function nativeChart(option: Record<string, unknown>): NativeChart | null
     return {
       type,
       horizontal: !x && Boolean(y),
+      reversed: isInverse(x ? option.xAxis : option.yAxis),
       stacked: series.some((s) => s.stack !== undefined),
       data: series.map((s) => ({
         name: String(s.name ?? ''),
@@ -69,6 +80,7 @@ export function nativeChart(option: Record<string, unknown>): NativeChart | null
     return {
       type: Number.parseFloat(inner) > 0 ? 'doughnut' : 'pie',
       horizontal: false,
+      reversed: false,
       stacked: false,
       data: [
         {
@@ -96,7 +108,7 @@ export function nativeChart(option: Record<string, unknown>): NativeChart | null
       offset += own.length;
       return { name: String(s.name ?? `Series ${i + 1}`), values };
     });
-    return { type, horizontal: false, stacked: false, data: [{ name: 'X', values: xs }, ...data] };
+    return { type, horizontal: false, reversed: false, stacked: false, data: [{ name: 'X', values: xs }, ...data] };
   }
   return null;
 }

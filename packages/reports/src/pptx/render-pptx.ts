@@ -62,6 +62,15 @@ function addChart(pptx: PptxGenJS, slide: PptxGenJS.Slide, option: Record<string
     ...(native.type === 'bar'
       ? { barDir: native.horizontal ? 'bar' : 'col', barGrouping: native.stacked ? 'stacked' : 'clustered' }
       : {}),
+    // Categories in the screen's order (first at the top of horizontal bars), the value axis kept at
+    // the bottom: PowerPoint's "categories in reverse order" with the value axis crossing at the last
+    // one. pptxgenjs writes both values through, though its types name only the defaults.
+    ...(native.reversed
+      ? {
+          catAxisOrientation: 'maxMin' as unknown as 'minMax',
+          catAxisCrossesAt: 'max' as unknown as 'autoZero',
+        }
+      : {}),
     ...(native.type === 'pie' || native.type === 'doughnut' ? { showPercent: true, dataLabelFontSize: 9 } : {}),
     ...(native.type === 'doughnut' ? { holeSize: 55 } : {}),
     ...(native.type === 'scatter' ? { lineSize: 0, lineDataSymbolSize: 5 } : {}),

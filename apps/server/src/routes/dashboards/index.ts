@@ -1,5 +1,6 @@
 import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { offerDashboardEngine } from '../../exports/export-engine.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { requireFeature } from '../../plugins/features.ts';
 import { exportsPlugin } from '../exports/index.ts';
@@ -17,7 +18,12 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
   });
-  app.addHook('onClose', () => engine.close());
+  // Exports made in this process (cdp start) read the answers this engine has cached.
+  const withdraw = offerDashboardEngine(engine);
+  app.addHook('onClose', () => {
+    withdraw();
+    return engine.close();
+  });
   app.addHook('onRequest', requireFeature('dashboards'));
   await app.register(dashboardRoutes, { ctx });
   await app.register(dashboardVersionRoutes, { ctx });
