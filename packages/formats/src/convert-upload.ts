@@ -121,7 +121,7 @@ export async function convertUpload(
       collect([await settle(() => convertOne(file, fileName, format, target, { ...limits, context }))], result);
     }
   } finally {
-    context.close();
+    await context.close().catch(() => undefined);
   }
   if (result.datasets.length === 0) {
     const why = result.skipped.map((s) => `${s.file}: ${s.reason}`).join('; ');
