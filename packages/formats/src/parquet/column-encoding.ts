@@ -32,6 +32,7 @@ const MAX_DAYS = 2_147_483_646;
 /** DuckDB's earliest TIMESTAMP in microseconds (290309 BC); the latest is what 64 bits hold. */
 const MIN_MICROS = -TWO_63 + 14_454_775_808;
 const DAY_MICROS = 86_400_000_000;
+const INITIAL_ROWS = 8192;
 /** A dictionary larger than this is not worth it: the column is written PLAIN. */
 const MAX_DICTIONARY = 65_536;
 
@@ -90,8 +91,13 @@ export interface ColumnBuilder {
   finish(): EncodedColumn;
 }
 
-export function columnBuilder(type: ValueType, capacity: number, where: FormatErrorLocation): ColumnBuilder {
-  return type === 'string' ? new TextColumn(capacity) : new NumberColumn(type, capacity, where);
+/**
+ * A builder for a column of `type`. Its buffers start at one reader batch and grow with the row
+ * group, so a small dataset (most members of an SDTM transfer) allocates what it needs, not a row
+ * group's worth per column.
+ */
+export function columnBuilder(type: ValueType, where: FormatErrorLocation): ColumnBuilder {
+  return type === 'string' ? new TextColumn(INITIAL_ROWS) : new NumberColumn(type, INITIAL_ROWS, where);
 }
 
 /** Grows a bitmap to hold `bits`. */
@@ -114,7 +120,7 @@ class NumberColumn implements ColumnBuilder {
 
   constructor(
     private readonly type: ValueType,
-    readonly capacity: number,
+    capacity: number,
     private readonly where: FormatErrorLocation,
   ) {
     this.width = type === 'date' ? 4 : type === 'boolean' ? 1 : 8;
@@ -218,7 +224,7 @@ class TextColumn implements ColumnBuilder {
   private indices: Int32Array;
   private readonly plain = new TextBuffer();
 
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
     this.validity = new Uint8Array(Math.ceil(capacity / 8));
     this.indices = new Int32Array(capacity);
   }

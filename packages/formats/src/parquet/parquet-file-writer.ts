@@ -10,6 +10,11 @@ import { list, struct, type ThriftStruct, ThriftWriter } from './thrift-compact.
 export const ROW_GROUP_ROWS = 122_880;
 /** Roughly what a row group may hold in memory before it is written (wide datasets get fewer rows). */
 const ROW_GROUP_BYTES = 64 * 1024 ** 2;
+/**
+ * What one dataset being written may hold at most: the row group being built and the one being
+ * compressed and written. An upload converts as many members at once as its memory limit holds.
+ */
+export const WRITER_BYTES = 2 * ROW_GROUP_BYTES;
 
 const MAGIC = new TextEncoder().encode('PAR1');
 
@@ -84,9 +89,7 @@ export class ParquetFileWriter {
     readonly where: FormatErrorLocation,
   ) {
     this.groupRows = Math.max(256, Math.min(ROW_GROUP_ROWS, Math.floor(ROW_GROUP_BYTES / (16 * columns.length))));
-    this.builders = columns.map((column) =>
-      columnBuilder(column.type, this.groupRows, { ...where, column: column.name }),
-    );
+    this.builders = columns.map((column) => columnBuilder(column.type, { ...where, column: column.name }));
   }
 
   static async create(
