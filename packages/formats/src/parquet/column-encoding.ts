@@ -323,18 +323,30 @@ class TextBuffer {
     const buffer = this.buffer;
     const start = this.at + 4;
     let written = n;
+    let ascii = true;
     for (let j = 0; j < n; j++) {
       const code = value.charCodeAt(j);
       if (code > 0x7f) {
         written = buffer.write(value, start, 'utf8');
+        ascii = false;
         break;
       }
       buffer[start + j] = code;
     }
     buffer.writeUInt32LE(written, this.at);
     this.at = start + written;
-    if (this.low === undefined || compareCodePoints(value, this.low) < 0) this.low = value;
-    if (this.high === undefined || compareCodePoints(value, this.high) > 0) this.high = value;
+    const { low, high } = this;
+    if (low === undefined || high === undefined) {
+      this.low = value;
+      this.high = value;
+    } else if (ascii) {
+      // An ASCII text differs from any other below U+D800, where UTF-16 order is code point order.
+      if (value < low) this.low = value;
+      else if (value > high) this.high = value;
+    } else {
+      if (compareCodePoints(value, low) < 0) this.low = value;
+      if (compareCodePoints(value, high) > 0) this.high = value;
+    }
   }
 
   get min(): Uint8Array | undefined {
