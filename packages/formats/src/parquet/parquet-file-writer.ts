@@ -86,7 +86,7 @@ export class ParquetFileWriter {
     private readonly handle: FileHandle,
     private readonly columns: ColumnInfo[],
     private readonly metadata: Record<string, string>,
-    readonly where: FormatErrorLocation,
+    where: FormatErrorLocation,
   ) {
     this.groupRows = Math.max(256, Math.min(ROW_GROUP_ROWS, Math.floor(ROW_GROUP_BYTES / (16 * columns.length))));
     this.builders = columns.map((column) => columnBuilder(column.type, { ...where, column: column.name }));
