@@ -7,7 +7,8 @@ import { readOdm } from './odm/read-odm.ts';
 import { ConversionContext } from './parquet/conversion-context.ts';
 import { type CsvOptions, convertCsv } from './parquet/convert-csv.ts';
 import { readCsvHeader } from './parquet/csv-header.ts';
-import type { DuckDbLimits } from './parquet/duckdb.ts';
+import { type DuckDbLimits, parseBytes } from './parquet/duckdb.ts';
+import { WRITER_BYTES } from './parquet/parquet-file-writer.ts';
 import type { ParquetResult } from './parquet/parquet-output.ts';
 import { convertParquet } from './parquet/read-parquet.ts';
 import { writeParquet } from './parquet/write-parquet.ts';
@@ -35,7 +36,10 @@ export interface UploadLimits extends DuckDbLimits {
   maxZipRatio?: number;
   /** What the user told us about the upload's CSV files, when DuckDB's guesses are wrong. */
   csv?: CsvOptions;
-  /** Members of a ZIP converted at once (default: the cores available). */
+  /**
+   * Members of a ZIP converted at once (default: the cores available, and no more than the memory
+   * limit holds at `WRITER_BYTES` each, at least one).
+   */
   memberConcurrency?: number;
 }
 
@@ -111,7 +115,7 @@ export async function convertUpload(
                 context,
               }),
           ),
-          limits.memberConcurrency ?? os.availableParallelism(),
+          limits.memberConcurrency ?? membersAtOnce(limits.memoryLimit),
         );
         collect(outcomes, result);
       } finally {
@@ -121,7 +125,7 @@ export async function convertUpload(
       collect([await settle(() => convertOne(file, fileName, format, target, { ...limits, context }))], result);
     }
   } finally {
-    context.close();
+    await context.close().catch(() => undefined);
   }
   if (result.datasets.length === 0) {
     const why = result.skipped.map((s) => `${s.file}: ${s.reason}`).join('; ');
@@ -273,6 +277,11 @@ async function convertOne(
       file: source,
     });
   }
+}
+
+/** Members converted side by side: one per core, as many as the memory limit holds. */
+function membersAtOnce(memoryLimit = '256MB'): number {
+  return Math.max(1, Math.min(os.availableParallelism(), Math.floor(parseBytes(memoryLimit) / WRITER_BYTES)));
 }
 
 /** A dataset name as a file name: letters, digits, `_` and `-` only, at most 64 characters. */

@@ -71,34 +71,93 @@ export async function convertInWorker(request: ConvertRequest, concurrency: numb
   }
 }
 
+/**
+ * Workers kept between uploads. Starting a worker (a new V8 isolate that loads the formats package,
+ * and in development compiles it through tsx) took longer than converting most SDTM transfers;
+ * an idle worker is reused, and stops by itself after `IDLE_MS` so a quiet server holds no heap
+ * for it. A worker that failed in any way other than a reported conversion error is never reused.
+ */
+const idle: Worker[] = [];
+const IDLE_MS = 60_000;
+const idleTimers = new WeakMap<Worker, NodeJS.Timeout>();
+let nextRequest = 0;
+
+function startWorker(): Worker {
+  const worker = new Worker(WORKER_ENTRY, {
+    workerData: { entry: new URL('./convert-worker.ts', import.meta.url).href },
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+  });
+  // An idle worker must not keep the process alive (tests, `cdp` shutting down).
+  worker.unref();
+  return worker;
+}
+
+function takeWorker(): Worker {
+  const worker = idle.pop();
+  if (!worker) return startWorker();
+  clearTimeout(idleTimers.get(worker));
+  return worker;
+}
+
+function parkWorker(worker: Worker): void {
+  idle.push(worker);
+  const timer = setTimeout(() => {
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+    void worker.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  idleTimers.set(worker, timer);
+}
+
+/**
+ * Starts a conversion worker ahead of the first upload, so that upload does not wait for one to
+ * load. Harmless to call more than once: it only fills the idle pool up to one worker.
+ */
+export function warmConversionWorker(): void {
+  if (idle.length === 0 && running === 0) parkWorker(startWorker());
+}
+
 function runWorker(request: ConvertRequest): Promise<ConvertedUpload> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_ENTRY, {
-      workerData: { entry: new URL('./convert-worker.ts', import.meta.url).href, request },
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
-    });
+    const worker = takeWorker();
+    const id = ++nextRequest;
+    worker.ref();
     let settled = false;
-    const settle = (fn: () => void) => {
+    const settle = (reuse: boolean, fn: () => void) => {
       if (settled) return;
       settled = true;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      worker.unref();
+      if (reuse) parkWorker(worker);
+      else void worker.terminate();
       fn();
     };
-    worker.once('message', (reply: ConvertReply) =>
-      settle(() => {
+    const onMessage = (message: { id: number; reply: ConvertReply }) => {
+      if (message.id !== id) return;
+      const reply = message.reply;
+      // An internal failure may have left the worker in any state: it is not reused.
+      settle(reply.ok || reply.kind === 'format', () => {
         if (reply.ok) resolve(reply.result);
         else if (reply.kind === 'format') reject(new FormatError(reply.reason, reply.location));
         else reject(new Error(`conversion failed: ${reply.message}`));
-      }),
-    );
-    worker.once('error', (error: Error & { code?: string }) =>
-      settle(() => {
+      });
+    };
+    const onError = (error: Error & { code?: string }) =>
+      settle(false, () => {
         if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
           reject(
             new FormatError(`needs more than ${WORKER_HEAP_MB} MB of memory to convert`, { file: request.fileName }),
           );
         } else reject(error);
-      }),
-    );
-    worker.once('exit', (code) => settle(() => reject(new Error(`the conversion worker stopped (exit code ${code})`))));
+      });
+    const onExit = (code: number) =>
+      settle(false, () => reject(new Error(`the conversion worker stopped (exit code ${code})`)));
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    worker.postMessage({ id, request });
   });
 }

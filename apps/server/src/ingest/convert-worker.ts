@@ -1,20 +1,24 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { convertUpload, FormatError } from '@cdp/formats';
 import type { ConvertReply, ConvertRequest } from './convert-in-worker.ts';
 
-/** Runs one upload's conversion and reports the result, or the error in a form that survives the trip. */
-const request = workerData.request as ConvertRequest;
-let reply: ConvertReply;
-try {
-  reply = { ok: true, result: await convertUpload(request.file, request.fileName, request.outDir, request.limits) };
-} catch (error) {
-  reply =
-    error instanceof FormatError
-      ? { ok: false, kind: 'format', reason: error.reason, location: error.location }
-      : {
-          ok: false,
-          kind: 'internal',
-          message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        };
-}
-parentPort?.postMessage(reply);
+/**
+ * Runs the uploads' conversions it is sent, one at a time, and reports each result, or the error
+ * in a form that survives the trip. The thread stays for the next upload (see convert-in-worker.ts).
+ */
+parentPort?.on('message', async ({ id, request }: { id: number; request: ConvertRequest }) => {
+  let reply: ConvertReply;
+  try {
+    reply = { ok: true, result: await convertUpload(request.file, request.fileName, request.outDir, request.limits) };
+  } catch (error) {
+    reply =
+      error instanceof FormatError
+        ? { ok: false, kind: 'format', reason: error.reason, location: error.location }
+        : {
+            ok: false,
+            kind: 'internal',
+            message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          };
+  }
+  parentPort?.postMessage({ id, reply });
+});

@@ -2,30 +2,35 @@ import type { FormatErrorLocation } from '../errors.ts';
 import { type DuckDbLimits, isWide, limitsForWidth, type OpenDuckDb, openDuckDb } from './duckdb.ts';
 
 /**
- * One DuckDB for all the datasets of an upload. Opening an instance, and with it its memory budget
- * and thread pool, for each of the 30 to 60 members of an SDTM transfer cost more than converting
- * most of them; members now share one instance, each on a connection of its own (connections of
- * one instance run side by side and share its memory limit, so members converted at once still
- * stay within DUCKDB_MEMORY_LIMIT together).
+ * One DuckDB for all the datasets of an upload that need one (CSV and Parquet members; SAS, XPT,
+ * Excel, ODM and Dataset-JSON are written by our own Parquet writer and need none). Opening an
+ * instance, and with it its memory budget and thread pool, for each of the 30 to 60 members of an
+ * SDTM transfer cost more than converting most of them; members now share one instance, opened on
+ * first use, each on a connection of its own (connections of one instance run side by side and
+ * share its memory limit, so members converted at once stay within DUCKDB_MEMORY_LIMIT together).
  */
 export class ConversionContext {
-  private constructor(
-    private readonly db: OpenDuckDb,
-    readonly limits: DuckDbLimits,
-  ) {}
+  private db: Promise<OpenDuckDb> | undefined;
+
+  private constructor(readonly limits: DuckDbLimits) {}
 
   static async open(limits: DuckDbLimits = {}): Promise<ConversionContext> {
-    return new ConversionContext(await openDuckDb(limits), limits);
+    return new ConversionContext(limits);
   }
 
   /** A connection of its own for one dataset; `close` closes the connection, not the instance. */
   async connect(): Promise<OpenDuckDb> {
-    const connection = await this.db.instance.connect();
-    return { instance: this.db.instance, connection, close: () => connection.closeSync() };
+    this.db ??= openDuckDb(this.limits);
+    const db = await this.db;
+    const connection = await db.instance.connect();
+    return { instance: db.instance, connection, close: () => connection.closeSync() };
   }
 
-  close(): void {
-    this.db.close();
+  /** Closes the instance, if one was opened (after every member's connection closed). */
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = undefined;
+    if (db) (await db).close();
   }
 }
 

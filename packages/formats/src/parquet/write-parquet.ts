@@ -1,18 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import { DOUBLE, type DuckDBConnection, DuckDBDataChunk, type DuckDBType, VARCHAR } from '@duckdb/node-api';
-import { FormatError } from '../errors.ts';
-import type { DatasetInfo, DatasetReader, ValueType } from '../types.ts';
-import { CHUNK_ROWS, ColumnChunkWriter } from './column-chunk.ts';
-import { type ConversionContext, conversionDb } from './conversion-context.ts';
-import { type DuckDbLimits, quoteIdent } from './duckdb.ts';
-import { copyQuery, type ParquetResult } from './parquet-output.ts';
+import { rm } from 'node:fs/promises';
+import { FormatError, type FormatErrorLocation } from '../errors.ts';
+import type { DatasetInfo, DatasetReader, RowBatch } from '../types.ts';
+import type { ConversionContext } from './conversion-context.ts';
+import { type DuckDbLimits, limitsForWidth } from './duckdb.ts';
+import { ParquetFileWriter } from './parquet-file-writer.ts';
+import {
+  engineLimitMessage,
+  fileDigest,
+  type ParquetResult,
+  SCHEMA_METADATA_KEY,
+  schemaMetadata,
+} from './parquet-output.ts';
 
 /**
- * Streams a dataset into a Parquet file through DuckDB: rows are appended in column-major chunks to
- * a staging table (which spills to disk past the memory limit), then copied out once with the final
- * types. Column names are kept exactly; labels, formats and lengths travel as key-value metadata.
- * With a `context` (one per upload) the dataset is staged on a connection of the upload's shared
- * DuckDB; without one it gets a private DuckDB.
+ * Streams a dataset into a Parquet file with our own writer (`parquet-file-writer.ts`): batches
+ * are encoded a row group at a time as they arrive, compressed and written while the reader
+ * reads on, so a dataset is never held whole. Column names are kept exactly; labels, formats and
+ * lengths travel as key-value metadata. No DuckDB is involved (issue 17 measured both ways, see
+ * docs/decisions.md); `options` keep their DuckDB limits for the callers that convert CSV and
+ * Parquet through it.
  */
 export async function writeParquet(
   reader: DatasetReader,
@@ -20,88 +26,66 @@ export async function writeParquet(
   options: DuckDbLimits & { fileName?: string; context?: ConversionContext } = {},
 ): Promise<ParquetResult> {
   const info = reader.info;
+  const where: FormatErrorLocation = { file: options.fileName, dataset: info.name };
   assertUniqueColumns(info, options.fileName);
-  const db = await conversionDb(options, info.columns.length, { file: options.fileName, dataset: info.name });
-  // A table of its own on the upload's shared DuckDB (dropped below): datasets staged side by side
-  // never meet. A TEMP table would do that by itself, but measured a higher peak memory.
-  const staging = `staging_${randomUUID().replaceAll('-', '')}`;
+  // The same column limit as every other path, with the same words.
+  limitsForWidth(options, info.columns.length, where);
+  const writer = await ParquetFileWriter.create(
+    outFile,
+    info.columns,
+    { [SCHEMA_METADATA_KEY]: JSON.stringify(schemaMetadata(info)) },
+    where,
+  );
+  let rows = 0;
   try {
-    const rows = await stage(db.connection, staging, reader, options.fileName);
-    const select = info.columns.map(
-      (c, i) => `${finalExpression(c.type, quoteIdent(`c${i}`))} AS ${quoteIdent(c.name)}`,
-    );
-    // Insertion order is kept (DuckDB's default): a dataset reads back in the order the file had.
-    const result = await copyQuery(
-      db.connection,
-      `SELECT ${select.join(', ')} FROM ${quoteIdent(staging)}`,
-      info,
-      outFile,
-      options.fileName,
-    );
-    if (result.rows !== rows) {
-      throw new FormatError(`wrote ${result.rows} rows of ${rows}`, { file: options.fileName, dataset: info.name });
+    for await (const batch of reader.batches()) {
+      assertBatchShape(info, batch, { ...where, row: rows + 1 });
+      rows += batch.length;
+      await writer.write(batch);
     }
-    return result;
-  } finally {
-    await db.connection.run(`DROP TABLE IF EXISTS ${quoteIdent(staging)}`).catch(() => undefined);
-    db.close();
+    const written = await writer.close();
+    if (written !== rows) throw new FormatError(`wrote ${written} rows of ${rows}`, where);
+  } catch (error) {
+    await writer.abort();
+    await rm(outFile, { force: true });
+    throw asFormatError(error, where);
   }
+  return {
+    name: info.name,
+    label: info.label,
+    rows,
+    columns: info.columns,
+    file: outFile,
+    ...(await fileDigest(outFile)),
+  };
 }
 
-async function stage(
-  connection: DuckDBConnection,
-  table: string,
-  reader: DatasetReader,
-  fileName?: string,
-): Promise<number> {
-  const { columns } = reader.info;
-  const types: DuckDBType[] = columns.map((c) => (c.type === 'string' ? VARCHAR : DOUBLE));
-  const ddl = columns.map((c, i) => `${quoteIdent(`c${i}`)} ${c.type === 'string' ? 'VARCHAR' : 'DOUBLE'}`);
-  await connection.run(`CREATE TABLE ${quoteIdent(table)} (${ddl.join(', ')})`);
-  const appender = await connection.createAppender(table);
-  const writer = new ColumnChunkWriter();
-  let rows = 0;
-  for await (const batch of reader.batches()) {
-    if (batch.columns.length !== columns.length) {
-      throw new FormatError(`a batch has ${batch.columns.length} columns where the schema has ${columns.length}`, {
-        file: fileName,
-        dataset: reader.info.name,
-        row: rows + 1,
+/** A reader's batch must match its schema: one column per schema column, numbers as numbers. */
+function assertBatchShape(info: DatasetInfo, batch: RowBatch, where: FormatErrorLocation): void {
+  if (batch.columns.length !== info.columns.length) {
+    throw new FormatError(
+      `a batch has ${batch.columns.length} columns where the schema has ${info.columns.length}`,
+      where,
+    );
+  }
+  for (const [c, column] of info.columns.entries()) {
+    const values = batch.columns[c];
+    const numeric = values instanceof Float64Array;
+    if (!values || numeric === (column.type === 'string') || values.length < batch.length) {
+      throw new FormatError(`the reader gave values that do not fit the column's type (${column.type})`, {
+        ...where,
+        column: column.name,
       });
     }
-    for (let start = 0; start < batch.length; start += CHUNK_ROWS) {
-      const size = Math.min(CHUNK_ROWS, batch.length - start);
-      const chunk = DuckDBDataChunk.create(types, size);
-      for (let c = 0; c < columns.length; c++) {
-        const values = batch.columns[c];
-        if (values instanceof Float64Array) writer.setDoubles(chunk, c, values, start, size);
-        else if (values) writer.setStrings(chunk, c, values, start, size);
-      }
-      appender.appendDataChunk(chunk);
-    }
-    rows += batch.length;
   }
-  appender.closeSync();
-  return rows;
 }
 
-/** The staged DOUBLE/VARCHAR column turned into its final type. */
-function finalExpression(type: ValueType, staged: string): string {
-  switch (type) {
-    case 'string':
-    case 'number':
-      return staged;
-    case 'integer':
-      return `CAST(${staged} AS BIGINT)`;
-    case 'boolean':
-      return `(${staged} <> 0)`;
-    case 'date':
-      return `(DATE '1970-01-01' + CAST(floor(${staged}) AS INTEGER))`;
-    case 'datetime':
-      return `make_timestamp(CAST(round(${staged} * 1000) AS BIGINT))`;
-    case 'time':
-      return `(TIME '00:00:00' + to_microseconds(CAST(round(${staged} * 1000000) AS BIGINT)))`;
-  }
+/** Disk-full and the like in the words an administrator acts on; a FormatError as it is. */
+function asFormatError(error: unknown, where: FormatErrorLocation): unknown {
+  if (error instanceof FormatError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC') return new FormatError(engineLimitMessage('No space left on device') as string, where);
+  return error;
 }
 
 /**

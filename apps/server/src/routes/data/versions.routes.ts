@@ -20,6 +20,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { activateDataVersion } from '../../commands/activate-data-version.ts';
 import { createDataVersion } from '../../commands/create-data-version.ts';
+import { warmConversionWorker } from '../../ingest/convert-in-worker.ts';
 import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { studyDir } from '../../lib/study-folders.ts';
@@ -61,6 +62,8 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       const study = await studyFor(ctx, actor, request.params.id, 'data:upload:assigned');
       assertAcceptsData(study);
       const tempDir = path.join(studyDir(ctx.config.dataDir, study.orgId, study.id), 'temp');
+      // A conversion worker loads while the file arrives, instead of after it.
+      warmConversionWorker();
       const upload = await receiveUpload(request, tempDir, ctx.config.uploadMaxBytes);
       try {
         const created = await createDataVersion(ctx, authorOf(request), {
