@@ -34,10 +34,14 @@ function splitCsv(line: string): string[] {
   return out;
 }
 
-/** Three letters per subject, from its number: values found nowhere else in the data. */
+/**
+ * Initials per subject, from its number, written with dots (`Q.X.Z`): a dot never sits between two
+ * letters in a sealed value (`p1.<key id>.<base64url>`), so a hit in a sidecar's bytes is a real leak,
+ * not base64 that happens to spell four letters.
+ */
 function initialsOf(i: number): string {
   const letters = 'QXZJWKV';
-  return `${letters[i % 7]}${letters[Math.floor(i / 7) % 7]}${letters[Math.floor(i / 49) % 7]}Y`;
+  return `${letters[i % 7]}.${letters[Math.floor(i / 7) % 7]}.${letters[Math.floor(i / 49) % 7]}`;
 }
 
 let t: TestApp;
