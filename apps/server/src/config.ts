@@ -113,6 +113,13 @@ const Env = z.object({
   CDP_SECRET_KEY: z.string().optional(),
   /** Earlier keys (comma-separated), read until `cdp secrets rotate` has re-encrypted everything. */
   CDP_SECRET_KEY_PREVIOUS: z.string().optional(),
+  /**
+   * The AES-256 master key (32 bytes, base64 or 64 hex digits) wrapping each study's PHI data key.
+   * Unset: one is generated into DATA_DIR/secrets.json. Every API and worker process needs the same.
+   */
+  CDP_MASTER_KEY: z.string().optional(),
+  /** Earlier master keys (comma-separated), read until `cdp keys rotate` has re-wrapped every study key. */
+  CDP_MASTER_KEY_PREVIOUS: z.string().optional(),
   /** The folder under which watched-folder data sources may read; unset: watched folders are off. */
   IMPORT_ROOT: z.string().optional(),
   /**
@@ -201,6 +208,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     secretKey: e.CDP_SECRET_KEY ?? null,
     previousSecretKeys: (e.CDP_SECRET_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    masterKey: e.CDP_MASTER_KEY ?? null,
+    previousMasterKeys: (e.CDP_MASTER_KEY_PREVIOUS ?? '')
       .split(',')
       .map((k) => k.trim())
       .filter(Boolean),

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
+import { rotateMasterKey } from './cli/keys-rotate.ts';
 import { EMBEDDED_MODES, SERVER_MODES, type ServerMode } from './cli/modes.ts';
 import { rotateDataSourceSecrets } from './cli/secrets-rotate.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
@@ -38,6 +39,9 @@ Usage: cdp <mode>        (npx cdp <mode>, or npm run cdp -- <mode>)
   secrets rotate
             re-encrypt data-source credentials under a new key (CDP_SECRET_KEY, or a new one
             generated into DATA_DIR/secrets.json); run with \`cdp start\` stopped when embedded
+  keys rotate
+            re-wrap every study's PHI encryption key under a new master key (CDP_MASTER_KEY, or
+            a new one generated into DATA_DIR/secrets.json); run with \`cdp start\` stopped when embedded
   backup --out DIR
             the database (one consistent snapshot) and every data version, checked against
             their manifests' sha256, into a new folder
@@ -170,6 +174,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (mode === 'keys' && process.argv[3] !== 'rotate') {
+    console.error(`Usage: cdp keys rotate\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   if (!(SERVER_MODES as readonly string[]).includes(mode)) {
     console.error(`Unknown mode "${mode}".\n\n${USAGE}`);
     process.exitCode = 2;
@@ -235,6 +244,13 @@ async function main(): Promise<void> {
       cleanups.push(() => database.close());
       const rotated = await rotateDataSourceSecrets({ config, database });
       console.log(`Re-encrypted ${rotated.reencrypted} data-source credential(s) under key ${rotated.keyId}.`);
+      return await cleanup();
+    }
+    if (mode === 'keys') {
+      const database = createDatabase({ connectionString: connections.appUrl, max: 2, applicationName: 'cdp-keys' });
+      cleanups.push(() => database.close());
+      const rotated = await rotateMasterKey({ config, database });
+      console.log(`Re-wrapped ${rotated.rewrapped} study PHI key(s) under master key ${rotated.keyId}.`);
       return await cleanup();
     }
 

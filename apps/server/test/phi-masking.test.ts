@@ -99,6 +99,9 @@ beforeAll(async () => {
     });
     expect(res.statusCode, res.body).toBe(200);
   }
+  // The stored files are sealed as the classification says (encryption at rest): every route below
+  // reads them through the sidecar for the cleared reader, and the masked file for the other.
+  expect(await runJob(t.ctx, 'phi.protect', { orgId, studyId })).toMatchObject({ status: 'done' });
 
   const dashboard = await t.request(manager, {
     method: 'POST',

@@ -13,6 +13,12 @@ export interface StoreColumn {
 export interface StoredDataset {
   file: string;
   columns: StoreColumn[];
+  /**
+   * The file's PHI columns sealed at rest (the file holds masked values; `sidecar` holds, row for
+   * row, each column's values sealed with `cdp_phi_open`'s keys). Set by the server for a reader who
+   * may see them in clear; `sqlType` is the column's DuckDB type in the clear.
+   */
+  sealed?: { sidecar: string; columns: Array<{ name: string; sqlType: string }> };
   /** The name of the Parquet key (`PRAGMA add_parquet_key`) the file is encrypted with, when it is. */
   encryptionKey?: string;
   /**

@@ -34,11 +34,27 @@ export function datasetSource(dataset: StoredDataset, options: { rowNumbers?: bo
   const args = [quoteLiteral(dataset.file)];
   if (options.rowNumbers) args.push('file_row_number = true');
   if (dataset.encryptionKey) args.push(`encryption_config = {footer_key: ${quoteLiteral(dataset.encryptionKey)}}`);
-  const file = `read_parquet(${args.join(', ')})`;
   const masked = maskedColumns(dataset);
+  const file = openSealed(dataset, `read_parquet(${args.join(', ')})`, masked);
   if (masked.length === 0) return file;
   const replace = masked.map((c) => `${maskedExpression(c)} AS ${quoteIdent(c.name)}`).join(', ');
   return `(SELECT * REPLACE (${replace}) FROM ${file})`;
+}
+
+/**
+ * A file whose PHI columns are sealed at rest holds masked values; for a reader who may see a sealed
+ * column, its clear values come from the sidecar, joined row for row (POSITIONAL JOIN: both files
+ * are written in the same order) and opened by `cdp_phi_open`, cast back to the column's type.
+ */
+function openSealed(dataset: StoredDataset, file: string, masked: StoreColumn[]): string {
+  const hidden = new Set(masked.map((c) => c.name.toUpperCase()));
+  const open = (dataset.sealed?.columns ?? []).filter((c) => !hidden.has(c.name.toUpperCase()));
+  if (!dataset.sealed || open.length === 0) return file;
+  const replace = open
+    .map((c) => `CAST(cdp_phi_open(cdp_s.${quoteIdent(c.name)}) AS ${c.sqlType}) AS ${quoteIdent(c.name)}`)
+    .join(', ');
+  const sidecar = `(SELECT ${open.map((c) => quoteIdent(c.name)).join(', ')} FROM read_parquet(${quoteLiteral(dataset.sealed.sidecar)}))`;
+  return `(SELECT cdp_m.* REPLACE (${replace}) FROM ${file} AS cdp_m POSITIONAL JOIN ${sidecar} AS cdp_s)`;
 }
 
 /**

@@ -76,6 +76,7 @@ export const AUDIT_ACTIONS = [
   'data_source.pull.failed',
   'data_source.pull.cancelled',
   'data_source.secrets_rotated',
+  'phi.keys_rotated',
   'signature.signed',
   'signature.failed',
   'mfa.enrolled',

@@ -1277,3 +1277,56 @@ export const anonymousRateLimitCounters = pgTable(
     index('anonymous_rate_limit_counters_window_idx').on(t.windowStart),
   ],
 );
+
+// ── compliance2 ──
+
+/**
+ * A study's data key for PHI at rest (32 random bytes), stored only wrapped: AES-256-GCM under the
+ * server's master key (`CDP_MASTER_KEY`, or the one generated into DATA_DIR/secrets.json),
+ * `m1.<master key id>.<iv>.<tag>.<ciphertext>`. `cdp keys rotate` re-wraps every row.
+ */
+export const studyDataKeys = pgTable(
+  'study_data_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    wrapped: text('wrapped').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    rewrappedAt: timestamp('rewrapped_at', { withTimezone: true }),
+  },
+  (t) => [unique('study_data_keys_study').on(t.orgId, t.studyId)],
+);
+
+/**
+ * A stored Parquet file whose PHI columns are sealed: the file holds masked values, `sidecar` the
+ * sealed clear values row for row. Paths are relative to DATA_DIR. `clear_sha256` is the file as it
+ * was written (what the dataset row, the version's signatures and manifest recorded), `sealed_sha256`
+ * the file as it is now (what the manifest now records for backups).
+ */
+export const phiSealedFiles = pgTable(
+  'phi_sealed_files',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    file: text('file').notNull(),
+    sidecar: text('sidecar').notNull(),
+    keyId: uuid('key_id')
+      .notNull()
+      .references(() => studyDataKeys.id),
+    columns: jsonb('columns').$type<Array<{ name: string; sqlType: string }>>().notNull(),
+    clearSha256: text('clear_sha256').notNull(),
+    sealedSha256: text('sealed_sha256').notNull(),
+    sealedAt: timestamp('sealed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('phi_sealed_files_file').on(t.orgId, t.file), index('phi_sealed_files_study').on(t.orgId, t.studyId)],
+);

@@ -5,6 +5,7 @@ export * from './odm/read-odm.ts';
 export * from './parquet/convert-csv.ts';
 export * from './parquet/duckdb.ts';
 export * from './parquet/parquet-output.ts';
+export * from './parquet/phi-seal.ts';
 export * from './parquet/read-parquet.ts';
 export * from './parquet/write-parquet.ts';
 export * from './sas-formats.ts';

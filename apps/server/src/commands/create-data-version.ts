@@ -12,6 +12,7 @@ import type { AppContext } from '../lib/context.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
+import { sealNewVersion } from '../phi/seal-files.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { recordUploadFailure } from './record-upload-failure.ts';
@@ -197,6 +198,9 @@ export async function recordDataVersion(
         });
       }
     });
+    finalDir = null;
+    // Columns the study classifies as PHI are sealed before anyone is told the version exists.
+    await sealNewVersion(ctx, study.orgId, study.id, id);
     const created = await ctx.database.tenant(study.orgId, (tx) => findVersion(tx, study.orgId, study.id, id));
     if (!created) throw new Error('created data version not found');
     return created;

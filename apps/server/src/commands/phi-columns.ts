@@ -3,6 +3,7 @@ import { phiColumns } from '@cdp/db';
 import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import { type Author, userIdOf } from '../auth/author.ts';
+import { enqueueJob } from '../jobs/enqueue.ts';
 import { notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { lockedStudyFor } from '../policies/study.ts';
@@ -59,6 +60,8 @@ export async function classifyPhiColumn(
       oldValues: before ? { classification: before.classification } : null,
       newValues: { studyId: input.studyId, dataset, column, classification: input.classification },
     });
+    // The files already on disk are sealed (or unsealed) to match, in the background.
+    await enqueueJob(tx, 'phi.protect', { orgId: author.orgId, studyId: input.studyId });
     return row;
   });
 }
@@ -93,5 +96,6 @@ export async function clearPhiColumn(
       oldValues: { dataset: removed.dataset, column: removed.column, classification: removed.classification },
       newValues: null,
     });
+    await enqueueJob(tx, 'phi.protect', { orgId: author.orgId, studyId: input.studyId });
   });
 }

@@ -20,6 +20,8 @@ export interface VersionDataset {
     /** A PHI column this reader may not see: every read replaces it (`datasetSource`). */
     masked?: boolean;
   }>;
+  /** Set by `protectVersion` when the file's PHI columns are sealed at rest and this reader sees some in clear. */
+  sealed?: { sidecar: string; columns: Array<{ name: string; sqlType: string }> };
   /** Set by `protectVersion` when the reader reads PHI columns in clear: notes the read for the PHI access log. */
   onRead?: () => void;
   /** The stored row, for what the API shows of it (lengths, formats, hashes) and for the audit trail. */

@@ -22,7 +22,7 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
 
 /** A dataset with PHI columns is never handed over as its stored file: it is read through `datasetSource` (masked or noted). */
 export function holdsPhi(dataset: VersionDataset): boolean {
-  return dataset.columns.some((c) => c.phi === 'phi');
+  return dataset.columns.some((c) => c.phi === 'phi') || dataset.sealed !== undefined;
 }
 
 /**

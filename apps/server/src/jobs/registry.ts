@@ -3,6 +3,7 @@ import { runPull } from '../data-sources/run-pull.ts';
 import { fireSourceSchedules, recoverInterruptedPulls } from '../data-sources/tick.ts';
 import { purgeExports, renderExport } from '../exports/export-jobs.ts';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
+import { protectStudyFiles } from '../phi/seal-files.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
 import { fireSchedules } from '../pipelines/triggers.ts';
@@ -54,6 +55,14 @@ export const JOBS = [
     retry: HOUSEKEEPING_RETRY,
     // Hourly: files kept EXPORT_RETENTION_HOURS are gone within the hour after.
     schedule: { cron: '51 * * * *' },
+  }),
+  defineJob({
+    name: 'phi.protect',
+    payload: z.object({ orgId: z.uuid(), studyId: z.uuid() }).strict(),
+    handler: (ctx, payload) => protectStudyFiles(ctx, payload),
+    note: (r) => `study ${r.studyId}: PHI sealed in ${r.sealed} files, unsealed in ${r.unsealed}`,
+    // Idempotent: a file already sealed as the classification says is left alone.
+    retry: HOUSEKEEPING_RETRY,
   }),
   defineJob({
     name: 'pipelines.run',

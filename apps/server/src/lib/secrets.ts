@@ -13,6 +13,10 @@ const Secrets = z.object({
   dataSourceKey: z.string().optional(),
   /** Keys a rotation replaced, kept only until every credential is re-encrypted. */
   previousDataSourceKeys: z.array(z.string()).optional(),
+  /** AES-256 master key (base64) wrapping the studies' PHI data keys when CDP_MASTER_KEY is not set (phi/master-key.ts). */
+  masterKey: z.string().optional(),
+  /** Master keys a rotation replaced, kept only until every study key is re-wrapped. */
+  previousMasterKeys: z.array(z.string()).optional(),
 });
 export type Secrets = z.infer<typeof Secrets>;
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetStore, datasetSource, maskKey } from '@cdp/analytics';
@@ -38,5 +38,20 @@ export async function maskedCopy(
   } finally {
     await rm(partial, { force: true });
   }
+  return target;
+}
+
+/**
+ * A clear Parquet copy of a dataset whose PHI is sealed at rest, for a pipeline engine that reads
+ * files (cleared runs and previews): written into `dir`, which the caller removes when the engine is
+ * done. Never cached: the clear values live on disk only for the run.
+ */
+export async function clearCopy(dataset: VersionDataset, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const target = path.join(dir, `${dataset.name.toUpperCase()}-${randomUUID()}.parquet`);
+  store ??= new DatasetStore();
+  await store.withConnection((connection) =>
+    connection.run(`COPY (SELECT * FROM ${datasetSource(dataset)}) TO ${quoteLiteral(target)} (FORMAT parquet)`),
+  );
   return target;
 }

@@ -1,9 +1,13 @@
+import path from 'node:path';
 import { type PhiClass, VIEW_PHI } from '@cdp/contracts';
+import { phiSealedFiles } from '@cdp/db';
+import { and, eq } from 'drizzle-orm';
 import type { VersionData, VersionDataset } from '../data/version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { can, type Grantee } from '../policies/can.ts';
 import { phiClassesOf } from '../repositories/phi.repo.ts';
 import { currentPhiReads } from './phi-reads.ts';
+import { ensureDataKey } from './study-keys.ts';
 
 /**
  * Whether a reader sees a study's PHI columns in clear. Every read of a data version takes one
@@ -35,14 +39,30 @@ export const PIPELINE_ENGINE: PhiAccess = { clear: true };
  * for the PHI access log. The cached version is never changed: this returns fresh objects.
  */
 export async function protectVersion(ctx: AppContext, version: VersionData, access: PhiAccess): Promise<VersionData> {
-  const classes = await ctx.database.tenant(version.orgId, (tx) => phiClassesOf(tx, version.orgId, version.studyId));
+  const [classes, sealedRows] = await ctx.database.tenant(version.orgId, async (tx) => [
+    await phiClassesOf(tx, version.orgId, version.studyId),
+    await tx
+      .select()
+      .from(phiSealedFiles)
+      .where(and(eq(phiSealedFiles.orgId, version.orgId), eq(phiSealedFiles.studyId, version.studyId))),
+  ]);
+  const sealed = new Map(sealedRows.map((r) => [r.file, r]));
   const datasets = new Map<string, VersionDataset>();
   for (const [name, phi] of [...classes]) {
     if (phi === 'phi') classes.set(`*\n${name.split('\n')[1]}`, 'phi');
   }
   for (const [key, dataset] of version.datasets) {
     const isOutput = version.kind === 'pipeline_output' || dataset.origin !== undefined;
-    datasets.set(key, protectDataset(version.studyId, dataset, classes, access, isOutput));
+    const protectedSet = protectDataset(version.studyId, dataset, classes, access, isOutput);
+    const row = sealed.get(path.relative(ctx.config.dataDir, dataset.file));
+    // A sealed file holds masked values: the sidecar is joined only for columns this reader sees in
+    // clear, and only then is the study's data key unwrapped in this process.
+    const masked = new Set(protectedSet.columns.filter((c) => c.masked).map((c) => c.name.toUpperCase()));
+    if (row?.columns.some((c) => !masked.has(c.name.toUpperCase()))) {
+      await ensureDataKey(ctx, version.orgId, version.studyId, row.keyId);
+      protectedSet.sealed = { sidecar: path.join(ctx.config.dataDir, row.sidecar), columns: row.columns };
+    }
+    datasets.set(key, protectedSet);
   }
   return { ...version, datasets, access };
 }
@@ -68,7 +88,7 @@ function protectDataset(
     return { ...plain, type, phi, masked: true };
   });
   const clearPhi = access.clear ? columns.filter((c) => c.phi === 'phi').map((c) => c.name) : [];
-  const { onRead: _previous, ...rest } = dataset;
+  const { onRead: _previous, sealed: _sealed, ...rest } = dataset;
   return {
     ...rest,
     columns,

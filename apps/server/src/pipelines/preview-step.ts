@@ -1,8 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { PipelinePreviewResponse, PreviewPipelineBody } from '@cdp/contracts';
 import type { PipelineInputJson } from '@cdp/db';
 import type { z } from 'zod';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { runTempName } from '../lib/process-run.ts';
+import { studyDir } from '../lib/study-folders.ts';
 import type { PhiAccess } from '../phi/protect-version.ts';
 import { engineOf } from './executors.ts';
 import { resolveInputs } from './resolve-inputs.ts';
@@ -20,17 +25,29 @@ export async function previewStep(
 ): Promise<PipelinePreviewResponse> {
   const engine = engineOf('dsl');
   if (!engine?.preview) throw new AppError('INVALID_STATE', 'This server has no DSL engine with a preview.');
-  const resolved = await resolveInputs(ctx, orgId, study, request.inputs as PipelineInputJson[], access);
-  if (resolved.issues.length > 0) {
-    return { dataset: null, columns: [], rows: [], total: null, issues: resolved.issues };
+  const scratch = path.join(
+    studyDir(ctx.config.dataDir, orgId, study.id),
+    'temp',
+    runTempName(`preview-inputs-${randomUUID()}`),
+  );
+  try {
+    const resolved = await resolveInputs(ctx, orgId, study, request.inputs as PipelineInputJson[], access, {
+      clearCopiesIn: scratch,
+    });
+    if (resolved.issues.length > 0) {
+      return { dataset: null, columns: [], rows: [], total: null, issues: resolved.issues };
+    }
+    const signal = AbortSignal.timeout(PREVIEW_TIMEOUT_MS);
+    const result = await engine.preview({
+      body: request.body,
+      inputs: resolved.inputs,
+      step: request.step,
+      limit: request.limit,
+      signal,
+    });
+    return { ...result, rows: result.rows.slice(0, request.limit) };
+  } finally {
+    // Clear copies of inputs whose PHI is sealed at rest live only for the preview.
+    await rm(scratch, { recursive: true, force: true });
   }
-  const signal = AbortSignal.timeout(PREVIEW_TIMEOUT_MS);
-  const result = await engine.preview({
-    body: request.body,
-    inputs: resolved.inputs,
-    step: request.step,
-    limit: request.limit,
-    signal,
-  });
-  return { ...result, rows: result.rows.slice(0, request.limit) };
 }

@@ -1,8 +1,8 @@
 import type { PipelineInputJson } from '@cdp/db';
 import type { PipelineInput } from '@cdp/pipelines';
-import { loadVersionData } from '../data/version-data.ts';
+import { loadVersionData, type VersionDataset } from '../data/version-data.ts';
 import type { AppContext } from '../lib/context.ts';
-import { maskedCopy } from '../phi/masked-copy.ts';
+import { clearCopy, maskedCopy } from '../phi/masked-copy.ts';
 import type { PhiAccess } from '../phi/protect-version.ts';
 import { findPipeline, latestOutput } from '../repositories/pipelines.repo.ts';
 
@@ -27,7 +27,16 @@ export async function resolveInputs(
   study: { id: string; activeDataVersionId: string | null },
   refs: PipelineInputJson[],
   access: PhiAccess,
+  options: { clearCopiesIn?: string } = {},
 ): Promise<ResolvedInputs> {
+  // A reader without PHI clearance gets a copy with the PHI columns masked. A cleared reader of a
+  // file whose PHI is sealed at rest gets a clear copy in `clearCopiesIn`, which the caller removes
+  // when the engine is done; without it (a definition check reads no values) the stored file.
+  const fileOf = async (dataset: VersionDataset): Promise<string> => {
+    if (dataset.columns.some((c) => c.masked)) return maskedCopy(ctx, orgId, study.id, dataset);
+    if (dataset.sealed && options.clearCopiesIn) return clearCopy(dataset, options.clearCopiesIn);
+    return dataset.file;
+  };
   const result: ResolvedInputs = { inputs: [], issues: [], sourceVersionId: null, upstreamOutputIds: [] };
   const active =
     refs.some((r) => r.source.kind === 'dataset') && study.activeDataVersionId
@@ -61,8 +70,7 @@ export async function resolveInputs(
       dataset.onRead?.();
       result.inputs.push({
         name: ref.name,
-        // A reader without PHI clearance gets a copy with the PHI columns masked; a cleared one's read is noted.
-        path: dataset.columns.some((c) => c.masked) ? await maskedCopy(ctx, orgId, study.id, dataset) : dataset.file,
+        path: await fileOf(dataset),
         columns: dataset.columns.map((c) => ({ name: c.name, type: c.type, ...(c.label ? { label: c.label } : {}) })),
       });
       continue;
@@ -86,7 +94,7 @@ export async function resolveInputs(
     const data = await loadVersionData(ctx, orgId, study.id, output.output.id, access);
     const stored = data?.datasets.get(dataset.name.toUpperCase());
     if (!stored) continue;
-    const file = stored.columns.some((c) => c.masked) ? await maskedCopy(ctx, orgId, study.id, stored) : stored.file;
+    const file = await fileOf(stored);
     stored.onRead?.();
     if (!result.upstreamOutputIds.includes(output.output.id)) result.upstreamOutputIds.push(output.output.id);
     result.inputs.push({

@@ -10,6 +10,7 @@ import type { AppContext } from '../lib/context.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
+import { sealNewVersion } from '../phi/seal-files.ts';
 import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
@@ -160,7 +161,9 @@ export async function runPipeline(
         { path: 'kind', message: `this server has no engine for ${version.kind} pipelines` },
       ]);
     }
-    const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs, PIPELINE_ENGINE);
+    const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs, PIPELINE_ENGINE, {
+      clearCopiesIn: `${work}.inputs`,
+    });
     if (resolved.issues.length > 0) throw new PipelineDefinitionError(resolved.issues);
     await ctx.database.tenant(run.orgId, (tx) =>
       tx.update(pipelineRuns).set({ sourceVersionId: resolved.sourceVersionId }).where(eq(pipelineRuns.id, run.id)),
@@ -237,6 +240,8 @@ export async function runPipeline(
         });
       },
     );
+    // An output carrying a column classified PHI (DM → DM_CLEAN keeps BRTHDTC) is sealed at once.
+    await sealNewVersion(ctx, run.orgId, run.studyId, output.id);
     reporter.log({
       level: 'info',
       message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s: output version ${output.label}`,
@@ -253,6 +258,8 @@ export async function runPipeline(
     clearInterval(timer);
     await reporter.drain();
     await rm(work, { recursive: true, force: true });
+    // Clear copies of inputs whose PHI is sealed at rest live only for the run.
+    await rm(`${work}.inputs`, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { FormatError, type FormatErrorLocation } from '../errors.ts';
+import { registerPhiFunctions } from './phi-seal.ts';
 
 const DEFAULT_MEMORY_LIMIT = '512MB';
 
@@ -31,6 +32,8 @@ export async function openDuckDb(limits: DuckDbLimits = {}): Promise<OpenDuckDb>
   if (limits.threads) options.threads = String(limits.threads);
   const instance = await DuckDBInstance.create(':memory:', options);
   const connection = await instance.connect();
+  // Sealed PHI values open only through these, with a data key the server registered (phi-seal.ts).
+  registerPhiFunctions(connection);
   return {
     instance,
     connection,

@@ -77,6 +77,7 @@ const PHRASES: Record<AuditAction, string> = {
   'data_source.pull.failed': 'recorded a failed data source pull',
   'data_source.pull.cancelled': 'cancelled a data source pull',
   'data_source.secrets_rotated': 're-encrypted the data source credentials under a new key',
+  'phi.keys_rotated': "re-wrapped the studies' PHI encryption keys under a new master key",
   'signature.signed': 'signed a record electronically',
   'signature.failed': 'failed to sign a record (wrong password, e-mail or code)',
   'mfa.enrolled': 'turned on two-factor sign-in',
