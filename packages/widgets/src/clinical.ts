@@ -2,6 +2,7 @@ import { aeIncidence } from './ae-incidence/index.ts';
 import { aeTimeline } from './ae-timeline/index.ts';
 import { demographics } from './demographics/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
+import { kriSiteChart, kriSiteRisk } from './kri-site-risk/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -26,4 +27,6 @@ export const clinicalWidgets: WidgetType[] = [
   siteSummary,
   siteMap,
   subjectListing,
+  kriSiteRisk,
+  kriSiteChart,
 ];

@@ -7,11 +7,12 @@ import {
 } from '@cdp/contracts';
 import { suggestMapping, widgetType } from '@cdp/widgets';
 import { CLINICAL_STUDY_OVERVIEW } from './clinical-study-overview.ts';
+import { SITE_MONITORING } from './site-monitoring.ts';
 import type { TemplateSpec, TemplateWidget } from './template-spec.ts';
 
 const GENERIC_FIELDS = ['category', 'category_order', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
 
-export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW];
+export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW, SITE_MONITORING];
 
 /** What the mapping suggestions see of a data version. */
 export interface SchemaDataset {
