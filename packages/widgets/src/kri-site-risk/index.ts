@@ -134,15 +134,18 @@ function kriTable(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: W
     return { id, kri, scores, flags };
   });
   if (scored.length > 0) {
-    const overall = scored
-      .map(({ kri, scores }) =>
-        scores.overall === null
-          ? null
-          : `${kri.label} ${kri.kind === 'binary' ? `${round(scores.overall * 100, 1)}%` : round(scores.overall, 2)}`,
-      )
-      .filter((text) => text !== null);
+    const overall = scored.flatMap(({ kri, scores }) =>
+      scores.overall === null
+        ? []
+        : [
+            kri.kind === 'binary'
+              ? `${kri.label} ${round(scores.overall * 100, 1)}${kri.unit}`
+              : `${kri.label} ${round(scores.overall, 2)} ${kri.unit}`,
+          ],
+    );
+    const few = options.minSubjects > 1 ? `; sites under ${options.minSubjects} subjects are not flagged` : '';
     notes.unshift(
-      `Study: ${overall.join(', ')}. Score: the site's value against the study's, in standard errors adjusted for over-dispersion (gsm normal approximation); amber from |z| ≥ ${options.amber}, red from |z| ≥ ${options.red}${options.minSubjects > 1 ? `; sites with fewer than ${options.minSubjects} subjects are not flagged` : ''}.`,
+      `Study: ${overall.join(', ')}. Score: the site against the study in standard errors (gsm normal approximation, over-dispersion adjusted); amber |z| ≥ ${options.amber}, red |z| ≥ ${options.red}${few}.`,
     );
   }
 
@@ -182,7 +185,7 @@ function kriTable(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: W
     { name: 'screened', label: 'Screened', type: 'integer' },
     { name: 'enrolled', label: 'Enrolled', type: 'integer' },
     ...scored.flatMap(({ id, kri }) => [
-      { name: `${id}_value`, label: `${kri.label} (${kri.unit})`, type: 'number' as const },
+      { name: `${id}_value`, label: kri.column, type: 'number' as const },
       { name: `${id}_score`, label: `${kri.label} score`, type: 'number' as const },
       { name: `${id}_flag`, label: `${kri.label} flag`, type: 'string' as const },
     ]),
@@ -296,6 +299,9 @@ export const kriSiteChart: WidgetType<Options> = {
       }))
       .filter((s, i) => i === 0 || s.data.length > 0);
     const limits = [-options.red, -options.amber, options.amber, options.red];
+    // Both red lines always in view, and every dot: the axis is symmetric around 0.
+    const scores = series.flatMap((s) => s.data.map((d) => Math.abs(d.value[0] ?? 0)));
+    const reach = Math.ceil(Math.max(options.red + 0.5, ...scores));
     return chartOption({
       tooltip: { ...tooltip('item'), formatter: 'Site {b}<br/>Score {@[0]}<br/>Value {@[2]}' },
       legend: { top: 0, icon: 'circle', itemWidth: 10, itemHeight: 10 },
@@ -303,6 +309,8 @@ export const kriSiteChart: WidgetType<Options> = {
       xAxis: {
         type: 'value',
         name: 'Score (z)',
+        min: -reach,
+        max: reach,
         nameLocation: 'middle',
         nameGap: 24,
         splitLine: { lineStyle: { color: '#eef2f6' } },

@@ -217,7 +217,7 @@ describe('kri-site-risk table', () => {
       ['A', 'Amber', 10, 4, 0.5, -1.09, null, 10, -1.12, 'Amber'],
       ['B', 'Green', 10, 5, 2, -0.42, 'Green', 20, -0.56, 'Green'],
     ]);
-    expect(table.notes?.[0]).toContain('AE rate 2.8, Screen failure 30%');
+    expect(table.notes?.[0]).toContain('AE rate 2.8 AEs per subject, Screen failure 30% of screened');
     expect(table.notes).toContain('Serious AE rate is not shown: no AE seriousness (AESER) is mapped.');
     expect(table.notes).toContain(
       'Query rate is not shown: CDP has no source of data-management queries for this study.',
@@ -228,12 +228,15 @@ describe('kri-site-risk table', () => {
     const table = kriSiteRisk.toTable(results, ctx);
     const option = kriSiteChart.toChartOption?.(table, ctx.options) as {
       yAxis: { data: string[] };
+      xAxis: unknown;
       series: Array<{ name: string; data: Array<{ value: unknown[]; point: unknown }>; markLine?: unknown }>;
     };
     expect(option.yAxis.data).toEqual(['AE rate', 'Screen failure']);
     const red = option.series.find((s) => s.name === 'Red');
     expect(red?.data).toEqual([{ value: [1.28, 0, 5], name: 'C', point: { site: 'C' } }]);
     expect(option.series.map((s) => s.name)).toEqual(['Red', 'Amber', 'Green', 'Not flagged (few subjects)']);
+    // Symmetric, with both red lines (±1.2) and every dot (|z| ≤ 1.28) in view.
+    expect(option.xAxis).toMatchObject({ min: -2, max: 2 });
     expect(JSON.stringify(option)).not.toContain('function');
   });
 });

@@ -12,8 +12,10 @@ export type KriId = (typeof KRI_IDS)[number];
 export interface KriDefinition {
   id: KriId;
   label: string;
-  /** What the metric is, for the column label and the user guide. */
+  /** What the metric is, for the note under the table. */
   unit: string;
+  /** The value column's label. */
+  column: string;
   kind: KriKind;
   /** Which count is the numerator and which the denominator. */
   numerator: CountName;
@@ -21,11 +23,20 @@ export interface KriDefinition {
 }
 
 export const KRIS: Record<KriId, KriDefinition> = {
-  ae: { id: 'ae', label: 'AE rate', unit: 'AEs per subject', kind: 'rate', numerator: 'aes', denominator: 'enrolled' },
+  ae: {
+    id: 'ae',
+    label: 'AE rate',
+    unit: 'AEs per subject',
+    column: 'AE rate',
+    kind: 'rate',
+    numerator: 'aes',
+    denominator: 'enrolled',
+  },
   sae: {
     id: 'sae',
     label: 'Serious AE rate',
     unit: 'serious AEs per subject',
+    column: 'Serious AE rate',
     kind: 'rate',
     numerator: 'saes',
     denominator: 'enrolled',
@@ -34,6 +45,7 @@ export const KRIS: Record<KriId, KriDefinition> = {
     id: 'discontinuation',
     label: 'Discontinuation',
     unit: '% of enrolled',
+    column: 'Discontinuation %',
     kind: 'binary',
     numerator: 'discontinued',
     denominator: 'enrolled',
@@ -42,6 +54,7 @@ export const KRIS: Record<KriId, KriDefinition> = {
     id: 'screen_failure',
     label: 'Screen failure',
     unit: '% of screened',
+    column: 'Screen failure %',
     kind: 'binary',
     numerator: 'screen_failures',
     denominator: 'screened',
@@ -50,6 +63,7 @@ export const KRIS: Record<KriId, KriDefinition> = {
     id: 'deviation',
     label: 'Protocol deviations',
     unit: 'deviations per subject',
+    column: 'Deviation rate',
     kind: 'rate',
     numerator: 'deviations',
     denominator: 'enrolled',
