@@ -116,7 +116,9 @@ async function profileTimings(server: BenchServer, token: string, studyId: strin
   const url = (subject: string) =>
     `${server.url}/api/studies/${studyId}/subjects/${encodeURIComponent(subject)}/profile`;
   const probe = await fetch(url(subjects[0] ?? ''), { headers: { authorization: `Bearer ${token}` } });
-  if (probe.status === 404 && (await probe.text()).includes('Route')) return { missing: 'the profile route' };
+  // Fastify's answer for a route it does not have ("GET /api/… not found."), not a missing subject.
+  if (probe.status === 404 && /"GET \/api\/[^"]* not found\."/.test(await probe.text()))
+    return { missing: 'the profile route' };
   const [first, ...others] = subjects;
   if (!first) throw new Error('no subjects in DM');
   const firstTiming = (await timed(url(first), token)).timing;
