@@ -8,6 +8,7 @@ import { benchDashboard, ensureWebBuild } from './dashboard.ts';
 import { benchExport } from './export.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchRave } from './rave.ts';
+import { benchReview } from './review.ts';
 import { benchSandbox } from './sandbox.ts';
 import { ROOT, startServer } from './server.ts';
 import { benchTransfers } from './transfer.ts';
@@ -29,6 +30,8 @@ import { benchWebhooks } from './webhooks.ts';
  *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data
  *   webhooks     1,000 events (Send test) delivered by the worker to a local receiver: time and failures
  *   rave         a simulated 1,000-subject Rave study: full and incremental pulls beside requests + iterparse + pandas
+ *   review       eDISH, shift table, lab trends and the patient profile (API and page) on the 1,000,000-row LB study,
+ *                cold and warm, each view alone (issue 19)
  */
 const BENCHMARKS = [
   'startup',
@@ -43,6 +46,7 @@ const BENCHMARKS = [
   'webhooks',
   'export',
   'rave',
+  'review',
 ] as const;
 const NEEDS_SERVER: readonly Name[] = [
   'startup',
@@ -54,6 +58,7 @@ const NEEDS_SERVER: readonly Name[] = [
   'api-keys',
   'webhooks',
   'export',
+  'review',
 ];
 type Name = (typeof BENCHMARKS)[number];
 
@@ -71,7 +76,7 @@ async function main() {
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   if (names.includes('sandbox')) results.sandbox = await benchSandbox();
   if (names.includes('rave')) results.rave = await benchRave();
-  if (names.includes('dashboard') || names.includes('export')) await ensureWebBuild();
+  if (names.includes('dashboard') || names.includes('export') || names.includes('review')) await ensureWebBuild();
   const server = names.some((n) => NEEDS_SERVER.includes(n))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
     : null;
@@ -105,6 +110,7 @@ async function main() {
     }
     if (server && names.includes('webhooks')) results.webhooks = await benchWebhooks(server);
     if (server && names.includes('export')) results.export = await benchExport(server);
+    if (server && names.includes('review')) results.review = await benchReview(server);
   } finally {
     await server?.cleanup();
   }

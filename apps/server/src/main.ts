@@ -289,7 +289,7 @@ async function main(): Promise<void> {
         if (dashboard.created)
           log.info(
             { unmapped: dashboard.unmapped },
-            'created the Clinical Study Overview dashboard for the demo study',
+            'created the Clinical Study Overview and review dashboards for the demo study',
           );
       } else if (config.demoPassword && config.demoPassword !== secrets.demoPassword) {
         log.warn('CDP_DEMO_PASSWORD only applies when the demo users are first created; they already exist.');

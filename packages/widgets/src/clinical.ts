@@ -9,6 +9,7 @@ import { labOutliers } from './lab-outliers/index.ts';
 import { labShift } from './lab-shift/index.ts';
 import { labTrend } from './lab-trend/index.ts';
 import { kaplanMeierWidget } from './kaplan-meier/index.ts';
+import { kriSiteChart, kriSiteRisk } from './kri-site-risk/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -40,4 +41,6 @@ export const clinicalWidgets: WidgetType[] = [
   labShift,
   labTrend,
   labOutliers,
+  kriSiteRisk,
+  kriSiteChart,
 ];

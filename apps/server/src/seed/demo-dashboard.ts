@@ -4,6 +4,8 @@ import { systemAuthor } from '../auth/author.ts';
 import { createDashboard } from '../commands/save-dashboard.ts';
 import { CLINICAL_STUDY_OVERVIEW } from '../dashboards/templates/clinical-study-overview.ts';
 import { instantiateTemplate } from '../dashboards/templates/instantiate.ts';
+import { SITE_MONITORING } from '../dashboards/templates/site-monitoring.ts';
+import type { TemplateSpec } from '../dashboards/templates/template-spec.ts';
 import { loadVersionData, schemaOf } from '../data/version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { SCHEMA_ONLY } from '../phi/protect-version.ts';
@@ -23,8 +25,15 @@ export async function seedDemoStudyDashboard(ctx: AppContext): Promise<{ created
 }
 
 /**
- * Gives the demo study the Clinical Study Overview dashboard, mapped onto its generated data, when
- * it has data and no dashboard yet (first start). Returns the widgets that could not be mapped.
+ * The demo study's dashboards, in the order the study lists them. Instantiating a template maps
+ * fields only (no query runs), so each adds milliseconds to the first start.
+ */
+const DEMO_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW, SITE_MONITORING];
+
+/**
+ * Gives the demo study the Clinical Study Overview and the review dashboards, mapped onto its
+ * generated data, when it has data and no dashboard yet (first start). Returns the widgets that
+ * could not be mapped.
  */
 export async function seedDemoDashboard(
   ctx: AppContext,
@@ -41,13 +50,17 @@ export async function seedDemoDashboard(
   if (existing > 0) return { created: false, unmapped: [] };
   const version = await loadVersionData(ctx, study.orgId, study.id, study.activeDataVersionId, SCHEMA_ONLY);
   if (!version) return { created: false, unmapped: [] };
-  const { document, unmapped } = instantiateTemplate(CLINICAL_STUDY_OVERVIEW, schemaOf(version));
-  await createDashboard(ctx, systemAuthor(study.orgId), {
-    studyId: study.id,
-    name: CLINICAL_STUDY_OVERVIEW.name,
-    description: CLINICAL_STUDY_OVERVIEW.description,
-    templateId: CLINICAL_STUDY_OVERVIEW.id,
-    document,
-  });
-  return { created: true, unmapped: unmapped.map((u) => `${u.title} (${u.fields.join(', ')})`) };
+  const unmapped: string[] = [];
+  for (const template of DEMO_TEMPLATES) {
+    const instantiated = instantiateTemplate(template, schemaOf(version));
+    await createDashboard(ctx, systemAuthor(study.orgId), {
+      studyId: study.id,
+      name: template.name,
+      description: template.description,
+      templateId: template.id,
+      document: instantiated.document,
+    });
+    unmapped.push(...instantiated.unmapped.map((u) => `${template.name}: ${u.title} (${u.fields.join(', ')})`));
+  }
+  return { created: true, unmapped };
 }

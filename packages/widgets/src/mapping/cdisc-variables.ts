@@ -36,6 +36,7 @@ export const CDISC_VARIABLES: Readonly<Record<string, readonly CdiscVariable[]>>
   visit: [v('VISIT'), v('AVISIT')],
   visit_date: [v('SVSTDTC'), v('ADT')],
   visit_order: [v('VISITNUM'), v('AVISITN')],
+  protocol_deviation: [v('DVTERM', { alsoIn: ['DV'] }), v('DVDECOD', { alsoIn: ['DV'] })],
   ae_term: [v('AEDECOD', AE), v('AETERM', AE)],
   ae_body_system: [v('AEBODSYS', AE), v('AESOC', AE)],
   ae_serious: [v('AESER', AE)],

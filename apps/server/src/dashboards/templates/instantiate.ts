@@ -7,11 +7,12 @@ import {
 } from '@cdp/contracts';
 import { suggestMapping, widgetType } from '@cdp/widgets';
 import { CLINICAL_STUDY_OVERVIEW } from './clinical-study-overview.ts';
+import { SITE_MONITORING } from './site-monitoring.ts';
 import type { TemplateSpec, TemplateWidget } from './template-spec.ts';
 
 const GENERIC_FIELDS = ['category', 'category_order', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
 
-export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW];
+export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW, SITE_MONITORING];
 
 /** What the mapping suggestions see of a data version. */
 export interface SchemaDataset {
@@ -154,16 +155,28 @@ function instantiateWidget(
   };
 }
 
-/** A template turned into a dashboard document for a study's datasets, with what is left to map. */
+/** Whether the data has one of the widget's candidate datasets. */
+function hasCandidate(widget: TemplateWidget, datasets: SchemaDataset[]): boolean {
+  const candidates = widget.datasets ?? widgetType(widget.type)?.datasets ?? [];
+  return candidates.some((name) => datasets.some((d) => d.name.toUpperCase() === name.toUpperCase()));
+}
+
+/**
+ * A template turned into a dashboard document for a study's datasets, with what is left to map.
+ * Widgets marked `onlyWithData` are left out when the data has none of their datasets, and a page
+ * left empty by that is left out too.
+ */
 export function instantiateTemplate(template: TemplateSpec, datasets: SchemaDataset[]): Instantiated {
   const filterFields = template.filters.map((f) => f.field);
   const unmapped: Instantiated['unmapped'] = [];
   const document: DashboardDocument = {
     schemaVersion: DASHBOARD_SCHEMA_VERSION,
     filters: template.filters,
-    pages: template.pages.map((page) => {
+    pages: template.pages.flatMap((page) => {
+      const kept = page.widgets.filter((widget) => !widget.onlyWithData || hasCandidate(widget, datasets));
+      if (kept.length === 0) return [];
       const widgets: Record<string, WidgetDefinition> = {};
-      for (const widget of page.widgets) {
+      for (const widget of kept) {
         const { definition, missing } = instantiateWidget(widget, datasets, filterFields);
         widgets[widget.id] = definition;
         if (missing.length > 0)
@@ -172,7 +185,7 @@ export function instantiateTemplate(template: TemplateSpec, datasets: SchemaData
       return {
         id: page.id,
         title: page.title,
-        layout: page.widgets.map((w) => ({ i: w.id, ...w.at })),
+        layout: kept.map((w) => ({ i: w.id, ...w.at })),
         widgets,
       };
     }),

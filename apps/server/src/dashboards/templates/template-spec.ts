@@ -15,6 +15,12 @@ export interface TemplateWidget {
   at: { x: number; y: number; w: number; h: number };
   /** Candidate datasets, best first; default: the type's own preference. */
   datasets?: string[];
+  /**
+   * Left out of the dashboard when the study has none of `datasets` (Kaplan-Meier without ADTTE):
+   * a widget that could never show anything there. Without it, such a widget stays and says which
+   * dataset it lacks.
+   */
+  onlyWithData?: boolean;
   /** generic field → the clinical field whose suggested column it takes. */
   bind?: Record<string, string>;
   /** Fixed filters in field terms; `onlyFor` limits one to some datasets (DSCAT exists in DS only). */

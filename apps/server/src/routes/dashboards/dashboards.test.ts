@@ -435,5 +435,9 @@ describe('the demo study dashboard', () => {
     const study = { id: tenant.study.id, orgId: tenant.org.id, activeDataVersionId: rows[0].active_data_version_id };
     expect(await seedDemoDashboard(t.ctx, study)).toEqual({ created: true, unmapped: [] });
     expect(await seedDemoDashboard(t.ctx, study)).toEqual({ created: false, unmapped: [] });
+    const seeded = await t.admin.query('select template_id from dashboards where study_id = $1 order by created_at', [
+      tenant.study.id,
+    ]);
+    expect(seeded.rows.map((r) => r.template_id)).toEqual(['clinical-study-overview', 'site-monitoring']);
   });
 });

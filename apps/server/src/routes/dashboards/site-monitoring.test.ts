@@ -1,0 +1,194 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Dashboard, SubjectListing, WidgetDataResponse } from '@cdp/contracts';
+import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { datasetFile } from '../../lib/study-folders.ts';
+
+/*
+ * The Site monitoring template's key risk indicators on the CDISC pilot's original SDTM (17 sites),
+ * uploaded as a user would. The expected counts come from plain DuckDB SQL over the stored Parquet
+ * files, in the pilot's own spelling (ARM = 'Screen Failure', DSCAT = 'DISPOSITION EVENT'), and
+ * the expected scores from the small reference implementation of the gsm normal approximation
+ * below: no widget, query-engine or mapping code is used for the expected numbers.
+ */
+
+const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
+const hasData = hasSharedData('the site monitoring tests', 'cdiscpilot01', 'sdtm-original', 'dm.xpt');
+
+let t: TestApp;
+let manager: Session;
+let studyId: string;
+let dashboard: Dashboard;
+let sql: (query: string) => Promise<unknown[][]>;
+let closeDuck: () => void;
+
+type Row = Record<string, unknown>;
+
+function table(data: WidgetDataResponse): Row[] {
+  return data.rows.map((row) => Object.fromEntries(data.columns.map((c, i) => [c.name, row[i]])));
+}
+
+async function widget(id: string): Promise<WidgetDataResponse> {
+  const res = await t.request(manager, {
+    method: 'GET',
+    url: `/api/studies/${studyId}/dashboards/${dashboard.id}/widgets/${id}/data?limit=1000`,
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+/**
+ * The reference score: z = (p − μ) / √(φ·V/n), μ = Σx/Σn, V = μ(1−μ) for proportions and μ for
+ * rates, φ = the mean over sites of the squared unadjusted score. Written out here apart from the
+ * widget's `score.ts`.
+ */
+function referenceScores(counts: Array<[number, number]>, binary: boolean): number[] {
+  const sumX = counts.reduce((s, [x]) => s + x, 0);
+  const sumN = counts.reduce((s, [, n]) => s + n, 0);
+  const mu = sumX / sumN;
+  const v = binary ? mu * (1 - mu) : mu;
+  let phi = 0;
+  for (const [x, n] of counts) phi += ((x / n - mu) / Math.sqrt(v / n)) ** 2;
+  phi /= counts.length;
+  return counts.map(([x, n]) => (x / n - mu) / Math.sqrt((phi * v) / n));
+}
+
+beforeAll(async () => {
+  if (!hasData) return;
+  t = await startTestApp();
+  const tenant = await t.tenant();
+  studyId = tenant.study.id;
+  manager = await tenant.as('study_manager');
+  const files = (await readdir(SDTM)).filter((f) => f.endsWith('.xpt'));
+  const zip = buildZip(
+    await Promise.all(files.map(async (name) => ({ name, data: await readFile(path.join(SDTM, name)) }))),
+  );
+  const upload = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/uploads`,
+    ...multipartFile('sdtm.zip', zip),
+  });
+  expect(upload.statusCode, upload.body).toBe(201);
+  const created = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/dashboards`,
+    payload: { name: 'Pilot site monitoring', templateId: 'site-monitoring' },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  dashboard = created.json().data;
+
+  const { rows } = await t.admin.query(
+    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
+       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1`,
+    [studyId],
+  );
+  const stored = Object.fromEntries(rows.map((r) => [r.name, datasetFile(t.ctx.config.dataDir, r, r.label)]));
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  for (const name of ['DM', 'DS', 'AE']) {
+    await connection.run(`CREATE VIEW ${name.toLowerCase()} AS SELECT * FROM read_parquet('${stored[name]}')`);
+  }
+  sql = async (query) =>
+    ((await connection.runAndReadAll(query)).getRowsJson() as unknown[][]).map((row) =>
+      row.map((cell) => (typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : cell)),
+    );
+  closeDuck = () => {
+    connection.closeSync();
+    instance.closeSync();
+  };
+});
+afterAll(async () => {
+  closeDuck?.();
+  await t?.close();
+});
+
+describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
+  it('the site risk table: counts match SQL, scores match the reference gsm score, flags follow 2 / 3', async () => {
+    const expected = (await sql(`
+      SELECT d.SITEID,
+             count(*) AS screened,
+             count(*) FILTER (WHERE d.RFSTDTC IS NOT NULL) AS enrolled,
+             count(*) FILTER (WHERE d.ARM = 'Screen Failure') AS screen_failures,
+             count(*) FILTER (WHERE d.RFSTDTC IS NOT NULL AND d.USUBJID IN (
+               SELECT USUBJID FROM ds WHERE DSCAT = 'DISPOSITION EVENT' AND DSDECOD NOT IN ('COMPLETED', 'SCREEN FAILURE')
+             )) AS discontinued,
+             (SELECT count(*) FROM ae JOIN dm e USING (USUBJID) WHERE e.SITEID = d.SITEID AND e.RFSTDTC IS NOT NULL) AS aes,
+             (SELECT count(*) FROM ae JOIN dm e USING (USUBJID)
+               WHERE e.SITEID = d.SITEID AND e.RFSTDTC IS NOT NULL AND ae.AESER = 'Y') AS saes
+        FROM dm d GROUP BY d.SITEID ORDER BY d.SITEID`)) as number[][];
+    expect(expected).toHaveLength(17);
+    expect(expected.reduce((s, r) => s + Number(r[1]), 0)).toBe(306);
+
+    const answer = await widget('kri-table');
+    const rows = new Map(table(answer).map((r) => [String(r.site), r]));
+    expect(rows.size).toBe(17);
+    const kris = [
+      { id: 'ae', x: 5, n: 2, binary: false },
+      { id: 'sae', x: 6, n: 2, binary: false },
+      { id: 'discontinuation', x: 4, n: 2, binary: true },
+      { id: 'screen_failure', x: 3, n: 1, binary: true },
+    ];
+    const flags: string[] = [];
+    for (const kri of kris) {
+      const counts = expected.map((r) => [Number(r[kri.x]), Number(r[kri.n])] as [number, number]);
+      const scores = referenceScores(counts, kri.binary);
+      expected.forEach((r, i) => {
+        const site = String(r[0]);
+        const got = rows.get(site);
+        const [x, n] = counts[i] ?? [0, 0];
+        expect(got?.screened, site).toBe(r[1]);
+        expect(got?.enrolled, site).toBe(r[2]);
+        const value = kri.binary ? (100 * x) / n : x / n;
+        expect(Math.abs(Number(got?.[`${kri.id}_value`]) - value), `${kri.id} value at ${site}`).toBeLessThanOrEqual(
+          kri.binary ? 0.05 : 0.005,
+        );
+        const score = scores[i] ?? Number.NaN;
+        expect(Math.abs(Number(got?.[`${kri.id}_score`]) - score), `${kri.id} score at ${site}`).toBeLessThanOrEqual(
+          0.0051,
+        );
+        const flag = n < 3 ? null : Math.abs(score) >= 3 ? 'Red' : Math.abs(score) >= 2 ? 'Amber' : 'Green';
+        // Discontinuation flags high only (a site that keeps its subjects is no risk).
+        const shownFlag = kri.id === 'discontinuation' && score < 0 && flag !== null ? 'Green' : flag;
+        expect(got?.[`${kri.id}_flag`], `${kri.id} flag at ${site}`).toBe(shownFlag);
+        if (shownFlag) flags.push(`${site}:${shownFlag}`);
+      });
+    }
+    // The pilot has no DV: the table says so, and says there is no query source.
+    expect(answer.columns.some((c) => c.name.startsWith('deviation'))).toBe(false);
+    expect(answer.notes).toContain(
+      'Protocol deviations is not shown: the study has no protocol deviations (DV) mapped.',
+    );
+    expect(answer.notes.some((n) => n.startsWith('Query rate is not shown'))).toBe(true);
+    // Worst site first.
+    const order = table(answer).map((r) => r.flag);
+    const rank = (f: unknown) => (f === 'Red' ? 2 : f === 'Amber' ? 1 : f === 'Green' ? 0 : -1);
+    expect([...order].sort((a, b) => rank(b) - rank(a))).toEqual(order);
+  });
+
+  it('the chart has a dot per site and KRI, at the table’s score, and drills to the site', async () => {
+    const chart = await widget('kri-scores');
+    const option = chart.chart as { series: Array<{ data: Array<{ value: number[]; point: { site: string } }> }> };
+    const dots = option.series.flatMap((s) => s.data);
+    expect(dots).toHaveLength(17 * 4);
+    const tableRows = table(await widget('kri-table'));
+    const first = dots.find((d) => d.value[1] === 0);
+    const row = tableRows.find((r) => r.site === first?.point.site);
+    expect(first?.value[0]).toBe(row?.ae_score);
+  });
+
+  it("drilling into a site lists that site's subjects", async () => {
+    const [[site, subjects] = []] = await sql(
+      `SELECT SITEID, count(*) FROM dm GROUP BY SITEID ORDER BY count(*) DESC, SITEID LIMIT 1`,
+    );
+    const res = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/dashboards/${dashboard.id}/widgets/kri-table/subjects?point=${encodeURIComponent(JSON.stringify({ site }))}`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const listing = res.json() as SubjectListing;
+    expect(listing.total).toBe(subjects);
+  });
+});

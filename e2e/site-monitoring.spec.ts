@@ -1,0 +1,62 @@
+import { expect, type Page, test } from '@playwright/test';
+import { DEMO_PASSWORD } from './support/constants.ts';
+import { layoutProblems } from './support/layout-check.ts';
+import { signIn } from './support/session.ts';
+
+/*
+ * A central monitor's look at the sites of the demo study: the Site monitoring dashboard the first
+ * start created draws the KRI chart and the site risk table, the most at-risk site is first, and
+ * its row drills to that site's subjects. Screenshots at 1440, 1024 and 390 px.
+ */
+
+async function openSiteMonitoring(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Studies' }).first().click();
+  await page
+    .getByRole('link', { name: /CDP-301/ })
+    .first()
+    .click();
+  await page.getByRole('link', { name: 'Dashboards' }).click();
+  await page
+    .getByRole('link', { name: /Site monitoring/ })
+    .first()
+    .click();
+  await expect(page.getByRole('heading', { name: 'Site monitoring' })).toBeVisible();
+}
+
+async function expectDrawn(page: Page, count: number): Promise<void> {
+  await expect(page.locator('[data-widget-id]')).toHaveCount(count);
+  await expect(page.locator('[data-widget-id][data-state="loading"]')).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.locator('[data-widget-id][data-state="error"]')).toHaveCount(0);
+}
+
+test('a monitor reads the site risk of the demo study and drills into the riskiest site', async ({ page }) => {
+  await signIn(page, 'monitor@demo.cdp.local', DEMO_PASSWORD);
+  await openSiteMonitoring(page);
+  await expectDrawn(page, 2);
+
+  const risk = page.locator('[data-widget-id="kri-table"]');
+  await expect(risk.getByRole('columnheader', { name: 'Site flag' })).toBeVisible();
+  await expect(risk.getByRole('columnheader', { name: 'AE rate', exact: true })).toBeVisible();
+  await expect(risk).toContainText('Query rate is not shown');
+
+  const problems: string[] = [];
+  for (const width of [1440, 1024, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await expectDrawn(page, 2);
+    await page.screenshot({ path: `test-results/site-monitoring-${width}.png`, fullPage: true });
+    problems.push(...(await layoutProblems(page)).map((p) => `@${width}: ${p}`));
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+  expect(problems).toEqual([]);
+
+  // The first row is the most at-risk site: its subjects, and only its subjects.
+  const firstSite = (await risk.locator('tbody tr').first().locator('td').first().textContent())?.trim() ?? '';
+  expect(firstSite).not.toBe('');
+  await risk.locator('[data-drill]').first().click();
+  const sheet = page.getByRole('dialog');
+  await expect(sheet).toBeVisible();
+  await expect(sheet).toContainText(firstSite);
+  const subjects = sheet.getByRole('table', { name: 'Subjects' });
+  await expect(subjects.getByRole('row').nth(1)).toBeVisible();
+  await page.screenshot({ path: 'test-results/site-monitoring-drill.png', fullPage: true });
+});
