@@ -377,7 +377,12 @@ describe('the clinical catalogue', () => {
       'ae-incidence',
       'ae-timeline',
       'demographics',
+      'edish',
       'enrollment-trend',
+      'hys-law-cases',
+      'lab-outliers',
+      'lab-shift',
+      'lab-trend',
       'screen-failures',
       'serious-aes',
       'site-map',
@@ -404,6 +409,8 @@ describe('the clinical catalogue', () => {
   ] as const)('every widget but the ADaM site map maps fully on the %s fixtures', (standard, datasets) => {
     for (const type of clinicalWidgets) {
       if (standard === 'ADaM' && type.type === 'site-map') continue;
+      // The fixtures have no lab dataset: labs/lab-mapping.test.ts maps the lab widgets on LB and ADLBHY.
+      if (type.datasets.includes('LB')) continue;
       expect(suggestMapping({ widget: type, datasets }).report, `${standard} ${type.type}`).toEqual({
         coverage: 1,
         issues: [],
