@@ -50,6 +50,7 @@ export const DashboardWidget = memo(function DashboardWidget({
   useEffect(() => setView((v) => (v.offset === 0 ? v : { ...v, offset: 0 })), [filterKey]);
   const query = useQuery(widgetDataQuery(scope, widgetId, applied, listing ? view : undefined));
   const selection = useMemo(() => widgetSelection(widget, filters, widgetId), [widget, filters, widgetId]);
+  const subjects = useMemo(() => ({ studyId: scope.studyId }), [scope.studyId]);
   const mayExport = useCan('dashboard:export:assigned', scope.studyId);
   const exportsOn = useFeature('exports');
   const canExport = mayExport && exportsOn;
@@ -65,6 +66,7 @@ export const DashboardWidget = memo(function DashboardWidget({
       query={query}
       selection={selection}
       paging={listing ? { view, onView: setView } : undefined}
+      subjects={subjects}
       onExport={canExport ? (format) => exported.mutate(format) : undefined}
       onPoint={(point) => onPoint(widgetId, point)}
       onDrill={(point) => onDrill(widgetId, point)}

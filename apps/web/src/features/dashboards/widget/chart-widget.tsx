@@ -1,8 +1,9 @@
 import type { WidgetColumn } from '@cdp/contracts';
-import { Users } from 'lucide-react';
-import { useCallback, useState } from 'react';
+import { UserRound, Users } from 'lucide-react';
+import { useCallback, useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Popover, PopoverAnchor, PopoverContent } from '../../../components/ui/popover.tsx';
+import { type SubjectLinkTarget, SubjectProfileLink } from '../../subjects/subject-profile-link.tsx';
 import type { DrillPoint } from '../api/dashboards-api.ts';
 import { clickPoint, describePoint } from '../lib/chart-point.ts';
 import { valueText } from '../lib/view-filters.ts';
@@ -15,6 +16,8 @@ interface ChartWidgetProps {
   rows: unknown[][];
   onPoint?: (point: DrillPoint) => void;
   onDrill?: (point: DrillPoint) => void;
+  /** A point that names a subject (eDISH) offers its profile. */
+  subjects?: SubjectLinkTarget;
   onRendered: (option: Record<string, unknown>) => void;
   onError: (error: unknown) => void;
 }
@@ -29,18 +32,39 @@ interface Clicked {
  * An ECharts widget. A click on a bar, slice or node filters the dashboard by what it stands for
  * (`onPoint`) and, where drilling is possible, offers "View subjects" right where the click was.
  */
-export function ChartWidget({ label, option, columns, rows, onPoint, onDrill, onRendered, onError }: ChartWidgetProps) {
+export function ChartWidget({
+  label,
+  option,
+  columns,
+  rows,
+  onPoint,
+  onDrill,
+  subjects,
+  onRendered,
+  onError,
+}: ChartWidgetProps) {
   const [clicked, setClicked] = useState<Clicked | null>(null);
-  const interactive = Boolean(onPoint || onDrill);
+  const interactive = Boolean(onPoint || onDrill || subjects);
+  const subjectOf = (point: DrillPoint | undefined) =>
+    subjects && typeof point?.subject_id === 'string' ? point.subject_id : undefined;
   const handleClick = useCallback(
     (click: ChartClick) => {
       const point = clickPoint(click, columns, rows);
       if (!point) return;
       onPoint?.(point);
-      if (onDrill) setClicked({ point, x: click.offsetX, y: click.offsetY });
+      const names = subjects && typeof point.subject_id === 'string';
+      if (onDrill || names) setClicked({ point, x: click.offsetX, y: click.offsetY });
     },
-    [columns, rows, onPoint, onDrill],
+    [columns, rows, onPoint, onDrill, subjects],
   );
+  const subject = subjectOf(clicked?.point);
+  // The subjects of the chart, in table order, for previous/next on the profile.
+  const listed = useMemo((): SubjectLinkTarget | undefined => {
+    const at = columns.findIndex((c) => c.field === 'subject_id');
+    if (!subjects || at < 0) return subjects;
+    const ids = rows.map((row) => row[at]).filter((v): v is string => typeof v === 'string');
+    return { ...subjects, list: () => ({ label, subjects: [...new Set(ids)] }) };
+  }, [subjects, columns, rows, label]);
   return (
     <div className="relative size-full min-h-0">
       <EChart
@@ -50,7 +74,7 @@ export function ChartWidget({ label, option, columns, rows, onPoint, onDrill, on
         onRendered={onRendered}
         onError={onError}
       />
-      {onDrill ? (
+      {onDrill || subjects ? (
         <Popover open={clicked !== null} onOpenChange={(open) => !open && setClicked(null)}>
           <PopoverAnchor asChild>
             <span
@@ -69,18 +93,28 @@ export function ChartWidget({ label, option, columns, rows, onPoint, onDrill, on
                 <p className="text-[13px] leading-snug font-medium" title={describePoint(clicked.point, columns)}>
                   {Object.values(clicked.point).map(valueText).join(' · ')}
                 </p>
-                <Button
-                  size="sm"
-                  variant="secondary"
-                  className="w-full"
-                  onClick={() => {
-                    onDrill(clicked.point);
-                    setClicked(null);
-                  }}
-                >
-                  <Users />
-                  View subjects
-                </Button>
+                {subject && listed ? (
+                  <Button asChild size="sm" className="w-full">
+                    <SubjectProfileLink target={listed} subjectId={subject} className="">
+                      <UserRound />
+                      Open subject profile
+                    </SubjectProfileLink>
+                  </Button>
+                ) : null}
+                {onDrill && !subject ? (
+                  <Button
+                    size="sm"
+                    variant="secondary"
+                    className="w-full"
+                    onClick={() => {
+                      onDrill(clicked.point);
+                      setClicked(null);
+                    }}
+                  >
+                    <Users />
+                    View subjects
+                  </Button>
+                ) : null}
               </>
             ) : null}
           </PopoverContent>

@@ -5,6 +5,7 @@ import { type ReactNode, useMemo, useRef } from 'react';
 import { Pagination } from '../../../components/ui/pagination.tsx';
 import { ScrollCues, useHiddenEdges } from '../../../components/ui/scroll-cues.tsx';
 import { cn } from '../../../lib/cn.ts';
+import { type SubjectLinkTarget, SubjectProfileLink } from '../../subjects/subject-profile-link.tsx';
 import type { DrillPoint, TableView } from '../api/dashboards-api.ts';
 import type { PointSelection } from '../lib/chart-option.ts';
 import { describePoint } from '../lib/chart-point.ts';
@@ -31,6 +32,8 @@ interface TableWidgetProps {
   onDrill?: (point: DrillPoint) => void;
   /** A listing paged and sorted by the server: header clicks sort, the footer pages. */
   paging?: { view: TableView; onView: (view: TableView) => void; pageSize: number };
+  /** Subject ids (columns of field `subject_id`) link to the subject's profile. */
+  subjects?: SubjectLinkTarget;
 }
 
 /** The next sort when a header is clicked: ascending, then descending, then the widget's own order. */
@@ -61,6 +64,7 @@ export function TableWidget({
   onRow,
   onDrill,
   paging,
+  subjects,
 }: TableWidgetProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const edges = useHiddenEdges(scroller);
@@ -79,6 +83,19 @@ export function TableWidget({
   const items = virtual ? virtualizer.getVirtualItems() : model.rows.map((_, index) => ({ index, start: 0, end: 0 }));
   const padTop = virtual ? (items[0]?.start ?? 0) : 0;
   const padBottom = virtual ? virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0) : 0;
+
+  const subjectColumn = columns.findIndex((c) => c.field === 'subject_id');
+  const linked = useMemo((): SubjectLinkTarget | undefined => {
+    if (!subjects || subjectColumn < 0) return undefined;
+    const ids = rows.map((row) => row[subjectColumn]).filter((v): v is string => typeof v === 'string');
+    return { ...subjects, list: () => ({ label, subjects: [...new Set(ids)] }) };
+  }, [subjects, subjectColumn, rows, label]);
+  const cell = (value: unknown, shown: ShownColumn): ReactNode =>
+    linked && shown.column.field === 'subject_id' && typeof value === 'string' ? (
+      <SubjectProfileLink target={linked} subjectId={value} />
+    ) : (
+      display(value, shown)
+    );
 
   const renderRow = (shown: ShownRow, position: number): ReactNode => {
     if (shown.kind === 'heading') {
@@ -133,10 +150,10 @@ export function TableWidget({
             >
               {first ? (
                 <span className="block max-w-[min(18rem,45cqw)] truncate" title={cellText(value, column.column)}>
-                  {display(value, column)}
+                  {cell(value, column)}
                 </span>
               ) : (
-                display(value, column)
+                cell(value, column)
               )}
             </td>
           );

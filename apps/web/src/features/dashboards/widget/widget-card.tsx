@@ -6,6 +6,7 @@ import { Card } from '../../../components/ui/card.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
 import { errorMessage, isApiError } from '../../../lib/api-error.ts';
 import { cn } from '../../../lib/cn.ts';
+import type { SubjectLinkTarget } from '../../subjects/subject-profile-link.tsx';
 import { type DrillPoint, type TableView, widgetTypesQuery } from '../api/dashboards-api.ts';
 import type { WidgetExportFormat } from '../api/exports-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
@@ -44,6 +45,8 @@ export interface WidgetCardProps {
   paging?: { view: TableView; onView: (view: TableView) => void };
   /** The widget menu's downloads, made on the server (the saved dashboard's view only). */
   onExport?: (format: WidgetExportFormat) => void;
+  /** Subject ids in the answer link to their profiles in this study. */
+  subjects?: SubjectLinkTarget;
   className?: string;
 }
 
@@ -72,6 +75,7 @@ export function WidgetCard({
   className,
   paging,
   onExport,
+  subjects,
 }: WidgetCardProps) {
   const heading = title ?? widget.title;
   const types = useQuery(widgetTypesQuery);
@@ -131,6 +135,7 @@ export function WidgetCard({
           rows={data.rows}
           onPoint={onPoint}
           onDrill={onDrill}
+          subjects={subjects}
           onRendered={onRendered}
           onError={onDrawError}
         />
@@ -147,6 +152,7 @@ export function WidgetCard({
         selection={selection}
         onRow={onPoint}
         onDrill={onDrill}
+        subjects={subjects}
         {...(paging ? { paging: { ...paging, pageSize: pageSizeOf(widget) } } : {})}
       />
     );
