@@ -112,11 +112,14 @@ test('AE explorer and Kaplan–Meier on the pilot ADaM: draw, sort, drill', asyn
     const upload = await request.post(`/api/studies/${id}/uploads`, {
       headers,
       multipart: { file: { name: 'adam.zip', mimeType: 'application/zip', buffer: zip } },
+      // Converting three XPT files on a busy 2-core machine can take longer than an action's 15 s.
+      timeout: 120_000,
     });
     expect(upload.status(), await upload.text()).toBe(201);
     const dashboard = await request.post(`/api/studies/${id}/dashboards`, {
       headers,
       data: { name: 'Safety review (pilot)', document },
+      timeout: 60_000,
     });
     expect(dashboard.status(), await dashboard.text()).toBe(201);
     url = `/studies/${id}/dashboards/${(await dashboard.json()).data.id}`;

@@ -101,8 +101,8 @@ export function aeExplorerChart(table: WidgetTable, maxTerms: number): Record<st
     // proportions that keep both plots readable from a half-width widget on a phone up.
     grid: withDifference
       ? [
-          { left: LABELS, right: '42%', top: 52, bottom: 40 },
-          { left: '62%', right: 16, top: 52, bottom: 40 },
+          { left: LABELS, right: '45%', top: 52, bottom: 40 },
+          { left: '63%', right: 16, top: 52, bottom: 40 },
         ]
       : [{ left: LABELS, right: 16, top: 52, bottom: 40 }],
     xAxis: [

@@ -115,7 +115,10 @@ export function kaplanMeierChart(table: WidgetTable, options: KaplanMeierOptions
   });
 
   const riskHeight = RISK_ROW * Math.max(1, arms.length);
-  const logRank = (table.notes ?? []).find((note) => note.startsWith('Log-rank test:'));
+  // The chart says the p-value only ("Log-rank p < 0.001"), short enough to share the risk table's
+  // heading line on a phone; χ² and its degrees of freedom are in the notes and the table.
+  const logRankNote = (table.notes ?? []).find((note) => note.startsWith('Log-rank test:'));
+  const logRank = logRankNote ? `Log-rank ${logRankNote.replace(/^.*, (p [<=] [\d.]+)\.$/, '$1')}` : undefined;
   const timeName = options.timeUnit ? `Time (${options.timeUnit})` : 'Time';
   const timeAxis = (index: number) => ({
     ...valueAxis(index === 0 ? timeName : undefined),
@@ -169,7 +172,7 @@ export function kaplanMeierChart(table: WidgetTable, options: KaplanMeierOptions
               type: 'text' as const,
               right: 24,
               bottom: riskHeight + 14,
-              style: { text: logRank.replace(/\.$/, ''), fill: TEXT_COLORS.body, font: `11px ${FONT_FAMILY}` },
+              style: { text: logRank, fill: TEXT_COLORS.body, font: `11px ${FONT_FAMILY}` },
             },
           ]
         : []),
