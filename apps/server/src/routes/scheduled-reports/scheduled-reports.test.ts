@@ -316,7 +316,9 @@ describe('creating and changing reports', () => {
   });
 });
 
-describe('sending', () => {
+// Each run renders a real PDF of the 12-widget overview: on the shared 2-core machine at load ~30
+// one takes 10–20 s, and the three-failures test makes three.
+describe('sending', { timeout: 120_000 }, () => {
   it('Send test mails the report to the person asking only, and shows it in the history', async () => {
     const report = await createReport({ name: 'Test me' });
     received.length = 0;
