@@ -15,6 +15,7 @@ import { phiAccessPlugin } from './plugins/phi-access.ts';
 import { rateLimitsPlugin } from './plugins/rate-limits.ts';
 import { securityEventsPlugin } from './plugins/security-events.ts';
 import { sharedRateLimitStore } from './plugins/shared-rate-limit-store.ts';
+import { tracingPlugin } from './plugins/tracing.ts';
 import { webPlugin } from './plugins/web.ts';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.ts';
 import { auditRoutes } from './routes/audit/audit.routes.ts';
@@ -77,6 +78,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  // First, so authentication's and every later hook's queries belong to the request's span.
+  if (ctx.config.otelEndpoint) await app.register(tracingPlugin);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

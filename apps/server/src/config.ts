@@ -157,6 +157,10 @@ const Env = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   /** On SIGTERM: how long running jobs may take to finish before they are handed back to the queue. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** OpenTelemetry: traces go over OTLP/HTTP (JSON) to `<endpoint>/v1/traces` when set; nothing is started when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** The `service.name` on the spans (default `cdp-<mode>`). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -227,6 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     metricsHost: e.METRICS_HOST,
     metricsToken: e.METRICS_TOKEN ?? null,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    otelEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+    otelServiceName: e.OTEL_SERVICE_NAME ?? null,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimitUserPerHour: e.RATE_LIMIT_USER_PER_HOUR,
     actorCacheSeconds: e.ACTOR_CACHE_SECONDS,

@@ -21,6 +21,7 @@ import { withMigrationLock } from './lib/migration-lock.ts';
 import { holdRunLock, RUN_ID } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
+import { startTracing } from './lib/tracing.ts';
 import { backup, restore } from './ops/backup.ts';
 import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
 import { loadDemoData } from './seed/load-demo-data.ts';
@@ -203,6 +204,12 @@ async function main(): Promise<void> {
     }
     cleanups.length = 0;
   };
+  // OTEL_EXPORTER_OTLP_ENDPOINT set: spans of requests, queries and jobs go there (lib/tracing.ts).
+  const tracing = startTracing({ endpoint: config.otelEndpoint, serviceName: config.otelServiceName ?? `cdp-${mode}` });
+  if (tracing) {
+    cleanups.push(() => tracing.shutdown());
+    log.info(`traces are sent to ${new URL(config.otelEndpoint ?? '').origin} over OTLP/HTTP`);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BUILT_MAIN, ROOT } from '../../../scripts/cdp-process.ts';
 import { SERVER_MODES } from '../src/cli/modes.ts';
-import { CONFIG_ENV_NAMES } from '../src/config.ts';
+import { CONFIG_ENV_NAMES, loadConfig } from '../src/config.ts';
 import { metricsRegistry, watchDatabase } from '../src/lib/metrics.ts';
 import { ADMIN_PATHS } from '../src/lib/metrics-server.ts';
 import { startTestApp, type TestApp } from './harness.ts';
@@ -203,5 +203,26 @@ describe('the documented production entry', () => {
     expect(pkg.scripts.build).toContain('build:server');
     expect(pkg.scripts['build:server']).toBe('node scripts/build-server.mjs');
     expect(read('apps/server/bin/cdp.cjs')).toContain("path.join(__dirname, '..', 'dist', 'main.js')");
+  });
+});
+
+describe('OpenTelemetry settings in the manifests', () => {
+  it('compose and the chart pass OTEL_EXPORTER_OTLP_ENDPOINT to every CDP process; empty means no traces', () => {
+    const compose = parse(read('deploy/compose.yaml'), { merge: true }) as {
+      services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+    };
+    const cdp = Object.entries(compose.services).filter(([, s]) => s.command);
+    expect(cdp.length).toBeGreaterThan(0);
+    for (const [name, service] of cdp) expect(service.environment, name).toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
+    const values = parse(read('deploy/helm/cdp/values.yaml')) as { config: Record<string, string> };
+    expect(values.config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('');
+    // What compose passes when the variable is unset, and the chart by default: tracing stays off.
+    expect(loadConfig({ DATA_DIR: '/tmp/x', OTEL_EXPORTER_OTLP_ENDPOINT: '' }).otelEndpoint).toBeNull();
+    expect(loadConfig({ DATA_DIR: '/tmp/x', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).otelEndpoint).toBe(
+      'http://collector:4318',
+    );
+    expect(() => loadConfig({ DATA_DIR: '/tmp/x', OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
   });
 });

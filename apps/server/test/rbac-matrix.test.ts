@@ -54,6 +54,36 @@ function dashboardWithData(tenant: Tenant, t: TestApp) {
   return withData;
 }
 
+/** A report whose scheduled run failed after making its file (made once): what a resend needs. */
+let failedRun: Promise<{ reportId: string; runId: string }> | undefined;
+function failedReportRun(tenant: Tenant, t: TestApp) {
+  failedRun ??= (async () => {
+    const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+    const admin = await tenant.as('org_admin');
+    const report = await t.request(admin, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/scheduled-reports`,
+      payload: {
+        name: 'RBAC resend',
+        dashboardId,
+        schedule: { type: 'daily', time: '07:00', timeZone: 'UTC' },
+        format: 'xlsx',
+        recipients: [admin.user.email],
+        subject: '{study}',
+      },
+    });
+    expect(report.statusCode, report.body).toBe(201);
+    const reportId = report.json().data.id as string;
+    const { rows } = await t.admin.query(
+      `insert into scheduled_report_runs (org_id, report_id, trigger, status, recipients, file_name, file_path, bytes, sha256, error)
+       values ($1, $2, 'schedule', 'failed', $3, 'r.xlsx', '/nonexistent/r.xlsx', 1, $4, 'SMTP down') returning id`,
+      [tenant.org.id, reportId, [admin.user.email], '0'.repeat(64)],
+    );
+    return { reportId, runId: rows[0].id as string };
+  })();
+  return failedRun;
+}
+
 const CASES: Case[] = [
   {
     name: "list a study's data sources",
@@ -356,6 +386,18 @@ const CASES: Case[] = [
           recipients: [admin.user.email],
           subject: '{study}',
         },
+      };
+    },
+  },
+  {
+    name: 'resend a failed report run',
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant, t }) => {
+      const { reportId, runId } = await failedReportRun(tenant, t);
+      return {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/scheduled-reports/${reportId}/runs/${runId}/resend`,
       };
     },
   },

@@ -91,6 +91,7 @@ export const AUDIT_ACTIONS = [
   'scheduled_report.sent',
   'scheduled_report.failed',
   'scheduled_report.disabled',
+  'scheduled_report.resent',
   'report_settings.updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -99,7 +99,8 @@ export type ScheduledReport = z.infer<typeof ScheduledReport>;
 
 export const ScheduledReportRun = z.object({
   id: Uuid,
-  trigger: z.enum(['schedule', 'test']),
+  /** resend: a failed run's stored file mailed again to its recipients. */
+  trigger: z.enum(['schedule', 'test', 'resend']),
   status: z.enum(['running', 'sent', 'failed']),
   scheduledFor: IsoDateTime.nullable(),
   recipients: z.array(z.string()),

@@ -1039,7 +1039,7 @@ export const scheduledReportRuns = pgTable(
     reportId: uuid('report_id')
       .notNull()
       .references(() => scheduledReports.id),
-    /** schedule | test */
+    /** schedule | test | resend (a failed run's file mailed again) */
     trigger: text('trigger').notNull(),
     /** running | sent | failed */
     status: text('status').notNull().default('running'),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '@cdp/db';
 import PgBoss from 'pg-boss';
+import { currentTraceparent, TRACE_FIELD } from '../lib/tracing.ts';
 import { NOTIFY_SQL } from './job-wakeup.ts';
 import type { JobName } from './registry.ts';
 
@@ -22,6 +23,12 @@ function senderOf(): PgBoss {
   return sender;
 }
 
+/** The payload with the queuing request's trace context beside it, when tracing (the worker takes it off). */
+function traced(payload: object): object {
+  const carrier = currentTraceparent();
+  return carrier ? { ...payload, [TRACE_FIELD]: carrier } : payload;
+}
+
 interface QueryClient {
   query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
 }
@@ -40,7 +47,7 @@ export async function enqueueInTransaction(
   options: { singletonKey?: string; startAfterSeconds?: number } = {},
 ): Promise<string | null> {
   const client = clientOf(tx);
-  const id = await senderOf().send(name, payload as object, {
+  const id = await senderOf().send(name, traced(payload as object), {
     ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
     db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
@@ -64,7 +71,7 @@ function idFor(key: string): string {
 
 export async function enqueueJob(tx: Tx, name: JobName, payload: object, options: EnqueueOptions = {}): Promise<void> {
   const client = clientOf(tx);
-  const id = await senderOf().send(name, payload, {
+  const id = await senderOf().send(name, traced(payload), {
     db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
     ...(options.key ? { id: idFor(`${name}:${options.key}`) } : {}),
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),

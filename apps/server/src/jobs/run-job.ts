@@ -1,5 +1,7 @@
+import { SpanKind } from '@opentelemetry/api';
 import type { AppContext } from '../lib/context.ts';
 import { jobSeconds, jobsRunning, jobsTotal } from '../lib/metrics.ts';
+import { inSpan, splitJobData } from '../lib/tracing.ts';
 import { findJob } from './registry.ts';
 
 export type JobOutcome =
@@ -13,7 +15,17 @@ export type JobOutcome =
  * left to the queue, which retries it by the job's policy. Every job is counted and timed here by
  * its name (lib/metrics.ts), and its handler logs with the job's name and id on every line.
  */
-export async function runJob(ctx: AppContext, name: string, data: unknown, id?: string): Promise<JobOutcome> {
+export async function runJob(ctx: AppContext, name: string, queued: unknown, id?: string): Promise<JobOutcome> {
+  // A job queued by a traced request continues its trace (lib/tracing.ts).
+  const { payload: data, parent } = splitJobData(queued);
+  return inSpan(
+    `job ${name}`,
+    { kind: SpanKind.CONSUMER, parent, attributes: { 'cdp.job.name': name, ...(id ? { 'cdp.job.id': id } : {}) } },
+    () => runParsed(ctx, name, data, id),
+  );
+}
+
+async function runParsed(ctx: AppContext, name: string, data: unknown, id?: string): Promise<JobOutcome> {
   const job = findJob(name);
   if (!job) {
     const reason = `unknown job "${name}": not run, not retried`;

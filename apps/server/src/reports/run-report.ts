@@ -1,4 +1,6 @@
-import { QueryEngine } from '@cdp/analytics';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { DashboardDataFilter, formatBytes, ReportSchedule } from '@cdp/contracts';
 import { dashboards, scheduledReportRuns, scheduledReports, studies } from '@cdp/db';
 import { and, eq } from 'drizzle-orm';
@@ -6,7 +8,13 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit-log.ts';
 import { actorForUser } from '../auth/actor-for-user.ts';
 import { NO_ORIGIN, systemAuthor, userAuthor } from '../auth/author.ts';
-import { produceExport } from '../exports/produce-export.ts';
+import { exportEngine } from '../exports/export-engine.ts';
+import {
+  EXPORT_MEDIA_TYPES,
+  type ExportFormat,
+  type ProducedExport,
+  produceExport,
+} from '../exports/produce-export.ts';
 import type { AppContext } from '../lib/context.ts';
 import { sendMail } from '../mail/mailer.ts';
 import type { ScheduledReportRow, ScheduledReportRunRow } from '../repositories/scheduled-reports.repo.ts';
@@ -83,26 +91,21 @@ export async function runScheduledReport(
   const now = new Date();
   try {
     if (report.deletedAt) throw new Error('the report was deleted before it ran');
-    const actorId = run.trigger === 'test' ? (run.requestedBy ?? report.ownerId) : report.ownerId;
+    const actorId = run.trigger === 'schedule' ? report.ownerId : (run.requestedBy ?? report.ownerId);
     const actor = await actorForUser(ctx, payload.orgId, actorId);
-    const engine = new QueryEngine({
-      memoryLimit: ctx.config.dashboardQueryMemoryLimit,
-      timeoutMs: ctx.config.dashboardQueryTimeoutMs,
-      maxConcurrent: ctx.config.dashboardQueryConcurrency,
-    });
-    let produced: Awaited<ReturnType<typeof produceExport>>;
-    try {
-      produced = await produceExport(ctx, engine, actor, userAuthor(actor, NO_ORIGIN), {
-        studyId: report.studyId,
-        dashboardId: report.dashboardId,
-        format: report.format as 'pdf' | 'pptx' | 'xlsx',
-        ...(report.pages ? { pages: report.pages } : {}),
-        filters: Filters.parse(report.filters),
-        options: report.options,
-      });
-    } finally {
-      await engine.close();
-    }
+    // A resend mails the failed run's file again; anything else renders the dashboard as it is now,
+    // with the process's export engine (its cache is warm from earlier exports and the screen's).
+    const produced =
+      run.trigger === 'resend'
+        ? await storedFile(run)
+        : await produceExport(ctx, exportEngine(ctx), actor, userAuthor(actor, NO_ORIGIN), {
+            studyId: report.studyId,
+            dashboardId: report.dashboardId,
+            format: report.format as 'pdf' | 'pptx' | 'xlsx',
+            ...(report.pages ? { pages: report.pages } : {}),
+            filters: Filters.parse(report.filters),
+            options: report.options,
+          });
     const asLink = produced.bytes > ctx.config.reportAttachmentMaxBytes;
     const linkExpiresAt = asLink ? new Date(now.getTime() + ctx.config.reportLinkTtlHours * 3_600_000) : null;
     // The file is on the run before the mail goes: a failed send still names it, for a retry.
@@ -149,6 +152,30 @@ export async function runScheduledReport(
   }
 }
 
+/** The file a failed run produced, as it was: a file changed or removed since is not sent. */
+async function storedFile(
+  run: ScheduledReportRunRow,
+): Promise<Pick<ProducedExport, 'path' | 'fileName' | 'bytes' | 'sha256' | 'mediaType'>> {
+  if (!run.filePath || !run.fileName || !run.sha256) throw new Error('the run names no stored file to resend');
+  const body = await readFile(run.filePath).catch(() => null);
+  if (!body) {
+    throw new Error(
+      `the stored file ${run.fileName} is no longer on the server (exports are kept for a limited time): use Send test for a new one`,
+    );
+  }
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  if (sha256 !== run.sha256)
+    throw new Error(`the stored file ${run.fileName} changed since it was made (sha256 differs): not sent`);
+  const format = path.extname(run.fileName).slice(1) as ExportFormat;
+  return {
+    path: run.filePath,
+    fileName: run.fileName,
+    bytes: body.length,
+    sha256,
+    mediaType: EXPORT_MEDIA_TYPES[format] ?? 'application/octet-stream',
+  };
+}
+
 async function finish(
   ctx: AppContext,
   { run, report }: Loaded,
@@ -180,7 +207,7 @@ async function finish(
         ...(outcome.error ? { error: outcome.error } : {}),
       },
     });
-    // A test tells its sender; only scheduled runs count toward switching the report off.
+    // A test or a resend tells its sender; only scheduled runs count toward switching the report off.
     if (run.trigger !== 'schedule') return false;
     const [current] = await tx.select().from(scheduledReports).where(eq(scheduledReports.id, report.id)).for('update');
     if (!current) return false;

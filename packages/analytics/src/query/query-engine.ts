@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { QueryResult, QuerySpec, ResultColumnType } from '@cdp/contracts';
 import { type DuckDbLimits, type OpenDuckDb, openDuckDb } from '@cdp/formats';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { QueryError } from '../query-error.ts';
 import { jsonCell } from '../values.ts';
 import { type CompiledQuery, compileQuery, parseQuerySpec } from './compile-query.ts';
@@ -69,6 +70,8 @@ function cell(type: ResultColumnType, value: unknown): unknown {
  * dashboard run in parallel); results are cached by data version and spec, which is sound because a
  * version's Parquet files never change.
  */
+const tracer = trace.getTracer('@cdp/analytics');
+
 export class QueryEngine {
   private db: Promise<OpenDuckDb> | null = null;
   private readonly idle: DuckDBConnection[] = [];
@@ -99,7 +102,28 @@ export class QueryEngine {
    * version id): results are cached under it. Throws `QueryError` for a spec that cannot run as asked,
    * `QueryTimeoutError` past the time limit; failures are not cached.
    */
-  async run(spec: QuerySpec, datasets: DatasetResolver, { cacheKey }: { cacheKey: string }): Promise<QueryRun> {
+  async run(spec: QuerySpec, datasets: DatasetResolver, options: { cacheKey: string }): Promise<QueryRun> {
+    // A span per query when the process traces (a no-op otherwise). Its attributes say how, never
+    // what: no SQL and no filter values, which may name subjects.
+    return tracer.startActiveSpan('duckdb.query', { attributes: { 'db.system.name': 'duckdb' } }, async (span) => {
+      try {
+        const run = await this.runTraced(spec, datasets, options);
+        span.setAttributes({ 'cdp.query.cached': run.cached, 'cdp.query.rows': run.result.rows.length });
+        return run;
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async runTraced(
+    spec: QuerySpec,
+    datasets: DatasetResolver,
+    { cacheKey }: { cacheKey: string },
+  ): Promise<QueryRun> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     const parsed = parseQuerySpec(spec);

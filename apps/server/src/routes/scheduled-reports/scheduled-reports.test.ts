@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
@@ -316,7 +316,9 @@ describe('creating and changing reports', () => {
   });
 });
 
-describe('sending', () => {
+// Each run renders a real PDF of the 12-widget overview: on the shared 2-core machine at load ~30
+// one takes 10–20 s, and the three-failures test makes three.
+describe('sending', { timeout: 120_000 }, () => {
   it('Send test mails the report to the person asking only, and shows it in the history', async () => {
     const report = await createReport({ name: 'Test me' });
     received.length = 0;
@@ -458,6 +460,76 @@ describe('sending', () => {
     expect(run?.error).toContain('could not be reached');
     expect(run?.error).toContain('ECONNREFUSED');
     expect((await stat(await filePathOf(run?.id ?? ''))).size).toBe(run?.bytes);
+  });
+
+  it('a failed run is resent from its stored file: the same file to the same recipients, as a new run', async () => {
+    const report = await createReport({ name: 'Resend' });
+    const down: AppContext = {
+      ...t.ctx,
+      config: { ...t.ctx.config, smtpUrl: 'smtp://127.0.0.1:1', mailTimeoutMs: 2000 },
+    };
+    expect((await runScheduled(report.id, down)).status).toBe('failed');
+    const [failed] = await runsOf(report.id);
+    const stored = await readFile(await filePathOf(failed?.id ?? ''));
+    // A new data version in between: a resend must not render again, it sends what failed.
+    const resend = await t.request(monitor, {
+      method: 'POST',
+      url: `${base()}/${report.id}/runs/${failed?.id}/resend`,
+    });
+    expect(resend.statusCode, resend.body).toBe(202);
+    const runId = resend.json().data.runId as string;
+    received.length = 0;
+    expect(await runScheduledReport(t.ctx, { orgId: tenant.org.id, runId })).toMatchObject({ status: 'sent' });
+    const [mail] = await nextMail();
+    expect(mail?.envelope.to).toEqual([manager.user.email, monitor.user.email].sort());
+    expect(Buffer.compare(mail?.mail.attachments[0]?.content ?? Buffer.alloc(0), stored)).toBe(0);
+    const [again, original] = await runsOf(report.id);
+    expect(again).toMatchObject({ id: runId, trigger: 'resend', status: 'sent', sha256: failed?.sha256 });
+    expect(original).toMatchObject({ id: failed?.id, status: 'failed' });
+    expect(await filePathOf(runId)).toBe(await filePathOf(failed?.id ?? ''));
+    // A resend is not a scheduled occurrence: the report's failure count stays as the schedule left it.
+    const state = (await t.request(manager, { method: 'GET', url: `${base()}/${report.id}` })).json().data;
+    expect(state.failureCount).toBe(1);
+    const { rows } = await t.admin.query(
+      `select new_values from audit_events where org_id = $1 and resource_id = $2 and action = 'scheduled_report.resent'`,
+      [tenant.org.id, report.id],
+    );
+    expect(rows[0]?.new_values).toMatchObject({ runId, resendOf: failed?.id, sha256: failed?.sha256 });
+
+    // Only a failed run with a file can be resent.
+    const sent = await t.request(monitor, { method: 'POST', url: `${base()}/${report.id}/runs/${runId}/resend` });
+    expect(sent.statusCode).toBe(409);
+    expect(sent.json().error.message).toBe('Only a failed run can be resent; this one is sent.');
+    const { rows: bare } = await t.admin.query(
+      `insert into scheduled_report_runs (org_id, report_id, trigger, status, recipients, error)
+       values ($1, $2, 'schedule', 'failed', $3, 'Study not found.') returning id`,
+      [tenant.org.id, report.id, [monitor.user.email]],
+    );
+    const nothing = await t.request(monitor, {
+      method: 'POST',
+      url: `${base()}/${report.id}/runs/${bare[0].id}/resend`,
+    });
+    expect(nothing.statusCode).toBe(409);
+    expect(nothing.json().error.message).toContain('failed before its file was made');
+
+    // A file changed or removed since is never sent: the resend fails saying so.
+    await writeFile(await filePathOf(failed?.id ?? ''), 'tampered');
+    const tampered = await t.request(monitor, {
+      method: 'POST',
+      url: `${base()}/${report.id}/runs/${failed?.id}/resend`,
+    });
+    const tamperedId = tampered.json().data.runId as string;
+    expect(await runScheduledReport(t.ctx, { orgId: tenant.org.id, runId: tamperedId })).toMatchObject({
+      status: 'failed',
+    });
+    const [refusedRun] = await runsOf(report.id);
+    expect(refusedRun?.error).toContain('changed since it was made (sha256 differs)');
+    // Another organization's user finds nothing.
+    const foreign = await t.request(intruder, {
+      method: 'POST',
+      url: `${base()}/${report.id}/runs/${failed?.id}/resend`,
+    });
+    expect(foreign.statusCode).toBe(404);
   });
 
   it('an owner who lost access makes the run fail clearly', async () => {

@@ -92,6 +92,7 @@ const PHRASES: Record<AuditAction, string> = {
   'scheduled_report.sent': 'e-mailed a report',
   'scheduled_report.failed': 'failed to e-mail a report',
   'scheduled_report.disabled': 'disabled a scheduled report after three failed runs',
+  'scheduled_report.resent': 'resent the file of a failed report run',
   'report_settings.updated': 'changed who e-mailed reports may go to',
 };
 
