@@ -79,7 +79,7 @@ export async function convertInWorker(request: ConvertRequest, concurrency: numb
  */
 const idle: Worker[] = [];
 const IDLE_MS = 60_000;
-const idleTimers = new WeakMap<Worker, NodeJS.Timeout>();
+const parkedState = new WeakMap<Worker, { timer: NodeJS.Timeout; forget: () => void }>();
 let nextRequest = 0;
 
 function startWorker(): Worker {
@@ -89,25 +89,34 @@ function startWorker(): Worker {
   });
   // An idle worker must not keep the process alive (tests, `cdp` shutting down).
   worker.unref();
+  // A failure while idle must not become the server's uncaught error; the worker then exits and
+  // leaves the pool (parkWorker). During a conversion, runWorker's own listener reports it.
+  worker.on('error', () => undefined);
   return worker;
 }
 
 function takeWorker(): Worker {
   const worker = idle.pop();
   if (!worker) return startWorker();
-  clearTimeout(idleTimers.get(worker));
+  const parked = parkedState.get(worker);
+  if (parked) {
+    clearTimeout(parked.timer);
+    worker.off('exit', parked.forget);
+  }
   return worker;
 }
 
 function parkWorker(worker: Worker): void {
   idle.push(worker);
-  const timer = setTimeout(() => {
+  // A worker that ends while idle (its timer below, or a crash) must never be handed an upload.
+  const forget = () => {
     const at = idle.indexOf(worker);
     if (at >= 0) idle.splice(at, 1);
-    void worker.terminate();
-  }, IDLE_MS);
+  };
+  worker.once('exit', forget);
+  const timer = setTimeout(() => void worker.terminate(), IDLE_MS);
   timer.unref();
-  idleTimers.set(worker, timer);
+  parkedState.set(worker, { timer, forget });
 }
 
 /**

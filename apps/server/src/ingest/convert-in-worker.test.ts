@@ -1,0 +1,53 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FormatError, writeXpt } from '@cdp/formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertInWorker, warmConversionWorker } from './convert-in-worker.ts';
+
+/**
+ * The conversion workers are kept between uploads: a worker that converted a file, or reported a
+ * file it could not read, converts the next upload as well as a new one would.
+ */
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cdp-convert-worker-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function xptOf(name: string, values: string[]): Promise<string> {
+  const file = path.join(dir, `${name}.xpt`);
+  await writeXpt(file, [
+    {
+      info: { name: name.toUpperCase(), columns: [{ name: 'USUBJID', type: 'string', length: 12 }] },
+      async *batches() {
+        yield { length: values.length, columns: [values] };
+      },
+    },
+  ]);
+  return file;
+}
+
+async function convert(file: string) {
+  const outDir = await mkdtemp(path.join(dir, 'out-'));
+  return convertInWorker({ file, fileName: path.basename(file), outDir, limits: {} }, 2);
+}
+
+describe('convertInWorker', () => {
+  it('converts one upload after another, and after one it refused, in the kept worker', async () => {
+    warmConversionWorker();
+    const dm = await convert(await xptOf('dm', ['S-1', 'S-2', 'S-3']));
+    expect(dm.datasets.map((d) => [d.name, d.rows])).toEqual([['DM', 3]]);
+
+    const broken = path.join(dir, 'ae.xpt');
+    await writeFile(broken, Buffer.alloc(400, 7));
+    const refused = await convert(broken).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(FormatError);
+    expect((refused as FormatError).message).toMatch(/^ae\.xpt/);
+
+    const ex = await convert(await xptOf('ex', ['S-1']));
+    expect(ex.datasets.map((d) => [d.name, d.rows])).toEqual([['EX', 1]]);
+  }, 120_000);
+});
