@@ -42,9 +42,13 @@ export function SubjectNavigation({
       </span>
     );
   return (
-    <nav aria-label="Subjects of this list" className="flex min-w-0 items-center gap-2">
+    <nav aria-label="Subjects of this list" className="flex w-full min-w-0 items-center gap-2">
       {step(place.previous, 'Previous', 'previous')}
-      <span className="min-w-0 truncate text-[13px] text-muted-foreground" data-testid="subject-list-position">
+      <span
+        className="min-w-0 flex-1 truncate text-[13px] text-muted-foreground sm:flex-none"
+        data-testid="subject-list-position"
+        title={list.label}
+      >
         <span className="font-medium text-foreground tabular-nums">
           {place.index + 1} of {place.total}
         </span>{' '}

@@ -58,8 +58,8 @@ export function SubjectProfilePage({
           </>
         }
         description={query.data ? sourceLine(query.data.data) : undefined}
-        actions={<SubjectNavigation studyId={study.id} subjectId={subjectId} listKey={listKey} />}
       />
+      <SubjectNavigation studyId={study.id} subjectId={subjectId} listKey={listKey} />
       {query.isPending ? (
         <ProfileSkeleton />
       ) : query.isError ? (
