@@ -40,7 +40,7 @@ export function MeasurementsCard({
         }
       />
       {current && option ? (
-        <div className="grid gap-0 lg:grid-cols-[15rem_minmax(0,1fr)]">
+        <div className="grid grid-cols-1 gap-0 lg:grid-cols-[15rem_minmax(0,1fr)] [&>*]:min-w-0">
           <nav
             aria-label={`${title}: tests`}
             className="flex gap-1 overflow-x-auto border-b border-border p-2 lg:max-h-[26rem] lg:flex-col lg:overflow-y-auto lg:border-r lg:border-b-0"

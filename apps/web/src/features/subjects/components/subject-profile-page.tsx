@@ -164,7 +164,7 @@ function ProfileBody({ study, profile }: { study: Study; profile: SubjectProfile
       >
         <MedicalHistoryTable events={ofKind(events, 'medical_history')} />
       </Section>
-      <div className="grid gap-5 xl:grid-cols-2">
+      <div className="grid grid-cols-1 gap-5 xl:grid-cols-2 [&>*]:min-w-0">
         <Section
           id="exposure"
           title="Exposure"
