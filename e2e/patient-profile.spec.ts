@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { layoutProblems } from './support/layout-check.ts';
 import { shot, signIn } from './support/session.ts';
 
 /*
@@ -59,8 +60,7 @@ test('a monitor drills from the AE chart to a subject’s profile and steps to t
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(400);
     await shot(page, `patient-profile-${width}`);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `horizontal overflow at ${width}px`).toBeLessThanOrEqual(1);
+    expect(await layoutProblems(page), `layout at ${width}px`).toEqual([]);
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 
