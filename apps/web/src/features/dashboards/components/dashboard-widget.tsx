@@ -54,6 +54,8 @@ export const DashboardWidget = memo(function DashboardWidget({
   const mayExport = useCan('dashboard:export:assigned', scope.studyId);
   const exportsOn = useFeature('exports');
   const canExport = mayExport && exportsOn;
+  // Subject ids open the patient profile for readers who may read it.
+  const mayReadSubjects = useCan('data:view:assigned', scope.studyId);
   const exported = useMutation({
     mutationFn: (format: WidgetExportFormat) => downloadWidgetExport(scope, widgetId, applied, format),
     onSuccess: (file) => toast.success('Download ready', { description: `${file} was downloaded.` }),
@@ -66,7 +68,7 @@ export const DashboardWidget = memo(function DashboardWidget({
       query={query}
       selection={selection}
       paging={listing ? { view, onView: setView } : undefined}
-      subjects={subjects}
+      subjects={mayReadSubjects ? subjects : undefined}
       onExport={canExport ? (format) => exported.mutate(format) : undefined}
       onPoint={(point) => onPoint(widgetId, point)}
       onDrill={(point) => onDrill(widgetId, point)}
