@@ -378,6 +378,8 @@ describe('the clinical catalogue', () => {
       'ae-timeline',
       'demographics',
       'enrollment-trend',
+      'kri-site-chart',
+      'kri-site-risk',
       'screen-failures',
       'serious-aes',
       'site-map',
