@@ -44,7 +44,22 @@ const Scalar = z.union([z.string().max(1000), z.number(), z.boolean()]);
 /** `in`/`nin`: an array; `between`: `[low, high]` (inclusive; either may be null for open-ended); `null`/`notnull`: none. */
 export const FilterValue = z.union([Scalar, z.array(z.union([Scalar, z.null()])).max(1000)]).optional();
 
-export const QueryFilter = z.strictObject({ column: ColumnRef, op: QueryFilterOp, value: FilterValue });
+/**
+ * Compare with another column of the same row instead of a value: `column op times × against`
+ * (ALT above 3 × its own record's ULN; a lab date after the subject's first dose). Only with
+ * `eq`, `ne`, `lt`, `le`, `gt`, `ge` and no `value`. Numbers compare as numbers (`times` scales
+ * the other side); dates, datetimes and ISO-8601 text compare as dates (first 10 characters of
+ * text; `times` must be 1). A row missing either side never passes (`ne` included).
+ */
+export const FilterAgainst = z.strictObject({ column: ColumnRef, times: z.number().positive().optional() });
+export type FilterAgainst = z.infer<typeof FilterAgainst>;
+
+export const QueryFilter = z.strictObject({
+  column: ColumnRef,
+  op: QueryFilterOp,
+  value: FilterValue,
+  against: FilterAgainst.optional(),
+});
 export type QueryFilter = z.infer<typeof QueryFilter>;
 
 /** `left` is a column already in the query, `right` a column of the joined dataset. */
@@ -120,6 +135,12 @@ export const QueryMeasure = z.strictObject({
   column: ColumnRef.optional(),
   as: OutputName,
   p: z.number().min(0).max(1).optional(),
+  /**
+   * Aggregate `column ÷ per`, row by row, instead of `column` (null where `per` is missing or 0):
+   * the peak ALT as a multiple of each record's own ULN when the ULN differs between records.
+   * Both number columns; not for `count` or `count_distinct`.
+   */
+  per: ColumnRef.optional(),
   where: z.array(QueryFilter).max(20).default([]),
 });
 export type QueryMeasure = z.input<typeof QueryMeasure>;

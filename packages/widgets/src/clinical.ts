@@ -1,9 +1,14 @@
 import { aeIncidence } from './ae-incidence/index.ts';
 import { aeTimeline } from './ae-timeline/index.ts';
 import { demographics } from './demographics/index.ts';
+import { hysLawCases } from './edish/hys-law-cases.ts';
+import { edish } from './edish/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
 import { kriSiteChart } from './kri-site-chart/index.ts';
 import { kriSiteRisk } from './kri-site-risk/index.ts';
+import { labOutliers } from './lab-outliers/index.ts';
+import { labShift } from './lab-shift/index.ts';
+import { labTrend } from './lab-trend/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -30,4 +35,9 @@ export const clinicalWidgets: WidgetType[] = [
   subjectListing,
   kriSiteRisk,
   kriSiteChart,
+  edish,
+  hysLawCases,
+  labShift,
+  labTrend,
+  labOutliers,
 ];

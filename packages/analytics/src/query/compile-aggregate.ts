@@ -84,7 +84,9 @@ function aggregate(
     if (op === 'count') return { type: 'integer', expr: raw('count(*)') };
     throw new QueryError(`${at}.column: the measure "${measure.as}" (${op}) needs a column`, `${at}.column`);
   }
-  const target = scope.column(measure.column, `${at}.column`);
+  const target = measure.per
+    ? ratio(scope.column(measure.column, `${at}.column`), scope.column(measure.per, `${at}.per`), measure, at)
+    : scope.column(measure.column, `${at}.column`);
   const column = target.sql;
   switch (op) {
     case 'count':
@@ -105,6 +107,29 @@ function aggregate(
   if (op === 'percentile') return { type: 'number', expr: sql`quantile_cont(${column}, ${param(measure.p ?? 0)})` };
   const type = op === 'sum' && target.column.type === 'integer' ? 'integer' : 'number';
   return { type, expr: sql`${raw(NUMERIC_AGGREGATES[op])}(${column})` };
+}
+
+/**
+ * `column ÷ per` row by row, as a number column the aggregate then reads; a missing or zero
+ * divisor gives null, which every aggregate skips.
+ */
+function ratio(target: ResolvedColumn, per: ResolvedColumn, measure: ParsedMeasure, at: string): ResolvedColumn {
+  if (measure.op === 'count' || measure.op === 'count_distinct') {
+    throw new QueryError(`${at}.per: ${measure.op} counts values; per is for numeric aggregates`, `${at}.per`);
+  }
+  for (const [side, where] of [
+    [target, `${at}.column`],
+    [per, `${at}.per`],
+  ] as const) {
+    if (!isNumber(side.column)) {
+      throw new QueryError(`${where}: a ratio (per) needs number columns; ${describe(side)}`, where);
+    }
+  }
+  return {
+    column: { name: `${target.column.name}/${per.column.name}`, type: 'number' },
+    source: target.source,
+    sql: sql`(CAST(${target.sql} AS DOUBLE) / nullif(${per.sql}, 0))`,
+  };
 }
 
 /** Most outliers `outliers` lists per group: a box plot draws points, not a table of every value. */

@@ -63,6 +63,7 @@ function listOf(filter: QueryFilter, at: string): { values: Scalar[]; withNull: 
 export function compileFilter(filter: QueryFilter, scope: QueryScope, at: string): Sql {
   const target = scope.column(filter.column, `${at}.column`);
   refuseMasked(target.column, `${at}.column`, 'filter');
+  if (filter.against) return compileAgainst(filter, target, scope, at);
   const column = target.sql;
   const valueAt = `${at}.value`;
   switch (filter.op) {
@@ -115,6 +116,57 @@ export function compileFilter(filter: QueryFilter, scope: QueryScope, at: string
     case 'notnull':
       return sql`${column} IS NOT NULL`;
   }
+}
+
+const ORDERED = { ...COMPARISONS, ne: '<>' } as const;
+const DATE_TYPES = new Set(['date', 'datetime', 'string']);
+
+function isNumberColumn(target: ResolvedColumn): boolean {
+  return target.column.type === 'number' || target.column.type === 'integer';
+}
+
+/** A date, datetime or ISO-8601 text column as a DATE (text by its first 10 characters; partial dates are null). */
+function asDate(target: ResolvedColumn): Sql {
+  if (target.column.type === 'string') return sql`try_cast(left(${target.sql}, 10) AS DATE)`;
+  return sql`CAST(${target.sql} AS DATE)`;
+}
+
+/**
+ * `column op times × against`: two columns of the same row. Numbers compare as numbers; dates,
+ * datetimes and text as dates (a lab date against a first-dose date stored as a DATE in ADSL and
+ * as ISO text in DM). Missing on either side is never a match.
+ */
+function compileAgainst(filter: QueryFilter, target: ResolvedColumn, scope: QueryScope, at: string): Sql {
+  const against = filter.against;
+  if (!against) throw new QueryError(`${at}.against: missing`, `${at}.against`);
+  const op = filter.op;
+  if (!(op in ORDERED)) {
+    throw new QueryError(
+      `${at}.op: a comparison with another column takes eq, ne, lt, le, gt or ge, not ${op}`,
+      `${at}.op`,
+    );
+  }
+  if (filter.value !== undefined) {
+    throw new QueryError(`${at}.value: a comparison with another column takes no value`, `${at}.value`);
+  }
+  const other = scope.column(against.column, `${at}.against.column`);
+  refuseMasked(other.column, `${at}.against.column`, 'filter');
+  const symbol = raw(ORDERED[op as keyof typeof ORDERED]);
+  const times = against.times ?? 1;
+  if (isNumberColumn(target) && isNumberColumn(other)) {
+    const right = times === 1 ? other.sql : sql`${param(times)} * ${other.sql}`;
+    return sql`coalesce(${target.sql} ${symbol} ${right}, FALSE)`;
+  }
+  if (DATE_TYPES.has(target.column.type) && DATE_TYPES.has(other.column.type)) {
+    if (times !== 1) {
+      throw new QueryError(`${at}.against.times: dates compare as they are; times must be 1`, `${at}.against.times`);
+    }
+    return sql`coalesce(${asDate(target)} ${symbol} ${asDate(other)}, FALSE)`;
+  }
+  throw new QueryError(
+    `${at}.against.column: ${target.column.name} (${target.column.type}) and ${other.column.name} (${other.column.type}) cannot be compared; both must be numbers, or dates, datetimes or ISO-8601 text`,
+    `${at}.against.column`,
+  );
 }
 
 /** Each filter of `filters` (found at `at[i]`) as a condition. */

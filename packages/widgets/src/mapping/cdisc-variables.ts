@@ -45,10 +45,14 @@ export const CDISC_VARIABLES: Readonly<Record<string, readonly CdiscVariable[]>>
   ae_treatment_emergent: [v('TRTEMFL', AE)],
   lab_test: [v('LBTEST', LB), v('PARAM', LB)],
   lab_value: [v('LBSTRESN', LB), v('AVAL', LB)],
-  lab_uln: [v('LBSTNRHI', LB), v('ANRHI', LB)],
-  lab_lln: [v('LBSTNRLO', LB), v('ANRLO', LB)],
+  lab_uln: [v('LBSTNRHI', LB), v('ANRHI', LB), v('A1HI', LB)],
+  lab_lln: [v('LBSTNRLO', LB), v('ANRLO', LB), v('A1LO', LB)],
   lab_unit: [v('LBSTRESU', LB), v('AVALU', LB)],
   lab_date: [v('LBDTC', LB), v('ADT', LB)],
+  lab_test_code: [v('LBTESTCD', LB), v('PARAMCD', LB)],
+  lab_indicator: [v('LBNRIND', LB), v('ANRIND', LB)],
+  baseline_flag: [v('LBBLFL', LB), v('ABLFL', LB)],
+  on_treatment_flag: [v('ONTRTFL', LB), v('ANL01FL', { ...LB, confidence: 0.8 })],
   // Generic chart fields: the dataset's usual grouping, measurement and date, as a starting point
   // (low confidence: the builder shows them as suggestions to confirm, not as knowledge).
   category: [

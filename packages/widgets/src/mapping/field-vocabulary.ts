@@ -45,6 +45,10 @@ export const FIELD_VOCABULARY: Readonly<Record<string, Vocabulary>> = {
   lab_lln: words('lower low lln', 'normal range limit reference'),
   lab_unit: words('unit units', 'standard'),
   lab_date: words('specimen collection lab laboratory', 'date analysis'),
+  lab_test_code: words('test parameter', 'code short name'),
+  lab_indicator: words('indicator', 'reference range normal'),
+  baseline_flag: words('baseline', 'flag record'),
+  on_treatment_flag: words('on-treatment treatment', 'flag'),
 };
 
 const STOP_WORDS = new Set([

@@ -111,7 +111,7 @@ export const dashboardQuery = (studyId: string, dashboardId: string) =>
     queryFn: async ({ signal }) => (await api<DashboardResource>(dashboardPath(studyId, dashboardId), { signal })).data,
   });
 
-const LISTING_TYPES = new Set(['table', 'subject-listing']);
+const LISTING_TYPES = new Set(['table', 'subject-listing', 'lab-outliers']);
 
 /** Listings page and sort on the server: their data query carries the reader's page and sort. */
 export const isListing = (type: string) => LISTING_TYPES.has(type);
