@@ -1,9 +1,11 @@
+import { aeExplorer } from './ae-explorer/index.ts';
 import { aeIncidence } from './ae-incidence/index.ts';
 import { aeTimeline } from './ae-timeline/index.ts';
 import { demographics } from './demographics/index.ts';
 import { hysLawCases } from './edish/hys-law-cases.ts';
 import { edish } from './edish/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
+import { kaplanMeierWidget } from './kaplan-meier/index.ts';
 import { kriSiteChart } from './kri-site-chart/index.ts';
 import { kriSiteRisk } from './kri-site-risk/index.ts';
 import { labOutliers } from './lab-outliers/index.ts';
@@ -27,6 +29,8 @@ export const clinicalWidgets: WidgetType[] = [
   seriousAes,
   demographics,
   aeIncidence,
+  aeExplorer,
+  kaplanMeierWidget,
   enrollmentTrend,
   aeTimeline,
   subjectFlow,

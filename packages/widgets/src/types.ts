@@ -75,7 +75,8 @@ export interface WidgetType<O extends Record<string, unknown> = Record<string, u
   defaultSize: { w: number; h: number };
   buildQueries(ctx: WidgetContext<O>): Record<string, QuerySpec>;
   toTable(results: Record<string, QueryResult>, ctx: WidgetContext<O>): WidgetTable;
-  toChartOption?(table: WidgetTable, options: O): Record<string, unknown>;
+  /** Undefined when these options ask for no chart (a table-first widget shown as a table). */
+  toChartOption?(table: WidgetTable, options: O): Record<string, unknown> | undefined;
   /**
    * Extra filters that define the subjects behind this widget's aggregates beyond its own filters
    * (Serious AEs: `ae_serious = Y`), for drill-down.

@@ -42,8 +42,14 @@ const Options = z.object({
 });
 type Options = z.infer<typeof Options>;
 
+/** The options that decide who and which events count: shared with the AE explorer. */
+export type PopulationOptions = Pick<
+  Options,
+  'treatmentEmergentOnly' | 'populationFlag' | 'treatedOnly' | 'excludeArms'
+>;
+
 /** ADAE TRTA: the treatment an event is counted under, when it may differ from the subject's arm. */
-const EVENT_ARM: WidgetFieldSpec = {
+export const EVENT_ARM: WidgetFieldSpec = {
   key: 'event_arm',
   label: 'Treatment at the event',
   required: false,
@@ -52,22 +58,22 @@ const EVENT_ARM: WidgetFieldSpec = {
   description: "ADAE TRTA; events count under the subject's arm when it is not mapped",
 };
 
-const ANY_AE = 'Any adverse event';
-const UNCODED = '(uncoded)';
+export const ANY_AE = 'Any adverse event';
+export const UNCODED = '(uncoded)';
 
 /**
  * A subject-level field read from the population. ADaM repeats ADSL variables in ADAE under the
  * same name, so a mapping to the event dataset's copy (ADAE.SAFFL) reads ADSL.SAFFL: a condition
  * on the copy would make the denominators "subjects with an event".
  */
-function onPopulation(ctx: WidgetContext<Options>, ref: ColumnRef): ColumnRef {
+export function onPopulation(ctx: WidgetContext<PopulationOptions>, ref: ColumnRef): ColumnRef {
   const population = ctx.population;
   if (!population || ref.dataset.toUpperCase() === population.toUpperCase()) return ref;
   return { dataset: population, column: ref.column };
 }
 
 /** Who is in the denominators: the analysis population, treated, in a treatment arm. */
-function populationFilters(ctx: WidgetContext<Options>): QueryFilter[] {
+export function populationFilters(ctx: WidgetContext<PopulationOptions>): QueryFilter[] {
   const flag = maybeCol(ctx, 'population_flag');
   const treated = maybeCol(ctx, 'treatment_start');
   return [
@@ -78,12 +84,12 @@ function populationFilters(ctx: WidgetContext<Options>): QueryFilter[] {
 }
 
 /** The arm an event counts under: the treatment at the event when mapped, else the subject's arm as mapped. */
-function eventArm(ctx: WidgetContext<Options>): ColumnRef {
+export function eventArm(ctx: WidgetContext<PopulationOptions>): ColumnRef {
   return maybeCol(ctx, 'event_arm') ?? col(ctx, 'arm');
 }
 
 /** Every condition an event passes to be counted (population and treatment-emergence). */
-function eventFilters(ctx: WidgetContext<Options>): QueryFilter[] {
+export function eventFilters(ctx: WidgetContext<PopulationOptions>): QueryFilter[] {
   const treatmentAtEvent = maybeCol(ctx, 'event_arm');
   return [
     ...populationFilters(ctx),
@@ -92,12 +98,12 @@ function eventFilters(ctx: WidgetContext<Options>): QueryFilter[] {
   ];
 }
 
-interface Cell {
+export interface Cell {
   n: number;
   events: number;
 }
 
-interface Line {
+export interface Line {
   label: string;
   soc: string | null;
   term: string | null;
@@ -105,10 +111,10 @@ interface Line {
   total: Cell | null;
 }
 
-const key = (...parts: Array<string | null>) => JSON.stringify(parts);
+export const key = (...parts: Array<string | null>) => JSON.stringify(parts);
 
 /** Lines keyed by (soc, term) from an arm-grouped and an optional total result. */
-function collect(
+export function collect(
   byArm: QueryResult | undefined,
   total: QueryResult | undefined,
   label: (soc: string | null, term: string | null) => string,

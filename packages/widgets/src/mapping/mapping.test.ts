@@ -2,7 +2,7 @@ import type { MappingIssue } from '@cdp/contracts';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { clinicalWidgets } from '../clinical.ts';
-import { ADAE, ADAM_VERSION, ADSL, AE, DM, DS, SDTM_VERSION } from '../testing.ts';
+import { ADAE, ADAM_VERSION, ADSL, ADTTE, AE, DM, DS, SDTM_VERSION } from '../testing.ts';
 import type { WidgetType } from '../types.ts';
 import type { DatasetInfo } from './dataset-info.ts';
 import { suggestMapping, validateMapping } from './index.ts';
@@ -374,12 +374,19 @@ describe('the clinical catalogue', () => {
     const types = clinicalWidgets.map((w) => w.type);
     expect(new Set(types).size).toBe(types.length);
     expect(types.sort()).toEqual([
+      'ae-explorer',
       'ae-incidence',
       'ae-timeline',
       'demographics',
+      'edish',
       'enrollment-trend',
+      'hys-law-cases',
+      'kaplan-meier',
       'kri-site-chart',
       'kri-site-risk',
+      'lab-outliers',
+      'lab-shift',
+      'lab-trend',
       'screen-failures',
       'serious-aes',
       'site-map',
@@ -406,11 +413,30 @@ describe('the clinical catalogue', () => {
   ] as const)('every widget but the ADaM site map maps fully on the %s fixtures', (standard, datasets) => {
     for (const type of clinicalWidgets) {
       if (standard === 'ADaM' && type.type === 'site-map') continue;
+      // Kaplan–Meier reads a time-to-event dataset neither fixture has: mapped on ADTTE below.
+      if (type.type === 'kaplan-meier') continue;
       expect(suggestMapping({ widget: type, datasets }).report, `${standard} ${type.type}`).toEqual({
         coverage: 1,
         issues: [],
       });
     }
+  });
+
+  it('maps Kaplan–Meier on the pilot ADTTE: AVAL, CNSR, PARAMCD, the arm and SAFFL from ADTTE itself', () => {
+    const kaplanMeier = clinicalWidgets.find((w) => w.type === 'kaplan-meier') as WidgetType;
+    const suggested = suggestMapping({ widget: kaplanMeier, datasets: [...ADAM_VERSION, ADTTE] });
+    expect(suggested.report).toEqual({ coverage: 1, issues: [] });
+    expect(suggested).toMatchObject({
+      dataset: 'ADTTE',
+      mapping: {
+        subject_id: 'USUBJID',
+        tte_time: 'AVAL',
+        tte_censor: 'CNSR',
+        tte_parameter: 'PARAMCD',
+        population_flag: 'SAFFL',
+      },
+    });
+    expect(['TRTA', 'TRTP']).toContain(String(suggested.mapping.arm).replace(/^ADTTE\./, ''));
   });
 
   it('knows every fixture dataset (guards the fixtures)', () => {

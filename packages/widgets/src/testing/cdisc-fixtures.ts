@@ -197,3 +197,33 @@ export const AE = dataset('AE', AE_COLUMNS);
 export const ADAM_VERSION: DatasetInfo[] = [ADSL, ADAE];
 /** The demo study's SDTM domains used by the clinical widgets. */
 export const SDTM_VERSION: DatasetInfo[] = [DM, DS, AE];
+
+/** The CDISC pilot's ADTTE (time to first dermatological event), read from the XPT file. */
+export const ADTTE = dataset('ADTTE', [
+  ['STUDYID', 'Study Identifier', 'string'],
+  ['SITEID', 'Study Site Identifier', 'string'],
+  ['USUBJID', 'Unique Subject Identifier', 'string'],
+  ['AGE', 'Age', 'number'],
+  ['AGEGR1', 'Pooled Age Group 1', 'string'],
+  ['AGEGR1N', 'Pooled Age Group 1 (N)', 'number'],
+  ['RACE', 'Race', 'string'],
+  ['RACEN', 'Race (N)', 'number'],
+  ['SEX', 'Sex', 'string'],
+  ['TRTSDT', 'Date of First Exposure to Treatment', 'date'],
+  ['TRTEDT', 'Date of Last Exposure to Treatment', 'date'],
+  ['TRTDUR', 'Duration of treatment (days)', 'number'],
+  ['TRTP', 'Planned Treatment', 'string'],
+  ['TRTA', 'Actual Treatment', 'string'],
+  ['TRTAN', 'Actual Treatment (N)', 'number'],
+  ['PARAM', 'Parameter', 'string'],
+  ['PARAMCD', 'Parameter Code', 'string'],
+  ['AVAL', 'Analysis Value', 'number'],
+  ['STARTDT', 'Time to Event Origin Date for Subject', 'date'],
+  ['ADT', 'Analysis Date', 'date'],
+  ['CNSR', 'Censor', 'number'],
+  ['EVNTDESC', 'Event or Censoring Description', 'string'],
+  ['SRCDOM', 'Source Domain', 'string'],
+  ['SRCVAR', 'Source Variable', 'string'],
+  ['SRCSEQ', 'Source Sequence Number', 'number'],
+  ['SAFFL', 'Safety Population Flag', 'string'],
+]);

@@ -111,7 +111,8 @@ export const dashboardQuery = (studyId: string, dashboardId: string) =>
     queryFn: async ({ signal }) => (await api<DashboardResource>(dashboardPath(studyId, dashboardId), { signal })).data,
   });
 
-const LISTING_TYPES = new Set(['table', 'subject-listing', 'lab-outliers']);
+// The AE explorer is not paged, but its reader sorts it by any column header on the server.
+const LISTING_TYPES = new Set(['table', 'subject-listing', 'lab-outliers', 'ae-explorer']);
 
 /** Listings page and sort on the server: their data query carries the reader's page and sort. */
 export const isListing = (type: string) => LISTING_TYPES.has(type);

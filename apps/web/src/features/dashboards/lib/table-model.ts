@@ -104,12 +104,16 @@ export function tableModel(columns: readonly WidgetColumn[], rows: readonly unkn
       const level = Math.max(0, Math.min(6, Number(row[levelIndex]) || 0));
       out.push({ source, level, kind: level === 0 ? 'parent' : 'row', point });
     } else if (labelled) {
-      const dims = Object.values(point).filter((v) => v !== null).length;
+      // A missing dimension on a summary line means "all of them" (a body system's line stands for
+      // every term in it), not "the value is missing": it is left out of the line's point, so a
+      // drill-down or cross-filter from it keeps every term.
+      const given = Object.fromEntries(Object.entries(point).filter(([, v]) => v !== null));
+      const dims = Object.keys(given).length;
       out.push({
         source,
         level: Math.max(0, dims - 1),
         kind: dims === 0 ? 'total' : dims === 1 ? 'parent' : 'row',
-        point,
+        point: given,
       });
     } else if (grouped) {
       if (source === 0 || row[0] !== rows[source - 1]?.[0]) {

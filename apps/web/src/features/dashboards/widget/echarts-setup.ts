@@ -13,6 +13,7 @@ import {
   AriaComponent,
   DatasetComponent,
   GeoComponent,
+  GraphicComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
@@ -42,6 +43,8 @@ echarts.use([
   AriaComponent,
   DatasetComponent,
   GeoComponent,
+  // Kaplan–Meier's "Number at risk" heading and log-rank result.
+  GraphicComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
