@@ -159,6 +159,7 @@ function urlsOf(url: string): string[] {
         pullId: '00000000-0000-4000-8000-000000000002',
         reportId: '00000000-0000-4000-8000-000000000003',
         runId: '00000000-0000-4000-8000-000000000004',
+        subjectId: 'PHI-003',
       };
       const filled = value[name];
       if (!filled) throw new Error(`${url}: the PHI walker does not know :${name}; teach it.`);
@@ -169,7 +170,7 @@ function urlsOf(url: string): string[] {
 
 /** Query strings that make a route return data (every column of the profile, every download format). */
 function queriesOf(key: string): string[] {
-  if (key.endsWith('/profile')) return ['?column=BRTHDTC', '?column=SUBJINIT', '?column=AGE&by=SEX'];
+  if (key.endsWith('/datasets/:name/profile')) return ['?column=BRTHDTC', '?column=SUBJINIT', '?column=AGE&by=SEX'];
   if (key.endsWith('/download')) return ['?format=csv', '?format=parquet', '?format=xpt'];
   if (key.endsWith('/subjects/export')) return ['?format=csv', '?format=xlsx'];
   if (key.endsWith('/diff') && key.includes('/versions/')) return ['', '?key=USUBJID'];

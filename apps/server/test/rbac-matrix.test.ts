@@ -379,6 +379,15 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "read a subject's patient profile",
+    permission: 'data:view:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist'],
+    request: async ({ tenant, t }) => {
+      const { studyId } = await dashboardWithData(tenant, t);
+      return { method: 'GET', url: `/api/studies/${studyId}/subjects/RB-001/profile` };
+    },
+  },
+  {
     name: 'list the PHI classification of a study',
     permission: 'data:view:assigned',
     allowed: ['org_admin', 'study_manager', 'data_scientist'],

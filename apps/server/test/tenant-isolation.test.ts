@@ -187,6 +187,7 @@ function fillParams(url: string): string {
     if (name === 'pullId') return victim.pullId;
     if (name === 'reportId') return victim.reportId;
     if (name === 'runId') return victim.reportRunId;
+    if (name === 'subjectId') return 'VICTIM-001';
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;

@@ -6,3 +6,4 @@ export * from './distinct-count.ts';
 export * from './protected-source.ts';
 export * from './query/index.ts';
 export * from './query-error.ts';
+export * from './subject-rows.ts';

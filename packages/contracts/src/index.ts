@@ -27,5 +27,6 @@ export * from './scheduled-reports.ts';
 export * from './security.ts';
 export * from './signatures.ts';
 export * from './studies.ts';
+export * from './subjects.ts';
 export * from './users.ts';
 export * from './webhooks.ts';

@@ -224,6 +224,7 @@ beforeAll(async () => {
     // Likewise a data source and a pull of none.
     sid: '00000000-0000-4000-8000-000000000001',
     pullId: '00000000-0000-4000-8000-000000000002',
+    subjectId: 'S-001',
   };
 });
 afterAll(() => t.close());

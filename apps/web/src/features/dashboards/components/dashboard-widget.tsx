@@ -53,6 +53,8 @@ export const DashboardWidget = memo(function DashboardWidget({
   const mayExport = useCan('dashboard:export:assigned', scope.studyId);
   const exportsOn = useFeature('exports');
   const canExport = mayExport && exportsOn;
+  // Subject ids open the patient profile for readers who may read it.
+  const mayReadSubjects = useCan('data:view:assigned', scope.studyId);
   const exported = useMutation({
     mutationFn: (format: WidgetExportFormat) => downloadWidgetExport(scope, widgetId, applied, format),
     onSuccess: (file) => toast.success('Download ready', { description: `${file} was downloaded.` }),
@@ -66,6 +68,7 @@ export const DashboardWidget = memo(function DashboardWidget({
       selection={selection}
       paging={listing ? { view, onView: setView } : undefined}
       onExport={canExport ? (format) => exported.mutate(format) : undefined}
+      {...(mayReadSubjects ? { studyId: scope.studyId } : {})}
       onPoint={(point) => onPoint(widgetId, point)}
       onDrill={(point) => onDrill(widgetId, point)}
       errorAction={

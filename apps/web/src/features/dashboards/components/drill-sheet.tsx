@@ -10,6 +10,8 @@ import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { cn } from '../../../lib/cn.ts';
 import { plural } from '../../../lib/format.ts';
+import { useCan } from '../../auth/hooks/use-me.ts';
+import { SubjectLink } from '../../subjects/components/subject-link.tsx';
 import { type DrillPoint, subjectsQuery, type WidgetDataScope } from '../api/dashboards-api.ts';
 import { cellText, isNumericColumn } from '../lib/widget-cells.ts';
 import { CopyIdsButton } from './copy-ids-button.tsx';
@@ -102,7 +104,11 @@ function DrillContent({
             description="No subject matches this point with the current filters."
           />
         ) : (
-          <SubjectTable listing={query.data} />
+          <SubjectTable
+            studyId={scope.studyId}
+            listing={query.data}
+            label={query.data.description || drill.widgetTitle}
+          />
         )}
       </div>
       {listing && listing.total > PAGE_SIZE ? (
@@ -112,8 +118,11 @@ function DrillContent({
   );
 }
 
-function SubjectTable({ listing }: { listing: SubjectListing }) {
+function SubjectTable({ studyId, listing, label }: { studyId: string; listing: SubjectListing; label: string }) {
   const idIndex = listing.columns.findIndex((c) => c.field === 'subject_id');
+  const linked = useCan('data:view:assigned', studyId);
+  // The page on screen is the list previous/next walks through on the profile.
+  const list = () => ({ label, subjects: listing.rows.map((row) => String(row[idIndex])) });
   return (
     <Table aria-label="Subjects">
       <TableHeader className="sticky top-0 z-10">
@@ -140,6 +149,8 @@ function SubjectTable({ listing }: { listing: SubjectListing }) {
               >
                 {row[c] === null || row[c] === undefined ? (
                   <span className="text-subtle-foreground">—</span>
+                ) : linked && c === idIndex ? (
+                  <SubjectLink studyId={studyId} subjectId={String(row[c])} list={list} />
                 ) : (
                   cellText(row[c], column)
                 )}

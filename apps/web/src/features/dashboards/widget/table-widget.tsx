@@ -5,6 +5,7 @@ import { type ReactNode, useMemo, useRef } from 'react';
 import { Pagination } from '../../../components/ui/pagination.tsx';
 import { ScrollCues, useHiddenEdges } from '../../../components/ui/scroll-cues.tsx';
 import { cn } from '../../../lib/cn.ts';
+import { SubjectLink } from '../../subjects/components/subject-link.tsx';
 import type { DrillPoint, TableView } from '../api/dashboards-api.ts';
 import type { PointSelection } from '../lib/chart-option.ts';
 import { describePoint } from '../lib/chart-point.ts';
@@ -31,6 +32,8 @@ interface TableWidgetProps {
   onDrill?: (point: DrillPoint) => void;
   /** A listing paged and sorted by the server: header clicks sort, the footer pages. */
   paging?: { view: TableView; onView: (view: TableView) => void; pageSize: number };
+  /** The study, when subject ids should open the subject's profile. */
+  studyId?: string;
 }
 
 /** The next sort when a header is clicked: ascending, then descending, then the widget's own order. */
@@ -61,6 +64,7 @@ export function TableWidget({
   onRow,
   onDrill,
   paging,
+  studyId,
 }: TableWidgetProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const edges = useHiddenEdges(scroller);
@@ -68,6 +72,12 @@ export function TableWidget({
   const ruleSets = useMemo(() => rulesByColumn(rules, columns), [rules, columns]);
   const drillable = Boolean(onDrill) && model.rows.some((r) => Object.keys(r.point).length > 0);
   const span = model.columns.length + (drillable ? 1 : 0);
+  const subjectColumn = studyId ? columns.findIndex((c) => c.field === 'subject_id') : -1;
+  // The rows on screen are the list previous/next walks through on the profile.
+  const subjectList = () => ({
+    label,
+    subjects: rows.map((row) => row[subjectColumn]).filter((id): id is string => typeof id === 'string'),
+  });
 
   const virtual = model.rows.length >= VIRTUAL_FROM;
   const virtualizer = useVirtualizer({
@@ -131,7 +141,9 @@ export function TableWidget({
               )}
               style={first && shown.level > 0 ? { paddingLeft: 16 + shown.level * INDENT } : undefined}
             >
-              {first ? (
+              {studyId && column.index === subjectColumn && typeof value === 'string' ? (
+                <SubjectLink studyId={studyId} subjectId={value} list={subjectList} />
+              ) : first ? (
                 <span className="block max-w-[min(18rem,45cqw)] truncate" title={cellText(value, column.column)}>
                   {display(value, column)}
                 </span>

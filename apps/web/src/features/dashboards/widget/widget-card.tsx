@@ -44,6 +44,8 @@ export interface WidgetCardProps {
   paging?: { view: TableView; onView: (view: TableView) => void };
   /** The widget menu's downloads, made on the server (the saved dashboard's view only). */
   onExport?: (format: WidgetExportFormat) => void;
+  /** The study, when subject ids in the widget's rows should open the subject's profile. */
+  studyId?: string;
   className?: string;
 }
 
@@ -72,6 +74,7 @@ export function WidgetCard({
   className,
   paging,
   onExport,
+  studyId,
 }: WidgetCardProps) {
   const heading = title ?? widget.title;
   const types = useQuery(widgetTypesQuery);
@@ -147,6 +150,7 @@ export function WidgetCard({
         selection={selection}
         onRow={onPoint}
         onDrill={onDrill}
+        {...(studyId ? { studyId } : {})}
         {...(paging ? { paging: { ...paging, pageSize: pageSizeOf(widget) } } : {})}
       />
     );

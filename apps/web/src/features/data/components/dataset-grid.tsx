@@ -5,6 +5,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { ScrollCues, useHiddenEdges } from '../../../components/ui/scroll-cues.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { cn } from '../../../lib/cn.ts';
+import { SubjectLink } from '../../subjects/components/subject-link.tsx';
 import { cellText, columnWidth, isNumeric } from '../lib/cells.ts';
 import { ColumnHeader, type SortDirection } from './column-header.tsx';
 
@@ -29,6 +30,8 @@ interface DatasetGridProps {
   pageError: unknown;
   onRetry: () => void;
   dimmed: boolean;
+  /** The study, when USUBJID cells should open the subject's profile. */
+  studyId?: string;
 }
 
 /**
@@ -51,6 +54,7 @@ export function DatasetGrid({
   pageError,
   onRetry,
   dimmed,
+  studyId,
 }: DatasetGridProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const edges = useHiddenEdges(scroller);
@@ -181,6 +185,8 @@ export function DatasetGrid({
                             </span>
                             <span className="sr-only">missing</span>
                           </>
+                        ) : studyId && column.name.toUpperCase() === 'USUBJID' && !column.masked ? (
+                          <SubjectLink studyId={studyId} subjectId={text} />
                         ) : (
                           text
                         )}

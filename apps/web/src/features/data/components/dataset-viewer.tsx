@@ -167,6 +167,7 @@ function Rows({
               pageError={pages.pageError}
               onRetry={() => void pages.retryPages()}
               dimmed={pages.first.isPlaceholderData}
+              studyId={studyId}
             />
           )}
         </div>

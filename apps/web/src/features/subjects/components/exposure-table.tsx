@@ -1,0 +1,38 @@
+import type { SubjectEvent } from '@cdp/contracts';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
+import { DateCell, orMissing } from './profile-cells.tsx';
+
+/** The subject's exposure records (EX or ADEX). */
+export function ExposureTable({ events }: { events: SubjectEvent[] }) {
+  if (events.length === 0) {
+    return <p className="px-5 py-6 text-[13px] text-muted-foreground">No exposure recorded.</p>;
+  }
+  return (
+    <Table aria-label="Exposure">
+      <TableHeader>
+        <TableRow>
+          <TableHead>Treatment</TableHead>
+          <TableHead>Dose</TableHead>
+          <TableHead>Start</TableHead>
+          <TableHead>End</TableHead>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {events.map((e, i) => (
+          <TableRow key={`${e.dataset}-${e.seq ?? i}`}>
+            <TableCell className="min-w-36 py-2 font-medium">{e.term}</TableCell>
+            <TableCell className="py-2 whitespace-nowrap tabular-nums">
+              {e.dose !== null ? `${e.dose}${e.doseUnit ? ` ${e.doseUnit}` : ''}` : orMissing(null)}
+            </TableCell>
+            <TableCell className="py-2">
+              <DateCell date={e.start} day={e.startDay} />
+            </TableCell>
+            <TableCell className="py-2">
+              <DateCell date={e.end} day={e.endDay} />
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}

@@ -1,0 +1,126 @@
+import type { SubjectEvent, SubjectMeasurement } from '@cdp/contracts';
+import { describe, expect, it } from 'vitest';
+import { testSeries } from './measurement-model.ts';
+import { parseIsoDate } from './profile-dates.ts';
+import { SEVERITY_COLOURS } from './severity.ts';
+import { timelineModel } from './timeline-model.ts';
+
+const DAY = 86_400_000;
+
+function event(kind: SubjectEvent['kind'], term: string, start: string | null, end: string | null, extra = {}) {
+  return {
+    kind,
+    dataset: kind === 'adverse_event' ? 'AE' : 'X',
+    seq: null,
+    term,
+    decod: null,
+    category: null,
+    start,
+    end,
+    startDay: null,
+    endDay: null,
+    visit: null,
+    visitNum: null,
+    severity: null,
+    serious: null,
+    related: null,
+    outcome: null,
+    action: null,
+    treatmentEmergent: null,
+    dose: null,
+    doseUnit: null,
+    route: null,
+    frequency: null,
+    indication: null,
+    ...extra,
+  } satisfies SubjectEvent;
+}
+
+describe('parseIsoDate', () => {
+  it.each([
+    ['2014-03-17', Date.UTC(2014, 2, 17)],
+    ['2014-03-17T10:30', Date.UTC(2014, 2, 17, 10, 30)],
+    ['2014-03', Date.UTC(2014, 2, 1)],
+    ['2014', Date.UTC(2014, 0, 1)],
+    ['', null],
+    ['UNK', null],
+    [null, null],
+  ])('%s', (text, expected) => expect(parseIsoDate(text)).toBe(expected));
+});
+
+describe('timelineModel', () => {
+  it('packs overlapping events of a lane into rows, reusing a row once it is free', () => {
+    const model = timelineModel([
+      event('visit', 'SCREENING', '2014-01-01', null),
+      event('adverse_event', 'HEADACHE', '2014-01-02', '2014-01-10', { severity: 'MILD' }),
+      event('adverse_event', 'NAUSEA', '2014-01-05', '2014-01-06', { severity: 'SEVERE', serious: true }),
+      event('adverse_event', 'RASH', '2014-01-20', '2014-01-25', { severity: 'MODERATE' }),
+    ]);
+    expect(model.rows).toEqual(['Visits', 'Adverse events', '']);
+    const aes = model.items.filter((i) => i.event.kind === 'adverse_event');
+    // Headache on row 1; nausea overlaps it, so row 2; the rash starts after both and takes row 1 again.
+    expect(aes.map((i) => [i.event.term, i.row])).toEqual([
+      ['HEADACHE', 1],
+      ['NAUSEA', 2],
+      ['RASH', 1],
+    ]);
+    expect(aes.map((i) => i.colour)).toEqual([
+      SEVERITY_COLOURS.mild,
+      SEVERITY_COLOURS.severe,
+      SEVERITY_COLOURS.moderate,
+    ]);
+    expect(aes[1]?.serious).toBe(true);
+    expect(model.items[0]?.point).toBe(true);
+  });
+
+  it('draws history that began years earlier from the window’s edge, and open-ended events to the other', () => {
+    const model = timelineModel([
+      event('visit', 'DAY 1', '2014-01-01', null),
+      event('visit', 'WEEK 4', '2014-01-29', null),
+      event('medical_history', 'HYPERTENSION', '2005', null),
+      event('medication', 'ASPIRIN', '2014-01-10', null),
+      event('adverse_event', 'UNDATED', null, null),
+    ]);
+    // Seven days' margin either side of the study events (4 weeks: 3 % is less than 7 days).
+    expect(model.min).toBe(Date.UTC(2014, 0, 1) - 7 * DAY);
+    expect(model.max).toBe(Date.UTC(2014, 0, 29) + 7 * DAY);
+    const history = model.items.find((i) => i.event.term === 'HYPERTENSION');
+    expect(history).toMatchObject({ start: model.min, clippedStart: true, ongoing: true, end: model.max });
+    expect(model.items.find((i) => i.event.term === 'ASPIRIN')).toMatchObject({ ongoing: true, end: model.max });
+    expect(model.undated).toBe(1);
+  });
+});
+
+describe('testSeries', () => {
+  const m = (testCode: string, value: number, flag: string | null): SubjectMeasurement => ({
+    dataset: 'LB',
+    seq: null,
+    testCode,
+    test: testCode,
+    category: null,
+    visit: null,
+    visitNum: null,
+    date: null,
+    day: null,
+    value,
+    text: null,
+    unit: 'U/L',
+    low: 10,
+    high: 40,
+    flag,
+    baseline: false,
+  });
+
+  it('groups by test, counts out-of-range results and puts tests with any first', () => {
+    const series = testSeries([
+      m('ALB', 40, 'NORMAL'),
+      m('ALT', 20, 'NORMAL'),
+      m('ALT', 130, 'HIGH'),
+      m('ALT', 5, 'L'),
+    ]);
+    expect(series.map((s) => [s.testCode, s.results.length, s.abnormal])).toEqual([
+      ['ALT', 3, 2],
+      ['ALB', 1, 0],
+    ]);
+  });
+});
