@@ -34,7 +34,13 @@ function logAxis(name: string, range: { min: number; max: number }, nameLocation
     name,
     nameLocation,
     nameGap: nameLocation === 'middle' ? 26 : 10,
-    nameTextStyle: { fontFamily: FONT_FAMILY, fontSize: 11, color: TEXT_COLORS.label },
+    // The Y name sits above the axis, starting at it (centred, it would run off the chart's left edge).
+    nameTextStyle: {
+      fontFamily: FONT_FAMILY,
+      fontSize: 11,
+      color: TEXT_COLORS.label,
+      ...(nameLocation === 'end' ? { align: 'left' as const } : {}),
+    },
     axisLine: { show: true, lineStyle: { color: AXIS_LINE } },
     axisTick: { show: true, lineStyle: { color: AXIS_LINE } },
     axisLabel: { fontFamily: FONT_FAMILY, fontSize: 11, color: TEXT_COLORS.muted },

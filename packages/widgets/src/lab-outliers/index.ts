@@ -153,7 +153,7 @@ export const labOutliers: WidgetType<Options> = {
       [results.high, 'HIGH'],
     ];
     const merged = branches
-      .flatMap(([result, flag]) => records(result).map((r) => ({ ...r, flag })))
+      .flatMap(([result, flag]): Record<string, unknown>[] => records(result).map((r) => ({ ...r, flag })))
       .sort(
         (a, b) =>
           compare(a, b, sort.key, sort.dir) ||

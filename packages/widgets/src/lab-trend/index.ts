@@ -56,6 +56,19 @@ const round4 = (value: unknown) => {
 };
 
 /**
+ * An axis range over `values` with a little room, on round numbers: the reference limits must be
+ * inside it, or ECharts leaves their lines out.
+ */
+function niceRange(values: number[]): { min?: number; max?: number } {
+  if (values.length === 0) return {};
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  const pad = (high - low) * 0.05 || Math.abs(high) * 0.05 || 1;
+  const step = 10 ** Math.floor(Math.log10(high - low + 2 * pad));
+  return { min: Math.floor((low - pad) / step) * step, max: Math.ceil((high + pad) / step) * step };
+}
+
+/**
  * Lab values over time: per test, visit and arm, n, mean and SD, median and quartiles of the
  * numeric result. Visits are ordered by their number (VISITNUM, AVISITN), never by name. The chart
  * draws one test: a line per arm (mean or median) with its band (± SD, or Q1–Q3), and the test's
@@ -206,6 +219,8 @@ export const labTrend: WidgetType<Options> = {
       return [toNumber(r[low as number]), toNumber(r[high as number])];
     };
 
+    // Every value the chart draws (lines and bands), so the axis can take the reference limits in too.
+    const drawn = rows.flatMap((r) => [toNumber(r[centre]), ...bounds(r)]).filter((v): v is number => v !== null);
     const series: LineSeriesOption[] = [];
     arms.forEach((arm, i) => {
       const color = PALETTE[i % PALETTE.length] as string;
@@ -297,8 +312,11 @@ export const labTrend: WidgetType<Options> = {
       grid: { ...grid(true, labels.length > 3 && labels.some((l) => l.length > 10)), top: 56 },
       legend: { ...legend(arms.length > 0), data: arms, left: 80 },
       tooltip: tooltip('item'),
-      xAxis: { ...categoryAxis(labels), boundaryGap: false },
-      yAxis: scaledValueAxis(mean ? 'Mean ± SD' : 'Median (Q1–Q3)'),
+      xAxis: categoryAxis(labels),
+      yAxis: {
+        ...scaledValueAxis(mean ? 'Mean ± SD' : 'Median (Q1–Q3)'),
+        ...niceRange([...drawn, ...(lln === null ? [] : [lln]), ...(uln === null ? [] : [uln])]),
+      },
       series,
     });
   },
