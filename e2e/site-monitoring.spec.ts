@@ -60,3 +60,38 @@ test('a monitor reads the site risk of the demo study and drills into the riskie
   await expect(subjects.getByRole('row').nth(1)).toBeVisible();
   await page.screenshot({ path: 'test-results/site-monitoring-drill.png', fullPage: true });
 });
+
+test('the demo study has a Safety review dashboard whose pages draw (Kaplan-Meier left out without ADTTE)', async ({
+  page,
+}) => {
+  await signIn(page, 'monitor@demo.cdp.local', DEMO_PASSWORD);
+  await page.getByRole('link', { name: 'Studies' }).first().click();
+  await page
+    .getByRole('link', { name: /CDP-301/ })
+    .first()
+    .click();
+  await page.getByRole('link', { name: 'Dashboards' }).click();
+  await page
+    .getByRole('link', { name: /Safety review/ })
+    .first()
+    .click();
+  await expect(page.getByRole('heading', { name: 'Safety review' })).toBeVisible();
+  const pages = page.getByRole('navigation', { name: 'Dashboard pages' });
+  await expect(pages.getByText('Time to event')).toHaveCount(0);
+  for (const [tab, count] of [
+    ['Adverse events', 1],
+    ['Liver (eDISH)', 2],
+  ] as const) {
+    await pages.getByText(tab).click();
+    await expectDrawn(page, count);
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await expectDrawn(page, count);
+      await page.screenshot({
+        path: `test-results/safety-review-${tab.split(' ')[0]?.toLowerCase()}-${width}.png`,
+        fullPage: true,
+      });
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+});

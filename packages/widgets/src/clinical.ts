@@ -5,11 +5,12 @@ import { demographics } from './demographics/index.ts';
 import { hysLawCases } from './edish/hys-law-cases.ts';
 import { edish } from './edish/index.ts';
 import { enrollmentTrend } from './enrollment-trend/index.ts';
+import { kaplanMeierWidget } from './kaplan-meier/index.ts';
+import { kriSiteChart } from './kri-site-chart/index.ts';
+import { kriSiteRisk } from './kri-site-risk/index.ts';
 import { labOutliers } from './lab-outliers/index.ts';
 import { labShift } from './lab-shift/index.ts';
 import { labTrend } from './lab-trend/index.ts';
-import { kaplanMeierWidget } from './kaplan-meier/index.ts';
-import { kriSiteChart, kriSiteRisk } from './kri-site-risk/index.ts';
 import { screenFailures } from './screen-failures/index.ts';
 import { seriousAes } from './serious-aes/index.ts';
 import { siteMap } from './site-map/index.ts';
@@ -36,11 +37,11 @@ export const clinicalWidgets: WidgetType[] = [
   siteSummary,
   siteMap,
   subjectListing,
+  kriSiteRisk,
+  kriSiteChart,
   edish,
   hysLawCases,
   labShift,
   labTrend,
   labOutliers,
-  kriSiteRisk,
-  kriSiteChart,
 ];

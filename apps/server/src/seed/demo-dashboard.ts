@@ -4,6 +4,7 @@ import { systemAuthor } from '../auth/author.ts';
 import { createDashboard } from '../commands/save-dashboard.ts';
 import { CLINICAL_STUDY_OVERVIEW } from '../dashboards/templates/clinical-study-overview.ts';
 import { instantiateTemplate } from '../dashboards/templates/instantiate.ts';
+import { SAFETY_REVIEW } from '../dashboards/templates/safety-review.ts';
 import { SITE_MONITORING } from '../dashboards/templates/site-monitoring.ts';
 import type { TemplateSpec } from '../dashboards/templates/template-spec.ts';
 import { loadVersionData, schemaOf } from '../data/version-data.ts';
@@ -28,7 +29,7 @@ export async function seedDemoStudyDashboard(ctx: AppContext): Promise<{ created
  * The demo study's dashboards, in the order the study lists them. Instantiating a template maps
  * fields only (no query runs), so each adds milliseconds to the first start.
  */
-const DEMO_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW, SITE_MONITORING];
+const DEMO_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW, SITE_MONITORING, SAFETY_REVIEW];
 
 /**
  * Gives the demo study the Clinical Study Overview and the review dashboards, mapped onto its

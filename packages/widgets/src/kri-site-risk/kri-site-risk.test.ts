@@ -1,8 +1,9 @@
 import type { QueryResult } from '@cdp/contracts';
 import { describe, expect, it } from 'vitest';
+import { kriSiteChart } from '../kri-site-chart/index.ts';
 import { widgetType } from '../registry.ts';
 import type { WidgetContext } from '../types.ts';
-import { kriSiteChart, kriSiteRisk } from './index.ts';
+import { kriSiteRisk } from './index.ts';
 import { flagOf, normalApproxScores } from './score.ts';
 
 type Options = typeof kriSiteRisk.defaultOptions;

@@ -382,6 +382,8 @@ describe('the clinical catalogue', () => {
       'enrollment-trend',
       'hys-law-cases',
       'kaplan-meier',
+      'kri-site-chart',
+      'kri-site-risk',
       'lab-outliers',
       'lab-shift',
       'lab-trend',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instantiateTemplate, type SchemaDataset } from './instantiate.ts';
+import { builtinTemplate, instantiateTemplate, presentBuiltin, type SchemaDataset } from './instantiate.ts';
 import type { TemplateSpec } from './template-spec.ts';
 
 const DM: SchemaDataset = {
@@ -62,5 +62,24 @@ describe('a template widget that needs its data (onlyWithData)', () => {
     const { document } = instantiateTemplate(TEMPLATE, [DM, ADTTE]);
     expect(document.pages.map((p) => p.id)).toEqual(['subjects', 'tte']);
     expect(document.pages[0]?.widgets['tte-sites']?.data.dataset).toBe('ADTTE');
+  });
+});
+
+describe('the built-in review templates as the API lists them (standard SDTM and ADTTE names)', () => {
+  it('Site monitoring and Safety review have every page, Kaplan-Meier included', () => {
+    const monitoring = builtinTemplate('site-monitoring');
+    const safety = builtinTemplate('safety-review');
+    if (!monitoring || !safety) throw new Error('missing built-in template');
+    expect(presentBuiltin(monitoring).pages.map((p) => [p.title, p.widgets])).toEqual([
+      ['Site risk', 2],
+      ['Sites', 4],
+      ['Subjects', 1],
+    ]);
+    expect(presentBuiltin(safety).pages.map((p) => [p.title, p.widgets])).toEqual([
+      ['Adverse events', 1],
+      ['Liver (eDISH)', 2],
+      ['Labs', 3],
+      ['Time to event', 1],
+    ]);
   });
 });

@@ -7,12 +7,13 @@ import {
 } from '@cdp/contracts';
 import { suggestMapping, widgetType } from '@cdp/widgets';
 import { CLINICAL_STUDY_OVERVIEW } from './clinical-study-overview.ts';
+import { SAFETY_REVIEW } from './safety-review.ts';
 import { SITE_MONITORING } from './site-monitoring.ts';
 import type { TemplateSpec, TemplateWidget } from './template-spec.ts';
 
 const GENERIC_FIELDS = ['category', 'category_order', 'series', 'value', 'x', 'y', 'date', 'row_group', 'column_group'];
 
-export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW, SITE_MONITORING];
+export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CLINICAL_STUDY_OVERVIEW, SITE_MONITORING, SAFETY_REVIEW];
 
 /** What the mapping suggestions see of a data version. */
 export interface SchemaDataset {
@@ -71,6 +72,20 @@ const REFERENCE_SCHEMA: SchemaDataset[] = [
       { name: 'VISIT', label: null, type: 'string' },
       { name: 'VISITNUM', label: null, type: 'number' },
       { name: 'LBDTC', label: null, type: 'string' },
+      { name: 'LBTESTCD', label: null, type: 'string' },
+      { name: 'LBNRIND', label: null, type: 'string' },
+      { name: 'LBBLFL', label: null, type: 'string' },
+    ],
+  },
+  {
+    // ADaM time-to-event, so a template's survival page shows in its description.
+    name: 'ADTTE',
+    columns: [
+      { name: 'USUBJID', label: null, type: 'string' },
+      { name: 'PARAMCD', label: null, type: 'string' },
+      { name: 'PARAM', label: null, type: 'string' },
+      { name: 'AVAL', label: null, type: 'number' },
+      { name: 'CNSR', label: null, type: 'number' },
     ],
   },
 ];

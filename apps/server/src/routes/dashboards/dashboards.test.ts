@@ -438,6 +438,10 @@ describe('the demo study dashboard', () => {
     const seeded = await t.admin.query('select template_id from dashboards where study_id = $1 order by created_at', [
       tenant.study.id,
     ]);
-    expect(seeded.rows.map((r) => r.template_id)).toEqual(['clinical-study-overview', 'site-monitoring']);
+    expect(seeded.rows.map((r) => r.template_id)).toEqual([
+      'clinical-study-overview',
+      'site-monitoring',
+      'safety-review',
+    ]);
   });
 });
