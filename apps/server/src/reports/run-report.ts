@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit-log.ts';
 import { actorForUser } from '../auth/actor-for-user.ts';
 import { NO_ORIGIN, systemAuthor, userAuthor } from '../auth/author.ts';
+import { withJobPhiLog } from '../commands/record-phi-access.ts';
 import { produceExport } from '../exports/produce-export.ts';
 import type { AppContext } from '../lib/context.ts';
 import { sendMail } from '../mail/mailer.ts';
@@ -92,14 +93,17 @@ export async function runScheduledReport(
     });
     let produced: Awaited<ReturnType<typeof produceExport>>;
     try {
-      produced = await produceExport(ctx, engine, actor, userAuthor(actor, NO_ORIGIN), {
-        studyId: report.studyId,
-        dashboardId: report.dashboardId,
-        format: report.format as 'pdf' | 'pptx' | 'xlsx',
-        ...(report.pages ? { pages: report.pages } : {}),
-        filters: Filters.parse(report.filters),
-        options: report.options,
-      });
+      // The report is produced as its owner (or the tester): their clear PHI reads are logged, naming the run.
+      produced = await withJobPhiLog(ctx, actor, `job reports.run · run ${run.id}`, () =>
+        produceExport(ctx, engine, actor, userAuthor(actor, NO_ORIGIN), {
+          studyId: report.studyId,
+          dashboardId: report.dashboardId,
+          format: report.format as 'pdf' | 'pptx' | 'xlsx',
+          ...(report.pages ? { pages: report.pages } : {}),
+          filters: Filters.parse(report.filters),
+          options: report.options,
+        }),
+      );
     } finally {
       await engine.close();
     }
