@@ -86,6 +86,15 @@ SIG,DM,SIG-001,63,F,Placebo
 SIG,DM,SIG-002,71,M,Xanomeline High Dose
 `;
 
+/** The page at the three widths the product is checked at (desktop, small laptop, phone). */
+async function shotAtWidths(page: Page, name: string) {
+  for (const width of [1440, 1024, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `${name}-${width}`);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
 /** Fills the signature dialog as an administrator without a second factor, first signature of the session. */
 async function signAs(page: Page, email: string, meaning: string) {
   const dialog = page.getByRole('dialog', { name: 'Sign electronically' });
@@ -165,14 +174,14 @@ test('with signatures required for activation, Activate asks for the signature i
       await ask.getByRole('button', { name: 'Activate' }).click();
       const dialog = await signAs(page, ADMIN_EMAIL, 'Approval');
       await expect(dialog).toContainText('your organization requires a signature');
-      await shot(page, 'signatures-activation-dialog');
+      await shotAtWidths(page, 'signatures-activation-dialog');
       await dialog.getByRole('button', { name: 'Sign' }).click();
       await expect(dialog).toBeHidden();
       await expect(row.getByText('Active', { exact: true })).toBeVisible();
       const signatures = row.getByRole('list', { name: 'Signatures' });
       await expect(signatures).toContainText('Approval');
       await expect(signatures.getByText('valid', { exact: true })).toBeVisible();
-      await shot(page, 'signatures-activation-badge');
+      await shotAtWidths(page, 'signatures-activation-badge');
     });
 
     await test.step('a pipeline version is signed from its history and shows "valid"', async () => {
@@ -187,7 +196,7 @@ test('with signatures required for activation, Activate asks for the signature i
       const signatures = versions.getByRole('list', { name: 'Signatures' }).first();
       await expect(signatures).toContainText('Approval');
       await expect(signatures.getByText('valid', { exact: true })).toBeVisible();
-      await shot(page, 'signatures-pipeline-version');
+      await shotAtWidths(page, 'signatures-pipeline-version');
     });
   } finally {
     // The setting is the organization's: later specs activate versions without a signature.
