@@ -1,7 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import { authenticator } from 'otplib';
-import { DEMO_PASSWORD } from './support/constants.ts';
-import { shot, signIn, signOut, submitSignIn } from './support/session.ts';
+import { ADMIN_EMAIL, DEMO_PASSWORD } from './support/constants.ts';
+import { mainNav, shot, signIn, signOut, submitSignIn } from './support/session.ts';
 
 /*
  * Part 11 in a browser: a data scientist turns on two-factor sign-in (the code computed here from
@@ -79,4 +79,127 @@ test('enrol TOTP, sign in with a code, sign a dashboard version and see it verif
   await expect(signatures).toContainText('Sam Scientist');
   await expect(signatures.getByText('valid', { exact: true })).toBeVisible();
   await shot(page, 'signatures-badge');
+});
+
+const DM = `STUDYID,DOMAIN,USUBJID,AGE,SEX,ARM
+SIG,DM,SIG-001,63,F,Placebo
+SIG,DM,SIG-002,71,M,Xanomeline High Dose
+`;
+
+/** The page at the three widths the product is checked at (desktop, small laptop, phone). */
+async function shotAtWidths(page: Page, name: string) {
+  for (const width of [1440, 1024, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await shot(page, `${name}-${width}`);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+/** Fills the signature dialog as an administrator without a second factor, first signature of the session. */
+async function signAs(page: Page, email: string, meaning: string) {
+  const dialog = page.getByRole('dialog', { name: 'Sign electronically' });
+  await expect(dialog.getByLabel('Meaning')).toHaveValue(meaning);
+  const emailField = dialog.getByLabel('E-mail');
+  if (await emailField.isVisible()) await emailField.fill(email);
+  await dialog.getByLabel('Password').fill(DEMO_PASSWORD);
+  return dialog;
+}
+
+test('with signatures required for activation, Activate asks for the signature in the same flow; a pipeline version is signed', async ({
+  page,
+  request,
+}) => {
+  const code = `SIG-${Date.now().toString(36).toUpperCase()}`.slice(0, 20);
+  const login = await request.post('/api/auth/login', { data: { email: ADMIN_EMAIL, password: DEMO_PASSWORD } });
+  const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
+  let studyId = '';
+  await test.step('a study with two data versions and a pipeline (through the API)', async () => {
+    const study = await request.post('/api/studies', {
+      headers,
+      data: { code, name: 'Signatures end to end', phase: 'II' },
+    });
+    expect(study.status(), await study.text()).toBe(201);
+    studyId = (await study.json()).data.id;
+    for (const body of [DM, DM.replace('63,F', '64,F')]) {
+      const upload = await request.post(`/api/studies/${studyId}/uploads`, {
+        headers,
+        multipart: { file: { name: 'DM.csv', mimeType: 'text/csv', buffer: Buffer.from(body) } },
+      });
+      expect(upload.status(), await upload.text()).toBe(201);
+    }
+    const pipeline = await request.post(`/api/studies/${studyId}/pipelines`, {
+      headers,
+      data: {
+        name: 'Adults',
+        kind: 'sql',
+        body: { statements: [{ name: 'adults', sql: 'SELECT * FROM DM WHERE AGE >= 18' }] },
+        inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+        outputs: ['adults'],
+      },
+    });
+    expect(pipeline.status(), await pipeline.text()).toBe(201);
+  });
+
+  try {
+    await test.step('the administrator requires a signature for activation', async () => {
+      await signIn(page, ADMIN_EMAIL, DEMO_PASSWORD);
+      await page.goto('/settings');
+      const setting = page
+        .locator('#compliance')
+        .getByRole('switch', { name: 'Require a signature to activate or roll back a data version' });
+      await setting.click();
+      await expect(setting).toBeChecked();
+    });
+
+    await test.step('Activate: the reason, then the signature, then the version is active and shows it', async () => {
+      await mainNav(page).getByRole('link', { name: 'Studies' }).click();
+      await page.getByRole('link', { name: code }).first().click();
+      await page.getByRole('navigation', { name: 'Study sections' }).getByRole('link', { name: 'Data' }).click();
+      const versions = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Skipped' }) });
+      const activate = versions.getByRole('button', { name: 'Activate' });
+      await expect(activate).toHaveCount(1);
+      const label =
+        (
+          await versions
+            .getByRole('row')
+            .filter({ has: page.getByRole('button', { name: 'Activate' }) })
+            .getByRole('button', { name: /^Show the datasets/ })
+            .textContent()
+        )?.trim() ?? '';
+      expect(label).toMatch(/^\d{8}_\d{6}/);
+      const row = versions.getByRole('row').filter({ hasText: label });
+      await activate.click();
+      const ask = page.getByRole('alertdialog', { name: /^Activate / });
+      await ask.getByLabel('Reason').fill('Corrected age of SIG-001');
+      await ask.getByRole('button', { name: 'Activate' }).click();
+      const dialog = await signAs(page, ADMIN_EMAIL, 'Approval');
+      await expect(dialog).toContainText('your organization requires a signature');
+      await shotAtWidths(page, 'signatures-activation-dialog');
+      await dialog.getByRole('button', { name: 'Sign' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(row.getByText('Active', { exact: true })).toBeVisible();
+      const signatures = row.getByRole('list', { name: 'Signatures' });
+      await expect(signatures).toContainText('Approval');
+      await expect(signatures.getByText('valid', { exact: true })).toBeVisible();
+      await shotAtWidths(page, 'signatures-activation-badge');
+    });
+
+    await test.step('a pipeline version is signed from its history and shows "valid"', async () => {
+      await page.getByRole('navigation', { name: 'Study sections' }).getByRole('link', { name: 'Pipelines' }).click();
+      await page.getByRole('link', { name: 'Adults' }).first().click();
+      await page.getByRole('link', { name: 'Version history' }).click();
+      const versions = page.getByRole('list', { name: 'Saved versions' });
+      await versions.getByRole('button', { name: 'Sign version 1' }).click();
+      const dialog = await signAs(page, ADMIN_EMAIL, 'Approval');
+      await dialog.getByRole('button', { name: 'Sign' }).click();
+      await expect(dialog).toBeHidden();
+      const signatures = versions.getByRole('list', { name: 'Signatures' }).first();
+      await expect(signatures).toContainText('Approval');
+      await expect(signatures.getByText('valid', { exact: true })).toBeVisible();
+      await shotAtWidths(page, 'signatures-pipeline-version');
+    });
+  } finally {
+    // The setting is the organization's: later specs activate versions without a signature.
+    await request.patch('/api/organization/compliance', { headers, data: { requireSignatureForActivation: false } });
+  }
 });

@@ -328,7 +328,8 @@ describe('PHI encrypted at rest', () => {
   it('cdp keys rotate re-wraps the study key under a new master key; cleared reads still work', async () => {
     const before = (await t.admin.query('select wrapped from study_data_keys where study_id = $1', [studyId])).rows[0]
       .wrapped as string;
-    const rotated = await rotateMasterKey(t.ctx);
+    // Other test files' servers share this database with master keys of their own: this tenant's keys only.
+    const rotated = await rotateMasterKey(t.ctx, { orgId });
     expect(rotated.rewrapped).toBeGreaterThanOrEqual(1);
     const after = (
       await t.admin.query('select wrapped, rewrapped_at from study_data_keys where study_id = $1', [studyId])

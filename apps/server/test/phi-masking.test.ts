@@ -326,3 +326,85 @@ describe('PHI masking on every data-returning route', () => {
     await expect(t.admin.query('delete from phi_access_log where org_id = $1', [orgId])).rejects.toThrow(/append-only/);
   });
 });
+
+describe('PHI access log: only answers that carried PHI, and jobs too', () => {
+  const logRows = async (route: string) =>
+    (
+      await t.admin.query(
+        'select user_id, dataset, columns, route from phi_access_log where org_id = $1 and route like $2 order by created_at',
+        [orgId, route],
+      )
+    ).rows;
+
+  it('a widget that reads no PHI column is not logged; one that shows BRTHDTC is', async () => {
+    const widget = (columns: string[]) => ({
+      widget: {
+        type: 'table',
+        title: 'DM',
+        optionsVersion: 1,
+        options: { columns },
+        data: { dataset: 'DM', mapping: {} },
+      },
+    });
+    const url = `/api/studies/${studyId}/widgets/preview`;
+    const before = (await logRows('POST /api/studies/:id/widgets/preview')).length;
+    const plain = await t.request(cleared, { method: 'POST', url, payload: widget(['USUBJID', 'ARM', 'AGE']) });
+    expect(plain.statusCode, plain.body).toBe(200);
+    expect(await logRows('POST /api/studies/:id/widgets/preview')).toHaveLength(before);
+    const phi = await t.request(cleared, { method: 'POST', url, payload: widget(['USUBJID', 'BRTHDTC']) });
+    expect(phi.statusCode, phi.body).toBe(200);
+    const after = await logRows('POST /api/studies/:id/widgets/preview');
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toMatchObject({ user_id: cleared.user.id, dataset: 'DM', columns: ['BRTHDTC'] });
+  });
+
+  it('a dashboard export made by the job logs the clear PHI it read for the user who asked, naming the job', async () => {
+    const got = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/dashboards/${ids.dashboardId}`,
+    });
+    expect(got.statusCode, got.body).toBe(200);
+    const dashboard = got.json().data;
+    const document = structuredClone(dashboard.document);
+    const page = document.pages[0];
+    const [widgetId] = Object.keys(page.widgets);
+    page.widgets[widgetId as string] = {
+      type: 'table',
+      title: 'Birth dates',
+      optionsVersion: 1,
+      options: { columns: ['USUBJID', 'BRTHDTC'] },
+      data: { dataset: 'DM', mapping: {} },
+    };
+    const saved = await t.request(manager, {
+      method: 'PUT',
+      url: `/api/studies/${studyId}/dashboards/${ids.dashboardId}`,
+      payload: { version: dashboard.version, document, comment: 'A listing of birth dates' },
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const exportAs = async (session: Session) => {
+      const queued = await t.request(session, {
+        method: 'POST',
+        url: `/api/studies/${studyId}/dashboards/${ids.dashboardId}/exports`,
+        payload: { format: 'xlsx', pages: [page.id] },
+      });
+      expect(queued.statusCode, queued.body).toBe(202);
+      const exportId = queued.json().data.id as string;
+      expect(await runJob(t.ctx, 'exports.render', { orgId, exportId })).toMatchObject({ status: 'done' });
+      const { rows } = await t.admin.query('select status from exports where id = $1', [exportId]);
+      expect(rows[0].status).toBe('SUCCEEDED');
+      return exportId;
+    };
+    const clearExport = await exportAs(manager);
+    expect(await logRows(`job exports.render · export ${clearExport}`)).toEqual([
+      {
+        user_id: manager.user.id,
+        dataset: 'DM',
+        columns: ['BRTHDTC'],
+        route: `job exports.render · export ${clearExport}`,
+      },
+    ]);
+    // The masked reader's export read masks only: nothing to log.
+    const maskedExport = await exportAs(masked);
+    expect(await logRows(`job exports.render · export ${maskedExport}`)).toEqual([]);
+  }, 120_000);
+});

@@ -50,7 +50,9 @@ export async function profileColumn(
   if (split) refuseMasked(split, 'by', 'split a profile');
   const id = ident(column);
   const { where, params } = compileFilters(dataset, filters);
-  const from = `${datasetSource(dataset)} ${where}`;
+  // Noted for the PHI access log by what the profile is computed from: the column, the split and the filters.
+  const reads = [column.name, ...(split ? [split.name] : []), ...filters.map((f) => f.column)];
+  const from = `${datasetSource(dataset, { reads })} ${where}`;
   // Blank text counts as missing (SAS has no null for character values, only blanks), and so
   // neither as a distinct value nor as the minimum: filled + missing = rows, always.
   const value = column.type === 'string' ? `nullif(trim(${id}), '')` : id;

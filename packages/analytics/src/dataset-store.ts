@@ -25,7 +25,7 @@ export interface StoredDataset {
    * Called whenever SQL reading the file is built (`datasetSource`): the server notes there which
    * responses read PHI in clear, for the PHI access log.
    */
-  onRead?: () => void;
+  onRead?: (columns?: string[]) => void;
 }
 
 /**

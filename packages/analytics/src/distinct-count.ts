@@ -11,7 +11,7 @@ export async function distinctCount(store: DatasetStore, dataset: StoredDataset,
   if (!column) return null;
   return store.withConnection(async (connection) => {
     const reader = await connection.runAndReadAll(
-      `select count(distinct nullif(trim(${ident(column)}::varchar), '')) from ${datasetSource(dataset)}`,
+      `select count(distinct nullif(trim(${ident(column)}::varchar), '')) from ${datasetSource(dataset, { reads: [column.name] })}`,
     );
     return Number(reader.getRowsJson()[0]?.[0] ?? 0);
   });

@@ -29,8 +29,20 @@ export function maskedColumns(dataset: StoredDataset): StoreColumn[] {
  * its masked PHI columns replaced (`SELECT * REPLACE (…)`) before any filter, join, group or sort
  * sees them, so no query built on top can reach a clear value. `rowNumbers` adds `file_row_number`.
  */
-export function datasetSource(dataset: StoredDataset, options: { rowNumbers?: boolean } = {}): string {
-  dataset.onRead?.();
+export function datasetSource(
+  dataset: StoredDataset,
+  options: {
+    rowNumbers?: boolean;
+    /**
+     * The columns the caller's answer is computed from, when it knows them (a profile, a widget's
+     * query): the read is noted for the PHI access log only if one of them is PHI read in clear. A
+     * query that names its columns one by one (`columnOf`) passes `[]` and notes each as it names it.
+     */
+    reads?: string[];
+  } = {},
+): string {
+  if (options.reads === undefined) dataset.onRead?.();
+  else if (options.reads.length > 0) dataset.onRead?.(options.reads);
   const args = [quoteLiteral(dataset.file)];
   if (options.rowNumbers) args.push('file_row_number = true');
   if (dataset.encryptionKey) args.push(`encryption_config = {footer_key: ${quoteLiteral(dataset.encryptionKey)}}`);

@@ -49,6 +49,45 @@ describe('PDF', () => {
     expect(cover).toContain('3 Feb 2026, 04:05 UTC');
   });
 
+  it("prints the dashboard version's approvals on the cover and a signed document's signature page last", async () => {
+    const approval = {
+      signer: 'Ada Approver',
+      meaning: 'Approval',
+      signedAt: '2026-12-06 16:20:05 GMT+1 (Europe/Paris)',
+      record: 'Dashboard Overview, version 3',
+      sha256: 'a'.repeat(64),
+      status: 'valid' as const,
+    };
+    const own = {
+      ...approval,
+      signer: 'Rex Reviewer',
+      meaning: 'Review',
+      signedAt: '2026-12-06 10:20:05 EST (America/New_York)',
+      record: 'Export of Overview (PDF)',
+      sha256: 'b'.repeat(64),
+      status: 'changed' as const,
+    };
+    const pages = await pdfPages({ ...fixtureReport(3), approvals: [approval], signatures: [own] });
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const cover = flat(pages[0] ?? '');
+    expect(cover).toContain('Approved for use');
+    expect(cover).toContain('Ada Approver — Approval');
+    expect(cover).toContain('Signed 2026-12-06 16:20:05 GMT+1 (Europe/Paris)');
+    expect(cover).toContain(`Dashboard Overview, version 3 · SHA-256 ${'a'.repeat(64)}`);
+    expect(cover).toContain('Verified: the record is unchanged since it was signed');
+    const last = flat(pages.at(-1) ?? '');
+    expect(last).toContain('Electronic signatures');
+    expect(last).toContain('Rex Reviewer — Review');
+    expect(last).toContain('Signed 2026-12-06 10:20:05 EST (America/New_York)');
+    expect(last).toContain(`SHA-256 ${'b'.repeat(64)}`);
+    expect(last).toContain('Not valid: the record changed after it was signed');
+    expect(last).toContain(`Page ${pages.length} of ${pages.length}`);
+    // Without signatures: no section, no extra page.
+    const plain = await pdfPages(fixtureReport(3));
+    expect(plain).toHaveLength(pages.length - 1);
+    expect(plain.join('\n')).not.toContain('Approved for use');
+  });
+
   it('a widget that errors is drawn with its error; Letter portrait is honoured', async () => {
     const input = { ...fixtureReport(3), options: { paperSize: 'Letter' as const, orientation: 'portrait' as const } };
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cdp-reports-'));

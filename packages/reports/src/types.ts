@@ -26,6 +26,22 @@ export interface ReportOptions {
   orientation: Orientation;
 }
 
+/**
+ * An electronic signature as a document prints it (21 CFR 11.50): the printed name, the date and
+ * time with its zone as the signer saw it, the meaning, and the SHA-256 of the signed record
+ * (11.70) with the verification at the time the document was made.
+ */
+export interface ReportSignature {
+  signer: string;
+  meaning: string;
+  /** `2026-12-06 16:20:05 CET (Europe/Paris)` */
+  signedAt: string;
+  /** What was signed, e.g. "Dashboard Overview, version 3". */
+  record: string;
+  sha256: string;
+  status: 'valid' | 'changed';
+}
+
 /** Everything a document says about where its numbers come from. */
 export interface ReportInput {
   study: { code: string; name: string };
@@ -37,6 +53,10 @@ export interface ReportInput {
   generatedAt: Date;
   pages: ReportPage[];
   options: ReportOptions;
+  /** Signatures of the dashboard version the document shows ("approved for use"), printed on the cover. */
+  approvals?: ReportSignature[];
+  /** Signatures of this document itself: printed on a final signature page. */
+  signatures?: ReportSignature[];
 }
 
 /** A widget's table as one file (the widget menu's CSV and XLSX). */

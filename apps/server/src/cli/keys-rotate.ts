@@ -25,6 +25,8 @@ import {
  */
 export async function rotateMasterKey(
   ctx: Pick<AppContext, 'config' | 'database'>,
+  /** Only these organizations' study keys (tests sharing one database between servers with their own master keys). */
+  only?: { orgId: string },
 ): Promise<{ rewrapped: number; keyId: string }> {
   if (!ctx.config.masterKey) {
     const old = await loadMasterKeyring(ctx.config);
@@ -37,7 +39,11 @@ export async function rotateMasterKey(
   }
   const ring = await loadMasterKeyring(ctx.config);
   const rewrapped = await ctx.database.system(async (tx) => {
-    const rows = await tx.select().from(studyDataKeys).for('update');
+    const rows = await tx
+      .select()
+      .from(studyDataKeys)
+      .where(only ? eq(studyDataKeys.orgId, only.orgId) : undefined)
+      .for('update');
     const perOrg = new Map<string, number>();
     let count = 0;
     for (const row of rows) {

@@ -23,7 +23,7 @@ export interface VersionDataset {
   /** Set by `protectVersion` when the file's PHI columns are sealed at rest and this reader sees some in clear. */
   sealed?: { sidecar: string; columns: Array<{ name: string; sqlType: string }> };
   /** Set by `protectVersion` when the reader reads PHI columns in clear: notes the read for the PHI access log. */
-  onRead?: () => void;
+  onRead?: (columns?: string[]) => void;
   /** The stored row, for what the API shows of it (lengths, formats, hashes) and for the audit trail. */
   row: DatasetRow;
   /** Where a dataset a dashboard reads comes from, when it is a pipeline's output rather than the source version's. */

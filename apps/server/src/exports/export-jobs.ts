@@ -3,6 +3,7 @@ import path from 'node:path';
 import { actorForUser } from '../auth/actor-for-user.ts';
 import { NO_ORIGIN, userAuthor } from '../auth/author.ts';
 import { claimExport, failDashboardExport, markExportPurged } from '../commands/dashboard-exports.ts';
+import { withJobPhiLog } from '../commands/record-phi-access.ts';
 import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { expiredExports } from '../repositories/exports.repo.ts';
@@ -23,15 +24,17 @@ export async function renderExport(
   try {
     if (!row.requestedBy) throw new Error('the export names no user to make it for');
     const actor = await actorForUser(ctx, row.orgId, row.requestedBy);
-    await produceExport(ctx, exportEngine(ctx), actor, userAuthor(actor, NO_ORIGIN), {
-      studyId: row.studyId,
-      dashboardId: row.dashboardId,
-      format: row.format,
-      ...(row.request.pages ? { pages: row.request.pages } : {}),
-      filters: row.request.filters as Parameters<typeof produceExport>[4]['filters'],
-      options: row.request.options,
-      exportId: row.id,
-    });
+    await withJobPhiLog(ctx, actor, `job exports.render · export ${row.id}`, () =>
+      produceExport(ctx, exportEngine(ctx), actor, userAuthor(actor, NO_ORIGIN), {
+        studyId: row.studyId,
+        dashboardId: row.dashboardId,
+        format: row.format,
+        ...(row.request.pages ? { pages: row.request.pages } : {}),
+        filters: row.request.filters as Parameters<typeof produceExport>[4]['filters'],
+        options: row.request.options,
+        exportId: row.id,
+      }),
+    );
     return { exportId: row.id, status: 'SUCCEEDED' };
   } catch (error) {
     ctx.log.warn({ err: error, exportId: row.id }, 'dashboard export failed');

@@ -18,6 +18,7 @@ import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { activeVersionData, dashboardFor } from '../policies/dashboard.ts';
 import { reportInput, runPages } from './build-report.ts';
+import { dashboardApprovals } from './export-approvals.ts';
 
 /**
  * The one function that turns a dashboard into an export file. The export routes and job
@@ -134,6 +135,12 @@ export async function produceExport(
     );
     const stamp = await activeDataVersionStamp(ctx, actor.orgId, found.study);
     const input = reportInput(found, stamp, version, actor, reportPages, request.filters, options);
+    // A dashboard version approved for use carries its signatures on the cover.
+    input.approvals = await dashboardApprovals(ctx, actor.orgId, {
+      id: found.dashboard.row.id,
+      name: found.dashboard.row.name,
+      version: found.dashboard.row.version,
+    });
     const body = await RENDERERS[request.format](input);
     const sha256 = createHash('sha256').update(body).digest('hex');
     // Written beside its final name and renamed: a reader never sees half a file.

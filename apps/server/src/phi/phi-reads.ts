@@ -20,8 +20,10 @@ export class PhiReads {
   note(read: PhiRead): void {
     const key = `${read.studyId}\n${read.dataset.toUpperCase()}`;
     const known = this.reads.get(key);
-    if (known) known.rows = Math.max(known.rows, read.rows);
-    else this.reads.set(key, { ...read, columns: [...read.columns] });
+    if (known) {
+      known.rows = Math.max(known.rows, read.rows);
+      for (const column of read.columns) if (!known.columns.includes(column)) known.columns.push(column);
+    } else this.reads.set(key, { ...read, columns: [...read.columns] });
   }
 
   /** A reader that knows how many rows it handed over (a page) says so. */

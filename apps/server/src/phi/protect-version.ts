@@ -94,8 +94,15 @@ function protectDataset(
     columns,
     ...(clearPhi.length > 0
       ? {
-          onRead: () =>
-            currentPhiReads()?.note({ studyId, dataset: dataset.name, columns: clearPhi, rows: dataset.rows }),
+          // Only a read that touches a PHI column is logged (a count of subjects by arm over DM is not).
+          onRead: (read?: string[]) => {
+            const touched = read
+              ? clearPhi.filter((c) => read.some((r) => r.toUpperCase() === c.toUpperCase()))
+              : clearPhi;
+            if (touched.length > 0) {
+              currentPhiReads()?.note({ studyId, dataset: dataset.name, columns: touched, rows: dataset.rows });
+            }
+          },
         }
       : {}),
   };

@@ -15,6 +15,7 @@ import {
   type ProducedExport,
   produceExport,
 } from '../exports/produce-export.ts';
+import { withJobPhiLog } from '../commands/record-phi-access.ts';
 import type { AppContext } from '../lib/context.ts';
 import { sendMail } from '../mail/mailer.ts';
 import type { ScheduledReportRow, ScheduledReportRunRow } from '../repositories/scheduled-reports.repo.ts';
@@ -95,17 +96,20 @@ export async function runScheduledReport(
     const actor = await actorForUser(ctx, payload.orgId, actorId);
     // A resend mails the failed run's file again; anything else renders the dashboard as it is now,
     // with the process's export engine (its cache is warm from earlier exports and the screen's).
+    // The report is produced as its owner (or the tester): their clear PHI reads are logged, naming the run.
     const produced =
       run.trigger === 'resend'
         ? await storedFile(run)
-        : await produceExport(ctx, exportEngine(ctx), actor, userAuthor(actor, NO_ORIGIN), {
-            studyId: report.studyId,
-            dashboardId: report.dashboardId,
-            format: report.format as 'pdf' | 'pptx' | 'xlsx',
-            ...(report.pages ? { pages: report.pages } : {}),
-            filters: Filters.parse(report.filters),
-            options: report.options,
-          });
+        : await withJobPhiLog(ctx, actor, `job reports.run · run ${run.id}`, () =>
+            produceExport(ctx, exportEngine(ctx), actor, userAuthor(actor, NO_ORIGIN), {
+              studyId: report.studyId,
+              dashboardId: report.dashboardId,
+              format: report.format as 'pdf' | 'pptx' | 'xlsx',
+              ...(report.pages ? { pages: report.pages } : {}),
+              filters: Filters.parse(report.filters),
+              options: report.options,
+            }),
+          );
     const asLink = produced.bytes > ctx.config.reportAttachmentMaxBytes;
     const linkExpiresAt = asLink ? new Date(now.getTime() + ctx.config.reportLinkTtlHours * 3_600_000) : null;
     // The file is on the run before the mail goes: a failed send still names it, for a retry.

@@ -33,7 +33,8 @@ export function findDataset(datasets: DatasetResolver, name: string, param: stri
 
 /** `read_parquet('…') AS t0` (masked PHI columns replaced: `datasetSource`): the file name is quoted, the alias is ours. */
 export function tableOf(source: Source): Sql {
-  return raw(`${datasetSource(source.dataset)} AS ${source.alias}`);
+  // Each column is noted for the PHI access log when the query names it (`columnOf`), not here.
+  return raw(`${datasetSource(source.dataset, { reads: [] })} AS ${source.alias}`);
 }
 
 export function columnOf(source: Source, name: string, param: string): ResolvedColumn {
@@ -41,6 +42,7 @@ export function columnOf(source: Source, name: string, param: string): ResolvedC
   const column =
     columns.find((c) => c.name === name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
   if (!column) throw new QueryError(`${param}: no column "${name}" in dataset ${source.name}`, param);
+  source.dataset.onRead?.([column.name]);
   return { column, source, sql: raw(`${source.alias}.${quoteIdent(column.name)}`) };
 }
 

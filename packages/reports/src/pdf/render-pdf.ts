@@ -3,7 +3,7 @@ import SVGtoPDF from 'svg-to-pdfkit';
 import { drawnAs, formatMetric, formatTimestamp } from '../cells.ts';
 import { renderChartSvg } from '../chart-svg.ts';
 import { assertFonts, FONT_BOLD, FONT_REGULAR } from '../fonts.ts';
-import type { ReportInput, ReportPage, ReportWidget } from '../types.ts';
+import type { ReportInput, ReportPage, ReportSignature, ReportWidget } from '../types.ts';
 import { drawLargePaths, splitLargePaths } from './large-paths.ts';
 import { drawTable, TABLE_FONT_SIZE, tableHeight } from './pdf-table.ts';
 
@@ -98,6 +98,68 @@ function drawCover(doc: PDFKit.PDFDocument, input: ReportInput): void {
       .text(value, f.left + 120, y, { width: f.width - 120 });
     doc.moveDown(0.5);
   }
+}
+
+/** One signature as a block of lines: name and meaning, when (with its zone), what and its hash, verification. */
+function drawSignatures(
+  doc: PDFKit.PDFDocument,
+  signatures: readonly ReportSignature[],
+  left: number,
+  width: number,
+): void {
+  for (const s of signatures) {
+    doc.font('Sans-Bold').fontSize(10).fillColor('#0f172a').text(`${s.signer} — ${s.meaning}`, left, doc.y, { width });
+    doc.font('Sans').fontSize(9).fillColor('#334155');
+    doc.text(`Signed ${s.signedAt}`, left, doc.y, { width });
+    doc.text(`${s.record} · SHA-256 ${s.sha256}`, left, doc.y, { width });
+    doc
+      .fillColor(s.status === 'valid' ? '#15803d' : '#b91c1c')
+      .text(
+        s.status === 'valid'
+          ? 'Verified: the record is unchanged since it was signed'
+          : 'Not valid: the record changed after it was signed',
+        left,
+        doc.y,
+        { width },
+      );
+    doc.moveDown(0.6);
+  }
+}
+
+/** The cover's "Approved for use" section: the dashboard version's signatures. */
+function drawApprovals(doc: PDFKit.PDFDocument, input: ReportInput): void {
+  if (!input.approvals || input.approvals.length === 0) return;
+  const f = frameOf(doc);
+  doc.moveDown(1);
+  doc.font('Sans-Bold').fontSize(12).fillColor('#0f766e').text('Approved for use', f.left, doc.y, { width: f.width });
+  doc.moveDown(0.4);
+  drawSignatures(doc, input.approvals, f.left, f.width);
+}
+
+/** The last page of a signed document: its signatures, each with the hash of what was signed. */
+function drawSignaturePage(doc: PDFKit.PDFDocument, input: ReportInput): void {
+  if (!input.signatures || input.signatures.length === 0) return;
+  doc.addPage();
+  const f = frameOf(doc);
+  doc.outline.addItem('Signatures');
+  doc
+    .font('Sans-Bold')
+    .fontSize(16)
+    .fillColor('#0f172a')
+    .text('Electronic signatures', f.left, f.top, { width: f.width });
+  doc.moveDown(0.3);
+  doc
+    .font('Sans')
+    .fontSize(9)
+    .fillColor('#475569')
+    .text(
+      'Each signature is bound to the SHA-256 of the signed record (21 CFR 11.50, 11.70); verify it in CDP with GET /api/signatures/:id/verify.',
+      f.left,
+      doc.y,
+      { width: f.width },
+    );
+  doc.moveDown(0.8);
+  drawSignatures(doc, input.signatures, f.left, f.width);
 }
 
 function drawFooters(doc: PDFKit.PDFDocument, input: ReportInput): void {
@@ -374,7 +436,9 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     doc.on('error', reject);
   });
   drawCover(doc, input);
+  drawApprovals(doc, input);
   for (const page of input.pages) await drawPage(doc, page);
+  drawSignaturePage(doc, input);
   drawFooters(doc, input);
   doc.end();
   await ended;

@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { multipartFile, type Session, startTestApp, TEST_PASSWORD, type TestApp } from '../../../test/harness.ts';
 import { runJob } from '../../jobs/run-job.ts';
 import { datasetFile } from '../../lib/study-folders.ts';
 
@@ -325,6 +325,31 @@ describe.skipIf(!hasData)('dashboard exports of the pilot SDTM overview', () => 
     const denied = await t.request(auditor, { method: 'POST', url: `${base()}/exports`, payload: { format: 'pdf' } });
     expect(denied.statusCode).toBe(403);
     expect(denied.json().error.details.missingPermission).toBe('dashboard:export:assigned');
+  });
+
+  it('PDF: a dashboard version approved for use carries its signatures on the cover (name, meaning, time with zone, hash)', async () => {
+    const signed = await t.request(manager, {
+      method: 'POST',
+      url: '/api/signatures',
+      payload: {
+        resourceType: 'dashboard_version',
+        resourceId: `${dashboardId}:1`,
+        meaning: 'Approval',
+        email: manager.user.email,
+        password: TEST_PASSWORD,
+      },
+    });
+    expect(signed.statusCode, signed.body).toBe(201);
+    const signature = signed.json().data;
+    const { body } = await exported({ format: 'pdf', pages: ['overview'] });
+    const file = path.join(out, 'approved.pdf');
+    await writeFile(file, body);
+    const cover = pdfText(file, 1).replace(/\s+/g, ' ');
+    expect(cover).toContain('Approved for use');
+    expect(cover).toContain(`${signature.signerName} — Approval`);
+    expect(cover).toContain(`Signed ${signature.signedAtLocal}`);
+    expect(cover).toContain(`Dashboard Pilot overview, version 1 · SHA-256 ${signature.contentSha256}`);
+    expect(cover).toContain('Verified: the record is unchanged since it was signed');
   });
 
   it('lists recent exports, and removes files past their retention while keeping the record', async () => {

@@ -96,10 +96,11 @@ export const diffQuery = (studyId: string, from: string, to: string, key: string
     placeholderData: keepPreviousData,
   });
 
-export function activateVersion(studyId: string, versionId: string, reason: string) {
+/** With `signatureId` when the organization requires a signature for activation (made just before). */
+export function activateVersion(studyId: string, versionId: string, reason: string, signatureId?: string) {
   return api<DataVersionResource>(`${base(studyId)}/versions/${versionId}/activate`, {
     method: 'POST',
-    body: { reason },
+    body: { reason, ...(signatureId ? { signatureId } : {}) },
   });
 }
 

@@ -1,7 +1,7 @@
 import type { DataVersion } from '@cdp/contracts';
 import { formatBytes } from '@cdp/contracts';
 import { Link } from '@tanstack/react-router';
-import { Database, Ellipsis, GitCompareArrows, PlayCircle, RotateCcw, Table2 } from 'lucide-react';
+import { Database, Ellipsis, GitCompareArrows, PenLine, PlayCircle, RotateCcw, Table2 } from 'lucide-react';
 import { useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
@@ -16,6 +16,9 @@ import { EmptyState } from '../../../components/ui/empty-state.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { Tooltip } from '../../../components/ui/tooltip.tsx';
 import { cn } from '../../../lib/cn.ts';
+import { useFeature } from '../../auth/hooks/use-me.ts';
+import { SignatureBadges } from '../../signatures/components/signature-badges.tsx';
+import { SignatureDialog } from '../../signatures/components/signature-dialog.tsx';
 import { ActivateVersionDialog } from './activate-version-dialog.tsx';
 import { CompareDialog } from './compare-dialog.tsx';
 import { ActiveBadge, isRollBack, RelativeTime, versionAuthor } from './version-bits.tsx';
@@ -34,6 +37,8 @@ interface VersionsCardProps {
 export function VersionsCard({ studyId, versions, selectedId, onSelect, canActivate, canUpload }: VersionsCardProps) {
   const [comparing, setComparing] = useState(false);
   const [activating, setActivating] = useState<DataVersion | null>(null);
+  const [signing, setSigning] = useState<DataVersion | null>(null);
+  const signaturesOn = useFeature('electronic_signatures');
   const active = versions.find((v) => v.active);
 
   return (
@@ -102,6 +107,7 @@ export function VersionsCard({ studyId, versions, selectedId, onSelect, canActiv
                       </button>
                       {version.active ? <ActiveBadge /> : null}
                     </div>
+                    <SignatureBadges resource={`data_version:${version.id}`} />
                   </TableCell>
                   <TableCell className="max-w-48">
                     <RelativeTime iso={version.createdAt} />
@@ -150,6 +156,12 @@ export function VersionsCard({ studyId, versions, selectedId, onSelect, canActiv
                             <Table2 />
                             Show datasets
                           </DropdownMenuItem>
+                          {signaturesOn ? (
+                            <DropdownMenuItem onSelect={() => setSigning(version)}>
+                              <PenLine />
+                              Sign…
+                            </DropdownMenuItem>
+                          ) : null}
                           {active && !version.active ? (
                             <DropdownMenuItem asChild>
                               <Link
@@ -187,6 +199,16 @@ export function VersionsCard({ studyId, versions, selectedId, onSelect, canActiv
         </Table>
       )}
       {comparing ? <CompareDialog studyId={studyId} versions={versions} open onOpenChange={setComparing} /> : null}
+      {signing ? (
+        <SignatureDialog
+          open
+          onOpenChange={(open) => !open && setSigning(null)}
+          resourceType="data_version"
+          resourceId={signing.id}
+          what={`data version ${signing.label}`}
+          defaultMeaning="Review"
+        />
+      ) : null}
       {activating ? (
         <ActivateVersionDialog
           studyId={studyId}

@@ -1,6 +1,6 @@
 import type { PipelineChange, PipelineVersionEntry } from '@cdp/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { GitCompareArrows, History, Minus, PencilLine, Plus, RotateCcw } from 'lucide-react';
+import { GitCompareArrows, History, Minus, PencilLine, PenLine, Plus, RotateCcw } from 'lucide-react';
 import { useState } from 'react';
 import { Badge } from '../../../../components/ui/badge.tsx';
 import { Button } from '../../../../components/ui/button.tsx';
@@ -14,6 +14,9 @@ import { toast } from '../../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../../lib/api-error.ts';
 import { cn } from '../../../../lib/cn.ts';
 import { formatDateTime, formatRelative } from '../../../../lib/format.ts';
+import { useFeature } from '../../../auth/hooks/use-me.ts';
+import { SignatureBadges } from '../../../signatures/components/signature-badges.tsx';
+import { SignatureDialog } from '../../../signatures/components/signature-dialog.tsx';
 import {
   pipelineDiffQuery,
   pipelineKeys,
@@ -99,6 +102,8 @@ export function VersionsCard({
   const queryClient = useQueryClient();
   const [picked, setPicked] = useState<number[]>([]);
   const [restoring, setRestoring] = useState<PipelineVersionEntry | null>(null);
+  const [signing, setSigning] = useState<PipelineVersionEntry | null>(null);
+  const signaturesOn = useFeature('electronic_signatures');
   const [from, to] = [...picked].sort((a, b) => a - b);
   const toggle = (version: number, on: boolean) =>
     setPicked((current) =>
@@ -165,7 +170,19 @@ export function VersionsCard({
                   <p className={cn('text-[13px]', entry.comment ? '' : 'text-subtle-foreground italic')}>
                     {entry.comment ?? 'No comment'}
                   </p>
+                  <SignatureBadges resource={`pipeline_version:${pipelineId}:${entry.version}`} />
                 </div>
+                {signaturesOn ? (
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    onClick={() => setSigning(entry)}
+                    aria-label={`Sign version ${entry.version}`}
+                  >
+                    <PenLine />
+                    Sign
+                  </Button>
+                ) : null}
                 {current || !canRestore ? null : (
                   <Button
                     variant="secondary"
@@ -182,6 +199,16 @@ export function VersionsCard({
           })}
         </ol>
       )}
+      {signing ? (
+        <SignatureDialog
+          open
+          onOpenChange={(open) => !open && setSigning(null)}
+          resourceType="pipeline_version"
+          resourceId={`${pipelineId}:${signing.version}`}
+          what={`pipeline ${signing.name}, version ${signing.version}`}
+          defaultMeaning="Approval"
+        />
+      ) : null}
       {restoring ? (
         <ConfirmDialog
           open
