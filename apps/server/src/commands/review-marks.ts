@@ -62,7 +62,7 @@ async function assertStillActive(
  */
 export async function markReviewed(ctx: AppContext, author: Author, input: MarkInput): Promise<MarkOutcome> {
   const { versionId, dataset, key } = await target(ctx, author, input);
-  const record = await recordNow(ctx, dataset, key.text);
+  const record = await recordNow(ctx, dataset, key.values);
   if (!record) throw notFound(`Record ${key.text} in ${dataset.name}`);
   await ctx.database.tenant(author.orgId, async (tx) => {
     await assertStillActive(tx, author, input, versionId);

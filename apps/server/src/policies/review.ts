@@ -125,7 +125,7 @@ export function maskerFor(data: ReviewData, datasetName: string) {
 }
 
 const hashes = (marks: ReviewMarkRow[]): MarkedHash[] =>
-  marks.map((m) => ({ k: m.recordKey, h: m.contentSha256 ?? '' }));
+  marks.map((m) => ({ key: m.keyValues, h: m.contentSha256 ?? '' }));
 
 function keyValuesOf(dataset: ReviewDataset, values: Record<string, string | null>): Record<string, string | null> {
   return Object.fromEntries(dataset.key.map((name) => [name, values[name.toUpperCase()] ?? null]));
@@ -147,11 +147,7 @@ export async function recordStatuses(
   const mask = maskerFor(data, dataset.name);
   const meta = { dataVersionId: data.versionId, key: dataset.key };
   if (query.status === 'removed') {
-    const gone = await removedKeys(
-      ctx,
-      dataset,
-      marks.map((m) => m.recordKey),
-    );
+    const gone = await removedKeys(ctx, dataset, hashes(marks));
     const removed = marks.filter((m) => gone.has(m.recordKey));
     const page = removed.slice(query.offset, query.offset + query.limit);
     return {

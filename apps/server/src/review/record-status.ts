@@ -22,7 +22,6 @@ function storeOf(ctx: AppContext): DatasetStore {
 
 const NUMERIC = new Set(['number', 'integer']);
 const ROW = '"__rv_rn"';
-const KEY = '"__rv_k"';
 
 /** The canonical text of one column's value, in DuckDB SQL. */
 export function canonicalExpression(column: StoreColumn): string {
@@ -138,29 +137,44 @@ export interface CurrentRecord {
   sha256: string;
 }
 
-/** One mark as the status query takes it: the record's key and the hash it was reviewed with. */
+/** One mark as the status queries take it: the record's key values (canonical) and the hash it was reviewed with. */
 export interface MarkedHash {
-  k: string;
+  key: Record<string, string | null>;
   h: string;
 }
 
-const MARKS_TYPE = quoteLiteral('[{"k":"VARCHAR","h":"VARCHAR"}]');
-function marksSql(): string {
-  return `SELECT unnest(from_json(CAST(? AS JSON), ${MARKS_TYPE}), recursive := true)`;
+function marksSql(dataset: ReviewDataset): string {
+  const fields = ['"h":"VARCHAR"', ...dataset.key.map((_, i) => `"c${i}":"VARCHAR"`)].join(',');
+  return `SELECT unnest(from_json(CAST(? AS JSON), ${quoteLiteral(`[{${fields}}]`)}), recursive := true)`;
+}
+
+function marksParam(dataset: ReviewDataset, marks: MarkedHash[]): string {
+  return JSON.stringify(
+    marks.map((m) => Object.fromEntries([['h', m.h], ...dataset.key.map((name, i) => [`c${i}`, m.key[name] ?? null])])),
+  );
+}
+
+/**
+ * Rows meet marks on the stored key columns themselves (a number as a DOUBLE, text as stored), so
+ * DuckDB joins on plain values instead of building a key text for every row.
+ */
+function joinOn(dataset: ReviewDataset, row: string, marks: string): string {
+  return dataset.key
+    .map((name, i) => {
+      const column = `${row}.${quoteIdent(columnOf(dataset, name).name)}`;
+      return NUMERIC.has(columnOf(dataset, name).type)
+        ? `CAST(${column} AS DOUBLE) = TRY_CAST(${marks}.c${i} AS DOUBLE)`
+        : `${column} = ${marks}.c${i}`;
+    })
+    .join(' AND ');
 }
 
 function usubjidSql(dataset: ReviewDataset): string {
   return canonicalExpression(columnOf(dataset, 'USUBJID'));
 }
 
-function toRecord(row: unknown[]): CurrentRecord {
-  const json = String(row[2]);
-  return {
-    recordKey: String(row[0]),
-    usubjid: row[1] === null ? '' : String(row[1]),
-    values: JSON.parse(json) as Record<string, string | null>,
-    sha256: '',
-  };
+function source(dataset: ReviewDataset, rowNumbers = false): string {
+  return `read_parquet(${quoteLiteral(dataset.file)}${rowNumbers ? ', file_row_number = true' : ''})`;
 }
 
 async function run(ctx: AppContext, sql: string, params: DuckDBValue[]): Promise<unknown[][]> {
@@ -170,25 +184,34 @@ async function run(ctx: AppContext, sql: string, params: DuckDBValue[]): Promise
   });
 }
 
+/** key text, subject, values JSON[, hash] → a record. */
+function toRecord(row: unknown[]): CurrentRecord {
+  return {
+    recordKey: String(row[0]),
+    usubjid: row[1] === null ? '' : String(row[1]),
+    values: JSON.parse(String(row[2])) as Record<string, string | null>,
+    sha256: row[3] === undefined || row[3] === null ? '' : String(row[3]),
+  };
+}
+
 /** One record of the active version by key, with its canonical values and their SHA-256; null when gone. */
 export async function recordNow(
   ctx: AppContext,
   dataset: ReviewDataset,
-  recordKey: string,
+  key: Record<string, string | null>,
 ): Promise<CurrentRecord | null> {
-  const sql = `SELECT ${KEY}, ${usubjidSql(dataset)} AS u, ${contentJsonSql(dataset)} AS v, sha256(${contentJsonSql(dataset)}) AS h
-    FROM (SELECT ${recordKeySql(dataset)} AS ${KEY}, * FROM read_parquet(${quoteLiteral(dataset.file)}))
-    WHERE ${KEY} = ? LIMIT 2`;
-  const rows = await run(ctx, sql, [recordKey]);
+  const json = contentJsonSql(dataset);
+  const sql = `WITH marks AS (${marksSql(dataset)})
+    SELECT ${recordKeySql(dataset)}, ${usubjidSql(dataset)}, ${json}, sha256(${json})
+    FROM ${source(dataset)} cur JOIN marks ON ${joinOn(dataset, 'cur', 'marks')} LIMIT 2`;
+  const rows = await run(ctx, sql, [marksParam(dataset, [{ key, h: '' }])]);
   if (rows.length > 1) {
     throw new AppError(
       'VALIDATION_FAILED',
-      `${dataset.name} has more than one record with ${recordKey}: its key ${dataset.key.join(' + ')} is not unique, so the record cannot be marked.`,
+      `${dataset.name} has more than one record with ${recordKeyText(dataset.key, key)}: its key ${dataset.key.join(' + ')} is not unique, so the record cannot be marked.`,
     );
   }
-  const row = rows[0];
-  if (!row) return null;
-  return { ...toRecord(row), sha256: String(row[3]) };
+  return rows[0] ? toRecord(rows[0]) : null;
 }
 
 export interface StatusCounts {
@@ -200,34 +223,53 @@ export interface StatusCounts {
   keyProblem: string | null;
 }
 
+/** Whether a stored file's key is unique: asked once per file (versions never change). */
+const KEY_PROBLEMS = new Map<string, Promise<string | null>>();
+function keyProblemOf(ctx: AppContext, dataset: ReviewDataset): Promise<string | null> {
+  const cacheKey = `${dataset.file}\n${dataset.key.join('+')}`;
+  let found = KEY_PROBLEMS.get(cacheKey);
+  if (!found) {
+    const columns = dataset.key.map((name) => quoteIdent(columnOf(dataset, name).name)).join(', ');
+    found = run(ctx, `SELECT count(*), count(DISTINCT (${columns})) FROM ${source(dataset)}`, []).then(([row]) => {
+      const [rows, distinct] = (row ?? []).map(Number);
+      return distinct === rows
+        ? null
+        : `${dataset.key.join(' + ')} is not unique in ${dataset.name} (${distinct} distinct of ${rows} rows): marks may be ambiguous.`;
+    });
+    found.catch(() => KEY_PROBLEMS.delete(cacheKey));
+    if (KEY_PROBLEMS.size > 500) KEY_PROBLEMS.delete(KEY_PROBLEMS.keys().next().value as string);
+    KEY_PROBLEMS.set(cacheKey, found);
+  }
+  return found;
+}
+
 /**
  * Counts by status for one dataset against the marks in force. Only marked records are hashed:
  * the rest are "not reviewed" by definition, so a 1,000,000-row dataset with a thousand marks
- * hashes a thousand rows (joined by key, in DuckDB).
+ * hashes a thousand rows (joined on the key columns, in DuckDB).
  */
 export async function statusCounts(
   ctx: AppContext,
   dataset: ReviewDataset,
   marks: MarkedHash[],
 ): Promise<StatusCounts> {
-  const sql = `WITH marks AS (${marksSql()}),
-    cur AS (SELECT ${recordKeySql(dataset)} AS ${KEY}, * FROM read_parquet(${quoteLiteral(dataset.file)})),
-    matched AS (SELECT marks.h = sha256(${contentJsonSql(dataset)}) AS same FROM cur JOIN marks ON cur.${KEY} = marks.k)
-    SELECT (SELECT count(*) FROM cur), (SELECT count(DISTINCT ${KEY}) FROM cur),
-      (SELECT count(*) FILTER (same) FROM matched), (SELECT count(*) FILTER (NOT same) FROM matched),
-      (SELECT count(*) FROM matched), (SELECT count(*) FROM marks)`;
-  const [row] = await run(ctx, sql, [JSON.stringify(marks)]);
-  const [rows, distinct, reviewed, changed, matched, marked] = (row ?? []).map(Number) as number[];
+  const keyProblem = await keyProblemOf(ctx, dataset);
+  if (marks.length === 0) {
+    return { rows: dataset.rows, reviewed: 0, changed: 0, notReviewed: dataset.rows, removed: 0, keyProblem };
+  }
+  const sql = `WITH marks AS (${marksSql(dataset)}),
+    matched AS (SELECT marks.h = sha256(${contentJsonSql(dataset)}) AS same
+                FROM ${source(dataset)} cur JOIN marks ON ${joinOn(dataset, 'cur', 'marks')})
+    SELECT count(*) FILTER (same), count(*) FILTER (NOT same), count(*) FROM matched`;
+  const [row] = await run(ctx, sql, [marksParam(dataset, marks)]);
+  const [reviewed, changed, matched] = (row ?? []).map(Number) as number[];
   return {
-    rows: rows ?? 0,
+    rows: dataset.rows,
     reviewed: reviewed ?? 0,
     changed: changed ?? 0,
-    notReviewed: (rows ?? 0) - (matched ?? 0),
-    removed: (marked ?? 0) - (matched ?? 0),
-    keyProblem:
-      distinct !== rows
-        ? `${dataset.key.join(' + ')} is not unique in ${dataset.name} (${distinct} distinct of ${rows} rows): marks may be ambiguous.`
-        : null,
+    notReviewed: dataset.rows - (matched ?? 0),
+    removed: marks.length - (matched ?? 0),
+    keyProblem,
   };
 }
 
@@ -238,7 +280,7 @@ export interface StatusRow extends CurrentRecord {
 /**
  * A page of the active version's records of a dataset with their status, in file order, filtered
  * by status and subject. The status is decided in DuckDB (marked records hashed, the rest not
- * reviewed); values are read for the page only.
+ * reviewed); key text and values are built for the page's rows only.
  */
 export async function statusPage(
   ctx: AppContext,
@@ -246,47 +288,47 @@ export async function statusPage(
   marks: MarkedHash[],
   options: { status?: Exclude<ReviewStatus, 'removed'>; usubjid?: string; offset: number; limit: number },
 ): Promise<{ rows: StatusRow[]; total: number }> {
-  const params: DuckDBValue[] = [JSON.stringify(marks)];
-  const subject = options.usubjid === undefined ? '' : `WHERE ${usubjidSql(dataset)} = ?`;
+  const params: DuckDBValue[] = [marksParam(dataset, marks)];
+  const usubjid = quoteIdent(columnOf(dataset, 'USUBJID').name);
+  const subject = options.usubjid === undefined ? '' : `WHERE ${usubjid} = ?`;
   if (options.usubjid !== undefined) params.push(options.usubjid);
   const statusFilter = options.status ? 'WHERE status = ?' : '';
   if (options.status) params.push(options.status);
-  params.push(options.limit, options.offset);
-  const sql = `WITH marks AS (${marksSql()}),
-    cur AS (SELECT file_row_number AS ${ROW}, ${recordKeySql(dataset)} AS ${KEY}, *
-            FROM read_parquet(${quoteLiteral(dataset.file)}, file_row_number = true) ${subject}),
+  const tagged = `WITH marks AS (${marksSql(dataset)}),
+    cur AS (SELECT file_row_number AS ${ROW}, * FROM ${source(dataset, true)} ${subject}),
     tagged AS (
-      SELECT cur.*, CASE WHEN marks.k IS NULL THEN 'not_reviewed'
+      SELECT cur.*, CASE WHEN marks.h IS NULL THEN 'not_reviewed'
                          WHEN marks.h = sha256(${contentJsonSql(dataset)}) THEN 'reviewed' ELSE 'changed' END AS status
-      FROM cur LEFT JOIN marks ON cur.${KEY} = marks.k)
-    SELECT ${KEY}, ${usubjidSql(dataset)}, ${contentJsonSql(dataset)}, status, count(*) OVER () AS total
-    FROM tagged ${statusFilter} ORDER BY ${ROW} LIMIT ? OFFSET ?`;
-  const rows = await run(ctx, sql, params);
-  const total = rows[0] ? Number(rows[0][4]) : await countOnly(ctx, sql, params);
+      FROM cur LEFT JOIN marks ON ${joinOn(dataset, 'cur', 'marks')})`;
+  const json = contentJsonSql(dataset);
+  const pageSql = `${tagged}, page AS (SELECT * FROM tagged ${statusFilter} ORDER BY ${ROW} LIMIT ? OFFSET ?)
+    SELECT ${recordKeySql(dataset)}, ${usubjidSql(dataset)}, ${json}, NULL, status FROM page ORDER BY ${ROW}`;
+  const rows = await run(ctx, pageSql, [...params, options.limit, options.offset]);
+  const whole = options.offset === 0 && rows.length < options.limit;
+  const total = whole
+    ? rows.length
+    : Number((await run(ctx, `${tagged} SELECT count(*) FROM tagged ${statusFilter}`, params))[0]?.[0] ?? 0);
   return {
-    rows: rows.map((row) => ({ ...toRecord(row), status: row[3] as StatusRow['status'] })),
+    rows: rows.map((row) => ({ ...toRecord(row), status: row[4] as StatusRow['status'] })),
     total,
   };
 }
 
-/** The total when the page is past the end (no row carries the window count). */
-async function countOnly(ctx: AppContext, pageSql: string, params: DuckDBValue[]): Promise<number> {
-  const [row] = await run(
-    ctx,
-    `SELECT count(*) FROM (${pageSql.replace(/LIMIT \? OFFSET \?$/, '')})`,
-    params.slice(0, -2),
+/** Which of the marked records the active version no longer holds (by their key text). */
+export async function removedKeys(ctx: AppContext, dataset: ReviewDataset, marks: MarkedHash[]): Promise<Set<string>> {
+  if (marks.length === 0) return new Set();
+  const sql = `WITH marks AS (${marksSql(dataset)})
+    SELECT ${dataset.key.map((_, i) => `marks.c${i}`).join(', ')} FROM marks
+    ANTI JOIN ${source(dataset)} cur ON ${joinOn(dataset, 'cur', 'marks')}`;
+  const rows = await run(ctx, sql, [marksParam(dataset, marks)]);
+  return new Set(
+    rows.map((row) =>
+      recordKeyText(
+        dataset.key,
+        Object.fromEntries(dataset.key.map((name, i) => [name, (row[i] as string | null) ?? null])),
+      ),
+    ),
   );
-  return Number(row?.[0] ?? 0);
-}
-
-/** Which of the marked keys the active version no longer holds. */
-export async function removedKeys(ctx: AppContext, dataset: ReviewDataset, keys: string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const sql = `WITH marks AS (${marksSql()})
-    SELECT marks.k FROM marks ANTI JOIN (SELECT ${recordKeySql(dataset)} AS ${KEY} FROM read_parquet(${quoteLiteral(dataset.file)})) cur
-    ON cur.${KEY} = marks.k`;
-  const rows = await run(ctx, sql, [JSON.stringify(keys.map((k) => ({ k, h: '' })))]);
-  return new Set(rows.map((row) => String(row[0])));
 }
 
 /** Field by field, what differs between the reviewed values and the current ones (columns in name order). */
