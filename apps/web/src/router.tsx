@@ -29,6 +29,7 @@ import { studyPipelineRoute, studyPipelineRunRoute } from './routes/study-pipeli
 import { studyPipelineEditRoute, studyPipelineNewRoute } from './routes/study-pipeline-edit.tsx';
 import { studyPipelinesRoute } from './routes/study-pipelines.tsx';
 import { studyReportsRoute } from './routes/study-reports.tsx';
+import { studyReviewRoute } from './routes/study-review.tsx';
 import { userRoute } from './routes/user.tsx';
 import { usersRoute } from './routes/users.tsx';
 
@@ -51,6 +52,7 @@ const routeTree = rootRoute.addChildren([
     studyPipelineEditRoute,
     studyPipelineRunRoute,
     studyReportsRoute,
+    studyReviewRoute,
     dataSourcesRoute,
     pipelinesRoute,
     usersRoute,
