@@ -33,6 +33,7 @@ import { phiColumnRoutes } from './routes/phi/phi-columns.routes.ts';
 import { pipelinesPlugin } from './routes/pipelines/index.ts';
 import { studyDatasetRoutes } from './routes/pipelines/study-datasets.routes.ts';
 import { platformOrganizationRoutes } from './routes/platform/organizations.routes.ts';
+import { reviewPlugin } from './routes/review/index.ts';
 import { roleRoutes } from './routes/roles/roles.routes.ts';
 import { scheduledReportsPlugin } from './routes/scheduled-reports/index.ts';
 import { securityRoutes } from './routes/security/security.routes.ts';
@@ -138,6 +139,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(signatureRoutes, { ctx });
   await app.register(complianceRoutes, { ctx });
   await app.register(scheduledReportsPlugin, { ctx });
+  await app.register(reviewPlugin, { ctx });
   await app.register(webPlugin, { distDir: ctx.config.webDistDir });
 
   return app;

@@ -70,6 +70,35 @@ describe('bad input', () => {
     expect(rows[0].exists).toBe(true);
   });
 
+  it('review routes name the bad parameter, dataset or key', async () => {
+    const study = (await t.request(admin, { method: 'GET', url: '/api/studies' })).json().data[0].id;
+    const status = await t.request(admin, {
+      method: 'GET',
+      url: `/api/studies/${study}/review/datasets/AE/records?status=done`,
+    });
+    expect(status.statusCode).toBe(400);
+    expect(status.json().error.details.issues[0].path).toBe('querystring.status');
+    const dataset = await t.request(admin, {
+      method: 'GET',
+      url: `/api/studies/${study}/review/datasets/AE;DROP/records`,
+    });
+    expect(dataset.json().error.details.issues[0].path).toBe('params.dataset');
+    const key = await t.request(admin, {
+      method: 'POST',
+      url: `/api/studies/${study}/review/marks`,
+      payload: { dataset: 'AE', key: {} },
+    });
+    expect(key.statusCode).toBe(400);
+    expect(key.json().error.details.issues[0].path).toBe('body.key');
+    const thread = await t.request(admin, {
+      method: 'PATCH',
+      url: `/api/studies/${study}/review/threads/00000000-0000-4000-8000-000000000000`,
+      payload: {},
+    });
+    expect(thread.statusCode).toBe(400);
+    expect(thread.json().error.message).toContain('Give a status or an assignee to change.');
+  });
+
   it('an unknown API path is a 404 in the error envelope', async () => {
     const res = await t.request(admin, { method: 'GET', url: '/api/nothing-here' });
     expect(res.statusCode).toBe(404);

@@ -163,6 +163,8 @@ function urlsOf(url: string): string[] {
         reportId: '00000000-0000-4000-8000-000000000003',
         runId: '00000000-0000-4000-8000-000000000004',
         subjectId: 'PHI-003',
+        threadId: '00000000-0000-4000-8000-000000000005',
+        usubjid: 'S-001',
       };
       const filled = value[name];
       if (!filled) throw new Error(`${url}: the PHI walker does not know :${name}; teach it.`);

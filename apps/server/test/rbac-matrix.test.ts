@@ -510,6 +510,29 @@ const CASES: Case[] = [
       };
     },
   },
+  {
+    name: 'mark a record reviewed',
+    permission: 'review:perform:assigned',
+    allowed: ['org_admin', 'study_manager', 'clinical_monitor'],
+    request: async ({ tenant, t, unique }) => {
+      const { studyId } = await dashboardWithData(tenant, t);
+      return {
+        method: 'POST',
+        url: `/api/studies/${studyId}/review/marks`,
+        payload: { dataset: 'DM', key: { USUBJID: 'RB-001' }, comment: `RBAC ${unique}` },
+      };
+    },
+  },
+  {
+    name: 'open a review query',
+    permission: 'review:perform:assigned',
+    allowed: ['org_admin', 'study_manager', 'clinical_monitor'],
+    request: async ({ tenant, unique }) => ({
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/review/threads`,
+      payload: { usubjid: 'RB-001', title: `RBAC ${unique}`, body: 'Please check' },
+    }),
+  },
 ];
 
 let t: TestApp;
@@ -548,6 +571,22 @@ describe('RBAC matrix', () => {
       });
     }
   }
+
+  it('review status is read by data viewers and by reviewers (data:view or review:perform), not by auditors', async () => {
+    const { studyId } = await dashboardWithData(tenant, t);
+    for (const role of ROLES) {
+      const res = await t.request(sessions.get(role) ?? null, {
+        method: 'GET',
+        url: `/api/studies/${studyId}/review/counts`,
+      });
+      if (role === 'auditor') {
+        expect(res.statusCode, res.body).toBe(403);
+        expect(res.json().error.details).toMatchObject({ missingPermission: 'data:view:assigned' });
+      } else {
+        expect(res.statusCode, `${role}: ${res.body}`).toBe(200);
+      }
+    }
+  });
 
   it('the platform administrator may use the platform console', async () => {
     const platform = await t.login('platform@cdp.local');

@@ -36,6 +36,7 @@ let victim: {
   signatureId: string;
   reportId: string;
   reportRunId: string;
+  threadId: string;
 };
 let intruder: Session;
 /** An API key of the intruder's organization holding every scope a key can hold. */
@@ -139,6 +140,11 @@ const BODIES: Record<string, unknown> = {
   },
   'POST /api/studies/:id/scheduled-reports': reportBody('00000000-0000-4000-8000-000000000000'),
   'PUT /api/studies/:id/scheduled-reports/:reportId': reportBody('00000000-0000-4000-8000-000000000000'),
+  'POST /api/studies/:id/review/marks': { dataset: 'DM', key: { USUBJID: 'VICTIM-001' } },
+  'POST /api/studies/:id/review/unmark': { dataset: 'DM', key: { USUBJID: 'VICTIM-001' } },
+  'POST /api/studies/:id/review/threads': { usubjid: 'VICTIM-001', title: 'Intruder', body: 'cross-tenant attempt' },
+  'POST /api/studies/:id/review/threads/:threadId/messages': { body: 'cross-tenant attempt' },
+  'PATCH /api/studies/:id/review/threads/:threadId': { status: 'closed' },
 };
 
 /** A scheduled report that passes validation. */
@@ -159,6 +165,7 @@ const QUERIES: Record<string, string> = {
   'GET /api/studies/:id/dashboards/:did/diff': '?from=1&to=1',
   'GET /api/studies/:id/pipelines/:pid/diff': '?from=1&to=1',
   'GET /api/studies/:id/dashboards/:did/widgets/:wid/export': '?format=csv',
+  'GET /api/studies/:id/review/datasets/:dataset/history': '?key=USUBJID%3DVICTIM-001',
 };
 
 /** Routes that take a file rather than JSON. */
@@ -188,6 +195,8 @@ function fillParams(url: string): string {
     if (name === 'reportId') return victim.reportId;
     if (name === 'runId') return victim.reportRunId;
     if (name === 'subjectId') return 'VICTIM-001';
+    if (name === 'threadId') return victim.threadId;
+    if (name === 'usubjid') return 'VICTIM-001';
     if (name !== 'id') throw new Error(`${url}: the isolation test does not know parameter :${name}; teach it.`);
     if (url.startsWith('/api/studies/')) return victim.studyId;
     if (url.startsWith('/api/users/')) return victim.userId;
@@ -300,7 +309,20 @@ beforeAll(async () => {
     url: `/api/studies/${a.study.id}/scheduled-reports/${report.json().data.id}/test`,
   });
   expect(reportTest.statusCode, reportTest.body).toBe(202);
+  const marked = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/review/marks`,
+    payload: { dataset: 'DM', key: { USUBJID: 'VICTIM-001' } },
+  });
+  expect(marked.statusCode, marked.body).toBe(201);
+  const thread = await t.request(custom, {
+    method: 'POST',
+    url: `/api/studies/${a.study.id}/review/threads`,
+    payload: { usubjid: 'VICTIM-001', title: 'Victim query', body: 'Please check' },
+  });
+  expect(thread.statusCode, thread.body).toBe(201);
   victim = {
+    threadId: thread.json().data.id,
     sourceId: source.json().data.id,
     pullId: pull.json().data.id,
     signatureId: signature.json().data.id,
@@ -409,6 +431,7 @@ describe('tenant isolation', () => {
         victim.signatureId,
         victim.reportId,
         'Victim report',
+        'Victim query',
       ];
       for (const route of t.routes) {
         const key = `${route.method} ${route.url}`;

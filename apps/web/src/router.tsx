@@ -29,6 +29,7 @@ import { studyPipelineRoute, studyPipelineRunRoute } from './routes/study-pipeli
 import { studyPipelineEditRoute, studyPipelineNewRoute } from './routes/study-pipeline-edit.tsx';
 import { studyPipelinesRoute } from './routes/study-pipelines.tsx';
 import { studyReportsRoute } from './routes/study-reports.tsx';
+import { studyReviewRoute } from './routes/study-review.tsx';
 import { studySubjectRoute } from './routes/study-subject.tsx';
 import { userRoute } from './routes/user.tsx';
 import { usersRoute } from './routes/users.tsx';
@@ -53,6 +54,7 @@ const routeTree = rootRoute.addChildren([
     studyPipelineRunRoute,
     studyReportsRoute,
     studySubjectRoute,
+    studyReviewRoute,
     dataSourcesRoute,
     pipelinesRoute,
     usersRoute,

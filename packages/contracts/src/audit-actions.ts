@@ -93,6 +93,12 @@ export const AUDIT_ACTIONS = [
   'scheduled_report.disabled',
   'scheduled_report.resent',
   'report_settings.updated',
+  'review.marked',
+  'review.unmarked',
+  'review_thread.created',
+  'review_thread.replied',
+  'review_thread.status_changed',
+  'review_thread.assigned',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -118,5 +124,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'data_source_pull',
   'signature',
   'scheduled_report',
+  'review_mark',
+  'review_thread',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];

@@ -22,6 +22,7 @@ export * from './pipeline-dsl.ts';
 export * from './pipeline-sql.ts';
 export * from './pipelines.ts';
 export * from './query.ts';
+export * from './review.ts';
 export * from './roles.ts';
 export * from './scheduled-reports.ts';
 export * from './security.ts';

@@ -22,6 +22,7 @@ const SEED: Record<string, string[]> = {
     'data:export:assigned',
     'data:delete:assigned',
     'data:view_phi:assigned',
+    'review:perform:assigned',
     'audit:view:own',
     'api:create_key:own',
     'api:manage_key:own',
@@ -42,6 +43,7 @@ const SEED: Record<string, string[]> = {
     'data:export:assigned',
     'data:delete:assigned',
     'data:view_phi:assigned',
+    'review:perform:assigned',
     'user:view:own',
   ],
   data_scientist: [
@@ -59,14 +61,15 @@ const SEED: Record<string, string[]> = {
     'dashboard:view:assigned',
     'dashboard:export:assigned',
     'data:export:assigned',
+    'review:perform:assigned',
   ],
   auditor: ['study:view:assigned', 'dashboard:view:assigned', 'audit:view:own', 'audit:export:own'],
 };
 
 describe('system roles', () => {
-  it('has exactly the 30 permission codes of the seed', () => {
-    expect(PERMISSIONS).toHaveLength(30);
-    expect(new Set(PERMISSIONS).size).toBe(30);
+  it('has exactly the 31 permission codes of the seed (30, plus review:perform:assigned of issue 19)', () => {
+    expect(PERMISSIONS).toHaveLength(31);
+    expect(new Set(PERMISSIONS).size).toBe(31);
   });
 
   it.each(Object.entries(SEED))('%s holds exactly the seed grants', (key, grants) => {
@@ -77,7 +80,7 @@ describe('system roles', () => {
   it('platform_admin holds everything; tenants can never grant platform or tenant permissions', () => {
     expect([...SYSTEM_ROLES.platform_admin.permissions].sort()).toEqual([...PERMISSIONS].sort());
     expect(TENANT_PERMISSIONS.some((p) => p.startsWith('platform:') || p.startsWith('tenant:'))).toBe(false);
-    expect(TENANT_PERMISSIONS).toHaveLength(26);
+    expect(TENANT_PERMISSIONS).toHaveLength(27);
   });
 });
 

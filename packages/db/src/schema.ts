@@ -1278,6 +1278,98 @@ export const anonymousRateLimitCounters = pgTable(
   ],
 );
 
+
+
+// ── rv-workflow ──
+
+/**
+ * Review marks, append-only (a trigger refuses UPDATE and DELETE, migration 0018): a record's
+ * current mark is its latest row. A record is named by its dataset and its key (USUBJID plus
+ * --SEQ, or USUBJID alone in one-row-per-subject data such as DM), written canonically in
+ * `record_key` (`USUBJID=01-701-1015|AESEQ=3`). `content_sha256` is the SHA-256 of the record's
+ * canonical content when it was reviewed, `snapshot` the values it was reviewed with (PHI: masked
+ * on the way out for readers without PHI access), so a later version can say what changed.
+ * `action = 'unmarked'` withdraws the mark and keeps the history.
+ */
+export const reviewMarks = pgTable(
+  'review_marks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    dataset: text('dataset').notNull(),
+    recordKey: text('record_key').notNull(),
+    keyValues: jsonb('key_values').$type<Record<string, string | null>>().notNull(),
+    usubjid: text('usubjid').notNull(),
+    action: text('action', { enum: ['reviewed', 'unmarked'] }).notNull(),
+    contentSha256: text('content_sha256'),
+    dataVersionId: uuid('data_version_id')
+      .notNull()
+      .references(() => dataVersions.id),
+    snapshot: jsonb('snapshot').$type<Record<string, string | null>>(),
+    comment: text('comment'),
+    userId: uuid('user_id').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('review_marks_record').on(t.orgId, t.studyId, t.dataset, t.recordKey, t.createdAt),
+    index('review_marks_subject').on(t.orgId, t.studyId, t.usubjid),
+  ],
+);
+
+/**
+ * A note or query on a subject (dataset and record key null) or on one record: open → answered →
+ * closed (and reopened), assigned to one user. Its messages are append-only.
+ */
+export const reviewThreads = pgTable(
+  'review_threads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    kind: text('kind', { enum: ['note', 'query'] }).notNull(),
+    usubjid: text('usubjid').notNull(),
+    dataset: text('dataset'),
+    recordKey: text('record_key'),
+    title: text('title').notNull(),
+    status: text('status', { enum: ['open', 'answered', 'closed'] })
+      .notNull()
+      .default('open'),
+    assignedTo: uuid('assigned_to').references(() => users.id),
+    createdBy: uuid('created_by').references(() => users.id),
+    ...timestamps,
+  },
+  (t) => [
+    index('review_threads_study').on(t.orgId, t.studyId, t.status),
+    index('review_threads_subject').on(t.orgId, t.studyId, t.usubjid),
+  ],
+);
+
+export const reviewMessages = pgTable(
+  'review_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    threadId: uuid('thread_id')
+      .notNull()
+      .references(() => reviewThreads.id),
+    userId: uuid('user_id').references(() => users.id),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('review_messages_thread').on(t.threadId, t.createdAt)],
+);
+
 // ── compliance2 ──
 
 /**

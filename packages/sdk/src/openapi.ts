@@ -84,7 +84,7 @@ export interface paths {
                         /** @default 1000 */
                         hourlyLimit?: number;
                         name: string;
-                        scopes: ("organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "user:view:own" | "audit:view:own" | "audit:export:own")[];
+                        scopes: ("organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "review:perform:assigned" | "user:view:own" | "audit:view:own" | "audit:export:own")[];
                         /** @default null */
                         studyIds?: string[] | null;
                     };
@@ -2821,7 +2821,7 @@ export interface paths {
                         description?: string;
                         key: string;
                         name: string;
-                        permissions: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
+                        permissions: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "review:perform:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
                     };
                 };
             };
@@ -2956,7 +2956,7 @@ export interface paths {
                     "application/json": {
                         description?: string;
                         name?: string;
-                        permissions?: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
+                        permissions?: ("organization:manage:own" | "organization:view:own" | "study:create:own" | "study:manage:assigned" | "study:view:assigned" | "study:delete:assigned" | "pipeline:execute:assigned" | "pipeline:configure:assigned" | "pipeline:view:assigned" | "dashboard:create:assigned" | "dashboard:edit:assigned" | "dashboard:view:assigned" | "dashboard:delete:assigned" | "dashboard:export:assigned" | "data:upload:assigned" | "data:view:assigned" | "data:export:assigned" | "data:delete:assigned" | "data:view_phi:assigned" | "review:perform:assigned" | "user:create:own" | "user:manage:own" | "user:view:own" | "audit:view:own" | "audit:export:own" | "api:create_key:own" | "api:manage_key:own")[];
                     };
                 };
             };
@@ -8332,6 +8332,900 @@ export interface paths {
                             }[];
                             rows: unknown[][];
                             total: number | null;
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Review counts per dataset and status on the active version, and open queries */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                datasets: {
+                                    changed: number;
+                                    dataset: string;
+                                    key: string[] | null;
+                                    keyProblem: string | null;
+                                    notReviewed: number;
+                                    removed: number;
+                                    reviewed: number;
+                                    rows: number;
+                                }[];
+                                dataVersionId: string | null;
+                                openAssignedToMe: number;
+                                openThreads: number;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/datasets/{dataset}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every mark and withdrawal of one record, oldest first (`key=USUBJID=…|AESEQ=…`) */
+        get: {
+            parameters: {
+                query: {
+                    key: string;
+                };
+                header?: never;
+                path: {
+                    dataset: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @enum {string} */
+                                action: "reviewed" | "unmarked";
+                                comment: string | null;
+                                contentSha256: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                dataset: string;
+                                /** Format: uuid */
+                                dataVersionId: string;
+                                /** Format: uuid */
+                                id: string;
+                                key: {
+                                    [key: string]: string | null;
+                                };
+                                recordKey: string;
+                                userId: string | null;
+                                userName: string | null;
+                                usubjid: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/datasets/{dataset}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A page of a dataset’s records with their review status (filter by status and subject)
+         * @description status: reviewed | changed (the record’s content differs from what was reviewed; `changes` lists the fields) | not_reviewed | removed (marked, no longer in the active version). Records in file order.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    status?: "reviewed" | "changed" | "not_reviewed" | "removed";
+                    usubjid?: string;
+                };
+                header?: never;
+                path: {
+                    dataset: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                changes: {
+                                    column: string;
+                                    from: string | null;
+                                    to: string | null;
+                                }[];
+                                dataset: string;
+                                key: {
+                                    [key: string]: string | null;
+                                };
+                                mark: {
+                                    /** @enum {string} */
+                                    action: "reviewed" | "unmarked";
+                                    comment: string | null;
+                                    contentSha256: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    dataset: string;
+                                    /** Format: uuid */
+                                    dataVersionId: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    key: {
+                                        [key: string]: string | null;
+                                    };
+                                    recordKey: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                    usubjid: string;
+                                } | null;
+                                recordKey: string;
+                                /** @enum {string} */
+                                status: "reviewed" | "changed" | "not_reviewed" | "removed";
+                                usubjid: string;
+                            }[];
+                            meta: {
+                                /** Format: uuid */
+                                dataVersionId: string;
+                                key: string[];
+                            };
+                            page: {
+                                limit: number;
+                                offset: number;
+                                total: number;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/marks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a record (or a subject: dataset DM/ADSL, key USUBJID) reviewed on the active version */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        dataset: string;
+                        key: {
+                            [key: string]: string | number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                changes: {
+                                    column: string;
+                                    from: string | null;
+                                    to: string | null;
+                                }[];
+                                dataset: string;
+                                key: {
+                                    [key: string]: string | null;
+                                };
+                                mark: {
+                                    /** @enum {string} */
+                                    action: "reviewed" | "unmarked";
+                                    comment: string | null;
+                                    contentSha256: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    dataset: string;
+                                    /** Format: uuid */
+                                    dataVersionId: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    key: {
+                                        [key: string]: string | null;
+                                    };
+                                    recordKey: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                    usubjid: string;
+                                } | null;
+                                recordKey: string;
+                                /** @enum {string} */
+                                status: "reviewed" | "changed" | "not_reviewed" | "removed";
+                                usubjid: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/subjects/{usubjid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One subject’s review status: the subject mark and every reviewable record */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    usubjid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: uuid */
+                                dataVersionId: string;
+                                records: {
+                                    changes: {
+                                        column: string;
+                                        from: string | null;
+                                        to: string | null;
+                                    }[];
+                                    dataset: string;
+                                    key: {
+                                        [key: string]: string | null;
+                                    };
+                                    mark: {
+                                        /** @enum {string} */
+                                        action: "reviewed" | "unmarked";
+                                        comment: string | null;
+                                        contentSha256: string | null;
+                                        /** Format: date-time */
+                                        createdAt: string;
+                                        dataset: string;
+                                        /** Format: uuid */
+                                        dataVersionId: string;
+                                        /** Format: uuid */
+                                        id: string;
+                                        key: {
+                                            [key: string]: string | null;
+                                        };
+                                        recordKey: string;
+                                        userId: string | null;
+                                        userName: string | null;
+                                        usubjid: string;
+                                    } | null;
+                                    recordKey: string;
+                                    /** @enum {string} */
+                                    status: "reviewed" | "changed" | "not_reviewed" | "removed";
+                                    usubjid: string;
+                                }[];
+                                subject: {
+                                    changes: {
+                                        column: string;
+                                        from: string | null;
+                                        to: string | null;
+                                    }[];
+                                    dataset: string;
+                                    key: {
+                                        [key: string]: string | null;
+                                    };
+                                    mark: {
+                                        /** @enum {string} */
+                                        action: "reviewed" | "unmarked";
+                                        comment: string | null;
+                                        contentSha256: string | null;
+                                        /** Format: date-time */
+                                        createdAt: string;
+                                        dataset: string;
+                                        /** Format: uuid */
+                                        dataVersionId: string;
+                                        /** Format: uuid */
+                                        id: string;
+                                        key: {
+                                            [key: string]: string | null;
+                                        };
+                                        recordKey: string;
+                                        userId: string | null;
+                                        userName: string | null;
+                                        usubjid: string;
+                                    } | null;
+                                    recordKey: string;
+                                    /** @enum {string} */
+                                    status: "reviewed" | "changed" | "not_reviewed" | "removed";
+                                    usubjid: string;
+                                } | null;
+                                usubjid: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The study’s review notes and queries, newest activity first */
+        get: {
+            parameters: {
+                query?: {
+                    assigned?: "me";
+                    status?: "open" | "answered" | "closed";
+                    usubjid?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                assignedTo: string | null;
+                                assignedToName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                createdByName: string | null;
+                                dataset: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "note" | "query";
+                                messages?: {
+                                    body: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                }[];
+                                recordKey: string | null;
+                                /** @enum {string} */
+                                status: "open" | "answered" | "closed";
+                                title: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                usubjid: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        /** Open a note or query on a subject, or on one record (dataset and key), with its first message */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assignedTo?: string | null;
+                        body: string;
+                        dataset?: string;
+                        key?: {
+                            [key: string]: string | number;
+                        };
+                        /**
+                         * @default query
+                         * @enum {string}
+                         */
+                        kind?: "note" | "query";
+                        title: string;
+                        usubjid: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                assignedTo: string | null;
+                                assignedToName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                createdByName: string | null;
+                                dataset: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "note" | "query";
+                                messages?: {
+                                    body: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                }[];
+                                recordKey: string | null;
+                                /** @enum {string} */
+                                status: "open" | "answered" | "closed";
+                                title: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                usubjid: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/threads/{threadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One review thread with its messages */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    threadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                assignedTo: string | null;
+                                assignedToName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                createdByName: string | null;
+                                dataset: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "note" | "query";
+                                messages?: {
+                                    body: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                }[];
+                                recordKey: string | null;
+                                /** @enum {string} */
+                                status: "open" | "answered" | "closed";
+                                title: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                usubjid: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a thread’s status (open, answered, closed) or assignee */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    threadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assignedTo?: string | null;
+                        /** @enum {string} */
+                        status?: "open" | "answered" | "closed";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                assignedTo: string | null;
+                                assignedToName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                createdByName: string | null;
+                                dataset: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "note" | "query";
+                                messages?: {
+                                    body: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                }[];
+                                recordKey: string | null;
+                                /** @enum {string} */
+                                status: "open" | "answered" | "closed";
+                                title: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                usubjid: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/studies/{id}/review/threads/{threadId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reply: the assignee’s reply answers an open query; another reply to an answered one reopens it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    threadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                assignedTo: string | null;
+                                assignedToName: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                createdByName: string | null;
+                                dataset: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                kind: "note" | "query";
+                                messages?: {
+                                    body: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                }[];
+                                recordKey: string | null;
+                                /** @enum {string} */
+                                status: "open" | "answered" | "closed";
+                                title: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                usubjid: string;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/studies/{id}/review/unmark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw the review mark of a record (kept in its history) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        dataset: string;
+                        key: {
+                            [key: string]: string | number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                changes: {
+                                    column: string;
+                                    from: string | null;
+                                    to: string | null;
+                                }[];
+                                dataset: string;
+                                key: {
+                                    [key: string]: string | null;
+                                };
+                                mark: {
+                                    /** @enum {string} */
+                                    action: "reviewed" | "unmarked";
+                                    comment: string | null;
+                                    contentSha256: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    dataset: string;
+                                    /** Format: uuid */
+                                    dataVersionId: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    key: {
+                                        [key: string]: string | null;
+                                    };
+                                    recordKey: string;
+                                    userId: string | null;
+                                    userName: string | null;
+                                    usubjid: string;
+                                } | null;
+                                recordKey: string;
+                                /** @enum {string} */
+                                status: "reviewed" | "changed" | "not_reviewed" | "removed";
+                                usubjid: string;
+                            };
                         };
                     };
                 };

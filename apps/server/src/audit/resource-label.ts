@@ -109,6 +109,20 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
           )
         )?.resource_label ?? null
       );
+    case 'review_mark': {
+      const row = await one<{ code: string; dataset: string; record_key: string }>(
+        tx,
+        sql`select s.code, m.dataset, m.record_key from review_marks m join studies s on s.id = m.study_id where m.id = ${id}`,
+      );
+      return row ? `${row.code} ${row.dataset} ${row.record_key}` : null;
+    }
+    case 'review_thread': {
+      const row = await one<{ code: string; title: string; usubjid: string }>(
+        tx,
+        sql`select s.code, t.title, t.usubjid from review_threads t join studies s on s.id = t.study_id where t.id = ${id}`,
+      );
+      return row ? `${row.code} ${row.usubjid}: ${row.title}` : null;
+    }
     case 'session':
     case 'audit_trail':
       return null;

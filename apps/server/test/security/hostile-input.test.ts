@@ -192,7 +192,15 @@ beforeAll(async () => {
     method: 'POST',
     url: `/api/studies/${tenant.study.id}/scheduled-reports/${report.json().data.id}/test`,
   });
+  const thread = await t.request(admin, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/review/threads`,
+    payload: { usubjid: 'S-001', title: 'Walker query', body: 'Please check' },
+  });
+  expect(thread.statusCode, thread.body).toBe(201);
   ids = {
+    threadId: thread.json().data.id,
+    usubjid: 'S-001',
     signatures: signature.json().data.id,
     reportId: report.json().data.id,
     runId: reportTest.json().data.runId,

@@ -225,6 +225,7 @@ describe('studies', () => {
       'dashboard:view:assigned',
       'dashboard:export:assigned',
       'data:export:assigned',
+      'review:perform:assigned',
     ]);
     const all = await t.request(auditor, { method: 'GET', url: '/api/studies' });
     expect(all.json().data).toHaveLength(2);

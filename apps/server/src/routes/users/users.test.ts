@@ -274,7 +274,7 @@ describe('custom roles', () => {
     const tenant = await t.tenant();
     const admin = await tenant.as('org_admin');
     const catalogue = (await t.request(admin, { method: 'GET', url: '/api/permissions' })).json().data;
-    expect(catalogue).toHaveLength(30);
+    expect(catalogue).toHaveLength(31);
     expect(catalogue.find((p: { code: string }) => p.code === 'tenant:create:all').assignable).toBe(false);
     expect(catalogue.find((p: { code: string }) => p.code === 'study:view:assigned').assignable).toBe(true);
   });

@@ -94,6 +94,12 @@ const PHRASES: Record<AuditAction, string> = {
   'scheduled_report.disabled': 'disabled a scheduled report after three failed runs',
   'scheduled_report.resent': 'resent the file of a failed report run',
   'report_settings.updated': 'changed who e-mailed reports may go to',
+  'review.marked': 'marked a record reviewed',
+  'review.unmarked': 'withdrew a review mark',
+  'review_thread.created': 'opened a review note or query',
+  'review_thread.replied': 'replied to a review query',
+  'review_thread.status_changed': 'changed a review query’s status',
+  'review_thread.assigned': 'assigned a review query',
 };
 
 function isKnownAction(action: string): action is AuditAction {

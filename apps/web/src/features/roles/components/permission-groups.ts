@@ -7,6 +7,7 @@ const RESOURCE_LABELS: Record<string, string> = {
   data: 'Data',
   pipeline: 'Pipelines',
   dashboard: 'Dashboards',
+  review: 'Clinical review',
   user: 'Users',
   audit: 'Audit trail',
   api: 'API keys',

@@ -21,6 +21,9 @@ export function StudyTabs({ studyId, permissions }: { studyId: string; permissio
   if (dashboards && reports && permissions.includes('dashboard:export:assigned')) {
     links.push({ label: 'Reports', to: '/studies/$studyId/reports', params: { studyId } });
   }
+  if (permissions.includes('data:view:assigned') || permissions.includes('review:perform:assigned')) {
+    links.push({ label: 'Review', to: '/studies/$studyId/review', params: { studyId } });
+  }
   // Overview alone is no choice: no tab bar.
   if (links.length < 2) return null;
   return (

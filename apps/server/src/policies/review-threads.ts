@@ -1,0 +1,34 @@
+import type { Actor } from '../auth/actor.ts';
+import { notFound } from '../lib/app-error.ts';
+import type { AppContext } from '../lib/context.ts';
+import { presentThread } from '../presenters/review.ts';
+import { messagesOf, threadsOf } from '../repositories/review.repo.ts';
+import type { StudyRow } from '../repositories/studies.repo.ts';
+
+/** The study's threads, newest activity first, filtered by status, subject or "assigned to me". */
+export async function reviewThreads(
+  ctx: AppContext,
+  actor: Actor,
+  study: StudyRow,
+  query: { status?: 'open' | 'answered' | 'closed'; usubjid?: string; assigned?: 'me' },
+) {
+  const rows = await ctx.database.tenant(actor.orgId, (tx) =>
+    threadsOf(tx, actor.orgId, study.id, {
+      status: query.status,
+      usubjid: query.usubjid,
+      // An API key is nobody's assignee: "mine" is empty for it.
+      assignedTo:
+        query.assigned === 'me' ? (actor.apiKey ? '00000000-0000-0000-0000-000000000000' : actor.userId) : undefined,
+    }),
+  );
+  return rows.map((row) => presentThread(row));
+}
+
+/** One thread with its messages, oldest first; 404 for another study's or tenant's. */
+export async function reviewThread(ctx: AppContext, actor: Actor, study: StudyRow, threadId: string) {
+  return ctx.database.tenant(actor.orgId, async (tx) => {
+    const [row] = await threadsOf(tx, actor.orgId, study.id, { id: threadId });
+    if (!row) throw notFound('Review thread');
+    return presentThread(row, await messagesOf(tx, actor.orgId, [row.id]));
+  });
+}

@@ -1,0 +1,116 @@
+import { buildZip } from '@cdp/formats/testing';
+import { type APIRequestContext, expect, test } from '@playwright/test';
+import { DEMO_PASSWORD } from './support/constants.ts';
+import { mainNav, shot, signIn } from './support/session.ts';
+
+/*
+ * The review workflow in a real browser: a clinical monitor marks an AE reviewed on the Review
+ * page; a new upload re-grades that AE and is activated; the mark reads "changed since review"
+ * with what changed. Uploads and activation go through the API as the study manager (the Data
+ * page has its own spec). The extract is built here, so every value checked is known.
+ */
+
+const MANAGER_EMAIL = 'manager@demo.cdp.local';
+const MONITOR_EMAIL = 'monitor@demo.cdp.local';
+const DEMO_STUDY = 'CDP-301';
+
+const DM = `STUDYID,DOMAIN,USUBJID,AGE,SEX,ARM
+CDP-301,DM,01-701-1015,63,F,Placebo
+CDP-301,DM,01-701-1023,64,M,Placebo
+`;
+const AE_HEADER = 'STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AESEV,AESTDTC';
+const AE_V1 = `${AE_HEADER}
+CDP-301,AE,01-701-1015,1,APPLICATION SITE ERYTHEMA,MILD,2014-01-03
+CDP-301,AE,01-701-1015,2,DIARRHOEA,MILD,2014-01-09
+CDP-301,AE,01-701-1023,1,ERYTHEMA,SEVERE,2012-08-07
+`;
+// The next transfer re-grades the diarrhoea.
+const AE_V2 = AE_V1.replace('2,DIARRHOEA,MILD', '2,DIARRHOEA,MODERATE');
+
+async function loadAndActivate(request: APIRequestContext, ae: string): Promise<void> {
+  const login = await request.post('/api/auth/login', { data: { email: MANAGER_EMAIL, password: DEMO_PASSWORD } });
+  const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
+  const studies = await request.get('/api/studies', { headers });
+  const study = (await studies.json()).data.find((s: { code: string }) => s.code === DEMO_STUDY);
+  const buffer = buildZip([
+    { name: 'dm.csv', data: DM },
+    { name: 'ae.csv', data: ae },
+  ]);
+  const upload = await request.post(`/api/studies/${study.id}/uploads`, {
+    headers,
+    multipart: { file: { name: 'review-extract.zip', mimeType: 'application/zip', buffer } },
+    // A loaded 2-core machine converts slowly.
+    timeout: 120_000,
+  });
+  expect(upload.status(), await upload.text()).toBe(201);
+  const version = (await upload.json()).data;
+  if (version.active) return;
+  const activated = await request.post(`/api/studies/${study.id}/versions/${version.id}/activate`, {
+    headers,
+    data: { reason: 'Review e2e: new AE transfer' },
+    timeout: 120_000,
+  });
+  expect(activated.status(), await activated.text()).toBe(200);
+}
+
+test('a monitor marks an AE reviewed; a new version changes it and the mark shows what changed', async ({
+  page,
+  request,
+}) => {
+  await test.step('the study manager loads and activates an extract', () => loadAndActivate(request, AE_V1));
+
+  await test.step('the monitor marks AE 01-701-1015/2 reviewed on the Review page', async () => {
+    await signIn(page, MONITOR_EMAIL, DEMO_PASSWORD);
+    await mainNav(page).getByRole('link', { name: 'Studies' }).click();
+    await page.getByRole('link', { name: DEMO_STUDY }).first().click();
+    await page.getByRole('navigation', { name: 'Study sections' }).getByRole('link', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'AE', exact: true }).click();
+    await page.getByRole('combobox', { name: 'Show records' }).selectOption('not_reviewed');
+    await page.getByRole('button', { name: 'Mark reviewed: AE USUBJID=01-701-1015|AESEQ=2' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Comment/).fill('Checked against the source document');
+    await dialog.getByRole('button', { name: 'Mark reviewed' }).click();
+    await expect(page.getByText('Marked reviewed: AE USUBJID=01-701-1015|AESEQ=2')).toBeVisible();
+    await page.getByRole('combobox', { name: 'Show records' }).selectOption('reviewed');
+    const row = page.getByRole('row', { name: /01-701-1015.*AESEQ 2/ });
+    await expect(row.getByText('Reviewed', { exact: true })).toBeVisible();
+    await expect(row).toContainText('Checked against the source document');
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await expect(row).toBeVisible();
+      await shot(page, `review-10-marked-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await test.step('a new transfer re-grades the AE; the mark reads "changed since review"', async () => {
+    await loadAndActivate(request, AE_V2);
+    await page.reload();
+    await page.getByRole('button', { name: 'AE', exact: true }).click();
+    await page.getByRole('combobox', { name: 'Show records' }).selectOption('changed');
+    const row = page.getByRole('row', { name: /01-701-1015.*AESEQ 2/ });
+    await expect(row.getByText('Changed since review')).toBeVisible();
+    const changes = row.getByRole('list', { name: 'What changed since review' });
+    await expect(changes).toContainText('AESEV');
+    await expect(changes).toContainText('MILD');
+    await expect(changes).toContainText('MODERATE');
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await expect(row).toBeVisible();
+      await shot(page, `review-11-changed-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await test.step('the monitor opens a query on the changed AE', async () => {
+    const row = page.getByRole('row', { name: /01-701-1015.*AESEQ 2/ });
+    await row.getByRole('button', { name: 'Notes and queries: AE USUBJID=01-701-1015|AESEQ=2' }).click();
+    const panel = page.getByRole('dialog');
+    await panel.getByLabel('Title').fill('Severity re-graded');
+    await panel.getByLabel('Message').fill('Please confirm MODERATE against the source.');
+    await panel.getByRole('button', { name: 'Open query' }).click();
+    await expect(panel.getByText('Please confirm MODERATE against the source.')).toBeVisible();
+    await expect(panel.getByText('Open', { exact: true })).toBeVisible();
+    await shot(page, 'review-12-query');
+  });
+});
