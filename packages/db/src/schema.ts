@@ -1278,8 +1278,6 @@ export const anonymousRateLimitCounters = pgTable(
   ],
 );
 
-
-
 // ── rv-workflow ──
 
 /**

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/audit-log.ts';
 import { actorForUser } from '../auth/actor-for-user.ts';
 import { NO_ORIGIN, systemAuthor, userAuthor } from '../auth/author.ts';
+import { withJobPhiLog } from '../commands/record-phi-access.ts';
 import { exportEngine } from '../exports/export-engine.ts';
 import {
   EXPORT_MEDIA_TYPES,
@@ -15,7 +16,6 @@ import {
   type ProducedExport,
   produceExport,
 } from '../exports/produce-export.ts';
-import { withJobPhiLog } from '../commands/record-phi-access.ts';
 import type { AppContext } from '../lib/context.ts';
 import { sendMail } from '../mail/mailer.ts';
 import type { ScheduledReportRow, ScheduledReportRunRow } from '../repositories/scheduled-reports.repo.ts';
