@@ -2,9 +2,10 @@ import type { SubjectEvent } from '@cdp/contracts';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { DateCell, orMissing, SeverityBadge } from './profile-cells.tsx';
+import { type ProfileReview, ReviewStatusCell, reviewRecordOf } from './subject-review.tsx';
 
 /** The subject's adverse events, one row per record (AE or ADAE), in time order. */
-export function AdverseEventsTable({ events }: { events: SubjectEvent[] }) {
+export function AdverseEventsTable({ events, review }: { events: SubjectEvent[]; review?: ProfileReview | null }) {
   if (events.length === 0) {
     return <p className="px-5 py-6 text-[13px] text-muted-foreground">No adverse events recorded for this subject.</p>;
   }
@@ -22,6 +23,7 @@ export function AdverseEventsTable({ events }: { events: SubjectEvent[] }) {
           <TableHead>Related</TableHead>
           <TableHead>Outcome</TableHead>
           <TableHead>Action taken</TableHead>
+          {review ? <TableHead>Review</TableHead> : null}
         </TableRow>
       </TableHeader>
       <TableBody>
@@ -52,6 +54,15 @@ export function AdverseEventsTable({ events }: { events: SubjectEvent[] }) {
             <TableCell className="py-2 whitespace-nowrap">{orMissing(e.related)}</TableCell>
             <TableCell className="min-w-36 py-2">{orMissing(e.outcome)}</TableCell>
             <TableCell className="min-w-32 py-2">{orMissing(e.action)}</TableCell>
+            {review ? (
+              <TableCell className="py-2">
+                <ReviewStatusCell
+                  review={review}
+                  record={reviewRecordOf(review, e)}
+                  label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`.replace(/\s+/g, ' ')}
+                />
+              </TableCell>
+            ) : null}
           </TableRow>
         ))}
       </TableBody>
