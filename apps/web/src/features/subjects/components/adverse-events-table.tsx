@@ -15,6 +15,7 @@ export function AdverseEventsTable({ events, review }: { events: SubjectEvent[];
         <TableRow>
           <TableHead>#</TableHead>
           <TableHead>Adverse event</TableHead>
+          {review ? <TableHead>Review</TableHead> : null}
           <TableHead>Body system</TableHead>
           <TableHead>Start</TableHead>
           <TableHead>End</TableHead>
@@ -23,7 +24,6 @@ export function AdverseEventsTable({ events, review }: { events: SubjectEvent[];
           <TableHead>Related</TableHead>
           <TableHead>Outcome</TableHead>
           <TableHead>Action taken</TableHead>
-          {review ? <TableHead>Review</TableHead> : null}
         </TableRow>
       </TableHeader>
       <TableBody>
@@ -34,6 +34,15 @@ export function AdverseEventsTable({ events, review }: { events: SubjectEvent[];
               <div className="font-medium">{e.term}</div>
               {e.decod && e.decod !== e.term ? <div className="text-xs text-muted-foreground">{e.decod}</div> : null}
             </TableCell>
+            {review ? (
+              <TableCell className="py-2">
+                <ReviewStatusCell
+                  review={review}
+                  record={reviewRecordOf(review, e)}
+                  label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`.replace(/\s+/g, ' ')}
+                />
+              </TableCell>
+            ) : null}
             <TableCell className="min-w-40 py-2 text-muted-foreground">{orMissing(e.category)}</TableCell>
             <TableCell className="py-2">
               <DateCell date={e.start} day={e.startDay} />
@@ -54,15 +63,6 @@ export function AdverseEventsTable({ events, review }: { events: SubjectEvent[];
             <TableCell className="py-2 whitespace-nowrap">{orMissing(e.related)}</TableCell>
             <TableCell className="min-w-36 py-2">{orMissing(e.outcome)}</TableCell>
             <TableCell className="min-w-32 py-2">{orMissing(e.action)}</TableCell>
-            {review ? (
-              <TableCell className="py-2">
-                <ReviewStatusCell
-                  review={review}
-                  record={reviewRecordOf(review, e)}
-                  label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`.replace(/\s+/g, ' ')}
-                />
-              </TableCell>
-            ) : null}
           </TableRow>
         ))}
       </TableBody>
