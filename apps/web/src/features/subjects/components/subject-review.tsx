@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { subjectReviewQuery } from '../../review/api/review-api.ts';
 import { MarkControl } from '../../review/components/mark-control.tsx';
 import { ReviewBadge, ReviewChanges } from '../../review/components/review-badge.tsx';
+import { reviewRecordOf as matchRecord } from '../lib/review-match.ts';
 
 /** What the reader may do with review on the profile: see badges (data:view or review:perform), mark (review:perform). */
 export interface ProfileReview {
@@ -34,17 +35,9 @@ export function useProfileReview(
   };
 }
 
-/** The review record of an event: same dataset, key USUBJID + its --SEQ (as the review API keys records). */
+/** The review record of an event (dataset + USUBJID + --SEQ, as the review API keys records). */
 export function reviewRecordOf(review: ProfileReview, event: SubjectEvent): ReviewRecordStatusDto | null {
-  if (event.seq === null) return null;
-  const dataset = event.dataset.toUpperCase();
-  return (
-    review.records.find((r) => {
-      if (r.dataset.toUpperCase() !== dataset) return false;
-      const seq = Object.entries(r.key).find(([name]) => name.toUpperCase().endsWith('SEQ'));
-      return seq !== undefined && seq[1] !== null && Number(seq[1]) === event.seq;
-    }) ?? null
-  );
+  return matchRecord(review.records, event);
 }
 
 /** A record's badge, what changed since its review, and (for reviewers) the mark control. */
