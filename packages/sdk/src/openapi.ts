@@ -10178,6 +10178,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/subjects/{subjectId}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subject's profile from the study's active data version (SDTM or ADaM): demographics, disposition, a timeline of visits, exposure, adverse events, medications and history, labs and vital signs, and every dataset holding the subject's rows */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    subjectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                datasets: {
+                                    label: string | null;
+                                    name: string;
+                                    rows: number;
+                                    subjectColumn: string;
+                                }[];
+                                demographics: {
+                                    dataset: string;
+                                    fields: {
+                                        label: string | null;
+                                        masked?: boolean;
+                                        name: string;
+                                        value: string | number | boolean | null;
+                                    }[];
+                                } | null;
+                                events: {
+                                    action: string | null;
+                                    category: string | null;
+                                    dataset: string;
+                                    decod: string | null;
+                                    dose: number | null;
+                                    doseUnit: string | null;
+                                    end: string | null;
+                                    endDay: number | null;
+                                    frequency: string | null;
+                                    indication: string | null;
+                                    /** @enum {string} */
+                                    kind: "visit" | "exposure" | "adverse_event" | "medication" | "medical_history" | "disposition";
+                                    outcome: string | null;
+                                    related: string | null;
+                                    route: string | null;
+                                    seq: number | null;
+                                    serious: boolean | null;
+                                    severity: string | null;
+                                    start: string | null;
+                                    startDay: number | null;
+                                    term: string;
+                                    treatmentEmergent: boolean | null;
+                                    visit: string | null;
+                                    visitNum: number | null;
+                                }[];
+                                labs: {
+                                    baseline: boolean;
+                                    category: string | null;
+                                    dataset: string;
+                                    date: string | null;
+                                    day: number | null;
+                                    flag: string | null;
+                                    high: number | null;
+                                    low: number | null;
+                                    seq: number | null;
+                                    test: string;
+                                    testCode: string;
+                                    text: string | null;
+                                    unit: string | null;
+                                    value: number | null;
+                                    visit: string | null;
+                                    visitNum: number | null;
+                                }[];
+                                sources: {
+                                    [key: string]: string[];
+                                };
+                                /** Format: uuid */
+                                studyId: string;
+                                subjectId: string;
+                                summary: {
+                                    actualArm: string | null;
+                                    age: number | null;
+                                    ageUnit: string | null;
+                                    arm: string | null;
+                                    country: string | null;
+                                    died: boolean;
+                                    ethnicity: string | null;
+                                    firstDose: string | null;
+                                    lastDose: string | null;
+                                    race: string | null;
+                                    sex: string | null;
+                                    site: string | null;
+                                    status: string | null;
+                                    subjectId: string;
+                                };
+                                truncated: string[];
+                                /** Format: uuid */
+                                versionId: string;
+                                vitals: {
+                                    baseline: boolean;
+                                    category: string | null;
+                                    dataset: string;
+                                    date: string | null;
+                                    day: number | null;
+                                    flag: string | null;
+                                    high: number | null;
+                                    low: number | null;
+                                    seq: number | null;
+                                    test: string;
+                                    testCode: string;
+                                    text: string | null;
+                                    unit: string | null;
+                                    value: number | null;
+                                    visit: string | null;
+                                    visitNum: number | null;
+                                }[];
+                            };
+                            permissions: string[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/uploads": {
         parameters: {
             query?: never;
