@@ -27,13 +27,13 @@ CDP-301,AE,01-701-1023,1,ERYTHEMA,SEVERE,2012-08-07
 // The next transfer re-grades the diarrhoea.
 const AE_V2 = AE_V1.replace('2,DIARRHOEA,MILD', '2,DIARRHOEA,MODERATE');
 
-async function loadAndActivate(request: APIRequestContext, ae: string): Promise<void> {
+async function loadAndActivate(request: APIRequestContext, ae: string, dm = DM): Promise<void> {
   const login = await request.post('/api/auth/login', { data: { email: MANAGER_EMAIL, password: DEMO_PASSWORD } });
   const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
   const studies = await request.get('/api/studies', { headers });
   const study = (await studies.json()).data.find((s: { code: string }) => s.code === DEMO_STUDY);
   const buffer = buildZip([
-    { name: 'dm.csv', data: DM },
+    { name: 'dm.csv', data: dm },
     { name: 'ae.csv', data: ae },
   ]);
   const upload = await request.post(`/api/studies/${study.id}/uploads`, {
@@ -112,5 +112,95 @@ test('a monitor marks an AE reviewed; a new version changes it and the mark show
     await expect(panel.getByText('Please confirm MODERATE against the source.')).toBeVisible();
     await expect(panel.getByText('Open', { exact: true })).toBeVisible();
     await shot(page, 'review-12-query');
+  });
+});
+
+// The walk from the dashboard: AEs with body systems (the AE chart's bars), one per subject per system.
+const WALK_AE_HEADER = 'STUDYID,DOMAIN,USUBJID,AESEQ,AETERM,AEDECOD,AEBODSYS,AESEV,AESER,AESTDTC';
+const WALK_AE_V1 = `${WALK_AE_HEADER}
+CDP-301,AE,01-701-1015,1,APPLICATION SITE ERYTHEMA,APPLICATION SITE ERYTHEMA,GENERAL DISORDERS AND ADMINISTRATION SITE CONDITIONS,MILD,N,2014-01-03
+CDP-301,AE,01-701-1015,2,DIARRHOEA,DIARRHOEA,GASTROINTESTINAL DISORDERS,MILD,N,2014-01-09
+CDP-301,AE,01-701-1023,1,ERYTHEMA,ERYTHEMA,SKIN AND SUBCUTANEOUS TISSUE DISORDERS,SEVERE,N,2012-08-07
+CDP-301,AE,01-701-1023,2,HEADACHE,HEADACHE,NERVOUS SYSTEM DISORDERS,MILD,N,2012-08-09
+`;
+// The next transfer re-grades the erythema of 01-701-1023 and makes it serious.
+const WALK_AE_V2 = WALK_AE_V1.replace(
+  '1,ERYTHEMA,ERYTHEMA,SKIN AND SUBCUTANEOUS TISSUE DISORDERS,SEVERE,N',
+  '1,ERYTHEMA,ERYTHEMA,SKIN AND SUBCUTANEOUS TISSUE DISORDERS,MODERATE,Y',
+);
+
+test('a monitor drills from the AE chart to a profile, marks an AE reviewed; a new version shows what changed there', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(240_000);
+  await test.step('the study manager loads and activates an extract with body systems', () =>
+    loadAndActivate(request, WALK_AE_V1));
+
+  const aes = page.getByRole('table', { name: 'Adverse events' });
+  const erythema = aes.getByRole('row').filter({ hasText: 'ERYTHEMA' }).filter({ hasText: 'SKIN AND SUBCUTANEOUS' });
+
+  await test.step('the monitor drills from the AE chart to the subjects and opens the profile', async () => {
+    await signIn(page, MONITOR_EMAIL, DEMO_PASSWORD);
+    await mainNav(page).getByRole('link', { name: 'Studies' }).click();
+    await page.getByRole('link', { name: DEMO_STUDY }).first().click();
+    await page.getByRole('link', { name: 'Dashboards' }).click();
+    await page
+      .getByRole('link', { name: /Clinical Study Overview/ })
+      .first()
+      .click();
+    const aeChart = page.locator('[data-widget-id="ae-by-soc"]');
+    await expect(aeChart).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await aeChart.getByRole('button', { name: /: actions$/ }).click();
+    await page.getByRole('menuitem', { name: 'Show as table' }).click();
+    await aeChart
+      .getByRole('button', { name: /View subjects: .*SKIN AND SUBCUTANEOUS/ })
+      .first()
+      .click();
+    const subjects = page.getByRole('dialog').getByRole('table', { name: 'Subjects' });
+    await expect(subjects.locator('[data-subject-link]')).toHaveCount(1);
+    await subjects.locator('[data-subject-link="01-701-1023"]').click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('01-701-1023');
+    await expect(erythema).toBeVisible({ timeout: 30_000 });
+    // A reviewer without data:view reads the profile, not the raw dataset tabs.
+    await expect(page.locator('[data-section="datasets"]')).toHaveCount(0);
+    await expect(page.getByRole('region', { name: 'Subject review' })).toContainText('Not reviewed');
+  });
+
+  await test.step('the monitor marks the erythema reviewed on the profile', async () => {
+    await expect(erythema.getByText('Not reviewed', { exact: true })).toBeVisible();
+    await erythema.getByRole('button', { name: 'Mark reviewed: AE 1 ERYTHEMA' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/Comment/).fill('Severity confirmed with the site');
+    await dialog.getByRole('button', { name: 'Mark reviewed' }).click();
+    await expect(page.getByText('Marked reviewed: AE 1 ERYTHEMA')).toBeVisible();
+    await expect(erythema.getByText('Reviewed', { exact: true })).toBeVisible();
+    await expect(erythema).toContainText('Severity confirmed with the site');
+  });
+
+  await test.step('a new version re-grades the AE; the profile shows "changed since review" and what changed', async () => {
+    await loadAndActivate(request, WALK_AE_V2);
+    await page.reload();
+    await expect(erythema.getByText('Changed since review')).toBeVisible({ timeout: 30_000 });
+    const changes = erythema.getByRole('list', { name: 'What changed since review' });
+    await expect(changes).toContainText('AESEV');
+    await expect(changes).toContainText('SEVERE');
+    await expect(changes).toContainText('MODERATE');
+    await expect(changes).toContainText('AESER');
+    await expect(erythema.getByRole('button', { name: 'Mark reviewed: AE 1 ERYTHEMA' })).toContainText('Review again');
+    // The headache, never marked, stays "not reviewed".
+    const headache = aes.getByRole('row').filter({ hasText: 'HEADACHE' });
+    await expect(headache.getByText('Not reviewed', { exact: true })).toBeVisible();
+    for (const [width, height] of [
+      [1440, 900],
+      [1024, 800],
+      [390, 844],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await erythema.scrollIntoViewIfNeeded();
+      await page.waitForTimeout(300);
+      await shot(page, `review-20-profile-changed-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 });

@@ -421,15 +421,6 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "read a subject's patient profile",
-    permission: 'data:view:assigned',
-    allowed: ['org_admin', 'study_manager', 'data_scientist'],
-    request: async ({ tenant, t }) => {
-      const { studyId } = await dashboardWithData(tenant, t);
-      return { method: 'GET', url: `/api/studies/${studyId}/subjects/RB-001/profile` };
-    },
-  },
-  {
     name: 'list the PHI classification of a study',
     permission: 'data:view:assigned',
     allowed: ['org_admin', 'study_manager', 'data_scientist'],
@@ -588,6 +579,22 @@ describe('RBAC matrix', () => {
     }
   });
 
+  it("a subject's patient profile is read by data viewers and by reviewers (data:view or review:perform), not by auditors", async () => {
+    const { studyId } = await dashboardWithData(tenant, t);
+    for (const role of ROLES) {
+      const res = await t.request(sessions.get(role) ?? null, {
+        method: 'GET',
+        url: `/api/studies/${studyId}/subjects/RB-001/profile`,
+      });
+      if (role === 'auditor') {
+        expect(res.statusCode, res.body).toBe(403);
+        expect(res.json().error.details).toMatchObject({ missingPermission: 'data:view:assigned' });
+      } else {
+        expect(res.statusCode, `${role}: ${res.body}`).toBe(200);
+      }
+    }
+  });
+
   it('the platform administrator may use the platform console', async () => {
     const platform = await t.login('platform@cdp.local');
     const list = await t.request(platform, { method: 'GET', url: '/api/platform/organizations' });
@@ -669,6 +676,22 @@ describe('RBAC matrix with API keys', () => {
       expect(res.json().error).toMatchObject({ code: 'FORBIDDEN', details });
     });
   }
+
+  it('a key reads a patient profile with data:view or review:perform, and not with neither', async () => {
+    const { studyId } = await dashboardWithData(tenant, t);
+    const url = `/api/studies/${studyId}/subjects/RB-001/profile`;
+    for (const scope of ['data:view:assigned', 'review:perform:assigned']) {
+      const key = await keySession(t, creator, { scopes: ['study:view:assigned', scope] });
+      const res = await t.request(key, { method: 'GET', url });
+      expect(res.statusCode, `${scope}: ${res.body}`).toBe(200);
+    }
+    const scopes = API_KEY_SCOPES.filter(
+      (s) => !satisfies(s, 'data:view:assigned') && !satisfies(s, 'review:perform:assigned'),
+    );
+    const res = await t.request(await keySession(t, creator, { scopes }), { method: 'GET', url });
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().error.details).toMatchObject({ missingPermission: 'data:view:assigned' });
+  });
 
   it('API key routes refuse keys of every scope', async () => {
     const key = await keySession(t, creator, { scopes: API_KEY_SCOPES });

@@ -1,3 +1,4 @@
+import { REVIEW_PERMISSION } from '@cdp/contracts';
 import { createRoute } from '@tanstack/react-router';
 import { RequirePermission } from '../components/layout/no-access.tsx';
 import { StudyGate } from '../features/studies/components/study-gate.tsx';
@@ -22,7 +23,7 @@ function SubjectPage() {
   const { list } = studySubjectRoute.useSearch();
   return (
     <RequirePermission permission="study:view:assigned">
-      <StudyGate studyId={studyId} title="Patient profile" permission="data:view:assigned">
+      <StudyGate studyId={studyId} title="Patient profile" permission={['data:view:assigned', REVIEW_PERMISSION]}>
         {(study) => <SubjectProfilePage key={subjectId} study={study.data} subjectId={subjectId} listKey={list} />}
       </StudyGate>
     </RequirePermission>

@@ -240,7 +240,7 @@ describe.skipIf(!hasData)('the patient profile on the pilot SDTM', () => {
     expect(rows.json().total).toBe(p.datasets.find((d) => d.name === 'SUPPAE')?.rows ?? 0);
   });
 
-  it('is a 404 for an unknown subject and for another organization, and 403 without data:view', async () => {
+  it('is a 404 for an unknown subject and for another organization, and 403 without data:view or review:perform', async () => {
     const unknown = await t.request(manager, {
       method: 'GET',
       url: `/api/studies/${sdtmStudy}/subjects/NOT-A-SUBJECT/profile`,
@@ -257,11 +257,11 @@ describe.skipIf(!hasData)('the patient profile on the pilot SDTM', () => {
     expect(foreign.statusCode).toBe(404);
     expect(foreign.body).not.toContain(String(id));
 
-    const tenant = await t.tenant();
-    const monitor = await tenant.as('clinical_monitor');
-    const refused = await t.request(monitor, {
+    // An auditor sees the study but neither views data nor reviews it.
+    const auditor = await sdtmTenant.as('auditor');
+    const refused = await t.request(auditor, {
       method: 'GET',
-      url: `/api/studies/${tenant.study.id}/subjects/${id}/profile`,
+      url: `/api/studies/${sdtmStudy}/subjects/${id}/profile`,
     });
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.details.missingPermission).toBe('data:view:assigned');
@@ -289,6 +289,12 @@ describe.skipIf(!hasData)('the patient profile on the pilot SDTM', () => {
     });
     expect(masked.summary.ethnicity).toBe('[PHI]');
     expect(JSON.stringify(masked)).not.toContain(ethnic);
+
+    // A clinical monitor reviews without data:view (nor data:view_phi): the same profile, masked alike.
+    const monitor = await profile(await sdtmTenant.as('clinical_monitor'), sdtmStudy, String(id));
+    expect(monitor.summary.ethnicity).toBe('[PHI]');
+    expect(JSON.stringify(monitor)).not.toContain(ethnic);
+    expect(monitor.events.length).toBe(masked.events.length);
 
     // The study manager holds every data permission of the study, PHI included.
     const clear = await profile(manager, sdtmStudy, String(id));

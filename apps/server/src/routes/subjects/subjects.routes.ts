@@ -15,7 +15,7 @@ export const subjectRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
   app.get(
     '/api/studies/:id/subjects/:subjectId/profile',
     {
-      preHandler: SUBJECT_PROFILE.map(requirePermission),
+      preHandler: requirePermission(SUBJECT_PROFILE[0]),
       schema: {
         tags: ['data'],
         summary:

@@ -5,6 +5,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { useCan, useFeature } from '../../auth/hooks/use-me.ts';
+import { useCanOpenProfile } from '../../subjects/use-can-open-profile.ts';
 import {
   type DrillPoint,
   isListing,
@@ -55,7 +56,7 @@ export const DashboardWidget = memo(function DashboardWidget({
   const exportsOn = useFeature('exports');
   const canExport = mayExport && exportsOn;
   // Subject ids open the patient profile for readers who may read it.
-  const mayReadSubjects = useCan('data:view:assigned', scope.studyId);
+  const mayReadSubjects = useCanOpenProfile(scope.studyId);
   const exported = useMutation({
     mutationFn: (format: WidgetExportFormat) => downloadWidgetExport(scope, widgetId, applied, format),
     onSuccess: (file) => toast.success('Download ready', { description: `${file} was downloaded.` }),

@@ -10,8 +10,8 @@ import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { cn } from '../../../lib/cn.ts';
 import { plural } from '../../../lib/format.ts';
-import { useCan } from '../../auth/hooks/use-me.ts';
 import { SubjectLink } from '../../subjects/components/subject-link.tsx';
+import { useCanOpenProfile } from '../../subjects/use-can-open-profile.ts';
 import { type DrillPoint, subjectsQuery, type WidgetDataScope } from '../api/dashboards-api.ts';
 import { cellText, isNumericColumn } from '../lib/widget-cells.ts';
 import { CopyIdsButton } from './copy-ids-button.tsx';
@@ -120,7 +120,7 @@ function DrillContent({
 
 function SubjectTable({ studyId, listing, label }: { studyId: string; listing: SubjectListing; label: string }) {
   const idIndex = listing.columns.findIndex((c) => c.field === 'subject_id');
-  const linked = useCan('data:view:assigned', studyId);
+  const linked = useCanOpenProfile(studyId);
   // The page on screen is the list previous/next walks through on the profile.
   const list = () => ({ label, subjects: listing.rows.map((row) => String(row[idIndex])) });
   return (

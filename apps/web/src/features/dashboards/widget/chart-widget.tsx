@@ -3,7 +3,7 @@ import { UserRound, Users } from 'lucide-react';
 import { useCallback, useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Popover, PopoverAnchor, PopoverContent } from '../../../components/ui/popover.tsx';
-import { type SubjectLinkTarget, SubjectProfileLink } from '../../subjects/subject-profile-link.tsx';
+import { SubjectLink, type SubjectLinkTarget } from '../../subjects/components/subject-link.tsx';
 import type { DrillPoint } from '../api/dashboards-api.ts';
 import { clickPoint, describePoint } from '../lib/chart-point.ts';
 import { valueText } from '../lib/view-filters.ts';
@@ -95,10 +95,15 @@ export function ChartWidget({
                 </p>
                 {subject && listed ? (
                   <Button asChild size="sm" className="w-full">
-                    <SubjectProfileLink target={listed} subjectId={subject} className="">
+                    <SubjectLink
+                      studyId={listed.studyId}
+                      subjectId={subject}
+                      list={listed.list}
+                      className="hover:no-underline"
+                    >
                       <UserRound />
                       Open subject profile
-                    </SubjectProfileLink>
+                    </SubjectLink>
                   </Button>
                 ) : null}
                 {onDrill && !subject ? (

@@ -5,7 +5,7 @@ import { type ReactNode, useMemo, useRef } from 'react';
 import { Pagination } from '../../../components/ui/pagination.tsx';
 import { ScrollCues, useHiddenEdges } from '../../../components/ui/scroll-cues.tsx';
 import { cn } from '../../../lib/cn.ts';
-import { type SubjectLinkTarget, SubjectProfileLink } from '../../subjects/subject-profile-link.tsx';
+import { SubjectLink, type SubjectLinkTarget } from '../../subjects/components/subject-link.tsx';
 import type { DrillPoint, TableView } from '../api/dashboards-api.ts';
 import type { PointSelection } from '../lib/chart-option.ts';
 import { describePoint } from '../lib/chart-point.ts';
@@ -92,7 +92,7 @@ export function TableWidget({
   }, [subjects, subjectColumn, rows, label]);
   const cell = (value: unknown, shown: ShownColumn): ReactNode =>
     linked && shown.column.field === 'subject_id' && typeof value === 'string' ? (
-      <SubjectProfileLink target={linked} subjectId={value} />
+      <SubjectLink studyId={linked.studyId} subjectId={value} list={linked.list} />
     ) : (
       display(value, shown)
     );

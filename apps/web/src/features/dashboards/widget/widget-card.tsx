@@ -6,7 +6,7 @@ import { Card } from '../../../components/ui/card.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
 import { errorMessage, isApiError } from '../../../lib/api-error.ts';
 import { cn } from '../../../lib/cn.ts';
-import type { SubjectLinkTarget } from '../../subjects/subject-profile-link.tsx';
+import type { SubjectLinkTarget } from '../../subjects/components/subject-link.tsx';
 import { type DrillPoint, type TableView, widgetTypesQuery } from '../api/dashboards-api.ts';
 import type { WidgetExportFormat } from '../api/exports-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';

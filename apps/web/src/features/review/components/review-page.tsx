@@ -16,7 +16,7 @@ import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { StudyGate } from '../../studies/components/study-gate.tsx';
 import { StudyStatusBadge } from '../../studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../../studies/components/study-tabs.tsx';
-import { subjectProfilePath } from '../../subjects/subject-links.ts';
+import { SubjectLink } from '../../subjects/components/subject-link.tsx';
 import { type ReviewCounts, reviewCountsQuery, reviewRecordsQuery, reviewThreadsQuery } from '../api/review-api.ts';
 import { MarkControl } from './mark-control.tsx';
 import { ReviewBadge, ReviewChanges } from './review-badge.tsx';
@@ -219,12 +219,11 @@ function RecordsCard({ studyId, dataset, canWrite }: { studyId: string; dataset:
                 {rows.map((row) => (
                   <TableRow key={row.recordKey}>
                     <TableCell className="min-w-40">
-                      <Link
-                        to={subjectProfilePath(studyId, row.usubjid)}
-                        className="font-mono text-[13px] font-medium text-primary hover:underline"
-                      >
-                        {row.usubjid}
-                      </Link>
+                      <SubjectLink
+                        studyId={studyId}
+                        subjectId={row.usubjid}
+                        className="font-mono text-[13px] font-medium"
+                      />
                       <span className="block font-mono text-xs text-muted-foreground">
                         {Object.entries(row.key)
                           .filter(([k]) => k.toUpperCase() !== 'USUBJID')

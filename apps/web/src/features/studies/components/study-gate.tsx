@@ -20,7 +20,8 @@ export function StudyGate({
 }: {
   studyId: string;
   title: string;
-  permission: Permission;
+  /** The permission on the study the page needs; a list means any one of them (the first is named when none is held). */
+  permission: Permission | readonly [Permission, ...Permission[]];
   skeleton?: ReactNode;
   children: (study: StudyWithPermissions) => ReactNode;
 }) {
@@ -45,6 +46,7 @@ export function StudyGate({
       <StudyLoadError title={title} error={query.error} onRetry={() => query.refetch()} retrying={query.isFetching} />
     );
   }
-  if (!query.data.permissions.includes(permission)) return <NoAccess permission={permission} />;
+  const [first, ...others] = typeof permission === 'string' ? [permission] : permission;
+  if (![first, ...others].some((p) => query.data.permissions.includes(p))) return <NoAccess permission={first} />;
   return children(query.data);
 }

@@ -2,9 +2,10 @@ import type { SubjectEvent } from '@cdp/contracts';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { DateCell, orMissing, SeverityBadge } from './profile-cells.tsx';
+import { type ProfileReview, ReviewStatusCell, reviewRecordOf } from './subject-review.tsx';
 
 /** The subject's adverse events, one row per record (AE or ADAE), in time order. */
-export function AdverseEventsTable({ events }: { events: SubjectEvent[] }) {
+export function AdverseEventsTable({ events, review }: { events: SubjectEvent[]; review?: ProfileReview | null }) {
   if (events.length === 0) {
     return <p className="px-5 py-6 text-[13px] text-muted-foreground">No adverse events recorded for this subject.</p>;
   }
@@ -14,6 +15,7 @@ export function AdverseEventsTable({ events }: { events: SubjectEvent[] }) {
         <TableRow>
           <TableHead>#</TableHead>
           <TableHead>Adverse event</TableHead>
+          {review ? <TableHead>Review</TableHead> : null}
           <TableHead>Body system</TableHead>
           <TableHead>Start</TableHead>
           <TableHead>End</TableHead>
@@ -32,6 +34,15 @@ export function AdverseEventsTable({ events }: { events: SubjectEvent[] }) {
               <div className="font-medium">{e.term}</div>
               {e.decod && e.decod !== e.term ? <div className="text-xs text-muted-foreground">{e.decod}</div> : null}
             </TableCell>
+            {review ? (
+              <TableCell className="py-2">
+                <ReviewStatusCell
+                  review={review}
+                  record={reviewRecordOf(review, e)}
+                  label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`.replace(/\s+/g, ' ')}
+                />
+              </TableCell>
+            ) : null}
             <TableCell className="min-w-40 py-2 text-muted-foreground">{orMissing(e.category)}</TableCell>
             <TableCell className="py-2">
               <DateCell date={e.start} day={e.startDay} />

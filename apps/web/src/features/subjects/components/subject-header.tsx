@@ -2,6 +2,7 @@ import type { SubjectProfile } from '@cdp/contracts';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Card } from '../../../components/ui/card.tsx';
 import { statusTone } from '../lib/severity.ts';
+import { type ProfileReview, ReviewStatusCell } from './subject-review.tsx';
 
 function Fact({ label, value }: { label: string; value: string | null }) {
   return (
@@ -15,7 +16,7 @@ function Fact({ label, value }: { label: string; value: string | null }) {
 }
 
 /** Who the subject is at a glance: arm, site, demographics, exposure window and disposition. */
-export function SubjectHeader({ profile }: { profile: SubjectProfile }) {
+export function SubjectHeader({ profile, review }: { profile: SubjectProfile; review?: ProfileReview | null }) {
   const { summary } = profile;
   const aes = profile.events.filter((e) => e.kind === 'adverse_event');
   const serious = aes.filter((e) => e.serious).length;
@@ -48,6 +49,14 @@ export function SubjectHeader({ profile }: { profile: SubjectProfile }) {
         <Fact label="First dose" value={summary.firstDose} />
         <Fact label="Last dose" value={summary.lastDose} />
       </dl>
+      {review?.subject ? (
+        <section aria-label="Subject review" className="mt-4 flex flex-wrap items-start gap-3 border-t pt-3">
+          <span className="pt-0.5 text-xs font-medium text-muted-foreground">
+            Subject review <span className="font-normal">({review.subject.dataset})</span>
+          </span>
+          <ReviewStatusCell review={review} record={review.subject} label={`subject ${profile.subjectId}`} />
+        </section>
+      ) : null}
     </Card>
   );
 }

@@ -3,6 +3,13 @@ import type { MouseEvent, ReactNode } from 'react';
 import { cn } from '../../../lib/cn.ts';
 import { rememberSubjectList, type SubjectList, subjectProfilePath } from '../subject-links.ts';
 
+/** Where a list of subjects (a table, a chart) links its subjects: the study, and the list for previous/next. */
+export interface SubjectLinkTarget {
+  studyId: string;
+  /** The list the link is in, remembered when a link is followed (not for every row drawn). */
+  list?: () => SubjectList;
+}
+
 /**
  * A subject id that opens the subject's profile. A plain click remembers the list it was shown in
  * (`list()`, read only then), so the profile offers previous/next; a new tab opens the profile alone.
@@ -22,6 +29,8 @@ export function SubjectLink({
 }) {
   const navigate = useNavigate();
   const open = (event: MouseEvent<HTMLAnchorElement>) => {
+    // Inside a selectable row or chart point: following the link does not also select it.
+    event.stopPropagation();
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
     const key = list ? rememberSubjectList(studyId, list()) : undefined;

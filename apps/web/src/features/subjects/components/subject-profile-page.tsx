@@ -19,6 +19,7 @@ import { MedicationsTable } from './medications-table.tsx';
 import { SubjectDatasetsTabs } from './subject-datasets-tabs.tsx';
 import { SubjectHeader } from './subject-header.tsx';
 import { SubjectNavigation } from './subject-navigation.tsx';
+import { useProfileReview } from './subject-review.tsx';
 import { SubjectTimeline } from './subject-timeline.tsx';
 
 const linkClasses = 'hover:text-foreground hover:underline';
@@ -72,7 +73,7 @@ export function SubjectProfilePage({
           />
         </Card>
       ) : (
-        <ProfileBody study={study} profile={query.data.data} />
+        <ProfileBody study={study} profile={query.data.data} permissions={query.data.permissions} />
       )}
     </div>
   );
@@ -111,17 +112,28 @@ function countLine(count: number, noun: string, sources: string[] | undefined, e
   return `${plural(count, noun)}${extra ? ` · ${extra}` : ''}${from}`;
 }
 
-function ProfileBody({ study, profile }: { study: Study; profile: SubjectProfile }) {
+function ProfileBody({
+  study,
+  profile,
+  permissions,
+}: {
+  study: Study;
+  profile: SubjectProfile;
+  permissions: readonly string[];
+}) {
   const { events, sources } = profile;
+  const review = useProfileReview(study.id, profile.subjectId, permissions, study.status === 'archived');
+  // The dataset tabs read the dataset rows API, which needs data:view (a reviewer may lack it).
+  const viewsRows = permissions.includes('data:view:assigned');
   const aes = ofKind(events, 'adverse_event');
   const serious = aes.filter((e) => e.serious).length;
   return (
     <>
-      <SubjectHeader profile={profile} />
+      <SubjectHeader profile={profile} review={review} />
       {profile.truncated.length > 0 ? (
         <p role="note" className="rounded-md border border-amber-200 bg-warning-soft px-4 py-2 text-[13px]">
-          {profile.truncated.join(', ')}: this subject has more rows than a profile reads; the dataset tabs below hold
-          them all.
+          {profile.truncated.join(', ')}: this subject has more rows than a profile reads
+          {viewsRows ? '; the dataset tabs below hold them all.' : '.'}
         </p>
       ) : null}
       <Section
@@ -136,7 +148,7 @@ function ProfileBody({ study, profile }: { study: Study; profile: SubjectProfile
         title="Adverse events"
         description={countLine(aes.length, 'event', sources.adverse_event, `${serious} serious`)}
       >
-        <AdverseEventsTable events={aes} />
+        <AdverseEventsTable events={aes} review={review} />
       </Section>
       <MeasurementsCard
         title="Laboratory results"
@@ -181,18 +193,20 @@ function ProfileBody({ study, profile }: { study: Study; profile: SubjectProfile
         </Section>
       </div>
       {profile.demographics ? <DemographicsCard demographics={profile.demographics} /> : null}
-      <Section
-        id="datasets"
-        title="All datasets"
-        description="Every row of every dataset that names this subject, as the dataset viewer reads them"
-      >
-        <SubjectDatasetsTabs
-          studyId={study.id}
-          versionId={profile.versionId}
-          subjectId={profile.subjectId}
-          datasets={profile.datasets}
-        />
-      </Section>
+      {viewsRows ? (
+        <Section
+          id="datasets"
+          title="All datasets"
+          description="Every row of every dataset that names this subject, as the dataset viewer reads them"
+        >
+          <SubjectDatasetsTabs
+            studyId={study.id}
+            versionId={profile.versionId}
+            subjectId={profile.subjectId}
+            datasets={profile.datasets}
+          />
+        </Section>
+      ) : null}
     </>
   );
 }

@@ -1,0 +1,66 @@
+import { REVIEW_PERMISSION, type ReviewRecordStatusDto, type SubjectEvent } from '@cdp/contracts';
+import { useQuery } from '@tanstack/react-query';
+import { subjectReviewQuery } from '../../review/api/review-api.ts';
+import { MarkControl } from '../../review/components/mark-control.tsx';
+import { ReviewBadge, ReviewChanges } from '../../review/components/review-badge.tsx';
+import { reviewRecordOf as matchRecord } from '../lib/review-match.ts';
+
+/** What the reader may do with review on the profile: see badges (data:view or review:perform), mark (review:perform). */
+export interface ProfileReview {
+  subject: ReviewRecordStatusDto | null;
+  records: ReviewRecordStatusDto[];
+  canMark: boolean;
+  studyId: string;
+}
+
+/**
+ * The subject's review status from the review API's subject route (the same statuses the Review
+ * page shows); null while loading, or when the reader may not read review status or it fails (the
+ * profile then shows no badges rather than wrong ones).
+ */
+export function useProfileReview(
+  studyId: string,
+  subjectId: string,
+  permissions: readonly string[],
+  archived: boolean,
+): ProfileReview | null {
+  const canRead = permissions.includes('data:view:assigned') || permissions.includes(REVIEW_PERMISSION);
+  const query = useQuery({ ...subjectReviewQuery(studyId, subjectId), enabled: canRead, retry: false });
+  if (!canRead || !query.data) return null;
+  return {
+    studyId,
+    subject: query.data.data.subject,
+    records: query.data.data.records,
+    canMark: permissions.includes(REVIEW_PERMISSION) && !archived,
+  };
+}
+
+/** The review record of an event (dataset + USUBJID + --SEQ, as the review API keys records). */
+export function reviewRecordOf(review: ProfileReview, event: SubjectEvent): ReviewRecordStatusDto | null {
+  return matchRecord(review.records, event);
+}
+
+/** A record's badge, what changed since its review, and (for reviewers) the mark control. */
+export function ReviewStatusCell({
+  review,
+  record,
+  label,
+}: {
+  review: ProfileReview;
+  record: ReviewRecordStatusDto | null;
+  label: string;
+}) {
+  if (!record) return <span className="text-xs text-muted-foreground">Not reviewable</span>;
+  return (
+    <div className="flex min-w-40 flex-col items-start gap-1" data-review-record={record.recordKey}>
+      <div className="flex flex-wrap items-center gap-1.5">
+        <ReviewBadge status={record.status} changes={record.changes} />
+        {review.canMark ? <MarkControl studyId={review.studyId} record={record} label={label} /> : null}
+      </div>
+      <ReviewChanges changes={record.changes} />
+      {record.mark?.action === 'reviewed' && record.mark.comment ? (
+        <p className="max-w-64 text-xs break-words text-muted-foreground">“{record.mark.comment}”</p>
+      ) : null}
+    </div>
+  );
+}
