@@ -53,6 +53,36 @@ async function loadAndActivate(request: APIRequestContext, ae: string, dm = DM):
   expect(activated.status(), await activated.text()).toBe(200);
 }
 
+/** The demo study and the manager's headers, for putting its data back after each test. */
+async function asManager(request: APIRequestContext) {
+  const login = await request.post('/api/auth/login', { data: { email: MANAGER_EMAIL, password: DEMO_PASSWORD } });
+  const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
+  const studies = await request.get('/api/studies', { headers });
+  const study = (await studies.json()).data.find((s: { code: string }) => s.code === DEMO_STUDY);
+  return { headers, studyId: study.id as string };
+}
+
+// These tests activate small extracts on the demo study; the specs after them (site monitoring,
+// dashboards) read the demo data, so the version active before each test is made active again.
+let activeBefore: string | null = null;
+
+test.beforeEach(async ({ request }) => {
+  const { headers, studyId } = await asManager(request);
+  const versions = await request.get(`/api/studies/${studyId}/versions`, { headers });
+  activeBefore = (await versions.json()).meta.activeVersionId ?? null;
+});
+
+test.afterEach(async ({ request }) => {
+  if (!activeBefore) return;
+  const { headers, studyId } = await asManager(request);
+  const restored = await request.post(`/api/studies/${studyId}/versions/${activeBefore}/activate`, {
+    headers,
+    data: { reason: 'Review e2e: the demo data back as it was' },
+    timeout: 120_000,
+  });
+  expect([200, 409], await restored.text()).toContain(restored.status());
+});
+
 test('a monitor marks an AE reviewed; a new version changes it and the mark shows what changed', async ({
   page,
   request,

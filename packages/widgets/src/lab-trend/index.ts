@@ -309,8 +309,11 @@ export const labTrend: WidgetType<Options> = {
         top: 0,
         textStyle: { fontFamily: FONT_FAMILY, fontSize: 12, fontWeight: 600, color: '#334155' },
       },
-      grid: { ...grid(true, labels.length > 3 && labels.some((l) => l.length > 10)), top: 56 },
-      legend: { ...legend(arms.length > 0), data: arms, left: 80 },
+      // Title, legend and the value axis's name each get a line above the plot.
+      grid: { ...grid(true, labels.length > 3 && labels.some((l) => l.length > 10)), top: 76 },
+      // The legend has a line of its own under the test's name, bounded on both sides so a scroll
+      // legend pages within the chart instead of running past its right edge.
+      legend: { ...legend(arms.length > 0), data: arms, top: 22, left: 0, right: 0 },
       tooltip: tooltip('item'),
       xAxis: categoryAxis(labels),
       yAxis: {
