@@ -1,5 +1,5 @@
 import { dataSources } from '@cdp/db';
-import { eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import { systemAuthor } from '../auth/author.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -25,6 +25,8 @@ import { updateSecrets } from '../lib/secrets.ts';
  */
 export async function rotateDataSourceSecrets(
   ctx: Pick<AppContext, 'config' | 'database'>,
+  /** Only this organization's sources (tests sharing one database between servers with their own keys). */
+  only?: { orgId: string },
 ): Promise<{ reencrypted: number; keyId: string }> {
   if (!ctx.config.secretKey) {
     const old = await loadKeyring(ctx.config);
@@ -43,7 +45,11 @@ export async function rotateDataSourceSecrets(
     const rows = await tx
       .select({ id: dataSources.id, orgId: dataSources.orgId, secret: dataSources.secretCiphertext })
       .from(dataSources)
-      .where(isNotNull(dataSources.secretCiphertext))
+      .where(
+        only
+          ? and(isNotNull(dataSources.secretCiphertext), eq(dataSources.orgId, only.orgId))
+          : isNotNull(dataSources.secretCiphertext),
+      )
       .for('update');
     const perOrg = new Map<string, number>();
     let count = 0;

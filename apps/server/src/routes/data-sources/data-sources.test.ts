@@ -315,7 +315,8 @@ describe('sFTP data source', () => {
   it('cdp secrets rotate re-encrypts every secret; pulls still work', async () => {
     const before = (await t.admin.query(`select secret_ciphertext from data_sources where id = $1`, [sourceId])).rows[0]
       .secret_ciphertext as string;
-    const rotated = await rotateDataSourceSecrets(t.ctx);
+    // Only this tenant: other test files share the database, with sources under their own keys.
+    const rotated = await rotateDataSourceSecrets(t.ctx, { orgId: tenant.org.id });
     expect(rotated.reencrypted).toBeGreaterThanOrEqual(1);
     const after = (await t.admin.query(`select secret_ciphertext from data_sources where id = $1`, [sourceId])).rows[0]
       .secret_ciphertext as string;
