@@ -44,7 +44,7 @@ export class BatchBuilder {
       length === this.capacity
         ? this.columns
         : this.columns.map((values) =>
-            values instanceof Float64Array ? values.slice(0, length) : values.slice(0, length),
+            values instanceof Float64Array ? values.slice(0, length) : (values as (string | null)[]).slice(0, length),
           );
     this.columns = this.allocate();
     this.rows = 0;

@@ -261,7 +261,8 @@ async function convertOne(
     const read = READERS[format];
     if (!read) throw new FormatError(`no reader for ${format}`, { file: source });
     const single = format === 'sas7bdat' || format === 'dataset-json';
-    const spill = { fileName: source, tempDirectory: limits.tempDirectory ?? target.dir };
+    // Text as UTF-8 bytes straight to the Parquet writer (readers that cannot, ignore it).
+    const spill = { fileName: source, tempDirectory: limits.tempDirectory ?? target.dir, textAsBytes: true };
     const options = format === 'sas7bdat' && limits.catalog ? { ...spill, catalog: limits.catalog } : spill;
     const datasets: ConvertedDataset[] = [];
     for await (const reader of read(file, options)) {

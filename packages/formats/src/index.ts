@@ -10,6 +10,7 @@ export * from './parquet/read-parquet.ts';
 export * from './parquet/write-parquet.ts';
 export * from './sas-formats.ts';
 export * from './sas7bdat/index.ts';
+export * from './text-cells.ts';
 export * from './types.ts';
 export * from './xlsx/read-xlsx.ts';
 export * from './xpt/index.ts';

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { valueAt } from './text-cells.ts';
 import type { DatasetInfo, DatasetReader } from './types.ts';
 
 export type Cell = string | number | null;
@@ -28,7 +29,7 @@ export async function readAll(readers: AsyncIterable<DatasetReader>): Promise<Re
       for (let r = 0; r < batch.length; r++) {
         rows.push(
           batch.columns.map((values) => {
-            const v = values[r];
+            const v = valueAt(values, r);
             return v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
           }),
         );

@@ -1,3 +1,5 @@
+import type { TextCells } from './text-cells.ts';
+
 /**
  * The shape every reader in this package produces: a dataset's schema first, then its rows in
  * column-major batches. Column-major batches keep numbers in typed arrays (no per-cell objects),
@@ -34,12 +36,12 @@ export interface DatasetInfo {
 
 /**
  * Values of one column in a batch.
- * - `string`: `(string | null)[]`.
+ * - `string`: `(string | null)[]`, or `TextCells` (UTF-8 bytes) from a reader given `textAsBytes`.
  * - every other type: a `Float64Array`, `NaN` meaning missing, in these units:
  *   number/integer as is; boolean 0/1; date = days since 1970-01-01; datetime = milliseconds since
  *   1970-01-01T00:00:00 (no time zone); time = seconds since midnight.
  */
-export type ColumnValues = (string | null)[] | Float64Array;
+export type ColumnValues = (string | null)[] | Float64Array | TextCells;
 
 export interface RowBatch {
   /** Rows in this batch. */
@@ -68,6 +70,11 @@ export interface ReadOptions {
   batchSize?: number;
   /** Where a reader may spill to disk (default: the OS temp folder). Uploads pass the version's work folder. */
   tempDirectory?: string;
+  /**
+   * Text columns as `TextCells` (UTF-8 bytes) instead of strings, for a consumer that writes bytes
+   * (the Parquet writer). Readers that cannot do it ignore the option and give strings.
+   */
+  textAsBytes?: boolean;
 }
 
 export const DEFAULT_BATCH_SIZE = 8192;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DatasetReader } from '@cdp/formats';
+import { type DatasetReader, valueAt } from '@cdp/formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DemoStudyOptions, generateDemoStudy } from './generate-study.ts';
 import { LAB_TESTS } from './lab-tests.ts';
@@ -19,7 +19,7 @@ async function readRows(reader: DatasetReader): Promise<Row[]> {
       const row: Row = {};
       reader.info.columns.forEach((column, i) => {
         const values = batch.columns[i];
-        const value = values instanceof Float64Array ? values[r] : values?.[r];
+        const value = values ? valueAt(values, r) : undefined;
         row[column.name] = typeof value === 'number' ? (Number.isNaN(value) ? null : value) : (value ?? null);
       });
       rows.push(row);

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type CsvWriteOptions, csvField, csvRow, quoteCsv } from '@cdp/contracts';
-import type { ColumnValues, DatasetReader, ValueType } from '@cdp/formats';
+import { type ColumnValues, type DatasetReader, type ValueType, valueAt } from '@cdp/formats';
 
 /**
  * The server's CSV writer: `csvRow` (from `@cdp/contracts`, shared with the web app) for the audit
@@ -44,7 +44,8 @@ export async function writeDatasetCsv(
 }
 
 function cell(values: ColumnValues, row: number, type: ValueType, options: CsvWriteOptions): string {
-  if (!(values instanceof Float64Array)) return csvField(values[row] ?? null, options);
+  if (!(values instanceof Float64Array))
+    return csvField((valueAt(values, row) as string | null | undefined) ?? null, options);
   const value = values[row] ?? Number.NaN;
   if (Number.isNaN(value)) return '';
   switch (type) {

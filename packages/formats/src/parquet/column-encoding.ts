@@ -1,4 +1,5 @@
 import { FormatError, type FormatErrorLocation } from '../errors.ts';
+import { TextCells } from '../text-cells.ts';
 import type { ColumnValues, ValueType } from '../types.ts';
 
 /**
@@ -214,15 +215,21 @@ class NumberColumn implements ColumnBuilder {
 
 /**
  * Text: dictionary-encoded while it pays (fewer distinct values than half the values seen, and
- * at most 65,536 of them), else PLAIN from the moment it stops paying.
+ * at most 65,536 of them), else PLAIN from the moment it stops paying. Everything here is UTF-8
+ * bytes: `TextCells` from the SAS readers go in as they are (no JavaScript string is ever made of
+ * them), strings from the other readers are encoded once on the way in. The dictionary is keyed on
+ * the bytes (an FNV-1a hash and a byte comparison), and statistics compare bytes, which is
+ * Parquet's order (UTF-8 byte order is code point order).
  */
 class TextColumn implements ColumnBuilder {
   private validity: Uint8Array;
   private rows = 0;
   private n = 0;
-  private dictionary: Map<string, number> | undefined = new Map();
+  private dictionary: ByteDictionary | undefined = new ByteDictionary();
   private indices: Int32Array;
-  private readonly plain = new TextBuffer();
+  private readonly plain = new PlainText();
+  /** Where a string value is encoded before it is added. */
+  private scratch = Buffer.allocUnsafe(256);
 
   constructor(capacity: number) {
     this.validity = new Uint8Array(Math.ceil(capacity / 8));
@@ -230,50 +237,77 @@ class TextColumn implements ColumnBuilder {
   }
 
   add(raw: ColumnValues, length: number): void {
-    const values = raw as (string | null)[];
     this.validity = bitmapFor(this.validity, this.rows + length);
-    const validity = this.validity;
-    let row = this.rows;
-    const dictionary = this.dictionary;
-    if (dictionary) {
-      if (this.indices.length < this.n + length) {
-        const grown = new Int32Array(Math.max(this.n + length, this.indices.length * 2));
-        grown.set(this.indices);
-        this.indices = grown;
-      }
-      const indices = this.indices;
-      let n = this.n;
-      for (let i = 0; i < length; i++, row++) {
-        const value = values[i];
-        if (value === null || value === undefined) continue;
-        validity[row >> 3] = (validity[row >> 3] as number) | (1 << (row & 7));
-        let index = dictionary.get(value);
-        if (index === undefined) {
-          index = dictionary.size;
-          dictionary.set(value, index);
-        }
-        indices[n++] = index;
-      }
-      this.n = n;
-      this.rows = row;
-      if (dictionary.size > MAX_DICTIONARY || (n >= 1024 && dictionary.size * 2 > n)) this.toPlain();
-      return;
+    if (this.dictionary && this.indices.length < this.n + length) {
+      const grown = new Int32Array(Math.max(this.n + length, this.indices.length * 2));
+      grown.set(this.indices);
+      this.indices = grown;
     }
-    const plain = this.plain;
+    if (raw instanceof TextCells) this.addCells(raw, length);
+    else this.addStrings(raw as (string | null)[], length);
+    const dictionary = this.dictionary;
+    if (dictionary && (dictionary.size > MAX_DICTIONARY || (this.n >= 1024 && dictionary.size * 2 > this.n))) {
+      this.toPlain();
+    }
+  }
+
+  private addCells(cells: TextCells, length: number): void {
+    const { validity, dictionary, indices, plain } = this;
+    const { bytes, offsets } = cells;
+    let row = this.rows;
+    let n = this.n;
+    for (let i = 0; i < length; i++, row++) {
+      const start = offsets[i] as number;
+      const end = offsets[i + 1] as number;
+      if (end === start) continue;
+      validity[row >> 3] = (validity[row >> 3] as number) | (1 << (row & 7));
+      if (dictionary) indices[n] = dictionary.index(bytes, start, end);
+      else plain.push(bytes, start, end);
+      n++;
+    }
+    this.rows = row;
+    this.n = n;
+  }
+
+  private addStrings(values: (string | null)[], length: number): void {
+    const { validity, dictionary, indices, plain } = this;
+    let row = this.rows;
+    let n = this.n;
     for (let i = 0; i < length; i++, row++) {
       const value = values[i];
       if (value === null || value === undefined) continue;
       validity[row >> 3] = (validity[row >> 3] as number) | (1 << (row & 7));
-      plain.push(value);
-      this.n++;
+      const size = this.encode(value);
+      if (dictionary) indices[n] = dictionary.index(this.scratch, 0, size);
+      else plain.push(this.scratch, 0, size);
+      n++;
     }
     this.rows = row;
+    this.n = n;
+  }
+
+  /** `value` as UTF-8 in `scratch`; returns its length in bytes. */
+  private encode(value: string): number {
+    const n = value.length;
+    if (n * 3 > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(n * 3, this.scratch.length * 2));
+    const scratch = this.scratch;
+    for (let j = 0; j < n; j++) {
+      const code = value.charCodeAt(j);
+      if (code > 0x7f) return scratch.write(value, 0, 'utf8');
+      scratch[j] = code;
+    }
+    return n;
   }
 
   /** The values so far, written out PLAIN; later ones follow them there. */
   private toPlain(): void {
-    const words = [...(this.dictionary as Map<string, number>).keys()];
-    for (let i = 0; i < this.n; i++) this.plain.push(words[this.indices[i] as number] as string);
+    const dictionary = this.dictionary as ByteDictionary;
+    const words = dictionary.words;
+    for (let i = 0; i < this.n; i++) {
+      const index = this.indices[i] as number;
+      const start = dictionary.starts[index] as number;
+      this.plain.push(words, start, start + (dictionary.lengths[index] as number));
+    }
     this.dictionary = undefined;
   }
 
@@ -281,80 +315,187 @@ class TextColumn implements ColumnBuilder {
     const { rows, n } = this;
     const levels = definitionLevels(this.validity, rows);
     let encoded: EncodedColumn;
-    if (this.dictionary) {
-      const words = new TextBuffer();
-      for (const word of this.dictionary.keys()) words.push(word);
-      const width = Math.max(1, Math.ceil(Math.log2(this.dictionary.size)));
+    const dictionary = this.dictionary;
+    if (dictionary) {
+      const width = Math.max(1, Math.ceil(Math.log2(dictionary.size)));
       encoded = {
         rows,
         nulls: rows - n,
         levels,
         values: bitPacked(this.indices, n, width),
-        dictionary: { values: words.bytes(), count: this.dictionary.size },
-        min: words.min,
-        max: words.max,
+        dictionary: { values: dictionary.plain(), count: dictionary.size },
+        ...dictionary.bounds(),
       };
     } else {
-      encoded = { rows, nulls: rows - n, levels, values: this.plain.bytes(), min: this.plain.min, max: this.plain.max };
+      encoded = { rows, nulls: rows - n, levels, values: this.plain.bytes(), ...this.plain.bounds() };
     }
     this.validity.fill(0);
     this.rows = 0;
     this.n = 0;
-    this.dictionary = new Map();
+    this.dictionary = new ByteDictionary();
     this.plain.reset();
     return encoded;
   }
 }
 
+/** Compares `a[as, ae)` with `b[bs, be)` byte by byte (shorter first on a common prefix). */
+function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let i = 0; i < n; i++) {
+    const d = (a[as + i] as number) - (b[bs + i] as number);
+    if (d !== 0) return d;
+  }
+  return ae - as - (be - bs);
+}
+
+/**
+ * Distinct texts in order of first appearance, kept PLAIN-encoded (the dictionary page as it will
+ * be written), with an open-addressing hash table over their bytes.
+ */
+class ByteDictionary {
+  words = Buffer.allocUnsafe(1 << 12);
+  private at = 0;
+  starts = new Int32Array(256);
+  lengths = new Int32Array(256);
+  private hashes = new Int32Array(256);
+  private table = new Int32Array(512).fill(-1);
+  size = 0;
+
+  /** The index of `source[start, end)`, added when new. */
+  index(source: Uint8Array, start: number, end: number): number {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (source[i] as number), 0x01000193);
+    const length = end - start;
+    const { table, words, starts, lengths, hashes } = this;
+    const mask = table.length - 1;
+    let slot = hash & mask;
+    for (;;) {
+      const entry = table[slot] as number;
+      if (entry < 0) break;
+      if (hashes[entry] === hash && lengths[entry] === length) {
+        const at = starts[entry] as number;
+        let same = true;
+        for (let i = 0; i < length; i++) {
+          if (words[at + i] !== source[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return entry;
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.append(source, start, end, hash, slot);
+  }
+
+  private append(source: Uint8Array, start: number, end: number, hash: number, slot: number): number {
+    const length = end - start;
+    if (this.at + 4 + length > this.words.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.words.length * 2, this.at + 4 + length));
+      this.words.copy(grown, 0, 0, this.at);
+      this.words = grown;
+    }
+    const entry = this.size;
+    if (entry === this.starts.length) {
+      this.starts = grownInts(this.starts);
+      this.lengths = grownInts(this.lengths);
+      this.hashes = grownInts(this.hashes);
+    }
+    const words = this.words;
+    words.writeUInt32LE(length, this.at);
+    const at = this.at + 4;
+    for (let i = 0; i < length; i++) words[at + i] = source[start + i] as number;
+    this.at = at + length;
+    this.starts[entry] = at;
+    this.lengths[entry] = length;
+    this.hashes[entry] = hash;
+    this.table[slot] = entry;
+    this.size = entry + 1;
+    if (this.size * 2 > this.table.length) this.rehash();
+    return entry;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    for (let entry = 0; entry < this.size; entry++) {
+      let slot = (this.hashes[entry] as number) & mask;
+      while ((table[slot] as number) >= 0) slot = (slot + 1) & mask;
+      table[slot] = entry;
+    }
+    this.table = table;
+  }
+
+  /** The dictionary page's values. */
+  plain(): Uint8Array {
+    return this.words.subarray(0, this.at);
+  }
+
+  bounds(): { min?: Uint8Array; max?: Uint8Array } {
+    if (this.size === 0) return {};
+    const { words, starts, lengths } = this;
+    let low = 0;
+    let high = 0;
+    for (let e = 1; e < this.size; e++) {
+      const s = starts[e] as number;
+      const end = s + (lengths[e] as number);
+      const ls = starts[low] as number;
+      if (compareBytes(words, s, end, words, ls, ls + (lengths[low] as number)) < 0) low = e;
+      const hs = starts[high] as number;
+      if (compareBytes(words, s, end, words, hs, hs + (lengths[high] as number)) > 0) high = e;
+    }
+    const slice = (e: number) =>
+      new Uint8Array(words.subarray(starts[e] as number, (starts[e] as number) + (lengths[e] as number)));
+    return { min: slice(low), max: slice(high) };
+  }
+}
+
+function grownInts(values: Int32Array): Int32Array {
+  const grown = new Int32Array(values.length * 2);
+  grown.set(values);
+  return grown;
+}
+
 /** PLAIN BYTE_ARRAY text (4-byte length, UTF-8), with the smallest and largest value by byte order. */
-class TextBuffer {
+class PlainText {
   private buffer = Buffer.allocUnsafe(1 << 16);
   private at = 0;
-  private low: string | undefined;
-  private high: string | undefined;
+  /** Start and end (in `buffer`) of the smallest and largest values; `lowEnd < 0` before the first. */
+  private lowStart = 0;
+  private lowEnd = -1;
+  private highStart = 0;
+  private highEnd = -1;
 
-  push(value: string): void {
-    const n = value.length;
-    if (this.at + 4 + n * 3 > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + 4 + n * 3));
+  push(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (this.at + 4 + length > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + 4 + length));
       this.buffer.copy(grown, 0, 0, this.at);
       this.buffer = grown;
     }
     const buffer = this.buffer;
-    const start = this.at + 4;
-    let written = n;
-    let ascii = true;
-    for (let j = 0; j < n; j++) {
-      const code = value.charCodeAt(j);
-      if (code > 0x7f) {
-        written = buffer.write(value, start, 'utf8');
-        ascii = false;
-        break;
-      }
-      buffer[start + j] = code;
-    }
-    buffer.writeUInt32LE(written, this.at);
-    this.at = start + written;
-    const { low, high } = this;
-    if (low === undefined || high === undefined) {
-      this.low = value;
-      this.high = value;
-    } else if (ascii) {
-      // An ASCII text differs from any other below U+D800, where UTF-16 order is code point order.
-      if (value < low) this.low = value;
-      else if (value > high) this.high = value;
-    } else {
-      if (compareCodePoints(value, low) < 0) this.low = value;
-      if (compareCodePoints(value, high) > 0) this.high = value;
+    buffer.writeUInt32LE(length, this.at);
+    const at = this.at + 4;
+    for (let i = 0; i < length; i++) buffer[at + i] = source[start + i] as number;
+    this.at = at + length;
+    if (this.lowEnd < 0) {
+      this.lowStart = this.highStart = at;
+      this.lowEnd = this.highEnd = at + length;
+    } else if (compareBytes(buffer, at, at + length, buffer, this.lowStart, this.lowEnd) < 0) {
+      this.lowStart = at;
+      this.lowEnd = at + length;
+    } else if (compareBytes(buffer, at, at + length, buffer, this.highStart, this.highEnd) > 0) {
+      this.highStart = at;
+      this.highEnd = at + length;
     }
   }
 
-  get min(): Uint8Array | undefined {
-    return this.low === undefined ? undefined : Buffer.from(this.low, 'utf8');
-  }
-
-  get max(): Uint8Array | undefined {
-    return this.high === undefined ? undefined : Buffer.from(this.high, 'utf8');
+  bounds(): { min?: Uint8Array; max?: Uint8Array } {
+    if (this.lowEnd < 0) return {};
+    return {
+      min: new Uint8Array(this.buffer.subarray(this.lowStart, this.lowEnd)),
+      max: new Uint8Array(this.buffer.subarray(this.highStart, this.highEnd)),
+    };
   }
 
   /** The bytes so far, valid until `reset`. */
@@ -364,8 +505,8 @@ class TextBuffer {
 
   reset(): void {
     this.at = 0;
-    this.low = undefined;
-    this.high = undefined;
+    this.lowEnd = -1;
+    this.highEnd = -1;
   }
 }
 

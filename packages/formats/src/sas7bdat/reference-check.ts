@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { MISSING_DOT } from '../sas-formats.ts';
+import { valueAt } from '../text-cells.ts';
 import type { ColumnInfo, DatasetInfo } from '../types.ts';
 import { readSas7bdat, type Sas7bdatReadOptions } from './read-sas7bdat.ts';
 
@@ -25,7 +26,7 @@ export async function readDataset(file: string, options: Sas7bdatReadOptions = {
       batch.columns.forEach((values, c) => {
         const marks = batch.missing?.[c];
         for (let r = 0; r < batch.length; r++) {
-          const value = values[r] ?? null;
+          const value = valueAt(values, r) ?? null;
           (columns[c] as (number | string | null)[]).push(value);
           const kind = marks
             ? (marks[r] as number)

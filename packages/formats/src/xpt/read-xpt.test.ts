@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
+import { valueAt } from '../text-cells.ts';
 import { decodeIbmFloat, encodeIbmFloat, IBM_MALFORMED, IBM_MISSING, IBM_VALUE, ibmResult } from './ibm-float.ts';
 import { readXpt } from './read-xpt.ts';
 import { buildXpt, ibm, missingValue, readAll, type TestMember, text } from './xpt-test-support.ts';
@@ -232,7 +233,7 @@ describe('readXpt', () => {
     const seen: unknown[] = [];
     for await (const dataset of readXpt(await file(buildXpt([many, last])), { batchSize: 4 })) {
       for await (const batch of dataset.batches()) {
-        seen.push(dataset.info.name, batch.columns[0]?.[0]);
+        seen.push(dataset.info.name, batch.columns[0] && valueAt(batch.columns[0], 0));
         break;
       }
     }
@@ -465,7 +466,7 @@ describe('readXpt on the committed fixtures', () => {
       for await (const dataset of readXpt(path.join(fixtures, 'fredhutch/truncated_observation_at_record.xpt'), {
         batchSize: 1,
       })) {
-        for await (const batch of dataset.batches()) rows.push(batch.columns.map((c) => c[0]));
+        for await (const batch of dataset.batches()) rows.push(batch.columns.map((c) => valueAt(c, 0)));
       }
     })().catch((e: unknown) => e);
     expect(rows).toEqual([

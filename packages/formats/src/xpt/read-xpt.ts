@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { FormatError } from '../errors.ts';
 import { convertSasTemporal, sasNumericType } from '../sas-formats.ts';
+import { TextCellsBuilder } from '../text-cells.ts';
 import type { ColumnInfo, DatasetInfo, DatasetReader, ReadOptions, RowBatch, ValueType } from '../types.ts';
 import { DEFAULT_BATCH_SIZE } from '../types.ts';
 import { ByteWindow } from './byte-window.ts';
@@ -48,7 +49,7 @@ export async function* readXpt(file: string, options: ReadOptions = {}): AsyncGe
     while (pos < size) {
       // Members follow each other directly: readMemberHeader rejects anything but a member header here.
       const member = await readMemberHeader(window, pos, library.version, fileName);
-      const reader = new MemberReader(window, library, member, fileName, batchSize);
+      const reader = new MemberReader(window, library, member, fileName, batchSize, options.textAsBytes === true);
       yield reader;
       pos = await reader.finish();
     }
@@ -73,6 +74,7 @@ class MemberReader implements DatasetReader {
     private readonly member: XptMember,
     private readonly fileName: string,
     private readonly batchSize: number,
+    private readonly textAsBytes: boolean,
   ) {
     this.pos = member.dataStart;
     // Transport files are whole 80-byte records; bytes past the last whole record mean truncation.
@@ -144,7 +146,7 @@ class MemberReader implements DatasetReader {
     // Enough to hold an observation plus the record after the current one (for the end test).
     const lookahead = Math.max(length, 2 * RECORD) + RECORD;
     while (this.nextMember === undefined) {
-      const batch = decode ? new BatchBuilder(this.member, this.types, this.batchSize) : undefined;
+      const batch = decode ? new BatchBuilder(this.member, this.types, this.batchSize, this.textAsBytes) : undefined;
       let rows = 0;
       while (rows < this.batchSize) {
         const pos = this.pos;
@@ -221,13 +223,16 @@ class BatchBuilder {
   private readonly textPosition: Int32Array;
   private readonly textLength: Int32Array;
   private readonly missing: (Uint8Array | undefined)[];
-  private readonly columns: (Float64Array | (string | null)[])[] = [];
+  private readonly columns: (Float64Array | (string | null)[] | TextCellsBuilder)[] = [];
+  /** The text columns' builders when text is handed over as bytes (`textAsBytes`). */
+  private readonly cells: TextCellsBuilder[] = [];
   failedColumn = '';
 
   constructor(
     private readonly member: XptMember,
     private readonly types: ValueType[],
     private readonly capacity: number,
+    textAsBytes: boolean,
   ) {
     const numericIndex: number[] = [];
     const textIndex: number[] = [];
@@ -237,6 +242,11 @@ class BatchBuilder {
         this.numeric.push(values);
         this.columns.push(values);
         numericIndex.push(i);
+      } else if (textAsBytes) {
+        const values = new TextCellsBuilder(capacity, v.length);
+        this.cells.push(values);
+        this.columns.push(values);
+        textIndex.push(i);
       } else {
         const values = new Array<string | null>(capacity);
         this.text.push(values);
@@ -275,7 +285,16 @@ class BatchBuilder {
         values[row] = ibmResult.value;
       }
     }
-    const { text, textPosition, textLength } = this;
+    const { text, textPosition, textLength, cells } = this;
+    for (let k = 0; k < cells.length; k++) {
+      const start = base + (textPosition[k] as number);
+      (cells[k] as TextCellsBuilder).addText(
+        bytes,
+        start,
+        trimEnd(bytes, start, start + (textLength[k] as number)),
+        decodeText,
+      );
+    }
     for (let k = 0; k < text.length; k++) {
       const start = base + (textPosition[k] as number);
       const end = trimEnd(bytes, start, start + (textLength[k] as number));
@@ -286,6 +305,7 @@ class BatchBuilder {
 
   finish(rows: number): RowBatch {
     const columns = this.columns.map((values, i) => {
+      if (values instanceof TextCellsBuilder) return values.take();
       const sized =
         rows === this.capacity
           ? values

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { valueAt } from '../text-cells.ts';
 import type { DatasetInfo, ReadOptions } from '../types.ts';
 import { encodeIbmFloat } from './ibm-float.ts';
 import { readXpt } from './read-xpt.ts';
@@ -34,7 +35,7 @@ export async function readAll(file: string, options: ReadOptions = {}): Promise<
         const target = member.values[c] as (number | string | null)[];
         const codes = member.missing[c] as number[];
         for (let r = 0; r < batch.length; r++) {
-          target.push(values[r] as number | string | null);
+          target.push(valueAt(values, r) as number | string | null);
           codes.push(batch.missing?.[c]?.[r] ?? 0);
         }
       });
