@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { compress } from 'snappy';
@@ -81,6 +82,10 @@ export class ParquetFileWriter {
   private offset = MAGIC.length;
   private readonly groups: ThriftStruct[] = [];
   private writing: Promise<void> = Promise.resolve();
+  /** The file is written front to back, so its SHA-256 is taken on the way out, not by reading it again. */
+  private readonly hash = createHash('sha256').update(MAGIC);
+  /** Size and SHA-256 of the whole file, once `close` has returned. */
+  digest: { bytes: number; sha256: string } | undefined;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -125,6 +130,8 @@ export class ParquetFileWriter {
       new DataView(tail.buffer).setUint32(footer.length, footer.length, true);
       tail.set(MAGIC, footer.length + 4);
       await this.handle.write(tail, 0, tail.length, this.offset);
+      this.hash.update(tail);
+      this.digest = { bytes: this.offset + tail.length, sha256: this.hash.digest('hex') };
       return this.rows;
     } finally {
       await this.handle.close();
@@ -212,6 +219,7 @@ export class ParquetFileWriter {
         chunk.encoded.levels.length +
         chunk.encoded.values.length;
       await this.handle.writev(parts, at);
+      for (const part of parts) this.hash.update(part);
       this.offset += compressed;
       written.push({
         column: chunk.column,

@@ -56,7 +56,7 @@ export async function writeParquet(
     rows,
     columns: info.columns,
     file: outFile,
-    ...(await fileDigest(outFile)),
+    ...(writer.digest ?? (await fileDigest(outFile))),
   };
 }
 

@@ -41,11 +41,12 @@ export async function* readSas7bdatRows(
   file: FileHandle,
   description: Sas7bdatDescription,
   batchSize: number,
+  textAsBytes = false,
 ): AsyncGenerator<RowBatch> {
   const { header, layout, rowLength, totalRows, deletedRows } = description;
   if (totalRows === 0) return;
   const source = new PageSource(file, header.headerSize, header.pageSize, header.pageCount);
-  const batcher = new RowBatcher(description.slots, description.text, header.littleEndian, batchSize);
+  const batcher = new RowBatcher(description.slots, description.text, header.littleEndian, batchSize, textAsBytes);
   const unpacked = Buffer.alloc(rowLength);
   const unpackedView = new DataView(unpacked.buffer, unpacked.byteOffset, unpacked.byteLength);
   const decompress =

@@ -1,5 +1,6 @@
 import { FormatError } from '../errors.ts';
 import { convertSasTemporal, MISSING_DOT } from '../sas-formats.ts';
+import { TextCellsBuilder } from '../text-cells.ts';
 import type { ColumnValues, RowBatch, ValueType } from '../types.ts';
 import type { SasText } from './sas-text.ts';
 
@@ -37,6 +38,8 @@ export function missingKind(tagByte: number): number {
 export class RowBatcher {
   private readonly numbers: (Float64Array | undefined)[];
   private readonly strings: ((string | null)[] | undefined)[];
+  /** Text columns as UTF-8 bytes, when the consumer asked for them (`textAsBytes`). */
+  private readonly cells: (TextCellsBuilder | undefined)[];
   private missing: (Uint8Array | undefined)[] = [];
   private count = 0;
   private readonly scratch = new Uint8Array(8);
@@ -47,9 +50,13 @@ export class RowBatcher {
     private readonly text: SasText,
     private readonly littleEndian: boolean,
     private readonly capacity: number,
+    textAsBytes = false,
   ) {
     this.numbers = slots.map((slot) => (slot.numeric ? new Float64Array(capacity) : undefined));
-    this.strings = slots.map((slot) => (slot.numeric ? undefined : new Array<string | null>(capacity)));
+    this.cells = slots.map((slot) =>
+      slot.numeric || !textAsBytes ? undefined : new TextCellsBuilder(capacity, slot.width),
+    );
+    this.strings = slots.map((slot) => (slot.numeric || textAsBytes ? undefined : new Array<string | null>(capacity)));
   }
 
   get length(): number {
@@ -74,8 +81,14 @@ export class RowBatcher {
         if (Number.isNaN(value)) this.noteMissing(c, row, bytes, at, slot.width);
         continue;
       }
-      const texts = this.strings[c] as (string | null)[];
+      const cells = this.cells[c];
       try {
+        if (cells) {
+          const text = this.text;
+          cells.addText(bytes, at, text.end(bytes, at, at + slot.width), text.decode);
+          continue;
+        }
+        const texts = this.strings[c] as (string | null)[];
         texts[row] = this.text.value(bytes, at, at + slot.width);
       } catch (error) {
         if (error instanceof FormatError) {
@@ -101,6 +114,8 @@ export class RowBatcher {
         convertSasTemporal(out, slot.type);
         columns.push(out);
         if (!partial) this.numbers[c] = new Float64Array(this.capacity);
+      } else if (this.cells[c]) {
+        columns.push((this.cells[c] as TextCellsBuilder).take());
       } else {
         const texts = this.strings[c] as (string | null)[];
         columns.push(partial ? texts.slice(0, length) : texts);

@@ -30,14 +30,20 @@ export class SasText {
 
   /** A character value: trimmed, `null` when blank (SAS has no empty string distinct from missing). */
   value(bytes: Buffer, start: number, end: number): string | null {
+    const stop = this.end(bytes, start, end);
+    if (stop === start) return null;
+    return this.decode(bytes, start, stop);
+  }
+
+  /** Where a character value ends once the padding (blanks, NULs) is dropped. */
+  end(bytes: Buffer, start: number, end: number): number {
     let stop = end;
     while (stop > start) {
       const last = bytes[stop - 1];
       if (last !== SPACE && last !== NUL) break;
       stop--;
     }
-    if (stop === start) return null;
-    return this.decode(bytes, start, stop);
+    return stop;
   }
 
   /** Metadata text (names, labels, formats): trimmed, '' when blank. */
@@ -45,7 +51,8 @@ export class SasText {
     return this.value(bytes, start, end) ?? '';
   }
 
-  private decode(bytes: Buffer, start: number, end: number): string {
+  /** Text in the file's encoding (the padding already dropped); throws a `FormatError` when it cannot be. */
+  readonly decode = (bytes: Buffer, start: number, end: number): string => {
     let ascii = true;
     for (let i = start; i < end; i++) {
       if ((bytes[i] as number) >= 0x80) {
@@ -66,5 +73,5 @@ export class SasText {
         `text is not valid ${this.encodingName}, the character set the file declares (corrupt or mislabelled file)`,
       );
     }
-  }
+  };
 }
