@@ -1,8 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
+import { TextCellsBuilder } from '../text-cells.ts';
 import type { DatasetInfo, DatasetReader, RowBatch } from '../types.ts';
 import { openDuckDb } from './duckdb.ts';
 import { readParquetSchema } from './read-parquet.ts';
@@ -120,6 +122,64 @@ describe('writeParquet', () => {
     await expect(writeParquet(datasetOf(bad, []), join(dir, 'x.parquet'), { fileName: 'x.csv' })).rejects.toThrow(
       new FormatError('columns AGE and age differ only in case; rename one of them', { file: 'x.csv', dataset: 'X' }),
     );
+  });
+
+  it('writes text given as UTF-8 bytes (TextCells) to the same bytes as text given as strings', async () => {
+    // Three row groups' worth: a column that stays a dictionary, one that turns PLAIN half-way
+    // through the first row group (distinct values), accents, CJK and a code point past U+FFFF.
+    const rows = 300_000;
+    const words = ['ALT', 'Ärger', 'été', '肝臓', 'z𝔘', 'AST', 'Z'];
+    const few = (i: number) => (i % 11 === 0 ? null : (words[i % words.length] as string));
+    const many = (i: number) => (i % 13 === 0 ? null : `${words[i % 5]}-${(i * 7919) % 100_003}`);
+    const twoColumns: DatasetInfo = {
+      name: 'T',
+      columns: [
+        { name: 'FEW', type: 'string' },
+        { name: 'MANY', type: 'string' },
+      ],
+    };
+    const asStrings: RowBatch[] = [];
+    const asBytes: RowBatch[] = [];
+    for (let start = 0; start < rows; start += 8192) {
+      const length = Math.min(8192, rows - start);
+      const strings = [few, many].map((f) => Array.from({ length }, (_, i) => f(start + i)));
+      asStrings.push({ length, columns: strings });
+      asBytes.push({
+        length,
+        columns: strings.map((values) => {
+          const cells = new TextCellsBuilder(length, 4);
+          for (const value of values) cells.addString(value);
+          return cells.take();
+        }),
+      });
+    }
+    const fromStrings = join(dir, 'strings.parquet');
+    const fromBytes = join(dir, 'bytes.parquet');
+    const a = await writeParquet(datasetOf(twoColumns, asStrings), fromStrings);
+    const b = await writeParquet(datasetOf(twoColumns, asBytes), fromBytes);
+    const bytes = await readFile(fromBytes);
+    expect(bytes.equals(await readFile(fromStrings))).toBe(true);
+    // The digest taken while writing is the file's.
+    expect(b).toMatchObject({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(a.sha256).toBe(b.sha256);
+    const db = await openDuckDb();
+    try {
+      const reader = await db.connection.runAndReadAll(
+        `SELECT count(FEW), count(DISTINCT FEW), max(FEW), count(MANY), min(MANY) FROM read_parquet('${fromBytes}')`,
+      );
+      const few_ = Array.from({ length: rows }, (_, i) => few(i)).filter((v) => v !== null) as string[];
+      const many_ = Array.from({ length: rows }, (_, i) => many(i)).filter((v) => v !== null) as string[];
+      const byBytes = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y));
+      expect(reader.getRowsJson()[0]).toEqual([
+        String(few_.length),
+        String(words.length),
+        [...words].sort(byBytes).at(-1),
+        String(many_.length),
+        [...many_].sort(byBytes)[0],
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('writes an empty dataset with its columns', async () => {
