@@ -262,7 +262,13 @@ async function convertOne(
     if (!read) throw new FormatError(`no reader for ${format}`, { file: source });
     const single = format === 'sas7bdat' || format === 'dataset-json';
     // Text as UTF-8 bytes straight to the Parquet writer (readers that cannot, ignore it).
-    const spill = { fileName: source, tempDirectory: limits.tempDirectory ?? target.dir, textAsBytes: true };
+    const spill = {
+      fileName: source,
+      tempDirectory: limits.tempDirectory ?? target.dir,
+      textAsBytes: true,
+      // writeParquet copies each batch into its column chunks before it asks for the next.
+      reuseBatches: true,
+    };
     const options = format === 'sas7bdat' && limits.catalog ? { ...spill, catalog: limits.catalog } : spill;
     const datasets: ConvertedDataset[] = [];
     for await (const reader of read(file, options)) {

@@ -107,16 +107,21 @@ export class TextCellsBuilder {
     this.offsets[++this.count] = this.at;
   }
 
-  /** The cells so far; the builder starts empty again. */
-  take(): TextCells {
+  /**
+   * The cells so far; the builder starts empty again. With `reuse` it keeps its buffers, which the
+   * returned cells then share: the caller must be done with them before adding more.
+   */
+  take(reuse = false): TextCells {
     const length = this.count;
     const cells = new TextCells(
       length,
       this.bytes.subarray(0, this.at),
       length === this.capacity ? this.offsets : this.offsets.slice(0, length + 1),
     );
-    this.bytes = Buffer.allocUnsafe(this.bytes.length);
-    this.offsets = new Int32Array(this.capacity + 1);
+    if (!reuse) {
+      this.bytes = Buffer.allocUnsafe(this.bytes.length);
+      this.offsets = new Int32Array(this.capacity + 1);
+    }
     this.count = 0;
     this.at = 0;
     return cells;

@@ -75,6 +75,12 @@ export interface ReadOptions {
    * (the Parquet writer). Readers that cannot do it ignore the option and give strings.
    */
   textAsBytes?: boolean;
+  /**
+   * The consumer is done with a batch (has copied what it keeps) before it asks for the next, so
+   * the reader may fill the same arrays again instead of allocating new ones (the Parquet writer;
+   * not a caller that collects batches). Readers may ignore it.
+   */
+  reuseBatches?: boolean;
 }
 
 export const DEFAULT_BATCH_SIZE = 8192;

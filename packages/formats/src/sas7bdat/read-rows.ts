@@ -42,11 +42,19 @@ export async function* readSas7bdatRows(
   description: Sas7bdatDescription,
   batchSize: number,
   textAsBytes = false,
+  reuseBatches = false,
 ): AsyncGenerator<RowBatch> {
   const { header, layout, rowLength, totalRows, deletedRows } = description;
   if (totalRows === 0) return;
   const source = new PageSource(file, header.headerSize, header.pageSize, header.pageCount);
-  const batcher = new RowBatcher(description.slots, description.text, header.littleEndian, batchSize, textAsBytes);
+  const batcher = new RowBatcher(
+    description.slots,
+    description.text,
+    header.littleEndian,
+    batchSize,
+    textAsBytes,
+    reuseBatches,
+  );
   const unpacked = Buffer.alloc(rowLength);
   const unpackedView = new DataView(unpacked.buffer, unpacked.byteOffset, unpacked.byteLength);
   const decompress =

@@ -61,7 +61,7 @@ export async function* readSas7bdat(
       info.metadata = { ...info.metadata, [VALUE_LABELS_METADATA_KEY]: JSON.stringify(labels) };
     }
   }
-  yield { info, batches: () => batches(filePath, fileName, description, batchSize, options.textAsBytes === true) };
+  yield { info, batches: () => batches(filePath, fileName, description, batchSize, options) };
 }
 
 async function* batches(
@@ -69,11 +69,11 @@ async function* batches(
   fileName: string,
   description: Sas7bdatDescription,
   batchSize: number,
-  textAsBytes: boolean,
+  options: Sas7bdatReadOptions,
 ): AsyncGenerator<RowBatch> {
   const file = await open(filePath, 'r');
   try {
-    yield* readSas7bdatRows(file, description, batchSize, textAsBytes);
+    yield* readSas7bdatRows(file, description, batchSize, options.textAsBytes === true, options.reuseBatches === true);
   } catch (error) {
     throw fileError(error, fileName);
   } finally {

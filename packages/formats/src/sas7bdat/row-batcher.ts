@@ -51,6 +51,8 @@ export class RowBatcher {
     private readonly littleEndian: boolean,
     private readonly capacity: number,
     textAsBytes = false,
+    /** Fill the same arrays for every batch (`ReadOptions.reuseBatches`). */
+    private readonly reuse = false,
   ) {
     this.numbers = slots.map((slot) => (slot.numeric ? new Float64Array(capacity) : undefined));
     this.cells = slots.map((slot) =>
@@ -113,9 +115,9 @@ export class RowBatcher {
         const out = partial ? values.slice(0, length) : values;
         convertSasTemporal(out, slot.type);
         columns.push(out);
-        if (!partial) this.numbers[c] = new Float64Array(this.capacity);
+        if (!partial && !this.reuse) this.numbers[c] = new Float64Array(this.capacity);
       } else if (this.cells[c]) {
-        columns.push((this.cells[c] as TextCellsBuilder).take());
+        columns.push((this.cells[c] as TextCellsBuilder).take(this.reuse));
       } else {
         const texts = this.strings[c] as (string | null)[];
         columns.push(partial ? texts.slice(0, length) : texts);

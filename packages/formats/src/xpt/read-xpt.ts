@@ -49,7 +49,10 @@ export async function* readXpt(file: string, options: ReadOptions = {}): AsyncGe
     while (pos < size) {
       // Members follow each other directly: readMemberHeader rejects anything but a member header here.
       const member = await readMemberHeader(window, pos, library.version, fileName);
-      const reader = new MemberReader(window, library, member, fileName, batchSize, options.textAsBytes === true);
+      const reader = new MemberReader(window, library, member, fileName, batchSize, {
+        textAsBytes: options.textAsBytes === true,
+        reuse: options.reuseBatches === true,
+      });
       yield reader;
       pos = await reader.finish();
     }
@@ -74,7 +77,7 @@ class MemberReader implements DatasetReader {
     private readonly member: XptMember,
     private readonly fileName: string,
     private readonly batchSize: number,
-    private readonly textAsBytes: boolean,
+    private readonly mode: { textAsBytes: boolean; reuse: boolean },
   ) {
     this.pos = member.dataStart;
     // Transport files are whole 80-byte records; bytes past the last whole record mean truncation.
@@ -145,8 +148,13 @@ class MemberReader implements DatasetReader {
     }
     // Enough to hold an observation plus the record after the current one (for the end test).
     const lookahead = Math.max(length, 2 * RECORD) + RECORD;
+    const { textAsBytes, reuse } = this.mode;
+    let kept: BatchBuilder | undefined;
     while (this.nextMember === undefined) {
-      const batch = decode ? new BatchBuilder(this.member, this.types, this.batchSize, this.textAsBytes) : undefined;
+      const batch = decode
+        ? (kept ?? new BatchBuilder(this.member, this.types, this.batchSize, textAsBytes, reuse))
+        : undefined;
+      if (reuse) kept = batch;
       let rows = 0;
       while (rows < this.batchSize) {
         const pos = this.pos;
@@ -233,6 +241,8 @@ class BatchBuilder {
     private readonly types: ValueType[],
     private readonly capacity: number,
     textAsBytes: boolean,
+    /** Fill the same arrays for every batch (`ReadOptions.reuseBatches`). */
+    private readonly reuse: boolean,
   ) {
     const numericIndex: number[] = [];
     const textIndex: number[] = [];
@@ -305,7 +315,7 @@ class BatchBuilder {
 
   finish(rows: number): RowBatch {
     const columns = this.columns.map((values, i) => {
-      if (values instanceof TextCellsBuilder) return values.take();
+      if (values instanceof TextCellsBuilder) return values.take(this.reuse);
       const sized =
         rows === this.capacity
           ? values
@@ -320,6 +330,8 @@ class BatchBuilder {
     if (this.missing.some((m) => m !== undefined)) {
       batch.missing = this.missing.map((m) => (m && rows < this.capacity ? m.subarray(0, rows) : m));
     }
+    // Special-missing codes are set only where a value is missing: the next batch starts without.
+    if (this.reuse) this.missing.fill(undefined);
     return batch;
   }
 }
