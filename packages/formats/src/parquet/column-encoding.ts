@@ -355,9 +355,9 @@ function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: 
 class ByteDictionary {
   words = Buffer.allocUnsafe(1 << 12);
   private at = 0;
-  starts = new Int32Array(256);
-  lengths = new Int32Array(256);
-  private hashes = new Int32Array(256);
+  starts: Int32Array = new Int32Array(256);
+  lengths: Int32Array = new Int32Array(256);
+  private hashes: Int32Array = new Int32Array(256);
   private table = new Int32Array(512).fill(-1);
   size = 0;
 
