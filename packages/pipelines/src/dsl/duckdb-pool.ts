@@ -15,7 +15,7 @@ import { DSL_MACROS } from './sql-macros.ts';
  */
 
 /** Inputs smaller than this (total Parquet bytes) run on a single-threaded instance: see `threadsFor`. */
-export const SMALL_INPUT_BYTES = 64 * 1024 ** 2;
+export const SMALL_INPUT_BYTES = 1024 ** 2;
 
 interface Pooled {
   instance: Promise<DuckDBInstance>;
