@@ -35,7 +35,7 @@ export async function runAsStatements(
   let failed = false;
   try {
     const ctes = new Map<string, { sql: string; reads: string[] }>();
-    request.inputs.forEach((input, i) => ctes.set(inputRelation(i), { sql: inputSql(input), reads: [] }));
+    for (const [i, input] of request.inputs.entries()) ctes.set(inputRelation(i), { sql: inputSql(input), reads: [] });
     const compiled: Compiled[] = [];
     for (const index of body.steps.keys()) {
       const plan = await session.plan(body, index, signal);
@@ -93,7 +93,7 @@ export async function runAsStatements(
       )[0] ?? [];
     const countMs = Math.round(performance.now() - countStarted);
     const rowsOf = new Map<string, number>();
-    counted.forEach((x, i) => rowsOf.set(x.relation, Number(row[i] ?? 0)));
+    for (const [i, x] of counted.entries()) rowsOf.set(x.relation, Number(row[i] ?? 0));
     for (const c of compiled)
       if (c.relation && c.plan.sameRows) rowsOf.set(c.relation, rowsOf.get(c.reads[0] ?? '') ?? 0);
     const lost = new Map<number, string[]>();
