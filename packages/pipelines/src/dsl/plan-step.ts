@@ -653,7 +653,9 @@ class Planner {
     // right only (right and outer joins) after every left row. A number, not a sort of the result.
     const bounds = this.ctx.mergeBounds ?? { left: 0, right: 0 };
     const rightBound = typeof bounds.right === 'number' ? String(bounds.right + 1) : `(${bounds.right} + 1)`;
-    const order = `CAST(coalesce(l.${Q_ROW}, ${bounds.left}) AS HUGEINT) * ${rightBound} + coalesce(r.${Q_ROW} + 1, 0)`;
+    // Inner and left joins have a left row in every result row: the left bound is never used.
+    const leftRow = p.how === 'inner' || p.how === 'left' ? `l.${Q_ROW}` : `coalesce(l.${Q_ROW}, ${bounds.left})`;
+    const order = `CAST(${leftRow} AS HUGEINT) * ${rightBound} + coalesce(r.${Q_ROW} + 1, 0)`;
     const sql = `SELECT ${parts.join(', ')}, ${order} AS ${Q_ROW} FROM ${left.relation} l ${join} ${right.relation} r ON ${on}`;
     const open = left.open ?? right.open;
     return this.relationPlan(p.output_name, sql, columns, [left.name, right.name], open ? { open } : {});

@@ -119,9 +119,14 @@ export class DslSession {
 
   private planInline(step: DslBody['steps'][number], index: number): StepPlan {
     if (step.operation === 'pivot') throw new Error('a pivot is planned with its data: run it step by step');
+    // The left bound matters only where a result row may have no left row (right and outer joins).
+    const { how } = step.operation === 'merge_datasets' ? step.parameters : { how: undefined };
     const mergeBounds =
       step.operation === 'merge_datasets'
-        ? { left: this.rowBound(step.parameters.left), right: this.rowBound(step.parameters.right) }
+        ? {
+            left: how === 'right' || how === 'outer' ? this.rowBound(step.parameters.left) : 0,
+            right: this.rowBound(step.parameters.right),
+          }
         : undefined;
     try {
       return planStep(step, { index, workspace: this.workspace, saved: this.saved, mergeBounds });
