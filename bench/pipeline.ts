@@ -59,15 +59,52 @@ async function studyFiles(): Promise<{ dir: string; rows: Record<string, number>
   return { dir, rows };
 }
 
+/**
+ * pipeline-one.ts compiled as `npm run build` compiles the server (esbuild, our packages bundled,
+ * npm dependencies from node_modules), so it runs under plain `node` as a production worker does:
+ * no tsx compiling TypeScript in the measured process (it cost ~100 MB of its peak memory and the
+ * first run's time). Built once per bench, into the repository so node_modules resolve.
+ */
+let bundled: Promise<string> | undefined;
+function pipelineOne(): Promise<string> {
+  bundled ??= (async () => {
+    const { build } = await import('esbuild');
+    const out = path.join(ROOT, 'bench', 'results', 'pipeline-one.mjs');
+    await build({
+      absWorkingDir: ROOT,
+      entryPoints: [path.join(ROOT, 'bench/pipeline-one.ts')],
+      outfile: out,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      banner: {
+        js: "import { createRequire as __cdpCreateRequire } from 'node:module'; const require = __cdpCreateRequire(import.meta.url);",
+      },
+      plugins: [
+        {
+          name: 'external-npm',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) =>
+              args.path.startsWith('@cdp/') || args.path.endsWith('.json')
+                ? undefined
+                : { path: args.path, external: true },
+            );
+          },
+        },
+      ],
+      logLevel: 'warning',
+    });
+    return out;
+  })();
+  return bundled;
+}
+
 async function ours(which: string, dir: string): Promise<Measure> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'bench/pipeline-one.ts'), which, dir, String(REPEAT)],
-    {
-      cwd: ROOT,
-      maxBuffer: 1 << 20,
-    },
-  );
+  const { stdout } = await run(process.execPath, [await pipelineOne(), which, dir, String(REPEAT)], {
+    cwd: ROOT,
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Measure;
 }
 
@@ -155,8 +192,9 @@ async function compare(which: 'example' | 'derivation', dir: string, what: strin
  * Timed, per run: the DSL from `executeDsl`'s call to its Parquet outputs written (reading the
  * Parquet inputs, every step, the COPY to Parquet; not the job queue nor the output version's
  * manifest); pandas from reading its CSV files to writing its CSV result (no pyarrow here).
- * Neither side's process start nor imports are timed. Peak memory is each process's max RSS (node
- * with tsx, and python with pandas imported).
+ * Neither side's process start nor imports are timed. Peak memory is each process's max RSS (plain
+ * node running the bundled pipeline-one, as a production worker runs the built server; python with
+ * pandas imported).
  */
 export async function benchPipeline() {
   const { dir, rows } = await studyFiles();

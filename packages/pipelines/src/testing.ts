@@ -9,7 +9,7 @@ import type { DslBodyInput } from '@cdp/contracts';
 import { convertUpload, type DatasetReader, readXpt } from '@cdp/formats';
 import { readAll, sharedData } from '@cdp/formats/testing';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { executeDsl } from './dsl/execute-dsl.ts';
+import { type DslRunMode, runDsl } from './dsl/execute-dsl.ts';
 import type { ExecutePipelineRequest, PipelineInput, PipelineLogLine, PipelineProgress } from './executor.ts';
 
 export type Row = Record<string, unknown>;
@@ -19,11 +19,12 @@ export interface Pilot {
   inputs: Record<string, PipelineInput>;
   /** Plain SQL on the same Parquet files: `{DM}` in the text stands for DM's file. */
   sql(query: string): Promise<Row[]>;
-  /** Runs a body; the outputs read back as rows. */
+  /** Runs a body (compiled as `mode` says, `auto` by default); the outputs read back as rows. */
   run(
     body: DslBodyInput,
     names: string[],
     signal?: AbortSignal,
+    mode?: DslRunMode,
   ): Promise<{
     outputs: Record<string, Row[]>;
     logs: PipelineLogLine[];
@@ -58,11 +59,11 @@ export async function openPilot(domains: string[]): Promise<Pilot> {
     dir,
     inputs,
     sql,
-    async run(body, names, signal) {
+    async run(body, names, signal, mode = 'auto') {
       const outputDir = await mkdtemp(path.join(dir, 'out-'));
       const logs: PipelineLogLine[] = [];
       const progress: PipelineProgress[] = [];
-      const result = await executeDsl({
+      const request: ExecutePipelineRequest = {
         kind: 'dsl',
         body,
         inputs: names.map((name) => inputs[name] as PipelineInput),
@@ -70,7 +71,8 @@ export async function openPilot(domains: string[]): Promise<Pilot> {
         signal: signal ?? new AbortController().signal,
         onLog: (line) => logs.push(line),
         onProgress: (p) => progress.push(p),
-      });
+      };
+      const result = await runDsl(request, mode);
       const outputs: Record<string, Row[]> = {};
       for (const output of result.outputs)
         outputs[output.name] = await readRows(connection, `SELECT * FROM '${output.path}'`);

@@ -161,6 +161,14 @@ export async function runPipeline(
         { path: 'kind', message: `this server has no engine for ${version.kind} pipelines` },
       ]);
     }
+    // Where a run's time goes, in its last log line: the inputs found (and cleared copies made),
+    // the engine, the output version written and recorded.
+    const phases: string[] = [];
+    let phaseStarted = performance.now();
+    const phase = (name: string) => {
+      phases.push(`${name} ${Math.round(performance.now() - phaseStarted)} ms`);
+      phaseStarted = performance.now();
+    };
     const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs, PIPELINE_ENGINE, {
       clearCopiesIn: `${work}.inputs`,
     });
@@ -171,6 +179,7 @@ export async function runPipeline(
     for (const input of resolved.inputs)
       reporter.log({ level: 'info', message: `Input ${input.name}: ${path.basename(input.path)}` });
     await mkdir(work, { recursive: true });
+    phase('inputs');
     const result = await engine.execute({
       kind: version.kind,
       body: version.body,
@@ -182,6 +191,7 @@ export async function runPipeline(
     });
     if (controller.signal.aborted) throw controller.signal.reason;
     clearInterval(timer);
+    phase('engine');
     const output = await writeOutputVersion(
       ctx,
       {
@@ -242,9 +252,10 @@ export async function runPipeline(
     );
     // An output carrying a column classified PHI (DM → DM_CLEAN keeps BRTHDTC) is sealed at once.
     await sealNewVersion(ctx, run.orgId, run.studyId, output.id);
+    phase('output version');
     reporter.log({
       level: 'info',
-      message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s: output version ${output.label}`,
+      message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}): output version ${output.label}`,
     });
     await reporter.drain();
     await queueDownstream(ctx, { orgId: run.orgId, studyId: run.studyId, pipelineId: run.pipelineId }).catch(

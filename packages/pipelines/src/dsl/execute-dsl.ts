@@ -1,23 +1,70 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DSL_OPERATIONS } from '@cdp/contracts';
-import { PipelineDefinitionError, type PipelineExecutor, type PipelineOutputFile } from '../executor.ts';
+import { DSL_OPERATIONS, type DslBody } from '@cdp/contracts';
+import {
+  type ExecutePipelineRequest,
+  type ExecutePipelineResult,
+  PipelineDefinitionError,
+  type PipelineExecutor,
+  type PipelineOutputFile,
+} from '../executor.ts';
 import { assertDsl } from './check-dsl.ts';
-import { DslSession } from './session.ts';
+import { SMALL_INPUT_BYTES } from './duckdb-pool.ts';
+import { runAsStatements } from './run-as-statements.ts';
+import { DslSession, inputBytes } from './session.ts';
 import { quoteIdent, quoteLiteral, toPipelineColumns } from './types.ts';
 
 /**
- * Runs a DSL pipeline in DuckDB: each step becomes one `SELECT` over the previous steps, kept as a
- * view (projections, filters, conversions, merges: DuckDB fuses a chain of them into one pass) or a
- * table (sorts, groups, windows); the inputs are views over their Parquet files. Each save is one
- * `COPY ... TO` a Parquet file in `outputDir`. Progress and a log line per step (rows in and out, time); an abort
- * interrupts DuckDB; on any error the files written so far are removed.
+ * How a run is compiled: `steps`, one statement per step (see `runStepByStep`); `statements`, one
+ * statement per output plus one for the log's counts (see run-as-statements.ts); `auto`, the
+ * second for small inputs without a pivot, the first otherwise.
  */
-export const executeDsl: PipelineExecutor = async (request) => {
-  const { signal, onProgress, onLog } = request;
+export type DslRunMode = 'auto' | 'steps' | 'statements';
+
+/** Runs a DSL pipeline (see `runDsl`). */
+export const executeDsl: PipelineExecutor = (request) => runDsl(request, 'auto');
+
+/**
+ * Small inputs (under `SMALL_INPUT_BYTES`) are where a run's time is its statements' round trips,
+ * not the work: they run as one statement per output. Large inputs run step by step (each step a
+ * view DuckDB fuses into the next, or a table), where a statement's overhead is nothing beside the
+ * work and each step's own time is worth logging. If a one-statement run fails (DuckDB refusing the
+ * data), it runs again step by step so the error names its step.
+ */
+export async function runDsl(request: ExecutePipelineRequest, mode: DslRunMode): Promise<ExecutePipelineResult> {
   if (request.kind !== 'dsl') throw new Error(`executeDsl runs DSL pipelines, not ${request.kind}`);
   const body = assertDsl(request.body, request.inputs);
-  signal.throwIfAborted();
+  request.signal.throwIfAborted();
+  const compilable = !body.steps.some((step) => step.operation === 'pivot');
+  if (mode === 'statements' && !compilable) throw new Error('a pipeline with a pivot runs step by step');
+  const asStatements =
+    mode === 'statements' || (mode === 'auto' && compilable && inputBytes(request.inputs) < SMALL_INPUT_BYTES);
+  if (!asStatements) return runStepByStep(request, body);
+  const written: string[] = [];
+  try {
+    return { outputs: await runAsStatements(request, body, written) };
+  } catch (error) {
+    await Promise.all(written.map((file) => rm(file, { force: true })));
+    request.signal.throwIfAborted();
+    if (error instanceof PipelineDefinitionError || mode === 'statements') throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    request.onLog({
+      level: 'info',
+      message: `the run as one statement per output failed (${message}); running it step by step to find the step`,
+    });
+    return runStepByStep(request, body);
+  }
+}
+
+/**
+ * One statement per step: each step becomes one `SELECT` over the previous steps, kept as a view
+ * (projections, filters, conversions, merges: DuckDB fuses a chain of them into one pass) or a
+ * table (sorts, groups, windows); the inputs are views over their Parquet files. Each save is one
+ * `COPY ... TO` a Parquet file in `outputDir`. Progress and a log line per step (rows in and out,
+ * time); an abort interrupts DuckDB; on any error the files written so far are removed.
+ */
+async function runStepByStep(request: ExecutePipelineRequest, body: DslBody): Promise<ExecutePipelineResult> {
+  const { signal, onProgress, onLog } = request;
   const session = await DslSession.open(request.inputs, { memoryBytes: request.limits?.memoryBytes });
   const written: string[] = [];
   const outputs: PipelineOutputFile[] = [];
@@ -87,7 +134,7 @@ export const executeDsl: PipelineExecutor = async (request) => {
   } finally {
     await session.close(failed);
   }
-};
+}
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US');

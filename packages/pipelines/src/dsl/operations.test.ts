@@ -588,7 +588,7 @@ describe('sort_by', () => {
 });
 
 describe('save_dataset', () => {
-  it('writes one Parquet file per output, with rows, columns and progress per step', async () => {
+  it('writes one Parquet file per output, with rows, columns and progress per step (run step by step)', async () => {
     const result = await pilot.run(
       {
         steps: [
@@ -605,6 +605,8 @@ describe('save_dataset', () => {
         ],
       },
       ['DM'],
+      undefined,
+      'steps',
     );
     const women = DM.filter((r) => r.SEX === 'F').length;
     expect(result.outputs.women).toHaveLength(women);

@@ -85,8 +85,9 @@ export interface PlanContext {
   /**
    * For a merge at run time: one more than the largest row number of each side, so that the merged
    * row order is a number (left row × right bound + right row) rather than a sort of the result.
+   * Numbers, or SQL scalar expressions computing them (a run compiled to one statement).
    */
-  mergeBounds?: { left: number; right: number };
+  mergeBounds?: { left: number | string; right: number | string };
 }
 
 /** Operations that keep every row of their input. */
@@ -651,7 +652,10 @@ class Planner {
     // Rows in the left dataset's order, then the right's (as pandas' merge keeps them); rows of the
     // right only (right and outer joins) after every left row. A number, not a sort of the result.
     const bounds = this.ctx.mergeBounds ?? { left: 0, right: 0 };
-    const order = `CAST(coalesce(l.${Q_ROW}, ${bounds.left}) AS HUGEINT) * ${bounds.right + 1} + coalesce(r.${Q_ROW} + 1, 0)`;
+    const rightBound = typeof bounds.right === 'number' ? String(bounds.right + 1) : `(${bounds.right} + 1)`;
+    // Inner and left joins have a left row in every result row: the left bound is never used.
+    const leftRow = p.how === 'inner' || p.how === 'left' ? `l.${Q_ROW}` : `coalesce(l.${Q_ROW}, ${bounds.left})`;
+    const order = `CAST(${leftRow} AS HUGEINT) * ${rightBound} + coalesce(r.${Q_ROW} + 1, 0)`;
     const sql = `SELECT ${parts.join(', ')}, ${order} AS ${Q_ROW} FROM ${left.relation} l ${join} ${right.relation} r ON ${on}`;
     const open = left.open ?? right.open;
     return this.relationPlan(p.output_name, sql, columns, [left.name, right.name], open ? { open } : {});

@@ -23,6 +23,8 @@ export class DslSession {
     readonly connection: DuckDBConnection,
     /** The inputs are small (under `SMALL_INPUT_BYTES`): a run stores every step as a table. */
     readonly small: boolean,
+    /** The inputs are CTEs of each statement, not views: planning runs no statement (see `plan`). */
+    readonly inline: boolean,
     private readonly pooled: { memoryMb: number; threads: number | undefined },
     workspace: Workspace,
   ) {
@@ -31,20 +33,22 @@ export class DslSession {
 
   static async open(
     inputs: PipelineInput[],
-    options: { memoryBytes?: number; threads?: number } = {},
+    options: { memoryBytes?: number; threads?: number; inline?: boolean } = {},
   ): Promise<DslSession> {
     const memoryMb = Math.max(64, Math.floor((options.memoryBytes ?? 2 * 1024 ** 3) / 1024 ** 2));
-    const bytes = inputs.reduce((sum, input) => sum + fileSize(input.path), 0);
+    const bytes = inputBytes(inputs);
     const threads = options.threads ?? threadsFor(bytes);
     const connection = await connectPooled(memoryMb, threads);
     try {
       const workspace = inputWorkspace(inputs, []);
       for (const [i, input] of inputs.entries()) {
-        await connection.run(
-          `CREATE TEMP VIEW ${inputRelation(i)} AS SELECT * EXCLUDE (file_row_number), file_row_number AS ${quoteIdent(ROW)} FROM read_parquet(${quoteLiteral(input.path)}, file_row_number = true)`,
-        );
+        const read = inputSql(input);
+        // Inline (a run compiled to one statement per output): the input is a CTE of each statement.
+        if (!options.inline) await connection.run(`CREATE TEMP VIEW ${inputRelation(i)} AS ${read}`);
         // The file's own types, not the manifest's: the plan must match what DuckDB reads.
-        const described = await connection.runAndReadAll(`DESCRIBE ${inputRelation(i)}`);
+        const described = await connection.runAndReadAll(
+          options.inline ? `DESCRIBE ${read}` : `DESCRIBE ${inputRelation(i)}`,
+        );
         const labels = new Map(input.columns.map((c) => [c.name.toLowerCase(), c.label]));
         const dataset = workspace.get(input.name.toLowerCase());
         if (dataset)
@@ -57,17 +61,28 @@ export class DslSession {
               return { name, type: columnType(String(row.column_type)), ...(label ? { label } : {}) };
             });
       }
-      return new DslSession(connection, bytes < SMALL_INPUT_BYTES, { memoryMb, threads }, workspace);
+      return new DslSession(
+        connection,
+        bytes < SMALL_INPUT_BYTES,
+        options.inline === true,
+        { memoryMb, threads },
+        workspace,
+      );
     } catch (error) {
       connection.closeSync();
       throw error;
     }
   }
 
-  /** Plans step `index` against the datasets as they are now (pivot values read from the data). */
+  /**
+   * Plans step `index` against the datasets as they are now (pivot values read from the data). An
+   * inline session runs no statement here: a merge's row-number bounds become scalar subqueries of
+   * the step's SQL, and a pivot (whose columns are the data's values) cannot be planned.
+   */
   async plan(body: DslBody, index: number, signal?: AbortSignal): Promise<StepPlan> {
     const step = body.steps[index];
     if (!step) throw new Error(`no step ${index}`);
+    if (this.inline) return this.planInline(step, index);
     let pivotValues: string[] | undefined;
     if (step.operation === 'pivot') {
       const source = this.workspace.get(step.parameters.dataset.toLowerCase());
@@ -84,15 +99,37 @@ export class DslSession {
     let mergeBounds: { left: number; right: number } | undefined;
     if (step.operation === 'merge_datasets') {
       // Both sides' row-number bounds in one statement.
-      const bound = (name: string) => {
-        const dataset = this.workspace.get(name.toLowerCase());
-        return dataset ? `(SELECT coalesce(max(${quoteIdent(ROW)}), -1) + 1 FROM ${dataset.relation})` : '0';
-      };
-      const rows = await this.query(`SELECT ${bound(step.parameters.left)}, ${bound(step.parameters.right)}`, signal);
+      const { left, right } = step.parameters;
+      const rows = await this.query(`SELECT ${this.rowBound(left)}, ${this.rowBound(right)}`, signal);
       mergeBounds = { left: Number(rows[0]?.[0] ?? 0), right: Number(rows[0]?.[1] ?? 0) };
     }
     try {
       return planStep(step, { index, workspace: this.workspace, saved: this.saved, pivotValues, mergeBounds });
+    } catch (error) {
+      if (error instanceof StepIssues) throw new PipelineDefinitionError(error.issues);
+      throw error;
+    }
+  }
+
+  /** SQL for one more than the largest row number of a dataset (a merge orders its rows by it). */
+  private rowBound(name: string): string {
+    const dataset = this.workspace.get(name.toLowerCase());
+    return dataset ? `(SELECT coalesce(max(${quoteIdent(ROW)}), -1) + 1 FROM ${dataset.relation})` : '0';
+  }
+
+  private planInline(step: DslBody['steps'][number], index: number): StepPlan {
+    if (step.operation === 'pivot') throw new Error('a pivot is planned with its data: run it step by step');
+    // The left bound matters only where a result row may have no left row (right and outer joins).
+    const { how } = step.operation === 'merge_datasets' ? step.parameters : { how: undefined };
+    const mergeBounds =
+      step.operation === 'merge_datasets'
+        ? {
+            left: how === 'right' || how === 'outer' ? this.rowBound(step.parameters.left) : 0,
+            right: this.rowBound(step.parameters.right),
+          }
+        : undefined;
+    try {
+      return planStep(step, { index, workspace: this.workspace, saved: this.saved, mergeBounds });
     } catch (error) {
       if (error instanceof StepIssues) throw new PipelineDefinitionError(error.issues);
       throw error;
@@ -175,6 +212,16 @@ export class DslSession {
     this.connection.closeSync();
     if (failed) await checkPooled(this.pooled.memoryMb, this.pooled.threads);
   }
+}
+
+/** An input's rows, with their order in the file as `__cdp_row`. */
+export function inputSql(input: PipelineInput): string {
+  return `SELECT * EXCLUDE (file_row_number), file_row_number AS ${quoteIdent(ROW)} FROM read_parquet(${quoteLiteral(input.path)}, file_row_number = true)`;
+}
+
+/** Total Parquet bytes of the inputs (what decides a run's threads and how it is compiled). */
+export function inputBytes(inputs: PipelineInput[]): number {
+  return inputs.reduce((sum, input) => sum + fileSize(input.path), 0);
 }
 
 function fileSize(file: string): number {

@@ -269,6 +269,12 @@ describe('pipeline runs', () => {
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null, progress: { percent: 100, steps: 2 } });
     expect(done.outputVersionId).toBeTruthy();
     expect(done.log.map((l) => l.seq)).toEqual(done.log.map((_, i) => i + 1));
+    // Where the run's time went: the last line splits it by phase.
+    expect(done.log.map((l) => l.message)).toContainEqual(
+      expect.stringMatching(
+        /^Succeeded in [\d.]+ s \(inputs \d+ ms, engine \d+ ms, output version \d+ ms\): output version \S+$/,
+      ),
+    );
 
     const output: PipelineOutputVersion = (
       await t.request(manager, {
