@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { SaxesTag } from 'saxes';
+import type { XmlTag } from './xml-scanner.ts';
 import { attr, type XmlHandlers } from './xml-stream.ts';
 
 /**
@@ -88,7 +88,7 @@ export interface ClinicalCounts {
 }
 
 /** Rave marks an inactivated or removed element with TransactionType="Remove" or mdsol:Active="No". */
-function removed(tag: SaxesTag): boolean {
+function removed(tag: XmlTag): boolean {
   return attr(tag, 'TransactionType') === 'Remove' || attr(tag, 'mdsol:Active') === 'No';
 }
 
@@ -116,7 +116,7 @@ export class ClinicalDataHandler implements XmlHandlers {
     readonly counts: ClinicalCounts,
   ) {}
 
-  open(tag: SaxesTag): void {
+  open(tag: XmlTag): void {
     if (this.skipDepth > 0) {
       this.skipDepth++;
       return;
