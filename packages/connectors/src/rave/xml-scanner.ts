@@ -36,8 +36,14 @@ export class XmlSyntaxError extends Error {
 /** A tag, text run or comment longer than this is refused rather than buffered without end. */
 const MAX_PENDING = 16 * 1024 * 1024;
 const NAME = /^[A-Za-z_:\u00C0-\uFFFF][\w.:\-\u00B7-\uFFFF]*$/;
-const ENTITY = /&(#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z_][\w.-]*)?(;?)/g;
-const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /^#(x[0-9A-Fa-f]+|[0-9]+)$/;
+const NAMED = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
@@ -50,19 +56,30 @@ class Reject {
   ) {}
 }
 
+/** Decodes entity and character references (a hot path: most RWS values hold `&amp;` or none). */
 function decodeReferences(text: string, at: number): string {
-  return text.replace(ENTITY, (_match, name: string | undefined, semicolon: string) => {
-    if (!name || !semicolon) throw new Reject(at, "'&' that does not start an entity or character reference");
-    if (name.charCodeAt(0) !== 35) {
-      const named = NAMED[name];
-      if (named === undefined) throw new Reject(at, `unknown entity &${name};`);
-      return named;
+  let out = '';
+  let last = 0;
+  for (let amp = text.indexOf('&'); amp >= 0; amp = text.indexOf('&', last)) {
+    const semi = text.indexOf(';', amp + 1);
+    const name = semi < 0 || semi - amp > 12 ? '' : text.slice(amp + 1, semi);
+    let char = NAMED.get(name);
+    if (char === undefined) {
+      if (!REFERENCE.test(name)) {
+        throw new Reject(
+          at,
+          NAME.test(name) ? `unknown entity &${name};` : "'&' that does not start an entity or character reference",
+        );
+      }
+      const code = name.charCodeAt(1) === 120 ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+      if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff))
+        throw new Reject(at, `character reference &${name}; is not a valid character`);
+      char = String.fromCodePoint(code);
     }
-    const code = name.charCodeAt(1) === 120 ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
-    if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff))
-      throw new Reject(at, `character reference &${name}; is not a valid character`);
-    return String.fromCodePoint(code);
-  });
+    out += text.slice(last, amp) + char;
+    last = semi + 1;
+  }
+  return out + text.slice(last);
 }
 
 export class XmlScanner {
