@@ -116,7 +116,9 @@ export class XmlScanner {
       const open = this.stack.at(-1);
       throw this.error(
         this.buf.length,
-        open ? `the document ends inside <${open}> (cut off?)` : 'the document ends inside a tag (cut off?)',
+        open && rest.trim() === ''
+          ? `the document ends inside <${open}> (cut off?)`
+          : 'the document ends inside a tag (cut off?)',
         true,
       );
     }
@@ -126,7 +128,7 @@ export class XmlScanner {
   /** Counts the lines of what was consumed, so an error can say where it is. */
   private advance(): void {
     const s = this.buf;
-    let nl = s.lastIndexOf('\n', this.pos - 1);
+    let nl = this.pos === 0 ? -1 : s.lastIndexOf('\n', this.pos - 1);
     if (nl < 0) {
       this.column += this.pos;
       return;
