@@ -219,9 +219,14 @@ export class ClinicalDataHandler implements XmlHandlers {
     stage.sink.push(fields);
   }
 
+  /**
+   * Writes out every line of the chunk just read. A value is a slice of the decoded chunk and keeps
+   * the whole chunk alive until its line is joined and written: lines left waiting in twenty
+   * forms' buffers held most of the document in memory.
+   */
   async flush(): Promise<void> {
-    for (const stage of this.stages.values()) await stage.sink.flush();
-    await this.removals.flush();
+    for (const stage of this.stages.values()) await stage.sink.flush(true);
+    await this.removals.flush(true);
   }
 
   private remove(level: number): void {

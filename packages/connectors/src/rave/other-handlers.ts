@@ -169,7 +169,7 @@ export class AuditHandler implements XmlHandlers {
   }
 
   flush(): Promise<void> {
-    return this.sink.flush();
+    return this.sink.flush(true);
   }
 }
 
