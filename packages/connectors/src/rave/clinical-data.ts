@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { SaxesTag } from 'saxes';
+import type { XmlTag } from './xml-scanner.ts';
 import { attr, type XmlHandlers } from './xml-stream.ts';
 
 /**
@@ -50,20 +50,10 @@ export class CsvSink {
   }
 }
 
-export const RECORD_COLUMNS = [
-  'rec',
-  'subject_key',
-  'subject_name',
-  'site',
-  'site_number',
-  'event_oid',
-  'event_rk',
-  'form_oid',
-  'form_rk',
-  'ig_oid',
-  'ig_rk',
-] as const;
-export const CELL_COLUMNS = ['rec', 'item_oid', 'value', 'seq'] as const;
+/** The keys of a record (one ItemGroupData), in the staging CSV and the per-form state alike. */
+export const KEY = ['subject_key', 'event_oid', 'event_rk', 'form_rk', 'ig_oid', 'ig_rk'] as const;
+/** A staged record: its sequence number, keys, subject details, which items it carries, then their values. */
+export const RECORD_COLUMNS = ['seq', ...KEY, 'subject_name', 'site', 'site_number', 'present'] as const;
 export const REMOVAL_COLUMNS = [
   'level',
   'subject_key',
@@ -79,6 +69,15 @@ export const REMOVAL_COLUMNS = [
 /** A removal's level: what it removes, with everything below it. */
 export const LEVEL = { subject: 1, event: 2, form: 3, group: 4 } as const;
 
+/** One form's incoming records: a CSV in the pull's work folder, its items in order of appearance. */
+export interface FormStage {
+  form: string;
+  file: string;
+  items: string[];
+  itemIndex: Map<string, number>;
+  sink: CsvSink;
+}
+
 export interface ClinicalCounts {
   cells: number;
   removals: number;
@@ -88,10 +87,17 @@ export interface ClinicalCounts {
 }
 
 /** Rave marks an inactivated or removed element with TransactionType="Remove" or mdsol:Active="No". */
-function removed(tag: SaxesTag): boolean {
+function removed(tag: XmlTag): boolean {
   return attr(tag, 'TransactionType') === 'Remove' || attr(tag, 'mdsol:Active') === 'No';
 }
 
+/**
+ * Writes RWS clinical data as it streams by into one CSV per form, a line per ItemGroupData with
+ * its items side by side (the shape of the final dataset, so nothing has to be pivoted later),
+ * and removals into one more CSV. `present` marks which items the record carried: an item left
+ * out changes nothing, an item with IsNull, an empty Value or TransactionType="Remove" clears it.
+ * Every record and removal carries a sequence number so the merge applies them in order.
+ */
 export class ClinicalDataHandler implements XmlHandlers {
   private subjectKey = '';
   private subjectName = '';
@@ -101,27 +107,47 @@ export class ClinicalDataHandler implements XmlHandlers {
   private eventRk = '';
   private form = '';
   private formRk = '';
-  private rec = -1;
   private group = '';
   private groupRk = '';
-  private recordWritten = false;
+  private stage: FormStage | undefined;
+  private inGroup = false;
+  private values: (string | null)[] = [];
+  private present: number[] = [];
   /** Depth below a removed element whose content is skipped (0: not inside one). */
   private skipDepth = 0;
 
   constructor(
-    private readonly records: CsvSink,
-    private readonly cells: CsvSink,
+    private readonly stages: Map<string, FormStage>,
+    private readonly newStage: (form: string) => FormStage,
     private readonly removals: CsvSink,
-    private readonly counter: { seq: number; rec: number },
+    private readonly counter: { seq: number },
     readonly counts: ClinicalCounts,
   ) {}
 
-  open(tag: SaxesTag): void {
+  open(tag: XmlTag): void {
     if (this.skipDepth > 0) {
       this.skipDepth++;
       return;
     }
     switch (tag.name) {
+      case 'ItemData': {
+        if (!this.inGroup || !this.stage) return;
+        const remove = attr(tag, 'TransactionType') === 'Remove';
+        const raw = tag.attributes.Value;
+        if (!remove && raw === undefined) return; // audit-style ItemData without a value: no change
+        const value = remove || attr(tag, 'IsNull') === 'Yes' || raw === '' ? null : (raw as string);
+        const oid = attr(tag, 'ItemOID');
+        let index = this.stage.itemIndex.get(oid);
+        if (index === undefined) {
+          index = this.stage.items.length;
+          this.stage.items.push(oid);
+          this.stage.itemIndex.set(oid, index);
+        }
+        this.values[index] = value;
+        this.present.push(index);
+        this.counts.cells++;
+        return;
+      }
       case 'ClinicalData': {
         const version = attr(tag, 'MetaDataVersionOID');
         if (version) this.counts.metadataVersions.add(version);
@@ -148,51 +174,59 @@ export class ClinicalDataHandler implements XmlHandlers {
         this.form = attr(tag, 'FormOID');
         this.formRk = attr(tag, 'FormRepeatKey');
         this.counts.forms.add(this.form);
+        this.stage = this.stages.get(this.form) ?? this.newStage(this.form);
         if (removed(tag)) this.remove(LEVEL.form);
         return;
       case 'ItemGroupData':
         this.group = attr(tag, 'ItemGroupOID');
         this.groupRk = attr(tag, 'ItemGroupRepeatKey');
-        this.recordWritten = false;
-        if (removed(tag)) this.remove(LEVEL.group);
-        return;
-      case 'ItemData': {
-        const remove = attr(tag, 'TransactionType') === 'Remove';
-        const raw = tag.attributes.Value;
-        if (!remove && typeof raw !== 'string') return; // audit-style ItemData without a value: no change
-        const value = remove || attr(tag, 'IsNull') === 'Yes' || raw === '' ? null : (raw as string);
-        if (!this.recordWritten) {
-          this.rec = this.counter.rec++;
-          this.records.push([
-            this.rec,
-            this.subjectKey,
-            this.subjectName,
-            this.site,
-            this.siteNumber,
-            this.event,
-            this.eventRk,
-            this.form,
-            this.formRk,
-            this.group,
-            this.groupRk,
-          ]);
-          this.recordWritten = true;
+        if (removed(tag)) {
+          this.remove(LEVEL.group);
+          return;
         }
-        this.cells.push([this.rec, attr(tag, 'ItemOID'), value, this.counter.seq++]);
-        this.counts.cells++;
+        this.inGroup = true;
+        this.values = [];
+        this.present = [];
         return;
-      }
     }
   }
 
-  close(): void {
-    if (this.skipDepth > 0) this.skipDepth--;
+  close(name: string): void {
+    if (this.skipDepth > 0) {
+      this.skipDepth--;
+      return;
+    }
+    if (name !== 'ItemGroupData' || !this.inGroup) return;
+    this.inGroup = false;
+    const stage = this.stage;
+    if (!stage || this.present.length === 0) return;
+    const marks = new Array<string>(stage.items.length).fill('0');
+    for (const index of this.present) marks[index] = '1';
+    const fields: (string | number | null)[] = [
+      this.counter.seq++,
+      this.subjectKey,
+      this.event,
+      this.eventRk,
+      this.formRk,
+      this.group,
+      this.groupRk,
+      this.subjectName,
+      this.site,
+      this.siteNumber,
+      marks.join(''),
+    ];
+    for (let i = 0; i < stage.items.length; i++) fields.push(this.values[i] ?? null);
+    stage.sink.push(fields);
   }
 
+  /**
+   * Writes out every line of the chunk just read. A value is a slice of the decoded chunk and keeps
+   * the whole chunk alive until its line is joined and written: lines left waiting in twenty
+   * forms' buffers held most of the document in memory.
+   */
   async flush(): Promise<void> {
-    await this.records.flush();
-    await this.cells.flush();
-    await this.removals.flush();
+    for (const stage of this.stages.values()) await stage.sink.flush(true);
+    await this.removals.flush(true);
   }
 
   private remove(level: number): void {

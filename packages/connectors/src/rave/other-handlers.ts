@@ -1,5 +1,5 @@
-import type { SaxesTag } from 'saxes';
 import type { CsvSink } from './clinical-data.ts';
+import type { XmlTag } from './xml-scanner.ts';
 import { attr, type XmlHandlers } from './xml-stream.ts';
 
 /** One subject of `studies/{study}/subjects?status=all&include=inactiveAndDeleted`. */
@@ -21,7 +21,7 @@ export class SubjectsHandler implements XmlHandlers {
   readonly subjects: RaveSubject[] = [];
   private current: RaveSubject | undefined;
 
-  open(tag: SaxesTag): void {
+  open(tag: XmlTag): void {
     if (tag.name === 'SubjectData') {
       const active = attr(tag, 'mdsol:Active');
       this.current = {
@@ -79,7 +79,7 @@ export class AuditHandler implements XmlHandlers {
 
   constructor(private readonly sink: CsvSink) {}
 
-  open(tag: SaxesTag): void {
+  open(tag: XmlTag): void {
     const level = LEVELS.indexOf(tag.name);
     if (level >= 0) {
       // Entering a level forgets everything below it.
@@ -169,7 +169,7 @@ export class AuditHandler implements XmlHandlers {
   }
 
   flush(): Promise<void> {
-    return this.sink.flush();
+    return this.sink.flush(true);
   }
 }
 
@@ -204,7 +204,7 @@ export class MetadataHandler implements XmlHandlers {
   private inQuestion = false;
   private inText = false;
 
-  open(tag: SaxesTag): void {
+  open(tag: XmlTag): void {
     switch (tag.name) {
       case 'FormDef':
         this.form = attr(tag, 'OID');

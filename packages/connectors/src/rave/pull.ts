@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, rm } from 'node:fs/promises';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RaveSourceConfig } from '@cdp/contracts';
 import {
@@ -17,10 +17,11 @@ import {
 } from '@cdp/formats';
 import { ConnectorError, type PullContext, type PullOutcome } from '../types.ts';
 import {
-  CELL_COLUMNS,
   type ClinicalCounts,
   ClinicalDataHandler,
   CsvSink,
+  type FormStage,
+  KEY,
   RECORD_COLUMNS,
   REMOVAL_COLUMNS,
 } from './clinical-data.ts';
@@ -33,7 +34,15 @@ import {
   SubjectsHandler,
 } from './other-handlers.ts';
 import { nextLink, RwsClient } from './rws-client.ts';
-import { commitGeneration, currentGeneration, type Generation, newGeneration, writeInfo } from './state.ts';
+import {
+  commitGeneration,
+  currentGeneration,
+  type FormState,
+  type Generation,
+  linkOrCopy,
+  newGeneration,
+  writeInfo,
+} from './state.ts';
 import { parseXmlResponse } from './xml-stream.ts';
 
 /** DuckDB's budget for the merge and the Parquet files; beyond it work spills to the pull's work folder. */
@@ -60,7 +69,8 @@ export async function pullRave(
   const previous = await currentGeneration(context.stateDir);
   const formsKey = config.forms ? [...config.forms].sort().join(',') : null;
   const sameSource =
-    previous?.info?.project === config.project &&
+    previous?.info?.forms !== undefined &&
+    previous.info.project === config.project &&
     previous.info.environment === config.environment &&
     previous.info.formsKey === formsKey;
   const since = sameSource && context.lastSuccessAt ? context.lastSuccessAt : null;
@@ -69,10 +79,16 @@ export async function pullRave(
     bytes += n;
   };
 
-  // 1. Clinical data, all forms at once or form by form, since the last successful pull.
+  // 1. Clinical data, all forms at once or form by form, since the last successful pull: one
+  // staging CSV per form, a line per record with its items side by side.
   const work = context.workDir;
-  const records = new CsvSink(path.join(work, 'rave-records.csv'));
-  const cells = new CsvSink(path.join(work, 'rave-cells.csv'));
+  const stages = new Map<string, FormStage>();
+  const newStage = (form: string): FormStage => {
+    const file = path.join(work, `rave-form-${stages.size}.csv`);
+    const stage: FormStage = { form, file, items: [], itemIndex: new Map(), sink: new CsvSink(file) };
+    stages.set(form, stage);
+    return stage;
+  };
   const removals = new CsvSink(path.join(work, 'rave-removals.csv'));
   const counts: ClinicalCounts = {
     cells: 0,
@@ -81,7 +97,7 @@ export async function pullRave(
     forms: new Set(),
     metadataVersions: new Set(),
   };
-  const counter = { seq: 0, rec: 0 };
+  const counter = { seq: 0 };
   const targets = config.forms?.length ? config.forms.map((f) => `/${enc(f)}`) : [''];
   try {
     for (const [i, target] of targets.entries()) {
@@ -93,11 +109,11 @@ export async function pullRave(
         subjects: counts.subjects.size,
         message: `Reading clinical data${targets.length > 1 ? ` (form ${i + 1} of ${targets.length})` : ''}${since ? ` changed since ${since.toISOString()}` : ''}`,
       });
-      const handler = new ClinicalDataHandler(records, cells, removals, counter, counts);
+      const handler = new ClinicalDataHandler(stages, newStage, removals, counter, counts);
       await parseXmlResponse(client, await client.get(resource), handler, onBytes);
     }
   } finally {
-    await Promise.all([records.close(), cells.close(), removals.close()]);
+    await Promise.all([removals.close(), ...[...stages.values()].map((stage) => stage.sink.close())]);
   }
 
   // 2. Subjects with their status flags (always the whole list: it is small).
@@ -186,11 +202,12 @@ export async function pullRave(
   });
   const next = await newGeneration(context.stateDir, previous);
   const base = sameSource && since ? previous : null;
-  let cellRows = 0;
+  let forms: Record<string, FormState> = {};
+  const touched = new Set<string>();
   let auditRows = 0;
   const db = await openDuckDb({ memoryLimit: MEMORY_LIMIT, tempDirectory: path.join(work, 'rave-duckdb') });
   try {
-    cellRows = await mergeCells(db, work, base, next);
+    forms = await mergeForms(db, path.join(work, 'rave-removals.csv'), stages, base, next, touched);
     if (config.includeAudit) auditRows = await mergeAudit(db, work, base, next);
   } catch (error) {
     throw engineError(error, `merging the data of Rave ${study}`);
@@ -208,28 +225,26 @@ export async function pullRave(
     metadataVersion,
     auditStartId,
     auditRows,
-    cellRows,
+    forms,
     pulledAt: new Date().toISOString(),
   });
   if (context.signal.aborted) throw new ConnectorError('The pull was cancelled while merging.');
 
-  const formCount = await distinctForms(next);
+  const formCount = Object.keys(forms).length;
   return {
     kind: 'datasets',
-    describe: `Rave ${study}, ${subjects.length.toLocaleString('en-US')} subjects, ${formCount.length} forms${since ? `, changes since ${since.toISOString()}` : ', full pull'}`,
+    describe: `Rave ${study}, ${subjects.length.toLocaleString('en-US')} subjects, ${formCount} forms${since ? `, changes since ${since.toISOString()}` : ', full pull'}`,
     produce: (out) =>
-      produceDatasets(config, next, out, context.signal).catch((error) => {
+      produceDatasets(config, next, out, context.signal, { previous: base, touched }).catch((error) => {
         throw engineError(error, `writing the datasets of Rave ${study}`);
       }),
     commit: () => commitGeneration(context.stateDir, next, previous),
   };
 }
 
-const KEY = ['subject_key', 'event_oid', 'event_rk', 'form_oid', 'form_rk', 'ig_oid', 'ig_rk'] as const;
-
 function csv(file: string, columns: readonly string[], types: Record<string, string> = {}): string {
   const spec = columns.map((c) => `${quoteLiteral(c)}: ${quoteLiteral(types[c] ?? 'VARCHAR')}`).join(', ');
-  return `read_csv(${quoteLiteral(file)}, columns = {${spec}}, header = false, quote = '"', escape = '"', delim = ',', auto_detect = false)`;
+  return `read_csv(${quoteLiteral(file)}, columns = {${spec}}, header = false, quote = '"', escape = '"', delim = ',', auto_detect = false, null_padding = true)`;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -239,57 +254,125 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+const keyList = (alias: string) => KEY.map((k) => `${alias}.${k}`).join(', ');
+
+/** A removal `r` (later than the record) covers record `x` of `form`: same subject, and event, form, group as deep as it goes. */
+function covers(form: string): string {
+  return `r.seq > x.seq AND r.subject_key = x.subject_key
+    AND (r.level < 2 OR (r.event_oid = x.event_oid AND r.event_rk = x.event_rk))
+    AND (r.level < 3 OR (r.form_oid = ${quoteLiteral(form)} AND r.form_rk = x.form_rk))
+    AND (r.level < 4 OR (r.ig_oid = x.ig_oid AND r.ig_rk = x.ig_rk))`;
+}
+
 /**
- * New state = the previous cells not replaced by a newer value of the same item of the same record,
- * plus the newest incoming value of each item, minus whatever a later removal covers (a subject,
- * an event, a form or an item group, with its repeat key) and minus removed (null) values.
+ * Merges each form touched by this pull (records came for it, or a removal reaches it) into a new
+ * per-form state file: the previous records not covered by a later removal, joined with the
+ * incoming ones (several incoming copies of a record combined item by item, the latest carried
+ * value winning); an item the incoming record carries replaces the old value (a cleared item
+ * becomes null), the others keep it. Records left with no value are dropped. Untouched forms'
+ * files are hard-linked from the previous generation: an incremental pull costs the forms it
+ * changes, not the study.
  */
-async function mergeCells(db: OpenDuckDb, work: string, base: Generation | null, next: Generation): Promise<number> {
+async function mergeForms(
+  db: OpenDuckDb,
+  removalsFile: string,
+  stages: Map<string, FormStage>,
+  base: Generation | null,
+  next: Generation,
+  touched: Set<string>,
+): Promise<Record<string, FormState>> {
   const c = db.connection;
-  const key = (alias: string) => KEY.map((k) => `coalesce(${alias}.${k}, '')`);
   await c.run('SET preserve_insertion_order = false');
   await c.run(
-    `CREATE TABLE incoming AS SELECT ${key('r')
-      .map((e, i) => `${e} AS ${KEY[i]}`)
-      .join(', ')}, r.subject_name, r.site, r.site_number, c.item_oid, c.value, c.seq,
-       hash(${key('r').join(', ')}, c.item_oid) AS h
-     FROM ${csv(path.join(work, 'rave-cells.csv'), CELL_COLUMNS, { rec: 'BIGINT', seq: 'BIGINT' })} c
-     JOIN ${csv(path.join(work, 'rave-records.csv'), RECORD_COLUMNS, { rec: 'BIGINT' })} r USING (rec)`,
+    `CREATE TABLE removals AS SELECT level, ${REMOVAL_COLUMNS.slice(1, -1)
+      .map((k) => `coalesce(${k}, '') AS ${k}`)
+      .join(', ')}, seq FROM ${csv(removalsFile, REMOVAL_COLUMNS, { level: 'INTEGER', seq: 'BIGINT' })}`,
   );
-  // Keep only the newest incoming value of each key. Grouping 4 million string keys does not fit
-  // the memory budget; grouping their hashes does, and the (rare) repeated hashes are then
-  // resolved exactly on the real keys.
-  await c.run(
-    `DELETE FROM incoming WHERE rowid IN (
-       SELECT rowid FROM incoming WHERE h IN (SELECT h FROM incoming GROUP BY h HAVING count(*) > 1)
-       QUALIFY row_number() OVER (PARTITION BY ${KEY.join(', ')}, item_oid ORDER BY seq DESC) > 1)`,
-  );
-  await c.run(
-    `CREATE TABLE removals AS SELECT level, ${key('x')
-      .map((e, i) => `${e} AS ${KEY[i]}`)
-      .join(
-        ', ',
-      )}, seq FROM ${csv(path.join(work, 'rave-removals.csv'), REMOVAL_COLUMNS, { level: 'INTEGER', seq: 'BIGINT' })} x`,
-  );
-  const columns = `${KEY.join(', ')}, subject_name, site, site_number, item_oid, value`;
-  const same = [...KEY, 'item_oid'].map((k) => `n.${k} = o.${k}`).join(' AND ');
-  const old =
-    base && (await exists(base.cells))
-      ? `SELECT ${columns}, -1::BIGINT AS seq FROM read_parquet(${quoteLiteral(base.cells)}) o
-         WHERE NOT EXISTS (SELECT 1 FROM incoming n WHERE ${same}) UNION ALL `
-      : '';
-  const result = await c.runAndReadAll(
-    `COPY (
-       SELECT ${columns} FROM (${old}SELECT ${columns}, seq FROM incoming) x
-       WHERE x.value IS NOT NULL AND NOT EXISTS (
-         SELECT 1 FROM removals r WHERE r.seq > x.seq AND r.subject_key = x.subject_key
-           AND (r.level < 2 OR (r.event_oid = x.event_oid AND r.event_rk = x.event_rk))
-           AND (r.level < 3 OR (r.form_oid = x.form_oid AND r.form_rk = x.form_rk))
-           AND (r.level < 4 OR (r.ig_oid = x.ig_oid AND r.ig_rk = x.ig_rk)))
-       ORDER BY form_oid, subject_key, event_oid, event_rk, form_rk, ig_oid, ig_rk, item_oid
-     ) TO ${quoteLiteral(next.cells)} (FORMAT parquet, COMPRESSION zstd)`,
-  );
-  return Number(result.getRowsJson()[0]?.[0] ?? 0);
+  const reach = (await c.runAndReadAll('SELECT DISTINCT CASE WHEN level >= 3 THEN form_oid END FROM removals'))
+    .getRowsJson()
+    .map((row) => row[0]);
+  const everyForm = reach.includes(null);
+  const baseForms = base?.info?.forms ?? {};
+  const names = [...new Set([...Object.keys(baseForms), ...stages.keys()])].sort();
+  const result: Record<string, FormState> = {};
+  for (const [n, form] of names.entries()) {
+    const old = baseForms[form];
+    const stage = stages.get(form);
+    const file = `form-${n + 1}.parquet`;
+    const target = path.join(next.dir, file);
+    if (old && !stage && !everyForm && !reach.includes(form)) {
+      await linkOrCopy(path.join(base?.dir ?? '', old.file), target);
+      result[form] = { ...old, file };
+      continue;
+    }
+    touched.add(form);
+    const items = [...(old?.items ?? [])];
+    for (const item of stage?.items ?? []) if (!items.includes(item)) items.push(item);
+    await c.run(
+      `CREATE OR REPLACE TEMP TABLE rf AS SELECT * FROM removals WHERE level < 3 OR form_oid = ${quoteLiteral(form)}`,
+    );
+    const parts: string[] = [];
+    if (stage) {
+      const width = stage.items.length;
+      const valueColumns = stage.items.map((_, i) => `i${i}`);
+      const present = (i: number) => `substr(present, ${i + 1}, 1) = '1'`;
+      await c.run(
+        `CREATE OR REPLACE TEMP TABLE comb AS
+         SELECT ${keyList('x')}, last(subject_name ORDER BY seq) AS subject_name, last(site ORDER BY seq) AS site,
+                last(site_number ORDER BY seq) AS site_number${Array.from(
+                  { length: width },
+                  (_, i) =>
+                    `, bool_or(${present(i)}) AS p${i}, last(i${i} ORDER BY seq) FILTER (WHERE ${present(i)}) AS i${i}`,
+                ).join('')}
+         FROM (SELECT seq, ${KEY.map((k) => `coalesce(${k}, '') AS ${k}`).join(', ')}, subject_name, site, site_number,
+                      coalesce(present, '') AS present${valueColumns.map((v) => `, ${v}`).join('')}
+               FROM ${csv(stage.file, [...RECORD_COLUMNS, ...valueColumns], { seq: 'BIGINT' })}) x
+         WHERE NOT EXISTS (SELECT 1 FROM rf r WHERE ${covers(form)})
+         GROUP BY ${keyList('x')}`,
+      );
+      parts.push('comb');
+    }
+    const oldRows =
+      old && base
+        ? `(SELECT * FROM read_parquet(${quoteLiteral(path.join(base.dir, old.file))}) x
+            WHERE NOT EXISTS (SELECT 1 FROM rf r WHERE ${covers(form).replace('r.seq > x.seq', 'r.seq >= 0')}))`
+        : '';
+    const incomingIndex = new Map(stage?.items.map((item, i) => [item, i]));
+    const oldIndex = new Map(old?.items.map((item, i) => [item, i]));
+    const value = (item: string) => {
+      const i = incomingIndex.get(item);
+      const o = oldIndex.get(item);
+      const fromOld = o !== undefined && oldRows ? `o.v${o}` : 'NULL::VARCHAR';
+      return i === undefined ? fromOld : `CASE WHEN n.p${i} THEN n.i${i} ELSE ${fromOld} END`;
+    };
+    let from: string;
+    let keys: string;
+    let details: string;
+    if (stage && oldRows) {
+      from = `${oldRows} o FULL OUTER JOIN comb n ON ${KEY.map((k) => `n.${k} = o.${k}`).join(' AND ')}`;
+      keys = KEY.map((k) => `coalesce(n.${k}, o.${k}) AS ${k}`).join(', ');
+      details = ['subject_name', 'site', 'site_number'].map((k) => `coalesce(n.${k}, o.${k}) AS ${k}`).join(', ');
+    } else if (stage) {
+      from = 'comb n';
+      keys = keyList('n');
+      details = 'n.subject_name, n.site, n.site_number';
+    } else {
+      from = `${oldRows} o`;
+      keys = keyList('o');
+      details = 'o.subject_name, o.site, o.site_number';
+    }
+    const values = items.map((item, j) => `${value(item)} AS v${j}`).join(', ');
+    const anyValue = items.length > 1 ? `coalesce(${items.map((_, j) => `m.v${j}`).join(', ')})` : 'm.v0';
+    const written = await c.runAndReadAll(
+      `COPY (SELECT * FROM (SELECT ${keys}, ${details}, ${values} FROM ${from}) m WHERE ${anyValue} IS NOT NULL
+             ORDER BY ${keyList('m')})
+       TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    const rows = Number(written.getRowsJson()[0]?.[0] ?? 0);
+    if (rows > 0) result[form] = { file, items, rows };
+    else await rm(target, { force: true });
+  }
+  return result;
 }
 
 async function mergeAudit(db: OpenDuckDb, work: string, base: Generation | null, next: Generation): Promise<number> {
@@ -300,19 +383,6 @@ async function mergeAudit(db: OpenDuckDb, work: string, base: Generation | null,
     `COPY (${old}${incoming}) TO ${quoteLiteral(next.audit)} (FORMAT parquet, COMPRESSION zstd)`,
   );
   return Number(result.getRowsJson()[0]?.[0] ?? 0);
-}
-
-async function distinctForms(generation: Generation): Promise<string[]> {
-  if (!(await exists(generation.cells))) return [];
-  const db = await openDuckDb({ memoryLimit: MEMORY_LIMIT });
-  try {
-    const rows = await db.connection.runAndReadAll(
-      `SELECT DISTINCT form_oid FROM read_parquet(${quoteLiteral(generation.cells)}) ORDER BY 1`,
-    );
-    return rows.getRowsJson().map((r) => String(r[0]));
-  } finally {
-    db.close();
-  }
 }
 
 const KEY_COLUMNS: { name: string; label: string; expr: string }[] = [
@@ -326,6 +396,20 @@ const KEY_COLUMNS: { name: string; label: string; expr: string }[] = [
   { name: 'ItemGroupOID', label: 'Item group', expr: "NULLIF(w.ig_oid, '')" },
   { name: 'ItemGroupRepeatKey', label: 'Item group repeat key', expr: "NULLIF(w.ig_rk, '')" },
 ];
+
+/** The form datasets a generation's pull wrote, for the next pull to reuse. */
+interface Outputs {
+  fingerprint: string;
+  forms: Record<string, { stored: string; result: Omit<ConvertedDataset, 'file' | 'source' | 'format'> }>;
+}
+
+async function readOutputs(generation: Generation): Promise<Outputs | null> {
+  try {
+    return JSON.parse(await readFile(path.join(generation.dir, 'outputs.json'), 'utf8')) as Outputs;
+  } catch {
+    return null;
+  }
+}
 
 interface ItemStats {
   n: number;
@@ -341,6 +425,7 @@ export async function produceDatasets(
   generation: Generation,
   out: string,
   signal: AbortSignal,
+  reuse: { previous: Generation | null; touched: Set<string> } = { previous: null, touched: new Set() },
 ): Promise<ConvertedUpload> {
   const info = generation.info;
   if (!info) throw new ConnectorError('The Rave pull has no merged state to write.');
@@ -380,68 +465,78 @@ export async function produceDatasets(
     );
     await rm(subjectsCsv.file, { force: true });
 
-    const hasCells = await exists(generation.cells);
-    const cells = `read_parquet(${quoteLiteral(generation.cells)})`;
-    const stats = new Map<string, Map<string, ItemStats>>();
-    if (hasCells) {
-      const rows = await c.runAndReadAll(
-        `SELECT form_oid, item_oid, count(*), count(TRY_CAST(value AS BIGINT)), count(TRY_CAST(value AS DOUBLE)),
-                count(CASE WHEN regexp_full_match(value, '\\d{4}-\\d{2}-\\d{2}') THEN TRY_CAST(value AS DATE) END),
-                count(CASE WHEN regexp_full_match(value, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?') THEN TRY_CAST(value AS TIMESTAMP) END)
-         FROM ${cells} GROUP BY ALL ORDER BY form_oid, item_oid`,
-      );
-      for (const [form, item, n, int, num, date, ts] of rows.getRowsJson()) {
-        const byForm = stats.get(String(form)) ?? new Map<string, ItemStats>();
-        stats.set(String(form), byForm);
-        byForm.set(String(item), {
-          n: Number(n),
-          int: Number(int),
-          num: Number(num),
-          date: Number(date),
-          ts: Number(ts),
-        });
-      }
-    }
+    // A form's dataset depends on its records, the subjects (names, sites, who is left out) and
+    // the metadata: when none of them changed, the previous version's file is reused as it is.
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([info.subjectsHash, info.metadataVersion, info.metadata !== null]))
+      .digest('hex');
+    const earlier = reuse.previous ? await readOutputs(reuse.previous) : null;
+    const outputs: Outputs = { fingerprint, forms: {} };
     const metadata = info.metadata;
-    for (const [form, items] of stats) {
+    for (const [form, state] of Object.entries(info.forms ?? {})) {
       if (signal.aborted) throw new ConnectorError('The pull was cancelled while writing the datasets.');
+      const outFile = path.join(out, `${safeFile(form)}-${datasets.length + 1}.parquet`);
+      const kept = earlier?.fingerprint === fingerprint && !reuse.touched.has(form) ? earlier.forms[form] : undefined;
+      if (kept && reuse.previous) {
+        await linkOrCopy(path.join(reuse.previous.dir, kept.stored), outFile);
+        datasets.push({ ...kept.result, file: outFile, source, format: 'rave' });
+        await linkOrCopy(outFile, path.join(generation.dir, kept.stored));
+        outputs.forms[form] = kept;
+        continue;
+      }
+      const stateFile = `read_parquet(${quoteLiteral(path.join(generation.dir, state.file))})`;
+      const typed = state.items.flatMap((oid, j) =>
+        /^(integer|float|double|date|datetime)$/i.test(metadata?.items[oid]?.dataType ?? '') ? [j] : [],
+      );
+      const items = new Map<string, ItemStats>();
+      for (const j of typed) items.set(state.items[j] ?? '', { n: 0, int: 0, num: 0, date: 0, ts: 0 });
+      if (typed.length > 0) {
+        const counted = await c.runAndReadAll(
+          `SELECT ${typed
+            .map(
+              (j) => `count(v${j}), count(TRY_CAST(v${j} AS BIGINT)), count(TRY_CAST(v${j} AS DOUBLE)),
+                count(CASE WHEN regexp_full_match(v${j}, '\\d{4}-\\d{2}-\\d{2}') THEN TRY_CAST(v${j} AS DATE) END),
+                count(CASE WHEN regexp_full_match(v${j}, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?') THEN TRY_CAST(v${j} AS TIMESTAMP) END)`,
+            )
+            .join(', ')} FROM ${stateFile}`,
+        );
+        const row = (counted.getRowsJson()[0] ?? []).map(Number);
+        for (const [k, j] of typed.entries()) {
+          const [n = 0, int = 0, num = 0, date = 0, ts = 0] = row.slice(k * 5, k * 5 + 5);
+          items.set(state.items[j] ?? '', { n, int, num, date, ts });
+        }
+      }
       const formMeta = metadata?.forms[form];
+      const column = new Map(state.items.map((oid, j) => [oid, `w.v${j}`]));
       // Metadata order first (items with no data yet included), then items only the data has.
-      const order = [...(formMeta?.items ?? []).filter((i) => metadata?.items[i]), ...[...items.keys()].sort()];
+      const order = [...(formMeta?.items ?? []).filter((i) => metadata?.items[i]), ...[...state.items].sort()];
       const itemOids = [...new Set(order)];
       const columns: ColumnInfo[] = KEY_COLUMNS.map((k) => ({ name: k.name, label: k.label, type: 'string' as const }));
       const taken = new Set(columns.map((col) => col.name.toLowerCase()));
       const selects = KEY_COLUMNS.map((k) => `${k.expr} AS ${quoteIdent(k.name)}`);
-      const aggregates: string[] = [];
       for (const [i, oid] of itemOids.entries()) {
         const meta = metadata?.items[oid];
-        const stat = items.get(oid);
-        const type = columnType(meta?.dataType, stat);
+        const type = columnType(meta?.dataType, items.get(oid));
         let name = oid.startsWith(`${form}.`) ? oid.slice(form.length + 1) : oid;
         if (!name || taken.has(name.toLowerCase())) name = oid;
         if (taken.has(name.toLowerCase())) name = `${oid}_${i}`;
         taken.add(name.toLowerCase());
         const label = meta?.question || meta?.name || undefined;
         columns.push({ name, type, ...(label ? { label } : {}) });
-        aggregates.push(`max(value) FILTER (WHERE item_oid = ${quoteLiteral(oid)}) AS i${i}`);
+        const v = column.get(oid) ?? 'NULL::VARCHAR';
         const cast =
           type === 'integer'
-            ? `CAST(w.i${i} AS BIGINT)`
+            ? `CAST(${v} AS BIGINT)`
             : type === 'number'
-              ? `CAST(w.i${i} AS DOUBLE)`
+              ? `CAST(${v} AS DOUBLE)`
               : type === 'date'
-                ? `CAST(w.i${i} AS DATE)`
+                ? `CAST(${v} AS DATE)`
                 : type === 'datetime'
-                  ? `CAST(w.i${i} AS TIMESTAMP)`
-                  : `w.i${i}`;
+                  ? `CAST(${v} AS TIMESTAMP)`
+                  : v;
         selects.push(`${cast} AS ${quoteIdent(name)}`);
       }
-      const query = `WITH w AS (
-          SELECT subject_key, event_oid, event_rk, form_rk, ig_oid, ig_rk, any_value(subject_name) AS subject_name,
-                 any_value(site) AS site, any_value(site_number) AS site_number${aggregates.map((a) => `, ${a}`).join('')}
-          FROM ${cells} WHERE form_oid = ${quoteLiteral(form)}
-          GROUP BY subject_key, event_oid, event_rk, form_rk, ig_oid, ig_rk)
-        SELECT ${selects.join(', ')} FROM w LEFT JOIN subjects s ON s.SubjectKey = w.subject_key
+      const query = `SELECT ${selects.join(', ')} FROM ${stateFile} w LEFT JOIN subjects s ON s.SubjectKey = w.subject_key
         WHERE s.SubjectKey IS NULL OR (s.Active AND NOT s.Deleted)
         ORDER BY ${quoteIdent('SubjectName')}, w.subject_key, w.event_oid, w.event_rk, w.form_rk, w.ig_oid, w.ig_rk`;
       const datasetInfo: DatasetInfo = {
@@ -454,15 +549,14 @@ export async function produceDatasets(
           keys: 'SubjectKey,StudyEventOID,StudyEventRepeatKey,FormRepeatKey,ItemGroupOID,ItemGroupRepeatKey',
         },
       };
-      const result = await copyQuery(
-        c,
-        query,
-        datasetInfo,
-        path.join(out, `${safeFile(form)}-${datasets.length + 1}.parquet`),
-        source,
-      );
+      const result = await copyQuery(c, query, datasetInfo, outFile, source);
       datasets.push({ ...result, source, format: 'rave' });
+      const stored = `dataset-${datasets.length}.parquet`;
+      await linkOrCopy(outFile, path.join(generation.dir, stored));
+      const { file: _file, ...rest } = result;
+      outputs.forms[form] = { stored, result: rest };
     }
+    await writeFile(path.join(generation.dir, 'outputs.json'), JSON.stringify(outputs));
 
     const subjectsInfo: DatasetInfo = {
       name: 'SUBJECTS',

@@ -113,7 +113,7 @@ describe('Rave connector faults', () => {
       sim.fault('malformed');
       const malformed = await failure(() => harness.pull(simConfig(sim), SECRET));
       expect(malformed.message).toMatch(
-        /^Rave request GET \/RaveWebServices\/studies\/CDP01\(Prod\)\/datasets\/regular\?start=[^ ]+ returned malformed ODM: line 2, column 116: unexpected close tag\.$/,
+        /^Rave request GET \/RaveWebServices\/studies\/CDP01\(Prod\)\/datasets\/regular\?start=[^ ]+ returned malformed ODM: line 2, column 102: unexpected close tag <\/ClinicalData> \(<SubjectData> is open\)$/,
       );
       sim.fault('cutoff');
       const cut = await failure(() => harness.pull(simConfig(sim), SECRET));

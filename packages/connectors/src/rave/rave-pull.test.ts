@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullHarness, readRows, simConfig } from '../testing/pull-harness.ts';
@@ -165,6 +165,33 @@ describe('Rave pull against the simulator', () => {
       expect(again.outcome.kind).toBe('unchanged');
       if (again.outcome.kind === 'unchanged')
         expect(again.outcome.message).toMatch(/^No changes in Rave CDP01\(Prod\) since /);
+    } finally {
+      await harness.dispose();
+    }
+  });
+
+  it('an incremental pull that changes one form rewrites that form only; the others are the previous files, hard-linked', async () => {
+    const harness = await PullHarness.create();
+    try {
+      const config = simConfig(sim);
+      const first = await harness.pull(config, SECRET);
+      sim.mutate({ set: [{ cell: { subject: 0, visit: 1, form: 2, repeat: 0, item: 1 }, value: '12.5' }] });
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
+      const second = await harness.pull(config, SECRET);
+      expect(second.outcome.kind).toBe('datasets');
+      for (let f = 0; f < 4; f++) expect(await formRows(second.upload, sim.formOid(f))).toEqual(expected(f));
+      const file = (upload: typeof first.upload, form: string) =>
+        upload?.datasets.find((d) => d.name === form)?.file ?? '';
+      for (let f = 0; f < 4; f++) {
+        const form = sim.formOid(f);
+        const [before, after] = [statSync(file(first.upload, form)), statSync(file(second.upload, form))];
+        // The same inode for a form the pull did not touch; a new file for the one it changed.
+        expect(after.ino === before.ino, form).toBe(f !== 2);
+        expect(
+          second.upload?.datasets.find((d) => d.name === form)?.sha256 ===
+            first.upload?.datasets.find((d) => d.name === form)?.sha256,
+        ).toBe(f !== 2);
+      }
     } finally {
       await harness.dispose();
     }

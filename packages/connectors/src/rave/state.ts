@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RaveSubject, StudyMetadata } from './other-handlers.ts';
 
 /**
  * The Rave source's merged records, kept between pulls in its `stateDir`:
  *   state.json          names the current generation folder (written atomically by `commit`)
- *   g-<uuid>/cells.parquet   every current value: subject, event, form, item group (with their
- *                            repeat keys), item, value
+ *   g-<uuid>/form-<n>.parquet one per form: a row per record (subject, event, form repeat, item
+ *                            group, with their repeat keys) and a text column per item (v0, v1…
+ *                            in the order of `info.forms[form].items`)
+ *   g-<uuid>/dataset-<n>.parquet + outputs.json  the version's form datasets as last written,
+ *                            reused (hard-linked) while their form and the subjects are unchanged
  *   g-<uuid>/audit.parquet   the Clinical Audit Records taken so far
  *   g-<uuid>/info.json       subjects, metadata, the audit position, the subjects' fingerprint
  * A pull writes a new generation beside the current one; `commit` points state.json at it and
@@ -25,13 +28,20 @@ export interface StateInfo {
   /** The next Clinical Audit Records id to ask for. */
   auditStartId: number | null;
   auditRows: number;
-  cellRows: number;
+  /** Each form's merged records (absent in states written before per-form files: a full pull). */
+  forms?: Record<string, FormState>;
   pulledAt: string;
+}
+
+export interface FormState {
+  /** The file in the generation folder. */
+  file: string;
+  items: string[];
+  rows: number;
 }
 
 export interface Generation {
   dir: string;
-  cells: string;
   audit: string;
   info: StateInfo | null;
 }
@@ -45,7 +55,7 @@ export async function currentGeneration(stateDir: string): Promise<Generation | 
   }
   const dir = path.join(stateDir, pointer.dir);
   const info = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as StateInfo;
-  return { dir, cells: path.join(dir, 'cells.parquet'), audit: path.join(dir, 'audit.parquet'), info };
+  return { dir, audit: path.join(dir, 'audit.parquet'), info };
 }
 
 /** A new generation folder beside the current one; generations left by failed pulls are removed. */
@@ -58,7 +68,7 @@ export async function newGeneration(stateDir: string, current: Generation | null
   }
   const dir = path.join(stateDir, `g-${randomUUID()}`);
   await mkdir(dir);
-  return { dir, cells: path.join(dir, 'cells.parquet'), audit: path.join(dir, 'audit.parquet'), info: null };
+  return { dir, audit: path.join(dir, 'audit.parquet'), info: null };
 }
 
 export async function writeInfo(generation: Generation, info: StateInfo): Promise<void> {
@@ -72,4 +82,13 @@ export async function commitGeneration(stateDir: string, next: Generation, previ
   await writeFile(tmp, JSON.stringify({ dir: path.basename(next.dir) }));
   await rename(tmp, path.join(stateDir, 'state.json'));
   if (previous) await rm(previous.dir, { recursive: true, force: true });
+}
+
+/** `from` under a new name in `to`'s folder: a hard link (files never change once written), else a copy. */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch {
+    await copyFile(from, to);
+  }
 }

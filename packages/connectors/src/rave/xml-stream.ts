@@ -1,9 +1,9 @@
-import { SaxesParser, type SaxesTag } from 'saxes';
 import { ConnectorError } from '../types.ts';
 import type { RwsClient, RwsResponse } from './rws-client.ts';
+import { XmlScanner, XmlSyntaxError, type XmlTag } from './xml-scanner.ts';
 
 export interface XmlHandlers {
-  open(tag: SaxesTag): void;
+  open(tag: XmlTag): void;
   close(name: string): void;
   text?(text: string): void;
   /** Awaited after each chunk of the body (a sink's backpressure). */
@@ -11,9 +11,9 @@ export interface XmlHandlers {
 }
 
 /**
- * Feeds an RWS response body into a streaming XML parser chunk by chunk: the document never sits
- * in memory, whatever its size. A body cut off mid-way, malformed XML, an RWS error ODM or a
- * timeout fail with a ConnectorError naming the request.
+ * Feeds an RWS response body into the streaming tag scanner chunk by chunk: the document never
+ * sits in memory, whatever its size. A body cut off mid-way, malformed XML or bytes that are not
+ * UTF-8, an RWS error ODM or a timeout fail with a ConnectorError naming the request.
  */
 export async function parseXmlResponse(
   client: RwsClient,
@@ -21,42 +21,26 @@ export async function parseXmlResponse(
   handlers: XmlHandlers,
   onBytes?: (bytes: number) => void,
 ): Promise<void> {
-  const parser = new SaxesParser({ position: true });
-  let failure: Error | undefined;
   let root = true;
-  parser.on('error', (error) => {
-    failure ??= error;
-  });
-  // An exception of a handler is a bug of ours, not bad XML: it is rethrown as it is.
-  let handlerError: unknown;
-  const guard = (run: () => void) => {
-    if (failure || handlerError) return;
-    try {
-      run();
-    } catch (error) {
-      handlerError = error;
-    }
-  };
-  parser.on('opentag', (tag) =>
-    guard(() => {
+  const scanner = new XmlScanner({
+    open(tag) {
       if (root) {
         root = false;
         const description = tag.attributes['mdsol:ErrorDescription'];
-        if (typeof description === 'string') {
-          failure = new ConnectorError(`Rave request ${request} failed — Rave says: "${description}"`, { request });
-          return;
-        }
+        if (description !== undefined)
+          throw new ConnectorError(`Rave request ${request} failed — Rave says: "${description}"`, { request });
       }
-      handlers.open(tag as SaxesTag);
-    }),
-  );
-  parser.on('closetag', (tag) => guard(() => handlers.close(tag.name)));
-  if (handlers.text) parser.on('text', (text) => guard(() => handlers.text?.(text)));
+      handlers.open(tag);
+    },
+    close: (name) => handlers.close(name),
+    ...(handlers.text ? { text: (text: string) => handlers.text?.(text) } : {}),
+  });
   const body = response.body;
   if (!body) throw new ConnectorError(`Rave request ${request} returned no body.`, { request });
   const reader = body.getReader();
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
+  let done = false;
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -70,43 +54,47 @@ export async function parseXmlResponse(
         );
       }
       if (chunk.done) break;
+      const text = decode(decoder, chunk.value, true, request, bytes);
       bytes += chunk.value.byteLength;
       onBytes?.(chunk.value.byteLength);
-      try {
-        parser.write(decoder.decode(chunk.value, { stream: true }));
-      } catch (error) {
-        failure ??= error as Error;
-      }
-      if (failure || handlerError) break;
+      scanner.write(text);
       if (handlers.flush) await handlers.flush();
     }
-    if (!failure) {
-      try {
-        parser.write(decoder.decode());
-        parser.close();
-      } catch (error) {
-        failure ??= error as Error;
-      }
-    }
-  } finally {
-    if (failure || handlerError) await reader.cancel().catch(() => undefined);
-  }
-  if (handlerError) throw handlerError;
-  if (failure instanceof ConnectorError) throw failure;
-  if (failure) {
-    const reason = (failure.message.split('\n')[0] ?? '').replace(/^(\d+):(\d+): /, 'line $1, column $2: ');
-    const cutOff = /unclosed|unexpected end|closing tag|root tag/i.test(reason) && bytes > 0;
+    scanner.write(decode(decoder, undefined, false, request, bytes));
+    if (!scanner.started)
+      throw new ConnectorError(`Rave request ${request} returned an empty body, not ODM.`, { request });
+    scanner.end();
+    done = true;
+  } catch (error) {
+    if (!(error instanceof XmlSyntaxError)) throw error;
     throw new ConnectorError(
-      `Rave request ${request} returned ${cutOff ? 'an incomplete (cut-off) or ' : ''}malformed ODM: ${reason.slice(0, 200)}`,
-      { request, retryable: cutOff },
+      `Rave request ${request} returned ${error.cutOff ? 'an incomplete (cut-off) or ' : ''}malformed ODM: ${error.message.slice(0, 240)}`,
+      { request, retryable: error.cutOff },
     );
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
   }
-  if (root) throw new ConnectorError(`Rave request ${request} returned an empty body, not ODM.`, { request });
 }
 
-export function attr(tag: SaxesTag, name: string): string {
-  const value = tag.attributes[name];
-  return typeof value === 'string' ? value : '';
+function decode(
+  decoder: TextDecoder,
+  bytes: Uint8Array | undefined,
+  stream: boolean,
+  request: string,
+  offset: number,
+): string {
+  try {
+    return decoder.decode(bytes, { stream });
+  } catch {
+    throw new ConnectorError(
+      `Rave request ${request} returned bytes that are not UTF-8 (after byte ${offset.toLocaleString('en-US')}).`,
+      { request },
+    );
+  }
+}
+
+export function attr(tag: XmlTag, name: string): string {
+  return tag.attributes[name] ?? '';
 }
 
 /** An element's local name (`mdsol:Foo` → `Foo`). */

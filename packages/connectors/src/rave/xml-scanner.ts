@@ -1,0 +1,327 @@
+/**
+ * A streaming XML tag scanner for RWS responses, written for speed: it hands out elements with
+ * their attributes and the text between them, and checks what a Rave pull needs checked (tags
+ * nest and close, names and attributes are well formed, entity and character references are
+ * known, nothing but whitespace outside the root, the document is complete). It does not read
+ * DTDs (RWS never sends one; a DOCTYPE with an internal subset is refused) and keeps qualified
+ * names as written (`mdsol:SubjectName`), as a namespace-unaware SAX parser does.
+ *
+ * Input is text: the caller decodes the bytes with a streaming TextDecoder, so a UTF-8 character
+ * split across network chunks arrives whole. Nothing but the unfinished tail of a chunk is kept.
+ */
+export interface XmlTag {
+  name: string;
+  attributes: Record<string, string>;
+}
+
+export interface XmlScanHandlers {
+  open(tag: XmlTag): void;
+  close(name: string): void;
+  text?(text: string): void;
+}
+
+export class XmlSyntaxError extends Error {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+    /** The document ended early: what a cut-off body looks like. */
+    readonly cutOff = false,
+  ) {
+    super(`line ${line}, column ${column}: ${reason}`);
+    this.name = 'XmlSyntaxError';
+  }
+}
+
+/** A tag, text run or comment longer than this is refused rather than buffered without end. */
+const MAX_PENDING = 16 * 1024 * 1024;
+const NAME = /^[A-Za-z_:\u00C0-\uFFFF][\w.:\-\u00B7-\uFFFF]*$/;
+const REFERENCE = /^#(x[0-9A-Fa-f]+|[0-9]+)$/;
+const NAMED = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
+
+class Reject {
+  constructor(
+    readonly at: number,
+    readonly reason: string,
+  ) {}
+}
+
+/** Decodes entity and character references (a hot path: most RWS values hold `&amp;` or none). */
+function decodeReferences(text: string, at: number): string {
+  let out = '';
+  let last = 0;
+  for (let amp = text.indexOf('&'); amp >= 0; amp = text.indexOf('&', last)) {
+    const semi = text.indexOf(';', amp + 1);
+    const name = semi < 0 || semi - amp > 12 ? '' : text.slice(amp + 1, semi);
+    let char = NAMED.get(name);
+    if (char === undefined) {
+      if (!REFERENCE.test(name)) {
+        throw new Reject(
+          at,
+          NAME.test(name) ? `unknown entity &${name};` : "'&' that does not start an entity or character reference",
+        );
+      }
+      const code = name.charCodeAt(1) === 120 ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+      if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff))
+        throw new Reject(at, `character reference &${name}; is not a valid character`);
+      char = String.fromCodePoint(code);
+    }
+    out += text.slice(last, amp) + char;
+    last = semi + 1;
+  }
+  return out + text.slice(last);
+}
+
+export class XmlScanner {
+  private buf = '';
+  private pos = 0;
+  private readonly stack: string[] = [];
+  private readonly names = new Set<string>();
+  private rootSeen = false;
+  /** Lines and columns before `buf` (for error positions only). */
+  private line = 1;
+  private column = 1;
+
+  constructor(private readonly handlers: XmlScanHandlers) {}
+
+  /** Whether the root element has started (an empty body never starts one). */
+  get started(): boolean {
+    return this.rootSeen;
+  }
+
+  write(chunk: string): void {
+    this.advance();
+    this.buf = this.pos < this.buf.length ? this.buf.slice(this.pos) + chunk : chunk;
+    this.pos = 0;
+    this.run(false);
+    if (this.buf.length - this.pos > MAX_PENDING)
+      this.fail(this.pos, 'a tag, comment or text run longer than 16 MB (not an RWS response?)');
+  }
+
+  /** The end of the input: anything still open means the document was cut off. */
+  end(): void {
+    this.run(true);
+    const rest = this.buf.slice(this.pos);
+    if (rest.trim() !== '' || this.stack.length > 0) {
+      const open = this.stack.at(-1);
+      throw this.error(
+        this.buf.length,
+        open && rest.trim() === ''
+          ? `the document ends inside <${open}> (cut off?)`
+          : 'the document ends inside a tag (cut off?)',
+        true,
+      );
+    }
+    if (!this.rootSeen) throw this.error(this.buf.length, 'no root element', true);
+  }
+
+  /** Counts the lines of what was consumed, so an error can say where it is. */
+  private advance(): void {
+    const s = this.buf;
+    let nl = this.pos === 0 ? -1 : s.lastIndexOf('\n', this.pos - 1);
+    if (nl < 0) {
+      this.column += this.pos;
+      return;
+    }
+    this.column = this.pos - nl;
+    while (nl >= 0) {
+      this.line++;
+      nl = nl === 0 ? -1 : s.lastIndexOf('\n', nl - 1);
+    }
+  }
+
+  private error(at: number, reason: string, cutOff = false): XmlSyntaxError {
+    const before = this.buf.slice(0, at);
+    const lastNl = before.lastIndexOf('\n');
+    let lines = 0;
+    for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) lines++;
+    const column = lastNl < 0 ? this.column + at : at - lastNl;
+    return new XmlSyntaxError(this.line + lines, column, reason, cutOff);
+  }
+
+  private fail(at: number, reason: string): never {
+    throw this.error(at, reason);
+  }
+
+  private run(final: boolean): void {
+    try {
+      this.scan(final);
+    } catch (error) {
+      if (error instanceof Reject) this.fail(error.at, error.reason);
+      throw error;
+    }
+  }
+
+  private scan(final: boolean): void {
+    const s = this.buf;
+    const n = s.length;
+    let i = this.pos;
+    while (i < n) {
+      const lt = s.indexOf('<', i);
+      if (lt < 0) {
+        // Text up to the end of the chunk: kept until the next '<' shows where it ends.
+        if (final) {
+          this.text(s, i, n);
+          i = n;
+        }
+        break;
+      }
+      if (lt > i) this.text(s, i, lt);
+      i = lt;
+      if (lt + 1 >= n) break;
+      const c = s.charCodeAt(lt + 1);
+      let end: number;
+      if (c === 47) end = this.closeTag(s, lt);
+      else if (c === 63) end = this.skipTo(s, lt, '?>');
+      else if (c === 33) end = this.markup(s, lt, final);
+      else end = this.openTag(s, lt);
+      if (end < 0) break;
+      i = end;
+    }
+    this.pos = i;
+  }
+
+  private text(s: string, from: number, to: number): void {
+    if (this.stack.length === 0) {
+      for (let k = from; k < to; k++) {
+        if (!isSpace(s.charCodeAt(k)))
+          this.fail(k, this.rootSeen ? 'text after the root element' : 'text before the root element');
+      }
+      return;
+    }
+    const amp = s.indexOf('&', from);
+    const hasReference = amp >= 0 && amp < to;
+    if (!this.handlers.text) {
+      if (hasReference) decodeReferences(s.slice(from, to), from);
+      return;
+    }
+    const raw = s.slice(from, to);
+    this.handlers.text(hasReference ? decodeReferences(raw, from) : raw);
+  }
+
+  private skipTo(s: string, lt: number, close: string): number {
+    const e = s.indexOf(close, lt + 2);
+    return e < 0 ? -1 : e + close.length;
+  }
+
+  /** `<!-- -->`, `<![CDATA[ ]]>` and a DOCTYPE without an internal subset. */
+  private markup(s: string, lt: number, final: boolean): number {
+    if (s.startsWith('<!--', lt)) return this.skipTo(s, lt, '-->');
+    if (s.startsWith('<![CDATA[', lt)) {
+      if (this.stack.length === 0) this.fail(lt, 'CDATA outside the root element');
+      const e = s.indexOf(']]>', lt + 9);
+      if (e < 0) return -1;
+      this.handlers.text?.(s.slice(lt + 9, e));
+      return e + 3;
+    }
+    if (s.startsWith('<!DOCTYPE', lt)) {
+      const gt = s.indexOf('>', lt);
+      if (gt < 0) return -1;
+      if (s.slice(lt, gt).includes('[')) this.fail(lt, 'a DOCTYPE with an internal subset (not an RWS response)');
+      return gt + 1;
+    }
+    if (!final && s.length - lt < 9) return -1;
+    this.fail(lt, "'<!' that starts no comment, CDATA section or DOCTYPE");
+  }
+
+  private checkName(name: string, at: number): void {
+    if (this.names.has(name)) return;
+    if (!NAME.test(name)) this.fail(at, name ? `invalid name "${name.slice(0, 40)}"` : 'a tag without a name');
+    if (this.names.size < 10_000) this.names.add(name);
+  }
+
+  private closeTag(s: string, lt: number): number {
+    const gt = s.indexOf('>', lt + 2);
+    if (gt < 0) return -1;
+    let e = gt;
+    while (e > lt + 2 && isSpace(s.charCodeAt(e - 1))) e--;
+    const name = s.slice(lt + 2, e);
+    const open = this.stack.pop();
+    if (open !== name) {
+      this.fail(
+        lt,
+        open === undefined
+          ? `unexpected close tag </${name.slice(0, 40)}> (no element is open)`
+          : `unexpected close tag </${name.slice(0, 40)}> (<${open}> is open)`,
+      );
+    }
+    this.handlers.close(name);
+    return gt + 1;
+  }
+
+  /** An element's start tag with its attributes; -1 when the chunk ends inside it. */
+  private openTag(s: string, lt: number): number {
+    const n = s.length;
+    let j = lt + 1;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (isSpace(c) || c === 62 || c === 47) break;
+    }
+    if (j >= n) return -1;
+    const name = s.slice(lt + 1, j);
+    this.checkName(name, lt);
+    if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
+    const attributes: Record<string, string> = {};
+    let selfClosing = false;
+    for (;;) {
+      const before = j;
+      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      if (j >= n) return -1;
+      const c = s.charCodeAt(j);
+      if (c === 62) {
+        j++;
+        break;
+      }
+      if (c === 47) {
+        if (j + 1 >= n) return -1;
+        if (s.charCodeAt(j + 1) !== 62) this.fail(j, `'/' not followed by '>' in <${name}>`);
+        selfClosing = true;
+        j += 2;
+        break;
+      }
+      if (j === before) this.fail(j, `no space before an attribute of <${name}>`);
+      const start = j;
+      for (; j < n; j++) {
+        const a = s.charCodeAt(j);
+        if (a === 61 || isSpace(a) || a === 62 || a === 47) break;
+      }
+      if (j >= n) return -1;
+      const key = s.slice(start, j);
+      this.checkName(key, start);
+      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      if (j >= n) return -1;
+      if (s.charCodeAt(j) !== 61) this.fail(j, `attribute ${key} of <${name}> has no value`);
+      j++;
+      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      if (j >= n) return -1;
+      const quote = s.charCodeAt(j);
+      if (quote !== 34 && quote !== 39) this.fail(j, `attribute ${key} of <${name}> is not quoted`);
+      const q = s.indexOf(quote === 34 ? '"' : "'", j + 1);
+      if (q < 0) return -1;
+      let value = s.slice(j + 1, q);
+      if (value.indexOf('<') >= 0) this.fail(j, `'<' in the value of attribute ${key} of <${name}>`);
+      // Attribute-value normalization (XML 1.0 §3.3.3): a line end or tab is a space; references after.
+      if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\t') >= 0)
+        value = value.replace(/\r\n|[\r\n\t]/g, ' ');
+      if (value.indexOf('&') >= 0) value = decodeReferences(value, j + 1);
+      if (Object.hasOwn(attributes, key)) this.fail(start, `attribute ${key} repeated in <${name}>`);
+      attributes[key] = value;
+      j = q + 1;
+    }
+    this.rootSeen = true;
+    this.handlers.open({ name, attributes });
+    if (selfClosing) this.handlers.close(name);
+    else this.stack.push(name);
+    return j;
+  }
+}
