@@ -18,6 +18,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     memoryLimit: ctx.config.dashboardQueryMemoryLimit,
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
+    threads: ctx.config.dashboardQueryThreads,
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();
