@@ -85,6 +85,13 @@ const Env = z.object({
     .min(1)
     .max(256)
     .default(Math.min(12, 2 * os.availableParallelism())),
+  /**
+   * DuckDB threads each dashboard query may use. Queries already run side by side (CONCURRENCY, twice
+   * the cores): one thread each keeps every core busy without a query's threads waiting on each
+   * other's (docs/decisions.md, "Dashboard queries on one thread each"). Raise it on a machine with
+   * far more cores than queries at once.
+   */
+  DASHBOARD_QUERY_THREADS: z.coerce.number().int().min(1).max(256).default(1),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
   /**
@@ -208,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     exportRetentionHours: e.EXPORT_RETENTION_HOURS,
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
+    dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     secretKey: e.CDP_SECRET_KEY ?? null,

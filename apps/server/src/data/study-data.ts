@@ -1,4 +1,4 @@
-import { pipelineOutputDatasets, pipelineOutputs, pipelines } from '@cdp/db';
+import { pipelineOutputDatasets, pipelineOutputs, pipelines, type Tx } from '@cdp/db';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
 import { protectVersion, SCHEMA_ONLY } from '../phi/protect-version.ts';
@@ -12,26 +12,45 @@ import type { VersionData, VersionDataset } from './version-data.ts';
  * version involved, so a new output never answers from an older one's cached results.
  */
 export async function withPipelineOutputs(ctx: AppContext, version: VersionData): Promise<VersionData> {
-  const { orgId, studyId } = version;
-  const rows = await ctx.database.tenant(orgId, (tx) =>
-    tx
-      .selectDistinctOn([pipelineOutputs.pipelineId], {
-        output: pipelineOutputs,
-        pipelineName: pipelines.name,
-      })
-      .from(pipelineOutputs)
-      .innerJoin(pipelines, eq(pipelines.id, pipelineOutputs.pipelineId))
-      .where(and(eq(pipelineOutputs.orgId, orgId), eq(pipelineOutputs.studyId, studyId)))
-      .orderBy(pipelineOutputs.pipelineId, desc(pipelineOutputs.createdAt)),
+  const outputs = await ctx.database.tenant(version.orgId, (tx) =>
+    readPipelineOutputs(tx, version.orgId, version.studyId),
   );
+  if (outputs.rows.length === 0) return version;
+  // The outputs' columns are classified (and masked) as the source's are, by dataset and column name.
+  return protectVersion(ctx, mergePipelineOutputs(ctx, version, outputs), version.access ?? SCHEMA_ONLY);
+}
+
+/** Each pipeline's latest output of the study and their datasets: `withPipelineOutputs`' reads, in the caller's transaction. */
+export async function readPipelineOutputs(tx: Tx, orgId: string, studyId: string) {
+  const rows = await tx
+    .selectDistinctOn([pipelineOutputs.pipelineId], {
+      output: pipelineOutputs,
+      pipelineName: pipelines.name,
+    })
+    .from(pipelineOutputs)
+    .innerJoin(pipelines, eq(pipelines.id, pipelineOutputs.pipelineId))
+    .where(and(eq(pipelineOutputs.orgId, orgId), eq(pipelineOutputs.studyId, studyId)))
+    .orderBy(pipelineOutputs.pipelineId, desc(pipelineOutputs.createdAt));
+  if (rows.length === 0) return { rows, datasets: [] };
+  const outputIds = rows.map((r) => r.output.id);
+  const datasets = await tx
+    .select()
+    .from(pipelineOutputDatasets)
+    .where(and(eq(pipelineOutputDatasets.orgId, orgId), inArray(pipelineOutputDatasets.outputId, outputIds)));
+  return { rows, datasets };
+}
+
+export type PipelineOutputsRead = Awaited<ReturnType<typeof readPipelineOutputs>>;
+
+/**
+ * The version with the outputs' datasets added and the cache key naming every version involved.
+ * Not yet protected: the caller classifies the merged version (`protectVersion`).
+ */
+export function mergePipelineOutputs(ctx: AppContext, version: VersionData, outputs: PipelineOutputsRead): VersionData {
+  const { orgId, studyId } = version;
+  const { rows, datasets } = outputs;
   if (rows.length === 0) return version;
   const outputIds = rows.map((r) => r.output.id);
-  const datasets = await ctx.database.tenant(orgId, (tx) =>
-    tx
-      .select()
-      .from(pipelineOutputDatasets)
-      .where(and(eq(pipelineOutputDatasets.orgId, orgId), inArray(pipelineOutputDatasets.outputId, outputIds))),
-  );
   const merged = new Map<string, VersionDataset>(version.datasets);
   // Newest outputs first: of two pipelines saving the same name, the later output is shown.
   const newestFirst = [...rows].sort((a, b) => b.output.createdAt.getTime() - a.output.createdAt.getTime());
@@ -74,10 +93,5 @@ export async function withPipelineOutputs(ctx: AppContext, version: VersionData)
       });
     }
   }
-  // The outputs' columns are classified (and masked) as the source's are, by dataset and column name.
-  return protectVersion(
-    ctx,
-    { ...version, datasets: merged, cacheKey: [version.id, ...outputIds.sort()].join('+') },
-    version.access ?? SCHEMA_ONLY,
-  );
+  return { ...version, datasets: merged, cacheKey: [version.id, ...outputIds.sort()].join('+') };
 }

@@ -75,7 +75,8 @@ export async function loadVersionData(
   return raw ? protectVersion(ctx, raw, access) : null;
 }
 
-async function rawVersionData(
+/** A version as stored, before any reader's PHI decision: only for loaders that protect it themselves (`applyPhiProtection`). */
+export async function rawVersionData(
   ctx: AppContext,
   orgId: string,
   studyId: string,

@@ -27,6 +27,7 @@ export function exportEngine(ctx: AppContext): QueryEngine {
     memoryLimit: ctx.config.dashboardQueryMemoryLimit,
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
+    threads: ctx.config.dashboardQueryThreads,
   });
   return own;
 }

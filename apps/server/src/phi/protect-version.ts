@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type PhiClass, VIEW_PHI } from '@cdp/contracts';
-import { phiSealedFiles } from '@cdp/db';
+import { phiSealedFiles, type Tx } from '@cdp/db';
 import { and, eq } from 'drizzle-orm';
 import type { VersionData, VersionDataset } from '../data/version-data.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -39,14 +39,36 @@ export const PIPELINE_ENGINE: PhiAccess = { clear: true };
  * for the PHI access log. The cached version is never changed: this returns fresh objects.
  */
 export async function protectVersion(ctx: AppContext, version: VersionData, access: PhiAccess): Promise<VersionData> {
-  const [classes, sealedRows] = await ctx.database.tenant(version.orgId, async (tx) => [
-    await phiClassesOf(tx, version.orgId, version.studyId),
-    await tx
+  const inputs = await ctx.database.tenant(version.orgId, (tx) => readPhiInputs(tx, version.orgId, version.studyId));
+  return applyPhiProtection(ctx, version, access, inputs);
+}
+
+/** What `protectVersion` reads of a study: its PHI classification and its files sealed at rest. */
+export interface PhiInputs {
+  classes: Map<string, PhiClass>;
+  sealedRows: Array<typeof phiSealedFiles.$inferSelect>;
+}
+
+/** `protectVersion`'s reads inside the caller's transaction (a loader that reads more in the same one). */
+export async function readPhiInputs(tx: Tx, orgId: string, studyId: string): Promise<PhiInputs> {
+  return {
+    classes: await phiClassesOf(tx, orgId, studyId),
+    sealedRows: await tx
       .select()
       .from(phiSealedFiles)
-      .where(and(eq(phiSealedFiles.orgId, version.orgId), eq(phiSealedFiles.studyId, version.studyId))),
-  ]);
-  const sealed = new Map(sealedRows.map((r) => [r.file, r]));
+      .where(and(eq(phiSealedFiles.orgId, orgId), eq(phiSealedFiles.studyId, studyId))),
+  };
+}
+
+/** `protectVersion` with its reads already made (`readPhiInputs`, same organization and study). */
+export async function applyPhiProtection(
+  ctx: AppContext,
+  version: VersionData,
+  access: PhiAccess,
+  inputs: PhiInputs,
+): Promise<VersionData> {
+  const classes = new Map(inputs.classes);
+  const sealed = new Map(inputs.sealedRows.map((r) => [r.file, r]));
   const datasets = new Map<string, VersionDataset>();
   for (const [name, phi] of [...classes]) {
     if (phi === 'phi') classes.set(`*\n${name.split('\n')[1]}`, 'phi');

@@ -6,7 +6,7 @@ import { runDashboardPage } from '../../dashboards/run-dashboard-page.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
-import { activeVersionData, dashboardFor } from '../../policies/dashboard.ts';
+import { dashboardDataFor } from '../../policies/dashboard-data.ts';
 
 const NDJSON = 'application/x-ndjson';
 
@@ -37,8 +37,7 @@ export const dashboardDataRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engin
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const found = await dashboardFor(ctx, actor, request.params, 'dashboard:view:assigned');
-      const version = await activeVersionData(ctx, actor, found.study);
+      const { version, ...found } = await dashboardDataFor(ctx, actor, request.params, 'dashboard:view:assigned');
       if (!version) {
         throw new AppError(
           'INVALID_STATE',

@@ -1,5 +1,6 @@
 import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { offerDashboardEngine } from '../../exports/export-engine.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { requireFeature } from '../../plugins/features.ts';
@@ -17,7 +18,10 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     memoryLimit: ctx.config.dashboardQueryMemoryLimit,
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
+    threads: ctx.config.dashboardQueryThreads,
   });
+  // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
+  const answers = new WidgetAnswers();
   // Exports made in this process (cdp start) read the answers this engine has cached.
   const withdraw = offerDashboardEngine(engine);
   app.addHook('onClose', () => {
@@ -28,7 +32,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   await app.register(dashboardRoutes, { ctx });
   await app.register(dashboardVersionRoutes, { ctx });
   await app.register(templateRoutes, { ctx });
-  await app.register(widgetRoutes, { ctx, engine });
+  await app.register(widgetRoutes, { ctx, engine, answers });
   await app.register(dashboardDataRoutes, { ctx, engine });
   await app.register(subjectsExportRoutes, { ctx, engine });
   await app.register(exportsPlugin, { ctx, engine });

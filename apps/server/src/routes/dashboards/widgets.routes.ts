@@ -22,21 +22,27 @@ import { filterValues } from '../../dashboards/filter-values.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
 import { studySettingsOf } from '../../dashboards/study-settings.ts';
+import type { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { resolverOf, schemaOf } from '../../data/version-data.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
 import { activeVersionData, dashboardFor } from '../../policies/dashboard.ts';
+import { dashboardDataFor } from '../../policies/dashboard-data.ts';
 import { studyFor } from '../../policies/study.ts';
+
+/** A body serialized ahead (a kept widget answer) is sent as it is: no serializer runs on a string. */
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 function noData(): AppError {
   return new AppError('INVALID_STATE', 'This study has no active data version yet. Upload data on the Data tab first.');
 }
 
-export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: QueryEngine }> = async (
-  app,
-  { ctx, engine },
-) => {
+export const widgetRoutes: FastifyPluginAsyncZod<{
+  ctx: AppContext;
+  engine: QueryEngine;
+  answers: WidgetAnswers;
+}> = async (app, { ctx, engine, answers }) => {
   app.get(
     '/api/widget-types',
     {
@@ -55,12 +61,17 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
     request: { params: { id: string; did: string; wid: string } },
     actor: ReturnType<typeof actorOf>,
   ) {
-    const found = await dashboardFor(ctx, actor, request.params, 'dashboard:view:assigned');
+    const { version, ...found } = await dashboardDataFor(ctx, actor, request.params, 'dashboard:view:assigned');
     const widget = found.document.pages.map((p) => p.widgets[request.params.wid]).find(Boolean);
     if (!widget) throw notFound(`Widget ${request.params.wid}`);
-    const version = await activeVersionData(ctx, actor, found.study);
     if (!version) throw noData();
-    return { widget, version, sources: fieldSources(version, found.document), study: studySettingsOf(found.study) };
+    return {
+      widget,
+      version,
+      sources: fieldSources(version, found.document),
+      study: studySettingsOf(found.study),
+      dashboard: found.dashboard.row,
+    };
   }
 
   app.get(
@@ -77,9 +88,10 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
         response: { 200: WidgetDataResponse },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const started = performance.now();
       const actor = actorOf(request);
-      const { widget, version, sources, study } = await widgetOf(request, actor);
+      const { widget, version, sources, study, dashboard } = await widgetOf(request, actor);
       const { filters, offset, sort } = request.query;
       const view = {
         offset,
@@ -87,7 +99,25 @@ export const widgetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: Quer
           ? { sort: { key: sort.replace(/^-/, ''), dir: sort.startsWith('-') ? ('desc' as const) : ('asc' as const) } }
           : {}),
       };
-      return runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, view, sources, study));
+      // Access was decided above, on this request; only the answer's bytes are kept (`WidgetAnswers`).
+      const key = answers.keyOf({
+        orgId: actor.orgId,
+        dashboard,
+        widgetId: request.params.wid,
+        data: version,
+        filters,
+        view,
+        settings: study,
+      });
+      const kept = key ? answers.get(key, performance.now() - started) : undefined;
+      if (kept) return reply.type(JSON_UTF8).send(kept as unknown as WidgetDataResponse);
+      const answer = await runWidget(
+        engine,
+        version,
+        resolveWidget(widget, resolverOf(version), filters, view, sources, study),
+      );
+      const body = key ? answers.set(key, answer) : undefined;
+      return body ? reply.type(JSON_UTF8).send(body as unknown as WidgetDataResponse) : answer;
     },
   );
 
