@@ -11,6 +11,7 @@ import { type CDPSession, chromium, type Page } from '@playwright/test';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { writeDatasetCsv } from '../apps/server/src/lib/csv.ts';
 import { loadDashboardData } from './dashboard-load.ts';
+import { summarizeTrace, TRACE_CATEGORIES } from './page-trace.ts';
 import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -299,31 +300,38 @@ async function visit(page: Page, cdp: CDPSession, url: string): Promise<Visit> {
   };
 }
 
-/** First visit with a filter no request used before (cold data, dashboard code not yet cached), then warm ones. */
-async function pageTimings(server: BenchServer, studyId: string, dashboardId: string) {
+/**
+ * First visit with a filter no request used before (cold data, dashboard code not yet cached), then
+ * warm ones, then one more warm visit under a Chromium performance trace (not timed: tracing slows
+ * the page) that names the main thread's work (script, compile, GC, style, layout, paint, parse).
+ */
+async function pageTimings(server: BenchServer, studyId: string, dashboardId: string, coldAge = 40) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     await signInPage(page, server.url);
     // The view keeps its filters in `?f=` (JSON, as TanStack Router writes search params).
-    const url = `${server.url}/studies/${studyId}/dashboards/${dashboardId}?f=${encodeURIComponent(JSON.stringify(ageAtLeast(40)))}`;
+    const url = `${server.url}/studies/${studyId}/dashboards/${dashboardId}?f=${encodeURIComponent(JSON.stringify(ageAtLeast(coldAge)))}`;
     // Each visit in a tab of its own (same session and HTTP cache): Chrome's work counters then
     // count that visit alone.
-    const inNewTab = async () => {
+    const inNewTab = async (traced = false) => {
       const tab = await context.newPage();
       try {
         const cdp = await context.newCDPSession(tab);
         await cdp.send('Performance.enable');
-        return await visit(tab, cdp, url);
+        if (traced) await browser.startTracing(tab, { categories: TRACE_CATEGORIES });
+        const result = await visit(tab, cdp, url);
+        return { result, trace: traced ? summarizeTrace(await browser.stopTracing()) : null };
       } finally {
         await tab.close();
       }
     };
-    const cold = await inNewTab();
+    const { result: cold } = await inNewTab();
     const warm: Visit[] = [];
-    for (let i = 0; i < WARM_VISITS; i++) warm.push(await inNewTab());
-    return { cold, warm };
+    for (let i = 0; i < WARM_VISITS; i++) warm.push((await inNewTab()).result);
+    const { trace } = await inNewTab(true);
+    return { cold, warm, warmTrace: trace };
   } finally {
     await browser.close();
   }
@@ -428,6 +436,8 @@ type PageFigures = {
   /** The cold visit on the page clock: data answered, then each widget drawn. */
   coldVisit: Omit<Visit, 'ms'>;
   warmVisits: Pick<Visit, 'dataAnsweredAtMs' | 'last' | 'timeline' | 'browserWorkMs'>[];
+  /** One more warm visit, traced: the main thread's self time by kind of work. */
+  warmTrace: ReturnType<typeof summarizeTrace> | null;
 };
 
 const budget = (value: number, limit: number) => ({ ms: value, budgetMs: limit, met: value < limit });
@@ -482,6 +492,19 @@ function printTable(figures: {
       line('  a warm visit, page clock (ms)', timelineText(middle));
       line('  a warm visit, browser work', work(middle));
     }
+    if (page.warmTrace) {
+      const k = page.warmTrace.byKindMs;
+      line(
+        '  a traced warm visit, main thread (ms)',
+        `${page.warmTrace.mainThreadMs}: script ${k.script}, compile ${k.compile}, GC ${k.gc}, style ${k.style}, layout ${k.layout}, paint ${k.paint}, parse/network ${k.parse}, other ${k.other}`,
+      );
+      line(
+        '    largest of "other"',
+        Object.entries(page.warmTrace.topOtherMs)
+          .map(([n, v]) => `${n} ${v}`)
+          .join(', '),
+      );
+    }
   } else line('page', 'not measured (see the error below)');
   line('pandas load (read_csv DM, AE, LB, DS)', `${pandas.loadMs} ms`);
   line('pandas compute (12 widgets), best of 3', `${pandas.computeMs} ms`);
@@ -502,6 +525,116 @@ export async function ensureWebBuild() {
   await run(process.execPath, [path.join(ROOT, 'scripts/ensure-web-build.mjs')], { cwd: ROOT, maxBuffer: 1 << 24 });
 }
 
+async function pageFigures(server: BenchServer, studyId: string, dashboardId: string, coldAge = 40) {
+  const visits = await pageTimings(server, studyId, dashboardId, coldAge);
+  const { ms: coldMs, ...coldVisit } = visits.cold;
+  return {
+    coldMs: ms(coldMs),
+    warmMs: visits.warm.map((v) => ms(v.ms)),
+    warmMedianMs: ms(median(visits.warm.map((v) => v.ms))),
+    coldVisit,
+    warmVisits: visits.warm.map(({ dataAnsweredAtMs, last, timeline, browserWorkMs }) => ({
+      dataAnsweredAtMs,
+      last,
+      timeline,
+      browserWorkMs,
+    })),
+    warmTrace: visits.warmTrace,
+  } satisfies PageFigures;
+}
+
+/**
+ * `BENCH_DASHBOARD=page`: the page alone (no data rounds, load or pandas), for work on the web app.
+ * With `BENCH_WEB_BASELINE=<a web build's dist folder>` the page is measured with that build and
+ * with the current one in the same run, alternately (the server reads its files per request, so the
+ * build folder is swapped under it and put back), and the ratios are printed.
+ */
+async function benchDashboardPage(server: BenchServer, study: { id: string }, dashboardId: string) {
+  const loadAverageAtStart = os.loadavg().map((l) => Number(l.toFixed(2)));
+  const baseline = process.env.BENCH_WEB_BASELINE;
+  const rounds = Number(process.env.BENCH_PAGE_ROUNDS ?? 2);
+  const current: PageFigures[] = [];
+  const before: PageFigures[] = [];
+  const dist = path.join(ROOT, 'apps/web/dist');
+  const parked = `${dist}.bench-current`;
+  // Each round asks for two filters no visit used before, so both builds' first visits are cold.
+  for (let round = 0; round < rounds; round++) {
+    if (baseline) {
+      await rename(dist, parked);
+      try {
+        await rename(baseline, dist);
+        try {
+          before.push(await pageFigures(server, study.id, dashboardId, 40 + 2 * round));
+        } finally {
+          await rename(dist, baseline);
+        }
+      } finally {
+        await rename(parked, dist);
+      }
+    }
+    current.push(await pageFigures(server, study.id, dashboardId, 41 + 2 * round));
+  }
+  const summary = (runs: PageFigures[]) => ({
+    firstVisitMs: runs.map((r) => r.coldMs),
+    warmMedianMs: runs.map((r) => r.warmMedianMs),
+  });
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const figures = {
+    current: summary(current),
+    ...(baseline ? { baseline: summary(before) } : {}),
+    ...(baseline
+      ? {
+          ratios: {
+            firstVisit: Number((sum(current.map((r) => r.coldMs)) / sum(before.map((r) => r.coldMs))).toFixed(2)),
+            warmMedian: Number(
+              (sum(current.map((r) => r.warmMedianMs)) / sum(before.map((r) => r.warmMedianMs))).toFixed(2),
+            ),
+          },
+        }
+      : {}),
+    runs: { current, ...(baseline ? { baseline: before } : {}) },
+    machine: {
+      cpus: os.cpus().length,
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))),
+    },
+  };
+  const show = (label: string, runs: PageFigures[]) => {
+    for (const [i, r] of runs.entries()) {
+      line(`${label} round ${i + 1}: first visit / warm median`, `${r.coldMs} / ${r.warmMedianMs} ms`);
+      const v = r.coldVisit;
+      line(
+        '  first visit, page clock (ms)',
+        `JS in ${v.timeline.scriptsLoadedAtMs}, me ${v.timeline.meAnsweredAtMs}, data asked ${v.timeline.firstDataRequestAtMs}, last data ${v.dataAnsweredAtMs}, last drawn ${v.last.atMs} (${v.last.id})`,
+      );
+      line('  first visit, main thread busy', `${v.browserWorkMs.tasks} ms (script ${v.browserWorkMs.script})`);
+      const w = r.warmVisits[Math.floor(r.warmVisits.length / 2)];
+      if (w)
+        line(
+          '  a warm visit: last data / last drawn',
+          `${w.dataAnsweredAtMs} / ${w.last.atMs} ms, busy ${w.browserWorkMs.tasks} ms`,
+        );
+      if (r.warmTrace) {
+        const k = r.warmTrace.byKindMs;
+        line(
+          '  traced warm visit, main thread (ms)',
+          `${r.warmTrace.mainThreadMs}: script ${k.script}, compile ${k.compile}, GC ${k.gc}, style ${k.style}, layout ${k.layout}, paint ${k.paint}, parse/network ${k.parse}, other ${k.other}`,
+        );
+      }
+    }
+  };
+  console.log('\nDashboard page (Clinical Study Overview, 12 widgets)');
+  if (baseline) show('baseline build', before);
+  show('current build', current);
+  if (figures.ratios)
+    line('current ÷ baseline (first visit, warm median)', `${figures.ratios.firstVisit}, ${figures.ratios.warmMedian}`);
+  line(
+    'load average at start / end',
+    `${loadAverageAtStart.join(' ')} / ${figures.machine.loadAverageAtEnd.join(' ')}`,
+  );
+  return figures;
+}
+
 export async function benchDashboard(server: BenchServer): Promise<Record<string, unknown>> {
   const files = await studyFiles();
   const loadAverageAtStart = os.loadavg().map((l) => Number(l.toFixed(2)));
@@ -511,6 +644,7 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   if (!study) throw new Error('demo study CDP-301 not found');
   const loaded = await loadStudy(server, token, study.id, files);
   const { dashboard, widgetIds, base } = await overviewDashboard(server, token, study.id, loaded.versionId);
+  if (process.env.BENCH_DASHBOARD === 'page') return benchDashboardPage(server, study, dashboard.id);
   const { firstRound, ...data } = await dataTimings(base, token, widgetIds);
   // BENCH_LOAD_MODE=widgets: the load as the web app made it before, one request per widget.
   const loadMode = process.env.BENCH_LOAD_MODE === 'widgets' ? 'widgets' : 'page';
@@ -543,20 +677,7 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   let page: PageFigures;
   try {
     token = await signInApi(server);
-    const visits = await pageTimings(server, study.id, dashboard.id);
-    const { ms: coldMs, ...coldVisit } = visits.cold;
-    page = {
-      coldMs: ms(coldMs),
-      warmMs: visits.warm.map((v) => ms(v.ms)),
-      warmMedianMs: ms(median(visits.warm.map((v) => v.ms))),
-      coldVisit,
-      warmVisits: visits.warm.map(({ dataAnsweredAtMs, last, timeline, browserWorkMs }) => ({
-        dataAnsweredAtMs,
-        last,
-        timeline,
-        browserWorkMs,
-      })),
-    };
+    page = await pageFigures(server, study.id, dashboard.id);
   } catch (error) {
     // What was measured is still worth seeing next to the failure.
     printTable({ ...measured, page: null, budgets: budgets(data, null) });

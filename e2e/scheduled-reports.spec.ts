@@ -40,8 +40,8 @@ test('a study manager schedules a weekly report, previews its runs, sends a test
   await page.getByRole('button', { name: 'New report' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'New scheduled report' });
   await dialog.getByLabel('Name').fill(NAME);
-  await expect(dialog.getByLabel('Dashboard')).toContainText('Clinical Study Overview');
-  await dialog.getByLabel('Dashboard').selectOption({ label: 'Clinical Study Overview' });
+  await expect(dialog.getByLabel('Dashboard', { exact: true })).toContainText('Clinical Study Overview');
+  await dialog.getByLabel('Dashboard', { exact: true }).selectOption({ label: 'Clinical Study Overview' });
   await dialog.getByLabel('Repeats').selectOption('weekly');
   const days = dialog.getByRole('group', { name: 'Days of the week' });
   // Monday is on by default; add Thursday.
@@ -107,4 +107,99 @@ test('a study manager schedules a weekly report, previews its runs, sends a test
   // The e-mails link to ?report=<id>: that report's history opens.
   await page.goto(`${new URL(page.url()).pathname}?report=${reportId}`);
   await expect(page.getByRole('dialog', { name: `History: ${NAME}` })).toBeVisible();
+});
+
+test('monthly and cron reports: pages, filters and paper are chosen, edited and kept; a report is deleted', async ({
+  page,
+}) => {
+  const name = `Month-end overview ${Date.now().toString(36)}`;
+  await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+  await mainNav(page).getByRole('link', { name: 'Studies' }).click();
+  await page
+    .getByRole('link', { name: /CDP-301/ })
+    .first()
+    .click();
+  await page.getByRole('navigation', { name: 'Study sections' }).getByRole('link', { name: 'Reports' }).click();
+
+  await page.getByRole('button', { name: 'New report' }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'New scheduled report' });
+  await dialog.getByLabel('Name').fill(name);
+  await dialog.getByLabel('Dashboard', { exact: true }).selectOption({ label: 'Clinical Study Overview' });
+  // Monthly on the last day: February's run falls on its last day, not on the 31st.
+  await dialog.getByLabel('Repeats').selectOption('monthly');
+  await dialog.getByLabel('Day of the month').selectOption('last');
+  await dialog.getByLabel('Time of day').fill('18:00');
+  await dialog.getByLabel('Time zone').selectOption('UTC');
+  const preview = dialog.getByRole('region', { name: 'Next runs' });
+  await expect(preview.getByRole('listitem')).toHaveCount(5);
+  await expect(preview).toContainText(/last day/i);
+  await expect(preview).toContainText('18:00');
+
+  // Only the Overview and Safety pages, women only, on US Letter in portrait.
+  const pages = dialog.getByRole('list', { name: 'Pages to send' });
+  await expect(pages.getByRole('checkbox')).not.toHaveCount(0);
+  for (const box of await pages.getByRole('checkbox').all()) {
+    const label = await box.evaluate((el) => document.querySelector(`label[for="${el.id}"]`)?.textContent ?? '');
+    if (label !== 'Overview' && label !== 'Safety') await box.click();
+  }
+  await expect(pages.getByRole('checkbox', { name: 'Overview' })).toBeChecked();
+  await expect(dialog.getByText('2 of')).toBeVisible();
+  await dialog.locator('[data-filter="age"]').click();
+  await page.getByRole('button', { name: '65–80' }).click();
+  await expect(dialog.getByRole('list', { name: 'Filters in force' })).toContainText('65–80');
+  await dialog.getByLabel('Paper size').selectOption('Letter');
+  await dialog.getByLabel('Orientation').selectOption('portrait');
+  const recipients = dialog.getByLabel('Recipients');
+  await recipients.fill('monitor@demo.cdp.local');
+  await recipients.press('Enter');
+  await screenshots(page, '43-report-form-contents');
+
+  const created = page.waitForRequest(
+    (r) => r.method() === 'POST' && /\/scheduled-reports$/.test(new URL(r.url()).pathname),
+  );
+  await dialog.getByRole('button', { name: 'Schedule report' }).click();
+  const body = (await created).postDataJSON() as Record<string, unknown>;
+  expect(body.schedule).toMatchObject({ type: 'monthly', dayOfMonth: 'last', time: '18:00', timeZone: 'UTC' });
+  expect(body.pages).toEqual(['overview', 'safety']);
+  expect(body.filters).toEqual([{ field: 'age', op: 'between', value: [65, 80] }]);
+  expect(body.options).toEqual({ paperSize: 'Letter', orientation: 'portrait' });
+  await expect(dialog).toBeHidden();
+  const row = page.getByRole('row').filter({ hasText: name });
+  await expect(row).toContainText(/last day/i);
+
+  // Editing shows what was saved, and changes it: a cron schedule, landscape, no filter.
+  await row.getByRole('button', { name: `Edit ${name}` }).click();
+  const edit = page.getByRole('dialog', { name: `Edit “${name}”` });
+  await expect(edit.getByLabel('Repeats')).toHaveValue('monthly');
+  await expect(edit.getByLabel('Day of the month')).toHaveValue('last');
+  await expect(
+    edit.getByRole('list', { name: 'Pages to send' }).getByRole('checkbox', { name: 'Safety' }),
+  ).toBeChecked();
+  await expect(edit.getByRole('list', { name: 'Filters in force' })).toContainText('65–80');
+  await expect(edit.getByLabel('Paper size')).toHaveValue('Letter');
+  await edit.getByLabel('Repeats').selectOption('cron');
+  await edit.getByLabel('Cron expression').fill('15 7 * * 1-5');
+  await expect(edit.getByRole('region', { name: 'Next runs' }).getByRole('listitem')).toHaveCount(5);
+  await expect(edit.getByRole('region', { name: 'Next runs' })).toContainText('07:15');
+  // A cron that fires every minute is refused beside the field.
+  await edit.getByLabel('Cron expression').fill('* * * * *');
+  await expect(edit.getByRole('region', { name: 'Next runs' })).toContainText('a report may run at most every');
+  await edit.getByLabel('Cron expression').fill('15 7 * * 1-5');
+  await edit.getByLabel('Orientation').selectOption('landscape');
+  await edit.getByRole('button', { name: /Remove filter Age group/ }).click();
+  const saved = page.waitForRequest((r) => r.method() === 'PUT' && /\/scheduled-reports\//.test(r.url()));
+  await edit.getByRole('button', { name: 'Save report' }).click();
+  const put = (await saved).postDataJSON() as Record<string, unknown>;
+  expect(put.schedule).toMatchObject({ type: 'cron', cron: '15 7 * * 1-5', timeZone: 'UTC' });
+  expect(put.pages).toEqual(['overview', 'safety']);
+  expect(put.filters).toEqual([]);
+  expect(put.options).toEqual({ paperSize: 'Letter', orientation: 'landscape' });
+  await expect(edit).toBeHidden();
+  await expect(row).toContainText('Cron "15 7 * * 1-5" (UTC)');
+
+  // Delete asks first; the report then leaves the list.
+  await row.getByRole('button', { name: `Delete ${name}` }).click();
+  const confirm = page.getByRole('alertdialog', { name: `Delete “${name}”?` });
+  await confirm.getByRole('button', { name: 'Delete report' }).click();
+  await expect(page.getByRole('row').filter({ hasText: name })).toHaveCount(0);
 });

@@ -74,6 +74,8 @@ const Env = z.object({
   DASHBOARD_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /** How long a dashboard export's file is kept before the purge job removes it. */
   EXPORT_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(72),
+  /** The most rows of one listing an export holds (PDF, PowerPoint, Excel, a widget's CSV/XLSX). */
+  EXPORT_LISTING_MAX_ROWS: z.coerce.number().int().min(1000).max(1_000_000).default(100_000),
   /**
    * Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a
    * run). DuckDB spreads each query over every core already: twice the cores (at most 12) keeps
@@ -214,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     exportRetentionHours: e.EXPORT_RETENTION_HOURS,
+    exportListingMaxRows: e.EXPORT_LISTING_MAX_ROWS,
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',

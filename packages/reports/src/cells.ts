@@ -54,3 +54,13 @@ export function drawnAs(widget: { data?: WidgetDataResponse; error?: unknown }):
   if (data.chart) return 'chart';
   return data.rows.length === 0 ? 'empty' : 'table';
 }
+
+/**
+ * What a document says under a listing it holds only part of (past the export's row limit, or a
+ * type that cannot page further); nothing when every row is there, which is the usual case.
+ */
+export function partialRowsNote(data: Pick<WidgetDataResponse, 'rows' | 'total'>): string[] {
+  if (data.total === undefined || data.total <= data.rows.length) return [];
+  const n = (v: number) => v.toLocaleString('en-US');
+  return [`The first ${n(data.rows.length)} of ${n(data.total)} rows: filter the listing to export the rest.`];
+}

@@ -5150,7 +5150,7 @@ export interface paths {
         };
         /**
          * Download one widget as PNG, SVG, CSV or XLSX (audited)
-         * @description `filters` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: up to 1,000 rows).
+         * @description `filters` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: every row, at most `EXPORT_LISTING_MAX_ROWS`, default 100,000).
          */
         get: {
             parameters: {

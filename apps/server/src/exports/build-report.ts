@@ -7,15 +7,20 @@ import type {
   QueryFilterOp,
 } from '@cdp/contracts';
 import type { ReportInput, ReportOptions, ReportPage } from '@cdp/reports';
+import { resolveWidget } from '@cdp/widgets';
 import type { Actor } from '../auth/actor.ts';
-import { runDashboardPage } from '../dashboards/run-dashboard-page.ts';
-import type { VersionData } from '../data/version-data.ts';
+import { fieldSources } from '../dashboards/field-sources.ts';
+import { filtersForWidget, runDashboardPage } from '../dashboards/run-dashboard-page.ts';
+import { runWidget } from '../dashboards/run-widget.ts';
+import { studySettingsOf } from '../dashboards/study-settings.ts';
+import { resolverOf, type VersionData } from '../data/version-data.ts';
 import type { FoundDashboard } from '../policies/dashboard.ts';
+import { isListingWidget, LISTING_CHUNK_ROWS, wholeListing } from './whole-listing.ts';
 
-/** Listings print every row the widget type allows (its `pageSize` at most), not the screen's first page. */
-const LISTING_ROWS = 1000;
-
-/** The document with listings opened up to `LISTING_ROWS`: an export is not paged by the reader. */
+/**
+ * The document with listings' pages opened to their type's largest (`LISTING_CHUNK_ROWS`): an
+ * export is not paged by a reader, so it asks for the rows in as few chunks as it can.
+ */
 export function forExport(document: DashboardDocument): DashboardDocument {
   return {
     ...document,
@@ -25,7 +30,7 @@ export function forExport(document: DashboardDocument): DashboardDocument {
         Object.entries(page.widgets).map(([id, widget]) => {
           const options = widget.options as Record<string, unknown> | undefined;
           if (!options || typeof options.pageSize !== 'number') return [id, widget];
-          return [id, { ...widget, options: { ...options, pageSize: LISTING_ROWS } }];
+          return [id, { ...widget, options: { ...options, pageSize: LISTING_CHUNK_ROWS } }];
         }),
       ),
     })),
@@ -62,7 +67,9 @@ export function describeFilter(filter: DashboardDataFilter): string {
 
 /**
  * Every widget of the chosen pages, answered exactly as the screen's `GET …/data` answers them
- * (same resolution, queries, `toTable` and `toChartOption`), placed by the page's grid.
+ * (same resolution, queries, `toTable` and `toChartOption`), placed by the page's grid. Listings
+ * hold every row, at most `listingMaxRows` (`EXPORT_LISTING_MAX_ROWS`): a document is never cut
+ * at the screen's page.
  */
 export async function runPages(
   engine: QueryEngine,
@@ -70,13 +77,36 @@ export async function runPages(
   version: VersionData,
   pages: readonly DashboardPage[],
   filters: readonly DashboardDataFilter[],
+  listingMaxRows: number,
   onPage?: (done: number, total: number) => Promise<void>,
 ): Promise<ReportPage[]> {
   const opened = { ...found, document: forExport(found.document) };
+  const sources = fieldSources(version, opened.document);
+  const settings = studySettingsOf(found.study);
   const out: ReportPage[] = [];
   for (const [index, page] of pages.entries()) {
     const run = runDashboardPage(engine, opened, version, page.id, filters);
-    const answers = await Promise.all(run.answers);
+    const answers = await Promise.all(
+      run.answers.map(async (pending) => {
+        const answer = await pending;
+        const widget = opened.document.pages.find((p) => p.id === page.id)?.widgets[answer.id];
+        if (!('data' in answer) || !widget || !isListingWidget(widget)) return answer;
+        const chunkAt = (offset: number) =>
+          runWidget(
+            engine,
+            version,
+            resolveWidget(
+              widget,
+              resolverOf(version),
+              filtersForWidget(filters, answer.id),
+              { offset },
+              sources,
+              settings,
+            ),
+          );
+        return { ...answer, data: await wholeListing(answer.data, chunkAt, listingMaxRows) };
+      }),
+    );
     const items = new Map(page.layout.map((item) => [item.i, item]));
     out.push({
       id: page.id,

@@ -126,12 +126,19 @@ export async function produceExport(
   try {
     const pages = found.document.pages.filter((p) => !request.pages || request.pages.includes(p.id));
     const total = pages.length + 1;
-    const reportPages = await runPages(engine, found, version, pages, request.filters, (done) =>
-      reportExportProgress(ctx, actor.orgId, exportId, {
-        done,
-        total,
-        message: `Queried page ${done} of ${pages.length}`,
-      }),
+    const reportPages = await runPages(
+      engine,
+      found,
+      version,
+      pages,
+      request.filters,
+      ctx.config.exportListingMaxRows,
+      (done) =>
+        reportExportProgress(ctx, actor.orgId, exportId, {
+          done,
+          total,
+          message: `Queried page ${done} of ${pages.length}`,
+        }),
     );
     const stamp = await activeDataVersionStamp(ctx, actor.orgId, found.study);
     const input = reportInput(found, stamp, version, actor, reportPages, request.filters, options);

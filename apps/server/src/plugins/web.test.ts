@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
 
@@ -11,6 +12,11 @@ beforeAll(async () => {
   await mkdir(path.join(dist, 'assets'));
   await writeFile(path.join(dist, 'index.html'), '<!doctype html><title>CDP</title><div id="root"></div>');
   await writeFile(path.join(dist, 'assets', 'app-1.js'), 'console.log(1)');
+  // As the build writes them beside each text asset (apps/web/build-plugins.ts).
+  const big = `export const words = ${JSON.stringify('clinical '.repeat(500))};`;
+  await writeFile(path.join(dist, 'assets', 'big-1.js'), big);
+  await writeFile(path.join(dist, 'assets', 'big-1.js.br'), brotliCompressSync(big));
+  await writeFile(path.join(dist, 'assets', 'big-1.js.gz'), gzipSync(big));
   t = await startTestApp({ webDistDir: dist });
 });
 afterAll(() => t.close());
@@ -21,6 +27,37 @@ describe('web app serving', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/javascript/);
     expect(res.headers['cache-control']).toContain('immutable');
+  });
+
+  it('sends the precompressed file to a browser that accepts it, the plain one otherwise', async () => {
+    const br = await t.request(null, {
+      method: 'GET',
+      url: '/assets/big-1.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br, zstd' },
+    });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers['cache-control']).toContain('immutable');
+    expect(String(br.headers.vary)).toMatch(/accept-encoding/i);
+    expect(brotliDecompressSync(br.rawPayload).toString()).toContain('export const words');
+    const gz = await t.request(null, {
+      method: 'GET',
+      url: '/assets/big-1.js',
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    const plain = await t.request(null, { method: 'GET', url: '/assets/big-1.js', headers: { 'accept-encoding': '' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toContain('export const words');
+    // A file the build did not compress (too small) is sent as it is.
+    const small = await t.request(null, {
+      method: 'GET',
+      url: '/assets/app-1.js',
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body).toBe('console.log(1)');
   });
 
   it('serves files added by a rebuild without a restart', async () => {

@@ -9,7 +9,8 @@ import { notFound } from '../lib/app-error.ts';
  * Serves the built web app at /. A GET outside /api is a file of the build when one exists
  * (looked up per request, so a rebuild needs no restart), a 404 when it names a file that does
  * not exist (a stale /assets/ link must not get a page instead), and otherwise index.html, for
- * the client-side router.
+ * the client-side router. Assets are sent precompressed (brotli, else gzip) when the build made
+ * them and the browser accepts them.
  */
 export const webPlugin = fp(async (app: FastifyInstance, { distDir }: { distDir: string }) => {
   const root = path.resolve(distDir);
@@ -20,6 +21,9 @@ export const webPlugin = fp(async (app: FastifyInstance, { distDir }: { distDir:
   await app.register(fastifyStatic, {
     root,
     serve: false,
+    // The build writes `.br` and `.gz` beside each text asset (apps/web/build-plugins.ts): sent as
+    // they are to a browser that accepts them, with `Vary: Accept-Encoding`; the plain file otherwise.
+    preCompressed: true,
     // Hashed asset names never change content, so they may be cached for a long time.
     setHeaders(reply, filePath) {
       if (filePath.includes(`${path.sep}assets${path.sep}`)) {

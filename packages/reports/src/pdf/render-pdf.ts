@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
-import { drawnAs, formatMetric, formatTimestamp } from '../cells.ts';
+import { drawnAs, formatMetric, formatTimestamp, partialRowsNote } from '../cells.ts';
 import { renderChartSvg } from '../chart-svg.ts';
 import { assertFonts, FONT_BOLD, FONT_REGULAR } from '../fonts.ts';
 import type { ReportInput, ReportPage, ReportSignature, ReportWidget } from '../types.ts';
@@ -385,11 +385,7 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
         frameOf(doc).bottom,
         nextPage,
       );
-      const shown =
-        data.total !== undefined && data.total > data.rows.length
-          ? [`${data.rows.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')} rows.`]
-          : [];
-      const notes = [...shown, ...data.notes];
+      const notes = [...partialRowsNote(data), ...data.notes];
       if (notes.length > 0) {
         doc
           .font('Sans')

@@ -1,6 +1,6 @@
 import type { WidgetColumn } from '@cdp/contracts';
 import ExcelJS from 'exceljs';
-import { drawnAs, formatTimestamp, isPercentColumn } from '../cells.ts';
+import { drawnAs, formatTimestamp, isPercentColumn, partialRowsNote } from '../cells.ts';
 import type { ReportInput, ReportWidget, WidgetFileInput } from '../types.ts';
 
 const MAX_SHEET_NAME = 31;
@@ -106,9 +106,7 @@ function metadataRows(input: Omit<ReportInput, 'pages' | 'options'>): [string, s
 function widgetNotes(widget: ReportWidget): string[] {
   const data = widget.data;
   if (!data) return [];
-  const shown =
-    data.total !== undefined && data.total > data.rows.length ? [`${data.rows.length} of ${data.total} rows.`] : [];
-  return [...shown, ...data.notes];
+  return [...partialRowsNote(data), ...data.notes];
 }
 
 /** A metric widget's headline as a two-column sheet. */

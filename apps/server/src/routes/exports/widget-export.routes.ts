@@ -11,6 +11,7 @@ import { runWidget } from '../../dashboards/run-widget.ts';
 import { studySettingsOf } from '../../dashboards/study-settings.ts';
 import { resolverOf } from '../../data/version-data.ts';
 import { describeFilter, forExport } from '../../exports/build-report.ts';
+import { isListingWidget, wholeListing } from '../../exports/whole-listing.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
@@ -37,7 +38,7 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
         tags: ['exports'],
         summary: 'Download one widget as PNG, SVG, CSV or XLSX (audited)',
         description:
-          '`filters` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: up to 1,000 rows).',
+          '`filters` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: every row, at most `EXPORT_LISTING_MAX_ROWS`, default 100,000).',
         params: WidgetParams,
         querystring: WidgetExportQuery,
       },
@@ -52,15 +53,15 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
       const version = await activeVersionData(ctx, actor, found.study);
       if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
       const { filters, format } = request.query;
-      const resolved = resolveWidget(
-        widget,
-        resolverOf(version),
-        filters,
-        { offset: 0 },
-        fieldSources(version, document),
-        studySettingsOf(found.study),
-      );
-      const data = await runWidget(engine, version, resolved);
+      const sources = fieldSources(version, document);
+      const settings = studySettingsOf(found.study);
+      const chunkAt = (offset: number) =>
+        runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, { offset }, sources, settings));
+      const first = await chunkAt(0);
+      // A listing's file holds every row (at most EXPORT_LISTING_MAX_ROWS), not the screen's page.
+      const data = isListingWidget(widget)
+        ? await wholeListing(first, chunkAt, ctx.config.exportListingMaxRows)
+        : first;
       const item = page.layout.find((l) => l.i === request.params.wid);
       const drawn: ReportWidget = {
         id: request.params.wid,

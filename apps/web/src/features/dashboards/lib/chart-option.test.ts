@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fadeUnselected, fitSankeyLabels, usesMap } from './chart-option.ts';
+import { fadeUnselected, fitSankeyLabels, largeScatter, seriesOf, usesMap } from './chart-option.ts';
 
 describe('chart options', () => {
   it('fades the items outside the selection and leaves the rest', () => {
@@ -53,5 +53,30 @@ describe('fitSankeyLabels', () => {
   it('leaves other charts alone', () => {
     const bar = { series: [{ type: 'bar', data: [1] }] };
     expect(fitSankeyLabels(bar, 500)).toBe(bar);
+  });
+});
+
+describe('largeScatter', () => {
+  const points = (n: number) => Array.from({ length: n }, (_, i) => [i % 26, i]);
+  it('draws a scatter of more than 500 points in large mode and leaves the other series alone', () => {
+    const option = {
+      series: [
+        { type: 'boxplot', data: [[1, 2, 3, 4, 5]] },
+        { type: 'scatter', data: points(2622) },
+      ],
+    };
+    const series = seriesOf(largeScatter(option));
+    expect(series[0]).toEqual(option.series[0]);
+    expect(series[1]).toMatchObject({ large: true, largeThreshold: 500 });
+    expect(series[1]?.data).toBe(option.series[1]?.data);
+  });
+
+  it('keeps small scatters, and scatters with a style per point (faded by a cross-filter), as they are', () => {
+    const small = { series: [{ type: 'scatter', data: points(500) }] };
+    expect(largeScatter(small)).toBe(small);
+    const faded = {
+      series: [{ type: 'scatter', data: [...points(600), { value: [1, 1], itemStyle: { opacity: 0.28 } }] }],
+    };
+    expect(largeScatter(faded)).toBe(faded);
   });
 });

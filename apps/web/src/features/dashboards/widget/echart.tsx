@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
-import { fitSankeyLabels, seriesOf, usesMap } from '../lib/chart-option.ts';
+import { fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
 import { labelRects } from './chart-label-rects.ts';
 import { CHART_THEME, echarts, loadWorldMap } from './echarts-setup.ts';
 
@@ -140,7 +140,7 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       // ECharts writes a summary of the data into the element's aria-label, after our title.
       const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
       // Series types with their own slow default (a sankey animates for 1 s) get the short one too.
-      const fitted = fitSankeyLabels(option, element.current?.clientWidth ?? 0);
+      const fitted = largeScatter(fitSankeyLabels(option, element.current?.clientWidth ?? 0));
       const series = Array.isArray(fitted.series)
         ? fitted.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
         : fitted.series;

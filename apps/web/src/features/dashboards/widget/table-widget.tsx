@@ -75,6 +75,9 @@ export function TableWidget({
 
   const virtual = model.rows.length >= VIRTUAL_FROM;
   const virtualizer = useVirtualizer({
+    // Off for a short table: an enabled virtualizer measures its scroller as the table mounts,
+    // which forces the browser to lay the whole dashboard out again for each table that arrives.
+    enabled: virtual,
     count: virtual ? model.rows.length : 0,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,

@@ -24,6 +24,7 @@ import {
   timeZones,
   WEEKDAY_LABELS,
 } from '../lib/schedule-form.ts';
+import { type ReportContents, ReportContentsFields } from './report-contents.tsx';
 
 const MONTH_DAYS = Array.from({ length: 31 }, (_, i) => i + 1);
 const FORMAT_LABELS = { pdf: 'PDF', pptx: 'PowerPoint (.pptx)', xlsx: 'Excel (.xlsx)' } as const;
@@ -51,6 +52,17 @@ function initial(report: ScheduledReport | null): Draft {
     subject: report?.subject ?? '{study}: {dashboard} for {date}',
     body: report?.body ?? '',
     active: report?.active ?? true,
+  };
+}
+
+function contentsOf(report: ScheduledReport | null): ReportContents {
+  return {
+    pages: report?.pages ?? null,
+    filters: report?.filters ?? [],
+    options: (report?.options as ScheduledReportInput['options'] | undefined) ?? {
+      paperSize: 'A4',
+      orientation: 'landscape',
+    },
   };
 }
 
@@ -315,6 +327,7 @@ export function ReportFormDialog({
   const dashboards = useQuery({ ...dashboardsQuery(studyId), enabled: open });
   const [draft, setDraft] = useState<Draft>(() => initial(report));
   const [schedule, setSchedule] = useState<ScheduleDraft>(() => draftOf(report?.schedule));
+  const [contents, setContents] = useState<ReportContents>(() => contentsOf(report));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | undefined>();
 
@@ -322,6 +335,7 @@ export function ReportFormDialog({
     if (!open) return;
     setDraft(initial(report));
     setSchedule(draftOf(report?.schedule));
+    setContents(contentsOf(report));
     setErrors({});
     setFormError(undefined);
   }, [open, report]);
@@ -349,7 +363,20 @@ export function ReportFormDialog({
       );
       const byField = fieldErrors(issues);
       setErrors(byField);
-      const known = ['name', 'description', 'dashboardId', 'format', 'schedule', 'recipients', 'cc', 'subject', 'body'];
+      const known = [
+        'name',
+        'description',
+        'dashboardId',
+        'format',
+        'schedule',
+        'pages',
+        'filters',
+        'options',
+        'recipients',
+        'cc',
+        'subject',
+        'body',
+      ];
       const unmatched = Object.entries(byField).find(([path]) => !known.includes(path.split('.')[0] ?? ''));
       setFormError(issues.length === 0 ? errorMessage(error) : unmatched?.[1]);
     },
@@ -362,6 +389,7 @@ export function ReportFormDialog({
     if (draft.recipients.length === 0) local.recipients = 'Add at least one recipient.';
     if (!draft.subject.trim()) local.subject = 'Give the e-mail a subject.';
     if (schedule.type === 'weekly' && schedule.days.length === 0) local.schedule = 'Pick at least one day of the week.';
+    if (contents.pages?.length === 0) local.pages = 'Pick at least one page.';
     setErrors(local);
     setFormError(undefined);
     if (Object.keys(local).length > 0) return;
@@ -371,9 +399,9 @@ export function ReportFormDialog({
       dashboardId: draft.dashboardId,
       format: draft.format,
       schedule: scheduleOf(schedule),
-      options: (report?.options as ScheduledReportInput['options']) ?? {},
-      filters: report?.filters ?? [],
-      ...(report?.pages ? { pages: report.pages } : {}),
+      options: contents.options,
+      filters: contents.filters,
+      ...(contents.pages ? { pages: contents.pages } : {}),
       recipients: draft.recipients,
       cc: draft.cc,
       subject: draft.subject,
@@ -424,7 +452,11 @@ export function ReportFormDialog({
                   <Select
                     {...control}
                     value={draft.dashboardId}
-                    onChange={(e) => set({ dashboardId: e.target.value })}
+                    onChange={(e) => {
+                      set({ dashboardId: e.target.value });
+                      // Pages and filters belong to a dashboard: another one starts from all pages, no filters.
+                      setContents((current) => ({ ...current, pages: null, filters: [] }));
+                    }}
                     disabled={dashboards.isPending}
                   >
                     {draft.dashboardId ? null : (
@@ -454,6 +486,18 @@ export function ReportFormDialog({
                 )}
               </FormField>
             </div>
+            <ReportContentsFields
+              studyId={studyId}
+              dashboardId={draft.dashboardId}
+              format={draft.format}
+              value={contents}
+              onChange={setContents}
+              errors={{
+                pages: errorAt(errors, 'pages'),
+                filters: errorAt(errors, 'filters'),
+                options: errorAt(errors, 'options'),
+              }}
+            />
             <ScheduleBuilder value={schedule} onChange={setSchedule} error={errorAt(errors, 'schedule')} />
             <SchedulePreview studyId={studyId} draft={schedule} />
             <EmailChips

@@ -1,0 +1,108 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import type { Plugin } from 'vite';
+
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
+
+/** Text assets worth compressing; fonts and images are compressed already. */
+const COMPRESSIBLE = /\.(js|css|svg|json|map|txt)$/;
+const MIN_BYTES = 1024;
+
+/**
+ * Writes `<file>.br` and `<file>.gz` beside each text asset of the build, once, at build time, so
+ * the server sends them as they are (`@fastify/static`'s `preCompressed`) instead of compressing
+ * ~2 MB of JavaScript on every first visit, or sending it uncompressed. Brotli at quality 9: within
+ * a few percent of 11 at a fraction of the build time.
+ */
+export function precompress(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'cdp-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir);
+    },
+    async closeBundle() {
+      const dir = path.join(outDir, 'assets');
+      const files = (await readdir(dir)).filter((f) => COMPRESSIBLE.test(f));
+      await Promise.all(
+        files.map(async (name) => {
+          const file = path.join(dir, name);
+          const body = await readFile(file);
+          if (body.length < MIN_BYTES) return;
+          const [br, gz] = await Promise.all([
+            brotli(body, {
+              params: {
+                [constants.BROTLI_PARAM_QUALITY]: 9,
+                [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+              },
+            }),
+            gzipped(body, { level: 9 }),
+          ]);
+          await Promise.all([writeFile(`${file}.br`, br), writeFile(`${file}.gz`, gz)]);
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * `<link rel="modulepreload">` in index.html for the chunks of the modules named (and the chunks
+ * they import), so a page opened by its address downloads its code beside the app's entry rather
+ * than after the entry has run and asked for it. Used for the dashboard page, the most visited one
+ * and the heaviest; its chunks are small next to the entry.
+ */
+export function preloadChunksOf(modules: RegExp): Plugin {
+  return {
+    name: 'cdp-preload-chunks',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const bundle = ctx.bundle;
+        if (!bundle) return html;
+        const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+        const byName = new Map(chunks.map((c) => [c.fileName, c]));
+        const wanted = new Set<string>();
+        const visit = (fileName: string) => {
+          if (wanted.has(fileName)) return;
+          const chunk = byName.get(fileName);
+          if (!chunk || chunk.isEntry) return;
+          wanted.add(fileName);
+          for (const imported of chunk.imports) visit(imported);
+        };
+        for (const chunk of chunks)
+          if (chunk.facadeModuleId && modules.test(chunk.facadeModuleId)) visit(chunk.fileName);
+        const links = [...wanted]
+          .filter((fileName) => !html.includes(`/${fileName}"`))
+          .map((fileName) => `<link rel="modulepreload" crossorigin href="/${fileName}">`);
+        return links.length ? html.replace(/\s*<\/head>/, `\n    ${links.join('\n    ')}\n  </head>`) : html;
+      },
+    },
+  };
+}
+
+/**
+ * `<link rel="preload" as="font">` for the build's font files whose names match: the browser
+ * otherwise asks for a font only once styled text is laid out, and the charts wait for the page's
+ * font before measuring their labels (`document.fonts.ready`).
+ */
+export function preloadFonts(files: RegExp): Plugin {
+  return {
+    name: 'cdp-preload-fonts',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const fonts = Object.keys(ctx.bundle ?? {}).filter((name) => name.endsWith('.woff2') && files.test(name));
+        const links = fonts.map(
+          (name) => `<link rel="preload" as="font" type="font/woff2" crossorigin href="/${name}">`,
+        );
+        return links.length ? html.replace(/\s*<\/head>/, `\n    ${links.join('\n    ')}\n  </head>`) : html;
+      },
+    },
+  };
+}
