@@ -35,7 +35,7 @@ export async function marksInForce(
   tx: Tx,
   orgId: string,
   studyId: string,
-  filter: { dataset?: string; usubjid?: string; withUnmarked?: boolean } = {},
+  filter: { dataset?: string; usubjid?: string; usubjids?: string[]; withUnmarked?: boolean } = {},
 ): Promise<ReviewMarkRow[]> {
   const rows = await tx
     .selectDistinctOn([reviewMarks.dataset, reviewMarks.recordKey], markColumns)
@@ -47,6 +47,7 @@ export async function marksInForce(
         eq(reviewMarks.studyId, studyId),
         filter.dataset === undefined ? undefined : eq(reviewMarks.dataset, filter.dataset),
         filter.usubjid === undefined ? undefined : eq(reviewMarks.usubjid, filter.usubjid),
+        filter.usubjids === undefined ? undefined : inArray(reviewMarks.usubjid, filter.usubjids),
       ),
     )
     .orderBy(reviewMarks.dataset, reviewMarks.recordKey, desc(reviewMarks.createdAt), desc(reviewMarks.id));

@@ -159,6 +159,42 @@ describe('marks across data versions', () => {
     ]);
   });
 
+  it('usubjids narrows statuses to a page of subjects (listing badges, grid rows), removed marks included', async () => {
+    // Reference: the v2 file's rows of S-002 and S-003 and the marks in force on them, by plain SQL.
+    const { rows: inForce } = await t.admin.query(
+      `select record_key from (
+         select distinct on (dataset, record_key) dataset, record_key, usubjid, action from review_marks
+         where study_id = $1 order by dataset, record_key, created_at desc, id desc) m
+       where action = 'reviewed' and dataset = 'AE' and usubjid in ('S-002', 'S-003')`,
+      [studyId],
+    );
+    const marked = new Set(inForce.map((r) => r.record_key as string));
+    const before = referenceRows(AE_V1);
+    const expected = [...referenceRows(AE_V2)]
+      .filter(([key]) => /USUBJID=S-00[23]\|/.test(key))
+      .map(([key, row]) => [key, !marked.has(key) ? 'not_reviewed' : before.get(key) === row ? 'reviewed' : 'changed']);
+    const page = await records(monitor, 'AE', '?usubjids=S-002&usubjids=S-003&limit=500');
+    expect(page.data.map((r) => [r.recordKey, r.status])).toEqual(expected);
+    expect(expected).toEqual([
+      ['USUBJID=S-002|AESEQ=2', 'reviewed'],
+      ['USUBJID=S-003|AESEQ=1', 'not_reviewed'],
+      ['USUBJID=S-003|AESEQ=2', 'not_reviewed'],
+    ]);
+    const one = await records(monitor, 'AE', '?usubjids=S-002&status=removed');
+    expect(one.data.map((r) => r.recordKey)).toEqual(['USUBJID=S-002|AESEQ=1']);
+    const subjects = await records(monitor, 'DM', '?usubjids=S-001&usubjids=S-003');
+    expect(subjects.data.map((r) => [r.recordKey, r.status])).toEqual([
+      ['USUBJID=S-001', 'reviewed'],
+      ['USUBJID=S-003', 'not_reviewed'],
+    ]);
+    const tooMany = await t.request(monitor, {
+      method: 'GET',
+      url: `${base()}/datasets/AE/records?${Array.from({ length: 1001 }, (_, i) => `usubjids=S-${i}`).join('&')}`,
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.body).toContain('usubjids');
+  });
+
   it('counts per dataset and status match a reference computed from the files and the marks table', async () => {
     const res = await t.request(manager, { method: 'GET', url: `${base()}/counts` });
     expect(res.statusCode, res.body).toBe(200);
