@@ -124,6 +124,7 @@ export const DashboardWidget = memo(function DashboardWidget({
               status={reviewFilter}
               onStatus={setReviewFilter}
               title={`${REVIEW_STATUS_LABELS[reviewFilter]} subjects`}
+              statusSelect={false}
             />
           </div>
         ) : undefined

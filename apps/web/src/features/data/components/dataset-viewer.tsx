@@ -148,7 +148,7 @@ function Rows({
                 setSearch({ review: event.target.value === 'all' ? undefined : (event.target.value as ReviewStatus) })
               }
             >
-              <option value="all">All rows</option>
+              <option value="all">Any review status</option>
               {REVIEW_STATUSES.map((status) => (
                 <option key={status} value={status}>
                   {REVIEW_STATUS_LABELS[status]}
@@ -157,7 +157,7 @@ function Rows({
             </Select>
           ) : null}
           <p className="text-[13px] text-muted-foreground" aria-live="polite">
-            {pages.first.isError ? null : total === undefined ? (
+            {pages.first.isError || search.review ? null : total === undefined ? (
               'Counting rows…'
             ) : filters.length > 0 ? (
               <>
@@ -194,6 +194,7 @@ function Rows({
             status={search.review}
             onStatus={(status) => setSearch({ review: status === 'all' ? undefined : status })}
             title={`${REVIEW_STATUS_LABELS[search.review]}: ${summary.name}`}
+            statusSelect={false}
           />
         </div>
       ) : (

@@ -176,6 +176,7 @@ export function RecordsCard({
   status: given,
   onStatus,
   title,
+  statusSelect = true,
 }: {
   studyId: string;
   dataset: string;
@@ -183,6 +184,8 @@ export function RecordsCard({
   status?: ReviewStatus | 'all';
   onStatus?: (status: ReviewStatus | 'all') => void;
   title?: string;
+  /** False where the page around it already has the status select. */
+  statusSelect?: boolean;
 }) {
   const [own, setOwn] = useState<ReviewStatus | 'all'>('changed');
   const status = given ?? own;
@@ -198,20 +201,22 @@ export function RecordsCard({
         title={title ?? `${dataset} records`}
         description={`Keyed by ${query.data?.meta.key.join(' + ') ?? '…'}.`}
         actions={
-          <Select
-            aria-label="Show records"
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as ReviewStatus | 'all');
-              setOffset(0);
-            }}
-          >
-            {FILTERS.map((f) => (
-              <option key={f} value={f}>
-                {f === 'all' ? 'All records' : REVIEW_STATUS_LABELS[f]}
-              </option>
-            ))}
-          </Select>
+          statusSelect ? (
+            <Select
+              aria-label="Show records"
+              value={status}
+              onChange={(e) => {
+                setStatus(e.target.value as ReviewStatus | 'all');
+                setOffset(0);
+              }}
+            >
+              {FILTERS.map((f) => (
+                <option key={f} value={f}>
+                  {f === 'all' ? 'All records' : REVIEW_STATUS_LABELS[f]}
+                </option>
+              ))}
+            </Select>
+          ) : undefined
         }
       />
       {query.isPending ? (
