@@ -178,3 +178,6 @@ export const ReviewThreadsQuery = z.strictObject({
   assigned: z.enum(['me']).optional(),
 });
 export const ReviewThreadsResponse = z.object({ data: z.array(ReviewThreadDto) });
+
+/** Who a query can be assigned to from the picker (active users who may act on it in the study). */
+export const ReviewAssigneesResponse = z.object({ data: z.array(z.object({ id: Uuid, name: z.string() })) });

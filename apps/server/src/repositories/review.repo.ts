@@ -158,3 +158,28 @@ export async function openThreadCounts(
     );
   return { open: row?.open ?? 0, mine: row?.mine ?? 0 };
 }
+
+/** An active user of the organization with their unexpired grants (who may be assigned a query). */
+export interface AssigneeCandidate {
+  id: string;
+  name: string;
+  grants: { studyId: string | null; permissions: string[] }[];
+}
+
+/** The organization's active users and their grants, by name. */
+export async function activeUsersWithGrants(tx: Tx, orgId: string): Promise<AssigneeCandidate[]> {
+  const result = await tx.execute<{ id: string; name: string; study_id: string | null; permissions: string[] }>(sql`
+    select u.id, u.name, a.study_id, r.permissions
+    from users u
+    join role_assignments a on a.user_id = u.id and (a.expires_at is null or a.expires_at > now())
+    join roles r on r.id = a.role_id
+    where u.org_id = ${orgId} and u.status = 'active'
+    order by u.name, u.id`);
+  const byUser = new Map<string, AssigneeCandidate>();
+  for (const row of result.rows) {
+    const user = byUser.get(row.id) ?? { id: row.id, name: row.name, grants: [] };
+    user.grants.push({ studyId: row.study_id, permissions: row.permissions });
+    byUser.set(row.id, user);
+  }
+  return [...byUser.values()];
+}

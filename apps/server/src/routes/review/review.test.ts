@@ -292,6 +292,29 @@ describe('marks across data versions', () => {
 });
 
 describe('notes and queries', () => {
+  it('the assignee picker lists the active users who may act on a query in the study, by plain SQL', async () => {
+    const gone = await tenant.as('clinical_monitor');
+    await t.admin.query(`update users set status = 'deactivated' where id = $1`, [gone.user.id]);
+    const { rows } = await t.admin.query(
+      `select distinct u.id, u.name from users u
+         join role_assignments a on a.user_id = u.id and (a.expires_at is null or a.expires_at > now())
+         join roles r on r.id = a.role_id
+       where u.org_id = $1 and u.status = 'active' and (a.study_id is null or a.study_id = $2)
+         and exists (select 1 from unnest(r.permissions) p where p like 'review:perform:%')
+       order by u.name, u.id`,
+      [tenant.org.id, studyId],
+    );
+    const res = await t.request(monitor, { method: 'GET', url: `${base()}/assignees` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data).toEqual(rows.map((r) => ({ id: r.id, name: r.name })));
+    const ids = res.json().data.map((u: { id: string }) => u.id);
+    expect(ids).toEqual(expect.arrayContaining([admin.user.id, manager.user.id, monitor.user.id]));
+    for (const absent of [scientist.user.id, auditor.user.id, gone.user.id]) expect(ids).not.toContain(absent);
+    expect(JSON.stringify(res.json())).not.toContain('@');
+    const denied = await t.request(scientist, { method: 'GET', url: `${base()}/assignees` });
+    expect(denied.statusCode).toBe(403);
+  });
+
   it('open → answered by the assignee → reopened → closed, each change audited', async () => {
     const created = await t.request(monitor, {
       method: 'POST',
