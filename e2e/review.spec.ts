@@ -138,10 +138,25 @@ test('a monitor marks an AE reviewed; a new version changes it and the mark show
     const panel = page.getByRole('dialog');
     await panel.getByLabel('Title').fill('Severity re-graded');
     await panel.getByLabel('Message').fill('Please confirm MODERATE against the source.');
+    // The picker offers the study's users who may act on a query: the manager, not the data scientist.
+    const assignTo = panel.getByRole('combobox', { name: 'Assign to' });
+    await expect(assignTo.getByRole('option', { name: 'Morgan Manager' })).toHaveCount(1);
+    await expect(assignTo.getByRole('option', { name: /Scientist/ })).toHaveCount(0);
+    await assignTo.selectOption({ label: 'Morgan Manager' });
     await panel.getByRole('button', { name: 'Open query' }).click();
     await expect(panel.getByText('Please confirm MODERATE against the source.')).toBeVisible();
     await expect(panel.getByText('Open', { exact: true })).toBeVisible();
-    await shot(page, 'review-12-query');
+    await expect(panel.getByText(/assigned to Morgan Manager/)).toBeVisible();
+    const assigned = panel.getByRole('combobox', { name: 'Assigned to' });
+    await expect(assigned).toHaveValue(/.+/);
+    await assigned.selectOption({ label: 'Nobody' });
+    await expect(panel.getByText(/assigned to Morgan Manager/)).toHaveCount(0);
+    await assigned.selectOption({ label: 'Morgan Manager' });
+    await expect(panel.getByText(/assigned to Morgan Manager/)).toBeVisible();
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await shot(page, `review-12-query-${width}`);
+    }
   });
 });
 

@@ -36,6 +36,7 @@ export const reviewKeys = {
     ['review', studyId, 'of-subjects', dataset, usubjids.join('\n')] as const,
   threads: (studyId: string, filter: string) => ['review', studyId, 'threads', filter] as const,
   thread: (studyId: string, threadId: string) => ['review', studyId, 'thread', threadId] as const,
+  assignees: (studyId: string) => ['review', studyId, 'assignees'] as const,
 };
 
 export const reviewCountsQuery = (studyId: string) =>
@@ -143,3 +144,12 @@ export function updateThread(
 ) {
   return api<{ data: ReviewThreadDto }>(`${reviewPath(studyId)}/threads/${threadId}`, { method: 'PATCH', body });
 }
+
+/** Who a query can be assigned to: active users who see the study and hold review:perform. */
+export const reviewAssigneesQuery = (studyId: string) =>
+  queryOptions({
+    queryKey: reviewKeys.assignees(studyId),
+    queryFn: ({ signal }) =>
+      api<{ data: { id: string; name: string }[] }>(`${reviewPath(studyId)}/assignees`, { signal }),
+    staleTime: 60_000,
+  });
