@@ -138,10 +138,25 @@ test('a monitor marks an AE reviewed; a new version changes it and the mark show
     const panel = page.getByRole('dialog');
     await panel.getByLabel('Title').fill('Severity re-graded');
     await panel.getByLabel('Message').fill('Please confirm MODERATE against the source.');
+    // The picker offers the study's users who may act on a query: the manager, not the data scientist.
+    const assignTo = panel.getByRole('combobox', { name: 'Assign to' });
+    await expect(assignTo.getByRole('option', { name: 'Morgan Manager' })).toHaveCount(1);
+    await expect(assignTo.getByRole('option', { name: /Scientist/ })).toHaveCount(0);
+    await assignTo.selectOption({ label: 'Morgan Manager' });
     await panel.getByRole('button', { name: 'Open query' }).click();
     await expect(panel.getByText('Please confirm MODERATE against the source.')).toBeVisible();
     await expect(panel.getByText('Open', { exact: true })).toBeVisible();
-    await shot(page, 'review-12-query');
+    await expect(panel.getByText(/assigned to Morgan Manager/)).toBeVisible();
+    const assigned = panel.getByRole('combobox', { name: 'Assigned to' });
+    await expect(assigned).toHaveValue(/.+/);
+    await assigned.selectOption({ label: 'Nobody' });
+    await expect(panel.getByText(/assigned to Morgan Manager/)).toHaveCount(0);
+    await assigned.selectOption({ label: 'Morgan Manager' });
+    await expect(panel.getByText(/assigned to Morgan Manager/)).toBeVisible();
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await shot(page, `review-12-query-${width}`);
+    }
   });
 });
 
@@ -232,5 +247,92 @@ test('a monitor drills from the AE chart to a profile, marks an AE reviewed; a n
       await shot(page, `review-20-profile-changed-${width}`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
+  });
+});
+
+// Subjects of their own, so marks left by the tests above never meet these records.
+const VIEWER_DM = DM.replaceAll('01-701-1015', '01-701-1028').replaceAll('01-701-1023', '01-701-1033');
+const VIEWER_AE = AE_V1.replaceAll('01-701-1015', '01-701-1028').replaceAll('01-701-1023', '01-701-1033');
+
+test('review marks and filters where records are shown: the dataset viewer and the subject listing', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(240_000);
+  await test.step('the study manager loads an extract and marks a subject and an AE through the API', async () => {
+    await loadAndActivate(request, VIEWER_AE, VIEWER_DM);
+    const { headers, studyId } = await asManager(request);
+    for (const data of [
+      { dataset: 'DM', key: { USUBJID: '01-701-1028' } },
+      { dataset: 'AE', key: { USUBJID: '01-701-1028', AESEQ: 2 }, comment: 'Checked in the viewer spec' },
+    ]) {
+      const marked = await request.post(`/api/studies/${studyId}/review/marks`, { headers, data });
+      expect(marked.status(), await marked.text()).toBe(201);
+    }
+  });
+
+  await test.step('the dataset viewer marks each row on screen and filters by review status', async () => {
+    const { headers, studyId } = await asManager(request);
+    const versions = await request.get(`/api/studies/${studyId}/versions`, { headers });
+    const versionId = (await versions.json()).meta.activeVersionId as string;
+    await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+    const datasets = await request.get(`/api/studies/${studyId}/versions/${versionId}/datasets`, { headers });
+    const ae = ((await datasets.json()).data as { name: string }[]).find((d) => d.name.toUpperCase() === 'AE')?.name;
+    await page.goto(`/studies/${studyId}/data/versions/${versionId}/${ae}`);
+    const grid = page.getByRole('table', { name: `Rows of ${ae}` });
+    await expect(grid.getByRole('button', { name: 'Reviewed: AE USUBJID=01-701-1028|AESEQ=2' })).toBeVisible({
+      timeout: 30_000,
+    });
+    await expect(grid.locator('[data-review-status="not_reviewed"]')).toHaveCount(2);
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await shot(page, `review-30-viewer-marks-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await grid.getByRole('button', { name: 'Reviewed: AE USUBJID=01-701-1028|AESEQ=2' }).click();
+    const sheet = page.getByRole('dialog');
+    await expect(sheet).toContainText('Checked in the viewer spec');
+    await expect(sheet.getByRole('button', { name: /^Unmark: / })).toBeVisible();
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('combobox', { name: 'Review status' }).selectOption('not_reviewed');
+    await expect(page).toHaveURL(/review=not_reviewed/);
+    const records = page.getByRole('row').filter({ hasText: 'AESEQ' });
+    await expect(records).toHaveCount(2);
+    await expect(records.filter({ hasText: '01-701-1033' })).toHaveCount(1);
+    await expect(records.filter({ hasText: 'AESEQ 1' })).toHaveCount(2);
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await shot(page, `review-31-viewer-filter-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await test.step('the subject listing carries the subject mark and lists subjects not reviewed', async () => {
+    await page.goto('/studies');
+    await page.getByRole('link', { name: DEMO_STUDY }).first().click();
+    await page.getByRole('link', { name: 'Dashboards' }).click();
+    await page
+      .getByRole('link', { name: /Clinical Study Overview/ })
+      .first()
+      .click();
+    await page.getByRole('link', { name: 'Subjects', exact: true }).click();
+    const listing = page.locator('[data-widget-id="subject-listing"]');
+    await expect(listing).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await listing.scrollIntoViewIfNeeded();
+    await expect(listing.getByRole('button', { name: 'Reviewed: Subject 01-701-1028' })).toBeVisible({
+      timeout: 30_000,
+    });
+    await expect(listing.getByRole('button', { name: 'Not reviewed: Subject 01-701-1033' })).toBeVisible();
+    await shot(page, 'review-32-listing-marks-1440');
+    await listing.getByRole('combobox', { name: 'Review status of the subjects' }).selectOption('not_reviewed');
+    const rows = listing.getByRole('row').filter({ has: page.locator('[data-subject-link]') });
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText('01-701-1033');
+    for (const width of [1440, 1024, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await listing.scrollIntoViewIfNeeded();
+      await shot(page, `review-33-listing-filter-${width}`);
+    }
   });
 });

@@ -515,6 +515,12 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'list who a review query can be assigned to',
+    permission: 'review:perform:assigned',
+    allowed: ['org_admin', 'study_manager', 'clinical_monitor'],
+    request: async ({ tenant }) => ({ method: 'GET', url: `/api/studies/${tenant.study.id}/review/assignees` }),
+  },
+  {
     name: 'open a review query',
     permission: 'review:perform:assigned',
     allowed: ['org_admin', 'study_manager', 'clinical_monitor'],

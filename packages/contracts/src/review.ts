@@ -73,9 +73,16 @@ export type ReviewRecordStatusDto = z.infer<typeof ReviewRecordStatusDto>;
 
 export const ReviewMarkResponse = z.object({ data: ReviewRecordStatusDto });
 
+/** One or more subjects: `?usubjids=A&usubjids=B` (a single one arrives as text). */
+const SubjectList = z.preprocess(
+  (value) => (typeof value === 'string' ? [value] : value),
+  z.array(z.string().trim().min(1).max(200)).min(1).max(1000),
+);
 export const ReviewRecordsQuery = z.strictObject({
   status: z.enum(REVIEW_STATUSES).optional(),
   usubjid: z.string().trim().min(1).max(200).optional(),
+  /** The records of these subjects only (a listing's page of subjects, a grid's visible rows). */
+  usubjids: SubjectList.optional(),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
@@ -171,3 +178,6 @@ export const ReviewThreadsQuery = z.strictObject({
   assigned: z.enum(['me']).optional(),
 });
 export const ReviewThreadsResponse = z.object({ data: z.array(ReviewThreadDto) });
+
+/** Who a query can be assigned to from the picker (active users who may act on it in the study). */
+export const ReviewAssigneesResponse = z.object({ data: z.array(z.object({ id: Uuid, name: z.string() })) });

@@ -8348,6 +8348,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/review/assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who a query can be assigned to: active users who see the study and hold review:perform */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            }[];
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/review/counts": {
         parameters: {
             query?: never;
@@ -8492,6 +8541,7 @@ export interface paths {
                     offset?: number;
                     status?: "reviewed" | "changed" | "not_reviewed" | "removed";
                     usubjid?: string;
+                    usubjids?: string[];
                 };
                 header?: never;
                 path: {

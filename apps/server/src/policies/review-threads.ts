@@ -1,8 +1,9 @@
+import { hasPermission, REVIEW_PERMISSION } from '@cdp/contracts';
 import type { Actor } from '../auth/actor.ts';
 import { notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { presentThread } from '../presenters/review.ts';
-import { messagesOf, threadsOf } from '../repositories/review.repo.ts';
+import { activeUsersWithGrants, messagesOf, threadsOf } from '../repositories/review.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
 
 /** The study's threads, newest activity first, filtered by status, subject or "assigned to me". */
@@ -31,4 +32,18 @@ export async function reviewThread(ctx: AppContext, actor: Actor, study: StudyRo
     if (!row) throw notFound('Review thread');
     return presentThread(row, await messagesOf(tx, actor.orgId, [row.id]));
   });
+}
+
+/**
+ * Who a query can be assigned to from the picker: the organization's active users who may act on
+ * it in this study (see it and hold review:perform, so they can answer and close it), by name.
+ */
+export async function reviewAssignees(ctx: AppContext, actor: Actor, study: StudyRow) {
+  const users = await ctx.database.tenant(actor.orgId, (tx) => activeUsersWithGrants(tx, actor.orgId));
+  return users
+    .filter((user) => {
+      const held = user.grants.map((g) => ({ roleKey: '', ...g }));
+      return hasPermission(held, 'study:view:assigned', study.id) && hasPermission(held, REVIEW_PERMISSION, study.id);
+    })
+    .map((user) => ({ id: user.id, name: user.name }));
 }

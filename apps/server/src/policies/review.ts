@@ -137,12 +137,13 @@ export async function recordStatuses(
   actor: Actor,
   study: StudyRow,
   datasetName: string,
-  query: { status?: ReviewStatus; usubjid?: string; offset: number; limit: number },
+  query: { status?: ReviewStatus; usubjid?: string; usubjids?: string[]; offset: number; limit: number },
 ) {
   const data = await requireActiveReviewData(ctx, actor, study);
   const dataset = reviewDatasetNamed(data, datasetName);
+  const usubjids = query.usubjids?.map((id) => id.trimEnd());
   const marks = await ctx.database.tenant(actor.orgId, (tx) =>
-    marksInForce(tx, actor.orgId, study.id, { dataset: dataset.name, usubjid: query.usubjid }),
+    marksInForce(tx, actor.orgId, study.id, { dataset: dataset.name, usubjid: query.usubjid, usubjids }),
   );
   const mask = maskerFor(data, dataset.name);
   const meta = { dataVersionId: data.versionId, key: dataset.key };
@@ -157,7 +158,7 @@ export async function recordStatuses(
     };
   }
   const byKey = new Map(marks.map((m) => [m.recordKey, m]));
-  const { rows, total } = await statusPage(ctx, dataset, hashes(marks), { ...query, status: query.status });
+  const { rows, total } = await statusPage(ctx, dataset, hashes(marks), { ...query, usubjids, status: query.status });
   const data_: ReviewRecordStatusDto[] = rows.map((row) => {
     const mark = byKey.get(row.recordKey) ?? null;
     const changes = row.status === 'changed' && mark?.snapshot ? fieldChanges(mark.snapshot, row.values) : [];

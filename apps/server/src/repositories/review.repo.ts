@@ -35,7 +35,7 @@ export async function marksInForce(
   tx: Tx,
   orgId: string,
   studyId: string,
-  filter: { dataset?: string; usubjid?: string; withUnmarked?: boolean } = {},
+  filter: { dataset?: string; usubjid?: string; usubjids?: string[]; withUnmarked?: boolean } = {},
 ): Promise<ReviewMarkRow[]> {
   const rows = await tx
     .selectDistinctOn([reviewMarks.dataset, reviewMarks.recordKey], markColumns)
@@ -47,6 +47,7 @@ export async function marksInForce(
         eq(reviewMarks.studyId, studyId),
         filter.dataset === undefined ? undefined : eq(reviewMarks.dataset, filter.dataset),
         filter.usubjid === undefined ? undefined : eq(reviewMarks.usubjid, filter.usubjid),
+        filter.usubjids === undefined ? undefined : inArray(reviewMarks.usubjid, filter.usubjids),
       ),
     )
     .orderBy(reviewMarks.dataset, reviewMarks.recordKey, desc(reviewMarks.createdAt), desc(reviewMarks.id));
@@ -156,4 +157,29 @@ export async function openThreadCounts(
       and(eq(reviewThreads.orgId, orgId), eq(reviewThreads.studyId, studyId), sql`${reviewThreads.status} <> 'closed'`),
     );
   return { open: row?.open ?? 0, mine: row?.mine ?? 0 };
+}
+
+/** An active user of the organization with their unexpired grants (who may be assigned a query). */
+export interface AssigneeCandidate {
+  id: string;
+  name: string;
+  grants: { studyId: string | null; permissions: string[] }[];
+}
+
+/** The organization's active users and their grants, by name. */
+export async function activeUsersWithGrants(tx: Tx, orgId: string): Promise<AssigneeCandidate[]> {
+  const result = await tx.execute<{ id: string; name: string; study_id: string | null; permissions: string[] }>(sql`
+    select u.id, u.name, a.study_id, r.permissions
+    from users u
+    join role_assignments a on a.user_id = u.id and (a.expires_at is null or a.expires_at > now())
+    join roles r on r.id = a.role_id
+    where u.org_id = ${orgId} and u.status = 'active'
+    order by u.name, u.id`);
+  const byUser = new Map<string, AssigneeCandidate>();
+  for (const row of result.rows) {
+    const user = byUser.get(row.id) ?? { id: row.id, name: row.name, grants: [] };
+    user.grants.push({ studyId: row.study_id, permissions: row.permissions });
+    byUser.set(row.id, user);
+  }
+  return [...byUser.values()];
 }

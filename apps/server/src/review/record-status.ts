@@ -286,12 +286,26 @@ export async function statusPage(
   ctx: AppContext,
   dataset: ReviewDataset,
   marks: MarkedHash[],
-  options: { status?: Exclude<ReviewStatus, 'removed'>; usubjid?: string; offset: number; limit: number },
+  options: {
+    status?: Exclude<ReviewStatus, 'removed'>;
+    usubjid?: string;
+    usubjids?: string[];
+    offset: number;
+    limit: number;
+  },
 ): Promise<{ rows: StatusRow[]; total: number }> {
   const params: DuckDBValue[] = [marksParam(dataset, marks)];
   const usubjid = quoteIdent(columnOf(dataset, 'USUBJID').name);
-  const subject = options.usubjid === undefined ? '' : `WHERE ${usubjid} = ?`;
-  if (options.usubjid !== undefined) params.push(options.usubjid);
+  const where: string[] = [];
+  if (options.usubjid !== undefined) {
+    where.push(`${usubjid} = ?`);
+    params.push(options.usubjid);
+  }
+  if (options.usubjids !== undefined) {
+    where.push(`${usubjidSql(dataset)} IN (SELECT unnest(from_json(CAST(? AS JSON), '["VARCHAR"]')))`);
+    params.push(JSON.stringify(options.usubjids.map((id) => id.trimEnd())));
+  }
+  const subject = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
   const statusFilter = options.status ? 'WHERE status = ?' : '';
   if (options.status) params.push(options.status);
   const tagged = `WITH marks AS (${marksSql(dataset)}),

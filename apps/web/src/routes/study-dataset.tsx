@@ -1,3 +1,4 @@
+import { REVIEW_STATUSES, type ReviewStatus } from '@cdp/contracts';
 import { createRoute } from '@tanstack/react-router';
 import { RequirePermission } from '../components/layout/no-access.tsx';
 import { type DatasetSearch, DatasetViewer } from '../features/data/components/dataset-viewer.tsx';
@@ -19,6 +20,7 @@ export const studyDatasetRoute = createRoute({
       column: name(search.column),
       by: name(search.by),
       filter: filter.length ? filter : undefined,
+      review: REVIEW_STATUSES.includes(search.review as ReviewStatus) ? (search.review as ReviewStatus) : undefined,
     };
     return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
   },

@@ -160,6 +160,18 @@ describe('eDISH points (hand-checked)', () => {
     expect(hysLawCases.toChartOption).toBeUndefined();
   });
 
+  it("the Hy's law table does not repeat the peak of the transaminase on the x axis", () => {
+    const names = (transaminase: 'ALT' | 'AST' | 'max') =>
+      hysLawCases.toTable(results, context({ transaminase })).columns.map((c) => c.name);
+    expect(names('ALT')).toEqual(['subject_id', 'arm', 'x', 'y', 'ast', 'quadrant']);
+    expect(names('AST')).toEqual(['subject_id', 'arm', 'x', 'y', 'alt', 'quadrant']);
+    expect(names('max')).toEqual(['subject_id', 'arm', 'x', 'y', 'alt', 'ast', 'quadrant']);
+    const alt = hysLawCases.toTable(results, context({ transaminase: 'ALT' }));
+    // S1: peak ALT 5 × ULN is the x value; AST stays beside it.
+    expect(alt.rows[0]?.slice(0, 3)).toEqual(['S1', 'Drug', 5]);
+    expect(alt.rows.every((row) => row.length === 6)).toBe(true);
+  });
+
   it('draws log axes, the 3×ULN and 2×ULN lines, the four quadrant names and one series per arm', () => {
     const options = context().options;
     const chart = edish.toChartOption?.(edish.toTable(results, context()), options) as unknown as Chart;

@@ -27,7 +27,15 @@ export const hysLawCases: WidgetType<EdishOptions> = {
   toTable(results, ctx) {
     const table = peakRows(results.peaks, ctx);
     const quadrant = table.columns.findIndex((c) => c.name === 'quadrant');
-    const rows = table.rows.filter((row) => row[quadrant] === QUADRANTS.hysLaw);
-    return { ...table, rows, total: rows.length };
+    // With the x axis on ALT alone (or AST alone) its peak column repeats the x column: drop it.
+    const repeated = ctx.options.transaminase === 'ALT' ? 'alt' : ctx.options.transaminase === 'AST' ? 'ast' : null;
+    const keep = table.columns.map((c, i) => (c.name === repeated ? -1 : i)).filter((i) => i >= 0);
+    const rows = table.rows.filter((row) => row[quadrant] === QUADRANTS.hysLaw).map((row) => keep.map((i) => row[i]));
+    return {
+      ...table,
+      columns: keep.map((i) => table.columns[i] as (typeof table.columns)[number]),
+      rows,
+      total: rows.length,
+    };
   },
 };

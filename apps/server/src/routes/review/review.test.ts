@@ -159,6 +159,42 @@ describe('marks across data versions', () => {
     ]);
   });
 
+  it('usubjids narrows statuses to a page of subjects (listing badges, grid rows), removed marks included', async () => {
+    // Reference: the v2 file's rows of S-002 and S-003 and the marks in force on them, by plain SQL.
+    const { rows: inForce } = await t.admin.query(
+      `select record_key from (
+         select distinct on (dataset, record_key) dataset, record_key, usubjid, action from review_marks
+         where study_id = $1 order by dataset, record_key, created_at desc, id desc) m
+       where action = 'reviewed' and dataset = 'AE' and usubjid in ('S-002', 'S-003')`,
+      [studyId],
+    );
+    const marked = new Set(inForce.map((r) => r.record_key as string));
+    const before = referenceRows(AE_V1);
+    const expected = [...referenceRows(AE_V2)]
+      .filter(([key]) => /USUBJID=S-00[23]\|/.test(key))
+      .map(([key, row]) => [key, !marked.has(key) ? 'not_reviewed' : before.get(key) === row ? 'reviewed' : 'changed']);
+    const page = await records(monitor, 'AE', '?usubjids=S-002&usubjids=S-003&limit=500');
+    expect(page.data.map((r) => [r.recordKey, r.status])).toEqual(expected);
+    expect(expected).toEqual([
+      ['USUBJID=S-002|AESEQ=2', 'reviewed'],
+      ['USUBJID=S-003|AESEQ=1', 'not_reviewed'],
+      ['USUBJID=S-003|AESEQ=2', 'not_reviewed'],
+    ]);
+    const one = await records(monitor, 'AE', '?usubjids=S-002&status=removed');
+    expect(one.data.map((r) => r.recordKey)).toEqual(['USUBJID=S-002|AESEQ=1']);
+    const subjects = await records(monitor, 'DM', '?usubjids=S-001&usubjids=S-003');
+    expect(subjects.data.map((r) => [r.recordKey, r.status])).toEqual([
+      ['USUBJID=S-001', 'reviewed'],
+      ['USUBJID=S-003', 'not_reviewed'],
+    ]);
+    const tooMany = await t.request(monitor, {
+      method: 'GET',
+      url: `${base()}/datasets/AE/records?${Array.from({ length: 1001 }, (_, i) => `usubjids=S-${i}`).join('&')}`,
+    });
+    expect(tooMany.statusCode).toBe(400);
+    expect(tooMany.body).toContain('usubjids');
+  });
+
   it('counts per dataset and status match a reference computed from the files and the marks table', async () => {
     const res = await t.request(manager, { method: 'GET', url: `${base()}/counts` });
     expect(res.statusCode, res.body).toBe(200);
@@ -256,6 +292,29 @@ describe('marks across data versions', () => {
 });
 
 describe('notes and queries', () => {
+  it('the assignee picker lists the active users who may act on a query in the study, by plain SQL', async () => {
+    const gone = await tenant.as('clinical_monitor');
+    await t.admin.query(`update users set status = 'deactivated' where id = $1`, [gone.user.id]);
+    const { rows } = await t.admin.query(
+      `select distinct u.id, u.name from users u
+         join role_assignments a on a.user_id = u.id and (a.expires_at is null or a.expires_at > now())
+         join roles r on r.id = a.role_id
+       where u.org_id = $1 and u.status = 'active' and (a.study_id is null or a.study_id = $2)
+         and exists (select 1 from unnest(r.permissions) p where p like 'review:perform:%')
+       order by u.name, u.id`,
+      [tenant.org.id, studyId],
+    );
+    const res = await t.request(monitor, { method: 'GET', url: `${base()}/assignees` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data).toEqual(rows.map((r) => ({ id: r.id, name: r.name })));
+    const ids = res.json().data.map((u: { id: string }) => u.id);
+    expect(ids).toEqual(expect.arrayContaining([admin.user.id, manager.user.id, monitor.user.id]));
+    for (const absent of [scientist.user.id, auditor.user.id, gone.user.id]) expect(ids).not.toContain(absent);
+    expect(JSON.stringify(res.json())).not.toContain('@');
+    const denied = await t.request(scientist, { method: 'GET', url: `${base()}/assignees` });
+    expect(denied.statusCode).toBe(403);
+  });
+
   it('open → answered by the assignee → reopened → closed, each change audited', async () => {
     const created = await t.request(monitor, {
       method: 'POST',

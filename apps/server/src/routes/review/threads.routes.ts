@@ -1,4 +1,5 @@
 import {
+  ReviewAssigneesResponse,
   ReviewMessageCreate,
   ReviewThreadCreate,
   ReviewThreadResponse,
@@ -11,7 +12,7 @@ import { createThread, replyToThread, updateThread } from '../../commands/review
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf } from '../../plugins/auth.ts';
 import { reviewStudyFor } from '../../policies/review.ts';
-import { reviewThread, reviewThreads } from '../../policies/review-threads.ts';
+import { reviewAssignees, reviewThread, reviewThreads } from '../../policies/review-threads.ts';
 import { ReviewStudyParams, ReviewThreadParams } from './schema.ts';
 
 /**
@@ -34,6 +35,23 @@ export const reviewThreadRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = as
       const actor = actorOf(request);
       const study = await reviewStudyFor(ctx, actor, request.params.id, 'read');
       return { data: await reviewThreads(ctx, actor, study, request.query) };
+    },
+  );
+
+  app.get(
+    '/api/studies/:id/review/assignees',
+    {
+      schema: {
+        tags: ['review'],
+        summary: 'Who a query can be assigned to: active users who see the study and hold review:perform',
+        params: ReviewStudyParams,
+        response: { 200: ReviewAssigneesResponse },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const study = await reviewStudyFor(ctx, actor, request.params.id, 'perform');
+      return { data: await reviewAssignees(ctx, actor, study) };
     },
   );
 

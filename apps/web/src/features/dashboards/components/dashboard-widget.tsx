@@ -1,10 +1,14 @@
-import type { WidgetDefinition } from '@cdp/contracts';
+import { REVIEW_PERMISSION, REVIEW_STATUS_LABELS, type ReviewStatus, type WidgetDefinition } from '@cdp/contracts';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { memo, useEffect, useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
+import { Select } from '../../../components/ui/select.tsx';
 import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { useCan, useFeature } from '../../auth/hooks/use-me.ts';
+import { RecordMark } from '../../review/components/record-mark.tsx';
+import { RecordsCard } from '../../review/components/review-page.tsx';
+import { useSubjectMarks } from '../../review/hooks/use-subject-marks.ts';
 import { useCanOpenProfile } from '../../subjects/use-can-open-profile.ts';
 import {
   type DrillPoint,
@@ -57,6 +61,24 @@ export const DashboardWidget = memo(function DashboardWidget({
   const canExport = mayExport && exportsOn;
   // Subject ids open the patient profile for readers who may read it.
   const mayReadSubjects = useCanOpenProfile(scope.studyId);
+  // The subject listing carries each subject's review mark and filters by review status.
+  const reviewed = widget.type === 'subject-listing' && mayReadSubjects;
+  const [reviewFilter, setReviewFilter] = useState<ReviewStatus | 'all'>('all');
+  const canMark = useCan(REVIEW_PERMISSION, scope.studyId);
+  const pageIds = useMemo(() => {
+    const column = query.data?.columns.findIndex((c) => c.field === 'subject_id') ?? -1;
+    if (!reviewed || column < 0) return [];
+    return (query.data?.rows ?? []).map((row) => row[column]).filter((v): v is string => typeof v === 'string');
+  }, [reviewed, query.data]);
+  const marks = useSubjectMarks(scope.studyId, pageIds, reviewed);
+  const subjectMark = reviewed
+    ? (id: string) => {
+        const record = marks.markOf(id);
+        return record ? (
+          <RecordMark studyId={scope.studyId} record={record} label={`Subject ${id}`} canWrite={canMark} />
+        ) : null;
+      }
+    : undefined;
   const exported = useMutation({
     mutationFn: (format: WidgetExportFormat) => downloadWidgetExport(scope, widgetId, applied, format),
     onSuccess: (file) => toast.success('Download ready', { description: `${file} was downloaded.` }),
@@ -70,6 +92,43 @@ export const DashboardWidget = memo(function DashboardWidget({
       selection={selection}
       paging={listing ? { view, onView: setView } : undefined}
       subjects={mayReadSubjects ? subjects : undefined}
+      subjectMark={subjectMark}
+      toolbar={
+        reviewed && marks.dataset ? (
+          <Select
+            aria-label="Review status of the subjects"
+            className="h-7 w-44 text-xs"
+            value={reviewFilter}
+            onChange={(event) => setReviewFilter(event.target.value as ReviewStatus | 'all')}
+          >
+            <option value="all">All subjects</option>
+            {(['not_reviewed', 'changed', 'reviewed'] as const).map((status) => (
+              <option key={status} value={status}>
+                {REVIEW_STATUS_LABELS[status]}
+              </option>
+            ))}
+          </Select>
+        ) : undefined
+      }
+      replacement={
+        reviewed && marks.dataset && reviewFilter !== 'all' ? (
+          <div className="h-full overflow-auto px-3 pb-3">
+            <p className="px-1 pb-2 text-xs text-muted-foreground">
+              Subjects by the review status of their {marks.dataset} record, on the active version (dashboard filters do
+              not apply here).
+            </p>
+            <RecordsCard
+              studyId={scope.studyId}
+              dataset={marks.dataset}
+              canWrite={canMark}
+              status={reviewFilter}
+              onStatus={setReviewFilter}
+              title={`${REVIEW_STATUS_LABELS[reviewFilter]} subjects`}
+              statusSelect={false}
+            />
+          </div>
+        ) : undefined
+      }
       onExport={canExport ? (format) => exported.mutate(format) : undefined}
       onPoint={(point) => onPoint(widgetId, point)}
       onDrill={(point) => onDrill(widgetId, point)}

@@ -34,6 +34,8 @@ interface TableWidgetProps {
   paging?: { view: TableView; onView: (view: TableView) => void; pageSize: number };
   /** Subject ids (columns of field `subject_id`) link to the subject's profile. */
   subjects?: SubjectLinkTarget;
+  /** A subject's review mark beside its id (the subject listing). */
+  subjectMark?: (subjectId: string) => ReactNode;
 }
 
 /** The next sort when a header is clicked: ascending, then descending, then the widget's own order. */
@@ -65,6 +67,7 @@ export function TableWidget({
   onDrill,
   paging,
   subjects,
+  subjectMark,
 }: TableWidgetProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const edges = useHiddenEdges(scroller);
@@ -95,7 +98,10 @@ export function TableWidget({
   }, [subjects, subjectColumn, rows, label]);
   const cell = (value: unknown, shown: ShownColumn): ReactNode =>
     linked && shown.column.field === 'subject_id' && typeof value === 'string' ? (
-      <SubjectLink studyId={linked.studyId} subjectId={value} list={linked.list} />
+      <>
+        {subjectMark ? <span className="mr-1.5 inline-flex align-middle">{subjectMark(value)}</span> : null}
+        <SubjectLink studyId={linked.studyId} subjectId={value} list={linked.list} />
+      </>
     ) : (
       display(value, shown)
     );

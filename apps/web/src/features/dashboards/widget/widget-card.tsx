@@ -47,6 +47,10 @@ export interface WidgetCardProps {
   onExport?: (format: WidgetExportFormat) => void;
   /** Subject ids in the answer link to their profiles in this study. */
   subjects?: SubjectLinkTarget;
+  /** A subject's review mark beside its id in a listing. */
+  subjectMark?: (subjectId: string) => ReactNode;
+  /** Shown instead of the widget's answer (the subject listing filtered by review status). */
+  replacement?: ReactNode;
   className?: string;
 }
 
@@ -76,6 +80,8 @@ export function WidgetCard({
   paging,
   onExport,
   subjects,
+  subjectMark,
+  replacement,
 }: WidgetCardProps) {
   const heading = title ?? widget.title;
   const types = useQuery(widgetTypesQuery);
@@ -110,7 +116,9 @@ export function WidgetCard({
           : 'ready';
 
   let body: ReactNode;
-  if (error) {
+  if (replacement) {
+    body = replacement;
+  } else if (error) {
     body = (
       <WidgetError
         error={error}
@@ -153,6 +161,7 @@ export function WidgetCard({
         onRow={onPoint}
         onDrill={onDrill}
         subjects={subjects}
+        subjectMark={subjectMark}
         {...(paging ? { paging: { ...paging, pageSize: pageSizeOf(widget) } } : {})}
       />
     );

@@ -1,6 +1,6 @@
 import type { DatasetColumn } from '@cdp/contracts';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef } from 'react';
+import { type ReactNode, useEffect, useMemo, useRef } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { ScrollCues, useHiddenEdges } from '../../../components/ui/scroll-cues.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
@@ -12,6 +12,8 @@ import { ColumnHeader, type SortDirection } from './column-header.tsx';
 const ROW_HEIGHT = 32;
 const HEADER_HEIGHT = 52;
 const ROW_NUMBER_WIDTH = 72;
+/** Room for a row's review mark beside its number. */
+const MARK_WIDTH = 24;
 
 interface DatasetGridProps {
   label: string;
@@ -32,6 +34,8 @@ interface DatasetGridProps {
   dimmed: boolean;
   /** The study, when USUBJID cells should open the subject's profile. */
   studyId?: string;
+  /** A mark beside each loaded row's number (its review status), when the viewer shows one. */
+  rowMark?: (row: unknown[]) => ReactNode;
 }
 
 /**
@@ -55,7 +59,9 @@ export function DatasetGrid({
   onRetry,
   dimmed,
   studyId,
+  rowMark,
 }: DatasetGridProps) {
+  const headWidth = ROW_NUMBER_WIDTH + (rowMark ? MARK_WIDTH : 0);
   const scroller = useRef<HTMLDivElement>(null);
   const edges = useHiddenEdges(scroller);
   const widths = useMemo(() => columns.map(columnWidth), [columns]);
@@ -71,7 +77,7 @@ export function DatasetGrid({
     count: columns.length,
     getScrollElement: () => scroller.current,
     estimateSize: (index) => widths[index] ?? 120,
-    paddingStart: ROW_NUMBER_WIDTH,
+    paddingStart: headWidth,
     overscan: 3,
   });
   const virtualRows = rows.getVirtualItems();
@@ -113,9 +119,9 @@ export function DatasetGrid({
                 aria-colindex={1}
                 data-sticky-col
                 className="sticky left-0 z-10 flex items-end justify-end border-r border-b border-border bg-surface-muted px-3 pb-2 text-[11px] font-medium text-muted-foreground"
-                style={{ width: ROW_NUMBER_WIDTH, minWidth: ROW_NUMBER_WIDTH }}
+                style={{ width: headWidth, minWidth: headWidth }}
               >
-                Row
+                {rowMark ? 'Review · Row' : 'Row'}
               </th>
               {virtualCols.map((vc) => {
                 const column = columns[vc.index];
@@ -152,8 +158,13 @@ export function DatasetGrid({
                     scope="row"
                     aria-colindex={1}
                     className="sticky left-0 z-10 block border-r border-border bg-surface px-3 text-right font-mono text-[11px] leading-8 font-normal text-subtle-foreground tabular-nums group-hover:bg-slate-50"
-                    style={{ width: ROW_NUMBER_WIDTH, minWidth: ROW_NUMBER_WIDTH }}
+                    style={{ width: headWidth, minWidth: headWidth }}
                   >
+                    {rowMark ? (
+                      <span className="float-left inline-flex h-8 w-4 items-center" data-row-mark>
+                        {row ? rowMark(row) : null}
+                      </span>
+                    ) : null}
                     {(vr.index + 1).toLocaleString()}
                   </th>
                   {virtualCols.map((vc) => {

@@ -1,4 +1,11 @@
-import type { DatasetSummary, RowFilter } from '@cdp/contracts';
+import {
+  type DatasetSummary,
+  REVIEW_PERMISSION,
+  REVIEW_STATUS_LABELS,
+  REVIEW_STATUSES,
+  type ReviewStatus,
+  type RowFilter,
+} from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { ChartColumn, FileQuestion, SearchX, Table2 } from 'lucide-react';
@@ -13,6 +20,10 @@ import { Select } from '../../../components/ui/select.tsx';
 import { Skeleton, TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { plural } from '../../../lib/format.ts';
 import { pipelineOutputQuery } from '../../pipelines/api/pipelines-api.ts';
+import { RecordMark } from '../../review/components/record-mark.tsx';
+import { RecordsCard } from '../../review/components/review-page.tsx';
+import { useSubjectsReview } from '../../review/hooks/use-subjects-review.ts';
+import { rowKeyText } from '../../review/lib/record-key.ts';
 import { PipelinesBreadcrumb } from '../../pipelines/components/pipeline-bits.tsx';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { datasetsQuery, versionsQuery } from '../api/data-api.ts';
@@ -33,6 +44,13 @@ export interface DatasetSearch {
   column?: string;
   /** The column that profile is split by. */
   by?: string;
+  /** Only the records of this review status (the active version's reviewable datasets). */
+  review?: ReviewStatus;
+}
+
+/** Review marks in the viewer: on the active version, for a dataset keyed by USUBJID. */
+interface ReviewView {
+  canWrite: boolean;
 }
 
 interface DatasetViewerProps {
@@ -49,11 +67,13 @@ function Rows({
   versionId,
   summary,
   search,
+  review,
 }: {
   studyId: string;
   versionId: string;
   summary: DatasetSummary;
   search: DatasetSearch;
+  review: ReviewView | null;
 }) {
   const navigate = useNavigate();
   const filters = useMemo(() => search.filter ?? [], [search.filter]);
@@ -82,6 +102,32 @@ function Rows({
   const filtered = new Set(filters.map((f) => f.column));
   const total = pages.total;
 
+  // Review marks for the rows on screen: the statuses of their subjects' records, matched by key.
+  const subjectColumn = columns.findIndex((c) => c.name.toUpperCase() === 'USUBJID' && !c.masked);
+  const onScreen: string[] = [];
+  if (review && range && subjectColumn >= 0) {
+    for (let index = range[0]; index <= range[1]; index += 1) {
+      const value = pages.rowAt(index)?.[subjectColumn];
+      if (typeof value === 'string' && value.trim()) onScreen.push(value.trimEnd());
+    }
+  }
+  const statuses = useSubjectsReview(studyId, summary.name, onScreen, review !== null && subjectColumn >= 0);
+  const rowMark =
+    review && statuses.key
+      ? (row: unknown[]) => {
+          const keyText = rowKeyText(statuses.key ?? [], columns, row);
+          const record = keyText ? statuses.statusOf(keyText) : undefined;
+          return record ? (
+            <RecordMark
+              studyId={studyId}
+              record={record}
+              label={`${summary.name} ${record.recordKey}`}
+              canWrite={review.canWrite}
+            />
+          ) : null;
+        }
+      : undefined;
+
   return (
     <Card className="overflow-hidden">
       <div className="flex flex-wrap items-center gap-3 border-b border-border px-5 py-3">
@@ -92,9 +138,26 @@ function Rows({
           editor={editor}
           onEditorChange={setEditor}
         />
-        <div className="ml-auto flex items-center gap-3">
+        <div className="ml-auto flex flex-wrap items-center gap-3">
+          {review ? (
+            <Select
+              aria-label="Review status"
+              className="w-52"
+              value={search.review ?? 'all'}
+              onChange={(event) =>
+                setSearch({ review: event.target.value === 'all' ? undefined : (event.target.value as ReviewStatus) })
+              }
+            >
+              <option value="all">Any review status</option>
+              {REVIEW_STATUSES.map((status) => (
+                <option key={status} value={status}>
+                  {REVIEW_STATUS_LABELS[status]}
+                </option>
+              ))}
+            </Select>
+          ) : null}
           <p className="text-[13px] text-muted-foreground" aria-live="polite">
-            {pages.first.isError ? null : total === undefined ? (
+            {pages.first.isError || search.review ? null : total === undefined ? (
               'Counting rows…'
             ) : filters.length > 0 ? (
               <>
@@ -118,75 +181,94 @@ function Rows({
           )}
         </div>
       </div>
-      <div className={`flex ${GRID_HEIGHT}`}>
-        <div className="min-w-0 flex-1">
-          {pages.first.isPending ? (
-            <TableSkeleton rows={10} columns={6} />
-          ) : pages.first.isError ? (
-            <ErrorState
-              error={pages.first.error}
-              what="the rows"
-              onRetry={() => pages.first.refetch()}
-              retrying={pages.first.isFetching}
-            />
-          ) : total === 0 ? (
-            filters.length > 0 ? (
-              <EmptyState
-                icon={SearchX}
-                title="No rows match these filters"
-                description="Remove a filter or change its value."
-                action={
-                  <Button variant="secondary" onClick={() => setFilters([])}>
-                    Clear filters
-                  </Button>
-                }
-              />
-            ) : (
-              <EmptyState
-                icon={Table2}
-                title="This dataset has no rows"
-                description="Its columns are listed in the profile."
-              />
-            )
-          ) : (
-            <DatasetGrid
-              label={`Rows of ${summary.name}`}
-              columns={columns}
-              total={total ?? 0}
-              rowAt={pages.rowAt}
-              onRangeChange={onRangeChange}
-              viewKey={JSON.stringify(view)}
-              sortOf={sortOf}
-              filtered={filtered}
-              selectedColumn={search.column}
-              onSort={(column, direction) =>
-                setSearch({ sort: direction === null ? undefined : direction === 'asc' ? column : `-${column}` })
-              }
-              onFilter={(column) => setEditor({ index: null, column })}
-              onProfile={(column) => setSearch({ column })}
-              pageError={pages.pageError}
-              onRetry={() => void pages.retryPages()}
-              dimmed={pages.first.isPlaceholderData}
-              studyId={studyId}
-            />
-          )}
-        </div>
-        {search.column ? (
-          <ColumnProfilePanel
+      {review && search.review ? (
+        <div className="border-t-0">
+          <p className="px-5 pt-3 text-[13px] text-muted-foreground">
+            Records by review status on the active version, in file order; column filters and sorting apply to “All
+            rows”.
+          </p>
+          <RecordsCard
             studyId={studyId}
-            versionId={versionId}
             dataset={summary.name}
-            columns={columns}
-            column={search.column}
-            filters={filters}
-            by={search.by}
-            onColumnChange={(column) => setSearch({ column, ...(column === search.by ? { by: undefined } : {}) })}
-            onByChange={(by) => setSearch({ by })}
-            onFilter={(filter) => setFilters([...filters.filter((f) => f.column !== filter.column), filter])}
-            onClose={() => setSearch({ column: undefined, by: undefined })}
+            canWrite={review.canWrite}
+            status={search.review}
+            onStatus={(status) => setSearch({ review: status === 'all' ? undefined : status })}
+            title={`${REVIEW_STATUS_LABELS[search.review]}: ${summary.name}`}
+            statusSelect={false}
           />
-        ) : null}
-      </div>
+        </div>
+      ) : (
+        <div className={`flex ${GRID_HEIGHT}`}>
+          <div className="min-w-0 flex-1">
+            {pages.first.isPending ? (
+              <TableSkeleton rows={10} columns={6} />
+            ) : pages.first.isError ? (
+              <ErrorState
+                error={pages.first.error}
+                what="the rows"
+                onRetry={() => pages.first.refetch()}
+                retrying={pages.first.isFetching}
+              />
+            ) : total === 0 ? (
+              filters.length > 0 ? (
+                <EmptyState
+                  icon={SearchX}
+                  title="No rows match these filters"
+                  description="Remove a filter or change its value."
+                  action={
+                    <Button variant="secondary" onClick={() => setFilters([])}>
+                      Clear filters
+                    </Button>
+                  }
+                />
+              ) : (
+                <EmptyState
+                  icon={Table2}
+                  title="This dataset has no rows"
+                  description="Its columns are listed in the profile."
+                />
+              )
+            ) : (
+              <DatasetGrid
+                label={`Rows of ${summary.name}`}
+                columns={columns}
+                total={total ?? 0}
+                rowAt={pages.rowAt}
+                onRangeChange={onRangeChange}
+                viewKey={JSON.stringify(view)}
+                sortOf={sortOf}
+                filtered={filtered}
+                selectedColumn={search.column}
+                onSort={(column, direction) =>
+                  setSearch({ sort: direction === null ? undefined : direction === 'asc' ? column : `-${column}` })
+                }
+                onFilter={(column) => setEditor({ index: null, column })}
+                onProfile={(column) => setSearch({ column })}
+                pageError={pages.pageError}
+                onRetry={() => void pages.retryPages()}
+                dimmed={pages.first.isPlaceholderData}
+                studyId={studyId}
+                rowMark={rowMark}
+              />
+            )}
+          </div>
+          {search.column ? (
+            <ColumnProfilePanel
+              studyId={studyId}
+              versionId={versionId}
+              dataset={summary.name}
+              columns={columns}
+              column={search.column}
+              filters={filters}
+              by={search.by}
+              onColumnChange={(column) => setSearch({ column, ...(column === search.by ? { by: undefined } : {}) })}
+              onByChange={(by) => setSearch({ by })}
+              onFilter={(filter) => setFilters([...filters.filter((f) => f.column !== filter.column), filter])}
+              onClose={() => setSearch({ column: undefined, by: undefined })}
+            />
+          ) : null}
+        </div>
+      )}
     </Card>
   );
 }
@@ -206,6 +288,11 @@ export function DatasetViewer({ result, versionId, name, search }: DatasetViewer
   }).data?.data;
   const summary = datasets.data?.data.find((d) => d.name === name);
   const canExport = permissions.includes('data:export:assigned');
+  // Review status is kept against the active version only, for records keyed by USUBJID (+ --SEQ).
+  const review: ReviewView | null =
+    version?.active && summary?.columns.some((c) => c.name.toUpperCase() === 'USUBJID')
+      ? { canWrite: permissions.includes(REVIEW_PERMISSION) && study.status !== 'archived' }
+      : null;
   const outputTrail = (last: string) =>
     output ? (
       <PipelinesBreadcrumb
@@ -338,7 +425,14 @@ export function DatasetViewer({ result, versionId, name, search }: DatasetViewer
           </>
         }
       />
-      <Rows key={summary.name} studyId={study.id} versionId={versionId} summary={summary} search={search} />
+      <Rows
+        key={summary.name}
+        studyId={study.id}
+        versionId={versionId}
+        summary={summary}
+        search={search}
+        review={review}
+      />
     </>
   );
 }

@@ -32,8 +32,11 @@ export const reviewKeys = {
   records: (studyId: string, dataset: string, status: ReviewStatus | 'all', usubjid?: string, offset = 0) =>
     ['review', studyId, 'records', dataset, status, usubjid ?? '', offset] as const,
   subject: (studyId: string, usubjid: string) => ['review', studyId, 'subject', usubjid] as const,
+  subjects: (studyId: string, dataset: string, usubjids: string[]) =>
+    ['review', studyId, 'of-subjects', dataset, usubjids.join('\n')] as const,
   threads: (studyId: string, filter: string) => ['review', studyId, 'threads', filter] as const,
   thread: (studyId: string, threadId: string) => ['review', studyId, 'thread', threadId] as const,
+  assignees: (studyId: string) => ['review', studyId, 'assignees'] as const,
 };
 
 export const reviewCountsQuery = (studyId: string) =>
@@ -60,6 +63,21 @@ export const reviewRecordsQuery = (
         signal,
       });
     },
+  });
+
+/** The review status of every record of some subjects in one dataset (a listing's page, a grid's rows on screen). */
+export const SUBJECT_RECORDS_LIMIT = 500;
+export const subjectsRecordsQuery = (studyId: string, dataset: string, usubjids: string[]) =>
+  queryOptions({
+    queryKey: reviewKeys.subjects(studyId, dataset, usubjids),
+    queryFn: ({ signal }) => {
+      const search = new URLSearchParams(usubjids.map((id) => ['usubjids', id]));
+      search.set('limit', String(SUBJECT_RECORDS_LIMIT));
+      return api<ReviewRecordPage>(`${reviewPath(studyId)}/datasets/${encodeURIComponent(dataset)}/records?${search}`, {
+        signal,
+      });
+    },
+    enabled: usubjids.length > 0,
   });
 
 export const subjectReviewQuery = (studyId: string, usubjid: string) =>
@@ -126,3 +144,12 @@ export function updateThread(
 ) {
   return api<{ data: ReviewThreadDto }>(`${reviewPath(studyId)}/threads/${threadId}`, { method: 'PATCH', body });
 }
+
+/** Who a query can be assigned to: active users who see the study and hold review:perform. */
+export const reviewAssigneesQuery = (studyId: string) =>
+  queryOptions({
+    queryKey: reviewKeys.assignees(studyId),
+    queryFn: ({ signal }) =>
+      api<{ data: { id: string; name: string }[] }>(`${reviewPath(studyId)}/assignees`, { signal }),
+    staleTime: 60_000,
+  });

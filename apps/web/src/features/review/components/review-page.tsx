@@ -165,8 +165,31 @@ function CountsCard({
 
 const FILTERS: (ReviewStatus | 'all')[] = ['changed', 'not_reviewed', 'reviewed', 'removed', 'all'];
 
-function RecordsCard({ studyId, dataset, canWrite }: { studyId: string; dataset: string; canWrite: boolean }) {
-  const [status, setStatus] = useState<ReviewStatus | 'all'>('changed');
+/**
+ * A dataset's records by review status, paged in file order, with Mark / Unmark and notes. The
+ * Review page keeps the status itself; the dataset viewer and the subject listing pass theirs.
+ */
+export function RecordsCard({
+  studyId,
+  dataset,
+  canWrite,
+  status: given,
+  onStatus,
+  title,
+  statusSelect = true,
+}: {
+  studyId: string;
+  dataset: string;
+  canWrite: boolean;
+  status?: ReviewStatus | 'all';
+  onStatus?: (status: ReviewStatus | 'all') => void;
+  title?: string;
+  /** False where the page around it already has the status select. */
+  statusSelect?: boolean;
+}) {
+  const [own, setOwn] = useState<ReviewStatus | 'all'>('changed');
+  const status = given ?? own;
+  const setStatus = onStatus ?? setOwn;
   const [offset, setOffset] = useState(0);
   const [thread, setThread] = useState<ReviewRecordStatusDto | null>(null);
   const query = useQuery(reviewRecordsQuery(studyId, dataset, status, { offset, limit: PAGE }));
@@ -175,23 +198,25 @@ function RecordsCard({ studyId, dataset, canWrite }: { studyId: string; dataset:
   return (
     <Card>
       <CardHeader
-        title={`${dataset} records`}
+        title={title ?? `${dataset} records`}
         description={`Keyed by ${query.data?.meta.key.join(' + ') ?? '…'}.`}
         actions={
-          <Select
-            aria-label="Show records"
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as ReviewStatus | 'all');
-              setOffset(0);
-            }}
-          >
-            {FILTERS.map((f) => (
-              <option key={f} value={f}>
-                {f === 'all' ? 'All records' : REVIEW_STATUS_LABELS[f]}
-              </option>
-            ))}
-          </Select>
+          statusSelect ? (
+            <Select
+              aria-label="Show records"
+              value={status}
+              onChange={(e) => {
+                setStatus(e.target.value as ReviewStatus | 'all');
+                setOffset(0);
+              }}
+            >
+              {FILTERS.map((f) => (
+                <option key={f} value={f}>
+                  {f === 'all' ? 'All records' : REVIEW_STATUS_LABELS[f]}
+                </option>
+              ))}
+            </Select>
+          ) : undefined
         }
       />
       {query.isPending ? (

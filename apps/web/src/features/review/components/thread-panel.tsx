@@ -14,6 +14,7 @@ import { useMe } from '../../auth/hooks/use-me.ts';
 import {
   createThread,
   replyToThread,
+  reviewAssigneesQuery,
   reviewKeys,
   reviewThreadQuery,
   reviewThreadsQuery,
@@ -32,7 +33,8 @@ export function ThreadStatusBadge({ status }: { status: ReviewThreadDto['status'
 
 /**
  * Notes and queries on one subject (or one of its records): the list, a form to open one, and
- * the open thread's messages with reply, status and "assign to me". `canWrite`: review:perform.
+ * the open thread's messages with reply, status and its assignee (a picker of the study's users
+ * who may act on it). `canWrite`: review:perform.
  */
 export function ThreadPanel({
   studyId,
@@ -51,6 +53,7 @@ export function ThreadPanel({
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
   const [kind, setKind] = useState<'query' | 'note'>('query');
+  const [assignee, setAssignee] = useState('');
   const refresh = () => queryClient.invalidateQueries({ queryKey: reviewKeys.all(studyId) });
   const create = useMutation({
     mutationFn: () =>
@@ -60,10 +63,12 @@ export function ThreadPanel({
         ...(record ? { dataset: record.dataset, key: record.key } : {}),
         title: title.trim(),
         body: body.trim(),
+        ...(assignee ? { assignedTo: assignee } : {}),
       }),
     onSuccess: async ({ data }) => {
       setTitle('');
       setBody('');
+      setAssignee('');
       setOpenId(data.id);
       await refresh();
       toast.success(kind === 'query' ? 'Query opened' : 'Note added');
@@ -136,6 +141,7 @@ export function ThreadPanel({
             onChange={(e) => setBody(e.target.value)}
             required
           />
+          <AssigneeSelect studyId={studyId} value={assignee} onChange={setAssignee} label="Assign to" />
           <Button type="submit" size="sm" loading={create.isPending} disabled={!title.trim() || !body.trim()}>
             <MessageSquarePlus />
             {kind === 'query' ? 'Open query' : 'Add note'}
@@ -209,14 +215,64 @@ function ThreadDetail({ studyId, threadId, canWrite }: { studyId: string; thread
               <Button size="sm" variant="ghost" onClick={() => change.mutate({ assignedTo: me.user.id })}>
                 Assign to me
               </Button>
-            ) : (
-              <Button size="sm" variant="ghost" onClick={() => change.mutate({ assignedTo: null })}>
-                Unassign
-              </Button>
-            )}
+            ) : null}
           </div>
+          <AssigneeSelect
+            studyId={studyId}
+            value={thread.assignedTo ?? ''}
+            current={
+              thread.assignedTo ? { id: thread.assignedTo, name: thread.assignedToName ?? 'Unknown user' } : null
+            }
+            onChange={(id) => change.mutate({ assignedTo: id || null })}
+            label="Assigned to"
+            disabled={change.isPending}
+          />
         </div>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * The study's users who may act on a query (they see the study and hold review:perform), by name.
+ * The current assignee stays listed even if they no longer qualify, so the select shows the truth.
+ */
+function AssigneeSelect({
+  studyId,
+  value,
+  current = null,
+  onChange,
+  label,
+  disabled,
+}: {
+  studyId: string;
+  value: string;
+  current?: { id: string; name: string } | null;
+  onChange: (userId: string) => void;
+  label: string;
+  disabled?: boolean;
+}) {
+  const assignees = useQuery(reviewAssigneesQuery(studyId));
+  const people = assignees.data?.data ?? [];
+  const listed = current && !people.some((p) => p.id === current.id) ? [...people, current] : people;
+  return (
+    <label className="flex flex-col gap-1 text-xs font-medium text-muted-foreground sm:flex-row sm:items-center sm:gap-2">
+      {label}
+      <Select
+        aria-label={label}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        disabled={disabled || assignees.isPending}
+        className="sm:w-64"
+      >
+        <option value="">Nobody</option>
+        {listed.map((person) => (
+          <option key={person.id} value={person.id}>
+            {person.name}
+          </option>
+        ))}
+      </Select>
+      {assignees.isError ? <span className="text-destructive">Could not load the study’s reviewers.</span> : null}
+    </label>
   );
 }
