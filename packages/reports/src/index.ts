@@ -6,3 +6,4 @@ export type * from './types.ts';
 export { warmRenderers } from './warm.ts';
 export { ReportFormatError, widgetCsv, widgetPicture } from './widget-files.ts';
 export { renderWidgetXlsx, renderXlsx } from './xlsx/render-xlsx.ts';
+export { type SignedCopyInput, type SignedCopySignature, signedPdfCopy } from './pdf/signed-copy.ts';
