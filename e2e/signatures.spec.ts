@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect, type Page, test } from '@playwright/test';
 import { authenticator } from 'otplib';
 import { ADMIN_EMAIL, DEMO_PASSWORD } from './support/constants.ts';
@@ -202,4 +203,83 @@ test('with signatures required for activation, Activate asks for the signature i
     // The setting is the organization's: later specs activate versions without a signature.
     await request.patch('/api/organization/compliance', { headers, data: { requireSignatureForActivation: false } });
   }
+});
+
+test('a finished PDF export is signed and its signed copy ends with the signature page; a locked study is signed', async ({
+  page,
+  request,
+}, testInfo) => {
+  const code = `SGX-${Date.now().toString(36).toUpperCase()}`.slice(0, 20);
+  const login = await request.post('/api/auth/login', { data: { email: ADMIN_EMAIL, password: DEMO_PASSWORD } });
+  const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
+  const study = await request.post('/api/studies', { headers, data: { code, name: 'Signed exports', phase: 'II' } });
+  expect(study.status(), await study.text()).toBe(201);
+  const studyId = (await study.json()).data.id as string;
+  const upload = await request.post(`/api/studies/${studyId}/uploads`, {
+    headers,
+    multipart: { file: { name: 'DM.csv', mimeType: 'text/csv', buffer: Buffer.from(DM) } },
+  });
+  expect(upload.status(), await upload.text()).toBe(201);
+  const dashboard = await request.post(`/api/studies/${studyId}/dashboards`, {
+    headers,
+    data: { name: 'Signed overview', templateId: 'clinical-study-overview' },
+  });
+  expect(dashboard.status(), await dashboard.text()).toBe(201);
+  const dashboardId = (await dashboard.json()).data.id as string;
+
+  await signIn(page, ADMIN_EMAIL, DEMO_PASSWORD);
+  await page.goto(`/studies/${studyId}/dashboards/${dashboardId}`);
+  await expect(page.getByRole('heading', { name: 'Signed overview' })).toBeVisible();
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export dashboard' });
+  await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+  await expect(dialog.locator('[data-export-status="SUCCEEDED"]')).toBeVisible({ timeout: 60_000 });
+  const signatures = dialog.getByTestId('export-signatures');
+  await expect(signatures).toContainText('Not signed');
+  await signatures.getByRole('button', { name: 'Sign', exact: true }).click();
+  const sign = await signAs(page, ADMIN_EMAIL, 'Approval');
+  await shotAtWidths(page, 'signatures-export-dialog');
+  await sign.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(sign).toBeHidden();
+  await expect(signatures.getByRole('list', { name: 'Signatures' })).toContainText('Approval');
+  await expect(signatures.getByText('valid', { exact: true })).toBeVisible();
+  await shotAtWidths(page, 'signatures-export-signed');
+
+  // The signed copy: the original's pages plus a last page printing the original's SHA-256.
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    signatures.getByRole('button', { name: 'Download signed copy' }).click(),
+  ]);
+  expect(file.suggestedFilename()).toMatch(/ \(signed\)\.pdf$/);
+  const copy = testInfo.outputPath('signed.pdf');
+  await file.saveAs(copy);
+  const list = await request.get(`/api/studies/${studyId}/dashboards/${dashboardId}/exports`, { headers });
+  const exported = (await list.json()).data[0] as { sha256: string };
+  const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [copy], { encoding: 'utf8' }))?.[1]);
+  const last = execFileSync('pdftotext', ['-f', String(pages), '-l', String(pages), copy, '-'], {
+    encoding: 'utf8',
+  }).replace(/\s+/g, ' ');
+  expect(last).toContain('Electronic signatures');
+  expect(last).toContain(`SHA-256 of the original file ${exported.sha256}`);
+  expect(last).toContain('Approval');
+  expect(last).toContain('Verified: the record is unchanged since it was signed');
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+
+  // The lock: the study goes active then locked, and its overview offers "Sign the lock".
+  for (const status of ['active', 'locked']) {
+    const moved = await request.post(`/api/studies/${studyId}/status`, {
+      headers,
+      data: { status, reason: 'Database lock for the signatures test' },
+    });
+    expect(moved.status(), await moved.text()).toBe(200);
+  }
+  await page.goto(`/studies/${studyId}`);
+  await page.getByRole('button', { name: 'Sign the lock' }).click();
+  const lock = await signAs(page, ADMIN_EMAIL, 'Approval');
+  await lock.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(lock).toBeHidden();
+  const lockSignatures = page.getByRole('list', { name: 'Signatures' });
+  await expect(lockSignatures).toContainText('Approval');
+  await expect(lockSignatures.getByText('valid', { exact: true })).toBeVisible();
+  await shotAtWidths(page, 'signatures-study-lock');
 });

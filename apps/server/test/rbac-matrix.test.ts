@@ -2,8 +2,9 @@ import { API_KEY_SCOPES, type SystemRoleKey, satisfies } from '@cdp/contracts';
 import { buildStudy } from '@cdp/db/testing';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../src/jobs/run-job.ts';
 import { everythingUser, keySession } from './api-key-session.ts';
-import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from './harness.ts';
+import { multipartFile, type Session, startTestApp, TEST_PASSWORD, type Tenant, type TestApp } from './harness.ts';
 import { totpCode } from './totp-codes.ts';
 
 /**
@@ -52,6 +53,37 @@ function dashboardWithData(tenant: Tenant, t: TestApp) {
     return { studyId: tenant.study.id, dashboardId: created.json().data.id as string };
   })();
   return withData;
+}
+
+/** A PDF export of that dashboard, made and signed once (by an org admin): what a signed copy needs. */
+let signedPdf: Promise<{ studyId: string; dashboardId: string; exportId: string }> | undefined;
+function signedExport(tenant: Tenant, t: TestApp) {
+  signedPdf ??= (async () => {
+    const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+    const admin = await tenant.as('org_admin');
+    const queued = await t.request(admin, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports`,
+      payload: { format: 'pdf' },
+    });
+    expect(queued.statusCode, queued.body).toBe(202);
+    const exportId = queued.json().data.id as string;
+    await runJob(t.ctx, 'exports.render', { orgId: tenant.org.id, exportId });
+    const signed = await t.request(admin, {
+      method: 'POST',
+      url: '/api/signatures',
+      payload: {
+        resourceType: 'export',
+        resourceId: exportId,
+        meaning: 'Approval',
+        email: admin.user.email,
+        password: TEST_PASSWORD,
+      },
+    });
+    expect(signed.statusCode, signed.body).toBe(201);
+    return { studyId, dashboardId, exportId };
+  })();
+  return signedPdf;
 }
 
 /** A report whose scheduled run failed after making its file (made once): what a resend needs. */
@@ -470,6 +502,18 @@ const CASES: Case[] = [
         method: 'POST',
         url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports`,
         payload: { format: 'pdf' },
+      };
+    },
+  },
+  {
+    name: "download a signed export's signed copy",
+    permission: 'dashboard:export:assigned',
+    allowed: ['org_admin', 'study_manager', 'data_scientist', 'clinical_monitor'],
+    request: async ({ tenant, t }) => {
+      const { studyId, dashboardId, exportId } = await signedExport(tenant, t);
+      return {
+        method: 'GET',
+        url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports/${exportId}/signed-file`,
       };
     },
   },

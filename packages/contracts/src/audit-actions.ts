@@ -46,6 +46,7 @@ export const AUDIT_ACTIONS = [
   'dashboard.subjects_exported',
   'dashboard.exported',
   'dashboard.widget_exported',
+  'export.signed_copy_made',
   'dashboard_template.created',
   'dashboard_template.deleted',
   'pipeline.created',

@@ -1420,3 +1420,38 @@ export const phiSealedFiles = pgTable(
   },
   (t) => [unique('phi_sealed_files_file').on(t.orgId, t.file), index('phi_sealed_files_study').on(t.orgId, t.studyId)],
 );
+
+// ── c16 ──
+
+/**
+ * A signed export's signed copy (21 CFR 11.50, 11.70): the original PDF with a final "Electronic
+ * signatures" page that prints the original's SHA-256 and each signature. An export's signature
+ * binds to the original file's hash, so the copy is a second file; one row per copy made (after
+ * each signature), the latest one being the file served. Rows are never changed nor deleted.
+ */
+export const exportSignedCopies = pgTable(
+  'export_signed_copies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id),
+    studyId: uuid('study_id')
+      .notNull()
+      .references(() => studies.id),
+    exportId: uuid('export_id')
+      .notNull()
+      .references(() => dashboardExports.id),
+    /** Relative to the study's folder. */
+    filePath: text('file_path').notNull(),
+    bytes: integer('bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    /** The original file's SHA-256, the one its signatures bind to and its last page prints. */
+    originalSha256: text('original_sha256').notNull(),
+    /** The signatures the copy's last page prints, oldest first. */
+    signatureIds: jsonb('signature_ids').$type<string[]>().notNull(),
+    createdBy: uuid('created_by').references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('export_signed_copies_export').on(t.exportId, t.createdAt)],
+);

@@ -26,8 +26,13 @@ function field(path: string, message: string) {
 }
 
 /** The record, visible to the signer and signable in its state, or 404/403/409. */
-async function signableFor(tx: Tx, author: Author, input: CreateSignatureRequest): Promise<SignableRecord> {
-  const record = await loadSignable(tx, author.orgId, input.resourceType, input.resourceId, 'sign');
+async function signableFor(
+  tx: Tx,
+  author: Author,
+  input: CreateSignatureRequest,
+  dataDir: string,
+): Promise<SignableRecord> {
+  const record = await loadSignable(tx, author.orgId, input.resourceType, input.resourceId, 'sign', dataDir);
   if (!record) throw signableNotFound(input.resourceType);
   try {
     authorizeStudy(author, SIGN_PERMISSION[input.resourceType], { id: record.studyId });
@@ -63,7 +68,7 @@ export async function signRecord(
 
   // Everything that does not need the password first: 404, 403, 400 and 409 are never counted.
   const state = await ctx.database.tenant(author.orgId, async (tx) => {
-    await signableFor(tx, author, input);
+    await signableFor(tx, author, input, ctx.config.dataDir);
     const settings = await complianceOf(tx, author.orgId);
     const meaning = settings.signatureMeanings.find((m) => m.toLowerCase() === input.meaning.toLowerCase());
     if (!meaning) {
@@ -145,7 +150,7 @@ export async function signRecord(
     if (totp !== null && !(await consumeSecondFactor(tx, key, userId, totp))) return null;
     await clearPasswordFailures(tx, userId, author.ip);
     // Re-read inside the writing transaction: the hash is of the record as it is when signed.
-    const record = await signableFor(tx, author, input);
+    const record = await signableFor(tx, author, input, ctx.config.dataDir);
     const [row] = await tx
       .insert(signatures)
       .values({

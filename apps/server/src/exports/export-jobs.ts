@@ -9,6 +9,7 @@ import { studyDir } from '../lib/study-folders.ts';
 import { expiredExports } from '../repositories/exports.repo.ts';
 import { exportEngine } from './export-engine.ts';
 import { produceExport } from './produce-export.ts';
+import { signedCopyPath } from './signed-copy.ts';
 
 /**
  * `exports.render`: makes a queued export as the user who asked for it (their permissions as they
@@ -47,8 +48,10 @@ export async function renderExport(
 export async function purgeExports(ctx: AppContext, now = new Date()): Promise<{ files: number }> {
   const expired = await ctx.database.system((tx) => expiredExports(tx, now));
   for (const row of expired) {
-    if (row.filePath)
-      await rm(path.join(studyDir(ctx.config.dataDir, row.orgId, row.studyId), row.filePath), { force: true });
+    const dir = studyDir(ctx.config.dataDir, row.orgId, row.studyId);
+    if (row.filePath) await rm(path.join(dir, row.filePath), { force: true });
+    // Its signed copy goes with it (the copy's row stays, as the export's does).
+    await rm(path.join(dir, signedCopyPath(row.id)), { force: true });
     await markExportPurged(ctx, row);
   }
   return { files: expired.length };

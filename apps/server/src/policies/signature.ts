@@ -52,7 +52,7 @@ export async function signaturesOf(
   if (resource === undefined) return latestSignatures(ctx, actor);
   const { type, id } = parseResource(resource);
   return ctx.database.tenant(actor.orgId, async (tx) => {
-    const record = await loadSignable(tx, actor.orgId, type, id);
+    const record = await loadSignable(tx, actor.orgId, type, id, 'read', ctx.config.dataDir);
     const rows = await tx
       .select()
       .from(signatures)
@@ -82,6 +82,8 @@ export async function verifySignature(ctx: AppContext, actor: Actor, id: string)
       actor.orgId,
       signature.resourceType as SignableResourceType,
       signature.resourceId,
+      'read',
+      ctx.config.dataDir,
     );
     const current = record ? contentSha256(record) : null;
     const valid = current === signature.contentSha256;

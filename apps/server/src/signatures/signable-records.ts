@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import type { Permission, SignableResourceType } from '@cdp/contracts';
 import {
+  dashboardExports,
   dashboards,
   dashboardVersions,
   datasets,
@@ -13,6 +16,7 @@ import {
 import { and, asc, eq } from 'drizzle-orm';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
+import { studyDir } from '../lib/study-folders.ts';
 
 /**
  * What a signature binds to (21 CFR 11.70): per resource type, the record's canonical content, a
@@ -24,7 +28,7 @@ import { AppError, notFound } from '../lib/app-error.ts';
  * - study (only when locked): the study's identifying fields, status and active data version;
  * - dashboard version (`<dashboardId>:<version>`): the saved name and document;
  * - pipeline version (`<pipelineId>:<version>`): the saved name, kind, body, inputs and outputs;
- * - export: the export file's SHA-256 (exports are recorded by the export feature; see `findExport`).
+ * - export: the export file's SHA-256 as it is on disk (see `findExport`).
  */
 export interface SignableRecord {
   studyId: string;
@@ -62,17 +66,68 @@ function versionRef(id: string): { id: string; version: number } | null {
   return { id: match[1], version: Number(match[2]) };
 }
 
+/** The SHA-256 of a file as it is on disk now, or null when it is not there. */
+async function fileSha256(file: string): Promise<string | null> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return hash.digest('hex');
+}
+
 /**
- * SEAM (issue 14): the export record a signature binds to. Branch 14-render records exports with
- * their file's SHA-256; it replaces this body with the lookup. Until exports are recorded there is
- * no export to sign, so signing one answers 404.
+ * The export record a signature binds to: the export file's SHA-256 as the file is now, so a file
+ * changed on disk after signing verifies as "changed". Once the retention job has removed the file
+ * (`purged_at`), the SHA-256 recorded when it was written stands for it (the row and the
+ * `dashboard.exported` audit event keep it); a file missing without a purge hashes as null.
+ * Signing needs a finished export whose file is there and still hashes as recorded.
  */
 async function findExport(
-  _tx: Tx,
-  _orgId: string,
-  _id: string,
-): Promise<{ studyId: string; label: string; sha256: string } | null> {
-  return null;
+  tx: Tx,
+  orgId: string,
+  id: string,
+  mode: 'sign' | 'read',
+  dataDir: string | undefined,
+): Promise<{ studyId: string; label: string; sha256: string | null } | null> {
+  if (!UUID.test(id)) return null;
+  const [row] = await tx
+    .select()
+    .from(dashboardExports)
+    .where(and(eq(dashboardExports.orgId, orgId), eq(dashboardExports.id, id)));
+  if (!row) return null;
+  if (!dataDir) throw new Error('loadSignable needs the data folder to read an export file');
+  const label = `Export ${row.fileName ?? `${row.id}.${row.format}`}`;
+  if (row.status !== 'SUCCEEDED' || !row.sha256) {
+    if (mode === 'sign') {
+      throw new AppError(
+        'INVALID_STATE',
+        `This export is ${row.status.toLowerCase()}: only a finished export is signed.`,
+      );
+    }
+    return { studyId: row.studyId, label, sha256: null };
+  }
+  if (!row.filePath || row.purgedAt) {
+    if (mode === 'sign') {
+      throw new AppError(
+        'INVALID_STATE',
+        "This export's file has been removed after its retention period: export again to sign.",
+      );
+    }
+    return { studyId: row.studyId, label, sha256: row.sha256 };
+  }
+  const sha256 = await fileSha256(path.join(studyDir(dataDir, orgId, row.studyId), row.filePath));
+  if (mode === 'sign' && sha256 !== row.sha256) {
+    throw new AppError(
+      'INVALID_STATE',
+      sha256
+        ? "This export's file no longer matches the SHA-256 recorded when it was made: it is not signed. Export again."
+        : "This export's file is no longer on the server: export again to sign.",
+    );
+  }
+  return { studyId: row.studyId, label, sha256 };
 }
 
 /**
@@ -86,6 +141,8 @@ export async function loadSignable(
   type: SignableResourceType,
   id: string,
   mode: 'sign' | 'read' = 'read',
+  /** DATA_DIR (`ctx.config.dataDir`): an export's content is its file's hash, read from disk. */
+  dataDir?: string,
 ): Promise<SignableRecord | null> {
   switch (type) {
     case 'data_version': {
@@ -193,7 +250,7 @@ export async function loadSignable(
       };
     }
     case 'export': {
-      const found = await findExport(tx, orgId, id);
+      const found = await findExport(tx, orgId, id, mode, dataDir);
       if (!found) return null;
       return { studyId: found.studyId, label: found.label, content: { type, id, sha256: found.sha256 } };
     }

@@ -16,6 +16,7 @@ import { Skeleton } from '../components/ui/skeleton.tsx';
 import { auditQuery } from '../features/audit/api/audit-api.ts';
 import { ActivityFeed } from '../features/audit/components/activity-feed.tsx';
 import { useCan } from '../features/auth/hooks/use-me.ts';
+import { StudyLockSignatures } from '../features/signatures/components/study-lock-signatures.tsx';
 import { type StudyWithPermissions, studyQuery } from '../features/studies/api/studies-api.ts';
 import { EditStudyDialog } from '../features/studies/components/edit-study-dialog.tsx';
 import { StatusActions } from '../features/studies/components/status-actions.tsx';
@@ -148,6 +149,7 @@ function StudyDetail({ result }: { result: StudyWithPermissions }) {
               <StudyLifecycle status={study.status} />
             </CardBody>
           </Card>
+          <StudyLockSignatures study={study} />
           <Card>
             <CardHeader title="Your access" description="What your roles allow on this study." />
             <CardBody className="flex flex-wrap gap-1.5">

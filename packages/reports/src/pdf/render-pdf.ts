@@ -101,7 +101,7 @@ function drawCover(doc: PDFKit.PDFDocument, input: ReportInput): void {
 }
 
 /** One signature as a block of lines: name and meaning, when (with its zone), what and its hash, verification. */
-function drawSignatures(
+export function drawSignatures(
   doc: PDFKit.PDFDocument,
   signatures: readonly ReportSignature[],
   left: number,

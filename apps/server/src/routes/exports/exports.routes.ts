@@ -10,6 +10,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { queueDashboardExport } from '../../commands/dashboard-exports.ts';
 import { EXPORT_MEDIA_TYPES } from '../../exports/produce-export.ts';
+import { signedCopyFor } from '../../exports/signed-copy.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { studyDir } from '../../lib/study-folders.ts';
@@ -120,6 +121,29 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         .header('content-type', row.mediaType ?? EXPORT_MEDIA_TYPES[row.format])
         .header('content-disposition', contentDisposition(row.fileName ?? `export.${row.format}`))
         .send(createReadStream(file));
+    },
+  );
+
+  app.get(
+    '/api/studies/:id/dashboards/:did/exports/:eid/signed-file',
+    {
+      preHandler: requirePermission('dashboard:export:assigned'),
+      schema: {
+        tags: ['exports'],
+        summary: 'A signed PDF export\'s signed copy: the original\'s pages plus an "Electronic signatures" page',
+        description:
+          "The last page prints each signature (printed name, meaning, local time with zone, verification) and the original file's SHA-256, which the signatures bind to. Made when the export is signed (and again when a later signature is not on it yet). A 409 for an export that is not a PDF, not signed, or whose file has been removed.",
+        params: ExportParams,
+      },
+    },
+    async (request, reply) => {
+      const { row } = (await exportFor(ctx, actorOf(request), request.params)).exported;
+      const signed = await signedCopyFor(ctx, authorOf(request), row);
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', contentDisposition(signed.fileName))
+        .header('x-original-sha256', signed.copy.originalSha256)
+        .send(createReadStream(signed.file));
     },
   );
 };

@@ -9,6 +9,7 @@ import {
 } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { signRecord } from '../../commands/sign-record.ts';
+import { afterExportSigned } from '../../exports/signed-copy.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf } from '../../plugins/auth.ts';
 import { requireFeature } from '../../plugins/features.ts';
@@ -38,7 +39,10 @@ export const signatureRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const row = await signRecord(ctx, authorOf(request), actor.sessionId, request.body);
+      const author = authorOf(request);
+      const row = await signRecord(ctx, author, actor.sessionId, request.body);
+      // A signed PDF export gets its signed copy (the original plus a signature page).
+      if (row.resourceType === 'export') await afterExportSigned(ctx, author, row.resourceId);
       reply.status(201);
       return { data: presentSignature(row) };
     },

@@ -46,6 +46,7 @@ const PHRASES: Record<AuditAction, string> = {
   'dashboard.subjects_exported': 'downloaded the subjects behind a dashboard widget',
   'dashboard.exported': 'exported a dashboard as a document',
   'dashboard.widget_exported': 'downloaded a dashboard widget as a file',
+  'export.signed_copy_made': 'made the signed copy of an export (its signature page appended)',
   'dashboard_template.created': 'saved a dashboard as a template',
   'dashboard_template.deleted': 'deleted a dashboard template',
   'pipeline.created': 'created a pipeline',

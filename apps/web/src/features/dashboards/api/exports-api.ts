@@ -33,3 +33,12 @@ export function downloadExport(studyId: string, dashboardId: string, exported: D
     exported.fileName ?? `export.${exported.format}`,
   );
 }
+
+/** A signed PDF export's signed copy: the original's pages plus the "Electronic signatures" page. */
+export function downloadSignedExport(studyId: string, dashboardId: string, exported: DashboardExport) {
+  return downloadFile(
+    `${dashboardPath(studyId, dashboardId)}/exports/${exported.id}/signed-file`,
+    {},
+    (exported.fileName ?? 'export.pdf').replace(/\.pdf$/i, ' (signed).pdf'),
+  );
+}

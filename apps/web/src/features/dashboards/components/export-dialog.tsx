@@ -9,6 +9,7 @@ import { FormField } from '../../../components/ui/form-field.tsx';
 import { Select } from '../../../components/ui/select.tsx';
 import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
+import { ExportSignatures } from '../../signatures/components/export-signatures.tsx';
 import { createExport, downloadExport, exportStatus } from '../api/exports-api.ts';
 import type { ViewFilter } from '../lib/view-filters.ts';
 
@@ -181,6 +182,9 @@ export function ExportDialog({ studyId, dashboardId, pages, currentPage, filters
                     : (exported?.progress?.message ?? 'Queued')}
               </p>
             </div>
+          ) : null}
+          {exported?.status === 'SUCCEEDED' ? (
+            <ExportSignatures studyId={studyId} dashboardId={dashboardId} exported={exported} />
           ) : null}
         </DialogBody>
         <DialogFooter>
