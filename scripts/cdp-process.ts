@@ -35,9 +35,14 @@ export interface CdpProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** Runs `cdp <mode>` from the repository root with extra environment variables. */
-export function runCdp(mode: string, env: Record<string, string>, nodeArgs: string[] = []): CdpProcess {
-  return spawnCdp([...nodeArgs, '--import', 'tsx', MAIN, mode], env);
+/** Runs `cdp <mode> [args]` from the repository root with extra environment variables. */
+export function runCdp(
+  mode: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  args: string[] = [],
+): CdpProcess {
+  return spawnCdp([...nodeArgs, '--import', 'tsx', MAIN, mode, ...args], env);
 }
 
 /** Runs the production build, `node apps/server/dist/main.js <mode> [args]`, as an operator would. */

@@ -22,7 +22,7 @@ import { holdRunLock, RUN_ID } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
 import { startTracing } from './lib/tracing.ts';
-import { backup, restore } from './ops/backup.ts';
+import { backupOrRestore } from './ops/backup-command.ts';
 import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
 import { loadDemoData } from './seed/load-demo-data.ts';
 import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
@@ -43,9 +43,10 @@ Usage: cdp <mode>        (npx cdp <mode>, or npm run cdp -- <mode>)
   keys rotate
             re-wrap every study's PHI encryption key under a new master key (CDP_MASTER_KEY, or
             a new one generated into DATA_DIR/secrets.json); run with \`cdp start\` stopped when embedded
-  backup --out DIR
-            the database (one consistent snapshot) and every data version, checked against
-            their manifests' sha256, into a new folder
+  backup --out DIR [--include-keys]
+            the database (one consistent snapshot, queued jobs included) and every data version,
+            checked against their manifests' sha256, into a new folder; --include-keys adds the
+            keys that decrypt credentials, PHI and second factors (keys.json: guard it)
   restore DIR
             a backup into an empty installation of the same release (migrates it first)
   demo generate --out DIR [--subjects N --sites S --format xpt|parquet|csv --seed N]
@@ -142,18 +143,6 @@ function banner(config: Config, password: string): string {
   ].join('\n');
 }
 
-/** `cdp backup --out DIR` / `cdp restore DIR`. */
-async function backupOrRestore(mode: 'backup' | 'restore', args: string[], adminUrl: string, dataDir: string) {
-  if (mode === 'backup') {
-    const out = args[0] === '--out' ? args[1] : undefined;
-    if (!out) throw new Error('usage: cdp backup --out DIR (a new or empty folder)');
-    return backup(adminUrl, dataDir, path.resolve(out));
-  }
-  const from = args[0];
-  if (!from) throw new Error('usage: cdp restore DIR (a folder written by cdp backup)');
-  return restore(adminUrl, dataDir, path.resolve(from));
-}
-
 async function main(): Promise<void> {
   const mode = (process.argv[2] ?? 'start') as Mode | 'help' | '--help' | '-h';
   if (mode === 'help' || mode === '--help' || mode === '-h') {
@@ -236,7 +225,7 @@ async function main(): Promise<void> {
 
     if (mode === 'backup' || mode === 'restore') {
       if (mode === 'restore') await migrate(connections);
-      const summary = await backupOrRestore(mode, process.argv.slice(3), connections.adminUrl, config.dataDir);
+      const summary = await backupOrRestore(mode, process.argv.slice(3), connections.adminUrl, config, log);
       log.info(summary, mode === 'backup' ? 'backup written' : 'backup restored');
       return await cleanup();
     }
