@@ -1,4 +1,12 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files at once. Vitest's default is one fewer than the CPUs, i.e. one file at a time on a
+ * 2-core CI machine, where most files spend their time waiting (on PostgreSQL, DuckDB's threads,
+ * child processes); two overlap that wait (docs/decisions.md, "CI time"). VITEST_MAX_WORKERS overrides.
+ */
+const maxWorkers = Number(process.env.VITEST_MAX_WORKERS) || Math.max(2, os.availableParallelism() - 1);
 
 export default defineConfig({
   test: {
@@ -13,6 +21,7 @@ export default defineConfig({
     exclude: ['apps/server/test/cluster/**', '**/node_modules/**'],
     globalSetup: ['apps/server/test/global-setup.ts'],
     pool: 'forks',
+    maxWorkers,
     testTimeout: 30_000,
     hookTimeout: 90_000,
   },

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { benchApiDuringUpload } from './api-during-upload.ts';
 import { API_KEYS_BENCH_ENV, benchApiKeys } from './api-keys.ts';
 import { benchApiStudies } from './api-studies.ts';
+import { benchCluster } from './cluster.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard, ensureWebBuild } from './dashboard.ts';
 import { benchExport } from './export.ts';
@@ -32,6 +33,8 @@ import { benchWebhooks } from './webhooks.ts';
  *   rave         a simulated 1,000-subject Rave study: full and incremental pulls beside requests + iterparse + pandas
  *   review       eDISH, shift table, lab trends and the patient profile (API and page) on the 1,000,000-row LB study,
  *                cold and warm, each view alone (issue 19)
+ *   cluster      2 × cdp api + 2 × cdp worker (production build) on one PostgreSQL beside one cdp start:
+ *                3 organizations × 40 users for BENCH_DURATION s (60), a pipeline and an export every 5 s (issue 18)
  */
 const BENCHMARKS = [
   'startup',
@@ -47,6 +50,7 @@ const BENCHMARKS = [
   'export',
   'rave',
   'review',
+  'cluster',
 ] as const;
 const NEEDS_SERVER: readonly Name[] = [
   'startup',
@@ -76,6 +80,7 @@ async function main() {
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   if (names.includes('sandbox')) results.sandbox = await benchSandbox();
   if (names.includes('rave')) results.rave = await benchRave();
+  if (names.includes('cluster')) results.cluster = await benchCluster();
   if (names.includes('dashboard') || names.includes('export') || names.includes('review')) await ensureWebBuild();
   const server = names.some((n) => NEEDS_SERVER.includes(n))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
