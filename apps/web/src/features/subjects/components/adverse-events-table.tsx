@@ -1,7 +1,7 @@
 import type { SubjectEvent } from '@cdp/contracts';
 import { Badge } from '../../../components/ui/badge.tsx';
-import { useMediaQuery } from '../../../lib/use-media-query.ts';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
+import { useMediaQuery } from '../../../lib/use-media-query.ts';
 import { DateCell, orMissing, SeverityBadge } from './profile-cells.tsx';
 import { type ProfileReview, ReviewStatusCell, reviewRecordOf } from './subject-review.tsx';
 
