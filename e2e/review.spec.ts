@@ -244,6 +244,10 @@ test('a monitor drills from the AE chart to a profile, marks an AE reviewed; a n
       await page.setViewportSize({ width, height });
       await erythema.scrollIntoViewIfNeeded();
       await page.waitForTimeout(300);
+      // The mark control is on screen at every width, without scrolling the table sideways.
+      const again = erythema.getByRole('button', { name: 'Mark reviewed: AE 1 ERYTHEMA' });
+      const box = await again.boundingBox();
+      expect(box && box.x >= 0 && box.x + box.width <= width, `mark control inside ${width} px`).toBe(true);
       await shot(page, `review-20-profile-changed-${width}`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });

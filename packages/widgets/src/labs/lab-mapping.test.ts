@@ -94,6 +94,7 @@ describe.each([
       lab_indicator: 'LBNRIND',
       lab_date: 'LBDTC',
       visit_order: 'VISITNUM',
+      visit: 'VISIT',
       treatment_start: 'DM.RFXSTDTC',
     },
   },
@@ -109,8 +110,9 @@ describe.each([
       lab_lln: 'A1LO',
       baseline_flag: 'ABLFL',
       lab_date: 'ADT',
-      // The suggestions take VISITNUM before AVISITN everywhere (shared order); both sort visits by number.
-      visit_order: 'VISITNUM',
+      // ADLBHY carries both VISITNUM and AVISITN: on ADaM the analysis visit is preferred.
+      visit_order: 'AVISITN',
+      visit: 'AVISIT',
       treatment_start: 'TRTSDT',
     },
   },

@@ -8,6 +8,8 @@ export interface CdiscVariable {
   column: string;
   alsoIn?: readonly string[];
   confidence?: number;
+  /** An ADaM variable taken before the SDTM ones of its field when the widget reads an ADaM dataset (ADLB carries both VISITNUM and AVISITN). */
+  adam?: boolean;
 }
 
 const v = (column: string, extra: Omit<CdiscVariable, 'column'> = {}): CdiscVariable => ({ column, ...extra });
@@ -33,9 +35,9 @@ export const CDISC_VARIABLES: Readonly<Record<string, readonly CdiscVariable[]>>
   disposition: [v('DSDECOD', { alsoIn: ['DS'] }), v('DCDECOD'), v('EOSSTT')],
   disposition_category: [v('DSCAT', { alsoIn: ['DS'] })],
   disposition_reason: [v('DCSREAS'), v('DSDECOD', { alsoIn: ['DS'] })],
-  visit: [v('VISIT'), v('AVISIT')],
+  visit: [v('VISIT'), v('AVISIT', { adam: true })],
   visit_date: [v('SVSTDTC'), v('ADT')],
-  visit_order: [v('VISITNUM'), v('AVISITN')],
+  visit_order: [v('VISITNUM'), v('AVISITN', { adam: true })],
   protocol_deviation: [v('DVTERM', { alsoIn: ['DV'] }), v('DVDECOD', { alsoIn: ['DV'] })],
   ae_term: [v('AEDECOD', AE), v('AETERM', AE)],
   ae_body_system: [v('AEBODSYS', AE), v('AESOC', AE)],

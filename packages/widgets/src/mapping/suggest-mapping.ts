@@ -74,7 +74,11 @@ function pathOf(spec: WidgetFieldSpec, data: DatasetInfo, column: ColumnInfo, sc
 
 function cdiscCandidates(spec: WidgetFieldSpec, scope: Scope): Candidate[] {
   const found: Candidate[] = [];
-  for (const variable of CDISC_VARIABLES[spec.key] ?? []) {
+  const variables = CDISC_VARIABLES[spec.key] ?? [];
+  // On an ADaM dataset its analysis variables (AVISITN) come before the SDTM ones it carries (VISITNUM).
+  const adam = scope.dataset ? isAdam(scope.dataset.name) : false;
+  const ordered = adam ? [...variables.filter((x) => x.adam), ...variables.filter((x) => !x.adam)] : variables;
+  for (const variable of ordered) {
     const own = homes(spec, scope);
     const places = [...own, ...standardPlaces(variable, scope).filter((d) => !own.includes(d))];
     for (const data of places) {

@@ -256,8 +256,8 @@ function AssigneeSelect({
   const people = assignees.data?.data ?? [];
   const listed = current && !people.some((p) => p.id === current.id) ? [...people, current] : people;
   return (
-    <label className="flex flex-col gap-1 text-xs font-medium text-muted-foreground sm:flex-row sm:items-center sm:gap-2">
-      {label}
+    <div className="flex flex-col gap-1 text-xs font-medium text-muted-foreground sm:flex-row sm:items-center sm:gap-2">
+      <span aria-hidden>{label}</span>
       <Select
         aria-label={label}
         value={value}
@@ -273,6 +273,6 @@ function AssigneeSelect({
         ))}
       </Select>
       {assignees.isError ? <span className="text-destructive">Could not load the study’s reviewers.</span> : null}
-    </label>
+    </div>
   );
 }
