@@ -551,7 +551,8 @@ export async function produceDatasets(
       };
       const result = await copyQuery(c, query, datasetInfo, outFile, source);
       datasets.push({ ...result, source, format: 'rave' });
-      const stored = `dataset-${datasets.length}.parquet`;
+      // Named by the form, not its position: a kept file and a new one never take the same name.
+      const stored = `dataset-${createHash('sha256').update(form).digest('hex').slice(0, 16)}.parquet`;
       await linkOrCopy(outFile, path.join(generation.dir, stored));
       const { file: _file, ...rest } = result;
       outputs.forms[form] = { stored, result: rest };
