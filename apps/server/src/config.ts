@@ -88,12 +88,11 @@ const Env = z.object({
     .max(256)
     .default(Math.min(12, 2 * os.availableParallelism())),
   /**
-   * DuckDB threads each dashboard query may use. Queries already run side by side (CONCURRENCY, twice
-   * the cores): one thread each keeps every core busy without a query's threads waiting on each
-   * other's (docs/decisions.md, "Dashboard queries on one thread each"). Raise it on a machine with
-   * far more cores than queries at once.
+   * DuckDB threads each dashboard query may use; unset, DuckDB's own default (every core). Queries
+   * already run side by side (CONCURRENCY): 1 measured 30–40% less wall time for 4 at a time on a
+   * loaded 2-core machine, unconfirmed on a quiet one (docs/decisions.md, "Server speed under load").
    */
-  DASHBOARD_QUERY_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  DASHBOARD_QUERY_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
   /**
