@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
 import { fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
 import { labelRects } from './chart-label-rects.ts';
-import { CHART_THEME, echarts, loadWorldMap } from './echarts-setup.ts';
+import { CHART_FONT, CHART_THEME, echarts, loadWorldMap } from './echarts-setup.ts';
 
 /** What ECharts reports for a click on a bar, slice, point or node (the fields the widgets use). */
 export interface ChartClick {
@@ -153,8 +153,16 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
     };
     // Labels are measured once, when drawn: measured in a fallback font they would not fit once
     // Inter arrives (data can now come before the page's font has loaded).
+    // The chart font is asked for by name: with the font preloaded (index.html), no font may be
+    // loading yet when the data arrives, and `fonts.ready` alone would let labels be measured in
+    // the fallback font just before Inter is applied.
     const fonts = typeof document === 'undefined' ? null : document.fonts;
-    const fontsReady = fonts && fonts.status !== 'loaded' ? fonts.ready.then(() => undefined) : Promise.resolve();
+    const fontsReady = fonts
+      ? Promise.all([
+          fonts.load(`12px ${CHART_FONT}`).catch(() => undefined),
+          fonts.status !== 'loaded' ? fonts.ready : undefined,
+        ]).then(() => undefined)
+      : Promise.resolve();
     const ready = usesMap(option) ? Promise.all([fontsReady, loadWorldMap()]) : fontsReady;
     ready.then(draw, (error: unknown) => {
       if (!cancelled) handlers.current.onError?.(error);

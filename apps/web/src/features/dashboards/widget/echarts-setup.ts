@@ -63,6 +63,8 @@ export const CHART_THEME = 'cdp';
 export const CHART_PALETTE = PALETTE;
 
 const FONT = '"Inter Variable", ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** The font charts measure their labels in: they wait for it to load before the first draw. */
+export const CHART_FONT = '"Inter Variable"';
 const axisText = { color: '#64748b', fontSize: 11, fontFamily: FONT };
 const axis = {
   axisLine: { lineStyle: { color: '#cbd5e1' } },
