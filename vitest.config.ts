@@ -2,11 +2,12 @@ import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test files at once. Vitest's default is one fewer than the CPUs, i.e. one file at a time on a
- * 2-core CI machine, where most files spend their time waiting (on PostgreSQL, DuckDB's threads,
- * child processes); two overlap that wait (docs/decisions.md, "CI time"). VITEST_MAX_WORKERS overrides.
+ * Test files at once: Vitest's default (one fewer than the CPUs, i.e. one on the 2-core CI
+ * machine) unless VITEST_MAX_WORKERS says otherwise. Two at once were tried (docs/decisions.md,
+ * "CI time"): the files share one database and job queue, so one file's worker can run another
+ * file's due scheduled report, and the run was no faster on 2 cores.
  */
-const maxWorkers = Number(process.env.VITEST_MAX_WORKERS) || Math.max(2, os.availableParallelism() - 1);
+const maxWorkers = Number(process.env.VITEST_MAX_WORKERS) || Math.max(1, os.availableParallelism() - 1);
 
 export default defineConfig({
   test: {
