@@ -30,8 +30,8 @@ import {
   downloadRunFile,
   reportKeys,
   reportRunsQuery,
-  resendRun,
   reportsQuery,
+  resendRun,
   saveReport,
   sendTest,
 } from '../api/scheduled-reports-api.ts';
