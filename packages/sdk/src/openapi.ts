@@ -4676,6 +4676,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/dashboards/{did}/exports/{eid}/signed-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A signed PDF export's signed copy: the original's pages plus an "Electronic signatures" page
+         * @description The last page prints each signature (printed name, meaning, local time with zone, verification) and the original file's SHA-256, which the signatures bind to. Made when the export is signed (and again when a later signature is not on it yet). A 409 for an export that is not a PDF, not signed, or whose file has been removed.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    did: string;
+                    eid: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/dashboards/{did}/filters/{fid}/values": {
         parameters: {
             query?: never;
