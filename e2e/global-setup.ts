@@ -30,7 +30,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitUntilReady(baseUrl, cdp);
+    // CDP_E2E_READY_MS: a longer wait on a loaded machine.
+    await waitUntilReady(baseUrl, cdp, Number(process.env.CDP_E2E_READY_MS ?? 90_000));
   } catch (error) {
     await stop();
     throw error;

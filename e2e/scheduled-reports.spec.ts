@@ -1,3 +1,5 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
 import { mainNav, shot, signIn } from './support/session.ts';
@@ -97,6 +99,30 @@ test('a study manager schedules a weekly report, previews its runs, sends a test
   await screenshots(page, '42-report-history');
   await page.keyboard.press('Escape');
 
+  await expect(history).toBeHidden();
+
+  // A run that fails after its file was made (the outbox folder made unwritable by a plain file in
+  // its place) offers "Resend"; resending once mail works again sends the same file: a new run.
+  const outbox = path.join(path.dirname(process.env.CDP_E2E_IMPORT_ROOT ?? ''), 'outbox');
+  await rename(outbox, `${outbox}.aside`);
+  await writeFile(outbox, 'not a folder');
+  try {
+    await row.getByRole('button', { name: `Send test of ${NAME}` }).click();
+    await expect(history).toBeVisible();
+    const failed = history.getByRole('listitem').first();
+    await expect(failed.getByText('Failed', { exact: true })).toBeVisible({ timeout: 60_000 });
+  } finally {
+    await rm(outbox, { force: true });
+    await rename(`${outbox}.aside`, outbox);
+  }
+  await expect(history.getByRole('button', { name: 'Resend', exact: true })).toHaveCount(1);
+  await screenshots(page, '43-report-history-failed');
+  await history.getByRole('button', { name: 'Resend', exact: true }).click();
+  const resent = history.getByRole('listitem').filter({ hasText: 'Resent' });
+  await expect(resent.getByText('Sent', { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(resent).toContainText(MANAGER_EMAIL);
+  await screenshots(page, '44-report-history-resent');
+  await page.keyboard.press('Escape');
   await expect(history).toBeHidden();
 
   // Pausing is a PUT; the next run gives way to "Paused".

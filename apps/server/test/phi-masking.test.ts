@@ -40,7 +40,20 @@ let orgId: string;
 let masked: Session;
 let cleared: Session;
 let manager: Session;
-const ids = { versionId: '', firstVersionId: '', dashboardId: '', pipelineId: '', runId: '', outputId: '' };
+const ids = {
+  versionId: '',
+  firstVersionId: '',
+  dashboardId: '',
+  pipelineId: '',
+  runId: '',
+  outputId: '',
+  exportId: '',
+  sourceId: '',
+  pullId: '',
+  reportId: '',
+  reportRunId: '',
+  threadId: '',
+};
 let widgetIds: string[] = [];
 
 beforeAll(async () => {
@@ -129,6 +142,63 @@ beforeAll(async () => {
   const { rows } = await t.admin.query('select id from pipeline_outputs where run_id = $1', [ids.runId]);
   expect(rows).toHaveLength(1);
   ids.outputId = rows[0].id;
+
+  // Real records for the routes under exports, data sources, scheduled reports and review threads,
+  // so that the walk reads them rather than answering 404 for an id of nothing.
+  const exported = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/dashboards/${ids.dashboardId}/exports`,
+    payload: { format: 'xlsx' },
+  });
+  expect(exported.statusCode, exported.body).toBe(202);
+  ids.exportId = exported.json().data.id;
+  await runJob(t.ctx, 'exports.render', { orgId, exportId: ids.exportId });
+  // .invalid never resolves: the pull stays queued (no worker runs here), which is all the walk reads.
+  const source = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/data-sources`,
+    payload: {
+      type: 'sftp',
+      name: 'PHI sFTP',
+      config: { host: 'sftp.invalid', username: 'cdp', remoteDir: '/outgoing', pattern: '*.zip' },
+      secret: 'phi-walk-secret',
+    },
+  });
+  expect(source.statusCode, source.body).toBe(201);
+  ids.sourceId = source.json().data.id;
+  const pull = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/data-sources/${ids.sourceId}/pulls`,
+  });
+  expect(pull.statusCode, pull.body).toBe(202);
+  ids.pullId = pull.json().data.id;
+  const report = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/scheduled-reports`,
+    payload: {
+      name: 'PHI walk report',
+      dashboardId: ids.dashboardId,
+      schedule: { type: 'daily', time: '07:00', timeZone: 'UTC' },
+      format: 'xlsx',
+      recipients: [manager.user.email],
+      subject: '{study}',
+    },
+  });
+  expect(report.statusCode, report.body).toBe(201);
+  ids.reportId = report.json().data.id;
+  const reportTest = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/scheduled-reports/${ids.reportId}/test`,
+  });
+  expect(reportTest.statusCode, reportTest.body).toBe(202);
+  ids.reportRunId = reportTest.json().data.runId;
+  const thread = await t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/review/threads`,
+    payload: { usubjid: 'PHI-003', title: 'Birth date query', body: 'Please check the birth date' },
+  });
+  expect(thread.statusCode, thread.body).toBe(201);
+  ids.threadId = thread.json().data.id;
 });
 afterAll(() => t.close());
 
@@ -155,15 +225,13 @@ function urlsOf(url: string): string[] {
         fid: 'arm',
         dataset: 'DM',
         column: 'BRTHDTC',
-        // Routes under these answer about things this walk does not create (an export, a data
-        // source, a scheduled report): a well-formed id of none, answered 404 without data.
-        eid: '00000000-0000-4000-8000-000000000000',
-        sid: '00000000-0000-4000-8000-000000000001',
-        pullId: '00000000-0000-4000-8000-000000000002',
-        reportId: '00000000-0000-4000-8000-000000000003',
-        runId: '00000000-0000-4000-8000-000000000004',
+        eid: ids.exportId,
+        sid: ids.sourceId,
+        pullId: ids.pullId,
+        reportId: ids.reportId,
+        runId: ids.reportRunId,
         subjectId: 'PHI-003',
-        threadId: '00000000-0000-4000-8000-000000000005',
+        threadId: ids.threadId,
         usubjid: 'S-001',
       };
       const filled = value[name];
@@ -238,6 +306,20 @@ describe('PHI masking on every data-returning route', () => {
     expect([...bodies.values()].filter((b) => b.startsWith('200')).length).toBeGreaterThan(60);
     for (const [request, body] of bodies) {
       for (const value of CLEAR_VALUES) expect(body, `${request} leaks ${value}`).not.toContain(value);
+    }
+    // The routes under an export, a data source, a scheduled report and a review thread read real
+    // records (200), not an id of nothing (404).
+    for (const route of [
+      'GET /api/studies/:id/dashboards/:did/exports/:eid ',
+      'GET /api/studies/:id/dashboards/:did/exports/:eid/file ',
+      'GET /api/studies/:id/data-sources/:sid ',
+      'GET /api/studies/:id/data-sources/:sid/pulls/:pullId ',
+      'GET /api/studies/:id/scheduled-reports/:reportId/runs ',
+      'GET /api/studies/:id/review/threads/:threadId ',
+    ]) {
+      const answered = [...bodies].filter(([request]) => request.startsWith(route));
+      expect(answered.length, route).toBeGreaterThan(0);
+      for (const [request, body] of answered) expect(body.slice(0, 3), request).toBe('200');
     }
     // The masked rows say which columns are PHI and show the year only.
     const rows = await t.request(masked, {

@@ -63,3 +63,11 @@ export function sendTest(studyId: string, reportId: string) {
 export function downloadRunFile(studyId: string, reportId: string, run: ScheduledReportRun) {
   return downloadFile(`${reportPath(studyId, reportId)}/runs/${run.id}/file`, {}, run.fileName ?? 'report');
 }
+
+/** Mails a failed run's stored file again to that run's recipients (a new run in the history). */
+export function resendRun(studyId: string, reportId: string, runId: string) {
+  return api<{ data: { runId: string } }>(`${reportPath(studyId, reportId)}/runs/${runId}/resend`, {
+    method: 'POST',
+    body: {},
+  });
+}

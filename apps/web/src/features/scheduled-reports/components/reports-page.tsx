@@ -31,6 +31,7 @@ import {
   reportKeys,
   reportRunsQuery,
   reportsQuery,
+  resendRun,
   saveReport,
   sendTest,
 } from '../api/scheduled-reports-api.ts';
@@ -299,7 +300,11 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
                 No SMTP server is configured: “Sent” means the message was written to .data/outbox/ on the server.
               </p>
             ) : null}
-            <RunHistory studyId={study.id} report={history} />
+            <RunHistory
+              studyId={study.id}
+              report={history}
+              canResend={canWrite && (query.data?.meta.permissions ?? []).includes('dashboard:export:assigned')}
+            />
           </SheetContent>
         ) : null}
       </Sheet>
@@ -320,8 +325,28 @@ function RunOutcome({ run }: { run: ScheduledReportRun }) {
   return <Badge tone="danger">Failed</Badge>;
 }
 
-function RunHistory({ studyId, report }: { studyId: string; report: ScheduledReport }) {
+function RunHistory({
+  studyId,
+  report,
+  canResend,
+}: {
+  studyId: string;
+  report: ScheduledReport;
+  /** The resend route's permission (dashboard:export), and a study that is not archived. */
+  canResend: boolean;
+}) {
   const query = useQuery(reportRunsQuery(studyId, report.id));
+  const queryClient = useQueryClient();
+  const resend = useMutation({
+    mutationFn: (run: ScheduledReportRun) => resendRun(studyId, report.id, run.id),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: reportKeys.runs(studyId, report.id) });
+      toast.success('Resend on its way', {
+        description: 'The same file goes to the same recipients. Its outcome shows in the history.',
+      });
+    },
+    onError: (error) => toast.error('Not resent', { description: errorMessage(error) }),
+  });
   if (query.isPending) return <TableSkeleton columns={4} />;
   if (query.isError) {
     return <ErrorState error={query.error} what="runs" onRetry={() => query.refetch()} retrying={query.isFetching} />;
@@ -335,7 +360,8 @@ function RunHistory({ studyId, report }: { studyId: string; report: ScheduledRep
         <li key={run.id} className="space-y-1 px-6 py-3 text-[13px]">
           <div className="flex flex-wrap items-center justify-between gap-2">
             <span className="font-medium">
-              {formatDateTime(run.startedAt)} · {run.trigger === 'test' ? 'Test' : 'Scheduled'}
+              {formatDateTime(run.startedAt)} ·{' '}
+              {run.trigger === 'test' ? 'Test' : run.trigger === 'resend' ? 'Resent' : 'Scheduled'}
             </span>
             <RunOutcome run={run} />
           </div>
@@ -352,6 +378,18 @@ function RunHistory({ studyId, report }: { studyId: string; report: ScheduledRep
                 : ''}
           </p>
           {run.error ? <p className="text-destructive break-words">{run.error}</p> : null}
+          {canResend && run.status === 'failed' && run.fileName ? (
+            <Button
+              variant="secondary"
+              size="sm"
+              loading={resend.isPending && resend.variables?.id === run.id}
+              disabled={resend.isPending}
+              onClick={() => resend.mutate(run)}
+            >
+              <Send />
+              Resend
+            </Button>
+          ) : null}
           {run.delivery === 'link' && run.fileName && run.linkExpiresAt && new Date(run.linkExpiresAt) > new Date() ? (
             <Button
               variant="secondary"
