@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/actor.ts';
-import { notFound } from '../lib/app-error.ts';
+import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { phiAccessOf } from '../phi/protect-version.ts';
 import { type ExportWithRequester, findExport, listExports } from '../repositories/exports.repo.ts';
 import { dashboardFor, type FoundDashboard } from './dashboard.ts';
 
@@ -16,6 +17,31 @@ export async function exportFor(
   );
   if (!exported) throw notFound('Export');
   return { found, exported };
+}
+
+export const CLEAR_PHI_REFUSED =
+  'This export shows protected health information in clear; you are not cleared to see PHI on this study. Export the dashboard yourself to get a copy with PHI masked.';
+
+/** Whether this reader may download the export's file: one made with PHI in clear needs PHI clearance on the study now. */
+export function mayDownloadExport(actor: Actor, row: { studyId: string; clearPhi: boolean }): boolean {
+  return !row.clearPhi || phiAccessOf(actor, row.studyId).clear;
+}
+
+/**
+ * An export whose file (or signed copy) this reader may download. Fail-closed: a file rendered with
+ * PHI in clear is served only to a reader cleared for PHI on its study at the time of the download;
+ * anyone else gets a 403 saying why. Another organization's export stays a 404 (`exportFor`).
+ */
+export async function exportFileFor(
+  ctx: AppContext,
+  actor: Actor,
+  params: { id: string; did: string; eid: string },
+): Promise<{ found: FoundDashboard; exported: ExportWithRequester }> {
+  const result = await exportFor(ctx, actor, params);
+  if (!mayDownloadExport(actor, result.exported.row)) {
+    throw new AppError('FORBIDDEN', CLEAR_PHI_REFUSED, { reason: 'clear_phi', permission: 'data:view_phi:assigned' });
+  }
+  return result;
 }
 
 export async function exportsOf(
