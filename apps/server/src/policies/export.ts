@@ -2,7 +2,7 @@ import type { Actor } from '../auth/actor.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { phiAccessOf } from '../phi/protect-version.ts';
-import { type ExportWithRequester, findExport, listExports } from '../repositories/exports.repo.ts';
+import { clearPhiFileExists, type ExportWithRequester, findExport, listExports } from '../repositories/exports.repo.ts';
 import { dashboardFor, type FoundDashboard } from './dashboard.ts';
 
 /** An export is its dashboard's: whoever may export the dashboard may follow and download its exports. */
@@ -42,6 +42,28 @@ export async function exportFileFor(
     throw new AppError('FORBIDDEN', CLEAR_PHI_REFUSED, { reason: 'clear_phi', permission: 'data:view_phi:assigned' });
   }
   return result;
+}
+
+/**
+ * A scheduled report run's file (a link in the mail) is the file of the export the run produced:
+ * the same rule holds. A file of unknown origin (no hash) is treated as holding PHI in clear.
+ */
+export async function refuseUnclearedReportFile(
+  ctx: AppContext,
+  actor: Actor,
+  file: { studyId: string; sha256: string | null },
+): Promise<void> {
+  if (phiAccessOf(actor, file.studyId).clear) return;
+  const sha256 = file.sha256;
+  const clear =
+    sha256 === null ||
+    (await ctx.database.tenant(actor.orgId, (tx) => clearPhiFileExists(tx, actor.orgId, file.studyId, sha256)));
+  if (clear) {
+    throw new AppError('FORBIDDEN', CLEAR_PHI_REFUSED, {
+      reason: 'clear_phi',
+      permission: 'data:view_phi:assigned',
+    });
+  }
 }
 
 export async function exportsOf(

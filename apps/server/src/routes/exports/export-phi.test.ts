@@ -4,6 +4,9 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
 import { runJob } from '../../jobs/run-job.ts';
+import type { AppContext } from '../../lib/context.ts';
+import { fireDueReports } from '../../reports/fire-due-reports.ts';
+import { runScheduledReport } from '../../reports/run-report.ts';
 
 /*
  * HIPAA: an export rendered for a reader cleared for PHI holds PHI in clear, so its file (and its
@@ -219,5 +222,39 @@ describe('exports with PHI in clear', () => {
       url: fileUrl(phiDashboard, exportId, 'signed-file'),
     });
     expect(foreignSigned.statusCode).toBe(404);
+  }, 60_000);
+
+  it("a scheduled report's linked file rendered with PHI in clear is served to cleared readers only", async () => {
+    const created = await t.request(a, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/scheduled-reports`,
+      payload: {
+        name: 'Birth dates weekly',
+        dashboardId: phiDashboard,
+        schedule: { type: 'weekly', days: ['mon'], time: '08:00', timeZone: 'Europe/Berlin' },
+        format: 'xlsx',
+        recipients: [a.user.email],
+        subject: '{study}: {dashboard} on {date}',
+        body: 'The {dashboard} report of {study} for {date}.',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const reportId = created.json().data.id as string;
+    // Over the attachment limit, without SMTP: the run keeps the file and the mail carries a link.
+    const linked: AppContext = { ...t.ctx, config: { ...t.ctx.config, smtpUrl: null, reportAttachmentMaxBytes: 10 } };
+    await t.admin.query(`update scheduled_reports set next_run_at = now() - interval '1 minute' where id = $1`, [
+      reportId,
+    ]);
+    expect((await fireDueReports(linked)).queued).toBeGreaterThanOrEqual(1);
+    const { rows } = await t.admin.query('select id from scheduled_report_runs where report_id = $1', [reportId]);
+    const runId = rows[0].id as string;
+    expect((await runScheduledReport(linked, { orgId, runId })).status).toBe('sent');
+    const url = `/api/studies/${studyId}/scheduled-reports/${reportId}/runs/${runId}/file`;
+    const mine = await t.request(a, { method: 'GET', url });
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(await cellsOf(mine.rawPayload)).toContain('1951-03-17');
+    const refused = await t.request(b, { method: 'GET', url });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toBe(REFUSAL);
   }, 60_000);
 });
