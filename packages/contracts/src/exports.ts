@@ -48,6 +48,10 @@ export const DashboardExport = z.object({
   expiresAt: IsoDateTime.nullable(),
   /** Whether the file can still be downloaded (written, not yet removed). */
   available: z.boolean(),
+  /** The rendering read PHI in clear (its requester was cleared for PHI): the file shows PHI unmasked. */
+  clearPhi: z.boolean(),
+  /** Why this reader may not download the file (PHI in clear, reader not cleared); null when they may. */
+  downloadRefused: z.string().nullable(),
 });
 export type DashboardExport = z.infer<typeof DashboardExport>;
 

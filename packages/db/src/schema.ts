@@ -968,6 +968,11 @@ export const dashboardExports = pgTable(
     mediaType: text('media_type'),
     bytes: integer('bytes'),
     sha256: text('sha256'),
+    /**
+     * The rendering read PHI in clear (its requester was cleared): the file is served only to a
+     * reader cleared for PHI on the study. Written with SUCCEEDED, in the same UPDATE.
+     */
+    clearPhi: boolean('clear_phi').notNull().default(false),
     error: text('error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),

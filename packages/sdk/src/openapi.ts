@@ -4393,10 +4393,12 @@ export interface paths {
                             data: {
                                 available: boolean;
                                 bytes: number | null;
+                                clearPhi: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: uuid */
                                 dashboardId: string;
+                                downloadRefused: string | null;
                                 error: string | null;
                                 expiresAt: string | null;
                                 fileName: string | null;
@@ -4497,10 +4499,12 @@ export interface paths {
                             data: {
                                 available: boolean;
                                 bytes: number | null;
+                                clearPhi: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: uuid */
                                 dashboardId: string;
+                                downloadRefused: string | null;
                                 error: string | null;
                                 expiresAt: string | null;
                                 fileName: string | null;
@@ -4578,10 +4582,12 @@ export interface paths {
                             data: {
                                 available: boolean;
                                 bytes: number | null;
+                                clearPhi: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: uuid */
                                 dashboardId: string;
+                                downloadRefused: string | null;
                                 error: string | null;
                                 expiresAt: string | null;
                                 fileName: string | null;
@@ -4639,7 +4645,7 @@ export interface paths {
         };
         /**
          * An export's file (PDF, PPTX or XLSX)
-         * @description A 409 while the export is not finished, or once its file has been removed (EXPORT_RETENTION_HOURS).
+         * @description A 409 while the export is not finished, or once its file has been removed (EXPORT_RETENTION_HOURS). A 403 when the export was made with PHI in clear (`clearPhi`) and the reader is not cleared for PHI (`data:view_phi:assigned`) on the study.
          */
         get: {
             parameters: {
@@ -4685,7 +4691,7 @@ export interface paths {
         };
         /**
          * A signed PDF export's signed copy: the original's pages plus an "Electronic signatures" page
-         * @description The last page prints each signature (printed name, meaning, local time with zone, verification) and the original file's SHA-256, which the signatures bind to. Made when the export is signed (and again when a later signature is not on it yet). A 409 for an export that is not a PDF, not signed, or whose file has been removed.
+         * @description The last page prints each signature (printed name, meaning, local time with zone, verification) and the original file's SHA-256, which the signatures bind to. Made when the export is signed (and again when a later signature is not on it yet). A 409 for an export that is not a PDF, not signed, or whose file has been removed. A 403 when the export was made with PHI in clear and the reader is not cleared for PHI on the study.
          */
         get: {
             parameters: {

@@ -102,6 +102,8 @@ export interface FinishedExport {
   pages: string[];
   filters: unknown[];
   expiresAt: Date;
+  /** The rendering read PHI in clear: only readers cleared for PHI on the study may download it. */
+  clearPhi: boolean;
 }
 
 /** The file is written: the row says so and the trail records it with the file's hash, together. */
@@ -117,6 +119,7 @@ export async function finishDashboardExport(ctx: AppContext, author: Author, don
         mediaType: done.mediaType,
         bytes: done.bytes,
         sha256: done.sha256,
+        clearPhi: done.clearPhi,
         finishedAt: new Date(),
         expiresAt: done.expiresAt,
         progress: { done: 1, total: 1, message: 'Done' },
@@ -135,6 +138,7 @@ export async function finishDashboardExport(ctx: AppContext, author: Author, don
         bytes: done.bytes,
         sha256: done.sha256,
         dataVersionId: done.dataVersionId,
+        clearPhi: done.clearPhi,
         pages: done.pages,
         filters: done.filters,
       },

@@ -16,6 +16,7 @@ import { activeDataVersionStamp } from '../dashboards/data-version-stamp.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
+import { currentPhiReads } from '../phi/phi-reads.ts';
 import { activeVersionData, dashboardFor } from '../policies/dashboard.ts';
 import { reportInput, runPages } from './build-report.ts';
 import { dashboardApprovals } from './export-approvals.ts';
@@ -155,6 +156,14 @@ export async function produceExport(
     await writeFile(`${file}.part`, body);
     await rename(`${file}.part`, file);
     const fileName = exportFileName(found.study.code, found.dashboard.row.name, input.generatedAt, request.format);
+    // Whether the file holds PHI in clear: the clear PHI reads of this rendering (the job's record,
+    // `withJobPhiLog`). Outside such a record nothing was tracked, so it is fail-closed: a requester
+    // cleared for PHI on a study with PHI columns made a file with PHI in clear.
+    const reads = currentPhiReads();
+    const clearPhi = reads
+      ? reads.all().length > 0
+      : version.access?.clear === true &&
+        [...version.datasets.values()].some((d) => d.columns.some((c) => c.phi === 'phi'));
     await finishDashboardExport(ctx, author, {
       exportId,
       dashboardId: found.dashboard.row.id,
@@ -169,6 +178,7 @@ export async function produceExport(
       pages: pages.map((p) => p.id),
       filters: request.filters,
       expiresAt: new Date(Date.now() + ctx.config.exportRetentionHours * 3_600_000),
+      clearPhi,
     });
     return {
       exportId,

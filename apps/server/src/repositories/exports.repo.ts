@@ -88,3 +88,20 @@ export async function expiredExports(tx: Tx, now: Date): Promise<ExportRow[]> {
     )
     .limit(1000);
 }
+
+/** Whether a study's export with this file hash was rendered with PHI in clear (a scheduled report's file is its export's). */
+export async function clearPhiFileExists(tx: Tx, orgId: string, studyId: string, sha256: string): Promise<boolean> {
+  const rows = await tx
+    .select({ id: dashboardExports.id })
+    .from(dashboardExports)
+    .where(
+      and(
+        eq(dashboardExports.orgId, orgId),
+        eq(dashboardExports.studyId, studyId),
+        eq(dashboardExports.sha256, sha256),
+        eq(dashboardExports.clearPhi, true),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}

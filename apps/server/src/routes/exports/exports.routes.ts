@@ -16,7 +16,7 @@ import type { AppContext } from '../../lib/context.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { dashboardFor } from '../../policies/dashboard.ts';
-import { exportFor, exportsOf } from '../../policies/export.ts';
+import { exportFileFor, exportFor, exportsOf } from '../../policies/export.ts';
 import { exportData, exportResource } from '../../presenters/export.ts';
 import { contentDisposition } from './content-disposition.ts';
 
@@ -57,7 +57,7 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         filters,
         options,
       });
-      return reply.status(202).send(exportResource({ row, requester: { id: actor.userId, name: actor.name } }));
+      return reply.status(202).send(exportResource({ row, requester: { id: actor.userId, name: actor.name } }, actor));
     },
   );
 
@@ -72,7 +72,10 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: DashboardExportList },
       },
     },
-    async (request) => ({ data: (await exportsOf(ctx, actorOf(request), request.params)).map(exportData) }),
+    async (request) => {
+      const actor = actorOf(request);
+      return { data: (await exportsOf(ctx, actor, request.params)).map((e) => exportData(e, actor)) };
+    },
   );
 
   app.get(
@@ -86,7 +89,10 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         response: { 200: DashboardExportResponse },
       },
     },
-    async (request) => exportResource((await exportFor(ctx, actorOf(request), request.params)).exported),
+    async (request) => {
+      const actor = actorOf(request);
+      return exportResource((await exportFor(ctx, actor, request.params)).exported, actor);
+    },
   );
 
   app.get(
@@ -97,12 +103,12 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['exports'],
         summary: "An export's file (PDF, PPTX or XLSX)",
         description:
-          'A 409 while the export is not finished, or once its file has been removed (EXPORT_RETENTION_HOURS).',
+          'A 409 while the export is not finished, or once its file has been removed (EXPORT_RETENTION_HOURS). A 403 when the export was made with PHI in clear (`clearPhi`) and the reader is not cleared for PHI (`data:view_phi:assigned`) on the study.',
         params: ExportParams,
       },
     },
     async (request, reply) => {
-      const { row } = (await exportFor(ctx, actorOf(request), request.params)).exported;
+      const { row } = (await exportFileFor(ctx, actorOf(request), request.params)).exported;
       if (row.status !== 'SUCCEEDED') {
         throw new AppError('INVALID_STATE', `This export is ${row.status.toLowerCase()}: its file is not ready.`, {
           status: row.status,
@@ -132,12 +138,12 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['exports'],
         summary: 'A signed PDF export\'s signed copy: the original\'s pages plus an "Electronic signatures" page',
         description:
-          "The last page prints each signature (printed name, meaning, local time with zone, verification) and the original file's SHA-256, which the signatures bind to. Made when the export is signed (and again when a later signature is not on it yet). A 409 for an export that is not a PDF, not signed, or whose file has been removed.",
+          "The last page prints each signature (printed name, meaning, local time with zone, verification) and the original file's SHA-256, which the signatures bind to. Made when the export is signed (and again when a later signature is not on it yet). A 409 for an export that is not a PDF, not signed, or whose file has been removed. A 403 when the export was made with PHI in clear and the reader is not cleared for PHI on the study.",
         params: ExportParams,
       },
     },
     async (request, reply) => {
-      const { row } = (await exportFor(ctx, actorOf(request), request.params)).exported;
+      const { row } = (await exportFileFor(ctx, actorOf(request), request.params)).exported;
       const signed = await signedCopyFor(ctx, authorOf(request), row);
       return reply
         .header('content-type', 'application/pdf')

@@ -25,6 +25,7 @@ import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { mailTransport, outboxDir } from '../../mail/mailer.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
+import { refuseUnclearedReportFile } from '../../policies/export.ts';
 import {
   REPORT_PERMISSION,
   scheduledReportFor,
@@ -273,6 +274,8 @@ export const scheduledReportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
       if (!run.linkExpiresAt || run.linkExpiresAt <= new Date()) {
         throw new AppError('NOT_FOUND', `This report's download expired on ${run.linkExpiresAt?.toISOString()}.`);
       }
+      // A file rendered with PHI in clear goes only to a reader cleared for PHI on the study.
+      await refuseUnclearedReportFile(ctx, actor, { studyId: found.row.studyId, sha256: run.sha256 });
       const size = await stat(run.filePath).catch(() => null);
       if (!size) throw new AppError('NOT_FOUND', 'This report file has been removed from the server.');
       return reply

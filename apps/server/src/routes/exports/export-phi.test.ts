@@ -1,0 +1,260 @@
+import { TENANT_PERMISSIONS, VIEW_PHI } from '@cdp/contracts';
+import { grantRole } from '@cdp/db/testing';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
+import { runJob } from '../../jobs/run-job.ts';
+import type { AppContext } from '../../lib/context.ts';
+import { fireDueReports } from '../../reports/fire-due-reports.ts';
+import { runScheduledReport } from '../../reports/run-report.ts';
+
+/*
+ * HIPAA: an export rendered for a reader cleared for PHI holds PHI in clear, so its file (and its
+ * signed copy) is served only to readers cleared for PHI on the study. The export row says so
+ * (`clear_phi`, written with SUCCEEDED); a colleague who may export the dashboard but not see PHI
+ * gets a 403 saying why, and can make their own, masked, export. The XLSX cells prove which is which.
+ */
+
+const SUBJECTS = [
+  ['PHX-001', '1951-03-17', 'QJX', 71],
+  ['PHX-002', '1948-11-02', 'ZVW', 75],
+] as const;
+const DM_CSV = `STUDYID,DOMAIN,USUBJID,BRTHDTC,SUBJINIT,AGE,SEX,ARM\n${SUBJECTS.map(
+  ([id, birth, initials, age]) => `PHX,DM,${id},${birth},${initials},${age},F,Placebo`,
+).join('\n')}\n`;
+const REFUSAL =
+  'This export shows protected health information in clear; you are not cleared to see PHI on this study. Export the dashboard yourself to get a copy with PHI masked.';
+
+let t: TestApp;
+let tenant: Tenant;
+let orgId: string;
+let studyId: string;
+/** Cleared for PHI (study manager). */
+let a: Session;
+/** Every tenant permission (so dashboard:export) but data:view_phi:assigned. */
+let b: Session;
+let phiDashboard: string;
+let plainDashboard: string;
+
+/** A dashboard whose first page is a listing of `columns` of DM. */
+async function listingDashboard(name: string, columns: string[]): Promise<string> {
+  const created = await t.request(a, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/dashboards`,
+    payload: { name, templateId: 'clinical-study-overview' },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const dashboard = created.json().data;
+  const document = structuredClone(dashboard.document);
+  const page = document.pages[0];
+  page.widgets = {
+    [Object.keys(page.widgets)[0] as string]: {
+      type: 'table',
+      title: 'Subjects',
+      optionsVersion: 1,
+      options: { columns },
+      data: { dataset: 'DM', mapping: {} },
+    },
+  };
+  const firstId = Object.keys(page.widgets)[0] as string;
+  if (Array.isArray(page.layout)) page.layout = page.layout.filter((l: { i: string }) => l.i === firstId);
+  document.pages = [page];
+  const saved = await t.request(a, {
+    method: 'PUT',
+    url: `/api/studies/${studyId}/dashboards/${dashboard.id}`,
+    payload: { version: dashboard.version, document, comment: `A listing of ${columns.join(', ')}` },
+  });
+  expect(saved.statusCode, saved.body).toBe(200);
+  return dashboard.id;
+}
+
+async function exportAs(session: Session, dashboardId: string): Promise<string> {
+  const queued = await t.request(session, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports`,
+    payload: { format: 'xlsx' },
+  });
+  expect(queued.statusCode, queued.body).toBe(202);
+  const exportId = queued.json().data.id as string;
+  expect(await runJob(t.ctx, 'exports.render', { orgId, exportId })).toMatchObject({ status: 'done' });
+  return exportId;
+}
+
+async function row(exportId: string): Promise<{ status: string; clear_phi: boolean }> {
+  const { rows } = await t.admin.query('select status, clear_phi from exports where id = $1', [exportId]);
+  return rows[0];
+}
+
+const fileUrl = (dashboardId: string, exportId: string, what: 'file' | 'signed-file' | '' = 'file') =>
+  `/api/studies/${studyId}/dashboards/${dashboardId}/exports/${exportId}${what ? `/${what}` : ''}`;
+
+/** Every cell of every sheet, as text (a date cell as its ISO date). */
+async function cellsOf(body: Buffer): Promise<string[]> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(body as unknown as ArrayBuffer);
+  const cells: string[] = [];
+  workbook.eachSheet((sheet) =>
+    sheet.eachRow((r) =>
+      r.eachCell((cell) => {
+        const value = cell.value;
+        cells.push(value instanceof Date ? value.toISOString().slice(0, 10) : String(cell.text ?? value));
+      }),
+    ),
+  );
+  return cells;
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  tenant = await t.tenant();
+  orgId = tenant.org.id;
+  studyId = tenant.study.id;
+  a = await tenant.as('study_manager');
+  const admin = await tenant.as('org_admin');
+  const role = await t.request(admin, {
+    method: 'POST',
+    url: '/api/roles',
+    payload: { key: 'no_phi', name: 'No PHI', permissions: TENANT_PERMISSIONS.filter((p) => p !== VIEW_PHI) },
+  });
+  expect(role.statusCode, role.body).toBe(201);
+  const plain = await tenant.as('auditor');
+  await grantRole(t.database, plain.user, 'no_phi');
+  b = { ...(await t.login(plain.user.email)), user: plain.user };
+
+  const upload = await t.request(a, {
+    method: 'POST',
+    url: `/api/studies/${studyId}/uploads`,
+    ...multipartFile('dm.csv', DM_CSV),
+  });
+  expect(upload.statusCode, upload.body).toBe(201);
+  for (const column of ['BRTHDTC', 'SUBJINIT']) {
+    const res = await t.request(a, {
+      method: 'PUT',
+      url: `/api/studies/${studyId}/phi-columns`,
+      payload: { dataset: 'DM', column, classification: 'phi' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+  expect(await runJob(t.ctx, 'phi.protect', { orgId, studyId })).toMatchObject({ status: 'done' });
+  phiDashboard = await listingDashboard('Birth dates', ['USUBJID', 'BRTHDTC', 'SUBJINIT']);
+  plainDashboard = await listingDashboard('Ages', ['USUBJID', 'AGE']);
+}, 120_000);
+
+afterAll(() => t?.close());
+
+describe('exports with PHI in clear', () => {
+  it("a cleared user's export is flagged clear_phi and served to cleared readers only", async () => {
+    const exportId = await exportAs(a, phiDashboard);
+    expect(await row(exportId)).toEqual({ status: 'SUCCEEDED', clear_phi: true });
+
+    const mine = await t.request(a, { method: 'GET', url: fileUrl(phiDashboard, exportId) });
+    expect(mine.statusCode).toBe(200);
+    const cells = await cellsOf(mine.rawPayload);
+    expect(cells).toContain('PHX-001');
+    for (const [, birth, initials] of SUBJECTS) {
+      expect(cells, 'the cleared export holds the clear birth date').toContain(birth);
+      expect(cells).toContain(initials);
+    }
+
+    const refused = await t.request(b, { method: 'GET', url: fileUrl(phiDashboard, exportId) });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toMatchObject({ code: 'FORBIDDEN', message: REFUSAL });
+    expect(refused.body).not.toContain('1951-03-17');
+    const signed = await t.request(b, { method: 'GET', url: fileUrl(phiDashboard, exportId, 'signed-file') });
+    expect(signed.statusCode).toBe(403);
+    expect(signed.json().error.message).toBe(REFUSAL);
+
+    // The export's JSON says so, to each reader.
+    const status = await t.request(b, { method: 'GET', url: fileUrl(phiDashboard, exportId, '') });
+    expect(status.statusCode).toBe(200);
+    expect(status.json().data).toMatchObject({ clearPhi: true, available: true, downloadRefused: REFUSAL });
+    const listed = await t.request(b, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/dashboards/${phiDashboard}/exports`,
+    });
+    expect(listed.json().data.find((e: { id: string }) => e.id === exportId)).toMatchObject({
+      clearPhi: true,
+      downloadRefused: REFUSAL,
+    });
+    const own = await t.request(a, { method: 'GET', url: fileUrl(phiDashboard, exportId, '') });
+    expect(own.json().data).toMatchObject({ clearPhi: true, downloadRefused: null });
+  }, 60_000);
+
+  it("an uncleared user's export is masked, not flagged, and anyone who may export the dashboard downloads it", async () => {
+    const exportId = await exportAs(b, phiDashboard);
+    expect(await row(exportId)).toEqual({ status: 'SUCCEEDED', clear_phi: false });
+    for (const session of [a, b]) {
+      const file = await t.request(session, { method: 'GET', url: fileUrl(phiDashboard, exportId) });
+      expect(file.statusCode).toBe(200);
+      const cells = await cellsOf(file.rawPayload);
+      expect(cells).toContain('PHX-001');
+      for (const [, birth, initials] of SUBJECTS) {
+        expect(cells, 'the masked export has no clear birth date').not.toContain(birth);
+        expect(cells).not.toContain(initials);
+        expect(cells, 'a masked date reads as its year').toContain(birth.slice(0, 4));
+      }
+      expect(cells).toContain('[PHI]');
+      expect(file.rawPayload.toString('latin1')).not.toContain('1951-03-17');
+    }
+    const status = await t.request(b, { method: 'GET', url: fileUrl(phiDashboard, exportId, '') });
+    expect(status.json().data).toMatchObject({ clearPhi: false, downloadRefused: null });
+  }, 60_000);
+
+  it('a dashboard that reads no PHI column is not flagged, even when a cleared user exports it', async () => {
+    const exportId = await exportAs(a, plainDashboard);
+    expect(await row(exportId)).toEqual({ status: 'SUCCEEDED', clear_phi: false });
+    const file = await t.request(b, { method: 'GET', url: fileUrl(plainDashboard, exportId) });
+    expect(file.statusCode).toBe(200);
+    const cells = await cellsOf(file.rawPayload);
+    expect(cells).toContain('PHX-002');
+    expect(cells).toContain('75');
+  }, 60_000);
+
+  it('another organization gets a 404 for a clear-PHI export, never the 403 that would tell it exists', async () => {
+    const exportId = await exportAs(a, phiDashboard);
+    expect((await row(exportId)).clear_phi).toBe(true);
+    const other = await t.tenant();
+    const stranger = await other.as('org_admin');
+    const foreign = await t.request(stranger, { method: 'GET', url: fileUrl(phiDashboard, exportId) });
+    expect(foreign.statusCode).toBe(404);
+    const foreignSigned = await t.request(stranger, {
+      method: 'GET',
+      url: fileUrl(phiDashboard, exportId, 'signed-file'),
+    });
+    expect(foreignSigned.statusCode).toBe(404);
+  }, 60_000);
+
+  it("a scheduled report's linked file rendered with PHI in clear is served to cleared readers only", async () => {
+    const created = await t.request(a, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/scheduled-reports`,
+      payload: {
+        name: 'Birth dates weekly',
+        dashboardId: phiDashboard,
+        schedule: { type: 'weekly', days: ['mon'], time: '08:00', timeZone: 'Europe/Berlin' },
+        format: 'xlsx',
+        recipients: [a.user.email],
+        subject: '{study}: {dashboard} on {date}',
+        body: 'The {dashboard} report of {study} for {date}.',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const reportId = created.json().data.id as string;
+    // Over the attachment limit, without SMTP: the run keeps the file and the mail carries a link.
+    const linked: AppContext = { ...t.ctx, config: { ...t.ctx.config, smtpUrl: null, reportAttachmentMaxBytes: 10 } };
+    await t.admin.query(`update scheduled_reports set next_run_at = now() - interval '1 minute' where id = $1`, [
+      reportId,
+    ]);
+    expect((await fireDueReports(linked)).queued).toBeGreaterThanOrEqual(1);
+    const { rows } = await t.admin.query('select id from scheduled_report_runs where report_id = $1', [reportId]);
+    const runId = rows[0].id as string;
+    expect((await runScheduledReport(linked, { orgId, runId })).status).toBe('sent');
+    const url = `/api/studies/${studyId}/scheduled-reports/${reportId}/runs/${runId}/file`;
+    const mine = await t.request(a, { method: 'GET', url });
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(await cellsOf(mine.rawPayload)).toContain('1951-03-17');
+    const refused = await t.request(b, { method: 'GET', url });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.message).toBe(REFUSAL);
+  }, 60_000);
+});

@@ -1,0 +1,1 @@
+ALTER TABLE "exports" ADD COLUMN "clear_phi" boolean DEFAULT false NOT NULL;
