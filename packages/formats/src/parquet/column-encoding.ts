@@ -402,7 +402,7 @@ class ByteDictionary {
       this.hashes = grownInts(this.hashes);
     }
     const words = this.words;
-    words.writeUInt32LE(length, this.at);
+    writeLength(words, this.at, length);
     const at = this.at + 4;
     for (let i = 0; i < length; i++) words[at + i] = source[start + i] as number;
     this.at = at + length;
@@ -450,6 +450,14 @@ class ByteDictionary {
   }
 }
 
+/** A PLAIN BYTE_ARRAY's 4-byte little-endian length, without `Buffer.writeUInt32LE`'s checks per value. */
+function writeLength(target: Uint8Array, at: number, length: number): void {
+  target[at] = length & 0xff;
+  target[at + 1] = (length >>> 8) & 0xff;
+  target[at + 2] = (length >>> 16) & 0xff;
+  target[at + 3] = length >>> 24;
+}
+
 function grownInts(values: Int32Array): Int32Array {
   const grown = new Int32Array(values.length * 2);
   grown.set(values);
@@ -474,7 +482,7 @@ class PlainText {
       this.buffer = grown;
     }
     const buffer = this.buffer;
-    buffer.writeUInt32LE(length, this.at);
+    writeLength(buffer, this.at, length);
     const at = this.at + 4;
     for (let i = 0; i < length; i++) buffer[at + i] = source[start + i] as number;
     this.at = at + length;
