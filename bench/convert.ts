@@ -72,7 +72,7 @@ async function compare(label: string, format: 'xpt' | 'sas7bdat', file: string, 
       mbPerSecond: Number((mb / a.seconds).toFixed(1)),
       rowsPerSecond: Math.round(a.rows / a.seconds),
       peakRssMb: Math.round(a.maxRssMb),
-      note: 'the upload conversion (convertUpload): read + write Parquet (zstd)',
+      note: 'the upload conversion (convertUpload): read + write Parquet (snappy)',
       readOnlySeconds: Number(readOnly.seconds.toFixed(2)),
     },
     pandas: b

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
+import type { ReadOptions } from '../types.ts';
 import { decodeIbmFloat, IBM_MISSING, ibmResult } from './ibm-float.ts';
 import { readXpt } from './read-xpt.ts';
 import { buildXpt, ibm, missingValue, readAll, type TestMember, text } from './xpt-test-support.ts';
@@ -76,7 +77,10 @@ function reference(rows: Buffer[]): { values: (number | string | null)[][]; miss
         (missing[c] as number[]).push(found === IBM_MISSING ? ibmResult.missingCode : 0);
         return;
       }
-      const raw = row.subarray(at, at + width).toString('latin1').replace(/ +$/, '');
+      const raw = row
+        .subarray(at, at + width)
+        .toString('latin1')
+        .replace(/ +$/, '');
       const bytes = row.subarray(at, at + Buffer.byteLength(raw, 'latin1'));
       const utf8 = bytes.toString('utf8');
       // Valid UTF-8 round-trips; the Latin-1 words here have no bytes in 0x80–0x9F.
@@ -89,7 +93,7 @@ function reference(rows: Buffer[]): { values: (number | string | null)[][]; miss
 }
 
 describe('XPT column-by-column decoding', () => {
-  it.each([
+  it.each<[string, ReadOptions]>([
     ['strings', { textAsBytes: false }],
     ['bytes, batches reused', { textAsBytes: true, reuseBatches: true }],
     ['bytes, small batches', { textAsBytes: true, reuseBatches: true, batchSize: 1000 }],
