@@ -156,3 +156,16 @@ describe('timelineModel: folding crowded lanes', () => {
     );
   });
 });
+
+describe('timelineModel: the window is the study’s', () => {
+  it('a medication begun years before the study starts at the window’s edge instead of widening it', () => {
+    const model = timelineModel([
+      event('visit', 'SCREENING', '2014-01-01', null),
+      event('adverse_event', 'HEADACHE', '2014-02-01', '2014-02-10'),
+      event('medication', 'ASPIRIN', '2010-05-01', null),
+    ]);
+    expect(model.min).toBe(Date.UTC(2014, 0, 1) - 7 * DAY);
+    const aspirin = model.items.find((i) => i.event.term === 'ASPIRIN');
+    expect(aspirin).toMatchObject({ start: model.min, clippedStart: true, ongoing: true });
+  });
+});

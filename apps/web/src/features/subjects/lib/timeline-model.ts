@@ -52,6 +52,8 @@ export interface TimelineLane {
 
 /** A lane that packs into more rows than this is folded into one row until the reader expands it. */
 export const COLLAPSE_ABOVE_ROWS = 6;
+/** Adverse events are what the reader came for: they fold only past twice as many rows. */
+const COLLAPSE_AES_ABOVE_ROWS = 12;
 
 export interface TimelineModel {
   /** Row labels top to bottom: a lane's name on its first row, blank on the rows it packs into. */
@@ -81,7 +83,9 @@ export function timelineModel(
     const end = parseIsoDate(event.end);
     return [{ event, start, end }];
   });
-  const study = dated.filter((d) => d.event.kind !== 'medical_history');
+  // The window is the study's (visits, doses, AEs, disposition): medications and history that began
+  // years before would otherwise squeeze the study into the right edge; they are drawn from the left edge.
+  const study = dated.filter((d) => d.event.kind !== 'medical_history' && d.event.kind !== 'medication');
   const anchor = study.length > 0 ? study : dated;
   const times = anchor.flatMap((d) => (d.end === null ? [d.start] : [d.start, d.end]));
   const first = times.length > 0 ? Math.min(...times) : 0;
@@ -121,7 +125,8 @@ export function timelineModel(
         event,
       });
     }
-    const collapsed = folding[lane.kind] ?? rowEnds.length > COLLAPSE_ABOVE_ROWS;
+    const limit = lane.kind === 'adverse_event' ? COLLAPSE_AES_ABOVE_ROWS : COLLAPSE_ABOVE_ROWS;
+    const collapsed = folding[lane.kind] ?? rowEnds.length > limit;
     lanes.push({
       kind: lane.kind,
       label: lane.label,
