@@ -273,7 +273,9 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
     expect(counts.filter(([x]) => x > 0).length).toBe(3);
 
     // Only open and answered queries, through the builder's preview of the same widget.
-    const definition = dashboard.document.pages.flatMap((p) => Object.values(p.widgets)).find((w) => w.type === 'kri-site-risk');
+    const definition = dashboard.document.pages
+      .flatMap((p) => Object.values(p.widgets))
+      .find((w) => w.type === 'kri-site-risk');
     const preview = await t.request(manager, {
       method: 'POST',
       url: `/api/studies/${studyId}/widgets/preview`,
