@@ -161,6 +161,20 @@ test('AE explorer and Kaplan–Meier on the pilot ADaM: draw, sort, drill', asyn
     await page.keyboard.press('Escape');
   });
 
+  await test.step('an arm’s count drills to that arm’s subjects with the event', async () => {
+    // The "Any adverse event" line's Placebo n: as many subjects as the cell says, described with the arm.
+    const cell = explorer.locator('tbody tr[data-row]').first().locator('[data-drill-cell="arm1_n"]');
+    const n = Number((await cell.textContent())?.trim());
+    expect(n).toBeGreaterThan(0);
+    await cell.click();
+    const sheet = page.getByRole('dialog');
+    await expect(sheet).toBeVisible();
+    await expect(sheet).toContainText(`${n} subjects`);
+    await expect(sheet).toContainText('Placebo');
+    await shot(page, 'review-ae-km-arm-drill');
+    await page.keyboard.press('Escape');
+  });
+
   await test.step('the survival chart as a table: medians, numbers at risk, the curve', async () => {
     await km.getByRole('button', { name: /: actions$/ }).click();
     await page.getByRole('menuitem', { name: 'Show as table' }).click();

@@ -190,6 +190,11 @@ export const WidgetColumn = z.object({
   type: ResultColumnType,
   /** The field this column shows, when it is a dimension: clicking a cell filters or drills on it. */
   field: FieldKey.optional(),
+  /**
+   * A count column of one group (an arm's n): its cell drills to the row's point plus this, e.g.
+   * `{ "arm": "Placebo" }` lists that arm's subjects with the row's event.
+   */
+  drill: z.record(FieldKey, z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 export type WidgetColumn = z.infer<typeof WidgetColumn>;
 

@@ -78,13 +78,15 @@ const SubjectList = z.preprocess(
   (value) => (typeof value === 'string' ? [value] : value),
   z.array(z.string().trim().min(1).max(200)).min(1).max(1000),
 );
+/** The most records one request of review statuses returns; readers page past it (`offset`). */
+export const REVIEW_RECORDS_MAX_LIMIT = 5000;
 export const ReviewRecordsQuery = z.strictObject({
   status: z.enum(REVIEW_STATUSES).optional(),
   usubjid: z.string().trim().min(1).max(200).optional(),
   /** The records of these subjects only (a listing's page of subjects, a grid's visible rows). */
   usubjids: SubjectList.optional(),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(REVIEW_RECORDS_MAX_LIMIT).default(50),
 });
 export const ReviewRecordsResponse = z.object({
   data: z.array(ReviewRecordStatusDto),

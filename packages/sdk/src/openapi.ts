@@ -4213,6 +4213,9 @@ export interface paths {
                                             [key: string]: unknown;
                                         };
                                         columns: {
+                                            drill?: {
+                                                [key: string]: string | number | boolean | null;
+                                            };
                                             field?: string;
                                             label: string;
                                             name: string;
@@ -5144,6 +5147,9 @@ export interface paths {
                                 [key: string]: unknown;
                             };
                             columns: {
+                                drill?: {
+                                    [key: string]: string | number | boolean | null;
+                                };
                                 field?: string;
                                 label: string;
                                 name: string;
@@ -5279,6 +5285,9 @@ export interface paths {
                     content: {
                         "application/json": {
                             columns: {
+                                drill?: {
+                                    [key: string]: string | number | boolean | null;
+                                };
                                 field?: string;
                                 label: string;
                                 name: string;
@@ -11251,6 +11260,9 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 columns: {
+                                    drill?: {
+                                        [key: string]: string | number | boolean | null;
+                                    };
                                     field?: string;
                                     label: string;
                                     name: string;
@@ -11295,6 +11307,9 @@ export interface paths {
                             };
                             sample: {
                                 columns: {
+                                    drill?: {
+                                        [key: string]: string | number | boolean | null;
+                                    };
                                     field?: string;
                                     label: string;
                                     name: string;

@@ -39,6 +39,12 @@ export interface WidgetContext<O> {
 export interface StudySettings {
   /** Target subjects and the planned first and last enrollment day (`YYYY-MM-DD`, end after start). */
   enrollmentPlan?: { total: number; start: string; end: string };
+  /**
+   * Review queries per subject (USUBJID → count), read by the server from PostgreSQL for the
+   * widgets that draw them (the query-rate KRI): every query raised, and those still open or
+   * answered. Absent when not loaded; an empty map means the study has none.
+   */
+  reviewQueries?: { raised: Record<string, number>; outstanding: Record<string, number> };
 }
 
 /** What `toTable` produces: the shape every widget's data endpoint returns (less `meta`). */

@@ -36,7 +36,7 @@ export function runDashboardPage(
   const page = pageId === undefined ? document.pages[0] : document.pages.find((p) => p.id === pageId);
   if (!page) throw notFound(pageId === undefined ? 'A page of this dashboard' : `Page ${pageId}`);
   const sources = fieldSources(version, document);
-  const settings = studySettingsOf(study);
+  const settings = studySettingsOf(study, found.reviewQueries);
   const resolver = resolverOf(version);
   const widgetIds = page.layout.map((item) => item.i).filter((id) => page.widgets[id] !== undefined);
   const answers = widgetIds.map(async (id): Promise<DashboardWidgetData> => {

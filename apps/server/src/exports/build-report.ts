@@ -82,7 +82,7 @@ export async function runPages(
 ): Promise<ReportPage[]> {
   const opened = { ...found, document: forExport(found.document) };
   const sources = fieldSources(version, opened.document);
-  const settings = studySettingsOf(found.study);
+  const settings = studySettingsOf(found.study, found.reviewQueries);
   const out: ReportPage[] = [];
   for (const [index, page] of pages.entries()) {
     const run = runDashboardPage(engine, opened, version, page.id, filters);

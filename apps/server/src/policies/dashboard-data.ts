@@ -1,6 +1,7 @@
 import type { DashboardDocument, Permission } from '@cdp/contracts';
 import type { Actor } from '../auth/actor.ts';
 import { readStoredDocument } from '../dashboards/documents.ts';
+import { reviewQueriesFor } from '../dashboards/review-queries.ts';
 import { mergePipelineOutputs, readPipelineOutputs } from '../data/study-data.ts';
 import { rawVersionData, type VersionData } from '../data/version-data.ts';
 import { notFound } from '../lib/app-error.ts';
@@ -53,10 +54,12 @@ export async function dashboardDataFor(
     if (!study.activeDataVersionId) return { study, dashboard, data: null };
     const phi = await readPhiInputs(tx, actor.orgId, study.id);
     const outputs = await readPipelineOutputs(tx, actor.orgId, study.id);
-    return { study, dashboard, data: { versionId: study.activeDataVersionId, phi, outputs } };
+    const reviewQueries = await reviewQueriesFor(tx, actor.orgId, study.id, documentOf(dashboard));
+    return { study, dashboard, data: { versionId: study.activeDataVersionId, phi, outputs }, reviewQueries };
   });
   const { study, dashboard, data } = read;
-  const found = { study, dashboard, document: documentOf(dashboard) };
+  const reviewQueries = 'reviewQueries' in read ? read.reviewQueries : undefined;
+  const found = { study, dashboard, document: documentOf(dashboard), ...(reviewQueries ? { reviewQueries } : {}) };
   if (!data) return { ...found, version: null };
   // Versions are read once per process and cached (they never change); a first read is its own query.
   const raw = await rawVersionData(ctx, actor.orgId, study.id, data.versionId);

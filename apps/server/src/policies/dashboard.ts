@@ -3,6 +3,7 @@ import type { Tx } from '@cdp/db';
 import type { Actor } from '../auth/actor.ts';
 import type { Author } from '../auth/author.ts';
 import { readStoredDocument } from '../dashboards/documents.ts';
+import { type ReviewQueryCounts, reviewQueriesFor } from '../dashboards/review-queries.ts';
 import { builtinTemplate, instantiateTemplate } from '../dashboards/templates/instantiate.ts';
 import { withPipelineOutputs } from '../data/study-data.ts';
 import { loadVersionData, schemaOf, type VersionData } from '../data/version-data.ts';
@@ -26,6 +27,8 @@ export interface FoundDashboard {
   study: StudyRow;
   dashboard: DashboardWithActor;
   document: DashboardDocument;
+  /** Review queries per subject, when the dashboard draws the query-rate KRI (`dashboards/review-queries.ts`). */
+  reviewQueries?: ReviewQueryCounts;
 }
 
 /** A dashboard is its study's: the study decides who may do what with it. */
@@ -36,11 +39,13 @@ export async function dashboardFor(
   permission: Permission,
 ): Promise<FoundDashboard> {
   const study = await studyFor(ctx, actor, params.id, permission);
-  const dashboard = await ctx.database.tenant(actor.orgId, (tx) =>
-    findDashboard(tx, actor.orgId, study.id, params.did),
-  );
-  if (!dashboard) throw notFound('Dashboard');
-  return { study, dashboard, document: readStoredDocument(dashboard.row.document) };
+  return ctx.database.tenant(actor.orgId, async (tx) => {
+    const dashboard = await findDashboard(tx, actor.orgId, study.id, params.did);
+    if (!dashboard) throw notFound('Dashboard');
+    const document = readStoredDocument(dashboard.row.document);
+    const reviewQueries = await reviewQueriesFor(tx, actor.orgId, study.id, document);
+    return { study, dashboard, document, ...(reviewQueries ? { reviewQueries } : {}) };
+  });
 }
 
 /** Inside a command's transaction: the dashboard locked FOR UPDATE, after the same decision. */

@@ -1,6 +1,7 @@
 import {
   PHI_TEXT_MASK,
   REVIEW_PERMISSION,
+  REVIEW_RECORDS_MAX_LIMIT,
   type ReviewFieldChange,
   type ReviewRecordStatusDto,
   type ReviewStatus,
@@ -187,6 +188,29 @@ function removedStatus(mark: ReviewMarkRow): ReviewRecordStatusDto {
   };
 }
 
+/**
+ * Every record's status for a query, page after page (a subject with thousands of lab records gets
+ * all their badges, not the first page's).
+ */
+async function allRecordStatuses(
+  ctx: AppContext,
+  actor: Actor,
+  study: StudyRow,
+  datasetName: string,
+  query: { status?: ReviewStatus; usubjid?: string },
+): Promise<ReviewRecordStatusDto[]> {
+  const out: ReviewRecordStatusDto[] = [];
+  for (let offset = 0; ; offset += REVIEW_RECORDS_MAX_LIMIT) {
+    const page = await recordStatuses(ctx, actor, study, datasetName, {
+      ...query,
+      offset,
+      limit: REVIEW_RECORDS_MAX_LIMIT,
+    });
+    out.push(...page.data);
+    if (page.data.length < REVIEW_RECORDS_MAX_LIMIT || out.length >= page.page.total) return out;
+  }
+}
+
 /** One record's status now (after a mark or unmark, or to show it). */
 export async function recordStatus(
   ctx: AppContext,
@@ -229,14 +253,10 @@ export async function subjectStatus(ctx: AppContext, actor: Actor, study: StudyR
   let subject: ReviewRecordStatusDto | null = null;
   for (const dataset of data.raw.datasets.values()) {
     if (!reviewKeyOf(dataset)) continue;
-    const page = await recordStatuses(ctx, actor, study, dataset.name, { usubjid, offset: 0, limit: 500 });
-    const removed = await recordStatuses(ctx, actor, study, dataset.name, {
-      usubjid,
-      status: 'removed',
-      offset: 0,
-      limit: 500,
-    });
-    const all = [...page.data, ...removed.data];
+    const all = [
+      ...(await allRecordStatuses(ctx, actor, study, dataset.name, { usubjid })),
+      ...(await allRecordStatuses(ctx, actor, study, dataset.name, { usubjid, status: 'removed' })),
+    ];
     if (subjectDataset && dataset.name.toUpperCase() === subjectDataset.name) subject = all[0] ?? null;
     else records.push(...all);
   }

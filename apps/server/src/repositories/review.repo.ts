@@ -183,3 +183,30 @@ export async function activeUsersWithGrants(tx: Tx, orgId: string): Promise<Assi
   }
   return [...byUser.values()];
 }
+
+/**
+ * Review queries (threads of kind "query") per subject of one study: every query raised, and those
+ * not closed (open or answered). Notes are not queries and never count. One grouped statement.
+ */
+export async function queryCountsBySubject(
+  tx: Tx,
+  orgId: string,
+  studyId: string,
+): Promise<{ raised: Record<string, number>; outstanding: Record<string, number> }> {
+  const rows = await tx
+    .select({
+      usubjid: reviewThreads.usubjid,
+      raised: sql<number>`count(*)::int`,
+      outstanding: sql<number>`(count(*) filter (where ${reviewThreads.status} <> 'closed'))::int`,
+    })
+    .from(reviewThreads)
+    .where(and(eq(reviewThreads.orgId, orgId), eq(reviewThreads.studyId, studyId), eq(reviewThreads.kind, 'query')))
+    .groupBy(reviewThreads.usubjid);
+  const raised: Record<string, number> = {};
+  const outstanding: Record<string, number> = {};
+  for (const row of rows) {
+    raised[row.usubjid] = row.raised;
+    if (row.outstanding > 0) outstanding[row.usubjid] = row.outstanding;
+  }
+  return { raised, outstanding };
+}

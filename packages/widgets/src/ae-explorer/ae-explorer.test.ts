@@ -236,6 +236,11 @@ describe('ae-explorer table', () => {
       ['rr_low', 'Relative risk (Xanomeline / Placebo): 95% CI low'],
       ['rr_high', 'Relative risk (Xanomeline / Placebo): 95% CI high'],
     ]);
+    // Each arm's n drills to that arm's subjects (the row's point plus the arm); nothing else does.
+    expect(table.columns.filter((c) => c.drill).map((c) => [c.name, c.drill])).toEqual([
+      ['arm1_n', { arm: 'Placebo' }],
+      ['arm2_n', { arm: 'Xanomeline' }],
+    ]);
     expect(table.rows).toEqual([
       ['Any adverse event', null, null, 20, 40, 30, 60, ...estimateCells(30, 20)],
       [GI, GI, null, 5, 10, 10, 20, ...estimateCells(10, 5)],

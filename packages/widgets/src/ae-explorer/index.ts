@@ -256,7 +256,8 @@ export const aeExplorer: WidgetType<AeExplorerOptions> = {
       ...arms.flatMap((arm, i): WidgetColumn[] => {
         const head = `${arm} (N=${denominators.get(arm) ?? 0})`;
         return [
-          { name: `arm${i + 1}_n`, label: `${head}: n`, type: 'integer' },
+          // An arm's count drills to that arm's subjects with the row's event.
+          { name: `arm${i + 1}_n`, label: `${head}: n`, type: 'integer', drill: { arm } },
           { name: `arm${i + 1}_pct`, label: `${head}: %`, type: 'number' },
         ];
       }),

@@ -5,7 +5,17 @@ import { DISPOSITION_CATEGORY, DispositionOptions } from '../subject-flow/dispos
 import { count, records, textOrNull } from '../subject-listing/records.ts';
 import { FormatRule } from '../table/rules.ts';
 import type { WidgetContext, WidgetTable, WidgetType } from '../types.ts';
-import { type CountName, KRI_IDS, KRIS, type KriId, kriQueries, PROTOCOL_DEVIATION } from './kris.ts';
+import {
+  type CountName,
+  KRI_IDS,
+  KRIS,
+  type KriId,
+  kriQueries,
+  PROTOCOL_DEVIATION,
+  QUERY_LOOKUP,
+  queryCountsOf,
+  queryLookups,
+} from './kris.ts';
 import { type Direction, type Flag, flagOf, normalApproxScores } from './score.ts';
 
 const DirectionOption = z.enum(['both', 'high', 'low']);
@@ -30,6 +40,11 @@ const Options = DispositionOptions.extend({
   discontinuationDirection: DirectionOption.default('high').describe('Discontinuation: which side flags'),
   screenFailureDirection: DirectionOption.default('both').describe('Screen failure: which side flags'),
   deviationDirection: DirectionOption.default('high').describe('Protocol deviations: which side flags'),
+  queryDirection: DirectionOption.default('high').describe('Query rate: which side flags'),
+  queryStatus: z
+    .enum(['all', 'outstanding'])
+    .default('all')
+    .describe('Query rate counts every query raised on the review page, or only those still open or answered'),
   minSubjects: z
     .number()
     .int()
@@ -68,6 +83,7 @@ const DIRECTION_OF: Record<KriId, keyof Options> = {
   discontinuation: 'discontinuationDirection',
   screen_failure: 'screenFailureDirection',
   deviation: 'deviationDirection',
+  query: 'queryDirection',
 };
 
 const FLAG_RANK: Record<Flag, number> = { Red: 2, Amber: 1, Green: 0 };
@@ -82,6 +98,7 @@ const MISSING: Record<KriId, string> = {
   discontinuation: 'no disposition (DS DSDECOD or ADSL DCDECOD) is mapped',
   screen_failure: 'no screen-failure marker or arm is mapped',
   deviation: 'the study has no protocol deviations (DV) mapped',
+  query: 'review queries are not available here',
 };
 
 interface SiteRow {
@@ -89,17 +106,36 @@ interface SiteRow {
   counts: Partial<Record<CountName, number>>;
 }
 
-function siteRows(results: Parameters<WidgetType<Options>['toTable']>[0]): SiteRow[] {
+function siteRows(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: WidgetContext<Options>): SiteRow[] {
   const sites = new Map<string, SiteRow>();
+  const entryOf = (site: unknown) => {
+    const key = JSON.stringify(site ?? null);
+    const entry = sites.get(key) ?? { site: site ?? null, counts: {} };
+    sites.set(key, entry);
+    return entry;
+  };
   for (const [name, result] of Object.entries(results)) {
-    for (const row of records(result)) {
-      const key = JSON.stringify(row.site ?? null);
-      const entry = sites.get(key) ?? { site: row.site ?? null, counts: {} };
-      entry.counts[name as CountName] = count(row.subjects ?? row.events);
-      sites.set(key, entry);
+    if (name.startsWith(QUERY_LOOKUP)) continue;
+    for (const row of records(result)) entryOf(row.site).counts[name as CountName] = count(row.subjects ?? row.events);
+  }
+  // Query counts come per subject from the server; each subject's lands on its site.
+  const queries = queryCountsOf(ctx);
+  if (queries && ctx.options.kris.includes('query')) {
+    for (const site of sites.values()) site.counts.queries = 0;
+    for (const [name, result] of Object.entries(results)) {
+      if (!name.startsWith(QUERY_LOOKUP)) continue;
+      for (const row of records(result)) {
+        const entry = entryOf(row.site);
+        entry.counts.queries = (entry.counts.queries ?? 0) + (queries[String(row.subject)] ?? 0);
+      }
     }
   }
   return [...sites.values()];
+}
+
+/** Whether a KRI's numerator was counted (its data is mapped, or the server gave the query counts). */
+function counted(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: WidgetContext<Options>, id: KriId) {
+  return id === 'query' ? queryCountsOf(ctx) !== undefined : results[KRIS[id].numerator] !== undefined;
 }
 
 /**
@@ -108,16 +144,19 @@ function siteRows(results: Parameters<WidgetType<Options>['toTable']>[0]): SiteR
  */
 function kriTable(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: WidgetContext<Options>): WidgetTable {
   const { options } = ctx;
-  const sites = siteRows(results);
+  const sites = siteRows(results, ctx);
   const enrolledOf = (site: SiteRow) =>
     results.enrolled ? (site.counts.enrolled ?? 0) : (site.counts.screened ?? 0) - (site.counts.screen_failures ?? 0);
   const denominatorOf = (site: SiteRow, id: KriId) =>
     KRIS[id].denominator === 'screened' ? (site.counts.screened ?? 0) : enrolledOf(site);
-  const shown = options.kris.filter((id) => results[KRIS[id].numerator]);
+  const shown = options.kris.filter((id) => counted(results, ctx, id));
   const notes = options.kris
     .filter((id) => !shown.includes(id))
     .map((id) => `${KRIS[id].label} is not shown: ${MISSING[id]}.`);
-  notes.push('Query rate is not shown: CDP has no source of data-management queries for this study.');
+  if (shown.includes('query'))
+    notes.push(
+      `Query rate: ${options.queryStatus === 'outstanding' ? 'open and answered' : 'all'} review queries on enrolled subjects, per enrolled subject.`,
+    );
 
   const scored = shown.map((id) => {
     const kri = KRIS[id];
@@ -229,7 +268,7 @@ export const kriSiteRisk: WidgetType<Options> = {
   type: 'kri-site-risk',
   name: 'Site risk (KRIs)',
   description:
-    'Key risk indicators per site (AE, serious AE, discontinuation, screen failure and deviation rates) scored against the study, with amber and red flags.',
+    'Key risk indicators per site (AE, serious AE, discontinuation, screen failure, deviation and query rates) scored against the study, with amber and red flags.',
   category: 'table',
   fields: FIELDS,
   datasets: ['DM', 'ADSL'],
@@ -239,7 +278,7 @@ export const kriSiteRisk: WidgetType<Options> = {
   defaultOptions: Options.parse({}),
   defaultSize: { w: 12, h: 10 },
   buildQueries(ctx) {
-    return kriQueries(ctx) as ReturnType<WidgetType<Options>['buildQueries']>;
+    return { ...kriQueries(ctx), ...queryLookups(ctx) } as ReturnType<WidgetType<Options>['buildQueries']>;
   },
   toTable: kriTable,
 };

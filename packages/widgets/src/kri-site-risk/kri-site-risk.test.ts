@@ -154,6 +154,83 @@ describe('kri-site-risk queries', () => {
     expect(Object.keys(kriSiteRisk.buildQueries(ctx)).sort()).toEqual(['enrolled', 'screen_failures', 'screened']);
   });
 
+  it('the query rate looks up the sites of subjects with queries, 1,000 subjects per lookup', () => {
+    const raised = Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`S-${i}`, 1]));
+    const ctx = {
+      ...SDTM,
+      fields: { subject_id: DM('USUBJID'), site: DM('SITEID'), arm: DM('ARM') },
+      options: kriSiteRisk.options.parse({ kris: ['query'] }),
+      study: { reviewQueries: { raised, outstanding: { 'S-1': 1 } } },
+    };
+    const queries = kriSiteRisk.buildQueries(ctx);
+    expect(Object.keys(queries).sort()).toEqual([
+      'enrolled',
+      'query_subjects_0',
+      'query_subjects_1',
+      'query_subjects_2',
+      'screened',
+    ]);
+    const inFilter = (name: string) => queries[name]?.where?.find((f) => f.op === 'in')?.value as string[];
+    expect(inFilter('query_subjects_0')).toHaveLength(1000);
+    expect(inFilter('query_subjects_2')).toHaveLength(1);
+    // Outstanding only: one subject, one lookup. No counts given: no lookup (and the KRI is named missing).
+    const outstanding = { ...ctx, options: kriSiteRisk.options.parse({ kris: ['query'], queryStatus: 'outstanding' }) };
+    expect(Object.keys(kriSiteRisk.buildQueries(outstanding)).filter((k) => k.startsWith('query'))).toEqual([
+      'query_subjects_0',
+    ]);
+    expect(Object.keys(kriSiteRisk.buildQueries({ ...ctx, study: {} })).some((k) => k.startsWith('query'))).toBe(false);
+  });
+
+  it('adds each subject’s queries to its site, and flags the query rate like the other rates', () => {
+    const lookup = (rows: unknown[][]): QueryResult => ({
+      columns: [
+        { name: 'site', type: 'string' },
+        { name: 'subject', type: 'string' },
+        { name: 'rows', type: 'integer' },
+      ],
+      rows,
+      truncated: false,
+    });
+    const results = {
+      screened: bySite('subjects', [
+        ['A', 4],
+        ['B', 5],
+        ['C', 6],
+      ]),
+      enrolled: bySite('subjects', [
+        ['A', 4],
+        ['B', 5],
+        ['C', 6],
+      ]),
+      query_subjects_0: lookup([
+        ['A', 'a1', 1],
+        ['C', 'c1', 1],
+        ['C', 'c2', 1],
+      ]),
+    };
+    const ctx = {
+      ...SDTM,
+      options: kriSiteRisk.options.parse({ kris: ['query'], minSubjects: 1 }),
+      // a1 has 2 queries; c1 and c2 30 between them; B none (its rate is 0, not missing).
+      study: { reviewQueries: { raised: { a1: 2, c1: 10, c2: 20 }, outstanding: {} } },
+    };
+    const table = kriSiteRisk.toTable(results, ctx);
+    const rows = new Map(table.rows.map((row) => [row[0], row]));
+    // Rates 2/4, 0/5, 30/6 (the rate example above without site B's 10 events): μ = 32/15.
+    const mu = 32 / 15;
+    const z0 = [
+      [2, 4],
+      [0, 5],
+      [30, 6],
+    ].map(([x = 0, n = 1]) => (x / n - mu) / Math.sqrt(mu / n));
+    const phi = z0.reduce((s, z) => s + z * z, 0) / 3;
+    const z = (x: number, n: number) => (x / n - mu) / Math.sqrt((phi * mu) / n);
+    expect(rows.get('A')?.slice(4, 6)).toEqual([0.5, Math.round(z(2, 4) * 100) / 100]);
+    expect(rows.get('B')?.slice(4, 6)).toEqual([0, Math.round(z(0, 5) * 100) / 100]);
+    expect(rows.get('C')?.slice(4, 6)).toEqual([5, Math.round(z(30, 6) * 100) / 100]);
+    expect(table.notes).toContain('Query rate: all review queries on enrolled subjects, per enrolled subject.');
+  });
+
   it('refuses a red threshold at or under the amber one', () => {
     expect(kriSiteRisk.options.safeParse({ amber: 3, red: 2 }).success).toBe(false);
     expect(widgetType('kri-site-risk')).toBe(kriSiteRisk);
@@ -220,9 +297,8 @@ describe('kri-site-risk table', () => {
     ]);
     expect(table.notes?.[0]).toContain('AE rate 2.8 AEs per subject, Screen failure 30% of screened');
     expect(table.notes).toContain('Serious AE rate is not shown: no AE seriousness (AESER) is mapped.');
-    expect(table.notes).toContain(
-      'Query rate is not shown: CDP has no source of data-management queries for this study.',
-    );
+    // No query counts were given (ctx.study has none), so the query rate is named as missing.
+    expect(table.notes).toContain('Query rate is not shown: review queries are not available here.');
   });
 
   it('the chart puts each site at its score, coloured by flag, with the thresholds drawn', () => {

@@ -6,7 +6,7 @@ import { discontinuedFilters, enrolledFilters, screenFailureFilters } from '../s
 import type { WidgetContext } from '../types.ts';
 import type { KriKind } from './score.ts';
 
-export const KRI_IDS = ['ae', 'sae', 'discontinuation', 'screen_failure', 'deviation'] as const;
+export const KRI_IDS = ['ae', 'sae', 'discontinuation', 'screen_failure', 'deviation', 'query'] as const;
 export type KriId = (typeof KRI_IDS)[number];
 
 export interface KriDefinition {
@@ -68,6 +68,15 @@ export const KRIS: Record<KriId, KriDefinition> = {
     numerator: 'deviations',
     denominator: 'enrolled',
   },
+  query: {
+    id: 'query',
+    label: 'Query rate',
+    unit: 'queries per subject',
+    column: 'Query rate',
+    kind: 'rate',
+    numerator: 'queries',
+    denominator: 'enrolled',
+  },
 };
 
 /** DV DVTERM: any protocol deviation column says where the deviations are (one row per deviation). */
@@ -80,7 +89,20 @@ export const PROTOCOL_DEVIATION: WidgetFieldSpec = {
   description: 'DV DVTERM (or DVDECOD): one row per protocol deviation',
 };
 
-export type CountName = 'screened' | 'enrolled' | 'screen_failures' | 'discontinued' | 'aes' | 'saes' | 'deviations';
+export type CountName =
+  | 'screened'
+  | 'enrolled'
+  | 'screen_failures'
+  | 'discontinued'
+  | 'aes'
+  | 'saes'
+  | 'deviations'
+  | 'queries';
+
+/** Result names of the per-subject query lookups (`query_subjects_0`, `_1`, …; see `queryLookups`). */
+export const QUERY_LOOKUP = 'query_subjects_';
+/** The engine takes at most 1,000 values in one `in` filter: subjects with queries go in chunks. */
+const LOOKUP_CHUNK = 1000;
 
 export interface KriOptionsForQueries {
   screenFailureValues: string[];
@@ -89,6 +111,7 @@ export interface KriOptionsForQueries {
   seriousValues: string[];
   treatmentEmergentOnly: boolean;
   kris: KriId[];
+  queryStatus: 'all' | 'outstanding';
 }
 
 /** Any AE column tells which dataset holds the events. */
@@ -156,4 +179,43 @@ export function kriQueries(ctx: WidgetContext<KriOptionsForQueries>): Partial<Re
   const deviation = maybeCol(ctx, 'protocol_deviation');
   if (deviation && wanted.has('deviation')) queries.deviations = eventCounts(ctx, deviation, [], enrolled);
   return queries;
+}
+
+/** Review queries per subject (USUBJID → count) for the widget's `queryStatus`, when the server gave them. */
+export function queryCountsOf(ctx: WidgetContext<KriOptionsForQueries>): Record<string, number> | undefined {
+  const counts = ctx.study?.reviewQueries;
+  if (!counts) return undefined;
+  return ctx.options.queryStatus === 'outstanding' ? counts.outstanding : counts.raised;
+}
+
+/**
+ * The query rate's numerator lives in PostgreSQL (review threads of kind "query", counted per
+ * subject by the server into `ctx.study.reviewQueries`), its denominator in the study's data. These
+ * lookups find, in DuckDB, the site of each enrolled subject that has queries, with the dashboard's
+ * filters applied, so a filtered-out subject's queries never count; `toTable` then adds each
+ * subject's count to its site. One lookup per 1,000 subjects with queries.
+ */
+export function queryLookups(ctx: WidgetContext<KriOptionsForQueries>): Record<string, QuerySpec> {
+  const counts = queryCountsOf(ctx);
+  if (!counts || !ctx.options.kris.includes('query')) return {};
+  const subjects = Object.keys(counts)
+    .filter((id) => (counts[id] ?? 0) > 0)
+    .sort();
+  const site = col(ctx, 'site');
+  const subject = col(ctx, 'subject_id');
+  const base = baseSpec(ctx, { uses: [site] });
+  const enrolled = enrolledFilters(ctx, ctx.options.screenFailureValues) ?? [];
+  const lookups: Record<string, QuerySpec> = {};
+  for (let i = 0; i * LOOKUP_CHUNK < subjects.length; i++) {
+    const chunk = subjects.slice(i * LOOKUP_CHUNK, (i + 1) * LOOKUP_CHUNK);
+    lookups[`${QUERY_LOOKUP}${i}`] = {
+      ...restrict(ctx, base, [...enrolled, { column: subject, op: 'in', value: chunk }]),
+      groupBy: [
+        { column: site, as: 'site' },
+        { column: subject, as: 'subject' },
+      ],
+      measures: [{ op: 'count', as: 'rows' }],
+    };
+  }
+  return lookups;
 }

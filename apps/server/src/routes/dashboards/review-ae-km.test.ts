@@ -298,6 +298,48 @@ describe.skipIf(!hasData)('AE explorer on the CDISC pilot', () => {
     // Default arms: the reference is the one named like Placebo, the comparison the first other arm.
     checkExplorer(data, want, 'Xanomeline High Dose', 'Placebo');
   });
+
+  it('an arm cell drills to that arm’s subjects with the event: as many as the cell, the ones SQL finds', async () => {
+    const created = await t.request(sessions.get(studies.adam.id) as Session, {
+      method: 'POST',
+      url: `/api/studies/${studies.adam.id}/dashboards`,
+      payload: { name: 'Safety', templateId: 'safety-review' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const dashboard = created.json().data as { id: string };
+    const base = `/api/studies/${studies.adam.id}/dashboards/${dashboard.id}/widgets/ae-explorer`;
+    const res = await t.request(sessions.get(studies.adam.id) as Session, { method: 'GET', url: `${base}/data` });
+    expect(res.statusCode, res.body).toBe(200);
+    const data = res.json() as WidgetDataResponse;
+    const placebo = data.columns.find((c) => c.drill?.arm === 'Placebo');
+    expect(placebo?.name).toMatch(/^arm\d_n$/);
+    // The most frequent preferred term of Placebo, and the "any adverse event" line.
+    const rows = table(data);
+    const term = rows
+      .filter((r) => r.ae_term !== null)
+      .sort((a, b) => Number(b[placebo?.name ?? '']) - Number(a[placebo?.name ?? '']))[0];
+    for (const row of [term, rows[0]]) {
+      const point = {
+        ...(row?.ae_body_system !== null ? { ae_body_system: row?.ae_body_system } : {}),
+        ...(row?.ae_term !== null ? { ae_term: row?.ae_term } : {}),
+        ...placebo?.drill,
+      };
+      const drill = await t.request(sessions.get(studies.adam.id) as Session, {
+        method: 'GET',
+        url: `${base}/subjects?point=${encodeURIComponent(JSON.stringify(point))}&limit=1000`,
+      });
+      expect(drill.statusCode, drill.body).toBe(200);
+      const listing = drill.json() as { total: number; columns: { field?: string }[]; rows: unknown[][] };
+      const id = listing.columns.findIndex((c) => c.field === 'subject_id');
+      const subjects = listing.rows.map((r) => String(r[id])).sort();
+      const where = row?.ae_term !== null ? `AND e.AEDECOD = '${String(row?.ae_term).replaceAll("'", "''")}'` : '';
+      const expected = (
+        await studies.adam.sql(`SELECT DISTINCT usubjid FROM (${adamEvents(where)}) WHERE arm = 'Placebo' ORDER BY 1`)
+      ).map((r) => String(r[0]));
+      expect(listing.total, JSON.stringify(point)).toBe(row?.[placebo?.name ?? '']);
+      expect(subjects).toEqual(expected);
+    }
+  });
 });
 
 const KM = (dataset = 'ADTTE') => ({

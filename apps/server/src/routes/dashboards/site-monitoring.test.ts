@@ -156,12 +156,12 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
         if (shownFlag) flags.push(`${site}:${shownFlag}`);
       });
     }
-    // The pilot has no DV: the table says so, and says there is no query source.
+    // The pilot has no DV: the table says so. No query has been raised yet: every site's rate is 0.
     expect(answer.columns.some((c) => c.name.startsWith('deviation'))).toBe(false);
     expect(answer.notes).toContain(
       'Protocol deviations is not shown: the study has no protocol deviations (DV) mapped.',
     );
-    expect(answer.notes.some((n) => n.startsWith('Query rate is not shown'))).toBe(true);
+    expect(table(answer).every((r) => r.query_value === 0 && r.query_score === 0)).toBe(true);
     // Worst site first.
     const order = table(answer).map((r) => r.flag);
     const rank = (f: unknown) => (f === 'Red' ? 2 : f === 'Amber' ? 1 : f === 'Green' ? 0 : -1);
@@ -172,7 +172,8 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
     const chart = await widget('kri-scores');
     const option = chart.chart as { series: Array<{ data: Array<{ value: number[]; point: { site: string } }> }> };
     const dots = option.series.flatMap((s) => s.data);
-    expect(dots).toHaveLength(17 * 4);
+    // AE, serious AE, discontinuation, screen failure and query rate (SDTM has no DV).
+    expect(dots).toHaveLength(17 * 5);
     const tableRows = table(await widget('kri-table'));
     const first = dots.find((d) => d.value[1] === 0);
     const row = tableRows.find((r) => r.site === first?.point.site);
@@ -190,5 +191,98 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
     expect(res.statusCode, res.body).toBe(200);
     const listing = res.json() as SubjectListing;
     expect(listing.total).toBe(subjects);
+  });
+
+  it('the query rate: review queries from PostgreSQL per enrolled subject, by site, against plain SQL', async () => {
+    // Subjects to raise queries on: enrolled ones at the three largest sites, and one screen failure.
+    const enrolled = (await sql(`
+      SELECT USUBJID, SITEID FROM dm WHERE RFSTDTC IS NOT NULL
+        AND SITEID IN (SELECT SITEID FROM dm GROUP BY SITEID ORDER BY count(*) DESC, SITEID LIMIT 3)
+      ORDER BY SITEID, USUBJID`)) as string[][];
+    const [[failure] = []] = (await sql(
+      `SELECT USUBJID FROM dm WHERE ARM = 'Screen Failure' ORDER BY USUBJID LIMIT 1`,
+    )) as string[][];
+    const raise = async (usubjid: string, kind: 'query' | 'note' = 'query') => {
+      const res = await t.request(manager, {
+        method: 'POST',
+        url: `/api/studies/${studyId}/review/threads`,
+        payload: { kind, usubjid, title: 'Please check', body: 'Source data verification' },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().data.id as string;
+    };
+    // The first site's subjects get two queries each, every third subject elsewhere one.
+    const firstSite = enrolled[0]?.[1];
+    const ids: string[] = [];
+    for (const [index, [usubjid, site]] of enrolled.entries()) {
+      if (site === firstSite) ids.push(await raise(String(usubjid)), await raise(String(usubjid)));
+      else if (index % 3 === 0) ids.push(await raise(String(usubjid)));
+    }
+    await raise(String(enrolled[1]?.[0]), 'note'); // a note is not a query
+    await raise(String(failure)); // a screen failure is not in the denominator, nor its query
+    const closed = ids[0];
+    const close = await t.request(manager, {
+      method: 'PATCH',
+      url: `/api/studies/${studyId}/review/threads/${closed}`,
+      payload: { status: 'closed' },
+    });
+    expect(close.statusCode, close.body).toBe(200);
+
+    // Expected: queries per subject from PostgreSQL, each subject's site and enrolment from DuckDB.
+    const { rows: perSubject } = await t.admin.query(
+      `select usubjid, count(*)::int as raised, (count(*) filter (where status <> 'closed'))::int as outstanding
+         from review_threads where study_id = $1 and kind = 'query' group by usubjid`,
+      [studyId],
+    );
+    const dm = (await sql(`SELECT USUBJID, SITEID, RFSTDTC IS NOT NULL FROM dm ORDER BY SITEID`)) as [
+      string,
+      string,
+      boolean,
+    ][];
+    const siteOf = new Map(dm.map(([u, s, e]) => [u, { site: s, enrolled: e }]));
+    const sites = [...new Set(dm.map(([, s]) => s))].sort();
+    const expectedFor = (kind: 'raised' | 'outstanding') => {
+      const x = new Map(sites.map((s) => [s, 0]));
+      for (const row of perSubject) {
+        const subject = siteOf.get(row.usubjid);
+        if (subject?.enrolled) x.set(subject.site, (x.get(subject.site) ?? 0) + row[kind]);
+      }
+      const n = new Map(sites.map((s) => [s, dm.filter(([, site, e]) => site === s && e).length]));
+      const counts = sites.map((s) => [x.get(s) ?? 0, n.get(s) ?? 0] as [number, number]);
+      return { counts, scores: referenceScores(counts, false) };
+    };
+
+    const check = (answer: WidgetDataResponse, kind: 'raised' | 'outstanding') => {
+      const { counts, scores } = expectedFor(kind);
+      const rows = new Map(table(answer).map((r) => [String(r.site), r]));
+      sites.forEach((site, i) => {
+        const [x, n] = counts[i] ?? [0, 0];
+        const got = rows.get(String(site));
+        expect(Math.abs(Number(got?.query_value) - x / n), `query rate at ${site}`).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(Number(got?.query_score) - (scores[i] ?? Number.NaN)), `score at ${site}`).toBeLessThanOrEqual(
+          0.0051,
+        );
+        const flag = n < 3 ? null : (scores[i] ?? 0) >= 3 ? 'Red' : (scores[i] ?? 0) >= 2 ? 'Amber' : 'Green';
+        expect(got?.query_flag, `query flag at ${site}`).toBe(flag);
+      });
+      return counts;
+    };
+    // The answer kept for the first test must not be served: the new queries change it.
+    const counts = check(await widget('kri-table'), 'raised');
+    expect(counts.reduce((s, [x]) => s + x, 0)).toBe(ids.length);
+    expect(counts.filter(([x]) => x > 0).length).toBe(3);
+
+    // Only open and answered queries, through the builder's preview of the same widget.
+    const definition = dashboard.document.pages
+      .flatMap((p) => Object.values(p.widgets))
+      .find((w) => w.type === 'kri-site-risk');
+    const preview = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/widgets/preview`,
+      payload: { widget: { ...definition, options: { ...definition?.options, queryStatus: 'outstanding' } } },
+    });
+    expect(preview.statusCode, preview.body).toBe(200);
+    const outstanding = check(preview.json().data, 'outstanding');
+    expect(outstanding.reduce((s, [x]) => s + x, 0)).toBe(ids.length - 1);
   });
 });

@@ -19,6 +19,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { drillSubjects } from '../../dashboards/drill.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
 import { filterValues } from '../../dashboards/filter-values.ts';
+import { reviewQueriesForWidget } from '../../dashboards/review-queries.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
 import { studySettingsOf } from '../../dashboards/study-settings.ts';
@@ -69,7 +70,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
       widget,
       version,
       sources: fieldSources(version, found.document),
-      study: studySettingsOf(found.study),
+      study: studySettingsOf(found.study, found.reviewQueries),
       dashboard: found.dashboard.row,
     };
   }
@@ -183,13 +184,14 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
       const study = await studyFor(ctx, actor, request.params.id, 'dashboard:edit:assigned');
       const version = await activeVersionData(ctx, actor, study);
       if (!version) throw noData();
+      const queries = await reviewQueriesForWidget(ctx, actor.orgId, study.id, request.body.widget);
       const resolved = resolveWidget(
         request.body.widget,
         resolverOf(version),
         request.body.filters,
         undefined,
         undefined,
-        studySettingsOf(study),
+        studySettingsOf(study, queries),
       );
       const sample = await sampleRows(engine, version, request.body.widget, resolved);
       if (resolved.problem) return { data: null, error: resolved.problem, report: resolved.report, sample };

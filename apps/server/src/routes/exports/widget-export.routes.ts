@@ -54,7 +54,7 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
       if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
       const { filters, format } = request.query;
       const sources = fieldSources(version, document);
-      const settings = studySettingsOf(found.study);
+      const settings = studySettingsOf(found.study, found.reviewQueries);
       const chunkAt = (offset: number) =>
         runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, { offset }, sources, settings));
       const first = await chunkAt(0);

@@ -9,8 +9,16 @@
 export interface SubjectList {
   /** What the list was, as the profile shows it ("Subjects with Gastrointestinal disorders"). */
   label: string;
-  /** Subject ids (USUBJID) in the order the list showed them. */
+  /** Subject ids (USUBJID) in the order the list showed them: the page on screen, or the whole list. */
   subjects: string[];
+  /**
+   * Where the whole list comes from when `subjects` is one page of it: a paged subjects API (the
+   * drill-down's) with its query, where the page starts, and how many subjects the list has. The
+   * profile reads the rest from it (`wholeSubjectList`), so previous/next walk the whole list.
+   */
+  source?: { path: string; query: Record<string, string> };
+  offset?: number;
+  total?: number;
 }
 
 const PREFIX = 'cdp.subject-list.';
@@ -27,7 +35,7 @@ export function rememberSubjectList(studyId: string, list: SubjectList): string 
   const subjects = list.subjects.slice(0, MAX_SUBJECTS);
   const key = `${studyId.slice(0, 8)}-${hash(`${list.label}\u0000${subjects.join('\u0000')}`)}`;
   try {
-    sessionStorage.setItem(PREFIX + key, JSON.stringify({ label: list.label, subjects }));
+    sessionStorage.setItem(PREFIX + key, JSON.stringify({ ...list, subjects }));
   } catch {
     // Storage full or disabled: the profile still opens, without previous/next.
   }
@@ -42,22 +50,73 @@ export function readSubjectList(key: string | undefined): SubjectList | undefine
     if (!raw) return undefined;
     const value = JSON.parse(raw) as Partial<SubjectList>;
     if (typeof value.label !== 'string' || !Array.isArray(value.subjects)) return undefined;
-    return { label: value.label, subjects: value.subjects.filter((s): s is string => typeof s === 'string') };
+    const subjects = value.subjects.filter((s): s is string => typeof s === 'string');
+    const paged =
+      value.source &&
+      typeof value.source.path === 'string' &&
+      typeof value.offset === 'number' &&
+      typeof value.total === 'number';
+    return paged
+      ? { label: value.label, subjects, source: value.source, offset: value.offset, total: value.total }
+      : { label: value.label, subjects };
   } catch {
     return undefined;
   }
 }
 
-/** The neighbours of `subjectId` in a remembered list. */
+/**
+ * The neighbours of `subjectId` in a remembered list. Of a page (`offset`, `total`), the place is
+ * in the whole list, and a neighbour past the page's edge is unknown until the whole list is read.
+ */
 export function neighbours(list: SubjectList | undefined, subjectId: string) {
   const index = list ? list.subjects.indexOf(subjectId) : -1;
-  if (!list || index < 0) return { index: -1, total: list?.subjects.length ?? 0 };
+  const offset = list?.offset ?? 0;
+  const total = list?.total ?? list?.subjects.length ?? 0;
+  if (!list || index < 0) return { index: -1, total };
   return {
-    index,
-    total: list.subjects.length,
+    index: offset + index,
+    total,
     previous: index > 0 ? list.subjects[index - 1] : undefined,
     next: index < list.subjects.length - 1 ? list.subjects[index + 1] : undefined,
   };
+}
+
+/** Whether a remembered list is one page of a longer list the profile can read whole. */
+export function isPartial(list: SubjectList | undefined): boolean {
+  return !!list?.source && list.total !== undefined && list.subjects.length < Math.min(list.total, MAX_SUBJECTS);
+}
+
+/** One page of subject ids of a list's source, in order. */
+export type SubjectPageReader = (
+  source: NonNullable<SubjectList['source']>,
+  offset: number,
+  limit: number,
+) => Promise<string[]>;
+
+/** Pages the drill-down API gives at once (its `limit` maximum). */
+export const SOURCE_PAGE = 1000;
+
+/**
+ * The whole list behind a page (at most 5,000 subjects, the most a list keeps), read page by page
+ * from its source in order, duplicates dropped (a listing may repeat a subject); remembered under
+ * the same key so the next profile of the list reads nothing.
+ */
+export async function wholeSubjectList(key: string, list: SubjectList, read: SubjectPageReader): Promise<SubjectList> {
+  if (!isPartial(list) || !list.source) return list;
+  const want = Math.min(list.total ?? 0, MAX_SUBJECTS);
+  const subjects: string[] = [];
+  for (let offset = 0; offset < want; offset += SOURCE_PAGE) {
+    const page = await read(list.source, offset, Math.min(SOURCE_PAGE, want - offset));
+    subjects.push(...page);
+    if (page.length === 0) break;
+  }
+  const whole: SubjectList = { label: list.label, subjects: [...new Set(subjects)] };
+  try {
+    sessionStorage.setItem(PREFIX + key, JSON.stringify(whole));
+  } catch {
+    // Storage full: this profile still walks the whole list; the next one reads it again.
+  }
+  return whole;
 }
 
 /** FNV-1a, 32 bits, as base36: a short stable key, not a security measure. */

@@ -11,8 +11,15 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '.
 import { cn } from '../../../lib/cn.ts';
 import { plural } from '../../../lib/format.ts';
 import { SubjectLink } from '../../subjects/components/subject-link.tsx';
+import type { SubjectList } from '../../subjects/subject-links.ts';
 import { useCanOpenProfile } from '../../subjects/use-can-open-profile.ts';
-import { type DrillPoint, subjectsQuery, type WidgetDataScope } from '../api/dashboards-api.ts';
+import {
+  type DrillPoint,
+  dashboardPath,
+  filtersParam,
+  subjectsQuery,
+  type WidgetDataScope,
+} from '../api/dashboards-api.ts';
 import { cellText, isNumericColumn } from '../lib/widget-cells.ts';
 import { CopyIdsButton } from './copy-ids-button.tsx';
 import { DataVersionLine } from './data-version-line.tsx';
@@ -108,6 +115,12 @@ function DrillContent({
             studyId={scope.studyId}
             listing={query.data}
             label={query.data.description || drill.widgetTitle}
+            // The whole drill-down, for previous/next on the profile past this page's edges.
+            source={{
+              path: `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${drill.widgetId}/subjects`,
+              query: { filters: filtersParam(drill.filters), point: JSON.stringify(drill.point) },
+            }}
+            offset={(page - 1) * PAGE_SIZE}
           />
         )}
       </div>
@@ -118,11 +131,29 @@ function DrillContent({
   );
 }
 
-function SubjectTable({ studyId, listing, label }: { studyId: string; listing: SubjectListing; label: string }) {
+function SubjectTable({
+  studyId,
+  listing,
+  label,
+  source,
+  offset,
+}: {
+  studyId: string;
+  listing: SubjectListing;
+  label: string;
+  source: NonNullable<SubjectList['source']>;
+  offset: number;
+}) {
   const idIndex = listing.columns.findIndex((c) => c.field === 'subject_id');
   const linked = useCanOpenProfile(studyId);
-  // The page on screen is the list previous/next walks through on the profile.
-  const list = () => ({ label, subjects: listing.rows.map((row) => String(row[idIndex])) });
+  // The page on screen, with where it sits in the whole list; the profile reads the rest from `source`.
+  const list = (): SubjectList => ({
+    label,
+    subjects: listing.rows.map((row) => String(row[idIndex])),
+    source,
+    offset,
+    total: listing.total,
+  });
   return (
     <Table aria-label="Subjects">
       <TableHeader className="sticky top-0 z-10">

@@ -161,6 +161,21 @@ export function TableWidget({
                 <span className="block max-w-[min(18rem,45cqw)] truncate" title={cellText(value, column.column)}>
                   {cell(value, column)}
                 </span>
+              ) : column.column.drill && onDrill && typeof value === 'number' && value > 0 ? (
+                // A group's count (an arm's n) lists that group's subjects of this row.
+                <button
+                  type="button"
+                  className="rounded-sm text-primary tabular-nums underline-offset-2 hover:underline focus-visible:ring-2 focus-visible:ring-ring focus-visible:outline-none"
+                  aria-label={`View subjects: ${describePoint({ ...shown.point, ...column.column.drill }, columns)}`}
+                  title="View these subjects"
+                  data-drill-cell={column.column.name}
+                  onClick={(event) => {
+                    event.stopPropagation();
+                    onDrill({ ...shown.point, ...column.column.drill });
+                  }}
+                >
+                  {cell(value, column)}
+                </button>
               ) : (
                 cell(value, column)
               )}

@@ -1,4 +1,9 @@
-import type { ReviewRecordStatusDto, ReviewStatus, ReviewThreadDto } from '@cdp/contracts';
+import {
+  REVIEW_RECORDS_MAX_LIMIT,
+  type ReviewRecordStatusDto,
+  type ReviewStatus,
+  type ReviewThreadDto,
+} from '@cdp/contracts';
 import { queryOptions } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
@@ -65,17 +70,29 @@ export const reviewRecordsQuery = (
     },
   });
 
-/** The review status of every record of some subjects in one dataset (a listing's page, a grid's rows on screen). */
-export const SUBJECT_RECORDS_LIMIT = 500;
+/**
+ * The review status of every record of some subjects in one dataset (a listing's page, a grid's rows
+ * on screen), page after page of the API's largest page, so no record goes without its badge.
+ */
 export const subjectsRecordsQuery = (studyId: string, dataset: string, usubjids: string[]) =>
   queryOptions({
     queryKey: reviewKeys.subjects(studyId, dataset, usubjids),
-    queryFn: ({ signal }) => {
-      const search = new URLSearchParams(usubjids.map((id) => ['usubjids', id]));
-      search.set('limit', String(SUBJECT_RECORDS_LIMIT));
-      return api<ReviewRecordPage>(`${reviewPath(studyId)}/datasets/${encodeURIComponent(dataset)}/records?${search}`, {
-        signal,
-      });
+    queryFn: async ({ signal }): Promise<ReviewRecordPage> => {
+      const pageOf = (offset: number) => {
+        const search = new URLSearchParams(usubjids.map((id) => ['usubjids', id]));
+        search.set('offset', String(offset));
+        search.set('limit', String(REVIEW_RECORDS_MAX_LIMIT));
+        const path = `${reviewPath(studyId)}/datasets/${encodeURIComponent(dataset)}/records?${search}`;
+        return api<ReviewRecordPage>(path, { signal });
+      };
+      const first = await pageOf(0);
+      const data = [...first.data];
+      while (data.length < first.page.total) {
+        const next = await pageOf(data.length);
+        if (next.data.length === 0) break;
+        data.push(...next.data);
+      }
+      return { ...first, data, page: { ...first.page, limit: data.length } };
     },
     enabled: usubjids.length > 0,
   });

@@ -1,12 +1,11 @@
 import type { ReviewRecordStatusDto } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { SUBJECT_RECORDS_LIMIT, subjectsRecordsQuery } from '../api/review-api.ts';
+import { subjectsRecordsQuery } from '../api/review-api.ts';
 
 /**
  * The review status of the records of some subjects in one dataset, by key text: what a listing's
- * page or a grid's rows on screen need for their badges. `truncated` when those subjects have more
- * records than one answer holds (the rows past it show no badge rather than a wrong one).
+ * page or a grid's rows on screen need for their badges, every page of them (`subjectsRecordsQuery`).
  */
 export function useSubjectsReview(studyId: string, dataset: string | null, usubjids: string[], enabled: boolean) {
   const sorted = useMemo(() => [...new Set(usubjids)].sort().slice(0, 1000), [usubjids]);
@@ -22,7 +21,7 @@ export function useSubjectsReview(studyId: string, dataset: string | null, usubj
   return {
     key: query.data?.meta.key ?? null,
     statusOf: (recordKey: string) => byKey.get(recordKey),
-    truncated: (query.data?.page.total ?? 0) > SUBJECT_RECORDS_LIMIT,
+    truncated: (query.data?.data.length ?? 0) < (query.data?.page.total ?? 0),
     error: query.error,
   };
 }

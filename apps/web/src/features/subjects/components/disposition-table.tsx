@@ -1,9 +1,10 @@
 import type { SubjectEvent } from '@cdp/contracts';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { DateCell, orMissing } from './profile-cells.tsx';
+import { type ProfileReview, ReviewCell, ReviewHead } from './subject-review.tsx';
 
 /** Disposition events and milestones (DS, or ADSL's end of study). */
-export function DispositionTable({ events }: { events: SubjectEvent[] }) {
+export function DispositionTable({ events, review }: { events: SubjectEvent[]; review?: ProfileReview | null }) {
   if (events.length === 0) {
     return <p className="px-5 py-6 text-[13px] text-muted-foreground">No disposition recorded.</p>;
   }
@@ -13,6 +14,7 @@ export function DispositionTable({ events }: { events: SubjectEvent[] }) {
         <TableRow>
           <TableHead>Date</TableHead>
           <TableHead>Event</TableHead>
+          <ReviewHead review={review} />
           <TableHead>Category</TableHead>
         </TableRow>
       </TableHeader>
@@ -26,6 +28,11 @@ export function DispositionTable({ events }: { events: SubjectEvent[] }) {
               <div className="font-medium">{e.decod ?? e.term}</div>
               {e.decod && e.decod !== e.term ? <div className="text-xs text-muted-foreground">{e.term}</div> : null}
             </TableCell>
+            <ReviewCell
+              review={review}
+              event={e}
+              label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.decod ?? e.term}`}
+            />
             <TableCell className="py-2 text-muted-foreground">{orMissing(e.category)}</TableCell>
           </TableRow>
         ))}

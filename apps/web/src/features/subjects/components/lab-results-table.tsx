@@ -4,9 +4,18 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '.
 import { cn } from '../../../lib/cn.ts';
 import { isAbnormal } from '../lib/measurement-model.ts';
 import { DateCell, orMissing } from './profile-cells.tsx';
+import { type ProfileReview, ReviewCell, ReviewHead } from './subject-review.tsx';
 
 /** One test's results (labs or vital signs), a row per record, out-of-range ones flagged. */
-export function LabResultsTable({ results, label }: { results: SubjectMeasurement[]; label: string }) {
+export function LabResultsTable({
+  results,
+  label,
+  review,
+}: {
+  results: SubjectMeasurement[];
+  label: string;
+  review?: ProfileReview | null;
+}) {
   return (
     <Table aria-label={label}>
       <TableHeader>
@@ -14,6 +23,7 @@ export function LabResultsTable({ results, label }: { results: SubjectMeasuremen
           <TableHead>Visit</TableHead>
           <TableHead>Date</TableHead>
           <TableHead className="text-right">Result</TableHead>
+          <ReviewHead review={review} />
           <TableHead>Unit</TableHead>
           <TableHead className="text-right">Low</TableHead>
           <TableHead className="text-right">High</TableHead>
@@ -40,6 +50,11 @@ export function LabResultsTable({ results, label }: { results: SubjectMeasuremen
               <TableCell className={cn('py-2 text-right tabular-nums', abnormal && 'font-semibold')}>
                 {m.value ?? orMissing(m.text)}
               </TableCell>
+              <ReviewCell
+                review={review}
+                event={m}
+                label={`${m.dataset.toUpperCase()} ${m.seq ?? ''} ${m.test} ${m.visit ?? ''}`}
+              />
               <TableCell className="py-2 text-muted-foreground">{orMissing(m.unit)}</TableCell>
               <TableCell className="py-2 text-right text-muted-foreground tabular-nums">{orMissing(m.low)}</TableCell>
               <TableCell className="py-2 text-right text-muted-foreground tabular-nums">{orMissing(m.high)}</TableCell>

@@ -6,6 +6,7 @@ import { plural } from '../../../lib/format.ts';
 import { EChart } from '../../dashboards/widget/echart.tsx';
 import { measurementOption, testSeries } from '../lib/measurement-model.ts';
 import { LabResultsTable } from './lab-results-table.tsx';
+import type { ProfileReview } from './subject-review.tsx';
 
 /**
  * Labs or vital signs over time: pick a test (those with out-of-range results first), see its
@@ -16,11 +17,13 @@ export function MeasurementsCard({
   noun,
   measurements,
   sources,
+  review,
 }: {
   title: string;
   noun: string;
   measurements: SubjectMeasurement[];
   sources: string[];
+  review?: ProfileReview | null;
 }) {
   const series = useMemo(() => testSeries(measurements), [measurements]);
   const [picked, setPicked] = useState<string | undefined>(undefined);
@@ -75,7 +78,7 @@ export function MeasurementsCard({
               <EChart option={option} label={`${current.test} over time`} className="h-full w-full" />
             </div>
             <div className="max-h-72 overflow-y-auto border-t border-border">
-              <LabResultsTable results={current.results} label={`${current.test} results`} />
+              <LabResultsTable results={current.results} label={`${current.test} results`} review={review} />
             </div>
           </div>
         </div>

@@ -1,9 +1,10 @@
 import type { SubjectEvent } from '@cdp/contracts';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { DateCell, orMissing } from './profile-cells.tsx';
+import { type ProfileReview, ReviewCell, ReviewHead } from './subject-review.tsx';
 
 /** The subject's medical history (MH or ADMH). */
-export function MedicalHistoryTable({ events }: { events: SubjectEvent[] }) {
+export function MedicalHistoryTable({ events, review }: { events: SubjectEvent[]; review?: ProfileReview | null }) {
   if (events.length === 0) {
     return <p className="px-5 py-6 text-[13px] text-muted-foreground">No medical history recorded.</p>;
   }
@@ -13,6 +14,7 @@ export function MedicalHistoryTable({ events }: { events: SubjectEvent[] }) {
         <TableRow>
           <TableHead>#</TableHead>
           <TableHead>Condition</TableHead>
+          <ReviewHead review={review} />
           <TableHead>Body system / category</TableHead>
           <TableHead>Start</TableHead>
           <TableHead>Severity</TableHead>
@@ -26,6 +28,7 @@ export function MedicalHistoryTable({ events }: { events: SubjectEvent[] }) {
               <div className="font-medium">{e.term}</div>
               {e.decod && e.decod !== e.term ? <div className="text-xs text-muted-foreground">{e.decod}</div> : null}
             </TableCell>
+            <ReviewCell review={review} event={e} label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`} />
             <TableCell className="min-w-40 py-2 text-muted-foreground">{orMissing(e.category)}</TableCell>
             <TableCell className="py-2">
               <DateCell date={e.start} day={e.startDay} />

@@ -9,7 +9,9 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../../components/ui
 import { cn } from '../../../lib/cn.ts';
 import { cellText, isNumeric } from '../../data/lib/cells.ts';
 import { subjectRowsQuery } from '../api/subject-profile-api.ts';
+import { reviewRecordOfRow } from '../lib/review-match.ts';
 import { Missing } from './profile-cells.tsx';
+import { type ProfileReview, ReviewStatusCell } from './subject-review.tsx';
 
 const PAGE_SIZE = 100;
 
@@ -19,11 +21,13 @@ export function SubjectDatasetsTabs({
   versionId,
   subjectId,
   datasets,
+  review,
 }: {
   studyId: string;
   versionId: string;
   subjectId: string;
   datasets: SubjectDataset[];
+  review?: ProfileReview | null;
 }) {
   const [open, setOpen] = useState(datasets[0]?.name ?? '');
   if (datasets.length === 0) return null;
@@ -42,7 +46,7 @@ export function SubjectDatasetsTabs({
       {datasets.map((d) => (
         <TabsContent key={d.name} value={d.name} className="pt-0">
           {open === d.name ? (
-            <DatasetRows studyId={studyId} versionId={versionId} subjectId={subjectId} dataset={d} />
+            <DatasetRows studyId={studyId} versionId={versionId} subjectId={subjectId} dataset={d} review={review} />
           ) : null}
         </TabsContent>
       ))}
@@ -55,11 +59,13 @@ function DatasetRows({
   versionId,
   subjectId,
   dataset,
+  review,
 }: {
   studyId: string;
   versionId: string;
   subjectId: string;
   dataset: SubjectDataset;
+  review?: ProfileReview | null;
 }) {
   const [page, setPage] = useState(1);
   const query = useQuery(subjectRowsQuery(studyId, versionId, subjectId, dataset, page, PAGE_SIZE));
@@ -75,12 +81,20 @@ function DatasetRows({
     );
   }
   const { columns, rows, total } = query.data;
+  // The subject-level record (DM, ADSL) is the review's subject mark; other datasets' are its records.
+  const reviewRecords = review ? [...(review.subject ? [review.subject] : []), ...review.records] : [];
+  const names = columns.map((c) => c.name);
+  const reviewable =
+    review !== null &&
+    review !== undefined &&
+    reviewRecords.some((r) => r.dataset.toUpperCase() === dataset.name.toUpperCase());
   return (
     <div className={cn(query.isPlaceholderData && 'opacity-60')}>
       {dataset.label ? <p className="px-5 pt-3 text-xs text-muted-foreground">{dataset.label}</p> : null}
       <Table aria-label={`${dataset.name} rows of ${subjectId}`}>
         <TableHeader>
           <TableRow>
+            {reviewable ? <TableHead>Review</TableHead> : null}
             {columns.map((c) => (
               <TableHead key={c.name} title={c.label ?? undefined} className={cn(isNumeric(c.type) && 'text-right')}>
                 {c.name}
@@ -93,6 +107,15 @@ function DatasetRows({
           {rows.map((row, r) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: a page of rows is fixed
             <TableRow key={r}>
+              {reviewable && review ? (
+                <TableCell className="py-1.5">
+                  <ReviewStatusCell
+                    review={review}
+                    record={reviewRecordOfRow(reviewRecords, dataset.name, names, row)}
+                    label={`${dataset.name} row ${(page - 1) * PAGE_SIZE + r + 1}`}
+                  />
+                </TableCell>
+              ) : null}
               {columns.map((c, i) => (
                 <TableCell
                   key={c.name}

@@ -1,8 +1,38 @@
+import type { SubjectListing } from '@cdp/contracts';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { ChevronLeft, ChevronRight } from 'lucide-react';
 import { buttonVariants } from '../../../components/ui/button.tsx';
+import { api } from '../../../lib/api-client.ts';
 import { cn } from '../../../lib/cn.ts';
-import { neighbours, readSubjectList } from '../subject-links.ts';
+import {
+  isPartial,
+  neighbours,
+  readSubjectList,
+  type SubjectList,
+  type SubjectPageReader,
+  wholeSubjectList,
+} from '../subject-links.ts';
+
+/** A page of a drill-down's subject ids, in the listing's order. */
+const readDrillPage: SubjectPageReader = async (source, offset, limit) => {
+  const listing = await api<SubjectListing>(source.path, { query: { ...source.query, offset, limit } });
+  const id = listing.columns.findIndex((c) => c.field === 'subject_id');
+  return id < 0 ? [] : listing.rows.map((row) => String(row[id]));
+};
+
+/** The remembered list, read whole from its source when it was only a page of it. */
+function useSubjectList(listKey: string | undefined): SubjectList | undefined {
+  const remembered = readSubjectList(listKey);
+  const whole = useQuery({
+    queryKey: ['subject-list', listKey],
+    queryFn: () => wholeSubjectList(listKey ?? '', remembered as SubjectList, readDrillPage),
+    enabled: listKey !== undefined && isPartial(remembered),
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: false,
+  });
+  return whole.data ?? remembered;
+}
 
 /** Previous / next subject of the list the reader came from ("3 of 12 · Subjects with NAUSEA"). */
 export function SubjectNavigation({
@@ -14,7 +44,7 @@ export function SubjectNavigation({
   subjectId: string;
   listKey: string | undefined;
 }) {
-  const list = readSubjectList(listKey);
+  const list = useSubjectList(listKey);
   const place = neighbours(list, subjectId);
   if (!list || place.index < 0) return null;
   const step = (target: string | undefined, label: string, icon: 'previous' | 'next') =>

@@ -155,26 +155,28 @@ function ProfileBody({
         noun="lab results"
         measurements={profile.labs}
         sources={sources.labs ?? []}
+        review={review}
       />
       <MeasurementsCard
         title="Vital signs"
         noun="vital signs"
         measurements={profile.vitals}
         sources={sources.vitals ?? []}
+        review={review}
       />
       <Section
         id="medications"
         title="Concomitant medications"
         description={countLine(ofKind(events, 'medication').length, 'medication', sources.medication)}
       >
-        <MedicationsTable events={ofKind(events, 'medication')} />
+        <MedicationsTable events={ofKind(events, 'medication')} review={review} />
       </Section>
       <Section
         id="medical-history"
         title="Medical history"
         description={countLine(ofKind(events, 'medical_history').length, 'condition', sources.medical_history)}
       >
-        <MedicalHistoryTable events={ofKind(events, 'medical_history')} />
+        <MedicalHistoryTable events={ofKind(events, 'medical_history')} review={review} />
       </Section>
       <div className="grid grid-cols-1 gap-5 xl:grid-cols-2 [&>*]:min-w-0">
         <Section
@@ -182,14 +184,14 @@ function ProfileBody({
           title="Exposure"
           description={countLine(ofKind(events, 'exposure').length, 'record', sources.exposure)}
         >
-          <ExposureTable events={ofKind(events, 'exposure')} />
+          <ExposureTable events={ofKind(events, 'exposure')} review={review} />
         </Section>
         <Section
           id="disposition"
           title="Disposition"
           description={countLine(ofKind(events, 'disposition').length, 'event', sources.disposition)}
         >
-          <DispositionTable events={ofKind(events, 'disposition')} />
+          <DispositionTable events={ofKind(events, 'disposition')} review={review} />
         </Section>
       </div>
       {profile.demographics ? <DemographicsCard demographics={profile.demographics} /> : null}
@@ -204,6 +206,7 @@ function ProfileBody({
             versionId={profile.versionId}
             subjectId={profile.subjectId}
             datasets={profile.datasets}
+            review={review}
           />
         </Section>
       ) : null}

@@ -1,5 +1,6 @@
 import { REVIEW_PERMISSION, type ReviewRecordStatusDto, type SubjectEvent } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
+import { TableCell, TableHead } from '../../../components/ui/table.tsx';
 import { subjectReviewQuery } from '../../review/api/review-api.ts';
 import { MarkControl } from '../../review/components/mark-control.tsx';
 import { ReviewBadge, ReviewChanges } from '../../review/components/review-badge.tsx';
@@ -62,5 +63,28 @@ export function ReviewStatusCell({
         <p className="max-w-64 text-xs break-words text-muted-foreground">“{record.mark.comment}”</p>
       ) : null}
     </div>
+  );
+}
+
+/** The Review column's header in a profile table, when the reader sees review status. */
+export function ReviewHead({ review }: { review?: ProfileReview | null }) {
+  return review ? <TableHead>Review</TableHead> : null;
+}
+
+/** A profile table row's Review cell: the record of `dataset` + `seq` (labs, medications, history…). */
+export function ReviewCell({
+  review,
+  event,
+  label,
+}: {
+  review?: ProfileReview | null;
+  event: Pick<SubjectEvent, 'dataset' | 'seq'>;
+  label: string;
+}) {
+  if (!review) return null;
+  return (
+    <TableCell className="py-2">
+      <ReviewStatusCell review={review} record={matchRecord(review.records, event)} label={label} />
+    </TableCell>
   );
 }

@@ -1,5 +1,7 @@
-import type { SubjectEvent } from '@cdp/contracts';
-import { useMemo } from 'react';
+import type { SubjectEvent, SubjectEventKind } from '@cdp/contracts';
+import { useMemo, useState } from 'react';
+import { Button } from '../../../components/ui/button.tsx';
+import { useMediaQuery } from '../../../lib/use-media-query.ts';
 import { EChart } from '../../dashboards/widget/echart.tsx';
 import '../lib/profile-echarts.ts';
 import { escapeHtml } from '../lib/measurement-model.ts';
@@ -7,6 +9,16 @@ import { SEVERITY_COLOURS } from '../lib/severity.ts';
 import { LANES, type TimelineItem, timelineModel } from '../lib/timeline-model.ts';
 
 const ROW_HEIGHT = 22;
+
+/** Lane names that fit beside a 390 px chart. */
+const SHORT_LABELS: Record<string, string> = {
+  'Adverse events': 'AEs',
+  'Con. medications': 'Meds',
+  'Medical history': 'History',
+  Disposition: 'Disp.',
+};
+const shortLabel = (label: string) =>
+  Object.entries(SHORT_LABELS).reduce((text, [long, short]) => text.replace(long, short), label);
 
 function tooltipOf(item: TimelineItem): string {
   const e = item.event;
@@ -43,12 +55,28 @@ interface RenderApi {
  * (coloured by severity, serious ones outlined and starred), medications and history as bars.
  */
 export function SubjectTimeline({ events, subjectId }: { events: SubjectEvent[]; subjectId: string }) {
-  const model = useMemo(() => timelineModel(events), [events]);
+  const [folding, setFolding] = useState<Partial<Record<SubjectEventKind, boolean>>>({});
+  const narrow = !useMediaQuery('(min-width: 640px)');
+  const model = useMemo(() => timelineModel(events, folding), [events, folding]);
   const option = useMemo(() => {
     const { items } = model;
     return {
       animation: false,
-      grid: { left: 8, right: 16, top: 8, bottom: 28, containLabel: true },
+      // Room under the axis for the zoom slider: drag its handles (or scroll / pinch on the chart) to zoom in time.
+      grid: { left: 8, right: narrow ? 12 : 16, top: 8, bottom: 58, containLabel: true },
+      dataZoom: [
+        { type: 'inside', xAxisIndex: 0, filterMode: 'none', zoomOnMouseWheel: 'shift', moveOnMouseWheel: false },
+        {
+          type: 'slider',
+          xAxisIndex: 0,
+          filterMode: 'none',
+          height: 18,
+          bottom: 6,
+          showDetail: !narrow,
+          labelFormatter: (value: number) => new Date(value).toISOString().slice(0, 10),
+          brushSelect: true,
+        },
+      ],
       tooltip: {
         trigger: 'item',
         confine: true,
@@ -61,13 +89,13 @@ export function SubjectTimeline({ events, subjectId }: { events: SubjectEvent[];
         type: 'time',
         min: model.min,
         max: model.max,
-        axisLabel: { hideOverlap: true, fontSize: 11 },
+        axisLabel: { hideOverlap: true, fontSize: 11, ...(narrow ? { rotate: 0, margin: 6 } : {}) },
         splitLine: { show: true, lineStyle: { color: '#eef2f6' } },
       },
       yAxis: {
         type: 'category',
         inverse: true,
-        data: model.rows.map((label, i) => label || '\u200b'.repeat(i + 1)),
+        data: model.rows.map((label, i) => (narrow ? shortLabel(label) : label) || '\u200b'.repeat(i + 1)),
         axisTick: { show: false },
         axisLine: { show: false },
         axisLabel: { fontSize: 11, color: '#475569', fontWeight: 500 },
@@ -77,6 +105,7 @@ export function SubjectTimeline({ events, subjectId }: { events: SubjectEvent[];
         {
           type: 'custom',
           name: 'Events',
+          clip: true,
           encode: { x: [0, 1], y: 2 },
           data: items.map((item) => [item.start, item.end, item.row]),
           renderItem: (params: { dataIndex: number }, api: RenderApi) => {
@@ -104,7 +133,7 @@ export function SubjectTimeline({ events, subjectId }: { events: SubjectEvent[];
                   shape: { x: x0, y: y - height / 2, width, height, r: 2 },
                   style: {
                     fill: item.colour,
-                    opacity: item.event.kind === 'medical_history' ? 0.55 : 0.9,
+                    opacity: item.folded ? 0.45 : item.event.kind === 'medical_history' ? 0.55 : 0.9,
                     stroke: item.serious ? '#450a0a' : item.ongoing ? item.colour : 'transparent',
                     lineWidth: item.serious ? 2 : 1,
                     lineDash: item.ongoing ? [3, 2] : undefined,
@@ -130,15 +159,38 @@ export function SubjectTimeline({ events, subjectId }: { events: SubjectEvent[];
         },
       ],
     } as Record<string, unknown>;
-  }, [model]);
+  }, [model, narrow]);
 
   if (model.items.length === 0) {
     return <p className="px-5 py-6 text-[13px] text-muted-foreground">No dated events to draw for this subject.</p>;
   }
-  const height = Math.max(160, model.rows.length * ROW_HEIGHT + 48);
+  const height = Math.max(180, model.rows.length * ROW_HEIGHT + 78);
+  const foldable = model.lanes.filter((lane) => lane.packedRows > 1);
   return (
     <div>
-      <div style={{ height }} className="px-2 pt-2">
+      {foldable.length > 0 ? (
+        <div className="flex flex-wrap items-center gap-2 px-5 pt-3 text-xs text-muted-foreground" data-timeline-lanes>
+          <span>Lanes:</span>
+          {foldable.map((lane) => (
+            <Button
+              key={lane.kind}
+              variant="secondary"
+              size="sm"
+              aria-pressed={!lane.collapsed}
+              onClick={() => setFolding((current) => ({ ...current, [lane.kind]: !lane.collapsed }))}
+              title={
+                lane.collapsed
+                  ? `Show the ${lane.events} ${lane.label.toLowerCase()} on ${lane.packedRows} rows`
+                  : `Fold the ${lane.label.toLowerCase()} into one row`
+              }
+            >
+              {lane.collapsed ? 'Expand' : 'Fold'} {lane.label.toLowerCase()}
+              <span className="text-muted-foreground tabular-nums">({lane.events})</span>
+            </Button>
+          ))}
+        </div>
+      ) : null}
+      <div style={{ height }} className="px-2 pt-2" data-timeline-rows={model.rows.length}>
         <EChart option={option} label={`Timeline of subject ${subjectId}`} className="h-full w-full" />
       </div>
       <TimelineLegend undated={model.undated} />

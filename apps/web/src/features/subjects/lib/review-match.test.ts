@@ -1,6 +1,6 @@
 import type { ReviewRecordStatusDto } from '@cdp/contracts';
 import { describe, expect, it } from 'vitest';
-import { reviewRecordOf } from './review-match.ts';
+import { reviewRecordOf, reviewRecordOfRow } from './review-match.ts';
 
 function record(dataset: string, key: Record<string, string | null>): ReviewRecordStatusDto {
   return {
@@ -35,5 +35,27 @@ describe('reviewRecordOf', () => {
     expect(reviewRecordOf(records, { dataset: 'MH', seq: 1 })).toBeNull();
     expect(reviewRecordOf(records, { dataset: 'AE', seq: null })).toBeNull();
     expect(reviewRecordOf([record('AE', { USUBJID: 'X', AESEQ: '' })], { dataset: 'AE', seq: 0 })).toBeNull();
+  });
+});
+
+describe('reviewRecordOfRow', () => {
+  const records = [
+    record('LB', { USUBJID: '01-701-1023', LBSEQ: '12.0' }),
+    record('LB', { USUBJID: '01-701-1023', LBSEQ: '13' }),
+    record('DM', { USUBJID: '01-701-1023' }),
+  ];
+  const columns = ['STUDYID', 'USUBJID', 'LBSEQ', 'LBTESTCD'];
+
+  it('matches every key value of the row, numbers written either way', () => {
+    expect(reviewRecordOfRow(records, 'lb', columns, ['X', '01-701-1023', 12, 'ALT'])).toBe(records[0]);
+    expect(reviewRecordOfRow(records, 'LB', columns, ['X', '01-701-1023', '13.0', 'ALT'])).toBe(records[1]);
+    expect(reviewRecordOfRow(records, 'DM', ['USUBJID', 'AGE'], ['01-701-1023', 63])).toBe(records[2]);
+  });
+
+  it('finds nothing for another subject, sequence or dataset, or a row without the key column', () => {
+    expect(reviewRecordOfRow(records, 'LB', columns, ['X', '01-701-1024', 12, 'ALT'])).toBeNull();
+    expect(reviewRecordOfRow(records, 'LB', columns, ['X', '01-701-1023', 14, 'ALT'])).toBeNull();
+    expect(reviewRecordOfRow(records, 'VS', columns, ['X', '01-701-1023', 12, 'ALT'])).toBeNull();
+    expect(reviewRecordOfRow(records, 'LB', ['USUBJID'], ['01-701-1023'])).toBeNull();
   });
 });

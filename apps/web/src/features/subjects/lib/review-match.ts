@@ -19,3 +19,39 @@ export function reviewRecordOf(
     }) ?? null
   );
 }
+
+const sameValue = (keyValue: string | null, cell: unknown): boolean => {
+  if (keyValue === null) return cell === null || cell === undefined || cell === '';
+  if (cell === null || cell === undefined) return false;
+  const text = String(cell).trim();
+  if (text === keyValue.trim()) return true;
+  // Key values are text ("3" or "3.0"); a cell may be a number, or text written the other way.
+  const a = Number(keyValue);
+  const b = Number(text);
+  return keyValue.trim() !== '' && text !== '' && Number.isFinite(a) && a === b;
+};
+
+/**
+ * The review record of one dataset row as the dataset rows API returns it (column names and
+ * values): the record of that dataset whose every key value (USUBJID, --SEQ, or the declared key)
+ * equals the row's. Works for one-row-per-subject datasets too (the key is USUBJID alone).
+ */
+export function reviewRecordOfRow(
+  records: readonly ReviewRecordStatusDto[],
+  dataset: string,
+  columns: readonly string[],
+  row: readonly unknown[],
+): ReviewRecordStatusDto | null {
+  const name = dataset.toUpperCase();
+  const index = new Map(columns.map((column, i) => [column.toUpperCase(), i]));
+  return (
+    records.find(
+      (r) =>
+        r.dataset.toUpperCase() === name &&
+        Object.entries(r.key).every(([column, value]) => {
+          const i = index.get(column.toUpperCase());
+          return i !== undefined && sameValue(value, row[i]);
+        }),
+    ) ?? null
+  );
+}

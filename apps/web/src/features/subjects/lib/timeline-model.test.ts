@@ -124,3 +124,48 @@ describe('testSeries', () => {
     ]);
   });
 });
+
+describe('timelineModel: folding crowded lanes', () => {
+  // Twenty medications all running at once need twenty rows packed; three AEs two rows.
+  const crowded = [
+    ...Array.from({ length: 20 }, (_, i) => event('medication', `MED ${i}`, '2014-01-01', '2014-03-01')),
+    event('adverse_event', 'HEADACHE', '2014-01-02', '2014-01-10'),
+    event('adverse_event', 'NAUSEA', '2014-01-05', '2014-01-06'),
+    event('adverse_event', 'RASH', '2014-01-20', '2014-01-25'),
+  ];
+
+  it('a lane packing past the limit folds into one row by default; the others stay packed', () => {
+    const model = timelineModel(crowded);
+    expect(model.lanes.map((l) => [l.kind, l.events, l.packedRows, l.collapsed])).toEqual([
+      ['adverse_event', 3, 2, false],
+      ['medication', 20, 20, true],
+    ]);
+    expect(model.rows).toEqual(['Adverse events', '', 'Con. medications (20)']);
+    const meds = model.items.filter((i) => i.event.kind === 'medication');
+    expect(meds).toHaveLength(20);
+    expect(new Set(meds.map((i) => i.row))).toEqual(new Set([2]));
+    expect(meds.every((i) => i.folded)).toBe(true);
+  });
+
+  it('the reader unfolds a folded lane and folds a packed one', () => {
+    const model = timelineModel(crowded, { medication: false, adverse_event: true });
+    expect(model.rows).toEqual(['Adverse events (3)', 'Con. medications', ...Array(19).fill('')]);
+    expect(new Set(model.items.filter((i) => i.event.kind === 'medication').map((i) => i.row)).size).toBe(20);
+    expect(new Set(model.items.filter((i) => i.event.kind === 'adverse_event').map((i) => i.row))).toEqual(
+      new Set([0]),
+    );
+  });
+});
+
+describe('timelineModel: the window is the study’s', () => {
+  it('a medication begun years before the study starts at the window’s edge instead of widening it', () => {
+    const model = timelineModel([
+      event('visit', 'SCREENING', '2014-01-01', null),
+      event('adverse_event', 'HEADACHE', '2014-02-01', '2014-02-10'),
+      event('medication', 'ASPIRIN', '2010-05-01', null),
+    ]);
+    expect(model.min).toBe(Date.UTC(2014, 0, 1) - 7 * DAY);
+    const aspirin = model.items.find((i) => i.event.term === 'ASPIRIN');
+    expect(aspirin).toMatchObject({ start: model.min, clippedStart: true, ongoing: true });
+  });
+});
