@@ -38,7 +38,7 @@ async function exportAs(page: Page, format: string, extension: string, widths: n
   }
   await page.setViewportSize({ width: 1440, height: 900 });
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();
-  const download = dialog.getByRole('button', { name: 'Download' });
+  const download = dialog.getByRole('button', { name: 'Download', exact: true });
   await expect(download).toBeVisible({ timeout: 60_000 });
   await expect(dialog.locator('[data-export-status="SUCCEEDED"]')).toBeVisible();
   const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);

@@ -143,7 +143,7 @@ describe('the job registry', () => {
     const outcome = await runJob(t.ctx, 'data.sweep-temp', {});
     expect(outcome).toMatchObject({ status: 'done' });
     expect(outcome.status === 'done' && outcome.note).toMatch(
-      /^swept study temp folders: \d+ left-overs removed \(\d+ of stopped runs\), \d+ orphan version folders quarantined$/,
+      /^swept study temp folders: \d+ left-overs removed \(\d+ of stopped runs\), \d+ orphan version folders quarantined, \d+ retired PHI sidecars removed$/,
     );
   });
 });

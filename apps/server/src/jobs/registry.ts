@@ -33,7 +33,7 @@ export const JOBS = [
     payload: z.object({}).strict(),
     handler: (ctx) => recoverInterruptedWork(ctx),
     note: (r) =>
-      `swept study temp folders: ${r.tempRemoved} left-overs removed (${r.tempOfStoppedRuns} of stopped runs), ${r.orphans} orphan version folders quarantined`,
+      `swept study temp folders: ${r.tempRemoved} left-overs removed (${r.tempOfStoppedRuns} of stopped runs), ${r.orphans} orphan version folders quarantined, ${r.retiredSidecars} retired PHI sidecars removed`,
     retry: HOUSEKEEPING_RETRY,
     // Hourly (and at every start-up): temp entries of stopped processes at once, others after a day;
     // version folders no row names go to quarantine.

@@ -11,6 +11,7 @@ import { loadVersionData } from '../data/version-data.ts';
 import { enqueueJob } from '../jobs/enqueue.ts';
 import type { AppContext } from '../lib/context.ts';
 import { PIPELINE_ENGINE } from './protect-version.ts';
+import { retireSidecar } from './retired-sidecars.ts';
 import { studyDataKey } from './study-keys.ts';
 
 export type SealedRow = typeof phiSealedFiles.$inferSelect;
@@ -140,7 +141,9 @@ export async function sealFile(
         .values({ orgId, studyId, file: rel, ...values })
         .onConflictDoUpdate({ target: [phiSealedFiles.orgId, phiSealedFiles.file], set: values });
     });
-    if (existing) await rm(path.join(ctx.config.dataDir, existing.sidecar), { force: true });
+    // Not removed yet: a reader that loaded the version before this swap may still open it
+    // (retired-sidecars.ts); the main file was replaced by a rename, so readers never see half of one.
+    if (existing) await retireSidecar(path.join(ctx.config.dataDir, existing.sidecar));
     await updateManifest(dir, path.basename(file), {
       sha256: sealedSha256,
       clearSha256,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DashboardDataFilter, formatBytes, ReportSchedule } from '@cdp/contracts';
-import { dashboards, scheduledReportRuns, scheduledReports, studies } from '@cdp/db';
+import { dashboardExports, dashboards, scheduledReportRuns, scheduledReports, studies } from '@cdp/db';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -19,6 +19,7 @@ import {
 import type { AppContext } from '../lib/context.ts';
 import { sendMail } from '../mail/mailer.ts';
 import type { ScheduledReportRow, ScheduledReportRunRow } from '../repositories/scheduled-reports.repo.ts';
+import { mailReader } from './mail-reader.ts';
 import { wallAt } from './schedule.ts';
 
 /** A report that failed this many times in a row is switched off and its owner told. */
@@ -93,13 +94,15 @@ export async function runScheduledReport(
   try {
     if (report.deletedAt) throw new Error('the report was deleted before it ran');
     const actorId = run.trigger === 'schedule' ? report.ownerId : (run.requestedBy ?? report.ownerId);
-    const actor = await actorForUser(ctx, payload.orgId, actorId);
+    // Mail is not an access-controlled channel: the report is rendered as its owner (or the tester)
+    // sees it without PHI clearance, so PHI columns are masked whoever owns it (mail-reader.ts). No
+    // clear PHI is read, so the PHI access log records nothing and the export row is not flagged.
+    const actor = mailReader(await actorForUser(ctx, payload.orgId, actorId));
     // A resend mails the failed run's file again; anything else renders the dashboard as it is now,
     // with the process's export engine (its cache is warm from earlier exports and the screen's).
-    // The report is produced as its owner (or the tester): their clear PHI reads are logged, naming the run.
     const produced =
       run.trigger === 'resend'
-        ? await storedFile(run)
+        ? await storedFile(ctx, run)
         : await withJobPhiLog(ctx, actor, `job reports.run · run ${run.id}`, () =>
             produceExport(ctx, exportEngine(ctx), actor, userAuthor(actor, NO_ORIGIN), {
               studyId: report.studyId,
@@ -156,11 +159,29 @@ export async function runScheduledReport(
   }
 }
 
-/** The file a failed run produced, as it was: a file changed or removed since is not sent. */
+/**
+ * The file a failed run produced, as it was: a file changed or removed since is not sent, and
+ * neither is one rendered with PHI in clear (runs from before attachments were masked): its export
+ * row says so (`clear_phi`, matched by SHA-256 as the linked-file download does), and a file no
+ * export row accounts for is treated as clear.
+ */
 async function storedFile(
+  ctx: AppContext,
   run: ScheduledReportRunRow,
 ): Promise<Pick<ProducedExport, 'path' | 'fileName' | 'bytes' | 'sha256' | 'mediaType'>> {
   if (!run.filePath || !run.fileName || !run.sha256) throw new Error('the run names no stored file to resend');
+  const runSha = run.sha256;
+  const made = await ctx.database.tenant(run.orgId, (tx) =>
+    tx
+      .select({ clearPhi: dashboardExports.clearPhi })
+      .from(dashboardExports)
+      .where(and(eq(dashboardExports.orgId, run.orgId), eq(dashboardExports.sha256, runSha))),
+  );
+  if (made.length === 0 || made.some((e) => e.clearPhi)) {
+    throw new Error(
+      `the stored file ${run.fileName} was rendered with PHI in clear (before mailed reports were masked) and is not mailed: use Send test for a new, masked one`,
+    );
+  }
   const body = await readFile(run.filePath).catch(() => null);
   if (!body) {
     throw new Error(

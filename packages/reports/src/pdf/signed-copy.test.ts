@@ -50,6 +50,16 @@ describe('signed copy of an exported PDF', () => {
     expect(flat).toContain(`SHA-256 of the original file ${sha}`);
     expect(flat).toContain('Verified: the record is unchanged since it was signed');
     expect(flat).toContain('11111111-1111-4111-8111-111111111111');
+    // Page numbers agree on every page: the original's pages read "Page i of N" (N the original's
+    // count, as signed), and the appended page says it is outside that numbering, never "N+1 of N".
+    const n = before.length;
+    expect(n).toBeGreaterThan(1);
+    after.slice(0, -1).forEach((text, i) => {
+      expect(text.replace(/\s+/g, ' ')).toContain(`Page ${i + 1} of ${n}`);
+    });
+    expect(flat).toContain(`Signature page, appended to a document of ${n} pages (not part of its page numbering)`);
+    expect(flat).not.toMatch(/Page \d+ of \d+/);
+    expect(after.join('\n')).not.toContain(`Page ${n + 1} of`);
     // The copy is a second file: its own hash, the original untouched.
     expect(createHash('sha256').update(copy).digest('hex')).not.toBe(sha);
     expect(createHash('sha256').update(original).digest('hex')).toBe(sha);

@@ -22,8 +22,13 @@ export interface SignedCopyInput {
   madeAt: string;
 }
 
+/** The footer of the appended page: it is outside the original's numbering ("Page i of N"). */
+export function signaturePageFooter(originalPages: number): string {
+  return `Signature page, appended to a document of ${originalPages} ${originalPages === 1 ? 'page' : 'pages'} (not part of its page numbering)`;
+}
+
 /** The "Electronic signatures" page alone, at the size of the original's last page. */
-async function signaturePage(input: SignedCopyInput, size: [number, number]): Promise<Buffer> {
+async function signaturePage(input: SignedCopyInput, size: [number, number], originalPages: number): Promise<Buffer> {
   assertFonts();
   const doc = new PDFDocument({ size, margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN } });
   doc.registerFont('Sans', FONT_REGULAR);
@@ -64,6 +69,19 @@ async function signaturePage(input: SignedCopyInput, size: [number, number]): Pr
       doc.y,
       { width },
     );
+  // The footer sits where the original's footers do; writing below the margin must not add a page.
+  const bottom = doc.page.margins.bottom;
+  doc.page.margins.bottom = 0;
+  doc
+    .font('Sans')
+    .fontSize(7.5)
+    .fillColor('#64748b')
+    .text(signaturePageFooter(originalPages), left, doc.page.height - MARGIN - 10, {
+      width,
+      align: 'right',
+      lineBreak: false,
+    });
+  doc.page.margins.bottom = bottom;
   doc.end();
   await ended;
   return Buffer.concat(chunks);
@@ -73,14 +91,17 @@ async function signaturePage(input: SignedCopyInput, size: [number, number]): Pr
  * The signed copy of an exported PDF: every page of the original, unchanged, then a final
  * "Electronic signatures" page (printed names, meanings, local times with zones, the original's
  * SHA-256 and the verification). The original stays as it was, since its signatures bind to its
- * hash; this copy is a second file.
+ * hash; this copy is a second file. The original's pages keep their "Page i of N" footers: they are
+ * the pages the signers signed, and re-stamping them would change what a signed page shows. The
+ * appended page is therefore numbered outside them, saying so in its footer
+ * ("Signature page, appended to a document of N pages").
  */
 export async function signedPdfCopy(original: Uint8Array, input: SignedCopyInput): Promise<Buffer> {
   if (input.signatures.length === 0) throw new Error('a signed copy needs at least one signature');
   const doc = await PdfLibDocument.load(original, { updateMetadata: false });
   const last = doc.getPage(doc.getPageCount() - 1);
   const { width, height } = last.getSize();
-  const page = await PdfLibDocument.load(await signaturePage(input, [width, height]));
+  const page = await PdfLibDocument.load(await signaturePage(input, [width, height], doc.getPageCount()));
   const copied = await doc.copyPages(page, page.getPageIndices());
   for (const p of copied) doc.addPage(p);
   return Buffer.from(await doc.save());

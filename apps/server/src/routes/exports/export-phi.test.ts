@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { TENANT_PERMISSIONS, VIEW_PHI } from '@cdp/contracts';
 import { grantRole } from '@cdp/db/testing';
 import ExcelJS from 'exceljs';
@@ -224,7 +225,7 @@ describe('exports with PHI in clear', () => {
     expect(foreignSigned.statusCode).toBe(404);
   }, 60_000);
 
-  it("a scheduled report's linked file rendered with PHI in clear is served to cleared readers only", async () => {
+  it("a scheduled report's linked file is masked (mail is not access-controlled); one rendered in clear before that is served to cleared readers only", async () => {
     const created = await t.request(a, {
       method: 'POST',
       url: `/api/studies/${studyId}/scheduled-reports`,
@@ -250,6 +251,24 @@ describe('exports with PHI in clear', () => {
     const runId = rows[0].id as string;
     expect((await runScheduledReport(linked, { orgId, runId })).status).toBe('sent');
     const url = `/api/studies/${studyId}/scheduled-reports/${reportId}/runs/${runId}/file`;
+    // The owner is cleared, yet the report's file is masked: anyone who may export the dashboard opens it.
+    for (const session of [a, b]) {
+      const file = await t.request(session, { method: 'GET', url });
+      expect(file.statusCode, file.body).toBe(200);
+      const cells = await cellsOf(file.rawPayload);
+      expect(cells).toContain('PHX-001');
+      expect(cells).not.toContain('1951-03-17');
+      expect(cells).toContain('1951');
+    }
+
+    // A run from before mailed reports were masked names a file rendered in clear: cleared readers only.
+    const clearExport = await exportAs(a, phiDashboard);
+    const { rows: made } = await t.admin.query('select sha256, file_path from exports where id = $1', [clearExport]);
+    await t.admin.query('update scheduled_report_runs set sha256 = $2, file_path = $3 where id = $1', [
+      runId,
+      made[0].sha256,
+      path.join(t.ctx.config.dataDir, 'studies', orgId, studyId, made[0].file_path),
+    ]);
     const mine = await t.request(a, { method: 'GET', url });
     expect(mine.statusCode, mine.body).toBe(200);
     expect(await cellsOf(mine.rawPayload)).toContain('1951-03-17');

@@ -3,8 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
-import { FormField } from '../../../components/ui/form-field.tsx';
-import { Input } from '../../../components/ui/input.tsx';
+import { CodeField } from '../../../components/ui/code-field.tsx';
 import { Skeleton } from '../../../components/ui/skeleton.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { confirmLoginEnrolment, loginWithCode, type MfaEnrolmentData, startLoginEnrolment } from '../api/mfa-api.ts';
@@ -45,19 +44,15 @@ function CodeForm({
           {problem}
         </Alert>
       ) : null}
-      <FormField label={label} hint={hint} required>
-        {(control) => (
-          <Input
-            {...control}
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            inputMode="text"
-            autoComplete="one-time-code"
-            autoFocus
-            placeholder="123456"
-          />
-        )}
-      </FormField>
+      <CodeField
+        label={label}
+        hint={hint}
+        value={code}
+        onChange={setCode}
+        acceptsRecoveryCode
+        autoFocus
+        placeholder="123456"
+      />
       <Button type="submit" size="lg" className="w-full" loading={pending} disabled={!code.trim()}>
         {submitLabel}
       </Button>

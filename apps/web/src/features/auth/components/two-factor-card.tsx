@@ -4,6 +4,7 @@ import { Alert } from '../../../components/ui/alert.tsx';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { Card, CardBody, CardHeader } from '../../../components/ui/card.tsx';
+import { CodeField } from '../../../components/ui/code-field.tsx';
 import { FormField } from '../../../components/ui/form-field.tsx';
 import { Input } from '../../../components/ui/input.tsx';
 import { toast } from '../../../components/ui/toaster.tsx';
@@ -90,17 +91,12 @@ export function TwoFactorCard() {
         {enrolment ? (
           <form onSubmit={confirm} noValidate className="space-y-4">
             <EnrolmentSecret enrolment={enrolment} />
-            <FormField label="Code from the app" required hint="Enter the 6-digit code the app shows now.">
-              {(control) => (
-                <Input
-                  {...control}
-                  inputMode="numeric"
-                  autoComplete="one-time-code"
-                  value={code}
-                  onChange={(e) => setCode(e.target.value)}
-                />
-              )}
-            </FormField>
+            <CodeField
+              label="Code from the app"
+              hint="Enter the 6-digit code the app shows now."
+              value={code}
+              onChange={setCode}
+            />
             <Button type="submit" disabled={!code.trim()}>
               Confirm
             </Button>
@@ -123,16 +119,7 @@ export function TwoFactorCard() {
                   />
                 )}
               </FormField>
-              <FormField label="Code" required>
-                {(control) => (
-                  <Input
-                    {...control}
-                    autoComplete="one-time-code"
-                    value={code}
-                    onChange={(e) => setCode(e.target.value)}
-                  />
-                )}
-              </FormField>
+              <CodeField label="Code" value={code} onChange={setCode} />
             </div>
             <Button type="submit" variant="secondary" disabled={!password || !code.trim()}>
               Turn off

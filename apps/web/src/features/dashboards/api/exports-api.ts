@@ -42,3 +42,8 @@ export function downloadSignedExport(studyId: string, dashboardId: string, expor
     (exported.fileName ?? 'export.pdf').replace(/\.pdf$/i, ' (signed).pdf'),
   );
 }
+
+/** The dashboard's exports, newest first, each saying whether it holds PHI in clear and whether this reader may download it. */
+export function listExports(studyId: string, dashboardId: string, signal?: AbortSignal) {
+  return api<{ data: DashboardExport[] }>(`${dashboardPath(studyId, dashboardId)}/exports`, { signal });
+}

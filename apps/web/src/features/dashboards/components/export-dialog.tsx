@@ -12,6 +12,8 @@ import { errorMessage } from '../../../lib/api-error.ts';
 import { ExportSignatures } from '../../signatures/components/export-signatures.tsx';
 import { createExport, downloadExport, exportStatus } from '../api/exports-api.ts';
 import type { ViewFilter } from '../lib/view-filters.ts';
+import { ClearPhiBadge, DownloadRefused } from './export-phi.tsx';
+import { RecentExports } from './recent-exports.tsx';
 
 const FORMATS = {
   pdf: 'PDF document',
@@ -184,15 +186,24 @@ export function ExportDialog({ studyId, dashboardId, pages, currentPage, filters
             </div>
           ) : null}
           {exported?.status === 'SUCCEEDED' ? (
-            <ExportSignatures studyId={studyId} dashboardId={dashboardId} exported={exported} />
+            <>
+              <ClearPhiBadge exported={exported} />
+              <DownloadRefused exported={exported} />
+              <ExportSignatures studyId={studyId} dashboardId={dashboardId} exported={exported} />
+            </>
           ) : null}
+          {open ? <RecentExports studyId={studyId} dashboardId={dashboardId} exclude={exportId} /> : null}
         </DialogBody>
         <DialogFooter>
           <Button variant="secondary" onClick={() => setOpen(false)}>
             Close
           </Button>
           {exported?.status === 'SUCCEEDED' ? (
-            <Button onClick={() => download.mutate(exported)} loading={download.isPending}>
+            <Button
+              onClick={() => download.mutate(exported)}
+              loading={download.isPending}
+              disabled={exported.downloadRefused !== null}
+            >
               {download.isPending ? null : <Download />}
               Download
             </Button>

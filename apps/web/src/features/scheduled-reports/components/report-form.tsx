@@ -2,6 +2,7 @@ import { REPORT_FORMATS, type ScheduledReport, type ScheduledReportInput, WEEKDA
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { X } from 'lucide-react';
 import { type KeyboardEvent, useEffect, useMemo, useState } from 'react';
+import { Alert } from '../../../components/ui/alert.tsx';
 import { Dialog, DialogBody, DialogContent, FormDialogFooter } from '../../../components/ui/dialog.tsx';
 import { FormError } from '../../../components/ui/form-error.tsx';
 import { FormField } from '../../../components/ui/form-field.tsx';
@@ -500,6 +501,11 @@ export function ReportFormDialog({
             />
             <ScheduleBuilder value={schedule} onChange={setSchedule} error={errorAt(errors, 'schedule')} />
             <SchedulePreview studyId={studyId} draft={schedule} />
+            <Alert tone="info" title="Mailed reports mask PHI" data-testid="report-phi-note">
+              E-mail is not access-controlled, so the mailed file always shows protected health information masked
+              (dates as their year, text as [PHI]), whoever saves the report. To see PHI in clear, export the dashboard
+              while signed in.
+            </Alert>
             <EmailChips
               label="Recipients"
               required

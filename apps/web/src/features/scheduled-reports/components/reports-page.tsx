@@ -166,7 +166,7 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
       <Card>
         <CardHeader
           title="Scheduled reports"
-          description="Dashboards e-mailed as PDF, PowerPoint or Excel on a schedule. Each runs with the access of the person who saved it."
+          description="Dashboards e-mailed as PDF, PowerPoint or Excel on a schedule. Each runs with the access of the person who saved it, with PHI always masked in the mailed file."
         />
         {query.isPending ? (
           <TableSkeleton columns={6} />

@@ -51,7 +51,13 @@ export function ExportSignatures({
           Sign
         </Button>
         {exported.format === 'pdf' && count > 0 ? (
-          <Button variant="secondary" size="sm" onClick={() => download.mutate()} loading={download.isPending}>
+          <Button
+            variant="secondary"
+            size="sm"
+            onClick={() => download.mutate()}
+            loading={download.isPending}
+            disabled={exported.downloadRefused !== null}
+          >
             {download.isPending ? null : <FileCheck2 />}
             Download signed copy
           </Button>

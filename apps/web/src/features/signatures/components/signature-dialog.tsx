@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Alert } from '../../../components/ui/alert.tsx';
 import { Button } from '../../../components/ui/button.tsx';
+import { CodeField } from '../../../components/ui/code-field.tsx';
 import { Dialog, DialogBody, DialogContent, DialogFooter } from '../../../components/ui/dialog.tsx';
 import { FormField } from '../../../components/ui/form-field.tsx';
 import { Input } from '../../../components/ui/input.tsx';
@@ -151,17 +152,7 @@ export function SignatureDialog({
               )}
             </FormField>
             {needsTotp ? (
-              <FormField label="Authenticator code" required error={fieldError('body.totp')}>
-                {(control) => (
-                  <Input
-                    {...control}
-                    inputMode="numeric"
-                    autoComplete="one-time-code"
-                    value={totp}
-                    onChange={(e) => setTotp(e.target.value)}
-                  />
-                )}
-              </FormField>
+              <CodeField label="Authenticator code" error={fieldError('body.totp')} value={totp} onChange={setTotp} />
             ) : null}
             <FormField label="Reason" optional error={fieldError('body.reason')}>
               {(control) => (
