@@ -49,7 +49,13 @@ import {
 } from './state.ts';
 import { parseXmlResponse } from './xml-stream.ts';
 
-/** DuckDB's budget for the merge and the Parquet files; beyond it work spills to the pull's work folder. */
+/**
+ * DuckDB's budget for the merge and the Parquet files; beyond it work spills to the pull's work
+ * folder. An incremental pull's statements are many and small (a few forms, files of ~10,000
+ * rows), and run on one DuckDB thread: measured on the busy 2-core machine (load ~18), the bench's
+ * incremental pull took 9.6 and 12.8 s with one thread against 22 s with two (threads waiting
+ * on each other cost more than they share out).
+ */
 const MEMORY_LIMIT = '256MB';
 
 export function studyOid(config: RaveSourceConfig): string {
@@ -216,7 +222,11 @@ export async function pullRave(
   let forms: Record<string, FormState> = {};
   const touched = new Set<string>();
   let auditRows = 0;
-  const db = await openDuckDb({ memoryLimit: MEMORY_LIMIT, tempDirectory: path.join(work, 'rave-duckdb') });
+  const db = await openDuckDb({
+    memoryLimit: MEMORY_LIMIT,
+    tempDirectory: path.join(work, 'rave-duckdb'),
+    ...(base ? { threads: 1 } : {}),
+  });
   try {
     forms = await mergeForms(db, path.join(work, 'rave-removals.csv'), stages, base, next, touched);
     if (config.includeAudit) auditRows = await mergeAudit(db, work, base, next);
@@ -500,7 +510,11 @@ export async function produceDatasets(
   const study = studyOid(config);
   const source = `Rave ${study}`;
   const datasets: ConvertedDataset[] = [];
-  const db = await openDuckDb({ memoryLimit: MEMORY_LIMIT, tempDirectory: path.join(out, '.rave-duckdb') });
+  const db = await openDuckDb({
+    memoryLimit: MEMORY_LIMIT,
+    tempDirectory: path.join(out, '.rave-duckdb'),
+    ...(reuse.previous ? { threads: 1 } : {}),
+  });
   const c = db.connection;
   try {
     // Subjects, with their flags: forms leave out inactive and deleted subjects.
