@@ -30,7 +30,7 @@ const outcome = await raveConnector.pull(
     stateDir,
     lastSuccessAt: last === '-' ? null : new Date(last),
     progress: () => undefined,
-    log: () => undefined,
+    log: (level, message) => console.error(`[${level}] ${message}`),
   },
 );
 let rows = 0;
@@ -39,6 +39,9 @@ let pulledMs = 0;
 if (outcome.kind === 'datasets') {
   pulledMs = performance.now() - started;
   const upload = await outcome.produce(out);
+  console.error(
+    `[info] produced ${upload.datasets.length} datasets by ${((performance.now() - started) / 1_000).toFixed(1)} s`,
+  );
   await outcome.commit();
   datasets = upload.datasets.length;
   rows = upload.datasets.reduce((n, d) => n + d.rows, 0);

@@ -35,7 +35,7 @@ export async function benchRave() {
     const { url, bytes } = JSON.parse(await nextLine()) as { url: string; bytes: number };
     const stateDir = path.join(scratch, 'state');
     const pull = async (last: Date | null) => {
-      const { stdout } = await run(
+      const { stdout, stderr } = await run(
         process.execPath,
         [
           '--import',
@@ -48,7 +48,7 @@ export async function benchRave() {
         ],
         { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, UV_THREADPOOL_SIZE: '4' } },
       );
-      return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
         kind: string;
         seconds: number;
         fetchAndMergeSeconds: number;
@@ -56,6 +56,8 @@ export async function benchRave() {
         datasets: number;
         rows: number;
       };
+      // The pull's own log: where its time went (read, merge, form datasets kept or written).
+      return { ...figures, log: stderr.trim().split('\n').filter(Boolean) };
     };
     const fullStart = new Date();
     const full = await pull(null);
@@ -86,6 +88,7 @@ export async function benchRave() {
         },
         unchanged: {
           kind: unchanged.kind,
+          log: unchanged.log,
           seconds: round(unchanged.seconds),
           maxRssMb: Math.round(unchanged.maxRssMb),
         },

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { XmlTag } from './xml-scanner.ts';
+import type { ItemDataAttributes, XmlTag } from './xml-scanner.ts';
 import { attr, type XmlHandlers } from './xml-stream.ts';
 
 /**
@@ -76,6 +76,12 @@ export interface FormStage {
   items: string[];
   itemIndex: Map<string, number>;
   sink: CsvSink;
+  /**
+   * A record key came twice in one response (or a subject's data came in two blocks, so this
+   * cannot be ruled out): its copies must be combined, in order. Without it, a form of a full
+   * pull is its staged lines as they are, with no grouping.
+   */
+  repeated?: boolean;
 }
 
 export interface ClinicalCounts {
@@ -85,6 +91,8 @@ export interface ClinicalCounts {
   forms: Set<string>;
   metadataVersions: Set<string>;
 }
+
+const SEP = '\u0001';
 
 /** Rave marks an inactivated or removed element with TransactionType="Remove" or mdsol:Active="No". */
 function removed(tag: XmlTag): boolean {
@@ -115,6 +123,13 @@ export class ClinicalDataHandler implements XmlHandlers {
   private present: number[] = [];
   /** Depth below a removed element whose content is skipped (0: not inside one). */
   private skipDepth = 0;
+  /**
+   * The records of the current subject block (RWS sends a subject's data in one SubjectData), to
+   * see a repeated record key without keeping every key of the study; a subject seen in an
+   * earlier block marks every form repeated.
+   */
+  private readonly blockKeys = new Set<string>();
+  private readonly subjectsSeen = new Set<string>();
 
   constructor(
     private readonly stages: Map<string, FormStage>,
@@ -130,24 +145,6 @@ export class ClinicalDataHandler implements XmlHandlers {
       return;
     }
     switch (tag.name) {
-      case 'ItemData': {
-        if (!this.inGroup || !this.stage) return;
-        const remove = attr(tag, 'TransactionType') === 'Remove';
-        const raw = tag.attributes.Value;
-        if (!remove && raw === undefined) return; // audit-style ItemData without a value: no change
-        const value = remove || attr(tag, 'IsNull') === 'Yes' || raw === '' ? null : (raw as string);
-        const oid = attr(tag, 'ItemOID');
-        let index = this.stage.itemIndex.get(oid);
-        if (index === undefined) {
-          index = this.stage.items.length;
-          this.stage.items.push(oid);
-          this.stage.itemIndex.set(oid, index);
-        }
-        this.values[index] = value;
-        this.present.push(index);
-        this.counts.cells++;
-        return;
-      }
       case 'ClinicalData': {
         const version = attr(tag, 'MetaDataVersionOID');
         if (version) this.counts.metadataVersions.add(version);
@@ -156,6 +153,9 @@ export class ClinicalDataHandler implements XmlHandlers {
       case 'SubjectData':
         this.subjectKey = attr(tag, 'SubjectKey');
         this.subjectName = attr(tag, 'mdsol:SubjectName');
+        this.blockKeys.clear();
+        if (this.subjectsSeen.has(this.subjectKey)) for (const stage of this.stages.values()) stage.repeated = true;
+        else this.subjectsSeen.add(this.subjectKey);
         this.site = '';
         this.siteNumber = '';
         this.counts.subjects.add(this.subjectKey);
@@ -191,6 +191,29 @@ export class ClinicalDataHandler implements XmlHandlers {
     }
   }
 
+  /** An ItemData (the scanner's fast path: no attributes object). */
+  itemData(item: ItemDataAttributes): void {
+    if (this.skipDepth > 0) {
+      this.skipDepth++;
+      return;
+    }
+    if (!this.inGroup || !this.stage) return;
+    const remove = item.TransactionType === 'Remove';
+    const raw = item.Value;
+    if (!remove && raw === undefined) return; // audit-style ItemData without a value: no change
+    const value = remove || item.IsNull === 'Yes' || raw === '' ? null : (raw as string);
+    const oid = item.ItemOID;
+    let index = this.stage.itemIndex.get(oid);
+    if (index === undefined) {
+      index = this.stage.items.length;
+      this.stage.items.push(oid);
+      this.stage.itemIndex.set(oid, index);
+    }
+    this.values[index] = value;
+    this.present.push(index);
+    this.counts.cells++;
+  }
+
   close(name: string): void {
     if (this.skipDepth > 0) {
       this.skipDepth--;
@@ -200,6 +223,9 @@ export class ClinicalDataHandler implements XmlHandlers {
     this.inGroup = false;
     const stage = this.stage;
     if (!stage || this.present.length === 0) return;
+    const key = `${this.form}${SEP}${this.event}${SEP}${this.eventRk}${SEP}${this.formRk}${SEP}${this.group}${SEP}${this.groupRk}`;
+    if (this.blockKeys.has(key)) stage.repeated = true;
+    else this.blockKeys.add(key);
     const marks = new Array<string>(stage.items.length).fill('0');
     for (const index of this.present) marks[index] = '1';
     const fields: (string | number | null)[] = [

@@ -197,6 +197,79 @@ describe('Rave pull against the simulator', () => {
     }
   });
 
+  it('an inactivated subject touches only the forms that hold it: those lose its rows, a form without it is kept', async () => {
+    const harness = await PullHarness.create();
+    try {
+      const config = simConfig(sim);
+      // Subject 5 has no FORM04 records (both visits removed) before the first pull.
+      sim.mutate({
+        removeRecord: [
+          { subject: 5, visit: 0, form: 3, repeat: 0 },
+          { subject: 5, visit: 1, form: 3, repeat: 0 },
+        ],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const first = await harness.pull(config, SECRET);
+      sim.mutate({
+        inactivateSubject: [5],
+        set: [{ cell: { subject: 0, visit: 0, form: 1, repeat: 0, item: 5 }, value: 'new text' }],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const second = await harness.pull(config, SECRET);
+      expect(second.outcome.kind).toBe('datasets');
+      for (let f = 0; f < 4; f++) expect(await formRows(second.upload, sim.formOid(f))).toEqual(expected(f));
+      for (const form of ['FORM01', 'FORM03']) {
+        const rows = await formRows(second.upload, form);
+        expect(rows.some((r) => r.SubjectName === sim.subjectName(5))).toBe(false);
+        // Same columns, types and labels as the dataset written from the state.
+        const [before, after] = [first, second].map((p) => p.upload?.datasets.find((d) => d.name === form));
+        expect(after?.columns).toEqual(before?.columns);
+        expect(after?.rows).toBe(rows.length);
+      }
+      const file = (upload: typeof first.upload, form: string) =>
+        upload?.datasets.find((d) => d.name === form)?.file ?? '';
+      expect(statSync(file(second.upload, 'FORM04')).ino).toBe(statSync(file(first.upload, 'FORM04')).ino);
+      expect(harness.logs).toContainEqual(
+        expect.stringMatching(
+          /^info: Form datasets: 1 kept as they were, 2 the previous file less subjects that left, 1 written/,
+        ),
+      );
+    } finally {
+      await harness.dispose();
+    }
+  });
+
+  it('a full pull combines a record sent twice (in one subject block, or in two blocks of a subject) item by item', async () => {
+    const other = await startRaveSimulator({ subjects: 2, forms: 2, visits: 1, itemsPerForm: 6 });
+    const harness = await PullHarness.create();
+    try {
+      const [s0, s1] = [other.subjectKey(0), other.subjectKey(1)];
+      const record = (form: string, items: string) =>
+        `<StudyEventData StudyEventOID="VISIT" StudyEventRepeatKey="VISIT[1]"><FormData FormOID="${form}" FormRepeatKey="1"><ItemGroupData ItemGroupOID="${form}">${items}</ItemGroupData></FormData></StudyEventData>`;
+      const subject = (key: string, name: string, body: string) =>
+        `<ClinicalData StudyOID="CDP01(Prod)" MetaDataVersionOID="7"><SubjectData SubjectKey="${key}" mdsol:SubjectName="${name}"><SiteRef LocationOID="SITE101"/>${body}</SubjectData></ClinicalData>`;
+      other.clinicalBody = `<?xml version="1.0" encoding="utf-8"?>
+<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:mdsol="http://www.mdsol.com/ns/odm/metadata" FileType="Transactional" ODMVersion="1.3">
+${subject(
+  s0,
+  '101-0001',
+  record('FORM01', '<ItemData ItemOID="FORM01.IT01" Value="1"/><ItemData ItemOID="FORM01.IT05" Value="first"/>') +
+    record('FORM01', '<ItemData ItemOID="FORM01.IT05" Value="second"/>'),
+)}
+${subject(s1, '102-0002', record('FORM02', '<ItemData ItemOID="FORM02.IT01" Value="5"/><ItemData ItemOID="FORM02.IT06" Value="a"/>'))}
+${subject(s1, '102-0002', record('FORM02', '<ItemData ItemOID="FORM02.IT06" Value="b"/>'))}
+</ODM>`;
+      const { upload } = await harness.pull(simConfig(other), SECRET);
+      const rows = async (form: string) =>
+        (await formRows(upload, form)).map(({ SubjectName, IT01, IT05, IT06 }) => ({ SubjectName, IT01, IT05, IT06 }));
+      expect(await rows('FORM01')).toEqual([{ SubjectName: '101-0001', IT01: '1', IT05: 'second', IT06: null }]);
+      expect(await rows('FORM02')).toEqual([{ SubjectName: '102-0002', IT01: '5', IT05: null, IT06: 'b' }]);
+    } finally {
+      await harness.dispose();
+      await other.stop();
+    }
+  });
+
   it('state becomes current only on commit: an uncommitted pull is pulled again', async () => {
     const harness = await PullHarness.create();
     try {

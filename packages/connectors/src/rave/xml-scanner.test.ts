@@ -23,6 +23,42 @@ function scan(bytes: Uint8Array, size: number): Event[] {
   return merged(events);
 }
 
+const ITEM_KEYS = ['ItemOID', 'Value', 'TransactionType', 'IsNull'];
+
+/** As `scan`, with the ItemData fast path on: its ItemData events carry the four attributes it keeps. */
+function scanFast(bytes: Uint8Array, size: number): Event[] {
+  const events: Event[] = [];
+  const scanner = new XmlScanner({
+    open: (tag) => events.push(['open', tag.name, { ...tag.attributes }]),
+    itemData: (item) => {
+      const kept: Record<string, string> = {};
+      for (const key of ITEM_KEYS) {
+        const value = item[key as keyof typeof item];
+        if (value !== undefined) kept[key] = value;
+      }
+      events.push(['open', 'ItemData', kept]);
+    },
+    close: (name) => events.push(['close', name]),
+    text: (text) => events.push(['text', text]),
+  });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let i = 0; i < bytes.length; i += size)
+    scanner.write(decoder.decode(bytes.subarray(i, i + size), { stream: true }));
+  scanner.write(decoder.decode());
+  scanner.end();
+  return merged(events);
+}
+
+/** saxes' events with ItemData's attributes cut to the ones the fast path keeps (in its order). */
+function fastReference(events: Event[]): Event[] {
+  return events.map((event) => {
+    if (event[0] !== 'open' || event[1] !== 'ItemData') return event;
+    const kept: Record<string, string> = {};
+    for (const key of ITEM_KEYS) if (event[2][key] !== undefined) kept[key] = event[2][key];
+    return ['open', 'ItemData', kept];
+  });
+}
+
 /** The reference: saxes, the SAX parser the connector used before, on the whole document. */
 function reference(xml: string): Event[] {
   const events: Event[] = [];
@@ -80,6 +116,8 @@ break	tab" ItemOID="AE.NOTE" />
           <ItemData ItemOID="AE.EMOJI" Value="😀 日本語のテスト ünïcödé"/>
           <ItemData ItemOID="AE.GT" Value="a > b"/>
           <ItemData ItemOID="AE.NULL" IsNull="Yes"/>
+          <ItemData TransactionType="Remove" ItemOID='AE.GONE' mdsol:AuditSubCategoryName="Removed"></ItemData>
+          <ItemData mdsol:Verify="Yes" ItemOID="AE.OTHER" Value="kept" mdsol:Freeze="No" />
         </ItemGroupData></FormData>
       </StudyEventData>
       <Annotation><Comment><![CDATA[<b>not a tag</b> & not an entity]]> and text &amp; more</Comment></Annotation>
@@ -102,14 +140,27 @@ describe('XmlScanner', () => {
       const expected = reference(bytes.toString('utf8'));
       expect(expected.length).toBeGreaterThan(0);
       for (const size of [1, 3, 7, 64, 4096, bytes.length]) expect(scan(bytes, size)).toEqual(expected);
-    });
+      // The fast path in a few chunkings (1-byte chunks of the largest file take long on a busy machine).
+      const fast = fastReference(expected);
+      for (const size of [bytes.length > 100_000 ? 13 : 1, 4096, bytes.length])
+        expect(scanFast(bytes, size)).toEqual(fast);
+    }, 120_000);
   }
 
   it('reads entities, character references, CDATA, attributes in any order and quoting, self-closing tags, whitespace and multibyte UTF-8 split across chunks as saxes does', () => {
     const bytes = new TextEncoder().encode(TRICKY);
     const expected = reference(TRICKY);
-    for (let size = 1; size <= 13; size++) expect(scan(bytes, size)).toEqual(expected);
+    for (let size = 1; size <= 13; size++) {
+      expect(scan(bytes, size)).toEqual(expected);
+      expect(scanFast(bytes, size)).toEqual(fastReference(expected));
+    }
     expect(scan(bytes, bytes.length)).toEqual(expected);
+    // The fast path read every kind of ItemData here: removed, null, with other attributes, multibyte.
+    const fast = scanFast(bytes, bytes.length).flatMap((e) => (e[0] === 'open' && e[1] === 'ItemData' ? [e[2]] : []));
+    expect(fast).toContainEqual({ ItemOID: 'AE.EMOJI', Value: '😀 日本語のテスト ünïcödé' });
+    expect(fast).toContainEqual({ ItemOID: 'AE.NULL', IsNull: 'Yes' });
+    expect(fast).toContainEqual({ ItemOID: 'AE.GONE', TransactionType: 'Remove' });
+    expect(fast).toContainEqual({ ItemOID: 'AE.OTHER', Value: 'kept' });
     // Spot checks against values written out by hand, so the test does not only trust saxes.
     const attributes = expected.flatMap((e) => (e[0] === 'open' ? [e[2]] : []));
     expect(attributes).toContainEqual({ ItemOID: 'AE.TERM', Value: "Kopfschmerz <leicht> 日本 'x'" });
@@ -145,17 +196,67 @@ describe('XmlScanner', () => {
     ['text after the root element', '<a/>\noops', 2, 1, 'text after the root element', false],
     ['a second root element', '<a/><b/>', 1, 5, 'a second root element <b>', false],
     ['a name that is not a name', '<1a/>', 1, 1, 'invalid name "1a"', false],
+    [
+      'a repeated ItemData attribute',
+      '<a><ItemData Value="1" Value="2"/></a>',
+      1,
+      24,
+      'attribute Value repeated in <ItemData>',
+      false,
+    ],
+    [
+      'a repeated other ItemData attribute',
+      '<a><ItemData x="1" ItemOID="I" x="2"/></a>',
+      1,
+      32,
+      'attribute x repeated in <ItemData>',
+      false,
+    ],
+    [
+      "'<' in an ItemData value",
+      '<a><ItemData Value="1<2"/></a>',
+      1,
+      20,
+      "'<' in the value of attribute Value of <ItemData>",
+      false,
+    ],
+    [
+      'an unquoted ItemData value',
+      '<a><ItemData Value=1/></a>',
+      1,
+      20,
+      'attribute Value of <ItemData> is not quoted',
+      false,
+    ],
+    [
+      'an unknown entity in an ItemData value',
+      '<a><ItemData Value="&nbsp;"/></a>',
+      1,
+      21,
+      'unknown entity &nbsp;',
+      false,
+    ],
+    [
+      'a document cut off inside an ItemData',
+      '<a><ItemData ItemOID="I" Val',
+      1,
+      29,
+      'the document ends inside a tag (cut off?)',
+      true,
+    ],
     ['no root element at all', '  \n ', 2, 2, 'no root element', true],
   ])('fails on %s, saying where', (_what, xml, line, column, reason, cutOff) => {
-    for (const size of [1, 5, xml.length]) {
-      let caught: unknown;
-      try {
-        scan(new TextEncoder().encode(xml), size);
-      } catch (error) {
-        caught = error;
+    for (const read of [scan, scanFast]) {
+      for (const size of [1, 5, xml.length]) {
+        let caught: unknown;
+        try {
+          read(new TextEncoder().encode(xml), size);
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).toBeInstanceOf(XmlSyntaxError);
+        expect(caught).toMatchObject({ line, column, reason, cutOff });
       }
-      expect(caught).toBeInstanceOf(XmlSyntaxError);
-      expect(caught).toMatchObject({ line, column, reason, cutOff });
     }
   });
 });

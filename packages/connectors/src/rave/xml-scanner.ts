@@ -14,11 +14,29 @@ export interface XmlTag {
   attributes: Record<string, string>;
 }
 
+/** The attributes of an `<ItemData>` a pull reads (one object, reused for every element). */
+export interface ItemDataAttributes {
+  ItemOID: string;
+  Value: string | undefined;
+  TransactionType: string | undefined;
+  IsNull: string | undefined;
+}
+
 export interface XmlScanHandlers {
   open(tag: XmlTag): void;
   close(name: string): void;
   text?(text: string): void;
+  /**
+   * The fast path for `<ItemData>` inside the root (millions per clinical response): when given,
+   * it is called instead of `open` with the four attributes a pull reads, scanned straight from
+   * the text with no attributes object built (the others are checked, then dropped). The
+   * element's `close` still follows.
+   */
+  itemData?(item: ItemDataAttributes): void;
 }
+
+/** The attributes the ItemData fast path keeps, by slot. */
+const ITEM_KEYS = ['ItemOID', 'Value', 'TransactionType', 'IsNull'] as const;
 
 export class XmlSyntaxError extends Error {
   constructor(
@@ -56,11 +74,39 @@ class Reject {
   ) {}
 }
 
+const AMP: [string, number] = ['&', 5];
+const LT: [string, number] = ['<', 4];
+const GT: [string, number] = ['>', 4];
+const QUOT: [string, number] = ['"', 6];
+const APOS: [string, number] = ["'", 6];
+
+/** The predefined entity at `amp` (`&amp;` …) and its length, read char by char; undefined for anything else. */
+function namedAt(text: string, amp: number): [string, number] | undefined {
+  const a = text.charCodeAt(amp + 1);
+  if (a === 108 /* l */ || a === 103 /* g */) {
+    if (text.charCodeAt(amp + 2) !== 116 /* t */ || text.charCodeAt(amp + 3) !== 59 /* ; */) return undefined;
+    return a === 108 ? LT : GT;
+  }
+  if (a === 97 /* a */) {
+    if (text.startsWith('mp;', amp + 2)) return AMP;
+    if (text.startsWith('pos;', amp + 2)) return APOS;
+    return undefined;
+  }
+  if (a === 113 /* q */ && text.startsWith('uot;', amp + 2)) return QUOT;
+  return undefined;
+}
+
 /** Decodes entity and character references (a hot path: most RWS values hold `&amp;` or none). */
 function decodeReferences(text: string, at: number): string {
   let out = '';
   let last = 0;
   for (let amp = text.indexOf('&'); amp >= 0; amp = text.indexOf('&', last)) {
+    const named = namedAt(text, amp);
+    if (named !== undefined) {
+      out += text.slice(last, amp) + named[0];
+      last = amp + named[1];
+      continue;
+    }
     const semi = text.indexOf(';', amp + 1);
     const name = semi < 0 || semi - amp > 12 ? '' : text.slice(amp + 1, semi);
     let char = NAMED.get(name);
@@ -268,6 +314,8 @@ export class XmlScanner {
       if (isSpace(c) || c === 62 || c === 47) break;
     }
     if (j >= n) return -1;
+    if (j - lt === 9 && this.handlers.itemData && this.stack.length > 0 && s.startsWith('ItemData', lt + 1))
+      return this.itemDataTag(s, j);
     const name = s.slice(lt + 1, j);
     this.checkName(name, lt);
     if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
@@ -308,18 +356,107 @@ export class XmlScanner {
       if (quote !== 34 && quote !== 39) this.fail(j, `attribute ${key} of <${name}> is not quoted`);
       const q = s.indexOf(quote === 34 ? '"' : "'", j + 1);
       if (q < 0) return -1;
-      let value = s.slice(j + 1, q);
-      if (value.indexOf('<') >= 0) this.fail(j, `'<' in the value of attribute ${key} of <${name}>`);
-      // Attribute-value normalization (XML 1.0 §3.3.3): a line end or tab is a space; references after.
-      if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\t') >= 0)
-        value = value.replace(/\r\n|[\r\n\t]/g, ' ');
-      if (value.indexOf('&') >= 0) value = decodeReferences(value, j + 1);
+      const value = this.attributeValue(s, j, q, key, name);
       if (Object.hasOwn(attributes, key)) this.fail(start, `attribute ${key} repeated in <${name}>`);
       attributes[key] = value;
       j = q + 1;
     }
     this.rootSeen = true;
     this.handlers.open({ name, attributes });
+    if (selfClosing) this.handlers.close(name);
+    else this.stack.push(name);
+    return j;
+  }
+
+  /** The value of the attribute quoted at `j`…`q`, checked and normalized (XML 1.0 §3.3.3). */
+  private attributeValue(s: string, j: number, q: number, key: string, name: string): string {
+    let value = s.slice(j + 1, q);
+    if (value.indexOf('<') >= 0) this.fail(j, `'<' in the value of attribute ${key} of <${name}>`);
+    // A line end or tab is a space; references after.
+    if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\t') >= 0)
+      value = value.replace(/\r\n|[\r\n\t]/g, ' ');
+    if (value.indexOf('&') >= 0) value = decodeReferences(value, j + 1);
+    return value;
+  }
+
+  private readonly slots: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+  private readonly item: ItemDataAttributes = {
+    ItemOID: '',
+    Value: undefined,
+    TransactionType: undefined,
+    IsNull: undefined,
+  };
+
+  /**
+   * `<ItemData …>` for the fast path: the same checks as `openTag`, but the four attributes a pull
+   * reads are recognised in place (no key string, no name lookup) and go into one reused object.
+   */
+  private itemDataTag(s: string, nameEnd: number): number {
+    const n = s.length;
+    const name = 'ItemData';
+    const values = this.slots;
+    values.fill(undefined);
+    let others: string[] | undefined;
+    let selfClosing = false;
+    let j = nameEnd;
+    for (;;) {
+      const before = j;
+      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      if (j >= n) return -1;
+      const c = s.charCodeAt(j);
+      if (c === 62) {
+        j++;
+        break;
+      }
+      if (c === 47) {
+        if (j + 1 >= n) return -1;
+        if (s.charCodeAt(j + 1) !== 62) this.fail(j, `'/' not followed by '>' in <${name}>`);
+        selfClosing = true;
+        j += 2;
+        break;
+      }
+      if (j === before) this.fail(j, `no space before an attribute of <${name}>`);
+      const start = j;
+      for (; j < n; j++) {
+        const a = s.charCodeAt(j);
+        if (a === 61 || isSpace(a) || a === 62 || a === 47) break;
+      }
+      if (j >= n) return -1;
+      const length = j - start;
+      let slot = -1;
+      if (length === 7 && s.startsWith('ItemOID', start)) slot = 0;
+      else if (length === 5 && s.startsWith('Value', start)) slot = 1;
+      else if (length === 15 && s.startsWith('TransactionType', start)) slot = 2;
+      else if (length === 6 && s.startsWith('IsNull', start)) slot = 3;
+      const key = slot >= 0 ? (ITEM_KEYS[slot] as string) : s.slice(start, j);
+      if (slot < 0) this.checkName(key, start);
+      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      if (j >= n) return -1;
+      if (s.charCodeAt(j) !== 61) this.fail(j, `attribute ${key} of <${name}> has no value`);
+      j++;
+      while (j < n && isSpace(s.charCodeAt(j))) j++;
+      if (j >= n) return -1;
+      const quote = s.charCodeAt(j);
+      if (quote !== 34 && quote !== 39) this.fail(j, `attribute ${key} of <${name}> is not quoted`);
+      const q = s.indexOf(quote === 34 ? '"' : "'", j + 1);
+      if (q < 0) return -1;
+      const value = this.attributeValue(s, j, q, key, name);
+      if (slot >= 0) {
+        if (values[slot] !== undefined) this.fail(start, `attribute ${key} repeated in <${name}>`);
+        values[slot] = value;
+      } else {
+        others ??= [];
+        if (others.includes(key)) this.fail(start, `attribute ${key} repeated in <${name}>`);
+        others.push(key);
+      }
+      j = q + 1;
+    }
+    const item = this.item;
+    item.ItemOID = values[0] ?? '';
+    item.Value = values[1];
+    item.TransactionType = values[2];
+    item.IsNull = values[3];
+    this.handlers.itemData?.(item);
     if (selfClosing) this.handlers.close(name);
     else this.stack.push(name);
     return j;

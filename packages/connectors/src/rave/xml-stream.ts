@@ -1,9 +1,11 @@
 import { ConnectorError } from '../types.ts';
 import type { RwsClient, RwsResponse } from './rws-client.ts';
-import { XmlScanner, XmlSyntaxError, type XmlTag } from './xml-scanner.ts';
+import { type ItemDataAttributes, XmlScanner, XmlSyntaxError, type XmlTag } from './xml-scanner.ts';
 
 export interface XmlHandlers {
   open(tag: XmlTag): void;
+  /** The scanner's fast path for `<ItemData>` (see XmlScanHandlers.itemData). */
+  itemData?(item: ItemDataAttributes): void;
   close(name: string): void;
   text?(text: string): void;
   /** Awaited after each chunk of the body (a sink's backpressure). */
@@ -34,6 +36,7 @@ export async function parseXmlResponse(
     },
     close: (name) => handlers.close(name),
     ...(handlers.text ? { text: (text: string) => handlers.text?.(text) } : {}),
+    ...(handlers.itemData ? { itemData: handlers.itemData.bind(handlers) } : {}),
   });
   const body = response.body;
   if (!body) throw new ConnectorError(`Rave request ${request} returned no body.`, { request });

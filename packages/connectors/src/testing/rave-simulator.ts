@@ -60,6 +60,8 @@ export class RaveSimulator {
   /** A full response rendered once into a file (benchmarks), until the first change. */
   private fullBody: string | undefined;
   private faults: { kind: RaveFault; match: RegExp; times: number }[] = [];
+  /** Served as the study's full clinical response instead of the generated one (what the generator never sends). */
+  clinicalBody: string | undefined;
 
   constructor(options: RaveSimulatorOptions) {
     this.options = {
@@ -322,6 +324,7 @@ export class RaveSimulator {
     if (study !== this.study) return notVisible(reply, study);
     const all = Array.from({ length: this.options.forms }, (_, f) => f);
     const forms = form ? all.filter((f) => this.formOid(f) === form) : all;
+    if (!form && !start && this.clinicalBody !== undefined) return reply.type('text/xml').send(this.clinicalBody);
     if (!form && !start && this.fullBody) return reply.type('text/xml').send(createReadStream(this.fullBody));
     const since = start ? Date.parse(`${start}Z`) : null;
     if (start && Number.isNaN(since)) {
