@@ -88,11 +88,11 @@ const Env = z.object({
     .max(256)
     .default(Math.min(12, 2 * os.availableParallelism())),
   /**
-   * DuckDB threads each dashboard query may use; unset, DuckDB's own default (every core). Queries
-   * already run side by side (CONCURRENCY): 1 measured 30–40% less wall time for 4 at a time on a
-   * loaded 2-core machine, unconfirmed on a quiet one (docs/decisions.md, "Server speed under load").
+   * DuckDB threads each dashboard query may use. 1: queries already run side by side
+   * (CONCURRENCY), and one thread each spent ~20% less CPU per Overview page than DuckDB's default
+   * (every core), measured page for page in one run (docs/decisions.md, "Cold query cost").
    */
-  DASHBOARD_QUERY_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  DASHBOARD_QUERY_THREADS: z.coerce.number().int().min(1).max(256).default(1),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
   /**

@@ -265,4 +265,39 @@ describe('the compiled query', () => {
   it('caps a result at 10,000 rows', () => {
     expect(compileQuery({ from: 'DM', select: ids }, study.resolve).limit).toBe(10_000);
   });
+
+  it('a top N reads, joins and filters each file once, and both aggregations read those rows', async () => {
+    // ALT by Visit read the 1,000,000-row LB twice (ranking, then the boxes): one pass now.
+    const spec: QuerySpec = {
+      from: 'AE',
+      joins: [{ dataset: 'DM', on: [{ left: ref('AE', 'USUBJID'), right: 'USUBJID' }] }],
+      where: [filter('DM', 'AGE', 'ge', 30)],
+      groupBy: [
+        { column: ref('AE', 'AEDECOD'), as: 'term' },
+        { column: ref('DM', 'ARM'), as: 'arm' },
+      ],
+      measures: [
+        { op: 'count_distinct', column: ref('AE', 'USUBJID'), as: 'subjects' },
+        { op: 'count', as: 'serious', where: [filter('AE', 'AESER', 'eq', 'Y')] },
+      ],
+      topN: { key: 'term', by: 'subjects', n: 2 },
+      withTotal: true,
+    };
+    const compiled = compileQuery(spec, study.resolve);
+    expect(compiled.sql.match(/read_parquet\(/g)).toHaveLength(2);
+    expect(compiled.sql).toContain('base AS MATERIALIZED');
+    expect(compiled.total?.sql.match(/read_parquet\(/g)).toHaveLength(2);
+    // The same numbers as a plain two-pass query written here.
+    const dm = study.datasets.get('DM')?.file;
+    const ae = study.datasets.get('AE')?.file;
+    const rows = (await engine.run(spec, study.resolve, { cacheKey: 'top-n-once' })).result.rows;
+    const reference = await study.rows(`
+      WITH f AS (SELECT a.AEDECOD AS term, d.ARM AS arm, a.USUBJID AS id, a.AESER AS ser
+                 FROM read_parquet('${ae}') a LEFT JOIN read_parquet('${dm}') d USING (USUBJID) WHERE d.AGE >= 30),
+           top AS (SELECT term, row_number() OVER (ORDER BY count(DISTINCT id) DESC, term) AS r FROM f GROUP BY term QUALIFY r <= 2)
+      SELECT CASE WHEN top.r IS NULL THEN 'Other' ELSE f.term END, f.arm, count(DISTINCT f.id)::INT,
+             (count(*) FILTER (WHERE f.ser = 'Y'))::INT
+      FROM f LEFT JOIN top USING (term) GROUP BY top.r, 1, 2 ORDER BY top.r IS NULL, top.r, 1, 2`);
+    expect(rows).toEqual(reference);
+  });
 });

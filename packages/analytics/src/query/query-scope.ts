@@ -57,6 +57,11 @@ export class QueryScope {
     private readonly outside: (dataset: string) => string,
   ) {}
 
+  /** The error text for a dataset this scope does not hold. */
+  outsideOf(dataset: string): string {
+    return this.outside(dataset);
+  }
+
   find(name: string): Source | undefined {
     const lower = name.toLowerCase();
     return this.sources.find((s) => s.name.toLowerCase() === lower);
@@ -66,5 +71,30 @@ export class QueryScope {
     const source = this.find(ref.dataset);
     if (!source) throw new QueryError(`${param}: ${this.outside(ref.dataset)}`, param);
     return columnOf(source, ref.column, param);
+  }
+}
+
+/**
+ * The columns of `inner` read through the rows of a CTE (`base AS b`) that selected each of them
+ * once, as `b.c0`, `b.c1`…: expressions compiled in this scope read those rows, not the files.
+ * `picked` is the CTE's select list, in order; a column named twice is selected once.
+ */
+export class PickedScope extends QueryScope {
+  readonly picked: Sql[] = [];
+  private readonly index = new Map<string, number>();
+
+  constructor(private readonly inner: QueryScope) {
+    super(inner.sources, (dataset) => inner.outsideOf(dataset));
+  }
+
+  override column(ref: ColumnRef, param: string): ResolvedColumn {
+    const resolved = this.inner.column(ref, param);
+    let i = this.index.get(resolved.sql.text);
+    if (i === undefined) {
+      i = this.picked.length;
+      this.index.set(resolved.sql.text, i);
+      this.picked.push(raw(`${resolved.sql.text} AS c${i}`));
+    }
+    return { ...resolved, sql: raw(`b.c${i}`) };
   }
 }

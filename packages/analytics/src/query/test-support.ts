@@ -58,6 +58,8 @@ export interface TestStudy {
   resolve: DatasetResolver;
   /** Writes `sql`'s rows to `<dir>/<file>` (any name: quotes and all). */
   write: (file: string, sql: string) => Promise<string>;
+  /** `sql`'s rows as JSON values, run by a DuckDB of the test's own: reference answers written in plain SQL. */
+  rows: (sql: string) => Promise<unknown[][]>;
   remove: () => Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function makeStudy(): Promise<TestStudy> {
     datasets,
     resolve: (name) => datasets.get(name.toUpperCase()),
     write,
+    rows: async (sql) => (await db.connection.runAndReadAll(sql)).getRowsJson() as unknown[][],
     remove: async () => {
       db.close();
       await rm(dir, { recursive: true, force: true });

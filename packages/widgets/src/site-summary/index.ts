@@ -4,7 +4,7 @@ import { treatmentEmergentFilters } from '../ae-incidence/treatment-emergent.ts'
 import { field } from '../fields.ts';
 import { baseSpec, col, maybeCol, subjectCount, subjectOf } from '../query-helpers.ts';
 import { DISPOSITION_CATEGORY, DispositionOptions } from '../subject-flow/disposition-options.ts';
-import { restrict } from '../subject-flow/restrict.ts';
+import { restrict, subjectCounts } from '../subject-flow/restrict.ts';
 import { discontinuedFilters, enrolledFilters, screenFailureFilters } from '../subject-flow/subject-status.ts';
 import { count, records, textOrNull } from '../subject-listing/records.ts';
 import type { WidgetContext, WidgetType } from '../types.ts';
@@ -105,27 +105,37 @@ export const siteSummary: WidgetType<Options> = {
     ];
     const base = baseSpec(ctx, { uses: [site, country] });
     const queries: Record<string, QuerySpec> = {};
+    // Counts on the subject rows themselves share one query (`subjectCounts`); those needing AE
+    // or DS rows are a semi-join each.
+    const inRow: Record<string, QueryFilter[]> = {};
     for (const [name, filters] of Object.entries(conditions(ctx))) {
-      if (filters)
-        queries[name] = { ...restrict(ctx, base, filters), groupBy, measures: [subjectCount(ctx, base.from)] };
+      if (!filters) continue;
+      if (subjectCounts(ctx, base, { [name]: filters })) inRow[name] = filters;
+      else queries[name] = { ...restrict(ctx, base, filters), groupBy, measures: [subjectCount(ctx, base.from)] };
     }
-    return queries;
+    const together = subjectCounts(ctx, base, inRow);
+    return together && Object.keys(inRow).length > 0 ? { counts: { ...together, groupBy }, ...queries } : queries;
   },
 
   toTable(results, ctx) {
-    const shown = COUNTS.filter((name) => results[name] || (name === 'enrolled' && results.screen_failures));
+    const together = results.counts;
+    const counted = (name: CountName) =>
+      results[name] !== undefined || (together?.columns.some((c) => c.name === name) ?? false);
+    const shown = COUNTS.filter((name) => counted(name) || (name === 'enrolled' && counted('screen_failures')));
     const sites = new Map<string, { site: unknown; country: unknown; counts: Partial<Record<CountName, number>> }>();
+    const add = (row: Record<string, unknown>, name: CountName, value: unknown) => {
+      const key = JSON.stringify([row.site, row.country ?? null]);
+      const entry = sites.get(key) ?? { site: row.site, country: row.country ?? null, counts: {} };
+      entry.counts[name] = count(value);
+      sites.set(key, entry);
+    };
     for (const name of shown) {
-      for (const row of records(results[name])) {
-        const key = JSON.stringify([row.site, row.country ?? null]);
-        const entry = sites.get(key) ?? { site: row.site, country: row.country ?? null, counts: {} };
-        entry.counts[name] = count(row.subjects);
-        sites.set(key, entry);
-      }
+      for (const row of records(results[name])) add(row, name, row.subjects);
+      if (!results[name] && counted(name)) for (const row of records(together)) add(row, name, row[name]);
     }
     const country = maybeCol(ctx, 'country');
     const value = (entry: { counts: Partial<Record<CountName, number>> }, name: CountName) =>
-      name === 'enrolled' && !results.enrolled
+      name === 'enrolled' && !counted('enrolled')
         ? (entry.counts.screened ?? 0) - (entry.counts.screen_failures ?? 0)
         : (entry.counts[name] ?? 0);
     const { sortBy } = ctx.options;
@@ -138,7 +148,7 @@ export const siteSummary: WidgetType<Options> = {
             : collator.compare(String(a.site), String(b.site));
       return sortBy === 'site' ? bySite : value(b, sortBy) - value(a, sortBy) || bySite;
     });
-    const siteType = results.screened?.columns.find((column) => column.name === 'site')?.type ?? 'string';
+    const siteType = (results.screened ?? together)?.columns.find((column) => column.name === 'site')?.type ?? 'string';
     const columns: WidgetColumn[] = [
       { name: 'site', label: 'Site', type: siteType, field: 'site' },
       ...(country ? [{ name: 'country', label: 'Country', type: 'string' as const, field: 'country' }] : []),

@@ -67,12 +67,23 @@ describe('site-summary queries', () => {
     const measures = [{ op: 'count_distinct', column: DM('USUBJID'), as: 'subjects' }];
     const base = { from: 'DM', joins: [], where: [], exists: [], groupBy, measures };
     const on = [{ left: DM('USUBJID'), right: 'USUBJID' }];
+    const subjects = (as: string, where?: unknown[]) => ({
+      op: 'count_distinct',
+      column: DM('USUBJID'),
+      as,
+      ...(where ? { where } : {}),
+    });
+    // Counts on DM rows share one query (a count with its own FILTER each); AE and DS ones are semi-joins.
     expect(queries).toEqual({
-      screened: base,
-      enrolled: { ...base, where: [{ column: DM('RFSTDTC'), op: 'notnull' }] },
-      screen_failures: {
+      counts: {
         ...base,
-        where: [{ column: DM('ARMCD'), op: 'in', value: ['Screen Failure', 'SCRNFAIL', 'SCREEN FAILURE'] }],
+        measures: [
+          subjects('screened'),
+          subjects('enrolled', [{ column: DM('RFSTDTC'), op: 'notnull' }]),
+          subjects('screen_failures', [
+            { column: DM('ARMCD'), op: 'in', value: ['Screen Failure', 'SCRNFAIL', 'SCREEN FAILURE'] },
+          ]),
+        ],
       },
       with_ae: { ...base, exists: [{ dataset: 'AE', on, where: [{ column: AE('USUBJID'), op: 'notnull' }] }] },
       with_sae: {
@@ -107,18 +118,19 @@ describe('site-summary queries', () => {
 
   it('ADaM: enrolled = not a screen-failure arm; DCDECOD in ADSL is a WHERE; treatment-emergent AEs only', () => {
     const queries = siteSummary.buildQueries(ADAM);
-    expect(Object.keys(queries)).toEqual([
+    // Everything but the AE counts is on ADSL rows: one query.
+    expect(Object.keys(queries)).toEqual(['counts', 'with_ae', 'with_sae']);
+    const measure = (as: string) => queries.counts?.measures?.find((m) => m.as === as);
+    expect(queries.counts?.measures?.map((m) => m.as)).toEqual([
       'screened',
       'enrolled',
       'screen_failures',
-      'with_ae',
-      'with_sae',
       'discontinued',
     ]);
-    expect(queries.enrolled?.where).toEqual([
+    expect(measure('enrolled')?.where).toEqual([
       { column: ADSL('TRT01A'), op: 'nin', value: ['Screen Failure', 'SCRNFAIL', 'SCREEN FAILURE'] },
     ]);
-    expect(queries.discontinued?.where).toEqual([
+    expect(measure('discontinued')?.where).toEqual([
       { column: ADSL('DCDECOD'), op: 'notnull' },
       { column: ADSL('DCDECOD'), op: 'nin', value: NOT_DISCONTINUED },
     ]);
@@ -197,5 +209,30 @@ describe('site-summary table', () => {
       ['discontinued', 'Discontinued', null],
     ]);
     expect(table.rows).toEqual(rows);
+  });
+
+  it('reads the counts on subject rows from the one counts query as from their own queries', () => {
+    const together: QueryResult = {
+      columns: [
+        { name: 'site', type: 'string' },
+        { name: 'screened', type: 'integer' },
+        { name: 'screen_failures', type: 'integer' },
+        { name: 'discontinued', type: 'integer' },
+      ],
+      rows: [
+        ['710', 10, 0, 2],
+        ['701', 20, 4, 0],
+        ['1001', 5, 1, 0],
+      ],
+      truncated: false,
+    };
+    const ctx = { ...ADAM, options: siteSummary.options.parse({}) };
+    const merged = siteSummary.toTable({ counts: together, with_ae: results.with_ae }, ctx);
+    expect(merged).toEqual(siteSummary.toTable(results, ctx));
+    expect(merged.rows).toEqual([
+      ['701', 20, 16, 4, 12, 0],
+      ['710', 10, 10, 0, 0, 2],
+      ['1001', 5, 4, 1, 0, 0],
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import type { WidgetContext, WidgetType } from '../types.ts';
 import { DISPOSITION_CATEGORY, DispositionOptions } from './disposition-options.ts';
 import { consortOption, sankeyOption } from './flow-charts.ts';
 import { type FlowLink, flowLinks } from './flow-links.ts';
-import { restrict } from './restrict.ts';
+import { restrict, subjectCounts } from './restrict.ts';
 import { dispositionRecordFilters, enrolledFilters, screenFailureFilters } from './subject-status.ts';
 
 const Options = DispositionOptions.extend({
@@ -18,6 +18,9 @@ const Options = DispositionOptions.extend({
     .describe('Sankey (flows sized by subjects) or CONSORT-style boxes'),
 });
 type Options = z.infer<typeof Options>;
+
+/** The flow's stages counted in subjects. */
+type Stage = 'screened' | 'screenFailures' | 'enrolled' | 'treated';
 
 /** Outcome counts split by treated / not treated when the first treatment date is mapped. */
 function outcomeMeasures(ctx: WidgetContext<Options>, from: string): QueryMeasure[] {
@@ -68,10 +71,15 @@ export const subjectFlow: WidgetType<Options> = {
     const failures = screenFailureFilters(ctx, screenFailureValues);
     const enrolled = enrolledFilters(ctx, screenFailureValues);
     const treated = maybeCol(ctx, 'treatment_start');
-    const queries: Record<string, QuerySpec> = { screened: subjectsWhere([]) };
-    if (failures) queries.screenFailures = subjectsWhere(failures);
-    if (enrolled) queries.enrolled = subjectsWhere(enrolled);
-    if (treated) queries.treated = subjectsWhere([...(enrolled ?? []), { column: treated, op: 'notnull' }]);
+    const stages: Partial<Record<Stage, QueryFilter[]>> = { screened: [] };
+    if (failures) stages.screenFailures = failures;
+    if (enrolled) stages.enrolled = enrolled;
+    if (treated) stages.treated = [...(enrolled ?? []), { column: treated, op: 'notnull' }];
+    // The stage counts in one query when they can be (`subjectCounts`), else one query each.
+    const together = subjectCounts(ctx, base, stages as Record<string, QueryFilter[]>);
+    const queries: Record<string, QuerySpec> = together
+      ? { stages: together }
+      : Object.fromEntries(Object.entries(stages).map(([name, filters]) => [name, subjectsWhere(filters)]));
 
     const disposition = maybeCol(ctx, 'disposition');
     if (disposition) {
@@ -91,12 +99,20 @@ export const subjectFlow: WidgetType<Options> = {
   },
 
   toTable(results, ctx) {
+    /** A stage's count from its own query or from the `stages` query; null when it is not counted. */
+    const stage = (name: Stage): number | null => {
+      const own = results[name];
+      if (own) return firstValue(own, 'subjects') ?? 0;
+      const together = results.stages;
+      if (!together?.columns.some((c) => c.name === name)) return null;
+      return firstValue(together, name) ?? 0;
+    };
     const links = flowLinks(
       {
-        screened: firstValue(results.screened, 'subjects') ?? 0,
-        screenFailures: results.screenFailures ? (firstValue(results.screenFailures, 'subjects') ?? 0) : null,
-        enrolled: results.enrolled ? (firstValue(results.enrolled, 'subjects') ?? 0) : null,
-        treated: results.treated ? (firstValue(results.treated, 'subjects') ?? 0) : null,
+        screened: stage('screened') ?? 0,
+        screenFailures: stage('screenFailures'),
+        enrolled: stage('enrolled'),
+        treated: stage('treated'),
         outcomes: results.outcomes,
       },
       ctx.options,

@@ -51,11 +51,17 @@ describe('subject-flow queries', () => {
   it('SDTM: stages from DM, outcomes from the DS end-of-study record joined to DM', () => {
     const base = { from: 'DM', joins: [], where: [], exists: [], measures: [subjects('DM')] };
     const enrolled = { column: DM('RFSTDTC'), op: 'notnull' };
+    // The four stage counts are one query (each a count with its own FILTER), not four.
     expect(subjectFlow.buildQueries(SDTM)).toEqual({
-      screened: base,
-      screenFailures: { ...base, where: [{ column: DM('ARMCD'), op: 'in', value: SF }] },
-      enrolled: { ...base, where: [enrolled] },
-      treated: { ...base, where: [enrolled, { column: DM('RFXSTDTC'), op: 'notnull' }] },
+      stages: {
+        ...base,
+        measures: [
+          { ...subjects('DM'), as: 'screened' },
+          { ...subjects('DM'), as: 'screenFailures', where: [{ column: DM('ARMCD'), op: 'in', value: SF }] },
+          { ...subjects('DM'), as: 'enrolled', where: [enrolled] },
+          { ...subjects('DM'), as: 'treated', where: [enrolled, { column: DM('RFXSTDTC'), op: 'notnull' }] },
+        ],
+      },
       outcomes: {
         from: 'DM',
         joins: [{ dataset: 'DS', kind: 'left', on: [{ left: DM('USUBJID'), right: 'USUBJID' }] }],
@@ -75,8 +81,9 @@ describe('subject-flow queries', () => {
 
   it('ADaM: no screen failures to tell; EOSSTT with DCSREAS as the reason', () => {
     const queries = subjectFlow.buildQueries(ADAM);
-    expect(Object.keys(queries)).toEqual(['screened', 'screenFailures', 'enrolled', 'treated', 'outcomes']);
-    expect(queries.enrolled?.where).toEqual([{ column: ADSL('TRT01A'), op: 'nin', value: SF }]);
+    expect(Object.keys(queries)).toEqual(['stages', 'outcomes']);
+    expect(queries.stages?.measures?.map((m) => m.as)).toEqual(['screened', 'screenFailures', 'enrolled', 'treated']);
+    expect(queries.stages?.measures?.[2]?.where).toEqual([{ column: ADSL('TRT01A'), op: 'nin', value: SF }]);
     expect(queries.outcomes).toMatchObject({
       joins: [],
       where: [{ column: ADSL('TRT01A'), op: 'nin', value: SF }],
@@ -131,6 +138,22 @@ describe('subject-flow links', () => {
       ['Not treated', 'Discontinued', 3],
       ['Discontinued', 'WITHDRAWAL BY SUBJECT', 15],
       ['Discontinued', 'ADVERSE EVENT', 10],
+    ]);
+  });
+
+  it('reads the stage counts from the one stages query as from four', () => {
+    const stages: QueryResult = {
+      columns: ['screened', 'screenFailures', 'enrolled'].map((name) => ({ name, type: 'integer' as const })),
+      rows: [[120, 20, 100]],
+      truncated: false,
+    };
+    const apart = subjectFlow.toTable({ screened: one(120), screenFailures: one(20), enrolled: one(100) }, SDTM);
+    expect(subjectFlow.toTable({ stages }, SDTM).rows).toEqual(apart.rows);
+    // Treated is not counted (no first-dose date): it stays out, as when its query was missing.
+    expect(apart.rows).toEqual([
+      [null, 'Screened', 120],
+      ['Screened', 'Screen failure', 20],
+      ['Screened', 'Enrolled', 100],
     ]);
   });
 
