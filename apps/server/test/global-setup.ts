@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
@@ -73,6 +73,7 @@ export default async function setup(project: TestProject) {
     const template = new URL(pgServer.adminUrl).pathname.slice(1);
     for (let n = 1; n <= workers; n++) {
       await admin.query(`create database ${workerDatabaseName(n)} template ${template}`);
+      await mkdir(path.join(dataRoot, `w${n}`), { recursive: true });
     }
   } finally {
     await admin.end();

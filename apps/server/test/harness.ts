@@ -21,6 +21,7 @@ import { type Config, loadConfig } from '../src/config.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { TEST_PASSWORD } from './constants.ts';
+import { sharedConversions } from './shared-conversions.ts';
 import { testDatabase } from './test-database.ts';
 
 export { TEST_PASSWORD };
@@ -67,6 +68,11 @@ export interface TestAppOptions {
   appUrl?: string;
   /** As `cdp start` builds it: no line per request (see buildApp). */
   requestLogs?: boolean;
+  /**
+   * Reuse an identical earlier conversion of the same upload (shared-conversions.ts): for files
+   * that upload the whole pilot SDTM, which is then converted once per run.
+   */
+  reuseConversions?: boolean;
 }
 
 export async function startTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -79,6 +85,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
     database,
     log: options.log ?? createLogger('silent'),
     tokens: new AccessTokens('test-jwt-secret-0123456789abcdef0123456789', config.accessTokenTtlSeconds),
+    ...(options.reuseConversions ? { convertUpload: sharedConversions() } : {}),
   };
   const routes: TestApp['routes'] = [];
   const app = await buildApp(ctx, {

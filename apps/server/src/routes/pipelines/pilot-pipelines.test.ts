@@ -77,7 +77,7 @@ function example(key: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   releaseLock = await holdRunLock(testDatabase().appUrl);
   const tenant = await t.tenant();
   studyId = tenant.study.id;

@@ -86,7 +86,7 @@ async function finished(pid: string, rid: string): Promise<PipelineRunDetail> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   // Other test files' workers recover runs of dead processes: this one is alive, and says so.
   releaseLock = await holdRunLock(testDatabase().appUrl);
   restoreEngine = registerEngine('sql', testEngine);
