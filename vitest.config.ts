@@ -2,10 +2,11 @@ import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test files at once: Vitest's default (one fewer than the CPUs, i.e. one on the 2-core CI
- * machine) unless VITEST_MAX_WORKERS says otherwise. Two at once were tried (docs/decisions.md,
- * "CI time"): the files share one database and job queue, so one file's worker can run another
- * file's due scheduled report, and the run was no faster on 2 cores.
+ * Test files at once: Vitest's default (one fewer than the CPUs: one on the 2-core CI machine)
+ * unless VITEST_MAX_WORKERS says otherwise. Each worker has its own database and data folder
+ * (apps/server/test/global-setup.ts, test-database.ts), so files running together share no rows
+ * and no job queue; whether two pay on 2 cores is still open (docs/decisions.md, "CI time,
+ * second pass").
  */
 const maxWorkers = Number(process.env.VITEST_MAX_WORKERS) || Math.max(1, os.availableParallelism() - 1);
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runMigrations } from '@cdp/db';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runCdp, waitUntilReady } from '../../../scripts/cdp-process.ts';
 import { loadConfig } from '../src/config.ts';
 import { enqueueJob } from '../src/jobs/enqueue.ts';
@@ -16,6 +16,7 @@ import { studyDataKey } from '../src/phi/study-keys.ts';
 import { loadGeneratedVersion } from '../src/seed/load-demo-data.ts';
 import { seed } from '../src/seed/seed.ts';
 import { startTestApp, TEST_PASSWORD, type Tenant, type TestApp } from './harness.ts';
+import { testDatabase } from './test-database.ts';
 
 /**
  * The real `cdp backup` and `cdp restore` commands, as child processes against their own
@@ -43,7 +44,11 @@ async function freshDatabase(label: string) {
   const name = `cdp_${label}_${randomUUID().slice(0, 8)}`;
   await adminPool.query(`create database ${name}`);
   databases.push(name);
-  return { name, adminUrl: withDatabase(inject('adminUrl'), name), appUrl: withDatabase(inject('appUrl'), name) };
+  return {
+    name,
+    adminUrl: withDatabase(testDatabase().adminUrl, name),
+    appUrl: withDatabase(testDatabase().appUrl, name),
+  };
 }
 
 async function cdp(mode: string, args: string[], env: Record<string, string>) {
@@ -65,9 +70,9 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, valu
 let sourceDb: Awaited<ReturnType<typeof freshDatabase>>;
 
 beforeAll(async () => {
-  adminPool = new pg.Pool({ connectionString: inject('adminUrl'), max: 1 });
-  await mkdir(inject('dataDir'), { recursive: true });
-  root = await mkdtemp(path.join(inject('dataDir'), 'backup-cli-'));
+  adminPool = new pg.Pool({ connectionString: testDatabase().adminUrl, max: 1 });
+  await mkdir(testDatabase().dataDir, { recursive: true });
+  root = await mkdtemp(path.join(testDatabase().dataDir, 'backup-cli-'));
   sourceDb = await freshDatabase('bk_source');
   await runMigrations(sourceDb.adminUrl);
   await installJobQueue(sourceDb.adminUrl);

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runMigrations } from '@cdp/db';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installJobQueue } from '../src/jobs/queue.ts';
 import { backup, restore } from '../src/ops/backup.ts';
 import { loadGeneratedVersion } from '../src/seed/load-demo-data.ts';
 import { startTestApp, type Tenant, type TestApp } from './harness.ts';
+import { testDatabase } from './test-database.ts';
 
 /**
  * `cdp backup` and `cdp restore` (src/ops/backup.ts): a tenant with a data version, a dashboard and
@@ -55,23 +56,23 @@ describe('cdp backup and cdp restore', () => {
     expect(before).toMatchObject({ ok: true });
     expect(before.checked).toBeGreaterThan(2);
 
-    const out = await mkdtemp(path.join(inject('dataDir'), 'backup-'));
-    const summary = await backup(inject('adminUrl'), t.ctx.config.dataDir, out);
+    const out = await mkdtemp(path.join(testDatabase().dataDir, 'backup-'));
+    const summary = await backup(testDatabase().adminUrl, t.ctx.config.dataDir, out);
     expect(summary.versions).toBe(1);
     expect(summary.files).toBeGreaterThanOrEqual(version.datasets.length + 1);
 
     // An empty installation of the same release: a new database, migrated, and a new data folder.
     await t.admin.query(`create database ${dbName}`);
-    const restoreAdminUrl = withDatabase(inject('adminUrl'), dbName);
+    const restoreAdminUrl = withDatabase(testDatabase().adminUrl, dbName);
     await runMigrations(restoreAdminUrl);
     await installJobQueue(restoreAdminUrl);
-    const dataDir = await mkdtemp(path.join(inject('dataDir'), 'restored-'));
+    const dataDir = await mkdtemp(path.join(testDatabase().dataDir, 'restored-'));
     const back = await restore(restoreAdminUrl, dataDir, out);
     expect(back.rows).toBeGreaterThan(0);
     // A second restore finds the installation in use and changes nothing.
     await expect(restore(restoreAdminUrl, dataDir, out)).rejects.toThrow(/already has organizations/);
 
-    restored = await startTestApp({ dataDir }, { appUrl: withDatabase(inject('appUrl'), dbName) });
+    restored = await startTestApp({ dataDir }, { appUrl: withDatabase(testDatabase().appUrl, dbName) });
     const session = await restored.login(admin.user.email);
     expect(session.response.statusCode).toBe(200);
     const get = async (url: string) => {
@@ -95,13 +96,13 @@ describe('cdp backup and cdp restore', () => {
   });
 
   it('refuses a backup whose data file no longer matches its manifest, naming the file, before touching the database', async () => {
-    const out = await mkdtemp(path.join(inject('dataDir'), 'backup-damaged-'));
+    const out = await mkdtemp(path.join(testDatabase().dataDir, 'backup-damaged-'));
     await loadGeneratedVersion(
       t.ctx,
       { id: tenant.study.id, orgId: tenant.org.id },
       { subjects: 12, sites: 1, seed: 19, studyId: tenant.study.code },
     );
-    await backup(inject('adminUrl'), t.ctx.config.dataDir, out);
+    await backup(testDatabase().adminUrl, t.ctx.config.dataDir, out);
     const meta = JSON.parse(await readFile(path.join(out, 'backup.json'), 'utf8'));
     const folder = meta.versions[0] as string;
     const manifest = JSON.parse(await readFile(path.join(out, 'data', folder, 'manifest.json'), 'utf8'));
@@ -113,6 +114,6 @@ describe('cdp backup and cdp restore', () => {
       `${folder}/${manifest.datasets[0].file}: sha256 does not match its manifest`,
     );
     // And a backup never goes into a folder that holds something already.
-    await expect(backup(inject('adminUrl'), t.ctx.config.dataDir, out)).rejects.toThrow(/not empty/);
+    await expect(backup(testDatabase().adminUrl, t.ctx.config.dataDir, out)).rejects.toThrow(/not empty/);
   });
 });

@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { VersionList } from '@cdp/contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runCdp } from '../../../scripts/cdp-process.ts';
+import { testDatabase } from './test-database.ts';
 
 /**
  * The `cdp` CLI as a newcomer meets it: real processes, a real embedded PostgreSQL under a fresh
@@ -163,7 +164,7 @@ describe('the cdp binary', () => {
 describe('cdp against an external PostgreSQL (DATABASE_URL)', () => {
   it('migrate, seed, api and worker run against it; api refuses to start without credentials', async () => {
     const env = {
-      DATABASE_URL: inject('adminUrl'),
+      DATABASE_URL: testDatabase().adminUrl,
       DATABASE_APP_PASSWORD: 'test-app-password-0123456789',
       DATA_DIR: path.join(path.dirname(dataDir), 'external'),
     };
@@ -190,7 +191,11 @@ describe('cdp against an external PostgreSQL (DATABASE_URL)', () => {
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
 
-    const noCredentials = cdp('api', { DATABASE_URL: inject('adminUrl'), DATA_DIR: env.DATA_DIR, PORT: String(port) });
+    const noCredentials = cdp('api', {
+      DATABASE_URL: testDatabase().adminUrl,
+      DATA_DIR: env.DATA_DIR,
+      PORT: String(port),
+    });
     expect(await noCredentials.exited).toBe(1);
     expect(noCredentials.output()).toMatch(/DATABASE_APP_URL, or DATABASE_APP_PASSWORD/);
 

@@ -13,7 +13,6 @@ import {
 } from '@cdp/db/testing';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { inject } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { actorCacheFor } from '../src/auth/actor-cache.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
@@ -22,6 +21,8 @@ import { type Config, loadConfig } from '../src/config.ts';
 import type { AppContext } from '../src/lib/context.ts';
 import { createLogger } from '../src/lib/logger.ts';
 import { TEST_PASSWORD } from './constants.ts';
+import { sharedConversions } from './shared-conversions.ts';
+import { testDatabase } from './test-database.ts';
 
 export { TEST_PASSWORD };
 
@@ -67,18 +68,24 @@ export interface TestAppOptions {
   appUrl?: string;
   /** As `cdp start` builds it: no line per request (see buildApp). */
   requestLogs?: boolean;
+  /**
+   * Reuse an identical earlier conversion of the same upload (shared-conversions.ts): for files
+   * that upload the whole pilot SDTM, which is then converted once per run.
+   */
+  reuseConversions?: boolean;
 }
 
 export async function startTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  await mkdir(inject('dataDir'), { recursive: true });
-  const dataDir = await mkdtemp(path.join(inject('dataDir'), 'app-'));
+  await mkdir(testDatabase().dataDir, { recursive: true });
+  const dataDir = await mkdtemp(path.join(testDatabase().dataDir, 'app-'));
   const config: Config = { ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), ...overrides };
-  const database = createDatabase({ connectionString: options.appUrl ?? inject('appUrl'), max: 5 });
+  const database = createDatabase({ connectionString: options.appUrl ?? testDatabase().appUrl, max: 5 });
   const ctx: AppContext = {
     config,
     database,
     log: options.log ?? createLogger('silent'),
     tokens: new AccessTokens('test-jwt-secret-0123456789abcdef0123456789', config.accessTokenTtlSeconds),
+    ...(options.reuseConversions ? { convertUpload: sharedConversions() } : {}),
   };
   const routes: TestApp['routes'] = [];
   const app = await buildApp(ctx, {
@@ -90,7 +97,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
     },
   });
   await app.ready();
-  const admin = new pg.Pool({ connectionString: inject('adminUrl'), max: 2 });
+  const admin = new pg.Pool({ connectionString: testDatabase().adminUrl, max: 2 });
   // The superuser pool stands for a change made outside this app (another process, psql). The app
   // would notice it within AUTH_VERSION_STALE_MS (auth/actor-cache.ts); tests of an effect, not of
   // that delay, need it at once, so every admin query re-reads auth_version after it. The delay

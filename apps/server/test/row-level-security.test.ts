@@ -1,8 +1,9 @@
 import { buildOrganization, buildStudy } from '@cdp/db/testing';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './harness.ts';
+import { testDatabase } from './test-database.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,7 +21,7 @@ async function tenantTables(): Promise<string[]> {
 
 describe('row-level security', () => {
   it('the application connects as a role that is neither superuser nor owner of any table', async () => {
-    const client = new pg.Client({ connectionString: inject('appUrl') });
+    const client = new pg.Client({ connectionString: testDatabase().appUrl });
     await client.connect();
     try {
       const { rows } = await client.query<{ rolsuper: boolean; rolbypassrls: boolean; owned: number }>(

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session, startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
+import { testDatabase } from '../../test/test-database.ts';
 import { AUTH_VERSION_POLL_MS, AUTH_VERSION_STALE_MS, actorCacheFor } from './actor-cache.ts';
 
 /**
@@ -19,7 +20,7 @@ const BOUND_MS = AUTH_VERSION_STALE_MS + AUTH_VERSION_POLL_MS + 750;
 beforeAll(async () => {
   a = await startTestApp();
   b = await startTestApp();
-  raw = new pg.Pool({ connectionString: inject('adminUrl'), max: 1 });
+  raw = new pg.Pool({ connectionString: testDatabase().adminUrl, max: 1 });
   tenant = await a.tenant();
 });
 afterAll(async () => {

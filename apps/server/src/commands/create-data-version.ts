@@ -217,7 +217,8 @@ export async function recordDataVersion(
 export async function convertOrExplain(ctx: AppContext, upload: UploadedFile, work: string): Promise<ConvertedUpload> {
   await mkdir(`${work}.spill`, { recursive: true });
   try {
-    return await convertInWorker(
+    const convert = ctx.convertUpload ?? convertInWorker;
+    return await convert(
       {
         file: upload.path,
         fileName: upload.fileName,

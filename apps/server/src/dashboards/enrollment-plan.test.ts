@@ -37,7 +37,7 @@ const column = (data: WidgetDataResponse, name: string) => {
 };
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   const tenant = await t.tenant();
   studyId = tenant.study.id;
   manager = await tenant.as('study_manager');

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
+import { testDatabase } from '../../test/test-database.ts';
 import { enqueueJob } from './enqueue.ts';
 import { startWorker } from './queue.ts';
 
@@ -22,7 +23,7 @@ async function until<T>(what: string, check: () => Promise<T | null | undefined>
 describe('job wake-up', () => {
   it('a job queued in a transaction starts at its commit, not at the next poll', async () => {
     // Polling every 60 s: without the wake-up a job queued after the first look waits up to a minute.
-    const worker = await startWorker(t.ctx, inject('appUrl'), { pollingIntervalSeconds: 60 });
+    const worker = await startWorker(t.ctx, testDatabase().appUrl, { pollingIntervalSeconds: 60 });
     try {
       await until(
         'the wake-up connection',

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import PgBoss from 'pg-boss';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
+import { testDatabase } from '../../test/test-database.ts';
 import { purgeSessions } from './handlers/purge-sessions.ts';
 import { sweepTemp, TEMP_MAX_AGE_HOURS } from './handlers/sweep-temp.ts';
 import { startWorker } from './queue.ts';
@@ -49,9 +50,9 @@ describe('auth.purge-sessions', () => {
   });
 
   it('runs through the queue in the worker, and is scheduled hourly', async () => {
-    const worker = await startWorker(t.ctx, inject('appUrl'));
+    const worker = await startWorker(t.ctx, testDatabase().appUrl);
     const sender = new PgBoss({
-      connectionString: inject('appUrl'),
+      connectionString: testDatabase().appUrl,
       migrate: false,
       supervise: false,
       schedule: false,

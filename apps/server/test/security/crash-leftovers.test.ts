@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildZip } from '@cdp/formats/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CdpProcess, freePort, runCdp, waitUntilReady } from '../../../../scripts/cdp-process.ts';
 import { holdRunLock, RUN_ID, runTempName } from '../../src/lib/process-run.ts';
 import { studyDir } from '../../src/lib/study-folders.ts';
 import { multipartFile, startTestApp, TEST_PASSWORD, type Tenant, type TestApp } from '../harness.ts';
+import { testDatabase } from '../test-database.ts';
 
 /**
  * kill -9 during a conversion, then a restart: a real `cdp api` process, killed while it converts
@@ -23,8 +24,8 @@ let releaseOurRun: () => Promise<void>;
 
 function env(port: number): Record<string, string> {
   return {
-    DATABASE_URL: inject('adminUrl'),
-    DATABASE_APP_URL: inject('appUrl'),
+    DATABASE_URL: testDatabase().adminUrl,
+    DATABASE_APP_URL: testDatabase().appUrl,
     DATA_DIR: t.ctx.config.dataDir,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -68,7 +69,7 @@ beforeAll(async () => {
   t = await startTestApp();
   tenant = await t.tenant();
   base = studyDir(t.ctx.config.dataDir, tenant.org.id, tenant.study.id);
-  releaseOurRun = await holdRunLock(inject('appUrl'));
+  releaseOurRun = await holdRunLock(testDatabase().appUrl);
 }, 60_000);
 afterAll(async () => {
   await server?.stop(5_000);

@@ -77,7 +77,7 @@ async function expectSameAsPerWidget(answer: PageAnswer, filters: { src?: string
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   tenant = await t.tenant();
   studyId = tenant.study.id;
   manager = await tenant.as('study_manager');

@@ -54,7 +54,7 @@ function counts(rows: unknown[][]): Map<string, number> {
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   const tenant = await t.tenant();
   studyId = tenant.study.id;
   manager = await tenant.as('study_manager');

@@ -93,7 +93,7 @@ const sessions = new Map<string, Session>();
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   studies.adam = await upload([
     [ADAM_TDF, 'adsl.xpt'],
     [ADAM_TDF, 'adae.xpt'],

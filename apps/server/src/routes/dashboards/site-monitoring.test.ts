@@ -58,7 +58,7 @@ function referenceScores(counts: Array<[number, number]>, binary: boolean): numb
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   const tenant = await t.tenant();
   studyId = tenant.study.id;
   manager = await tenant.as('study_manager');

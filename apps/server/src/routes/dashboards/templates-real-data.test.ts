@@ -56,7 +56,7 @@ async function datasetsOf(studyId: string): Promise<{ datasets: Set<string>; col
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   for (const name of ['pilot SDTM', 'pilot ADaM', 'demo study']) {
     const tenant = await t.tenant();
     const session = await tenant.as('study_manager');

@@ -74,7 +74,7 @@ async function exported(payload: Record<string, unknown>) {
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   const tenant = await t.tenant();
   studyId = tenant.study.id;
   orgId = tenant.org.id;

@@ -73,7 +73,7 @@ function printedRecords(text: string): string[] {
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   const tenant = await t.tenant();
   studyId = tenant.study.id;
   orgId = tenant.org.id;

@@ -4,8 +4,9 @@ import type { Pipeline, PipelineOutputVersion, PipelineRunDetail } from '@cdp/co
 import { buildZip, sharedData } from '@cdp/formats/testing';
 import { EXAMPLE_PIPELINES } from '@cdp/pipelines';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { testDatabase } from '../../../test/test-database.ts';
 import { startWorker, type Worker } from '../../jobs/queue.ts';
 import { holdRunLock } from '../../lib/process-run.ts';
 import { studyDir } from '../../lib/study-folders.ts';
@@ -76,8 +77,8 @@ function example(key: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
-  releaseLock = await holdRunLock(inject('appUrl'));
+  t = await startTestApp({}, { reuseConversions: true });
+  releaseLock = await holdRunLock(testDatabase().appUrl);
   const tenant = await t.tenant();
   studyId = tenant.study.id;
   manager = await tenant.as('study_manager');
@@ -108,7 +109,7 @@ beforeAll(async () => {
     connection.closeSync();
     instance.closeSync();
   };
-  worker = await startWorker(t.ctx, inject('appUrl'));
+  worker = await startWorker(t.ctx, testDatabase().appUrl);
 }, 120_000);
 
 afterAll(async () => {

@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { DatasetLineage, Pipeline, PipelineOutputVersion, PipelineRunDetail } from '@cdp/contracts';
 import { buildZip, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
 import { FAIL_ONCE, testEngine } from '../../../test/pipeline-test-engine.ts';
+import { testDatabase } from '../../../test/test-database.ts';
 import { startWorker, type Worker } from '../../jobs/queue.ts';
 import { holdRunLock, RUN_ID } from '../../lib/process-run.ts';
 import { studyDir } from '../../lib/study-folders.ts';
@@ -85,9 +86,9 @@ async function finished(pid: string, rid: string): Promise<PipelineRunDetail> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   // Other test files' workers recover runs of dead processes: this one is alive, and says so.
-  releaseLock = await holdRunLock(inject('appUrl'));
+  releaseLock = await holdRunLock(testDatabase().appUrl);
   restoreEngine = registerEngine('sql', testEngine);
   tenant = await t.tenant();
   studyId = tenant.study.id;
@@ -121,7 +122,7 @@ beforeAll(async () => {
     connection.closeSync();
     instance.closeSync();
   };
-  worker = await startWorker(t.ctx, inject('appUrl'));
+  worker = await startWorker(t.ctx, testDatabase().appUrl);
 }, 120_000);
 
 afterAll(async () => {

@@ -88,7 +88,7 @@ function eventsOf(p: SubjectProfile, kind: SubjectEvent['kind']) {
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp();
+  t = await startTestApp({}, { reuseConversions: true });
   instance = await DuckDBInstance.create(':memory:');
   duck = await instance.connect();
   const first = await t.tenant();

@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
+import { testDatabase } from '../../../test/test-database.ts';
 import { startWorker, type Worker } from '../../jobs/queue.ts';
 import { deliverWebhook } from '../../webhooks/deliver-webhook.ts';
 import { recordWebhookEvent } from '../../webhooks/record-webhook-event.ts';
@@ -277,7 +278,7 @@ describe('events and deliveries', () => {
     received.length = 0;
     let worker: Worker | undefined;
     try {
-      worker = await startWorker(t.ctx, inject('appUrl'));
+      worker = await startWorker(t.ctx, testDatabase().appUrl);
       const sent = await t.request(admin, { method: 'POST', url: `/api/webhooks/${endpoint.id}/test` });
       expect(sent.statusCode, sent.body).toBe(202);
       let status = 'pending';
