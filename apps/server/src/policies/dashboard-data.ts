@@ -1,13 +1,12 @@
 import type { DashboardDocument, Permission } from '@cdp/contracts';
 import type { Actor } from '../auth/actor.ts';
 import { readStoredDocument } from '../dashboards/documents.ts';
-import { mergePipelineOutputs, readPipelineOutputs } from '../data/study-data.ts';
+import { mergePipelineOutputs } from '../data/study-data.ts';
 import { rawVersionData, type VersionData } from '../data/version-data.ts';
 import { notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
-import { applyPhiProtection, phiAccessOf, readPhiInputs } from '../phi/protect-version.ts';
-import { findDashboard } from '../repositories/dashboards.repo.ts';
-import { findStudy } from '../repositories/studies.repo.ts';
+import { applyPhiProtection, phiAccessOf } from '../phi/protect-version.ts';
+import { readDashboardData } from '../repositories/dashboard-data.repo.ts';
 import type { FoundDashboard } from './dashboard.ts';
 import { authorizeStudy } from './study.ts';
 
@@ -32,11 +31,12 @@ function documentOf(found: FoundDashboard['dashboard']): DashboardDocument {
 }
 
 /**
- * `dashboardFor` followed by `activeVersionData`, with every database read in ONE tenant
- * transaction: the study (404/403 decided exactly as `studyFor` does, before anything else is read),
- * the dashboard, the study's PHI classification and sealed files, and the pipelines' latest outputs.
- * Separately they were four transactions (13 round trips); together 7. What a widget's data needs on
- * every request, so the hot path of the dashboard data routes.
+ * `dashboardFor` followed by `activeVersionData`, with every database read in ONE round trip of one
+ * tenant transaction (`readDashboardData`): the study (404/403 decided exactly as `studyFor` does,
+ * before anything else read is looked at), the dashboard, the study's PHI classification and sealed
+ * files, and the pipelines' latest outputs. Separately they were four transactions (13 round trips),
+ * then one `tenant()` transaction (7); now 1. What a widget's data needs on every request, so the hot
+ * path of the dashboard data routes.
  */
 export async function dashboardDataFor(
   ctx: AppContext,
@@ -44,18 +44,16 @@ export async function dashboardDataFor(
   params: { id: string; did: string },
   permission: Permission,
 ): Promise<FoundDashboard & { version: VersionData | null }> {
-  const read = await ctx.database.tenant(actor.orgId, async (tx) => {
-    const study = await findStudy(tx, actor, params.id);
-    if (!study) throw notFound('Study');
-    authorizeStudy(actor, permission, study);
-    const dashboard = await findDashboard(tx, actor.orgId, study.id, params.did);
-    if (!dashboard) throw notFound('Dashboard');
-    if (!study.activeDataVersionId) return { study, dashboard, data: null };
-    const phi = await readPhiInputs(tx, actor.orgId, study.id);
-    const outputs = await readPipelineOutputs(tx, actor.orgId, study.id);
-    return { study, dashboard, data: { versionId: study.activeDataVersionId, phi, outputs } };
-  });
-  const { study, dashboard, data } = read;
+  // One round trip reads everything; nothing is decided or returned before the study's check below.
+  const read = await readDashboardData(ctx.database, actor.orgId, params.id, params.did);
+  const study = read.study;
+  if (!study) throw notFound('Study');
+  authorizeStudy(actor, permission, study);
+  const dashboard = read.dashboard;
+  if (!dashboard) throw notFound('Dashboard');
+  const data = study.activeDataVersionId
+    ? { versionId: study.activeDataVersionId, phi: read.phi, outputs: read.outputs }
+    : null;
   const found = { study, dashboard, document: documentOf(dashboard) };
   if (!data) return { ...found, version: null };
   // Versions are read once per process and cached (they never change); a first read is its own query.
