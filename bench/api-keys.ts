@@ -118,7 +118,7 @@ export async function benchApiKeys(server: BenchServer) {
     ['GET …/widgets/:wid/data', widgetUrl],
   ] as const) {
     // Server CPU per request (Node and PostgreSQL): hardly moved by the machine's other load, unlike latency.
-    const measured = async <T extends { requests: number }>(run: () => Promise<T>) => {
+    const measured = async <T extends { requests: number }>(run: () => PromiseLike<T>) => {
       if (!SEQUENTIAL) return { ...(await run()), serverCpuMsPerRequest: null };
       const before = treeCpuSeconds(server.pid());
       const result = await run();

@@ -13,7 +13,7 @@ import { buildOrganization, buildStudy, buildUser } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readPipelineOutputs } from '../data/study-data.ts';
 import { readPhiInputs } from '../phi/protect-version.ts';
-import { readDashboardData } from './dashboard-data.repo.ts';
+import { readDashboardData, readDashboardRow } from './dashboard-data.repo.ts';
 import { findDashboard } from './dashboards.repo.ts';
 import { findStudy } from './studies.repo.ts';
 
@@ -29,12 +29,24 @@ let studyId: string;
 let dashboardId: string;
 let otherOrgId: string;
 
+const TRIGGERS = { onSourceActivation: false, schedule: null, afterUpstream: false };
+
 /** A pipeline with two outputs, the older first: only the newer one is the pipeline's latest. */
 async function pipelineWithOutputs(name: string) {
   await database.system(async (tx) => {
     const [pipeline] = await tx
       .insert(pipelines)
-      .values({ orgId, studyId, name, kind: 'dsl', body: {}, inputs: [], outputs: ['ADSL'], triggers: {}, version: 1 })
+      .values({
+        orgId,
+        studyId,
+        name,
+        kind: 'dsl',
+        body: {},
+        inputs: [],
+        outputs: ['ADSL'],
+        triggers: TRIGGERS,
+        version: 1,
+      })
       .returning();
     if (!pipeline) throw new Error('no pipeline');
     for (const [i, createdAt] of [new Date('2026-01-01T00:00:00Z'), new Date('2026-02-01T10:20:30.123Z')].entries()) {
@@ -62,7 +74,7 @@ async function pipelineWithOutputs(name: string) {
         name: 'ADSL',
         label: 'Subject level',
         rows: 254 + i,
-        columns: [{ name: 'USUBJID', label: 'Subject', type: 'string' }],
+        columns: [{ name: 'USUBJID', label: 'Subject', type: 'string', length: 20, format: null }],
         file: 'adsl.parquet',
         sha256: 'a'.repeat(64),
         bytes: 1024,
@@ -109,8 +121,13 @@ describe('readDashboardData', () => {
     expect(read.study).toEqual(expected.study);
     expect(read.study?.createdAt).toBeInstanceOf(Date);
     expect(read.study?.plannedEnrollmentStart).toBe('2026-01-05');
-    expect(read.dashboard).toEqual(expected.dashboard);
+    // The dashboard without its document (kept parsed per version), and whole when asked.
+    if (!expected.dashboard) throw new Error('no dashboard found');
+    const { document, ...head } = expected.dashboard.row;
+    expect(read.dashboard).toEqual({ row: head, updatedBy: expected.dashboard.updatedBy });
     expect(read.dashboard?.updatedBy?.name).toMatch(/\S/);
+    expect(await readDashboardRow(database, orgId, studyId, dashboardId)).toEqual(expected.dashboard);
+    expect(document).toEqual({ pages: [] });
     expect([...read.phi.classes]).toEqual([...expected.phi.classes]);
     expect(read.phi.classes.size).toBe(2);
     expect(read.phi.sealedRows).toEqual(expected.phi.sealedRows);
@@ -131,6 +148,7 @@ describe('readDashboardData', () => {
     const read = await readDashboardData(database, otherOrgId, studyId, dashboardId);
     expect(read.study).toBeNull();
     expect(read.dashboard).toBeNull();
+    expect(await readDashboardRow(database, otherOrgId, studyId, dashboardId)).toBeNull();
     expect(read.phi.classes.size).toBe(0);
     expect(read.outputs.rows).toEqual([]);
     expect(read.outputs.datasets).toEqual([]);
