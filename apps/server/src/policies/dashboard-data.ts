@@ -94,6 +94,7 @@ async function protectedVersion(
   access: PhiAccess,
 ): Promise<VersionData> {
   const key = JSON.stringify([
+    ctx.config.dataDir,
     raw.orgId,
     raw.studyId,
     raw.id,
