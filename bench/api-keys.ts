@@ -1,6 +1,7 @@
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { prepareBenchUsers } from './api-studies.ts';
+import { treeCpuSeconds } from './process-cpu.ts';
 import { api, type BenchServer, DEMO_PASSWORD } from './server.ts';
 
 const CLIENTS = 40;
@@ -116,8 +117,17 @@ export async function benchApiKeys(server: BenchServer) {
     ['GET /api/studies', `${server.url}/api/studies`],
     ['GET …/widgets/:wid/data', widgetUrl],
   ] as const) {
-    const withKeys = () => load(url, keys, (key) => ({ 'x-api-key': key }));
-    const withJwts = () => load(url, tokens, (token) => ({ authorization: `Bearer ${token}` }));
+    // Server CPU per request (Node and PostgreSQL): hardly moved by the machine's other load, unlike latency.
+    const measured = async <T extends { requests: number }>(run: () => PromiseLike<T>) => {
+      if (!SEQUENTIAL) return { ...(await run()), serverCpuMsPerRequest: null };
+      const before = treeCpuSeconds(server.pid());
+      const result = await run();
+      const after = treeCpuSeconds(server.pid());
+      const cpu = before === null || after === null ? null : ((after - before) * 1000) / Math.max(1, result.requests);
+      return { ...result, serverCpuMsPerRequest: cpu === null ? null : Math.round(cpu * 100) / 100 };
+    };
+    const withKeys = () => measured(() => load(url, keys, (key) => ({ 'x-api-key': key })));
+    const withJwts = () => measured(() => load(url, tokens, (token) => ({ authorization: `Bearer ${token}` })));
     // By default 40 key clients, then 40 signed-in users (40 at a time, the issue's client count);
     // BENCH_API_KEYS_TOGETHER=1: both at once (80 clients).
     const [apiKey, jwt] = SEQUENTIAL

@@ -544,7 +544,8 @@ async function pageFigures(server: BenchServer, studyId: string, dashboardId: st
 }
 
 /**
- * `BENCH_DASHBOARD=page`: the page alone (no data rounds, load or pandas), for work on the web app.
+ * `BENCH_DASHBOARD=page`: the page alone (no data rounds, load or pandas), for work on the web app;
+ * `BENCH_DASHBOARD=data`: everything but the page.
  * With `BENCH_WEB_BASELINE=<a web build's dist folder>` the page is measured with that build and
  * with the current one in the same run, alternately (the server reads its files per request, so the
  * build folder is swapped under it and put back), and the ratios are printed.
@@ -673,6 +674,11 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   for (const c of checks.filter((c) => !c.agree))
     console.warn(`CDP and pandas disagree on ${c.what}: ${c.cdp} vs ${c.pandas}`);
   const measured = { rows: files.rows, data, load, pandas, ratios };
+  if (process.env.BENCH_DASHBOARD === 'data') {
+    // `BENCH_DASHBOARD=data`: the data alone (cold, warm, under load, beside pandas), for work on the server.
+    printTable({ ...measured, page: null, budgets: budgets(data, null) });
+    return { ...measured, page: null, budgets: budgets(data, null), checks };
+  }
 
   let page: PageFigures;
   try {

@@ -11,6 +11,8 @@ export interface BenchServer {
   dataDir: string;
   /** milliseconds from spawn to GET /api/ready answering 200 */
   readyMs: number;
+  /** The `cdp start` process's id (its children: the embedded PostgreSQL and its backends). */
+  pid(): number | undefined;
   restart(): Promise<number>;
   /** Stops the process, keeping DATA_DIR (cleanup removes it). */
   stop(): Promise<void>;
@@ -49,6 +51,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     url,
     dataDir,
     readyMs,
+    pid: () => cdp.child.pid,
     restart: async () => {
       await cdp.stop();
       return launch();

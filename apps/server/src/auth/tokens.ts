@@ -11,8 +11,18 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/** Verified tokens kept, at most (the oldest forgotten first). */
+const VERIFIED_LIMIT = 10_000;
+
 export class AccessTokens {
   private readonly key: Uint8Array;
+  /**
+   * Tokens already verified, with their claims and expiry. A token's bytes, once their signature
+   * checked, stay valid until `exp` (ending a session is checked apart, in `app_session_actor` and the
+   * actor cache): verifying the same bytes again, which each request of a signed-in user did
+   * (WebCrypto import and HMAC), cannot answer differently before then.
+   */
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
 
   constructor(
     secret: string,
@@ -42,6 +52,9 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.claims;
+    if (known) this.verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
@@ -55,7 +68,12 @@ export class AccessTokens {
           detail: { reason: 'claims_missing' },
         });
       }
-      return { userId: sub, orgId: org, sessionId: sid };
+      const claims = { userId: sub, orgId: org, sessionId: sid };
+      if (typeof payload.exp === 'number') {
+        if (this.verified.size >= VERIFIED_LIMIT) this.verified.delete(this.verified.keys().next().value as string);
+        this.verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+      }
+      return claims;
     } catch (error) {
       if (error instanceof AppError) throw error;
       if (error instanceof errors.JWTExpired) {

@@ -1,5 +1,11 @@
 import type { QueryEngine } from '@cdp/analytics';
-import type { AppliedFilter, DashboardDataFilter, DashboardDataHead, DashboardWidgetData } from '@cdp/contracts';
+import type {
+  AppliedFilter,
+  DashboardDataFilter,
+  DashboardDataHead,
+  DashboardWidgetData,
+  WidgetDataResponse,
+} from '@cdp/contracts';
 import { resolveWidget } from '@cdp/widgets';
 import { resolverOf, type VersionData } from '../data/version-data.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
@@ -7,6 +13,7 @@ import type { FoundDashboard } from '../policies/dashboard.ts';
 import { fieldSources } from './field-sources.ts';
 import { runWidget } from './run-widget.ts';
 import { studySettingsOf } from './study-settings.ts';
+import type { WidgetAnswers } from './widget-answers.ts';
 
 export interface PageRun {
   head: DashboardDataHead;
@@ -32,6 +39,67 @@ export function runDashboardPage(
   pageId: string | undefined,
   filters: readonly DashboardDataFilter[],
 ): PageRun {
+  return planPage(engine, found, version, pageId, filters, (id, compute) =>
+    compute().then((data): DashboardWidgetData => ({ id, data })),
+  );
+}
+
+/** A widget's answer already serialized (the JSON of its `WidgetDataResponse`), or as `runDashboardPage` gives it. */
+export type PageWidgetAnswer = DashboardWidgetData | { id: string; body: string };
+
+export interface KeptPageRun {
+  head: DashboardDataHead;
+  answers: Promise<PageWidgetAnswer>[];
+}
+
+/**
+ * `runDashboardPage` for a reader, through the kept widget answers (`WidgetAnswers`): the key is
+ * the one `GET …/widgets/:wid/data` uses with the widget's filters and the first page
+ * (`{offset: 0}`), so a page and its widgets warm each other and a warm page costs no DuckDB work.
+ * The same PHI rule holds: an answer that reads PHI in clear has no key, so it is computed, and
+ * its read logged, every time.
+ */
+export function runKeptDashboardPage(
+  engine: QueryEngine,
+  kept: { answers: WidgetAnswers; orgId: string },
+  found: FoundDashboard,
+  version: VersionData,
+  pageId: string | undefined,
+  filters: readonly DashboardDataFilter[],
+): KeptPageRun {
+  const started = performance.now();
+  const { row } = found.dashboard;
+  const settings = studySettingsOf(found.study);
+  return planPage(engine, found, version, pageId, filters, async (id, compute, widgetFilters) => {
+    const key = kept.answers.keyOf({
+      orgId: kept.orgId,
+      dashboard: { id: row.id, version: row.version },
+      widgetId: id,
+      data: version,
+      filters: widgetFilters,
+      view: FIRST_PAGE,
+      settings,
+    });
+    const body = key ? kept.answers.get(key, performance.now() - started) : undefined;
+    if (body) return { id, body };
+    const data = await compute();
+    const made = key ? kept.answers.set(key, data) : undefined;
+    return made ? { id, body: made } : { id, data };
+  });
+}
+
+/** The view of a page's widgets: the first page of a listing, default sort (`GET …/widgets/:wid/data` without offset or sort). */
+const FIRST_PAGE = { offset: 0 };
+
+/** The page's head and, per widget, `answer` given the widget's computation; an AppError becomes the widget's error. */
+function planPage<T extends PageWidgetAnswer>(
+  engine: QueryEngine,
+  found: FoundDashboard,
+  version: VersionData,
+  pageId: string | undefined,
+  filters: readonly DashboardDataFilter[],
+  answer: (id: string, compute: () => Promise<WidgetDataResponse>, widgetFilters: AppliedFilter[]) => Promise<T>,
+): { head: DashboardDataHead; answers: Promise<T | DashboardWidgetData>[] } {
   const { document, dashboard, study } = found;
   const page = pageId === undefined ? document.pages[0] : document.pages.find((p) => p.id === pageId);
   if (!page) throw notFound(pageId === undefined ? 'A page of this dashboard' : `Page ${pageId}`);
@@ -39,12 +107,18 @@ export function runDashboardPage(
   const settings = studySettingsOf(study, found.reviewQueries);
   const resolver = resolverOf(version);
   const widgetIds = page.layout.map((item) => item.i).filter((id) => page.widgets[id] !== undefined);
-  const answers = widgetIds.map(async (id): Promise<DashboardWidgetData> => {
+  const answers = widgetIds.map(async (id): Promise<T | DashboardWidgetData> => {
     const widget = page.widgets[id];
     try {
       if (!widget) throw notFound(`Widget ${id}`);
-      const resolved = resolveWidget(widget, resolver, filtersForWidget(filters, id), { offset: 0 }, sources, settings);
-      return { id, data: await runWidget(engine, version, resolved) };
+      const widgetFilters = filtersForWidget(filters, id);
+      const compute = () =>
+        runWidget(
+          engine,
+          version,
+          resolveWidget(widget, resolver, widgetFilters, { ...FIRST_PAGE }, sources, settings),
+        );
+      return await answer(id, compute, widgetFilters);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return {

@@ -46,16 +46,8 @@ export class WidgetAnswers {
 
   /** The key for this question, or null when the answer may not be kept (it reads PHI in clear). */
   keyOf(question: AnswerQuestion): string | null {
-    const datasets = [...question.data.datasets.values()];
-    if (datasets.some((d) => d.onRead !== undefined)) return null;
-    const view = datasets
-      .map((d) => [
-        d.name.toUpperCase(),
-        d.file,
-        d.columns.map((c) => `${c.name}:${c.type}${c.masked ? ':masked' : ''}`),
-        d.sealed?.columns.map((c) => c.name) ?? [],
-      ])
-      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    const view = viewOf(question.data);
+    if (view === null) return null;
     const parts = [
       question.orgId,
       question.dashboard.id,
@@ -108,6 +100,37 @@ export class WidgetAnswers {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/**
+ * The reader's view of every dataset (file, columns with types, masked and sealed columns), digested
+ * once per data object: the loader hands the same protected version to every request it fits
+ * (`policies/dashboard-data.ts`). Null when a dataset reads PHI in clear (such answers are not kept).
+ */
+const VIEWS = new WeakMap<VersionData, string | null>();
+
+function viewOf(data: VersionData): string | null {
+  const known = VIEWS.get(data);
+  if (known !== undefined) return known;
+  const datasets = [...data.datasets.values()];
+  const view = datasets.some((d) => d.onRead !== undefined)
+    ? null
+    : createHash('sha256')
+        .update(
+          JSON.stringify(
+            datasets
+              .map((d) => [
+                d.name.toUpperCase(),
+                d.file,
+                d.columns.map((c) => `${c.name}:${c.type}${c.masked ? ':masked' : ''}`),
+                d.sealed?.columns.map((c) => c.name) ?? [],
+              ])
+              .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+          ),
+        )
+        .digest('base64url');
+  VIEWS.set(data, view);
+  return view;
 }
 
 function bodyOf(answer: Answer, meta: Answer['meta']): string {

@@ -66,11 +66,15 @@ export function startTracing(settings: { endpoint: string | null; serviceName: s
   };
 }
 
-/** `select`, `insert`, … of a statement: what a span may say about SQL. */
+/**
+ * `select`, `insert`, … of a statement: what a span may say about SQL. A batch that opens its own
+ * transaction (`Database.tenantReads`: `begin; select set_config(…); select …; commit`) is named by
+ * the statement after BEGIN.
+ */
 function operationOf(text: unknown): string {
   const sql = typeof text === 'string' ? text : (text as { text?: unknown } | null)?.text;
   if (typeof sql !== 'string') return 'query';
-  return /^\s*(?:with\b[\s\S]*?\)\s*)?(\w+)/i.exec(sql)?.[1]?.toLowerCase() ?? 'query';
+  return /^\s*(?:begin\s*;\s*)?(?:with\b[\s\S]*?\)\s*)?(\w+)/i.exec(sql)?.[1]?.toLowerCase() ?? 'query';
 }
 
 /**

@@ -2,19 +2,33 @@ import { PassThrough } from 'node:stream';
 import type { QueryEngine } from '@cdp/analytics';
 import { type DashboardDataLine, DashboardDataQuery, DashboardPageData, DashboardParams } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { runDashboardPage } from '../../dashboards/run-dashboard-page.ts';
+import { type PageWidgetAnswer, runKeptDashboardPage } from '../../dashboards/run-dashboard-page.ts';
+import type { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
 import { dashboardDataFor } from '../../policies/dashboard-data.ts';
 
 const NDJSON = 'application/x-ndjson';
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
-/** A dashboard page's data in one request: what the web app draws a page from, and the public API's export of a whole dashboard. */
-export const dashboardDataRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine: QueryEngine }> = async (
-  app,
-  { ctx, engine },
-) => {
+/** One widget of the page as JSON text: a kept answer's bytes go in as they are. */
+function widgetJson(widget: PageWidgetAnswer, prefix = ''): string {
+  if ('body' in widget) return `{${prefix}"id":${JSON.stringify(widget.id)},"data":${widget.body}}`;
+  const text = JSON.stringify(widget);
+  return prefix ? `{${prefix}${text.slice(1)}` : text;
+}
+
+/**
+ * A dashboard page's data in one request: what the web app draws a page from, and the public API's
+ * export of a whole dashboard. Answers come from the kept widget answers when they can (same key and
+ * PHI rule as the widget route: `runKeptDashboardPage`).
+ */
+export const dashboardDataRoutes: FastifyPluginAsyncZod<{
+  ctx: AppContext;
+  engine: QueryEngine;
+  answers: WidgetAnswers;
+}> = async (app, { ctx, engine, answers: kept }) => {
   app.get(
     '/api/studies/:id/dashboards/:did/data',
     {
@@ -44,9 +58,21 @@ export const dashboardDataRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engin
           'This study has no active data version yet. Upload data on the Data tab first.',
         );
       }
-      const { head, answers } = runDashboardPage(engine, found, version, request.query.page, request.query.filters);
+      const { head, answers } = runKeptDashboardPage(
+        engine,
+        { answers: kept, orgId: actor.orgId },
+        found,
+        version,
+        request.query.page,
+        request.query.filters,
+      );
       if (!(request.headers.accept ?? '').includes(NDJSON)) {
-        return { data: { ...head, widgets: await Promise.all(answers) } };
+        const widgets = await Promise.all(answers);
+        if (!widgets.some((w) => 'body' in w)) return { data: { ...head, widgets } } as DashboardPageData;
+        // Kept answers are sent as the bytes they were serialized to (zod-encoded when kept), as the widget route does.
+        const open = JSON.stringify({ data: head }).slice(0, -2);
+        const body = `${open},"widgets":[${widgets.map((w) => widgetJson(w)).join(',')}]}}`;
+        return reply.type(JSON_UTF8).send(body as unknown as DashboardPageData);
       }
 
       // Streamed: every check above has passed, so from here on the status is 200 and a widget's
@@ -56,7 +82,7 @@ export const dashboardDataRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engin
       write({ type: 'head', ...head });
       const written = answers.map((answer, i) =>
         answer.then(
-          (widget) => write({ type: 'widget', ...widget }),
+          (widget) => stream.write(`${widgetJson(widget, '"type":"widget",')}\n`),
           (error: unknown) => {
             request.log.error({ err: error }, 'dashboard page data: a widget failed');
             const id = head.widgetIds[i] ?? '?';

@@ -33,7 +33,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   await app.register(dashboardVersionRoutes, { ctx });
   await app.register(templateRoutes, { ctx });
   await app.register(widgetRoutes, { ctx, engine, answers });
-  await app.register(dashboardDataRoutes, { ctx, engine });
+  await app.register(dashboardDataRoutes, { ctx, engine, answers });
   await app.register(subjectsExportRoutes, { ctx, engine });
   await app.register(exportsPlugin, { ctx, engine });
 };

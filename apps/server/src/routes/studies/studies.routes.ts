@@ -14,7 +14,7 @@ import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { heldOf } from '../../policies/can.ts';
 import { studyFor } from '../../policies/study.ts';
 import { presentStudy, studyResource } from '../../presenters/study.ts';
-import { listVisibleStudies } from '../../repositories/studies.repo.ts';
+import { listVisibleStudies, readVisibleStudies } from '../../repositories/studies.repo.ts';
 import { StudyParams } from './schema.ts';
 
 export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -32,7 +32,11 @@ export const studyRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     },
     async (request) => {
       const actor = actorOf(request);
-      const rows = await ctx.database.tenant(actor.orgId, (tx) => listVisibleStudies(tx, actor, request.query));
+      const { status, q } = request.query;
+      const rows =
+        status === undefined && !q
+          ? await readVisibleStudies(ctx.database, actor)
+          : await ctx.database.tenant(actor.orgId, (tx) => listVisibleStudies(tx, actor, request.query));
       return { data: rows.map(presentStudy), meta: { permissions: heldOf(actor, ['study:create:own']) } };
     },
   );

@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/**
+ * CPU seconds (user + system) used so far by a process and all its descendants, from /proc (Linux):
+ * for `cdp start`, the Node server and the embedded PostgreSQL with its backends. Unlike latency,
+ * CPU per request hardly depends on what else the machine runs, so it compares runs made under
+ * different loads. Null where /proc is missing.
+ */
+export function treeCpuSeconds(rootPid: number | undefined): number | null {
+  if (rootPid === undefined) return null;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return null;
+  }
+  const parentOf = new Map<number, number>();
+  const ticksOf = new Map<number, number>();
+  for (const entry of entries) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which may hold spaces: state, ppid, …, utime (14th), stime (15th).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(entry), Number(fields[1]));
+      ticksOf.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  let ticks = 0;
+  for (const [pid, own] of ticksOf) {
+    let at: number | undefined = pid;
+    while (at !== undefined && at > 1 && at !== rootPid) at = parentOf.get(at);
+    if (at === rootPid) ticks += own;
+  }
+  return ticks / TICKS_PER_SECOND;
+}
