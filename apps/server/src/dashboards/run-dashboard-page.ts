@@ -69,7 +69,8 @@ export function runKeptDashboardPage(
 ): KeptPageRun {
   const started = performance.now();
   const { row } = found.dashboard;
-  const settings = studySettingsOf(found.study);
+  // The query-rate KRI's counts are part of the settings, so a new or closed query is a new key.
+  const settings = studySettingsOf(found.study, found.reviewQueries);
   return planPage(engine, found, version, pageId, filters, async (id, compute, widgetFilters) => {
     const key = kept.answers.keyOf({
       orgId: kept.orgId,
