@@ -285,4 +285,39 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
     const outstanding = check(preview.json().data, 'outstanding');
     expect(outstanding.reduce((s, [x]) => s + x, 0)).toBe(ids.length - 1);
   });
+  it("the page's kept answers follow new review queries, as the widget route's do", async () => {
+    const pageId = dashboard.document.pages.find((p) => p.widgets['kri-table'])?.id;
+    expect(pageId).toBeDefined();
+    const pageTable = async () => {
+      const res = await t.request(manager, {
+        method: 'GET',
+        url: `/api/studies/${studyId}/dashboards/${dashboard.id}/data?page=${pageId}`,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const entry = (res.json().data.widgets as Array<{ id: string; data?: WidgetDataResponse }>).find(
+        (w) => w.id === 'kri-table',
+      );
+      expect(entry?.data, 'kri-table on the page').toBeDefined();
+      return new Map(table(entry?.data as WidgetDataResponse).map((r) => [String(r.site), Number(r.query_value)]));
+    };
+    // Twice, so the second answer is the kept one.
+    await pageTable();
+    const before = await pageTable();
+    // One more query on an enrolled subject; its site's rate must rise by 1 / enrolled subjects there.
+    const [[usubjid, site] = []] = (await sql(
+      `SELECT USUBJID, SITEID FROM dm WHERE RFSTDTC IS NOT NULL ORDER BY USUBJID LIMIT 1`,
+    )) as string[][];
+    const [[enrolledAtSite] = []] = (await sql(
+      `SELECT count(*) FROM dm WHERE RFSTDTC IS NOT NULL AND SITEID = '${site}'`,
+    )) as number[][];
+    const raised = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/review/threads`,
+      payload: { kind: 'query', usubjid, title: 'One more', body: 'Please confirm the visit date' },
+    });
+    expect(raised.statusCode, raised.body).toBe(201);
+    const after = await pageTable();
+    const expected = (before.get(String(site)) ?? 0) + 1 / Number(enrolledAtSite);
+    expect(Math.abs((after.get(String(site)) ?? 0) - expected), `query rate at ${site}`).toBeLessThanOrEqual(0.01);
+  });
 });
