@@ -106,3 +106,38 @@ export function preloadFonts(files: RegExp): Plugin {
     },
   };
 }
+
+/**
+ * Builds `entry` as a script of its own (importing nothing of the app) and puts it first in
+ * index.html, `async`: it runs as soon as it has arrived, before the app's bundle has even loaded.
+ * Used for `src/boot/early-requests.ts`, which starts the session refresh and the first page's
+ * requests while the bundle loads.
+ */
+export function earlyScript(entry: string): Plugin {
+  let file = '';
+  return {
+    name: 'cdp-early-script',
+    apply: 'build',
+    configResolved(config) {
+      file = path.resolve(config.root, entry);
+    },
+    buildStart() {
+      this.emitFile({ type: 'chunk', id: file, name: 'early' });
+    },
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type === 'chunk' && chunk.facadeModuleId === file && chunk.imports.length > 0)
+          this.error(`${entry} must import nothing (it imports ${chunk.imports.join(', ')})`);
+      }
+    },
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.facadeModuleId === file);
+        if (!chunk) return html;
+        const tag = `<script type="module" async crossorigin src="/${chunk.fileName}"></script>`;
+        return html.replace(/<title>/, `${tag}\n    <title>`);
+      },
+    },
+  };
+}

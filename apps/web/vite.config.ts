@@ -1,7 +1,7 @@
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { precompress, preloadChunksOf, preloadFonts } from './build-plugins.ts';
+import { earlyScript, precompress, preloadChunksOf, preloadFonts } from './build-plugins.ts';
 
 // The API runs separately in development (see README); `/api` is proxied to it so the refresh
 // cookie stays first-party, exactly as when the server serves the built app itself.
@@ -15,6 +15,8 @@ export default defineConfig({
     preloadChunksOf(/[\\/]features[\\/]dashboards[\\/]components[\\/]dashboard-page\.tsx$/),
     // Latin text in Inter: every page uses it, and charts draw only once it has loaded.
     preloadFonts(/inter-latin-wght-normal-/),
+    // The session refresh and a dashboard's first requests start before the bundle has run.
+    earlyScript('src/boot/early-requests.ts'),
     precompress(),
   ],
   server: {

@@ -1,4 +1,5 @@
 import { ApiError, apiErrorFrom, NETWORK_ERROR_MESSAGE } from './api-error.ts';
+import { takeEarlyResponse } from './early-requests.ts';
 import { endSession, refreshAccessToken, SESSION_ENDING_CODES, session } from './session.ts';
 
 type QueryValue = string | number | boolean | null | undefined;
@@ -23,17 +24,23 @@ export function apiUrl(path: string, query?: Record<string, QueryValue>): string
 }
 
 async function send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+  const accept = options.accept ?? 'application/json';
+  const headers: Record<string, string> = { accept };
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const url = apiUrl(path, options.query);
+  const method = options.method ?? 'GET';
+  // The same GET started before the bundle ran (boot/early-requests.ts), with this token: taken once.
+  const early = method === 'GET' && options.body === undefined ? takeEarlyResponse(url, accept, token) : null;
   try {
-    return await fetch(apiUrl(path, options.query), {
-      method: options.method ?? 'GET',
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      credentials: 'same-origin',
-      signal: options.signal,
-    });
+    return await (early ??
+      fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        credentials: 'same-origin',
+        signal: options.signal,
+      }));
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, 'NETWORK', NETWORK_ERROR_MESSAGE);

@@ -1,5 +1,6 @@
 import type { LoginResponse } from '@cdp/contracts';
 import { ApiError, apiErrorFrom, NETWORK_ERROR_MESSAGE } from './api-error.ts';
+import { dropEarlyRequests, takeEarlyRefresh } from './early-requests.ts';
 
 /**
  * The browser session. The access token lives in memory only; the refresh token is an httpOnly
@@ -73,6 +74,7 @@ export const session = {
 export function endSession(notice: string | null, options: { explicit?: boolean; broadcast?: boolean } = {}) {
   const wasSignedIn = state.status === 'signed-in';
   accessToken = null;
+  dropEarlyRequests();
   setState({ status: 'signed-out', notice });
   if ((options.broadcast ?? true) && wasSignedIn) channel?.postMessage('signed-out');
   for (const listener of eventListeners) listener({ type: 'signed-out', explicit: options.explicit ?? false });
@@ -99,10 +101,13 @@ function runExclusively<T>(task: () => Promise<T>): Promise<T> {
   return task();
 }
 
-async function requestRefresh(): Promise<string> {
+const refreshRequest = () => fetch('/api/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+
+/** `early`: the refresh the page started before the bundle ran (under the same Web Lock). */
+async function requestRefresh(early?: Promise<Response>): Promise<string> {
   let response: Response;
   try {
-    response = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+    response = await (early ?? refreshRequest());
   } catch {
     throw new ApiError(0, 'NETWORK', NETWORK_ERROR_MESSAGE);
   }
@@ -133,7 +138,17 @@ export const sessionRestored: Promise<void> = (async () => {
     return;
   }
   try {
-    await refreshAccessToken();
+    // Started by the page's first script, while the bundle loaded: taken instead of asking again.
+    const early = takeEarlyRefresh();
+    if (early) {
+      // No answer from it (its worker failed before the refresh was answered): ask as usual.
+      inflight = requestRefresh(early.catch(() => runExclusively(refreshRequest))).finally(() => {
+        inflight = null;
+      });
+      await inflight;
+    } else {
+      await refreshAccessToken();
+    }
   } catch (error) {
     // No cookie at all is the normal signed-out case and needs no explanation.
     const quiet = !(error instanceof ApiError) || error.code === 'UNAUTHENTICATED';

@@ -22,8 +22,9 @@ export function useHiddenEdges(ref: RefObject<HTMLElement | null>): Edges {
         prev.left === next.left && prev.right === next.right && prev.sticky === next.sticky ? prev : next,
       );
     };
-    update();
     element.addEventListener('scroll', update, { passive: true });
+    // No read now: the observer's first report (after the browser's next layout) gives the edges.
+    // Reading sizes while React mounts forces a layout of the whole page (per table on a dashboard).
     const observer = new ResizeObserver(update);
     observer.observe(element);
     for (const child of element.children) observer.observe(child);

@@ -2,7 +2,13 @@ import type { Dashboard } from '@cdp/contracts';
 import type { QueryClient } from '@tanstack/react-query';
 import { studyQuery } from '../../studies/api/studies-api.ts';
 import { filtersForWidget, parseViewFilters, type ViewFilter } from '../lib/view-filters.ts';
-import { dashboardQuery, isListing, type WidgetDataScope, widgetDataQuery } from './dashboards-api.ts';
+import {
+  dashboardQuery,
+  isListing,
+  type WidgetDataScope,
+  widgetDataQuery,
+  widgetTypesQuery,
+} from './dashboards-api.ts';
 import { startPageData } from './page-data.ts';
 
 /** The dashboard page's code with ECharts: one download, started once, shared by every caller. */
@@ -41,6 +47,9 @@ export async function prefetchDashboard(
   // The page's data needs no dashboard document: it is asked for beside the study and the dashboard.
   startPageData(target);
   void queryClient.prefetchQuery(studyQuery(target.studyId));
+  // Every widget card reads the catalogue (field labels, skeleton shapes): asked for after the
+  // cards mounted, its answer re-rendered all of them while the charts were being drawn.
+  void queryClient.prefetchQuery(widgetTypesQuery);
   const dashboard = await queryClient.ensureQueryData(dashboardQuery(target.studyId, target.dashboardId));
   if (dashboard.activeVersionId === null) return;
   const page = dashboard.document.pages.find((p) => p.id === target.page) ?? dashboard.document.pages[0];

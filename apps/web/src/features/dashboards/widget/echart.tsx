@@ -34,20 +34,27 @@ interface EChartProps {
 
 const TRANSITION = { animationDuration: 350, animationDurationUpdate: 300 };
 
-function hasArea(el: HTMLElement): boolean {
-  return el.clientWidth > 0 && el.clientHeight > 0;
+/** A chart's box in whole CSS pixels, as the ResizeObserver last reported it. */
+interface Box {
+  width: number;
+  height: number;
 }
+
+const boxText = (box: Box) => `${box.width}x${box.height}`;
+const hasArea = (box: Box | null): box is Box => box !== null && box.width > 0 && box.height > 0;
 
 /**
  * Resizes the chart when its box has changed since it was last laid out, and says whether it did.
  * ECharts lays the whole chart out again (labels measured and placed) on every `resize`, changed
- * or not, and a dashboard's grid reports each box several times while it settles.
+ * or not, and a dashboard's grid reports each box several times while it settles. The size is
+ * given, not read: ECharts would otherwise read the element's size and computed style, forcing the
+ * browser to lay out the whole page there and then (once per chart and resize).
  */
-function resizeIfChanged(instance: echarts.ECharts, el: HTMLElement, size: { current: string }): boolean {
-  const next = `${el.clientWidth}x${el.clientHeight}`;
-  if (next === size.current) return false;
-  size.current = next;
-  instance.resize();
+function resizeIfChanged(instance: echarts.ECharts, box: Box, laidOut: { current: string }): boolean {
+  const next = boxText(box);
+  if (next === laidOut.current) return false;
+  laidOut.current = next;
+  instance.resize({ width: box.width, height: box.height });
   return true;
 }
 
@@ -61,8 +68,9 @@ function optionShape(option: Record<string, unknown>): string {
 }
 
 /**
- * A thin ECharts host: one instance per element, the option replaced (not merged) when it changes,
- * resized with its box, disposed on unmount.
+ * A thin ECharts host: one instance per element, made once its box is known, the option replaced
+ * (not merged) when it changes, resized with its box, disposed on unmount. Every size comes from a
+ * ResizeObserver (measured by the browser's own layout pass), never from reading the element.
  */
 export function EChart({ option, label, onClick, onRendered, onError, className }: EChartProps) {
   const element = useRef<HTMLDivElement>(null);
@@ -71,6 +79,8 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
   /** A draw that waits for the element to have a size. */
   const pending = useRef<(() => void) | null>(null);
   const handlers = useRef({ onClick, onRendered, onError });
+  /** The element's box as last observed (null until the observer's first report). */
+  const box = useRef<Box | null>(null);
   /** The box size the chart was last laid out at. */
   const laidOut = useRef('');
   handlers.current = { onClick, onRendered, onError };
@@ -78,36 +88,24 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
   useEffect(() => {
     const el = element.current;
     if (!el) return;
-    const instance = echarts.init(el, CHART_THEME, { renderer: 'canvas' });
-    laidOut.current = `${el.clientWidth}x${el.clientHeight}`;
-    chart.current = instance;
-    // For layout checks (e2e): the labels as laid out, read from the chart's element.
-    Object.defineProperty(el, 'cdpLabelRects', { value: () => labelRects(instance), configurable: true });
-    instance.on('click', (params) => {
-      const event = (params as { event?: { offsetX?: number; offsetY?: number } }).event;
-      handlers.current.onClick?.({
-        ...(params as unknown as ChartClick),
-        offsetX: event?.offsetX ?? 0,
-        offsetY: event?.offsetY ?? 0,
-      });
-    });
-    instance.on('finished', () => {
-      if (shown.current) handlers.current.onRendered?.(shown.current);
-    });
     // Charts live in grid cells that change size with the window, the sidebar and the breakpoint.
     // A box of zero width or height (mid-layout, or hidden) is skipped: ECharts' map projection
     // inverts a singular matrix on it and throws "Cannot read properties of null (reading '0')".
-    const observer = new ResizeObserver(() => {
-      if (!hasArea(el)) return;
+    const observer = new ResizeObserver((entries) => {
+      const rect = entries.at(-1)?.contentRect;
+      if (!rect) return;
+      box.current = { width: Math.floor(rect.width), height: Math.floor(rect.height) };
+      if (!hasArea(box.current)) return;
       if (pending.current) {
         pending.current();
         return;
       }
-      if (!resizeIfChanged(instance, el, laidOut)) return;
+      const instance = chart.current;
+      if (!instance || !resizeIfChanged(instance, box.current, laidOut)) return;
       // Labels fitted to the width must be fitted again to the new one.
       const option = shown.current;
       if (option && seriesOf(option).some((s) => s.type === 'sankey')) {
-        const series = seriesOf(fitSankeyLabels(option, el.clientWidth));
+        const series = seriesOf(fitSankeyLabels(option, box.current.width));
         instance.setOption({
           series: series.map((s) => (s.type === 'sankey' ? { right: s.right, label: s.label } : {})),
         });
@@ -116,23 +114,33 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
     observer.observe(el);
     return () => {
       observer.disconnect();
-      instance.dispose();
+      chart.current?.dispose();
       chart.current = null;
+      shown.current = null;
+      laidOut.current = '';
     };
   }, []);
 
   useEffect(() => {
     let cancelled = false;
     const draw = () => {
-      const instance = chart.current;
-      if (cancelled || !instance) return;
-      if (element.current && !hasArea(element.current)) {
+      const el = element.current;
+      if (cancelled || !el) return;
+      const size = box.current;
+      if (!hasArea(size)) {
         pending.current = draw;
         return;
       }
       pending.current = null;
-      // The box may have changed size while the chart waited for its data.
-      if (element.current) resizeIfChanged(instance, element.current, laidOut);
+      let instance = chart.current;
+      if (instance) {
+        // The box may have changed size while the chart waited for its data.
+        resizeIfChanged(instance, size, laidOut);
+      } else {
+        instance = init(el, size, handlers, shown);
+        laidOut.current = boxText(size);
+        chart.current = instance;
+      }
       // The same kind of chart with new numbers (a filter changed) morphs into them; anything else
       // starts afresh, so nothing of the previous option (an axis under a pie) survives.
       const same = shown.current !== null && optionShape(shown.current) === optionShape(option);
@@ -140,7 +148,7 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       // ECharts writes a summary of the data into the element's aria-label, after our title.
       const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
       // Series types with their own slow default (a sankey animates for 1 s) get the short one too.
-      const fitted = largeScatter(fitSankeyLabels(option, element.current?.clientWidth ?? 0));
+      const fitted = largeScatter(fitSankeyLabels(option, size.width));
       const series = Array.isArray(fitted.series)
         ? fitted.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
         : fitted.series;
@@ -174,4 +182,31 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
   }, [option, label]);
 
   return <div ref={element} role="img" aria-label={label} className={cn('size-full min-h-0', className)} />;
+}
+
+/**
+ * The ECharts instance for an element whose size is known: given, so ECharts reads neither the
+ * element's size nor its computed style (a forced layout of the page per chart).
+ */
+function init(
+  el: HTMLDivElement,
+  size: Box,
+  handlers: { current: Pick<EChartProps, 'onClick' | 'onRendered'> },
+  shown: { current: Record<string, unknown> | null },
+): echarts.ECharts {
+  const instance = echarts.init(el, CHART_THEME, { renderer: 'canvas', width: size.width, height: size.height });
+  // For layout checks (e2e): the labels as laid out, read from the chart's element.
+  Object.defineProperty(el, 'cdpLabelRects', { value: () => labelRects(instance), configurable: true });
+  instance.on('click', (params) => {
+    const event = (params as { event?: { offsetX?: number; offsetY?: number } }).event;
+    handlers.current.onClick?.({
+      ...(params as unknown as ChartClick),
+      offsetX: event?.offsetX ?? 0,
+      offsetY: event?.offsetY ?? 0,
+    });
+  });
+  instance.on('finished', () => {
+    if (shown.current) handlers.current.onRendered?.(shown.current);
+  });
+  return instance;
 }

@@ -1,0 +1,103 @@
+import { expect, type Page, test } from '@playwright/test';
+import { DEMO_PASSWORD } from './support/constants.ts';
+import { signIn } from './support/session.ts';
+
+/*
+ * How the dashboard page gets drawn, not how fast (timings belong to `npm run bench -- dashboard`):
+ * a dashboard opened by its address takes the session refresh and its page's data from the
+ * requests its first script started before the bundle ran (each asked for once), and no chart
+ * reads its own size (ECharts would otherwise force a layout of the whole page per chart; its
+ * tooltip still reads the host's computed `position`, a style read that lays nothing out).
+ */
+
+/** Counts reads of a chart host's size (`[data-widget-id] [role="img"]`): each forces a layout. */
+function countChartSizeReads() {
+  const reads = { count: 0 };
+  (window as unknown as { chartSizeReads: typeof reads }).chartSizeReads = reads;
+  const isChart = (el: unknown) => el instanceof Element && el.matches('[data-widget-id] div[role="img"]');
+  for (const prop of ['clientWidth', 'clientHeight'] as const) {
+    const own = Object.getOwnPropertyDescriptor(Element.prototype, prop);
+    if (!own?.get) continue;
+    const get = own.get;
+    Object.defineProperty(Element.prototype, prop, {
+      ...own,
+      get(this: Element) {
+        if (isChart(this)) reads.count++;
+        return get.call(this);
+      },
+    });
+  }
+}
+
+async function overviewAddress(page: Page): Promise<string> {
+  await page.getByRole('link', { name: 'Studies' }).first().click();
+  await page
+    .getByRole('link', { name: /CDP-301/ })
+    .first()
+    .click();
+  await page.getByRole('link', { name: 'Dashboards' }).click();
+  await page
+    .getByRole('link', { name: /Clinical Study Overview/ })
+    .first()
+    .click();
+  await expect(page.getByRole('heading', { name: 'Clinical Study Overview' })).toBeVisible();
+  return page.url().split('?')[0] ?? '';
+}
+
+test('a dashboard opened by its address uses the early requests and no chart reads its own size', async ({
+  page,
+  context,
+}) => {
+  await signIn(page, 'manager@demo.cdp.local', DEMO_PASSWORD);
+  const address = await overviewAddress(page);
+  const filters = JSON.stringify([{ field: 'age', op: 'ge', value: 30 }]);
+
+  const tab = await context.newPage();
+  await tab.addInitScript(countChartSizeReads);
+  const asked: string[] = [];
+  const errors: string[] = [];
+  // The tab's requests, its worker's included (the first tab may refetch on focus).
+  context.on('request', (request) => {
+    if (request.frame().page() !== tab) return;
+    const { pathname } = new URL(request.url());
+    if (/^\/api\/(auth\/refresh|me)$|\/dashboards\/[^/]+(\/data)?$/.test(pathname)) asked.push(pathname);
+  });
+  tab.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  tab.on('pageerror', (error) => errors.push(error.message));
+  await tab.goto(`${address}?f=${encodeURIComponent(filters)}`);
+
+  const widgets = tab.locator('[data-widget-id]');
+  await expect(widgets).toHaveCount(12);
+  await expect(tab.locator('[data-widget-id][data-state="loading"]')).toHaveCount(0, { timeout: 30_000 });
+  await expect(tab.locator('[data-widget-id][data-state="ready"]')).toHaveCount(12);
+  // The age filter applies: the headline is drawn from the filtered page data.
+  await expect(tab.locator('[data-filter-chip="age"]')).toBeVisible();
+
+  const marks = await tab.evaluate(() =>
+    performance.getEntriesByType('mark').map((m) => m.name.replace(/^cdp-early /, '')),
+  );
+  expect(marks).toContain('refresh');
+  expect(marks).toContain('application/json /api/me');
+  expect(marks.some((m) => /^application\/json \/api\/studies\/[^/]+\/dashboards\/[^/?]+$/.test(m))).toBe(true);
+  expect(
+    marks.some((m) => /^application\/x-ndjson \/api\/studies\/[^/]+\/dashboards\/[^/]+\/data\?filters=/.test(m)),
+  ).toBe(true);
+  // Each asked for once: the app took the early answers rather than asking again.
+  const count = (re: RegExp) => asked.filter((p) => re.test(p)).length;
+  expect(count(/^\/api\/auth\/refresh$/)).toBe(1);
+  expect(count(/^\/api\/me$/)).toBe(1);
+  expect(count(/\/dashboards\/[^/]+\/data$/)).toBe(1);
+
+  const reads = await tab.evaluate(
+    () => (window as unknown as { chartSizeReads: { count: number } }).chartSizeReads.count,
+  );
+  expect(reads, 'reads of a chart element’s size').toBe(0);
+  expect(errors).toEqual([]);
+
+  // The session survives: a reload in the same tab restores it again through the early refresh.
+  await tab.reload();
+  await expect(tab.locator('[data-widget-id][data-state="ready"]')).toHaveCount(12, { timeout: 30_000 });
+  await expect(tab).not.toHaveURL(/\/login/);
+});
