@@ -10,7 +10,8 @@ import {
   pipelines,
 } from '@cdp/db';
 import { buildOrganization, buildStudy, buildUser } from '@cdp/db/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../../test/test-database.ts';
 import { readPipelineOutputs } from '../data/study-data.ts';
 import { readPhiInputs } from '../phi/protect-version.ts';
 import { readDashboardData, readDashboardRow } from './dashboard-data.repo.ts';
@@ -84,7 +85,7 @@ async function pipelineWithOutputs(name: string) {
 }
 
 beforeAll(async () => {
-  database = createDatabase({ connectionString: inject('appUrl'), max: 1 });
+  database = createDatabase({ connectionString: testDatabase().appUrl, max: 1 });
   const org = await buildOrganization(database);
   orgId = org.id;
   otherOrgId = (await buildOrganization(database)).id;

@@ -1,6 +1,7 @@
 import { createDatabase, type Database } from '@cdp/db';
 import { buildOrganization, buildStudy } from '@cdp/db/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase } from '../../test/test-database.ts';
 import type { Actor } from '../auth/actor.ts';
 import { listVisibleStudies, readVisibleStudies } from './studies.repo.ts';
 
@@ -25,7 +26,7 @@ const grant = (studyId: string | null): Actor['grants'][number] => ({
 const actorWith = (grants: Actor['grants']) => ({ orgId, grants });
 
 beforeAll(async () => {
-  database = createDatabase({ connectionString: inject('appUrl'), max: 2 });
+  database = createDatabase({ connectionString: testDatabase().appUrl, max: 2 });
   orgId = (await buildOrganization(database)).id;
   const other = await buildOrganization(database);
   for (const code of codes) ids.push((await buildStudy(database, { orgId, code })).id);
