@@ -168,7 +168,7 @@ export async function signInPage(page: Page, url: string) {
 
 interface Visit {
   ms: number;
-  /** Page clock (from navigation start): when the last widget data answer arrived. */
+  /** Page clock (from navigation start, the early-requests worker's requests included): when the last widget data answer arrived. */
   dataAnsweredAtMs: number;
   /** Page clock: when each widget was first seen drawn, first to last. */
   drawnAtMs: Record<string, number>;
@@ -185,12 +185,22 @@ interface Visit {
     firstDataRequestAtMs: number;
     firstDataByteAtMs: number;
   };
+  /** How often the dashboard document was asked for, and how many requests the early-requests worker made. */
+  requests: { dashboard: number; fromWorker: number };
   /**
    * The browser's own work during the visit (Chrome's counters): all main-thread tasks, of which
    * script, layout, style, and the rest (parsing, painting, compositing, GC); `waiting` is the
    * visit's time the main thread was idle, i.e. waiting for the network and the server.
    */
   browserWorkMs: { tasks: number; script: number; layout: number; style: number; other: number; waiting: number };
+}
+
+/** One resource timing entry, on the clock of the context that made it. */
+interface ResourceEntry {
+  name: string;
+  startTime: number;
+  responseStart: number;
+  responseEnd: number;
 }
 
 /** What the in-page functions use (the bench is compiled without the DOM types). */
@@ -202,7 +212,8 @@ interface PageWindow {
   };
   performance: {
     now(): number;
-    getEntriesByType(type: string): { name: string; startTime: number; responseStart: number; responseEnd: number }[];
+    timeOrigin: number;
+    getEntriesByType(type: string): ResourceEntry[];
   };
   benchDrawn?: Record<string, number>;
 }
@@ -228,7 +239,62 @@ const drawnState = (expected: number) => {
     seen[id] ??= page.performance.now();
   }
   if (cards.length !== expected || drawn !== expected) return false;
-  const resources = page.performance.getEntriesByType('resource');
+  return {
+    drawn: seen,
+    timeOrigin: page.performance.timeOrigin,
+    resources: page.performance
+      .getEntriesByType('resource')
+      .map((r) => ({
+        name: r.name,
+        startTime: r.startTime,
+        responseStart: r.responseStart,
+        responseEnd: r.responseEnd,
+      })),
+  };
+};
+
+/**
+ * Run in each of the page's workers (the early-requests worker asks for the session, `/api/me`,
+ * the dashboard and its data before the app's bundle has run): its resource timing entries and
+ * its own clock's origin, so they can be put on the page's clock.
+ */
+const workerResources = () => {
+  const scope = globalThis as unknown as Pick<PageWindow, 'performance'>;
+  return {
+    timeOrigin: scope.performance.timeOrigin,
+    resources: scope.performance
+      .getEntriesByType('resource')
+      .map((r) => ({
+        name: r.name,
+        startTime: r.startTime,
+        responseStart: r.responseStart,
+        responseEnd: r.responseEnd,
+      })),
+  };
+};
+
+/** The page's resource entries and its workers', all on the page's clock (ms from navigation start). */
+async function visitResources(page: Page, own: { timeOrigin: number; resources: ResourceEntry[] }) {
+  const workers = await Promise.all(page.workers().map((w) => w.evaluate(workerResources).catch(() => null)));
+  const shifted = workers.flatMap((w) => {
+    if (!w) return [];
+    const shift = w.timeOrigin - own.timeOrigin;
+    return w.resources.map((r) => ({
+      name: r.name,
+      startTime: r.startTime + shift,
+      responseStart: r.responseStart + shift,
+      responseEnd: r.responseEnd + shift,
+    }));
+  });
+  return { resources: [...own.resources, ...shifted], workerRequests: shifted.length };
+}
+
+/** The waterfall's steps on the page clock; a step with no request is -1. */
+function timelineOf(resources: ResourceEntry[]) {
+  const earliest = (entries: ResourceEntry[], at: (r: ResourceEntry) => number) =>
+    entries.length > 0 ? Math.min(...entries.map(at)) : -1;
+  const latest = (entries: ResourceEntry[], at: (r: ResourceEntry) => number) =>
+    entries.length > 0 ? Math.max(...entries.map(at)) : -1;
   // Widget data: one request per page (…/dashboards/:did/data) or per widget (…/widgets/:wid/data).
   const answers = resources.filter((r) => /\/dashboards\/[^/]+\/(widgets\/[^/]+\/)?data(\?|$)/.test(r.name));
   const scripts = resources.filter((r) => /\/assets\/[^/]+\.js$/.test(r.name));
@@ -236,18 +302,19 @@ const drawnState = (expected: number) => {
   const refresh = resources.filter((r) => /\/api\/auth\/refresh$/.test(r.name));
   const me = resources.filter((r) => /\/api\/me$/.test(r.name));
   return {
-    drawn: seen,
-    dataAnsweredAtMs: Math.max(0, ...answers.map((r) => r.responseEnd)),
+    dataAnsweredAtMs: latest(answers, (r) => r.responseEnd),
     timeline: {
-      scriptsLoadedAtMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
-      sessionAtMs: refresh.length ? Math.min(...refresh.map((r) => r.responseEnd)) : -1,
-      meAnsweredAtMs: me.length ? Math.min(...me.map((r) => r.responseEnd)) : -1,
-      dashboardAnsweredAtMs: dashboard.length ? Math.min(...dashboard.map((r) => r.responseEnd)) : -1,
-      firstDataRequestAtMs: Math.min(...answers.map((r) => r.startTime)),
-      firstDataByteAtMs: Math.min(...answers.map((r) => r.responseStart)),
+      scriptsLoadedAtMs: latest(scripts, (r) => r.responseEnd),
+      sessionAtMs: earliest(refresh, (r) => r.responseEnd),
+      meAnsweredAtMs: earliest(me, (r) => r.responseEnd),
+      dashboardAnsweredAtMs: earliest(dashboard, (r) => r.responseEnd),
+      firstDataRequestAtMs: earliest(answers, (r) => r.startTime),
+      firstDataByteAtMs: earliest(answers, (r) => r.responseStart),
     },
+    /** How often the dashboard document was asked for (once is right). */
+    dashboardRequests: dashboard.length,
   };
-};
+}
 
 /** Chrome's cumulative main-thread counters, in ms. */
 async function browserCounters(cdp: CDPSession) {
@@ -271,18 +338,21 @@ async function visit(page: Page, cdp: CDPSession, url: string): Promise<Visit> {
   const after = await browserCounters(cdp);
   const result = (await outcome.jsonValue()) as
     | { error: string }
-    | { drawn: Record<string, number>; dataAnsweredAtMs: number; timeline: Visit['timeline'] };
+    | { drawn: Record<string, number>; timeOrigin: number; resources: ResourceEntry[] };
   if ('error' in result) throw new Error(`dashboard page: widget ${result.error}`);
+  const { resources, workerRequests } = await visitResources(page, result);
+  const { dataAnsweredAtMs, timeline, dashboardRequests } = timelineOf(resources);
   const drawn = Object.entries(result.drawn)
     .sort((a, b) => a[1] - b[1])
     .map(([id, at]) => [id, ms(at)] as const);
   const [lastId, lastAt] = drawn.at(-1) ?? ['?', 0];
   return {
     ms: elapsed,
-    dataAnsweredAtMs: ms(result.dataAnsweredAtMs),
+    dataAnsweredAtMs: ms(dataAnsweredAtMs),
     drawnAtMs: Object.fromEntries(drawn),
     last: { id: lastId, atMs: lastAt },
-    timeline: Object.fromEntries(Object.entries(result.timeline).map(([k, v]) => [k, ms(v)])) as Visit['timeline'],
+    timeline: Object.fromEntries(Object.entries(timeline).map(([k, v]) => [k, ms(v)])) as Visit['timeline'],
+    requests: { dashboard: dashboardRequests, fromWorker: workerRequests },
     browserWorkMs: {
       tasks: ms(after.tasks - before.tasks),
       script: ms(after.script - before.script),
@@ -435,7 +505,7 @@ type PageFigures = {
   warmMedianMs: number;
   /** The cold visit on the page clock: data answered, then each widget drawn. */
   coldVisit: Omit<Visit, 'ms'>;
-  warmVisits: Pick<Visit, 'dataAnsweredAtMs' | 'last' | 'timeline' | 'browserWorkMs'>[];
+  warmVisits: Pick<Visit, 'dataAnsweredAtMs' | 'last' | 'timeline' | 'browserWorkMs' | 'requests'>[];
   /** One more warm visit, traced: the main thread's self time by kind of work. */
   warmTrace: ReturnType<typeof summarizeTrace> | null;
 };
@@ -533,7 +603,8 @@ async function pageFigures(server: BenchServer, studyId: string, dashboardId: st
     warmMs: visits.warm.map((v) => ms(v.ms)),
     warmMedianMs: ms(median(visits.warm.map((v) => v.ms))),
     coldVisit,
-    warmVisits: visits.warm.map(({ dataAnsweredAtMs, last, timeline, browserWorkMs }) => ({
+    warmVisits: visits.warm.map(({ dataAnsweredAtMs, last, timeline, browserWorkMs, requests }) => ({
+      requests,
       dataAnsweredAtMs,
       last,
       timeline,
@@ -559,7 +630,11 @@ async function benchDashboardPage(server: BenchServer, study: { id: string }, da
   const dist = path.join(ROOT, 'apps/web/dist');
   const parked = `${dist}.bench-current`;
   // Each round asks for two filters no visit used before, so both builds' first visits are cold.
+  // The builds take turns going first (ABBA…): whichever runs first in a round meets a server
+  // that has been idle while the browser started.
   for (let round = 0; round < rounds; round++) {
+    const currentFirst = round % 2 === 1;
+    if (currentFirst) current.push(await pageFigures(server, study.id, dashboardId, 41 + 2 * round));
     if (baseline) {
       await rename(dist, parked);
       try {
@@ -573,7 +648,7 @@ async function benchDashboardPage(server: BenchServer, study: { id: string }, da
         await rename(parked, dist);
       }
     }
-    current.push(await pageFigures(server, study.id, dashboardId, 41 + 2 * round));
+    if (!currentFirst) current.push(await pageFigures(server, study.id, dashboardId, 41 + 2 * round));
   }
   const summary = (runs: PageFigures[]) => ({
     firstVisitMs: runs.map((r) => r.coldMs),
@@ -606,14 +681,18 @@ async function benchDashboardPage(server: BenchServer, study: { id: string }, da
       const v = r.coldVisit;
       line(
         '  first visit, page clock (ms)',
-        `JS in ${v.timeline.scriptsLoadedAtMs}, me ${v.timeline.meAnsweredAtMs}, data asked ${v.timeline.firstDataRequestAtMs}, last data ${v.dataAnsweredAtMs}, last drawn ${v.last.atMs} (${v.last.id})`,
+        `JS in ${v.timeline.scriptsLoadedAtMs}, session ${v.timeline.sessionAtMs}, me ${v.timeline.meAnsweredAtMs}, dashboard ${v.timeline.dashboardAnsweredAtMs}, data asked ${v.timeline.firstDataRequestAtMs}, last data ${v.dataAnsweredAtMs}, last drawn ${v.last.atMs} (${v.last.id})`,
+      );
+      line(
+        '  first visit, requests',
+        `dashboard document ${v.requests.dashboard}×, ${v.requests.fromWorker} from the early-requests worker`,
       );
       line('  first visit, main thread busy', `${v.browserWorkMs.tasks} ms (script ${v.browserWorkMs.script})`);
       const w = r.warmVisits[Math.floor(r.warmVisits.length / 2)];
       if (w)
         line(
           '  a warm visit: last data / last drawn',
-          `${w.dataAnsweredAtMs} / ${w.last.atMs} ms, busy ${w.browserWorkMs.tasks} ms`,
+          `${w.dataAnsweredAtMs} / ${w.last.atMs} ms, busy ${w.browserWorkMs.tasks} ms (script ${w.browserWorkMs.script}), dashboard document ${w.requests.dashboard}×`,
         );
       if (r.warmTrace) {
         const k = r.warmTrace.byKindMs;

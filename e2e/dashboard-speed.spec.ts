@@ -56,9 +56,11 @@ test('a dashboard opened by its address uses the early requests and no chart rea
   await tab.addInitScript(countChartSizeReads);
   const asked: string[] = [];
   const errors: string[] = [];
-  // The tab's requests, its worker's included (the first tab may refetch on focus).
+  // The tab's requests, its worker's included (the first tab may refetch on focus). The page's own
+  // address (`/studies/…/dashboards/…`, the HTML document) is not the dashboard's document
+  // (`/api/studies/…/dashboards/…`): counted together they looked like the dashboard asked for twice.
   context.on('request', (request) => {
-    if (request.frame().page() !== tab) return;
+    if (request.frame().page() !== tab || request.resourceType() === 'document') return;
     const { pathname } = new URL(request.url());
     if (/^\/api\/(auth\/refresh|me)$|\/dashboards\/[^/]+(\/data)?$/.test(pathname)) asked.push(pathname);
   });
@@ -89,6 +91,7 @@ test('a dashboard opened by its address uses the early requests and no chart rea
   expect(count(/^\/api\/auth\/refresh$/)).toBe(1);
   expect(count(/^\/api\/me$/)).toBe(1);
   expect(count(/\/dashboards\/[^/]+\/data$/)).toBe(1);
+  expect(count(/^\/api\/studies\/[^/]+\/dashboards\/[^/]+$/), 'the dashboard document').toBe(1);
 
   const reads = await tab.evaluate(
     () => (window as unknown as { chartSizeReads: { count: number } }).chartSizeReads.count,
@@ -96,8 +99,12 @@ test('a dashboard opened by its address uses the early requests and no chart rea
   expect(reads, 'reads of a chart element’s size').toBe(0);
   expect(errors).toEqual([]);
 
-  // The session survives: a reload in the same tab restores it again through the early refresh.
+  // The session survives: a reload in the same tab restores it again through the early refresh,
+  // and asks for each thing once again.
+  asked.length = 0;
   await tab.reload();
   await expect(tab.locator('[data-widget-id][data-state="ready"]')).toHaveCount(12, { timeout: 30_000 });
   await expect(tab).not.toHaveURL(/\/login/);
+  expect(count(/^\/api\/studies\/[^/]+\/dashboards\/[^/]+$/), 'the dashboard document after a reload').toBe(1);
+  expect(count(/\/dashboards\/[^/]+\/data$/)).toBe(1);
 });

@@ -169,5 +169,76 @@ describe('box plot: chart', () => {
     expect(chart.xAxis).toMatchObject({ type: 'value' });
     expect(chart.yAxis).toMatchObject({ type: 'category', inverse: true, data: ['Drug', 'Placebo', 'Other'] });
     expect((chart.series as Array<{ name: string }>).map((s) => s.name)).toEqual(['Distribution', 'Outliers']);
+    // The tooltip shows the value, which is the first dimension when the boxes lie down.
+    expect((chart.series as Record<string, unknown>[])[1]?.encode).toEqual({ x: 0, y: 1, tooltip: 0 });
+  });
+
+  it('draws one point per distinct outlier value, its count in its name and tooltip; the table keeps every value', () => {
+    // ALT-like: many subjects share a value. 3 × 52, 2 × 61, 1 × 75.5 in one box; 1 × 40 in another.
+    const repeated: QueryResult = {
+      ...boxes,
+      rows: [
+        ['Placebo', 86, 10, 10, 20, 25, 31, 45, 75.5, 26.2, '52.0, 61.0, 52.0, 75.5, 52.0, 61.0'],
+        ['Drug', 84, 12, 12, 24, 28.5, 35, 39, 40, 29.9, '40.0'],
+      ],
+    };
+    const ctx = ctxOf({});
+    const table = boxPlotWidget.toTable({ boxes: repeated }, ctx);
+    expect(table.rows.map((r) => r.at(-1))).toEqual(['40.0', '52.0, 61.0, 52.0, 75.5, 52.0, 61.0']);
+    const chart = boxPlotWidget.toChartOption?.(table, ctx.options) ?? {};
+    const outliers = (chart.series as Record<string, unknown>[]).find((s) => s.name === 'Outliers');
+    expect(outliers?.encode).toEqual({ x: 0, y: 1, tooltip: 1 });
+    expect(outliers?.data).toEqual([
+      { value: ['Drug\nn=84', 40], name: 'Drug', count: 1, point: { category: 'Drug' } },
+      {
+        value: ['Placebo\nn=86', 52],
+        name: 'Placebo: 3 outliers at this value',
+        count: 3,
+        point: { category: 'Placebo' },
+      },
+      {
+        value: ['Placebo\nn=86', 61],
+        name: 'Placebo: 2 outliers at this value',
+        count: 2,
+        point: { category: 'Placebo' },
+      },
+      { value: ['Placebo\nn=86', 75.5], name: 'Placebo', count: 1, point: { category: 'Placebo' } },
+    ]);
+  });
+
+  it('on many repeated values: points = distinct (category, value) pairs, counts sum to the outliers', () => {
+    // A deterministic spread of 2,600 outliers over 26 visits, values on a 0.5 grid (many repeats).
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const rows = Array.from({ length: 26 }, (_, visit) => {
+      const values = Array.from({ length: 100 }, () => (80 + Math.floor(next() * 120) / 2).toFixed(1));
+      return [`VISIT ${visit + 1}`, 1000, 5, 5, 20, 25, 31, 45, 200, 26, values.join(', ')];
+    });
+    const ctx = ctxOf({ maxGroups: null });
+    const table = boxPlotWidget.toTable({ boxes: { ...boxes, rows } }, ctx);
+    const chart = boxPlotWidget.toChartOption?.(table, ctx.options) ?? {};
+    const data = ((chart.series as Record<string, unknown>[]).find((s) => s.name === 'Outliers')?.data ?? []) as {
+      value: [string, number];
+      count: number;
+      name: string;
+    }[];
+    // Reference, written apart: the distinct (visit, value) pairs and their multiplicities.
+    const expected = new Map<string, number>();
+    for (const row of rows)
+      for (const v of String(row[10]).split(', ')) {
+        const key = `${row[0]}|${Number(v)}`;
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+    expect(data.length).toBe(expected.size);
+    expect(data.length).toBeLessThan(2600);
+    expect(data.reduce((sum, p) => sum + p.count, 0)).toBe(2600);
+    for (const p of data) {
+      const visit = p.value[0].split('\n')[0];
+      expect(p.count).toBe(expected.get(`${visit}|${p.value[1]}`));
+      expect(p.name).toBe(p.count > 1 ? `${visit}: ${p.count} outliers at this value` : visit);
+    }
   });
 });
