@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
 import { fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
 import { labelRects } from './chart-label-rects.ts';
-import { CHART_FONT, CHART_THEME, echarts, loadWorldMap } from './echarts-setup.ts';
+import { CHART_FONT, CHART_THEME, echarts, loadWorldMap, withWorldBackdrop } from './echarts-setup.ts';
 
 /** What ECharts reports for a click on a bar, slice, point or node (the fields the widgets use). */
 export interface ChartClick {
@@ -148,7 +148,8 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       // ECharts writes a summary of the data into the element's aria-label, after our title.
       const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
       // Series types with their own slow default (a sankey animates for 1 s) get the short one too.
-      const fitted = largeScatter(fitSankeyLabels(option, size.width));
+      // A world map draws the countries without sites as one backdrop region (`withWorldBackdrop`).
+      const fitted = largeScatter(fitSankeyLabels(withWorldBackdrop(option), size.width));
       const series = Array.isArray(fitted.series)
         ? fitted.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
         : fitted.series;
@@ -185,6 +186,18 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
 }
 
 /**
+ * ECharts' HTML tooltip, made with the chart, reads the `offsetLeft`/`offsetTop` of the canvas's
+ * own wrapper to place itself: a forced layout of the whole page per chart, between the DOM writes
+ * of the charts drawn before and after it (127 ms of a loaded machine's warm visit). The wrapper is
+ * the first child of our host, which has no padding or border, so its offsets are always 0.
+ */
+function pinViewportOffset(instance: echarts.ECharts) {
+  const painter = (instance.getZr() as unknown as { painter?: { getViewportRootOffset?: unknown } }).painter;
+  if (painter && typeof painter.getViewportRootOffset === 'function')
+    painter.getViewportRootOffset = () => ({ offsetLeft: 0, offsetTop: 0 });
+}
+
+/**
  * The ECharts instance for an element whose size is known: given, so ECharts reads neither the
  * element's size nor its computed style (a forced layout of the page per chart).
  */
@@ -195,6 +208,7 @@ function init(
   shown: { current: Record<string, unknown> | null },
 ): echarts.ECharts {
   const instance = echarts.init(el, CHART_THEME, { renderer: 'canvas', width: size.width, height: size.height });
+  pinViewportOffset(instance);
   // For layout checks (e2e): the labels as laid out, read from the chart's element.
   Object.defineProperty(el, 'cdpLabelRects', { value: () => labelRects(instance), configurable: true });
   instance.on('click', (params) => {

@@ -24,6 +24,7 @@ import {
 import * as echarts from 'echarts/core';
 import { LabelLayout, LegacyGridContainLabel } from 'echarts/features';
 import { CanvasRenderer } from 'echarts/renderers';
+import { backdropRegion, type CountryCollection, mergeBackdrop, shadedRegions } from '../lib/world-backdrop.ts';
 
 /**
  * ECharts with only what the widget types draw: the full build is ~1 MB, this is about a third.
@@ -107,6 +108,10 @@ echarts.registerTheme(CHART_THEME, {
 });
 
 let worldMap: Promise<void> | undefined;
+/** The world's countries once loaded, and the name the widgets' options draw them under. */
+let world: { name: string; geo: CountryCollection } | undefined;
+/** Maps registered with a backdrop, by the regions they keep. */
+const backdropMaps = new Map<string, string>();
 
 /**
  * Registers the world map once, the first time a map widget needs it: the geometry is a few hundred
@@ -114,13 +119,36 @@ let worldMap: Promise<void> | undefined;
  */
 export function loadWorldMap(): Promise<void> {
   worldMap ??= import('@cdp/widgets/world').then(({ WORLD_MAP_NAME, worldGeoJson }) => {
-    echarts.registerMap(WORLD_MAP_NAME, worldGeoJson() as Parameters<typeof echarts.registerMap>[1]);
+    const geo = worldGeoJson() as CountryCollection;
+    world = { name: WORLD_MAP_NAME, geo };
+    echarts.registerMap(WORLD_MAP_NAME, geo as Parameters<typeof echarts.registerMap>[1]);
   });
   worldMap.catch(() => {
     // A failed download (network) may succeed on the next attempt.
     worldMap = undefined;
   });
   return worldMap;
+}
+
+/**
+ * A world map option drawn with the countries it shades as regions and all the others as one
+ * backdrop region (`mergeBackdrop`), registered once per set of shaded countries. Anything else,
+ * or a map not loaded yet, is returned as it is.
+ */
+export function withWorldBackdrop(option: Record<string, unknown>): Record<string, unknown> {
+  const geo = option.geo as Record<string, unknown> | undefined;
+  if (!world || !geo || geo.map !== world.name) return option;
+  const keep = shadedRegions(geo);
+  const key = keep.join('\n');
+  let name = backdropMaps.get(key);
+  if (!name) {
+    name = `${world.name}~${backdropMaps.size + 1}`;
+    const merged = mergeBackdrop(world.geo, new Set(keep));
+    echarts.registerMap(name, merged as Parameters<typeof echarts.registerMap>[1]);
+    backdropMaps.set(key, name);
+  }
+  const regions = Array.isArray(geo.regions) ? geo.regions : [];
+  return { ...option, geo: { ...geo, map: name, regions: [...regions, backdropRegion] } };
 }
 
 export { echarts };
