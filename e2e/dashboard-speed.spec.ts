@@ -6,8 +6,8 @@ import { signIn } from './support/session.ts';
  * How the dashboard page gets drawn, not how fast (timings belong to `npm run bench -- dashboard`):
  * a dashboard opened by its address takes the session refresh and its page's data from the
  * requests its first script started before the bundle ran (each asked for once), and no chart
- * reads its own size (ECharts would otherwise force a layout of the whole page per chart; its
- * tooltip still reads the host's computed `position`, a style read that lays nothing out).
+ * reads its own size, offsets or computed style while drawn (ECharts would otherwise force a layout
+ * or a style recalculation of the whole page per chart; its tooltip is made on the first hover).
  */
 
 /** Counts reads of a chart host's size (`[data-widget-id] [role="img"]`): each forces a layout. */
@@ -27,6 +27,26 @@ function countChartSizeReads() {
       },
     });
   }
+  // ECharts' tooltip reads the offsets of the canvas's wrapper (a layout) and the host's computed
+  // style (a style recalculation) when it is made: neither may happen while the charts are drawn.
+  const inChart = (el: unknown) => el instanceof Element && el.closest('[data-widget-id] div[role="img"]') !== null;
+  for (const prop of ['offsetLeft', 'offsetTop'] as const) {
+    const own = Object.getOwnPropertyDescriptor(HTMLElement.prototype, prop);
+    if (!own?.get) continue;
+    const get = own.get;
+    Object.defineProperty(HTMLElement.prototype, prop, {
+      ...own,
+      get(this: HTMLElement) {
+        if (inChart(this)) reads.count++;
+        return get.call(this);
+      },
+    });
+  }
+  const computed = window.getComputedStyle.bind(window);
+  window.getComputedStyle = (el: Element, pseudo?: string | null) => {
+    if (inChart(el)) reads.count++;
+    return computed(el, pseudo);
+  };
 }
 
 async function overviewAddress(page: Page): Promise<string> {
@@ -96,8 +116,16 @@ test('a dashboard opened by its address uses the early requests and no chart rea
   const reads = await tab.evaluate(
     () => (window as unknown as { chartSizeReads: { count: number } }).chartSizeReads.count,
   );
-  expect(reads, 'reads of a chart element’s size').toBe(0);
+  expect(reads, 'reads of a chart element’s size, offsets or computed style').toBe(0);
   expect(errors).toEqual([]);
+
+  // The tooltip is made when a pointer first comes over a chart, and shows.
+  const trend = tab.locator('[data-widget-id="enrollment-trend"] div[role="img"]');
+  const box = await trend.boundingBox();
+  if (!box) throw new Error('the enrollment trend has no box');
+  await tab.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await tab.mouse.move(box.x + box.width / 2 + 4, box.y + box.height / 2);
+  await expect(trend.locator(':scope > div').filter({ hasText: /\d/ }).last()).toBeVisible();
 
   // The session survives: a reload in the same tab restores it again through the early refresh,
   // and asks for each thing once again.

@@ -58,6 +58,19 @@ function resizeIfChanged(instance: echarts.ECharts, box: Box, laidOut: { current
   return true;
 }
 
+/**
+ * The option without its tooltip, until a pointer comes over the chart. ECharts makes the
+ * tooltip's element with the chart and reads the host's computed style to place it (`position`):
+ * a style recalculation of the whole page per chart, between the DOM writes of the charts drawn
+ * before and after it, for a tooltip nobody may ever ask for. The first `pointerenter` adds it,
+ * before the pointer's first move over the chart shows it.
+ */
+function withoutTooltip(option: Record<string, unknown>): Record<string, unknown> {
+  if (!('tooltip' in option)) return option;
+  const { tooltip: _, ...rest } = option;
+  return rest;
+}
+
 /** The components and series types of an option: two options of one shape differ only in their data. */
 function optionShape(option: Record<string, unknown>): string {
   const parts = Object.keys(option)
@@ -83,6 +96,8 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
   const box = useRef<Box | null>(null);
   /** The box size the chart was last laid out at. */
   const laidOut = useRef('');
+  /** Whether a pointer has come over the chart: its tooltip is made then (`withoutTooltip`). */
+  const pointed = useRef(false);
   handlers.current = { onClick, onRendered, onError };
 
   useEffect(() => {
@@ -112,7 +127,15 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       }
     });
     observer.observe(el);
+    const addTooltip = () => {
+      if (pointed.current) return;
+      pointed.current = true;
+      const tooltip = shown.current?.tooltip;
+      if (chart.current && tooltip !== undefined) chart.current.setOption({ tooltip });
+    };
+    el.addEventListener('pointerenter', addTooltip);
     return () => {
+      el.removeEventListener('pointerenter', addTooltip);
       observer.disconnect();
       chart.current?.dispose();
       chart.current = null;
@@ -155,8 +178,9 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
         : fitted.series;
       // A first draw appears at once: twelve charts growing in together cost the page ~350 ms of
       // main-thread work before it is complete. New numbers for the same chart still morph.
+      const drawn = pointed.current ? fitted : withoutTooltip(fitted);
       instance.setOption(
-        { ...TRANSITION, animation: same, aria, ...fitted, ...(series ? { series } : {}) },
+        { ...TRANSITION, animation: same, aria, ...drawn, ...(series ? { series } : {}) },
         same ? { replaceMerge: ['series'] } : { notMerge: true },
       );
     };
