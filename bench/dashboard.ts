@@ -242,14 +242,12 @@ const drawnState = (expected: number) => {
   return {
     drawn: seen,
     timeOrigin: page.performance.timeOrigin,
-    resources: page.performance
-      .getEntriesByType('resource')
-      .map((r) => ({
-        name: r.name,
-        startTime: r.startTime,
-        responseStart: r.responseStart,
-        responseEnd: r.responseEnd,
-      })),
+    resources: page.performance.getEntriesByType('resource').map((r) => ({
+      name: r.name,
+      startTime: r.startTime,
+      responseStart: r.responseStart,
+      responseEnd: r.responseEnd,
+    })),
   };
 };
 
@@ -262,14 +260,12 @@ const workerResources = () => {
   const scope = globalThis as unknown as Pick<PageWindow, 'performance'>;
   return {
     timeOrigin: scope.performance.timeOrigin,
-    resources: scope.performance
-      .getEntriesByType('resource')
-      .map((r) => ({
-        name: r.name,
-        startTime: r.startTime,
-        responseStart: r.responseStart,
-        responseEnd: r.responseEnd,
-      })),
+    resources: scope.performance.getEntriesByType('resource').map((r) => ({
+      name: r.name,
+      startTime: r.startTime,
+      responseStart: r.responseStart,
+      responseEnd: r.responseEnd,
+    })),
   };
 };
 

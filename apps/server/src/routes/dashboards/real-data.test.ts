@@ -242,6 +242,7 @@ describe.skipIf(!hasData)('dashboards on the CDISC pilot ADaM (adam-tdf)', () =>
     const rows = table(data);
     expect(rows.map((r) => r.category)).toEqual(visits.map(([visit]) => visit));
     let outliersSeen = 0;
+    const distinct = new Map<string, number>();
     for (const [visit, , raw] of visits) {
       const values = raw.map(Number);
       const row = rows.find((r) => r.category === visit);
@@ -259,12 +260,19 @@ describe.skipIf(!hasData)('dashboards on the CDISC pilot ADaM (adam-tdf)', () =>
       const listed = row?.outliers === null ? [] : String(row?.outliers).split(', ').map(Number);
       expect(listed, visit).toEqual(outliers);
       outliersSeen += outliers.length;
+      for (const v of outliers) distinct.set(`${visit}|${v}`, (distinct.get(`${visit}|${v}`) ?? 0) + 1);
     }
     // ALT is skewed: the pilot has high values beyond the upper fence, which the chart draws as points.
     expect(outliersSeen).toBeGreaterThan(0);
+    // One point per distinct (visit, value), carrying how many outliers it stands for.
     const series = (data.chart?.series ?? []) as Array<{ name: string; data: unknown[] }>;
-    const points = series.find((s) => s.name === 'Outliers');
-    expect(points?.data).toHaveLength(outliersSeen);
+    const points = (series.find((s) => s.name === 'Outliers')?.data ?? []) as Array<{
+      value: [string, number];
+      count: number;
+    }>;
+    expect(points).toHaveLength(distinct.size);
+    expect(points.reduce((sum, p) => sum + p.count, 0)).toBe(outliersSeen);
+    for (const p of points) expect(p.count).toBe(distinct.get(`${p.value[0].split('\n')[0]}|${p.value[1]}`));
   });
 
   it('ALT Distribution on ADLBHY: rows per bin of 5 U/L', async () => {
