@@ -75,10 +75,7 @@ function distinct(result: QueryResult | undefined): string[] {
 }
 
 /** The reader's controls: one per mapped filter field, with the values the data offer and the current choice. */
-export function aeControls(
-  results: Record<string, QueryResult>,
-  ctx: WidgetContext<AeFilterChoices>,
-): WidgetControl[] {
+export function aeControls(results: Record<string, QueryResult>, ctx: WidgetContext<AeFilterChoices>): WidgetControl[] {
   const controls: WidgetControl[] = [];
   for (const option of AE_READER_OPTIONS) {
     const result = results[`${VALUES}${option}`];

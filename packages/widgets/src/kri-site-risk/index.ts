@@ -16,8 +16,8 @@ import {
   queryCountsOf,
   queryLookups,
 } from './kris.ts';
-import { type Direction, type Flag, flagOf, normalApproxScores } from './score.ts';
 import { queryGap } from './query-gap.ts';
+import { type Direction, type Flag, flagOf, normalApproxScores } from './score.ts';
 
 const DirectionOption = z.enum(['both', 'high', 'low']);
 

@@ -1,10 +1,10 @@
 import type { ColumnRef, QueryFilter, QuerySpec, WidgetFieldSpec } from '@cdp/contracts';
 import { treatmentEmergentFilters } from '../ae-incidence/treatment-emergent.ts';
 import { baseSpec, col, maybeCol, subjectCount } from '../query-helpers.ts';
-import { queryGap } from './query-gap.ts';
 import { restrict } from '../subject-flow/restrict.ts';
 import { discontinuedFilters, enrolledFilters, screenFailureFilters } from '../subject-flow/subject-status.ts';
 import type { WidgetContext } from '../types.ts';
+import { queryGap } from './query-gap.ts';
 import type { KriKind } from './score.ts';
 
 export const KRI_IDS = ['ae', 'sae', 'discontinuation', 'screen_failure', 'deviation', 'query'] as const;

@@ -14,14 +14,7 @@ import {
   WidgetPreviewResponse,
   WidgetTypeList,
 } from '@cdp/contracts';
-import {
-  readerOptionsKey,
-  resolveWidget,
-  suggestMapping,
-  widgetType,
-  widgetTypeInfo,
-  widgetTypes,
-} from '@cdp/widgets';
+import { readerOptionsKey, resolveWidget, suggestMapping, widgetType, widgetTypeInfo, widgetTypes } from '@cdp/widgets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { drillSubjects } from '../../dashboards/drill.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
