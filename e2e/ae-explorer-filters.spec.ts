@@ -67,7 +67,10 @@ test('AE explorer: a severity filter on the widget changes the counts, stays in 
   await test.step('a study with the pilot ADaM and a dashboard with the explorer (API)', async () => {
     const login = await request.post('/api/auth/login', { data: { email: ADMIN_EMAIL, password: DEMO_PASSWORD } });
     const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
-    const study = await request.post('/api/studies', { headers, data: { code, name: 'Pilot AE filters', phase: 'III' } });
+    const study = await request.post('/api/studies', {
+      headers,
+      data: { code, name: 'Pilot AE filters', phase: 'III' },
+    });
     expect(study.status(), await study.text()).toBe(201);
     const id = (await study.json()).data.id;
     const zip = buildZip(
