@@ -14,7 +14,7 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * public widget-data route's `options`, on the CDISC pilot's original SDTM AE and DM uploaded as a
  * user would, in the Safety review template. Expected numbers come from plain DuckDB SQL over the
  * stored Parquet files and the test's own RD/RR formulas: no widget, query-engine or mapping code.
- * Population as the template maps it on SDTM: treated subjects (RFXSTDTC present) by DM.ACTARM.
+ * Population as the template maps it on SDTM: treated subjects (RFXSTDTC present) by DM.ARM.
  */
 
 const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
@@ -29,7 +29,7 @@ let sql: (query: string) => Promise<unknown[][]>;
 let closeDuck: () => void;
 
 const EXCLUDED = `('Screen Failure', 'SCRNFAIL', 'Not Assigned', 'NOTASSGN', 'Not Treated', 'NOTTRT')`;
-const TREATED = `NULLIF(trim(d.RFXSTDTC), '') IS NOT NULL AND d.ACTARM NOT IN ${EXCLUDED}`;
+const TREATED = `NULLIF(trim(d.RFXSTDTC), '') IS NOT NULL AND d.ARM NOT IN ${EXCLUDED}`;
 
 beforeAll(async () => {
   if (!hasData) return;
@@ -115,12 +115,12 @@ function expectedEstimates(a: number, n1: number, c: number, n2: number) {
 /** Subjects per arm (denominators) and, per `arm | soc | term`, subjects with a matching event, by plain SQL. */
 async function expected(where: string) {
   const arms = new Map(
-    (await sql(`SELECT d.ACTARM, count(DISTINCT d.USUBJID) FROM dm d WHERE ${TREATED} GROUP BY 1`)).map((r) => [
+    (await sql(`SELECT d.ARM, count(DISTINCT d.USUBJID) FROM dm d WHERE ${TREATED} GROUP BY 1`)).map((r) => [
       String(r[0]),
       Number(r[1]),
     ]),
   );
-  const events = `SELECT d.ACTARM AS arm, a.AEBODSYS AS soc, a.AEDECOD AS term, a.USUBJID AS usubjid
+  const events = `SELECT d.ARM AS arm, a.AEBODSYS AS soc, a.AEDECOD AS term, a.USUBJID AS usubjid
     FROM ae a JOIN dm d ON d.USUBJID = a.USUBJID WHERE ${TREATED} ${where}`;
   const cells = new Map<string, number>();
   for (const r of await sql(`WITH e AS (${events})
@@ -170,7 +170,7 @@ describe.skipIf(!hasData)('AE explorer filters on the widget, on the CDISC pilot
       .flatMap((p) => Object.values(p.widgets))
       .find((w) => w.type === 'ae-explorer');
     expect(widget?.data.mapping).toMatchObject({
-      arm: 'DM.ACTARM',
+      arm: 'DM.ARM',
       ae_serious: 'AESER',
       ae_severity: 'AESEV',
       ae_related: 'AEREL',
