@@ -184,6 +184,8 @@ export interface WidgetExported {
   versionId: string;
   format: string;
   filters: unknown[];
+  /** The choices made on the widget itself (the AE explorer's event filters), when any. */
+  options?: Record<string, unknown>;
   bytes: number;
   sha256: string;
 }

@@ -332,4 +332,23 @@ describe.skipIf(!hasData)('AE explorer filters on the widget, on the CDISC pilot
     expect(refused.statusCode).toBe(400);
     expect(refused.json().error.message).toContain('"nowhere"');
   });
+
+  it("the widget's own CSV carries the choice, and its audit event records it", async () => {
+    const options = { relatedness: ['PROBABLE'] };
+    const screen = await explorer(options);
+    const res = await t.request(manager, {
+      method: 'GET',
+      url: `${base()}/export?format=csv&options=${encodeURIComponent(JSON.stringify(options))}`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const line = res.body.split(/\r?\n/).find((l) => l.startsWith('Any adverse event'));
+    const any = screen.rows[0] as unknown[];
+    const n = screen.columns.flatMap((c, i) => (/^arm\d+_n$/.test(c.name) ? [String(any[i])] : []));
+    expect(line?.split(',').filter((cell) => n.includes(cell)).length).toBeGreaterThanOrEqual(n.length);
+    const { rows } = await t.admin.query(
+      `select new_values from audit_events where org_id = $1 and action = 'dashboard.widget_exported' order by seq desc limit 1`,
+      [orgId],
+    );
+    expect(rows[0]?.new_values).toMatchObject({ widgetId: 'ae-explorer', options });
+  });
 });

@@ -102,6 +102,7 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
         versionId: version.id,
         format,
         filters,
+        ...(Object.keys(request.query.options).length > 0 ? { options: request.query.options } : {}),
         bytes: file.length,
         sha256: createHash('sha256').update(file).digest('hex'),
       });
