@@ -154,11 +154,24 @@ export const AppliedFiltersParam = z
   .pipe(z.array(AppliedFilter).max(30));
 
 /**
+ * `?options={"serious":"serious","severity":["MILD"]}`: the choices a reader made on the widget itself
+ * (its type's `readerOptions`, e.g. the AE explorer's seriousness, severity, relatedness and outcome),
+ * laid over the saved options for this answer only. An option the type does not offer is a 400.
+ */
+export const ReaderOptionsParam = z
+  .string()
+  .max(10_000)
+  .optional()
+  .transform((v, ctx) => (v ? parseJson(v, ctx, 'options') : {}))
+  .pipe(z.record(z.string().max(64), z.unknown()));
+
+/**
  * `offset` pages a listing (table, subject listing); `sort=COLUMN` or `sort=-COLUMN` sorts it by one of
  * the columns of its answer (by `name`). Other widgets ignore both.
  */
 export const WidgetDataQuery = z.object({
   filters: AppliedFiltersParam,
+  options: ReaderOptionsParam,
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   sort: z
     .string()
@@ -169,6 +182,7 @@ export const WidgetDataQuery = z.object({
 /** `?point={"arm":"Placebo","ae_term":"NAUSEA"}`: the clicked aggregate, in field terms. */
 export const DrillQuery = z.object({
   filters: AppliedFiltersParam,
+  options: ReaderOptionsParam,
   point: z
     .string()
     .max(10_000)
@@ -180,7 +194,7 @@ export const DrillQuery = z.object({
 });
 
 /** The drill-down's subjects as a file: the same `point` and `filters`, every subject (no paging). */
-export const DrillExportQuery = DrillQuery.pick({ filters: true, point: true }).extend({
+export const DrillExportQuery = DrillQuery.pick({ filters: true, point: true, options: true }).extend({
   format: z.enum(['csv', 'xlsx']).default('csv'),
 });
 
@@ -197,6 +211,20 @@ export const WidgetColumn = z.object({
   drill: z.record(FieldKey, z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 export type WidgetColumn = z.infer<typeof WidgetColumn>;
+
+/**
+ * One choice a reader may change on the widget (the AE explorer's severity): the option it sets, the
+ * values offered (from the data, case- and blank-insensitively distinct) and those chosen now. An
+ * empty `selected` keeps every value.
+ */
+export const WidgetControl = z.object({
+  option: z.string(),
+  label: z.string(),
+  multiple: z.boolean(),
+  values: z.array(z.object({ value: z.string(), label: z.string() })),
+  selected: z.array(z.string()),
+});
+export type WidgetControl = z.infer<typeof WidgetControl>;
 
 export const WidgetDataResponse = z.object({
   columns: z.array(WidgetColumn),
@@ -215,6 +243,8 @@ export const WidgetDataResponse = z.object({
     .optional(),
   /** Notes for the reader (e.g. "3 subjects without an arm are left out"). */
   notes: z.array(z.string()).default([]),
+  /** Choices the reader may change on the widget itself (`?options=`), with the values the data offer. */
+  controls: z.array(WidgetControl).optional(),
   meta: z.object({
     versionId: Uuid,
     applied: z.array(FieldKey),

@@ -21,6 +21,8 @@ export const CreateExportBody = z.strictObject({
   /** The view's filters, as `GET …/data` takes them. */
   filters: z.array(DashboardDataFilter).max(30).default([]),
   options: ExportOptions.default({ paperSize: 'A4', orientation: 'landscape' }),
+  /** Widget id → the choices its reader made on it (`?options=` of `GET …/widgets/:wid/data`). */
+  widgetOptions: z.record(z.string().max(64), z.record(z.string().max(64), z.unknown())).optional(),
 });
 export type CreateExportBody = z.input<typeof CreateExportBody>;
 
@@ -60,7 +62,7 @@ export const DashboardExportList = listOf(DashboardExport);
 
 export const WIDGET_EXPORT_FORMATS = ['png', 'svg', 'csv', 'xlsx'] as const;
 /** `?format=png&filters=[…]`: the filters as `GET …/widgets/:wid/data` takes them. */
-export const WidgetExportQuery = WidgetDataQuery.pick({ filters: true })
+export const WidgetExportQuery = WidgetDataQuery.pick({ filters: true, options: true })
   .extend({ format: z.enum(WIDGET_EXPORT_FORMATS) })
   .strict();
 export const WidgetExportParams = WidgetParams;

@@ -956,7 +956,12 @@ export const dashboardExports = pgTable(
     status: text('status', { enum: ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'] }).notNull(),
     /** What was asked: page ids (null: all), the view's filters, the renderer's options. */
     request: jsonb('request')
-      .$type<{ pages: string[] | null; filters: unknown[]; options: Record<string, unknown> }>()
+      .$type<{
+        pages: string[] | null;
+        filters: unknown[];
+        options: Record<string, unknown>;
+        widgetOptions?: Record<string, Record<string, unknown>>;
+      }>()
       .notNull(),
     progress: jsonb('progress').$type<{ done: number; total: number; message: string }>(),
     /** Who the export was made for: the requesting user (scheduled reports: the report's owner). */

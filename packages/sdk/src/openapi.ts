@@ -4222,6 +4222,16 @@ export interface paths {
                                             /** @enum {string} */
                                             type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
                                         }[];
+                                        controls?: {
+                                            label: string;
+                                            multiple: boolean;
+                                            option: string;
+                                            selected: string[];
+                                            values: {
+                                                label: string;
+                                                value: string;
+                                            }[];
+                                        }[];
                                         meta: {
                                             applied: string[];
                                             cached: boolean;
@@ -4444,7 +4454,7 @@ export interface paths {
         put?: never;
         /**
          * Export a dashboard as PDF, PowerPoint or Excel (queued; poll the export)
-         * @description `pages`: page ids (all when absent); `filters`: the view's filters as `GET …/data` takes them; `options`: `paperSize` (A4 | Letter) and `orientation` (portrait | landscape). An unknown format, page or option is a 400 naming it. Answers 202 with the export; poll `GET …/exports/:eid` until `status` is SUCCEEDED, then download `…/file`.
+         * @description `pages`: page ids (all when absent); `filters`: the view's filters as `GET …/data` takes them; `options`: `paperSize` (A4 | Letter) and `orientation` (portrait | landscape); `widgetOptions`: widget id → the choices made on that widget (`options` of `GET …/widgets/:wid/data`, e.g. the AE explorer's filters). An unknown format, page or option is a 400 naming it. Answers 202 with the export; poll `GET …/exports/:eid` until `status` is SUCCEEDED, then download `…/file`.
          */
         post: {
             parameters: {
@@ -4488,6 +4498,11 @@ export interface paths {
                             paperSize?: "A4" | "Letter";
                         };
                         pages?: string[];
+                        widgetOptions?: {
+                            [key: string]: {
+                                [key: string]: unknown;
+                            };
+                        };
                     };
                 };
             };
@@ -5117,13 +5132,14 @@ export interface paths {
         };
         /**
          * A widget's data from the active data version
-         * @description `filters` is a JSON array of `{field, op, value}` (dashboard filters and cross-filters in field terms); each applies when the widget maps its field, and `meta.ignored` lists those that do not. A widget that cannot be drawn answers 400 INVALID_QUERY with the reason.
+         * @description `filters` is a JSON array of `{field, op, value}` (dashboard filters and cross-filters in field terms); each applies when the widget maps its field, and `meta.ignored` lists those that do not. `options` is a JSON object of the choices a reader makes on the widget itself (its type’s reader options, offered in the answer’s `controls`: the AE explorer’s `serious`, `severity`, `relatedness`, `outcome`), laid over the saved options. A widget that cannot be drawn answers 400 INVALID_QUERY with the reason.
          */
         get: {
             parameters: {
                 query?: {
                     filters?: string;
                     offset?: number;
+                    options?: string;
                     sort?: string;
                 };
                 header?: never;
@@ -5155,6 +5171,16 @@ export interface paths {
                                 name: string;
                                 /** @enum {string} */
                                 type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
+                            }[];
+                            controls?: {
+                                label: string;
+                                multiple: boolean;
+                                option: string;
+                                selected: string[];
+                                values: {
+                                    label: string;
+                                    value: string;
+                                }[];
                             }[];
                             meta: {
                                 applied: string[];
@@ -5208,13 +5234,14 @@ export interface paths {
         };
         /**
          * Download one widget as PNG, SVG, CSV or XLSX (audited)
-         * @description `filters` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: every row, at most `EXPORT_LISTING_MAX_ROWS`, default 100,000).
+         * @description `filters` and `options` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: every row, at most `EXPORT_LISTING_MAX_ROWS`, default 100,000).
          */
         get: {
             parameters: {
                 query: {
                     filters?: string;
                     format: "png" | "svg" | "csv" | "xlsx";
+                    options?: string;
                 };
                 header?: never;
                 path: {
@@ -5265,6 +5292,7 @@ export interface paths {
                     filters?: string;
                     limit?: number;
                     offset?: number;
+                    options?: string;
                     point?: string;
                 };
                 header?: never;
@@ -5331,6 +5359,7 @@ export interface paths {
                 query?: {
                     filters?: string;
                     format?: "csv" | "xlsx";
+                    options?: string;
                     point?: string;
                 };
                 header?: never;
@@ -11268,6 +11297,16 @@ export interface paths {
                                     name: string;
                                     /** @enum {string} */
                                     type: "string" | "number" | "integer" | "boolean" | "date" | "datetime" | "time";
+                                }[];
+                                controls?: {
+                                    label: string;
+                                    multiple: boolean;
+                                    option: string;
+                                    selected: string[];
+                                    values: {
+                                        label: string;
+                                        value: string;
+                                    }[];
                                 }[];
                                 meta: {
                                     applied: string[];

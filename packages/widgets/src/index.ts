@@ -2,6 +2,7 @@ export * from './fields.ts';
 export * from './mapping/index.ts';
 export * from './migrations/index.ts';
 export * from './query-helpers.ts';
+export * from './reader-options.ts';
 export * from './registry.ts';
 export * from './resolve-widget.ts';
 export * from './subject-scope.ts';

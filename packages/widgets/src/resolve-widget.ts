@@ -15,8 +15,8 @@ import type { StudySettings, WidgetContext, WidgetType } from './types.ts';
 /** A dataset as far as resolving a widget needs it: its name and typed columns. */
 export interface SchemaDataset {
   name: string;
-  /** Types as stored: a `DatasetColumnType` (string, number, integer, date, …). */
-  columns: ReadonlyArray<{ name: string; type: string }>;
+  /** Types as stored: a `DatasetColumnType` (string, number, integer, date, …); `masked` for this reader (PHI). */
+  columns: ReadonlyArray<{ name: string; type: string; masked?: boolean }>;
 }
 
 /**
@@ -64,14 +64,18 @@ function lookupColumn(
   version: DatasetLookup,
   path: string,
   defaultDataset: SchemaDataset,
-): { ref: ColumnRef; type: string } | { error: MappingIssue['kind']; message: string } {
+): { ref: ColumnRef; type: string; masked?: boolean } | { error: MappingIssue['kind']; message: string } {
   const dot = path.indexOf('.');
   const dataset = dot >= 0 ? datasetOf(version, path.slice(0, dot)) : defaultDataset;
   const name = dot >= 0 ? path.slice(dot + 1) : path;
   if (!dataset) return { error: 'unknown-dataset', message: `the data has no dataset ${path.slice(0, dot)}` };
   const column = dataset.columns.find((c) => c.name.toUpperCase() === name.toUpperCase());
   if (!column) return { error: 'unknown-column', message: `${dataset.name} has no column ${name}` };
-  return { ref: { dataset: dataset.name, column: column.name }, type: column.type };
+  return {
+    ref: { dataset: dataset.name, column: column.name },
+    type: column.type,
+    ...(column.masked ? { masked: true } : {}),
+  };
 }
 
 /**
@@ -145,6 +149,7 @@ export function resolveWidget(
   }
 
   const fields: Record<string, ColumnRef> = {};
+  const masked: string[] = [];
   for (const [field, path] of Object.entries(widget.data.mapping)) {
     const found = lookupColumn(version, path, dataset);
     const label = fieldSpec(type, field)?.label ?? field;
@@ -163,6 +168,7 @@ export function resolveWidget(
       continue;
     }
     fields[field] = found.ref;
+    if (found.masked) masked.push(field);
   }
 
   defaultVisitOrder(type, fields, version);
@@ -233,6 +239,7 @@ export function resolveWidget(
       ...(population ? { population: population.name } : {}),
       fields,
       filters,
+      ...(masked.length > 0 ? { masked: masked.filter((f) => fields[f]) } : {}),
       ...(view ? { view } : {}),
       ...(study ? { study } : {}),
     },

@@ -4,6 +4,7 @@ import type {
   QueryResult,
   QuerySpec,
   WidgetColumn,
+  WidgetControl,
   WidgetDataResponse,
   WidgetFieldSpec,
   WidgetTypeInfo,
@@ -29,6 +30,12 @@ export interface WidgetContext<O> {
    * subject semi-join.
    */
   filters: QueryFilter[];
+  /**
+   * Mapped fields whose column this reader sees masked (PHI without `data:view_phi`): their values
+   * are not the data's, so a widget that joins them to something outside the data (review queries
+   * by USUBJID) says so instead of matching nothing.
+   */
+  masked?: string[];
   /** The page a listing widget shows and the column its reader sorted by (a result column name). */
   view?: { offset: number; sort?: { key: string; dir: 'asc' | 'desc' } };
   /** What the study's settings tell widgets (its enrollment plan), when the study has set it. */
@@ -54,6 +61,8 @@ export interface WidgetTable {
   total?: number;
   metric?: WidgetDataResponse['metric'];
   notes?: string[];
+  /** Choices the reader may change on the widget (its `readerOptions`), with the values offered. */
+  controls?: WidgetControl[];
 }
 
 export type WidgetCategory = WidgetTypeInfo['category'];
@@ -79,6 +88,11 @@ export interface WidgetType<O extends Record<string, unknown> = Record<string, u
   /** Moves options stored under an older `optionsVersion` forward (pure). */
   migrateOptions?: (options: Record<string, unknown>, fromVersion: number) => Record<string, unknown>;
   defaultSize: { w: number; h: number };
+  /**
+   * Options a reader may change on the widget in a dashboard view without editing the dashboard
+   * (`?options=` of the widget's data, drill and export routes); the saved options are where they start.
+   */
+  readerOptions?: readonly string[];
   buildQueries(ctx: WidgetContext<O>): Record<string, QuerySpec>;
   toTable(results: Record<string, QueryResult>, ctx: WidgetContext<O>): WidgetTable;
   /** Undefined when these options ask for no chart (a table-first widget shown as a table). */

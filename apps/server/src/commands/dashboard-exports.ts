@@ -15,6 +15,8 @@ export interface ExportAsked {
   pages: string[] | null;
   filters: unknown[];
   options: Record<string, unknown>;
+  /** Widget id → the choices its reader made on it (the AE explorer's filters). */
+  widgetOptions?: Record<string, Record<string, unknown>>;
 }
 
 async function insertExport(
@@ -33,7 +35,12 @@ async function insertExport(
         dashboardId: input.dashboardId,
         format: input.format,
         status,
-        request: { pages: input.pages, filters: input.filters, options: input.options },
+        request: {
+          pages: input.pages,
+          filters: input.filters,
+          options: input.options,
+          ...(input.widgetOptions ? { widgetOptions: input.widgetOptions } : {}),
+        },
         requestedBy: userIdOf(author),
         ...(status === 'RUNNING' ? { startedAt: new Date() } : {}),
       })
@@ -177,6 +184,8 @@ export interface WidgetExported {
   versionId: string;
   format: string;
   filters: unknown[];
+  /** The choices made on the widget itself (the AE explorer's event filters), when any. */
+  options?: Record<string, unknown>;
   bytes: number;
   sha256: string;
 }

@@ -51,6 +51,7 @@ export async function runWidget(
       ...(chart ? { chart } : {}),
       ...(table.metric ? { metric: table.metric } : {}),
       notes: table.notes ?? [],
+      ...(table.controls ? { controls: table.controls } : {}),
       meta: {
         versionId: version.id,
         applied: resolved.applied,

@@ -17,6 +17,8 @@ export interface AnswerQuestion {
   view: unknown;
   /** Study settings some widgets draw (planned enrolment). */
   settings: unknown;
+  /** The reader's choices on the widget (`?options=`, canonical: `readerOptionsKey`); none on a page. */
+  options?: unknown;
 }
 
 interface Answer {
@@ -58,6 +60,7 @@ export class WidgetAnswers {
       question.filters,
       question.view,
       question.settings,
+      question.options ?? {},
     ];
     return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
   }

@@ -33,6 +33,7 @@ export async function renderExport(
         ...(row.request.pages ? { pages: row.request.pages } : {}),
         filters: row.request.filters as Parameters<typeof produceExport>[4]['filters'],
         options: row.request.options,
+        ...(row.request.widgetOptions ? { widgetOptions: row.request.widgetOptions } : {}),
         exportId: row.id,
       }),
     );

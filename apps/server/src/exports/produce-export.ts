@@ -13,6 +13,7 @@ import {
   reportExportProgress,
 } from '../commands/dashboard-exports.ts';
 import { activeDataVersionStamp } from '../dashboards/data-version-stamp.ts';
+import { readerDocument, type WidgetReaderOptions } from '../dashboards/reader-options.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -36,6 +37,8 @@ export interface ExportRequest {
   /** Page ids; all pages when absent. */
   pages?: string[];
   filters: DashboardDataFilter[];
+  /** Widget id → the choices its reader made on it (`readerDocument`). */
+  widgetOptions?: WidgetReaderOptions;
   /** Renderer options (`ExportOptions`: paperSize, orientation); an unknown one is a 400 naming it. */
   options: Record<string, unknown>;
   /** The export's row when it was queued already (the job); a new row is recorded when absent. */
@@ -95,12 +98,14 @@ export async function produceExport(
   request: ExportRequest,
 ): Promise<ProducedExport> {
   const options = parseOptions(request.options);
-  const found = await dashboardFor(
+  const loaded = await dashboardFor(
     ctx,
     actor,
     { id: request.studyId, did: request.dashboardId },
     'dashboard:export:assigned',
   );
+  // Each widget as its reader left it on screen (the AE explorer's filters): the file shows what they saw.
+  const found = { ...loaded, document: readerDocument(loaded.document, request.widgetOptions) };
   const unknown = (request.pages ?? []).filter((id) => !found.document.pages.some((p) => p.id === id));
   if (unknown.length > 0) {
     throw new AppError(
@@ -120,6 +125,7 @@ export async function produceExport(
         pages: request.pages ?? null,
         filters: request.filters,
         options,
+        ...(request.widgetOptions ? { widgetOptions: request.widgetOptions } : {}),
       })
     ).id;
   const dir = path.join(studyDir(ctx.config.dataDir, actor.orgId, found.study.id), 'exports');

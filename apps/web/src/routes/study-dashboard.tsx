@@ -10,14 +10,22 @@ const Drill = z.object({
   p: z.record(z.string().max(48), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])),
 });
 
+/** `wo={"ae-explorer":{"severity":["MILD"]}}`: widget id → the choices its reader made on it. */
+const WidgetOptions = z.record(
+  Id,
+  z.record(z.string().max(64), z.union([z.string().max(200), z.array(z.string().max(200)).max(100)])),
+);
+
 /**
  * `?page=safety&f=[{"field":"arm","op":"in","value":["Placebo"]}]&drill={"w":"ae-incidence","p":{"ae_term":"NAUSEA"}}`:
- * the page, the filters (a cross-filter carries `src`, the widget clicked) and the open drill-down.
+ * the page, the filters (a cross-filter carries `src`, the widget clicked), the open drill-down and
+ * the choices made on widgets themselves (`wo`, the AE explorer's event filters).
  */
 export interface DashboardSearch {
   page?: string;
   f?: ViewFilter[];
   drill?: z.infer<typeof Drill>;
+  wo?: z.infer<typeof WidgetOptions>;
 }
 
 export const studyDashboardRoute = createRoute({
@@ -27,10 +35,12 @@ export const studyDashboardRoute = createRoute({
     const page = Id.safeParse(search.page);
     const filters = parseViewFilters(search.f);
     const drill = Drill.safeParse(search.drill);
+    const options = WidgetOptions.safeParse(search.wo);
     return {
       ...(page.success ? { page: page.data } : {}),
       ...(filters.length ? { f: filters } : {}),
       ...(drill.success ? { drill: drill.data } : {}),
+      ...(options.success && Object.keys(options.data).length > 0 ? { wo: options.data } : {}),
     };
   },
   loaderDeps: ({ search }) => ({ page: search.page, filters: search.f ?? [] }),

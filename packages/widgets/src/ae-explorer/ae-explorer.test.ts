@@ -314,3 +314,54 @@ describe('ae-explorer table', () => {
     expect(chart.series[2]?.markLine?.data[0]).toEqual([{ coord: [-3.9, 'NAUSEA'] }, { coord: [23.9, 'NAUSEA'] }]);
   });
 });
+
+describe('ae-explorer controls on the widget', () => {
+  const values = (rows: unknown[][]): QueryResult => ({
+    columns: [
+      { name: 'value', type: 'string' },
+      { name: 'events', type: 'integer' },
+    ],
+    rows,
+    truncated: false,
+  });
+
+  it('looks values up among the events before its own filters, one query per mapped field', () => {
+    const queries = aeExplorer.buildQueries(context({ options: { severity: ['MILD'], serious: 'serious' } }));
+    expect(Object.keys(queries).filter((n) => n.startsWith('values_'))).toEqual([
+      'values_serious',
+      'values_severity',
+      'values_relatedness',
+      'values_outcome',
+    ]);
+    // Choosing MILD never hides MODERATE from the list: the lookups carry no AE filter.
+    expect(JSON.stringify(queries.values_severity?.where)).not.toContain('AESEV');
+    expect(JSON.stringify(queries.values_severity?.where)).not.toContain('AESER');
+    expect(queries.values_severity?.groupBy).toEqual([{ column: ADAE('AESEV'), as: 'value' }]);
+  });
+
+  it('offers distinct values case- and blank-insensitively, most frequent first, and keeps a chosen value the data lack', () => {
+    const ctx = context({ options: { severity: ['mild', 'LIFE THREATENING'] } });
+    const table = aeExplorer.toTable(
+      {
+        values_serious: values([['N', 40]]),
+        values_severity: values([
+          ['MILD', 30],
+          ['Mild ', 2],
+          ['MODERATE', 12],
+          [null, 3],
+          ['  ', 1],
+        ]),
+      },
+      ctx,
+    );
+    const byOption = new Map((table.controls ?? []).map((c) => [c.option, c]));
+    expect([...byOption.keys()]).toEqual(['serious', 'severity']);
+    expect(byOption.get('serious')).toMatchObject({ multiple: false, selected: [] });
+    expect(byOption.get('serious')?.values).toEqual([{ value: 'non-serious', label: 'Non-serious' }]);
+    expect(byOption.get('severity')?.values.map((v) => v.value)).toEqual(['MILD', 'MODERATE', 'LIFE THREATENING']);
+    expect(byOption.get('severity')?.selected).toEqual(['mild', 'LIFE THREATENING']);
+    expect(table.notes?.[0]).toBe(
+      'Events filtered on the widget: severity mild or LIFE THREATENING. Denominators are every subject of each arm.',
+    );
+  });
+});

@@ -20,6 +20,7 @@ import { restrict } from '../subject-flow/restrict.ts';
 import { count, records, textOrNull } from '../subject-listing/records.ts';
 import type { WidgetContext, WidgetTable, WidgetType } from '../types.ts';
 import { aeExplorerChart } from './chart.ts';
+import { AE_READER_OPTIONS, aeControls, describeAeFilters, valueQueries } from './controls.ts';
 import { type Estimate, relativeRisk, riskDifference } from './risk.ts';
 
 const Options = z.object({
@@ -183,11 +184,13 @@ export const aeExplorer: WidgetType<AeExplorerOptions> = {
   options: Options,
   defaultOptions: Options.parse({}),
   defaultSize: { w: 12, h: 14 },
+  readerOptions: AE_READER_OPTIONS,
 
   buildQueries(ctx) {
     const arm = onPopulation(ctx, col(ctx, 'arm'));
     const population = restrict(ctx, baseSpec(ctx, { from: 'population', uses: [arm] }), populationFilters(ctx));
-    const events = restrict(ctx, baseSpec(ctx, { uses: [eventArm(ctx)] }), allEventFilters(ctx));
+    const unfiltered = baseSpec(ctx, { uses: [eventArm(ctx)] });
+    const events = restrict(ctx, unfiltered, allEventFilters(ctx));
     const measures = [subjectCount(ctx, events.from), { op: 'count' as const, as: 'events' }];
     const byArm = { column: eventArm(ctx), as: 'arm' };
     const bySoc = { column: col(ctx, 'ae_body_system'), as: 'soc' };
@@ -201,6 +204,7 @@ export const aeExplorer: WidgetType<AeExplorerOptions> = {
       any: { ...events, groupBy: [byArm], measures },
       soc: { ...events, groupBy: [byArm, bySoc], measures },
       pt: { ...events, groupBy: [byArm, bySoc, byTerm], measures },
+      ...valueQueries(ctx, restrict(ctx, unfiltered, eventFilters(ctx))),
     };
     return queries;
   },
@@ -338,12 +342,14 @@ export const aeExplorer: WidgetType<AeExplorerOptions> = {
       notes.push(
         `${outsideEvents} event${outsideEvents === 1 ? '' : 's'} of subjects outside the arms shown are left out`,
       );
+    const chosen = describeAeFilters(ctx);
+    if (chosen) notes.unshift(chosen);
     if (pair)
       notes.push(
         'Risk difference: Wald 95% CI. Relative risk: 95% CI on the log scale, with 0.5 added to every cell of a 2×2 table that has a zero cell.',
       );
 
-    const table: WidgetTable = { columns, rows };
+    const table: WidgetTable = { columns, rows, controls: aeControls(results, ctx) };
     if (notes.length > 0) table.notes = notes;
     return table;
   },

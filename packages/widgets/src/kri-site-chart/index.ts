@@ -25,8 +25,16 @@ export const kriSiteChart: WidgetType<KriOptions> = {
   defaultSize: { w: 12, h: 9 },
   toChartOption(table, options) {
     const rows = records(table);
-    const kris = KRI_IDS.filter((id) => table.columns.some((c) => c.name === `${id}_score`));
-    const labels = kris.map((id) => KRIS[id].label);
+    // A KRI with words instead of rates (the query rate before any query, or with subject ids
+    // masked) keeps its row, labelled with the words, and has no dots.
+    const worded = (id: string) =>
+      table.columns.some((c) => c.name === `${id}_value` && c.type === 'string') &&
+      !table.columns.some((c) => c.name === `${id}_score`);
+    const kris = KRI_IDS.filter((id) => table.columns.some((c) => c.name === `${id}_score`) || worded(id));
+    const labels = kris.map((id) => {
+      const words = worded(id) ? rows.map((row) => row[`${id}_value`]).find((v) => typeof v === 'string') : undefined;
+      return words ? `${KRIS[id].label}: ${String(words).toLowerCase()}` : KRIS[id].label;
+    });
     const series = (['Red', 'Amber', 'Green', 'None'] as const)
       .map((flag) => ({
         name: flag === 'None' ? 'Not flagged (few subjects)' : flag,

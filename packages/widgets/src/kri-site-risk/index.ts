@@ -16,6 +16,7 @@ import {
   queryCountsOf,
   queryLookups,
 } from './kris.ts';
+import { queryGap } from './query-gap.ts';
 import { type Direction, type Flag, flagOf, normalApproxScores } from './score.ts';
 
 const DirectionOption = z.enum(['both', 'high', 'low']);
@@ -149,10 +150,13 @@ function kriTable(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: W
     results.enrolled ? (site.counts.enrolled ?? 0) : (site.counts.screened ?? 0) - (site.counts.screen_failures ?? 0);
   const denominatorOf = (site: SiteRow, id: KriId) =>
     KRIS[id].denominator === 'screened' ? (site.counts.screened ?? 0) : enrolledOf(site);
-  const shown = options.kris.filter((id) => counted(results, ctx, id));
+  // No query raised yet, or subject ids masked for this reader: the query rate says why in words.
+  const gap = queryGap(ctx);
+  const shown = options.kris.filter((id) => counted(results, ctx, id) && !(id === 'query' && gap));
   const notes = options.kris
-    .filter((id) => !shown.includes(id))
+    .filter((id) => !shown.includes(id) && !(id === 'query' && gap))
     .map((id) => `${KRIS[id].label} is not shown: ${MISSING[id]}.`);
+  if (gap) notes.push(gap.note);
   if (shown.includes('query'))
     notes.push(
       `Query rate: ${options.queryStatus === 'outstanding' ? 'open and answered' : 'all'} review queries on enrolled subjects, per enrolled subject.`,
@@ -228,6 +232,7 @@ function kriTable(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: W
       { name: `${id}_score`, label: `${kri.label} score`, type: 'number' as const },
       { name: `${id}_flag`, label: `${kri.label} flag`, type: 'string' as const },
     ]),
+    ...(gap ? [{ name: 'query_value', label: KRIS.query.column, type: 'string' as const }] : []),
   ];
   return {
     columns,
@@ -237,6 +242,7 @@ function kriTable(results: Parameters<WidgetType<Options>['toTable']>[0], ctx: W
       row.site.counts.screened ?? 0,
       enrolledOf(row.site),
       ...row.cells,
+      ...(gap ? [gap.cell] : []),
     ]),
     notes,
   };

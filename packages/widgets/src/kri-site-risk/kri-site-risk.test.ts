@@ -317,3 +317,72 @@ describe('kri-site-risk table', () => {
     expect(JSON.stringify(option)).not.toContain('function');
   });
 });
+
+describe('the query rate with nothing to count', () => {
+  const results = {
+    screened: bySite('subjects', [
+      ['A', 4],
+      ['B', 5],
+    ]),
+    enrolled: bySite('subjects', [
+      ['A', 4],
+      ['B', 5],
+    ]),
+  };
+  const withQueries = (raised: Record<string, number>, masked?: string[]): WidgetContext<Options> => ({
+    ...SDTM,
+    options: kriSiteRisk.options.parse({ kris: ['query'], minSubjects: 1 }),
+    study: { reviewQueries: { raised, outstanding: {} } },
+    ...(masked ? { masked } : {}),
+  });
+
+  it.each([
+    ['no query raised yet', withQueries({}), 'No queries raised yet', /no queries raised yet/],
+    [
+      'subject ids masked as PHI for the reader',
+      withQueries({ a1: 2 }, ['subject_id']),
+      'Not attributable: subject ids masked',
+      /USUBJID\) are masked as PHI for you/,
+    ],
+  ])('%s: every site says so in words, never a rate of 0, and no lookup runs', (_, ctx, cell, note) => {
+    expect(Object.keys(kriSiteRisk.buildQueries(ctx)).filter((n) => n.startsWith('query_subjects_'))).toEqual([]);
+    const table = kriSiteRisk.toTable(results, ctx);
+    expect(table.columns.map((c) => c.name)).toEqual(['site', 'flag', 'screened', 'enrolled', 'query_value']);
+    expect(table.columns.at(-1)).toMatchObject({ label: 'Query rate', type: 'string' });
+    expect(table.rows.map((row) => row.at(-1))).toEqual([cell, cell]);
+    expect(table.rows.map((row) => row[1])).toEqual([null, null]);
+    expect(table.notes?.some((n) => note.test(n))).toBe(true);
+    expect(table.notes?.some((n) => n.startsWith('Query rate is not shown: review queries are not available'))).toBe(
+      false,
+    );
+    // The chart keeps the row, labelled with the words, with no dot at 0.
+    const chart = kriSiteChart.toChartOption?.(table, ctx.options) as {
+      yAxis: { data: string[] };
+      series: Array<{ data: unknown[] }>;
+    };
+    expect(chart.yAxis.data).toEqual([`Query rate: ${cell.toLowerCase()}`]);
+    expect(chart.series.flatMap((s) => s.data)).toEqual([]);
+  });
+
+  it('one query anywhere: the rate is counted again (0 where a site has none)', () => {
+    const ctx = withQueries({ a1: 1 });
+    expect(Object.keys(kriSiteRisk.buildQueries(ctx))).toContain('query_subjects_0');
+    const table = kriSiteRisk.toTable(
+      {
+        ...results,
+        query_subjects_0: {
+          columns: [
+            { name: 'site', type: 'string' },
+            { name: 'subject', type: 'string' },
+            { name: 'rows', type: 'integer' },
+          ],
+          rows: [['A', 'a1', 1]],
+          truncated: false,
+        },
+      },
+      ctx,
+    );
+    expect(table.columns.find((c) => c.name === 'query_value')?.type).toBe('number');
+    expect(table.rows.map((row) => row[4])).toEqual([0.25, 0]);
+  });
+});

@@ -4,6 +4,7 @@ import { baseSpec, col, maybeCol, subjectCount } from '../query-helpers.ts';
 import { restrict } from '../subject-flow/restrict.ts';
 import { discontinuedFilters, enrolledFilters, screenFailureFilters } from '../subject-flow/subject-status.ts';
 import type { WidgetContext } from '../types.ts';
+import { queryGap } from './query-gap.ts';
 import type { KriKind } from './score.ts';
 
 export const KRI_IDS = ['ae', 'sae', 'discontinuation', 'screen_failure', 'deviation', 'query'] as const;
@@ -197,7 +198,7 @@ export function queryCountsOf(ctx: WidgetContext<KriOptionsForQueries>): Record<
  */
 export function queryLookups(ctx: WidgetContext<KriOptionsForQueries>): Record<string, QuerySpec> {
   const counts = queryCountsOf(ctx);
-  if (!counts || !ctx.options.kris.includes('query')) return {};
+  if (!counts || !ctx.options.kris.includes('query') || queryGap(ctx)) return {};
   const subjects = Object.keys(counts)
     .filter((id) => (counts[id] ?? 0) > 0)
     .sort();

@@ -21,6 +21,7 @@ const hasData = hasSharedData('the site monitoring tests', 'cdiscpilot01', 'sdtm
 let t: TestApp;
 let manager: Session;
 let studyId: string;
+let tenant: Awaited<ReturnType<TestApp['tenant']>>;
 let dashboard: Dashboard;
 let sql: (query: string) => Promise<unknown[][]>;
 let closeDuck: () => void;
@@ -59,7 +60,7 @@ function referenceScores(counts: Array<[number, number]>, binary: boolean): numb
 beforeAll(async () => {
   if (!hasData) return;
   t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
+  tenant = await t.tenant();
   studyId = tenant.study.id;
   manager = await tenant.as('study_manager');
   const files = (await readdir(SDTM)).filter((f) => f.endsWith('.xpt'));
@@ -156,12 +157,16 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
         if (shownFlag) flags.push(`${site}:${shownFlag}`);
       });
     }
-    // The pilot has no DV: the table says so. No query has been raised yet: every site's rate is 0.
+    // The pilot has no DV: the table says so. No query has been raised yet: every site says so in words.
     expect(answer.columns.some((c) => c.name.startsWith('deviation'))).toBe(false);
     expect(answer.notes).toContain(
       'Protocol deviations is not shown: the study has no protocol deviations (DV) mapped.',
     );
-    expect(table(answer).every((r) => r.query_value === 0 && r.query_score === 0)).toBe(true);
+    expect(table(answer).every((r) => r.query_value === 'No queries raised yet')).toBe(true);
+    expect(answer.columns.some((c) => c.name === 'query_score')).toBe(false);
+    expect(answer.notes).toContain(
+      'Query rate: no queries raised yet on this study (review queries raised in CDP count).',
+    );
     // Worst site first.
     const order = table(answer).map((r) => r.flag);
     const rank = (f: unknown) => (f === 'Red' ? 2 : f === 'Amber' ? 1 : f === 'Green' ? 0 : -1);
@@ -170,10 +175,14 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
 
   it('the chart has a dot per site and KRI, at the table’s score, and drills to the site', async () => {
     const chart = await widget('kri-scores');
-    const option = chart.chart as { series: Array<{ data: Array<{ value: number[]; point: { site: string } }> }> };
+    const option = chart.chart as {
+      series: Array<{ data: Array<{ value: number[]; point: { site: string } }> }>;
+      yAxis: { data: string[] };
+    };
     const dots = option.series.flatMap((s) => s.data);
-    // AE, serious AE, discontinuation, screen failure and query rate (SDTM has no DV).
-    expect(dots).toHaveLength(17 * 5);
+    // AE, serious AE, discontinuation and screen failure (SDTM has no DV); no query raised yet: its row says so.
+    expect(dots).toHaveLength(17 * 4);
+    expect(option.yAxis.data.at(-1)).toBe('Query rate: no queries raised yet');
     const tableRows = table(await widget('kri-table'));
     const first = dots.find((d) => d.value[1] === 0);
     const row = tableRows.find((r) => r.site === first?.point.site);
@@ -319,5 +328,29 @@ describe.skipIf(!hasData)('Site monitoring on the CDISC pilot SDTM', () => {
     const after = await pageTable();
     const expected = (before.get(String(site)) ?? 0) + 1 / Number(enrolledAtSite);
     expect(Math.abs((after.get(String(site)) ?? 0) - expected), `query rate at ${site}`).toBeLessThanOrEqual(0.01);
+  });
+
+  it('a reader who sees USUBJID masked (PHI) is told why the query rate is missing, not shown 0', async () => {
+    const admin = await tenant.as('org_admin');
+    const classified = await t.request(admin, {
+      method: 'PUT',
+      url: `/api/studies/${studyId}/phi-columns`,
+      payload: { dataset: 'DM', column: 'USUBJID', classification: 'phi' },
+    });
+    expect(classified.statusCode, classified.body).toBe(200);
+    const scientist = await tenant.as('data_scientist');
+    const res = await t.request(scientist, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/dashboards/${dashboard.id}/widgets/kri-table/data`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const answer = res.json() as WidgetDataResponse;
+    expect(answer.notes.some((n) => n.startsWith('Query rate is not shown: subject ids (USUBJID) are masked'))).toBe(
+      true,
+    );
+    expect(table(answer).every((r) => r.query_value === 'Not attributable: subject ids masked')).toBe(true);
+    // The manager, cleared for PHI, still sees the rates of the queries raised above.
+    const clear = table(await widget('kri-table'));
+    expect(clear.some((r) => typeof r.query_value === 'number' && r.query_value > 0)).toBe(true);
   });
 });

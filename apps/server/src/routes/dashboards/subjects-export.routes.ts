@@ -7,6 +7,7 @@ import { recordSubjectsExport } from '../../commands/record-subjects-export.ts';
 import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { drillSubjects } from '../../dashboards/drill.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
+import { readerWidget } from '../../dashboards/reader-options.ts';
 import { subjectsCsv, subjectsXlsx } from '../../dashboards/subjects-file.ts';
 import { resolverOf } from '../../data/version-data.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
@@ -47,9 +48,9 @@ export const subjectsExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engi
       if (!widget) throw notFound(`Widget ${request.params.wid}`);
       const version = await activeVersionData(ctx, actor, found.study);
       if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
-      const { filters, point, format } = request.query;
+      const { filters, point, format, options } = request.query;
       const resolved = resolveWidget(
-        widget,
+        readerWidget(widget, options),
         resolverOf(version),
         filters,
         undefined,

@@ -14,11 +14,12 @@ import {
   WidgetPreviewResponse,
   WidgetTypeList,
 } from '@cdp/contracts';
-import { resolveWidget, suggestMapping, widgetType, widgetTypeInfo, widgetTypes } from '@cdp/widgets';
+import { readerOptionsKey, resolveWidget, suggestMapping, widgetType, widgetTypeInfo, widgetTypes } from '@cdp/widgets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { drillSubjects } from '../../dashboards/drill.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
 import { filterValues } from '../../dashboards/filter-values.ts';
+import { readerWidget } from '../../dashboards/reader-options.ts';
 import { reviewQueriesForWidget } from '../../dashboards/review-queries.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
@@ -83,7 +84,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
         tags: ['dashboards'],
         summary: "A widget's data from the active data version",
         description:
-          '`filters` is a JSON array of `{field, op, value}` (dashboard filters and cross-filters in field terms); each applies when the widget maps its field, and `meta.ignored` lists those that do not. A widget that cannot be drawn answers 400 INVALID_QUERY with the reason.',
+          '`filters` is a JSON array of `{field, op, value}` (dashboard filters and cross-filters in field terms); each applies when the widget maps its field, and `meta.ignored` lists those that do not. `options` is a JSON object of the choices a reader makes on the widget itself (its type’s reader options, offered in the answer’s `controls`: the AE explorer’s `serious`, `severity`, `relatedness`, `outcome`), laid over the saved options. A widget that cannot be drawn answers 400 INVALID_QUERY with the reason.',
         params: WidgetParams,
         querystring: WidgetDataQuery,
         response: { 200: WidgetDataResponse },
@@ -93,7 +94,8 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
       const started = performance.now();
       const actor = actorOf(request);
       const { widget, version, sources, study, dashboard } = await widgetOf(request, actor);
-      const { filters, offset, sort } = request.query;
+      const { filters, offset, sort, options } = request.query;
+      const narrowed = readerWidget(widget, options);
       const view = {
         offset,
         ...(sort
@@ -109,13 +111,14 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
         filters,
         view,
         settings: study,
+        options: readerOptionsKey(options),
       });
       const kept = key ? answers.get(key, performance.now() - started) : undefined;
       if (kept) return reply.type(JSON_UTF8).send(kept as unknown as WidgetDataResponse);
       const answer = await runWidget(
         engine,
         version,
-        resolveWidget(widget, resolverOf(version), filters, view, sources, study),
+        resolveWidget(narrowed, resolverOf(version), filters, view, sources, study),
       );
       const body = key ? answers.set(key, answer) : undefined;
       return body ? reply.type(JSON_UTF8).send(body as unknown as WidgetDataResponse) : answer;
@@ -138,8 +141,8 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
     async (request) => {
       const actor = actorOf(request);
       const { widget, version, sources } = await widgetOf(request, actor);
-      const { filters, point, offset, limit } = request.query;
-      const resolved = resolveWidget(widget, resolverOf(version), filters, undefined, sources);
+      const { filters, point, offset, limit, options } = request.query;
+      const resolved = resolveWidget(readerWidget(widget, options), resolverOf(version), filters, undefined, sources);
       return drillSubjects(engine, version, resolved, point, { offset, limit });
     },
   );

@@ -9,6 +9,7 @@ import {
 } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { queueDashboardExport } from '../../commands/dashboard-exports.ts';
+import { readerDocument } from '../../dashboards/reader-options.ts';
 import { EXPORT_MEDIA_TYPES } from '../../exports/produce-export.ts';
 import { signedCopyFor } from '../../exports/signed-copy.ts';
 import { AppError } from '../../lib/app-error.ts';
@@ -30,7 +31,7 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         tags: ['exports'],
         summary: 'Export a dashboard as PDF, PowerPoint or Excel (queued; poll the export)',
         description:
-          "`pages`: page ids (all when absent); `filters`: the view's filters as `GET …/data` takes them; `options`: `paperSize` (A4 | Letter) and `orientation` (portrait | landscape). An unknown format, page or option is a 400 naming it. Answers 202 with the export; poll `GET …/exports/:eid` until `status` is SUCCEEDED, then download `…/file`.",
+          "`pages`: page ids (all when absent); `filters`: the view's filters as `GET …/data` takes them; `options`: `paperSize` (A4 | Letter) and `orientation` (portrait | landscape); `widgetOptions`: widget id → the choices made on that widget (`options` of `GET …/widgets/:wid/data`, e.g. the AE explorer's filters). An unknown format, page or option is a 400 naming it. Answers 202 with the export; poll `GET …/exports/:eid` until `status` is SUCCEEDED, then download `…/file`.",
         params: DashboardParams,
         body: CreateExportBody,
         response: { 202: DashboardExportResponse },
@@ -39,7 +40,9 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     async (request, reply) => {
       const actor = actorOf(request);
       const found = await dashboardFor(ctx, actor, request.params, 'dashboard:export:assigned');
-      const { format, pages, filters, options } = request.body;
+      const { format, pages, filters, options, widgetOptions } = request.body;
+      // Checked now, so a refused choice is this request's 400 rather than a failed job.
+      readerDocument(found.document, widgetOptions);
       const unknown = (pages ?? []).filter((id) => !found.document.pages.some((p) => p.id === id));
       if (unknown.length > 0) {
         throw new AppError(
@@ -56,6 +59,7 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
         pages: pages ?? null,
         filters,
         options,
+        ...(widgetOptions ? { widgetOptions } : {}),
       });
       return reply.status(202).send(exportResource({ row, requester: { id: actor.userId, name: actor.name } }, actor));
     },

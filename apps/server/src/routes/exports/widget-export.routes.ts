@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { recordWidgetExport } from '../../commands/dashboard-exports.ts';
 import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
+import { readerWidget } from '../../dashboards/reader-options.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { studySettingsOf } from '../../dashboards/study-settings.ts';
 import { resolverOf } from '../../data/version-data.ts';
@@ -38,7 +39,7 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
         tags: ['exports'],
         summary: 'Download one widget as PNG, SVG, CSV or XLSX (audited)',
         description:
-          '`filters` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: every row, at most `EXPORT_LISTING_MAX_ROWS`, default 100,000).',
+          '`filters` and `options` as for `GET …/widgets/:wid/data`. PNG and SVG are the chart as drawn on screen (charts only; a table or headline number is a 422 suggesting CSV or XLSX); CSV and XLSX hold the table the widget is drawn from (listings: every row, at most `EXPORT_LISTING_MAX_ROWS`, default 100,000).',
         params: WidgetParams,
         querystring: WidgetExportQuery,
       },
@@ -48,8 +49,9 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
       const found = await dashboardFor(ctx, actor, request.params, 'dashboard:export:assigned');
       const document = forExport(found.document);
       const page = document.pages.find((p) => p.widgets[request.params.wid]);
-      const widget = page?.widgets[request.params.wid];
-      if (!page || !widget) throw notFound(`Widget ${request.params.wid}`);
+      const saved = page?.widgets[request.params.wid];
+      if (!page || !saved) throw notFound(`Widget ${request.params.wid}`);
+      const widget = readerWidget(saved, request.query.options);
       const version = await activeVersionData(ctx, actor, found.study);
       if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
       const { filters, format } = request.query;
@@ -100,6 +102,7 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
         versionId: version.id,
         format,
         filters,
+        ...(Object.keys(request.query.options).length > 0 ? { options: request.query.options } : {}),
         bytes: file.length,
         sha256: createHash('sha256').update(file).digest('hex'),
       });

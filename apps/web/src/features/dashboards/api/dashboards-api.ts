@@ -11,6 +11,7 @@ import type {
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, apiResponse, downloadFile } from '../../../lib/api-client.ts';
+import { type ReaderOptions, readerOptionsParam } from '../lib/reader-options.ts';
 import { pageAnswer } from './page-data.ts';
 
 export type DashboardListResponse = DashboardList;
@@ -46,7 +47,7 @@ export const dashboardKeys = {
     ['dashboards', 'study', studyId, 'dashboard', dashboardId] as const,
   detail: (studyId: string, dashboardId: string) =>
     [...dashboardKeys.dashboard(studyId, dashboardId), 'detail'] as const,
-  widgetData: (scope: WidgetDataScope, widgetId: string, filters: string, view?: TableView) =>
+  widgetData: (scope: WidgetDataScope, widgetId: string, filters: string, view?: TableView, options = '') =>
     [
       ...dashboardKeys.dashboard(scope.studyId, scope.dashboardId),
       'widget',
@@ -55,8 +56,17 @@ export const dashboardKeys = {
       scope.dataVersionId,
       filters,
       ...(view ? [view.offset, view.sort ?? ''] : []),
+      ...(options ? [options] : []),
     ] as const,
-  subjects: (scope: WidgetDataScope, widgetId: string, filters: string, point: string, offset: number, limit: number) =>
+  subjects: (
+    scope: WidgetDataScope,
+    widgetId: string,
+    filters: string,
+    point: string,
+    offset: number,
+    limit: number,
+    options = '',
+  ) =>
     [
       ...dashboardKeys.dashboard(scope.studyId, scope.dashboardId),
       'subjects',
@@ -67,6 +77,7 @@ export const dashboardKeys = {
       point,
       offset,
       limit,
+      ...(options ? [options] : []),
     ] as const,
   filterValues: (studyId: string, dashboardId: string, filterId: string, dataVersionId: string | null) =>
     [...dashboardKeys.dashboard(studyId, dashboardId), 'filter-values', filterId, dataVersionId] as const,
@@ -129,13 +140,16 @@ export const widgetDataQuery = (
   widgetId: string,
   filters: readonly AppliedFilter[],
   view?: TableView,
+  readerOptions?: ReaderOptions,
 ) => {
   const param = filtersParam(filters);
+  const options = readerOptionsParam(readerOptions);
   return queryOptions({
-    queryKey: dashboardKeys.widgetData(scope, widgetId, param, view),
+    queryKey: dashboardKeys.widgetData(scope, widgetId, param, view, options),
     queryFn: async ({ signal }) => {
-      // The first page of a listing, unsorted, is what the page's one request answers.
-      const fromPage = !view || (view.offset === 0 && !view.sort) ? await pageAnswer(scope, widgetId, param) : null;
+      // The first page of a listing, unsorted and as saved, is what the page's one request answers.
+      const fromPage =
+        !options && (!view || (view.offset === 0 && !view.sort)) ? await pageAnswer(scope, widgetId, param) : null;
       return (
         fromPage ??
         api<WidgetDataResponse>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/data`, {
@@ -143,6 +157,7 @@ export const widgetDataQuery = (
             filters: param,
             ...(view && view.offset > 0 ? { offset: String(view.offset) } : {}),
             ...(view?.sort ? { sort: view.sort } : {}),
+            ...(options ? { options } : {}),
           },
           signal,
         })
@@ -162,14 +177,16 @@ export const subjectsQuery = (
   point: DrillPoint,
   offset: number,
   limit: number,
+  readerOptions?: ReaderOptions,
 ) => {
   const param = filtersParam(filters);
   const pointParam = JSON.stringify(point);
+  const options = readerOptionsParam(readerOptions);
   return queryOptions({
-    queryKey: dashboardKeys.subjects(scope, widgetId, param, pointParam, offset, limit),
+    queryKey: dashboardKeys.subjects(scope, widgetId, param, pointParam, offset, limit, options),
     queryFn: ({ signal }) =>
       api<SubjectListing>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/subjects`, {
-        query: { filters: param, point: pointParam, offset, limit },
+        query: { filters: param, point: pointParam, offset, limit, ...(options ? { options } : {}) },
         signal,
       }),
     staleTime: 5 * 60_000,
@@ -184,10 +201,12 @@ export function downloadSubjects(
   filters: readonly AppliedFilter[],
   point: DrillPoint,
   format: 'csv' | 'xlsx',
+  readerOptions?: ReaderOptions,
 ) {
+  const options = readerOptionsParam(readerOptions);
   return downloadFile(
     `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/subjects/export`,
-    { format, filters: filtersParam(filters), point: JSON.stringify(point) },
+    { format, filters: filtersParam(filters), point: JSON.stringify(point), ...(options ? { options } : {}) },
     `${widgetId}-subjects.${format}`,
   );
 }

@@ -1,5 +1,6 @@
 import type { AppliedFilter, CreateExportBody, DashboardExport } from '@cdp/contracts';
 import { api, downloadFile } from '../../../lib/api-client.ts';
+import { type ReaderOptions, readerOptionsParam } from '../lib/reader-options.ts';
 import { dashboardPath, filtersParam, type WidgetDataScope } from './dashboards-api.ts';
 
 export type WidgetExportFormat = 'png' | 'svg' | 'csv' | 'xlsx';
@@ -10,10 +11,12 @@ export function downloadWidgetExport(
   widgetId: string,
   filters: readonly AppliedFilter[],
   format: WidgetExportFormat,
+  readerOptions?: ReaderOptions,
 ) {
+  const options = readerOptionsParam(readerOptions);
   return downloadFile(
     `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/export`,
-    { format, filters: filtersParam(filters) },
+    { format, filters: filtersParam(filters), ...(options ? { options } : {}) },
     `${widgetId}.${format}`,
   );
 }

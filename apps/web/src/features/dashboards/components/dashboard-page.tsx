@@ -17,6 +17,7 @@ export function DashboardPage() {
     page: search.page,
     filters: search.f ?? [],
     drill: search.drill ? { widgetId: search.drill.w, point: search.drill.p } : undefined,
+    widgetOptions: search.wo,
   };
   const onStateChange = useCallback(
     (next: Partial<DashboardViewState>) =>
@@ -26,6 +27,7 @@ export function DashboardPage() {
           if ('page' in next) merged.page = next.page;
           if ('filters' in next) merged.f = next.filters?.length ? next.filters : undefined;
           if ('drill' in next) merged.drill = next.drill ? { w: next.drill.widgetId, p: next.drill.point } : undefined;
+          if ('widgetOptions' in next) merged.wo = next.widgetOptions as DashboardSearch['wo'];
           return merged;
         },
         resetScroll: false,

@@ -14,6 +14,7 @@ import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
 import { type DrillPoint, dashboardKeys, type WidgetDataScope } from '../api/dashboards-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
 import { useStickyBar } from '../hooks/use-sticky-bar.ts';
+import { type ReaderOptions, type WidgetReaderOptions, withReaderOptions } from '../lib/reader-options.ts';
 import { crossFilterPoint, filtersForWidget, togglePoint, type ViewFilter } from '../lib/view-filters.ts';
 import { loadWorldMap } from '../widget/echarts-setup.ts';
 import { DashboardBreadcrumb } from './dashboard-breadcrumb.tsx';
@@ -32,6 +33,8 @@ export interface DashboardViewState {
   page?: string;
   filters: ViewFilter[];
   drill?: { widgetId: string; point: DrillPoint };
+  /** Widget id → the choices its reader made on it (the AE explorer's event filters). */
+  widgetOptions?: WidgetReaderOptions;
 }
 
 interface DashboardViewProps {
@@ -81,6 +84,12 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
     },
     [document, filters, onStateChange],
   );
+  const { widgetOptions } = state;
+  const onReaderOptions = useCallback(
+    (widgetId: string, options: ReaderOptions) =>
+      onStateChange({ widgetOptions: withReaderOptions(widgetOptions, widgetId, options) }),
+    [widgetOptions, onStateChange],
+  );
   const onDrill = useCallback(
     (widgetId: string, point: DrillPoint) => onStateChange({ drill: { widgetId, point } }),
     [onStateChange],
@@ -123,6 +132,7 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
                 pages={document.pages}
                 currentPage={page?.id}
                 filters={state.filters}
+                widgetOptions={widgetOptions}
               />
             ) : null}
             {canEdit ? (
@@ -211,6 +221,8 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
                         filters={filters}
                         onPoint={onPoint}
                         onDrill={onDrill}
+                        readerOptions={widgetOptions?.[item.i]}
+                        onReaderOptions={onReaderOptions}
                         mapFieldsPage={canEdit && unmapped.has(item.i) ? page.id : undefined}
                       />
                     ) : null;
@@ -230,6 +242,7 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
                 widgetTitle: drillWidget.title,
                 point: state.drill.point,
                 filters: filtersForWidget(filters, state.drill.widgetId),
+                options: widgetOptions?.[state.drill.widgetId],
                 dataVersion: dashboard.dataVersion,
               }
             : null

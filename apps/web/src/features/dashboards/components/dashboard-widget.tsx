@@ -18,7 +18,9 @@ import {
   widgetDataQuery,
 } from '../api/dashboards-api.ts';
 import { downloadWidgetExport, type WidgetExportFormat } from '../api/exports-api.ts';
+import type { ReaderOptions } from '../lib/reader-options.ts';
 import { filtersForWidget, type ViewFilter, widgetSelection } from '../lib/view-filters.ts';
+import { ReaderControls } from '../widget/reader-controls.tsx';
 import { WidgetCard } from '../widget/widget-card.tsx';
 import { EditDashboardLink } from './edit-dashboard-link.tsx';
 
@@ -29,6 +31,9 @@ interface DashboardWidgetProps {
   filters: ViewFilter[];
   onPoint: (widgetId: string, point: DrillPoint) => void;
   onDrill: (widgetId: string, point: DrillPoint) => void;
+  /** The choices its reader made on the widget itself (from the URL), and how to change them. */
+  readerOptions?: ReaderOptions;
+  onReaderOptions?: (widgetId: string, options: ReaderOptions) => void;
   /** The widget lacks field mappings and the user may fix them: its error links to the builder on this page. */
   mapFieldsPage?: string;
 }
@@ -44,6 +49,8 @@ export const DashboardWidget = memo(function DashboardWidget({
   filters,
   onPoint,
   onDrill,
+  readerOptions,
+  onReaderOptions,
   mapFieldsPage,
 }: DashboardWidgetProps) {
   const applied = useMemo(() => filtersForWidget(filters, widgetId), [filters, widgetId]);
@@ -53,7 +60,7 @@ export const DashboardWidget = memo(function DashboardWidget({
   const filterKey = JSON.stringify(applied);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the filters' identity is what resets the page
   useEffect(() => setView((v) => (v.offset === 0 ? v : { ...v, offset: 0 })), [filterKey]);
-  const query = useQuery(widgetDataQuery(scope, widgetId, applied, listing ? view : undefined));
+  const query = useQuery(widgetDataQuery(scope, widgetId, applied, listing ? view : undefined, readerOptions));
   const selection = useMemo(() => widgetSelection(widget, filters, widgetId), [widget, filters, widgetId]);
   const subjects = useMemo(() => ({ studyId: scope.studyId }), [scope.studyId]);
   const mayExport = useCan('dashboard:export:assigned', scope.studyId);
@@ -79,8 +86,9 @@ export const DashboardWidget = memo(function DashboardWidget({
         ) : null;
       }
     : undefined;
+  const readerControls = query.data?.controls ?? [];
   const exported = useMutation({
-    mutationFn: (format: WidgetExportFormat) => downloadWidgetExport(scope, widgetId, applied, format),
+    mutationFn: (format: WidgetExportFormat) => downloadWidgetExport(scope, widgetId, applied, format, readerOptions),
     onSuccess: (file) => toast.success('Download ready', { description: `${file} was downloaded.` }),
     onError: (error) => toast.error('Download failed', { description: errorMessage(error) }),
   });
@@ -94,7 +102,14 @@ export const DashboardWidget = memo(function DashboardWidget({
       subjects={mayReadSubjects ? subjects : undefined}
       subjectMark={subjectMark}
       toolbar={
-        reviewed && marks.dataset ? (
+        // The AE explorer's event filters: offered by its answer, kept in the URL.
+        readerControls.length > 0 && onReaderOptions ? (
+          <ReaderControls
+            controls={readerControls}
+            value={readerOptions ?? {}}
+            onChange={(next) => onReaderOptions(widgetId, next)}
+          />
+        ) : reviewed && marks.dataset ? (
           <Select
             aria-label="Review status of the subjects"
             className="h-7 w-44 text-xs"

@@ -20,6 +20,7 @@ import {
   subjectsQuery,
   type WidgetDataScope,
 } from '../api/dashboards-api.ts';
+import { type ReaderOptions, readerOptionsParam } from '../lib/reader-options.ts';
 import { cellText, isNumericColumn } from '../lib/widget-cells.ts';
 import { CopyIdsButton } from './copy-ids-button.tsx';
 import { DataVersionLine } from './data-version-line.tsx';
@@ -35,6 +36,8 @@ interface DrillSheetProps {
     widgetTitle: string;
     point: DrillPoint;
     filters: AppliedFilter[];
+    /** The choices made on the widget itself (the AE explorer's event filters). */
+    options?: ReaderOptions;
     dataVersion: DataVersionStamp | null;
   } | null;
   /** The reader may download the subjects as a file (`dashboard:export`). */
@@ -62,7 +65,7 @@ function DrillContent({
 }) {
   const [page, setPage] = useState(1);
   const query = useQuery(
-    subjectsQuery(scope, drill.widgetId, drill.filters, drill.point, (page - 1) * PAGE_SIZE, PAGE_SIZE),
+    subjectsQuery(scope, drill.widgetId, drill.filters, drill.point, (page - 1) * PAGE_SIZE, PAGE_SIZE, drill.options),
   );
   const listing = query.data;
   return (
@@ -82,6 +85,7 @@ function DrillContent({
                 scope={scope}
                 widgetId={drill.widgetId}
                 filters={drill.filters}
+                options={drill.options}
                 point={drill.point}
                 total={listing.total}
               />
@@ -118,7 +122,11 @@ function DrillContent({
             // The whole drill-down, for previous/next on the profile past this page's edges.
             source={{
               path: `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${drill.widgetId}/subjects`,
-              query: { filters: filtersParam(drill.filters), point: JSON.stringify(drill.point) },
+              query: {
+                filters: filtersParam(drill.filters),
+                point: JSON.stringify(drill.point),
+                ...(readerOptionsParam(drill.options) ? { options: readerOptionsParam(drill.options) } : {}),
+              },
             }}
             offset={(page - 1) * PAGE_SIZE}
           />

@@ -11,6 +11,7 @@ import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { ExportSignatures } from '../../signatures/components/export-signatures.tsx';
 import { createExport, downloadExport, exportStatus } from '../api/exports-api.ts';
+import type { WidgetReaderOptions } from '../lib/reader-options.ts';
 import type { ViewFilter } from '../lib/view-filters.ts';
 import { ClearPhiBadge, DownloadRefused } from './export-phi.tsx';
 import { RecentExports } from './recent-exports.tsx';
@@ -28,13 +29,15 @@ interface ExportDialogProps {
   pages: DashboardPage[];
   currentPage?: string;
   filters: ViewFilter[];
+  /** The choices made on widgets (the AE explorer's event filters): the file shows what the screen shows. */
+  widgetOptions?: WidgetReaderOptions;
 }
 
 /**
  * The dashboard as a document: format, pages and paper, made on the server from the same data
  * as the screen (with the view's filters), followed while it renders, then downloaded.
  */
-export function ExportDialog({ studyId, dashboardId, pages, currentPage, filters }: ExportDialogProps) {
+export function ExportDialog({ studyId, dashboardId, pages, currentPage, filters, widgetOptions }: ExportDialogProps) {
   const [open, setOpen] = useState(false);
   const [format, setFormat] = useState<Format>('pdf');
   const [which, setWhich] = useState<'current' | 'all'>('all');
@@ -49,6 +52,7 @@ export function ExportDialog({ studyId, dashboardId, pages, currentPage, filters
         ...(which === 'current' && currentPage ? { pages: [currentPage] } : {}),
         filters,
         options: { paperSize, orientation },
+        ...(widgetOptions ? { widgetOptions } : {}),
       }),
     onSuccess: ({ data }) => setExportId(data.id),
     onError: (error) => toast.error('Export failed', { description: errorMessage(error) }),

@@ -13,6 +13,7 @@ import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { plural } from '../../../lib/format.ts';
 import { type DrillPoint, downloadSubjects, type WidgetDataScope } from '../api/dashboards-api.ts';
+import type { ReaderOptions } from '../lib/reader-options.ts';
 
 const FORMATS = [
   { format: 'csv', label: 'CSV', hint: 'Text, opens in any spreadsheet' },
@@ -23,14 +24,16 @@ interface SubjectsDownloadMenuProps {
   scope: WidgetDataScope;
   widgetId: string;
   filters: AppliedFilter[];
+  /** The choices made on the widget itself (the AE explorer's event filters). */
+  options?: ReaderOptions;
   point: DrillPoint;
   total: number;
 }
 
 /** Every subject of the drill-down (all pages) with their attributes, as CSV or XLSX. */
-export function SubjectsDownloadMenu({ scope, widgetId, filters, point, total }: SubjectsDownloadMenuProps) {
+export function SubjectsDownloadMenu({ scope, widgetId, filters, options, point, total }: SubjectsDownloadMenuProps) {
   const download = useMutation({
-    mutationFn: (format: 'csv' | 'xlsx') => downloadSubjects(scope, widgetId, filters, point, format),
+    mutationFn: (format: 'csv' | 'xlsx') => downloadSubjects(scope, widgetId, filters, point, format, options),
     onSuccess: (file) => toast.success('Download ready', { description: `${file} was downloaded.` }),
     onError: (error) => toast.error('Download failed', { description: errorMessage(error) }),
   });

@@ -1,0 +1,41 @@
+import type { DashboardDocument, WidgetDefinition } from '@cdp/contracts';
+import { withReaderOptions } from '@cdp/widgets';
+import { AppError } from '../lib/app-error.ts';
+
+/**
+ * The widget as its reader narrowed it on screen (`?options=`: the AE explorer's seriousness,
+ * severity, relatedness, outcome), for the data, drill-down and export routes alike; a choice the
+ * type does not offer, or a value it does not take, is a 400 naming the option.
+ */
+export function readerWidget(widget: WidgetDefinition, choices: Record<string, unknown> = {}): WidgetDefinition {
+  const result = withReaderOptions(widget, choices);
+  if ('problem' in result) throw new AppError('VALIDATION_FAILED', result.problem, { field: 'options' });
+  return result.widget;
+}
+
+/** Widget id → the reader's choices on it, as a dashboard export carries them. */
+export type WidgetReaderOptions = Record<string, Record<string, unknown>>;
+
+/**
+ * The dashboard document with each widget narrowed as its reader left it on screen, for a whole
+ * dashboard's export; a widget id the dashboard lacks, or a refused choice, is a 400 naming it.
+ */
+export function readerDocument(document: DashboardDocument, choices: WidgetReaderOptions = {}): DashboardDocument {
+  const unknown = Object.keys(choices).filter((id) => !document.pages.some((p) => p.widgets[id]));
+  if (unknown.length > 0)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `widgetOptions: this dashboard has no widget ${unknown.map((id) => `"${id}"`).join(', ')}`,
+      { field: 'widgetOptions' },
+    );
+  if (Object.keys(choices).length === 0) return document;
+  return {
+    ...document,
+    pages: document.pages.map((page) => ({
+      ...page,
+      widgets: Object.fromEntries(
+        Object.entries(page.widgets).map(([id, widget]) => [id, readerWidget(widget, choices[id])]),
+      ),
+    })),
+  };
+}
