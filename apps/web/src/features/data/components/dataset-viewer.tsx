@@ -192,8 +192,8 @@ function Rows({
       {review && removedOnly ? (
         <div className="border-t-0">
           <p className="px-5 pt-3 text-[13px] text-muted-foreground">
-            Marked records the active version no longer holds: they are no rows of it, so column filters and sorting
-            do not apply to them.
+            Marked records the active version no longer holds: they are no rows of it, so column filters and sorting do
+            not apply to them.
           </p>
           <RecordsCard
             studyId={studyId}
