@@ -73,3 +73,86 @@ test('a monitor drills from the AE chart to a subject’s profile and steps to t
   await page.getByRole('link', { name: `Previous subject: ${first}` }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(first);
 });
+
+/** The review marks of the profile's tables whose badge or control lies past the table's visible width (needs a sideways scroll). */
+async function reviewMarksOutOfReach(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const mark of document.querySelectorAll<HTMLElement>('main table [data-review-record]')) {
+      let box: HTMLElement | null = mark.parentElement;
+      while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflowX)) box = box.parentElement;
+      const visibleRight = Math.min(window.innerWidth, box ? box.getBoundingClientRect().right : window.innerWidth);
+      // The badge and the mark control themselves (the cell around them may be wider).
+      const controls = [...(mark.firstElementChild?.children ?? [])];
+      const right = Math.max(...controls.map((c) => c.getBoundingClientRect().right));
+      if (controls.length === 0 || right > visibleRight + 1 || (box && box.scrollLeft > 0)) {
+        out.push(`${mark.closest('table')?.getAttribute('aria-label')}: ${mark.dataset.reviewRecord}`);
+      }
+    }
+    return out;
+  });
+}
+
+test('from a subject listing, Next walks past the page on screen; review marks stay within reach at 390 px', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(180_000);
+  await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
+  await openDemoDashboard(page);
+  await page.getByRole('link', { name: 'Subjects', exact: true }).click();
+  const listing = page.locator('[data-widget-id="subject-listing"]');
+  await expect(listing).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  const links = listing.locator('[data-subject-link]');
+  await expect(links.first()).toBeVisible();
+  const pageSize = await links.count();
+  const last = (await links.last().getAttribute('data-subject-link')) ?? '';
+
+  // What the reader would see first on the listing's second page: the subject Next must reach.
+  const [, studyId, dashboardId] = /\/studies\/([^/]+)\/dashboards\/([^/?#]+)/.exec(page.url()) ?? [];
+  const login = await request.post('/api/auth/login', { data: { email: MANAGER_EMAIL, password: DEMO_PASSWORD } });
+  const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
+  const second = await request.get(
+    `/api/studies/${studyId}/dashboards/${dashboardId}/widgets/subject-listing/data?offset=${pageSize}`,
+    { headers },
+  );
+  expect(second.status(), await second.text()).toBe(200);
+  const body = await second.json();
+  const id = body.columns.findIndex((c: { field: string }) => c.field === 'subject_id');
+  const following = String(body.rows[0][id]);
+  expect(body.total).toBeGreaterThan(pageSize);
+
+  await links.last().click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(last);
+  await expect(page.getByTestId('subject-list-position')).toContainText(`${pageSize} of ${body.total}`, {
+    timeout: 30_000,
+  });
+  await page.getByRole('link', { name: `Next subject: ${following}` }).click({ timeout: 30_000 });
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(following);
+  await expect(page.getByTestId('subject-list-position')).toContainText(`${pageSize + 1} of ${body.total}`);
+  await page.getByRole('link', { name: `Previous subject: ${last}` }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(last);
+
+  // Every profile table's review mark is reachable at each width without scrolling a table sideways.
+  await expect(page.locator('main table [data-review-record]').first()).toBeAttached({ timeout: 30_000 });
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 800],
+    [390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(400);
+    expect(await reviewMarksOutOfReach(page), `review marks at ${width}px`).toEqual([]);
+    for (const section of ['Concomitant medications', 'Medical history', 'Exposure', 'Disposition']) {
+      const table = page.getByRole('table', { name: section });
+      if ((await table.count()) === 0) continue;
+      await table.scrollIntoViewIfNeeded();
+      await shot(page, `profile-review-${section.toLowerCase().replaceAll(' ', '-')}-${width}`);
+    }
+    const labs = page.getByRole('region', { name: 'Laboratory results' }).getByRole('table').first();
+    if ((await labs.count()) > 0) {
+      await labs.scrollIntoViewIfNeeded();
+      await shot(page, `profile-review-labs-${width}`);
+    }
+  }
+});

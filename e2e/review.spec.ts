@@ -301,15 +301,40 @@ test('review marks and filters where records are shown: the dataset viewer and t
 
     await page.getByRole('combobox', { name: 'Review status' }).selectOption('not_reviewed');
     await expect(page).toHaveURL(/review=not_reviewed/);
-    const records = page.getByRole('row').filter({ hasText: 'AESEQ' });
-    await expect(records).toHaveCount(2);
-    await expect(records.filter({ hasText: '01-701-1033' })).toHaveCount(1);
-    await expect(records.filter({ hasText: 'AESEQ 1' })).toHaveCount(2);
+    // The grid itself is filtered: the two records not reviewed (1028/1 and 1033/1), of three.
+    await expect(page.getByText(/^2 of 3 rows$/)).toBeVisible({ timeout: 30_000 });
+    await expect(grid.locator('[data-review-status="not_reviewed"]')).toHaveCount(2);
+    await expect(grid.locator('[data-review-status="reviewed"]')).toHaveCount(0);
+
+    // A column filter combines with the status filter (AND), on the server.
+    await page.getByRole('button', { name: 'Add filter' }).click();
+    const form = page.getByRole('form', { name: 'Filter rows' });
+    await form.getByLabel('Column').selectOption('AESEV');
+    await form.getByLabel('Condition').selectOption('eq');
+    await form.getByLabel('Value').fill('SEVERE');
+    await form.getByRole('button', { name: 'Apply filter' }).click();
+    await expect(page.getByText(/^1 of 3 rows$/)).toBeVisible({ timeout: 30_000 });
+    await expect(grid.getByRole('row').filter({ hasText: '01-701-1033' })).toHaveCount(1);
+    await expect(grid.getByRole('row').filter({ hasText: '01-701-1028' })).toHaveCount(0);
     for (const width of [1440, 1024, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await shot(page, `review-31-viewer-filter-${width}`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
+
+    // Reviewed AND SEVERE keeps nothing; clearing the status keeps the column filter.
+    await page.getByRole('combobox', { name: 'Review status' }).selectOption('reviewed');
+    await expect(page.getByText('No rows match these filters and are “reviewed”')).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Any review status' }).click();
+    await expect(page).not.toHaveURL(/review=/);
+    await expect(page.getByRole('button', { name: 'Edit filter AESEV = SEVERE' })).toBeVisible();
+    await expect(page.getByText(/^1 of 3 rows$/)).toBeVisible({ timeout: 30_000 });
+    // Clearing the column filter keeps the status filter.
+    await page.getByRole('combobox', { name: 'Review status' }).selectOption('reviewed');
+    await page.getByRole('button', { name: 'Clear column filters' }).click();
+    await expect(page).toHaveURL(/review=reviewed/);
+    await expect(page.getByText(/^1 of 3 rows$/)).toBeVisible({ timeout: 30_000 });
+    await expect(grid.locator('[data-review-status="reviewed"]')).toHaveCount(1);
   });
 
   await test.step('the subject listing carries the subject mark and lists subjects not reviewed', async () => {

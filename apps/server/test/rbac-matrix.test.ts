@@ -453,6 +453,18 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "read a subject listing's ordered subject ids",
+    permission: 'dashboard:view:assigned',
+    allowed: ROLES,
+    request: async ({ tenant, t }) => {
+      const { studyId, dashboardId } = await dashboardWithData(tenant, t);
+      return {
+        method: 'GET',
+        url: `/api/studies/${studyId}/dashboards/${dashboardId}/widgets/subject-listing/subject-ids`,
+      };
+    },
+  },
+  {
     name: 'list the PHI classification of a study',
     permission: 'data:view:assigned',
     allowed: ['org_admin', 'study_manager', 'data_scientist'],

@@ -19,6 +19,16 @@ export interface RowsRequest {
   /** `COL` ascending, `-COL` descending. */
   sort?: string;
   filters: RowFilter[];
+  /**
+   * Keep `only` the rows at these file row numbers, or every row `except` them (a set the server
+   * decided elsewhere, e.g. the records of a review status), ANDed with `filters`.
+   */
+  rowSet?: RowSet;
+}
+
+export interface RowSet {
+  keep: 'only' | 'except';
+  rows: number[];
 }
 
 const COMPARISONS: Partial<Record<RowFilterOp, string>> = { eq: '=', ne: '<>', lt: '<', le: '<=', gt: '>', ge: '>=' };
@@ -61,9 +71,17 @@ export function compileFilters(dataset: StoredDataset, filters: RowFilter[]): { 
  */
 export function viewQuery(
   dataset: StoredDataset,
-  view: Pick<RowsRequest, 'sort' | 'filters'>,
+  view: Pick<RowsRequest, 'sort' | 'filters' | 'rowSet'>,
 ): { sql: string; params: DuckDBValue[]; from: string; where: string; orderBy: string } {
-  const { where, params } = compileFilters(dataset, view.filters);
+  const compiled = compileFilters(dataset, view.filters);
+  let { where } = compiled;
+  const params = [...compiled.params];
+  if (view.rowSet) {
+    // One JSON parameter whatever the set's size (a 1,000-value IN list would be 1,000 parameters).
+    const clause = `file_row_number ${view.rowSet.keep === 'only' ? 'IN' : 'NOT IN'} (SELECT unnest(from_json(CAST(? AS JSON), '["BIGINT"]')))`;
+    where = where ? `${where} AND ${clause}` : `WHERE ${clause}`;
+    params.push(JSON.stringify(view.rowSet.rows));
+  }
   let orderBy = 'ORDER BY file_row_number';
   if (view.sort) {
     const descending = view.sort.startsWith('-');
@@ -84,7 +102,7 @@ export function viewQuery(
 export async function exportViewParquet(
   store: DatasetStore,
   dataset: StoredDataset,
-  view: Pick<RowsRequest, 'sort' | 'filters'>,
+  view: Pick<RowsRequest, 'sort' | 'filters' | 'rowSet'>,
   target: string,
 ): Promise<void> {
   const { sql, params } = viewQuery(dataset, view);

@@ -224,6 +224,11 @@ export const DatasetRowsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   sort: z.string().max(200).optional(),
   filter: RowFilterParam,
+  /**
+   * Only the records of this review status (active version only), ANDed with `filter`: `reviewed`,
+   * `changed` (since review) or `not_reviewed`.
+   */
+  review: z.enum(['reviewed', 'changed', 'not_reviewed']).optional(),
 });
 export type DatasetRowsQuery = z.input<typeof DatasetRowsQuery>;
 

@@ -14,6 +14,7 @@ export * from './exports.ts';
 export * from './features.ts';
 export * from './format-bytes.ts';
 export * from './home.ts';
+export * from './listing-subjects.ts';
 export * from './organizations.ts';
 export * from './password-policy.ts';
 export * from './permissions.ts';

@@ -5275,6 +5275,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/studies/{id}/dashboards/{did}/widgets/{wid}/subject-ids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A subject listing's subject ids in its order (its sort or `sort`, the dashboard's `filters`)
+         * @description Pages of at most 1,000 ids within the listing's first 5,000 subjects; `page.total` counts every subject of the listing. Only a subject-listing widget answers (400 otherwise).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    filters?: string;
+                    limit?: number;
+                    offset?: number;
+                    sort?: string;
+                };
+                header?: never;
+                path: {
+                    did: string;
+                    id: string;
+                    wid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: string[];
+                            meta: {
+                                max: number;
+                            };
+                            page: {
+                                limit: number;
+                                offset: number;
+                                total: number;
+                            };
+                        };
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                403: components["responses"]["Forbidden"];
+                404: components["responses"]["NotFound"];
+                429: components["responses"]["TooManyRequests"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/studies/{id}/dashboards/{did}/widgets/{wid}/subjects": {
         parameters: {
             query?: never;
@@ -11159,13 +11222,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rows of a dataset: paged, sorted (`sort=COL` or `-COL`) and filtered (`filter=[{"column","op","value"}]`) */
+        /** Rows of a dataset: paged, sorted (`sort=COL` or `-COL`) and filtered (`filter=[{"column","op","value"}]`); on the active version also by review status (`review=not_reviewed`), together with `filter` */
         get: {
             parameters: {
                 query?: {
                     filter?: string;
                     limit?: number;
                     offset?: number;
+                    review?: "reviewed" | "changed" | "not_reviewed";
                     sort?: string;
                 };
                 header?: never;

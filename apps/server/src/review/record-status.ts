@@ -359,3 +359,24 @@ export function fieldChanges(
     )
     .map((name) => ({ column: name, from: reviewed[name] ?? null, to: current[name] ?? null }));
 }
+
+/**
+ * The file row numbers of the marked records the active version still holds, by whether they
+ * still hash as reviewed: the rows a review-status filter keeps (`reviewed`, `changed`) or drops
+ * (`not_reviewed` is every row but these). Only marked rows are hashed, as in `statusCounts`.
+ */
+export async function markedRowNumbers(
+  ctx: AppContext,
+  dataset: ReviewDataset,
+  marks: MarkedHash[],
+): Promise<{ reviewed: number[]; changed: number[] }> {
+  if (marks.length === 0) return { reviewed: [], changed: [] };
+  const sql = `WITH marks AS (${marksSql(dataset)})
+    SELECT cur.file_row_number, marks.h = sha256(${contentJsonSql(dataset)})
+    FROM ${source(dataset, true)} cur JOIN marks ON ${joinOn(dataset, 'cur', 'marks')}`;
+  const rows = await run(ctx, sql, [marksParam(dataset, marks)]);
+  const reviewed: number[] = [];
+  const changed: number[] = [];
+  for (const [number, same] of rows) (same === true ? reviewed : changed).push(Number(number));
+  return { reviewed, changed };
+}

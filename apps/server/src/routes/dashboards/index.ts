@@ -7,6 +7,7 @@ import { requireFeature } from '../../plugins/features.ts';
 import { exportsPlugin } from '../exports/index.ts';
 import { dashboardDataRoutes } from './dashboard-data.routes.ts';
 import { dashboardRoutes } from './dashboards.routes.ts';
+import { listingSubjectsRoutes } from './listing-subjects.routes.ts';
 import { subjectsExportRoutes } from './subjects-export.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
 import { dashboardVersionRoutes } from './versions.routes.ts';
@@ -35,5 +36,6 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   await app.register(widgetRoutes, { ctx, engine, answers });
   await app.register(dashboardDataRoutes, { ctx, engine, answers });
   await app.register(subjectsExportRoutes, { ctx, engine });
+  await app.register(listingSubjectsRoutes, { ctx, engine });
   await app.register(exportsPlugin, { ctx, engine });
 };

@@ -18,6 +18,7 @@ import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { authorizeDatasetDownload, DATASET_DOWNLOAD, datasetFor, versionDatasetsFor } from '../../policies/data.ts';
+import { reviewRowSet } from '../../policies/review-rows.ts';
 import { presentDataset, withPhiMarks } from '../../presenters/data.ts';
 
 /** Runs a dataset query, turning a request the dataset cannot answer into a 400 naming the parameter. */
@@ -62,16 +63,18 @@ export const datasetRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
       schema: {
         tags: ['data'],
         summary:
-          'Rows of a dataset: paged, sorted (`sort=COL` or `-COL`) and filtered (`filter=[{"column","op","value"}]`)',
+          'Rows of a dataset: paged, sorted (`sort=COL` or `-COL`) and filtered (`filter=[{"column","op","value"}]`); on the active version also by review status (`review=not_reviewed`), together with `filter`',
         params: DatasetParams,
         querystring: DatasetRowsQuery,
         response: { 200: DatasetRows },
       },
     },
     async (request) => {
-      const dataset = await datasetFor(ctx, actorOf(request), request.params, 'data:view:assigned');
-      const { offset, limit, sort, filter } = request.query;
-      const page = await answer(() => readRows(store, dataset, { offset, limit, sort, filters: filter }));
+      const actor = actorOf(request);
+      const dataset = await datasetFor(ctx, actor, request.params, 'data:view:assigned');
+      const { offset, limit, sort, filter, review } = request.query;
+      const rowSet = review ? await reviewRowSet(ctx, actor, request.params, review) : undefined;
+      const page = await answer(() => readRows(store, dataset, { offset, limit, sort, filters: filter, rowSet }));
       // The log counts the rows this page handed over, not the dataset's.
       request.phiReads?.rows(dataset.row.studyId, dataset.name, page.rows.length);
       return { columns: withPhiMarks(presentDataset(dataset.row).columns, dataset), ...page };

@@ -1,5 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isPartial, neighbours, readSubjectList, rememberSubjectList, wholeSubjectList } from './subject-links.ts';
+import {
+  isCapped,
+  isPartial,
+  MAX_SUBJECTS,
+  neighbours,
+  readSubjectList,
+  rememberSubjectList,
+  wholeSubjectList,
+} from './subject-links.ts';
 
 // The node test environment has no sessionStorage: a plain in-memory one, as the browser's behaves.
 class MemoryStorage {
@@ -62,5 +70,31 @@ describe('previous / next over the whole list the reader came from', () => {
     expect(isPartial(list)).toBe(false);
     expect(neighbours(list, 'B')).toMatchObject({ index: 1, total: 3, previous: 'A', next: 'C' });
     expect(await wholeSubjectList(key, list ?? { label: '', subjects: [] }, async () => [])).toBe(list);
+  });
+
+  it('a list longer than the cap walks its first 5,000 and keeps the count it was cut from', async () => {
+    const many = Array.from({ length: 6200 }, (_, i) => `L-${String(i + 1).padStart(5, '0')}`);
+    const listing = { path: '/api/studies/s/dashboards/d/widgets/w/subject-ids', query: { sort: '-age' } };
+    const key = rememberSubjectList('study-1234', {
+      label: 'Subject Listing',
+      subjects: many.slice(0, 50),
+      source: listing,
+      offset: 0,
+      total: 6200,
+    });
+    const whole = await wholeSubjectList(key, readSubjectList(key) ?? { label: '', subjects: [] }, async (_s, o, l) =>
+      many.slice(o, o + l),
+    );
+    expect(whole.subjects).toEqual(many.slice(0, MAX_SUBJECTS));
+    expect(isCapped(whole)).toBe(true);
+    // Past the page on screen: subject 50's next is subject 51; the last one walked has no next.
+    expect(neighbours(whole, 'L-00050')).toMatchObject({ index: 49, total: 6200, next: 'L-00051' });
+    expect(neighbours(whole, 'L-05000')).toMatchObject({ index: 4999, next: undefined });
+    const again = readSubjectList(key);
+    expect(isCapped(again)).toBe(true);
+    expect(isPartial(again)).toBe(false);
+    expect(again?.total).toBe(6200);
+    // A whole list under the cap is not capped.
+    expect(isCapped(readSubjectList(rememberSubjectList('study-1234', { label: 'x', subjects: ['A'] })))).toBe(false);
   });
 });

@@ -18,11 +18,16 @@ export interface SubjectList {
    */
   source?: { path: string; query: Record<string, string> };
   offset?: number;
+  /**
+   * How many subjects the whole list has. Without `source`, a total above `subjects.length` means
+   * the list was cut at `MAX_SUBJECTS`: previous/next walk its first subjects, and the profile says so.
+   */
   total?: number;
 }
 
 const PREFIX = 'cdp.subject-list.';
-const MAX_SUBJECTS = 5000;
+/** The most subjects a list keeps: the drill-down's and the listing route's cap. */
+export const MAX_SUBJECTS = 5000;
 
 /** The web path of a subject's profile; `listKey` names a list remembered by `rememberSubjectList`. */
 export function subjectProfilePath(studyId: string, subjectId: string, listKey?: string): string {
@@ -56,8 +61,10 @@ export function readSubjectList(key: string | undefined): SubjectList | undefine
       typeof value.source.path === 'string' &&
       typeof value.offset === 'number' &&
       typeof value.total === 'number';
-    return paged
-      ? { label: value.label, subjects, source: value.source, offset: value.offset, total: value.total }
+    if (paged) return { label: value.label, subjects, source: value.source, offset: value.offset, total: value.total };
+    // A whole list cut at the cap keeps the count it was cut from.
+    return typeof value.total === 'number' && value.total > subjects.length
+      ? { label: value.label, subjects, total: value.total }
       : { label: value.label, subjects };
   } catch {
     return undefined;
@@ -81,6 +88,11 @@ export function neighbours(list: SubjectList | undefined, subjectId: string) {
   };
 }
 
+/** Whether a whole list was cut at `MAX_SUBJECTS` (its `total` is larger and there is nothing left to read). */
+export function isCapped(list: SubjectList | undefined): boolean {
+  return !!list && !list.source && list.total !== undefined && list.total > list.subjects.length;
+}
+
 /** Whether a remembered list is one page of a longer list the profile can read whole. */
 export function isPartial(list: SubjectList | undefined): boolean {
   return !!list?.source && list.total !== undefined && list.subjects.length < Math.min(list.total, MAX_SUBJECTS);
@@ -93,7 +105,7 @@ export type SubjectPageReader = (
   limit: number,
 ) => Promise<string[]>;
 
-/** Pages the drill-down API gives at once (its `limit` maximum). */
+/** Pages the drill-down and listing APIs give at once (their `limit` maximum). */
 export const SOURCE_PAGE = 1000;
 
 /**
@@ -110,7 +122,13 @@ export async function wholeSubjectList(key: string, list: SubjectList, read: Sub
     subjects.push(...page);
     if (page.length === 0) break;
   }
-  const whole: SubjectList = { label: list.label, subjects: [...new Set(subjects)] };
+  // A list longer than the cap keeps its count, so the profile can say it walks the first ones.
+  const capped = list.total !== undefined && list.total > MAX_SUBJECTS;
+  const whole: SubjectList = {
+    label: list.label,
+    subjects: [...new Set(subjects)],
+    ...(capped ? { total: list.total } : {}),
+  };
   try {
     sessionStorage.setItem(PREFIX + key, JSON.stringify(whole));
   } catch {

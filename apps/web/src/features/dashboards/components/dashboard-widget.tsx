@@ -9,9 +9,12 @@ import { useCan, useFeature } from '../../auth/hooks/use-me.ts';
 import { RecordMark } from '../../review/components/record-mark.tsx';
 import { RecordsCard } from '../../review/components/review-page.tsx';
 import { useSubjectMarks } from '../../review/hooks/use-subject-marks.ts';
+import type { SubjectLinkTarget } from '../../subjects/components/subject-link.tsx';
 import { useCanOpenProfile } from '../../subjects/use-can-open-profile.ts';
 import {
   type DrillPoint,
+  dashboardPath,
+  filtersParam,
   isListing,
   type TableView,
   type WidgetDataScope,
@@ -62,7 +65,24 @@ export const DashboardWidget = memo(function DashboardWidget({
   useEffect(() => setView((v) => (v.offset === 0 ? v : { ...v, offset: 0 })), [filterKey]);
   const query = useQuery(widgetDataQuery(scope, widgetId, applied, listing ? view : undefined, readerOptions));
   const selection = useMemo(() => widgetSelection(widget, filters, widgetId), [widget, filters, widgetId]);
-  const subjects = useMemo(() => ({ studyId: scope.studyId }), [scope.studyId]);
+  // A subject listing shows a page: its links carry where the whole ordered list is read from, so
+  // previous/next on the profile walk past the page (same sort, same dashboard filters).
+  const listingTotal = widget.type === 'subject-listing' && !query.isPlaceholderData ? query.data?.total : undefined;
+  const subjects = useMemo((): SubjectLinkTarget => {
+    if (listingTotal === undefined) return { studyId: scope.studyId };
+    const param = filtersParam(applied);
+    return {
+      studyId: scope.studyId,
+      whole: {
+        source: {
+          path: `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/subject-ids`,
+          query: { ...(param ? { filters: param } : {}), ...(view.sort ? { sort: view.sort } : {}) },
+        },
+        offset: view.offset,
+        total: listingTotal,
+      },
+    };
+  }, [scope.studyId, scope.dashboardId, widgetId, applied, view.offset, view.sort, listingTotal]);
   const mayExport = useCan('dashboard:export:assigned', scope.studyId);
   const exportsOn = useFeature('exports');
   const canExport = mayExport && exportsOn;

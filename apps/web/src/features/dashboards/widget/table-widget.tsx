@@ -94,7 +94,7 @@ export function TableWidget({
   const linked = useMemo((): SubjectLinkTarget | undefined => {
     if (!subjects || subjectColumn < 0) return undefined;
     const ids = rows.map((row) => row[subjectColumn]).filter((v): v is string => typeof v === 'string');
-    return { ...subjects, list: () => ({ label, subjects: [...new Set(ids)] }) };
+    return { ...subjects, list: () => ({ label, subjects: [...new Set(ids)], ...subjects.whole }) };
   }, [subjects, subjectColumn, rows, label]);
   const cell = (value: unknown, shown: ShownColumn): ReactNode =>
     linked && shown.column.field === 'subject_id' && typeof value === 'string' ? (

@@ -10,11 +10,16 @@ import type {
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api, downloadFile } from '../../../lib/api-client.ts';
 
-/** How the dataset viewer asks for rows: a sort (`COL` or `-COL`) and filters. */
+/** How the dataset viewer asks for rows: a sort (`COL` or `-COL`), filters and a review status (ANDed). */
 export interface RowsView {
   sort?: string;
   filters: RowFilter[];
+  /** Only the records of this review status (the active version only). */
+  review?: RowReviewStatus;
 }
+
+/** The review statuses the rows API filters by: a removed record is no row of the version. */
+export type RowReviewStatus = 'reviewed' | 'changed' | 'not_reviewed';
 
 export type DownloadFormat = 'csv' | 'parquet' | 'xpt';
 
@@ -52,7 +57,11 @@ export const rowsPageQuery = (
   pageSize: number,
 ) =>
   queryOptions({
-    queryKey: [...dataKeys.version(studyId, versionId), 'rows', name, view, page, pageSize],
+    // Rows filtered by review status change when a mark does: they live under the review keys, which
+    // every mark and unmark invalidates. The rest of a version never changes.
+    queryKey: view.review
+      ? ['review', studyId, 'rows', versionId, name, view, page, pageSize]
+      : [...dataKeys.version(studyId, versionId), 'rows', name, view, page, pageSize],
     queryFn: ({ signal }) =>
       api<DatasetRows>(`${datasetPath(studyId, versionId, name)}/rows`, {
         query: {
@@ -60,10 +69,11 @@ export const rowsPageQuery = (
           limit: pageSize,
           sort: view.sort,
           filter: view.filters.length > 0 ? JSON.stringify(view.filters) : undefined,
+          review: view.review,
         },
         signal,
       }),
-    staleTime: Number.POSITIVE_INFINITY,
+    staleTime: view.review ? 30_000 : Number.POSITIVE_INFINITY,
     // Only the first page keeps the last answer on screen while a new sort or filter loads.
     placeholderData: page === 0 ? keepPreviousData : undefined,
   });

@@ -24,6 +24,8 @@ interface ColumnProfilePanelProps {
   onColumnChange: (column: string) => void;
   onByChange: (by: string | undefined) => void;
   onFilter: (filter: RowFilter) => void;
+  /** The viewer also filters by review status, which the profile does not follow: it says so. */
+  reviewFiltered?: boolean;
   onClose: () => void;
 }
 
@@ -178,6 +180,7 @@ export function ColumnProfilePanel({
   onByChange,
   onFilter,
   onClose,
+  reviewFiltered = false,
 }: ColumnProfilePanelProps) {
   const query = useQuery(profileQuery(studyId, versionId, dataset, column, filters, by));
   const meta = columns.find((c) => c.name === column);
@@ -246,6 +249,7 @@ export function ColumnProfilePanel({
               {query.data.filters > 0
                 ? `Computed over the ${query.data.rows.toLocaleString()} rows the filters keep.`
                 : 'Computed over every row of the dataset.'}
+              {reviewFiltered ? ' The review status filter does not apply to the profile.' : ''}
             </p>
           </>
         )}

@@ -26,7 +26,7 @@ import { RecordsCard } from '../../review/components/review-page.tsx';
 import { useSubjectsReview } from '../../review/hooks/use-subjects-review.ts';
 import { rowKeyText } from '../../review/lib/record-key.ts';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
-import { datasetsQuery, versionsQuery } from '../api/data-api.ts';
+import { datasetsQuery, type RowReviewStatus, versionsQuery } from '../api/data-api.ts';
 import { useRowPages } from '../hooks/use-row-pages.ts';
 import type { SortDirection } from './column-header.tsx';
 import { ColumnProfilePanel } from './column-profile-panel.tsx';
@@ -77,7 +77,15 @@ function Rows({
 }) {
   const navigate = useNavigate();
   const filters = useMemo(() => search.filter ?? [], [search.filter]);
-  const view = useMemo(() => ({ sort: search.sort, filters }), [search.sort, filters]);
+  // The grid filters by review status together with its column filters and sort (server-side); a
+  // removed record is no row of the version, so "Record removed" lists the marks instead.
+  const gridReview: RowReviewStatus | undefined =
+    review && search.review && search.review !== 'removed' ? search.review : undefined;
+  const removedOnly = review !== null && search.review === 'removed';
+  const view = useMemo(
+    () => ({ sort: search.sort, filters, ...(gridReview ? { review: gridReview } : {}) }),
+    [search.sort, filters, gridReview],
+  );
   const [range, setRange] = useState<[number, number] | null>(null);
   const onRangeChange = useCallback((next: [number, number]) => setRange(next), []);
   const [editor, setEditor] = useState<FilterEditor>(null);
@@ -157,9 +165,9 @@ function Rows({
             </Select>
           ) : null}
           <p className="text-[13px] text-muted-foreground" aria-live="polite">
-            {pages.first.isError || search.review ? null : total === undefined ? (
+            {pages.first.isError || removedOnly ? null : total === undefined ? (
               'Counting rows…'
-            ) : filters.length > 0 ? (
+            ) : filters.length > 0 || gridReview ? (
               <>
                 <span className="font-medium text-foreground tabular-nums">{total.toLocaleString()}</span> of{' '}
                 {plural(summary.rows, 'row')}
@@ -181,19 +189,19 @@ function Rows({
           )}
         </div>
       </div>
-      {review && search.review ? (
+      {review && removedOnly ? (
         <div className="border-t-0">
           <p className="px-5 pt-3 text-[13px] text-muted-foreground">
-            Records by review status on the active version, in file order; column filters and sorting apply to “All
-            rows”.
+            Marked records the active version no longer holds: they are no rows of it, so column filters and sorting do
+            not apply to them.
           </p>
           <RecordsCard
             studyId={studyId}
             dataset={summary.name}
             canWrite={review.canWrite}
-            status={search.review}
+            status="removed"
             onStatus={(status) => setSearch({ review: status === 'all' ? undefined : status })}
-            title={`${REVIEW_STATUS_LABELS[search.review]}: ${summary.name}`}
+            title={`${REVIEW_STATUS_LABELS.removed}: ${summary.name}`}
             statusSelect={false}
           />
         </div>
@@ -210,15 +218,28 @@ function Rows({
                 retrying={pages.first.isFetching}
               />
             ) : total === 0 ? (
-              filters.length > 0 ? (
+              filters.length > 0 || gridReview ? (
                 <EmptyState
                   icon={SearchX}
-                  title="No rows match these filters"
+                  title={
+                    gridReview
+                      ? `No rows ${filters.length > 0 ? 'match these filters and are' : 'are'} “${REVIEW_STATUS_LABELS[gridReview].toLowerCase()}”`
+                      : 'No rows match these filters'
+                  }
                   description="Remove a filter or change its value."
                   action={
-                    <Button variant="secondary" onClick={() => setFilters([])}>
-                      Clear filters
-                    </Button>
+                    <span className="flex flex-wrap justify-center gap-2">
+                      {filters.length > 0 ? (
+                        <Button variant="secondary" onClick={() => setFilters([])}>
+                          Clear column filters
+                        </Button>
+                      ) : null}
+                      {gridReview ? (
+                        <Button variant="secondary" onClick={() => setSearch({ review: undefined })}>
+                          Any review status
+                        </Button>
+                      ) : null}
+                    </span>
                   }
                 />
               ) : (
@@ -265,6 +286,7 @@ function Rows({
               onByChange={(by) => setSearch({ by })}
               onFilter={(filter) => setFilters([...filters.filter((f) => f.column !== filter.column), filter])}
               onClose={() => setSearch({ column: undefined, by: undefined })}
+              reviewFiltered={gridReview !== undefined}
             />
           ) : null}
         </div>
@@ -420,6 +442,7 @@ export function DatasetViewer({ result, versionId, name, search }: DatasetViewer
                 versionId={versionId}
                 name={summary.name}
                 view={{ filters: search.filter ?? [], ...(search.sort ? { sort: search.sort } : {}) }}
+                reviewFiltered={search.review !== undefined && search.review !== 'removed'}
               />
             ) : null}
           </>

@@ -26,6 +26,8 @@ interface DownloadMenuProps {
   name: string;
   /** The viewer's filters and sort: when there are any, a CSV of just those rows is offered too. */
   view: { filters: RowFilter[]; sort?: string };
+  /** The viewer also filters by review status: the CSV follows the column filters only, and says so. */
+  reviewFiltered?: boolean;
 }
 
 type DownloadChoice = { format: DownloadFormat; asShown: boolean };
@@ -34,7 +36,7 @@ type DownloadChoice = { format: DownloadFormat; asShown: boolean };
  * The dataset as stored, in the format asked for; and, when the viewer filters or sorts, a CSV of
  * the rows as shown (Parquet and XPT stay whole: they carry the dataset's labels and types).
  */
-export function DownloadMenu({ studyId, versionId, name, view }: DownloadMenuProps) {
+export function DownloadMenu({ studyId, versionId, name, view, reviewFiltered = false }: DownloadMenuProps) {
   const shaped = view.filters.length > 0 || view.sort !== undefined;
   const download = useMutation({
     mutationFn: ({ format, asShown }: DownloadChoice) =>
@@ -61,6 +63,7 @@ export function DownloadMenu({ studyId, versionId, name, view }: DownloadMenuPro
                 <p className="text-xs text-muted-foreground">
                   {view.filters.length > 0 ? 'Only the rows the filters keep' : 'Every row'}
                   {view.sort ? ', in the order shown' : ''}
+                  {reviewFiltered ? ' (not the review status filter)' : ''}
                 </p>
               </div>
             </DropdownMenuItem>

@@ -1,7 +1,7 @@
 import type { SubjectEvent } from '@cdp/contracts';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { DateCell, orMissing } from './profile-cells.tsx';
-import { type ProfileReview, ReviewCell, ReviewHead } from './subject-review.tsx';
+import { type ProfileReview, ReviewCell, ReviewHead, ReviewUnder } from './subject-review.tsx';
 
 /** Disposition events and milestones (DS, or ADSL's end of study). */
 export function DispositionTable({ events, review }: { events: SubjectEvent[]; review?: ProfileReview | null }) {
@@ -27,6 +27,11 @@ export function DispositionTable({ events, review }: { events: SubjectEvent[]; r
             <TableCell className="min-w-40 py-2">
               <div className="font-medium">{e.decod ?? e.term}</div>
               {e.decod && e.decod !== e.term ? <div className="text-xs text-muted-foreground">{e.term}</div> : null}
+              <ReviewUnder
+                review={review}
+                event={e}
+                label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.decod ?? e.term}`}
+              />
             </TableCell>
             <ReviewCell
               review={review}

@@ -1,7 +1,7 @@
 import type { SubjectEvent } from '@cdp/contracts';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { DateCell, orMissing } from './profile-cells.tsx';
-import { type ProfileReview, ReviewCell, ReviewHead } from './subject-review.tsx';
+import { type ProfileReview, ReviewCell, ReviewHead, ReviewUnder } from './subject-review.tsx';
 
 /** The subject's exposure records (EX or ADEX). */
 export function ExposureTable({ events, review }: { events: SubjectEvent[]; review?: ProfileReview | null }) {
@@ -22,7 +22,10 @@ export function ExposureTable({ events, review }: { events: SubjectEvent[]; revi
       <TableBody>
         {events.map((e, i) => (
           <TableRow key={`${e.dataset}-${e.seq ?? i}`}>
-            <TableCell className="min-w-36 py-2 font-medium">{e.term}</TableCell>
+            <TableCell className="min-w-36 py-2">
+              <div className="font-medium">{e.term}</div>
+              <ReviewUnder review={review} event={e} label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`} />
+            </TableCell>
             <ReviewCell review={review} event={e} label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`} />
             <TableCell className="py-2 whitespace-nowrap tabular-nums">
               {e.dose !== null ? `${e.dose}${e.doseUnit ? ` ${e.doseUnit}` : ''}` : orMissing(null)}

@@ -4,7 +4,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '.
 import { cn } from '../../../lib/cn.ts';
 import { isAbnormal } from '../lib/measurement-model.ts';
 import { DateCell, orMissing } from './profile-cells.tsx';
-import { type ProfileReview, ReviewCell, ReviewHead } from './subject-review.tsx';
+import { type ProfileReview, ReviewCell, ReviewHead, ReviewUnder } from './subject-review.tsx';
 
 /** One test's results (labs or vital signs), a row per record, out-of-range ones flagged. */
 export function LabResultsTable({
@@ -43,6 +43,11 @@ export function LabResultsTable({
                     Baseline
                   </Badge>
                 ) : null}
+                <ReviewUnder
+                  review={review}
+                  event={m}
+                  label={`${m.dataset.toUpperCase()} ${m.seq ?? ''} ${m.test} ${m.visit ?? ''}`}
+                />
               </TableCell>
               <TableCell className="py-2">
                 <DateCell date={m.date} day={m.day} />

@@ -1,7 +1,7 @@
 import type { SubjectEvent } from '@cdp/contracts';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { DateCell, orMissing } from './profile-cells.tsx';
-import { type ProfileReview, ReviewCell, ReviewHead } from './subject-review.tsx';
+import { type ProfileReview, ReviewCell, ReviewHead, ReviewUnder } from './subject-review.tsx';
 
 /** The subject's concomitant medications (CM or ADCM), in time order. */
 export function MedicationsTable({ events, review }: { events: SubjectEvent[]; review?: ProfileReview | null }) {
@@ -30,6 +30,7 @@ export function MedicationsTable({ events, review }: { events: SubjectEvent[]; r
             <TableCell className="min-w-44 py-2">
               <div className="font-medium">{e.term}</div>
               {e.decod && e.decod !== e.term ? <div className="text-xs text-muted-foreground">{e.decod}</div> : null}
+              <ReviewUnder review={review} event={e} label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`} />
             </TableCell>
             <ReviewCell review={review} event={e} label={`${e.dataset.toUpperCase()} ${e.seq ?? ''} ${e.term}`} />
             <TableCell className="min-w-40 py-2 text-muted-foreground">{orMissing(e.indication)}</TableCell>

@@ -8,6 +8,11 @@ export interface SubjectLinkTarget {
   studyId: string;
   /** The list the link is in, remembered when a link is followed (not for every row drawn). */
   list?: () => SubjectList;
+  /**
+   * When the links shown are one page of a longer list (a subject listing's page): where the whole
+   * list is read from, where the page starts and how long the list is, for previous/next past the page.
+   */
+  whole?: Required<Pick<SubjectList, 'source' | 'offset' | 'total'>>;
 }
 
 /**

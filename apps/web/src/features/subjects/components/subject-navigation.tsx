@@ -1,4 +1,4 @@
-import type { SubjectListing } from '@cdp/contracts';
+import type { ListingSubjectIdsResponse, SubjectListing } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { ChevronLeft, ChevronRight } from 'lucide-react';
@@ -6,7 +6,9 @@ import { buttonVariants } from '../../../components/ui/button.tsx';
 import { api } from '../../../lib/api-client.ts';
 import { cn } from '../../../lib/cn.ts';
 import {
+  isCapped,
   isPartial,
+  MAX_SUBJECTS,
   neighbours,
   readSubjectList,
   type SubjectList,
@@ -14,11 +16,17 @@ import {
   wholeSubjectList,
 } from '../subject-links.ts';
 
-/** A page of a drill-down's subject ids, in the listing's order. */
-const readDrillPage: SubjectPageReader = async (source, offset, limit) => {
-  const listing = await api<SubjectListing>(source.path, { query: { ...source.query, offset, limit } });
-  const id = listing.columns.findIndex((c) => c.field === 'subject_id');
-  return id < 0 ? [] : listing.rows.map((row) => String(row[id]));
+/**
+ * A page of a list's subject ids, in its order: from a drill-down (a listing of subjects with their
+ * attributes) or from a subject listing widget's `subject-ids` route (the ids alone).
+ */
+const readSourcePage: SubjectPageReader = async (source, offset, limit) => {
+  const answer = await api<SubjectListing | ListingSubjectIdsResponse>(source.path, {
+    query: { ...source.query, offset, limit },
+  });
+  if ('data' in answer) return answer.data;
+  const id = answer.columns.findIndex((c) => c.field === 'subject_id');
+  return id < 0 ? [] : answer.rows.map((row) => String(row[id]));
 };
 
 /** The remembered list, read whole from its source when it was only a page of it. */
@@ -26,7 +34,7 @@ function useSubjectList(listKey: string | undefined): SubjectList | undefined {
   const remembered = readSubjectList(listKey);
   const whole = useQuery({
     queryKey: ['subject-list', listKey],
-    queryFn: () => wholeSubjectList(listKey ?? '', remembered as SubjectList, readDrillPage),
+    queryFn: () => wholeSubjectList(listKey ?? '', remembered as SubjectList, readSourcePage),
     enabled: listKey !== undefined && isPartial(remembered),
     staleTime: Number.POSITIVE_INFINITY,
     retry: false,
@@ -83,6 +91,7 @@ export function SubjectNavigation({
           {place.index + 1} of {place.total}
         </span>{' '}
         · {list.label}
+        {isCapped(list) ? ` · previous/next walk the first ${MAX_SUBJECTS.toLocaleString()}` : ''}
       </span>
       {step(place.next, 'Next', 'next')}
     </nav>

@@ -1,6 +1,7 @@
 import { REVIEW_PERMISSION, type ReviewRecordStatusDto, type SubjectEvent } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { TableCell, TableHead } from '../../../components/ui/table.tsx';
+import { useMediaQuery } from '../../../lib/use-media-query.ts';
 import { subjectReviewQuery } from '../../review/api/review-api.ts';
 import { MarkControl } from '../../review/components/mark-control.tsx';
 import { ReviewBadge, ReviewChanges } from '../../review/components/review-badge.tsx';
@@ -66,9 +67,19 @@ export function ReviewStatusCell({
   );
 }
 
-/** The Review column's header in a profile table, when the reader sees review status. */
+/**
+ * Whether a profile table has room for a Review column (640 px and wider). Narrower, the record's
+ * mark sits in the row's first cell (`ReviewUnder`), so it is reachable without scrolling the table
+ * sideways; one place at a time, so each control exists once.
+ */
+export function useReviewBeside(): boolean {
+  return useMediaQuery('(min-width: 640px)');
+}
+
+/** The Review column's header in a profile table, when the reader sees review status and there is room. */
 export function ReviewHead({ review }: { review?: ProfileReview | null }) {
-  return review ? <TableHead>Review</TableHead> : null;
+  const beside = useReviewBeside();
+  return review && beside ? <TableHead>Review</TableHead> : null;
 }
 
 /** A profile table row's Review cell: the record of `dataset` + `seq` (labs, medications, history…). */
@@ -81,10 +92,30 @@ export function ReviewCell({
   event: Pick<SubjectEvent, 'dataset' | 'seq'>;
   label: string;
 }) {
-  if (!review) return null;
+  const beside = useReviewBeside();
+  if (!review || !beside) return null;
   return (
     <TableCell className="py-2">
       <ReviewStatusCell review={review} record={matchRecord(review.records, event)} label={label} />
     </TableCell>
+  );
+}
+
+/** The same record's mark under the row's first cell's content, below 640 px (in place of `ReviewCell`). */
+export function ReviewUnder({
+  review,
+  event,
+  label,
+}: {
+  review?: ProfileReview | null;
+  event: Pick<SubjectEvent, 'dataset' | 'seq'>;
+  label: string;
+}) {
+  const beside = useReviewBeside();
+  if (!review || beside) return null;
+  return (
+    <div className="mt-1.5 whitespace-normal" data-review-narrow>
+      <ReviewStatusCell review={review} record={matchRecord(review.records, event)} label={label} />
+    </div>
   );
 }
