@@ -11,7 +11,7 @@ import type { EncoderFailure, EncoderReply, EncoderRequest, PackedColumn } from 
  * thread they take turns; here the reader decodes the next batch while the encoder thread encodes,
  * compresses and writes the last. Each batch is copied once into a buffer that is transferred
  * (not copied again) to the encoder thread and handed back when encoded; at most `IN_FLIGHT`
- * buffers exist, so a fast reader waits for a slow encoder and memory stays bounded (a few MB
+ * buffers exist, so a fast reader waits for a slow encoder and memory stays bounded (about 20 MB
  * beside the row groups the encoder builds, as on one thread).
  *
  * The same file comes out as from `ParquetFileWriter` on the caller's thread (the encoder thread
@@ -177,8 +177,12 @@ export class ThreadedParquetWriter {
   }
 }
 
-/** Batches handed over and not yet encoded: enough to keep both threads busy, few enough to bound memory. */
-const IN_FLIGHT = 3;
+/**
+ * Batches handed over and not yet encoded: enough to keep both threads busy across the scheduling
+ * delays of a loaded machine (about 3 MB each for 8,192 rows of 40 columns), few enough to bound
+ * memory.
+ */
+const IN_FLIGHT = 6;
 /** The encoder's JavaScript heap: two row groups of at most 64 MB each, and room to work. */
 const ENCODER_HEAP_MB = 512;
 
