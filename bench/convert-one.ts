@@ -24,8 +24,11 @@ if (mode === 'read-only') {
   const result = await convertUpload(file, path.basename(file), dir, {
     memoryLimit: process.env.BENCH_DUCKDB_MEMORY ?? '256MB',
     tempDirectory: `${out}.tmp`,
+    // BENCH_ENCODE_THREAD=0 encodes on the reader's thread (the A/B reference of issue 17).
+    ...(process.env.BENCH_ENCODE_THREAD === '0' ? { encodeThreadBytes: Number.POSITIVE_INFINITY } : {}),
   });
   rows = result.datasets.reduce((sum, d) => sum + d.rows, 0);
+  if (process.env.BENCH_PRINT_SHA) console.error(result.datasets.map((d) => d.sha256).join(' '));
   await rm(dir, { recursive: true, force: true });
 }
 const seconds = (performance.now() - started) / 1000;

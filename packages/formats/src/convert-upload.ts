@@ -1,4 +1,4 @@
-import { open, rm } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readDatasetJson } from './dataset-json/read-dataset-json.ts';
@@ -41,7 +41,19 @@ export interface UploadLimits extends DuckDbLimits {
    * limit holds at `WRITER_BYTES` each, at least one).
    */
   memberConcurrency?: number;
+  /**
+   * Files at least this large (XPT and SAS7BDAT) are encoded to Parquet on a thread of their own
+   * while the reader reads on (default `ENCODE_THREAD_BYTES`; `Infinity` never does).
+   */
+  encodeThreadBytes?: number;
 }
+
+/**
+ * From this size a file's Parquet encoding gets a thread of its own. Below it the thread's first
+ * start (a V8 isolate, ~0.1-0.5 s) would cost more than it saves, and an SDTM transfer's domains
+ * are mostly far smaller.
+ */
+export const ENCODE_THREAD_BYTES = 32 * 1024 ** 2;
 
 type Reader = (file: string, options: ReadOptions) => AsyncIterable<DatasetReader>;
 
@@ -271,10 +283,17 @@ async function convertOne(
     };
     const options = format === 'sas7bdat' && limits.catalog ? { ...spill, catalog: limits.catalog } : spill;
     const datasets: ConvertedDataset[] = [];
+    const encodeThread =
+      (format === 'xpt' || format === 'sas7bdat') &&
+      (await stat(file)).size >= (limits.encodeThreadBytes ?? ENCODE_THREAD_BYTES);
     for await (const reader of read(file, options)) {
       // A SAS7BDAT's internal name is often a placeholder ("DATA"); the file name is what users know.
       if (single) reader.info.name = format === 'sas7bdat' ? stem.toUpperCase() : reader.info.name || stem;
-      const converted = await writeParquet(reader, target.next(reader.info.name), { ...limits, fileName: source });
+      const converted = await writeParquet(reader, target.next(reader.info.name), {
+        ...limits,
+        fileName: source,
+        encodeThread,
+      });
       datasets.push({ ...converted, source, format });
     }
     return { datasets };

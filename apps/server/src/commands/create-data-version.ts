@@ -12,6 +12,7 @@ import type { AppContext } from '../lib/context.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
+import { readPhiInputs } from '../phi/protect-version.ts';
 import { sealNewVersion } from '../phi/seal-files.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
@@ -199,10 +200,16 @@ export async function recordDataVersion(
       }
     });
     finalDir = null;
-    // Columns the study classifies as PHI are sealed before anyone is told the version exists.
-    await sealNewVersion(ctx, study.orgId, study.id, id);
-    const created = await ctx.database.tenant(study.orgId, (tx) => findVersion(tx, study.orgId, study.id, id));
+    // One read after the commit gives both the answer (the version as stored) and what sealing
+    // needs (the study's PHI classification and sealed files): reading them in separate
+    // transactions cost a small upload more than some of its members' conversion.
+    const { created, inputs } = await ctx.database.tenant(study.orgId, async (tx) => ({
+      created: await findVersion(tx, study.orgId, study.id, id),
+      inputs: await readPhiInputs(tx, study.orgId, study.id),
+    }));
     if (!created) throw new Error('created data version not found');
+    // Columns the study classifies as PHI are sealed before anyone is told the version exists.
+    await sealNewVersion(ctx, study.orgId, study.id, id, { version: created, inputs });
     return created;
   } catch (error) {
     if (finalDir) await rm(finalDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import type { DatasetColumnType, PhiClass } from '@cdp/contracts';
 import type { AppContext } from '../lib/context.ts';
 import { datasetFile } from '../lib/study-folders.ts';
 import { type PhiAccess, protectVersion } from '../phi/protect-version.ts';
-import { type DatasetRow, findVersion } from '../repositories/data-versions.repo.ts';
+import { type DatasetRow, findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import { outputVersionData } from './output-version-data.ts';
 
 /** One dataset of a version as it lies on disk: the one place a dataset's file is found. */
@@ -91,6 +91,15 @@ export async function rawVersionData(
     if (output) remember(output);
     return output;
   }
+  return rememberVersion(ctx, found);
+}
+
+/**
+ * A data version's datasets from its stored rows, remembered for later reads: for a loader that
+ * has just read (or written) the rows itself, such as a new upload, so it is not read twice.
+ */
+export function rememberVersion(ctx: AppContext, found: VersionWithDatasets): VersionData {
+  const { orgId, studyId, id: versionId } = found.version;
   const data: VersionData = {
     kind: 'source',
     id: versionId,

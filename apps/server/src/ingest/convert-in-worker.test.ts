@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FormatError, writeXpt } from '@cdp/formats';
+import { FormatError, type UploadLimits, writeXpt } from '@cdp/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertInWorker, warmConversionWorker } from './convert-in-worker.ts';
 
@@ -30,9 +30,9 @@ async function xptOf(name: string, values: string[]): Promise<string> {
   return file;
 }
 
-async function convert(file: string) {
+async function convert(file: string, limits: UploadLimits = {}) {
   const outDir = await mkdtemp(path.join(dir, 'out-'));
-  return convertInWorker({ file, fileName: path.basename(file), outDir, limits: {} }, 2);
+  return convertInWorker({ file, fileName: path.basename(file), outDir, limits }, 2);
 }
 
 describe('convertInWorker', () => {
@@ -49,5 +49,15 @@ describe('convertInWorker', () => {
 
     const ex = await convert(await xptOf('ex', ['S-1']));
     expect(ex.datasets.map((d) => [d.name, d.rows])).toEqual([['EX', 1]]);
+  }, 120_000);
+
+  it('starts the Parquet encoder thread from inside the conversion worker, with the same file as a result', async () => {
+    // Every file gets the encoder thread here (from 0 bytes), so the worker's own thread starts it.
+    const file = await xptOf('lb', ['S-1', 'S-2', 'S-3', 'S-4']);
+    const threaded = await convert(file, { encodeThreadBytes: 0 });
+    const inline = await convert(file, { encodeThreadBytes: Number.POSITIVE_INFINITY });
+    expect(threaded.datasets.map((d) => [d.name, d.rows, d.sha256])).toEqual(
+      inline.datasets.map((d) => [d.name, d.rows, d.sha256]),
+    );
   }, 120_000);
 });

@@ -7,10 +7,11 @@ import { datasetSource, maskedExpression } from '@cdp/analytics';
 import { dataVersions, phiSealedFiles, pipelineOutputs } from '@cdp/db';
 import { openDuckDb, quoteIdent, quoteLiteral } from '@cdp/formats';
 import { and, eq } from 'drizzle-orm';
-import { loadVersionData } from '../data/version-data.ts';
+import { loadVersionData, rememberVersion } from '../data/version-data.ts';
 import { enqueueJob } from '../jobs/enqueue.ts';
 import type { AppContext } from '../lib/context.ts';
-import { PIPELINE_ENGINE } from './protect-version.ts';
+import type { VersionWithDatasets } from '../repositories/data-versions.repo.ts';
+import { applyPhiProtection, type PhiInputs, PIPELINE_ENGINE } from './protect-version.ts';
 import { retireSidecar } from './retired-sidecars.ts';
 import { studyDataKey } from './study-keys.ts';
 
@@ -190,6 +191,15 @@ async function updateManifest(
 }
 
 /**
+ * What a caller that has just written a version already read of it, after its commit: the version's
+ * rows and the study's PHI inputs (`readPhiInputs`), so sealing reads neither again.
+ */
+export interface KnownVersion {
+  version: VersionWithDatasets;
+  inputs: PhiInputs;
+}
+
+/**
  * Seals the PHI columns of every file of one version (an uploaded version or a pipeline's output
  * version) as the study's classification says now; unseals columns no longer classified.
  */
@@ -198,11 +208,16 @@ export async function protectVersionFiles(
   orgId: string,
   studyId: string,
   versionId: string,
+  known?: KnownVersion,
 ): Promise<{ sealed: number; unsealed: number }> {
-  const data = await loadVersionData(ctx, orgId, studyId, versionId, PIPELINE_ENGINE);
+  const data = known
+    ? await applyPhiProtection(ctx, rememberVersion(ctx, known.version), PIPELINE_ENGINE, known.inputs)
+    : await loadVersionData(ctx, orgId, studyId, versionId, PIPELINE_ENGINE);
   const result = { sealed: 0, unsealed: 0 };
   if (!data) return result;
-  const sealed = await sealedFilesOf(ctx, orgId, studyId);
+  const sealed = known
+    ? new Map(known.inputs.sealedRows.map((r) => [r.file, r]))
+    : await sealedFilesOf(ctx, orgId, studyId);
   for (const dataset of data.datasets.values()) {
     if (dataset.origin) continue;
     const wanted = dataset.columns.filter((c) => c.phi === 'phi').map((c) => c.name);
@@ -242,16 +257,18 @@ export async function protectStudyFiles(
 /**
  * Right after a version's files are stored (an upload, a pull, a pipeline's output): seals the
  * columns the study already classifies as PHI before the answer leaves. A failure leaves the files
- * to the `phi.protect` job rather than failing a version that is already recorded.
+ * to the `phi.protect` job rather than failing a version that is already recorded. `known`: the
+ * version and PHI inputs the caller read after its commit (an upload), so they are read once.
  */
 export async function sealNewVersion(
   ctx: AppContext,
   orgId: string,
   studyId: string,
   versionId: string,
+  known?: KnownVersion,
 ): Promise<void> {
   try {
-    await protectVersionFiles(ctx, orgId, studyId, versionId);
+    await protectVersionFiles(ctx, orgId, studyId, versionId, known);
   } catch (error) {
     ctx.log.error({ err: error, studyId, versionId }, 'sealing PHI of a new version failed; queued phi.protect');
     await ctx.database.tenant(orgId, (tx) => enqueueJob(tx, 'phi.protect', { orgId, studyId }));
