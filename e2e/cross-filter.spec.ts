@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { openDemoDashboard } from './support/demo-study.ts';
 import { shot, signIn } from './support/session.ts';
 
 /*
@@ -11,18 +12,7 @@ import { shot, signIn } from './support/session.ts';
 
 async function openOverview(page: Page): Promise<void> {
   await signIn(page, 'manager@demo.cdp.local', DEMO_PASSWORD);
-  await page.getByRole('link', { name: 'Studies' }).first().click();
-  await page
-    .getByRole('link', { name: /CDP-301/ })
-    .first()
-    .click();
-  await page.getByRole('link', { name: 'Dashboards' }).click();
-  await page
-    .getByRole('link', { name: /Clinical Study Overview/ })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { name: 'Clinical Study Overview' })).toBeVisible();
-  await expect(page.locator('[data-widget-id][data-state="loading"]')).toHaveCount(0, { timeout: 30_000 });
+  await openDemoDashboard(page, 'Clinical Study Overview', { drawn: true });
 }
 
 async function metric(page: Page, id: string): Promise<number> {

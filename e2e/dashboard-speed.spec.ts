@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { openDemoDashboard } from './support/demo-study.ts';
 import { signIn } from './support/session.ts';
 
 /*
@@ -50,17 +51,7 @@ function countChartSizeReads() {
 }
 
 async function overviewAddress(page: Page): Promise<string> {
-  await page.getByRole('link', { name: 'Studies' }).first().click();
-  await page
-    .getByRole('link', { name: /CDP-301/ })
-    .first()
-    .click();
-  await page.getByRole('link', { name: 'Dashboards' }).click();
-  await page
-    .getByRole('link', { name: /Clinical Study Overview/ })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { name: 'Clinical Study Overview' })).toBeVisible();
+  await openDemoDashboard(page);
   return page.url().split('?')[0] ?? '';
 }
 

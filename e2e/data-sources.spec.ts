@@ -2,6 +2,7 @@ import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { importRoot } from './support/servers.ts';
 import { mainNav, shot, signIn } from './support/session.ts';
 
 /*
@@ -19,13 +20,12 @@ async function at(page: Page, width: number, name: string) {
 }
 
 test('a study manager adds a watched folder, pulls it and sees the new version', async ({ page }) => {
-  const importRoot = process.env.CDP_E2E_IMPORT_ROOT;
-  if (!importRoot) throw new Error('the global setup sets CDP_E2E_IMPORT_ROOT');
+  const root = importRoot();
   const suffix = Date.now().toString(36);
   const folder = `drop-${suffix}`;
   const name = `Drop folder ${suffix}`;
-  await mkdir(path.join(importRoot, folder), { recursive: true });
-  const file = path.join(importRoot, folder, `vs-${suffix}.csv`);
+  await mkdir(path.join(root, folder), { recursive: true });
+  const file = path.join(root, folder, `vs-${suffix}.csv`);
   await writeFile(
     file,
     'USUBJID,VSTESTCD,VSSTRESN\n01-701-1015,SYSBP,128\n01-701-1015,DIABP,82\n01-701-1023,SYSBP,141\n',

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { openDemoDashboard } from './support/demo-study.ts';
 import { signIn } from './support/session.ts';
 
 /*
@@ -10,21 +11,6 @@ import { signIn } from './support/session.ts';
  */
 
 const MANAGER_EMAIL = 'manager@demo.cdp.local';
-
-async function openDemoDashboard(page: Page): Promise<void> {
-  await page.getByRole('link', { name: 'Studies' }).first().click();
-  await page
-    .getByRole('link', { name: /CDP-301/ })
-    .first()
-    .click();
-  await page.getByRole('link', { name: 'Dashboards' }).click();
-  await page
-    .getByRole('link', { name: /Clinical Study Overview/ })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { name: 'Clinical Study Overview' })).toBeVisible();
-  await expect(page.locator('[data-widget-id][data-state="loading"]')).toHaveCount(0, { timeout: 30_000 });
-}
 
 async function exportAs(page: Page, format: string, extension: string, widths: number[] = []): Promise<Buffer> {
   await page.getByRole('button', { name: 'Export', exact: true }).click();
@@ -50,7 +36,7 @@ async function exportAs(page: Page, format: string, extension: string, widths: n
 
 test('a study manager exports the demo dashboard as PDF and Excel, and a widget as CSV', async ({ page }) => {
   await signIn(page, MANAGER_EMAIL, DEMO_PASSWORD);
-  await openDemoDashboard(page);
+  await openDemoDashboard(page, 'Clinical Study Overview', { drawn: true });
 
   const pdf = await exportAs(page, 'PDF document', 'pdf', [1440, 1024, 390]);
   expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');

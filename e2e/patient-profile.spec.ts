@@ -1,5 +1,6 @@
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { openDemoDashboard } from './support/demo-study.ts';
 import { layoutProblems } from './support/layout-check.ts';
 import { shot, signIn } from './support/session.ts';
 
@@ -10,20 +11,6 @@ import { shot, signIn } from './support/session.ts';
  */
 
 const MANAGER_EMAIL = 'manager@demo.cdp.local';
-
-async function openDemoDashboard(page: Page): Promise<void> {
-  await page.getByRole('link', { name: 'Studies' }).first().click();
-  await page
-    .getByRole('link', { name: /CDP-301/ })
-    .first()
-    .click();
-  await page.getByRole('link', { name: 'Dashboards' }).click();
-  await page
-    .getByRole('link', { name: /Clinical Study Overview/ })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { name: 'Clinical Study Overview' })).toBeVisible();
-}
 
 test('a monitor drills from the AE chart to a subject’s profile and steps to the next subject', async ({ page }) => {
   test.setTimeout(120_000);

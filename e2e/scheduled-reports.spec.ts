@@ -2,6 +2,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { importRoot } from './support/servers.ts';
 import { mainNav, shot, signIn } from './support/session.ts';
 
 /*
@@ -103,7 +104,7 @@ test('a study manager schedules a weekly report, previews its runs, sends a test
 
   // A run that fails after its file was made (the outbox folder made unwritable by a plain file in
   // its place) offers "Resend"; resending once mail works again sends the same file: a new run.
-  const outbox = path.join(path.dirname(process.env.CDP_E2E_IMPORT_ROOT ?? ''), 'outbox');
+  const outbox = path.join(path.dirname(importRoot()), 'outbox');
   await rename(outbox, `${outbox}.aside`);
   await writeFile(outbox, 'not a folder');
   try {

@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
+import { openDemoDashboard } from './support/demo-study.ts';
 import { layoutProblems } from './support/layout-check.ts';
 import { signIn } from './support/session.ts';
 
@@ -9,20 +10,6 @@ import { signIn } from './support/session.ts';
  * its row drills to that site's subjects. Screenshots at 1440, 1024 and 390 px.
  */
 
-async function openSiteMonitoring(page: Page): Promise<void> {
-  await page.getByRole('link', { name: 'Studies' }).first().click();
-  await page
-    .getByRole('link', { name: /CDP-301/ })
-    .first()
-    .click();
-  await page.getByRole('link', { name: 'Dashboards' }).click();
-  await page
-    .getByRole('link', { name: /Site monitoring/ })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { name: 'Site monitoring' })).toBeVisible();
-}
-
 async function expectDrawn(page: Page, count: number): Promise<void> {
   await expect(page.locator('[data-widget-id]')).toHaveCount(count);
   await expect(page.locator('[data-widget-id][data-state="loading"]')).toHaveCount(0, { timeout: 30_000 });
@@ -31,7 +18,7 @@ async function expectDrawn(page: Page, count: number): Promise<void> {
 
 test('a monitor reads the site risk of the demo study and drills into the riskiest site', async ({ page }) => {
   await signIn(page, 'monitor@demo.cdp.local', DEMO_PASSWORD);
-  await openSiteMonitoring(page);
+  await openDemoDashboard(page, 'Site monitoring');
   await expectDrawn(page, 2);
 
   const risk = page.locator('[data-widget-id="kri-table"]');
@@ -65,17 +52,7 @@ test('the demo study has a Safety review dashboard whose pages draw (Kaplan-Meie
   page,
 }) => {
   await signIn(page, 'monitor@demo.cdp.local', DEMO_PASSWORD);
-  await page.getByRole('link', { name: 'Studies' }).first().click();
-  await page
-    .getByRole('link', { name: /CDP-301/ })
-    .first()
-    .click();
-  await page.getByRole('link', { name: 'Dashboards' }).click();
-  await page
-    .getByRole('link', { name: /Safety review/ })
-    .first()
-    .click();
-  await expect(page.getByRole('heading', { name: 'Safety review' })).toBeVisible();
+  await openDemoDashboard(page, 'Safety review');
   const pages = page.getByRole('navigation', { name: 'Dashboard pages' });
   await expect(pages.getByText('Time to event')).toHaveCount(0);
   for (const [tab, count] of [

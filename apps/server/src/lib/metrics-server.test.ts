@@ -4,7 +4,7 @@ import { freePort } from '../../../../scripts/cdp-process.ts';
 import { startTestApp, type TestApp } from '../../test/harness.ts';
 import { watchDatabase } from './metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
-import { markShuttingDown } from './shutdown.ts';
+import { markShuttingDown, resetShuttingDown } from './shutdown.ts';
 
 const TOKEN = 'metrics-test-token-0123456789';
 let t: TestApp;
@@ -20,6 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  resetShuttingDown();
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   await t.close();

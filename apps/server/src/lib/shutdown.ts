@@ -11,3 +11,11 @@ export function markShuttingDown(): void {
 export function isShuttingDown(): boolean {
   return shuttingDown;
 }
+
+/**
+ * Back to running. Only for tests: test files share a process (vitest.config.ts, `isolate: false`),
+ * and a file that raised the flag must not leave the next file's server "not ready".
+ */
+export function resetShuttingDown(): void {
+  shuttingDown = false;
+}

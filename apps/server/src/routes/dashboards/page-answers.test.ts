@@ -1,11 +1,9 @@
 import type { Dashboard, DashboardPageData, WidgetDataResponse } from '@cdp/contracts';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everythingUser } from '../../../test/api-key-session.ts';
-import { type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
+import type { Session, Tenant, TestApp } from '../../../test/harness.ts';
+import { type GeneratedVersion, type OverviewStudy, overviewStudy, subjectsIn } from '../../../test/overview-study.ts';
 import { queryCacheTotal } from '../../lib/metrics.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
-import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
 /*
  * The page-data route (`GET …/dashboards/:did/data`) answers through the kept widget answers
@@ -15,12 +13,11 @@ import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
 let t: TestApp;
 let tenant: Tenant;
-let manager: Session;
 let monitor: Session;
 let studyId: string;
-let orgId: string;
 let dashboard: Dashboard;
-const versions: { id: string; dm: string }[] = [];
+let versions: GeneratedVersion[];
+let study: OverviewStudy;
 
 type Page = DashboardPageData['data'];
 type Widget = Page['widgets'][number];
@@ -67,54 +64,9 @@ async function engineRuns(): Promise<number> {
   return (await queryCacheTotal.get()).values.reduce((sum, v) => sum + v.value, 0);
 }
 
-/** Subjects of a stored DM, counted with plain DuckDB SQL apart from the widget code. */
-async function subjectsIn(file: string): Promise<number> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    const reader = await connection.runAndReadAll(
-      `SELECT count(DISTINCT USUBJID) FROM read_parquet('${file.replaceAll("'", "''")}')`,
-    );
-    return Number(reader.getRowsJson()[0]?.[0]);
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
-
-async function load(options: { subjects: number; seed: number }) {
-  const loaded = await loadGeneratedVersion(t.ctx, { id: studyId, orgId }, { ...options, sites: 2 });
-  const dm = loaded.datasets.find((d) => d.name === 'DM');
-  if (!dm) throw new Error('the generated version has no DM');
-  const version = { id: loaded.version.id, dm: datasetFile(t.ctx.config.dataDir, dm, loaded.version.label) };
-  versions.push(version);
-  return version;
-}
-
-async function activate(versionId: string, reason: string) {
-  const res = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/versions/${versionId}/activate`,
-    payload: { reason },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-}
-
 beforeAll(async () => {
-  t = await startTestApp();
-  tenant = await t.tenant();
-  studyId = tenant.study.id;
-  orgId = tenant.org.id;
-  manager = await tenant.as('study_manager');
-  monitor = await tenant.as('clinical_monitor');
-  await load({ subjects: 30, seed: 1 });
-  const res = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Overview', templateId: 'clinical-study-overview' },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  dashboard = res.json().data;
+  study = await overviewStudy();
+  ({ t, tenant, monitor, studyId, dashboard, versions } = study);
 });
 afterAll(() => t.close());
 
@@ -154,36 +106,23 @@ describe('page data through the kept widget answers', () => {
     const [first] = versions;
     if (!first) throw new Error('no first version');
     await page(monitor);
-    const second = await load({ subjects: 45, seed: 2 });
-    await activate(second.id, 'newer cut');
+    const second = await study.load({ subjects: 45, seed: 2 });
+    await study.activate(second.id, 'newer cut');
     const activated = await page(monitor);
     expect(activated.dataVersionId).toBe(second.id);
     expect(dataOf(activated.widgets, 'total-screened').metric?.value).toBe(await subjectsIn(second.dm));
     expect(await subjectsIn(second.dm)).not.toBe(await subjectsIn(first.dm));
-    await activate(first.id, 'wrong cut');
+    await study.activate(first.id, 'wrong cut');
     const rolledBack = await page(monitor);
     expect(rolledBack.dataVersionId).toBe(first.id);
     expect(dataOf(rolledBack.widgets, 'total-screened').metric?.value).toBe(await subjectsIn(first.dm));
   });
 
   it('keeps a masked reader’s page from a cleared reader, and logs every clear read of the page', async () => {
-    const classify = await t.request(manager, {
-      method: 'PUT',
-      url: `/api/studies/${studyId}/phi-columns`,
-      payload: { dataset: 'DM', column: 'RACE', classification: 'phi' },
-    });
-    expect(classify.statusCode, classify.body).toBe(200);
+    await study.classifyPhi('DM', 'RACE');
     const masked = await tenant.as('clinical_monitor');
     const cleared = await everythingUser(t, tenant);
-    const logged = async () =>
-      Number(
-        (
-          await t.admin.query('select count(*)::int as n from phi_access_log where org_id = $1 and user_id = $2', [
-            orgId,
-            cleared.user.id,
-          ])
-        ).rows[0]?.n,
-      );
+    const logged = () => study.phiReadsOf(cleared.user.id);
 
     await page(masked);
     const hidden = await page(masked);

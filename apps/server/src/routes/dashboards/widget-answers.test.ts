@@ -1,10 +1,8 @@
 import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { everythingUser, keySession } from '../../../test/api-key-session.ts';
-import { type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
-import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
+import type { Session, Tenant, TestApp } from '../../../test/harness.ts';
+import { type GeneratedVersion, type OverviewStudy, overviewStudy, subjectsIn } from '../../../test/overview-study.ts';
 
 /*
  * Warm widget answers are kept serialized (`dashboards/widget-answers.ts`) and the dashboard, the
@@ -18,9 +16,9 @@ let tenant: Tenant;
 let manager: Session;
 let monitor: Session;
 let studyId: string;
-let orgId: string;
 let dashboard: Dashboard;
-const versions: { id: string; dm: string }[] = [];
+let versions: GeneratedVersion[];
+let study: OverviewStudy;
 
 type Answer = WidgetDataResponse;
 
@@ -39,55 +37,9 @@ async function answer(session: Session, widget: string, filters?: unknown[]): Pr
 /** The headline number of a metric widget. */
 const headline = (a: Answer) => a.metric?.value;
 
-/** Subjects of a stored DM, counted with plain DuckDB SQL apart from the widget code. */
-async function subjectsIn(file: string, minAge?: number): Promise<number> {
-  const db = await DuckDBInstance.create(':memory:');
-  const connection = await db.connect();
-  try {
-    const where = minAge === undefined ? '' : ` WHERE AGE >= ${minAge}`;
-    const reader = await connection.runAndReadAll(
-      `SELECT count(DISTINCT USUBJID) FROM read_parquet('${file.replaceAll("'", "''")}')${where}`,
-    );
-    return Number(reader.getRowsJson()[0]?.[0]);
-  } finally {
-    connection.closeSync();
-    db.closeSync();
-  }
-}
-
-async function activate(versionId: string, reason: string) {
-  const res = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/versions/${versionId}/activate`,
-    payload: { reason },
-  });
-  expect(res.statusCode, res.body).toBe(200);
-}
-
-async function load(options: { subjects: number; seed: number }) {
-  const loaded = await loadGeneratedVersion(t.ctx, { id: studyId, orgId }, { ...options, sites: 2 });
-  const dm = loaded.datasets.find((d) => d.name === 'DM');
-  if (!dm) throw new Error('the generated version has no DM');
-  const version = { id: loaded.version.id, dm: datasetFile(t.ctx.config.dataDir, dm, loaded.version.label) };
-  versions.push(version);
-  return version;
-}
-
 beforeAll(async () => {
-  t = await startTestApp();
-  tenant = await t.tenant();
-  studyId = tenant.study.id;
-  orgId = tenant.org.id;
-  manager = await tenant.as('study_manager');
-  monitor = await tenant.as('clinical_monitor');
-  await load({ subjects: 30, seed: 1 });
-  const res = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Overview', templateId: 'clinical-study-overview' },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  dashboard = res.json().data;
+  study = await overviewStudy();
+  ({ t, tenant, manager, monitor, studyId, dashboard, versions } = study);
 });
 afterAll(() => t.close());
 
@@ -107,15 +59,15 @@ describe('kept widget answers', () => {
     const [first] = versions;
     if (!first) throw new Error('no first version');
     expect(headline(await answer(monitor, 'total-screened'))).toBe(await subjectsIn(first.dm));
-    const second = await load({ subjects: 45, seed: 2 });
+    const second = await study.load({ subjects: 45, seed: 2 });
     // Loaded but not active: the kept answer still describes the active version, which is right.
     expect(headline(await answer(monitor, 'total-screened'))).toBe(await subjectsIn(first.dm));
-    await activate(second.id, 'newer cut');
+    await study.activate(second.id, 'newer cut');
     const activated = await answer(monitor, 'total-screened');
     expect(activated.meta.versionId).toBe(second.id);
     expect(headline(activated)).toBe(await subjectsIn(second.dm));
     expect(headline(activated)).not.toBe(await subjectsIn(first.dm));
-    await activate(first.id, 'wrong cut');
+    await study.activate(first.id, 'wrong cut');
     const rolledBack = await answer(monitor, 'total-screened');
     expect(rolledBack.meta.versionId).toBe(first.id);
     expect(headline(rolledBack)).toBe(await subjectsIn(first.dm));
@@ -181,23 +133,10 @@ describe('kept widget answers', () => {
   });
 
   it('keep a masked reader’s answer from a cleared reader and back, and log every clear read', async () => {
-    const classify = await t.request(manager, {
-      method: 'PUT',
-      url: `/api/studies/${studyId}/phi-columns`,
-      payload: { dataset: 'DM', column: 'RACE', classification: 'phi' },
-    });
-    expect(classify.statusCode, classify.body).toBe(200);
+    await study.classifyPhi('DM', 'RACE');
     const masked = await tenant.as('clinical_monitor');
     const cleared = await everythingUser(t, tenant);
-    const logged = async () =>
-      Number(
-        (
-          await t.admin.query('select count(*)::int as n from phi_access_log where org_id = $1 and user_id = $2', [
-            orgId,
-            cleared.user.id,
-          ])
-        ).rows[0]?.n,
-      );
+    const logged = () => study.phiReadsOf(cleared.user.id);
 
     // The masked reader first: its answer (races masked) is kept…
     const hidden = await answer(masked, 'demographics');

@@ -1,13 +1,18 @@
 import path from 'node:path';
 import { TENANT_PERMISSIONS, VIEW_PHI } from '@cdp/contracts';
 import { grantRole } from '@cdp/db/testing';
-import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
-import { runJob } from '../../jobs/run-job.ts';
+import { type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
+import {
+  exportDashboard,
+  listingDashboard,
+  runDueReport,
+  type StudyRef,
+  uploadWithPhi,
+  weeklyReport,
+  xlsxCells,
+} from '../../../test/phi-listing.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { fireDueReports } from '../../reports/fire-due-reports.ts';
-import { runScheduledReport } from '../../reports/run-report.ts';
 
 /*
  * HIPAA: an export rendered for a reader cleared for PHI holds PHI in clear, so its file (and its
@@ -37,49 +42,8 @@ let b: Session;
 let phiDashboard: string;
 let plainDashboard: string;
 
-/** A dashboard whose first page is a listing of `columns` of DM. */
-async function listingDashboard(name: string, columns: string[]): Promise<string> {
-  const created = await t.request(a, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name, templateId: 'clinical-study-overview' },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  const dashboard = created.json().data;
-  const document = structuredClone(dashboard.document);
-  const page = document.pages[0];
-  page.widgets = {
-    [Object.keys(page.widgets)[0] as string]: {
-      type: 'table',
-      title: 'Subjects',
-      optionsVersion: 1,
-      options: { columns },
-      data: { dataset: 'DM', mapping: {} },
-    },
-  };
-  const firstId = Object.keys(page.widgets)[0] as string;
-  if (Array.isArray(page.layout)) page.layout = page.layout.filter((l: { i: string }) => l.i === firstId);
-  document.pages = [page];
-  const saved = await t.request(a, {
-    method: 'PUT',
-    url: `/api/studies/${studyId}/dashboards/${dashboard.id}`,
-    payload: { version: dashboard.version, document, comment: `A listing of ${columns.join(', ')}` },
-  });
-  expect(saved.statusCode, saved.body).toBe(200);
-  return dashboard.id;
-}
-
-async function exportAs(session: Session, dashboardId: string): Promise<string> {
-  const queued = await t.request(session, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports`,
-    payload: { format: 'xlsx' },
-  });
-  expect(queued.statusCode, queued.body).toBe(202);
-  const exportId = queued.json().data.id as string;
-  expect(await runJob(t.ctx, 'exports.render', { orgId, exportId })).toMatchObject({ status: 'done' });
-  return exportId;
-}
+const study = (): StudyRef => ({ orgId, studyId });
+const exportAs = (session: Session, dashboardId: string) => exportDashboard(t, session, study(), dashboardId);
 
 async function row(exportId: string): Promise<{ status: string; clear_phi: boolean }> {
   const { rows } = await t.admin.query('select status, clear_phi from exports where id = $1', [exportId]);
@@ -88,22 +52,6 @@ async function row(exportId: string): Promise<{ status: string; clear_phi: boole
 
 const fileUrl = (dashboardId: string, exportId: string, what: 'file' | 'signed-file' | '' = 'file') =>
   `/api/studies/${studyId}/dashboards/${dashboardId}/exports/${exportId}${what ? `/${what}` : ''}`;
-
-/** Every cell of every sheet, as text (a date cell as its ISO date). */
-async function cellsOf(body: Buffer): Promise<string[]> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(body as unknown as ArrayBuffer);
-  const cells: string[] = [];
-  workbook.eachSheet((sheet) =>
-    sheet.eachRow((r) =>
-      r.eachCell((cell) => {
-        const value = cell.value;
-        cells.push(value instanceof Date ? value.toISOString().slice(0, 10) : String(cell.text ?? value));
-      }),
-    ),
-  );
-  return cells;
-}
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -122,23 +70,9 @@ beforeAll(async () => {
   await grantRole(t.database, plain.user, 'no_phi');
   b = { ...(await t.login(plain.user.email)), user: plain.user };
 
-  const upload = await t.request(a, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('dm.csv', DM_CSV),
-  });
-  expect(upload.statusCode, upload.body).toBe(201);
-  for (const column of ['BRTHDTC', 'SUBJINIT']) {
-    const res = await t.request(a, {
-      method: 'PUT',
-      url: `/api/studies/${studyId}/phi-columns`,
-      payload: { dataset: 'DM', column, classification: 'phi' },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-  }
-  expect(await runJob(t.ctx, 'phi.protect', { orgId, studyId })).toMatchObject({ status: 'done' });
-  phiDashboard = await listingDashboard('Birth dates', ['USUBJID', 'BRTHDTC', 'SUBJINIT']);
-  plainDashboard = await listingDashboard('Ages', ['USUBJID', 'AGE']);
+  await uploadWithPhi(t, a, study(), 'dm.csv', DM_CSV, ['BRTHDTC', 'SUBJINIT']);
+  phiDashboard = await listingDashboard(t, a, studyId, 'Birth dates', ['USUBJID', 'BRTHDTC', 'SUBJINIT']);
+  plainDashboard = await listingDashboard(t, a, studyId, 'Ages', ['USUBJID', 'AGE']);
 }, 120_000);
 
 afterAll(() => t?.close());
@@ -150,7 +84,7 @@ describe('exports with PHI in clear', () => {
 
     const mine = await t.request(a, { method: 'GET', url: fileUrl(phiDashboard, exportId) });
     expect(mine.statusCode).toBe(200);
-    const cells = await cellsOf(mine.rawPayload);
+    const cells = await xlsxCells(mine.rawPayload);
     expect(cells).toContain('PHX-001');
     for (const [, birth, initials] of SUBJECTS) {
       expect(cells, 'the cleared export holds the clear birth date').toContain(birth);
@@ -187,7 +121,7 @@ describe('exports with PHI in clear', () => {
     for (const session of [a, b]) {
       const file = await t.request(session, { method: 'GET', url: fileUrl(phiDashboard, exportId) });
       expect(file.statusCode).toBe(200);
-      const cells = await cellsOf(file.rawPayload);
+      const cells = await xlsxCells(file.rawPayload);
       expect(cells).toContain('PHX-001');
       for (const [, birth, initials] of SUBJECTS) {
         expect(cells, 'the masked export has no clear birth date').not.toContain(birth);
@@ -206,7 +140,7 @@ describe('exports with PHI in clear', () => {
     expect(await row(exportId)).toEqual({ status: 'SUCCEEDED', clear_phi: false });
     const file = await t.request(b, { method: 'GET', url: fileUrl(plainDashboard, exportId) });
     expect(file.statusCode).toBe(200);
-    const cells = await cellsOf(file.rawPayload);
+    const cells = await xlsxCells(file.rawPayload);
     expect(cells).toContain('PHX-002');
     expect(cells).toContain('75');
   }, 60_000);
@@ -226,36 +160,20 @@ describe('exports with PHI in clear', () => {
   }, 60_000);
 
   it("a scheduled report's linked file is masked (mail is not access-controlled); one rendered in clear before that is served to cleared readers only", async () => {
-    const created = await t.request(a, {
-      method: 'POST',
-      url: `/api/studies/${studyId}/scheduled-reports`,
-      payload: {
-        name: 'Birth dates weekly',
-        dashboardId: phiDashboard,
-        schedule: { type: 'weekly', days: ['mon'], time: '08:00', timeZone: 'Europe/Berlin' },
-        format: 'xlsx',
-        recipients: [a.user.email],
-        subject: '{study}: {dashboard} on {date}',
-        body: 'The {dashboard} report of {study} for {date}.',
-      },
+    const reportId = await weeklyReport(t, a, studyId, {
+      name: 'Birth dates weekly',
+      dashboardId: phiDashboard,
+      format: 'xlsx',
     });
-    expect(created.statusCode, created.body).toBe(201);
-    const reportId = created.json().data.id as string;
     // Over the attachment limit, without SMTP: the run keeps the file and the mail carries a link.
     const linked: AppContext = { ...t.ctx, config: { ...t.ctx.config, smtpUrl: null, reportAttachmentMaxBytes: 10 } };
-    await t.admin.query(`update scheduled_reports set next_run_at = now() - interval '1 minute' where id = $1`, [
-      reportId,
-    ]);
-    expect((await fireDueReports(linked)).queued).toBeGreaterThanOrEqual(1);
-    const { rows } = await t.admin.query('select id from scheduled_report_runs where report_id = $1', [reportId]);
-    const runId = rows[0].id as string;
-    expect((await runScheduledReport(linked, { orgId, runId })).status).toBe('sent');
+    const runId = await runDueReport(t, linked, orgId, reportId);
     const url = `/api/studies/${studyId}/scheduled-reports/${reportId}/runs/${runId}/file`;
     // The owner is cleared, yet the report's file is masked: anyone who may export the dashboard opens it.
     for (const session of [a, b]) {
       const file = await t.request(session, { method: 'GET', url });
       expect(file.statusCode, file.body).toBe(200);
-      const cells = await cellsOf(file.rawPayload);
+      const cells = await xlsxCells(file.rawPayload);
       expect(cells).toContain('PHX-001');
       expect(cells).not.toContain('1951-03-17');
       expect(cells).toContain('1951');
@@ -271,7 +189,7 @@ describe('exports with PHI in clear', () => {
     ]);
     const mine = await t.request(a, { method: 'GET', url });
     expect(mine.statusCode, mine.body).toBe(200);
-    expect(await cellsOf(mine.rawPayload)).toContain('1951-03-17');
+    expect(await xlsxCells(mine.rawPayload)).toContain('1951-03-17');
     const refused = await t.request(b, { method: 'GET', url });
     expect(refused.statusCode).toBe(403);
     expect(refused.json().error.message).toBe(REFUSAL);

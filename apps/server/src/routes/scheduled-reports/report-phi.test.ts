@@ -4,13 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sharedData } from '@cdp/formats/testing';
-import ExcelJS from 'exceljs';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
-import { runJob } from '../../jobs/run-job.ts';
-import { fireDueReports } from '../../reports/fire-due-reports.ts';
+import { type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
+import {
+  exportDashboard,
+  listingDashboard,
+  runDueReport,
+  uploadWithPhi,
+  weeklyReport,
+  xlsxCells,
+} from '../../../test/phi-listing.ts';
 import { runScheduledReport } from '../../reports/run-report.ts';
 
 /*
@@ -44,60 +49,17 @@ async function nextMail(): Promise<ParsedMail> {
   return mail;
 }
 
-/** Every cell of every sheet, as text (a date cell as its ISO date). */
-async function cellsOf(body: Buffer): Promise<string[]> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(body as unknown as ArrayBuffer);
-  const cells: string[] = [];
-  workbook.eachSheet((sheet) =>
-    sheet.eachRow((r) =>
-      r.eachCell((cell) => {
-        const value = cell.value;
-        cells.push(value instanceof Date ? value.toISOString().slice(0, 10) : String(cell.text ?? value));
-      }),
-    ),
-  );
-  return cells;
-}
-
 async function pdfText(body: Buffer): Promise<string> {
   const file = path.join(scratch, `${received.length}-${Date.now()}.pdf`);
   await writeFile(file, body);
   return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 }
 
-async function createReport(format: 'xlsx' | 'pdf'): Promise<string> {
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/scheduled-reports`,
-    payload: {
-      name: `Birth dates ${format}`,
-      dashboardId,
-      schedule: { type: 'weekly', days: ['mon'], time: '08:00', timeZone: 'Europe/Berlin' },
-      format,
-      recipients: [manager.user.email],
-      subject: '{study}: {dashboard} on {date}',
-      body: 'The {dashboard} report of {study} for {date}.',
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  return created.json().data.id as string;
-}
+const createReport = (format: 'xlsx' | 'pdf') =>
+  weeklyReport(t, manager, studyId, { name: `Birth dates ${format}`, dashboardId, format });
 
 /** Runs the report's due occurrence as the worker would; the run's id. */
-async function runDue(reportId: string): Promise<string> {
-  await t.admin.query(`update scheduled_reports set next_run_at = now() - interval '1 minute' where id = $1`, [
-    reportId,
-  ]);
-  expect((await fireDueReports(t.ctx)).queued).toBeGreaterThanOrEqual(1);
-  const { rows } = await t.admin.query(
-    `select id from scheduled_report_runs where report_id = $1 and status = 'running' order by started_at desc limit 1`,
-    [reportId],
-  );
-  const runId = rows[0].id as string;
-  expect(await runScheduledReport(t.ctx, { orgId, runId })).toMatchObject({ status: 'sent' });
-  return runId;
-}
+const runDue = (reportId: string) => runDueReport(t, t.ctx, orgId, reportId);
 
 /** The export row a run's file came from (matched by SHA-256), and the PHI access log rows naming the run. */
 async function recordsOf(runId: string) {
@@ -113,14 +75,7 @@ async function recordsOf(runId: string) {
 }
 
 async function ownExport(format: 'xlsx' | 'pdf'): Promise<Buffer> {
-  const queued = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports`,
-    payload: { format },
-  });
-  expect(queued.statusCode, queued.body).toBe(202);
-  const exportId = queued.json().data.id as string;
-  expect(await runJob(t.ctx, 'exports.render', { orgId, exportId })).toMatchObject({ status: 'done' });
+  const exportId = await exportDashboard(t, manager, { orgId, studyId }, dashboardId, format);
   const { rows } = await t.admin.query('select clear_phi from exports where id = $1', [exportId]);
   expect(rows[0].clear_phi, 'the signed-in export holds PHI in clear and says so').toBe(true);
   const file = await t.request(manager, {
@@ -168,48 +123,9 @@ beforeAll(async () => {
   subjects = records.map((r) => [r[header.indexOf('USUBJID')] as string, r[at] as string]);
   expect(births.filter((b) => /^\d{4}-\d{2}-\d{2}$/.test(b)).length).toBe(records.length);
 
-  const upload = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('dm.csv', csv),
-  });
-  expect(upload.statusCode, upload.body).toBe(201);
-  const classified = await t.request(manager, {
-    method: 'PUT',
-    url: `/api/studies/${studyId}/phi-columns`,
-    payload: { dataset: 'DM', column: 'BRTHDTC', classification: 'phi' },
-  });
-  expect(classified.statusCode, classified.body).toBe(200);
-  expect(await runJob(t.ctx, 'phi.protect', { orgId, studyId })).toMatchObject({ status: 'done' });
+  await uploadWithPhi(t, manager, { orgId, studyId }, 'dm.csv', csv, ['BRTHDTC']);
 
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Birth dates', templateId: 'clinical-study-overview' },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  const dashboard = created.json().data;
-  const document = structuredClone(dashboard.document);
-  const page = document.pages[0];
-  const firstId = Object.keys(page.widgets)[0] as string;
-  page.widgets = {
-    [firstId]: {
-      type: 'table',
-      title: 'Subjects',
-      optionsVersion: 1,
-      options: { columns: ['USUBJID', 'BRTHDTC', 'AGE'] },
-      data: { dataset: 'DM', mapping: {} },
-    },
-  };
-  if (Array.isArray(page.layout)) page.layout = page.layout.filter((l: { i: string }) => l.i === firstId);
-  document.pages = [page];
-  const saved = await t.request(manager, {
-    method: 'PUT',
-    url: `/api/studies/${studyId}/dashboards/${dashboard.id}`,
-    payload: { version: dashboard.version, document, comment: 'A listing of birth dates' },
-  });
-  expect(saved.statusCode, saved.body).toBe(200);
-  dashboardId = dashboard.id;
+  dashboardId = await listingDashboard(t, manager, studyId, 'Birth dates', ['USUBJID', 'BRTHDTC', 'AGE']);
 }, 180_000);
 
 afterAll(async () => {
@@ -224,7 +140,7 @@ describe('mailed reports mask PHI whoever owns them', () => {
     const runId = await runDue(reportId);
     const mail = await nextMail();
     expect(mail.attachments).toHaveLength(1);
-    const mailed = await cellsOf(mail.attachments[0]?.content as Buffer);
+    const mailed = await xlsxCells(mail.attachments[0]?.content as Buffer);
     expect(mailed).toContain('ABC001');
     const shown = subjects.filter(([id]) => mailed.includes(id));
     expect(shown.length).toBeGreaterThan(10);
@@ -234,7 +150,7 @@ describe('mailed reports mask PHI whoever owns them', () => {
     for (const [, birth] of shown) expect(mailed, 'a masked birth date reads as its year').toContain(birth.slice(0, 4));
     expect(await recordsOf(runId)).toEqual({ exports: [false], logged: 0 });
 
-    const own = await cellsOf(await ownExport('xlsx'));
+    const own = await xlsxCells(await ownExport('xlsx'));
     for (const [id, birth] of shown) {
       expect(own).toContain(id);
       expect(own, 'the signed-in export holds the clear birth date').toContain(birth);
@@ -263,7 +179,7 @@ describe('mailed reports mask PHI whoever owns them', () => {
     expect(res.statusCode, res.body).toBe(202);
     const runId = res.json().data.runId as string;
     expect(await runScheduledReport(t.ctx, { orgId, runId })).toMatchObject({ status: 'sent' });
-    const mailed = await cellsOf((await nextMail()).attachments[0]?.content as Buffer);
+    const mailed = await xlsxCells((await nextMail()).attachments[0]?.content as Buffer);
     for (const birth of births) expect(mailed).not.toContain(birth);
     expect(mailed).toContain(births[0]?.slice(0, 4));
   }, 120_000);

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { VersionList } from '@cdp/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, runCdp } from '../../../scripts/cdp-process.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CdpProcess, freePort, runCdp } from '../../../scripts/cdp-process.ts';
 import { testDatabase } from './test-database.ts';
 
 /**
@@ -16,9 +16,25 @@ import { testDatabase } from './test-database.ts';
 
 const DEMO_PASSWORD = 'Cli-Test-Demo-Pass-2026';
 const run = promisify(execFile);
-const cdp = (mode: string, env: Record<string, string>) => runCdp(mode, { LOG_LEVEL: 'warn', ...env });
+/** Every process a test started: stopped after it, so a test that failed half-way leaves none running. */
+const started: CdpProcess[] = [];
+const cdp = (mode: string, env: Record<string, string>) => {
+  const child = runCdp(mode, { LOG_LEVEL: 'warn', ...env });
+  started.push(child);
+  return child;
+};
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((child) => child.stop(10_000)));
+});
 
-async function until(check: () => boolean | Promise<boolean>, what: string, output: () => string, ms = 90_000) {
+/*
+ * Waits and timeouts are sized for a loaded machine: a first `cdp start` (initdb, migrations, the
+ * demo seed, all through tsx) takes about 30 s on a quiet 2-core box and several minutes at load 20.
+ * This file runs in the `serial` group (vitest.config.ts), alone, so a long wait costs nothing
+ * when all is well.
+ */
+
+async function until(check: () => boolean | Promise<boolean>, what: string, output: () => string, ms = 300_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return;
@@ -148,7 +164,7 @@ describe('cdp start', () => {
     expect(after.data.map((s: { code: string }) => s.code)).toEqual(['CDP-301', 'KEEP-1']);
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
-  }, 180_000);
+  }, 900_000);
 });
 
 describe('the cdp binary', () => {
@@ -158,7 +174,7 @@ describe('the cdp binary', () => {
     for (const mode of ['start', 'api', 'worker', 'migrate', 'seed', 'demo generate']) {
       expect(stdout).toMatch(new RegExp(`^  ${mode} `, 'm'));
     }
-  });
+  }, 300_000);
 });
 
 describe('cdp against an external PostgreSQL (DATABASE_URL)', () => {
@@ -202,5 +218,5 @@ describe('cdp against an external PostgreSQL (DATABASE_URL)', () => {
     const noDatabase = cdp('api', { DATA_DIR: env.DATA_DIR, DATABASE_URL: '' });
     expect(await noDatabase.exited).toBe(1);
     expect(noDatabase.output()).toMatch(/runs against an external database: set DATABASE_URL/);
-  }, 120_000);
+  }, 600_000);
 });
