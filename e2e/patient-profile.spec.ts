@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
 import { openDemoDashboard } from './support/demo-study.ts';
 import { layoutProblems } from './support/layout-check.ts';
