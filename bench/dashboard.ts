@@ -511,7 +511,7 @@ function budgets(data: DataFigures, page: PageFigures | null) {
 function printTable(figures: {
   rows: Record<string, number>;
   data: DataFigures;
-  load: Awaited<ReturnType<typeof loadDashboardData>> & { cpuMsPerPage: CpuSplit };
+  load: Awaited<ReturnType<typeof loadDashboardData>> & { cpuMsPerPage: CpuSplit; loadAverage: number[] };
   page: PageFigures | null;
   pandas: { loadMs: number; computeMs: number };
   ratios: Record<string, number>;

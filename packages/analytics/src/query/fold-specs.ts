@@ -102,7 +102,7 @@ export function unfoldResult(result: QueryResult, part: FoldedPart): QueryResult
   }));
   return {
     columns,
-    rows: rows.map((row) => Object.freeze(part.columns.map((i) => row[i]))),
+    rows: rows.map((row) => Object.freeze(part.columns.map((i) => row[i])) as unknown[]),
     truncated: false,
   };
 }
