@@ -103,7 +103,9 @@ describe.runIf(hasData)('folded queries give the same answers as queries run alo
             const url = `/api/studies/${study.id}/dashboards/${dashboard.id}/data?page=${page.id}&filters=${encodeURIComponent(JSON.stringify(filters))}`;
             const folded = await pageAnswers(folding, study.session, url);
             const separate = await pageAnswers(alone, study.session, url);
-            expect(folded, `${study.name}, ${dashboard.name}, ${page.id}, ${JSON.stringify(filters)}`).toEqual(separate);
+            expect(folded, `${study.name}, ${dashboard.name}, ${page.id}, ${JSON.stringify(filters)}`).toEqual(
+              separate,
+            );
             widgets += folded.filter((w) => w.data).length;
           }
         }
