@@ -12,6 +12,7 @@ import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { writeDatasetCsv } from '../apps/server/src/lib/csv.ts';
 import { loadDashboardData } from './dashboard-load.ts';
 import { summarizeTrace, TRACE_CATEGORIES } from './page-trace.ts';
+import { cpuSplitSeconds } from './process-cpu.ts';
 import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -465,14 +466,56 @@ export async function overviewDashboard(server: BenchServer, token: string, stud
   return { dashboard, widgetIds, base: `${url}/${dashboard.id}` };
 }
 
+interface CpuSplit {
+  total: number;
+  node: number;
+  duckdb: number;
+  postgres: number;
+}
+
+function cpuDelta(
+  before: ReturnType<typeof cpuSplitSeconds>,
+  after: ReturnType<typeof cpuSplitSeconds>,
+  per = 1,
+): CpuSplit {
+  if (!before || !after) return { total: Number.NaN, node: Number.NaN, duckdb: Number.NaN, postgres: Number.NaN };
+  const of = (k: 'main' | 'threads' | 'children') => Math.round(((after[k] - before[k]) * 1000) / per);
+  const node = of('main');
+  const duckdb = of('threads');
+  const postgres = of('children');
+  return { total: node + duckdb + postgres, node, duckdb, postgres };
+}
+
+/**
+ * Each widget alone, asked for three times with a filter no request used before (an upper age
+ * bound, which the load's ranges never use alone): the server's CPU for it, split between Node's
+ * main thread, its other threads (DuckDB) and PostgreSQL. /proc counts in 10 ms ticks, hence three.
+ */
+async function coldWidgetCpu(server: BenchServer, base: string, token: string, widgetIds: string[]) {
+  const out: Record<string, CpuSplit> = {};
+  for (const id of widgetIds) {
+    const before = cpuSplitSeconds(server.pid());
+    for (let i = 0; i < 3; i++)
+      await dataRound(base, token, [id], [{ field: 'age', op: 'le', value: 61 + i + 3 * widgetIds.indexOf(id) }]);
+    out[id] = cpuDelta(before, cpuSplitSeconds(server.pid()), 3);
+  }
+  return out;
+}
+
 /**
  * First ever (new version, nothing cached), then cold rounds (each a filter no round used before),
  * then warm rounds repeating the first cold round's filter.
  */
-async function dataTimings(base: string, token: string, widgetIds: string[]) {
+async function dataTimings(server: BenchServer, base: string, token: string, widgetIds: string[]) {
   const first = await dataRound(base, token, widgetIds, []);
   const cold = [];
-  for (let i = 0; i < COLD_ROUNDS; i++) cold.push(await dataRound(base, token, widgetIds, ageAtLeast(18 + i)));
+  const coldCpu: CpuSplit[] = [];
+  for (let i = 0; i < COLD_ROUNDS; i++) {
+    const before = cpuSplitSeconds(server.pid());
+    cold.push(await dataRound(base, token, widgetIds, ageAtLeast(18 + i)));
+    coldCpu.push(cpuDelta(before, cpuSplitSeconds(server.pid())));
+  }
+  const widgetCpu = await coldWidgetCpu(server, base, token, widgetIds);
   const warm = [];
   for (let i = 0; i < WARM_ROUNDS; i++) warm.push(await dataRound(base, token, widgetIds, ageAtLeast(18)));
   const coldMs = cold.map((r) => r.ms);
@@ -483,7 +526,16 @@ async function dataTimings(base: string, token: string, widgetIds: string[]) {
       .map((w) => ({ id: w.id, ms: ms(w.ms), serverMs: w.serverMs, cached: w.cached, ignored: w.ignored }));
   return {
     firstEverMs: ms(first.ms),
-    cold: { rounds: coldMs.map(ms), medianMs: ms(median(coldMs)), maxMs: ms(Math.max(...coldMs)) },
+    cold: {
+      rounds: coldMs.map(ms),
+      medianMs: ms(median(coldMs)),
+      maxMs: ms(Math.max(...coldMs)),
+      /** Server CPU per cold page (12 widgets), ms: Node's main thread, its other threads (DuckDB), PostgreSQL. */
+      cpuMsPerPage: coldCpu,
+      cpuMsPerPageMedian: median(coldCpu.map((c) => c.total)),
+    },
+    /** Server CPU of each widget asked for alone with a filter no request used (mean of 3), ms. */
+    coldWidgetCpu: widgetCpu,
     warm: { rounds: WARM_ROUNDS, medianMs: ms(median(warmMs)), p95Ms: ms(percentile(warmMs, 0.95)) },
     /** Slowest first: wall time to the widget's answer, the server's `meta.ms`, whether all was cached. */
     firstEverWidgets: perWidget(first.widgets),
@@ -525,7 +577,7 @@ function budgets(data: DataFigures, page: PageFigures | null) {
 function printTable(figures: {
   rows: Record<string, number>;
   data: DataFigures;
-  load: Awaited<ReturnType<typeof loadDashboardData>>;
+  load: Awaited<ReturnType<typeof loadDashboardData>> & { cpuMsPerPage: CpuSplit; loadAverage: number[] };
   page: PageFigures | null;
   pandas: { loadMs: number; computeMs: number };
   ratios: Record<string, number>;
@@ -537,6 +589,14 @@ function printTable(figures: {
   );
   line('data, first ever (new version)', verdict(b.firstEverData));
   line(`data, cold median (${COLD_ROUNDS} new filters)`, `${data.cold.medianMs} ms`);
+  const cpuText = (c: CpuSplit) => `${c.total} ms (Node ${c.node}, DuckDB ${c.duckdb}, PostgreSQL ${c.postgres})`;
+  line('server CPU per cold page, median', `${data.cold.cpuMsPerPageMedian} ms`);
+  for (const c of data.cold.cpuMsPerPage) line('  a cold page', cpuText(c));
+  line('server CPU per page under load', cpuText(load.cpuMsPerPage));
+  line('load average at the end of the load', load.loadAverage.join(' '));
+  console.log('  server CPU per widget alone, cold (mean of 3)');
+  for (const [id, c] of Object.entries(data.coldWidgetCpu).sort((a, b) => b[1].total - a[1].total))
+    line(`    ${id}`, cpuText(c));
   line('data, cold max', verdict(b.coldDataMax));
   line(`data, warm median (${WARM_ROUNDS} rounds)`, `${data.warm.medianMs} ms`);
   line('data, warm p95', verdict(b.warmDataP95));
@@ -721,10 +781,17 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   const loaded = await loadStudy(server, token, study.id, files);
   const { dashboard, widgetIds, base } = await overviewDashboard(server, token, study.id, loaded.versionId);
   if (process.env.BENCH_DASHBOARD === 'page') return benchDashboardPage(server, study, dashboard.id);
-  const { firstRound, ...data } = await dataTimings(base, token, widgetIds);
+  const { firstRound, ...data } = await dataTimings(server, base, token, widgetIds);
   // BENCH_LOAD_MODE=widgets: the load as the web app made it before, one request per widget.
   const loadMode = process.env.BENCH_LOAD_MODE === 'widgets' ? 'widgets' : 'page';
-  const load = await loadDashboardData(server, base, widgetIds, Number(process.env.BENCH_DURATION ?? 30), loadMode);
+  const cpuBeforeLoad = cpuSplitSeconds(server.pid());
+  const loaded40 = await loadDashboardData(server, base, widgetIds, Number(process.env.BENCH_DURATION ?? 30), loadMode);
+  const load = {
+    ...loaded40,
+    /** Server CPU per filter change (one page of 12 widgets) under the load, ms. */
+    cpuMsPerPage: cpuDelta(cpuBeforeLoad, cpuSplitSeconds(server.pid()), Math.max(1, loaded40.filterChanges)),
+    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
 
   const reference = await pandasReference(files.dir);
   const pandas = {

@@ -38,3 +38,42 @@ export function treeCpuSeconds(rootPid: number | undefined): number | null {
   }
   return ticks / TICKS_PER_SECOND;
 }
+
+function ticksOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * `treeCpuSeconds` split three ways, for where a request's CPU goes: the server's main thread
+ * (JavaScript: routes, widget code, serialization), its other threads (DuckDB runs its queries on
+ * libuv's worker threads; V8's GC helpers are there too, a small share) and its descendant
+ * processes (the embedded PostgreSQL and its backends). Null where /proc is missing.
+ */
+export function cpuSplitSeconds(
+  rootPid: number | undefined,
+): { main: number; threads: number; children: number } | null {
+  if (rootPid === undefined) return null;
+  const total = treeCpuSeconds(rootPid);
+  if (total === null) return null;
+  try {
+    let main = 0;
+    let threads = 0;
+    for (const tid of readdirSync(`/proc/${rootPid}/task`)) {
+      try {
+        const ticks = ticksOfStat(readFileSync(`/proc/${rootPid}/task/${tid}/stat`, 'utf8'));
+        if (Number(tid) === rootPid) main += ticks;
+        else threads += ticks;
+      } catch {
+        // The thread ended while we read (its time stays in the process's total).
+      }
+    }
+    const own = ticksOfStat(readFileSync(`/proc/${rootPid}/stat`, 'utf8')) / TICKS_PER_SECOND;
+    main /= TICKS_PER_SECOND;
+    // Threads that ended are counted in the process's own total but not under task/.
+    threads = Math.max(threads / TICKS_PER_SECOND, own - main);
+    return { main, threads, children: Math.max(0, total - own) };
+  } catch {
+    return null;
+  }
+}

@@ -93,6 +93,11 @@ const Env = z.object({
    * (every core), measured page for page in one run (docs/decisions.md, "Cold query cost").
    */
   DASHBOARD_QUERY_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  /**
+   * Fold aggregates of the same rows that a page asks for together (Total screened, Screen
+   * failures, Subject Flow's counts) into one DuckDB query: `false` runs each as its own (same answers).
+   */
+  DASHBOARD_QUERY_FOLD: z.enum(['true', 'false']).default('true'),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
   /**
@@ -218,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     exportListingMaxRows: e.EXPORT_LISTING_MAX_ROWS,
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
+    dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     secretKey: e.CDP_SECRET_KEY ?? null,

@@ -2,7 +2,14 @@ import { type ParsedQuerySpec, type QueryResult, QuerySpec, type QuerySpec as Qu
 import { quoteIdent } from '@cdp/formats';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { QueryError } from '../query-error.ts';
-import { compileGroup, compileMeasure, type Output, resultType } from './compile-aggregate.ts';
+import {
+  boxPlotMeasures,
+  compileGroup,
+  compileMeasure,
+  hasTukey,
+  type Output,
+  resultType,
+} from './compile-aggregate.ts';
 import { filterConditions } from './compile-filter.ts';
 import {
   columnOf,
@@ -219,6 +226,7 @@ function rowParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sq
 
 function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sql): Parts {
   if (spec.topN) return topNParts(spec, spec.topN, scope, from, where);
+  if (hasTukey(spec.measures)) return boxPlotParts(spec, scope, from, where);
   const groups = spec.groupBy.map((g, i) => compileGroup(g, scope, `groupBy[${i}]`));
   const measures = spec.measures.map((m, i) => compileMeasure(m, scope, `measures[${i}]`));
   checkOutputNames([...groups, ...measures]);
@@ -230,6 +238,37 @@ function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, whe
     with: raw(''),
     core: sql`SELECT ${selectList(outputs)} FROM ${from}${where}${groupBy}`,
     order: orderBy(spec, outputs, groupKeys),
+  };
+}
+
+/**
+ * The groups and box-plot measures in two levels (`boxPlotMeasures`): the rows are read once into
+ * `base` (only the columns named), grouped with one quantile list and one value list per measured
+ * values, and the whiskers and outliers taken from those lists above the aggregation. With a top N
+ * the inner query is the top N's (`_r` its rank, for the order).
+ */
+function boxPlotParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sql): Parts {
+  const picked = new PickedScope(scope);
+  const groups = spec.groupBy.map((g, i) => compileGroup(g, picked, `groupBy[${i}]`));
+  const measures = boxPlotMeasures(spec.measures, picked);
+  checkOutputNames([...groups, ...measures.outputs]);
+  const groupKeys = range(groups.length);
+  const base = sql`base AS MATERIALIZED (SELECT ${joinSql(picked.picked, ', ')} FROM ${from}${where})`;
+  const top = spec.topN ? topNFrame(spec, spec.topN, groups, compileMeasure, picked) : null;
+  const innerGroups = (top?.groups ?? groups).map((g, i) => sql`${g.expr} AS ${raw(`_g${i}`)}`);
+  const inner = joinSql([...innerGroups, ...(top ? [raw('top_keys.r AS _r')] : []), ...measures.inner], ', ');
+  const groupList = groupKeys.map((i) => i + 1).join(', ');
+  const groupBy = raw(top ? ` GROUP BY top_keys.r, ${groupList}` : groups.length > 0 ? ` GROUP BY ${groupList}` : '');
+  const source = top ? sql`base AS b LEFT JOIN top_keys ON ${top.join}` : raw('base AS b');
+  const outputs = [
+    ...(top?.groups ?? groups).map((g, i): Output => ({ ...g, expr: raw(`_g${i}`) })),
+    ...measures.outputs,
+  ];
+  return {
+    outputs,
+    with: top ? sql`WITH ${base}, ${top.ctes} ` : sql`WITH ${base} `,
+    core: sql`SELECT ${selectList(outputs)} FROM (SELECT ${inner} FROM ${source}${groupBy}) AS agg`,
+    order: top ? ['_r IS NULL', ...orderBy(spec, outputs, groupKeys, ['_r'])] : orderBy(spec, outputs, groupKeys),
   };
 }
 
@@ -251,28 +290,63 @@ function topNParts(
   where: Sql,
 ): Parts {
   const picked = new PickedScope(scope);
-  const groups = spec.groupBy.map((g, i) => compileGroup(g, picked, `groupBy[${i}]`));
+  const plainGroups = spec.groupBy.map((g, i) => compileGroup(g, picked, `groupBy[${i}]`));
   const measures = spec.measures.map((m, i) => compileMeasure(m, picked, `measures[${i}]`));
-  checkOutputNames([...groups, ...measures]);
-  const groupKeys = range(groups.length);
-  const keyIndex = named(groups, topN.key, 'group', 'topN.key');
-  const by = measures[named(measures, topN.by, 'measure', 'topN.by')] as Output;
-  const key = groups[keyIndex] as Output;
-  const keyText = key.type === 'string' ? key.expr : sql`CAST(${key.expr} AS VARCHAR)`;
-  groups[keyIndex] = {
-    ...key,
-    type: 'string',
-    expr: sql`CASE WHEN top_keys.r IS NULL THEN ${param(topN.other)} ELSE ${keyText} END`,
-  };
-  const outputs = [...groups, ...measures];
+  checkOutputNames([...plainGroups, ...measures]);
+  const groupKeys = range(plainGroups.length);
+  const top = topNFrame(spec, topN, plainGroups, (_m, _s, at) => measureNamed(measures, at), picked);
+  const outputs = [...top.groups, ...measures];
   const groupBy = raw(` GROUP BY top_keys.r, ${groupKeys.map((i) => i + 1).join(', ')}`);
   const base = sql`base AS MATERIALIZED (SELECT ${joinSql(picked.picked, ', ')} FROM ${from}${where})`;
   return {
     outputs,
-    with: sql`WITH ${base}, key_totals AS (SELECT ${keyText} AS k, ${by.expr} AS m FROM base AS b GROUP BY 1), top_keys AS (SELECT k, row_number() OVER (ORDER BY m DESC NULLS LAST, k ASC NULLS LAST) AS r FROM key_totals QUALIFY r <= ${param(topN.n)}) `,
-    core: sql`SELECT ${selectList(outputs)} FROM base AS b LEFT JOIN top_keys ON ${keyText} IS NOT DISTINCT FROM top_keys.k${groupBy}`,
+    with: sql`WITH ${base}, ${top.ctes} `,
+    core: sql`SELECT ${selectList(outputs)} FROM base AS b LEFT JOIN top_keys ON ${top.join}${groupBy}`,
     // Other last whatever the spec's order; ties of that order go by rank.
     order: ['top_keys.r IS NULL', ...orderBy(spec, outputs, groupKeys, ['top_keys.r'])],
+  };
+}
+
+/** The already compiled measure at `measures[i]` (the position `topNFrame` asks for). */
+function measureNamed(measures: readonly Output[], at: string): Output {
+  const index = Number(/\[(\d+)\]$/.exec(at)?.[1] ?? -1);
+  const found = measures[index];
+  if (!found) throw new QueryError(`${at}: no such measure`, at);
+  return found;
+}
+
+/**
+ * The top N's ranking over `base`: `key_totals` (the `by` measure per key) and `top_keys` (the first
+ * N keys by it), the groups with the key relabelled (Other outside the top N), and the join of
+ * `base AS b` to `top_keys`.
+ */
+function topNFrame(
+  spec: ParsedQuerySpec,
+  topN: NonNullable<ParsedQuerySpec['topN']>,
+  groups: readonly Output[],
+  measureAt: (measure: ParsedQuerySpec['measures'][number], scope: QueryScope, at: string) => Output,
+  scope: QueryScope,
+): { groups: Output[]; ctes: Sql; join: Sql } {
+  const keyIndex = named(groups, topN.key, 'group', 'topN.key');
+  const byIndex = spec.measures.findIndex((m) => m.as === topN.by);
+  const byAt = byIndex >= 0 ? byIndex : spec.measures.findIndex((m) => m.as.toLowerCase() === topN.by.toLowerCase());
+  if (byAt < 0) {
+    const names = spec.measures.map((m) => m.as).join(', ');
+    throw new QueryError(`topN.by: no measure is named "${topN.by}" in this query (there are: ${names})`, 'topN.by');
+  }
+  const by = measureAt(spec.measures[byAt] as ParsedQuerySpec['measures'][number], scope, `measures[${byAt}]`);
+  const key = groups[keyIndex] as Output;
+  const keyText = key.type === 'string' ? key.expr : sql`CAST(${key.expr} AS VARCHAR)`;
+  const relabelled = [...groups];
+  relabelled[keyIndex] = {
+    ...key,
+    type: 'string',
+    expr: sql`CASE WHEN top_keys.r IS NULL THEN ${param(topN.other)} ELSE ${keyText} END`,
+  };
+  return {
+    groups: relabelled,
+    ctes: sql`key_totals AS (SELECT ${keyText} AS k, ${by.expr} AS m FROM base AS b GROUP BY 1), top_keys AS (SELECT k, row_number() OVER (ORDER BY m DESC NULLS LAST, k ASC NULLS LAST) AS r FROM key_totals QUALIFY r <= ${param(topN.n)})`,
+    join: sql`${keyText} IS NOT DISTINCT FROM top_keys.k`,
   };
 }
 

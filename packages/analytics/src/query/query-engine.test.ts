@@ -69,7 +69,8 @@ describe('cache', () => {
   });
 
   it('runs at most maxConcurrent queries at once, the rest queued; identical ones take no second turn', async () => {
-    const engine = newEngine({ maxConcurrent: 2 });
+    // Unfolded: folded, these four counts on DM would be one query (fold-specs.test.ts).
+    const engine = newEngine({ maxConcurrent: 2, fold: false });
     const specs = [20, 30, 40, 50].map((age) => ({ ...bySex, where: [filter('DM', 'AGE', 'gt', age)] }));
     const runs = [...specs, specs[0] as QuerySpec].map((spec) => engine.run(spec, study.resolve, { cacheKey: 'v1' }));
     expect(engine.load).toEqual({ running: 2, waiting: 2 });

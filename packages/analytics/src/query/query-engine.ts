@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { QueryResult, QuerySpec, ResultColumnType } from '@cdp/contracts';
+import type { ParsedQuerySpec, QueryResult, QuerySpec, ResultColumnType } from '@cdp/contracts';
 import { type DuckDbLimits, type OpenDuckDb, openDuckDb } from '@cdp/formats';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { StoredDataset } from '../dataset-store.ts';
 import { QueryError } from '../query-error.ts';
 import { jsonCell } from '../values.ts';
 import { type CompiledQuery, compileQuery, parseQuerySpec } from './compile-query.ts';
+import { type FoldedPart, foldable, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
 import { specKey } from './spec-key.ts';
@@ -21,6 +23,23 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * starts). Default 12. Identical queries never count twice: they share one run.
    */
   maxConcurrent?: number;
+  /**
+   * Fold aggregates of the same rows asked for together into one query (`fold-specs.ts`): default
+   * true. False runs every spec as its own query (the tests compare both).
+   */
+  fold?: boolean;
+}
+
+/** A spec waiting for the end of the current turn of the event loop, to be folded with others of its frame. */
+interface FoldMember {
+  parsed: ParsedQuerySpec;
+  compiled: CompiledQuery;
+  resolve: (result: QueryResult) => void;
+  reject: (error: unknown) => void;
+}
+interface FoldGroup {
+  datasets: DatasetResolver;
+  members: FoldMember[];
 }
 
 export interface QueryRun {
@@ -55,6 +74,33 @@ function frozen<T extends object>(value: T): T {
   return value;
 }
 
+/**
+ * The fold group a spec joins (data, frame and how its datasets read for this reader), or null when
+ * it runs alone: not foldable, or it reads PHI in clear (each such read is noted for the access log
+ * when its SQL is built, and a folded query would note it again under another reader's request).
+ */
+function foldFrame(parsed: ParsedQuerySpec, datasets: DatasetResolver, cacheKey: string): string | null {
+  if (!foldable(parsed)) return null;
+  const names = [parsed.from, ...parsed.joins.map((j) => j.dataset), ...parsed.exists.map((e) => e.dataset)];
+  const sources = names.map((name) => datasets(name));
+  if (sources.some((d) => !d || d.onRead !== undefined)) return null;
+  // The files and masked or sealed columns the reader reads: two readers' specs fold only when equal.
+  return `${cacheKey}\n${frameOf(parsed)}\n${sources.map((d) => (d ? viewOf(d) : '')).join('\n')}`;
+}
+
+const VIEWS = new WeakMap<StoredDataset, string>();
+
+/** A digest of how a dataset reads for its reader (file, key, sealed and masked columns), once per dataset object. */
+function viewOf(dataset: StoredDataset): string {
+  const known = VIEWS.get(dataset);
+  if (known) return known;
+  const view = createHash('sha256')
+    .update(JSON.stringify([dataset.file, dataset.encryptionKey ?? null, dataset.sealed ?? null, dataset.columns]))
+    .digest('hex');
+  VIEWS.set(dataset, view);
+  return view;
+}
+
 /** Integers as numbers while they are exact, else as their digits (the contract's rule for bigints). */
 function cell(type: ResultColumnType, value: unknown): unknown {
   if (type === 'integer' && typeof value === 'string') {
@@ -80,6 +126,10 @@ export class QueryEngine {
   private readonly inFlight = new Map<string, Promise<QueryResult>>();
   private readonly timeoutMs: number;
   private readonly limiter: WorkLimiter;
+  private readonly fold: boolean;
+  /** Foldable specs asked for in this turn of the event loop, by data and frame. */
+  private pendingFolds = new Map<string, FoldGroup>();
+  private started = 0;
   private closed = false;
   /** Set once the database is closed: no connection of it may be touched again (a native crash). */
   private gone = false;
@@ -90,6 +140,12 @@ export class QueryEngine {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cache = new LruCache(options.cacheEntries ?? 500);
     this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
+    this.fold = options.fold ?? true;
+  }
+
+  /** DuckDB queries started so far (a folded query counts once): what folding saves, for tests and metrics. */
+  get queriesRun(): number {
+    return this.started;
   }
 
   /** Queries running and waiting for a turn now. */
@@ -136,8 +192,9 @@ export class QueryEngine {
     const running = this.inFlight.get(key);
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
-    const promise = this.limiter
-      .run(() => this.execute(compiled))
+    const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
+    const work = frame ? this.joinFold(frame, parsed, compiled, datasets) : this.runAlone(compiled);
+    const promise = work
       .then((result) => {
         this.cache.set(key, result);
         return result;
@@ -145,6 +202,75 @@ export class QueryEngine {
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, promise);
     return { result: await promise, cached: false, ms: elapsed() };
+  }
+
+  private runAlone(compiled: CompiledQuery): Promise<QueryResult> {
+    return this.limiter.run(() => this.execute(compiled));
+  }
+
+  /**
+   * Parks a foldable spec until the end of this turn of the event loop: a page's widgets ask for
+   * their queries in one synchronous pass, so specs of the same frame asked for together (Total
+   * screened, Screen failures, Subject Flow's counts on DM) are then answered by one query.
+   */
+  private joinFold(
+    frame: string,
+    parsed: ParsedQuerySpec,
+    compiled: CompiledQuery,
+    datasets: DatasetResolver,
+  ): Promise<QueryResult> {
+    return new Promise<QueryResult>((resolve, reject) => {
+      if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
+      const group = this.pendingFolds.get(frame) ?? { datasets, members: [] };
+      group.members.push({ parsed, compiled, resolve, reject });
+      this.pendingFolds.set(frame, group);
+    });
+  }
+
+  private flushFolds(): void {
+    const groups = [...this.pendingFolds.values()];
+    this.pendingFolds = new Map();
+    for (const group of groups) void this.runFolded(group);
+  }
+
+  /**
+   * One query for the group's specs, each result picked back out. Whatever keeps the folded query
+   * from answering (it cannot be built, fails, or is cut at the row limit) runs each spec alone, so
+   * each gets the answer, or the error, it would have had; a time-out is every member's.
+   */
+  private async runFolded({ datasets, members }: FoldGroup): Promise<void> {
+    const alone = (member: FoldMember) => this.runAlone(member.compiled).then(member.resolve, member.reject);
+    const [only] = members;
+    if (only && members.length === 1) return alone(only);
+    let plan: { compiled: CompiledQuery; parts: FoldedPart[] } | null = null;
+    try {
+      const folded = foldSpecs(members.map((m) => m.parsed));
+      if (folded) plan = { compiled: compileQuery(folded.spec, datasets), parts: folded.parts };
+    } catch {
+      plan = null;
+    }
+    if (!plan) {
+      for (const member of members) void alone(member);
+      return;
+    }
+    const { compiled, parts } = plan;
+    let result: QueryResult;
+    try {
+      result = await this.runAlone(compiled);
+    } catch (error) {
+      if (error instanceof QueryTimeoutError) for (const member of members) member.reject(error);
+      else for (const member of members) void alone(member);
+      return;
+    }
+    if (result.truncated) {
+      for (const member of members) void alone(member);
+      return;
+    }
+    members.forEach((member, i) => {
+      const part = parts[i];
+      if (part) member.resolve(frozen(unfoldResult(result, part)));
+      else void alone(member);
+    });
   }
 
   /** Interrupts running queries and closes the database; `run` fails afterwards. */
@@ -218,6 +344,7 @@ export class QueryEngine {
    * rather than reused.
    */
   private async execute(compiled: CompiledQuery): Promise<QueryResult> {
+    this.started++;
     const connection = await this.acquire();
     let timer: NodeJS.Timeout | undefined;
     let repeat: NodeJS.Timeout | undefined;

@@ -20,6 +20,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
     threads: ctx.config.dashboardQueryThreads,
+    fold: ctx.config.dashboardQueryFold,
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();

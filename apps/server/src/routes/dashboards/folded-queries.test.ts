@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Dashboard } from '@cdp/contracts';
+import { buildZip, sharedData } from '@cdp/formats/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
+
+/*
+ * Folded queries (DASHBOARD_QUERY_FOLD, packages/analytics/src/query/fold-specs.ts) must not change
+ * a single number: every page of the Clinical Study Overview and the Safety Review, on the CDISC
+ * pilot's original SDTM and on the demo generator's study (with LB), under several filter states,
+ * answered by an app that folds and by one that runs every spec alone, over the same stored files.
+ * The numbers themselves are checked against plain SQL in pilot-sdtm.test.ts and real-data.test.ts,
+ * which run with folding on (the default).
+ */
+
+const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
+const hasData = existsSync(path.join(SDTM, 'dm.xpt'));
+if (!hasData) console.warn(`folded-query tests skipped: ${SDTM} is absent (see the shared data README)`);
+
+const TEMPLATES = ['clinical-study-overview', 'safety-review'];
+const FILTER_STATES = [
+  [],
+  [{ field: 'age', op: 'ge', value: 70 }],
+  [
+    { field: 'arm', op: 'in', value: ['Placebo'] },
+    { field: 'sex', op: 'in', value: ['F'] },
+  ],
+  // A chart's click on an event-level category: the other widgets keep the subjects with such an event.
+  [{ field: 'ae_body_system', op: 'in', value: ['GASTROINTESTINAL DISORDERS'], src: 'ae-by-soc' }],
+];
+
+let folding: TestApp;
+let alone: TestApp;
+const studies: Array<{ name: string; id: string; session: Session; dashboards: Dashboard[] }> = [];
+
+beforeAll(async () => {
+  if (!hasData) return;
+  folding = await startTestApp({}, { reuseConversions: true });
+  // The same database and data folder: the second app reads the very files the first one stored.
+  alone = await startTestApp({ dataDir: folding.ctx.config.dataDir, dashboardQueryFold: false });
+  for (const name of ['pilot SDTM', 'demo study']) {
+    const tenant = await folding.tenant();
+    const session = await tenant.as('study_manager');
+    if (name === 'pilot SDTM') {
+      const files = (await readdir(SDTM)).filter((f) => f.endsWith('.xpt'));
+      const zip = buildZip(
+        await Promise.all(files.map(async (file) => ({ name: file, data: await readFile(path.join(SDTM, file)) }))),
+      );
+      const res = await folding.request(session, {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/uploads`,
+        ...multipartFile('sdtm.zip', zip),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    } else {
+      await loadGeneratedVersion(
+        folding.ctx,
+        { id: tenant.study.id, orgId: tenant.org.id },
+        { subjects: 150, sites: 6, seed: 10, studyId: 'FOLD-10' },
+      );
+    }
+    const dashboards: Dashboard[] = [];
+    for (const templateId of TEMPLATES) {
+      const created = await folding.request(session, {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/dashboards`,
+        payload: { name: templateId, templateId },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      dashboards.push(created.json().data);
+    }
+    studies.push({ name, id: tenant.study.id, session, dashboards });
+  }
+}, 240_000);
+
+afterAll(async () => {
+  await alone?.close();
+  await folding?.close();
+});
+
+/** A page's answers without what differs from run to run (time taken, whether it was cached). */
+async function pageAnswers(app: TestApp, session: Session, url: string) {
+  const res = await app.request(session, { method: 'GET', url });
+  expect(res.statusCode, res.body).toBe(200);
+  const { data } = res.json() as { data: { widgets: Array<{ id: string; data?: { meta: object } }> } };
+  return data.widgets.map((w) => {
+    if (!w.data) return w;
+    const { ms: _ms, cached: _cached, ...meta } = w.data.meta as { ms: number; cached: boolean };
+    return { ...w, data: { ...w.data, meta } };
+  });
+}
+
+describe.runIf(hasData)('folded queries give the same answers as queries run alone', () => {
+  it('on every page of the templates, on the pilot SDTM and the demo study, under several filters', async () => {
+    let widgets = 0;
+    for (const study of studies) {
+      for (const dashboard of study.dashboards) {
+        for (const page of dashboard.document.pages) {
+          for (const filters of FILTER_STATES) {
+            const url = `/api/studies/${study.id}/dashboards/${dashboard.id}/data?page=${page.id}&filters=${encodeURIComponent(JSON.stringify(filters))}`;
+            const folded = await pageAnswers(folding, study.session, url);
+            const separate = await pageAnswers(alone, study.session, url);
+            expect(folded, `${study.name}, ${dashboard.name}, ${page.id}, ${JSON.stringify(filters)}`).toEqual(
+              separate,
+            );
+            widgets += folded.filter((w) => w.data).length;
+          }
+        }
+      }
+    }
+    // Most widgets answered (not errors), so the comparison compared numbers.
+    expect(widgets).toBeGreaterThan(100);
+  }, 600_000);
+});
