@@ -84,6 +84,17 @@ export interface FormStage {
   repeated?: boolean;
 }
 
+/**
+ * A form's incoming records for the merge: one or more staged CSVs (one per parsing lane), each
+ * with its own item order; `items` is their union.
+ */
+export interface StagedForm {
+  form: string;
+  items: string[];
+  parts: { file: string; items: string[] }[];
+  repeated: boolean;
+}
+
 export interface ClinicalCounts {
   cells: number;
   removals: number;
@@ -130,6 +141,8 @@ export class ClinicalDataHandler implements XmlHandlers {
    */
   private readonly blockKeys = new Set<string>();
   private readonly subjectsSeen = new Set<string>();
+  /** The SubjectKey of every SubjectData block, in order (a caller splitting the document checks repeats across pieces). */
+  readonly blocks: string[] = [];
 
   constructor(
     private readonly stages: Map<string, FormStage>,
@@ -153,6 +166,7 @@ export class ClinicalDataHandler implements XmlHandlers {
       case 'SubjectData':
         this.subjectKey = attr(tag, 'SubjectKey');
         this.subjectName = attr(tag, 'mdsol:SubjectName');
+        this.blocks.push(this.subjectKey);
         this.blockKeys.clear();
         if (this.subjectsSeen.has(this.subjectKey)) for (const stage of this.stages.values()) stage.repeated = true;
         else this.subjectsSeen.add(this.subjectKey);

@@ -128,6 +128,30 @@ function decodeReferences(text: string, at: number): string {
   return out + text.slice(last);
 }
 
+/**
+ * How a piece of a document scanned on its own ended (see `XmlScanner.endPiece`): what the caller
+ * needs to join the pieces' checks into the whole document's, in document order.
+ */
+export interface PieceEnd {
+  /** Close tags of elements opened before the piece, in order, with where they are in the piece. */
+  closes: { name: string; line: number; column: number }[];
+  /** Elements still open at the piece's end, outermost first. */
+  opens: string[];
+  /**
+   * The most `closes` seen when an element or non-space text came outside every element the piece
+   * opened; -1 when none did. It needs an element still open there (the root), or it is content
+   * after the root.
+   */
+  outside: number;
+  /** Whether the root element started (the first piece only). */
+  started: boolean;
+  /** The piece ends inside a tag, comment or reference (no further piece may finish it). */
+  unfinished: boolean;
+  /** Line ends in the piece, and the column after its last character (1-based, from its last line). */
+  lines: number;
+  column: number;
+}
+
 export class XmlScanner {
   private buf = '';
   private pos = 0;
@@ -137,8 +161,23 @@ export class XmlScanner {
   /** Lines and columns before `buf` (for error positions only). */
   private line = 1;
   private column = 1;
+  /** Scanning a piece that starts inside the root (`inner`): closes of outer elements are kept, not refused. */
+  private readonly inner: boolean;
+  private readonly outerCloses: PieceEnd['closes'] = [];
+  private outside = -1;
 
-  constructor(private readonly handlers: XmlScanHandlers) {}
+  /**
+   * `piece`: scan a piece of a document on its own, to be joined with the others by the caller
+   * (`endPiece` instead of `end`): `first` is the document's start, `inner` a piece that starts
+   * inside the root element (at an element's start tag).
+   */
+  constructor(
+    private readonly handlers: XmlScanHandlers,
+    piece?: 'first' | 'inner',
+  ) {
+    this.inner = piece === 'inner';
+    if (this.inner) this.rootSeen = true;
+  }
 
   /** Whether the root element has started (an empty body never starts one). */
   get started(): boolean {
@@ -169,6 +208,28 @@ export class XmlScanner {
       );
     }
     if (!this.rootSeen) throw this.error(this.buf.length, 'no root element', true);
+  }
+
+  /**
+   * The end of a piece (see the constructor): scans what is left, then says how the piece ended,
+   * for the caller to check against the pieces before it.
+   */
+  endPiece(): PieceEnd {
+    this.run(true);
+    const unfinished = this.pos < this.buf.length;
+    this.pos = this.buf.length;
+    this.advance();
+    this.buf = '';
+    this.pos = 0;
+    return {
+      closes: this.outerCloses,
+      opens: [...this.stack],
+      outside: this.outside,
+      started: this.rootSeen,
+      unfinished,
+      lines: this.line - 1,
+      column: this.column,
+    };
   }
 
   /** Counts the lines of what was consumed, so an error can say where it is. */
@@ -240,10 +301,13 @@ export class XmlScanner {
   private text(s: string, from: number, to: number): void {
     if (this.stack.length === 0) {
       for (let k = from; k < to; k++) {
-        if (!isSpace(s.charCodeAt(k)))
-          this.fail(k, this.rootSeen ? 'text after the root element' : 'text before the root element');
+        if (isSpace(s.charCodeAt(k))) continue;
+        if (!this.inner) this.fail(k, this.rootSeen ? 'text after the root element' : 'text before the root element');
+        // Inside an element opened before the piece, or after the root: the caller knows which.
+        this.outside = this.outerCloses.length;
+        break;
       }
-      return;
+      if (!this.inner) return;
     }
     const amp = s.indexOf('&', from);
     const hasReference = amp >= 0 && amp < to;
@@ -264,7 +328,10 @@ export class XmlScanner {
   private markup(s: string, lt: number, final: boolean): number {
     if (s.startsWith('<!--', lt)) return this.skipTo(s, lt, '-->');
     if (s.startsWith('<![CDATA[', lt)) {
-      if (this.stack.length === 0) this.fail(lt, 'CDATA outside the root element');
+      if (this.stack.length === 0) {
+        if (!this.inner) this.fail(lt, 'CDATA outside the root element');
+        this.outside = this.outerCloses.length;
+      }
       const e = s.indexOf(']]>', lt + 9);
       if (e < 0) return -1;
       this.handlers.text?.(s.slice(lt + 9, e));
@@ -292,6 +359,14 @@ export class XmlScanner {
     let e = gt;
     while (e > lt + 2 && isSpace(s.charCodeAt(e - 1))) e--;
     const name = s.slice(lt + 2, e);
+    if (this.inner && this.stack.length === 0) {
+      // An element opened before the piece: the caller matches it.
+      this.checkName(name, lt + 2);
+      const { line, column } = this.error(lt, '');
+      this.outerCloses.push({ name, line, column });
+      this.handlers.close(name);
+      return gt + 1;
+    }
     const open = this.stack.pop();
     if (open !== name) {
       this.fail(
@@ -318,7 +393,10 @@ export class XmlScanner {
       return this.itemDataTag(s, j);
     const name = s.slice(lt + 1, j);
     this.checkName(name, lt);
-    if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
+    if (this.stack.length === 0 && this.rootSeen) {
+      if (!this.inner) this.fail(lt, `a second root element <${name}>`);
+      this.outside = this.outerCloses.length;
+    }
     const attributes: Record<string, string> = {};
     let selfClosing = false;
     for (;;) {
