@@ -10,3 +10,4 @@ export {
   type SimCell,
   startRaveSimulator,
 } from './testing/rave-simulator.ts';
+export { type ClinicalParsing, setClinicalParsing } from './rave/parse-clinical.ts';

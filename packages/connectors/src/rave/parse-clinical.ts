@@ -19,6 +19,8 @@ export interface ClinicalParsing {
   inlineBytes: number;
   /** Pieces a worker may hold at once (sent, not yet parsed): bounds the memory in flight. */
   perWorker: number;
+  /** Wait for every worker to start rather than parse on this thread meanwhile (tests: the pieces go to all workers). */
+  waitForWorkers: boolean;
 }
 
 /** The defaults; tests change them (through the `testing` entry) to send small documents through workers. */
@@ -27,7 +29,17 @@ export const clinicalParsing: ClinicalParsing = {
   pieceBytes: 2 << 20,
   inlineBytes: 4 << 20,
   perWorker: 2,
+  waitForWorkers: false,
 };
+
+/** Sets how clinical data is parsed (tests); returns a function that puts the previous settings back. */
+export function setClinicalParsing(options: Partial<ClinicalParsing>): () => void {
+  const previous = { ...clinicalParsing };
+  Object.assign(clinicalParsing, options);
+  return () => {
+    Object.assign(clinicalParsing, previous);
+  };
+}
 
 /** The worker's entry: from the sources, a bootstrap that registers tsx; from the production build, the compiled file. */
 const WORKER_ENTRY = process.env.CDP_BUNDLED
@@ -78,6 +90,10 @@ export async function parseClinicalResponse(
       }
     }
     let lanes = workers.filter((w) => w.ready && !w.failed);
+    while (options.waitForWorkers && workers.some((w) => !w.ready && !w.failed)) {
+      await Promise.race(workers.map((w) => w.changed()));
+      lanes = workers.filter((w) => w.ready && !w.failed);
+    }
     if (lanes.length === 0) {
       inline ??= new ClinicalLane(dir, counter.lane++);
       inlineUsed = true;
