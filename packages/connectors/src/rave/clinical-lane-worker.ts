@@ -5,9 +5,7 @@ import { ClinicalLane } from './clinical-lane.ts';
  * A clinical-data parsing lane in a worker thread (see parse-clinical.ts): pieces come in as
  * transferred bytes and are parsed one after the other; `finish` closes the lane's files.
  */
-export type LaneRequest =
-  | { type: 'piece'; index: number; first: boolean; bytes: Uint8Array }
-  | { type: 'finish' };
+export type LaneRequest = { type: 'piece'; index: number; first: boolean; bytes: Uint8Array } | { type: 'finish' };
 
 const { dir, lane } = workerData as { dir: string; lane: number };
 const parser = new ClinicalLane(dir, lane);

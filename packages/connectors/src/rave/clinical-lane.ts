@@ -104,7 +104,8 @@ export class ClinicalLane {
       await handler.flush();
       return { index, ok: true, end, subjects: handler.blocks.splice(0) };
     } catch (error) {
-      if (error instanceof RwsErrorDocument) return { index, ok: false, error: { kind: 'rws', description: rws ?? '' } };
+      if (error instanceof RwsErrorDocument)
+        return { index, ok: false, error: { kind: 'rws', description: rws ?? '' } };
       if (error instanceof XmlSyntaxError) {
         const { line, column, reason, cutOff } = error;
         return { index, ok: false, error: { kind: 'syntax', line, column, reason, cutOff } };

@@ -26,7 +26,7 @@ export interface ClinicalParsing {
 /** The defaults; tests change them (through the `testing` entry) to send small documents through workers. */
 export const clinicalParsing: ClinicalParsing = {
   workers: 2,
-  pieceBytes: 2 << 20,
+  pieceBytes: 1 << 20,
   inlineBytes: 4 << 20,
   perWorker: 2,
   waitForWorkers: false,
@@ -40,6 +40,12 @@ export function setClinicalParsing(options: Partial<ClinicalParsing>): () => voi
     Object.assign(clinicalParsing, previous);
   };
 }
+
+/**
+ * A worker's JavaScript heap. A piece is whole SubjectData blocks (a subject of the 1,000-subject
+ * bench study is ~350 KB of ODM); a subject whose data pass ~40 MB would need more.
+ */
+const WORKER_HEAP_MB = 160;
 
 /** The worker's entry: from the sources, a bootstrap that registers tsx; from the production build, the compiled file. */
 const WORKER_ENTRY = process.env.CDP_BUNDLED
@@ -114,9 +120,8 @@ export async function parseClinicalResponse(
   };
 
   try {
-    let waiting: Uint8Array[] = [];
-    let waitingBytes = 0;
-    let threshold = options.pieceBytes;
+    const waiting = new Pending();
+    let retryAt = options.pieceBytes;
     for (;;) {
       join.throwIfFailed();
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -133,23 +138,19 @@ export async function parseClinicalResponse(
       bytes += chunk.value.byteLength;
       onBytes?.(chunk.value.byteLength);
       waiting.push(chunk.value);
-      waitingBytes += chunk.value.byteLength;
-      if (waitingBytes < threshold) continue;
-      const joined = concat(waiting, waitingBytes);
-      const cut = cutPoint(joined);
+      if (waiting.length < retryAt) continue;
+      const candidate = waiting.lastCandidate();
+      if (candidate <= 0) continue;
+      const cut = cutPoint(waiting.view(), candidate);
       if (cut <= 0) {
-        // One SubjectData larger than a piece: wait for more (doubling, so the copies stay linear).
-        waiting = [joined];
-        threshold = waitingBytes * 2;
+        // The candidate lies in a comment or the like: try again once twice as much is waiting.
+        retryAt = waiting.length * 2;
         continue;
       }
-      const rest = joined.slice(cut);
-      waiting = [rest];
-      waitingBytes = rest.byteLength;
-      threshold = options.pieceBytes;
-      await dispatch(joined.subarray(0, cut));
+      retryAt = options.pieceBytes;
+      await dispatch(waiting.take(cut));
     }
-    if (waitingBytes > 0) await dispatch(concat(waiting, waitingBytes));
+    if (waiting.length > 0) await dispatch(waiting.take(waiting.length));
     for (const lane of workers) {
       while (lane.inFlight > 0 && !lane.failed) await lane.changed();
     }
@@ -179,27 +180,69 @@ export async function parseClinicalResponse(
   }
 }
 
-/** The chunks as one buffer of its own (transferred to a worker, so never a network buffer). */
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
-
 const SUBJECT = Buffer.from('<SubjectData');
 
 /**
- * Where to cut: the last `<SubjectData` start tag that is not inside a comment, CDATA section or
- * processing instruction (RWS sends none; a document with them is still cut correctly). A `<`
- * never falls inside a UTF-8 sequence, so each piece decodes on its own. 0 or -1: no cut.
+ * The bytes read and not yet sent, in one growing buffer, with the last `<SubjectData` start tag
+ * among them found incrementally (each byte is searched once, so a huge subject block costs no
+ * repeated scans).
  */
-function cutPoint(bytes: Uint8Array): number {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let cut = lastStartTag(buf, buf.length);
+class Pending {
+  private buf = new Uint8Array(1 << 20);
+  length = 0;
+  /** Bytes searched for a start tag so far, and the last one found (-1: none after the start). */
+  private searched = 0;
+  private candidate = -1;
+
+  push(chunk: Uint8Array): void {
+    if (this.length + chunk.byteLength > this.buf.byteLength) {
+      const bigger = new Uint8Array(Math.max(this.buf.byteLength * 2, this.length + chunk.byteLength));
+      bigger.set(this.buf.subarray(0, this.length));
+      this.buf = bigger;
+    }
+    this.buf.set(chunk, this.length);
+    this.length += chunk.byteLength;
+  }
+
+  view(): Buffer {
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.length);
+  }
+
+  /** The last `<SubjectData` start tag after the first byte, or -1. */
+  lastCandidate(): number {
+    const buf = this.view();
+    let at = buf.indexOf(SUBJECT, Math.max(1, this.searched - SUBJECT.length + 1));
+    this.searched = this.length;
+    for (; at >= 0; at = buf.indexOf(SUBJECT, at + 1)) {
+      const next = buf[at + SUBJECT.length];
+      if (next === undefined) {
+        this.searched = at; // the name may go on in the next chunk: look again then
+        break;
+      }
+      if (next === 32 || next === 9 || next === 10 || next === 13 || next === 62 || next === 47) this.candidate = at;
+    }
+    return this.candidate;
+  }
+
+  /** The first `count` bytes, in a buffer of their own (it is transferred to a worker). */
+  take(count: number): Uint8Array {
+    const piece = this.buf.slice(0, count);
+    this.buf.copyWithin(0, count, this.length);
+    this.length -= count;
+    this.searched = Math.max(0, this.searched - count);
+    this.candidate = this.candidate > count ? this.candidate - count : -1;
+    return piece;
+  }
+}
+
+/**
+ * Where to cut, at or before the start tag `candidate`: the last `<SubjectData` start tag that is
+ * not inside a comment, CDATA section or processing instruction (RWS sends none; a document with
+ * them is still cut correctly). A `<` never falls inside a UTF-8 sequence, so each piece decodes
+ * on its own. 0 or -1: no cut.
+ */
+function cutPoint(buf: Buffer, candidate: number): number {
+  let cut = candidate;
   for (let from = 0; cut > 0; ) {
     const bang = buf.indexOf('<!', from);
     const question = buf.indexOf('<?', from);
@@ -227,22 +270,29 @@ function lastStartTag(buf: Buffer, before: number): number {
 }
 
 function markupEnd(buf: Buffer, at: number): number {
-  const close = buf[at + 1] === 63 ? '?>' : buf.indexOf('<!--', at) === at ? '-->' : buf.indexOf('<![CDATA[', at) === at ? ']]>' : '>';
+  const close =
+    buf[at + 1] === 63
+      ? '?>'
+      : buf.indexOf('<!--', at) === at
+        ? '-->'
+        : buf.indexOf('<![CDATA[', at) === at
+          ? ']]>'
+          : '>';
   const end = buf.indexOf(close, at + 2);
   return end < 0 ? -1 : end + close.length;
 }
 
 /** A piece that failed: turned into the request's error once every piece before it was joined. */
 class PieceFailure extends Error {
-  constructor(
-    readonly detail: { kind: 'utf8'; offset: number } | { kind: 'rws'; description: string },
-  ) {
+  constructor(readonly detail: { kind: 'utf8'; offset: number } | { kind: 'rws'; description: string }) {
     super(detail.kind);
   }
 
   toConnectorError(request: string): ConnectorError {
     if (this.detail.kind === 'rws')
-      return new ConnectorError(`Rave request ${request} failed — Rave says: "${this.detail.description}"`, { request });
+      return new ConnectorError(`Rave request ${request} failed — Rave says: "${this.detail.description}"`, {
+        request,
+      });
     return new ConnectorError(
       `Rave request ${request} returned bytes that are not UTF-8 (after byte ${this.detail.offset.toLocaleString('en-US')}).`,
       { request },
@@ -297,7 +347,8 @@ class PieceJoin {
 
   /** The document's end: nothing may be left open or unfinished. */
   end(): void {
-    if (this.unfinished) throw new XmlSyntaxError(this.line, this.column, 'the document ends inside a tag (cut off?)', true);
+    if (this.unfinished)
+      throw new XmlSyntaxError(this.line, this.column, 'the document ends inside a tag (cut off?)', true);
     const open = this.stack.at(-1);
     if (open) throw new XmlSyntaxError(this.line, this.column, `the document ends inside <${open}> (cut off?)`, true);
   }
@@ -309,7 +360,11 @@ class PieceJoin {
   private apply(result: PieceResult): void {
     if (this.unfinished) {
       // The piece before ended inside a tag, yet the document went on: no cut falls inside a tag.
-      throw new XmlSyntaxError(this.line, this.column, "a tag, comment or reference that runs into the next '<SubjectData'");
+      throw new XmlSyntaxError(
+        this.line,
+        this.column,
+        "a tag, comment or reference that runs into the next '<SubjectData'",
+      );
     }
     if (!result.ok) {
       const { error } = result;
@@ -374,6 +429,9 @@ class WorkerLane {
   constructor(dir: string, lane: number, onResult: (result: PieceResult) => void) {
     this.worker = new Worker(WORKER_ENTRY, {
       workerData: { entry: new URL('./clinical-lane-worker.ts', import.meta.url).href, dir, lane },
+      // A lane holds one piece and its staged lines at a time (a few MB); a small heap makes V8
+      // collect often instead of letting each thread's heap grow towards the peak-memory budget.
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
     });
     this.worker.on('message', (message: { type: string; result?: unknown; message?: string }) => {
       if (message.type === 'ready') this.ready = true;
@@ -394,7 +452,7 @@ class WorkerLane {
     this.inFlight++;
     this.used = true;
     const { bytes } = request;
-    // The piece is the start of a buffer of its own (see concat): hand the whole buffer over.
+    // The piece is the start of a buffer of its own (see Pending.take): hand the whole buffer over.
     this.worker.postMessage(request, [bytes.buffer as ArrayBuffer]);
   }
 

@@ -20,7 +20,14 @@ import {
   schemaMetadata,
 } from '@cdp/formats';
 import { ConnectorError, type PullContext, type PullOutcome } from '../types.ts';
-import { type ClinicalCounts, CsvSink, KEY, RECORD_COLUMNS, REMOVAL_COLUMNS, type StagedForm } from './clinical-data.ts';
+import {
+  type ClinicalCounts,
+  CsvSink,
+  KEY,
+  RECORD_COLUMNS,
+  REMOVAL_COLUMNS,
+  type StagedForm,
+} from './clinical-data.ts';
 import {
   AUDIT_COLUMNS,
   AuditHandler,
@@ -29,6 +36,7 @@ import {
   type StudyMetadata,
   SubjectsHandler,
 } from './other-handlers.ts';
+import { parseClinicalResponse } from './parse-clinical.ts';
 import { nextLink, RwsClient } from './rws-client.ts';
 import {
   commitGeneration,
@@ -39,7 +47,6 @@ import {
   newGeneration,
   writeInfo,
 } from './state.ts';
-import { parseClinicalResponse } from './parse-clinical.ts';
 import { parseXmlResponse } from './xml-stream.ts';
 
 /**
@@ -383,8 +390,7 @@ async function mergeForms(
          SELECT ${keyList('x')}, last(subject_name ORDER BY seq) AS subject_name, last(site ORDER BY seq) AS site,
                 last(site_number ORDER BY seq) AS site_number${Array.from(
                   { length: width },
-                  (_, i) =>
-                    `, bool_or(p${i}) AS p${i}, last(i${i} ORDER BY seq) FILTER (WHERE p${i}) AS i${i}`,
+                  (_, i) => `, bool_or(p${i}) AS p${i}, last(i${i} ORDER BY seq) FILTER (WHERE p${i}) AS i${i}`,
                 ).join('')}
          FROM ${staged(stage, true)} x
          WHERE NOT EXISTS (SELECT 1 FROM rf r WHERE ${covers(form)})

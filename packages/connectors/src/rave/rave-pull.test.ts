@@ -81,7 +81,7 @@ async function formRows(upload: { datasets: { name: string; file: string }[] } |
 }
 
 describe.each(MODES)('Rave pull against the simulator, clinical data parsed %s', (_mode, parsing, chunkBytes) => {
-  let restore = () => undefined as void;
+  let restore: () => void = () => undefined;
   beforeAll(async () => {
     sim = await startRaveSimulator({ subjects: 6, forms: 4, visits: 2, itemsPerForm: 6 });
     sim.clinicalChunkBytes = chunkBytes;
