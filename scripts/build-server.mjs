@@ -8,6 +8,7 @@
 //   dist/main.js           CommonJS entry: raises UV_THREADPOOL_SIZE before anything is read
 //   dist/server.mjs        the bundled server (apps/server/src/main.ts)
 //   dist/convert-worker.mjs  the upload conversion worker thread (ingest/convert-worker.ts)
+//   dist/rave-lane-worker.mjs  a Rave pull's clinical-data parsing thread (connectors rave/clinical-lane-worker.ts)
 //   dist/migrations/       packages/db/migrations (drizzle SQL + journal)
 //   dist/python/           run.py and cdp.py for the Python sandbox
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -38,6 +39,7 @@ await build({
   entryPoints: {
     server: 'apps/server/src/main.ts',
     'convert-worker': 'apps/server/src/ingest/convert-worker.ts',
+    'rave-lane-worker': 'packages/connectors/src/rave/clinical-lane-worker.ts',
   },
   outdir: out,
   outExtension: { '.js': '.mjs' },
