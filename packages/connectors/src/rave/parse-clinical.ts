@@ -431,7 +431,7 @@ class WorkerLane {
       workerData: { entry: new URL('./clinical-lane-worker.ts', import.meta.url).href, dir, lane },
       // A lane holds one piece and its staged lines at a time (a few MB); a small heap makes V8
       // collect often instead of letting each thread's heap grow towards the peak-memory budget.
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     this.worker.on('message', (message: { type: string; result?: unknown; message?: string }) => {
       if (message.type === 'ready') this.ready = true;
