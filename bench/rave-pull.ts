@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { raveConnector } from '../packages/connectors/src/index.ts';
+import { setClinicalParsing } from '../packages/connectors/src/testing.ts';
 
 /**
  * One Rave pull for `npm run bench -- rave`, in a fresh process (its peak RSS is the pull's):
@@ -8,6 +9,9 @@ import { raveConnector } from '../packages/connectors/src/index.ts';
  * Usage: rave-pull.ts <url> <stateDir> <scratch> <lastSuccessAt|->
  */
 const [url, stateDir, scratch, last] = process.argv.slice(2) as [string, string, string, string];
+// BENCH_RAVE_WORKERS=0 parses the clinical data on the pull's own thread (the one-thread figure).
+if (process.env.BENCH_RAVE_WORKERS !== undefined)
+  setClinicalParsing({ workers: Number(process.env.BENCH_RAVE_WORKERS) });
 await mkdir(scratch, { recursive: true });
 const workDir = await mkdtemp(path.join(scratch, 'work-'));
 const out = await mkdtemp(path.join(scratch, 'version-'));

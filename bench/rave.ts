@@ -14,7 +14,8 @@ const PYTHON = '/usr/bin/python3';
  * items, BENCH_RAVE_SUBJECTS to change; the full clinical dataset is an ODM of ~360 MB) pulled by
  * the connector in a fresh process each time: a full pull (fetch, parse, merge into the state,
  * 21 Parquet files), then an incremental pull after five subjects changed (a value each, a
- * removed record, an inactivated subject), then a pull with nothing new. Beside it, in the same
+ * removed record, an inactivated subject), then a pull with nothing new. The full pull runs
+ * once more with the clinical data parsed on one thread (BENCH_RAVE_WORKERS=0), for the ratio. Beside it, in the same
  * run, the usual Python route (requests + ElementTree.iterparse into pandas DataFrames) reads the
  * same full response. The simulator runs in its own process and serves the full response from a
  * file rendered beforehand, so neither side pays for generating it.
@@ -34,7 +35,7 @@ export async function benchRave() {
   try {
     const { url, bytes } = JSON.parse(await nextLine()) as { url: string; bytes: number };
     const stateDir = path.join(scratch, 'state');
-    const pull = async (last: Date | null) => {
+    const pull = async (last: Date | null, extra: { env?: Record<string, string>; stateDir?: string } = {}) => {
       const { stdout, stderr } = await run(
         process.execPath,
         [
@@ -42,11 +43,11 @@ export async function benchRave() {
           'tsx',
           path.join(ROOT, 'bench/rave-pull.ts'),
           url,
-          stateDir,
+          extra.stateDir ?? stateDir,
           scratch,
           last ? last.toISOString() : '-',
         ],
-        { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, UV_THREADPOOL_SIZE: '4' } },
+        { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, UV_THREADPOOL_SIZE: '4', ...extra.env } },
       );
       const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
         kind: string;
@@ -68,6 +69,9 @@ export async function benchRave() {
         })
       ).stdout,
     ) as { seconds: number; maxRssMb: number; rows: number; forms: number; client: string };
+    // The same full pull with the clinical data parsed on the pull's own thread (no workers), into
+    // a state of its own: what the two parsing threads gain, in this run.
+    const oneThread = await pull(null, { env: { BENCH_RAVE_WORKERS: '0' }, stateDir: path.join(scratch, 'state-1') });
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
     sim.stdin.write('mutate\n');
     if ((await nextLine()) !== 'mutated') throw new Error('the Rave simulator did not change the study');
@@ -81,6 +85,11 @@ export async function benchRave() {
       study: { subjects: Number(process.env.BENCH_RAVE_SUBJECTS ?? 1_000), forms: 20, odmMb: round(bytes / 1024 ** 2) },
       connector: {
         full: { ...full, seconds: round(full.seconds), maxRssMb: Math.round(full.maxRssMb) },
+        fullParsedOnOneThread: {
+          seconds: round(oneThread.seconds),
+          maxRssMb: Math.round(oneThread.maxRssMb),
+          log: oneThread.log,
+        },
         incremental: {
           ...incremental,
           seconds: round(incremental.seconds),
@@ -95,6 +104,7 @@ export async function benchRave() {
       },
       python: { ...python, seconds: round(python.seconds), maxRssMb: Math.round(python.maxRssMb) },
       speedupVsPython: round(python.seconds / full.seconds),
+      twoThreadsVsOne: round(oneThread.seconds / full.seconds),
       incrementalShareOfFull: round(incremental.seconds / full.seconds),
       targets: { speedup: '>= 3', peakMb: '< 500', incrementalShare: '< 0.10' },
       note: 'separate processes, peak RSS from getrusage; the connector pull includes writing every Parquet file of the version; Python stops at DataFrames in memory',

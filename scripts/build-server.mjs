@@ -10,6 +10,7 @@
 //   dist/convert-worker.mjs  the upload conversion worker thread (ingest/convert-worker.ts)
 //   dist/parquet-encoder.mjs the Parquet encoder thread a large upload file starts beside it
 //                            (packages/formats/src/parquet/parquet-encoder-worker.ts)
+//   dist/rave-lane-worker.mjs  a Rave pull's clinical-data parsing thread (connectors rave/clinical-lane-worker.ts)
 //   dist/migrations/       packages/db/migrations (drizzle SQL + journal)
 //   dist/python/           run.py and cdp.py for the Python sandbox
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +42,7 @@ await build({
     server: 'apps/server/src/main.ts',
     'convert-worker': 'apps/server/src/ingest/convert-worker.ts',
     'parquet-encoder': 'packages/formats/src/parquet/parquet-encoder-worker.ts',
+    'rave-lane-worker': 'packages/connectors/src/rave/clinical-lane-worker.ts',
   },
   outdir: out,
   outExtension: { '.js': '.mjs' },

@@ -84,6 +84,17 @@ export interface FormStage {
   repeated?: boolean;
 }
 
+/**
+ * A form's incoming records for the merge: one or more staged CSVs (one per parsing lane), each
+ * with its own item order; `items` is their union.
+ */
+export interface StagedForm {
+  form: string;
+  items: string[];
+  parts: { file: string; items: string[] }[];
+  repeated: boolean;
+}
+
 export interface ClinicalCounts {
   cells: number;
   removals: number;
@@ -93,6 +104,15 @@ export interface ClinicalCounts {
 }
 
 const SEP = '\u0001';
+
+/**
+ * A copy of `text` that holds no reference to the document text it was cut from. An attribute
+ * value is a slice of its piece of the document, and V8 keeps the whole piece alive while the
+ * slice lives: a SubjectKey kept in a set for the whole pull kept every piece it came from.
+ */
+function detached(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
 
 /** Rave marks an inactivated or removed element with TransactionType="Remove" or mdsol:Active="No". */
 function removed(tag: XmlTag): boolean {
@@ -130,6 +150,8 @@ export class ClinicalDataHandler implements XmlHandlers {
    */
   private readonly blockKeys = new Set<string>();
   private readonly subjectsSeen = new Set<string>();
+  /** The SubjectKey of every SubjectData block, in order (a caller splitting the document checks repeats across pieces). */
+  readonly blocks: string[] = [];
 
   constructor(
     private readonly stages: Map<string, FormStage>,
@@ -147,12 +169,13 @@ export class ClinicalDataHandler implements XmlHandlers {
     switch (tag.name) {
       case 'ClinicalData': {
         const version = attr(tag, 'MetaDataVersionOID');
-        if (version) this.counts.metadataVersions.add(version);
+        if (version && !this.counts.metadataVersions.has(version)) this.counts.metadataVersions.add(detached(version));
         return;
       }
       case 'SubjectData':
-        this.subjectKey = attr(tag, 'SubjectKey');
+        this.subjectKey = detached(attr(tag, 'SubjectKey'));
         this.subjectName = attr(tag, 'mdsol:SubjectName');
+        this.blocks.push(this.subjectKey);
         this.blockKeys.clear();
         if (this.subjectsSeen.has(this.subjectKey)) for (const stage of this.stages.values()) stage.repeated = true;
         else this.subjectsSeen.add(this.subjectKey);
@@ -173,8 +196,8 @@ export class ClinicalDataHandler implements XmlHandlers {
       case 'FormData':
         this.form = attr(tag, 'FormOID');
         this.formRk = attr(tag, 'FormRepeatKey');
-        this.counts.forms.add(this.form);
-        this.stage = this.stages.get(this.form) ?? this.newStage(this.form);
+        if (!this.counts.forms.has(this.form)) this.counts.forms.add(detached(this.form));
+        this.stage = this.stages.get(this.form) ?? this.newStage(detached(this.form));
         if (removed(tag)) this.remove(LEVEL.form);
         return;
       case 'ItemGroupData':
@@ -206,8 +229,9 @@ export class ClinicalDataHandler implements XmlHandlers {
     let index = this.stage.itemIndex.get(oid);
     if (index === undefined) {
       index = this.stage.items.length;
-      this.stage.items.push(oid);
-      this.stage.itemIndex.set(oid, index);
+      const own = detached(oid);
+      this.stage.items.push(own);
+      this.stage.itemIndex.set(own, index);
     }
     this.values[index] = value;
     this.present.push(index);

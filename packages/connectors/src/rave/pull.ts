@@ -22,12 +22,11 @@ import {
 import { ConnectorError, type PullContext, type PullOutcome } from '../types.ts';
 import {
   type ClinicalCounts,
-  ClinicalDataHandler,
   CsvSink,
-  type FormStage,
   KEY,
   RECORD_COLUMNS,
   REMOVAL_COLUMNS,
+  type StagedForm,
 } from './clinical-data.ts';
 import {
   AUDIT_COLUMNS,
@@ -37,6 +36,7 @@ import {
   type StudyMetadata,
   SubjectsHandler,
 } from './other-handlers.ts';
+import { parseClinicalResponse } from './parse-clinical.ts';
 import { nextLink, RwsClient } from './rws-client.ts';
 import {
   commitGeneration,
@@ -89,17 +89,12 @@ export async function pullRave(
     bytes += n;
   };
 
-  // 1. Clinical data, all forms at once or form by form, since the last successful pull: one
-  // staging CSV per form, a line per record with its items side by side.
+  // 1. Clinical data, all forms at once or form by form, since the last successful pull: staging
+  // CSVs per form and parsing lane (see parse-clinical.ts), a line per record with its items side
+  // by side.
   const work = context.workDir;
-  const stages = new Map<string, FormStage>();
-  const newStage = (form: string): FormStage => {
-    const file = path.join(work, `rave-form-${stages.size}.csv`);
-    const stage: FormStage = { form, file, items: [], itemIndex: new Map(), sink: new CsvSink(file) };
-    stages.set(form, stage);
-    return stage;
-  };
-  const removals = new CsvSink(path.join(work, 'rave-removals.csv'));
+  const stages = new Map<string, StagedForm>();
+  const removalFiles: string[] = [];
   const counts: ClinicalCounts = {
     cells: 0,
     removals: 0,
@@ -107,30 +102,46 @@ export async function pullRave(
     forms: new Set(),
     metadataVersions: new Set(),
   };
-  const counter = { seq: 0 };
+  const counter = { lane: 0, piece: 0 };
+  let threads = 0;
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1_000).toFixed(1);
   const targets = config.forms?.length ? config.forms.map((f) => `/${enc(f)}`) : [''];
-  try {
-    for (const [i, target] of targets.entries()) {
-      const query = since ? `?start=${enc(rwsTimestamp(since))}` : '';
-      const resource = `studies/${enc(study)}/datasets/regular${target}${query}`;
-      context.progress({
-        bytes,
-        forms: counts.forms.size,
-        subjects: counts.subjects.size,
-        message: `Reading clinical data${targets.length > 1 ? ` (form ${i + 1} of ${targets.length})` : ''}${since ? ` changed since ${since.toISOString()}` : ''}`,
-      });
-      const handler = new ClinicalDataHandler(stages, newStage, removals, counter, counts);
-      await parseXmlResponse(client, await client.get(resource), handler, onBytes);
+  for (const [i, target] of targets.entries()) {
+    const query = since ? `?start=${enc(rwsTimestamp(since))}` : '';
+    const resource = `studies/${enc(study)}/datasets/regular${target}${query}`;
+    context.progress({
+      bytes,
+      forms: counts.forms.size,
+      subjects: counts.subjects.size,
+      message: `Reading clinical data${targets.length > 1 ? ` (form ${i + 1} of ${targets.length})` : ''}${since ? ` changed since ${since.toISOString()}` : ''}`,
+    });
+    const parsed = await parseClinicalResponse(client, await client.get(resource), work, counter, onBytes);
+    threads = Math.max(threads, parsed.threads);
+    for (const lane of parsed.lanes) {
+      removalFiles.push(lane.removalsFile);
+      counts.cells += lane.cells;
+      counts.removals += lane.removals;
+      for (const s of lane.subjects) counts.subjects.add(s);
+      for (const f of lane.forms) counts.forms.add(f);
+      for (const v of lane.metadataVersions) counts.metadataVersions.add(v);
+      for (const part of lane.stages) {
+        let stage = stages.get(part.form);
+        if (!stage) {
+          stage = { form: part.form, items: [], parts: [], repeated: false };
+          stages.set(part.form, stage);
+        }
+        stage.parts.push({ file: part.file, items: part.items });
+        for (const item of part.items) if (!stage.items.includes(item)) stage.items.push(item);
+        // A subject in two blocks (of any lanes) may have sent a record twice.
+        stage.repeated ||= part.repeated || parsed.repeatedSubject;
+      }
     }
-  } finally {
-    await Promise.all([removals.close(), ...[...stages.values()].map((stage) => stage.sink.close())]);
   }
 
   context.log(
     'info',
-    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s`,
+    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s on ${threads} thread${threads === 1 ? '' : 's'}`,
   );
 
   // 2. Subjects with their status flags (always the whole list: it is small).
@@ -228,7 +239,7 @@ export async function pullRave(
     ...(base ? { threads: 1 } : {}),
   });
   try {
-    forms = await mergeForms(db, path.join(work, 'rave-removals.csv'), stages, base, next, touched);
+    forms = await mergeForms(db, removalFiles, stages, base, next, touched);
     if (config.includeAudit) auditRows = await mergeAudit(db, work, base, next);
   } catch (error) {
     throw engineError(error, `merging the data of Rave ${study}`);
@@ -264,9 +275,32 @@ export async function pullRave(
   };
 }
 
-function csv(file: string, columns: readonly string[], types: Record<string, string> = {}): string {
+function csv(file: string | string[], columns: readonly string[], types: Record<string, string> = {}): string {
   const spec = columns.map((c) => `${quoteLiteral(c)}: ${quoteLiteral(types[c] ?? 'VARCHAR')}`).join(', ');
-  return `read_csv(${quoteLiteral(file)}, columns = {${spec}}, header = false, quote = '"', escape = '"', delim = ',', auto_detect = false, null_padding = true)`;
+  const files = typeof file === 'string' ? quoteLiteral(file) : `[${file.map(quoteLiteral).join(', ')}]`;
+  return `read_csv(${files}, columns = {${spec}}, header = false, quote = '"', escape = '"', delim = ',', auto_detect = false, null_padding = true)`;
+}
+
+/**
+ * A form's staged records as one relation, whichever lanes staged them: `seq`, the keys (never
+ * null), the subject's details, then per item of `stage.items` its value `i<n>` and, with
+ * `presence`, whether the record carried it (`p<n>`). Each lane's CSV has its own item order.
+ */
+function staged(stage: StagedForm, presence: boolean): string {
+  const parts = stage.parts.map((part) => {
+    const local = new Map(part.items.map((item, l) => [item, l]));
+    const values = stage.items.map((item, g) => {
+      const l = local.get(item);
+      const value = l === undefined ? 'NULL::VARCHAR' : `i${l}`;
+      const present = l === undefined ? 'false' : `coalesce(substr(present, ${l + 1}, 1) = '1', false)`;
+      return presence ? `${present} AS p${g}, ${value} AS i${g}` : `${value} AS i${g}`;
+    });
+    const columns = [...RECORD_COLUMNS, ...part.items.map((_, l) => `i${l}`)];
+    const select = ['seq', ...KEY.map((k) => `coalesce(${k}, '') AS ${k}`), 'subject_name', 'site', 'site_number'];
+    return `SELECT ${[...select, ...values].join(', ')}
+            FROM ${csv(part.file, columns, { seq: 'BIGINT' })}`;
+  });
+  return `(${parts.join(' UNION ALL ')})`;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -297,8 +331,8 @@ function covers(form: string): string {
  */
 async function mergeForms(
   db: OpenDuckDb,
-  removalsFile: string,
-  stages: Map<string, FormStage>,
+  removalFiles: string[],
+  stages: Map<string, StagedForm>,
   base: Generation | null,
   next: Generation,
   touched: Set<string>,
@@ -308,7 +342,7 @@ async function mergeForms(
   await c.run(
     `CREATE TABLE removals AS SELECT level, ${REMOVAL_COLUMNS.slice(1, -1)
       .map((k) => `coalesce(${k}, '') AS ${k}`)
-      .join(', ')}, seq FROM ${csv(removalsFile, REMOVAL_COLUMNS, { level: 'INTEGER', seq: 'BIGINT' })}`,
+      .join(', ')}, seq FROM ${csv(removalFiles, REMOVAL_COLUMNS, { level: 'INTEGER', seq: 'BIGINT' })}`,
   );
   const reach = (await c.runAndReadAll('SELECT DISTINCT CASE WHEN level >= 3 THEN form_oid END FROM removals'))
     .getRowsJson()
@@ -335,9 +369,8 @@ async function mergeForms(
       // state is the staged lines as they are (an item not carried is empty, as a cleared one).
       const valueColumns = stage.items.map((_, i) => `i${i}`);
       const written = await c.runAndReadAll(
-        `COPY (SELECT ${KEY.map((k) => `coalesce(${k}, '') AS ${k}`).join(', ')}, subject_name, site, site_number,
-                      ${valueColumns.map((v, i) => `${v} AS v${i}`).join(', ')}
-               FROM ${csv(stage.file, [...RECORD_COLUMNS, ...valueColumns], { seq: 'BIGINT' })}
+        `COPY (SELECT ${KEY.join(', ')}, subject_name, site, site_number, ${valueColumns.map((v, i) => `${v} AS v${i}`).join(', ')}
+               FROM ${staged(stage, false)}
                WHERE ${valueColumns.length > 1 ? `coalesce(${valueColumns.join(', ')})` : valueColumns[0]} IS NOT NULL)
          TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
       );
@@ -352,19 +385,14 @@ async function mergeForms(
     const parts: string[] = [];
     if (stage) {
       const width = stage.items.length;
-      const valueColumns = stage.items.map((_, i) => `i${i}`);
-      const present = (i: number) => `substr(present, ${i + 1}, 1) = '1'`;
       await c.run(
         `CREATE OR REPLACE TEMP TABLE comb AS
          SELECT ${keyList('x')}, last(subject_name ORDER BY seq) AS subject_name, last(site ORDER BY seq) AS site,
                 last(site_number ORDER BY seq) AS site_number${Array.from(
                   { length: width },
-                  (_, i) =>
-                    `, bool_or(${present(i)}) AS p${i}, last(i${i} ORDER BY seq) FILTER (WHERE ${present(i)}) AS i${i}`,
+                  (_, i) => `, bool_or(p${i}) AS p${i}, last(i${i} ORDER BY seq) FILTER (WHERE p${i}) AS i${i}`,
                 ).join('')}
-         FROM (SELECT seq, ${KEY.map((k) => `coalesce(${k}, '') AS ${k}`).join(', ')}, subject_name, site, site_number,
-                      coalesce(present, '') AS present${valueColumns.map((v) => `, ${v}`).join('')}
-               FROM ${csv(stage.file, [...RECORD_COLUMNS, ...valueColumns], { seq: 'BIGINT' })}) x
+         FROM ${staged(stage, true)} x
          WHERE NOT EXISTS (SELECT 1 FROM rf r WHERE ${covers(form)})
          GROUP BY ${keyList('x')}`,
       );

@@ -2,7 +2,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullHarness, readRows, simConfig } from '../testing/pull-harness.ts';
-import { type RaveSimulator, SIM_REAL_STUDY, startRaveSimulator } from '../testing.ts';
+import {
+  type ClinicalParsing,
+  type RaveSimulator,
+  SIM_REAL_STUDY,
+  setClinicalParsing,
+  startRaveSimulator,
+} from '../testing.ts';
 
 /**
  * Full and incremental pulls against the simulator, checked against the simulator's own model of
@@ -13,12 +19,19 @@ import { type RaveSimulator, SIM_REAL_STUDY, startRaveSimulator } from '../testi
 let sim: RaveSimulator;
 const SECRET = 'rave-password';
 
-beforeAll(async () => {
-  sim = await startRaveSimulator({ subjects: 6, forms: 4, visits: 2, itemsPerForm: 6 });
-});
-afterAll(async () => {
-  await sim.stop();
-});
+/**
+ * Every test runs twice: the clinical data parsed in one go on this thread, and cut into pieces
+ * (a SubjectData block or so each) parsed by two worker threads, with the response sent in
+ * 7-byte chunks so cuts and `<SubjectData` tags fall across network chunks.
+ */
+const MODES: [string, Partial<ClinicalParsing> | null, number | undefined][] = [
+  ['on this thread', null, undefined],
+  [
+    'in pieces on two worker threads',
+    { workers: 2, pieceBytes: 64, inlineBytes: 0, perWorker: 1, waitForWorkers: true },
+    7,
+  ],
+];
 
 type Row = Record<string, unknown>;
 
@@ -67,7 +80,20 @@ async function formRows(upload: { datasets: { name: string; file: string }[] } |
   return normalise(await readRows(dataset.file));
 }
 
-describe('Rave pull against the simulator', () => {
+describe.each(MODES)('Rave pull against the simulator, clinical data parsed %s', (_mode, parsing, chunkBytes) => {
+  let restore: () => void = () => undefined;
+  beforeAll(async () => {
+    sim = await startRaveSimulator({ subjects: 6, forms: 4, visits: 2, itemsPerForm: 6 });
+    sim.clinicalChunkBytes = chunkBytes;
+    if (parsing) restore = setClinicalParsing(parsing);
+  });
+  afterAll(async () => {
+    restore();
+    await sim.stop();
+  });
+  /** What the pull's log says about the threads that parsed the clinical data. */
+  const threads = parsing ? 'on 2 threads' : 'on 1 thread';
+
   it('a full pull gives one dataset per form with the generated values, typed and labelled, plus SUBJECTS and AUDIT', async () => {
     const harness = await PullHarness.create();
     try {
@@ -75,6 +101,7 @@ describe('Rave pull against the simulator', () => {
       expect(outcome.kind).toBe('datasets');
       if (outcome.kind !== 'datasets') return;
       expect(outcome.describe).toBe('Rave CDP01(Prod), 6 subjects, 4 forms, full pull');
+      expect(harness.logs.find((line) => line.includes('bytes of clinical data'))).toContain(threads);
       const names = upload?.datasets.map((d) => d.name);
       expect(names).toEqual(['FORM01', 'FORM02', 'FORM03', 'FORM04', 'SUBJECTS', 'AUDIT']);
       for (let f = 0; f < 4; f++) {
@@ -241,6 +268,7 @@ describe('Rave pull against the simulator', () => {
 
   it('a full pull combines a record sent twice (in one subject block, or in two blocks of a subject) item by item', async () => {
     const other = await startRaveSimulator({ subjects: 2, forms: 2, visits: 1, itemsPerForm: 6 });
+    other.clinicalChunkBytes = chunkBytes;
     const harness = await PullHarness.create();
     try {
       const [s0, s1] = [other.subjectKey(0), other.subjectKey(1)];

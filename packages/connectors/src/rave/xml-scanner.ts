@@ -128,6 +128,30 @@ function decodeReferences(text: string, at: number): string {
   return out + text.slice(last);
 }
 
+/**
+ * How a piece of a document scanned on its own ended (see `XmlScanner.endPiece`): what the caller
+ * needs to join the pieces' checks into the whole document's, in document order.
+ */
+export interface PieceEnd {
+  /** Close tags of elements opened before the piece, in order, with where they are in the piece. */
+  closes: { name: string; line: number; column: number }[];
+  /** Elements still open at the piece's end, outermost first. */
+  opens: string[];
+  /**
+   * The most `closes` seen when an element or non-space text came outside every element the piece
+   * opened; -1 when none did. It needs an element still open there (the root), or it is content
+   * after the root.
+   */
+  outside: number;
+  /** Whether the root element started (the first piece only). */
+  started: boolean;
+  /** The piece ends inside a tag, comment or reference (no further piece may finish it). */
+  unfinished: boolean;
+  /** Line ends in the piece, and the column after its last character (1-based, from its last line). */
+  lines: number;
+  column: number;
+}
+
 export class XmlScanner {
   private buf = '';
   private pos = 0;
@@ -137,8 +161,23 @@ export class XmlScanner {
   /** Lines and columns before `buf` (for error positions only). */
   private line = 1;
   private column = 1;
+  /** Scanning a piece that starts inside the root (`inner`): closes of outer elements are kept, not refused. */
+  private readonly inner: boolean;
+  private readonly outerCloses: PieceEnd['closes'] = [];
+  private outside = -1;
 
-  constructor(private readonly handlers: XmlScanHandlers) {}
+  /**
+   * `piece`: scan a piece of a document on its own, to be joined with the others by the caller
+   * (`endPiece` instead of `end`): `first` is the document's start, `inner` a piece that starts
+   * inside the root element (at an element's start tag).
+   */
+  constructor(
+    private readonly handlers: XmlScanHandlers,
+    piece?: 'first' | 'inner',
+  ) {
+    this.inner = piece === 'inner';
+    if (this.inner) this.rootSeen = true;
+  }
 
   /** Whether the root element has started (an empty body never starts one). */
   get started(): boolean {
@@ -169,6 +208,28 @@ export class XmlScanner {
       );
     }
     if (!this.rootSeen) throw this.error(this.buf.length, 'no root element', true);
+  }
+
+  /**
+   * The end of a piece (see the constructor): scans what is left, then says how the piece ended,
+   * for the caller to check against the pieces before it.
+   */
+  endPiece(): PieceEnd {
+    this.run(true);
+    const unfinished = this.pos < this.buf.length;
+    this.pos = this.buf.length;
+    this.advance();
+    this.buf = '';
+    this.pos = 0;
+    return {
+      closes: this.outerCloses,
+      opens: [...this.stack],
+      outside: this.outside,
+      started: this.rootSeen,
+      unfinished,
+      lines: this.line - 1,
+      column: this.column,
+    };
   }
 
   /** Counts the lines of what was consumed, so an error can say where it is. */
@@ -240,10 +301,13 @@ export class XmlScanner {
   private text(s: string, from: number, to: number): void {
     if (this.stack.length === 0) {
       for (let k = from; k < to; k++) {
-        if (!isSpace(s.charCodeAt(k)))
-          this.fail(k, this.rootSeen ? 'text after the root element' : 'text before the root element');
+        if (isSpace(s.charCodeAt(k))) continue;
+        if (!this.inner) this.fail(k, this.rootSeen ? 'text after the root element' : 'text before the root element');
+        // Inside an element opened before the piece, or after the root: the caller knows which.
+        this.outside = this.outerCloses.length;
+        break;
       }
-      return;
+      if (!this.inner) return;
     }
     const amp = s.indexOf('&', from);
     const hasReference = amp >= 0 && amp < to;
@@ -264,7 +328,10 @@ export class XmlScanner {
   private markup(s: string, lt: number, final: boolean): number {
     if (s.startsWith('<!--', lt)) return this.skipTo(s, lt, '-->');
     if (s.startsWith('<![CDATA[', lt)) {
-      if (this.stack.length === 0) this.fail(lt, 'CDATA outside the root element');
+      if (this.stack.length === 0) {
+        if (!this.inner) this.fail(lt, 'CDATA outside the root element');
+        this.outside = this.outerCloses.length;
+      }
       const e = s.indexOf(']]>', lt + 9);
       if (e < 0) return -1;
       this.handlers.text?.(s.slice(lt + 9, e));
@@ -292,6 +359,14 @@ export class XmlScanner {
     let e = gt;
     while (e > lt + 2 && isSpace(s.charCodeAt(e - 1))) e--;
     const name = s.slice(lt + 2, e);
+    if (this.inner && this.stack.length === 0) {
+      // An element opened before the piece: the caller matches it.
+      this.checkName(name, lt + 2);
+      const { line, column } = this.error(lt, '');
+      this.outerCloses.push({ name, line, column });
+      this.handlers.close(name);
+      return gt + 1;
+    }
     const open = this.stack.pop();
     if (open !== name) {
       this.fail(
@@ -314,71 +389,39 @@ export class XmlScanner {
       if (isSpace(c) || c === 62 || c === 47) break;
     }
     if (j >= n) return -1;
-    if (j - lt === 9 && this.handlers.itemData && this.stack.length > 0 && s.startsWith('ItemData', lt + 1))
-      return this.itemDataTag(s, j);
-    const name = s.slice(lt + 1, j);
-    this.checkName(name, lt);
-    if (this.stack.length === 0 && this.rootSeen) this.fail(lt, `a second root element <${name}>`);
-    const attributes: Record<string, string> = {};
-    let selfClosing = false;
-    for (;;) {
-      const before = j;
-      while (j < n && isSpace(s.charCodeAt(j))) j++;
-      if (j >= n) return -1;
-      const c = s.charCodeAt(j);
-      if (c === 62) {
-        j++;
-        break;
+    // ItemData (millions per response) takes the fast path: its four attributes into slots.
+    const fast =
+      j - lt === 9 && this.handlers.itemData !== undefined && this.stack.length > 0 && s.startsWith('ItemData', lt + 1);
+    const name = fast ? 'ItemData' : s.slice(lt + 1, j);
+    if (!fast) {
+      this.checkName(name, lt);
+      if (this.stack.length === 0 && this.rootSeen) {
+        if (!this.inner) this.fail(lt, `a second root element <${name}>`);
+        this.outside = this.outerCloses.length;
       }
-      if (c === 47) {
-        if (j + 1 >= n) return -1;
-        if (s.charCodeAt(j + 1) !== 62) this.fail(j, `'/' not followed by '>' in <${name}>`);
-        selfClosing = true;
-        j += 2;
-        break;
-      }
-      if (j === before) this.fail(j, `no space before an attribute of <${name}>`);
-      const start = j;
-      for (; j < n; j++) {
-        const a = s.charCodeAt(j);
-        if (a === 61 || isSpace(a) || a === 62 || a === 47) break;
-      }
-      if (j >= n) return -1;
-      const key = s.slice(start, j);
-      this.checkName(key, start);
-      while (j < n && isSpace(s.charCodeAt(j))) j++;
-      if (j >= n) return -1;
-      if (s.charCodeAt(j) !== 61) this.fail(j, `attribute ${key} of <${name}> has no value`);
-      j++;
-      while (j < n && isSpace(s.charCodeAt(j))) j++;
-      if (j >= n) return -1;
-      const quote = s.charCodeAt(j);
-      if (quote !== 34 && quote !== 39) this.fail(j, `attribute ${key} of <${name}> is not quoted`);
-      const q = s.indexOf(quote === 34 ? '"' : "'", j + 1);
-      if (q < 0) return -1;
-      const value = this.attributeValue(s, j, q, key, name);
-      if (Object.hasOwn(attributes, key)) this.fail(start, `attribute ${key} repeated in <${name}>`);
-      attributes[key] = value;
-      j = q + 1;
     }
-    this.rootSeen = true;
-    this.handlers.open({ name, attributes });
-    if (selfClosing) this.handlers.close(name);
+    const end = this.attributes(s, j, name, fast);
+    if (end < 0) return -1;
+    if (fast) {
+      const item = this.item;
+      const values = this.slots;
+      item.ItemOID = values[0] ?? '';
+      item.Value = values[1];
+      item.TransactionType = values[2];
+      item.IsNull = values[3];
+      this.handlers.itemData?.(item);
+    } else {
+      this.rootSeen = true;
+      this.handlers.open({ name, attributes: this.attrs });
+    }
+    if (this.selfClosing) this.handlers.close(name);
     else this.stack.push(name);
-    return j;
+    return end;
   }
 
-  /** The value of the attribute quoted at `j`…`q`, checked and normalized (XML 1.0 §3.3.3). */
-  private attributeValue(s: string, j: number, q: number, key: string, name: string): string {
-    let value = s.slice(j + 1, q);
-    if (value.indexOf('<') >= 0) this.fail(j, `'<' in the value of attribute ${key} of <${name}>`);
-    // A line end or tab is a space; references after.
-    if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\t') >= 0)
-      value = value.replace(/\r\n|[\r\n\t]/g, ' ');
-    if (value.indexOf('&') >= 0) value = decodeReferences(value, j + 1);
-    return value;
-  }
-
+  /** The attributes of the start tag being read (a new object per element: handlers may keep it). */
+  private attrs: Record<string, string> = {};
+  private selfClosing = false;
   private readonly slots: (string | undefined)[] = [undefined, undefined, undefined, undefined];
   private readonly item: ItemDataAttributes = {
     ItemOID: '',
@@ -388,17 +431,20 @@ export class XmlScanner {
   };
 
   /**
-   * `<ItemData …>` for the fast path: the same checks as `openTag`, but the four attributes a pull
-   * reads are recognised in place (no key string, no name lookup) and go into one reused object.
+   * A start tag's attributes from `j` to its `>` or `/>`, checked (names, quoting, no repeats,
+   * values normalized); returns the position after the tag, or -1 when the chunk ends inside it.
+   * `fast` (ItemData): the four attributes a pull reads are recognised in place by length and
+   * text (no key string, no name lookup) into `slots`; the others are checked, then dropped.
+   * Otherwise every attribute goes into a new `attrs` object.
    */
-  private itemDataTag(s: string, nameEnd: number): number {
+  private attributes(s: string, j: number, name: string, fast: boolean): number {
     const n = s.length;
-    const name = 'ItemData';
     const values = this.slots;
-    values.fill(undefined);
+    let attributes: Record<string, string> | undefined;
     let others: string[] | undefined;
+    if (fast) values.fill(undefined);
+    else attributes = {};
     let selfClosing = false;
-    let j = nameEnd;
     for (;;) {
       const before = j;
       while (j < n && isSpace(s.charCodeAt(j))) j++;
@@ -422,12 +468,14 @@ export class XmlScanner {
         if (a === 61 || isSpace(a) || a === 62 || a === 47) break;
       }
       if (j >= n) return -1;
-      const length = j - start;
       let slot = -1;
-      if (length === 7 && s.startsWith('ItemOID', start)) slot = 0;
-      else if (length === 5 && s.startsWith('Value', start)) slot = 1;
-      else if (length === 15 && s.startsWith('TransactionType', start)) slot = 2;
-      else if (length === 6 && s.startsWith('IsNull', start)) slot = 3;
+      if (fast) {
+        const length = j - start;
+        if (length === 7 && s.startsWith('ItemOID', start)) slot = 0;
+        else if (length === 5 && s.startsWith('Value', start)) slot = 1;
+        else if (length === 15 && s.startsWith('TransactionType', start)) slot = 2;
+        else if (length === 6 && s.startsWith('IsNull', start)) slot = 3;
+      }
       const key = slot >= 0 ? (ITEM_KEYS[slot] as string) : s.slice(start, j);
       if (slot < 0) this.checkName(key, start);
       while (j < n && isSpace(s.charCodeAt(j))) j++;
@@ -444,6 +492,9 @@ export class XmlScanner {
       if (slot >= 0) {
         if (values[slot] !== undefined) this.fail(start, `attribute ${key} repeated in <${name}>`);
         values[slot] = value;
+      } else if (attributes) {
+        if (Object.hasOwn(attributes, key)) this.fail(start, `attribute ${key} repeated in <${name}>`);
+        attributes[key] = value;
       } else {
         others ??= [];
         if (others.includes(key)) this.fail(start, `attribute ${key} repeated in <${name}>`);
@@ -451,14 +502,29 @@ export class XmlScanner {
       }
       j = q + 1;
     }
-    const item = this.item;
-    item.ItemOID = values[0] ?? '';
-    item.Value = values[1];
-    item.TransactionType = values[2];
-    item.IsNull = values[3];
-    this.handlers.itemData?.(item);
-    if (selfClosing) this.handlers.close(name);
-    else this.stack.push(name);
+    if (attributes) this.attrs = attributes;
+    this.selfClosing = selfClosing;
     return j;
+  }
+
+  /** The value of the attribute quoted at `j`…`q`, checked and normalized (XML 1.0 §3.3.3). */
+  private attributeValue(s: string, j: number, q: number, key: string, name: string): string {
+    // Most values hold none of < & or a line end or tab: one pass over the text says so.
+    let plain = true;
+    for (let k = j + 1; k < q; k++) {
+      const c = s.charCodeAt(k);
+      if (c <= 60 && (c === 60 || c === 38 || c === 10 || c === 13 || c === 9)) {
+        plain = false;
+        break;
+      }
+    }
+    let value = s.slice(j + 1, q);
+    if (plain) return value;
+    if (value.indexOf('<') >= 0) this.fail(j, `'<' in the value of attribute ${key} of <${name}>`);
+    // A line end or tab is a space; references after.
+    if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0 || value.indexOf('\t') >= 0)
+      value = value.replace(/\r\n|[\r\n\t]/g, ' ');
+    if (value.indexOf('&') >= 0) value = decodeReferences(value, j + 1);
+    return value;
   }
 }

@@ -62,6 +62,8 @@ export class RaveSimulator {
   private faults: { kind: RaveFault; match: RegExp; times: number }[] = [];
   /** Served as the study's full clinical response instead of the generated one (what the generator never sends). */
   clinicalBody: string | undefined;
+  /** When set, clinical-data responses go out in chunks of this many bytes (cuts fall anywhere, even inside a character). */
+  clinicalChunkBytes: number | undefined;
 
   constructor(options: RaveSimulatorOptions) {
     this.options = {
@@ -324,7 +326,8 @@ export class RaveSimulator {
     if (study !== this.study) return notVisible(reply, study);
     const all = Array.from({ length: this.options.forms }, (_, f) => f);
     const forms = form ? all.filter((f) => this.formOid(f) === form) : all;
-    if (!form && !start && this.clinicalBody !== undefined) return reply.type('text/xml').send(this.clinicalBody);
+    if (!form && !start && this.clinicalBody !== undefined)
+      return reply.type('text/xml').send(this.chunked([this.clinicalBody]) ?? this.clinicalBody);
     if (!form && !start && this.fullBody) return reply.type('text/xml').send(createReadStream(this.fullBody));
     const since = start ? Date.parse(`${start}Z`) : null;
     if (start && Number.isNaN(since)) {
@@ -333,7 +336,25 @@ export class RaveSimulator {
         .type('text/xml')
         .send(errorOdm(`Invalid start date ${start}. [RWS00025]`));
     }
-    return reply.type('text/xml').send(Readable.from(this.clinicalXml(forms, since)));
+    const xml = this.clinicalXml(forms, since);
+    return reply.type('text/xml').send(this.chunked(xml) ?? Readable.from(xml));
+  }
+
+  /** The text as a stream of `clinicalChunkBytes`-byte chunks, when set. */
+  private chunked(text: Iterable<string>): Readable | undefined {
+    const size = this.clinicalChunkBytes;
+    if (!size) return undefined;
+    return Readable.from(
+      (function* () {
+        let rest = Buffer.alloc(0);
+        for (const part of text) {
+          rest = Buffer.concat([rest, Buffer.from(part)]);
+          for (; rest.length >= size; rest = rest.subarray(size)) yield Buffer.from(rest.subarray(0, size));
+        }
+        if (rest.length > 0) yield rest;
+      })(),
+      { objectMode: false },
+    );
   }
 
   private subjectsXml(): string {

@@ -1,0 +1,256 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectorError } from '../types.ts';
+import type { LaneResult } from './clinical-lane.ts';
+import { type ClinicalParsing, parseClinicalResponse, setClinicalParsing } from './parse-clinical.ts';
+import { RwsClient } from './rws-client.ts';
+import { parseXmlResponse } from './xml-stream.ts';
+
+/**
+ * The clinical-data parse cut into pieces of SubjectData blocks on worker threads must read a
+ * document exactly as one scan of the whole document does: the same records, values, removals
+ * and order (a record sent twice keeps its "later wins" order across threads), and for a
+ * malformed or cut-off document the same error at the same line and column.
+ */
+
+const client = new RwsClient(
+  {
+    baseUrl: 'http://127.0.0.1:9',
+    auth: 'basic',
+    username: 'u',
+    project: 'P',
+    environment: 'E',
+    includeAudit: false,
+    pageSize: 10,
+    timeoutSeconds: 5,
+  },
+  'secret',
+  { signal: new AbortController().signal, log: () => undefined },
+);
+const REQUEST = 'GET /RaveWebServices/studies/P(E)/datasets/regular';
+
+/** The text as a response body sent in `size`-byte chunks (cuts fall anywhere, even inside a character). */
+function response(text: string, size: number) {
+  const bytes = new TextEncoder().encode(text);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < bytes.length; i += size) controller.enqueue(bytes.slice(i, i + size));
+      controller.close();
+    },
+  });
+  return { response: new Response(body), request: REQUEST };
+}
+
+const ONE_GO: Partial<ClinicalParsing> = { workers: 0, pieceBytes: 1 << 30 };
+const PIECES: Partial<ClinicalParsing> = {
+  workers: 2,
+  pieceBytes: 1,
+  inlineBytes: 0,
+  perWorker: 1,
+  waitForWorkers: true,
+};
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'rave-parse-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A CSV line's fields as the staging writer wrote them (quoted text, bare numbers, empty for null). */
+function fields(line: string): (string | null)[] {
+  const out: (string | null)[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let value = '';
+      for (i++; ; ) {
+        const q = line.indexOf('"', i);
+        if (line[q + 1] === '"') {
+          value += `${line.slice(i, q)}"`;
+          i = q + 2;
+        } else {
+          value += line.slice(i, q);
+          i = q + 2;
+          break;
+        }
+      }
+      out.push(value);
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      out.push(end === i ? null : line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return out;
+}
+
+async function lines(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  // Values never hold a line end here (attribute values are normalized), so a line is a record.
+  return text.split('\n').filter(Boolean);
+}
+
+/**
+ * Everything the lanes staged, in document order and in item names rather than column positions:
+ * what the merge reads. Sequence numbers become their rank (the pieces' numbering has gaps).
+ */
+async function staged(lanes: LaneResult[]) {
+  const records: { seq: number; text: string }[] = [];
+  for (const lane of lanes) {
+    for (const stage of lane.stages) {
+      for (const line of await lines(stage.file)) {
+        const [seq, ...rest] = fields(line);
+        const keys = rest.slice(0, 9);
+        const present = rest[9] ?? '';
+        const values = Object.fromEntries(
+          stage.items.flatMap((item, i) => (present[i] === '1' ? [[item, rest[10 + i] ?? null]] : [])),
+        );
+        records.push({ seq: Number(seq), text: JSON.stringify([stage.form, keys, values]) });
+      }
+    }
+    for (const line of await lines(lane.removalsFile)) {
+      const f = fields(line);
+      records.push({ seq: Number(f.at(-1)), text: JSON.stringify(['removal', f.slice(0, -1)]) });
+    }
+  }
+  return records.sort((a, b) => a.seq - b.seq).map((r) => r.text);
+}
+
+async function parse(text: string, parsing: Partial<ClinicalParsing>, chunk: number) {
+  const restore = setClinicalParsing(parsing);
+  try {
+    const dir = await mkdtemp(path.join(root, 'work-'));
+    const parsed = await parseClinicalResponse(client, response(text, chunk), dir, { lane: 0, piece: 0 });
+    return {
+      records: await staged(parsed.lanes),
+      repeatedSubject: parsed.repeatedSubject,
+      threads: parsed.threads,
+      cells: parsed.lanes.reduce((n, l) => n + l.cells, 0),
+    };
+  } finally {
+    restore();
+  }
+}
+
+async function failure(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConnectorError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a failure');
+}
+
+/** The whole document through the sequential scanner (parseXmlResponse), which reads it in one go. */
+async function sequentialFailure(text: string): Promise<string> {
+  return failure(() => parseXmlResponse(client, response(text, 1 << 20), { open() {}, close() {} }));
+}
+
+const subject = (key: string, name: string, body: string, extra = '') =>
+  `<SubjectData SubjectKey="${key}" mdsol:SubjectName="${name}"${extra}>\n <SiteRef LocationOID="S1"/>${body}</SubjectData>`;
+const record = (form: string, rk: string, items: string) =>
+  `<StudyEventData StudyEventOID="V" StudyEventRepeatKey="V[1]"><FormData FormOID="${form}" FormRepeatKey="1"><ItemGroupData ItemGroupOID="${form}_LOG" ItemGroupRepeatKey="${rk}">${items}</ItemGroupData></FormData></StudyEventData>`;
+const item = (oid: string, value: string) => `<ItemData ItemOID="${oid}" Value="${value}"/>`;
+
+const HEAD = `<?xml version="1.0" encoding="utf-8"?>
+<!-- a comment before the root: <SubjectData SubjectKey="not-a-subject"> -->
+<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:mdsol="http://www.mdsol.com/ns/odm/metadata" FileType="Transactional">
+<ClinicalData StudyOID="P(E)" MetaDataVersionOID="3">
+`;
+
+/** Every kind of content a cut can meet: a record sent twice in two blocks, removals, multibyte text, markup holding "<SubjectData". */
+const DOCUMENT = `${HEAD}${subject(
+  'k1',
+  '001 &amp; Ö',
+  record('AE', '1', item('AE.TERM', 'Kopfschmerz &lt;leicht&gt; 日本') + item('AE.SEV', '1')) +
+    record('AE', '2', item('AE.TERM', '😀')),
+)}
+<!-- between subjects: <SubjectData SubjectKey="in-a-comment"> -->
+${subject('k2', '002', record('VS', '1', `${item('VS.HR', '71')}<ItemData ItemOID="VS.BP" IsNull="Yes"/>`))}
+<?rave <SubjectData SubjectKey="in-a-processing-instruction"> ?>
+${subject('k3', '003', '', ' TransactionType="Remove"')}
+</ClinicalData>
+<ClinicalData StudyOID="P(E)" MetaDataVersionOID="4">
+${subject('k1', '001 &amp; Ö', record('AE', '1', item('AE.SEV', '3')))}
+${subject('k4', '004', `<Annotation><Comment><![CDATA[<SubjectData SubjectKey="in-cdata">]]></Comment></Annotation>${record('VS', '1', item('VS.HR', '80'))}`)}
+</ClinicalData>
+</ODM>
+`;
+
+describe('clinical data parsed in pieces on worker threads', () => {
+  it('stages the same records, values, removals and order as one scan of the whole document, in any chunking', async () => {
+    const reference = await parse(DOCUMENT, ONE_GO, 1 << 20);
+    expect(reference.threads).toBe(1);
+    expect(reference.cells).toBe(6); // VS.BP's IsNull without a Value changes nothing
+    expect(reference.records).toHaveLength(6); // five records and the removed subject
+    for (const chunk of [1, 7, 64, 1 << 20]) {
+      const pieces = await parse(DOCUMENT, PIECES, chunk);
+      expect(pieces.threads).toBe(2);
+      expect(pieces.records).toEqual(reference.records);
+      // k1 came in two blocks (parsed by different threads): the merge must combine its copies.
+      expect(pieces.repeatedSubject).toBe(true);
+    }
+  });
+
+  it('fails a malformed or cut-off document with the message and position of one scan of the whole document', async () => {
+    const malformed = [
+      // A close tag that does not match, in the piece that opened the element and across pieces.
+      `${HEAD}${subject('k1', '1', record('AE', '1', item('AE.X', '1')))}\n<SubjectData SubjectKey="k2"></ClinicalData></ODM>`,
+      `${HEAD}${subject('k1', '1', '')}\n${subject('k2', '2', '')}\n</ODM></ClinicalData>`,
+      // Cut off inside ClinicalData, inside a subject, inside a tag.
+      `${HEAD}${subject('k1', '1', record('AE', '1', item('AE.X', '1')))}\n${subject('k2', '2', '')}\n`,
+      `${HEAD}${subject('k1', '1', '')}\n<SubjectData SubjectKey="k2"><SiteRef LocationOID="S1"/>`,
+      `${HEAD}${subject('k1', '1', '')}\n<SubjectData SubjectKey="k2"><ItemData ItemOID="A" Value="1`,
+      // An unknown entity, a bad name, text where none may be.
+      `${HEAD}${subject('k1', '1', '')}\n${subject('k2', '2', record('AE', '1', item('AE.X', '&nbsp;')))}</ClinicalData></ODM>`,
+      `${HEAD}${subject('k1', '1', '')}\n${subject('k2', '2', '<1bad/>')}</ClinicalData></ODM>`,
+    ];
+    for (const text of malformed) {
+      const expected = await sequentialFailure(text);
+      expect(expected).toMatch(/malformed ODM: line \d+, column \d+: /);
+      expect(await failure(() => parse(text, PIECES, 5))).toBe(expected);
+    }
+  });
+
+  it('refuses content after the root and bytes that are not UTF-8, naming the request', async () => {
+    const after = `${HEAD}${subject('k1', '1', '')}\n</ClinicalData></ODM>\n${subject('k2', '2', '')}`;
+    expect(await sequentialFailure(after)).toMatch(/malformed ODM: line 8, column 1: a second root element/);
+    expect(await failure(() => parse(after, PIECES, 9))).toBe(
+      `Rave request ${REQUEST} returned malformed ODM: line 8, column 1: content after the root element`,
+    );
+    const bytes = `${HEAD}${subject('k1', '1', '')}\n${subject('k2', '2', record('AE', '1', item('AE.X', '\uFFFD')))}</ClinicalData></ODM>`;
+    const broken = new TextEncoder().encode(bytes);
+    broken.set([0xff, 0xfe, 0xfd], broken.indexOf(0xef)); // U+FFFD's bytes become three that are not UTF-8
+    const message = await failure(async () => {
+      const restore = setClinicalParsing(PIECES);
+      try {
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(broken);
+            controller.close();
+          },
+        });
+        await parseClinicalResponse(client, { response: new Response(body), request: REQUEST }, root, {
+          lane: 100,
+          piece: 0,
+        });
+      } finally {
+        restore();
+      }
+    });
+    expect(message).toMatch(/^Rave request .* returned bytes that are not UTF-8 \(after byte [\d,]+\)\.$/);
+  });
+
+  it('quotes the RWS error ODM from the first piece', async () => {
+    const error = `<?xml version="1.0" encoding="utf-8"?>\n<Response ReferenceNumber="x" IsTransactionSuccessful="0" mdsol:ErrorDescription="Incorrect login and password combination. [RWS00008]" xmlns:mdsol="http://www.mdsol.com/ns/odm/metadata"></Response>`;
+    expect(await failure(() => parse(error, PIECES, 16))).toBe(
+      `Rave request ${REQUEST} failed — Rave says: "Incorrect login and password combination. [RWS00008]"`,
+    );
+  });
+});
