@@ -84,10 +84,7 @@ async function studyWithDmAndDs(server: BenchServer, token: string, dir: string)
     body,
   });
   if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
-  const { data: version } = (await res.json()) as { data: { id: string } };
-  await api(`${server.url}/api/studies/${study.id}/versions/${version.id}/activate`, token, 'POST', {
-    reason: 'Pipeline benchmark',
-  });
+  // A study's first version is active from its upload on.
   return study.id;
 }
 
@@ -111,6 +108,8 @@ async function createExamples(server: BenchServer, token: string, studyId: strin
       { name: 'ENROL', source: { kind: 'pipeline', pipelineId: enrol.id, output: 'ENROL' } },
     ],
     outputs: ['dm_clean'],
+    // Run by the bench, not queued by ENROL's success: each run is timed from its own request.
+    triggers: { onSourceActivation: false, schedule: null, afterUpstream: false },
   });
   return { base, enrolId: enrol.id, cleanId: dmClean.id };
 }

@@ -205,7 +205,7 @@ async function compare(which: 'example' | 'derivation', dir: string, what: strin
  */
 export async function benchPipeline() {
   const { dir, rows } = await studyFiles();
-  // BENCH_PIPELINES=example (or derivation) runs one of the two.
+  // BENCH_PIPELINES=example (or derivation) runs one of the two; =whole the example's whole run alone.
   const only = process.env.BENCH_PIPELINES;
   const example =
     only && only !== 'example'
@@ -220,7 +220,9 @@ export async function benchPipeline() {
           'merge DM into LB, convert dates, study_day, out-of-range flag, safety population, aggregate by arm × visit × test',
         );
   const wholeRun =
-    only && only !== 'example' ? null : await benchPipelineWholeRun(dir, Number(process.env.BENCH_WHOLE_ROUNDS ?? 7));
+    only && only !== 'example' && only !== 'whole'
+      ? null
+      : await benchPipelineWholeRun(dir, Number(process.env.BENCH_WHOLE_ROUNDS ?? 7));
   if (wholeRun) console.log(JSON.stringify({ pipeline: "example, a user's whole run", ...wholeRun }));
   return {
     study: { ...STUDY, rows },
