@@ -135,7 +135,17 @@ async function cdpRun(server: BenchServer, token: string, base: string, pipeline
   const after = memory(pid);
   if (ended.status !== 'SUCCEEDED')
     throw new Error(`run ${ended.id} ended ${ended.status}: ${JSON.stringify(ended.error)}`);
-  const last = ended.log.findLast((l) => l.message.startsWith('Succeeded in'))?.message ?? '';
+  // The run's last line ("Succeeded in … (inputs …, engine …, output version …)") is written just after its status.
+  let last = '';
+  for (let tries = 0; tries < 100 && !last; tries++) {
+    const { data } = await api<{ data: { log: PipelineRunLogLine[] } }>(
+      `${base}/${pipelineId}/runs/${queued.id}`,
+      token,
+      'GET',
+    );
+    last = data.log.findLast((l) => l.message.startsWith('Succeeded in'))?.message ?? '';
+    if (!last) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const phasesMs = Object.fromEntries(
     [...last.matchAll(/([a-z ]+?) (\d+) ms/g)].map((m) => [(m[1] ?? '').trim(), Number(m[2])]),
   );
