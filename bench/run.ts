@@ -26,9 +26,12 @@ import { benchWebhooks } from './webhooks.ts';
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
- *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas
+ *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas: the
+ *                engine's work on both sides, and the example's whole run (POST …/runs → SUCCEEDED beside
+ *                `python3 script.py` per pipeline; BENCH_PIPELINES=whole for that part alone)
  *   sandbox      the Python sandbox's start-up: a pipeline script's first line beside plain python3
- *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data
+ *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data, in ABBA
+ *                order (BENCH_DURATION s per phase, 15; BENCH_API_KEYS_WARMUP, 5; BENCH_API_KEYS_ROUNDS, 1)
  *   webhooks     1,000 events (Send test) delivered by the worker to a local receiver: time and failures
  *   rave         a simulated 1,000-subject Rave study: full and incremental pulls beside requests + iterparse + pandas
  *   review       eDISH, shift table, lab trends and the patient profile (API and page) on the 1,000,000-row LB study,

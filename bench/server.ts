@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type CdpProcess, freePort, runCdp, waitUntilReady } from '../scripts/cdp-process.ts';
+import { type CdpProcess, freePort, runBuiltCdp, runCdp, waitUntilReady } from '../scripts/cdp-process.ts';
 
 export { ROOT } from '../scripts/cdp-process.ts';
 export const DEMO_PASSWORD = 'Bench-Demo-Password-2026';
@@ -19,8 +19,14 @@ export interface BenchServer {
   cleanup(): Promise<void>;
 }
 
-/** `cdp start` exactly as a user runs it, in a fresh DATA_DIR under the system temp folder. */
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<BenchServer> {
+/**
+ * `cdp start` exactly as a user runs it, in a fresh DATA_DIR under the system temp folder; `built`:
+ * the production build (`npm run build:server` first), plain node as an operator runs it.
+ */
+export async function startServer(
+  extraEnv: Record<string, string> = {},
+  options: { built?: boolean } = {},
+): Promise<BenchServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cdp-bench-'));
   await chmod(root, 0o755);
   const dataDir = path.join(root, 'data');
@@ -42,7 +48,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   const url = `http://127.0.0.1:${port}`;
   let cdp: CdpProcess;
   const launch = () => {
-    cdp = runCdp('start', env, nodeArgs);
+    cdp = options.built ? runBuiltCdp('start', env) : runCdp('start', env, nodeArgs);
     return waitUntilReady(url, cdp, 180_000);
   };
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 32 bytes are at most 43 base62 digits; shorter numbers are left-padded so every secret is 47 characters. */
@@ -28,10 +28,11 @@ export function generateApiKeySecret(): { secret: string; prefix: string; hash: 
 /**
  * SHA-256, hex. A fast hash is right here (docs/decisions.md, "API key secrets"): the secret has 190
  * bits of entropy, so nobody can search for it from the hash, and a slow hash would cost every
- * request tens of milliseconds for nothing.
+ * request tens of milliseconds for nothing. `crypto.hash` (one shot, Node ≥ 20.12) rather than a
+ * `createHash` object: the same digest in about a third of the time, and every keyed request pays it.
  */
 export function hashApiKeySecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** Does a presented credential look like an API key rather than a JWT (which starts `eyJ`)? */

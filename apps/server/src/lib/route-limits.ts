@@ -30,11 +30,19 @@ const ROUTES: [RegExp, RouteLimitName][] = [
   [/^POST \/api\/studies\/:id\/pipelines\/:\w+\/runs$/, 'pipeline_run'],
 ];
 
+/** Answers per method and route pattern: the patterns are the app's routes, a few hundred at most. */
+const named = new Map<string, RouteLimitName | null>();
+const NAMED_MAX = 2000;
+
 /** Which limited route a request is, or null (then only the key's hourly and daily limits apply). */
 export function routeLimitName(method: string, url: string | undefined): RouteLimitName | null {
   if (!url) return null;
   const key = `${method} ${url}`;
-  return ROUTES.find(([pattern]) => pattern.test(key))?.[1] ?? null;
+  const known = named.get(key);
+  if (known !== undefined) return known;
+  const name = ROUTES.find(([pattern]) => pattern.test(key))?.[1] ?? null;
+  if (named.size < NAMED_MAX) named.set(key, name);
+  return name;
 }
 
 /**

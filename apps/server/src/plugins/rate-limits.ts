@@ -13,9 +13,16 @@ interface Bucket {
   name: string;
   seconds: number;
   limit: number;
-  /** What the limit is, for the 429 message. */
-  describe: string;
+  /** What the limit is, for the 429 message (written only when one is sent). */
+  describe(): string;
 }
+
+/**
+ * An actor's buckets per method and route pattern. An actor object is built once per lookup and
+ * served from the actor cache meanwhile (auth/actor-cache.ts), so its buckets are too: the same
+ * names and limits, without strings built and a route table searched on every request.
+ */
+const bucketsOfActor = new WeakMap<AppContext['config'], WeakMap<Actor, Map<string, Bucket[]>>>();
 
 /**
  * Every limit a request counts against (docs/api.md, "Rate limits"). A key: its hourly and daily
@@ -24,9 +31,32 @@ interface Bucket {
  * written for machines, does not apply to people).
  */
 export function bucketsFor(actor: Actor, method: string, url: string | undefined, ctx: AppContext): Bucket[] {
+  let ofConfig = bucketsOfActor.get(ctx.config);
+  if (!ofConfig) {
+    ofConfig = new WeakMap();
+    bucketsOfActor.set(ctx.config, ofConfig);
+  }
+  let perRoute = ofConfig.get(actor);
+  if (!perRoute) {
+    perRoute = new Map();
+    ofConfig.set(actor, perRoute);
+  }
+  // A user's one budget covers every route: one entry.
+  const at = actor.apiKey ? `${method} ${url ?? ''}` : '';
+  let buckets = perRoute.get(at);
+  if (!buckets) {
+    buckets = bucketsOf(actor, method, url, ctx);
+    perRoute.set(at, buckets);
+  }
+  return buckets;
+}
+
+function bucketsOf(actor: Actor, method: string, url: string | undefined, ctx: AppContext): Bucket[] {
   if (!actor.apiKey) {
     const limit = ctx.config.rateLimitUserPerHour;
-    return [{ name: `user:${actor.userId}:h`, seconds: HOUR, limit, describe: `${limit} requests per hour per user` }];
+    return [
+      { name: `user:${actor.userId}:h`, seconds: HOUR, limit, describe: () => `${limit} requests per hour per user` },
+    ];
   }
   const key = actor.apiKey;
   const buckets: Bucket[] = [
@@ -34,9 +64,14 @@ export function bucketsFor(actor: Actor, method: string, url: string | undefined
       name: `key:${key.id}:h`,
       seconds: HOUR,
       limit: key.hourlyLimit,
-      describe: `${key.hourlyLimit} requests per hour`,
+      describe: () => `${key.hourlyLimit} requests per hour`,
     },
-    { name: `key:${key.id}:d`, seconds: DAY, limit: key.dailyLimit, describe: `${key.dailyLimit} requests per day` },
+    {
+      name: `key:${key.id}:d`,
+      seconds: DAY,
+      limit: key.dailyLimit,
+      describe: () => `${key.dailyLimit} requests per day`,
+    },
   ];
   const route = routeLimitName(method, url);
   if (route) {
@@ -45,7 +80,7 @@ export function bucketsFor(actor: Actor, method: string, url: string | undefined
       name: `key:${key.id}:${route}`,
       seconds: HOUR,
       limit,
-      describe: `${limit} ${route} requests per hour`,
+      describe: () => `${limit} ${route} requests per hour`,
     });
   }
   return buckets;
@@ -90,7 +125,7 @@ export const rateLimitsPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: 
     const who = actor.apiKey ? `API key "${actor.apiKey.name}"` : 'You';
     throw new AppError(
       'RATE_LIMITED',
-      `${who} reached the limit of ${wait.describe}. Try again in ${wait.reset} s (Retry-After).`,
+      `${who} reached the limit of ${wait.describe()}. Try again in ${wait.reset} s (Retry-After).`,
       { limit: wait.limit, windowSeconds: wait.seconds, retryAfterSeconds: wait.reset },
     );
   });

@@ -287,6 +287,24 @@ describe('rate limits', () => {
     }
   });
 
+  it('a key’s limits changed in the database hold on its next request (its kept buckets go with its cached actor)', async () => {
+    const key = await createKey(admin, { scopes: ['study:view:assigned'], hourlyLimit: 50, dailyLimit: 100 });
+    const get = () =>
+      t.request(null, { method: 'GET', url: `/api/studies/${tenant.study.id}`, headers: withKey(key.secret) });
+    const first = await get();
+    expect(first.headers['ratelimit-limit']).toBe('50');
+    expect((await get()).headers['ratelimit-remaining']).toBe('48');
+    // Changed elsewhere (psql, another process): the trigger bumps auth_version, the cached actor and its buckets go.
+    await t.admin.query('update api_keys set hourly_limit = 4 where id = $1', [key.data.id]);
+    const after = await get();
+    expect(after.headers['ratelimit-limit']).toBe('4');
+    expect(after.headers['ratelimit-remaining']).toBe('1');
+    await get();
+    const refused = await get();
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.message).toContain('4 requests per hour');
+  });
+
   it('limits a signed-in user per hour', async () => {
     const strict = await startTestApp({ rateLimitUserPerHour: 2 });
     try {

@@ -1,0 +1,93 @@
+import { pipelineRuns, pipelines } from '@cdp/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
+import { RunReporter } from './run-reporter.ts';
+
+let t: TestApp;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  tenant = await t.tenant();
+});
+afterAll(() => t?.close());
+
+async function queuedRun(): Promise<string> {
+  const orgId = tenant.org.id;
+  const studyId = tenant.study.id;
+  return t.database.system(async (tx) => {
+    const [pipeline] = await tx
+      .insert(pipelines)
+      .values({
+        orgId,
+        studyId,
+        name: `Reporter ${Math.random()}`,
+        kind: 'dsl',
+        body: {},
+        inputs: [],
+        outputs: ['OUT'],
+        triggers: { onSourceActivation: false, schedule: null, afterUpstream: false },
+        version: 1,
+      })
+      .returning();
+    if (!pipeline) throw new Error('no pipeline');
+    const [run] = await tx
+      .insert(pipelineRuns)
+      .values({ orgId, studyId, pipelineId: pipeline.id, pipelineVersion: 1, status: 'RUNNING', trigger: 'manual' })
+      .returning();
+    if (!run) throw new Error('no run');
+    return run.id;
+  });
+}
+
+describe('RunReporter', () => {
+  it('writes a burst of log lines in order, together (not a transaction per line)', async () => {
+    const runId = await queuedRun();
+    const database = t.ctx.database;
+    const tenantTx = database.tenant.bind(database);
+    let transactions = 0;
+    database.tenant = ((...args: Parameters<typeof tenantTx>) => {
+      transactions += 1;
+      return tenantTx(...args);
+    }) as typeof database.tenant;
+    try {
+      const reporter = new RunReporter(t.ctx, tenant.org.id, runId, 0);
+      for (let i = 1; i <= 30; i++) reporter.log({ level: 'info', step: i, message: `line ${i}` });
+      await reporter.drain();
+      // The first line's write starts at once; the 29 reported meanwhile go out in the next one.
+      expect(transactions).toBeLessThanOrEqual(2);
+      reporter.log({ level: 'warn', message: 'after the burst' });
+      await reporter.drain();
+      expect(transactions).toBeLessThanOrEqual(3);
+    } finally {
+      database.tenant = tenantTx;
+    }
+    const { rows } = await t.admin.query(
+      'select seq, level, step, message from pipeline_run_logs where run_id = $1 order by seq',
+      [runId],
+    );
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(rows[0]).toMatchObject({ level: 'info', step: 1, message: 'line 1' });
+    expect(rows[29]).toMatchObject({ step: 30, message: 'line 30' });
+    expect(rows[30]).toMatchObject({ level: 'warn', step: null, message: 'after the burst' });
+  });
+
+  it('continues the sequence of a run that already has lines (a retried attempt)', async () => {
+    const runId = await queuedRun();
+    const first = new RunReporter(t.ctx, tenant.org.id, runId, 0);
+    first.log({ level: 'info', message: 'attempt 1' });
+    first.log({ level: 'error', message: 'attempt 1 failed' });
+    await first.drain();
+    const second = new RunReporter(t.ctx, tenant.org.id, runId, 2);
+    second.log({ level: 'info', message: 'attempt 2' });
+    await second.drain();
+    const { rows } = await t.admin.query('select seq, message from pipeline_run_logs where run_id = $1 order by seq', [
+      runId,
+    ]);
+    expect(rows).toEqual([
+      { seq: 1, message: 'attempt 1' },
+      { seq: 2, message: 'attempt 1 failed' },
+      { seq: 3, message: 'attempt 2' },
+    ]);
+  });
+});
