@@ -5,7 +5,7 @@ import { e2eServerCount, serverEnv, specsByServer } from './e2e/support/servers.
 /**
  * End-to-end tests against real servers: the global setup starts `cdp start` (embedded
  * PostgreSQL, demo seed, the built web app) on free ports in a fresh data folder, once per server
- * (`CDP_E2E_SERVERS`, default 2; e2e/support/servers.ts). Each server is a project with one
+ * (`CDP_E2E_SERVERS`, default 1; e2e/support/servers.ts). Each server is a project with one
  * worker and its own share of the spec files, so specs that change the demo installation never
  * run against the same server at once, and the servers' specs run side by side.
  * Chromium is Debian's (`/usr/bin/chromium`): Playwright's own browser download is not used.

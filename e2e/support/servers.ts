@@ -6,12 +6,12 @@ import { test } from '@playwright/test';
  * The end-to-end run's servers. Specs change the demo installation they run against (feature
  * flags, active versions, roles, locks), so two specs never share one at the same time: each server
  * is a Playwright project with one worker (playwright.config.ts), and the spec files are split
- * between the servers. `CDP_E2E_SERVERS` (default 2) sets how many; 1 runs everything against one
+ * between the servers. `CDP_E2E_SERVERS` (default 1) sets how many; 1 runs everything against one
  * server, one spec at a time, as before.
  */
 export function e2eServerCount(): number {
-  const count = Number(process.env.CDP_E2E_SERVERS ?? 2);
-  return Number.isInteger(count) && count >= 1 ? count : 2;
+  const count = Number(process.env.CDP_E2E_SERVERS ?? 1);
+  return Number.isInteger(count) && count >= 1 ? count : 1;
 }
 
 /** The environment variables through which the global setup hands server `index` to the workers. */
