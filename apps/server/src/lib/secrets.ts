@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -47,9 +47,22 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<Secrets> {
     demoPassword: demoPassword(),
     dataSourceKey: randomBytes(32).toString('base64'),
   };
-  await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  await chmod(file, 0o600);
-  return secrets;
+  // Several processes may start on a fresh data folder at once (two `cdp migrate`s of a deployment,
+  // an API and a worker): the file is written whole under a name of this process's own, then linked
+  // into place. The link is atomic and fails if another process got there first; that one's file is
+  // then complete, and every process goes on with the same secrets.
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(draft, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await chmod(draft, 0o600);
+    await link(draft, file);
+    return secrets;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return Secrets.parse(JSON.parse(await readFile(file, 'utf8')));
+  } finally {
+    await rm(draft, { force: true });
+  }
 }
 
 /** Rewrites DATA_DIR/secrets.json with `change` applied (mode 600, replaced atomically). */
