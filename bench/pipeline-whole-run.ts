@@ -236,7 +236,7 @@ export async function benchPipelineWholeRun(dir: string, rounds: number) {
           median(warm(cdp).flatMap((r) => [r.enrol.handOffSeconds, r.clean.handOffSeconds])) * 1000,
         ),
         phasesWarmMs: Object.fromEntries(
-          ['inputs', 'engine', 'output version'].map((k) => [
+          ['inputs', 'engine', 'output version', 'checks', 'files', 'rows', 'sealing'].map((k) => [
             k,
             Math.round(median(warm(both(cdp, (x) => x.phasesMs[k] ?? Number.NaN)))),
           ]),

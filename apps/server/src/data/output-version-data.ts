@@ -27,12 +27,16 @@ export async function outputVersionData(
   outputId: string,
 ): Promise<VersionData | null> {
   const found = await ctx.database.tenant(orgId, (tx) => findOutput(tx, orgId, studyId, outputId));
-  if (!found) return null;
+  return found ? outputVersionFrom(ctx, found) : null;
+}
+
+/** An output version's rows (as `findOutput` reads them, or as its writer just wrote them) as a readable version. */
+export function outputVersionFrom(ctx: AppContext, found: OutputWithDatasets): VersionData {
   const { output } = found;
   return {
     id: output.id,
-    orgId,
-    studyId,
+    orgId: output.orgId,
+    studyId: output.studyId,
     kind: 'pipeline_output',
     datasets: new Map(
       found.datasets.map((d) => [

@@ -123,6 +123,12 @@ export function rememberVersion(ctx: AppContext, found: VersionWithDatasets): Ve
   return data;
 }
 
+/** An output version its writer has just recorded, remembered as `rawVersionData` would read it. */
+export function rememberOutputVersion(data: VersionData): VersionData {
+  remember(data);
+  return data;
+}
+
 function remember(data: VersionData): void {
   if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value as string);
   CACHE.set(data.id, data);

@@ -7,11 +7,11 @@ import { datasetSource, maskedExpression } from '@cdp/analytics';
 import { dataVersions, phiSealedFiles, pipelineOutputs } from '@cdp/db';
 import { openDuckDb, quoteIdent, quoteLiteral } from '@cdp/formats';
 import { and, eq } from 'drizzle-orm';
-import { loadVersionData, rememberVersion } from '../data/version-data.ts';
+import { loadVersionData, rememberOutputVersion, rememberVersion, type VersionData } from '../data/version-data.ts';
 import { enqueueJob } from '../jobs/enqueue.ts';
 import type { AppContext } from '../lib/context.ts';
 import type { VersionWithDatasets } from '../repositories/data-versions.repo.ts';
-import { applyPhiProtection, type PhiInputs, PIPELINE_ENGINE } from './protect-version.ts';
+import { applyPhiProtection, type PhiInputs, PIPELINE_ENGINE, readPhiInputs } from './protect-version.ts';
 import { retireSidecar } from './retired-sidecars.ts';
 import { studyDataKey } from './study-keys.ts';
 
@@ -194,10 +194,10 @@ async function updateManifest(
  * What a caller that has just written a version already read of it, after its commit: the version's
  * rows and the study's PHI inputs (`readPhiInputs`), so sealing reads neither again.
  */
-export interface KnownVersion {
-  version: VersionWithDatasets;
-  inputs: PhiInputs;
-}
+export type KnownVersion =
+  | { version: VersionWithDatasets; inputs: PhiInputs }
+  /** A pipeline's output version, as its writer recorded it (`outputVersionFrom`). */
+  | { output: VersionData; inputs: PhiInputs };
 
 /**
  * Seals the PHI columns of every file of one version (an uploaded version or a pipeline's output
@@ -211,7 +211,12 @@ export async function protectVersionFiles(
   known?: KnownVersion,
 ): Promise<{ sealed: number; unsealed: number }> {
   const data = known
-    ? await applyPhiProtection(ctx, rememberVersion(ctx, known.version), PIPELINE_ENGINE, known.inputs)
+    ? await applyPhiProtection(
+        ctx,
+        'output' in known ? rememberOutputVersion(known.output) : rememberVersion(ctx, known.version),
+        PIPELINE_ENGINE,
+        known.inputs,
+      )
     : await loadVersionData(ctx, orgId, studyId, versionId, PIPELINE_ENGINE);
   const result = { sealed: 0, unsealed: 0 };
   if (!data) return result;
@@ -271,6 +276,23 @@ export async function sealNewVersion(
     await protectVersionFiles(ctx, orgId, studyId, versionId, known);
   } catch (error) {
     ctx.log.error({ err: error, studyId, versionId }, 'sealing PHI of a new version failed; queued phi.protect');
+    await ctx.database.tenant(orgId, (tx) => enqueueJob(tx, 'phi.protect', { orgId, studyId }));
+  }
+}
+
+/**
+ * `sealNewVersion` for a pipeline's output version its run has just recorded: the output's rows
+ * are the writer's own, so only the study's PHI inputs are read (one transaction, after the
+ * output's commit, as an upload reads them), not the output again nor the inputs twice. With no
+ * column classified PHI, nothing more happens: no DuckDB, no file rewritten.
+ */
+export async function sealNewOutput(ctx: AppContext, output: VersionData): Promise<void> {
+  const { orgId, studyId, id } = output;
+  try {
+    const inputs = await ctx.database.tenant(orgId, (tx) => readPhiInputs(tx, orgId, studyId));
+    await protectVersionFiles(ctx, orgId, studyId, id, { output, inputs });
+  } catch (error) {
+    ctx.log.error({ err: error, studyId, versionId: id }, 'sealing PHI of a new version failed; queued phi.protect');
     await ctx.database.tenant(orgId, (tx) => enqueueJob(tx, 'phi.protect', { orgId, studyId }));
   }
 }

@@ -6,11 +6,12 @@ import { PipelineDefinitionError } from '@cdp/pipelines';
 import { and, eq, max } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import { systemAuthor } from '../auth/author.ts';
+import { outputVersionFrom } from '../data/output-version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
-import { sealNewVersion } from '../phi/seal-files.ts';
+import { sealNewOutput } from '../phi/seal-files.ts';
 import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
@@ -169,6 +170,13 @@ export async function runPipeline(
       phases.push(`${name} ${Math.round(performance.now() - phaseStarted)} ms`);
       phaseStarted = performance.now();
     };
+    // The output version's own parts, so its fixed cost can be read from the log too.
+    const parts: string[] = [];
+    let partStarted = performance.now();
+    const part = (name: string) => {
+      parts.push(`${name} ${Math.round(performance.now() - partStarted)} ms`);
+      partStarted = performance.now();
+    };
     const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs, PIPELINE_ENGINE, {
       clearCopiesIn: `${work}.inputs`,
     });
@@ -192,6 +200,7 @@ export async function runPipeline(
     if (controller.signal.aborted) throw controller.signal.reason;
     clearInterval(timer);
     phase('engine');
+    partStarted = performance.now();
     const output = await writeOutputVersion(
       ctx,
       {
@@ -204,7 +213,7 @@ export async function runPipeline(
         sourceVersionId: resolved.sourceVersionId,
         upstreamOutputIds: resolved.upstreamOutputIds,
       },
-      { workDir: work, declared: version.outputs, result },
+      { workDir: work, declared: version.outputs, result, part },
       async (tx, made) => {
         const last = reporter.lastProgress;
         await tx
@@ -251,11 +260,12 @@ export async function runPipeline(
       },
     );
     // An output carrying a column classified PHI (DM → DM_CLEAN keeps BRTHDTC) is sealed at once.
-    await sealNewVersion(ctx, run.orgId, run.studyId, output.id);
+    await sealNewOutput(ctx, outputVersionFrom(ctx, output.recorded));
+    part('sealing');
     phase('output version');
     reporter.log({
       level: 'info',
-      message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}): output version ${output.label}`,
+      message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}; of the output version: ${parts.join(', ')}): output version ${output.label}`,
     });
     await reporter.drain();
     await queueDownstream(ctx, { orgId: run.orgId, studyId: run.studyId, pipelineId: run.pipelineId }).catch(

@@ -3,13 +3,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipelineOutputDatasets, pipelineOutputs, pipelineRuns, type StoredColumn, type Tx } from '@cdp/db';
-import { FormatError, fileSafe, openDuckDb, quoteLiteral, readParquetSchema } from '@cdp/formats';
+import { FormatError, fileSafe, inspectParquetFile } from '@cdp/formats';
 import { type ExecutePipelineResult, PipelineDefinitionError } from '@cdp/pipelines';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
+import type { OutputWithDatasets } from '../repositories/pipelines.repo.ts';
 
 export interface OutputLineage {
   orgId: string;
@@ -37,16 +38,6 @@ async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-async function countRows(file: string): Promise<number> {
-  const db = await openDuckDb();
-  try {
-    const result = await db.connection.runAndReadAll(`SELECT count(*) FROM read_parquet(${quoteLiteral(file)})`);
-    return Number(result.getRowsJson()[0]?.[0] ?? 0);
-  } finally {
-    db.close();
-  }
 }
 
 /**
@@ -77,9 +68,16 @@ async function checkOutputs(
         { path: `outputs[${i}]`, message: `output "${name}" was not written in the run's own folder` },
       ]);
     }
-    let schema: Awaited<ReturnType<typeof readParquetSchema>>;
+    // Schema and rows on the process's kept DuckDB (inspect-parquet.ts), the hash beside them.
+    let schema: Awaited<ReturnType<typeof inspectParquetFile>>;
+    let sha256: string;
+    let bytes: number;
     try {
-      schema = await readParquetSchema(resolved, `${name}.parquet`);
+      [schema, sha256, { size: bytes }] = await Promise.all([
+        inspectParquetFile(resolved, `${name}.parquet`),
+        sha256Of(resolved),
+        stat(resolved),
+      ]);
     } catch (error) {
       if (error instanceof FormatError) {
         throw new PipelineDefinitionError([{ path: `outputs[${i}]`, message: `output "${name}": ${error.message}` }]);
@@ -96,9 +94,9 @@ async function checkOutputs(
       label: schema.label ?? null,
       file,
       from: resolved,
-      rows: await countRows(resolved),
-      bytes: (await stat(resolved)).size,
-      sha256: await sha256Of(resolved),
+      rows: schema.rows,
+      bytes,
+      sha256,
       columns: schema.columns.map((c) => ({
         name: c.name,
         label: c.label ?? labels.get(c.name) ?? null,
@@ -137,10 +135,18 @@ async function reserveOutputFolder(root: string, at: Date): Promise<{ dir: strin
 export async function writeOutputVersion(
   ctx: AppContext,
   lineage: OutputLineage,
-  input: { workDir: string; declared: string[]; result: ExecutePipelineResult },
+  input: {
+    workDir: string;
+    declared: string[];
+    result: ExecutePipelineResult;
+    /** Marks the end of a part of the work (checks, files, rows), for the run's log. */
+    part?: (name: string) => void;
+  },
   finish: (tx: Tx, output: { id: string; label: string; datasets: CheckedDataset[] }) => Promise<void>,
-): Promise<{ id: string; label: string }> {
+): Promise<{ id: string; label: string; recorded: OutputWithDatasets }> {
+  const part = input.part ?? (() => {});
   const checked = await checkOutputs(input.workDir, input.declared, input.result);
+  part('checks');
   const base = studyDir(ctx.config.dataDir, lineage.orgId, lineage.studyId);
   const id = randomUUID();
   const staging = path.join(base, 'temp', runTempName(`output-${id}`));
@@ -183,37 +189,49 @@ export async function writeOutputVersion(
     await writeFile(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     // Renaming onto the reserved (empty) folder is atomic: readers see all of the output or none.
     await rename(staging, dir);
-    await ctx.database.tenant(lineage.orgId, async (tx) => {
-      await tx.insert(pipelineOutputs).values({
-        id,
-        orgId: lineage.orgId,
-        studyId: lineage.studyId,
-        pipelineId: lineage.pipelineId,
-        pipelineVersion: lineage.pipelineVersion,
-        runId: lineage.runId,
-        sourceVersionId: lineage.sourceVersionId,
-        upstreamOutputIds: lineage.upstreamOutputIds,
-        label,
-        createdAt,
-      });
-      await tx.insert(pipelineOutputDatasets).values(
-        checked.map((d) => ({
+    part('files');
+    const recorded = await ctx.database.tenant(lineage.orgId, async (tx) => {
+      const [output] = await tx
+        .insert(pipelineOutputs)
+        .values({
+          id,
           orgId: lineage.orgId,
           studyId: lineage.studyId,
-          outputId: id,
-          name: d.name,
-          label: d.label,
-          rows: d.rows,
-          columns: d.columns,
-          file: d.file,
-          sha256: d.sha256,
-          bytes: d.bytes,
-        })),
-      );
+          pipelineId: lineage.pipelineId,
+          pipelineVersion: lineage.pipelineVersion,
+          runId: lineage.runId,
+          sourceVersionId: lineage.sourceVersionId,
+          upstreamOutputIds: lineage.upstreamOutputIds,
+          label,
+          createdAt,
+        })
+        .returning();
+      const datasets = await tx
+        .insert(pipelineOutputDatasets)
+        .values(
+          checked.map((d) => ({
+            orgId: lineage.orgId,
+            studyId: lineage.studyId,
+            outputId: id,
+            name: d.name,
+            label: d.label,
+            rows: d.rows,
+            columns: d.columns,
+            file: d.file,
+            sha256: d.sha256,
+            bytes: d.bytes,
+          })),
+        )
+        .returning();
       await tx.update(pipelineRuns).set({ outputVersionId: id }).where(eq(pipelineRuns.id, lineage.runId));
       await finish(tx, { id, label, datasets: checked });
+      if (!output) throw new Error(`output version ${id} was not recorded`);
+      // As findOutput reads them: what readers of the new version (and its PHI sealing) start from.
+      datasets.sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+      return { output, pipelineName: lineage.pipelineName, datasets };
     });
-    return { id, label };
+    part('rows');
+    return { id, label, recorded };
   } catch (error) {
     if (finalDir) await rm(finalDir, { recursive: true, force: true });
     throw error;

@@ -57,7 +57,8 @@ export async function readParquetSchema(file: string, fileName?: string): Promis
   }
 }
 
-async function schemaOf(connection: DuckDBConnection, file: string, fileName?: string): Promise<DatasetInfo> {
+/** `readParquetSchema` on a DuckDB connection the caller holds. */
+export async function schemaOf(connection: DuckDBConnection, file: string, fileName?: string): Promise<DatasetInfo> {
   const source = `read_parquet(${quoteLiteral(file)})`;
   let described: DescribedColumn[];
   try {
