@@ -1,7 +1,7 @@
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { prepareBenchUsers } from './api-studies.ts';
-import { treeCpuSeconds } from './process-cpu.ts';
+import { cpuSplitSeconds, treeCpuSeconds } from './process-cpu.ts';
 import { api, type BenchServer, DEMO_PASSWORD } from './server.ts';
 
 const CLIENTS = 40;
@@ -9,6 +9,13 @@ const CLIENTS = 40;
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 15);
 /** Unmeasured load before every phase, with that phase's own credentials. */
 const WARMUP_SECONDS = Number(process.env.BENCH_API_KEYS_WARMUP ?? 5);
+/**
+ * Seconds with no load before each phase's warm-up, in which the server's own CPU is measured (job
+ * polls, the actor cache's and the rate counter's timers, PostgreSQL's background work): a fixed
+ * cost per second that CPU per request would otherwise spread over however many requests the
+ * machine let through.
+ */
+const IDLE_SECONDS = Number(process.env.BENCH_API_KEYS_IDLE ?? 3);
 /** ABBA rounds per route: key, signed-in, signed-in, key. */
 const ROUNDS = Number(process.env.BENCH_API_KEYS_ROUNDS ?? 1);
 
@@ -63,19 +70,36 @@ interface Phase {
   requests: number;
   errors: number;
   cpuSeconds: number | null;
+  /** The server's CPU per second with no requests, measured just before the phase. */
+  idleCpuPerSecond: number | null;
+  /** The server's CPU split: main thread, its other threads, its child processes (PostgreSQL). */
+  split: { main: number; threads: number; children: number } | null;
+  /** CLOCK_MONOTONIC µs at the phase's start and end: the window of a `--cpu-prof` profile it covers. */
+  windowUs: [number, number];
   loadAverage1m: number;
 }
 
 /** Pooled figures of one side's phases: latencies merged, CPU per request over all their requests. */
+/** A phase's CPU less what the server spends with no requests over as long a time. */
+function netCpuSeconds(p: Phase): number | null {
+  return p.cpuSeconds === null || p.idleCpuPerSecond === null
+    ? null
+    : Math.max(0, p.cpuSeconds - p.idleCpuPerSecond * DURATION_SECONDS);
+}
+
 function pooled(phases: Phase[]) {
   const latencies = phases.flatMap((p) => p.latencies).sort((a, b) => a - b);
   const requests = phases.reduce((n, p) => n + p.requests, 0);
   const cpu = phases.some((p) => p.cpuSeconds === null) ? null : phases.reduce((n, p) => n + (p.cpuSeconds ?? 0), 0);
+  const net = phases.some((p) => netCpuSeconds(p) === null)
+    ? null
+    : phases.reduce((n, p) => n + (netCpuSeconds(p) ?? 0), 0);
   return {
     requests,
     errors: phases.reduce((n, p) => n + p.errors, 0),
     latencyMs: latencyFigures(latencies),
     serverCpuMsPerRequest: cpu === null ? null : round2((cpu * 1000) / Math.max(1, requests)),
+    serverCpuMsPerRequestLessIdle: net === null ? null : round2((net * 1000) / Math.max(1, requests)),
   };
 }
 
@@ -163,17 +187,39 @@ export async function benchApiKeys(server: BenchServer) {
     const phases: Phase[] = [];
     for (const side of order) {
       const { credentials, header } = sides[side];
+      let idleCpuPerSecond: number | null = null;
+      if (IDLE_SECONDS > 0) {
+        const idleFrom = treeCpuSeconds(server.pid());
+        const idleStarted = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+        const idleTo = treeCpuSeconds(server.pid());
+        if (idleFrom !== null && idleTo !== null)
+          idleCpuPerSecond = (idleTo - idleFrom) / ((performance.now() - idleStarted) / 1000);
+      }
       if (WARMUP_SECONDS > 0) await load(url, credentials, header, WARMUP_SECONDS);
       // Server CPU per request (Node and PostgreSQL): hardly moved by the machine's other load, unlike latency.
-      const before = treeCpuSeconds(server.pid());
+      const before = cpuSplitSeconds(server.pid());
+      const startUs = Number(process.hrtime.bigint() / 1000n);
       const result = await load(url, credentials, header, DURATION_SECONDS);
-      const after = treeCpuSeconds(server.pid());
+      const endUs = Number(process.hrtime.bigint() / 1000n);
+      const after = cpuSplitSeconds(server.pid());
+      const split =
+        before === null || after === null
+          ? null
+          : {
+              main: after.main - before.main,
+              threads: after.threads - before.threads,
+              children: after.children - before.children,
+            };
       phases.push({
         side,
         latencies: result.latencies,
         requests: result.requests,
         errors: result.errors,
-        cpuSeconds: before === null || after === null ? null : after - before,
+        cpuSeconds: split === null ? null : split.main + split.threads + split.children,
+        idleCpuPerSecond,
+        split,
+        windowUs: [startUs, endUs],
         loadAverage1m: Number((os.loadavg()[0] ?? 0).toFixed(1)),
       });
     }
@@ -185,6 +231,7 @@ export async function benchApiKeys(server: BenchServer) {
       p95: ratio(apiKey.latencyMs.p95, jwt.latencyMs.p95),
       p99: ratio(apiKey.latencyMs.p99, jwt.latencyMs.p99),
       serverCpuPerRequest: ratio(apiKey.serverCpuMsPerRequest, jwt.serverCpuMsPerRequest),
+      serverCpuPerRequestLessIdle: ratio(apiKey.serverCpuMsPerRequestLessIdle, jwt.serverCpuMsPerRequestLessIdle),
     };
     routes[name] = {
       phases: phases.map((p, i) => ({
@@ -195,7 +242,19 @@ export async function benchApiKeys(server: BenchServer) {
         errors: p.errors,
         latencyMs: latencyFigures(p.latencies),
         serverCpuMsPerRequest: p.cpuSeconds === null ? null : round2((p.cpuSeconds * 1000) / Math.max(1, p.requests)),
+        // Where that CPU went (ms per request): Node's main thread, its other threads (DuckDB, GC helpers), PostgreSQL.
+        cpuSplitMsPerRequest: p.split && {
+          main: round2((p.split.main * 1000) / Math.max(1, p.requests)),
+          threads: round2((p.split.threads * 1000) / Math.max(1, p.requests)),
+          postgres: round2((p.split.children * 1000) / Math.max(1, p.requests)),
+        },
+        idleServerCpuPercent: p.idleCpuPerSecond === null ? null : Math.round(p.idleCpuPerSecond * 100),
+        serverCpuMsPerRequestLessIdle: (() => {
+          const net = netCpuSeconds(p);
+          return net === null ? null : round2((net * 1000) / Math.max(1, p.requests));
+        })(),
         loadAverage1m: p.loadAverage1m,
+        ...(process.env.BENCH_SERVER_NODE_ARGS?.includes('--cpu-prof') ? { profileWindowUs: p.windowUs } : {}),
       })),
       pooled: { apiKey, jwt },
       keyOverJwt,
@@ -203,7 +262,7 @@ export async function benchApiKeys(server: BenchServer) {
     };
   }
   return {
-    benchmark: `${CLIENTS} API-key clients, then ${CLIENTS} signed-in users (JWT), in ABBA order × ${ROUNDS}: ${DURATION_SECONDS} s per phase after ${WARMUP_SECONDS} s of warm-up`,
+    benchmark: `${CLIENTS} API-key clients, then ${CLIENTS} signed-in users (JWT), in ABBA order × ${ROUNDS}: ${DURATION_SECONDS} s per phase after ${IDLE_SECONDS} s idle (server CPU measured) and ${WARMUP_SECONDS} s of warm-up`,
     loadAverage1m: Number((os.loadavg()[0] ?? 0).toFixed(1)),
     routes,
     budget: 'p95 < 100 ms; pooled key p95 ≤ 1.10 × signed-in p95',

@@ -220,6 +220,7 @@ export async function runPipeline(
           .update(pipelineRuns)
           .set({
             status: 'SUCCEEDED',
+            outputVersionId: made.id,
             finishedAt: new Date(),
             progress: {
               step: last?.steps ?? 1,

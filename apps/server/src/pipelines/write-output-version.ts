@@ -2,10 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipelineOutputDatasets, pipelineOutputs, pipelineRuns, type StoredColumn, type Tx } from '@cdp/db';
+import { pipelineOutputDatasets, pipelineOutputs, type StoredColumn, type Tx } from '@cdp/db';
 import { FormatError, fileSafe, inspectParquetFile } from '@cdp/formats';
 import { type ExecutePipelineResult, PipelineDefinitionError } from '@cdp/pipelines';
-import { eq } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -130,7 +129,7 @@ async function reserveOutputFolder(root: string, at: Date): Promise<{ dir: strin
  * Turns a succeeded run's files into an immutable output version, exactly as an upload becomes a
  * data version: checked and given a manifest (with lineage) in a folder of `temp/`, renamed into
  * `pipeline_output/{label}/`, then recorded in one transaction, in which `finish` also marks the
- * run SUCCEEDED and appends its audit event. Any failure removes the folder: no output, no files.
+ * run SUCCEEDED with its `outputVersionId` (one update of the run, not two) and appends its audit event. Any failure removes the folder: no output, no files.
  */
 export async function writeOutputVersion(
   ctx: AppContext,
@@ -223,7 +222,6 @@ export async function writeOutputVersion(
           })),
         )
         .returning();
-      await tx.update(pipelineRuns).set({ outputVersionId: id }).where(eq(pipelineRuns.id, lineage.runId));
       await finish(tx, { id, label, datasets: checked });
       if (!output) throw new Error(`output version ${id} was not recorded`);
       // As findOutput reads them: what readers of the new version (and its PHI sealing) start from.
