@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
+import type { FastifyHelmetOptions } from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -14,6 +14,7 @@ import { openapiPlugin } from './plugins/openapi.ts';
 import { phiAccessPlugin } from './plugins/phi-access.ts';
 import { rateLimitsPlugin } from './plugins/rate-limits.ts';
 import { securityEventsPlugin } from './plugins/security-events.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { sharedRateLimitStore } from './plugins/shared-rate-limit-store.ts';
 import { tracingPlugin } from './plugins/tracing.ts';
 import { webPlugin } from './plugins/web.ts';
@@ -68,6 +69,23 @@ function httpLogger(ctx: AppContext, options: BuildAppOptions): FastifyBaseLogge
   return ctx.log.child({}, { level: quiet }) as FastifyBaseLogger;
 }
 
+/** Helmet's headers (`plugins/security-headers.ts`): a strict CSP the web app's build satisfies. */
+const SECURITY_HEADERS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'blob:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'", 'data:'],
+      objectSrc: ["'none'"],
+      frameAncestors: ["'none'"],
+      upgradeInsecureRequests: null,
+    },
+  },
+};
+
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: httpLogger(ctx, options),
@@ -85,21 +103,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+  await app.register(securityHeadersPlugin, { options: SECURITY_HEADERS });
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
