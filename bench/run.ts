@@ -31,7 +31,8 @@ import { benchWebhooks } from './webhooks.ts';
  *                `python3 script.py` per pipeline; BENCH_PIPELINES=whole for that part alone)
  *   sandbox      the Python sandbox's start-up: a pipeline script's first line beside plain python3
  *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data, in ABBA
- *                order (BENCH_DURATION s per phase, 15; BENCH_API_KEYS_WARMUP, 5; BENCH_API_KEYS_ROUNDS, 1)
+ *                order (BENCH_DURATION s per phase, 15; BENCH_API_KEYS_WARMUP, 5; BENCH_API_KEYS_ROUNDS, 1;
+ *                BENCH_API_KEYS_IDLE, 3: seconds without load before each phase, the server's own CPU measured)
  *   webhooks     1,000 events (Send test) delivered by the worker to a local receiver: time and failures
  *   rave         a simulated 1,000-subject Rave study: full and incremental pulls beside requests + iterparse + pandas
  *   review       eDISH, shift table, lab trends and the patient profile (API and page) on the 1,000,000-row LB study,
