@@ -142,6 +142,7 @@ export async function convertUpload(
               input: memberFormat !== null && memberFormat in IN_PLACE_READERS ? member : undefined,
               bytes: member.bytes,
               path: () => member.extract(),
+              verify: () => member.verify(),
             };
             return () => convertOne(input, member.name, memberFormat, target, { ...limits, catalog, context });
           }),
@@ -247,6 +248,8 @@ interface UploadInput {
   bytes: number;
   /** A file on disk with its bytes (a member is extracted when this is first asked). */
   path(): Promise<string>;
+  /** For a ZIP member: throws the damaged-entry error when it does not inflate whole. */
+  verify?(): Promise<void>;
 }
 
 async function convertOne(
@@ -328,6 +331,9 @@ async function convertOne(
     }
     return { datasets };
   } catch (error) {
+    // A member is read as it inflates, so the bytes of a damaged one can fail its reader before
+    // zlib notices; the damage is then what to tell (as when members were extracted first).
+    if (upload.verify && error instanceof FormatError) await upload.verify();
     if (error instanceof FormatError) throw error.location.file ? error : error.withFile(source);
     throw new FormatError(`could not be read (${error instanceof Error ? error.message : String(error)})`, {
       file: source,

@@ -28,13 +28,19 @@
 
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Transform, type TransformCallback } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { formatBytes } from '@cdp/contracts';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import type { ByteInput, ByteSource } from '../byte-source.ts';
 import { FormatError } from '../errors.ts';
-import { damaged, InflatingMemberSource, WholeMemberSource } from './zip-member-source.ts';
+import {
+  BufferedMemberSource,
+  damaged,
+  InflatingMemberSource,
+  type MemberLocation,
+  memberStream,
+} from './zip-member-source.ts';
 
 export interface ZipLimits {
   /** Entries across the archive and every archive inside it (default 10,000). */
@@ -76,6 +82,8 @@ export interface ZipMember extends ByteInput {
   head(length: number): Promise<Buffer>;
   /** Writes it under the archive's work folder, for readers that need a file; returns the path. */
   extract(): Promise<string>;
+  /** Inflates it to the end, discarding the bytes: throws the damaged-entry error if it is damaged. */
+  verify(): Promise<void>;
 }
 
 const DEFAULTS: Required<ZipLimits> = {
@@ -133,6 +141,8 @@ export class ZipArchive {
   private nested = 0;
   private readonly names = new Set<string>();
   private readonly zips: ZipFile[] = [];
+  /** The archives' own handles, for reading members (yauzl's reader is used for listing only). */
+  private readonly handles: FileHandle[] = [];
   private readonly innerArchives: string[] = [];
   private readonly createdFiles: string[] = [];
   private readonly createdDirs: string[] = [];
@@ -147,6 +157,8 @@ export class ZipArchive {
   /** Closes the ZIP files and removes inner archives; members cannot be read after. */
   async close(): Promise<void> {
     for (const zip of this.zips.splice(0)) zip.close();
+    // A FileHandle closes once reads under way are done.
+    for (const handle of this.handles.splice(0)) await handle.close().catch(() => undefined);
     for (const file of this.innerArchives.splice(0)) await rm(file, { force: true });
   }
 
@@ -173,6 +185,8 @@ export class ZipArchive {
       throw asArchiveError(error, label, 'not a readable ZIP archive');
     }
     this.zips.push(zip);
+    const handle = await open(zipFile, 'r');
+    this.handles.push(handle);
     const entries = zip.eachEntry();
     for (;;) {
       let next: IteratorResult<Entry>;
@@ -182,11 +196,18 @@ export class ZipArchive {
         throw asArchiveError(error, label, 'the archive is damaged');
       }
       if (next.done) break;
-      await this.entry(zip, next.value, prefix, depth, label);
+      await this.entry(zip, handle, next.value, prefix, depth, label);
     }
   }
 
-  private async entry(zip: ZipFile, entry: Entry, prefix: string[], depth: number, label: string): Promise<void> {
+  private async entry(
+    zip: ZipFile,
+    handle: FileHandle,
+    entry: Entry,
+    prefix: string[],
+    depth: number,
+    label: string,
+  ): Promise<void> {
     this.entries++;
     if (this.entries > this.limits.maxEntries) {
       throw new FormatError(`the archive has more than ${this.limits.maxEntries.toLocaleString('en-US')} entries`, {
@@ -226,11 +247,11 @@ export class ZipArchive {
       await this.createDir(this.root);
       const temporary = path.join(this.root, `.cdp-nested-${process.pid}-${++this.nested}.zip`);
       this.innerArchives.push(temporary);
-      await this.write(zip, entry, temporary, where.file);
+      await this.write(await locate(zip, handle, entry, where.file), temporary);
       await this.list(temporary, [...prefix, ...segments], depth + 1);
       return;
     }
-    this.members.push(this.member(zip, entry, inArchive, where.file, [...prefix, ...segments]));
+    this.members.push(this.member(zip, handle, entry, inArchive, where.file, [...prefix, ...segments]));
   }
 
   /** The declared size against the limits: yauzl holds every read to it (see the decisions above). */
@@ -251,19 +272,35 @@ export class ZipArchive {
     }
   }
 
-  private member(zip: ZipFile, entry: Entry, inArchive: string, name: string, segments: string[]): ZipMember {
+  private member(
+    zip: ZipFile,
+    handle: FileHandle,
+    entry: Entry,
+    inArchive: string,
+    name: string,
+    segments: string[],
+  ): ZipMember {
     const size = entry.uncompressedSize;
     const archive = this;
+    let location: Promise<MemberLocation> | undefined;
+    const where = () => {
+      location ??= locate(zip, handle, entry, name);
+      return location;
+    };
     return {
       path: inArchive,
       name,
       bytes: size,
-      open: (): Promise<ByteSource> =>
-        size <= archive.wholeMemberBytes
-          ? WholeMemberSource.inflate(zip, entry, size, name)
-          : Promise.resolve(new InflatingMemberSource(zip, entry, size, name)),
+      async open(): Promise<ByteSource> {
+        const member = await where();
+        if (!member.deflated) return BufferedMemberSource.stored(member);
+        return size <= archive.wholeMemberBytes
+          ? BufferedMemberSource.inflated(member)
+          : new InflatingMemberSource(member);
+      },
       async head(length: number): Promise<Buffer> {
-        const source = new InflatingMemberSource(zip, entry, size, name);
+        const member = await where();
+        const source = member.deflated ? new InflatingMemberSource(member) : BufferedMemberSource.stored(member);
         try {
           const buffer = Buffer.alloc(Math.min(length, size));
           const { bytesRead } = await source.read(buffer, 0, buffer.length, 0);
@@ -272,20 +309,30 @@ export class ZipArchive {
           await source.close();
         }
       },
+      async verify(): Promise<void> {
+        // The bytes are dropped: only whether the member inflates whole matters.
+        const stream = memberStream(await where()).resume();
+        try {
+          await finished(stream);
+        } catch (error) {
+          throw damaged(error, name);
+        }
+      },
       async extract(): Promise<string> {
         const file = path.join(archive.root, ...segments);
         if (!file.startsWith(archive.root + path.sep)) {
           throw new FormatError('the entry name points outside the extraction folder', { file: name });
         }
         await archive.createDir(path.dirname(file), name);
-        await archive.write(zip, entry, file, name);
+        await archive.write(await where(), file);
         return file;
       },
     };
   }
 
-  /** Inflates one entry to `file`, metering the bytes actually written against the entry's ratio. */
-  private async write(zip: ZipFile, entry: Entry, file: string, label: string): Promise<number> {
+  /** Inflates one member to `file`, metering the bytes actually written against the entry's ratio. */
+  private async write(member: MemberLocation, file: string): Promise<number> {
+    const label = member.label;
     let handle: FileHandle;
     try {
       // Opened before it is recorded as ours: a file that was already there must survive a cleanup.
@@ -294,14 +341,7 @@ export class ZipArchive {
       throw clash(error, label);
     }
     this.createdFiles.push(file);
-    let input: Readable;
-    try {
-      input = await zip.openReadStreamPromise(entry);
-    } catch (error) {
-      await handle.close();
-      throw asArchiveError(error, label, 'the entry cannot be read');
-    }
-    const ratioLimit = Math.max(this.limits.maxRatio * entry.compressedSize, RATIO_FLOOR_BYTES);
+    const ratioLimit = Math.max(this.limits.maxRatio * member.compressedSize, RATIO_FLOOR_BYTES);
     let written = 0;
     const meter = new Transform({
       transform: (chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) => {
@@ -309,7 +349,7 @@ export class ZipArchive {
         if (written > ratioLimit) {
           done(
             new FormatError(
-              `the entry expands more than ${this.limits.maxRatio}:1 (${formatBytes(entry.compressedSize, { iec: true })} compressed); refusing a possible ZIP bomb`,
+              `the entry expands more than ${this.limits.maxRatio}:1 (${formatBytes(member.compressedSize, { iec: true })} compressed); refusing a possible ZIP bomb`,
               { file: label },
             ),
           );
@@ -319,7 +359,7 @@ export class ZipArchive {
       },
     });
     try {
-      await pipeline(input, meter, handle.createWriteStream());
+      await pipeline(memberStream(member), meter, handle.createWriteStream());
     } catch (error) {
       throw damaged(error, label);
     }
@@ -333,6 +373,23 @@ export class ZipArchive {
     } catch (error) {
       throw clash(error, label);
     }
+  }
+}
+
+/** Where the entry's data starts (its local header, read and checked by yauzl). */
+async function locate(zip: ZipFile, handle: FileHandle, entry: Entry, label: string): Promise<MemberLocation> {
+  try {
+    const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+    return {
+      file: handle,
+      dataStart: fileDataStart,
+      compressedSize: entry.compressedSize,
+      size: entry.uncompressedSize,
+      deflated: entry.compressionMethod === 8,
+      label,
+    };
+  } catch (error) {
+    throw asArchiveError(error, label, 'the entry cannot be read');
   }
 }
 
