@@ -48,6 +48,11 @@ export interface UploadLimits extends DuckDbLimits {
    */
   wholeMemberBytes?: number;
   /**
+   * `false` extracts every ZIP member to the work folder before reading it, as uploads did before
+   * members were read in place (the benchmark's reference; default `true`).
+   */
+  membersInPlace?: boolean;
+  /**
    * Files at least this large (XPT and SAS7BDAT) are encoded to Parquet on a thread of their own
    * while the reader reads on (default `ENCODE_THREAD_BYTES`; `Infinity` never does).
    */
@@ -139,7 +144,10 @@ export async function convertUpload(
           members.map((member, i) => {
             const memberFormat = formats[i] ?? null;
             const input: UploadInput = {
-              input: memberFormat !== null && memberFormat in IN_PLACE_READERS ? member : undefined,
+              input:
+                limits.membersInPlace !== false && memberFormat !== null && memberFormat in IN_PLACE_READERS
+                  ? member
+                  : undefined,
               bytes: member.bytes,
               path: () => member.extract(),
               verify: () => member.verify(),
