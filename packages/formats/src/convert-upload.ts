@@ -307,7 +307,11 @@ async function convertOne(
       return { datasets: [{ ...converted, source, format }] };
     }
     if (format === 'parquet') {
-      const converted = await convertParquet(await upload.path(), target.next(stem), { ...limits, fileName: source, name: stem });
+      const converted = await convertParquet(await upload.path(), target.next(stem), {
+        ...limits,
+        fileName: source,
+        name: stem,
+      });
       return { datasets: [{ ...converted, source, format }] };
     }
     const read = READERS[format];

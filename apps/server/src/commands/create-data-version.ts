@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { WebhookEventType } from '@cdp/contracts';
 import { datasets, dataVersions } from '@cdp/db';
 import { type ConvertedDataset, type ConvertedUpload, type CsvOptions, FormatError, fileSafe } from '@cdp/formats';
-import type { WebhookEventType } from '@cdp/contracts';
 import { sql } from 'drizzle-orm';
 import { appendAuditCtes, type LabelledAuditEntry, lockAuditHeadCte, lockedHeadOf } from '../audit/audit-batch.ts';
 import { dataVersionLabel } from '../audit/resource-label.ts';
@@ -17,12 +17,7 @@ import { versionLabel } from '../lib/version-label.ts';
 import { readPhiInputs } from '../phi/protect-version.ts';
 import { sealNewVersion } from '../phi/seal-files.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
-import {
-  recordDeliveries,
-  targetsFor,
-  webhookEventsCte,
-  webhookTargetsSql,
-} from '../webhooks/record-webhook-event.ts';
+import { recordDeliveries, targetsFor, webhookEventsCte, webhookTargetsSql } from '../webhooks/record-webhook-event.ts';
 import { recordUploadFailure } from './record-upload-failure.ts';
 import { uploadFailedNote, uploadNote } from './upload-note.ts';
 

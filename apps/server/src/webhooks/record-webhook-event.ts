@@ -42,7 +42,12 @@ export async function recordWebhookEvent(
 }
 
 /** One delivery per endpoint for a recorded event, each with the job that sends it. */
-export async function recordDeliveries(tx: Tx, orgId: string, eventId: string, endpointIds: string[]): Promise<string[]> {
+export async function recordDeliveries(
+  tx: Tx,
+  orgId: string,
+  eventId: string,
+  endpointIds: string[],
+): Promise<string[]> {
   if (endpointIds.length === 0) return [];
   const deliveries = await tx
     .insert(webhookDeliveries)

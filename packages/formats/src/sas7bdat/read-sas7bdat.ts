@@ -82,11 +82,7 @@ async function* batches(
   }
 }
 
-async function withFile<T>(
-  filePath: ReadInput,
-  fileName: string,
-  use: (file: ByteSource) => Promise<T>,
-): Promise<T> {
+async function withFile<T>(filePath: ReadInput, fileName: string, use: (file: ByteSource) => Promise<T>): Promise<T> {
   const file = await openInput(filePath);
   try {
     return await use(file);

@@ -7,8 +7,8 @@ import { FormatError } from '../errors.ts';
 import { hasSharedData, sharedData } from '../test-support.ts';
 import type { ColumnInfo, DatasetReader, RowBatch } from '../types.ts';
 import { writeXpt } from '../xpt/write-xpt.ts';
-import { openZipArchive } from './zip-archive.ts';
 import { buildZip } from './test-zip-writer.ts';
+import { openZipArchive } from './zip-archive.ts';
 
 /**
  * ZIP members read in place (issue 17): an XPT or SAS7BDAT member inflates straight into its
@@ -116,7 +116,9 @@ describe('ZIP members read in place', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(FormatError);
-      expect((error as FormatError).message).toMatch(/^transfer\.zip\/adam\/lb\.xpt, dataset LB, row 20,000, column ADT: /);
+      expect((error as FormatError).message).toMatch(
+        /^transfer\.zip\/adam\/lb\.xpt, dataset LB, row 20,000, column ADT: /,
+      );
     }
   });
 

@@ -1,6 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
 import { createInflateRaw, inflateRaw } from 'node:zlib';
 import type { ByteSource } from '../byte-source.ts';
@@ -75,7 +74,12 @@ class SizeCheck extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.seen < this.expected) {
-      done(damaged(new Error(`not enough bytes in the entry: ${this.seen} of the ${this.expected} it declares`), this.label));
+      done(
+        damaged(
+          new Error(`not enough bytes in the entry: ${this.seen} of the ${this.expected} it declares`),
+          this.label,
+        ),
+      );
     } else {
       done();
     }
@@ -199,11 +203,13 @@ export class BufferedMemberSource implements ByteSource {
       const compressed = Buffer.allocUnsafe(member.compressedSize);
       const { bytesRead } = await member.file.read(compressed, 0, compressed.length, member.dataStart);
       if (bytesRead < compressed.length) throw new Error('the archive ends inside the entry');
-      bytes = await inflateRawAsync(compressed, { maxOutputLength: Math.max(1, member.size) }).catch((error: NodeJS.ErrnoException) => {
-        throw error.code === 'ERR_BUFFER_TOO_LARGE'
-          ? new Error(`too many bytes in the entry: it declares ${member.size}`)
-          : error;
-      });
+      bytes = await inflateRawAsync(compressed, { maxOutputLength: Math.max(1, member.size) }).catch(
+        (error: NodeJS.ErrnoException) => {
+          throw error.code === 'ERR_BUFFER_TOO_LARGE'
+            ? new Error(`too many bytes in the entry: it declares ${member.size}`)
+            : error;
+        },
+      );
     } catch (error) {
       throw damaged(error, member.label);
     }
