@@ -8,8 +8,10 @@ import { convertUpload, type UploadLimits } from '@cdp/formats';
  * the machine's load: `zip-members.ts <zip> <work> [rounds]` prints, per variant, the median wall
  * and CPU milliseconds of a conversion and the process's peak RSS.
  */
-const [zip, work, roundsArg] = process.argv.slice(2);
-if (!zip || !work) throw new Error('usage: zip-members.ts <zip> <work> [rounds]');
+const [zipArg, workArg, roundsArg] = process.argv.slice(2);
+if (!zipArg || !workArg) throw new Error('usage: zip-members.ts <zip> <work> [rounds]');
+const zip: string = zipArg;
+const work: string = workArg;
 const rounds = Number(roundsArg ?? 5);
 
 const VARIANTS: Record<string, UploadLimits> = {

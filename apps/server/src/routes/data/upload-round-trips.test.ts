@@ -37,7 +37,7 @@ async function transactionsDuring(run: () => Promise<void>): Promise<string[][]>
     return connectCounted();
   }) as typeof pool.connect;
   const connectCounted = async () => {
-    const client = await connect.call(pool);
+    const client = await (connect as () => Promise<pg.PoolClient>).call(pool);
     const query = client.query;
     wrapped.push({ client, query });
     let current: string[] | undefined;
