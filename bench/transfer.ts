@@ -87,6 +87,19 @@ async function convertAlone(zip: string, work: string) {
   };
 }
 
+/**
+ * Members read in place against extracted first (issue 17), and the whole-buffer size limit, in
+ * one warm process with the variants interleaved (`zip-members.ts`).
+ */
+async function membersInPlace(zip: string, work: string) {
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'bench/zip-members.ts'), zip, work, process.env.BENCH_ZIP_ROUNDS ?? '3'],
+    { cwd: ROOT, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+}
+
 async function pandasZip(zip: string) {
   try {
     const { stdout } = await run(PYTHON, ['-c', PANDAS_ZIP, zip], { maxBuffer: 1 << 20 });
@@ -146,6 +159,7 @@ export async function benchTransfers(server: BenchServer) {
     const http = await upload(server, manager.accessToken, study.id, transfer.zip);
     const alone = await convertAlone(transfer.zip, work);
     const pandas = await pandasZip(transfer.zip);
+    const members = await membersInPlace(transfer.zip, work);
     const row = {
       transfer: transfer.label,
       zipMb: Number(((await stat(transfer.zip)).size / 1024 / 1024).toFixed(1)),
@@ -158,6 +172,9 @@ export async function benchTransfers(server: BenchServer) {
         conversionSeconds: Number(alone.seconds.toFixed(2)),
         conversionCpuSeconds: Number(alone.cpuSeconds.toFixed(2)),
         conversionPeakRssMb: Math.round(alone.maxRssMb),
+        // Warm, one process, interleaved: members read in place (default), every member streamed,
+        // members up to 8 MiB inflated whole, and every member extracted to disk first (before).
+        membersInPlace: members,
       },
       pandas: pandas
         ? {

@@ -1,6 +1,7 @@
-import { open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ReadInput } from './byte-source.ts';
 import { readDatasetJson } from './dataset-json/read-dataset-json.ts';
 import { FormatError } from './errors.ts';
 import { readOdm } from './odm/read-odm.ts';
@@ -17,7 +18,7 @@ import type { DatasetReader, ReadOptions } from './types.ts';
 import { readXlsx } from './xlsx/read-xlsx.ts';
 import { readXpt } from './xpt/read-xpt.ts';
 import { detectFormat } from './zip/detect-format.ts';
-import { extractZip } from './zip/extract-zip.ts';
+import { openZipArchive } from './zip/zip-archive.ts';
 
 export interface ConvertedDataset extends ParquetResult {
   /** The uploaded file (or `archive.zip/entry`) it came from. */
@@ -42,6 +43,16 @@ export interface UploadLimits extends DuckDbLimits {
    */
   memberConcurrency?: number;
   /**
+   * ZIP members up to this size are inflated into one buffer when read, larger ones stream
+   * (default `WHOLE_MEMBER_BYTES`).
+   */
+  wholeMemberBytes?: number;
+  /**
+   * `false` extracts every ZIP member to the work folder before reading it, as uploads did before
+   * members were read in place (the benchmark's reference; default `true`).
+   */
+  membersInPlace?: boolean;
+  /**
    * Files at least this large (XPT and SAS7BDAT) are encoded to Parquet on a thread of their own
    * while the reader reads on (default `ENCODE_THREAD_BYTES`; `Infinity` never does).
    */
@@ -57,12 +68,19 @@ export const ENCODE_THREAD_BYTES = 32 * 1024 ** 2;
 
 type Reader = (file: string, options: ReadOptions) => AsyncIterable<DatasetReader>;
 
+/** Readers of a file by path: a ZIP member is extracted for them first. */
 const READERS: Record<string, Reader> = {
   xpt: readXpt,
   sas7bdat: readSas7bdat,
   odm: readOdm,
   'dataset-json': readDatasetJson,
   xlsx: readXlsx,
+};
+
+/** Readers that also read a ZIP member in place: it inflates straight into them, never to disk. */
+const IN_PLACE_READERS: Record<string, (file: ReadInput, options: ReadOptions) => AsyncIterable<DatasetReader>> = {
+  xpt: readXpt,
+  sas7bdat: readSas7bdat,
 };
 
 /** What a file that holds no data is, in the words the upload result shows. */
@@ -97,44 +115,55 @@ export async function convertUpload(
 ): Promise<ConvertedUpload> {
   const result: ConvertedUpload = { datasets: [], skipped: [] };
   const format = detectFormat(fileName, await readHead(file));
+  await mkdir(outDir, { recursive: true });
   const context = await ConversionContext.open(limits);
   const target = new OutputFiles(outDir);
   try {
     if (format === 'zip') {
+      // Members are read in place (XPT and SAS7BDAT inflating straight into the reader); only
+      // those whose readers need a file of their own are extracted here, one by one.
       const extractDir = path.join(outDir, '.unzipped');
-      const entries = await extractZip(
+      const archive = await openZipArchive(
         file,
         extractDir,
         { maxTotalBytes: limits.maxZipBytes, maxEntries: limits.maxZipEntries, maxRatio: limits.maxZipRatio },
-        { fileName },
+        { fileName, wholeMemberBytes: limits.wholeMemberBytes },
       );
       try {
+        const members = archive.members;
         // An empty member is a file that lost its data on the way (an export that failed, a copy cut
         // short); loading the archive without it, or as a dataset of invented columns, hides that.
-        const empty = entries.find((entry) => entry.bytes === 0);
-        if (empty) throw new FormatError('is empty', { file: `${fileName}/${empty.path}` });
+        const empty = members.find((member) => member.bytes === 0);
+        if (empty) throw new FormatError('is empty', { file: empty.name });
         const formats = await Promise.all(
-          entries.map(async (entry) => detectFormat(entry.path, await readHead(entry.file))),
+          members.map(async (member) => detectFormat(member.path, await member.head(HEAD_BYTES))),
         );
         // A catalog beside the datasets gives coded values their labels (kept in the Parquet metadata).
-        const catalog = entries.find((_, i) => formats[i] === 'sas7bcat')?.file;
+        const catalog = await members.find((_, i) => formats[i] === 'sas7bcat')?.extract();
         const outcomes = await inParallel(
-          entries.map(
-            (entry, i) => () =>
-              convertOne(entry.file, `${fileName}/${entry.path}`, formats[i] ?? null, target, {
-                ...limits,
-                catalog,
-                context,
-              }),
-          ),
+          members.map((member, i) => {
+            const memberFormat = formats[i] ?? null;
+            const input: UploadInput = {
+              input:
+                limits.membersInPlace !== false && memberFormat !== null && memberFormat in IN_PLACE_READERS
+                  ? member
+                  : undefined,
+              bytes: member.bytes,
+              path: () => member.extract(),
+              verify: () => member.verify(),
+            };
+            return () => convertOne(input, member.name, memberFormat, target, { ...limits, catalog, context });
+          }),
           limits.memberConcurrency ?? membersAtOnce(limits.memoryLimit),
         );
         collect(outcomes, result);
       } finally {
+        await archive.close();
         await rm(extractDir, { recursive: true, force: true });
       }
     } else {
-      collect([await settle(() => convertOne(file, fileName, format, target, { ...limits, context }))], result);
+      const input: UploadInput = { input: file, bytes: (await stat(file)).size, path: async () => file };
+      collect([await settle(() => convertOne(input, fileName, format, target, { ...limits, context }))], result);
     }
   } finally {
     await context.close().catch(() => undefined);
@@ -220,8 +249,19 @@ class OutputFiles {
   }
 }
 
+/** A file of the upload: the upload itself, or a member of its ZIP. */
+interface UploadInput {
+  /** What an in-place reader opens (`IN_PLACE_READERS`); `undefined`: readers get `path()`. */
+  input: ReadInput | undefined;
+  bytes: number;
+  /** A file on disk with its bytes (a member is extracted when this is first asked). */
+  path(): Promise<string>;
+  /** For a ZIP member: throws the damaged-entry error when it does not inflate whole. */
+  verify?(): Promise<void>;
+}
+
 async function convertOne(
-  file: string,
+  upload: UploadInput,
   source: string,
   format: ReturnType<typeof detectFormat>,
   target: OutputFiles,
@@ -237,7 +277,7 @@ async function convertOne(
     );
   }
   if (format === null || format === 'zip') {
-    // A ZIP at this depth means nesting beyond what extractZip allows; it has already refused it.
+    // A ZIP at this depth means nesting beyond what the archive allows; it has already refused it.
     return {
       skipped: {
         file: source,
@@ -251,14 +291,14 @@ async function convertOne(
   if (
     format === 'csv' &&
     !/\.csv$/i.test(source) &&
-    (await readCsvHeader(file, { encoding: 'latin-1' })).fields.length < 2
+    (await readCsvHeader(await upload.path(), { encoding: 'latin-1' })).fields.length < 2
   ) {
     // A .txt that is not delimited text is a note or a readme, not a dataset.
     return { skipped: { file: source, reason: 'text file without delimited columns (not a dataset)' } };
   }
   try {
     if (format === 'csv') {
-      const converted = await convertCsv(file, target.next(stem), {
+      const converted = await convertCsv(await upload.path(), target.next(stem), {
         ...limits,
         ...limits.csv,
         fileName: source,
@@ -267,7 +307,11 @@ async function convertOne(
       return { datasets: [{ ...converted, source, format }] };
     }
     if (format === 'parquet') {
-      const converted = await convertParquet(file, target.next(stem), { ...limits, fileName: source, name: stem });
+      const converted = await convertParquet(await upload.path(), target.next(stem), {
+        ...limits,
+        fileName: source,
+        name: stem,
+      });
       return { datasets: [{ ...converted, source, format }] };
     }
     const read = READERS[format];
@@ -284,9 +328,10 @@ async function convertOne(
     const options = format === 'sas7bdat' && limits.catalog ? { ...spill, catalog: limits.catalog } : spill;
     const datasets: ConvertedDataset[] = [];
     const encodeThread =
-      (format === 'xpt' || format === 'sas7bdat') &&
-      (await stat(file)).size >= (limits.encodeThreadBytes ?? ENCODE_THREAD_BYTES);
-    for await (const reader of read(file, options)) {
+      (format === 'xpt' || format === 'sas7bdat') && upload.bytes >= (limits.encodeThreadBytes ?? ENCODE_THREAD_BYTES);
+    const inPlace = IN_PLACE_READERS[format];
+    const readers = inPlace && upload.input ? inPlace(upload.input, options) : read(await upload.path(), options);
+    for await (const reader of readers) {
       // A SAS7BDAT's internal name is often a placeholder ("DATA"); the file name is what users know.
       if (single) reader.info.name = format === 'sas7bdat' ? stem.toUpperCase() : reader.info.name || stem;
       const converted = await writeParquet(reader, target.next(reader.info.name), {
@@ -298,6 +343,9 @@ async function convertOne(
     }
     return { datasets };
   } catch (error) {
+    // A member is read as it inflates, so the bytes of a damaged one can fail its reader before
+    // zlib notices; the damage is then what to tell (as when members were extracted first).
+    if (upload.verify && error instanceof FormatError) await upload.verify();
     if (error instanceof FormatError) throw error.location.file ? error : error.withFile(source);
     throw new FormatError(`could not be read (${error instanceof Error ? error.message : String(error)})`, {
       file: source,

@@ -17,8 +17,23 @@ interface VersionRow extends Record<string, unknown> {
 }
 
 function versionText(row: VersionRow): string {
-  const source = row.kind === 'demo' ? 'generated demo data' : row.source_file_name;
-  return `${row.code} version of ${utc(row.created_at)} (${source})`;
+  return dataVersionLabel({
+    studyCode: row.code,
+    createdAt: row.created_at,
+    kind: row.kind,
+    sourceFileName: row.source_file_name,
+  });
+}
+
+/** How a data version is labelled in the trail, for a writer that has its fields at hand (no lookup). */
+export function dataVersionLabel(version: {
+  studyCode: string;
+  createdAt: Date | string;
+  kind: string;
+  sourceFileName: string;
+}): string {
+  const source = version.kind === 'demo' ? 'generated demo data' : version.sourceFileName;
+  return `${version.studyCode} version of ${utc(version.createdAt)} (${source})`;
 }
 
 async function one<T extends Record<string, unknown>>(tx: Tx, query: ReturnType<typeof sql>): Promise<T | undefined> {

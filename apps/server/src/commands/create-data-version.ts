@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { datasets, dataVersions, studies } from '@cdp/db';
+import type { WebhookEventType } from '@cdp/contracts';
+import { datasets, dataVersions } from '@cdp/db';
 import { type ConvertedDataset, type ConvertedUpload, type CsvOptions, FormatError, fileSafe } from '@cdp/formats';
-import { and, eq } from 'drizzle-orm';
-import { appendAudit } from '../audit/audit-log.ts';
+import { sql } from 'drizzle-orm';
+import { appendAuditCtes, type LabelledAuditEntry, lockAuditHeadCte, lockedHeadOf } from '../audit/audit-batch.ts';
+import { dataVersionLabel } from '../audit/resource-label.ts';
 import { type Author, userIdOf } from '../auth/author.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
 import { AppError } from '../lib/app-error.ts';
@@ -15,7 +17,7 @@ import { versionLabel } from '../lib/version-label.ts';
 import { readPhiInputs } from '../phi/protect-version.ts';
 import { sealNewVersion } from '../phi/seal-files.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
-import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
+import { recordDeliveries, targetsFor, webhookEventsCte, webhookTargetsSql } from '../webhooks/record-webhook-event.ts';
 import { recordUploadFailure } from './record-upload-failure.ts';
 import { uploadFailedNote, uploadNote } from './upload-note.ts';
 
@@ -101,12 +103,26 @@ export async function recordDataVersion(
     // Renaming onto the reserved (empty) folder is atomic: readers see all of the version or none.
     await rename(work, dir);
     await ctx.database.tenant(study.orgId, async (tx) => {
-      const [locked] = await tx
-        .select({ active: studies.activeDataVersionId, code: studies.code })
-        .from(studies)
-        .where(and(eq(studies.orgId, study.orgId), eq(studies.id, study.id)))
-        .for('update');
+      // One read locks the study, the audit chain's head and gives the webhook endpoints; one write
+      // records every audit and webhook event of the upload (issue 17: a round trip per event
+      // cost a small upload more than some of its members' conversion).
+      const found = await tx.execute<{
+        active: string | null;
+        code: string;
+        seq: string;
+        hash: string;
+        now: string;
+        targets: { id: string; events: string[] }[];
+      }>(sql`with locked as (
+          select active_data_version_id, code from studies
+          where org_id = ${study.orgId} and id = ${study.id} for update
+        ), ${lockAuditHeadCte(study.orgId, 'locked')}
+        select locked.active_data_version_id as active, locked.code, audit_head.seq, audit_head.hash,
+          audit_head.now, ${webhookTargetsSql(study.orgId)} as targets
+        from locked, audit_head`);
+      const locked = found.rows[0];
       if (!locked) throw new AppError('NOT_FOUND', 'Study not found.');
+      const first = locked.active === null;
       await tx.insert(dataVersions).values({
         id,
         orgId: study.orgId,
@@ -142,61 +158,86 @@ export async function recordDataVersion(
           bytes: d.bytes,
         })),
       );
-      await appendAudit(tx, {
-        orgId: study.orgId,
-        author,
-        action: 'data_version.created',
-        resourceType: 'data_version',
-        resourceId: id,
-        newValues: {
-          studyId: study.id,
-          label,
-          source: sourceRecord(upload),
-          datasets: converted.datasets.map((d, i) => ({
-            name: d.name,
-            rows: d.rows,
-            columns: d.columns.length,
-            sha256: d.sha256,
-            file: files[i],
-          })),
-          skipped: converted.skipped,
-        },
+      // Both events name the version as the trail labels it (resource-label.ts), known here.
+      const resourceLabel = dataVersionLabel({
+        studyCode: locked.code,
+        createdAt,
+        kind: upload.kind,
+        sourceFileName: upload.fileName,
       });
-      if (locked.active === null) {
-        await tx
-          .update(studies)
-          .set({ activeDataVersionId: id, updatedAt: new Date() })
-          .where(eq(studies.id, study.id));
-        await appendAudit(tx, {
+      const audit: LabelledAuditEntry[] = [
+        {
+          orgId: study.orgId,
+          author,
+          action: 'data_version.created',
+          resourceType: 'data_version',
+          resourceId: id,
+          resourceLabel,
+          newValues: {
+            studyId: study.id,
+            label,
+            source: sourceRecord(upload),
+            datasets: converted.datasets.map((d, i) => ({
+              name: d.name,
+              rows: d.rows,
+              columns: d.columns.length,
+              sha256: d.sha256,
+              file: files[i],
+            })),
+            skipped: converted.skipped,
+          },
+        },
+      ];
+      const events: { id: string; type: WebhookEventType; data: Record<string, unknown> }[] = [
+        {
+          id: randomUUID(),
+          type: 'data_version.created',
+          data: {
+            studyId: study.id,
+            studyCode: locked.code,
+            versionId: id,
+            label,
+            kind: upload.kind,
+            fileName: upload.fileName,
+            datasets: converted.datasets.map((d) => ({ name: d.name, rows: d.rows })),
+          },
+        },
+      ];
+      if (first) {
+        audit.push({
           orgId: study.orgId,
           author,
           action: 'data_version.activated',
           resourceType: 'study',
           resourceId: study.id,
+          resourceLabel,
           oldValues: { activeVersionId: null },
           newValues: { activeVersionId: id, label },
           reason: 'First data version of the study',
         });
-      }
-      await recordWebhookEvent(tx, study.orgId, 'data_version.created', {
-        studyId: study.id,
-        studyCode: locked.code,
-        versionId: id,
-        label,
-        kind: upload.kind,
-        fileName: upload.fileName,
-        datasets: converted.datasets.map((d) => ({ name: d.name, rows: d.rows })),
-      });
-      if (locked.active === null) {
-        await recordWebhookEvent(tx, study.orgId, 'data_version.activated', {
-          studyId: study.id,
-          studyCode: locked.code,
-          versionId: id,
-          label,
-          previousVersionId: null,
-          rollBack: false,
-          reason: 'First data version of the study',
+        events.push({
+          id: randomUUID(),
+          type: 'data_version.activated',
+          data: {
+            studyId: study.id,
+            studyCode: locked.code,
+            versionId: id,
+            label,
+            previousVersionId: null,
+            rollBack: false,
+            reason: 'First data version of the study',
+          },
         });
+      }
+      const activate = first
+        ? sql`update studies set active_data_version_id = ${id}, updated_at = now() where id = ${study.id}`
+        : sql`select 1`;
+      await tx.execute(sql`with ${appendAuditCtes(study.orgId, lockedHeadOf(locked), audit)},
+        ${webhookEventsCte(study.orgId, events)}
+        ${activate}`);
+      // Deliveries (and their jobs) only for endpoints subscribed to these events.
+      for (const event of events) {
+        await recordDeliveries(tx, study.orgId, event.id, targetsFor(locked.targets, event.type));
       }
     });
     finalDir = null;

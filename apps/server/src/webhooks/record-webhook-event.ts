@@ -1,6 +1,6 @@
 import type { WebhookEventType } from '@cdp/contracts';
 import { type Tx, webhookDeliveries, webhookEndpoints, webhookEvents } from '@cdp/db';
-import { and, arrayContains, eq, isNull } from 'drizzle-orm';
+import { and, arrayContains, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { enqueueJob } from '../jobs/enqueue.ts';
 
 /**
@@ -30,13 +30,54 @@ export async function recordWebhookEvent(
     );
   const [event] = await tx.insert(webhookEvents).values({ orgId, type, data }).returning({ id: webhookEvents.id });
   if (!event) throw new Error('webhook event insert returned nothing');
-  if (targets.length === 0) return { eventId: event.id, deliveryIds: [] };
+  return {
+    eventId: event.id,
+    deliveryIds: await recordDeliveries(
+      tx,
+      orgId,
+      event.id,
+      targets.map((target) => target.id),
+    ),
+  };
+}
+
+/** One delivery per endpoint for a recorded event, each with the job that sends it. */
+export async function recordDeliveries(
+  tx: Tx,
+  orgId: string,
+  eventId: string,
+  endpointIds: string[],
+): Promise<string[]> {
+  if (endpointIds.length === 0) return [];
   const deliveries = await tx
     .insert(webhookDeliveries)
-    .values(targets.map((target) => ({ orgId, eventId: event.id, endpointId: target.id })))
+    .values(endpointIds.map((endpointId) => ({ orgId, eventId, endpointId })))
     .returning({ id: webhookDeliveries.id });
   for (const delivery of deliveries) await enqueueDelivery(tx, orgId, delivery.id, 1);
-  return { eventId: event.id, deliveryIds: deliveries.map((d) => d.id) };
+  return deliveries.map((d) => d.id);
+}
+
+/** The enabled endpoints of an organization and the event types each subscribed to, as JSON (a scalar subquery). */
+export function webhookTargetsSql(orgId: string): SQL {
+  return sql`(select coalesce(json_agg(json_build_object('id', e.id, 'events', e.events)), '[]'::json)
+    from webhook_endpoints e where e.org_id = ${orgId} and e.deleted_at is null and e.enabled)`;
+}
+
+/** The endpoints (from `webhookTargetsSql`) an event of `type` goes to. */
+export function targetsFor(targets: { id: string; events: string[] }[], type: WebhookEventType): string[] {
+  return targets.filter((target) => target.events.includes(type)).map((target) => target.id);
+}
+
+/**
+ * Events with ids given by the caller, as a CTE (`webhook_rows`) to put in front of a statement
+ * that writes other rows too: several events in the round trip of that statement.
+ */
+export function webhookEventsCte(orgId: string, events: { id: string; type: WebhookEventType; data: unknown }[]): SQL {
+  const rows = events.map((event) => ({ id: event.id, org_id: orgId, type: event.type, data: event.data }));
+  return sql`webhook_rows as (
+    insert into webhook_events (id, org_id, type, data)
+    select id, org_id, type, data from json_populate_recordset(null::webhook_events, ${JSON.stringify(rows)}::json)
+  )`;
 }
 
 /** The job for one attempt of one delivery; queuing the same attempt twice is harmless. */

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { PositionalReader } from '../byte-source.ts';
 import { FormatError } from '../errors.ts';
 import { sasFormatName, sasNumericType } from '../sas-formats.ts';
 import type { ColumnInfo, DatasetInfo, ValueType } from '../types.ts';
@@ -48,16 +48,22 @@ const SAS_EPOCH_MS = Date.UTC(1960, 0, 1);
 /** The longest SAS character variable. */
 const MAX_CHARACTER_WIDTH = 32767;
 
+/** Amendment pages held at once when a sequential source is scanned forward for them. */
+const MAX_AMENDMENT_BYTES = 64 * 1024 ** 2;
+
 /**
  * Reads the header, then metadata pages from the start until the first page that holds rows
  * (that is where SAS has written all column descriptions), then — only when something is still
- * missing — amendment (AMD) pages from the end, as ReadStat does. Never the whole file.
+ * missing — amendment (AMD) pages from the end, as ReadStat does. Never the whole file, except
+ * that a `sequential` source (a ZIP member inflating as it is read) is scanned forward for the
+ * amendment pages the backward scan would take, rather than inflated again for every page back.
  */
 export async function describeSas7bdat(
-  file: FileHandle,
+  file: PositionalReader,
   fileSize: number,
   fallbackName: string,
   encodingOverride?: string,
+  sequential = false,
 ): Promise<Sas7bdatDescription> {
   const header = await readSasHeader(file, fileSize, 'SAS7BDAT');
   if (header.kind !== 'data') {
@@ -89,7 +95,13 @@ export async function describeSas7bdat(
     }
   }
 
-  if (!meta.complete || meta.unresolved) {
+  if ((!meta.complete || meta.unresolved) && sequential) {
+    for (const { index, page } of await amendmentsReadForward(source, layout, lastScanned + 1)) {
+      const { subheaderCount } = source.located(index, () => readPageHeader(page, layout));
+      const wanted = meta.complete ? 'text' : 'all';
+      source.located(index, () => readMetadataPage(page, layout, meta, subheaderCount, wanted));
+    }
+  } else if (!meta.complete || meta.unresolved) {
     let amendments = 0;
     for (let index = header.pageCount - 1; index > lastScanned; index--) {
       const page = await source.page(index);
@@ -106,6 +118,37 @@ export async function describeSas7bdat(
   }
 
   return finish(header, layout, meta, text, fallbackName);
+}
+
+/**
+ * The amendment pages the backward scan takes (the last run of them, up to the data page before
+ * it), found reading forward from `from`, in the backward scan's order (last page first).
+ */
+async function amendmentsReadForward(
+  source: PageSource,
+  layout: SasLayout,
+  from: number,
+): Promise<{ index: number; page: Buffer }[]> {
+  let chosen: { index: number; page: Buffer }[] = [];
+  let current: { index: number; page: Buffer }[] = [];
+  for await (const { index, page } of source.pages(from)) {
+    const { type } = source.located(index, () => readPageHeader(page, layout));
+    if (type & PAGE_COMP_BITS) continue;
+    const base = type & PAGE_TYPE_MASK;
+    if (base === PAGE_DATA && current.length > 0) {
+      chosen = current;
+      current = [];
+    } else if (base === PAGE_AMD) {
+      if ((current.length + 1) * source.pageSize > MAX_AMENDMENT_BYTES) {
+        throw new FormatError(
+          'too many amendment pages to read inside a ZIP archive; upload the file on its own (not zipped)',
+          { offset: source.offsetOf(index) },
+        );
+      }
+      current.push({ index, page: Buffer.from(page) });
+    }
+  }
+  return (current.length > 0 ? current : chosen).reverse();
 }
 
 /** Parses the metadata subheaders of one page; true when the page also holds row data. */

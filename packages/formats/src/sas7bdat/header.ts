@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { PositionalReader } from '../byte-source.ts';
 import { FormatError } from '../errors.ts';
 
 /**
@@ -46,7 +46,7 @@ function ascii(bytes: Buffer, start: number, length: number): string {
     .trim();
 }
 
-export async function readSasHeader(file: FileHandle, fileSize: number, what: string): Promise<SasHeader> {
+export async function readSasHeader(file: PositionalReader, fileSize: number, what: string): Promise<SasHeader> {
   if (fileSize < FIXED_FIELDS_END) {
     throw new FormatError(
       `file is ${fileSize.toLocaleString('en-US')} bytes, too short for a ${what} header (empty or truncated upload?)`,

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { PositionalReader } from '../byte-source.ts';
 import { FormatError } from '../errors.ts';
 
 /** About 1 MiB per read: few syscalls, bounded memory whatever the file size. */
@@ -13,7 +13,7 @@ export class PageSource {
   private readonly pagesPerChunk: number;
 
   constructor(
-    private readonly file: FileHandle,
+    private readonly file: PositionalReader,
     private readonly headerSize: number,
     readonly pageSize: number,
     readonly pageCount: number,

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { PositionalReader } from '../byte-source.ts';
 import { FormatError } from '../errors.ts';
 import type { RowBatch } from '../types.ts';
 import { rdcDecompress, rleDecompress } from './decompress.ts';
@@ -38,7 +38,7 @@ interface RowRun {
  * each RLE/RDC-compressed, or stored as is when compression would not shrink it).
  */
 export async function* readSas7bdatRows(
-  file: FileHandle,
+  file: PositionalReader,
   description: Sas7bdatDescription,
   batchSize: number,
   textAsBytes = false,

@@ -1,6 +1,5 @@
-import { type FileHandle, open } from 'node:fs/promises';
-import path from 'node:path';
 import { TextDecoder } from 'node:util';
+import { type ByteSource, inputBaseName, openInput, type ReadInput } from '../byte-source.ts';
 import { type DatasetReader, DEFAULT_BATCH_SIZE, type ReadOptions, type RowBatch } from '../types.ts';
 import { describeSas7bdat, type Sas7bdatDescription } from './describe.ts';
 import { fileError } from './file-error.ts';
@@ -23,7 +22,8 @@ export interface Sas7bdatReadOptions extends ReadOptions {
  * (RLE) or COMPRESS=BINARY (RDC), with deleted rows skipped. Yields exactly one dataset.
  *
  * Streaming: the header and the metadata pages are read first (never the whole file), then
- * `batches()` reads page by page through a FileHandle, about 1 MiB at a time.
+ * `batches()` reads page by page, about 1 MiB at a time, from a file or an inflating ZIP member
+ * (`ReadInput`).
  *
  * Values: numbers as float64 (3–7 byte numbers widened), dates, datetimes and times converted from
  * their SAS display format, special missing values (.A–.Z, ._) as NaN plus their code in
@@ -42,17 +42,17 @@ export interface Sas7bdatReadOptions extends ReadOptions {
  * come must discard its output when `batches()` throws.
  */
 export async function* readSas7bdat(
-  filePath: string,
+  filePath: ReadInput,
   options: Sas7bdatReadOptions = {},
 ): AsyncGenerator<DatasetReader> {
-  const fileName = options.fileName ?? path.basename(filePath);
+  const fileName = options.fileName ?? inputBaseName(filePath);
   const requested = Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const batchSize = Number.isFinite(requested) && requested >= 1 ? requested : DEFAULT_BATCH_SIZE;
-  const fallbackName = path.basename(filePath).replace(/\.sas7bdat$/i, '');
+  const fallbackName = inputBaseName(filePath).replace(/\.sas7bdat$/i, '');
 
   if (options.encoding) assertEncoding(options.encoding);
-  const description = await withFile(filePath, fileName, (file, size) =>
-    describeSas7bdat(file, size, fallbackName, options.encoding),
+  const description = await withFile(filePath, fileName, (file) =>
+    describeSas7bdat(file, file.size, fallbackName, options.encoding, file.sequential),
   );
   const info = description.info;
   if (options.catalog) {
@@ -65,13 +65,14 @@ export async function* readSas7bdat(
 }
 
 async function* batches(
-  filePath: string,
+  filePath: ReadInput,
   fileName: string,
   description: Sas7bdatDescription,
   batchSize: number,
   options: Sas7bdatReadOptions,
 ): AsyncGenerator<RowBatch> {
-  const file = await open(filePath, 'r');
+  // A second open: a ZIP member inflates again from its start (describe read only its first pages).
+  const file = await openInput(filePath);
   try {
     yield* readSas7bdatRows(file, description, batchSize, options.textAsBytes === true, options.reuseBatches === true);
   } catch (error) {
@@ -81,15 +82,10 @@ async function* batches(
   }
 }
 
-async function withFile<T>(
-  filePath: string,
-  fileName: string,
-  use: (file: FileHandle, size: number) => Promise<T>,
-): Promise<T> {
-  const file = await open(filePath, 'r');
+async function withFile<T>(filePath: ReadInput, fileName: string, use: (file: ByteSource) => Promise<T>): Promise<T> {
+  const file = await openInput(filePath);
   try {
-    const { size } = await file.stat();
-    return await use(file, size);
+    return await use(file);
   } catch (error) {
     throw fileError(error, fileName);
   } finally {

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { PositionalReader } from '../byte-source.ts';
 
 /** A read of the bytes after the window, started before anyone asked for them. */
 interface ReadAhead {
@@ -28,7 +28,7 @@ export class ByteWindow {
   private spare: Buffer | undefined;
 
   constructor(
-    private readonly file: FileHandle,
+    private readonly file: PositionalReader,
     readonly fileSize: number,
     private readonly chunkSize: number,
   ) {

@@ -1,5 +1,4 @@
-import { open } from 'node:fs/promises';
-import path from 'node:path';
+import { inputBaseName, openInput, type ReadInput } from '../byte-source.ts';
 import { FormatError } from '../errors.ts';
 import { convertSasTemporal, sasNumericType } from '../sas-formats.ts';
 import { TextCellsBuilder } from '../text-cells.ts';
@@ -36,13 +35,13 @@ const RUN_BYTES = 64 << 10;
  * the iteration throw a `FormatError` that says where; a truncated member throws from
  * `batches()` after the rows before the damage, so it never looks complete.
  */
-export async function* readXpt(file: string, options: ReadOptions = {}): AsyncGenerator<DatasetReader> {
-  const fileName = options.fileName ?? path.basename(file);
+export async function* readXpt(file: ReadInput, options: ReadOptions = {}): AsyncGenerator<DatasetReader> {
+  const fileName = options.fileName ?? inputBaseName(file);
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
-  const handle = await open(file, 'r');
+  const handle = await openInput(file);
   let window: ByteWindow | undefined;
   try {
-    const { size } = await handle.stat();
+    const size = handle.size;
     window = new ByteWindow(handle, size, CHUNK_SIZE);
     const library = await readLibraryHeader(window, { file: fileName });
     let pos = 3 * RECORD;

@@ -1,46 +1,15 @@
 /**
- * Safe extraction of an uploaded ZIP (and ZIPs inside it) to a folder.
- *
- * Decisions:
- * - Every entry name is checked before anything is written: `..` segments, absolute paths, drive
- *   letters and NUL characters reject the whole archive (a crafted name is a sign of a crafted
- *   archive, not a file to skip). Backslashes are read as folder separators, as old Windows
- *   zippers wrote them, and the result is checked like any other name, so `..\..\x` is caught.
- * - Symbolic links, encrypted entries, compression methods other than store/deflate, duplicate
- *   names, too many entries, too many bytes and too-high compression ratios reject the archive.
- * - Sizes are counted on the bytes actually inflated, never taken from headers. The ratio is
- *   checked as bytes stream out, against the entry's compressed size (which yauzl bounds by the
- *   real file), and only past 1 MiB of output: small, highly regular files (blank-padded text)
- *   compress far beyond 200:1 and are no threat.
- * - A `.zip` entry is extracted recursively under a folder of its own name
- *   (`sdtm.zip/dm.xpt`), counting towards the same limits (its bytes count twice: once as the
- *   inner archive written to disk, once as its contents); the inner archive file is removed
- *   after its contents are out. Other ZIP-based files (.xlsx) are left alone.
- * - Folders and OS clutter (`__MACOSX/`, `.DS_Store`, `._*`, `Thumbs.db`, `desktop.ini`) are
- *   skipped and not returned.
- * - All or nothing: on any failure every file and folder this call created is removed.
- * - Errors about the archive are `FormatError`s; errors of the machine (disk full, permissions)
- *   pass through unchanged because the upload is not at fault.
+ * Extraction of an uploaded ZIP (and ZIPs inside it) to a folder, all or nothing: on any failure
+ * every file and folder this call created is removed. The checks (names, links, encryption,
+ * methods, duplicates, entries, bytes, ratio, nesting) are the archive's (`zip-archive.ts`).
+ * Uploads read members in place instead (`convertUpload`); this remains for callers that want
+ * the files.
  */
 
-import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { formatBytes } from '@cdp/contracts';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { FormatError } from '../errors.ts';
+import { openZipArchive, type ZipLimits } from './zip-archive.ts';
 
-export interface ZipLimits {
-  /** Entries across the archive and every archive inside it (default 10,000). */
-  maxEntries?: number;
-  /** Bytes inflated in total (default 4 GiB). */
-  maxTotalBytes?: number;
-  /** Output bytes per compressed byte of one entry (default 200). */
-  maxRatio?: number;
-  /** Archive nesting: 1 = no ZIPs inside, 2 = ZIPs inside are fine but not inside those (default 2). */
-  maxDepth?: number;
-}
+export type { ZipLimits } from './zip-archive.ts';
 
 export interface ExtractedEntry {
   /** Inside the archive, `/`-separated, e.g. `sdtm/dm.xpt` or `sdtm.zip/ae.xpt`. */
@@ -50,252 +19,25 @@ export interface ExtractedEntry {
   bytes: number;
 }
 
-const DEFAULTS: Required<ZipLimits> = {
-  maxEntries: 10_000,
-  maxTotalBytes: 4 * 1024 ** 3,
-  maxRatio: 200,
-  maxDepth: 2,
-};
-
-/** Output below this is never a bomb, whatever its ratio. */
-const RATIO_FLOOR_BYTES = 1024 * 1024;
-
-const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
-const S_IFDIR = 0o040000;
-
-const JUNK_NAMES = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
-
 export async function extractZip(
   zipPath: string,
   destDir: string,
   limits: ZipLimits = {},
   options: { fileName?: string } = {},
 ): Promise<ExtractedEntry[]> {
-  const extraction = new Extraction(path.resolve(destDir), options.fileName ?? path.basename(zipPath), {
-    maxEntries: limits.maxEntries ?? DEFAULTS.maxEntries,
-    maxTotalBytes: limits.maxTotalBytes ?? DEFAULTS.maxTotalBytes,
-    maxRatio: limits.maxRatio ?? DEFAULTS.maxRatio,
-    maxDepth: limits.maxDepth ?? DEFAULTS.maxDepth,
-  });
+  const archive = await openZipArchive(zipPath, destDir, limits, options);
   try {
-    await extraction.createDir(extraction.root);
-    await extraction.archive(zipPath, [], 1);
-    return extraction.extracted;
+    await archive.createDir(path.resolve(destDir));
+    const extracted: ExtractedEntry[] = [];
+    for (const member of archive.members) {
+      extracted.push({ path: member.path, file: await member.extract(), bytes: member.bytes });
+    }
+    return extracted;
   } catch (error) {
-    await extraction.removeEverything();
+    await archive.close();
+    await archive.removeCreated();
     throw error;
+  } finally {
+    await archive.close();
   }
-}
-
-class Extraction {
-  readonly extracted: ExtractedEntry[] = [];
-  private entries = 0;
-  private bytes = 0;
-  private nested = 0;
-  private readonly names = new Set<string>();
-  private readonly createdFiles: string[] = [];
-  private readonly createdDirs: string[] = [];
-
-  constructor(
-    readonly root: string,
-    private readonly upload: string,
-    private readonly limits: Required<ZipLimits>,
-  ) {}
-
-  /** Extracts one archive; `prefix` is where it sits inside the upload (`[]` for the upload itself). */
-  async archive(zipFile: string, prefix: string[], depth: number): Promise<void> {
-    const label = prefix.length === 0 ? this.upload : `${this.upload}/${prefix.join('/')}`;
-    let zip: ZipFile;
-    try {
-      zip = await yauzl.openPromise(zipFile, {
-        lazyEntries: true,
-        decodeStrings: false,
-        validateEntrySizes: true,
-        strictFileNames: true,
-      });
-    } catch (error) {
-      throw asArchiveError(error, label, 'not a readable ZIP archive');
-    }
-    try {
-      const entries = zip.eachEntry();
-      for (;;) {
-        let next: IteratorResult<Entry>;
-        try {
-          next = await entries.next();
-        } catch (error) {
-          throw asArchiveError(error, label, 'the archive is damaged');
-        }
-        if (next.done) break;
-        await this.entry(zip, next.value, prefix, depth, label);
-      }
-    } finally {
-      zip.close();
-    }
-  }
-
-  private async entry(zip: ZipFile, entry: Entry, prefix: string[], depth: number, label: string): Promise<void> {
-    this.entries++;
-    if (this.entries > this.limits.maxEntries) {
-      throw new FormatError(`the archive has more than ${this.limits.maxEntries.toLocaleString('en-US')} entries`, {
-        file: this.upload,
-      });
-    }
-    const rawName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
-    const segments = safeSegments(rawName, label);
-    const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
-    const isDirectory = /[/\\]$/.test(rawName) || mode === S_IFDIR || segments.length === 0;
-    if (isDirectory || isJunk(segments)) return;
-    const inArchive = [...prefix, ...segments].join('/');
-    const where = { file: `${this.upload}/${inArchive}` };
-    if (mode === S_IFLNK) throw new FormatError('the entry is a symbolic link; archives with links are refused', where);
-    if (entry.isEncrypted())
-      throw new FormatError('the entry is encrypted (password-protected); upload it unencrypted', where);
-    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-      throw new FormatError(
-        `the entry uses compression method ${entry.compressionMethod}; only stored and deflated entries can be read (re-create the archive with standard ZIP compression)`,
-        where,
-      );
-    }
-    const key = inArchive.toLowerCase();
-    if (this.names.has(key)) throw new FormatError('the archive holds two entries with this name', where);
-    this.names.add(key);
-
-    if (/\.zip$/i.test(inArchive)) {
-      if (depth + 1 > this.limits.maxDepth) {
-        throw new FormatError(
-          `a ZIP inside a ZIP nested more than ${this.limits.maxDepth} deep; unpack the inner archives and upload again`,
-          where,
-        );
-      }
-      // The inner archive goes next to the output, then its contents under `<name>.zip/`.
-      const temporary = path.join(this.root, `.cdp-nested-${process.pid}-${++this.nested}.zip`);
-      await this.write(zip, entry, temporary, where.file);
-      await this.archive(temporary, [...prefix, ...segments], depth + 1);
-      await rm(temporary, { force: true });
-      return;
-    }
-
-    const file = path.join(this.root, ...prefix, ...segments);
-    if (!file.startsWith(this.root + path.sep)) {
-      throw new FormatError('the entry name points outside the extraction folder', where);
-    }
-    await this.createDir(path.dirname(file), where.file);
-    const bytes = await this.write(zip, entry, file, where.file);
-    this.extracted.push({ path: inArchive, file, bytes });
-  }
-
-  /** Inflates one entry to `file`, enforcing the byte and ratio limits on the actual output. */
-  private async write(zip: ZipFile, entry: Entry, file: string, label: string): Promise<number> {
-    let handle: FileHandle;
-    try {
-      // Opened before it is recorded as ours: a file that was already there must survive a cleanup.
-      handle = await open(file, 'wx');
-    } catch (error) {
-      throw clash(error, label);
-    }
-    this.createdFiles.push(file);
-    let input: Readable;
-    try {
-      input = await zip.openReadStreamPromise(entry);
-    } catch (error) {
-      await handle.close();
-      throw asArchiveError(error, label, 'the entry cannot be read');
-    }
-    const ratioLimit = Math.max(this.limits.maxRatio * entry.compressedSize, RATIO_FLOOR_BYTES);
-    let written = 0;
-    const meter = new Transform({
-      transform: (chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) => {
-        written += chunk.length;
-        this.bytes += chunk.length;
-        if (this.bytes > this.limits.maxTotalBytes) {
-          done(
-            new FormatError(
-              `the archive expands to more than ${formatBytes(this.limits.maxTotalBytes, { iec: true })}; split the upload or raise the limit`,
-              { file: this.upload },
-            ),
-          );
-        } else if (written > ratioLimit) {
-          done(
-            new FormatError(
-              `the entry expands more than ${this.limits.maxRatio}:1 (${formatBytes(entry.compressedSize, { iec: true })} compressed); refusing a possible ZIP bomb`,
-              { file: label },
-            ),
-          );
-        } else {
-          done(null, chunk);
-        }
-      },
-    });
-    try {
-      await pipeline(input, meter, handle.createWriteStream());
-    } catch (error) {
-      throw asArchiveError(error, label, 'the entry is damaged');
-    }
-    return written;
-  }
-
-  async createDir(dir: string, label = this.upload): Promise<void> {
-    try {
-      const first = await mkdir(dir, { recursive: true });
-      if (first !== undefined) this.createdDirs.push(first);
-    } catch (error) {
-      throw clash(error, label);
-    }
-  }
-
-  /** Undoes this call: its files, then the folders it created (deepest first). */
-  async removeEverything(): Promise<void> {
-    for (const file of this.createdFiles) await rm(file, { force: true });
-    for (const dir of [...this.createdDirs].reverse()) await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** The entry name as safe path segments, or a rejection saying what is wrong with it. */
-function safeSegments(name: string, archive: string): string[] {
-  const reject = (why: string): never => {
-    throw new FormatError(`entry "${name}" ${why}; the archive is refused`, { file: archive });
-  };
-  if (name.includes('\0')) reject('contains a NUL character');
-  const unified = name.replace(/\\/g, '/');
-  if (unified.startsWith('/')) reject('is an absolute path');
-  if (/^[a-zA-Z]:/.test(unified)) reject('starts with a drive letter');
-  const segments = unified.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) reject('climbs out of the extraction folder with ".."');
-  return segments;
-}
-
-function isJunk(segments: string[]): boolean {
-  const base = segments.at(-1) ?? '';
-  return segments.includes('__MACOSX') || JUNK_NAMES.has(base) || base.startsWith('._');
-}
-
-interface SystemError extends Error {
-  code: string;
-  syscall: string;
-}
-
-/** An error of the machine (fs, permissions), as opposed to one about the archive's content. */
-function isSystemError(error: unknown): error is SystemError {
-  return error instanceof Error && typeof (error as Partial<SystemError>).syscall === 'string';
-}
-
-/** A file where a folder must go (or the reverse) is the archive's fault; other fs errors are not. */
-function clash(error: unknown, label: string): unknown {
-  if (isSystemError(error) && ['EEXIST', 'ENOTDIR', 'EISDIR'].includes(error.code)) {
-    return new FormatError(
-      'the entry name clashes with another entry or file (a file and a folder of the same name?)',
-      {
-        file: label,
-      },
-    );
-  }
-  return error;
-}
-
-/** yauzl's and zlib's complaints about the bytes, as a `FormatError`; machine errors unchanged. */
-function asArchiveError(error: unknown, label: string, reason: string): Error {
-  if (error instanceof FormatError || isSystemError(error)) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new FormatError(`${reason} (${detail}); truncated or corrupt upload?`, { file: label });
 }

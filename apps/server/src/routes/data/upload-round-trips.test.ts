@@ -1,44 +1,114 @@
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { verifyAuditChain } from '../../audit/verify-chain.ts';
 
 /**
  * The fixed cost of an upload outside its conversion (issue 17): a small upload is mostly
  * PostgreSQL round trips. After its commit it reads its version back once, together with what
  * the PHI sealing needs, instead of one transaction each for the read back, the version's data,
- * the PHI classification and the sealed files.
+ * the PHI classification and the sealed files. The version's own transaction writes every audit
+ * and webhook event of the upload in one statement, after one read that locks the study and the
+ * audit chain's head.
  */
 let t: TestApp;
 let manager: Session;
 let studyId: string;
+let orgId: string;
 
 beforeAll(async () => {
   t = await startTestApp();
   const tenant = await t.tenant();
   studyId = tenant.study.id;
+  orgId = tenant.org.id;
   manager = await tenant.as('study_manager');
 });
 afterAll(() => t.close());
 
+/** The statements each transaction of the app's pool sent while `run` ran, one list per transaction. */
+async function transactionsDuring(run: () => Promise<void>): Promise<string[][]> {
+  const pool = t.ctx.database.pool;
+  const connect = pool.connect;
+  const transactions: string[][] = [];
+  const wrapped: { client: pg.PoolClient; query: pg.PoolClient['query'] }[] = [];
+  pool.connect = ((...callback: unknown[]) => {
+    // pool.query() connects with a callback: those are not the app's transactions.
+    if (callback.length > 0) return (connect as (...a: unknown[]) => unknown).apply(pool, callback);
+    return connectCounted();
+  }) as typeof pool.connect;
+  const connectCounted = async () => {
+    const client = await (connect as () => Promise<pg.PoolClient>).call(pool);
+    const query = client.query;
+    wrapped.push({ client, query });
+    let current: string[] | undefined;
+    client.query = ((...args: Parameters<pg.PoolClient['query']>) => {
+      const first = args[0] as unknown;
+      const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
+      if (/^\s*begin\b/i.test(text)) {
+        current = [];
+        transactions.push(current);
+      }
+      current?.push(text);
+      return (query as (...a: unknown[]) => unknown).apply(client, args);
+    }) as pg.PoolClient['query'];
+    return client;
+  };
+  try {
+    await run();
+  } finally {
+    pool.connect = connect;
+    for (const { client, query } of wrapped) client.query = query;
+  }
+  return transactions;
+}
+
 describe('an upload', () => {
-  it('takes four tenant transactions: the study, the version, the read back with the PHI inputs, the active version', async () => {
+  it('takes four tenant transactions; the version is written in six round trips, its events in one', async () => {
     const database = t.ctx.database;
     const original = database.tenant;
-    let transactions = 0;
-    database.tenant = ((orgId, fn) => {
-      transactions++;
-      return original.call(database, orgId, fn);
+    let count = 0;
+    database.tenant = ((id, fn) => {
+      count++;
+      return original.call(database, id, fn);
     }) as typeof database.tenant;
+    let transactions: string[][] = [];
     try {
-      const res = await t.request(manager, {
-        method: 'POST',
-        url: `/api/studies/${studyId}/uploads`,
-        ...multipartFile('dm.csv', 'USUBJID,AGE\nS-1,40\nS-2,51\n'),
+      transactions = await transactionsDuring(async () => {
+        const res = await t.request(manager, {
+          method: 'POST',
+          url: `/api/studies/${studyId}/uploads`,
+          ...multipartFile('dm.csv', 'USUBJID,AGE\nS-1,40\nS-2,51\n'),
+        });
+        expect(res.statusCode, res.body).toBe(201);
+        expect(res.json().data.datasets).toEqual([expect.objectContaining({ name: 'dm', rows: 2 })]);
       });
-      expect(res.statusCode, res.body).toBe(201);
-      expect(res.json().data.datasets).toEqual([expect.objectContaining({ name: 'dm', rows: 2 })]);
     } finally {
       database.tenant = original;
     }
-    expect(transactions).toBe(4);
+    expect(count).toBe(4);
+
+    // The study's first version: created and activated, two audit and two webhook events.
+    const version = transactions.find((statements) => statements.some((s) => /insert into "data_versions"/.test(s)));
+    expect(version, JSON.stringify(transactions, null, 1)).toBeDefined();
+    const statements = version ?? [];
+    // BEGIN with the tenant, the lock (study, audit head, webhook endpoints), the version, its
+    // datasets, the events with the activation, COMMIT.
+    expect(statements, statements.join('\n---\n')).toHaveLength(6);
+    expect(statements.filter((s) => /audit_events/.test(s))).toHaveLength(1);
+    expect(statements.filter((s) => /webhook_events/.test(s))).toHaveLength(1);
+
+    const trail = await t.admin.query<{ action: string; resource_label: string }>(
+      `select action, resource_label from audit_events where org_id = $1 and action like 'data_version.%' order by seq`,
+      [orgId],
+    );
+    expect(trail.rows.map((r) => r.action)).toEqual(['data_version.created', 'data_version.activated']);
+    expect(trail.rows[0]?.resource_label).toMatch(/ version of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(dm\.csv\)$/);
+    const hooks = await t.admin.query<{ type: string }>(
+      `select type from webhook_events where org_id = $1 order by type`,
+      [orgId],
+    );
+    expect(hooks.rows.map((r) => r.type)).toEqual(['data_version.activated', 'data_version.created']);
+    const chain = await database.tenant(orgId, (tx) => verifyAuditChain(tx, orgId));
+    expect(chain.ok, JSON.stringify(chain)).toBe(true);
   });
 });

@@ -1,0 +1,251 @@
+import type { FileHandle } from 'node:fs/promises';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { promisify } from 'node:util';
+import { createInflateRaw, inflateRaw } from 'node:zlib';
+import type { ByteSource } from '../byte-source.ts';
+import { FormatError } from '../errors.ts';
+
+const inflateRawAsync = promisify(inflateRaw);
+const EMPTY = Buffer.alloc(0);
+/** Compressed bytes read from the archive per call. */
+const COMPRESSED_CHUNK = 256 * 1024;
+/** Inflated bytes per chunk zlib hands over (its default is 16 KiB: four times the callbacks). */
+const INFLATE_CHUNK = 64 * 1024;
+
+/**
+ * Where a member's bytes lie in its archive. Members are read with our own positional reads and
+ * zlib, not yauzl's read streams: destroying one of those while another member's read waits in
+ * its shared queue crashes the process (yauzl 3.4's fd-slicer reads a closed context), and
+ * format detection stops every member's stream after its first bytes.
+ */
+export interface MemberLocation {
+  /** The archive, open for the archive's lifetime. */
+  file: FileHandle;
+  /** Offset of the member's (compressed) data in the archive. */
+  dataStart: number;
+  compressedSize: number;
+  /** Declared inflated size; reads are held to it. */
+  size: number;
+  deflated: boolean;
+  /** `upload.zip/sdtm/dm.xpt`. */
+  label: string;
+}
+
+/**
+ * The member's bytes as they inflate, held to the declared size: more fails as soon as it
+ * arrives, fewer at the end, both as a damaged entry. Only a chunk at a time is in memory.
+ */
+export function memberStream(member: MemberLocation): Readable {
+  const compressed = Readable.from(compressedChunks(member), { objectMode: false });
+  const counted = new SizeCheck(member.size, member.label);
+  if (!member.deflated) return pipeline(compressed, counted, () => undefined);
+  return pipeline(compressed, createInflateRaw({ chunkSize: INFLATE_CHUNK }), counted, () => undefined);
+}
+
+async function* compressedChunks(member: MemberLocation): AsyncGenerator<Buffer> {
+  const end = member.dataStart + member.compressedSize;
+  for (let at = member.dataStart; at < end; ) {
+    const buffer = Buffer.allocUnsafe(Math.min(COMPRESSED_CHUNK, end - at));
+    const { bytesRead } = await member.file.read(buffer, 0, buffer.length, at);
+    if (bytesRead === 0) throw new Error('the archive ends inside the entry');
+    at += bytesRead;
+    yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+  }
+}
+
+class SizeCheck extends Transform {
+  private seen = 0;
+
+  constructor(
+    private readonly expected: number,
+    private readonly label: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.expected) {
+      done(damaged(new Error(`too many bytes in the entry: it declares ${this.expected}`), this.label));
+    } else {
+      done(null, chunk);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.seen < this.expected) {
+      done(
+        damaged(
+          new Error(`not enough bytes in the entry: ${this.seen} of the ${this.expected} it declares`),
+          this.label,
+        ),
+      );
+    } else {
+      done();
+    }
+  }
+}
+
+/**
+ * A ZIP member read as it inflates (issue 17): nothing of it reaches the disk, and only a chunk
+ * (64 KiB inflated, 256 KiB compressed) is held. Reads go forward; a read before the current
+ * position inflates again from the start (the SAS7BDAT reader's second pass does that once,
+ * deliberately, having read only the first pages in its first).
+ */
+export class InflatingMemberSource implements ByteSource {
+  readonly sequential = true;
+  readonly size: number;
+  private stream: Readable | undefined;
+  private chunks: AsyncIterator<Buffer> | undefined;
+  private chunk: Buffer = EMPTY;
+  private chunkAt = 0;
+  /** Member offset of `chunk[chunkAt]`. */
+  private pos = 0;
+  private ended = false;
+  /** Reads one at a time, whoever asks. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly member: MemberLocation) {
+    this.size = member.size;
+  }
+
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    const next = this.queue.then(() => this.readNow(buffer, offset, length, position));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.restart();
+  }
+
+  private async readNow(buffer: Buffer, offset: number, length: number, position: number) {
+    if (position < this.pos) this.restart();
+    let done = 0;
+    while (done < length) {
+      if (this.chunkAt >= this.chunk.length && !(await this.nextChunk())) break;
+      const available = this.chunk.length - this.chunkAt;
+      if (this.pos < position) {
+        const skip = Math.min(available, position - this.pos);
+        this.chunkAt += skip;
+        this.pos += skip;
+        continue;
+      }
+      const take = Math.min(available, length - done);
+      this.chunk.copy(buffer, offset + done, this.chunkAt, this.chunkAt + take);
+      this.chunkAt += take;
+      this.pos += take;
+      done += take;
+    }
+    return { bytesRead: done };
+  }
+
+  private async nextChunk(): Promise<boolean> {
+    if (this.ended) return false;
+    if (!this.chunks) {
+      this.stream = memberStream(this.member);
+      this.chunks = this.stream[Symbol.asyncIterator]();
+    }
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await this.chunks.next();
+    } catch (error) {
+      throw damaged(error, this.member.label);
+    }
+    if (next.done) {
+      this.ended = true;
+      return false;
+    }
+    this.chunk = next.value;
+    this.chunkAt = 0;
+    return true;
+  }
+
+  private restart(): void {
+    this.stream?.destroy();
+    this.stream = undefined;
+    this.chunks = undefined;
+    this.chunk = EMPTY;
+    this.chunkAt = 0;
+    this.pos = 0;
+    this.ended = false;
+  }
+}
+
+/**
+ * A member read by position, without inflating: a stored member (its bytes are the archive's), or
+ * a small one inflated into one buffer (at most `ZipReadOptions.wholeMemberBytes`). Seeking is free.
+ */
+export class BufferedMemberSource implements ByteSource {
+  readonly sequential = false;
+
+  private constructor(
+    readonly size: number,
+    private readonly readAt: (buffer: Buffer, offset: number, length: number, position: number) => Promise<number>,
+    private release: () => void = () => undefined,
+  ) {}
+
+  /** A stored member: reads go to the archive, clamped to the member. */
+  static stored(member: MemberLocation): BufferedMemberSource {
+    return new BufferedMemberSource(member.size, async (buffer, offset, length, position) => {
+      const wanted = Math.min(length, member.size - position);
+      if (wanted <= 0) return 0;
+      const { bytesRead } = await member.file.read(buffer, offset, wanted, member.dataStart + position);
+      return bytesRead;
+    });
+  }
+
+  /** A deflated member inflated whole, on libuv's pool, refusing more bytes than it declares. */
+  static async inflated(member: MemberLocation): Promise<BufferedMemberSource> {
+    let bytes: Buffer;
+    try {
+      const compressed = Buffer.allocUnsafe(member.compressedSize);
+      const { bytesRead } = await member.file.read(compressed, 0, compressed.length, member.dataStart);
+      if (bytesRead < compressed.length) throw new Error('the archive ends inside the entry');
+      bytes = await inflateRawAsync(compressed, { maxOutputLength: Math.max(1, member.size) }).catch(
+        (error: NodeJS.ErrnoException) => {
+          throw error.code === 'ERR_BUFFER_TOO_LARGE'
+            ? new Error(`too many bytes in the entry: it declares ${member.size}`)
+            : error;
+        },
+      );
+    } catch (error) {
+      throw damaged(error, member.label);
+    }
+    if (bytes.length !== member.size) {
+      throw damaged(
+        new Error(`not enough bytes in the entry: ${bytes.length} of the ${member.size} it declares`),
+        member.label,
+      );
+    }
+    let held: Buffer = bytes;
+    return new BufferedMemberSource(
+      member.size,
+      async (buffer, offset, length, position) => {
+        if (position >= held.length) return 0;
+        return held.copy(buffer, offset, position, Math.min(position + length, held.length));
+      },
+      () => {
+        held = EMPTY;
+      },
+    );
+  }
+
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    return { bytesRead: await this.readAt(buffer, offset, length, position) };
+  }
+
+  async close(): Promise<void> {
+    this.release();
+    this.release = () => undefined;
+  }
+}
+
+/** zlib's or the archive's complaint about a member's bytes, as the extraction told it. */
+export function damaged(error: unknown, label: string): Error {
+  if (error instanceof FormatError) return error;
+  if (error instanceof Error && typeof (error as { syscall?: unknown }).syscall === 'string') return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new FormatError(`the entry is damaged (${detail}); truncated or corrupt upload?`, { file: label });
+}
