@@ -380,3 +380,24 @@ export async function markedRowNumbers(
   for (const [number, same] of rows) (same === true ? reviewed : changed).push(Number(number));
   return { reviewed, changed };
 }
+
+/**
+ * The subjects of a one-row-per-subject dataset (DM, ADSL) whose record is marked, by whether it
+ * still hashes as reviewed: what a subject review-status filter keeps (`reviewed`, `changed`) or
+ * leaves out (`not_reviewed` is every subject but these). Only marked rows are hashed.
+ */
+export async function markedSubjects(
+  ctx: AppContext,
+  dataset: ReviewDataset,
+  marks: MarkedHash[],
+): Promise<{ reviewed: string[]; changed: string[] }> {
+  if (marks.length === 0) return { reviewed: [], changed: [] };
+  const sql = `WITH marks AS (${marksSql(dataset)})
+    SELECT ${usubjidSql(dataset)}, marks.h = sha256(${contentJsonSql(dataset)})
+    FROM ${source(dataset)} cur JOIN marks ON ${joinOn(dataset, 'cur', 'marks')}`;
+  const rows = await run(ctx, sql, [marksParam(dataset, marks)]);
+  const reviewed: string[] = [];
+  const changed: string[] = [];
+  for (const [id, same] of rows) if (id !== null) (same === true ? reviewed : changed).push(String(id));
+  return { reviewed, changed };
+}
