@@ -1,6 +1,6 @@
 import type { ColumnRef, QueryExists, QueryFilter, QuerySpec } from '@cdp/contracts';
-import type { DatasetLookup } from './resolve-widget.ts';
 import { WidgetError } from './query-helpers.ts';
+import type { DatasetLookup } from './resolve-widget.ts';
 
 /** Where a dashboard field lives when a widget does not map it: a column and that dataset's subject id. */
 export interface FieldSource {
@@ -57,15 +57,26 @@ export function scopeSpec(
   const subject = from?.columns.find((c) => c.name.toUpperCase() === subjectColumn.toUpperCase());
   if (!from || !subject) {
     if (sets.length === 0) return spec;
-    throw new WidgetError(`${spec.from} has no ${subjectColumn} column, so this widget cannot be narrowed to subjects.`);
+    throw new WidgetError(
+      `${spec.from} has no ${subjectColumn} column, so this widget cannot be narrowed to subjects.`,
+    );
   }
   const column = { dataset: from.name, column: subject.name };
-  const exists: QueryExists[] = scope.map((s) => ({ dataset: s.dataset, on: [{ left: column, right: s.subject }], where: s.where }));
+  const exists: QueryExists[] = scope.map((s) => ({
+    dataset: s.dataset,
+    on: [{ left: column, right: s.subject }],
+    where: s.where,
+  }));
   return {
     ...spec,
     exists: [...(spec.exists ?? []), ...exists],
     ...(sets.length > 0
-      ? { subjectSets: [...(spec.subjectSets ?? []), ...sets.map((set) => ({ column, keep: set.keep, ids: [...set.ids] }))] }
+      ? {
+          subjectSets: [
+            ...(spec.subjectSets ?? []),
+            ...sets.map((set) => ({ column, keep: set.keep, ids: [...set.ids] })),
+          ],
+        }
       : {}),
   };
 }

@@ -28,7 +28,10 @@ export async function runWidget(
     const subject = ctx.fields.subject_id?.column;
     const specs = Object.entries(type.buildQueries(ctx)).map(
       ([name, spec]) =>
-        [name, subject ? scopeSpec(resolverOf(version), spec, resolved.scope, subject, resolved.subjects) : spec] as const,
+        [
+          name,
+          subject ? scopeSpec(resolverOf(version), spec, resolved.scope, subject, resolved.subjects) : spec,
+        ] as const,
     );
     const resolver = resolverOf(version);
     const runs = await Promise.all(

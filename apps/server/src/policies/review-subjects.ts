@@ -4,8 +4,8 @@ import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { marksInForce } from '../repositories/review.repo.ts';
 import { markedSubjects } from '../review/record-status.ts';
-import type { RowReviewStatus } from './review-rows.ts';
 import { activeReviewData, reviewStudyFor, subjectDatasetOf } from './review.ts';
+import type { RowReviewStatus } from './review-rows.ts';
 
 function refused(message: string): AppError {
   return new AppError('INVALID_QUERY', message, { issues: [{ path: 'options.review', message }] });

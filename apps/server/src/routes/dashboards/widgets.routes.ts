@@ -110,15 +110,15 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
       const key = review
         ? null
         : answers.keyOf({
-        orgId: actor.orgId,
-        dashboard,
-        widgetId: request.params.wid,
-        data: version,
-        filters,
-        view,
-        settings: study,
-        options: readerOptionsKey(options),
-      });
+            orgId: actor.orgId,
+            dashboard,
+            widgetId: request.params.wid,
+            data: version,
+            filters,
+            view,
+            settings: study,
+            options: readerOptionsKey(options),
+          });
       const kept = key ? answers.get(key, performance.now() - started) : undefined;
       if (kept) return reply.type(JSON_UTF8).send(kept as unknown as WidgetDataResponse);
       const resolved = resolveWidget(narrowed, resolverOf(version), filters, view, sources, study);
