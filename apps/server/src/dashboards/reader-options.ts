@@ -67,3 +67,20 @@ export function readerDocument(document: DashboardDocument, choices: WidgetReade
     })),
   };
 }
+
+/**
+ * A dashboard export's choices split in two: each widget's type options (laid over the document by
+ * `readerDocument`) and its review-status choice alone (answered as a subject set, `PageChoices`).
+ */
+export function splitReviewChoices(choices: WidgetReaderOptions = {}): {
+  typeOptions: WidgetReaderOptions;
+  reviews: WidgetReaderOptions;
+} {
+  const typeOptions: WidgetReaderOptions = {};
+  const reviews: WidgetReaderOptions = {};
+  for (const [id, { review, ...rest }] of Object.entries(choices)) {
+    typeOptions[id] = rest;
+    if (review !== undefined) reviews[id] = { review };
+  }
+  return { typeOptions, reviews };
+}

@@ -1,9 +1,10 @@
+import type { DashboardDocument } from '@cdp/contracts';
 import type { ResolvedWidget, SubjectSet } from '@cdp/widgets';
 import type { Actor } from '../auth/actor.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { reviewSubjectSet } from '../policies/review-subjects.ts';
-import type { SubjectReviewStatus } from './reader-options.ts';
+import { SUBJECT_REVIEW_STATUSES, type SubjectReviewStatus, type WidgetReaderOptions } from './reader-options.ts';
 
 /** The subject set of each review status, read at most once per request (a page's widgets share it). */
 export type ReviewSets = (status: SubjectReviewStatus) => Promise<SubjectSet>;
@@ -50,4 +51,13 @@ const STATUS_WORDS: Record<SubjectReviewStatus, string> = {
 /** How a file's filter list names the review filter: "subjects reviewed status is not reviewed". */
 export function reviewFilterNote(review: SubjectReviewStatus): string {
   return `subject review status is ${STATUS_WORDS[review]} (on the active version, as marked when exported)`;
+}
+
+/** The cover's lines for the widgets a dashboard export narrowed by review status ("Subject listing: …"). */
+export function reviewNotes(document: DashboardDocument, reviews: WidgetReaderOptions): string[] {
+  return Object.entries(reviews).flatMap(([id, { review }]) => {
+    const widget = document.pages.map((p) => p.widgets[id]).find(Boolean);
+    const status = SUBJECT_REVIEW_STATUSES.find((s) => s === review);
+    return widget && status ? [`${widget.title}: ${reviewFilterNote(status)}`] : [];
+  });
 }
