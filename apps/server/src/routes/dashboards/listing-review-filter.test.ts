@@ -4,8 +4,10 @@ import path from 'node:path';
 import { type DatasetReader, readXpt, writeXpt } from '@cdp/formats';
 import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { runJob } from '../../jobs/run-job.ts';
 import { datasetFile } from '../../lib/study-folders.ts';
 
 /*
@@ -29,6 +31,7 @@ let monitor: Session;
 let auditor: Session;
 let other: Session;
 let studyId: string;
+let orgId: string;
 let dashboardId: string;
 let pageId: string;
 let v2: string;
@@ -163,6 +166,7 @@ beforeAll(async () => {
   t = await startTestApp({}, { reuseConversions: true });
   const tenant = await t.tenant();
   studyId = tenant.study.id;
+  orgId = tenant.org.id;
   manager = await tenant.as('study_manager');
   monitor = await tenant.as('clinical_monitor');
   auditor = await tenant.as('auditor');
@@ -331,6 +335,43 @@ describe.runIf(hasData)('the subject listing’s review filter with the dashboar
       url: url('/data', { wo: { nowhere: { review: 'reviewed' } } }),
     });
     expect(unknown.statusCode).toBe(400);
+  });
+
+  it('a dashboard export (XLSX) keeps the listing’s review choice with the arm filter, and its cover names it', async () => {
+    const arm = ARMS[0] as string;
+    const want = await expected(armWhere(arm), 'not_reviewed');
+    const left = await expected(armWhere(arm), 'reviewed');
+    const queued = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports`,
+      payload: {
+        format: 'xlsx',
+        pages: [pageId],
+        filters: armFilter(arm),
+        widgetOptions: { 'subject-listing': { review: 'not_reviewed' } },
+      },
+    });
+    expect(queued.statusCode, queued.body).toBe(202);
+    const id = queued.json().data.id as string;
+    await runJob(t.ctx, 'exports.render', { orgId, exportId: id });
+    const file = await t.request(manager, {
+      method: 'GET',
+      url: `/api/studies/${studyId}/dashboards/${dashboardId}/exports/${id}/file`,
+    });
+    expect(file.statusCode, file.body).toBe(200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(file.rawPayload as unknown as ArrayBuffer);
+    const texts: string[] = [];
+    workbook.eachSheet((sheet) =>
+      sheet.eachRow((row) =>
+        row.eachCell((cell) => {
+          if (typeof cell.value === 'string') texts.push(cell.value);
+        }),
+      ),
+    );
+    for (const subject of want) expect(texts, subject).toContain(subject);
+    for (const subject of left) expect(texts, subject).not.toContain(subject);
+    expect(texts.some((text) => /subject review status is not reviewed/.test(text))).toBe(true);
   });
 
   it('a subject marked again on the new version reads reviewed; the next mark changes the answer at once', async () => {
