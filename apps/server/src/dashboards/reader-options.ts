@@ -62,25 +62,16 @@ export function readerDocument(document: DashboardDocument, choices: WidgetReade
     pages: document.pages.map((page) => ({
       ...page,
       widgets: Object.fromEntries(
-        Object.entries(page.widgets).map(([id, widget]) => [id, readerWidget(widget, choices[id])]),
+        // A review-status choice is checked here and answered as a subject set (`reviewChoicesOf`).
+        Object.entries(page.widgets).map(([id, widget]) => [id, readerChoices(widget, choices[id]).widget]),
       ),
     })),
   };
 }
 
-/**
- * A dashboard export's choices split in two: each widget's type options (laid over the document by
- * `readerDocument`) and its review-status choice alone (answered as a subject set, `PageChoices`).
- */
-export function splitReviewChoices(choices: WidgetReaderOptions = {}): {
-  typeOptions: WidgetReaderOptions;
-  reviews: WidgetReaderOptions;
-} {
-  const typeOptions: WidgetReaderOptions = {};
-  const reviews: WidgetReaderOptions = {};
-  for (const [id, { review, ...rest }] of Object.entries(choices)) {
-    typeOptions[id] = rest;
-    if (review !== undefined) reviews[id] = { review };
-  }
-  return { typeOptions, reviews };
+/** The review-status choices of a dashboard export's widgets alone (answered as subject sets, `PageChoices`). */
+export function reviewChoicesOf(choices: WidgetReaderOptions = {}): WidgetReaderOptions {
+  return Object.fromEntries(
+    Object.entries(choices).flatMap(([id, { review }]) => (review === undefined ? [] : [[id, { review }]])),
+  );
 }

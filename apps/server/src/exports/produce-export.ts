@@ -13,7 +13,7 @@ import {
   reportExportProgress,
 } from '../commands/dashboard-exports.ts';
 import { activeDataVersionStamp } from '../dashboards/data-version-stamp.ts';
-import { readerDocument, splitReviewChoices, type WidgetReaderOptions } from '../dashboards/reader-options.ts';
+import { readerDocument, reviewChoicesOf, type WidgetReaderOptions } from '../dashboards/reader-options.ts';
 import { reviewNotes, reviewSetsFor } from '../dashboards/review-filter.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -107,8 +107,8 @@ export async function produceExport(
   );
   // Each widget as its reader left it on screen (the AE explorer's filters, a listing's review
   // status): the file shows what they saw. Review choices become subject sets in `runPages`.
-  const { typeOptions, reviews } = splitReviewChoices(request.widgetOptions);
-  const found = { ...loaded, document: readerDocument(loaded.document, typeOptions) };
+  const reviews = reviewChoicesOf(request.widgetOptions);
+  const found = { ...loaded, document: readerDocument(loaded.document, request.widgetOptions) };
   const unknown = (request.pages ?? []).filter((id) => !found.document.pages.some((p) => p.id === id));
   if (unknown.length > 0) {
     throw new AppError(
