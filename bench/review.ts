@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { AppliedFilter, Dashboard, WidgetDataResponse } from '@cdp/contracts';
 import { chromium, type Page } from '@playwright/test';
 import { loadStudy, signInApi, signInPage, studyFiles } from './dashboard.ts';
+import { benchReviewFilter, printReviewFilter } from './review-filter.ts';
 import { api, type BenchServer } from './server.ts';
 
 /**
@@ -13,7 +14,8 @@ import { api, type BenchServer } from './server.ts';
  *   request on the new version, cold requests (each with a filter no request used before) and warm
  *   ones (the same filter again), on the server (`meta.ms`) and over HTTP;
  * - the patient profile API, cold (a subject not asked for before) and warm (the same subject);
- * - the patient profile page drawn in Chromium, first visit and warm visits.
+ * - the patient profile page drawn in Chromium, first visit and warm visits;
+ * - the review-status filter's cost beside the same request without it (`review-filter.ts`).
  * Budgets: each view < 300 ms warm and < 1 s cold on the server; the profile page < 1.5 s.
  * A piece that is not in this build (a widget type, the profile route or page) is reported as
  * missing, and the rest is measured.
@@ -255,6 +257,14 @@ export async function benchReview(server: BenchServer): Promise<Record<string, u
     line(`profile page: warm median of ${PAGE_WARM_VISITS}`, verdict(page.budgets.warmMedian));
   }
   for (const m of missing) line('missing', m);
+  let reviewFilter: Record<string, unknown> | { error: string };
+  try {
+    reviewFilter = await benchReviewFilter(files.dir);
+    printReviewFilter(reviewFilter);
+  } catch (error) {
+    reviewFilter = { error: (error as Error).message.slice(0, 500) };
+    line('review filter', `not measured: ${reviewFilter.error}`);
+  }
 
   return {
     study: { rows: files.rows },
@@ -262,6 +272,7 @@ export async function benchReview(server: BenchServer): Promise<Record<string, u
     views,
     profile,
     page,
+    reviewFilter,
     missing,
     machine: {
       cpus: os.cpus().length,

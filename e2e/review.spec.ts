@@ -255,7 +255,9 @@ test('a monitor drills from the AE chart to a profile, marks an AE reviewed; a n
 });
 
 // Subjects of their own, so marks left by the tests above never meet these records.
-const VIEWER_DM = DM.replaceAll('01-701-1015', '01-701-1028').replaceAll('01-701-1023', '01-701-1033');
+// A third subject, in another arm and not reviewed, for the listing's arm filter.
+const VIEWER_DM = `${DM.replaceAll('01-701-1015', '01-701-1028').replaceAll('01-701-1023', '01-701-1033')}CDP-301,DM,01-701-1047,70,F,Xanomeline High Dose
+`;
 const VIEWER_AE = AE_V1.replaceAll('01-701-1015', '01-701-1028').replaceAll('01-701-1023', '01-701-1033');
 
 test('review marks and filters where records are shown: the dataset viewer and the subject listing', async ({
@@ -337,7 +339,7 @@ test('review marks and filters where records are shown: the dataset viewer and t
     await expect(grid.locator('[data-review-status="reviewed"]')).toHaveCount(1);
   });
 
-  await test.step('the subject listing carries the subject mark and lists subjects not reviewed', async () => {
+  await test.step('the subject listing carries the subject mark and filters by review status with the arm filter', async () => {
     await page.goto('/studies');
     await page.getByRole('link', { name: DEMO_STUDY }).first().click();
     await page.getByRole('link', { name: 'Dashboards' }).click();
@@ -354,14 +356,36 @@ test('review marks and filters where records are shown: the dataset viewer and t
     });
     await expect(listing.getByRole('button', { name: 'Not reviewed: Subject 01-701-1033' })).toBeVisible();
     await shot(page, 'review-32-listing-marks-1440');
-    await listing.getByRole('combobox', { name: 'Review status of the subjects' }).selectOption('not_reviewed');
+    const status = listing.getByRole('combobox', { name: 'Review status of the subjects' });
     const rows = listing.getByRole('row').filter({ has: page.locator('[data-subject-link]') });
-    await expect(rows).toHaveCount(1);
+    await status.selectOption('not_reviewed');
+    // The listing itself is filtered on the server: the two subjects not reviewed, in both arms.
+    await expect(page).toHaveURL(/wo=/);
+    await expect(rows).toHaveCount(2, { timeout: 30_000 });
+    await expect(rows.nth(0)).toContainText('01-701-1033');
+    await expect(rows.nth(1)).toContainText('01-701-1047');
+
+    // The dashboard's arm filter (from the address, as a shared link carries it) ANDs with the status.
+    const address = new URL(page.url());
+    address.searchParams.set('f', JSON.stringify([{ field: 'arm', op: 'in', value: ['Placebo'] }]));
+    await page.goto(address.toString());
+    await expect(listing).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await expect(status).toHaveValue('not_reviewed');
+    await expect(rows).toHaveCount(1, { timeout: 30_000 });
     await expect(rows.first()).toContainText('01-701-1033');
     for (const width of [1440, 1024, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await listing.scrollIntoViewIfNeeded();
       await shot(page, `review-33-listing-filter-${width}`);
     }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // Another status keeps the arm filter; "All subjects" keeps it too.
+    await status.selectOption('reviewed');
+    await expect(rows).toHaveCount(1, { timeout: 30_000 });
+    await expect(rows.first()).toContainText('01-701-1028');
+    await status.selectOption('all');
+    await expect(page).not.toHaveURL(/wo=/);
+    await expect(rows).toHaveCount(2, { timeout: 30_000 });
+    await expect(listing).not.toContainText('01-701-1047');
   });
 });

@@ -29,6 +29,24 @@ export const DashboardDataQuery = z.object({
     .pipe(z.array(DashboardDataFilter).max(30)),
   /** The page's id; the first page when absent. */
   page: WidgetKey.optional(),
+  /**
+   * Widget id → the choices its reader made on it (`options` of `GET …/widgets/:wid/data`: the AE
+   * explorer's filters, `review`), so a widget with a choice is answered in the page's one request.
+   */
+  wo: z
+    .string()
+    .max(20_000)
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {};
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'wo must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(WidgetKey, z.record(z.string().max(64), z.unknown()))),
 });
 
 /** One widget's answer: its data as `GET …/widgets/:wid/data` gives it, or why it cannot be drawn. */

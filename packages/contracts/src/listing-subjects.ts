@@ -12,7 +12,7 @@ export const LISTING_SUBJECT_IDS_MAX = 5000;
  * sort, or the reader's `sort`, and the dashboard's `filters`), a page at a time within the first
  * `LISTING_SUBJECT_IDS_MAX`.
  */
-export const ListingSubjectIdsQuery = WidgetDataQuery.pick({ filters: true, sort: true }).extend({
+export const ListingSubjectIdsQuery = WidgetDataQuery.pick({ filters: true, sort: true, options: true }).extend({
   offset: z.coerce
     .number()
     .int()

@@ -87,6 +87,20 @@ export const QueryExists = z.strictObject({
 });
 export type QueryExists = z.input<typeof QueryExists>;
 
+/**
+ * Keep only the rows whose subject is in (`in`) or not in (`not_in`) a set of subject ids: the
+ * subjects a monitor has reviewed, say, or has not. `column` (the subject id) must be a column of
+ * the FROM dataset or a joined one; it is compared as text with trailing blanks ignored. The ids
+ * travel as one bound value whatever their number. `not_in` is the exact complement of `in`: a row
+ * with no subject id is kept by `not_in`.
+ */
+export const QuerySubjectSet = z.strictObject({
+  column: ColumnRef,
+  keep: z.enum(['in', 'not_in']),
+  ids: z.array(z.string().max(200)).max(1_000_000),
+});
+export type QuerySubjectSet = z.infer<typeof QuerySubjectSet>;
+
 export const TIME_BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export const TimeBucket = z.enum(TIME_BUCKETS);
 export type TimeBucket = z.infer<typeof TimeBucket>;
@@ -173,6 +187,7 @@ export const QuerySpec = z.strictObject({
   joins: z.array(QueryJoin).max(8).default([]),
   where: z.array(QueryFilter).max(100).default([]),
   exists: z.array(QueryExists).max(20).default([]),
+  subjectSets: z.array(QuerySubjectSet).max(4).default([]),
   select: z.array(QuerySelect).max(200).default([]),
   distinct: z.boolean().default(false),
   groupBy: z.array(QueryGroup).max(8).default([]),

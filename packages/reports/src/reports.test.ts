@@ -40,6 +40,37 @@ describe('PDF', () => {
     });
   });
 
+  it("a widget's long note wraps inside its card: every word printed, none running into the card below", async () => {
+    const input = fixtureReport(3);
+    const terms = Array.from({ length: 40 }, (_, i) => `TERM${String(i).padStart(2, '0')}`);
+    const note = `Events filtered on the widget: severity is one of ${terms.join(', ')}; outcome END.`;
+    const page = input.pages[0];
+    const bar = page?.widgets.find((w) => w.type === 'bar');
+    const metric = page?.widgets.find((w) => w.type === 'total-screened');
+    if (!page || !bar?.data || !metric) throw new Error('the fixture has no bar chart or metric');
+    bar.data = { ...bar.data, notes: [note] };
+    // A card right under the chart's: the note must stay above its title.
+    page.widgets.push({ ...metric, id: 'below', title: 'CardBelow', layout: { x: 3, y: 6, w: 9, h: 3 } });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cdp-reports-'));
+    const file = path.join(dir, 'notes.pdf');
+    await writeFile(file, await renderPdf(input));
+    // Every word with its box (pdftotext -bbox), on the page after the cover.
+    const html = execFileSync('pdftotext', ['-bbox', '-f', '2', '-l', '2', file, '-'], { encoding: 'utf8' });
+    const words = [
+      ...html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g),
+    ].map((m) => ({ y0: Number(m[2]), x1: Number(m[3]), y1: Number(m[4]), text: m[5] ?? '' }));
+    const below = words.find((w) => w.text === 'CardBelow');
+    const noteWords = words.filter((w) => /^TERM\d\d[,;]?$/.test(w.text) || w.text === 'END.');
+    expect(below).toBeDefined();
+    // Printed in full on several lines (at most half the card: here it fits), all above the next card.
+    expect(noteWords.filter((w) => w.text !== 'END.').map((w) => w.text.replace(/[,;]$/, ''))).toEqual(terms);
+    expect(new Set(noteWords.map((w) => Math.round(w.y0))).size).toBeGreaterThan(2);
+    // The card below starts 8 pt (the grid's gap) under the chart's card and draws its title 6 pt
+    // inside: the chart card's bottom edge is 14 pt above that title. Before, the note started 8 pt
+    // above the body's foot and ran on below the card's edge.
+    for (const w of noteWords) expect(w.y1, w.text).toBeLessThanOrEqual((below?.y0 ?? 0) - 14);
+  });
+
   it('a cover with the study, data version, its activation, filters and who made it, in embedded Unicode fonts', async () => {
     const [cover = ''] = await pdfPages(fixtureReport(3));
     expect(cover).toContain('CDISC Pilot ≥ Ünïcode');

@@ -4175,13 +4175,14 @@ export interface paths {
         };
         /**
          * Every widget's data of one dashboard page, in one request
-         * @description The same answers as `GET …/widgets/:wid/data` for each widget of the page (`page`, default the first), from the active data version. `filters` is a JSON array of `{field, op, value, src?}`; a filter with `src` (a cross-filter made by clicking that widget) applies to every widget but that one. A widget that cannot be drawn answers `{id, error}` in place of `{id, data}`; the others are unaffected. With `Accept: application/x-ndjson` the answer streams: one JSON object per line, `{type: "head", …}` first, then `{type: "widget", id, data | error}` for each widget as soon as it is ready.
+         * @description The same answers as `GET …/widgets/:wid/data` for each widget of the page (`page`, default the first), from the active data version. `filters` is a JSON array of `{field, op, value, src?}`; a filter with `src` (a cross-filter made by clicking that widget) applies to every widget but that one. A widget that cannot be drawn answers `{id, error}` in place of `{id, data}`; the others are unaffected. `wo` is a JSON object of widget id → that widget’s `options` (its reader’s choices, `review` included), answered as the widget route answers them; a widget id the dashboard lacks is a 400, a refused choice that widget’s error. With `Accept: application/x-ndjson` the answer streams: one JSON object per line, `{type: "head", …}` first, then `{type: "widget", id, data | error}` for each widget as soon as it is ready.
          */
         get: {
             parameters: {
                 query?: {
                     filters?: string;
                     page?: string;
+                    wo?: string;
                 };
                 header?: never;
                 path: {
@@ -5283,7 +5284,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A subject listing's subject ids in its order (its sort or `sort`, the dashboard's `filters`)
+         * A subject listing's subject ids in its order (its sort or `sort`, the dashboard's `filters`, its `options` such as `review`)
          * @description Pages of at most 1,000 ids within the listing's first 5,000 subjects; `page.total` counts every subject of the listing. Only a subject-listing widget answers (400 otherwise).
          */
         get: {
@@ -5292,6 +5293,7 @@ export interface paths {
                     filters?: string;
                     limit?: number;
                     offset?: number;
+                    options?: string;
                     sort?: string;
                 };
                 header?: never;

@@ -9,7 +9,7 @@ import type {
 } from '@cdp/contracts';
 import { FIELDS } from './fields.ts';
 import { widgetType } from './registry.ts';
-import { applyUnmappedFilter, type FieldSources, type SubjectScope } from './subject-scope.ts';
+import { applyUnmappedFilter, type FieldSources, type SubjectScope, type SubjectSet } from './subject-scope.ts';
 import type { StudySettings, WidgetContext, WidgetType } from './types.ts';
 
 /** A dataset as far as resolving a widget needs it: its name and typed columns. */
@@ -38,6 +38,8 @@ export interface ResolvedWidget {
   problem: string | null;
   /** Dashboard filters on fields of other datasets: they restrict every query to those subjects. */
   scope: SubjectScope[];
+  /** Subject sets the server adds after resolving (a review-status filter): every query keeps or drops them. */
+  subjects?: SubjectSet[];
   /** Dashboard filters applied / ignored (no mapping for their field, or no subject id to reach it). */
   applied: string[];
   ignored: string[];

@@ -87,3 +87,31 @@ describe('scopeSpec', () => {
     expect(scopeSpec(version, spec, scope, 'USUBJID')).toBe(spec);
   });
 });
+
+describe('scopeSpec with subject sets', () => {
+  const spec = { from: 'lb', measures: [{ op: 'count' as const, as: 'n' }] };
+  const reviewed = { keep: 'not_in' as const, ids: ['01-701-1015', '01-701-1023'] };
+
+  it('adds each set on the subject id of the spec’s FROM dataset, beside the scope', () => {
+    const scope: SubjectScope[] = [
+      { dataset: 'AE', subject: 'USUBJID', where: [{ column: bodySystem.ref, op: 'in', value: gi.value }] },
+    ];
+    const scoped = scopeSpec(version, spec, scope, 'usubjid', [reviewed]);
+    expect(scoped.subjectSets).toEqual([
+      { column: { dataset: 'LB', column: 'USUBJID' }, keep: 'not_in', ids: ['01-701-1015', '01-701-1023'] },
+    ]);
+    expect(scoped.exists).toHaveLength(1);
+  });
+
+  it('leaves a spec without scope or sets as it is', () => {
+    expect(scopeSpec(version, spec, [], 'USUBJID', [])).toBe(spec);
+  });
+
+  it('refuses a set on a dataset without the subject id rather than dropping it', () => {
+    expect(() => scopeSpec(version, { ...spec, from: 'TS' }, [], 'USUBJID', [reviewed])).toThrow(
+      /TS has no USUBJID column/,
+    );
+    // A dashboard scope alone is skipped there, as before.
+    expect(scopeSpec(version, { ...spec, from: 'TS' }, [], 'USUBJID')).toEqual({ ...spec, from: 'TS' });
+  });
+});

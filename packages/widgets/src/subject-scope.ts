@@ -1,4 +1,5 @@
 import type { ColumnRef, QueryExists, QueryFilter, QuerySpec } from '@cdp/contracts';
+import { WidgetError } from './query-helpers.ts';
 import type { DatasetLookup } from './resolve-widget.ts';
 
 /** Where a dashboard field lives when a widget does not map it: a column and that dataset's subject id. */
@@ -30,25 +31,54 @@ export function addToScope(scope: SubjectScope[], source: Required<FieldSource>,
 }
 
 /**
+ * A set of subjects a reader keeps (`in`) or leaves out (`not_in`), decided outside the data (the
+ * subjects they have reviewed): it restricts every query of a widget with a subject id.
+ */
+export interface SubjectSet {
+  keep: 'in' | 'not_in';
+  ids: readonly string[];
+}
+
+/**
  * The spec restricted to the scope's subjects: one EXISTS per scoped dataset, joined on the
- * subject id of the spec's FROM dataset. `subjectColumn` is the widget's subject id column name.
+ * subject id of the spec's FROM dataset, and each subject set on that same column.
+ * `subjectColumn` is the widget's subject id column name. A subject set on a spec whose FROM
+ * dataset has no such column is an error (`WidgetError`): it must never be dropped silently.
  */
 export function scopeSpec(
   version: DatasetLookup,
   spec: QuerySpec,
   scope: readonly SubjectScope[],
   subjectColumn: string,
+  sets: readonly SubjectSet[] = [],
 ): QuerySpec {
-  if (scope.length === 0) return spec;
+  if (scope.length === 0 && sets.length === 0) return spec;
   const from = version(spec.from);
   const subject = from?.columns.find((c) => c.name.toUpperCase() === subjectColumn.toUpperCase());
-  if (!from || !subject) return spec;
+  if (!from || !subject) {
+    if (sets.length === 0) return spec;
+    throw new WidgetError(
+      `${spec.from} has no ${subjectColumn} column, so this widget cannot be narrowed to subjects.`,
+    );
+  }
+  const column = { dataset: from.name, column: subject.name };
   const exists: QueryExists[] = scope.map((s) => ({
     dataset: s.dataset,
-    on: [{ left: { dataset: from.name, column: subject.name }, right: s.subject }],
+    on: [{ left: column, right: s.subject }],
     where: s.where,
   }));
-  return { ...spec, exists: [...(spec.exists ?? []), ...exists] };
+  return {
+    ...spec,
+    exists: [...(spec.exists ?? []), ...exists],
+    ...(sets.length > 0
+      ? {
+          subjectSets: [
+            ...(spec.subjectSets ?? []),
+            ...sets.map((set) => ({ column, keep: set.keep, ids: [...set.ids] })),
+          ],
+        }
+      : {}),
+  };
 }
 
 /**

@@ -83,7 +83,7 @@ export async function drillSubjects(
     offset: page.offset,
     withTotal: true,
   };
-  const scoped = scopeSpec(resolverOf(version), spec, resolved.scope, subject.column);
+  const scoped = scopeSpec(resolverOf(version), spec, resolved.scope, subject.column, resolved.subjects);
   const { result } = await engine.run(scoped, resolverOf(version), { cacheKey: version.cacheKey ?? version.id });
   return {
     columns: result.columns.map((c) => ({ name: c.name, label: label(c.name), type: c.type, field: c.name })),

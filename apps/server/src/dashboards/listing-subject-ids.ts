@@ -29,7 +29,7 @@ export async function listingSubjectIds(
   const paged = { ...spec, offset: page.offset, limit, withTotal: true };
   try {
     const { result } = await engine.run(
-      scopeSpec(resolverOf(version), paged, resolved.scope, subject),
+      scopeSpec(resolverOf(version), paged, resolved.scope, subject, resolved.subjects),
       resolverOf(version),
       {
         cacheKey: version.cacheKey ?? version.id,

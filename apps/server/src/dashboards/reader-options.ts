@@ -13,6 +13,34 @@ export function readerWidget(widget: WidgetDefinition, choices: Record<string, u
   return result.widget;
 }
 
+/** The statuses a widget's review filter (`options.review`) takes. */
+export const SUBJECT_REVIEW_STATUSES = ['reviewed', 'changed', 'not_reviewed'] as const;
+export type SubjectReviewStatus = (typeof SUBJECT_REVIEW_STATUSES)[number];
+
+/** The widget as its reader narrowed it, and the review-status filter they chose, if any. */
+export interface ReaderChoices {
+  widget: WidgetDefinition;
+  review?: SubjectReviewStatus;
+}
+
+/**
+ * `readerWidget`, with one choice every widget with a subject id takes besides its type's own:
+ * `review` (reviewed | changed | not_reviewed), the subjects' review status, which the server turns
+ * into a subject set (`review-filter.ts`) rather than an option of the type. A bad value is a 400
+ * naming `options.review`.
+ */
+export function readerChoices(widget: WidgetDefinition, choices: Record<string, unknown> = {}): ReaderChoices {
+  const { review, ...rest } = choices;
+  const narrowed = readerWidget(widget, rest);
+  if (review === undefined) return { widget: narrowed };
+  if (!SUBJECT_REVIEW_STATUSES.includes(review as SubjectReviewStatus)) {
+    throw new AppError('VALIDATION_FAILED', `options.review: one of ${SUBJECT_REVIEW_STATUSES.join(', ')}`, {
+      field: 'options.review',
+    });
+  }
+  return { widget: narrowed, review: review as SubjectReviewStatus };
+}
+
 /** Widget id → the reader's choices on it, as a dashboard export carries them. */
 export type WidgetReaderOptions = Record<string, Record<string, unknown>>;
 
@@ -34,8 +62,16 @@ export function readerDocument(document: DashboardDocument, choices: WidgetReade
     pages: document.pages.map((page) => ({
       ...page,
       widgets: Object.fromEntries(
-        Object.entries(page.widgets).map(([id, widget]) => [id, readerWidget(widget, choices[id])]),
+        // A review-status choice is checked here and answered as a subject set (`reviewChoicesOf`).
+        Object.entries(page.widgets).map(([id, widget]) => [id, readerChoices(widget, choices[id]).widget]),
       ),
     })),
   };
+}
+
+/** The review-status choices of a dashboard export's widgets alone (answered as subject sets, `PageChoices`). */
+export function reviewChoicesOf(choices: WidgetReaderOptions = {}): WidgetReaderOptions {
+  return Object.fromEntries(
+    Object.entries(choices).flatMap(([id, { review }]) => (review === undefined ? [] : [[id, { review }]])),
+  );
 }

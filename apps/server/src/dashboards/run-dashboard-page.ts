@@ -6,14 +6,25 @@ import type {
   DashboardWidgetData,
   WidgetDataResponse,
 } from '@cdp/contracts';
-import { resolveWidget } from '@cdp/widgets';
+import { readerOptionsKey, resolveWidget } from '@cdp/widgets';
 import { resolverOf, type VersionData } from '../data/version-data.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { FoundDashboard } from '../policies/dashboard.ts';
 import { fieldSources } from './field-sources.ts';
+import { readerChoices, type SubjectReviewStatus, type WidgetReaderOptions } from './reader-options.ts';
+import { type ReviewSets, withReviewFilter } from './review-filter.ts';
 import { runWidget } from './run-widget.ts';
 import { studySettingsOf } from './study-settings.ts';
 import type { WidgetAnswers } from './widget-answers.ts';
+
+/**
+ * The choices readers made on the page's widgets (widget id → `options`), and how a review-status
+ * choice becomes a subject set for this reader; none: every widget as saved.
+ */
+export interface PageChoices {
+  options: WidgetReaderOptions;
+  reviewSets: ReviewSets;
+}
 
 export interface PageRun {
   head: DashboardDataHead;
@@ -38,8 +49,9 @@ export function runDashboardPage(
   version: VersionData,
   pageId: string | undefined,
   filters: readonly DashboardDataFilter[],
+  choices?: PageChoices,
 ): PageRun {
-  return planPage(engine, found, version, pageId, filters, (id, compute) =>
+  return planPage(engine, found, version, pageId, filters, choices, (id, compute) =>
     compute().then((data): DashboardWidgetData => ({ id, data })),
   );
 }
@@ -66,21 +78,26 @@ export function runKeptDashboardPage(
   version: VersionData,
   pageId: string | undefined,
   filters: readonly DashboardDataFilter[],
+  choices?: PageChoices,
 ): KeptPageRun {
   const started = performance.now();
   const { row } = found.dashboard;
   // The query-rate KRI's counts are part of the settings, so a new or closed query is a new key.
   const settings = studySettingsOf(found.study, found.reviewQueries);
-  return planPage(engine, found, version, pageId, filters, async (id, compute, widgetFilters) => {
-    const key = kept.answers.keyOf({
-      orgId: kept.orgId,
-      dashboard: { id: row.id, version: row.version },
-      widgetId: id,
-      data: version,
-      filters: widgetFilters,
-      view: FIRST_PAGE,
-      settings,
-    });
+  return planPage(engine, found, version, pageId, filters, choices, async (id, compute, widgetFilters, chosen) => {
+    // The same key as the widget route's for the same choices; a review filter's answer is never kept.
+    const key = chosen.review
+      ? null
+      : kept.answers.keyOf({
+          orgId: kept.orgId,
+          dashboard: { id: row.id, version: row.version },
+          widgetId: id,
+          data: version,
+          filters: widgetFilters,
+          view: FIRST_PAGE,
+          settings,
+          ...(chosen.options ? { options: readerOptionsKey(chosen.options) } : {}),
+        });
     const body = key ? kept.answers.get(key, performance.now() - started) : undefined;
     if (body) return { id, body };
     const data = await compute();
@@ -99,11 +116,28 @@ function planPage<T extends PageWidgetAnswer>(
   version: VersionData,
   pageId: string | undefined,
   filters: readonly DashboardDataFilter[],
-  answer: (id: string, compute: () => Promise<WidgetDataResponse>, widgetFilters: AppliedFilter[]) => Promise<T>,
+  choices: PageChoices | undefined,
+  answer: (
+    id: string,
+    compute: () => Promise<WidgetDataResponse>,
+    widgetFilters: AppliedFilter[],
+    chosen: { options?: Record<string, unknown>; review?: SubjectReviewStatus },
+  ) => Promise<T>,
 ): { head: DashboardDataHead; answers: Promise<T | DashboardWidgetData>[] } {
   const { document, dashboard, study } = found;
   const page = pageId === undefined ? document.pages[0] : document.pages.find((p) => p.id === pageId);
   if (!page) throw notFound(pageId === undefined ? 'A page of this dashboard' : `Page ${pageId}`);
+  const options = choices?.options ?? {};
+  const unknown = Object.keys(options).filter((id) => !document.pages.some((p) => p.widgets[id]));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `wo: this dashboard has no widget ${unknown.map((id) => `"${id}"`).join(', ')}`,
+      {
+        field: 'wo',
+      },
+    );
+  }
   const sources = fieldSources(version, document);
   const settings = studySettingsOf(study, found.reviewQueries);
   const resolver = resolverOf(version);
@@ -113,13 +147,17 @@ function planPage<T extends PageWidgetAnswer>(
     try {
       if (!widget) throw notFound(`Widget ${id}`);
       const widgetFilters = filtersForWidget(filters, id);
-      const compute = () =>
-        runWidget(
-          engine,
-          version,
-          resolveWidget(widget, resolver, widgetFilters, { ...FIRST_PAGE }, sources, settings),
-        );
-      return await answer(id, compute, widgetFilters);
+      const own = options[id];
+      const chosen = own && Object.keys(own).length > 0 ? readerChoices(widget, own) : { widget };
+      const compute = async () => {
+        const resolved = resolveWidget(chosen.widget, resolver, widgetFilters, { ...FIRST_PAGE }, sources, settings);
+        const filtered = choices ? await withReviewFilter(resolved, chosen.review, choices.reviewSets) : resolved;
+        return runWidget(engine, version, filtered);
+      };
+      return await answer(id, compute, widgetFilters, {
+        ...(own && Object.keys(own).length > 0 ? { options: own } : {}),
+        ...(chosen.review ? { review: chosen.review } : {}),
+      });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return {

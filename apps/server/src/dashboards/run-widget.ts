@@ -27,7 +27,11 @@ export async function runWidget(
   try {
     const subject = ctx.fields.subject_id?.column;
     const specs = Object.entries(type.buildQueries(ctx)).map(
-      ([name, spec]) => [name, subject ? scopeSpec(resolverOf(version), spec, resolved.scope, subject) : spec] as const,
+      ([name, spec]) =>
+        [
+          name,
+          subject ? scopeSpec(resolverOf(version), spec, resolved.scope, subject, resolved.subjects) : spec,
+        ] as const,
     );
     const resolver = resolverOf(version);
     const runs = await Promise.all(

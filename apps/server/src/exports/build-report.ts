@@ -10,7 +10,9 @@ import type { ReportInput, ReportOptions, ReportPage } from '@cdp/reports';
 import { resolveWidget } from '@cdp/widgets';
 import type { Actor } from '../auth/actor.ts';
 import { fieldSources } from '../dashboards/field-sources.ts';
-import { filtersForWidget, runDashboardPage } from '../dashboards/run-dashboard-page.ts';
+import { readerChoices } from '../dashboards/reader-options.ts';
+import { withReviewFilter } from '../dashboards/review-filter.ts';
+import { filtersForWidget, type PageChoices, runDashboardPage } from '../dashboards/run-dashboard-page.ts';
 import { runWidget } from '../dashboards/run-widget.ts';
 import { studySettingsOf } from '../dashboards/study-settings.ts';
 import { resolverOf, type VersionData } from '../data/version-data.ts';
@@ -78,6 +80,7 @@ export async function runPages(
   pages: readonly DashboardPage[],
   filters: readonly DashboardDataFilter[],
   listingMaxRows: number,
+  choices?: PageChoices,
   onPage?: (done: number, total: number) => Promise<void>,
 ): Promise<ReportPage[]> {
   const opened = { ...found, document: forExport(found.document) };
@@ -85,25 +88,28 @@ export async function runPages(
   const settings = studySettingsOf(found.study, found.reviewQueries);
   const out: ReportPage[] = [];
   for (const [index, page] of pages.entries()) {
-    const run = runDashboardPage(engine, opened, version, page.id, filters);
+    const run = runDashboardPage(engine, opened, version, page.id, filters, choices);
     const answers = await Promise.all(
       run.answers.map(async (pending) => {
         const answer = await pending;
         const widget = opened.document.pages.find((p) => p.id === page.id)?.widgets[answer.id];
         if (!('data' in answer) || !widget || !isListingWidget(widget)) return answer;
-        const chunkAt = (offset: number) =>
-          runWidget(
+        const { review } = choices ? readerChoices(widget, choices.options[answer.id]) : {};
+        const chunkAt = async (offset: number) => {
+          const resolved = resolveWidget(
+            widget,
+            resolverOf(version),
+            filtersForWidget(filters, answer.id),
+            { offset },
+            sources,
+            settings,
+          );
+          return runWidget(
             engine,
             version,
-            resolveWidget(
-              widget,
-              resolverOf(version),
-              filtersForWidget(filters, answer.id),
-              { offset },
-              sources,
-              settings,
-            ),
+            choices ? await withReviewFilter(resolved, review, choices.reviewSets) : resolved,
           );
+        };
         return { ...answer, data: await wholeListing(answer.data, chunkAt, listingMaxRows) };
       }),
     );

@@ -13,7 +13,8 @@ import {
   reportExportProgress,
 } from '../commands/dashboard-exports.ts';
 import { activeDataVersionStamp } from '../dashboards/data-version-stamp.ts';
-import { readerDocument, type WidgetReaderOptions } from '../dashboards/reader-options.ts';
+import { readerDocument, reviewChoicesOf, type WidgetReaderOptions } from '../dashboards/reader-options.ts';
+import { reviewNotes, reviewSetsFor } from '../dashboards/review-filter.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -104,7 +105,9 @@ export async function produceExport(
     { id: request.studyId, did: request.dashboardId },
     'dashboard:export:assigned',
   );
-  // Each widget as its reader left it on screen (the AE explorer's filters): the file shows what they saw.
+  // Each widget as its reader left it on screen (the AE explorer's filters, a listing's review
+  // status): the file shows what they saw. Review choices become subject sets in `runPages`.
+  const reviews = reviewChoicesOf(request.widgetOptions);
   const found = { ...loaded, document: readerDocument(loaded.document, request.widgetOptions) };
   const unknown = (request.pages ?? []).filter((id) => !found.document.pages.some((p) => p.id === id));
   if (unknown.length > 0) {
@@ -140,6 +143,7 @@ export async function produceExport(
       pages,
       request.filters,
       ctx.config.exportListingMaxRows,
+      { options: reviews, reviewSets: reviewSetsFor(ctx, actor, found.study.id, version.id) },
       (done) =>
         reportExportProgress(ctx, actor.orgId, exportId, {
           done,
@@ -149,6 +153,7 @@ export async function produceExport(
     );
     const stamp = await activeDataVersionStamp(ctx, actor.orgId, found.study);
     const input = reportInput(found, stamp, version, actor, reportPages, request.filters, options);
+    input.filters.push(...reviewNotes(found.document, reviews));
     // A dashboard version approved for use carries its signatures on the cover.
     input.approvals = await dashboardApprovals(ctx, actor.orgId, {
       id: found.dashboard.row.id,

@@ -65,6 +65,8 @@ function firstRequests(pathname: string, search: string): Array<[accept: string,
   wanted.push([JSON_TYPE, `/api/studies/${studyId}`], [JSON_TYPE, dashboard], [JSON_TYPE, '/api/widget-types']);
   // The page's data as `startPageData` asks for it: the filters as JSON, then the page.
   const params = new URLSearchParams(search);
+  // Choices made on widgets (`wo`) go in the app's own page request, written by its code.
+  if (params.has('wo')) return wanted;
   const query = new URLSearchParams();
   const filters = parseJson(params.get('f'));
   if (Array.isArray(filters) && filters.length > 0) query.set('filters', JSON.stringify(filters));

@@ -47,8 +47,10 @@ export const studyDashboardRoute = createRoute({
   // Not awaited: the page shows its skeleton at once while the study, the dashboard, then every
   // widget's data load in parallel (no waterfall through the components); hovering a link to the
   // dashboard starts the same work.
-  loader: ({ context, params, deps }) => {
-    prefetchDashboard(context.queryClient, { ...params, ...deps }).catch(() => undefined);
+  loader: ({ context, params, deps, location }) => {
+    // The URL's widget choices ride along (not a dependency: a new choice is one widget's request).
+    const wo = (location.search as DashboardSearch).wo;
+    prefetchDashboard(context.queryClient, { ...params, ...deps, ...(wo ? { wo } : {}) }).catch(() => undefined);
   },
   // ECharts is most of the app's weight: only a dashboard page downloads it.
   component: lazyRouteComponent(preloadDashboardCode, 'DashboardPage'),

@@ -1,6 +1,7 @@
 import { type ParsedQuerySpec, type QueryResult, QuerySpec, type QuerySpec as QuerySpecInput } from '@cdp/contracts';
 import { quoteIdent } from '@cdp/formats';
 import type { DuckDBValue } from '@duckdb/node-api';
+import { refuseMasked } from '../protected-source.ts';
 import { QueryError } from '../query-error.ts';
 import {
   boxPlotMeasures,
@@ -124,6 +125,20 @@ function compileExists(
   ];
   const keyword = raw(exists.negate ? 'NOT EXISTS' : 'EXISTS');
   return sql`${keyword} (SELECT 1 FROM ${tableOf(source)} WHERE ${and(conditions)})`;
+}
+
+/**
+ * A subject set: the subject id as text, trailing blanks ignored, against the ids bound as one JSON
+ * value (DuckDB plans the `IN` over the unnested list as a hash semi join, whatever the list's size).
+ * `not_in` is the complement of `in`, so a row without a subject id is kept by it.
+ */
+function compileSubjectSet(set: ParsedQuerySpec['subjectSets'][number], scope: QueryScope, index: number): Sql {
+  const at = `subjectSets[${index}]`;
+  const target = scope.column(set.column, `${at}.column`);
+  refuseMasked(target.column, `${at}.column`, 'filter');
+  const ids = param(JSON.stringify(set.ids.map((id) => id.trimEnd())));
+  const matches = sql`rtrim(CAST(${target.sql} AS VARCHAR)) IN (SELECT unnest(from_json(CAST(${ids} AS JSON), '["VARCHAR"]')))`;
+  return set.keep === 'in' ? matches : sql`NOT coalesce(${matches}, FALSE)`;
 }
 
 function checkShape(spec: ParsedQuerySpec): void {
@@ -362,6 +377,7 @@ export function compileQuery(input: QuerySpecInput, datasets: DatasetResolver): 
   const conditions = [
     ...filterConditions(spec.where, scope, 'where'),
     ...spec.exists.map((exists, i) => compileExists(exists, scope, datasets, i)),
+    ...spec.subjectSets.map((set, i) => compileSubjectSet(set, scope, i)),
   ];
   const where = conditions.length > 0 ? sql` WHERE ${and(conditions)}` : raw('');
   const parts = spec.select.length > 0 ? rowParts(spec, scope, from, where) : aggregateParts(spec, scope, from, where);

@@ -16,6 +16,8 @@ const MAX_OUTPUT_NAME = 64;
  */
 export function foldable(spec: ParsedQuerySpec): boolean {
   if (spec.select.length > 0 || spec.measures.length === 0) return false;
+  // A subject set's ids would have to be compared to fold; such specs are a reader's one widget.
+  if (spec.subjectSets.length > 0) return false;
   if (spec.topN || spec.withTotal || spec.limit !== undefined || spec.offset !== 0) return false;
   if (spec.measures.some((m) => UNFOLDED_OPS.has(m.op))) return false;
   const groups = new Set(spec.groupBy.map((g) => g.as));

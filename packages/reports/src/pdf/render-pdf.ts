@@ -191,13 +191,32 @@ function drawCardTitle(doc: PDFKit.PDFDocument, widget: ReportWidget, x: number,
   });
 }
 
-function drawNotes(doc: PDFKit.PDFDocument, notes: readonly string[], x: number, y: number, width: number): void {
+const NOTE_SIZE = 6.5;
+
+/**
+ * The height a card's notes take at the foot of its body: wrapped to the card's width, at most half
+ * the body (a longer note ends in an ellipsis there). A filter note names every value chosen, so
+ * one line cut at the card's edge hid most of them.
+ */
+function notesHeight(doc: PDFKit.PDFDocument, notes: readonly string[], width: number, body: number): number {
+  if (notes.length === 0) return 0;
+  doc.font('Sans').fontSize(NOTE_SIZE);
+  const lineHeight = doc.currentLineHeight(true);
+  const lines = Math.max(1, Math.floor(body / 2 / lineHeight));
+  return Math.min(doc.heightOfString(notes.join(' '), { width }), lines * lineHeight);
+}
+
+function drawNotes(
+  doc: PDFKit.PDFDocument,
+  notes: readonly string[],
+  box: { x: number; y: number; width: number; height: number },
+): void {
   if (notes.length === 0) return;
   doc
     .font('Sans')
-    .fontSize(6.5)
+    .fontSize(NOTE_SIZE)
     .fillColor('#64748b')
-    .text(notes.join(' '), x, y, { width, lineBreak: false, ellipsis: true });
+    .text(notes.join(' '), box.x, box.y, { width: box.width, height: box.height, ellipsis: true });
 }
 
 function drawMetric(
@@ -303,7 +322,8 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
       drawCardTitle(doc, widget, inner.x, inner.y, inner.width);
       const body = { ...inner, y: inner.y + TITLE_HEIGHT, height: inner.height - TITLE_HEIGHT };
       const notes = widget.data?.notes ?? [];
-      const bodyHeight = body.height - (notes.length > 0 ? 10 : 0);
+      const noteHeight = notesHeight(doc, notes, body.width, body.height);
+      const bodyHeight = body.height - (noteHeight > 0 ? noteHeight + 2 : 0);
       switch (drawnAs(widget)) {
         case 'error':
           drawMessage(
@@ -361,7 +381,12 @@ async function drawPage(doc: PDFKit.PDFDocument, page: ReportPage): Promise<void
           break;
         }
       }
-      drawNotes(doc, notes, body.x, body.y + body.height - 8, body.width);
+      drawNotes(doc, notes, {
+        x: body.x,
+        y: body.y + body.height - noteHeight,
+        width: body.width,
+        height: noteHeight + 1,
+      });
     }
     if (!onlyLongTables) top += (end - start) * unit;
     // Tables longer than their place on screen follow the band at full width, across as many

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { QueryEngine } from '@cdp/analytics';
 import { type DashboardDataLine, DashboardDataQuery, DashboardPageData, DashboardParams } from '@cdp/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { reviewSetsFor } from '../../dashboards/review-filter.ts';
 import { type PageWidgetAnswer, runKeptDashboardPage } from '../../dashboards/run-dashboard-page.ts';
 import type { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { AppError } from '../../lib/app-error.ts';
@@ -41,6 +42,8 @@ export const dashboardDataRoutes: FastifyPluginAsyncZod<{
           'from the active data version. `filters` is a JSON array of `{field, op, value, src?}`; a filter with',
           '`src` (a cross-filter made by clicking that widget) applies to every widget but that one. A widget that',
           'cannot be drawn answers `{id, error}` in place of `{id, data}`; the others are unaffected.',
+          '`wo` is a JSON object of widget id → that widget’s `options` (its reader’s choices, `review` included), answered',
+          'as the widget route answers them; a widget id the dashboard lacks is a 400, a refused choice that widget’s error.',
           `With \`Accept: ${NDJSON}\` the answer streams: one JSON object per line, \`{type: "head", …}\` first,`,
           'then `{type: "widget", id, data | error}` for each widget as soon as it is ready.',
         ].join(' '),
@@ -65,6 +68,7 @@ export const dashboardDataRoutes: FastifyPluginAsyncZod<{
         version,
         request.query.page,
         request.query.filters,
+        { options: request.query.wo, reviewSets: reviewSetsFor(ctx, actor, found.study.id, version.id) },
       );
       if (!(request.headers.accept ?? '').includes(NDJSON)) {
         const widgets = await Promise.all(answers);

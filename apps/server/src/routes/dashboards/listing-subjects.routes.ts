@@ -9,6 +9,8 @@ import { resolveWidget } from '@cdp/widgets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { fieldSources } from '../../dashboards/field-sources.ts';
 import { listingSubjectIds } from '../../dashboards/listing-subject-ids.ts';
+import { readerChoices } from '../../dashboards/reader-options.ts';
+import { reviewSetsFor, withReviewFilter } from '../../dashboards/review-filter.ts';
 import { studySettingsOf } from '../../dashboards/study-settings.ts';
 import { resolverOf } from '../../data/version-data.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
@@ -27,7 +29,8 @@ export const listingSubjectsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; eng
       preHandler: requirePermission('dashboard:view:assigned'),
       schema: {
         tags: ['dashboards'],
-        summary: "A subject listing's subject ids in its order (its sort or `sort`, the dashboard's `filters`)",
+        summary:
+          "A subject listing's subject ids in its order (its sort or `sort`, the dashboard's `filters`, its `options` such as `review`)",
         description: `Pages of at most 1,000 ids within the listing's first ${LISTING_SUBJECT_IDS_MAX.toLocaleString('en-US')} subjects; \`page.total\` counts every subject of the listing. Only a subject-listing widget answers (400 otherwise).`,
         params: WidgetParams,
         querystring: ListingSubjectIdsQuery,
@@ -40,7 +43,8 @@ export const listingSubjectsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; eng
       const widget = found.document.pages.map((p) => p.widgets[request.params.wid]).find(Boolean);
       if (!widget) throw notFound(`Widget ${request.params.wid}`);
       if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
-      const { filters, sort, offset, limit } = request.query;
+      const { filters, sort, offset, limit, options } = request.query;
+      const { widget: narrowed, review } = readerChoices(widget, options);
       const view = {
         offset: 0,
         ...(sort
@@ -48,14 +52,16 @@ export const listingSubjectsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; eng
           : {}),
       };
       const resolved = resolveWidget(
-        widget,
+        narrowed,
         resolverOf(version),
         filters,
         view,
         fieldSources(version, found.document),
         studySettingsOf(found.study, found.reviewQueries),
       );
-      const { ids, total } = await listingSubjectIds(engine, version, resolved, { offset, limit });
+      const sets = reviewSetsFor(ctx, actor, found.study.id, version.id);
+      const filtered = await withReviewFilter(resolved, review, sets);
+      const { ids, total } = await listingSubjectIds(engine, version, filtered, { offset, limit });
       return { data: ids, page: { offset, limit, total }, meta: { max: LISTING_SUBJECT_IDS_MAX } };
     },
   );

@@ -7,7 +7,8 @@ import { recordSubjectsExport } from '../../commands/record-subjects-export.ts';
 import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { drillSubjects } from '../../dashboards/drill.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
-import { readerWidget } from '../../dashboards/reader-options.ts';
+import { readerChoices } from '../../dashboards/reader-options.ts';
+import { reviewFilterNote, reviewSetsFor, withReviewFilter } from '../../dashboards/review-filter.ts';
 import { subjectsCsv, subjectsXlsx } from '../../dashboards/subjects-file.ts';
 import { resolverOf } from '../../data/version-data.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
@@ -49,12 +50,11 @@ export const subjectsExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engi
       const version = await activeVersionData(ctx, actor, found.study);
       if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
       const { filters, point, format, options } = request.query;
-      const resolved = resolveWidget(
-        readerWidget(widget, options),
-        resolverOf(version),
-        filters,
-        undefined,
-        fieldSources(version, found.document),
+      const { widget: narrowed, review } = readerChoices(widget, options);
+      const resolved = await withReviewFilter(
+        resolveWidget(narrowed, resolverOf(version), filters, undefined, fieldSources(version, found.document)),
+        review,
+        reviewSetsFor(ctx, actor, found.study.id, version.id),
       );
       const listing = await drillSubjects(engine, version, resolved, point, { offset: 0, limit: MAX_SUBJECTS });
       if (listing.total > listing.rows.length) {
@@ -71,7 +71,10 @@ export const subjectsExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engi
               dashboard: found.dashboard.row.name,
               widget: widget.title,
               description: listing.description,
-              filters: filters.map((f) => `${f.field} ${f.op} ${JSON.stringify(f.value)}`),
+              filters: [
+                ...filters.map((f) => `${f.field} ${f.op} ${JSON.stringify(f.value)}`),
+                ...(review ? [reviewFilterNote(review)] : []),
+              ],
               dataVersion: stamp,
               exportedBy: `${actor.name} <${actor.email}>`,
               exportedAt: new Date(),

@@ -19,7 +19,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { drillSubjects } from '../../dashboards/drill.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
 import { filterValues } from '../../dashboards/filter-values.ts';
-import { readerWidget } from '../../dashboards/reader-options.ts';
+import { readerChoices } from '../../dashboards/reader-options.ts';
+import { reviewSetsFor, withReviewFilter } from '../../dashboards/review-filter.ts';
 import { reviewQueriesForWidget } from '../../dashboards/review-queries.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { sampleRows } from '../../dashboards/sample-rows.ts';
@@ -73,6 +74,7 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
       sources: fieldSources(version, found.document),
       study: studySettingsOf(found.study, found.reviewQueries),
       dashboard: found.dashboard.row,
+      reviewSets: reviewSetsFor(ctx, actor, found.study.id, version.id),
     };
   }
 
@@ -93,9 +95,9 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
     async (request, reply) => {
       const started = performance.now();
       const actor = actorOf(request);
-      const { widget, version, sources, study, dashboard } = await widgetOf(request, actor);
+      const { widget, version, sources, study, dashboard, reviewSets } = await widgetOf(request, actor);
       const { filters, offset, sort, options } = request.query;
-      const narrowed = readerWidget(widget, options);
+      const { widget: narrowed, review } = readerChoices(widget, options);
       const view = {
         offset,
         ...(sort
@@ -103,23 +105,24 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
           : {}),
       };
       // Access was decided above, on this request; only the answer's bytes are kept (`WidgetAnswers`).
-      const key = answers.keyOf({
-        orgId: actor.orgId,
-        dashboard,
-        widgetId: request.params.wid,
-        data: version,
-        filters,
-        view,
-        settings: study,
-        options: readerOptionsKey(options),
-      });
+      // A review-status filter's subjects change with every mark, so such answers are never kept
+      // (the query engine still caches each spec, whose key holds the subject ids).
+      const key = review
+        ? null
+        : answers.keyOf({
+            orgId: actor.orgId,
+            dashboard,
+            widgetId: request.params.wid,
+            data: version,
+            filters,
+            view,
+            settings: study,
+            options: readerOptionsKey(options),
+          });
       const kept = key ? answers.get(key, performance.now() - started) : undefined;
       if (kept) return reply.type(JSON_UTF8).send(kept as unknown as WidgetDataResponse);
-      const answer = await runWidget(
-        engine,
-        version,
-        resolveWidget(narrowed, resolverOf(version), filters, view, sources, study),
-      );
+      const resolved = resolveWidget(narrowed, resolverOf(version), filters, view, sources, study);
+      const answer = await runWidget(engine, version, await withReviewFilter(resolved, review, reviewSets));
       const body = key ? answers.set(key, answer) : undefined;
       return body ? reply.type(JSON_UTF8).send(body as unknown as WidgetDataResponse) : answer;
     },
@@ -140,10 +143,14 @@ export const widgetRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const actor = actorOf(request);
-      const { widget, version, sources } = await widgetOf(request, actor);
+      const { widget, version, sources, reviewSets } = await widgetOf(request, actor);
       const { filters, point, offset, limit, options } = request.query;
-      const resolved = resolveWidget(readerWidget(widget, options), resolverOf(version), filters, undefined, sources);
-      return drillSubjects(engine, version, resolved, point, { offset, limit });
+      const { widget: narrowed, review } = readerChoices(widget, options);
+      const resolved = resolveWidget(narrowed, resolverOf(version), filters, undefined, sources);
+      return drillSubjects(engine, version, await withReviewFilter(resolved, review, reviewSets), point, {
+        offset,
+        limit,
+      });
     },
   );
 

@@ -7,7 +7,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { recordWidgetExport } from '../../commands/dashboard-exports.ts';
 import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { fieldSources } from '../../dashboards/field-sources.ts';
-import { readerWidget } from '../../dashboards/reader-options.ts';
+import { readerChoices } from '../../dashboards/reader-options.ts';
+import { reviewFilterNote, reviewSetsFor, withReviewFilter } from '../../dashboards/review-filter.ts';
 import { runWidget } from '../../dashboards/run-widget.ts';
 import { studySettingsOf } from '../../dashboards/study-settings.ts';
 import { resolverOf } from '../../data/version-data.ts';
@@ -51,14 +52,24 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
       const page = document.pages.find((p) => p.widgets[request.params.wid]);
       const saved = page?.widgets[request.params.wid];
       if (!page || !saved) throw notFound(`Widget ${request.params.wid}`);
-      const widget = readerWidget(saved, request.query.options);
+      const { widget, review } = readerChoices(saved, request.query.options);
       const version = await activeVersionData(ctx, actor, found.study);
       if (!version) throw new AppError('INVALID_STATE', 'This study has no active data version yet.');
+      // One subject set for every chunk: a mark made while a long listing is read cannot split it.
+      const reviewSets = reviewSetsFor(ctx, actor, found.study.id, version.id);
       const { filters, format } = request.query;
       const sources = fieldSources(version, document);
       const settings = studySettingsOf(found.study, found.reviewQueries);
-      const chunkAt = (offset: number) =>
-        runWidget(engine, version, resolveWidget(widget, resolverOf(version), filters, { offset }, sources, settings));
+      const chunkAt = async (offset: number) =>
+        runWidget(
+          engine,
+          version,
+          await withReviewFilter(
+            resolveWidget(widget, resolverOf(version), filters, { offset }, sources, settings),
+            review,
+            reviewSets,
+          ),
+        );
       const first = await chunkAt(0);
       // A listing's file holds every row (at most EXPORT_LISTING_MAX_ROWS), not the screen's page.
       const data = isListingWidget(widget)
@@ -81,7 +92,7 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
             study: { code: found.study.code, name: found.study.name },
             dashboard: { name: found.dashboard.row.name },
             dataVersion: { label: stamp?.label ?? version.id, activatedAt: stamp ? new Date(stamp.activatedAt) : null },
-            filters: filters.map(describeFilter),
+            filters: [...filters.map(describeFilter), ...(review ? [reviewFilterNote(review)] : [])],
             generatedBy: `${actor.name} <${actor.email}>`,
             generatedAt: new Date(),
             widget: drawn,

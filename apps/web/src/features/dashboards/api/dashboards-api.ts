@@ -11,7 +11,7 @@ import type {
 } from '@cdp/contracts';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, apiResponse, downloadFile } from '../../../lib/api-client.ts';
-import { type ReaderOptions, readerOptionsParam } from '../lib/reader-options.ts';
+import { hasReviewChoice, type ReaderOptions, readerOptionsParam } from '../lib/reader-options.ts';
 import { pageAnswer } from './page-data.ts';
 
 export type DashboardListResponse = DashboardList;
@@ -49,7 +49,11 @@ export const dashboardKeys = {
     [...dashboardKeys.dashboard(studyId, dashboardId), 'detail'] as const,
   widgetData: (scope: WidgetDataScope, widgetId: string, filters: string, view?: TableView, options = '') =>
     [
-      ...dashboardKeys.dashboard(scope.studyId, scope.dashboardId),
+      // A review-status choice is answered from the marks, which change without a new version: its
+      // key sits under the review keys, which every mark and unmark invalidates.
+      ...(hasReviewChoice(options)
+        ? (['review', scope.studyId, 'dashboard', scope.dashboardId] as const)
+        : dashboardKeys.dashboard(scope.studyId, scope.dashboardId)),
       'widget',
       widgetId,
       scope.version,
@@ -147,9 +151,9 @@ export const widgetDataQuery = (
   return queryOptions({
     queryKey: dashboardKeys.widgetData(scope, widgetId, param, view, options),
     queryFn: async ({ signal }) => {
-      // The first page of a listing, unsorted and as saved, is what the page's one request answers.
+      // The first page of a listing, unsorted, with the URL's choices, is what the page's one request answers.
       const fromPage =
-        !options && (!view || (view.offset === 0 && !view.sort)) ? await pageAnswer(scope, widgetId, param) : null;
+        !view || (view.offset === 0 && !view.sort) ? await pageAnswer(scope, widgetId, param, options) : null;
       return (
         fromPage ??
         api<WidgetDataResponse>(`${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/data`, {
@@ -163,8 +167,9 @@ export const widgetDataQuery = (
         })
       );
     },
-    // A dashboard version on a data version gives the same numbers until either changes (both are in the key).
-    staleTime: 5 * 60_000,
+    // A dashboard version on a data version gives the same numbers until either changes (both are in
+    // the key); a review-status choice also changes with marks (30 s, and every mark invalidates it).
+    staleTime: hasReviewChoice(options) ? 30_000 : 5 * 60_000,
     // While new filters load, the widget keeps its last answer on screen (dimmed) instead of a skeleton.
     placeholderData: keepPreviousData,
   });

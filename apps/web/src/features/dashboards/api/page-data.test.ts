@@ -1,5 +1,6 @@
 import type { DashboardDataLine, WidgetDataResponse } from '@cdp/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { WidgetReaderOptions } from '../lib/reader-options.ts';
 import { filtersForWidget, type ViewFilter } from '../lib/view-filters.ts';
 import { filtersParam, type WidgetDataScope } from './dashboards-api.ts';
 import { pageAnswer, startPageData } from './page-data.ts';
@@ -32,7 +33,7 @@ function streamed(lines: DashboardDataLine[]): Response {
 
 let dashboardCounter = 0;
 /** A dashboard of its own per test: the module keeps page requests for a while. */
-function setup(filters: ViewFilter[]) {
+function setup(filters: ViewFilter[], wo?: WidgetReaderOptions) {
   dashboardCounter++;
   const dashboardId = `0b6a3c1e-0000-4000-8000-${String(dashboardCounter).padStart(12, '0')}`;
   const requests: string[] = [];
@@ -54,7 +55,7 @@ function setup(filters: ViewFilter[]) {
   });
   vi.stubGlobal('fetch', fetchMock);
   const scope: WidgetDataScope = { studyId: STUDY, dashboardId, version: 3, dataVersionId: DATA_VERSION };
-  startPageData({ studyId: STUDY, dashboardId, filters });
+  startPageData({ studyId: STUDY, dashboardId, filters, ...(wo ? { wo } : {}) });
   const param = (widgetId: string) => filtersParam(filtersForWidget(filters, widgetId));
   return { scope, requests, param };
 }
@@ -101,6 +102,23 @@ describe('a dashboard page read in one streamed request', () => {
   });
 });
 
+describe('a page read with the choices made on its widgets (wo)', () => {
+  it('sends them in the one request and answers each widget only for its own choices', async () => {
+    const { scope, requests, param } = setup([], { b: { review: 'not_reviewed' }, a: { severity: [] } });
+    const sent = new URL((requests[0] ?? '').split(' ')[0] ?? '', 'http://x').searchParams.get('wo');
+    // Compacted: a's empty choice is no choice, so only b's goes.
+    expect(sent).toBe('{"b":{"review":"not_reviewed"}}');
+    expect(await pageAnswer(scope, 'b', param('b'), '{"review":"not_reviewed"}')).toEqual(answer(2));
+    expect(await pageAnswer(scope, 'a', param('a'))).toEqual(answer(1));
+    // Another choice on b (made after the page was read) is b's own request.
+    expect(await pageAnswer(scope, 'b', param('b'), '{"review":"reviewed"}')).toBeNull();
+    expect(await pageAnswer(scope, 'b', param('b'))).toBeNull();
+    // A new choice does not start the page again.
+    startPageData({ studyId: STUDY, dashboardId: scope.dashboardId, filters: [], wo: { b: { review: 'reviewed' } } });
+    expect(requests).toHaveLength(1);
+  });
+});
+
 describe('dashboardTarget', () => {
   it.each([
     {
@@ -122,6 +140,13 @@ describe('dashboardTarget', () => {
     {
       location: { pathname: `/studies/${STUDY}/dashboards/d-1`, search: '?page=%3Cscript%3E&f=not-json' },
       target: { studyId: STUDY, dashboardId: 'd-1', filters: [] },
+    },
+    {
+      location: {
+        pathname: `/studies/${STUDY}/dashboards/d-1`,
+        search: `?wo=${encodeURIComponent('{"subject-listing":{"review":"changed"},"<x>":{"a":1},"y":"no"}')}`,
+      },
+      target: { studyId: STUDY, dashboardId: 'd-1', filters: [], wo: { 'subject-listing': { review: 'changed' } } },
     },
     { location: { pathname: `/studies/${STUDY}/dashboards`, search: '' }, target: null },
     { location: { pathname: `/studies/${STUDY}/dashboards/d-1/edit`, search: '' }, target: null },

@@ -1,5 +1,6 @@
 import type { DashboardDataHead, DashboardDataLine, WidgetDataResponse } from '@cdp/contracts';
 import { apiResponse } from '../../../lib/api-client.ts';
+import { readerOptionsParam, type WidgetReaderOptions } from '../lib/reader-options.ts';
 import { filtersForWidget, type ViewFilter } from '../lib/view-filters.ts';
 import { dashboardPath, filtersParam, type WidgetDataScope } from './dashboards-api.ts';
 
@@ -18,6 +19,8 @@ interface Target {
   dashboardId: string;
   page?: string;
   filters: readonly ViewFilter[];
+  /** The URL's choices made on widgets (`wo`): the page answers each widget with its own. */
+  wo?: WidgetReaderOptions;
 }
 
 interface PageFetch {
@@ -63,6 +66,15 @@ const sameTarget = (a: Target, b: Target) =>
   (a.page ?? '') === (b.page ?? '') &&
   JSON.stringify(a.filters) === JSON.stringify(b.filters);
 
+/** The page request's `wo`: each widget's compacted choices, '' when none. */
+function woParam(wo: WidgetReaderOptions | undefined): string {
+  const kept = Object.entries(wo ?? {})
+    .map(([id, options]) => [id, readerOptionsParam(options)] as const)
+    .filter(([, options]) => options !== '')
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return kept.length > 0 ? `{${kept.map(([id, options]) => `${JSON.stringify(id)}:${options}`).join(',')}}` : '';
+}
+
 function forget(now: number) {
   for (let i = fetches.length - 1; i >= 0; i--) {
     const fetch = fetches[i];
@@ -91,8 +103,9 @@ async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<Dashboar
 }
 
 async function read(fetch: PageFetch): Promise<DashboardDataHead | null> {
-  const { studyId, dashboardId, page, filters } = fetch.target;
+  const { studyId, dashboardId, page, filters, wo } = fetch.target;
   const param = filters.length > 0 ? JSON.stringify(filters) : '';
+  const choices = woParam(wo);
   let head: DashboardDataHead | null = null;
   let announce: (value: DashboardDataHead | null) => void = () => undefined;
   fetch.head = new Promise((resolve) => {
@@ -100,7 +113,7 @@ async function read(fetch: PageFetch): Promise<DashboardDataHead | null> {
   });
   try {
     const response = await apiResponse(`${dashboardPath(studyId, dashboardId)}/data`, {
-      query: { filters: param, page },
+      query: { filters: param, page, ...(choices ? { wo: choices } : {}) },
       accept: 'application/x-ndjson',
     });
     if (!response.body) throw new Error('the page data came without a body');
@@ -125,14 +138,16 @@ async function read(fetch: PageFetch): Promise<DashboardDataHead | null> {
 
 /**
  * Starts reading a dashboard page's data unless the same page with the same filters is being (or
- * was recently) read. Needs no dashboard document: the server knows the page's widgets.
+ * was recently) read. Needs no dashboard document: the server knows the page's widgets. The
+ * widgets' choices (`wo`) are sent with it but do not make another page request: a choice changed
+ * later is that one widget's own request (`pageAnswer` matches on it).
  */
 export function startPageData(target: Target): void {
   const now = Date.now();
   forget(now);
   if (fetches.some((f) => sameTarget(f.target, target))) return;
   const fetch: PageFetch = {
-    target: { ...target, filters: [...target.filters] },
+    target: { ...target, filters: [...target.filters], ...(target.wo ? { wo: { ...target.wo } } : {}) },
     startedAt: now,
     head: Promise.resolve(null),
     widgets: new Map(),
@@ -150,12 +165,14 @@ export async function pageAnswer(
   scope: WidgetDataScope,
   widgetId: string,
   param: string,
+  options = '',
 ): Promise<WidgetDataResponse | null> {
   const candidates = fetches.filter(
     (f) =>
       f.target.studyId === scope.studyId &&
       f.target.dashboardId === scope.dashboardId &&
-      filtersParam(filtersForWidget(f.target.filters, widgetId)) === param,
+      filtersParam(filtersForWidget(f.target.filters, widgetId)) === param &&
+      readerOptionsParam(f.target.wo?.[widgetId]) === options,
   );
   for (const fetch of candidates.reverse()) {
     const head = await fetch.head;

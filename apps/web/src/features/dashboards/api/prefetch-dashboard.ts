@@ -1,6 +1,7 @@
 import type { Dashboard } from '@cdp/contracts';
 import type { QueryClient } from '@tanstack/react-query';
 import { studyQuery } from '../../studies/api/studies-api.ts';
+import type { WidgetReaderOptions } from '../lib/reader-options.ts';
 import { filtersForWidget, parseViewFilters, type ViewFilter } from '../lib/view-filters.ts';
 import {
   dashboardQuery,
@@ -41,7 +42,13 @@ export function widgetDataScope(dashboard: Dashboard): WidgetDataScope {
  */
 export async function prefetchDashboard(
   queryClient: QueryClient,
-  target: { studyId: string; dashboardId: string; page?: string; filters: readonly ViewFilter[] },
+  target: {
+    studyId: string;
+    dashboardId: string;
+    page?: string;
+    filters: readonly ViewFilter[];
+    wo?: WidgetReaderOptions;
+  },
 ): Promise<void> {
   preloadDashboardCode().catch(() => undefined);
   // The page's data needs no dashboard document: it is asked for beside the study and the dashboard.
@@ -60,7 +67,13 @@ export async function prefetchDashboard(
     if (!widget) continue;
     const filters = filtersForWidget(target.filters, widgetId);
     void queryClient.prefetchQuery(
-      widgetDataQuery(scope, widgetId, filters, isListing(widget.type) ? { offset: 0 } : undefined),
+      widgetDataQuery(
+        scope,
+        widgetId,
+        filters,
+        isListing(widget.type) ? { offset: 0 } : undefined,
+        target.wo?.[widgetId],
+      ),
     );
   }
   if (Object.values(page.widgets).some((w) => w.type === 'site-map')) {
@@ -93,5 +106,15 @@ export function dashboardTarget(location: { pathname: string; search: string }) 
     dashboardId: match[2],
     ...(typeof page === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(page) ? { page } : {}),
     filters: parseViewFilters(searchValue(params, 'f')),
+    ...widgetOptionsOf(searchValue(params, 'wo')),
   };
+}
+
+/** The address's `wo` when it is widget id → choices (the route checks it fully). */
+function widgetOptionsOf(value: unknown): { wo?: WidgetReaderOptions } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const entries = Object.entries(value).filter(
+    ([id, options]) => /^[A-Za-z0-9_-]{1,64}$/.test(id) && typeof options === 'object' && options !== null,
+  );
+  return entries.length > 0 ? { wo: Object.fromEntries(entries) as WidgetReaderOptions } : {};
 }

@@ -1,4 +1,12 @@
 import { REVIEW_PERMISSION, REVIEW_STATUS_LABELS, type ReviewStatus, type WidgetDefinition } from '@cdp/contracts';
+
+const LISTING_STATUSES = ['not_reviewed', 'changed', 'reviewed'] as const;
+
+/** The listing's review choice from the URL, 'all' when none (or one the listing does not offer). */
+function reviewStatusOf(value: unknown): (typeof LISTING_STATUSES)[number] | 'all' {
+  return LISTING_STATUSES.find((status) => status === value) ?? 'all';
+}
+
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { memo, useEffect, useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
@@ -7,7 +15,6 @@ import { toast } from '../../../components/ui/toaster.tsx';
 import { errorMessage } from '../../../lib/api-error.ts';
 import { useCan, useFeature } from '../../auth/hooks/use-me.ts';
 import { RecordMark } from '../../review/components/record-mark.tsx';
-import { RecordsCard } from '../../review/components/review-page.tsx';
 import { useSubjectMarks } from '../../review/hooks/use-subject-marks.ts';
 import type { SubjectLinkTarget } from '../../subjects/components/subject-link.tsx';
 import { useCanOpenProfile } from '../../subjects/use-can-open-profile.ts';
@@ -21,7 +28,7 @@ import {
   widgetDataQuery,
 } from '../api/dashboards-api.ts';
 import { downloadWidgetExport, type WidgetExportFormat } from '../api/exports-api.ts';
-import type { ReaderOptions } from '../lib/reader-options.ts';
+import { type ReaderOptions, readerOptionsParam } from '../lib/reader-options.ts';
 import { filtersForWidget, type ViewFilter, widgetSelection } from '../lib/view-filters.ts';
 import { ReaderControls } from '../widget/reader-controls.tsx';
 import { WidgetCard } from '../widget/widget-card.tsx';
@@ -60,7 +67,7 @@ export const DashboardWidget = memo(function DashboardWidget({
   // Listings page and sort on the server; new filters start again at the first page.
   const listing = isListing(widget.type);
   const [view, setView] = useState<TableView>({ offset: 0 });
-  const filterKey = JSON.stringify(applied);
+  const filterKey = JSON.stringify([applied, readerOptions ?? {}]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the filters' identity is what resets the page
   useEffect(() => setView((v) => (v.offset === 0 ? v : { ...v, offset: 0 })), [filterKey]);
   const query = useQuery(widgetDataQuery(scope, widgetId, applied, listing ? view : undefined, readerOptions));
@@ -71,26 +78,35 @@ export const DashboardWidget = memo(function DashboardWidget({
   const subjects = useMemo((): SubjectLinkTarget => {
     if (listingTotal === undefined) return { studyId: scope.studyId };
     const param = filtersParam(applied);
+    const options = readerOptionsParam(readerOptions);
     return {
       studyId: scope.studyId,
       whole: {
         source: {
           path: `${dashboardPath(scope.studyId, scope.dashboardId)}/widgets/${widgetId}/subject-ids`,
-          query: { ...(param ? { filters: param } : {}), ...(view.sort ? { sort: view.sort } : {}) },
+          query: {
+            ...(param ? { filters: param } : {}),
+            ...(view.sort ? { sort: view.sort } : {}),
+            ...(options ? { options } : {}),
+          },
         },
         offset: view.offset,
         total: listingTotal,
       },
     };
-  }, [scope.studyId, scope.dashboardId, widgetId, applied, view.offset, view.sort, listingTotal]);
+  }, [scope.studyId, scope.dashboardId, widgetId, applied, view.offset, view.sort, listingTotal, readerOptions]);
   const mayExport = useCan('dashboard:export:assigned', scope.studyId);
   const exportsOn = useFeature('exports');
   const canExport = mayExport && exportsOn;
   // Subject ids open the patient profile for readers who may read it.
   const mayReadSubjects = useCanOpenProfile(scope.studyId);
-  // The subject listing carries each subject's review mark and filters by review status.
+  // The subject listing carries each subject's review mark and filters by review status: the
+  // server keeps the listing's own query (dashboard filters, sort, paging, total) and ANDs the
+  // subjects of that status (`options.review`, kept in the URL's `wo` like any choice on a widget).
   const reviewed = widget.type === 'subject-listing' && mayReadSubjects;
-  const [reviewFilter, setReviewFilter] = useState<ReviewStatus | 'all'>('all');
+  const reviewFilter = reviewStatusOf(readerOptions?.review);
+  const setReviewFilter = (status: ReviewStatus | 'all') =>
+    onReaderOptions?.(widgetId, { ...readerOptions, review: status });
   const canMark = useCan(REVIEW_PERMISSION, scope.studyId);
   const pageIds = useMemo(() => {
     const column = query.data?.columns.findIndex((c) => c.field === 'subject_id') ?? -1;
@@ -129,7 +145,7 @@ export const DashboardWidget = memo(function DashboardWidget({
             value={readerOptions ?? {}}
             onChange={(next) => onReaderOptions(widgetId, next)}
           />
-        ) : reviewed && marks.dataset ? (
+        ) : reviewed && marks.dataset && onReaderOptions ? (
           <Select
             aria-label="Review status of the subjects"
             className="h-7 w-44 text-xs"
@@ -137,31 +153,12 @@ export const DashboardWidget = memo(function DashboardWidget({
             onChange={(event) => setReviewFilter(event.target.value as ReviewStatus | 'all')}
           >
             <option value="all">All subjects</option>
-            {(['not_reviewed', 'changed', 'reviewed'] as const).map((status) => (
+            {LISTING_STATUSES.map((status) => (
               <option key={status} value={status}>
                 {REVIEW_STATUS_LABELS[status]}
               </option>
             ))}
           </Select>
-        ) : undefined
-      }
-      replacement={
-        reviewed && marks.dataset && reviewFilter !== 'all' ? (
-          <div className="h-full overflow-auto px-3 pb-3">
-            <p className="px-1 pb-2 text-xs text-muted-foreground">
-              Subjects by the review status of their {marks.dataset} record, on the active version (dashboard filters do
-              not apply here).
-            </p>
-            <RecordsCard
-              studyId={scope.studyId}
-              dataset={marks.dataset}
-              canWrite={canMark}
-              status={reviewFilter}
-              onStatus={setReviewFilter}
-              title={`${REVIEW_STATUS_LABELS[reviewFilter]} subjects`}
-              statusSelect={false}
-            />
-          </div>
         ) : undefined
       }
       onExport={canExport ? (format) => exported.mutate(format) : undefined}

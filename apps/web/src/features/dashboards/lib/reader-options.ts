@@ -39,3 +39,8 @@ export function withReaderOptions(
   else delete next[widgetId];
   return Object.keys(next).length > 0 ? next : undefined;
 }
+
+/** Whether an `options` parameter holds a review-status choice (`review`), answered from the marks. */
+export function hasReviewChoice(options: string): boolean {
+  return options.includes('"review":');
+}

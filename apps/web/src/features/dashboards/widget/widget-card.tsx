@@ -49,8 +49,6 @@ export interface WidgetCardProps {
   subjects?: SubjectLinkTarget;
   /** A subject's review mark beside its id in a listing. */
   subjectMark?: (subjectId: string) => ReactNode;
-  /** Shown instead of the widget's answer (the subject listing filtered by review status). */
-  replacement?: ReactNode;
   className?: string;
 }
 
@@ -81,7 +79,6 @@ export function WidgetCard({
   onExport,
   subjects,
   subjectMark,
-  replacement,
 }: WidgetCardProps) {
   const heading = title ?? widget.title;
   const types = useQuery(widgetTypesQuery);
@@ -116,9 +113,7 @@ export function WidgetCard({
           : 'ready';
 
   let body: ReactNode;
-  if (replacement) {
-    body = replacement;
-  } else if (error) {
+  if (error) {
     body = (
       <WidgetError
         error={error}

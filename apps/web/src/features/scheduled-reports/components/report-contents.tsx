@@ -125,6 +125,11 @@ export function ReportContentsFields({
             </p>
           </>
         )}
+        <p className="text-xs text-muted-foreground" data-testid="report-widget-settings-note">
+          Widgets are drawn with their saved settings: choices made on a widget on screen (the AE explorer's event
+          filters, a listing's review status) are not part of a scheduled report. Export the dashboard from its page to
+          keep them.
+        </p>
       </fieldset>
       {format === 'pdf' ? (
         <div className="grid gap-4 sm:grid-cols-2">
