@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { type CpuSplit, cpuDelta, dataTimings } from './dashboard.ts';
 import { signInBenchUsers } from './api-studies.ts';
+import { type CpuSplit, cpuDelta, dataTimings } from './dashboard.ts';
 import { loadDashboardData } from './dashboard-load.ts';
 import { cpuSplitSeconds } from './process-cpu.ts';
 import type { BenchServer } from './server.ts';
@@ -12,7 +12,12 @@ import type { BenchServer } from './server.ts';
  * the data cold (first ever, 5 cold pages with the server's CPU per page) and the 40-user filter
  * load. A restart empties every cache, so each phase starts as cold as the other.
  */
-export async function benchDashboardAb(server: BenchServer, base: string, signIn: () => Promise<string>, widgetIds: string[]) {
+export async function benchDashboardAb(
+  server: BenchServer,
+  base: string,
+  signIn: () => Promise<string>,
+  widgetIds: string[],
+) {
   const name = process.env.BENCH_AB_ENV ?? 'DASHBOARD_QUERY_FOLD';
   const values = (process.env.BENCH_AB_VALUES ?? 'true,false').split(',');
   const [a, b] = values;
