@@ -54,7 +54,11 @@ afterAll(async () => {
   await study.remove();
 });
 
-const withDm = { dataset: 'DM', kind: 'left', on: [{ left: ref('LB', 'USUBJID'), right: 'USUBJID' }] } as const;
+const withDm: NonNullable<QuerySpec['joins']>[number] = {
+  dataset: 'DM',
+  kind: 'left',
+  on: [{ left: ref('LB', 'USUBJID'), right: 'USUBJID' }],
+};
 const value = ref('LB', 'LBSTRESN');
 
 /** ALT by visit as the box plot asks for it, under a filter on DM (the dashboard's). */
