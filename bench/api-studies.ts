@@ -26,6 +26,20 @@ export function prepareBenchUsers(server: BenchServer): Promise<string[]> {
 
 const prepared = new WeakMap<BenchServer, Promise<string[]>>();
 
+/** Fresh sessions for the users `prepareBenchUsers` made (after a restart, or past the access token's life). */
+export async function signInBenchUsers(server: BenchServer): Promise<string[]> {
+  await prepareBenchUsers(server);
+  const tokens: string[] = [];
+  for (let i = 0; i < USERS; i += 1) {
+    const session = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
+      email: `bench-${i}@demo.cdp.local`,
+      password: 'Permanent-Bench-Pass-2',
+    });
+    tokens.push(session.accessToken);
+  }
+  return tokens;
+}
+
 async function createBenchUsers(server: BenchServer): Promise<string[]> {
   const login = (email: string, password: string) =>
     api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', { email, password });

@@ -77,8 +77,9 @@ export async function loadDashboardData(
   widgetIds: string[],
   durationSeconds: number,
   mode: LoadMode = 'page',
+  signedIn?: string[],
 ) {
-  const tokens = (await prepareBenchUsers(server)).slice(0, USERS);
+  const tokens = (signedIn ?? (await prepareBenchUsers(server))).slice(0, USERS);
   const latencies: number[] = [];
   const errors: string[] = [];
   let rounds = 0;

@@ -10,6 +10,7 @@ import { buildZip } from '@cdp/formats/testing';
 import { type CDPSession, chromium, type Page } from '@playwright/test';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { writeDatasetCsv } from '../apps/server/src/lib/csv.ts';
+import { benchDashboardAb } from './dashboard-ab.ts';
 import { loadDashboardData } from './dashboard-load.ts';
 import { summarizeTrace, TRACE_CATEGORIES } from './page-trace.ts';
 import { cpuSplitSeconds } from './process-cpu.ts';
@@ -466,14 +467,14 @@ export async function overviewDashboard(server: BenchServer, token: string, stud
   return { dashboard, widgetIds, base: `${url}/${dashboard.id}` };
 }
 
-interface CpuSplit {
+export interface CpuSplit {
   total: number;
   node: number;
   duckdb: number;
   postgres: number;
 }
 
-function cpuDelta(
+export function cpuDelta(
   before: ReturnType<typeof cpuSplitSeconds>,
   after: ReturnType<typeof cpuSplitSeconds>,
   per = 1,
@@ -506,7 +507,7 @@ async function coldWidgetCpu(server: BenchServer, base: string, token: string, w
  * First ever (new version, nothing cached), then cold rounds (each a filter no round used before),
  * then warm rounds repeating the first cold round's filter.
  */
-async function dataTimings(server: BenchServer, base: string, token: string, widgetIds: string[]) {
+export async function dataTimings(server: BenchServer, base: string, token: string, widgetIds: string[]) {
   const first = await dataRound(base, token, widgetIds, []);
   const cold = [];
   const coldCpu: CpuSplit[] = [];
@@ -781,6 +782,7 @@ export async function benchDashboard(server: BenchServer): Promise<Record<string
   const loaded = await loadStudy(server, token, study.id, files);
   const { dashboard, widgetIds, base } = await overviewDashboard(server, token, study.id, loaded.versionId);
   if (process.env.BENCH_DASHBOARD === 'page') return benchDashboardPage(server, study, dashboard.id);
+  if (process.env.BENCH_DASHBOARD === 'ab') return benchDashboardAb(server, base, () => signInApi(server), widgetIds);
   const { firstRound, ...data } = await dataTimings(server, base, token, widgetIds);
   // BENCH_LOAD_MODE=widgets: the load as the web app made it before, one request per widget.
   const loadMode = process.env.BENCH_LOAD_MODE === 'widgets' ? 'widgets' : 'page';

@@ -13,7 +13,8 @@ export interface BenchServer {
   readyMs: number;
   /** The `cdp start` process's id (its children: the embedded PostgreSQL and its backends). */
   pid(): number | undefined;
-  restart(): Promise<number>;
+  /** Restarts on the same DATA_DIR; `env` changes (or adds) variables for this and later starts. */
+  restart(env?: Record<string, string>): Promise<number>;
   /** Stops the process, keeping DATA_DIR (cleanup removes it). */
   stop(): Promise<void>;
   cleanup(): Promise<void>;
@@ -58,8 +59,9 @@ export async function startServer(
     dataDir,
     readyMs,
     pid: () => cdp.child.pid,
-    restart: async () => {
+    restart: async (changed = {}) => {
       await cdp.stop();
+      Object.assign(env, changed);
       return launch();
     },
     stop: async () => {

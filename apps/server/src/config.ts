@@ -98,6 +98,13 @@ const Env = z.object({
    * failures, Subject Flow's counts) into one DuckDB query: `false` runs each as its own (same answers).
    */
   DASHBOARD_QUERY_FOLD: z.enum(['true', 'false']).default('true'),
+  /**
+   * Megabytes (estimated) of base tables the dashboard engine keeps: a large dataset's rows that pass
+   * a widget's own filters (ALT rows of LB), so a filter change reads those instead of the file. 0: off.
+   */
+  DASHBOARD_BASE_TABLE_MB: z.coerce.number().int().min(0).max(65_536).default(128),
+  /** Datasets with fewer rows than this are read from their files every time (no base table). */
+  DASHBOARD_BASE_TABLE_MIN_ROWS: z.coerce.number().int().min(0).default(100_000),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
   /**
@@ -224,6 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
+    dashboardBaseTableMb: e.DASHBOARD_BASE_TABLE_MB,
+    dashboardBaseTableMinRows: e.DASHBOARD_BASE_TABLE_MIN_ROWS,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     secretKey: e.CDP_SECRET_KEY ?? null,

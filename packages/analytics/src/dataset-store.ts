@@ -26,6 +26,13 @@ export interface StoredDataset {
    * responses read PHI in clear, for the PHI access log.
    */
   onRead?: (columns?: string[]) => void;
+  /** Rows in the file, when known: the query engine keeps base tables only for large datasets. */
+  rows?: number;
+  /**
+   * Set by the query engine only: the rows are read from this table of its own DuckDB (a base
+   * table, `query/base-tables.ts`, made from the file with masking already applied), not the file.
+   */
+  table?: string;
 }
 
 /**

@@ -41,6 +41,8 @@ export function datasetSource(
     reads?: string[];
   } = {},
 ): string {
+  // A base table holds rows already read through this function (masked as the reader sees them).
+  if (dataset.table !== undefined) return quoteIdent(dataset.table);
   if (options.reads === undefined) dataset.onRead?.();
   else if (options.reads.length > 0) dataset.onRead?.(options.reads);
   const args = [quoteLiteral(dataset.file)];

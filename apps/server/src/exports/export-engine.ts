@@ -28,6 +28,8 @@ export function exportEngine(ctx: AppContext): QueryEngine {
     timeoutMs: ctx.config.dashboardQueryTimeoutMs,
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
     threads: ctx.config.dashboardQueryThreads,
+    baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
+    baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
   });
   return own;
 }

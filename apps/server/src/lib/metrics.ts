@@ -55,6 +55,26 @@ export const queryCacheTotal = new Counter({
   registers: [metricsRegistry],
 });
 
+/** The dashboard engines of this process whose base tables the gauge below sums (one per API plugin). */
+const baseTableSources = new Set<() => number>();
+
+/** Counts an engine's base tables in `cdp_dashboard_base_table_bytes` until the returned function is called. */
+export function watchBaseTables(bytes: () => number): () => void {
+  baseTableSources.add(bytes);
+  return () => baseTableSources.delete(bytes);
+}
+
+export const dashboardBaseTableBytes = new Gauge({
+  name: 'cdp_dashboard_base_table_bytes',
+  help: "Estimated bytes of dashboard base tables held in DuckDB (a large dataset's rows passing a widget's own filters)",
+  registers: [metricsRegistry],
+  collect() {
+    let total = 0;
+    for (const bytes of baseTableSources) total += bytes();
+    this.set(total);
+  },
+});
+
 export const conversionBytesTotal = new Counter({
   name: 'cdp_conversion_input_bytes_total',
   help: 'Bytes of uploaded files converted to Parquet',

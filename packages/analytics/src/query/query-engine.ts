@@ -3,9 +3,9 @@ import type { ParsedQuerySpec, QueryResult, QuerySpec, ResultColumnType } from '
 import { type DuckDbLimits, type OpenDuckDb, openDuckDb } from '@cdp/formats';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type { StoredDataset } from '../dataset-store.ts';
 import { QueryError } from '../query-error.ts';
 import { jsonCell } from '../values.ts';
+import { BaseTables, basePlan, viewOf } from './base-tables.ts';
 import { type CompiledQuery, compileQuery, parseQuerySpec } from './compile-query.ts';
 import { type FoldedPart, foldable, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
 import { LruCache } from './lru-cache.ts';
@@ -28,6 +28,22 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * true. False runs every spec as its own query (the tests compare both).
    */
   fold?: boolean;
+  /**
+   * Estimated bytes of base tables (`base-tables.ts`: a large dataset's rows passing a widget's own
+   * filters, kept in DuckDB) held at once, least recently used dropped first. 0: none. Default 128 MiB.
+   */
+  baseTableBytes?: number;
+  /** Datasets with fewer rows than this are read from their files every time. Default 100,000. */
+  baseTableMinRows?: number;
+  /** The largest share of its dataset's rows a base table may hold. Default 0.2 (`MAX_BASE_SHARE`). */
+  baseTableMaxShare?: number;
+}
+
+/** A spec as asked for, for reading it through a base table. */
+interface SpecSource {
+  parsed: ParsedQuerySpec;
+  datasets: DatasetResolver;
+  cacheKey: string;
 }
 
 /** A spec waiting for the end of the current turn of the event loop, to be folded with others of its frame. */
@@ -39,6 +55,7 @@ interface FoldMember {
 }
 interface FoldGroup {
   datasets: DatasetResolver;
+  cacheKey: string;
   members: FoldMember[];
 }
 
@@ -88,19 +105,6 @@ function foldFrame(parsed: ParsedQuerySpec, datasets: DatasetResolver, cacheKey:
   return `${cacheKey}\n${frameOf(parsed)}\n${sources.map((d) => (d ? viewOf(d) : '')).join('\n')}`;
 }
 
-const VIEWS = new WeakMap<StoredDataset, string>();
-
-/** A digest of how a dataset reads for its reader (file, key, sealed and masked columns), once per dataset object. */
-function viewOf(dataset: StoredDataset): string {
-  const known = VIEWS.get(dataset);
-  if (known) return known;
-  const view = createHash('sha256')
-    .update(JSON.stringify([dataset.file, dataset.encryptionKey ?? null, dataset.sealed ?? null, dataset.columns]))
-    .digest('hex');
-  VIEWS.set(dataset, view);
-  return view;
-}
-
 /** Integers as numbers while they are exact, else as their digits (the contract's rule for bigints). */
 function cell(type: ResultColumnType, value: unknown): unknown {
   if (type === 'integer' && typeof value === 'string') {
@@ -127,6 +131,8 @@ export class QueryEngine {
   private readonly timeoutMs: number;
   private readonly limiter: WorkLimiter;
   private readonly fold: boolean;
+  private readonly bases: BaseTables | null;
+  private readonly baseMinRows: number;
   /** Foldable specs asked for in this turn of the event loop, by data and frame. */
   private pendingFolds = new Map<string, FoldGroup>();
   private started = 0;
@@ -141,6 +147,15 @@ export class QueryEngine {
     this.cache = new LruCache(options.cacheEntries ?? 500);
     this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
     this.fold = options.fold ?? true;
+    const baseBytes = options.baseTableBytes ?? 128 * 1024 ** 2;
+    this.bases =
+      baseBytes > 0
+        ? new BaseTables({
+            budgetBytes: baseBytes,
+            ...(options.baseTableMaxShare === undefined ? {} : { maxShare: options.baseTableMaxShare }),
+          })
+        : null;
+    this.baseMinRows = options.baseTableMinRows ?? 100_000;
   }
 
   /** DuckDB queries started so far (a folded query counts once): what folding saves, for tests and metrics. */
@@ -193,7 +208,9 @@ export class QueryEngine {
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
     const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
-    const work = frame ? this.joinFold(frame, parsed, compiled, datasets) : this.runAlone(compiled);
+    const work = frame
+      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey)
+      : this.runAlone(compiled, { parsed, datasets, cacheKey });
     const promise = work
       .then((result) => {
         this.cache.set(key, result);
@@ -204,8 +221,13 @@ export class QueryEngine {
     return { result: await promise, cached: false, ms: elapsed() };
   }
 
-  private runAlone(compiled: CompiledQuery): Promise<QueryResult> {
-    return this.limiter.run(() => this.execute(compiled));
+  private runAlone(compiled: CompiledQuery, source?: SpecSource): Promise<QueryResult> {
+    return this.limiter.run(() => this.execute(compiled, source));
+  }
+
+  /** Base tables held now (estimated bytes, tables): for tests and metrics. */
+  get baseTables(): { bytes: number; tables: number } {
+    return this.bases?.usage ?? { bytes: 0, tables: 0 };
   }
 
   /**
@@ -218,10 +240,11 @@ export class QueryEngine {
     parsed: ParsedQuerySpec,
     compiled: CompiledQuery,
     datasets: DatasetResolver,
+    cacheKey: string,
   ): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
-      const group = this.pendingFolds.get(frame) ?? { datasets, members: [] };
+      const group = this.pendingFolds.get(frame) ?? { datasets, cacheKey, members: [] };
       group.members.push({ parsed, compiled, resolve, reject });
       this.pendingFolds.set(frame, group);
     });
@@ -238,14 +261,15 @@ export class QueryEngine {
    * from answering (it cannot be built, fails, or is cut at the row limit) runs each spec alone, so
    * each gets the answer, or the error, it would have had; a time-out is every member's.
    */
-  private async runFolded({ datasets, members }: FoldGroup): Promise<void> {
-    const alone = (member: FoldMember) => this.runAlone(member.compiled).then(member.resolve, member.reject);
+  private async runFolded({ datasets, cacheKey, members }: FoldGroup): Promise<void> {
+    const alone = (member: FoldMember) =>
+      this.runAlone(member.compiled, { parsed: member.parsed, datasets, cacheKey }).then(member.resolve, member.reject);
     const [only] = members;
     if (only && members.length === 1) return alone(only);
-    let plan: { compiled: CompiledQuery; parts: FoldedPart[] } | null = null;
+    let plan: { compiled: CompiledQuery; spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
     try {
       const folded = foldSpecs(members.map((m) => m.parsed));
-      if (folded) plan = { compiled: compileQuery(folded.spec, datasets), parts: folded.parts };
+      if (folded) plan = { compiled: compileQuery(folded.spec, datasets), spec: folded.spec, parts: folded.parts };
     } catch {
       plan = null;
     }
@@ -253,10 +277,10 @@ export class QueryEngine {
       for (const member of members) void alone(member);
       return;
     }
-    const { compiled, parts } = plan;
+    const { compiled, spec, parts } = plan;
     let result: QueryResult;
     try {
-      result = await this.runAlone(compiled);
+      result = await this.runAlone(compiled, { parsed: spec, datasets, cacheKey });
     } catch (error) {
       if (error instanceof QueryTimeoutError) for (const member of members) member.reject(error);
       else for (const member of members) void alone(member);
@@ -343,7 +367,7 @@ export class QueryEngine {
    * DuckDB is interrupted (again and again, until the query has stopped); the connection is closed
    * rather than reused.
    */
-  private async execute(compiled: CompiledQuery): Promise<QueryResult> {
+  private async execute(compiled: CompiledQuery, source?: SpecSource): Promise<QueryResult> {
     this.started++;
     const connection = await this.acquire();
     let timer: NodeJS.Timeout | undefined;
@@ -357,7 +381,7 @@ export class QueryEngine {
         reject(new QueryTimeoutError(this.timeoutMs));
       }, this.timeoutMs);
     });
-    const work = this.read(connection, compiled);
+    const work = this.readSpec(connection, compiled, source);
     work
       .catch(() => undefined)
       .finally(() => {
@@ -366,6 +390,30 @@ export class QueryEngine {
         this.release(connection, repeat === undefined);
       });
     return Promise.race([work, deadline]);
+  }
+
+  /**
+   * The query through a base table of its FROM dataset when one can serve (`base-tables.ts`), else
+   * as compiled. Whatever keeps the base from answering (it cannot be built or compiled against, or
+   * its query fails) runs the query as compiled, so the answer or error is the one it would have had.
+   */
+  private async readSpec(
+    connection: DuckDBConnection,
+    compiled: CompiledQuery,
+    source: SpecSource | undefined,
+  ): Promise<QueryResult> {
+    const plan =
+      source && this.bases ? basePlan(source.parsed, source.datasets, source.cacheKey, this.baseMinRows) : null;
+    if (source && plan && this.bases) {
+      const viaBase = await this.bases
+        .use(connection, plan, source.datasets, (datasets) =>
+          this.read(connection, compileQuery(source.parsed, datasets)),
+        )
+        .catch(() => null);
+      if (viaBase) return viaBase.value;
+      if (this.closed) throw new Error('the query engine was closed while the query ran');
+    }
+    return this.read(connection, compiled);
   }
 
   private async read(connection: DuckDBConnection, compiled: CompiledQuery): Promise<QueryResult> {

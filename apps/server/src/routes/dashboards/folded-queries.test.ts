@@ -5,13 +5,16 @@ import type { Dashboard } from '@cdp/contracts';
 import { buildZip, sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { dashboardBaseTableBytes } from '../../lib/metrics.ts';
 import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
 /*
- * Folded queries (DASHBOARD_QUERY_FOLD, packages/analytics/src/query/fold-specs.ts) must not change
- * a single number: every page of the Clinical Study Overview and the Safety Review, on the CDISC
- * pilot's original SDTM and on the demo generator's study (with LB), under several filter states,
- * answered by an app that folds and by one that runs every spec alone, over the same stored files.
+ * Folded queries (DASHBOARD_QUERY_FOLD, packages/analytics/src/query/fold-specs.ts) and base tables
+ * (DASHBOARD_BASE_TABLE_MB, base-tables.ts) must not change a single number: every page of the
+ * Clinical Study Overview and the Safety Review, on the CDISC pilot's original SDTM and on the demo
+ * generator's study (with LB), under several filter states, answered by an app that folds, by one
+ * that reads through base tables (for every dataset, however small) and by one that runs every spec
+ * alone from the files, over the same stored files.
  * The numbers themselves are checked against plain SQL in pilot-sdtm.test.ts and real-data.test.ts,
  * which run with folding on (the default).
  */
@@ -33,14 +36,17 @@ const FILTER_STATES = [
 ];
 
 let folding: TestApp;
+let bases: TestApp;
 let alone: TestApp;
 const studies: Array<{ name: string; id: string; session: Session; dashboards: Dashboard[] }> = [];
 
 beforeAll(async () => {
   if (!hasData) return;
-  folding = await startTestApp({}, { reuseConversions: true });
-  // The same database and data folder: the second app reads the very files the first one stored.
-  alone = await startTestApp({ dataDir: folding.ctx.config.dataDir, dashboardQueryFold: false });
+  folding = await startTestApp({ dashboardQueryFold: true, dashboardBaseTableMb: 0 }, { reuseConversions: true });
+  // The same database and data folder: the other apps read the very files the first one stored.
+  const dataDir = folding.ctx.config.dataDir;
+  bases = await startTestApp({ dataDir, dashboardQueryFold: false, dashboardBaseTableMinRows: 1 });
+  alone = await startTestApp({ dataDir, dashboardQueryFold: false, dashboardBaseTableMb: 0 });
   for (const name of ['pilot SDTM', 'demo study']) {
     const tenant = await folding.tenant();
     const session = await tenant.as('study_manager');
@@ -78,6 +84,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await alone?.close();
+  await bases?.close();
   await folding?.close();
 });
 
@@ -93,7 +100,7 @@ async function pageAnswers(app: TestApp, session: Session, url: string) {
   });
 }
 
-describe.runIf(hasData)('folded queries give the same answers as queries run alone', () => {
+describe.runIf(hasData)('folded queries and base tables give the same answers as queries run alone', () => {
   it('on every page of the templates, on the pilot SDTM and the demo study, under several filters', async () => {
     let widgets = 0;
     for (const study of studies) {
@@ -103,9 +110,10 @@ describe.runIf(hasData)('folded queries give the same answers as queries run alo
             const url = `/api/studies/${study.id}/dashboards/${dashboard.id}/data?page=${page.id}&filters=${encodeURIComponent(JSON.stringify(filters))}`;
             const folded = await pageAnswers(folding, study.session, url);
             const separate = await pageAnswers(alone, study.session, url);
-            expect(folded, `${study.name}, ${dashboard.name}, ${page.id}, ${JSON.stringify(filters)}`).toEqual(
-              separate,
-            );
+            const based = await pageAnswers(bases, study.session, url);
+            const where = `${study.name}, ${dashboard.name}, ${page.id}, ${JSON.stringify(filters)}`;
+            expect(folded, `folded: ${where}`).toEqual(separate);
+            expect(based, `base tables: ${where}`).toEqual(separate);
             widgets += folded.filter((w) => w.data).length;
           }
         }
@@ -113,5 +121,8 @@ describe.runIf(hasData)('folded queries give the same answers as queries run alo
     }
     // Most widgets answered (not errors), so the comparison compared numbers.
     expect(widgets).toBeGreaterThan(100);
+    // And the base-table app did read through base tables (the other two keep none).
+    const held = await dashboardBaseTableBytes.get();
+    expect(held.values[0]?.value ?? 0).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { offerDashboardEngine } from '../../exports/export-engine.ts';
 import type { AppContext } from '../../lib/context.ts';
+import { watchBaseTables } from '../../lib/metrics.ts';
 import { requireFeature } from '../../plugins/features.ts';
 import { exportsPlugin } from '../exports/index.ts';
 import { dashboardDataRoutes } from './dashboard-data.routes.ts';
@@ -21,13 +22,17 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
     threads: ctx.config.dashboardQueryThreads,
     fold: ctx.config.dashboardQueryFold,
+    baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
+    baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();
   // Exports made in this process (cdp start) read the answers this engine has cached.
   const withdraw = offerDashboardEngine(engine);
+  const unwatch = watchBaseTables(() => engine.baseTables.bytes);
   app.addHook('onClose', () => {
     withdraw();
+    unwatch();
     return engine.close();
   });
   app.addHook('onRequest', requireFeature('dashboards'));

@@ -1,0 +1,106 @@
+import os from 'node:os';
+import { signInBenchUsers } from './api-studies.ts';
+import { type CpuSplit, cpuDelta, dataTimings } from './dashboard.ts';
+import { loadDashboardData } from './dashboard-load.ts';
+import { cpuSplitSeconds } from './process-cpu.ts';
+import type { BenchServer } from './server.ts';
+
+/**
+ * `BENCH_DASHBOARD=ab`: one server setting against another, interleaved in one run. The server is
+ * restarted on the same data with `BENCH_AB_ENV` set to each of `BENCH_AB_VALUES` (two, comma
+ * separated) in ABBA order, `BENCH_AB_ROUNDS` times (2 by default: ABBA ABBA); each phase measures
+ * the data cold (first ever, 5 cold pages with the server's CPU per page) and the 40-user filter
+ * load. A restart empties every cache, so each phase starts as cold as the other.
+ */
+export async function benchDashboardAb(
+  server: BenchServer,
+  base: string,
+  signIn: () => Promise<string>,
+  widgetIds: string[],
+) {
+  const name = process.env.BENCH_AB_ENV ?? 'DASHBOARD_QUERY_FOLD';
+  const values = (process.env.BENCH_AB_VALUES ?? 'true,false').split(',');
+  const [a, b] = values;
+  if (a === undefined || b === undefined || values.length !== 2)
+    throw new Error(`BENCH_AB_VALUES must be two values, comma separated (got "${values.join(',')}")`);
+  const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 2);
+  const duration = Number(process.env.BENCH_DURATION ?? 30);
+  const order = Array.from({ length: rounds }, () => [a, b, b, a]).flat();
+  const phases: Phase[] = [];
+  for (const [i, value] of order.entries()) {
+    await server.restart({ [name]: value });
+    const token = await signIn();
+    const loadBefore = os.loadavg()[0] ?? 0;
+    const { firstRound: _first, ...data } = await dataTimings(server, base, token, widgetIds);
+    const cpuBefore = cpuSplitSeconds(server.pid());
+    const load = await loadDashboardData(server, base, widgetIds, duration, 'page', await signInBenchUsers(server));
+    const cpuPerPage = cpuDelta(cpuBefore, cpuSplitSeconds(server.pid()), Math.max(1, load.filterChanges));
+    const phase: Phase = {
+      value,
+      firstEverMs: data.firstEverMs,
+      coldMedianMs: data.cold.medianMs,
+      coldCpu: medianSplit(data.cold.cpuMsPerPage),
+      loadCpuPerPage: cpuPerPage,
+      p50: load.latencyMs.p50,
+      p95: load.latencyMs.p95,
+      answers: load.widgetAnswers,
+      errors: load.errors,
+      load: [Number(loadBefore.toFixed(2)), Number((os.loadavg()[0] ?? 0).toFixed(2))],
+    };
+    phases.push(phase);
+    console.log(`ab phase ${i + 1}/${order.length} ${name}=${value}: ${JSON.stringify(phase)}`);
+  }
+  const side = (value: string) => summarize(phases.filter((p) => p.value === value));
+  const figures = { setting: name, order, sides: { [a]: side(a), [b]: side(b) }, phases };
+  console.log(`\nDashboard data, ${name} ${a} against ${b}, interleaved (${order.join(' ')}); medians over phases`);
+  for (const value of [a, b]) {
+    const s = side(value);
+    console.log(
+      `  ${name}=${value}: cold page ${s.coldMedianMs} ms, CPU per cold page ${s.coldCpu.total} (Node ${s.coldCpu.node} / DuckDB ${s.coldCpu.duckdb} / PostgreSQL ${s.coldCpu.postgres}); 40 users p95 ${s.p95} p50 ${s.p50} ms, answers ${s.answers}, errors ${s.errors}, CPU per page under load ${s.loadCpuPerPage.total}; first ever ${s.firstEverMs} ms`,
+    );
+  }
+  return figures;
+}
+
+interface Phase {
+  value: string;
+  firstEverMs: number;
+  coldMedianMs: number;
+  coldCpu: CpuSplit;
+  loadCpuPerPage: CpuSplit;
+  p50: number;
+  p95: number;
+  answers: number;
+  errors: number;
+  load: number[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid)
+    ? Math.round(((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2)
+    : (sorted[Math.floor(mid)] ?? Number.NaN);
+}
+
+function medianSplit(splits: CpuSplit[]): CpuSplit {
+  return {
+    total: median(splits.map((s) => s.total)),
+    node: median(splits.map((s) => s.node)),
+    duckdb: median(splits.map((s) => s.duckdb)),
+    postgres: median(splits.map((s) => s.postgres)),
+  };
+}
+
+function summarize(phases: Phase[]) {
+  return {
+    firstEverMs: median(phases.map((p) => p.firstEverMs)),
+    coldMedianMs: median(phases.map((p) => p.coldMedianMs)),
+    coldCpu: medianSplit(phases.map((p) => p.coldCpu)),
+    loadCpuPerPage: medianSplit(phases.map((p) => p.loadCpuPerPage)),
+    p50: median(phases.map((p) => p.p50)),
+    p95: median(phases.map((p) => p.p95)),
+    answers: median(phases.map((p) => p.answers)),
+    errors: phases.reduce((n, p) => n + p.errors, 0),
+  };
+}
