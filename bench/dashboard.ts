@@ -27,6 +27,7 @@ const OVERVIEW_WIDGETS = 12;
 const COLD_ROUNDS = 5;
 const WARM_ROUNDS = 20;
 const WARM_VISITS = 5;
+const TRACED_VISITS = Math.max(1, Number(process.env.BENCH_PAGE_TRACED ?? 1));
 const BUDGET_MS = { warmData: 300, coldData: 1000, page: 1500 } as const;
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -398,8 +399,14 @@ async function pageTimings(server: BenchServer, studyId: string, dashboardId: st
     const { result: cold } = await inNewTab();
     const warm: Visit[] = [];
     for (let i = 0; i < WARM_VISITS; i++) warm.push((await inNewTab()).result);
-    const { trace } = await inNewTab(true);
-    return { cold, warm, warmTrace: trace };
+    // BENCH_PAGE_TRACED warm visits traced (1 by default): their main-thread CPU compares builds on a
+    // loaded machine, where wall times vary by ±40 %.
+    const traces: ReturnType<typeof summarizeTrace>[] = [];
+    for (let i = 0; i < TRACED_VISITS; i++) {
+      const { trace } = await inNewTab(true);
+      if (trace) traces.push(trace);
+    }
+    return { cold, warm, warmTrace: traces[0] ?? null, warmTraceCpuMs: traces.map((t) => t.mainThreadCpuMs) };
   } finally {
     await browser.close();
   }
@@ -557,6 +564,8 @@ type PageFigures = {
   warmVisits: Pick<Visit, 'dataAnsweredAtMs' | 'last' | 'timeline' | 'browserWorkMs' | 'requests'>[];
   /** One more warm visit, traced: the main thread's self time by kind of work. */
   warmTrace: ReturnType<typeof summarizeTrace> | null;
+  /** The main thread's CPU in each traced warm visit (`BENCH_PAGE_TRACED`, 1 by default). */
+  warmTraceCpuMs: number[];
 };
 
 const budget = (value: number, limit: number) => ({ ms: value, budgetMs: limit, met: value < limit });
@@ -668,6 +677,7 @@ async function pageFigures(server: BenchServer, studyId: string, dashboardId: st
       browserWorkMs,
     })),
     warmTrace: visits.warmTrace,
+    warmTraceCpuMs: visits.warmTraceCpuMs,
   } satisfies PageFigures;
 }
 
@@ -710,7 +720,9 @@ async function benchDashboardPage(server: BenchServer, study: { id: string }, da
   const summary = (runs: PageFigures[]) => ({
     firstVisitMs: runs.map((r) => r.coldMs),
     warmMedianMs: runs.map((r) => r.warmMedianMs),
+    warmMainThreadCpuMs: runs.flatMap((r) => r.warmTraceCpuMs),
   });
+  const cpuMedian = (runs: PageFigures[]) => median(runs.flatMap((r) => r.warmTraceCpuMs));
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const figures = {
     current: summary(current),
@@ -722,6 +734,7 @@ async function benchDashboardPage(server: BenchServer, study: { id: string }, da
             warmMedian: Number(
               (sum(current.map((r) => r.warmMedianMs)) / sum(before.map((r) => r.warmMedianMs))).toFixed(2),
             ),
+            warmMainThreadCpu: Number((cpuMedian(current) / cpuMedian(before)).toFixed(2)),
           },
         }
       : {}),
@@ -757,6 +770,7 @@ async function benchDashboardPage(server: BenchServer, study: { id: string }, da
           '  traced warm visit, main thread (ms)',
           `${r.warmTrace.mainThreadMs}: script ${k.script}, compile ${k.compile}, GC ${k.gc}, style ${k.style}, layout ${k.layout}, paint ${k.paint}, parse/network ${k.parse}, other ${k.other}`,
         );
+        line('  traced warm visits, main-thread CPU (ms)', r.warmTraceCpuMs.join(', '));
       }
     }
   };
@@ -764,7 +778,10 @@ async function benchDashboardPage(server: BenchServer, study: { id: string }, da
   if (baseline) show('baseline build', before);
   show('current build', current);
   if (figures.ratios)
-    line('current ÷ baseline (first visit, warm median)', `${figures.ratios.firstVisit}, ${figures.ratios.warmMedian}`);
+    line(
+      'current ÷ baseline (first visit, warm median)',
+      `${figures.ratios.firstVisit}, ${figures.ratios.warmMedian}; warm main-thread CPU (median) ${figures.ratios.warmMainThreadCpu}`,
+    );
   line(
     'load average at start / end',
     `${loadAverageAtStart.join(' ')} / ${figures.machine.loadAverageAtEnd.join(' ')}`,
