@@ -2,11 +2,10 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dashboard } from '@cdp/contracts';
 import { buildZip, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'vitest';
 import type { Config } from '../src/config.ts';
-import { datasetFile } from '../src/lib/study-folders.ts';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from './harness.ts';
+import { storedDatasetFiles } from './stored-datasets.ts';
 import { testDatabase } from './test-database.ts';
 
 /**
@@ -69,7 +68,7 @@ export async function pilotStudy(options: PilotStudyOptions = {}): Promise<Pilot
     orgId: ids.org.id,
     studyId: ids.study.id,
     manager,
-    files: await storedFiles(t, ids.study.id),
+    files: await storedDatasetFiles(t, ids.study.id),
     async dashboard(name, from) {
       const created = await t.request(manager, {
         method: 'POST',
@@ -131,54 +130,4 @@ async function pilotZip(names?: string[]): Promise<Buffer> {
   return buildZip(
     await Promise.all(files.map(async (name) => ({ name, data: await readFile(path.join(PILOT_SDTM, name)) }))),
   );
-}
-
-async function storedFiles(t: TestApp, studyId: string): Promise<Record<string, string>> {
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1`,
-    [studyId],
-  );
-  return Object.fromEntries(
-    rows.map((r) => [String(r.name).toUpperCase(), datasetFile(t.ctx.config.dataDir, r, r.label)]),
-  );
-}
-
-export interface ParquetSql {
-  /** Rows of a query, as arrays; with `numbers`, strings of digits (DuckDB's BIGINT) as numbers. */
-  sql(query: string): Promise<unknown[][]>;
-  close(): void;
-}
-
-/**
- * Plain DuckDB SQL over stored Parquet files, apart from the widget and query-engine code: a view
- * per dataset named in lower case (`dm`, `ae`, …), for the numbers a test checks the API against.
- */
-export async function parquetSql(
-  files: Record<string, string>,
-  names: readonly string[] = Object.keys(files),
-  options: { numbers?: boolean } = {},
-): Promise<ParquetSql> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  for (const name of names) {
-    const file = files[name.toUpperCase()];
-    if (!file) throw new Error(`no stored dataset ${name} (have ${Object.keys(files).join(', ')})`);
-    await connection.run(
-      `CREATE VIEW ${name.toLowerCase()} AS SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`,
-    );
-  }
-  return {
-    async sql(query) {
-      const rows = (await connection.runAndReadAll(query)).getRowsJson() as unknown[][];
-      if (!options.numbers) return rows;
-      return rows.map((row) =>
-        row.map((cell) => (typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : cell)),
-      );
-    },
-    close() {
-      connection.closeSync();
-      instance.closeSync();
-    },
-  };
 }

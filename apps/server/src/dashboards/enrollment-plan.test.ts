@@ -1,7 +1,8 @@
 import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, TestApp } from '../../test/harness.ts';
-import { parquetSql, pilotStudy } from '../../test/pilot-study.ts';
+import { pilotStudy } from '../../test/pilot-study.ts';
+import { parquetSql } from '../../test/stored-datasets.ts';
 
 /*
  * The Enrollment page's trend on the CDISC pilot SDTM DM, uploaded as a user would: the actual

@@ -2,7 +2,8 @@ import type { Dashboard, DashboardDataLine, DashboardPageData, WidgetDataRespons
 import { hasSharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, Tenant, TestApp } from '../../../test/harness.ts';
-import { parquetSql, pilotStudy } from '../../../test/pilot-study.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 
 /*
  * `GET /api/studies/:id/dashboards/:did/data`: a whole page's data in one request, on the CDISC

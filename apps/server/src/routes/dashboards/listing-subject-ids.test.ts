@@ -2,7 +2,8 @@ import { LISTING_SUBJECT_IDS_MAX } from '@cdp/contracts';
 import { buildZip, hasSharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, type TestApp } from '../../../test/harness.ts';
-import { parquetSql, pilotStudy } from '../../../test/pilot-study.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 
 /*
  * A subject listing's whole ordered list of subject ids (previous/next on the patient profile walk

@@ -4,7 +4,8 @@ import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
 import { sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, TestApp } from '../../../test/harness.ts';
-import { parquetSql, pilotStudy } from '../../../test/pilot-study.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 
 /*
  * Every widget of the Clinical Study Overview on the CDISC pilot's original SDTM (all 19 XPT files,

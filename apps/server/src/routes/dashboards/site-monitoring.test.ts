@@ -2,7 +2,8 @@ import type { Dashboard, SubjectListing, WidgetDataResponse } from '@cdp/contrac
 import { hasSharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, TestApp } from '../../../test/harness.ts';
-import { parquetSql, pilotStudy } from '../../../test/pilot-study.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 
 /*
  * The Site monitoring template's key risk indicators on the CDISC pilot's original SDTM (17 sites),

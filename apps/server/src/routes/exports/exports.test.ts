@@ -10,7 +10,8 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session, TEST_PASSWORD, type TestApp } from '../../../test/harness.ts';
-import { parquetSql, pilotStudy } from '../../../test/pilot-study.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 import { runJob } from '../../jobs/run-job.ts';
 
 /*

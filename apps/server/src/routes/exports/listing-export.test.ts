@@ -6,7 +6,8 @@ import path from 'node:path';
 import { sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, TestApp } from '../../../test/harness.ts';
-import { parquetSql, pilotStudy } from '../../../test/pilot-study.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 import { runJob } from '../../jobs/run-job.ts';
 
 /*
