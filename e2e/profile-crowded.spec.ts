@@ -89,7 +89,7 @@ test('a crowded profile: lanes fold and expand, the axis zooms, every section ha
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(400);
     await timeline.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `test-results/profile-crowded-timeline-${width}.png` });
+    await shot(page, `profile-crowded-timeline-${width}`, { fullPage: false });
     await shot(page, `profile-crowded-${width}`);
     expect(await layoutProblems(page), `layout at ${width}px`).toEqual([]);
   }
