@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { buildZip } from '@cdp/formats/testing';
 import { expect, type Page, test } from '@playwright/test';
 import { ADMIN_EMAIL, DEMO_PASSWORD } from './support/constants.ts';
+import { ADAE_EXPLORER_DATA, pilotAdamDashboard } from './support/pilot-adam.ts';
 import { shot, signIn } from './support/session.ts';
 
 /*
@@ -14,8 +12,6 @@ import { shot, signIn } from './support/session.ts';
  * by TRT01A, treatment-emergent events (TRTEMFL = Y): subjects with any event Placebo 65 of 86;
  * with a SEVERE event Placebo 5, Xanomeline High Dose 8, Xanomeline Low Dose 16.
  */
-
-const ADAM = path.resolve(import.meta.dirname, '../../shared/data/cdiscpilot01/adam-tdf');
 
 const document = {
   schemaVersion: 2,
@@ -31,23 +27,7 @@ const document = {
           title: 'AE explorer',
           optionsVersion: 1,
           options: { minPercent: 2, referenceArm: 'Placebo', comparisonArm: 'Xanomeline High Dose' },
-          data: {
-            dataset: 'ADAE',
-            population: 'ADSL',
-            mapping: {
-              subject_id: 'USUBJID',
-              arm: 'ADSL.TRT01A',
-              ae_body_system: 'AEBODSYS',
-              ae_term: 'AEDECOD',
-              ae_treatment_emergent: 'TRTEMFL',
-              ae_serious: 'AESER',
-              ae_severity: 'AESEV',
-              ae_related: 'AEREL',
-              ae_outcome: 'AEOUT',
-              population_flag: 'SAFFL',
-              treatment_start: 'TRTSDT',
-            },
-          },
+          data: ADAE_EXPLORER_DATA,
         },
       },
     },
@@ -62,35 +42,9 @@ test('AE explorer: a severity filter on the widget changes the counts, stays in 
   page,
   request,
 }) => {
-  const code = `AEF-${Date.now().toString(36).toUpperCase()}`.slice(0, 20);
   let url = '';
-  await test.step('a study with the pilot ADaM and a dashboard with the explorer (API)', async () => {
-    const login = await request.post('/api/auth/login', { data: { email: ADMIN_EMAIL, password: DEMO_PASSWORD } });
-    const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
-    const study = await request.post('/api/studies', {
-      headers,
-      data: { code, name: 'Pilot AE filters', phase: 'III' },
-    });
-    expect(study.status(), await study.text()).toBe(201);
-    const id = (await study.json()).data.id;
-    const zip = buildZip(
-      await Promise.all(
-        ['adsl.xpt', 'adae.xpt'].map(async (name) => ({ name, data: await readFile(path.join(ADAM, name)) })),
-      ),
-    );
-    const upload = await request.post(`/api/studies/${id}/uploads`, {
-      headers,
-      multipart: { file: { name: 'adam.zip', mimeType: 'application/zip', buffer: zip } },
-      timeout: 120_000,
-    });
-    expect(upload.status(), await upload.text()).toBe(201);
-    const dashboard = await request.post(`/api/studies/${id}/dashboards`, {
-      headers,
-      data: { name: 'AE filters (pilot)', document },
-      timeout: 60_000,
-    });
-    expect(dashboard.status(), await dashboard.text()).toBe(201);
-    url = `/studies/${id}/dashboards/${(await dashboard.json()).data.id}`;
+  await test.step('the pilot ADaM study and a dashboard with the explorer (API)', async () => {
+    url = await pilotAdamDashboard(request, 'AE filters (pilot)', document);
   });
 
   await signIn(page, ADMIN_EMAIL, DEMO_PASSWORD);

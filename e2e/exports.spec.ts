@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
 import { openDemoDashboard } from './support/demo-study.ts';
-import { signIn } from './support/session.ts';
+import { shot, signIn } from './support/session.ts';
 
 /*
  * A study manager exports the demo dashboard as PDF and as Excel from the Export dialog, follows
@@ -20,7 +20,7 @@ async function exportAs(page: Page, format: string, extension: string, widths: n
   await dialog.getByLabel('Pages').selectOption({ index: 1 });
   for (const width of widths) {
     await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: `test-results/export-dialog-${width}.png` });
+    await shot(page, `export-dialog-${width}`, { fullPage: false });
   }
   await page.setViewportSize({ width: 1440, height: 900 });
   await dialog.getByRole('button', { name: 'Export', exact: true }).click();

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
-import { signIn } from './support/session.ts';
+import { shot, signIn } from './support/session.ts';
 
 const DEMO_STUDY = 'CDP-301';
 const MANAGER_EMAIL = 'manager@demo.cdp.local';
@@ -9,7 +9,7 @@ async function shotAt(page: Page, width: number, name: string) {
   await page.setViewportSize({ width, height: 900 });
   // Let the layout settle at the new width before the capture.
   await page.waitForTimeout(200);
-  await page.screenshot({ path: `test-results/${name}-${width}.png`, fullPage: true });
+  await shot(page, `${name}-${width}`);
 }
 
 test('the home page summarizes each study; a failed upload shows as an open problem; the study keeps an enrollment plan', async ({

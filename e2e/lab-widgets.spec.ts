@@ -1,7 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
 import { layoutProblems } from './support/layout-check.ts';
-import { signIn } from './support/session.ts';
+import { shot, signIn } from './support/session.ts';
 
 /*
  * The lab review widgets on the demo study (CDP-301, SDTM LB with planted Hy's-law cases): a
@@ -102,7 +102,7 @@ test('lab widgets: fit at three widths, and subject ids open the profile', async
     await page.setViewportSize({ width, height: 900 });
     await page.goto(`/studies/${study?.id}/dashboards/${dashboardId}`);
     await settled(page);
-    await page.screenshot({ path: `test-results/labs-${width}.png`, fullPage: true });
+    await shot(page, `labs-${width}`);
     problems.push(...(await layoutProblems(page)).map((p) => `@${width}: ${p}`));
   }
   expect(problems).toEqual([]);

@@ -1,7 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
 import { layoutProblems } from './support/layout-check.ts';
-import { signIn } from './support/session.ts';
+import { shot, signIn } from './support/session.ts';
 
 /*
  * Keeps the dashboards and the dataset viewer looking finished at a desktop, a tablet and a phone
@@ -55,7 +55,7 @@ test('dashboard pages and the dataset viewer fit at 1440, 1024 and 390 px', asyn
       dashboardUrl.searchParams.set('page', name);
       await page.goto(dashboardUrl.toString());
       await settled(page);
-      await page.screenshot({ path: `test-results/layout-${name}-${width}.png`, fullPage: true });
+      await shot(page, `layout-${name}-${width}`);
       problems.push(...(await layoutProblems(page)).map((p) => `${name} @${width}: ${p}`));
     }
 
@@ -63,7 +63,7 @@ test('dashboard pages and the dataset viewer fit at 1440, 1024 and 390 px', asyn
     await page.getByRole('link', { name: 'AE', exact: true }).first().click();
     await expect(page.getByRole('table').first()).toBeVisible();
     await expect(page.locator('tr[aria-busy="true"]')).toHaveCount(0, { timeout: 30_000 });
-    await page.screenshot({ path: `test-results/layout-dataset-${width}.png`, fullPage: true });
+    await shot(page, `layout-dataset-${width}`);
     problems.push(...(await layoutProblems(page)).map((p) => `dataset viewer @${width}: ${p}`));
   }
   // Resizing a drawn dashboard (window, sidebar, breakpoint) redraws every chart without an error;

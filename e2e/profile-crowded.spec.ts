@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildZip } from '@cdp/formats/testing';
+import { buildZip, sharedData } from '@cdp/formats/testing';
 import { expect, test } from '@playwright/test';
 import { ADMIN_EMAIL, DEMO_PASSWORD } from './support/constants.ts';
 import { layoutProblems } from './support/layout-check.ts';
@@ -13,7 +13,7 @@ import { shot, signIn } from './support/session.ts';
  * as beside AEs. Shot at 1440, 1024 and 390 px.
  */
 
-const SDTM = path.resolve(import.meta.dirname, '../../shared/data/cdiscpilot01/sdtm-original');
+const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const SUBJECT = '01-717-1004';
 
 test('a crowded profile: lanes fold and expand, the axis zooms, every section has review badges', async ({
@@ -89,7 +89,7 @@ test('a crowded profile: lanes fold and expand, the axis zooms, every section ha
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(400);
     await timeline.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `test-results/profile-crowded-timeline-${width}.png` });
+    await shot(page, `profile-crowded-timeline-${width}`, { fullPage: false });
     await shot(page, `profile-crowded-${width}`);
     expect(await layoutProblems(page), `layout at ${width}px`).toEqual([]);
   }

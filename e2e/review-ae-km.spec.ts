@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { buildZip } from '@cdp/formats/testing';
 import { expect, type Page, test } from '@playwright/test';
 import { ADMIN_EMAIL, DEMO_PASSWORD } from './support/constants.ts';
+import { ADAE_EXPLORER_DATA, pilotAdamDashboard } from './support/pilot-adam.ts';
 import { shot, signIn } from './support/session.ts';
 
 /*
@@ -10,26 +8,6 @@ import { shot, signIn } from './support/session.ts';
  * dashboard: they draw, the explorer sorts by a column header on the server and drills to the
  * subjects of a row, the survival chart shows its risk table; screenshots at 1440, 1024 and 390 px.
  */
-
-const ADAM = path.resolve(import.meta.dirname, '../../shared/data/cdiscpilot01/adam-tdf');
-
-const explorerData = {
-  dataset: 'ADAE',
-  population: 'ADSL',
-  mapping: {
-    subject_id: 'USUBJID',
-    arm: 'ADSL.TRT01A',
-    ae_body_system: 'AEBODSYS',
-    ae_term: 'AEDECOD',
-    ae_treatment_emergent: 'TRTEMFL',
-    ae_serious: 'AESER',
-    ae_severity: 'AESEV',
-    ae_related: 'AEREL',
-    ae_outcome: 'AEOUT',
-    population_flag: 'SAFFL',
-    treatment_start: 'TRTSDT',
-  },
-};
 
 const document = {
   schemaVersion: 2,
@@ -71,14 +49,14 @@ const document = {
             referenceArm: 'Placebo',
             comparisonArm: 'Xanomeline High Dose',
           },
-          data: explorerData,
+          data: ADAE_EXPLORER_DATA,
         },
         explorer: {
           type: 'ae-explorer',
           title: 'AE explorer',
           optionsVersion: 1,
           options: { minPercent: 5, referenceArm: 'Placebo', comparisonArm: 'Xanomeline High Dose' },
-          data: explorerData,
+          data: ADAE_EXPLORER_DATA,
         },
       },
     },
@@ -90,39 +68,9 @@ async function ready(page: Page) {
 }
 
 test('AE explorer and Kaplan–Meier on the pilot ADaM: draw, sort, drill', async ({ page, request }) => {
-  const code = `KM-${Date.now().toString(36).toUpperCase()}`.slice(0, 20);
   let url = '';
-  await test.step('a study with the pilot ADaM and a dashboard holding the two widgets (API)', async () => {
-    const login = await request.post('/api/auth/login', { data: { email: ADMIN_EMAIL, password: DEMO_PASSWORD } });
-    const headers = { authorization: `Bearer ${(await login.json()).accessToken}` };
-    const study = await request.post('/api/studies', {
-      headers,
-      data: { code, name: 'Pilot safety review', phase: 'III' },
-    });
-    expect(study.status(), await study.text()).toBe(201);
-    const id = (await study.json()).data.id;
-    const zip = buildZip(
-      await Promise.all(
-        ['adsl.xpt', 'adae.xpt', 'adtte.xpt'].map(async (name) => ({
-          name,
-          data: await readFile(path.join(ADAM, name)),
-        })),
-      ),
-    );
-    const upload = await request.post(`/api/studies/${id}/uploads`, {
-      headers,
-      multipart: { file: { name: 'adam.zip', mimeType: 'application/zip', buffer: zip } },
-      // Converting three XPT files on a busy 2-core machine can take longer than an action's 15 s.
-      timeout: 120_000,
-    });
-    expect(upload.status(), await upload.text()).toBe(201);
-    const dashboard = await request.post(`/api/studies/${id}/dashboards`, {
-      headers,
-      data: { name: 'Safety review (pilot)', document },
-      timeout: 60_000,
-    });
-    expect(dashboard.status(), await dashboard.text()).toBe(201);
-    url = `/studies/${id}/dashboards/${(await dashboard.json()).data.id}`;
+  await test.step('the pilot ADaM study and a dashboard holding the two widgets (API)', async () => {
+    url = await pilotAdamDashboard(request, 'Safety review (pilot)', document);
   });
 
   await signIn(page, ADMIN_EMAIL, DEMO_PASSWORD);

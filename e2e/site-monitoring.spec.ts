@@ -2,7 +2,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { DEMO_PASSWORD } from './support/constants.ts';
 import { openDemoDashboard } from './support/demo-study.ts';
 import { layoutProblems } from './support/layout-check.ts';
-import { signIn } from './support/session.ts';
+import { shot, signIn } from './support/session.ts';
 
 /*
  * A central monitor's look at the sites of the demo study: the Site monitoring dashboard the first
@@ -30,7 +30,7 @@ test('a monitor reads the site risk of the demo study and drills into the riskie
   for (const width of [1440, 1024, 390]) {
     await page.setViewportSize({ width, height: 900 });
     await expectDrawn(page, 2);
-    await page.screenshot({ path: `test-results/site-monitoring-${width}.png`, fullPage: true });
+    await shot(page, `site-monitoring-${width}`);
     problems.push(...(await layoutProblems(page)).map((p) => `@${width}: ${p}`));
   }
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -45,7 +45,7 @@ test('a monitor reads the site risk of the demo study and drills into the riskie
   await expect(sheet).toContainText(firstSite);
   const subjects = sheet.getByRole('table', { name: 'Subjects' });
   await expect(subjects.getByRole('row').nth(1)).toBeVisible();
-  await page.screenshot({ path: 'test-results/site-monitoring-drill.png', fullPage: true });
+  await shot(page, 'site-monitoring-drill');
 });
 
 test('the demo study has a Safety review dashboard whose pages draw (Kaplan-Meier left out without ADTTE)', async ({
@@ -64,10 +64,7 @@ test('the demo study has a Safety review dashboard whose pages draw (Kaplan-Meie
     for (const width of [1440, 1024, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await expectDrawn(page, count);
-      await page.screenshot({
-        path: `test-results/safety-review-${tab.split(' ')[0]?.toLowerCase()}-${width}.png`,
-        fullPage: true,
-      });
+      await shot(page, `safety-review-${tab.split(' ')[0]?.toLowerCase()}-${width}`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   }

@@ -30,6 +30,14 @@ export function mainNav(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });
 }
 
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
+/**
+ * Screenshots are for a person looking at a page (test-results/<name>.png); no test reads them. CI
+ * (`CI` set) takes none unless `CDP_E2E_SHOTS=1`: each full-page capture costs a layout and an
+ * encode of the whole page, about a minute over the suite on two cores.
+ */
+const SHOTS = !process.env.CI || process.env.CDP_E2E_SHOTS === '1';
+
+export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  if (!SHOTS) return;
+  await page.screenshot({ path: `test-results/${name}.png`, fullPage: options.fullPage ?? true });
 }

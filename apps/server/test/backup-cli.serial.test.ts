@@ -1,20 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { runMigrations } from '@cdp/db';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runCdp, waitUntilReady } from '../../../scripts/cdp-process.ts';
 import { loadConfig } from '../src/config.ts';
 import { enqueueJob } from '../src/jobs/enqueue.ts';
-import { installJobQueue } from '../src/jobs/queue.ts';
 import { decryptSecret, encryptSecret, loadKeyring } from '../src/lib/secret-box.ts';
 import { backup, restore } from '../src/ops/backup.ts';
 import { heldKeyIds, installKeys } from '../src/ops/backup-keys.ts';
 import { loadMasterKeyring, unwrapDataKey } from '../src/phi/master-key.ts';
 import { studyDataKey } from '../src/phi/study-keys.ts';
-import { loadGeneratedVersion } from '../src/seed/load-demo-data.ts';
 import { seed } from '../src/seed/seed.ts';
+import { type ScratchDatabases, scratchDatabases, studyToBackUp } from './backup-fixtures.ts';
 import { startTestApp, TEST_PASSWORD, type Tenant, type TestApp } from './harness.ts';
 import { testDatabase } from './test-database.ts';
 
@@ -28,28 +25,10 @@ import { testDatabase } from './test-database.ts';
 
 const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789';
 const CREDENTIAL = 'rave-password-for-backup-1';
-const databases: string[] = [];
-let adminPool: pg.Pool;
+let databases: ScratchDatabases;
 let source: TestApp;
 let tenant: Tenant;
 let root: string;
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function freshDatabase(label: string) {
-  const name = `cdp_${label}_${randomUUID().slice(0, 8)}`;
-  await adminPool.query(`create database ${name}`);
-  databases.push(name);
-  return {
-    name,
-    adminUrl: withDatabase(testDatabase().adminUrl, name),
-    appUrl: withDatabase(testDatabase().appUrl, name),
-  };
-}
 
 async function cdp(mode: string, args: string[], env: Record<string, string>) {
   const child = runCdp(mode, { LOG_LEVEL: 'warn', ...env }, [], args);
@@ -67,15 +46,13 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, valu
   }
 }
 
-let sourceDb: Awaited<ReturnType<typeof freshDatabase>>;
+let sourceDb: Awaited<ReturnType<ScratchDatabases['create']>>;
 
 beforeAll(async () => {
-  adminPool = new pg.Pool({ connectionString: testDatabase().adminUrl, max: 1 });
+  databases = scratchDatabases();
   await mkdir(testDatabase().dataDir, { recursive: true });
   root = await mkdtemp(path.join(testDatabase().dataDir, 'backup-cli-'));
-  sourceDb = await freshDatabase('bk_source');
-  await runMigrations(sourceDb.adminUrl);
-  await installJobQueue(sourceDb.adminUrl);
+  sourceDb = await databases.create('bk_source', { migrated: true });
   source = await startTestApp({}, { appUrl: sourceDb.appUrl });
   // The system roles and the platform administrator, as `cdp seed` makes them.
   await seed(source.ctx, { password: TEST_PASSWORD, demo: false });
@@ -84,30 +61,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await source?.close();
-  for (const name of databases) await adminPool.query(`drop database if exists ${name} with (force)`).catch(() => {});
-  await adminPool.end();
+  await databases?.dropAll();
 });
 
 describe('cdp backup and cdp restore, run as commands', () => {
   it('carry versions, signatures, queued jobs and (when asked) the keys into an empty installation that serves them', async () => {
-    const admin = await tenant.as('org_admin');
-    const version = await loadGeneratedVersion(
-      source.ctx,
-      { id: tenant.study.id, orgId: tenant.org.id },
-      { subjects: 12, sites: 1, seed: 181, studyId: tenant.study.code },
-    );
-    const dashboard = await source.request(admin, {
-      method: 'POST',
-      url: `/api/studies/${tenant.study.id}/dashboards`,
-      payload: { name: 'Signed before the backup', templateId: 'clinical-study-overview' },
+    const { admin, version, dashboardId } = await studyToBackUp(source, tenant, {
+      subjects: 12,
+      sites: 1,
+      seed: 181,
+      dashboard: 'Signed before the backup',
     });
-    expect(dashboard.statusCode, dashboard.body).toBe(201);
     const signed = await source.request(admin, {
       method: 'POST',
       url: '/api/signatures',
       payload: {
         resourceType: 'dashboard_version',
-        resourceId: `${dashboard.json().data.id}:1`,
+        resourceId: `${dashboardId}:1`,
         meaning: 'Approval',
         email: admin.user.email,
         password: TEST_PASSWORD,
@@ -151,9 +121,7 @@ describe('cdp backup and cdp restore, run as commands', () => {
     const withoutKeys = path.join(root, 'without-keys');
     const plain = await backup(sourceDb.adminUrl, source.ctx.config.dataDir, withoutKeys);
     expect(plain.keysIncluded).toBe(false);
-    const refusedDb = await freshDatabase('bk_refused');
-    await runMigrations(refusedDb.adminUrl);
-    await installJobQueue(refusedDb.adminUrl);
+    const refusedDb = await databases.create('bk_refused', { migrated: true });
     const refusedConfig = loadConfig({ DATA_DIR: await mkdtemp(path.join(root, 'refused-')), LOG_LEVEL: 'silent' });
     const refused = restore(refusedDb.adminUrl, refusedConfig.dataDir, withoutKeys, {
       keys: { install: (keys) => installKeys(refusedConfig, keys), held: () => heldKeyIds(refusedConfig) },
@@ -165,7 +133,7 @@ describe('cdp backup and cdp restore, run as commands', () => {
     const [left] = await query<{ n: number }>(refusedDb.adminUrl, 'select count(*)::int as n from organizations');
     expect(left?.n).toBe(0);
 
-    const target = await freshDatabase('bk_target');
+    const target = await databases.create('bk_target');
     const targetDir = await mkdtemp(path.join(root, 'restored-'));
     const targetEnv = { DATABASE_URL: target.adminUrl, DATABASE_APP_URL: target.appUrl, DATA_DIR: targetDir };
     const restored = await cdp('restore', [withKeys], targetEnv);

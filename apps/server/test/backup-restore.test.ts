@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runMigrations } from '@cdp/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installJobQueue } from '../src/jobs/queue.ts';
 import { backup, restore } from '../src/ops/backup.ts';
 import { loadGeneratedVersion } from '../src/seed/load-demo-data.ts';
+import { type ScratchDatabases, scratchDatabases, studyToBackUp } from './backup-fixtures.ts';
 import { startTestApp, type Tenant, type TestApp } from './harness.ts';
 import { testDatabase } from './test-database.ts';
 
@@ -18,40 +16,28 @@ import { testDatabase } from './test-database.ts';
 let t: TestApp;
 let restored: TestApp | undefined;
 let tenant: Tenant;
-let dbName: string;
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
+let databases: ScratchDatabases;
 
 beforeAll(async () => {
   t = await startTestApp();
   tenant = await t.tenant();
-  dbName = `cdp_restore_${randomUUID().slice(0, 8)}`;
+  databases = scratchDatabases();
 });
 
 afterAll(async () => {
   await restored?.close();
-  await t.admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
+  await databases.dropAll();
   await t.close();
 });
 
 describe('cdp backup and cdp restore', () => {
   it('bring back studies, versions with their files, dashboards and a verifiable audit trail into an empty installation', async () => {
-    const admin = await tenant.as('org_admin');
-    const version = await loadGeneratedVersion(
-      t.ctx,
-      { id: tenant.study.id, orgId: tenant.org.id },
-      { subjects: 24, sites: 2, seed: 18, studyId: tenant.study.code },
-    );
-    const created = await t.request(admin, {
-      method: 'POST',
-      url: `/api/studies/${tenant.study.id}/dashboards`,
-      payload: { name: 'Backed up', templateId: 'clinical-study-overview' },
+    const { admin, version } = await studyToBackUp(t, tenant, {
+      subjects: 24,
+      sites: 2,
+      seed: 18,
+      dashboard: 'Backed up',
     });
-    expect(created.statusCode, created.body).toBe(201);
     const before = (await t.request(admin, { method: 'GET', url: '/api/audit/verify' })).json();
     expect(before).toMatchObject({ ok: true });
     expect(before.checked).toBeGreaterThan(2);
@@ -62,17 +48,15 @@ describe('cdp backup and cdp restore', () => {
     expect(summary.files).toBeGreaterThanOrEqual(version.datasets.length + 1);
 
     // An empty installation of the same release: a new database, migrated, and a new data folder.
-    await t.admin.query(`create database ${dbName}`);
-    const restoreAdminUrl = withDatabase(testDatabase().adminUrl, dbName);
-    await runMigrations(restoreAdminUrl);
-    await installJobQueue(restoreAdminUrl);
+    const target = await databases.create('restore', { migrated: true });
+    const restoreAdminUrl = target.adminUrl;
     const dataDir = await mkdtemp(path.join(testDatabase().dataDir, 'restored-'));
     const back = await restore(restoreAdminUrl, dataDir, out);
     expect(back.rows).toBeGreaterThan(0);
     // A second restore finds the installation in use and changes nothing.
     await expect(restore(restoreAdminUrl, dataDir, out)).rejects.toThrow(/already has organizations/);
 
-    restored = await startTestApp({ dataDir }, { appUrl: withDatabase(testDatabase().appUrl, dbName) });
+    restored = await startTestApp({ dataDir }, { appUrl: target.appUrl });
     const session = await restored.login(admin.user.email);
     expect(session.response.statusCode).toBe(200);
     const get = async (url: string) => {

@@ -92,4 +92,27 @@ describe('sharedConversions', () => {
     expect(calls).toBe(2);
     expect(convert.hits).toBe(0);
   }, 120_000);
+
+  it('of two identical uploads at once (two workers starting on the pilot), one converts and the other waits for it', async () => {
+    let calls = 0;
+    const convert = sharedConversions(path.join(dir, 'cache-c'), async (request, concurrency) => {
+      calls++;
+      // Slow enough that the second call finds the first still converting.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return convertInWorker(request, concurrency);
+    });
+    const file = await xptOf('ds', ['S-1', 'S-2']);
+    const request = async () => ({
+      file,
+      fileName: 'ds.xpt',
+      outDir: await mkdtemp(path.join(dir, 'out-')),
+      limits: {},
+    });
+    const [a, b] = await Promise.all([convert(await request(), 1), convert(await request(), 1)]);
+    expect(calls).toBe(1);
+    expect(convert.hits).toBe(1);
+    expect(a.datasets.map((d) => d.sha256)).toEqual(b.datasets.map((d) => d.sha256));
+    // The waiting one still gets the files in its own folder.
+    expect(path.dirname(a.datasets[0]?.file ?? '')).not.toBe(path.dirname(b.datasets[0]?.file ?? ''));
+  }, 120_000);
 });

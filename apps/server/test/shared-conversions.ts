@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConvertedUpload } from '@cdp/formats';
 import { inject } from 'vitest';
@@ -45,10 +45,18 @@ export function sharedConversions(
 ): ConvertUpload & { hits: number } {
   const reuse = async (request: ConvertRequest, concurrency: number): Promise<ConvertedUpload> => {
     const dir = path.join(cacheDir, await keyOf(request));
-    const stored = await readFile(path.join(dir, 'result.json'), 'utf8').then(
-      (text) => JSON.parse(text) as Stored,
-      () => null,
-    );
+    let stored = await storedAt(dir);
+    // The first file of each Vitest worker often uploads the pilot at the same moment: one converts,
+    // the others wait for its entry instead of converting the same bytes alongside it.
+    let converting = false;
+    if (!stored) {
+      await mkdir(cacheDir, { recursive: true });
+      converting = await mkdir(`${dir}.converting`).then(
+        () => true,
+        () => false,
+      );
+      if (!converting) stored = await awaitEntry(dir);
+    }
     if (stored) {
       reuse.hits++;
       await mkdir(request.outDir, { recursive: true });
@@ -61,6 +69,13 @@ export function sharedConversions(
       );
       return { ...stored.result, datasets };
     }
+    try {
+      return await convertAndKeep(request, concurrency, dir);
+    } finally {
+      if (converting) await rm(`${dir}.converting`, { recursive: true, force: true });
+    }
+  };
+  const convertAndKeep = async (request: ConvertRequest, concurrency: number, dir: string) => {
     const result = await convert(request, concurrency);
     // Written aside, then renamed: a reader sees a whole entry or none; of two writers, one wins.
     const temp = path.join(cacheDir, `.${randomUUID()}`);
@@ -80,4 +95,31 @@ export function sharedConversions(
   };
   reuse.hits = 0;
   return reuse;
+}
+
+async function storedAt(dir: string): Promise<Stored | null> {
+  return readFile(path.join(dir, 'result.json'), 'utf8').then(
+    (text) => JSON.parse(text) as Stored,
+    () => null,
+  );
+}
+
+/**
+ * Another conversion of the same bytes is under way (its `.converting` folder exists): its entry
+ * once written, or null when it failed (nothing is kept) or has not finished within two minutes
+ * (a process that died mid-way), and this one converts by itself.
+ */
+async function awaitEntry(dir: string): Promise<Stored | null> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const stored = await storedAt(dir);
+    if (stored) return stored;
+    const busy = await stat(`${dir}.converting`).then(
+      () => true,
+      () => false,
+    );
+    if (!busy) return storedAt(dir);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return null;
 }

@@ -1,11 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Dashboard, WidgetDataResponse } from '@cdp/contracts';
-import { buildZip, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../test/harness.ts';
-import { datasetFile } from '../lib/study-folders.ts';
+import type { Session, TestApp } from '../../test/harness.ts';
+import { pilotStudy } from '../../test/pilot-study.ts';
+import { parquetSql } from '../../test/stored-datasets.ts';
 
 /*
  * The Enrollment page's trend on the CDISC pilot SDTM DM, uploaded as a user would: the actual
@@ -13,7 +10,6 @@ import { datasetFile } from '../lib/study-folders.ts';
  * settings computed here by day counts. Without a plan the widget claims none.
  */
 
-const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const WIDGET = 'enrollment-trend-detail';
 
 let t: TestApp;
@@ -37,49 +33,23 @@ const column = (data: WidgetDataResponse, name: string) => {
 };
 
 beforeAll(async () => {
-  t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
-  studyId = tenant.study.id;
-  manager = await tenant.as('study_manager');
-  const zip = buildZip([
-    { name: 'dm.xpt', data: await readFile(path.join(SDTM, 'dm.xpt')) },
-    { name: 'ds.xpt', data: await readFile(path.join(SDTM, 'ds.xpt')) },
-  ]);
-  const upload = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('sdtm.zip', zip),
-  });
-  expect(upload.statusCode, upload.body).toBe(201);
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Pilot', templateId: 'clinical-study-overview' },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  dashboard = created.json().data;
+  // Its own study: the test sets the study's enrollment plan.
+  const pilot = await pilotStudy({ own: true, files: ['dm.xpt', 'ds.xpt'] });
+  ({ t, studyId, manager } = pilot);
+  dashboard = await pilot.dashboard('Pilot', { templateId: 'clinical-study-overview' });
   const widget = dashboard.document.pages.flatMap((p) => Object.entries(p.widgets)).find(([id]) => id === WIDGET)?.[1];
   const date = widget?.data.mapping.enrollment_date;
   expect(date).toBe('RFSTDTC');
 
   // Subjects by month of RFSTDTC (full dates only), from the stored Parquet by the test's own DuckDB.
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1 and d.name = 'DM'`,
-    [studyId],
-  );
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const file = datasetFile(t.ctx.config.dataDir, rows[0], rows[0].label);
-  const reader = await connection.runAndReadAll(
+  const duck = await parquetSql(pilot.files, ['DM']);
+  monthly = (await duck.sql(
     `select strftime(date_trunc('month', try_cast(substr(RFSTDTC, 1, 10) as date)), '%Y-%m-01') as m,
             count(distinct USUBJID)::integer
-       from read_parquet('${file}') where try_cast(substr(RFSTDTC, 1, 10) as date) is not null
+       from dm where try_cast(substr(RFSTDTC, 1, 10) as date) is not null
       group by m order by m`,
-  );
-  monthly = reader.getRowsJson() as [string, number][];
-  connection.closeSync();
-  instance.closeSync();
+  )) as [string, number][];
+  duck.close();
 });
 afterAll(() => t?.close());
 

@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Dashboard, SubjectListing, WidgetDataResponse } from '@cdp/contracts';
-import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { hasSharedData } from '@cdp/formats/testing';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import type { Session, TestApp } from '../../../test/harness.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 import { runJob } from '../../jobs/run-job.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
 
 /*
  * The AE explorer's on-widget filters (seriousness, severity, relatedness, outcome) through the
@@ -17,7 +15,6 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * Population as the template maps it on SDTM: treated subjects (RFXSTDTC present) by DM.ARM.
  */
 
-const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const hasData = hasSharedData('the AE explorer filter tests', 'cdiscpilot01', 'sdtm-original', 'ae.xpt');
 
 let t: TestApp;
@@ -33,45 +30,10 @@ const TREATED = `NULLIF(trim(d.RFXSTDTC), '') IS NOT NULL AND d.ARM NOT IN ${EXC
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
-  studyId = tenant.study.id;
-  orgId = tenant.org.id;
-  manager = await tenant.as('study_manager');
-  const zip = buildZip(
-    await Promise.all(
-      ['dm.xpt', 'ae.xpt'].map(async (name) => ({ name, data: await readFile(path.join(SDTM, name)) })),
-    ),
-  );
-  const upload = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('pilot.zip', zip),
-  });
-  expect(upload.statusCode, upload.body).toBe(201);
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Safety', templateId: 'safety-review' },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  dashboard = created.json().data;
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1`,
-    [studyId],
-  );
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  for (const r of rows)
-    await connection.run(
-      `CREATE VIEW ${r.name.toLowerCase()} AS SELECT * FROM read_parquet('${datasetFile(t.ctx.config.dataDir, r, r.label)}')`,
-    );
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
-  sql = async (query) => (await connection.runAndReadAll(query)).getRowsJson() as unknown[][];
+  const pilot = await pilotStudy();
+  ({ t, studyId, orgId, manager } = pilot);
+  dashboard = await pilot.dashboard('Safety', { templateId: 'safety-review' });
+  ({ sql, close: closeDuck } = await parquetSql(pilot.files, ['DM', 'AE']));
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
 import type { Dashboard, SubjectListing, WidgetDataResponse } from '@cdp/contracts';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
+import { parquetSql, storedDatasetFiles } from '../../../test/stored-datasets.ts';
 import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
 /*
@@ -50,25 +49,9 @@ beforeAll(async () => {
   expect(created.statusCode, created.body).toBe(201);
   dashboard = created.json().data;
 
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1`,
-    [studyId],
-  );
-  const files = Object.fromEntries(rows.map((r) => [r.name, datasetFile(t.ctx.config.dataDir, r, r.label)]));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  for (const name of ['DM', 'AE', 'LB']) {
-    await connection.run(`CREATE VIEW ${name.toLowerCase()} AS SELECT * FROM read_parquet('${files[name]}')`);
-  }
-  sql = async (query) =>
-    ((await connection.runAndReadAll(query)).getRowsJson() as unknown[][]).map((row) =>
-      row.map((cell) => (typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : cell)),
-    );
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
+  ({ sql, close: closeDuck } = await parquetSql(await storedDatasetFiles(t, studyId), ['DM', 'AE', 'LB'], {
+    numbers: true,
+  }));
 });
 afterAll(async () => {
   closeDuck?.();

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dashboard } from '@cdp/contracts';
-import { buildZip, sharedData } from '@cdp/formats/testing';
+import { sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
 import { dashboardBaseTableBytes } from '../../lib/metrics.ts';
 import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
@@ -42,43 +42,34 @@ const studies: Array<{ name: string; id: string; session: Session; dashboards: D
 
 beforeAll(async () => {
   if (!hasData) return;
-  folding = await startTestApp({ dashboardQueryFold: true, dashboardBaseTableMb: 0 }, { reuseConversions: true });
+  const pilot = await pilotStudy({ config: { dashboardQueryFold: true, dashboardBaseTableMb: 0 } });
+  folding = pilot.t;
   // The same database and data folder: the other apps read the very files the first one stored.
   const dataDir = folding.ctx.config.dataDir;
   bases = await startTestApp({ dataDir, dashboardQueryFold: false, dashboardBaseTableMinRows: 1 });
   alone = await startTestApp({ dataDir, dashboardQueryFold: false, dashboardBaseTableMb: 0 });
-  for (const name of ['pilot SDTM', 'demo study']) {
-    const tenant = await folding.tenant();
-    const session = await tenant.as('study_manager');
-    if (name === 'pilot SDTM') {
-      const files = (await readdir(SDTM)).filter((f) => f.endsWith('.xpt'));
-      const zip = buildZip(
-        await Promise.all(files.map(async (file) => ({ name: file, data: await readFile(path.join(SDTM, file)) }))),
-      );
-      const res = await folding.request(session, {
-        method: 'POST',
-        url: `/api/studies/${tenant.study.id}/uploads`,
-        ...multipartFile('sdtm.zip', zip),
-      });
-      expect(res.statusCode, res.body).toBe(201);
-    } else {
-      await loadGeneratedVersion(
-        folding.ctx,
-        { id: tenant.study.id, orgId: tenant.org.id },
-        { subjects: 150, sites: 6, seed: 10, studyId: 'FOLD-10' },
-      );
-    }
+  const demo = await folding.tenant();
+  await loadGeneratedVersion(
+    folding.ctx,
+    { id: demo.study.id, orgId: demo.org.id },
+    { subjects: 150, sites: 6, seed: 10, studyId: 'FOLD-10' },
+  );
+  const targets = [
+    { name: 'pilot SDTM', id: pilot.studyId, session: pilot.manager },
+    { name: 'demo study', id: demo.study.id, session: await demo.as('study_manager') },
+  ];
+  for (const { name, id, session } of targets) {
     const dashboards: Dashboard[] = [];
     for (const templateId of TEMPLATES) {
       const created = await folding.request(session, {
         method: 'POST',
-        url: `/api/studies/${tenant.study.id}/dashboards`,
+        url: `/api/studies/${id}/dashboards`,
         payload: { name: templateId, templateId },
       });
       expect(created.statusCode, created.body).toBe(201);
       dashboards.push(created.json().data);
     }
-    studies.push({ name, id: tenant.study.id, session, dashboards });
+    studies.push({ name, id, session, dashboards });
   }
 }, 240_000);
 

@@ -1,11 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { LISTING_SUBJECT_IDS_MAX } from '@cdp/contracts';
-import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { buildZip, hasSharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
+import { multipartFile, type Session, type TestApp } from '../../../test/harness.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 
 /*
  * A subject listing's whole ordered list of subject ids (previous/next on the patient profile walk
@@ -14,7 +12,6 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * filter. A generated study of 5,100 subjects checks the 5,000-id cap.
  */
 
-const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const hasData = hasSharedData('the listing subject-id tests', 'cdiscpilot01', 'sdtm-original', 'dm.xpt');
 
 let t: TestApp;
@@ -64,28 +61,10 @@ async function allIds(query: Record<string, string>, limit: number): Promise<{ i
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
-  studyId = tenant.study.id;
-  manager = await tenant.as('study_manager');
-  dashboardId = await dashboardOn(manager, studyId, [
-    { name: 'dm.xpt', data: await readFile(path.join(SDTM, 'dm.xpt')) },
-  ]);
-  const { rows } = await t.admin.query(
-    `select d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1 and upper(d.name) = 'DM'`,
-    [studyId],
-  );
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  await connection.run(
-    `CREATE VIEW dm AS SELECT * FROM read_parquet('${datasetFile(t.ctx.config.dataDir, rows[0], rows[0].label)}')`,
-  );
-  sql = async (query) => (await connection.runAndReadAll(query)).getRowsJson() as unknown[][];
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
+  const pilot = await pilotStudy();
+  ({ t, studyId, manager } = pilot);
+  dashboardId = (await pilot.dashboard('Overview', { templateId: 'clinical-study-overview' })).id;
+  ({ sql, close: closeDuck } = await parquetSql(pilot.files, ['DM']));
 }, 240_000);
 
 afterAll(async () => {

@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dashboard, WidgetDataResponse, WidgetDefinition } from '@cdp/contracts';
 import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
+import { parquetSql, storedDatasetFiles } from '../../../test/stored-datasets.ts';
 
 /*
  * The clinical widgets on the CDISC pilot's ADaM (adam-tdf ADSL, ADAE and ADLBHY),
@@ -70,27 +69,9 @@ beforeAll(async () => {
   expect(created.statusCode, created.body).toBe(201);
   dashboard = created.json().data;
 
-  // The stored Parquet files, read by a DuckDB of the test's own.
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1`,
-    [studyId],
-  );
-  const files = Object.fromEntries(rows.map((r) => [r.name, datasetFile(t.ctx.config.dataDir, r, r.label)]));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  await connection.run(`CREATE VIEW adsl AS SELECT * FROM read_parquet('${files.ADSL}')`);
-  await connection.run(`CREATE VIEW adae AS SELECT * FROM read_parquet('${files.ADAE}')`);
-  await connection.run(`CREATE VIEW adlbhy AS SELECT * FROM read_parquet('${files.ADLBHY}')`);
-  // Counts come back as BIGINT (JSON strings): numbers here, so they compare with the API's.
-  sql = async (query) =>
-    ((await connection.runAndReadAll(query)).getRowsJson() as unknown[][]).map((row) =>
-      row.map((cell) => (typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : cell)),
-    );
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
+  // The stored Parquet files, read by a DuckDB of the test's own; counts (BIGINT) as numbers.
+  const files = await storedDatasetFiles(t, studyId);
+  ({ sql, close: closeDuck } = await parquetSql(files, ['ADSL', 'ADAE', 'ADLBHY'], { numbers: true }));
 });
 /** A template widget re-pointed at other data, drawn through the builder's preview. */
 async function preview(widgetId: string, data: WidgetDefinition['data']): Promise<WidgetDataResponse> {

@@ -1,11 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Dashboard, SubjectListing, WidgetDataResponse } from '@cdp/contracts';
-import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { hasSharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
+import type { Session, TestApp } from '../../../test/harness.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 
 /*
  * The Site monitoring template's key risk indicators on the CDISC pilot's original SDTM (17 sites),
@@ -15,7 +13,6 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * below: no widget, query-engine or mapping code is used for the expected numbers.
  */
 
-const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const hasData = hasSharedData('the site monitoring tests', 'cdiscpilot01', 'sdtm-original', 'dm.xpt');
 
 let t: TestApp;
@@ -59,47 +56,11 @@ function referenceScores(counts: Array<[number, number]>, binary: boolean): numb
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  tenant = await t.tenant();
-  studyId = tenant.study.id;
-  manager = await tenant.as('study_manager');
-  const files = (await readdir(SDTM)).filter((f) => f.endsWith('.xpt'));
-  const zip = buildZip(
-    await Promise.all(files.map(async (name) => ({ name, data: await readFile(path.join(SDTM, name)) }))),
-  );
-  const upload = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('sdtm.zip', zip),
-  });
-  expect(upload.statusCode, upload.body).toBe(201);
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Pilot site monitoring', templateId: 'site-monitoring' },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  dashboard = created.json().data;
-
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1`,
-    [studyId],
-  );
-  const stored = Object.fromEntries(rows.map((r) => [r.name, datasetFile(t.ctx.config.dataDir, r, r.label)]));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  for (const name of ['DM', 'DS', 'AE']) {
-    await connection.run(`CREATE VIEW ${name.toLowerCase()} AS SELECT * FROM read_parquet('${stored[name]}')`);
-  }
-  sql = async (query) =>
-    ((await connection.runAndReadAll(query)).getRowsJson() as unknown[][]).map((row) =>
-      row.map((cell) => (typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : cell)),
-    );
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
+  // Its own study: the tests raise review queries and classify USUBJID as PHI.
+  const pilot = await pilotStudy({ own: true });
+  ({ t, tenant, studyId, manager } = pilot);
+  dashboard = await pilot.dashboard('Pilot site monitoring', { templateId: 'site-monitoring' });
+  ({ sql, close: closeDuck } = await parquetSql(pilot.files, ['DM', 'DS', 'AE'], { numbers: true }));
 });
 afterAll(async () => {
   closeDuck?.();

@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dashboard } from '@cdp/contracts';
 import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { multipartFile, type Session, type TestApp } from '../../../test/harness.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
 import { BUILTIN_TEMPLATES } from '../../dashboards/templates/instantiate.ts';
 import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
@@ -16,7 +17,6 @@ import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
  */
 
 const TEMPLATES = ['site-monitoring', 'safety-review'].filter((id) => BUILTIN_TEMPLATES.some((t) => t.id === id));
-const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const ADAM = sharedData('cdiscpilot01', 'adam-tdf');
 const hasData =
   hasSharedData('the template tests', 'cdiscpilot01', 'sdtm-original', 'dm.xpt') &&
@@ -56,18 +56,13 @@ async function datasetsOf(studyId: string): Promise<{ datasets: Set<string>; col
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  for (const name of ['pilot SDTM', 'pilot ADaM', 'demo study']) {
+  const pilot = await pilotStudy();
+  t = pilot.t;
+  studies['pilot SDTM'] = { id: pilot.studyId, session: pilot.manager, ...(await datasetsOf(pilot.studyId)) };
+  for (const name of ['pilot ADaM', 'demo study']) {
     const tenant = await t.tenant();
     const session = await tenant.as('study_manager');
-    if (name === 'pilot SDTM')
-      await upload(
-        session,
-        tenant.study.id,
-        SDTM,
-        (await readdir(SDTM)).filter((f) => f.endsWith('.xpt')),
-      );
-    else if (name === 'pilot ADaM')
+    if (name === 'pilot ADaM')
       await upload(session, tenant.study.id, ADAM, ['adsl.xpt', 'adae.xpt', 'adlbhy.xpt', 'adtte.xpt']);
     else
       await loadGeneratedVersion(

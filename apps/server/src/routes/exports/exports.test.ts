@@ -1,18 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { WidgetDataResponse } from '@cdp/contracts';
-import { buildZip, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { sharedData } from '@cdp/formats/testing';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, TEST_PASSWORD, type TestApp } from '../../../test/harness.ts';
+import { type Session, TEST_PASSWORD, type TestApp } from '../../../test/harness.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 import { runJob } from '../../jobs/run-job.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
 
 /*
  * Dashboard exports of the Clinical Study Overview on the CDISC pilot's original SDTM, uploaded
@@ -74,47 +74,11 @@ async function exported(payload: Record<string, unknown>) {
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
-  studyId = tenant.study.id;
-  orgId = tenant.org.id;
-  manager = await tenant.as('study_manager');
-  auditor = await tenant.as('auditor');
-  const files = (await readdir(SDTM)).filter((f) => f.endsWith('.xpt'));
-  const zip = buildZip(
-    await Promise.all(files.map(async (name) => ({ name, data: await readFile(path.join(SDTM, name)) }))),
-  );
-  const upload = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('sdtm.zip', zip),
-  });
-  expect(upload.statusCode, upload.body).toBe(201);
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Pilot overview', templateId: 'clinical-study-overview' },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  dashboardId = created.json().data.id;
-
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1`,
-    [studyId],
-  );
-  const stored = Object.fromEntries(rows.map((r) => [r.name, datasetFile(t.ctx.config.dataDir, r, r.label)]));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  await connection.run(`CREATE VIEW dm AS SELECT * FROM read_parquet('${stored.DM}')`);
-  sql = async (query) =>
-    ((await connection.runAndReadAll(query)).getRowsJson() as unknown[][]).map((row) =>
-      row.map((cell) => (typeof cell === 'string' && /^\d+$/.test(cell) ? Number(cell) : cell)),
-    );
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
+  const pilot = await pilotStudy();
+  ({ t, studyId, orgId, manager } = pilot);
+  auditor = await pilot.tenant.as('auditor');
+  dashboardId = (await pilot.dashboard('Pilot overview', { templateId: 'clinical-study-overview' })).id;
+  ({ sql, close: closeDuck } = await parquetSql(pilot.files, ['DM'], { numbers: true }));
   out = await mkdtemp(path.join(os.tmpdir(), 'cdp-exports-'));
 });
 afterAll(async () => {

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildZip, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import type { Session, TestApp } from '../../../test/harness.ts';
+import { pilotStudy } from '../../../test/pilot-study.ts';
+import { parquetSql } from '../../../test/stored-datasets.ts';
 import { runJob } from '../../jobs/run-job.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
 
 /*
  * A long listing exported whole (issue 14: "tables are never cut off"): the pilot SDTM's AE
@@ -73,43 +73,15 @@ function printedRecords(text: string): string[] {
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
-  studyId = tenant.study.id;
-  orgId = tenant.org.id;
-  manager = await tenant.as('study_manager');
-  const files = (await readdir(SDTM)).filter((f) => ['dm.xpt', 'ae.xpt'].includes(f));
-  const zip = buildZip(
-    await Promise.all(files.map(async (name) => ({ name, data: await readFile(path.join(SDTM, name)) }))),
+  const pilot = await pilotStudy();
+  ({ t, studyId, orgId, manager } = pilot);
+  dashboardId = (await pilot.dashboard('AE listing', { document })).id;
+  const duck = await parquetSql(pilot.files, ['AE']);
+  const rows = await duck.sql(
+    `SELECT USUBJID || ' ' || CAST(CAST(AESEQ AS BIGINT) AS VARCHAR) FROM ae ORDER BY USUBJID, AESEQ`,
   );
-  const upload = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('sdtm.zip', zip),
-  });
-  expect(upload.statusCode, upload.body).toBe(201);
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'AE listing', document },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  dashboardId = created.json().data.id;
-
-  const { rows } = await t.admin.query(
-    `select d.name, d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id where d.study_id = $1 and d.name = 'AE'`,
-    [studyId],
-  );
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const ae = datasetFile(t.ctx.config.dataDir, rows[0], rows[0].label);
-  const result = await connection.runAndReadAll(
-    `SELECT USUBJID || ' ' || CAST(CAST(AESEQ AS BIGINT) AS VARCHAR) FROM read_parquet('${ae}') ORDER BY USUBJID, AESEQ`,
-  );
-  expected = (result.getRowsJson() as string[][]).map((r) => String(r[0]));
-  connection.closeSync();
-  instance.closeSync();
+  expected = rows.map((r) => String(r[0]));
+  duck.close();
   out = await mkdtemp(path.join(os.tmpdir(), 'cdp-listing-export-'));
 });
 afterAll(async () => {
