@@ -125,7 +125,7 @@ export async function startProbe(processes: ProbedProcess[], adminUrl: string): 
       const machineAfter = machineTicks();
       const self = process.cpuUsage(selfBefore);
       const machineBusyCores = (machineAfter.busy - machineBefore.busy) / TICKS_PER_SECOND / seconds;
-      const cores = (cpu: number) => Number((cpu / seconds).toFixed(2));
+      const cores = (cpu: number) => Number((cpu / seconds).toFixed(3));
 
       const perProcess: Record<string, unknown>[] = [];
       let ours = (self.user + self.system) / 1e6;

@@ -15,6 +15,7 @@ import { loadGeneratedVersion } from '../apps/server/src/seed/load-demo-data.ts'
 import { BUILT_MAIN, type CdpProcess, freePort, ROOT, runBuiltCdp, waitUntilReady } from '../scripts/cdp-process.ts';
 import { type ProbedProcess, startProbe } from './cluster-probes.ts';
 import { summarizeCpuProfiles } from './cpu-profile-summary.ts';
+import { treeCpuSeconds } from './process-cpu.ts';
 import { api } from './server.ts';
 
 /**
@@ -33,6 +34,8 @@ import { api } from './server.ts';
  *   BENCH_CLUSTER_BASELINE=<dir>   a checkout whose `npm run build:server` is the reference: its
  *                                  cluster and ours alternate (BENCH_CLUSTER_ROUNDS pairs, 1), same load
  *   BENCH_CLUSTER_SINGLE=0         leaves out the single `cdp start`
+ *   BENCH_CLUSTER_ROUTE_COST=N     before the load, N requests of each route one at a time through the
+ *                                  first API: its CPU (and PostgreSQL's) per request, by route
  *   BENCH_CLUSTER_PROFILE=1        CPU-profiles the API processes (--cpu-prof) and prints where their
  *                                  main thread spent it
  */
@@ -49,6 +52,7 @@ const BASELINE_MAIN = process.env.BENCH_CLUSTER_BASELINE
 const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 1);
 const WITH_SINGLE = process.env.BENCH_CLUSTER_SINGLE !== '0';
 const PROFILE = process.env.BENCH_CLUSTER_PROFILE === '1';
+const ROUTE_COST_REQUESTS = Number(process.env.BENCH_CLUSTER_ROUTE_COST ?? 0);
 const SUBJECTS = 300;
 const PASSWORD = 'Bench-Cluster-Password-2026';
 const JOB_DRAIN_MS = 180_000;
@@ -387,7 +391,19 @@ async function load(installation: Installation, orgs: Org[]) {
       ...(action.budgetMs === null ? {} : { budgetP95Ms: action.budgetMs, withinBudget: p95 < action.budgetMs }),
     };
   }
-  return { routes, jobs, jobErrors, breakdown };
+  // CPU per request hardly depends on the machine's other load: the demand side of item 3 (issue 18).
+  const served = [...latencies.values()].reduce((sum, l) => sum + l.length, 0);
+  const processes = breakdown.processes as { role: string; cores: number }[];
+  const cpuOf = (role: string) =>
+    processes.filter((p) => p.role.startsWith(role)).reduce((sum, p) => sum + p.cores, 0) *
+    (breakdown.seconds as number);
+  const demand = {
+    requestsServed: served,
+    requestsPerSecond: Number((served / (breakdown.seconds as number)).toFixed(1)),
+    apiCpuMsPerRequest: served === 0 ? null : Math.round(((cpuOf('api') + cpuOf('cdp start')) * 1000) / served),
+    workerCpuSecondsPerJob: jobs.length === 0 ? null : Number((cpuOf('worker') / jobs.length).toFixed(2)),
+  };
+  return { routes, jobs, jobErrors, breakdown: { ...breakdown, demand } };
 }
 
 /** Waits for every queued job, then checks each ran exactly once (one job row, one output version). */
@@ -458,6 +474,35 @@ async function settle(installation: Installation, jobs: JobRecord[]) {
   }
 }
 
+/**
+ * CPU per request by route, measured with nothing else of ours running: one request at a time
+ * through the first API process. CPU time, unlike latency, hardly depends on the machine's other
+ * load, so this is the demand side: ms of CPU per request × requests per second against the cores.
+ */
+async function routeCost(installation: Installation, orgs: Org[], count: number) {
+  const api = installation.probed.find((p) => p.role === 'api 1' || p.role === 'cdp start');
+  const postgres = installation.probed.find((p) => p.role === 'postgresql');
+  const base = installation.urls[0] as string;
+  const org = orgs[0] as Org;
+  const out: Record<string, unknown> = {};
+  for (const action of ACTIONS) {
+    const n = action.route === 'POST …/uploads' ? Math.max(1, Math.round(count / 10)) : count;
+    const before = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await request(base, org, org.tokens[i % org.tokens.length] as string, action.route);
+    const wallMs = (performance.now() - started) / n;
+    const after = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
+    const perRequest = (i: number) => Math.round((((after[i] ?? 0) - (before[i] ?? 0)) * 1000 * 10) / n) / 10;
+    out[action.route] = {
+      requests: n,
+      apiCpuMs: perRequest(0),
+      ...(postgres ? { postgresCpuMs: perRequest(1) } : {}),
+      wallMs: Math.round(wallMs),
+    };
+  }
+  return out;
+}
+
 async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = BUILT_MAIN) {
   const root = await mkdtemp(path.join(os.tmpdir(), `cdp-bench-${kind}-`));
   await chmod(root, 0o755);
@@ -465,6 +510,7 @@ async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = B
   let stopped = false;
   try {
     const orgs = await prepare(installation, usersPerOrg);
+    const cpuPerRequest = ROUTE_COST_REQUESTS > 0 ? await routeCost(installation, orgs, ROUTE_COST_REQUESTS) : null;
     const loadAverageBefore = Number((os.loadavg()[0] ?? 0).toFixed(1));
     const { routes, jobs, jobErrors, breakdown } = await load(installation, orgs);
     const loadAverageAfter = Number((os.loadavg()[0] ?? 0).toFixed(1));
@@ -478,6 +524,7 @@ async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = B
       usersPerOrganization: usersPerOrg,
       loadAverage1m: { before: loadAverageBefore, after: loadAverageAfter },
       routes,
+      ...(cpuPerRequest ? { cpuPerRequestAlone: cpuPerRequest } : {}),
       jobs: { ...settled, queueErrors: jobErrors.slice(0, 5) },
       whereTheTimeGoes: breakdown,
       ...(installation.profileDir ? { apiMainThreadProfile: await summarizeCpuProfiles(installation.profileDir) } : {}),
