@@ -12,7 +12,10 @@ import { loadConfig } from '../apps/server/src/config.ts';
 import { startEmbeddedPostgres } from '../apps/server/src/lib/embedded-postgres.ts';
 import { createLogger } from '../apps/server/src/lib/logger.ts';
 import { loadGeneratedVersion } from '../apps/server/src/seed/load-demo-data.ts';
-import { type CdpProcess, freePort, ROOT, runBuiltCdp, waitUntilReady } from '../scripts/cdp-process.ts';
+import { BUILT_MAIN, type CdpProcess, freePort, ROOT, runBuiltCdp, waitUntilReady } from '../scripts/cdp-process.ts';
+import { type ProbedProcess, startProbe } from './cluster-probes.ts';
+import { summarizeCpuProfiles } from './cpu-profile-summary.ts';
+import { treeCpuSeconds } from './process-cpu.ts';
 import { api } from './server.ts';
 
 /**
@@ -23,6 +26,18 @@ import { api } from './server.ts';
  * seconds (60 by default), while a pipeline run and a PDF export are queued every
  * BENCH_JOB_INTERVAL seconds. Reports p50/p95/p99 and errors per route, and each job's outcome and
  * latency, checked for lost and duplicate runs.
+ *
+ * Where the time goes (cluster-probes.ts): CPU per process and of the whole machine over the load,
+ * each API process's event-loop delay, pool waits and server-side latency from its /metrics, and
+ * PostgreSQL's backends sampled (running, waiting on a lock).
+ *   BENCH_CLUSTER_USERS=10,20,40   a sweep: the cluster at each load (users per organization)
+ *   BENCH_CLUSTER_BASELINE=<dir>   a checkout whose `npm run build:server` is the reference: its
+ *                                  cluster and ours alternate (BENCH_CLUSTER_ROUNDS pairs, 1), same load
+ *   BENCH_CLUSTER_SINGLE=0         leaves out the single `cdp start`
+ *   BENCH_CLUSTER_ROUTE_COST=N     before the load, N requests of each route one at a time through the
+ *                                  first API: its CPU (and PostgreSQL's) per request, by route
+ *   BENCH_CLUSTER_PROFILE=1        CPU-profiles the API processes (--cpu-prof) and prints where their
+ *                                  main thread spent it
  */
 
 const run = promisify(execFile);
@@ -30,7 +45,14 @@ const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 60);
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 500);
 const JOB_INTERVAL_SECONDS = Number(process.env.BENCH_JOB_INTERVAL ?? 5);
 const ORGS = 3;
-const USERS_PER_ORG = Number(process.env.BENCH_CLUSTER_USERS ?? 40);
+const USER_SWEEP = (process.env.BENCH_CLUSTER_USERS ?? '40').split(',').map((n) => Number(n.trim()));
+const BASELINE_MAIN = process.env.BENCH_CLUSTER_BASELINE
+  ? path.resolve(process.env.BENCH_CLUSTER_BASELINE, 'apps/server/dist/main.js')
+  : null;
+const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 1);
+const WITH_SINGLE = process.env.BENCH_CLUSTER_SINGLE !== '0';
+const PROFILE = process.env.BENCH_CLUSTER_PROFILE === '1';
+const ROUTE_COST_REQUESTS = Number(process.env.BENCH_CLUSTER_ROUTE_COST ?? 0);
 const SUBJECTS = 300;
 const PASSWORD = 'Bench-Cluster-Password-2026';
 const JOB_DRAIN_MS = 180_000;
@@ -57,6 +79,10 @@ interface Org {
 
 interface Installation {
   name: string;
+  /** processes whose CPU (and /metrics) the probe reads */
+  probed: ProbedProcess[];
+  /** where the API processes write their CPU profiles (BENCH_CLUSTER_PROFILE) */
+  profileDir?: string;
   /** API base URLs the load spreads over (a load balancer's round robin). */
   urls: string[];
   adminUrl: string;
@@ -81,7 +107,12 @@ const BASE_ENV = {
   LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
 };
 
-async function cluster(root: string): Promise<Installation> {
+/** The postmaster's process id, from the first line of its data folder's postmaster.pid. */
+async function postmasterPid(pgDir: string): Promise<number> {
+  return Number((await readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+}
+
+async function cluster(root: string, main: string): Promise<Installation> {
   const postgres = await startEmbeddedPostgres({
     dir: path.join(root, 'pg'),
     port: await freePort(),
@@ -95,24 +126,37 @@ async function cluster(root: string): Promise<Installation> {
     DATABASE_APP_PASSWORD: appPassword,
     DATA_DIR: path.join(root, 'data'),
   };
-  const migrate = runBuiltCdp('migrate', env);
+  const migrate = runBuiltCdp('migrate', env, [], { main });
   if ((await migrate.exited) !== 0) throw new Error(`cdp migrate failed:\n${migrate.output()}`);
-  const seeded = runBuiltCdp('seed', env);
+  const seeded = runBuiltCdp('seed', env, [], { main });
   if ((await seeded.exited) !== 0) throw new Error(`cdp seed failed:\n${seeded.output()}`);
   const processes: CdpProcess[] = [];
   const urls: string[] = [];
+  const probed: ProbedProcess[] = [];
+  const profileDir = PROFILE ? path.join(root, 'profiles') : undefined;
   for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    processes.push(runBuiltCdp('api', { ...env, PORT: String(port) }));
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    processes.push(
+      runBuiltCdp('api', { ...env, PORT: String(port), METRICS_PORT: String(metricsPort) }, [], { main, nodeArgs }),
+    );
     urls.push(`http://127.0.0.1:${port}`);
+    probed.push({ role: `api ${i + 1}`, pid: processes.at(-1)?.child.pid ?? 0, metricsUrl: metricsAt(metricsPort) });
   }
-  for (let i = 0; i < 2; i++) processes.push(runBuiltCdp('worker', env));
+  for (let i = 0; i < 2; i++) {
+    const metricsPort = await freePort();
+    processes.push(runBuiltCdp('worker', { ...env, METRICS_PORT: String(metricsPort) }, [], { main }));
+    probed.push({ role: `worker ${i + 1}`, pid: processes.at(-1)?.child.pid ?? 0, metricsUrl: metricsAt(metricsPort) });
+  }
   for (const [i, url] of urls.entries()) await waitUntilReady(url, processes[i] as CdpProcess, 180_000);
+  probed.push({ role: 'postgresql', pid: await postmasterPid(path.join(root, 'pg')) });
   const appUrl = new URL(postgres.adminUrl);
   appUrl.username = 'cdp_app';
   appUrl.password = appPassword;
   return {
     name: 'cluster: 2 × cdp api + 2 × cdp worker, one PostgreSQL',
+    probed,
+    ...(profileDir ? { profileDir } : {}),
     urls,
     adminUrl: postgres.adminUrl,
     appUrl: appUrl.toString(),
@@ -124,20 +168,32 @@ async function cluster(root: string): Promise<Installation> {
   };
 }
 
-async function single(root: string): Promise<Installation> {
+function metricsAt(port: number): string {
+  return `http://127.0.0.1:${port}/metrics`;
+}
+
+async function single(root: string, main: string): Promise<Installation> {
   const dataDir = path.join(root, 'data');
-  const [port, pgPort] = [await freePort(), await freePort()];
-  const cdp = runBuiltCdp('start', {
-    ...BASE_ENV,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    EMBEDDED_PG_PORT: String(pgPort),
-  });
+  const [port, pgPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const cdp = runBuiltCdp(
+    'start',
+    {
+      ...BASE_ENV,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_PG_PORT: String(pgPort),
+      METRICS_PORT: String(metricsPort),
+    },
+    [],
+    { main },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, cdp, 180_000);
   const secrets = JSON.parse(await readFile(path.join(dataDir, 'secrets.json'), 'utf8'));
   return {
     name: 'single: one cdp start (embedded PostgreSQL)',
+    // Its tree holds the embedded PostgreSQL: "child processes" below.
+    probed: [{ role: 'cdp start', pid: cdp.child.pid ?? 0, metricsUrl: metricsAt(metricsPort) }],
     urls: [url],
     adminUrl: `postgres://postgres:${encodeURIComponent(secrets.pgSuperPassword)}@127.0.0.1:${pgPort}/cdp`,
     appUrl: `postgres://cdp_app:${encodeURIComponent(secrets.appDbPassword)}@127.0.0.1:${pgPort}/cdp`,
@@ -149,7 +205,7 @@ async function single(root: string): Promise<Installation> {
 }
 
 /** Three organizations, each a 300-subject study with a version, an Overview dashboard, a pipeline and 40 people. */
-async function prepare(installation: Installation): Promise<Org[]> {
+async function prepare(installation: Installation, usersPerOrg: number): Promise<Org[]> {
   const database: Database = createDatabase({ connectionString: installation.appUrl, max: 4 });
   const ctx = {
     config: loadConfig({ DATA_DIR: installation.dataDir, LOG_LEVEL: 'silent' }),
@@ -171,7 +227,7 @@ async function prepare(installation: Installation): Promise<Org[]> {
         studyId: study.code,
       });
       const tokens: string[] = [];
-      for (let u = 0; u < USERS_PER_ORG; u++) {
+      for (let u = 0; u < usersPerOrg; u++) {
         const user = await buildUser(database, { orgId: org.id, role: 'study_manager', passwordHash });
         const login = await api<{ accessToken: string }>(`${base}/api/auth/login`, null, 'POST', {
           email: user.email,
@@ -264,6 +320,7 @@ interface JobRecord {
 }
 
 async function load(installation: Installation, orgs: Org[]) {
+  const probe = await startProbe(installation.probed, installation.adminUrl);
   const latencies = new Map<Route, number[]>(ACTIONS.map((a) => [a.route, []]));
   const errors = new Map<Route, Record<string, number>>();
   const deadline = Date.now() + DURATION_SECONDS * 1000;
@@ -319,6 +376,7 @@ async function load(installation: Installation, orgs: Org[]) {
   };
 
   await Promise.all([...orgs.flatMap((org) => org.tokens.map((token) => user(org, token))), queueJobs()]);
+  const breakdown = await probe.finish();
 
   const routes: Record<string, unknown> = {};
   for (const action of ACTIONS) {
@@ -333,7 +391,19 @@ async function load(installation: Installation, orgs: Org[]) {
       ...(action.budgetMs === null ? {} : { budgetP95Ms: action.budgetMs, withinBudget: p95 < action.budgetMs }),
     };
   }
-  return { routes, jobs, jobErrors };
+  // CPU per request hardly depends on the machine's other load: the demand side of item 3 (issue 18).
+  const served = [...latencies.values()].reduce((sum, l) => sum + l.length, 0);
+  const processes = breakdown.processes as { role: string; cores: number }[];
+  const cpuOf = (role: string) =>
+    processes.filter((p) => p.role.startsWith(role)).reduce((sum, p) => sum + p.cores, 0) *
+    (breakdown.seconds as number);
+  const demand = {
+    requestsServed: served,
+    requestsPerSecond: Number((served / (breakdown.seconds as number)).toFixed(1)),
+    apiCpuMsPerRequest: served === 0 ? null : Math.round(((cpuOf('api') + cpuOf('cdp start')) * 1000) / served),
+    workerCpuSecondsPerJob: jobs.length === 0 ? null : Number((cpuOf('worker') / jobs.length).toFixed(2)),
+  };
+  return { routes, jobs, jobErrors, breakdown: { ...breakdown, demand } };
 }
 
 /** Waits for every queued job, then checks each ran exactly once (one job row, one output version). */
@@ -404,37 +474,86 @@ async function settle(installation: Installation, jobs: JobRecord[]) {
   }
 }
 
-async function measure(kind: 'cluster' | 'single') {
+/**
+ * CPU per request by route, measured with nothing else of ours running: one request at a time
+ * through the first API process. CPU time, unlike latency, hardly depends on the machine's other
+ * load, so this is the demand side: ms of CPU per request × requests per second against the cores.
+ */
+async function routeCost(installation: Installation, orgs: Org[], count: number) {
+  const api = installation.probed.find((p) => p.role === 'api 1' || p.role === 'cdp start');
+  const postgres = installation.probed.find((p) => p.role === 'postgresql');
+  const base = installation.urls[0] as string;
+  const org = orgs[0] as Org;
+  const out: Record<string, unknown> = {};
+  for (const action of ACTIONS) {
+    const n = action.route === 'POST …/uploads' ? Math.max(1, Math.round(count / 10)) : count;
+    const before = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await request(base, org, org.tokens[i % org.tokens.length] as string, action.route);
+    const wallMs = (performance.now() - started) / n;
+    const after = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
+    const perRequest = (i: number) => Math.round((((after[i] ?? 0) - (before[i] ?? 0)) * 1000 * 10) / n) / 10;
+    out[action.route] = {
+      requests: n,
+      apiCpuMs: perRequest(0),
+      ...(postgres ? { postgresCpuMs: perRequest(1) } : {}),
+      wallMs: Math.round(wallMs),
+    };
+  }
+  return out;
+}
+
+async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = BUILT_MAIN) {
   const root = await mkdtemp(path.join(os.tmpdir(), `cdp-bench-${kind}-`));
   await chmod(root, 0o755);
-  const installation = kind === 'cluster' ? await cluster(root) : await single(root);
+  const installation = kind === 'cluster' ? await cluster(root, main) : await single(root, main);
+  let stopped = false;
   try {
-    const orgs = await prepare(installation);
+    const orgs = await prepare(installation, usersPerOrg);
+    const cpuPerRequest = ROUTE_COST_REQUESTS > 0 ? await routeCost(installation, orgs, ROUTE_COST_REQUESTS) : null;
     const loadAverageBefore = Number((os.loadavg()[0] ?? 0).toFixed(1));
-    const { routes, jobs, jobErrors } = await load(installation, orgs);
+    const { routes, jobs, jobErrors, breakdown } = await load(installation, orgs);
     const loadAverageAfter = Number((os.loadavg()[0] ?? 0).toFixed(1));
+    const settled = await settle(installation, jobs);
+    // The profiles are written when the processes exit.
+    await installation.stop();
+    stopped = true;
     return {
       installation: installation.name,
+      build: main === BUILT_MAIN ? 'this checkout' : main,
+      usersPerOrganization: usersPerOrg,
       loadAverage1m: { before: loadAverageBefore, after: loadAverageAfter },
       routes,
-      jobs: { ...(await settle(installation, jobs)), queueErrors: jobErrors.slice(0, 5) },
+      ...(cpuPerRequest ? { cpuPerRequestAlone: cpuPerRequest } : {}),
+      jobs: { ...settled, queueErrors: jobErrors.slice(0, 5) },
+      whereTheTimeGoes: breakdown,
+      ...(installation.profileDir ? { apiMainThreadProfile: await summarizeCpuProfiles(installation.profileDir) } : {}),
     };
   } finally {
-    await installation.stop();
+    if (!stopped) await installation.stop();
     await rm(root, { recursive: true, force: true });
   }
 }
 
 export async function benchCluster() {
   await run(process.execPath, [path.join(ROOT, 'scripts/build-server.mjs')], { cwd: ROOT });
-  // One after the other, so each has the machine to itself; the same load, the same build.
-  const clusterResult = await measure('cluster');
-  const singleResult = await measure('single');
+  // One after the other, so each has the machine to itself; the same load.
+  const runs: Record<string, unknown>[] = [];
+  for (const users of USER_SWEEP) {
+    if (BASELINE_MAIN) {
+      // Ours and the reference alternate (ABAB…), so a change in the machine's other load falls on both.
+      for (let round = 0; round < ROUNDS; round++) {
+        runs.push({ label: `ours, round ${round + 1}`, ...(await measure('cluster', users)) });
+        runs.push({ label: `baseline, round ${round + 1}`, ...(await measure('cluster', users, BASELINE_MAIN)) });
+      }
+    } else runs.push({ label: 'cluster', ...(await measure('cluster', users)) });
+  }
+  const single = WITH_SINGLE ? await measure('single', USER_SWEEP.at(-1) ?? 40) : null;
   return {
-    benchmark: `${ORGS} organizations × ${USERS_PER_ORG} users (think ${THINK_MS} ms), ${DURATION_SECONDS} s, a pipeline run and a PDF export every ${JOB_INTERVAL_SECONDS} s`,
+    benchmark: `${ORGS} organizations × ${USER_SWEEP.join(' / ')} users (think ${THINK_MS} ms), ${DURATION_SECONDS} s, a pipeline run and a PDF export every ${JOB_INTERVAL_SECONDS} s`,
     cpus: os.availableParallelism(),
-    cluster: clusterResult,
-    single: singleResult,
+    cluster: runs.length === 1 ? runs[0] : runs,
+    ...(single ? { single } : {}),
     targets: '0 errors; p95 < 100 ms metadata, < 500 ms widget data; no job lost or run twice',
   };
 }

@@ -45,9 +45,17 @@ export function runCdp(
   return spawnCdp([...nodeArgs, '--import', 'tsx', MAIN, mode, ...args], env);
 }
 
-/** Runs the production build, `node apps/server/dist/main.js <mode> [args]`, as an operator would. */
-export function runBuiltCdp(mode: string, env: Record<string, string>, args: string[] = []): CdpProcess {
-  return spawnCdp([BUILT_MAIN, mode, ...args], env);
+/**
+ * Runs the production build, `node apps/server/dist/main.js <mode> [args]`, as an operator would.
+ * `main` names another build's entry (a benchmark's baseline); `nodeArgs` go before it.
+ */
+export function runBuiltCdp(
+  mode: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  options: { main?: string; nodeArgs?: string[] } = {},
+): CdpProcess {
+  return spawnCdp([...(options.nodeArgs ?? []), options.main ?? BUILT_MAIN, mode, ...args], env);
 }
 
 function spawnCdp(args: string[], env: Record<string, string>): CdpProcess {

@@ -58,6 +58,12 @@ const Env = z.object({
     .int()
     .min(1024)
     .default(8 * 1024 ** 3),
+  /**
+   * Nice value (0–19) of background CPU work: every thread of a `cdp worker`, and the upload
+   * conversion threads of `cdp api` and `cdp start`, so requests get a core first on a busy
+   * machine. 0 runs them at the request handlers' priority.
+   */
+  BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Uploads converted at once per API process; later ones wait their turn. */
   CONVERSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** DuckDB's memory limit per conversion and for dataset queries; work beyond it spills to disk. */
@@ -224,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     zipMaxUncompressedBytes: e.ZIP_MAX_UNCOMPRESSED_BYTES,
     duckdbMemoryLimit: e.DUCKDB_MEMORY_LIMIT,
     conversionConcurrency: e.CONVERSION_CONCURRENCY,
+    backgroundNice: e.BACKGROUND_NICE,
     dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     exportRetentionHours: e.EXPORT_RETENTION_HOURS,

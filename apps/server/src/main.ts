@@ -9,15 +9,17 @@ import { rotateMasterKey } from './cli/keys-rotate.ts';
 import { EMBEDDED_MODES, SERVER_MODES, type ServerMode } from './cli/modes.ts';
 import { rotateDataSourceSecrets } from './cli/secrets-rotate.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
+import { setConversionThreadNice } from './ingest/convert-in-worker.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
 import { createLogger } from './lib/logger.ts';
-import { watchDatabase } from './lib/metrics.ts';
+import { dbPoolWaitSeconds, watchDatabase } from './lib/metrics.ts';
 import { startMetricsServer } from './lib/metrics-server.ts';
 import { withMigrationLock } from './lib/migration-lock.ts';
+import { lowerProcessPriority } from './lib/process-priority.ts';
 import { holdRunLock, RUN_ID } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
@@ -182,6 +184,12 @@ async function main(): Promise<void> {
     mode === 'start'
       ? createLogger(config.logLevel, 'human')
       : createLogger(config.logLevel, 'json').child({ role: mode, run: RUN_ID });
+  // Background CPU work yields to request handling on a shared machine (lib/process-priority.ts):
+  // a worker's jobs as a whole, and every role's upload conversion threads.
+  setConversionThreadNice(config.backgroundNice);
+  if (mode === 'worker' && config.backgroundNice > 0 && lowerProcessPriority(config.backgroundNice) === 0) {
+    log.warn(`BACKGROUND_NICE=${config.backgroundNice}: the system refused to lower this worker's priority`);
+  }
   const cleanups: (() => Promise<void> | void)[] = [];
   const cleanup = async () => {
     for (const step of cleanups.reverse()) {
@@ -254,6 +262,7 @@ async function main(): Promise<void> {
       connectionString: connections.appUrl,
       max: config.databasePoolSize,
       applicationName: `cdp-${mode}`,
+      onConnectionWait: (seconds) => dbPoolWaitSeconds.observe(seconds),
     });
     cleanups.push(() => database.close());
     watchDatabase(database.pool);

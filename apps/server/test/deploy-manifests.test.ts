@@ -90,6 +90,7 @@ describe('deploy/compose.yaml and deploy/Caddyfile', () => {
         command?: string[];
         environment?: Record<string, string>;
         volumes?: string[];
+        cpu_shares?: number;
       }
     >;
   };
@@ -112,6 +113,14 @@ describe('deploy/compose.yaml and deploy/Caddyfile', () => {
       const dataDir = service.environment?.DATA_DIR;
       expect(service.volumes, name).toEqual([`cdp-data:${dataDir}`]);
       if (service.command?.[0] === 'worker') expect(service.build?.target).toBe('worker');
+    }
+  });
+
+  it('gives the workers a smaller CPU weight than the APIs, so requests get a busy host first', () => {
+    for (const [name, service] of cdpServices) {
+      const weight = service.cpu_shares ?? 1024;
+      if (service.command?.[0] === 'worker') expect(weight, name).toBeLessThan(1024);
+      else expect(weight, name).toBe(1024);
     }
   });
 

@@ -75,6 +75,11 @@ export interface DatabaseOptions {
   max?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Told how long each transaction waited for a pooled connection (seconds): a pool too small for
+   * the process's concurrency shows here first (the `cdp_db_pool_wait_seconds` metric).
+   */
+  onConnectionWait?: (seconds: number) => void;
 }
 
 export function createDatabase(options: DatabaseOptions): Database {
@@ -89,6 +94,14 @@ export function createDatabase(options: DatabaseOptions): Database {
   // A dropped idle connection is not a reason to crash the process; the next query reconnects.
   pool.on('error', () => {});
 
+  const connect = async (): Promise<pg.PoolClient> => {
+    if (!options.onConnectionWait) return pool.connect();
+    const started = performance.now();
+    const client = await pool.connect();
+    options.onConnectionWait((performance.now() - started) / 1000);
+    return client;
+  };
+
   // One drizzle handle per pooled connection, made once.
   const handles = new WeakMap<pg.PoolClient, Db>();
 
@@ -100,7 +113,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     if (setting === 'app.org_id' ? !isUuid(value) : value !== 'on') {
       throw new Error(`invalid tenant context ${JSON.stringify(value)}`);
     }
-    const client = await pool.connect();
+    const client = await connect();
     // Set when the connection itself may be unusable; the pool then drops it instead of reusing it.
     let discard: Error | undefined;
     try {
@@ -152,7 +165,7 @@ export function createDatabase(options: DatabaseOptions): Database {
       ...statements.map(inline),
       'commit',
     ].join(';\n');
-    const client = await pool.connect();
+    const client = await connect();
     let discard: Error | undefined;
     try {
       const results = (await client.query({ text, types: DRIVER_TYPES })) as unknown as pg.QueryResult<RawRow>[];

@@ -23,6 +23,19 @@ const WORKER_ENTRY = process.env.CDP_BUNDLED
   ? new URL('./convert-worker.mjs', import.meta.url)
   : new URL('./worker-bootstrap.mjs', import.meta.url);
 
+/**
+ * Nice value of the conversion threads (BACKGROUND_NICE, set by `cdp` at start): a conversion is
+ * seconds of CPU that nobody but its uploader waits for, and on a busy machine it must not take a
+ * core from the requests of every other user. The thread lowers its own priority as it starts;
+ * the Parquet encoder thread it may start inherits it. libuv's pool (DuckDB's queries) is not
+ * touched: it is started, at the process's priority, long before the first upload.
+ */
+let threadNice = 10;
+
+export function setConversionThreadNice(nice: number): void {
+  threadNice = nice;
+}
+
 /** JavaScript heap a conversion may use; DuckDB's own memory is limited separately (DUCKDB_MEMORY_LIMIT). */
 const WORKER_HEAP_MB = 768;
 
@@ -84,7 +97,7 @@ let nextRequest = 0;
 
 function startWorker(): Worker {
   const worker = new Worker(WORKER_ENTRY, {
-    workerData: { entry: new URL('./convert-worker.ts', import.meta.url).href },
+    workerData: { entry: new URL('./convert-worker.ts', import.meta.url).href, nice: threadNice },
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
   });
   // An idle worker must not keep the process alive (tests, `cdp` shutting down).

@@ -95,6 +95,13 @@ export const conversionSeconds = new Histogram({
   registers: [metricsRegistry],
 });
 
+export const dbPoolWaitSeconds = new Histogram({
+  name: 'cdp_db_pool_wait_seconds',
+  help: 'Time a transaction waited for a pooled PostgreSQL connection (DATABASE_POOL_SIZE too small shows here)',
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [metricsRegistry],
+});
+
 /** Database pool use and queue depth are read when Prometheus scrapes, from the live objects. */
 export function watchDatabase(pool: pg.Pool): void {
   metricsRegistry.removeSingleMetric('cdp_db_pool_connections');
