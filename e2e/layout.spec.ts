@@ -55,7 +55,7 @@ test('dashboard pages and the dataset viewer fit at 1440, 1024 and 390 px', asyn
       dashboardUrl.searchParams.set('page', name);
       await page.goto(dashboardUrl.toString());
       await settled(page);
-      await shot(page, `layout-${name}-${width}`);
+      await shot(page, `layout-${name}-${width}`, { always: true });
       problems.push(...(await layoutProblems(page)).map((p) => `${name} @${width}: ${p}`));
     }
 
@@ -63,7 +63,7 @@ test('dashboard pages and the dataset viewer fit at 1440, 1024 and 390 px', asyn
     await page.getByRole('link', { name: 'AE', exact: true }).first().click();
     await expect(page.getByRole('table').first()).toBeVisible();
     await expect(page.locator('tr[aria-busy="true"]')).toHaveCount(0, { timeout: 30_000 });
-    await shot(page, `layout-dataset-${width}`);
+    await shot(page, `layout-dataset-${width}`, { always: true });
     problems.push(...(await layoutProblems(page)).map((p) => `dataset viewer @${width}: ${p}`));
   }
   // Resizing a drawn dashboard (window, sidebar, breakpoint) redraws every chart without an error;
