@@ -2,6 +2,7 @@ import { type FileHandle, open, rm } from 'node:fs/promises';
 import {
   type ColumnValues,
   type DatasetInfo,
+  fileDigest,
   type OpenDuckDb,
   ParquetFileWriter,
   type ParquetResult,
@@ -38,12 +39,15 @@ export interface FormGroup {
  */
 export interface FormRows {
   rows(only?: string[]): string;
+  /** All rows typed as the columns say (for DuckDB's own writer). */
+  typed(): string;
   keys(only: string[]): string;
 }
 
 export interface FormWritten {
   result: ParquetResult;
-  groups: FormGroup[];
+  /** The row groups with their subjects; absent when DuckDB wrote the file (it cannot be spliced). */
+  groups?: FormGroup[];
   /** Made from a previous file's row groups (some copied, some written again). */
   spliced: boolean;
   copied: number;
@@ -64,9 +68,43 @@ export function compareKeys(a: SortKey, b: SortKey): number {
   return compareText(a[0], b[0]) || compareText(a[1], b[1]);
 }
 
+/**
+ * Which writer writes a form dataset whole: ours (the default: its row groups can be spliced by
+ * the next pull), or DuckDB's COPY, kept so that `npm run bench -- rave` measures both in one run.
+ */
+export const formDatasetWriter: { value: 'own' | 'duckdb' } = { value: 'own' };
+
 /** The whole dataset from `rows()`. */
 export function writeFormDataset(c: Connection, rows: FormRows, info: DatasetInfo, outFile: string) {
-  return write(c, rows.rows(), info, outFile, null, []);
+  return formDatasetWriter.value === 'duckdb'
+    ? copyFormDataset(c, rows, info, outFile)
+    : write(c, rows.rows(), info, outFile, null, []);
+}
+
+async function copyFormDataset(
+  c: Connection,
+  rows: FormRows,
+  info: DatasetInfo,
+  outFile: string,
+): Promise<FormWritten> {
+  const metadata = quoteLiteral(JSON.stringify(schemaMetadata(info)));
+  const written = await c.runAndReadAll(
+    `COPY (${rows.typed()}) TO ${quoteLiteral(outFile)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, ` +
+      `KV_METADATA { ${quoteLiteral(SCHEMA_METADATA_KEY)}: ${metadata} })`,
+  );
+  return {
+    result: {
+      name: info.name,
+      ...(info.label ? { label: info.label } : {}),
+      rows: Number(written.getRowsJson()[0]?.[0] ?? 0),
+      columns: info.columns,
+      file: outFile,
+      ...(await fileDigest(outFile)),
+    },
+    spliced: false,
+    copied: 0,
+    written: 1,
+  };
 }
 
 /**
@@ -75,7 +113,8 @@ export function writeFormDataset(c: Connection, rows: FormRows, info: DatasetInf
  * from `rows` and written as new groups between them, in the dataset's order. A group whose
  * range a rewritten subject now sorts into (a renamed or new subject) is rewritten too. Returns
  * null when more than half the groups would be rewritten, or when earlier splices left the file
- * in many small groups: the caller then writes it whole.
+ * in many small groups: the caller then writes it whole. `keyOf` gives a subject's place when the
+ * caller knows it (null: the subject has no rows), else the state is asked.
  */
 export async function spliceFormDataset(
   c: Connection,
@@ -84,6 +123,7 @@ export async function spliceFormDataset(
   outFile: string,
   previous: { file: string; groups: FormGroup[]; rows: number },
   changed: Iterable<string>,
+  keyOf: (subject: string) => SortKey | null | undefined = () => undefined,
 ): Promise<FormWritten | null> {
   const { groups } = previous;
   const ideal = Math.ceil(previous.rows / formGroupRows.value);
@@ -94,7 +134,15 @@ export async function spliceFormDataset(
     dirty = new Set(groups.filter((g) => g.subjects.some((s) => dirtySubjects.has(s))));
     for (const g of dirty) for (const s of g.subjects) dirtySubjects.add(s);
     if (dirtySubjects.size === 0) break;
-    const keys = (await c.runAndReadAll(rows.keys([...dirtySubjects]))).getRowsJson() as [string | null, string][];
+    // A subject of the subject list has its place there; only the others' are asked of the state.
+    const keys: SortKey[] = [];
+    const unknown: string[] = [];
+    for (const subject of dirtySubjects) {
+      const key = keyOf(subject);
+      if (key === undefined) unknown.push(subject);
+      else if (key !== null) keys.push(key);
+    }
+    if (unknown.length > 0) keys.push(...((await c.runAndReadAll(rows.keys(unknown))).getRowsJson() as SortKey[]));
     const inside = groups.filter(
       (g) => !dirty.has(g) && keys.some((k) => compareKeys(g.first, k) <= 0 && compareKeys(k, g.last) <= 0),
     );

@@ -12,6 +12,7 @@ import {
   FormatError,
   type OpenDuckDb,
   openDuckDb,
+  quoteIdent,
   quoteLiteral,
 } from '@cdp/formats';
 import { ConnectorError, type PullContext, type PullOutcome } from '../types.ts';
@@ -23,7 +24,14 @@ import {
   REMOVAL_COLUMNS,
   type StagedForm,
 } from './clinical-data.ts';
-import { type FormGroup, type FormRows, spliceFormDataset, subjectList, writeFormDataset } from './form-dataset.ts';
+import {
+  type FormGroup,
+  type FormRows,
+  type SortKey,
+  spliceFormDataset,
+  subjectList,
+  writeFormDataset,
+} from './form-dataset.ts';
 import {
   AUDIT_COLUMNS,
   AuditHandler,
@@ -100,6 +108,7 @@ export async function pullRave(
   };
   const counter = { lane: 0, piece: 0 };
   let threads = 0;
+  const parseDetails: string[] = [];
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1_000).toFixed(1);
   const targets = config.forms?.length ? config.forms.map((f) => `/${enc(f)}`) : [''];
@@ -114,6 +123,7 @@ export async function pullRave(
     });
     const parsed = await parseClinicalResponse(client, await client.get(resource), work, counter, onBytes);
     threads = Math.max(threads, parsed.threads);
+    if (parsed.threads > 1) parseDetails.push(parsed.detail);
     for (const lane of parsed.lanes) {
       removalFiles.push(lane.removalsFile);
       counts.cells += lane.cells;
@@ -137,7 +147,7 @@ export async function pullRave(
 
   context.log(
     'info',
-    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s on ${threads} thread${threads === 1 ? '' : 's'}`,
+    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s on ${threads} thread${threads === 1 ? '' : 's'}${parseDetails.length > 0 ? ` (${parseDetails.join(' | ')})` : ''}`,
   );
 
   // 2. Subjects with their status flags (always the whole list: it is small).
@@ -228,6 +238,7 @@ export async function pullRave(
   const base = sameSource && since ? previous : null;
   let forms: Record<string, FormState> = {};
   const touched = new Set<string>();
+  const formSubjects = new Map<string, Set<string>>();
   let auditRows = 0;
   const db = await openDuckDb({
     memoryLimit: MEMORY_LIMIT,
@@ -235,7 +246,7 @@ export async function pullRave(
     ...(base ? { threads: 1 } : {}),
   });
   try {
-    forms = await mergeForms(db, removalFiles, stages, base, next, touched);
+    forms = await mergeForms(db, removalFiles, stages, base, next, touched, formSubjects);
     if (config.includeAudit) auditRows = await mergeAudit(db, work, base, next);
   } catch (error) {
     throw engineError(error, `merging the data of Rave ${study}`);
@@ -269,7 +280,7 @@ export async function pullRave(
         next,
         out,
         context.signal,
-        { previous: base, touched, subjects: counts.subjects },
+        { previous: base, touched, subjects: counts.subjects, formSubjects },
         context.log,
       ).catch((error) => {
         throw engineError(error, `writing the datasets of Rave ${study}`);
@@ -339,6 +350,7 @@ async function mergeForms(
   base: Generation | null,
   next: Generation,
   touched: Set<string>,
+  formSubjects: Map<string, Set<string>>,
 ): Promise<Record<string, FormState>> {
   const c = db.connection;
   await c.run('SET preserve_insertion_order = false');
@@ -400,6 +412,13 @@ async function mergeForms(
          GROUP BY ${keyList('x')}`,
       );
       parts.push('comb');
+    }
+    if (base) {
+      // The subjects this pull changes in this form: their rows are what its dataset rewrites.
+      const found = await c.runAndReadAll(
+        `SELECT DISTINCT subject_key FROM rf${stage ? ' UNION SELECT subject_key FROM comb' : ''}`,
+      );
+      formSubjects.set(form, new Set(found.getRowsJson().map((row) => String(row[0]))));
     }
     const oldRows =
       old && base
@@ -537,7 +556,13 @@ export async function produceDatasets(
   generation: Generation,
   out: string,
   signal: AbortSignal,
-  reuse: { previous: Generation | null; touched: Set<string>; subjects?: Set<string> } = {
+  reuse: {
+    previous: Generation | null;
+    touched: Set<string>;
+    /** The subjects the pull brought data or removals for, and per form it merged, those it changed there. */
+    subjects?: Set<string>;
+    formSubjects?: Map<string, Set<string>>;
+  } = {
     previous: null,
     touched: new Set(),
   },
@@ -624,6 +649,15 @@ export async function produceDatasets(
         }
       }
     }
+    // A listed subject's place in a form dataset, as its rows sort (SubjectName from the list; an
+    // empty name is NULL there and the rows' own name is used: unknown here), null when left out.
+    const listed = new Map(info.subjects.map((subject) => [subject.SubjectKey, subject]));
+    const keyOf = (key: string): SortKey | null | undefined => {
+      const subject = listed.get(key);
+      if (!subject) return undefined;
+      if (!included(subject)) return null;
+      return subject.SubjectName ? [subject.SubjectName, key] : undefined;
+    };
     for (const [form, state] of Object.entries(info.forms ?? {})) {
       if (signal.aborted) throw new ConnectorError('The pull was cancelled while writing the datasets.');
       const outFile = path.join(out, `${safeFile(form)}-${datasets.length + 1}.parquet`);
@@ -676,11 +710,14 @@ export async function produceDatasets(
       );
       // Splice when the previous file has the same columns (names, types, labels, order): only
       // the row groups holding a changed subject are written again.
-      const changed = new Set([...(changes?.changed ?? []), ...(untouched ? [] : (reuse.subjects ?? []))]);
+      const changed = new Set([
+        ...(changes?.changed ?? []),
+        ...(untouched ? [] : (reuse.formSubjects?.get(form) ?? reuse.subjects ?? [])),
+      ]);
       const spliceable =
         reuse.previous !== null &&
-        previousOutput?.groups !== undefined &&
-        previousOutput.info !== undefined &&
+        (previousOutput?.groups?.length ?? 0) > 0 &&
+        previousOutput?.info !== undefined &&
         earlier?.metadataKey === metadataKey &&
         JSON.stringify(previousOutput.info) === JSON.stringify(datasetInfo);
       const written =
@@ -696,6 +733,7 @@ export async function produceDatasets(
                 rows: previousOutput.result.rows,
               },
               changed,
+              keyOf,
             )
           : null) ?? (await writeFormDataset(c, rows, datasetInfo, outFile));
       datasets.push({ ...written.result, source, format: 'rave' });
@@ -703,7 +741,12 @@ export async function produceDatasets(
       const stored = `dataset-${createHash('sha256').update(form).digest('hex').slice(0, 16)}.parquet`;
       await linkOrCopy(outFile, path.join(generation.dir, stored));
       const { file: _file, ...rest } = written.result;
-      outputs.forms[form] = { stored, result: rest, info: datasetInfo, groups: written.groups };
+      outputs.forms[form] = {
+        stored,
+        result: rest,
+        info: datasetInfo,
+        ...(written.groups ? { groups: written.groups } : {}),
+      };
       if (written.spliced) {
         tally.spliced++;
         tally.copiedGroups += written.copied;
@@ -848,10 +891,23 @@ function formRows(
           : type === 'datetime'
             ? `epoch_us(CAST(${v} AS TIMESTAMP)) / 1000.0`
             : v;
+  const cast = (type: ColumnInfo['type'], v: string) =>
+    type === 'integer'
+      ? `CAST(${v} AS BIGINT)`
+      : type === 'number'
+        ? `CAST(${v} AS DOUBLE)`
+        : type === 'date'
+          ? `CAST(${v} AS DATE)`
+          : type === 'datetime'
+            ? `CAST(${v} AS TIMESTAMP)`
+            : v;
   const name = KEY_COLUMNS[1]?.expr ?? '';
   return {
     rows: (only) =>
       `SELECT ${columns.map((col) => unit(col.type, col.expr)).join(', ')} FROM ${from} WHERE ${where(only)}
+       ORDER BY ${name}, w.subject_key, w.event_oid, w.event_rk, w.form_rk, w.ig_oid, w.ig_rk`,
+    typed: () =>
+      `SELECT ${columns.map((col) => `${cast(col.type, col.expr)} AS ${quoteIdent(col.name)}`).join(', ')} FROM ${from} WHERE ${where()}
        ORDER BY ${name}, w.subject_key, w.event_oid, w.event_rk, w.form_rk, w.ig_oid, w.ig_rk`,
     keys: (only) => `SELECT DISTINCT ${name}, w.subject_key FROM ${from} WHERE ${where(only)}`,
   };
