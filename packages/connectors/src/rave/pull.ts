@@ -692,7 +692,7 @@ export async function produceDatasets(
                 ? columnType(metadata?.items[col.oid]?.dataType, stats.get(col.oid))
                 : (previousTypes.get(col.name) ?? 'string'),
         }))
-        .map(({ oid: _oid, ...col }) => col);
+        .map(({ oid: _oid, expr: _expr, ...col }) => col);
       const datasetInfo: DatasetInfo = {
         name: form,
         ...(shape.label ? { label: shape.label } : {}),

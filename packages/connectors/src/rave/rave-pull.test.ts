@@ -117,6 +117,8 @@ describe.each(MODES)('Rave pull against the simulator, clinical data parsed %s',
         ['IT05', 'string', 'Question 5 of form 1'],
         ['IT06', 'string', 'Question 6 of form 1'],
       ]);
+      // Columns carry what the manifest records, nothing of how they were read.
+      expect(Object.keys(form1?.columns[0] ?? {})).toEqual(['name', 'label', 'type']);
       expect(form1?.format).toBe('rave');
       expect(form1?.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(form1?.rows).toBe(expected(0).length);
