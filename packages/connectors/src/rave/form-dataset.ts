@@ -1,6 +1,5 @@
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import {
-  type ColumnValues,
   type DatasetInfo,
   fileDigest,
   type OpenDuckDb,
@@ -11,6 +10,7 @@ import {
   SCHEMA_METADATA_KEY,
   schemaMetadata,
 } from '@cdp/formats';
+import { bulkQuery, ChunkColumns } from './chunk-columns.ts';
 
 /**
  * A form dataset of a Rave version, written by our own Parquet writer in row groups that start
@@ -171,9 +171,8 @@ async function write(
   const metadata = { [SCHEMA_METADATA_KEY]: JSON.stringify(schemaMetadata(info)) };
   const writer = await ParquetFileWriter.create(outFile, info.columns, metadata, { dataset: info.name });
   const numeric = info.columns.map((column) => column.type !== 'string');
-  const width = info.columns.length;
+  const buffer = new ChunkColumns(numeric);
   const groups: Omit<FormGroup, 'layout'>[] = [];
-  let buffer: unknown[][] = numeric.map(() => []);
   let subjects: string[] = [];
   let first: SortKey | null = null;
   let last: SortKey | null = null;
@@ -182,18 +181,12 @@ async function write(
   let next = 0;
 
   const flush = async () => {
-    const length = buffer[0]?.length ?? 0;
+    const length = buffer.length;
     if (length === 0 || !first || !last) return;
-    const columns: ColumnValues[] = buffer.map((values, i) =>
-      numeric[i]
-        ? Float64Array.from(values, (v) => (v === null ? Number.NaN : Number(v)))
-        : (values as (string | null)[]),
-    );
-    await writer.write({ length, columns });
+    await writer.write({ length, columns: buffer.take() });
     await writer.endRowGroup();
     groups.push({ subjects, first, last });
     written++;
-    buffer = numeric.map(() => []);
     subjects = [];
     first = null;
     last = null;
@@ -207,32 +200,38 @@ async function write(
 
   try {
     if (query) {
-      const result = await c.stream(query);
+      const result = await c.stream(bulkQuery(query, numeric));
       let subject: string | undefined;
       let name: string | null = null;
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        const columns = chunk.getColumns();
-        const keys = columns[0] as string[];
-        const names = columns[1] as (string | null)[];
+        buffer.load(chunk);
+        // Rows `[start, r)` of the chunk are the current group's and not yet gathered.
+        let start = 0;
         for (let r = 0; r < chunk.rowCount; r++) {
-          const key = keys[r] as string;
-          const rowName = names[r] ?? null;
+          const key = buffer.text(0, r) as string;
+          const rowName = buffer.text(1, r);
           if (key !== subject || rowName !== name) {
             const at: SortKey = [rowName, key];
+            const copies = next < clean.length && compareKeys(at, (clean[next] as FormGroup).first) > 0;
+            const cut = key !== subject && buffer.length + (r - start) >= formGroupRows.value;
+            if (copies || cut) {
+              buffer.add(start, r);
+              start = r;
+            }
             // Clean groups that sort before this subject go first, as they are.
             while (next < clean.length && compareKeys(at, (clean[next] as FormGroup).first) > 0) {
               await copy(clean[next] as FormGroup);
               next++;
             }
-            if (key !== subject && (buffer[0]?.length ?? 0) >= formGroupRows.value) await flush();
+            if (key !== subject && buffer.length >= formGroupRows.value) await flush();
             if (key !== subject) subjects.push(key);
             subject = key;
             name = rowName;
             first ??= at;
             last = at;
           }
-          for (let i = 0; i < width; i++) (buffer[i] as unknown[]).push(columns[i]?.[r] ?? null);
         }
+        buffer.add(start, chunk.rowCount);
       }
     }
     await flush();
