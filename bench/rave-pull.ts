@@ -12,8 +12,10 @@ const [url, stateDir, scratch, last] = process.argv.slice(2) as [string, string,
 // BENCH_RAVE_WORKERS=0 parses the clinical data on the pull's own thread (the one-thread figure).
 if (process.env.BENCH_RAVE_WORKERS !== undefined)
   setClinicalParsing({ workers: Number(process.env.BENCH_RAVE_WORKERS) });
-// BENCH_RAVE_FORM_WRITER=duckdb writes the form datasets with DuckDB's COPY (the writer comparison).
-if (process.env.BENCH_RAVE_FORM_WRITER === 'duckdb') formDatasetWriter.value = 'duckdb';
+// BENCH_RAVE_FORM_WRITER=own writes the form datasets with our Parquet writer (the writer comparison;
+// DuckDB's COPY is the default).
+if (process.env.BENCH_RAVE_FORM_WRITER === 'own' || process.env.BENCH_RAVE_FORM_WRITER === 'duckdb')
+  formDatasetWriter.value = process.env.BENCH_RAVE_FORM_WRITER;
 await mkdir(scratch, { recursive: true });
 const workDir = await mkdtemp(path.join(scratch, 'work-'));
 const out = await mkdtemp(path.join(scratch, 'version-'));

@@ -78,13 +78,14 @@ describe('form datasets read from DuckDB in bulk', () => {
   it('write every value back in order, as DuckDB’s COPY does', async () => {
     const own = path.join(dir, 'own.parquet');
     const copy = path.join(dir, 'copy.parquet');
+    const writer = formDatasetWriter.value;
     formDatasetWriter.value = 'own';
     const written = await writeFormDataset(db.connection, rows, info, own);
     formDatasetWriter.value = 'duckdb';
     try {
       await writeFormDataset(db.connection, rows, info, copy);
     } finally {
-      formDatasetWriter.value = 'own';
+      formDatasetWriter.value = writer;
     }
     const expected = (await db.connection.runAndReadAll(select)).getRowsJson();
     expect(expected).toHaveLength(5000);

@@ -69,10 +69,14 @@ export function compareKeys(a: SortKey, b: SortKey): number {
 }
 
 /**
- * Which writer writes a form dataset whole: ours (the default: its row groups can be spliced by
- * the next pull), or DuckDB's COPY, kept so that `npm run bench -- rave` measures both in one run.
+ * Which writer writes a form dataset whole: DuckDB's COPY (the default: in the same run it wrote
+ * the bench's form datasets 2.4–2.7× faster than ours, and writing every changed form whole with it
+ * beat splicing them, see docs/decisions.md), or ours, whose subject-aligned row groups the next
+ * pull splices (`spliceFormDataset`; a file COPY wrote has no groups and is written whole). Ours
+ * stays selectable so `npm run bench -- rave` measures both in one run, and for studies whose
+ * forms are large enough for splicing to pay.
  */
-export const formDatasetWriter: { value: 'own' | 'duckdb' } = { value: 'own' };
+export const formDatasetWriter: { value: 'own' | 'duckdb' } = { value: 'duckdb' };
 
 /** The whole dataset from `rows()`. */
 export function writeFormDataset(c: Connection, rows: FormRows, info: DatasetInfo, outFile: string) {

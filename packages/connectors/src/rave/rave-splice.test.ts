@@ -1,7 +1,7 @@
 import { openDuckDb, quoteLiteral } from '@cdp/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullHarness, simConfig } from '../testing/pull-harness.ts';
-import { formGroupRows, type RaveSimulator, startRaveSimulator } from '../testing.ts';
+import { formDatasetWriter, formGroupRows, type RaveSimulator, startRaveSimulator } from '../testing.ts';
 
 /**
  * An incremental pull splices the form datasets: row groups holding no changed subject are the
@@ -13,16 +13,21 @@ import { formGroupRows, type RaveSimulator, startRaveSimulator } from '../testin
 const SECRET = 'rave-password';
 let sim: RaveSimulator;
 let groupRows: number;
+let writer: typeof formDatasetWriter.value;
 
 beforeAll(async () => {
   // Twelve subjects in groups of about two (a subject has 3 to 9 rows of a form): many groups.
   sim = await startRaveSimulator({ subjects: 12, forms: 3, visits: 3, itemsPerForm: 6 });
   groupRows = formGroupRows.value;
   formGroupRows.value = 5;
+  // Splicing needs files of our own writer (DuckDB's COPY is the default).
+  writer = formDatasetWriter.value;
+  formDatasetWriter.value = 'own';
 });
 
 afterAll(async () => {
   formGroupRows.value = groupRows;
+  formDatasetWriter.value = writer;
   await sim.stop();
 });
 
