@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { raveConnector } from '../packages/connectors/src/index.ts';
-import { setClinicalParsing } from '../packages/connectors/src/testing.ts';
+import { formDatasetWriter, setClinicalParsing } from '../packages/connectors/src/testing.ts';
 
 /**
  * One Rave pull for `npm run bench -- rave`, in a fresh process (its peak RSS is the pull's):
@@ -12,6 +12,10 @@ const [url, stateDir, scratch, last] = process.argv.slice(2) as [string, string,
 // BENCH_RAVE_WORKERS=0 parses the clinical data on the pull's own thread (the one-thread figure).
 if (process.env.BENCH_RAVE_WORKERS !== undefined)
   setClinicalParsing({ workers: Number(process.env.BENCH_RAVE_WORKERS) });
+// BENCH_RAVE_FORM_WRITER=own writes the form datasets with our Parquet writer (the writer comparison;
+// DuckDB's COPY is the default).
+if (process.env.BENCH_RAVE_FORM_WRITER === 'own' || process.env.BENCH_RAVE_FORM_WRITER === 'duckdb')
+  formDatasetWriter.value = process.env.BENCH_RAVE_FORM_WRITER;
 await mkdir(scratch, { recursive: true });
 const workDir = await mkdtemp(path.join(scratch, 'work-'));
 const out = await mkdtemp(path.join(scratch, 'version-'));
@@ -59,6 +63,9 @@ console.log(
     seconds,
     fetchAndMergeSeconds: pulledMs / 1_000,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    // Every thread of the process (parsers, DuckDB, libuv): on a busy machine a second thread can
+    // only help if it does not add as much work as it takes off the first.
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     datasets,
     rows,
   }),

@@ -15,12 +15,14 @@ const PYTHON = '/usr/bin/python3';
  * the connector in a fresh process each time: a full pull (fetch, parse, merge into the state,
  * 21 Parquet files), then an incremental pull after five subjects changed (a value each, a
  * removed record, an inactivated subject), then a pull with nothing new. The full pull runs
- * once more with the clinical data parsed on one thread (BENCH_RAVE_WORKERS=0), for the ratio. Beside it, in the same
+ * once more with the clinical data parsed on one thread (BENCH_RAVE_WORKERS=0), for the ratio, and once
+ * with the form datasets written by our Parquet writer instead of DuckDB's COPY (BENCH_RAVE_FORM_WRITER=own). Beside it, in the same
  * run, the usual Python route (requests + ElementTree.iterparse into pandas DataFrames) reads the
  * same full response. The simulator runs in its own process and serves the full response from a
  * file rendered beforehand, so neither side pays for generating it.
  */
 export async function benchRave() {
+  const loadAtStart = os.loadavg().map((n) => Math.round(n * 100) / 100);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-rave-'));
   const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/rave-sim.ts')], {
     cwd: ROOT,
@@ -54,6 +56,7 @@ export async function benchRave() {
         seconds: number;
         fetchAndMergeSeconds: number;
         maxRssMb: number;
+        cpuSeconds: number;
         datasets: number;
         rows: number;
       };
@@ -72,6 +75,11 @@ export async function benchRave() {
     // The same full pull with the clinical data parsed on the pull's own thread (no workers), into
     // a state of its own: what the two parsing threads gain, in this run.
     const oneThread = await pull(null, { env: { BENCH_RAVE_WORKERS: '0' }, stateDir: path.join(scratch, 'state-1') });
+    // And with the form datasets written by our Parquet writer instead of DuckDB's COPY.
+    const ownWriter = await pull(null, {
+      env: { BENCH_RAVE_FORM_WRITER: 'own' },
+      stateDir: path.join(scratch, 'state-own'),
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
     sim.stdin.write('mutate\n');
     if ((await nextLine()) !== 'mutated') throw new Error('the Rave simulator did not change the study');
@@ -81,14 +89,23 @@ export async function benchRave() {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const unchanged = await pull(incrementalStart);
     const round = (n: number) => Math.round(n * 100) / 100;
+    const formSeconds = (log: string[]) =>
+      Number(log.find((line) => line.includes('Form datasets:'))?.match(/in ([\d.]+) s$/)?.[1] ?? Number.NaN);
+    const load = os.loadavg().map((n) => round(n));
     return {
       study: { subjects: Number(process.env.BENCH_RAVE_SUBJECTS ?? 1_000), forms: 20, odmMb: round(bytes / 1024 ** 2) },
       connector: {
         full: { ...full, seconds: round(full.seconds), maxRssMb: Math.round(full.maxRssMb) },
         fullParsedOnOneThread: {
           seconds: round(oneThread.seconds),
+          cpuSeconds: round(oneThread.cpuSeconds),
           maxRssMb: Math.round(oneThread.maxRssMb),
           log: oneThread.log,
+        },
+        fullWithOwnFormWriter: {
+          seconds: round(ownWriter.seconds),
+          maxRssMb: Math.round(ownWriter.maxRssMb),
+          log: ownWriter.log,
         },
         incremental: {
           ...incremental,
@@ -105,6 +122,9 @@ export async function benchRave() {
       python: { ...python, seconds: round(python.seconds), maxRssMb: Math.round(python.maxRssMb) },
       speedupVsPython: round(python.seconds / full.seconds),
       twoThreadsVsOne: round(oneThread.seconds / full.seconds),
+      cpuSecondsTwoThreadsVsOne: `${round(full.cpuSeconds)} / ${round(oneThread.cpuSeconds)}`,
+      formDatasetsSeconds: { duckdbCopy: formSeconds(full.log), ownWriter: formSeconds(ownWriter.log) },
+      loadAverage: { start: loadAtStart, end: load },
       incrementalShareOfFull: round(incremental.seconds / full.seconds),
       targets: { speedup: '>= 3', peakMb: '< 500', incrementalShare: '< 0.10' },
       note: 'separate processes, peak RSS from getrusage; the connector pull includes writing every Parquet file of the version; Python stops at DataFrames in memory',

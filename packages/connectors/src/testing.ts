@@ -1,5 +1,6 @@
 // Test support for connectors (simulators, in-process servers): never part of the product.
 
+export { formDatasetWriter, formGroupRows } from './rave/form-dataset.ts';
 export { type ClinicalParsing, setClinicalParsing } from './rave/parse-clinical.ts';
 export * from './sftp/sftp-test-server.ts';
 export {

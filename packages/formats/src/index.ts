@@ -5,6 +5,7 @@ export * from './odm/read-odm.ts';
 export * from './parquet/convert-csv.ts';
 export * from './parquet/duckdb.ts';
 export * from './parquet/inspect-parquet.ts';
+export * from './parquet/parquet-file-writer.ts';
 export * from './parquet/parquet-output.ts';
 export * from './parquet/phi-seal.ts';
 export * from './parquet/read-parquet.ts';

@@ -58,6 +58,12 @@ export interface ClinicalParse {
   repeatedSubject: boolean;
   /** Threads that parsed pieces (this one included when it did). */
   threads: number;
+  /**
+   * Where the parse's time went, for the pull's log: pieces parsed on this thread and by each
+   * worker, when each worker was ready, and how long this thread waited for a worker to take a
+   * piece (long waits: the parsers are the bottleneck; none: reading and cutting are).
+   */
+  detail: string;
 }
 
 /**
@@ -85,6 +91,9 @@ export async function parseClinicalResponse(
   let bytes = 0;
   let offset = 0;
   let done = false;
+  let inlinePieces = 0;
+  let waitedMs = 0;
+  const began = performance.now();
 
   const dispatch = async (piece: Uint8Array) => {
     const index = counter.piece++;
@@ -103,6 +112,7 @@ export async function parseClinicalResponse(
     if (lanes.length === 0) {
       inline ??= new ClinicalLane(dir, counter.lane++);
       inlineUsed = true;
+      inlinePieces++;
       join.add(await inline.parsePiece(index, piece, index === join.first));
       return;
     }
@@ -113,7 +123,9 @@ export async function parseClinicalResponse(
         lane.send({ type: 'piece', index, first: index === join.first, bytes: piece });
         return;
       }
+      const waitFrom = performance.now();
       await Promise.race(lanes.map((w) => w.changed()));
+      waitedMs += performance.now() - waitFrom;
       lanes = workers.filter((w) => w.ready && !w.failed);
       if (lanes.length === 0) throw workerFailure(request, workers);
     }
@@ -165,7 +177,16 @@ export async function parseClinicalResponse(
     for (const lane of workers) if (lane.ready && !lane.failed) lanes.push(await lane.finish());
     done = true;
     const threads = (inlineUsed ? 1 : 0) + workers.filter((w) => w.used).length;
-    return { lanes, repeatedSubject: join.repeatedSubject, threads };
+    const s = (ms: number) => (ms / 1_000).toFixed(1);
+    const detail = [
+      `${inlinePieces} pieces on this thread`,
+      ...workers.map(
+        (w, i) =>
+          `worker ${i + 1}: ${w.pieces} pieces, ready after ${w.readyAt === undefined ? '-' : s(w.readyAt - began)} s`,
+      ),
+      `waited ${s(waitedMs)} s for a free worker`,
+    ].join('; ');
+    return { lanes, repeatedSubject: join.repeatedSubject, threads, detail };
   } catch (error) {
     if (error instanceof PieceFailure) throw error.toConnectorError(request);
     if (!(error instanceof XmlSyntaxError)) throw error;
@@ -417,6 +438,9 @@ function workerFailure(request: string, workers: WorkerLane[]): Error {
 /** A lane in a worker thread: pieces go in as transferred bytes, results come back in order. */
 class WorkerLane {
   ready = false;
+  /** When the thread said it was ready (performance.now()). */
+  readyAt: number | undefined;
+  pieces = 0;
   used = false;
   inFlight = 0;
   failed: Error | undefined;
@@ -434,8 +458,10 @@ class WorkerLane {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     this.worker.on('message', (message: { type: string; result?: unknown; message?: string }) => {
-      if (message.type === 'ready') this.ready = true;
-      else if (message.type === 'piece') {
+      if (message.type === 'ready') {
+        this.ready = true;
+        this.readyAt = performance.now();
+      } else if (message.type === 'piece') {
         this.inFlight--;
         onResult(message.result as PieceResult);
       } else if (message.type === 'finish') this.finished?.(message.result as LaneResult);
@@ -450,6 +476,7 @@ class WorkerLane {
 
   send(request: Extract<LaneRequest, { type: 'piece' }>): void {
     this.inFlight++;
+    this.pieces++;
     this.used = true;
     const { bytes } = request;
     // The piece is the start of a buffer of its own (see Pending.take): hand the whole buffer over.

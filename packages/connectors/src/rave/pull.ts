@@ -10,14 +10,10 @@ import {
   type DatasetInfo,
   duckMessage,
   FormatError,
-  fileDigest,
   type OpenDuckDb,
   openDuckDb,
-  type ParquetResult,
   quoteIdent,
   quoteLiteral,
-  SCHEMA_METADATA_KEY,
-  schemaMetadata,
 } from '@cdp/formats';
 import { ConnectorError, type PullContext, type PullOutcome } from '../types.ts';
 import {
@@ -28,6 +24,14 @@ import {
   REMOVAL_COLUMNS,
   type StagedForm,
 } from './clinical-data.ts';
+import {
+  type FormGroup,
+  type FormRows,
+  type SortKey,
+  spliceFormDataset,
+  subjectList,
+  writeFormDataset,
+} from './form-dataset.ts';
 import {
   AUDIT_COLUMNS,
   AuditHandler,
@@ -104,6 +108,7 @@ export async function pullRave(
   };
   const counter = { lane: 0, piece: 0 };
   let threads = 0;
+  const parseDetails: string[] = [];
   const started = performance.now();
   const seconds = () => ((performance.now() - started) / 1_000).toFixed(1);
   const targets = config.forms?.length ? config.forms.map((f) => `/${enc(f)}`) : [''];
@@ -118,6 +123,7 @@ export async function pullRave(
     });
     const parsed = await parseClinicalResponse(client, await client.get(resource), work, counter, onBytes);
     threads = Math.max(threads, parsed.threads);
+    if (parsed.threads > 1) parseDetails.push(parsed.detail);
     for (const lane of parsed.lanes) {
       removalFiles.push(lane.removalsFile);
       counts.cells += lane.cells;
@@ -141,7 +147,7 @@ export async function pullRave(
 
   context.log(
     'info',
-    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s on ${threads} thread${threads === 1 ? '' : 's'}`,
+    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s on ${threads} thread${threads === 1 ? '' : 's'}${parseDetails.length > 0 ? ` (${parseDetails.join(' | ')})` : ''}`,
   );
 
   // 2. Subjects with their status flags (always the whole list: it is small).
@@ -232,6 +238,7 @@ export async function pullRave(
   const base = sameSource && since ? previous : null;
   let forms: Record<string, FormState> = {};
   const touched = new Set<string>();
+  const formSubjects = new Map<string, Set<string>>();
   let auditRows = 0;
   const db = await openDuckDb({
     memoryLimit: MEMORY_LIMIT,
@@ -239,7 +246,7 @@ export async function pullRave(
     ...(base ? { threads: 1 } : {}),
   });
   try {
-    forms = await mergeForms(db, removalFiles, stages, base, next, touched);
+    forms = await mergeForms(db, removalFiles, stages, base, next, touched, formSubjects);
     if (config.includeAudit) auditRows = await mergeAudit(db, work, base, next);
   } catch (error) {
     throw engineError(error, `merging the data of Rave ${study}`);
@@ -268,7 +275,14 @@ export async function pullRave(
     kind: 'datasets',
     describe: `Rave ${study}, ${subjects.length.toLocaleString('en-US')} subjects, ${formCount} forms${since ? `, changes since ${since.toISOString()}` : ', full pull'}`,
     produce: (out) =>
-      produceDatasets(config, next, out, context.signal, { previous: base, touched }, context.log).catch((error) => {
+      produceDatasets(
+        config,
+        next,
+        out,
+        context.signal,
+        { previous: base, touched, subjects: counts.subjects, formSubjects },
+        context.log,
+      ).catch((error) => {
         throw engineError(error, `writing the datasets of Rave ${study}`);
       }),
     commit: () => commitGeneration(context.stateDir, next, previous),
@@ -336,6 +350,7 @@ async function mergeForms(
   base: Generation | null,
   next: Generation,
   touched: Set<string>,
+  formSubjects: Map<string, Set<string>>,
 ): Promise<Record<string, FormState>> {
   const c = db.connection;
   await c.run('SET preserve_insertion_order = false');
@@ -397,6 +412,13 @@ async function mergeForms(
          GROUP BY ${keyList('x')}`,
       );
       parts.push('comb');
+    }
+    if (base) {
+      // The subjects this pull changes in this form: their rows are what its dataset rewrites.
+      const found = await c.runAndReadAll(
+        `SELECT DISTINCT subject_key FROM rf${stage ? ' UNION SELECT subject_key FROM comb' : ''}`,
+      );
+      formSubjects.set(form, new Set(found.getRowsJson().map((row) => String(row[0]))));
     }
     const oldRows =
       old && base
@@ -470,7 +492,13 @@ interface Outputs {
   metadataKey?: string;
   forms: Record<
     string,
-    { stored: string; result: Omit<ConvertedDataset, 'file' | 'source' | 'format'>; info?: DatasetInfo }
+    {
+      stored: string;
+      result: Omit<ConvertedDataset, 'file' | 'source' | 'format'>;
+      info?: DatasetInfo;
+      /** The file's row groups and their subjects (absent in outputs written before splicing). */
+      groups?: FormGroup[];
+    }
   >;
 }
 
@@ -528,11 +556,20 @@ export async function produceDatasets(
   generation: Generation,
   out: string,
   signal: AbortSignal,
-  reuse: { previous: Generation | null; touched: Set<string> } = { previous: null, touched: new Set() },
+  reuse: {
+    previous: Generation | null;
+    touched: Set<string>;
+    /** The subjects the pull brought data or removals for, and per form it merged, those it changed there. */
+    subjects?: Set<string>;
+    formSubjects?: Map<string, Set<string>>;
+  } = {
+    previous: null,
+    touched: new Set(),
+  },
   log: PullContext['log'] = () => undefined,
 ): Promise<ConvertedUpload> {
   const started = performance.now();
-  const tally = { kept: 0, filtered: 0, written: 0 };
+  const tally = { kept: 0, spliced: 0, copiedGroups: 0, newGroups: 0, written: 0 };
   const info = generation.info;
   if (!info) throw new ConnectorError('The Rave pull has no merged state to write.');
   const study = studyOid(config);
@@ -585,20 +622,17 @@ export async function produceDatasets(
     const outputs: Outputs = { fingerprint, metadataKey, forms: {} };
     const metadata = info.metadata;
     // When only the subject list changed, an untouched form's dataset changes only if it holds a
-    // changed subject (one query over the untouched forms' state files says which do), and a
-    // subject that only leaves is dropped from the previous dataset as it is: no types to work
-    // out again, no join, no sort.
+    // changed subject (one query over the untouched forms' state files says which do); one that
+    // does is spliced: the row groups of its changed subjects are written again, the others copied.
     const previousInfo = reuse.previous?.info;
+    const changes = previousInfo?.subjects ? subjectChanges(previousInfo.subjects, info.subjects) : null;
     let holders = new Map<string, string[]>();
-    let leaving = new Set<string>();
     const subjectsOnly =
       earlier !== null &&
-      previousInfo?.subjects !== undefined &&
+      changes !== null &&
       earlier.fingerprint !== fingerprint &&
       earlier.metadataKey === metadataKey;
-    if (subjectsOnly && previousInfo) {
-      const changes = subjectChanges(previousInfo.subjects, info.subjects);
-      leaving = changes.leaving;
+    if (subjectsOnly && changes) {
       const untouched = Object.entries(info.forms ?? {}).filter(
         ([form]) => !reuse.touched.has(form) && earlier.forms[form],
       );
@@ -607,7 +641,7 @@ export async function produceDatasets(
         const byFile = new Map(untouched.map(([form, state]) => [path.join(generation.dir, state.file), form]));
         const found = await c.runAndReadAll(
           `SELECT DISTINCT filename, subject_key FROM read_parquet([${files.join(', ')}], filename = true)
-           WHERE subject_key IN (${[...changes.changed].map(quoteLiteral).join(', ')})`,
+           WHERE subject_key IN ${subjectList([...changes.changed])}`,
         );
         holders = new Map(untouched.map(([form]) => [form, []]));
         for (const [file, subject] of found.getRowsJson() as string[][]) {
@@ -615,6 +649,15 @@ export async function produceDatasets(
         }
       }
     }
+    // A listed subject's place in a form dataset, as its rows sort (SubjectName from the list; an
+    // empty name is NULL there and the rows' own name is used: unknown here), null when left out.
+    const listed = new Map(info.subjects.map((subject) => [subject.SubjectKey, subject]));
+    const keyOf = (key: string): SortKey | null | undefined => {
+      const subject = listed.get(key);
+      if (!subject) return undefined;
+      if (!included(subject)) return null;
+      return subject.SubjectName ? [subject.SubjectName, key] : undefined;
+    };
     for (const [form, state] of Object.entries(info.forms ?? {})) {
       if (signal.aborted) throw new ConnectorError('The pull was cancelled while writing the datasets.');
       const outFile = path.join(out, `${safeFile(form)}-${datasets.length + 1}.parquet`);
@@ -633,80 +676,26 @@ export async function produceDatasets(
         continue;
       }
       const previousOutput = earlier?.forms[form];
-      if (untouched && held?.every((k) => leaving.has(k)) && previousOutput?.info && reuse.previous) {
-        const { stored, info: formInfo } = previousOutput;
-        const result = await copyToParquet(
-          c,
-          `SELECT * FROM read_parquet(${quoteLiteral(path.join(reuse.previous.dir, stored))})
-           WHERE ${quoteIdent('SubjectKey')} NOT IN (${held.map(quoteLiteral).join(', ')})`,
-          formInfo,
-          outFile,
-        );
-        datasets.push({ ...result, source, format: 'rave' });
-        await linkOrCopy(outFile, path.join(generation.dir, stored));
-        const { file: _file, ...rest } = result;
-        outputs.forms[form] = { stored, result: rest, info: formInfo };
-        tally.filtered++;
-        continue;
-      }
-      const stateFile = `read_parquet(${quoteLiteral(path.join(generation.dir, state.file))})`;
-      const typed = state.items.flatMap((oid, j) =>
-        /^(integer|float|double|date|datetime)$/i.test(metadata?.items[oid]?.dataType ?? '') ? [j] : [],
-      );
-      const items = new Map<string, ItemStats>();
-      for (const j of typed) items.set(state.items[j] ?? '', { n: 0, int: 0, num: 0, date: 0, ts: 0 });
-      if (typed.length > 0) {
-        const counted = await c.runAndReadAll(
-          `SELECT ${typed
-            .map(
-              (j) => `count(v${j}), count(TRY_CAST(v${j} AS BIGINT)), count(TRY_CAST(v${j} AS DOUBLE)),
-                count(CASE WHEN regexp_full_match(v${j}, '\\d{4}-\\d{2}-\\d{2}') THEN TRY_CAST(v${j} AS DATE) END),
-                count(CASE WHEN regexp_full_match(v${j}, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?') THEN TRY_CAST(v${j} AS TIMESTAMP) END)`,
-            )
-            .join(', ')} FROM ${stateFile}`,
-        );
-        const row = (counted.getRowsJson()[0] ?? []).map(Number);
-        for (const [k, j] of typed.entries()) {
-          const [n = 0, int = 0, num = 0, date = 0, ts = 0] = row.slice(k * 5, k * 5 + 5);
-          items.set(state.items[j] ?? '', { n, int, num, date, ts });
-        }
-      }
-      const formMeta = metadata?.forms[form];
-      const column = new Map(state.items.map((oid, j) => [oid, `w.v${j}`]));
-      // Metadata order first (items with no data yet included), then items only the data has.
-      const order = [...(formMeta?.items ?? []).filter((i) => metadata?.items[i]), ...[...state.items].sort()];
-      const itemOids = [...new Set(order)];
-      const columns: ColumnInfo[] = KEY_COLUMNS.map((k) => ({ name: k.name, label: k.label, type: 'string' as const }));
-      const taken = new Set(columns.map((col) => col.name.toLowerCase()));
-      const selects = KEY_COLUMNS.map((k) => `${k.expr} AS ${quoteIdent(k.name)}`);
-      for (const [i, oid] of itemOids.entries()) {
-        const meta = metadata?.items[oid];
-        const type = columnType(meta?.dataType, items.get(oid));
-        let name = oid.startsWith(`${form}.`) ? oid.slice(form.length + 1) : oid;
-        if (!name || taken.has(name.toLowerCase())) name = oid;
-        if (taken.has(name.toLowerCase())) name = `${oid}_${i}`;
-        taken.add(name.toLowerCase());
-        const label = meta?.question || meta?.name || undefined;
-        columns.push({ name, type, ...(label ? { label } : {}) });
-        const v = column.get(oid) ?? 'NULL::VARCHAR';
-        const cast =
-          type === 'integer'
-            ? `CAST(${v} AS BIGINT)`
-            : type === 'number'
-              ? `CAST(${v} AS DOUBLE)`
-              : type === 'date'
-                ? `CAST(${v} AS DATE)`
-                : type === 'datetime'
-                  ? `CAST(${v} AS TIMESTAMP)`
-                  : v;
-        selects.push(`${cast} AS ${quoteIdent(name)}`);
-      }
-      const query = `SELECT ${selects.join(', ')} FROM ${stateFile} w LEFT JOIN subjects s ON s.SubjectKey = w.subject_key
-        WHERE s.SubjectKey IS NULL OR (s.Active AND NOT s.Deleted)
-        ORDER BY ${quoteIdent('SubjectName')}, w.subject_key, w.event_oid, w.event_rk, w.form_rk, w.ig_oid, w.ig_rk`;
+      // The types come from the whole state (every subject, active or not): a form the pull did not
+      // touch has the state it had, so its previous types stand without counting again.
+      const sameState = untouched && earlier?.metadataKey === metadataKey && previousOutput?.info !== undefined;
+      const shape = formShape(form, state, metadata);
+      const stats = sameState ? null : await itemStats(c, generation, state, metadata);
+      const previousTypes = new Map(previousOutput?.info?.columns.map((col) => [col.name, col.type]));
+      const columns: ColumnInfo[] = shape.columns
+        .map((col) => ({
+          ...col,
+          type:
+            col.oid === undefined
+              ? 'string'
+              : stats
+                ? columnType(metadata?.items[col.oid]?.dataType, stats.get(col.oid))
+                : (previousTypes.get(col.name) ?? 'string'),
+        }))
+        .map(({ oid: _oid, expr: _expr, ...col }) => col);
       const datasetInfo: DatasetInfo = {
         name: form,
-        ...(formMeta?.name ? { label: formMeta.name } : {}),
+        ...(shape.label ? { label: shape.label } : {}),
         columns,
         metadata: {
           'rave.study': study,
@@ -714,18 +703,59 @@ export async function produceDatasets(
           keys: 'SubjectKey,StudyEventOID,StudyEventRepeatKey,FormRepeatKey,ItemGroupOID,ItemGroupRepeatKey',
         },
       };
-      const result = await copyQuery(c, query, datasetInfo, outFile, source);
-      datasets.push({ ...result, source, format: 'rave' });
+      const rows = formRows(
+        generation,
+        state,
+        shape.columns.map((col, i) => ({ ...col, type: columns[i]?.type ?? 'string' })),
+      );
+      // Splice when the previous file has the same columns (names, types, labels, order): only
+      // the row groups holding a changed subject are written again.
+      const changed = new Set([
+        ...(changes?.changed ?? []),
+        ...(untouched ? [] : (reuse.formSubjects?.get(form) ?? reuse.subjects ?? [])),
+      ]);
+      const spliceable =
+        reuse.previous !== null &&
+        (previousOutput?.groups?.length ?? 0) > 0 &&
+        previousOutput?.info !== undefined &&
+        earlier?.metadataKey === metadataKey &&
+        JSON.stringify(previousOutput.info) === JSON.stringify(datasetInfo);
+      const written =
+        (spliceable && reuse.previous && previousOutput?.groups
+          ? await spliceFormDataset(
+              c,
+              rows,
+              datasetInfo,
+              outFile,
+              {
+                file: path.join(reuse.previous.dir, previousOutput.stored),
+                groups: previousOutput.groups,
+                rows: previousOutput.result.rows,
+              },
+              changed,
+              keyOf,
+            )
+          : null) ?? (await writeFormDataset(c, rows, datasetInfo, outFile));
+      datasets.push({ ...written.result, source, format: 'rave' });
       // Named by the form, not its position: a kept file and a new one never take the same name.
       const stored = `dataset-${createHash('sha256').update(form).digest('hex').slice(0, 16)}.parquet`;
       await linkOrCopy(outFile, path.join(generation.dir, stored));
-      const { file: _file, ...rest } = result;
-      outputs.forms[form] = { stored, result: rest, info: datasetInfo };
-      tally.written++;
+      const { file: _file, ...rest } = written.result;
+      outputs.forms[form] = {
+        stored,
+        result: rest,
+        info: datasetInfo,
+        ...(written.groups ? { groups: written.groups } : {}),
+      };
+      if (written.spliced) {
+        tally.spliced++;
+        tally.copiedGroups += written.copied;
+        tally.newGroups += written.written;
+      } else tally.written++;
     }
     log(
       'info',
-      `Form datasets: ${tally.kept} kept as they were, ${tally.filtered} the previous file less subjects that left, ${tally.written} written, in ${((performance.now() - started) / 1_000).toFixed(1)} s`,
+      `Form datasets: ${tally.kept} kept as they were, ${tally.spliced} spliced (${tally.copiedGroups} row groups copied, ${tally.newGroups} written), ${tally.written} written whole, in ${((performance.now() - started) / 1_000).toFixed(1)} s`,
     );
     await writeFile(path.join(generation.dir, 'outputs.json'), JSON.stringify(outputs));
 
@@ -777,27 +807,109 @@ export async function produceDatasets(
 }
 
 /**
- * `query` into `outFile` with our schema metadata, as copyQuery does, but the row count comes from
- * the COPY itself rather than reading the file back.
+ * A form dataset's columns, without types: the keys, then the items in metadata order (items
+ * with no data yet included), then items only the data has; items are named by their OID
+ * without the `<FormOID>.` prefix (the full OID on a clash) and labelled by the Question.
  */
-async function copyToParquet(
+function formShape(
+  form: string,
+  state: FormState,
+  metadata: StudyMetadata | null,
+): { label?: string; columns: (Omit<ColumnInfo, 'type'> & { oid?: string; expr: string })[] } {
+  const column = new Map(state.items.map((oid, j) => [oid, `w.v${j}`]));
+  const order = [...(metadata?.forms[form]?.items ?? []).filter((i) => metadata?.items[i]), ...[...state.items].sort()];
+  const columns: (Omit<ColumnInfo, 'type'> & { oid?: string; expr: string })[] = KEY_COLUMNS.map((k) => ({
+    name: k.name,
+    label: k.label,
+    expr: k.expr,
+  }));
+  const taken = new Set(columns.map((col) => col.name.toLowerCase()));
+  for (const [i, oid] of [...new Set(order)].entries()) {
+    const meta = metadata?.items[oid];
+    let name = oid.startsWith(`${form}.`) ? oid.slice(form.length + 1) : oid;
+    if (!name || taken.has(name.toLowerCase())) name = oid;
+    if (taken.has(name.toLowerCase())) name = `${oid}_${i}`;
+    taken.add(name.toLowerCase());
+    const label = meta?.question || meta?.name || undefined;
+    columns.push({ name, oid, expr: column.get(oid) ?? 'NULL::VARCHAR', ...(label ? { label } : {}) });
+  }
+  const label = metadata?.forms[form]?.name;
+  return { ...(label ? { label } : {}), columns };
+}
+
+/**
+ * Per item the metadata types, how many of the state's values there are and how many parse as
+ * each type (an integer only within ±2^53, which a double holds exactly: the writer's units).
+ */
+async function itemStats(
   c: OpenDuckDb['connection'],
-  query: string,
-  info: DatasetInfo,
-  outFile: string,
-): Promise<ParquetResult> {
-  const metadata = quoteLiteral(JSON.stringify(schemaMetadata(info)));
-  const written = await c.runAndReadAll(
-    `COPY (${query}) TO ${quoteLiteral(outFile)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, ` +
-      `KV_METADATA { ${quoteLiteral(SCHEMA_METADATA_KEY)}: ${metadata} })`,
+  generation: Generation,
+  state: FormState,
+  metadata: StudyMetadata | null,
+): Promise<Map<string, ItemStats>> {
+  const typed = state.items.flatMap((oid, j) =>
+    /^(integer|float|double|date|datetime)$/i.test(metadata?.items[oid]?.dataType ?? '') ? [j] : [],
   );
+  const items = new Map<string, ItemStats>();
+  if (typed.length === 0) return items;
+  const counted = await c.runAndReadAll(
+    `SELECT ${typed
+      .map(
+        (
+          j,
+        ) => `count(v${j}), count(CASE WHEN TRY_CAST(v${j} AS BIGINT) BETWEEN -9007199254740991 AND 9007199254740991 THEN 1 END),
+          count(TRY_CAST(v${j} AS DOUBLE)),
+          count(CASE WHEN regexp_full_match(v${j}, '\\d{4}-\\d{2}-\\d{2}') THEN TRY_CAST(v${j} AS DATE) END),
+          count(CASE WHEN regexp_full_match(v${j}, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?') THEN TRY_CAST(v${j} AS TIMESTAMP) END)`,
+      )
+      .join(', ')} FROM read_parquet(${quoteLiteral(path.join(generation.dir, state.file))})`,
+  );
+  const row = (counted.getRowsJson()[0] ?? []).map(Number);
+  for (const [k, j] of typed.entries()) {
+    const [n = 0, int = 0, num = 0, date = 0, ts = 0] = row.slice(k * 5, k * 5 + 5);
+    items.set(state.items[j] ?? '', { n, int, num, date, ts });
+  }
+  return items;
+}
+
+/** A form dataset's rows from the state, in the Parquet writer's units, sorted as the dataset is. */
+function formRows(
+  generation: Generation,
+  state: FormState,
+  columns: { name: string; type: ColumnInfo['type']; expr: string }[],
+): FormRows {
+  const from = `read_parquet(${quoteLiteral(path.join(generation.dir, state.file))}) w LEFT JOIN subjects s ON s.SubjectKey = w.subject_key`;
+  const where = (only?: string[]) =>
+    `(s.SubjectKey IS NULL OR (s.Active AND NOT s.Deleted))${only ? ` AND w.subject_key IN ${subjectList(only)}` : ''}`;
+  const unit = (type: ColumnInfo['type'], v: string) =>
+    type === 'integer'
+      ? `CAST(CAST(${v} AS BIGINT) AS DOUBLE)`
+      : type === 'number'
+        ? `CAST(${v} AS DOUBLE)`
+        : type === 'date'
+          ? `CAST(CAST(${v} AS DATE) - DATE '1970-01-01' AS DOUBLE)`
+          : type === 'datetime'
+            ? `epoch_us(CAST(${v} AS TIMESTAMP)) / 1000.0`
+            : v;
+  const cast = (type: ColumnInfo['type'], v: string) =>
+    type === 'integer'
+      ? `CAST(${v} AS BIGINT)`
+      : type === 'number'
+        ? `CAST(${v} AS DOUBLE)`
+        : type === 'date'
+          ? `CAST(${v} AS DATE)`
+          : type === 'datetime'
+            ? `CAST(${v} AS TIMESTAMP)`
+            : v;
+  const name = KEY_COLUMNS[1]?.expr ?? '';
   return {
-    name: info.name,
-    ...(info.label ? { label: info.label } : {}),
-    rows: Number(written.getRowsJson()[0]?.[0] ?? 0),
-    columns: info.columns,
-    file: outFile,
-    ...(await fileDigest(outFile)),
+    rows: (only) =>
+      `SELECT ${columns.map((col) => unit(col.type, col.expr)).join(', ')} FROM ${from} WHERE ${where(only)}
+       ORDER BY ${name}, w.subject_key, w.event_oid, w.event_rk, w.form_rk, w.ig_oid, w.ig_rk`,
+    typed: () =>
+      `SELECT ${columns.map((col) => `${cast(col.type, col.expr)} AS ${quoteIdent(col.name)}`).join(', ')} FROM ${from} WHERE ${where()}
+       ORDER BY ${name}, w.subject_key, w.event_oid, w.event_rk, w.form_rk, w.ig_oid, w.ig_rk`,
+    keys: (only) => `SELECT DISTINCT ${name}, w.subject_key FROM ${from} WHERE ${where(only)}`,
   };
 }
 

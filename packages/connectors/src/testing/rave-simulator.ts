@@ -148,11 +148,12 @@ export class RaveSimulator {
     this.faults = [];
   }
 
-  /** Changes between pulls: new values, removed records, inactivated subjects. */
+  /** Changes between pulls: new values, removed records, inactivated (or reactivated) subjects. */
   mutate(change: {
     set?: { cell: SimCell; value: string | null }[];
     removeRecord?: Omit<SimCell, 'item'>[];
     inactivateSubject?: number[];
+    reactivateSubject?: number[];
   }): void {
     const at = Date.now();
     for (const { cell, value } of change.set ?? []) {
@@ -164,6 +165,7 @@ export class RaveSimulator {
       this.touched.set(record.subject, at);
     }
     for (const subject of change.inactivateSubject ?? []) this.inactive.set(subject, at);
+    for (const subject of change.reactivateSubject ?? []) this.inactive.delete(subject);
     this.fullBody = undefined;
   }
 

@@ -56,14 +56,31 @@ function logicalType(type: ValueType): ThriftStruct | undefined {
   }
 }
 
-interface WrittenChunk {
-  column: ColumnInfo;
-  encoded: EncodedColumn;
+/**
+ * Where a row group lies in its file and what its footer entry says, as plain JSON: what a later
+ * file needs to take the group's bytes as they are (`copyRowGroup`) and describe them in its own
+ * footer. Chunk offsets are relative to the group's start, so the group can move.
+ */
+export interface RowGroupLayout {
   start: number;
-  dataOffset: number;
-  dictionaryOffset?: number;
+  bytes: number;
+  rows: number;
+  uncompressed: number;
+  chunks: ChunkLayout[];
+}
+
+export interface ChunkLayout {
+  /** The data page's offset from the group's start. */
+  data: number;
+  /** The dictionary page's offset from the group's start, when there is one. */
+  dictionary?: number;
   compressed: number;
   uncompressed: number;
+  values: number;
+  nulls: number;
+  /** Statistics, base64. */
+  min?: string;
+  max?: string;
 }
 
 /**
@@ -80,7 +97,7 @@ export class ParquetFileWriter {
   private pendingRows = 0;
   private rows = 0;
   private offset = MAGIC.length;
-  private readonly groups: ThriftStruct[] = [];
+  private readonly groups: RowGroupLayout[] = [];
   private writing: Promise<void> = Promise.resolve();
   /** The file is written front to back, so its SHA-256 is taken on the way out, not by reading it again. */
   private readonly hash = createHash('sha256').update(MAGIC);
@@ -144,6 +161,41 @@ export class ParquetFileWriter {
     await this.handle.close().catch(() => undefined);
   }
 
+  /** Ends the row group being built here (the caller chooses where groups start, e.g. at a subject). */
+  async endRowGroup(): Promise<void> {
+    if (this.pendingRows > 0) await this.flush();
+  }
+
+  /**
+   * Appends a row group of another file written by this writer with the same columns, its bytes
+   * as they are (no decoding, no compression): `group` is that file's `rowGroups` entry.
+   */
+  async copyRowGroup(source: FileHandle, group: RowGroupLayout): Promise<void> {
+    if (group.chunks.length !== this.columns.length) {
+      throw new Error(
+        `a copied row group has ${group.chunks.length} columns where the file has ${this.columns.length}`,
+      );
+    }
+    await this.endRowGroup();
+    await this.writing;
+    const bytes = Buffer.allocUnsafe(group.bytes);
+    const { bytesRead } = await source.read(bytes, 0, group.bytes, group.start);
+    if (bytesRead !== group.bytes)
+      throw new Error(`a copied row group ends early (${bytesRead} of ${group.bytes} bytes)`);
+    const start = this.offset;
+    this.writing = this.handle.write(bytes, 0, bytes.length, start).then(() => undefined);
+    this.writing.catch(() => undefined);
+    this.hash.update(bytes);
+    this.offset += group.bytes;
+    this.rows += group.rows;
+    this.groups.push({ ...group, start });
+  }
+
+  /** Where each row group lies, once `close` has returned (for a later `copyRowGroup`). */
+  get rowGroups(): readonly RowGroupLayout[] {
+    return this.groups;
+  }
+
   private async flush(): Promise<void> {
     const rows = this.pendingRows;
     this.pendingRows = 0;
@@ -205,13 +257,13 @@ export class ParquetFileWriter {
     rows: number,
   ): Promise<void> {
     const start = this.offset;
-    const written: WrittenChunk[] = [];
+    const written: ChunkLayout[] = [];
     // The whole row group in one gathered write (a column chunk each was one write per column,
     // a fixed cost that dominated the small members of an SDTM transfer).
     const parts: Uint8Array[] = [];
     for (const chunk of chunks) {
       const pages = await chunk.pages;
-      const at = this.offset;
+      const at = this.offset - start;
       const own = [...(pages.dictionary ?? []), ...pages.data];
       const dictionaryBytes = pages.dictionary ? sum(pages.dictionary) : 0;
       const compressed = sum(own);
@@ -223,14 +275,16 @@ export class ParquetFileWriter {
         chunk.encoded.values.length;
       parts.push(...own);
       this.offset += compressed;
+      const { encoded } = chunk;
       written.push({
-        column: chunk.column,
-        encoded: chunk.encoded,
-        start: at,
-        dictionaryOffset: pages.dictionary ? at : undefined,
-        dataOffset: at + dictionaryBytes,
+        data: at + dictionaryBytes,
+        ...(pages.dictionary ? { dictionary: at } : {}),
         compressed,
         uncompressed,
+        values: encoded.rows,
+        nulls: encoded.nulls,
+        ...(encoded.min ? { min: Buffer.from(encoded.min).toString('base64') } : {}),
+        ...(encoded.max ? { max: Buffer.from(encoded.max).toString('base64') } : {}),
       });
     }
     let at = start;
@@ -240,43 +294,53 @@ export class ParquetFileWriter {
       at += sum(some);
     }
     for (const part of parts) this.hash.update(part);
-    this.groups.push(
-      struct(
-        [
-          1,
-          list(
-            'struct',
-            written.map((w) => this.columnChunk(w)),
-          ),
-        ],
-        [2, BigInt(written.reduce((total, w) => total + w.uncompressed, 0))],
-        [3, BigInt(rows)],
-        [5, BigInt(start)],
-        [6, BigInt(this.offset - start)],
-      ),
+    this.groups.push({
+      start,
+      bytes: this.offset - start,
+      rows,
+      uncompressed: written.reduce((total, w) => total + w.uncompressed, 0),
+      chunks: written,
+    });
+  }
+
+  /** The row group's entry in the footer. */
+  private rowGroup(group: RowGroupLayout): ThriftStruct {
+    return struct(
+      [
+        1,
+        list(
+          'struct',
+          group.chunks.map((chunk, c) => this.columnChunk(this.columns[c] as ColumnInfo, chunk, group.start)),
+        ),
+      ],
+      [2, BigInt(group.uncompressed)],
+      [3, BigInt(group.rows)],
+      [5, BigInt(group.start)],
+      [6, BigInt(group.bytes)],
     );
   }
 
-  private columnChunk(chunk: WrittenChunk): ThriftStruct {
-    const { encoded } = chunk;
-    const encodings = encoded.dictionary
-      ? [ENCODING.plain, ENCODING.rle, ENCODING.rleDictionary]
-      : [ENCODING.plain, ENCODING.rle];
+  private columnChunk(column: ColumnInfo, chunk: ChunkLayout, groupStart: number): ThriftStruct {
+    const encodings =
+      chunk.dictionary !== undefined
+        ? [ENCODING.plain, ENCODING.rle, ENCODING.rleDictionary]
+        : [ENCODING.plain, ENCODING.rle];
+    const bytes = (base64: string | undefined) => (base64 === undefined ? undefined : Buffer.from(base64, 'base64'));
     return struct(
-      [2, BigInt(chunk.start)],
+      [2, BigInt(groupStart + (chunk.dictionary ?? chunk.data))],
       [
         3,
         struct(
-          [1, PHYSICAL[chunk.column.type]],
+          [1, PHYSICAL[column.type]],
           [2, list('i32', encodings)],
-          [3, list('binary', [chunk.column.name])],
+          [3, list('binary', [column.name])],
           [4, SNAPPY],
-          [5, BigInt(encoded.rows)],
+          [5, BigInt(chunk.values)],
           [6, BigInt(chunk.uncompressed)],
           [7, BigInt(chunk.compressed)],
-          [9, BigInt(chunk.dataOffset)],
-          [11, chunk.dictionaryOffset === undefined ? undefined : BigInt(chunk.dictionaryOffset)],
-          [12, struct([3, BigInt(encoded.nulls)], [5, encoded.max], [6, encoded.min])],
+          [9, BigInt(groupStart + chunk.data)],
+          [11, chunk.dictionary === undefined ? undefined : BigInt(groupStart + chunk.dictionary)],
+          [12, struct([3, BigInt(chunk.nulls)], [5, bytes(chunk.max)], [6, bytes(chunk.min)])],
         ),
       ],
     );
@@ -299,7 +363,13 @@ export class ParquetFileWriter {
       [1, 1],
       [2, list('struct', schema)],
       [3, BigInt(this.rows)],
-      [4, list('struct', this.groups)],
+      [
+        4,
+        list(
+          'struct',
+          this.groups.map((g) => this.rowGroup(g)),
+        ),
+      ],
       [
         5,
         list(
