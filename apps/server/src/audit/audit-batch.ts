@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { type AuditEntry, GENESIS_HASH, type HashedEvent, hashEvent, redactSecrets } from './audit-log.ts';
+import { type AuditEntry, chainedEvent, GENESIS_HASH, hashEvent } from './audit-log.ts';
 
 /** The organization's chain head, locked by the transaction, and the transaction's time. */
 export interface LockedAuditHead {
@@ -43,24 +43,7 @@ export function appendAuditCtes(orgId: string, head: LockedAuditHead, entries: L
   let prevHash = head.hash;
   const rows = entries.map((entry) => {
     if (entry.orgId !== orgId) throw new Error('one batch of audit events is for one organization');
-    const event: HashedEvent = {
-      orgId,
-      seq: ++seq,
-      prevHash,
-      actorType: entry.author.type,
-      actorId: entry.author.id,
-      actorLabel: entry.author.label,
-      action: entry.action,
-      resourceType: entry.resourceType,
-      resourceId: entry.resourceId,
-      resourceLabel: entry.resourceLabel,
-      oldValues: entry.oldValues === undefined ? null : redactSecrets(entry.oldValues),
-      newValues: entry.newValues === undefined ? null : redactSecrets(entry.newValues),
-      reason: entry.reason ?? null,
-      ip: entry.author.ip,
-      userAgent: entry.author.userAgent,
-      createdAt: head.now,
-    };
+    const event = chainedEvent(entry, ++seq, prevHash, entry.resourceLabel, head.now);
     const hash = hashEvent(event);
     prevHash = hash;
     return {

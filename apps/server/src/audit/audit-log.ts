@@ -70,6 +70,38 @@ export function redactSecrets(value: unknown): unknown {
 }
 
 /**
+ * The event as the chain hashes and stores it: `entry` at `seq` after `prevHash`, secrets redacted
+ * from its values. Shared by `appendAudit` and the batch path (audit-batch.ts), so the two can never
+ * hash an event differently.
+ */
+export function chainedEvent(
+  entry: AuditEntry,
+  seq: number,
+  prevHash: string,
+  resourceLabel: string | null,
+  createdAt: string,
+): HashedEvent {
+  return {
+    orgId: entry.orgId,
+    seq,
+    prevHash,
+    actorType: entry.author.type,
+    actorId: entry.author.id,
+    actorLabel: entry.author.label,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    resourceLabel,
+    oldValues: entry.oldValues === undefined ? null : redactSecrets(entry.oldValues),
+    newValues: entry.newValues === undefined ? null : redactSecrets(entry.newValues),
+    reason: entry.reason ?? null,
+    ip: entry.author.ip,
+    userAgent: entry.author.userAgent,
+    createdAt,
+  };
+}
+
+/**
  * Appends one event to the organization's chain, inside the caller's transaction, so the event
  * exists if and only if the change it records is committed. The head row's lock orders
  * concurrent appends of one organization; other organizations do not wait.
@@ -85,24 +117,7 @@ export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<{ seq: num
   const row = head.rows[0];
   if (!row) throw new Error(`audit head missing for organization ${entry.orgId}`);
 
-  const event: HashedEvent = {
-    orgId: entry.orgId,
-    seq: Number(row.seq) + 1,
-    prevHash: row.hash,
-    actorType: entry.author.type,
-    actorId: entry.author.id,
-    actorLabel: entry.author.label,
-    action: entry.action,
-    resourceType: entry.resourceType,
-    resourceId: entry.resourceId,
-    resourceLabel: await resourceLabelFor(tx, entry),
-    oldValues: entry.oldValues === undefined ? null : redactSecrets(entry.oldValues),
-    newValues: entry.newValues === undefined ? null : redactSecrets(entry.newValues),
-    reason: entry.reason ?? null,
-    ip: entry.author.ip,
-    userAgent: entry.author.userAgent,
-    createdAt: row.now,
-  };
+  const event = chainedEvent(entry, Number(row.seq) + 1, row.hash, await resourceLabelFor(tx, entry), row.now);
   const hash = hashEvent(event);
 
   await tx.insert(auditEvents).values({
