@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   Dashboard,
   DashboardDocument,
@@ -41,6 +42,58 @@ export function unmappedWidgets(document: DashboardDocument, version: VersionDat
   return out;
 }
 
+/**
+ * `unmappedWidgets` as last computed for the same question: resolving every widget of a document
+ * against the version's columns was paid on every read of a dashboard, although its answer depends
+ * only on the saved document (organization, dashboard id and saved version: every save is a new
+ * version) and on the data as this reader sees it (version, pipeline outputs, every dataset's
+ * columns with their types and masking), all named in the key. Nothing else is remembered, so an
+ * activation, a roll back, a save or a change of what the reader may see in clear is a new key, and
+ * another process computes its own.
+ */
+const UNMAPPED = new Map<string, Dashboard['unmapped']>();
+const UNMAPPED_LIMIT = 500;
+
+function unmappedKey(row: DashboardWithActor['row'], version: VersionData): string {
+  const schema = createHash('sha256');
+  for (const [key, dataset] of version.datasets) {
+    schema.update(`\u0000${key}\u0001${dataset.name}`);
+    for (const c of dataset.columns) schema.update(`\u0002${c.name}\u0003${c.type}${c.masked ? '\u0004' : ''}`);
+  }
+  return JSON.stringify([
+    row.orgId,
+    row.id,
+    row.version,
+    row.updatedAt.getTime(),
+    version.orgId,
+    version.id,
+    version.cacheKey ?? null,
+    schema.digest('base64url'),
+  ]);
+}
+
+/** `unmappedWidgets` for a stored dashboard, remembered under everything it depends on (`UNMAPPED`). */
+export function keptUnmappedWidgets(
+  row: DashboardWithActor['row'],
+  document: DashboardDocument,
+  version: VersionData | null,
+): Dashboard['unmapped'] {
+  if (!version) return unmappedWidgets(document, version);
+  const key = unmappedKey(row, version);
+  const known = UNMAPPED.get(key);
+  if (known) {
+    UNMAPPED.delete(key);
+    UNMAPPED.set(key, known);
+    return known;
+  }
+  const unmapped = unmappedWidgets(document, version);
+  for (const item of unmapped) Object.freeze(item);
+  Object.freeze(unmapped);
+  UNMAPPED.set(key, unmapped);
+  if (UNMAPPED.size > UNMAPPED_LIMIT) UNMAPPED.delete(UNMAPPED.keys().next().value as string);
+  return unmapped;
+}
+
 /** `document` when the caller has already read (and migrated) the stored one. */
 export function presentDashboardSummary(
   { row, updatedBy }: DashboardWithActor,
@@ -69,7 +122,7 @@ export function presentDashboard(
   return {
     ...presentDashboardSummary(found.dashboard, found.document),
     document: found.document,
-    unmapped: unmappedWidgets(found.document, version),
+    unmapped: keptUnmappedWidgets(found.dashboard.row, found.document, version),
     activeVersionId: version?.id ?? null,
     dataVersion: version ? dataVersion : null,
   };
