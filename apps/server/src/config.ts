@@ -105,6 +105,11 @@ const Env = z.object({
    */
   DASHBOARD_QUERY_FOLD: z.enum(['true', 'false']).default('true'),
   /**
+   * Keep each DuckDB connection's prepared statements and run a known query shape by binding its
+   * filter values (parsed, bound and planned once per connection): `false` prepares every query anew.
+   */
+  DASHBOARD_QUERY_PREPARED: z.enum(['true', 'false']).default('true'),
+  /**
    * Megabytes (estimated) of base tables the dashboard engine keeps: a large dataset's rows that pass
    * a widget's own filters (ALT rows of LB), so a filter change reads those instead of the file. 0: off.
    */
@@ -238,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
+    dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
     dashboardBaseTableMb: e.DASHBOARD_BASE_TABLE_MB,
     dashboardBaseTableMinRows: e.DASHBOARD_BASE_TABLE_MIN_ROWS,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -111,6 +111,65 @@ describe('cache', () => {
   });
 });
 
+describe('prepared statements', () => {
+  const byArmOver = (age: number, arms: string[]): QuerySpec => ({
+    from: 'DM',
+    where: [filter('DM', 'AGE', 'gt', age), filter('DM', 'ARM', 'in', arms)],
+    groupBy: [{ column: ref('DM', 'SEX'), as: 'sex' }],
+    measures: [
+      { op: 'count', as: 'n' },
+      { op: 'mean', column: ref('DM', 'AGE'), as: 'mean_age' },
+    ],
+    orderBy: [{ key: 'sex', dir: 'asc' }],
+  });
+  /** The same question in plain SQL over the same file, by the test's own DuckDB. */
+  const reference = (age: number, arms: string[]) =>
+    study.rows(
+      `SELECT SEX, count(*)::INTEGER, avg(AGE) FROM '${study.datasets.get('DM')?.file}'
+       WHERE AGE > ${age} AND ARM IN (${arms.map((a) => `'${a}'`).join(', ')}) GROUP BY SEX ORDER BY SEX`,
+    );
+
+  it('run each shape from one statement per connection, with each call’s own values', async () => {
+    const engine = newEngine({ maxConcurrent: 1, fold: false });
+    const plain = newEngine({ maxConcurrent: 1, fold: false, prepared: false });
+    // Whole and fractional ages (a parameter's type changes), one or two arms (another shape).
+    const asks: Array<[number, string[]]> = [
+      [20, ['Placebo', 'Drug']],
+      [40, ['Placebo', 'Drug']],
+      [33.5, ['Placebo', 'Drug']],
+      [30, ['Drug']],
+      [50, ['Drug']],
+      [99, ['Placebo', 'Drug']],
+    ];
+    for (const [age, arms] of asks) {
+      const kept = await engine.run(byArmOver(age, arms), study.resolve, { cacheKey: 'v1' });
+      expect(kept.cached).toBe(false);
+      const expected = await reference(age, arms);
+      expect(kept.result.rows).toEqual(expected);
+      expect((await plain.run(byArmOver(age, arms), study.resolve, { cacheKey: 'v1' })).result.rows).toEqual(expected);
+    }
+    expect(engine.statementsPrepared).toBe(2);
+    expect(plain.statementsPrepared).toBe(0);
+  });
+
+  it('drop a statement that failed, and make it again when the data is back', async () => {
+    const engine = newEngine({ maxConcurrent: 1, fold: false });
+    const file = await study.write('again.parquet', 'SELECT 1 AS X UNION ALL SELECT 2');
+    const again: StoredDataset = { file, columns: [{ name: 'X', type: 'integer' }] };
+    const spec = (above: number): QuerySpec => ({
+      from: 'AGAIN',
+      where: [filter('AGAIN', 'X', 'gt', above)],
+      measures: [{ op: 'count', as: 'n' }],
+    });
+    expect((await engine.run(spec(0), () => again, { cacheKey: 'a' })).result.rows).toEqual([[2]]);
+    await unlink(file);
+    await expect(engine.run(spec(1), () => again, { cacheKey: 'a' })).rejects.toThrow(/again\.parquet/);
+    await study.write('again.parquet', 'SELECT 5 AS X');
+    expect((await engine.run(spec(1), () => again, { cacheKey: 'a' })).result.rows).toEqual([[1]]);
+    expect(engine.statementsPrepared).toBe(2);
+  });
+});
+
 describe('time limit and concurrency', () => {
   /**
    * 300,000 rows with one key: joined to itself (through a second name for the same file, since a
