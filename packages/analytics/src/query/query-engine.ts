@@ -355,7 +355,21 @@ export class QueryEngine {
     return this.db;
   }
 
-  private async acquire(): Promise<DuckDBConnection> {
+  /**
+   * An idle connection, preferably one that has `text` prepared already (the most recently used
+   * such), so each query shape is prepared on few connections rather than on every one.
+   */
+  private takeIdle(text: string): DuckDBConnection | undefined {
+    if (this.prepared) {
+      for (let i = this.idle.length - 1; i >= 0; i--) {
+        const connection = this.idle[i];
+        if (connection && this.statements.get(connection)?.has(text)) return this.idle.splice(i, 1)[0];
+      }
+    }
+    return this.idle.pop();
+  }
+
+  private async acquire(text: string): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the query engine is closed');
     // `close` may run while this waits for the database (a busy machine): say so, not "Failed to connect".
     const closedMeanwhile = () => new Error('the query engine was closed before the query could start');
@@ -365,7 +379,7 @@ export class QueryEngine {
       const { instance } = await this.open();
       if (this.closed) throw closedMeanwhile();
       connection =
-        this.idle.pop() ??
+        this.takeIdle(text) ??
         (await instance.connect().catch((error: unknown) => {
           throw this.closed ? closedMeanwhile() : error;
         }));
@@ -393,7 +407,7 @@ export class QueryEngine {
    */
   private async execute(compiled: CompiledQuery, source?: SpecSource): Promise<QueryResult> {
     this.started++;
-    const connection = await this.acquire();
+    const connection = await this.acquire(compiled.sql);
     let timer: NodeJS.Timeout | undefined;
     let repeat: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
