@@ -24,6 +24,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     fold: ctx.config.dashboardQueryFold,
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
+    uniqueCounts: ctx.config.dashboardQueryUniqueCounts,
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();
