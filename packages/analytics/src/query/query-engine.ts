@@ -8,7 +8,7 @@ import { datasetSource } from '../protected-source.ts';
 import { QueryError } from '../query-error.ts';
 import { jsonCell } from '../values.ts';
 import { BaseTables, basePlan, viewOf } from './base-tables.ts';
-import { type CompiledQuery, type CompileHints, compileQuery, parseQuerySpec } from './compile-query.ts';
+import { type CompiledQuery, type CompileHints, compileParsed, compileQuery, parseQuerySpec } from './compile-query.ts';
 import { type FoldedPart, foldable, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
@@ -243,7 +243,7 @@ export class QueryEngine {
     if (checking) await checking;
     // The compiled SQL is part of the key: it differs between a reader who sees PHI in clear and
     // one who sees it masked (`datasetSource`), so one's cached result is never served to the other.
-    const compiled = compileQuery(parsed, datasets, this.hints);
+    const compiled = compileParsed(parsed, datasets, this.hints);
     const key = `${cacheKey}\n${specKey(parsed)}\n${createHash('sha256').update(compiled.sql).digest('hex')}`;
     const hit = this.cache.get(key);
     if (hit) return { result: hit, cached: true, ms: elapsed() };
@@ -542,7 +542,7 @@ export class QueryEngine {
     if (source && plan && this.bases) {
       const viaBase = await this.bases
         .use(connection, plan, source.datasets, (datasets) =>
-          this.read(connection, compileQuery(source.parsed, datasets, this.hints)),
+          this.read(connection, compileParsed(source.parsed, datasets, this.hints)),
         )
         .catch(() => null);
       if (viaBase) return viaBase.value;
