@@ -110,6 +110,11 @@ const Env = z.object({
    */
   DASHBOARD_QUERY_PREPARED: z.enum(['true', 'false']).default('true'),
   /**
+   * Count subjects without DISTINCT where the engine has checked, once per file, that the column
+   * repeats no value (USUBJID of DM or ADSL): `false` keeps every count(DISTINCT …) (same answers).
+   */
+  DASHBOARD_QUERY_UNIQUE_COUNTS: z.enum(['true', 'false']).default('true'),
+  /**
    * Megabytes (estimated) of base tables the dashboard engine keeps: a large dataset's rows that pass
    * a widget's own filters (ALT rows of LB), so a filter change reads those instead of the file. 0: off.
    */
@@ -244,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
     dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
+    dashboardQueryUniqueCounts: e.DASHBOARD_QUERY_UNIQUE_COUNTS === 'true',
     dashboardBaseTableMb: e.DASHBOARD_BASE_TABLE_MB,
     dashboardBaseTableMinRows: e.DASHBOARD_BASE_TABLE_MIN_ROWS,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -30,6 +30,7 @@ export function exportEngine(ctx: AppContext): QueryEngine {
     threads: ctx.config.dashboardQueryThreads,
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
+    uniqueCounts: ctx.config.dashboardQueryUniqueCounts,
   });
   return own;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ParsedQuerySpec, QueryResult, QuerySpec, ResultColumnType } from '@cdp/contracts';
-import { type DuckDbLimits, type OpenDuckDb, openDuckDb } from '@cdp/formats';
+import { type DuckDbLimits, type OpenDuckDb, openDuckDb, quoteIdent } from '@cdp/formats';
 import {
   type DuckDBConnection,
   type DuckDBMaterializedResult,
@@ -9,10 +9,12 @@ import {
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { StoreColumn, StoredDataset } from '../dataset-store.ts';
+import { datasetSource } from '../protected-source.ts';
 import { QueryError } from '../query-error.ts';
 import { jsonCell } from '../values.ts';
 import { BaseTables, basePlan, viewOf } from './base-tables.ts';
-import { type CompiledQuery, compileQuery, parseQuerySpec } from './compile-query.ts';
+import { type CompiledQuery, type CompileHints, compileParsed, compileQuery, parseQuerySpec } from './compile-query.ts';
 import { type FoldedPart, foldable, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
@@ -49,6 +51,12 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * binds and plans each shape once per connection. Default true.
    */
   prepared?: boolean;
+  /**
+   * Count distinct values of a column without DISTINCT when the engine has checked, once per file,
+   * that the column repeats no value (USUBJID of DM or ADSL: `uniqueColumns` below). Default true;
+   * false keeps every `count(DISTINCT …)` (the tests compare both).
+   */
+  uniqueCounts?: boolean;
 }
 
 /** A spec as asked for, for reading it through a base table. */
@@ -98,6 +106,13 @@ const PREPARED_PER_CONNECTION = 64;
 const INTERRUPT_REPEAT_MS = 50;
 /** How long `close` waits for running queries to stop before closing the database anyway. */
 const CLOSE_WAIT_MS = 5_000;
+/**
+ * Datasets with more rows than this are never checked for unique columns: a dataset with one row
+ * per subject (DM, ADSL) is far smaller, and an event dataset that large would repeat its ids anyway.
+ */
+const UNIQUE_CHECK_MAX_ROWS = 200_000;
+/** Files whose checked columns are remembered (the oldest forgotten first). */
+const UNIQUE_FILES = 1_000;
 
 /** Cached results are shared by every caller: freezing them turns an accidental change into an error. */
 function frozen<T extends object>(value: T): T {
@@ -117,6 +132,16 @@ function foldFrame(parsed: ParsedQuerySpec, datasets: DatasetResolver, cacheKey:
   if (sources.some((d) => !d || d.onRead !== undefined)) return null;
   // The files and masked or sealed columns the reader reads: two readers' specs fold only when equal.
   return `${cacheKey}\n${frameOf(parsed)}\n${sources.map((d) => (d ? viewOf(d) : '')).join('\n')}`;
+}
+
+/** What a unique-column fact is remembered under: the file and the key it is read with. */
+function fileKey(dataset: StoredDataset): string {
+  return `${dataset.file}\n${dataset.encryptionKey ?? ''}`;
+}
+
+/** A column read as the file holds it: not masked for this reader, not opened from a sealed sidecar. */
+function readsAsStored(dataset: StoredDataset, column: StoreColumn): boolean {
+  return !column.masked && !dataset.sealed?.columns.some((c) => c.name === column.name);
 }
 
 /** Integers as numbers while they are exact, else as their digits (the contract's rule for bigints). */
@@ -159,6 +184,14 @@ export class QueryEngine {
   private gone = false;
   /** Connections being opened: `close` waits for them as for running queries. */
   private connecting = 0;
+  private readonly uniqueCounts: boolean;
+  private checksRun = 0;
+  /**
+   * Per file (and key), per column: whether its non-null values are all different, or the check
+   * under way. Files never change, so a fact holds for as long as the file exists.
+   */
+  private readonly uniqueFacts = new Map<string, Map<string, boolean | Promise<boolean>>>();
+  private readonly hints: CompileHints = { uniqueColumns: (dataset) => this.uniqueColumns(dataset) };
 
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -175,6 +208,7 @@ export class QueryEngine {
         : null;
     this.baseMinRows = options.baseTableMinRows ?? 100_000;
     this.prepared = options.prepared ?? true;
+    this.uniqueCounts = options.uniqueCounts ?? true;
   }
 
   /** DuckDB queries started so far (a folded query counts once): what folding saves, for tests and metrics. */
@@ -185,6 +219,11 @@ export class QueryEngine {
   /** Statements prepared so far (`prepared`): each query shape once per connection, for tests. */
   get statementsPrepared(): number {
     return this.madeStatements;
+  }
+
+  /** Checks of a column for repeated values run so far (one per file and column): for tests. */
+  get uniqueChecks(): number {
+    return this.checksRun;
   }
 
   /** Queries running and waiting for a turn now. */
@@ -222,9 +261,13 @@ export class QueryEngine {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     const parsed = parseQuerySpec(spec);
+    // A column the spec counts distinct values of, not yet checked for repeats: check it first (once
+    // per file), so this spec and every later one compile with what is known.
+    const checking = this.checkUnique(parsed, datasets);
+    if (checking) await checking;
     // The compiled SQL is part of the key: it differs between a reader who sees PHI in clear and
     // one who sees it masked (`datasetSource`), so one's cached result is never served to the other.
-    const compiled = compileQuery(parsed, datasets);
+    const compiled = compileParsed(parsed, datasets, this.hints);
     const key = `${cacheKey}\n${specKey(parsed)}\n${createHash('sha256').update(compiled.sql).digest('hex')}`;
     const hit = this.cache.get(key);
     if (hit) return { result: hit, cached: true, ms: elapsed() };
@@ -293,7 +336,9 @@ export class QueryEngine {
     let plan: { compiled: CompiledQuery; spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
     try {
       const folded = foldSpecs(members.map((m) => m.parsed));
-      if (folded) plan = { compiled: compileQuery(folded.spec, datasets), spec: folded.spec, parts: folded.parts };
+      if (folded) {
+        plan = { compiled: compileQuery(folded.spec, datasets, this.hints), spec: folded.spec, parts: folded.parts };
+      }
     } catch {
       plan = null;
     }
@@ -319,6 +364,96 @@ export class QueryEngine {
       if (part) member.resolve(frozen(unfoldResult(result, part)));
       else void alone(member);
     });
+  }
+
+  /**
+   * The columns of `dataset` known to repeat no non-null value (a count of distinct values of one
+   * is a count of its values). Only columns read as stored: a masked column reads as a mask and a
+   * sealed one from its sidecar, so neither is ever one, whatever the file holds.
+   */
+  private uniqueColumns(dataset: StoredDataset): ReadonlySet<string> | undefined {
+    if (!this.uniqueCounts) return undefined;
+    const facts = this.uniqueFacts.get(fileKey(dataset));
+    if (!facts) return undefined;
+    const unique = new Set<string>();
+    for (const [name, fact] of facts) {
+      if (fact !== true) continue;
+      const column = dataset.columns.find((c) => c.name === name);
+      if (column && readsAsStored(dataset, column)) unique.add(name);
+    }
+    return unique.size > 0 ? unique : undefined;
+  }
+
+  /**
+   * Starts the check of each column the spec counts distinct values of on its FROM dataset (when
+   * it joins nothing) that no check has answered yet; the promise settles when all have, or null
+   * when there is nothing to wait for. A reader who reads PHI in clear never starts one (each such
+   * read is logged); a dataset too large to be one row per subject is never checked.
+   */
+  private checkUnique(parsed: ParsedQuerySpec, datasets: DatasetResolver): Promise<unknown> | null {
+    if (!this.uniqueCounts || parsed.joins.length > 0) return null;
+    const from = datasets(parsed.from);
+    if (!from || from.onRead !== undefined || from.table !== undefined) return null;
+    if ((from.rows ?? 0) > UNIQUE_CHECK_MAX_ROWS) return null;
+    const fromName = parsed.from.toUpperCase();
+    const waits: Promise<boolean>[] = [];
+    for (const measure of parsed.measures) {
+      if (measure.op !== 'count_distinct' || !measure.column || measure.per) continue;
+      if (measure.column.dataset.toUpperCase() !== fromName) continue;
+      const name = measure.column.column;
+      const column =
+        from.columns.find((c) => c.name === name) ??
+        from.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (!column || !readsAsStored(from, column)) continue;
+      const fact = this.uniqueFact(from, column);
+      if (fact !== true && fact !== false) waits.push(fact);
+    }
+    return waits.length > 0 ? Promise.all(waits) : null;
+  }
+
+  private uniqueFact(dataset: StoredDataset, column: StoreColumn): boolean | Promise<boolean> {
+    const key = fileKey(dataset);
+    let facts = this.uniqueFacts.get(key);
+    if (!facts) {
+      facts = new Map();
+      this.uniqueFacts.set(key, facts);
+      if (this.uniqueFacts.size > UNIQUE_FILES) {
+        const [oldest] = this.uniqueFacts.keys();
+        if (oldest !== undefined) this.uniqueFacts.delete(oldest);
+      }
+    }
+    const known = facts.get(column.name);
+    if (known !== undefined) return known;
+    const table = facts;
+    const check = this.limiter
+      .run(async () => {
+        this.checksRun++;
+        const connection = await this.acquire();
+        let reusable = false;
+        try {
+          const values = `t0.${quoteIdent(column.name)}`;
+          const reader = await connection.runAndReadAll(
+            `SELECT count(${values}) = count(DISTINCT ${values}) FROM ${datasetSource(dataset, { reads: [] })} AS t0`,
+          );
+          reusable = true;
+          return reader.getRowsJson()[0]?.[0] === true;
+        } finally {
+          this.release(connection, reusable);
+        }
+      })
+      .then(
+        (unique) => {
+          table.set(column.name, unique);
+          return unique;
+        },
+        () => {
+          // Not known: count with DISTINCT, and check again next time.
+          table.delete(column.name);
+          return false;
+        },
+      );
+    facts.set(column.name, check);
+    return check;
   }
 
   /** Interrupts running queries and closes the database; `run` fails afterwards. */
@@ -359,8 +494,8 @@ export class QueryEngine {
    * An idle connection, preferably one that has `text` prepared already (the most recently used
    * such), so each query shape is prepared on few connections rather than on every one.
    */
-  private takeIdle(text: string): DuckDBConnection | undefined {
-    if (this.prepared) {
+  private takeIdle(text: string | undefined): DuckDBConnection | undefined {
+    if (this.prepared && text !== undefined) {
       for (let i = this.idle.length - 1; i >= 0; i--) {
         const connection = this.idle[i];
         if (connection && this.statements.get(connection)?.has(text)) return this.idle.splice(i, 1)[0];
@@ -369,7 +504,7 @@ export class QueryEngine {
     return this.idle.pop();
   }
 
-  private async acquire(text: string): Promise<DuckDBConnection> {
+  private async acquire(text?: string): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the query engine is closed');
     // `close` may run while this waits for the database (a busy machine): say so, not "Failed to connect".
     const closedMeanwhile = () => new Error('the query engine was closed before the query could start');
@@ -445,7 +580,7 @@ export class QueryEngine {
     if (source && plan && this.bases) {
       const viaBase = await this.bases
         .use(connection, plan, source.datasets, (datasets) =>
-          this.read(connection, compileQuery(source.parsed, datasets)),
+          this.read(connection, compileParsed(source.parsed, datasets, this.hints)),
         )
         .catch(() => null);
       if (viaBase) return viaBase.value;

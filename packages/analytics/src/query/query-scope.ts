@@ -55,7 +55,23 @@ export class QueryScope {
     readonly sources: readonly Source[],
     /** How the error for a dataset outside the scope explains what the scope is. */
     private readonly outside: (dataset: string) => string,
+    /**
+     * Columns (by name as stored) of the scope's only source whose non-null values are all
+     * different across the rows the scope reads: a count of distinct values of one is a count of
+     * values (`count_distinct` in `compile-aggregate.ts`). Set only when no join can repeat a row.
+     */
+    readonly unique?: ReadonlySet<string>,
   ) {}
+
+  /** Whether `target`'s non-null values are all different across the rows this scope reads. */
+  isUnique(target: ResolvedColumn): boolean {
+    return (
+      this.unique !== undefined &&
+      this.sources.length === 1 &&
+      target.source === this.sources[0] &&
+      this.unique.has(target.column.name)
+    );
+  }
 
   /** The error text for a dataset this scope does not hold. */
   outsideOf(dataset: string): string {
@@ -84,7 +100,8 @@ export class PickedScope extends QueryScope {
   private readonly index = new Map<string, number>();
 
   constructor(private readonly inner: QueryScope) {
-    super(inner.sources, (dataset) => inner.outsideOf(dataset));
+    // The CTE holds the inner scope's rows one for one, so what is unique there is unique here.
+    super(inner.sources, (dataset) => inner.outsideOf(dataset), inner.unique);
   }
 
   override column(ref: ColumnRef, param: string): ResolvedColumn {

@@ -9,12 +9,13 @@ import { dashboardBaseTableBytes } from '../../lib/metrics.ts';
 import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
 /*
- * Folded queries (DASHBOARD_QUERY_FOLD, packages/analytics/src/query/fold-specs.ts) and base tables
- * (DASHBOARD_BASE_TABLE_MB, base-tables.ts) must not change a single number: every page of the
+ * Folded queries (DASHBOARD_QUERY_FOLD, packages/analytics/src/query/fold-specs.ts), base tables
+ * (DASHBOARD_BASE_TABLE_MB, base-tables.ts) and counts of a unique column without DISTINCT
+ * (DASHBOARD_QUERY_UNIQUE_COUNTS, query-engine.ts) must not change a single number: every page of the
  * Clinical Study Overview and the Safety Review, on the CDISC pilot's original SDTM and on the demo
  * generator's study (with LB), under several filter states, answered by an app that folds, by one
  * that reads through base tables (for every dataset, however small) and by one that runs every spec
- * alone from the files, over the same stored files.
+ * alone from the files with every count distinct, over the same stored files.
  * The numbers themselves are checked against plain SQL in pilot-sdtm.test.ts and real-data.test.ts,
  * which run with folding on (the default).
  */
@@ -47,7 +48,14 @@ beforeAll(async () => {
   // The same database and data folder: the other apps read the very files the first one stored.
   const dataDir = folding.ctx.config.dataDir;
   bases = await startTestApp({ dataDir, dashboardQueryFold: false, dashboardBaseTableMinRows: 1 });
-  alone = await startTestApp({ dataDir, dashboardQueryFold: false, dashboardBaseTableMb: 0 });
+  // The plain app also counts subjects with DISTINCT everywhere (the other two skip it on DM's
+  // USUBJID, which they have checked repeats no value: DASHBOARD_QUERY_UNIQUE_COUNTS).
+  alone = await startTestApp({
+    dataDir,
+    dashboardQueryFold: false,
+    dashboardBaseTableMb: 0,
+    dashboardQueryUniqueCounts: false,
+  });
   const demo = await folding.tenant();
   await loadGeneratedVersion(
     folding.ctx,
