@@ -110,7 +110,9 @@ export async function pullRave(
   let threads = 0;
   const parseDetails: string[] = [];
   const started = performance.now();
-  const seconds = () => ((performance.now() - started) / 1_000).toFixed(1);
+  const cpuAtStart = process.cpuUsage();
+  // Wall time since the pull started, and the CPU time of the whole process (every thread) meanwhile.
+  const seconds = () => `${((performance.now() - started) / 1_000).toFixed(1)} s (CPU ${cpuSince(cpuAtStart)} s)`;
   const targets = config.forms?.length ? config.forms.map((f) => `/${enc(f)}`) : [''];
   for (const [i, target] of targets.entries()) {
     const query = since ? `?start=${enc(rwsTimestamp(since))}` : '';
@@ -147,7 +149,7 @@ export async function pullRave(
 
   context.log(
     'info',
-    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s on ${threads} thread${threads === 1 ? '' : 's'}${parseDetails.length > 0 ? ` (${parseDetails.join(' | ')})` : ''}`,
+    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} on ${threads} thread${threads === 1 ? '' : 's'}${parseDetails.length > 0 ? ` (${parseDetails.join(' | ')})` : ''}`,
   );
 
   // 2. Subjects with their status flags (always the whole list: it is small).
@@ -254,7 +256,7 @@ export async function pullRave(
     db.close();
     await rm(path.join(work, 'rave-duckdb'), { recursive: true, force: true });
   }
-  context.log('info', `Merged ${touched.size} of ${Object.keys(forms).length} forms by ${seconds()} s`);
+  context.log('info', `Merged ${touched.size} of ${Object.keys(forms).length} forms by ${seconds()}`);
   await writeInfo(next, {
     project: config.project,
     environment: config.environment,
@@ -569,6 +571,7 @@ export async function produceDatasets(
   log: PullContext['log'] = () => undefined,
 ): Promise<ConvertedUpload> {
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const tally = { kept: 0, spliced: 0, copiedGroups: 0, newGroups: 0, written: 0 };
   const info = generation.info;
   if (!info) throw new ConnectorError('The Rave pull has no merged state to write.');
@@ -755,7 +758,7 @@ export async function produceDatasets(
     }
     log(
       'info',
-      `Form datasets: ${tally.kept} kept as they were, ${tally.spliced} spliced (${tally.copiedGroups} row groups copied, ${tally.newGroups} written), ${tally.written} written whole, in ${((performance.now() - started) / 1_000).toFixed(1)} s`,
+      `Form datasets: ${tally.kept} kept as they were, ${tally.spliced} spliced (${tally.copiedGroups} row groups copied, ${tally.newGroups} written), ${tally.written} written whole, CPU ${cpuSince(cpuAtStart)} s, in ${((performance.now() - started) / 1_000).toFixed(1)} s`,
     );
     await writeFile(path.join(generation.dir, 'outputs.json'), JSON.stringify(outputs));
 
@@ -939,6 +942,12 @@ function engineError(error: unknown, what: string): unknown {
   if (error instanceof Error && /Error: /.test(error.message))
     return new ConnectorError(`Failed ${what}: ${duckMessage(error)}`);
   return error;
+}
+
+/** CPU seconds of the whole process (every thread) since `from`. */
+function cpuSince(from: NodeJS.CpuUsage): string {
+  const used = process.cpuUsage(from);
+  return ((used.user + used.system) / 1e6).toFixed(1);
 }
 
 function safeFile(name: string): string {
