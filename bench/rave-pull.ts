@@ -12,6 +12,9 @@ const [url, stateDir, scratch, last] = process.argv.slice(2) as [string, string,
 // BENCH_RAVE_WORKERS=0 parses the clinical data on the pull's own thread (the one-thread figure).
 if (process.env.BENCH_RAVE_WORKERS !== undefined)
   setClinicalParsing({ workers: Number(process.env.BENCH_RAVE_WORKERS) });
+// BENCH_RAVE_BYTES=0 reads every piece of clinical data as text (XmlScanner), not from its bytes
+// (clinical-bytes.ts): the byte scanner's gain in a same-run A/B.
+if (process.env.BENCH_RAVE_BYTES === '0') setClinicalParsing({ byteScanner: false });
 // BENCH_RAVE_FORM_WRITER=own writes the form datasets with our Parquet writer (the writer comparison;
 // DuckDB's COPY is the default).
 if (process.env.BENCH_RAVE_FORM_WRITER === 'own' || process.env.BENCH_RAVE_FORM_WRITER === 'duckdb')

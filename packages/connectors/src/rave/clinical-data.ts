@@ -10,8 +10,9 @@ import { attr, type XmlHandlers } from './xml-stream.ts';
  * sequence number so the merge applies them in the order the server sent them.
  */
 export class CsvSink {
-  private parts: string[] = [];
-  private size = 0;
+  /** The lines not yet written, as UTF-8 bytes. */
+  private buf = Buffer.allocUnsafe(1 << 16);
+  private length = 0;
   rows = 0;
   private readonly stream: WriteStream;
 
@@ -29,17 +30,61 @@ export class CsvSink {
       else line += `"${v.includes('"') ? v.replaceAll('"', '""') : v}"`;
     }
     line += '\n';
-    this.parts.push(line);
-    this.size += line.length;
+    this.text(line);
+    this.rows++;
+  }
+
+  /** Room for `bytes` more bytes. */
+  private room(bytes: number): Buffer {
+    if (this.length + bytes > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + bytes));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
+
+  /** Text as it is (a line's own pieces: the caller quotes). */
+  text(text: string): void {
+    this.length += this.room(text.length * 3).write(text, this.length, 'utf8');
+  }
+
+  byte(byte: number): void {
+    this.room(1)[this.length++] = byte;
+  }
+
+  /** A text field: quoted, a quote doubled. */
+  quoted(text: string): void {
+    this.byte(34);
+    this.text(text.includes('"') ? text.replaceAll('"', '""') : text);
+    this.byte(34);
+  }
+
+  /** A text field from UTF-8 bytes that hold no quote: quoted. */
+  quotedBytes(from: Uint8Array, start: number, end: number): void {
+    const buf = this.room(end - start + 2);
+    let at = this.length;
+    buf[at++] = 34;
+    if (end - start > 48) {
+      buf.set(from.subarray(start, end), at);
+      at += end - start;
+    } else for (let k = start; k < end; k++) buf[at++] = from[k] as number;
+    buf[at++] = 34;
+    this.length = at;
+  }
+
+  /** The end of a line written with `text`, `byte` and the quoted writers. */
+  endLine(): void {
+    this.byte(10);
     this.rows++;
   }
 
   async flush(force = false): Promise<void> {
-    if (this.parts.length === 0 || (!force && this.size < 1 << 20)) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    if (this.length === 0 || (!force && this.length < 1 << 20)) return;
+    const bytes = this.buf.subarray(0, this.length);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.length = 0;
+    if (!this.stream.write(bytes)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
   }
 
   async close(): Promise<void> {
@@ -75,6 +120,8 @@ export interface FormStage {
   file: string;
   items: string[];
   itemIndex: Map<string, number>;
+  /** Each item's OID as UTF-8 bytes, by index (the byte scanner compares the next ItemData's with the item expected). */
+  itemBytes?: Uint8Array[];
   sink: CsvSink;
   /**
    * A record key came twice in one response (or a subject's data came in two blocks, so this
@@ -104,6 +151,9 @@ export interface ClinicalCounts {
 }
 
 const SEP = '\u0001';
+const EMPTY = Buffer.alloc(0);
+export const BYTES_IN_PIECE = 1;
+export const BYTES_IN_SCRATCH = 2;
 
 /**
  * A copy of `text` that holds no reference to the document text it was cut from. An attribute
@@ -141,6 +191,18 @@ export class ClinicalDataHandler implements XmlHandlers {
   private inGroup = false;
   private values: (string | null)[] = [];
   private present: number[] = [];
+  /**
+   * Values the byte scanner (clinical-bytes.ts) gives as bytes, by item index: where they are
+   * (`BYTES_IN_PIECE`: `bytes`, the piece being read; `BYTES_IN_SCRATCH`: `scratch`, decoded
+   * there) and their range; 0: the value, if any, is in `values`. Reset after each record.
+   */
+  private byteKind = new Uint8Array(32);
+  private byteStart = new Int32Array(32);
+  private byteEnd = new Int32Array(32);
+  /** The piece the byte scanner reads, and where it decodes values that hold references. */
+  bytes: Buffer = EMPTY;
+  scratch: Buffer = Buffer.allocUnsafe(1 << 12);
+  scratchLength = 0;
   /** Depth below a removed element whose content is skipped (0: not inside one). */
   private skipDepth = 0;
   /**
@@ -225,17 +287,7 @@ export class ClinicalDataHandler implements XmlHandlers {
     const raw = item.Value;
     if (!remove && raw === undefined) return; // audit-style ItemData without a value: no change
     const value = remove || item.IsNull === 'Yes' || raw === '' ? null : (raw as string);
-    const oid = item.ItemOID;
-    let index = this.stage.itemIndex.get(oid);
-    if (index === undefined) {
-      index = this.stage.items.length;
-      const own = detached(oid);
-      this.stage.items.push(own);
-      this.stage.itemIndex.set(own, index);
-    }
-    this.values[index] = value;
-    this.present.push(index);
-    this.counts.cells++;
+    this.itemValue(this.itemIndexOf(this.stage, item.ItemOID), value, 0, 0, 0);
   }
 
   close(name: string): void {
@@ -250,10 +302,11 @@ export class ClinicalDataHandler implements XmlHandlers {
     const key = `${this.form}${SEP}${this.event}${SEP}${this.eventRk}${SEP}${this.formRk}${SEP}${this.group}${SEP}${this.groupRk}`;
     if (this.blockKeys.has(key)) stage.repeated = true;
     else this.blockKeys.add(key);
-    const marks = new Array<string>(stage.items.length).fill('0');
-    for (const index of this.present) marks[index] = '1';
-    const fields: (string | number | null)[] = [
-      this.counter.seq++,
+    // The line: sequence number, keys, subject details, which items it carries, then their values.
+    const sink = stage.sink;
+    const width = stage.items.length;
+    sink.text(`${this.counter.seq++},`);
+    for (const field of [
       this.subjectKey,
       this.event,
       this.eventRk,
@@ -263,10 +316,110 @@ export class ClinicalDataHandler implements XmlHandlers {
       this.subjectName,
       this.site,
       this.siteNumber,
-      marks.join(''),
-    ];
-    for (let i = 0; i < stage.items.length; i++) fields.push(this.values[i] ?? null);
-    stage.sink.push(fields);
+    ]) {
+      sink.quoted(field);
+      sink.byte(44);
+    }
+    if (this.marks.length < width) this.marks = new Uint8Array(width * 2);
+    const marks = this.marks;
+    marks.fill(48, 0, width);
+    for (const index of this.present) marks[index] = 49;
+    sink.quotedBytes(marks, 0, width);
+    const kinds = this.byteKind;
+    for (let i = 0; i < width; i++) {
+      sink.byte(44);
+      const kind = i < kinds.length ? (kinds[i] as number) : 0;
+      if (kind === BYTES_IN_PIECE) sink.quotedBytes(this.bytes, this.byteStart[i] as number, this.byteEnd[i] as number);
+      else if (kind === BYTES_IN_SCRATCH)
+        sink.quotedBytes(this.scratch, this.byteStart[i] as number, this.byteEnd[i] as number);
+      else {
+        const value = this.values[i];
+        if (value !== null && value !== undefined) sink.quoted(value);
+      }
+    }
+    sink.endLine();
+    for (const index of this.present) if (index < kinds.length) kinds[index] = 0;
+    this.scratchLength = 0;
+  }
+
+  /** `scratch` with room for `bytes` more bytes after `scratchLength` (values decoded so far kept). */
+  scratchRoom(bytes: number): Buffer {
+    if (this.scratchLength + bytes > this.scratch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratchLength + bytes));
+      this.scratch.copy(bigger, 0, 0, this.scratchLength);
+      this.scratch = bigger;
+    }
+    return this.scratch;
+  }
+
+  /**
+   * The byte scanner is done with its piece: a record still open (its end in a later piece, which
+   * well-formed RWS data never does) keeps its values as text, not as bytes of this piece.
+   */
+  detachBytes(): void {
+    for (const index of this.present) {
+      const kind = this.byteKind[index];
+      if (kind === BYTES_IN_PIECE || kind === BYTES_IN_SCRATCH) {
+        const from = kind === BYTES_IN_PIECE ? this.bytes : this.scratch;
+        this.values[index] = from.toString('utf8', this.byteStart[index], this.byteEnd[index]);
+        this.byteKind[index] = 0;
+      }
+    }
+    this.bytes = EMPTY;
+  }
+
+  /** '0' and '1' per item of the record being written (reused). */
+  private marks = new Uint8Array(32);
+
+  /** The current record's form stage, when an ItemData now would be kept (the byte scanner's check). */
+  recordStage(): FormStage | undefined {
+    return this.skipDepth === 0 && this.inGroup ? this.stage : undefined;
+  }
+
+  /** Inside a removed element (the byte scanner counts an ItemData's depth as `open` does). */
+  get skipping(): boolean {
+    return this.skipDepth > 0;
+  }
+
+  /** An ItemData's item index in `stage`, added when new (the byte scanner's slow path). */
+  itemIndexOf(stage: FormStage, oid: string): number {
+    let index = stage.itemIndex.get(oid);
+    if (index === undefined) {
+      index = stage.items.length;
+      const own = detached(oid);
+      stage.items.push(own);
+      stage.itemIndex.set(own, index);
+      if (stage.itemBytes) stage.itemBytes[index] = Buffer.from(own, 'utf8');
+    }
+    return index;
+  }
+
+  /**
+   * An ItemData from the byte scanner, already known to be kept (`recordStage`): item `index`
+   * cleared (`value` null), or set to a text, or to bytes (`kind` BYTES_IN_PIECE or
+   * BYTES_IN_SCRATCH, `start`…`end`).
+   */
+  itemValue(index: number, value: string | null, kind: number, start: number, end: number): void {
+    if (index >= this.byteKind.length) {
+      const size = Math.max(index + 1, this.byteKind.length * 2);
+      const kinds = new Uint8Array(size);
+      kinds.set(this.byteKind);
+      this.byteKind = kinds;
+      const starts = new Int32Array(size);
+      starts.set(this.byteStart);
+      this.byteStart = starts;
+      const ends = new Int32Array(size);
+      ends.set(this.byteEnd);
+      this.byteEnd = ends;
+    }
+    this.byteKind[index] = kind;
+    if (kind !== 0) {
+      this.byteStart[index] = start;
+      this.byteEnd[index] = end;
+    }
+    this.values[index] = value;
+    this.present.push(index);
+    this.counts.cells++;
   }
 
   /**

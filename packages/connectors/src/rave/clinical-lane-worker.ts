@@ -7,8 +7,8 @@ import { ClinicalLane } from './clinical-lane.ts';
  */
 export type LaneRequest = { type: 'piece'; index: number; first: boolean; bytes: Uint8Array } | { type: 'finish' };
 
-const { dir, lane } = workerData as { dir: string; lane: number };
-const parser = new ClinicalLane(dir, lane);
+const { dir, lane, byteScanner } = workerData as { dir: string; lane: number; byteScanner: boolean };
+const parser = new ClinicalLane(dir, lane, byteScanner);
 const port = parentPort;
 if (!port) throw new Error('clinical-lane-worker runs in a worker thread only');
 

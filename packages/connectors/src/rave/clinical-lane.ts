@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { NotForBytes, scanPieceBytes } from './clinical-bytes.ts';
 import { type ClinicalCounts, ClinicalDataHandler, CsvSink, type FormStage } from './clinical-data.ts';
 import { type PieceEnd, XmlScanner, XmlSyntaxError } from './xml-scanner.ts';
 
@@ -26,6 +27,8 @@ export type PieceResult =
 export interface LaneResult {
   stages: { form: string; file: string; items: string[]; repeated: boolean }[];
   removalsFile: string;
+  /** Pieces read from their bytes (clinical-bytes.ts) rather than as text. */
+  bytePieces: number;
   cells: number;
   removals: number;
   subjects: string[];
@@ -51,10 +54,16 @@ export class ClinicalLane {
   };
   private readonly handler: ClinicalDataHandler;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private bytePieces = 0;
 
+  /**
+   * `byteScanner`: pieces after the first are read from their bytes (clinical-bytes.ts) rather
+   * than scanned as text, when they can be; false: always as text (the reference the tests compare with).
+   */
   constructor(
     private readonly dir: string,
     private readonly lane: number,
+    private readonly byteScanner = true,
   ) {
     this.removals = new CsvSink(path.join(dir, `rave-l${lane}-removals.csv`));
     this.handler = new ClinicalDataHandler(
@@ -73,6 +82,37 @@ export class ClinicalLane {
 
   /** Parses piece `index` (the document's first when `first`), staging its records. */
   async parsePiece(index: number, bytes: Uint8Array, first: boolean): Promise<PieceResult> {
+    if (!first && this.byteScanner) {
+      this.counter.seq = index * PIECE_SEQ;
+      let end: PieceEnd | null = null;
+      try {
+        end = scanPieceBytes(bytes, this.handler);
+      } catch (error) {
+        if (!(error instanceof NotForBytes))
+          return { index, ok: false, error: { kind: 'internal', message: String((error as Error)?.message ?? error) } };
+        // Something malformed, or an end inside a tag: the text scanner says what and where.
+        const result = await this.parseText(index, bytes, first);
+        if (result.ok && !result.end.unfinished) {
+          // The text scanner read what the byte scanner stopped at: the lane's records are not to be trusted.
+          return {
+            index,
+            ok: false,
+            error: { kind: 'internal', message: 'the byte scanner stopped where the text scanner did not' },
+          };
+        }
+        return result;
+      }
+      if (end) {
+        this.bytePieces++;
+        await this.handler.flush();
+        return { index, ok: true, end, subjects: this.handler.blocks.splice(0) };
+      }
+    }
+    return this.parseText(index, bytes, first);
+  }
+
+  /** Parses piece `index` as text with XmlScanner. */
+  private async parseText(index: number, bytes: Uint8Array, first: boolean): Promise<PieceResult> {
     let text: string;
     try {
       text = this.decoder.decode(bytes);
@@ -125,6 +165,7 @@ export class ClinicalLane {
         repeated: repeated ?? false,
       })),
       removalsFile: this.removals.file,
+      bytePieces: this.bytePieces,
       cells: this.counts.cells,
       removals: this.counts.removals,
       subjects: [...this.counts.subjects],

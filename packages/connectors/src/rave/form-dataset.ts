@@ -85,9 +85,10 @@ export function writeFormDataset(c: Connection, rows: FormRows, info: DatasetInf
     : write(c, rows.rows(), info, outFile, null, []);
 }
 
-async function copyFormDataset(
+/** A form dataset written by DuckDB's COPY from the typed rows' query. */
+export async function copyFormDataset(
   c: Connection,
-  rows: FormRows,
+  rows: Pick<FormRows, 'typed'>,
   info: DatasetInfo,
   outFile: string,
 ): Promise<FormWritten> {

@@ -107,8 +107,11 @@ async function staged(lanes: LaneResult[]) {
         const [seq, ...rest] = fields(line);
         const keys = rest.slice(0, 9);
         const present = rest[9] ?? '';
+        // By item name: each lane has its own column order.
         const values = Object.fromEntries(
-          stage.items.flatMap((item, i) => (present[i] === '1' ? [[item, rest[10 + i] ?? null]] : [])),
+          stage.items
+            .flatMap((item, i) => (present[i] === '1' ? [[item, rest[10 + i] ?? null] as const] : []))
+            .sort(([a], [b]) => a.localeCompare(b)),
         );
         records.push({ seq: Number(seq), text: JSON.stringify([stage.form, keys, values]) });
       }
@@ -131,6 +134,7 @@ async function parse(text: string, parsing: Partial<ClinicalParsing>, chunk: num
       repeatedSubject: parsed.repeatedSubject,
       threads: parsed.threads,
       cells: parsed.lanes.reduce((n, l) => n + l.cells, 0),
+      bytePieces: parsed.lanes.reduce((n, l) => n + l.bytePieces, 0),
     };
   } finally {
     restore();
@@ -252,5 +256,116 @@ describe('clinical data parsed in pieces on worker threads', () => {
     expect(await failure(() => parse(error, PIECES, 16))).toBe(
       `Rave request ${REQUEST} failed — Rave says: "Incorrect login and password combination. [RWS00008]"`,
     );
+  });
+
+  /**
+   * Everything the byte scanner reads itself (no comment, CDATA or processing instruction after
+   * the first piece): references of every kind, single quotes around a double quote, line ends and
+   * tabs in values, spaces around '=', attributes it drops, IsNull, empty and removed values,
+   * removed groups, forms, events and subjects with ItemData inside, an ItemData with content,
+   * unknown elements, items out of order and new midway, an item twice in a record, multibyte
+   * text.
+   */
+  const BYTES_DOCUMENT = `${HEAD}${subject('k0', '000', record('AE', '1', item('AE.TERM', 'first')))}
+${subject(
+  'k1',
+  '001 &amp; Ö &#233;',
+  record(
+    'AE',
+    '1',
+    item('AE.TERM', 'a &amp; b &lt;c&gt; &apos;d&apos; &quot;e&quot; &#x1F600; &#65;') +
+      `<ItemData ItemOID='AE.SEV' Value='say "hi"'/>` +
+      `<ItemData ItemOID="AE.NOTE" Value="line one\nline two\r\n\tend"/>` +
+      `<ItemData  ItemOID = "AE.OUT"   Value = "2"  mdsol:Verify="No" mdsol:Freeze='Yes' />` +
+      `<ItemData ItemOID="AE.X" IsNull="Yes"/><ItemData ItemOID="AE.Y" Value=""/><ItemData ItemOID="AE.Z" TransactionType="Remove"/>` +
+      `<ItemData ItemOID="AE.W" IsNull="Y&#101;s" Value="ignored"/><ItemData ItemOID="AE.V" TransactionType="Re&#109;ove"/>`,
+  ) +
+    record('AE', '2', item('AE.SEV', '3') + item('AE.TERM', '日本語 😀') + item('AE.NEW', 'new') + item('AE.SEV', '4')),
+)}
+${subject(
+  'k2',
+  '002',
+  `${record('VS', '1', `<ItemData ItemOID="VS.HR" Value="71"><AuditRecord><UserRef UserOID="u"/></AuditRecord></ItemData>${item('VS.BP', '120/80')}`)}` +
+    `<StudyEventData StudyEventOID="V" StudyEventRepeatKey="V[2]"><FormData FormOID="VS" FormRepeatKey="1"><ItemGroupData ItemGroupOID="VS_LOG" ItemGroupRepeatKey="1" mdsol:Active="No">${item('VS.HR', 'gone')}<ItemData ItemOID="VS.BP" Value="gone"></ItemData></ItemGroupData></FormData></StudyEventData>` +
+    `<StudyEventData StudyEventOID="V" StudyEventRepeatKey="V[3]"><FormData FormOID="VS" FormRepeatKey="1" TransactionType="Remove"><ItemGroupData ItemGroupOID="VS_LOG">${item('VS.HR', 'gone')}</ItemGroupData></FormData></StudyEventData>` +
+    `<StudyEventData StudyEventOID="V" StudyEventRepeatKey="V[4]" mdsol:Active="No"/>` +
+    `<Annotation SeqNum="1"><Flag><FlagValue CodeListOID="c">x</FlagValue></Flag></Annotation>`,
+)}
+${subject('k3', '003', record('VS', '1', item('VS.HR', 'no')), ' TransactionType="Remove"')}
+${subject('k4', '004', record('VS', '1', item('VS.BP', '110/70') + item('VS.HR', '66')))}
+</ClinicalData>
+<ClinicalData StudyOID="P(E)" MetaDataVersionOID="4">
+${subject('k1', '001', record('AE', '1', item('AE.SEV', '5')))}
+${subject('k6', '006', record('LB', '1', Array.from({ length: 30 }, (_, i) => item(`LB.I${i}`, `v${i} &lt;${i}&gt;`)).join('')))}
+</ClinicalData>
+</ODM>
+`;
+
+  it('reads pieces from their bytes into the same records as the text scanner, in any chunking', async () => {
+    const reference = await parse(BYTES_DOCUMENT, ONE_GO, 1 << 20);
+    expect(reference.bytePieces).toBe(0); // one piece: the document's first, read as text
+    const text = await parse(BYTES_DOCUMENT, { ...PIECES, byteScanner: false }, 64);
+    expect(text.records).toEqual(reference.records);
+    expect(text.bytePieces).toBe(0);
+    for (const chunk of [1, 5, 64, 1 << 20]) {
+      const bytes = await parse(BYTES_DOCUMENT, PIECES, chunk);
+      // With 1-byte chunks every SubjectData start is a cut: seven pieces read as bytes after the
+      // document's head (read as text); larger chunks are cut at their last SubjectData.
+      if (chunk === 1) expect(bytes.bytePieces).toBe(7);
+      else expect(bytes.bytePieces).toBeGreaterThan(0);
+      expect(bytes.records).toEqual(reference.records);
+      expect(bytes.cells).toBe(reference.cells);
+      expect(bytes.repeatedSubject).toBe(true);
+    }
+    // Spot checks against the document itself: decoded references, a quote, normalized line ends.
+    const k1 = reference.records.find((r) => r.includes('"k1"') && r.includes('AE.NOTE')) ?? '';
+    expect(JSON.parse(k1)[2]).toEqual({
+      'AE.NOTE': 'line one line two  end',
+      'AE.OUT': '2',
+      'AE.SEV': 'say "hi"',
+      'AE.TERM': `a & b <c> 'd' "e" 😀 A`,
+      'AE.V': null,
+      'AE.W': null,
+      // AE.X: IsNull without a Value changes nothing
+      'AE.Y': null,
+      'AE.Z': null,
+    });
+  });
+
+  it('keeps the values of a record cut in two by a SubjectData inside it (not RWS, but XML) on one lane', async () => {
+    const nested = `${HEAD}${subject('k0', '0', '')}\n${subject('k5', '005', `${record('AE', '1', `${item('AE.TERM', 'before &amp; after')}${item('AE.SEV', '1')}<SubjectData SubjectKey="nested" mdsol:SubjectName="n"/>${item('AE.SEV', '2')}`)}`)}\n</ClinicalData></ODM>`;
+    const oneLane = { workers: 0, pieceBytes: 1, inlineBytes: 0 };
+    const text = await parse(nested, { ...oneLane, byteScanner: false }, 3);
+    const bytes = await parse(nested, oneLane, 3);
+    expect(bytes.bytePieces).toBe(3); // k0, k5 and the nested one; the first piece is the document's head
+    expect(bytes.records).toEqual(text.records);
+    // The record's values read from the piece before the cut, written after it.
+    expect(JSON.parse(bytes.records.at(-1) ?? '')[2]).toEqual({ 'AE.SEV': '1', 'AE.TERM': 'before & after' });
+  });
+
+  it('leaves a malformed piece to the text scanner: the same message and position', async () => {
+    const later = (body: string) =>
+      `${HEAD}${subject('k1', '1', record('AE', '1', item('AE.X', '1')))}\n${subject('k2', '2', record('AE', '1', item('AE.X', '2')))}\n${subject('k3', '3', body)}\n</ClinicalData></ODM>`;
+    const malformed = [
+      later(record('AE', '1', item('AE.X', 'a &bogus; b'))),
+      later(record('AE', '1', item('AE.X', 'a &#0; b'))),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" Value="a < b"/>')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" Value="1" Value="2"/>')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X"Value="1"/>')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" 9x="1"/>')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" Value=1/>')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" Value="1" / >')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" mdsol:A="1" mdsol:A="2"/>')),
+      later(`${record('AE', '1', item('AE.X', '1'))} text &oops; here`),
+      later('<FormData FormOID="AE"></StudyEventData>'),
+      later('<FormData FormOID="AE" FormOID="AE"/>'),
+      `${HEAD}${subject('k1', '1', '')}\n${subject('k2', '2', record('AE', '1', item('AE.X', '2')))}\n<SubjectData SubjectKey="k3"><ItemData ItemOID="A" Value="1`,
+    ];
+    for (const text of malformed) {
+      const expected = await sequentialFailure(text);
+      expect(expected).toMatch(/malformed ODM: line \d+, column \d+: /);
+      // One lane on this thread (no worker start per document): the byte scanner reads the same way there.
+      expect(await failure(() => parse(text, { workers: 0, pieceBytes: 1, inlineBytes: 0 }, 64))).toBe(expected);
+    }
   });
 });

@@ -21,6 +21,8 @@ export interface ClinicalParsing {
   perWorker: number;
   /** Wait for every worker to start rather than parse on this thread meanwhile (tests: the pieces go to all workers). */
   waitForWorkers: boolean;
+  /** Read pieces after the first from their bytes (clinical-bytes.ts); false: every piece as text (tests compare the two). */
+  byteScanner: boolean;
 }
 
 /** The defaults; tests change them (through the `testing` entry) to send small documents through workers. */
@@ -30,6 +32,7 @@ export const clinicalParsing: ClinicalParsing = {
   inlineBytes: 4 << 20,
   perWorker: 2,
   waitForWorkers: false,
+  byteScanner: true,
 };
 
 /** Sets how clinical data is parsed (tests); returns a function that puts the previous settings back. */
@@ -101,7 +104,7 @@ export async function parseClinicalResponse(
     offset += piece.byteLength;
     if (options.workers > 0 && workers.length === 0 && offset > options.inlineBytes) {
       for (let w = 0; w < options.workers; w++) {
-        workers.push(new WorkerLane(dir, counter.lane++, (result) => join.add(result)));
+        workers.push(new WorkerLane(dir, counter.lane++, options.byteScanner, (result) => join.add(result)));
       }
     }
     let lanes = workers.filter((w) => w.ready && !w.failed);
@@ -110,7 +113,7 @@ export async function parseClinicalResponse(
       lanes = workers.filter((w) => w.ready && !w.failed);
     }
     if (lanes.length === 0) {
-      inline ??= new ClinicalLane(dir, counter.lane++);
+      inline ??= new ClinicalLane(dir, counter.lane++, options.byteScanner);
       inlineUsed = true;
       inlinePieces++;
       join.add(await inline.parsePiece(index, piece, index === join.first));
@@ -185,6 +188,7 @@ export async function parseClinicalResponse(
           `worker ${i + 1}: ${w.pieces} pieces, ready after ${w.readyAt === undefined ? '-' : s(w.readyAt - began)} s`,
       ),
       `waited ${s(waitedMs)} s for a free worker`,
+      `${lanes.reduce((n, lane) => n + lane.bytePieces, 0)} of ${counter.piece - join.first} pieces read as bytes`,
     ].join('; ');
     return { lanes, repeatedSubject: join.repeatedSubject, threads, detail };
   } catch (error) {
@@ -450,9 +454,9 @@ class WorkerLane {
   private finishFailed: ((error: Error) => void) | undefined;
   private terminated = false;
 
-  constructor(dir: string, lane: number, onResult: (result: PieceResult) => void) {
+  constructor(dir: string, lane: number, byteScanner: boolean, onResult: (result: PieceResult) => void) {
     this.worker = new Worker(WORKER_ENTRY, {
-      workerData: { entry: new URL('./clinical-lane-worker.ts', import.meta.url).href, dir, lane },
+      workerData: { entry: new URL('./clinical-lane-worker.ts', import.meta.url).href, dir, lane, byteScanner },
       // A lane holds one piece and its staged lines at a time (a few MB); a small heap makes V8
       // collect often instead of letting each thread's heap grow towards the peak-memory budget.
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },

@@ -25,8 +25,10 @@ import {
   type StagedForm,
 } from './clinical-data.ts';
 import {
+  copyFormDataset,
   type FormGroup,
   type FormRows,
+  formDatasetWriter,
   type SortKey,
   spliceFormDataset,
   subjectList,
@@ -110,7 +112,9 @@ export async function pullRave(
   let threads = 0;
   const parseDetails: string[] = [];
   const started = performance.now();
-  const seconds = () => ((performance.now() - started) / 1_000).toFixed(1);
+  const cpuAtStart = process.cpuUsage();
+  // Wall time since the pull started, and the CPU time of the whole process (every thread) meanwhile.
+  const seconds = () => `${((performance.now() - started) / 1_000).toFixed(1)} s (CPU ${cpuSince(cpuAtStart)} s)`;
   const targets = config.forms?.length ? config.forms.map((f) => `/${enc(f)}`) : [''];
   for (const [i, target] of targets.entries()) {
     const query = since ? `?start=${enc(rwsTimestamp(since))}` : '';
@@ -147,7 +151,7 @@ export async function pullRave(
 
   context.log(
     'info',
-    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} s on ${threads} thread${threads === 1 ? '' : 's'}${parseDetails.length > 0 ? ` (${parseDetails.join(' | ')})` : ''}`,
+    `Read ${bytes.toLocaleString('en-US')} bytes of clinical data (${counts.cells.toLocaleString('en-US')} values, ${counts.removals} removals) in ${seconds()} on ${threads} thread${threads === 1 ? '' : 's'}${parseDetails.length > 0 ? ` (${parseDetails.join(' | ')})` : ''}`,
   );
 
   // 2. Subjects with their status flags (always the whole list: it is small).
@@ -254,7 +258,7 @@ export async function pullRave(
     db.close();
     await rm(path.join(work, 'rave-duckdb'), { recursive: true, force: true });
   }
-  context.log('info', `Merged ${touched.size} of ${Object.keys(forms).length} forms by ${seconds()} s`);
+  context.log('info', `Merged ${touched.size} of ${Object.keys(forms).length} forms by ${seconds()}`);
   await writeInfo(next, {
     project: config.project,
     environment: config.environment,
@@ -366,15 +370,16 @@ async function mergeForms(
   const baseForms = base?.info?.forms ?? {};
   const names = [...new Set([...Object.keys(baseForms), ...stages.keys()])].sort();
   const result: Record<string, FormState> = {};
-  for (const [n, form] of names.entries()) {
+  const merged: (FormState | undefined)[] = new Array(names.length);
+  await eachOnConnections(db, names, async (form, n, c) => {
     const old = baseForms[form];
     const stage = stages.get(form);
     const file = `form-${n + 1}.parquet`;
     const target = path.join(next.dir, file);
     if (old && !stage && !everyForm && !reach.includes(form)) {
       await linkOrCopy(path.join(base?.dir ?? '', old.file), target);
-      result[form] = { ...old, file };
-      continue;
+      merged[n] = { ...old, file };
+      return;
     }
     touched.add(form);
     const items = [...(old?.items ?? [])];
@@ -390,9 +395,9 @@ async function mergeForms(
          TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       const rows = Number(written.getRowsJson()[0]?.[0] ?? 0);
-      if (rows > 0) result[form] = { file, items, rows };
+      if (rows > 0) merged[n] = { file, items, rows };
       else await rm(target, { force: true });
-      continue;
+      return;
     }
     await c.run(
       `CREATE OR REPLACE TEMP TABLE rf AS SELECT * FROM removals WHERE level < 3 OR form_oid = ${quoteLiteral(form)}`,
@@ -457,8 +462,12 @@ async function mergeForms(
        TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
     );
     const rows = Number(written.getRowsJson()[0]?.[0] ?? 0);
-    if (rows > 0) result[form] = { file, items, rows };
+    if (rows > 0) merged[n] = { file, items, rows };
     else await rm(target, { force: true });
+  });
+  for (const [n, form] of names.entries()) {
+    const state = merged[n];
+    if (state) result[form] = state;
   }
   return result;
 }
@@ -569,7 +578,8 @@ export async function produceDatasets(
   log: PullContext['log'] = () => undefined,
 ): Promise<ConvertedUpload> {
   const started = performance.now();
-  const tally = { kept: 0, spliced: 0, copiedGroups: 0, newGroups: 0, written: 0 };
+  const cpuAtStart = process.cpuUsage();
+  const tally = { kept: 0, filtered: 0, spliced: 0, copiedGroups: 0, newGroups: 0, written: 0 };
   const info = generation.info;
   if (!info) throw new ConnectorError('The Rave pull has no merged state to write.');
   const study = studyOid(config);
@@ -658,9 +668,11 @@ export async function produceDatasets(
       if (!included(subject)) return null;
       return subject.SubjectName ? [subject.SubjectName, key] : undefined;
     };
-    for (const [form, state] of Object.entries(info.forms ?? {})) {
+    const formEntries = Object.entries(info.forms ?? {});
+    const formDatasets: ConvertedDataset[] = new Array(formEntries.length);
+    await eachOnConnections(db, formEntries, async ([form, state], index, c) => {
       if (signal.aborted) throw new ConnectorError('The pull was cancelled while writing the datasets.');
-      const outFile = path.join(out, `${safeFile(form)}-${datasets.length + 1}.parquet`);
+      const outFile = path.join(out, `${safeFile(form)}-${index + 1}.parquet`);
       const untouched = !reuse.touched.has(form);
       const held = holders.get(form);
       const kept =
@@ -669,13 +681,40 @@ export async function produceDatasets(
           : undefined;
       if (kept && reuse.previous) {
         await linkOrCopy(path.join(reuse.previous.dir, kept.stored), outFile);
-        datasets.push({ ...kept.result, file: outFile, source, format: 'rave' });
+        formDatasets[index] = { ...kept.result, file: outFile, source, format: 'rave' };
         await linkOrCopy(outFile, path.join(generation.dir, kept.stored));
         outputs.forms[form] = kept;
         tally.kept++;
-        continue;
+        return;
       }
       const previousOutput = earlier?.forms[form];
+      // Only subjects that leave the datasets (inactivated or deleted, nothing else about them
+      // changed) have rows in this untouched form: its previous file without their rows is what
+      // writing it again gives (same state, same types, the others' rows and order as they were).
+      if (
+        untouched &&
+        reuse.previous &&
+        previousOutput?.info &&
+        earlier?.metadataKey === metadataKey &&
+        held !== undefined &&
+        held.length > 0 &&
+        held.every((subject) => changes?.leaving.has(subject)) &&
+        formDatasetWriter.value === 'duckdb'
+      ) {
+        const from = quoteLiteral(path.join(reuse.previous.dir, previousOutput.stored));
+        const filtered = await copyFormDataset(
+          c,
+          { typed: () => `SELECT * FROM read_parquet(${from}) WHERE SubjectKey NOT IN ${subjectList(held)}` },
+          previousOutput.info,
+          outFile,
+        );
+        formDatasets[index] = { ...filtered.result, source, format: 'rave' };
+        await linkOrCopy(outFile, path.join(generation.dir, previousOutput.stored));
+        const { file: _file, ...rest } = filtered.result;
+        outputs.forms[form] = { stored: previousOutput.stored, result: rest, info: previousOutput.info };
+        tally.filtered++;
+        return;
+      }
       // The types come from the whole state (every subject, active or not): a form the pull did not
       // touch has the state it had, so its previous types stand without counting again.
       const sameState = untouched && earlier?.metadataKey === metadataKey && previousOutput?.info !== undefined;
@@ -736,7 +775,7 @@ export async function produceDatasets(
               keyOf,
             )
           : null) ?? (await writeFormDataset(c, rows, datasetInfo, outFile));
-      datasets.push({ ...written.result, source, format: 'rave' });
+      formDatasets[index] = { ...written.result, source, format: 'rave' };
       // Named by the form, not its position: a kept file and a new one never take the same name.
       const stored = `dataset-${createHash('sha256').update(form).digest('hex').slice(0, 16)}.parquet`;
       await linkOrCopy(outFile, path.join(generation.dir, stored));
@@ -752,10 +791,11 @@ export async function produceDatasets(
         tally.copiedGroups += written.copied;
         tally.newGroups += written.written;
       } else tally.written++;
-    }
+    });
+    datasets.push(...formDatasets);
     log(
       'info',
-      `Form datasets: ${tally.kept} kept as they were, ${tally.spliced} spliced (${tally.copiedGroups} row groups copied, ${tally.newGroups} written), ${tally.written} written whole, in ${((performance.now() - started) / 1_000).toFixed(1)} s`,
+      `Form datasets: ${tally.kept} kept as they were, ${tally.spliced} spliced (${tally.copiedGroups} row groups copied, ${tally.newGroups} written), ${tally.written} written whole, ${tally.filtered} copied without the subjects that left, CPU ${cpuSince(cpuAtStart)} s, in ${((performance.now() - started) / 1_000).toFixed(1)} s`,
     );
     await writeFile(path.join(generation.dir, 'outputs.json'), JSON.stringify(outputs));
 
@@ -939,6 +979,54 @@ function engineError(error: unknown, what: string): unknown {
   if (error instanceof Error && /Error: /.test(error.message))
     return new ConnectorError(`Failed ${what}: ${duckMessage(error)}`);
   return error;
+}
+
+/**
+ * Forms at once: DuckDB runs one statement per connection at a time, and a form's statements are
+ * small (a form of the bench study is ~11,000 records: one Parquet row group, read by one thread),
+ * so one connection leaves the second core idle.
+ */
+const FORM_CONNECTIONS = 2;
+
+/**
+ * Runs `work` for each item on up to FORM_CONNECTIONS connections of `db` at once, each item on one
+ * connection (its temporary tables stay its own). Every item started is awaited before a failure is
+ * thrown, so no statement still runs when the caller closes the database.
+ */
+async function eachOnConnections<T>(
+  db: OpenDuckDb,
+  items: T[],
+  work: (item: T, index: number, connection: OpenDuckDb['connection']) => Promise<void>,
+): Promise<void> {
+  const extra: OpenDuckDb['connection'][] = [];
+  for (let i = 1; i < Math.min(FORM_CONNECTIONS, items.length); i++) extra.push(await db.instance.connect());
+  let next = 0;
+  let failed = false;
+  try {
+    const settled = await Promise.allSettled(
+      [db.connection, ...extra].map(async (connection) => {
+        while (!failed && next < items.length) {
+          const index = next++;
+          try {
+            await work(items[index] as T, index, connection);
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+        }
+      }),
+    );
+    const failure = settled.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+  } finally {
+    for (const connection of extra) connection.closeSync();
+  }
+}
+
+/** CPU seconds of the whole process (every thread) since `from`. */
+function cpuSince(from: NodeJS.CpuUsage): string {
+  const used = process.cpuUsage(from);
+  return ((used.user + used.system) / 1e6).toFixed(1);
 }
 
 function safeFile(name: string): string {

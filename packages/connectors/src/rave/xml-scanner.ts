@@ -128,6 +128,29 @@ function decodeReferences(text: string, at: number): string {
   return out + text.slice(last);
 }
 
+/** Whether `name` is a well-formed element or attribute name (the byte scanner's check). */
+export function validName(name: string): boolean {
+  return NAME.test(name);
+}
+
+/**
+ * An attribute value's text as the scanner gives it (line ends and tabs as spaces, references
+ * decoded): for the byte scanner (clinical-bytes.ts), which leaves the position of an error to
+ * this scanner. Throws on a '<' or a reference it does not know.
+ */
+export function attributeText(value: string): string {
+  if (value.indexOf('<') >= 0) throw new Reject(0, "'<' in an attribute value");
+  let text = value;
+  if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 || text.indexOf('\t') >= 0)
+    text = text.replace(/\r\n|[\r\n\t]/g, ' ');
+  return text.indexOf('&') >= 0 ? decodeReferences(text, 0) : text;
+}
+
+/** Text content's references checked as the scanner checks them (throws on one it does not know). */
+export function checkReferences(text: string): void {
+  decodeReferences(text, 0);
+}
+
 /**
  * How a piece of a document scanned on its own ended (see `XmlScanner.endPiece`): what the caller
  * needs to join the pieces' checks into the whole document's, in document order.
