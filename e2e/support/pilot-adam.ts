@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildZip, sharedData } from '@cdp/formats/testing';
+import { PILOT_ADAE_EXPLORER_DATA } from '@cdp/widgets/testing';
 import { type APIRequestContext, expect } from '@playwright/test';
 import { ADMIN_EMAIL, DEMO_PASSWORD } from './constants.ts';
 
@@ -15,23 +16,7 @@ const ADAM = sharedData('cdiscpilot01', 'adam-tdf');
 const CODE = 'E2E-PILOT-ADAM';
 
 /** The field mapping of an AE explorer over ADAE with ADSL as its population, as both specs use it. */
-export const ADAE_EXPLORER_DATA = {
-  dataset: 'ADAE',
-  population: 'ADSL',
-  mapping: {
-    subject_id: 'USUBJID',
-    arm: 'ADSL.TRT01A',
-    ae_body_system: 'AEBODSYS',
-    ae_term: 'AEDECOD',
-    ae_treatment_emergent: 'TRTEMFL',
-    ae_serious: 'AESER',
-    ae_severity: 'AESEV',
-    ae_related: 'AEREL',
-    ae_outcome: 'AEOUT',
-    population_flag: 'SAFFL',
-    treatment_start: 'TRTSDT',
-  },
-};
+export const ADAE_EXPLORER_DATA = PILOT_ADAE_EXPLORER_DATA;
 
 /** Makes a dashboard of `document` in the pilot ADaM study (uploading the study first if this server has none) and returns its page's path. */
 export async function pilotAdamDashboard(request: APIRequestContext, name: string, document: unknown): Promise<string> {

@@ -3,6 +3,7 @@
  * plain rows, and finding the shared real-world test data that lives beside the repository.
  */
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { valueAt } from './text-cells.ts';
@@ -79,6 +80,20 @@ export function hasSharedData(what: string, ...parts: string[]): boolean {
     `skipping ${what}: ${dir} not found (the shared test data lives beside the repository, in ../shared/data)`,
   );
   return false;
+}
+
+/** Every file under `<shared data>/<parts>` (all folders down) whose name matches `pattern`, sorted. */
+export async function sharedDataFiles(pattern: RegExp, ...parts: string[]): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (folder: string) => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (pattern.test(entry.name)) files.push(full);
+    }
+  };
+  await walk(sharedData(...parts));
+  return files.sort();
 }
 
 /** A file under `packages/formats/fixtures/`. */

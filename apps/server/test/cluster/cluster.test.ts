@@ -253,11 +253,17 @@ describe('two API processes and two workers on one PostgreSQL', () => {
       [ids],
     );
     expect(outputs.rows.map((r) => r.n)).toEqual([1, 1, 1, 1]);
-    const jobs = await admin.query(
-      `select data->>'runId' as run, count(*)::int as n, min(state::text) as state from pgboss.job
-        where name = 'pipelines.run' and data->>'runId' = any($1) group by 1`,
-      [ids],
-    );
+    // pg-boss marks a job completed after its handler returned, so a run can read SUCCEEDED while
+    // its job is still `active` for a moment (seen at load 40): wait until no job of these runs is
+    // queued or running, then each run must have had exactly one job, and it completed.
+    const jobs = await until('the runs’ jobs to finish in the queue', async () => {
+      const found = await admin.query(
+        `select data->>'runId' as run, count(*)::int as n, min(state::text) as state from pgboss.job
+          where name = 'pipelines.run' and data->>'runId' = any($1) group by 1`,
+        [ids],
+      );
+      return found.rows.some((r) => ['created', 'retry', 'active'].includes(r.state)) ? null : found;
+    });
     expect(jobs.rows.map((r) => [r.n, r.state])).toEqual(Array(4).fill([1, 'completed']));
 
     const texts = await Promise.all(workers.map((w) => metrics(w.admin)));

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { convertUpload } from '../convert-upload.ts';
 import { FormatError } from '../errors.ts';
 import { readOdm } from '../odm/read-odm.ts';
 import { readSas7bdat } from '../sas7bdat/read-sas7bdat.ts';
-import { type Cell, hasSharedData, readAll, sharedData } from '../test-support.ts';
+import { type Cell, hasSharedData, readAll, sharedData, sharedDataFiles } from '../test-support.ts';
 import type { ColumnInfo, DatasetReader, ReadOptions, RowBatch, ValueType } from '../types.ts';
 import { readXlsx } from '../xlsx/read-xlsx.ts';
 import { readXpt } from '../xpt/read-xpt.ts';
@@ -54,17 +54,8 @@ const DUCK_TYPE: Record<ValueType, string> = {
 };
 
 async function corpusFiles(): Promise<string[]> {
-  const root = sharedData();
-  const files: string[] = [];
-  const walk = async (dir: string) => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (READERS[path.extname(entry.name).toLowerCase()] && !NOT_DATA.test(full)) files.push(full);
-    }
-  };
-  await walk(root);
-  return files.sort();
+  const readable = await sharedDataFiles(/\.(xpt|sas7bdat|xlsx|xml)$/i);
+  return readable.filter((f) => READERS[path.extname(f).toLowerCase()] && !NOT_DATA.test(f));
 }
 
 /** A column read back as a number in the reader's units (see `ColumnValues`), or as text. */
@@ -217,15 +208,7 @@ describe.runIf(hasSharedData('the CSV conversions of the corpus', 'csv'))('CSV f
   // DuckDB reads CSV itself: what must hold is that an upload's shared DuckDB writes the same file
   // as a DuckDB of its own (the way every CSV was converted before uploads shared one).
   it('convert to the same Parquet in an upload as on a DuckDB of their own', async () => {
-    const files: string[] = [];
-    const walk = async (folder: string) => {
-      for (const entry of await readdir(folder, { withFileTypes: true })) {
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (/\.csv$/i.test(entry.name)) files.push(full);
-      }
-    };
-    await walk(sharedData('csv'));
+    const files = await sharedDataFiles(/\.csv$/i, 'csv');
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const name = path.basename(file);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertUpload, type UploadLimits } from '../convert-upload.ts';
-import { hasSharedData, sharedData } from '../test-support.ts';
+import { hasSharedData, sharedData, sharedDataFiles } from '../test-support.ts';
 import type { ColumnInfo, DatasetReader, RowBatch } from '../types.ts';
 import { writeXpt } from '../xpt/write-xpt.ts';
 import { type OpenDuckDb, openDuckDb, quoteLiteral } from './duckdb.ts';
@@ -184,15 +184,7 @@ const SAS_FILES = /\.(xpt|sas7bdat)$/i;
 
 describe.runIf(hasSharedData('the encoder thread over the corpus'))('the encoder thread over the corpus', () => {
   it('gives every XPT and SAS7BDAT file of the corpus the same Parquet bytes or the same refusal', async () => {
-    const files: string[] = [];
-    const walk = async (folder: string) => {
-      for (const entry of await readdir(folder, { withFileTypes: true })) {
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (SAS_FILES.test(entry.name)) files.push(full);
-      }
-    };
-    await walk(sharedData());
+    const files = await sharedDataFiles(SAS_FILES);
     expect(files.length).toBeGreaterThan(100);
     const outcome = async (file: string, limits: UploadLimits) => {
       const out = await mkdtemp(path.join(dir, 'corpus-'));

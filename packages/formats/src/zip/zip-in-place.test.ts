@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertUpload, type UploadLimits } from '../convert-upload.ts';
 import { FormatError } from '../errors.ts';
-import { hasSharedData, sharedData } from '../test-support.ts';
+import { hasSharedData, sharedData, sharedDataFiles } from '../test-support.ts';
 import type { ColumnInfo, DatasetReader, RowBatch } from '../types.ts';
 import { writeXpt } from '../xpt/write-xpt.ts';
 import { buildZip } from './test-zip-writer.ts';
@@ -168,15 +168,7 @@ const SAS_FILES = /\.(xpt|sas7bdat)$/i;
 
 describe.runIf(hasSharedData('ZIP members in place over the corpus'))('ZIP members in place over the corpus', () => {
   it('gives every XPT and SAS7BDAT file of the corpus, zipped stored or deflated, the Parquet bytes it gives from disk', async () => {
-    const files: string[] = [];
-    const walk = async (folder: string) => {
-      for (const entry of await readdir(folder, { withFileTypes: true })) {
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (SAS_FILES.test(entry.name)) files.push(full);
-      }
-    };
-    await walk(sharedData());
+    const files = await sharedDataFiles(SAS_FILES);
     expect(files.length).toBeGreaterThan(100);
     let streamedLarge = 0;
     for (const file of files) {

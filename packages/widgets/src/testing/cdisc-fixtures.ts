@@ -227,3 +227,25 @@ export const ADTTE = dataset('ADTTE', [
   ['SRCSEQ', 'Source Sequence Number', 'number'],
   ['SAFFL', 'Safety Population Flag', 'string'],
 ]);
+
+/**
+ * The AE explorer's data over the CDISC pilot ADaM (ADAE, with ADSL as its population), as the
+ * server's `review-ae-km.test.ts` and the e2e specs on the pilot ADaM map it.
+ */
+export const PILOT_ADAE_EXPLORER_DATA = {
+  dataset: 'ADAE',
+  population: 'ADSL',
+  mapping: {
+    subject_id: 'USUBJID',
+    arm: 'ADSL.TRT01A',
+    ae_body_system: 'AEBODSYS',
+    ae_term: 'AEDECOD',
+    ae_treatment_emergent: 'TRTEMFL',
+    ae_serious: 'AESER',
+    ae_severity: 'AESEV',
+    ae_related: 'AEREL',
+    ae_outcome: 'AEOUT',
+    population_flag: 'SAFFL',
+    treatment_start: 'TRTSDT',
+  },
+};

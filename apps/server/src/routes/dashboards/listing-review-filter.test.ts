@@ -1,14 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { type DatasetReader, readXpt, writeXpt } from '@cdp/formats';
-import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { hasSharedData } from '@cdp/formats/testing';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { type AmendedPilot, amendedPilot } from '../../../test/amended-pilot.ts';
+import type { Session, TestApp } from '../../../test/harness.ts';
 import { runJob } from '../../jobs/run-job.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
 
 /*
  * The subject listing's review-status filter (`options.review`) together with the dashboard's
@@ -18,13 +13,13 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * comparing its DM row in the marked version with the active one (no hashing, no review code).
  */
 
-const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const hasData = hasSharedData('the listing review-filter tests', 'cdiscpilot01', 'sdtm-original', 'dm.xpt');
 
 type Status = 'reviewed' | 'changed' | 'not_reviewed';
 const STATUSES: Status[] = ['reviewed', 'changed', 'not_reviewed'];
 const ARMS = ['Placebo', 'Xanomeline Low Dose', 'Xanomeline High Dose'];
 
+let pilot: AmendedPilot;
 let t: TestApp;
 let manager: Session;
 let monitor: Session;
@@ -35,50 +30,10 @@ let orgId: string;
 let dashboardId: string;
 let pageId: string;
 let v2: string;
-let tmp: string;
 let sql: (query: string) => Promise<unknown[][]>;
-let closeDuck: () => void = () => undefined;
 let changedSubject = '';
 
-/** The pilot DM with one subject's RACE replaced, written back as XPT (everything else as read). */
-async function* withRace(file: string, subject: string, race: string): AsyncGenerator<DatasetReader> {
-  for await (const dataset of readXpt(file)) {
-    const names = dataset.info.columns.map((c) => c.name.toUpperCase());
-    const [id, column] = ['USUBJID', 'RACE'].map((n) => names.indexOf(n));
-    yield {
-      info: dataset.info,
-      async *batches() {
-        for await (const batch of dataset.batches()) {
-          const ids = batch.columns[id ?? -1] as (string | null)[];
-          const races = batch.columns[column ?? -1] as (string | null)[];
-          for (let i = 0; i < batch.length; i += 1) if (ids[i] === subject) races[i] = race;
-          yield batch;
-        }
-      },
-    };
-  }
-}
-
-async function upload(files: { name: string; data: Buffer }[]): Promise<string> {
-  const res = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('pilot.zip', buildZip(files)),
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json().data.id as string;
-}
-
-async function dmFileOf(versionId: string): Promise<string> {
-  const { rows } = await t.admin.query(
-    `select d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id
-      where d.version_id = $1 and upper(d.name) = 'DM'`,
-    [versionId],
-  );
-  const row = rows[0];
-  return datasetFile(t.ctx.config.dataDir, row, row.label);
-}
+const dmFileOf = (versionId: string) => pilot.fileOf(versionId, 'DM');
 
 async function mark(usubjid: string) {
   const res = await t.request(monitor, {
@@ -163,58 +118,33 @@ async function listing(filters: unknown[], review: Status, session = manager) {
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
-  studyId = tenant.study.id;
-  orgId = tenant.org.id;
-  manager = await tenant.as('study_manager');
-  monitor = await tenant.as('clinical_monitor');
-  auditor = await tenant.as('auditor');
-  other = await (await t.tenant()).as('study_manager');
-  const dmXpt = path.join(SDTM, 'dm.xpt');
-  const v1 = await upload([{ name: 'dm.xpt', data: await readFile(dmXpt) }]);
-  const created = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/dashboards`,
-    payload: { name: 'Overview', templateId: 'clinical-study-overview' },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  dashboardId = created.json().data.id;
-  const pages = created.json().data.document.pages as { id: string; widgets: Record<string, unknown> }[];
+  pilot = await amendedPilot(['dm.xpt']);
+  ({ t, studyId, orgId, manager, other, sql } = pilot);
+  monitor = await pilot.tenant.as('clinical_monitor');
+  auditor = await pilot.tenant.as('auditor');
+  const created = await pilot.dashboard('Overview', { templateId: 'clinical-study-overview' });
+  dashboardId = created.id;
+  const pages = created.document.pages as { id: string; widgets: Record<string, unknown> }[];
   pageId = pages.find((p) => p.widgets['subject-listing'])?.id ?? '';
-
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
-  sql = async (query) => (await connection.runAndReadAll(query)).getRowsJson() as unknown[][];
 
   // The first four subjects of each arm, by id, marked reviewed on version 1.
   const picks = await sql(
-    `SELECT USUBJID FROM read_parquet('${await dmFileOf(v1)}') WHERE ARM IN ('Placebo', 'Xanomeline Low Dose', 'Xanomeline High Dose')
+    `SELECT USUBJID FROM read_parquet('${await dmFileOf(pilot.v1)}') WHERE ARM IN ('Placebo', 'Xanomeline Low Dose', 'Xanomeline High Dose')
       QUALIFY row_number() OVER (PARTITION BY ARM ORDER BY USUBJID) <= 4 ORDER BY USUBJID`,
   );
   for (const [id] of picks) await mark(String(id));
   changedSubject = String(picks[0]?.[0]);
-
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'cdp-listing-review-'));
-  const dm2 = path.join(tmp, 'dm.xpt');
-  await writeXpt(dm2, withRace(dmXpt, changedSubject, 'OTHER'));
-  v2 = await upload([{ name: 'dm.xpt', data: await readFile(dm2) }]);
-  const activated = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/versions/${v2}/activate`,
-    payload: { reason: 'RACE corrected' },
+  v2 = await pilot.amend({
+    dataset: 'DM',
+    key: { USUBJID: changedSubject },
+    column: 'RACE',
+    value: 'OTHER',
+    reason: 'RACE corrected',
   });
-  expect(activated.statusCode, activated.body).toBe(200);
 }, 240_000);
 
 afterAll(async () => {
-  closeDuck();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-  await t?.close();
+  await pilot?.close();
 });
 
 describe.runIf(hasData)('the subject listing’s review filter with the dashboard’s filters (pilot SDTM)', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { WidgetDataResponse, WidgetDefinition } from '@cdp/contracts';
 import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
 import { renderPdf } from '@cdp/reports';
+import { PILOT_ADAE_EXPLORER_DATA } from '@cdp/widgets/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
@@ -192,27 +193,7 @@ function checkExplorer(data: WidgetDataResponse, want: Incidence, comparison: st
   }
 }
 
-const ADAM_EXPLORER = {
-  type: 'ae-explorer',
-  data: {
-    dataset: 'ADAE',
-    population: 'ADSL',
-    mapping: {
-      subject_id: 'USUBJID',
-      arm: 'ADSL.TRT01A',
-      ae_body_system: 'AEBODSYS',
-      ae_term: 'AEDECOD',
-      ae_treatment_emergent: 'TRTEMFL',
-      ae_serious: 'AESER',
-      ae_severity: 'AESEV',
-      ae_related: 'AEREL',
-      ae_outcome: 'AEOUT',
-      population_flag: 'SAFFL',
-      treatment_start: 'TRTSDT',
-    },
-    filters: [],
-  },
-};
+const ADAM_EXPLORER = { type: 'ae-explorer', data: { ...PILOT_ADAE_EXPLORER_DATA, filters: [] } };
 const ADAM_POPULATION = `SELECT TRT01A, count(DISTINCT USUBJID) FROM adsl
   WHERE SAFFL = 'Y' AND TRTSDT IS NOT NULL AND TRT01A NOT IN ${EXCLUDED} GROUP BY 1`;
 const adamEvents = (extra = '') => `SELECT s.TRT01A AS arm, e.AEBODSYS AS soc, e.AEDECOD AS term, e.USUBJID AS usubjid

@@ -1,12 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { type DatasetReader, readXpt, writeXpt } from '@cdp/formats';
-import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { hasSharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
-import { datasetFile } from '../../lib/study-folders.ts';
+import { type AmendedPilot, amendedPilot } from '../../../test/amended-pilot.ts';
+import type { Session, TestApp } from '../../../test/harness.ts';
 
 /*
  * The dataset viewer's review-status filter together with its column filters and sort, on the
@@ -16,9 +11,9 @@ import { datasetFile } from '../../lib/study-folders.ts';
  * the two versions (no hashing, no review code).
  */
 
-const SDTM = sharedData('cdiscpilot01', 'sdtm-original');
 const hasData = hasSharedData('the review-status row filter tests', 'cdiscpilot01', 'sdtm-original', 'ae.xpt');
 
+let pilot: AmendedPilot;
 let t: TestApp;
 let manager: Session;
 let monitor: Session;
@@ -26,55 +21,13 @@ let other: Session;
 let studyId: string;
 let v1: string;
 let v2: string;
-let tmp: string;
 let sql: (query: string) => Promise<unknown[][]>;
-let closeDuck: () => void = () => undefined;
 /** `USUBJID|AESEQ` of the records marked on version 1, and the one re-graded in version 2. */
 let marked: string[] = [];
 let regraded = '';
 
 const keyOf = (usubjid: unknown, seq: unknown) => `${String(usubjid)}|${Number(seq)}`;
-
-/** The pilot AE with one record's AESEV replaced, written back as XPT (everything else as read). */
-async function* regrade(file: string, target: string, value: string): AsyncGenerator<DatasetReader> {
-  for await (const dataset of readXpt(file)) {
-    const names = dataset.info.columns.map((c) => c.name.toUpperCase());
-    const [subject, seq, severity] = ['USUBJID', 'AESEQ', 'AESEV'].map((n) => names.indexOf(n));
-    yield {
-      info: dataset.info,
-      async *batches() {
-        for await (const batch of dataset.batches()) {
-          const ids = batch.columns[subject ?? -1] as (string | null)[];
-          const seqs = batch.columns[seq ?? -1] as Float64Array;
-          const sev = batch.columns[severity ?? -1] as (string | null)[];
-          for (let i = 0; i < batch.length; i += 1) if (keyOf(ids[i], seqs[i]) === target) sev[i] = value;
-          yield batch;
-        }
-      },
-    };
-  }
-}
-
-async function upload(files: { name: string; data: Buffer }[]): Promise<string> {
-  const res = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/uploads`,
-    ...multipartFile('pilot.zip', buildZip(files)),
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json().data.id as string;
-}
-
-async function aeFileOf(versionId: string): Promise<string> {
-  const { rows } = await t.admin.query(
-    `select d.file, d.org_id as "orgId", d.study_id as "studyId", v.label
-       from datasets d join data_versions v on v.id = d.version_id
-      where d.version_id = $1 and upper(d.name) = 'AE'`,
-    [versionId],
-  );
-  const row = rows[0];
-  return datasetFile(t.ctx.config.dataDir, row, row.label);
-}
+const aeFileOf = (versionId: string) => pilot.fileOf(versionId, 'AE');
 
 interface RowsAnswer {
   columns: { name: string }[];
@@ -135,24 +88,9 @@ async function expected(where: string, orderBy: string, status: 'reviewed' | 'ch
 
 beforeAll(async () => {
   if (!hasData) return;
-  t = await startTestApp({}, { reuseConversions: true });
-  const tenant = await t.tenant();
-  studyId = tenant.study.id;
-  manager = await tenant.as('study_manager');
-  monitor = await tenant.as('clinical_monitor');
-  other = await (await t.tenant()).as('study_manager');
-  const dm = await readFile(path.join(SDTM, 'dm.xpt'));
-  v1 = await upload([
-    { name: 'dm.xpt', data: dm },
-    { name: 'ae.xpt', data: await readFile(path.join(SDTM, 'ae.xpt')) },
-  ]);
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  closeDuck = () => {
-    connection.closeSync();
-    instance.closeSync();
-  };
-  sql = async (query) => (await connection.runAndReadAll(query)).getRowsJson() as unknown[][];
+  pilot = await amendedPilot(['dm.xpt', 'ae.xpt']);
+  ({ t, studyId, manager, other, sql, v1 } = pilot);
+  monitor = await pilot.tenant.as('clinical_monitor');
 
   // Five MILD and three MODERATE records, the first of each subject's in file order, marked reviewed.
   const picks = await sql(
@@ -169,27 +107,19 @@ beforeAll(async () => {
     expect(res.statusCode, res.body).toBe(201);
   }
   marked = picks.map((r) => keyOf(r[0], r[1]));
-  regraded = keyOf(...((picks.find((r) => r[2] === 'MILD') ?? []) as [unknown, unknown]));
-
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'cdp-review-rows-'));
-  const ae2 = path.join(tmp, 'ae.xpt');
-  await writeXpt(ae2, regrade(path.join(SDTM, 'ae.xpt'), regraded, 'SEVERE'));
-  v2 = await upload([
-    { name: 'dm.xpt', data: dm },
-    { name: 'ae.xpt', data: await readFile(ae2) },
-  ]);
-  const activated = await t.request(manager, {
-    method: 'POST',
-    url: `/api/studies/${studyId}/versions/${v2}/activate`,
-    payload: { reason: 'AE re-graded' },
+  const mild = picks.find((r) => r[2] === 'MILD') ?? [];
+  regraded = keyOf(mild[0], mild[1]);
+  v2 = await pilot.amend({
+    dataset: 'AE',
+    key: { USUBJID: String(mild[0]), AESEQ: Number(mild[1]) },
+    column: 'AESEV',
+    value: 'SEVERE',
+    reason: 'AE re-graded',
   });
-  expect(activated.statusCode, activated.body).toBe(200);
 }, 240_000);
 
 afterAll(async () => {
-  closeDuck();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
-  await t?.close();
+  await pilot?.close();
 });
 
 describe.runIf(hasData)('review status with the grid’s column filters (pilot SDTM AE)', () => {
