@@ -1,4 +1,4 @@
-import { PALETTE } from '@cdp/widgets/theme';
+import { FONT_FAMILY, PALETTE } from '@cdp/widgets/theme';
 import {
   BarChart,
   BoxplotChart,
@@ -63,7 +63,11 @@ export const CHART_THEME = 'cdp';
 /** The chart palette the widgets' options carry (so exports match the screen): teal first, then hues that stay apart for colour-blind readers. */
 export const CHART_PALETTE = PALETTE;
 
-const FONT = '"Inter Variable", ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/**
+ * The widgets' options name this same font stack: ECharts keeps its text measurements per font
+ * string, so one string for the theme and the options means one cache, not two measured apart.
+ */
+const FONT = FONT_FAMILY;
 /** The font charts measure their labels in: they wait for it to load before the first draw. */
 export const CHART_FONT = '"Inter Variable"';
 const axisText = { color: '#64748b', fontSize: 11, fontFamily: FONT };
@@ -118,7 +122,7 @@ const backdropMaps = new Map<string, string>();
  * kilobytes that dashboards without a map never download.
  */
 export function loadWorldMap(): Promise<void> {
-  worldMap ??= import('@cdp/widgets/world').then(({ WORLD_MAP_NAME, worldGeoJson }) => {
+  worldMap ??= import('@cdp/widgets/world-geometry').then(({ WORLD_MAP_NAME, worldGeoJson }) => {
     const geo = worldGeoJson() as CountryCollection;
     world = { name: WORLD_MAP_NAME, geo };
     echarts.registerMap(WORLD_MAP_NAME, geo as Parameters<typeof echarts.registerMap>[1]);
