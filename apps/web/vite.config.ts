@@ -9,7 +9,8 @@ const apiTarget = process.env.CDP_API_URL ?? 'http://localhost:3000';
 
 const NODE_MODULES = /[\\/]node_modules[\\/]/;
 /** Libraries only the dashboard builder imports (its drag-and-drop grid). */
-const BUILDER_ONLY = /[\\/]node_modules[\\/](react-grid-layout|react-draggable|react-resizable|fast-equals|resize-observer-polyfill)[\\/]/;
+const BUILDER_ONLY =
+  /[\\/]node_modules[\\/](react-grid-layout|react-draggable|react-resizable|fast-equals|resize-observer-polyfill)[\\/]/;
 const ECHARTS = /[\\/]node_modules[\\/](echarts|zrender)[\\/]/;
 /** ECharts modules only the patient profile registers (`features/subjects/lib/profile-echarts.ts`). */
 const ECHARTS_PROFILE_ONLY =
