@@ -140,6 +140,8 @@ test('the code a dashboard visit runs is marked for eager compilation', async ({
   });
   await signIn(page, 'manager@demo.cdp.local', DEMO_PASSWORD);
   const address = await overviewAddress(page);
+  // The visit by its address alone (signing in and the way to the dashboard load other pages).
+  scripts.clear();
   await page.goto(address);
   await expect(page.locator('[data-widget-id][data-state="ready"]')).toHaveCount(12, { timeout: 30_000 });
 
@@ -156,4 +158,14 @@ test('the code a dashboard visit runs is marked for eager compilation', async ({
     if (!(await body).startsWith('//# allFunctionsCalledOnLoad\n')) unmarked.push(pathname);
   }
   expect(unmarked).toEqual([]);
+
+  // Code of other pages stays out of a dashboard visit (vite.config.ts, lazy routes): the builder's
+  // drag-and-drop grid, the chart types only the patient profile draws, the profile itself, and
+  // the data and settings pages.
+  const foreign = loaded.filter((p) =>
+    /\/(grid-layout|echarts-profile|study-subject-page|study-data-page|study-dataset-page|study-data-compare-page|data-sources-page|settings-page)-[^/]+\.js$/.test(
+      p,
+    ),
+  );
+  expect(foreign, 'other pages’ code loaded by a dashboard visit').toEqual([]);
 });

@@ -7,6 +7,15 @@ import { compileHints, earlyScript, precompress, preloadChunksOf, preloadFonts }
 // cookie stays first-party, exactly as when the server serves the built app itself.
 const apiTarget = process.env.CDP_API_URL ?? 'http://localhost:3000';
 
+const NODE_MODULES = /[\\/]node_modules[\\/]/;
+/** Libraries only the dashboard builder imports (its drag-and-drop grid). */
+const BUILDER_ONLY =
+  /[\\/]node_modules[\\/](react-grid-layout|react-draggable|react-resizable|fast-equals|resize-observer-polyfill)[\\/]/;
+const ECHARTS = /[\\/]node_modules[\\/](echarts|zrender)[\\/]/;
+/** ECharts modules only the patient profile registers (`features/subjects/lib/profile-echarts.ts`). */
+const ECHARTS_PROFILE_ONLY =
+  /[\\/]node_modules[\\/]echarts[\\/]lib[\\/](chart[\\/]custom|component[\\/](dataZoom|marker[\\/](MarkArea|installMarkArea)))/;
+
 export default defineConfig({
   plugins: [
     react(),
@@ -35,7 +44,11 @@ export default defineConfig({
         // ECharts and the world map load only with the dashboard pages that use them.
         codeSplitting: {
           groups: [
-            { name: 'echarts', test: /[\\/]node_modules[\\/](echarts|zrender)[\\/]/, priority: 20 },
+            { name: 'echarts', test: (id) => ECHARTS.test(id) && !ECHARTS_PROFILE_ONLY.test(id), priority: 20 },
+            // What only the patient profile draws (its timeline: a custom series, data zoom, marked
+            // areas): not in the chunk every dashboard visit loads and evaluates. Taken after the
+            // group above, so the ECharts code both use stays there.
+            { name: 'echarts-profile', test: ECHARTS_PROFILE_ONLY, priority: 15 },
             {
               name: 'world',
               test: /[\\/]node_modules[\\/](world-atlas|i18n-iso-countries|topojson-client)[\\/]/,
@@ -49,7 +62,9 @@ export default defineConfig({
             },
             // cron-parser (and luxon) only with the pipeline pages.
             { name: 'schedule', test: /[\\/]node_modules[\\/](cron-parser|luxon)[\\/]/, priority: 20 },
-            { name: 'vendor', test: /[\\/]node_modules[\\/]/, priority: 10 },
+            // Not the builder's drag-and-drop grid (the dashboard view places widgets with CSS grid):
+            // left out of every group, it goes with the builder's own chunk.
+            { name: 'vendor', test: (id) => NODE_MODULES.test(id) && !BUILDER_ONLY.test(id), priority: 10 },
           ],
         },
       },

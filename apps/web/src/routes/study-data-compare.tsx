@@ -1,7 +1,5 @@
-import { createRoute } from '@tanstack/react-router';
-import { RequirePermission } from '../components/layout/no-access.tsx';
-import { type CompareSearch, VersionCompare } from '../features/data/components/version-compare.tsx';
-import { StudyGate } from '../features/studies/components/study-gate.tsx';
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
+import type { CompareSearch } from '../features/data/components/version-compare.tsx';
 import { appRoute } from './app.tsx';
 
 function text(value: unknown): string | undefined {
@@ -15,17 +13,5 @@ export const studyDataCompareRoute = createRoute({
     const entries = { from: text(search.from), to: text(search.to), key: text(search.key) };
     return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
   },
-  component: CompareVersionsPage,
+  component: lazyRouteComponent(() => import('./study-data-compare-page.tsx'), 'CompareVersionsPage'),
 });
-
-function CompareVersionsPage() {
-  const { studyId } = studyDataCompareRoute.useParams();
-  const search = studyDataCompareRoute.useSearch();
-  return (
-    <RequirePermission permission="study:view:assigned">
-      <StudyGate studyId={studyId} title="Compare versions" permission="data:view:assigned">
-        {(result) => <VersionCompare result={result} search={search} />}
-      </StudyGate>
-    </RequirePermission>
-  );
-}

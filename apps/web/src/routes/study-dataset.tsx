@@ -1,9 +1,7 @@
 import { REVIEW_STATUSES, type ReviewStatus } from '@cdp/contracts';
-import { createRoute } from '@tanstack/react-router';
-import { RequirePermission } from '../components/layout/no-access.tsx';
-import { type DatasetSearch, DatasetViewer } from '../features/data/components/dataset-viewer.tsx';
+import { createRoute, lazyRouteComponent } from '@tanstack/react-router';
+import type { DatasetSearch } from '../features/data/components/dataset-viewer.tsx';
 import { filtersFromSearch } from '../features/data/lib/row-filters.ts';
-import { StudyGate } from '../features/studies/components/study-gate.tsx';
 import { appRoute } from './app.tsx';
 
 function name(value: unknown): string | undefined {
@@ -24,17 +22,5 @@ export const studyDatasetRoute = createRoute({
     };
     return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
   },
-  component: DatasetPage,
+  component: lazyRouteComponent(() => import('./study-dataset-page.tsx'), 'DatasetPage'),
 });
-
-function DatasetPage() {
-  const { studyId, versionId, dataset } = studyDatasetRoute.useParams();
-  const search = studyDatasetRoute.useSearch();
-  return (
-    <RequirePermission permission="study:view:assigned">
-      <StudyGate studyId={studyId} title={dataset} permission="data:view:assigned">
-        {(result) => <DatasetViewer result={result} versionId={versionId} name={dataset} search={search} />}
-      </StudyGate>
-    </RequirePermission>
-  );
-}

@@ -1,14 +1,9 @@
-import type { Feature, FeatureCollection, MultiPolygon, Polygon, Position } from 'geojson';
+import type { MultiPolygon, Polygon, Position } from 'geojson';
 import countries from 'i18n-iso-countries';
 import english from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
-import { feature } from 'topojson-client';
-import type { GeometryCollection, Topology } from 'topojson-specification';
-import atlas from 'world-atlas/countries-110m.json' with { type: 'json' };
+import { worldGeoJson } from './world-geometry.ts';
 
-/** The name the browser and the exporters register `worldGeoJson()` under (`echarts.registerMap`). */
-export const WORLD_MAP_NAME = 'world';
-
-type CountryFeature = Feature<Polygon | MultiPolygon, { name: string }>;
+export { WORLD_MAP_NAME, worldGeoJson } from './world-geometry.ts';
 
 export interface WorldCountry {
   /** ISO 3166-1 numeric, as world-atlas has it (`"276"`); the name for the few without one. */
@@ -20,7 +15,6 @@ export interface WorldCountry {
 }
 
 interface World {
-  geoJson: FeatureCollection<Polygon | MultiPolygon, { name: string }>;
   byId: Map<string, WorldCountry>;
   byName: Map<string, WorldCountry>;
 }
@@ -29,21 +23,6 @@ let world: World | undefined;
 
 /** Codes in use that ISO 3166 does not assign (Kosovo's user-assigned XK/XKX, the UK's UK). */
 const CODE_ALIASES: Record<string, string> = { XK: 'kosovo', XKX: 'kosovo', UK: 'united kingdom' };
-
-/**
- * A ring cut at the antimeridian (Russia's and Fiji's run from -180 to 180) as one piece east of
- * it: drawn as is, its closing edge would cross the whole map.
- */
-function unwrapRing(ring: Position[]): Position[] {
-  const longitudes = ring.map((position) => position[0] ?? 0);
-  if (Math.max(...longitudes) - Math.min(...longitudes) <= 180) return ring;
-  return ring.map(([lon = 0, lat = 0]) => [lon < 0 ? lon + 360 : lon, lat]);
-}
-
-function unwrap(geometry: Polygon | MultiPolygon): Polygon | MultiPolygon {
-  if (geometry.type === 'Polygon') return { ...geometry, coordinates: geometry.coordinates.map(unwrapRing) };
-  return { ...geometry, coordinates: geometry.coordinates.map((polygon) => polygon.map(unwrapRing)) };
-}
 
 /** The area and centroid of a ring (shoelace, in degrees: the map is drawn in plain lon/lat too). */
 function ringCentroid(ring: Position[]): { area: number; centroid: [number, number] } {
@@ -77,15 +56,10 @@ function largestPolygonCentroid(geometry: Polygon | MultiPolygon): [number, numb
   return [Math.round(normalised * 100) / 100, Math.round(lat * 100) / 100];
 }
 
-/** Built on first use: the topology is decoded once per process (or page). */
+/** Built on first use, once per process. */
 function load(): World {
   if (world) return world;
-  const topology = atlas as unknown as Topology<{ countries: GeometryCollection<{ name: string }> }>;
-  const collection = feature(topology, topology.objects.countries);
-  // Antarctica takes a sixth of the map and never hosts a site.
-  const features = (collection.features as CountryFeature[])
-    .filter((f) => f.properties.name !== 'Antarctica')
-    .map((f) => ({ ...f, geometry: unwrap(f.geometry) }));
+  const { features } = worldGeoJson();
   const byId = new Map<string, WorldCountry>();
   const byName = new Map<string, WorldCountry>();
   for (const f of features) {
@@ -97,14 +71,9 @@ function load(): World {
     byId.set(country.id, country);
     byName.set(country.name.toLowerCase(), country);
   }
-  world = { geoJson: { type: 'FeatureCollection', features }, byId, byName };
+  world = { byId, byName };
   countries.registerLocale(english);
   return world;
-}
-
-/** The world's countries as GeoJSON (Natural Earth 1:110m via world-atlas), `properties.name` set. */
-export function worldGeoJson(): FeatureCollection<Polygon | MultiPolygon, { name: string }> {
-  return load().geoJson;
 }
 
 /** A country by ISO 3166 alpha-3 (`DEU`), alpha-2 (`DE`), numeric (`276`) or English name. */

@@ -16,7 +16,7 @@ import { useFieldLabels } from '../hooks/use-field-labels.ts';
 import { useStickyBar } from '../hooks/use-sticky-bar.ts';
 import { type ReaderOptions, type WidgetReaderOptions, withReaderOptions } from '../lib/reader-options.ts';
 import { crossFilterPoint, filtersForWidget, togglePoint, type ViewFilter } from '../lib/view-filters.ts';
-import { loadWorldMap } from '../widget/echarts-setup.ts';
+import { loadWorldMap, warmUpCharts } from '../widget/echarts-setup.ts';
 import { DashboardBreadcrumb } from './dashboard-breadcrumb.tsx';
 import { DashboardGrid } from './dashboard-grid.tsx';
 import { DashboardWidget } from './dashboard-widget.tsx';
@@ -59,6 +59,13 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
   useEffect(() => {
     if (hasMap) loadWorldMap().catch(() => undefined);
   }, [hasMap]);
+  // While the widgets wait for their data, ECharts' first-use cost is paid off-screen (`warmUpCharts`).
+  const hasWidgets = (page?.layout.length ?? 0) > 0;
+  useEffect(() => {
+    if (!hasWidgets || typeof requestIdleCallback !== 'function') return;
+    const idle = requestIdleCallback(warmUpCharts);
+    return () => cancelIdleCallback(idle);
+  }, [hasWidgets]);
   const canEdit = permissions.includes('dashboard:edit:assigned');
   const mayExport = useCan('dashboard:export:assigned', dashboard.studyId);
   const exportsOn = useFeature('exports');

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
 import { fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
 import { labelRects } from './chart-label-rects.ts';
-import { CHART_FONT, CHART_THEME, echarts, loadWorldMap, withWorldBackdrop } from './echarts-setup.ts';
+import { CHART_FONT, CHART_THEME, echarts, loadWorldMap, noteChartDrawn, withWorldBackdrop } from './echarts-setup.ts';
 
 /** What ECharts reports for a click on a bar, slice, point or node (the fields the widgets use). */
 export interface ChartClick {
@@ -155,6 +155,7 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
         return;
       }
       pending.current = null;
+      noteChartDrawn();
       let instance = chart.current;
       if (instance) {
         // The box may have changed size while the chart waited for its data.

@@ -1,4 +1,4 @@
-import { PALETTE } from '@cdp/widgets/theme';
+import { FONT_FAMILY, PALETTE } from '@cdp/widgets/theme';
 import {
   BarChart,
   BoxplotChart,
@@ -63,7 +63,11 @@ export const CHART_THEME = 'cdp';
 /** The chart palette the widgets' options carry (so exports match the screen): teal first, then hues that stay apart for colour-blind readers. */
 export const CHART_PALETTE = PALETTE;
 
-const FONT = '"Inter Variable", ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/**
+ * The widgets' options name this same font stack: ECharts keeps its text measurements per font
+ * string, so one string for the theme and the options means one cache, not two measured apart.
+ */
+const FONT = FONT_FAMILY;
 /** The font charts measure their labels in: they wait for it to load before the first draw. */
 export const CHART_FONT = '"Inter Variable"';
 const axisText = { color: '#64748b', fontSize: 11, fontFamily: FONT };
@@ -107,6 +111,44 @@ echarts.registerTheme(CHART_THEME, {
   geo: { itemStyle: { areaColor: '#f1f5f9', borderColor: '#cbd5e1' } },
 });
 
+/** Whether a chart has been drawn on this page (or the warm-up below has run). */
+let warm = false;
+
+/** Called as a chart is drawn: from then on ECharts' code is warm and `warmUpCharts` does nothing. */
+export function noteChartDrawn(): void {
+  warm = true;
+}
+
+/**
+ * The first chart a page draws costs ~35 ms more main-thread time than the same chart drawn
+ * second: ECharts' code runs for the first time (bytecode not yet optimised, its inline caches and
+ * lazily built tables empty). While a dashboard waits for its data the main thread is idle, so a
+ * small chart drawn off-screen then (on no element of the page, then disposed) moves that first-use
+ * cost out of the way of the real charts. It draws with ECharts' default font, which no widget
+ * uses, so nothing it measures lands in the widgets' text-width caches before the page's font has
+ * loaded. Does nothing once a chart has been drawn, or when the idle period is too short to hold it.
+ */
+export function warmUpCharts(deadline: { timeRemaining(): number }): void {
+  if (warm || deadline.timeRemaining() < 40) return;
+  warm = true;
+  const el = document.createElement('div');
+  const chart = echarts.init(el, undefined, { renderer: 'canvas', width: 120, height: 80 });
+  try {
+    chart.setOption({
+      animation: false,
+      legend: {},
+      xAxis: { type: 'category', data: ['a', 'b'] },
+      yAxis: { type: 'value' },
+      series: [
+        { type: 'bar', name: 'a', data: [1, 2] },
+        { type: 'line', name: 'b', data: [2, 1] },
+      ],
+    });
+  } finally {
+    chart.dispose();
+  }
+}
+
 let worldMap: Promise<void> | undefined;
 /** The world's countries once loaded, and the name the widgets' options draw them under. */
 let world: { name: string; geo: CountryCollection } | undefined;
@@ -118,7 +160,7 @@ const backdropMaps = new Map<string, string>();
  * kilobytes that dashboards without a map never download.
  */
 export function loadWorldMap(): Promise<void> {
-  worldMap ??= import('@cdp/widgets/world').then(({ WORLD_MAP_NAME, worldGeoJson }) => {
+  worldMap ??= import('@cdp/widgets/world-geometry').then(({ WORLD_MAP_NAME, worldGeoJson }) => {
     const geo = worldGeoJson() as CountryCollection;
     world = { name: WORLD_MAP_NAME, geo };
     echarts.registerMap(WORLD_MAP_NAME, geo as Parameters<typeof echarts.registerMap>[1]);
