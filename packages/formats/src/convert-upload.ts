@@ -266,8 +266,10 @@ async function inLanes(
   const local = async () => {
     for (let task = await pick(false); task; task = await pick(false)) await run(task, task.local);
   };
+  const locals = Promise.all(Array.from({ length: Math.max(1, Math.min(localLanes, tasks.length)) }, local));
   const remote = async (thread: MemberThread) => {
-    await thread.ready;
+    // A thread still loading when this thread has taken every member is not waited for.
+    await Promise.race([thread.ready, locals]);
     if (!thread.usable) return;
     for (let task = await pick(true); task; task = await pick(true)) {
       const convert = task.remote as (thread: MemberThread) => Promise<FileOutcome>;
@@ -275,10 +277,7 @@ async function inLanes(
     }
   };
   try {
-    await Promise.all([
-      ...Array.from({ length: Math.max(1, Math.min(localLanes, tasks.length)) }, local),
-      ...threads.map(remote),
-    ]);
+    await Promise.all([locals, ...threads.map(remote)]);
   } finally {
     for (const thread of threads) thread.park();
   }
