@@ -10,6 +10,8 @@
 //   dist/convert-worker.mjs  the upload conversion worker thread (ingest/convert-worker.ts)
 //   dist/parquet-encoder.mjs the Parquet encoder thread a large upload file starts beside it
 //                            (packages/formats/src/parquet/parquet-encoder-worker.ts)
+//   dist/member-converter.mjs a thread converting ZIP members beside the conversion worker
+//                            (packages/formats/src/member-converter.ts)
 //   dist/rave-lane-worker.mjs  a Rave pull's clinical-data parsing thread (connectors rave/clinical-lane-worker.ts)
 //   dist/migrations/       packages/db/migrations (drizzle SQL + journal)
 //   dist/python/           run.py and cdp.py for the Python sandbox
@@ -42,6 +44,7 @@ await build({
     server: 'apps/server/src/main.ts',
     'convert-worker': 'apps/server/src/ingest/convert-worker.ts',
     'parquet-encoder': 'packages/formats/src/parquet/parquet-encoder-worker.ts',
+    'member-converter': 'packages/formats/src/member-converter.ts',
     'rave-lane-worker': 'packages/connectors/src/rave/clinical-lane-worker.ts',
   },
   outdir: out,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ReadInput } from './byte-source.ts';
 import { readDatasetJson } from './dataset-json/read-dataset-json.ts';
 import { FormatError } from './errors.ts';
+import { type MemberRequest, type MemberThread, takeMemberThreads } from './member-threads.ts';
 import { readOdm } from './odm/read-odm.ts';
 import { ConversionContext } from './parquet/conversion-context.ts';
 import { type CsvOptions, convertCsv } from './parquet/convert-csv.ts';
@@ -18,7 +19,7 @@ import type { DatasetReader, ReadOptions } from './types.ts';
 import { readXlsx } from './xlsx/read-xlsx.ts';
 import { readXpt } from './xpt/read-xpt.ts';
 import { detectFormat } from './zip/detect-format.ts';
-import { openZipArchive } from './zip/zip-archive.ts';
+import { openPortableMember, openZipArchive, type ZipMember } from './zip/zip-archive.ts';
 
 export interface ConvertedDataset extends ParquetResult {
   /** The uploaded file (or `archive.zip/entry`) it came from. */
@@ -38,10 +39,16 @@ export interface UploadLimits extends DuckDbLimits {
   /** What the user told us about the upload's CSV files, when DuckDB's guesses are wrong. */
   csv?: CsvOptions;
   /**
-   * Members of a ZIP converted at once (default: the cores available, and no more than the memory
-   * limit holds at `WRITER_BYTES` each, at least one).
+   * Members of a ZIP converted at once (default: the cores available). A member starts only while
+   * the memory limit holds what every member under way may take (`memberBytes`); one always runs.
    */
   memberConcurrency?: number;
+  /**
+   * Of those members, how many are converted on member threads beside this one (default: all but
+   * one; 0 converts every member on this thread, as before issue 17's member threads). Only XPT
+   * and SAS7BDAT members read in place go to a member thread.
+   */
+  memberThreads?: number;
   /**
    * ZIP members up to this size are inflated into one buffer when read, larger ones stream
    * (default `WHOLE_MEMBER_BYTES`).
@@ -140,22 +147,34 @@ export async function convertUpload(
         );
         // A catalog beside the datasets gives coded values their labels (kept in the Parquet metadata).
         const catalog = await members.find((_, i) => formats[i] === 'sas7bcat')?.extract();
-        const outcomes = await inParallel(
-          members.map((member, i) => {
-            const memberFormat = formats[i] ?? null;
-            const input: UploadInput = {
-              input:
-                limits.membersInPlace !== false && memberFormat !== null && memberFormat in IN_PLACE_READERS
-                  ? member
-                  : undefined,
-              bytes: member.bytes,
-              path: () => member.extract(),
-              verify: () => member.verify(),
-            };
-            return () => convertOne(input, member.name, memberFormat, target, { ...limits, catalog, context });
-          }),
-          limits.memberConcurrency ?? membersAtOnce(limits.memoryLimit),
+        const lanes = Math.max(1, limits.memberConcurrency ?? os.availableParallelism());
+        const tasks = members.map((member, i): MemberTask => {
+          const memberFormat = formats[i] ?? null;
+          const inPlace = limits.membersInPlace !== false && memberFormat !== null && memberFormat in IN_PLACE_READERS;
+          const input: UploadInput = {
+            input: inPlace ? member : undefined,
+            bytes: member.bytes,
+            path: () => member.extract(),
+            verify: () => member.verify(),
+          };
+          const memberLimits = { ...limits, catalog, context };
+          return {
+            index: i,
+            bytes: member.bytes,
+            reserve: memberBytes(member.bytes, memberFormat),
+            local: () => convertOne(input, member.name, memberFormat, target, memberLimits),
+            remote: inPlace
+              ? (thread) =>
+                  convertElsewhere(thread, member, i, memberFormat as 'xpt' | 'sas7bdat', outDir, memberLimits)
+              : undefined,
+          };
+        });
+        const remote = tasks.filter((task) => task.remote).length;
+        const threads = takeMemberThreads(
+          Math.min(limits.memberThreads ?? lanes - 1, lanes - 1, Math.max(0, remote - 1)),
         );
+        const budget = parseBytes(limits.memoryLimit ?? '256MB');
+        const outcomes = await inLanes(tasks, Math.max(1, lanes - threads.length), threads, budget);
         collect(outcomes, result);
       } finally {
         await archive.close();
@@ -176,7 +195,7 @@ export async function convertUpload(
 }
 
 /** What one file of an upload gave: its datasets, or why it was skipped. */
-type FileOutcome = { datasets: ConvertedDataset[] } | { skipped: { file: string; reason: string } };
+export type FileOutcome = { datasets: ConvertedDataset[] } | { skipped: { file: string; reason: string } };
 type Settled = { ok: true; value: FileOutcome } | { ok: false; error: unknown };
 
 async function settle(task: () => Promise<FileOutcome>): Promise<Settled> {
@@ -187,25 +206,128 @@ async function settle(task: () => Promise<FileOutcome>): Promise<Settled> {
   }
 }
 
+/** One member of a ZIP to convert: here (`local`), or on a member thread when it can be read there. */
+interface MemberTask {
+  /** Its place in the archive. */
+  index: number;
+  bytes: number;
+  /** Memory it may take while it converts (`memberBytes`). */
+  reserve: number;
+  local(): Promise<FileOutcome>;
+  remote: ((thread: MemberThread) => Promise<FileOutcome>) | undefined;
+}
+
 /**
- * Runs `tasks` with at most `limit` at once and returns their outcomes in task order. After the
- * first failure no further task starts (the upload fails anyway); those already running finish, so
- * nothing writes into the work folder once the caller removes it.
+ * Runs `tasks` on `localLanes` lanes of this thread and one lane per member thread, and returns
+ * their outcomes in task order. With member threads the largest members start first, so the two
+ * threads finish together (a 64 MB LB last would leave one idle); a thread takes only members it
+ * can read, and starts once it has loaded. A task starts only while `budget` holds the memory of
+ * every task under way with its own (one always runs). After a failure no task after it (in archive order)
+ * starts, but earlier ones still run: the upload's error is then the first failing member in
+ * archive order, exactly as converting them one after the other would give it. Tasks under way
+ * finish, so nothing writes into the work folder once the caller removes it. Threads are kept for
+ * the next upload afterwards.
  */
-async function inParallel(tasks: (() => Promise<FileOutcome>)[], limit: number): Promise<Settled[]> {
+async function inLanes(
+  tasks: MemberTask[],
+  localLanes: number,
+  threads: MemberThread[],
+  budget: number,
+): Promise<Settled[]> {
   const outcomes: Settled[] = new Array(tasks.length);
-  let next = 0;
-  let failed = false;
-  const lane = async () => {
-    while (!failed && next < tasks.length) {
-      const i = next++;
-      const outcome = await settle(tasks[i] as () => Promise<FileOutcome>);
-      if (!outcome.ok) failed = true;
-      outcomes[i] = outcome;
+  const order = threads.length > 0 ? [...tasks].sort((a, b) => b.bytes - a.bytes || a.index - b.index) : tasks;
+  const taken = new Set<number>();
+  let failedAt = Number.POSITIVE_INFINITY;
+  let reserved = 0;
+  let finished: (() => void)[] = [];
+  /** The next task this lane may start, waiting while the memory budget holds none of them. */
+  const pick = async (remoteOnly: boolean): Promise<MemberTask | undefined> => {
+    for (;;) {
+      const open = order.filter((t) => !taken.has(t.index) && t.index < failedAt && (!remoteOnly || t.remote));
+      if (open.length === 0) return undefined;
+      const task = open.find((t) => reserved === 0 || reserved + t.reserve <= budget);
+      if (task) {
+        taken.add(task.index);
+        reserved += task.reserve;
+        return task;
+      }
+      await new Promise<void>((resolve) => finished.push(resolve));
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane));
+  const run = async (task: MemberTask, work: () => Promise<FileOutcome>) => {
+    const outcome = await settle(work);
+    if (!outcome.ok) failedAt = Math.min(failedAt, task.index);
+    outcomes[task.index] = outcome;
+    reserved -= task.reserve;
+    const waiting = finished;
+    finished = [];
+    for (const wake of waiting) wake();
+  };
+  const local = async () => {
+    for (let task = await pick(false); task; task = await pick(false)) await run(task, task.local);
+  };
+  const locals = Promise.all(Array.from({ length: Math.max(1, Math.min(localLanes, tasks.length)) }, local));
+  const remote = async (thread: MemberThread) => {
+    // A thread still loading when this thread has taken every member is not waited for.
+    await Promise.race([thread.ready, locals]);
+    if (!thread.usable) return;
+    for (let task = await pick(true); task; task = await pick(true)) {
+      const convert = task.remote as (thread: MemberThread) => Promise<FileOutcome>;
+      await run(task, () => convert(thread));
+    }
+  };
+  try {
+    await Promise.all([locals, ...threads.map(remote)]);
+  } finally {
+    for (const thread of threads) thread.park();
+  }
   return outcomes;
+}
+
+/** A ZIP member converted on a member thread: the same reading and writing, its own output names. */
+async function convertElsewhere(
+  thread: MemberThread,
+  member: ZipMember,
+  index: number,
+  format: 'xpt' | 'sas7bdat',
+  outDir: string,
+  limits: UploadLimits & { catalog?: string; context: ConversionContext },
+): Promise<FileOutcome> {
+  const { context: _context, ...plain } = limits;
+  const request: MemberRequest = {
+    member: await member.portable(),
+    source: member.name,
+    format,
+    outDir,
+    prefix: `m${index}-`,
+    limits: plain as Record<string, unknown>,
+  };
+  return (await thread.convert(request)) as FileOutcome;
+}
+
+/**
+ * The member thread's side of `convertElsewhere`: opens the member on the archive with a handle of
+ * its own and converts it as `convertUpload` would here.
+ */
+export async function convertPortableMember(request: MemberRequest): Promise<FileOutcome> {
+  const member = await openPortableMember(request.member);
+  const limits = request.limits as UploadLimits & { catalog?: string };
+  const context = await ConversionContext.open(limits);
+  try {
+    const input: UploadInput = {
+      input: member,
+      bytes: request.member.size,
+      path: () => Promise.reject(new Error('a member thread reads members in place only')),
+      verify: () => member.verify(),
+    };
+    return await convertOne(input, request.source, request.format, new OutputFiles(request.outDir, request.prefix), {
+      ...limits,
+      context,
+    });
+  } finally {
+    await context.close().catch(() => undefined);
+    await member.close();
+  }
 }
 
 /**
@@ -238,14 +360,20 @@ function collect(outcomes: (Settled | undefined)[], result: ConvertedUpload): vo
   }
 }
 
-/** Unique file names in the work folder, whatever order datasets finish in. */
+/**
+ * Unique file names in the work folder, whatever order datasets finish in; a member thread's names
+ * carry a prefix of their own.
+ */
 class OutputFiles {
   private count = 0;
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly prefix = '',
+  ) {}
 
   next(name: string): string {
     this.count++;
-    return path.join(this.dir, `${fileSafe(name)}-${this.count}.parquet`);
+    return path.join(this.dir, `${fileSafe(name)}-${this.prefix}${this.count}.parquet`);
   }
 }
 
@@ -353,10 +481,19 @@ async function convertOne(
   }
 }
 
-/** Members converted side by side: one per core, as many as the memory limit holds. */
-function membersAtOnce(memoryLimit = '256MB'): number {
-  return Math.max(1, Math.min(os.availableParallelism(), Math.floor(parseBytes(memoryLimit) / WRITER_BYTES)));
+/**
+ * What converting a member may hold in memory: the writer's row group being built and the one being
+ * written (`WRITER_BYTES` at most), which for a member smaller than that is at most about twice its
+ * own bytes (values are never larger encoded than in an XPT or SAS7BDAT file); readers that need a
+ * file of their own (CSV and Parquet through DuckDB, Excel, XML) are counted at the most.
+ */
+function memberBytes(bytes: number, format: ReturnType<typeof detectFormat>): number {
+  if (format !== 'xpt' && format !== 'sas7bdat') return WRITER_BYTES;
+  return Math.min(WRITER_BYTES, 2 * bytes + MEMBER_FLOOR_BYTES);
 }
+
+/** Buffers every member's reader and writer hold, whatever its size (a window, a batch). */
+const MEMBER_FLOOR_BYTES = 4 * 1024 ** 2;
 
 /** A dataset name as a file name: letters, digits, `_` and `-` only, at most 64 characters. */
 export function fileSafe(name: string): string {

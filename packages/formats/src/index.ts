@@ -1,6 +1,7 @@
 export * from './convert-upload.ts';
 export * from './dataset-json/read-dataset-json.ts';
 export * from './errors.ts';
+export { warmMemberThreads } from './member-threads.ts';
 export * from './odm/read-odm.ts';
 export * from './parquet/convert-csv.ts';
 export * from './parquet/duckdb.ts';

@@ -34,6 +34,12 @@ export class TextCells {
   }
 }
 
+/** A text column's first buffer, at most (see the constructor). */
+const INITIAL_TEXT_BYTES = 64 * 1024;
+
+/** Eight blanks (0x20 bytes) read as one big-endian double. */
+const EIGHT_BLANKS = new DataView(new Uint8Array(8).fill(0x20).buffer).getFloat64(0);
+
 /** Fills one `TextCells` a cell at a time; `take` hands it over and starts again. */
 export class TextCellsBuilder {
   private bytes: Buffer;
@@ -46,7 +52,9 @@ export class TextCellsBuilder {
     private readonly capacity: number,
     width: number,
   ) {
-    this.bytes = Buffer.allocUnsafe(Math.max(16, capacity * width));
+    // Room for every cell at full width only up to a run of the reader's: SAS text is mostly
+    // padding, and the buffer grows when a run's cells need more (`addColumn` checks per run).
+    this.bytes = Buffer.allocUnsafe(Math.max(16, Math.min(capacity * width, INITIAL_TEXT_BYTES)));
     this.offsets = new Int32Array(capacity + 1);
   }
 
@@ -112,8 +120,13 @@ export class TextCellsBuilder {
     let bytes = this.bytes;
     let at = this.at;
     let index = this.count;
+    // Trailing blanks eight at a time: SAS text columns are mostly padding (a 200-byte AETERM
+    // holds a few words). Two doubles compare equal only when their bits do (neither is zero or
+    // NaN here), so this is an exact test of eight blanks.
+    const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
     for (let r = 0, cell = start; r < count; r++, cell += stride) {
       let end = cell + width;
+      while (end - 8 >= cell && view.getFloat64(end - 8) === EIGHT_BLANKS) end -= 8;
       while (end > cell && source[end - 1] === 0x20) end--;
       let high = 0;
       const from = at;

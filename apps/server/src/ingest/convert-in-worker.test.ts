@@ -1,5 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FormatError, type UploadLimits, writeXpt } from '@cdp/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,11 @@ describe('convertInWorker', () => {
 
     const ex = await convert(await xptOf('ex', ['S-1']));
     expect(ex.datasets.map((d) => [d.name, d.rows])).toEqual([['EX', 1]]);
+    // The worker started its member thread (a ZIP's members convert on both) as it started, from
+    // its own lowered priority: two threads of this process run at the background priority.
+    const nices = readdirSync('/proc/self/task').map((tid) => os.getPriority(Number(tid)));
+    expect(nices.filter((nice) => nice >= 10).length).toBeGreaterThanOrEqual(2);
+    expect(os.getPriority(process.pid)).toBeLessThan(10);
   }, 120_000);
 
   it('starts the Parquet encoder thread from inside the conversion worker, with the same file as a result', async () => {

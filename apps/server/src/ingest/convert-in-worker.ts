@@ -36,8 +36,14 @@ export function setConversionThreadNice(nice: number): void {
   threadNice = nice;
 }
 
-/** JavaScript heap a conversion may use; DuckDB's own memory is limited separately (DUCKDB_MEMORY_LIMIT). */
-const WORKER_HEAP_MB = 768;
+/**
+ * JavaScript heap a conversion may use; DuckDB's own memory is limited separately (DUCKDB_MEMORY_LIMIT).
+ * A cap, not a reservation: a streamed conversion keeps 30-60 MB of heap. Not lower than 2 GB:
+ * V8 sizes its heap growing factor from this cap (1.3 at 256 MB up to 4 from 2 GB), and at 768 MB a
+ * conversion's buffers made it mark the whole heap every few milliseconds: measured, the pilot SDTM
+ * ZIP cost 270-320 ms CPU in a 768 MB worker against 110-150 ms in a 2 GB one (issue 17).
+ */
+const WORKER_HEAP_MB = 2048;
 
 /**
  * Conversions running in this process, and uploads waiting for a turn. Each conversion may take a

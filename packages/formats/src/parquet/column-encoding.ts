@@ -33,7 +33,6 @@ const MAX_DAYS = 2_147_483_646;
 /** DuckDB's earliest TIMESTAMP in microseconds (290309 BC); the latest is what 64 bits hold. */
 const MIN_MICROS = -TWO_63 + 14_454_775_808;
 const DAY_MICROS = 86_400_000_000;
-const INITIAL_ROWS = 8192;
 /** A dictionary larger than this is not worth it: the column is written PLAIN. */
 const MAX_DICTIONARY = 65_536;
 
@@ -93,12 +92,13 @@ export interface ColumnBuilder {
 }
 
 /**
- * A builder for a column of `type`. Its buffers start at one reader batch and grow with the row
- * group, so a small dataset (most members of an SDTM transfer) allocates what it needs, not a row
- * group's worth per column.
+ * A builder for a column of `type`. Its buffers are sized by the first batch and grow with the row
+ * group, so a small dataset (most members of an SDTM transfer, read as one batch) allocates what
+ * it needs: 8,192 rows' worth per column up front was most of what a 30-row domain allocated, and
+ * the pilot SDTM's garbage collection followed it (issue 17).
  */
 export function columnBuilder(type: ValueType, where: FormatErrorLocation): ColumnBuilder {
-  return type === 'string' ? new TextColumn(INITIAL_ROWS) : new NumberColumn(type, INITIAL_ROWS, where);
+  return type === 'string' ? new TextColumn(0) : new NumberColumn(type, 0, where);
 }
 
 /** Grows a bitmap to hold `bits`. */
@@ -466,7 +466,8 @@ function grownInts(values: Int32Array): Int32Array {
 
 /** PLAIN BYTE_ARRAY text (4-byte length, UTF-8), with the smallest and largest value by byte order. */
 class PlainText {
-  private buffer = Buffer.allocUnsafe(1 << 16);
+  /** Grown as values arrive (most text columns stay dictionary-encoded and never need it). */
+  private buffer = Buffer.allocUnsafe(0);
   private at = 0;
   /** Start and end (in `buffer`) of the smallest and largest values; `lowEnd < 0` before the first. */
   private lowStart = 0;

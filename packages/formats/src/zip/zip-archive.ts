@@ -84,6 +84,38 @@ export interface ZipMember extends ByteInput {
   extract(): Promise<string>;
   /** Inflates it to the end, discarding the bytes: throws the damaged-entry error if it is damaged. */
   verify(): Promise<void>;
+  /** Where its bytes lie, as plain data another thread can open (`openPortableMember`). */
+  portable(): Promise<PortableMember>;
+}
+
+/**
+ * A member as another thread opens it (issue 17: members converted on two threads at once): the
+ * archive's path and where the member's bytes lie, checked by the listing that found it.
+ */
+export interface PortableMember {
+  /** The archive on disk (the upload, or an inner archive extracted to the work folder). */
+  archive: string;
+  dataStart: number;
+  compressedSize: number;
+  size: number;
+  deflated: boolean;
+  /** `upload.zip/sdtm/dm.xpt`. */
+  name: string;
+  wholeMemberBytes: number;
+}
+
+/** A member another thread found (`ZipMember.portable`), opened on the archive with a handle of its own. */
+export async function openPortableMember(
+  member: PortableMember,
+): Promise<ByteInput & { verify(): Promise<void>; close(): Promise<void> }> {
+  const file = await open(member.archive, 'r');
+  const location: MemberLocation = { ...member, file, label: member.name };
+  return {
+    name: member.name,
+    open: async () => openLocated(location, member.wholeMemberBytes),
+    verify: () => verifyLocated(location),
+    close: () => file.close(),
+  };
 }
 
 const DEFAULTS: Required<ZipLimits> = {
@@ -196,11 +228,12 @@ export class ZipArchive {
         throw asArchiveError(error, label, 'the archive is damaged');
       }
       if (next.done) break;
-      await this.entry(zip, handle, next.value, prefix, depth, label);
+      await this.entry(zipFile, zip, handle, next.value, prefix, depth, label);
     }
   }
 
   private async entry(
+    zipFile: string,
     zip: ZipFile,
     handle: FileHandle,
     entry: Entry,
@@ -251,7 +284,7 @@ export class ZipArchive {
       await this.list(temporary, [...prefix, ...segments], depth + 1);
       return;
     }
-    this.members.push(this.member(zip, handle, entry, inArchive, where.file, [...prefix, ...segments]));
+    this.members.push(this.member(zipFile, zip, handle, entry, inArchive, where.file, [...prefix, ...segments]));
   }
 
   /** The declared size against the limits: yauzl holds every read to it (see the decisions above). */
@@ -273,6 +306,7 @@ export class ZipArchive {
   }
 
   private member(
+    zipFile: string,
     zip: ZipFile,
     handle: FileHandle,
     entry: Entry,
@@ -292,11 +326,7 @@ export class ZipArchive {
       name,
       bytes: size,
       async open(): Promise<ByteSource> {
-        const member = await where();
-        if (!member.deflated) return BufferedMemberSource.stored(member);
-        return size <= archive.wholeMemberBytes
-          ? BufferedMemberSource.inflated(member)
-          : new InflatingMemberSource(member);
+        return openLocated(await where(), archive.wholeMemberBytes);
       },
       async head(length: number): Promise<Buffer> {
         const member = await where();
@@ -310,13 +340,11 @@ export class ZipArchive {
         }
       },
       async verify(): Promise<void> {
-        // The bytes are dropped: only whether the member inflates whole matters.
-        const stream = memberStream(await where()).resume();
-        try {
-          await finished(stream);
-        } catch (error) {
-          throw damaged(error, name);
-        }
+        await verifyLocated(await where());
+      },
+      async portable(): Promise<PortableMember> {
+        const { file: _handle, label: _label, ...at } = await where();
+        return { ...at, archive: zipFile, name, wholeMemberBytes: archive.wholeMemberBytes };
       },
       async extract(): Promise<string> {
         const file = path.join(archive.root, ...segments);
@@ -373,6 +401,22 @@ export class ZipArchive {
     } catch (error) {
       throw clash(error, label);
     }
+  }
+}
+
+/** A member's bytes for its reader: stored ones as they lie, small ones inflated whole, larger ones as they inflate. */
+function openLocated(member: MemberLocation, wholeMemberBytes: number): ByteSource | Promise<ByteSource> {
+  if (!member.deflated) return BufferedMemberSource.stored(member);
+  return member.size <= wholeMemberBytes ? BufferedMemberSource.inflated(member) : new InflatingMemberSource(member);
+}
+
+/** Inflates the member to its end, dropping the bytes: only whether it inflates whole matters. */
+async function verifyLocated(member: MemberLocation): Promise<void> {
+  const stream = memberStream(member).resume();
+  try {
+    await finished(stream);
+  } catch (error) {
+    throw damaged(error, member.label);
   }
 }
 

@@ -8,9 +8,13 @@ import { FormatError } from '../errors.ts';
 const inflateRawAsync = promisify(inflateRaw);
 const EMPTY = Buffer.alloc(0);
 /** Compressed bytes read from the archive per call. */
-const COMPRESSED_CHUNK = 256 * 1024;
-/** Inflated bytes per chunk zlib hands over (its default is 16 KiB: four times the callbacks). */
-const INFLATE_CHUNK = 64 * 1024;
+const COMPRESSED_CHUNK = 1024 * 1024;
+/**
+ * Inflated bytes per chunk zlib hands over (its default is 16 KiB). Each chunk passes three stream
+ * stages: 256 KiB chunks inflated the demo study's 64 MB LB in 34-35 ms of CPU against 44 ms at
+ * 64 KiB (1 MiB read from the archive at a time; issue 17).
+ */
+const INFLATE_CHUNK = 256 * 1024;
 
 /**
  * Where a member's bytes lie in its archive. Members are read with our own positional reads and
