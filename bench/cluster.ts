@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,7 @@ import { api } from './server.ts';
  *   BENCH_CLUSTER_SINGLE=0         leaves out the single `cdp start`
  *   BENCH_CLUSTER_ROUTE_COST=N     before the load, N requests of each route one at a time through the
  *                                  first API: its CPU (and PostgreSQL's) per request, by route
+ *   BENCH_CLUSTER_ROUTE_COST_ONLY=versions,dashboards   only the routes whose name contains one of these
  *   BENCH_CLUSTER_PROFILE=1        CPU-profiles the API processes (--cpu-prof) and prints where their
  *                                  main thread spent it
  */
@@ -52,7 +53,11 @@ const BASELINE_MAIN = process.env.BENCH_CLUSTER_BASELINE
 const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 1);
 const WITH_SINGLE = process.env.BENCH_CLUSTER_SINGLE !== '0';
 const PROFILE = process.env.BENCH_CLUSTER_PROFILE === '1';
+/** BENCH_CLUSTER_PROFILE_KEEP=<dir>: the .cpuprofile files are copied there (to open in a profiler). */
+const PROFILE_KEEP = process.env.BENCH_CLUSTER_PROFILE_KEEP;
 const ROUTE_COST_REQUESTS = Number(process.env.BENCH_CLUSTER_ROUTE_COST ?? 0);
+/** Only the routes whose name contains one of these (comma-separated), for BENCH_CLUSTER_ROUTE_COST. */
+const ROUTE_COST_ONLY = (process.env.BENCH_CLUSTER_ROUTE_COST_ONLY ?? '').split(',').filter(Boolean);
 const SUBJECTS = 300;
 const PASSWORD = 'Bench-Cluster-Password-2026';
 const JOB_DRAIN_MS = 180_000;
@@ -486,6 +491,7 @@ async function routeCost(installation: Installation, orgs: Org[], count: number)
   const org = orgs[0] as Org;
   const out: Record<string, unknown> = {};
   for (const action of ACTIONS) {
+    if (ROUTE_COST_ONLY.length > 0 && !ROUTE_COST_ONLY.some((part) => action.route.includes(part))) continue;
     const n = action.route === 'POST …/uploads' ? Math.max(1, Math.round(count / 10)) : count;
     const before = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
     const started = performance.now();
@@ -501,6 +507,12 @@ async function routeCost(installation: Installation, orgs: Org[], count: number)
     };
   }
   return out;
+}
+
+async function keepProfiles(from: string): Promise<string> {
+  const to = path.resolve(PROFILE_KEEP as string, path.basename(path.dirname(from)));
+  await cp(from, to, { recursive: true });
+  return to;
 }
 
 async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = BUILT_MAIN) {
@@ -528,6 +540,7 @@ async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = B
       jobs: { ...settled, queueErrors: jobErrors.slice(0, 5) },
       whereTheTimeGoes: breakdown,
       ...(installation.profileDir ? { apiMainThreadProfile: await summarizeCpuProfiles(installation.profileDir) } : {}),
+      ...(installation.profileDir && PROFILE_KEEP ? { profilesKeptIn: await keepProfiles(installation.profileDir) } : {}),
     };
   } finally {
     if (!stopped) await installation.stop();
