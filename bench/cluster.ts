@@ -490,7 +490,11 @@ async function routeCost(installation: Installation, orgs: Org[], count: number)
   const base = installation.urls[0] as string;
   const org = orgs[0] as Org;
   const out: Record<string, unknown> = {};
-  for (const action of ACTIONS) {
+  // Uploads first, so the versions list is measured at the length it reaches (it grows with each upload).
+  const uploadsFirst = [...ACTIONS].sort(
+    (a, b) => Number(b.route === 'POST …/uploads') - Number(a.route === 'POST …/uploads'),
+  );
+  for (const action of uploadsFirst) {
     if (ROUTE_COST_ONLY.length > 0 && !ROUTE_COST_ONLY.some((part) => action.route.includes(part))) continue;
     const n = action.route === 'POST …/uploads' ? Math.max(1, Math.round(count / 10)) : count;
     const before = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
@@ -540,7 +544,9 @@ async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = B
       jobs: { ...settled, queueErrors: jobErrors.slice(0, 5) },
       whereTheTimeGoes: breakdown,
       ...(installation.profileDir ? { apiMainThreadProfile: await summarizeCpuProfiles(installation.profileDir) } : {}),
-      ...(installation.profileDir && PROFILE_KEEP ? { profilesKeptIn: await keepProfiles(installation.profileDir) } : {}),
+      ...(installation.profileDir && PROFILE_KEEP
+        ? { profilesKeptIn: await keepProfiles(installation.profileDir) }
+        : {}),
     };
   } finally {
     if (!stopped) await installation.stop();

@@ -112,6 +112,28 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+-- The study with its PHI classification and sealed files (`datasetFor`: the dataset rows route):
+-- what `findStudy` and `readPhiInputs` read in two transactions.
+CREATE FUNCTION app_study_phi(p_org uuid, p_study uuid)
+RETURNS TABLE (study_row json, phi_rows json, sealed_rows json)
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+  PERFORM set_config('app.org_id', p_org::text, true);
+  RETURN QUERY SELECT
+    (SELECT row_to_json(s) FROM studies s WHERE s.org_id = p_org AND s.id = p_study LIMIT 1),
+    (SELECT coalesce(json_agg(json_build_object('dataset', c.dataset, 'column', c."column",
+              'classification', c.classification)), '[]'::json)
+       FROM phi_columns c WHERE c.org_id = p_org AND c.study_id = p_study),
+    (SELECT coalesce(json_agg(f), '[]'::json) FROM phi_sealed_files f WHERE f.org_id = p_org AND f.study_id = p_study);
+END
+$$;
+--> statement-breakpoint
+REVOKE ALL ON FUNCTION app_study_phi(uuid, uuid) FROM PUBLIC;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION app_study_phi(uuid, uuid) TO cdp_app;
+--> statement-breakpoint
 REVOKE ALL ON FUNCTION app_dashboard_data(uuid, uuid, uuid) FROM PUBLIC;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION app_dashboard_data(uuid, uuid, uuid) TO cdp_app;

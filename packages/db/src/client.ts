@@ -54,6 +54,7 @@ export const TENANT_FUNCTIONS = {
   app_version_details: 2,
   app_study_dashboards: 1,
   app_visible_studies: 1,
+  app_study_phi: 1,
 } as const;
 export type TenantFunction = keyof typeof TENANT_FUNCTIONS;
 

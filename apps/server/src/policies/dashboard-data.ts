@@ -97,7 +97,7 @@ export async function dashboardDataFor(
 }
 
 /**
- * Protected versions made, by what made them. Merging the pipeline outputs and classifying every
+ * Protected versions made, by what made them (also for the dataset routes, `datasetFor`, with no outputs). Merging the pipeline outputs and classifying every
  * column of every dataset (`applyPhiProtection`) gave the same object for the same inputs on every
  * request, at a measurable cost; the kept answers' key also digests the result once per object
  * (`WidgetAnswers`). The key names every input: the version, the outputs and their datasets, the
@@ -106,7 +106,7 @@ export async function dashboardDataFor(
 const PROTECTED = new Map<string, { version: VersionData; dataKeys: string[] }>();
 const PROTECTED_LIMIT = 200;
 
-async function protectedVersion(
+export async function protectedVersion(
   ctx: AppContext,
   raw: VersionData,
   outputs: PipelineOutputsRead,

@@ -41,17 +41,11 @@ export async function readDashboardData(
   dashboardId: string,
 ): Promise<DashboardDataRead> {
   const read = await database.tenantCall('app_dashboard_data', orgId, [studyId, dashboardId]);
-  const studyRaw = read.study_row as RawRow | null;
   const dashboardRaw = read.dashboard_row as RawRow | null;
   return {
-    study: studyRaw ? rowOf(studies, studyRaw) : null,
+    study: studyOf(read),
     dashboard: dashboardRaw ? headOf(dashboardRaw) : null,
-    phi: {
-      classes: new Map(
-        rowsIn(read.phi_rows).map((r) => [`${String(r.dataset)}\n${String(r.column)}`, r.classification as PhiClass]),
-      ),
-      sealedRows: rowsIn(read.sealed_rows).map((r) => rowOf(phiSealedFiles, r)),
-    },
+    phi: phiOf(read),
     outputs: {
       rows: rowsIn(read.output_rows).map((r) => ({
         output: rowOf(pipelineOutputs, r),
@@ -59,6 +53,34 @@ export async function readDashboardData(
       })),
       datasets: rowsIn(read.output_dataset_rows).map((r) => rowOf(pipelineOutputDatasets, r)),
     },
+  };
+}
+
+/**
+ * The study with its PHI classification and sealed files, in ONE call of `app_study_phi`
+ * (migration 0023): what `findStudy` and `readPhiInputs` read in two transactions.
+ */
+export async function readStudyPhi(
+  database: Database,
+  orgId: string,
+  studyId: string,
+): Promise<{ study: StudyRow | null; phi: PhiInputs }> {
+  const read = await database.tenantCall('app_study_phi', orgId, [studyId]);
+  return { study: studyOf(read), phi: phiOf(read) };
+}
+
+/** The `study_row` of a `tenantCall` answer, as `findStudy` reads it. */
+export function studyOf(read: RawRow): StudyRow | null {
+  const raw = read.study_row as RawRow | null;
+  return raw ? rowOf(studies, raw) : null;
+}
+
+function phiOf(read: RawRow): PhiInputs {
+  return {
+    classes: new Map(
+      rowsIn(read.phi_rows).map((r) => [`${String(r.dataset)}\n${String(r.column)}`, r.classification as PhiClass]),
+    ),
+    sealedRows: rowsIn(read.sealed_rows).map((r) => rowOf(phiSealedFiles, r)),
   };
 }
 
@@ -108,6 +130,5 @@ export async function readStudyDashboards(
   studyId: string,
 ): Promise<{ study: StudyRow | null; dashboards: DashboardHead[] }> {
   const read = await database.tenantCall('app_study_dashboards', orgId, [studyId]);
-  const study = read.study_row as RawRow | null;
-  return { study: study ? rowOf(studies, study) : null, dashboards: rowsIn(read.dashboard_rows).map(headOf) };
+  return { study: studyOf(read), dashboards: rowsIn(read.dashboard_rows).map(headOf) };
 }

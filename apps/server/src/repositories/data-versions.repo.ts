@@ -1,5 +1,6 @@
 import { type Database, datasets, dataVersions, type RawRow, rowOf, studies, type Tx, users } from '@cdp/db';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { studyOf } from './dashboard-data.repo.ts';
 import type { StudyRow } from './studies.repo.ts';
 
 export type DataVersionRow = typeof dataVersions.$inferSelect;
@@ -79,9 +80,8 @@ export async function readStudyVersions(
   studyId: string,
 ): Promise<{ study: StudyRow | null; versions: VersionHead[] }> {
   const read = await database.tenantCall('app_study_versions', orgId, [studyId]);
-  const study = read.study_row as RawRow | null;
   return {
-    study: study ? rowOf(studies, study) : null,
+    study: studyOf(read),
     versions: (read.version_rows as RawRow[]).map((r) => ({
       id: String(r.id),
       createdBy:
