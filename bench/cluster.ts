@@ -494,6 +494,10 @@ async function routeCost(installation: Installation, orgs: Org[], count: number)
   const uploadsFirst = [...ACTIONS].sort(
     (a, b) => Number(b.route === 'POST …/uploads') - Number(a.route === 'POST …/uploads'),
   );
+  // What the API process and PostgreSQL burn with no request (job polls, the actor cache's poll, the
+  // rate counters' flushes, PostgreSQL's background): subtracted per request by its wall time, so a
+  // slower request on a busier machine is not charged for more of that background.
+  const idle = await idleCpuPerSecond([api?.pid, postgres?.pid], ROUTE_COST_IDLE_SECONDS);
   for (const action of uploadsFirst) {
     if (ROUTE_COST_ONLY.length > 0 && !ROUTE_COST_ONLY.some((part) => action.route.includes(part))) continue;
     const n = action.route === 'POST …/uploads' ? Math.max(1, Math.round(count / 10)) : count;
@@ -502,15 +506,29 @@ async function routeCost(installation: Installation, orgs: Org[], count: number)
     for (let i = 0; i < n; i++) await request(base, org, org.tokens[i % org.tokens.length] as string, action.route);
     const wallMs = (performance.now() - started) / n;
     const after = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
-    const perRequest = (i: number) => Math.round((((after[i] ?? 0) - (before[i] ?? 0)) * 1000 * 10) / n) / 10;
+    const perRequest = (i: number) => (((after[i] ?? 0) - (before[i] ?? 0)) * 1000) / n;
+    const lessIdle = (i: number) => round1(perRequest(i) - ((idle[i] ?? 0) * wallMs) / 1000);
     out[action.route] = {
       requests: n,
-      apiCpuMs: perRequest(0),
-      ...(postgres ? { postgresCpuMs: perRequest(1) } : {}),
+      apiCpuMs: round1(perRequest(0)),
+      apiCpuMsLessIdle: lessIdle(0),
+      ...(postgres ? { postgresCpuMs: round1(perRequest(1)), postgresCpuMsLessIdle: lessIdle(1) } : {}),
       wallMs: Math.round(wallMs),
     };
   }
-  return out;
+  return { idleCpuMsPerSecond: idle.map(round1), routes: out };
+}
+
+const ROUTE_COST_IDLE_SECONDS = 4;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** CPU ms per second of wall time each process tree burns over `seconds` with no request sent. */
+async function idleCpuPerSecond(pids: (number | undefined)[], seconds: number): Promise<number[]> {
+  const before = pids.map((pid) => treeCpuSeconds(pid));
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  const wall = (performance.now() - started) / 1000;
+  return pids.map((pid, i) => (((treeCpuSeconds(pid) ?? 0) - (before[i] ?? 0)) * 1000) / wall);
 }
 
 async function keepProfiles(from: string): Promise<string> {
