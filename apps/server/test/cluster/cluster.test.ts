@@ -187,6 +187,9 @@ describe('two API processes and two workers on one PostgreSQL', () => {
 
     const versions = await call(B(), 'GET', `/api/studies/${studyId}/versions`);
     expect(versions.body.data.map((v: { id: string }) => v.id)).toContain(versionId);
+    const activeOn = (list: { body: { data: { id: string; active: boolean }[] } }) =>
+      list.body.data.filter((v) => v.active).map((v) => v.id);
+    expect(activeOn(versions)).not.toContain(versionId);
     const datasets = await call(B(), 'GET', `/api/studies/${studyId}/versions/${versionId}/datasets`);
     expect(datasets.status).toBe(200);
     const dm = datasets.body.data.find((d: { name: string }) => d.name === 'DM');
@@ -210,6 +213,10 @@ describe('two API processes and two workers on one PostgreSQL', () => {
       reason: 'cluster test: new transfer',
     });
     expect(activated.status, activated.text).toBe(200);
+    // B keeps each version presented (a version never changes) but not which one is active.
+    const listed = await call(B(), 'GET', `/api/studies/${studyId}/versions`);
+    expect(listed.body.meta.activeVersionId).toBe(versionId);
+    expect(activeOn(listed)).toEqual([versionId]);
     // No wait: B reads the active version from PostgreSQL per request, and caches by version id.
     const after = drawn((await page()).body);
     expect(after.length).toBe(before.length);
@@ -253,11 +260,16 @@ describe('two API processes and two workers on one PostgreSQL', () => {
       [ids],
     );
     expect(outputs.rows.map((r) => r.n)).toEqual([1, 1, 1, 1]);
-    const jobs = await admin.query(
-      `select data->>'runId' as run, count(*)::int as n, min(state::text) as state from pgboss.job
-        where name = 'pipelines.run' and data->>'runId' = any($1) group by 1`,
-      [ids],
-    );
+    // The worker marks the run SUCCEEDED, then completes its queue job: on a loaded machine the
+    // second step can lag the first by a moment, so wait for it (a job run twice would show here).
+    const jobs = await until('the queue jobs completed', async () => {
+      const read = await admin.query(
+        `select data->>'runId' as run, count(*)::int as n, min(state::text) as state from pgboss.job
+          where name = 'pipelines.run' and data->>'runId' = any($1) group by 1`,
+        [ids],
+      );
+      return read.rows.every((r) => r.state !== 'active') ? read : null;
+    });
     expect(jobs.rows.map((r) => [r.n, r.state])).toEqual(Array(4).fill([1, 'completed']));
 
     const texts = await Promise.all(workers.map((w) => metrics(w.admin)));
