@@ -1,4 +1,4 @@
-import { DataVersion, VersionList } from '@cdp/contracts';
+import { DataVersion, type VersionList } from '@cdp/contracts';
 import type { Actor } from '../auth/actor.ts';
 import { studyPermissions } from '../policies/study.ts';
 import type { VersionHead, VersionWithDatasets } from '../repositories/data-versions.repo.ts';

@@ -3,12 +3,12 @@ import {
   createDatabase,
   type Database,
   dashboards,
-  TENANT_FUNCTIONS,
   phiColumns,
   pipelineOutputDatasets,
   pipelineOutputs,
   pipelineRuns,
   pipelines,
+  TENANT_FUNCTIONS,
 } from '@cdp/db';
 import { buildOrganization, buildStudy, buildUser } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

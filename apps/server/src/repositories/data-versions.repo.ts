@@ -100,9 +100,7 @@ export async function readVersionDetails(
   heads: readonly VersionHead[],
 ): Promise<VersionWithDatasets[]> {
   const read = await database.tenantCall('app_version_details', orgId, [studyId, heads.map((h) => h.id)]);
-  const versions = new Map(
-    (read.version_rows as RawRow[]).map((r) => [String(r.id), rowOf(dataVersions, r)] as const),
-  );
+  const versions = new Map((read.version_rows as RawRow[]).map((r) => [String(r.id), rowOf(dataVersions, r)] as const));
   const byVersion = new Map<string, DatasetRow[]>();
   for (const raw of read.dataset_rows as RawRow[]) {
     const row = rowOf(datasets, raw);

@@ -181,8 +181,9 @@ describe('uploading data', () => {
     // The list is served from versions presented once per process (presenters/version-list.ts);
     // the reference is the drizzle read and presenter the route used before, through the schema.
     const reference = async () => {
-      const [study] = (await t.admin.query('select active_data_version_id as active from studies where id = $1', [studyId]))
-        .rows as { active: string }[];
+      const [study] = (
+        await t.admin.query('select active_data_version_id as active from studies where id = $1', [studyId])
+      ).rows as { active: string }[];
       const rows = await t.ctx.database.tenant(orgId, (tx) => listVersions(tx, orgId, studyId));
       return VersionList.shape.data.parse(rows.map((v) => presentVersion(v, study?.active ?? null)));
     };
