@@ -11,6 +11,7 @@ import { AccessTokens } from '../apps/server/src/auth/tokens.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { startEmbeddedPostgres } from '../apps/server/src/lib/embedded-postgres.ts';
 import { createLogger } from '../apps/server/src/lib/logger.ts';
+import { holdRunLock } from '../apps/server/src/lib/process-run.ts';
 import { loadGeneratedVersion } from '../apps/server/src/seed/load-demo-data.ts';
 import { BUILT_MAIN, type CdpProcess, freePort, ROOT, runBuiltCdp, waitUntilReady } from '../scripts/cdp-process.ts';
 import { type ProbedProcess, startProbe } from './cluster-probes.ts';
@@ -218,6 +219,9 @@ async function prepare(installation: Installation, usersPerOrg: number): Promise
     log: createLogger('silent'),
     tokens: new AccessTokens('x'.repeat(32), 900),
   };
+  // The bench writes versions into the installation's data folder itself: it holds a run lock as
+  // a CDP process does, or the workers' sweep takes its temp files for a dead process's leftovers.
+  const releaseRunLock = await holdRunLock(installation.appUrl);
   const passwordHash = await hashPassword(PASSWORD);
   const base = installation.urls[0] as string;
   const orgs: Org[] = [];
@@ -263,6 +267,7 @@ async function prepare(installation: Installation, usersPerOrg: number): Promise
     }
   } finally {
     await database.close();
+    await releaseRunLock();
   }
   return orgs;
 }
@@ -584,6 +589,8 @@ export async function benchCluster() {
         runs.push({ label: `baseline, round ${round + 1}`, ...(await measure('cluster', users, BASELINE_MAIN)) });
       }
     } else runs.push({ label: 'cluster', ...(await measure('cluster', users)) });
+    // Each point as it ends, so a later failure does not lose the earlier ones.
+    process.stderr.write(`cluster point done: ${JSON.stringify(runs.at(-1))}\n`);
   }
   const single = WITH_SINGLE ? await measure('single', USER_SWEEP.at(-1) ?? 40) : null;
   return {
