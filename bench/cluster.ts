@@ -36,10 +36,11 @@ import { api } from './server.ts';
  *                                  cluster and ours alternate (BENCH_CLUSTER_ROUNDS pairs, 1), same load
  *   BENCH_CLUSTER_SINGLE=0         leaves out the single `cdp start`
  *   BENCH_CLUSTER_ROUTE_COST=N     before the load, N requests of each route one at a time through the
- *                                  first API: its CPU (and PostgreSQL's) per request, by route
+ *                                  first API (N/10 uploads first): its CPU (and PostgreSQL's) per
+ *                                  request, by route, also less what both burn idle
  *   BENCH_CLUSTER_ROUTE_COST_ONLY=versions,dashboards   only the routes whose name contains one of these
  *   BENCH_CLUSTER_PROFILE=1        CPU-profiles the API processes (--cpu-prof) and prints where their
- *                                  main thread spent it
+ *                                  main thread spent it; BENCH_CLUSTER_PROFILE_KEEP=<dir> keeps the files
  */
 
 const run = promisify(execFile);
