@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { AccessTokens } from '../apps/server/src/auth/tokens.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { startEmbeddedPostgres } from '../apps/server/src/lib/embedded-postgres.ts';
 import { createLogger } from '../apps/server/src/lib/logger.ts';
+import { holdRunLock } from '../apps/server/src/lib/process-run.ts';
 import { loadGeneratedVersion } from '../apps/server/src/seed/load-demo-data.ts';
 import { BUILT_MAIN, type CdpProcess, freePort, ROOT, runBuiltCdp, waitUntilReady } from '../scripts/cdp-process.ts';
 import { type ProbedProcess, startProbe } from './cluster-probes.ts';
@@ -35,9 +36,11 @@ import { api } from './server.ts';
  *                                  cluster and ours alternate (BENCH_CLUSTER_ROUNDS pairs, 1), same load
  *   BENCH_CLUSTER_SINGLE=0         leaves out the single `cdp start`
  *   BENCH_CLUSTER_ROUTE_COST=N     before the load, N requests of each route one at a time through the
- *                                  first API: its CPU (and PostgreSQL's) per request, by route
+ *                                  first API (N/10 uploads first): its CPU (and PostgreSQL's) per
+ *                                  request, by route, also less what both burn idle
+ *   BENCH_CLUSTER_ROUTE_COST_ONLY=versions,dashboards   only the routes whose name contains one of these
  *   BENCH_CLUSTER_PROFILE=1        CPU-profiles the API processes (--cpu-prof) and prints where their
- *                                  main thread spent it
+ *                                  main thread spent it; BENCH_CLUSTER_PROFILE_KEEP=<dir> keeps the files
  */
 
 const run = promisify(execFile);
@@ -52,7 +55,11 @@ const BASELINE_MAIN = process.env.BENCH_CLUSTER_BASELINE
 const ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? 1);
 const WITH_SINGLE = process.env.BENCH_CLUSTER_SINGLE !== '0';
 const PROFILE = process.env.BENCH_CLUSTER_PROFILE === '1';
+/** BENCH_CLUSTER_PROFILE_KEEP=<dir>: the .cpuprofile files are copied there (to open in a profiler). */
+const PROFILE_KEEP = process.env.BENCH_CLUSTER_PROFILE_KEEP;
 const ROUTE_COST_REQUESTS = Number(process.env.BENCH_CLUSTER_ROUTE_COST ?? 0);
+/** Only the routes whose name contains one of these (comma-separated), for BENCH_CLUSTER_ROUTE_COST. */
+const ROUTE_COST_ONLY = (process.env.BENCH_CLUSTER_ROUTE_COST_ONLY ?? '').split(',').filter(Boolean);
 const SUBJECTS = 300;
 const PASSWORD = 'Bench-Cluster-Password-2026';
 const JOB_DRAIN_MS = 180_000;
@@ -213,6 +220,9 @@ async function prepare(installation: Installation, usersPerOrg: number): Promise
     log: createLogger('silent'),
     tokens: new AccessTokens('x'.repeat(32), 900),
   };
+  // The bench writes versions into the installation's data folder itself: it holds a run lock as
+  // a CDP process does, or the workers' sweep takes its temp files for a dead process's leftovers.
+  const releaseRunLock = await holdRunLock(installation.appUrl);
   const passwordHash = await hashPassword(PASSWORD);
   const base = installation.urls[0] as string;
   const orgs: Org[] = [];
@@ -258,6 +268,7 @@ async function prepare(installation: Installation, usersPerOrg: number): Promise
     }
   } finally {
     await database.close();
+    await releaseRunLock();
   }
   return orgs;
 }
@@ -485,22 +496,51 @@ async function routeCost(installation: Installation, orgs: Org[], count: number)
   const base = installation.urls[0] as string;
   const org = orgs[0] as Org;
   const out: Record<string, unknown> = {};
-  for (const action of ACTIONS) {
+  // Uploads first, so the versions list is measured at the length it reaches (it grows with each upload).
+  const uploadsFirst = [...ACTIONS].sort(
+    (a, b) => Number(b.route === 'POST …/uploads') - Number(a.route === 'POST …/uploads'),
+  );
+  // What the API process and PostgreSQL burn with no request (job polls, the actor cache's poll, the
+  // rate counters' flushes, PostgreSQL's background): subtracted per request by its wall time, so a
+  // slower request on a busier machine is not charged for more of that background.
+  const idle = await idleCpuPerSecond([api?.pid, postgres?.pid], ROUTE_COST_IDLE_SECONDS);
+  for (const action of uploadsFirst) {
+    if (ROUTE_COST_ONLY.length > 0 && !ROUTE_COST_ONLY.some((part) => action.route.includes(part))) continue;
     const n = action.route === 'POST …/uploads' ? Math.max(1, Math.round(count / 10)) : count;
     const before = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
     const started = performance.now();
     for (let i = 0; i < n; i++) await request(base, org, org.tokens[i % org.tokens.length] as string, action.route);
     const wallMs = (performance.now() - started) / n;
     const after = [treeCpuSeconds(api?.pid), treeCpuSeconds(postgres?.pid)];
-    const perRequest = (i: number) => Math.round((((after[i] ?? 0) - (before[i] ?? 0)) * 1000 * 10) / n) / 10;
+    const perRequest = (i: number) => (((after[i] ?? 0) - (before[i] ?? 0)) * 1000) / n;
+    const lessIdle = (i: number) => round1(perRequest(i) - ((idle[i] ?? 0) * wallMs) / 1000);
     out[action.route] = {
       requests: n,
-      apiCpuMs: perRequest(0),
-      ...(postgres ? { postgresCpuMs: perRequest(1) } : {}),
+      apiCpuMs: round1(perRequest(0)),
+      apiCpuMsLessIdle: lessIdle(0),
+      ...(postgres ? { postgresCpuMs: round1(perRequest(1)), postgresCpuMsLessIdle: lessIdle(1) } : {}),
       wallMs: Math.round(wallMs),
     };
   }
-  return out;
+  return { idleCpuMsPerSecond: idle.map(round1), routes: out };
+}
+
+const ROUTE_COST_IDLE_SECONDS = 4;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** CPU ms per second of wall time each process tree burns over `seconds` with no request sent. */
+async function idleCpuPerSecond(pids: (number | undefined)[], seconds: number): Promise<number[]> {
+  const before = pids.map((pid) => treeCpuSeconds(pid));
+  const started = performance.now();
+  await sleep(seconds * 1000);
+  const wall = (performance.now() - started) / 1000;
+  return pids.map((pid, i) => (((treeCpuSeconds(pid) ?? 0) - (before[i] ?? 0)) * 1000) / wall);
+}
+
+async function keepProfiles(from: string): Promise<string> {
+  const to = path.resolve(PROFILE_KEEP as string, path.basename(path.dirname(from)));
+  await cp(from, to, { recursive: true });
+  return to;
 }
 
 async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = BUILT_MAIN) {
@@ -528,6 +568,9 @@ async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = B
       jobs: { ...settled, queueErrors: jobErrors.slice(0, 5) },
       whereTheTimeGoes: breakdown,
       ...(installation.profileDir ? { apiMainThreadProfile: await summarizeCpuProfiles(installation.profileDir) } : {}),
+      ...(installation.profileDir && PROFILE_KEEP
+        ? { profilesKeptIn: await keepProfiles(installation.profileDir) }
+        : {}),
     };
   } finally {
     if (!stopped) await installation.stop();
@@ -547,6 +590,8 @@ export async function benchCluster() {
         runs.push({ label: `baseline, round ${round + 1}`, ...(await measure('cluster', users, BASELINE_MAIN)) });
       }
     } else runs.push({ label: 'cluster', ...(await measure('cluster', users)) });
+    // Each point as it ends, so a later failure does not lose the earlier ones.
+    process.stderr.write(`cluster point done: ${JSON.stringify(runs.at(-1))}\n`);
   }
   const single = WITH_SINGLE ? await measure('single', USER_SWEEP.at(-1) ?? 40) : null;
   return {

@@ -186,6 +186,17 @@ describe('deploy/helm/cdp', () => {
     expect(refs.size).toBeGreaterThan(10);
     for (const ref of refs) expect(lookup(ref), ref).not.toBeUndefined();
   });
+
+  it("requests at least a worker's CPU for an API pod: a pod's request is its weight on a busy node", () => {
+    const cpu = (role: 'api' | 'worker') => {
+      const request = String(
+        (values[role] as { resources: { requests: { cpu: string | number } } }).resources.requests.cpu,
+      );
+      return request.endsWith('m') ? Number(request.slice(0, -1)) / 1000 : Number(request);
+    };
+    expect(cpu('api')).toBeGreaterThan(0);
+    expect(cpu('api')).toBeGreaterThanOrEqual(cpu('worker'));
+  });
 });
 
 describe('deploy/grafana-dashboard.json', () => {

@@ -33,8 +33,30 @@ export interface Database {
    * `rowOf(table, raw)` maps a table's row.
    */
   tenantReads(orgId: string, statements: readonly string[], ids: Readonly<Record<string, string>>): Promise<RawRow[][]>;
+  /**
+   * One call of a tenant-reading PL/pgSQL function (migration 0023), `select * from name(orgId, …args)`,
+   * as a named prepared statement: one round trip, parsed once per connection, and the function's own
+   * statements planned once per connection (PL/pgSQL keeps their plans), where `tenantReads` has
+   * PostgreSQL parse and plan every statement, row-level-security quals included, on every call.
+   * The function sets the tenant from its first argument before it reads (statements of a function
+   * run in order, so row-level security sees it), filters by organization itself, runs as the
+   * caller under row-level security, and answers one row of JSON columns (rows by column name, as
+   * `rowOf` maps them). Arguments travel as parameters; the organization must be a UUID.
+   */
+  tenantCall(name: TenantFunction, orgId: string, args: readonly unknown[]): Promise<RawRow>;
   close(): Promise<void>;
 }
+
+/** The tenant-reading functions of migration 0023, with how many arguments each takes after the organization. */
+export const TENANT_FUNCTIONS = {
+  app_dashboard_data: 2,
+  app_study_versions: 1,
+  app_version_details: 2,
+  app_study_dashboards: 1,
+  app_visible_studies: 1,
+  app_study_phi: 1,
+} as const;
+export type TenantFunction = keyof typeof TENANT_FUNCTIONS;
 
 export type RawRow = Record<string, unknown>;
 
@@ -182,9 +204,32 @@ export function createDatabase(options: DatabaseOptions): Database {
     }
   }
 
+  async function tenantCall(name: TenantFunction, orgId: string, args: readonly unknown[]): Promise<RawRow> {
+    const arity = TENANT_FUNCTIONS[name];
+    if (arity === undefined || args.length !== arity) throw new Error(`tenantCall: ${name} takes ${arity} arguments`);
+    if (!isUuid(orgId)) throw new Error(`tenantCall: the organization is not a UUID: ${JSON.stringify(orgId)}`);
+    const params = Array.from({ length: arity + 1 }, (_, i) => `$${i + 1}`).join(', ');
+    const client = await connect();
+    try {
+      // Outside a transaction, the call is its own: the function's set_config(…, true) ends with it.
+      const result = await client.query<RawRow>({
+        name: `cdp_${name}`,
+        text: `select * from ${name}(${params})`,
+        values: [orgId, ...args],
+        types: DRIVER_TYPES,
+      });
+      const row = result.rows[0];
+      if (!row) throw new Error(`tenantCall: ${name} answered no row`);
+      return row;
+    } finally {
+      client.release();
+    }
+  }
+
   return {
     pool,
     tenantReads,
+    tenantCall,
     tenant: (orgId, fn) => run('app.org_id', orgId, fn),
     system: (fn) => run('app.system', 'on', fn),
     close: () => pool.end(),

@@ -33,12 +33,25 @@ async function withDocument(
   ctx: AppContext,
   head: DashboardHead,
 ): Promise<{ dashboard: DashboardWithActor; document: DashboardDocument }> {
+  const found = await keptDocument(ctx, head);
+  if (!found) throw notFound('Dashboard');
+  return found;
+}
+
+/**
+ * `withDocument`, or null when the dashboard is gone (deleted since the head was read): the
+ * dashboards list presents each head with it, and a list leaves such a dashboard out.
+ */
+export async function keptDocument(
+  ctx: AppContext,
+  head: DashboardHead,
+): Promise<{ dashboard: DashboardWithActor; document: DashboardDocument } | null> {
   const known = DOCUMENTS.get(documentKey(head.row));
   if (known) return { dashboard: { ...head, row: { ...head.row, document: known.stored } }, document: known.document };
   // Not seen yet: read the row again, document included, and keep what that read says (a save in
   // between makes it a newer version, which is what a reader asking now should get).
   const whole = await readDashboardRow(ctx.database, head.row.orgId, head.row.studyId, head.row.id);
-  if (!whole) throw notFound('Dashboard');
+  if (!whole) return null;
   const document = readStoredDocument(whole.row.document);
   if (DOCUMENTS.size >= DOCUMENTS_LIMIT) DOCUMENTS.delete(DOCUMENTS.keys().next().value as string);
   DOCUMENTS.set(documentKey(whole.row), { stored: whole.row.document, document });
@@ -84,7 +97,7 @@ export async function dashboardDataFor(
 }
 
 /**
- * Protected versions made, by what made them. Merging the pipeline outputs and classifying every
+ * Protected versions made, by what made them (also for the dataset routes, `datasetFor`, with no outputs). Merging the pipeline outputs and classifying every
  * column of every dataset (`applyPhiProtection`) gave the same object for the same inputs on every
  * request, at a measurable cost; the kept answers' key also digests the result once per object
  * (`WidgetAnswers`). The key names every input: the version, the outputs and their datasets, the
@@ -93,7 +106,7 @@ export async function dashboardDataFor(
 const PROTECTED = new Map<string, { version: VersionData; dataKeys: string[] }>();
 const PROTECTED_LIMIT = 200;
 
-async function protectedVersion(
+export async function protectedVersion(
   ctx: AppContext,
   raw: VersionData,
   outputs: PipelineOutputsRead,

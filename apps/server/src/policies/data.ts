@@ -1,11 +1,19 @@
 import type { Permission } from '@cdp/contracts';
 import type { Actor } from '../auth/actor.ts';
-import { datasetOf, loadVersionData, type VersionData, type VersionDataset } from '../data/version-data.ts';
+import {
+  datasetOf,
+  loadVersionData,
+  rawVersionData,
+  type VersionData,
+  type VersionDataset,
+} from '../data/version-data.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { phiAccessOf } from '../phi/protect-version.ts';
+import { readStudyPhi } from '../repositories/dashboard-data.repo.ts';
 import { findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
+import { protectedVersion } from './dashboard-data.ts';
 import { authorizeStudy, studyFor } from './study.ts';
 
 /**
@@ -53,18 +61,31 @@ export async function versionDataFor(
   return data;
 }
 
-/** One dataset of a version, by name (case-insensitive). */
+/**
+ * One dataset of a version, by name (case-insensitive). The study, its PHI classification and its
+ * sealed files come in one call (`readStudyPhi`); the version as stored is kept per process
+ * (`rawVersionData`), and protected for this reader as `loadVersionData` does, kept by what made it
+ * (`protectedVersion`). Before, two transactions (seven round trips) and a classification of every
+ * column on every request: the dataset rows route's share of PostgreSQL and of the event loop.
+ */
 export async function datasetFor(
   ctx: AppContext,
   actor: Actor,
   params: { id: string; vid: string; name: string },
   permission: 'data:view:assigned' | 'data:export:assigned',
 ): Promise<VersionDataset> {
-  const study = await studyFor(ctx, actor, params.id, permission);
-  const dataset = datasetOf(await versionDataFor(ctx, actor, study, params.vid), params.name);
+  const { study, phi } = await readStudyPhi(ctx.database, actor.orgId, params.id);
+  if (!study) throw notFound('Study');
+  authorizeStudy(actor, permission, study);
+  const raw = await rawVersionData(ctx, actor.orgId, study.id, params.vid);
+  if (!raw) throw notFound('Data version');
+  const version = await protectedVersion(ctx, raw, NO_OUTPUTS, phi, phiAccessOf(actor, study.id));
+  const dataset = datasetOf(version, params.name);
   if (!dataset) throw notFound(`Dataset ${params.name}`);
   return dataset;
 }
+
+const NO_OUTPUTS = { rows: [], datasets: [] };
 
 /** Data is loaded only into a draft or active study. */
 export function assertAcceptsData(study: StudyRow): void {

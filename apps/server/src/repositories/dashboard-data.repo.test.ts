@@ -8,20 +8,22 @@ import {
   pipelineOutputs,
   pipelineRuns,
   pipelines,
+  TENANT_FUNCTIONS,
 } from '@cdp/db';
 import { buildOrganization, buildStudy, buildUser } from '@cdp/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase } from '../../test/test-database.ts';
 import { readPipelineOutputs } from '../data/study-data.ts';
 import { readPhiInputs } from '../phi/protect-version.ts';
-import { readDashboardData, readDashboardRow } from './dashboard-data.repo.ts';
-import { findDashboard } from './dashboards.repo.ts';
+import { readDashboardData, readDashboardRow, readStudyDashboards } from './dashboard-data.repo.ts';
+import { findDashboard, listDashboards } from './dashboards.repo.ts';
 import { findStudy } from './studies.repo.ts';
 
 /*
- * `readDashboardData` reads in one simple-protocol round trip what four drizzle reads of a
- * `tenant()` transaction read: it must give exactly their rows (types included), nothing of another
- * organization, and leave the pooled connection as it found it.
+ * `readDashboardData` reads in one call of a PL/pgSQL function (migration 0023) what four drizzle
+ * reads of a `tenant()` transaction read: it must give exactly their rows (types included), nothing
+ * of another organization, and leave the pooled connection as it found it. The same for the
+ * dashboards list's read (`readStudyDashboards`).
  */
 
 let database: Database;
@@ -153,6 +155,59 @@ describe('readDashboardData', () => {
     expect(read.phi.classes.size).toBe(0);
     expect(read.outputs.rows).toEqual([]);
     expect(read.outputs.datasets).toEqual([]);
+  });
+});
+
+describe('readStudyDashboards', () => {
+  it('reads the study and the dashboards without documents, as the drizzle reads do, and nothing of another organization', async () => {
+    await database.system((tx) =>
+      tx.insert(dashboards).values([
+        { orgId, studyId, name: 'Gone', document: { pages: [] }, version: 1, deletedAt: new Date() },
+        { orgId, studyId, name: 'Safety', document: { pages: [] }, version: 1 },
+      ]),
+    );
+    const expected = await database.tenant(orgId, async (tx) => ({
+      study: await findStudy(tx, { orgId }, studyId),
+      dashboards: await listDashboards(tx, orgId, studyId),
+    }));
+    const read = await readStudyDashboards(database, orgId, studyId);
+    expect(read.study).toEqual(expected.study);
+    expect(read.dashboards).toEqual(
+      expected.dashboards.map(({ row: { document: _document, ...row }, updatedBy }) => ({ row, updatedBy })),
+    );
+    expect(read.dashboards.map((d) => d.row.name)).toEqual(['Overview', 'Safety']);
+    const other = await readStudyDashboards(database, otherOrgId, studyId);
+    expect(other).toEqual({ study: null, dashboards: [] });
+  });
+});
+
+describe('Database.tenantCall', () => {
+  it('calls functions that run as the caller, under row-level security, and refuses a bad call naming it', async () => {
+    const { rows } = await database.pool.query<{ name: string; definer: boolean; bypass: boolean }>(
+      `select p.proname as name, p.prosecdef as definer,
+              (select rolbypassrls from pg_roles where rolname = current_user) as bypass
+         from pg_proc p where p.proname = any($1::text[]) order by 1`,
+      [Object.keys(TENANT_FUNCTIONS)],
+    );
+    expect(rows.map((r) => r.name)).toEqual(Object.keys(TENANT_FUNCTIONS).sort());
+    expect(rows.every((r) => !r.definer && !r.bypass)).toBe(true);
+    await expect(database.tenantCall('app_study_versions', 'not-a-uuid', [studyId])).rejects.toThrow(
+      /organization is not a UUID/,
+    );
+    await expect(database.tenantCall('app_study_versions', orgId, [])).rejects.toThrow(/takes 1 arguments/);
+  });
+
+  it('leaves the connection clean: the tenant setting ends with the call, a failed call leaves nothing open', async () => {
+    // The pool holds one connection, so every call below runs on the same one.
+    await expect(database.tenantCall('app_study_versions', orgId, ['x'])).rejects.toThrow(/uuid/);
+    expect((await database.tenantCall('app_visible_studies', orgId, [[studyId]])).study_rows).toEqual([
+      expect.objectContaining({ id: studyId, org_id: orgId }),
+    ]);
+    const after = await database.pool.query<{ org: string | null; open: string }>(
+      "select current_setting('app.org_id', true) as org, txid_current_if_assigned() as open",
+    );
+    expect(after.rows[0]?.org ?? '').toBe('');
+    expect(after.rows[0]?.open).toBeNull();
   });
 });
 

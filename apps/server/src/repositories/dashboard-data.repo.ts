@@ -5,47 +5,14 @@ import {
   phiSealedFiles,
   pipelineOutputDatasets,
   pipelineOutputs,
+  type RawRow,
   rowOf,
   studies,
 } from '@cdp/db';
-import { getTableColumns } from 'drizzle-orm';
 import type { PipelineOutputsRead } from '../data/study-data.ts';
 import type { PhiInputs } from '../phi/protect-version.ts';
 import type { DashboardRow, DashboardWithActor } from './dashboards.repo.ts';
 import type { StudyRow } from './studies.repo.ts';
-
-/**
- * The dashboard's columns but its document: a saved version's document never changes and is kept
- * parsed (`policies/dashboard-data.ts`), so it is read only when not known yet (`readDashboardRow`).
- * Parsing a 12-widget document's JSON on every request was a visible share of a warm answer.
- */
-const DASHBOARD_HEAD = Object.values(getTableColumns(dashboards))
-  .filter((c) => c.name !== 'document')
-  .map((c) => `d.${c.name}`)
-  .join(', ');
-
-/** Each pipeline's latest output of the study (as `readPipelineOutputs` picks them). */
-const LATEST_OUTPUTS = `select distinct on (o.pipeline_id) o.*, p.name as pipeline_name
-  from pipeline_outputs o join pipelines p on p.id = o.pipeline_id
-  where o.org_id = :orgId and o.study_id = :studyId
-  order by o.pipeline_id, o.created_at desc`;
-
-/**
- * What a dashboard's data needs on every request, read in ONE round trip (`Database.tenantReads`):
- * the same rows, filtered the same way, as `findStudy`, `findDashboard`, `readPhiInputs` and
- * `readPipelineOutputs` read in four round trips of a `tenant()` transaction (plus BEGIN and
- * COMMIT). Every statement filters by organization itself; row-level security applies again.
- */
-const STATEMENTS = [
-  'select * from studies where org_id = :orgId and id = :studyId limit 1',
-  `select ${DASHBOARD_HEAD}, u.name as updated_by_name from dashboards d left join users u on u.id = d.updated_by
-    where d.org_id = :orgId and d.study_id = :studyId and d.id = :dashboardId and d.deleted_at is null limit 1`,
-  'select dataset, "column", classification from phi_columns where org_id = :orgId and study_id = :studyId',
-  'select * from phi_sealed_files where org_id = :orgId and study_id = :studyId',
-  LATEST_OUTPUTS,
-  `select * from pipeline_output_datasets
-    where org_id = :orgId and output_id in (select id from (${LATEST_OUTPUTS}) latest)`,
-];
 
 /** A dashboard found without its document (`readDashboardData`); `readDashboardRow` reads it whole. */
 export interface DashboardHead {
@@ -60,36 +27,66 @@ export interface DashboardDataRead {
   outputs: PipelineOutputsRead;
 }
 
+/**
+ * What a dashboard's data needs on every request, in ONE call of `app_dashboard_data` (migration
+ * 0023, `Database.tenantCall`): the same rows, filtered the same way, as `findStudy`,
+ * `findDashboard` (without the document), `readPhiInputs` and `readPipelineOutputs` read in four
+ * round trips of a `tenant()` transaction. Every statement filters by organization itself;
+ * row-level security applies again. PostgreSQL keeps the statements' plans per connection.
+ */
 export async function readDashboardData(
   database: Database,
   orgId: string,
   studyId: string,
   dashboardId: string,
 ): Promise<DashboardDataRead> {
-  const [studyRows, dashboardRows, phiRows, sealedRows, outputRows, datasetRows] = await database.tenantReads(
-    orgId,
-    STATEMENTS,
-    { studyId, dashboardId },
-  );
-  const studyRaw = studyRows?.[0];
-  const dashboardRaw = dashboardRows?.[0];
+  const read = await database.tenantCall('app_dashboard_data', orgId, [studyId, dashboardId]);
+  const dashboardRaw = read.dashboard_row as RawRow | null;
   return {
-    study: studyRaw ? rowOf(studies, studyRaw) : null,
+    study: studyOf(read),
     dashboard: dashboardRaw ? headOf(dashboardRaw) : null,
-    phi: {
-      classes: new Map(
-        (phiRows ?? []).map((r) => [`${String(r.dataset)}\n${String(r.column)}`, r.classification as PhiClass]),
-      ),
-      sealedRows: (sealedRows ?? []).map((r) => rowOf(phiSealedFiles, r)),
-    },
+    phi: phiOf(read),
     outputs: {
-      rows: (outputRows ?? []).map((r) => ({
+      rows: rowsIn(read.output_rows).map((r) => ({
         output: rowOf(pipelineOutputs, r),
         pipelineName: String(r.pipeline_name),
       })),
-      datasets: (datasetRows ?? []).map((r) => rowOf(pipelineOutputDatasets, r)),
+      datasets: rowsIn(read.output_dataset_rows).map((r) => rowOf(pipelineOutputDatasets, r)),
     },
   };
+}
+
+/**
+ * The study with its PHI classification and sealed files, in ONE call of `app_study_phi`
+ * (migration 0023): what `findStudy` and `readPhiInputs` read in two transactions.
+ */
+export async function readStudyPhi(
+  database: Database,
+  orgId: string,
+  studyId: string,
+): Promise<{ study: StudyRow | null; phi: PhiInputs }> {
+  const read = await database.tenantCall('app_study_phi', orgId, [studyId]);
+  return { study: studyOf(read), phi: phiOf(read) };
+}
+
+/** The `study_row` of a `tenantCall` answer, as `findStudy` reads it. */
+export function studyOf(read: RawRow): StudyRow | null {
+  const raw = read.study_row as RawRow | null;
+  return raw ? rowOf(studies, raw) : null;
+}
+
+function phiOf(read: RawRow): PhiInputs {
+  return {
+    classes: new Map(
+      rowsIn(read.phi_rows).map((r) => [`${String(r.dataset)}\n${String(r.column)}`, r.classification as PhiClass]),
+    ),
+    sealedRows: rowsIn(read.sealed_rows).map((r) => rowOf(phiSealedFiles, r)),
+  };
+}
+
+/** A JSON array of rows of a `tenantCall` answer (json_agg gives null for none; the functions coalesce). */
+export function rowsIn(value: unknown): RawRow[] {
+  return Array.isArray(value) ? (value as RawRow[]) : [];
 }
 
 function dashboardOf(raw: Record<string, unknown>): DashboardWithActor {
@@ -120,4 +117,18 @@ export async function readDashboardRow(
   );
   const raw = rows?.[0];
   return raw ? dashboardOf(raw) : null;
+}
+
+/**
+ * The study and its dashboards without their documents, by creation then name (as `listDashboards`
+ * orders them), in ONE call of `app_study_dashboards` (migration 0023). The documents are kept per
+ * saved version (`keptDocument`) and read only for a version not seen yet.
+ */
+export async function readStudyDashboards(
+  database: Database,
+  orgId: string,
+  studyId: string,
+): Promise<{ study: StudyRow | null; dashboards: DashboardHead[] }> {
+  const read = await database.tenantCall('app_study_dashboards', orgId, [studyId]);
+  return { study: studyOf(read), dashboards: rowsIn(read.dashboard_rows).map(headOf) };
 }

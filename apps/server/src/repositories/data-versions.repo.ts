@@ -1,5 +1,7 @@
-import { datasets, dataVersions, studies, type Tx, users } from '@cdp/db';
+import { type Database, datasets, dataVersions, type RawRow, rowOf, studies, type Tx, users } from '@cdp/db';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { studyOf } from './dashboard-data.repo.ts';
+import type { StudyRow } from './studies.repo.ts';
 
 export type DataVersionRow = typeof dataVersions.$inferSelect;
 export type DatasetRow = typeof datasets.$inferSelect;
@@ -59,4 +61,53 @@ export async function activeVersionOf(tx: Tx, orgId: string, studyId: string): P
     .from(studies)
     .where(and(eq(studies.orgId, orgId), eq(studies.id, studyId)));
   return rows[0]?.active ?? null;
+}
+
+/** A version as the list names it: its id and who made it (the rest of a version never changes). */
+export interface VersionHead {
+  id: string;
+  createdBy: VersionWithDatasets['createdBy'];
+}
+
+/**
+ * The study and its versions' heads, newest first, in ONE call of `app_study_versions` (migration
+ * 0023): the study as `findStudy` reads it, each version's id and who made it as `listVersions`
+ * orders and names them. Everything else of a version is immutable; `readVersionDetails` reads it.
+ */
+export async function readStudyVersions(
+  database: Database,
+  orgId: string,
+  studyId: string,
+): Promise<{ study: StudyRow | null; versions: VersionHead[] }> {
+  const read = await database.tenantCall('app_study_versions', orgId, [studyId]);
+  return {
+    study: studyOf(read),
+    versions: (read.version_rows as RawRow[]).map((r) => ({
+      id: String(r.id),
+      createdBy:
+        r.created_by && r.user_email
+          ? { id: String(r.created_by), name: String(r.user_name ?? r.user_email), email: String(r.user_email) }
+          : null,
+    })),
+  };
+}
+
+/** These versions of the study whole, with their datasets (by lower-case name), in ONE call of `app_version_details`. */
+export async function readVersionDetails(
+  database: Database,
+  orgId: string,
+  studyId: string,
+  heads: readonly VersionHead[],
+): Promise<VersionWithDatasets[]> {
+  const read = await database.tenantCall('app_version_details', orgId, [studyId, heads.map((h) => h.id)]);
+  const versions = new Map((read.version_rows as RawRow[]).map((r) => [String(r.id), rowOf(dataVersions, r)] as const));
+  const byVersion = new Map<string, DatasetRow[]>();
+  for (const raw of read.dataset_rows as RawRow[]) {
+    const row = rowOf(datasets, raw);
+    byVersion.set(row.versionId, [...(byVersion.get(row.versionId) ?? []), row]);
+  }
+  return heads.flatMap((head) => {
+    const version = versions.get(head.id);
+    return version ? [{ version, datasets: byVersion.get(head.id) ?? [], createdBy: head.createdBy }] : [];
+  });
 }

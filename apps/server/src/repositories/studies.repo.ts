@@ -1,5 +1,5 @@
 import { hasPermission, type Study } from '@cdp/contracts';
-import { type Database, rowOf, studies, type Tx } from '@cdp/db';
+import { type Database, type RawRow, rowOf, studies, type Tx } from '@cdp/db';
 import { and, asc, eq, ilike, inArray, or, type SQL } from 'drizzle-orm';
 import { canOrgWide, type Grantee } from '../policies/can.ts';
 
@@ -39,21 +39,16 @@ function assignedStudyIds(actor: Grantee): string[] {
 }
 
 /**
- * `listVisibleStudies` without a filter, in one round trip (`Database.tenantReads`): what
- * `GET /api/studies` reads on most requests. Same rows, same order.
+ * `listVisibleStudies` without a filter, in one call of `app_visible_studies` (migration 0023,
+ * `Database.tenantCall`: one round trip, plans kept per connection): what `GET /api/studies` reads
+ * on most requests. Same rows, same order.
  */
 export async function readVisibleStudies(database: Database, actor: TenantScope & Grantee): Promise<StudyRow[]> {
   const orgWide = canOrgWide(actor, 'study:view:assigned');
   const ids = orgWide ? [] : [...new Set(assignedStudyIds(actor))];
   if (!orgWide && ids.length === 0) return [];
-  const names = Object.fromEntries(ids.map((id, i) => [`study${i}`, id]));
-  const only = orgWide ? '' : ` and id in (${ids.map((_, i) => `:study${i}`).join(', ')})`;
-  const [rows = []] = await database.tenantReads(
-    actor.orgId,
-    [`select * from studies where org_id = :orgId${only} order by code`],
-    names,
-  );
-  return rows.map((r) => rowOf(studies, r));
+  const read = await database.tenantCall('app_visible_studies', actor.orgId, [orgWide ? null : ids]);
+  return (read.study_rows as RawRow[]).map((r) => rowOf(studies, r));
 }
 
 /** The studies the actor holds a role for; an organization-wide role sees all of them. */

@@ -187,6 +187,9 @@ describe('two API processes and two workers on one PostgreSQL', () => {
 
     const versions = await call(B(), 'GET', `/api/studies/${studyId}/versions`);
     expect(versions.body.data.map((v: { id: string }) => v.id)).toContain(versionId);
+    const activeOn = (list: { body: { data: { id: string; active: boolean }[] } }) =>
+      list.body.data.filter((v) => v.active).map((v) => v.id);
+    expect(activeOn(versions)).not.toContain(versionId);
     const datasets = await call(B(), 'GET', `/api/studies/${studyId}/versions/${versionId}/datasets`);
     expect(datasets.status).toBe(200);
     const dm = datasets.body.data.find((d: { name: string }) => d.name === 'DM');
@@ -210,6 +213,10 @@ describe('two API processes and two workers on one PostgreSQL', () => {
       reason: 'cluster test: new transfer',
     });
     expect(activated.status, activated.text).toBe(200);
+    // B keeps each version presented (a version never changes) but not which one is active.
+    const listed = await call(B(), 'GET', `/api/studies/${studyId}/versions`);
+    expect(listed.body.meta.activeVersionId).toBe(versionId);
+    expect(activeOn(listed)).toEqual([versionId]);
     // No wait: B reads the active version from PostgreSQL per request, and caches by version id.
     const after = drawn((await page()).body);
     expect(after.length).toBe(before.length);

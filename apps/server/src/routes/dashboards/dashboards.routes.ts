@@ -13,12 +13,14 @@ import { z } from 'zod';
 import { createDashboard, deleteDashboard, updateDashboard } from '../../commands/save-dashboard.ts';
 import { activeDataVersionStamp } from '../../dashboards/data-version-stamp.ts';
 import { blankDocument, parseDocument } from '../../dashboards/documents.ts';
+import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { activeVersionData, dashboardFor, templateDocumentFor } from '../../policies/dashboard.ts';
-import { studyFor } from '../../policies/study.ts';
+import { keptDocument } from '../../policies/dashboard-data.ts';
+import { authorizeStudy, studyFor } from '../../policies/study.ts';
 import { dashboardResource, presentDashboardSummary } from '../../presenters/dashboard.ts';
-import { listDashboards } from '../../repositories/dashboards.repo.ts';
+import { readStudyDashboards } from '../../repositories/dashboard-data.repo.ts';
 
 export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   /** A dashboard as every answer shows it: with the active data version's mapping state. */
@@ -48,9 +50,13 @@ export const dashboardRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     },
     async (request) => {
       const actor = actorOf(request);
-      const study = await studyFor(ctx, actor, request.params.id, 'dashboard:view:assigned');
-      const rows = await ctx.database.tenant(actor.orgId, (tx) => listDashboards(tx, actor.orgId, study.id));
-      return { data: rows.map((row) => presentDashboardSummary(row)) };
+      // One call reads the study and the dashboards without their documents; a saved version's
+      // document is kept parsed per process, so only a version not seen yet is read whole.
+      const { study, dashboards } = await readStudyDashboards(ctx.database, actor.orgId, request.params.id);
+      if (!study) throw notFound('Study');
+      authorizeStudy(actor, 'dashboard:view:assigned', study);
+      const found = await Promise.all(dashboards.map((head) => keptDocument(ctx, head)));
+      return { data: found.flatMap((f) => (f ? [presentDashboardSummary(f.dashboard, f.document)] : [])) };
     },
   );
 

@@ -1,6 +1,14 @@
-import type { Dashboard, DashboardDocument, WidgetDataResponse, WidgetDefinition } from '@cdp/contracts';
+import {
+  type Dashboard,
+  type DashboardDocument,
+  DashboardList,
+  type WidgetDataResponse,
+  type WidgetDefinition,
+} from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
+import { presentDashboardSummary } from '../../presenters/dashboard.ts';
+import { listDashboards } from '../../repositories/dashboards.repo.ts';
 import { seedDemoDashboard } from '../../seed/demo-dashboard.ts';
 import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 
@@ -226,6 +234,16 @@ describe('saving, versions and concurrency', () => {
   });
 
   it('saves a new version; a save made on an older version is a 409 and changes nothing', async () => {
+    // The list keeps each saved version's document parsed: listed before and after the save, it
+    // shows the new version's pages at once, as the drizzle read and presenter it replaced give.
+    const listed = async () => {
+      const res = await t.request(monitor, { method: 'GET', url: base() });
+      expect(res.statusCode, res.body).toBe(200);
+      const rows = await t.ctx.database.tenant(orgId, (tx) => listDashboards(tx, orgId, studyId));
+      expect(res.json()).toEqual(DashboardList.parse({ data: rows.map((row) => presentDashboardSummary(row)) }));
+      return (res.json() as DashboardList).data.find((d) => d.id === dashboard.id);
+    };
+    expect(await listed()).toMatchObject({ version: 1, pages: [{ title: 'Overview' }, {}, {}, {}] });
     const first = await t.request(manager, {
       method: 'PUT',
       url: `${base()}/${dashboard.id}`,
@@ -233,6 +251,7 @@ describe('saving, versions and concurrency', () => {
     });
     expect(first.statusCode, first.body).toBe(200);
     expect(first.json().data).toMatchObject({ version: 2, pages: [{ title: 'Summary' }, {}, {}, {}] });
+    expect(await listed()).toMatchObject({ version: 2, pages: [{ title: 'Summary' }, {}, {}, {}] });
 
     const stale = await t.request(manager, {
       method: 'PUT',

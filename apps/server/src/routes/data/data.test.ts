@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DataVersion, VersionDiff } from '@cdp/contracts';
+import { type DataVersion, type VersionDiff, VersionList } from '@cdp/contracts';
 import { buildZip, hasSharedData, sharedData } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type TestApp } from '../../../test/harness.ts';
 import { studyDir } from '../../lib/study-folders.ts';
+import { presentVersion } from '../../presenters/data.ts';
+import { listVersions } from '../../repositories/data-versions.repo.ts';
 
 const XPT_FIXTURES = path.resolve(import.meta.dirname, '../../../../../packages/formats/fixtures/xpt');
 
@@ -173,6 +175,50 @@ describe('uploading data', () => {
       { action: 'data_version.activated', reason: 'Monthly data transfer reviewed', from: first.id, to: second.id },
       { action: 'data_version.rolled_back', reason: 'Transfer had a site mix-up', from: second.id, to: first.id },
     ]);
+  });
+
+  it('lists versions as the drizzle reads present them, with the active flag and the maker as they are now', async () => {
+    // The list is served from versions presented once per process (presenters/version-list.ts);
+    // the reference is the drizzle read and presenter the route used before, through the schema.
+    const reference = async () => {
+      const [study] = (
+        await t.admin.query('select active_data_version_id as active from studies where id = $1', [studyId])
+      ).rows as { active: string }[];
+      const rows = await t.ctx.database.tenant(orgId, (tx) => listVersions(tx, orgId, studyId));
+      return VersionList.shape.data.parse(rows.map((v) => presentVersion(v, study?.active ?? null)));
+    };
+    const list = async () => {
+      const res = await t.request(manager, { method: 'GET', url: `/api/studies/${studyId}/versions` });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      const body = VersionList.parse(res.json());
+      expect(body.meta.permissions).toEqual(expect.arrayContaining(['data:view:assigned', 'data:upload:assigned']));
+      return body;
+    };
+    expect((await list()).data).toEqual(await reference());
+    expect((await list()).data.map((v) => [v.id, v.active])).toEqual([
+      [second.id, false],
+      [first.id, true],
+    ]);
+    // The active flag is not kept with the version: activating the other shows at once.
+    const activate = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/versions/${second.id}/activate`,
+      payload: { reason: 'List check' },
+    });
+    expect(activate.statusCode, activate.body).toBe(200);
+    expect((await list()).data.map((v) => v.active)).toEqual([true, false]);
+    // A renamed maker shows at once too (the kept version is keyed by the name read now).
+    await t.admin.query('update users set name = $2 where id = $1', [manager.user.id, 'Renamed Manager']);
+    const renamed = await list();
+    expect(renamed.data.map((v) => v.createdBy?.name)).toEqual(['Renamed Manager', 'Renamed Manager']);
+    expect(renamed.data).toEqual(await reference());
+    const back = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/versions/${first.id}/activate`,
+      payload: { reason: 'List check done' },
+    });
+    expect(back.statusCode, back.body).toBe(200);
   });
 
   it('reads rows paged, sorted and filtered on any column, and says which parameter is wrong', async () => {

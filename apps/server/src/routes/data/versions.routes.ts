@@ -27,9 +27,15 @@ import { studyDir } from '../../lib/study-folders.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { requireFeature } from '../../plugins/features.ts';
 import { assertAcceptsData, versionDataFor, versionFor } from '../../policies/data.ts';
-import { studyFor, studyPermissions } from '../../policies/study.ts';
-import { presentVersion, versionResource } from '../../presenters/data.ts';
-import { activeVersionOf, listVersions } from '../../repositories/data-versions.repo.ts';
+import { authorizeStudy, studyFor } from '../../policies/study.ts';
+import { versionResource } from '../../presenters/data.ts';
+import { keepVersions, versionListJson, versionsToPresent } from '../../presenters/version-list.ts';
+import {
+  activeVersionOf,
+  readStudyVersions,
+  readVersionDetails,
+  type VersionHead,
+} from '../../repositories/data-versions.repo.ts';
 import { receiveUpload } from './receive-upload.ts';
 
 export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: DatasetStore }> = async (
@@ -89,14 +95,22 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
         response: { 200: VersionList },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const actor = actorOf(request);
-      const study = await studyFor(ctx, actor, request.params.id, 'data:view:assigned');
-      const versions = await ctx.database.tenant(actor.orgId, (tx) => listVersions(tx, actor.orgId, study.id));
-      return {
-        data: versions.map((v) => presentVersion(v, study.activeDataVersionId)),
-        meta: { activeVersionId: study.activeDataVersionId, permissions: studyPermissions(actor, study.id) },
-      };
+      // One call reads the study and its versions' heads; a version never changes, so each is
+      // presented once per process (`presenters/version-list.ts`) and only new ones are read whole.
+      const { study, versions } = await readStudyVersions(ctx.database, actor.orgId, request.params.id);
+      if (!study) throw notFound('Study');
+      authorizeStudy(actor, 'data:view:assigned', study);
+      const present = async (heads: VersionHead[]) =>
+        heads.length === 0
+          ? new Map()
+          : keepVersions(actor.orgId, await readVersionDetails(ctx.database, actor.orgId, study.id, heads));
+      const body =
+        versionListJson(actor, study, versions, await present(versionsToPresent(actor.orgId, versions))) ??
+        versionListJson(actor, study, versions, await present(versions));
+      // Sent as it is: no serializer runs on a string (each version was checked against the schema once).
+      return reply.type('application/json; charset=utf-8').send(body as unknown as VersionList);
     },
   );
 
