@@ -15,8 +15,41 @@ type CpuSplit = { main: number; threads: number; children: number };
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const TIME = '/usr/bin/time';
-/** How often the client asks for the run while it waits (the web app streams; this is finer than its view). */
+/** How often the `poll` client asks for the run while it waits. */
 const POLL_MS = 5;
+/**
+ * How the client learns that a run has ended: `events` (default) follows the run's event stream as
+ * the web app does (`GET …/runs/:rid/events` until its `end`); `poll` asks `GET …/runs/:rid` every
+ * 5 ms (the reading of stops 25–26: each ask is a request the server answers while it runs).
+ */
+const CLIENT = process.env.BENCH_WHOLE_CLIENT === 'poll' ? 'poll' : 'events';
+
+/** Follows a run's event stream until its `end` event; answers how many events came. */
+async function followEvents(url: string, token: string): Promise<number> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+  if (!res.ok || !res.body) throw new Error(`GET ${url}: ${res.status}`);
+  const decoder = new TextDecoder();
+  let text = '';
+  let events = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    let cut = text.indexOf('\n\n');
+    while (cut >= 0) {
+      const block = text.slice(0, cut);
+      text = text.slice(cut + 2);
+      if (block.startsWith('event:') || block.includes('\nevent:')) events += 1;
+      if (/^event: end$/m.test(block)) {
+        await reader.cancel();
+        return events;
+      }
+      cut = text.indexOf('\n\n');
+    }
+  }
+  throw new Error(`the event stream of ${url} closed before its end`);
+}
 
 interface CdpRun {
   /** From POST …/runs sent to the GET that first answered SUCCEEDED. */
@@ -32,7 +65,7 @@ interface CdpRun {
   peakRssMb: number | null;
   /** CPU seconds of the server's tree during the run (Node main thread, other threads, PostgreSQL). */
   cpu: CpuSplit | null;
-  /** GETs the client sent while waiting (each costs the server a request's CPU too). */
+  /** `poll` client: GETs sent while waiting (each costs the server a request's CPU too); `events`: events received. */
   polls: number;
 }
 
@@ -134,6 +167,15 @@ async function cdpRun(server: BenchServer, token: string, base: string, pipeline
   const started = performance.now();
   const { data: queued } = await api<{ data: PipelineRun }>(`${base}/${pipelineId}/runs`, token, 'POST', {});
   let ended: PipelineRun & { log: PipelineRunLogLine[] };
+  let endedAt: number | null = null;
+  let cpuAtEnd: CpuSplit | null = null;
+  if (CLIENT === 'events') {
+    // `polls` counts the stream's events here. The run is read once more after its end (its status
+    // and clock), untimed: the clock and the CPU stop at the end event.
+    polls = await followEvents(`${base}/${pipelineId}/runs/${queued.id}/events`, token);
+    endedAt = performance.now();
+    cpuAtEnd = cpuSplitSeconds(pid);
+  }
   for (;;) {
     ({ data: ended } = await api<{ data: PipelineRun & { log: PipelineRunLogLine[] } }>(
       `${base}/${pipelineId}/runs/${queued.id}`,
@@ -141,11 +183,12 @@ async function cdpRun(server: BenchServer, token: string, base: string, pipeline
       'GET',
     ));
     if (!['QUEUED', 'RUNNING'].includes(ended.status)) break;
+    if (CLIENT === 'events') throw new Error(`run ${queued.id} is ${ended.status} after its event stream's end`);
     polls += 1;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-  const seconds = (performance.now() - started) / 1000;
-  const cpuAfter = cpuSplitSeconds(pid);
+  const seconds = ((endedAt ?? performance.now()) - started) / 1000;
+  const cpuAfter = cpuAtEnd ?? cpuSplitSeconds(pid);
   const after = memory(pid);
   if (ended.status !== 'SUCCEEDED')
     throw new Error(`run ${ended.id} ended ${ended.status}: ${JSON.stringify(ended.error)}`);
@@ -344,6 +387,7 @@ export async function benchPipelineWholeRun(dir: string, rounds: number) {
     const [cdp, baseline] = results;
     return {
       what: 'ENROL then dm_clean: CDP POST …/runs → SUCCEEDED twice; pandas `python3 script.py` twice (spawn → exit)',
+      client: CLIENT,
       loadAverage1m: load,
       cdp,
       ...(baseline ? { baseline, baselineCheckout: baselineDir } : {}),

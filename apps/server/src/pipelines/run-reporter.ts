@@ -3,6 +3,7 @@ import { pipelineRunLogs, pipelineRuns } from '@cdp/db';
 import type { PipelineLogLine, PipelineProgress } from '@cdp/pipelines';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
+import { notifyRunChanged } from './run-changes.ts';
 
 /** Log lines longer than this are cut: a runaway print loop must not fill the database. */
 const MAX_LINE = 4000;
@@ -68,6 +69,7 @@ export class RunReporter {
     const rows = this.pending.splice(0);
     await this.ctx.database.tenant(this.orgId, async (tx) => {
       await tx.insert(pipelineRunLogs).values(rows);
+      await notifyRunChanged(tx, this.runId);
     });
   }
 
@@ -90,13 +92,16 @@ export class RunReporter {
       set.progress = this.progress;
       this.progressDirty = false;
     }
-    const [row] = await this.ctx.database.tenant(this.orgId, (tx) =>
-      tx
+    const [row] = await this.ctx.database.tenant(this.orgId, async (tx) => {
+      const updated = await tx
         .update(pipelineRuns)
         .set(set)
         .where(eq(pipelineRuns.id, this.runId))
-        .returning({ cancelRequestedAt: pipelineRuns.cancelRequestedAt }),
-    );
+        .returning({ cancelRequestedAt: pipelineRuns.cancelRequestedAt });
+      // Only progress shows in the run's event stream (the heartbeat does not).
+      if (set.progress) await notifyRunChanged(tx, this.runId);
+      return updated;
+    });
     return Boolean(row?.cancelRequestedAt);
   }
 
