@@ -234,7 +234,8 @@ export async function runPipeline(
             },
           })
           .where(eq(pipelineRuns.id, run.id));
-        await notifyRunChanged(tx, run.id);
+        // No NOTIFY here: event streams learn of the success from the run's last log line below
+        // (its write notifies), so a stream ends with that line sent, not just before it is written.
         await appendAudit(tx, {
           orgId: run.orgId,
           author: systemAuthor(run.orgId),
