@@ -13,14 +13,22 @@ const MAX_LINES = 5000;
 type LogRow = typeof pipelineRunLogs.$inferInsert;
 
 /**
+ * A line waits this long for the lines after it, then they are written together: a small run's
+ * dozen lines go in two or three transactions instead of one per burst, and each write wakes the
+ * run's event streams once (run-changes.ts). `drain` writes at once (a run's end does not wait).
+ */
+const FLUSH_MS = 40;
+
+/**
  * Writes a run's progress and log into the database as the engine reports them, so any API process
  * can stream them (server-sent events poll these rows): log lines in order through one chain,
  * progress at most once per tick. Each tick also renews the run's heartbeat and reads whether a
  * cancel was asked for.
  *
- * Lines reported while a write is in flight go out together in the next one (one transaction, one
- * multi-row INSERT): a small run reports a dozen lines within milliseconds, and a transaction per
- * line was a dozen commits in every run's fixed cost (docs/decisions.md, "The small example's target").
+ * Lines reported within `FLUSH_MS` of each other, or while a write is in flight, go out together (one
+ * transaction, one multi-row INSERT): a small run reports a dozen lines within milliseconds, and a
+ * transaction per line was a dozen commits in every run's fixed cost (docs/decisions.md, "The small
+ * example's target").
  */
 export class RunReporter {
   private chain: Promise<void> = Promise.resolve();
@@ -28,6 +36,7 @@ export class RunReporter {
   private progress: PipelineRunProgress | null = null;
   private progressDirty = false;
   private lines = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: AppContext,
@@ -56,6 +65,13 @@ export class RunReporter {
       step: line.step ?? null,
       message,
     });
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Queues the pending lines' write behind the earlier ones (one chain: lines stay in order). */
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.chain = this.chain
       .then(() => this.writePending())
       .catch((error: unknown) =>
@@ -105,8 +121,9 @@ export class RunReporter {
     return Boolean(row?.cancelRequestedAt);
   }
 
-  /** Waits until every line so far is written. */
+  /** Writes every line so far now (not after the wait) and waits until they are written. */
   drain(): Promise<void> {
+    if (this.timer) this.flush();
     return this.chain;
   }
 
