@@ -235,7 +235,7 @@ export async function runPipeline(
           })
           .where(eq(pipelineRuns.id, run.id));
         // No NOTIFY here: event streams learn of the success from the run's last log line below
-        // (its write notifies), so a stream ends with that line sent, not just before it is written.
+        // (its write announces it), so a stream ends with that line sent, not just before it is written.
         await appendAudit(tx, {
           orgId: run.orgId,
           author: systemAuthor(run.orgId),
@@ -269,10 +269,13 @@ export async function runPipeline(
     await sealNewOutput(ctx, outputVersionFrom(ctx, output.recorded));
     part('sealing');
     phase('output version');
-    reporter.log({
-      level: 'info',
-      message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}; of the output version: ${parts.join(', ')}): output version ${output.label}`,
-    });
+    reporter.log(
+      {
+        level: 'info',
+        message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}; of the output version: ${parts.join(', ')}): output version ${output.label}`,
+      },
+      { announce: true },
+    );
     await reporter.drain();
     await queueDownstream(ctx, { orgId: run.orgId, studyId: run.studyId, pipelineId: run.pipelineId }).catch(
       (error: unknown) => ctx.log.error({ err: error, runId: run.id }, 'queueing downstream pipelines failed'),

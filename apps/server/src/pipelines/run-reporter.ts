@@ -15,7 +15,7 @@ type LogRow = typeof pipelineRunLogs.$inferInsert;
 /**
  * A line waits this long for the lines after it, then they are written together: a small run's
  * dozen lines go in two or three transactions instead of one per burst, and each write wakes the
- * run's event streams once (run-changes.ts). `drain` writes at once (a run's end does not wait).
+ * `drain` writes at once (a run's end does not wait).
  */
 const FLUSH_MS = 40;
 
@@ -37,6 +37,7 @@ export class RunReporter {
   private progressDirty = false;
   private lines = 0;
   private timer: NodeJS.Timeout | undefined;
+  private announce = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -45,7 +46,13 @@ export class RunReporter {
     private seq: number,
   ) {}
 
-  log(line: PipelineLogLine): void {
+  /**
+   * `announce`: the write holding this line wakes the run's event streams (run-changes.ts). Other
+   * lines reach them at the streams' next look or with the next announced change: a NOTIFY per
+   * write cost each stream a read per burst of lines, more work than a short run's own.
+   */
+  log(line: PipelineLogLine, options: { announce?: boolean } = {}): void {
+    if (options.announce) this.announce = true;
     this.lines += 1;
     if (this.lines > MAX_LINES && line.level !== 'error') {
       if (this.lines === MAX_LINES + 1) this.append({ level: 'warn', message: `log cut at ${MAX_LINES} lines` });
@@ -83,9 +90,11 @@ export class RunReporter {
   private async writePending(): Promise<void> {
     if (this.pending.length === 0) return;
     const rows = this.pending.splice(0);
+    const announce = this.announce;
+    this.announce = false;
     await this.ctx.database.tenant(this.orgId, async (tx) => {
       await tx.insert(pipelineRunLogs).values(rows);
-      await notifyRunChanged(tx, this.runId);
+      if (announce) await notifyRunChanged(tx, this.runId);
     });
   }
 

@@ -253,11 +253,16 @@ describe('two API processes and two workers on one PostgreSQL', () => {
       [ids],
     );
     expect(outputs.rows.map((r) => r.n)).toEqual([1, 1, 1, 1]);
-    const jobs = await admin.query(
-      `select data->>'runId' as run, count(*)::int as n, min(state::text) as state from pgboss.job
-        where name = 'pipelines.run' and data->>'runId' = any($1) group by 1`,
-      [ids],
-    );
+    // A run is SUCCEEDED before its job ends (sealing, its last log line and downstream queueing
+    // come after the success's transaction): wait for the jobs to end, then count them.
+    const jobs = await until('the runs’ jobs to end', async () => {
+      const found = await admin.query(
+        `select data->>'runId' as run, count(*)::int as n, min(state::text) as state from pgboss.job
+          where name = 'pipelines.run' and data->>'runId' = any($1) group by 1`,
+        [ids],
+      );
+      return found.rows.every((r) => r.state !== 'active') ? found : null;
+    });
     expect(jobs.rows.map((r) => [r.n, r.state])).toEqual(Array(4).fill([1, 'completed']));
 
     const texts = await Promise.all(workers.map((w) => metrics(w.admin)));
