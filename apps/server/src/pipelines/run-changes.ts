@@ -55,8 +55,11 @@ export class RunChanges {
     return n;
   }
 
-  /** The LISTEN connection, opened when the first stream waits (a process that streams nothing opens none). */
-  private listen(): void {
+  /**
+   * Opens the LISTEN connection (the API opens it when it is ready, so the first stream does not
+   * wait for it; a stream waiting before then opens it too).
+   */
+  listen(): void {
     if (this.listener || this.stopped) return;
     const connectionString = this.ctx.database.pool.options.connectionString;
     if (!connectionString) return;

@@ -27,6 +27,7 @@ const EVENTS_MAX_MS = 30 * 60_000;
 
 export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const changes = new RunChanges(ctx);
+  app.addHook('onReady', async () => changes.listen());
   app.addHook('onClose', () => changes.stop());
   app.post(
     '/api/studies/:id/pipelines/:pid/runs',
