@@ -22,11 +22,12 @@ export interface BenchServer {
 
 /**
  * `cdp start` exactly as a user runs it, in a fresh DATA_DIR under the system temp folder; `built`:
- * the production build (`npm run build:server` first), plain node as an operator runs it.
+ * the production build (`npm run build:server` first), plain node as an operator runs it; `main`:
+ * another build's entry (a baseline checkout's `apps/server/dist/main.js`).
  */
 export async function startServer(
   extraEnv: Record<string, string> = {},
-  options: { built?: boolean } = {},
+  options: { built?: boolean; main?: string } = {},
 ): Promise<BenchServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cdp-bench-'));
   await chmod(root, 0o755);
@@ -49,7 +50,9 @@ export async function startServer(
   const url = `http://127.0.0.1:${port}`;
   let cdp: CdpProcess;
   const launch = () => {
-    cdp = options.built ? runBuiltCdp('start', env) : runCdp('start', env, nodeArgs);
+    cdp = options.built
+      ? runBuiltCdp('start', env, [], { nodeArgs, ...(options.main ? { main: options.main } : {}) })
+      : runCdp('start', env, nodeArgs);
     return waitUntilReady(url, cdp, 180_000);
   };
 

@@ -25,6 +25,7 @@ import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
 import { startTracing } from './lib/tracing.ts';
 import { backupOrRestore } from './ops/backup-command.ts';
+import { warmPipelineEngines } from './pipelines/warm-up.ts';
 import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
 import { loadDemoData } from './seed/load-demo-data.ts';
 import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
@@ -322,6 +323,11 @@ async function main(): Promise<void> {
       warmRenderers().then(
         (ms) => log.debug(`export renderers ready in ${Math.round(ms)} ms`),
         (error: unknown) => log.warn({ err: error }, 'warming the export renderers failed'),
+      );
+      // Nor the first pipeline run for opening DuckDB and compiling the run's code.
+      warmPipelineEngines(ctx).then(
+        (ms) => log.debug(`pipeline engines ready in ${Math.round(ms)} ms`),
+        (error: unknown) => log.warn({ err: error }, 'warming the pipeline engines failed'),
       );
     }
     let app: FastifyInstance | null = null;

@@ -6,6 +6,7 @@ export { type Expr, parseExpression } from './dsl/expression/parse.ts';
 export { ExpressionError } from './dsl/expression/tokenize.ts';
 export { type DslPreview, type PreviewDslRequest, previewDsl } from './dsl/preview-dsl.ts';
 export type { ColumnType as DslColumnType, DslColumn } from './dsl/types.ts';
+export { warmDslEngine } from './dsl/warm-up.ts';
 export * from './executor.ts';
 export { checkPython } from './python/check-python.ts';
 export { createPythonExecutor, executePython, type PythonExecutorOptions } from './python/execute-python.ts';

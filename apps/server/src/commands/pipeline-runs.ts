@@ -6,6 +6,7 @@ import { type Author, userIdOf } from '../auth/author.ts';
 import { enqueueInTransaction } from '../jobs/enqueue.ts';
 import { AppError, isUniqueViolation, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { notifyRunChanged } from '../pipelines/run-changes.ts';
 import { lockedPipelineFor } from '../policies/pipeline.ts';
 import { authorizeStudy } from '../policies/study.ts';
 import { findRun, type PipelineRunRow } from '../repositories/pipelines.repo.ts';
@@ -129,6 +130,7 @@ export async function cancelPipelineRun(
           : { cancelRequestedAt: now },
       )
       .where(eq(pipelineRuns.id, run.id));
+    if (run.status === 'QUEUED') await notifyRunChanged(tx, run.id);
     await appendAudit(tx, {
       orgId: author.orgId,
       author,

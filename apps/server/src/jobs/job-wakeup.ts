@@ -23,30 +23,46 @@ const RECONNECT_MS = 5_000;
 
 /** Listens for queued jobs and calls `wake(name)` for each; reconnects after a lost connection. */
 export function listenForJobs(ctx: AppContext, connectionString: string, wake: (name: string) => void): JobWakeup {
+  return listenOnChannel(ctx, connectionString, JOB_CHANNEL, wake, 'cdp-worker-wakeup');
+}
+
+/**
+ * LISTENs on `channel` on a connection of its own and calls `onPayload` for each notification;
+ * reconnects after a lost connection (notifications sent meanwhile are lost: callers keep a slower
+ * poll for that). Used for queued jobs (above) and for pipeline runs' changes (pipelines/run-changes.ts).
+ */
+export function listenOnChannel(
+  ctx: AppContext,
+  connectionString: string,
+  channel: string,
+  onPayload: (payload: string) => void,
+  applicationName: string,
+): JobWakeup {
   let client: pg.Client | null = null;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
     if (stopped) return;
-    const next = new pg.Client({ connectionString, application_name: 'cdp-worker-wakeup' });
+    const next = new pg.Client({ connectionString, application_name: applicationName });
     next.on('notification', (message) => {
-      if (message.channel === JOB_CHANNEL && message.payload) wake(message.payload);
+      if (message.channel === channel && message.payload) onPayload(message.payload);
     });
     next.on('error', (error) => {
-      if (!stopped && !isShuttingDown()) ctx.log.warn({ err: error }, 'job wake-up connection lost: polling only');
+      if (!stopped && !isShuttingDown())
+        ctx.log.warn({ err: error, channel }, 'notification connection lost: polling only');
       reconnect(next);
     });
     try {
       await next.connect();
-      await next.query(`listen ${JOB_CHANNEL}`);
+      await next.query(`listen ${channel}`);
       if (stopped) {
         await next.end().catch(() => {});
         return;
       }
       client = next;
     } catch (error) {
-      ctx.log.warn({ err: error }, 'could not listen for queued jobs: polling only');
+      ctx.log.warn({ err: error, channel }, 'could not listen for notifications: polling only');
       reconnect(next);
     }
   };

@@ -55,3 +55,9 @@ export async function clearCopy(dataset: VersionDataset, dir: string): Promise<s
   );
   return target;
 }
+
+/** Opens the DuckDB that makes masked and clear copies (a worker warming up, pipelines/warm-up.ts). */
+export async function warmCopyStore(memoryLimit: string): Promise<void> {
+  store ??= new DatasetStore({ memoryLimit });
+  await store.withConnection((connection) => connection.run('SELECT 1'));
+}

@@ -16,6 +16,7 @@ import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } fro
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
 import { resolveInputs } from './resolve-inputs.ts';
+import { notifyRunChanged } from './run-changes.ts';
 import { RunReporter } from './run-reporter.ts';
 import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
@@ -71,6 +72,7 @@ async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Cla
       .select({ seq: max(pipelineRunLogs.seq) })
       .from(pipelineRunLogs)
       .where(eq(pipelineRunLogs.runId, run.id));
+    await notifyRunChanged(tx, run.id);
     return claimed ? { run: claimed, version: version.version, study, seq: last?.seq ?? 0 } : null;
   });
 }
@@ -90,6 +92,7 @@ export async function endRun(
       ...(status === 'QUEUED' ? { workerId: null } : { finishedAt: new Date() }),
     })
     .where(eq(pipelineRuns.id, run.id));
+  await notifyRunChanged(tx, run.id);
   if (status === 'QUEUED') return;
   await appendAudit(tx, {
     orgId: run.orgId,
@@ -231,6 +234,8 @@ export async function runPipeline(
             },
           })
           .where(eq(pipelineRuns.id, run.id));
+        // No NOTIFY here: event streams learn of the success from the run's last log line below
+        // (its write announces it), so a stream ends with that line sent, not just before it is written.
         await appendAudit(tx, {
           orgId: run.orgId,
           author: systemAuthor(run.orgId),
@@ -264,10 +269,13 @@ export async function runPipeline(
     await sealNewOutput(ctx, outputVersionFrom(ctx, output.recorded));
     part('sealing');
     phase('output version');
-    reporter.log({
-      level: 'info',
-      message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}; of the output version: ${parts.join(', ')}): output version ${output.label}`,
-    });
+    reporter.log(
+      {
+        level: 'info',
+        message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}; of the output version: ${parts.join(', ')}): output version ${output.label}`,
+      },
+      { announce: true },
+    );
     await reporter.drain();
     await queueDownstream(ctx, { orgId: run.orgId, studyId: run.studyId, pipelineId: run.pipelineId }).catch(
       (error: unknown) => ctx.log.error({ err: error, runId: run.id }, 'queueing downstream pipelines failed'),

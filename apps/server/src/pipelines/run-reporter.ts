@@ -3,6 +3,7 @@ import { pipelineRunLogs, pipelineRuns } from '@cdp/db';
 import type { PipelineLogLine, PipelineProgress } from '@cdp/pipelines';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
+import { notifyRunChanged } from './run-changes.ts';
 
 /** Log lines longer than this are cut: a runaway print loop must not fill the database. */
 const MAX_LINE = 4000;
@@ -12,14 +13,22 @@ const MAX_LINES = 5000;
 type LogRow = typeof pipelineRunLogs.$inferInsert;
 
 /**
+ * A line waits this long for the lines after it, then they are written together: a small run's
+ * dozen lines go in two or three transactions instead of one per burst, and each write wakes the
+ * `drain` writes at once (a run's end does not wait).
+ */
+const FLUSH_MS = 40;
+
+/**
  * Writes a run's progress and log into the database as the engine reports them, so any API process
  * can stream them (server-sent events poll these rows): log lines in order through one chain,
  * progress at most once per tick. Each tick also renews the run's heartbeat and reads whether a
  * cancel was asked for.
  *
- * Lines reported while a write is in flight go out together in the next one (one transaction, one
- * multi-row INSERT): a small run reports a dozen lines within milliseconds, and a transaction per
- * line was a dozen commits in every run's fixed cost (docs/decisions.md, "The small example's target").
+ * Lines reported within `FLUSH_MS` of each other, or while a write is in flight, go out together (one
+ * transaction, one multi-row INSERT): a small run reports a dozen lines within milliseconds, and a
+ * transaction per line was a dozen commits in every run's fixed cost (docs/decisions.md, "The small
+ * example's target").
  */
 export class RunReporter {
   private chain: Promise<void> = Promise.resolve();
@@ -27,6 +36,8 @@ export class RunReporter {
   private progress: PipelineRunProgress | null = null;
   private progressDirty = false;
   private lines = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private announce = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -35,7 +46,13 @@ export class RunReporter {
     private seq: number,
   ) {}
 
-  log(line: PipelineLogLine): void {
+  /**
+   * `announce`: the write holding this line wakes the run's event streams (run-changes.ts). Other
+   * lines reach them at the streams' next look or with the next announced change: a NOTIFY per
+   * write cost each stream a read per burst of lines, more work than a short run's own.
+   */
+  log(line: PipelineLogLine, options: { announce?: boolean } = {}): void {
+    if (options.announce) this.announce = true;
     this.lines += 1;
     if (this.lines > MAX_LINES && line.level !== 'error') {
       if (this.lines === MAX_LINES + 1) this.append({ level: 'warn', message: `log cut at ${MAX_LINES} lines` });
@@ -55,6 +72,13 @@ export class RunReporter {
       step: line.step ?? null,
       message,
     });
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Queues the pending lines' write behind the earlier ones (one chain: lines stay in order). */
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.chain = this.chain
       .then(() => this.writePending())
       .catch((error: unknown) =>
@@ -66,8 +90,11 @@ export class RunReporter {
   private async writePending(): Promise<void> {
     if (this.pending.length === 0) return;
     const rows = this.pending.splice(0);
+    const announce = this.announce;
+    this.announce = false;
     await this.ctx.database.tenant(this.orgId, async (tx) => {
       await tx.insert(pipelineRunLogs).values(rows);
+      if (announce) await notifyRunChanged(tx, this.runId);
     });
   }
 
@@ -90,18 +117,22 @@ export class RunReporter {
       set.progress = this.progress;
       this.progressDirty = false;
     }
-    const [row] = await this.ctx.database.tenant(this.orgId, (tx) =>
-      tx
+    const [row] = await this.ctx.database.tenant(this.orgId, async (tx) => {
+      const updated = await tx
         .update(pipelineRuns)
         .set(set)
         .where(eq(pipelineRuns.id, this.runId))
-        .returning({ cancelRequestedAt: pipelineRuns.cancelRequestedAt }),
-    );
+        .returning({ cancelRequestedAt: pipelineRuns.cancelRequestedAt });
+      // Only progress shows in the run's event stream (the heartbeat does not).
+      if (set.progress) await notifyRunChanged(tx, this.runId);
+      return updated;
+    });
     return Boolean(row?.cancelRequestedAt);
   }
 
-  /** Waits until every line so far is written. */
+  /** Writes every line so far now (not after the wait) and waits until they are written. */
   drain(): Promise<void> {
+    if (this.timer) this.flush();
     return this.chain;
   }
 

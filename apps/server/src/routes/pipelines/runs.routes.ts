@@ -9,21 +9,26 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { cancelPipelineRun, queuePipelineRun } from '../../commands/pipeline-runs.ts';
 import type { AppContext } from '../../lib/context.ts';
+import { RunChanges } from '../../pipelines/run-changes.ts';
 import { runState, runsOf } from '../../pipelines/run-state.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { pipelineFor, pipelinePermissions, runFor } from '../../policies/pipeline.ts';
 import { presentRun } from '../../presenters/pipeline.ts';
 
-/** How often the event stream looks for news (progress and log lines are rows: any process can stream any run). */
+/**
+ * How often the event stream looks for news when no notification comes (progress and log lines are
+ * rows: any process can stream any run). A change's NOTIFY wakes it at once (pipelines/run-changes.ts).
+ */
 const EVENTS_POLL_MS = 300;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const EVENTS_KEEPALIVE_MS = 15_000;
 /** A stream ends after this long; the client reconnects with `Last-Event-ID`. */
 const EVENTS_MAX_MS = 30 * 60_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const changes = new RunChanges(ctx);
+  app.addHook('onReady', async () => changes.listen());
+  app.addHook('onClose', () => changes.stop());
   app.post(
     '/api/studies/:id/pipelines/:pid/runs',
     {
@@ -127,6 +132,8 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       let lastWrite = Date.now();
       try {
         while (!closed && Date.now() - started < EVENTS_MAX_MS) {
+          // Waiting starts before the read, so a change committed while reading is not missed.
+          const changed = changes.wait(run.run.id, EVENTS_POLL_MS);
           const state = await runState(ctx, actor.orgId, run.run.pipelineId, run.run.id, after);
           for (const line of state.log) {
             send('log', line, line.seq);
@@ -148,7 +155,7 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
             raw.write(': keep-alive\n\n');
             lastWrite = Date.now();
           }
-          await sleep(EVENTS_POLL_MS);
+          await changed;
         }
       } catch (error) {
         request.log.warn({ err: error }, 'pipeline run event stream failed');
