@@ -105,3 +105,23 @@ describe('ZIP members on member threads', () => {
     expect((threads.refused as FormatError).message).toBe((one.refused as FormatError).message);
   }, 120_000);
 });
+
+describe('warming member threads', () => {
+  it('keeps a process that awaits the warm-up alive until the threads have loaded', async () => {
+    // Parked threads are unref'ed: a script whose only work is awaiting the warm-up used to exit
+    // with code 13 (top-level await never settled) before printing (found by the transfer bench).
+    const { execFile } = await import('node:child_process');
+    const script = path.join(dir, 'warm.mts');
+    const entry = new URL('./member-threads.ts', import.meta.url).href;
+    await writeFile(
+      script,
+      `import { warmMemberThreads } from '${entry}';\nawait warmMemberThreads(1);\nconsole.log('warm');\n`,
+    );
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', script], { timeout: 60_000 }, (_error, stdout) =>
+        resolve({ code: child.exitCode, stdout }),
+      );
+    });
+    expect(result).toEqual({ code: 0, stdout: 'warm\n' });
+  }, 90_000);
+});

@@ -161,5 +161,12 @@ export function takeMemberThreads(count: number): MemberThread[] {
 export async function warmMemberThreads(count = os.availableParallelism() - 1): Promise<void> {
   const threads = takeMemberThreads(Math.max(0, count - idle.length));
   for (const thread of threads) thread.park();
-  await Promise.all(threads.map((thread) => thread.ready));
+  // Parked threads do not keep the process alive; a caller that awaits the warm-up (a bench, a
+  // script) must not see its process exit with the promise unsettled (exit code 13).
+  const alive = setInterval(() => undefined, 60_000);
+  try {
+    await Promise.all(threads.map((thread) => thread.ready));
+  } finally {
+    clearInterval(alive);
+  }
 }
