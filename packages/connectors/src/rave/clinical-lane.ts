@@ -10,6 +10,13 @@ import { type PieceEnd, XmlScanner, XmlSyntaxError } from './xml-scanner.ts';
  */
 export const PIECE_SEQ = 2 ** 32;
 
+/**
+ * The byte scanner a lane uses (clinical-bytes.ts). Tests replace it with one that refuses a piece
+ * the text scanner reads without fault, to reach the lane's internal-error path, which no real
+ * input should reach.
+ */
+export const pieceBytes = { scan: scanPieceBytes };
+
 /** What parsing one piece gave, for the caller to join in document order. */
 export type PieceResult =
   | { index: number; ok: true; end: PieceEnd; subjects: string[] }
@@ -86,7 +93,7 @@ export class ClinicalLane {
       this.counter.seq = index * PIECE_SEQ;
       let end: PieceEnd | null = null;
       try {
-        end = scanPieceBytes(bytes, this.handler);
+        end = pieceBytes.scan(bytes, this.handler);
       } catch (error) {
         if (!(error instanceof NotForBytes))
           return { index, ok: false, error: { kind: 'internal', message: String((error as Error)?.message ?? error) } };

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../types.ts';
-import type { LaneResult } from './clinical-lane.ts';
+import { NotForBytes } from './clinical-bytes.ts';
+import { type LaneResult, pieceBytes } from './clinical-lane.ts';
 import { type ClinicalParsing, parseClinicalResponse, setClinicalParsing } from './parse-clinical.ts';
 import { RwsClient } from './rws-client.ts';
 import { parseXmlResponse } from './xml-stream.ts';
@@ -367,5 +368,31 @@ ${subject('k6', '006', record('LB', '1', Array.from({ length: 30 }, (_, i) => it
       // One lane on this thread (no worker start per document): the byte scanner reads the same way there.
       expect(await failure(() => parse(text, { workers: 0, pieceBytes: 1, inlineBytes: 0 }, 64))).toBe(expected);
     }
+  });
+
+  it('fails the request, naming it, when the byte scanner refuses a piece the text scanner reads', async () => {
+    // No real input reaches this: the byte scanner stops only where the text scanner fails. A
+    // scanner that refuses every piece stands for a bug in it: the lane's records cannot be trusted.
+    const text = `${HEAD}${subject('k1', '1', record('AE', '1', item('AE.X', '1')))}\n${subject('k2', '2', record('AE', '1', item('AE.X', '2')))}\n</ClinicalData></ODM>`;
+    const scan = pieceBytes.scan;
+    try {
+      pieceBytes.scan = () => {
+        throw new NotForBytes();
+      };
+      expect(await failure(() => parse(text, { workers: 0, pieceBytes: 1, inlineBytes: 0 }, 64))).toBe(
+        `Rave request ${REQUEST}: parsing the clinical data failed: the byte scanner stopped where the text scanner did not (an internal error; the pull wrote nothing).`,
+      );
+      // A scanner that fails in any other way is an internal error too, not a malformed document.
+      pieceBytes.scan = () => {
+        throw new RangeError('offset out of range');
+      };
+      expect(await failure(() => parse(text, { workers: 0, pieceBytes: 1, inlineBytes: 0 }, 64))).toBe(
+        `Rave request ${REQUEST}: parsing the clinical data failed: offset out of range (an internal error; the pull wrote nothing).`,
+      );
+    } finally {
+      pieceBytes.scan = scan;
+    }
+    // Put back, the same document reads.
+    expect((await parse(text, { workers: 0, pieceBytes: 1, inlineBytes: 0 }, 64)).bytePieces).toBe(2);
   });
 });

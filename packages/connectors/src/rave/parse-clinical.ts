@@ -309,11 +309,22 @@ function markupEnd(buf: Buffer, at: number): number {
 
 /** A piece that failed: turned into the request's error once every piece before it was joined. */
 class PieceFailure extends Error {
-  constructor(readonly detail: { kind: 'utf8'; offset: number } | { kind: 'rws'; description: string }) {
+  constructor(
+    readonly detail:
+      | { kind: 'utf8'; offset: number }
+      | { kind: 'rws'; description: string }
+      | { kind: 'internal'; message: string },
+  ) {
     super(detail.kind);
   }
 
   toConnectorError(request: string): ConnectorError {
+    if (this.detail.kind === 'internal')
+      // A fault of ours, not of the document (see ClinicalLane.parsePiece): nothing was merged yet.
+      return new ConnectorError(
+        `Rave request ${request}: parsing the clinical data failed: ${this.detail.message} (an internal error; the pull wrote nothing).`,
+        { request },
+      );
     if (this.detail.kind === 'rws')
       return new ConnectorError(`Rave request ${request} failed — Rave says: "${this.detail.description}"`, {
         request,
@@ -399,7 +410,7 @@ class PieceJoin {
       }
       if (error.kind === 'utf8') throw new PieceFailure({ kind: 'utf8', offset: this.offsets.get(result.index) ?? 0 });
       if (error.kind === 'rws') throw new PieceFailure({ kind: 'rws', description: error.description });
-      throw new Error(`Parsing Rave clinical data failed: ${error.message}`);
+      throw new PieceFailure({ kind: 'internal', message: error.message });
     }
     const { end } = result;
     if (result.index === this.first) this.started = end.started;
