@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { indexOfLed, MARKUP_BANG, MARKUP_QUESTION } from './byte-search.ts';
 import { BYTES_IN_PIECE, BYTES_IN_SCRATCH, type ClinicalDataHandler } from './clinical-data.ts';
 import { attributeText, checkReferences, type ItemDataAttributes, type PieceEnd, validName } from './xml-scanner.ts';
 
@@ -83,7 +84,7 @@ function valueKind(b: Uint8Array, start: number, end: number): number {
 /** Reads the piece `bytes` into `handler`; null when the piece is left to XmlScanner untouched. */
 export function scanPieceBytes(bytes: Uint8Array, handler: ClinicalDataHandler): PieceEnd | null {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.indexOf('<!') >= 0 || b.indexOf('<?') >= 0 || !isUtf8(b)) return null;
+  if (indexOfLed(b, MARKUP_BANG, 0) >= 0 || indexOfLed(b, MARKUP_QUESTION, 0) >= 0 || !isUtf8(b)) return null;
   handler.bytes = b;
   try {
     return new ByteScan(b, handler).run();

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ConnectorError } from '../types.ts';
+import { indexOfLed, MARKUP_BANG, MARKUP_QUESTION, SUBJECT_TAG } from './byte-search.ts';
 import { ClinicalLane, type LaneResult, type PieceResult } from './clinical-lane.ts';
 import type { LaneRequest } from './clinical-lane-worker.ts';
 import type { RwsClient, RwsResponse } from './rws-client.ts';
@@ -205,7 +206,7 @@ export async function parseClinicalResponse(
   }
 }
 
-const SUBJECT = Buffer.from('<SubjectData');
+const SUBJECT = SUBJECT_TAG.bytes;
 
 /**
  * The bytes read and not yet sent, in one growing buffer, with the last `<SubjectData` start tag
@@ -236,9 +237,9 @@ class Pending {
   /** The last `<SubjectData` start tag after the first byte, or -1. */
   lastCandidate(): number {
     const buf = this.view();
-    let at = buf.indexOf(SUBJECT, Math.max(1, this.searched - SUBJECT.length + 1));
+    let at = indexOfLed(buf, SUBJECT_TAG, Math.max(1, this.searched - SUBJECT.length + 1));
     this.searched = this.length;
-    for (; at >= 0; at = buf.indexOf(SUBJECT, at + 1)) {
+    for (; at >= 0; at = indexOfLed(buf, SUBJECT_TAG, at + 1)) {
       const next = buf[at + SUBJECT.length];
       if (next === undefined) {
         this.searched = at; // the name may go on in the next chunk: look again then
@@ -269,8 +270,8 @@ class Pending {
 function cutPoint(buf: Buffer, candidate: number): number {
   let cut = candidate;
   for (let from = 0; cut > 0; ) {
-    const bang = buf.indexOf('<!', from);
-    const question = buf.indexOf('<?', from);
+    const bang = indexOfLed(buf, MARKUP_BANG, from);
+    const question = indexOfLed(buf, MARKUP_QUESTION, from);
     const markup = bang < 0 ? question : question < 0 ? bang : Math.min(bang, question);
     if (markup < 0 || markup >= cut) return cut;
     const end = markupEnd(buf, markup);
