@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullHarness, readRows, simConfig } from '../testing/pull-harness.ts';
 import {
   type ClinicalParsing,
+  mergeSettings,
   type RaveSimulator,
   SIM_REAL_STUDY,
   setClinicalParsing,
@@ -366,6 +367,48 @@ ${subject(s1, '102-0002', record('FORM02', '<ItemData ItemOID="FORM02.IT06" Valu
       ]);
     } finally {
       await harness.dispose();
+    }
+  });
+});
+
+// The merge does not depend on how the clinical data were parsed: once, with its own simulator.
+describe('Rave incremental merge', () => {
+  beforeAll(async () => {
+    sim = await startRaveSimulator({ subjects: 6, forms: 4, visits: 2, itemsPerForm: 6 });
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it("an incremental merge that copies unchanged subjects' records gives what joining every record gives", async () => {
+    const [fast, plain] = [await PullHarness.create(), await PullHarness.create()];
+    try {
+      const config = simConfig(sim);
+      await fast.pull(config, SECRET);
+      await plain.pull(config, SECRET);
+      sim.mutate({
+        set: [
+          { cell: { subject: 0, visit: 1, form: 0, repeat: 1, item: 2 }, value: '2026-01-31' },
+          { cell: { subject: 3, visit: 0, form: 3, repeat: 0, item: 5 }, value: null },
+        ],
+        removeRecord: [{ subject: 2, visit: 1, form: 1, repeat: 0 }],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
+      const copied = await fast.pull(config, SECRET);
+      mergeSettings.passUnchanged = false;
+      const joined = await plain.pull(config, SECRET).finally(() => {
+        mergeSettings.passUnchanged = true;
+      });
+      for (let f = 0; f < 4; f++) {
+        const file = (upload: typeof copied.upload) =>
+          upload?.datasets.find((d) => d.name === sim.formOid(f))?.file ?? '';
+        const rows = await readRows(file(copied.upload));
+        expect(rows).toEqual(await readRows(file(joined.upload)));
+        expect(normalise(rows)).toEqual(expected(f));
+      }
+    } finally {
+      await fast.dispose();
+      await plain.dispose();
     }
   });
 });
