@@ -20,7 +20,8 @@ import { benchWebhooks } from './webhooks.ts';
  * `cdp start`, prints the figures and writes them to bench/results/<name>.json.
  *   startup      first start (fresh DATA_DIR: initdb, migrations, seed) and restart, to ready
  *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
- *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change)
+ *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change;
+ *                BENCH_CONVERT_1GB=1 adds the 1 GB XPT, =only measures it alone)
  *   transfer     multi-domain ZIPs (the CDISC pilot SDTM, the 3,000-subject demo study as XPT) uploaded
  *                over HTTP until committed, beside pandas reading every member from the same ZIP
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
