@@ -89,7 +89,10 @@ async function main() {
   if (names.includes('rave')) results.rave = await benchRave();
   if (names.includes('cluster')) results.cluster = await benchCluster();
   if (names.includes('dashboard') || names.includes('export') || names.includes('review')) await ensureWebBuild();
-  const server = names.some((n) => NEEDS_SERVER.includes(n))
+  // BENCH_CONVERT_1GB=only measures the 1 GB XPT alone: no server, no transfers.
+  const transfers =
+    names.includes('transfer') || (names.includes('convert') && process.env.BENCH_CONVERT_1GB !== 'only');
+  const server = names.some((n) => NEEDS_SERVER.includes(n) && (n !== 'convert' || transfers))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
     : null;
   try {
@@ -103,8 +106,7 @@ async function main() {
     }
     if (server && names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
     // The multi-domain transfers belong to the conversion benchmark too (issue 17).
-    if (server && (names.includes('transfer') || names.includes('convert')))
-      results.transfer = await benchTransfers(server);
+    if (server && transfers) results.transfer = await benchTransfers(server);
     if (server && names.includes('api-during-upload'))
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
