@@ -20,7 +20,8 @@ import { benchWebhooks } from './webhooks.ts';
  * `cdp start`, prints the figures and writes them to bench/results/<name>.json.
  *   startup      first start (fresh DATA_DIR: initdb, migrations, seed) and restart, to ready
  *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
- *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change)
+ *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change;
+ *                BENCH_CONVERT_1GB=1 adds the 1 GB XPT, =only measures it alone)
  *   transfer     multi-domain ZIPs (the CDISC pilot SDTM, the 3,000-subject demo study as XPT) uploaded
  *                over HTTP until committed, beside pandas reading every member from the same ZIP
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
@@ -88,7 +89,10 @@ async function main() {
   if (names.includes('rave')) results.rave = await benchRave();
   if (names.includes('cluster')) results.cluster = await benchCluster();
   if (names.includes('dashboard') || names.includes('export') || names.includes('review')) await ensureWebBuild();
-  const server = names.some((n) => NEEDS_SERVER.includes(n))
+  // BENCH_CONVERT_1GB=only measures the 1 GB XPT alone: no server, no transfers.
+  const transfers =
+    names.includes('transfer') || (names.includes('convert') && process.env.BENCH_CONVERT_1GB !== 'only');
+  const server = names.some((n) => NEEDS_SERVER.includes(n) && (n !== 'convert' || transfers))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
     : null;
   try {
@@ -102,8 +106,7 @@ async function main() {
     }
     if (server && names.includes('api-studies')) results['api-studies'] = await benchApiStudies(server);
     // The multi-domain transfers belong to the conversion benchmark too (issue 17).
-    if (server && (names.includes('transfer') || names.includes('convert')))
-      results.transfer = await benchTransfers(server);
+    if (server && transfers) results.transfer = await benchTransfers(server);
     if (server && names.includes('api-during-upload'))
       results['api-during-upload'] = await benchApiDuringUpload(server);
     if (server && names.includes('dashboard')) results.dashboard = await benchDashboard(server);
