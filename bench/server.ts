@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type CdpProcess, freePort, runBuiltCdp, runCdp, waitUntilReady } from '../scripts/cdp-process.ts';
+import { type CdpProcess, freePort, runBuiltCdp, runCdp, runCdpFrom, waitUntilReady } from '../scripts/cdp-process.ts';
 
 export { ROOT } from '../scripts/cdp-process.ts';
 export const DEMO_PASSWORD = 'Bench-Demo-Password-2026';
@@ -23,11 +23,12 @@ export interface BenchServer {
 /**
  * `cdp start` exactly as a user runs it, in a fresh DATA_DIR under the system temp folder; `built`:
  * the production build (`npm run build:server` first), plain node as an operator runs it; `main`:
- * another build's entry (a baseline checkout's `apps/server/dist/main.js`).
+ * another build's entry (a baseline checkout's `apps/server/dist/main.js`); `root`: another
+ * checkout's sources (a baseline tree with its node_modules), run through tsx as the default is.
  */
 export async function startServer(
   extraEnv: Record<string, string> = {},
-  options: { built?: boolean; main?: string } = {},
+  options: { built?: boolean; main?: string; root?: string } = {},
 ): Promise<BenchServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cdp-bench-'));
   await chmod(root, 0o755);
@@ -52,7 +53,9 @@ export async function startServer(
   const launch = () => {
     cdp = options.built
       ? runBuiltCdp('start', env, [], { nodeArgs, ...(options.main ? { main: options.main } : {}) })
-      : runCdp('start', env, nodeArgs);
+      : options.root
+        ? runCdpFrom(options.root, 'start', env, nodeArgs)
+        : runCdp('start', env, nodeArgs);
     return waitUntilReady(url, cdp, 180_000);
   };
 

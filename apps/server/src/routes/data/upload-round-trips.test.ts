@@ -9,7 +9,8 @@ import { verifyAuditChain } from '../../audit/verify-chain.ts';
  * the PHI sealing needs, instead of one transaction each for the read back, the version's data,
  * the PHI classification and the sealed files. The version's own transaction writes every audit
  * and webhook event of the upload in one statement, after one read that locks the study and the
- * audit chain's head.
+ * audit chain's head. The answer's active version is the one the version's transaction saw under its
+ * lock (no transaction of its own), and the answer says where the time went (Server-Timing).
  */
 let t: TestApp;
 let manager: Session;
@@ -63,7 +64,7 @@ async function transactionsDuring(run: () => Promise<void>): Promise<string[][]>
 }
 
 describe('an upload', () => {
-  it('takes four tenant transactions; the version is written in six round trips, its events in one', async () => {
+  it('takes three tenant transactions; the version is written in six round trips, its events in one', async () => {
     const database = t.ctx.database;
     const original = database.tenant;
     let count = 0;
@@ -81,11 +82,18 @@ describe('an upload', () => {
         });
         expect(res.statusCode, res.body).toBe(201);
         expect(res.json().data.datasets).toEqual([expect.objectContaining({ name: 'dm', rows: 2 })]);
+        // The study's first version is active, and the answer says so.
+        expect(res.json().data.active).toBe(true);
+        const phases = String(res.headers['server-timing'])
+          .split(', ')
+          .map((p) => p.split(';')[0]);
+        expect(phases).toEqual(['study', 'receive', 'convert', 'files', 'commit', 'read', 'seal', 'present']);
       });
     } finally {
       database.tenant = original;
     }
-    expect(count).toBe(4);
+    // The study, the version's write, the read back.
+    expect(count).toBe(3);
 
     // The study's first version: created and activated, two audit and two webhook events.
     const version = transactions.find((statements) => statements.some((s) => /insert into "data_versions"/.test(s)));
@@ -110,5 +118,27 @@ describe('an upload', () => {
     expect(hooks.rows.map((r) => r.type)).toEqual(['data_version.activated', 'data_version.created']);
     const chain = await database.tenant(orgId, (tx) => verifyAuditChain(tx, orgId));
     expect(chain.ok, JSON.stringify(chain)).toBe(true);
+  });
+
+  it('answers a later version as not active, the first staying active', async () => {
+    const tenant = await t.tenant();
+    const session = await tenant.as('study_manager');
+    const upload = async () => {
+      const res = await t.request(session, {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/uploads`,
+        ...multipartFile('dm.csv', 'USUBJID,AGE\nS-1,40\n'),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().data as { id: string; active: boolean };
+    };
+    const first = await upload();
+    const second = await upload();
+    expect([first.active, second.active]).toEqual([true, false]);
+    const stored = await t.admin.query<{ active: string }>(
+      'select active_data_version_id as active from studies where id = $1',
+      [tenant.study.id],
+    );
+    expect(stored.rows[0]?.active).toBe(first.id);
   });
 });
