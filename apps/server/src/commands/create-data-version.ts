@@ -81,7 +81,7 @@ export interface CreatedVersion extends VersionWithDatasets {
 
 /**
  * The steps every version takes, whatever produced its datasets (an upload, the demo generator).
- * `timer` is told when each step ends (conversion, files, commit, read back, sealing).
+ * `timer` is told when each step ends (conversion, files, commit with the read back, sealing).
  */
 export async function recordDataVersion(
   ctx: AppContext,
@@ -114,9 +114,7 @@ export async function recordDataVersion(
     // Renaming onto the reserved (empty) folder is atomic: readers see all of the version or none.
     await rename(work, dir);
     timer?.mark('files');
-    // The study's active version once this one is committed: under the lock it is exact, so the
-    // answer needs no read of its own (issue 17).
-    const activeVersionId = await ctx.database.tenant(study.orgId, async (tx) => {
+    const committed = await ctx.database.tenant(study.orgId, async (tx) => {
       // One read locks the study, the audit chain's head and gives the webhook endpoints; one write
       // records every audit and webhook event of the upload (issue 17: a round trip per event
       // cost a small upload more than some of its members' conversion).
@@ -253,19 +251,20 @@ export async function recordDataVersion(
       for (const event of events) {
         await recordDeliveries(tx, study.orgId, event.id, targetsFor(locked.targets, event.type));
       }
-      return first ? id : locked.active;
+      // Read back before the commit, in this transaction (issue 17: a transaction of its own cost
+      // a small upload its BEGIN, tenant and COMMIT trips again): the answer (the version as
+      // stored), what sealing needs (the study's PHI classification and sealed files, which the
+      // study's lock keeps as they are), and the study's active version, exact under that lock.
+      return {
+        created: await findVersion(tx, study.orgId, study.id, id),
+        inputs: await readPhiInputs(tx, study.orgId, study.id),
+        activeVersionId: first ? id : locked.active,
+      };
     });
     finalDir = null;
     timer?.mark('commit');
-    // One read after the commit gives both the answer (the version as stored) and what sealing
-    // needs (the study's PHI classification and sealed files): reading them in separate
-    // transactions cost a small upload more than some of its members' conversion.
-    const { created, inputs } = await ctx.database.tenant(study.orgId, async (tx) => ({
-      created: await findVersion(tx, study.orgId, study.id, id),
-      inputs: await readPhiInputs(tx, study.orgId, study.id),
-    }));
+    const { created, inputs, activeVersionId } = committed;
     if (!created) throw new Error('created data version not found');
-    timer?.mark('read');
     // Columns the study classifies as PHI are sealed before anyone is told the version exists.
     await sealNewVersion(ctx, study.orgId, study.id, id, { version: created, inputs });
     timer?.mark('seal');
