@@ -93,3 +93,19 @@ export async function api<T>(url: string, token: string | null, method: string, 
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
+
+/** The demo study manager's token and the demo study CDP-301, which the upload benchmarks load into. */
+export async function demoManagerStudy(server: BenchServer): Promise<{ token: string; studyId: string }> {
+  const manager = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
+    email: 'manager@demo.cdp.local',
+    password: DEMO_PASSWORD,
+  });
+  const studies = await api<{ data: { id: string; code: string }[] }>(
+    `${server.url}/api/studies`,
+    manager.accessToken,
+    'GET',
+  );
+  const study = studies.data.find((s) => s.code === 'CDP-301');
+  if (!study) throw new Error('demo study CDP-301 not found');
+  return { token: manager.accessToken, studyId: study.id };
+}

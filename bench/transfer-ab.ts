@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { api, type BenchServer, DEMO_PASSWORD, startServer } from './server.ts';
+import { type BenchServer, demoManagerStudy, startServer } from './server.ts';
 import { pandasZip, pilotZip, upload } from './transfer.ts';
 
 /**
@@ -27,18 +27,7 @@ interface Side {
 }
 
 async function side(name: string, server: BenchServer): Promise<Side> {
-  const login = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
-    email: 'manager@demo.cdp.local',
-    password: DEMO_PASSWORD,
-  });
-  const studies = await api<{ data: { id: string; code: string }[] }>(
-    `${server.url}/api/studies`,
-    login.accessToken,
-    'GET',
-  );
-  const study = studies.data.find((s) => s.code === 'CDP-301');
-  if (!study) throw new Error('demo study CDP-301 not found');
-  return { name, server, token: login.accessToken, studyId: study.id, runs: [] };
+  return { name, server, ...(await demoManagerStudy(server)), runs: [] };
 }
 
 const median = (values: number[]) => {

@@ -8,7 +8,7 @@ import { writeXpt } from '@cdp/formats';
 import { sharedData } from '@cdp/formats/testing';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { treeCpuSeconds } from './process-cpu.ts';
-import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
+import { type BenchServer, demoManagerStudy, ROOT } from './server.ts';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -178,23 +178,13 @@ export async function benchTransfers(server: BenchServer) {
   const transfers = [await pilotZip(work), await demoZip(work, Number(process.env.BENCH_DEMO_SUBJECTS ?? 3000))].filter(
     (t): t is Transfer => t !== null,
   );
-  const manager = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
-    email: 'manager@demo.cdp.local',
-    password: DEMO_PASSWORD,
-  });
-  const studies = await api<{ data: { id: string; code: string }[] }>(
-    `${server.url}/api/studies`,
-    manager.accessToken,
-    'GET',
-  );
-  const study = studies.data.find((s) => s.code === 'CDP-301');
-  if (!study) throw new Error('demo study CDP-301 not found');
+  const { token, studyId } = await demoManagerStudy(server);
   const results = [];
   for (const transfer of transfers) {
     // Twice: the first upload may start a conversion worker (kept for the next one), the second
     // is what a server that has converted before answers.
-    const first = await upload(server, manager.accessToken, study.id, transfer.zip);
-    const http = await upload(server, manager.accessToken, study.id, transfer.zip);
+    const first = await upload(server, token, studyId, transfer.zip);
+    const http = await upload(server, token, studyId, transfer.zip);
     const alone = await convertAlone(transfer.zip, work);
     const pandas = await pandasZip(transfer.zip);
     const members = await membersInPlace(transfer.zip, work);
