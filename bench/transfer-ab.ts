@@ -40,10 +40,14 @@ const work = path.join(os.tmpdir(), 'cdp-bench-transfer');
 await mkdir(work, { recursive: true });
 const pilot = await pilotZip(work);
 if (!pilot) throw new Error('the CDISC pilot SDTM is not in ../shared/data');
-const sides = [await side('this', await startServer()), await side('base', await startServer({}, { root: baseRoot }))];
+const servers: BenchServer[] = [];
 const pandas: number[] = [];
 const loads: number[] = [];
 try {
+  // Each kept as soon as it is up, so a baseline that fails to start does not leave this one running.
+  servers.push(await startServer());
+  servers.push(await startServer({}, { root: baseRoot }));
+  const sides = [await side('this', servers[0] as BenchServer), await side('base', servers[1] as BenchServer)];
   for (const s of sides) {
     for (let i = 0; i < WARM_UPLOADS; i++) await upload(s.server, s.token, s.studyId, pilot.zip);
   }
@@ -93,5 +97,5 @@ try {
     ),
   );
 } finally {
-  for (const s of sides) await s.server.cleanup();
+  for (const server of servers) await server.cleanup();
 }
