@@ -2,7 +2,7 @@ import { openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { loadStudies, prepareBenchUsers } from './api-studies.ts';
 import { generatedFiles } from './convert.ts';
-import { api, type BenchServer, DEMO_PASSWORD } from './server.ts';
+import { type BenchServer, demoManagerStudy } from './server.ts';
 
 /**
  * The API under load while a large upload converts: 40 users listing studies during the whole
@@ -12,24 +12,14 @@ import { api, type BenchServer, DEMO_PASSWORD } from './server.ts';
 export async function benchApiDuringUpload(server: BenchServer) {
   const tokens = await prepareBenchUsers(server);
   const { xpt } = await generatedFiles(1_000_000);
-  const manager = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
-    email: 'manager@demo.cdp.local',
-    password: DEMO_PASSWORD,
-  });
-  const studies = await api<{ data: { id: string; code: string }[] }>(
-    `${server.url}/api/studies`,
-    manager.accessToken,
-    'GET',
-  );
-  const study = studies.data.find((s) => s.code === 'CDP-301');
-  if (!study) throw new Error('demo study CDP-301 not found');
+  const manager = await demoManagerStudy(server);
 
   const body = new FormData();
   body.append('file', await openAsBlob(xpt), path.basename(xpt));
   const started = performance.now();
-  const upload = fetch(`${server.url}/api/studies/${study.id}/uploads`, {
+  const upload = fetch(`${server.url}/api/studies/${manager.studyId}/uploads`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${manager.accessToken}` },
+    headers: { authorization: `Bearer ${manager.token}` },
     body,
   }).then(async (res) => {
     if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${(await res.text()).slice(0, 300)}`);

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type CdpProcess, freePort, runBuiltCdp, runCdp, waitUntilReady } from '../scripts/cdp-process.ts';
+import { type CdpProcess, freePort, runBuiltCdp, runCdp, runCdpFrom, waitUntilReady } from '../scripts/cdp-process.ts';
 
 export { ROOT } from '../scripts/cdp-process.ts';
 export const DEMO_PASSWORD = 'Bench-Demo-Password-2026';
@@ -23,11 +23,12 @@ export interface BenchServer {
 /**
  * `cdp start` exactly as a user runs it, in a fresh DATA_DIR under the system temp folder; `built`:
  * the production build (`npm run build:server` first), plain node as an operator runs it; `main`:
- * another build's entry (a baseline checkout's `apps/server/dist/main.js`).
+ * another build's entry (a baseline checkout's `apps/server/dist/main.js`); `root`: another
+ * checkout's sources (a baseline tree with its node_modules), run through tsx as the default is.
  */
 export async function startServer(
   extraEnv: Record<string, string> = {},
-  options: { built?: boolean; main?: string } = {},
+  options: { built?: boolean; main?: string; root?: string } = {},
 ): Promise<BenchServer> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cdp-bench-'));
   await chmod(root, 0o755);
@@ -52,8 +53,11 @@ export async function startServer(
   const launch = () => {
     cdp = options.built
       ? runBuiltCdp('start', env, [], { nodeArgs, ...(options.main ? { main: options.main } : {}) })
-      : runCdp('start', env, nodeArgs);
-    return waitUntilReady(url, cdp, 180_000);
+      : options.root
+        ? runCdpFrom(options.root, 'start', env, nodeArgs)
+        : runCdp('start', env, nodeArgs);
+    // BENCH_READY_SECONDS: a first start (initdb, migrations, seed) on a machine at many times its cores takes longer.
+    return waitUntilReady(url, cdp, Number(process.env.BENCH_READY_SECONDS ?? 180) * 1000);
   };
 
   const readyMs = await launch();
@@ -89,4 +93,20 @@ export async function api<T>(url: string, token: string | null, method: string, 
   const json = (await res.json()) as T;
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/** The demo study manager's token and the demo study CDP-301, which the upload benchmarks load into. */
+export async function demoManagerStudy(server: BenchServer): Promise<{ token: string; studyId: string }> {
+  const manager = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
+    email: 'manager@demo.cdp.local',
+    password: DEMO_PASSWORD,
+  });
+  const studies = await api<{ data: { id: string; code: string }[] }>(
+    `${server.url}/api/studies`,
+    manager.accessToken,
+    'GET',
+  );
+  const study = studies.data.find((s) => s.code === 'CDP-301');
+  if (!study) throw new Error('demo study CDP-301 not found');
+  return { token: manager.accessToken, studyId: study.id };
 }

@@ -8,7 +8,7 @@ import { writeXpt } from '@cdp/formats';
 import { sharedData } from '@cdp/formats/testing';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { treeCpuSeconds } from './process-cpu.ts';
-import { api, type BenchServer, DEMO_PASSWORD, ROOT } from './server.ts';
+import { type BenchServer, demoManagerStudy, ROOT } from './server.ts';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -35,7 +35,7 @@ interface Transfer {
 }
 
 /** The CDISC pilot SDTM, every file of the folder (define.xml too, as a sponsor sends it), zipped. */
-async function pilotZip(work: string): Promise<Transfer | null> {
+export async function pilotZip(work: string): Promise<Transfer | null> {
   const folder = sharedData('cdiscpilot01', 'sdtm-original');
   if (!existsSync(folder)) return null;
   const zip = path.join(work, 'cdiscpilot01-sdtm.zip');
@@ -101,7 +101,7 @@ async function membersInPlace(zip: string, work: string) {
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
 }
 
-async function pandasZip(zip: string) {
+export async function pandasZip(zip: string) {
   try {
     const { stdout } = await run(PYTHON, ['-c', PANDAS_ZIP, zip], { maxBuffer: 1 << 20 });
     return JSON.parse(stdout.trim()) as { rows: number; members: number; seconds: number; maxRssMb: number };
@@ -135,7 +135,7 @@ function threadCpuMs(pid: number | undefined): Map<string, number> {
  * (201), with the CPU the server (and its PostgreSQL) used for it and its busiest thread's share:
  * the part no second core can take over, which on a loaded machine says more than the wall time.
  */
-async function upload(server: BenchServer, token: string, studyId: string, zip: string) {
+export async function upload(server: BenchServer, token: string, studyId: string, zip: string) {
   const body = new FormData();
   body.append('file', await openAsBlob(zip), path.basename(zip));
   const cpuBefore = treeCpuSeconds(server.pid());
@@ -150,15 +150,21 @@ async function upload(server: BenchServer, token: string, studyId: string, zip: 
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = treeCpuSeconds(server.pid());
   let busiestThreadMs = 0;
+  // Each thread's CPU for this upload, named by its id's distance from the process id (the main
+  // thread is +0; V8's platform threads, started first, come right after it).
+  const threads: Record<string, number> = {};
   for (const [tid, ms] of threadCpuMs(server.pid())) {
-    busiestThreadMs = Math.max(busiestThreadMs, ms - (threadsBefore.get(tid) ?? 0));
+    const used = ms - (threadsBefore.get(tid) ?? 0);
+    busiestThreadMs = Math.max(busiestThreadMs, used);
+    if (used > 0) threads[`+${Number(tid) - (server.pid() ?? 0)}`] = used;
   }
   const serverCpuMs = cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) * 1000);
   if (res.status !== 201)
     throw new Error(`upload of ${path.basename(zip)} answered ${res.status}: ${text.slice(0, 300)}`);
   const created = JSON.parse(text) as { data: { datasets: { rows: number }[] } };
   const rows = created.data.datasets.reduce((sum, d) => sum + d.rows, 0);
-  return { seconds, rows, datasets: created.data.datasets.length, serverCpuMs, busiestThreadMs };
+  const serverTiming = res.headers.get('server-timing');
+  return { seconds, rows, datasets: created.data.datasets.length, serverCpuMs, busiestThreadMs, threads, serverTiming };
 }
 
 /**
@@ -172,23 +178,13 @@ export async function benchTransfers(server: BenchServer) {
   const transfers = [await pilotZip(work), await demoZip(work, Number(process.env.BENCH_DEMO_SUBJECTS ?? 3000))].filter(
     (t): t is Transfer => t !== null,
   );
-  const manager = await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
-    email: 'manager@demo.cdp.local',
-    password: DEMO_PASSWORD,
-  });
-  const studies = await api<{ data: { id: string; code: string }[] }>(
-    `${server.url}/api/studies`,
-    manager.accessToken,
-    'GET',
-  );
-  const study = studies.data.find((s) => s.code === 'CDP-301');
-  if (!study) throw new Error('demo study CDP-301 not found');
+  const { token, studyId } = await demoManagerStudy(server);
   const results = [];
   for (const transfer of transfers) {
     // Twice: the first upload may start a conversion worker (kept for the next one), the second
     // is what a server that has converted before answers.
-    const first = await upload(server, manager.accessToken, study.id, transfer.zip);
-    const http = await upload(server, manager.accessToken, study.id, transfer.zip);
+    const first = await upload(server, token, studyId, transfer.zip);
+    const http = await upload(server, token, studyId, transfer.zip);
     const alone = await convertAlone(transfer.zip, work);
     const pandas = await pandasZip(transfer.zip);
     const members = await membersInPlace(transfer.zip, work);

@@ -46,6 +46,19 @@ export function runCdp(
 }
 
 /**
+ * `cdp <mode>` from the sources of another checkout (a benchmark's baseline, e.g. main's tree
+ * unpacked with its node_modules), run from that checkout's root.
+ */
+export function runCdpFrom(
+  root: string,
+  mode: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): CdpProcess {
+  return spawnCdp([...nodeArgs, '--import', 'tsx', path.join(root, 'apps/server/src/main.ts'), mode], env, root);
+}
+
+/**
  * Runs the production build, `node apps/server/dist/main.js <mode> [args]`, as an operator would.
  * `main` names another build's entry (a benchmark's baseline); `nodeArgs` go before it.
  */
@@ -58,9 +71,9 @@ export function runBuiltCdp(
   return spawnCdp([...(options.nodeArgs ?? []), options.main ?? BUILT_MAIN, mode, ...args], env);
 }
 
-function spawnCdp(args: string[], env: Record<string, string>): CdpProcess {
+function spawnCdp(args: string[], env: Record<string, string>, cwd = ROOT): CdpProcess {
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     // DuckDB runs each query on a libuv thread: the default 4 would queue a dashboard's queries.
     env: { UV_THREADPOOL_SIZE: '16', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,6 +11,7 @@ import { type Author, userIdOf } from '../auth/author.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import type { PhaseTimer } from '../lib/phase-timer.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
@@ -53,8 +54,8 @@ export type DatasetProducer = (work: string) => Promise<ConvertedUpload>;
 export async function createDataVersion(
   ctx: AppContext,
   author: Author,
-  input: { studyId: string; upload: UploadedFile },
-): Promise<VersionWithDatasets> {
+  input: { studyId: string; upload: UploadedFile; timer?: PhaseTimer },
+): Promise<CreatedVersion> {
   const { upload } = input;
   const started = Date.now();
   try {
@@ -62,6 +63,7 @@ export async function createDataVersion(
       studyId: input.studyId,
       source: upload,
       produce: (work) => convertOrExplain(ctx, upload, work),
+      timer: input.timer,
     });
     ctx.log.info({ studyId: input.studyId }, uploadNote(upload.fileName, author.label, created, Date.now() - started));
     return created;
@@ -72,13 +74,21 @@ export async function createDataVersion(
   }
 }
 
-/** The steps every version takes, whatever produced its datasets (an upload, the demo generator). */
+/** The new version as stored, and the study's active version as of its commit. */
+export interface CreatedVersion extends VersionWithDatasets {
+  activeVersionId: string | null;
+}
+
+/**
+ * The steps every version takes, whatever produced its datasets (an upload, the demo generator).
+ * `timer` is told when each step ends (conversion, files, commit with the read back, sealing).
+ */
 export async function recordDataVersion(
   ctx: AppContext,
   author: Author,
-  input: { studyId: string; source: VersionSource; produce: DatasetProducer },
-): Promise<VersionWithDatasets> {
-  const { source: upload, produce } = input;
+  input: { studyId: string; source: VersionSource; produce: DatasetProducer; timer?: PhaseTimer },
+): Promise<CreatedVersion> {
+  const { source: upload, produce, timer } = input;
   // The tenant is the author's: a study id of another organization finds no study below.
   const study = { id: input.studyId, orgId: author.orgId };
   const id = randomUUID();
@@ -89,6 +99,7 @@ export async function recordDataVersion(
   let pendingNote: string | null = null;
   try {
     const converted = await produce(work);
+    timer?.mark('convert');
     const createdAt = new Date();
     const { dir, label } = await reserveVersionFolder(path.join(base, 'source_data'), createdAt);
     finalDir = dir;
@@ -102,7 +113,8 @@ export async function recordDataVersion(
     );
     // Renaming onto the reserved (empty) folder is atomic: readers see all of the version or none.
     await rename(work, dir);
-    await ctx.database.tenant(study.orgId, async (tx) => {
+    timer?.mark('files');
+    const committed = await ctx.database.tenant(study.orgId, async (tx) => {
       // One read locks the study, the audit chain's head and gives the webhook endpoints; one write
       // records every audit and webhook event of the upload (issue 17: a round trip per event
       // cost a small upload more than some of its members' conversion).
@@ -239,26 +251,34 @@ export async function recordDataVersion(
       for (const event of events) {
         await recordDeliveries(tx, study.orgId, event.id, targetsFor(locked.targets, event.type));
       }
+      // Read back before the commit, in this transaction (issue 17: a transaction of its own cost
+      // a small upload its BEGIN, tenant and COMMIT trips again): the answer (the version as
+      // stored), what sealing needs (the study's PHI classification and sealed files, which the
+      // study's lock keeps as they are), and the study's active version, exact under that lock.
+      return {
+        created: await findVersion(tx, study.orgId, study.id, id),
+        inputs: await readPhiInputs(tx, study.orgId, study.id),
+        activeVersionId: first ? id : locked.active,
+      };
     });
     finalDir = null;
-    // One read after the commit gives both the answer (the version as stored) and what sealing
-    // needs (the study's PHI classification and sealed files): reading them in separate
-    // transactions cost a small upload more than some of its members' conversion.
-    const { created, inputs } = await ctx.database.tenant(study.orgId, async (tx) => ({
-      created: await findVersion(tx, study.orgId, study.id, id),
-      inputs: await readPhiInputs(tx, study.orgId, study.id),
-    }));
+    timer?.mark('commit');
+    const { created, inputs, activeVersionId } = committed;
     if (!created) throw new Error('created data version not found');
     // Columns the study classifies as PHI are sealed before anyone is told the version exists.
     await sealNewVersion(ctx, study.orgId, study.id, id, { version: created, inputs });
-    return created;
+    timer?.mark('seal');
+    return { ...created, activeVersionId };
   } catch (error) {
     if (finalDir) await rm(finalDir, { recursive: true, force: true });
     throw error;
   } finally {
-    await rm(work, { recursive: true, force: true });
-    await rm(`${work}.spill`, { recursive: true, force: true });
-    if (pendingNote) await rm(pendingNote, { force: true });
+    // Side by side: each is a trip through libuv's pool, and on a busy machine every trip waits.
+    await Promise.all([
+      rm(work, { recursive: true, force: true }),
+      rm(`${work}.spill`, { recursive: true, force: true }),
+      pendingNote ? rm(pendingNote, { force: true }) : undefined,
+    ]);
   }
 }
 

@@ -5,11 +5,13 @@ import { verifyAuditChain } from '../../audit/verify-chain.ts';
 
 /**
  * The fixed cost of an upload outside its conversion (issue 17): a small upload is mostly
- * PostgreSQL round trips. After its commit it reads its version back once, together with what
- * the PHI sealing needs, instead of one transaction each for the read back, the version's data,
- * the PHI classification and the sealed files. The version's own transaction writes every audit
- * and webhook event of the upload in one statement, after one read that locks the study and the
- * audit chain's head.
+ * PostgreSQL round trips. The version's own transaction writes every audit and webhook event of
+ * the upload in one statement, after one read that locks the study and the audit chain's head,
+ * and before its commit reads the version back with what the PHI sealing needs (once a
+ * transaction of its own, before that one each for the read back, the version's data, the PHI
+ * classification and the sealed files). The answer's active version is the one that transaction
+ * saw under its lock (once a transaction of its own too), and the answer says where the time went
+ * (Server-Timing).
  */
 let t: TestApp;
 let manager: Session;
@@ -49,6 +51,8 @@ async function transactionsDuring(run: () => Promise<void>): Promise<string[][]>
         transactions.push(current);
       }
       current?.push(text);
+      // What the client runs after the commit (the pool's own reads) is no part of the transaction.
+      if (/^\s*(commit|rollback)\b/i.test(text)) current = undefined;
       return (query as (...a: unknown[]) => unknown).apply(client, args);
     }) as pg.PoolClient['query'];
     return client;
@@ -63,7 +67,7 @@ async function transactionsDuring(run: () => Promise<void>): Promise<string[][]>
 }
 
 describe('an upload', () => {
-  it('takes four tenant transactions; the version is written in six round trips, its events in one', async () => {
+  it('takes two tenant transactions; the version is written and read back in ten round trips, its events in one', async () => {
     const database = t.ctx.database;
     const original = database.tenant;
     let count = 0;
@@ -81,19 +85,27 @@ describe('an upload', () => {
         });
         expect(res.statusCode, res.body).toBe(201);
         expect(res.json().data.datasets).toEqual([expect.objectContaining({ name: 'dm', rows: 2 })]);
+        // The study's first version is active, and the answer says so.
+        expect(res.json().data.active).toBe(true);
+        const phases = String(res.headers['server-timing'])
+          .split(', ')
+          .map((p) => p.split(';')[0]);
+        expect(phases).toEqual(['study', 'receive', 'convert', 'files', 'commit', 'seal', 'present']);
       });
     } finally {
       database.tenant = original;
     }
-    expect(count).toBe(4);
+    // The study, then the version's write with its read back.
+    expect(count).toBe(2);
 
     // The study's first version: created and activated, two audit and two webhook events.
     const version = transactions.find((statements) => statements.some((s) => /insert into "data_versions"/.test(s)));
     expect(version, JSON.stringify(transactions, null, 1)).toBeDefined();
     const statements = version ?? [];
     // BEGIN with the tenant, the lock (study, audit head, webhook endpoints), the version, its
-    // datasets, the events with the activation, COMMIT.
-    expect(statements, statements.join('\n---\n')).toHaveLength(6);
+    // datasets, the events with the activation, the read back (the version with its datasets, the
+    // study's PHI classes, its sealed files), COMMIT.
+    expect(statements, statements.join('\n---\n')).toHaveLength(10);
     expect(statements.filter((s) => /audit_events/.test(s))).toHaveLength(1);
     expect(statements.filter((s) => /webhook_events/.test(s))).toHaveLength(1);
 
@@ -110,5 +122,27 @@ describe('an upload', () => {
     expect(hooks.rows.map((r) => r.type)).toEqual(['data_version.activated', 'data_version.created']);
     const chain = await database.tenant(orgId, (tx) => verifyAuditChain(tx, orgId));
     expect(chain.ok, JSON.stringify(chain)).toBe(true);
+  });
+
+  it('answers a later version as not active, the first staying active', async () => {
+    const tenant = await t.tenant();
+    const session = await tenant.as('study_manager');
+    const upload = async () => {
+      const res = await t.request(session, {
+        method: 'POST',
+        url: `/api/studies/${tenant.study.id}/uploads`,
+        ...multipartFile('dm.csv', 'USUBJID,AGE\nS-1,40\n'),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().data as { id: string; active: boolean };
+    };
+    const first = await upload();
+    const second = await upload();
+    expect([first.active, second.active]).toEqual([true, false]);
+    const stored = await t.admin.query<{ active: string }>(
+      'select active_data_version_id as active from studies where id = $1',
+      [tenant.study.id],
+    );
+    expect(stored.rows[0]?.active).toBe(first.id);
   });
 });

@@ -23,6 +23,7 @@ import { createDataVersion } from '../../commands/create-data-version.ts';
 import { warmConversionWorker } from '../../ingest/convert-in-worker.ts';
 import { notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
+import { PhaseTimer } from '../../lib/phase-timer.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { requireFeature } from '../../plugins/features.ts';
@@ -30,12 +31,7 @@ import { assertAcceptsData, versionDataFor, versionFor } from '../../policies/da
 import { authorizeStudy, studyFor } from '../../policies/study.ts';
 import { versionResource } from '../../presenters/data.ts';
 import { keepVersions, versionListJson, versionsToPresent } from '../../presenters/version-list.ts';
-import {
-  activeVersionOf,
-  readStudyVersions,
-  readVersionDetails,
-  type VersionHead,
-} from '../../repositories/data-versions.repo.ts';
+import { readStudyVersions, readVersionDetails, type VersionHead } from '../../repositories/data-versions.repo.ts';
 import { receiveUpload } from './receive-upload.ts';
 
 export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: DatasetStore }> = async (
@@ -65,19 +61,24 @@ export const versionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; store: Data
     },
     async (request, reply) => {
       const actor = actorOf(request);
+      const timer = new PhaseTimer();
       const study = await studyFor(ctx, actor, request.params.id, 'data:upload:assigned');
       assertAcceptsData(study);
       const tempDir = path.join(studyDir(ctx.config.dataDir, study.orgId, study.id), 'temp');
       // A conversion worker loads while the file arrives, instead of after it.
       warmConversionWorker();
+      timer.mark('study');
       const upload = await receiveUpload(request, tempDir, ctx.config.uploadMaxBytes);
+      timer.mark('receive');
       try {
         const created = await createDataVersion(ctx, authorOf(request), {
           studyId: study.id,
           upload: { ...upload, kind: 'upload', csv: csvOptions(request.query) },
+          timer,
         });
-        const active = await ctx.database.tenant(actor.orgId, (tx) => activeVersionOf(tx, actor.orgId, study.id));
-        return reply.status(201).send(versionResource(actor, created, active));
+        const answer = versionResource(actor, created, created.activeVersionId);
+        timer.mark('present');
+        return reply.status(201).header('server-timing', timer.header()).send(answer);
       } finally {
         await rm(upload.path, { force: true });
       }
