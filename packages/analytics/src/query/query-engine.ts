@@ -57,6 +57,17 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * false keeps every `count(DISTINCT …)` (the tests compare both).
    */
   uniqueCounts?: boolean;
+  /**
+   * Told of every query DuckDB ran: how long it waited for a turn (`maxConcurrent`) and how long it
+   * then ran. Under load the two say whether an answer is late for want of a turn or of a core.
+   */
+  onQuery?: (timing: QueryTiming) => void;
+}
+
+/** One DuckDB query's time waiting for a turn and then running, in milliseconds. */
+export interface QueryTiming {
+  waitMs: number;
+  runMs: number;
 }
 
 /** A spec as asked for, for reading it through a base table. */
@@ -289,7 +300,17 @@ export class QueryEngine {
   }
 
   private runAlone(compiled: CompiledQuery, source?: SpecSource): Promise<QueryResult> {
-    return this.limiter.run(() => this.execute(compiled, source));
+    const onQuery = this.options.onQuery;
+    if (!onQuery) return this.limiter.run(() => this.execute(compiled, source));
+    const asked = performance.now();
+    return this.limiter.run(async () => {
+      const started = performance.now();
+      try {
+        return await this.execute(compiled, source);
+      } finally {
+        onQuery({ waitMs: started - asked, runMs: performance.now() - started });
+      }
+    });
   }
 
   /** Base tables held now (estimated bytes, tables): for tests and metrics. */
