@@ -80,6 +80,37 @@ describe('cache', () => {
     expect(engine.load).toEqual({ running: 0, waiting: 0 });
   });
 
+  it("gives the next turn to the earliest page's queries, not the earliest query", async () => {
+    // One page asked for first (ticket 1) whose query reaches the queue after a later page's two.
+    const finished = async (order: 'page' | 'arrival') => {
+      const engine = newEngine({ maxConcurrent: 1, fold: false, order });
+      const first = engine.ticket();
+      const later = engine.ticket();
+      const spec = (age: number) => ({ ...bySex, where: [filter('DM', 'AGE', 'gt', age)] });
+      const done: string[] = [];
+      const ask = (name: string, age: number, ticket: number) =>
+        engine.run(spec(age), study.resolve, { cacheKey: 'v1', ticket }).then((run) => {
+          done.push(name);
+          return run.result.rows;
+        });
+      const rows = await Promise.all([
+        ask('later a', 20, later),
+        ask('later b', 30, later),
+        ask('first', 40, first),
+      ]);
+      return { done, rows };
+    };
+    const byPage = await finished('page');
+    const byArrival = await finished('arrival');
+    expect(byPage.done).toEqual(['later a', 'first', 'later b']);
+    expect(byArrival.done).toEqual(['later a', 'later b', 'first']);
+    expect(byPage.rows).toEqual(byArrival.rows);
+    expect(byPage.rows[2]).toEqual([
+      ['F', 1],
+      ['M', 2],
+    ]);
+  });
+
   it('forgets the least recently used result beyond its size', async () => {
     const engine = newEngine({ cacheEntries: 2 });
     const version = (v: string) => engine.run(bySex, study.resolve, { cacheKey: v });

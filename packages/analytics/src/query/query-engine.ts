@@ -62,6 +62,13 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * then ran. Under load the two say whether an answer is late for want of a turn or of a core.
    */
   onQuery?: (timing: QueryTiming) => void;
+  /**
+   * Which waiting query gets the next turn. `page` (default): the one with the lowest ticket (`run`'s
+   * `ticket`, one per page request from `ticket()`), so a page asked for earlier finishes before a later
+   * one starts, whenever its queries reached the queue (folded ones wait a turn of the event loop,
+   * first checks of a file longer). `arrival`: in the order queries reached the queue.
+   */
+  order?: 'page' | 'arrival';
 }
 
 /** One DuckDB query's time waiting for a turn and then running, in milliseconds. */
@@ -81,6 +88,7 @@ interface SpecSource {
 interface FoldMember {
   parsed: ParsedQuerySpec;
   compiled: CompiledQuery;
+  rank: number | undefined;
   resolve: (result: QueryResult) => void;
   reject: (error: unknown) => void;
 }
@@ -189,6 +197,7 @@ export class QueryEngine {
   /** Foldable specs asked for in this turn of the event loop, by data and frame. */
   private pendingFolds = new Map<string, FoldGroup>();
   private started = 0;
+  private tickets = 0;
   private madeStatements = 0;
   private closed = false;
   /** Set once the database is closed: no connection of it may be touched again (a native crash). */
@@ -237,6 +246,14 @@ export class QueryEngine {
     return this.checksRun;
   }
 
+  /**
+   * A new ticket: the queries of every `run` given it take their turns before those of any later
+   * ticket (`order: 'page'`). Take one per page request and give it to each of the page's runs.
+   */
+  ticket(): number {
+    return ++this.tickets;
+  }
+
   /** Queries running and waiting for a turn now. */
   get load(): { running: number; waiting: number } {
     return this.limiter.load;
@@ -247,7 +264,11 @@ export class QueryEngine {
    * version id): results are cached under it. Throws `QueryError` for a spec that cannot run as asked,
    * `QueryTimeoutError` past the time limit; failures are not cached.
    */
-  async run(spec: QuerySpec, datasets: DatasetResolver, options: { cacheKey: string }): Promise<QueryRun> {
+  async run(
+    spec: QuerySpec,
+    datasets: DatasetResolver,
+    options: { cacheKey: string; ticket?: number },
+  ): Promise<QueryRun> {
     // A span per query when the process traces (a no-op otherwise). Its attributes say how, never
     // what: no SQL and no filter values, which may name subjects.
     return tracer.startActiveSpan('duckdb.query', { attributes: { 'db.system.name': 'duckdb' } }, async (span) => {
@@ -267,14 +288,16 @@ export class QueryEngine {
   private async runTraced(
     spec: QuerySpec,
     datasets: DatasetResolver,
-    { cacheKey }: { cacheKey: string },
+    { cacheKey, ticket }: { cacheKey: string; ticket?: number },
   ): Promise<QueryRun> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
+    // Arrival order: every query the same rank, so the queue is first come, first served.
+    const rank = this.options.order === 'arrival' ? undefined : (ticket ?? this.ticket());
     const parsed = parseQuerySpec(spec);
     // A column the spec counts distinct values of, not yet checked for repeats: check it first (once
     // per file), so this spec and every later one compile with what is known.
-    const checking = this.checkUnique(parsed, datasets);
+    const checking = this.checkUnique(parsed, datasets, rank);
     if (checking) await checking;
     // The compiled SQL is part of the key: it differs between a reader who sees PHI in clear and
     // one who sees it masked (`datasetSource`), so one's cached result is never served to the other.
@@ -287,8 +310,8 @@ export class QueryEngine {
 
     const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
     const work = frame
-      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey)
-      : this.runAlone(compiled, { parsed, datasets, cacheKey });
+      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey, rank)
+      : this.runAlone(compiled, rank, { parsed, datasets, cacheKey });
     const promise = work
       .then((result) => {
         this.cache.set(key, result);
@@ -299,9 +322,9 @@ export class QueryEngine {
     return { result: await promise, cached: false, ms: elapsed() };
   }
 
-  private runAlone(compiled: CompiledQuery, source?: SpecSource): Promise<QueryResult> {
+  private runAlone(compiled: CompiledQuery, rank: number | undefined, source?: SpecSource): Promise<QueryResult> {
     const onQuery = this.options.onQuery;
-    if (!onQuery) return this.limiter.run(() => this.execute(compiled, source));
+    if (!onQuery) return this.limiter.run(() => this.execute(compiled, source), rank);
     const asked = performance.now();
     return this.limiter.run(async () => {
       const started = performance.now();
@@ -310,7 +333,7 @@ export class QueryEngine {
       } finally {
         onQuery({ waitMs: started - asked, runMs: performance.now() - started });
       }
-    });
+    }, rank);
   }
 
   /** Base tables held now (estimated bytes, tables): for tests and metrics. */
@@ -329,11 +352,12 @@ export class QueryEngine {
     compiled: CompiledQuery,
     datasets: DatasetResolver,
     cacheKey: string,
+    rank: number | undefined,
   ): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
       const group = this.pendingFolds.get(frame) ?? { datasets, cacheKey, members: [] };
-      group.members.push({ parsed, compiled, resolve, reject });
+      group.members.push({ parsed, compiled, rank, resolve, reject });
       this.pendingFolds.set(frame, group);
     });
   }
@@ -351,7 +375,10 @@ export class QueryEngine {
    */
   private async runFolded({ datasets, cacheKey, members }: FoldGroup): Promise<void> {
     const alone = (member: FoldMember) =>
-      this.runAlone(member.compiled, { parsed: member.parsed, datasets, cacheKey }).then(member.resolve, member.reject);
+      this.runAlone(member.compiled, member.rank, { parsed: member.parsed, datasets, cacheKey }).then(
+        member.resolve,
+        member.reject,
+      );
     const [only] = members;
     if (only && members.length === 1) return alone(only);
     let plan: { compiled: CompiledQuery; spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
@@ -370,7 +397,10 @@ export class QueryEngine {
     const { compiled, spec, parts } = plan;
     let result: QueryResult;
     try {
-      result = await this.runAlone(compiled, { parsed: spec, datasets, cacheKey });
+      // The folded query takes the turn of the earliest page among its members.
+      const ranks = members.map((m) => m.rank ?? Number.POSITIVE_INFINITY);
+      const rank = this.options.order === 'arrival' ? undefined : Math.min(...ranks);
+      result = await this.runAlone(compiled, rank, { parsed: spec, datasets, cacheKey });
     } catch (error) {
       if (error instanceof QueryTimeoutError) for (const member of members) member.reject(error);
       else for (const member of members) void alone(member);
@@ -411,7 +441,11 @@ export class QueryEngine {
    * when there is nothing to wait for. A reader who reads PHI in clear never starts one (each such
    * read is logged); a dataset too large to be one row per subject is never checked.
    */
-  private checkUnique(parsed: ParsedQuerySpec, datasets: DatasetResolver): Promise<unknown> | null {
+  private checkUnique(
+    parsed: ParsedQuerySpec,
+    datasets: DatasetResolver,
+    rank: number | undefined,
+  ): Promise<unknown> | null {
     if (!this.uniqueCounts || parsed.joins.length > 0) return null;
     const from = datasets(parsed.from);
     if (!from || from.onRead !== undefined || from.table !== undefined) return null;
@@ -426,13 +460,17 @@ export class QueryEngine {
         from.columns.find((c) => c.name === name) ??
         from.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
       if (!column || !readsAsStored(from, column)) continue;
-      const fact = this.uniqueFact(from, column);
+      const fact = this.uniqueFact(from, column, rank);
       if (fact !== true && fact !== false) waits.push(fact);
     }
     return waits.length > 0 ? Promise.all(waits) : null;
   }
 
-  private uniqueFact(dataset: StoredDataset, column: StoreColumn): boolean | Promise<boolean> {
+  private uniqueFact(
+    dataset: StoredDataset,
+    column: StoreColumn,
+    rank: number | undefined,
+  ): boolean | Promise<boolean> {
     const key = fileKey(dataset);
     let facts = this.uniqueFacts.get(key);
     if (!facts) {
@@ -461,7 +499,7 @@ export class QueryEngine {
         } finally {
           this.release(connection, reusable);
         }
-      })
+      }, rank)
       .then(
         (unique) => {
           table.set(column.name, unique);

@@ -26,6 +26,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
     uniqueCounts: ctx.config.dashboardQueryUniqueCounts,
+    order: ctx.config.dashboardQueryOrder,
     onQuery: ({ waitMs, runMs }) => {
       dashboardQueryWaitSeconds.observe(waitMs / 1000);
       dashboardQueryRunSeconds.observe(runMs / 1000);
