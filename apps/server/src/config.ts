@@ -118,7 +118,7 @@ const Env = z.object({
    * Which waiting dashboard query runs next: `page`, the queries of the page asked for first (a page
    * finishes before a later one starts); `arrival`, first come first served (docs/decisions.md, d10s).
    */
-  DASHBOARD_QUERY_ORDER: z.enum(['page', 'arrival']).default('page'),
+  DASHBOARD_QUERY_ORDER: z.enum(['page', 'cost', 'arrival']).default('page'),
   /**
    * Megabytes (estimated) of base tables the dashboard engine keeps: a large dataset's rows that pass
    * a widget's own filters (ALT rows of LB), so a filter change reads those instead of the file. 0: off.

@@ -93,11 +93,7 @@ describe('cache', () => {
           done.push(name);
           return run.result.rows;
         });
-      const rows = await Promise.all([
-        ask('later a', 20, later),
-        ask('later b', 30, later),
-        ask('first', 40, first),
-      ]);
+      const rows = await Promise.all([ask('later a', 20, later), ask('later b', 30, later), ask('first', 40, first)]);
       return { done, rows };
     };
     const byPage = await finished('page');
@@ -250,6 +246,43 @@ describe('time limit and concurrency', () => {
     });
     await Promise.all([slowRun, quickRun]);
     expect(finished).toEqual(['quick', 'slow timed out']);
+  });
+
+  it("by cost: a later page's quick query overtakes an earlier page's slow one, with the same answers", async () => {
+    // Counting 300,000 distinct values takes far longer than counting six subjects by sex.
+    const heavy = (above: number): QuerySpec => ({
+      from: 'BIG',
+      where: [filter('BIG', 'V', 'gt', above)],
+      measures: [{ op: 'count_distinct', column: ref('BIG', 'V'), as: 'n' }],
+    });
+    const quick = (age: number): QuerySpec => ({ ...bySex, where: [filter('DM', 'AGE', 'gt', age)] });
+    const finished = async (order: 'cost' | 'page') => {
+      const engine = newEngine({ maxConcurrent: 1, fold: false, order, uniqueCounts: false });
+      // Each shape run once, so the engine knows what it costs.
+      await engine.run(heavy(0), resolve, { cacheKey: 'v1' });
+      await engine.run(quick(10), resolve, { cacheKey: 'v1' });
+      const done: string[] = [];
+      const ask = (name: string, spec: QuerySpec, ticket: number) =>
+        engine.run(spec, resolve, { cacheKey: 'v1', ticket }).then(({ result }) => {
+          done.push(name);
+          return result.rows;
+        });
+      const busy = ask('busy', quick(20), engine.ticket());
+      const first = engine.ticket();
+      const later = engine.ticket();
+      const rows = await Promise.all([
+        busy,
+        ask('slow, first page', heavy(1), first),
+        ask('quick, later page', quick(30), later),
+      ]);
+      return { done, rows };
+    };
+    const byCost = await finished('cost');
+    const byPage = await finished('page');
+    expect(byCost.done).toEqual(['busy', 'quick, later page', 'slow, first page']);
+    expect(byPage.done).toEqual(['busy', 'slow, first page', 'quick, later page']);
+    expect(byCost.rows).toEqual(byPage.rows);
+    expect(byCost.rows[1]).toEqual([[299_998]]);
   });
 
   it('close stops a running query', async () => {

@@ -63,12 +63,14 @@ export interface QueryEngineOptions extends DuckDbLimits {
    */
   onQuery?: (timing: QueryTiming) => void;
   /**
-   * Which waiting query gets the next turn. `page` (default): the one with the lowest ticket (`run`'s
+   * Which waiting query gets the next turn. `page` (default): the one with the earliest ticket (`run`'s
    * `ticket`, one per page request from `ticket()`), so a page asked for earlier finishes before a later
    * one starts, whenever its queries reached the queue (folded ones wait a turn of the event loop,
-   * first checks of a file longer). `arrival`: in the order queries reached the queue.
+   * first checks of a file longer). `cost`: the earliest ticket plus `COST_WEIGHT` times what the
+   * query's shape (its SQL text) took lately, so quick answers of later pages overtake a slow query, which
+   * waits at most that much longer. `arrival`: in the order queries reached the queue.
    */
-  order?: 'page' | 'arrival';
+  order?: 'page' | 'cost' | 'arrival';
 }
 
 /** One DuckDB query's time waiting for a turn and then running, in milliseconds. */
@@ -88,7 +90,7 @@ interface SpecSource {
 interface FoldMember {
   parsed: ParsedQuerySpec;
   compiled: CompiledQuery;
-  rank: number | undefined;
+  ticket: number | undefined;
   resolve: (result: QueryResult) => void;
   reject: (error: unknown) => void;
 }
@@ -116,6 +118,14 @@ export class QueryTimeoutError extends QueryError {
     this.name = 'QueryTimeoutError';
   }
 }
+
+/**
+ * `order: 'cost'`: a query whose shape lately took c ms waits as if its page had been asked for
+ * COST_WEIGHT × c ms later, so the quick answers of pages asked for in that time go first.
+ */
+const COST_WEIGHT = 10;
+/** Query shapes whose recent cost is remembered (`order: 'cost'`), the oldest forgotten first. */
+const COST_SHAPES = 2_000;
 
 /** Idle connections kept for the next queries; more are opened (and closed after) when more run at once. */
 const IDLE_CONNECTIONS = 8;
@@ -197,7 +207,9 @@ export class QueryEngine {
   /** Foldable specs asked for in this turn of the event loop, by data and frame. */
   private pendingFolds = new Map<string, FoldGroup>();
   private started = 0;
-  private tickets = 0;
+  /** Recent run time (ms, a moving average) by SQL text, for `order: 'cost'`. */
+  private readonly costs = new Map<string, number>();
+  private lastTicket = 0;
   private madeStatements = 0;
   private closed = false;
   /** Set once the database is closed: no connection of it may be touched again (a native crash). */
@@ -247,11 +259,14 @@ export class QueryEngine {
   }
 
   /**
-   * A new ticket: the queries of every `run` given it take their turns before those of any later
-   * ticket (`order: 'page'`). Take one per page request and give it to each of the page's runs.
+   * A new ticket (when it was taken, ms): the queries of every `run` given it take their turns before
+   * those of any later ticket (`order: 'page'`; `'cost'` adds each query's expected cost). Take one
+   * per page request and give it to each of the page's runs.
    */
   ticket(): number {
-    return ++this.tickets;
+    // Strictly increasing: two pages asked for within the clock's resolution still have an order.
+    this.lastTicket = Math.max(performance.now(), this.lastTicket + 1e-3);
+    return this.lastTicket;
   }
 
   /** Queries running and waiting for a turn now. */
@@ -292,12 +307,12 @@ export class QueryEngine {
   ): Promise<QueryRun> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
-    // Arrival order: every query the same rank, so the queue is first come, first served.
-    const rank = this.options.order === 'arrival' ? undefined : (ticket ?? this.ticket());
+    // Arrival order: no ticket, every query the same rank, so the queue is first come, first served.
+    const turn = this.options.order === 'arrival' ? undefined : (ticket ?? this.ticket());
     const parsed = parseQuerySpec(spec);
     // A column the spec counts distinct values of, not yet checked for repeats: check it first (once
     // per file), so this spec and every later one compile with what is known.
-    const checking = this.checkUnique(parsed, datasets, rank);
+    const checking = this.checkUnique(parsed, datasets, turn);
     if (checking) await checking;
     // The compiled SQL is part of the key: it differs between a reader who sees PHI in clear and
     // one who sees it masked (`datasetSource`), so one's cached result is never served to the other.
@@ -310,8 +325,8 @@ export class QueryEngine {
 
     const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
     const work = frame
-      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey, rank)
-      : this.runAlone(compiled, rank, { parsed, datasets, cacheKey });
+      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey, turn)
+      : this.runAlone(compiled, turn, { parsed, datasets, cacheKey });
     const promise = work
       .then((result) => {
         this.cache.set(key, result);
@@ -322,18 +337,33 @@ export class QueryEngine {
     return { result: await promise, cached: false, ms: elapsed() };
   }
 
-  private runAlone(compiled: CompiledQuery, rank: number | undefined, source?: SpecSource): Promise<QueryResult> {
+  private runAlone(compiled: CompiledQuery, ticket: number | undefined, source?: SpecSource): Promise<QueryResult> {
     const onQuery = this.options.onQuery;
-    if (!onQuery) return this.limiter.run(() => this.execute(compiled, source), rank);
+    const byCost = this.options.order === 'cost';
+    if (!onQuery && !byCost) return this.limiter.run(() => this.execute(compiled, source), ticket);
+    const rank = byCost && ticket !== undefined ? ticket + COST_WEIGHT * (this.costs.get(compiled.sql) ?? 0) : ticket;
     const asked = performance.now();
     return this.limiter.run(async () => {
       const started = performance.now();
       try {
         return await this.execute(compiled, source);
       } finally {
-        onQuery({ waitMs: started - asked, runMs: performance.now() - started });
+        const runMs = performance.now() - started;
+        if (byCost) this.noteCost(compiled.sql, runMs);
+        onQuery?.({ waitMs: started - asked, runMs });
       }
     }, rank);
+  }
+
+  /** What a query of this shape costs lately: a moving average, so one slow run under load moves it a little. */
+  private noteCost(sql: string, ms: number): void {
+    const before = this.costs.get(sql);
+    this.costs.delete(sql);
+    this.costs.set(sql, before === undefined ? ms : 0.7 * before + 0.3 * ms);
+    if (this.costs.size > COST_SHAPES) {
+      const [oldest] = this.costs.keys();
+      if (oldest !== undefined) this.costs.delete(oldest);
+    }
   }
 
   /** Base tables held now (estimated bytes, tables): for tests and metrics. */
@@ -352,12 +382,12 @@ export class QueryEngine {
     compiled: CompiledQuery,
     datasets: DatasetResolver,
     cacheKey: string,
-    rank: number | undefined,
+    ticket: number | undefined,
   ): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
       const group = this.pendingFolds.get(frame) ?? { datasets, cacheKey, members: [] };
-      group.members.push({ parsed, compiled, rank, resolve, reject });
+      group.members.push({ parsed, compiled, ticket, resolve, reject });
       this.pendingFolds.set(frame, group);
     });
   }
@@ -375,7 +405,7 @@ export class QueryEngine {
    */
   private async runFolded({ datasets, cacheKey, members }: FoldGroup): Promise<void> {
     const alone = (member: FoldMember) =>
-      this.runAlone(member.compiled, member.rank, { parsed: member.parsed, datasets, cacheKey }).then(
+      this.runAlone(member.compiled, member.ticket, { parsed: member.parsed, datasets, cacheKey }).then(
         member.resolve,
         member.reject,
       );
@@ -398,9 +428,9 @@ export class QueryEngine {
     let result: QueryResult;
     try {
       // The folded query takes the turn of the earliest page among its members.
-      const ranks = members.map((m) => m.rank ?? Number.POSITIVE_INFINITY);
-      const rank = this.options.order === 'arrival' ? undefined : Math.min(...ranks);
-      result = await this.runAlone(compiled, rank, { parsed: spec, datasets, cacheKey });
+      const tickets = members.map((m) => m.ticket ?? Number.POSITIVE_INFINITY);
+      const ticket = this.options.order === 'arrival' ? undefined : Math.min(...tickets);
+      result = await this.runAlone(compiled, ticket, { parsed: spec, datasets, cacheKey });
     } catch (error) {
       if (error instanceof QueryTimeoutError) for (const member of members) member.reject(error);
       else for (const member of members) void alone(member);
