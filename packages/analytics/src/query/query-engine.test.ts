@@ -30,6 +30,17 @@ const bySex: QuerySpec = {
   measures: [{ op: 'count', as: 'n' }],
 };
 
+/** Runs specs on `engine` under given tickets and notes the order in which they finish. */
+function inTurn(engine: QueryEngine, resolver: (name: string) => StoredDataset | undefined) {
+  const done: string[] = [];
+  const ask = (name: string, spec: QuerySpec, ticket: number) =>
+    engine.run(spec, resolver, { cacheKey: 'v1', ticket }).then(({ result }) => {
+      done.push(name);
+      return result.rows;
+    });
+  return { done, ask };
+}
+
 describe('cache', () => {
   it('serves a repeated spec from the cache, per data version', async () => {
     const engine = newEngine();
@@ -87,13 +98,12 @@ describe('cache', () => {
       const first = engine.ticket();
       const later = engine.ticket();
       const spec = (age: number) => ({ ...bySex, where: [filter('DM', 'AGE', 'gt', age)] });
-      const done: string[] = [];
-      const ask = (name: string, age: number, ticket: number) =>
-        engine.run(spec(age), study.resolve, { cacheKey: 'v1', ticket }).then((run) => {
-          done.push(name);
-          return run.result.rows;
-        });
-      const rows = await Promise.all([ask('later a', 20, later), ask('later b', 30, later), ask('first', 40, first)]);
+      const { done, ask } = inTurn(engine, study.resolve);
+      const rows = await Promise.all([
+        ask('later a', spec(20), later),
+        ask('later b', spec(30), later),
+        ask('first', spec(40), first),
+      ]);
       return { done, rows };
     };
     const byPage = await finished('page');
@@ -261,12 +271,7 @@ describe('time limit and concurrency', () => {
       // Each shape run once, so the engine knows what it costs.
       await engine.run(heavy(0), resolve, { cacheKey: 'v1' });
       await engine.run(quick(10), resolve, { cacheKey: 'v1' });
-      const done: string[] = [];
-      const ask = (name: string, spec: QuerySpec, ticket: number) =>
-        engine.run(spec, resolve, { cacheKey: 'v1', ticket }).then(({ result }) => {
-          done.push(name);
-          return result.rows;
-        });
+      const { done, ask } = inTurn(engine, resolve);
       const busy = ask('busy', quick(20), engine.ticket());
       const first = engine.ticket();
       const later = engine.ticket();

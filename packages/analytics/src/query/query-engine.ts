@@ -27,7 +27,7 @@ export interface QueryEngineOptions extends DuckDbLimits {
   /** Results kept in memory, the least recently used forgotten first. Default 500. */
   cacheEntries?: number;
   /**
-   * Queries DuckDB runs at once; more wait in arrival order (the time limit starts when a query
+   * Queries DuckDB runs at once; more wait in `order` (the time limit starts when a query
    * starts). Default 12. Identical queries never count twice: they share one run.
    */
   maxConcurrent?: number;
