@@ -116,7 +116,9 @@ const Env = z.object({
   DASHBOARD_QUERY_UNIQUE_COUNTS: z.enum(['true', 'false']).default('true'),
   /**
    * Which waiting dashboard query runs next: `page`, the queries of the page asked for first (a page
-   * finishes before a later one starts); `arrival`, first come first served (docs/decisions.md, d10s).
+   * finishes before a later one starts); `cost`, that plus 10 × the query shape's recent run time
+   * (quick answers overtake slow ones; not shown to help yet); `arrival`, first come first served
+   * (docs/decisions.md, "Dashboard queries in turn").
    */
   DASHBOARD_QUERY_ORDER: z.enum(['page', 'cost', 'arrival']).default('page'),
   /**
