@@ -45,6 +45,10 @@ export async function benchDashboardAb(
       p95: load.latencyMs.p95,
       answers: load.widgetAnswers,
       errors: load.errors,
+      p99: load.latencyMs.p99,
+      steady: load.steadyLatencyMs,
+      headMs: load.headMs,
+      queries: load.queries,
       load: [Number(loadBefore.toFixed(2)), Number((os.loadavg()[0] ?? 0).toFixed(2))],
     };
     phases.push(phase);
@@ -72,6 +76,10 @@ interface Phase {
   p95: number;
   answers: number;
   errors: number;
+  p99: number;
+  steady: unknown;
+  headMs: { p50: number; p95: number } | null;
+  queries: unknown;
   load: number[];
 }
 

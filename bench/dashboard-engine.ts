@@ -116,13 +116,22 @@ async function main() {
       { field: 'age', op: 'le', value: high },
     ];
   };
-  const page = async (side: 'A' | 'B', sets: DashboardDataFilter[][]) => {
+  /** Each widget's answer time from the start of its batch of pages (the order of turns shows here). */
+  const latencies = { A: [] as number[], B: [] as number[] };
+  const page = async (side: 'A' | 'B', sets: DashboardDataFilter[][], timed = true) => {
     const cpu = process.cpuUsage();
     const started = performance.now();
     await Promise.all(
       sets.map(async (f) => {
         const { answers } = runDashboardPage(engines[side], found, version, undefined, f);
-        const widgets = await Promise.all(answers);
+        const widgets = await Promise.all(
+          answers.map((a) =>
+            a.then((w) => {
+              if (timed) latencies[side].push(performance.now() - started);
+              return w;
+            }),
+          ),
+        );
         const failed = widgets.filter((w) => 'error' in w && w.error);
         if (failed.length > 0) throw new Error(`${side}: ${JSON.stringify(failed[0])}`);
       }),
@@ -131,7 +140,7 @@ async function main() {
     return { cpuMs: (used.user + used.system) / 1000 / sets.length, wallMs: performance.now() - started };
   };
   // Warm-up: each engine opens its database, reads footers and builds its base tables.
-  for (const side of ['A', 'B'] as const) for (let i = 0; i < 2; i++) await page(side, [filters()]);
+  for (const side of ['A', 'B'] as const) for (let i = 0; i < 2; i++) await page(side, [filters()], false);
   const measured = { A: [] as number[], B: [] as number[] };
   const walls = { A: [] as number[], B: [] as number[] };
   const load = [os.loadavg()[0] ?? 0];
@@ -161,6 +170,7 @@ async function main() {
           B: r(measured.B.reduce((a, b) => a + b, 0) / measured.B.length),
         },
         wallMsMedian: { A: r(median(walls.A)), B: r(median(walls.B)) },
+        widgetMs: { A: quantiles(latencies.A), B: quantiles(latencies.B) },
         ratioBoverA: Number((median(measured.B) / median(measured.A)).toFixed(3)),
         loadAverage: load.map((l) => Number(l.toFixed(1))),
       },
@@ -168,6 +178,14 @@ async function main() {
       2,
     ),
   );
+}
+
+/** p50, p95 and p99 (nearest rank), ms. */
+function quantiles(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN);
+  return { answers: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

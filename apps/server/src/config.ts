@@ -115,6 +115,13 @@ const Env = z.object({
    */
   DASHBOARD_QUERY_UNIQUE_COUNTS: z.enum(['true', 'false']).default('true'),
   /**
+   * Which waiting dashboard query runs next: `page`, the queries of the page asked for first (a page
+   * finishes before a later one starts); `cost`, that plus 10 × the query shape's recent run time
+   * (quick answers overtake slow ones; not shown to help yet); `arrival`, first come first served
+   * (docs/decisions.md, "Dashboard queries in turn").
+   */
+  DASHBOARD_QUERY_ORDER: z.enum(['page', 'cost', 'arrival']).default('page'),
+  /**
    * Megabytes (estimated) of base tables the dashboard engine keeps: a large dataset's rows that pass
    * a widget's own filters (ALT rows of LB), so a filter change reads those instead of the file. 0: off.
    */
@@ -250,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
     dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
     dashboardQueryUniqueCounts: e.DASHBOARD_QUERY_UNIQUE_COUNTS === 'true',
+    dashboardQueryOrder: e.DASHBOARD_QUERY_ORDER,
     dashboardBaseTableMb: e.DASHBOARD_BASE_TABLE_MB,
     dashboardBaseTableMinRows: e.DASHBOARD_BASE_TABLE_MIN_ROWS,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -142,6 +142,8 @@ function planPage<T extends PageWidgetAnswer>(
   const settings = studySettingsOf(study, found.reviewQueries);
   const resolver = resolverOf(version);
   const widgetIds = page.layout.map((item) => item.i).filter((id) => page.widgets[id] !== undefined);
+  // One turn in the engine's queue for the whole page: its widgets finish before a later page's start.
+  const ticket = engine.ticket();
   const answers = widgetIds.map(async (id): Promise<T | DashboardWidgetData> => {
     const widget = page.widgets[id];
     try {
@@ -152,7 +154,7 @@ function planPage<T extends PageWidgetAnswer>(
       const compute = async () => {
         const resolved = resolveWidget(chosen.widget, resolver, widgetFilters, { ...FIRST_PAGE }, sources, settings);
         const filtered = choices ? await withReviewFilter(resolved, chosen.review, choices.reviewSets) : resolved;
-        return runWidget(engine, version, filtered);
+        return runWidget(engine, version, filtered, ticket);
       };
       return await answer(id, compute, widgetFilters, {
         ...(own && Object.keys(own).length > 0 ? { options: own } : {}),

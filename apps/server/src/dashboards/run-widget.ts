@@ -14,11 +14,14 @@ export function widgetProblem(message: string, details?: unknown): AppError {
 /**
  * Runs a resolved widget: its type's queries in parallel (each cached by version and spec), then
  * `toTable` and, for charts, `toChartOption`. The same numbers serve the screen, exports and the API.
+ * `ticket`: the page request's turn in the engine's queue (`QueryEngine.ticket`), so a page's widgets
+ * finish before a later page's start; a widget asked for alone takes its own.
  */
 export async function runWidget(
   engine: QueryEngine,
   version: VersionData,
   resolved: ResolvedWidget,
+  ticket = engine.ticket(),
 ): Promise<WidgetDataResponse> {
   const { type, ctx } = resolved;
   if (!type || !ctx)
@@ -35,7 +38,7 @@ export async function runWidget(
     );
     const resolver = resolverOf(version);
     const runs = await Promise.all(
-      specs.map(([, spec]) => engine.run(spec, resolver, { cacheKey: version.cacheKey ?? version.id })),
+      specs.map(([, spec]) => engine.run(spec, resolver, { cacheKey: version.cacheKey ?? version.id, ticket })),
     );
     for (const run of runs) {
       queryCacheTotal.inc({ result: run.cached ? 'hit' : 'miss' });

@@ -48,6 +48,21 @@ export const duckdbQuerySeconds = new Histogram({
   registers: [metricsRegistry],
 });
 
+/** Split of the queries above: waiting for a turn (DASHBOARD_QUERY_CONCURRENCY), then DuckDB running. */
+export const dashboardQueryWaitSeconds = new Histogram({
+  name: 'cdp_dashboard_query_wait_seconds',
+  help: 'Dashboard queries DuckDB ran, by how long they waited for a turn before running',
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+  registers: [metricsRegistry],
+});
+
+export const dashboardQueryRunSeconds = new Histogram({
+  name: 'cdp_dashboard_query_run_seconds',
+  help: 'Dashboard queries DuckDB ran, by how long they ran once started (without the wait for a turn)',
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+  registers: [metricsRegistry],
+});
+
 export const queryCacheTotal = new Counter({
   name: 'cdp_query_cache_requests_total',
   help: 'Dashboard query results asked of the cache, by result (hit, miss)',

@@ -30,6 +30,17 @@ const bySex: QuerySpec = {
   measures: [{ op: 'count', as: 'n' }],
 };
 
+/** Runs specs on `engine` under given tickets and notes the order in which they finish. */
+function inTurn(engine: QueryEngine, resolver: (name: string) => StoredDataset | undefined) {
+  const done: string[] = [];
+  const ask = (name: string, spec: QuerySpec, ticket: number) =>
+    engine.run(spec, resolver, { cacheKey: 'v1', ticket }).then(({ result }) => {
+      done.push(name);
+      return result.rows;
+    });
+  return { done, ask };
+}
+
 describe('cache', () => {
   it('serves a repeated spec from the cache, per data version', async () => {
     const engine = newEngine();
@@ -78,6 +89,32 @@ describe('cache', () => {
     expect(done.map((r) => r.cached)).toEqual([false, false, false, false, true]);
     expect(done[4]?.result).toBe(done[0]?.result);
     expect(engine.load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it("gives the next turn to the earliest page's queries, not the earliest query", async () => {
+    // One page asked for first (ticket 1) whose query reaches the queue after a later page's two.
+    const finished = async (order: 'page' | 'arrival') => {
+      const engine = newEngine({ maxConcurrent: 1, fold: false, order });
+      const first = engine.ticket();
+      const later = engine.ticket();
+      const spec = (age: number) => ({ ...bySex, where: [filter('DM', 'AGE', 'gt', age)] });
+      const { done, ask } = inTurn(engine, study.resolve);
+      const rows = await Promise.all([
+        ask('later a', spec(20), later),
+        ask('later b', spec(30), later),
+        ask('first', spec(40), first),
+      ]);
+      return { done, rows };
+    };
+    const byPage = await finished('page');
+    const byArrival = await finished('arrival');
+    expect(byPage.done).toEqual(['later a', 'first', 'later b']);
+    expect(byArrival.done).toEqual(['later a', 'later b', 'first']);
+    expect(byPage.rows).toEqual(byArrival.rows);
+    expect(byPage.rows[2]).toEqual([
+      ['F', 1],
+      ['M', 2],
+    ]);
   });
 
   it('forgets the least recently used result beyond its size', async () => {
@@ -219,6 +256,38 @@ describe('time limit and concurrency', () => {
     });
     await Promise.all([slowRun, quickRun]);
     expect(finished).toEqual(['quick', 'slow timed out']);
+  });
+
+  it("by cost: a later page's quick query overtakes an earlier page's slow one, with the same answers", async () => {
+    // Counting 300,000 distinct values takes far longer than counting six subjects by sex.
+    const heavy = (above: number): QuerySpec => ({
+      from: 'BIG',
+      where: [filter('BIG', 'V', 'gt', above)],
+      measures: [{ op: 'count_distinct', column: ref('BIG', 'V'), as: 'n' }],
+    });
+    const quick = (age: number): QuerySpec => ({ ...bySex, where: [filter('DM', 'AGE', 'gt', age)] });
+    const finished = async (order: 'cost' | 'page') => {
+      const engine = newEngine({ maxConcurrent: 1, fold: false, order, uniqueCounts: false });
+      // Each shape run once, so the engine knows what it costs.
+      await engine.run(heavy(0), resolve, { cacheKey: 'v1' });
+      await engine.run(quick(10), resolve, { cacheKey: 'v1' });
+      const { done, ask } = inTurn(engine, resolve);
+      const busy = ask('busy', quick(20), engine.ticket());
+      const first = engine.ticket();
+      const later = engine.ticket();
+      const rows = await Promise.all([
+        busy,
+        ask('slow, first page', heavy(1), first),
+        ask('quick, later page', quick(30), later),
+      ]);
+      return { done, rows };
+    };
+    const byCost = await finished('cost');
+    const byPage = await finished('page');
+    expect(byCost.done).toEqual(['busy', 'quick, later page', 'slow, first page']);
+    expect(byPage.done).toEqual(['busy', 'slow, first page', 'quick, later page']);
+    expect(byCost.rows).toEqual(byPage.rows);
+    expect(byCost.rows[1]).toEqual([[299_998]]);
   });
 
   it('close stops a running query', async () => {

@@ -27,7 +27,7 @@ export interface QueryEngineOptions extends DuckDbLimits {
   /** Results kept in memory, the least recently used forgotten first. Default 500. */
   cacheEntries?: number;
   /**
-   * Queries DuckDB runs at once; more wait in arrival order (the time limit starts when a query
+   * Queries DuckDB runs at once; more wait in `order` (the time limit starts when a query
    * starts). Default 12. Identical queries never count twice: they share one run.
    */
   maxConcurrent?: number;
@@ -57,6 +57,26 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * false keeps every `count(DISTINCT …)` (the tests compare both).
    */
   uniqueCounts?: boolean;
+  /**
+   * Told of every query DuckDB ran: how long it waited for a turn (`maxConcurrent`) and how long it
+   * then ran. Under load the two say whether an answer is late for want of a turn or of a core.
+   */
+  onQuery?: (timing: QueryTiming) => void;
+  /**
+   * Which waiting query gets the next turn. `page` (default): the one with the earliest ticket (`run`'s
+   * `ticket`, one per page request from `ticket()`), so a page asked for earlier finishes before a later
+   * one starts, whenever its queries reached the queue (folded ones wait a turn of the event loop,
+   * first checks of a file longer). `cost`: the earliest ticket plus `COST_WEIGHT` times what the
+   * query's shape (its SQL text) took lately, so quick answers of later pages overtake a slow query, which
+   * waits at most that much longer. `arrival`: in the order queries reached the queue.
+   */
+  order?: 'page' | 'cost' | 'arrival';
+}
+
+/** One DuckDB query's time waiting for a turn and then running, in milliseconds. */
+export interface QueryTiming {
+  waitMs: number;
+  runMs: number;
 }
 
 /** A spec as asked for, for reading it through a base table. */
@@ -70,6 +90,7 @@ interface SpecSource {
 interface FoldMember {
   parsed: ParsedQuerySpec;
   compiled: CompiledQuery;
+  ticket: number | undefined;
   resolve: (result: QueryResult) => void;
   reject: (error: unknown) => void;
 }
@@ -97,6 +118,14 @@ export class QueryTimeoutError extends QueryError {
     this.name = 'QueryTimeoutError';
   }
 }
+
+/**
+ * `order: 'cost'`: a query whose shape lately took c ms waits as if its page had been asked for
+ * COST_WEIGHT × c ms later, so the quick answers of pages asked for in that time go first.
+ */
+const COST_WEIGHT = 10;
+/** Query shapes whose recent cost is remembered (`order: 'cost'`), the oldest forgotten first. */
+const COST_SHAPES = 2_000;
 
 /** Idle connections kept for the next queries; more are opened (and closed after) when more run at once. */
 const IDLE_CONNECTIONS = 8;
@@ -178,6 +207,9 @@ export class QueryEngine {
   /** Foldable specs asked for in this turn of the event loop, by data and frame. */
   private pendingFolds = new Map<string, FoldGroup>();
   private started = 0;
+  /** Recent run time (ms, a moving average) by SQL text, for `order: 'cost'`. */
+  private readonly costs = new Map<string, number>();
+  private lastTicket = 0;
   private madeStatements = 0;
   private closed = false;
   /** Set once the database is closed: no connection of it may be touched again (a native crash). */
@@ -226,6 +258,17 @@ export class QueryEngine {
     return this.checksRun;
   }
 
+  /**
+   * A new ticket (when it was taken, ms): the queries of every `run` given it take their turns before
+   * those of any later ticket (`order: 'page'`; `'cost'` adds each query's expected cost). Take one
+   * per page request and give it to each of the page's runs.
+   */
+  ticket(): number {
+    // Strictly increasing: two pages asked for within the clock's resolution still have an order.
+    this.lastTicket = Math.max(performance.now(), this.lastTicket + 1e-3);
+    return this.lastTicket;
+  }
+
   /** Queries running and waiting for a turn now. */
   get load(): { running: number; waiting: number } {
     return this.limiter.load;
@@ -236,7 +279,11 @@ export class QueryEngine {
    * version id): results are cached under it. Throws `QueryError` for a spec that cannot run as asked,
    * `QueryTimeoutError` past the time limit; failures are not cached.
    */
-  async run(spec: QuerySpec, datasets: DatasetResolver, options: { cacheKey: string }): Promise<QueryRun> {
+  async run(
+    spec: QuerySpec,
+    datasets: DatasetResolver,
+    options: { cacheKey: string; ticket?: number },
+  ): Promise<QueryRun> {
     // A span per query when the process traces (a no-op otherwise). Its attributes say how, never
     // what: no SQL and no filter values, which may name subjects.
     return tracer.startActiveSpan('duckdb.query', { attributes: { 'db.system.name': 'duckdb' } }, async (span) => {
@@ -256,14 +303,16 @@ export class QueryEngine {
   private async runTraced(
     spec: QuerySpec,
     datasets: DatasetResolver,
-    { cacheKey }: { cacheKey: string },
+    { cacheKey, ticket }: { cacheKey: string; ticket?: number },
   ): Promise<QueryRun> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
+    // Arrival order: no ticket, every query the same rank, so the queue is first come, first served.
+    const turn = this.options.order === 'arrival' ? undefined : (ticket ?? this.ticket());
     const parsed = parseQuerySpec(spec);
     // A column the spec counts distinct values of, not yet checked for repeats: check it first (once
     // per file), so this spec and every later one compile with what is known.
-    const checking = this.checkUnique(parsed, datasets);
+    const checking = this.checkUnique(parsed, datasets, turn);
     if (checking) await checking;
     // The compiled SQL is part of the key: it differs between a reader who sees PHI in clear and
     // one who sees it masked (`datasetSource`), so one's cached result is never served to the other.
@@ -276,8 +325,8 @@ export class QueryEngine {
 
     const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
     const work = frame
-      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey)
-      : this.runAlone(compiled, { parsed, datasets, cacheKey });
+      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey, turn)
+      : this.runAlone(compiled, turn, { parsed, datasets, cacheKey });
     const promise = work
       .then((result) => {
         this.cache.set(key, result);
@@ -288,8 +337,33 @@ export class QueryEngine {
     return { result: await promise, cached: false, ms: elapsed() };
   }
 
-  private runAlone(compiled: CompiledQuery, source?: SpecSource): Promise<QueryResult> {
-    return this.limiter.run(() => this.execute(compiled, source));
+  private runAlone(compiled: CompiledQuery, ticket: number | undefined, source?: SpecSource): Promise<QueryResult> {
+    const onQuery = this.options.onQuery;
+    const byCost = this.options.order === 'cost';
+    if (!onQuery && !byCost) return this.limiter.run(() => this.execute(compiled, source), ticket);
+    const rank = byCost && ticket !== undefined ? ticket + COST_WEIGHT * (this.costs.get(compiled.sql) ?? 0) : ticket;
+    const asked = performance.now();
+    return this.limiter.run(async () => {
+      const started = performance.now();
+      try {
+        return await this.execute(compiled, source);
+      } finally {
+        const runMs = performance.now() - started;
+        if (byCost) this.noteCost(compiled.sql, runMs);
+        onQuery?.({ waitMs: started - asked, runMs });
+      }
+    }, rank);
+  }
+
+  /** What a query of this shape costs lately: a moving average, so one slow run under load moves it a little. */
+  private noteCost(sql: string, ms: number): void {
+    const before = this.costs.get(sql);
+    this.costs.delete(sql);
+    this.costs.set(sql, before === undefined ? ms : 0.7 * before + 0.3 * ms);
+    if (this.costs.size > COST_SHAPES) {
+      const [oldest] = this.costs.keys();
+      if (oldest !== undefined) this.costs.delete(oldest);
+    }
   }
 
   /** Base tables held now (estimated bytes, tables): for tests and metrics. */
@@ -308,11 +382,12 @@ export class QueryEngine {
     compiled: CompiledQuery,
     datasets: DatasetResolver,
     cacheKey: string,
+    ticket: number | undefined,
   ): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
       const group = this.pendingFolds.get(frame) ?? { datasets, cacheKey, members: [] };
-      group.members.push({ parsed, compiled, resolve, reject });
+      group.members.push({ parsed, compiled, ticket, resolve, reject });
       this.pendingFolds.set(frame, group);
     });
   }
@@ -330,7 +405,10 @@ export class QueryEngine {
    */
   private async runFolded({ datasets, cacheKey, members }: FoldGroup): Promise<void> {
     const alone = (member: FoldMember) =>
-      this.runAlone(member.compiled, { parsed: member.parsed, datasets, cacheKey }).then(member.resolve, member.reject);
+      this.runAlone(member.compiled, member.ticket, { parsed: member.parsed, datasets, cacheKey }).then(
+        member.resolve,
+        member.reject,
+      );
     const [only] = members;
     if (only && members.length === 1) return alone(only);
     let plan: { compiled: CompiledQuery; spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
@@ -349,7 +427,10 @@ export class QueryEngine {
     const { compiled, spec, parts } = plan;
     let result: QueryResult;
     try {
-      result = await this.runAlone(compiled, { parsed: spec, datasets, cacheKey });
+      // The folded query takes the turn of the earliest page among its members.
+      const tickets = members.map((m) => m.ticket ?? Number.POSITIVE_INFINITY);
+      const ticket = this.options.order === 'arrival' ? undefined : Math.min(...tickets);
+      result = await this.runAlone(compiled, ticket, { parsed: spec, datasets, cacheKey });
     } catch (error) {
       if (error instanceof QueryTimeoutError) for (const member of members) member.reject(error);
       else for (const member of members) void alone(member);
@@ -390,7 +471,11 @@ export class QueryEngine {
    * when there is nothing to wait for. A reader who reads PHI in clear never starts one (each such
    * read is logged); a dataset too large to be one row per subject is never checked.
    */
-  private checkUnique(parsed: ParsedQuerySpec, datasets: DatasetResolver): Promise<unknown> | null {
+  private checkUnique(
+    parsed: ParsedQuerySpec,
+    datasets: DatasetResolver,
+    rank: number | undefined,
+  ): Promise<unknown> | null {
     if (!this.uniqueCounts || parsed.joins.length > 0) return null;
     const from = datasets(parsed.from);
     if (!from || from.onRead !== undefined || from.table !== undefined) return null;
@@ -405,13 +490,17 @@ export class QueryEngine {
         from.columns.find((c) => c.name === name) ??
         from.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
       if (!column || !readsAsStored(from, column)) continue;
-      const fact = this.uniqueFact(from, column);
+      const fact = this.uniqueFact(from, column, rank);
       if (fact !== true && fact !== false) waits.push(fact);
     }
     return waits.length > 0 ? Promise.all(waits) : null;
   }
 
-  private uniqueFact(dataset: StoredDataset, column: StoreColumn): boolean | Promise<boolean> {
+  private uniqueFact(
+    dataset: StoredDataset,
+    column: StoreColumn,
+    rank: number | undefined,
+  ): boolean | Promise<boolean> {
     const key = fileKey(dataset);
     let facts = this.uniqueFacts.get(key);
     if (!facts) {
@@ -440,7 +529,7 @@ export class QueryEngine {
         } finally {
           this.release(connection, reusable);
         }
-      })
+      }, rank)
       .then(
         (unique) => {
           table.set(column.name, unique);

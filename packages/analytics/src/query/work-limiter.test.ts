@@ -36,6 +36,29 @@ describe('WorkLimiter', () => {
     expect(limiter.load).toEqual({ running: 0, waiting: 0 });
   });
 
+  it('starts waiting tasks lowest rank first, equal ranks in arrival order, unranked last', async () => {
+    const limiter = new WorkLimiter(1);
+    const gate = deferred();
+    const started: string[] = [];
+    const task = (name: string) => async () => {
+      started.push(name);
+      if (name === 'first') await gate.promise;
+    };
+    const done = [
+      limiter.run(task('first'), 5),
+      limiter.run(task('unranked')),
+      limiter.run(task('page 3 a'), 3),
+      limiter.run(task('page 2'), 2),
+      limiter.run(task('page 3 b'), 3),
+      limiter.run(task('page 1'), 1),
+    ];
+    await Promise.resolve();
+    expect(limiter.load).toEqual({ running: 1, waiting: 5 });
+    gate.resolve();
+    await Promise.all(done);
+    expect(started).toEqual(['first', 'page 1', 'page 2', 'page 3 a', 'page 3 b', 'unranked']);
+  });
+
   it('frees the slot of a task that fails', async () => {
     const limiter = new WorkLimiter(1);
     await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

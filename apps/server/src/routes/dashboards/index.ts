@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { offerDashboardEngine } from '../../exports/export-engine.ts';
 import type { AppContext } from '../../lib/context.ts';
-import { watchBaseTables } from '../../lib/metrics.ts';
+import { dashboardQueryRunSeconds, dashboardQueryWaitSeconds, watchBaseTables } from '../../lib/metrics.ts';
 import { requireFeature } from '../../plugins/features.ts';
 import { exportsPlugin } from '../exports/index.ts';
 import { dashboardDataRoutes } from './dashboard-data.routes.ts';
@@ -26,6 +26,11 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
     uniqueCounts: ctx.config.dashboardQueryUniqueCounts,
+    order: ctx.config.dashboardQueryOrder,
+    onQuery: ({ waitMs, runMs }) => {
+      dashboardQueryWaitSeconds.observe(waitMs / 1000);
+      dashboardQueryRunSeconds.observe(runMs / 1000);
+    },
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();
