@@ -26,6 +26,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
     uniqueCounts: ctx.config.dashboardQueryUniqueCounts,
+    keyedCopies: ctx.config.dashboardQueryKeyedCopies,
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();
