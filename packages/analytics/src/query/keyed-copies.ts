@@ -106,7 +106,9 @@ export class KeyedCopies {
     work: (datasets: DatasetResolver) => Promise<T>,
   ): Promise<{ value: T } | null> {
     if (spec.select.length > 0) return null;
-    const names = [...new Set([spec.from, ...spec.joins.map((j) => j.dataset), ...spec.exists.map((e) => e.dataset)])];
+    const all = [spec.from, ...spec.joins.map((j) => j.dataset), ...spec.exists.map((e) => e.dataset)];
+    // One copy per dataset, however the spec spells its name.
+    const names = [...new Map(all.map((name) => [name.toUpperCase(), name])).values()];
     // One reader's PHI in clear anywhere in the query: its reads are logged per request, never copied.
     if (names.some((name) => datasets(name)?.onRead !== undefined)) return null;
     const named = keyedNames(spec);
