@@ -581,8 +581,9 @@ export class QueryEngine {
 
   /**
    * The query through a base table of its FROM dataset when one can serve (`base-tables.ts`), else
-   * through keyed copies of its small datasets (`keyed-copies.ts`), else as compiled. Whatever keeps the base from answering (it cannot be built or compiled against, or
-   * its query fails) runs the query as compiled, so the answer or error is the one it would have had.
+   * through keyed copies of its small datasets (`keyed-copies.ts`), else as compiled. Whatever keeps
+   * a base or a copy from answering (it cannot be built or compiled against, or its query fails)
+   * runs the query as compiled, so the answer or error is the one it would have had.
    */
   private async readSpec(
     connection: DuckDBConnection,
