@@ -122,6 +122,12 @@ const Env = z.object({
    */
   DASHBOARD_QUERY_ORDER: z.enum(['page', 'cost', 'arrival']).default('page'),
   /**
+   * Read datasets smaller than DASHBOARD_BASE_TABLE_MIN_ROWS (DM, AE, DS) from in-memory copies
+   * whose subject ids are matched and counted by integer keys (within DASHBOARD_BASE_TABLE_MB):
+   * `false` reads the files (same answers).
+   */
+  DASHBOARD_QUERY_KEYED_COPIES: z.enum(['true', 'false']).default('true'),
+  /**
    * Megabytes (estimated) of base tables the dashboard engine keeps: a large dataset's rows that pass
    * a widget's own filters (ALT rows of LB), so a filter change reads those instead of the file. 0: off.
    */
@@ -258,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
     dashboardQueryUniqueCounts: e.DASHBOARD_QUERY_UNIQUE_COUNTS === 'true',
     dashboardQueryOrder: e.DASHBOARD_QUERY_ORDER,
+    dashboardQueryKeyedCopies: e.DASHBOARD_QUERY_KEYED_COPIES === 'true',
     dashboardBaseTableMb: e.DASHBOARD_BASE_TABLE_MB,
     dashboardBaseTableMinRows: e.DASHBOARD_BASE_TABLE_MIN_ROWS,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',

@@ -33,6 +33,12 @@ export interface StoredDataset {
    * table, `query/base-tables.ts`, made from the file with masking already applied), not the file.
    */
   table?: string;
+  /**
+   * Set by the query engine only, with `table`: for a column (name as stored), the table's column
+   * holding an integer key of its value, one to one over every dataset of the query
+   * (`query/keyed-copies.ts`). Equality and distinct counts of the column read the key instead.
+   */
+  keys?: Readonly<Record<string, string>>;
 }
 
 /**

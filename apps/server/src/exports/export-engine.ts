@@ -31,6 +31,7 @@ export function exportEngine(ctx: AppContext): QueryEngine {
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
     uniqueCounts: ctx.config.dashboardQueryUniqueCounts,
+    keyedCopies: ctx.config.dashboardQueryKeyedCopies,
   });
   return own;
 }

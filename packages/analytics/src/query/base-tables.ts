@@ -36,6 +36,13 @@ export interface BasePlan {
   columns: StoreColumn[];
   /** `WHERE` of the base (the spec's filters on FROM columns alone), over `… AS t0`. */
   where: Sql;
+  /**
+   * Columns also held as an integer key (`hash` of the value, null for null), each under its own
+   * name: the keyed copies of small datasets (`keyed-copies.ts`).
+   */
+  keys?: Array<{ column: string; key: string }>;
+  /** The largest share of the dataset's rows this base may hold, when not the tables' own (`maxShare`). */
+  maxShare?: number;
 }
 
 /** Every `{ dataset, column }` reference in a spec, wherever it is (groups, measures, filters, join keys…). */
@@ -211,14 +218,19 @@ export class BaseTables {
 
   private async build(connection: DuckDBConnection, plan: BasePlan, entry: Entry): Promise<number> {
     try {
-      const list = plan.columns.map((c) => `t0.${quoteIdent(c.name)}`).join(', ');
+      const keys = (plan.keys ?? []).map(({ column, key }) => {
+        const value = `t0.${quoteIdent(column)}`;
+        return `CASE WHEN ${value} IS NULL THEN NULL ELSE hash(${value}) END AS ${quoteIdent(key)}`;
+      });
+      const list = [...plan.columns.map((c) => `t0.${quoteIdent(c.name)}`), ...keys].join(', ');
       const source = datasetSource(plan.from, { reads: [] });
-      const most = Math.floor((plan.from.rows ?? 0) * (this.options.maxShare ?? MAX_BASE_SHARE));
+      const most = Math.floor((plan.from.rows ?? 0) * (plan.maxShare ?? this.options.maxShare ?? MAX_BASE_SHARE));
       await connection.run(
         `CREATE TABLE ${quoteIdent(entry.name)} AS SELECT ${list} FROM ${source} AS t0 WHERE ${plan.where.text} LIMIT ${most + 1}`,
         [...plan.where.params],
       );
-      const measured = await this.measure(connection, entry.name, plan.columns);
+      const keyColumns = (plan.keys ?? []).map(({ key }) => ({ name: key, type: 'integer' }));
+      const measured = await this.measure(connection, entry.name, [...plan.columns, ...keyColumns]);
       entry.bytes = measured.bytes;
       if (measured.rows > most) this.refuse(plan.key, entry);
     } catch (error) {

@@ -84,6 +84,12 @@ function aggregate(
     if (op === 'count') return { type: 'integer', expr: raw('count(*)') };
     throw new QueryError(`${at}.column: the measure "${measure.as}" (${op}) needs a column`, `${at}.column`);
   }
+  if (op === 'count_distinct' && !measure.per) {
+    // A column with an integer key (an in-memory copy's subject ids) counts its keys: the same
+    // number, without hashing text.
+    const key = scope.keyOf(measure.column, `${at}.column`);
+    if (key) return { type: 'integer', expr: sql`count(DISTINCT ${key})` };
+  }
   const target = measure.per
     ? ratio(scope.column(measure.column, `${at}.column`), scope.column(measure.per, `${at}.per`), measure, at)
     : scope.column(measure.column, `${at}.column`);

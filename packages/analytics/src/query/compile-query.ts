@@ -17,6 +17,7 @@ import {
   columnOf,
   type DatasetResolver,
   findDataset,
+  keyColumn,
   PickedScope,
   QueryScope,
   type ResolvedColumn,
@@ -61,6 +62,11 @@ function keyCondition(left: ResolvedColumn, right: ResolvedColumn, at: string): 
       at,
     );
   }
+  // Integer keys on both sides (`keyed-copies.ts`: one to one over every dataset of the query)
+  // are equal exactly when the values are, and compare without hashing text.
+  const leftKey = keyColumn(left);
+  const rightKey = keyColumn(right);
+  if (leftKey && rightKey) return sql`${leftKey} = ${rightKey}`;
   return sql`${left.sql} = ${right.sql}`;
 }
 

@@ -16,6 +16,7 @@ import { jsonCell } from '../values.ts';
 import { BaseTables, basePlan, viewOf } from './base-tables.ts';
 import { type CompiledQuery, type CompileHints, compileParsed, compileQuery, parseQuerySpec } from './compile-query.ts';
 import { type FoldedPart, foldable, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
+import { KeyedCopies } from './keyed-copies.ts';
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
 import { specKey } from './spec-key.ts';
@@ -71,6 +72,12 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * waits at most that much longer. `arrival`: in the order queries reached the queue.
    */
   order?: 'page' | 'cost' | 'arrival';
+  /**
+   * Read datasets smaller than `baseTableMinRows` (DM, AE, DS) from in-memory copies with integer
+   * keys for their subject ids (`keyed-copies.ts`), held within `baseTableBytes`. Default true;
+   * false reads the files (the tests compare both).
+   */
+  keyedCopies?: boolean;
 }
 
 /** One DuckDB query's time waiting for a turn and then running, in milliseconds. */
@@ -201,6 +208,7 @@ export class QueryEngine {
   private readonly fold: boolean;
   private readonly bases: BaseTables | null;
   private readonly baseMinRows: number;
+  private readonly copies: KeyedCopies | null;
   private readonly prepared: boolean;
   /** Each connection's prepared statements by SQL text, in use order (`prepared`). */
   private readonly statements = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
@@ -239,6 +247,7 @@ export class QueryEngine {
           })
         : null;
     this.baseMinRows = options.baseTableMinRows ?? 100_000;
+    this.copies = this.bases && (options.keyedCopies ?? true) ? new KeyedCopies(this.bases, this.baseMinRows) : null;
     this.prepared = options.prepared ?? true;
     this.uniqueCounts = options.uniqueCounts ?? true;
   }
@@ -364,6 +373,11 @@ export class QueryEngine {
       const [oldest] = this.costs.keys();
       if (oldest !== undefined) this.costs.delete(oldest);
     }
+  }
+
+  /** Queries read through keyed copies (`keyed-copies.ts`), and of those with their keys: for tests. */
+  get keyedCopyReads(): { copies: number; keyed: number } {
+    return { ...(this.copies?.reads ?? { copies: 0, keyed: 0 }) };
   }
 
   /** Base tables held now (estimated bytes, tables): for tests and metrics. */
@@ -656,8 +670,9 @@ export class QueryEngine {
 
   /**
    * The query through a base table of its FROM dataset when one can serve (`base-tables.ts`), else
-   * as compiled. Whatever keeps the base from answering (it cannot be built or compiled against, or
-   * its query fails) runs the query as compiled, so the answer or error is the one it would have had.
+   * through keyed copies of its small datasets (`keyed-copies.ts`), else as compiled. Whatever keeps
+   * a base or a copy from answering (it cannot be built or compiled against, or its query fails)
+   * runs the query as compiled, so the answer or error is the one it would have had.
    */
   private async readSpec(
     connection: DuckDBConnection,
@@ -673,6 +688,14 @@ export class QueryEngine {
         )
         .catch(() => null);
       if (viaBase) return viaBase.value;
+      if (this.closed) throw new Error('the query engine was closed while the query ran');
+    } else if (source && this.copies) {
+      const viaCopies = await this.copies
+        .use(connection, source.parsed, source.datasets, source.cacheKey, (datasets) =>
+          this.read(connection, compileParsed(source.parsed, datasets, this.hints)),
+        )
+        .catch(() => null);
+      if (viaCopies) return viaCopies.value;
       if (this.closed) throw new Error('the query engine was closed while the query ran');
     }
     return this.read(connection, compiled);

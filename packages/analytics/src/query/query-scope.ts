@@ -88,6 +88,21 @@ export class QueryScope {
     if (!source) throw new QueryError(`${param}: ${this.outside(ref.dataset)}`, param);
     return columnOf(source, ref.column, param);
   }
+
+  /**
+   * The integer key standing for the column's values (`StoredDataset.keys`), for a count of its
+   * distinct values; none when the column has no key or is unique here (counted without DISTINCT).
+   */
+  keyOf(ref: ColumnRef, param: string): Sql | undefined {
+    const target = this.column(ref, param);
+    return this.isUnique(target) ? undefined : keyColumn(target);
+  }
+}
+
+/** `t0."cdp_key_0"`: the key column of a resolved column whose dataset has one for it. */
+export function keyColumn(target: ResolvedColumn): Sql | undefined {
+  const key = target.source.dataset.keys?.[target.column.name];
+  return key === undefined ? undefined : raw(`${target.source.alias}.${quoteIdent(key)}`);
 }
 
 /**
@@ -106,12 +121,22 @@ export class PickedScope extends QueryScope {
 
   override column(ref: ColumnRef, param: string): ResolvedColumn {
     const resolved = this.inner.column(ref, param);
-    let i = this.index.get(resolved.sql.text);
+    return { ...resolved, sql: this.pick(resolved.sql) };
+  }
+
+  override keyOf(ref: ColumnRef, param: string): Sql | undefined {
+    const key = this.inner.keyOf(ref, param);
+    return key === undefined ? undefined : this.pick(key);
+  }
+
+  /** `b.cN` for an expression of the inner scope, selected once by the CTE. */
+  private pick(expr: Sql): Sql {
+    let i = this.index.get(expr.text);
     if (i === undefined) {
       i = this.picked.length;
-      this.index.set(resolved.sql.text, i);
-      this.picked.push(raw(`${resolved.sql.text} AS c${i}`));
+      this.index.set(expr.text, i);
+      this.picked.push(raw(`${expr.text} AS c${i}`));
     }
-    return { ...resolved, sql: raw(`b.c${i}`) };
+    return raw(`b.c${i}`);
   }
 }

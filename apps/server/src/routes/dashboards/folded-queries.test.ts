@@ -11,10 +11,13 @@ import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
 /*
  * Folded queries (DASHBOARD_QUERY_FOLD, packages/analytics/src/query/fold-specs.ts), base tables
  * (DASHBOARD_BASE_TABLE_MB, base-tables.ts) and counts of a unique column without DISTINCT
- * (DASHBOARD_QUERY_UNIQUE_COUNTS, query-engine.ts) must not change a single number: every page of the
+ * (DASHBOARD_QUERY_UNIQUE_COUNTS, query-engine.ts) and keyed copies of the small datasets, whose
+ * subject ids are matched and counted by integer keys (DASHBOARD_QUERY_KEYED_COPIES,
+ * keyed-copies.ts), must not change a single number: every page of the
  * Clinical Study Overview and the Safety Review, on the CDISC pilot's original SDTM and on the demo
  * generator's study (with LB), under several filter states, answered by an app that folds, by one
- * that reads through base tables (for every dataset, however small) and by one that runs every spec
+ * that reads through base tables (for every dataset, however small), by one with the defaults
+ * (keyed copies of every dataset under 100,000 rows, folding) and by one that runs every spec
  * alone from the files with every count distinct, over the same stored files.
  * The numbers themselves are checked against plain SQL in pilot-sdtm.test.ts and real-data.test.ts,
  * which run with folding on (the default).
@@ -38,6 +41,7 @@ const FILTER_STATES = [
 
 let folding: TestApp;
 let bases: TestApp;
+let copies: TestApp;
 let alone: TestApp;
 const studies: Array<{ name: string; id: string; session: Session; dashboards: Dashboard[] }> = [];
 
@@ -48,6 +52,7 @@ beforeAll(async () => {
   // The same database and data folder: the other apps read the very files the first one stored.
   const dataDir = folding.ctx.config.dataDir;
   bases = await startTestApp({ dataDir, dashboardQueryFold: false, dashboardBaseTableMinRows: 1 });
+  copies = await startTestApp({ dataDir, dashboardQueryFold: true, dashboardQueryKeyedCopies: true });
   // The plain app also counts subjects with DISTINCT everywhere (the other two skip it on DM's
   // USUBJID, which they have checked repeats no value: DASHBOARD_QUERY_UNIQUE_COUNTS).
   alone = await startTestApp({
@@ -84,6 +89,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await alone?.close();
   await bases?.close();
+  await copies?.close();
   await folding?.close();
 });
 
@@ -110,9 +116,11 @@ describe.runIf(hasData)('folded queries and base tables give the same answers as
             const folded = await pageAnswers(folding, study.session, url);
             const separate = await pageAnswers(alone, study.session, url);
             const based = await pageAnswers(bases, study.session, url);
+            const copied = await pageAnswers(copies, study.session, url);
             const where = `${study.name}, ${dashboard.name}, ${page.id}, ${JSON.stringify(filters)}`;
             expect(folded, `folded: ${where}`).toEqual(separate);
             expect(based, `base tables: ${where}`).toEqual(separate);
+            expect(copied, `keyed copies: ${where}`).toEqual(separate);
             widgets += folded.filter((w) => w.data).length;
           }
         }

@@ -31,6 +31,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       dashboardQueryWaitSeconds.observe(waitMs / 1000);
       dashboardQueryRunSeconds.observe(runMs / 1000);
     },
+    keyedCopies: ctx.config.dashboardQueryKeyedCopies,
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();

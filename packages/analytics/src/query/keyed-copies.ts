@@ -1,0 +1,178 @@
+import type { ParsedQuerySpec } from '@cdp/contracts';
+import { quoteIdent } from '@cdp/formats';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { StoredDataset } from '../dataset-store.ts';
+import { type BasePlan, type BaseTables, viewOf } from './base-tables.ts';
+import { LruCache } from './lru-cache.ts';
+import type { DatasetResolver } from './query-scope.ts';
+import { raw } from './sql.ts';
+
+/**
+ * Keyed copies: a small dataset (DM, AE, DS: fewer rows than the base tables' minimum) copied whole
+ * into the query engine's DuckDB, as the reader sees it, with an integer key beside its subject id
+ * (`USUBJID`) and any other text column the query matches on or counts distinct values of. An event
+ * dataset joined to DM on the subject id, a semi-join from DM to AE and a count of distinct subjects
+ * then compare and hash 64-bit integers instead of text (about half the DuckDB work of such a query,
+ * docs/decisions.md "Keyed copies").
+ *
+ * The key is DuckDB's `hash` of the value (null for null). It is used only when it is one to one over
+ * every keyed value of every dataset of the query, which is checked once per set of copies
+ * (`count(DISTINCT value) = count(DISTINCT key)` over all of them): then two keys are equal exactly
+ * when their values are, and a count of distinct keys is the count of distinct values. A set that
+ * fails the check (a hash collision) reads the copies without keys, comparing text as before.
+ *
+ * The copies live in the base tables' store (same budget, same eviction, dropped by their last
+ * user) under the data version's `cacheKey`, how the file reads for this reader (`viewOf`) and the
+ * key columns. A reader who reads PHI in clear never uses one (each such read is logged per request).
+ */
+
+/** The column that gets a key in every copy that has it: SDTM's and ADaM's subject id. */
+const SUBJECT_ID = 'USUBJID';
+/** Sets of copies whose keys were checked, remembered (the oldest forgotten first). */
+const CHECKED_SETS = 1000;
+
+/** Every column name (upper-cased) the spec matches on or counts distinct values of, by dataset (upper-cased). */
+function keyedNames(spec: ParsedQuerySpec): Map<string, Set<string>> {
+  const names = new Map<string, Set<string>>();
+  const add = (dataset: string, column: string) => {
+    const upper = dataset.toUpperCase();
+    const set = names.get(upper) ?? new Set<string>();
+    set.add(column.toUpperCase());
+    names.set(upper, set);
+  };
+  for (const link of [...spec.joins, ...spec.exists]) {
+    for (const key of link.on) {
+      add(key.left.dataset, key.left.column);
+      add(link.dataset, key.right);
+    }
+  }
+  for (const measure of spec.measures) {
+    if (measure.op === 'count_distinct' && measure.column && !measure.per) {
+      add(measure.column.dataset, measure.column.column);
+    }
+  }
+  return names;
+}
+
+/** The copy of one dataset the spec reads, or null when it gets none. */
+function copyPlan(
+  name: string,
+  dataset: StoredDataset | undefined,
+  named: ReadonlySet<string>,
+  cacheKey: string,
+  maxRows: number,
+): BasePlan | null {
+  if (!dataset || dataset.table !== undefined || dataset.onRead !== undefined) return null;
+  if (dataset.rows === undefined || dataset.rows >= maxRows) return null;
+  const keyed = dataset.columns.filter(
+    (c) => c.type === 'string' && !c.masked && (c.name.toUpperCase() === SUBJECT_ID || named.has(c.name.toUpperCase())),
+  );
+  const keys = keyed.map((c, i) => ({ column: c.name, key: `cdp_key_${i}` }));
+  const key = [cacheKey, viewOf(dataset), 'copy', ...keys.map((k) => k.column)].join('\n');
+  return {
+    key,
+    from: dataset,
+    fromName: name.toUpperCase(),
+    columns: dataset.columns,
+    where: raw('TRUE'),
+    keys,
+    maxShare: 1,
+  };
+}
+
+export class KeyedCopies {
+  /** Per set of copies (their tables and key columns): whether the keys are one to one over all of them. */
+  private readonly checked = new LruCache<Promise<boolean>>(CHECKED_SETS);
+  /** Queries read through copies, and of those through their keys: for tests. */
+  readonly reads = { copies: 0, keyed: 0 };
+
+  constructor(
+    private readonly bases: BaseTables,
+    /** Datasets with at least this many rows are not copied (the base tables serve those). */
+    private readonly maxRows: number,
+  ) {}
+
+  /**
+   * Runs `work` with a resolver in which every small dataset the spec reads is its keyed copy (made
+   * on this connection first when no other query has made it), with `keys` set when they were found
+   * one to one. Null when no copy can serve (none applies, or one failed to build): the caller reads
+   * the files.
+   */
+  async use<T>(
+    connection: DuckDBConnection,
+    spec: ParsedQuerySpec,
+    datasets: DatasetResolver,
+    cacheKey: string,
+    work: (datasets: DatasetResolver) => Promise<T>,
+  ): Promise<{ value: T } | null> {
+    if (spec.select.length > 0) return null;
+    const all = [spec.from, ...spec.joins.map((j) => j.dataset), ...spec.exists.map((e) => e.dataset)];
+    // One copy per dataset, however the spec spells its name.
+    const names = [...new Map(all.map((name) => [name.toUpperCase(), name])).values()];
+    // One reader's PHI in clear anywhere in the query: its reads are logged per request, never copied.
+    if (names.some((name) => datasets(name)?.onRead !== undefined)) return null;
+    const named = keyedNames(spec);
+    const plans = names
+      .map((name) => copyPlan(name, datasets(name), named.get(name.toUpperCase()) ?? new Set(), cacheKey, this.maxRows))
+      .filter((plan): plan is BasePlan => plan !== null);
+    if (plans.length === 0) return null;
+    return this.nest(connection, plans, datasets, async (copied) => {
+      const keyed = await this.keyed(connection, plans, copied);
+      this.reads.copies++;
+      if (!keyed) return work(copied);
+      this.reads.keyed++;
+      const withKeys = new Map<string, StoredDataset>();
+      for (const plan of plans) {
+        const copy = copied(plan.fromName);
+        if (copy) withKeys.set(plan.fromName, { ...copy, keys: keysOf(plan) });
+      }
+      return work((name) => withKeys.get(name.toUpperCase()) ?? copied(name));
+    });
+  }
+
+  /** `bases.use` for each plan in turn, the resolver growing by one copy at each level. */
+  private async nest<T>(
+    connection: DuckDBConnection,
+    plans: readonly BasePlan[],
+    datasets: DatasetResolver,
+    work: (datasets: DatasetResolver) => Promise<T>,
+  ): Promise<{ value: T } | null> {
+    const [first, ...rest] = plans;
+    if (!first) return { value: await work(datasets) };
+    let inner: { value: T } | null = null;
+    const outer = await this.bases.use(connection, first, datasets, async (withFirst) => {
+      inner = await this.nest(connection, rest, withFirst, work);
+      return inner;
+    });
+    return outer?.value ?? null;
+  }
+
+  /** Whether the keys of these copies are one to one over all their keyed values (checked once per set). */
+  private keyed(connection: DuckDBConnection, plans: readonly BasePlan[], copied: DatasetResolver): Promise<boolean> {
+    const parts: string[] = [];
+    for (const plan of plans) {
+      const table = copied(plan.fromName)?.table;
+      if (table === undefined) return Promise.resolve(false);
+      for (const { column, key } of plan.keys ?? []) {
+        parts.push(`SELECT ${quoteIdent(column)} AS v, ${quoteIdent(key)} AS k FROM ${quoteIdent(table)}`);
+      }
+    }
+    if (parts.length === 0) return Promise.resolve(false);
+    const setKey = [...parts].sort().join('\n');
+    const known = this.checked.get(setKey);
+    if (known) return known;
+    // A check that fails to run counts as not one to one: the copies are read without keys.
+    const check = connection
+      .runAndReadAll(`SELECT count(DISTINCT v) = count(DISTINCT k) FROM (${parts.join(' UNION ALL ')})`)
+      .then(
+        (reader) => reader.getRowsJson()[0]?.[0] === true,
+        () => false,
+      );
+    this.checked.set(setKey, check);
+    return check;
+  }
+}
+
+function keysOf(plan: BasePlan): Record<string, string> {
+  return Object.fromEntries((plan.keys ?? []).map(({ column, key }) => [column, key]));
+}
