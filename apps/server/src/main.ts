@@ -202,7 +202,10 @@ async function main(): Promise<void> {
     cleanups.length = 0;
   };
   // OTEL_EXPORTER_OTLP_ENDPOINT set: spans of requests, queries and jobs go there (lib/tracing.ts).
-  const tracing = startTracing({ endpoint: config.otelEndpoint, serviceName: config.otelServiceName ?? `cdp-${mode}` });
+  const tracing = await startTracing({
+    endpoint: config.otelEndpoint,
+    serviceName: config.otelServiceName ?? `cdp-${mode}`,
+  });
   if (tracing) {
     cleanups.push(() => tracing.shutdown());
     log.info(`traces are sent to ${new URL(config.otelEndpoint ?? '').origin} over OTLP/HTTP`);

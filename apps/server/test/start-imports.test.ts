@@ -20,6 +20,8 @@ const NOT_AT_START = [
   /\/node_modules\/(pdfkit|pdf-lib|pptxgenjs|echarts|zrender|svg-to-pdfkit|@resvg)\//,
   /\/apps\/server\/src\/app\.ts$/,
   /\/node_modules\/(fastify|@fastify)\//,
+  // Tracing's SDK and exporter: only with OTEL_EXPORTER_OTLP_ENDPOINT set.
+  /\/node_modules\/@opentelemetry\/(sdk-trace-base|exporter-trace-otlp-http|resources|core)\//,
 ];
 
 /** The URLs `node <args> help` imported through the ES module loader. */
