@@ -305,7 +305,8 @@ describe('two API processes and two workers on one PostgreSQL', () => {
     const dashboards = await call(A(), 'GET', `/api/studies/${studyId}/dashboards`);
     const dashboardId = dashboards.body.data[0].id as string;
     const base = `/api/studies/${studyId}/dashboards/${dashboardId}/exports`;
-    const queued = await call(A(), 'POST', base, { format: 'pdf', filters: [], options: {} });
+    // Excel: the cheapest document to make, and it loads the renderers as a whole like the others.
+    const queued = await call(A(), 'POST', base, { format: 'xlsx', filters: [], options: {} });
     expect(queued.status, queued.text).toBe(202);
     const done = await until(
       'the export',
@@ -321,9 +322,9 @@ describe('two API processes and two workers on one PostgreSQL', () => {
     });
     expect(
       Buffer.from(await file.arrayBuffer())
-        .subarray(0, 5)
+        .subarray(0, 2)
         .toString(),
-    ).toBe('%PDF-');
+    ).toBe('PK');
     // The worker that rendered it loaded them (from the build's chunk); the other still has not.
     expect(rendering().filter(Boolean)).toHaveLength(1);
   }, 180_000);
