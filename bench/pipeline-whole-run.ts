@@ -11,6 +11,8 @@ import { cpuSplitSeconds } from './process-cpu.ts';
 import { api, type BenchServer, DEMO_PASSWORD, ROOT, startServer } from './server.ts';
 
 type CpuSplit = { main: number; threads: number; children: number };
+/** Where runs are asked for (`url`) and the process that runs them (`pid`: its memory and CPU). */
+export type BenchTarget = Pick<BenchServer, 'url' | 'pid'>;
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -51,7 +53,7 @@ async function followEvents(url: string, token: string): Promise<number> {
   throw new Error(`the event stream of ${url} closed before its end`);
 }
 
-interface CdpRun {
+export interface CdpRun {
   /** From POST …/runs sent to the GET that first answered SUCCEEDED. */
   seconds: number;
   /** The run's own clock: queued (POST's transaction) → finished (the output's transaction). */
@@ -69,7 +71,7 @@ interface CdpRun {
   polls: number;
 }
 
-interface PandasRun {
+export interface PandasRun {
   /** `python3 script.py` spawned → the process exited (its output written). */
   seconds: number;
   /** Inside the script: first line → pandas imported. */
@@ -103,7 +105,7 @@ function resetPeak(pid: number | undefined): boolean {
   }
 }
 
-async function studyWithDmAndDs(server: BenchServer, token: string, dir: string): Promise<string> {
+async function studyWithDmAndDs(server: BenchTarget, token: string, dir: string): Promise<string> {
   const { data: study } = await api<{ data: { id: string } }>(`${server.url}/api/studies`, token, 'POST', {
     code: 'BENCH-PIPE',
     name: 'Pipeline benchmark',
@@ -131,7 +133,7 @@ async function studyWithDmAndDs(server: BenchServer, token: string, dir: string)
   return study.id;
 }
 
-async function createExamples(server: BenchServer, token: string, studyId: string) {
+async function createExamples(server: BenchTarget, token: string, studyId: string) {
   const [enrolment, clean] = EXAMPLE_PIPELINES;
   if (!enrolment || !clean) throw new Error('the built-in examples are missing');
   const base = `${server.url}/api/studies/${studyId}/pipelines`;
@@ -158,7 +160,7 @@ async function createExamples(server: BenchServer, token: string, studyId: strin
 }
 
 /** One run as a user makes it: POST …/runs, then the run asked for until it has ended. */
-async function cdpRun(server: BenchServer, token: string, base: string, pipelineId: string): Promise<CdpRun> {
+export async function cdpRun(server: BenchTarget, token: string, base: string, pipelineId: string): Promise<CdpRun> {
   const pid = server.pid();
   const peakReset = resetPeak(pid);
   const before = memory(pid);
@@ -227,7 +229,7 @@ async function cdpRun(server: BenchServer, token: string, base: string, pipeline
 }
 
 /** One pipeline as the specification's approach runs it: `python3 script.py`, a fresh process. */
-async function pandasRun(which: 'enrolment' | 'dm_clean', dir: string, out: string): Promise<PandasRun> {
+export async function pandasRun(which: 'enrolment' | 'dm_clean', dir: string, out: string): Promise<PandasRun> {
   const started = performance.now();
   // /usr/bin/time adds one fork/exec (a millisecond or two) and reports the process's CPU on stderr.
   const { stdout, stderr } = await run(
@@ -247,7 +249,7 @@ async function pandasRun(which: 'enrolment' | 'dm_clean', dir: string, out: stri
   };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
@@ -256,7 +258,7 @@ function median(values: number[]): number {
 const r3 = (n: number) => Number(n.toFixed(3));
 
 /** Builds the production server once (plain node, as `npm run build` ships it). */
-async function buildServer(): Promise<void> {
+export async function buildServer(): Promise<void> {
   await run(process.execPath, [path.join(ROOT, 'scripts/build-server.mjs')], { cwd: ROOT, maxBuffer: 1 << 22 });
 }
 
@@ -271,17 +273,21 @@ interface Side {
   rounds: { enrol: CdpRun; clean: CdpRun }[];
 }
 
-async function prepareSide(name: string, dir: string, main: string | undefined): Promise<Side> {
-  const server = await startServer({}, { built: true, ...(main ? { main } : {}) });
+/** Signs in as the demo tenant's admin, makes the bench's study and its two example pipelines. */
+export async function benchStudyWithExamples(target: BenchTarget, dir: string) {
   const token = (
-    await api<{ accessToken: string }>(`${server.url}/api/auth/login`, null, 'POST', {
+    await api<{ accessToken: string }>(`${target.url}/api/auth/login`, null, 'POST', {
       email: 'admin@demo.cdp.local',
       password: DEMO_PASSWORD,
     })
   ).accessToken;
-  const studyId = await studyWithDmAndDs(server, token, dir);
-  const { base, enrolId, cleanId } = await createExamples(server, token, studyId);
-  return { name, server, token, base, enrolId, cleanId, rounds: [] };
+  const studyId = await studyWithDmAndDs(target, token, dir);
+  return { token, ...(await createExamples(target, token, studyId)) };
+}
+
+async function prepareSide(name: string, dir: string, main: string | undefined): Promise<Side> {
+  const server = await startServer({}, { built: true, ...(main ? { main } : {}) });
+  return { name, server, ...(await benchStudyWithExamples(server, dir)), rounds: [] };
 }
 
 function summarise(rows: { enrol: CdpRun; clean: CdpRun }[]) {

@@ -8,6 +8,7 @@ import { writeParquet } from '@cdp/formats';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { writeDatasetCsv } from '../apps/server/src/lib/csv.ts';
 import { benchPipelineWholeRun } from './pipeline-whole-run.ts';
+import { benchPipelineWorkerMemory } from './pipeline-worker.ts';
 import { ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -202,6 +203,9 @@ async function compare(which: 'example' | 'derivation', dir: string, what: strin
  *   POST …/runs to SUCCEEDED on the production build's `cdp start`, pandas from `python3 script.py`
  *   spawned to exited, one script per pipeline; memory: the worker's peak increase during a run and
  *   its peak RSS, against pandas' process peak.
+ * Memory of the example (`pipeline-worker.ts`, `BENCH_MEMORY_ROUNDS`, 3; BENCH_PIPELINES=memory for it
+ *   alone): a deployment's `cdp worker` and the whole `cdp start`, idle and per run, RSS and PSS,
+ *   against pandas' process peak.
  */
 export async function benchPipeline() {
   const { dir, rows } = await studyFiles();
@@ -224,6 +228,10 @@ export async function benchPipeline() {
       ? null
       : await benchPipelineWholeRun(dir, Number(process.env.BENCH_WHOLE_ROUNDS ?? 7));
   if (wholeRun) console.log(JSON.stringify({ pipeline: "example, a user's whole run", ...wholeRun }));
+  const memory =
+    only && only !== 'memory'
+      ? null
+      : await benchPipelineWorkerMemory(dir, Number(process.env.BENCH_MEMORY_ROUNDS ?? 3));
   return {
     study: { ...STUDY, rows },
     rounds: ROUNDS,
@@ -231,5 +239,6 @@ export async function benchPipeline() {
     example: example && { reading: '(ii) the engine only', ...example },
     exampleWholeRun: wholeRun && { reading: "(i) a user's whole run", ...wholeRun },
     derivation: derivation && { reading: '(ii) the engine only', ...derivation },
+    exampleMemory: memory,
   };
 }

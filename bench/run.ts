@@ -31,7 +31,8 @@ import { benchWebhooks } from './webhooks.ts';
  *                another, BENCH_AB_ENV=BENCH_AB_VALUES a,b, in ABBA phases, BENCH_AB_ROUNDS, 2)
  *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas: the
  *                engine's work on both sides, and the example's whole run (POST …/runs → SUCCEEDED beside
- *                `python3 script.py` per pipeline; BENCH_PIPELINES=whole for that part alone)
+ *                `python3 script.py` per pipeline; BENCH_PIPELINES=whole for that part alone), and the
+ *                memory of the process a run runs in (a `cdp worker`, and `cdp start`; BENCH_PIPELINES=memory)
  *   sandbox      the Python sandbox's start-up: a pipeline script's first line beside plain python3
  *   api-keys     40 API-key clients beside 40 signed-in users on GET /api/studies, then on widget data, in ABBA
  *                order (BENCH_DURATION s per phase, 15; BENCH_API_KEYS_WARMUP, 5; BENCH_API_KEYS_ROUNDS, 1;

@@ -7,6 +7,9 @@
 // sources'). Files the code reads beside itself at run time are copied next to the bundle:
 //   dist/main.js           CommonJS entry: raises UV_THREADPOOL_SIZE before anything is read
 //   dist/server.mjs        the bundled server (apps/server/src/main.ts)
+//   dist/chunk-*.mjs       code split off the entries: what a dynamic import() loads on first use
+//                          (the export renderers, the API's routes: a `cdp worker` never loads the
+//                          routes, nor the renderers before its first export), and code the entries share
 //   dist/convert-worker.mjs  the upload conversion worker thread (ingest/convert-worker.ts)
 //   dist/parquet-encoder.mjs the Parquet encoder thread a large upload file starts beside it
 //                            (packages/formats/src/parquet/parquet-encoder-worker.ts)
@@ -20,7 +23,10 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
-const out = path.join(root, 'apps/server/dist');
+// `--out DIR` builds elsewhere (a test's own copy); it must lie inside the repository, where
+// node_modules is found from it.
+const outFlag = process.argv.indexOf('--out');
+const out = outFlag > 0 ? path.resolve(process.argv[outFlag + 1] ?? '') : path.join(root, 'apps/server/dist');
 
 /** Bundle our own workspace packages; leave every other bare import to node_modules. */
 const externalNpm = {
@@ -50,7 +56,11 @@ await build({
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
-  splitting: false,
+  // A dynamic import() of our own code becomes a chunk loaded when it runs, with the npm modules it
+  // imports: unsplit, those imports would sit at the top of server.mjs and load at every start.
+  // Chunks stay beside the entries, so code that finds files through import.meta.url finds them.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -83,6 +83,12 @@ const Env = z.object({
   /** The most rows of one listing an export holds (PDF, PowerPoint, Excel, a widget's CSV/XLSX). */
   EXPORT_LISTING_MAX_ROWS: z.coerce.number().int().min(1000).max(1_000_000).default(100_000),
   /**
+   * `true`: a worker loads and warms the export renderers when it starts (~170 MB it keeps, and the
+   * first export does not wait 1–2 s for them). `false`: at the process's first export, so a worker
+   * that only runs pipelines and pulls never holds them (docs/decisions.md, "Export renderers").
+   */
+  EXPORT_RENDERERS_AT_START: z.enum(['true', 'false']).default('false'),
+  /**
    * Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a
    * run). DuckDB spreads each query over every core already: twice the cores (at most 12) keeps
    * them busy without queries fighting over them (docs/decisions.md, "Dashboard speed").
@@ -258,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     exportRetentionHours: e.EXPORT_RETENTION_HOURS,
     exportListingMaxRows: e.EXPORT_LISTING_MAX_ROWS,
+    exportRenderersAtStart: e.EXPORT_RENDERERS_AT_START === 'true',
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
-import { warmRenderers } from '@cdp/reports';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
 import { rotateMasterKey } from './cli/keys-rotate.ts';
 import { EMBEDDED_MODES, SERVER_MODES, type ServerMode } from './cli/modes.ts';
 import { rotateDataSourceSecrets } from './cli/secrets-rotate.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
+import { loadRenderers } from './exports/renderers.ts';
 import { setConversionThreadNice } from './ingest/convert-in-worker.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
@@ -203,7 +202,10 @@ async function main(): Promise<void> {
     cleanups.length = 0;
   };
   // OTEL_EXPORTER_OTLP_ENDPOINT set: spans of requests, queries and jobs go there (lib/tracing.ts).
-  const tracing = startTracing({ endpoint: config.otelEndpoint, serviceName: config.otelServiceName ?? `cdp-${mode}` });
+  const tracing = await startTracing({
+    endpoint: config.otelEndpoint,
+    serviceName: config.otelServiceName ?? `cdp-${mode}`,
+  });
   if (tracing) {
     cleanups.push(() => tracing.shutdown());
     log.info(`traces are sent to ${new URL(config.otelEndpoint ?? '').origin} over OTLP/HTTP`);
@@ -319,11 +321,15 @@ async function main(): Promise<void> {
       // On SIGTERM running jobs get SHUTDOWN_GRACE_SECONDS to finish, then go back to the queue.
       worker = await startWorker(ctx, connections.appUrl, { graceMs: config.shutdownGraceSeconds * 1000 });
       cleanups.push(() => worker?.stop());
-      // The first export a user asks for should not pay for loading the renderers (~1–2 s).
-      warmRenderers().then(
-        (ms) => log.debug(`export renderers ready in ${Math.round(ms)} ms`),
-        (error: unknown) => log.warn({ err: error }, 'warming the export renderers failed'),
-      );
+      // Only where asked: loaded, the renderers stay in the worker's memory (~170 MB) for good.
+      if (config.exportRenderersAtStart) {
+        loadRenderers()
+          .then(({ warmRenderers }) => warmRenderers())
+          .then(
+            (ms) => log.debug(`export renderers ready in ${Math.round(ms)} ms`),
+            (error: unknown) => log.warn({ err: error }, 'warming the export renderers failed'),
+          );
+      }
       // Nor the first pipeline run for opening DuckDB and compiling the run's code.
       warmPipelineEngines(ctx).then(
         (ms) => log.debug(`pipeline engines ready in ${Math.round(ms)} ms`),
@@ -332,6 +338,8 @@ async function main(): Promise<void> {
     }
     let app: FastifyInstance | null = null;
     if (mode === 'api' || mode === 'start') {
+      // Loaded here, not at the top: a `cdp worker` has no use for the routes, Fastify and its plugins.
+      const { buildApp } = await import('./app.ts');
       app = await buildApp(ctx, { requestLogs: mode !== 'start', sharedRateLimits: mode === 'api' });
       cleanups.push(() => app?.close());
       try {

@@ -48,7 +48,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  tracing = startTracing({ endpoint, serviceName: 'cdp-test' });
+  tracing = await startTracing({ endpoint, serviceName: 'cdp-test' });
   t = await startTestApp({ otelEndpoint: endpoint });
   tenant = await t.tenant();
   admin = await tenant.as('org_admin');
@@ -89,8 +89,8 @@ async function collected(check: () => boolean): Promise<void> {
 }
 
 describe('OpenTelemetry traces', () => {
-  it('nothing starts without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
-    expect(startTracing({ endpoint: null, serviceName: 'cdp-api' })).toBeNull();
+  it('nothing starts without OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
+    expect(await startTracing({ endpoint: null, serviceName: 'cdp-api' })).toBeNull();
   });
 
   it('follow a request through PostgreSQL and DuckDB into the job it queued, with nothing identifying in them', async () => {

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { QueryEngine } from '@cdp/analytics';
 import { type DashboardDataFilter, ExportOptions } from '@cdp/contracts';
-import { type ReportInput, renderPdf, renderPptx, renderXlsx } from '@cdp/reports';
+import type { ReportInput } from '@cdp/reports';
 import type { Actor } from '../auth/actor.ts';
 import type { Author } from '../auth/author.ts';
 import {
@@ -22,6 +22,7 @@ import { currentPhiReads } from '../phi/phi-reads.ts';
 import { activeVersionData, dashboardFor } from '../policies/dashboard.ts';
 import { reportInput, runPages } from './build-report.ts';
 import { dashboardApprovals } from './export-approvals.ts';
+import { loadRenderers, type Renderers } from './renderers.ts';
 
 /**
  * The one function that turns a dashboard into an export file. The export routes and job
@@ -63,10 +64,10 @@ export const EXPORT_MEDIA_TYPES: Record<ExportFormat, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-const RENDERERS: Record<ExportFormat, (input: ReportInput) => Promise<Buffer>> = {
-  pdf: renderPdf,
-  pptx: renderPptx,
-  xlsx: renderXlsx,
+const RENDERERS: Record<ExportFormat, (renderers: Renderers) => (input: ReportInput) => Promise<Buffer>> = {
+  pdf: (r) => r.renderPdf,
+  pptx: (r) => r.renderPptx,
+  xlsx: (r) => r.renderXlsx,
 };
 
 /** "CDISC01 Overview 2026-12-06 1514.pdf": study, dashboard and when, safe in any file system. */
@@ -160,7 +161,7 @@ export async function produceExport(
       name: found.dashboard.row.name,
       version: found.dashboard.row.version,
     });
-    const body = await RENDERERS[request.format](input);
+    const body = await RENDERERS[request.format](await loadRenderers())(input);
     const sha256 = createHash('sha256').update(body).digest('hex');
     // Written beside its final name and renamed: a reader never sees half a file.
     await mkdir(dir, { recursive: true });

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exportSignedCopies, signatures } from '@cdp/db';
-import { signedPdfCopy } from '@cdp/reports';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Author } from '../auth/author.ts';
 import { recordSignedCopy, type SignedCopyRow } from '../commands/record-signed-copy.ts';
@@ -13,6 +12,7 @@ import { studyDir } from '../lib/study-folders.ts';
 import { localTime } from '../presenters/signature.ts';
 import { type ExportRow, findExportById } from '../repositories/exports.repo.ts';
 import { contentSha256, loadSignable } from '../signatures/signable-records.ts';
+import { loadRenderers } from './renderers.ts';
 
 /**
  * The signed copy of an exported PDF (21 CFR 11.50, 11.70): an export's signatures bind to the
@@ -68,6 +68,7 @@ export async function makeSignedCopy(ctx: AppContext, author: Author, row: Expor
   const original = await readFile(file);
   const originalSha256 = createHash('sha256').update(original).digest('hex');
   const last = rows.at(-1);
+  const { signedPdfCopy } = await loadRenderers();
   const body = await signedPdfCopy(original, {
     fileName: row.fileName ?? `${row.id}.pdf`,
     originalSha256,

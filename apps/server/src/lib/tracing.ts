@@ -8,12 +8,6 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import pg from 'pg';
 
 /**
@@ -42,9 +36,30 @@ export interface Tracing {
   flush(): Promise<void>;
 }
 
-/** Starts tracing for this process when an endpoint is configured; null (nothing started) otherwise. */
-export function startTracing(settings: { endpoint: string | null; serviceName: string }): Tracing | null {
+/**
+ * Starts tracing for this process when an endpoint is configured; null (nothing started) otherwise.
+ * The SDK and its exporter (~10 MB a process) are loaded only then.
+ */
+export async function startTracing(settings: {
+  endpoint: string | null;
+  serviceName: string;
+}): Promise<Tracing | null> {
   if (!settings.endpoint) return null;
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BasicTracerProvider, BatchSpanProcessor },
+    { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION },
+  ] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
   const exporter = new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/$/, '')}/v1/traces` });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: settings.serviceName, [ATTR_SERVICE_VERSION]: '0.1.0' }),

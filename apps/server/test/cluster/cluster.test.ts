@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -296,6 +297,37 @@ describe('two API processes and two workers on one PostgreSQL', () => {
     expect(apiMetrics).toContain('cdp_job_queue_depth');
     expect((await fetch(`${apis[1]?.admin}/metrics`)).status).toBe(401);
   });
+
+  it('a worker loads the export renderers at its first export, not when it starts or runs pipelines', async () => {
+    // The renderers' native module (resvg) is mapped into a process once @cdp/reports is loaded.
+    const rendering = () => workers.map((w) => readFileSync(`/proc/${w.cdp.child.pid}/maps`, 'utf8').includes('resvg'));
+    expect(rendering()).toEqual([false, false]);
+    const dashboards = await call(A(), 'GET', `/api/studies/${studyId}/dashboards`);
+    const dashboardId = dashboards.body.data[0].id as string;
+    const base = `/api/studies/${studyId}/dashboards/${dashboardId}/exports`;
+    // Excel: the cheapest document to make, and it loads the renderers as a whole like the others.
+    const queued = await call(A(), 'POST', base, { format: 'xlsx', filters: [], options: {} });
+    expect(queued.status, queued.text).toBe(202);
+    const done = await until(
+      'the export',
+      async () => {
+        const got = await call(B(), 'GET', `${base}/${queued.body.data.id}`);
+        return ['SUCCEEDED', 'FAILED'].includes(got.body.data.status) ? got.body.data : null;
+      },
+      150_000,
+    );
+    expect(done.status, JSON.stringify(done)).toBe('SUCCEEDED');
+    const file = await fetch(`${B()}${base}/${queued.body.data.id}/file`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(
+      Buffer.from(await file.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
+    // The worker that rendered it loaded them (from the build's chunk); the other still has not.
+    expect(rendering().filter(Boolean)).toHaveLength(1);
+  }, 180_000);
 
   it('a worker killed in the middle of a run: the other takes the run over, and it makes one output version', async () => {
     const created = await call(A(), 'POST', `/api/studies/${studyId}/pipelines`, {

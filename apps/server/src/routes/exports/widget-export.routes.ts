@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { QueryEngine } from '@cdp/analytics';
 import { WidgetExportQuery, WidgetParams } from '@cdp/contracts';
-import { ReportFormatError, type ReportWidget, renderWidgetXlsx, widgetCsv, widgetPicture } from '@cdp/reports';
+import type { ReportWidget } from '@cdp/reports';
 import { resolveWidget } from '@cdp/widgets';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { recordWidgetExport } from '../../commands/dashboard-exports.ts';
@@ -13,6 +13,7 @@ import { runWidget } from '../../dashboards/run-widget.ts';
 import { studySettingsOf } from '../../dashboards/study-settings.ts';
 import { resolverOf } from '../../data/version-data.ts';
 import { describeFilter, forExport } from '../../exports/build-report.ts';
+import { loadRenderers } from '../../exports/renderers.ts';
 import { isListingWidget, wholeListing } from '../../exports/whole-listing.ts';
 import { AppError, notFound } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
@@ -84,6 +85,7 @@ export const widgetExportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext; engine
         data,
       };
       const stamp = await activeDataVersionStamp(ctx, actor.orgId, found.study);
+      const { ReportFormatError, renderWidgetXlsx, widgetCsv, widgetPicture } = await loadRenderers();
       let file: Buffer;
       try {
         if (format === 'csv') file = widgetCsv(drawn);
