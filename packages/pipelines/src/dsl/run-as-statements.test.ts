@@ -254,7 +254,7 @@ describe('the log of a run as one statement per output', () => {
     const [women] = await pilot.sql(`SELECT count(*) AS n FROM {DM} WHERE SEX = 'F'`);
     const n = Number(women?.n);
     expect(result.logs.map((l: PipelineLogLine) => [l.step, l.message])).toEqual([
-      [undefined, expect.stringMatching(/^rows of step 1 counted in one statement beside the outputs', \d+ ms$/)],
+      [undefined, expect.stringMatching(/^rows of step 1 counted in one statement, \d+ ms$/)],
       [0, `step 1/4 Filter rows (filter_rows) F: 306 → ${n} rows`],
       [1, `step 2/4 Add calculated column (add_calculated_column) F: ${n} → ${n} rows`],
       [

@@ -83,52 +83,15 @@ export async function runAsStatements(
       })),
     );
     const countRoots = needed([...counted, ...warnings].map((x) => x.relation));
-    // The counts run beside the outputs' statements, on a second connection: on a small run both
-    // are mostly DuckDB planning, each on a thread of its own. Interrupted with the run, or when an
-    // output's statement fails.
-    const beside = new AbortController();
-    const stopBeside = () => beside.abort(signal.reason);
-    signal.addEventListener('abort', stopBeside, { once: true });
     const countStarted = performance.now();
-    const counting = session
-      .queryBeside(
-        `${withClause(countRoots)} SELECT ${[...counted, ...warnings].map((x) => x.sql).join(', ')}`,
-        beside.signal,
-      )
-      .then((rows) => ({ row: rows[0] ?? [], ms: Math.round(performance.now() - countStarted) }));
-    // Awaited below; until then a failure must not count as unhandled.
-    counting.catch(() => undefined);
-    const outputs: PipelineOutputFile[] = [];
-    /** Each save's rows and statement time, in step order. */
-    const saves = new Map<number, { rows: number; timing: string }>();
-    try {
-      for (const c of compiled) {
-        if (c.plan.kind !== 'save') continue;
-        signal.throwIfAborted();
-        const file = path.join(request.outputDir, `${c.plan.target}.parquet`);
-        written.push(file);
-        const relations = needed(c.reads);
-        const started = performance.now();
-        const rows = await session.runCounted(
-          `COPY (${withClause(relations)} ${c.plan.sql}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+    const row =
+      (
+        await session.query(
+          `${withClause(countRoots)} SELECT ${[...counted, ...warnings].map((x) => x.sql).join(', ')}`,
           signal,
-        );
-        const ms = Math.round(performance.now() - started);
-        const computed = stepsOf(relations);
-        saves.set(c.index, {
-          rows,
-          timing: `, ${ms} ms${computed.length ? ` (one statement with ${stepList(computed)})` : ''}`,
-        });
-        outputs.push({ name: c.plan.target, path: file, rows, columns: toPipelineColumns(c.plan.columns) });
-      }
-    } catch (error) {
-      beside.abort();
-      await counting.catch(() => undefined);
-      throw error;
-    } finally {
-      signal.removeEventListener('abort', stopBeside);
-    }
-    const { row, ms: countMs } = await counting;
+        )
+      )[0] ?? [];
+    const countMs = Math.round(performance.now() - countStarted);
     const rowsOf = new Map<string, number>();
     for (const [i, x] of counted.entries()) rowsOf.set(x.relation, Number(row[i] ?? 0));
     for (const c of compiled)
@@ -141,23 +104,42 @@ export async function runAsStatements(
     const countedSteps = stepsOf(countRoots);
     onLog({
       level: 'info',
-      message: `rows of ${countedSteps.length ? stepList(countedSteps) : 'the inputs'} counted in one statement beside the outputs', ${countMs} ms`,
+      message: `rows of ${countedSteps.length ? stepList(countedSteps) : 'the inputs'} counted in one statement, ${countMs} ms`,
     });
 
     const steps = body.steps.length;
+    const outputs: PipelineOutputFile[] = [];
     for (const c of compiled) {
+      signal.throwIfAborted();
       const step = body.steps[c.index];
       if (!step) continue;
       const label = DSL_OPERATIONS[step.operation].label;
       const rowsIn = c.reads.map((relation) => rowsOf.get(relation) ?? 0);
-      const save = saves.get(c.index);
-      const rowsOut = save ? save.rows : (rowsOf.get(c.relation) ?? 0);
-      const what = save ? `${c.plan.reads[0]} → output ${c.plan.target}` : c.plan.target;
-      if (!save) for (const message of lost.get(c.index) ?? []) onLog({ level: 'warn', step: c.index, message });
+      let rowsOut: number;
+      let what = c.plan.target;
+      let timing = '';
+      if (c.plan.kind === 'save') {
+        const file = path.join(request.outputDir, `${c.plan.target}.parquet`);
+        written.push(file);
+        const relations = needed(c.reads);
+        const started = performance.now();
+        rowsOut = await session.runCounted(
+          `COPY (${withClause(relations)} ${c.plan.sql}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+          signal,
+        );
+        const ms = Math.round(performance.now() - started);
+        const computed = stepsOf(relations);
+        timing = `, ${ms} ms${computed.length ? ` (one statement with ${stepList(computed)})` : ''}`;
+        outputs.push({ name: c.plan.target, path: file, rows: rowsOut, columns: toPipelineColumns(c.plan.columns) });
+        what = `${c.plan.reads[0]} → output ${c.plan.target}`;
+      } else {
+        rowsOut = rowsOf.get(c.relation) ?? 0;
+        for (const message of lost.get(c.index) ?? []) onLog({ level: 'warn', step: c.index, message });
+      }
       onLog({
         level: 'info',
         step: c.index,
-        message: `step ${c.index + 1}/${steps} ${label} (${step.operation}) ${what}: ${rowsIn.map(fmt).join(' + ')} → ${fmt(rowsOut)} rows${save?.timing ?? ''}`,
+        message: `step ${c.index + 1}/${steps} ${label} (${step.operation}) ${what}: ${rowsIn.map(fmt).join(' + ')} → ${fmt(rowsOut)} rows${timing}`,
       });
       onProgress({ step: c.index + 1, steps, rows: rowsOut, message: `${label}: ${fmt(rowsOut)} rows` });
     }

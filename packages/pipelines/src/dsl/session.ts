@@ -143,7 +143,7 @@ export class DslSession {
 
   /** Runs a statement; an abort interrupts DuckDB (again and again, until the statement stops). */
   async run(sql: string, signal?: AbortSignal): Promise<void> {
-    await this.interruptible(this.connection, () => this.connection.run(sql), signal);
+    await this.interruptible(() => this.connection.run(sql), signal);
   }
 
   /** Runs a `CREATE TABLE ... AS` or `COPY` and answers the rows it wrote (DuckDB's `Count`). */
@@ -153,24 +153,8 @@ export class DslSession {
   }
 
   async query(sql: string, signal?: AbortSignal): Promise<unknown[][]> {
-    const reader = await this.interruptible(this.connection, () => this.connection.runAndReadAll(sql), signal);
+    const reader = await this.interruptible(() => this.connection.runAndReadAll(sql), signal);
     return reader.getRowsJS() as unknown[][];
-  }
-
-  /**
-   * `query` on a second connection to the same instance, so it runs beside a statement of the
-   * session's own connection (each connection's statement runs on a thread of its own, even on a
-   * one-thread instance). It sees the instance's macros, not the session's TEMP views: for an
-   * inline session's statements, which define their inputs themselves.
-   */
-  async queryBeside(sql: string, signal?: AbortSignal): Promise<unknown[][]> {
-    const connection = await connectPooled(this.pooled.memoryMb, this.pooled.threads);
-    try {
-      const reader = await this.interruptible(connection, () => connection.runAndReadAll(sql), signal);
-      return reader.getRowsJS() as unknown[][];
-    } finally {
-      connection.closeSync();
-    }
   }
 
   /**
@@ -203,17 +187,13 @@ export class DslSession {
     return Number(rows[0]?.[0] ?? 0);
   }
 
-  private async interruptible<T>(
-    connection: DuckDBConnection,
-    work: () => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T> {
+  private async interruptible<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     let repeat: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      connection.interrupt();
+      this.connection.interrupt();
       // An interrupt that lands before DuckDB has started the statement is lost: repeat it.
-      repeat ??= setInterval(() => connection.interrupt(), INTERRUPT_REPEAT_MS);
+      repeat ??= setInterval(() => this.connection.interrupt(), INTERRUPT_REPEAT_MS);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
