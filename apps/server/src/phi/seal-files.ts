@@ -284,12 +284,13 @@ export async function sealNewVersion(
  * `sealNewVersion` for a pipeline's output version its run has just recorded: the output's rows
  * are the writer's own, so only the study's PHI inputs are read (one transaction, after the
  * output's commit, as an upload reads them), not the output again nor the inputs twice. With no
- * column classified PHI, nothing more happens: no DuckDB, no file rewritten.
+ * column classified PHI, nothing more happens: no DuckDB, no file rewritten. `known`: those inputs
+ * already read (a run reads them in its output's transaction).
  */
-export async function sealNewOutput(ctx: AppContext, output: VersionData): Promise<void> {
+export async function sealNewOutput(ctx: AppContext, output: VersionData, known?: PhiInputs): Promise<void> {
   const { orgId, studyId, id } = output;
   try {
-    const inputs = await ctx.database.tenant(orgId, (tx) => readPhiInputs(tx, orgId, studyId));
+    const inputs = known ?? (await ctx.database.tenant(orgId, (tx) => readPhiInputs(tx, orgId, studyId)));
     await protectVersionFiles(ctx, orgId, studyId, id, { output, inputs });
   } catch (error) {
     ctx.log.error({ err: error, studyId, versionId: id }, 'sealing PHI of a new version failed; queued phi.protect');

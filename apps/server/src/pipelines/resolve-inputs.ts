@@ -75,12 +75,15 @@ export async function resolveInputs(
       });
       continue;
     }
-    const upstream = await ctx.database.tenant(orgId, (tx) => findPipeline(tx, orgId, study.id, source.pipelineId));
+    // The upstream pipeline and its latest output in one transaction.
+    const [upstream, output] = await ctx.database.tenant(orgId, async (tx) => [
+      await findPipeline(tx, orgId, study.id, source.pipelineId),
+      await latestOutput(tx, orgId, study.id, source.pipelineId),
+    ]);
     if (!upstream) {
       result.issues.push({ path: `inputs[${i}].source.pipelineId`, message: 'no such pipeline in this study' });
       continue;
     }
-    const output = await ctx.database.tenant(orgId, (tx) => latestOutput(tx, orgId, study.id, source.pipelineId));
     const dataset = output?.datasets.find((d) => d.name.toUpperCase() === source.output.toUpperCase());
     if (!output || !dataset) {
       result.issues.push({

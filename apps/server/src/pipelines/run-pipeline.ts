@@ -10,7 +10,7 @@ import { outputVersionFrom } from '../data/output-version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
-import { PIPELINE_ENGINE } from '../phi/protect-version.ts';
+import { type PhiInputs, PIPELINE_ENGINE, readPhiInputs } from '../phi/protect-version.ts';
 import { sealNewOutput } from '../phi/seal-files.ts';
 import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
@@ -83,12 +83,15 @@ export async function endRun(
   run: Pick<PipelineRunRow, 'id' | 'orgId' | 'pipelineId' | 'pipelineVersion' | 'status'>,
   status: 'FAILED' | 'CANCELLED' | 'QUEUED',
   error: PipelineRunError,
+  /** The source version the run had read, when it got that far (recorded with its end). */
+  ended: { sourceVersionId?: string | null } = {},
 ): Promise<void> {
   await tx
     .update(pipelineRuns)
     .set({
       status,
       error,
+      ...(ended.sourceVersionId ? { sourceVersionId: ended.sourceVersionId } : {}),
       ...(status === 'QUEUED' ? { workerId: null } : { finishedAt: new Date() }),
     })
     .where(eq(pipelineRuns.id, run.id));
@@ -111,6 +114,11 @@ export async function endRun(
       error,
     });
   }
+}
+
+/** Whether sealing a new output may have work: some column of the study is classified PHI. */
+function hasPhiColumns(phi: PhiInputs): boolean {
+  return [...phi.classes.values()].includes('phi');
 }
 
 function stepOf(issues: { path: string }[]): number | null {
@@ -154,6 +162,7 @@ export async function runPipeline(
       });
   }, RUN_TICK_MS);
   const started = Date.now();
+  let sourceVersionId: string | null = null;
   try {
     reporter.log({
       level: 'info',
@@ -184,9 +193,8 @@ export async function runPipeline(
       clearCopiesIn: `${work}.inputs`,
     });
     if (resolved.issues.length > 0) throw new PipelineDefinitionError(resolved.issues);
-    await ctx.database.tenant(run.orgId, (tx) =>
-      tx.update(pipelineRuns).set({ sourceVersionId: resolved.sourceVersionId }).where(eq(pipelineRuns.id, run.id)),
-    );
+    // Recorded with the run's end (its success or failure), not in a transaction of its own here.
+    sourceVersionId = resolved.sourceVersionId;
     for (const input of resolved.inputs)
       reporter.log({ level: 'info', message: `Input ${input.name}: ${path.basename(input.path)}` });
     await mkdir(work, { recursive: true });
@@ -204,6 +212,15 @@ export async function runPipeline(
     clearInterval(timer);
     phase('engine');
     partStarted = performance.now();
+    // The engine's last lines are written while the outputs are checked, not after.
+    const earlierLines = reporter.drain();
+    /** The run's last line: where its time went. */
+    const succeeded = (label: string, sealing: string) => {
+      phase('output version');
+      return `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}; of the output version: ${[...parts, sealing].join(', ')}): output version ${label}`;
+    };
+    /** The study's PHI classes and sealed files, read in the output's transaction. */
+    const sealing: { phi?: PhiInputs } = {};
     const output = await writeOutputVersion(
       ctx,
       {
@@ -224,6 +241,7 @@ export async function runPipeline(
           .set({
             status: 'SUCCEEDED',
             outputVersionId: made.id,
+            sourceVersionId: resolved.sourceVersionId,
             finishedAt: new Date(),
             progress: {
               step: last?.steps ?? 1,
@@ -234,8 +252,8 @@ export async function runPipeline(
             },
           })
           .where(eq(pipelineRuns.id, run.id));
-        // No NOTIFY here: event streams learn of the success from the run's last log line below
-        // (its write announces it), so a stream ends with that line sent, not just before it is written.
+        // No NOTIFY here: event streams learn of the success from the run's last log line (its
+        // write announces it), so a stream ends with that line sent, not just before it is written.
         await appendAudit(tx, {
           orgId: run.orgId,
           author: systemAuthor(run.orgId),
@@ -263,27 +281,37 @@ export async function runPipeline(
           label: made.label,
           datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows })),
         });
+        // Sealing reads the study's PHI classes; read here, in this transaction, they also say
+        // whether there is anything to seal. With no column classified PHI there is not, and the
+        // run's last line is written here too: the success, its line and the stream's wake-up
+        // commit together (one transaction a run less, and one commit less before a user sees it).
+        sealing.phi = await readPhiInputs(tx, run.orgId, run.studyId);
+        if (hasPhiColumns(sealing.phi)) return;
+        await earlierLines;
+        parts.push(`rows ${Math.round(performance.now() - partStarted)} ms`);
+        await reporter.writeIn(tx, {
+          level: 'info',
+          message: succeeded(made.label, 'sealing 0 ms'),
+        });
       },
     );
-    // An output carrying a column classified PHI (DM → DM_CLEAN keeps BRTHDTC) is sealed at once.
-    await sealNewOutput(ctx, outputVersionFrom(ctx, output.recorded));
-    part('sealing');
-    phase('output version');
-    reporter.log(
-      {
-        level: 'info',
-        message: `Succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')}; of the output version: ${parts.join(', ')}): output version ${output.label}`,
-      },
-      { announce: true },
-    );
-    await reporter.drain();
+    if (sealing.phi && hasPhiColumns(sealing.phi)) {
+      // An output carrying a column classified PHI (DM → DM_CLEAN keeps BRTHDTC) is sealed at once.
+      await sealNewOutput(ctx, outputVersionFrom(ctx, output.recorded), sealing.phi);
+      part('sealing');
+      reporter.log({ level: 'info', message: succeeded(output.label, parts.pop() ?? '') }, { announce: true });
+      await reporter.drain();
+    }
     await queueDownstream(ctx, { orgId: run.orgId, studyId: run.studyId, pipelineId: run.pipelineId }).catch(
       (error: unknown) => ctx.log.error({ err: error, runId: run.id }, 'queueing downstream pipelines failed'),
     );
     return { runId: run.id, status: 'SUCCEEDED' };
   } catch (error) {
     clearInterval(timer);
-    return await failRun(ctx, reporter, claimed.run, version, error, controller.signal.aborted);
+    return await failRun(ctx, reporter, claimed.run, version, error, {
+      aborted: controller.signal.aborted,
+      sourceVersionId,
+    });
   } finally {
     clearInterval(timer);
     await reporter.drain();
@@ -299,18 +327,25 @@ async function failRun(
   run: PipelineRunRow,
   version: PipelineVersionRow,
   error: unknown,
-  aborted: boolean,
+  { aborted, sourceVersionId }: { aborted: boolean; sourceVersionId: string | null },
 ): Promise<{ runId: string; status: string }> {
+  const ended = { sourceVersionId };
   if (aborted || error instanceof RunCancelled) {
     reporter.log({ level: 'warn', message: 'Cancelled: the work was stopped and nothing was kept' });
     await reporter.drain();
     await ctx.database.tenant(run.orgId, (tx) =>
-      endRun(tx, run, 'CANCELLED', {
-        message: 'Cancelled',
-        step: reporter.lastProgress ? reporter.lastProgress.step - 1 : null,
-        path: null,
-        kind: 'cancelled',
-      }),
+      endRun(
+        tx,
+        run,
+        'CANCELLED',
+        {
+          message: 'Cancelled',
+          step: reporter.lastProgress ? reporter.lastProgress.step - 1 : null,
+          path: null,
+          kind: 'cancelled',
+        },
+        ended,
+      ),
     );
     return { runId: run.id, status: 'CANCELLED' };
   }
@@ -319,12 +354,18 @@ async function failRun(
     reporter.log({ level: 'error', ...(step === null ? {} : { step }), message: error.message });
     await reporter.drain();
     await ctx.database.tenant(run.orgId, (tx) =>
-      endRun(tx, run, 'FAILED', {
-        message: error.message,
-        step,
-        path: error.issues[0]?.path ?? null,
-        kind: 'definition',
-      }),
+      endRun(
+        tx,
+        run,
+        'FAILED',
+        {
+          message: error.message,
+          step,
+          path: error.issues[0]?.path ?? null,
+          kind: 'definition',
+        },
+        ended,
+      ),
     );
     return { runId: run.id, status: 'FAILED' };
   }
@@ -339,7 +380,7 @@ async function failRun(
   await reporter.drain();
   const kind: PipelineRunError['kind'] = 'infrastructure';
   await ctx.database.tenant(run.orgId, (tx) =>
-    endRun(tx, run, last ? 'FAILED' : 'QUEUED', { message, step: null, path: null, kind }),
+    endRun(tx, run, last ? 'FAILED' : 'QUEUED', { message, step: null, path: null, kind }, ended),
   );
   ctx.log.warn({ err: error, runId: run.id, pipeline: version.name }, `pipeline run attempt ${run.attempts} failed`);
   if (last) return { runId: run.id, status: 'FAILED' };

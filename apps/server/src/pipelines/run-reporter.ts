@@ -1,5 +1,5 @@
 import type { PipelineRunProgress } from '@cdp/contracts';
-import { pipelineRunLogs, pipelineRuns } from '@cdp/db';
+import { pipelineRunLogs, pipelineRuns, type Tx } from '@cdp/db';
 import type { PipelineLogLine, PipelineProgress } from '@cdp/pipelines';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
@@ -62,17 +62,32 @@ export class RunReporter {
   }
 
   private append(line: PipelineLogLine): void {
-    const seq = ++this.seq;
+    this.pending.push(this.rowOf(line));
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private rowOf(line: PipelineLogLine): LogRow {
     const message = line.message.length > MAX_LINE ? `${line.message.slice(0, MAX_LINE)}… (cut)` : line.message;
-    this.pending.push({
+    return {
       orgId: this.orgId,
       runId: this.runId,
-      seq,
+      seq: ++this.seq,
       level: line.level,
       step: line.step ?? null,
       message,
-    });
-    this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    };
+  }
+
+  /**
+   * Writes `line` inside the caller's transaction, announced, after every earlier line is written
+   * (their own transactions first: a stream reads lines by sequence, so none may commit after a
+   * later one). For the run's last line, committed with its success. If that transaction rolls
+   * back, the line is gone with it (its sequence number stays unused).
+   */
+  async writeIn(tx: Tx, line: PipelineLogLine): Promise<void> {
+    await this.drain();
+    await tx.insert(pipelineRunLogs).values(this.rowOf(line));
+    await notifyRunChanged(tx, this.runId);
   }
 
   /** Queues the pending lines' write behind the earlier ones (one chain: lines stay in order). */

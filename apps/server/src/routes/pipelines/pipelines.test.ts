@@ -276,6 +276,16 @@ describe('pipeline runs', () => {
         /^Succeeded in [\d.]+ s \(inputs \d+ ms, engine \d+ ms, output version \d+ ms; of the output version: checks \d+ ms, files \d+ ms, rows \d+ ms, sealing \d+ ms\): output version \S+$/,
       ),
     );
+    // With nothing to seal, the success and that last line commit in one transaction (the same
+    // xmin): no reader sees SUCCEEDED without it, and a stream's wake-up comes with both.
+    const { rows: committed } = await t.admin.query(
+      `select (select xmin::text from pipeline_runs where id = $1) as run,
+              (select xmin::text from pipeline_run_logs where run_id = $1 and message like 'Succeeded in%') as line`,
+      [queued.id],
+    );
+    expect(committed[0].line).toBe(committed[0].run);
+    // The source version the run read is recorded with its end.
+    expect(done.sourceVersionId).toBeTruthy();
 
     const output: PipelineOutputVersion = (
       await t.request(manager, {
@@ -418,6 +428,7 @@ describe('pipeline runs', () => {
     expect(failed).toMatchObject({ status: 'FAILED', attempts: 1, outputVersionId: null });
     expect(failed.error).toMatchObject({ kind: 'definition', step: 1, path: 'steps[1].sql' });
     expect(failed.log.at(-1)).toMatchObject({ level: 'error', step: 1 });
+    expect(failed.sourceVersionId).toBeTruthy();
 
     FAIL_ONCE.add('flaky-disk');
     const flaky = await createOk('Flaky', {
