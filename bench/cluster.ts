@@ -578,6 +578,11 @@ async function measure(kind: 'cluster' | 'single', usersPerOrg: number, main = B
   }
 }
 
+/** Each run as it ends, so a later failure (or a run stopped for time) does not lose the earlier ones. */
+function reportRun(runs: Record<string, unknown>[]): void {
+  process.stderr.write(`cluster run done: ${JSON.stringify(runs.at(-1))}\n`);
+}
+
 export async function benchCluster() {
   await run(process.execPath, [path.join(ROOT, 'scripts/build-server.mjs')], { cwd: ROOT });
   // One after the other, so each has the machine to itself; the same load.
@@ -587,11 +592,14 @@ export async function benchCluster() {
       // Ours and the reference alternate (ABAB…), so a change in the machine's other load falls on both.
       for (let round = 0; round < ROUNDS; round++) {
         runs.push({ label: `ours, round ${round + 1}`, ...(await measure('cluster', users)) });
+        reportRun(runs);
         runs.push({ label: `baseline, round ${round + 1}`, ...(await measure('cluster', users, BASELINE_MAIN)) });
+        reportRun(runs);
       }
-    } else runs.push({ label: 'cluster', ...(await measure('cluster', users)) });
-    // Each point as it ends, so a later failure does not lose the earlier ones.
-    process.stderr.write(`cluster point done: ${JSON.stringify(runs.at(-1))}\n`);
+    } else {
+      runs.push({ label: 'cluster', ...(await measure('cluster', users)) });
+      reportRun(runs);
+    }
   }
   const single = WITH_SINGLE ? await measure('single', USER_SWEEP.at(-1) ?? 40) : null;
   return {

@@ -140,6 +140,11 @@ const Env = z.object({
   DASHBOARD_BASE_TABLE_MB: z.coerce.number().int().min(0).max(65_536).default(128),
   /** Datasets with fewer rows than this are read from their files every time (no base table). */
   DASHBOARD_BASE_TABLE_MIN_ROWS: z.coerce.number().int().min(0).default(100_000),
+  /**
+   * Megabytes of dataset rows (as JSON text) each API process keeps for the dataset viewer, in blocks
+   * of 250 rows per view (docs/decisions.md, "Dataset rows from kept blocks"). 0: every page is read.
+   */
+  DATASET_ROWS_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(32),
   /** Requests a signed-in user may make per hour (all routes together); API keys carry their own limits. */
   RATE_LIMIT_USER_PER_HOUR: z.coerce.number().int().min(1).default(10_000),
   /**
@@ -274,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryKeyedCopies: e.DASHBOARD_QUERY_KEYED_COPIES === 'true',
     dashboardBaseTableMb: e.DASHBOARD_BASE_TABLE_MB,
     dashboardBaseTableMinRows: e.DASHBOARD_BASE_TABLE_MIN_ROWS,
+    datasetRowsCacheMb: e.DATASET_ROWS_CACHE_MB,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     secretKey: e.CDP_SECRET_KEY ?? null,

@@ -409,6 +409,23 @@ describe('PHI masking on every data-returning route', () => {
     );
     await expect(t.admin.query('delete from phi_access_log where org_id = $1', [orgId])).rejects.toThrow(/append-only/);
   });
+
+  it('logs a page of rows served from the kept blocks as it logs one read from the file', async () => {
+    const count = async () =>
+      (await t.admin.query('select count(*)::int as n from phi_access_log where org_id = $1', [orgId])).rows[0].n;
+    const url = `/api/studies/${studyId}/versions/${ids.versionId}/datasets/DM/rows?offset=1&limit=1`;
+    const before = await count();
+    const first = await t.request(cleared, { method: 'GET', url });
+    const again = await t.request(cleared, { method: 'GET', url });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    expect(again.body).toContain('1948-11-02');
+    expect(await count()).toBe(before + 2);
+    // The masked reader's page is its own, not the cleared reader's kept one.
+    const hidden = await t.request(masked, { method: 'GET', url });
+    expect(hidden.body).not.toContain('1948-11-02');
+    expect(await count()).toBe(before + 2);
+  });
 });
 
 describe('PHI access log: only answers that carried PHI, and jobs too', () => {

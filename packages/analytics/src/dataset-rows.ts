@@ -158,4 +158,4 @@ export async function readRows(
 }
 
 /** Columns read in one query; wider datasets are read in slices (see `readRows`). */
-const COLUMNS_PER_READ = 500;
+export const COLUMNS_PER_READ = 500;

@@ -6,4 +6,5 @@ export * from './distinct-count.ts';
 export * from './protected-source.ts';
 export * from './query/index.ts';
 export * from './query-error.ts';
+export * from './row-blocks.ts';
 export * from './subject-rows.ts';

@@ -70,6 +70,13 @@ export const queryCacheTotal = new Counter({
   registers: [metricsRegistry],
 });
 
+export const datasetRowsCacheTotal = new Counter({
+  name: 'cdp_dataset_rows_cache_requests_total',
+  help: 'Dataset row pages asked of the kept blocks, by result (hit: every block kept, miss: read from the file)',
+  labelNames: ['result'] as const,
+  registers: [metricsRegistry],
+});
+
 /** The dashboard engines of this process whose base tables the gauge below sums (one per API plugin). */
 const baseTableSources = new Set<() => number>();
 
