@@ -1,8 +1,9 @@
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FormatError, type UploadLimits, writeXpt } from '@cdp/formats';
+import { buildZip } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertInWorker, warmConversionWorker } from './convert-in-worker.ts';
 
@@ -50,8 +51,25 @@ describe('convertInWorker', () => {
 
     const ex = await convert(await xptOf('ex', ['S-1']));
     expect(ex.datasets.map((d) => [d.name, d.rows])).toEqual([['EX', 1]]);
-    // The worker started its member thread (a ZIP's members convert on both) as it started, from
-    // its own lowered priority: two threads of this process run at the background priority.
+    // A ZIP's members convert on the worker and on a member thread, which the worker starts (or
+    // took from those it warmed as it started) from its own lowered priority: two threads of this
+    // process run at the background priority. The ZIP makes sure a member thread is there whatever
+    // ran before in this process: a kept worker may be older than a member thread's idle minute.
+    const zip = path.join(dir, 'sdtm.zip');
+    const members = await Promise.all([xptOf('dm2', ['S-1', 'S-2']), xptOf('vs', ['S-1'])]);
+    const entries = await Promise.all(
+      members.map(async (file) => ({
+        name: path.basename(file),
+        data: await readFile(file),
+        method: 'store' as const,
+      })),
+    );
+    await writeFile(zip, buildZip(entries));
+    const zipped = await convert(zip);
+    expect(zipped.datasets.map((d) => [d.name, d.rows]).sort()).toEqual([
+      ['DM2', 2],
+      ['VS', 1],
+    ]);
     const nices = readdirSync('/proc/self/task').map((tid) => os.getPriority(Number(tid)));
     expect(nices.filter((nice) => nice >= 10).length).toBeGreaterThanOrEqual(2);
     expect(os.getPriority(process.pid)).toBeLessThan(10);
