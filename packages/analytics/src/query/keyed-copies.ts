@@ -54,6 +54,18 @@ function keyedNames(spec: ParsedQuerySpec): Map<string, Set<string>> {
   return names;
 }
 
+/** Whether a dataset may be copied: of known size under `maxRows`, read from its file, no PHI in clear. */
+function copyable(dataset: StoredDataset | undefined, maxRows: number): dataset is StoredDataset {
+  if (!dataset || dataset.table !== undefined || dataset.onRead !== undefined) return false;
+  return dataset.rows !== undefined && dataset.rows < maxRows;
+}
+
+/** The datasets a spec reads, one name per dataset however the spec spells it. */
+function namesOf(spec: ParsedQuerySpec): string[] {
+  const all = [spec.from, ...spec.joins.map((j) => j.dataset), ...spec.exists.map((e) => e.dataset)];
+  return [...new Map(all.map((name) => [name.toUpperCase(), name])).values()];
+}
+
 /** The copy of one dataset the spec reads, or null when it gets none. */
 function copyPlan(
   name: string,
@@ -62,8 +74,7 @@ function copyPlan(
   cacheKey: string,
   maxRows: number,
 ): BasePlan | null {
-  if (!dataset || dataset.table !== undefined || dataset.onRead !== undefined) return null;
-  if (dataset.rows === undefined || dataset.rows >= maxRows) return null;
+  if (!copyable(dataset, maxRows)) return null;
   const keyed = dataset.columns.filter(
     (c) => c.type === 'string' && !c.masked && (c.name.toUpperCase() === SUBJECT_ID || named.has(c.name.toUpperCase())),
   );
@@ -92,6 +103,14 @@ export class KeyedCopies {
     private readonly maxRows: number,
   ) {}
 
+  /** Whether `use` would read the spec through copies (if they can be built): the query engine compiles it against them then, not the files. */
+  applies(spec: ParsedQuerySpec, datasets: DatasetResolver): boolean {
+    if (spec.select.length > 0) return false;
+    const read = namesOf(spec).map((name) => datasets(name));
+    if (read.some((d) => d?.onRead !== undefined)) return false;
+    return read.some((d) => copyable(d, this.maxRows));
+  }
+
   /**
    * Runs `work` with a resolver in which every small dataset the spec reads is its keyed copy (made
    * on this connection first when no other query has made it), with `keys` set when they were found
@@ -106,9 +125,7 @@ export class KeyedCopies {
     work: (datasets: DatasetResolver) => Promise<T>,
   ): Promise<{ value: T } | null> {
     if (spec.select.length > 0) return null;
-    const all = [spec.from, ...spec.joins.map((j) => j.dataset), ...spec.exists.map((e) => e.dataset)];
-    // One copy per dataset, however the spec spells its name.
-    const names = [...new Map(all.map((name) => [name.toUpperCase(), name])).values()];
+    const names = namesOf(spec);
     // One reader's PHI in clear anywhere in the query: its reads are logged per request, never copied.
     if (names.some((name) => datasets(name)?.onRead !== undefined)) return null;
     const named = keyedNames(spec);

@@ -148,6 +148,82 @@ describe('cache', () => {
   });
 });
 
+describe('compiled once', () => {
+  /** DM and AE with their row counts known (as the server's are), so both are read through keyed copies. */
+  const sized = () => {
+    const known = new Map([...study.datasets].map(([name, d]) => [name, { ...d, rows: 10 }]));
+    return (name: string) => known.get(name.toUpperCase());
+  };
+  const subjectsWithEvents: QuerySpec = {
+    from: 'AE',
+    joins: [{ dataset: 'DM', kind: 'left', on: [{ left: ref('AE', 'USUBJID'), right: 'USUBJID' }] }],
+    where: [filter('DM', 'AGE', 'ge', 30)],
+    groupBy: [{ column: ref('DM', 'ARM'), as: 'arm' }],
+    measures: [{ op: 'count_distinct', column: ref('AE', 'USUBJID'), as: 'subjects' }],
+    orderBy: [{ key: 'arm', dir: 'asc' }],
+  };
+
+  it('compiles a query read through keyed copies once, against the copies, and a cached answer not at all', async () => {
+    const engine = newEngine();
+    const plain = newEngine({ keyedCopies: false });
+    const resolve = sized();
+    const first = await engine.run(subjectsWithEvents, resolve, { cacheKey: 'v1' });
+    expect(engine.keyedCopyReads).toEqual({ copies: 1, keyed: 1 });
+    expect(engine.compiles).toBe(1);
+    expect(first.result).toEqual((await plain.run(subjectsWithEvents, resolve, { cacheKey: 'v1' })).result);
+    expect(first.result.rows).toEqual([
+      ['Drug', 2],
+      ['Placebo', 2],
+    ]);
+    const again = await engine.run(subjectsWithEvents, resolve, { cacheKey: 'v1' });
+    expect(again).toMatchObject({ cached: true, result: first.result });
+    expect(engine.compiles).toBe(1);
+  });
+
+  it('compiles a folded query once, and its members not at all', async () => {
+    const engine = newEngine();
+    const resolve = sized();
+    const count = (arm: string): QuerySpec => ({
+      from: 'DM',
+      where: [filter('DM', 'ARM', 'eq', arm)],
+      measures: [{ op: 'count', as: 'n' }],
+    });
+    const [placebo, drug] = await Promise.all([
+      engine.run(count('Placebo'), resolve, { cacheKey: 'v1' }),
+      engine.run(count('Drug'), resolve, { cacheKey: 'v1' }),
+    ]);
+    expect([placebo.result.rows, drug.result.rows]).toEqual([[[2]], [[3]]]);
+    expect(engine.queriesRun).toBe(1);
+    expect(engine.compiles).toBe(1);
+  });
+
+  it('never serves one view of the data to a reader who sees it otherwise, and notes every read of PHI in clear', async () => {
+    const engine = newEngine();
+    const dm = study.datasets.get('DM') as StoredDataset;
+    const masked: StoredDataset = {
+      ...dm,
+      columns: dm.columns.map((c) => (c.name === 'SEX' ? { ...c, masked: true } : c)),
+    };
+    const reads: unknown[] = [];
+    const clear: StoredDataset = { ...dm, onRead: (columns) => reads.push(columns) };
+    const hidden = await engine.run(bySex, () => masked, { cacheKey: 'v1' });
+    expect(hidden.result.rows).toHaveLength(1);
+    expect(hidden.result.rows[0]?.[1]).toBe(6);
+    const shown = await engine.run(bySex, () => clear, { cacheKey: 'v1' });
+    expect(shown.cached).toBe(false);
+    expect(shown.result.rows).toEqual([
+      ['F', 3],
+      ['M', 3],
+    ]);
+    const noted = reads.length;
+    expect(noted).toBeGreaterThan(0);
+    // Answered from the cache, and still noted: the SQL is built for every such request.
+    expect(await engine.run(bySex, () => clear, { cacheKey: 'v1' })).toMatchObject({ cached: true });
+    expect(reads).toHaveLength(2 * noted);
+    expect((await engine.run(bySex, () => masked, { cacheKey: 'v1' })).result).toEqual(hidden.result);
+  });
+});
+
 describe('prepared statements', () => {
   const byArmOver = (age: number, arms: string[]): QuerySpec => ({
     from: 'DM',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ParsedQuerySpec, QueryResult, QuerySpec, ResultColumnType } from '@cdp/contracts';
 import { type DuckDbLimits, type OpenDuckDb, openDuckDb, quoteIdent } from '@cdp/formats';
 import {
@@ -13,8 +12,8 @@ import type { StoreColumn, StoredDataset } from '../dataset-store.ts';
 import { datasetSource } from '../protected-source.ts';
 import { QueryError } from '../query-error.ts';
 import { jsonCell } from '../values.ts';
-import { BaseTables, basePlan, viewOf } from './base-tables.ts';
-import { type CompiledQuery, type CompileHints, compileParsed, compileQuery, parseQuerySpec } from './compile-query.ts';
+import { type BasePlan, BaseTables, basePlan, viewOf } from './base-tables.ts';
+import { type CompiledQuery, type CompileHints, compileParsed, parseQuerySpec } from './compile-query.ts';
 import { type FoldedPart, foldable, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
 import { KeyedCopies } from './keyed-copies.ts';
 import { LruCache } from './lru-cache.ts';
@@ -86,17 +85,21 @@ export interface QueryTiming {
   runMs: number;
 }
 
-/** A spec as asked for, for reading it through a base table. */
+/**
+ * A spec to run, as asked for. Its SQL over the files (`plain`) is compiled when first needed, at
+ * most once: a query read through a base table or keyed copies is compiled against those instead,
+ * and one answered from the cache is not compiled at all (docs/decisions.md, "Compiled once").
+ */
 interface SpecSource {
   parsed: ParsedQuerySpec;
   datasets: DatasetResolver;
   cacheKey: string;
+  plain?: CompiledQuery;
 }
 
 /** A spec waiting for the end of the current turn of the event loop, to be folded with others of its frame. */
 interface FoldMember {
-  parsed: ParsedQuerySpec;
-  compiled: CompiledQuery;
+  source: SpecSource;
   ticket: number | undefined;
   resolve: (result: QueryResult) => void;
   reject: (error: unknown) => void;
@@ -163,11 +166,15 @@ function frozen<T extends object>(value: T): T {
  */
 function foldFrame(parsed: ParsedQuerySpec, datasets: DatasetResolver, cacheKey: string): string | null {
   if (!foldable(parsed)) return null;
-  const names = [parsed.from, ...parsed.joins.map((j) => j.dataset), ...parsed.exists.map((e) => e.dataset)];
-  const sources = names.map((name) => datasets(name));
+  const sources = datasetsOf(parsed).map((name) => datasets(name));
   if (sources.some((d) => !d || d.onRead !== undefined)) return null;
   // The files and masked or sealed columns the reader reads: two readers' specs fold only when equal.
   return `${cacheKey}\n${frameOf(parsed)}\n${sources.map((d) => (d ? viewOf(d) : '')).join('\n')}`;
+}
+
+/** The datasets a spec reads, as it names them: FROM, then its joins, then its semi-joins. */
+function datasetsOf(parsed: ParsedQuerySpec): string[] {
+  return [parsed.from, ...parsed.joins.map((j) => j.dataset), ...parsed.exists.map((e) => e.dataset)];
 }
 
 /** What a unique-column fact is remembered under: the file and the key it is read with. */
@@ -219,6 +226,7 @@ export class QueryEngine {
   private readonly costs = new Map<string, number>();
   private lastTicket = 0;
   private madeStatements = 0;
+  private compiledSpecs = 0;
   private closed = false;
   /** Set once the database is closed: no connection of it may be touched again (a native crash). */
   private gone = false;
@@ -260,6 +268,11 @@ export class QueryEngine {
   /** Statements prepared so far (`prepared`): each query shape once per connection, for tests. */
   get statementsPrepared(): number {
     return this.madeStatements;
+  }
+
+  /** Specs compiled to SQL so far (over files, base tables or copies; a folded query counts once): for tests. */
+  get compiles(): number {
+    return this.compiledSpecs;
   }
 
   /** Checks of a column for repeated values run so far (one per file and column): for tests. */
@@ -323,19 +336,25 @@ export class QueryEngine {
     // per file), so this spec and every later one compile with what is known.
     const checking = this.checkUnique(parsed, datasets, turn);
     if (checking) await checking;
-    // The compiled SQL is part of the key: it differs between a reader who sees PHI in clear and
-    // one who sees it masked (`datasetSource`), so one's cached result is never served to the other.
-    const compiled = compileParsed(parsed, datasets, this.hints);
-    const key = `${cacheKey}\n${specKey(parsed)}\n${createHash('sha256').update(compiled.sql).digest('hex')}`;
+    const source: SpecSource = { parsed, datasets, cacheKey };
+    const read = datasetsOf(parsed).map((name) => datasets(name));
+    // A reader of PHI in clear: compiled on every call, a cache hit too, because building its SQL is
+    // what notes the read for the PHI access log (`onRead`). A dataset that is missing: compiled now,
+    // for the error naming it. `cost` order ranks a query by its SQL text before it runs.
+    if (read.some((d) => !d || d.onRead !== undefined) || this.options.order === 'cost') this.plainOf(source);
+    // How each dataset reads for this reader is part of the key (file, encryption key, sealed
+    // and masked columns, types: `viewOf`), so a result is never served to a reader who sees the
+    // data otherwise (PHI in clear or masked). The same spec over the same views compiles to the same
+    // SQL but for `hints`, which change how an answer is computed, never the answer.
+    const views = read.map((d) => (d ? viewOf(d) : '')).join('\n');
+    const key = `${cacheKey}\n${specKey(parsed)}\n${views}`;
     const hit = this.cache.get(key);
     if (hit) return { result: hit, cached: true, ms: elapsed() };
     const running = this.inFlight.get(key);
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
     const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
-    const work = frame
-      ? this.joinFold(frame, parsed, compiled, datasets, cacheKey, turn)
-      : this.runAlone(compiled, turn, { parsed, datasets, cacheKey });
+    const work = frame ? this.joinFold(frame, source, turn) : this.runAlone(source, turn);
     const promise = work
       .then((result) => {
         this.cache.set(key, result);
@@ -346,19 +365,35 @@ export class QueryEngine {
     return { result: await promise, cached: false, ms: elapsed() };
   }
 
-  private runAlone(compiled: CompiledQuery, ticket: number | undefined, source?: SpecSource): Promise<QueryResult> {
+  /** The spec's SQL over the files, compiled on first use. */
+  private plainOf(source: SpecSource): CompiledQuery {
+    if (!source.plain) {
+      this.compiledSpecs++;
+      source.plain = compileParsed(source.parsed, source.datasets, this.hints);
+    }
+    return source.plain;
+  }
+
+  /** The spec compiled over other datasets (a base table, keyed copies). */
+  private compileOver(source: SpecSource, datasets: DatasetResolver): CompiledQuery {
+    this.compiledSpecs++;
+    return compileParsed(source.parsed, datasets, this.hints);
+  }
+
+  private runAlone(source: SpecSource, ticket: number | undefined): Promise<QueryResult> {
     const onQuery = this.options.onQuery;
     const byCost = this.options.order === 'cost';
-    if (!onQuery && !byCost) return this.limiter.run(() => this.execute(compiled, source), ticket);
-    const rank = byCost && ticket !== undefined ? ticket + COST_WEIGHT * (this.costs.get(compiled.sql) ?? 0) : ticket;
+    if (!onQuery && !byCost) return this.limiter.run(() => this.execute(source), ticket);
+    const shape = byCost ? this.plainOf(source).sql : '';
+    const rank = byCost && ticket !== undefined ? ticket + COST_WEIGHT * (this.costs.get(shape) ?? 0) : ticket;
     const asked = performance.now();
     return this.limiter.run(async () => {
       const started = performance.now();
       try {
-        return await this.execute(compiled, source);
+        return await this.execute(source);
       } finally {
         const runMs = performance.now() - started;
-        if (byCost) this.noteCost(compiled.sql, runMs);
+        if (byCost) this.noteCost(shape, runMs);
         onQuery?.({ waitMs: started - asked, runMs });
       }
     }, rank);
@@ -390,18 +425,11 @@ export class QueryEngine {
    * their queries in one synchronous pass, so specs of the same frame asked for together (Total
    * screened, Screen failures, Subject Flow's counts on DM) are then answered by one query.
    */
-  private joinFold(
-    frame: string,
-    parsed: ParsedQuerySpec,
-    compiled: CompiledQuery,
-    datasets: DatasetResolver,
-    cacheKey: string,
-    ticket: number | undefined,
-  ): Promise<QueryResult> {
+  private joinFold(frame: string, source: SpecSource, ticket: number | undefined): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
-      const group = this.pendingFolds.get(frame) ?? { datasets, cacheKey, members: [] };
-      group.members.push({ parsed, compiled, ticket, resolve, reject });
+      const group = this.pendingFolds.get(frame) ?? { datasets: source.datasets, cacheKey: source.cacheKey, members: [] };
+      group.members.push({ source, ticket, resolve, reject });
       this.pendingFolds.set(frame, group);
     });
   }
@@ -418,19 +446,14 @@ export class QueryEngine {
    * each gets the answer, or the error, it would have had; a time-out is every member's.
    */
   private async runFolded({ datasets, cacheKey, members }: FoldGroup): Promise<void> {
-    const alone = (member: FoldMember) =>
-      this.runAlone(member.compiled, member.ticket, { parsed: member.parsed, datasets, cacheKey }).then(
-        member.resolve,
-        member.reject,
-      );
+    const alone = (member: FoldMember) => this.runAlone(member.source, member.ticket).then(member.resolve, member.reject);
     const [only] = members;
     if (only && members.length === 1) return alone(only);
-    let plan: { compiled: CompiledQuery; spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
+    let plan: { spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
     try {
-      const folded = foldSpecs(members.map((m) => m.parsed));
-      if (folded) {
-        plan = { compiled: compileQuery(folded.spec, datasets, this.hints), spec: folded.spec, parts: folded.parts };
-      }
+      const folded = foldSpecs(members.map((m) => m.source.parsed));
+      // Checked against the contract as any spec is; compiled when it runs.
+      if (folded) plan = { spec: parseQuerySpec(folded.spec), parts: folded.parts };
     } catch {
       plan = null;
     }
@@ -438,13 +461,13 @@ export class QueryEngine {
       for (const member of members) void alone(member);
       return;
     }
-    const { compiled, spec, parts } = plan;
+    const { spec, parts } = plan;
     let result: QueryResult;
     try {
       // The folded query takes the turn of the earliest page among its members.
       const tickets = members.map((m) => m.ticket ?? Number.POSITIVE_INFINITY);
       const ticket = this.options.order === 'arrival' ? undefined : Math.min(...tickets);
-      result = await this.runAlone(compiled, ticket, { parsed: spec, datasets, cacheKey });
+      result = await this.runAlone({ parsed: spec, datasets, cacheKey }, ticket);
     } catch (error) {
       if (error instanceof QueryTimeoutError) for (const member of members) member.reject(error);
       else for (const member of members) void alone(member);
@@ -643,9 +666,16 @@ export class QueryEngine {
    * DuckDB is interrupted (again and again, until the query has stopped); the connection is closed
    * rather than reused.
    */
-  private async execute(compiled: CompiledQuery, source?: SpecSource): Promise<QueryResult> {
+  private async execute(source: SpecSource): Promise<QueryResult> {
+    const { parsed, datasets, cacheKey } = source;
+    const plan = this.bases ? basePlan(parsed, datasets, cacheKey, this.baseMinRows) : null;
+    const viaCopies = !plan && this.copies !== null && this.copies.applies(parsed, datasets);
+    // A query read from the files takes a connection that has its statement already; one read
+    // through a base table or copies is compiled against them once it has its connection. A spec
+    // that cannot be compiled fails here, before it counts as started.
+    const text = plan || viaCopies ? undefined : this.plainOf(source).sql;
     this.started++;
-    const connection = await this.acquire(compiled.sql);
+    const connection = await this.acquire(text);
     let timer: NodeJS.Timeout | undefined;
     let repeat: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -657,7 +687,7 @@ export class QueryEngine {
         reject(new QueryTimeoutError(this.timeoutMs));
       }, this.timeoutMs);
     });
-    const work = this.readSpec(connection, compiled, source);
+    const work = this.readSpec(connection, source, plan);
     work
       .catch(() => undefined)
       .finally(() => {
@@ -670,35 +700,33 @@ export class QueryEngine {
 
   /**
    * The query through a base table of its FROM dataset when one can serve (`base-tables.ts`), else
-   * through keyed copies of its small datasets (`keyed-copies.ts`), else as compiled. Whatever keeps
+   * through keyed copies of its small datasets (`keyed-copies.ts`), else from the files. Whatever keeps
    * a base or a copy from answering (it cannot be built or compiled against, or its query fails)
-   * runs the query as compiled, so the answer or error is the one it would have had.
+   * runs the query over the files, so the answer or error is the one it would have had.
    */
   private async readSpec(
     connection: DuckDBConnection,
-    compiled: CompiledQuery,
-    source: SpecSource | undefined,
+    source: SpecSource,
+    plan: BasePlan | null,
   ): Promise<QueryResult> {
-    const plan =
-      source && this.bases ? basePlan(source.parsed, source.datasets, source.cacheKey, this.baseMinRows) : null;
-    if (source && plan && this.bases) {
+    if (plan && this.bases) {
       const viaBase = await this.bases
         .use(connection, plan, source.datasets, (datasets) =>
-          this.read(connection, compileParsed(source.parsed, datasets, this.hints)),
+          this.read(connection, this.compileOver(source, datasets)),
         )
         .catch(() => null);
       if (viaBase) return viaBase.value;
       if (this.closed) throw new Error('the query engine was closed while the query ran');
-    } else if (source && this.copies) {
+    } else if (this.copies) {
       const viaCopies = await this.copies
         .use(connection, source.parsed, source.datasets, source.cacheKey, (datasets) =>
-          this.read(connection, compileParsed(source.parsed, datasets, this.hints)),
+          this.read(connection, this.compileOver(source, datasets)),
         )
         .catch(() => null);
       if (viaCopies) return viaCopies.value;
       if (this.closed) throw new Error('the query engine was closed while the query ran');
     }
-    return this.read(connection, compiled);
+    return this.read(connection, this.plainOf(source));
   }
 
   private async read(connection: DuckDBConnection, compiled: CompiledQuery): Promise<QueryResult> {
