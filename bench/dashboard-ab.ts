@@ -11,6 +11,8 @@ import type { BenchServer } from './server.ts';
  * separated) in ABBA order, `BENCH_AB_ROUNDS` times (2 by default: ABBA ABBA); each phase measures
  * the data cold (first ever, 5 cold pages with the server's CPU per page) and the 40-user filter
  * load. A restart empties every cache, so each phase starts as cold as the other.
+ * `BENCH_AB_BASELINE=<checkout>` (its sources and node_modules, e.g. `git archive main`): this tree's
+ * code against that checkout's instead of a setting, sides `this` and `baseline`, same data, same order.
  */
 export async function benchDashboardAb(
   server: BenchServer,
@@ -18,8 +20,9 @@ export async function benchDashboardAb(
   signIn: () => Promise<string>,
   widgetIds: string[],
 ) {
-  const name = process.env.BENCH_AB_ENV ?? 'DASHBOARD_QUERY_FOLD';
-  const values = (process.env.BENCH_AB_VALUES ?? 'true,false').split(',');
+  const baseline = process.env.BENCH_AB_BASELINE;
+  const name = baseline ? 'checkout' : (process.env.BENCH_AB_ENV ?? 'DASHBOARD_QUERY_FOLD');
+  const values = baseline ? ['this', 'baseline'] : (process.env.BENCH_AB_VALUES ?? 'true,false').split(',');
   const [a, b] = values;
   if (a === undefined || b === undefined || values.length !== 2)
     throw new Error(`BENCH_AB_VALUES must be two values, comma separated (got "${values.join(',')}")`);
@@ -28,7 +31,8 @@ export async function benchDashboardAb(
   const order = Array.from({ length: rounds }, () => [a, b, b, a]).flat();
   const phases: Phase[] = [];
   for (const [i, value] of order.entries()) {
-    await server.restart({ [name]: value });
+    if (baseline) await server.restart({}, value === 'baseline' ? baseline : null);
+    else await server.restart({ [name]: value });
     const token = await signIn();
     const loadBefore = os.loadavg()[0] ?? 0;
     const { firstRound: _first, ...data } = await dataTimings(server, base, token, widgetIds);

@@ -16,7 +16,9 @@ import type { FoundDashboard } from '../apps/server/src/policies/dashboard.ts';
  * bench's study (4,400 subjects, 1,026,129 LB rows), cold pages (each a new age range, as the bench's
  * load draws them: no cached result), process CPU per page (Node and DuckDB).
  * `node --import tsx bench/overview-cpu.ts [rounds]`; `OVERVIEW_AB=<QueryEngine option>` alternates pages
- * between an engine with the option true and one with it false (`OVERVIEW_AB=uniqueCounts`).
+ * between an engine with the option true and one with it false (`OVERVIEW_AB=uniqueCounts`);
+ * `OVERVIEW_BASELINE=<checkout>` (its sources and node_modules) alternates between this tree's
+ * `QueryEngine` and that checkout's, with the same defaults and the same page code (this tree's).
  */
 const STUDY = { subjects: 4400, sites: 60, seed: 1, labVisits: 26 } as const;
 const DIR = process.env.OVERVIEW_STUDY_DIR ?? '/tmp/d10q-overview-study';
@@ -96,18 +98,23 @@ async function main() {
   } as unknown as FoundDashboard;
   const rounds = Number(process.argv[2] ?? 10);
   // OVERVIEW_AB=<engine option>: one engine with it true, one with it false, pages alternating.
-  const option = process.env.OVERVIEW_AB;
-  const sides = option ? ['true', 'false'] : ['default'];
+  const baseline = process.env.OVERVIEW_BASELINE;
+  const option = baseline ? 'engine' : process.env.OVERVIEW_AB;
+  const sides = baseline ? ['this', 'baseline'] : option ? ['true', 'false'] : ['default'];
+  const Baseline: typeof QueryEngine | undefined = baseline
+    ? ((await import(path.resolve(baseline, 'packages/analytics/src/index.ts'))) as { QueryEngine: typeof QueryEngine })
+        .QueryEngine
+    : undefined;
   const engines = Object.fromEntries(
-    sides.map((side) => [
-      side,
-      new QueryEngine({
+    sides.map((side) => {
+      const options = {
         memoryLimit: '1GB',
         threads: Number(process.env.OVERVIEW_THREADS ?? 1),
         maxConcurrent: Number(process.env.OVERVIEW_CONCURRENCY ?? 12),
-        ...(option ? { [option]: side === 'true' } : {}),
-      }),
-    ]),
+        ...(option && !baseline ? { [option]: side === 'true' } : {}),
+      };
+      return [side, side === 'baseline' && Baseline ? new Baseline(options) : new QueryEngine(options)];
+    }),
   ) as Record<string, QueryEngine>;
   // One data version (base tables and DuckDB's metadata stay), each page a new age range as the
   // bench's load draws them, so every result is cold.

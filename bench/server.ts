@@ -13,8 +13,11 @@ export interface BenchServer {
   readyMs: number;
   /** The `cdp start` process's id (its children: the embedded PostgreSQL and its backends). */
   pid(): number | undefined;
-  /** Restarts on the same DATA_DIR; `env` changes (or adds) variables for this and later starts. */
-  restart(env?: Record<string, string>): Promise<number>;
+  /**
+   * Restarts on the same DATA_DIR; `env` changes (or adds) variables for this and later starts, and
+   * `root`, when given, runs another checkout's sources from then on (null: this one again).
+   */
+  restart(env?: Record<string, string>, root?: string | null): Promise<number>;
   /** Stops the process, keeping DATA_DIR (cleanup removes it). */
   stop(): Promise<void>;
   cleanup(): Promise<void>;
@@ -50,11 +53,12 @@ export async function startServer(
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const url = `http://127.0.0.1:${port}`;
   let cdp: CdpProcess;
+  let checkout = options.root;
   const launch = () => {
     cdp = options.built
       ? runBuiltCdp('start', env, [], { nodeArgs, ...(options.main ? { main: options.main } : {}) })
-      : options.root
-        ? runCdpFrom(options.root, 'start', env, nodeArgs)
+      : checkout
+        ? runCdpFrom(checkout, 'start', env, nodeArgs)
         : runCdp('start', env, nodeArgs);
     // BENCH_READY_SECONDS: a first start (initdb, migrations, seed) on a machine at many times its cores takes longer.
     return waitUntilReady(url, cdp, Number(process.env.BENCH_READY_SECONDS ?? 180) * 1000);
@@ -66,9 +70,10 @@ export async function startServer(
     dataDir,
     readyMs,
     pid: () => cdp.child.pid,
-    restart: async (changed = {}) => {
+    restart: async (changed = {}, root) => {
       await cdp.stop();
       Object.assign(env, changed);
+      if (root !== undefined) checkout = root ?? undefined;
       return launch();
     },
     stop: async () => {
