@@ -51,6 +51,7 @@ export async function benchDashboardAb(
       errors: load.errors,
       p99: load.latencyMs.p99,
       steady: load.steadyLatencyMs,
+      start: load.startLatencyMs,
       headMs: load.headMs,
       queries: load.queries,
       load: [Number(loadBefore.toFixed(2)), Number((os.loadavg()[0] ?? 0).toFixed(2))],
@@ -82,6 +83,7 @@ interface Phase {
   errors: number;
   p99: number;
   steady: unknown;
+  start: unknown;
   headMs: { p50: number; p95: number } | null;
   queries: unknown;
   load: number[];
