@@ -13,6 +13,8 @@ import type { BenchServer } from './server.ts';
  * load. A restart empties every cache, so each phase starts as cold as the other.
  * `BENCH_AB_BASELINE=<checkout>` (its sources and node_modules, e.g. `git archive main`): this tree's
  * code against that checkout's instead of a setting, sides `this` and `baseline`, same data, same order.
+ * `BENCH_AB_WARMUP=1`: one phase of the second side first, not counted: the first phase after the
+ * upload runs higher than the rest whatever its side (the data's first reads, background work).
  */
 export async function benchDashboardAb(
   server: BenchServer,
@@ -28,9 +30,10 @@ export async function benchDashboardAb(
     throw new Error(`BENCH_AB_VALUES must be two values, comma separated (got "${values.join(',')}")`);
   const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 2);
   const duration = Number(process.env.BENCH_DURATION ?? 30);
+  const warmups = Number(process.env.BENCH_AB_WARMUP ?? 0);
   const order = Array.from({ length: rounds }, () => [a, b, b, a]).flat();
   const phases: Phase[] = [];
-  for (const [i, value] of order.entries()) {
+  for (const [i, value] of [...Array.from({ length: warmups }, () => b), ...order].entries()) {
     if (baseline) await server.restart({}, value === 'baseline' ? baseline : null);
     else await server.restart({ [name]: value });
     const token = await signIn();
@@ -56,8 +59,10 @@ export async function benchDashboardAb(
       queries: load.queries,
       load: [Number(loadBefore.toFixed(2)), Number((os.loadavg()[0] ?? 0).toFixed(2))],
     };
-    phases.push(phase);
-    console.log(`ab phase ${i + 1}/${order.length} ${name}=${value}: ${JSON.stringify(phase)}`);
+    if (i >= warmups) phases.push(phase);
+    console.log(
+      `ab phase ${i + 1 - warmups}/${order.length}${i < warmups ? ' (warm-up, not counted)' : ''} ${name}=${value}: ${JSON.stringify(phase)}`,
+    );
   }
   const side = (value: string) => summarize(phases.filter((p) => p.value === value));
   const figures = { setting: name, order, sides: { [a]: side(a), [b]: side(b) }, phases };
