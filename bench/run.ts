@@ -28,7 +28,8 @@ import { benchWebhooks } from './webhooks.ts';
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
  *                (BENCH_DASHBOARD=data: no page; =page: the page alone; =ab: one server setting against
- *                another, BENCH_AB_ENV=BENCH_AB_VALUES a,b, in ABBA phases, BENCH_AB_ROUNDS, 2)
+ *                another, BENCH_AB_ENV=BENCH_AB_VALUES a,b, in ABBA phases, BENCH_AB_ROUNDS, 2; or this tree's
+ *                code against another checkout's, BENCH_AB_BASELINE=<dir>; BENCH_AB_WARMUP=1, an uncounted first phase)
  *   pipeline     DSL pipelines (the specification's example; a 1,000,000-row LB derivation) beside pandas: the
  *                engine's work on both sides, and the example's whole run (POST …/runs → SUCCEEDED beside
  *                `python3 script.py` per pipeline; BENCH_PIPELINES=whole for that part alone), and the
