@@ -15,6 +15,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
 }
 
+/** How many latencies, and their median, 95th and 99th percentiles (sorted values). */
+function spread(sorted: number[]) {
+  const at = (p: number) => Math.round(percentile(sorted, p));
+  return { answers: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
 /** A small seeded generator, so two runs ask for the same sequence of filters. */
 function random(seed: number) {
   let state = seed >>> 0;
@@ -216,24 +222,9 @@ export async function loadDashboardData(
      * The same without the start: every user asks for a first page in the same millisecond, which no
      * 40 people do; answers to pages asked for from the end of the longest first think (4 s) on.
      */
-    steadyLatencyMs:
-      mode === 'page'
-        ? {
-            answers: steady.length,
-            p50: Math.round(percentile(steady, 0.5)),
-            p95: Math.round(percentile(steady, 0.95)),
-            p99: Math.round(percentile(steady, 0.99)),
-          }
-        : null,
+    steadyLatencyMs: mode === 'page' ? spread(steady) : null,
     /** The start alone: answers to pages asked for in the first 4 s (the rest of `latencyMs` is `steadyLatencyMs`). */
-    startLatencyMs:
-      mode === 'page'
-        ? {
-            answers: start.length,
-            p50: Math.round(percentile(start, 0.5)),
-            p95: Math.round(percentile(start, 0.95)),
-          }
-        : null,
+    startLatencyMs: mode === 'page' ? spread(start) : null,
     /** When a page's head line arrived (authentication, the loader's PostgreSQL trip): before any widget work. */
     headMs:
       mode === 'page' ? { p50: Math.round(percentile(heads, 0.5)), p95: Math.round(percentile(heads, 0.95)) } : null,

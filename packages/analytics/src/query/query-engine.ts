@@ -428,7 +428,11 @@ export class QueryEngine {
   private joinFold(frame: string, source: SpecSource, ticket: number | undefined): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
-      const group = this.pendingFolds.get(frame) ?? { datasets: source.datasets, cacheKey: source.cacheKey, members: [] };
+      const group = this.pendingFolds.get(frame) ?? {
+        datasets: source.datasets,
+        cacheKey: source.cacheKey,
+        members: [],
+      };
       group.members.push({ source, ticket, resolve, reject });
       this.pendingFolds.set(frame, group);
     });
@@ -446,7 +450,8 @@ export class QueryEngine {
    * each gets the answer, or the error, it would have had; a time-out is every member's.
    */
   private async runFolded({ datasets, cacheKey, members }: FoldGroup): Promise<void> {
-    const alone = (member: FoldMember) => this.runAlone(member.source, member.ticket).then(member.resolve, member.reject);
+    const alone = (member: FoldMember) =>
+      this.runAlone(member.source, member.ticket).then(member.resolve, member.reject);
     const [only] = members;
     if (only && members.length === 1) return alone(only);
     let plan: { spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
@@ -711,9 +716,7 @@ export class QueryEngine {
   ): Promise<QueryResult> {
     if (plan && this.bases) {
       const viaBase = await this.bases
-        .use(connection, plan, source.datasets, (datasets) =>
-          this.read(connection, this.compileOver(source, datasets)),
-        )
+        .use(connection, plan, source.datasets, (datasets) => this.read(connection, this.compileOver(source, datasets)))
         .catch(() => null);
       if (viaBase) return viaBase.value;
       if (this.closed) throw new Error('the query engine was closed while the query ran');
