@@ -8,6 +8,8 @@ import {
   boxPlotMeasures,
   compileGroup,
   compileMeasure,
+  type DistinctMeasures,
+  distinctMeasures,
   hasTukey,
   type Output,
   resultType,
@@ -285,6 +287,8 @@ function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, whe
   if (spec.topN) return topNParts(spec, spec.topN, scope, from, where);
   if (hasTukey(spec.measures)) return boxPlotParts(spec, scope, from, where);
   const groups = spec.groupBy.map((g, i) => compileGroup(g, scope, `groupBy[${i}]`));
+  const distinct = distinctMeasures(spec.measures, scope);
+  if (distinct) return distinctParts(spec, groups, distinct, from, where);
   const measures = spec.measures.map((m, i) => compileMeasure(m, scope, `measures[${i}]`));
   checkOutputNames([...groups, ...measures]);
   const groupKeys = range(groups.length);
@@ -294,6 +298,32 @@ function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, whe
     outputs,
     with: raw(''),
     core: sql`SELECT ${selectList(outputs)} FROM ${from}${where}${groupBy}`,
+    order: orderBy(spec, outputs, groupKeys),
+  };
+}
+
+/**
+ * Distinct counts of one column in two levels (`distinctMeasures`): the rows grouped by the groups
+ * and the counted column, then by the groups alone.
+ */
+function distinctParts(
+  spec: ParsedQuerySpec,
+  groups: readonly Output[],
+  measures: DistinctMeasures,
+  from: Sql,
+  where: Sql,
+): Parts {
+  checkOutputNames([...groups, ...measures.outputs]);
+  const groupKeys = range(groups.length);
+  const innerGroups = groups.map((g, i) => sql`${g.expr} AS ${raw(`_g${i}`)}`);
+  const inner = joinSql([...innerGroups, sql`${measures.key} AS _k`, ...measures.inner], ', ');
+  const innerBy = [...groupKeys.map((i) => i + 1), groups.length + 1].join(', ');
+  const outputs = [...groups.map((g, i): Output => ({ ...g, expr: raw(`_g${i}`) })), ...measures.outputs];
+  const groupBy = raw(groups.length > 0 ? ` GROUP BY ${groupKeys.map((i) => i + 1).join(', ')}` : '');
+  return {
+    outputs,
+    with: raw(''),
+    core: sql`SELECT ${selectList(outputs)} FROM (SELECT ${inner} FROM ${from}${where} GROUP BY ${raw(innerBy)}) AS per_value${groupBy}`,
     order: orderBy(spec, outputs, groupKeys),
   };
 }
