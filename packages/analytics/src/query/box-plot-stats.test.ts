@@ -81,6 +81,19 @@ function boxOf(values: number[]) {
   };
 }
 
+/** The compiled SQL with its values written in, for the test's own DuckDB. */
+const inline = (text: string, params: readonly unknown[]) => {
+  let i = 0;
+  return text.replace(/\?/g, () => {
+    const value = params[i++];
+    return typeof value === 'string' ? `'${value.replaceAll("'", "''")}'` : String(value);
+  });
+};
+
+/** Counts and integers as numbers, as the engine gives them. */
+const numbers = (rows: readonly (readonly unknown[])[]) =>
+  rows.map((row) => row.map((x) => (typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : x)));
+
 const v = ref('LAB', 'AVAL');
 const flagged = [{ column: ref('LAB', 'FLAG'), op: 'eq' as const, value: 'Y' }];
 const MEASURES: QueryMeasure[] = [
@@ -130,6 +143,33 @@ describe('box-plot statistics in one pass', () => {
       expect(row.flagged_high as number, label).toBeCloseTo(flaggedBox.whisker_high, 9);
       expect(row.flagged_median as number, label).toBeCloseTo(flaggedBox.median, 9);
       expect(row.visit_order).toBe(Math.min(...mine.map((r) => r.visitnum)));
+    }
+  });
+
+  it('a top N whose key has no more values than N: ranked groups without Other, the same rows and order', async () => {
+    // 7 visits, top 7 (then 8): no visit can fall outside, so no Other row is computed; ties of `by`
+    // (a constant) go by the key, as the top N's own ranking breaks them.
+    for (const n of [7, 8]) {
+      const spec: QuerySpec = {
+        from: 'LAB',
+        where: [{ column: v, op: 'notnull' }],
+        groupBy: [{ column: ref('LAB', 'VISIT'), as: 'visit' }],
+        measures: [...MEASURES, { op: 'count', as: 'one_per_visit', where: [{ column: v, op: 'gt', value: 1e9 }] }],
+        topN: { key: 'visit', by: n === 7 ? 'n' : 'one_per_visit', n, other: 'Other' },
+      };
+      const { result } = await engine.run(spec, study.resolve, { cacheKey: `ranked-${n}` });
+      // The ranked form once the key's 7 values are known; the top N's own form without that.
+      const ranked = compileQuery(spec, study.resolve, { keyValues: () => 7 });
+      expect(ranked.sql).not.toMatch(/top_keys|Other/);
+      expect(ranked.sql).toMatch(/row_number\(\) OVER/);
+      const own = compileQuery(spec, study.resolve);
+      expect(own.sql).toMatch(/top_keys/);
+      const reference = await study.rows(inline(own.sql, own.params));
+      expect(result.rows).toEqual(numbers(reference));
+      expect(result.rows.map((r) => r[0])).not.toContain('Other');
+      expect(result.rows).toHaveLength(7);
+      // The key's values were counted once for the file (by the first test's top 3), not per query.
+      expect(engine.keyCounts).toBe(1);
     }
   });
 

@@ -8,6 +8,8 @@ import {
   boxPlotMeasures,
   compileGroup,
   compileMeasure,
+  type DistinctMeasures,
+  distinctMeasures,
   hasTukey,
   type Output,
   resultType,
@@ -54,7 +56,8 @@ export function parseQuerySpec(spec: QuerySpecInput): ParsedQuerySpec {
 /** Columns compared by a join or exists key must be comparable without a cast DuckDB would refuse. */
 const KEY_FAMILY: Record<string, string> = { integer: 'number', datetime: 'date' };
 
-function keyCondition(left: ResolvedColumn, right: ResolvedColumn, at: string): Sql {
+/** The two sides of a key's equality, each as the SQL that compares. */
+function keySides(left: ResolvedColumn, right: ResolvedColumn, at: string): [Sql, Sql] {
   const family = (type: string) => KEY_FAMILY[type] ?? type;
   if (family(left.column.type) !== family(right.column.type)) {
     throw new QueryError(
@@ -66,18 +69,22 @@ function keyCondition(left: ResolvedColumn, right: ResolvedColumn, at: string): 
   // are equal exactly when the values are, and compare without hashing text.
   const leftKey = keyColumn(left);
   const rightKey = keyColumn(right);
-  if (leftKey && rightKey) return sql`${leftKey} = ${rightKey}`;
-  return sql`${left.sql} = ${right.sql}`;
+  if (leftKey && rightKey) return [leftKey, rightKey];
+  return [left.sql, right.sql];
 }
 
-function keyConditions(on: readonly ParsedJoinKey[], scope: QueryScope, other: Source, at: string): Sql[] {
+function keySidesOf(on: readonly ParsedJoinKey[], scope: QueryScope, other: Source, at: string): Array<[Sql, Sql]> {
   return on.map((key, k) =>
-    keyCondition(
+    keySides(
       scope.column(key.left, `${at}.on[${k}].left`),
       columnOf(other, key.right, `${at}.on[${k}].right`),
       `${at}.on[${k}]`,
     ),
   );
+}
+
+function keyConditions(on: readonly ParsedJoinKey[], scope: QueryScope, other: Source, at: string): Sql[] {
+  return keySidesOf(on, scope, other, at).map(([left, right]) => sql`${left} = ${right}`);
 }
 
 const notInQuery = (dataset: string) =>
@@ -90,6 +97,11 @@ export interface CompileHints {
    * dataset's, when the query joins nothing (a join may repeat its rows).
    */
   uniqueColumns?: (dataset: StoredDataset) => ReadonlySet<string> | undefined;
+  /**
+   * How many different values (null one of them) a column of a dataset holds (name as the spec
+   * spells it), when known: a top N by a key with no more values than N has no Other row to compute.
+   */
+  keyValues?: (dataset: StoredDataset, column: string) => number | undefined;
 }
 
 /** FROM and JOIN clauses, and the scope the rest of the query resolves columns in. */
@@ -123,7 +135,14 @@ function compileFrom(
   return { from: joinSql(clauses, ' '), scope: new QueryScope(sources, notInQuery, unique) };
 }
 
-/** A semi-join: DuckDB plans `EXISTS` over a correlated key as a hash semi (or anti) join, one pass over each side. */
+/**
+ * A semi-join. On one key it is `key IN (SELECT key FROM … WHERE …)`, which DuckDB plans as a plain
+ * hash semi join; a correlated `EXISTS` is planned as a delim join, which first collects the outer
+ * side's distinct keys (1–2 ms more of a 4,400-subject Site Summary query, docs/decisions.md). The
+ * answers are the same: a row whose key is null matches nothing either way, and the negated form is
+ * `NOT coalesce(… IN …, FALSE)`, never `NOT IN`, so a null key among the matched rows (`IN` is then
+ * null, not false) still keeps the rows that match none. On several keys it stays `EXISTS`.
+ */
 function compileExists(
   exists: ParsedQuerySpec['exists'][number],
   scope: QueryScope,
@@ -140,10 +159,16 @@ function compileExists(
     [source],
     (dataset) => `the filters of an exists on ${exists.dataset} use its own columns, not those of ${dataset}`,
   );
-  const conditions = [
-    ...keyConditions(exists.on, scope, source, at),
-    ...filterConditions(exists.where, own, `${at}.where`),
-  ];
+  const keys = keySidesOf(exists.on, scope, source, at);
+  const filters = filterConditions(exists.where, own, `${at}.where`);
+  const [single] = keys;
+  if (keys.length === 1 && single) {
+    const [outer, inner] = single;
+    const where = filters.length > 0 ? sql` WHERE ${and(filters)}` : raw('');
+    const matches = sql`${outer} IN (SELECT ${inner} FROM ${tableOf(source)}${where})`;
+    return exists.negate ? sql`NOT coalesce(${matches}, FALSE)` : matches;
+  }
+  const conditions = [...keys.map(([left, right]) => sql`${left} = ${right}`), ...filters];
   const keyword = raw(exists.negate ? 'NOT EXISTS' : 'EXISTS');
   return sql`${keyword} (SELECT 1 FROM ${tableOf(source)} WHERE ${and(conditions)})`;
 }
@@ -260,13 +285,17 @@ function rowParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sq
   };
 }
 
-function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sql): Parts {
+function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where: Sql, hints: CompileHints): Parts {
+  if (spec.topN && keysWithin(spec, spec.topN, scope, hints))
+    return rankedParts(spec, spec.topN, scope, from, where, hints);
   // A box plot with a top N (ALT by Visit) takes the top N's form: measured no dearer than
   // `boxPlotParts`' two levels with a top N, and 2–10% cheaper on small groups (docs/decisions.md,
   // "Counting subjects without DISTINCT; ALT by Visit's box-plot form").
   if (spec.topN) return topNParts(spec, spec.topN, scope, from, where);
   if (hasTukey(spec.measures)) return boxPlotParts(spec, scope, from, where);
   const groups = spec.groupBy.map((g, i) => compileGroup(g, scope, `groupBy[${i}]`));
+  const distinct = distinctMeasures(spec.measures, scope);
+  if (distinct) return distinctParts(spec, groups, distinct, from, where);
   const measures = spec.measures.map((m, i) => compileMeasure(m, scope, `measures[${i}]`));
   checkOutputNames([...groups, ...measures]);
   const groupKeys = range(groups.length);
@@ -276,6 +305,86 @@ function aggregateParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, whe
     outputs,
     with: raw(''),
     core: sql`SELECT ${selectList(outputs)} FROM ${from}${where}${groupBy}`,
+    order: orderBy(spec, outputs, groupKeys),
+  };
+}
+
+/**
+ * Whether the top N's key (its only group, a plain column of FROM) is known to hold no more values
+ * than N in the whole file: then no filter can leave a key outside the top N, and no row is Other.
+ */
+function keysWithin(
+  spec: ParsedQuerySpec,
+  topN: NonNullable<ParsedQuerySpec['topN']>,
+  scope: QueryScope,
+  hints: CompileHints,
+): boolean {
+  const [group] = spec.groupBy;
+  if (spec.groupBy.length !== 1 || !group || group.bucket || group.binWidth !== undefined) return false;
+  const [from] = scope.sources;
+  if (!from || group.column.dataset.toLowerCase() !== from.name.toLowerCase()) return false;
+  if (group.as !== topN.key && group.as.toLowerCase() !== topN.key.toLowerCase()) return false;
+  const values = hints.keyValues?.(from.dataset, group.column.column);
+  return values !== undefined && values <= topN.n;
+}
+
+/** The name of the rank column `rankedParts` adds (an output may not take it). */
+const RANK = 'cdp_rank';
+
+/**
+ * A top N whose key has no more values than N (`keysWithin`): the groups as the same spec without
+ * a top N computes them (one aggregation; for a box plot `boxPlotParts`' two levels), ranked by the
+ * `by` measure as the top N ranks its keys (descending, then the key), so the rows and their order
+ * are the top N form's: the spec's order, then the rank, then the groups. ALT by Visit (26 visits,
+ * a top 30) no longer aggregates its rows twice and joins them to the ranked keys.
+ */
+function rankedParts(
+  spec: ParsedQuerySpec,
+  topN: NonNullable<ParsedQuerySpec['topN']>,
+  scope: QueryScope,
+  from: Sql,
+  where: Sql,
+  hints: CompileHints,
+): Parts {
+  const { topN: _dropped, ...rest } = spec;
+  const plain = aggregateParts(rest as ParsedQuerySpec, scope, from, where, hints);
+  if (plain.outputs.some((o) => o.name.toLowerCase() === RANK)) return topNParts(spec, topN, scope, from, where);
+  const byIndex = named(plain.outputs.slice(spec.groupBy.length), topN.by, 'measure', 'topN.by');
+  const by = plain.outputs[spec.groupBy.length + byIndex] as Output;
+  const key = plain.outputs[0] as Output;
+  const quoted = (o: Output) => raw(quoteIdent(o.name));
+  const outputs = plain.outputs.map((o): Output => ({ ...o, expr: quoted(o) }));
+  const rank = sql`row_number() OVER (ORDER BY ${quoted(by)} DESC NULLS LAST, ${quoted(key)} ASC NULLS LAST) AS ${raw(RANK)}`;
+  return {
+    outputs,
+    with: plain.with,
+    core: sql`SELECT ${selectList(outputs)} FROM (SELECT *, ${rank} FROM (${plain.core}) AS groups) AS ranked`,
+    order: orderBy(spec, outputs, range(spec.groupBy.length), [RANK]),
+  };
+}
+
+/**
+ * Distinct counts of one column in two levels (`distinctMeasures`): the rows grouped by the groups
+ * and the counted column, then by the groups alone.
+ */
+function distinctParts(
+  spec: ParsedQuerySpec,
+  groups: readonly Output[],
+  measures: DistinctMeasures,
+  from: Sql,
+  where: Sql,
+): Parts {
+  checkOutputNames([...groups, ...measures.outputs]);
+  const groupKeys = range(groups.length);
+  const innerGroups = groups.map((g, i) => sql`${g.expr} AS ${raw(`_g${i}`)}`);
+  const inner = joinSql([...innerGroups, sql`${measures.key} AS _k`, ...measures.inner], ', ');
+  const innerBy = [...groupKeys.map((i) => i + 1), groups.length + 1].join(', ');
+  const outputs = [...groups.map((g, i): Output => ({ ...g, expr: raw(`_g${i}`) })), ...measures.outputs];
+  const groupBy = raw(groups.length > 0 ? ` GROUP BY ${groupKeys.map((i) => i + 1).join(', ')}` : '');
+  return {
+    outputs,
+    with: raw(''),
+    core: sql`SELECT ${selectList(outputs)} FROM (SELECT ${inner} FROM ${from}${where} GROUP BY ${raw(innerBy)}) AS per_value${groupBy}`,
     order: orderBy(spec, outputs, groupKeys),
   };
 }
@@ -419,7 +528,8 @@ export function compileParsed(
     ...spec.subjectSets.map((set, i) => compileSubjectSet(set, scope, i)),
   ];
   const where = conditions.length > 0 ? sql` WHERE ${and(conditions)}` : raw('');
-  const parts = spec.select.length > 0 ? rowParts(spec, scope, from, where) : aggregateParts(spec, scope, from, where);
+  const parts =
+    spec.select.length > 0 ? rowParts(spec, scope, from, where) : aggregateParts(spec, scope, from, where, hints);
   const limit = Math.min(spec.limit ?? MAX_QUERY_ROWS, MAX_QUERY_ROWS);
   const order = raw(parts.order.length > 0 ? ` ORDER BY ${parts.order.join(', ')}` : '');
   const main = sql`${parts.with}${parts.core}${order} LIMIT ${param(limit + 1)} OFFSET ${param(spec.offset)}`;

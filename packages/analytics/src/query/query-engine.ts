@@ -234,12 +234,18 @@ export class QueryEngine {
   private connecting = 0;
   private readonly uniqueCounts: boolean;
   private checksRun = 0;
+  private keyCountsRun = 0;
   /**
    * Per file (and key), per column: whether its non-null values are all different, or the check
    * under way. Files never change, so a fact holds for as long as the file exists.
    */
   private readonly uniqueFacts = new Map<string, Map<string, boolean | Promise<boolean>>>();
-  private readonly hints: CompileHints = { uniqueColumns: (dataset) => this.uniqueColumns(dataset) };
+  /** Per file, the number of different values (null one of them) of a top N's key column: `keyValues`. */
+  private readonly keyValueCounts = new Map<string, Map<string, number | Promise<number>>>();
+  private readonly hints: CompileHints = {
+    uniqueColumns: (dataset) => this.uniqueColumns(dataset),
+    keyValues: (dataset, column) => this.keyValues(dataset, column),
+  };
 
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -278,6 +284,11 @@ export class QueryEngine {
   /** Checks of a column for repeated values run so far (one per file and column): for tests. */
   get uniqueChecks(): number {
     return this.checksRun;
+  }
+
+  /** Counts of a top N key's values run so far (one per file and column): for tests. */
+  get keyCounts(): number {
+    return this.keyCountsRun;
   }
 
   /**
@@ -336,6 +347,10 @@ export class QueryEngine {
     // per file), so this spec and every later one compile with what is known.
     const checking = this.checkUnique(parsed, datasets, turn);
     if (checking) await checking;
+    // A top N's key column not yet counted: counted first (once per file), so a key with no more
+    // values than the top N compiles without the Other row's machinery.
+    const counting = this.countKeys(parsed, datasets, turn);
+    if (counting) await counting;
     const source: SpecSource = { parsed, datasets, cacheKey };
     const read = datasetsOf(parsed).map((name) => datasets(name));
     // A reader of PHI in clear: compiled on every call, a cache hit too, because building its SQL is
@@ -543,14 +558,80 @@ export class QueryEngine {
     column: StoreColumn,
     rank: number | undefined,
   ): boolean | Promise<boolean> {
+    return this.columnFact(this.uniqueFacts, dataset, column, rank, {
+      select: (values) => `count(${values}) = count(DISTINCT ${values})`,
+      read: (cell) => cell === true,
+      // Not known: count with DISTINCT, and check again next time.
+      unknown: false,
+      counted: () => this.checksRun++,
+    });
+  }
+
+  /**
+   * The number of different values, null one of them, of the key column of a top N over one plain
+   * column of its FROM dataset as stored (`CompileHints.keyValues`), when counted; undefined otherwise.
+   */
+  private keyValues(dataset: StoredDataset, name: string): number | undefined {
+    const column =
+      dataset.columns.find((c) => c.name === name) ??
+      dataset.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (!column || !readsAsStored(dataset, column)) return undefined;
+    const known = this.keyValueCounts.get(fileKey(dataset))?.get(column.name);
+    return typeof known === 'number' ? known : undefined;
+  }
+
+  /**
+   * Starts counting the values of a top N's key (one group, a plain text column of FROM) once per
+   * file, as the reader reads it; null when there is nothing to wait for. A reader who reads PHI in
+   * clear never starts one (each such read is logged).
+   */
+  private countKeys(
+    parsed: ParsedQuerySpec,
+    datasets: DatasetResolver,
+    rank: number | undefined,
+  ): Promise<unknown> | null {
+    const [group] = parsed.groupBy;
+    if (!parsed.topN || parsed.groupBy.length !== 1 || !group || group.bucket || group.binWidth !== undefined) {
+      return null;
+    }
+    if (group.column.dataset.toUpperCase() !== parsed.from.toUpperCase()) return null;
+    const from = datasets(parsed.from);
+    if (!from || from.onRead !== undefined || from.table !== undefined) return null;
+    const name = group.column.column;
+    const column =
+      from.columns.find((c) => c.name === name) ??
+      from.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (column?.type !== 'string' || !readsAsStored(from, column)) return null;
+    const fact = this.columnFact(this.keyValueCounts, from, column, rank, {
+      select: (values) => `count(DISTINCT ${values}) + CAST(count(*) > count(${values}) AS INTEGER)`,
+      read: (cell) => Number(cell),
+      // Not known: the top N's own form, and a count next time.
+      unknown: Number.POSITIVE_INFINITY,
+      counted: () => this.keyCountsRun++,
+    });
+    return typeof fact === 'number' ? null : fact;
+  }
+
+  /**
+   * A fact about one column of a stored file, computed once by `select` over its values as the
+   * reader reads them and remembered per file (files never change; `UNIQUE_FILES` files kept). A
+   * check that fails gives `unknown` and is forgotten, so the next query checks again.
+   */
+  private columnFact<T>(
+    store: Map<string, Map<string, T | Promise<T>>>,
+    dataset: StoredDataset,
+    column: StoreColumn,
+    rank: number | undefined,
+    fact: { select: (values: string) => string; read: (cell: unknown) => T; unknown: T; counted: () => void },
+  ): T | Promise<T> {
     const key = fileKey(dataset);
-    let facts = this.uniqueFacts.get(key);
+    let facts = store.get(key);
     if (!facts) {
       facts = new Map();
-      this.uniqueFacts.set(key, facts);
-      if (this.uniqueFacts.size > UNIQUE_FILES) {
-        const [oldest] = this.uniqueFacts.keys();
-        if (oldest !== undefined) this.uniqueFacts.delete(oldest);
+      store.set(key, facts);
+      if (store.size > UNIQUE_FILES) {
+        const [oldest] = store.keys();
+        if (oldest !== undefined) store.delete(oldest);
       }
     }
     const known = facts.get(column.name);
@@ -558,29 +639,28 @@ export class QueryEngine {
     const table = facts;
     const check = this.limiter
       .run(async () => {
-        this.checksRun++;
+        fact.counted();
         const connection = await this.acquire();
         let reusable = false;
         try {
           const values = `t0.${quoteIdent(column.name)}`;
           const reader = await connection.runAndReadAll(
-            `SELECT count(${values}) = count(DISTINCT ${values}) FROM ${datasetSource(dataset, { reads: [] })} AS t0`,
+            `SELECT ${fact.select(values)} FROM ${datasetSource(dataset, { reads: [] })} AS t0`,
           );
           reusable = true;
-          return reader.getRowsJson()[0]?.[0] === true;
+          return fact.read(reader.getRowsJson()[0]?.[0]);
         } finally {
           this.release(connection, reusable);
         }
       }, rank)
       .then(
-        (unique) => {
-          table.set(column.name, unique);
-          return unique;
+        (value) => {
+          table.set(column.name, value);
+          return value;
         },
         () => {
-          // Not known: count with DISTINCT, and check again next time.
           table.delete(column.name);
-          return false;
+          return fact.unknown;
         },
       );
     facts.set(column.name, check);

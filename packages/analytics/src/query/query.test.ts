@@ -1,5 +1,6 @@
 import type { QueryFilter, QueryResult, QuerySpec } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileQuery } from './compile-query.ts';
 import { QueryEngine } from './query-engine.ts';
 import { filter, makeStudy, ref, type TestStudy } from './test-support.ts';
 
@@ -129,6 +130,63 @@ describe('joins and exists', () => {
       });
     expect(await serious(false)).toEqual([['S02'], ['S03']]);
     expect(await serious(true)).toEqual([['S01'], ['S04'], ['S05'], ['S06']]);
+  });
+
+  it('a one-key exists is a semi-join by IN, with the same rows as EXISTS when ids are missing on either side', async () => {
+    // Subjects S07 (no id on its DM row) and an AE row without an id: a `NOT IN` would keep no
+    // subject at all (the null among the matched ids makes it null), `EXISTS` keeps the right ones.
+    const dm = await study.write(
+      'dm-null-id.parquet',
+      `SELECT USUBJID, SEX FROM read_parquet('${study.datasets.get('DM')?.file}') UNION ALL SELECT NULL, 'F'`,
+    );
+    const ae = await study.write(
+      'ae-null-id.parquet',
+      `SELECT USUBJID, AESER FROM read_parquet('${study.datasets.get('AE')?.file}') UNION ALL SELECT NULL, 'Y'`,
+    );
+    const text = (name: string) => ({ name, type: 'string' as const });
+    const datasets = new Map([
+      ['DM', { file: dm, columns: [text('USUBJID'), text('SEX')] }],
+      ['AE', { file: ae, columns: [text('USUBJID'), text('AESER')] }],
+    ]);
+    const resolve = (name: string) => datasets.get(name.toUpperCase());
+    for (const negate of [false, true]) {
+      for (const where of [[], [filter('AE', 'AESER', 'eq', 'Y')]]) {
+        const spec: QuerySpec = {
+          from: 'DM',
+          exists: [{ dataset: 'AE', on: dmToAe, where, negate }],
+          groupBy: [{ column: ref('DM', 'SEX'), as: 'sex' }],
+          measures: [{ op: 'count', as: 'rows' }],
+        };
+        const compiled = compileQuery(spec, resolve);
+        expect(compiled.sql).toMatch(/"USUBJID" IN \(SELECT e0\."USUBJID" FROM /);
+        expect(compiled.sql).not.toMatch(/EXISTS/);
+        runs++;
+        const got = (await engine.run(spec, resolve, { cacheKey: `null-ids-${runs}` })).result.rows;
+        const serious = where.length > 0 ? ` AND upper(trim(a.AESER)) = 'Y'` : '';
+        const expected = await study.rows(
+          `SELECT d.SEX, count(*) FROM read_parquet('${dm}') d WHERE ${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM read_parquet('${ae}') a WHERE a.USUBJID = d.USUBJID${serious}) GROUP BY 1 ORDER BY 1`,
+        );
+        expect(got).toEqual(expected.map(([sex, n]) => [sex, Number(n)]));
+        expect(got.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('an exists on two keys stays a correlated EXISTS', async () => {
+    const spec: QuerySpec = {
+      from: 'DM',
+      exists: [
+        {
+          dataset: 'AE',
+          on: [...dmToAe, { left: ref('DM', 'RFSTDTC'), right: 'AESTDTC' }],
+          negate: true,
+        },
+      ],
+      measures: [{ op: 'count', as: 'n' }],
+    };
+    expect(compileQuery(spec, study.resolve).sql).toMatch(/NOT EXISTS \(SELECT 1 FROM /);
+    // S05's only event starts on the day it entered ("2024-03"): the one subject with a match.
+    expect(await rows(spec)).toEqual([[5]]);
   });
 
   it('exists without filters: subjects with any event', async () => {

@@ -102,9 +102,11 @@ describe('counts of distinct values of a column that repeats no value', () => {
       study.resolve,
       hints,
     );
-    expect(joined.sql.match(/count\(DISTINCT t0\."USUBJID"\)/g)).toHaveLength(2);
+    // (Its two distinct counts are counted per distinct id in two levels: distinct-counts.test.ts.)
+    expect(joined.sql).toMatch(/t0\."USUBJID" AS _k/);
+    expect(joined.sql).not.toMatch(/count\(t0\."USUBJID"\)/);
     // Without the hint, as before.
-    expect(compileQuery(bySubjectsPerArm('DM'), study.resolve).sql).toMatch(/count\(DISTINCT t0\."USUBJID"\)/);
+    expect(compileQuery(bySubjectsPerArm('DM'), study.resolve).sql).toMatch(/t0\."USUBJID" AS _k/);
   });
 
   it('never for a masked column, nor checked for a reader who reads PHI in clear', async () => {
