@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { buildRavePull } from './rave-build.ts';
 import { ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -19,7 +20,9 @@ const PYTHON = '/usr/bin/python3';
  * with the form datasets written by our Parquet writer instead of DuckDB's COPY (BENCH_RAVE_FORM_WRITER=own). Beside it, in the same
  * run, the usual Python route (requests + ElementTree.iterparse into pandas DataFrames) reads the
  * same full response. The simulator runs in its own process and serves the full response from a
- * file rendered beforehand, so neither side pays for generating it.
+ * file rendered beforehand, so neither side pays for generating it. Each pull runs bench/rave-pull.ts
+ * built as the production server is built (rave-build.ts: plain `node`, the parsing threads from
+ * their built file), not the sources through tsx.
  */
 export async function benchRave() {
   const loadAtStart = os.loadavg().map((n) => Math.round(n * 100) / 100);
@@ -37,18 +40,11 @@ export async function benchRave() {
   try {
     const { url, bytes } = JSON.parse(await nextLine()) as { url: string; bytes: number };
     const stateDir = path.join(scratch, 'state');
+    const entry = await buildRavePull(ROOT);
     const pull = async (last: Date | null, extra: { env?: Record<string, string>; stateDir?: string } = {}) => {
       const { stdout, stderr } = await run(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(ROOT, 'bench/rave-pull.ts'),
-          url,
-          extra.stateDir ?? stateDir,
-          scratch,
-          last ? last.toISOString() : '-',
-        ],
+        [entry, url, extra.stateDir ?? stateDir, scratch, last ? last.toISOString() : '-'],
         { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, UV_THREADPOOL_SIZE: '4', ...extra.env } },
       );
       const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
