@@ -184,7 +184,7 @@ export async function pullRave(
         await parseXmlResponse(client, answer, handler, onBytes);
         auditNew += handler.rows;
         if (handler.maxSourceId > 0) auditStartId = Math.max(auditStartId ?? 0, handler.maxSourceId + 1);
-        next = handler.rows > 0 ? nextLink(answer.response.headers.get('link')) : undefined;
+        next = handler.rows > 0 ? nextLink(answer.header('link')) : undefined;
       }
     }
   } finally {
