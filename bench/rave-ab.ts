@@ -1,10 +1,9 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { buildRavePull } from './rave-build.ts';
+import { buildRavePull, spawnRaveSim } from './rave-build.ts';
 import { ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -36,16 +35,7 @@ interface Pull {
 }
 
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-rave-ab-'));
-const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/rave-sim.ts')], {
-  cwd: ROOT,
-  env: { ...process.env, BENCH_RAVE_DIR: scratch },
-}) as ChildProcessWithoutNullStreams;
-const lines = createInterface({ input: sim.stdout })[Symbol.asyncIterator]();
-const nextLine = async () => {
-  const line = await lines.next();
-  if (line.done) throw new Error('the Rave simulator stopped');
-  return line.value;
-};
+const sim = spawnRaveSim(scratch);
 const sides = [
   { name: 'this', entry: await buildRavePull(ROOT) },
   { name: 'base', entry: await buildRavePull(path.resolve(baseRoot)) },
@@ -53,7 +43,7 @@ const sides = [
 const abba = <T>(round: number, [a, b]: T[]) => (round % 2 === 0 ? [a, b, b, a] : [b, a, a, b]) as T[];
 const pulls: Pull[] = [];
 try {
-  const { url } = JSON.parse(await nextLine()) as { url: string };
+  const { url } = await sim.ready();
   const pull = async (side: (typeof sides)[number], stateDir: string, last: Date | null, kind: string) => {
     const { stdout, stderr } = await run(
       process.execPath,
@@ -86,8 +76,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
   const since = new Date();
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  sim.stdin.write('mutate\n');
-  if ((await nextLine()) !== 'mutated') throw new Error('the Rave simulator did not change the study');
+  await sim.mutate();
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   for (let round = 0; round < incrementalRounds; round++) {
     for (const side of abba(round, sides)) {
@@ -116,7 +105,6 @@ try {
     ),
   );
 } finally {
-  sim.stdin.write('stop\n');
-  await new Promise((resolve) => sim.once('exit', resolve));
+  await sim.stop();
   await rm(scratch, { recursive: true, force: true });
 }

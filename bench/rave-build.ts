@@ -1,4 +1,36 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT } from './server.ts';
+
+/**
+ * The bench's Rave simulator (bench/rave-sim.ts) in a process of its own, its full response
+ * rendered into `scratch`: `ready` gives its URL and the response's size; `mutate` changes the
+ * bench's five subjects; `stop` ends it.
+ */
+export function spawnRaveSim(scratch: string) {
+  const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/rave-sim.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_RAVE_DIR: scratch },
+  }) as ChildProcessWithoutNullStreams;
+  const lines = createInterface({ input: sim.stdout })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('the Rave simulator stopped');
+    return line.value;
+  };
+  return {
+    ready: async () => JSON.parse(await nextLine()) as { url: string; bytes: number },
+    mutate: async () => {
+      sim.stdin.write('mutate\n');
+      if ((await nextLine()) !== 'mutated') throw new Error('the Rave simulator did not change the study');
+    },
+    stop: async () => {
+      sim.stdin.write('stop\n');
+      await new Promise((resolve) => sim.once('exit', resolve));
+    },
+  };
+}
 
 /**
  * bench/rave-pull.ts compiled as `npm run build` compiles the server (scripts/build-server.mjs:

@@ -1,10 +1,9 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { buildRavePull } from './rave-build.ts';
+import { buildRavePull, spawnRaveSim } from './rave-build.ts';
 import { ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -27,18 +26,9 @@ const PYTHON = '/usr/bin/python3';
 export async function benchRave() {
   const loadAtStart = os.loadavg().map((n) => Math.round(n * 100) / 100);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-rave-'));
-  const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/rave-sim.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_RAVE_DIR: scratch },
-  }) as ChildProcessWithoutNullStreams;
-  const lines = createInterface({ input: sim.stdout })[Symbol.asyncIterator]();
-  const nextLine = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error('the Rave simulator stopped');
-    return line.value;
-  };
+  const sim = spawnRaveSim(scratch);
   try {
-    const { url, bytes } = JSON.parse(await nextLine()) as { url: string; bytes: number };
+    const { url, bytes } = await sim.ready();
     const stateDir = path.join(scratch, 'state');
     const entry = await buildRavePull(ROOT);
     const pull = async (last: Date | null, extra: { env?: Record<string, string>; stateDir?: string } = {}) => {
@@ -77,8 +67,7 @@ export async function benchRave() {
       stateDir: path.join(scratch, 'state-own'),
     });
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
-    sim.stdin.write('mutate\n');
-    if ((await nextLine()) !== 'mutated') throw new Error('the Rave simulator did not change the study');
+    await sim.mutate();
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const incrementalStart = new Date();
     const incremental = await pull(fullStart);
@@ -126,8 +115,7 @@ export async function benchRave() {
       note: 'separate processes, peak RSS from getrusage; the connector pull includes writing every Parquet file of the version; Python stops at DataFrames in memory',
     };
   } finally {
-    sim.stdin.write('stop\n');
-    await new Promise((resolve) => sim.once('exit', resolve));
+    await sim.stop();
     await rm(scratch, { recursive: true, force: true });
   }
 }
