@@ -206,6 +206,29 @@ describe('Rave connector faults', () => {
     }
   });
 
+  it('a body that stops arriving fails after the timeout, saying so (not as a cut connection)', async () => {
+    const stalling = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('1.15'); // the rest never comes
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
+      const check = await raveConnector.test(
+        simConfig(sim, { baseUrl: url, timeoutSeconds: 1 }),
+        SECRET,
+        new AbortController().signal,
+      );
+      expect(check).toEqual({
+        ok: false,
+        message: "Rave request GET /RaveWebServices/version failed: no answer within 1 s (the source's timeout)",
+      });
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise((resolve) => stalling.close(resolve));
+    }
+  });
+
   it('parses Retry-After, Link and the RWS error ODM', () => {
     expect(retryAfterMs('3')).toBe(3_000);
     expect(retryAfterMs(null)).toBeUndefined();

@@ -255,6 +255,9 @@ function answer(request: string, response: IncomingMessage, signal: AbortSignal)
           ? zlib.createBrotliDecompress()
           : null;
   // pipeline() passes the connection's failure (cut off, timeout) on to the decompressed stream.
+  // The body's reader sees every failure; this listener only keeps one that comes before the first
+  // read (a connection cut while the caller has not started reading) from being an unhandled error.
+  response.on('error', () => undefined);
   const stream = decoder ? pipeline(response, decoder, () => undefined) : response;
   async function* body() {
     try {
