@@ -1,9 +1,9 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { buildRavePull, spawnRaveSim } from './rave-build.ts';
 import { ROOT } from './server.ts';
 
 const run = promisify(execFile);
@@ -19,36 +19,22 @@ const PYTHON = '/usr/bin/python3';
  * with the form datasets written by our Parquet writer instead of DuckDB's COPY (BENCH_RAVE_FORM_WRITER=own). Beside it, in the same
  * run, the usual Python route (requests + ElementTree.iterparse into pandas DataFrames) reads the
  * same full response. The simulator runs in its own process and serves the full response from a
- * file rendered beforehand, so neither side pays for generating it.
+ * file rendered beforehand, so neither side pays for generating it. Each pull runs bench/rave-pull.ts
+ * built as the production server is built (rave-build.ts: plain `node`, the parsing threads from
+ * their built file), not the sources through tsx.
  */
 export async function benchRave() {
   const loadAtStart = os.loadavg().map((n) => Math.round(n * 100) / 100);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-rave-'));
-  const sim = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/rave-sim.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_RAVE_DIR: scratch },
-  }) as ChildProcessWithoutNullStreams;
-  const lines = createInterface({ input: sim.stdout })[Symbol.asyncIterator]();
-  const nextLine = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error('the Rave simulator stopped');
-    return line.value;
-  };
+  const sim = spawnRaveSim(scratch);
   try {
-    const { url, bytes } = JSON.parse(await nextLine()) as { url: string; bytes: number };
+    const { url, bytes } = await sim.ready();
     const stateDir = path.join(scratch, 'state');
+    const entry = await buildRavePull(ROOT);
     const pull = async (last: Date | null, extra: { env?: Record<string, string>; stateDir?: string } = {}) => {
       const { stdout, stderr } = await run(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(ROOT, 'bench/rave-pull.ts'),
-          url,
-          extra.stateDir ?? stateDir,
-          scratch,
-          last ? last.toISOString() : '-',
-        ],
+        [entry, url, extra.stateDir ?? stateDir, scratch, last ? last.toISOString() : '-'],
         { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, UV_THREADPOOL_SIZE: '4', ...extra.env } },
       );
       const figures = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
@@ -81,8 +67,7 @@ export async function benchRave() {
       stateDir: path.join(scratch, 'state-own'),
     });
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // start= has seconds precision
-    sim.stdin.write('mutate\n');
-    if ((await nextLine()) !== 'mutated') throw new Error('the Rave simulator did not change the study');
+    await sim.mutate();
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const incrementalStart = new Date();
     const incremental = await pull(fullStart);
@@ -130,8 +115,7 @@ export async function benchRave() {
       note: 'separate processes, peak RSS from getrusage; the connector pull includes writing every Parquet file of the version; Python stops at DataFrames in memory',
     };
   } finally {
-    sim.stdin.write('stop\n');
-    await new Promise((resolve) => sim.once('exit', resolve));
+    await sim.stop();
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -147,11 +147,12 @@ class ByteScan {
   /** Line and column of byte `at` as XmlScanner counts them (UTF-16 units; `at` never goes back). */
   private position(at: number): { line: number; column: number } {
     const b = this.b;
-    for (let k = this.counted; k < at; k++) {
-      if (b[k] === 10) {
-        this.newlines++;
-        this.lastNewline = k;
-      }
+    // Line ends found by a native search (memchr), not a loop over every byte of the piece; the
+    // search stops at `at` (a piece with few line ends is not searched to its end at every call).
+    const upTo = at < b.length ? b.subarray(0, at) : b;
+    for (let k = upTo.indexOf(10, this.counted); k >= 0; k = upTo.indexOf(10, k + 1)) {
+      this.newlines++;
+      this.lastNewline = k;
     }
     this.counted = at;
     let units = 0;

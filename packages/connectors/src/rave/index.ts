@@ -14,8 +14,7 @@ export const raveConnector: Connector<RaveSourceConfig> = {
   async test(config, secret, signal) {
     try {
       const client = new RwsClient(config, secret, { signal, attempts: 2, backoffMs: 500 });
-      const { response } = await client.get('version');
-      const version = (await response.text()).trim().slice(0, 100);
+      const version = (await client.text(await client.get('version'))).trim().slice(0, 100);
       // /version answers without checking the account on some servers: the studies list does.
       const studies = await listRaveStudies(config, secret, signal);
       const study = `${config.project}(${config.environment})`;

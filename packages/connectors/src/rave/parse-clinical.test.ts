@@ -6,7 +6,7 @@ import { ConnectorError } from '../types.ts';
 import { NotForBytes } from './clinical-bytes.ts';
 import { type LaneResult, pieceBytes } from './clinical-lane.ts';
 import { type ClinicalParsing, parseClinicalResponse, setClinicalParsing } from './parse-clinical.ts';
-import { RwsClient } from './rws-client.ts';
+import { RwsClient, streamResponse } from './rws-client.ts';
 import { parseXmlResponse } from './xml-stream.ts';
 
 /**
@@ -35,13 +35,10 @@ const REQUEST = 'GET /RaveWebServices/studies/P(E)/datasets/regular';
 /** The text as a response body sent in `size`-byte chunks (cuts fall anywhere, even inside a character). */
 function response(text: string, size: number) {
   const bytes = new TextEncoder().encode(text);
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (let i = 0; i < bytes.length; i += size) controller.enqueue(bytes.slice(i, i + size));
-      controller.close();
-    },
-  });
-  return { response: new Response(body), request: REQUEST };
+  async function* body() {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
+  }
+  return streamResponse(REQUEST, body());
 }
 
 const ONE_GO: Partial<ClinicalParsing> = { workers: 0, pieceBytes: 1 << 30 };
@@ -235,13 +232,10 @@ describe('clinical data parsed in pieces on worker threads', () => {
     const message = await failure(async () => {
       const restore = setClinicalParsing(PIECES);
       try {
-        const body = new ReadableStream<Uint8Array>({
-          start(controller) {
-            controller.enqueue(broken);
-            controller.close();
-          },
-        });
-        await parseClinicalResponse(client, { response: new Response(body), request: REQUEST }, root, {
+        async function* body() {
+          yield broken;
+        }
+        await parseClinicalResponse(client, streamResponse(REQUEST, body()), root, {
           lane: 100,
           piece: 0,
         });

@@ -79,15 +79,14 @@ export interface ClinicalParse {
  */
 export async function parseClinicalResponse(
   client: RwsClient,
-  { response, request }: RwsResponse,
+  answer: RwsResponse,
   dir: string,
   counter: { lane: number; piece: number },
   onBytes?: (bytes: number) => void,
 ): Promise<ClinicalParse> {
-  const body = response.body;
-  if (!body) throw new ConnectorError(`Rave request ${request} returned no body.`, { request });
+  const { request } = answer;
   const options = { ...clinicalParsing };
-  const reader = body.getReader();
+  const reader = answer.body[Symbol.asyncIterator]();
   const join = new PieceJoin(counter.piece);
   const workers: WorkerLane[] = [];
   let inline: ClinicalLane | undefined;
@@ -140,9 +139,9 @@ export async function parseClinicalResponse(
     let retryAt = options.pieceBytes;
     for (;;) {
       join.throwIfFailed();
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: IteratorResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await reader.next();
       } catch (error) {
         client.throwIfAborted(request);
         throw new ConnectorError(
@@ -200,7 +199,7 @@ export async function parseClinicalResponse(
       { request, retryable: error.cutOff },
     );
   } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
+    if (!done) answer.cancel();
     if (inline) await inline.finish().catch(() => undefined);
     await Promise.all(workers.map((w) => w.terminate()));
   }

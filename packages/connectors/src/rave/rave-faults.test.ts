@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PullHarness, simConfig } from '../testing/pull-harness.ts';
 import { type RaveSimulator, startRaveSimulator } from '../testing.ts';
@@ -178,6 +181,52 @@ describe('Rave connector faults', () => {
     await expect(listRaveStudies(simConfig(sim, { username: undefined }), SECRET, signal)).rejects.toThrow(
       'The Rave source has no username; set one and try again.',
     );
+  });
+
+  it('reads a gzip-compressed answer (asked for with Accept-Encoding, as fetch asked)', async () => {
+    // A gateway in front of the simulator that compresses every answer.
+    const encodings: string[] = [];
+    const gateway = http.createServer((req, res) => {
+      encodings.push(String(req.headers['accept-encoding']));
+      fetch(`${sim.url}${req.url}`, { headers: { authorization: String(req.headers.authorization) } })
+        .then(async (answer) => {
+          res.writeHead(answer.status, { 'content-type': 'text/xml', 'content-encoding': 'gzip' });
+          res.end(gzipSync(Buffer.from(await answer.arrayBuffer())));
+        })
+        .catch(() => res.destroy());
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+      const check = await raveConnector.test(simConfig(sim, { baseUrl: url }), SECRET, new AbortController().signal);
+      expect(check).toEqual({ ok: true, message: 'Rave 1.15.0, 2 studies visible, including CDP01(Prod).' });
+      expect(encodings).toEqual(['gzip, deflate, br', 'gzip, deflate, br']);
+    } finally {
+      await new Promise((resolve) => gateway.close(resolve));
+    }
+  });
+
+  it('a body that stops arriving fails after the timeout, saying so (not as a cut connection)', async () => {
+    const stalling = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('1.15'); // the rest never comes
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
+      const check = await raveConnector.test(
+        simConfig(sim, { baseUrl: url, timeoutSeconds: 1 }),
+        SECRET,
+        new AbortController().signal,
+      );
+      expect(check).toEqual({
+        ok: false,
+        message: "Rave request GET /RaveWebServices/version failed: no answer within 1 s (the source's timeout)",
+      });
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise((resolve) => stalling.close(resolve));
+    }
   });
 
   it('parses Retry-After, Link and the RWS error ODM', () => {

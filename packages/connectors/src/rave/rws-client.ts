@@ -1,3 +1,7 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { pipeline } from 'node:stream';
+import zlib from 'node:zlib';
 import type { RaveSourceConfig } from '@cdp/contracts';
 import { ConnectorError } from '../types.ts';
 
@@ -7,6 +11,12 @@ import { ConnectorError } from '../types.ts';
  * failures (`Retry-After` honoured), and the caller's AbortSignal honoured throughout. Errors name
  * the request by its path (never the credentials) and quote the RWS error ODM's
  * `mdsol:ErrorDescription` when the server sent one.
+ *
+ * Requests go through `node:http`/`node:https`, not `fetch`: a full pull's body is hundreds of MB,
+ * and reading it through `fetch`'s web stream cost 0.81–0.93 s of CPU on the pull's thread against
+ * 0.37–0.43 s as Node's own stream (the bench's 345 MB, same simulator). The timeout covers the
+ * whole request, body included, as the `fetch` signal did; a gzip, deflate or brotli body (asked
+ * for, as `fetch` asks) is decompressed on the way.
  */
 export interface RwsClientOptions {
   signal: AbortSignal;
@@ -19,10 +29,21 @@ export interface RwsClientOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
+/** A 2xx answer whose body is still unread. */
 export interface RwsResponse {
-  response: Response;
   /** What the request was, for messages: `GET /RaveWebServices/studies/X(Prod)/datasets/regular`. */
   request: string;
+  /** The body as it arrives (decompressed), to be read once. */
+  body: AsyncIterable<Uint8Array>;
+  /** A response header, null when absent. */
+  header(name: string): string | null;
+  /** Stops reading the body and closes the connection. */
+  cancel(): void;
+}
+
+/** A body from anywhere (tests: a web stream cut into chunks) as an RwsResponse. */
+export function streamResponse(request: string, body: AsyncIterable<Uint8Array>): RwsResponse {
+  return { request, body, header: () => null, cancel: () => undefined };
 }
 
 export class RwsClient {
@@ -69,13 +90,10 @@ export class RwsClient {
     const backoff = this.options.backoffMs ?? 1_000;
     for (let attempt = 1; ; attempt++) {
       this.throwIfAborted(request);
-      let response: Response;
+      let response: IncomingMessage;
+      const signal = this.requestSignal();
       try {
-        response = await fetch(url, {
-          headers: { authorization: this.authorization, accept: 'application/xml, text/xml, */*' },
-          signal: this.requestSignal(),
-          redirect: 'error',
-        });
+        response = await this.send(url, signal);
       } catch (error) {
         this.throwIfAborted(request);
         const reason = this.networkReason(error);
@@ -86,25 +104,61 @@ export class RwsClient {
         }
         throw new ConnectorError(`Rave request ${request} failed: ${reason}`, { request, retryable: true });
       }
-      if (response.ok) return { response, request };
-      const retryable = response.status >= 500 || response.status === 429;
+      const status = response.statusCode ?? 0;
+      if (status >= 200 && status < 300) return answer(request, response, signal);
+      const retryable = status >= 500 || status === 429;
       if (retryable && attempt < attempts) {
-        await response.body?.cancel().catch(() => undefined);
-        const wait = retryAfterMs(response.headers.get('retry-after')) ?? backoff * 2 ** (attempt - 1);
+        response.destroy();
+        const wait = retryAfterMs(header(response, 'retry-after')) ?? backoff * 2 ** (attempt - 1);
         const capped = Math.min(wait, this.options.maxRetryAfterMs ?? 120_000);
         this.options.log?.(
           'warn',
-          `${request}: HTTP ${response.status}; retrying in ${Math.round(capped / 100) / 10} s (attempt ${attempt + 1} of ${attempts})`,
+          `${request}: HTTP ${status}; retrying in ${Math.round(capped / 100) / 10} s (attempt ${attempt + 1} of ${attempts})`,
         );
         await this.sleep(capped, request);
         continue;
       }
-      const description = await errorDescription(response);
+      const description = await errorDescription(answer(request, response, signal));
       throw new ConnectorError(
-        `Rave request ${request} failed: HTTP ${response.status}${statusMeaning(response.status)}${description ? ` — Rave says: "${description}"` : ''}`,
-        { request, status: response.status, retryable },
+        `Rave request ${request} failed: HTTP ${status}${statusMeaning(status)}${description ? ` — Rave says: "${description}"` : ''}`,
+        { request, status, retryable },
       );
     }
+  }
+
+  /** The whole body of a (small) answer as text. */
+  async text(answer: RwsResponse): Promise<string> {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of answer.body) chunks.push(Buffer.from(chunk));
+    } catch (error) {
+      this.throwIfAborted(answer.request);
+      throw new ConnectorError(`Rave request ${answer.request} failed: ${this.networkReason(error)}`, {
+        request: answer.request,
+        retryable: true,
+      });
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** One attempt: resolves with the response once its head has arrived (redirects are not followed). */
+  private send(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const sent = transport.get(
+        url,
+        {
+          headers: {
+            authorization: this.authorization,
+            accept: 'application/xml, text/xml, */*',
+            'accept-encoding': 'gzip, deflate, br',
+          },
+          signal,
+        },
+        resolve,
+      );
+      sent.on('error', reject);
+    });
   }
 
   /** The caller's signal combined with this request's timeout. */
@@ -118,12 +172,20 @@ export class RwsClient {
 
   /** Why a fetch or a body read failed, in words (a timeout names the configured limit). */
   networkReason(error: unknown): string {
-    const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (e?.name === 'TimeoutError') return `no answer within ${this.config.timeoutSeconds} s (the source's timeout)`;
-    const code = e?.cause?.code;
+    const e = error as {
+      name?: string;
+      code?: string;
+      message?: string;
+      cause?: { name?: string; code?: string; message?: string };
+    };
+    // node:http fails an aborted request with an AbortError whose cause is the signal's reason.
+    if (e?.name === 'TimeoutError' || (e?.name === 'AbortError' && e.cause?.name === 'TimeoutError'))
+      return `no answer within ${this.config.timeoutSeconds} s (the source's timeout)`;
+    const code = e?.code ?? e?.cause?.code;
     if (code === 'ENOTFOUND') return `unknown host ${new URL(this.root).hostname}`;
     if (code === 'ECONNREFUSED') return `connection refused by ${new URL(this.root).host}`;
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was cut off';
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'ERR_STREAM_PREMATURE_CLOSE')
+      return 'the connection was cut off';
     return e?.cause?.message ?? e?.message ?? String(error);
   }
 
@@ -171,21 +233,63 @@ export function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** A response header as one string, null when absent. */
+function header(response: IncomingMessage, name: string): string | null {
+  const value = response.headers[name.toLowerCase()];
+  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The response as an RwsResponse: its body decompressed when the server compressed it. A body read
+ * that fails after the request's signal fired fails with the signal's reason (the timeout), not
+ * with the cut connection it caused.
+ */
+function answer(request: string, response: IncomingMessage, signal: AbortSignal): RwsResponse {
+  const encoding = header(response, 'content-encoding')?.trim().toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip()
+      : encoding === 'deflate'
+        ? zlib.createInflate()
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress()
+          : null;
+  // pipeline() passes the connection's failure (cut off, timeout) on to the decompressed stream.
+  // The body's reader sees every failure; this listener only keeps one that comes before the first
+  // read (a connection cut while the caller has not started reading) from being an unhandled error.
+  response.on('error', () => undefined);
+  const stream = decoder ? pipeline(response, decoder, () => undefined) : response;
+  async function* body() {
+    try {
+      yield* stream;
+    } catch (error) {
+      throw signal.aborted ? signal.reason : error;
+    }
+  }
+  return {
+    request,
+    body: body(),
+    header: (name) => header(response, name),
+    cancel: () => {
+      response.destroy();
+      decoder?.destroy();
+    },
+  };
+}
+
 /** The RWS error ODM's `mdsol:ErrorDescription` (or a short plain-text body), from the first 64 KB. */
-async function errorDescription(response: Response): Promise<string | undefined> {
+async function errorDescription(answer: RwsResponse): Promise<string | undefined> {
   let text = '';
   try {
-    const reader = response.body?.getReader();
-    if (!reader) return undefined;
     const decoder = new TextDecoder();
-    while (text.length < 65_536) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
+    for await (const chunk of answer.body) {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.length >= 65_536) break;
     }
-    await reader.cancel().catch(() => undefined);
   } catch {
     return undefined;
+  } finally {
+    answer.cancel();
   }
   return rwsErrorDescription(text) ?? (/^[^<]{1,300}$/.test(text.trim()) ? text.trim() : undefined);
 }

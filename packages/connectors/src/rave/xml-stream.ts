@@ -19,7 +19,7 @@ export interface XmlHandlers {
  */
 export async function parseXmlResponse(
   client: RwsClient,
-  { response, request }: RwsResponse,
+  answer: RwsResponse,
   handlers: XmlHandlers,
   onBytes?: (bytes: number) => void,
 ): Promise<void> {
@@ -38,17 +38,16 @@ export async function parseXmlResponse(
     ...(handlers.text ? { text: (text: string) => handlers.text?.(text) } : {}),
     ...(handlers.itemData ? { itemData: handlers.itemData.bind(handlers) } : {}),
   });
-  const body = response.body;
-  if (!body) throw new ConnectorError(`Rave request ${request} returned no body.`, { request });
-  const reader = body.getReader();
+  const { request } = answer;
+  const reader = answer.body[Symbol.asyncIterator]();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
   let done = false;
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: IteratorResult<Uint8Array>;
       try {
-        chunk = await reader.read();
+        chunk = await reader.next();
       } catch (error) {
         client.throwIfAborted(request);
         throw new ConnectorError(
@@ -75,7 +74,7 @@ export async function parseXmlResponse(
       { request, retryable: error.cutOff },
     );
   } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
+    if (!done) answer.cancel();
   }
 }
 
