@@ -69,13 +69,14 @@ const Env = z.object({
   /**
    * Uploads' conversion code compiled before the first upload (issue 17): once `cdp api` or
    * `cdp start` listens, its conversion worker converts a synthetic SDTM transfer this many times
-   * at the background priority (about 0.3-0.5 s of CPU a round), stopping early when an upload
-   * comes. 0: no warm-up, the first uploads warm the code themselves.
+   * at the background priority (~0.5 s of CPU a round, ~5 s for the eight, measured under load),
+   * stopping early when an upload comes. 0: no warm-up, the first uploads warm the code themselves.
    */
   CONVERSION_WARM_UP_ROUNDS: z.coerce.number().int().min(0).max(100).default(8),
   /**
    * One conversion worker (with its member threads) kept for good, so what it compiled survives
-   * quiet hours (~60-90 MB of memory); `false`: every conversion worker stops after a minute idle.
+   * quiet hours (about 120 MB of resident memory, measured); `false`: every conversion worker
+   * stops after a minute idle.
    */
   CONVERSION_KEEP_WORKER: z.enum(['true', 'false']).default('true'),
   /** DuckDB's memory limit per conversion and for dataset queries; work beyond it spills to disk. */
