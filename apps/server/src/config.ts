@@ -66,6 +66,19 @@ const Env = z.object({
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Uploads converted at once per API process; later ones wait their turn. */
   CONVERSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * Uploads' conversion code compiled before the first upload (issue 17): once `cdp api` or
+   * `cdp start` listens, its conversion worker converts a synthetic SDTM transfer this many times
+   * at the background priority (~0.5 s of CPU a round, ~5 s for the eight, measured under load),
+   * stopping early when an upload comes. 0: no warm-up, the first uploads warm the code themselves.
+   */
+  CONVERSION_WARM_UP_ROUNDS: z.coerce.number().int().min(0).max(100).default(8),
+  /**
+   * One conversion worker (with its member threads) kept for good, so what it compiled survives
+   * quiet hours (about 120 MB of resident memory, measured); `false`: every conversion worker
+   * stops after a minute idle.
+   */
+  CONVERSION_KEEP_WORKER: z.enum(['true', 'false']).default('true'),
   /** DuckDB's memory limit per conversion and for dataset queries; work beyond it spills to disk. */
   DUCKDB_MEMORY_LIMIT: z
     .string()
@@ -264,6 +277,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     zipMaxUncompressedBytes: e.ZIP_MAX_UNCOMPRESSED_BYTES,
     duckdbMemoryLimit: e.DUCKDB_MEMORY_LIMIT,
     conversionConcurrency: e.CONVERSION_CONCURRENCY,
+    conversionWarmUpRounds: e.CONVERSION_WARM_UP_ROUNDS,
+    conversionKeepWorker: e.CONVERSION_KEEP_WORKER === 'true',
     backgroundNice: e.BACKGROUND_NICE,
     dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +9,7 @@ import { EMBEDDED_MODES, SERVER_MODES, type ServerMode } from './cli/modes.ts';
 import { rotateDataSourceSecrets } from './cli/secrets-rotate.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
 import { loadRenderers } from './exports/renderers.ts';
-import { setConversionThreadNice } from './ingest/convert-in-worker.ts';
+import { keepConversionWorker, setConversionThreadNice, warmUpConversion } from './ingest/convert-in-worker.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
@@ -19,7 +20,7 @@ import { dbPoolWaitSeconds, watchDatabase } from './lib/metrics.ts';
 import { startMetricsServer } from './lib/metrics-server.ts';
 import { withMigrationLock } from './lib/migration-lock.ts';
 import { lowerProcessPriority } from './lib/process-priority.ts';
-import { holdRunLock, RUN_ID } from './lib/process-run.ts';
+import { holdRunLock, RUN_ID, runTempName } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
 import { startTracing } from './lib/tracing.ts';
@@ -187,6 +188,7 @@ async function main(): Promise<void> {
   // Background CPU work yields to request handling on a shared machine (lib/process-priority.ts):
   // a worker's jobs as a whole, and every role's upload conversion threads.
   setConversionThreadNice(config.backgroundNice);
+  keepConversionWorker(config.conversionKeepWorker);
   if (mode === 'worker' && config.backgroundNice > 0 && lowerProcessPriority(config.backgroundNice) === 0) {
     log.warn(`BACKGROUND_NICE=${config.backgroundNice}: the system refused to lower this worker's priority`);
   }
@@ -349,6 +351,19 @@ async function main(): Promise<void> {
           throw new Error(`Port ${config.port} is already in use. Stop what uses it, or set PORT to another port.`);
         }
         throw error;
+      }
+      // Uploads are converted in this process: their code is compiled now, in the background,
+      // rather than during the first users' uploads (issue 17).
+      if (config.conversionWarmUpRounds > 0) {
+        const started = performance.now();
+        warmUpConversion(
+          path.join(os.tmpdir(), runTempName('cdp-conversion-warm-up')),
+          config.conversionWarmUpRounds,
+        ).then(
+          (rounds) =>
+            log.debug(`conversion warmed up (${rounds} rounds) in ${Math.round(performance.now() - started)} ms`),
+          (error: unknown) => log.warn({ err: error }, 'warming up the upload conversion failed'),
+        );
       }
     }
     if (mode === 'start') {

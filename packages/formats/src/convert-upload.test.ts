@@ -6,7 +6,7 @@ import { convertUpload } from './convert-upload.ts';
 import { FormatError } from './errors.ts';
 import { readParquetSchema } from './parquet/read-parquet.ts';
 import { VALUE_LABELS_METADATA_KEY } from './sas7bdat/value-labels.ts';
-import { buildZip } from './zip/test-zip-writer.ts';
+import { buildZip } from './zip/zip-writer.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
 let dir: string;

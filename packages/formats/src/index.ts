@@ -1,7 +1,7 @@
 export * from './convert-upload.ts';
 export * from './dataset-json/read-dataset-json.ts';
 export * from './errors.ts';
-export { warmMemberThreads } from './member-threads.ts';
+export { keepMemberThreads, warmMemberThreads } from './member-threads.ts';
 export * from './odm/read-odm.ts';
 export * from './parquet/convert-csv.ts';
 export * from './parquet/duckdb.ts';
@@ -19,3 +19,4 @@ export * from './xlsx/read-xlsx.ts';
 export * from './xpt/index.ts';
 export * from './zip/detect-format.ts';
 export * from './zip/extract-zip.ts';
+export { buildZip } from './zip/zip-writer.ts';

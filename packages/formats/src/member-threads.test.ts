@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { convertUpload, type UploadLimits } from './convert-upload.ts';
 import { FormatError } from './errors.ts';
-import { warmMemberThreads } from './member-threads.ts';
+import { keepMemberThreads, takeMemberThreads, warmMemberThreads } from './member-threads.ts';
 import { sharedData } from './test-support.ts';
-import { buildZip, type TestZipEntry } from './zip/test-zip-writer.ts';
+import { buildZip, type TestZipEntry } from './zip/zip-writer.ts';
 
 /**
  * ZIP members converted on a member thread beside the conversion thread (issue 17): the same
@@ -124,4 +124,27 @@ describe('warming member threads', () => {
     });
     expect(result).toEqual({ code: 0, stdout: 'warm\n' });
   }, 90_000);
+
+  it('keeps parked threads past the idle minute where asked (the server conversion worker asks)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const [asked] = takeMemberThreads(1);
+      if (!asked) throw new Error('no member thread on this machine');
+      keepMemberThreads(true);
+      asked.park();
+      vi.advanceTimersByTime(61_000);
+      // Still parked: taken again (the last parked is taken first), not stopped and replaced.
+      const [again] = takeMemberThreads(1);
+      expect(again).toBe(asked);
+      keepMemberThreads(false);
+      again?.park();
+      vi.advanceTimersByTime(61_000);
+      const [other] = takeMemberThreads(1);
+      expect(other).not.toBe(asked);
+      other?.park();
+    } finally {
+      keepMemberThreads(false);
+      vi.useRealTimers();
+    }
+  }, 60_000);
 });

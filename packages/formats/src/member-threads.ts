@@ -11,8 +11,9 @@ import type { PortableMember } from './zip/zip-archive.ts';
  * the file is the same byte for byte; it answers with the member's datasets, or its error in a
  * form that survives the trip (file, dataset, row and column kept).
  *
- * Threads are kept for the next upload for a minute, like the conversion worker and the Parquet
- * encoder: starting one (a V8 isolate that loads this package) costs more than most members.
+ * Threads are kept for the next upload for a minute, like the Parquet encoder (in the server's
+ * conversion worker, as long as that worker lives: `keepMemberThreads`): starting one (a V8 isolate
+ * that loads this package) costs more than most members.
  */
 
 /** What a member thread is asked to convert. */
@@ -40,7 +41,19 @@ export type MemberReply =
  * worker's cap, measured in docs/decisions.md); the thread keeps 20-60 MB when streaming.
  */
 const MEMBER_THREAD_HEAP_MB = 2048;
-const IDLE_MS = 60_000;
+/** How long a parked thread waits for the next upload before it stops (`keepMemberThreads`). */
+let idleMs = 60_000;
+
+/**
+ * Parked member threads stay until the thread that started them ends, instead of a minute. The
+ * server's conversion worker asks for this: its member threads then live exactly as long as it
+ * does (a worker's threads end with it), so the code they have compiled for the JIT is not thrown
+ * away while the conversion worker keeps its own (issue 17: a member thread warms over several
+ * uploads, like the conversion thread).
+ */
+export function keepMemberThreads(keep = true): void {
+  idleMs = keep ? Number.POSITIVE_INFINITY : 60_000;
+}
 
 /**
  * The thread's entry: from the TypeScript sources, the tsx bootstrap the encoder thread uses; from
@@ -119,11 +132,12 @@ export class MemberThread {
     }
     this.worker.unref();
     idle.push(this);
+    if (idleMs === Number.POSITIVE_INFINITY) return;
     this.timer = setTimeout(() => {
       const at = idle.indexOf(this);
       if (at >= 0) idle.splice(at, 1);
       void this.worker.terminate();
-    }, IDLE_MS);
+    }, idleMs);
     this.timer.unref();
   }
 

@@ -1,11 +1,17 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FormatError, type UploadLimits, writeXpt } from '@cdp/formats';
 import { buildZip } from '@cdp/formats/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertInWorker, warmConversionWorker } from './convert-in-worker.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  convertInWorker,
+  keepConversionWorker,
+  parkedConversionWorkers,
+  warmConversionWorker,
+  warmUpConversion,
+} from './convert-in-worker.ts';
 
 /**
  * The conversion workers are kept between uploads: a worker that converted a file, or reported a
@@ -83,5 +89,37 @@ describe('convertInWorker', () => {
     expect(threaded.datasets.map((d) => [d.name, d.rows, d.sha256])).toEqual(
       inline.datasets.map((d) => [d.name, d.rows, d.sha256]),
     );
+  }, 120_000);
+
+  it('warms up in a worker it keeps past the idle minute, which converts the next upload', async () => {
+    const warmDir = path.join(dir, 'warm-up');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    keepConversionWorker(true);
+    try {
+      expect(await warmUpConversion(warmDir, 2)).toBe(2);
+      // The synthetic transfer and its rounds' output are gone.
+      expect(existsSync(warmDir)).toBe(false);
+      const kept = parkedConversionWorkers().at(-1);
+      // Past the minute an idle worker waits: the kept one has no such timer.
+      vi.advanceTimersByTime(61_000);
+      vi.useRealTimers();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(parkedConversionWorkers()).toContain(kept);
+      const dm = await convert(await xptOf('dm3', ['S-1', 'S-2']));
+      expect(dm.datasets.map((d) => [d.name, d.rows])).toEqual([['DM3', 2]]);
+      expect(parkedConversionWorkers().at(-1)).toBe(kept);
+    } finally {
+      vi.useRealTimers();
+      keepConversionWorker(false);
+    }
+  }, 120_000);
+
+  it('stops warming up when an upload comes, which waits at most for the round under way', async () => {
+    const warmDir = path.join(dir, 'warm-up-interrupted');
+    const warming = warmUpConversion(warmDir, 50);
+    const ae = await convert(await xptOf('ae', ['S-1']));
+    expect(ae.datasets.map((d) => [d.name, d.rows])).toEqual([['AE', 1]]);
+    expect(await warming).toBeLessThanOrEqual(2);
+    expect(existsSync(warmDir)).toBe(false);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { type ConvertedUpload, FormatError, type FormatErrorLocation, type UploadLimits } from '@cdp/formats';
 import { conversionBytesTotal, conversionRowsTotal, conversionSeconds } from '../lib/metrics.ts';
@@ -8,6 +8,11 @@ export interface ConvertRequest {
   fileName: string;
   outDir: string;
   limits: UploadLimits;
+}
+
+/** A warm-up round: the synthetic transfer, written into (and converted under) `dir`. */
+export interface WarmUpRequest {
+  dir: string;
 }
 
 export type ConvertReply =
@@ -94,12 +99,38 @@ export async function convertInWorker(request: ConvertRequest, concurrency: numb
  * Workers kept between uploads. Starting a worker (a new V8 isolate that loads the formats package,
  * and in development compiles it through tsx) took longer than converting most SDTM transfers;
  * an idle worker is reused, and stops by itself after `IDLE_MS` so a quiet server holds no heap
- * for it. A worker that failed in any way other than a reported conversion error is never reused.
+ * for it. One worker may be kept for good instead (`keepConversionWorker`, CONVERSION_KEEP_WORKER):
+ * with its member threads, what the JIT compiled for the readers and the Parquet writer survives a
+ * quiet hour (issue 17: a new isolate converts the pilot SDTM with 3-5 times the CPU of one that
+ * has converted eight uploads). A worker that failed in any way other than a reported conversion
+ * error is never reused.
  */
 const idle: Worker[] = [];
 const IDLE_MS = 60_000;
-const parkedState = new WeakMap<Worker, { timer: NodeJS.Timeout; forget: () => void }>();
+const parkedState = new WeakMap<Worker, { timer: NodeJS.Timeout | undefined; forget: () => void }>();
 let nextRequest = 0;
+let keepOne = false;
+/** The worker kept for good, busy or parked; `null` until one is parked (or after it failed). */
+let resident: Worker | null = null;
+/** A warm-up round under way: the resident worker is busy with it, an upload waits for it. */
+let warming: Promise<void> | null = null;
+
+/** Turned off (tests), a kept worker that is parked stops now; a busy one stops after its upload's idle minute. */
+export function keepConversionWorker(keep: boolean): void {
+  keepOne = keep;
+  if (keep || !resident) return;
+  const kept = resident;
+  resident = null;
+  const at = idle.indexOf(kept);
+  if (at < 0) return;
+  idle.splice(at, 1);
+  void kept.terminate();
+}
+
+/** Thread ids of the parked conversion workers, the last parked last (tests, diagnostics). */
+export function parkedConversionWorkers(): number[] {
+  return idle.map((worker) => worker.threadId);
+}
 
 function startWorker(): Worker {
   const worker = new Worker(WORKER_ENTRY, {
@@ -114,7 +145,9 @@ function startWorker(): Worker {
   return worker;
 }
 
-function takeWorker(): Worker {
+async function takeWorker(): Promise<Worker> {
+  // A warm-up round takes a fraction of a conversion: waiting for its worker beats starting one.
+  if (idle.length === 0 && warming) await warming;
   const worker = idle.pop();
   if (!worker) return startWorker();
   const parked = parkedState.get(worker);
@@ -127,14 +160,16 @@ function takeWorker(): Worker {
 
 function parkWorker(worker: Worker): void {
   idle.push(worker);
+  if (keepOne && resident === null) resident = worker;
   // A worker that ends while idle (its timer below, or a crash) must never be handed an upload.
   const forget = () => {
     const at = idle.indexOf(worker);
     if (at >= 0) idle.splice(at, 1);
+    if (resident === worker) resident = null;
   };
   worker.once('exit', forget);
-  const timer = setTimeout(() => void worker.terminate(), IDLE_MS);
-  timer.unref();
+  const timer = resident === worker ? undefined : setTimeout(() => void worker.terminate(), IDLE_MS);
+  timer?.unref();
   parkedState.set(worker, { timer, forget });
 }
 
@@ -143,12 +178,49 @@ function parkWorker(worker: Worker): void {
  * load. Harmless to call more than once: it only fills the idle pool up to one worker.
  */
 export function warmConversionWorker(): void {
-  if (idle.length === 0 && running === 0) parkWorker(startWorker());
+  if (idle.length === 0 && running === 0 && !warming) parkWorker(startWorker());
+}
+
+/**
+ * Compiles the conversion code before the first upload needs it (issue 17): the kept worker
+ * converts a synthetic SDTM transfer (`warm-up-transfer.ts`, under `dir`) up to `rounds` times, at
+ * the conversion threads' background priority, so V8's optimizing compiler has seen the readers,
+ * the Parquet writer and the member threads at work. Round by round: it stops as soon as an upload
+ * is under way (the upload waits for the round in flight at most, and warms the code itself).
+ * Resolves with the rounds done; a round that fails ends the warm-up (logged by the caller), never
+ * the server.
+ */
+export async function warmUpConversion(dir: string, rounds: number): Promise<number> {
+  let done = 0;
+  try {
+    while (done < rounds && running === 0 && waiting.length === 0) {
+      const round = takeWorker().then((worker) => exchange(worker, { warmUp: { dir } }, 'warm-up.zip'));
+      warming = round.then(
+        () => undefined,
+        () => undefined,
+      );
+      await round;
+      warming = null;
+      done++;
+    }
+  } finally {
+    warming = null;
+    await rm(dir, { recursive: true, force: true });
+  }
+  return done;
 }
 
 function runWorker(request: ConvertRequest): Promise<ConvertedUpload> {
+  return takeWorker().then((worker) => exchange(worker, { request }, request.fileName));
+}
+
+/** Sends `message` to a worker taken from the pool and settles with its reply; the worker goes back to the pool or stops. */
+function exchange(
+  worker: Worker,
+  message: { request: ConvertRequest } | { warmUp: WarmUpRequest },
+  fileName: string,
+): Promise<ConvertedUpload> {
   return new Promise((resolve, reject) => {
-    const worker = takeWorker();
     const id = ++nextRequest;
     worker.ref();
     let settled = false;
@@ -160,7 +232,10 @@ function runWorker(request: ConvertRequest): Promise<ConvertedUpload> {
       worker.off('exit', onExit);
       worker.unref();
       if (reuse) parkWorker(worker);
-      else void worker.terminate();
+      else {
+        if (resident === worker) resident = null;
+        void worker.terminate();
+      }
       fn();
     };
     const onMessage = (message: { id: number; reply: ConvertReply }) => {
@@ -176,9 +251,7 @@ function runWorker(request: ConvertRequest): Promise<ConvertedUpload> {
     const onError = (error: Error & { code?: string }) =>
       settle(false, () => {
         if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-          reject(
-            new FormatError(`needs more than ${WORKER_HEAP_MB} MB of memory to convert`, { file: request.fileName }),
-          );
+          reject(new FormatError(`needs more than ${WORKER_HEAP_MB} MB of memory to convert`, { file: fileName }));
         } else reject(error);
       });
     const onExit = (code: number) =>
@@ -186,6 +259,6 @@ function runWorker(request: ConvertRequest): Promise<ConvertedUpload> {
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    worker.postMessage({ id, request });
+    worker.postMessage({ id, ...message });
   });
 }

@@ -14,7 +14,7 @@ import {
   sharedData,
 } from '../test-support.ts';
 import { valueAt } from '../text-cells.ts';
-import { buildZip } from '../zip/test-zip-writer.ts';
+import { buildZip } from '../zip/zip-writer.ts';
 import { columnLetter, readXlsx } from './read-xlsx.ts';
 import { buildWorkbook, cell, row, type TestSheet, type TestWorkbookOptions } from './test-workbook.ts';
 

@@ -3,7 +3,7 @@
  * test can have exactly the quirks real files have: a wrong `<dimension>`, inline and rich
  * strings, cached formula results, error cells, merged cells, odd part order.
  */
-import { buildZip, type TestZipEntry } from '../zip/test-zip-writer.ts';
+import { buildZip, type TestZipEntry } from '../zip/zip-writer.ts';
 
 export interface TestSheet {
   name: string;

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
 import { fixture, hasSharedData, sharedData } from '../test-support.ts';
 import { type ExtractedEntry, extractZip, type ZipLimits } from './extract-zip.ts';
-import { buildZip, type TestZipEntry } from './test-zip-writer.ts';
+import { buildZip, type TestZipEntry } from './zip-writer.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'cdp-zip-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,8 +7,8 @@ import { FormatError } from '../errors.ts';
 import { hasSharedData, sharedData, sharedDataFiles } from '../test-support.ts';
 import type { ColumnInfo, DatasetReader, RowBatch } from '../types.ts';
 import { writeXpt } from '../xpt/write-xpt.ts';
-import { buildZip } from './test-zip-writer.ts';
 import { openZipArchive } from './zip-archive.ts';
+import { buildZip } from './zip-writer.ts';
 
 /**
  * ZIP members read in place (issue 17): an XPT or SAS7BDAT member inflates straight into its

@@ -1,7 +1,8 @@
 /**
- * A minimal ZIP writer for tests (not exported from the package). Real zippers refuse to write
- * the archives the extractor must refuse (`../` names, symlinks, bombs, lies in the headers), so
- * the tests build them byte by byte.
+ * A minimal ZIP writer, in memory. The server builds its conversion warm-up's synthetic transfer
+ * with it (plain deflated members); the tests build with it the archives real zippers refuse to
+ * write and the extractor must refuse (`../` names, symlinks, bombs, lies in the headers): the
+ * options past `method` are for them.
  */
 import { crc32, deflateRawSync } from 'node:zlib';
 
