@@ -105,22 +105,28 @@ function startTimeline(processes: ProbedProcess[]) {
   let self = process.cpuUsage();
   let current: number[] = [];
   const startedAt = performance.now();
+  let sampledAt = startedAt;
   const timer = setInterval(() => {
+    const now = performance.now();
+    // Cores over the time since the last sample: a timer on a busy machine fires late.
+    const per = 1000 / Math.max(1, now - sampledAt);
+    sampledAt = now;
     const nextTrees = treesCpuSeconds(pids);
     const nextMachine = machineTicks();
     const nextSelf = process.cpuUsage();
     const coresByRole: Record<string, number> = {};
     for (const p of processes) {
       const role = p.role.replace(/ \d+$/, '');
-      const used = (nextTrees.get(p.pid) ?? 0) - (trees.get(p.pid) ?? 0);
-      coresByRole[role] = round2((coresByRole[role] ?? 0) + used);
+      // A tree's sum falls when one of its processes ends (a PostgreSQL backend): not negative CPU.
+      const used = Math.max(0, (nextTrees.get(p.pid) ?? 0) - (trees.get(p.pid) ?? 0));
+      coresByRole[role] = round2((coresByRole[role] ?? 0) + used * per);
     }
     seconds.push({
-      at: Math.round((performance.now() - startedAt) / 1000),
+      at: Math.round((now - startedAt) / 1000),
       latencies: current,
-      machineBusyCores: round2((nextMachine.busy - machine.busy) / TICKS_PER_SECOND),
+      machineBusyCores: round2(((nextMachine.busy - machine.busy) / TICKS_PER_SECOND) * per),
       coresByRole,
-      loadGeneratorCores: round2((nextSelf.user - self.user + nextSelf.system - self.system) / 1e6),
+      loadGeneratorCores: round2(((nextSelf.user - self.user + nextSelf.system - self.system) / 1e6) * per),
       loadGeneratorLoopMaxMs: Math.round(loop.max / 1e6),
     });
     loop.reset();
