@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConvertedUpload, convertUpload } from '../convert-upload.ts';
 import { FormatError } from '../errors.ts';
+import { parquetRows } from '../test-support.ts';
 import { ConversionContext, closeKeptConversionDb, conversionInstancesOpened } from './conversion-context.ts';
-import { openDuckDb } from './duckdb.ts';
 
 /**
  * Uploads converted one after the other on a thread share one DuckDB instance (issue 18), and what
@@ -42,21 +42,12 @@ async function asUpload(file: string, spill = true): Promise<ConvertedUpload> {
   return convertUpload(file, 'extra.csv', out, { ...LIMITS, ...(spill ? { tempDirectory } : {}) });
 }
 
-async function rowsOf(file: string): Promise<unknown[][]> {
-  const db = await openDuckDb();
-  try {
-    return (await db.connection.runAndReadAll(`SELECT * FROM read_parquet('${file}')`)).getRowsJson();
-  } finally {
-    db.close();
-  }
-}
-
 /** What a version records of a dataset, and its rows. */
 async function written(result: ConvertedUpload) {
   return Promise.all(
     result.datasets.map(async ({ name, rows, columns, sha256, bytes, file }) => ({
       summary: { name, rows, columns, sha256, bytes },
-      rows: await rowsOf(file),
+      rows: await parquetRows(file),
     })),
   );
 }
