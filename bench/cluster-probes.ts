@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
-import { cpuSplitSeconds, treeCpuSeconds } from './process-cpu.ts';
+import { cpuSplitSeconds, treeCpuSeconds, treesCpuSeconds } from './process-cpu.ts';
 
 /**
  * Where a request's time goes under the cluster bench's load (issue 18): CPU of every process over
@@ -72,9 +73,97 @@ function histogramDelta(
 const ms = (seconds: number | undefined) => (seconds === undefined ? null : Math.round(seconds * 1000));
 
 export interface Probe {
+  /** A request that ended now, after `latencyMs`: counted in the second it ended in. */
+  record(latencyMs: number): void;
   /** Stops sampling and returns the breakdown over the time since start. */
   finish(): Promise<Record<string, unknown>>;
 }
+
+/** One second of the load: what was served and how fast, and who had the cores. */
+interface Second {
+  at: number;
+  latencies: number[];
+  machineBusyCores: number;
+  coresByRole: Record<string, number>;
+  loadGeneratorCores: number;
+  /** The load generator's own event-loop delay (a stalled client would slow every route at once). */
+  loadGeneratorLoopMaxMs: number;
+}
+
+/**
+ * Samples, every second, the CPU of each probed process tree (one /proc scan), of the whole
+ * machine and of the load generator, with the load generator's event-loop delay: what a stall of
+ * every route at once (issue 18) coincided with.
+ */
+function startTimeline(processes: ProbedProcess[]) {
+  const seconds: Second[] = [];
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const pids = processes.map((p) => p.pid);
+  let trees = treesCpuSeconds(pids);
+  let machine = machineTicks();
+  let self = process.cpuUsage();
+  let current: number[] = [];
+  const startedAt = performance.now();
+  let sampledAt = startedAt;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    // Cores over the time since the last sample: a timer on a busy machine fires late.
+    const per = 1000 / Math.max(1, now - sampledAt);
+    sampledAt = now;
+    const nextTrees = treesCpuSeconds(pids);
+    const nextMachine = machineTicks();
+    const nextSelf = process.cpuUsage();
+    const coresByRole: Record<string, number> = {};
+    for (const p of processes) {
+      const role = p.role.replace(/ \d+$/, '');
+      // A tree's sum falls when one of its processes ends (a PostgreSQL backend): not negative CPU.
+      const used = Math.max(0, (nextTrees.get(p.pid) ?? 0) - (trees.get(p.pid) ?? 0));
+      coresByRole[role] = round2((coresByRole[role] ?? 0) + used * per);
+    }
+    seconds.push({
+      at: Math.round((now - startedAt) / 1000),
+      latencies: current,
+      machineBusyCores: round2(((nextMachine.busy - machine.busy) / TICKS_PER_SECOND) * per),
+      coresByRole,
+      loadGeneratorCores: round2(((nextSelf.user - self.user + nextSelf.system - self.system) / 1e6) * per),
+      loadGeneratorLoopMaxMs: Math.round(loop.max / 1e6),
+    });
+    loop.reset();
+    current = [];
+    [trees, machine, self] = [nextTrees, nextMachine, nextSelf];
+  }, 1000);
+  return {
+    record: (latencyMs: number) => current.push(latencyMs),
+    finish() {
+      clearInterval(timer);
+      loop.disable();
+      const rows = seconds.map((s) => {
+        const sorted = [...s.latencies].sort((a, b) => a - b);
+        const p95 = sorted.length === 0 ? 0 : Math.round(sorted[Math.ceil(0.95 * sorted.length) - 1] ?? 0);
+        const ours = Object.values(s.coresByRole).reduce((sum, c) => sum + c, 0) + s.loadGeneratorCores;
+        return {
+          at: s.at,
+          served: sorted.length,
+          p95Ms: p95,
+          machineBusyCores: s.machineBusyCores,
+          ...s.coresByRole,
+          loadGenerator: s.loadGeneratorCores,
+          otherPrograms: round2(Math.max(0, s.machineBusyCores - ours)),
+          loadGeneratorLoopMaxMs: s.loadGeneratorLoopMaxMs,
+        };
+      });
+      return {
+        slowestSeconds: [...rows].sort((a, b) => b.p95Ms - a.p95Ms).slice(0, 6),
+        // One line a second: [at, served, p95 ms, machine busy cores, cores by role in `roles` order, load generator, other programs, load generator loop max ms]
+        roles: [...new Set(processes.map((p) => p.role.replace(/ \d+$/, '')))],
+        perSecond: rows.map((r) => Object.values(r)),
+      };
+    },
+  };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * Starts measuring. The first scrape of each /metrics also resets prom-client's event-loop delay
@@ -89,6 +178,7 @@ export async function startProbe(processes: ProbedProcess[], adminUrl: string): 
   const scrapesBefore = new Map<number, Map<string, number>>();
   for (const p of processes) if (p.metricsUrl) scrapesBefore.set(p.pid, await scrape(p.metricsUrl));
 
+  const timeline = startTimeline(processes);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   const samples: { active: number; lock: number; lwlock: number; io: number; idleInTx: number }[] = [];
@@ -117,7 +207,9 @@ export async function startProbe(processes: ProbedProcess[], adminUrl: string): 
   })();
 
   return {
+    record: timeline.record,
     async finish() {
+      const perSecond = timeline.finish();
       sampling = false;
       await sampler;
       await admin.end();
@@ -193,6 +285,7 @@ export async function startProbe(processes: ProbedProcess[], adminUrl: string): 
         },
         loadGeneratorCores: cores((self.user + self.system) / 1e6),
         processes: perProcess,
+        timeline: perSecond,
         postgres: {
           samples: samples.length,
           meanActiveBackends: mean((s) => s.active),

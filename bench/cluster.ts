@@ -345,7 +345,9 @@ async function load(installation: Installation, orgs: Org[]) {
       const started = performance.now();
       const status = await request(base(), org, token, route).catch(() => 0);
       const expected = route === 'POST …/uploads' ? 201 : 200;
-      if (status === expected) latencies.get(route)?.push(performance.now() - started);
+      const latency = performance.now() - started;
+      probe.record(latency);
+      if (status === expected) latencies.get(route)?.push(latency);
       else {
         const counts = errors.get(route) ?? {};
         counts[String(status)] = (counts[String(status)] ?? 0) + 1;

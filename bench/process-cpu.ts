@@ -11,32 +11,11 @@ const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().
  */
 export function treeCpuSeconds(rootPid: number | undefined): number | null {
   if (rootPid === undefined) return null;
-  let entries: string[];
   try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    return treesCpuSeconds([rootPid]).get(rootPid) ?? 0;
   } catch {
     return null;
   }
-  const parentOf = new Map<number, number>();
-  const ticksOf = new Map<number, number>();
-  for (const entry of entries) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name, which may hold spaces: state, ppid, …, utime (14th), stime (15th).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parentOf.set(Number(entry), Number(fields[1]));
-      ticksOf.set(Number(entry), Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // The process ended while we read.
-    }
-  }
-  let ticks = 0;
-  for (const [pid, own] of ticksOf) {
-    let at: number | undefined = pid;
-    while (at !== undefined && at > 1 && at !== rootPid) at = parentOf.get(at);
-    if (at === rootPid) ticks += own;
-  }
-  return ticks / TICKS_PER_SECOND;
 }
 
 function ticksOfStat(stat: string): number {
@@ -76,4 +55,31 @@ export function cpuSplitSeconds(
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds used so far by each of several process trees, from one scan of /proc (a scan per
+ * tree each second would cost the machine more than the load generator's own work).
+ */
+export function treesCpuSeconds(rootPids: number[]): Map<number, number> {
+  const out = new Map(rootPids.map((pid) => [pid, 0]));
+  const parentOf = new Map<number, number>();
+  const ticksOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(entry), Number(fields[1]));
+      ticksOf.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  for (const [pid, own] of ticksOf) {
+    let at: number | undefined = pid;
+    while (at !== undefined && at > 1 && !out.has(at)) at = parentOf.get(at);
+    if (at !== undefined && out.has(at)) out.set(at, (out.get(at) ?? 0) + own / TICKS_PER_SECOND);
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openDuckDb } from './parquet/duckdb.ts';
 import { valueAt } from './text-cells.ts';
 import type { DatasetInfo, DatasetReader } from './types.ts';
 
@@ -109,4 +110,14 @@ export function days(iso: string): number {
 /** Milliseconds since 1970-01-01T00:00:00 of a zone-less `YYYY-MM-DDTHH:MM:SS`, for expected values. */
 export function millis(iso: string): number {
   return Date.parse(`${iso}Z`);
+}
+
+/** Every row of a Parquet file as DuckDB reads it back (JSON values). */
+export async function parquetRows(file: string): Promise<unknown[][]> {
+  const db = await openDuckDb();
+  try {
+    return (await db.connection.runAndReadAll(`SELECT * FROM read_parquet('${file}')`)).getRowsJson();
+  } finally {
+    db.close();
+  }
 }

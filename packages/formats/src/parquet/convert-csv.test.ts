@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasSharedData, sharedData } from '../test-support.ts';
+import { hasSharedData, parquetRows, sharedData } from '../test-support.ts';
 import { convertCsv } from './convert-csv.ts';
 import { MAX_COLUMNS, openDuckDb } from './duckdb.ts';
 
@@ -21,15 +21,6 @@ async function csv(name: string, content: string | Buffer): Promise<string> {
   return file;
 }
 
-async function rowsOf(file: string): Promise<unknown[][]> {
-  const db = await openDuckDb();
-  try {
-    return (await db.connection.runAndReadAll(`SELECT * FROM read_parquet('${file}')`)).getRowsJson();
-  } finally {
-    db.close();
-  }
-}
-
 describe('convertCsv', () => {
   it('infers types over the whole file, keeps leading zeros and quoted delimiters', async () => {
     const file = await csv(
@@ -45,7 +36,7 @@ describe('convertCsv', () => {
       ['RFSTDTC', 'date'],
       ['NOTE', 'string'],
     ]);
-    expect(await rowsOf(result.file)).toEqual([
+    expect(await parquetRows(result.file)).toEqual([
       ['01-001', '001', '63', '2024-01-05', 'a, b'],
       ['01-002', '010', '71', '2024-02-01', 'say "hi"'],
     ]);
@@ -61,7 +52,7 @@ describe('convertCsv', () => {
         name: 'L',
       },
     );
-    expect(await rowsOf(latin.file)).toEqual([['José', 'München']]);
+    expect(await parquetRows(latin.file)).toEqual([['José', 'München']]);
   });
 
   it('honours a column type override', async () => {
