@@ -83,3 +83,14 @@ export function treesCpuSeconds(rootPids: number[]): Map<number, number> {
   }
   return out;
 }
+
+/** A process's peak resident memory so far (Linux `VmHWM`), in MB; null elsewhere. */
+export function peakRssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}

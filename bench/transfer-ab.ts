@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { peakRssMb } from './process-cpu.ts';
 import { type BenchServer, demoManagerStudy, startServer } from './server.ts';
-import { pandasZip, pilotZip, upload } from './transfer.ts';
+import { demoZip, pandasZip, pilotZip, upload } from './transfer.ts';
 
 /**
  * The pilot SDTM ZIP's upload on this checkout against a baseline checkout, both servers up, the
@@ -15,6 +16,7 @@ import { pandasZip, pilotZip, upload } from './transfer.ts';
  * those first uploads (a new server's, then its second and third) are reported one by one.
  * Prints, per side, the median wall time, the server's CPU (Node and PostgreSQL), the Node threads'
  * CPU by thread, and the server's own phase timings (Server-Timing) where it sends them.
+ * `BENCH_TRANSFER_ZIP=demo` uploads the demo study of 3,000 subjects instead (x17h).
  */
 const [baseRoot, roundsArg] = process.argv.slice(2);
 if (!baseRoot) throw new Error('usage: transfer-ab.ts <baseline root> [rounds]');
@@ -59,7 +61,7 @@ function rssMb(pid: number | undefined): number | null {
 
 const work = path.join(os.tmpdir(), 'cdp-bench-transfer');
 await mkdir(work, { recursive: true });
-const pilot = await pilotZip(work);
+const pilot = process.env.BENCH_TRANSFER_ZIP === 'demo' ? await demoZip(work, 3000) : await pilotZip(work);
 if (!pilot) throw new Error('the CDISC pilot SDTM is not in ../shared/data');
 const servers: BenchServer[] = [];
 const pandas: number[] = [];
@@ -116,6 +118,7 @@ try {
           .map(([tid, ms]) => [tid, Math.round(ms)]),
       ),
       serverTiming: s.runs.map((r) => r.serverTiming).filter(Boolean),
+      peakRssMb: peakRssMb(s.server.pid()),
     };
   });
   console.log(

@@ -48,7 +48,7 @@ export async function pilotZip(work: string): Promise<Transfer | null> {
 }
 
 /** The demo generator's study of `subjects` subjects as XPT, one file per domain, zipped. */
-async function demoZip(work: string, subjects: number): Promise<Transfer> {
+export async function demoZip(work: string, subjects: number): Promise<Transfer> {
   const zip = path.join(work, `demo-${subjects}-xpt.zip`);
   if (!existsSync(zip)) {
     const folder = path.join(work, `demo-${subjects}`);

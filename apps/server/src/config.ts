@@ -64,6 +64,12 @@ const Env = z.object({
    * machine. 0 runs them at the request handlers' priority.
    */
   BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /**
+   * V8's heap growing factor for the whole process, in percent over the live heap (100: the next
+   * full collection when the heap has doubled); 0 leaves V8's own adaptive factor. Set for the
+   * upload conversion threads, whose adaptive factor falls to 1.1 (lib/heap-growing.ts).
+   */
+  V8_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
   /** Uploads converted at once per API process; later ones wait their turn. */
   CONVERSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /**
@@ -280,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     conversionWarmUpRounds: e.CONVERSION_WARM_UP_ROUNDS,
     conversionKeepWorker: e.CONVERSION_KEEP_WORKER === 'true',
     backgroundNice: e.BACKGROUND_NICE,
+    heapGrowingPercent: e.V8_HEAP_GROWING_PERCENT,
     dashboardQueryMemoryLimit: e.DASHBOARD_QUERY_MEMORY_LIMIT,
     dashboardQueryTimeoutMs: e.DASHBOARD_QUERY_TIMEOUT_MS,
     exportRetentionHours: e.EXPORT_RETENTION_HOURS,

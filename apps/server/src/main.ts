@@ -14,6 +14,7 @@ import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
+import { setHeapGrowingPercent } from './lib/heap-growing.ts';
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
 import { createLogger } from './lib/logger.ts';
 import { dbPoolWaitSeconds, watchDatabase } from './lib/metrics.ts';
@@ -179,6 +180,8 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfig();
+  // Before any conversion thread starts (it applies to them too: V8 flags are per process).
+  setHeapGrowingPercent(config.heapGrowingPercent);
   // `cdp start` is read by a person: short human lines. The production roles log JSON, each line
   // naming its process (role and run id: the id pipeline runs record as their worker).
   const log =
