@@ -9,7 +9,13 @@ import type { AppContext } from '../lib/context.ts';
 import { notifyRunChanged } from '../pipelines/run-changes.ts';
 import { lockedPipelineFor } from '../policies/pipeline.ts';
 import { authorizeStudy } from '../policies/study.ts';
-import { findRun, type PipelineRunRow } from '../repositories/pipelines.repo.ts';
+import {
+  findRun,
+  type PipelineRunLogRow,
+  type PipelineRunRow,
+  type RunWithActor,
+  runLog,
+} from '../repositories/pipelines.repo.ts';
 
 /**
  * Queues a run of a pipeline's current version, inside one transaction with its job and audit
@@ -20,8 +26,14 @@ export async function queuePipelineRun(
   ctx: AppContext,
   author: Author,
   input: { studyId: string; pipelineId: string; trigger: PipelineRunTrigger },
-): Promise<PipelineRunRow> {
-  return ctx.database.tenant(author.orgId, (tx) => queueRunIn(tx, author, input));
+): Promise<{ run: RunWithActor; log: PipelineRunLogRow[] }> {
+  return ctx.database.tenant(author.orgId, async (tx) => {
+    const queued = await queueRunIn(tx, author, input);
+    // The run as its page reads it, in the same transaction: the answer needs no transaction of its own.
+    const run = await findRun(tx, author.orgId, queued.pipelineId, queued.id);
+    if (!run) throw new Error(`run ${queued.id} is not readable after its insert`);
+    return { run, log: await runLog(tx, author.orgId, queued.id) };
+  });
 }
 
 export async function queueRunIn(

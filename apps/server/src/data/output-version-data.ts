@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DatasetColumnType } from '@cdp/contracts';
 import type { AppContext } from '../lib/context.ts';
 import { studyDir } from '../lib/study-folders.ts';
-import { findOutput, type OutputWithDatasets } from '../repositories/pipelines.repo.ts';
+import type { OutputWithDatasets } from '../repositories/pipelines.repo.ts';
 import type { VersionData } from './version-data.ts';
 
 /** The Parquet file of an output dataset: `pipeline_output/{label}/{file}` in its study's folder. */
@@ -17,17 +17,6 @@ export function outputDatasetFile(
 /** What the dataset viewer and downloads call an output dataset's source: the pipeline and version that made it. */
 export function outputSourceName(found: Pick<OutputWithDatasets, 'output' | 'pipelineName'>): string {
   return `pipeline ${found.pipelineName} (version ${found.output.pipelineVersion})`;
-}
-
-/** A pipeline output version as the readers of data versions see one, or null. */
-export async function outputVersionData(
-  ctx: AppContext,
-  orgId: string,
-  studyId: string,
-  outputId: string,
-): Promise<VersionData | null> {
-  const found = await ctx.database.tenant(orgId, (tx) => findOutput(tx, orgId, studyId, outputId));
-  return found ? outputVersionFrom(ctx, found) : null;
 }
 
 /** An output version's rows (as `findOutput` reads them, or as its writer just wrote them) as a readable version. */

@@ -1,9 +1,11 @@
 import type { DatasetColumnType, PhiClass } from '@cdp/contracts';
+import type { Tx } from '@cdp/db';
 import type { AppContext } from '../lib/context.ts';
 import { datasetFile } from '../lib/study-folders.ts';
 import { type PhiAccess, protectVersion } from '../phi/protect-version.ts';
 import { type DatasetRow, findVersion, type VersionWithDatasets } from '../repositories/data-versions.repo.ts';
-import { outputVersionData } from './output-version-data.ts';
+import { findOutput, type OutputWithDatasets } from '../repositories/pipelines.repo.ts';
+import { outputVersionFrom } from './output-version-data.ts';
 
 /** One dataset of a version as it lies on disk: the one place a dataset's file is found. */
 export interface VersionDataset {
@@ -82,16 +84,37 @@ export async function rawVersionData(
   studyId: string,
   versionId: string,
 ): Promise<VersionData | null> {
+  const cached = cachedVersion(orgId, studyId, versionId);
+  if (cached !== undefined) return cached;
+  return ctx.database.tenant(orgId, (tx) => rawVersionDataIn(tx, ctx, orgId, studyId, versionId));
+}
+
+/** `rawVersionData` inside the caller's transaction (a loader that reads more in the same one). */
+export async function rawVersionDataIn(
+  tx: Tx,
+  ...args: Parameters<typeof rawVersionData>
+): Promise<VersionData | null> {
+  const [ctx, orgId, studyId, versionId] = args;
+  const cached = cachedVersion(orgId, studyId, versionId);
+  if (cached !== undefined) return cached;
+  const found = await findVersion(tx, orgId, studyId, versionId);
+  if (found) return rememberVersion(ctx, found);
+  // A pipeline's output version reads like a data version (viewer, downloads, diffs).
+  const output = await findOutput(tx, orgId, studyId, versionId);
+  return output ? rememberOutputVersion(outputVersionFrom(ctx, output)) : null;
+}
+
+/** The remembered version (null: it belongs to another study), or undefined when it was never read. */
+function cachedVersion(orgId: string, studyId: string, versionId: string): VersionData | null | undefined {
   const cached = CACHE.get(versionId);
-  if (cached) return cached.orgId === orgId && cached.studyId === studyId ? cached : null;
-  const found = await ctx.database.tenant(orgId, (tx) => findVersion(tx, orgId, studyId, versionId));
-  if (!found) {
-    // A pipeline's output version reads like a data version (viewer, downloads, diffs).
-    const output = await outputVersionData(ctx, orgId, studyId, versionId);
-    if (output) remember(output);
-    return output;
-  }
-  return rememberVersion(ctx, found);
+  if (!cached) return undefined;
+  return cached.orgId === orgId && cached.studyId === studyId ? cached : null;
+}
+
+/** An output version read with its datasets (`latestOutput`): the remembered one, else this one remembered. */
+export function outputVersionOf(ctx: AppContext, found: OutputWithDatasets): VersionData {
+  const { id, orgId, studyId } = found.output;
+  return cachedVersion(orgId, studyId, id) ?? rememberOutputVersion(outputVersionFrom(ctx, found));
 }
 
 /**

@@ -1,10 +1,15 @@
-import type { PipelineInputJson } from '@cdp/db';
+import type { PipelineInputJson, Tx } from '@cdp/db';
 import type { PipelineInput } from '@cdp/pipelines';
-import { loadVersionData, type VersionDataset } from '../data/version-data.ts';
+import { outputVersionOf, rawVersionDataIn, type VersionData, type VersionDataset } from '../data/version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { clearCopy, maskedCopy } from '../phi/masked-copy.ts';
-import type { PhiAccess } from '../phi/protect-version.ts';
-import { findPipeline, latestOutput } from '../repositories/pipelines.repo.ts';
+import { applyPhiProtection, type PhiAccess, type PhiInputs, readPhiInputs } from '../phi/protect-version.ts';
+import {
+  findPipeline,
+  latestOutput,
+  type OutputWithDatasets,
+  type PipelineWithActor,
+} from '../repositories/pipelines.repo.ts';
 
 export interface ResolvedInputs {
   /** Every input that resolved, with its Parquet file and columns. */
@@ -17,6 +22,42 @@ export interface ResolvedInputs {
   upstreamOutputIds: string[];
 }
 
+/** What the inputs name, as stored: `readInputs` reads it, `resolveInputs` decides from it. */
+export interface InputReads {
+  /** The active source version as stored (before the reader's PHI decision), when an input needs it. */
+  source: VersionData | null;
+  /** Each upstream pipeline and its latest output with its datasets (the output version itself). */
+  upstream: Map<string, { pipeline: PipelineWithActor | null; output: OutputWithDatasets | null }>;
+  /** The study's PHI classes and sealed files, read once for every version. */
+  phi: PhiInputs;
+}
+
+/**
+ * Everything a definition's inputs name, read in the caller's ONE transaction (it was one per
+ * version and one per upstream pipeline, each reading the study's PHI decision again).
+ */
+export async function readInputs(
+  tx: Tx,
+  ctx: AppContext,
+  orgId: string,
+  study: { id: string; activeDataVersionId: string | null },
+  refs: PipelineInputJson[],
+): Promise<InputReads> {
+  const source =
+    refs.some((r) => r.source.kind === 'dataset') && study.activeDataVersionId
+      ? await rawVersionDataIn(tx, ctx, orgId, study.id, study.activeDataVersionId)
+      : null;
+  const upstream: InputReads['upstream'] = new Map();
+  for (const ref of refs) {
+    if (ref.source.kind !== 'pipeline' || upstream.has(ref.source.pipelineId)) continue;
+    upstream.set(ref.source.pipelineId, {
+      pipeline: await findPipeline(tx, orgId, study.id, ref.source.pipelineId),
+      output: await latestOutput(tx, orgId, study.id, ref.source.pipelineId),
+    });
+  }
+  return { source, upstream, phi: await readPhiInputs(tx, orgId, study.id) };
+}
+
 /**
  * The files a definition's inputs name right now: datasets of the study's active source version,
  * and the latest outputs of the upstream pipelines it chains onto.
@@ -27,7 +68,11 @@ export async function resolveInputs(
   study: { id: string; activeDataVersionId: string | null },
   refs: PipelineInputJson[],
   access: PhiAccess,
-  options: { clearCopiesIn?: string } = {},
+  options: {
+    clearCopiesIn?: string;
+    /** What `readInputs` read already, in the caller's transaction (a run's claim). */
+    read?: InputReads;
+  } = {},
 ): Promise<ResolvedInputs> {
   // A reader without PHI clearance gets a copy with the PHI columns masked. A cleared reader of a
   // file whose PHI is sealed at rest gets a clear copy in `clearCopiesIn`, which the caller removes
@@ -38,10 +83,9 @@ export async function resolveInputs(
     return dataset.file;
   };
   const result: ResolvedInputs = { inputs: [], issues: [], sourceVersionId: null, upstreamOutputIds: [] };
-  const active =
-    refs.some((r) => r.source.kind === 'dataset') && study.activeDataVersionId
-      ? await loadVersionData(ctx, orgId, study.id, study.activeDataVersionId, access)
-      : null;
+  const read = options.read ?? (await ctx.database.tenant(orgId, (tx) => readInputs(tx, ctx, orgId, study, refs)));
+  const protect = (version: VersionData) => applyPhiProtection(ctx, version, access, read.phi);
+  const active = read.source ? await protect(read.source) : null;
   const seen = new Set<string>();
   for (const [i, ref] of refs.entries()) {
     if (seen.has(ref.name.toUpperCase())) {
@@ -75,11 +119,7 @@ export async function resolveInputs(
       });
       continue;
     }
-    // The upstream pipeline and its latest output in one transaction.
-    const [upstream, output] = await ctx.database.tenant(orgId, async (tx) => [
-      await findPipeline(tx, orgId, study.id, source.pipelineId),
-      await latestOutput(tx, orgId, study.id, source.pipelineId),
-    ]);
+    const { pipeline: upstream = null, output = null } = read.upstream.get(source.pipelineId) ?? {};
     if (!upstream) {
       result.issues.push({ path: `inputs[${i}].source.pipelineId`, message: 'no such pipeline in this study' });
       continue;
@@ -94,8 +134,8 @@ export async function resolveInputs(
       });
       continue;
     }
-    const data = await loadVersionData(ctx, orgId, study.id, output.output.id, access);
-    const stored = data?.datasets.get(dataset.name.toUpperCase());
+    const data = await protect(outputVersionOf(ctx, output));
+    const stored = data.datasets.get(dataset.name.toUpperCase());
     if (!stored) continue;
     const file = await fileOf(stored);
     stored.onRead?.();

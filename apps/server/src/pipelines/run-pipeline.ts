@@ -15,8 +15,9 @@ import { sealNewOutput } from '../phi/seal-files.ts';
 import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
-import { resolveInputs } from './resolve-inputs.ts';
+import { type InputReads, readInputs, resolveInputs } from './resolve-inputs.ts';
 import { notifyRunChanged } from './run-changes.ts';
+import { commitWithoutFlush } from './run-commit.ts';
 import { RunReporter } from './run-reporter.ts';
 import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
@@ -38,11 +39,17 @@ interface Claimed {
   version: PipelineVersionRow;
   study: { id: string; activeDataVersionId: string | null };
   seq: number;
+  /** What the version's inputs name, read in the claim's transaction (`readInputs`). */
+  inputs: InputReads;
 }
 
-/** Takes a QUEUED run for this process (RUNNING, this worker, one more attempt); null when there is nothing to do. */
+/**
+ * Takes a QUEUED run for this process (RUNNING, this worker, one more attempt), and reads what its
+ * inputs name in the same transaction; null when there is nothing to do.
+ */
 async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Claimed | null> {
   return ctx.database.tenant(orgId, async (tx) => {
+    await commitWithoutFlush(tx);
     const [run] = await tx
       .select()
       .from(pipelineRuns)
@@ -73,7 +80,9 @@ async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Cla
       .from(pipelineRunLogs)
       .where(eq(pipelineRunLogs.runId, run.id));
     await notifyRunChanged(tx, run.id);
-    return claimed ? { run: claimed, version: version.version, study, seq: last?.seq ?? 0 } : null;
+    if (!claimed) return null;
+    const inputs = await readInputs(tx, ctx, orgId, study, version.version.inputs);
+    return { run: claimed, version: version.version, study, seq: last?.seq ?? 0, inputs };
   });
 }
 
@@ -191,6 +200,7 @@ export async function runPipeline(
     };
     const resolved = await resolveInputs(ctx, run.orgId, study, version.inputs, PIPELINE_ENGINE, {
       clearCopiesIn: `${work}.inputs`,
+      read: claimed.inputs,
     });
     if (resolved.issues.length > 0) throw new PipelineDefinitionError(resolved.issues);
     // Recorded with the run's end (its success or failure), not in a transaction of its own here.

@@ -1,6 +1,8 @@
-import { pipelineRuns, pipelines } from '@cdp/db';
+import { pipelineRuns, pipelines, type Tx } from '@cdp/db';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
+import { commitWithoutFlush } from './run-commit.ts';
 import { RunReporter } from './run-reporter.ts';
 
 let t: TestApp;
@@ -91,5 +93,18 @@ describe('RunReporter', () => {
       { seq: 2, message: 'attempt 1 failed' },
       { seq: 3, message: 'attempt 2' },
     ]);
+  });
+
+  it("a run's bookkeeping commits without waiting for the WAL flush, in its own transaction only", async () => {
+    const setting = async (tx: Tx) =>
+      String((await tx.execute(sql`select current_setting('synchronous_commit') as s`)).rows[0]?.s);
+    const inside = await t.database.tenant(tenant.org.id, async (tx) => {
+      await commitWithoutFlush(tx);
+      return setting(tx);
+    });
+    expect(inside).toBe('off');
+    // SET LOCAL ends with its transaction: the pooled connections' next ones flush as before.
+    const after = await Promise.all(Array.from({ length: 6 }, () => t.database.tenant(tenant.org.id, setting)));
+    expect(after).toEqual(Array(6).fill('on'));
   });
 });

@@ -57,10 +57,15 @@ export async function runFor(
   params: { id: string; pid: string; rid: string },
   permission: Permission,
 ): Promise<{ study: StudyRow; pipeline: PipelineWithActor; run: RunWithActor }> {
-  const { study, pipeline } = await pipelineFor(ctx, actor, params, permission);
-  const run = await ctx.database.tenant(actor.orgId, (tx) => findRun(tx, actor.orgId, pipeline.row.id, params.rid));
-  if (!run) throw notFound('Pipeline run');
-  return { study, pipeline, run };
+  const study = await studyFor(ctx, actor, params.id, permission);
+  // The pipeline and its run in one transaction.
+  const found = await ctx.database.tenant(actor.orgId, async (tx) => {
+    const pipeline = await findPipeline(tx, actor.orgId, study.id, params.pid);
+    return pipeline ? { pipeline, run: await findRun(tx, actor.orgId, pipeline.row.id, params.rid) } : null;
+  });
+  if (!found) throw notFound('Pipeline');
+  if (!found.run) throw notFound('Pipeline run');
+  return { study, pipeline: found.pipeline, run: found.run };
 }
 
 /** An output version of the study. */

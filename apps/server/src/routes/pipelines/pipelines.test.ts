@@ -9,10 +9,13 @@ import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } 
 import { FAIL_ONCE, testEngine } from '../../../test/pipeline-test-engine.ts';
 import { testDatabase } from '../../../test/test-database.ts';
 import { startWorker, type Worker } from '../../jobs/queue.ts';
+import type { AppContext } from '../../lib/context.ts';
 import { holdRunLock, RUN_ID } from '../../lib/process-run.ts';
 import { studyDir } from '../../lib/study-folders.ts';
+import { PIPELINE_ENGINE } from '../../phi/protect-version.ts';
 import { registerEngine } from '../../pipelines/executors.ts';
 import { recoverInterruptedRuns } from '../../pipelines/recover-runs.ts';
+import { resolveInputs } from '../../pipelines/resolve-inputs.ts';
 import { fireSchedules, lastOccurrence } from '../../pipelines/triggers.ts';
 
 /*
@@ -544,6 +547,38 @@ describe('chaining and triggers', () => {
       await t.request(manager, { method: 'GET', url: `/api/studies/${studyId}/pipelines/${down.id}` })
     ).json().data as Pipeline;
     expect(detail.upstream).toEqual([{ id: up.id, name: 'Upstream' }]);
+    // Everything a run's inputs name is read in ONE transaction (it was one for each version, each
+    // reading the study's PHI decision again, and one for each upstream pipeline).
+    const database = t.ctx.database;
+    let transactions = 0;
+    const counted: AppContext = {
+      ...t.ctx,
+      database: {
+        ...database,
+        tenant: (orgId, fn) => {
+          transactions += 1;
+          return database.tenant(orgId, fn);
+        },
+      },
+    };
+    const { rows: active } = await t.admin.query('select active_data_version_id as id from studies where id = $1', [
+      studyId,
+    ]);
+    const resolved = await resolveInputs(
+      counted,
+      tenant.org.id,
+      { id: studyId, activeDataVersionId: active[0].id },
+      [
+        { name: 'DM', source: { kind: 'dataset', dataset: 'DM' } },
+        { name: 'S', source: { kind: 'pipeline', pipelineId: up.id, output: 'dm_safety' } },
+      ],
+      PIPELINE_ENGINE,
+    );
+    expect(transactions).toBe(1);
+    expect(resolved.issues).toEqual([]);
+    expect(resolved.sourceVersionId).toBe(active[0].id);
+    expect(resolved.upstreamOutputIds).toEqual([second.outputVersionId]);
+    expect(resolved.inputs.map((i) => i.name)).toEqual(['DM', 'S']);
   }, 90_000);
 
   it('activating a new source version queues the pipelines that run on activation', async () => {

@@ -13,7 +13,8 @@ import { RunChanges } from '../../pipelines/run-changes.ts';
 import { runState, runsOf } from '../../pipelines/run-state.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { pipelineFor, pipelinePermissions, runFor } from '../../policies/pipeline.ts';
-import { presentRun } from '../../presenters/pipeline.ts';
+import { studyFor } from '../../policies/study.ts';
+import { presentLogLine, presentRun } from '../../presenters/pipeline.ts';
 
 /**
  * How often the event stream looks for news when no notification comes (progress and log lines are
@@ -44,15 +45,15 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { study, pipeline } = await pipelineFor(ctx, actor, request.params, 'pipeline:execute:assigned');
-      const run = await queuePipelineRun(ctx, authorOf(request), {
+      // The pipeline is found (404) and locked by the command, in its transaction.
+      const study = await studyFor(ctx, actor, request.params.id, 'pipeline:execute:assigned');
+      const state = await queuePipelineRun(ctx, authorOf(request), {
         studyId: study.id,
-        pipelineId: pipeline.row.id,
+        pipelineId: request.params.pid,
         trigger: 'manual',
       });
-      const state = await runState(ctx, actor.orgId, pipeline.row.id, run.id);
       return reply.status(202).send({
-        data: { ...presentRun(state.run), log: state.log },
+        data: { ...presentRun(state.run), log: state.log.map(presentLogLine) },
         permissions: pipelinePermissions(actor, study.id),
       });
     },
