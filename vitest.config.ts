@@ -13,8 +13,9 @@ import { defineConfig } from 'vitest/config';
  * 2. `serial`: files named `*.serial.test.ts`, one at a time, after the first group, with longer
  *    timeouts: they start `cdp` child processes (each its own PostgreSQL or Node process), so they
  *    need the machine to themselves rather than racing the heaviest files of group 1.
- *    (CI runs the groups as two runs, `--project unit` then `--project serial` beside the e2e run,
- *    which keeps one core busy: .ci/run.)
+ *    (CI runs the groups as separate runs: `--project unit apps/` alone, then beside the e2e run,
+ *    which keeps about one core busy, `--project serial` and `--project unit packages/`: .ci/run,
+ *    which refuses a `unit` file under neither folder.)
  */
 const maxWorkers = Number(process.env.VITEST_MAX_WORKERS) || Math.max(2, os.availableParallelism() - 1);
 

@@ -23,6 +23,11 @@ const Env = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Port of the embedded PostgreSQL (loopback only). */
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  /**
+   * `false`: the embedded PostgreSQL neither flushes at each commit nor fsyncs (a crash of the
+   * machine may lose or corrupt the database). Only for a throwaway installation: the e2e servers.
+   */
+  EMBEDDED_PG_DURABLE: z.enum(['true', 'false']).default('true'),
   JWT_SECRET: z.string().min(32).optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
@@ -266,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     databaseAppPassword: e.DATABASE_APP_PASSWORD,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
+    embeddedPgDurable: e.EMBEDDED_PG_DURABLE === 'true',
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,

@@ -97,6 +97,7 @@ async function connect(config: Config, secrets: Secrets, mode: Mode, log: AppCon
     port: config.embeddedPgPort,
     password: secrets.pgSuperPassword,
     log,
+    durable: config.embeddedPgDurable,
   });
   return {
     adminUrl: embedded.adminUrl,

@@ -47,6 +47,8 @@ export default async function setup(project: TestProject) {
     port: await freePort(),
     password: 'test-superuser-password',
     log,
+    // Made for this run: commits need not wait for the disk (embeddedPostgresFlags).
+    durable: false,
   });
   await runMigrations(pgServer.adminUrl);
   await setAppRolePassword(pgServer.adminUrl, appPassword);

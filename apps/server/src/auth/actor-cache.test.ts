@@ -118,14 +118,21 @@ describe('actor cache', () => {
 
   it('a role assignment that expires stops counting at its expiry, though the actor is cached', async () => {
     const user = await tenant.as('data_scientist');
+    // 3 s: room for the two requests before it on a loaded machine, and still within the cache's life.
     await raw.query(
-      `update role_assignments set expires_at = now() + interval '1500 milliseconds' where user_id = $1`,
+      `update role_assignments set expires_at = now() + interval '3000 milliseconds' where user_id = $1`,
       [user.user.id],
     );
     expect(await until(200, () => studies(b, user))).toBeLessThan(BOUND_MS);
     expect((await studies(b, user)).statusCode).toBe(200);
     // Within the cache's life (5 s) and with nothing changed in the database since: the cached grant's expiry decides.
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    // Waited for by the database's clock, which set the expiry.
+    const { rows } = await raw.query<{ ms: number }>(
+      `select ceil(greatest(0, extract(epoch from max(expires_at) - now()) * 1000))::int as ms
+         from role_assignments where user_id = $1`,
+      [user.user.id],
+    );
+    await new Promise((resolve) => setTimeout(resolve, (rows[0]?.ms ?? 0) + 100));
     expect((await studies(b, user)).statusCode).toBe(403);
   });
 

@@ -1,8 +1,11 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstUntraversableFolder } from './embedded-postgres.ts';
+import { testDatabase } from '../../test/test-database.ts';
+import { loadConfig } from '../config.ts';
+import { embeddedPostgresFlags, firstUntraversableFolder } from './embedded-postgres.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -34,5 +37,30 @@ describe('firstUntraversableFolder', () => {
     await mkdir(own, { recursive: true });
     await chmod(own, 0o700);
     expect(firstUntraversableFolder(path.join(own, 'pg'), process.getuid?.() ?? 0)).toBeNull();
+  });
+});
+
+describe('durability of the embedded PostgreSQL', () => {
+  it('is durable unless told otherwise, and EMBEDDED_PG_DURABLE=false turns it off', () => {
+    expect(loadConfig({}).embeddedPgDurable).toBe(true);
+    expect(loadConfig({ EMBEDDED_PG_DURABLE: 'false' }).embeddedPgDurable).toBe(false);
+    expect(embeddedPostgresFlags().join(' ')).not.toMatch(/fsync|synchronous_commit/);
+    expect(embeddedPostgresFlags(false).join(' ')).toContain('fsync=off');
+  });
+
+  it('the test run’s cluster, made for one run, does not wait for the disk at each commit', async () => {
+    const client = new pg.Client({ connectionString: testDatabase().adminUrl });
+    await client.connect();
+    try {
+      const settings = await client.query<{ name: string; setting: string }>(
+        "select name, setting from pg_settings where name in ('fsync', 'synchronous_commit') order by name",
+      );
+      expect(settings.rows).toEqual([
+        { name: 'fsync', setting: 'off' },
+        { name: 'synchronous_commit', setting: 'off' },
+      ]);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -18,6 +18,23 @@ export interface EmbeddedOptions {
   port: number;
   password: string;
   log: Logger;
+  /**
+   * `false` for a throwaway cluster (tests, a demo): no WAL flush at each commit nor fsync of data
+   * files (`embeddedPostgresFlags`). Default `true`.
+   */
+  durable?: boolean;
+}
+
+/**
+ * The server's settings. A non-durable cluster does not wait for the disk at each commit: on a VM's
+ * disk a flush costs milliseconds, and a test run commits tens of thousands of times, mostly one
+ * after another. A clean stop still writes everything out; only a crash of the machine (or of
+ * PostgreSQL) may lose or corrupt data, which a cluster made for one run does not mind.
+ */
+export function embeddedPostgresFlags(durable = true): string[] {
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  if (durable) return flags;
+  return [...flags, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 }
 
 /**
@@ -91,7 +108,7 @@ function runningPostmaster(dir: string): number | null {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
-  const { dir, port, password, log } = options;
+  const { dir, port, password, log, durable } = options;
   await mkdir(path.dirname(dir), { recursive: true });
   assertReachableByPostgres(dir);
 
@@ -113,7 +130,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: embeddedPostgresFlags(durable),
     onLog: (message) => log.debug({ postgres: message.trim() }, 'postgres'),
     onError: (message) => log.debug({ postgres: String(message).trim() }, 'postgres'),
   });

@@ -95,6 +95,8 @@ beforeAll(async () => {
     port: await freePort(),
     password: 'cluster-superuser-password',
     log: createLogger('silent'),
+    // Made for this run: no wait for the disk at each commit (embeddedPostgresFlags).
+    durable: false,
   });
   admin = new pg.Pool({ connectionString: postgres.adminUrl, max: 2 });
   env = {
