@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { writeParquet } from '@cdp/formats';
 import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
 import { writeDatasetCsv } from '../apps/server/src/lib/csv.ts';
+import { nodeBundleOptions } from './bundle-options.ts';
 import { benchPipelineWholeRun } from './pipeline-whole-run.ts';
 import { benchPipelineWorkerMemory } from './pipeline-worker.ts';
 import { ROOT } from './server.ts';
@@ -73,29 +74,9 @@ function pipelineOne(): Promise<string> {
     const { build } = await import('esbuild');
     const out = path.join(ROOT, 'bench', 'results', 'pipeline-one.mjs');
     await build({
-      absWorkingDir: ROOT,
+      ...nodeBundleOptions(ROOT),
       entryPoints: [path.join(ROOT, 'bench/pipeline-one.ts')],
       outfile: out,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      banner: {
-        js: "import { createRequire as __cdpCreateRequire } from 'node:module'; const require = __cdpCreateRequire(import.meta.url);",
-      },
-      plugins: [
-        {
-          name: 'external-npm',
-          setup(b) {
-            b.onResolve({ filter: /^[^./]/ }, (args) =>
-              args.path.startsWith('@cdp/') || args.path.endsWith('.json')
-                ? undefined
-                : { path: args.path, external: true },
-            );
-          },
-        },
-      ],
-      logLevel: 'warning',
     });
     return out;
   })();

@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeBundleOptions } from './bundle-options.ts';
 import { ROOT } from './server.ts';
 
 /**
@@ -46,36 +47,16 @@ export async function buildRavePull(root: string): Promise<string> {
   const { build } = await import('esbuild');
   const out = path.join(root, 'bench', 'results', 'rave-build');
   await build({
-    absWorkingDir: root,
+    ...nodeBundleOptions(root),
     entryPoints: {
       'rave-pull': path.join(root, 'bench/rave-pull.ts'),
       'rave-lane-worker': path.join(root, 'packages/connectors/src/rave/clinical-lane-worker.ts'),
     },
     outdir: out,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
     splitting: true,
     chunkNames: 'chunk-[hash]',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     define: { 'process.env.CDP_BUNDLED': '"1"' },
-    banner: {
-      js: "import { createRequire as __cdpCreateRequire } from 'node:module'; const require = __cdpCreateRequire(import.meta.url);",
-    },
-    plugins: [
-      {
-        name: 'external-npm',
-        setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@cdp/') || args.path.endsWith('.json')
-              ? undefined
-              : { path: args.path, external: true },
-          );
-        },
-      },
-    ],
-    logLevel: 'warning',
   });
   return path.join(out, 'rave-pull.mjs');
 }
