@@ -1,6 +1,8 @@
 import type { QuerySpec } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredDataset } from '../dataset-store.ts';
+import { basePlan } from './base-tables.ts';
+import { parseQuerySpec } from './compile-query.ts';
 import { QueryEngine, type QueryEngineOptions } from './query-engine.ts';
 import type { DatasetResolver } from './query-scope.ts';
 import { filter, makeStudy, ref, type TestStudy } from './test-support.ts';
@@ -120,6 +122,23 @@ const run = async (e: QueryEngine, spec: QuerySpec, cacheKey = 'v1', datasetsOf:
   (await e.run(spec, datasetsOf, { cacheKey })).result;
 
 describe('base tables', () => {
+  it('are read without their own filters again, their small joined datasets from copies, same answers', async () => {
+    // The base holds exactly the rows passing LB's own filters (ALT, a value): the query over it
+    // keeps only the rest (the dashboard's filter on DM), whatever the filters' order.
+    const dmFilter = filter('DM', 'AGE', 'ge', 30);
+    const spec = altByVisit(dmFilter);
+    expect(basePlan(parseQuerySpec(spec), resolve, 'v1', 100)?.rest).toEqual(parseQuerySpec(spec).where.slice(1, 2));
+    // LB (300 rows) from its base, DM (6) from its copy, against the files alone.
+    const both = engine({ baseTableMinRows: 100 });
+    const files = engine({ baseTableBytes: 0, keyedCopies: false });
+    for (const s of [spec, altByVisit(filter('DM', 'ARM', 'in', ['Drug'])), OTHER_SPECS[0] as QuerySpec]) {
+      expect(await run(both, s)).toEqual(await run(files, s));
+    }
+    expect(both.baseTables.tables).toBeGreaterThanOrEqual(2);
+    // Every query read its small dataset (DM) from the copy, with the base for LB.
+    expect(both.keyedCopyReads.copies).toBe(3);
+  });
+
   it('answer as the files do, and as plain SQL over them', async () => {
     const bases = engine();
     const files = engine({ baseTableBytes: 0 });

@@ -182,6 +182,11 @@ describe('box-plot statistics in one pass', () => {
     expect(sql.match(/quantile_cont\(/g)).toHaveLength(2);
     expect(sql.match(/\blist\(/g)).toHaveLength(2);
     expect(sql).not.toMatch(/\bmedian\(/);
+    // The fences are columns computed once per group, which the lambdas read, not expressions of
+    // the quartiles evaluated per list element.
+    expect(sql.match(/ AS _s\d(lo|hi)\b/g)).toHaveLength(4);
+    expect(sql).toMatch(/x -> x >= _s0lo\)/);
+    expect(sql).not.toMatch(/x -> x [<>]=? \(/);
     // The file is read once.
     expect(sql.match(/read_parquet\(/g)).toHaveLength(1);
   });

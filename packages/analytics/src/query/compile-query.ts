@@ -415,7 +415,7 @@ function boxPlotParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where
   return {
     outputs,
     with: top ? sql`WITH ${base}, ${top.ctes} ` : sql`WITH ${base} `,
-    core: sql`SELECT ${selectList(outputs)} FROM (SELECT ${inner} FROM ${source}${groupBy}) AS agg`,
+    core: sql`SELECT ${selectList(outputs)} FROM (SELECT *, ${joinSql(measures.fences, ', ')} FROM (SELECT ${inner} FROM ${source}${groupBy}) AS grouped) AS agg`,
     order: top ? ['_r IS NULL', ...orderBy(spec, outputs, groupKeys, ['_r'])] : orderBy(spec, outputs, groupKeys),
   };
 }

@@ -795,8 +795,9 @@ export class QueryEngine {
     plan: BasePlan | null,
   ): Promise<QueryResult> {
     if (plan && this.bases) {
+      const overBase = plan.rest ? { ...source, parsed: { ...source.parsed, where: plan.rest } } : source;
       const viaBase = await this.bases
-        .use(connection, plan, source.datasets, (datasets) => this.read(connection, this.compileOver(source, datasets)))
+        .use(connection, plan, source.datasets, (datasets) => this.readOverBase(connection, overBase, datasets))
         .catch(() => null);
       if (viaBase) return viaBase.value;
       if (this.closed) throw new Error('the query engine was closed while the query ran');
@@ -810,6 +811,23 @@ export class QueryEngine {
       if (this.closed) throw new Error('the query engine was closed while the query ran');
     }
     return this.read(connection, this.plainOf(source));
+  }
+
+  /**
+   * A query over a base table, its small joined and semi-joined datasets (DM for the age filter)
+   * read from their copies when they can be (`keyed-copies.ts`): the in-memory copy instead of the
+   * Parquet file per query (ALT by Visit's join to DM: −2 ms, docs/decisions.md). The base has no
+   * key columns, so its joins compare the ids as text, as over the files.
+   */
+  private async readOverBase(
+    connection: DuckDBConnection,
+    source: SpecSource,
+    datasets: DatasetResolver,
+  ): Promise<QueryResult> {
+    const viaCopies = await this.copies?.use(connection, source.parsed, datasets, source.cacheKey, (copied) =>
+      this.read(connection, this.compileOver(source, copied)),
+    );
+    return viaCopies ? viaCopies.value : this.read(connection, this.compileOver(source, datasets));
   }
 
   private async read(connection: DuckDBConnection, compiled: CompiledQuery): Promise<QueryResult> {
