@@ -1,15 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { QueryEngine } from '@cdp/analytics';
-import type { DashboardDataFilter, DatasetColumnType } from '@cdp/contracts';
-import { writeParquet } from '@cdp/formats';
+import type { DashboardDataFilter } from '@cdp/contracts';
 import { runDashboardPage } from '../apps/server/src/dashboards/run-dashboard-page.ts';
-import { CLINICAL_STUDY_OVERVIEW } from '../apps/server/src/dashboards/templates/clinical-study-overview.ts';
-import { instantiateTemplate } from '../apps/server/src/dashboards/templates/instantiate.ts';
-import type { VersionData } from '../apps/server/src/data/version-data.ts';
-import { generateDemoStudy } from '../apps/server/src/demo/generate-study.ts';
-import type { FoundDashboard } from '../apps/server/src/policies/dashboard.ts';
+import { overviewDashboard, study, versionOf } from './overview-study.ts';
 
 /**
  * In process, no HTTP and no PostgreSQL: the Clinical Study Overview's first page on the dashboard
@@ -20,61 +14,6 @@ import type { FoundDashboard } from '../apps/server/src/policies/dashboard.ts';
  * `OVERVIEW_BASELINE=<checkout>` (its sources and node_modules) alternates between this tree's
  * `QueryEngine` and that checkout's, with the same defaults and the same page code (this tree's).
  */
-const STUDY = { subjects: 4400, sites: 60, seed: 1, labVisits: 26 } as const;
-const DIR = process.env.OVERVIEW_STUDY_DIR ?? '/tmp/d10q-overview-study';
-
-interface Manifest {
-  datasets: Array<{
-    name: string;
-    rows: number;
-    file: string;
-    columns: Array<{ name: string; type: DatasetColumnType; label: string | null }>;
-  }>;
-}
-
-async function study(): Promise<Manifest> {
-  const manifest = path.join(DIR, 'manifest.json');
-  if (existsSync(manifest)) return JSON.parse(await readFile(manifest, 'utf8')) as Manifest;
-  const work = `${DIR}.partial`;
-  await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
-  const datasets: Manifest['datasets'] = [];
-  for (const reader of generateDemoStudy(STUDY)) {
-    const name = reader.info.name;
-    const file = path.join(DIR, `${name.toLowerCase()}.parquet`);
-    const result = await writeParquet(reader, path.join(work, path.basename(file)), { memoryLimit: '1GB' });
-    datasets.push({
-      name,
-      rows: result.rows,
-      file,
-      columns: result.columns.map((c) => ({
-        name: c.name,
-        label: c.label ?? null,
-        type: c.type as DatasetColumnType,
-      })),
-    });
-  }
-  await writeFile(path.join(work, 'manifest.json'), JSON.stringify({ datasets }));
-  await rm(DIR, { recursive: true, force: true });
-  await rename(work, DIR);
-  return { datasets };
-}
-
-function versionOf(manifest: Manifest, id: string): VersionData {
-  return {
-    id,
-    orgId: 'org',
-    studyId: 'study',
-    kind: 'source',
-    datasets: new Map(
-      manifest.datasets.map((d) => [
-        d.name.toUpperCase(),
-        { name: d.name, label: null, rows: d.rows, file: d.file, columns: d.columns, row: {} as never },
-      ]),
-    ),
-  };
-}
-
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -87,15 +26,7 @@ const mainMs = () => {
 
 async function main() {
   const manifest = await study();
-  const { document } = instantiateTemplate(
-    CLINICAL_STUDY_OVERVIEW,
-    manifest.datasets.map((d) => ({ name: d.name, columns: d.columns })),
-  );
-  const found = {
-    study: { plannedEnrollment: null, plannedEnrollmentStart: null, plannedEnrollmentEnd: null },
-    dashboard: { row: { id: 'dash', version: 1 } },
-    document,
-  } as unknown as FoundDashboard;
+  const found = overviewDashboard(manifest);
   const rounds = Number(process.argv[2] ?? 10);
   // OVERVIEW_AB=<engine option>: one engine with it true, one with it false, pages alternating.
   const baseline = process.env.OVERVIEW_BASELINE;

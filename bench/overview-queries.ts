@@ -1,23 +1,17 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { QueryEngine } from '@cdp/analytics';
 import type { DashboardDataFilter } from '@cdp/contracts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { runDashboardPage } from '../apps/server/src/dashboards/run-dashboard-page.ts';
-import { CLINICAL_STUDY_OVERVIEW } from '../apps/server/src/dashboards/templates/clinical-study-overview.ts';
-import { instantiateTemplate } from '../apps/server/src/dashboards/templates/instantiate.ts';
-import type { VersionData } from '../apps/server/src/data/version-data.ts';
-import type { FoundDashboard } from '../apps/server/src/policies/dashboard.ts';
+import { overviewDashboard, study, versionOf } from './overview-study.ts';
 
 /**
- * The Overview's DuckDB queries one by one: a page of `bench/overview-cpu.ts`'s study is run once (age
- * 32–39), every SQL text the engine ran is kept with its values, and each is replayed alone on the
- * engine's own connection (its base tables and keyed copies), `runs` times, one thread; prints the
- * median CPU per query. `node --import tsx bench/overview-queries.ts [runs]` after `overview-cpu.ts`
- * has written the study. `OVERVIEW_QUERY=<part of the SQL>` replays only the queries holding it.
+ * The Overview's DuckDB queries one by one: a page on `overview-study.ts`'s study is run once (age
+ * 32–39 unless `OVERVIEW_AGE_LOW`/`OVERVIEW_AGE_HIGH` say otherwise), every SQL text the engine ran
+ * is kept with its values, and each is replayed alone on the engine's own connection (its base
+ * tables and keyed copies), `runs` times, one thread; prints the median CPU per query.
+ * `node --import tsx bench/overview-queries.ts [runs]`; `OVERVIEW_QUERY=<part of the SQL>` replays
+ * only the queries holding it, `OVERVIEW_FULL=1` prints each SQL whole.
  */
-const DIR = process.env.OVERVIEW_STUDY_DIR ?? '/tmp/d10q-overview-study';
-
 interface Captured {
   sql: string;
   params: unknown[];
@@ -29,30 +23,9 @@ const cpuMs = () => {
 };
 
 async function main() {
-  const manifest = JSON.parse(await readFile(path.join(DIR, 'manifest.json'), 'utf8')) as {
-    datasets: Array<{ name: string; rows: number; file: string; columns: never[] }>;
-  };
-  const { document } = instantiateTemplate(
-    CLINICAL_STUDY_OVERVIEW,
-    manifest.datasets.map((d) => ({ name: d.name, columns: d.columns })),
-  );
-  const found = {
-    study: { plannedEnrollment: null, plannedEnrollmentStart: null, plannedEnrollmentEnd: null },
-    dashboard: { row: { id: 'dash', version: 1 } },
-    document,
-  } as unknown as FoundDashboard;
-  const version: VersionData = {
-    id: 'v1',
-    orgId: 'org',
-    studyId: 'study',
-    kind: 'source',
-    datasets: new Map(
-      manifest.datasets.map((d) => [
-        d.name.toUpperCase(),
-        { name: d.name, label: null, rows: d.rows, file: d.file, columns: d.columns, row: {} as never },
-      ]),
-    ),
-  };
+  const manifest = await study();
+  const found = overviewDashboard(manifest);
+  const version = versionOf(manifest, 'v1');
   const engine = new QueryEngine({ memoryLimit: '1GB', threads: 1 });
   const captured: Captured[] = [];
   // The engine's private `read` sees every compiled query it runs (over files, base tables or copies).

@@ -13,13 +13,14 @@ import { and, type Sql } from './sql.ts';
  * 1,000,000-row LB), with only the columns its query names, kept in the query engine's DuckDB as a
  * table, so the next filter change reads those rows instead of the Parquet file.
  *
- * A spec's query is unchanged but for its FROM source: `read_parquet(lb) AS t0` becomes the base
- * table `AS t0`. Every condition stays in the query, so the answer is the same by construction: the
- * base holds every row of the file that passes the conditions on the FROM dataset's columns alone
- * (which the query applies anyway, before or after its joins: FROM is the preserved side of its
- * LEFT and INNER joins), and every column of it the query names. The dashboard's filters on other
- * datasets (age on DM, a clicked body system on AE) are joins and semi-joins of the query, not part
- * of the base, so one base serves every filter state.
+ * A spec's query is unchanged but for its FROM source and the filters the base applied:
+ * `read_parquet(lb) AS t0` becomes the base table `AS t0`, and the conditions on the FROM dataset's
+ * columns alone are left out (`BasePlan.rest`). The answer is the same: the base holds exactly the
+ * rows of the file for which those conditions' SQL is true (FROM is the preserved side of the
+ * query's LEFT and INNER joins, so the query would apply them to FROM's rows alone anyway), and
+ * every column of it the query names. The dashboard's filters on other datasets (age on DM, a
+ * clicked body system on AE) are joins and semi-joins of the query, not part of the base, so one
+ * base serves every filter state.
  *
  * The key is the data (`cacheKey`), how the file reads for this reader (file, encryption key,
  * sealed and masked columns: `viewOf`), the columns, and the compiled SQL and values of the base's
