@@ -39,6 +39,7 @@ import {
   damaged,
   InflatingMemberSource,
   type MemberLocation,
+  memberHead,
   memberStream,
 } from './zip-member-source.ts';
 
@@ -329,15 +330,7 @@ export class ZipArchive {
         return openLocated(await where(), archive.wholeMemberBytes);
       },
       async head(length: number): Promise<Buffer> {
-        const member = await where();
-        const source = member.deflated ? new InflatingMemberSource(member) : BufferedMemberSource.stored(member);
-        try {
-          const buffer = Buffer.alloc(Math.min(length, size));
-          const { bytesRead } = await source.read(buffer, 0, buffer.length, 0);
-          return buffer.subarray(0, bytesRead);
-        } finally {
-          await source.close();
-        }
+        return memberHead(await where(), length);
       },
       async verify(): Promise<void> {
         await verifyLocated(await where());
