@@ -4,8 +4,8 @@ import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { writeXpt } from '@cdp/formats';
-import { sharedData, writeSas7bdat } from '@cdp/formats/testing';
+import { writeSas7bdat, writeXpt } from '@cdp/formats';
+import { sharedData } from '@cdp/formats/testing';
 import { ROOT } from './server.ts';
 import { wideDataset } from './wide-dataset.ts';
 

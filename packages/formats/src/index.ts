@@ -13,6 +13,7 @@ export * from './parquet/read-parquet.ts';
 export * from './parquet/write-parquet.ts';
 export * from './sas-formats.ts';
 export * from './sas7bdat/index.ts';
+export { type WriteSas7bdatOptions, writeSas7bdat } from './sas7bdat/write-sas7bdat.ts';
 export * from './text-cells.ts';
 export * from './types.ts';
 export * from './xlsx/read-xlsx.ts';

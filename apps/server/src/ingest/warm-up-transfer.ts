@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildZip, type DatasetReader, writeXpt } from '@cdp/formats';
+import { buildZip, type DatasetReader, writeSas7bdat, writeXpt } from '@cdp/formats';
 import { generateDemoStudy } from '../demo/generate-study.ts';
 
 /**
@@ -11,20 +11,25 @@ import { generateDemoStudy } from '../demo/generate-study.ts';
  * qualifiers dataset make fifteen members, ~14,000 rows of text, integers, decimals and missing
  * values: a pilot-sized transfer, so every per-member and per-column step runs as often as a real
  * upload's would. Members under and over 1 MiB (read whole, or streamed), and the `$200` columns of
- * short values a real transfer's SUPP-- and comment domains pad with blanks.
+ * short values a real transfer's SUPP-- and comment domains pad with blanks. A third, small copy
+ * (`DM3`, `AE3`, …) as SAS7BDAT: a first SAS7BDAT upload after an XPT-only warm-up cost ~25% more
+ * CPU than the next ones (issue 17, x17p), as the XPT reader's first uploads did.
  */
 export async function writeWarmUpTransfer(dir: string): Promise<string> {
-  const studies: [DatasetReader[], string][] = [
-    [generateDemoStudy({ subjects: 60, sites: 4 }), ''],
-    [generateDemoStudy({ subjects: 12, sites: 2, seed: 2 }), '2'],
-    [[supplementalQualifiers(3_000)], ''],
+  const studies: [DatasetReader[], string, 'xpt' | 'sas7bdat'][] = [
+    [generateDemoStudy({ subjects: 60, sites: 4 }), '', 'xpt'],
+    [generateDemoStudy({ subjects: 12, sites: 2, seed: 2 }), '2', 'xpt'],
+    [[supplementalQualifiers(3_000)], '', 'xpt'],
+    [generateDemoStudy({ subjects: 12, sites: 2, seed: 3 }), '3', 'sas7bdat'],
   ];
   const entries: { name: string; data: Buffer }[] = [];
-  for (const [datasets, suffix] of studies) {
+  for (const [datasets, suffix, format] of studies) {
     for (const dataset of datasets) {
       const name = `${dataset.info.name}${suffix}`;
-      const file = path.join(dir, `${name.toLowerCase()}.xpt`);
-      await writeXpt(file, [{ ...dataset, info: { ...dataset.info, name } }]);
+      const file = path.join(dir, `${name.toLowerCase()}.${format}`);
+      const renamed = { ...dataset, info: { ...dataset.info, name } };
+      if (format === 'xpt') await writeXpt(file, [renamed]);
+      else await writeSas7bdat(file, renamed);
       entries.push({ name: path.basename(file), data: await readFile(file) });
       await rm(file);
     }

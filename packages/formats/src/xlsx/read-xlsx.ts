@@ -52,7 +52,7 @@ export async function* readXlsx(path: string, options: ReadOptions = {}): AsyncG
   const file = options.fileName ?? basename(path);
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const plans = await planSheets(path, file);
-  const cursor = new WorkbookCursor(path, file);
+  const cursor = await WorkbookCursor.open(path, file);
   try {
     for (const plan of plans) {
       let consumed = false;
@@ -72,7 +72,7 @@ export async function* readXlsx(path: string, options: ReadOptions = {}): AsyncG
 
 /** Pass 1: header and column types of every sheet that has values. */
 async function planSheets(path: string, file: string): Promise<SheetPlan[]> {
-  const cursor = new WorkbookCursor(path, file);
+  const cursor = await WorkbookCursor.open(path, file);
   const plans: SheetPlan[] = [];
   let sheets = 0;
   try {

@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import ExcelJS, { type CellValue, type Row } from 'exceljs';
+import type { CellValue, default as ExcelJS, Row } from 'exceljs';
 import { FormatError } from '../errors.ts';
 
 /**
@@ -49,12 +49,23 @@ export class WorkbookCursor {
   private readonly sheets: AsyncGenerator<WorksheetReaderFields>;
   private count = 0;
 
-  constructor(
+  /**
+   * exceljs is loaded on the first workbook, not with this module: every conversion thread loads
+   * the readers, and a module held is heap the thread's garbage collector marks again at each full
+   * collection (issue 17: exceljs was 7 of a member thread's 25 MB, for uploads that hold no Excel).
+   */
+  static async open(path: string, file: string): Promise<WorkbookCursor> {
+    const { default: excel } = await import('exceljs');
+    return new WorkbookCursor(path, file, excel);
+  }
+
+  private constructor(
     path: string,
     private readonly file: string,
+    excel: typeof ExcelJS,
   ) {
     this.stream = createReadStream(path);
-    this.workbook = new ExcelJS.stream.xlsx.WorkbookReader(this.stream, {
+    this.workbook = new excel.stream.xlsx.WorkbookReader(this.stream, {
       worksheets: 'emit',
       sharedStrings: 'cache',
       // Dates are numbers with a date format: without styles they could not be told apart.
