@@ -113,6 +113,12 @@ const Env = z.object({
    */
   EXPORT_RENDERERS_AT_START: z.enum(['true', 'false']).default('false'),
   /**
+   * `true`: the DSL's DuckDB instances hand the memory a pipeline run freed back to the system while
+   * the worker is idle (DuckDB's allocator background thread), instead of keeping what its largest
+   * recent run used (docs/decisions.md, "worker memory", p12).
+   */
+  DUCKDB_RELEASE_IDLE_MEMORY: z.enum(['true', 'false']).default('true'),
+  /**
    * Dashboard queries DuckDB runs at once per process; more wait their turn (identical ones share a
    * run). DuckDB spreads each query over every core already: twice the cores (at most 12) keeps
    * them busy without queries fighting over them (docs/decisions.md, "Dashboard speed").
@@ -298,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     exportRetentionHours: e.EXPORT_RETENTION_HOURS,
     exportListingMaxRows: e.EXPORT_LISTING_MAX_ROWS,
     exportRenderersAtStart: e.EXPORT_RENDERERS_AT_START === 'true',
+    duckdbReleaseIdleMemory: e.DUCKDB_RELEASE_IDLE_MEMORY === 'true',
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
+import { releaseIdleDslMemory } from '@cdp/pipelines';
 import type { FastifyInstance } from 'fastify';
 import { AccessTokens } from './auth/tokens.ts';
 import { demoGenerate } from './cli/demo-generate.ts';
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
   // a worker's jobs as a whole, and every role's upload conversion threads.
   setConversionThreadNice(config.backgroundNice);
   keepConversionWorker(config.conversionKeepWorker);
+  releaseIdleDslMemory(config.duckdbReleaseIdleMemory);
   if (mode === 'worker' && config.backgroundNice > 0 && lowerProcessPriority(config.backgroundNice) === 0) {
     log.warn(`BACKGROUND_NICE=${config.backgroundNice}: the system refused to lower this worker's priority`);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { PipelineRunError } from '@cdp/contracts';
 import { pipelineRunLogs, pipelineRuns, studies, type Tx } from '@cdp/db';
 import { PipelineDefinitionError } from '@cdp/pipelines';
-import { and, eq, max } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import { systemAuthor } from '../auth/author.ts';
 import { outputVersionFrom } from '../data/output-version-data.ts';
@@ -48,43 +48,49 @@ interface Claimed {
  * inputs name in the same transaction; null when there is nothing to do.
  */
 async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Claimed | null> {
-  return ctx.database.tenant(orgId, async (tx) => {
-    await commitWithoutFlush(tx);
-    const [run] = await tx
-      .select()
-      .from(pipelineRuns)
-      .where(and(eq(pipelineRuns.orgId, orgId), eq(pipelineRuns.id, runId)))
-      .for('update');
-    if (run?.status !== 'QUEUED') return null;
-    const version = await findPipelineVersion(tx, orgId, run.pipelineId, run.pipelineVersion);
-    const [study] = await tx
-      .select({ id: studies.id, activeDataVersionId: studies.activeDataVersionId })
-      .from(studies)
-      .where(and(eq(studies.orgId, orgId), eq(studies.id, run.studyId)));
-    if (!version || !study) return null;
-    const now = new Date();
-    const [claimed] = await tx
-      .update(pipelineRuns)
-      .set({
-        status: 'RUNNING',
-        startedAt: run.startedAt ?? now,
-        attempts: run.attempts + 1,
-        workerId: RUN_ID,
-        heartbeatAt: now,
-        error: null,
-      })
-      .where(eq(pipelineRuns.id, run.id))
-      .returning();
-    const [last] = await tx
-      .select({ seq: max(pipelineRunLogs.seq) })
-      .from(pipelineRunLogs)
-      .where(eq(pipelineRunLogs.runId, run.id));
-    await notifyRunChanged(tx, run.id);
-    if (!claimed) return null;
-    const inputs = await readInputs(tx, ctx, orgId, study, version.version.inputs);
-    return { run: claimed, version: version.version, study, seq: last?.seq ?? 0, inputs };
-  });
+  try {
+    return await ctx.database.tenant(orgId, async (tx) => {
+      await commitWithoutFlush(tx);
+      // One statement takes the run (only if still QUEUED: a concurrent claim waits for the row's
+      // lock, then finds it RUNNING) and reads where its log goes on.
+      const now = new Date();
+      const [taken] = await tx
+        .update(pipelineRuns)
+        .set({
+          status: 'RUNNING',
+          startedAt: sql`coalesce(${pipelineRuns.startedAt}, ${now})`,
+          attempts: sql`${pipelineRuns.attempts} + 1`,
+          workerId: RUN_ID,
+          heartbeatAt: now,
+          error: null,
+        })
+        .where(and(eq(pipelineRuns.orgId, orgId), eq(pipelineRuns.id, runId), eq(pipelineRuns.status, 'QUEUED')))
+        .returning({
+          ...getTableColumns(pipelineRuns),
+          lastSeq: sql<
+            number | null
+          >`(select max(${pipelineRunLogs.seq}) from ${pipelineRunLogs} where ${pipelineRunLogs.runId} = ${pipelineRuns.id})`,
+        });
+      if (!taken) return null;
+      const { lastSeq, ...run } = taken;
+      const version = await findPipelineVersion(tx, orgId, run.pipelineId, run.pipelineVersion);
+      const [study] = await tx
+        .select({ id: studies.id, activeDataVersionId: studies.activeDataVersionId })
+        .from(studies)
+        .where(and(eq(studies.orgId, orgId), eq(studies.id, run.studyId)));
+      // Rolled back: the run stays QUEUED, as before a claim.
+      if (!version || !study) throw new NothingToClaim();
+      await notifyRunChanged(tx, run.id);
+      const inputs = await readInputs(tx, ctx, orgId, study, version.version.inputs);
+      return { run, version: version.version, study, seq: Number(lastSeq ?? 0), inputs };
+    });
+  } catch (error) {
+    if (error instanceof NothingToClaim) return null;
+    throw error;
+  }
 }
+
+class NothingToClaim extends Error {}
 
 /** Ends a run (not SUCCEEDED: that is written with its output) with its audit event, in one transaction. */
 export async function endRun(

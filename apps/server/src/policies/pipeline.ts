@@ -9,8 +9,10 @@ import {
   findPipeline,
   findRun,
   type OutputWithDatasets,
+  type PipelineRunLogRow,
   type PipelineWithActor,
   type RunWithActor,
+  runLog,
 } from '../repositories/pipelines.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
 import { type Grantee, heldOf } from './can.ts';
@@ -56,16 +58,21 @@ export async function runFor(
   actor: Actor,
   params: { id: string; pid: string; rid: string },
   permission: Permission,
-): Promise<{ study: StudyRow; pipeline: PipelineWithActor; run: RunWithActor }> {
+  /** Also the run's log lines after this one, read with it (an event stream's first read). */
+  options: { logAfter?: number } = {},
+): Promise<{ study: StudyRow; pipeline: PipelineWithActor; run: RunWithActor; log: PipelineRunLogRow[] }> {
   const study = await studyFor(ctx, actor, params.id, permission);
   // The pipeline and its run in one transaction.
   const found = await ctx.database.tenant(actor.orgId, async (tx) => {
     const pipeline = await findPipeline(tx, actor.orgId, study.id, params.pid);
-    return pipeline ? { pipeline, run: await findRun(tx, actor.orgId, pipeline.row.id, params.rid) } : null;
+    const run = pipeline ? await findRun(tx, actor.orgId, pipeline.row.id, params.rid) : null;
+    const log =
+      run && options.logAfter !== undefined ? await runLog(tx, actor.orgId, run.run.id, options.logAfter) : [];
+    return pipeline ? { pipeline, run, log } : null;
   });
   if (!found) throw notFound('Pipeline');
   if (!found.run) throw notFound('Pipeline run');
-  return { study, pipeline: found.pipeline, run: found.run };
+  return { study, pipeline: found.pipeline, run: found.run, log: found.log };
 }
 
 /** An output version of the study. */

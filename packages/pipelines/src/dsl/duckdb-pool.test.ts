@@ -1,7 +1,13 @@
 import type { DslBodyInput } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPilot, type Pilot } from '../testing.ts';
-import { connectPooled, pooledInstanceCount, SMALL_INPUT_BYTES, threadsFor } from './duckdb-pool.ts';
+import {
+  connectPooled,
+  pooledInstanceCount,
+  releaseIdleDslMemory,
+  SMALL_INPUT_BYTES,
+  threadsFor,
+} from './duckdb-pool.ts';
 
 /**
  * DSL runs share a warm DuckDB per configuration (dsl/duckdb-pool.ts), each on a connection of its
@@ -34,6 +40,26 @@ const seriousAes: DslBodyInput = {
 };
 
 describe('pooled DuckDB for DSL runs', () => {
+  it('instances opened after releaseIdleDslMemory(true) hand freed memory back (allocator background threads)', async () => {
+    const setting = async (memoryMb: number) => {
+      const connection = await connectPooled(memoryMb, 1);
+      try {
+        const reader = await connection.runAndReadAll(`SELECT current_setting('allocator_background_threads')`);
+        return reader.getRowsJS()[0]?.[0];
+      } finally {
+        connection.closeSync();
+      }
+    };
+    // Configurations of their own (memory limits no other test uses), so each opens a new instance.
+    expect(await setting(1031)).toBe(false);
+    releaseIdleDslMemory(true);
+    try {
+      expect(await setting(1033)).toBe(true);
+    } finally {
+      releaseIdleDslMemory(false);
+    }
+  });
+
   it('small inputs run on one thread, large ones on every core', async () => {
     expect(threadsFor(1024)).toBe(1);
     expect(threadsFor(SMALL_INPUT_BYTES)).toBeUndefined();

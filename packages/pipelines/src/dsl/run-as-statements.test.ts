@@ -253,8 +253,9 @@ describe('the log of a run as one statement per output', () => {
     );
     const [women] = await pilot.sql(`SELECT count(*) AS n FROM {DM} WHERE SEX = 'F'`);
     const n = Number(women?.n);
+    // Every row count is an output's own (the filter's rows are the women saved, DM's the
+    // everyone saved): no counting statement.
     expect(result.logs.map((l: PipelineLogLine) => [l.step, l.message])).toEqual([
-      [undefined, expect.stringMatching(/^rows of step 1 counted in one statement, \d+ ms$/)],
       [0, `step 1/4 Filter rows (filter_rows) F: 306 → ${n} rows`],
       [1, `step 2/4 Add calculated column (add_calculated_column) F: ${n} → ${n} rows`],
       [
@@ -277,6 +278,46 @@ describe('the log of a run as one statement per output', () => {
       [2, 4, n],
       [3, 4, n],
       [4, 4, 306],
+    ]);
+  });
+
+  it('counts in one statement only the rows no output tells, with the values conversions lost', async () => {
+    const result = await pilot.run(
+      {
+        steps: [
+          {
+            operation: 'filter_rows',
+            parameters: { dataset: 'AE', conditions: [{ column: 'AESER', operator: 'equals', value: 'N' }] },
+          },
+          { operation: 'convert_types', parameters: { dataset: 'AE', conversions: { AEDECOD: 'numeric' } } },
+          {
+            operation: 'aggregate',
+            parameters: {
+              dataset: 'AE',
+              group_by: ['USUBJID'],
+              measures: [{ function: 'count', as: 'N' }],
+            },
+          },
+          save('AE', 'per_subject'),
+        ],
+      },
+      ['AE'],
+    );
+    const [counted] = await pilot.sql(
+      `SELECT (SELECT count(*) FROM {AE}) AS ae, count(*) AS n, count(DISTINCT USUBJID) AS subjects FROM {AE} WHERE AESER = 'N'`,
+    );
+    const [ae, n, subjects] = [counted?.ae, counted?.n, counted?.subjects].map((x) =>
+      Number(x).toLocaleString('en-US'),
+    );
+    // The aggregate's rows are the output's; the input's and the filter's are counted, and the
+    // conversion's lost values (every AEDECOD is text) in the same statement.
+    expect(result.logs.map((l: PipelineLogLine) => [l.step, l.level, l.message.replace(/, \d+ ms.*$/, '')])).toEqual([
+      [undefined, 'info', expect.stringMatching(/^rows of step 1 counted in one statement$/)],
+      [0, 'info', `step 1/4 Filter rows (filter_rows) AE: ${ae} → ${n} rows`],
+      [1, 'warn', `AEDECOD: ${n} values could not be read as number and became missing`],
+      [1, 'info', `step 2/4 Convert types (convert_types) AE: ${n} → ${n} rows`],
+      [2, 'info', `step 3/4 Aggregate (aggregate) AE: ${n} → ${subjects} rows`],
+      [3, 'info', `step 4/4 Save as output (save_dataset) AE → output per_subject: ${subjects} → ${subjects} rows`],
     ]);
   });
 

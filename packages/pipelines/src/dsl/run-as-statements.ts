@@ -17,10 +17,11 @@ interface Compiled {
 /**
  * Runs a DSL pipeline as few statements as possible (for small inputs, where each statement's
  * round trip costs more than the work): every step is a CTE, so each output is ONE `COPY (WITH …)`
- * computing exactly the steps it needs, and the step log's row counts and conversion warnings are
- * ONE more statement over the same CTEs (`count(*)` of every step that may change the number of
- * rows; the others keep their input's count). Per-step times cannot be measured inside one
- * statement, so the log gives the statements' times and says which steps each computed.
+ * computing exactly the steps it needs. The step log's row counts come from those `COPY`s where
+ * they tell them (an output's rows are those of the relation it saves and of the steps before it
+ * that keep the number of rows); the rest, and the values conversions lost, from at most ONE more
+ * statement over the same CTEs. Per-step times cannot be measured inside one statement, so the log
+ * gives the statements' times and says which steps each computed.
  *
  * `written` collects the files as they are made, for the caller to remove on error. A pivot (whose
  * columns are its data's values) cannot be compiled ahead: the caller runs those step by step.
@@ -65,52 +66,89 @@ export async function runAsStatements(
     const stepsOf = (relations: Set<string>) =>
       compiled.filter((c) => c.relation && relations.has(c.relation)).map((c) => c.index + 1);
 
-    // One statement: the inputs' rows, the rows of every step that may change them, and the lost
-    // values of every conversion (each distinct value converted once, as the step-by-step run does).
-    const counted: { relation: string; sql: string }[] = request.inputs.map((_, i) => ({
-      relation: inputRelation(i),
-      sql: `(SELECT count(*) FROM ${inputRelation(i)})`,
-    }));
-    for (const c of compiled)
-      if (c.relation && !c.plan.sameRows)
-        counted.push({ relation: c.relation, sql: `(SELECT count(*) FROM ${c.relation})` });
-    const warnings = compiled.flatMap((c) =>
-      c.plan.warnings.map((w) => ({
-        index: c.index,
-        relation: w.relation,
-        message: w.message,
-        sql: `(SELECT coalesce(sum(n) FILTER (WHERE ${w.lost}), 0) FROM (SELECT ${quoteIdent(w.column)}, count(*) AS n FROM ${w.relation} GROUP BY ALL))`,
-      })),
-    );
-    const countRoots = needed([...counted, ...warnings].map((x) => x.relation));
-    const countStarted = performance.now();
-    const row =
-      (
-        await session.query(
-          `${withClause(countRoots)} SELECT ${[...counted, ...warnings].map((x) => x.sql).join(', ')}`,
-          signal,
-        )
-      )[0] ?? [];
-    const countMs = Math.round(performance.now() - countStarted);
+    // The outputs first, one `COPY` each: its own row count is also the count of the relation it
+    // saves, and of every relation before it whose step keeps the number of rows.
     const rowsOf = new Map<string, number>();
-    for (const [i, x] of counted.entries()) rowsOf.set(x.relation, Number(row[i] ?? 0));
+    const byRelation = new Map(compiled.filter((c) => c.relation).map((c) => [c.relation, c]));
+    const learn = (relation: string | undefined, rows: number) => {
+      for (let r = relation; r !== undefined && !rowsOf.has(r); ) {
+        rowsOf.set(r, rows);
+        const step = byRelation.get(r);
+        r = step?.plan.sameRows ? step.reads[0] : undefined;
+      }
+    };
+    const saved = new Map<number, { rows: number; timing: string }>();
+    for (const c of compiled) {
+      if (c.plan.kind !== 'save') continue;
+      signal.throwIfAborted();
+      const file = path.join(request.outputDir, `${c.plan.target}.parquet`);
+      written.push(file);
+      const relations = needed(c.reads);
+      const started = performance.now();
+      const rows = await session.runCounted(
+        `COPY (${withClause(relations)} ${c.plan.sql}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+        signal,
+      );
+      const ms = Math.round(performance.now() - started);
+      const computed = stepsOf(relations);
+      saved.set(c.index, {
+        rows,
+        timing: `, ${ms} ms${computed.length ? ` (one statement with ${stepList(computed)})` : ''}`,
+      });
+      learn(c.reads[0], rows);
+    }
+
+    // Then ONE statement for what the outputs did not tell: the rows of the inputs and of every
+    // step that may change them, and the values every conversion lost; one scan per relation
+    // (`count(*)` and a filtered count per conversion: on small inputs a scan costs less to plan
+    // than a group of distinct values per column).
+    const scans = new Map<
+      string,
+      { rows: boolean; lost: { index: number; sql: string; message: (n: number) => string }[] }
+    >();
+    const scanOf = (relation: string) => {
+      const scan = scans.get(relation) ?? { rows: false, lost: [] };
+      scans.set(relation, scan);
+      return scan;
+    };
+    for (const i of request.inputs.keys()) if (!rowsOf.has(inputRelation(i))) scanOf(inputRelation(i)).rows = true;
     for (const c of compiled)
-      if (c.relation && c.plan.sameRows) rowsOf.set(c.relation, rowsOf.get(c.reads[0] ?? '') ?? 0);
+      if (c.relation && !c.plan.sameRows && !rowsOf.has(c.relation)) scanOf(c.relation).rows = true;
+    for (const c of compiled)
+      for (const w of c.plan.warnings)
+        scanOf(w.relation).lost.push({ index: c.index, sql: `count(*) FILTER (WHERE ${w.lost})`, message: w.message });
     const lost = new Map<number, string[]>();
-    warnings.forEach((w, i) => {
-      const count = Number(row[counted.length + i] ?? 0);
-      if (count > 0) lost.set(w.index, [...(lost.get(w.index) ?? []), w.message(count)]);
-    });
-    const countedSteps = stepsOf(countRoots);
-    onLog({
-      level: 'info',
-      message: `rows of ${countedSteps.length ? stepList(countedSteps) : 'the inputs'} counted in one statement, ${countMs} ms`,
-    });
+    if (scans.size > 0) {
+      signal.throwIfAborted();
+      const roots = needed([...scans.keys()]);
+      const selects = [...scans].map(
+        ([relation, scan], i) =>
+          `(SELECT ${[...(scan.rows ? ['count(*)'] : []), ...scan.lost.map((l) => l.sql)].map((sql, j) => `${sql} AS c${i}_${j}`).join(', ')} FROM ${relation})`,
+      );
+      const countStarted = performance.now();
+      const row = (await session.query(`${withClause(roots)} SELECT * FROM ${selects.join(', ')}`, signal))[0] ?? [];
+      const countMs = Math.round(performance.now() - countStarted);
+      let column = 0;
+      for (const [relation, scan] of scans) {
+        if (scan.rows) rowsOf.set(relation, Number(row[column++] ?? 0));
+        for (const l of scan.lost) {
+          const count = Number(row[column++] ?? 0);
+          if (count > 0) lost.set(l.index, [...(lost.get(l.index) ?? []), l.message(count)]);
+        }
+      }
+      const countedSteps = stepsOf(roots);
+      onLog({
+        level: 'info',
+        message: `rows of ${countedSteps.length ? stepList(countedSteps) : 'the inputs'} counted in one statement, ${countMs} ms`,
+      });
+    }
+    for (const c of compiled)
+      if (c.relation && c.plan.sameRows && !rowsOf.has(c.relation))
+        rowsOf.set(c.relation, rowsOf.get(c.reads[0] ?? '') ?? 0);
 
     const steps = body.steps.length;
     const outputs: PipelineOutputFile[] = [];
     for (const c of compiled) {
-      signal.throwIfAborted();
       const step = body.steps[c.index];
       if (!step) continue;
       const label = DSL_OPERATIONS[step.operation].label;
@@ -118,18 +156,11 @@ export async function runAsStatements(
       let rowsOut: number;
       let what = c.plan.target;
       let timing = '';
-      if (c.plan.kind === 'save') {
+      const copy = saved.get(c.index);
+      if (copy) {
+        rowsOut = copy.rows;
+        timing = copy.timing;
         const file = path.join(request.outputDir, `${c.plan.target}.parquet`);
-        written.push(file);
-        const relations = needed(c.reads);
-        const started = performance.now();
-        rowsOut = await session.runCounted(
-          `COPY (${withClause(relations)} ${c.plan.sql}) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
-          signal,
-        );
-        const ms = Math.round(performance.now() - started);
-        const computed = stepsOf(relations);
-        timing = `, ${ms} ms${computed.length ? ` (one statement with ${stepList(computed)})` : ''}`;
         outputs.push({ name: c.plan.target, path: file, rows: rowsOut, columns: toPipelineColumns(c.plan.columns) });
         what = `${c.plan.reads[0]} → output ${c.plan.target}`;
       } else {

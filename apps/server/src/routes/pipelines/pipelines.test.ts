@@ -16,6 +16,7 @@ import { PIPELINE_ENGINE } from '../../phi/protect-version.ts';
 import { registerEngine } from '../../pipelines/executors.ts';
 import { recoverInterruptedRuns } from '../../pipelines/recover-runs.ts';
 import { resolveInputs } from '../../pipelines/resolve-inputs.ts';
+import { runPipeline } from '../../pipelines/run-pipeline.ts';
 import { fireSchedules, lastOccurrence } from '../../pipelines/triggers.ts';
 
 /*
@@ -484,6 +485,26 @@ describe('pipeline runs', () => {
     await t.admin.query(`update pipeline_runs set status = 'FAILED' where id = $1`, [live[0].id]);
     // The pipeline whose run was recovered can run again.
     expect((await finished(p.id, (await run(p.id)).id)).status).toBe('SUCCEEDED');
+  }, 60_000);
+
+  it('two workers claiming one queued run at once: one runs it, the other finds nothing to do', async () => {
+    const p = await createOk('Claimed twice', { steps: [{ sql: SAFETY_SQL }], output: 'dm_safety' });
+    // Queued without a job, so only the two claims below can take it.
+    const { rows } = await t.admin.query(
+      `insert into pipeline_runs (org_id, study_id, pipeline_id, pipeline_version, status, trigger)
+       values ($1, $2, $3, 1, 'QUEUED', 'manual') returning id`,
+      [tenant.org.id, studyId, p.id],
+    );
+    const runId = rows[0].id;
+    const payload = { orgId: tenant.org.id, runId };
+    const results = await Promise.all([runPipeline(t.ctx, payload), runPipeline(t.ctx, payload)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['SUCCEEDED', 'not queued']);
+    const done = await getRun(p.id, runId);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null });
+    expect(done.startedAt).not.toBeNull();
+    // One claim, one log: the sequence starts at 1 and has no gap.
+    expect(done.log.map((l) => l.seq)).toEqual(done.log.map((_, i) => i + 1));
+    expect(done.log.filter((l) => l.message.startsWith('Started (attempt 1)'))).toHaveLength(1);
   }, 60_000);
 });
 

@@ -111,9 +111,14 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { run } = await runFor(ctx, actor, request.params, 'pipeline:view:assigned');
       const lastEventId = Number(request.headers['last-event-id']);
       let after = Math.max(request.query.after, Number.isInteger(lastEventId) ? lastEventId : 0);
+      // The first read is the policy's own (the run and its log lines in one transaction); its wait
+      // starts before it, as every later read's does, so a change committed meanwhile is not missed.
+      let changed = changes.wait(request.params.rid, EVENTS_POLL_MS);
+      const first = await runFor(ctx, actor, request.params, 'pipeline:view:assigned', { logAfter: after });
+      const { run } = first;
+      let state: Awaited<ReturnType<typeof runState>> | null = { run, log: first.log.map(presentLogLine) };
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -133,9 +138,11 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       let lastWrite = Date.now();
       try {
         while (!closed && Date.now() - started < EVENTS_MAX_MS) {
-          // Waiting starts before the read, so a change committed while reading is not missed.
-          const changed = changes.wait(run.run.id, EVENTS_POLL_MS);
-          const state = await runState(ctx, actor.orgId, run.run.pipelineId, run.run.id, after);
+          if (!state) {
+            // Waiting starts before the read, so a change committed while reading is not missed.
+            changed = changes.wait(run.run.id, EVENTS_POLL_MS);
+            state = await runState(ctx, actor.orgId, run.run.pipelineId, run.run.id, after);
+          }
           for (const line of state.log) {
             send('log', line, line.seq);
             after = line.seq;
@@ -156,6 +163,7 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
             raw.write(': keep-alive\n\n');
             lastWrite = Date.now();
           }
+          state = null;
           await changed;
         }
       } catch (error) {
