@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fadeUnselected, fitSankeyLabels, largeScatter, seriesOf, usesMap } from './chart-option.ts';
+import { fadeUnselected, fitLegend, fitSankeyLabels, largeScatter, seriesOf, usesMap } from './chart-option.ts';
 
 describe('chart options', () => {
   it('fades the items outside the selection and leaves the rest', () => {
@@ -78,5 +78,42 @@ describe('largeScatter', () => {
       series: [{ type: 'scatter', data: [...points(600), { value: [1, 1], itemStyle: { opacity: 0.28 } }] }],
     };
     expect(largeScatter(faded)).toBe(faded);
+  });
+});
+
+describe('fitLegend', () => {
+  const arms = ['Placebo', 'Xanomeline High Dose', 'Xanomeline Low Dose'];
+  const bars = (names: string[]) => ({
+    legend: { show: true, type: 'scroll', top: 0 },
+    grid: { left: 8, right: 16, top: 52, bottom: 8 },
+    series: names.map((name) => ({ type: 'bar', name, data: [1] })),
+  });
+
+  it('keeps one line of legend where the items fit', () => {
+    const option = bars(arms);
+    expect(fitLegend(option, 900)).toBe(option);
+  });
+
+  it('wraps the legend rather than cutting an item, and moves the plot down by the lines added', () => {
+    // 63 + 151 + 144 px of items and two gaps: 378 px, more than a 340 px chart has.
+    const out = fitLegend(bars(arms), 340);
+    expect(out.legend).toEqual({ show: true, type: 'plain', top: 0 });
+    expect(out.grid).toEqual({ left: 8, right: 16, top: 76, bottom: 8 });
+  });
+
+  it('measures a legend by its own data before its series', () => {
+    const quadrants = {
+      legend: { type: 'scroll', data: arms },
+      grid: { top: 24 },
+      series: [{ type: 'scatter', name: 'Quadrants' }],
+    };
+    expect((fitLegend(quadrants, 340).grid as { top: number }).top).toBe(48);
+  });
+
+  it('keeps paging a legend that would need more than three lines, and leaves charts without a grid', () => {
+    const many = bars(Array.from({ length: 12 }, (_, i) => `Treatment group ${i + 1}`));
+    expect(fitLegend(many, 340)).toBe(many);
+    const { grid: _, ...noGrid } = bars(arms);
+    expect(fitLegend(noGrid, 340)).toBe(noGrid);
   });
 });
