@@ -116,7 +116,7 @@ function StudyDetail({ result }: { result: StudyWithPermissions }) {
           {study.archivedReason ? `Reason: ${study.archivedReason}. ` : null}This study is read-only.
         </Alert>
       ) : null}
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid gap-6 lg:grid-cols-3 [&>*]:min-w-0">
         <div className="space-y-6 lg:col-span-2">
           <Card>
             <CardHeader title="Study details" />
