@@ -69,7 +69,7 @@ export function BuilderTopBar({
   onSave,
 }: BuilderTopBarProps) {
   return (
-    <header className="flex h-14 shrink-0 items-center gap-3 border-b border-border bg-surface px-3">
+    <header className="flex h-14 shrink-0 items-center gap-3 border-b border-border bg-surface px-3 max-sm:gap-1">
       <IconButton label="Back to the dashboard">
         <Link to="/studies/$studyId/dashboards/$dashboardId" params={{ studyId: study.id, dashboardId }}>
           <ArrowLeft />
@@ -108,7 +108,7 @@ export function BuilderTopBar({
         </p>
       </div>
 
-      {/* A phone keeps the commands that fit: name, preview, filters, history and save. */}
+      {/* A phone keeps the commands that leave the name room: preview, filters and save. */}
       <div className="flex items-center gap-1 max-sm:hidden">
         <IconButton label={`Undo (${mod}Z)`} onClick={onUndo} disabled={!canUndo || preview}>
           <Undo2 />
@@ -134,7 +134,7 @@ export function BuilderTopBar({
           {filters}
         </span>
       </Button>
-      <Button variant="ghost" size="sm" onClick={onHistory}>
+      <Button variant="ghost" size="sm" onClick={onHistory} className="max-sm:hidden">
         <History />
         <span className="max-md:sr-only">Version history</span>
       </Button>
