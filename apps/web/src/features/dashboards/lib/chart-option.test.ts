@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fadeUnselected, fitLegend, fitSankeyLabels, largeScatter, seriesOf, usesMap } from './chart-option.ts';
+import {
+  fadeUnselected,
+  fitLegend,
+  fitPieLabels,
+  fitSankeyLabels,
+  largeScatter,
+  seriesOf,
+  usesMap,
+} from './chart-option.ts';
 
 describe('chart options', () => {
   it('fades the items outside the selection and leaves the rest', () => {
@@ -115,5 +123,37 @@ describe('fitLegend', () => {
     expect(fitLegend(many, 340)).toBe(many);
     const { grid: _, ...noGrid } = bars(arms);
     expect(fitLegend(noGrid, 340)).toBe(noGrid);
+  });
+});
+
+describe('fitPieLabels', () => {
+  const donut = (names: string[]) => ({
+    series: [
+      {
+        type: 'pie',
+        radius: ['28%', '46%'],
+        label: { show: true, overflow: 'break' },
+        data: names.map((name, i) => ({ name, value: i + 1 })),
+      },
+    ],
+  });
+  const radius = (option: Record<string, unknown>) => (option.series as { radius: unknown }[])[0]?.radius;
+
+  it('leaves a pie alone where its longest word fits beside it', () => {
+    const option = donut(['COMPLETED', 'ADVERSE EVENT']);
+    expect(fitPieLabels(option, 700, 400)).toBe(option);
+  });
+
+  it('shrinks the pie where a word would be broken ("COMPLETE" / "D" in a 330 px box)', () => {
+    // Room beside the pie: 165 − (9 × 6.4 + 34) = 73.4 px of 165, 44.5 % < 46 %.
+    expect(radius(fitPieLabels(donut(['COMPLETED', 'ADVERSE EVENT']), 330, 400))).toEqual(['27%', '44%']);
+  });
+
+  it('keeps at least 55 % of the pie, and leaves pies without labels or with pixel radii', () => {
+    expect(radius(fitPieLabels(donut(['DISCONTINUATION']), 200, 400))).toEqual(['15%', '25%']);
+    const unlabelled = { series: [{ type: 'pie', radius: ['45%', '70%'], label: { show: false }, data: [] }] };
+    expect(fitPieLabels(unlabelled, 200, 400)).toBe(unlabelled);
+    const pixels = { series: [{ type: 'pie', radius: [0, 80], label: { show: true }, data: [{ name: 'COMPLETED' }] }] };
+    expect(radius(fitPieLabels(pixels, 200, 400))).toEqual([0, 80]);
   });
 });

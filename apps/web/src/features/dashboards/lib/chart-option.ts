@@ -121,3 +121,36 @@ export function fitLegend(option: Record<string, unknown>, width: number): Recor
     grid: { ...grid, top: grid.top + (rows - 1) * LEGEND.row },
   };
 }
+
+/** Average width of a character of a pie's 11 px labels, and what a label needs besides its text. */
+const PIE_CHAR_PX = 6.4;
+const PIE_LABEL_EXTRA_PX = 34;
+
+/**
+ * A labelled pie made smaller where its box is too narrow for the longest word of a slice's name
+ * beside it: ECharts breaks a label to the room left of the chart's edge, mid-word where one word
+ * is longer ("COMPLETE" / "D" at 1024 px). The pie shrinks to at most 55 % of its size; past that
+ * the word is broken rather than the pie lost. The widget cannot do this: it does not know its size.
+ */
+export function fitPieLabels(option: Record<string, unknown>, width: number, height: number): Record<string, unknown> {
+  const series = seriesOf(option);
+  const fits = (s: Record<string, unknown>) =>
+    s.type === 'pie' && (s.label as { show?: unknown } | undefined)?.show === true && Array.isArray(s.radius);
+  if (width <= 0 || height <= 0 || !series.some(fits)) return option;
+  const fitted = series.map((s) => {
+    if (!fits(s) || !Array.isArray(s.data)) return s;
+    const words = s.data.flatMap((item) => String((item as { name?: unknown }).name ?? '').split(/\s+/));
+    const longest = Math.max(0, ...words.map((w) => w.length));
+    const half = Math.min(width, height) / 2;
+    const room = width / 2 - (longest * PIE_CHAR_PX + PIE_LABEL_EXTRA_PX);
+    // Percentages of the box (what the pie widget gives); a radius in pixels is left alone.
+    const radius = (s.radius as unknown[]).map((r) =>
+      typeof r === 'string' && r.endsWith('%') ? Number.parseFloat(r) : r === 0 ? 0 : Number.NaN,
+    );
+    const outer = radius.at(-1) ?? 0;
+    if (!radius.every(Number.isFinite) || outer <= 0 || (room / half) * 100 >= outer) return s;
+    const scale = Math.max(0.55, (room / half) * (100 / outer));
+    return { ...s, radius: radius.map((r) => `${Math.round(r * scale)}%`) };
+  });
+  return fitted.every((s, i) => s === series[i]) ? option : { ...option, series: fitted };
+}

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
-import { fitLegend, fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
+import { fitLegend, fitPieLabels, fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
 import { labelRects } from './chart-label-rects.ts';
 import { CHART_FONT, CHART_THEME, echarts, loadWorldMap, noteChartDrawn, withWorldBackdrop } from './echarts-setup.ts';
 
@@ -125,6 +125,14 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
           series: series.map((s) => (s.type === 'sankey' ? { right: s.right, label: s.label } : {})),
         });
       }
+      if (option && seriesOf(option).some((s) => s.type === 'pie')) {
+        const { width, height } = box.current;
+        instance.setOption({
+          series: seriesOf(fitPieLabels(option, width, height)).map((s) =>
+            s.type === 'pie' ? { radius: s.radius } : {},
+          ),
+        });
+      }
       if (option && (option.legend as { type?: unknown } | undefined)?.type === 'scroll') {
         const { legend, grid } = fitLegend(option, box.current.width);
         instance.setOption({ legend, grid });
@@ -177,7 +185,13 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
       // Series types with their own slow default (a sankey animates for 1 s) get the short one too.
       // A world map draws the countries without sites as one backdrop region (`withWorldBackdrop`).
-      const fitted = largeScatter(fitLegend(fitSankeyLabels(withWorldBackdrop(option), size.width), size.width));
+      const fitted = largeScatter(
+        fitPieLabels(
+          fitLegend(fitSankeyLabels(withWorldBackdrop(option), size.width), size.width),
+          size.width,
+          size.height,
+        ),
+      );
       const series = Array.isArray(fitted.series)
         ? fitted.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
         : fitted.series;
