@@ -22,6 +22,25 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/** Headline numbers of cards side by side stand on one line, with or without a comparison under them. */
+async function metricsOffLevel(page: Page): Promise<string[]> {
+  const boxes = await page.locator('[data-metric-value]').evaluateAll((els) =>
+    els.map((el) => {
+      const card = el.closest('[data-widget-id]');
+      return {
+        id: card?.getAttribute('data-widget-id') ?? '?',
+        top: Math.round(card?.getBoundingClientRect().top ?? 0),
+        bottom: Math.round(el.getBoundingClientRect().bottom),
+      };
+    }),
+  );
+  return boxes.flatMap((a) =>
+    boxes
+      .filter((b) => b.id > a.id && b.top === a.top && Math.abs(b.bottom - a.bottom) > 1)
+      .map((b) => `overview @1440: the numbers of ${a.id} and ${b.id} stand ${Math.abs(b.bottom - a.bottom)}px apart`),
+  );
+}
+
 async function settled(page: Page): Promise<void> {
   await expect(page.locator('[data-widget-id]').first()).toBeVisible();
   await expect(page.locator('[data-widget-id][data-state="loading"]')).toHaveCount(0, { timeout: 30_000 });
@@ -57,6 +76,7 @@ test('dashboard pages and the dataset viewer fit at 1440, 1024 and 390 px', asyn
       await settled(page);
       await shot(page, `layout-${name}-${width}`, { always: true });
       problems.push(...(await layoutProblems(page)).map((p) => `${name} @${width}: ${p}`));
+      if (name === 'overview' && width === 1440) problems.push(...(await metricsOffLevel(page)));
     }
 
     await page.goto(`${studyUrl.pathname}/data`);

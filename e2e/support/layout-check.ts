@@ -9,7 +9,9 @@ import type { Page } from '@playwright/test';
  *   content cut by a box that does not scroll at all is always a problem);
  * - a cell whose text is cut (ellipsis) with no `title` or accessible name carrying the full text;
  * - chart labels that overlap, or run out of their chart, from ECharts' own laid-out label boxes
- *   (the chart element's `cdpLabelRects()`).
+ *   (the chart element's `cdpLabelRects()`);
+ * - a page wider than the window (the whole page scrolls sideways, a blank band on the right at
+ *   390 px): named by the element that, hidden, would end it.
  */
 export async function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -88,6 +90,28 @@ export async function layoutProblems(page: Page): Promise<string[]> {
             problems.push(`${name(chart)}: labels "${a.text}" and "${b.text}" overlap`);
         }
       }
+    }
+    // Walks down from the body to the element whose hiding ends the sideways scroll: an `sr-only`
+    // header positioned outside its table's scroller did this, or a grid column grown to its table.
+    const root = document.documentElement;
+    if (root.scrollWidth > window.innerWidth + 1) {
+      let culprit: Element = document.body;
+      descend: for (;;) {
+        for (const child of culprit.children) {
+          if (!(child instanceof HTMLElement || child instanceof SVGElement)) continue;
+          const display = child.style.display;
+          child.style.display = 'none';
+          const ends = root.scrollWidth <= window.innerWidth + 1;
+          child.style.display = display;
+          if (ends) {
+            culprit = child;
+            continue descend;
+          }
+        }
+        break;
+      }
+      const label = `${culprit.tagName.toLowerCase()}.${String(culprit.getAttribute('class') ?? '').slice(0, 80)}`;
+      problems.push(`page is ${root.scrollWidth}px wide in a ${window.innerWidth}px window (${label})`);
     }
     return problems;
   });

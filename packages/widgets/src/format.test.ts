@@ -8,7 +8,9 @@ import {
   pointOf,
   records,
   roundForDisplay,
+  scaledValueAxis,
   toNumber,
+  valueAxis,
 } from './format.ts';
 
 describe('format', () => {
@@ -80,5 +82,12 @@ describe('format', () => {
 
   it('writes the font family without double quotes (they would break server-side SVG)', () => {
     expect(FONT_FAMILY).not.toContain('"');
+  });
+});
+
+describe('value axes', () => {
+  it('hide a tick label that would print over its neighbour (a narrow chart: "120150180")', () => {
+    expect(valueAxis('Subjects').axisLabel).toMatchObject({ hideOverlap: true, fontFamily: FONT_FAMILY });
+    expect(scaledValueAxis().axisLabel).toMatchObject({ hideOverlap: true });
   });
 });

@@ -192,6 +192,8 @@ export function valueAxis(name?: string): AxisOption {
     ...axisLines,
     axisLine: { show: false },
     axisTick: { show: false },
+    // A narrow horizontal bar chart at 1024 px printed "120150180" as one smear of numbers.
+    axisLabel: { ...axisText, hideOverlap: true },
     splitLine: { lineStyle: { color: LINE_COLORS.split } },
     scale: false,
     ...(name ? { name } : {}),

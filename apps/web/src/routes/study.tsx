@@ -116,7 +116,7 @@ function StudyDetail({ result }: { result: StudyWithPermissions }) {
           {study.archivedReason ? `Reason: ${study.archivedReason}. ` : null}This study is read-only.
         </Alert>
       ) : null}
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid gap-6 lg:grid-cols-3 [&>*]:min-w-0">
         <div className="space-y-6 lg:col-span-2">
           <Card>
             <CardHeader title="Study details" />
@@ -154,7 +154,9 @@ function StudyDetail({ result }: { result: StudyWithPermissions }) {
             <CardHeader title="Your access" description="What your roles allow on this study." />
             <CardBody className="flex flex-wrap gap-1.5">
               {permissions.map((code) => (
-                <Badge key={code} tone="muted">
+                // Labels are sentences ("See protected health information (PHI) in clear"): they wrap
+                // in the narrow column instead of running out of their badge and the page.
+                <Badge key={code} tone="muted" className="rounded-md whitespace-normal">
                   {PERMISSION_LABELS[code as Permission] ?? code}
                 </Badge>
               ))}

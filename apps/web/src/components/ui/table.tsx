@@ -8,7 +8,7 @@ export function Table({ className, ...props }: ComponentProps<'table'>) {
   const edges = useHiddenEdges(scroller);
   return (
     <div className="relative w-full">
-      <div ref={scroller} data-scroller className="w-full overflow-x-auto">
+      <div ref={scroller} data-scroller className="relative w-full overflow-x-auto">
         <table className={cn('w-full caption-bottom border-collapse text-left text-[13px]', className)} {...props} />
       </div>
       <ScrollCues edges={edges} />

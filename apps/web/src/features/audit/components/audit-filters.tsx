@@ -46,7 +46,7 @@ export function AuditFilters({ value, onApply }: AuditFiltersProps) {
 
   return (
     <form onSubmit={submit} className="border-b border-border px-5 py-4" aria-label="Filter the audit trail">
-      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[repeat(5,minmax(0,1fr))_auto]">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-[repeat(5,minmax(0,1fr))_auto]">
         <FormField label="From">
           {(control) => (
             <Input {...control} type="date" value={draft.from} onChange={set('from')} max={draft.to || undefined} />

@@ -46,10 +46,11 @@ function setup(filters: ViewFilter[], wo?: WidgetReaderOptions) {
         dashboardVersion: 3,
         dataVersionId: DATA_VERSION,
         page: 'overview',
-        widgetIds: ['a', 'b', 'c'],
+        widgetIds: ['a', 'b', 'c', 'd'],
       },
       { type: 'widget', id: 'b', data: answer(2) },
-      { type: 'widget', id: 'c', error: { code: 'INVALID_QUERY', message: 'The active data has no dataset LB.' } },
+      { type: 'widget', id: 'c', error: { code: 'INTERNAL_ERROR', message: 'The query failed.' } },
+      { type: 'widget', id: 'd', error: { code: 'INVALID_QUERY', message: 'The active data has no dataset LB.' } },
       { type: 'widget', id: 'a', data: answer(1) },
     ]);
   });
@@ -79,12 +80,23 @@ describe('a dashboard page read in one streamed request', () => {
     expect(new URL(url ?? '', 'http://x').searchParams.get('filters')).toBe(JSON.stringify(filters));
   });
 
-  it('leaves a widget to ask alone when its line is an error, it is not on the page, or the versions differ', async () => {
+  it('leaves a widget to ask alone when its line is a server error, it is not on the page, or the versions differ', async () => {
     const { scope, param } = setup([]);
     expect(await pageAnswer(scope, 'c', param('c'))).toBeNull();
     expect(await pageAnswer(scope, 'elsewhere', param('elsewhere'))).toBeNull();
     expect(await pageAnswer({ ...scope, version: 4 }, 'a', param('a'))).toBeNull();
     expect(await pageAnswer({ ...scope, dataVersionId: STUDY }, 'a', param('a'))).toBeNull();
+  });
+
+  it('answers a widget the data cannot draw with its reason, without asking again (a 400 in the console)', async () => {
+    const { scope, requests, param } = setup([]);
+    await expect(pageAnswer(scope, 'd', param('d'))).rejects.toMatchObject({
+      name: 'ApiError',
+      status: 400,
+      code: 'INVALID_QUERY',
+      message: 'The active data has no dataset LB.',
+    });
+    expect(requests).toHaveLength(1);
   });
 
   it('matches a widget by the filters that apply to it: a cross-filter does not apply to the widget that made it', async () => {

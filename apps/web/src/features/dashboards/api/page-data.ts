@@ -1,5 +1,6 @@
 import type { DashboardDataHead, DashboardDataLine, WidgetDataResponse } from '@cdp/contracts';
 import { apiResponse } from '../../../lib/api-client.ts';
+import { ApiError } from '../../../lib/api-error.ts';
 import { readerOptionsParam, type WidgetReaderOptions } from '../lib/reader-options.ts';
 import { filtersForWidget, type ViewFilter } from '../lib/view-filters.ts';
 import { dashboardPath, filtersParam, type WidgetDataScope } from './dashboards-api.ts';
@@ -10,8 +11,10 @@ import { dashboardPath, filtersParam, type WidgetDataScope } from './dashboards-
  * in two waves, and each pays the server's sign-in and permission checks again. The widgets'
  * own queries stay as they are: their query function asks `pageAnswer` first, which waits for
  * the widget's line of a page request already under way, and falls back to the per-widget
- * request when there is none, the line is an error (the per-widget request reports it as usual)
- * or the page was read for another dashboard or data version.
+ * request when there is none, the line is an error a new request may not repeat (the per-widget
+ * request reports it as usual) or the page was read for another dashboard or data version. A
+ * widget the data cannot draw (`INVALID_QUERY`: "The active data has no dataset LB") is answered
+ * from its line: asking again would only log a 400 in the browser's console on every visit.
  */
 
 interface Target {
@@ -31,9 +34,11 @@ interface PageFetch {
   done: boolean;
 }
 
+type Answer = WidgetDataResponse | ApiError | null;
+
 interface Deferred {
-  promise: Promise<WidgetDataResponse | null>;
-  resolve: (value: WidgetDataResponse | null) => void;
+  promise: Promise<Answer>;
+  resolve: (value: Answer) => void;
 }
 
 /** As long as a widget's answer stays fresh in the query cache (`staleTime` of widget data). */
@@ -43,7 +48,7 @@ const fetches: PageFetch[] = [];
 
 function deferred(): Deferred {
   let resolve: Deferred['resolve'] = () => undefined;
-  const promise = new Promise<WidgetDataResponse | null>((r) => {
+  const promise = new Promise<Answer>((r) => {
     resolve = r;
   });
   return { promise, resolve };
@@ -124,6 +129,9 @@ async function read(fetch: PageFetch): Promise<DashboardDataHead | null> {
         announce(head);
       } else if ('data' in line) {
         widgetOf(fetch, line.id).resolve(line.data);
+      } else if (line.error.code === 'INVALID_QUERY') {
+        // The status the widget's own request answers with: the definition, not the server, is at fault.
+        widgetOf(fetch, line.id).resolve(new ApiError(400, line.error.code, line.error.message, line.error.details));
       }
     }
   } catch {
@@ -179,6 +187,7 @@ export async function pageAnswer(
     if (!head?.widgetIds.includes(widgetId)) continue;
     if (head.dashboardVersion !== scope.version || head.dataVersionId !== scope.dataVersionId) continue;
     const answer = await widgetOf(fetch, widgetId).promise;
+    if (answer instanceof ApiError) throw answer;
     if (answer) return answer;
   }
   return null;

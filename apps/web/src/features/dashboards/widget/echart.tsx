@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
-import { fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
+import { fitLegend, fitPieLabels, fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
 import { labelRects } from './chart-label-rects.ts';
 import { CHART_FONT, CHART_THEME, echarts, loadWorldMap, noteChartDrawn, withWorldBackdrop } from './echarts-setup.ts';
 
@@ -117,13 +117,25 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       }
       const instance = chart.current;
       if (!instance || !resizeIfChanged(instance, box.current, laidOut)) return;
-      // Labels fitted to the width must be fitted again to the new one.
+      // Labels and legends fitted to the width must be fitted again to the new one.
       const option = shown.current;
       if (option && seriesOf(option).some((s) => s.type === 'sankey')) {
         const series = seriesOf(fitSankeyLabels(option, box.current.width));
         instance.setOption({
           series: series.map((s) => (s.type === 'sankey' ? { right: s.right, label: s.label } : {})),
         });
+      }
+      if (option && seriesOf(option).some((s) => s.type === 'pie')) {
+        const { width, height } = box.current;
+        instance.setOption({
+          series: seriesOf(fitPieLabels(option, width, height)).map((s) =>
+            s.type === 'pie' ? { radius: s.radius } : {},
+          ),
+        });
+      }
+      if (option && (option.legend as { type?: unknown } | undefined)?.type === 'scroll') {
+        const { legend, grid } = fitLegend(option, box.current.width);
+        instance.setOption({ legend, grid });
       }
     });
     observer.observe(el);
@@ -173,7 +185,13 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       const aria = { enabled: true, label: { general: { withoutTitle: `${label}.` } } };
       // Series types with their own slow default (a sankey animates for 1 s) get the short one too.
       // A world map draws the countries without sites as one backdrop region (`withWorldBackdrop`).
-      const fitted = largeScatter(fitSankeyLabels(withWorldBackdrop(option), size.width));
+      const fitted = largeScatter(
+        fitPieLabels(
+          fitLegend(fitSankeyLabels(withWorldBackdrop(option), size.width), size.width),
+          size.width,
+          size.height,
+        ),
+      );
       const series = Array.isArray(fitted.series)
         ? fitted.series.map((s: Record<string, unknown>) => ({ animationDuration: TRANSITION.animationDuration, ...s }))
         : fitted.series;

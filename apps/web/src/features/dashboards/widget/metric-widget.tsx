@@ -64,7 +64,14 @@ export function MetricWidget({ metric, title }: { metric: Metric; title: string 
         </p>
         {metric.trend ? <Sparkline points={metric.trend} label={`${title} over time`} /> : null}
       </div>
-      {comparison ? <p className="truncate text-xs text-muted-foreground">{comparison}</p> : null}
+      {/* An empty line without a comparison keeps the number level with its neighbours' in a row of cards. */}
+      {comparison ? (
+        <p className="truncate text-xs text-muted-foreground">{comparison}</p>
+      ) : (
+        <p className="text-xs" aria-hidden>
+          {'\u00a0'}
+        </p>
+      )}
     </div>
   );
 }

@@ -78,7 +78,13 @@ export function PhiClassificationCard({ studyId, canDecide }: { studyId: string;
         <EmptyState
           icon={ShieldAlert}
           title="No column is classified yet"
-          description={canDecide ? 'Confirm the suggestions below.' : 'A study manager confirms which columns are PHI.'}
+          description={
+            !canDecide
+              ? 'A study manager confirms which columns are PHI.'
+              : open.length > 0
+                ? 'Confirm the suggestions below.'
+                : 'No column name or label in the active data suggests PHI.'
+          }
         />
       ) : (
         <Table aria-label="Classified columns">

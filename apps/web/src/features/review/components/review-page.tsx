@@ -165,6 +165,14 @@ function CountsCard({
 
 const FILTERS: (ReviewStatus | 'all')[] = ['changed', 'not_reviewed', 'reviewed', 'removed', 'all'];
 
+/** What an empty filter means, in a sentence ("No changed since review records" read badly). */
+const NO_RECORDS: Record<ReviewStatus, (dataset: string) => string> = {
+  changed: (dataset) => `No reviewed record in ${dataset} has changed since its review.`,
+  not_reviewed: (dataset) => `Every record in ${dataset} is reviewed.`,
+  reviewed: (dataset) => `No record in ${dataset} is reviewed yet.`,
+  removed: (dataset) => `No reviewed record of ${dataset} has been removed from the data.`,
+};
+
 /**
  * A dataset's records by review status, paged in file order, with Mark / Unmark and notes. The
  * Review page keeps the status itself; the dataset viewer and the subject listing pass theirs.
@@ -225,8 +233,7 @@ export function RecordsCard({
         <ErrorState error={query.error} what="records" onRetry={() => query.refetch()} retrying={query.isFetching} />
       ) : rows.length === 0 ? (
         <p className="px-6 py-8 text-center text-sm text-muted-foreground">
-          No {status === 'all' ? '' : `${REVIEW_STATUS_LABELS[status as ReviewStatus].toLowerCase()} `}records in{' '}
-          {dataset}.
+          {status === 'all' ? `No records in ${dataset}.` : NO_RECORDS[status as ReviewStatus](dataset)}
         </p>
       ) : (
         <>

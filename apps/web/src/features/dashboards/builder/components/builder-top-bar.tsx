@@ -69,7 +69,7 @@ export function BuilderTopBar({
   onSave,
 }: BuilderTopBarProps) {
   return (
-    <header className="flex h-14 shrink-0 items-center gap-3 border-b border-border bg-surface px-3">
+    <header className="flex h-14 shrink-0 items-center gap-3 border-b border-border bg-surface px-3 max-sm:gap-1">
       <IconButton label="Back to the dashboard">
         <Link to="/studies/$studyId/dashboards/$dashboardId" params={{ studyId: study.id, dashboardId }}>
           <ArrowLeft />
@@ -87,7 +87,10 @@ export function BuilderTopBar({
             name.trim() === '' && 'border-destructive/50',
           )}
         />
-        <p className="flex items-center gap-1.5 text-xs text-muted-foreground" aria-live="polite">
+        <p
+          className="flex items-center gap-1.5 overflow-hidden text-xs whitespace-nowrap text-muted-foreground"
+          aria-live="polite"
+        >
           <span className="font-mono">{study.code}</span>
           <span aria-hidden>·</span>
           <span>Version {version}</span>
@@ -105,7 +108,8 @@ export function BuilderTopBar({
         </p>
       </div>
 
-      <div className="flex items-center gap-1">
+      {/* A phone keeps the commands that leave the name room: preview, filters and save. */}
+      <div className="flex items-center gap-1 max-sm:hidden">
         <IconButton label={`Undo (${mod}Z)`} onClick={onUndo} disabled={!canUndo || preview}>
           <Undo2 />
         </IconButton>
@@ -113,7 +117,7 @@ export function BuilderTopBar({
           <Redo2 />
         </IconButton>
       </div>
-      <div className="h-6 w-px bg-border" aria-hidden />
+      <div className="h-6 w-px bg-border max-sm:hidden" aria-hidden />
       <Button
         variant={preview ? 'primary' : 'ghost'}
         size="sm"
@@ -121,18 +125,18 @@ export function BuilderTopBar({
         onClick={() => onPreviewChange(!preview)}
       >
         <Eye />
-        Preview
+        <span className="max-md:sr-only">Preview</span>
       </Button>
       <Button variant="ghost" size="sm" onClick={onFilters} disabled={preview}>
         <SlidersHorizontal />
-        Filters
+        <span className="max-md:sr-only">Filters</span>
         <span className="rounded-full bg-surface-sunken px-1.5 text-xs tabular-nums text-muted-foreground">
           {filters}
         </span>
       </Button>
-      <Button variant="ghost" size="sm" onClick={onHistory}>
+      <Button variant="ghost" size="sm" onClick={onHistory} className="max-sm:hidden">
         <History />
-        Version history
+        <span className="max-md:sr-only">Version history</span>
       </Button>
       <SaveButton dirty={dirty} saving={saving} onSave={onSave} />
     </header>

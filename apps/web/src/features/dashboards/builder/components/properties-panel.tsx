@@ -5,6 +5,7 @@ import { Alert } from '../../../../components/ui/alert.tsx';
 import { Button } from '../../../../components/ui/button.tsx';
 import { FormField } from '../../../../components/ui/form-field.tsx';
 import { Input } from '../../../../components/ui/input.tsx';
+import { cn } from '../../../../lib/cn.ts';
 import { useWidgetPreview } from '../hooks/use-widget-preview.ts';
 import { optionControls } from '../lib/options-schema.ts';
 import { DataSection } from './data-section.tsx';
@@ -32,7 +33,9 @@ interface PropertiesPanelProps {
   onClose: () => void;
 }
 
-const panelClasses = 'flex min-h-0 w-[22rem] shrink-0 flex-col border-l border-border bg-surface';
+// Below 768 px the panel covers the page under the top bar (the canvas would be left no width).
+const panelClasses =
+  'flex min-h-0 w-[22rem] shrink-0 flex-col border-l border-border bg-surface max-md:fixed max-md:inset-x-0 max-md:top-14 max-md:bottom-0 max-md:z-30 max-md:w-full';
 
 /** The selected widget's title, data mapping and options. */
 export function PropertiesPanel({
@@ -167,7 +170,8 @@ export function PropertiesPanel({
 /** What the right panel shows when no widget is selected. */
 export function NoSelection() {
   return (
-    <aside aria-label="Widget properties" data-testid="properties" className={panelClasses}>
+    // Below 1280 px the page needs the room more than these hints do.
+    <aside aria-label="Widget properties" data-testid="properties" className={cn(panelClasses, 'max-xl:hidden')}>
       <div className="flex flex-1 flex-col items-center justify-center px-8 text-center">
         <div className="mb-4 flex size-11 items-center justify-center rounded-full border border-border bg-surface-muted text-muted-foreground">
           <MousePointerClick className="size-5" aria-hidden />

@@ -39,7 +39,7 @@ export function WidgetLibrary({ types, onAdd, onDragType }: WidgetLibraryProps) 
   return (
     <aside
       aria-label="Widget library"
-      className="flex min-h-0 w-64 shrink-0 flex-col border-r border-border bg-surface"
+      className="flex min-h-0 w-64 shrink-0 flex-col border-r border-border bg-surface max-md:hidden"
     >
       <div className="space-y-3 border-b border-border px-4 pt-4 pb-3">
         <h2 className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">Add widgets</h2>

@@ -368,7 +368,11 @@ export function PipelineEditor({ study, pipeline }: { study: Study; pipeline: Pi
                   change.
                 </p>
               ) : (
-                <div className="grid gap-2 sm:grid-cols-3" role="radiogroup" aria-label="Kind">
+                <div
+                  className="grid gap-2 sm:grid-cols-3 md:grid-cols-1 xl:grid-cols-3"
+                  role="radiogroup"
+                  aria-label="Kind"
+                >
                   {AVAILABLE_KINDS.map((kind) => (
                     <label
                       key={kind}
