@@ -197,7 +197,13 @@ export interface ClinicalCounts {
   metadataVersions: Set<string>;
 }
 
-const SEP = '\u0001';
+const FNV_OFFSET = 0x811c9dc5 | 0;
+
+/** FNV-1a over `text`'s UTF-16 units and a separator after it, from hash `h`. */
+function hashText(h: number, text: string): number {
+  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  return Math.imul(h ^ 0xffff, 0x01000193);
+}
 const EMPTY = Buffer.alloc(0);
 export const BYTES_IN_PIECE = 1;
 export const BYTES_IN_SCRATCH = 2;
@@ -275,9 +281,11 @@ export class ClinicalDataHandler implements XmlHandlers {
   /**
    * The records of the current subject block (RWS sends a subject's data in one SubjectData), to
    * see a repeated record key without keeping every key of the study; a subject seen in an
-   * earlier block marks every form repeated.
+   * earlier block marks every form repeated. Kept as 30-bit hashes of the keys (small integers:
+   * no string per record): two records whose keys share a hash mark their form "repeated", which
+   * only sends it through the merge's general path (combining copies of a record), never loses one.
    */
-  private readonly blockKeys = new Set<string>();
+  private readonly blockKeys = new Set<number>();
   private readonly subjectsSeen = new Set<string>();
   /** The SubjectKey of every SubjectData block, in order (a caller splitting the document checks repeats across pieces). */
   readonly blocks: string[] = [];
@@ -367,7 +375,12 @@ export class ClinicalDataHandler implements XmlHandlers {
     this.inGroup = false;
     const stage = this.stage;
     if (!stage || this.present.length === 0) return;
-    const key = `${this.form}${SEP}${this.event}${SEP}${this.eventRk}${SEP}${this.formRk}${SEP}${this.group}${SEP}${this.groupRk}`;
+    let key = hashText(FNV_OFFSET, this.form);
+    key = hashText(key, this.event);
+    key = hashText(key, this.eventRk);
+    key = hashText(key, this.formRk);
+    key = hashText(key, this.group);
+    key = hashText(key, this.groupRk) & 0x3fffffff;
     if (this.blockKeys.has(key)) stage.repeated = true;
     else this.blockKeys.add(key);
     // The line: sequence number, keys, subject details, which items it carries, then their values.
