@@ -197,6 +197,11 @@ export interface ClinicalCounts {
   metadataVersions: Set<string>;
 }
 
+/** Counts of nothing read yet. */
+export function noCounts(): ClinicalCounts {
+  return { cells: 0, removals: 0, subjects: new Set(), forms: new Set(), metadataVersions: new Set() };
+}
+
 const FNV_OFFSET = 0x811c9dc5 | 0;
 
 /** FNV-1a over `text`'s UTF-16 units and a separator after it, from hash `h`. */

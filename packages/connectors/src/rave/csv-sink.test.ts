@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClinicalCounts, ClinicalDataHandler, CsvSink, type FormStage } from './clinical-data.ts';
+import { ClinicalDataHandler, CsvSink, type FormStage, noCounts } from './clinical-data.ts';
 
 /**
  * The staging CSV's cheap writers against what they stand for: a quoted field copied char by char
@@ -62,13 +62,6 @@ describe('the sequence numbers of staged records', () => {
     const dir = await mkdtemp(path.join(root, 'seq-'));
     const stages = new Map<string, FormStage>();
     const file = path.join(dir, 'form.csv');
-    const counts: ClinicalCounts = {
-      cells: 0,
-      removals: 0,
-      subjects: new Set(),
-      forms: new Set(),
-      metadataVersions: new Set(),
-    };
     const counter = { seq: 0 };
     const handler = new ClinicalDataHandler(
       stages,
@@ -79,7 +72,7 @@ describe('the sequence numbers of staged records', () => {
       },
       new CsvSink(path.join(dir, 'removals.csv')),
       counter,
-      counts,
+      noCounts(),
     );
     const tag = (name: string, attributes: Record<string, string>) => ({ name, attributes });
     handler.open(tag('SubjectData', { SubjectKey: 'k1' }));
