@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { indexOfLed, MARKUP_BANG, MARKUP_QUESTION } from './byte-search.ts';
-import { BYTES_IN_PIECE, BYTES_IN_SCRATCH, type ClinicalDataHandler } from './clinical-data.ts';
+import { BYTES_IN_PIECE, BYTES_IN_SCRATCH, type ClinicalDataHandler, HANDLER_ATTRIBUTES } from './clinical-data.ts';
 import { attributeText, checkReferences, type ItemDataAttributes, type PieceEnd, validName } from './xml-scanner.ts';
 
 /**
@@ -37,6 +37,8 @@ const TRANSACTION_TYPE = bytesOf('TransactionType');
 const IS_NULL = bytesOf('IsNull');
 const REMOVE = bytesOf('Remove');
 const YES = bytesOf('Yes');
+const OID_OPEN = bytesOf(' ItemOID="');
+const VALUE_OPEN = bytesOf(' Value="');
 
 /** Names already found well formed (as XmlScanner keeps them, up to a bound). */
 const validNames = new Set<string>();
@@ -58,9 +60,68 @@ function same(b: Uint8Array, at: number, end: number, what: Uint8Array): boolean
   return true;
 }
 
+function startsWith(b: Uint8Array, at: number, what: Uint8Array): boolean {
+  if (at + what.length > b.length) return false;
+  for (let k = 0; k < what.length; k++) if (b[at + k] !== what[k]) return false;
+  return true;
+}
+
 function known(b: Uint8Array, at: number, end: number): number {
   for (let k = 0; k < KNOWN_BYTES.length; k++) if (same(b, at, end, KNOWN_BYTES[k] as Uint8Array)) return k;
   return -1;
+}
+
+/**
+ * An attribute name of the tags other than ItemData (a few per tag, from a small set) with the
+ * last plain value it had: the name's string, and the value's while its bytes repeat (an OID, a
+ * repeat key, a subject's details), are made once rather than decoded from the bytes at every tag.
+ */
+class AttributeName {
+  /** The last tag that had it (`tagsRead` then); -1: a name outside the table, checked by the tag's own object. */
+  stamp = -1;
+  private value = new Uint8Array(64);
+  private valueLength = -1;
+  private valueString = '';
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly name: string,
+  ) {}
+
+  /** The plain value `b[start, end)` as text. */
+  text(b: Buffer, start: number, end: number): string {
+    const n = end - start;
+    if (n === this.valueLength) {
+      const value = this.value;
+      let k = 0;
+      while (k < n && b[start + k] === value[k]) k++;
+      if (k === n) return this.valueString;
+    }
+    if (n > this.value.length) this.value = new Uint8Array(Math.max(n, this.value.length * 2));
+    this.value.set(b.subarray(start, end));
+    this.valueLength = n;
+    this.valueString = b.toString('utf8', start, end);
+    return this.valueString;
+  }
+}
+
+/** Tags of this thread read with their attributes so far (every piece, every lane): the stamps' clock. */
+let tagsRead = 0;
+
+/** The attribute names met so far (well formed), up to a bound. */
+const attributeNames: AttributeName[] = [];
+
+function attributeName(b: Buffer, start: number, end: number): AttributeName {
+  for (let k = 0; k < attributeNames.length; k++) {
+    const known = attributeNames[k] as AttributeName;
+    if (same(b, start, end, known.bytes)) return known;
+  }
+  const name = new AttributeName(Buffer.from(b.subarray(start, end)), checked(b.toString('utf8', start, end)));
+  if (attributeNames.length < 64) {
+    name.stamp = 0;
+    attributeNames.push(name);
+  }
+  return name;
 }
 
 /** What an attribute value's bytes hold beyond plain text. */
@@ -320,15 +381,23 @@ class ByteScan {
 
   private attributes(j: number, attributes: Record<string, string>): number {
     const b = this.b;
+    const tag = ++tagsRead;
     for (;;) {
       const start = this.nextAttribute(j);
       if (start < 0) return this.at;
       j = this.nameEnd(start);
-      const key = checked(b.toString('utf8', start, j));
+      const known = attributeName(b, start, j);
       const open = this.quoteAt(j);
       const close = this.valueEnd(open);
-      if (Object.hasOwn(attributes, key)) stop();
-      attributes[key] = this.valueText(open + 1, close, this.kind);
+      if (known.stamp >= 0) {
+        // A name of the table: its stamp says whether this tag had it already.
+        if (known.stamp === tag) stop();
+        known.stamp = tag;
+      } else if (Object.hasOwn(attributes, known.name)) stop();
+      if (known.stamp < 0 || HANDLER_ATTRIBUTES.has(known.name)) {
+        attributes[known.name] =
+          this.kind === PLAIN ? known.text(b, open + 1, close) : this.valueText(open + 1, close, this.kind);
+      } else if (this.kind !== PLAIN) this.valueText(open + 1, close, this.kind); // checked, then dropped
       j = close + 1;
     }
   }
@@ -347,6 +416,19 @@ class ByteScan {
     let isNull = -1;
     let isNullEnd = 0;
     let others: string[] | undefined;
+    // RWS writes ` ItemOID="…" Value="…"` first: matched as those bytes, without reading names.
+    if (startsWith(b, j, OID_OPEN)) {
+      oid = j + OID_OPEN.length;
+      oidEnd = this.valueEnd(oid - 1);
+      oidKind = this.kind;
+      j = oidEnd + 1;
+      if (startsWith(b, j, VALUE_OPEN)) {
+        value = j + VALUE_OPEN.length;
+        valueEnd = this.valueEnd(value - 1);
+        kind = this.kind;
+        j = valueEnd + 1;
+      }
+    }
     for (;;) {
       const start = this.nextAttribute(j);
       if (start < 0) break;
@@ -436,7 +518,16 @@ class ByteScan {
       }
       const next = known[this.lastIndex + 1];
       if (next !== undefined && same(b, oid, oidEnd, next)) index = this.lastIndex + 1;
-      else if (known[0] !== undefined && same(b, oid, oidEnd, known[0])) index = 0;
+      else {
+        // An item left out of the record (or a new record): the others, compared as bytes too
+        // (up to a bound: a wide form out of order takes the map lookup).
+        for (let k = 0; k < known.length && k < 64; k++) {
+          if (same(b, oid, oidEnd, known[k] as Uint8Array)) {
+            index = k;
+            break;
+          }
+        }
+      }
     }
     if (index < 0) {
       index = h.itemIndexOf(stage, oid < 0 ? '' : this.valueText(oid, oidEnd, oidKind));

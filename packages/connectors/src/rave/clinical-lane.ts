@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { NotForBytes, scanPieceBytes } from './clinical-bytes.ts';
-import { type ClinicalCounts, ClinicalDataHandler, CsvSink, type FormStage } from './clinical-data.ts';
+import { type ClinicalCounts, ClinicalDataHandler, CsvSink, type FormStage, noCounts } from './clinical-data.ts';
 import { type PieceEnd, XmlScanner, XmlSyntaxError } from './xml-scanner.ts';
 
 /**
@@ -52,13 +52,7 @@ export class ClinicalLane {
   private readonly stages = new Map<string, FormStage>();
   private readonly removals: CsvSink;
   private readonly counter = { seq: 0 };
-  private readonly counts: ClinicalCounts = {
-    cells: 0,
-    removals: 0,
-    subjects: new Set(),
-    forms: new Set(),
-    metadataVersions: new Set(),
-  };
+  private readonly counts: ClinicalCounts = noCounts();
   private readonly handler: ClinicalDataHandler;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private bytePieces = 0;

@@ -354,6 +354,13 @@ ${subject('k6', '006', record('LB', '1', Array.from({ length: 30 }, (_, i) => it
       later(`${record('AE', '1', item('AE.X', '1'))} text &oops; here`),
       later('<FormData FormOID="AE"></StudyEventData>'),
       later('<FormData FormOID="AE" FormOID="AE"/>'),
+      // After ItemData's usual `ItemOID="…" Value="…"` (matched as bytes), and attributes the
+      // byte scanner checks but does not hand over.
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" Value="1" ItemOID="AE.Y"/>')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" Value="1"Value="2"/>')),
+      later(record('AE', '1', '<ItemData ItemOID="AE.X" Value="1 &bogus;"/>')),
+      later('<FormData FormOID="AE" mdsol:X="1" mdsol:Y="2" mdsol:X="3"/>'),
+      later('<FormData FormOID="AE" mdsol:X="a &bogus; b"/>'),
       `${HEAD}${subject('k1', '1', '')}\n${subject('k2', '2', record('AE', '1', item('AE.X', '2')))}\n<SubjectData SubjectKey="k3"><ItemData ItemOID="A" Value="1`,
     ];
     for (const text of malformed) {
