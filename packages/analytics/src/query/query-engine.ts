@@ -493,7 +493,10 @@ export class QueryEngine {
     }
   }
 
-  /** A query turn for `queue` at the earliest ticket of `members` (unranked in `arrival` order). */
+  /**
+   * A query turn for `queue` at the earliest ticket of `members` (unranked in `arrival` order). By
+   * ticket alone in `cost` order too: a folded query's shape, and so its cost, changes with its members.
+   */
   private queueFoldTurn(frame: string, queue: FoldQueue, members: readonly FoldMember[]): void {
     queue.turns++;
     const tickets = members.map((m) => m.ticket ?? Number.POSITIVE_INFINITY);
