@@ -322,6 +322,29 @@ describe('folding the queued queries of many pages', () => {
     expect(c).toMatchObject({ cached: true, result: a?.result });
   });
 
+  it('folds only what one turn asked for without foldQueued, with the same answers', async () => {
+    const answers = async (foldQueued: boolean) => {
+      const queue = engine(true, { maxConcurrent: 1, foldQueued });
+      const specs = [20, 40, 50].map((age) => pageSpecs([filter('DM', 'AGE', 'ge', age)])[0] as QuerySpec);
+      await settle(queue, specs[0] as QuerySpec, study.resolve, 'v1');
+      const before = queue.queriesRun;
+      const release = holdTheOnlyTurn(queue);
+      const runs: ReturnType<QueryEngine['run']>[] = [];
+      for (const spec of specs) {
+        runs.push(queue.run(spec, study.resolve, { cacheKey: 'v1', ticket: queue.ticket() }));
+        await nextTurn();
+      }
+      release();
+      const rows = (await Promise.all(runs)).map((run) => run.result.rows);
+      return { rows, queries: queue.queriesRun - before };
+    };
+    const queued = await answers(true);
+    const apart = await answers(false);
+    expect([queued.queries, apart.queries]).toEqual([1, 3]);
+    expect(queued.rows).toEqual(apart.rows);
+    expect(queued.rows[2]).toEqual([['Drug', 2]]);
+  });
+
   it('never folds readers who see the data otherwise: masked columns, PHI in clear, another organization', async () => {
     const queue = queued();
     const dm = study.datasets.get('DM') as StoredDataset;

@@ -37,6 +37,11 @@ export interface QueryEngineOptions extends DuckDbLimits {
    */
   fold?: boolean;
   /**
+   * With `fold`: when a turn comes, fold every waiting spec of the frame, whichever page asked for
+   * it, not only those asked for in one turn of the event loop. Default true.
+   */
+  foldQueued?: boolean;
+  /**
    * Estimated bytes of base tables (`base-tables.ts`: a large dataset's rows passing a widget's own
    * filters, kept in DuckDB) held at once, least recently used dropped first. 0: none. Default 128 MiB.
    */
@@ -227,6 +232,7 @@ export class QueryEngine {
   private readonly timeoutMs: number;
   private readonly limiter: WorkLimiter;
   private readonly fold: boolean;
+  private readonly foldQueued: boolean;
   private readonly bases: BaseTables | null;
   private readonly baseMinRows: number;
   private readonly copies: KeyedCopies | null;
@@ -268,6 +274,7 @@ export class QueryEngine {
     this.cache = new LruCache(options.cacheEntries ?? 500);
     this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
     this.fold = options.fold ?? true;
+    this.foldQueued = options.foldQueued ?? true;
     const baseBytes = options.baseTableBytes ?? 128 * 1024 ** 2;
     this.bases =
       baseBytes > 0
@@ -483,10 +490,11 @@ export class QueryEngine {
     for (const [frame, members] of asked) {
       const [first] = members;
       if (!first) continue;
-      let queue = this.foldQueues.get(frame);
+      // Without `foldQueued` each turn's specs are a queue of their own, which no later spec joins.
+      let queue = this.foldQueued ? this.foldQueues.get(frame) : undefined;
       if (!queue) {
         queue = { datasets: first.source.datasets, cacheKey: first.source.cacheKey, members: [], turns: 0 };
-        this.foldQueues.set(frame, queue);
+        if (this.foldQueued) this.foldQueues.set(frame, queue);
       }
       for (const member of members) inTicketOrder(queue.members, member);
       this.queueFoldTurn(frame, queue, members);
