@@ -13,6 +13,10 @@ import { overviewDashboard, study, versionOf } from './overview-study.ts';
  * between an engine with the option true and one with it false (`OVERVIEW_AB=uniqueCounts`);
  * `OVERVIEW_BASELINE=<checkout>` (its sources and node_modules) alternates between this tree's
  * `QueryEngine` and that checkout's, with the same defaults and the same page code (this tree's).
+ * `OVERVIEW_PARALLEL=<n>` (default 1): each measurement asks n pages together (each in its own turn
+ * of the event loop, as requests arrive), each its own new age range, as the load bench's users do
+ * (40: its start burst); CPU is per page, and the answers' times from the batch's start are reported
+ * as p50 / p95 per side.
  */
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -69,25 +73,53 @@ async function main() {
       { field: 'age', op: 'le', value: high },
     ];
   };
-  const page = async (engine: QueryEngine, filters: DashboardDataFilter[]) => {
+  const parallel = Number(process.env.OVERVIEW_PARALLEL ?? 1);
+  const times: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s, []]));
+  /** `pages` pages at once (each its own filters); CPU and main thread per page, every answer's time. */
+  const page = async (engine: QueryEngine, pages: DashboardDataFilter[][], side?: string) => {
     const before = cpuMs();
     const main = mainMs();
     const wall = performance.now();
-    const run = runDashboardPage(engine, found, version, undefined, filters);
-    const answers = await Promise.all(run.answers);
+    // Each page in a turn of the event loop of its own, as separate requests arrive (pages asked in
+    // one turn would be folded together as one page's queries are).
+    const runs: ReturnType<typeof runDashboardPage>[] = [];
+    for (const filters of pages) {
+      runs.push(runDashboardPage(engine, found, version, undefined, filters));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const answers = (
+      await Promise.all(
+        runs.map((run) =>
+          Promise.all(
+            run.answers.map((answer) =>
+              answer.then((a) => {
+                if (side) times[side]?.push(performance.now() - wall);
+                return a;
+              }),
+            ),
+          ),
+        ),
+      )
+    ).flat();
     const errors = answers.filter((a) => 'error' in a && a.error);
     if (errors.length > 0) throw new Error(JSON.stringify(errors));
-    const cpu = cpuMs() - before;
+    const cpu = (cpuMs() - before) / pages.length;
     // The answers without what differs from run to run, to compare the sides.
     const same = answers.map((a) =>
       'data' in a && a.data ? { ...a.data, meta: { ...a.data.meta, ms: 0, cached: false } } : a,
     );
-    return { cpu, main: mainMs() - main, wall: performance.now() - wall, answers: JSON.stringify(same) };
+    return {
+      cpu,
+      main: (mainMs() - main) / pages.length,
+      wall: performance.now() - wall,
+      answers: JSON.stringify(same),
+    };
   };
+  const newRanges = () => Array.from({ length: parallel }, nextRange);
   // Warm up the process (modules, DuckDB's metadata cache, JIT).
   for (let i = 0; i < 3; i++) {
     const filters = nextRange();
-    for (const engine of Object.values(engines)) await page(engine, filters);
+    for (const engine of Object.values(engines)) await page(engine, [filters]);
   }
   let differ = 0;
   const figures: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s, []]));
@@ -96,23 +128,29 @@ async function main() {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
     // Both sides answer the same new range (each engine its own cache: both cold).
-    const filters = nextRange();
+    const filters = newRanges();
     const seen = new Set<string>();
     for (const side of order) {
       const engine = engines[side] as QueryEngine;
       const before = engine.queriesRun;
-      const { cpu, main, answers } = await page(engine, filters);
+      const { cpu, main, answers } = await page(engine, filters, side);
       seen.add(answers);
       figures[side]?.push(cpu);
       mains[side]?.push(main);
-      queries[side]?.push(engine.queriesRun - before);
+      queries[side]?.push((engine.queriesRun - before) / filters.length);
     }
     if (seen.size > 1) differ++;
   }
   if (sides.length > 1) console.log(`pages whose answers differ between the sides: ${differ} of ${rounds}`);
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0;
+  const at = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.ceil(p * v.length) - 1] ?? 0;
   for (const side of sides) {
     const v = figures[side] ?? [];
+    const t = times[side] ?? [];
+    if (parallel > 1)
+      console.log(
+        `${side}: ${parallel} pages at once, answers from the batch's start p50 ${at(t, 0.5).toFixed(0)} ms, p95 ${at(t, 0.95).toFixed(0)} ms (${t.length} answers)`,
+      );
     console.log(
       `${option ?? 'engine'}=${side}: CPU per cold page median ${median(v).toFixed(0)} ms, mean ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(0)} ms (main thread mean ${((mains[side] ?? []).reduce((a, b) => a + b, 0) / v.length).toFixed(0)} ms), queries ${median(queries[side] ?? [])}  [${v.map((x) => x.toFixed(0)).join(' ')}]`,
     );

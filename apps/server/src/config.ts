@@ -141,6 +141,11 @@ const Env = z.object({
    */
   DASHBOARD_QUERY_FOLD: z.enum(['true', 'false']).default('true'),
   /**
+   * With folding: also fold the queries of that kind still waiting for a turn when one comes, from
+   * any user's page (`false`: only those one page asks for together).
+   */
+  DASHBOARD_QUERY_FOLD_QUEUED: z.enum(['true', 'false']).default('true'),
+  /**
    * Keep each DuckDB connection's prepared statements and run a known query shape by binding its
    * filter values (parsed, bound and planned once per connection): `false` prepares every query anew.
    */
@@ -308,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryConcurrency: e.DASHBOARD_QUERY_CONCURRENCY,
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
+    dashboardQueryFoldQueued: e.DASHBOARD_QUERY_FOLD_QUEUED === 'true',
     dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
     dashboardQueryUniqueCounts: e.DASHBOARD_QUERY_UNIQUE_COUNTS === 'true',
     dashboardQueryOrder: e.DASHBOARD_QUERY_ORDER,

@@ -1,18 +1,21 @@
-import type { QuerySpec } from '@cdp/contracts';
+import type { QueryFilter, QuerySpec } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredDataset } from '../dataset-store.ts';
 import { parseQuerySpec } from './compile-query.ts';
 import { foldable, foldSpecs, frameOf } from './fold-specs.ts';
-import { QueryEngine } from './query-engine.ts';
+import { QueryEngine, type QueryEngineOptions } from './query-engine.ts';
 import { filter, makeStudy, ref, type TestStudy } from './test-support.ts';
+import type { WorkLimiter } from './work-limiter.ts';
 
 let study: TestStudy;
 const engines: QueryEngine[] = [];
-const engine = (fold: boolean) => {
-  const made = new QueryEngine({ threads: 1, fold });
+const engine = (fold: boolean, options: QueryEngineOptions = {}) => {
+  const made = new QueryEngine({ threads: 1, fold, ...options });
   engines.push(made);
   return made;
 };
+/** A folding engine with one query turn, so that queries wait for it as on a busy server. */
+const queued = () => engine(true, { maxConcurrent: 1 });
 
 beforeAll(async () => {
   study = await makeStudy();
@@ -161,5 +164,254 @@ describe('folding aggregates of the same rows into one query', () => {
     expect(folded.queriesRun - before).toBe(2);
     expect(clear.result.rows).toEqual([[6]]);
     expect(hidden.result.rows).toEqual([[3]]);
+  });
+});
+
+/**
+ * Takes the engine's only query turn until the returned function is called: what a busy server's
+ * queue looks like, every page's queries waiting side by side.
+ */
+function holdTheOnlyTurn(busy: QueryEngine): () => void {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // The limiter is the engine's own; a test reaches it to stand in for other pages' running queries.
+  void (busy as unknown as { limiter: WorkLimiter }).limiter.run(() => held, 0);
+  return release;
+}
+
+/**
+ * Asks `spec` once (with a filter no page uses) and waits: a first count of distinct subjects waits
+ * for the engine's once-per-file check of the column, which would gather every page's specs into one
+ * turn of the event loop; after it each page's specs reach the queue in their own turn.
+ */
+async function settle(
+  on: QueryEngine,
+  spec: QuerySpec,
+  resolve: (name: string) => StoredDataset | undefined,
+  cacheKey: string,
+) {
+  await on.run({ ...spec, where: [filter('DM', 'AGE', 'gt', 1000)] }, resolve, { cacheKey });
+}
+
+/** The next turn of the event loop: specs asked for in another turn are another page's request. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Each page's filters: ranges, sets with and without missing values, missing and present values. */
+const PAGE_FILTERS: QueryFilter[][] = [
+  [],
+  [filter('DM', 'AGE', 'ge', 30), filter('DM', 'AGE', 'le', 50)],
+  [filter('DM', 'AGE', 'ge', 40), filter('DM', 'AGE', 'le', 70)],
+  [filter('DM', 'ARM', 'in', ['Drug'])],
+  [filter('DM', 'ARM', 'nin', ['Placebo'])],
+  [filter('DM', 'ARM', 'nin', ['Placebo', null])],
+  [filter('DM', 'SEX', 'eq', 'F')],
+  [filter('DM', 'SEX', 'ne', 'F'), filter('DM', 'AGE', 'gt', 30)],
+  [filter('DM', 'AGE', 'null')],
+  [filter('DM', 'RFSTDT', 'notnull')],
+  [filter('DM', 'RFSTDT', 'between', ['2024-01-09', null])],
+  [filter('DM', 'SITEID', 'in', ['101', '103'])],
+  [filter('DM', 'AGE', 'lt', 0)],
+  [filter('DM', 'NVIS', 'ge', 4)],
+  [filter('DM', 'AGE', 'ge', 18), filter('DM', 'SEX', 'eq', 'M')],
+  [filter('DM', 'ARM', 'eq', 'Drug'), filter('DM', 'AGE', 'lt', 60)],
+  [filter('DM', 'RFSTDTC', 'starts', '2024-01')],
+  [filter('DM', 'AGE', 'between', [29, 45])],
+  [filter('DM', 'ARM', 'null')],
+  [filter('DM', 'AGE', 'ge', 60)],
+];
+
+/** The widget shapes a page asks for, under the page's filters: three frames. */
+function pageSpecs(where: QueryFilter[]): QuerySpec[] {
+  return [
+    // Subjects by arm (grouped: an arm only other pages have rows in stays out of this one's answer).
+    {
+      from: 'DM',
+      where,
+      groupBy: [{ column: ref('DM', 'ARM'), as: 'arm' }],
+      measures: [subjects],
+      orderBy: [{ key: 'arm', dir: 'asc' }],
+    },
+    // Key figures: three measures, one with a filter of its own, one a mean.
+    {
+      from: 'DM',
+      where,
+      measures: [
+        subjects,
+        { op: 'count', as: 'women', where: [filter('DM', 'SEX', 'eq', 'F')] },
+        { op: 'mean', column: ref('DM', 'AGE'), as: 'age' },
+      ],
+    },
+    // Events by body system, joined to DM for the page's filters.
+    {
+      from: 'AE',
+      joins: [{ dataset: 'DM', kind: 'left', on: [{ left: ref('AE', 'USUBJID'), right: 'USUBJID' }] }],
+      where,
+      groupBy: [{ column: ref('AE', 'AEBODSYS'), as: 'system' }],
+      measures: [
+        { op: 'count', as: 'events' },
+        { op: 'count_distinct', column: ref('AE', 'USUBJID'), as: 'subjects' },
+      ],
+      orderBy: [{ key: 'system', dir: 'asc' }],
+    },
+  ];
+}
+
+describe('folding the queued queries of many pages', () => {
+  it('answers every waiting page of a frame with one query, each exactly as its query alone', async () => {
+    const queue = queued();
+    const alone = engine(false);
+    const release = holdTheOnlyTurn(queue);
+    const asked: Promise<unknown>[] = [];
+    // Each page in a turn of its own, with its own ticket, as 20 users' requests arrive.
+    for (const where of PAGE_FILTERS) {
+      const ticket = queue.ticket();
+      for (const spec of pageSpecs(where)) asked.push(queue.run(spec, study.resolve, { cacheKey: 'v1', ticket }));
+      await nextTurn();
+      await nextTurn();
+    }
+    expect(queue.queriesRun).toBe(0);
+    release();
+    const folded = (await Promise.all(asked)) as Awaited<ReturnType<QueryEngine['run']>>[];
+    const specs = PAGE_FILTERS.flatMap(pageSpecs);
+    const separate = await Promise.all(specs.map((spec) => alone.run(spec, study.resolve, { cacheKey: 'v1' })));
+    for (const [i, run] of folded.entries()) {
+      expect(run.cached, `spec ${i}`).toBe(false);
+      expect(run.result, `spec ${i}`).toEqual(separate[i]?.result);
+    }
+    expect(alone.queriesRun).toBe(60);
+    // By arm: 20 × 2 measures (its own and its row count), one query; key figures: 20 × 3 measures,
+    // two queries within the contract's 50; events: 20 × 3, two.
+    expect(queue.queriesRun).toBe(5);
+    expect(queue.load).toEqual({ running: 0, waiting: 0 });
+    // A reference in plain SQL for one page: arms among subjects with no recorded ARM 'Placebo'
+    // (S06's missing arm counts as not Placebo for `nin`, as the compiler's null handling says).
+    const dm = study.datasets.get('DM')?.file;
+    const events = await study.rows(
+      `SELECT a.AEBODSYS, count(*), count(DISTINCT a.USUBJID) FROM read_parquet('${study.datasets.get('AE')?.file}') a
+       LEFT JOIN read_parquet('${dm}') d USING (USUBJID) WHERE d.AGE >= 30 AND d.AGE <= 50 GROUP BY 1 ORDER BY 1`,
+    );
+    expect(folded[1 * 3 + 2]?.result.rows).toEqual(events.map(([s, n, k]) => [s, Number(n), Number(k)]));
+  });
+
+  it('gives each page its own answer when two pages ask the same spec in one queue', async () => {
+    const queue = queued();
+    const spec = pageSpecs([filter('DM', 'SEX', 'eq', 'F')])[0] as QuerySpec;
+    const other = pageSpecs([filter('DM', 'SEX', 'eq', 'M')])[0] as QuerySpec;
+    await settle(queue, spec, study.resolve, 'v1');
+    const before = queue.queriesRun;
+    const release = holdTheOnlyTurn(queue);
+    const first = queue.run(spec, study.resolve, { cacheKey: 'v1', ticket: queue.ticket() });
+    await nextTurn();
+    const second = queue.run(other, study.resolve, { cacheKey: 'v1', ticket: queue.ticket() });
+    await nextTurn();
+    const again = queue.run(spec, study.resolve, { cacheKey: 'v1', ticket: queue.ticket() });
+    release();
+    const [a, b, c] = await Promise.all([first, second, again]);
+    expect(queue.queriesRun - before).toBe(1);
+    expect(a?.result.rows).toEqual([
+      ['Drug', 2],
+      ['Placebo', 1],
+    ]);
+    expect(b?.result.rows).toEqual([
+      ['Drug', 1],
+      ['Placebo', 1],
+      [null, 1],
+    ]);
+    expect(c).toMatchObject({ cached: true, result: a?.result });
+  });
+
+  it('folds only what one turn asked for without foldQueued, with the same answers', async () => {
+    const answers = async (foldQueued: boolean) => {
+      const queue = engine(true, { maxConcurrent: 1, foldQueued });
+      const specs = [20, 40, 50].map((age) => pageSpecs([filter('DM', 'AGE', 'ge', age)])[0] as QuerySpec);
+      await settle(queue, specs[0] as QuerySpec, study.resolve, 'v1');
+      const before = queue.queriesRun;
+      const release = holdTheOnlyTurn(queue);
+      const runs: ReturnType<QueryEngine['run']>[] = [];
+      for (const spec of specs) {
+        runs.push(queue.run(spec, study.resolve, { cacheKey: 'v1', ticket: queue.ticket() }));
+        await nextTurn();
+      }
+      release();
+      const rows = (await Promise.all(runs)).map((run) => run.result.rows);
+      return { rows, queries: queue.queriesRun - before };
+    };
+    const queued = await answers(true);
+    const apart = await answers(false);
+    expect([queued.queries, apart.queries]).toEqual([1, 3]);
+    expect(queued.rows).toEqual(apart.rows);
+    expect(queued.rows[2]).toEqual([['Drug', 2]]);
+  });
+
+  it('never folds readers who see the data otherwise: masked columns, PHI in clear, another organization', async () => {
+    const queue = queued();
+    const dm = study.datasets.get('DM') as StoredDataset;
+    const masked: StoredDataset = {
+      ...dm,
+      columns: dm.columns.map((c) => (c.name === 'ARM' ? { ...c, masked: true } : c)),
+    };
+    // Asked with other ages than the plain reader's: the same spec on the same view would share its run.
+    const reads: unknown[] = [];
+    const clear: StoredDataset = { ...dm, onRead: (columns) => reads.push(columns) };
+    // Another organization's study: its own files (only the women), its own data version.
+    const otherDm: StoredDataset = {
+      ...dm,
+      file: await study.write('other-org-dm.parquet', `SELECT * FROM read_parquet('${dm.file}') WHERE SEX = 'F'`),
+    };
+    const only = (dataset: StoredDataset) => (name: string) => (name.toUpperCase() === 'DM' ? dataset : undefined);
+    const byArm = (age: number) => pageSpecs([filter('DM', 'AGE', 'ge', age)])[0] as QuerySpec;
+    await settle(queue, byArm(0), study.resolve, 'v1');
+    await settle(queue, byArm(0), only(masked), 'v1');
+    await settle(queue, byArm(0), only(otherDm), 'v2');
+    const before = queue.queriesRun;
+    const release = holdTheOnlyTurn(queue);
+    const runs: ReturnType<QueryEngine['run']>[] = [];
+    const ask = async (spec: QuerySpec, resolve: (name: string) => StoredDataset | undefined, cacheKey: string) => {
+      runs.push(queue.run(spec, resolve, { cacheKey, ticket: queue.ticket() }));
+      await nextTurn();
+      await nextTurn();
+    };
+    for (const asking of [
+      () => ask(byArm(20), study.resolve, 'v1'),
+      () => ask(byArm(20), only(masked), 'v1'),
+      () => ask(byArm(25), only(clear), 'v1'),
+      () => ask(byArm(20), only(otherDm), 'v2'),
+      () => ask(byArm(40), study.resolve, 'v1'),
+      () => ask(byArm(40), only(masked), 'v1'),
+      () => ask(byArm(45), only(clear), 'v1'),
+      () => ask(byArm(40), only(otherDm), 'v2'),
+    ])
+      await asking();
+    release();
+    const [plain20, masked20, clear25, other20, plain40, masked40, clear45, other40] = (await Promise.all(runs)).map(
+      (run) => run.result.rows,
+    );
+    // Plain readers folded, masked readers folded, the other organization folded; each PHI-in-clear
+    // read alone (its SQL is built per request, which notes the read): 3 + 2.
+    expect(queue.queriesRun - before).toBe(5);
+    // Each of the two requests noted its read of ARM in clear.
+    expect(reads.filter((columns) => JSON.stringify(columns).includes('ARM'))).toHaveLength(2);
+    expect(plain20).toEqual([
+      ['Drug', 3],
+      ['Placebo', 2],
+    ]);
+    expect(clear25).toEqual(plain20);
+    expect(plain40).toEqual([
+      ['Drug', 2],
+      ['Placebo', 1],
+    ]);
+    expect(clear45).toEqual(plain40);
+    // The masked arm reads as one masked value, never as the clear arms.
+    expect(masked20).toHaveLength(1);
+    expect(masked20?.[0]?.[1]).toBe(5);
+    expect(masked40?.[0]?.[1]).toBe(3);
+    expect(masked40?.[0]?.[0]).not.toBe('Drug');
+    expect(other20).toEqual([
+      ['Drug', 2],
+      ['Placebo', 1],
+    ]);
+    expect(other40).toEqual([['Drug', 1]]);
   });
 });

@@ -39,6 +39,24 @@ export function frameOf(spec: ParsedQuerySpec): string {
   });
 }
 
+/** The measures `foldSpecs` gives a spec in the folded query: its own, and a row count when grouped. */
+function foldedMeasures(spec: ParsedQuerySpec): number {
+  return spec.measures.length + (spec.groupBy.length > 0 ? 1 : 0);
+}
+
+/**
+ * How many of `specs` (of one frame), from the first, one folded query can answer within the
+ * contract's measure limit: at least one (a spec alone needs no fold).
+ */
+export function foldBatch(specs: readonly ParsedQuerySpec[]): number {
+  let measures = 0;
+  for (const [i, spec] of specs.entries()) {
+    measures += foldedMeasures(spec);
+    if (measures > MAX_MEASURES) return Math.max(1, i);
+  }
+  return specs.length;
+}
+
 /** Where each folded spec's columns are in the folded query's result. */
 export interface FoldedPart {
   /** Result column index for each of the spec's columns (groups first, then its measures, in its order). */

@@ -14,7 +14,7 @@ import { QueryError } from '../query-error.ts';
 import { jsonCell } from '../values.ts';
 import { type BasePlan, BaseTables, basePlan, viewOf } from './base-tables.ts';
 import { type CompiledQuery, type CompileHints, compileParsed, parseQuerySpec } from './compile-query.ts';
-import { type FoldedPart, foldable, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
+import { type FoldedPart, foldable, foldBatch, foldSpecs, frameOf, unfoldResult } from './fold-specs.ts';
 import { KeyedCopies } from './keyed-copies.ts';
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
@@ -36,6 +36,11 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * true. False runs every spec as its own query (the tests compare both).
    */
   fold?: boolean;
+  /**
+   * With `fold`: when a turn comes, fold every waiting spec of the frame, whichever page asked for
+   * it, not only those asked for in one turn of the event loop. Default true.
+   */
+  foldQueued?: boolean;
   /**
    * Estimated bytes of base tables (`base-tables.ts`: a large dataset's rows passing a widget's own
    * filters, kept in DuckDB) held at once, least recently used dropped first. 0: none. Default 128 MiB.
@@ -97,17 +102,23 @@ interface SpecSource {
   plain?: CompiledQuery;
 }
 
-/** A spec waiting for the end of the current turn of the event loop, to be folded with others of its frame. */
+/** A foldable spec waiting to be answered, with its page's ticket. */
 interface FoldMember {
   source: SpecSource;
   ticket: number | undefined;
   resolve: (result: QueryResult) => void;
   reject: (error: unknown) => void;
 }
-interface FoldGroup {
+/**
+ * The specs of one fold frame waiting for a query turn, in ticket order, and how many turns the
+ * queue holds for them: each turn, when it comes, answers as many of them as one query can
+ * (`foldBatch`), from whichever pages they came.
+ */
+interface FoldQueue {
   datasets: DatasetResolver;
   cacheKey: string;
   members: FoldMember[];
+  turns: number;
 }
 
 export interface QueryRun {
@@ -172,6 +183,14 @@ function foldFrame(parsed: ParsedQuerySpec, datasets: DatasetResolver, cacheKey:
   return `${cacheKey}\n${frameOf(parsed)}\n${sources.map((d) => (d ? viewOf(d) : '')).join('\n')}`;
 }
 
+/** Inserts `member` after every member whose ticket is not later (unticketed ones last, in arrival order). */
+function inTicketOrder(members: FoldMember[], member: FoldMember): void {
+  const rank = member.ticket ?? Number.POSITIVE_INFINITY;
+  let at = members.length;
+  while (at > 0 && (members[at - 1]?.ticket ?? Number.POSITIVE_INFINITY) > rank) at--;
+  members.splice(at, 0, member);
+}
+
 /** The datasets a spec reads, as it names them: FROM, then its joins, then its semi-joins. */
 function datasetsOf(parsed: ParsedQuerySpec): string[] {
   return [parsed.from, ...parsed.joins.map((j) => j.dataset), ...parsed.exists.map((e) => e.dataset)];
@@ -213,14 +232,17 @@ export class QueryEngine {
   private readonly timeoutMs: number;
   private readonly limiter: WorkLimiter;
   private readonly fold: boolean;
+  private readonly foldQueued: boolean;
   private readonly bases: BaseTables | null;
   private readonly baseMinRows: number;
   private readonly copies: KeyedCopies | null;
   private readonly prepared: boolean;
   /** Each connection's prepared statements by SQL text, in use order (`prepared`). */
   private readonly statements = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
-  /** Foldable specs asked for in this turn of the event loop, by data and frame. */
-  private pendingFolds = new Map<string, FoldGroup>();
+  /** Foldable specs asked for in this turn of the event loop, by fold frame (`foldFrame`). */
+  private pendingFolds = new Map<string, FoldMember[]>();
+  /** Foldable specs waiting for a query turn, by fold frame; a frame is dropped once it has neither. */
+  private readonly foldQueues = new Map<string, FoldQueue>();
   private started = 0;
   /** Recent run time (ms, a moving average) by SQL text, for `order: 'cost'`. */
   private readonly costs = new Map<string, number>();
@@ -252,6 +274,7 @@ export class QueryEngine {
     this.cache = new LruCache(options.cacheEntries ?? 500);
     this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
     this.fold = options.fold ?? true;
+    this.foldQueued = options.foldQueued ?? true;
     const baseBytes = options.baseTableBytes ?? 128 * 1024 ** 2;
     this.bases =
       baseBytes > 0
@@ -396,22 +419,28 @@ export class QueryEngine {
   }
 
   private runAlone(source: SpecSource, ticket: number | undefined): Promise<QueryResult> {
-    const onQuery = this.options.onQuery;
-    const byCost = this.options.order === 'cost';
-    if (!onQuery && !byCost) return this.limiter.run(() => this.execute(source), ticket);
-    const shape = byCost ? this.plainOf(source).sql : '';
-    const rank = byCost && ticket !== undefined ? ticket + COST_WEIGHT * (this.costs.get(shape) ?? 0) : ticket;
+    const shape = this.options.order === 'cost' ? this.plainOf(source).sql : undefined;
+    const rank =
+      shape !== undefined && ticket !== undefined ? ticket + COST_WEIGHT * (this.costs.get(shape) ?? 0) : ticket;
     const asked = performance.now();
-    return this.limiter.run(async () => {
-      const started = performance.now();
-      try {
-        return await this.execute(source);
-      } finally {
-        const runMs = performance.now() - started;
-        if (byCost) this.noteCost(shape, runMs);
-        onQuery?.({ waitMs: started - asked, runMs });
-      }
-    }, rank);
+    return this.limiter.run(() => this.executeTimed(source, asked, shape), rank);
+  }
+
+  /**
+   * `execute` in a turn asked for at `asked`, told to `onQuery`; with `shape` (`order: 'cost'`) its
+   * run time noted as that shape's cost.
+   */
+  private async executeTimed(source: SpecSource, asked: number, shape?: string): Promise<QueryResult> {
+    const onQuery = this.options.onQuery;
+    if (!onQuery && shape === undefined) return this.execute(source);
+    const started = performance.now();
+    try {
+      return await this.execute(source);
+    } finally {
+      const runMs = performance.now() - started;
+      if (shape !== undefined) this.noteCost(shape, runMs);
+      onQuery?.({ waitMs: started - asked, runMs });
+    }
   }
 
   /** What a query of this shape costs lately: a moving average, so one slow run under load moves it a little. */
@@ -443,32 +472,76 @@ export class QueryEngine {
   private joinFold(frame: string, source: SpecSource, ticket: number | undefined): Promise<QueryResult> {
     return new Promise<QueryResult>((resolve, reject) => {
       if (this.pendingFolds.size === 0) setImmediate(() => this.flushFolds());
-      const group = this.pendingFolds.get(frame) ?? {
-        datasets: source.datasets,
-        cacheKey: source.cacheKey,
-        members: [],
-      };
-      group.members.push({ source, ticket, resolve, reject });
-      this.pendingFolds.set(frame, group);
+      const members = this.pendingFolds.get(frame) ?? [];
+      members.push({ source, ticket, resolve, reject });
+      this.pendingFolds.set(frame, members);
     });
   }
 
+  /**
+   * Adds this turn's specs to their frames' queues, each set with a query turn of its own at its
+   * earliest ticket. Specs of a frame that are still waiting when a turn comes, whichever page
+   * asked for them, are answered together: under load many pages' counts of the same rows (only
+   * their filters differ) wait side by side, and one query answers them all.
+   */
   private flushFolds(): void {
-    const groups = [...this.pendingFolds.values()];
+    const asked = this.pendingFolds;
     this.pendingFolds = new Map();
-    for (const group of groups) void this.runFolded(group);
+    for (const [frame, members] of asked) {
+      const [first] = members;
+      if (!first) continue;
+      // Without `foldQueued` each turn's specs are a queue of their own, which no later spec joins.
+      let queue = this.foldQueued ? this.foldQueues.get(frame) : undefined;
+      if (!queue) {
+        queue = { datasets: first.source.datasets, cacheKey: first.source.cacheKey, members: [], turns: 0 };
+        if (this.foldQueued) this.foldQueues.set(frame, queue);
+      }
+      for (const member of members) inTicketOrder(queue.members, member);
+      this.queueFoldTurn(frame, queue, members);
+    }
   }
 
   /**
-   * One query for the group's specs, each result picked back out. Whatever keeps the folded query
-   * from answering (it cannot be built, fails, or is cut at the row limit) runs each spec alone, so
-   * each gets the answer, or the error, it would have had; a time-out is every member's.
+   * A query turn for `queue` at the earliest ticket of `members` (unranked in `arrival` order). By
+   * ticket alone in `cost` order too: a folded query's shape, and so its cost, changes with its members.
    */
-  private async runFolded({ datasets, cacheKey, members }: FoldGroup): Promise<void> {
+  private queueFoldTurn(frame: string, queue: FoldQueue, members: readonly FoldMember[]): void {
+    queue.turns++;
+    const tickets = members.map((m) => m.ticket ?? Number.POSITIVE_INFINITY);
+    const rank = this.options.order === 'arrival' ? undefined : Math.min(...tickets);
+    const asked = performance.now();
+    void this.limiter.run(() => this.foldTurn(frame, queue, asked), rank);
+  }
+
+  /**
+   * A turn of `queue`: its earliest specs, as many as one query answers, in one query. A turn that
+   * finds its specs answered by an earlier turn gives its slot straight back; one that leaves specs
+   * waiting with no turn of theirs queues one.
+   */
+  private async foldTurn(frame: string, queue: FoldQueue, asked: number): Promise<void> {
+    queue.turns--;
+    const batch = queue.members.splice(0, foldBatch(queue.members.map((m) => m.source.parsed)));
+    if (queue.turns === 0) {
+      if (queue.members.length > 0) this.queueFoldTurn(frame, queue, queue.members);
+      else this.foldQueues.delete(frame);
+    }
+    const [only] = batch;
+    if (!only) return;
+    if (batch.length === 1) {
+      await this.executeTimed(only.source, asked).then(only.resolve, only.reject);
+      return;
+    }
+    await this.runFolded(queue, batch, asked);
+  }
+
+  /**
+   * One query for the batch's specs, in this turn, each result picked back out. Whatever keeps the
+   * folded query from answering (it cannot be built, fails, or is cut at the row limit) runs each
+   * spec alone, so each gets the answer, or the error, it would have had; a time-out is every member's.
+   */
+  private async runFolded({ datasets, cacheKey }: FoldQueue, members: FoldMember[], asked: number): Promise<void> {
     const alone = (member: FoldMember) =>
       this.runAlone(member.source, member.ticket).then(member.resolve, member.reject);
-    const [only] = members;
-    if (only && members.length === 1) return alone(only);
     let plan: { spec: ParsedQuerySpec; parts: FoldedPart[] } | null = null;
     try {
       const folded = foldSpecs(members.map((m) => m.source.parsed));
@@ -484,10 +557,7 @@ export class QueryEngine {
     const { spec, parts } = plan;
     let result: QueryResult;
     try {
-      // The folded query takes the turn of the earliest page among its members.
-      const tickets = members.map((m) => m.ticket ?? Number.POSITIVE_INFINITY);
-      const ticket = this.options.order === 'arrival' ? undefined : Math.min(...tickets);
-      result = await this.runAlone({ parsed: spec, datasets, cacheKey }, ticket);
+      result = await this.executeTimed({ parsed: spec, datasets, cacheKey }, asked);
     } catch (error) {
       if (error instanceof QueryTimeoutError) for (const member of members) member.reject(error);
       else for (const member of members) void alone(member);

@@ -7,6 +7,7 @@ import { type PageWidgetAnswer, runKeptDashboardPage } from '../../dashboards/ru
 import type { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { AppError } from '../../lib/app-error.ts';
 import type { AppContext } from '../../lib/context.ts';
+import { lineBatcher } from '../../lib/line-batcher.ts';
 import { actorOf, requirePermission } from '../../plugins/auth.ts';
 import { dashboardDataFor } from '../../policies/dashboard-data.ts';
 
@@ -80,13 +81,14 @@ export const dashboardDataRoutes: FastifyPluginAsyncZod<{
       }
 
       // Streamed: every check above has passed, so from here on the status is 200 and a widget's
-      // failure is a line of its own.
+      // failure is a line of its own. Lines ready in one turn of the event loop go out in one write.
       const stream = new PassThrough();
-      const write = (line: DashboardDataLine) => stream.write(`${JSON.stringify(line)}\n`);
+      const lines = lineBatcher(stream);
+      const write = (line: DashboardDataLine) => lines.write(`${JSON.stringify(line)}\n`);
       write({ type: 'head', ...head });
       const written = answers.map((answer, i) =>
         answer.then(
-          (widget) => stream.write(`${widgetJson(widget, '"type":"widget",')}\n`),
+          (widget) => lines.write(`${widgetJson(widget, '"type":"widget",')}\n`),
           (error: unknown) => {
             request.log.error({ err: error }, 'dashboard page data: a widget failed');
             const id = head.widgetIds[i] ?? '?';
@@ -94,7 +96,7 @@ export const dashboardDataRoutes: FastifyPluginAsyncZod<{
           },
         ),
       );
-      void Promise.all(written).then(() => stream.end());
+      void Promise.all(written).then(() => lines.end());
       // A stream is sent as it is (no serializer runs); the response schema describes the JSON answer.
       return reply.type(`${NDJSON}; charset=utf-8`).send(stream as unknown as DashboardPageData);
     },

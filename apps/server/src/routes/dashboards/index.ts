@@ -22,6 +22,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     maxConcurrent: ctx.config.dashboardQueryConcurrency,
     threads: ctx.config.dashboardQueryThreads,
     fold: ctx.config.dashboardQueryFold,
+    foldQueued: ctx.config.dashboardQueryFoldQueued,
     prepared: ctx.config.dashboardQueryPrepared,
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
