@@ -226,6 +226,8 @@ class TextColumn implements ColumnBuilder {
   private rows = 0;
   private n = 0;
   private dictionary: ByteDictionary | undefined = new ByteDictionary();
+  /** The dictionary index of the last value added from `TextCells` (-1: none yet in this row group). */
+  private last = -1;
   private indices: Int32Array;
   private readonly plain = new PlainText();
   /** Where a string value is encoded before it is added. */
@@ -256,15 +258,32 @@ class TextColumn implements ColumnBuilder {
     const { bytes, offsets } = cells;
     let row = this.rows;
     let n = this.n;
+    if (!dictionary) {
+      for (let i = 0; i < length; i++, row++) {
+        const start = offsets[i] as number;
+        const end = offsets[i + 1] as number;
+        if (end === start) continue;
+        validity[row >> 3] = (validity[row >> 3] as number) | (1 << (row & 7));
+        plain.push(bytes, start, end);
+        n++;
+      }
+      this.rows = row;
+      this.n = n;
+      return;
+    }
+    // Sorted clinical data repeats a value row after row (STUDYID, USUBJID, a test's unit, its
+    // category): a cell equal to the value before it takes that value's index without hashing.
+    let last = this.last;
     for (let i = 0; i < length; i++, row++) {
       const start = offsets[i] as number;
       const end = offsets[i + 1] as number;
       if (end === start) continue;
       validity[row >> 3] = (validity[row >> 3] as number) | (1 << (row & 7));
-      if (dictionary) indices[n] = dictionary.index(bytes, start, end);
-      else plain.push(bytes, start, end);
+      if (last < 0 || !dictionary.holds(last, bytes, start, end)) last = dictionary.index(bytes, start, end);
+      indices[n] = last;
       n++;
     }
+    this.last = last;
     this.rows = row;
     this.n = n;
   }
@@ -333,6 +352,7 @@ class TextColumn implements ColumnBuilder {
     this.rows = 0;
     this.n = 0;
     this.dictionary = new ByteDictionary();
+    this.last = -1;
     this.plain.reset();
     return encoded;
   }
@@ -360,6 +380,16 @@ class ByteDictionary {
   private hashes: Int32Array = new Int32Array(256);
   private table = new Int32Array(512).fill(-1);
   size = 0;
+
+  /** Whether entry `entry` is `source[start, end)`. */
+  holds(entry: number, source: Uint8Array, start: number, end: number): boolean {
+    const length = end - start;
+    if (this.lengths[entry] !== length) return false;
+    const words = this.words;
+    const at = (this.starts[entry] as number) - start;
+    for (let i = start; i < end; i++) if (words[at + i] !== source[i]) return false;
+    return true;
+  }
 
   /** The index of `source[start, end)`, added when new. */
   index(source: Uint8Array, start: number, end: number): number {
