@@ -124,18 +124,26 @@ export class TextCellsBuilder {
     // holds a few words). Two doubles compare equal only when their bits do (neither is zero or
     // NaN here), so this is an exact test of eight blanks.
     const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
+    // Cells are copied four bytes at a time (a test of the four high bits tells ASCII).
+    let out = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let r = 0, cell = start; r < count; r++, cell += stride) {
       let end = cell + width;
       while (end - 8 >= cell && view.getFloat64(end - 8) === EIGHT_BLANKS) end -= 8;
       while (end > cell && source[end - 1] === 0x20) end--;
       let high = 0;
       const from = at;
-      for (let i = cell; i < end; i++) {
+      let i = cell;
+      for (; i + 4 <= end; i += 4, at += 4) {
+        const word = view.getInt32(i);
+        high |= word;
+        out.setInt32(at, word);
+      }
+      for (; i < end; i++) {
         const b = source[i] as number;
         high |= b;
         bytes[at++] = b;
       }
-      if (high & 0x80) {
+      if (high & 0x80808080) {
         // Rare: text that is not ASCII, decoded by the reader's rule and encoded as UTF-8.
         this.at = from;
         this.count = index;
@@ -148,6 +156,7 @@ export class TextCellsBuilder {
           this.grow(left);
           bytes = this.bytes;
         }
+        out = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         continue;
       }
       offsets[++index] = at;

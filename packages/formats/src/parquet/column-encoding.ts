@@ -226,6 +226,8 @@ class TextColumn implements ColumnBuilder {
   private rows = 0;
   private n = 0;
   private dictionary: ByteDictionary | undefined = new ByteDictionary();
+  /** The dictionary index of the last value added from `TextCells` (-1: none yet in this row group). */
+  private last = -1;
   private indices: Int32Array;
   private readonly plain = new PlainText();
   /** Where a string value is encoded before it is added. */
@@ -256,15 +258,33 @@ class TextColumn implements ColumnBuilder {
     const { bytes, offsets } = cells;
     let row = this.rows;
     let n = this.n;
+    if (!dictionary) {
+      for (let i = 0; i < length; i++, row++) {
+        const start = offsets[i] as number;
+        const end = offsets[i + 1] as number;
+        if (end === start) continue;
+        validity[row >> 3] = (validity[row >> 3] as number) | (1 << (row & 7));
+        plain.push(bytes, start, end);
+        n++;
+      }
+      this.rows = row;
+      this.n = n;
+      return;
+    }
+    // Sorted clinical data repeats a value row after row (STUDYID, USUBJID, a test's unit, its
+    // category): a cell equal to the value before it takes that value's index without hashing.
+    let last = this.last;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < length; i++, row++) {
       const start = offsets[i] as number;
       const end = offsets[i + 1] as number;
       if (end === start) continue;
       validity[row >> 3] = (validity[row >> 3] as number) | (1 << (row & 7));
-      if (dictionary) indices[n] = dictionary.index(bytes, start, end);
-      else plain.push(bytes, start, end);
+      if (last < 0 || !dictionary.holds(last, view, start, end)) last = dictionary.index(bytes, start, end);
+      indices[n] = last;
       n++;
     }
+    this.last = last;
     this.rows = row;
     this.n = n;
   }
@@ -333,6 +353,7 @@ class TextColumn implements ColumnBuilder {
     this.rows = 0;
     this.n = 0;
     this.dictionary = new ByteDictionary();
+    this.last = -1;
     this.plain.reset();
     return encoded;
   }
@@ -354,12 +375,25 @@ function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: 
  */
 class ByteDictionary {
   words = Buffer.allocUnsafe(1 << 12);
+  /** `words` for reads of four bytes at once. */
+  private view = new DataView(this.words.buffer, this.words.byteOffset, this.words.byteLength);
   private at = 0;
   starts: Int32Array = new Int32Array(256);
   lengths: Int32Array = new Int32Array(256);
   private hashes: Int32Array = new Int32Array(256);
   private table = new Int32Array(512).fill(-1);
   size = 0;
+
+  /** Whether entry `entry` is `source[start, end)`: compared four bytes at a time. */
+  holds(entry: number, source: DataView, start: number, end: number): boolean {
+    if (this.lengths[entry] !== end - start) return false;
+    const words = this.view;
+    let at = this.starts[entry] as number;
+    let i = start;
+    for (; i + 4 <= end; i += 4, at += 4) if (words.getInt32(at) !== source.getInt32(i)) return false;
+    for (; i < end; i++, at++) if (words.getUint8(at) !== source.getUint8(i)) return false;
+    return true;
+  }
 
   /** The index of `source[start, end)`, added when new. */
   index(source: Uint8Array, start: number, end: number): number {
@@ -394,6 +428,7 @@ class ByteDictionary {
       const grown = Buffer.allocUnsafe(Math.max(this.words.length * 2, this.at + 4 + length));
       this.words.copy(grown, 0, 0, this.at);
       this.words = grown;
+      this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
     }
     const entry = this.size;
     if (entry === this.starts.length) {

@@ -158,6 +158,31 @@ describe('our Parquet writer', () => {
     expect(stats[2]?.slice(1, 3)).toEqual([sorted[0], sorted.at(-1)]);
   }, 60_000);
 
+  it('writes eight whole row groups from buffers it reuses, each with its own values', async () => {
+    // A whole row group per batch, pages of ~1 MB (compressed on libuv's pool): the page buffers
+    // are reused from group to group, so each group must read back with its own values.
+    const groups = 8;
+    const batches: RowBatch[] = Array.from({ length: groups }, (_, g) => ({
+      length: ROW_GROUP_ROWS,
+      columns: [
+        Float64Array.from({ length: ROW_GROUP_ROWS }, (_, i) => g * 1_000_000 + ((i * 7919) % ROW_GROUP_ROWS)),
+        Array.from({ length: ROW_GROUP_ROWS }, (_, i) => `G${g}-${i % 5000}`),
+      ],
+    }));
+    const columns: ColumnInfo[] = [
+      { name: 'X', type: 'number' },
+      { name: 'T', type: 'string' },
+    ];
+    const file = join(dir, 'groups.parquet');
+    await writeParquet(datasetOf(columns, batches), file);
+    const sum = (ROW_GROUP_ROWS * (ROW_GROUP_ROWS - 1)) / 2;
+    expect(
+      await rows(
+        `SELECT CAST(floor(X / 1000000) AS INTEGER) AS g, sum(X) - g * 1000000 * count(*), count(DISTINCT T), min(T), max(T) FROM read_parquet(${quoteLiteral(file)}) GROUP BY g ORDER BY g`,
+      ),
+    ).toEqual(Array.from({ length: groups }, (_, g) => [g, sum, '5000', `G${g}-0`, `G${g}-999`]));
+  }, 60_000);
+
   it('orders text by code point, as UTF-8 bytes sort', () => {
     const texts = ['\uffef', '😀', 'z', 'é', '\ue000', 'a', ''];
     const bytes = [...texts].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));

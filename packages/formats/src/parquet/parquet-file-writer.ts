@@ -99,6 +99,8 @@ export class ParquetFileWriter {
   private offset = MAGIC.length;
   private readonly groups: RowGroupLayout[] = [];
   private writing: Promise<void> = Promise.resolve();
+  /** Where each column's pages are put together for compression, two row groups' worth. */
+  private readonly pages = new PageBuffers();
   /** The file is written front to back, so its SHA-256 is taken on the way out, not by reading it again. */
   private readonly hash = createHash('sha256').update(MAGIC);
   /** Size and SHA-256 of the whole file, once `close` has returned. */
@@ -203,11 +205,12 @@ export class ParquetFileWriter {
     // Encoding is ours (this thread); the compression of every page starts at once on the pool.
     const chunks = this.columns.map((column, c) => {
       const encoded = (this.builders[c] as ColumnBuilder).finish();
-      const pages = this.compressPages(encoded);
+      const pages = this.compressPages(encoded, c);
       // Awaited in writeGroup; a later column's failure must not leave it unhandled meanwhile.
       pages.catch(() => undefined);
       return { column, encoded, pages };
     });
+    this.pages.nextGroup();
     // One row group waits at most: the previous one is on disk before this one is queued.
     await this.writing;
     this.writing = this.writeGroup(chunks, rows);
@@ -215,10 +218,19 @@ export class ParquetFileWriter {
     this.writing.catch(() => undefined);
   }
 
-  private async compressPages(encoded: EncodedColumn): Promise<{ dictionary?: Uint8Array[]; data: Uint8Array[] }> {
+  private async compressPages(
+    encoded: EncodedColumn,
+    column: number,
+  ): Promise<{ dictionary?: Uint8Array[]; data: Uint8Array[] }> {
     // Copies taken before the first await: the builders reuse their buffers for the next row group.
-    const data = Buffer.concat([encoded.levels, encoded.values]);
-    const words = encoded.dictionary ? Buffer.from(encoded.dictionary.values) : undefined;
+    const data = this.pages.take(2 * column, encoded.levels.length + encoded.values.length);
+    data.set(encoded.levels);
+    data.set(encoded.values, encoded.levels.length);
+    let words: Buffer | undefined;
+    if (encoded.dictionary) {
+      words = this.pages.take(2 * column + 1, encoded.dictionary.values.length);
+      words.set(encoded.dictionary.values);
+    }
     const [dataPage, dictionaryPage] = await Promise.all([squeeze(data), words ? squeeze(words) : undefined]);
     const header = (type: number, uncompressed: number, compressed: number, detail: [number, ThriftStruct]) =>
       ThriftWriter.encode(struct([1, type], [2, uncompressed], [3, compressed], detail));
@@ -379,6 +391,34 @@ export class ParquetFileWriter {
       ],
       [6, 'cdp parquet writer'],
     );
+  }
+}
+
+/**
+ * The uncompressed pages of a row group (levels and values, the dictionary), in buffers kept from
+ * one row group to the next instead of new ones each time: allocating them was tens of MB of
+ * ArrayBuffers per large dataset, which V8 counts towards its next full garbage collection
+ * (issue 17). Two sets alternate: the pages of the row group before are still being compressed
+ * while this one's are put together, and the one before that is on disk (`flush` waits for it).
+ */
+class PageBuffers {
+  private readonly sets: Buffer[][] = [[], []];
+  private current = 0;
+
+  /** A buffer of `bytes` bytes for page `slot` of the row group being put together. */
+  take(slot: number, bytes: number): Buffer {
+    const set = this.sets[this.current] as Buffer[];
+    let buffer = set[slot];
+    if (!buffer || buffer.length < bytes) {
+      buffer = Buffer.allocUnsafe(bytes);
+      set[slot] = buffer;
+    }
+    return buffer.subarray(0, bytes);
+  }
+
+  /** The next row group takes the other set. */
+  nextGroup(): void {
+    this.current = 1 - this.current;
   }
 }
 

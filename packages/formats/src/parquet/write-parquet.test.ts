@@ -131,18 +131,23 @@ describe('writeParquet', () => {
     const words = ['ALT', 'Ärger', 'été', '肝臓', 'z𝔘', 'AST', 'Z'];
     const few = (i: number) => (i % 11 === 0 ? null : (words[i % words.length] as string));
     const many = (i: number) => (i % 13 === 0 ? null : `${words[i % 5]}-${(i * 7919) % 100_003}`);
+    // Sorted data's runs of one value (the bytes path takes a repeat's index without hashing):
+    // runs across batches and row groups, nulls inside them, neighbours of one length or prefixes.
+    const runWords = ['ALT', 'AST', 'ALT', 'AL', 'ALTT', 'Ärger', 'Ä', 'z𝔘', 'z'];
+    const runs = (i: number) => (i % 17 === 0 ? null : (runWords[Math.floor(i / 700) % runWords.length] as string));
     const twoColumns: DatasetInfo = {
       name: 'T',
       columns: [
         { name: 'FEW', type: 'string' },
         { name: 'MANY', type: 'string' },
+        { name: 'RUNS', type: 'string' },
       ],
     };
     const asStrings: RowBatch[] = [];
     const asBytes: RowBatch[] = [];
     for (let start = 0; start < rows; start += 8192) {
       const length = Math.min(8192, rows - start);
-      const strings = [few, many].map((f) => Array.from({ length }, (_, i) => f(start + i)));
+      const strings = [few, many, runs].map((f) => Array.from({ length }, (_, i) => f(start + i)));
       asStrings.push({ length, columns: strings });
       asBytes.push({
         length,
@@ -165,7 +170,7 @@ describe('writeParquet', () => {
     const db = await openDuckDb();
     try {
       const reader = await db.connection.runAndReadAll(
-        `SELECT count(FEW), count(DISTINCT FEW), max(FEW), count(MANY), min(MANY) FROM read_parquet('${fromBytes}')`,
+        `SELECT count(FEW), count(DISTINCT FEW), max(FEW), count(MANY), min(MANY), string_agg(RUNS, ',' ORDER BY file_row_number) FILTER (WHERE file_row_number % 350 = 1) FROM read_parquet('${fromBytes}', file_row_number = true)`,
       );
       const few_ = Array.from({ length: rows }, (_, i) => few(i)).filter((v) => v !== null) as string[];
       const many_ = Array.from({ length: rows }, (_, i) => many(i)).filter((v) => v !== null) as string[];
@@ -176,6 +181,11 @@ describe('writeParquet', () => {
         [...words].sort(byBytes).at(-1),
         String(many_.length),
         [...many_].sort(byBytes)[0],
+        Array.from({ length: rows }, (_, i) => i)
+          .filter((i) => i % 350 === 1)
+          .map(runs)
+          .filter((v) => v !== null)
+          .join(','),
       ]);
     } finally {
       db.close();
