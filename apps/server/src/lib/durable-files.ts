@@ -58,9 +58,10 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
 async function listTree(dir: string): Promise<{ files: string[]; folders: string[] }> {
   const files: string[] = [];
   const folders: string[] = [dir];
-  for (let i = 0; i < folders.length; i++) {
-    for (const entry of await readdir(folders[i], { withFileTypes: true })) {
-      const full = path.join(folders[i], entry.name);
+  // An array's iterator reads its length at each step, so folders found on the way are walked too.
+  for (const folder of folders) {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
       if (entry.isDirectory()) folders.push(full);
       else if (entry.isFile()) files.push(full);
     }
@@ -70,9 +71,10 @@ async function listTree(dir: string): Promise<{ files: string[]; folders: string
 
 /** At most AT_ONCE at a time; the first failure fails the whole (the others still settle). */
 async function inTurns(items: string[], run: (item: string) => Promise<void>): Promise<void> {
-  let next = 0;
+  // One iterator shared by the lanes: each takes the next item when its previous one is done.
+  const queue = items.values();
   const lane = async () => {
-    while (next < items.length) await run(items[next++]);
+    for (const item of queue) await run(item);
   };
   const lanes = await Promise.allSettled(Array.from({ length: Math.min(AT_ONCE, items.length) }, lane));
   const failed = lanes.find((lane) => lane.status === 'rejected');
