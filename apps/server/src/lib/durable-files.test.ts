@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildZip } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,26 @@ describe('durable versions', () => {
     expect(await readdir(sourceData())).toEqual(before);
     const temp = await readdir(path.join(path.dirname(sourceData()), 'temp'));
     expect(temp.filter((name) => name.includes('version-') || name.includes('pending-'))).toEqual([]);
+  });
+
+  it('walk sub-folders (a pipeline output may have them) and flush a single file before its rename', async () => {
+    const dir = await mkdtemp(path.join(t.ctx.config.dataDir, 'tree-'));
+    await mkdir(path.join(dir, 'listing'));
+    await writeFile(path.join(dir, 'a.parquet'), 'a');
+    await writeFile(path.join(dir, 'listing', 'b.csv'), 'b');
+    const seen: string[] = [];
+    const on = durableFiles({
+      config: t.ctx.config,
+      syncPath: async (target, kind) => {
+        seen.push(`${kind} ${path.relative(dir, target) || '.'}`);
+      },
+    });
+    await on.folder(dir);
+    expect(seen.sort()).toEqual(['file a.parquet', 'file listing/b.csv', 'folder .', 'folder listing']);
+    seen.length = 0;
+    await on.file(path.join(dir, 'a.parquet'));
+    await on.renamed(path.join(dir, 'listing', 'b.csv'));
+    expect(seen).toEqual(['file a.parquet', 'folder listing']);
   });
 
   it('flush nothing when DATA_FILES_DURABLE is false', async () => {
