@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buildZip } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
+import { loadConfig } from '../config.ts';
 import { durableFiles, type SyncPath, syncPath } from './durable-files.ts';
 import { studyDir } from './study-folders.ts';
 
@@ -107,7 +108,9 @@ describe('durable versions', () => {
     expect(seen).toEqual(['file a.parquet', 'folder listing']);
   });
 
-  it('flush nothing when DATA_FILES_DURABLE is false', async () => {
+  it('flush nothing when DATA_FILES_DURABLE is false (it is true unless told otherwise)', async () => {
+    expect(loadConfig({}).dataFilesDurable).toBe(true);
+    expect(loadConfig({ DATA_FILES_DURABLE: 'false' }).dataFilesDurable).toBe(false);
     const seen: string[] = [];
     const off = durableFiles({
       config: { ...t.ctx.config, dataFilesDurable: false },
