@@ -30,6 +30,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         EMBEDDED_PG_PORT: String(await freePort()),
         // A server made for this run: PostgreSQL need not wait for the disk at each commit.
         EMBEDDED_PG_DURABLE: 'false',
+        DATA_FILES_DURABLE: 'false',
         CDP_DEMO_PASSWORD: DEMO_PASSWORD,
         LOG_LEVEL: 'warn',
         // The webhooks spec runs its receiver on 127.0.0.1 over plain HTTP.

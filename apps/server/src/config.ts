@@ -28,6 +28,11 @@ const Env = z.object({
    * machine may lose or corrupt the database). Only for a throwaway installation: the e2e servers.
    */
   EMBEDDED_PG_DURABLE: z.enum(['true', 'false']).default('true'),
+  /**
+   * `false`: a version's or an export's files are not flushed to the disk before the row naming
+   * them commits (a power loss may leave a committed version without its files). Test clusters only.
+   */
+  DATA_FILES_DURABLE: z.enum(['true', 'false']).default('true'),
   JWT_SECRET: z.string().min(32).optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
@@ -283,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     embeddedPgDurable: e.EMBEDDED_PG_DURABLE === 'true',
+    dataFilesDurable: e.DATA_FILES_DURABLE === 'true',
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,

@@ -78,7 +78,10 @@ export interface TestAppOptions {
 export async function startTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   await mkdir(testDatabase().dataDir, { recursive: true });
   const dataDir = await mkdtemp(path.join(testDatabase().dataDir, 'app-'));
-  const config: Config = { ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), ...overrides };
+  const config: Config = {
+    ...loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATA_FILES_DURABLE: 'false' }),
+    ...overrides,
+  };
   const database = createDatabase({ connectionString: options.appUrl ?? testDatabase().appUrl, max: 5 });
   const ctx: AppContext = {
     config,

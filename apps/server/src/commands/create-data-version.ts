@@ -11,6 +11,7 @@ import { type Author, userIdOf } from '../auth/author.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { durableFiles } from '../lib/durable-files.ts';
 import type { PhaseTimer } from '../lib/phase-timer.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -111,8 +112,11 @@ export async function recordDataVersion(
       path.join(work, 'manifest.json'),
       `${JSON.stringify(manifest(id, study, label, createdAt, upload, author, converted, files), null, 2)}\n`,
     );
+    const durable = durableFiles(ctx);
+    await durable.folder(work);
     // Renaming onto the reserved (empty) folder is atomic: readers see all of the version or none.
     await rename(work, dir);
+    await durable.renamed(dir);
     timer?.mark('files');
     const committed = await ctx.database.tenant(study.orgId, async (tx) => {
       // One read locks the study, the audit chain's head and gives the webhook endpoints; one write

@@ -17,6 +17,7 @@ import { readerDocument, reviewChoicesOf, type WidgetReaderOptions } from '../da
 import { reviewNotes, reviewSetsFor } from '../dashboards/review-filter.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { durableFiles } from '../lib/durable-files.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { currentPhiReads } from '../phi/phi-reads.ts';
 import { activeVersionData, dashboardFor } from '../policies/dashboard.ts';
@@ -166,7 +167,11 @@ export async function produceExport(
     // Written beside its final name and renamed: a reader never sees half a file.
     await mkdir(dir, { recursive: true });
     await writeFile(`${file}.part`, body);
+    // On the disk before the export's row names it (durable-files.ts).
+    const durable = durableFiles(ctx);
+    await durable.file(`${file}.part`);
     await rename(`${file}.part`, file);
+    await durable.renamed(file);
     const fileName = exportFileName(found.study.code, found.dashboard.row.name, input.generatedAt, request.format);
     // Whether the file holds PHI in clear: the clear PHI reads of this rendering (the job's record,
     // `withJobPhiLog`). Outside such a record nothing was tracked, so it is fail-closed: a requester

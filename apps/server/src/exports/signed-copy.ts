@@ -8,6 +8,7 @@ import type { Author } from '../auth/author.ts';
 import { recordSignedCopy, type SignedCopyRow } from '../commands/record-signed-copy.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { durableFiles } from '../lib/durable-files.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { localTime } from '../presenters/signature.ts';
 import { type ExportRow, findExportById } from '../repositories/exports.repo.ts';
@@ -88,7 +89,11 @@ export async function makeSignedCopy(ctx: AppContext, author: Author, row: Expor
   const target = path.join(studyDir(ctx.config.dataDir, row.orgId, row.studyId), relative);
   try {
     await writeFile(`${target}.part`, body);
+    // On the disk before the signed copy's row names it (durable-files.ts).
+    const durable = durableFiles(ctx);
+    await durable.file(`${target}.part`);
     await rename(`${target}.part`, target);
+    await durable.renamed(target);
   } catch (error) {
     await rm(`${target}.part`, { force: true });
     throw error;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AccessTokens } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { ConvertRequest } from '../ingest/convert-in-worker.ts';
+import type { SyncPath } from './durable-files.ts';
 
 /** What every route and job handler can reach: built once per process in main.ts or a test. */
 export interface AppContext {
@@ -17,4 +18,6 @@ export interface AppContext {
    * (apps/server/test/shared-conversions.ts), so the pilot SDTM is converted once per run.
    */
   convertUpload?: (request: ConvertRequest, concurrency: number) => Promise<ConvertedUpload>;
+  /** Flushes a written file or folder to the disk; `syncPath` when unset. Tests count or fail it. */
+  syncPath?: SyncPath;
 }

@@ -10,6 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import { loadVersionData, rememberOutputVersion, rememberVersion, type VersionData } from '../data/version-data.ts';
 import { enqueueJob } from '../jobs/enqueue.ts';
 import type { AppContext } from '../lib/context.ts';
+import { durableFiles } from '../lib/durable-files.ts';
 import type { VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import { applyPhiProtection, type PhiInputs, PIPELINE_ENGINE, readPhiInputs } from './protect-version.ts';
 import { retireSidecar } from './retired-sidecars.ts';
@@ -122,8 +123,12 @@ export async function sealFile(
     const clearSha256 = existing?.clearSha256 ?? (await sha256Of(file));
     const sealedSha256 = await sha256Of(mainPart);
     const sidecar = columns.length > 0 ? path.join(dir, sidecarName) : null;
+    // On the disk before the rename over the committed file and the row naming the sidecar.
+    const durable = durableFiles(ctx);
+    await Promise.all([sidecar ? durable.file(sidecarPart) : undefined, durable.file(mainPart)]);
     if (sidecar) await rename(sidecarPart, sidecar);
     await rename(mainPart, file);
+    await durable.renamed(file);
     await ctx.database.tenant(orgId, async (tx) => {
       if (!sidecar) {
         await tx.delete(phiSealedFiles).where(and(eq(phiSealedFiles.orgId, orgId), eq(phiSealedFiles.file, rel)));

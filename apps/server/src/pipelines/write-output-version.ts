@@ -6,6 +6,7 @@ import { pipelineOutputDatasets, pipelineOutputs, type StoredColumn, type Tx } f
 import { FormatError, fileSafe, inspectParquetFile } from '@cdp/formats';
 import { type ExecutePipelineResult, PipelineDefinitionError } from '@cdp/pipelines';
 import type { AppContext } from '../lib/context.ts';
+import { durableFiles } from '../lib/durable-files.ts';
 import { runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { versionLabel } from '../lib/version-label.ts';
@@ -186,8 +187,11 @@ export async function writeOutputVersion(
       })),
     };
     await writeFile(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const durable = durableFiles(ctx);
+    await durable.folder(staging);
     // Renaming onto the reserved (empty) folder is atomic: readers see all of the output or none.
     await rename(staging, dir);
+    await durable.renamed(dir);
     part('files');
     const recorded = await ctx.database.tenant(lineage.orgId, async (tx) => {
       const [output] = await tx

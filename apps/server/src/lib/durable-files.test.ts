@@ -1,0 +1,125 @@
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildZip } from '@cdp/formats/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
+import { loadConfig } from '../config.ts';
+import { durableFiles, type SyncPath, syncPath } from './durable-files.ts';
+import { studyDir } from './study-folders.ts';
+
+/**
+ * A committed version's files survive a power loss: with DATA_FILES_DURABLE on (the default; the
+ * test harness turns it off), an upload flushes every file of the version and its folder before the
+ * rename, then the folder the rename wrote into, all before the commit; a failed flush fails the
+ * upload and leaves nothing behind.
+ */
+let t: TestApp;
+let tenant: Tenant;
+let manager: Session;
+let syncs: { target: string; kind: 'file' | 'folder' }[] = [];
+let failFiles = false;
+
+beforeAll(async () => {
+  t = await startTestApp({ dataFilesDurable: true });
+  // Counts what the real sync flushes (and fails it when told): the files on disk stay real.
+  const counted: SyncPath = async (target, kind) => {
+    syncs.push({ target, kind });
+    if (failFiles && kind === 'file') throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    await syncPath(target, kind);
+  };
+  t.ctx.syncPath = counted;
+  tenant = await t.tenant();
+  manager = await tenant.as('study_manager');
+});
+afterAll(() => t.close());
+
+const transfer = () =>
+  buildZip([
+    { name: 'dm.csv', data: Buffer.from('USUBJID,AGE\nS-1,40\nS-2,51\n') },
+    { name: 'ae.csv', data: Buffer.from('USUBJID,AETERM\nS-1,Headache\n') },
+  ]);
+
+const upload = () =>
+  t.request(manager, {
+    method: 'POST',
+    url: `/api/studies/${tenant.study.id}/uploads`,
+    ...multipartFile('transfer.zip', transfer()),
+  });
+
+const sourceData = () => path.join(studyDir(t.ctx.config.dataDir, tenant.org.id, tenant.study.id), 'source_data');
+
+describe('durable versions', () => {
+  it('flush every file of an upload and its folders before the version commits', async () => {
+    syncs = [];
+    const res = await upload();
+    expect(res.statusCode, res.body).toBe(201);
+    const label = res.json().data.label as string;
+    const onDisk = (await readdir(path.join(sourceData(), label))).sort();
+    expect(onDisk).toEqual(['ae.parquet', 'dm.parquet', 'manifest.json']);
+
+    const files = syncs.filter((s) => s.kind === 'file');
+    const work = path.dirname(files[0]?.target ?? '');
+    expect(files.map((s) => path.basename(s.target)).sort()).toEqual(onDisk);
+    expect(files.every((s) => path.dirname(s.target) === work)).toBe(true);
+    // The work folder's names before the rename, then source_data/, which the rename wrote into.
+    expect(syncs.filter((s) => s.kind === 'folder').map((s) => s.target)).toEqual([work, sourceData()]);
+    expect(syncs.at(-1)).toEqual({ target: sourceData(), kind: 'folder' });
+  });
+
+  it('fail the upload when a flush fails, leaving no row and no folder', async () => {
+    const before = await readdir(sourceData());
+    const count = async () =>
+      (
+        await t.admin.query<{ n: number }>('select count(*)::int as n from data_versions where study_id = $1', [
+          tenant.study.id,
+        ])
+      ).rows[0]?.n;
+    const rows = await count();
+    failFiles = true;
+    try {
+      const res = await upload();
+      expect(res.statusCode, res.body).toBe(500);
+    } finally {
+      failFiles = false;
+    }
+    expect(await count()).toBe(rows);
+    expect(await readdir(sourceData())).toEqual(before);
+    const temp = await readdir(path.join(path.dirname(sourceData()), 'temp'));
+    expect(temp.filter((name) => name.includes('version-') || name.includes('pending-'))).toEqual([]);
+  });
+
+  it('walk sub-folders (a pipeline output may have them) and flush a single file before its rename', async () => {
+    const dir = await mkdtemp(path.join(t.ctx.config.dataDir, 'tree-'));
+    await mkdir(path.join(dir, 'listing'));
+    await writeFile(path.join(dir, 'a.parquet'), 'a');
+    await writeFile(path.join(dir, 'listing', 'b.csv'), 'b');
+    const seen: string[] = [];
+    const on = durableFiles({
+      config: t.ctx.config,
+      syncPath: async (target, kind) => {
+        seen.push(`${kind} ${path.relative(dir, target) || '.'}`);
+      },
+    });
+    await on.folder(dir);
+    expect(seen.sort()).toEqual(['file a.parquet', 'file listing/b.csv', 'folder .', 'folder listing']);
+    seen.length = 0;
+    await on.file(path.join(dir, 'a.parquet'));
+    await on.renamed(path.join(dir, 'listing', 'b.csv'));
+    expect(seen).toEqual(['file a.parquet', 'folder listing']);
+  });
+
+  it('flush nothing when DATA_FILES_DURABLE is false (it is true unless told otherwise)', async () => {
+    expect(loadConfig({}).dataFilesDurable).toBe(true);
+    expect(loadConfig({ DATA_FILES_DURABLE: 'false' }).dataFilesDurable).toBe(false);
+    const seen: string[] = [];
+    const off = durableFiles({
+      config: { ...t.ctx.config, dataFilesDurable: false },
+      syncPath: async (target) => {
+        seen.push(target);
+      },
+    });
+    await off.folder(sourceData());
+    await off.renamed(sourceData());
+    expect(seen).toEqual([]);
+  });
+});
