@@ -83,7 +83,7 @@ export function SubjectNavigation({
     <nav aria-label="Subjects of this list" className="flex w-full min-w-0 items-center gap-2">
       {step(place.previous, 'Previous', 'previous')}
       <span
-        className="min-w-0 flex-1 truncate text-[13px] text-muted-foreground sm:flex-none"
+        className="min-w-0 flex-1 truncate text-[13px] text-muted-foreground sm:flex-initial"
         data-testid="subject-list-position"
         title={list.label}
       >
