@@ -4,6 +4,7 @@ import { buildZip } from '@cdp/formats/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
 import { loadConfig } from '../config.ts';
+import { runJob } from '../jobs/run-job.ts';
 import { durableFiles, type SyncPath, syncPath } from './durable-files.ts';
 import { studyDir } from './study-folders.ts';
 
@@ -86,6 +87,32 @@ describe('durable versions', () => {
     expect(await readdir(sourceData())).toEqual(before);
     const temp = await readdir(path.join(path.dirname(sourceData()), 'temp'));
     expect(temp.filter((name) => name.includes('version-') || name.includes('pending-'))).toEqual([]);
+  });
+
+  it('flush a sealed file, its sidecar and the rewritten manifest before each replaces the committed one', async () => {
+    const res = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${tenant.study.id}/uploads`,
+      ...multipartFile('pt.csv', 'USUBJID,SUBJINIT\nS-1,AB\nS-2,CD\n'),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const folder = path.join(sourceData(), res.json().data.label as string);
+    const put = await t.request(manager, {
+      method: 'PUT',
+      url: `/api/studies/${tenant.study.id}/phi-columns`,
+      payload: { dataset: 'PT', column: 'SUBJINIT', classification: 'phi' },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    syncs = [];
+    const outcome = await runJob(t.ctx, 'phi.protect', { orgId: tenant.org.id, studyId: tenant.study.id });
+    expect(outcome).toMatchObject({ status: 'done' });
+    const files = syncs.filter((s) => s.kind === 'file').map((s) => path.basename(s.target));
+    // The sealed main file and its sidecar as parts (before their renames), then the manifest's part.
+    expect(files).toHaveLength(3);
+    expect(files.filter((f) => f.startsWith('.pt.') && f.endsWith('.part'))).toHaveLength(2);
+    expect(files.at(-1)).toBe('manifest.json.part');
+    expect(syncs.at(-1)).toEqual({ target: folder, kind: 'folder' });
+    expect((await readdir(folder)).filter((f) => f.endsWith('.part'))).toEqual([]);
   });
 
   it('walk sub-folders (a pipeline output may have them) and flush a single file before its rename', async () => {

@@ -10,7 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import { loadVersionData, rememberOutputVersion, rememberVersion, type VersionData } from '../data/version-data.ts';
 import { enqueueJob } from '../jobs/enqueue.ts';
 import type { AppContext } from '../lib/context.ts';
-import { durableFiles } from '../lib/durable-files.ts';
+import { type DurableFiles, durableFiles } from '../lib/durable-files.ts';
 import type { VersionWithDatasets } from '../repositories/data-versions.repo.ts';
 import { applyPhiProtection, type PhiInputs, PIPELINE_ENGINE, readPhiInputs } from './protect-version.ts';
 import { retireSidecar } from './retired-sidecars.ts';
@@ -150,7 +150,7 @@ export async function sealFile(
     // Not removed yet: a reader that loaded the version before this swap may still open it
     // (retired-sidecars.ts); the main file was replaced by a rename, so readers never see half of one.
     if (existing) await retireSidecar(path.join(ctx.config.dataDir, existing.sidecar));
-    await updateManifest(dir, path.basename(file), {
+    await updateManifest(durable, dir, path.basename(file), {
       sha256: sealedSha256,
       clearSha256,
       sidecar: sidecar ? { file: sidecarName, sha256: await sha256Of(sidecar) } : null,
@@ -170,8 +170,9 @@ interface ManifestEntry {
   phiSidecar?: { file: string; sha256: string };
 }
 
-/** The version folder's manifest.json, with the rewritten file's hashes (written atomically). */
+/** The version folder's manifest.json, with the rewritten file's hashes (written atomically, flushed to the disk). */
 async function updateManifest(
+  durable: DurableFiles,
   dir: string,
   fileName: string,
   change: { sha256: string; clearSha256: string; sidecar: { file: string; sha256: string } | null },
@@ -192,7 +193,9 @@ async function updateManifest(
     delete entry.phiSidecar;
   }
   await writeFile(`${target}.part`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await durable.file(`${target}.part`);
   await rename(`${target}.part`, target);
+  await durable.renamed(target);
 }
 
 /**
