@@ -46,7 +46,7 @@ describe('otherBucket', () => {
       ['Other', 185],
     ];
     const out = taken(otherBucket(topTerms, option, columns, rows));
-    expect(out.note).toBe('Not drawn: the rest after the largest 2 together, 185 subjects (each counted once)');
+    expect(out.note).toBe('Not drawn, the rest after the top 2: 185 subjects (each counted once)');
     expect((out.option.yAxis as { data: unknown[] }).data).toEqual(['PRURITUS', 'ERYTHEMA']);
     expect((out.option.series as { data: unknown[] }[])[0]?.data).toEqual([
       { value: 57, point: {} },
@@ -79,7 +79,7 @@ describe('otherBucket', () => {
       ['Other', 'Placebo', 7.5],
     ];
     const out = taken(otherBucket({ type: 'bar', options: { topN: 1 } }, option, columns, rows));
-    expect(out.note).toBe('Not drawn: the rest after the largest 1 together, Placebo Mean AGE 7.5');
+    expect(out.note).toBe('Not drawn, the rest after the top 1: Mean AGE: Placebo 7.5');
     expect((out.option.xAxis as { data: unknown[] }).data).toEqual(['SKIN']);
     expect((out.option.series as { data: unknown[] }[]).map((s) => s.data.length)).toEqual([1, 1]);
   });
@@ -113,5 +113,32 @@ describe('otherBucket', () => {
     );
     expect(otherBucket({ type: 'bar', options: { topN: null } }, all, columns, [])).toBeNull();
     expect(otherBucket({ type: 'pie', options: { topN: 2 } }, all, columns, [])).toBeNull();
+  });
+});
+
+describe('otherBucket on a chart of subjects split by arm', () => {
+  it('names each arm once, and the unit once', () => {
+    const option = {
+      xAxis: { type: 'value' },
+      yAxis: { type: 'category', data: ['SKIN', 'Other'] },
+      series: ['Placebo', 'High'].map((name, i) => ({
+        type: 'bar',
+        name,
+        data: [
+          { value: 10 + i, point: {} },
+          { value: 23 - i, point: null },
+        ],
+      })),
+    };
+    const columns = [column('category', 'AEBODSYS'), column('series', 'ARM'), column('value', 'Subjects')];
+    const rows = [
+      ['SKIN', 'Placebo', 10],
+      ['SKIN', 'High', 11],
+      ['Other', 'Placebo', 23],
+      ['Other', 'High', 22],
+    ];
+    expect(taken(otherBucket(topTerms, option, columns, rows)).note).toBe(
+      'Not drawn, the rest after the top 2: Placebo 23 · High 22 subjects',
+    );
   });
 });

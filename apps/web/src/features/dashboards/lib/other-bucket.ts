@@ -60,10 +60,11 @@ export function otherBucket(
   const measure = columns[v]?.label ?? 'Value';
   const other = rows.filter((row) => row[c] === OTHER);
   const subjects = measure === 'Subjects';
-  const value = (row: unknown[] | undefined) =>
-    subjects ? `${formatNumber(row?.[v])} subjects` : `${measure} ${formatNumber(row?.[v])}`;
-  const values = s < 0 ? value(other[0]) : other.map((row) => `${String(row[s] ?? '–')} ${value(row)}`).join(' · ');
-  const note = `Not drawn: the rest after the largest ${topN} together, ${values}${subjects ? ' (each counted once)' : ''}`;
+  const number = (row: unknown[] | undefined) => formatNumber(row?.[v]);
+  const perSeries = other.map((row) => `${String(row[s] ?? '–')} ${number(row)}`).join(' · ');
+  const single = subjects ? `${number(other[0])} subjects (each counted once)` : `${measure} ${number(other[0])}`;
+  const values = s < 0 ? single : subjects ? `${perSeries} subjects` : `${measure}: ${perSeries}`;
+  const note = `Not drawn, the rest after the top ${topN}: ${values}`;
 
   const without = <T>(list: T[]) => list.filter((_, i) => i !== at);
   return {
