@@ -82,12 +82,15 @@ describe('fitSankeyLabels', () => {
     expect(labelOf(f, 'Screened').width).toBe(Math.floor(306 * scale) - 4);
   });
 
-  it("writes a short node's label smaller, down to 10 px, before cutting it", () => {
+  it("writes a short node's label smaller, down to 10 px, and whole past its ends below that", () => {
     // The Overview's card: a 340 px chart; Discontinued is 105 px tall, "Discontinued: 144" needs
     // 116 px at 12 px, 106 at 11, 96 at 10.
     expect(labelOf(fitted(400, 340), 'Discontinued')).toMatchObject({ fontSize: 10, width: 105 });
     expect(labelOf(fitted(400, 360), 'Discontinued')).toMatchObject({ fontSize: 11 });
-    expect(labelOf(fitted(400, 150), 'Discontinued')).toMatchObject({ fontSize: 10, overflow: 'truncate' });
+    // A node too short even at 10 px: the whole label, dark with a white halo, not cut.
+    const short = labelOf(fitted(400, 150), 'Discontinued');
+    expect(short).toMatchObject({ rotate: 90, fontSize: 11, color: '#1e293b', textBorderColor: '#ffffff' });
+    expect(short).not.toHaveProperty('overflow');
   });
 
   it('leaves other charts, and a chart with no size yet, alone', () => {

@@ -11,7 +11,7 @@ const NODE_WIDTH = 20;
 const NODE_GAP = 14;
 /** What a label inside a node keeps clear of the node's ends. */
 const INSIDE_PADDING = 4;
-/** Font sizes a label inside a node may take, the first that fits its node's height. */
+/** Font sizes a label inside a node may take: the first that fits its node's height. */
 const INSIDE_FONT_SIZES = [12, 11, 10];
 
 interface SankeyNode {
@@ -104,8 +104,8 @@ const px = (value: unknown, of: number, fallback: number): number => {
  *   the last column, labelled right of it, in a margin as wide as the longest of their labels
  *   needs (at most 42 % of the chart; a longer label is cut with an ellipsis, the tooltip has it);
  * - a node flows leave (screened, enrolled, treated, discontinued) carries its label inside, on
- *   its side, in a smaller font (down to 10 px) where the node is short, cut to the node's height
- *   past that.
+ *   its side, in a smaller font (down to 10 px) where the node is short; a node too short even
+ *   for that has its label whole, past the node's ends, dark with a white halo.
  * The widget cannot do this: its option is built without knowing the size it is drawn at.
  */
 export function fitSankeyLabels(
@@ -129,25 +129,39 @@ export function fitSankeyLabels(
     const top = px(s.top, height, 8);
     const bottom = px(s.bottom, height, 8);
     const scale = sankeyScale(nodes, height - top - bottom, NODE_GAP);
-    const data = items.map((item, i) => {
-      const node = nodes[i] as SankeyNode;
+    const nodeLabel = (node: SankeyNode) => {
+      if (node.sink) return { position: 'right', width: right - LABEL_GAP, overflow: 'truncate' };
       const room = Math.max(0, Math.floor(node.value * scale) - INSIDE_PADDING);
-      const fontSize =
-        INSIDE_FONT_SIZES.find((size) => text(node).length * CHAR_PX * (size / 12) <= room) ?? INSIDE_FONT_SIZES.at(-1);
-      const nodeLabel = node.sink
-        ? { position: 'right', width: right - LABEL_GAP, overflow: 'truncate' }
-        : {
-            position: 'inside',
-            rotate: 90,
-            color: '#ffffff',
-            backgroundColor: 'transparent',
-            padding: 0,
-            fontSize,
-            width: room,
-            overflow: 'truncate',
-          };
-      return { ...item, label: { ...(item.label as Record<string, unknown> | undefined), ...nodeLabel } };
-    });
+      const fontSize = INSIDE_FONT_SIZES.find((size) => text(node).length * CHAR_PX * (size / 12) <= room);
+      if (fontSize !== undefined)
+        return {
+          position: 'inside',
+          rotate: 90,
+          color: '#ffffff',
+          backgroundColor: 'transparent',
+          padding: 0,
+          fontSize,
+          width: room,
+          overflow: 'truncate',
+        };
+      // Too short a node for its label even at 10 px (the demo's 55 discontinued of 300): written
+      // whole, running past the node's ends, dark with a white halo so that it reads over the node
+      // and the flows around it alike, and leaves the node's colour to be seen.
+      return {
+        position: 'inside',
+        rotate: 90,
+        color: '#1e293b',
+        textBorderColor: '#ffffff',
+        textBorderWidth: 3,
+        backgroundColor: 'transparent',
+        padding: 0,
+        fontSize: 11,
+      };
+    };
+    const data = items.map((item, i) => ({
+      ...item,
+      label: { ...(item.label as Record<string, unknown> | undefined), ...nodeLabel(nodes[i] as SankeyNode) },
+    }));
     return {
       ...s,
       nodeAlign: 'justify',
