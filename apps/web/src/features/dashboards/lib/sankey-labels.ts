@@ -104,7 +104,8 @@ const px = (value: unknown, of: number, fallback: number): number => {
  *   the last column, labelled right of it, in a margin as wide as the longest of their labels
  *   needs (at most 42 % of the chart; a longer label is cut with an ellipsis, the tooltip has it);
  * - a node flows leave (screened, enrolled, treated, discontinued) carries its label inside, on
- *   its side, in a smaller font (down to 10 px) where the node is short; a node too short even
+ *   its side, in a smaller font (down to 10 px) where the node is short (the font is chosen by an
+ *   estimate of the text's width that errs long, so a chosen size fits); a node too short even
  *   for that has its label whole, past the node's ends, dark with a white halo.
  * The widget cannot do this: its option is built without knowing the size it is drawn at.
  */
@@ -133,6 +134,8 @@ export function fitSankeyLabels(
       if (node.sink) return { position: 'right', width: right - LABEL_GAP, overflow: 'truncate' };
       const room = Math.max(0, Math.floor(node.value * scale) - INSIDE_PADDING);
       const fontSize = INSIDE_FONT_SIZES.find((size) => text(node).length * CHAR_PX * (size / 12) <= room);
+      // No width: the label's box is its text's, not the node's length (a box as long as the node
+      // would collide with the label of a short node beside its end).
       if (fontSize !== undefined)
         return {
           position: 'inside',
@@ -141,8 +144,6 @@ export function fitSankeyLabels(
           backgroundColor: 'transparent',
           padding: 0,
           fontSize,
-          width: room,
-          overflow: 'truncate',
         };
       // Too short a node for its label even at 10 px (the demo's 55 discontinued of 300): written
       // whole, running past the node's ends, dark with a white halo so that it reads over the node
