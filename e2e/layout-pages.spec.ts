@@ -2,6 +2,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { ADMIN_EMAIL, DEMO_PASSWORD } from './support/constants.ts';
 import { DEMO_STUDY } from './support/demo-study.ts';
 import { layoutProblems } from './support/layout-check.ts';
+import { pilotSdtmStudy } from './support/pilot-sdtm.ts';
 import { shot, signIn } from './support/session.ts';
 
 /*
@@ -14,9 +15,9 @@ import { shot, signIn } from './support/session.ts';
 const WIDTHS = [1440, 1024, 390];
 
 /**
- * Paths under the demo study (`$study`), and the organization's own pages: those with tables,
- * grids of cards or forms that have broken at one of the widths before (other specs' screenshots
- * show the rest).
+ * Paths under the demo study (`$study`) and the pilot SDTM study (`$pilot`: eighteen datasets,
+ * long arm names and terms), and the organization's own pages: those with tables, grids of cards
+ * or forms that have broken at one of the widths before (other specs' screenshots show the rest).
  */
 const PAGES: [name: string, path: string][] = [
   ['home', '/'],
@@ -24,6 +25,11 @@ const PAGES: [name: string, path: string][] = [
   ['study-data', '$study/data'],
   ['study-review', '$study/review'],
   ['pipeline-new', '$study/pipelines/new'],
+  ['pilot-study', '$pilot'],
+  ['pilot-data', '$pilot/data'],
+  ['pilot-review', '$pilot/review'],
+  ['pilot-reports', '$pilot/reports'],
+  ['pilot-dashboards', '$pilot/dashboards'],
   ['data-sources', '/data-sources'],
   ['activity', '/activity'],
   ['settings', '/settings'],
@@ -34,8 +40,9 @@ async function drawn(page: Page): Promise<void> {
   await expect(page.locator('.animate-pulse')).toHaveCount(0, { timeout: 30_000 });
 }
 
-test('the pages around the dashboards fit at 1440, 1024 and 390 px', async ({ page }) => {
-  test.setTimeout(180_000);
+test('the pages around the dashboards fit at 1440, 1024 and 390 px', async ({ page, request }) => {
+  test.setTimeout(240_000);
+  const pilot = await pilotSdtmStudy(request);
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
@@ -50,7 +57,7 @@ test('the pages around the dashboards fit at 1440, 1024 and 390 px', async ({ pa
   const problems: string[] = [];
   for (const [name, path] of PAGES) {
     await page.setViewportSize({ width: WIDTHS[0] ?? 1440, height: 900 });
-    await page.goto(path.replace('$study', study));
+    await page.goto(path.replace('$study', study).replace('$pilot', pilot.path));
     await drawn(page);
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });

@@ -5,6 +5,7 @@ import { cn } from '../../lib/cn.ts';
 import { overlayClasses } from './dialog.tsx';
 
 export const Sheet = DialogPrimitive.Root;
+export const SheetTrigger = DialogPrimitive.Trigger;
 
 const widths = { md: 'sm:max-w-lg', lg: 'sm:max-w-2xl' } as const;
 

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fadeUnselected,
-  fitLegend,
-  fitPieLabels,
-  fitSankeyLabels,
-  largeScatter,
-  seriesOf,
-  usesMap,
-} from './chart-option.ts';
+import { fadeUnselected, fitLegend, fitPieLabels, largeScatter, seriesOf, usesMap } from './chart-option.ts';
 
 describe('chart options', () => {
   it('fades the items outside the selection and leaves the rest', () => {
@@ -36,31 +28,6 @@ describe('chart options', () => {
     expect(usesMap({ geo: { map: 'world' }, series: [{ type: 'scatter' }] })).toBe(true);
     expect(usesMap({ series: { type: 'map' } })).toBe(true);
     expect(usesMap({ series: [{ type: 'bar' }] })).toBe(false);
-  });
-});
-
-describe('fitSankeyLabels', () => {
-  const sankey = (names: string[]) => ({
-    series: [{ type: 'sankey', right: '24%', label: { position: 'right' }, data: names.map((name) => ({ name })) }],
-  });
-  const fitted = (names: string[], width: number) =>
-    (fitSankeyLabels(sankey(names), width).series as Array<{ right: number; label: Record<string, unknown> }>)[0];
-
-  it('leaves as much room right of the flow as the longest label needs', () => {
-    const out = fitted(['Screened', 'WITHDRAWAL BY SUBJECT'], 900);
-    expect(out?.right).toBe(Math.round((21 + 6) * 6.8 + 14));
-    expect(out?.label).toEqual({ position: 'right', width: (out?.right ?? 0) - 14, overflow: 'truncate' });
-  });
-
-  it('never takes more than 42% of a narrow chart, and cuts the label to the room it has', () => {
-    const out = fitted(['WITHDRAWAL BY SUBJECT'], 300);
-    expect(out?.right).toBe(126);
-    expect(out?.label.width).toBe(112);
-  });
-
-  it('leaves other charts alone', () => {
-    const bar = { series: [{ type: 'bar', data: [1] }] };
-    expect(fitSankeyLabels(bar, 500)).toBe(bar);
   });
 });
 

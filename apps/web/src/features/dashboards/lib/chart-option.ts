@@ -32,30 +32,6 @@ export function fadeUnselected(option: Record<string, unknown>, selected: PointS
 /** Average width of a character of the chart font at 12 px, for label width estimates. */
 const CHAR_PX = 6.8;
 
-/**
- * A sankey fitted to the width it is drawn at: node labels print right of their node, so the last
- * column's (discontinuation reasons) need room right of the flow. The room is what the longest
- * label needs, at most 42 % of the chart; a label longer than that is cut with an ellipsis at the
- * chart's edge (the tooltip has the full text) instead of running out of the chart. The widget
- * cannot do this itself: its option is built without knowing the size it is drawn at.
- */
-export function fitSankeyLabels(option: Record<string, unknown>, width: number): Record<string, unknown> {
-  const series = seriesOf(option);
-  if (width <= 0 || !series.some((s) => s.type === 'sankey')) return option;
-  return {
-    ...option,
-    series: series.map((s) => {
-      if (s.type !== 'sankey' || !Array.isArray(s.data)) return s;
-      // "NAME: 123": the name and a count of up to five characters.
-      const longest = Math.max(0, ...s.data.map((node) => String((node as { name?: unknown }).name ?? '').length + 6));
-      const gap = 14;
-      const right = Math.round(Math.max(60, Math.min(longest * CHAR_PX + gap, width * 0.42)));
-      const label = (s.label ?? {}) as Record<string, unknown>;
-      return { ...s, right, label: { ...label, width: right - gap, overflow: 'truncate' } };
-    }),
-  };
-}
-
 /** A scatter series with more points than this is drawn in ECharts' large mode on screen. */
 export const LARGE_SCATTER_POINTS = 500;
 

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { cn } from '../../../lib/cn.ts';
-import { fitLegend, fitPieLabels, fitSankeyLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
+import { fitLegend, fitPieLabels, largeScatter, seriesOf, usesMap } from '../lib/chart-option.ts';
+import { fitSankeyLabels } from '../lib/sankey-labels.ts';
 import { labelRects } from './chart-label-rects.ts';
 import { CHART_FONT, CHART_THEME, echarts, loadWorldMap, noteChartDrawn, withWorldBackdrop } from './echarts-setup.ts';
 
@@ -120,10 +121,9 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       // Labels and legends fitted to the width must be fitted again to the new one.
       const option = shown.current;
       if (option && seriesOf(option).some((s) => s.type === 'sankey')) {
-        const series = seriesOf(fitSankeyLabels(option, box.current.width));
-        instance.setOption({
-          series: series.map((s) => (s.type === 'sankey' ? { right: s.right, label: s.label } : {})),
-        });
+        const { width, height } = box.current;
+        const series = seriesOf(fitSankeyLabels(option, width, height));
+        instance.setOption({ series: series.map((s) => (s.type === 'sankey' ? s : {})) });
       }
       if (option && seriesOf(option).some((s) => s.type === 'pie')) {
         const { width, height } = box.current;
@@ -187,7 +187,7 @@ export function EChart({ option, label, onClick, onRendered, onError, className 
       // A world map draws the countries without sites as one backdrop region (`withWorldBackdrop`).
       const fitted = largeScatter(
         fitPieLabels(
-          fitLegend(fitSankeyLabels(withWorldBackdrop(option), size.width), size.width),
+          fitLegend(fitSankeyLabels(withWorldBackdrop(option), size.width, size.height), size.width),
           size.width,
           size.height,
         ),

@@ -12,6 +12,7 @@ import type { WidgetExportFormat } from '../api/exports-api.ts';
 import { useFieldLabels } from '../hooks/use-field-labels.ts';
 import { fadeUnselected, type PointSelection } from '../lib/chart-option.ts';
 import { rulesOf } from '../lib/conditional-format.ts';
+import { otherBucket } from '../lib/other-bucket.ts';
 import { ChartWidget } from './chart-widget.tsx';
 import { MetricWidget } from './metric-widget.tsx';
 import { TableWidget } from './table-widget.tsx';
@@ -92,7 +93,12 @@ export function WidgetCard({
   const [drawError, setDrawError] = useState<{ option: unknown; error: unknown } | null>(null);
   const rules = useMemo(() => rulesOf(widget.options), [widget.options]);
   const onRendered = useCallback((option: Record<string, unknown>) => setRendered(() => option), []);
-  const source = data?.chart;
+  // A top N's "Other" is said under the chart, not drawn at the scale of the bars it dwarfs.
+  const other = useMemo(
+    () => (data?.chart ? otherBucket(widget, data.chart, data.columns, data.rows) : null),
+    [widget, data],
+  );
+  const source = other?.option ?? data?.chart;
   // The option as drawn: the widget's, with what its cross-filter left out faded.
   const chart = useMemo(() => (source && selection ? fadeUnselected(source, selection) : source), [source, selection]);
   const onDrawError = useCallback((error: unknown) => setDrawError({ option: chart, error }), [chart]);
@@ -163,7 +169,8 @@ export function WidgetCard({
   }
 
   const ignored = data?.meta.ignored ?? [];
-  const notes = data?.notes ?? [];
+  // Said only under the chart: the table view lists "Other" as a row.
+  const notes = [...(other && drawsChart ? [other.note] : []), ...(data?.notes ?? [])];
   return (
     <Card
       data-widget-id={widgetId}

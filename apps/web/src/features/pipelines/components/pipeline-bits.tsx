@@ -1,9 +1,9 @@
 import type { PipelineKindName, PipelineRun, PipelineRunStatus, PipelineRunTrigger, Study } from '@cdp/contracts';
-import { Link } from '@tanstack/react-router';
-import { Ban, CheckCircle2, ChevronRight, CircleDashed, Clock, XCircle } from 'lucide-react';
-import { Fragment, type ReactNode } from 'react';
+import { Ban, CheckCircle2, CircleDashed, Clock, XCircle } from 'lucide-react';
+import type { ReactNode } from 'react';
 import { Badge, type BadgeTone } from '../../../components/ui/badge.tsx';
 import { Spinner } from '../../../components/ui/spinner.tsx';
+import { StudyBreadcrumb } from '../../studies/components/study-breadcrumb.tsx';
 
 export const KIND_LABELS: Record<PipelineKindName, string> = { dsl: 'Steps', sql: 'SQL', python: 'Python' };
 export const KIND_DESCRIPTIONS: Record<PipelineKindName, string> = {
@@ -71,35 +71,7 @@ export function runDuration(run: PipelineRun, now = Date.now()): string | null {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-const linkClasses = 'hover:text-foreground hover:underline';
-
 /** Studies › CDP-301 › Pipelines › …, the last item being the current page. */
 export function PipelinesBreadcrumb({ study, trail = [] }: { study: Study; trail?: ReactNode[] }) {
-  const separator = <ChevronRight className="size-3.5 shrink-0" aria-hidden />;
-  return (
-    <nav aria-label="Breadcrumb" className="flex min-w-0 flex-wrap items-center gap-1">
-      <Link to="/studies" className={linkClasses}>
-        Studies
-      </Link>
-      {separator}
-      <Link to="/studies/$studyId" params={{ studyId: study.id }} className={linkClasses}>
-        {study.code}
-      </Link>
-      {separator}
-      {trail.length === 0 ? (
-        <span aria-current="page">Pipelines</span>
-      ) : (
-        <Link to="/studies/$studyId/pipelines" params={{ studyId: study.id }} className={linkClasses}>
-          Pipelines
-        </Link>
-      )}
-      {trail.map((item, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: the trail is fixed per page
-        <Fragment key={index}>
-          {separator}
-          {index === trail.length - 1 ? <span aria-current="page">{item}</span> : item}
-        </Fragment>
-      ))}
-    </nav>
-  );
+  return <StudyBreadcrumb study={study} section="pipelines" trail={trail} />;
 }

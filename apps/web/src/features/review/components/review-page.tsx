@@ -1,6 +1,6 @@
 import { REVIEW_PERMISSION, REVIEW_STATUS_LABELS, type ReviewRecordStatusDto, type ReviewStatus } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
-import { getRouteApi, Link } from '@tanstack/react-router';
+import { getRouteApi } from '@tanstack/react-router';
 import { ClipboardCheck, MessagesSquare } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
@@ -13,6 +13,7 @@ import { Sheet, SheetContent } from '../../../components/ui/sheet.tsx';
 import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
+import { StudyBreadcrumb } from '../../studies/components/study-breadcrumb.tsx';
 import { StudyGate } from '../../studies/components/study-gate.tsx';
 import { StudyStatusBadge } from '../../studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../../studies/components/study-tabs.tsx';
@@ -48,11 +49,7 @@ function ReviewOverview({ result }: { result: StudyWithPermissions }) {
   return (
     <>
       <PageHeader
-        eyebrow={
-          <Link to="/studies/$studyId" params={{ studyId: study.id }} className="hover:underline">
-            {study.code}
-          </Link>
-        }
+        eyebrow={<StudyBreadcrumb study={study} section="review" />}
         title={
           <span className="flex flex-wrap items-center gap-3">
             <span className="font-mono">{study.code}</span>

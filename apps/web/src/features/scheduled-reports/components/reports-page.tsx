@@ -1,6 +1,6 @@
 import type { ScheduledReport, ScheduledReportRun } from '@cdp/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { getRouteApi, Link } from '@tanstack/react-router';
+import { getRouteApi } from '@tanstack/react-router';
 import { Download, History, Mail, Pencil, Plus, Send, Trash2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { FeatureOff } from '../../../components/layout/feature-off.tsx';
@@ -22,6 +22,7 @@ import { errorMessage } from '../../../lib/api-error.ts';
 import { formatDateTime } from '../../../lib/format.ts';
 import { useFeature } from '../../auth/hooks/use-me.ts';
 import type { StudyWithPermissions } from '../../studies/api/studies-api.ts';
+import { StudyBreadcrumb } from '../../studies/components/study-breadcrumb.tsx';
 import { StudyGate } from '../../studies/components/study-gate.tsx';
 import { StudyStatusBadge } from '../../studies/components/study-status-badge.tsx';
 import { StudyTabs } from '../../studies/components/study-tabs.tsx';
@@ -143,11 +144,7 @@ function ReportsOverview({ result }: { result: StudyWithPermissions }) {
   return (
     <>
       <PageHeader
-        eyebrow={
-          <Link to="/studies/$studyId" params={{ studyId: study.id }} className="hover:underline">
-            {study.code}
-          </Link>
-        }
+        eyebrow={<StudyBreadcrumb study={study} section="reports" />}
         title={
           <span className="flex flex-wrap items-center gap-3">
             <span className="font-mono">{study.code}</span>

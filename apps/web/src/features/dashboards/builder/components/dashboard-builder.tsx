@@ -34,7 +34,7 @@ import { PageTabs } from './page-tabs.tsx';
 import { PreviewPage } from './preview-page.tsx';
 import { NoSelection, PropertiesPanel, type WidgetEdit } from './properties-panel.tsx';
 import { VersionHistorySheet } from './version-history-sheet.tsx';
-import { WidgetLibrary } from './widget-library.tsx';
+import { WidgetLibrary, WidgetLibrarySheet } from './widget-library.tsx';
 
 interface DashboardBuilderProps {
   study: Study;
@@ -285,7 +285,7 @@ export function DashboardBuilder({
             'min-w-0 flex-1 overflow-y-auto focus:outline-none',
             preview
               ? 'bg-background px-6 py-6 lg:px-10'
-              : 'bg-surface-sunken bg-[radial-gradient(circle,var(--border-strong)_1px,transparent_1px)] bg-size-[20px_20px] p-6',
+              : 'bg-surface-sunken bg-[radial-gradient(circle,var(--border-strong)_1px,transparent_1px)] bg-size-[20px_20px] p-6 max-md:pb-20',
           )}
         >
           <div className="mx-auto max-w-[1400px]">
@@ -333,6 +333,7 @@ export function DashboardBuilder({
           <NoSelection />
         )}
       </div>
+      {preview ? null : <WidgetLibrarySheet types={widgetTypes} onAdd={(type) => addOfType(type)} />}
 
       <VersionHistorySheet
         open={historyOpen}

@@ -9,6 +9,7 @@ import {
   DropdownMenuItem,
   DropdownMenuTrigger,
 } from '../../../../components/ui/dropdown-menu.tsx';
+import { ScrollCues, useHiddenEdges } from '../../../../components/ui/scroll-cues.tsx';
 import { cn } from '../../../../lib/cn.ts';
 import { plural } from '../../../../lib/format.ts';
 
@@ -30,94 +31,101 @@ export function PageTabs({ pages, currentId, onSelect, onAdd, onRename, onRemove
   const [renaming, setRenaming] = useState<string | null>(null);
   const [removing, setRemoving] = useState<DashboardPage | null>(null);
   const editable = Boolean(onRename && onRemove);
+  // On a phone the tabs and "Add page" scroll sideways: a shadow says there are more.
+  const scroller = useRef<HTMLElement>(null);
+  const edges = useHiddenEdges(scroller);
 
   return (
-    <nav
-      aria-label="Pages"
-      className="flex shrink-0 items-center gap-1 overflow-x-auto border-b border-border bg-surface px-3"
-    >
-      {pages.map((page) => {
-        const current = page.id === currentId;
-        if (renaming === page.id && onRename) {
+    <div className="relative shrink-0">
+      <nav
+        ref={scroller}
+        aria-label="Pages"
+        className="flex items-center gap-1 overflow-x-auto border-b border-border bg-surface px-3"
+      >
+        {pages.map((page) => {
+          const current = page.id === currentId;
+          if (renaming === page.id && onRename) {
+            return (
+              <RenameInput
+                key={page.id}
+                title={page.title}
+                onDone={(title) => {
+                  setRenaming(null);
+                  if (title !== null && title !== page.title) onRename(page.id, title);
+                }}
+              />
+            );
+          }
           return (
-            <RenameInput
-              key={page.id}
-              title={page.title}
-              onDone={(title) => {
-                setRenaming(null);
-                if (title !== null && title !== page.title) onRename(page.id, title);
-              }}
-            />
+            <div key={page.id} className="flex items-center">
+              <button
+                type="button"
+                aria-current={current ? 'page' : undefined}
+                onClick={() => onSelect(page.id)}
+                onDoubleClick={editable ? () => setRenaming(page.id) : undefined}
+                className={cn(
+                  tabClasses,
+                  current
+                    ? 'border-primary text-foreground'
+                    : 'border-transparent text-muted-foreground hover:text-foreground',
+                )}
+              >
+                {page.title}
+                <span className="rounded-full bg-surface-sunken px-1.5 text-[11px] text-muted-foreground tabular-nums">
+                  {page.layout.length}
+                </span>
+              </button>
+              {current && editable ? (
+                <DropdownMenu>
+                  <DropdownMenuTrigger asChild>
+                    <Button
+                      variant="ghost"
+                      size="icon-sm"
+                      className="-ml-1 size-6 text-muted-foreground"
+                      aria-label={`Page ${page.title}: actions`}
+                    >
+                      <ChevronDown />
+                    </Button>
+                  </DropdownMenuTrigger>
+                  <DropdownMenuContent align="start" className="min-w-44">
+                    <DropdownMenuItem onSelect={() => setRenaming(page.id)}>
+                      <Pencil />
+                      Rename page
+                    </DropdownMenuItem>
+                    <DropdownMenuItem
+                      tone="danger"
+                      disabled={pages.length <= 1}
+                      onSelect={() => (page.layout.length === 0 ? onRemove?.(page.id) : setRemoving(page))}
+                    >
+                      <Trash2 />
+                      Delete page
+                    </DropdownMenuItem>
+                  </DropdownMenuContent>
+                </DropdownMenu>
+              ) : null}
+            </div>
           );
-        }
-        return (
-          <div key={page.id} className="flex items-center">
-            <button
-              type="button"
-              aria-current={current ? 'page' : undefined}
-              onClick={() => onSelect(page.id)}
-              onDoubleClick={editable ? () => setRenaming(page.id) : undefined}
-              className={cn(
-                tabClasses,
-                current
-                  ? 'border-primary text-foreground'
-                  : 'border-transparent text-muted-foreground hover:text-foreground',
-              )}
-            >
-              {page.title}
-              <span className="rounded-full bg-surface-sunken px-1.5 text-[11px] text-muted-foreground tabular-nums">
-                {page.layout.length}
-              </span>
-            </button>
-            {current && editable ? (
-              <DropdownMenu>
-                <DropdownMenuTrigger asChild>
-                  <Button
-                    variant="ghost"
-                    size="icon-sm"
-                    className="-ml-1 size-6 text-muted-foreground"
-                    aria-label={`Page ${page.title}: actions`}
-                  >
-                    <ChevronDown />
-                  </Button>
-                </DropdownMenuTrigger>
-                <DropdownMenuContent align="start" className="min-w-44">
-                  <DropdownMenuItem onSelect={() => setRenaming(page.id)}>
-                    <Pencil />
-                    Rename page
-                  </DropdownMenuItem>
-                  <DropdownMenuItem
-                    tone="danger"
-                    disabled={pages.length <= 1}
-                    onSelect={() => (page.layout.length === 0 ? onRemove?.(page.id) : setRemoving(page))}
-                  >
-                    <Trash2 />
-                    Delete page
-                  </DropdownMenuItem>
-                </DropdownMenuContent>
-              </DropdownMenu>
-            ) : null}
-          </div>
-        );
-      })}
-      {onAdd ? (
-        <Button variant="ghost" size="sm" className="ml-1 h-7 px-2 text-muted-foreground" onClick={onAdd}>
-          <Plus />
-          Add page
-        </Button>
-      ) : null}
-      {removing ? (
-        <ConfirmDialog
-          open
-          onOpenChange={(open) => !open && setRemoving(null)}
-          title={`Delete the page “${removing.title}”?`}
-          description={`Its ${plural(removing.layout.length, 'widget')} go with it. Undo brings them back until you leave the builder.`}
-          confirmLabel="Delete page"
-          tone="destructive"
-          onConfirm={async () => onRemove?.(removing.id)}
-        />
-      ) : null}
-    </nav>
+        })}
+        {onAdd ? (
+          <Button variant="ghost" size="sm" className="ml-1 h-7 px-2 text-muted-foreground" onClick={onAdd}>
+            <Plus />
+            Add page
+          </Button>
+        ) : null}
+        {removing ? (
+          <ConfirmDialog
+            open
+            onOpenChange={(open) => !open && setRemoving(null)}
+            title={`Delete the page “${removing.title}”?`}
+            description={`Its ${plural(removing.layout.length, 'widget')} go with it. Undo brings them back until you leave the builder.`}
+            confirmLabel="Delete page"
+            tone="destructive"
+            onConfirm={async () => onRemove?.(removing.id)}
+          />
+        ) : null}
+      </nav>
+      <ScrollCues edges={edges} />
+    </div>
   );
 }
 

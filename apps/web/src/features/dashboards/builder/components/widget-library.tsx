@@ -1,7 +1,10 @@
 import type { WidgetTypeInfo } from '@cdp/contracts';
-import { Search, X } from 'lucide-react';
+import { Plus, Search, X } from 'lucide-react';
 import { type DragEvent, useId, useMemo, useState } from 'react';
+import { Button } from '../../../../components/ui/button.tsx';
 import { Input } from '../../../../components/ui/input.tsx';
+import { Sheet, SheetContent, SheetTrigger } from '../../../../components/ui/sheet.tsx';
+import { cn } from '../../../../lib/cn.ts';
 import { CATEGORY_LABELS, WidgetTypeIcon } from './widget-type-icon.tsx';
 
 const CATEGORY_ORDER: WidgetTypeInfo['category'][] = ['metric', 'chart', 'clinical', 'table', 'map', 'flow'];
@@ -27,6 +30,56 @@ function matches(type: WidgetTypeInfo, query: string): boolean {
 
 /** The widget types, searchable and grouped by category: click one to add it, or drag it onto the grid. */
 export function WidgetLibrary({ types, onAdd, onDragType }: WidgetLibraryProps) {
+  return (
+    <aside
+      aria-label="Widget library"
+      className="flex min-h-0 w-64 shrink-0 flex-col border-r border-border bg-surface max-md:hidden"
+    >
+      <LibraryList types={types} onAdd={onAdd} onDragType={onDragType} heading />
+      <p className="border-t border-border px-4 py-2.5 text-xs text-muted-foreground">
+        Click a widget to add it, or drag it onto the page.
+      </p>
+    </aside>
+  );
+}
+
+/**
+ * The library on a phone, where the page has no room beside the canvas for it: a button at the
+ * foot of the screen opens it over the whole page; a widget tapped is added and the sheet closes,
+ * leaving the new widget selected with its properties open.
+ */
+export function WidgetLibrarySheet({ types, onAdd }: Pick<WidgetLibraryProps, 'types' | 'onAdd'>) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Sheet open={open} onOpenChange={setOpen}>
+      <div className="pointer-events-none fixed inset-x-0 bottom-0 z-20 flex justify-center pb-4 md:hidden">
+        <SheetTrigger asChild>
+          <Button className="pointer-events-auto shadow-overlay">
+            <Plus />
+            Add widget
+          </Button>
+        </SheetTrigger>
+      </div>
+      <SheetContent title="Add a widget" description="Tap a widget to add it to this page." size="md">
+        <LibraryList
+          types={types}
+          onAdd={(type) => {
+            setOpen(false);
+            onAdd(type);
+          }}
+        />
+      </SheetContent>
+    </Sheet>
+  );
+}
+
+/** The search box and the grouped list; dragging is offered where a grid is beside it to drop on. */
+function LibraryList({
+  types,
+  onAdd,
+  onDragType,
+  heading = false,
+}: Omit<WidgetLibraryProps, 'onDragType'> & { onDragType?: WidgetLibraryProps['onDragType']; heading?: boolean }) {
   const [query, setQuery] = useState('');
   const groups = useMemo(() => {
     const found = types.filter((t) => matches(t, query.trim()));
@@ -35,14 +88,14 @@ export function WidgetLibrary({ types, onAdd, onDragType }: WidgetLibraryProps) 
       types: found.filter((t) => t.category === category).sort((a, b) => a.name.localeCompare(b.name)),
     })).filter((group) => group.types.length > 0);
   }, [types, query]);
+  const groupId = useId();
 
   return (
-    <aside
-      aria-label="Widget library"
-      className="flex min-h-0 w-64 shrink-0 flex-col border-r border-border bg-surface max-md:hidden"
-    >
+    <>
       <div className="space-y-3 border-b border-border px-4 pt-4 pb-3">
-        <h2 className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">Add widgets</h2>
+        {heading ? (
+          <h2 className="text-xs font-semibold tracking-wide text-muted-foreground uppercase">Add widgets</h2>
+        ) : null}
         <div className="relative">
           <Search
             className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted-foreground"
@@ -75,9 +128,9 @@ export function WidgetLibrary({ types, onAdd, onDragType }: WidgetLibraryProps) 
           </p>
         ) : (
           groups.map((group) => (
-            <section key={group.category} aria-labelledby={`library-${group.category}`} className="space-y-1">
+            <section key={group.category} aria-labelledby={`${groupId}-${group.category}`} className="space-y-1">
               <h3
-                id={`library-${group.category}`}
+                id={`${groupId}-${group.category}`}
                 className="px-2 pb-1 text-[11px] font-semibold tracking-wide text-subtle-foreground uppercase"
               >
                 {CATEGORY_LABELS[group.category]}
@@ -93,16 +146,22 @@ export function WidgetLibrary({ types, onAdd, onDragType }: WidgetLibraryProps) 
           ))
         )}
       </div>
-      <p className="border-t border-border px-4 py-2.5 text-xs text-muted-foreground">
-        Click a widget to add it, or drag it onto the page.
-      </p>
-    </aside>
+    </>
   );
 }
 
-function LibraryItem({ type, onAdd, onDragType }: { type: WidgetTypeInfo } & Omit<WidgetLibraryProps, 'types'>) {
+function LibraryItem({
+  type,
+  onAdd,
+  onDragType,
+}: {
+  type: WidgetTypeInfo;
+  onAdd: WidgetLibraryProps['onAdd'];
+  onDragType: WidgetLibraryProps['onDragType'] | undefined;
+}) {
   const descriptionId = useId();
   const onDragStart = (event: DragEvent) => {
+    if (!onDragType) return;
     event.dataTransfer.setData(WIDGET_DRAG_TYPE, type.type);
     // Firefox starts no drag without some data.
     event.dataTransfer.setData('text/plain', type.name);
@@ -112,14 +171,17 @@ function LibraryItem({ type, onAdd, onDragType }: { type: WidgetTypeInfo } & Omi
   return (
     <button
       type="button"
-      draggable
+      draggable={Boolean(onDragType)}
       data-testid={`library-item-${type.type}`}
       aria-label={`Add ${type.name}`}
       aria-describedby={descriptionId}
       onClick={() => onAdd(type)}
       onDragStart={onDragStart}
-      onDragEnd={() => onDragType(null)}
-      className="group flex w-full cursor-grab items-start gap-3 rounded-md px-2 py-2 text-left transition-colors hover:bg-surface-sunken focus-visible:outline-2 focus-visible:outline-offset-0 focus-visible:outline-ring active:cursor-grabbing"
+      onDragEnd={() => onDragType?.(null)}
+      className={cn(
+        'group flex w-full items-start gap-3 rounded-md px-2 py-2 text-left transition-colors hover:bg-surface-sunken focus-visible:outline-2 focus-visible:outline-offset-0 focus-visible:outline-ring',
+        onDragType && 'cursor-grab active:cursor-grabbing',
+      )}
     >
       <WidgetTypeIcon type={type} className="mt-0.5 group-hover:border-teal-200" />
       <span className="min-w-0">
