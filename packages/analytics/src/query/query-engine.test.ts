@@ -168,7 +168,7 @@ describe('compiled once', () => {
     const plain = newEngine({ keyedCopies: false });
     const resolve = sized();
     const first = await engine.run(subjectsWithEvents, resolve, { cacheKey: 'v1' });
-    expect(engine.keyedCopyReads).toEqual({ copies: 1, keyed: 1 });
+    expect(engine.keyedCopyReads).toEqual({ copies: 1, keyed: 1, filtered: 0, filteredFrom: 0 });
     expect(engine.compiles).toBe(1);
     expect(first.result).toEqual((await plain.run(subjectsWithEvents, resolve, { cacheKey: 'v1' })).result);
     expect(first.result.rows).toEqual([

@@ -455,8 +455,8 @@ export class QueryEngine {
   }
 
   /** Queries read through keyed copies (`keyed-copies.ts`), and of those with their keys: for tests. */
-  get keyedCopyReads(): { copies: number; keyed: number } {
-    return { ...(this.copies?.reads ?? { copies: 0, keyed: 0 }) };
+  get keyedCopyReads(): { copies: number; keyed: number; filtered: number; filteredFrom: number } {
+    return { ...(this.copies?.reads ?? { copies: 0, keyed: 0, filtered: 0, filteredFrom: 0 }) };
   }
 
   /** Base tables held now (estimated bytes, tables): for tests and metrics. */
@@ -873,8 +873,8 @@ export class QueryEngine {
       if (this.closed) throw new Error('the query engine was closed while the query ran');
     } else if (this.copies) {
       const viaCopies = await this.copies
-        .use(connection, source.parsed, source.datasets, source.cacheKey, (datasets) =>
-          this.read(connection, this.compileOver(source, datasets)),
+        .use(connection, source.parsed, source.datasets, source.cacheKey, (datasets, parsed) =>
+          this.read(connection, this.compileOver({ ...source, parsed }, datasets)),
         )
         .catch(() => null);
       if (viaCopies) return viaCopies.value;
@@ -894,8 +894,8 @@ export class QueryEngine {
     source: SpecSource,
     datasets: DatasetResolver,
   ): Promise<QueryResult> {
-    const viaCopies = await this.copies?.use(connection, source.parsed, datasets, source.cacheKey, (copied) =>
-      this.read(connection, this.compileOver(source, copied)),
+    const viaCopies = await this.copies?.use(connection, source.parsed, datasets, source.cacheKey, (copied, parsed) =>
+      this.read(connection, this.compileOver({ ...source, parsed }, copied)),
     );
     return viaCopies ? viaCopies.value : this.read(connection, this.compileOver(source, datasets));
   }
