@@ -171,6 +171,11 @@ export class BaseTables {
 
   constructor(private readonly options: BaseTablesOptions) {}
 
+  /** Whether a table for this plan key was found to hold too large a share of its dataset (`maxShare`). */
+  isRefused(key: string): boolean {
+    return this.refused.has(key);
+  }
+
   /** Estimated bytes held now, and how many tables (for tests and metrics). */
   get usage(): { bytes: number; tables: number } {
     return { bytes: this.held, tables: this.entries.size };

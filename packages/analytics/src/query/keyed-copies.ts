@@ -2,10 +2,11 @@ import type { ParsedQuerySpec } from '@cdp/contracts';
 import { quoteIdent } from '@cdp/formats';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { StoredDataset } from '../dataset-store.ts';
-import { type BasePlan, type BaseTables, viewOf } from './base-tables.ts';
+import { type BasePlan, type BaseTables, basePlan, viewOf } from './base-tables.ts';
+import { filterConditions } from './compile-filter.ts';
 import { LruCache } from './lru-cache.ts';
-import type { DatasetResolver } from './query-scope.ts';
-import { raw } from './sql.ts';
+import { type DatasetResolver, QueryScope } from './query-scope.ts';
+import { and, raw, type Sql } from './sql.ts';
 
 /**
  * Keyed copies: a small dataset (DM, AE, DS: fewer rows than the base tables' minimum) copied whole
@@ -24,8 +25,30 @@ import { raw } from './sql.ts';
  * The copies live in the base tables' store (same budget, same eviction, dropped by their last
  * user) under the data version's `cacheKey`, how the file reads for this reader (`viewOf`) and the
  * key columns. A reader who reads PHI in clear never uses one (each such read is logged per request).
+ *
+ * Filtered copies for semi-joins: a semi-join on one key with filters of its own (Site Summary's
+ * "subjects with a serious AE": `key IN (SELECT key FROM ae WHERE upper(trim(AESER)) IN ('Y'))`)
+ * reads a copy holding only the rows that pass those filters, so each page does not test them on
+ * every row again: the page's filters are on the other side of the semi-join, so one such copy
+ * serves every filter state. The copy's WHERE is the filters' compiled SQL over the dataset as the
+ * reader sees it (as a base table's is), its key is that SQL and its values beside the copy's own
+ * key parts, and the semi-join over it has no filters left: the rows it matches are the same.
+ * Filters that keep most rows (`USUBJID IS NOT NULL`) are not worth a second copy: see `FILTERED_SHARE`.
+ *
+ * Likewise a query whose FROM dataset is joined to others (DS joined to DM for the page's filters)
+ * and has filters on FROM's columns alone (`DSCAT = 'DISPOSITION EVENT'`) reads a copy of FROM
+ * holding only the rows that pass them, by the base tables' rule (`basePlan`: FROM is the preserved
+ * side of every join, so those filters may be applied to its rows first; the query keeps the rest).
+ * Only a joined FROM: a query of one dataset alone (DM) has the page's filters among its own, which
+ * would make a copy per filter state.
  */
 
+/**
+ * A filtered copy holds at most this share of its dataset's rows. One that would hold more saves
+ * little over the whole copy: it is refused once (that query reads the files) and remembered, and
+ * the whole copy serves from then on.
+ */
+const FILTERED_SHARE = 0.5;
 /** The column that gets a key in every copy that has it: SDTM's and ADaM's subject id. */
 const SUBJECT_ID = 'USUBJID';
 /** Sets of copies whose keys were checked, remembered (the oldest forgotten first). */
@@ -66,36 +89,107 @@ function namesOf(spec: ParsedQuerySpec): string[] {
   return [...new Map(all.map((name) => [name.toUpperCase(), name])).values()];
 }
 
-/** The copy of one dataset the spec reads, or null when it gets none. */
+/** The copy of one dataset the spec reads, or null when it gets none; `filtered`: only its rows where that SQL is true. */
 function copyPlan(
   name: string,
   dataset: StoredDataset | undefined,
   named: ReadonlySet<string>,
   cacheKey: string,
   maxRows: number,
+  filtered?: { fromName: string; where: Sql },
 ): BasePlan | null {
   if (!copyable(dataset, maxRows)) return null;
   const keyed = dataset.columns.filter(
     (c) => c.type === 'string' && !c.masked && (c.name.toUpperCase() === SUBJECT_ID || named.has(c.name.toUpperCase())),
   );
   const keys = keyed.map((c, i) => ({ column: c.name, key: `cdp_key_${i}` }));
-  const key = [cacheKey, viewOf(dataset), 'copy', ...keys.map((k) => k.column)].join('\n');
+  const where = filtered?.where ?? raw('TRUE');
+  const parts = [cacheKey, viewOf(dataset), 'copy', ...keys.map((k) => k.column)];
+  if (filtered) parts.push('where', where.text, JSON.stringify(where.params, jsonValue));
   return {
-    key,
+    key: parts.join('\n'),
     from: dataset,
-    fromName: name.toUpperCase(),
+    fromName: filtered?.fromName ?? name.toUpperCase(),
     columns: dataset.columns,
-    where: raw('TRUE'),
+    where,
     keys,
     maxShare: 1,
   };
 }
 
+const jsonValue = (_key: string, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value);
+
+/**
+ * The copy of a joined FROM dataset holding only the rows that pass its own filters, and the spec's
+ * filters left for the query over it; null when there is none to make (see the module's comment).
+ */
+function filteredFrom(
+  spec: ParsedQuerySpec,
+  datasets: DatasetResolver,
+  named: Map<string, Set<string>>,
+  cacheKey: string,
+  maxRows: number,
+): { plan: BasePlan; rest: ParsedQuerySpec['where'] } | null {
+  if (spec.joins.length === 0) return null;
+  const dataset = datasets(spec.from);
+  if (!copyable(dataset, maxRows)) return null;
+  const own = basePlan(spec, datasets, cacheKey, 0);
+  if (!own) return null;
+  const fromName = spec.from.toUpperCase();
+  const plan = copyPlan(spec.from, dataset, named.get(fromName) ?? new Set(), cacheKey, maxRows, {
+    fromName,
+    where: own.where,
+  });
+  return plan ? { plan: { ...plan, maxShare: FILTERED_SHARE }, rest: own.rest ?? [] } : null;
+}
+
+/** The name a semi-join's filtered copy is resolved by (no dataset name holds a NUL). */
+const filteredName = (index: number) => `\u0000EXISTS${index}`;
+
+/**
+ * The spec with each semi-join on one key that has filters of its own (over a dataset that may be
+ * copied) reading a filtered copy instead, and the plans of those copies. The filters are compiled
+ * as the compiler compiles them, over the dataset as the reader sees it; one that does not compile
+ * (a filter on a masked column) leaves its semi-join as it was, so the query's own compile reports it.
+ */
+function filteredSemiJoins(
+  spec: ParsedQuerySpec,
+  datasets: DatasetResolver,
+  named: Map<string, Set<string>>,
+  cacheKey: string,
+  maxRows: number,
+  refused: (key: string) => boolean,
+): { spec: ParsedQuerySpec; plans: BasePlan[] } {
+  const plans: BasePlan[] = [];
+  const exists = spec.exists.map((link, index) => {
+    if (link.on.length !== 1 || link.where.length === 0) return link;
+    const dataset = datasets(link.dataset);
+    if (!copyable(dataset, maxRows)) return link;
+    let where: Sql;
+    try {
+      const scope = new QueryScope([{ name: link.dataset, alias: 't0', dataset }], () => 'outside the semi-join');
+      where = and(filterConditions(link.where, scope, `exists[${index}].where`));
+    } catch {
+      return link;
+    }
+    const fromName = filteredName(index);
+    const own = named.get(link.dataset.toUpperCase()) ?? new Set<string>();
+    const plan = copyPlan(link.dataset, dataset, own, cacheKey, maxRows, { fromName, where });
+    if (!plan || refused(plan.key)) return link;
+    plans.push({ ...plan, maxShare: FILTERED_SHARE });
+    return { ...link, dataset: fromName, where: [] };
+  });
+  return plans.length === 0 ? { spec, plans } : { spec: { ...spec, exists }, plans };
+}
+
 export class KeyedCopies {
   /** Per set of copies (their tables and key columns): whether the keys are one to one over all of them. */
   private readonly checked = new LruCache<Promise<boolean>>(CHECKED_SETS);
-  /** Queries read through copies, and of those through their keys: for tests. */
-  readonly reads = { copies: 0, keyed: 0 };
+  /**
+   * Queries read through copies, of those through their keys, semi-joins read from filtered copies,
+   * and queries whose FROM was a filtered copy: for tests.
+   */
+  readonly reads = { copies: 0, keyed: 0, filtered: 0, filteredFrom: 0 };
 
   constructor(
     private readonly bases: BaseTables,
@@ -114,36 +208,54 @@ export class KeyedCopies {
   /**
    * Runs `work` with a resolver in which every small dataset the spec reads is its keyed copy (made
    * on this connection first when no other query has made it), with `keys` set when they were found
-   * one to one. Null when no copy can serve (none applies, or one failed to build): the caller reads
-   * the files.
+   * one to one, and the spec to compile against it: the given one, or with its filtered semi-joins
+   * reading their filtered copies. Null when no copy can serve (none applies, or one failed to
+   * build): the caller reads the files.
    */
   async use<T>(
     connection: DuckDBConnection,
     spec: ParsedQuerySpec,
     datasets: DatasetResolver,
     cacheKey: string,
-    work: (datasets: DatasetResolver) => Promise<T>,
+    work: (datasets: DatasetResolver, spec: ParsedQuerySpec) => Promise<T>,
   ): Promise<{ value: T } | null> {
     if (spec.select.length > 0) return null;
     const names = namesOf(spec);
     // One reader's PHI in clear anywhere in the query: its reads are logged per request, never copied.
     if (names.some((name) => datasets(name)?.onRead !== undefined)) return null;
     const named = keyedNames(spec);
-    const plans = names
-      .map((name) => copyPlan(name, datasets(name), named.get(name.toUpperCase()) ?? new Set(), cacheKey, this.maxRows))
+    const from = filteredFrom(spec, datasets, named, cacheKey, this.maxRows);
+    const fromCopy = from && !this.bases.isRefused(from.plan.key) ? from : null;
+    const whole = names
+      .map((name) =>
+        fromCopy && name.toUpperCase() === fromCopy.plan.fromName
+          ? fromCopy.plan
+          : copyPlan(name, datasets(name), named.get(name.toUpperCase()) ?? new Set(), cacheKey, this.maxRows),
+      )
       .filter((plan): plan is BasePlan => plan !== null);
-    if (plans.length === 0) return null;
+    if (whole.length === 0) return null;
+    const filtered = filteredSemiJoins(
+      fromCopy ? { ...spec, where: fromCopy.rest } : spec,
+      datasets,
+      named,
+      cacheKey,
+      this.maxRows,
+      (key) => this.bases.isRefused(key),
+    );
+    const plans = [...whole, ...filtered.plans];
     return this.nest(connection, plans, datasets, async (copied) => {
       const keyed = await this.keyed(connection, plans, copied);
       this.reads.copies++;
-      if (!keyed) return work(copied);
+      this.reads.filtered += filtered.plans.length;
+      if (fromCopy) this.reads.filteredFrom++;
+      if (!keyed) return work(copied, filtered.spec);
       this.reads.keyed++;
       const withKeys = new Map<string, StoredDataset>();
       for (const plan of plans) {
         const copy = copied(plan.fromName);
         if (copy) withKeys.set(plan.fromName, { ...copy, keys: keysOf(plan) });
       }
-      return work((name) => withKeys.get(name.toUpperCase()) ?? copied(name));
+      return work((name) => withKeys.get(name.toUpperCase()) ?? copied(name), filtered.spec);
     });
   }
 

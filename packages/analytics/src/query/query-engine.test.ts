@@ -168,7 +168,7 @@ describe('compiled once', () => {
     const plain = newEngine({ keyedCopies: false });
     const resolve = sized();
     const first = await engine.run(subjectsWithEvents, resolve, { cacheKey: 'v1' });
-    expect(engine.keyedCopyReads).toEqual({ copies: 1, keyed: 1 });
+    expect(engine.keyedCopyReads).toEqual({ copies: 1, keyed: 1, filtered: 0, filteredFrom: 0 });
     expect(engine.compiles).toBe(1);
     expect(first.result).toEqual((await plain.run(subjectsWithEvents, resolve, { cacheKey: 'v1' })).result);
     expect(first.result.rows).toEqual([
@@ -263,6 +263,33 @@ describe('prepared statements', () => {
     }
     expect(engine.statementsPrepared).toBe(2);
     expect(plain.statementsPrepared).toBe(0);
+  });
+
+  it('keep as many connections as run at once, so no statement is prepared twice', async () => {
+    const engine = newEngine({ maxConcurrent: 12, fold: false });
+    // Twelve shapes asked together (twelve connections at once), each twice with its own values.
+    const shapes = (age: number) =>
+      Array.from(
+        { length: 12 },
+        (_, i): QuerySpec => ({
+          from: 'DM',
+          where: [filter('DM', 'AGE', 'ge', age)],
+          measures: Array.from({ length: i + 1 }, (_, k) => ({ op: 'count' as const, as: `n${k}` })),
+        }),
+      );
+    for (const age of [30, 40]) {
+      const runs = await Promise.all(shapes(age).map((spec) => engine.run(spec, study.resolve, { cacheKey: 'v1' })));
+      const expected = (
+        await study.rows(`SELECT count(*)::INTEGER FROM '${study.datasets.get('DM')?.file}' WHERE AGE >= ${age}`)
+      )[0]?.[0];
+      expect(expected).toBeGreaterThan(0);
+      runs.forEach((run, i) => {
+        expect(run.cached).toBe(false);
+        expect(run.result.rows).toEqual([Array.from({ length: i + 1 }, () => expected)]);
+      });
+    }
+    // Each shape prepared once: every connection was kept for the second round (main closed 4 of 12).
+    expect(engine.statementsPrepared).toBe(12);
   });
 
   it('drop a statement that failed, and make it again when the data is back', async () => {
