@@ -48,6 +48,7 @@ import {
   commitGeneration,
   currentGeneration,
   type FormState,
+  flushGeneration,
   type Generation,
   linkOrCopy,
   newGeneration,
@@ -278,8 +279,8 @@ export async function pullRave(
   return {
     kind: 'datasets',
     describe: `Rave ${study}, ${subjects.length.toLocaleString('en-US')} subjects, ${formCount} forms${since ? `, changes since ${since.toISOString()}` : ', full pull'}`,
-    produce: (out) =>
-      produceDatasets(
+    produce: async (out) => {
+      const upload = await produceDatasets(
         config,
         next,
         out,
@@ -288,8 +289,12 @@ export async function pullRave(
         context.log,
       ).catch((error) => {
         throw engineError(error, `writing the datasets of Rave ${study}`);
-      }),
-    commit: () => commitGeneration(context.stateDir, next, previous),
+      });
+      // The version's row commits after this returns: the state it was made from is on disk first.
+      if (context.flush) await flushGeneration(context.stateDir, next, context.flush);
+      return upload;
+    },
+    commit: () => commitGeneration(context.stateDir, next, previous, context.flush),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { FlushPath } from '../types.ts';
 import type { RaveSubject, StudyMetadata } from './other-handlers.ts';
 
 /**
@@ -15,6 +16,13 @@ import type { RaveSubject, StudyMetadata } from './other-handlers.ts';
  *   g-<uuid>/info.json       subjects, metadata, the audit position, the subjects' fingerprint
  * A pull writes a new generation beside the current one; `commit` points state.json at it and
  * removes the old one, so a failed or cancelled pull leaves the previous state untouched.
+ *
+ * Durability (with the runtime's `flush`): the new generation's files and folder are flushed before
+ * the version's row commits (`flushGeneration`), and state.json's new content before its rename
+ * and its folder after it, before the previous generation is removed (`commitGeneration`). A power
+ * loss then leaves either the previous pointer with the previous generation intact, or the new
+ * pointer with a complete generation: never a state.json naming a folder that is gone or short
+ * (which would fail every later pull until the source's state is reset).
  */
 export interface StateInfo {
   project: string;
@@ -76,11 +84,49 @@ export async function writeInfo(generation: Generation, info: StateInfo): Promis
   await writeFile(path.join(generation.dir, 'info.json'), JSON.stringify(info));
 }
 
-/** Makes `next` current (an atomic rename of state.json), then removes the previous generation. */
-export async function commitGeneration(stateDir: string, next: Generation, previous: Generation | null): Promise<void> {
+/**
+ * Every file of the generation, then its folder, then the state folder that holds its name (the
+ * folder is new). Files kept from the previous generation are hard links of flushed inodes: their
+ * flush finds nothing to write.
+ */
+export async function flushGeneration(stateDir: string, generation: Generation, flush: FlushPath): Promise<void> {
+  const files: string[] = [];
+  for (const entry of await readdir(generation.dir, { withFileTypes: true })) {
+    if (entry.isFile()) files.push(path.join(generation.dir, entry.name));
+  }
+  await inTurns(files, (file) => flush(file, 'file'));
+  await flush(generation.dir, 'folder');
+  await flush(stateDir, 'folder');
+}
+
+/** Side by side on libuv's pool, at most this many at once (as the runtime's durable-files helper). */
+const FLUSHES_AT_ONCE = 4;
+
+async function inTurns(items: string[], run: (item: string) => Promise<void>): Promise<void> {
+  const queue = items.values();
+  const lane = async () => {
+    for (const item of queue) await run(item);
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(FLUSHES_AT_ONCE, items.length) }, lane));
+  const failed = lanes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * Makes `next` current (an atomic rename of state.json), then removes the previous generation. With
+ * `flush`, the new pointer reaches the disk before the rename and the rename before the removal.
+ */
+export async function commitGeneration(
+  stateDir: string,
+  next: Generation,
+  previous: Generation | null,
+  flush?: FlushPath,
+): Promise<void> {
   const tmp = path.join(stateDir, `state.json.${randomUUID()}`);
   await writeFile(tmp, JSON.stringify({ dir: path.basename(next.dir) }));
+  await flush?.(tmp, 'file');
   await rename(tmp, path.join(stateDir, 'state.json'));
+  await flush?.(stateDir, 'folder');
   if (previous) await rm(previous.dir, { recursive: true, force: true });
 }
 
