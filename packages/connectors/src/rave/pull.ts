@@ -29,6 +29,7 @@ import {
   type FormGroup,
   type FormRows,
   formDatasetWriter,
+  PARQUET_OPTIONS,
   type SortKey,
   spliceFormDataset,
   subjectList,
@@ -404,7 +405,7 @@ async function mergeForms(
         `COPY (SELECT ${KEY.join(', ')}, subject_name, site, site_number, ${valueColumns.map((v, i) => `${v} AS v${i}`).join(', ')}
                FROM ${staged(stage, false)}
                WHERE ${valueColumns.length > 1 ? `coalesce(${valueColumns.join(', ')})` : valueColumns[0]} IS NOT NULL)
-         TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
+         TO ${quoteLiteral(target)} (${PARQUET_OPTIONS})`,
       );
       const rows = Number(written.getRowsJson()[0]?.[0] ?? 0);
       if (rows > 0) merged[n] = { file, items, rows };
@@ -486,7 +487,7 @@ async function mergeForms(
     const written = await c.runAndReadAll(
       `COPY (SELECT * FROM (SELECT ${keys}, ${details}, ${values} FROM ${from}) m WHERE ${anyValue} IS NOT NULL
              ${unchanged})
-       TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
+       TO ${quoteLiteral(target)} (${PARQUET_OPTIONS})`,
     );
     const rows = Number(written.getRowsJson()[0]?.[0] ?? 0);
     if (rows > 0) merged[n] = { file, items, rows };
@@ -504,7 +505,7 @@ async function mergeAudit(db: OpenDuckDb, work: string, base: Generation | null,
   const old =
     base && (await exists(base.audit)) ? `SELECT * FROM read_parquet(${quoteLiteral(base.audit)}) UNION ALL ` : '';
   const result = await db.connection.runAndReadAll(
-    `COPY (${old}${incoming}) TO ${quoteLiteral(next.audit)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (${old}${incoming}) TO ${quoteLiteral(next.audit)} (${PARQUET_OPTIONS})`,
   );
   return Number(result.getRowsJson()[0]?.[0] ?? 0);
 }
