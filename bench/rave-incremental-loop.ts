@@ -16,7 +16,7 @@ const run = promisify(execFile);
  * BENCH_RAVE_TIMELINE=1 lists every DuckDB statement (see rave-pull.ts); LOOP_WARM=1 runs each
  * incremental pull twice in its process (cold, then warm); LOOP_NODE_ARGS adds node flags to the
  * incremental pulls (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`); LOOP_KEEP=<dir> keeps the
- * full state there.
+ * full state there; LOOP_AB_ENV=NAME=value sets that variable for pulls 2, 3, 6, 7… (A B B A).
  */
 const rounds = Number(process.argv[2] ?? 3);
 const nodeArgs = (process.env.LOOP_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -48,7 +48,11 @@ try {
   for (let i = 0; i < rounds; i++) {
     const dir = path.join(scratch, `i${i}`);
     await cp(full, dir, { recursive: true });
-    await pull(dir, since, nodeArgs, process.env.LOOP_WARM === '1' ? { BENCH_RAVE_WARM: '1' } : {});
+    // LOOP_AB_ENV=NAME=value: every other incremental pull with it (A B B A ...), for an A/B in one run.
+    const [abName, abValue] = (process.env.LOOP_AB_ENV ?? '').split('=');
+    const withAb = abName && abValue !== undefined && [1, 2].includes(i % 4) ? { [abName]: abValue } : {};
+    console.error(`incremental pull ${i + 1}${Object.keys(withAb).length ? ` with ${process.env.LOOP_AB_ENV}` : ''}`);
+    await pull(dir, since, nodeArgs, { ...(process.env.LOOP_WARM === '1' ? { BENCH_RAVE_WARM: '1' } : {}), ...withAb });
     await rm(dir, { recursive: true, force: true });
   }
   if (process.env.LOOP_KEEP) await cp(full, process.env.LOOP_KEEP, { recursive: true });

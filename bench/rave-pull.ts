@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { raveConnector } from '../packages/connectors/src/index.ts';
-import { formDatasetWriter, setClinicalParsing } from '../packages/connectors/src/testing.ts';
+import { formDatasetWriter, setClinicalParsing, statePartsLimit } from '../packages/connectors/src/testing.ts';
 
 /**
  * One Rave pull for `npm run bench -- rave`, in a fresh process (its peak RSS is the pull's):
@@ -23,6 +23,8 @@ if (process.env.BENCH_RAVE_BYTES === '0') setClinicalParsing({ byteScanner: fals
 // DuckDB's COPY is the default).
 if (process.env.BENCH_RAVE_FORM_WRITER === 'own' || process.env.BENCH_RAVE_FORM_WRITER === 'duckdb')
   formDatasetWriter.value = process.env.BENCH_RAVE_FORM_WRITER;
+// BENCH_RAVE_STATE_PARTS=0 writes every changed form's state whole (no parts): the parts' A/B.
+if (process.env.BENCH_RAVE_STATE_PARTS === '0') statePartsLimit.count = 0;
 if (process.env.BENCH_RAVE_TIMELINE === '1') await logStatements();
 await mkdir(scratch, { recursive: true });
 const warm = process.env.BENCH_RAVE_WARM === '1';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { quoteLiteral } from '@cdp/formats';
 import type { FlushPath } from '../types.ts';
 import type { RaveSubject, StudyMetadata } from './other-handlers.ts';
 
@@ -46,6 +47,46 @@ export interface FormState {
   file: string;
   items: string[];
   rows: number;
+  /**
+   * Later parts of the form's records, oldest first: a part holds every record of its `subjects`
+   * (none for a subject whose records all went), which replace theirs in `file` and in earlier
+   * parts. An incremental pull writes its changed subjects' records as a part rather than the
+   * whole file again (`statePartsLimit`); absent in states written whole.
+   */
+  parts?: StatePart[];
+}
+
+export interface StatePart {
+  file: string;
+  subjects: string[];
+  rows: number;
+}
+
+/**
+ * When a form's state is written whole again instead of gaining a part: more parts than `count`,
+ * or parts holding more than `share` of its records (reading the parts back costs a little per
+ * part and per record).
+ */
+export const statePartsLimit = { count: 8, share: 0.25 };
+
+/** A form's records as one relation (the columns of its file), whichever parts hold them. */
+export function stateRows(dir: string, state: FormState): string {
+  const parts = state.parts ?? [];
+  const read = (file: string) => `read_parquet(${quoteLiteral(path.join(dir, file))})`;
+  if (parts.length === 0) return read(state.file);
+  const laterSubjects = (from: number) => [...new Set(parts.slice(from).flatMap((part) => part.subjects))];
+  const without = (subjects: string[]) =>
+    subjects.length === 0 ? '' : ` WHERE subject_key NOT IN (${subjects.map(quoteLiteral).join(', ')})`;
+  const pieces = [
+    `SELECT * FROM ${read(state.file)}${without(laterSubjects(0))}`,
+    ...parts.map((part, i) => `SELECT * FROM ${read(part.file)}${without(laterSubjects(i + 1))}`),
+  ];
+  return `(${pieces.join(' UNION ALL ')})`;
+}
+
+/** Every file of a form's state (the first is its main file). */
+export function stateFiles(state: FormState): string[] {
+  return [state.file, ...(state.parts ?? []).map((part) => part.file)];
 }
 
 export interface Generation {
