@@ -11,6 +11,8 @@ import type { RaveSubject, StudyMetadata } from './other-handlers.ts';
  *   g-<uuid>/form-<n>.parquet one per form: a row per record (subject, event, form repeat, item
  *                            group, with their repeat keys) and a text column per item (v0, v1…
  *                            in the order of `info.forms[form].items`)
+ *   g-<uuid>/form-<n>.<k>.parquet  the form's parts, if any: the same columns, the records of the
+ *                            subjects later pulls changed (`FormState.parts`, `stateRows`)
  *   g-<uuid>/dataset-<hash>.parquet + outputs.json  the version's form datasets as last written,
  *                            reused (hard-linked) while their form and the subjects are unchanged
  *   g-<uuid>/audit.parquet   the Clinical Audit Records taken so far
