@@ -3,6 +3,7 @@
 export { formDatasetWriter, formGroupRows } from './rave/form-dataset.ts';
 export { type ClinicalParsing, setClinicalParsing } from './rave/parse-clinical.ts';
 export { mergeSettings } from './rave/pull.ts';
+export { statePartsLimit } from './rave/state.ts';
 export * from './sftp/sftp-test-server.ts';
 export {
   type RaveFault,

@@ -28,7 +28,17 @@ export interface PullContext {
   lastSuccessAt: Date | null;
   progress(progress: PullProgress): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /**
+   * Flushes a file's data (`file`) or a folder's names (`folder`) to the disk: the runtime's
+   * durable-files sync. A connector flushes what it keeps in `stateDir` before its `produce()`
+   * returns (the version's row commits after it) and its state pointer in `commit()`. Absent when
+   * the data files are not made durable (tests, benches): nothing is flushed.
+   */
+  flush?: FlushPath;
 }
+
+/** See `PullContext.flush`. */
+export type FlushPath = (target: string, kind: 'file' | 'folder') => Promise<void>;
 
 /** A file fetched by a pull, to be ingested as an upload is (ZIP, XPT, SAS7BDAT, CSV, ODM, ...). */
 export interface PulledFile {

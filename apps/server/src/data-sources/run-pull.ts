@@ -11,6 +11,7 @@ import { activateDataVersion } from '../commands/activate-data-version.ts';
 import { convertOrExplain, recordDataVersion, type VersionSource } from '../commands/create-data-version.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { durableSync } from '../lib/durable-files.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { decryptSecret, loadKeyring } from '../lib/secret-box.ts';
 import { studyDir } from '../lib/study-folders.ts';
@@ -226,6 +227,7 @@ export async function runPull(
     const stateDir = sourceStateDir(ctx.config.dataDir, source);
     await mkdir(stateDir, { recursive: true });
     const connector = connectorFor(ctx, source.type);
+    const flush = durableSync(ctx);
     outcome = await connector.pull(source.config as never, secret, {
       signal: controller.signal,
       workDir: work,
@@ -233,6 +235,8 @@ export async function runPull(
       lastSuccessAt: source.lastSuccessAt,
       progress: (p) => reporter.setProgress(p),
       log: (level, message) => reporter.log(level, message),
+      // The connector's state (Rave's merged records) reaches the disk before the version commits.
+      ...(flush ? { flush } : {}),
     });
     controller.signal.throwIfAborted();
     if (outcome.kind === 'unchanged') {

@@ -55,6 +55,14 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
   };
 }
 
+/**
+ * The sync itself, for code that keeps files of its own shape (a connector's state between pulls),
+ * or undefined when `DATA_FILES_DURABLE=false`.
+ */
+export function durableSync(ctx: Pick<AppContext, 'config' | 'syncPath'>): SyncPath | undefined {
+  return ctx.config.dataFilesDurable ? (ctx.syncPath ?? syncPath) : undefined;
+}
+
 async function listTree(dir: string): Promise<{ files: string[]; folders: string[] }> {
   const files: string[] = [];
   const folders: string[] = [dir];

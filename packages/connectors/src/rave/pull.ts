@@ -29,6 +29,7 @@ import {
   type FormGroup,
   type FormRows,
   formDatasetWriter,
+  PARQUET_OPTIONS,
   type SortKey,
   spliceFormDataset,
   subjectList,
@@ -48,9 +49,14 @@ import {
   commitGeneration,
   currentGeneration,
   type FormState,
+  flushGeneration,
   type Generation,
   linkOrCopy,
   newGeneration,
+  type StatePart,
+  stateFiles,
+  statePartsLimit,
+  stateRows,
   writeInfo,
 } from './state.ts';
 import { parseXmlResponse } from './xml-stream.ts';
@@ -278,8 +284,8 @@ export async function pullRave(
   return {
     kind: 'datasets',
     describe: `Rave ${study}, ${subjects.length.toLocaleString('en-US')} subjects, ${formCount} forms${since ? `, changes since ${since.toISOString()}` : ', full pull'}`,
-    produce: (out) =>
-      produceDatasets(
+    produce: async (out) => {
+      const upload = await produceDatasets(
         config,
         next,
         out,
@@ -288,8 +294,12 @@ export async function pullRave(
         context.log,
       ).catch((error) => {
         throw engineError(error, `writing the datasets of Rave ${study}`);
-      }),
-    commit: () => commitGeneration(context.stateDir, next, previous),
+      });
+      // The version's row commits after this returns: the state it was made from is on disk first.
+      if (context.flush) await flushGeneration(context.stateDir, next, context.flush);
+      return upload;
+    },
+    commit: () => commitGeneration(context.stateDir, next, previous, context.flush),
   };
 }
 
@@ -383,9 +393,8 @@ async function mergeForms(
     const stage = stages.get(form);
     const file = `form-${n + 1}.parquet`;
     const target = path.join(next.dir, file);
-    if (old && !stage && !everyForm && !reach.includes(form)) {
-      await linkOrCopy(path.join(base?.dir ?? '', old.file), target);
-      merged[n] = { ...old, file };
+    if (base && old && !stage && !everyForm && !reach.includes(form)) {
+      merged[n] = await linkState(base.dir, old, next.dir, n);
       return;
     }
     touched.add(form);
@@ -399,7 +408,7 @@ async function mergeForms(
         `COPY (SELECT ${KEY.join(', ')}, subject_name, site, site_number, ${valueColumns.map((v, i) => `${v} AS v${i}`).join(', ')}
                FROM ${staged(stage, false)}
                WHERE ${valueColumns.length > 1 ? `coalesce(${valueColumns.join(', ')})` : valueColumns[0]} IS NOT NULL)
-         TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
+         TO ${quoteLiteral(target)} (${PARQUET_OPTIONS})`,
       );
       const rows = Number(written.getRowsJson()[0]?.[0] ?? 0);
       if (rows > 0) merged[n] = { file, items, rows };
@@ -434,12 +443,12 @@ async function mergeForms(
       const found = await c.runAndReadAll('SELECT subject_key FROM changed');
       formSubjects.set(form, new Set(found.getRowsJson().map((row) => String(row[0]))));
     }
-    const oldFile = old && base ? quoteLiteral(path.join(base.dir, old.file)) : '';
+    const oldState = old && base ? stateRows(base.dir, old) : '';
     // A previous record of a subject with no incoming record or removal (a removal or record names
     // its subject) comes out as it is: only the changed subjects' rows go through the join below.
-    const passUnchanged = oldFile !== '' && mergeSettings.passUnchanged;
-    const oldRows = oldFile
-      ? `(SELECT * FROM read_parquet(${oldFile}) x
+    const passUnchanged = oldState !== '' && mergeSettings.passUnchanged;
+    const oldRows = oldState
+      ? `(SELECT * FROM ${oldState} x
             WHERE ${passUnchanged ? 'x.subject_key IN (SELECT subject_key FROM changed) AND ' : ''}NOT EXISTS (SELECT 1 FROM rf r WHERE ${covers(form).replace('r.seq > x.seq', 'r.seq >= 0')}))`
       : '';
     const incomingIndex = new Map(stage?.items.map((item, i) => [item, i]));
@@ -473,15 +482,42 @@ async function mergeForms(
       ? `UNION ALL SELECT ${KEY.join(', ')}, subject_name, site, site_number, ${items
           .map((_, j) => (j < (old?.items.length ?? 0) ? `v${j}` : `NULL::VARCHAR AS v${j}`))
           .join(', ')}
-         FROM read_parquet(${oldFile}) WHERE subject_key NOT IN (SELECT subject_key FROM changed)
+         FROM ${oldState} u WHERE subject_key NOT IN (SELECT subject_key FROM changed)
            AND ${(old?.items.length ?? 0) > 1 ? `coalesce(${(old?.items ?? []).map((_, j) => `v${j}`).join(', ')})` : 'v0'} IS NOT NULL`
       : '';
+    const changedRows = `SELECT * FROM (SELECT ${keys}, ${details}, ${values} FROM ${from}) m WHERE ${anyValue} IS NOT NULL`;
+    // Few subjects changed and no new item: their records become a part beside the previous
+    // files (hard-linked), not the whole state again (see FormState.parts).
+    if (base && old && passUnchanged && items.length === old.items.length) {
+      const parts = old.parts ?? [];
+      const partRows = parts.reduce((sum, part) => sum + part.rows, 0);
+      const before = await c.runAndReadAll(
+        `SELECT count(*) FROM ${oldState} x WHERE x.subject_key IN (SELECT subject_key FROM changed)`,
+      );
+      const leaving = Number(before.getRowsJson()[0]?.[0] ?? 0);
+      if (parts.length < statePartsLimit.count && partRows + leaving <= statePartsLimit.share * old.rows) {
+        const kept = await linkState(base.dir, old, next.dir, n);
+        const partFile = `form-${n + 1}.${parts.length + 1}.parquet`;
+        const written = await c.runAndReadAll(
+          `COPY (${changedRows}) TO ${quoteLiteral(path.join(next.dir, partFile))} (${PARQUET_OPTIONS})`,
+        );
+        const added = Number(written.getRowsJson()[0]?.[0] ?? 0);
+        const subjects = [...(formSubjects.get(form) ?? [])].sort();
+        const rows = old.rows - leaving + added;
+        if (rows > 0) {
+          merged[n] = { ...kept, rows, parts: [...(kept.parts ?? []), { file: partFile, subjects, rows: added }] };
+        } else {
+          for (const f of [...stateFiles(kept), partFile]) await rm(path.join(next.dir, f), { force: true });
+        }
+        return;
+      }
+    }
     // Unsorted, as a new form's state is: nothing reads a state file in its order (a form dataset
     // sorts its rows), and the sort cost ~13 ms of CPU per bench form.
     const written = await c.runAndReadAll(
-      `COPY (SELECT * FROM (SELECT ${keys}, ${details}, ${values} FROM ${from}) m WHERE ${anyValue} IS NOT NULL
+      `COPY (${changedRows}
              ${unchanged})
-       TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
+       TO ${quoteLiteral(target)} (${PARQUET_OPTIONS})`,
     );
     const rows = Number(written.getRowsJson()[0]?.[0] ?? 0);
     if (rows > 0) merged[n] = { file, items, rows };
@@ -494,12 +530,26 @@ async function mergeForms(
   return result;
 }
 
+/** A form's state files hard-linked into the generation `to` under the names of its `n`th form. */
+async function linkState(from: string, state: FormState, to: string, n: number): Promise<FormState> {
+  const file = `form-${n + 1}.parquet`;
+  await linkOrCopy(path.join(from, state.file), path.join(to, file));
+  if (!state.parts?.length) return { ...state, file };
+  const parts: StatePart[] = [];
+  for (const [k, part] of state.parts.entries()) {
+    const name = `form-${n + 1}.${k + 1}.parquet`;
+    await linkOrCopy(path.join(from, part.file), path.join(to, name));
+    parts.push({ ...part, file: name });
+  }
+  return { ...state, file, parts };
+}
+
 async function mergeAudit(db: OpenDuckDb, work: string, base: Generation | null, next: Generation): Promise<number> {
   const incoming = `SELECT * FROM ${csv(path.join(work, 'rave-audit.csv'), AUDIT_COLUMNS)}`;
   const old =
     base && (await exists(base.audit)) ? `SELECT * FROM read_parquet(${quoteLiteral(base.audit)}) UNION ALL ` : '';
   const result = await db.connection.runAndReadAll(
-    `COPY (${old}${incoming}) TO ${quoteLiteral(next.audit)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (${old}${incoming}) TO ${quoteLiteral(next.audit)} (${PARQUET_OPTIONS})`,
   );
   return Number(result.getRowsJson()[0]?.[0] ?? 0);
 }
@@ -667,8 +717,14 @@ export async function produceDatasets(
         ([form]) => !reuse.touched.has(form) && earlier.forms[form],
       );
       if (untouched.length > 0 && changes.changed.size > 0) {
-        const files = untouched.map(([, state]) => quoteLiteral(path.join(generation.dir, state.file)));
-        const byFile = new Map(untouched.map(([form, state]) => [path.join(generation.dir, state.file), form]));
+        // Every file of each state, parts too: a subject a later part emptied still counts as held
+        // (its form is then copied without the subject, which gives what keeping it would).
+        const byFile = new Map(
+          untouched.flatMap(([form, state]) =>
+            stateFiles(state).map((file) => [path.join(generation.dir, file), form]),
+          ),
+        );
+        const files = [...byFile.keys()].map(quoteLiteral);
         const found = await c.runAndReadAll(
           `SELECT DISTINCT filename, subject_key FROM read_parquet([${files.join(', ')}], filename = true)
            WHERE subject_key IN ${subjectList([...changes.changed])}`,
@@ -915,9 +971,7 @@ async function itemStats(
   });
   const items = new Map<string, ItemStats>();
   if (typed.length === 0) return items;
-  const counted = await c.runAndReadAll(
-    `SELECT ${typed.join(', ')} FROM read_parquet(${quoteLiteral(path.join(generation.dir, state.file))})`,
-  );
+  const counted = await c.runAndReadAll(`SELECT ${typed.join(', ')} FROM ${stateRows(generation.dir, state)} w`);
   const row = (counted.getRowsJson()[0] ?? []).map(Number);
   let k = 0;
   for (const oid of state.items) {
@@ -951,7 +1005,7 @@ function formRows(
   state: FormState,
   columns: { name: string; type: ColumnInfo['type']; expr: string }[],
 ): FormRows {
-  const from = `read_parquet(${quoteLiteral(path.join(generation.dir, state.file))}) w LEFT JOIN subjects s ON s.SubjectKey = w.subject_key`;
+  const from = `${stateRows(generation.dir, state)} w LEFT JOIN subjects s ON s.SubjectKey = w.subject_key`;
   const where = (only?: string[]) =>
     `(s.SubjectKey IS NULL OR (s.Active AND NOT s.Deleted))${only ? ` AND w.subject_key IN ${subjectList(only)}` : ''}`;
   const unit = (type: ColumnInfo['type'], v: string) =>
