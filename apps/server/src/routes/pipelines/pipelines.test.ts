@@ -277,7 +277,7 @@ describe('pipeline runs', () => {
     // Where the run's time went: the last line splits it by phase.
     expect(done.log.map((l) => l.message)).toContainEqual(
       expect.stringMatching(
-        /^Succeeded in [\d.]+ s \(inputs \d+ ms, engine \d+ ms, output version \d+ ms; of the output version: checks \d+ ms, files \d+ ms, rows \d+ ms, sealing \d+ ms\): output version \S+$/,
+        /^Succeeded in [\d.]+ s \(inputs \d+ ms, engine \d+ ms, output version \d+ ms; of the output version: checks \d+ ms, files \d+ ms, flushes \d+ ms, rows \d+ ms, sealing \d+ ms\): output version \S+$/,
       ),
     );
     // With nothing to seal, the success and that last line commit in one transaction (the same
