@@ -248,6 +248,23 @@ describe('pipeline runs', () => {
     });
     const queued = await run(p.id);
     expect(queued).toMatchObject({ status: 'QUEUED', trigger: 'manual', pipelineVersion: 1 });
+    // The answer comes from the inserts themselves; it says what the stored rows say, and the audit
+    // event's label is the one the label look-up would give (computed here in plain SQL).
+    const {
+      rows: [stored],
+    } = await t.admin.query(
+      `select u.id as user_id, u.name as user_name, r.queued_at,
+              p.name || ', run of ' || to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' as label,
+              (select resource_label from audit_events where resource_id = r.id::text and action = 'pipeline_run.started') as audited,
+              (select message from pipeline_run_logs where run_id = r.id and seq = 1) as first_line
+       from pipeline_runs r join users u on u.id = r.requested_by join pipelines p on p.id = r.pipeline_id
+       where r.id = $1`,
+      [queued.id],
+    );
+    expect(queued.requestedBy).toEqual({ id: stored.user_id, name: stored.user_name });
+    expect(queued.queuedAt).toBe(new Date(stored.queued_at).toISOString());
+    expect(queued.log.map((l) => [l.seq, l.message])).toEqual([[1, stored.first_line]]);
+    expect(stored.audited).toBe(stored.label);
     const again = await t.request(manager, { method: 'POST', url: `/api/studies/${studyId}/pipelines/${p.id}/runs` });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.details.activeRunId).toBe(queued.id);
