@@ -17,7 +17,7 @@ import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
 import { type InputReads, readInputs, resolveInputs } from './resolve-inputs.ts';
 import { notifyRunChanged } from './run-changes.ts';
-import { commitWithoutFlush } from './run-commit.ts';
+import { withoutFlush } from './run-commit.ts';
 import { RunReporter } from './run-reporter.ts';
 import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
@@ -49,8 +49,7 @@ interface Claimed {
  */
 async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Claimed | null> {
   try {
-    return await ctx.database.tenant(orgId, async (tx) => {
-      await commitWithoutFlush(tx);
+    return await withoutFlush(ctx, orgId, async (tx) => {
       // One statement takes the run (only if still QUEUED: a concurrent claim waits for the row's
       // lock, then finds it RUNNING) and reads where its log goes on.
       const now = new Date();
