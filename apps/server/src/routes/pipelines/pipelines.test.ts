@@ -17,7 +17,10 @@ import { registerEngine } from '../../pipelines/executors.ts';
 import { recoverInterruptedRuns } from '../../pipelines/recover-runs.ts';
 import { resolveInputs } from '../../pipelines/resolve-inputs.ts';
 import { runPipeline } from '../../pipelines/run-pipeline.ts';
+import { runState } from '../../pipelines/run-state.ts';
 import { fireSchedules, lastOccurrence } from '../../pipelines/triggers.ts';
+import { presentLogLine } from '../../presenters/pipeline.ts';
+import { findRun, runLog } from '../../repositories/pipelines.repo.ts';
 
 /*
  * The pipelines runtime end to end on real PostgreSQL, a real pg-boss worker and real DuckDB over
@@ -291,6 +294,15 @@ describe('pipeline runs', () => {
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null, progress: { percent: 100, steps: 2 } });
     expect(done.outputVersionId).toBeTruthy();
     expect(done.log.map((l) => l.seq)).toEqual(done.log.map((_, i) => i + 1));
+    // The run's state as its stream reads it (one round trip of plain SQL) is what drizzle reads.
+    for (const after of [0, 2]) {
+      const viaDrizzle = await t.ctx.database.tenant(tenant.org.id, async (tx) => ({
+        run: await findRun(tx, tenant.org.id, p.id, queued.id),
+        log: (await runLog(tx, tenant.org.id, queued.id, after)).map(presentLogLine),
+      }));
+      expect(viaDrizzle.log.length).toBeGreaterThan(0);
+      expect(await runState(t.ctx, tenant.org.id, p.id, queued.id, after)).toEqual(viaDrizzle);
+    }
     // Where the run's time went: the last line splits it by phase.
     expect(done.log.map((l) => l.message)).toContainEqual(
       expect.stringMatching(
