@@ -303,7 +303,7 @@ function summarise(rows: { enrol: CdpRun; clean: CdpRun }[]) {
       median(warm(rows).flatMap((r) => [r.enrol.handOffSeconds, r.clean.handOffSeconds])) * 1000,
     ),
     phasesWarmMs: Object.fromEntries(
-      ['inputs', 'engine', 'output version', 'checks', 'files', 'rows', 'sealing'].map((k) => [
+      ['inputs', 'engine', 'output version', 'checks', 'files', 'flushes', 'rows', 'sealing'].map((k) => [
         k,
         Math.round(median(warm(both(rows, (x) => x.phasesMs[k] ?? Number.NaN)))),
       ]),

@@ -17,7 +17,7 @@ export interface Database {
    * A transaction that sees one organization only: `app.org_id` is set with SET LOCAL, so
    * row-level security hides every other tenant's rows even if a query forgets its filter.
    */
-  tenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  tenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * A transaction that sees every organization. Only for paths that cannot know the tenant yet
    * (login, refresh) or that act across tenants on purpose (the platform console, seeding).
@@ -45,6 +45,16 @@ export interface Database {
    */
   tenantCall(name: TenantFunction, orgId: string, args: readonly unknown[]): Promise<RawRow>;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * `false`: the COMMIT returns before its WAL reaches the disk (`synchronous_commit = off` for this
+   * transaction only), set in the same round trip as BEGIN. For bookkeeping a crash of the machine
+   * may lose without harm (a pipeline run's claim, log lines, heartbeat): WAL stays in order, so
+   * only the last few hundred milliseconds of such commits can be lost, never half of one.
+   */
+  flush?: boolean;
 }
 
 /** The tenant-reading functions of migration 0023, with how many arguments each takes after the organization. */
@@ -131,7 +141,12 @@ export function createDatabase(options: DatabaseOptions): Database {
    * BEGIN and the SET LOCAL travel in one simple-protocol round trip. The value is inlined, so
    * it is checked to be a UUID (or the literal 'on') first: nothing else can reach that string.
    */
-  async function run<T>(setting: 'app.org_id' | 'app.system', value: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async function run<T>(
+    setting: 'app.org_id' | 'app.system',
+    value: string,
+    fn: (tx: Tx) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
     if (setting === 'app.org_id' ? !isUuid(value) : value !== 'on') {
       throw new Error(`invalid tenant context ${JSON.stringify(value)}`);
     }
@@ -140,7 +155,9 @@ export function createDatabase(options: DatabaseOptions): Database {
     let discard: Error | undefined;
     try {
       try {
-        await client.query(`begin; select set_config('${setting}', '${value}', true)`);
+        await client.query(
+          `begin; select set_config('${setting}', '${value}', true)${options.flush === false ? '; set local synchronous_commit = off' : ''}`,
+        );
       } catch (error) {
         discard = error as Error;
         throw error;
@@ -230,7 +247,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     pool,
     tenantReads,
     tenantCall,
-    tenant: (orgId, fn) => run('app.org_id', orgId, fn),
+    tenant: (orgId, fn, options) => run('app.org_id', orgId, fn, options),
     system: (fn) => run('app.system', 'on', fn),
     close: () => pool.end(),
   };

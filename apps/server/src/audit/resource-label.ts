@@ -9,6 +9,11 @@ function utc(at: Date | string): string {
   return `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** How a person knows a pipeline run: its pipeline's name and when it was queued. */
+export function pipelineRunLabel(pipelineName: string, queuedAt: Date | string): string {
+  return `${pipelineName}, run of ${utc(queuedAt)}`;
+}
+
 interface VersionRow extends Record<string, unknown> {
   code: string;
   created_at: string;
@@ -88,7 +93,7 @@ async function lookUp(tx: Tx, type: AuditResourceType, id: string): Promise<stri
         tx,
         sql`select p.name, r.queued_at from pipeline_runs r join pipelines p on p.id = r.pipeline_id where r.id = ${id}`,
       );
-      return row ? `${row.name}, run of ${utc(row.queued_at)}` : null;
+      return row ? pipelineRunLabel(row.name, row.queued_at) : null;
     }
     case 'api_key': {
       const row = await one<{ name: string; prefix: string }>(

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
 import { loadConfig } from '../config.ts';
 import { runJob } from '../jobs/run-job.ts';
+import { runPipeline } from '../pipelines/run-pipeline.ts';
 import { durableFiles, type SyncPath, syncPath } from './durable-files.ts';
 import { studyDir } from './study-folders.ts';
 
@@ -19,12 +20,15 @@ let tenant: Tenant;
 let manager: Session;
 let syncs: { target: string; kind: 'file' | 'folder' }[] = [];
 let failFiles = false;
+/** Called at each flush (before it): a test looks at the database at that moment. */
+let atSync: ((target: string, kind: 'file' | 'folder') => Promise<void>) | null = null;
 
 beforeAll(async () => {
   t = await startTestApp({ dataFilesDurable: true });
   // Counts what the real sync flushes (and fails it when told): the files on disk stay real.
   const counted: SyncPath = async (target, kind) => {
     syncs.push({ target, kind });
+    await atSync?.(target, kind);
     if (failFiles && kind === 'file') throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     await syncPath(target, kind);
   };
@@ -113,6 +117,90 @@ describe('durable versions', () => {
     expect(files.at(-1)).toBe('manifest.json.part');
     expect(syncs.at(-1)).toEqual({ target: folder, kind: 'folder' });
     expect((await readdir(folder)).filter((f) => f.endsWith('.part'))).toEqual([]);
+  });
+
+  it('flush a pipeline output’s files, manifest and folders, all before its rows commit; a failed flush keeps nothing', async () => {
+    const studyId = tenant.study.id;
+    const created = await t.request(manager, {
+      method: 'POST',
+      url: `/api/studies/${studyId}/pipelines`,
+      payload: {
+        name: 'Older subjects',
+        kind: 'dsl',
+        inputs: [{ name: 'DM', source: { kind: 'dataset', dataset: 'DM' } }],
+        outputs: ['older'],
+        body: {
+          steps: [
+            {
+              operation: 'filter_rows',
+              parameters: { dataset: 'DM', conditions: [{ column: 'AGE', operator: 'greater_than', value: 45 }] },
+            },
+            { operation: 'save_dataset', parameters: { dataset: 'DM', output_name: 'older' } },
+          ],
+        },
+        triggers: { onSourceActivation: false, schedule: null, afterUpstream: false },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const pipelineId = created.json().data.id as string;
+    // Queued without a job, so only the call below runs it.
+    const queue = async () =>
+      (
+        await t.admin.query<{ id: string }>(
+          `insert into pipeline_runs (org_id, study_id, pipeline_id, pipeline_version, status, trigger)
+           values ($1, $2, $3, 1, 'QUEUED', 'manual') returning id`,
+          [tenant.org.id, studyId, pipelineId],
+        )
+      ).rows[0]?.id as string;
+    const outputsOf = async (runId: string) =>
+      (await t.admin.query('select id, label from pipeline_outputs where run_id = $1', [runId])).rows;
+    const outputRoot = path.join(path.dirname(sourceData()), 'pipeline_output');
+
+    // Every flush happens while the output's rows are not yet committed (the transaction runs
+    // beside the flushes and commits after them).
+    const runId = await queue();
+    const committedAtSync: number[] = [];
+    atSync = async () => {
+      committedAtSync.push((await outputsOf(runId)).length);
+    };
+    syncs = [];
+    try {
+      expect(await runPipeline(t.ctx, { orgId: tenant.org.id, runId })).toMatchObject({ status: 'SUCCEEDED' });
+    } finally {
+      atSync = null;
+    }
+    const [output] = await outputsOf(runId);
+    const folder = path.join(outputRoot, output.label);
+    expect((await readdir(folder)).sort()).toEqual(['manifest.json', 'older.parquet']);
+    const files = syncs.filter((s) => s.kind === 'file');
+    expect(files.map((s) => path.basename(s.target)).sort()).toEqual(['manifest.json', 'older.parquet']);
+    const staging = path.dirname(files.find((s) => s.target.endsWith('manifest.json'))?.target ?? '');
+    // The data file was flushed in the run's work folder (while checked), the manifest in the staging one.
+    expect(path.basename(path.dirname(files.find((s) => s.target.endsWith('older.parquet'))?.target ?? ''))).toMatch(
+      new RegExp(`pipeline-run-${runId}$`),
+    );
+    expect(syncs.filter((s) => s.kind === 'folder').map((s) => s.target)).toEqual([staging, outputRoot]);
+    expect(syncs.at(-1)).toEqual({ target: outputRoot, kind: 'folder' });
+    expect(committedAtSync).toEqual([0, 0, 0, 0]);
+
+    // The rename's flush fails: the transaction (already written) rolls back, no output, no folder.
+    const before = await readdir(outputRoot);
+    const failed = await queue();
+    atSync = async (target, kind) => {
+      if (kind === 'folder' && target === outputRoot)
+        throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    };
+    try {
+      await expect(runPipeline(t.ctx, { orgId: tenant.org.id, runId: failed })).rejects.toThrow(/EIO/);
+    } finally {
+      atSync = null;
+    }
+    expect(await outputsOf(failed)).toEqual([]);
+    expect(await readdir(outputRoot)).toEqual(before);
+    const { rows } = await t.admin.query('select status, attempts from pipeline_runs where id = $1', [failed]);
+    // An infrastructure error: queued again for the queue's retry.
+    expect(rows[0]).toMatchObject({ status: 'QUEUED', attempts: 1 });
+    await t.admin.query(`update pipeline_runs set status = 'CANCELLED' where id = $1`, [failed]);
   });
 
   it('walk sub-folders (a pipeline output may have them) and flush a single file before its rename', async () => {

@@ -33,12 +33,16 @@ export interface DurableFiles {
   folder(dir: string): Promise<void>;
   /** One file's data, before it is renamed into place (an export, a sealed file). */
   file(file: string): Promise<void>;
+  /** Several files' data, side by side (`folder` without the folders: their names are flushed later). */
+  files(files: string[]): Promise<void>;
+  /** One folder's names only, its files' data already flushed (`files`). */
+  names(dir: string): Promise<void>;
   /** After a rename to `target`: the folder that now holds its name. */
   renamed(target: string): Promise<void>;
 }
 
 const nothing = async () => {};
-const skipped: DurableFiles = { folder: nothing, file: nothing, renamed: nothing };
+const skipped: DurableFiles = { folder: nothing, file: nothing, files: nothing, names: nothing, renamed: nothing };
 
 /** `DATA_FILES_DURABLE=false` skips every sync (throwaway data: the test clusters). */
 export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): DurableFiles {
@@ -51,6 +55,8 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
       await inTurns(folders, (folder) => sync(folder, 'folder'));
     },
     file: (file) => sync(file, 'file'),
+    files: (files) => inTurns(files, (file) => sync(file, 'file')),
+    names: (dir) => sync(dir, 'folder'),
     renamed: (target) => sync(path.dirname(target), 'folder'),
   };
 }

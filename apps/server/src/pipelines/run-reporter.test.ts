@@ -2,7 +2,7 @@ import { pipelineRuns, pipelines, type Tx } from '@cdp/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type Tenant, type TestApp } from '../../test/harness.ts';
-import { commitWithoutFlush } from './run-commit.ts';
+import { withoutFlush } from './run-commit.ts';
 import { RunReporter } from './run-reporter.ts';
 
 let t: TestApp;
@@ -96,17 +96,19 @@ describe('RunReporter', () => {
   });
 
   it("a run's bookkeeping commits without waiting for the WAL flush, in its own transaction only", async () => {
+    // The setting and where it comes from: the test cluster may itself run without waiting for the
+    // disk (EMBEDDED_PG_DURABLE=false), so `off` alone would prove nothing; a SET LOCAL shows as the
+    // transaction's own ('session'), the cluster's default as its configuration.
     const setting = async (tx: Tx) =>
-      String((await tx.execute(sql`select current_setting('synchronous_commit') as s`)).rows[0]?.s);
-    // The test cluster may itself run without waiting for the disk (EMBEDDED_PG_DURABLE=false), so
-    // the pool's own setting is read first, and the transaction asks for the flush before the helper.
+      (
+        await tx.execute<{ setting: string; source: string }>(
+          sql`select setting, source from pg_settings where name = 'synchronous_commit'`,
+        )
+      ).rows[0];
     const before = await t.database.tenant(tenant.org.id, setting);
-    const inside = await t.database.tenant(tenant.org.id, async (tx) => {
-      await tx.execute(sql`set local synchronous_commit = on`);
-      await commitWithoutFlush(tx);
-      return setting(tx);
-    });
-    expect(inside).toBe('off');
+    expect(before?.source).not.toBe('session');
+    const inside = await withoutFlush(t.ctx, tenant.org.id, setting);
+    expect(inside).toEqual({ setting: 'off', source: 'session' });
     // SET LOCAL ends with its transaction: the pooled connections' next ones are as they were.
     const after = await Promise.all(Array.from({ length: 6 }, () => t.database.tenant(tenant.org.id, setting)));
     expect(after).toEqual(Array(6).fill(before));

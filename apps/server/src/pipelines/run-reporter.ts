@@ -4,7 +4,7 @@ import type { PipelineLogLine, PipelineProgress } from '@cdp/pipelines';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
 import { notifyRunChanged } from './run-changes.ts';
-import { commitWithoutFlush } from './run-commit.ts';
+import { withoutFlush } from './run-commit.ts';
 
 /** Log lines longer than this are cut: a runaway print loop must not fill the database. */
 const MAX_LINE = 4000;
@@ -108,8 +108,7 @@ export class RunReporter {
     const rows = this.pending.splice(0);
     const announce = this.announce;
     this.announce = false;
-    await this.ctx.database.tenant(this.orgId, async (tx) => {
-      await commitWithoutFlush(tx);
+    await withoutFlush(this.ctx, this.orgId, async (tx) => {
       await tx.insert(pipelineRunLogs).values(rows);
       if (announce) await notifyRunChanged(tx, this.runId);
     });
@@ -134,8 +133,7 @@ export class RunReporter {
       set.progress = this.progress;
       this.progressDirty = false;
     }
-    const [row] = await this.ctx.database.tenant(this.orgId, async (tx) => {
-      await commitWithoutFlush(tx);
+    const [row] = await withoutFlush(this.ctx, this.orgId, async (tx) => {
       const updated = await tx
         .update(pipelineRuns)
         .set(set)

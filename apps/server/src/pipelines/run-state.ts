@@ -2,7 +2,7 @@ import type { PipelineRunLogLine } from '@cdp/contracts';
 import { notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { presentLogLine } from '../presenters/pipeline.ts';
-import { findRun, listRuns, type RunWithActor, runLog } from '../repositories/pipelines.repo.ts';
+import { listRuns, type RunWithActor, readRunState } from '../repositories/pipelines.repo.ts';
 
 /** A run as stored now, with its log lines after `after`: what the run's page and its event stream read. */
 export async function runState(
@@ -12,12 +12,9 @@ export async function runState(
   runId: string,
   after = 0,
 ): Promise<{ run: RunWithActor; log: PipelineRunLogLine[] }> {
-  return ctx.database.tenant(orgId, async (tx) => {
-    const run = await findRun(tx, orgId, pipelineId, runId);
-    if (!run) throw notFound('Pipeline run');
-    const log = await runLog(tx, orgId, runId, after);
-    return { run, log: log.map(presentLogLine) };
-  });
+  const { run, log } = await readRunState(ctx.database, orgId, pipelineId, runId, after);
+  if (!run) throw notFound('Pipeline run');
+  return { run, log: log.map(presentLogLine) };
 }
 
 export function runsOf(ctx: AppContext, orgId: string, pipelineId: string): Promise<RunWithActor[]> {

@@ -1,10 +1,12 @@
 import {
+  type Database,
   pipelineOutputDatasets,
   pipelineOutputs,
   pipelineRunLogs,
   pipelineRuns,
   pipelines,
   pipelineVersions,
+  rowOf,
   type Tx,
   users,
 } from '@cdp/db';
@@ -135,13 +137,50 @@ export async function findRun(
   return found ? { run: found.run, requestedBy: named(found.run.requestedBy, found.userName) } : null;
 }
 
+/** The most log lines one read answers (`runLog` and `readRunState`). */
+const LOG_READ_LIMIT = 5000;
+
 export async function runLog(tx: Tx, orgId: string, runId: string, after = 0): Promise<PipelineRunLogRow[]> {
   return tx
     .select()
     .from(pipelineRunLogs)
     .where(and(eq(pipelineRunLogs.orgId, orgId), eq(pipelineRunLogs.runId, runId), gt(pipelineRunLogs.seq, after)))
     .orderBy(asc(pipelineRunLogs.seq))
-    .limit(5000);
+    .limit(LOG_READ_LIMIT);
+}
+
+/**
+ * A run (as `findRun` reads it) and its log lines after `after` (as `runLog` reads them) in ONE
+ * round trip (`tenantReads`): what a run's event stream reads at every change it is told of, the
+ * run's last one included, between the run's end and the user seeing it. `findRun` and `runLog`
+ * took four (BEGIN, each read, COMMIT), and drizzle built both statements anew each time.
+ */
+export async function readRunState(
+  database: Database,
+  orgId: string,
+  pipelineId: string,
+  runId: string,
+  after: number,
+): Promise<{ run: RunWithActor | null; log: PipelineRunLogRow[] }> {
+  // The only value inlined that is not a UUID (tenantReads checks those): a sequence number.
+  if (!Number.isSafeInteger(after) || after < 0) throw new Error(`readRunState: invalid log position ${after}`);
+  const [runs, lines] = await database.tenantReads(
+    orgId,
+    [
+      `select r.*, u.name as requested_by_name from pipeline_runs r left join users u on u.id = r.requested_by
+        where r.org_id = :orgId and r.pipeline_id = :pipelineId and r.id = :runId limit 1`,
+      `select * from pipeline_run_logs where org_id = :orgId and run_id = :runId and seq > ${after}
+        order by seq limit ${LOG_READ_LIMIT}`,
+    ],
+    { pipelineId, runId },
+  );
+  const raw = runs?.[0];
+  if (!raw) return { run: null, log: [] };
+  const run = rowOf(pipelineRuns, raw);
+  return {
+    run: { run, requestedBy: named(run.requestedBy, (raw.requested_by_name as string | null) ?? null) },
+    log: (lines ?? []).map((line) => rowOf(pipelineRunLogs, line)),
+  };
 }
 
 export interface OutputWithDatasets {

@@ -17,7 +17,10 @@ import { registerEngine } from '../../pipelines/executors.ts';
 import { recoverInterruptedRuns } from '../../pipelines/recover-runs.ts';
 import { resolveInputs } from '../../pipelines/resolve-inputs.ts';
 import { runPipeline } from '../../pipelines/run-pipeline.ts';
+import { runState } from '../../pipelines/run-state.ts';
 import { fireSchedules, lastOccurrence } from '../../pipelines/triggers.ts';
+import { presentLogLine } from '../../presenters/pipeline.ts';
+import { findRun, runLog } from '../../repositories/pipelines.repo.ts';
 
 /*
  * The pipelines runtime end to end on real PostgreSQL, a real pg-boss worker and real DuckDB over
@@ -248,6 +251,23 @@ describe('pipeline runs', () => {
     });
     const queued = await run(p.id);
     expect(queued).toMatchObject({ status: 'QUEUED', trigger: 'manual', pipelineVersion: 1 });
+    // The answer comes from the inserts themselves; it says what the stored rows say, and the audit
+    // event's label is the one the label look-up would give (computed here in plain SQL).
+    const {
+      rows: [stored],
+    } = await t.admin.query(
+      `select u.id as user_id, u.name as user_name, r.queued_at,
+              p.name || ', run of ' || to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' as label,
+              (select resource_label from audit_events where resource_id = r.id::text and action = 'pipeline_run.started') as audited,
+              (select message from pipeline_run_logs where run_id = r.id and seq = 1) as first_line
+       from pipeline_runs r join users u on u.id = r.requested_by join pipelines p on p.id = r.pipeline_id
+       where r.id = $1`,
+      [queued.id],
+    );
+    expect(queued.requestedBy).toEqual({ id: stored.user_id, name: stored.user_name });
+    expect(queued.queuedAt).toBe(new Date(stored.queued_at).toISOString());
+    expect(queued.log.map((l) => [l.seq, l.message])).toEqual([[1, stored.first_line]]);
+    expect(stored.audited).toBe(stored.label);
     const again = await t.request(manager, { method: 'POST', url: `/api/studies/${studyId}/pipelines/${p.id}/runs` });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.details.activeRunId).toBe(queued.id);
@@ -274,10 +294,19 @@ describe('pipeline runs', () => {
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null, progress: { percent: 100, steps: 2 } });
     expect(done.outputVersionId).toBeTruthy();
     expect(done.log.map((l) => l.seq)).toEqual(done.log.map((_, i) => i + 1));
+    // The run's state as its stream reads it (one round trip of plain SQL) is what drizzle reads.
+    for (const after of [0, 2]) {
+      const viaDrizzle = await t.ctx.database.tenant(tenant.org.id, async (tx) => ({
+        run: await findRun(tx, tenant.org.id, p.id, queued.id),
+        log: (await runLog(tx, tenant.org.id, queued.id, after)).map(presentLogLine),
+      }));
+      expect(viaDrizzle.log.length).toBeGreaterThan(0);
+      expect(await runState(t.ctx, tenant.org.id, p.id, queued.id, after)).toEqual(viaDrizzle);
+    }
     // Where the run's time went: the last line splits it by phase.
     expect(done.log.map((l) => l.message)).toContainEqual(
       expect.stringMatching(
-        /^Succeeded in [\d.]+ s \(inputs \d+ ms, engine \d+ ms, output version \d+ ms; of the output version: checks \d+ ms, files \d+ ms, rows \d+ ms, sealing \d+ ms\): output version \S+$/,
+        /^Succeeded in [\d.]+ s \(inputs \d+ ms, engine \d+ ms, output version \d+ ms; of the output version: checks \d+ ms, files \d+ ms, flushes \d+ ms, rows \d+ ms, sealing \d+ ms\): output version \S+$/,
       ),
     );
     // With nothing to seal, the success and that last line commit in one transaction (the same

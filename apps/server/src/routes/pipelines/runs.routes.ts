@@ -13,7 +13,6 @@ import { RunChanges } from '../../pipelines/run-changes.ts';
 import { runState, runsOf } from '../../pipelines/run-state.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
 import { pipelineFor, pipelinePermissions, runFor } from '../../policies/pipeline.ts';
-import { studyFor } from '../../policies/study.ts';
 import { presentLogLine, presentRun } from '../../presenters/pipeline.ts';
 
 /**
@@ -45,16 +44,17 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      // The pipeline is found (404) and locked by the command, in its transaction.
-      const study = await studyFor(ctx, actor, request.params.id, 'pipeline:execute:assigned');
+      // The command decides on the study (404 unseen, 403 without the permission) and finds and
+      // locks the pipeline in the study (404) in its own transaction: no read of the study before it.
+      const studyId = request.params.id;
       const state = await queuePipelineRun(ctx, authorOf(request), {
-        studyId: study.id,
+        studyId,
         pipelineId: request.params.pid,
         trigger: 'manual',
       });
       return reply.status(202).send({
         data: { ...presentRun(state.run), log: state.log.map(presentLogLine) },
-        permissions: pipelinePermissions(actor, study.id),
+        permissions: pipelinePermissions(actor, studyId),
       });
     },
   );
