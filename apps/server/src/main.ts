@@ -11,6 +11,7 @@ import { keepConversionWorker, setConversionThreadNice, warmUpConversion } from 
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
+import { releaseDuckDbMemoryAfterJobs, releaseFreedDuckDbMemory } from './lib/duckdb-memory.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
 import { setHeapGrowingPercent } from './lib/heap-growing.ts';
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
@@ -327,6 +328,9 @@ async function main(): Promise<void> {
 
     let worker: Worker | null = null;
     if (mode === 'worker' || mode === 'start') {
+      releaseDuckDbMemoryAfterJobs(config.duckdbReleaseIdleMemory, (error) =>
+        log.warn({ err: error }, 'giving back DuckDB memory failed'),
+      );
       // On SIGTERM running jobs get SHUTDOWN_GRACE_SECONDS to finish, then go back to the queue.
       worker = await startWorker(ctx, connections.appUrl, { graceMs: config.shutdownGraceSeconds * 1000 });
       cleanups.push(() => worker?.stop());
@@ -339,11 +343,17 @@ async function main(): Promise<void> {
             (error: unknown) => log.warn({ err: error }, 'warming the export renderers failed'),
           );
       }
-      // Nor the first pipeline run for opening DuckDB and compiling the run's code.
-      warmPipelineEngines(ctx).then(
-        (ms) => log.debug(`pipeline engines ready in ${Math.round(ms)} ms`),
-        (error: unknown) => log.warn({ err: error }, 'warming the pipeline engines failed'),
-      );
+      // Nor the first pipeline run for opening DuckDB and compiling the run's code; what the
+      // warm-up's work freed goes back to the system at once, as after a job.
+      warmPipelineEngines(ctx)
+        .then(async (ms) => {
+          if (config.duckdbReleaseIdleMemory) await releaseFreedDuckDbMemory();
+          return ms;
+        })
+        .then(
+          (ms) => log.debug(`pipeline engines ready in ${Math.round(ms)} ms`),
+          (error: unknown) => log.warn({ err: error }, 'warming the pipeline engines failed'),
+        );
     }
     let app: FastifyInstance | null = null;
     if (mode === 'api' || mode === 'start') {
