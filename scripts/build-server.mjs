@@ -9,7 +9,8 @@
 //   dist/server.mjs        the bundled server (apps/server/src/main.ts)
 //   dist/chunk-*.mjs       code split off the entries: what a dynamic import() loads on first use
 //                          (the export renderers, the API's routes: a `cdp worker` never loads the
-//                          routes, nor the renderers before its first export), and code the entries share
+//                          routes, nor the renderers before its first export), and code the entries
+//                          share (the server's among themselves, the threads' among themselves)
 //   dist/convert-worker.mjs  the upload conversion worker thread (ingest/convert-worker.ts)
 //   dist/parquet-encoder.mjs the Parquet encoder thread a large upload file starts beside it
 //                            (packages/formats/src/parquet/parquet-encoder-worker.ts)
@@ -44,15 +45,8 @@ const externalNpm = {
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 
-await build({
+const options = {
   absWorkingDir: root,
-  entryPoints: {
-    server: 'apps/server/src/main.ts',
-    'convert-worker': 'apps/server/src/ingest/convert-worker.ts',
-    'parquet-encoder': 'packages/formats/src/parquet/parquet-encoder-worker.ts',
-    'member-converter': 'packages/formats/src/member-converter.ts',
-    'rave-lane-worker': 'packages/connectors/src/rave/clinical-lane-worker.ts',
-  },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -73,6 +67,20 @@ await build({
   },
   plugins: [externalNpm],
   logLevel: 'warning',
+};
+// Two builds: the server, then the threads' entries. In one build, code the server and a thread
+// both reach went into chunks the server imports whole: a `cdp worker` loaded the upload readers
+// (yauzl, saxes, the XPT and SAS7BDAT code) for the conversion thread's sake. A thread is an isolate
+// of its own, loading its modules again anyway: sharing chunks with it saved only disk space.
+await build({ ...options, entryPoints: { server: 'apps/server/src/main.ts' } });
+await build({
+  ...options,
+  entryPoints: {
+    'convert-worker': 'apps/server/src/ingest/convert-worker.ts',
+    'parquet-encoder': 'packages/formats/src/parquet/parquet-encoder-worker.ts',
+    'member-converter': 'packages/formats/src/member-converter.ts',
+    'rave-lane-worker': 'packages/connectors/src/rave/clinical-lane-worker.ts',
+  },
 });
 
 // `dist/` is CommonJS so main.js can set the libuv pool size before any ES module is read

@@ -118,9 +118,10 @@ const Env = z.object({
    */
   EXPORT_RENDERERS_AT_START: z.enum(['true', 'false']).default('false'),
   /**
-   * `true`: the DSL's DuckDB instances hand the memory a pipeline run freed back to the system while
-   * the worker is idle (DuckDB's allocator background thread), instead of keeping what its largest
-   * recent run used (docs/decisions.md, "worker memory", p12).
+   * `true`: the memory DuckDB freed goes back to the system when the worker goes idle (a second
+   * after its last job, and after the start-up warm-up: lib/duckdb-memory.ts), instead of staying
+   * with DuckDB's allocator for good; the DSL's instances also run its background thread
+   * (docs/decisions.md, "worker memory", p12 and p12m).
    */
   DUCKDB_RELEASE_IDLE_MEMORY: z.enum(['true', 'false']).default('true'),
   /**

@@ -4,16 +4,14 @@ import { createDatabase, runMigrations, setAppRolePassword } from '@cdp/db';
 import { releaseIdleDslMemory } from '@cdp/pipelines';
 import type { FastifyInstance } from 'fastify';
 import { AccessTokens } from './auth/tokens.ts';
-import { demoGenerate } from './cli/demo-generate.ts';
-import { rotateMasterKey } from './cli/keys-rotate.ts';
 import { EMBEDDED_MODES, SERVER_MODES, type ServerMode } from './cli/modes.ts';
-import { rotateDataSourceSecrets } from './cli/secrets-rotate.ts';
 import { type Config, listenHost, loadConfig } from './config.ts';
 import { loadRenderers } from './exports/renderers.ts';
 import { keepConversionWorker, setConversionThreadNice, warmUpConversion } from './ingest/convert-in-worker.ts';
 import { recoverInterruptedWork } from './ingest/recover-interrupted-work.ts';
 import { installJobQueue, startWorker, type Worker } from './jobs/queue.ts';
 import type { AppContext } from './lib/context.ts';
+import { releaseDuckDbMemoryAfterJobs, releaseFreedDuckDbMemory } from './lib/duckdb-memory.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './lib/embedded-postgres.ts';
 import { setHeapGrowingPercent } from './lib/heap-growing.ts';
 import { AlreadyRunningError, acquireInstanceLock } from './lib/instance-lock.ts';
@@ -26,11 +24,7 @@ import { holdRunLock, RUN_ID, runTempName } from './lib/process-run.ts';
 import { loadOrCreateSecrets, type Secrets } from './lib/secrets.ts';
 import { markShuttingDown } from './lib/shutdown.ts';
 import { startTracing } from './lib/tracing.ts';
-import { backupOrRestore } from './ops/backup-command.ts';
 import { warmPipelineEngines } from './pipelines/warm-up.ts';
-import { seedDemoStudyDashboard } from './seed/demo-dashboard.ts';
-import { loadDemoData } from './seed/load-demo-data.ts';
-import { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL, seed } from './seed/seed.ts';
 
 const USAGE = `cdp — the Clinical Dashboard Platform
 
@@ -120,7 +114,8 @@ function demoPassword(config: Config, secrets: Secrets): string {
   return config.demoPassword ?? secrets.demoPassword;
 }
 
-function banner(config: Config, password: string): string {
+async function banner(config: Config, password: string): Promise<string> {
+  const { DEMO_STUDY, DEMO_USERS, PLATFORM_ADMIN_EMAIL } = await import('./seed/seed.ts');
   const url = `http://localhost:${config.port}`;
   const host = listenHost(config, 'start');
   const loopbackOnly = host === '127.0.0.1' || host === 'localhost' || host === '::1';
@@ -158,6 +153,7 @@ async function main(): Promise<void> {
   if ((mode as string) === 'demo') {
     // Needs no database: it only writes files.
     try {
+      const { demoGenerate } = await import('./cli/demo-generate.ts');
       await demoGenerate(process.argv.slice(3));
     } catch (error) {
       console.error(`\ncdp demo: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -244,6 +240,7 @@ async function main(): Promise<void> {
 
     if (mode === 'backup' || mode === 'restore') {
       if (mode === 'restore') await migrate(connections);
+      const { backupOrRestore } = await import('./ops/backup-command.ts');
       const summary = await backupOrRestore(mode, process.argv.slice(3), connections.adminUrl, config, log);
       log.info(summary, mode === 'backup' ? 'backup written' : 'backup restored');
       return await cleanup();
@@ -257,6 +254,7 @@ async function main(): Promise<void> {
     if (mode === 'secrets') {
       const database = createDatabase({ connectionString: connections.appUrl, max: 2, applicationName: 'cdp-secrets' });
       cleanups.push(() => database.close());
+      const { rotateDataSourceSecrets } = await import('./cli/secrets-rotate.ts');
       const rotated = await rotateDataSourceSecrets({ config, database });
       console.log(`Re-encrypted ${rotated.reencrypted} data-source credential(s) under key ${rotated.keyId}.`);
       return await cleanup();
@@ -264,6 +262,7 @@ async function main(): Promise<void> {
     if (mode === 'keys') {
       const database = createDatabase({ connectionString: connections.appUrl, max: 2, applicationName: 'cdp-keys' });
       cleanups.push(() => database.close());
+      const { rotateMasterKey } = await import('./cli/keys-rotate.ts');
       const rotated = await rotateMasterKey({ config, database });
       console.log(`Re-wrapped ${rotated.rewrapped} study PHI key(s) under master key ${rotated.keyId}.`);
       return await cleanup();
@@ -295,12 +294,15 @@ async function main(): Promise<void> {
     }
 
     if (mode === 'seed' || mode === 'start') {
+      const { seed } = await import('./seed/seed.ts');
       const password = demoPassword(config, secrets);
       const { createdUsers } = await seed(ctx, { password, demo: config.seedDemo });
       if (createdUsers.length > 0) log.info({ users: createdUsers }, 'seeded users');
       if (config.seedDemo) {
+        const { loadDemoData } = await import('./seed/load-demo-data.ts');
         const demo = await loadDemoData(ctx);
         if (demo.loaded) log.info({ rows: demo.rows }, 'loaded generated demo data into the demo study');
+        const { seedDemoStudyDashboard } = await import('./seed/demo-dashboard.ts');
         const dashboard = await seedDemoStudyDashboard(ctx);
         if (dashboard.created)
           log.info(
@@ -326,6 +328,9 @@ async function main(): Promise<void> {
 
     let worker: Worker | null = null;
     if (mode === 'worker' || mode === 'start') {
+      releaseDuckDbMemoryAfterJobs(config.duckdbReleaseIdleMemory, (error) =>
+        log.warn({ err: error }, 'giving back DuckDB memory failed'),
+      );
       // On SIGTERM running jobs get SHUTDOWN_GRACE_SECONDS to finish, then go back to the queue.
       worker = await startWorker(ctx, connections.appUrl, { graceMs: config.shutdownGraceSeconds * 1000 });
       cleanups.push(() => worker?.stop());
@@ -338,11 +343,17 @@ async function main(): Promise<void> {
             (error: unknown) => log.warn({ err: error }, 'warming the export renderers failed'),
           );
       }
-      // Nor the first pipeline run for opening DuckDB and compiling the run's code.
-      warmPipelineEngines(ctx).then(
-        (ms) => log.debug(`pipeline engines ready in ${Math.round(ms)} ms`),
-        (error: unknown) => log.warn({ err: error }, 'warming the pipeline engines failed'),
-      );
+      // Nor the first pipeline run for opening DuckDB and compiling the run's code; what the
+      // warm-up's work freed goes back to the system at once, as after a job.
+      warmPipelineEngines(ctx)
+        .then(async (ms) => {
+          if (config.duckdbReleaseIdleMemory) await releaseFreedDuckDbMemory();
+          return ms;
+        })
+        .then(
+          (ms) => log.debug(`pipeline engines ready in ${Math.round(ms)} ms`),
+          (error: unknown) => log.warn({ err: error }, 'warming the pipeline engines failed'),
+        );
     }
     let app: FastifyInstance | null = null;
     if (mode === 'api' || mode === 'start') {
@@ -374,7 +385,7 @@ async function main(): Promise<void> {
     }
     if (mode === 'start') {
       // The demo password is printed only where the seed chose it: it is in DATA_DIR anyway.
-      console.log(banner(config, demoPassword(config, secrets)));
+      console.log(await banner(config, demoPassword(config, secrets)));
     } else {
       log.info({ mode }, 'running');
     }

@@ -8,7 +8,6 @@ import type { AppContext } from '../lib/context.ts';
 import { isRunAlive } from '../lib/process-run.ts';
 import { lastOccurrence } from '../pipelines/triggers.ts';
 import { featureOfType } from '../policies/data-source.ts';
-import { endPull } from './run-pull.ts';
 
 /** An occurrence missed by more than this (the workers were down) is skipped, not caught up. */
 const SCHEDULE_GRACE_MS = 10 * 60_000;
@@ -73,6 +72,8 @@ export async function recoverInterruptedPulls(ctx: AppContext): Promise<number> 
   let recovered = 0;
   for (const candidate of running) {
     if (candidate.workerId && (await isRunAlive(ctx.database.pool, candidate.workerId))) continue;
+    // Here, not at the top: run-pull.ts brings the connectors, which an idle worker does not hold.
+    const { endPull } = await import('./run-pull.ts');
     const done = await ctx.database.tenant(candidate.orgId, async (tx) => {
       const [pull] = await tx
         .select()

@@ -1,14 +1,11 @@
 import { z } from 'zod';
-import { runPull } from '../data-sources/run-pull.ts';
 import { fireSourceSchedules, recoverInterruptedPulls } from '../data-sources/tick.ts';
-import { purgeExports, renderExport } from '../exports/export-jobs.ts';
 import { recoverInterruptedWork } from '../ingest/recover-interrupted-work.ts';
 import { protectStudyFiles } from '../phi/seal-files.ts';
 import { recoverInterruptedRuns } from '../pipelines/recover-runs.ts';
 import { RUN_RETRY, runPipeline } from '../pipelines/run-pipeline.ts';
 import { fireSchedules } from '../pipelines/triggers.ts';
 import { fireDueReports } from '../reports/fire-due-reports.ts';
-import { runScheduledReport } from '../reports/run-report.ts';
 import { deliverWebhook } from '../webhooks/deliver-webhook.ts';
 import { defineJob, type JobDefinition } from './define-job.ts';
 import { purgeRateLimits } from './handlers/purge-rate-limits.ts';
@@ -17,7 +14,11 @@ import { purgeSessions } from './handlers/purge-sessions.ts';
 /** Housekeeping is idempotent: a failed run is simply retried a few times, a minute apart. */
 const HOUSEKEEPING_RETRY = { limit: 3, delaySeconds: 60, backoff: true };
 
-/** Every job the worker knows. Adding a job is adding one entry here. */
+/**
+ * Every job the worker knows. Adding a job is adding one entry here. A handler that needs modules
+ * no other job needs (exports and reports: the renderers and the widgets; pulls: the connectors)
+ * imports its module when it runs: an idle worker does not hold them (docs/decisions.md, p12m).
+ */
 export const JOBS = [
   defineJob({
     name: 'auth.purge-sessions',
@@ -42,7 +43,7 @@ export const JOBS = [
   defineJob({
     name: 'exports.render',
     payload: z.object({ orgId: z.uuid(), exportId: z.uuid() }).strict(),
-    handler: (ctx, payload) => renderExport(ctx, payload),
+    handler: async (ctx, payload) => (await import('../exports/export-jobs.ts')).renderExport(ctx, payload),
     note: (r) => `dashboard export ${r.exportId}: ${r.status}`,
     // A failed export is written on its row and not retried; these retries are for a crash mid-run.
     retry: { limit: 1, delaySeconds: 30, backoff: false },
@@ -50,7 +51,7 @@ export const JOBS = [
   defineJob({
     name: 'exports.purge',
     payload: z.object({}).strict(),
-    handler: (ctx) => purgeExports(ctx),
+    handler: async (ctx) => (await import('../exports/export-jobs.ts')).purgeExports(ctx),
     note: (r) => `removed ${r.files} expired export files`,
     retry: HOUSEKEEPING_RETRY,
     // Hourly: files kept EXPORT_RETENTION_HOURS are gone within the hour after.
@@ -101,7 +102,7 @@ export const JOBS = [
   defineJob({
     name: 'reports.run',
     payload: z.object({ orgId: z.uuid(), runId: z.uuid() }).strict(),
-    handler: (ctx, payload) => runScheduledReport(ctx, payload),
+    handler: async (ctx, payload) => (await import('../reports/run-report.ts')).runScheduledReport(ctx, payload),
     note: (r) => `scheduled report run ${r.runId}: ${r.status}`,
     // A failed export or send is recorded on the run, not thrown; these retries are for a crash mid-run.
     retry: { limit: 1, delaySeconds: 60, backoff: false },
@@ -120,7 +121,7 @@ export const JOBS = [
   defineJob({
     name: 'data_sources.pull',
     payload: z.object({ orgId: z.uuid(), pullId: z.uuid() }).strict(),
-    handler: (ctx, payload) => runPull(ctx, payload),
+    handler: async (ctx, payload) => (await import('../data-sources/run-pull.ts')).runPull(ctx, payload),
     note: (r) => `data source pull ${r.pullId}: ${r.status}`,
     // A failed pull ends FAILED with its reason and is not retried: the next scheduled pull (or
     // Pull now) tries again. These retries are for a crash before the pull was claimed.

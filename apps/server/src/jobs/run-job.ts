@@ -1,5 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { AppContext } from '../lib/context.ts';
+import { jobEnded, jobStarted } from '../lib/duckdb-memory.ts';
 import { jobSeconds, jobsRunning, jobsTotal } from '../lib/metrics.ts';
 import { inSpan, splitJobData } from '../lib/tracing.ts';
 import { findJob } from './registry.ts';
@@ -44,6 +45,7 @@ async function runParsed(ctx: AppContext, name: string, data: unknown, id?: stri
   const log = ctx.log.child({ job: name, jobId: id });
   const stopTimer = jobSeconds.startTimer({ job: name });
   jobsRunning.inc({ job: name });
+  jobStarted();
   log.debug(`job ${name} started`);
   try {
     const note = job.note(await job.handler({ ...ctx, log }, payload.data));
@@ -56,5 +58,7 @@ async function runParsed(ctx: AppContext, name: string, data: unknown, id?: stri
   } finally {
     stopTimer();
     jobsRunning.dec({ job: name });
+    // Once no job runs for a second, DuckDB's freed memory goes back to the system (lib/duckdb-memory.ts).
+    jobEnded();
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
 import { rotateDataSourceSecrets } from '../../cli/secrets-rotate.ts';
 import { runPull } from '../../data-sources/run-pull.ts';
+import { recoverInterruptedPulls } from '../../data-sources/tick.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 
@@ -219,6 +221,28 @@ describe('sFTP data source', () => {
     expect(await versions()).toEqual(before);
     const source = (await t.request(manager, { method: 'GET', url: `${base()}/${sourceId}` })).json().data;
     expect(source.lastPull).toMatchObject({ status: 'UNCHANGED' });
+  });
+
+  it('a pull left RUNNING by a worker that stopped is failed by the minute job, naming the worker', async () => {
+    const queued = await t.request(manager, { method: 'POST', url: `${base()}/${sourceId}/pulls` });
+    expect(queued.statusCode, queued.body).toBe(202);
+    const pullId = queued.json().data.id as string;
+    // What a worker that died mid-pull leaves: RUNNING under a run id whose lock nobody holds.
+    const deadWorker = randomUUID();
+    await t.admin.query(
+      `update data_source_pulls set status = 'RUNNING', worker_id = $2, started_at = now() where id = $1`,
+      [pullId, deadWorker],
+    );
+    // The minute job's half that finds them (data_sources.tick).
+    expect(await recoverInterruptedPulls(t.ctx)).toBe(1);
+    const pull = (await t.request(manager, { method: 'GET', url: `${base()}/${sourceId}/pulls/${pullId}` })).json()
+      .data;
+    expect(pull.status).toBe('FAILED');
+    expect(pull.message).toBe(
+      `Vendor sFTP: interrupted, the worker running it (${deadWorker.slice(0, 8)}) stopped; pull again`,
+    );
+    const { rows } = await t.admin.query(`select action from audit_events where resource_id = $1`, [pullId]);
+    expect(rows.map((r: { action: string }) => r.action)).toContain('data_source.pull.failed');
   });
 
   it('a new file makes a new version, activated when the source says so', async () => {
