@@ -277,6 +277,23 @@ describe('writeSas7bdat', () => {
     },
   );
 
+  it.each(['none', 'rdc'] as const)(
+    'drops NUL padding as well as blanks, as strings and as bytes (compression %s)',
+    async (compression) => {
+      const columns: ColumnInfo[] = [{ name: 'X', type: 'string', length: 8 }];
+      const values = ['AB\u0000\u0000', '\u0000\u0000\u0000', 'C \u0000 ', ' D'];
+      const file = path.join(dir, `nul-${compression}.sas7bdat`);
+      await writeSas7bdat(
+        file,
+        dataset(values.length, 10, columns, (r) => [values[r] as string]),
+        { compression },
+      );
+      const want = ['AB', null, 'C', ' D'];
+      expect((await readDataset(file)).columns[0]).toEqual(want);
+      expect((await readDataset(file, { textAsBytes: true })).columns[0]).toEqual(want);
+    },
+  );
+
   it('refuses a value longer than its column and leaves no file behind', async () => {
     const file = path.join(dir, 'too-long.sas7bdat');
     const columns: ColumnInfo[] = [{ name: 'X', type: 'string', length: 3 }];
