@@ -174,6 +174,14 @@ export async function generatedSas7bdat(rows: number, key: string): Promise<{ wo
   return { work, file };
 }
 
+/** The XPT and the first two SAS7BDAT layouts, as earlier benches asked for them. */
+export async function generatedFiles(rows: number): Promise<{ work: string; xpt: string; sas: string; rle: string }> {
+  const { work, xpt } = await generatedXpt(rows);
+  const { file: sas } = await generatedSas7bdat(rows, 'sas');
+  const { file: rle } = await generatedSas7bdat(rows, 'rle');
+  return { work, xpt, sas, rle };
+}
+
 /** 418 bytes an observation: 2,570,000 rows of the wide dataset make an XPT just over 1 GiB. */
 const ONE_GIGABYTE_ROWS = 2_570_000;
 
