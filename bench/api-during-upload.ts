@@ -1,7 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { loadStudies, prepareBenchUsers } from './api-studies.ts';
-import { generatedFiles } from './convert.ts';
+import { generatedXpt } from './convert.ts';
 import { type BenchServer, demoManagerStudy } from './server.ts';
 
 /**
@@ -11,7 +11,7 @@ import { type BenchServer, demoManagerStudy } from './server.ts';
  */
 export async function benchApiDuringUpload(server: BenchServer) {
   const tokens = await prepareBenchUsers(server);
-  const { xpt } = await generatedFiles(1_000_000);
+  const { xpt } = await generatedXpt(1_000_000);
   const manager = await demoManagerStudy(server);
 
   const body = new FormData();

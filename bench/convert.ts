@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { writeSas7bdat, writeXpt } from '@cdp/formats';
+import { type WriteSas7bdatOptions, writeSas7bdat, writeXpt } from '@cdp/formats';
 import { sharedData } from '@cdp/formats/testing';
 import { ROOT } from './server.ts';
 import { wideDataset } from './wide-dataset.ts';
@@ -25,9 +25,11 @@ import json, resource, sys, time
 import pandas as pd
 path, fmt = sys.argv[1], sys.argv[2]
 t = time.perf_counter()
+c = time.process_time()
 df = pd.read_sas(path, format=fmt)
 seconds = time.perf_counter() - t
-print(json.dumps({"rows": len(df), "seconds": seconds, "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+cpu = time.process_time() - c
+print(json.dumps({"rows": len(df), "seconds": seconds, "cpuSeconds": cpu, "maxRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
 async function ours(
@@ -65,6 +67,7 @@ async function pandas(format: 'xpt' | 'sas7bdat', file: string): Promise<Measure
 
 async function compare(label: string, format: 'xpt' | 'sas7bdat', file: string, work: string) {
   const bytes = (await stat(file)).size;
+  const loadBefore = os.loadavg()[0] ?? 0;
   const a = await ours(format, file, work);
   const oneThread = await ours(format, file, work, false, true);
   const readOnly = await ours(format, file, work, true);
@@ -90,12 +93,17 @@ async function compare(label: string, format: 'xpt' | 'sas7bdat', file: string, 
     pandas: b
       ? {
           seconds: Number(b.seconds.toFixed(2)),
+          cpuSeconds: Number((b.cpuSeconds ?? 0).toFixed(2)),
           peakRssMb: Math.round(b.maxRssMb),
           rows: b.rows,
           note: 'read_sas into a DataFrame only',
         }
       : null,
     speedup: b ? Number((b.seconds / a.seconds).toFixed(2)) : null,
+    // On a loaded machine wall time measures the queue for the cores as much as the work: CPU time
+    // (every thread of each process) is the steadier ratio.
+    cpuSpeedup: b?.cpuSeconds && a.cpuSeconds ? Number((b.cpuSeconds / a.cpuSeconds).toFixed(2)) : null,
+    loadAverage: [loadBefore, os.loadavg()[0] ?? 0].map((l) => Number(l.toFixed(1))),
     // pandas miscounts some XPT files (blanks ending the last rows); a differing count is flagged, not trusted.
     rowsAgree: b ? b.rows === a.rows : null,
     readerSpeedup: b ? Number((b.seconds / readOnly.seconds).toFixed(2)) : null,
@@ -123,7 +131,7 @@ async function largestIn(dir: string, ext: string, count: number): Promise<strin
 }
 
 /** The generated wide dataset as XPT v5, made once per size and kept in the temp folder. */
-async function generatedXpt(rows: number): Promise<{ work: string; xpt: string }> {
+export async function generatedXpt(rows: number): Promise<{ work: string; xpt: string }> {
   const work = path.join(os.tmpdir(), 'cdp-bench-convert');
   await mkdir(work, { recursive: true });
   const xpt = path.join(work, `wide-${rows}.xpt`);
@@ -135,19 +143,42 @@ async function generatedXpt(rows: number): Promise<{ work: string; xpt: string }
   return { work, xpt };
 }
 
-/** The generated wide dataset as XPT v5 and SAS7BDAT, made once per size and kept in the temp folder. */
+/**
+ * The SAS7BDAT layouts issue 17 benchmarks, all of the generated wide dataset: 64-bit
+ * little-endian (what SAS on x86-64 writes) uncompressed, COMPRESS=CHAR and COMPRESS=BINARY;
+ * 32-bit little-endian (SAS on 32-bit Windows or Linux) and 64-bit big-endian (AIX, Solaris/SPARC,
+ * z/OS), both uncompressed.
+ */
+export const SAS7BDAT_VARIANTS: { key: string; label: string; options: WriteSas7bdatOptions }[] = [
+  { key: 'sas', label: 'SAS7BDAT 64-bit LE, uncompressed', options: {} },
+  { key: 'rle', label: 'SAS7BDAT 64-bit LE, RLE', options: { compression: 'rle' } },
+  { key: 'rdc', label: 'SAS7BDAT 64-bit LE, RDC', options: { compression: 'rdc' } },
+  { key: '32-bit', label: 'SAS7BDAT 32-bit LE, uncompressed', options: { wordSize: 32 } },
+  { key: 'big-endian', label: 'SAS7BDAT 64-bit BE, uncompressed', options: { byteOrder: 'big' } },
+];
+
+/** One SAS7BDAT layout of the generated wide dataset, made once per size and kept in the temp folder. */
+export async function generatedSas7bdat(rows: number, key: string): Promise<{ work: string; file: string }> {
+  const variant = SAS7BDAT_VARIANTS.find((v) => v.key === key);
+  if (!variant) throw new Error(`no SAS7BDAT variant "${key}" (${SAS7BDAT_VARIANTS.map((v) => v.key).join(', ')})`);
+  const work = path.join(os.tmpdir(), 'cdp-bench-convert');
+  await mkdir(work, { recursive: true });
+  // The first two keep the names earlier runs cached them under.
+  const file = path.join(work, key === 'sas' ? `wide-${rows}.sas7bdat` : `wide-${rows}-${key}.sas7bdat`);
+  if (!existsSync(file)) {
+    // A name of this process's own: two runs generating at once must not write into one file.
+    const partial = `${file}.${process.pid}.partial`;
+    await writeSas7bdat(partial, wideDataset(rows), variant.options);
+    await rename(partial, file);
+  }
+  return { work, file };
+}
+
+/** The XPT and the first two SAS7BDAT layouts, as earlier benches asked for them. */
 export async function generatedFiles(rows: number): Promise<{ work: string; xpt: string; sas: string; rle: string }> {
   const { work, xpt } = await generatedXpt(rows);
-  const sas = path.join(work, `wide-${rows}.sas7bdat`);
-  if (!existsSync(sas)) {
-    await writeSas7bdat(`${sas}.partial`, wideDataset(rows));
-    await rename(`${sas}.partial`, sas);
-  }
-  const rle = path.join(work, `wide-${rows}-rle.sas7bdat`);
-  if (!existsSync(rle)) {
-    await writeSas7bdat(`${rle}.partial`, wideDataset(rows), { compression: 'rle' });
-    await rename(`${rle}.partial`, rle);
-  }
+  const { file: sas } = await generatedSas7bdat(rows, 'sas');
+  const { file: rle } = await generatedSas7bdat(rows, 'rle');
   return { work, xpt, sas, rle };
 }
 
@@ -184,27 +215,30 @@ async function oneGigabyteXpt(): Promise<Record<string, unknown>> {
 
 /**
  * SAS → Parquet against pandas `read_sas` on the same files: a generated 1,000,000-row, 40-column
- * dataset as XPT v5 and as SAS7BDAT (64-bit little-endian, uncompressed), then the largest real
- * files of the corpus. `BENCH_CONVERT_ROWS` changes the generated size; `BENCH_CONVERT_1GB` adds the 1 GB XPT.
+ * dataset as XPT v5 and as SAS7BDAT in each layout of `SAS7BDAT_VARIANTS`, then the largest real
+ * files of the corpus. `BENCH_CONVERT_ROWS` changes the generated size; `BENCH_CONVERT_1GB` adds
+ * the 1 GB XPT; `BENCH_CONVERT_FILES` (e.g. `rdc,big-endian`; keys `xpt` and those of
+ * `SAS7BDAT_VARIANTS`) measures only those generated files, without the corpus.
  */
 export async function benchConvert(): Promise<Record<string, unknown>> {
   // BENCH_CONVERT_1GB=1 adds the 1 GB XPT (generated once, ~1 minute); =only measures it alone.
   const oneGb = process.env.BENCH_CONVERT_1GB;
   if (oneGb === 'only') return { oneGigabyte: await oneGigabyteXpt() };
   const rows = Number(process.env.BENCH_CONVERT_ROWS ?? 1_000_000);
-  const { work, xpt, sas, rle } = await generatedFiles(rows);
-  const results = [
-    await compare(`generated ${rows.toLocaleString('en-US')} × 40 (XPT v5)`, 'xpt', xpt, work),
-    await compare(
-      `generated ${rows.toLocaleString('en-US')} × 40 (SAS7BDAT 64-bit LE, uncompressed)`,
-      'sas7bdat',
-      sas,
-      work,
-    ),
-    // The generator writes 64-bit little-endian only, uncompressed or RLE (COMPRESS=CHAR): no RDC,
-    // 32-bit or big-endian files of this size (the corpus has small ones of each, below).
-    await compare(`generated ${rows.toLocaleString('en-US')} × 40 (SAS7BDAT 64-bit LE, RLE)`, 'sas7bdat', rle, work),
-  ];
+  const only = process.env.BENCH_CONVERT_FILES?.split(',').map((k) => k.trim());
+  const wanted = (key: string) => !only || only.includes(key);
+  const size = rows.toLocaleString('en-US');
+  const results = [];
+  if (wanted('xpt')) {
+    const { work, xpt } = await generatedXpt(rows);
+    results.push(await compare(`generated ${size} × 40 (XPT v5)`, 'xpt', xpt, work));
+  }
+  for (const variant of SAS7BDAT_VARIANTS.filter((v) => wanted(v.key))) {
+    const { work, file } = await generatedSas7bdat(rows, variant.key);
+    results.push(await compare(`generated ${size} × 40 (${variant.label})`, 'sas7bdat', file, work));
+  }
+  if (only) return { results, note: 'generated files only (BENCH_CONVERT_FILES)' };
+  const work = path.join(os.tmpdir(), 'cdp-bench-convert');
   for (const file of await largestIn(path.join(SHARED, 'cdiscpilot01'), '.xpt', 2)) {
     results.push(await compare(path.relative(SHARED, file), 'xpt', file, work));
   }

@@ -21,7 +21,8 @@ import { benchWebhooks } from './webhooks.ts';
  *   startup      first start (fresh DATA_DIR: initdb, migrations, seed) and restart, to ready
  *   api-studies  GET /api/studies with 40 concurrent users for 30 s (BENCH_DURATION to change)
  *   convert      SAS XPT / SAS7BDAT → Parquet beside pandas read_sas (BENCH_CONVERT_ROWS to change;
- *                BENCH_CONVERT_1GB=1 adds the 1 GB XPT, =only measures it alone)
+ *                BENCH_CONVERT_1GB=1 adds the 1 GB XPT, =only measures it alone; BENCH_CONVERT_FILES=rdc,32-bit
+ *                measures only those generated files: xpt, sas, rle, rdc, 32-bit, big-endian)
  *   transfer     multi-domain ZIPs (the CDISC pilot SDTM, the 3,000-subject demo study as XPT) uploaded
  *                over HTTP until committed, beside pandas reading every member from the same ZIP
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
@@ -91,9 +92,10 @@ async function main() {
   if (names.includes('rave')) results.rave = await benchRave();
   if (names.includes('cluster')) results.cluster = await benchCluster();
   if (names.includes('dashboard') || names.includes('export') || names.includes('review')) await ensureWebBuild();
-  // BENCH_CONVERT_1GB=only measures the 1 GB XPT alone: no server, no transfers.
+  // BENCH_CONVERT_1GB=only measures the 1 GB XPT alone, BENCH_CONVERT_FILES some generated files: no server, no transfers.
   const transfers =
-    names.includes('transfer') || (names.includes('convert') && process.env.BENCH_CONVERT_1GB !== 'only');
+    names.includes('transfer') ||
+    (names.includes('convert') && process.env.BENCH_CONVERT_1GB !== 'only' && !process.env.BENCH_CONVERT_FILES);
   const server = names.some((n) => NEEDS_SERVER.includes(n) && (n !== 'convert' || transfers))
     ? await startServer(names.includes('api-keys') ? API_KEYS_BENCH_ENV : {})
     : null;

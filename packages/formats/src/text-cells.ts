@@ -113,6 +113,8 @@ export class TextCellsBuilder {
     width: number,
     count: number,
     decode: (bytes: Buffer, start: number, end: number) => string,
+    /** Trim NULs as well as blanks from the end (SAS7BDAT's rule; XPT pads with blanks only). */
+    trimNuls = false,
   ): void {
     // At most `width` bytes per cell: one check for the column instead of one per cell.
     if (this.at + count * width > this.bytes.length) this.grow(count * width);
@@ -129,7 +131,11 @@ export class TextCellsBuilder {
     for (let r = 0, cell = start; r < count; r++, cell += stride) {
       let end = cell + width;
       while (end - 8 >= cell && view.getFloat64(end - 8) === EIGHT_BLANKS) end -= 8;
-      while (end > cell && source[end - 1] === 0x20) end--;
+      if (trimNuls) {
+        while (end > cell && (source[end - 1] === 0x20 || source[end - 1] === 0)) end--;
+      } else {
+        while (end > cell && source[end - 1] === 0x20) end--;
+      }
       let high = 0;
       const from = at;
       let i = cell;

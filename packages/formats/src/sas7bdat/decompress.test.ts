@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../errors.ts';
 import { rdcDecompress, rleDecompress } from './decompress.ts';
+import { RdcCompressor, rdcBound } from './rdc-compress.ts';
 import { rleBound, rleCompress } from './rle-compress.ts';
 
 const bytes = (...values: (number | string | number[])[]): Uint8Array =>
@@ -145,5 +146,108 @@ describe('RLE compression (writer)', () => {
     for (const control of commands(packed.subarray(0, length))) {
       expect([0x00, 0x40, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0, 0xd0, 0xe0, 0xf0]).toContain(control);
     }
+  });
+});
+
+describe('RDC compression (writer)', () => {
+  /** The items of a compressed row: literal bytes, runs and copies, as the decoder would meet them. */
+  function items(packed: Uint8Array): { literals: number; runs: number; copies: number; longest: number } {
+    const seen = { literals: 0, runs: 0, copies: 0, longest: 0 };
+    let i = 0;
+    let mask = 0;
+    let control = 0;
+    while (i < packed.length) {
+      mask >>>= 1;
+      if (mask === 0) {
+        control = ((packed[i] as number) << 8) | (packed[i + 1] as number);
+        i += 2;
+        mask = 0x8000;
+        // A control word is only written with an item after it (pandas reads one unconditionally).
+        expect(i).toBeLessThan(packed.length);
+      }
+      if ((control & mask) === 0) {
+        seen.literals++;
+        i++;
+        continue;
+      }
+      const command = (packed[i] as number) >> 4;
+      if (command === 0 || command === 1) {
+        seen.runs++;
+        const length = command === 0 ? ((packed[i] as number) & 15) + 3 : 0;
+        seen.longest = Math.max(seen.longest, length);
+        i += command === 0 ? 2 : 3;
+      } else {
+        seen.copies++;
+        i += command === 2 ? 3 : 2;
+      }
+    }
+    return seen;
+  }
+
+  function roundTrip(row: Uint8Array, compressor = new RdcCompressor()): Uint8Array {
+    const packed = new Uint8Array(rdcBound(row.length));
+    const length = compressor.compress(row, 0, row.length, packed);
+    expect(length).toBeLessThanOrEqual(rdcBound(row.length));
+    expect(decode('rdc', packed.subarray(0, length), row.length)).toEqual(row);
+    return packed.subarray(0, length);
+  }
+
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const words = ['PLACEBO', 'XANOMELINE', 'HIGH DOSE', 'ALT', 'U/L', '01-701-'];
+  const samples: [string, Uint8Array][] = [
+    ['an empty row', new Uint8Array(0)],
+    ['one byte', bytes('x')],
+    ['two equal bytes (too short for a run)', bytes('xx')],
+    ['exactly 16 literals (one full control word)', bytes('abcdefghijklmnop')],
+    ['17 literals (a second control word)', bytes('abcdefghijklmnopq')],
+    ['a run longer than one long run (4,114)', bytes(repeat(0x20, 9000))],
+    ['a pattern longer than one long copy (271)', bytes(Array.from({ length: 2000 }, (_, k) => 0x41 + (k % 7)))],
+    ['a repeat just within the farthest offset', bytes('xyz', repeat(1, 4095), 'xyz')],
+    [
+      'a repeat beyond the farthest offset',
+      bytes(
+        'xyz',
+        Array.from({ length: 4200 }, (_, k) => k & 0xff),
+        'xyz',
+      ),
+    ],
+    [
+      'numbers and padded text',
+      Uint8Array.from(
+        Buffer.concat([
+          Buffer.from(new Float64Array([1.5, 20_000, Number.NaN, 1.5]).buffer),
+          Buffer.from('PLACEBO             XANOMELINE          PLACEBO      '),
+        ]),
+      ),
+    ],
+  ];
+  for (let n = 0; n < 40; n++) {
+    const length = Math.floor(random() * 3000);
+    const text = Array.from({ length }, () => words[Math.floor(random() * words.length)]).join(' ');
+    const noise = Uint8Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256));
+    samples.push([`random row ${n}`, Uint8Array.from([...noise, ...Buffer.from(text.slice(0, length)), ...noise])]);
+  }
+
+  it.each(samples)('round-trips %s', (_, row) => {
+    roundTrip(row);
+  });
+
+  it('keeps no match from one row to the next (a copy never reaches into another row)', () => {
+    const compressor = new RdcCompressor();
+    roundTrip(bytes('ABCDEFGHIJ'), compressor);
+    const second = roundTrip(bytes('ABCDEFGHIJ'), compressor);
+    expect(items(second)).toMatchObject({ literals: 10, runs: 0, copies: 0 });
+  });
+
+  it('compresses runs and repeats into commands', () => {
+    expect(items(roundTrip(bytes(repeat(0x20, 9000))))).toMatchObject({ literals: 0, runs: 3 });
+    expect(roundTrip(bytes(repeat(0x20, 9000))).length).toBe(2 + 3 * 3);
+    expect(items(roundTrip(bytes('AB', repeat(0, 18), 'CD'))).longest).toBe(18);
+    const repeated = items(roundTrip(bytes('PLACEBO PLACEBO PLACEBO')));
+    expect(repeated).toMatchObject({ literals: 8, runs: 0, copies: 1 });
   });
 });

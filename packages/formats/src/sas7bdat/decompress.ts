@@ -10,6 +10,8 @@ import { FormatError } from '../errors.ts';
 
 /** Rows are short runs mostly: a plain loop beats creating a subarray view for them. */
 const SHORT = 64;
+/** Below this, a loop beats a call to `fill` or `copyWithin`. */
+const SHORT_FILL = 16;
 
 function overrun(kind: string): FormatError {
   return new FormatError(`${kind} data overruns the row length (corrupt file)`);
@@ -104,58 +106,71 @@ export function rleDecompress(input: Uint8Array, start: number, end: number, out
  * RDC (Ross Data Compression): a 16-bit big-endian control word says, item by item, whether the
  * next item is a literal byte or a command (short/long run of one byte, short/long copy of
  * earlier output). Same algorithm as pandas' `rdc_decompress`, with bounds checks.
+ *
+ * Most of a row of numbers is literal bytes, so consecutive literals (the leading zero bits of
+ * what is left of the control word) are copied as one run with one bounds check; runs of more
+ * than `SHORT_FILL` bytes and copies that do not overlap their source go to `fill`/`copyWithin`.
  */
 export function rdcDecompress(input: Uint8Array, start: number, end: number, output: Uint8Array): void {
   const want = output.length;
   let i = start;
   let o = 0;
-  let controlBits = 0;
-  let controlMask = 0;
   while (i < end) {
-    controlMask >>>= 1;
-    if (controlMask === 0) {
-      // A lone trailing byte cannot start a control word: treat it as padding, the length check decides.
-      if (i + 1 >= end) break;
-      controlBits = ((input[i] as number) << 8) | (input[i + 1] as number);
-      i += 2;
-      controlMask = 0x8000;
-      if (i >= end) break;
-    }
-    if ((controlBits & controlMask) === 0) {
-      if (o >= want) throw overrun('RDC');
-      output[o++] = input[i++] as number;
-      continue;
-    }
-    const command = (input[i] as number) >> 4;
-    let count = (input[i] as number) & 0x0f;
-    i++;
-    if (command === 0 || command === 1) {
-      if (command === 1) {
+    // A lone trailing byte cannot start a control word: treat it as padding, the length check decides.
+    if (i + 1 >= end) break;
+    // The control word's bits, most significant first, shifted left as items are taken.
+    let bits = ((input[i] as number) << 8) | (input[i + 1] as number);
+    let left = 16;
+    i += 2;
+    while (left > 0 && i < end) {
+      if ((bits & 0x8000) === 0) {
+        // Leading zero bits of the 16-bit word: that many literal bytes (all that is left when bits is 0).
+        let n = Math.min(left, Math.clz32(bits) - 16, end - i);
+        if (o + n > want) throw overrun('RDC');
+        left -= n;
+        bits = (bits << n) & 0xffff;
+        while (n-- > 0) output[o++] = input[i++] as number;
+        continue;
+      }
+      bits = (bits << 1) & 0xffff;
+      left--;
+      const command = (input[i] as number) >> 4;
+      let count = (input[i] as number) & 0x0f;
+      i++;
+      if (command === 0 || command === 1) {
+        if (command === 1) {
+          if (i >= end) throw inputEnds('RDC');
+          count += ((input[i++] as number) << 4) + 19;
+        } else {
+          count += 3;
+        }
         if (i >= end) throw inputEnds('RDC');
-        count += ((input[i++] as number) << 4) + 19;
-      } else {
-        count += 3;
+        const fill = input[i++] as number;
+        if (o + count > want) throw overrun('RDC');
+        if (count > SHORT_FILL) output.fill(fill, o, o + count);
+        else for (let k = 0; k < count; k++) output[o + k] = fill;
+        o += count;
+        continue;
       }
       if (i >= end) throw inputEnds('RDC');
-      const fill = input[i++] as number;
-      if (o + count > want) throw overrun('RDC');
-      for (let k = 0; k < count; k++) output[o + k] = fill;
-      o += count;
-      continue;
-    }
-    if (i >= end) throw inputEnds('RDC');
-    const offset = count + 3 + ((input[i++] as number) << 4);
-    let length = command;
-    if (command === 2) {
-      if (i >= end) throw inputEnds('RDC');
-      length = (input[i++] as number) + 16;
-    }
-    if (offset > o) throw new FormatError('RDC data refers back before the start of the row (corrupt file)');
-    if (o + length > want) throw overrun('RDC');
-    // Byte by byte: a copy may overlap its own output (a repeating pattern).
-    for (let k = 0; k < length; k++) {
-      output[o] = output[o - offset] as number;
-      o++;
+      const offset = count + 3 + ((input[i++] as number) << 4);
+      let length = command;
+      if (command === 2) {
+        if (i >= end) throw inputEnds('RDC');
+        length = (input[i++] as number) + 16;
+      }
+      if (offset > o) throw new FormatError('RDC data refers back before the start of the row (corrupt file)');
+      if (o + length > want) throw overrun('RDC');
+      if (length > SHORT_FILL && offset >= length) {
+        output.copyWithin(o, o - offset, o - offset + length);
+        o += length;
+        continue;
+      }
+      // Byte by byte: a copy may overlap its own output (a repeating pattern).
+      for (let k = 0; k < length; k++) {
+        output[o] = output[o - offset] as number;
+        o++;
+      }
     }
   }
   if (o !== want) throw wrongLength('RDC', o, want);

@@ -102,6 +102,66 @@ export class RowBatcher {
     this.count = row + 1;
   }
 
+  /**
+   * Adds `count` consecutive rows (`rowLength` bytes apart from `start`, bounds checked by the
+   * caller, at most the room left in the batch) column by column: one loop per column instead of
+   * a dispatch per cell, the way the XPT reader decodes its records. Same values as `add` row by row.
+   */
+  addRun(bytes: Buffer, view: DataView, start: number, rowLength: number, count: number, firstRowNumber: number): void {
+    const row = this.count;
+    const slots = this.slots;
+    const little = this.littleEndian;
+    for (let c = 0; c < slots.length; c++) {
+      const slot = slots[c] as ColumnSlot;
+      const at = start + slot.offset;
+      const values = this.numbers[c];
+      if (values) {
+        const width = slot.width;
+        for (let r = 0, o = at; r < count; r++, o += rowLength) {
+          const value = width === 8 ? view.getFloat64(o, little) : this.readNumber(bytes, view, o, width);
+          values[row + r] = value;
+          if (Number.isNaN(value)) this.noteMissing(c, row + r, bytes, o, width);
+        }
+        continue;
+      }
+      const cells = this.cells[c];
+      if (cells) {
+        try {
+          cells.addColumn(bytes, at, rowLength, slot.width, count, this.text.decode, true);
+        } catch (error) {
+          if (!(error instanceof FormatError)) throw error;
+          // Text the file's encoding cannot hold: found again row by row, to name the row.
+          for (let r = 0, o = at; r < count; r++, o += rowLength) {
+            try {
+              this.text.value(bytes, o, o + slot.width);
+            } catch {
+              throw new FormatError(error.reason, { row: firstRowNumber + r, column: slot.name });
+            }
+          }
+          throw error;
+        }
+        continue;
+      }
+      const texts = this.strings[c] as (string | null)[];
+      for (let r = 0, o = at; r < count; r++, o += rowLength) {
+        try {
+          texts[row + r] = this.text.value(bytes, o, o + slot.width);
+        } catch (error) {
+          if (error instanceof FormatError) {
+            throw new FormatError(error.reason, { row: firstRowNumber + r, column: slot.name });
+          }
+          throw error;
+        }
+      }
+    }
+    this.count = row + count;
+  }
+
+  /** Room left in this batch. */
+  get room(): number {
+    return this.capacity - this.count;
+  }
+
   /** The rows added so far, as a batch in this package's units; the batcher starts empty again. */
   take(): RowBatch {
     const length = this.count;

@@ -1,9 +1,5 @@
 import type { ColumnInfo, RowBatch } from '../types.ts';
 
-/** The byte layout of the files the writer makes: 64-bit, little-endian. */
-export const HEADER_SIZE = 8192;
-export const PAGE_HEADER_SIZE = 40;
-export const POINTER_SIZE = 24;
 export const SAS_EPOCH_SECONDS = 3653 * 86_400;
 
 export interface ColumnPlan {
@@ -46,12 +42,15 @@ export function rowLayout(columns: ColumnInfo[]): RowLayout {
   return { columns: plans, rowLength: Math.max(rowLength, 1) };
 }
 
-/** Encodes rows of a batch into SAS bytes. */
+/** Encodes rows of a batch into SAS bytes, numbers in the file's byte order. */
 export class RowEncoder {
   readonly row: Buffer;
   private readonly scratch = Buffer.alloc(8);
 
-  constructor(private readonly layout: RowLayout) {
+  constructor(
+    private readonly layout: RowLayout,
+    private readonly littleEndian = true,
+  ) {
     this.row = Buffer.alloc(layout.rowLength);
   }
 
@@ -85,16 +84,27 @@ export class RowEncoder {
 
   private writeNumber(plan: ColumnPlan, value: number, kind: number, row: Buffer): void {
     const scratch = this.scratch;
+    const little = this.littleEndian;
     if (Number.isNaN(value)) {
-      // SAS missing values: a NaN whose byte 5 is the complement of the kind (`.` 1, `._` 0, `.A` 2 ...).
+      // SAS missing values: a NaN whose byte 5 (from the least significant end) is the complement
+      // of the kind (`.` 1, `._` 0, `.A` 2 ...).
       const tag = kind === 95 ? 0 : kind >= 65 && kind <= 90 ? kind - 63 : 1;
-      scratch.writeUInt32LE(0, 0);
-      scratch.writeUInt32LE((0xffff0000 | ((~tag & 0xff) << 8)) >>> 0, 4);
-    } else {
+      const high = (0xffff0000 | ((~tag & 0xff) << 8)) >>> 0;
+      if (little) {
+        scratch.writeUInt32LE(0, 0);
+        scratch.writeUInt32LE(high, 4);
+      } else {
+        scratch.writeUInt32BE(high, 0);
+        scratch.writeUInt32BE(0, 4);
+      }
+    } else if (little) {
       scratch.writeDoubleLE(toSas(plan.info.type, value), 0);
+    } else {
+      scratch.writeDoubleBE(toSas(plan.info.type, value), 0);
     }
-    // Little-endian: the most significant bytes are the last ones.
-    scratch.copy(row, plan.offset, 8 - plan.width, 8);
+    // A short number keeps the most significant bytes: the last ones little-endian, the first big-endian.
+    if (little) scratch.copy(row, plan.offset, 8 - plan.width, 8);
+    else scratch.copy(row, plan.offset, 0, plan.width);
   }
 }
 

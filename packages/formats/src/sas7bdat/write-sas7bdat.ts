@@ -1,19 +1,27 @@
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import type { DatasetReader } from '../types.ts';
-import { PAGE_DATA, PAGE_META } from './page.ts';
+import { COMPRESSION_NONE, COMPRESSION_ROW, PAGE_DATA, PAGE_META } from './page.ts';
+import { RdcCompressor, rdcBound } from './rdc-compress.ts';
 import { rleBound, rleCompress } from './rle-compress.ts';
-import { HEADER_SIZE, PAGE_HEADER_SIZE, POINTER_SIZE, RowEncoder, type RowLayout, rowLayout } from './write-layout.ts';
-import { header, metadataPages, pageHeader, rowsPerDataPage } from './write-metadata.ts';
+import { SasWriteFormat } from './write-format.ts';
+import { RowEncoder, type RowLayout, rowLayout } from './write-layout.ts';
+import { header, metadataPages, type WriteCompression } from './write-metadata.ts';
 
 export interface WriteSas7bdatOptions {
-  compression?: 'none' | 'rle';
+  /** `rle` is COMPRESS=CHAR, `rdc` COMPRESS=BINARY. */
+  compression?: WriteCompression;
   /** Page size in bytes; SAS uses 64 KiB for data sets of this kind. */
   pageSize?: number;
+  /** 64 (default) or 32: integers, offsets and subheader pointers 8 or 4 bytes wide. */
+  wordSize?: 32 | 64;
+  /** Little-endian (default, x86) or big-endian (as SAS on AIX, Solaris/SPARC or z/OS writes). */
+  byteOrder?: 'little' | 'big';
 }
 
 /**
- * Writes a SAS7BDAT file: 64-bit layout, little-endian, UTF-8, uncompressed or COMPRESS=CHAR
- * (RLE). Written so that this package's reader, pandas and ReadStat read it; it is a test and
+ * Writes a SAS7BDAT file: 64- or 32-bit layout, either byte order, UTF-8, uncompressed,
+ * COMPRESS=CHAR (RLE) or COMPRESS=BINARY (RDC). Written so that this package's reader and pandas
+ * read it (ReadStat too for the RLE and uncompressed files; it has no RDC); it is a test and
  * benchmark tool (pandas cannot write SAS7BDAT), not a replacement for SAS: there is no subheader
  * counts or column list subheader, and page sequence numbers are zero.
  *
@@ -29,24 +37,27 @@ export async function writeSas7bdat(
   options: WriteSas7bdatOptions = {},
 ): Promise<{ rows: number; pages: number }> {
   const pageSize = options.pageSize ?? 65_536;
-  const compressed = options.compression === 'rle';
+  const compression = options.compression ?? 'none';
+  const format = new SasWriteFormat(options.wordSize !== 32, options.byteOrder !== 'big');
   const layout = rowLayout(dataset.info.columns);
-  if (layout.rowLength + POINTER_SIZE + PAGE_HEADER_SIZE > pageSize) {
+  if (layout.rowLength + format.pointerSize + format.pageHeaderSize > pageSize) {
     throw new Error(`writeSas7bdat: a row of ${layout.rowLength} bytes does not fit in a ${pageSize}-byte page`);
   }
-  const metadata = metadataPages(dataset, layout, compressed, pageSize);
+  const metadata = metadataPages(dataset, layout, compression, pageSize, format);
+  const { headerSize } = format;
   const file = await open(path, 'w');
   try {
-    const writer = new PageWriter(file, pageSize, HEADER_SIZE + metadata.pages.length * pageSize);
-    const rows = compressed
-      ? await writeCompressedRows(dataset, layout, writer)
-      : await writeRows(dataset, layout, writer);
+    const writer = new PageWriter(file, pageSize, headerSize + metadata.pages.length * pageSize);
+    const rows =
+      compression === 'none'
+        ? await writeRows(dataset, layout, writer, format)
+        : await writeCompressedRows(dataset, layout, writer, format, compression);
     await writer.flush();
     const pageCount = metadata.pages.length + writer.pagesWritten;
     metadata.setRowCount(rows);
-    await file.write(header(dataset.info.name, pageSize, pageCount), 0, HEADER_SIZE, 0);
+    await file.write(header(dataset.info.name, pageSize, pageCount, format), 0, headerSize, 0);
     for (let i = 0; i < metadata.pages.length; i++) {
-      await file.write(metadata.pages[i] as Buffer, 0, pageSize, HEADER_SIZE + i * pageSize);
+      await file.write(metadata.pages[i] as Buffer, 0, pageSize, headerSize + i * pageSize);
     }
     await file.close();
     return { rows, pages: pageCount };
@@ -90,9 +101,15 @@ class PageWriter {
   }
 }
 
-async function writeRows(dataset: DatasetReader, layout: RowLayout, writer: PageWriter): Promise<number> {
-  const perPage = rowsPerDataPage(writer.pageSize, layout.rowLength);
-  const encoder = new RowEncoder(layout);
+async function writeRows(
+  dataset: DatasetReader,
+  layout: RowLayout,
+  writer: PageWriter,
+  format: SasWriteFormat,
+): Promise<number> {
+  const perPage = format.rowsPerDataPage(writer.pageSize, layout.rowLength);
+  const encoder = new RowEncoder(layout, format.littleEndian);
+  const start = format.pageHeaderSize;
   let rows = 0;
   let page: Buffer | undefined;
   let onPage = 0;
@@ -102,18 +119,27 @@ async function writeRows(dataset: DatasetReader, layout: RowLayout, writer: Page
         page = await writer.next();
         onPage = 0;
       }
-      encoder.encode(batch, r, rows + 1).copy(page, PAGE_HEADER_SIZE + onPage * layout.rowLength);
+      encoder.encode(batch, r, rows + 1).copy(page, start + onPage * layout.rowLength);
       onPage++;
       rows++;
-      pageHeader(page, PAGE_DATA, onPage, 0, page.length - PAGE_HEADER_SIZE - onPage * layout.rowLength);
+      format.pageHeader(page, PAGE_DATA, onPage, 0, page.length - start - onPage * layout.rowLength);
     }
   }
   return rows;
 }
 
-async function writeCompressedRows(dataset: DatasetReader, layout: RowLayout, writer: PageWriter): Promise<number> {
-  const encoder = new RowEncoder(layout);
-  const packed = Buffer.alloc(rleBound(layout.rowLength));
+/** One row per subheader on meta pages, packed from the page's end, as SAS stores compressed rows. */
+async function writeCompressedRows(
+  dataset: DatasetReader,
+  layout: RowLayout,
+  writer: PageWriter,
+  format: SasWriteFormat,
+  compression: 'rle' | 'rdc',
+): Promise<number> {
+  const encoder = new RowEncoder(layout, format.littleEndian);
+  const rdc = new RdcCompressor();
+  const packed = Buffer.alloc(Math.max(rleBound(layout.rowLength), rdcBound(layout.rowLength)));
+  const { pageHeaderSize, pointerSize } = format;
   let rows = 0;
   let page: Buffer | undefined;
   let pointers = 0;
@@ -121,10 +147,11 @@ async function writeCompressedRows(dataset: DatasetReader, layout: RowLayout, wr
   for await (const batch of dataset.batches()) {
     for (let r = 0; r < batch.length; r++) {
       const row = encoder.encode(batch, r, rows + 1);
-      const length = rleCompress(row, 0, row.length, packed);
+      const length =
+        compression === 'rle' ? rleCompress(row, 0, row.length, packed) : rdc.compress(row, 0, row.length, packed);
       // Rows that do not shrink are stored as they are (compression 0), like SAS does.
       const stored = length < row.length ? packed.subarray(0, length) : row;
-      const tableEnd = PAGE_HEADER_SIZE + (pointers + 1) * POINTER_SIZE;
+      const tableEnd = pageHeaderSize + (pointers + 1) * pointerSize;
       if (!page || pointers === 0xffff || dataStart - stored.length < tableEnd) {
         page = await writer.next();
         pointers = 0;
@@ -132,14 +159,10 @@ async function writeCompressedRows(dataset: DatasetReader, layout: RowLayout, wr
       }
       dataStart -= stored.length;
       stored.copy(page, dataStart);
-      const at = PAGE_HEADER_SIZE + pointers * POINTER_SIZE;
-      page.writeBigUInt64LE(BigInt(dataStart), at);
-      page.writeBigUInt64LE(BigInt(stored.length), at + 8);
-      page[at + 16] = stored === row ? 0 : 4;
-      page[at + 17] = 1;
+      format.pointer(page, pointers, dataStart, stored.length, stored === row ? COMPRESSION_NONE : COMPRESSION_ROW, 1);
       pointers++;
       rows++;
-      pageHeader(page, PAGE_META, pointers, pointers, dataStart - PAGE_HEADER_SIZE - pointers * POINTER_SIZE);
+      format.pageHeader(page, PAGE_META, pointers, pointers, dataStart - pageHeaderSize - pointers * pointerSize);
     }
   }
   return rows;
