@@ -151,6 +151,12 @@ const Env = z.object({
    */
   DASHBOARD_QUERY_FOLD_QUEUED: z.enum(['true', 'false']).default('true'),
   /**
+   * With queue folding: how many pages past those being served a folded query may take specs of
+   * (`all`: every waiting page's; 0: only the pages being served, so an early page's answers are
+   * not held up by later pages' shares).
+   */
+  DASHBOARD_QUERY_FOLD_WINDOW: z.union([z.literal('all'), z.coerce.number().int().min(0).max(10_000)]).default('all'),
+  /**
    * Keep each DuckDB connection's prepared statements and run a known query shape by binding its
    * filter values (parsed, bound and planned once per connection): `false` prepares every query anew.
    */
@@ -320,6 +326,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
     dashboardQueryFoldQueued: e.DASHBOARD_QUERY_FOLD_QUEUED === 'true',
+    dashboardQueryFoldWindow:
+      e.DASHBOARD_QUERY_FOLD_WINDOW === 'all' ? Number.POSITIVE_INFINITY : e.DASHBOARD_QUERY_FOLD_WINDOW,
     dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
     dashboardQueryUniqueCounts: e.DASHBOARD_QUERY_UNIQUE_COUNTS === 'true',
     dashboardQueryOrder: e.DASHBOARD_QUERY_ORDER,

@@ -23,6 +23,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     threads: ctx.config.dashboardQueryThreads,
     fold: ctx.config.dashboardQueryFold,
     foldQueued: ctx.config.dashboardQueryFoldQueued,
+    foldWindow: ctx.config.dashboardQueryFoldWindow,
     prepared: ctx.config.dashboardQueryPrepared,
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
