@@ -491,3 +491,52 @@ describe('a ticket window for fold turns', () => {
     expect(arrival.queries).toBe(1 + 5);
   });
 });
+
+describe('work in the background', () => {
+  it("takes only turns no user's query wants: a page asked later is answered first, folded or not", async () => {
+    const queue = queued();
+    const listed = (age: number): QuerySpec => ({
+      from: 'DM',
+      where: [filter('DM', 'AGE', 'ge', age)],
+      measures: [subjects],
+      limit: 5,
+    });
+    const byArm = (age: number) => pageSpecs([filter('DM', 'AGE', 'ge', age)])[0] as QuerySpec;
+    await settle(queue, byArm(0), study.resolve, 'v1');
+    await queue.run(listed(1000), study.resolve, { cacheKey: 'v1' });
+    const release = holdTheOnlyTurn(queue);
+    const arrived: string[] = [];
+    const ask = (name: string, spec: QuerySpec, ticket: number) =>
+      queue.run(spec, study.resolve, { cacheKey: 'v1', ticket }).then((run) => {
+        arrived.push(name);
+        return run.result.rows;
+      });
+    // The background's page first, in a turn of its own; then a user's page.
+    const background = queue.background(() => {
+      const ticket = queue.ticket();
+      expect(ticket).toBe(Number.POSITIVE_INFINITY);
+      return [ask('background listed', listed(21), ticket), ask('background by arm', byArm(21), ticket)];
+    });
+    await nextTurn();
+    await nextTurn();
+    const ticket = queue.ticket();
+    expect(Number.isFinite(ticket)).toBe(true);
+    const user = [ask('user listed', listed(22), ticket), ask('user by arm', byArm(22), ticket)];
+    // Its folded spec joins the queue at the end of this turn of the event loop.
+    await nextTurn();
+    await nextTurn();
+    release();
+    const [backgroundRows, userRows] = [await Promise.all(background), await Promise.all(user)];
+    expect(arrived.slice(0, 2).sort()).toEqual(['user by arm', 'user listed']);
+    // The same answers as an engine that neither folds nor queues gives.
+    const alone = engine(false);
+    expect(backgroundRows).toEqual([
+      (await alone.run(listed(21), study.resolve, { cacheKey: 'v1' })).result.rows,
+      (await alone.run(byArm(21), study.resolve, { cacheKey: 'v1' })).result.rows,
+    ]);
+    expect(userRows[1]).toEqual([
+      ['Drug', 3],
+      ['Placebo', 2],
+    ]);
+  });
+});

@@ -1,0 +1,102 @@
+import { QueryEngine } from '@cdp/analytics';
+import type { DashboardPageData, DashboardWidgetData } from '@cdp/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OverviewStudy, overviewStudy, subjectsIn } from '../../test/overview-study.ts';
+import { warmDashboards, warmPage } from './warm-dashboards.ts';
+
+/*
+ * The warm-up after a server start (`DASHBOARD_WARM_AT_START`): each recent dashboard's first page
+ * asked once, in the engine's background, as a masked reader. A user's page afterwards costs the
+ * engine no query; the answers are the route's; the version warmed is the one active when it runs;
+ * nothing is read in clear.
+ */
+
+let study: OverviewStudy;
+let engine: QueryEngine;
+
+beforeAll(async () => {
+  study = await overviewStudy();
+  engine = new QueryEngine({ threads: 1 });
+});
+afterAll(async () => {
+  await engine.close();
+  await study.t.close();
+});
+
+type Widget = DashboardPageData['data']['widgets'][number];
+
+/** `meta.cached` and `meta.ms` say how one answer was made; everything else must be equal. */
+function comparable(widget: Widget | DashboardWidgetData) {
+  if (!('data' in widget)) return widget;
+  const { cached: _cached, ms: _ms, ...meta } = widget.data.meta;
+  return { ...widget, data: { ...widget.data, meta } };
+}
+
+const byId = (widgets: (Widget | DashboardWidgetData)[]) =>
+  [...widgets].sort((a, b) => a.id.localeCompare(b.id)).map(comparable);
+
+/** The monitor's page as the route answers it (its own engine, not the one warmed here). */
+async function routePage() {
+  const res = await study.t.request(study.monitor, {
+    method: 'GET',
+    url: `/api/studies/${study.studyId}/dashboards/${study.dashboard.id}/data`,
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return (res.json() as DashboardPageData).data;
+}
+
+const target = () => ({ orgId: study.orgId, studyId: study.studyId, dashboardId: study.dashboard.id });
+
+async function phiReads(): Promise<number> {
+  const { rows } = await study.t.admin.query('select count(*)::int as n from phi_access_log where org_id = $1', [
+    study.orgId,
+  ]);
+  return Number(rows[0]?.n);
+}
+
+describe('dashboards warmed after a start', () => {
+  it("asks the recent dashboards' first pages, after which the same page costs no query and equals the route's", async () => {
+    await study.classifyPhi('DM', 'RACE');
+    const readsBefore = await phiReads();
+    // Other files' dashboards in this worker's database may be listed too; this study's is the newest.
+    expect(await warmDashboards(study.t.ctx, engine, () => false)).toBeGreaterThanOrEqual(1);
+    const ran = engine.queriesRun;
+    expect(ran).toBeGreaterThan(0);
+    expect(engine.baseTables.tables + engine.keyedCopyReads.copies).toBeGreaterThan(0);
+
+    const again = await warmPage(study.t.ctx, engine, target());
+    if (!again) throw new Error('the dashboard was not found');
+    const answers = await Promise.all(again.answers);
+    expect(engine.queriesRun).toBe(ran);
+    for (const answer of answers) expect('data' in answer && answer.data.meta.cached, answer.id).toBe(true);
+    const route = await routePage();
+    expect(byId(answers)).toEqual(byId(route.widgets));
+    const total = answers.find((a) => a.id === 'total-screened');
+    expect(total && 'data' in total ? total.data.metric?.value : null).toBe(
+      await subjectsIn(study.versions[0]?.dm ?? ''),
+    );
+    // Read as a masked reader: no read in clear, so nothing in the PHI access log.
+    expect(await phiReads()).toBe(readsBefore);
+  });
+
+  it('warms the version active when it runs: after an activation, the new data', async () => {
+    const next = await study.load({ subjects: 45, seed: 9 });
+    await study.activate(next.id, 'newer cut');
+    const page = await warmPage(study.t.ctx, engine, target());
+    if (!page) throw new Error('the dashboard was not found');
+    expect(page.head.dataVersionId).toBe(next.id);
+    const answers = await Promise.all(page.answers);
+    const total = answers.find((a) => a.id === 'total-screened');
+    expect(total && 'data' in total ? total.data.metric?.value : null).toBe(await subjectsIn(next.dm));
+    expect(await subjectsIn(next.dm)).not.toBe(await subjectsIn(study.versions[0]?.dm ?? ''));
+    const route = await routePage();
+    expect(route.dataVersionId).toBe(next.id);
+    expect(byId(answers)).toEqual(byId(route.widgets));
+  });
+
+  it('stops when told to, warming nothing', async () => {
+    const before = engine.queriesRun;
+    expect(await warmDashboards(study.t.ctx, engine, () => true)).toBe(0);
+    expect(engine.queriesRun).toBe(before);
+  });
+});
