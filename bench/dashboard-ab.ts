@@ -42,12 +42,16 @@ export async function benchDashboardAb(
   for (const [i, value] of [...Array.from({ length: warmups }, () => b), ...order].entries()) {
     if (baseline) await server.restart({}, value === 'baseline' ? baseline : null);
     else await server.restart({ [name]: value });
+    const cpuAfterStart = cpuSplitSeconds(server.pid());
     const token = await signIn();
     const loadBefore = os.loadavg()[0] ?? 0;
     const data = cold ? NOT_MEASURED : await dataTimings(server, base, token, widgetIds);
     const users = await signInBenchUsers(server);
     if (idleSeconds > 0) await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
     const cpuBefore = cpuSplitSeconds(server.pid());
+    // From ready to the load: sign-ins (the same on both sides), the cold pages unless BENCH_AB_COLD,
+    // and whatever the server does by itself after a start (DASHBOARD_WARM_AT_START's warm-up).
+    const beforeLoadCpu = cpuDelta(cpuAfterStart, cpuBefore, 1);
     const load = await loadDashboardData(server, base, widgetIds, duration, 'page', users);
     const cpuPerPage = cpuDelta(cpuBefore, cpuSplitSeconds(server.pid()), Math.max(1, load.filterChanges));
     const phase: Phase = {
@@ -66,6 +70,7 @@ export async function benchDashboardAb(
       headMs: load.headMs,
       queries: load.queries,
       load: [Number(loadBefore.toFixed(2)), Number((os.loadavg()[0] ?? 0).toFixed(2))],
+      beforeLoadCpu,
     };
     if (i >= warmups) phases.push(phase);
     console.log(
@@ -104,6 +109,7 @@ interface Phase {
   headMs: { p50: number; p95: number } | null;
   queries: unknown;
   load: number[];
+  beforeLoadCpu: CpuSplit;
 }
 
 function median(values: number[]): number {
