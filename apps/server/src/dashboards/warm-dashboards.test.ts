@@ -1,7 +1,10 @@
+import { Writable } from 'node:stream';
 import { QueryEngine } from '@cdp/analytics';
 import type { DashboardPageData, DashboardWidgetData } from '@cdp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp } from '../../test/harness.ts';
 import { type OverviewStudy, overviewStudy, subjectsIn } from '../../test/overview-study.ts';
+import { createLogger } from '../lib/logger.ts';
 import { warmDashboards, warmPage } from './warm-dashboards.ts';
 
 /*
@@ -99,4 +102,36 @@ describe('dashboards warmed after a start', () => {
     expect(await warmDashboards(study.t.ctx, engine, () => true)).toBe(0);
     expect(engine.queriesRun).toBe(before);
   });
+
+  it('runs once the server listens (never before, so readiness does not wait), behind the switch', async () => {
+    /** Starts an app, listens, and waits up to `waitMs` for its "dashboards warmed" line: the line and the time it took. */
+    const started = async (warm: boolean, waitMs: number) => {
+      const logged: string[] = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          logged.push(String(chunk));
+          done();
+        },
+      });
+      const app = await startTestApp({ dashboardWarmAtStart: warm }, { log: createLogger('info', 'json', sink) });
+      const warmed = () => logged.find((line) => line.includes('dashboards warmed'));
+      try {
+        await app.app.ready();
+        expect(warmed()).toBeUndefined();
+        const listening = performance.now();
+        await app.app.listen({ port: 0, host: '127.0.0.1' });
+        while (!warmed() && performance.now() - listening < waitMs)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        return { line: warmed(), ms: performance.now() - listening };
+      } finally {
+        await app.close();
+      }
+    };
+    const on = await started(true, 60_000);
+    expect(on.line, 'no "dashboards warmed" line within 60 s').toBeDefined();
+    // This file's dashboard at least (others of this worker's database may fail: their files are gone).
+    expect((JSON.parse(on.line ?? '{}') as { pages?: number }).pages).toBeGreaterThanOrEqual(1);
+    // Switched off: nothing, in twice the time the warm-up took.
+    expect((await started(false, 2 * on.ms + 500)).line).toBeUndefined();
+  }, 180_000);
 });

@@ -565,12 +565,15 @@ export class QueryEngine {
 
   /**
    * The members (in ticket order) a turn at `rank` may take: those of pages being served (tickets up
-   * to `WorkLimiter.served`, this turn's own included) and of at most `foldWindow` later pages.
-   * Everything without a window or a rank (`arrival` order).
+   * to `WorkLimiter.served`, this turn's own included) and of at most `foldWindow` later pages; none
+   * when no page being served still waits (an earlier turn took them), so the later pages' own turns
+   * take them together rather than one page per turn. Everything without a window or a rank
+   * (`arrival` order).
    */
   private inWindow(members: FoldMember[], rank: number | undefined): FoldMember[] {
     if (this.foldWindow === Number.POSITIVE_INFINITY || rank === undefined) return members;
     const served = Math.max(this.limiter.served, rank);
+    if ((members[0]?.ticket ?? Number.POSITIVE_INFINITY) > served) return [];
     let later = 0;
     let last = served;
     let end = 0;
