@@ -161,7 +161,11 @@ const Env = z.object({
    * users after a start do not pay for DuckDB's first reads, checks, copies and base tables.
    */
   DASHBOARD_WARM_AT_START: z.enum(['true', 'false']).default('true'),
-  DASHBOARD_QUERY_FOLD_WINDOW: z.union([z.literal('all'), z.coerce.number().int().min(0).max(10_000)]).default('all'),
+  DASHBOARD_QUERY_FOLD_WINDOW: z
+    .union([z.literal('all'), z.coerce.number().int().min(0).max(10_000)], {
+      error: '`all`, or a whole number of pages from 0 to 10000',
+    })
+    .default('all'),
   /**
    * Keep each DuckDB connection's prepared statements and run a known query shape by binding its
    * filter values (parsed, bound and planned once per connection): `false` prepares every query anew.
