@@ -6,7 +6,7 @@ import { overviewDashboard, study, versionOf } from './overview-study.ts';
 /**
  * In process, no HTTP and no PostgreSQL: what a cold engine's first burst pays (a server's first
  * users after a start) against an engine warmed as `DASHBOARD_WARM_AT_START` warms it (the
- * Overview's first page without filters, in the engine's background, awaited). Each round makes a
+ * Overview's first page without filters, awaited). Each round makes a
  * new engine per side (a new DuckDB: nothing of the file footers, checks, copies or base tables),
  * sides alternating ABBA, then asks `OVERVIEW_PARALLEL` (default 40) pages at once, each its own
  * new age range, each in its own turn of the event loop. Reports process CPU of the burst per page
@@ -44,7 +44,7 @@ async function main() {
     try {
       const beforeWarm = cpuMs();
       if (warmed) {
-        const page = engine.background(() => runDashboardPage(engine, found, version, undefined, []));
+        const page = runDashboardPage(engine, found, version, undefined, []);
         await Promise.all(page.answers);
       }
       const warmCpu = cpuMs() - beforeWarm;

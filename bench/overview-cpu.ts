@@ -38,7 +38,7 @@ async function main() {
   const option = baseline ? 'engine' : process.env.OVERVIEW_AB;
   const numeric = process.env.OVERVIEW_AB_VALUES?.split(',');
   const sides = baseline ? ['this', 'baseline'] : option ? (numeric ?? ['true', 'false']) : ['default'];
-  const valueOf = (side: string) => (numeric ? Number(side) : side === 'true');
+  const optionValue = (side: string) => (numeric ? Number(side) : side === 'true');
   const Baseline: typeof QueryEngine | undefined = baseline
     ? ((await import(path.resolve(baseline, 'packages/analytics/src/index.ts'))) as { QueryEngine: typeof QueryEngine })
         .QueryEngine
@@ -49,7 +49,7 @@ async function main() {
         memoryLimit: '1GB',
         threads: Number(process.env.OVERVIEW_THREADS ?? 1),
         maxConcurrent: Number(process.env.OVERVIEW_CONCURRENCY ?? 12),
-        ...(option && !baseline ? { [option]: valueOf(side) } : {}),
+        ...(option && !baseline ? { [option]: optionValue(side) } : {}),
       };
       return [side, side === 'baseline' && Baseline ? new Baseline(options) : new QueryEngine(options)];
     }),

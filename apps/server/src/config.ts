@@ -157,7 +157,7 @@ const Env = z.object({
    */
   /**
    * `true`: once listening, the server asks the first page of its 10 most recently changed
-   * dashboards with active data once, in the background, behind every user's query, so the first
+   * dashboards with active data once, one page at a time while the engine is idle, so the first
    * users after a start do not pay for DuckDB's first reads, checks, copies and base tables.
    */
   DASHBOARD_WARM_AT_START: z.enum(['true', 'false']).default('true'),

@@ -9,7 +9,7 @@ import { warmDashboards, warmPage } from './warm-dashboards.ts';
 
 /*
  * The warm-up after a server start (`DASHBOARD_WARM_AT_START`): each recent dashboard's first page
- * asked once, in the engine's background, as a masked reader. A user's page afterwards costs the
+ * asked once, when the engine is idle, as a masked reader. A user's page afterwards costs the
  * engine no query; the answers are the route's; the version warmed is the one active when it runs;
  * nothing is read in clear.
  */
@@ -95,6 +95,29 @@ describe('dashboards warmed after a start', () => {
     const route = await routePage();
     expect(route.dataVersionId).toBe(next.id);
     expect(byId(answers)).toEqual(byId(route.widgets));
+  });
+
+  it("waits for an idle engine before a page: nothing runs while a user's query holds the engine", async () => {
+    const busy = new QueryEngine({ threads: 1, maxConcurrent: 1 });
+    try {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // The engine's own limiter, reached as a test stands in for a user's running query.
+      type Held = { limiter: { run(task: () => Promise<void>, rank: number): Promise<void> } };
+      void (busy as unknown as Held).limiter.run(() => held, 0);
+      const warming = warmDashboards(study.t.ctx, busy, () => false);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Only the held turn: the warm-up has not even queued a query (nor a check of a column).
+      expect(busy.load).toEqual({ running: 1, waiting: 0 });
+      expect(busy.queriesRun).toBe(0);
+      release();
+      expect(await warming).toBeGreaterThanOrEqual(1);
+      expect(busy.queriesRun).toBeGreaterThan(0);
+    } finally {
+      await busy.close();
+    }
   });
 
   it('stops when told to, warming nothing', async () => {

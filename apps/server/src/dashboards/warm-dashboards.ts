@@ -10,19 +10,26 @@ import { type PageRun, runDashboardPage } from './run-dashboard-page.ts';
 
 /** Dashboards warmed after a start: the most recently changed ones. */
 const WARM_DASHBOARDS = 10;
+/** How long the warm-up waits for an idle engine before a page; still busy then, its users have warmed it. */
+const IDLE_WAIT_MS = 30_000;
+/** How often it looks. */
+const IDLE_POLL_MS = 100;
 /** The warm-up reads as a reader without PHI clearance: masked columns, no read to note in the PHI access log. */
 const MASKED_READER: PhiAccess = { clear: false };
 
 /**
  * After a server start, the first page of each recently changed dashboard with active data, asked
- * once without filters, one page at a time, as a reader who sees PHI masked (so nothing is read in
- * clear and nothing is noted in the PHI access log), its queries ranked after every user's
- * (`QueryEngine.background`). What a first user's page would otherwise pay is then paid: DuckDB
- * opened, the files' footers read, subject columns checked for repeats, top N keys counted, keyed
- * copies of the small datasets and base tables of the large ones built, the unfiltered answers
- * cached, the compile code hot. Nothing is kept that a later request could read as current unless
- * it is: every cache is keyed by data version, so an activation after the warm-up only makes it
- * wasted. Returns the pages warmed; a page that fails is skipped (the request that asks it says why).
+ * once without filters, one page at a time and only when the engine has nothing else to do, as a
+ * reader who sees PHI masked (so nothing is read in clear and nothing is noted in the PHI access
+ * log). What a first user's page would otherwise pay is then paid: DuckDB opened, the files'
+ * footers read, subject columns checked for repeats, top N keys counted, keyed copies of the small
+ * datasets and base tables of the large ones built, the unfiltered answers cached, the compile code
+ * hot. Its page takes a ticket like a user's: a user who asks the same page meanwhile shares its
+ * queries at that rank, never behind a queue of lower priority (which a background rank would do
+ * under load), and a user's page asked meanwhile waits for at most the one page in progress.
+ * Nothing is kept that a later request could read as current unless it is: every cache is keyed by
+ * data version, so an activation after the warm-up only makes it wasted. Returns the pages warmed;
+ * a page that fails is skipped (the request that asks it says why).
  */
 export async function warmDashboards(ctx: AppContext, engine: QueryEngine, stopped: () => boolean): Promise<number> {
   let warmed = 0;
@@ -31,7 +38,7 @@ export async function warmDashboards(ctx: AppContext, engine: QueryEngine, stopp
     return [];
   });
   for (const target of dashboards) {
-    if (stopped()) break;
+    if (stopped() || !(await idle(engine, stopped))) break;
     try {
       const page = await warmPage(ctx, engine, target);
       if (!page) continue;
@@ -45,9 +52,20 @@ export async function warmDashboards(ctx: AppContext, engine: QueryEngine, stopp
   return warmed;
 }
 
+/** Whether the engine ran and queued nothing at some moment within `IDLE_WAIT_MS` (false: busy or stopped). */
+async function idle(engine: QueryEngine, stopped: () => boolean): Promise<boolean> {
+  const until = performance.now() + IDLE_WAIT_MS;
+  for (;;) {
+    const { running, waiting } = engine.load;
+    if (running + waiting === 0) return true;
+    if (stopped() || performance.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+  }
+}
+
 /**
  * One dashboard's first page without filters, from its study's active version as a masked reader
- * reads it, asked in the engine's background; null when the dashboard or the active data is gone.
+ * reads it; null when the dashboard or the active data is gone.
  */
 export async function warmPage(
   ctx: AppContext,
@@ -64,5 +82,5 @@ export async function warmPage(
   const reviewQueries = await ctx.database.tenant(orgId, (tx) => reviewQueriesFor(tx, orgId, studyId, whole.document));
   const version = await protectedVersion(ctx, raw, read.outputs, read.phi, MASKED_READER);
   const found = { study, ...whole, ...(reviewQueries ? { reviewQueries } : {}) };
-  return engine.background(() => runDashboardPage(engine, found, version, undefined, []));
+  return runDashboardPage(engine, found, version, undefined, []);
 }

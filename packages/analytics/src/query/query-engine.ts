@@ -255,8 +255,6 @@ export class QueryEngine {
   /** Recent run time (ms, a moving average) by SQL text, for `order: 'cost'`. */
   private readonly costs = new Map<string, number>();
   private lastTicket = 0;
-  /** Set while `background` runs its callback: tickets taken then rank after every page. */
-  private inBackground = false;
   private madeStatements = 0;
   private compiledSpecs = 0;
   private closed = false;
@@ -332,24 +330,9 @@ export class QueryEngine {
    * per page request and give it to each of the page's runs.
    */
   ticket(): number {
-    if (this.inBackground) return Number.POSITIVE_INFINITY;
     // Strictly increasing: two pages asked for within the clock's resolution still have an order.
     this.lastTicket = Math.max(performance.now(), this.lastTicket + 1e-3);
     return this.lastTicket;
-  }
-
-  /**
-   * Runs `start`, whose tickets (`ticket`, taken synchronously inside it) rank after every page a
-   * user asks for, whenever it asks: work nobody waits for (warming the engine after a server
-   * start) takes only turns no user's query wants. Returns what `start` returns.
-   */
-  background<T>(start: () => T): T {
-    this.inBackground = true;
-    try {
-      return start();
-    } finally {
-      this.inBackground = false;
-    }
   }
 
   /** Queries running and waiting for a turn now. */
