@@ -15,6 +15,10 @@ import type { BenchServer } from './server.ts';
  * code against that checkout's instead of a setting, sides `this` and `baseline`, same data, same order.
  * `BENCH_AB_WARMUP=1`: one phase of the second side first, not counted: the first phase after the
  * upload runs higher than the rest whatever its side (the data's first reads, background work).
+ * `BENCH_AB_COLD=1`: the 40-user load straight after the restart, without the cold and warm pages
+ * before it (which warm the engine), for what a cold server's first users pay (`DASHBOARD_WARM_AT_START`);
+ * the cold-page figures are then not measured. `BENCH_AB_IDLE=<s>`: seconds between the restart's
+ * sign-ins and the load (users rarely arrive the instant a server is ready), 0 by default.
  */
 export async function benchDashboardAb(
   server: BenchServer,
@@ -31,16 +35,24 @@ export async function benchDashboardAb(
   const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 2);
   const duration = Number(process.env.BENCH_DURATION ?? 30);
   const warmups = Number(process.env.BENCH_AB_WARMUP ?? 0);
+  const cold = process.env.BENCH_AB_COLD === '1';
+  const idleSeconds = Number(process.env.BENCH_AB_IDLE ?? 0);
   const order = Array.from({ length: rounds }, () => [a, b, b, a]).flat();
   const phases: Phase[] = [];
   for (const [i, value] of [...Array.from({ length: warmups }, () => b), ...order].entries()) {
     if (baseline) await server.restart({}, value === 'baseline' ? baseline : null);
     else await server.restart({ [name]: value });
+    const cpuAfterStart = cpuSplitSeconds(server.pid());
     const token = await signIn();
     const loadBefore = os.loadavg()[0] ?? 0;
-    const { firstRound: _first, ...data } = await dataTimings(server, base, token, widgetIds);
+    const data = cold ? NOT_MEASURED : await dataTimings(server, base, token, widgetIds);
+    const users = await signInBenchUsers(server);
+    if (idleSeconds > 0) await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
     const cpuBefore = cpuSplitSeconds(server.pid());
-    const load = await loadDashboardData(server, base, widgetIds, duration, 'page', await signInBenchUsers(server));
+    // From ready to the load: sign-ins (the same on both sides), the cold pages unless BENCH_AB_COLD,
+    // and whatever the server does by itself after a start (DASHBOARD_WARM_AT_START's warm-up).
+    const beforeLoadCpu = cpuDelta(cpuAfterStart, cpuBefore, 1);
+    const load = await loadDashboardData(server, base, widgetIds, duration, 'page', users);
     const cpuPerPage = cpuDelta(cpuBefore, cpuSplitSeconds(server.pid()), Math.max(1, load.filterChanges));
     const phase: Phase = {
       value,
@@ -58,6 +70,7 @@ export async function benchDashboardAb(
       headMs: load.headMs,
       queries: load.queries,
       load: [Number(loadBefore.toFixed(2)), Number((os.loadavg()[0] ?? 0).toFixed(2))],
+      beforeLoadCpu,
     };
     if (i >= warmups) phases.push(phase);
     console.log(
@@ -76,6 +89,10 @@ export async function benchDashboardAb(
   return figures;
 }
 
+const NO_SPLIT: CpuSplit = { total: Number.NaN, node: Number.NaN, duckdb: Number.NaN, postgres: Number.NaN };
+/** `BENCH_AB_COLD`: the figures of the cold pages that phase did not ask for. */
+const NOT_MEASURED = { firstEverMs: Number.NaN, cold: { medianMs: Number.NaN, cpuMsPerPage: [NO_SPLIT] } };
+
 interface Phase {
   value: string;
   firstEverMs: number;
@@ -92,6 +109,7 @@ interface Phase {
   headMs: { p50: number; p95: number } | null;
   queries: unknown;
   load: number[];
+  beforeLoadCpu: CpuSplit;
 }
 
 function median(values: number[]): number {

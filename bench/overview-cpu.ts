@@ -10,13 +10,14 @@ import { overviewDashboard, study, versionOf } from './overview-study.ts';
  * bench's study (4,400 subjects, 1,026,129 LB rows), cold pages (each a new age range, as the bench's
  * load draws them: no cached result), process CPU per page (Node and DuckDB).
  * `node --import tsx bench/overview-cpu.ts [rounds]`; `OVERVIEW_AB=<QueryEngine option>` alternates pages
- * between an engine with the option true and one with it false (`OVERVIEW_AB=uniqueCounts`);
+ * between an engine with the option true and one with it false (`OVERVIEW_AB=uniqueCounts`), or between two
+ * values of a numeric option (`OVERVIEW_AB=foldWindow OVERVIEW_AB_VALUES=0,Infinity`);
  * `OVERVIEW_BASELINE=<checkout>` (its sources and node_modules) alternates between this tree's
  * `QueryEngine` and that checkout's, with the same defaults and the same page code (this tree's).
  * `OVERVIEW_PARALLEL=<n>` (default 1): each measurement asks n pages together (each in its own turn
  * of the event loop, as requests arrive), each its own new age range, as the load bench's users do
  * (40: its start burst); CPU is per page, and the answers' times from the batch's start are reported
- * as p50 / p95 per side.
+ * as p50 / p95 per side, with the times each page was complete (its last answer), which is what a user waits for.
  */
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -35,7 +36,9 @@ async function main() {
   // OVERVIEW_AB=<engine option>: one engine with it true, one with it false, pages alternating.
   const baseline = process.env.OVERVIEW_BASELINE;
   const option = baseline ? 'engine' : process.env.OVERVIEW_AB;
-  const sides = baseline ? ['this', 'baseline'] : option ? ['true', 'false'] : ['default'];
+  const numeric = process.env.OVERVIEW_AB_VALUES?.split(',');
+  const sides = baseline ? ['this', 'baseline'] : option ? (numeric ?? ['true', 'false']) : ['default'];
+  const optionValue = (side: string) => (numeric ? Number(side) : side === 'true');
   const Baseline: typeof QueryEngine | undefined = baseline
     ? ((await import(path.resolve(baseline, 'packages/analytics/src/index.ts'))) as { QueryEngine: typeof QueryEngine })
         .QueryEngine
@@ -46,7 +49,7 @@ async function main() {
         memoryLimit: '1GB',
         threads: Number(process.env.OVERVIEW_THREADS ?? 1),
         maxConcurrent: Number(process.env.OVERVIEW_CONCURRENCY ?? 12),
-        ...(option && !baseline ? { [option]: side === 'true' } : {}),
+        ...(option && !baseline ? { [option]: optionValue(side) } : {}),
       };
       return [side, side === 'baseline' && Baseline ? new Baseline(options) : new QueryEngine(options)];
     }),
@@ -75,6 +78,8 @@ async function main() {
   };
   const parallel = Number(process.env.OVERVIEW_PARALLEL ?? 1);
   const times: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s, []]));
+  /** When each page's last answer arrived, from the batch's start. */
+  const complete: Record<string, number[]> = Object.fromEntries(sides.map((s) => [s, []]));
   /** `pages` pages at once (each its own filters); CPU and main thread per page, every answer's time. */
   const page = async (engine: QueryEngine, pages: DashboardDataFilter[][], side?: string) => {
     const before = cpuMs();
@@ -97,7 +102,10 @@ async function main() {
                 return a;
               }),
             ),
-          ),
+          ).then((all) => {
+            if (side) complete[side]?.push(performance.now() - wall);
+            return all;
+          }),
         ),
       )
     ).flat();
@@ -149,7 +157,7 @@ async function main() {
     const t = times[side] ?? [];
     if (parallel > 1)
       console.log(
-        `${side}: ${parallel} pages at once, answers from the batch's start p50 ${at(t, 0.5).toFixed(0)} ms, p95 ${at(t, 0.95).toFixed(0)} ms (${t.length} answers)`,
+        `${side}: ${parallel} pages at once, answers from the batch's start p50 ${at(t, 0.5).toFixed(0)} ms, p95 ${at(t, 0.95).toFixed(0)} ms (${t.length} answers); pages complete p50 ${at(complete[side] ?? [], 0.5).toFixed(0)} ms, p95 ${at(complete[side] ?? [], 0.95).toFixed(0)} ms`,
       );
     console.log(
       `${option ?? 'engine'}=${side}: CPU per cold page median ${median(v).toFixed(0)} ms, mean ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(0)} ms (main thread mean ${((mains[side] ?? []).reduce((a, b) => a + b, 0) / v.length).toFixed(0)} ms), queries ${median(queries[side] ?? [])}  [${v.map((x) => x.toFixed(0)).join(' ')}]`,

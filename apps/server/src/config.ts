@@ -152,6 +152,22 @@ const Env = z.object({
    */
   DASHBOARD_QUERY_FOLD_QUEUED: z.enum(['true', 'false']).default('true'),
   /**
+   * With queue folding: how many pages past those being served a folded query may take specs of
+   * (`all`: every waiting page's; 0: only the pages being served, so an early page's answers are
+   * not held up by later pages' shares).
+   */
+  /**
+   * `true`: once listening, the server asks the first page of its 10 most recently changed
+   * dashboards with active data once, one page at a time while the engine is idle, so the first
+   * users after a start do not pay for DuckDB's first reads, checks, copies and base tables.
+   */
+  DASHBOARD_WARM_AT_START: z.enum(['true', 'false']).default('true'),
+  DASHBOARD_QUERY_FOLD_WINDOW: z
+    .union([z.literal('all'), z.coerce.number().int().min(0).max(10_000)], {
+      error: '`all`, or a whole number of pages from 0 to 10000',
+    })
+    .default('all'),
+  /**
    * Keep each DuckDB connection's prepared statements and run a known query shape by binding its
    * filter values (parsed, bound and planned once per connection): `false` prepares every query anew.
    */
@@ -321,6 +337,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryThreads: e.DASHBOARD_QUERY_THREADS,
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
     dashboardQueryFoldQueued: e.DASHBOARD_QUERY_FOLD_QUEUED === 'true',
+    dashboardWarmAtStart: e.DASHBOARD_WARM_AT_START === 'true',
+    dashboardQueryFoldWindow:
+      e.DASHBOARD_QUERY_FOLD_WINDOW === 'all' ? Number.POSITIVE_INFINITY : e.DASHBOARD_QUERY_FOLD_WINDOW,
     dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
     dashboardQueryUniqueCounts: e.DASHBOARD_QUERY_UNIQUE_COUNTS === 'true',
     dashboardQueryOrder: e.DASHBOARD_QUERY_ORDER,

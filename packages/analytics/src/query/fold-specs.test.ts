@@ -415,3 +415,78 @@ describe('folding the queued queries of many pages', () => {
     expect(other40).toEqual([['Drug', 1]]);
   });
 });
+
+describe('a ticket window for fold turns', () => {
+  /**
+   * Five pages, each in its own turn of the event loop with its own ticket, each asking one
+   * foldable spec (subjects by arm under its age range) and one that never folds (a limit), while
+   * the only query turn is held; then the turn is released. Gives the answers, the queries run, and
+   * the order in which the answers arrived, as page numbers.
+   */
+  const fivePages = async (options: QueryEngineOptions) => {
+    const queue = engine(true, { maxConcurrent: 1, ...options });
+    const byArm = (age: number) => pageSpecs([filter('DM', 'AGE', 'ge', age)])[0] as QuerySpec;
+    const listed = (age: number): QuerySpec => ({
+      from: 'DM',
+      where: [filter('DM', 'AGE', 'ge', age)],
+      measures: [subjects],
+      limit: 5,
+    });
+    await settle(queue, byArm(0), study.resolve, 'v1');
+    await queue.run(listed(1000), study.resolve, { cacheKey: 'v1' });
+    const before = queue.queriesRun;
+    const release = holdTheOnlyTurn(queue);
+    const arrived: number[] = [];
+    const runs: Promise<unknown[][]>[] = [];
+    for (const [page, age] of [20, 25, 30, 35, 40].entries()) {
+      const ticket = queue.ticket();
+      for (const spec of [byArm(age), listed(age)]) {
+        runs.push(
+          queue.run(spec, study.resolve, { cacheKey: 'v1', ticket }).then((run) => {
+            arrived.push(page);
+            return run.result.rows as unknown[][];
+          }),
+        );
+      }
+      await nextTurn();
+      await nextTurn();
+    }
+    release();
+    const rows = await Promise.all(runs);
+    return { rows, queries: queue.queriesRun - before, arrived };
+  };
+
+  it('answers pages in turn with window 0: each page complete before the next, one fold per page', async () => {
+    const windowed = await fivePages({ foldWindow: 0 });
+    const whole = await fivePages({});
+    // Every answer as without the window (itself equal to unfolded answers above).
+    expect(windowed.rows).toEqual(whole.rows);
+    expect(windowed.rows[0]).toEqual([
+      ['Drug', 3],
+      ['Placebo', 2],
+    ]);
+    // Window 0: a fold per page, and every answer of a page before any of the next page's.
+    expect(windowed.queries).toBe(5 + 5);
+    expect(windowed.arrived).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    // No window: the first page's fold turn (its limited query went first) answers all five pages'
+    // folded specs at once, ahead of the second page's limited query: the first page's last answer
+    // waited for four later pages' shares.
+    expect(whole.queries).toBe(1 + 5);
+    expect(whole.arrived.slice(0, 6)).toEqual([0, 0, 1, 2, 3, 4]);
+  });
+
+  it('folds the pages being served with at most `foldWindow` later ones', async () => {
+    const windowed = await fivePages({ foldWindow: 1 });
+    const whole = await fivePages({});
+    expect(windowed.rows).toEqual(whole.rows);
+    // Pages in twos: the first page's turn takes pages 0 and 1, the second page's turn finds its
+    // page answered and takes nothing, the third's takes pages 2 and 3, the fifth's page 4.
+    expect(windowed.queries).toBe(3 + 5);
+    expect(windowed.arrived).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+  });
+
+  it('takes every waiting spec in arrival order, whatever the window (no tickets to window by)', async () => {
+    const arrival = await fivePages({ foldWindow: 0, order: 'arrival' });
+    expect(arrival.queries).toBe(1 + 5);
+  });
+});

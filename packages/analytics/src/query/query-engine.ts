@@ -42,6 +42,13 @@ export interface QueryEngineOptions extends DuckDbLimits {
    */
   foldQueued?: boolean;
   /**
+   * With `foldQueued`, in `page` or `cost` order: a fold turn takes the waiting specs of the pages
+   * being served (tickets up to the latest one whose work has started, `WorkLimiter.served`) and of
+   * at most this many later pages, so an early page's share is not held up by later pages' (they
+   * get their own turns). 0: only pages being served. Default Infinity: every waiting spec.
+   */
+  foldWindow?: number;
+  /**
    * Estimated bytes of base tables (`base-tables.ts`: a large dataset's rows passing a widget's own
    * filters, kept in DuckDB) held at once, least recently used dropped first. 0: none. Default 128 MiB.
    */
@@ -238,6 +245,7 @@ export class QueryEngine {
   private readonly limiter: WorkLimiter;
   private readonly fold: boolean;
   private readonly foldQueued: boolean;
+  private readonly foldWindow: number;
   private readonly bases: BaseTables | null;
   private readonly baseMinRows: number;
   private readonly copies: KeyedCopies | null;
@@ -283,6 +291,8 @@ export class QueryEngine {
     this.idleKept = Math.max(IDLE_CONNECTIONS, options.maxConcurrent ?? 12);
     this.fold = options.fold ?? true;
     this.foldQueued = options.foldQueued ?? true;
+    this.foldWindow = options.foldWindow ?? Number.POSITIVE_INFINITY;
+    if (!(this.foldWindow >= 0)) throw new Error(`a fold window is a number of pages ≥ 0, not ${this.foldWindow}`);
     const baseBytes = options.baseTableBytes ?? 128 * 1024 ** 2;
     this.bases =
       baseBytes > 0
@@ -518,17 +528,19 @@ export class QueryEngine {
     const tickets = members.map((m) => m.ticket ?? Number.POSITIVE_INFINITY);
     const rank = this.options.order === 'arrival' ? undefined : Math.min(...tickets);
     const asked = performance.now();
-    void this.limiter.run(() => this.foldTurn(frame, queue, asked), rank);
+    void this.limiter.run(() => this.foldTurn(frame, queue, asked, rank), rank);
   }
 
   /**
-   * A turn of `queue`: its earliest specs, as many as one query answers, in one query. A turn that
-   * finds its specs answered by an earlier turn gives its slot straight back; one that leaves specs
-   * waiting with no turn of theirs queues one.
+   * A turn of `queue`: its earliest specs within the window (`foldWindow`), as many as one query
+   * answers, in one query. A turn that finds no spec for it (answered by an earlier turn, or all
+   * past the window) gives its slot straight back; one that leaves specs waiting with no turn of
+   * theirs queues one, at their earliest ticket.
    */
-  private async foldTurn(frame: string, queue: FoldQueue, asked: number): Promise<void> {
+  private async foldTurn(frame: string, queue: FoldQueue, asked: number, rank: number | undefined): Promise<void> {
     queue.turns--;
-    const batch = queue.members.splice(0, foldBatch(queue.members.map((m) => m.source.parsed)));
+    const open = this.inWindow(queue.members, rank);
+    const batch = queue.members.splice(0, foldBatch(open.map((m) => m.source.parsed)));
     if (queue.turns === 0) {
       if (queue.members.length > 0) this.queueFoldTurn(frame, queue, queue.members);
       else this.foldQueues.delete(frame);
@@ -540,6 +552,32 @@ export class QueryEngine {
       return;
     }
     await this.runFolded(queue, batch, asked);
+  }
+
+  /**
+   * The members (in ticket order) a turn at `rank` may take: those of pages being served (tickets up
+   * to `WorkLimiter.served`, this turn's own included) and of at most `foldWindow` later pages; none
+   * when no page being served still waits (an earlier turn took them), so the later pages' own turns
+   * take them together rather than one page per turn. Everything without a window or a rank
+   * (`arrival` order).
+   */
+  private inWindow(members: FoldMember[], rank: number | undefined): FoldMember[] {
+    if (this.foldWindow === Number.POSITIVE_INFINITY || rank === undefined) return members;
+    const served = Math.max(this.limiter.served, rank);
+    if ((members[0]?.ticket ?? Number.POSITIVE_INFINITY) > served) return [];
+    let later = 0;
+    let last = served;
+    let end = 0;
+    for (const member of members) {
+      const ticket = member.ticket ?? Number.POSITIVE_INFINITY;
+      if (ticket > last) {
+        later++;
+        last = ticket;
+      }
+      if (later > this.foldWindow) break;
+      end++;
+    }
+    return members.slice(0, end);
   }
 
   /**

@@ -59,6 +59,22 @@ describe('WorkLimiter', () => {
     expect(started).toEqual(['first', 'page 1', 'page 2', 'page 3 a', 'page 3 b', 'unranked']);
   });
 
+  it('says which rank is served: the highest started, queued ones and unranked ones not counted', async () => {
+    const limiter = new WorkLimiter(1);
+    const gate = deferred();
+    expect(limiter.served).toBe(Number.NEGATIVE_INFINITY);
+    const first = limiter.run(() => gate.promise, 4);
+    const later = limiter.run(async () => limiter.served, 9);
+    const unranked = limiter.run(async () => limiter.served);
+    expect(limiter.served).toBe(4);
+    gate.resolve();
+    expect(await later).toBe(9);
+    expect(await unranked).toBe(9);
+    await first;
+    await limiter.run(async () => undefined, 2);
+    expect(limiter.served).toBe(9);
+  });
+
   it('frees the slot of a task that fails', async () => {
     const limiter = new WorkLimiter(1);
     await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -7,6 +7,8 @@
  */
 export class WorkLimiter {
   private running = 0;
+  /** The highest finite rank started so far (`served`). */
+  private highest = Number.NEGATIVE_INFINITY;
   /** Sorted by rank, then arrival. */
   private readonly waiting: { rank: number; start: () => void }[] = [];
 
@@ -19,10 +21,19 @@ export class WorkLimiter {
     return { running: this.running, waiting: this.waiting.length };
   }
 
+  /**
+   * The highest rank whose work has started (−∞ before any ranked task): with tickets as ranks, the
+   * latest page being served. Unranked tasks do not move it.
+   */
+  get served(): number {
+    return this.highest;
+  }
+
   /** Runs `task` when a slot is free and no waiting task ranks lower; without a rank, after every ranked one. */
   async run<T>(task: () => Promise<T>, rank = Number.POSITIVE_INFINITY): Promise<T> {
     if (this.running >= this.limit) await new Promise<void>((start) => this.enqueue(rank, start));
     else this.running++;
+    if (Number.isFinite(rank) && rank > this.highest) this.highest = rank;
     try {
       return await task();
     } finally {

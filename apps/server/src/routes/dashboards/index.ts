@@ -1,5 +1,6 @@
 import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { warmDashboards } from '../../dashboards/warm-dashboards.ts';
 import { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { offerDashboardEngine } from '../../exports/export-engine.ts';
 import type { AppContext } from '../../lib/context.ts';
@@ -23,6 +24,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     threads: ctx.config.dashboardQueryThreads,
     fold: ctx.config.dashboardQueryFold,
     foldQueued: ctx.config.dashboardQueryFoldQueued,
+    foldWindow: ctx.config.dashboardQueryFoldWindow,
     prepared: ctx.config.dashboardQueryPrepared,
     baseTableBytes: ctx.config.dashboardBaseTableMb * 1024 ** 2,
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
@@ -39,7 +41,21 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   // Exports made in this process (cdp start) read the answers this engine has cached.
   const withdraw = offerDashboardEngine(engine);
   const unwatch = watchBaseTables(() => engine.baseTables.bytes);
+  // After a start, warm the engine with the recent dashboards' first pages (warm-dashboards.ts):
+  // once listening, so readiness never waits for it; an app that never listens (tests) never warms.
+  let closing = false;
+  if (ctx.config.dashboardWarmAtStart) {
+    app.addHook('onListen', async () => {
+      setImmediate(() => {
+        const started = performance.now();
+        void warmDashboards(ctx, engine, () => closing).then((pages) => {
+          if (!closing) app.log.info({ pages, ms: Math.round(performance.now() - started) }, 'dashboards warmed');
+        });
+      });
+    });
+  }
   app.addHook('onClose', () => {
+    closing = true;
     withdraw();
     unwatch();
     return engine.close();
