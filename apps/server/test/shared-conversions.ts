@@ -67,7 +67,8 @@ export function sharedConversions(
           return { ...dataset, file };
         }),
       );
-      return { ...stored.result, datasets };
+      // Copies, never flushed: the version flushes them itself.
+      return { ...stored.result, datasets, flushed: false };
     }
     try {
       return await convertAndKeep(request, concurrency, dir);

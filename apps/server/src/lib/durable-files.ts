@@ -29,8 +29,11 @@ const AT_ONCE = 4;
  * the name the rename gave it (`renamed`, the destination's parent folder).
  */
 export interface DurableFiles {
-  /** Every file under `dir` (sub-folders too), then each folder itself. */
-  folder(dir: string): Promise<void>;
+  /**
+   * Every file under `dir` (sub-folders too) but those already `flushed` (by the conversion, as it
+   * wrote them), and each folder itself.
+   */
+  folder(dir: string, flushed?: readonly string[]): Promise<void>;
   /** One file's data, before it is renamed into place (an export, a sealed file). */
   file(file: string): Promise<void>;
   /** After a rename to `target`: the folder that now holds its name. */
@@ -45,10 +48,18 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
   if (!ctx.config.dataFilesDurable) return skipped;
   const sync = ctx.syncPath ?? syncPath;
   return {
-    folder: async (dir) => {
+    folder: async (dir, flushed = []) => {
       const { files, folders } = await listTree(dir);
-      await inTurns(files, (file) => sync(file, 'file'));
-      await inTurns(folders, (folder) => sync(folder, 'folder'));
+      const done = new Set(flushed);
+      // Side by side: each only has to be on the disk before the rename that follows them both (the
+      // rename becomes durable with the destination folder's sync after it, `renamed`).
+      await Promise.all([
+        inTurns(
+          files.filter((file) => !done.has(file)),
+          (file) => sync(file, 'file'),
+        ),
+        inTurns(folders, (folder) => sync(folder, 'folder')),
+      ]);
     },
     file: (file) => sync(file, 'file'),
     renamed: (target) => sync(path.dirname(target), 'folder'),
