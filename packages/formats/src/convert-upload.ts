@@ -209,7 +209,8 @@ export async function convertUpload(
       );
     }
     if (flushes) {
-      await flushes.done();
+      // Every member is written: what is left to flush may take libuv's whole pool.
+      await flushes.done(4);
       result.flushed = true;
     }
   } finally {
