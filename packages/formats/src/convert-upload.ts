@@ -209,8 +209,7 @@ export async function convertUpload(
       );
     }
     if (flushes) {
-      // Every member is written: what is left to flush may take libuv's whole pool.
-      await flushes.done(4);
+      await flushes.done();
       result.flushed = true;
     }
   } finally {

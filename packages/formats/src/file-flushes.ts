@@ -19,9 +19,8 @@ export const fdatasyncFile: FlushFile = async (file) => {
 /**
  * Flushes an upload's output files while its other members still convert (issue 17): flushed
  * after the conversion, every file waited for the disk on the upload's critical path (5-30 ms for
- * the pilot SDTM's 18 files). At most `atOnce` (2) at a time while members convert, because
- * libuv's pool is the process's (4 threads by default): more would queue the conversion's own reads
- * and writes behind the disk; once the conversion waits for them (`done`), more at once.
+ * the pilot SDTM's 18 files). At most `atOnce` at a time, because libuv's pool is the process's
+ * (4 threads by default): more would queue the conversion's own reads and writes behind the disk.
  */
 export class FileFlushes {
   private readonly waiting: string[] = [];
@@ -31,7 +30,7 @@ export class FileFlushes {
 
   constructor(
     private readonly flush: FlushFile,
-    private atOnce = 2,
+    private readonly atOnce = 2,
   ) {}
 
   /** Queues `files`; returns at once. */
@@ -40,14 +39,8 @@ export class FileFlushes {
     this.pump();
   }
 
-  /**
-   * Resolves once every file added so far is flushed; rejects with the first failure. `atOnce`:
-   * how many may now run at a time (the conversion's own reads and writes are over once its caller
-   * waits here, so the last members' files need not take turns two by two).
-   */
-  async done(atOnce = this.atOnce): Promise<void> {
-    this.atOnce = Math.max(this.atOnce, atOnce);
-    this.pump();
+  /** Resolves once every file added so far is flushed; rejects with the first failure. */
+  async done(): Promise<void> {
     if (this.running > 0 || this.waiting.length > 0) await new Promise<void>((resolve) => this.onIdle.push(resolve));
     if (this.failure) throw this.failure.error;
   }
