@@ -67,8 +67,7 @@ export function sharedConversions(
           return { ...dataset, file };
         }),
       );
-      // Copies, never flushed: the version flushes them itself.
-      return { ...stored.result, datasets, flushed: false };
+      return { ...stored.result, datasets };
     }
     try {
       return await convertAndKeep(request, concurrency, dir);

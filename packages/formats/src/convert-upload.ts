@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { ReadInput } from './byte-source.ts';
 import { readDatasetJson } from './dataset-json/read-dataset-json.ts';
 import { FormatError } from './errors.ts';
-import { FileFlushes, type FlushFile, fdatasyncFile } from './file-flushes.ts';
 import { type MemberRequest, type MemberThread, takeMemberThreads } from './member-threads.ts';
 import { readOdm } from './odm/read-odm.ts';
 import { ConversionContext } from './parquet/conversion-context.ts';
@@ -31,8 +30,6 @@ export interface ConvertedDataset extends ParquetResult {
 export interface ConvertedUpload {
   datasets: ConvertedDataset[];
   skipped: { file: string; reason: string }[];
-  /** Every dataset's file is on the disk (`UploadLimits.flushFiles`): nobody needs to flush it again. */
-  flushed?: boolean;
 }
 
 export interface UploadLimits extends DuckDbLimits {
@@ -67,13 +64,6 @@ export interface UploadLimits extends DuckDbLimits {
    * while the reader reads on (default `ENCODE_THREAD_BYTES`; `Infinity` never does).
    */
   encodeThreadBytes?: number;
-  /**
-   * Put every Parquet file's data on the disk as soon as it is written, while the upload's other
-   * members still convert (`FileFlushes`), and say so in the result (`flushed`): `true` flushes
-   * with `fdatasync`, a function flushes a file its own way (tests count it). For durable versions
-   * (DATA_FILES_DURABLE): flushed after the conversion, the files waited on the upload's path.
-   */
-  flushFiles?: boolean | FlushFile;
 }
 
 /**
@@ -135,15 +125,6 @@ export async function convertUpload(
   await mkdir(outDir, { recursive: true });
   const context = await ConversionContext.open(limits);
   const target = new OutputFiles(outDir);
-  const flushes = limits.flushFiles
-    ? new FileFlushes(typeof limits.flushFiles === 'function' ? limits.flushFiles : fdatasyncFile)
-    : undefined;
-  // A file's flush starts as its member ends; the lane goes on to the next member meanwhile.
-  const flushing = (convert: () => Promise<FileOutcome>) => async (): Promise<FileOutcome> => {
-    const outcome = await convert();
-    if ('datasets' in outcome) flushes?.add(outcome.datasets.map((dataset) => dataset.file));
-    return outcome;
-  };
   try {
     if (format === 'zip') {
       // Members are read in place (XPT and SAS7BDAT inflating straight into the reader); only
@@ -181,12 +162,10 @@ export async function convertUpload(
             index: i,
             bytes: member.bytes,
             reserve: memberBytes(member.bytes, memberFormat),
-            local: flushing(() => convertOne(input, member.name, memberFormat, target, memberLimits)),
+            local: () => convertOne(input, member.name, memberFormat, target, memberLimits),
             remote: inPlace
               ? (thread) =>
-                  flushing(() =>
-                    convertElsewhere(thread, member, i, memberFormat as 'xpt' | 'sas7bdat', outDir, memberLimits),
-                  )()
+                  convertElsewhere(thread, member, i, memberFormat as 'xpt' | 'sas7bdat', outDir, memberLimits)
               : undefined,
           };
         });
@@ -203,18 +182,9 @@ export async function convertUpload(
       }
     } else {
       const input: UploadInput = { input: file, bytes: (await stat(file)).size, path: async () => file };
-      collect(
-        [await settle(flushing(() => convertOne(input, fileName, format, target, { ...limits, context })))],
-        result,
-      );
-    }
-    if (flushes) {
-      await flushes.done();
-      result.flushed = true;
+      collect([await settle(() => convertOne(input, fileName, format, target, { ...limits, context }))], result);
     }
   } finally {
-    // Nothing may still read the work folder once the caller removes it after a failure.
-    await flushes?.done().catch(() => undefined);
     await context.close().catch(() => undefined);
   }
   if (result.datasets.length === 0) {
@@ -323,8 +293,7 @@ async function convertElsewhere(
   outDir: string,
   limits: UploadLimits & { catalog?: string; context: ConversionContext },
 ): Promise<FileOutcome> {
-  // The conversion thread flushes the member's files (a function would not survive the trip).
-  const { context: _context, flushFiles: _flush, ...plain } = limits;
+  const { context: _context, ...plain } = limits;
   const request: MemberRequest = {
     member: await member.portable(),
     source: member.name,

@@ -113,8 +113,7 @@ export async function recordDataVersion(
       `${JSON.stringify(manifest(id, study, label, createdAt, upload, author, converted, files), null, 2)}\n`,
     );
     const durable = durableFiles(ctx);
-    // Files the conversion flushed as it wrote them (issue 17) only changed their names since.
-    await durable.folder(work, converted.flushed ? files.map((file) => path.join(work, file)) : []);
+    await durable.folder(work);
     // Renaming onto the reserved (empty) folder is atomic: readers see all of the version or none.
     await rename(work, dir);
     await durable.renamed(dir);
@@ -302,8 +301,6 @@ export async function convertOrExplain(ctx: AppContext, upload: UploadedFile, wo
           tempDirectory: `${work}.spill`,
           maxZipBytes: ctx.config.zipMaxUncompressedBytes,
           csv: upload.csv,
-          // Each file flushed as soon as it is written, beside the members still converting.
-          flushFiles: ctx.config.dataFilesDurable,
         },
       },
       ctx.config.conversionConcurrency,

@@ -29,11 +29,8 @@ const AT_ONCE = 4;
  * the name the rename gave it (`renamed`, the destination's parent folder).
  */
 export interface DurableFiles {
-  /**
-   * Every file under `dir` (sub-folders too) but those already `flushed` (by the conversion, as it
-   * wrote them), and each folder itself.
-   */
-  folder(dir: string, flushed?: readonly string[]): Promise<void>;
+  /** Every file under `dir` (sub-folders too), and each folder itself. */
+  folder(dir: string): Promise<void>;
   /** One file's data, before it is renamed into place (an export, a sealed file). */
   file(file: string): Promise<void>;
   /** After a rename to `target`: the folder that now holds its name. */
@@ -48,16 +45,12 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
   if (!ctx.config.dataFilesDurable) return skipped;
   const sync = ctx.syncPath ?? syncPath;
   return {
-    folder: async (dir, flushed = []) => {
+    folder: async (dir) => {
       const { files, folders } = await listTree(dir);
-      const done = new Set(flushed);
       // Side by side: each only has to be on the disk before the rename that follows them both (the
       // rename becomes durable with the destination folder's sync after it, `renamed`).
       await Promise.all([
-        inTurns(
-          files.filter((file) => !done.has(file)),
-          (file) => sync(file, 'file'),
-        ),
+        inTurns(files, (file) => sync(file, 'file')),
         inTurns(folders, (folder) => sync(folder, 'folder')),
       ]);
     },
