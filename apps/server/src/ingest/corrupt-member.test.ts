@@ -7,9 +7,9 @@ import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } 
 import { studyDir } from '../lib/study-folders.ts';
 
 /**
- * All or nothing with a damaged member (issue 17): the other members of the transfer are converted
- * and flushed to the disk by the conversion worker (DATA_FILES_DURABLE on, the production path) by
- * the time the damaged one fails, yet the upload leaves no version, no files and no work folder.
+ * All or nothing with a damaged member (issue 17): the other members of the transfer are already
+ * converted by the conversion worker when the damaged one fails (DATA_FILES_DURABLE on, as in
+ * production), yet the upload leaves no version, no files and no work folder.
  */
 const PILOT = sharedData('cdiscpilot01', 'sdtm-original');
 let t: TestApp;
