@@ -15,7 +15,7 @@ const work: string = workArg;
 const rounds = Number(roundsArg ?? 5);
 
 const VARIANTS: Record<string, UploadLimits> = {
-  // The default: members up to 1 MiB inflated into one buffer, larger ones streamed.
+  // The default: members up to 4 MiB (WHOLE_MEMBER_BYTES) inflated into one buffer, larger ones streamed.
   inPlace: {},
   streamEveryMember: { wholeMemberBytes: 0 },
   wholeUpTo8MiB: { wholeMemberBytes: 8 * 1024 * 1024 },

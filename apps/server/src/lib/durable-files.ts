@@ -29,7 +29,7 @@ const AT_ONCE = 4;
  * the name the rename gave it (`renamed`, the destination's parent folder).
  */
 export interface DurableFiles {
-  /** Every file under `dir` (sub-folders too), then each folder itself. */
+  /** Every file under `dir` (sub-folders too), and each folder itself. */
   folder(dir: string): Promise<void>;
   /** One file's data, before it is renamed into place (an export, a sealed file). */
   file(file: string): Promise<void>;
@@ -51,8 +51,12 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
   return {
     folder: async (dir) => {
       const { files, folders } = await listTree(dir);
-      await inTurns(files, (file) => sync(file, 'file'));
-      await inTurns(folders, (folder) => sync(folder, 'folder'));
+      // Side by side: each only has to be on the disk before the rename that follows them both (the
+      // rename becomes durable with the destination folder's sync after it, `renamed`).
+      await Promise.all([
+        inTurns(files, (file) => sync(file, 'file')),
+        inTurns(folders, (folder) => sync(folder, 'folder')),
+      ]);
     },
     file: (file) => sync(file, 'file'),
     files: (files) => inTurns(files, (file) => sync(file, 'file')),

@@ -1,11 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
-import { promisify } from 'node:util';
-import { constants, createInflateRaw, inflateRaw, inflateRawSync } from 'node:zlib';
+import { constants, createInflateRaw, inflateRawSync } from 'node:zlib';
 import type { ByteSource } from '../byte-source.ts';
 import { FormatError } from '../errors.ts';
 
-const inflateRawAsync = promisify(inflateRaw);
 const EMPTY = Buffer.alloc(0);
 /** Compressed bytes read from the archive per call. */
 const COMPRESSED_CHUNK = 1024 * 1024;
@@ -239,20 +237,14 @@ export class BufferedMemberSource implements ByteSource {
     });
   }
 
-  /** A deflated member inflated whole, on libuv's pool, refusing more bytes than it declares. */
+  /** A deflated member inflated whole on this thread (`inflateWhole`), refusing more bytes than it declares. */
   static async inflated(member: MemberLocation): Promise<BufferedMemberSource> {
     let bytes: Buffer;
     try {
       const compressed = Buffer.allocUnsafe(member.compressedSize);
       const { bytesRead } = await member.file.read(compressed, 0, compressed.length, member.dataStart);
       if (bytesRead < compressed.length) throw new Error('the archive ends inside the entry');
-      bytes = await inflateRawAsync(compressed, { maxOutputLength: Math.max(1, member.size) }).catch(
-        (error: NodeJS.ErrnoException) => {
-          throw error.code === 'ERR_BUFFER_TOO_LARGE'
-            ? new Error(`too many bytes in the entry: it declares ${member.size}`)
-            : error;
-        },
-      );
+      bytes = inflateWhole(compressed, member.size);
     } catch (error) {
       throw damaged(error, member.label);
     }
@@ -282,6 +274,25 @@ export class BufferedMemberSource implements ByteSource {
   async close(): Promise<void> {
     this.release();
     this.release = () => undefined;
+  }
+}
+
+/**
+ * A small member's bytes inflated in one call on this thread, into one buffer of its declared size
+ * (more fails as too many bytes). Not zlib's asynchronous call: that builds a stream per member,
+ * hands each 16 KiB of output back through a callback on libuv's pool and joins the pieces at
+ * the end, while the member's reader waits for it anyway. Measured on the pilot SDTM ZIP, every
+ * member on one thread, 30 conversions each alternating in one process (load 31): 128 ms of CPU a
+ * conversion against 149 (issue 17, x17z); a 1 MiB member inflates in about a millisecond.
+ */
+function inflateWhole(compressed: Buffer, size: number): Buffer {
+  try {
+    return inflateRawSync(compressed, { maxOutputLength: Math.max(1, size), chunkSize: Math.max(64, size + 64) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(`too many bytes in the entry: it declares ${size}`);
+    }
+    throw error;
   }
 }
 
