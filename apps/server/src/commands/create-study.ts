@@ -6,6 +6,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { type Author, userIdOf } from '../auth/author.ts';
 import { AppError, isUniqueViolation } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
+import { durableFiles } from '../lib/durable-files.ts';
 import { createStudyFolders, removeStudyFolders, studyDir } from '../lib/study-folders.ts';
 import { presentStudy } from '../presenters/study.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
@@ -19,6 +20,9 @@ export async function createStudy(ctx: AppContext, author: Author, input: Create
   const dir = studyDir(ctx.config.dataDir, author.orgId, id);
   await createStudyFolders(dir);
   try {
+    // The folders' names on the disk before the row that says the study exists commits: a version
+    // renamed into source_data/ later flushes that folder, not the names above it.
+    await durableFiles(ctx).made(dir, ctx.config.dataDir);
     return await ctx.database.tenant(author.orgId, async (tx) => {
       // Locking the organization row serializes concurrent creations against the quota.
       const [org] = await tx

@@ -203,6 +203,34 @@ describe('durable versions', () => {
     await t.admin.query(`update pipeline_runs set status = 'CANCELLED' where id = $1`, [failed]);
   });
 
+  it('flush a new study’s folder and every folder above it up to DATA_DIR before its row commits', async () => {
+    const admin = await tenant.as('org_admin');
+    syncs = [];
+    let committedAtFlush: number | null = null;
+    atSync = async () => {
+      const { rows } = await t.admin.query('select count(*)::int as n from studies where code = $1', ['DURABLE-1']);
+      committedAtFlush = Math.max(committedAtFlush ?? 0, rows[0].n);
+    };
+    const res = await t.request(admin, {
+      method: 'POST',
+      url: '/api/studies',
+      payload: { code: 'durable-1', name: 'Durable', phase: 'II', protocol: 'D1', therapeuticArea: '' },
+    });
+    atSync = null;
+    expect(res.statusCode, res.body).toBe(201);
+    const dir = studyDir(t.ctx.config.dataDir, tenant.org.id, res.json().data.id);
+    const root = t.ctx.config.dataDir;
+    // Innermost first: the study's folder (its sub-folders' names), then each parent up to DATA_DIR.
+    expect(syncs).toEqual(
+      [dir, path.dirname(dir), path.dirname(path.dirname(dir)), root].map((target) => ({ target, kind: 'folder' })),
+    );
+    expect(path.dirname(path.dirname(path.dirname(dir)))).toBe(root);
+    // Every flush ran before the study's row existed.
+    expect(committedAtFlush).toBe(0);
+    const on = durableFiles({ config: t.ctx.config, syncPath: async () => {} });
+    await expect(on.made('/elsewhere', root)).rejects.toThrow('is not under');
+  });
+
   it('walk sub-folders (a pipeline output may have them) and flush a single file before its rename', async () => {
     const dir = await mkdtemp(path.join(t.ctx.config.dataDir, 'tree-'));
     await mkdir(path.join(dir, 'listing'));

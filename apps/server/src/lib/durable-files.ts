@@ -39,10 +39,22 @@ export interface DurableFiles {
   names(dir: string): Promise<void>;
   /** After a rename to `target`: the folder that now holds its name. */
   renamed(target: string): Promise<void>;
+  /**
+   * A folder tree just made under `root` (a new study's folders): `dir` itself (its sub-folders'
+   * names), then each folder above it up to `root`, each holding the name of the one below.
+   */
+  made(dir: string, root: string): Promise<void>;
 }
 
 const nothing = async () => {};
-const skipped: DurableFiles = { folder: nothing, file: nothing, files: nothing, names: nothing, renamed: nothing };
+const skipped: DurableFiles = {
+  folder: nothing,
+  file: nothing,
+  files: nothing,
+  names: nothing,
+  renamed: nothing,
+  made: nothing,
+};
 
 /** `DATA_FILES_DURABLE=false` skips every sync (throwaway data: the test clusters). */
 export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): DurableFiles {
@@ -62,6 +74,17 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
     files: (files) => inTurns(files, (file) => sync(file, 'file')),
     names: (dir) => sync(dir, 'folder'),
     renamed: (target) => sync(path.dirname(target), 'folder'),
+    made: async (dir, root) => {
+      const top = path.resolve(root);
+      let folder = path.resolve(dir);
+      if (folder !== top && !folder.startsWith(`${top}${path.sep}`)) throw new Error(`${dir} is not under ${root}`);
+      // Innermost first: a folder's name is only worth flushing once what it names is on the disk.
+      for (;;) {
+        await sync(folder, 'folder');
+        if (folder === top) return;
+        folder = path.dirname(folder);
+      }
+    },
   };
 }
 

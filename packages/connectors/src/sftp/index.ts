@@ -7,7 +7,14 @@ import { pipeline } from 'node:stream/promises';
 import type { SftpSourceConfig } from '@cdp/contracts';
 import SftpClient from 'ssh2-sftp-client';
 import { globMatcher } from '../glob.ts';
-import { type ConnectionCheck, type Connector, ConnectorError, type PullContext, type PulledFile } from '../types.ts';
+import {
+  type ConnectionCheck,
+  type Connector,
+  ConnectorError,
+  type FlushPath,
+  type PullContext,
+  type PulledFile,
+} from '../types.ts';
 
 /** How long a connection may take before the test or pull gives up on the server. */
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -100,11 +107,18 @@ async function readLedger(stateDir: string): Promise<Ledger> {
   }
 }
 
-async function writeLedger(stateDir: string, ledger: Ledger): Promise<void> {
+/**
+ * With the runtime's `flush`, the new ledger is on the disk before its rename and the rename before
+ * the files are moved to the archive: a power loss cannot forget that a file was taken once it is
+ * gone from the server's folder.
+ */
+async function writeLedger(stateDir: string, ledger: Ledger, flush?: FlushPath): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   const file = path.join(stateDir, LEDGER);
   await writeFile(`${file}.tmp`, `${JSON.stringify(ledger, null, 1)}\n`);
+  await flush?.(`${file}.tmp`, 'file');
   await rename(`${file}.tmp`, file);
+  await flush?.(stateDir, 'folder');
 }
 
 const remoteJoin = (dir: string, name: string) => path.posix.join(dir, name);
@@ -230,7 +244,7 @@ export const sftpConnector: Connector<SftpSourceConfig> = {
         });
       }
       context.progress({ files: files.length, bytes: counted.bytes, message: 'Fetched' });
-      const commitLedger = () => writeLedger(context.stateDir, next);
+      const commitLedger = () => writeLedger(context.stateDir, next, context.flush);
       if (files.length === 0) {
         await commitLedger();
         return {

@@ -128,4 +128,28 @@ describe('sftpConnector', () => {
     expect(await readdir(path.join(root, 'drop', 'archive'))).toEqual(['ae.csv']);
     expect((await readdir(path.join(root, 'drop'))).sort()).toEqual(['archive']);
   });
+
+  it('flushes its new ledger and the rename before moving files to the archive, when the runtime asks', async () => {
+    const stateDir = path.join(scratch, 'state-flushed');
+    await mkdir(path.join(root, 'flushed'), { recursive: true });
+    await writeFile(path.join(root, 'flushed', 'dm.csv'), 'USUBJID,AGE\nS-1,40\n');
+    const pinned = config({
+      hostKeyFingerprint: server.fingerprint,
+      remoteDir: '/flushed',
+      archiveDir: '/flushed/done',
+    });
+    const seen: string[] = [];
+    const ctx = await context(stateDir);
+    ctx.flush = async (target, kind) => {
+      // What is on the server's folder at each flush: the file must still be there (not yet archived).
+      seen.push(
+        `${kind} ${path.relative(stateDir, target) || '.'} ${(await readdir(path.join(root, 'flushed'))).sort().join(',')}`,
+      );
+    };
+    const outcome = await sftpConnector.pull(pinned, server.password, ctx);
+    expect(outcome.kind).toBe('files');
+    if (outcome.kind === 'files') await outcome.commit();
+    expect(seen).toEqual(['file sftp-ledger.json.tmp dm.csv', 'folder . dm.csv']);
+    expect(await readdir(path.join(root, 'flushed', 'done'))).toEqual(['dm.csv']);
+  });
 });
