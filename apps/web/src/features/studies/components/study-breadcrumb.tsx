@@ -18,7 +18,8 @@ export type StudySection = keyof typeof SECTIONS;
 
 /**
  * Studies › CDP-301 › Data › …, the last item being the current page: one shape for every page
- * under a study's tabs.
+ * under a study's tabs. Without a section (a page no tab holds, the patient profile), the trail
+ * follows the study's code.
  */
 export function StudyBreadcrumb({
   study,
@@ -26,11 +27,10 @@ export function StudyBreadcrumb({
   trail = [],
 }: {
   study: Pick<Study, 'id' | 'code'>;
-  section: StudySection;
+  section?: StudySection;
   trail?: ReactNode[];
 }) {
   const separator = <ChevronRight className="size-3.5 shrink-0" aria-hidden />;
-  const { label, to } = SECTIONS[section];
   return (
     <nav aria-label="Breadcrumb" className="flex min-w-0 flex-wrap items-center gap-1">
       <Link to="/studies" className={linkClasses}>
@@ -40,14 +40,18 @@ export function StudyBreadcrumb({
       <Link to="/studies/$studyId" params={{ studyId: study.id }} className={linkClasses}>
         {study.code}
       </Link>
-      {separator}
-      {trail.length === 0 ? (
-        <span aria-current="page">{label}</span>
-      ) : (
-        <Link to={to} params={{ studyId: study.id }} className={linkClasses}>
-          {label}
-        </Link>
-      )}
+      {section ? (
+        <>
+          {separator}
+          {trail.length === 0 ? (
+            <span aria-current="page">{SECTIONS[section].label}</span>
+          ) : (
+            <Link to={SECTIONS[section].to} params={{ studyId: study.id }} className={linkClasses}>
+              {SECTIONS[section].label}
+            </Link>
+          )}
+        </>
+      ) : null}
       {trail.map((item, index) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: the trail is fixed per page
         <Fragment key={index}>

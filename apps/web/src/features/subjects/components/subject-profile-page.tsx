@@ -1,13 +1,12 @@
 import type { Study, SubjectEvent, SubjectProfile } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
-import { Link } from '@tanstack/react-router';
-import { ChevronRight } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Card, CardHeader } from '../../../components/ui/card.tsx';
 import { ErrorState } from '../../../components/ui/error-state.tsx';
 import { PageHeader } from '../../../components/ui/page-header.tsx';
 import { Skeleton } from '../../../components/ui/skeleton.tsx';
 import { plural } from '../../../lib/format.ts';
+import { StudyBreadcrumb } from '../../studies/components/study-breadcrumb.tsx';
 import { subjectProfileQuery } from '../api/subject-profile-api.ts';
 import { AdverseEventsTable } from './adverse-events-table.tsx';
 import { DemographicsCard } from './demographics-card.tsx';
@@ -22,8 +21,6 @@ import { SubjectNavigation } from './subject-navigation.tsx';
 import { useProfileReview } from './subject-review.tsx';
 import { SubjectTimeline } from './subject-timeline.tsx';
 
-const linkClasses = 'hover:text-foreground hover:underline';
-
 /** One subject's whole story on one page, from the study's active data version. */
 export function SubjectProfilePage({
   study,
@@ -35,24 +32,11 @@ export function SubjectProfilePage({
   listKey: string | undefined;
 }) {
   const query = useQuery(subjectProfileQuery(study.id, subjectId));
-  const separator = <ChevronRight className="size-3.5 shrink-0" aria-hidden />;
   return (
     <div className="space-y-5" data-subject-profile={subjectId}>
       <PageHeader
         className="mb-0"
-        eyebrow={
-          <nav aria-label="Breadcrumb" className="flex min-w-0 flex-wrap items-center gap-1">
-            <Link to="/studies" className={linkClasses}>
-              Studies
-            </Link>
-            {separator}
-            <Link to="/studies/$studyId" params={{ studyId: study.id }} className={linkClasses}>
-              {study.code}
-            </Link>
-            {separator}
-            <span aria-current="page">Patient profile</span>
-          </nav>
-        }
+        eyebrow={<StudyBreadcrumb study={study} trail={['Patient profile']} />}
         title={
           <>
             Subject <span className="font-mono">{subjectId}</span>
