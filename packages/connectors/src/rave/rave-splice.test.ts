@@ -1,6 +1,6 @@
 import { openDuckDb, quoteLiteral } from '@cdp/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PullHarness, simConfig } from '../testing/pull-harness.ts';
+import { uploadContents as contents, PullHarness, simConfig } from '../testing/pull-harness.ts';
 import { formDatasetWriter, formGroupRows, type RaveSimulator, startRaveSimulator } from '../testing.ts';
 
 /**
@@ -30,27 +30,6 @@ afterAll(async () => {
   formDatasetWriter.value = writer;
   await sim.stop();
 });
-
-type Upload = Awaited<ReturnType<PullHarness['pull']>>['upload'];
-
-/** Each dataset's columns and rows, in file order, typed as DuckDB reads them. */
-async function contents(upload: Upload) {
-  const db = await openDuckDb();
-  try {
-    const out: Record<string, { columns: unknown; types: unknown; rows: unknown }> = {};
-    for (const dataset of upload?.datasets ?? []) {
-      const result = await db.connection.runAndReadAll(`SELECT * FROM read_parquet(${quoteLiteral(dataset.file)})`);
-      out[dataset.name] = {
-        columns: dataset.columns,
-        types: result.columnTypes().map(String),
-        rows: result.getRowsJson(),
-      };
-    }
-    return out;
-  } finally {
-    db.close();
-  }
-}
 
 /** The row groups of a file, as DuckDB's parquet_metadata lists them. */
 async function rowGroups(file: string): Promise<number> {

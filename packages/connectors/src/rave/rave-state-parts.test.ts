@@ -1,6 +1,5 @@
-import { openDuckDb, quoteLiteral } from '@cdp/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PullHarness, simConfig } from '../testing/pull-harness.ts';
+import { uploadContents as contents, PullHarness, simConfig } from '../testing/pull-harness.ts';
 import { type RaveSimulator, startRaveSimulator } from '../testing.ts';
 import { currentGeneration, statePartsLimit } from './state.ts';
 
@@ -27,27 +26,6 @@ afterAll(async () => {
   Object.assign(statePartsLimit, limit);
   await sim.stop();
 });
-
-type Upload = Awaited<ReturnType<PullHarness['pull']>>['upload'];
-
-/** Each dataset's columns and rows, in file order, typed as DuckDB reads them. */
-async function contents(upload: Upload) {
-  const db = await openDuckDb();
-  try {
-    const out: Record<string, { columns: unknown; types: unknown; rows: unknown }> = {};
-    for (const dataset of upload?.datasets ?? []) {
-      const result = await db.connection.runAndReadAll(`SELECT * FROM read_parquet(${quoteLiteral(dataset.file)})`);
-      out[dataset.name] = {
-        columns: dataset.columns,
-        types: result.columnTypes().map(String),
-        rows: result.getRowsJson(),
-      };
-    }
-    return out;
-  } finally {
-    db.close();
-  }
-}
 
 async function fullPull() {
   const harness = await PullHarness.create();

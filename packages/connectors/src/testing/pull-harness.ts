@@ -86,3 +86,22 @@ export async function readRows(file: string): Promise<Record<string, unknown>[]>
     db.close();
   }
 }
+
+/** Each dataset of a pull's upload: its columns and rows, in file order, typed as DuckDB reads them. */
+export async function uploadContents(upload: ConvertedUpload | null | undefined) {
+  const db = await openDuckDb();
+  try {
+    const out: Record<string, { columns: unknown; types: unknown; rows: unknown }> = {};
+    for (const dataset of upload?.datasets ?? []) {
+      const result = await db.connection.runAndReadAll(`SELECT * FROM read_parquet(${quoteLiteral(dataset.file)})`);
+      out[dataset.name] = {
+        columns: dataset.columns,
+        types: result.columnTypes().map(String),
+        rows: result.getRowsJson(),
+      };
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
