@@ -10,7 +10,14 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { createDatabase, type Database } from '@cdp/db';
-import { type ConvertedDataset, type DatasetReader, type RowBatch, readXpt, writeParquet } from '@cdp/formats';
+import {
+  type ConvertedDataset,
+  convertUpload,
+  type DatasetReader,
+  type RowBatch,
+  readXpt,
+  writeParquet,
+} from '@cdp/formats';
 import pg from 'pg';
 import type { Author } from '../apps/server/src/auth/author.ts';
 import { AccessTokens } from '../apps/server/src/auth/tokens.ts';
@@ -23,7 +30,7 @@ import { PhaseTimer } from '../apps/server/src/lib/phase-timer.ts';
 import { holdRunLock } from '../apps/server/src/lib/process-run.ts';
 import { openZipArchive } from '../packages/formats/src/zip/zip-archive.ts';
 import { freePort } from '../scripts/cdp-process.ts';
-import { cpuSplitSeconds } from './process-cpu.ts';
+import { cpuSplitSeconds, treeCpuSeconds } from './process-cpu.ts';
 import { type BenchServer, demoManagerStudy, startServer } from './server.ts';
 import { pilotZip, upload } from './transfer.ts';
 
@@ -62,6 +69,12 @@ function median(values: number[]): number {
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+const benchStarted = performance.now();
+/** A progress line on stderr (stdout carries the figures). */
+function progress(step: string): void {
+  process.stderr.write(`pilot-floor ${((performance.now() - benchStarted) / 1000).toFixed(1)} s: ${step}\n`);
+}
 
 function cpuMs(): number {
   const usage = process.cpuUsage();
@@ -204,6 +217,20 @@ function conversionFloor(costs: MemberCost[], cores: number) {
     largestFirstLanesMs: round1(Math.max(...lanes)),
     largestMemberMs: round1(largest),
   };
+}
+
+/**
+ * (b)+(c)+(d) as the product does them: `convertUpload` of the ZIP in this process (listing, format
+ * detection, members on this thread and one member thread, largest first), for what the pieces
+ * leave out (hand-offs, per-member set-up, the member thread's isolate).
+ */
+async function conversionAsTheProductDoes(zip: string, work: string): Promise<Figure> {
+  return repeated(ROUNDS, async (round) => {
+    const out = path.join(work, `converted-${round}`);
+    await convertUpload(zip, path.basename(zip), out, { memoryLimit: '256MB', tempDirectory: `${out}.spill` });
+    await rm(out, { recursive: true, force: true });
+    await rm(`${out}.spill`, { recursive: true, force: true });
+  });
 }
 
 /** (a) The ZIP posted as multipart to a loopback server that streams the body to a file with its SHA-256. */
@@ -392,6 +419,7 @@ async function transactionFloor(
   const database: Database = createDatabase({ connectionString: appUrl, max: 2 });
   const release = await holdRunLock(appUrl);
   const commitCpu: number[] = [];
+  const commitPgCpu: number[] = [];
   const counted: Database = Object.create(database);
   counted.tenant = async (orgId, fn, options) => {
     const cpu = cpuMs();
@@ -399,7 +427,10 @@ async function transactionFloor(
     try {
       return await database.tenant(orgId, fn, options);
     } finally {
-      commitCpu.push(cpuMs() - cpu + ((cpuSplitSeconds(server.pid())?.children ?? 0) - pgCpu) * 1000);
+      const node = cpuMs() - cpu;
+      const postgres = ((cpuSplitSeconds(server.pid())?.children ?? 0) - pgCpu) * 1000;
+      commitCpu.push(node + postgres);
+      commitPgCpu.push(postgres);
     }
   };
   const ctx: AppContext = {
@@ -430,6 +461,7 @@ async function transactionFloor(
       });
       if (round < 0) {
         commitCpu.pop();
+        commitPgCpu.pop();
         continue;
       }
       addTiming(phases, timer.header());
@@ -440,6 +472,8 @@ async function transactionFloor(
   }
   return {
     commit: { wallMs: round1(median(phases.commit ?? [])), cpuMs: round1(median(commitCpu)) },
+    commitSamplesMs: (phases.commit ?? []).map(round1),
+    commitPostgresCpuMs: round1(median(commitPgCpu)),
     filesPhaseMs: round1(median(phases.files ?? [])),
     sealPhaseMs: round1(median(phases.seal ?? [])),
   };
@@ -460,6 +494,22 @@ function parseTiming(header: string | null): [string, number][] {
     const [name, dur] = part.trim().split(';dur=');
     return [name ?? '', Number(dur)];
   });
+}
+
+/**
+ * Waits until the server is idle (under 50 ms of CPU in a second, at most 60 s): its start-up
+ * conversion warm-up (CONVERSION_WARM_UP_ROUNDS, ~5 s of CPU) compiles the conversion code as a
+ * server up for a while has it; an upload before it ends would stop it (x17p).
+ */
+async function settled(server: BenchServer): Promise<void> {
+  const until = performance.now() + 60_000;
+  let before = treeCpuSeconds(server.pid()) ?? 0;
+  while (performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = treeCpuSeconds(server.pid()) ?? 0;
+    if (now - before < 0.05) return;
+    before = now;
+  }
 }
 
 /** (g) The whole upload through `cdp start`: median wall, server CPU (Node and PostgreSQL), each phase. */
@@ -562,19 +612,31 @@ export async function benchPilotFloor(): Promise<Record<string, unknown>> {
     const inflate = { wallMs: round1(median(wholeB)), cpuMs: round1(median(cpuB)) };
     const read = { wallMs: round1(median(wholeC)), cpuMs: round1(median(cpuC)) };
     const write = { wallMs: round1(median(wholeD)), cpuMs: round1(median(cpuD)) };
+    progress('inflate, read, write done');
+    const conversionTogether = await conversionAsTheProductDoes(pilot.zip, work);
+    progress('convertUpload done');
     const receive = await receiveFloor(pilot.zip, work);
+    progress('receive done');
     const flush = await flushFloor(converted, work);
+    progress('flushes done');
     const pandas = await pandasParts(pilot.zip);
+    progress('pandas done');
 
     // (f) and (g) need a server: `cdp start` as the transfer bench runs it.
     const pgPort = await freePort();
-    const server = await startServer({ EMBEDDED_PG_PORT: String(pgPort) });
+    // Dashboards warmed at start would take the cores while the uploads are measured.
+    const server = await startServer({ EMBEDDED_PG_PORT: String(pgPort), DASHBOARD_WARM_AT_START: 'false' });
+    progress(`cdp start ready after ${(server.readyMs / 1000).toFixed(1)} s`);
+    await settled(server);
+    progress('server settled (its conversion warm-up done)');
     let transaction: Awaited<ReturnType<typeof transactionFloor>>;
     let whole: Awaited<ReturnType<typeof wholeUpload>>;
     try {
       const { token, studyId } = await demoManagerStudy(server);
       whole = await wholeUpload(server, token, studyId, pilot.zip);
+      progress('uploads done');
       transaction = await transactionFloor(server, pgPort, studyId, converted, pilot.zip);
+      progress('transactions done');
     } finally {
       await server.cleanup();
     }
@@ -599,6 +661,7 @@ export async function benchPilotFloor(): Promise<Record<string, unknown>> {
         b_inflate: inflate,
         c_read: read,
         d_write: write,
+        bcd_convertUploadInProcess: conversionTogether,
         e_flush: flush,
         f_transaction: transaction,
         g_wholeUpload: whole,
@@ -608,7 +671,7 @@ export async function benchPilotFloor(): Promise<Record<string, unknown>> {
       pandas,
       sumOfFloorsOnTwoCoresMs: round1(floorMs),
       sumNote:
-        'receive + max(inflate+read+write over 2 cores, the largest member) + flushes all at once + the commit, one after the other (each needs the one before)',
+        "receive + max(inflate+read+write over 2 cores, the largest member) + flushes all at once + the commit (the lower of (f) and the uploads' commit phase), one after the other (each needs the one before)",
       targetMs: target,
       floorOverTarget: target === null ? null : round1(floorMs / target),
       wholeOverFloor: round1(whole.wallMs / floorMs),
@@ -631,6 +694,7 @@ function printTable(result: Record<string, unknown>): void {
   line('(b) inflate every member (zlib)', floors.b_inflate as unknown as Figure);
   line('(c) our reader over every member', floors.c_read as unknown as Figure);
   line('(d) our Parquet writer, every dataset', floors.d_write as unknown as Figure);
+  line('(b+c+d) convertUpload in process (2 threads)', floors.bcd_convertUploadInProcess as unknown as Figure);
   const flush = floors.e_flush as { asTheProductDoes: Figure; allAtOnce: Figure };
   line('(e) flushes, as the product does', flush.asTheProductDoes);
   line('(e) flushes, all at once', flush.allAtOnce);
