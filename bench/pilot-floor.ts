@@ -62,7 +62,7 @@ interface Figure {
   cpuMs: number;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
@@ -371,14 +371,21 @@ async function pandasParts(zip: string) {
   }
 }
 
-/** The server's application URL and the demo manager as an author, for the transaction alone. */
-async function serverContext(server: BenchServer, pgPort: number) {
+/** The running server's PostgreSQL, as its superuser and as the application's role. */
+export async function databaseUrls(server: BenchServer, pgPort: number) {
   const secrets = JSON.parse(await readFile(path.join(server.dataDir, 'secrets.json'), 'utf8')) as {
     pgSuperPassword: string;
     appDbPassword: string;
   };
-  const adminUrl = `postgres://postgres:${encodeURIComponent(secrets.pgSuperPassword)}@127.0.0.1:${pgPort}/cdp`;
-  const appUrl = `postgres://cdp_app:${encodeURIComponent(secrets.appDbPassword)}@127.0.0.1:${pgPort}/cdp`;
+  return {
+    adminUrl: `postgres://postgres:${encodeURIComponent(secrets.pgSuperPassword)}@127.0.0.1:${pgPort}/cdp`,
+    appUrl: `postgres://cdp_app:${encodeURIComponent(secrets.appDbPassword)}@127.0.0.1:${pgPort}/cdp`,
+  };
+}
+
+/** The server's application URL and the demo manager as an author, for the transaction alone. */
+async function serverContext(server: BenchServer, pgPort: number) {
+  const { adminUrl, appUrl } = await databaseUrls(server, pgPort);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -403,23 +410,32 @@ async function serverContext(server: BenchServer, pgPort: number) {
   }
 }
 
+/** One version recorded against a running server: its phases, and the CPU of its transaction. */
+export interface RecordedVersion {
+  phases: [string, number][];
+  /** This process's and PostgreSQL's CPU while `tenant()` ran (the version's transaction). */
+  transactionCpuMs: number;
+  transactionPostgresCpuMs: number;
+}
+
 /**
- * (f) The version's transaction: `recordDataVersion` as an upload runs it, its datasets already
- * converted (copied into the work folder), against the running server's PostgreSQL. The commit's
- * wall is its `commit` phase; its CPU is this process's and PostgreSQL's during `tenant()`.
+ * Versions recorded as an upload records them (`recordDataVersion`, or another checkout's: `record`),
+ * their datasets already converted (`converted`, copied into the work folder), against the running
+ * server's PostgreSQL and DATA_DIR; `durable: false` leaves out the files' flushes.
  */
-async function transactionFloor(
+export async function versionRecorder(
   server: BenchServer,
   pgPort: number,
   studyId: string,
   converted: ConvertedDataset[],
   zip: string,
+  durable: boolean,
 ) {
   const { appUrl, author } = await serverContext(server, pgPort);
   const database: Database = createDatabase({ connectionString: appUrl, max: 2 });
+  // The server's sweep would take this process's temp folders for a dead process's leftovers.
   const release = await holdRunLock(appUrl);
-  const commitCpu: number[] = [];
-  const commitPgCpu: number[] = [];
+  let transaction = { cpuMs: 0, postgresCpuMs: 0 };
   const counted: Database = Object.create(database);
   counted.tenant = async (orgId, fn, options) => {
     const cpu = cpuMs();
@@ -427,24 +443,25 @@ async function transactionFloor(
     try {
       return await database.tenant(orgId, fn, options);
     } finally {
-      const node = cpuMs() - cpu;
-      const postgres = ((cpuSplitSeconds(server.pid())?.children ?? 0) - pgCpu) * 1000;
-      commitCpu.push(node + postgres);
-      commitPgCpu.push(postgres);
+      const postgresCpuMs = ((cpuSplitSeconds(server.pid())?.children ?? 0) - pgCpu) * 1000;
+      transaction = { cpuMs: cpuMs() - cpu + postgresCpuMs, postgresCpuMs };
     }
   };
   const ctx: AppContext = {
-    config: loadConfig({ DATA_DIR: server.dataDir, LOG_LEVEL: 'silent' }),
+    config: loadConfig({
+      DATA_DIR: server.dataDir,
+      LOG_LEVEL: 'silent',
+      DATA_FILES_DURABLE: durable ? 'true' : 'false',
+    }),
     database: counted,
     log: createLogger('silent'),
     tokens: new AccessTokens('x'.repeat(32), 900),
   };
   const zipBytes = (await stat(zip)).size;
-  const phases: Record<string, number[]> = {};
-  try {
-    for (let round = -WARM_ROUNDS; round < UPLOADS; round++) {
+  return {
+    async once(record: typeof recordDataVersion = recordDataVersion): Promise<RecordedVersion> {
       const timer = new PhaseTimer();
-      await recordDataVersion(ctx, author, {
+      await record(ctx, author, {
         studyId,
         source: { fileName: path.basename(zip), bytes: zipBytes, sha256: '0'.repeat(64), kind: 'upload' },
         timer,
@@ -459,29 +476,57 @@ async function transactionFloor(
           return { datasets, skipped: [] };
         },
       });
-      if (round < 0) {
-        commitCpu.pop();
-        commitPgCpu.pop();
-        continue;
-      }
-      addTiming(phases, timer.header());
+      return {
+        phases: parseTiming(timer.header()),
+        transactionCpuMs: transaction.cpuMs,
+        transactionPostgresCpuMs: transaction.postgresCpuMs,
+      };
+    },
+    async close() {
+      await release();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * (f) The version's transaction on its own: `recordDataVersion` with its datasets already converted
+ * and the flushes left out, so its `commit` phase is the transaction alone (BEGIN to COMMIT, with
+ * PostgreSQL's WAL flush); its CPU is this process's and PostgreSQL's during `tenant()`.
+ */
+async function transactionFloor(
+  server: BenchServer,
+  pgPort: number,
+  studyId: string,
+  converted: ConvertedDataset[],
+  zip: string,
+) {
+  const recorder = await versionRecorder(server, pgPort, studyId, converted, zip, false);
+  const phases: Record<string, number[]> = {};
+  const cpu: number[] = [];
+  const postgresCpu: number[] = [];
+  try {
+    for (let round = -WARM_ROUNDS; round < UPLOADS; round++) {
+      const recorded = await recorder.once();
+      if (round < 0) continue;
+      addTiming(phases, recorded.phases);
+      cpu.push(recorded.transactionCpuMs);
+      postgresCpu.push(recorded.transactionPostgresCpuMs);
     }
   } finally {
-    await release();
-    await database.close();
+    await recorder.close();
   }
   return {
-    commit: { wallMs: round1(median(phases.commit ?? [])), cpuMs: round1(median(commitCpu)) },
+    commit: { wallMs: round1(median(phases.commit ?? [])), cpuMs: round1(median(cpu)) },
     commitSamplesMs: (phases.commit ?? []).map(round1),
-    commitPostgresCpuMs: round1(median(commitPgCpu)),
-    filesPhaseMs: round1(median(phases.files ?? [])),
+    commitPostgresCpuMs: round1(median(postgresCpu)),
     sealPhaseMs: round1(median(phases.seal ?? [])),
   };
 }
 
-/** Each phase's milliseconds from `Server-Timing`, appended to `into`. */
-function addTiming(into: Record<string, number[]>, header: string | null): void {
-  for (const [phase, ms] of parseTiming(header)) {
+/** Each phase's milliseconds (from `Server-Timing`, or parsed), appended to `into`. */
+export function addTiming(into: Record<string, number[]>, timing: string | null | [string, number][]): void {
+  for (const [phase, ms] of typeof timing === 'string' || timing === null ? parseTiming(timing) : timing) {
     const samples = into[phase] ?? [];
     samples.push(ms);
     into[phase] = samples;
@@ -501,7 +546,7 @@ function parseTiming(header: string | null): [string, number][] {
  * conversion warm-up (CONVERSION_WARM_UP_ROUNDS, ~5 s of CPU) compiles the conversion code as a
  * server up for a while has it; an upload before it ends would stop it (x17p).
  */
-async function settled(server: BenchServer): Promise<void> {
+export async function settled(server: BenchServer): Promise<void> {
   const until = performance.now() + 60_000;
   let before = treeCpuSeconds(server.pid()) ?? 0;
   while (performance.now() < until) {
