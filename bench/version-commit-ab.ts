@@ -16,7 +16,7 @@ import { pilotZip } from './transfer.ts';
  *   node --import tsx bench/version-commit-ab.ts <baseline root> [rounds]
  * `<baseline root>`: another checkout's tree with its node_modules (e.g. `git archive main`
  * unpacked, node_modules linked). Prints per side the medians of files + commit (the wall time from
- * the conversion's end to the commit), of each phase, and of the transaction's CPU.
+ * the conversion's end to the commit) and of each phase.
  */
 const [baselineArg, roundsArg] = process.argv.slice(2);
 if (!baselineArg) throw new Error('usage: version-commit-ab.ts <baseline root> [rounds]');
@@ -42,15 +42,17 @@ const server = await startServer({ EMBEDDED_PG_PORT: String(pgPort), DASHBOARD_W
 try {
   await settled(server);
   const { studyId } = await demoManagerStudy(server);
-  const recorder = await versionRecorder(server, pgPort, studyId, converted.datasets, pilot.zip, true);
+  const recorder = await versionRecorder(server, pgPort, studyId, converted.datasets, pilot.zip, {
+    durable: true,
+    measureTransaction: false,
+  });
   const releaseBaseline = await baselineRun.holdRunLock((await databaseUrls(server, pgPort)).appUrl);
   const sides = {
-    this: { record: undefined, phases: {} as Record<string, number[]>, tail: [] as number[], cpu: [] as number[] },
+    this: { record: undefined, phases: {} as Record<string, number[]>, tail: [] as number[] },
     baseline: {
       record: baseline.recordDataVersion,
       phases: {} as Record<string, number[]>,
       tail: [] as number[],
-      cpu: [] as number[],
     },
   };
   try {
@@ -68,7 +70,6 @@ try {
       addTiming(side.phases, recorded.phases);
       const phase = new Map(recorded.phases);
       side.tail.push((phase.get('files') ?? 0) + (phase.get('commit') ?? 0));
-      side.cpu.push(recorded.transactionCpuMs);
     }
   } finally {
     await releaseBaseline();
@@ -82,7 +83,6 @@ try {
         phasesMs: Object.fromEntries(
           Object.entries(side.phases).map(([phase, ms]) => [phase, Math.round(median(ms) * 10) / 10]),
         ),
-        transactionCpuMs: Math.round(median(side.cpu) * 10) / 10,
         filesPlusCommitSamplesMs: side.tail.map((ms) => Math.round(ms)),
       },
     ]),
