@@ -737,6 +737,10 @@ export async function benchPilotFloor(): Promise<Record<string, unknown>> {
     // The transaction's floor: the lower of it alone (f) and the server's own uploads' `commit` phase.
     const commitMs = Math.min(transaction.commit.wallMs, whole.serverTimingMs.commit ?? Number.POSITIVE_INFINITY);
     const floorMs = receive.wallMs + conversion.boundMs + flush.allAtOnce.wallMs + commitMs;
+    // The same sum in CPU (the conversion's over two cores; the flushes' and the commit's waits for
+    // the disk left out): a lower bound that a loaded machine inflates about as much as pandas' CPU.
+    const cpuFloorMs =
+      receive.cpuMs + (inflate.cpuMs + read.cpuMs + write.cpuMs) / 2 + flush.allAtOnce.cpuMs + transaction.commit.cpuMs;
     const pandasMs = pandas?.whole.wallMs ?? null;
     const target = pandasMs === null ? null : round1(pandasMs / 3);
     return {
@@ -766,6 +770,9 @@ export async function benchPilotFloor(): Promise<Record<string, unknown>> {
       sumOfFloorsOnTwoCoresMs: round1(floorMs),
       sumNote:
         "receive + max(inflate+read+write over 2 cores, the largest member) + flushes all at once + the commit (the lower of (f) and the uploads' commit phase), one after the other (each needs the one before)",
+      cpuFloorOnTwoCoresMs: round1(cpuFloorMs),
+      cpuTargetMs: pandas ? round1(pandas.whole.cpuMs / 3) : null,
+      cpuFloorOverCpuTarget: pandas ? round1(cpuFloorMs / (pandas.whole.cpuMs / 3)) : null,
       targetMs: target,
       floorOverTarget: target === null ? null : round1(floorMs / target),
       wholeOverFloor: round1(whole.wallMs / floorMs),
@@ -801,6 +808,9 @@ function printTable(result: Record<string, unknown>): void {
   const conversion = result.conversionOnTwoCores as Record<string, number>;
   console.log(
     `conversion (b+c+d) on one core ${conversion.oneCoreMs} ms, on two at best ${conversion.boundMs} ms (largest member ${conversion.largestMemberMs})`,
+  );
+  console.log(
+    `in CPU: the floors' sum on 2 cores ${result.cpuFloorOnTwoCoresMs} ms against pandas' CPU / 3 = ${result.cpuTargetMs} ms (${result.cpuFloorOverCpuTarget}×)`,
   );
   console.log(
     `sum of floors on 2 cores ${result.sumOfFloorsOnTwoCoresMs} ms; 3× pandas needs ${result.targetMs} ms (floor / target ${result.floorOverTarget}); whole upload ${(floors.g_wholeUpload as { wallMs: number }).wallMs} ms = ${result.wholeOverFloor}× the floor`,
