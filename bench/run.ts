@@ -7,6 +7,7 @@ import { benchCluster } from './cluster.ts';
 import { benchConvert } from './convert.ts';
 import { benchDashboard, ensureWebBuild } from './dashboard.ts';
 import { benchExport } from './export.ts';
+import { benchPilotFloor, printTable } from './pilot-floor.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchRave } from './rave.ts';
 import { benchReview } from './review.ts';
@@ -25,6 +26,10 @@ import { benchWebhooks } from './webhooks.ts';
  *                measures only those generated files: xpt, sas, rle, rdc, 32-bit, big-endian)
  *   transfer     multi-domain ZIPs (the CDISC pilot SDTM, the 3,000-subject demo study as XPT) uploaded
  *                over HTTP until committed, beside pandas reading every member from the same ZIP
+ *   pilot-floor  the pilot SDTM ZIP's upload taken apart (issue 17): each piece no implementation can skip
+ *                (receive, inflate, read, write, durable flushes, the version's transaction) on its own, repeated,
+ *                beside the whole upload and pandas, and the sum of those floors on two cores (BENCH_FLOOR_ROUNDS,
+ *                BENCH_FLOOR_UPLOADS); starts its own cdp start
  *   api-during-upload  the api-studies load while a 400 MB XPT upload converts
  *   dashboard    the 12-widget Clinical Study Overview on a 1,000,000-row LB study: its data cold and
  *                warm, the page drawn in Chromium, and pandas computing the same numbers from CSV
@@ -51,6 +56,7 @@ const BENCHMARKS = [
   'api-studies',
   'convert',
   'transfer',
+  'pilot-floor',
   'api-during-upload',
   'dashboard',
   'pipeline',
@@ -87,6 +93,11 @@ async function main() {
   const results: Record<string, unknown> = {};
 
   if (names.includes('convert')) results.convert = await benchConvert();
+  if (names.includes('pilot-floor')) {
+    const floor = await benchPilotFloor();
+    printTable(floor);
+    results['pilot-floor'] = floor;
+  }
   if (names.includes('pipeline')) results.pipeline = await benchPipeline();
   if (names.includes('sandbox')) results.sandbox = await benchSandbox();
   if (names.includes('rave')) results.rave = await benchRave();

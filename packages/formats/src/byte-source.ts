@@ -18,6 +18,11 @@ export interface ByteSource extends PositionalReader {
    * inflating again from the beginning. Readers that would seek backwards read forward instead.
    */
   readonly sequential: boolean;
+  /**
+   * Every byte of the source, when it already lies in memory (a ZIP member inflated whole): a
+   * reader may read it there instead of copying it into buffers of its own. Valid until `close`.
+   */
+  readonly whole?: Buffer;
   close(): Promise<void>;
 }
 

@@ -98,25 +98,41 @@ export async function recordDataVersion(
   await mkdir(work, { recursive: true });
   let finalDir: string | null = null;
   let pendingNote: string | null = null;
+  /** The datasets' files flushed, started as soon as they are converted. */
+  let dataFlushed: Promise<void> | null = null;
+  /** Every file and folder on the disk under its final name (the flushes, then the rename). */
+  let placed: Promise<void> | null = null;
   try {
     const converted = await produce(work);
     timer?.mark('convert');
+    const files = await nameDatasetFiles(work, converted.datasets);
+    const named = files.map((file) => path.join(work, file));
+    const durable = durableFiles(ctx);
+    // The data's flushes start now, beside the manifest and the transaction below (issue 17: on
+    // this disk the flushes of a small upload cost as much as its transaction, and neither needs
+    // the other until the commit). After the naming: a flush opens its file by name.
+    const flushing = durable.files(named);
+    flushing.catch(() => {});
+    dataFlushed = flushing;
     const createdAt = new Date();
     const { dir, label } = await reserveVersionFolder(path.join(base, 'source_data'), createdAt);
     finalDir = dir;
     // Until the commit, a folder in source_data/ that no row names is ours, not an orphan.
     pendingNote = path.join(base, 'temp', runTempName(`pending-${label}`));
     await writeFile(pendingNote, '');
-    const files = await nameDatasetFiles(work, converted.datasets);
     await writeFile(
       path.join(work, 'manifest.json'),
       `${JSON.stringify(manifest(id, study, label, createdAt, upload, author, converted, files), null, 2)}\n`,
     );
-    const durable = durableFiles(ctx);
-    await durable.folder(work);
-    // Renaming onto the reserved (empty) folder is atomic: readers see all of the version or none.
-    await rename(work, dir);
-    await durable.renamed(dir);
+    // The rest of the work folder (the manifest) and its names, then the rename onto the reserved
+    // (empty) folder, which is atomic: readers see all of the version or none.
+    const placing = (async () => {
+      await Promise.all([flushing, durable.folder(work, new Set(named))]);
+      await rename(work, dir);
+      await durable.renamed(dir);
+    })();
+    placing.catch(() => {});
+    placed = placing;
     timer?.mark('files');
     const committed = await ctx.database.tenant(study.orgId, async (tx) => {
       // One read locks the study, the audit chain's head and gives the webhook endpoints; one write
@@ -259,11 +275,14 @@ export async function recordDataVersion(
       // a small upload its BEGIN, tenant and COMMIT trips again): the answer (the version as
       // stored), what sealing needs (the study's PHI classification and sealed files, which the
       // study's lock keeps as they are), and the study's active version, exact under that lock.
-      return {
+      const read = {
         created: await findVersion(tx, study.orgId, study.id, id),
         inputs: await readPhiInputs(tx, study.orgId, study.id),
         activeVersionId: first ? id : locked.active,
       };
+      // The rows name the files: they commit only once the files are on the disk, in place.
+      await placing;
+      return read;
     });
     finalDir = null;
     timer?.mark('commit');
@@ -274,6 +293,8 @@ export async function recordDataVersion(
     timer?.mark('seal');
     return { ...created, activeVersionId };
   } catch (error) {
+    // A flush or a rename still under way must land before its folder is removed.
+    await (placed ?? dataFlushed)?.catch(() => {});
     if (finalDir) await rm(finalDir, { recursive: true, force: true });
     throw error;
   } finally {

@@ -71,6 +71,51 @@ describe('durable versions', () => {
     expect(syncs.at(-1)).toEqual({ target: sourceData(), kind: 'folder' });
   });
 
+  it('run the version’s transaction beside the flushes, and commit it only after the last', async () => {
+    const versions = async () =>
+      (
+        await t.admin.query<{ n: number }>('select count(*)::int as n from data_versions where study_id = $1', [
+          tenant.study.id,
+        ])
+      ).rows[0]?.n;
+    const before = await versions();
+    const committedAtSync: (number | undefined)[] = [];
+    /** Whether the study's row was locked (by the upload's transaction) when the last flush began. */
+    let lockedAtLastFlush = false;
+    atSync = async (target, kind) => {
+      committedAtSync.push(await versions());
+      if (kind !== 'folder' || target !== sourceData()) return;
+      // The transaction starts beside the flushes: wait (a while at most) for it to take the lock.
+      const client = await t.admin.connect();
+      try {
+        for (let i = 0; i < 150 && !lockedAtLastFlush; i++) {
+          await client.query('begin');
+          try {
+            await client.query('select 1 from studies where id = $1 for update nowait', [tenant.study.id]);
+          } catch (error) {
+            lockedAtLastFlush = (error as { code?: string }).code === '55P03';
+          } finally {
+            await client.query('rollback');
+          }
+          if (!lockedAtLastFlush) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        client.release();
+      }
+    };
+    syncs = [];
+    try {
+      const res = await upload();
+      expect(res.statusCode, res.body).toBe(201);
+    } finally {
+      atSync = null;
+    }
+    expect(lockedAtLastFlush).toBe(true);
+    // Three files and two folders flushed, none of them after the version's row committed.
+    expect(committedAtSync).toEqual([before, before, before, before, before]);
+    expect(await versions()).toBe((before ?? 0) + 1);
+  });
+
   it('fail the upload when a flush fails, leaving no row and no folder', async () => {
     const before = await readdir(sourceData());
     const count = async () =>

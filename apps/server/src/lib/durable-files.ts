@@ -29,8 +29,8 @@ const AT_ONCE = 4;
  * the name the rename gave it (`renamed`, the destination's parent folder).
  */
 export interface DurableFiles {
-  /** Every file under `dir` (sub-folders too), and each folder itself. */
-  folder(dir: string): Promise<void>;
+  /** Every file under `dir` (sub-folders too) but those in `flushed` (already flushed), and each folder itself. */
+  folder(dir: string, flushed?: ReadonlySet<string>): Promise<void>;
   /** One file's data, before it is renamed into place (an export, a sealed file). */
   file(file: string): Promise<void>;
   /** Several files' data, side by side (`folder` without the folders: their names are flushed later). */
@@ -61,12 +61,12 @@ export function durableFiles(ctx: Pick<AppContext, 'config' | 'syncPath'>): Dura
   if (!ctx.config.dataFilesDurable) return skipped;
   const sync = ctx.syncPath ?? syncPath;
   return {
-    folder: async (dir) => {
+    folder: async (dir, flushed) => {
       const { files, folders } = await listTree(dir);
       // Side by side: each only has to be on the disk before the rename that follows them both (the
       // rename becomes durable with the destination folder's sync after it, `renamed`).
       await Promise.all([
-        inTurns(files, (file) => sync(file, 'file')),
+        inTurns(flushed ? files.filter((file) => !flushed.has(file)) : files, (file) => sync(file, 'file')),
         inTurns(folders, (folder) => sync(folder, 'folder')),
       ]);
     },

@@ -28,10 +28,20 @@ export class ByteWindow {
   private spare: Buffer | undefined;
 
   constructor(
-    private readonly file: PositionalReader,
+    private readonly file: PositionalReader & { readonly whole?: Buffer },
     readonly fileSize: number,
     private readonly chunkSize: number,
   ) {
+    // A source already whole in memory (a ZIP member inflated in one call) is the window itself:
+    // copying it chunk by chunk cost an SDTM transfer a second copy of every member, and V8 a full
+    // collection now and then for the buffers (issue 17, x17f). Nothing here writes into `bytes`
+    // while the whole file is in it.
+    const whole = file.whole;
+    if (whole && whole.length === fileSize) {
+      this.bytes = whole;
+      this.end = fileSize;
+      return;
+    }
     this.bytes = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(fileSize, 1)));
   }
 

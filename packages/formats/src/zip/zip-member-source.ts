@@ -225,7 +225,13 @@ export class BufferedMemberSource implements ByteSource {
     readonly size: number,
     private readonly readAt: (buffer: Buffer, offset: number, length: number, position: number) => Promise<number>,
     private release: () => void = () => undefined,
+    /** The member's bytes, when inflated whole (`ByteSource.whole`). */
+    private held?: Buffer,
   ) {}
+
+  get whole(): Buffer | undefined {
+    return this.held;
+  }
 
   /** A stored member: reads go to the archive, clamped to the member. */
   static stored(member: MemberLocation): BufferedMemberSource {
@@ -255,7 +261,7 @@ export class BufferedMemberSource implements ByteSource {
       );
     }
     let held: Buffer = bytes;
-    return new BufferedMemberSource(
+    const source: BufferedMemberSource = new BufferedMemberSource(
       member.size,
       async (buffer, offset, length, position) => {
         if (position >= held.length) return 0;
@@ -263,8 +269,11 @@ export class BufferedMemberSource implements ByteSource {
       },
       () => {
         held = EMPTY;
+        source.held = undefined;
       },
+      bytes,
     );
+    return source;
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
