@@ -19,6 +19,7 @@ import { KeyedCopies } from './keyed-copies.ts';
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
 import { specKey } from './spec-key.ts';
+import { type PartialPlan, partialPlan, sumPartial } from './subject-partials.ts';
 import { WorkLimiter } from './work-limiter.ts';
 
 export interface QueryEngineOptions extends DuckDbLimits {
@@ -89,6 +90,13 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * false reads the files (the tests compare both).
    */
   keyedCopies?: boolean;
+  /**
+   * Answer counts filtered by number ranges on the subject dataset (a page's age range) by summing a
+   * partial grouped by the filtered columns, one per data version and spec without those filters,
+   * shared by every page (`subject-partials.ts`). Default true; false answers each spec by its own
+   * query (the tests compare both).
+   */
+  partials?: boolean;
 }
 
 /** One DuckDB query's time waiting for a turn and then running, in milliseconds. */
@@ -270,6 +278,8 @@ export class QueryEngine {
   /** Connections being opened: `close` waits for them as for running queries. */
   private connecting = 0;
   private readonly uniqueCounts: boolean;
+  private readonly partials: boolean;
+  private partialSums = 0;
   private checksRun = 0;
   private keyCountsRun = 0;
   /**
@@ -305,6 +315,12 @@ export class QueryEngine {
     this.copies = this.bases && (options.keyedCopies ?? true) ? new KeyedCopies(this.bases, this.baseMinRows) : null;
     this.prepared = options.prepared ?? true;
     this.uniqueCounts = options.uniqueCounts ?? true;
+    this.partials = options.partials ?? true;
+  }
+
+  /** Answers summed from a partial (`partials`) so far: for tests. */
+  get partialAnswers(): number {
+    return this.partialSums;
   }
 
   /** DuckDB queries started so far (a folded query counts once): what folding saves, for tests and metrics. */
@@ -410,7 +426,10 @@ export class QueryEngine {
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
     const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
-    const work = frame ? this.joinFold(frame, source, turn) : this.runAlone(source, turn);
+    const direct = () => (frame ? this.joinFold(frame, source, turn) : this.runAlone(source, turn));
+    // A reader of PHI in clear is never answered from a partial: every such read is its own, logged.
+    const plan = this.partials && read.every((d) => d && d.onRead === undefined) ? partialPlan(parsed, datasets) : null;
+    const work = plan ? this.viaPartial(source, plan, turn, direct) : direct();
     const promise = work
       .then((result) => {
         this.cache.set(key, result);
@@ -419,6 +438,35 @@ export class QueryEngine {
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, promise);
     return { result: await promise, cached: false, ms: elapsed() };
+  }
+
+  /**
+   * The spec's answer summed from its partial (`subject-partials.ts`), itself a spec run (cached, shared
+   * in flight, folded) like any other; whatever keeps the partial from answering exactly (a column
+   * that repeats values, a value the sum cannot compare, an error) answers the spec by `direct`.
+   */
+  private async viaPartial(
+    source: SpecSource,
+    plan: PartialPlan,
+    ticket: number | undefined,
+    direct: () => Promise<QueryResult>,
+  ): Promise<QueryResult> {
+    for (const { dataset, column } of plan.unique) {
+      if ((await this.uniqueFact(dataset, column, ticket)) !== true) return direct();
+    }
+    let partial: QueryRun;
+    try {
+      partial = await this.runTraced(plan.partial, source.datasets, {
+        cacheKey: source.cacheKey,
+        ...(ticket === undefined ? {} : { ticket }),
+      });
+    } catch {
+      return direct();
+    }
+    const summed = sumPartial(source.parsed, plan, partial.result);
+    if (!summed) return direct();
+    this.partialSums++;
+    return frozen({ ...summed, rows: frozen(summed.rows.map((row) => frozen(row))) });
   }
 
   /** The spec's SQL over the files, compiled on first use. */
