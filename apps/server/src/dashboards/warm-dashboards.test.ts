@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp } from '../../test/harness.ts';
 import { type OverviewStudy, overviewStudy, subjectsIn } from '../../test/overview-study.ts';
 import { createLogger } from '../lib/logger.ts';
+import { loadGeneratedVersion } from '../seed/load-demo-data.ts';
 import { ACTIVATION_CHANNEL, ActivationWarmUp } from './activation-warm-up.ts';
 import { warmDashboards, warmPage } from './warm-dashboards.ts';
 
@@ -138,6 +139,33 @@ describe('dashboards warmed after a start', () => {
     } finally {
       await activations.stop();
       await fresh.close();
+    }
+  });
+
+  it("announces a study's first version, which goes live with its row, at commit", async () => {
+    const heard: string[] = [];
+    const activations = new ActivationWarmUp(study.t.ctx, engine);
+    activations.announced = (payload) => heard.push(payload);
+    try {
+      activations.listen();
+      const probe = `${study.orgId}/00000000-0000-4000-8000-000000000000`;
+      while (!heard.includes(probe)) {
+        await study.t.admin.query('select pg_notify($1, $2)', [ACTIVATION_CHANNEL, probe]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const other = await study.t.tenant();
+      await loadGeneratedVersion(
+        study.t.ctx,
+        { id: other.study.id, orgId: other.org.id },
+        { subjects: 12, sites: 2, seed: 3 },
+      );
+      const expected = `${other.org.id}/${other.study.id}`;
+      const until = performance.now() + 20_000;
+      while (!heard.includes(expected) && performance.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heard).toContain(expected);
+    } finally {
+      await activations.stop();
     }
   });
 
