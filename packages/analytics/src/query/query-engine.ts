@@ -390,8 +390,17 @@ export class QueryEngine {
     });
   }
 
-  private async runTraced(
+  private runTraced(
     spec: QuerySpec,
+    datasets: DatasetResolver,
+    options: { cacheKey: string; ticket?: number },
+  ): Promise<QueryRun> {
+    return this.runParsed(parseQuerySpec(spec), datasets, options);
+  }
+
+  /** `run` for a spec already parsed (a partial, made from a parsed spec: parsing it again would only cost). */
+  private async runParsed(
+    parsed: ParsedQuerySpec,
     datasets: DatasetResolver,
     { cacheKey, ticket }: { cacheKey: string; ticket?: number },
   ): Promise<QueryRun> {
@@ -399,7 +408,6 @@ export class QueryEngine {
     const elapsed = () => performance.now() - started;
     // Arrival order: no ticket, every query the same rank, so the queue is first come, first served.
     const turn = this.options.order === 'arrival' ? undefined : (ticket ?? this.ticket());
-    const parsed = parseQuerySpec(spec);
     // A column the spec counts distinct values of, not yet checked for repeats: check it first (once
     // per file), so this spec and every later one compile with what is known.
     const checking = this.checkUnique(parsed, datasets, turn);
@@ -456,7 +464,7 @@ export class QueryEngine {
     }
     let partial: QueryRun;
     try {
-      partial = await this.runTraced(plan.partial, source.datasets, {
+      partial = await this.runParsed(plan.partial, source.datasets, {
         cacheKey: source.cacheKey,
         ...(ticket === undefined ? {} : { ticket }),
       });
