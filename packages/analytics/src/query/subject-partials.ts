@@ -214,6 +214,63 @@ function compareCells(type: string, a: unknown, b: unknown): number | null {
   return null;
 }
 
+/** A sort key: a group's place in the row, or -1 for the top N's rank. */
+interface OrderKey {
+  at: number;
+  desc: boolean;
+}
+
+/** The compiler's order: the spec's keys (groups only here), then the top N's rank when asked, then every group ascending. */
+function orderKeys(spec: ParsedQuerySpec, ranked: boolean): OrderKey[] {
+  return [
+    ...spec.orderBy.map((o) => ({ at: spec.groupBy.findIndex((g) => g.as === o.key), desc: o.dir === 'desc' })),
+    ...(ranked ? [{ at: -1, desc: false }] : []),
+    ...spec.groupBy.map((_, at) => ({ at, desc: false })),
+  ];
+}
+
+/**
+ * Sorts `items` in place as DuckDB orders their rows by `keys` (each ascending or descending, nulls
+ * last; -1 is `rankOf`, and rows without a rank, the top N's Other, come after every ranked row).
+ * False when a cell's type has no known order here (`compareCells`).
+ */
+function inOrder<T>(
+  items: T[],
+  cellsOf: (item: T) => readonly unknown[],
+  keys: readonly OrderKey[],
+  columns: QueryResult['columns'],
+  rankOf?: (item: T) => number | null,
+): boolean {
+  let unknown = false;
+  items.sort((a, b) => {
+    const ra = rankOf?.(a) ?? null;
+    const rb = rankOf?.(b) ?? null;
+    if (rankOf && (ra === null) !== (rb === null)) return ra === null ? 1 : -1;
+    const x = cellsOf(a);
+    const y = cellsOf(b);
+    for (const { at, desc } of keys) {
+      if (at < 0) {
+        if (ra !== null && rb !== null && ra !== rb) return ra - rb;
+        continue;
+      }
+      const u = x[at];
+      const v = y[at];
+      if (u === null || v === null) {
+        if (u === v) continue;
+        return u === null ? 1 : -1;
+      }
+      const order = compareCells(columns[at]?.type ?? '', u, v);
+      if (order === null) {
+        unknown = true;
+        return 0;
+      }
+      if (order !== 0) return desc ? -order : order;
+    }
+    return 0;
+  });
+  return !unknown;
+}
+
 /** A group cell this module can compare and key exactly, of a result column of `type`. */
 function knownCell(type: string, value: unknown): boolean {
   if (value === null) return true;
@@ -289,32 +346,9 @@ function buildIndex(spec: ParsedQuerySpec, plan: PartialPlan, partial: QueryResu
     groupOf[r] = place;
   }
   // The compiler's order: the spec's keys, then every group ascending, nulls last.
-  const keys = [
-    ...spec.orderBy.map((o) => ({ at: spec.groupBy.findIndex((g) => g.as === o.key), desc: o.dir === 'desc' })),
-    ...spec.groupBy.map((_, at) => ({ at, desc: false })),
-  ];
-  let unknown = false;
+  const keys = orderKeys(spec, false);
   const sorted = cellsOf.map((_, i) => i);
-  sorted.sort((p, q) => {
-    const a = cellsOf[p] ?? [];
-    const b = cellsOf[q] ?? [];
-    for (const { at, desc } of keys) {
-      const x = a[at];
-      const y = b[at];
-      if (x === null || y === null) {
-        if (x === y) continue;
-        return x === null ? 1 : -1;
-      }
-      const order = compareCells(columns[at]?.type ?? '', x, y);
-      if (order === null) {
-        unknown = true;
-        return 0;
-      }
-      if (order !== 0) return desc ? -order : order;
-    }
-    return 0;
-  });
-  if (unknown) return null;
+  if (!inOrder(sorted, (place) => cellsOf[place] ?? [], keys, columns)) return null;
   const rank = new Int32Array(sorted.length);
   for (const [at, place] of sorted.entries()) rank[place] = at;
   for (let r = 0; r < groupOf.length; r++) groupOf[r] = rank[groupOf[r] ?? 0] ?? 0;
@@ -399,34 +433,16 @@ function topRows(
     else for (let m = groups; m < row.length; m++) other[m] = Number(other[m]) + Number(row[m]);
   }
   for (const row of others.values()) kept.push({ r: null, row });
-  const keys = [
-    ...spec.orderBy.map((o) => ({ at: spec.groupBy.findIndex((g) => g.as === o.key), desc: o.dir === 'desc' })),
-    { at: -1, desc: false },
-    ...spec.groupBy.map((_, at) => ({ at, desc: false })),
-  ];
-  let unknown = false;
-  kept.sort((a, b) => {
-    if ((a.r === null) !== (b.r === null)) return a.r === null ? 1 : -1;
-    for (const { at, desc } of keys) {
-      if (at < 0) {
-        if (a.r !== b.r && a.r !== null && b.r !== null) return a.r - b.r;
-        continue;
-      }
-      const x = a.row[at];
-      const y = b.row[at];
-      if (x === null || y === null) {
-        if (x === y) continue;
-        return x === null ? 1 : -1;
-      }
-      const order = compareCells(columns[at]?.type ?? '', x, y);
-      if (order === null) {
-        unknown = true;
-        return 0;
-      }
-      if (order !== 0) return desc ? -order : order;
-    }
-    return 0;
-  });
-  if (unknown) return null;
+  const keys = orderKeys(spec, true);
+  if (
+    !inOrder(
+      kept,
+      (k) => k.row,
+      keys,
+      columns,
+      (k) => k.r,
+    )
+  )
+    return null;
   return { columns, rows: kept.map((k) => k.row), truncated: false };
 }
