@@ -170,6 +170,8 @@ const COST_SHAPES = 2_000;
  * query: 12 ms of an Overview page when 12 ran at once and 4 connections were closed after each).
  */
 const IDLE_CONNECTIONS = 8;
+/** Partials' results kept (`partials`): a few per widget query shape and data version. */
+const PARTIALS_KEPT = 256;
 /** Prepared statements kept per connection, the least recently used destroyed first. */
 const PREPARED_PER_CONNECTION = 64;
 /** How often an interrupt is repeated until the query gives up (one sent before DuckDB starts the query is lost). */
@@ -248,6 +250,11 @@ export class QueryEngine {
   private readonly idle: DuckDBConnection[] = [];
   private readonly active = new Set<DuckDBConnection>();
   private readonly cache: LruCache<QueryResult>;
+  /**
+   * Partials' results (`partials`), apart from the answers: a burst of 40 pages puts ~1,000 answers
+   * in `cache`, which would push out the partials every later page sums (each then run again).
+   */
+  private readonly partialCache: LruCache<QueryResult>;
   private readonly inFlight = new Map<string, Promise<QueryResult>>();
   private readonly timeoutMs: number;
   private readonly limiter: WorkLimiter;
@@ -297,6 +304,7 @@ export class QueryEngine {
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cache = new LruCache(options.cacheEntries ?? 500);
+    this.partialCache = new LruCache(PARTIALS_KEPT);
     this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
     this.idleKept = Math.max(IDLE_CONNECTIONS, options.maxConcurrent ?? 12);
     this.fold = options.fold ?? true;
@@ -403,6 +411,7 @@ export class QueryEngine {
     parsed: ParsedQuerySpec,
     datasets: DatasetResolver,
     { cacheKey, ticket }: { cacheKey: string; ticket?: number },
+    cache: LruCache<QueryResult> = this.cache,
   ): Promise<QueryRun> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
@@ -428,7 +437,7 @@ export class QueryEngine {
     // SQL but for `hints`, which change how an answer is computed, never the answer.
     const views = read.map((d) => (d ? viewOf(d) : '')).join('\n');
     const key = `${cacheKey}\n${specKey(parsed)}\n${views}`;
-    const hit = this.cache.get(key);
+    const hit = cache.get(key);
     if (hit) return { result: hit, cached: true, ms: elapsed() };
     const running = this.inFlight.get(key);
     if (running) return { result: await running, cached: true, ms: elapsed() };
@@ -440,7 +449,7 @@ export class QueryEngine {
     const work = plan ? this.viaPartial(source, plan, turn, direct) : direct();
     const promise = work
       .then((result) => {
-        this.cache.set(key, result);
+        cache.set(key, result);
         return result;
       })
       .finally(() => this.inFlight.delete(key));
@@ -464,10 +473,12 @@ export class QueryEngine {
     }
     let partial: QueryRun;
     try {
-      partial = await this.runParsed(plan.partial, source.datasets, {
-        cacheKey: source.cacheKey,
-        ...(ticket === undefined ? {} : { ticket }),
-      });
+      partial = await this.runParsed(
+        plan.partial,
+        source.datasets,
+        { cacheKey: source.cacheKey, ...(ticket === undefined ? {} : { ticket }) },
+        this.partialCache,
+      );
     } catch {
       return direct();
     }
