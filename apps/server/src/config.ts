@@ -162,6 +162,11 @@ const Env = z.object({
    * users after a start do not pay for DuckDB's first reads, checks, copies and base tables.
    */
   DASHBOARD_WARM_AT_START: z.enum(['true', 'false']).default('true'),
+  /**
+   * After a data version is activated (in any process), warm that study's dashboards' first pages in
+   * this API process's engine when it is idle (dashboards/activation-warm-up.ts).
+   */
+  DASHBOARD_WARM_ON_ACTIVATION: z.enum(['true', 'false']).default('true'),
   DASHBOARD_QUERY_FOLD_WINDOW: z
     .union([z.literal('all'), z.coerce.number().int().min(0).max(10_000)], {
       error: '`all`, or a whole number of pages from 0 to 10000',
@@ -190,6 +195,12 @@ const Env = z.object({
    * `false` reads the files (same answers).
    */
   DASHBOARD_QUERY_KEYED_COPIES: z.enum(['true', 'false']).default('true'),
+  /**
+   * Answer counts filtered by whole-number ranges on the subject dataset (a page's age range) by
+   * summing a partial grouped by the ranged column, one per data version and widget query shared by
+   * every page: `false` runs each page's query (same answers).
+   */
+  DASHBOARD_QUERY_PARTIALS: z.enum(['true', 'false']).default('true'),
   /**
    * Megabytes (estimated) of base tables the dashboard engine keeps: a large dataset's rows that pass
    * a widget's own filters (ALT rows of LB), so a filter change reads those instead of the file. 0: off.
@@ -338,12 +349,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dashboardQueryFold: e.DASHBOARD_QUERY_FOLD === 'true',
     dashboardQueryFoldQueued: e.DASHBOARD_QUERY_FOLD_QUEUED === 'true',
     dashboardWarmAtStart: e.DASHBOARD_WARM_AT_START === 'true',
+    dashboardWarmOnActivation: e.DASHBOARD_WARM_ON_ACTIVATION === 'true',
     dashboardQueryFoldWindow:
       e.DASHBOARD_QUERY_FOLD_WINDOW === 'all' ? Number.POSITIVE_INFINITY : e.DASHBOARD_QUERY_FOLD_WINDOW,
     dashboardQueryPrepared: e.DASHBOARD_QUERY_PREPARED === 'true',
     dashboardQueryUniqueCounts: e.DASHBOARD_QUERY_UNIQUE_COUNTS === 'true',
     dashboardQueryOrder: e.DASHBOARD_QUERY_ORDER,
     dashboardQueryKeyedCopies: e.DASHBOARD_QUERY_KEYED_COPIES === 'true',
+    dashboardQueryPartials: e.DASHBOARD_QUERY_PARTIALS === 'true',
     dashboardBaseTableMb: e.DASHBOARD_BASE_TABLE_MB,
     dashboardBaseTableMinRows: e.DASHBOARD_BASE_TABLE_MIN_ROWS,
     datasetRowsCacheMb: e.DATASET_ROWS_CACHE_MB,

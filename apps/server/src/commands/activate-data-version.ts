@@ -2,6 +2,7 @@ import { studies } from '@cdp/db';
 import { eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Author } from '../auth/author.ts';
+import { announceActivation } from '../dashboards/activation-warm-up.ts';
 import { AppError, notFound } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { queueOnSourceActivation } from '../pipelines/triggers.ts';
@@ -63,6 +64,8 @@ export async function activateDataVersion(
     });
     // Pipelines that run on a new source version are queued with the activation (and only with it).
     await queueOnSourceActivation(tx, author.orgId, studyId);
+    // Every API process warms the study's dashboards on the new version once this commits.
+    await announceActivation(tx, author.orgId, studyId);
     await recordWebhookEvent(tx, author.orgId, 'data_version.activated', {
       studyId,
       studyCode: study.code,

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { appendAuditCtes, type LabelledAuditEntry, lockAuditHeadCte, lockedHeadOf } from '../audit/audit-batch.ts';
 import { dataVersionLabel } from '../audit/resource-label.ts';
 import { type Author, userIdOf } from '../auth/author.ts';
+import { ACTIVATION_CHANNEL } from '../dashboards/activation-warm-up.ts';
 import { convertInWorker } from '../ingest/convert-in-worker.ts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
@@ -261,8 +262,11 @@ export async function recordDataVersion(
           },
         });
       }
+      // A first version goes live with its row; the NOTIFY (delivered at commit, in the same
+      // statement: no round trip more) has every API process warm the study's dashboards on it.
       const activate = first
-        ? sql`update studies set active_data_version_id = ${id}, updated_at = now() where id = ${study.id}`
+        ? sql`update studies set active_data_version_id = ${id}, updated_at = now() where id = ${study.id}
+            returning pg_notify(${ACTIVATION_CHANNEL}, ${`${study.orgId}/${study.id}`})`
         : sql`select 1`;
       await tx.execute(sql`with ${appendAuditCtes(study.orgId, lockedHeadOf(locked), audit)},
         ${webhookEventsCte(study.orgId, events)}

@@ -5,13 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp } from '../../test/harness.ts';
 import { type OverviewStudy, overviewStudy, subjectsIn } from '../../test/overview-study.ts';
 import { createLogger } from '../lib/logger.ts';
+import { loadGeneratedVersion } from '../seed/load-demo-data.ts';
+import { ACTIVATION_CHANNEL, ActivationWarmUp } from './activation-warm-up.ts';
 import { warmDashboards, warmPage } from './warm-dashboards.ts';
 
 /*
  * The warm-up after a server start (`DASHBOARD_WARM_AT_START`): each recent dashboard's first page
  * asked once, when the engine is idle, as a masked reader. A user's page afterwards costs the
  * engine no query; the answers are the route's; the version warmed is the one active when it runs;
- * nothing is read in clear.
+ * nothing is read in clear. And after an activation (`DASHBOARD_WARM_ON_ACTIVATION`): the study's
+ * dashboards on the version just activated, announced by a NOTIFY at commit.
  */
 
 let study: OverviewStudy;
@@ -95,6 +98,75 @@ describe('dashboards warmed after a start', () => {
     const route = await routePage();
     expect(route.dataVersionId).toBe(next.id);
     expect(byId(answers)).toEqual(byId(route.widgets));
+  });
+
+  it("warms the study's dashboards once an activation commits: the new version's page then costs no query", async () => {
+    const fresh = new QueryEngine({ threads: 1 });
+    const warmed: Array<{ studyId: string; pages: number }> = [];
+    const activations = new ActivationWarmUp(study.t.ctx, fresh, (w) => warmed.push(w));
+    try {
+      activations.listen();
+      // Until the LISTEN connection is up: announce a study that does not exist (nothing to warm).
+      while (activations.heard === 0) {
+        await study.t.admin.query('select pg_notify($1, $2)', [
+          ACTIVATION_CHANNEL,
+          `${study.orgId}/00000000-0000-4000-8000-000000000000`,
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await activations.settled();
+      expect(fresh.queriesRun).toBe(0);
+      // Roll back to the first version (the test above activated the second) through the route.
+      const first = study.versions[0];
+      if (!first) throw new Error('no first version');
+      await study.activate(first.id, 'back to the first cut');
+      const until = performance.now() + 60_000;
+      while (!warmed.some((w) => w.studyId === study.studyId) && performance.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await activations.settled();
+      expect(warmed.find((w) => w.studyId === study.studyId)?.pages).toBe(1);
+      const ran = fresh.queriesRun;
+      expect(ran).toBeGreaterThan(0);
+      // The page a user asks now: from the warmed engine, no query, the first version's numbers.
+      const page = await warmPage(study.t.ctx, fresh, target());
+      if (!page) throw new Error('the dashboard was not found');
+      expect(page.head.dataVersionId).toBe(first.id);
+      const answers = await Promise.all(page.answers);
+      expect(fresh.queriesRun).toBe(ran);
+      const total = answers.find((a) => a.id === 'total-screened');
+      expect(total && 'data' in total ? total.data.metric?.value : null).toBe(await subjectsIn(first.dm));
+      expect(byId(answers)).toEqual(byId((await routePage()).widgets));
+    } finally {
+      await activations.stop();
+      await fresh.close();
+    }
+  });
+
+  it("announces a study's first version, which goes live with its row, at commit", async () => {
+    const heard: string[] = [];
+    const activations = new ActivationWarmUp(study.t.ctx, engine);
+    activations.announced = (payload) => heard.push(payload);
+    try {
+      activations.listen();
+      const probe = `${study.orgId}/00000000-0000-4000-8000-000000000000`;
+      while (!heard.includes(probe)) {
+        await study.t.admin.query('select pg_notify($1, $2)', [ACTIVATION_CHANNEL, probe]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const other = await study.t.tenant();
+      await loadGeneratedVersion(
+        study.t.ctx,
+        { id: other.study.id, orgId: other.org.id },
+        { subjects: 12, sites: 2, seed: 3 },
+      );
+      const expected = `${other.org.id}/${other.study.id}`;
+      const until = performance.now() + 20_000;
+      while (!heard.includes(expected) && performance.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heard).toContain(expected);
+    } finally {
+      await activations.stop();
+    }
   });
 
   it("waits for an idle engine before a page: nothing runs while a user's query holds the engine", async () => {

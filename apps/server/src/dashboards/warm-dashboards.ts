@@ -32,11 +32,25 @@ const MASKED_READER: PhiAccess = { clear: false };
  * a page that fails is skipped (the request that asks it says why).
  */
 export async function warmDashboards(ctx: AppContext, engine: QueryEngine, stopped: () => boolean): Promise<number> {
-  let warmed = 0;
   const dashboards = await dashboardsToWarm(ctx.database, WARM_DASHBOARDS).catch((error: unknown) => {
     if (!stopped()) ctx.log.warn({ err: error }, 'dashboard warm-up: the dashboards could not be listed');
     return [];
   });
+  return warmTargets(ctx, engine, dashboards, stopped);
+}
+
+/**
+ * Each dashboard's first page without filters, in turn, each only once the engine is idle (as
+ * `warmDashboards` does after a start; `activation-warm-up.ts` after an activation). Returns the
+ * pages warmed; a page that fails is skipped.
+ */
+export async function warmTargets(
+  ctx: AppContext,
+  engine: QueryEngine,
+  dashboards: readonly DashboardToWarm[],
+  stopped: () => boolean,
+): Promise<number> {
+  let warmed = 0;
   for (const target of dashboards) {
     if (stopped() || !(await idle(engine, stopped))) break;
     try {

@@ -32,6 +32,7 @@ export function exportEngine(ctx: AppContext): QueryEngine {
     baseTableMinRows: ctx.config.dashboardBaseTableMinRows,
     uniqueCounts: ctx.config.dashboardQueryUniqueCounts,
     keyedCopies: ctx.config.dashboardQueryKeyedCopies,
+    partials: ctx.config.dashboardQueryPartials,
   });
   return own;
 }

@@ -29,3 +29,27 @@ export async function dashboardsToWarm(database: Database, limit: number): Promi
     }));
   });
 }
+
+/**
+ * One study's dashboards, the most recently changed first, when the study has an active data
+ * version: what a server warms after an activation (`dashboards/activation-warm-up.ts`). Read as
+ * the study's organization.
+ */
+export async function studyDashboardsToWarm(
+  database: Database,
+  orgId: string,
+  studyId: string,
+  limit: number,
+): Promise<DashboardToWarm[]> {
+  return database.tenant(orgId, async (tx) => {
+    const found = await tx.execute(sql`
+      select d.id
+      from dashboards d
+      join studies s on s.id = d.study_id and s.org_id = d.org_id
+      where d.org_id = ${orgId} and d.study_id = ${studyId} and d.deleted_at is null
+        and s.active_data_version_id is not null and s.archived_at is null
+      order by d.updated_at desc
+      limit ${limit}`);
+    return found.rows.map((r) => ({ orgId, studyId, dashboardId: String(r.id) }));
+  });
+}

@@ -74,6 +74,7 @@ const SPECS: Record<string, QuerySpec> = {
   },
 };
 
+// Partials (subject-partials.ts, tested apart) off: each query here must read through the copies it counts.
 beforeAll(async () => {
   study = await makeStudy();
   const dm = study.datasets.get('DM') as StoredDataset;
@@ -94,8 +95,8 @@ beforeAll(async () => {
     ['AE', { ...ae, file: aeFile, rows: 12 }],
   ]);
   resolve = (name) => datasets.get(name.toUpperCase());
-  keyed = new QueryEngine({ threads: 1 });
-  plain = new QueryEngine({ threads: 1, keyedCopies: false });
+  keyed = new QueryEngine({ threads: 1, partials: false });
+  plain = new QueryEngine({ threads: 1, keyedCopies: false, partials: false });
 });
 afterAll(async () => {
   await keyed?.close();
@@ -138,7 +139,7 @@ describe('keyed copies of small datasets', () => {
   });
 
   it("read a semi-join's own filters from one filtered copy, for every filter state (plain SQL written here)", async () => {
-    const fresh = new QueryEngine({ threads: 1 });
+    const fresh = new QueryEngine({ threads: 1, partials: false });
     try {
       /** Subjects per site with (or without) a serious event, under the page's filters on DM. */
       const spec = (negate: boolean, where: QuerySpec['where']): QuerySpec => ({
@@ -271,7 +272,7 @@ describe('keyed copies of small datasets', () => {
   });
 
   it("read a joined FROM's own filters from a filtered copy, only when it keeps few rows (plain SQL written here)", async () => {
-    const fresh = new QueryEngine({ threads: 1 });
+    const fresh = new QueryEngine({ threads: 1, partials: false });
     try {
       /** Events and subjects by arm, of AE rows with AESER = `seriousness`, under the page's filter on DM. */
       const spec = (seriousness: string, age: number): QuerySpec => ({
@@ -327,7 +328,7 @@ describe('keyed copies of small datasets', () => {
   });
 
   it('give a masked id no key, and never serve a reader of PHI in clear', async () => {
-    const fresh = new QueryEngine({ threads: 1 });
+    const fresh = new QueryEngine({ threads: 1, partials: false });
     try {
       const dm = resolve('DM') as StoredDataset;
       const ae = resolve('AE') as StoredDataset;

@@ -19,6 +19,7 @@ import { KeyedCopies } from './keyed-copies.ts';
 import { LruCache } from './lru-cache.ts';
 import type { DatasetResolver } from './query-scope.ts';
 import { specKey } from './spec-key.ts';
+import { type PartialPlan, partialPlan, sumPartial } from './subject-partials.ts';
 import { WorkLimiter } from './work-limiter.ts';
 
 export interface QueryEngineOptions extends DuckDbLimits {
@@ -89,6 +90,13 @@ export interface QueryEngineOptions extends DuckDbLimits {
    * false reads the files (the tests compare both).
    */
   keyedCopies?: boolean;
+  /**
+   * Answer counts filtered by number ranges on the subject dataset (a page's age range) by summing a
+   * partial grouped by the filtered columns, one per data version and spec without those filters,
+   * shared by every page (`subject-partials.ts`). Default true; false answers each spec by its own
+   * query (the tests compare both).
+   */
+  partials?: boolean;
 }
 
 /** One DuckDB query's time waiting for a turn and then running, in milliseconds. */
@@ -162,6 +170,8 @@ const COST_SHAPES = 2_000;
  * query: 12 ms of an Overview page when 12 ran at once and 4 connections were closed after each).
  */
 const IDLE_CONNECTIONS = 8;
+/** Partials' results kept (`partials`): a few per widget query shape and data version. */
+const PARTIALS_KEPT = 256;
 /** Prepared statements kept per connection, the least recently used destroyed first. */
 const PREPARED_PER_CONNECTION = 64;
 /** How often an interrupt is repeated until the query gives up (one sent before DuckDB starts the query is lost). */
@@ -240,6 +250,11 @@ export class QueryEngine {
   private readonly idle: DuckDBConnection[] = [];
   private readonly active = new Set<DuckDBConnection>();
   private readonly cache: LruCache<QueryResult>;
+  /**
+   * Partials' results (`partials`), apart from the answers: a burst of 40 pages puts ~1,000 answers
+   * in `cache`, which would push out the partials every later page sums (each then run again).
+   */
+  private readonly partialCache: LruCache<QueryResult>;
   private readonly inFlight = new Map<string, Promise<QueryResult>>();
   private readonly timeoutMs: number;
   private readonly limiter: WorkLimiter;
@@ -270,6 +285,8 @@ export class QueryEngine {
   /** Connections being opened: `close` waits for them as for running queries. */
   private connecting = 0;
   private readonly uniqueCounts: boolean;
+  private readonly partials: boolean;
+  private partialSums = 0;
   private checksRun = 0;
   private keyCountsRun = 0;
   /**
@@ -287,6 +304,7 @@ export class QueryEngine {
   constructor(private readonly options: QueryEngineOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.cache = new LruCache(options.cacheEntries ?? 500);
+    this.partialCache = new LruCache(PARTIALS_KEPT);
     this.limiter = new WorkLimiter(options.maxConcurrent ?? 12);
     this.idleKept = Math.max(IDLE_CONNECTIONS, options.maxConcurrent ?? 12);
     this.fold = options.fold ?? true;
@@ -305,6 +323,12 @@ export class QueryEngine {
     this.copies = this.bases && (options.keyedCopies ?? true) ? new KeyedCopies(this.bases, this.baseMinRows) : null;
     this.prepared = options.prepared ?? true;
     this.uniqueCounts = options.uniqueCounts ?? true;
+    this.partials = options.partials ?? true;
+  }
+
+  /** Answers summed from a partial (`partials`) so far: for tests. */
+  get partialAnswers(): number {
+    return this.partialSums;
   }
 
   /** DuckDB queries started so far (a folded query counts once): what folding saves, for tests and metrics. */
@@ -374,16 +398,25 @@ export class QueryEngine {
     });
   }
 
-  private async runTraced(
+  private runTraced(
     spec: QuerySpec,
     datasets: DatasetResolver,
+    options: { cacheKey: string; ticket?: number },
+  ): Promise<QueryRun> {
+    return this.runParsed(parseQuerySpec(spec), datasets, options);
+  }
+
+  /** `run` for a spec already parsed (a partial, made from a parsed spec: parsing it again would only cost). */
+  private async runParsed(
+    parsed: ParsedQuerySpec,
+    datasets: DatasetResolver,
     { cacheKey, ticket }: { cacheKey: string; ticket?: number },
+    cache: LruCache<QueryResult> = this.cache,
   ): Promise<QueryRun> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     // Arrival order: no ticket, every query the same rank, so the queue is first come, first served.
     const turn = this.options.order === 'arrival' ? undefined : (ticket ?? this.ticket());
-    const parsed = parseQuerySpec(spec);
     // A column the spec counts distinct values of, not yet checked for repeats: check it first (once
     // per file), so this spec and every later one compile with what is known.
     const checking = this.checkUnique(parsed, datasets, turn);
@@ -404,21 +437,55 @@ export class QueryEngine {
     // SQL but for `hints`, which change how an answer is computed, never the answer.
     const views = read.map((d) => (d ? viewOf(d) : '')).join('\n');
     const key = `${cacheKey}\n${specKey(parsed)}\n${views}`;
-    const hit = this.cache.get(key);
+    const hit = cache.get(key);
     if (hit) return { result: hit, cached: true, ms: elapsed() };
     const running = this.inFlight.get(key);
     if (running) return { result: await running, cached: true, ms: elapsed() };
 
     const frame = this.fold ? foldFrame(parsed, datasets, cacheKey) : null;
-    const work = frame ? this.joinFold(frame, source, turn) : this.runAlone(source, turn);
+    const direct = () => (frame ? this.joinFold(frame, source, turn) : this.runAlone(source, turn));
+    // A reader of PHI in clear is never answered from a partial: every such read is its own, logged.
+    const plan = this.partials && read.every((d) => d && d.onRead === undefined) ? partialPlan(parsed, datasets) : null;
+    const work = plan ? this.viaPartial(source, plan, turn, direct) : direct();
     const promise = work
       .then((result) => {
-        this.cache.set(key, result);
+        cache.set(key, result);
         return result;
       })
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, promise);
     return { result: await promise, cached: false, ms: elapsed() };
+  }
+
+  /**
+   * The spec's answer summed from its partial (`subject-partials.ts`), itself a spec run (cached, shared
+   * in flight, folded) like any other; whatever keeps the partial from answering exactly (a column
+   * that repeats values, a value the sum cannot compare, an error) answers the spec by `direct`.
+   */
+  private async viaPartial(
+    source: SpecSource,
+    plan: PartialPlan,
+    ticket: number | undefined,
+    direct: () => Promise<QueryResult>,
+  ): Promise<QueryResult> {
+    for (const { dataset, column } of plan.unique) {
+      if ((await this.uniqueFact(dataset, column, ticket)) !== true) return direct();
+    }
+    let partial: QueryRun;
+    try {
+      partial = await this.runParsed(
+        plan.partial,
+        source.datasets,
+        { cacheKey: source.cacheKey, ...(ticket === undefined ? {} : { ticket }) },
+        this.partialCache,
+      );
+    } catch {
+      return direct();
+    }
+    const summed = sumPartial(source.parsed, plan, partial.result);
+    if (!summed) return direct();
+    this.partialSums++;
+    return frozen({ ...summed, rows: frozen(summed.rows.map((row) => frozen(row))) });
   }
 
   /** The spec's SQL over the files, compiled on first use. */

@@ -53,8 +53,9 @@ beforeAll(async () => {
     `SELECT * FROM read_parquet('${dm.file}') UNION ALL SELECT * FROM read_parquet('${dm.file}') WHERE USUBJID IN ('S01', 'S03')`,
   );
   study.datasets.set('DMR', { file: repeated, columns: dm.columns });
-  engine = new QueryEngine({ threads: 1 });
-  plain = new QueryEngine({ threads: 1, uniqueCounts: false });
+  // Partials (subject-partials.ts) off: they check uniqueness for their own sums; these engines count checks.
+  engine = new QueryEngine({ threads: 1, partials: false });
+  plain = new QueryEngine({ threads: 1, uniqueCounts: false, partials: false });
 });
 afterAll(async () => {
   await engine?.close();
@@ -111,7 +112,7 @@ describe('counts of distinct values of a column that repeats no value', () => {
 
   it('never for a masked column, nor checked for a reader who reads PHI in clear', async () => {
     const dm = study.datasets.get('DM') as StoredDataset;
-    const fresh = new QueryEngine({ threads: 1 });
+    const fresh = new QueryEngine({ threads: 1, partials: false });
     try {
       // Masked: every id reads as the mask, so distinct ids are 1 per arm, whatever the file holds.
       const masked: StoredDataset = {

@@ -13,12 +13,13 @@ import { loadGeneratedVersion } from '../../seed/load-demo-data.ts';
  * (DASHBOARD_BASE_TABLE_MB, base-tables.ts) and counts of a unique column without DISTINCT
  * (DASHBOARD_QUERY_UNIQUE_COUNTS, query-engine.ts) and keyed copies of the small datasets, whose
  * subject ids are matched and counted by integer keys (DASHBOARD_QUERY_KEYED_COPIES,
- * keyed-copies.ts), must not change a single number: every page of the
+ * keyed-copies.ts), and counts summed from partials by age (DASHBOARD_QUERY_PARTIALS,
+ * subject-partials.ts), must not change a single number: every page of the
  * Clinical Study Overview and the Safety Review, on the CDISC pilot's original SDTM and on the demo
  * generator's study (with LB), under several filter states, answered by an app that folds, by one
  * that reads through base tables (for every dataset, however small), by one with the defaults
  * (keyed copies of every dataset under 100,000 rows, folding) and by one that runs every spec
- * alone from the files with every count distinct, over the same stored files.
+ * alone from the files with every count distinct and no partial, over the same stored files.
  * The numbers themselves are checked against plain SQL in pilot-sdtm.test.ts and real-data.test.ts,
  * which run with folding on (the default).
  */
@@ -31,6 +32,11 @@ const TEMPLATES = ['clinical-study-overview', 'safety-review'];
 const FILTER_STATES = [
   [],
   [{ field: 'age', op: 'ge', value: 70 }],
+  // An age range, as the load bench's users set: the other apps sum counts from partials by age.
+  [
+    { field: 'age', op: 'ge', value: 60 },
+    { field: 'age', op: 'le', value: 75 },
+  ],
   [
     { field: 'arm', op: 'in', value: ['Placebo'] },
     { field: 'sex', op: 'in', value: ['F'] },
@@ -60,6 +66,7 @@ beforeAll(async () => {
     dashboardQueryFold: false,
     dashboardBaseTableMb: 0,
     dashboardQueryUniqueCounts: false,
+    dashboardQueryPartials: false,
   });
   const demo = await folding.tenant();
   await loadGeneratedVersion(

@@ -1,5 +1,6 @@
 import { QueryEngine } from '@cdp/analytics';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ActivationWarmUp } from '../../dashboards/activation-warm-up.ts';
 import { warmDashboards } from '../../dashboards/warm-dashboards.ts';
 import { WidgetAnswers } from '../../dashboards/widget-answers.ts';
 import { offerDashboardEngine } from '../../exports/export-engine.ts';
@@ -35,6 +36,7 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       dashboardQueryRunSeconds.observe(runMs / 1000);
     },
     keyedCopies: ctx.config.dashboardQueryKeyedCopies,
+    partials: ctx.config.dashboardQueryPartials,
   });
   // Warm widget answers, serialized once (see widget-answers.ts); keyed by data version, so never stale.
   const answers = new WidgetAnswers();
@@ -54,11 +56,18 @@ export const dashboardsPlugin: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       });
     });
   }
-  app.addHook('onClose', () => {
+  // After an activation (any process's), warm that study's dashboards (activation-warm-up.ts): also
+  // once listening, so an app that never listens (tests) never warms.
+  const activations = ctx.config.dashboardWarmOnActivation
+    ? new ActivationWarmUp(ctx, engine, (warmed) => app.log.info(warmed, 'dashboards warmed after an activation'))
+    : null;
+  if (activations) app.addHook('onListen', async () => activations.listen());
+  app.addHook('onClose', async () => {
     closing = true;
     withdraw();
     unwatch();
-    return engine.close();
+    await activations?.stop();
+    await engine.close();
   });
   app.addHook('onRequest', requireFeature('dashboards'));
   await app.register(dashboardRoutes, { ctx });
