@@ -336,6 +336,50 @@ describe('sFTP data source', () => {
     }
   });
 
+  it('edited settings are tested with the saved secret; a re-keyed server shows its new key to confirm', async () => {
+    const rekeyed = await startSftpTestServer({ root: sftpRoot, password: PASSWORD });
+    try {
+      const config = (await t.request(manager, { method: 'GET', url: `${base()}/${sourceId}` })).json().data.config;
+      // The edit dialog tests its changes before saving them: no secret in the request, the saved one is used.
+      const edited = await t.request(manager, {
+        method: 'POST',
+        url: `${base()}/test`,
+        payload: { type: 'sftp', sourceId, config: { ...config, port: rekeyed.port } },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      expect(edited.json().data).toMatchObject({ ok: false, hostKeyFingerprint: rekeyed.fingerprint });
+      expect(edited.json().data.message).toContain('HOST KEY HAS CHANGED');
+      // Confirming the new key (what the dialog saves) makes the same settings work with the saved password.
+      const confirmed = { ...config, port: rekeyed.port, hostKeyFingerprint: rekeyed.fingerprint };
+      const retest = await t.request(manager, {
+        method: 'POST',
+        url: `${base()}/test`,
+        payload: { type: 'sftp', sourceId, config: confirmed },
+      });
+      expect(retest.json().data, retest.body).toMatchObject({ ok: true, hostKeyFingerprint: rekeyed.fingerprint });
+      expect(retest.json().data.message).toContain('Host key matches the pinned one');
+      // Without sourceId nothing is borrowed: no secret, no sign-in.
+      const bare = await t.request(manager, {
+        method: 'POST',
+        url: `${base()}/test`,
+        payload: { type: 'sftp', config: confirmed },
+      });
+      expect(bare.json().data.ok).toBe(false);
+      expect(bare.json().data.message).toContain('no password is stored');
+      // Another source's id from another organization is not found (no secret leaks across tenants).
+      const other = await t.tenant();
+      const stranger = await other.as('study_manager');
+      const foreign = await t.request(stranger, {
+        method: 'POST',
+        url: `/api/studies/${other.study.id}/data-sources/test`,
+        payload: { type: 'sftp', sourceId, config: confirmed },
+      });
+      expect(foreign.statusCode, foreign.body).toBe(404);
+    } finally {
+      await rekeyed.close();
+    }
+  });
+
   it('cdp secrets rotate re-encrypts every secret; pulls still work', async () => {
     const before = (await t.admin.query(`select secret_ciphertext from data_sources where id = $1`, [sourceId])).rows[0]
       .secret_ciphertext as string;
@@ -541,6 +585,34 @@ describe('Rave data source end to end (the Rave simulator on 127.0.0.1)', () => 
     expect(wrong.statusCode, wrong.body).toBe(200);
     expect(wrong.json().data.ok).toBe(false);
     expect(wrong.body).not.toContain('not-the-Password-1');
+  });
+
+  it('the wizard tests the account before a study is picked, then lists the studies to pick from', async () => {
+    const { project: _p, environment: _e, ...account } = config();
+    const test = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/test`,
+      payload: { type: 'rave', config: account, secret: sim.options.password },
+    });
+    expect(test.statusCode, test.body).toBe(200);
+    expect(test.json().data).toEqual({
+      ok: true,
+      message: 'Rave 1.15.0, 2 studies visible to this account; pick the study and environment next.',
+    });
+    const studies = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/rave-studies`,
+      payload: { config: account, secret: sim.options.password },
+    });
+    expect(studies.statusCode, studies.body).toBe(200);
+    expect(studies.json().data.map((s: { oid: string }) => s.oid)).toContain(sim.study);
+    const wrong = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/test`,
+      payload: { type: 'rave', config: account, secret: 'not-the-Password-2' },
+    });
+    expect(wrong.json().data.ok).toBe(false);
+    expect(wrong.json().data.message).toContain('HTTP 401');
   });
 
   it('a first pull makes a version with one dataset per form and SUBJECTS; the row counts are the simulator’s', async () => {

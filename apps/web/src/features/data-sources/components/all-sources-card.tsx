@@ -9,7 +9,8 @@ import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { allSourcesQuery } from '../api/data-sources-api.ts';
-import { pullTone, whereOf } from './sources-card.tsx';
+import { scheduleText } from '../lib/source-draft.ts';
+import { pullTone, STATUS_LABELS, whereOf } from './sources-card.tsx';
 
 const TYPE_LABELS = { rave: 'Rave', sftp: 'sFTP', folder: 'Folder' } as const;
 
@@ -42,7 +43,7 @@ export function AllSourcesCard() {
                 <TableHead>Study</TableHead>
                 <TableHead>Source</TableHead>
                 <TableHead>Last pull</TableHead>
-                <TableHead>Next run</TableHead>
+                <TableHead>Schedule</TableHead>
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -72,15 +73,20 @@ export function AllSourcesCard() {
                       <Badge tone="info">Pulling</Badge>
                     ) : s.lastPull ? (
                       <div className="space-y-0.5">
-                        <Badge tone={pullTone(s.lastPull.status)}>{s.lastPull.status.toLowerCase()}</Badge>
+                        <Badge tone={pullTone(s.lastPull.status)}>{STATUS_LABELS[s.lastPull.status]}</Badge>
                         <div className="text-xs text-muted-foreground">{formatDateTime(s.lastPull.at)}</div>
+                        {s.lastPull.status === 'FAILED' && s.lastPull.message ? (
+                          <div className="line-clamp-2 max-w-80 text-xs text-destructive" title={s.lastPull.message}>
+                            {s.lastPull.message}
+                          </div>
+                        ) : null}
                       </div>
                     ) : (
                       <span className="text-muted-foreground">Never</span>
                     )}
                   </TableCell>
-                  <TableCell className="whitespace-nowrap">
-                    {s.nextRunAt ? formatDateTime(s.nextRunAt) : <span className="text-muted-foreground">By hand</span>}
+                  <TableCell className="text-xs">
+                    {s.schedule ? scheduleText(s) : <span className="text-muted-foreground">By hand</span>}
                   </TableCell>
                 </TableRow>
               ))}

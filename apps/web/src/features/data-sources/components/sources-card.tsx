@@ -1,7 +1,7 @@
 import type { DataSource, DataSourcePull } from '@cdp/contracts';
 import { formatBytes } from '@cdp/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Download, KeyRound, Plus, Trash2 } from 'lucide-react';
+import { Download, KeyRound, Pencil, Plus, Trash2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Badge, type BadgeTone } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
@@ -33,7 +33,9 @@ import {
   testSavedSource,
   updateSource,
 } from '../api/data-sources-api.ts';
+import { scheduleText } from '../lib/source-draft.ts';
 import { AddSourceDialog } from './add-source-dialog.tsx';
+import { EditSourceDialog } from './edit-source-dialog.tsx';
 
 const TYPE_LABELS = { rave: 'Rave', sftp: 'sFTP', folder: 'Folder' } as const;
 
@@ -44,7 +46,7 @@ export function pullTone(status: string): BadgeTone {
   return 'info';
 }
 
-const STATUS_LABELS: Record<string, string> = {
+export const STATUS_LABELS: Record<string, string> = {
   QUEUED: 'Queued',
   RUNNING: 'Pulling',
   SUCCEEDED: 'New version',
@@ -150,7 +152,10 @@ function SourceRow({
 }) {
   const queryClient = useQueryClient();
   const [secretOpen, setSecretOpen] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const keyUnconfirmed =
+    source.type === 'sftp' && !(source.config as { hostKeyFingerprint?: string }).hostKeyFingerprint;
   const refresh = () => queryClient.invalidateQueries({ queryKey: sourceKeys.all });
   const pull = useMutation({
     mutationFn: () => pullNow(studyId, source.id),
@@ -159,7 +164,13 @@ function SourceRow({
   });
   const test = useMutation({
     mutationFn: () => testSavedSource(studyId, source.id),
-    onSuccess: (res) => (res.data.ok ? toast.success(res.data.message) : toast.error(res.data.message)),
+    onSuccess: (res) => {
+      if (res.data.ok) return toast.success(res.data.message);
+      // A key to confirm (first time, or a re-keyed server) is confirmed in the edit dialog.
+      toast.error(
+        res.data.hostKeyFingerprint ? `${res.data.message} Use Edit to compare and confirm the key.` : res.data.message,
+      );
+    },
     onError: (e) => toast.error(errorMessage(e)),
   });
   const toggle = useMutation({
@@ -177,6 +188,7 @@ function SourceRow({
             </button>
             <Badge tone="neutral">{TYPE_LABELS[source.type]}</Badge>
             {!source.enabled ? <Badge tone="muted">Disabled</Badge> : null}
+            {keyUnconfirmed ? <Badge tone="warning">Host key not confirmed</Badge> : null}
             {source.lastPull ? (
               <Badge tone={pullTone(source.lastPull.status)}>{STATUS_LABELS[source.lastPull.status]}</Badge>
             ) : (
@@ -187,11 +199,7 @@ function SourceRow({
           <p className="text-xs text-muted-foreground">
             {source.lastPull ? `Last pull ${formatDateTime(source.lastPull.at)}` : 'Not pulled yet'}
             {' · '}
-            {source.nextRunAt
-              ? `next ${formatDateTime(source.nextRunAt)} (${source.schedule?.cron}, ${source.schedule?.timeZone})`
-              : source.schedule
-                ? 'schedule paused'
-                : 'by hand only'}
+            {scheduleText(source)}
             {source.secret.masked ? ` · secret ${source.secret.masked}` : ''}
           </p>
           {source.lastPull?.message && !source.activePullId ? (
@@ -215,6 +223,9 @@ function SourceRow({
               />
               Enabled
             </label>
+            <Button size="sm" variant="secondary" onClick={() => setEditing(true)}>
+              <Pencil aria-hidden /> Edit
+            </Button>
             <Button size="sm" variant="secondary" onClick={() => test.mutate()} disabled={test.isPending}>
               {test.isPending ? 'Testing…' : 'Test'}
             </Button>
@@ -244,6 +255,9 @@ function SourceRow({
         {expanded ? 'Hide history' : 'Show history'}
       </button>
       <ReplaceSecretDialog studyId={studyId} source={source} open={secretOpen} onOpenChange={setSecretOpen} />
+      {canManage ? (
+        <EditSourceDialog studyId={studyId} source={source} open={editing} onOpenChange={setEditing} />
+      ) : null}
       <ConfirmDialog
         open={deleting}
         onOpenChange={setDeleting}
