@@ -272,7 +272,10 @@ describe('sFTP data source', () => {
     const pull = await pullNow(sourceId);
     expect(pull.status).toBe('FAILED');
     expect(pull.message).toContain('Vendor sFTP');
-    expect(pull.message).toContain('broken.zip');
+    // Named once, and read as sentences: the converter's message already starts with the file.
+    expect(pull.message).toMatch(
+      /^Vendor sFTP: broken\.zip: not a readable ZIP archive \(.*\); truncated or corrupt upload\? Nothing was saved\.$/,
+    );
     expect(await versions()).toEqual(before);
     expect(await activeVersion()).toBe(active);
     const dir = studyDir(t.ctx.config.dataDir, tenant.org.id, tenant.study.id);
