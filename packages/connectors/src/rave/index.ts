@@ -1,5 +1,5 @@
 import type { RaveAccountConfig, RaveSourceConfig } from '@cdp/contracts';
-import { type Connector, ConnectorError, type RaveStudyChoice } from '../types.ts';
+import { type ConnectionCheck, type Connector, ConnectorError, type RaveStudyChoice } from '../types.ts';
 import { pullRave } from './pull.ts';
 import { RwsClient } from './rws-client.ts';
 import { attr, parseXmlResponse } from './xml-stream.ts';
@@ -20,7 +20,11 @@ export const raveConnector: Connector<RaveSourceConfig> = {
  * test passes only when that study is among them; without (the wizard, before the study is
  * picked), reaching the studies list is the test: the account works.
  */
-async function testRave(config: RaveAccountConfig, secret: string | null, signal: AbortSignal) {
+async function testRave(
+  config: RaveAccountConfig,
+  secret: string | null,
+  signal: AbortSignal,
+): Promise<ConnectionCheck> {
   try {
     const client = new RwsClient(config, secret, { signal, attempts: 2, backoffMs: 500 });
     const version = (await client.text(await client.get('version'))).trim().slice(0, 100);

@@ -73,17 +73,22 @@ export function SourcesCard({ studyId, canManage }: { studyId: string; canManage
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
   // A pull that ended may have made a version: the versions list (and pulls' history) is read again.
-  const active = (query.data?.data ?? [])
-    .filter((s) => s.activePullId)
-    .map((s) => s.id)
-    .join(',');
-  const [lastActive, setLastActive] = useState(active);
+  // Keyed on each source's last pull as well as the running one: a pull that ends before the list
+  // is first read again (a small file, a quick folder) never shows as running, yet made a version.
+  const pulls = query.data
+    ? query.data.data
+        .map((s) => `${s.id}:${s.activePullId ?? ''}:${s.lastPull?.at ?? ''}:${s.lastPull?.status ?? ''}`)
+        .join(',')
+    : null;
+  const [seenPulls, setSeenPulls] = useState(pulls);
   useEffect(() => {
-    if (active === lastActive) return;
-    setLastActive(active);
+    if (pulls === seenPulls) return;
+    setSeenPulls(pulls);
+    // The first answer is what the page opened with, not a change.
+    if (pulls === null || seenPulls === null) return;
     void queryClient.invalidateQueries({ queryKey: dataKeys.versions(studyId) });
     void queryClient.invalidateQueries({ queryKey: sourceKeys.all });
-  }, [active, lastActive, queryClient, studyId]);
+  }, [pulls, seenPulls, queryClient, studyId]);
   const [open, setOpen] = useState<string | null>(null);
   const sources = query.data?.data ?? [];
   return (
