@@ -660,6 +660,37 @@ describe('Rave data source end to end (the Rave simulator on 127.0.0.1)', () => 
     expect(sim.requests.some((r) => r.includes('start='))).toBe(true);
   });
 
+  it('Cancel stops a running pull (Rave not answering): nothing kept, the source says Cancelled', async () => {
+    sim.fault('timeout', { match: /datasets\/regular/, times: 1 });
+    try {
+      const before = await versions();
+      sim.mutate({ set: [{ cell: { subject: 1, visit: 0, form: 0, repeat: 0, item: 1 }, value: 'cancelled edit' }] });
+      const queued = await t.request(manager, { method: 'POST', url: `${base()}/${raveId}/pulls` });
+      const pullId = queued.json().data.id as string;
+      const running = runPull(t.ctx, { orgId: tenant.org.id, pullId });
+      const url = `${base()}/${raveId}/pulls/${pullId}`;
+      for (let i = 0; i < 100; i++) {
+        if ((await t.request(manager, { method: 'GET', url })).json().data.status === 'RUNNING') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const cancel = await t.request(viewer, { method: 'POST', url: `${url}/cancel` });
+      expect(cancel.statusCode).toBe(403);
+      const cancelled = await t.request(manager, { method: 'POST', url: `${url}/cancel` });
+      expect(cancelled.statusCode, cancelled.body).toBe(202);
+      await running;
+      const pull = (await t.request(manager, { method: 'GET', url })).json().data;
+      expect(pull.status).toBe('CANCELLED');
+      expect(pull.log.map((l: { message: string }) => l.message)).toContain(
+        'Cancelled: the transfer was stopped and nothing was kept',
+      );
+      expect(await versions()).toEqual(before);
+      const source = (await t.request(manager, { method: 'GET', url: `${base()}/${raveId}` })).json().data;
+      expect(source).toMatchObject({ activePullId: null, lastPull: { status: 'CANCELLED' } });
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
   it('a failing Rave fails the pull naming the source and keeps the versions as they were', async () => {
     sim.fault('malformed', { match: /datasets\/regular/, times: 10 });
     try {
