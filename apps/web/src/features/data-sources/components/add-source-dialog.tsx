@@ -240,6 +240,12 @@ export function AddSourceDialog({ studyId, open, onOpenChange }: AddSourceDialog
                 ['Name', draft.name],
                 ['Type', TYPE_LABELS[draft.type]],
                 ['Where', whereOfDraft(draft)],
+                ...(draft.type === 'rave'
+                  ? ([
+                      ['Forms', draft.forms.trim() || 'All'],
+                      ['Audit records', draft.includeAudit ? 'Pulled into AUDIT' : 'Not pulled'],
+                    ] as [string, ReactNode][])
+                  : []),
                 ...(draft.type === 'sftp' && draft.archiveDir.trim()
                   ? ([['Archive folder', draft.archiveDir.trim()]] as [string, ReactNode][])
                   : []),

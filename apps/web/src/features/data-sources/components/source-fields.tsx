@@ -163,6 +163,22 @@ export function TargetFields({ draft, set, raveStudies }: { draft: Draft; set: S
         <FormField label="Environment" required hint="e.g. Prod">
           {(c) => <Input {...c} value={draft.environment} onChange={(e) => set('environment', e.target.value)} />}
         </FormField>
+        <FormField
+          label="Forms"
+          optional
+          className="sm:col-span-2"
+          hint="FormOIDs to pull, e.g. DM, AE, VS (one request per form); all forms when empty."
+        >
+          {(c) => <Input {...c} value={draft.forms} onChange={(e) => set('forms', e.target.value)} />}
+        </FormField>
+        <label htmlFor="rave-include-audit" className="flex items-center gap-2 text-sm sm:col-span-2">
+          <Checkbox
+            id="rave-include-audit"
+            checked={draft.includeAudit}
+            onCheckedChange={(v) => set('includeAudit', v === true)}
+          />
+          Also pull the Clinical Audit Records (an AUDIT dataset)
+        </label>
       </div>
     );
   }

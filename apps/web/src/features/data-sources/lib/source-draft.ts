@@ -25,6 +25,9 @@ export interface Draft {
   raveAuth: 'basic' | 'bearer';
   project: string;
   environment: string;
+  /** FormOIDs to pull, comma- or space-separated; empty: all forms. */
+  forms: string;
+  includeAudit: boolean;
   // folder
   path: string;
   stableSeconds: string;
@@ -49,6 +52,8 @@ export const EMPTY_DRAFT: Draft = {
   raveAuth: 'basic',
   project: '',
   environment: '',
+  forms: '',
+  includeAudit: false,
   path: '',
   stableSeconds: '30',
   pattern: '*.zip',
@@ -103,7 +108,13 @@ export function configOf(d: Draft, fingerprint: string | null): Record<string, u
     ...(d.raveAuth === 'basic' && d.username.trim() ? { username: d.username.trim() } : {}),
     ...(d.project.trim() ? { project: d.project.trim() } : {}),
     ...(d.environment.trim() ? { environment: d.environment.trim() } : {}),
+    ...(formList(d.forms).length > 0 ? { forms: formList(d.forms) } : {}),
+    includeAudit: d.includeAudit,
   };
+}
+
+function formList(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
 }
 
 /**
@@ -127,6 +138,8 @@ export function draftOf(source: DataSource): Draft {
     raveAuth: c.auth === 'bearer' ? 'bearer' : 'basic',
     project: text('project'),
     environment: text('environment'),
+    forms: Array.isArray(c.forms) ? c.forms.join(', ') : '',
+    includeAudit: c.includeAudit === true,
     path: text('path'),
     stableSeconds: text('stableSeconds', '30'),
     pattern: text('pattern', '*'),
@@ -141,7 +154,7 @@ export function draftOf(source: DataSource): Draft {
 export function savedConfigOf(source: DataSource, d: Draft, fingerprint: string | null): Record<string, unknown> {
   const saved = { ...(source.config as Record<string, unknown>) };
   // Fields the dialog may empty are dropped from the saved ones first, so emptying them takes.
-  for (const key of ['archiveDir', 'hostKeyFingerprint', 'username']) delete saved[key];
+  for (const key of ['archiveDir', 'hostKeyFingerprint', 'username', 'forms']) delete saved[key];
   return { ...saved, ...configOf(d, fingerprint) };
 }
 
