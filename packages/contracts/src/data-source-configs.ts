@@ -29,6 +29,13 @@ export const RaveSourceConfig = z.object({
 });
 export type RaveSourceConfig = z.infer<typeof RaveSourceConfig>;
 
+/**
+ * A Rave account before its study is chosen: the add-source wizard tests the account and lists
+ * its studies first, then asks which study and environment to pull (the order of issue 13).
+ */
+export const RaveAccountConfig = RaveSourceConfig.partial({ project: true, environment: true });
+export type RaveAccountConfig = z.infer<typeof RaveAccountConfig>;
+
 /** An sFTP server's folder. The secret is the password or the private key (PEM/OpenSSH). */
 export const SftpSourceConfig = z.object({
   host: z.string().trim().min(1).max(255),

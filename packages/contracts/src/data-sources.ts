@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoDateTime, listOf, Uuid, withPermissions } from './common.ts';
-import { FolderSourceConfig, RaveSourceConfig, SftpSourceConfig } from './data-source-configs.ts';
+import { FolderSourceConfig, RaveAccountConfig, RaveSourceConfig, SftpSourceConfig } from './data-source-configs.ts';
 import { CronExpression, TimeZone } from './pipelines.ts';
 
 /**
@@ -56,10 +56,24 @@ export type UpdateDataSource = z.infer<typeof UpdateDataSource>;
 
 export const ReplaceDataSourceSecret = z.strictObject({ secret: DataSourceSecret });
 
-/** Test a connection before saving (the wizard) or a saved source with changed settings. */
+/**
+ * Test a connection before saving (the wizard) or a saved source with changed settings
+ * (`sourceId` without `secret`: the saved source's secret is used). A Rave test without `project`
+ * and `environment` checks the account alone (the study is picked next).
+ */
 export const TestDataSourceConnection = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('rave'), config: RaveSourceConfig, secret: DataSourceSecret.optional() }),
-  z.strictObject({ type: z.literal('sftp'), config: SftpSourceConfig, secret: DataSourceSecret.optional() }),
+  z.strictObject({
+    type: z.literal('rave'),
+    config: RaveAccountConfig,
+    secret: DataSourceSecret.optional(),
+    sourceId: Uuid.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('sftp'),
+    config: SftpSourceConfig,
+    secret: DataSourceSecret.optional(),
+    sourceId: Uuid.optional(),
+  }),
   z.strictObject({ type: z.literal('folder'), config: FolderSourceConfig }),
 ]);
 export type TestDataSourceConnection = z.infer<typeof TestDataSourceConnection>;
@@ -73,7 +87,7 @@ export const ConnectionCheckResource = z.object({ data: ConnectionCheckResult })
 
 /** The Rave studies an account sees; `sourceId` reuses a saved source's secret when `secret` is absent. */
 export const ListRaveStudies = z.strictObject({
-  config: RaveSourceConfig,
+  config: RaveAccountConfig,
   secret: DataSourceSecret.optional(),
   sourceId: Uuid.optional(),
 });

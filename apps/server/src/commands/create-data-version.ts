@@ -332,10 +332,14 @@ export async function convertOrExplain(ctx: AppContext, upload: UploadedFile, wo
     );
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
-    throw new AppError('INVALID_FILE', `${error.message}. Nothing was saved.`, {
-      ...error.location,
-      reason: error.reason,
-    });
+    throw new AppError(
+      'INVALID_FILE',
+      `${error.message}${/[.?!]$/.test(error.message) ? '' : '.'} Nothing was saved.`,
+      {
+        ...error.location,
+        reason: error.reason,
+      },
+    );
   }
 }
 

@@ -416,7 +416,9 @@ async function convertFiles(
     try {
       converted = await convertOrExplain(ctx, { ...file, fileName: file.name, kind: 'upload' }, dir);
     } catch (error) {
-      throw new ConnectorError(`${file.name}: ${errorText(error)}`, { file: file.name });
+      const text = errorText(error);
+      // The converter's message usually names the file already: name it once.
+      throw new ConnectorError(text.startsWith(`${file.name}:`) ? text : `${file.name}: ${text}`, { file: file.name });
     }
     for (const dataset of converted.datasets) {
       const key = dataset.name.toUpperCase();

@@ -1,5 +1,5 @@
 import { type ConnectionCheck, ConnectorError, listRaveStudies, type RaveStudyChoice } from '@cdp/connectors';
-import type { RaveSourceConfig, TestDataSourceConnection } from '@cdp/contracts';
+import type { RaveAccountConfig, TestDataSourceConnection } from '@cdp/contracts';
 import { AppError } from '../lib/app-error.ts';
 import type { AppContext } from '../lib/context.ts';
 import { decryptSecret, loadKeyring } from '../lib/secret-box.ts';
@@ -28,9 +28,34 @@ async function run(
   }
 }
 
-/** The wizard's test, before anything is saved: the secret comes with the request and is not kept. */
-export function testConnection(ctx: AppContext, input: TestDataSourceConnection): Promise<ConnectionCheck> {
-  return run(ctx, input.type, input.config, 'secret' in input ? (input.secret ?? null) : null);
+/**
+ * A test of settings not saved (yet): the wizard's, whose secret comes with the request and is not
+ * kept, or an edited source's, whose saved secret is used when the request brings none.
+ */
+export async function testConnection(
+  ctx: AppContext,
+  orgId: string,
+  studyId: string,
+  input: TestDataSourceConnection,
+): Promise<ConnectionCheck> {
+  if (input.type === 'folder') return run(ctx, input.type, input.config, null);
+  let secret = input.secret ?? null;
+  if (secret === null && input.sourceId) {
+    secret = await storedSecret(ctx, await savedOfType(ctx, orgId, studyId, input.type, input.sourceId));
+  }
+  return run(ctx, input.type, input.config, secret);
+}
+
+async function savedOfType(
+  ctx: AppContext,
+  orgId: string,
+  studyId: string,
+  type: DataSourceRow['type'],
+  sourceId: string,
+): Promise<DataSourceRow> {
+  const row = await sourceRow(ctx, orgId, studyId, sourceId);
+  if (row.type !== type) throw new AppError('VALIDATION_FAILED', `sourceId: not a ${type} source.`);
+  return row;
 }
 
 async function storedSecret(ctx: AppContext, row: DataSourceRow): Promise<string | null> {
@@ -47,13 +72,11 @@ export async function listRaveChoices(
   ctx: AppContext,
   orgId: string,
   studyId: string,
-  input: { config: RaveSourceConfig; secret?: string | undefined; sourceId?: string | undefined },
+  input: { config: RaveAccountConfig; secret?: string | undefined; sourceId?: string | undefined },
 ): Promise<RaveStudyChoice[]> {
   let secret = input.secret ?? null;
   if (secret === null && input.sourceId) {
-    const row = await sourceRow(ctx, orgId, studyId, input.sourceId);
-    if (row.type !== 'rave') throw new AppError('VALIDATION_FAILED', 'sourceId: not a Rave source.');
-    secret = await storedSecret(ctx, row);
+    secret = await storedSecret(ctx, await savedOfType(ctx, orgId, studyId, 'rave', input.sourceId));
   }
   try {
     return await listRaveStudies(input.config, secret, AbortSignal.timeout(TEST_TIMEOUT_MS));

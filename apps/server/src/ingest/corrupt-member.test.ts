@@ -42,7 +42,7 @@ describe.runIf(hasSharedData('a damaged member'))('a transfer with a damaged mem
     });
     expect(res.statusCode, res.body).toBe(422);
     expect(res.json().error.message).toMatch(
-      /^transfer\.zip\/ts\.xpt: the entry is damaged \(.+\); truncated or corrupt upload\?\. Nothing was saved\.$/,
+      /^transfer\.zip\/ts\.xpt: the entry is damaged \(.+\); truncated or corrupt upload\? Nothing was saved\.$/,
     );
     const { rows } = await t.admin.query<{ n: number }>(
       'select count(*)::int as n from data_versions where study_id = $1',

@@ -2,7 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream';
 import zlib from 'node:zlib';
-import type { RaveSourceConfig } from '@cdp/contracts';
+import type { RaveAccountConfig } from '@cdp/contracts';
 import { ConnectorError } from '../types.ts';
 
 /**
@@ -51,7 +51,7 @@ export class RwsClient {
   private readonly authorization: string;
 
   constructor(
-    private readonly config: RaveSourceConfig,
+    private readonly config: RaveAccountConfig,
     secret: string | null,
     private readonly options: RwsClientOptions,
   ) {

@@ -63,6 +63,20 @@ async function open(config: SftpSourceConfig, secret: string | null, pinned: str
   return { client, fingerprint: seen };
 }
 
+/**
+ * The server showed another key than the pinned one (nothing was sent to it: the key is checked
+ * before authentication). Carries the key it showed, for the user to compare and confirm.
+ */
+class HostKeyChangedError extends ConnectorError {
+  constructor(
+    readonly seen: string,
+    message: string,
+    details: ConstructorParameters<typeof ConnectorError>[1],
+  ) {
+    super(message, details);
+  }
+}
+
 function explainConnectError(
   where: string,
   error: unknown,
@@ -70,7 +84,8 @@ function explainConnectError(
   seen: string | null,
 ): ConnectorError {
   if (pinned !== null && seen !== null && seen !== pinned) {
-    return new ConnectorError(
+    return new HostKeyChangedError(
+      seen,
       `sFTP ${where}: THE SERVER'S HOST KEY HAS CHANGED. Pinned ${pinned}, the server now shows ${seen}. ` +
         'Nothing was sent to it. If the server was really re-keyed, test the connection again and confirm the new fingerprint; otherwise someone may be impersonating it.',
       { request: where },
@@ -158,7 +173,10 @@ export const sftpConnector: Connector<SftpSourceConfig> = {
     try {
       opened = await open(config, secret, pinned);
     } catch (error) {
-      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+      const message = error instanceof Error ? error.message : String(error);
+      // A re-keyed server: the test shows the new key so the user can confirm it (issue 13's "test again").
+      if (error instanceof HostKeyChangedError) return { ok: false, message, hostKeyFingerprint: error.seen };
+      return { ok: false, message };
     }
     try {
       signal.throwIfAborted();

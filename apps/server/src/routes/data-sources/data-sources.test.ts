@@ -272,7 +272,10 @@ describe('sFTP data source', () => {
     const pull = await pullNow(sourceId);
     expect(pull.status).toBe('FAILED');
     expect(pull.message).toContain('Vendor sFTP');
-    expect(pull.message).toContain('broken.zip');
+    // Named once, and read as sentences: the converter's message already starts with the file.
+    expect(pull.message).toMatch(
+      /^Vendor sFTP: broken\.zip: not a readable ZIP archive \(.*\); truncated or corrupt upload\? Nothing was saved\.$/,
+    );
     expect(await versions()).toEqual(before);
     expect(await activeVersion()).toBe(active);
     const dir = studyDir(t.ctx.config.dataDir, tenant.org.id, tenant.study.id);
@@ -333,6 +336,50 @@ describe('sFTP data source', () => {
       });
     } finally {
       await impostor.close();
+    }
+  });
+
+  it('edited settings are tested with the saved secret; a re-keyed server shows its new key to confirm', async () => {
+    const rekeyed = await startSftpTestServer({ root: sftpRoot, password: PASSWORD });
+    try {
+      const config = (await t.request(manager, { method: 'GET', url: `${base()}/${sourceId}` })).json().data.config;
+      // The edit dialog tests its changes before saving them: no secret in the request, the saved one is used.
+      const edited = await t.request(manager, {
+        method: 'POST',
+        url: `${base()}/test`,
+        payload: { type: 'sftp', sourceId, config: { ...config, port: rekeyed.port } },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      expect(edited.json().data).toMatchObject({ ok: false, hostKeyFingerprint: rekeyed.fingerprint });
+      expect(edited.json().data.message).toContain('HOST KEY HAS CHANGED');
+      // Confirming the new key (what the dialog saves) makes the same settings work with the saved password.
+      const confirmed = { ...config, port: rekeyed.port, hostKeyFingerprint: rekeyed.fingerprint };
+      const retest = await t.request(manager, {
+        method: 'POST',
+        url: `${base()}/test`,
+        payload: { type: 'sftp', sourceId, config: confirmed },
+      });
+      expect(retest.json().data, retest.body).toMatchObject({ ok: true, hostKeyFingerprint: rekeyed.fingerprint });
+      expect(retest.json().data.message).toContain('Host key matches the pinned one');
+      // Without sourceId nothing is borrowed: no secret, no sign-in.
+      const bare = await t.request(manager, {
+        method: 'POST',
+        url: `${base()}/test`,
+        payload: { type: 'sftp', config: confirmed },
+      });
+      expect(bare.json().data.ok).toBe(false);
+      expect(bare.json().data.message).toContain('no password is stored');
+      // Another source's id from another organization is not found (no secret leaks across tenants).
+      const other = await t.tenant();
+      const stranger = await other.as('study_manager');
+      const foreign = await t.request(stranger, {
+        method: 'POST',
+        url: `/api/studies/${other.study.id}/data-sources/test`,
+        payload: { type: 'sftp', sourceId, config: confirmed },
+      });
+      expect(foreign.statusCode, foreign.body).toBe(404);
+    } finally {
+      await rekeyed.close();
     }
   });
 
@@ -543,6 +590,34 @@ describe('Rave data source end to end (the Rave simulator on 127.0.0.1)', () => 
     expect(wrong.body).not.toContain('not-the-Password-1');
   });
 
+  it('the wizard tests the account before a study is picked, then lists the studies to pick from', async () => {
+    const { project: _p, environment: _e, ...account } = config();
+    const test = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/test`,
+      payload: { type: 'rave', config: account, secret: sim.options.password },
+    });
+    expect(test.statusCode, test.body).toBe(200);
+    expect(test.json().data).toEqual({
+      ok: true,
+      message: 'Rave 1.15.0, 2 studies visible to this account; pick the study and environment next.',
+    });
+    const studies = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/rave-studies`,
+      payload: { config: account, secret: sim.options.password },
+    });
+    expect(studies.statusCode, studies.body).toBe(200);
+    expect(studies.json().data.map((s: { oid: string }) => s.oid)).toContain(sim.study);
+    const wrong = await t.request(manager, {
+      method: 'POST',
+      url: `${base()}/test`,
+      payload: { type: 'rave', config: account, secret: 'not-the-Password-2' },
+    });
+    expect(wrong.json().data.ok).toBe(false);
+    expect(wrong.json().data.message).toContain('HTTP 401');
+  });
+
   it('a first pull makes a version with one dataset per form and SUBJECTS; the row counts are the simulator’s', async () => {
     const created = await t.request(manager, {
       method: 'POST',
@@ -583,6 +658,37 @@ describe('Rave data source end to end (the Rave simulator on 127.0.0.1)', () => 
     for (let f = 0; f < 3; f++)
       expect(rows[sim.formOid(f).toUpperCase()], sim.formOid(f)).toBe(sim.expectedRows(f).length);
     expect(sim.requests.some((r) => r.includes('start='))).toBe(true);
+  });
+
+  it('Cancel stops a running pull (Rave not answering): nothing kept, the source says Cancelled', async () => {
+    sim.fault('timeout', { match: /datasets\/regular/, times: 1 });
+    try {
+      const before = await versions();
+      sim.mutate({ set: [{ cell: { subject: 1, visit: 0, form: 0, repeat: 0, item: 1 }, value: 'cancelled edit' }] });
+      const queued = await t.request(manager, { method: 'POST', url: `${base()}/${raveId}/pulls` });
+      const pullId = queued.json().data.id as string;
+      const running = runPull(t.ctx, { orgId: tenant.org.id, pullId });
+      const url = `${base()}/${raveId}/pulls/${pullId}`;
+      for (let i = 0; i < 100; i++) {
+        if ((await t.request(manager, { method: 'GET', url })).json().data.status === 'RUNNING') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const cancel = await t.request(viewer, { method: 'POST', url: `${url}/cancel` });
+      expect(cancel.statusCode).toBe(403);
+      const cancelled = await t.request(manager, { method: 'POST', url: `${url}/cancel` });
+      expect(cancelled.statusCode, cancelled.body).toBe(202);
+      await running;
+      const pull = (await t.request(manager, { method: 'GET', url })).json().data;
+      expect(pull.status).toBe('CANCELLED');
+      expect(pull.log.map((l: { message: string }) => l.message)).toContain(
+        'Cancelled: the transfer was stopped and nothing was kept',
+      );
+      expect(await versions()).toEqual(before);
+      const source = (await t.request(manager, { method: 'GET', url: `${base()}/${raveId}` })).json().data;
+      expect(source).toMatchObject({ activePullId: null, lastPull: { status: 'CANCELLED' } });
+    } finally {
+      sim.clearFaults();
+    }
   });
 
   it('a failing Rave fails the pull naming the source and keeps the versions as they were', async () => {

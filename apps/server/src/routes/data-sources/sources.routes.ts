@@ -101,9 +101,9 @@ export const dataSourceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       preHandler: requirePermission(SOURCE_MANAGE),
       schema: {
         tags: TAGS,
-        summary: 'Test a connection before saving the source (the add-source wizard)',
+        summary: 'Test a connection before saving: the add-source wizard, or a saved source’s changed settings',
         description:
-          'Always 200: `ok` says whether it worked, `message` what was found or what failed. For sFTP, `hostKeyFingerprint` is the server’s key to confirm.',
+          'Always 200: `ok` says whether it worked, `message` what was found or what failed. For sFTP, `hostKeyFingerprint` is the server’s key to confirm (also when it differs from the pinned one: then nothing was sent to the server). With `sourceId` and no `secret`, that saved source’s secret is used. A Rave test without `project` and `environment` checks the account alone.',
         params: IdParams,
         body: TestDataSourceConnection,
         response: { 200: ConnectionCheckResource },
@@ -112,8 +112,8 @@ export const dataSourceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     async (request) => {
       const actor = actorOf(request);
       requireTypeEnabled(actor, request.body.type);
-      await studyFor(ctx, actor, request.params.id, SOURCE_MANAGE);
-      return { data: await testConnection(ctx, request.body) };
+      const study = await studyFor(ctx, actor, request.params.id, SOURCE_MANAGE);
+      return { data: await testConnection(ctx, actor.orgId, study.id, request.body) };
     },
   );
 

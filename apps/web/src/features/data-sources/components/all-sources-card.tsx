@@ -1,3 +1,4 @@
+import type { DataSource } from '@cdp/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { Download } from 'lucide-react';
@@ -9,7 +10,8 @@ import { TableSkeleton } from '../../../components/ui/skeleton.tsx';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../components/ui/table.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { allSourcesQuery } from '../api/data-sources-api.ts';
-import { pullTone, whereOf } from './sources-card.tsx';
+import { scheduleText } from '../lib/source-draft.ts';
+import { pullTone, STATUS_LABELS, whereOf } from './sources-card.tsx';
 
 const TYPE_LABELS = { rave: 'Rave', sftp: 'sFTP', folder: 'Folder' } as const;
 
@@ -41,14 +43,14 @@ export function AllSourcesCard() {
               <TableRow>
                 <TableHead>Study</TableHead>
                 <TableHead>Source</TableHead>
-                <TableHead>Last pull</TableHead>
-                <TableHead>Next run</TableHead>
+                <TableHead className="hidden xl:table-cell">Last pull</TableHead>
+                <TableHead className="hidden xl:table-cell">Schedule</TableHead>
               </TableRow>
             </TableHeader>
             <TableBody>
               {query.data.data.map((s) => (
                 <TableRow key={s.id}>
-                  <TableCell>
+                  <TableCell className="whitespace-nowrap">
                     <Link
                       to="/studies/$studyId/data"
                       params={{ studyId: s.studyId }}
@@ -57,8 +59,9 @@ export function AllSourcesCard() {
                       {s.studyCode}
                     </Link>
                   </TableCell>
-                  <TableCell>
-                    <div className="flex items-center gap-2">
+                  {/* Bounded on narrow screens so its lines wrap inside the screen instead of widening the table. */}
+                  <TableCell className="max-w-60 md:max-w-md xl:max-w-none">
+                    <div className="flex flex-wrap items-center gap-2">
                       <span className="font-medium">{s.name}</span>
                       <Badge tone="neutral">{TYPE_LABELS[s.type]}</Badge>
                       {!s.enabled ? <Badge tone="muted">Disabled</Badge> : null}
@@ -66,21 +69,17 @@ export function AllSourcesCard() {
                     <div className="max-w-80 truncate font-mono text-xs text-muted-foreground" title={whereOf(s)}>
                       {whereOf(s)}
                     </div>
+                    {/* On a narrow screen the status and schedule columns would sit off screen: they come here. */}
+                    <div className="mt-1.5 space-y-1 xl:hidden">
+                      <LastPull source={s} />
+                      <div className="text-xs text-muted-foreground">{scheduleText(s)}</div>
+                    </div>
                   </TableCell>
-                  <TableCell>
-                    {s.activePullId ? (
-                      <Badge tone="info">Pulling</Badge>
-                    ) : s.lastPull ? (
-                      <div className="space-y-0.5">
-                        <Badge tone={pullTone(s.lastPull.status)}>{s.lastPull.status.toLowerCase()}</Badge>
-                        <div className="text-xs text-muted-foreground">{formatDateTime(s.lastPull.at)}</div>
-                      </div>
-                    ) : (
-                      <span className="text-muted-foreground">Never</span>
-                    )}
+                  <TableCell className="hidden xl:table-cell">
+                    <LastPull source={s} />
                   </TableCell>
-                  <TableCell className="whitespace-nowrap">
-                    {s.nextRunAt ? formatDateTime(s.nextRunAt) : <span className="text-muted-foreground">By hand</span>}
+                  <TableCell className="hidden text-xs xl:table-cell">
+                    {s.schedule ? scheduleText(s) : <span className="text-muted-foreground">By hand</span>}
                   </TableCell>
                 </TableRow>
               ))}
@@ -89,5 +88,22 @@ export function AllSourcesCard() {
         </div>
       )}
     </Card>
+  );
+}
+
+/** The last pull's outcome, when, and for a failure why (the message names the source and file or request). */
+function LastPull({ source }: { source: DataSource }) {
+  if (source.activePullId) return <Badge tone="info">Pulling</Badge>;
+  if (!source.lastPull) return <span className="text-xs text-muted-foreground">Never pulled</span>;
+  return (
+    <div className="space-y-0.5">
+      <Badge tone={pullTone(source.lastPull.status)}>{STATUS_LABELS[source.lastPull.status]}</Badge>
+      <div className="text-xs text-muted-foreground">{formatDateTime(source.lastPull.at)}</div>
+      {source.lastPull.status === 'FAILED' && source.lastPull.message ? (
+        <div className="line-clamp-2 max-w-80 text-xs text-destructive" title={source.lastPull.message}>
+          {source.lastPull.message}
+        </div>
+      ) : null}
+    </div>
   );
 }

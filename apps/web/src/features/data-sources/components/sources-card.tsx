@@ -1,7 +1,7 @@
 import type { DataSource, DataSourcePull } from '@cdp/contracts';
 import { formatBytes } from '@cdp/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Download, KeyRound, Plus, Trash2 } from 'lucide-react';
+import { Download, KeyRound, Pencil, Plus, Trash2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { Badge, type BadgeTone } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
@@ -33,7 +33,9 @@ import {
   testSavedSource,
   updateSource,
 } from '../api/data-sources-api.ts';
+import { scheduleText } from '../lib/source-draft.ts';
 import { AddSourceDialog } from './add-source-dialog.tsx';
+import { EditSourceDialog } from './edit-source-dialog.tsx';
 
 const TYPE_LABELS = { rave: 'Rave', sftp: 'sFTP', folder: 'Folder' } as const;
 
@@ -44,7 +46,7 @@ export function pullTone(status: string): BadgeTone {
   return 'info';
 }
 
-const STATUS_LABELS: Record<string, string> = {
+export const STATUS_LABELS: Record<string, string> = {
   QUEUED: 'Queued',
   RUNNING: 'Pulling',
   SUCCEEDED: 'New version',
@@ -71,17 +73,22 @@ export function SourcesCard({ studyId, canManage }: { studyId: string; canManage
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
   // A pull that ended may have made a version: the versions list (and pulls' history) is read again.
-  const active = (query.data?.data ?? [])
-    .filter((s) => s.activePullId)
-    .map((s) => s.id)
-    .join(',');
-  const [lastActive, setLastActive] = useState(active);
+  // Keyed on each source's last pull as well as the running one: a pull that ends before the list
+  // is first read again (a small file, a quick folder) never shows as running, yet made a version.
+  const pulls = query.data
+    ? query.data.data
+        .map((s) => `${s.id}:${s.activePullId ?? ''}:${s.lastPull?.at ?? ''}:${s.lastPull?.status ?? ''}`)
+        .join(',')
+    : null;
+  const [seenPulls, setSeenPulls] = useState(pulls);
   useEffect(() => {
-    if (active === lastActive) return;
-    setLastActive(active);
+    if (pulls === seenPulls) return;
+    setSeenPulls(pulls);
+    // The first answer is what the page opened with, not a change.
+    if (pulls === null || seenPulls === null) return;
     void queryClient.invalidateQueries({ queryKey: dataKeys.versions(studyId) });
     void queryClient.invalidateQueries({ queryKey: sourceKeys.all });
-  }, [active, lastActive, queryClient, studyId]);
+  }, [pulls, seenPulls, queryClient, studyId]);
   const [open, setOpen] = useState<string | null>(null);
   const sources = query.data?.data ?? [];
   return (
@@ -150,7 +157,10 @@ function SourceRow({
 }) {
   const queryClient = useQueryClient();
   const [secretOpen, setSecretOpen] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const keyUnconfirmed =
+    source.type === 'sftp' && !(source.config as { hostKeyFingerprint?: string }).hostKeyFingerprint;
   const refresh = () => queryClient.invalidateQueries({ queryKey: sourceKeys.all });
   const pull = useMutation({
     mutationFn: () => pullNow(studyId, source.id),
@@ -159,7 +169,13 @@ function SourceRow({
   });
   const test = useMutation({
     mutationFn: () => testSavedSource(studyId, source.id),
-    onSuccess: (res) => (res.data.ok ? toast.success(res.data.message) : toast.error(res.data.message)),
+    onSuccess: (res) => {
+      if (res.data.ok) return toast.success(res.data.message);
+      // A key to confirm (first time, or a re-keyed server) is confirmed in the edit dialog.
+      toast.error(
+        res.data.hostKeyFingerprint ? `${res.data.message} Use Edit to compare and confirm the key.` : res.data.message,
+      );
+    },
     onError: (e) => toast.error(errorMessage(e)),
   });
   const toggle = useMutation({
@@ -177,6 +193,7 @@ function SourceRow({
             </button>
             <Badge tone="neutral">{TYPE_LABELS[source.type]}</Badge>
             {!source.enabled ? <Badge tone="muted">Disabled</Badge> : null}
+            {keyUnconfirmed ? <Badge tone="warning">Host key not confirmed</Badge> : null}
             {source.lastPull ? (
               <Badge tone={pullTone(source.lastPull.status)}>{STATUS_LABELS[source.lastPull.status]}</Badge>
             ) : (
@@ -187,11 +204,7 @@ function SourceRow({
           <p className="text-xs text-muted-foreground">
             {source.lastPull ? `Last pull ${formatDateTime(source.lastPull.at)}` : 'Not pulled yet'}
             {' · '}
-            {source.nextRunAt
-              ? `next ${formatDateTime(source.nextRunAt)} (${source.schedule?.cron}, ${source.schedule?.timeZone})`
-              : source.schedule
-                ? 'schedule paused'
-                : 'by hand only'}
+            {scheduleText(source)}
             {source.secret.masked ? ` · secret ${source.secret.masked}` : ''}
           </p>
           {source.lastPull?.message && !source.activePullId ? (
@@ -215,6 +228,9 @@ function SourceRow({
               />
               Enabled
             </label>
+            <Button size="sm" variant="secondary" onClick={() => setEditing(true)}>
+              <Pencil aria-hidden /> Edit
+            </Button>
             <Button size="sm" variant="secondary" onClick={() => test.mutate()} disabled={test.isPending}>
               {test.isPending ? 'Testing…' : 'Test'}
             </Button>
@@ -244,6 +260,9 @@ function SourceRow({
         {expanded ? 'Hide history' : 'Show history'}
       </button>
       <ReplaceSecretDialog studyId={studyId} source={source} open={secretOpen} onOpenChange={setSecretOpen} />
+      {canManage ? (
+        <EditSourceDialog studyId={studyId} source={source} open={editing} onOpenChange={setEditing} />
+      ) : null}
       <ConfirmDialog
         open={deleting}
         onOpenChange={setDeleting}

@@ -25,10 +25,13 @@ export function RelativeTime({ iso }: { iso: string }) {
   );
 }
 
-/** Who made the version: a person, or CDP itself for the demo data it ships. */
+/**
+ * Who made the version: a person, CDP itself for the demo data it ships, or a data source's pull
+ * (the only other way a version is made without a person; its file name starts with the source's name).
+ */
 export function versionAuthor(version: DataVersion): string {
   if (version.source.kind === 'demo') return 'CDP (demo data)';
-  return version.createdBy?.name ?? 'Unknown user';
+  return version.createdBy?.name ?? 'CDP (data source pull)';
 }
 
 /** Whether activating `version` goes back in time from the active one (a roll back). */
