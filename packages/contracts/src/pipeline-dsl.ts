@@ -439,8 +439,10 @@ const FillMissing = z
     group_by: z.array(Name).max(20).optional().meta(meta('fill_missing', 'group_by')),
   })
   .superRefine((params, ctx) => {
-    if ((params.value === undefined) === (params.method === undefined))
+    if (params.value !== undefined && params.method !== undefined)
       ctx.addIssue({ code: 'custom', path: ['value'], message: 'give either a value or a method, not both' });
+    if (params.value === undefined && params.method === undefined)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'give a value to fill with, or a method' });
     if (params.group_by?.length && params.value !== undefined)
       ctx.addIssue({ code: 'custom', path: ['group_by'], message: 'groups apply to a method, not to a fixed value' });
   });
