@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { DSL_OPERATION_NAMES, DSL_OPERATIONS, DslBody, DslStep, formatDslPath } from './pipeline-dsl.ts';
 import { describeDslIssues } from './pipeline-dsl-issues.ts';
 
@@ -15,6 +16,18 @@ describe('the pipeline DSL contract', () => {
       expect(Object.keys(DSL_OPERATIONS[operation].parameters).sort(), operation).toEqual(parameters);
     }
     expect(DslStep.options.map((o) => o.shape.operation.value)).toEqual([...DSL_OPERATION_NAMES]);
+  });
+
+  it('tells the form the default of every optional choice, as the contract applies it', () => {
+    for (const option of DslStep.options) {
+      const operation = option.shape.operation.value;
+      for (const [name, field] of Object.entries(option.shape.parameters.shape) as [string, z.ZodType][]) {
+        const info = DSL_OPERATIONS[operation].parameters[name];
+        if (info?.kind !== 'enum') continue;
+        const def = field.def as { type: string; defaultValue?: unknown };
+        expect(info.default, `${operation}.${name}`).toBe(def.type === 'default' ? def.defaultValue : undefined);
+      }
+    }
   });
 
   it('applies defaults', () => {
