@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DslBodyInput } from '@cdp/contracts';
+import { EXAMPLE_PIPELINES } from '@cdp/contracts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineDefinitionError, type PipelineInput } from '../executor.ts';
 import { openPilot, type Pilot, readRows } from '../testing.ts';
 import { checkDsl } from './check-dsl.ts';
-import { EXAMPLE_PIPELINES } from './examples.ts';
 import { executeDsl } from './execute-dsl.ts';
 import { previewDsl } from './preview-dsl.ts';
 
