@@ -21,13 +21,18 @@ const suffix = Date.now().toString(36).toUpperCase();
 const STUDY_CODE = `PIPE-${suffix}`;
 const PIPELINE = 'Placebo subjects with age in months';
 
-/** What pandas (a reader we did not write) finds in DM: placebo subjects, and the first one's age in months. */
-function reference(): { placebo: number; first: { usubjid: string; months: number } } {
+/**
+ * What pandas (a reader we did not write) finds in DM: placebo subjects, and the first one's age in
+ * months; in DS: subjects with a disposition event (the rows of the ENROL example's output).
+ */
+function reference(): { placebo: number; first: { usubjid: string; months: number }; disposed: number } {
   const script = `
 import json, pandas as pd
 dm = pd.read_sas(${JSON.stringify(path.join(SDTM, 'dm.xpt'))}, format='xport', encoding='latin-1')
+ds = pd.read_sas(${JSON.stringify(path.join(SDTM, 'ds.xpt'))}, format='xport', encoding='latin-1')
 p = dm[dm.ARMCD == 'Pbo'].sort_values('USUBJID')
-print(json.dumps({'placebo': int(len(p)), 'first': {'usubjid': p.USUBJID.iloc[0], 'months': float(p.AGE.iloc[0] * 12)}}))
+d = ds[ds.DSCAT == 'DISPOSITION EVENT'].drop_duplicates(['STUDYID', 'USUBJID'])
+print(json.dumps({'placebo': int(len(p)), 'first': {'usubjid': p.USUBJID.iloc[0], 'months': float(p.AGE.iloc[0] * 12)}, 'disposed': int(len(d))}))
 `;
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' }));
 }
@@ -45,8 +50,9 @@ async function screenshots(page: Page, name: string) {
 }
 
 test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and opens the output', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(360_000);
   const expected = reference();
+  let pipelinesUrl = '';
 
   await test.step('an admin creates the study', async () => {
     await signIn(page, ADMIN_EMAIL, DEMO_PASSWORD);
@@ -143,9 +149,13 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
     await expect(page.getByRole('heading', { level: 1 }).getByText('Succeeded')).toBeVisible({ timeout: 120_000 });
     await expect(page.getByRole('progressbar', { name: 'Run progress' })).toHaveAttribute('aria-valuenow', '100');
     await expect(page.getByRole('log', { name: 'Run log' })).not.toBeEmpty();
-    await expect(
-      page.getByRole('region', { name: 'Lineage' }).locator('[data-lineage-node="source_version"]'),
-    ).toBeVisible();
+    const lineage = page.getByRole('region', { name: 'Lineage' });
+    // The source version names what the pipeline read (DM of the five datasets), the run its time as the page writes dates.
+    const source = lineage.locator('[data-lineage-node="source_version"]');
+    await expect(source.getByRole('link', { name: 'DM', exact: true })).toBeVisible();
+    await expect(source.getByRole('link', { name: 'AE', exact: true })).toHaveCount(0);
+    await expect(source).toContainText('4 others not read');
+    await expect(lineage.locator('[data-lineage-node="run"]').getByRole('link')).toHaveText(/^Run of [A-Z][a-z]{2} \d/);
     await screenshots(page, '63-pipeline-run');
   });
 
@@ -176,7 +186,8 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
   });
 
   await test.step('the list shows the run; the history has the version', async () => {
-    await page.goto(page.url().replace(/\/data\/versions\/.*$/, '/pipelines'));
+    pipelinesUrl = page.url().replace(/\/data\/versions\/.*$/, '/pipelines');
+    await page.goto(pipelinesUrl);
     const row = page.getByRole('row').filter({ hasText: PIPELINE });
     await expect(row.getByText('Succeeded')).toBeVisible();
     await expect(row).toContainText('Manual only');
@@ -189,5 +200,32 @@ test('a data manager builds a pipeline on the pilot SDTM, previews, runs it and 
     await mainNav(page).getByRole('link', { name: 'Pipelines' }).click();
     await expect(page.getByRole('row').filter({ hasText: STUDY_CODE })).toContainText('1');
     await screenshots(page, '68-all-pipelines');
+  });
+
+  await test.step('starts from the built-in example ENROL and runs it; dm_clean then reads its output', async () => {
+    await page.goto(`${pipelinesUrl}/new`);
+    const examples = page.getByRole('region', { name: 'Examples' });
+    // dm_clean reads ENROL, which no pipeline of the study saves yet.
+    await expect(
+      examples.getByRole('button', { name: 'Use the example Clean demographics (dm_clean)' }),
+    ).toBeDisabled();
+    await expect(examples).toContainText('create “Enrolment status (ENROL)” first');
+    await screenshots(page, '69-pipeline-examples');
+    await examples.getByRole('button', { name: 'Use the example Enrolment status (ENROL)' }).click();
+    await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Enrolment status (ENROL)');
+    await expect(page.getByLabel('Input 1 source')).toHaveValue('dataset:DS');
+    await expect(page.getByRole('button', { name: /^Step 5: Save as output$/ })).toBeVisible();
+    await expect(page.locator('[data-check="ok"]')).toBeVisible();
+    await page.getByRole('button', { name: 'Create pipeline' }).click();
+    await page.getByRole('button', { name: 'Run Enrolment status (ENROL)' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).getByText('Succeeded')).toBeVisible({ timeout: 120_000 });
+    await expect(
+      page.getByRole('region', { name: 'Outputs' }).getByRole('row').filter({ hasText: 'ENROL' }),
+    ).toContainText(String(expected.disposed));
+
+    await page.goto(`${pipelinesUrl}/new`);
+    await page.getByRole('button', { name: 'Use the example Clean demographics (dm_clean)' }).click();
+    await expect(page.getByLabel('Input 2 source')).toHaveValue(/^pipeline:.*:ENROL$/);
+    await expect(page.locator('[data-check="ok"]')).toBeVisible();
   });
 });

@@ -20,6 +20,8 @@ export * from './password-policy.ts';
 export * from './permissions.ts';
 export * from './phi.ts';
 export * from './pipeline-dsl.ts';
+export * from './pipeline-dsl-issues.ts';
+export * from './pipeline-examples.ts';
 export * from './pipeline-sql.ts';
 export * from './pipelines.ts';
 export * from './query.ts';

@@ -163,6 +163,8 @@ export interface DslParameterInfo {
   required: boolean;
   /** For `enum`: the allowed values. */
   options?: readonly string[];
+  /** For an optional `enum`: the value the contract applies when none is given (the form says which). */
+  default?: string;
   /** For column parameters: which dataset parameter the columns belong to (`dataset`, `left`, `right`). */
   of?: string;
 }
@@ -255,6 +257,7 @@ export const DSL_OPERATIONS: Record<DslOperationName, DslOperationInfo> = {
       keep: p('Keep', "Which of the duplicates to keep, in the dataset's row order.", 'enum', {
         options: ['first', 'last'],
         required: false,
+        default: 'first',
       }),
     },
   },
@@ -324,6 +327,7 @@ export const DSL_OPERATIONS: Record<DslOperationName, DslOperationInfo> = {
       aggregate: p('Combine with', 'How several values for the same cell are combined.', 'enum', {
         options: DSL_AGGREGATE_FUNCTIONS,
         required: false,
+        default: 'first',
       }),
     },
   },
@@ -350,6 +354,7 @@ export const DSL_OPERATIONS: Record<DslOperationName, DslOperationInfo> = {
       how: p('Keep', 'inner: matches only; left: every left row; right: every right row; outer: every row.', 'enum', {
         options: DSL_JOIN_KINDS,
         required: false,
+        default: 'inner',
       }),
       suffixes: p(
         'Suffixes',
@@ -439,8 +444,10 @@ const FillMissing = z
     group_by: z.array(Name).max(20).optional().meta(meta('fill_missing', 'group_by')),
   })
   .superRefine((params, ctx) => {
-    if ((params.value === undefined) === (params.method === undefined))
+    if (params.value !== undefined && params.method !== undefined)
       ctx.addIssue({ code: 'custom', path: ['value'], message: 'give either a value or a method, not both' });
+    if (params.value === undefined && params.method === undefined)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'give a value to fill with, or a method' });
     if (params.group_by?.length && params.value !== undefined)
       ctx.addIssue({ code: 'custom', path: ['group_by'], message: 'groups apply to a method, not to a fixed value' });
   });

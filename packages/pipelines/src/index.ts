@@ -1,6 +1,6 @@
+export { EXAMPLE_PIPELINES, type ExamplePipeline } from '@cdp/contracts';
 export { assertDsl, checkDsl, type DslInputSchema, parseDslBody } from './dsl/check-dsl.ts';
 export { releaseIdleDslMemory } from './dsl/duckdb-pool.ts';
-export { EXAMPLE_PIPELINES, type ExamplePipeline } from './dsl/examples.ts';
 export { executeDsl } from './dsl/execute-dsl.ts';
 export { type CompiledExpression, compileExpression, EXPRESSION_FUNCTIONS } from './dsl/expression/compile.ts';
 export { type Expr, parseExpression } from './dsl/expression/parse.ts';

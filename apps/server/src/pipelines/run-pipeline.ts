@@ -330,6 +330,9 @@ export async function runPipeline(
     return { runId: run.id, status: 'SUCCEEDED' };
   } catch (error) {
     clearInterval(timer);
+    // The run's files go before it is marked ended: once a user or a test sees FAILED or CANCELLED
+    // ("it left no output version and no files"), none is left (the `finally` removing them raced it).
+    await rm(work, { recursive: true, force: true }).catch(() => undefined);
     return await failRun(ctx, reporter, claimed.run, version, error, {
       aborted: controller.signal.aborted,
       sourceVersionId,

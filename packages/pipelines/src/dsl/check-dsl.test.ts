@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DslBodyInput } from '@cdp/contracts';
+import { EXAMPLE_PIPELINES } from '@cdp/contracts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineDefinitionError, type PipelineInput } from '../executor.ts';
 import { openPilot, type Pilot, readRows } from '../testing.ts';
 import { checkDsl } from './check-dsl.ts';
-import { EXAMPLE_PIPELINES } from './examples.ts';
 import { executeDsl } from './execute-dsl.ts';
 import { previewDsl } from './preview-dsl.ts';
 
@@ -117,11 +117,13 @@ describe('checkDsl names the step and the path of every problem', () => {
       ],
     });
     expect(issues.map((i) => i.path)).toEqual([
-      'steps[0].parameters.conditions[0]',
+      'steps[0].parameters.conditions[0].operator',
       'steps[1].parameters.conditions[0].value',
       'steps[2].operation',
     ]);
+    expect(issues[0]?.message).toMatch(/^"like" is not one of: equals, not_equals, /);
     expect(issues[1]?.message).toBe('"between" needs two values: [low, high]');
+    expect(issues[2]?.message).toMatch(/^unknown operation "explode": one of select_columns, /);
   });
 
   it('an unknown dataset, a save of nothing and a duplicate output', () => {
@@ -130,7 +132,7 @@ describe('checkDsl names the step and the path of every problem', () => {
     ).toEqual([{ path: 'steps[0].parameters.dataset', message: 'no dataset "LB" (there are: DM, AE, DS)' }]);
     expect(
       issuesOf({ steps: [{ operation: 'drop_columns', parameters: { dataset: 'DM', columns: ['AGE'] } }] }),
-    ).toEqual([{ path: 'steps', message: 'the pipeline saves nothing: add a save_dataset step' }]);
+    ).toEqual([{ path: 'steps', message: 'the pipeline saves nothing: add a "Save as output" step (save_dataset)' }]);
     expect(
       issuesOf({
         steps: [

@@ -1,4 +1,4 @@
-import { DslBody, formatDslPath } from '@cdp/contracts';
+import { DslBody, describeDslIssues } from '@cdp/contracts';
 import { type PipelineCheck, type PipelineColumn, PipelineDefinitionError } from '../executor.ts';
 import { type Dataset, type Issue, planStep, StepIssues, type StepPlan, type Workspace } from './plan-step.ts';
 import { columnType, type DslColumn, quoteIdent, toPipelineColumns } from './types.ts';
@@ -9,13 +9,16 @@ export interface DslInputSchema {
   columns: PipelineColumn[];
 }
 
-/** The body parsed with the contract, or the zod issues as `steps[3].parameters.columns: ...`. */
+/** The body parsed with the contract, or its problems as `steps[3].parameters.columns: choose at least one column`. */
 export function parseDslBody(body: unknown): { body: DslBody; issues: [] } | { body: undefined; issues: Issue[] } {
   const parsed = DslBody.safeParse(body);
   if (parsed.success) return { body: parsed.data, issues: [] };
   return {
     body: undefined,
-    issues: parsed.error.issues.map((issue) => ({ path: formatDslPath(issue.path) || 'body', message: issue.message })),
+    issues: describeDslIssues(body, parsed.error.issues).map((issue) => ({
+      path: issue.path || 'body',
+      message: issue.message,
+    })),
   };
 }
 
@@ -49,7 +52,7 @@ export function applyPlan(workspace: Workspace, plan: StepPlan, index: number, r
   workspace.set(key, dataset);
 }
 
-const NOTHING_SAVED = 'the pipeline saves nothing: add a save_dataset step';
+const NOTHING_SAVED = 'the pipeline saves nothing: add a "Save as output" step (save_dataset)';
 
 /**
  * The save-time check: the body against the contract, then every step against the columns the

@@ -1,11 +1,11 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DslBodyInput, DslStepInput } from '@cdp/contracts';
+import { EXAMPLE_PIPELINES } from '@cdp/contracts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineDefinitionError, type PipelineInput, type PipelineLogLine } from '../executor.ts';
 import { openPilot, type Pilot } from '../testing.ts';
-import { EXAMPLE_PIPELINES } from './examples.ts';
 import { runDsl } from './execute-dsl.ts';
 
 /**

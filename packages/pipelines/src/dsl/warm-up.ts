@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { EXAMPLE_PIPELINES } from '@cdp/contracts';
 import type { ExecutePipelineResult, PipelineInput } from '../executor.ts';
 import { connectPooled } from './duckdb-pool.ts';
-import { EXAMPLE_PIPELINES } from './examples.ts';
 import { executeDsl } from './execute-dsl.ts';
 import { quoteLiteral } from './types.ts';
 

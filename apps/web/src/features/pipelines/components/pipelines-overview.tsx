@@ -108,7 +108,7 @@ export function PipelinesOverview({ result }: { result: StudyWithPermissions }) 
               title="No pipelines yet"
               description={
                 canConfigure
-                  ? 'Build one from steps (filter, derive, merge, pivot) or SQL. Runs are versioned and traceable to their source data.'
+                  ? 'Build one from steps (filter, derive, merge, pivot), SQL or a Python script, or start from a built-in example. Runs are versioned and traceable to their source data.'
                   : 'Nobody has defined a pipeline for this study yet.'
               }
               action={canConfigure ? newButton : null}

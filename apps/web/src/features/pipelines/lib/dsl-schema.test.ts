@@ -1,7 +1,7 @@
 import type { DslStepInput } from '@cdp/contracts';
 import { describe, expect, it } from 'vitest';
 import { lookup, type SchemaEnv, savedOutputs, schemasBeforeSteps } from './dsl-schema.ts';
-import { placeIssue } from './issues.ts';
+import { definitionPlace, detailLabel, placeIssue } from './issues.ts';
 
 const DM = {
   name: 'DM',
@@ -94,5 +94,22 @@ describe('placeIssue', () => {
     expect(placeIssue({ path: 'body.steps[0].operation', message: 'x' })).toMatchObject({ step: 0, parameter: null });
     expect(placeIssue({ path: 'statements[1].sql', message: 'x' })).toMatchObject({ step: null, statement: 1 });
     expect(placeIssue({ path: 'inputs[0].source', message: 'x' })).toMatchObject({ step: null, statement: null });
+  });
+
+  it('says the step the editor numbers from 1: "after step 2" of the server is the list\'s step 3', () => {
+    expect(
+      placeIssue({
+        path: 'steps[3].parameters.expression',
+        message: 'position 5: no column "WEIGHT" in DM (after step 2)',
+      }).message,
+    ).toBe('position 5: no column "WEIGHT" in DM (after step 3)');
+  });
+
+  it('names the place inside a parameter and outside the steps in words', () => {
+    expect(detailLabel('[1].column')).toBe('row 2, column');
+    expect(detailLabel('.AGE')).toBe('AGE');
+    expect(detailLabel('[0]')).toBe('row 1');
+    expect(definitionPlace('body.steps')).toBe('Steps');
+    expect(definitionPlace('outputs')).toBe('Outputs');
   });
 });

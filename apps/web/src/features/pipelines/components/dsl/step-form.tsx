@@ -13,7 +13,7 @@ import { Select } from '../../../../components/ui/select.tsx';
 import { Textarea } from '../../../../components/ui/textarea.tsx';
 import { cn } from '../../../../lib/cn.ts';
 import { lookup, type SchemaEnv } from '../../lib/dsl-schema.ts';
-import type { PlacedIssue } from '../../lib/issues.ts';
+import { detailLabel, type PlacedIssue } from '../../lib/issues.ts';
 import { ConditionsEditor } from './conditions-editor.tsx';
 import {
   ColumnSelect,
@@ -81,7 +81,7 @@ function Field({
             <p key={issue.path + issue.message} className="flex items-start gap-1.5 text-[13px] text-destructive">
               <AlertCircle className="mt-0.5 size-3.5 shrink-0" aria-hidden />
               <span>
-                {issue.detail ? <span className="font-mono text-xs">{issue.detail.replace(/^\./, '')}: </span> : null}
+                {issue.detail ? <span className="font-medium">{detailLabel(issue.detail)}: </span> : null}
                 {issue.message}
               </span>
             </p>
@@ -345,7 +345,11 @@ function ParameterControl({
     case 'enum':
       return (
         <Select {...common} className={compact} value={text} onChange={(e) => onChange(e.target.value || undefined)}>
-          {info.required ? <option value="">Choose…</option> : <option value="">Default</option>}
+          {info.required ? (
+            <option value="">Choose…</option>
+          ) : (
+            <option value="">{info.default ? `${enumLabel(info.default)} (default)` : 'Default'}</option>
+          )}
           {(info.options ?? []).map((o) => (
             <option key={o} value={o}>
               {enumLabel(o)}

@@ -11,7 +11,7 @@ import { EmptyState } from '../../../../components/ui/empty-state.tsx';
 import { Tooltip } from '../../../../components/ui/tooltip.tsx';
 import { cn } from '../../../../lib/cn.ts';
 import { type SchemaEnv, stepTarget } from '../../lib/dsl-schema.ts';
-import type { PlacedIssue } from '../../lib/issues.ts';
+import { definitionPlace, type PlacedIssue } from '../../lib/issues.ts';
 import { StepForm } from './step-form.tsx';
 
 type Params = Record<string, unknown>;
@@ -260,7 +260,7 @@ export function DefinitionIssues({ issues }: { issues: PlacedIssue[] }) {
         >
           <AlertCircle className="mt-0.5 size-3.5 shrink-0" aria-hidden />
           <span>
-            {issue.path ? <span className="font-mono text-xs">{issue.path}: </span> : null}
+            {issue.path ? <span className="font-medium">{definitionPlace(issue.path)}: </span> : null}
             {issue.message}
           </span>
         </p>

@@ -39,6 +39,7 @@ import { type PlacedIssue, placeIssues } from '../../lib/issues.ts';
 import { PreviewPanel } from '../dsl/preview-panel.tsx';
 import { DefinitionIssues, StepsEditor } from '../dsl/steps-editor.tsx';
 import { KIND_DESCRIPTIONS, KIND_LABELS, PipelinesBreadcrumb } from '../pipeline-bits.tsx';
+import { ExamplePicker } from './example-picker.tsx';
 import { InputsEditor } from './inputs-editor.tsx';
 import { PYTHON_TEMPLATE, type PythonBodyDraft, PythonEditor } from './python-editor.tsx';
 import { type SqlBodyDraft, SqlEditor } from './sql-editor.tsx';
@@ -329,6 +330,25 @@ export function PipelineEditor({ study, pipeline }: { study: Study; pipeline: Pi
               Reload
             </button>
           </Alert>
+        ) : null}
+
+        {!pipeline && draft.inputs.length === 0 && draft.dsl.steps.length === 0 && datasets.data ? (
+          <ExamplePicker
+            datasets={datasets.data.data}
+            pipelines={others}
+            onPick={(example) => {
+              setNameError(undefined);
+              setSelected(0);
+              setPreviewStep(null);
+              update({
+                name: example.name,
+                description: example.description,
+                kind: 'dsl',
+                inputs: example.inputs,
+                dsl: { steps: example.steps },
+              });
+            }}
+          />
         ) : null}
 
         <Card>

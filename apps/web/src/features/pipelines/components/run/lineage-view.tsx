@@ -7,7 +7,9 @@ import { Card, CardHeader } from '../../../../components/ui/card.tsx';
 import { ErrorState } from '../../../../components/ui/error-state.tsx';
 import { Skeleton } from '../../../../components/ui/skeleton.tsx';
 import { cn } from '../../../../lib/cn.ts';
+import { formatDateTime } from '../../../../lib/format.ts';
 import { lineageQuery } from '../../api/pipelines-api.ts';
+import { pipelineIdOf, readBy, shownDatasets, text } from '../../lib/lineage.ts';
 
 const KIND = {
   source_version: { label: 'Source version', Icon: Database, tone: 'border-slate-300 bg-surface-muted' },
@@ -39,16 +41,57 @@ export function layers(lineage: DatasetLineage): LineageNode[][] {
   return out.filter(Boolean);
 }
 
-function datasetsOf(node: LineageNode): string[] {
-  const d = node.detail.datasets;
-  return Array.isArray(d)
-    ? d.map((x) => (typeof x === 'string' ? x : String((x as { name?: unknown }).name ?? '')))
-    : [];
+function NodeTitle({ node, lineage, studyId }: { node: LineageNode; lineage: DatasetLineage; studyId: string }) {
+  const className = 'mt-1 block text-[13px] font-medium break-words';
+  const pipelineId = pipelineIdOf(node, lineage);
+  if (node.kind === 'run' && pipelineId) {
+    const when = text(node.detail.startedAt);
+    // The server's label carries the ISO instant; a person reads the date as the rest of the page writes it.
+    const label = when ? `Run of ${formatDateTime(when, true)}` : 'Run';
+    return (
+      <Link
+        to="/studies/$studyId/pipelines/$pipelineId/runs/$runId"
+        params={{ studyId, pipelineId, runId: node.id }}
+        className={cn(className, 'text-primary hover:underline')}
+        title={label}
+      >
+        {label}
+      </Link>
+    );
+  }
+  if (node.kind === 'pipeline_version' && pipelineId) {
+    return (
+      <Link
+        to="/studies/$studyId/pipelines/$pipelineId"
+        params={{ studyId, pipelineId }}
+        search={{ tab: 'history' }}
+        className={cn(className, 'text-primary hover:underline')}
+        title={node.label}
+      >
+        {node.label}
+      </Link>
+    );
+  }
+  return (
+    <p className={className} title={node.label}>
+      {node.label}
+    </p>
+  );
 }
 
-function NodeCard({ node, studyId, root }: { node: LineageNode; studyId: string; root: boolean }) {
+function NodeCard({
+  node,
+  lineage,
+  studyId,
+  root,
+}: {
+  node: LineageNode;
+  lineage: DatasetLineage;
+  studyId: string;
+  root: boolean;
+}) {
   const kind = KIND[node.kind];
-  const datasets = datasetsOf(node);
+  const { names, more } = shownDatasets(node, lineage);
   return (
     <div
       className={cn('min-w-0 rounded-md border px-3 py-2.5', kind.tone, root && 'ring-2 ring-primary/40')}
@@ -58,13 +101,11 @@ function NodeCard({ node, studyId, root }: { node: LineageNode; studyId: string;
         <kind.Icon className="size-3.5" aria-hidden />
         {kind.label}
       </p>
-      <p className="mt-1 truncate text-[13px] font-medium" title={node.label}>
-        {node.label}
-      </p>
+      <NodeTitle node={node} lineage={lineage} studyId={studyId} />
       {node.kind === 'source_version' || node.kind === 'output_version' ? (
-        datasets.length > 0 ? (
+        names.length > 0 ? (
           <p className="mt-0.5 flex flex-wrap gap-x-1.5 font-mono text-xs">
-            {datasets.slice(0, 8).map((name) => (
+            {names.map((name) => (
               <Link
                 key={name}
                 to="/studies/$studyId/data/versions/$versionId/$dataset"
@@ -74,9 +115,17 @@ function NodeCard({ node, studyId, root }: { node: LineageNode; studyId: string;
                 {name}
               </Link>
             ))}
-            {datasets.length > 8 ? <span className="text-muted-foreground">+{datasets.length - 8}</span> : null}
+            {more > 0 ? (
+              <span className="font-sans text-muted-foreground">
+                {node.kind === 'source_version' ? `· ${more} others not read` : `+${more}`}
+              </span>
+            ) : null}
           </p>
         ) : null
+      ) : node.kind === 'pipeline_version' && readBy(node, lineage).length > 0 ? (
+        <p className="text-xs text-muted-foreground">
+          reads <span className="font-mono">{readBy(node, lineage).join(', ')}</span>
+        </p>
       ) : typeof node.detail.status === 'string' ? (
         <p className="text-xs text-muted-foreground">{String(node.detail.status).toLowerCase()}</p>
       ) : null}
@@ -103,27 +152,41 @@ export function LineageView({ studyId, outputId }: { studyId: string; outputId: 
           retrying={query.isFetching}
         />
       ) : (
-        <ol
-          className="flex flex-col items-stretch gap-2 px-5 py-4 md:flex-row md:items-center"
-          aria-label="Lineage steps"
-        >
-          {layers(query.data).map((layer, i) => (
-            <Fragment key={layer.map((n) => n.key).join()}>
-              {i > 0 ? (
-                <li aria-hidden className="flex justify-center text-muted-foreground md:block">
-                  <ArrowRight className="hidden size-4 md:block" />
-                  <ArrowDown className="size-4 md:hidden" />
-                </li>
-              ) : null}
-              <li className="flex min-w-0 flex-1 flex-col gap-2">
-                {layer.map((node) => (
-                  <NodeCard key={node.key} node={node} studyId={studyId} root={node.key === query.data.root} />
-                ))}
-              </li>
-            </Fragment>
-          ))}
-        </ol>
+        <LineageSteps lineage={query.data} studyId={studyId} />
       )}
     </Card>
+  );
+}
+
+/**
+ * Left to right while it fits (up to four columns: one pipeline); a chain of pipelines runs top to
+ * bottom instead, where every label can be read whole, rather than seven columns of cut names.
+ */
+function LineageSteps({ lineage, studyId }: { lineage: DatasetLineage; studyId: string }) {
+  const columns = layers(lineage);
+  const across = columns.length <= 4;
+  return (
+    <ol
+      className={cn('flex flex-col items-stretch gap-2 px-5 py-4', across && 'md:flex-row md:items-center')}
+      aria-label="Lineage steps"
+    >
+      {columns.map((layer, i) => (
+        <Fragment key={layer.map((n) => n.key).join()}>
+          {i > 0 ? (
+            <li aria-hidden className={cn('flex justify-center text-muted-foreground', across && 'md:block')}>
+              <ArrowRight className={cn('hidden size-4', across && 'md:block')} />
+              <ArrowDown className={cn('size-4', across && 'md:hidden')} />
+            </li>
+          ) : null}
+          <li className={cn('flex min-w-0 flex-1 gap-2', across ? 'flex-col' : 'flex-col sm:flex-row')}>
+            {layer.map((node) => (
+              <div key={node.key} className="min-w-0 flex-1">
+                <NodeCard node={node} lineage={lineage} studyId={studyId} root={node.key === lineage.root} />
+              </div>
+            ))}
+          </li>
+        </Fragment>
+      ))}
+    </ol>
   );
 }

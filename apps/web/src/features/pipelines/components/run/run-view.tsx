@@ -23,6 +23,7 @@ import {
   pipelineRunQuery,
 } from '../../api/pipelines-api.ts';
 import { useRunEvents } from '../../hooks/use-run-events.ts';
+import { countStepsFromOne } from '../../lib/issues.ts';
 import { PipelinesBreadcrumb, RunStatusBadge, runBy, runDuration, TRIGGER_LABELS } from '../pipeline-bits.tsx';
 import { LineageView } from './lineage-view.tsx';
 
@@ -304,7 +305,7 @@ export function RunView({ study, pipelineId, runId }: { study: Study; pipelineId
         </Card>
         {run.status === 'FAILED' && run.error ? (
           <Alert tone="danger" title={run.error.step !== null ? `Step ${run.error.step + 1} failed` : 'The run failed'}>
-            <p>{run.error.message}</p>
+            <p>{countStepsFromOne(run.error.message)}</p>
             {run.error.path ? <p className="font-mono text-xs">{run.error.path}</p> : null}
             {run.error.kind === 'definition' && canEdit ? (
               <Link

@@ -1,4 +1,4 @@
-import type { DslBodyInput } from '@cdp/contracts';
+import type { DslBodyInput } from './pipeline-dsl.ts';
 
 /** A built-in example: a DSL body and the study datasets (or other examples' outputs) it reads. */
 export interface ExamplePipeline {
@@ -13,6 +13,8 @@ export interface ExamplePipeline {
 /**
  * The specification's example pipeline (drop columns, filter on DMDTC and ARMCD, convert types, add
  * AGE_GROUP, merge DM with ENROL, save dm_clean), and the pipeline that makes its ENROL input.
+ * They live here, not in `@cdp/pipelines`, because the web editor offers them ("Start from an
+ * example") as well as the engine's tests, warm-up and benchmark running them.
  *
  * ENROL is one row per subject saying how the subject's participation ended and when: the DS
  * disposition event (`DSCAT = "DISPOSITION EVENT"`), which every SDTM study has (the demo study and
