@@ -10,11 +10,12 @@ import { outputVersionFrom } from '../data/output-version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
-import { type PhiInputs, PIPELINE_ENGINE, readPhiInputs } from '../phi/protect-version.ts';
+import { type PhiInputs, PIPELINE_ENGINE } from '../phi/protect-version.ts';
 import { sealNewOutput } from '../phi/seal-files.ts';
 import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
 import { engineOf } from './executors.ts';
+import { recordSuccess } from './record-success.ts';
 import { type InputReads, readInputs, resolveInputs } from './resolve-inputs.ts';
 import { notifyRunChanged } from './run-changes.ts';
 import { withoutFlush } from './run-commit.ts';
@@ -241,80 +242,51 @@ export async function runPipeline(
     };
     /** The study's PHI classes and sealed files, read in the output's transaction. */
     const sealing: { phi?: PhiInputs } = {};
+    const lineage = {
+      orgId: run.orgId,
+      studyId: run.studyId,
+      runId: run.id,
+      pipelineId: run.pipelineId,
+      pipelineName: version.name,
+      pipelineVersion: version.version,
+      sourceVersionId: resolved.sourceVersionId,
+      upstreamOutputIds: resolved.upstreamOutputIds,
+    };
     const output = await writeOutputVersion(
       ctx,
-      {
-        orgId: run.orgId,
-        studyId: run.studyId,
-        runId: run.id,
-        pipelineId: run.pipelineId,
-        pipelineName: version.name,
-        pipelineVersion: version.version,
-        sourceVersionId: resolved.sourceVersionId,
-        upstreamOutputIds: resolved.upstreamOutputIds,
-      },
+      lineage,
       { workDir: work, declared: version.outputs, result, part },
       async (tx, made) => {
         const last = reporter.lastProgress;
-        await tx
-          .update(pipelineRuns)
-          .set({
-            status: 'SUCCEEDED',
-            outputVersionId: made.id,
-            sourceVersionId: resolved.sourceVersionId,
-            finishedAt: new Date(),
-            progress: {
-              step: last?.steps ?? 1,
-              steps: last?.steps ?? 1,
-              percent: 100,
-              rows: last?.rows ?? null,
-              message: 'Done',
-            },
-          })
-          .where(eq(pipelineRuns.id, run.id));
-        // No NOTIFY here: event streams learn of the success from the run's last log line (its
-        // write announces it), so a stream ends with that line sent, not just before it is written.
-        await appendAudit(tx, {
-          orgId: run.orgId,
-          author: systemAuthor(run.orgId),
-          action: 'pipeline_run.succeeded',
-          resourceType: 'pipeline_run',
-          resourceId: run.id,
-          oldValues: { status: 'RUNNING' },
-          newValues: {
-            status: 'SUCCEEDED',
-            pipelineId: run.pipelineId,
-            pipelineVersion: version.version,
-            outputVersionId: made.id,
-            label: made.label,
-            sourceVersionId: resolved.sourceVersionId,
-            datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows, sha256: d.sha256 })),
+        // No NOTIFY with the status: event streams learn of the success from the run's last log
+        // line (its write announces it), so a stream ends with that line sent, not just before it.
+        const success = await recordSuccess(
+          tx,
+          lineage,
+          { id: made.id, label: made.label, createdAt: made.createdAt, datasets: made.datasets },
+          {
+            step: last?.steps ?? 1,
+            steps: last?.steps ?? 1,
+            percent: 100,
+            rows: last?.rows ?? null,
+            message: 'Done',
           },
-        });
-        await recordWebhookEvent(tx, run.orgId, 'pipeline.run.succeeded', {
-          runId: run.id,
-          studyId: run.studyId,
-          pipelineId: run.pipelineId,
-          pipelineName: version.name,
-          pipelineVersion: version.version,
-          outputVersionId: made.id,
-          label: made.label,
-          datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows })),
-        });
-        // Sealing reads the study's PHI classes; read here, in this transaction, they also say
-        // whether there is anything to seal. With no column classified PHI there is not, and the
-        // run's last line is written here too: the success, its line and the stream's wake-up
-        // commit together (one transaction a run less, and one commit less before a user sees it).
-        sealing.phi = await readPhiInputs(tx, run.orgId, run.studyId);
-        if (hasPhiColumns(sealing.phi)) return;
-        // The files were flushed and renamed while the statements above ran; the line says how long.
+        );
+        // Sealing reads the study's PHI classes; read with the success, they also say whether there
+        // is anything to seal. With no column classified PHI there is not, and the run's last line
+        // is written here too: the success, its line and the stream's wake-up commit together (one
+        // transaction a run less, and one commit less before a user sees it).
+        sealing.phi = success.phi;
+        if (hasPhiColumns(success.phi)) {
+          await success.finish(null);
+          return success.recorded;
+        }
+        // The files were flushed and renamed while the statement above ran; the line says how long.
         await made.placed;
         await earlierLines;
         parts.push(`rows ${Math.round(performance.now() - partStarted)} ms`);
-        await reporter.writeIn(tx, {
-          level: 'info',
-          message: succeeded(made.label, 'sealing 0 ms'),
-        });
+        await success.finish(await reporter.lastRow({ level: 'info', message: succeeded(made.label, 'sealing 0 ms') }));
+        return success.recorded;
       },
     );
     if (sealing.phi && hasPhiColumns(sealing.phi)) {

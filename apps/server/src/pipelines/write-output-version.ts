@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipelineOutputDatasets, pipelineOutputs, type StoredColumn, type Tx } from '@cdp/db';
+import type { StoredColumn, Tx } from '@cdp/db';
 import { FormatError, fileSafe, inspectParquetFile } from '@cdp/formats';
 import { type ExecutePipelineResult, PipelineDefinitionError } from '@cdp/pipelines';
 import type { AppContext } from '../lib/context.ts';
@@ -129,9 +129,9 @@ async function reserveOutputFolder(root: string, at: Date): Promise<{ dir: strin
 /**
  * Turns a succeeded run's files into an immutable output version, exactly as an upload becomes a
  * data version: checked and given a manifest (with lineage) in a folder of `temp/`, renamed into
- * `pipeline_output/{label}/`, then recorded in one transaction, in which `finish` also marks the
- * run SUCCEEDED with its `outputVersionId` (one update of the run, not two) and appends its audit
- * event. Any failure removes the folder: no output, no files.
+ * `pipeline_output/{label}/`, then recorded in one transaction by `record` (a run's success marks
+ * the run SUCCEEDED with its `outputVersionId` and appends its audit event in the same statements,
+ * record-success.ts). Any failure removes the folder: no output, no files.
  *
  * The files reach the disk beside the rest of the work, not before it (DATA_FILES_DURABLE: a small
  * output's flushes, folder names and rename were ~6 ms of a run's path that nothing else used): the
@@ -151,16 +151,21 @@ export async function writeOutputVersion(
     /** Marks the end of a part of the work (checks, files, rows) for the run's log; `ms`: a part that overlapped others. */
     part?: (name: string, ms?: number) => void;
   },
-  finish: (
+  /**
+   * Records the output version's rows (and whatever must commit with them) in the transaction, and
+   * answers them as `findOutput` reads them.
+   */
+  record: (
     tx: Tx,
     output: {
       id: string;
       label: string;
+      createdAt: Date;
       datasets: CheckedDataset[];
       /** Resolves when the files are on the disk under their final name; the commit waits for it anyway. */
       placed: Promise<void>;
     },
-  ) => Promise<void>,
+  ) => Promise<OutputWithDatasets>,
 ): Promise<{ id: string; label: string; recorded: OutputWithDatasets }> {
   const part = input.part ?? (() => {});
   const durable = durableFiles(ctx);
@@ -240,45 +245,12 @@ export async function writeOutputVersion(
     );
     const filesPlaced = placed;
     const recorded = await ctx.database.tenant(lineage.orgId, async (tx) => {
-      const [output] = await tx
-        .insert(pipelineOutputs)
-        .values({
-          id,
-          orgId: lineage.orgId,
-          studyId: lineage.studyId,
-          pipelineId: lineage.pipelineId,
-          pipelineVersion: lineage.pipelineVersion,
-          runId: lineage.runId,
-          sourceVersionId: lineage.sourceVersionId,
-          upstreamOutputIds: lineage.upstreamOutputIds,
-          label,
-          createdAt,
-        })
-        .returning();
-      const datasets = await tx
-        .insert(pipelineOutputDatasets)
-        .values(
-          checked.map((d) => ({
-            orgId: lineage.orgId,
-            studyId: lineage.studyId,
-            outputId: id,
-            name: d.name,
-            label: d.label,
-            rows: d.rows,
-            columns: d.columns,
-            file: d.file,
-            sha256: d.sha256,
-            bytes: d.bytes,
-          })),
-        )
-        .returning();
-      await finish(tx, { id, label, datasets: checked, placed: filesPlaced });
-      if (!output) throw new Error(`output version ${id} was not recorded`);
+      const rows = await record(tx, { id, label, createdAt, datasets: checked, placed: filesPlaced });
       // The rows name the files: they commit only once the files are on the disk, in place.
       await filesPlaced;
       // As findOutput reads them: what readers of the new version (and its PHI sealing) start from.
-      datasets.sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
-      return { output, pipelineName: lineage.pipelineName, datasets };
+      rows.datasets.sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+      return rows;
     });
     part('rows');
     return { id, label, recorded };

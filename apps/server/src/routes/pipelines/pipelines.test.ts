@@ -415,6 +415,31 @@ describe('pipeline runs', () => {
       { action: 'pipeline_run.started', actor_type: 'user' },
       { action: 'pipeline_run.succeeded', actor_type: 'system' },
     ]);
+    // The success's event is written with the output's rows (record-success.ts): labelled as the
+    // look-up labels a run (plain SQL here), naming the output and its datasets as stored, and the
+    // organization's hash chain still verifies.
+    const {
+      rows: [succeeded],
+    } = await t.admin.query(
+      `select e.resource_label, e.new_values,
+              p.name || ', run of ' || to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' as label,
+              (select json_agg(json_build_object('name', d.name, 'rows', d.rows, 'sha256', d.sha256))
+                 from pipeline_output_datasets d where d.output_id = r.output_version_id) as datasets
+       from audit_events e join pipeline_runs r on r.id::text = e.resource_id join pipelines p on p.id = r.pipeline_id
+       where e.resource_id = $1 and e.action = 'pipeline_run.succeeded'`,
+      [queued.id],
+    );
+    expect(succeeded.resource_label).toBe(succeeded.label);
+    expect(succeeded.new_values).toMatchObject({
+      status: 'SUCCEEDED',
+      pipelineId: p.id,
+      outputVersionId: output.id,
+      label: output.label,
+      sourceVersionId: done.sourceVersionId,
+      datasets: succeeded.datasets,
+    });
+    const verified = await t.request(await tenant.as('org_admin'), { method: 'GET', url: '/api/audit/verify' });
+    expect(verified.json()).toMatchObject({ ok: true });
   }, 90_000);
 
   it('cancel really stops a running run: CANCELLED, no output version, no files', async () => {
