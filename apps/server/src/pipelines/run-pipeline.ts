@@ -1,9 +1,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PipelineRunError } from '@cdp/contracts';
-import { pipelineRunLogs, pipelineRuns, studies, type Tx } from '@cdp/db';
+import { pipelineRuns, type Tx } from '@cdp/db';
 import { PipelineDefinitionError } from '@cdp/pipelines';
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import { systemAuthor } from '../auth/author.ts';
 import { outputVersionFrom } from '../data/output-version-data.ts';
@@ -12,13 +12,13 @@ import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
 import { type PhiInputs, PIPELINE_ENGINE } from '../phi/protect-version.ts';
 import { sealNewOutput } from '../phi/seal-files.ts';
-import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
+import type { PipelineRunRow, PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
+import { claimRun } from './claim-run.ts';
 import { engineOf } from './executors.ts';
 import { recordSuccess } from './record-success.ts';
-import { type InputReads, readInputs, resolveInputs } from './resolve-inputs.ts';
+import { resolveInputs } from './resolve-inputs.ts';
 import { notifyRunChanged } from './run-changes.ts';
-import { withoutFlush } from './run-commit.ts';
 import { RunReporter } from './run-reporter.ts';
 import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
@@ -34,63 +34,6 @@ class RunCancelled extends Error {
     this.name = 'RunCancelled';
   }
 }
-
-interface Claimed {
-  run: PipelineRunRow;
-  version: PipelineVersionRow;
-  study: { id: string; activeDataVersionId: string | null };
-  seq: number;
-  /** What the version's inputs name, read in the claim's transaction (`readInputs`). */
-  inputs: InputReads;
-}
-
-/**
- * Takes a QUEUED run for this process (RUNNING, this worker, one more attempt), and reads what its
- * inputs name in the same transaction; null when there is nothing to do.
- */
-async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Claimed | null> {
-  try {
-    return await withoutFlush(ctx, orgId, async (tx) => {
-      // One statement takes the run (only if still QUEUED: a concurrent claim waits for the row's
-      // lock, then finds it RUNNING) and reads where its log goes on.
-      const now = new Date();
-      const [taken] = await tx
-        .update(pipelineRuns)
-        .set({
-          status: 'RUNNING',
-          startedAt: sql`coalesce(${pipelineRuns.startedAt}, ${now})`,
-          attempts: sql`${pipelineRuns.attempts} + 1`,
-          workerId: RUN_ID,
-          heartbeatAt: now,
-          error: null,
-        })
-        .where(and(eq(pipelineRuns.orgId, orgId), eq(pipelineRuns.id, runId), eq(pipelineRuns.status, 'QUEUED')))
-        .returning({
-          ...getTableColumns(pipelineRuns),
-          lastSeq: sql<
-            number | null
-          >`(select max(${pipelineRunLogs.seq}) from ${pipelineRunLogs} where ${pipelineRunLogs.runId} = ${pipelineRuns.id})`,
-        });
-      if (!taken) return null;
-      const { lastSeq, ...run } = taken;
-      const version = await findPipelineVersion(tx, orgId, run.pipelineId, run.pipelineVersion);
-      const [study] = await tx
-        .select({ id: studies.id, activeDataVersionId: studies.activeDataVersionId })
-        .from(studies)
-        .where(and(eq(studies.orgId, orgId), eq(studies.id, run.studyId)));
-      // Rolled back: the run stays QUEUED, as before a claim.
-      if (!version || !study) throw new NothingToClaim();
-      await notifyRunChanged(tx, run.id);
-      const inputs = await readInputs(tx, ctx, orgId, study, version.version.inputs);
-      return { run, version: version.version, study, seq: Number(lastSeq ?? 0), inputs };
-    });
-  } catch (error) {
-    if (error instanceof NothingToClaim) return null;
-    throw error;
-  }
-}
-
-class NothingToClaim extends Error {}
 
 /** Ends a run (not SUCCEEDED: that is written with its output) with its audit event, in one transaction. */
 export async function endRun(
@@ -152,7 +95,7 @@ export async function runPipeline(
   ctx: AppContext,
   payload: { orgId: string; runId: string },
 ): Promise<{ runId: string; status: string }> {
-  const claimed = await claim(ctx, payload.orgId, payload.runId);
+  const claimed = await claimRun(ctx, payload.orgId, payload.runId);
   if (!claimed) return { runId: payload.runId, status: 'not queued' };
   const { run, version, study } = claimed;
   const reporter = new RunReporter(ctx, run.orgId, run.id, claimed.seq);

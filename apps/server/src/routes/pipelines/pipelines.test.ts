@@ -13,9 +13,10 @@ import type { AppContext } from '../../lib/context.ts';
 import { holdRunLock, RUN_ID } from '../../lib/process-run.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 import { PIPELINE_ENGINE } from '../../phi/protect-version.ts';
+import { claimRun } from '../../pipelines/claim-run.ts';
 import { registerEngine } from '../../pipelines/executors.ts';
 import { recoverInterruptedRuns } from '../../pipelines/recover-runs.ts';
-import { resolveInputs } from '../../pipelines/resolve-inputs.ts';
+import { readInputs, resolveInputs } from '../../pipelines/resolve-inputs.ts';
 import { runPipeline } from '../../pipelines/run-pipeline.ts';
 import { runState } from '../../pipelines/run-state.ts';
 import { fireSchedules, lastOccurrence } from '../../pipelines/triggers.ts';
@@ -654,6 +655,65 @@ describe('chaining and triggers', () => {
     expect(resolved.sourceVersionId).toBe(active[0].id);
     expect(resolved.upstreamOutputIds).toEqual([second.outputVersionId]);
     expect(resolved.inputs.map((i) => i.name)).toEqual(['DM', 'S']);
+
+    // A run's claim takes the run and reads the same in ONE call of the claim function, no transaction
+    // of its own: equal to what `readInputs` reads with drizzle.
+    const both = await createOk(
+      'Both inputs',
+      { steps: [{ sql: 'SELECT * FROM S' }], output: 'copy' },
+      {
+        inputs: [
+          { name: 'DM', source: { kind: 'dataset', dataset: 'DM' } },
+          { name: 'S', source: { kind: 'pipeline', pipelineId: up.id, output: 'dm_safety' } },
+        ],
+        outputs: ['copy'],
+      },
+    );
+    const queue = async (version: number) =>
+      (
+        await t.admin.query(
+          `insert into pipeline_runs (org_id, study_id, pipeline_id, pipeline_version, status, trigger)
+           values ($1, $2, $3, $4, 'QUEUED', 'manual') returning id`,
+          [tenant.org.id, studyId, both.id, version],
+        )
+      ).rows[0].id as string;
+    let calls = 0;
+    transactions = 0;
+    const claiming: AppContext = {
+      ...counted,
+      database: {
+        ...counted.database,
+        tenantCall: (name, orgId, args) => {
+          calls += 1;
+          return database.tenantCall(name, orgId, args);
+        },
+      },
+    };
+    const runId = await queue(1);
+    const claimed = await claimRun(claiming, tenant.org.id, runId);
+    expect([calls, transactions]).toEqual([1, 0]);
+    if (!claimed) throw new Error('the queued run was not claimed');
+    const viaDrizzle = await database.tenant(tenant.org.id, (tx) =>
+      readInputs(tx, t.ctx, tenant.org.id, claimed.study, claimed.version.inputs),
+    );
+    expect(claimed.inputs).toEqual(viaDrizzle);
+    expect(claimed.inputs.upstream.get(up.id)?.output?.output.id).toBe(second.outputVersionId);
+    expect(claimed.study).toEqual({ id: studyId, activeDataVersionId: active[0].id });
+    expect(claimed.seq).toBe(0);
+    const { rows: taken } = await t.admin.query(
+      'select status, attempts, worker_id, started_at is not null as started from pipeline_runs where id = $1',
+      [runId],
+    );
+    expect(taken[0]).toEqual({ status: 'RUNNING', attempts: 1, worker_id: RUN_ID, started: true });
+    expect(claimed.run).toMatchObject({ id: runId, status: 'RUNNING', attempts: 1, workerId: RUN_ID });
+    // Not QUEUED any more: nothing to claim. A run whose pipeline version is gone stays QUEUED.
+    expect(await claimRun(t.ctx, tenant.org.id, runId)).toBeNull();
+    await t.admin.query(`update pipeline_runs set status = 'CANCELLED' where id = $1`, [runId]);
+    const orphan = await queue(99);
+    expect(await claimRun(t.ctx, tenant.org.id, orphan)).toBeNull();
+    const { rows: left } = await t.admin.query('select status, attempts from pipeline_runs where id = $1', [orphan]);
+    expect(left[0]).toEqual({ status: 'QUEUED', attempts: 0 });
+    await t.admin.query(`update pipeline_runs set status = 'CANCELLED' where id = $1`, [orphan]);
   }, 90_000);
 
   it('activating a new source version queues the pipelines that run on activation', async () => {
