@@ -293,6 +293,19 @@ describe('pipeline runs', () => {
 
     const done = await getRun(p.id, queued.id);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null, progress: { percent: 100, steps: 2 } });
+    // The page and the stream find the run in one read, deciding as before: the study (404), its
+    // permission, then the pipeline of that study and the run of that pipeline (404 each).
+    const other = await createOk('Other', { steps: [{ sql: SAFETY_SQL }], output: 'dm_safety' });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const [url, missing] of [
+      [`/api/studies/${unknown}/pipelines/${p.id}/runs/${queued.id}`, 'Study'],
+      [`/api/studies/${studyId}/pipelines/${other.id}/runs/${queued.id}`, 'Pipeline run'],
+      [`/api/studies/${studyId}/pipelines/${unknown}/runs/${queued.id}`, 'Pipeline'],
+      [`/api/studies/${studyId}/pipelines/${p.id}/runs/${unknown}/events`, 'Pipeline run'],
+    ]) {
+      const res = await t.request(manager, { method: 'GET', url });
+      expect([res.statusCode, res.json().error.message], url).toEqual([404, `${missing} not found.`]);
+    }
     expect(done.outputVersionId).toBeTruthy();
     expect(done.log.map((l) => l.seq)).toEqual(done.log.map((_, i) => i + 1));
     // The run's state as its stream reads it (one round trip of plain SQL) is what drizzle reads.
