@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DatasetLineage, Pipeline, PipelineOutputVersion, PipelineRunDetail } from '@cdp/contracts';
 import { buildZip, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
 import { FAIL_ONCE, testEngine } from '../../../test/pipeline-test-engine.ts';
@@ -250,7 +251,16 @@ describe('pipeline runs', () => {
       steps: [{ sql: SAFETY_SQL, sleepMs: 600 }, { sql: 'SELECT * FROM step0 ORDER BY USUBJID' }],
       output: 'dm_safety',
     });
+    // The queueing transaction wakes the workers for its job (a NOTIFY, delivered at its commit).
+    const listener = new pg.Client({ connectionString: testDatabase().appUrl });
+    await listener.connect();
+    const woken: string[] = [];
+    listener.on('notification', (n) => woken.push(`${n.channel} ${n.payload}`));
+    await listener.query('listen cdp_jobs');
     const queued = await run(p.id);
+    await until('the workers’ wake-up', async () => woken.length > 0);
+    await listener.end();
+    expect(woken).toContain('cdp_jobs pipelines.run');
     expect(queued).toMatchObject({ status: 'QUEUED', trigger: 'manual', pipelineVersion: 1 });
     // The answer comes from the inserts themselves; it says what the stored rows say, and the audit
     // event's label is the one the label look-up would give (computed here in plain SQL).
