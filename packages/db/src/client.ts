@@ -57,7 +57,10 @@ export interface TransactionOptions {
   flush?: boolean;
 }
 
-/** The tenant-reading functions of migration 0023, with how many arguments each takes after the organization. */
+/**
+ * The tenant functions, with how many arguments each takes after the organization: the reads of
+ * migration 0023, and a pipeline run's claim (0024: it takes the run and reads what its inputs name).
+ */
 export const TENANT_FUNCTIONS = {
   app_dashboard_data: 2,
   app_study_versions: 1,
@@ -65,6 +68,7 @@ export const TENANT_FUNCTIONS = {
   app_study_dashboards: 1,
   app_visible_studies: 1,
   app_study_phi: 1,
+  app_claim_pipeline_run: 2,
 } as const;
 export type TenantFunction = keyof typeof TENANT_FUNCTIONS;
 

@@ -117,6 +117,12 @@ export function outputVersionOf(ctx: AppContext, found: OutputWithDatasets): Ver
   return cachedVersion(orgId, studyId, id) ?? rememberOutputVersion(outputVersionFrom(ctx, found));
 }
 
+/** A data version read with its datasets (a run's claim): the remembered one, else this one remembered. */
+export function sourceVersionOf(ctx: AppContext, found: VersionWithDatasets): VersionData {
+  const { id, orgId, studyId } = found.version;
+  return cachedVersion(orgId, studyId, id) ?? rememberVersion(ctx, found);
+}
+
 /**
  * A data version's datasets from its stored rows, remembered for later reads: for a loader that
  * has just read (or written) the rows itself, such as a new upload, so it is not read twice.

@@ -44,7 +44,8 @@ export async function enqueueInTransaction(
   tx: Tx,
   name: JobName,
   payload: unknown,
-  options: { singletonKey?: string; startAfterSeconds?: number } = {},
+  /** `notify: false`: the caller sends the workers' wake-up (`JOB_CHANNEL`) itself, with a statement of its own. */
+  options: { singletonKey?: string; startAfterSeconds?: number; notify?: false } = {},
 ): Promise<string | null> {
   const client = clientOf(tx);
   const id = await senderOf().send(name, traced(payload as object), {
@@ -52,7 +53,7 @@ export async function enqueueInTransaction(
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
     db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
   });
-  if (id && !options.startAfterSeconds) await client.query(NOTIFY_SQL, [name]);
+  if (id && !options.startAfterSeconds && options.notify !== false) await client.query(NOTIFY_SQL, [name]);
   return id;
 }
 

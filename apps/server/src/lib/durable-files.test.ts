@@ -22,6 +22,8 @@ let syncs: { target: string; kind: 'file' | 'folder' }[] = [];
 let failFiles = false;
 /** Called at each flush (before it): a test looks at the database at that moment. */
 let atSync: ((target: string, kind: 'file' | 'folder') => Promise<void>) | null = null;
+/** Called once a flush is done (after the real sync). */
+let afterSync: (() => Promise<void>) | null = null;
 
 beforeAll(async () => {
   t = await startTestApp({ dataFilesDurable: true });
@@ -31,6 +33,7 @@ beforeAll(async () => {
     await atSync?.(target, kind);
     if (failFiles && kind === 'file') throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     await syncPath(target, kind);
+    await afterSync?.();
   };
   t.ctx.syncPath = counted;
   tenant = await t.tenant();
@@ -201,32 +204,44 @@ describe('durable versions', () => {
       (await t.admin.query('select id, label from pipeline_outputs where run_id = $1', [runId])).rows;
     const outputRoot = path.join(path.dirname(sourceData()), 'pipeline_output');
 
-    // Every flush happens while the output's rows are not yet committed (the transaction runs
-    // beside the flushes and commits after them).
+    // Every flush starts and ends while the output's rows are not yet committed (the transaction
+    // runs beside the flushes and commits after them).
     const runId = await queue();
     const committedAtSync: number[] = [];
+    const committedAfterSync: number[] = [];
     atSync = async () => {
       committedAtSync.push((await outputsOf(runId)).length);
+    };
+    afterSync = async () => {
+      committedAfterSync.push((await outputsOf(runId)).length);
     };
     syncs = [];
     try {
       expect(await runPipeline(t.ctx, { orgId: tenant.org.id, runId })).toMatchObject({ status: 'SUCCEEDED' });
     } finally {
       atSync = null;
+      afterSync = null;
     }
     const [output] = await outputsOf(runId);
     const folder = path.join(outputRoot, output.label);
     expect((await readdir(folder)).sort()).toEqual(['manifest.json', 'older.parquet']);
     const files = syncs.filter((s) => s.kind === 'file');
     expect(files.map((s) => path.basename(s.target)).sort()).toEqual(['manifest.json', 'older.parquet']);
-    const staging = path.dirname(files.find((s) => s.target.endsWith('manifest.json'))?.target ?? '');
-    // The data file was flushed in the run's work folder (while checked), the manifest in the staging one.
+    // The data file was flushed in the run's work folder (while checked); the manifest, the output's
+    // folder and `pipeline_output/` (the rename's name) after the rename, under their final names.
     expect(path.basename(path.dirname(files.find((s) => s.target.endsWith('older.parquet'))?.target ?? ''))).toMatch(
       new RegExp(`pipeline-run-${runId}$`),
     );
-    expect(syncs.filter((s) => s.kind === 'folder').map((s) => s.target)).toEqual([staging, outputRoot]);
-    expect(syncs.at(-1)).toEqual({ target: outputRoot, kind: 'folder' });
+    expect(files.find((s) => s.target.endsWith('manifest.json'))?.target).toBe(path.join(folder, 'manifest.json'));
+    expect(
+      syncs
+        .filter((s) => s.kind === 'folder')
+        .map((s) => s.target)
+        .sort(),
+    ).toEqual([outputRoot, folder].sort());
+    expect(syncs).toHaveLength(4);
     expect(committedAtSync).toEqual([0, 0, 0, 0]);
+    expect(committedAfterSync).toEqual([0, 0, 0, 0]);
 
     // The rename's flush fails: the transaction (already written) rolls back, no output, no folder.
     const before = await readdir(outputRoot);

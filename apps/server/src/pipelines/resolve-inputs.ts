@@ -70,7 +70,7 @@ export async function resolveInputs(
   access: PhiAccess,
   options: {
     clearCopiesIn?: string;
-    /** What `readInputs` read already, in the caller's transaction (a run's claim). */
+    /** What was read already: a run's claim reads it with the run (`claimRun`). */
     read?: InputReads;
   } = {},
 ): Promise<ResolvedInputs> {

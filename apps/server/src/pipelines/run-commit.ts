@@ -4,10 +4,10 @@ import type { AppContext } from '../lib/context.ts';
 /**
  * A tenant transaction whose COMMIT returns before its WAL is flushed to disk
  * (`synchronous_commit = off` for this transaction only, set with BEGIN in one round trip). For a
- * run's bookkeeping that a restart may lose without harm: its claim (RUNNING, this worker) and its
- * progress, heartbeat and log lines. PostgreSQL still writes the WAL in order, so a crash of the
- * machine can only lose the last few hundred milliseconds of such commits, never leave them half
- * done, and any later ordinary commit (the run's output, its audit event) flushes them with it. A
+ * run's bookkeeping that a restart may lose without harm: its progress, heartbeat and log lines (its
+ * claim, RUNNING on this worker, commits the same way inside `app_claim_pipeline_run`). PostgreSQL
+ * still writes the WAL in order, so a crash of the machine can only lose the last few hundred
+ * milliseconds of such commits, never leave them half done, and any later ordinary commit (the run's output, its audit event) flushes them with it. A
  * lost claim leaves the run QUEUED for the queue to hand out again; a lost log line is a line the
  * run's end no longer follows.
  *

@@ -1,23 +1,24 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PipelineRunError } from '@cdp/contracts';
-import { pipelineRunLogs, pipelineRuns, studies, type Tx } from '@cdp/db';
+import { pipelineRuns, type Tx } from '@cdp/db';
 import { PipelineDefinitionError } from '@cdp/pipelines';
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/audit-log.ts';
 import { systemAuthor } from '../auth/author.ts';
 import { outputVersionFrom } from '../data/output-version-data.ts';
 import type { AppContext } from '../lib/context.ts';
 import { RUN_ID, runTempName } from '../lib/process-run.ts';
 import { studyDir } from '../lib/study-folders.ts';
-import { type PhiInputs, PIPELINE_ENGINE, readPhiInputs } from '../phi/protect-version.ts';
+import { type PhiInputs, PIPELINE_ENGINE } from '../phi/protect-version.ts';
 import { sealNewOutput } from '../phi/seal-files.ts';
-import { findPipelineVersion, type PipelineRunRow, type PipelineVersionRow } from '../repositories/pipelines.repo.ts';
+import type { PipelineRunRow, PipelineVersionRow } from '../repositories/pipelines.repo.ts';
 import { recordWebhookEvent } from '../webhooks/record-webhook-event.ts';
+import { claimRun } from './claim-run.ts';
 import { engineOf } from './executors.ts';
-import { type InputReads, readInputs, resolveInputs } from './resolve-inputs.ts';
+import { recordSuccess } from './record-success.ts';
+import { resolveInputs } from './resolve-inputs.ts';
 import { notifyRunChanged } from './run-changes.ts';
-import { withoutFlush } from './run-commit.ts';
 import { RunReporter } from './run-reporter.ts';
 import { queueDownstream } from './triggers.ts';
 import { writeOutputVersion } from './write-output-version.ts';
@@ -33,63 +34,6 @@ class RunCancelled extends Error {
     this.name = 'RunCancelled';
   }
 }
-
-interface Claimed {
-  run: PipelineRunRow;
-  version: PipelineVersionRow;
-  study: { id: string; activeDataVersionId: string | null };
-  seq: number;
-  /** What the version's inputs name, read in the claim's transaction (`readInputs`). */
-  inputs: InputReads;
-}
-
-/**
- * Takes a QUEUED run for this process (RUNNING, this worker, one more attempt), and reads what its
- * inputs name in the same transaction; null when there is nothing to do.
- */
-async function claim(ctx: AppContext, orgId: string, runId: string): Promise<Claimed | null> {
-  try {
-    return await withoutFlush(ctx, orgId, async (tx) => {
-      // One statement takes the run (only if still QUEUED: a concurrent claim waits for the row's
-      // lock, then finds it RUNNING) and reads where its log goes on.
-      const now = new Date();
-      const [taken] = await tx
-        .update(pipelineRuns)
-        .set({
-          status: 'RUNNING',
-          startedAt: sql`coalesce(${pipelineRuns.startedAt}, ${now})`,
-          attempts: sql`${pipelineRuns.attempts} + 1`,
-          workerId: RUN_ID,
-          heartbeatAt: now,
-          error: null,
-        })
-        .where(and(eq(pipelineRuns.orgId, orgId), eq(pipelineRuns.id, runId), eq(pipelineRuns.status, 'QUEUED')))
-        .returning({
-          ...getTableColumns(pipelineRuns),
-          lastSeq: sql<
-            number | null
-          >`(select max(${pipelineRunLogs.seq}) from ${pipelineRunLogs} where ${pipelineRunLogs.runId} = ${pipelineRuns.id})`,
-        });
-      if (!taken) return null;
-      const { lastSeq, ...run } = taken;
-      const version = await findPipelineVersion(tx, orgId, run.pipelineId, run.pipelineVersion);
-      const [study] = await tx
-        .select({ id: studies.id, activeDataVersionId: studies.activeDataVersionId })
-        .from(studies)
-        .where(and(eq(studies.orgId, orgId), eq(studies.id, run.studyId)));
-      // Rolled back: the run stays QUEUED, as before a claim.
-      if (!version || !study) throw new NothingToClaim();
-      await notifyRunChanged(tx, run.id);
-      const inputs = await readInputs(tx, ctx, orgId, study, version.version.inputs);
-      return { run, version: version.version, study, seq: Number(lastSeq ?? 0), inputs };
-    });
-  } catch (error) {
-    if (error instanceof NothingToClaim) return null;
-    throw error;
-  }
-}
-
-class NothingToClaim extends Error {}
 
 /** Ends a run (not SUCCEEDED: that is written with its output) with its audit event, in one transaction. */
 export async function endRun(
@@ -151,7 +95,7 @@ export async function runPipeline(
   ctx: AppContext,
   payload: { orgId: string; runId: string },
 ): Promise<{ runId: string; status: string }> {
-  const claimed = await claim(ctx, payload.orgId, payload.runId);
+  const claimed = await claimRun(ctx, payload.orgId, payload.runId);
   if (!claimed) return { runId: payload.runId, status: 'not queued' };
   const { run, version, study } = claimed;
   const reporter = new RunReporter(ctx, run.orgId, run.id, claimed.seq);
@@ -241,80 +185,51 @@ export async function runPipeline(
     };
     /** The study's PHI classes and sealed files, read in the output's transaction. */
     const sealing: { phi?: PhiInputs } = {};
+    const lineage = {
+      orgId: run.orgId,
+      studyId: run.studyId,
+      runId: run.id,
+      pipelineId: run.pipelineId,
+      pipelineName: version.name,
+      pipelineVersion: version.version,
+      sourceVersionId: resolved.sourceVersionId,
+      upstreamOutputIds: resolved.upstreamOutputIds,
+    };
     const output = await writeOutputVersion(
       ctx,
-      {
-        orgId: run.orgId,
-        studyId: run.studyId,
-        runId: run.id,
-        pipelineId: run.pipelineId,
-        pipelineName: version.name,
-        pipelineVersion: version.version,
-        sourceVersionId: resolved.sourceVersionId,
-        upstreamOutputIds: resolved.upstreamOutputIds,
-      },
+      lineage,
       { workDir: work, declared: version.outputs, result, part },
       async (tx, made) => {
         const last = reporter.lastProgress;
-        await tx
-          .update(pipelineRuns)
-          .set({
-            status: 'SUCCEEDED',
-            outputVersionId: made.id,
-            sourceVersionId: resolved.sourceVersionId,
-            finishedAt: new Date(),
-            progress: {
-              step: last?.steps ?? 1,
-              steps: last?.steps ?? 1,
-              percent: 100,
-              rows: last?.rows ?? null,
-              message: 'Done',
-            },
-          })
-          .where(eq(pipelineRuns.id, run.id));
-        // No NOTIFY here: event streams learn of the success from the run's last log line (its
-        // write announces it), so a stream ends with that line sent, not just before it is written.
-        await appendAudit(tx, {
-          orgId: run.orgId,
-          author: systemAuthor(run.orgId),
-          action: 'pipeline_run.succeeded',
-          resourceType: 'pipeline_run',
-          resourceId: run.id,
-          oldValues: { status: 'RUNNING' },
-          newValues: {
-            status: 'SUCCEEDED',
-            pipelineId: run.pipelineId,
-            pipelineVersion: version.version,
-            outputVersionId: made.id,
-            label: made.label,
-            sourceVersionId: resolved.sourceVersionId,
-            datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows, sha256: d.sha256 })),
+        // No NOTIFY with the status: event streams learn of the success from the run's last log
+        // line (its write announces it), so a stream ends with that line sent, not just before it.
+        const success = await recordSuccess(
+          tx,
+          lineage,
+          { id: made.id, label: made.label, createdAt: made.createdAt, datasets: made.datasets },
+          {
+            step: last?.steps ?? 1,
+            steps: last?.steps ?? 1,
+            percent: 100,
+            rows: last?.rows ?? null,
+            message: 'Done',
           },
-        });
-        await recordWebhookEvent(tx, run.orgId, 'pipeline.run.succeeded', {
-          runId: run.id,
-          studyId: run.studyId,
-          pipelineId: run.pipelineId,
-          pipelineName: version.name,
-          pipelineVersion: version.version,
-          outputVersionId: made.id,
-          label: made.label,
-          datasets: made.datasets.map((d) => ({ name: d.name, rows: d.rows })),
-        });
-        // Sealing reads the study's PHI classes; read here, in this transaction, they also say
-        // whether there is anything to seal. With no column classified PHI there is not, and the
-        // run's last line is written here too: the success, its line and the stream's wake-up
-        // commit together (one transaction a run less, and one commit less before a user sees it).
-        sealing.phi = await readPhiInputs(tx, run.orgId, run.studyId);
-        if (hasPhiColumns(sealing.phi)) return;
-        // The files were flushed and renamed while the statements above ran; the line says how long.
+        );
+        // Sealing reads the study's PHI classes; read with the success, they also say whether there
+        // is anything to seal. With no column classified PHI there is not, and the run's last line
+        // is written here too: the success, its line and the stream's wake-up commit together (one
+        // transaction a run less, and one commit less before a user sees it).
+        sealing.phi = success.phi;
+        if (hasPhiColumns(success.phi)) {
+          await success.finish(null);
+          return success.recorded;
+        }
+        // The files were flushed and renamed while the statement above ran; the line says how long.
         await made.placed;
         await earlierLines;
         parts.push(`rows ${Math.round(performance.now() - partStarted)} ms`);
-        await reporter.writeIn(tx, {
-          level: 'info',
-          message: succeeded(made.label, 'sealing 0 ms'),
-        });
+        await success.finish(await reporter.lastRow({ level: 'info', message: succeeded(made.label, 'sealing 0 ms') }));
+        return success.recorded;
       },
     );
     if (sealing.phi && hasPhiColumns(sealing.phi)) {

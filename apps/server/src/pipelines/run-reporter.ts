@@ -1,8 +1,9 @@
 import type { PipelineRunProgress } from '@cdp/contracts';
-import { pipelineRunLogs, pipelineRuns, type Tx } from '@cdp/db';
+import { pipelineRunLogs, pipelineRuns } from '@cdp/db';
 import type { PipelineLogLine, PipelineProgress } from '@cdp/pipelines';
 import { eq } from 'drizzle-orm';
 import type { AppContext } from '../lib/context.ts';
+import type { RunLogRecord } from './record-success.ts';
 import { notifyRunChanged } from './run-changes.ts';
 import { withoutFlush } from './run-commit.ts';
 
@@ -80,15 +81,16 @@ export class RunReporter {
   }
 
   /**
-   * Writes `line` inside the caller's transaction, announced, after every earlier line is written
-   * (their own transactions first: a stream reads lines by sequence, so none may commit after a
-   * later one). For the run's last line, committed with its success. If that transaction rolls
-   * back, the line is gone with it (its sequence number stays unused).
+   * `line` with the run's next sequence number, for the caller to write in its own transaction (the
+   * run's last line, committed with its success, announced by that transaction's NOTIFY), once every
+   * earlier line is written (their own transactions first: a stream reads lines by sequence, so none
+   * may commit after a later one). If that transaction rolls back, the line is gone with it (its
+   * sequence number stays unused).
    */
-  async writeIn(tx: Tx, line: PipelineLogLine): Promise<void> {
+  async lastRow(line: PipelineLogLine): Promise<RunLogRecord> {
     await this.drain();
-    await tx.insert(pipelineRunLogs).values(this.rowOf(line));
-    await notifyRunChanged(tx, this.runId);
+    const { seq, level, step, message } = this.rowOf(line);
+    return { seq, level, step: step ?? null, message };
   }
 
   /** Queues the pending lines' write behind the earlier ones (one chain: lines stay in order). */

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipelineOutputDatasets, pipelineOutputs, type StoredColumn, type Tx } from '@cdp/db';
+import type { StoredColumn, Tx } from '@cdp/db';
 import { FormatError, fileSafe, inspectParquetFile } from '@cdp/formats';
 import { type ExecutePipelineResult, PipelineDefinitionError } from '@cdp/pipelines';
 import type { AppContext } from '../lib/context.ts';
@@ -129,16 +129,17 @@ async function reserveOutputFolder(root: string, at: Date): Promise<{ dir: strin
 /**
  * Turns a succeeded run's files into an immutable output version, exactly as an upload becomes a
  * data version: checked and given a manifest (with lineage) in a folder of `temp/`, renamed into
- * `pipeline_output/{label}/`, then recorded in one transaction, in which `finish` also marks the
- * run SUCCEEDED with its `outputVersionId` (one update of the run, not two) and appends its audit
- * event. Any failure removes the folder: no output, no files.
+ * `pipeline_output/{label}/`, then recorded in one transaction by `record` (a run's success marks
+ * the run SUCCEEDED with its `outputVersionId` and appends its audit event in the same statements,
+ * record-success.ts). Any failure removes the folder: no output, no files.
  *
  * The files reach the disk beside the rest of the work, not before it (DATA_FILES_DURABLE: a small
  * output's flushes, folder names and rename were ~6 ms of a run's path that nothing else used): the
- * outputs' data is flushed while they are checked, and the manifest, the folder's names, the rename
- * into `pipeline_output/` and that folder's names while the transaction writes its rows. The
- * transaction commits only once all of that is done (`placed`), so no row ever names a file that
- * could be lost; a failed flush rolls it back.
+ * outputs' data is flushed while they are checked; the folder is renamed into `pipeline_output/`,
+ * and its manifest, its names and `pipeline_output/`'s names are flushed together while the
+ * transaction writes its rows. The transaction commits only once all of that is done (`placed`), so
+ * no row ever names a file that could be lost; a failed flush rolls it back and removes the folder
+ * (a crash before the commit leaves a folder no row names, as a crash after the rename always did).
  */
 export async function writeOutputVersion(
   ctx: AppContext,
@@ -150,16 +151,21 @@ export async function writeOutputVersion(
     /** Marks the end of a part of the work (checks, files, rows) for the run's log; `ms`: a part that overlapped others. */
     part?: (name: string, ms?: number) => void;
   },
-  finish: (
+  /**
+   * Records the output version's rows (and whatever must commit with them) in the transaction, and
+   * answers them as `findOutput` reads them.
+   */
+  record: (
     tx: Tx,
     output: {
       id: string;
       label: string;
+      createdAt: Date;
       datasets: CheckedDataset[];
       /** Resolves when the files are on the disk under their final name; the commit waits for it anyway. */
       placed: Promise<void>;
     },
-  ) => Promise<void>,
+  ) => Promise<OutputWithDatasets>,
 ): Promise<{ id: string; label: string; recorded: OutputWithDatasets }> {
   const part = input.part ?? (() => {});
   const durable = durableFiles(ctx);
@@ -219,59 +225,32 @@ export async function writeOutputVersion(
     };
     const manifestFile = path.join(staging, 'manifest.json');
     await writeFile(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+    // The rename first (atomic onto the reserved, empty folder: readers see all of the output or
+    // none, and none before its row commits), then every flush at once: the data (under way since
+    // the checks), the manifest, the folder's names and the name the rename gave it. The row needs
+    // all four on the disk before it commits, in no order among themselves; issued together, the
+    // file system writes them in one journal commit where one after the other took three.
+    await rename(staging, dir);
     part('files');
-    // Every file's data, then the folder's names, then the rename (atomic onto the reserved, empty
-    // folder: readers see all of the output or none) and the names of the folder it wrote into.
     placed = settledLater(
       (async () => {
-        await Promise.all([dataFlushed, durable.file(manifestFile)]);
-        await durable.names(staging);
-        await rename(staging, dir);
-        await durable.renamed(dir);
+        await Promise.all([
+          dataFlushed,
+          durable.file(path.join(dir, 'manifest.json')),
+          durable.names(dir),
+          durable.renamed(dir),
+        ]);
         part('flushes', Math.round(performance.now() - flushStarted));
       })(),
     );
     const filesPlaced = placed;
     const recorded = await ctx.database.tenant(lineage.orgId, async (tx) => {
-      const [output] = await tx
-        .insert(pipelineOutputs)
-        .values({
-          id,
-          orgId: lineage.orgId,
-          studyId: lineage.studyId,
-          pipelineId: lineage.pipelineId,
-          pipelineVersion: lineage.pipelineVersion,
-          runId: lineage.runId,
-          sourceVersionId: lineage.sourceVersionId,
-          upstreamOutputIds: lineage.upstreamOutputIds,
-          label,
-          createdAt,
-        })
-        .returning();
-      const datasets = await tx
-        .insert(pipelineOutputDatasets)
-        .values(
-          checked.map((d) => ({
-            orgId: lineage.orgId,
-            studyId: lineage.studyId,
-            outputId: id,
-            name: d.name,
-            label: d.label,
-            rows: d.rows,
-            columns: d.columns,
-            file: d.file,
-            sha256: d.sha256,
-            bytes: d.bytes,
-          })),
-        )
-        .returning();
-      await finish(tx, { id, label, datasets: checked, placed: filesPlaced });
-      if (!output) throw new Error(`output version ${id} was not recorded`);
+      const rows = await record(tx, { id, label, createdAt, datasets: checked, placed: filesPlaced });
       // The rows name the files: they commit only once the files are on the disk, in place.
       await filesPlaced;
       // As findOutput reads them: what readers of the new version (and its PHI sealing) start from.
-      datasets.sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
-      return { output, pipelineName: lineage.pipelineName, datasets };
+      rows.datasets.sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+      return rows;
     });
     part('rows');
     return { id, label, recorded };

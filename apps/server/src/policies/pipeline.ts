@@ -12,7 +12,7 @@ import {
   type PipelineRunLogRow,
   type PipelineWithActor,
   type RunWithActor,
-  runLog,
+  readRunInStudy,
 } from '../repositories/pipelines.repo.ts';
 import type { StudyRow } from '../repositories/studies.repo.ts';
 import { type Grantee, heldOf } from './can.ts';
@@ -58,21 +58,43 @@ export async function runFor(
   actor: Actor,
   params: { id: string; pid: string; rid: string },
   permission: Permission,
-  /** Also the run's log lines after this one, read with it (an event stream's first read). */
-  options: { logAfter?: number } = {},
-): Promise<{ study: StudyRow; pipeline: PipelineWithActor; run: RunWithActor; log: PipelineRunLogRow[] }> {
+): Promise<{ study: StudyRow; pipeline: PipelineWithActor; run: RunWithActor }> {
   const study = await studyFor(ctx, actor, params.id, permission);
   // The pipeline and its run in one transaction.
   const found = await ctx.database.tenant(actor.orgId, async (tx) => {
     const pipeline = await findPipeline(tx, actor.orgId, study.id, params.pid);
     const run = pipeline ? await findRun(tx, actor.orgId, pipeline.row.id, params.rid) : null;
-    const log =
-      run && options.logAfter !== undefined ? await runLog(tx, actor.orgId, run.run.id, options.logAfter) : [];
-    return pipeline ? { pipeline, run, log } : null;
+    return pipeline ? { pipeline, run } : null;
   });
   if (!found) throw notFound('Pipeline');
   if (!found.run) throw notFound('Pipeline run');
-  return { study, pipeline: found.pipeline, run: found.run, log: found.log };
+  return { study, pipeline: found.pipeline, run: found.run };
+}
+
+/**
+ * A run of a pipeline of the study with its log lines after `after`, in ONE round trip
+ * (`readRunInStudy`): what a run's page and its event stream's first read need, decided as `runFor`
+ * decides (404 for an unknown study, then the study's permission, then 404 for an unknown pipeline
+ * or run). `runFor` took two transactions and a third read for the state.
+ */
+export async function runStateFor(
+  ctx: AppContext,
+  actor: Actor,
+  params: { id: string; pid: string; rid: string },
+  permission: Permission,
+  after = 0,
+): Promise<{ run: RunWithActor; log: PipelineRunLogRow[] }> {
+  const found = await readRunInStudy(
+    ctx.database,
+    actor.orgId,
+    { studyId: params.id, pipelineId: params.pid, runId: params.rid },
+    after,
+  );
+  if (!found.study) throw notFound('Study');
+  authorizeStudy(actor, permission, { id: params.id });
+  if (!found.pipeline) throw notFound('Pipeline');
+  if (!found.run) throw notFound('Pipeline run');
+  return { run: found.run, log: found.log };
 }
 
 /** An output version of the study. */

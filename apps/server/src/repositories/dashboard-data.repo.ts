@@ -75,7 +75,7 @@ export function studyOf(read: RawRow): StudyRow | null {
   return raw ? rowOf(studies, raw) : null;
 }
 
-function phiOf(read: RawRow): PhiInputs {
+export function phiOf(read: RawRow): PhiInputs {
   return {
     classes: new Map(
       rowsIn(read.phi_rows).map((r) => [`${String(r.dataset)}\n${String(r.column)}`, r.classification as PhiClass]),

@@ -6,6 +6,7 @@ import {
   pipelineRuns,
   pipelines,
   pipelineVersions,
+  type RawRow,
   rowOf,
   type Tx,
   users,
@@ -149,6 +150,27 @@ export async function runLog(tx: Tx, orgId: string, runId: string, after = 0): P
     .limit(LOG_READ_LIMIT);
 }
 
+/** A run with who asked for it, as `findRun` reads it (`tenantReads`: `:pipelineId`, `:runId`). */
+const RUN_STATEMENT = `select r.*, u.name as requested_by_name from pipeline_runs r left join users u on u.id = r.requested_by
+  where r.org_id = :orgId and r.pipeline_id = :pipelineId and r.id = :runId limit 1`;
+
+/** A run's log lines after `after` (a checked integer, the only value inlined that is not a UUID), as `runLog` reads them. */
+function logStatement(after: number): string {
+  if (!Number.isSafeInteger(after) || after < 0) throw new Error(`invalid log position ${after}`);
+  return `select * from pipeline_run_logs where org_id = :orgId and run_id = :runId and seq > ${after}
+    order by seq limit ${LOG_READ_LIMIT}`;
+}
+
+function runStateOf(runs: RawRow[] | undefined, lines: RawRow[] | undefined) {
+  const raw = runs?.[0];
+  if (!raw) return { run: null, log: [] };
+  const run = rowOf(pipelineRuns, raw);
+  return {
+    run: { run, requestedBy: named(run.requestedBy, (raw.requested_by_name as string | null) ?? null) },
+    log: (lines ?? []).map((line) => rowOf(pipelineRunLogs, line)),
+  };
+}
+
 /**
  * A run (as `findRun` reads it) and its log lines after `after` (as `runLog` reads them) in ONE
  * round trip (`tenantReads`): what a run's event stream reads at every change it is told of, the
@@ -162,25 +184,35 @@ export async function readRunState(
   runId: string,
   after: number,
 ): Promise<{ run: RunWithActor | null; log: PipelineRunLogRow[] }> {
-  // The only value inlined that is not a UUID (tenantReads checks those): a sequence number.
-  if (!Number.isSafeInteger(after) || after < 0) throw new Error(`readRunState: invalid log position ${after}`);
-  const [runs, lines] = await database.tenantReads(
+  const [runs, lines] = await database.tenantReads(orgId, [RUN_STATEMENT, logStatement(after)], {
+    pipelineId,
+    runId,
+  });
+  return runStateOf(runs, lines);
+}
+
+/**
+ * `readRunState` with whether the study (of the organization) and the pipeline (of the study) exist,
+ * still ONE round trip: what a run's page and its event stream read first, where the study, then
+ * the pipeline, run and log lines took two transactions (eight round trips).
+ */
+export async function readRunInStudy(
+  database: Database,
+  orgId: string,
+  ids: { studyId: string; pipelineId: string; runId: string },
+  after: number,
+): Promise<{ study: boolean; pipeline: boolean; run: RunWithActor | null; log: PipelineRunLogRow[] }> {
+  const [study, pipeline, runs, lines] = await database.tenantReads(
     orgId,
     [
-      `select r.*, u.name as requested_by_name from pipeline_runs r left join users u on u.id = r.requested_by
-        where r.org_id = :orgId and r.pipeline_id = :pipelineId and r.id = :runId limit 1`,
-      `select * from pipeline_run_logs where org_id = :orgId and run_id = :runId and seq > ${after}
-        order by seq limit ${LOG_READ_LIMIT}`,
+      'select id from studies where org_id = :orgId and id = :studyId',
+      'select id from pipelines where org_id = :orgId and study_id = :studyId and id = :pipelineId',
+      RUN_STATEMENT,
+      logStatement(after),
     ],
-    { pipelineId, runId },
+    ids,
   );
-  const raw = runs?.[0];
-  if (!raw) return { run: null, log: [] };
-  const run = rowOf(pipelineRuns, raw);
-  return {
-    run: { run, requestedBy: named(run.requestedBy, (raw.requested_by_name as string | null) ?? null) },
-    log: (lines ?? []).map((line) => rowOf(pipelineRunLogs, line)),
-  };
+  return { study: Boolean(study?.length), pipeline: Boolean(pipeline?.length), ...runStateOf(runs, lines) };
 }
 
 export interface OutputWithDatasets {

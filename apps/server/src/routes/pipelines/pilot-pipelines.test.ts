@@ -306,10 +306,13 @@ describe('pipelines on the CDISC pilot SDTM, with the real engines', () => {
     expect(failed.error?.message).toContain('no such visit');
 
     const { rows: events } = await t.admin.query(
-      `select type, data from webhook_events where data->>'pipelineId' in ($1, $2) order by created_at`,
+      `select type, data, (select array_agg(endpoint_id::text) from webhook_deliveries d where d.event_id = e.id) as sent_to
+       from webhook_events e where data->>'pipelineId' in ($1, $2) order by created_at`,
       [p.id, failing.id],
     );
     expect(events.map((e: { type: string }) => e.type)).toEqual(['pipeline.run.succeeded', 'pipeline.run.failed']);
+    // Each with its delivery to the subscribed endpoint, recorded in the same transaction.
+    expect(events.map((e: { sent_to: string[] }) => e.sent_to)).toEqual([[hook.json().data.id], [hook.json().data.id]]);
     expect(events[0].data).toMatchObject({ runId: run.id, pipelineId: p.id, outputVersionId: run.outputVersionId });
     expect(events[1].data).toMatchObject({ pipelineId: failing.id });
   }, 180_000);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DatasetLineage, Pipeline, PipelineOutputVersion, PipelineRunDetail } from '@cdp/contracts';
 import { buildZip, sharedData } from '@cdp/formats/testing';
 import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartFile, type Session, startTestApp, type Tenant, type TestApp } from '../../../test/harness.ts';
 import { FAIL_ONCE, testEngine } from '../../../test/pipeline-test-engine.ts';
@@ -13,9 +14,10 @@ import type { AppContext } from '../../lib/context.ts';
 import { holdRunLock, RUN_ID } from '../../lib/process-run.ts';
 import { studyDir } from '../../lib/study-folders.ts';
 import { PIPELINE_ENGINE } from '../../phi/protect-version.ts';
+import { claimRun } from '../../pipelines/claim-run.ts';
 import { registerEngine } from '../../pipelines/executors.ts';
 import { recoverInterruptedRuns } from '../../pipelines/recover-runs.ts';
-import { resolveInputs } from '../../pipelines/resolve-inputs.ts';
+import { readInputs, resolveInputs } from '../../pipelines/resolve-inputs.ts';
 import { runPipeline } from '../../pipelines/run-pipeline.ts';
 import { runState } from '../../pipelines/run-state.ts';
 import { fireSchedules, lastOccurrence } from '../../pipelines/triggers.ts';
@@ -249,7 +251,16 @@ describe('pipeline runs', () => {
       steps: [{ sql: SAFETY_SQL, sleepMs: 600 }, { sql: 'SELECT * FROM step0 ORDER BY USUBJID' }],
       output: 'dm_safety',
     });
+    // The queueing transaction wakes the workers for its job (a NOTIFY, delivered at its commit).
+    const listener = new pg.Client({ connectionString: testDatabase().appUrl });
+    await listener.connect();
+    const woken: string[] = [];
+    listener.on('notification', (n) => woken.push(`${n.channel} ${n.payload}`));
+    await listener.query('listen cdp_jobs');
     const queued = await run(p.id);
+    await until('the workers’ wake-up', async () => woken.length > 0);
+    await listener.end();
+    expect(woken).toContain('cdp_jobs pipelines.run');
     expect(queued).toMatchObject({ status: 'QUEUED', trigger: 'manual', pipelineVersion: 1 });
     // The answer comes from the inserts themselves; it says what the stored rows say, and the audit
     // event's label is the one the label look-up would give (computed here in plain SQL).
@@ -292,6 +303,19 @@ describe('pipeline runs', () => {
 
     const done = await getRun(p.id, queued.id);
     expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, error: null, progress: { percent: 100, steps: 2 } });
+    // The page and the stream find the run in one read, deciding as before: the study (404), its
+    // permission, then the pipeline of that study and the run of that pipeline (404 each).
+    const other = await createOk('Other', { steps: [{ sql: SAFETY_SQL }], output: 'dm_safety' });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const [url, missing] of [
+      [`/api/studies/${unknown}/pipelines/${p.id}/runs/${queued.id}`, 'Study'],
+      [`/api/studies/${studyId}/pipelines/${other.id}/runs/${queued.id}`, 'Pipeline run'],
+      [`/api/studies/${studyId}/pipelines/${unknown}/runs/${queued.id}`, 'Pipeline'],
+      [`/api/studies/${studyId}/pipelines/${p.id}/runs/${unknown}/events`, 'Pipeline run'],
+    ]) {
+      const res = await t.request(manager, { method: 'GET', url });
+      expect([res.statusCode, res.json().error.message], url).toEqual([404, `${missing} not found.`]);
+    }
     expect(done.outputVersionId).toBeTruthy();
     expect(done.log.map((l) => l.seq)).toEqual(done.log.map((_, i) => i + 1));
     // The run's state as its stream reads it (one round trip of plain SQL) is what drizzle reads.
@@ -415,6 +439,31 @@ describe('pipeline runs', () => {
       { action: 'pipeline_run.started', actor_type: 'user' },
       { action: 'pipeline_run.succeeded', actor_type: 'system' },
     ]);
+    // The success's event is written with the output's rows (record-success.ts): labelled as the
+    // look-up labels a run (plain SQL here), naming the output and its datasets as stored, and the
+    // organization's hash chain still verifies.
+    const {
+      rows: [succeeded],
+    } = await t.admin.query(
+      `select e.resource_label, e.new_values,
+              p.name || ', run of ' || to_char(r.queued_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' as label,
+              (select json_agg(json_build_object('name', d.name, 'rows', d.rows, 'sha256', d.sha256))
+                 from pipeline_output_datasets d where d.output_id = r.output_version_id) as datasets
+       from audit_events e join pipeline_runs r on r.id::text = e.resource_id join pipelines p on p.id = r.pipeline_id
+       where e.resource_id = $1 and e.action = 'pipeline_run.succeeded'`,
+      [queued.id],
+    );
+    expect(succeeded.resource_label).toBe(succeeded.label);
+    expect(succeeded.new_values).toMatchObject({
+      status: 'SUCCEEDED',
+      pipelineId: p.id,
+      outputVersionId: output.id,
+      label: output.label,
+      sourceVersionId: done.sourceVersionId,
+      datasets: succeeded.datasets,
+    });
+    const verified = await t.request(await tenant.as('org_admin'), { method: 'GET', url: '/api/audit/verify' });
+    expect(verified.json()).toMatchObject({ ok: true });
   }, 90_000);
 
   it('cancel really stops a running run: CANCELLED, no output version, no files', async () => {
@@ -629,6 +678,65 @@ describe('chaining and triggers', () => {
     expect(resolved.sourceVersionId).toBe(active[0].id);
     expect(resolved.upstreamOutputIds).toEqual([second.outputVersionId]);
     expect(resolved.inputs.map((i) => i.name)).toEqual(['DM', 'S']);
+
+    // A run's claim takes the run and reads the same in ONE call of the claim function, no transaction
+    // of its own: equal to what `readInputs` reads with drizzle.
+    const both = await createOk(
+      'Both inputs',
+      { steps: [{ sql: 'SELECT * FROM S' }], output: 'copy' },
+      {
+        inputs: [
+          { name: 'DM', source: { kind: 'dataset', dataset: 'DM' } },
+          { name: 'S', source: { kind: 'pipeline', pipelineId: up.id, output: 'dm_safety' } },
+        ],
+        outputs: ['copy'],
+      },
+    );
+    const queue = async (version: number) =>
+      (
+        await t.admin.query(
+          `insert into pipeline_runs (org_id, study_id, pipeline_id, pipeline_version, status, trigger)
+           values ($1, $2, $3, $4, 'QUEUED', 'manual') returning id`,
+          [tenant.org.id, studyId, both.id, version],
+        )
+      ).rows[0].id as string;
+    let calls = 0;
+    transactions = 0;
+    const claiming: AppContext = {
+      ...counted,
+      database: {
+        ...counted.database,
+        tenantCall: (name, orgId, args) => {
+          calls += 1;
+          return database.tenantCall(name, orgId, args);
+        },
+      },
+    };
+    const runId = await queue(1);
+    const claimed = await claimRun(claiming, tenant.org.id, runId);
+    expect([calls, transactions]).toEqual([1, 0]);
+    if (!claimed) throw new Error('the queued run was not claimed');
+    const viaDrizzle = await database.tenant(tenant.org.id, (tx) =>
+      readInputs(tx, t.ctx, tenant.org.id, claimed.study, claimed.version.inputs),
+    );
+    expect(claimed.inputs).toEqual(viaDrizzle);
+    expect(claimed.inputs.upstream.get(up.id)?.output?.output.id).toBe(second.outputVersionId);
+    expect(claimed.study).toEqual({ id: studyId, activeDataVersionId: active[0].id });
+    expect(claimed.seq).toBe(0);
+    const { rows: taken } = await t.admin.query(
+      'select status, attempts, worker_id, started_at is not null as started from pipeline_runs where id = $1',
+      [runId],
+    );
+    expect(taken[0]).toEqual({ status: 'RUNNING', attempts: 1, worker_id: RUN_ID, started: true });
+    expect(claimed.run).toMatchObject({ id: runId, status: 'RUNNING', attempts: 1, workerId: RUN_ID });
+    // Not QUEUED any more: nothing to claim. A run whose pipeline version is gone stays QUEUED.
+    expect(await claimRun(t.ctx, tenant.org.id, runId)).toBeNull();
+    await t.admin.query(`update pipeline_runs set status = 'CANCELLED' where id = $1`, [runId]);
+    const orphan = await queue(99);
+    expect(await claimRun(t.ctx, tenant.org.id, orphan)).toBeNull();
+    const { rows: left } = await t.admin.query('select status, attempts from pipeline_runs where id = $1', [orphan]);
+    expect(left[0]).toEqual({ status: 'QUEUED', attempts: 0 });
+    await t.admin.query(`update pipeline_runs set status = 'CANCELLED' where id = $1`, [orphan]);
   }, 90_000);
 
   it('activating a new source version queues the pipelines that run on activation', async () => {

@@ -12,7 +12,7 @@ import type { AppContext } from '../../lib/context.ts';
 import { RunChanges } from '../../pipelines/run-changes.ts';
 import { runState, runsOf } from '../../pipelines/run-state.ts';
 import { actorOf, authorOf, requirePermission } from '../../plugins/auth.ts';
-import { pipelineFor, pipelinePermissions, runFor } from '../../policies/pipeline.ts';
+import { pipelineFor, pipelinePermissions, runFor, runStateFor } from '../../policies/pipeline.ts';
 import { presentLogLine, presentRun } from '../../presenters/pipeline.ts';
 
 /**
@@ -90,9 +90,11 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     },
     async (request) => {
       const actor = actorOf(request);
-      const { study, run } = await runFor(ctx, actor, request.params, 'pipeline:view:assigned');
-      const state = await runState(ctx, actor.orgId, run.run.pipelineId, run.run.id);
-      return { data: { ...presentRun(state.run), log: state.log }, permissions: pipelinePermissions(actor, study.id) };
+      const { run, log } = await runStateFor(ctx, actor, request.params, 'pipeline:view:assigned');
+      return {
+        data: { ...presentRun(run), log: log.map(presentLogLine) },
+        permissions: pipelinePermissions(actor, request.params.id),
+      };
     },
   );
 
@@ -113,10 +115,10 @@ export const pipelineRunRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       const actor = actorOf(request);
       const lastEventId = Number(request.headers['last-event-id']);
       let after = Math.max(request.query.after, Number.isInteger(lastEventId) ? lastEventId : 0);
-      // The first read is the policy's own (the run and its log lines in one transaction); its wait
+      // The first read is the policy's own (the run and its log lines in one round trip); its wait
       // starts before it, as every later read's does, so a change committed meanwhile is not missed.
       let changed = changes.wait(request.params.rid, EVENTS_POLL_MS);
-      const first = await runFor(ctx, actor, request.params, 'pipeline:view:assigned', { logAfter: after });
+      const first = await runStateFor(ctx, actor, request.params, 'pipeline:view:assigned', after);
       const { run } = first;
       let state: Awaited<ReturnType<typeof runState>> | null = { run, log: first.log.map(presentLogLine) };
       reply.hijack();
