@@ -5,7 +5,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { Popover, PopoverAnchor, PopoverContent } from '../../../components/ui/popover.tsx';
 import { SubjectLink, type SubjectLinkTarget } from '../../subjects/components/subject-link.tsx';
 import type { DrillPoint } from '../api/dashboards-api.ts';
-import { chartKey, mayHaveKey } from '../lib/chart-key.ts';
+import { chartKey, type KeyedChart, mayHaveKey } from '../lib/chart-key.ts';
 import { clickPoint, describePoint } from '../lib/chart-point.ts';
 import { valueText } from '../lib/view-filters.ts';
 import { ChartKeyList } from './chart-key-list.tsx';
@@ -74,10 +74,17 @@ export function ChartWidget({
   const box = useRef<HTMLDivElement>(null);
   const keyable = mayHaveKey(option);
   const size = useBoxSize(box, keyable);
-  const keyed = useMemo(
-    () => (keyable && size ? chartKey(option, size.width, size.height) : null),
-    [keyable, option, size],
-  );
+  // The keyed option depends on the box only through the decision: a new size that decides the
+  // same keeps the same object, so the chart is not set again (a sankey re-lays itself out then).
+  const lastKeyed = useRef<{ option: Record<string, unknown>; keyed: KeyedChart | null } | null>(null);
+  const keyed = useMemo(() => {
+    const next = keyable && size ? chartKey(option, size.width, size.height) : null;
+    const last = lastKeyed.current;
+    if (last && last.option === option && JSON.stringify(last.keyed?.key) === JSON.stringify(next?.key))
+      return last.keyed;
+    lastKeyed.current = { option, keyed: next };
+    return next;
+  }, [keyable, option, size]);
   // The card waits for the option it gave to be drawn: the keyed one stands for it.
   const rendered = useCallback(
     (drawn: Record<string, unknown>) => onRendered(keyed && drawn === keyed.option ? option : drawn),
