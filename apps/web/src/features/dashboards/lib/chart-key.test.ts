@@ -112,6 +112,20 @@ describe('sankeyKey', () => {
     expect(series?.links.map((l) => l.target)).not.toContain('DEATH');
   });
 
+  it('keeps the reasons where another stage feeds their source too (its short node would sit among the stages)', () => {
+    const demo = flow([
+      ['ADVERSE EVENT', 92],
+      ['WITHDRAWAL BY SUBJECT', 52],
+    ]);
+    const [series] = demo.series;
+    series?.links.push(
+      { source: 'Enrolled', target: 'Not treated', value: 2 },
+      { source: 'Not treated', target: 'Discontinued', value: 2 },
+    );
+    series?.data.push({ name: 'Not treated', itemStyle: { color: '#f87171' } });
+    expect(sankeyKey(demo, 340)).toBeNull();
+  });
+
   it('keeps the reasons in a chart wide enough for every label, and short reasons at any width', () => {
     // "STUDY TERMINATED BY SPONSOR: 7" needs ~218 px: 42 % of 600 px holds it.
     expect(sankeyKey(pilot, 600)).toBeNull();

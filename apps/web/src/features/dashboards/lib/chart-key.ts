@@ -123,10 +123,20 @@ export function sankeyKey(option: Record<string, unknown>, width: number): Keyed
   const fed = new Set(links.map((l) => l.target));
   const targetsOf = (name: string) => links.filter((l) => l.source === name).map((l) => l.target);
   const sinks = new Set(nodes.filter((n) => n.sink).map((n) => n.name));
-  // The source of a cut label whose flows all end at its targets, and which is not where the flow starts.
+  // The source of a cut label whose flows all end at its targets, fed by one node (a node beside
+  // the one feeding it, the demo's "Not treated: 2", would be left short in that column with its
+  // label past its ends over its neighbour's), and which is not where the flow starts.
+  const feeders = (name: string) => new Set(links.filter((l) => l.target === name).map((l) => l.source)).size;
   const source = cut
     .map((n) => links.find((l) => l.target === n.name)?.source)
-    .find((s) => s !== undefined && fed.has(s) && targetsOf(s).length > 1 && targetsOf(s).every((t) => sinks.has(t)));
+    .find(
+      (s) =>
+        s !== undefined &&
+        fed.has(s) &&
+        feeders(s) === 1 &&
+        targetsOf(s).length > 1 &&
+        targetsOf(s).every((t) => sinks.has(t)),
+    );
   if (!source) return null;
   const folded = new Set(targetsOf(source));
   const value = nodes.find((n) => n.name === source)?.value ?? 0;

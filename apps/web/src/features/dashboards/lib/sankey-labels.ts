@@ -163,33 +163,12 @@ export function fitSankeyLabels(
       ...item,
       label: { ...(item.label as Record<string, unknown> | undefined), ...nodeLabel(nodes[i] as SankeyNode) },
     }));
-    // A label written past a short node's ends must stay in the chart and off its neighbours'
-    // labels wherever ECharts puts that node (the demo's "Not treated: 2", under Treated once the
-    // reasons are listed under the chart, ran into Treated's label and out of the chart's foot):
-    // the flow keeps half the longest such label clear above and below, and between the nodes of
-    // a column where that still leaves the nodes half the height.
-    const overhang = Math.ceil(
-      Math.max(
-        0,
-        ...nodes
-          .filter((node, i) => !node.sink && (data[i]?.label as { color?: unknown }).color === '#1e293b')
-          .map((node) => (text(node).length * CHAR_PX * (11 / 12) - node.value * scale) / 2),
-      ),
-    );
-    const perColumn = Math.max(
-      1,
-      ...[...new Set(nodes.map((n) => n.depth))].map((d) => nodes.filter((n) => n.depth === d).length),
-    );
-    const clear = overhang + 2;
-    const nodeGap =
-      overhang > NODE_GAP && (perColumn - 1) * clear <= 0.5 * (height - top - bottom - 2 * clear) ? clear : NODE_GAP;
     return {
       ...s,
       nodeAlign: 'justify',
       nodeWidth: NODE_WIDTH,
-      nodeGap,
+      nodeGap: NODE_GAP,
       right,
-      ...(overhang > 0 ? { top: Math.max(top, clear), bottom: Math.max(bottom, clear) } : {}),
       label: { ...label, position: 'right' },
       // Laid out not to overlap: an overlap left in shows (and fails the layout check) rather
       // than a stage silently missing its label.
