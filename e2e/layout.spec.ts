@@ -123,10 +123,17 @@ const PILOT_PAGES: [template: string, page: string][] = [
 /**
  * What pandas (a reader we did not write) finds in the pilot's DS and AE: the subjects of each
  * disposition (the Subject Flow's last column, screen failures and completers among them), all
- * screened, and the subjects with an AE term outside the 15 most frequent (the "Other" of Most
- * Frequent Preferred Terms).
+ * screened, the subjects with an AE term outside the 15 most frequent (the "Other" of Most
+ * Frequent Preferred Terms) and how many terms that is, and the disposition records per DSDECOD
+ * (End of Study Status' slices).
  */
-function pilotReference(): { screened: number; dispositions: Record<string, number>; otherTermSubjects: number } {
+function pilotReference(): {
+  screened: number;
+  dispositions: Record<string, number>;
+  otherTermSubjects: number;
+  termsBeyond: number;
+  dispositionRecords: [string, number][];
+} {
   const sdtm = sharedData('cdiscpilot01', 'sdtm-original');
   const script = `
 import json, pandas as pd
@@ -139,23 +146,69 @@ print(json.dumps({
   'screened': int(d.USUBJID.nunique()),
   'dispositions': {k: int(v) for k, v in d.groupby('DSDECOD').USUBJID.nunique().items()},
   'otherTermSubjects': int(ae[~ae.AEDECOD.isin(top)].USUBJID.nunique()),
+  'termsBeyond': int(ae.AEDECOD.nunique(dropna=False)) - 15,
+  'dispositionRecords': sorted(([k, int(v)] for k, v in d.groupby('DSDECOD').size().items()), key=lambda kv: (-kv[1], kv[0])),
 }))
 `;
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' }));
 }
 
-/** The texts of a widget's chart labels, as ECharts laid them out (hidden ones left out). */
+/** The lines of a widget's chart key (`[data-chart-key]`, what its labels could not name) as "name: value". */
+async function keyItems(page: Page, widget: string): Promise<string[]> {
+  return page.locator(`[data-widget-id="${widget}"] [data-chart-key] li`).evaluateAll((items) =>
+    items.map((li) => {
+      const [, name, value] = [...li.children].map((el) => el.textContent ?? '');
+      return `${name}: ${value}`;
+    }),
+  );
+}
+
+/**
+ * Room between the dashboard's page tabs and its filter chips, and between the chips and the first
+ * widget (an empty band of 45 px sat under the tabs); and a widget scrolled into view (as a link,
+ * a search or the keyboard does) shows its header below the sticky filter bar, not under it.
+ */
+async function barProblems(page: Page): Promise<string[]> {
+  const gaps = await page.evaluate(() => {
+    const top = (el: Element | null) => el?.getBoundingClientRect().top ?? Number.NaN;
+    const bottom = (el: Element | null) => el?.getBoundingClientRect().bottom ?? Number.NaN;
+    const tabs = document.querySelector('nav[aria-label="Dashboard pages"]');
+    const chips = document.querySelector('[data-filter-bar] button');
+    const widget = document.querySelector('[data-widget-id]');
+    return { underTabs: top(chips) - bottom(tabs), overWidgets: top(widget) - bottom(chips) };
+  });
+  const problems: string[] = [];
+  // NaN where a dashboard has one page or no filters: nothing to measure there.
+  if (gaps.underTabs > 16) problems.push(`${Math.round(gaps.underTabs)}px between the page tabs and the filters`);
+  if (gaps.overWidgets > 20) problems.push(`${Math.round(gaps.overWidgets)}px between the filters and the widgets`);
+  const last = page.locator('[data-widget-id]').last();
+  await last.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const covered = await last.evaluate((el) => {
+    const bar = document.querySelector('[data-filter-bar]')?.getBoundingClientRect().bottom ?? 0;
+    return bar - (el.querySelector('header')?.getBoundingClientRect().top ?? 0);
+  });
+  // A page too short to scroll that far leaves the widget lower still, which is fine.
+  if (covered > 0) problems.push(`the filter bar covers ${Math.round(covered)}px of a widget scrolled into view`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return problems;
+}
+
+/**
+ * The texts of a widget's chart labels as ECharts drew them (hidden ones left out; a label cut to
+ * a width ends in "…", so it is not the whole name).
+ */
 async function chartLabels(page: Page, widget: string): Promise<string[]> {
   return page
     .locator(`[data-widget-id="${widget}"] [role="img"]`)
     .first()
     .evaluate((el) => {
-      const read = (el as unknown as { cdpLabelRects?: () => { text: string }[] }).cdpLabelRects;
-      return read ? read().map((r) => r.text) : [];
+      const read = (el as unknown as { cdpLabelRects?: () => { drawn: string }[] }).cdpLabelRects;
+      return read ? read().map((r) => r.drawn) : [];
     });
 }
 
-test('the pilot SDTM dashboards fit at 1440, 1024 and 390 px, with every Subject Flow stage labelled', async ({
+test('the pilot SDTM dashboards fit at 1440, 1024 and 390 px, with every Subject Flow stage and slice named', async ({
   page,
   request,
 }) => {
@@ -184,14 +237,27 @@ test('the pilot SDTM dashboards fit at 1440, 1024 and 390 px, with every Subject
       await shot(page, `layout-pilot-${template}-${name}-${width}`);
       const where = `pilot ${template}/${name} @${width}`;
       problems.push(...(await layoutProblems(page)).map((p) => `${where}: ${p}`));
+      problems.push(...(await barProblems(page)).map((p) => `${where}: ${p}`));
       if (template === 'clinical-study-overview' && name === 'overview') {
-        const labels = await chartLabels(page, 'subject-flow');
-        for (const label of flowLabels) if (!labels.includes(label)) problems.push(`${where}: no label "${label}"`);
+        // Each stage and reason named whole, on the chart or in the key under it.
+        const named = [...(await chartLabels(page, 'subject-flow')), ...(await keyItems(page, 'subject-flow'))];
+        for (const label of flowLabels) if (!named.includes(label)) problems.push(`${where}: no label "${label}"`);
+        // Every slice of End of Study Status with its records, its thinnest too: the eight largest
+        // dispositions, then Other with the number of those it merges and their records.
+        const slices = await keyItems(page, 'disposition');
+        const top = expected.dispositionRecords.slice(0, 8);
+        const rest = expected.dispositionRecords.slice(8);
+        const other = `Other (${rest.length} categories): ${rest.reduce((sum, [, n]) => sum + n, 0)}`;
+        const wanted = [...top.map(([decod, n]) => `${decod}: ${n}`), other];
+        if (slices.join(' | ') !== wanted.join(' | '))
+          problems.push(`${where}: End of Study Status lists ${slices.join(' | ')}, not ${wanted.join(' | ')}`);
       }
       if (template === 'clinical-study-overview' && name === 'safety') {
-        // "Other" is said under the chart, not drawn as a bar.
+        // "Other" is said under the chart, not drawn as a bar, with the number of terms it holds.
         const terms = page.locator('[data-widget-id="top-terms"]');
-        await expect(terms.locator('footer')).toContainText(`${expected.otherTermSubjects} subjects`);
+        await expect(terms.locator('footer')).toContainText(
+          `Other (${expected.termsBeyond} categories after the top 15), not drawn: ${expected.otherTermSubjects} subjects`,
+        );
         if ((await chartLabels(page, 'top-terms')).includes('Other')) problems.push(`${where}: "Other" drawn as a bar`);
       }
     }

@@ -10,6 +10,8 @@ import type { Page } from '@playwright/test';
  * - a cell whose text is cut (ellipsis) with no `title` or accessible name carrying the full text;
  * - chart labels that overlap, or run out of their chart, from ECharts' own laid-out label boxes
  *   (the chart element's `cdpLabelRects()`);
+ * - a chart's key (`[data-chart-key]`, the parts its labels cannot name) cut by its card, a line
+ *   of it cut, or the chart above it squeezed to less than 120 px;
  * - a page wider than the window (the whole page scrolls sideways, a blank band on the right at
  *   390 px): named by the element that, hidden, would end it.
  */
@@ -90,6 +92,20 @@ export async function layoutProblems(page: Page): Promise<string[]> {
             problems.push(`${name(chart)}: labels "${a.text}" and "${b.text}" overlap`);
         }
       }
+    }
+    for (const key of document.querySelectorAll('[data-chart-key]')) {
+      const card = key.closest('[data-widget-id]') ?? key.parentElement;
+      if (!card) continue;
+      if (key.getBoundingClientRect().bottom > card.getBoundingClientRect().bottom + 1)
+        problems.push(`${name(key)}: the chart key runs out of its card`);
+      for (const line of key.querySelectorAll('li, li *')) {
+        if (line.scrollWidth > line.clientWidth + 1) problems.push(`${name(key)}: key line cut: "${line.textContent}"`);
+      }
+      const chart = key.parentElement?.querySelector('[role="img"]');
+      if (chart && chart.getBoundingClientRect().height < 120)
+        problems.push(
+          `${name(key)}: the chart above its key is ${Math.round(chart.getBoundingClientRect().height)}px tall`,
+        );
     }
     // Walks down from the body to the element whose hiding ends the sideways scroll: an `sr-only`
     // header positioned outside its table's scroller did this, or a grid column grown to its table.

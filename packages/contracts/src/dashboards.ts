@@ -243,6 +243,11 @@ export const WidgetDataResponse = z.object({
     .optional(),
   /** Notes for the reader (e.g. "3 subjects without an arm are left out"). */
   notes: z.array(z.string()).default([]),
+  /**
+   * A top N's "Other" (a row of its own, not one category): how many categories it merges. Absent
+   * when the answer has no Other.
+   */
+  otherCategories: z.number().int().min(1).optional(),
   /** Choices the reader may change on the widget itself (`?options=`), with the values the data offer. */
   controls: z.array(WidgetControl).optional(),
   meta: z.object({

@@ -168,13 +168,16 @@ export const QueryOrder = z.strictObject({ key: OutputName, dir: z.enum(['asc', 
 /**
  * Keep the `n` groups of `key` with the largest `by` measure; every other group is merged into one
  * group labelled `other` (the measures are recomputed over the merged rows, so distinct counts stay
- * right). Only with `groupBy`.
+ * right). Only with `groupBy`. `keysInOther` names an extra output: on the Other rows, how many
+ * values of `key` (a missing one counts as one) were merged into Other over all rows of the query;
+ * null on the other rows.
  */
 export const QueryTopN = z.strictObject({
   key: OutputName,
   by: OutputName,
   n: z.number().int().min(1).max(1000),
   other: z.string().max(100).default('Other'),
+  keysInOther: OutputName.optional(),
 });
 
 /**

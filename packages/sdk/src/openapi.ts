@@ -4256,6 +4256,7 @@ export interface paths {
                                         };
                                         /** @default [] */
                                         notes: string[];
+                                        otherCategories?: number;
                                         rows: unknown[][];
                                         total?: number;
                                     };
@@ -5206,6 +5207,7 @@ export interface paths {
                             };
                             /** @default [] */
                             notes: string[];
+                            otherCategories?: number;
                             rows: unknown[][];
                             total?: number;
                         };
@@ -11397,6 +11399,7 @@ export interface paths {
                                 };
                                 /** @default [] */
                                 notes: string[];
+                                otherCategories?: number;
                                 rows: unknown[][];
                                 total?: number;
                             } | null;

@@ -47,6 +47,18 @@ export const MISSING_LABEL = '(missing)';
 /** The label of the group that `QueryTopN` merges the smaller groups into. */
 export const OTHER_LABEL = 'Other';
 
+/** The top N output (`topN.keysInOther`) saying how many categories "Other" merges. */
+export const KEYS_IN_OTHER = 'keys_in_other';
+
+/**
+ * How many categories the Other rows of a top N result merge (`topN.keysInOther`, the same on each
+ * Other row); undefined without an Other row.
+ */
+export function otherCategories(rows: readonly Record<string, unknown>[]): number | undefined {
+  const n = rows.map((row) => toNumber(row[KEYS_IN_OTHER])).find((v) => v !== null && v > 0);
+  return n ?? undefined;
+}
+
 /** A dimension value as a chart label: missing values say so, everything else as written. */
 export function displayLabel(value: unknown): string {
   if (value === null || value === undefined || value === '') return MISSING_LABEL;

@@ -61,6 +61,8 @@ export interface WidgetTable {
   total?: number;
   metric?: WidgetDataResponse['metric'];
   notes?: string[];
+  /** How many categories a top N's "Other" row merges (`WidgetDataResponse.otherCategories`). */
+  otherCategories?: number;
   /** Choices the reader may change on the widget (its `readerOptions`), with the values offered. */
   controls?: WidgetControl[];
 }

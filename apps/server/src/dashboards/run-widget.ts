@@ -58,6 +58,7 @@ export async function runWidget(
       ...(chart ? { chart } : {}),
       ...(table.metric ? { metric: table.metric } : {}),
       notes: table.notes ?? [],
+      ...(table.otherCategories !== undefined ? { otherCategories: table.otherCategories } : {}),
       ...(table.controls ? { controls: table.controls } : {}),
       meta: {
         versionId: version.id,

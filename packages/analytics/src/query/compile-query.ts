@@ -353,7 +353,12 @@ function rankedParts(
   const by = plain.outputs[spec.groupBy.length + byIndex] as Output;
   const key = plain.outputs[0] as Output;
   const quoted = (o: Output) => raw(quoteIdent(o.name));
-  const outputs = plain.outputs.map((o): Output => ({ ...o, expr: quoted(o) }));
+  // No key is outside the top N, so no row is Other: the count asked for is there, and null.
+  const keysInOther: Output[] = topN.keysInOther
+    ? [{ name: topN.keysInOther, at: 'topN.keysInOther', type: 'integer', expr: raw('CAST(NULL AS BIGINT)') }]
+    : [];
+  const outputs = [...plain.outputs.map((o): Output => ({ ...o, expr: quoted(o) })), ...keysInOther];
+  checkOutputNames(outputs);
   const rank = sql`row_number() OVER (ORDER BY ${quoted(by)} DESC NULLS LAST, ${quoted(key)} ASC NULLS LAST) AS ${raw(RANK)}`;
   return {
     outputs,
@@ -404,14 +409,20 @@ function boxPlotParts(spec: ParsedQuerySpec, scope: QueryScope, from: Sql, where
   const base = sql`base AS MATERIALIZED (SELECT ${joinSql(picked.picked, ', ')} FROM ${from}${where})`;
   const top = spec.topN ? topNFrame(spec, spec.topN, groups, compileMeasure, picked) : null;
   const innerGroups = (top?.groups ?? groups).map((g, i) => sql`${g.expr} AS ${raw(`_g${i}`)}`);
-  const inner = joinSql([...innerGroups, ...(top ? [raw('top_keys.r AS _r')] : []), ...measures.inner], ', ');
+  const innerOther = (top?.keysInOther ?? []).map((o) => sql`${o.expr} AS _o`);
+  const inner = joinSql(
+    [...innerGroups, ...(top ? [raw('top_keys.r AS _r')] : []), ...innerOther, ...measures.inner],
+    ', ',
+  );
   const groupList = groupKeys.map((i) => i + 1).join(', ');
   const groupBy = raw(top ? ` GROUP BY top_keys.r, ${groupList}` : groups.length > 0 ? ` GROUP BY ${groupList}` : '');
   const source = top ? sql`base AS b LEFT JOIN top_keys ON ${top.join}` : raw('base AS b');
   const outputs = [
     ...(top?.groups ?? groups).map((g, i): Output => ({ ...g, expr: raw(`_g${i}`) })),
     ...measures.outputs,
+    ...(top?.keysInOther ?? []).map((o): Output => ({ ...o, expr: raw('_o') })),
   ];
+  checkOutputNames(outputs);
   return {
     outputs,
     with: top ? sql`WITH ${base}, ${top.ctes} ` : sql`WITH ${base} `,
@@ -443,7 +454,8 @@ function topNParts(
   checkOutputNames([...plainGroups, ...measures]);
   const groupKeys = range(plainGroups.length);
   const top = topNFrame(spec, topN, plainGroups, (_m, _s, at) => measureNamed(measures, at), picked);
-  const outputs = [...top.groups, ...measures];
+  const outputs = [...top.groups, ...measures, ...top.keysInOther];
+  checkOutputNames(outputs);
   const groupBy = raw(` GROUP BY top_keys.r, ${groupKeys.map((i) => i + 1).join(', ')}`);
   const base = sql`base AS MATERIALIZED (SELECT ${joinSql(picked.picked, ', ')} FROM ${from}${where})`;
   return {
@@ -474,7 +486,7 @@ function topNFrame(
   groups: readonly Output[],
   measureAt: (measure: ParsedQuerySpec['measures'][number], scope: QueryScope, at: string) => Output,
   scope: QueryScope,
-): { groups: Output[]; ctes: Sql; join: Sql } {
+): { groups: Output[]; ctes: Sql; join: Sql; keysInOther: Output[] } {
   const keyIndex = named(groups, topN.key, 'group', 'topN.key');
   const byIndex = spec.measures.findIndex((m) => m.as === topN.by);
   const byAt = byIndex >= 0 ? byIndex : spec.measures.findIndex((m) => m.as.toLowerCase() === topN.by.toLowerCase());
@@ -495,6 +507,20 @@ function topNFrame(
     groups: relabelled,
     ctes: sql`key_totals AS (SELECT ${keyText} AS k, ${by.expr} AS m FROM base AS b GROUP BY 1), top_keys AS (SELECT k, row_number() OVER (ORDER BY m DESC NULLS LAST, k ASC NULLS LAST) AS r FROM key_totals QUALIFY r <= ${param(topN.n)})`,
     join: sql`${keyText} IS NOT DISTINCT FROM top_keys.k`,
+    // Every key ranked (a missing key is one, as Other shows it) less those kept: read from the
+    // two small CTEs the ranking made anyway, not from the rows again.
+    keysInOther: topN.keysInOther
+      ? [
+          {
+            name: topN.keysInOther,
+            at: 'topN.keysInOther',
+            type: 'integer',
+            expr: raw(
+              'CASE WHEN top_keys.r IS NULL THEN (SELECT count(*) FROM key_totals) - (SELECT count(*) FROM top_keys) END',
+            ),
+          },
+        ]
+      : [],
   };
 }
 

@@ -506,6 +506,84 @@ describe('topN', () => {
     ]);
   });
 
+  it('says how many keys Other merges (keysInOther), on the Other row only', async () => {
+    // Top 2 by events: HEADACHE, NAUSEA; Other holds RASH and DIZZINESS.
+    const result = await query({
+      from: 'AE',
+      groupBy: [{ column: ref('AE', 'AEDECOD'), as: 'term' }],
+      measures: [{ op: 'count_distinct', column: ref('AE', 'USUBJID'), as: 'subjects' }],
+      topN: { key: 'term', by: 'subjects', n: 2, keysInOther: 'terms_in_other' },
+    });
+    expect(result.columns.at(-1)).toEqual({ name: 'terms_in_other', type: 'integer' });
+    expect(result.rows).toEqual([
+      ['HEADACHE', 4, null],
+      ['NAUSEA', 2, null],
+      ['Other', 2, 2],
+    ]);
+    // Only the rows that pass the filters are ranked: without HEADACHE, Other holds DIZZINESS alone.
+    const filtered = await rows({
+      from: 'AE',
+      where: [filter('AE', 'AEDECOD', 'ne', 'HEADACHE')],
+      groupBy: [{ column: ref('AE', 'AEDECOD'), as: 'term' }],
+      measures: [{ op: 'count', as: 'events' }],
+      topN: { key: 'term', by: 'events', n: 2, keysInOther: 'terms_in_other' },
+    });
+    expect(filtered.at(-1)).toEqual(['Other', 1, 1]);
+  });
+
+  it('keysInOther counts keys over all groups, once, on each Other row of a second group', async () => {
+    const result = await rows({
+      from: 'AE',
+      joins: [{ dataset: 'DM', on: [{ left: ref('AE', 'USUBJID'), right: 'USUBJID' }] }],
+      groupBy: [
+        { column: ref('AE', 'AEDECOD'), as: 'term' },
+        { column: ref('DM', 'ARM'), as: 'arm' },
+      ],
+      measures: [{ op: 'count', as: 'events' }],
+      topN: { key: 'term', by: 'events', n: 1, keysInOther: 'terms_in_other' },
+    });
+    // NAUSEA, RASH and DIZZINESS are Other: three terms, whichever arm's row says it.
+    expect(result).toEqual([
+      ['HEADACHE', 'Drug', 2, null],
+      ['HEADACHE', 'Placebo', 2, null],
+      ['Other', 'Drug', 4, 3],
+      ['Other', 'Placebo', 1, 3],
+    ]);
+  });
+
+  it('keysInOther is a column of nulls when no key is left out, in the ranked form too', async () => {
+    const spec: QuerySpec = {
+      from: 'AE',
+      groupBy: [{ column: ref('AE', 'AEDECOD'), as: 'term' }],
+      measures: [{ op: 'count', as: 'events' }],
+      topN: { key: 'term', by: 'events', n: 10, keysInOther: 'terms_in_other' },
+    };
+    const expected = [
+      ['HEADACHE', 4, null],
+      ['NAUSEA', 2, null],
+      ['RASH', 2, null],
+      ['DIZZINESS', 1, null],
+    ];
+    expect(await rows(spec)).toEqual(expected);
+    // The form for a key known to hold no more than N values (no Other computed at all), which
+    // the engine takes once it has counted the key's values (the first run counts them).
+    const ranked = compileQuery(spec, study.resolve, { keyValues: () => 4 });
+    expect(ranked.sql).not.toMatch(/top_keys/);
+    expect(ranked.sql).toMatch(/CAST\(NULL AS BIGINT\) AS "terms_in_other"/);
+    expect(await rows(spec)).toEqual(expected);
+  });
+
+  it('keysInOther may not take the name of another output', async () => {
+    await expect(
+      query({
+        from: 'AE',
+        groupBy: [{ column: ref('AE', 'AEDECOD'), as: 'term' }],
+        measures: [{ op: 'count', as: 'events' }],
+        topN: { key: 'term', by: 'events', n: 1, keysInOther: 'events' },
+      }),
+    ).rejects.toThrow(/topN.keysInOther: the output name "events" is already used/);
+  });
+
   it('a key that is not text is compared and reported as text', async () => {
     const result = await query({
       from: 'DM',

@@ -76,7 +76,7 @@ describe('bar: queries', () => {
           { column: ae('AESEV'), as: 'series' },
         ],
         measures: [{ op: 'count_distinct', column: ae('USUBJID'), as: 'value' }],
-        topN: { key: 'category', by: 'value', n: 10, other: 'Other' },
+        topN: { key: 'category', by: 'value', n: 10, other: 'Other', keysInOther: 'keys_in_other' },
       }),
     },
     {
@@ -143,6 +143,23 @@ describe('bar: table', () => {
       { name: 'category', label: 'AESOC', type: 'string', field: 'category' },
       { name: 'value', label: 'Count', type: 'integer' },
     ]);
+  });
+
+  it('carries how many categories Other merges, apart from the rows', () => {
+    const counted = result(
+      [
+        ['category', 'string'],
+        ['value', 'integer'],
+        ['keys_in_other', 'integer'],
+      ],
+      bySoc.rows.map((row) => [...row, row[0] === 'Other' ? 48 : null]),
+    );
+    const table = barWidget.toTable({ bars: counted }, ctxOf({ topN: 4 }));
+    expect(table.otherCategories).toBe(48);
+    expect(table.rows.at(-1)).toEqual(['Other', 30]);
+    expect(table.columns.map((c) => c.name)).toEqual(['category', 'value']);
+    // An answer without the count (a query made before it was asked for) says nothing.
+    expect(barWidget.toTable({ bars: bySoc }, ctxOf({ topN: 4 })).otherCategories).toBeUndefined();
   });
 
   it('orders categories by their total over the series, series by label', () => {

@@ -9,9 +9,11 @@ import {
   cutNotes,
   displayLabel,
   grid,
+  KEYS_IN_OTHER,
   legend,
   OTHER_COLOR,
   OTHER_LABEL,
+  otherCategories,
   pointOf,
   records,
   roundForDisplay,
@@ -116,7 +118,9 @@ export const barWidget: WidgetType<BarOptions> = {
           measureOf(ctx, base.from, 'value'),
           ...(order ? [{ op: 'min' as const, column: order, as: 'category_order' }] : []),
         ],
-        ...(topN !== null ? { topN: { key: 'category', by: 'value', n: topN, other: OTHER_LABEL } } : {}),
+        ...(topN !== null
+          ? { topN: { key: 'category', by: 'value', n: topN, other: OTHER_LABEL, keysInOther: KEYS_IN_OTHER } }
+          : {}),
       },
     };
   },
@@ -128,6 +132,7 @@ export const barWidget: WidgetType<BarOptions> = {
     const categories = categoryOrder(rows, ctx.options);
     const rank = new Map(categories.map((c, i) => [c, i]));
     rows.sort((a, b) => (rank.get(a.category) ?? 0) - (rank.get(b.category) ?? 0) || compareLabels(a.series, b.series));
+    const merged = otherCategories(rows);
     return {
       columns: [
         {
@@ -143,6 +148,7 @@ export const barWidget: WidgetType<BarOptions> = {
       ],
       rows: rows.map((r) => [r.category, ...(series ? [r.series] : []), toNumber(r.value)]),
       notes: cutNotes(result, 'bars'),
+      ...(merged !== undefined ? { otherCategories: merged } : {}),
     };
   },
 

@@ -7,9 +7,11 @@ import {
   compareLabels,
   cutNotes,
   displayLabel,
+  KEYS_IN_OTHER,
   legend,
   OTHER_COLOR,
   OTHER_LABEL,
+  otherCategories,
   type Point,
   pointOf,
   records,
@@ -41,6 +43,8 @@ export type PieOptions = z.infer<typeof Options>;
 interface Slice {
   name: string;
   value: number;
+  /** The slice's share as its label prints it ("35.9%"): a key listing the slices shows the same. */
+  share: string;
   point: Point | null;
   itemStyle?: { color: string };
   label?: { formatter: string };
@@ -79,7 +83,9 @@ export const pieWidget: WidgetType<PieOptions> = {
         ...base,
         groupBy: [{ column: category, as: 'category' }],
         measures: [measureOf(ctx, base.from, 'value')],
-        ...(topN !== null ? { topN: { key: 'category', by: 'value', n: topN, other: OTHER_LABEL } } : {}),
+        ...(topN !== null
+          ? { topN: { key: 'category', by: 'value', n: topN, other: OTHER_LABEL, keysInOther: KEYS_IN_OTHER } }
+          : {}),
       },
     };
   },
@@ -92,6 +98,7 @@ export const pieWidget: WidgetType<PieOptions> = {
         (toNumber(b.value) ?? 0) - (toNumber(a.value) ?? 0) ||
         compareLabels(a.category, b.category),
     );
+    const merged = otherCategories(rows);
     return {
       columns: [
         {
@@ -104,6 +111,7 @@ export const pieWidget: WidgetType<PieOptions> = {
       ],
       rows: rows.map((r) => [r.category, toNumber(r.value)]),
       notes: cutNotes(result, 'slices'),
+      ...(merged !== undefined ? { otherCategories: merged } : {}),
     };
   },
 
@@ -114,18 +122,25 @@ export const pieWidget: WidgetType<PieOptions> = {
     const data = table.rows.flatMap((row): Slice[] => {
       const value = toNumber(row[v]);
       if (value === null) return [];
-      const name = displayLabel(row[c]);
+      const other = isOther(options, row[c]);
+      // "Other (2 categories)": Other is not one category, and would otherwise not say how many it holds.
+      const merged = other ? table.otherCategories : undefined;
+      const name =
+        merged !== undefined
+          ? `${OTHER_LABEL} (${merged} ${merged === 1 ? 'category' : 'categories'})`
+          : displayLabel(row[c]);
       // Shares with one decimal each (ECharts' own {d} prints 12.34% next to 24%); the tooltip
       // carries the full name, which a label may have to wrap.
       const share = `${total > 0 ? ((100 * value) / total).toFixed(1) : '0.0'}%`;
       const slice = {
         name,
         value: roundForDisplay(value),
+        share,
         // Name and share on lines of their own: a long name then needs only its own width beside the pie.
         ...(options.showLabels ? { label: { formatter: `${name}\n${share}` } } : {}),
         tooltip: { formatter: `${name}: ${roundForDisplay(value).toLocaleString('en-US')} (${share})` },
       };
-      if (!isOther(options, row[c])) return [{ ...slice, point: pointOf(table.columns, row) }];
+      if (!other) return [{ ...slice, point: pointOf(table.columns, row) }];
       return [{ ...slice, point: null, itemStyle: { color: OTHER_COLOR } }];
     });
     const series: PieSeriesOption = {

@@ -35,7 +35,7 @@ describe('pie: queries', () => {
       expected: expect.objectContaining({
         groupBy: [{ column: dm('RACE'), as: 'category' }],
         measures: [{ op: 'count', as: 'value' }],
-        topN: { key: 'category', by: 'value', n: 8, other: 'Other' },
+        topN: { key: 'category', by: 'value', n: 8, other: 'Other', keysInOther: 'keys_in_other' },
       }),
     },
     {
@@ -112,5 +112,23 @@ describe('pie: table and chart', () => {
       '(missing): 20 (8.0%)',
       'Other: 9 (3.6%)',
     ]);
+    expect(data?.map((d) => (d as { share?: string }).share)).toEqual(['80.3%', '8.0%', '8.0%', '3.6%']);
+  });
+
+  it('names Other with the number of categories it merges, when the answer says it', () => {
+    const ctx = ctxOf({});
+    const counted: QueryResult = {
+      columns: [...slices.columns, { name: 'keys_in_other', type: 'integer' }],
+      rows: slices.rows.map((row) => [...row, row[0] === 'Other' ? 3 : null]),
+      truncated: false,
+    };
+    const table = pieWidget.toTable({ slices: counted }, ctx);
+    expect(table.otherCategories).toBe(3);
+    // The count is the answer's, not a column of the table.
+    expect(table.rows.at(-1)).toEqual(['Other', 9]);
+    const chart = pieWidget.toChartOption?.(table, ctx.options) ?? {};
+    const other = (chart.series as Array<{ data: Array<{ name: string; point: unknown }> }>)[0]?.data.at(-1);
+    expect(other).toMatchObject({ name: 'Other (3 categories)', point: null });
+    expect(pieWidget.toTable({ slices }, ctx).otherCategories).toBeUndefined();
   });
 });

@@ -233,9 +233,12 @@ describe.skipIf(!hasData)('the Clinical Study Overview on the CDISC pilot SDTM',
       ),
     );
     const bySoc = counts(await sql(`SELECT AEBODSYS, count(DISTINCT USUBJID) FROM ae GROUP BY 1`));
-    const rows = table(await widget('ae-by-soc')).filter((r) => r.category !== 'Other');
+    const data = await widget('ae-by-soc');
+    const rows = table(data).filter((r) => r.category !== 'Other');
     const socs = new Set(rows.map((r) => String(r.category)));
     expect(socs.size).toBe(10);
+    // Other holds every body system but the ten, once, whichever arm's row says it.
+    expect(data.otherCategories).toBe(bySoc.size - 10);
     for (const row of rows)
       expect(row.value, `${row.category} ${row.series}`).toBe(expected.get(`${row.category} | ${row.series}`));
     // The ten kept are the ten with the most subjects (over all arms): none left out has more.
@@ -260,9 +263,21 @@ describe.skipIf(!hasData)('the Clinical Study Overview on the CDISC pilot SDTM',
     expect(got).toEqual(new Map(timeline.map(([key, events, subjects]) => [key, [events, subjects]])));
   });
 
-  it('Most Frequent Preferred Terms: subjects per term, the 15 largest', async () => {
+  it('Most Frequent Preferred Terms: subjects per term, the 15 largest; Other says how many terms it holds', async () => {
     const byTerm = counts(await sql(`SELECT AEDECOD, count(DISTINCT USUBJID) FROM ae GROUP BY 1`));
-    const rows = table(await widget('top-terms')).filter((r) => r.category !== 'Other');
+    const data = await widget('top-terms');
+    // The terms beyond the top 15, and the subjects with any of them, counted in SQL apart.
+    const [[termsBeyond, otherSubjects]] = (await sql(`
+      WITH ranked AS (SELECT AEDECOD, row_number() OVER (ORDER BY count(DISTINCT USUBJID) DESC, AEDECOD) AS r
+                        FROM ae GROUP BY 1)
+      SELECT (SELECT count(*) FROM ranked WHERE r > 15),
+             count(DISTINCT USUBJID) FROM ae WHERE AEDECOD IN (SELECT AEDECOD FROM ranked WHERE r > 15)`)) as [
+      [number, number],
+    ];
+    expect(termsBeyond).toBeGreaterThan(200);
+    expect(data.otherCategories).toBe(termsBeyond);
+    expect(table(data).find((r) => r.category === 'Other')?.value).toBe(otherSubjects);
+    const rows = table(data).filter((r) => r.category !== 'Other');
     expect(rows).toHaveLength(15);
     for (const row of rows) expect(row.value, String(row.category)).toBe(byTerm.get(String(row.category)));
     const smallestKept = Math.min(...rows.map((r) => Number(r.value)));
@@ -280,6 +295,11 @@ describe.skipIf(!hasData)('the Clinical Study Overview on the CDISC pilot SDTM',
     }
     const total = [...expected.values()].reduce((a, b) => a + b, 0);
     expect(rows.find((r) => r.category === 'Other')?.value ?? 0).toBe(total - named);
+    // The pie keeps eight slices; Other merges the rest of the pilot's ten reasons and names them.
+    const data = await widget('disposition');
+    expect(data.otherCategories).toBe(expected.size - 8);
+    const slices = ((data.chart?.series ?? []) as { data: { name: string }[] }[])[0]?.data.map((d) => d.name);
+    expect(slices?.at(-1)).toBe(`Other (${expected.size - 8} categories)`);
   });
 
   it('Subject Listing: every DM subject with site, arm, sex and age as stored', async () => {

@@ -105,6 +105,8 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
   const drilled = state.drill ? document.pages.find((p) => state.drill && p.widgets[state.drill.widgetId]) : undefined;
   const drillWidget = state.drill && drilled ? drilled.widgets[state.drill.widgetId] : undefined;
   const noData = dashboard.activeVersionId === null;
+  // As `FilterBar` decides whether it draws anything.
+  const filterBarShown = document.filters.length > 0 || filters.length > 0;
   const unmapped = useMemo(() => new Set(dashboard.unmapped.map((u) => u.widgetId)), [dashboard.unmapped]);
 
   return (
@@ -173,71 +175,87 @@ export function DashboardView({ study, dashboard, state, onStateChange }: Dashbo
       ) : (
         <div className="space-y-4">
           <UnmappedBanner dashboard={dashboard} fieldLabel={fieldLabel} canEdit={canEdit} />
-          <PageMenu studyId={dashboard.studyId} dashboardId={dashboard.id} pages={document.pages} current={page?.id} />
-          <div ref={sentinel} aria-hidden className="h-px" />
-          <div
-            ref={bar}
-            data-filter-bar
-            data-stuck={stuck || undefined}
-            className={cn(
-              '!mt-0 sticky top-14 z-30 -mx-4 border-b border-transparent bg-background px-4 py-3 transition-shadow sm:-mx-6 sm:px-6 lg:top-0 lg:-mx-10 lg:px-10 empty:hidden',
-              stuck && 'border-border shadow-[0_6px_12px_-10px_rgb(15_23_42/0.35)]',
-            )}
-          >
-            <FilterBar
-              defs={document.filters}
-              filters={filters}
-              onChange={(next) => onStateChange({ filters: next })}
-              fieldLabel={fieldLabel}
+          {/*
+           * Tabs, the bar's marker, the filter bar and the page in one block with no space between
+           * them: the bar's own padding is the room above and below its chips (`space-y-*` puts its
+           * margin under every child but the last, which the sentinel and the bar each added: 45 px
+           * between the tabs and the chips, 33 px down to the widgets).
+           */}
+          <div>
+            <PageMenu
               studyId={dashboard.studyId}
               dashboardId={dashboard.id}
-              dataVersionId={dashboard.activeVersionId}
+              pages={document.pages}
+              current={page?.id}
             />
-          </div>
-          {page ? (
-            <div className="pt-1" data-dashboard-page={page.id}>
-              {page.layout.length === 0 ? (
-                <Card>
-                  <EmptyState
-                    icon={LayoutDashboard}
-                    title="This page has no widgets"
-                    description={
-                      canEdit ? 'Add charts, tables and metrics in the builder.' : 'Nobody has added widgets to it yet.'
-                    }
-                    action={
-                      canEdit ? (
-                        <Button asChild>
-                          <EditDashboardLink studyId={dashboard.studyId} dashboardId={dashboard.id} page={page.id}>
-                            <Pencil />
-                            Add widgets
-                          </EditDashboardLink>
-                        </Button>
-                      ) : null
-                    }
-                  />
-                </Card>
-              ) : (
-                <DashboardGrid layout={page.layout}>
-                  {(item) => {
-                    const widget = page.widgets[item.i];
-                    return widget ? (
-                      <DashboardWidget
-                        scope={scope}
-                        widgetId={item.i}
-                        widget={widget}
-                        filters={filters}
-                        onPoint={onPoint}
-                        onDrill={onDrill}
-                        readerOptions={widgetOptions?.[item.i]}
-                        onReaderOptions={onReaderOptions}
-                        mapFieldsPage={canEdit && unmapped.has(item.i) ? page.id : undefined}
-                      />
-                    ) : null;
-                  }}
-                </DashboardGrid>
+            <div ref={sentinel} aria-hidden className="h-px" />
+            <div
+              ref={bar}
+              data-filter-bar
+              data-stuck={stuck || undefined}
+              className={cn(
+                'sticky top-14 z-30 -mx-4 border-b border-transparent bg-background px-4 py-3 transition-shadow sm:-mx-6 sm:px-6 lg:top-0 lg:-mx-10 lg:px-10 empty:hidden',
+                stuck && 'border-border shadow-[0_6px_12px_-10px_rgb(15_23_42/0.35)]',
               )}
+            >
+              <FilterBar
+                defs={document.filters}
+                filters={filters}
+                onChange={(next) => onStateChange({ filters: next })}
+                fieldLabel={fieldLabel}
+                studyId={dashboard.studyId}
+                dashboardId={dashboard.id}
+                dataVersionId={dashboard.activeVersionId}
+              />
             </div>
-          ) : null}
+            {page ? (
+              // With the filter bar, its padding is most of the room above the widgets.
+              <div className={filterBarShown ? 'pt-1' : 'pt-4'} data-dashboard-page={page.id}>
+                {page.layout.length === 0 ? (
+                  <Card>
+                    <EmptyState
+                      icon={LayoutDashboard}
+                      title="This page has no widgets"
+                      description={
+                        canEdit
+                          ? 'Add charts, tables and metrics in the builder.'
+                          : 'Nobody has added widgets to it yet.'
+                      }
+                      action={
+                        canEdit ? (
+                          <Button asChild>
+                            <EditDashboardLink studyId={dashboard.studyId} dashboardId={dashboard.id} page={page.id}>
+                              <Pencil />
+                              Add widgets
+                            </EditDashboardLink>
+                          </Button>
+                        ) : null
+                      }
+                    />
+                  </Card>
+                ) : (
+                  <DashboardGrid layout={page.layout}>
+                    {(item) => {
+                      const widget = page.widgets[item.i];
+                      return widget ? (
+                        <DashboardWidget
+                          scope={scope}
+                          widgetId={item.i}
+                          widget={widget}
+                          filters={filters}
+                          onPoint={onPoint}
+                          onDrill={onDrill}
+                          readerOptions={widgetOptions?.[item.i]}
+                          onReaderOptions={onReaderOptions}
+                          mapFieldsPage={canEdit && unmapped.has(item.i) ? page.id : undefined}
+                        />
+                      ) : null;
+                    }}
+                  </DashboardGrid>
+                )}
+              </div>
+            ) : null}
+          </div>
         </div>
       )}
       <DrillSheet

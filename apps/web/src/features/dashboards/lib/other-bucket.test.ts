@@ -46,7 +46,10 @@ describe('otherBucket', () => {
       ['Other', 185],
     ];
     const out = taken(otherBucket(topTerms, option, columns, rows));
-    expect(out.note).toBe('Not drawn, the rest after the top 2: 185 subjects (each counted once)');
+    expect(out.note).toBe('Other (after the top 2), not drawn: 185 subjects (each counted once)');
+    expect(taken(otherBucket(topTerms, option, columns, rows, 1186)).note).toBe(
+      'Other (1,186 categories after the top 2), not drawn: 185 subjects (each counted once)',
+    );
     expect((out.option.yAxis as { data: unknown[] }).data).toEqual(['PRURITUS', 'ERYTHEMA']);
     expect((out.option.series as { data: unknown[] }[])[0]?.data).toEqual([
       { value: 57, point: {} },
@@ -79,7 +82,7 @@ describe('otherBucket', () => {
       ['Other', 'Placebo', 7.5],
     ];
     const out = taken(otherBucket({ type: 'bar', options: { topN: 1 } }, option, columns, rows));
-    expect(out.note).toBe('Not drawn, the rest after the top 1: Mean AGE: Placebo 7.5');
+    expect(out.note).toBe('Other (after the top 1), not drawn: Mean AGE: Placebo 7.5');
     expect((out.option.xAxis as { data: unknown[] }).data).toEqual(['SKIN']);
     expect((out.option.series as { data: unknown[] }[]).map((s) => s.data.length)).toEqual([1, 1]);
   });
@@ -138,7 +141,14 @@ describe('otherBucket on a chart of subjects split by arm', () => {
       ['Other', 'High', 22],
     ];
     expect(taken(otherBucket(topTerms, option, columns, rows)).note).toBe(
-      'Not drawn, the rest after the top 2: Placebo 23 · High 22 subjects',
+      'Other (after the top 2), not drawn: Placebo 23 · High 22 subjects',
+    );
+    // With the answer's count of the categories Other merges (one count, whichever arm).
+    expect(taken(otherBucket(topTerms, option, columns, rows, 12)).note).toBe(
+      'Other (12 categories after the top 2), not drawn: Placebo 23 · High 22 subjects',
+    );
+    expect(taken(otherBucket(topTerms, option, columns, rows, 1)).note).toBe(
+      'Other (1 category after the top 2), not drawn: Placebo 23 · High 22 subjects',
     );
   });
 });

@@ -32,13 +32,15 @@ const formatNumber = (value: unknown) =>
  * not a category to compare with them: counted in subjects, it is each subject with any of the
  * other terms, once. The widget marks its items as standing for no single value (`point: null`);
  * a real category called "Other" keeps its bar. The numbers come from the answer's rows, as they
- * are, so the note and the table view agree. Null when there is nothing to take out.
+ * are, so the note and the table view agree; `merged`, the answer's count of the categories in
+ * Other (`otherCategories`), says how many there are. Null when there is nothing to take out.
  */
 export function otherBucket(
   widget: Widget,
   option: Record<string, unknown>,
   columns: WidgetColumn[],
   rows: unknown[][],
+  merged?: number,
 ): OtherBucket | null {
   const topN = widget.options.topN;
   if (widget.type !== 'bar' || typeof topN !== 'number') return null;
@@ -64,7 +66,8 @@ export function otherBucket(
   const perSeries = other.map((row) => `${String(row[s] ?? '–')} ${number(row)}`).join(' · ');
   const single = subjects ? `${number(other[0])} subjects (each counted once)` : `${measure} ${number(other[0])}`;
   const values = s < 0 ? single : subjects ? `${perSeries} subjects` : `${measure}: ${perSeries}`;
-  const note = `Not drawn, the rest after the top ${topN}: ${values}`;
+  const held = merged === undefined ? '' : `${formatNumber(merged)} ${merged === 1 ? 'category' : 'categories'} `;
+  const note = `Other (${held}after the top ${topN}), not drawn: ${values}`;
 
   const without = <T>(list: T[]) => list.filter((_, i) => i !== at);
   return {

@@ -3,6 +3,8 @@ import type { ECharts } from 'echarts/core';
 /** A label as ECharts laid it out: its text and its box in the chart's own pixels. */
 export interface LabelRect {
   text: string;
+  /** The text as drawn, its lines joined by "\n": ends in "…" where ECharts cut it to a width. */
+  drawn: string;
   x: number;
   y: number;
   width: number;
@@ -38,11 +40,14 @@ export function labelRects(chart: ECharts): LabelRect[] {
   const zr = chart.getZr() as unknown as { storage: { getDisplayList(update?: boolean): ZrText[] } };
   const out: LabelRect[] = [];
   // The display list holds a text's spans (one per line or rich-text run); the text is their parent.
-  const texts = new Set<ZrText>();
+  const texts = new Map<ZrText, string[]>();
   for (const el of zr.storage.getDisplayList(true)) {
-    if (el.type === 'tspan' && el.parent?.type === 'text') texts.add(el.parent);
+    if (el.type !== 'tspan' || el.parent?.type !== 'text') continue;
+    const spans = texts.get(el.parent) ?? [];
+    spans.push(String(el.style?.text ?? ''));
+    texts.set(el.parent, spans);
   }
-  for (const el of texts) {
+  for (const [el, spans] of texts) {
     if (el.ignore || el.invisible || el.style?.opacity === 0) continue;
     const text = el.style?.text;
     if (typeof text !== 'string' || text.trim() === '') continue;
@@ -60,7 +65,7 @@ export function labelRects(chart: ECharts): LabelRect[] {
     const rect = local.clone();
     if (transform) rect.applyTransform(transform);
     if (rect.width <= 0 || rect.height <= 0) continue;
-    out.push({ text, x: rect.x, y: rect.y, width: rect.width, height: rect.height, corners });
+    out.push({ text, drawn: spans.join('\n'), x: rect.x, y: rect.y, width: rect.width, height: rect.height, corners });
   }
   return out;
 }

@@ -95,7 +95,7 @@ export function WidgetCard({
   const onRendered = useCallback((option: Record<string, unknown>) => setRendered(() => option), []);
   // A top N's "Other" is said under the chart, not drawn at the scale of the bars it dwarfs.
   const other = useMemo(
-    () => (data?.chart ? otherBucket(widget, data.chart, data.columns, data.rows) : null),
+    () => (data?.chart ? otherBucket(widget, data.chart, data.columns, data.rows, data.otherCategories) : null),
     [widget, data],
   );
   const source = other?.option ?? data?.chart;
