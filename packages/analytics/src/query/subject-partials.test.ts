@@ -103,7 +103,7 @@ function specs(page: QueryFilter[]): Record<string, QuerySpec> {
       where: page,
       groupBy: [{ column: ref('AE', 'AEBODSYS'), as: 'category' }],
       measures: [{ op: 'count', as: 'value' }],
-      topN: { key: 'category', by: 'value', n: 3, other: 'Other' },
+      topN: { key: 'category', by: 'value', n: 3, other: 'Other', keysInOther: 'others' },
     },
     topBodySystemsBySeriousness: {
       from: 'AE',
@@ -118,7 +118,7 @@ function specs(page: QueryFilter[]): Record<string, QuerySpec> {
         { op: 'count', column: ref('AE', 'AESTDTC'), as: 'dated', where: [filter('AE', 'AESER', 'eq', 'y')] },
       ],
       orderBy: [{ key: 'series', dir: 'desc' }],
-      topN: { key: 'category', by: 'dated', n: 2, other: 'Other' },
+      topN: { key: 'category', by: 'dated', n: 2, other: 'Other', keysInOther: 'others' },
     },
     sitesWithSeriousEvents: {
       from: 'DM',
@@ -240,7 +240,11 @@ describe('counts summed from partials', () => {
       1,
     ) as Array<[string | null, number]>;
     const rest = perKey.slice(3).reduce((sum, [, n]) => sum + n, 0);
-    expect(top.rows).toEqual([...perKey.slice(0, 3), ...(rest > 0 ? [['Other', rest]] : [])]);
+    // With the number of keys Other merges on its row (null on the kept keys' rows).
+    expect(top.rows).toEqual([
+      ...perKey.slice(0, 3).map((row) => [...row, null]),
+      ...(rest > 0 ? [['Other', rest, perKey.length - 3]] : []),
+    ]);
     expect(perKey.length).toBeGreaterThan(3);
     const { result: none } = await summed.run(specs(PAGES.none ?? []).subjects as QuerySpec, resolve, {
       cacheKey: 'v1',

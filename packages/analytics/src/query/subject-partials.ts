@@ -433,6 +433,9 @@ function topRows(
     else for (let m = groups; m < row.length; m++) other[m] = Number(other[m]) + Number(row[m]);
   }
   for (const row of others.values()) kept.push({ r: null, row });
+  // `keysInOther`, as the top N form computes it: every key ranked (a missing key is one) less those
+  // kept, on Other's rows; null on the kept keys' rows.
+  const inOther = topN.keysInOther ? ranked.length - Math.min(topN.n, ranked.length) : undefined;
   const keys = orderKeys(spec, true);
   if (
     !inOrder(
@@ -444,5 +447,10 @@ function topRows(
     )
   )
     return null;
-  return { columns, rows: kept.map((k) => k.row), truncated: false };
+  if (!topN.keysInOther || inOther === undefined) return { columns, rows: kept.map((k) => k.row), truncated: false };
+  return {
+    columns: [...columns, { name: topN.keysInOther, type: 'integer' }],
+    rows: kept.map((k) => [...k.row, k.r === null ? inOther : null]),
+    truncated: false,
+  };
 }
