@@ -6378,14 +6378,14 @@ export interface paths {
                             auth?: "basic" | "bearer";
                             /** Format: uri */
                             baseUrl: string;
-                            environment: string;
+                            environment?: string;
                             forms?: string[];
                             /** @default false */
                             includeAudit?: boolean;
                             metadataVersion?: string;
                             /** @default 1000 */
                             pageSize?: number;
-                            project: string;
+                            project?: string;
                             /** @default 300 */
                             timeoutSeconds?: number;
                             username?: string;
@@ -6436,8 +6436,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Test a connection before saving the source (the add-source wizard)
-         * @description Always 200: `ok` says whether it worked, `message` what was found or what failed. For sFTP, `hostKeyFingerprint` is the server’s key to confirm.
+         * Test a connection before saving: the add-source wizard, or a saved source’s changed settings
+         * @description Always 200: `ok` says whether it worked, `message` what was found or what failed. For sFTP, `hostKeyFingerprint` is the server’s key to confirm (also when it differs from the pinned one: then nothing was sent to the server). With `sourceId` and no `secret`, that saved source’s secret is used. A Rave test without `project` and `environment` checks the account alone.
          */
         post: {
             parameters: {
@@ -6459,19 +6459,21 @@ export interface paths {
                             auth?: "basic" | "bearer";
                             /** Format: uri */
                             baseUrl: string;
-                            environment: string;
+                            environment?: string;
                             forms?: string[];
                             /** @default false */
                             includeAudit?: boolean;
                             metadataVersion?: string;
                             /** @default 1000 */
                             pageSize?: number;
-                            project: string;
+                            project?: string;
                             /** @default 300 */
                             timeoutSeconds?: number;
                             username?: string;
                         };
                         secret?: string;
+                        /** Format: uuid */
+                        sourceId?: string;
                         /** @enum {string} */
                         type: "rave";
                     } | {
@@ -6492,6 +6494,8 @@ export interface paths {
                             username: string;
                         };
                         secret?: string;
+                        /** Format: uuid */
+                        sourceId?: string;
                         /** @enum {string} */
                         type: "sftp";
                     } | {
