@@ -42,7 +42,7 @@ describe('pieKey', () => {
       { name: 'DEATH', value: '3', share: '1.0%', color: '#0f766e' },
       { name: 'Other (2 categories)', value: '5', share: '1.6%', color: '#94a3b8' },
     ]);
-    const [series] = keyed?.option.series as Record<string, unknown>[];
+    const [series] = (keyed?.option.series ?? []) as Record<string, unknown>[];
     expect(series).toMatchObject({ label: { show: false }, labelLine: { show: false }, radius: ['48%', '78%'] });
     // The widget's option is left as it was.
     expect(pilot.series[0]?.label.show).toBe(true);
@@ -100,7 +100,7 @@ describe('sankeyKey', () => {
         { name: 'STUDY TERMINATED BY SPONSOR', value: '7', color: '#f87171' },
       ],
     });
-    const [series] = keyed?.option.series as { data: { name: string }[]; links: { target: string }[] }[];
+    const [series] = (keyed?.option.series ?? []) as { data: { name: string }[]; links: { target: string }[] }[];
     expect(series?.data.map((d) => d.name)).toEqual([
       'Screened',
       'Enrolled',
